@@ -1,0 +1,245 @@
+"""Compiled endpoints: for each route, what runs for each method, built once at registration."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, get_type_hints
+
+from pydantic import ValidationError
+
+from aaf._signature import Plan, build_plan, type_adapter
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, WebSocketDisconnect
+from aaf.views import HTTP_METHODS, View, WebSocketView
+
+Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
+
+
+class Endpoint:
+    """One HTTP route: the methods it answers and the runner for each."""
+
+    __slots__ = ("allow", "methods", "name", "runners")
+
+    def __init__(self, name: str, runners: dict[str, Runner]) -> None:
+        if "GET" in runners and "HEAD" not in runners:
+            runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
+        self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
+        if "OPTIONS" not in runners:
+            runners["OPTIONS"] = self._options
+        self.name = name
+        self.runners = runners
+        self.methods = frozenset(runners)
+
+    async def run(self, connection: Connection, args: dict[str, object]) -> None:
+        """Answer ``connection`` with the runner for its method."""
+        connection.path_params = args
+        await self.runners[connection.scope["method"]](connection, args)  # type: ignore[typeddict-item]
+
+    async def _options(self, connection: Connection, args: dict[str, object]) -> None:
+        await connection._respond(204, [(b"allow", self.allow.encode())], b"")
+
+
+def _function_runner(fn: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
+    respond = plan.respond
+    if plan.trivial:
+
+        async def run_trivial(connection: Connection, args: dict[str, object]) -> None:
+            await respond(connection, await fn(connection, **args))
+
+        return run_trivial
+    kwargs = plan.kwargs
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        await respond(connection, await fn(connection, **await kwargs(connection, args)))
+
+    return run
+
+
+def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
+    respond = plan.respond
+    kwargs = plan.kwargs
+    has_before = cls.before is not View.before
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        view = cls()
+        if has_before:
+            early = await view.before(connection)
+            if early is not None:
+                await respond(connection, early)
+                return
+        values = args if plan.trivial else await kwargs(connection, args)
+        await respond(connection, await method(view, connection, **values))
+
+    return run
+
+
+def http_endpoint(
+    handler: object,
+    name: str,
+    converters: Mapping[str, Any],
+    methods: Iterable[str] | None,
+    status_code: int,
+) -> Endpoint:
+    """Compile a function or ``View`` handler into an endpoint, checking its signature."""
+    runners: dict[str, Runner] = {}
+    if isinstance(handler, type) and issubclass(handler, View):
+        if methods is not None:
+            raise ConfigurationError(
+                f"{handler.__qualname__}: a View answers the methods it defines; drop methods="
+            )
+        if not handler.allowed_methods:
+            raise ConfigurationError(
+                f"{handler.__qualname__} defines none of {', '.join(HTTP_METHODS)}"
+            )
+        for method in sorted(handler.allowed_methods):
+            fn = getattr(handler, method.lower())
+            plan = build_plan(
+                fn,
+                qualname=f"{handler.__qualname__}.{method.lower()}",
+                rule_converters=converters,
+                is_method=True,
+                status_code=status_code,
+            )
+            runners[method] = _view_runner(handler, fn, plan)
+        return Endpoint(name, runners)
+    if not callable(handler):
+        raise TypeError(
+            f"Route handler must be an async function or a View subclass, got {handler!r}"
+        )
+    qualname = getattr(handler, "__qualname__", name)
+    plan = build_plan(
+        handler,
+        qualname=qualname,
+        rule_converters=converters,
+        is_method=False,
+        status_code=status_code,
+    )
+    runner = _function_runner(handler, plan)
+    for method in methods or ("GET",):
+        runners[method.upper()] = runner
+    return Endpoint(name, runners)
+
+
+# WebSockets -------------------------------------------------------------------------------------
+class WebSocketEndpoint:
+    """One WebSocket route."""
+
+    __slots__ = ("name", "run")
+
+    def __init__(self, name: str, run: Runner) -> None:
+        self.name = name
+        self.run = run
+
+
+def websocket_endpoint(
+    handler: object, name: str, converters: Mapping[str, Any]
+) -> WebSocketEndpoint:
+    """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
+    if isinstance(handler, type) and issubclass(handler, WebSocketView):
+        return WebSocketEndpoint(name, _websocket_view_runner(handler, converters))
+    if not callable(handler):
+        raise TypeError(
+            f"WebSocket handler must be an async function or a WebSocketView, got {handler!r}"
+        )
+    qualname = getattr(handler, "__qualname__", name)
+    plan = build_plan(
+        handler, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
+    )
+    kwargs = plan.kwargs
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        connection.path_params = args
+        await handler(connection, **await kwargs(connection, args))
+
+    return WebSocketEndpoint(name, run)
+
+
+def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | bytes], object] | None]:
+    """Say which frames ``on_receive`` takes ("text", "bytes" or "json") and how to validate."""
+    receive = cls.__dict__.get("on_receive") or getattr(cls, "on_receive", None)
+    if receive is None:
+        return "text", None
+    qualname = f"{cls.__qualname__}.on_receive"
+    if not inspect.iscoroutinefunction(receive):
+        raise TypeError(f"{qualname} must be an async function (async def)")
+    try:
+        hints = get_type_hints(receive, include_extras=True)
+    except Exception as exc:
+        raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
+    params = list(inspect.signature(receive).parameters)
+    if len(params) != 3:
+        raise ConfigurationError(f"{qualname} must take (self, connection, data)")
+    annotation = hints.get(params[2], str)
+    if annotation is str:
+        return "text", None
+    if annotation is bytes:
+        return "bytes", None
+    try:
+        adapter = type_adapter(annotation)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"{qualname}: pydantic cannot validate {annotation!r}: {exc}"
+        ) from None
+    return "json", adapter.validate_json
+
+
+def _websocket_view_runner(cls: type[WebSocketView], converters: Mapping[str, Any]) -> Runner:
+    on_connect = getattr(cls, "on_connect", None)
+    connect_plan = (
+        build_plan(
+            on_connect,
+            qualname=f"{cls.__qualname__}.on_connect",
+            rule_converters=converters,
+            is_method=True,
+            websocket=True,
+        )
+        if on_connect is not None
+        else None
+    )
+    if connect_plan is None and converters:
+        # Without on_connect the path values have nowhere to go; that is fine, they stay on
+        # connection.path_params.
+        pass
+    kind, validate = _message_reader(cls)
+    on_receive = getattr(cls, "on_receive", None)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        connection.path_params = args
+        view = cls()
+        code = 1000
+        try:
+            if on_connect is not None and connect_plan is not None:
+                await on_connect(view, connection, **await connect_plan.kwargs(connection, args))
+            else:
+                await connection.accept()
+            while on_receive is not None and not connection.finished:
+                text, data = await connection._ws_receive()
+                raw: str | bytes | None = text if text is not None else data
+                if kind == "text" and text is None or kind == "bytes" and data is None:
+                    await view.on_invalid(connection, f"Expected a {kind} frame")
+                    continue
+                message: object = raw
+                if validate is not None:
+                    try:
+                        message = validate(raw if raw is not None else b"")
+                    except ValidationError as exc:
+                        await view.on_invalid(connection, _short_error(exc))
+                        continue
+                await on_receive(view, connection, message)
+        except WebSocketDisconnect as exc:
+            code = exc.code
+        finally:
+            await view.on_disconnect(connection, code)
+        if not connection.finished:
+            await connection.close()
+
+    return run
+
+
+def _short_error(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in error["loc"]) or "message"
+        parts.append(f"{loc}: {error['msg']}")
+    return "; ".join(parts)

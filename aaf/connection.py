@@ -1,0 +1,571 @@
+"""The strictly typed wrapper around one ASGI connection: its scope, receive and send."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import parse_qsl
+
+from pydantic import JsonValue
+from pydantic_core import from_json, to_json
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.http import dump_cookie
+from werkzeug.sansio.http import parse_cookie
+from werkzeug.sansio.utils import get_current_url, get_host
+
+from aaf._types import (
+    HTTPScope,
+    RawHeaders,
+    Receive,
+    Send,
+    WebSocketScope,
+)
+from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+
+if TYPE_CHECKING:
+    from aaf.datastructures import FormData
+
+__all__ = ["ClientDisconnect", "Connection", "ConnectionType", "WebSocketState"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
+
+
+class ConnectionType(enum.Enum):
+    """Which ASGI protocol a connection speaks."""
+
+    HTTP = "HTTP"
+    WebSocket = "WebSocket"
+
+
+class WebSocketState(enum.Enum):
+    """Where a WebSocket connection is in its life, as the application sees it."""
+
+    CONNECTING = 0
+    CONNECTED = 1
+    CLOSED = 2
+
+
+def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
+    """Encode a response header for ASGI, refusing what would break the response.
+
+    Raises:
+        ValueError: the name is not an HTTP token, the value holds CR, LF or NUL, or either
+            has characters latin-1 cannot encode (RFC 9110 section 5.5).
+    """
+    if not _TOKEN.match(name):
+        raise ValueError(f"Invalid response header name {name!r}: expected an HTTP token")
+    if "\r" in value or "\n" in value or "\0" in value:
+        raise ValueError(f"Invalid value for response header {name!r}: CR, LF and NUL are refused")
+    try:
+        return name.lower().encode("latin-1"), value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"Response header {name!r} holds characters latin-1 cannot encode; "
+            "percent-encode the value (RFC 8187) instead"
+        ) from None
+
+
+def cookie_header(
+    key: str,
+    value: str = "",
+    *,
+    max_age: timedelta | int | None = None,
+    expires: str | datetime | int | float | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: SameSite | None = None,
+) -> tuple[bytes, bytes]:
+    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``."""
+    text = dump_cookie(
+        key,
+        value,
+        max_age=max_age,
+        expires=expires,
+        path=path,
+        domain=domain,
+        secure=secure,
+        httponly=httponly,
+        samesite=samesite,
+    )
+    return encode_header("set-cookie", text)
+
+
+class Connection:
+    """One HTTP request or WebSocket session, readable and answerable.
+
+    ``scope``, ``asgi_send`` and ``asgi_receive`` stay public so a handler can hand the whole
+    connection to another ASGI app: ``await other(conn.scope, conn.asgi_receive, conn.asgi_send)``.
+    Parsed request data (query, headers, cookies, url) is computed on first use and kept.
+    """
+
+    # PERF: class-level defaults instead of work in __init__; most requests touch few of these
+    # (benchmarks/inprocess.py, plaintext scenario).
+    _query: MultiDict[str, str] | None = None
+    _req_headers: Headers | None = None
+    _req_cookies: MultiDict[str, str] | None = None
+    _resp_headers: Headers | None = None
+    _resp_cookies: RawHeaders | None = None
+    _state: dict[str, object] | None = None
+    _body: bytes | None = None
+    _body_started = False
+    _ws_state = WebSocketState.CONNECTING
+    resp_status_code: int | None = None
+    started = False
+    finished = False
+    max_body_size: int | None = None
+
+    def __init__(self, scope: HTTPScope | WebSocketScope, *, send: Send, receive: Receive) -> None:
+        self.scope = scope
+        self.asgi_send = send
+        self.asgi_receive = receive
+        self.path_params: dict[str, object] = {}
+        self._head = scope["type"] == "http" and scope["method"] == "HEAD"
+
+    # Request -----------------------------------------------------------------------------------
+    @property
+    def type(self) -> ConnectionType:
+        """``ConnectionType.HTTP`` or ``ConnectionType.WebSocket``."""
+        return ConnectionType.HTTP if self.scope["type"] == "http" else ConnectionType.WebSocket
+
+    @property
+    def method(self) -> str:
+        """The request method; a WebSocket handshake is a ``GET``."""
+        scope = self.scope
+        return scope["method"] if scope["type"] == "http" else "GET"
+
+    @property
+    def path(self) -> str:
+        """The decoded request path, including ``root_path`` as the ASGI spec says."""
+        return self.scope["path"]
+
+    @property
+    def root_path(self) -> str:
+        """The path the application is mounted at."""
+        return self.scope.get("root_path", "")
+
+    @property
+    def route_path(self) -> str:
+        """The path below ``root_path``: what the routers match against."""
+        path = self.scope["path"]
+        root = self.scope.get("root_path", "")
+        if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+            return path[len(root) :] or "/"
+        return path
+
+    @property
+    def scheme(self) -> str:
+        """``http``, ``https``, ``ws`` or ``wss``."""
+        return self.scope.get("scheme") or ("http" if self.scope["type"] == "http" else "ws")
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The client's ``(host, port)``, when the server knows it."""
+        return self.scope.get("client")
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for, rebuilt from the scope and the Host header."""
+        host = get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
+        path = self.scope["path"]
+        root = self.root_path
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return get_current_url(self.scheme, host, root, path, self.scope.get("query_string", b""))
+
+    @property
+    def query(self) -> MultiDict[str, str]:
+        """The query string: split on ``&`` first, then each key and value decoded once."""
+        if self._query is None:
+            raw = self.scope.get("query_string", b"").decode("latin-1")
+            self._query = MultiDict(
+                parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace")
+            )
+        return self._query
+
+    @property
+    def req_headers(self) -> Headers:
+        """The request headers, latin-1 decoded as HTTP defines; odd bytes never raise."""
+        if self._req_headers is None:
+            headers = Headers()
+            # werkzeug's Headers.add refuses CR/LF in values; a request header is what the client
+            # sent and must be readable whatever it holds, so fill the list directly.
+            headers._list = [
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope["headers"]
+            ]
+            self._req_headers = headers
+        return self._req_headers
+
+    @property
+    def req_cookies(self) -> Mapping[str, str]:
+        """The request cookies by name; a malformed Cookie header yields what parses."""
+        if self._req_cookies is None:
+            # HTTP/2 may split cookies over several headers; RFC 9113 8.2.3 joins them with "; ".
+            raw = b"; ".join(v for k, v in self.scope["headers"] if k == b"cookie")
+            self._req_cookies = parse_cookie(raw.decode("utf-8", errors="replace"))
+        return self._req_cookies
+
+    @property
+    def state(self) -> dict[str, object]:
+        """A per-connection dict for handlers and middleware to share values."""
+        if self._state is None:
+            self._state = {}
+        return self._state
+
+    # Request body ------------------------------------------------------------------------------
+    def _declared_length(self) -> int | None:
+        for key, value in self.scope["headers"]:
+            if key == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    raise HTTPError(400, "Invalid Content-Length header") from None
+                if length < 0:
+                    raise HTTPError(400, "Invalid Content-Length header")
+                return length
+        return None
+
+    async def body_iter(self) -> AsyncIterator[bytes]:
+        """Yield the request body chunk by chunk as the server delivers it.
+
+        Raises:
+            HTTPError: 413 past ``max_body_size``, 400 when the body disagrees with its declared
+                ``Content-Length``.
+            ClientDisconnect: the client left before the body ended.
+        """
+        if self._body is not None:
+            yield self._body
+            return
+        if self._body_started:
+            raise RuntimeError("The request body is already being read by another consumer")
+        if self.scope["type"] != "http":
+            raise RuntimeError("A WebSocket connection has no request body")
+        self._body_started = True
+        declared = self._declared_length()
+        limit = self.max_body_size
+        if limit is not None and declared is not None and declared > limit:
+            raise HTTPError(413, f"Request body too large: the limit is {limit} bytes")
+        received = 0
+        while True:
+            message = await self.asgi_receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect("The client disconnected before the request body ended")
+            if message["type"] != "http.request":
+                raise RuntimeError(f"Expected ASGI message 'http.request', got {message['type']!r}")
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if declared is not None and received > declared:
+                raise HTTPError(400, "Request body is longer than its Content-Length")
+            if limit is not None and received > limit:
+                raise HTTPError(413, f"Request body too large: the limit is {limit} bytes")
+            more = message.get("more_body", False)
+            if not more and declared is not None and received < declared:
+                raise HTTPError(400, "Request body is shorter than its Content-Length")
+            if chunk:
+                yield chunk
+            if not more:
+                return
+
+    async def body(self) -> bytes:
+        """Read the whole request body; once read it is kept."""
+        if self._body is None:
+            # PERF: most bodies come in one message; skip the generator for them.
+            self._body = b"".join([chunk async for chunk in self.body_iter()])
+        return self._body
+
+    async def json(self) -> JsonValue:
+        """Parse the request body as JSON.
+
+        Raises:
+            HTTPError: 400 when the body is not valid JSON.
+        """
+        body = await self.body()
+        try:
+            value: JsonValue = from_json(body)
+        except ValueError as exc:
+            raise HTTPError(400, f"Request body is not valid JSON: {exc}") from None
+        return value
+
+    async def form(self) -> FormData:
+        """Parse an urlencoded or multipart body into fields and uploaded files."""
+        from aaf._forms import parse_form
+
+        return await parse_form(self)
+
+    # HTTP response -----------------------------------------------------------------------------
+    @property
+    def resp_headers(self) -> Headers:
+        """Headers that go out when the response starts."""
+        if self._resp_headers is None:
+            self._resp_headers = Headers()
+        return self._resp_headers
+
+    def put_resp_header(self, key: str, value: str) -> None:
+        """Add a response header.
+
+        Raises:
+            ValueError: the response already started, or the header is not valid.
+        """
+        if self.started:
+            raise ValueError(f"Cannot add header {key!r}: the response has already started")
+        encode_header(key, value)
+        self.resp_headers.add(key, value)
+
+    def put_resp_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = None,
+    ) -> None:
+        """Set a cookie on the response (werkzeug's ``dump_cookie`` formats it)."""
+        if self.started:
+            raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
+        header = cookie_header(
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+        if self._resp_cookies is None:
+            self._resp_cookies = []
+        self._resp_cookies.append(header)
+
+    def delete_resp_cookie(
+        self, key: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
+        """Expire a cookie on the client."""
+        self.put_resp_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+
+    def _pending_headers(self) -> RawHeaders:
+        headers: RawHeaders = []
+        if self._resp_headers is not None:
+            headers.extend(encode_header(k, v) for k, v in self._resp_headers.items())
+        if self._resp_cookies is not None:
+            headers.extend(self._resp_cookies)
+        return headers
+
+    def _check_http_start(self) -> None:
+        if self.scope["type"] != "http":
+            raise ValueError("This is a WebSocket connection: use accept() and send_text()")
+        if self.started:
+            raise ValueError("The response has already started; it cannot start twice")
+
+    async def start_resp(self) -> None:
+        """Send the status line and headers (status 200 unless set)."""
+        self._check_http_start()
+        await self._start(self.resp_status_code or 200, self._pending_headers())
+
+    async def _start(self, status: int, headers: RawHeaders) -> None:
+        self.started = True
+        self.resp_status_code = status
+        await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def _respond(self, status: int, headers: RawHeaders, body: bytes) -> None:
+        """Send a whole response in two messages; what responses use."""
+        self._check_http_start()
+        if self._resp_headers is not None or self._resp_cookies is not None:
+            headers = self._pending_headers() + headers
+        self.started = True
+        self.finished = True
+        self.resp_status_code = status
+        send = self.asgi_send
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if self._head else body})
+
+    async def send(self, data: bytes | str = b"", finish: bool = False) -> None:
+        """Send part of the response body, starting the response first if needed.
+
+        A first ``send`` with ``finish=True`` sets ``Content-Length`` and goes out as one body
+        message.
+
+        Raises:
+            ValueError: the response is finished, or this is a WebSocket connection.
+        """
+        if self.finished:
+            raise ValueError("Cannot send: the response is already finished")
+        if isinstance(data, str):
+            data = data.encode()
+        if not self.started:
+            self._check_http_start()
+            headers = self._pending_headers()
+            if finish:
+                headers.append((b"content-length", str(len(data)).encode()))
+            await self._start(self.resp_status_code or 200, headers)
+        if finish:
+            self.finished = True
+        await self.asgi_send(
+            {
+                "type": "http.response.body",
+                "body": b"" if self._head else data,
+                "more_body": not finish,
+            }
+        )
+
+    async def finish(self) -> None:
+        """End the response; with nothing sent yet, answer 204 No Content."""
+        if self.finished:
+            raise ValueError("Cannot finish: the response is already finished")
+        if not self.started:
+            self._check_http_start()
+            await self._start(self.resp_status_code or 204, self._pending_headers())
+        self.finished = True
+        await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    # WebSocket ---------------------------------------------------------------------------------
+    @property
+    def ws_state(self) -> WebSocketState:
+        """Whether the WebSocket is connecting, connected or closed."""
+        return self._ws_state
+
+    def _ws_scope(self) -> WebSocketScope:
+        scope = self.scope
+        if scope["type"] != "websocket":
+            raise ValueError("This is an HTTP connection: WebSocket methods do not apply")
+        return scope
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Accept the WebSocket handshake.
+
+        Raises:
+            ValueError: the connection was already accepted or closed.
+        """
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTING:
+            raise ValueError(f"Cannot accept a WebSocket that is {self._ws_state.name.lower()}")
+        message = await self.asgi_receive()
+        if message["type"] == "websocket.disconnect":
+            self._ws_state = WebSocketState.CLOSED
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        raw.extend(self._pending_headers())
+        await self.asgi_send(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
+        )
+        self._ws_state = WebSocketState.CONNECTED
+        self.started = True
+
+    async def _ws_receive(self) -> tuple[str | None, bytes | None]:
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTED:
+            raise ValueError("Cannot receive: the WebSocket is not accepted, or already closed")
+        message = await self.asgi_receive()
+        if message["type"] == "websocket.disconnect":
+            self._ws_state = WebSocketState.CLOSED
+            self.finished = True
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        if message["type"] != "websocket.receive":
+            raise RuntimeError(
+                f"Expected ASGI message 'websocket.receive', got {message['type']!r}"
+            )
+        return message.get("text"), message.get("bytes")
+
+    async def receive_text(self) -> str:
+        """Receive one text frame.
+
+        Raises:
+            WebSocketDisconnect: the client left.
+            TypeError: the frame was binary.
+        """
+        text, _ = await self._ws_receive()
+        if text is None:
+            raise TypeError("Expected a text frame, got a binary frame")
+        return text
+
+    async def receive_bytes(self) -> bytes:
+        """Receive one binary frame.
+
+        Raises:
+            WebSocketDisconnect: the client left.
+            TypeError: the frame was text.
+        """
+        _, data = await self._ws_receive()
+        if data is None:
+            raise TypeError("Expected a binary frame, got a text frame")
+        return data
+
+    async def receive_json(self) -> JsonValue:
+        """Receive one frame (text or binary) and parse it as JSON."""
+        text, data = await self._ws_receive()
+        value: JsonValue = json.loads(text if text is not None else (data or b""))
+        return value
+
+    async def _ws_send(self, text: str | None, data: bytes | None) -> None:
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTED:
+            raise ValueError(
+                "Cannot send: call accept() first"
+                if self._ws_state is WebSocketState.CONNECTING
+                else "Cannot send: the WebSocket is closed"
+            )
+        if text is not None:
+            await self.asgi_send({"type": "websocket.send", "text": text})
+        else:
+            await self.asgi_send({"type": "websocket.send", "bytes": data})
+
+    async def send_text(self, data: str) -> None:
+        """Send one text frame."""
+        await self._ws_send(data, None)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary frame."""
+        await self._ws_send(None, data)
+
+    async def send_json(self, data: object) -> None:
+        """Send a value as JSON in one text frame (pydantic models and dataclasses too)."""
+        await self._ws_send(to_json(data).decode(), None)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the WebSocket; before ``accept`` this rejects the handshake."""
+        self._ws_scope()
+        if self._ws_state is WebSocketState.CLOSED:
+            return
+        if self._ws_state is WebSocketState.CONNECTING:
+            # Consume the connect message so the server sees a proper rejection.
+            await self.asgi_receive()
+        self._ws_state = WebSocketState.CLOSED
+        self.finished = True
+        await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        """Yield text frames until the client leaves."""
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            return
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield binary frames until the client leaves."""
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            return
+
+    async def iter_json(self) -> AsyncIterator[JsonValue]:
+        """Yield JSON messages until the client leaves."""
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            return

@@ -1,0 +1,347 @@
+"""Routers: werkzeug rules mapped to async functions and class-based views."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TypeVar, cast
+from urllib.parse import quote, urlsplit
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
+
+from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
+from aaf._types import ASGIApp
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, HTTPError
+from aaf.response import HttpResponse, error_response
+from aaf.views import View, WebSocketView
+
+__all__ = ["Router"]
+
+Handler = Callable[..., Awaitable[object]] | type[View]
+WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
+H = TypeVar("H", bound=Handler)
+W = TypeVar("W", bound=WebSocketHandler)
+
+# Outcomes of resolving a path, first item of the tuple `Router.resolve` gives.
+MATCH, MOUNT, REDIRECT, NOT_ALLOWED, NOT_FOUND = range(5)
+_NOT_FOUND = (NOT_FOUND, None, None)
+# PERF: bounded cache of werkzeug matches (benchmarks/inprocess.py, routing-scale scenario).
+_CACHE_SIZE = 2048
+
+
+class _AafRule(Rule):
+    """A werkzeug rule that carries aaf's compiled endpoint."""
+
+    def __init__(
+        self, string: str, aaf_endpoint: Endpoint | WebSocketEndpoint, **kwargs: object
+    ) -> None:
+        super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
+        self.aaf_endpoint = aaf_endpoint
+
+
+@dataclasses.dataclass(frozen=True)
+class _Route:
+    rule: str
+    name: str
+    handler: object
+    endpoint: Endpoint | WebSocketEndpoint
+    websocket: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Mount:
+    prefix: str
+    app: ASGIApp
+
+
+@dataclasses.dataclass(frozen=True)
+class _Include:
+    router: Router
+    prefix: str
+
+
+class Router:
+    """A set of routes, included routers and mounted apps, matched with werkzeug.
+
+    ::
+
+        router = Router()
+
+        @router.route("/items/<int:item_id>")
+        class ItemView(View):
+            async def get(self, connection: Connection, item_id: int) -> Item: ...
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = _clean_prefix(prefix)
+        self._entries: list[_Route | _Mount | _Include] = []
+        self._parents: list[Router] = []
+        self._compiled = False
+        self._http_adapter: MapAdapter | None = None
+        self._ws_adapter: MapAdapter | None = None
+        self._static: dict[str, dict[str, Endpoint]] = {}
+        self._cache: dict[tuple[str, str], tuple[Endpoint, dict[str, object]]] = {}
+        self._mounts: list[tuple[str, ASGIApp]] = []
+
+    # Registration ------------------------------------------------------------------------------
+    def route(
+        self,
+        rule: str,
+        methods: Iterable[str] | None = None,
+        name: str | None = None,
+        status_code: int = 200,
+    ) -> Callable[[H], H]:
+        """Register an async function or a ``View`` class at ``rule``; return it unchanged."""
+
+        def decorator(handler: H) -> H:
+            self.add_route(rule, handler, methods=methods, name=name, status_code=status_code)
+            return handler
+
+        return decorator
+
+    def add_route(
+        self,
+        rule: str,
+        handler: Handler,
+        methods: Iterable[str] | None = None,
+        name: str | None = None,
+        status_code: int = 200,
+    ) -> None:
+        """Register ``handler`` at ``rule`` without a decorator.
+
+        Raises:
+            ConfigurationError: the name is taken by another handler, or the signature does
+                not fit the rule.
+            TypeError: the handler is not async.
+        """
+        full = self.prefix + rule
+        name = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(name, handler)
+        converters = _rule_converters(full)
+        endpoint = http_endpoint(handler, name, converters, methods, status_code)
+        self._entries.append(_Route(rule, name, handler, endpoint, websocket=False))
+        self._invalidate()
+
+    def websocket(self, rule: str, name: str | None = None) -> Callable[[W], W]:
+        """Register an async function or a ``WebSocketView`` for WebSocket sessions at ``rule``."""
+
+        def decorator(handler: W) -> W:
+            self.add_websocket_route(rule, handler, name=name)
+            return handler
+
+        return decorator
+
+    def add_websocket_route(
+        self, rule: str, handler: WebSocketHandler, name: str | None = None
+    ) -> None:
+        """Register a WebSocket handler at ``rule`` without a decorator."""
+        full = self.prefix + rule
+        name = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(name, handler)
+        endpoint = websocket_endpoint(handler, name, _rule_converters(full, websocket=True))
+        self._entries.append(_Route(rule, name, handler, endpoint, websocket=True))
+        self._invalidate()
+
+    def include(self, router: Router, prefix: str = "") -> None:
+        """Serve every route of ``router`` under ``prefix`` too (a blueprint)."""
+        if router is self:
+            raise ConfigurationError("A router cannot include itself")
+        for name, handler in router._names().items():
+            self._check_name(name, handler)
+        self._entries.append(_Include(router, _clean_prefix(prefix)))
+        router._parents.append(self)
+        self._invalidate()
+
+    def mount(self, prefix: str, app: ASGIApp) -> None:
+        """Hand every path under ``prefix`` to another ASGI app.
+
+        The mounted app sees ``root_path`` extended by the prefix and ``path`` unchanged.
+        """
+        prefix = _clean_prefix(prefix)
+        if not prefix:
+            raise ConfigurationError("mount() needs a prefix such as '/static'")
+        self._entries.append(_Mount(prefix, app))
+        self._invalidate()
+
+    def _names(self) -> dict[str, object]:
+        names: dict[str, object] = {}
+        for entry in self._entries:
+            if isinstance(entry, _Route):
+                names[entry.name] = entry.handler
+            elif isinstance(entry, _Include):
+                names.update(entry.router._names())
+        return names
+
+    def _check_name(self, name: str, handler: object) -> None:
+        existing = self._names().get(name)
+        if existing is not None and existing is not handler:
+            raise ConfigurationError(
+                f"Route name {name!r} is already used by {existing!r}; "
+                "pass name= to tell them apart"
+            )
+
+    def _invalidate(self) -> None:
+        self._compiled = False
+        for parent in self._parents:
+            parent._invalidate()
+
+    # Compiling ---------------------------------------------------------------------------------
+    def _flatten(self, prefix: str) -> Iterable[tuple[str, _Route | _Mount]]:
+        for entry in self._entries:
+            if isinstance(entry, _Include):
+                yield from entry.router._flatten(prefix + self.prefix + entry.prefix)
+            elif isinstance(entry, _Route):
+                yield prefix + self.prefix + entry.rule, entry
+            else:
+                yield prefix + self.prefix + entry.prefix, entry
+
+    def _compile(self) -> None:
+        http_rules: list[Rule] = []
+        ws_rules: list[Rule] = []
+        static: dict[str, dict[str, Endpoint]] = {}
+        mounts: list[tuple[str, ASGIApp]] = []
+        for path, entry in self._flatten(""):
+            if isinstance(entry, _Mount):
+                mounts.append((path, entry.app))
+                continue
+            endpoint = entry.endpoint
+            if isinstance(endpoint, WebSocketEndpoint):
+                ws_rules.append(_AafRule(path, endpoint, endpoint=entry.name, websocket=True))
+                continue
+            rule = _AafRule(path, endpoint, endpoint=entry.name, methods=sorted(endpoint.methods))
+            http_rules.append(rule)
+            if "<" not in path:
+                static.setdefault(path, {}).update(dict.fromkeys(endpoint.methods, endpoint))
+        self._http_adapter = Map(http_rules).bind("localhost")
+        self._ws_adapter = Map(ws_rules).bind("localhost") if ws_rules else None
+        self._static = static
+        self._cache = {}
+        self._mounts = mounts
+        self._compiled = True
+
+    # Matching ----------------------------------------------------------------------------------
+    def resolve(self, path: str, method: str) -> tuple[int, object, object]:
+        """Find what answers ``method path``: ``(MATCH, endpoint, args)`` or another outcome."""
+        if not self._compiled:
+            self._compile()
+        methods = self._static.get(path)
+        if methods is not None:
+            endpoint = methods.get(method)
+            if endpoint is not None:
+                return MATCH, endpoint, {}
+        key = (path, method)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return MATCH, hit[0], dict(hit[1])
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return MOUNT, app, prefix
+        adapter = self._http_adapter
+        assert adapter is not None  # set by _compile just above
+        try:
+            rule, args = adapter.match(path, method, return_rule=True)
+        except RequestRedirect as exc:
+            return REDIRECT, urlsplit(exc.new_url).path, None
+        except MethodNotAllowed as exc:
+            return NOT_ALLOWED, ", ".join(sorted(exc.valid_methods or ())), None
+        except NotFound:
+            return _NOT_FOUND
+        found = cast(_AafRule, rule).aaf_endpoint
+        assert isinstance(found, Endpoint)  # the HTTP map holds only HTTP endpoints
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.clear()
+        self._cache[key] = (found, dict(args))
+        return MATCH, found, dict(args)
+
+    def resolve_websocket(self, path: str) -> tuple[int, object, object]:
+        """Find what serves a WebSocket session at ``path``: ``MATCH``, ``MOUNT`` or not found."""
+        if not self._compiled:
+            self._compile()
+        if self._ws_adapter is not None:
+            try:
+                rule, args = self._ws_adapter.match(path, "GET", return_rule=True, websocket=True)
+            except (NotFound, MethodNotAllowed, RequestRedirect):
+                pass
+            else:
+                return MATCH, cast(_AafRule, rule).aaf_endpoint, dict(args)
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return MOUNT, app, prefix
+        return _NOT_FOUND
+
+    async def answer(self, connection: Connection, outcome: tuple[int, object, object]) -> None:
+        """Answer ``connection`` with a resolved outcome (not ``NOT_FOUND``)."""
+        kind, first, second = outcome
+        if kind == MATCH:
+            endpoint = cast(Endpoint | WebSocketEndpoint, first)
+            await endpoint.run(connection, cast(dict[str, object], second))
+        elif kind == MOUNT:
+            await _run_mounted(cast(ASGIApp, first), cast(str, second), connection)
+        elif kind == REDIRECT:
+            await _redirect(connection, cast(str, first))
+        elif kind == NOT_ALLOWED:
+            await HttpResponse(
+                "Method Not Allowed", status_code=405, headers={"Allow": cast(str, first)}
+            ).send_to(connection)
+
+    async def __call__(self, connection: Connection) -> None:
+        """Answer ``connection`` if a route matches; otherwise leave it untouched."""
+        outcome = self.resolve(connection.route_path, connection.method)
+        if outcome[0] == NOT_FOUND:
+            return
+        try:
+            await self.answer(connection, outcome)
+        except HTTPError as exc:
+            if connection.started:
+                raise
+            await error_response(exc).send_to(connection)
+
+    # URL building ------------------------------------------------------------------------------
+    def url_for(self, name: str, /, **params: object) -> str:
+        """Build the path of the route called ``name``.
+
+        Raises:
+            LookupError: no route has that name, or the parameters do not fit its rule.
+        """
+        if not self._compiled:
+            self._compile()
+        for adapter in (self._http_adapter, self._ws_adapter):
+            if adapter is None:
+                continue
+            try:
+                return adapter.build(name, params)
+            except BuildError:
+                continue
+        raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+
+def _clean_prefix(prefix: str) -> str:
+    prefix = prefix.rstrip("/")
+    if prefix and not prefix.startswith("/"):
+        raise ConfigurationError(f"A prefix must start with '/', got {prefix!r}")
+    return prefix
+
+
+def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, object]:
+    # A scratch map binds the rule, which parses it and builds its converters.
+    scratch = Rule(rule, websocket=websocket)
+    Map([scratch])
+    return dict(scratch._converters)
+
+
+async def _redirect(connection: Connection, path: str) -> None:
+    location = quote(connection.root_path) + path
+    query = connection.scope.get("query_string", b"")
+    if query:
+        location += "?" + query.decode("latin-1")
+    await HttpResponse(b"", status_code=308, headers={"Location": location}).send_to(connection)
+
+
+async def _run_mounted(app: ASGIApp, prefix: str, connection: Connection) -> None:
+    scope = connection.scope
+    child = scope.copy()
+    child["root_path"] = scope.get("root_path", "") + prefix
+    await app(child, connection.asgi_receive, connection.asgi_send)
+    connection.started = connection.finished = True

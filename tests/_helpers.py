@@ -1,0 +1,117 @@
+"""Helpers for tests: raw ASGI calls, a real uvicorn on 127.0.0.1, mypy on snippets."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+
+import uvicorn
+
+from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent
+from aaf.connection import Connection
+
+
+def http_scope(
+    method: str = "GET",
+    path: str = "/",
+    query_string: bytes = b"",
+    headers: Sequence[tuple[bytes, bytes]] = (),
+    root_path: str = "",
+) -> HTTPScope:
+    """Build an HTTP scope as a server would."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query_string,
+        "root_path": root_path,
+        "headers": list(headers),
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+class Recorder:
+    """A receive that feeds body chunks and a send that records every message."""
+
+    def __init__(self, chunks: Sequence[bytes] = (b"",), disconnect_after: bool = False) -> None:
+        self.incoming: list[ReceiveEvent] = [
+            {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+            for i, chunk in enumerate(chunks)
+        ]
+        if disconnect_after:
+            self.incoming[-1] = {"type": "http.request", "body": chunks[-1], "more_body": True}
+            self.incoming.append({"type": "http.disconnect"})
+        self.sent: list[SendEvent] = []
+
+    async def receive(self) -> ReceiveEvent:
+        if self.incoming:
+            return self.incoming.pop(0)
+        await asyncio.sleep(3600)  # a real server blocks until the client leaves
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: SendEvent) -> None:
+        self.sent.append(message)
+
+    def connection(self, scope: HTTPScope | None = None) -> Connection:
+        """A connection over this recorder."""
+        return Connection(scope or http_scope(), send=self.send, receive=self.receive)
+
+
+def run_with_connection(
+    body: Callable[[Connection], Coroutine[object, object, None]],
+    scope: HTTPScope | None = None,
+    chunks: Sequence[bytes] = (b"",),
+) -> list[SendEvent]:
+    """Run ``body`` on a fresh connection and give back what it sent."""
+    recorder = Recorder(chunks)
+    asyncio.run(body(recorder.connection(scope)))
+    return recorder.sent
+
+
+def free_port() -> int:
+    """Ask the OS for a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Iterator[str]:
+    """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yield its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        **options,  # type: ignore[arg-type]  # uvicorn.Config's keywords
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError("uvicorn did not start in time")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout)

@@ -1,0 +1,375 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+
+from aaf import aaf
+from aaf._types import Receive, Scope, Send
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError
+from aaf.response import HttpResponse, JsonResponse
+from aaf.routing import MATCH, NOT_ALLOWED, NOT_FOUND, REDIRECT, Router
+from aaf.testing import TestClient
+from aaf.views import View
+
+from ._helpers import http_scope, run_with_connection
+
+
+def make_router() -> Router:
+    router = Router()
+
+    @router.route("/hello/<name>")
+    async def hello(connection: Connection, name: str) -> HttpResponse:
+        return HttpResponse(f"Hello, {name}")
+
+    @router.route("/things", methods=["GET", "POST"])
+    async def things(connection: Connection) -> HttpResponse:
+        return HttpResponse(connection.method)
+
+    @router.route("/dir/")
+    async def directory(connection: Connection) -> HttpResponse:
+        return HttpResponse("dir")
+
+    @router.route("/items/<int:item_id>")
+    class ItemView(View):
+        async def get(self, connection: Connection, item_id: int) -> HttpResponse:
+            return JsonResponse({"id": item_id})
+
+        async def delete(self, connection: Connection, item_id: int) -> HttpResponse:
+            return HttpResponse("deleted", status_code=202)
+
+    return router
+
+
+client = TestClient(aaf([make_router()]))
+
+
+def test_function_route_answers_get() -> None:
+    response = client.get("/hello/you")
+    assert response.status_code == 200
+    assert response.text == "Hello, you"
+
+
+def test_route_with_methods_answers_each() -> None:
+    assert client.get("/things").text == "GET"
+    assert client.post("/things").text == "POST"
+
+
+def test_view_answers_the_methods_it_defines() -> None:
+    assert client.get("/items/3").json() == {"id": 3}
+    assert client.delete("/items/3").status_code == 202
+    response = client.post("/items/3")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("path", ["/hello/you", "/items/3"])
+def test_head_is_answered_wherever_get_is_without_a_body(path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [("/things", "GET, HEAD, OPTIONS, POST"), ("/items/1", "DELETE, GET, HEAD, OPTIONS")],
+)
+def test_options_is_answered_with_allow(path: str, allow: str) -> None:
+    response = client.options(path)
+    assert response.status_code == 204
+    assert response.headers["allow"] == allow
+    assert "content-length" not in response.headers
+
+
+def test_wrong_method_answers_405_with_allow() -> None:
+    response = client.put("/hello/x")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_missing_trailing_slash_redirects_308_keeping_the_query() -> None:
+    response = client.get("/dir?a=1", follow_redirects=False)
+    assert response.status_code == 308
+    assert response.headers["location"] == "/dir/?a=1"
+
+
+def test_unknown_path_is_404_not_found() -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.text == "Not found"
+
+
+def test_typed_converter_rejects_other_values_with_404() -> None:
+    assert client.get("/items/abc").status_code == 404
+
+
+def test_routers_are_tried_in_order() -> None:
+    first, second = Router(), Router()
+
+    @first.route("/a")
+    async def a1(connection: Connection) -> HttpResponse:
+        return HttpResponse("first")
+
+    @second.route("/a")
+    async def a2(connection: Connection) -> HttpResponse:
+        return HttpResponse("second")
+
+    @second.route("/b")
+    async def b(connection: Connection) -> HttpResponse:
+        return HttpResponse("b")
+
+    c = TestClient(aaf([first, second]))
+    assert c.get("/a").text == "first"
+    assert c.get("/b").text == "b"
+
+
+def test_a_later_router_matching_beats_an_earlier_405() -> None:
+    first, second = Router(), Router()
+
+    @first.route("/x", methods=["POST"])
+    async def post_x(connection: Connection) -> HttpResponse:
+        return HttpResponse("post")
+
+    @second.route("/x")
+    async def get_x(connection: Connection) -> HttpResponse:
+        return HttpResponse("get")
+
+    c = TestClient(aaf([first, second]))
+    assert c.get("/x").text == "get"
+    assert c.post("/x").text == "post"
+    assert c.put("/x").status_code == 405
+
+
+def test_router_is_callable_on_a_connection_and_leaves_unmatched_ones_untouched() -> None:
+    router = make_router()
+
+    async def matched(conn: Connection) -> None:
+        await router(conn)
+        assert conn.finished
+
+    sent = run_with_connection(matched, http_scope(path="/hello/seed"))
+    assert sent[-1].get("body") == b"Hello, seed"
+
+    async def unmatched(conn: Connection) -> None:
+        await router(conn)
+        assert not conn.started
+
+    assert run_with_connection(unmatched, http_scope(path="/nope")) == []
+
+
+def test_decorator_returns_the_handler_unchanged() -> None:
+    router = Router()
+
+    async def fn(connection: Connection) -> str:
+        return "x"
+
+    class V(View):
+        async def get(self, connection: Connection) -> str:
+            return "x"
+
+    assert router.route("/f")(fn) is fn
+    assert router.route("/v")(V) is V
+
+
+def test_two_handlers_under_one_name_raise() -> None:
+    router = Router()
+
+    @router.route("/a", name="same")
+    async def a(connection: Connection) -> None: ...
+
+    async def b(connection: Connection) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="'same'"):
+        router.add_route("/b", b, name="same")
+
+
+def test_one_handler_may_serve_two_rules() -> None:
+    router = Router()
+
+    async def page(connection: Connection) -> str:
+        return connection.path
+
+    router.add_route("/one", page)
+    router.add_route("/two", page)
+    c = TestClient(aaf([router]))
+    assert c.get("/one").text == "/one"
+    assert c.get("/two").text == "/two"
+
+
+def test_sync_handler_is_refused_at_registration() -> None:
+    router = Router()
+
+    def sync(connection: Connection) -> None: ...
+
+    with pytest.raises(TypeError, match="async"):
+        router.add_route("/s", sync)  # type: ignore[arg-type]  # what this test checks
+
+
+def test_url_for_builds_paths_by_name() -> None:
+    router = make_router()
+    assert router.url_for("hello", name="a b") == "/hello/a%20b"
+    assert router.url_for("ItemView", item_id=5) == "/items/5"
+    app = aaf([router])
+    assert app.url_for("things") == "/things"
+    with pytest.raises(LookupError):
+        app.url_for("missing")
+
+
+def test_include_serves_a_router_under_a_prefix() -> None:
+    api = Router()
+
+    @api.route("/users/<int:user_id>")
+    async def user(connection: Connection, user_id: int) -> dict[str, int]:
+        return {"id": user_id}
+
+    root = Router()
+    root.include(api, prefix="/api/v1")
+    c = TestClient(aaf([root]))
+    assert c.get("/api/v1/users/7").json() == {"id": 7}
+    assert c.get("/users/7").status_code == 404
+    assert root.url_for("user", user_id=7) == "/api/v1/users/7"
+
+
+def test_routes_added_to_an_included_router_later_are_served() -> None:
+    api = Router(prefix="/api")
+    root = Router()
+    root.include(api)
+    c = TestClient(aaf([root]))
+    assert c.get("/api/late").status_code == 404
+
+    @api.route("/late")
+    async def late(connection: Connection) -> str:
+        return "late"
+
+    assert c.get("/api/late").text == "late"
+
+
+def test_router_prefix_applies_to_its_routes() -> None:
+    router = Router(prefix="/v2")
+
+    @router.route("/ping")
+    async def ping(connection: Connection) -> str:
+        return "pong"
+
+    assert TestClient(aaf([router])).get("/v2/ping").text == "pong"
+
+
+async def echo_scope(scope: Scope, receive: Receive, send: Send) -> None:
+    assert scope["type"] == "http"
+    body = f"{scope['root_path']}|{scope['path']}".encode()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_mount_extends_root_path_and_keeps_the_full_path() -> None:
+    router = Router()
+    router.mount("/sub", echo_scope)
+    c = TestClient(aaf([router]))
+    assert c.get("/sub/deep/path").text == "/sub|/sub/deep/path"
+    assert c.get("/sub").text == "/sub|/sub"
+    assert c.get("/subway").status_code == 404
+
+
+def test_aaf_app_mounted_in_aaf_routes_below_its_root_path() -> None:
+    inner = Router()
+
+    @inner.route("/where")
+    async def where(connection: Connection) -> dict[str, str]:
+        return {
+            "root": connection.root_path,
+            "path": connection.path,
+            "route": connection.route_path,
+        }
+
+    outer = Router()
+    outer.mount("/inner", aaf([inner]))
+    assert TestClient(aaf([outer])).get("/inner/where").json() == {
+        "root": "/inner",
+        "path": "/inner/where",
+        "route": "/where",
+    }
+
+
+RULES = [
+    "/",
+    "/static/page",
+    "/dir/",
+    "/users/<int:user_id>",
+    "/users/<int:user_id>/posts/<slug>",
+    "/files/<path:rest>",
+    "/price/<float:amount>",
+    "/ids/<uuid:ident>",
+    "/pick/<any(red, green):colour>",
+    "/users/me",
+    "/<name>",
+]
+PATHS = [
+    "/",
+    "/static/page",
+    "/dir",
+    "/dir/",
+    "/users/12",
+    "/users/me",
+    "/users/-1",
+    "/users/12/posts/hi-there",
+    "/files/a/b/c.txt",
+    "/price/1.5",
+    "/price/1",
+    f"/ids/{uuid.UUID(int=5)}",
+    "/ids/not-a-uuid",
+    "/pick/red",
+    "/pick/blue",
+    "/anything",
+    "/two/segments",
+    "//static/page",
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_fast_paths_give_the_same_answers_as_werkzeug(method: str) -> None:
+    router = Router()
+    for i, rule in enumerate(RULES):
+
+        async def handler(connection: Connection, **params: object) -> None: ...
+
+        router.add_route(rule, handler, name=f"r{i}", methods=["GET"] if i % 2 else ["GET", "POST"])
+    reference = Map(
+        [
+            Rule(rule, endpoint=f"r{i}", methods=["GET"] if i % 2 else ["GET", "POST"])
+            for i, rule in enumerate(RULES)
+        ]
+    ).bind("localhost")
+    for _ in range(2):  # the second round is served from the match cache
+        for path in PATHS:
+            outcome = router.resolve(path, method)
+            try:
+                endpoint, args = reference.match(path, method)
+            except RequestRedirect:
+                assert outcome[0] == REDIRECT, path
+            except MethodNotAllowed:
+                assert outcome[0] == NOT_ALLOWED, path
+            except NotFound:
+                assert outcome[0] == NOT_FOUND, path
+            else:
+                assert outcome[0] == MATCH, path
+                assert getattr(outcome[1], "name") == endpoint, path  # noqa: B009
+                assert outcome[2] == args, path
+
+
+def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:
+    router = Router()
+
+    @router.route("/n/<int:n>")
+    async def n(connection: Connection, n: int) -> dict[str, object]:
+        seen = dict(connection.path_params)
+        connection.path_params["n"] = "corrupted"
+        return seen
+
+    c = TestClient(aaf([router]))
+    assert c.get("/n/1").json() == {"n": 1}
+    assert c.get("/n/1").json() == {"n": 1}
