@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import types
-import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
+import typing_extensions
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic_core import from_json, to_json
@@ -317,7 +317,7 @@ def _is_body_type(annotation: object) -> bool:
         if isinstance(member, type) and (
             issubclass(member, BaseModel)
             or dataclasses.is_dataclass(member)
-            or typing.is_typeddict(member)
+            or typing_extensions.is_typeddict(member)
         ):
             return True
     return False

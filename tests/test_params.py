@@ -1,0 +1,429 @@
+"""Typed parameters: every source, every kind of failure, and the 422 shape."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import pytest
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.params import Body, Cookie, Form, Header, Query
+from aaf.routing import Router
+from aaf.testing import TestClient
+from aaf.views import View
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+    price: float = Field(gt=0)
+
+
+class Filters(BaseModel):
+    q: str
+    tags: list[str] = []
+    page: int = 1
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Pair(TypedDict):
+    a: int
+    b: str
+
+
+router = Router()
+
+
+@router.route("/query")
+async def query(  # type: ignore[no-untyped-def]  # `untyped` is left bare on purpose
+    connection: Connection,
+    q: str,
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    flag: bool = False,
+    when: datetime | None = None,
+    colour: Colour = Colour.RED,
+    order: Literal["asc", "desc"] = "asc",
+    ident: uuid.UUID | None = None,
+    tags: list[int] | None = None,
+    untyped="default",  # unannotated means str
+) -> dict[str, object]:
+    return {
+        "q": q,
+        "limit": limit,
+        "flag": flag,
+        "when": when,
+        "colour": colour,
+        "order": order,
+        "ident": ident,
+        "tags": tags,
+        "untyped": untyped,
+    }
+
+
+@router.route("/aliased")
+async def aliased(
+    connection: Connection, page_size: Annotated[int, Query(alias="page-size")] = 10
+) -> int:
+    return page_size
+
+
+@router.route("/filters")
+async def filters(connection: Connection, f: Annotated[Filters, Query()]) -> Filters:
+    return f
+
+
+@router.route("/path/<item_id>/<int:n>/<uuid:u>")
+async def path(connection: Connection, item_id: int, n: int, u: uuid.UUID) -> list[object]:
+    return [item_id, n, str(u)]
+
+
+@router.route("/untyped/<int:number>/<name>")
+async def untyped_path(connection, number=10, name="x"):  # type: ignore[no-untyped-def]  # noqa: ANN001
+    return {"number": number, "type": type(number).__name__, "name": name}
+
+
+@router.route("/headers")
+async def headers(
+    connection: Connection,
+    x_token: Annotated[str, Header()],
+    x_count: Annotated[int, Header(alias="X-Number")] = 0,
+    accept_language: Annotated[list[str] | None, Header()] = None,
+) -> list[object]:
+    return [x_token, x_count, accept_language]
+
+
+@router.route("/cookies")
+async def cookies(
+    connection: Connection,
+    session: Annotated[str, Cookie()],
+    visits: Annotated[int, Cookie()] = 0,
+) -> list[object]:
+    return [session, visits]
+
+
+@router.route("/items", methods=["POST"], status_code=201)
+async def create(connection: Connection, item: Item) -> Item:
+    return item
+
+
+@router.route("/items/optional", methods=["POST"])
+async def optional_body(connection: Connection, item: Item | None = None) -> str:
+    return "none" if item is None else item.name
+
+
+@router.route("/many", methods=["POST"])
+async def many(connection: Connection, items: list[Item]) -> int:
+    return len(items)
+
+
+@router.route("/point", methods=["POST"])
+async def point(connection: Connection, p: Point) -> Point:
+    return p
+
+
+@router.route("/pair", methods=["POST"])
+async def pair(connection: Connection, p: Pair) -> Pair:
+    return p
+
+
+@router.route("/scalar", methods=["POST"])
+async def scalar(connection: Connection, n: Annotated[int, Body()]) -> int:
+    return n * 2
+
+
+@router.route("/form", methods=["POST"])
+async def form(
+    connection: Connection,
+    name: Annotated[str, Form()],
+    age: Annotated[int, Form()],
+    tags: Annotated[list[str], Form()] = [],  # noqa: B006  # pydantic copies defaults
+) -> list[object]:
+    return [name, age, tags]
+
+
+class Public(BaseModel):
+    name: str
+
+
+class Private(Public):
+    secret: str
+
+
+@router.route("/filtered")
+async def filtered(connection: Connection) -> Public:
+    return Private(name="n", secret="s")
+
+
+@router.route("/filtered-list")
+async def filtered_list(connection: Connection) -> list[Public]:
+    return [Private(name="a", secret="s")]
+
+
+@router.route("/text")
+async def text(connection: Connection) -> str:
+    return "plain"
+
+
+@router.route("/nothing")
+async def nothing(connection: Connection) -> None:
+    return None
+
+
+@router.route("/mixed/<int:item_id>")
+class Mixed(View):
+    async def put(
+        self,
+        connection: Connection,
+        item_id: int,
+        item: Item,
+        verbose: bool = False,
+        x_request_id: Annotated[str | None, Header()] = None,
+    ) -> dict[str, object]:
+        return {"item_id": item_id, "item": item, "verbose": verbose, "rid": x_request_id}
+
+
+client = TestClient(aaf([router]))
+
+
+def detail(response: object) -> list[dict[str, Any]]:
+    import httpx
+
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"detail"}
+    for error in body["detail"]:
+        assert set(error) == {"loc", "msg", "type", "input"}
+    items: list[dict[str, Any]] = body["detail"]
+    return items
+
+
+def test_query_values_are_coerced() -> None:
+    ident = uuid.uuid4()
+    response = client.get(
+        "/query",
+        params={
+            "q": "x",
+            "limit": "5",
+            "flag": "true",
+            "when": "2024-01-02T03:04:05",
+            "colour": "green",
+            "order": "desc",
+            "ident": str(ident),
+            "tags": ["1", "2"],
+            "untyped": "u",
+        },
+    )
+    assert response.json() == {
+        "q": "x",
+        "limit": 5,
+        "flag": True,
+        "when": "2024-01-02T03:04:05",
+        "colour": "green",
+        "order": "desc",
+        "ident": str(ident),
+        "tags": [1, 2],
+        "untyped": "u",
+    }
+
+
+def test_query_defaults_make_parameters_optional() -> None:
+    body = client.get("/query?q=x").json()
+    assert body["limit"] == 20 and body["tags"] is None and body["untyped"] == "default"
+
+
+def test_every_failing_query_field_is_listed() -> None:
+    errors = detail(client.get("/query?limit=abc&flag=maybe&order=up&tags=1&tags=x&colour=blue"))
+    by_loc = {tuple(e["loc"]): e for e in errors}
+    assert set(by_loc) == {
+        ("query", "q"),
+        ("query", "limit"),
+        ("query", "flag"),
+        ("query", "colour"),
+        ("query", "order"),
+        ("query", "tags", 1),
+    }
+    assert by_loc[("query", "q")]["type"] == "missing"
+    assert by_loc[("query", "limit")]["type"] == "int_parsing"
+    assert by_loc[("query", "limit")]["input"] == "abc"
+
+
+def test_constraint_failure_answers_422() -> None:
+    errors = detail(client.get("/query?q=x&limit=500"))
+    assert errors[0]["loc"] == ["query", "limit"]
+    assert errors[0]["type"] == "less_than_equal"
+
+
+def test_query_alias_names_the_wire_key() -> None:
+    assert client.get("/aliased?page-size=3").json() == 3
+    assert detail(client.get("/aliased?page-size=x"))[0]["loc"] == ["query", "page-size"]
+
+
+def test_model_marked_query_takes_the_whole_query_string() -> None:
+    response = client.get("/filters?q=lamp&tags=a&tags=b&page=2")
+    assert response.json() == {"q": "lamp", "tags": ["a", "b"], "page": 2}
+    errors = detail(client.get("/filters?page=x"))
+    assert [e["loc"] for e in errors] == [["query", "q"], ["query", "page"]]
+
+
+def test_path_values_are_validated_against_annotations() -> None:
+    u = uuid.uuid4()
+    assert client.get(f"/path/7/8/{u}").json() == [7, 8, str(u)]
+    errors = detail(client.get(f"/path/seven/8/{u}"))
+    assert errors == [
+        {
+            "loc": ["path", "item_id"],
+            "msg": errors[0]["msg"],
+            "type": "int_parsing",
+            "input": "seven",
+        }
+    ]
+
+
+def test_unannotated_path_parameter_keeps_the_converter_value() -> None:
+    assert client.get("/untyped/5/bob").json() == {"number": 5, "type": "int", "name": "bob"}
+
+
+def test_headers_by_name_alias_and_list() -> None:
+    response = client.get(
+        "/headers",
+        headers=[
+            ("X-Token", "t"),
+            ("X-Number", "4"),
+            ("Accept-Language", "en"),
+            ("Accept-Language", "fr"),
+        ],
+    )
+    assert response.json() == ["t", 4, ["en", "fr"]]
+    errors = detail(client.get("/headers", headers={"X-Number": "many"}))
+    assert [e["loc"] for e in errors] == [["header", "x-token"], ["header", "X-Number"]]
+
+
+def test_cookies_are_typed() -> None:
+    assert client.get("/cookies", headers={"Cookie": "session=s1; visits=3"}).json() == ["s1", 3]
+    errors = detail(client.get("/cookies", headers={"Cookie": "visits=lots"}))
+    assert [e["loc"] for e in errors] == [["cookie", "session"], ["cookie", "visits"]]
+
+
+def test_json_body_model_with_route_status_code() -> None:
+    response = client.post("/items", json={"id": 1, "name": "a", "price": 2})
+    assert response.status_code == 201
+    assert response.json() == {"id": 1, "name": "a", "price": 2.0}
+
+
+def test_body_errors_list_every_field_under_body() -> None:
+    errors = detail(client.post("/items", json={"id": "x", "price": 0}))
+    assert [e["loc"] for e in errors] == [["body", "id"], ["body", "name"], ["body", "price"]]
+
+
+def test_body_that_is_not_json_answers_json_invalid() -> None:
+    errors = detail(
+        client.post("/items", content=b"{nope", headers={"Content-Type": "application/json"})
+    )
+    assert errors[0]["type"] == "json_invalid"
+    assert errors[0]["loc"][0] == "body"
+
+
+def test_json_body_with_another_content_type_answers_415() -> None:
+    response = client.post("/items", content=b'{"id": 1}', headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+
+
+def test_vendor_json_content_type_is_accepted() -> None:
+    response = client.post(
+        "/items",
+        content=b'{"id": 1, "name": "a", "price": 1}',
+        headers={"Content-Type": "application/vnd.api+json"},
+    )
+    assert response.status_code == 201
+
+
+def test_missing_required_body_answers_422_missing() -> None:
+    errors = detail(client.post("/items"))
+    assert errors == [{"loc": ["body"], "msg": "Field required", "type": "missing", "input": None}]
+
+
+def test_optional_body_may_be_left_out() -> None:
+    assert client.post("/items/optional").text == "none"
+    assert client.post("/items/optional", json={"id": 1, "name": "n", "price": 1}).text == "n"
+
+
+def test_list_dataclass_typeddict_and_marked_scalar_bodies() -> None:
+    assert client.post("/many", json=[{"id": 1, "name": "a", "price": 1}] * 3).json() == 3
+    assert detail(client.post("/many", json=[{"id": 1}]))[0]["loc"] == ["body", 0, "name"]
+    assert client.post("/point", json={"x": 1, "y": 2}).json() == {"x": 1, "y": 2}
+    assert client.post("/pair", json={"a": "1", "b": "x"}).json() == {"a": 1, "b": "x"}
+    assert client.post("/scalar", json=21).json() == 42
+
+
+def test_urlencoded_form_fields() -> None:
+    response = client.post("/form", data={"name": "ann", "age": "30", "tags": ["a", "b"]})
+    assert response.json() == ["ann", 30, ["a", "b"]]
+    errors = detail(client.post("/form", data={"age": "old"}))
+    assert [e["loc"] for e in errors] == [["body", "name"], ["body", "age"]]
+
+
+def test_form_parameter_with_a_json_body_answers_415() -> None:
+    assert client.post("/form", json={"name": "a"}).status_code == 415
+
+
+def test_return_annotation_filters_what_goes_out() -> None:
+    assert client.get("/filtered").json() == {"name": "n"}
+    assert client.get("/filtered-list").json() == [{"name": "a"}]
+
+
+def test_str_goes_out_as_text_and_none_as_204() -> None:
+    response = client.get("/text")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "plain"
+    assert client.get("/nothing").status_code == 204
+
+
+def test_view_method_mixes_path_body_query_and_header() -> None:
+    response = client.put(
+        "/mixed/3?verbose=1", json={"id": 1, "name": "a", "price": 1}, headers={"X-Request-Id": "r"}
+    )
+    assert response.json() == {
+        "item_id": 3,
+        "item": {"id": 1, "name": "a", "price": 1.0},
+        "verbose": True,
+        "rid": "r",
+    }
+    errors = detail(
+        client.put("/mixed/3?verbose=perhaps", json={"id": "x", "name": "a", "price": 1})
+    )
+    assert [e["loc"] for e in errors] == [["query", "verbose"], ["body", "id"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=%ff",
+        "q=" + "x" * 10000,
+        "q=a&q=b",
+        "q=%00",
+        "limit=1e10&q=x",
+        "limit=%00&q=x",
+        "when=yesterday&q=x",
+    ],
+)
+def test_odd_query_strings_answer_2xx_or_422(query: str) -> None:
+    assert client.get("/query?" + query).status_code in (200, 422)
