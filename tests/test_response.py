@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import BaseModel
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.response import (
+    HtmlResponse,
+    HttpResponse,
+    JsonResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+from ._helpers import run_with_connection
+
+
+class Model(BaseModel):
+    a: int
+
+
+@dataclasses.dataclass
+class Data:
+    b: str
+
+
+router = Router()
+
+
+@router.route("/text")
+async def text(connection: Connection) -> HttpResponse:
+    return HttpResponse("héllo", headers={"X-Extra": "1"})
+
+
+@router.route("/bytes")
+async def raw(connection: Connection) -> HttpResponse:
+    return HttpResponse(b"\x00\x01", headers={"Content-Type": "application/octet-stream"})
+
+
+@router.route("/json/<kind>")
+async def json(connection: Connection, kind: str) -> HttpResponse:
+    data: dict[str, object] = {
+        "model": Model(a=1),
+        "models": [Model(a=1), Model(a=2)],
+        "dataclass": Data(b="x"),
+        "dict": {"k": [1, None, True]},
+    }
+    return JsonResponse(data[kind], status_code=202)
+
+
+@router.route("/html")
+async def html(connection: Connection) -> HtmlResponse:
+    return HtmlResponse("<h1>hi</h1>")
+
+
+@router.route("/redirect")
+async def redirect(connection: Connection) -> RedirectResponse:
+    return RedirectResponse("/somewhere/é?x=1")
+
+
+@router.route("/stream")
+async def stream(connection: Connection) -> StreamingResponse:
+    async def parts() -> AsyncIterator[str]:
+        for i in range(3):
+            yield f"part {i};"
+
+    return StreamingResponse(parts(), media_type="text/csv")
+
+
+@router.route("/cookies")
+async def cookies(connection: Connection) -> HttpResponse:
+    response = HttpResponse("ok")
+    response.set_cookie("a", "1", max_age=10, secure=True, httponly=True, samesite="Strict")
+    response.delete_cookie("b")
+    return response
+
+
+@router.route("/awaited")
+async def awaited(connection: Connection) -> None:
+    connection.put_resp_header("X-Before", "yes")
+    await HttpResponse("sent by await", connection, status_code=201)
+
+
+client = TestClient(aaf([router]))
+
+
+def test_str_body_is_utf8_text_with_length_and_extra_headers() -> None:
+    response = client.get("/text")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["content-length"] == str(len("héllo".encode()))
+    assert response.headers["x-extra"] == "1"
+    assert response.text == "héllo"
+
+
+def test_given_content_type_wins() -> None:
+    response = client.get("/bytes")
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.content == b"\x00\x01"
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("model", {"a": 1}),
+        ("models", [{"a": 1}, {"a": 2}]),
+        ("dataclass", {"b": "x"}),
+        ("dict", {"k": [1, None, True]}),
+    ],
+)
+def test_json_response_serializes_what_pydantic_can(kind: str, expected: object) -> None:
+    response = client.get(f"/json/{kind}")
+    assert response.status_code == 202
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == expected
+
+
+def test_html_response() -> None:
+    response = client.get("/html")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.text == "<h1>hi</h1>"
+
+
+def test_redirect_is_307_with_an_encoded_location() -> None:
+    response = client.get("/redirect", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "/somewhere/%C3%A9?x=1"
+
+
+def test_streaming_response_sends_each_part() -> None:
+    response = client.get("/stream")
+    assert response.headers["content-type"] == "text/csv"
+    assert "content-length" not in response.headers
+    assert response.text == "part 0;part 1;part 2;"
+
+
+def test_response_cookies() -> None:
+    cookies = client.get("/cookies").headers.get_list("set-cookie")
+    assert cookies[0].startswith("a=1;")
+    for attribute in ["Max-Age=10", "Secure", "HttpOnly", "SameSite=Strict", "Path=/"]:
+        assert attribute in cookies[0]
+    assert cookies[1].startswith("b=;") and "Max-Age=0" in cookies[1]
+
+
+def test_awaited_response_keeps_headers_set_on_the_connection() -> None:
+    response = client.get("/awaited")
+    assert response.status_code == 201
+    assert response.text == "sent by await"
+    assert response.headers["x-before"] == "yes"
+
+
+def test_awaiting_a_response_without_a_connection_raises() -> None:
+    async def body(conn: Connection) -> None:
+        with pytest.raises(ValueError, match="no connection"):
+            await HttpResponse("x")
+
+    run_with_connection(body)
+
+
+def test_response_header_with_newline_is_refused() -> None:
+    with pytest.raises(ValueError, match="CR, LF"):
+        HttpResponse("x", headers={"X-Bad": "a\r\nInjected: 1"})
+
+
+def test_sending_a_response_after_the_connection_started_raises() -> None:
+    async def body(conn: Connection) -> None:
+        await conn.send("first")
+        with pytest.raises(ValueError, match="already started"):
+            await HttpResponse("second", conn)
+
+    run_with_connection(body)

@@ -1,0 +1,156 @@
+"""Signature plans: registration-time checks, and plans built without any connection."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel
+
+from aaf._signature import build_plan
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError
+from aaf.params import Body, Form, Header
+from aaf.routing import Router
+from aaf.views import View
+
+
+class Item(BaseModel):
+    name: str
+
+
+class Other(BaseModel):
+    size: int
+
+
+class Opaque:
+    """A class pydantic has no schema for."""
+
+
+def register(rule: str, handler: object) -> None:
+    Router().add_route(rule, handler)  # type: ignore[arg-type]  # each test passes a handler
+
+
+def test_rule_variable_without_parameter_raises_naming_the_handler() -> None:
+    async def orphan(connection: Connection) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"orphan.*<item_id>"):
+        register("/items/<int:item_id>", orphan)
+
+
+def test_converter_that_cannot_produce_the_annotation_raises() -> None:
+    async def mismatch(connection: Connection, x: uuid.UUID) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"mismatch.*'x'.*int"):
+        register("/<int:x>", mismatch)
+
+
+@pytest.mark.parametrize("annotation", ["int", "float", "int | None", "Annotated[int, Header()]"])
+def test_int_converter_accepts_int_and_float_annotations(annotation: str) -> None:
+    ns: dict[str, object] = {}
+    exec(  # a handler whose annotation is chosen by the test
+        f"async def handler(connection, x: {annotation}) -> None: ...",
+        {"Annotated": Annotated, "Header": Header},
+        ns,
+    )
+    register("/<int:x>", ns["handler"])
+
+
+def test_default_string_converter_feeds_any_annotation() -> None:
+    async def handler(connection: Connection, x: uuid.UUID) -> None: ...
+
+    register("/<x>", handler)
+
+
+def test_two_body_parameters_raise_as_ambiguous() -> None:
+    async def two(connection: Connection, a: Item, b: Other) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"two.*ambiguous"):
+        register("/", two)
+
+
+def test_body_and_form_cannot_mix() -> None:
+    async def both(connection: Connection, a: Item, b: Annotated[str, Form()]) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="cannot mix"):
+        register("/", both)
+
+
+def test_annotation_pydantic_cannot_validate_raises() -> None:
+    async def opaque(connection: Connection, thing: Annotated[Opaque, Body()]) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"opaque.*'thing'"):
+        register("/", opaque)
+
+
+def test_unresolvable_annotation_raises_naming_the_handler() -> None:
+    async def broken(connection: Connection, x: Missing) -> None: ...  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(ConfigurationError, match=r"broken.*resolve"):
+        register("/", broken)
+
+
+def test_view_method_errors_name_the_class_and_method() -> None:
+    class Things(View):
+        async def get(self, connection: Connection) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"Things\.get.*<thing_id>"):
+        register("/things/<thing_id>", Things)
+
+
+def test_view_without_methods_raises() -> None:
+    class Empty(View):
+        pass
+
+    with pytest.raises(ConfigurationError, match="Empty defines none"):
+        register("/", Empty)
+
+
+def test_handler_without_connection_parameter_raises() -> None:
+    async def lonely() -> None: ...
+
+    with pytest.raises(ConfigurationError, match="connection"):
+        register("/", lonely)
+
+
+def test_plan_sorts_parameters_by_source_without_a_connection() -> None:
+    async def handler(
+        connection: Connection,
+        item_id: int,
+        q: str,
+        item: Item,
+        x_token: Annotated[str, Header()] = "",
+    ) -> Item:
+        return item
+
+    from werkzeug.routing.converters import IntegerConverter
+    from werkzeug.routing.map import Map
+
+    plan = build_plan(
+        handler,
+        qualname="handler",
+        rule_converters={"item_id": IntegerConverter(Map())},
+        is_method=False,
+    )
+    assert not plan.trivial
+    assert [f.name for f in plan.fields["path"]] == ["item_id"]
+    assert [f.name for f in plan.fields["query"]] == ["q"]
+    assert [(f.name, f.wire) for f in plan.fields["header"]] == [("x_token", "x-token")]
+    assert plan.body is not None and plan.body.name == "item" and plan.body.required
+
+
+def test_plan_for_untyped_path_handler_is_trivial() -> None:
+    async def seed(connection, number=10):  # type: ignore[no-untyped-def]  # the seed's style
+        return None
+
+    from werkzeug.routing.converters import IntegerConverter
+    from werkzeug.routing.map import Map
+
+    plan = build_plan(
+        seed,
+        qualname="seed",
+        rule_converters={"number": IntegerConverter(Map())},
+        is_method=False,
+    )
+    assert plan.trivial and plan.model is None

@@ -1,0 +1,173 @@
+"""The public API under `mypy --strict`: user programs that must pass, and ones that must fail."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """
+from __future__ import annotations
+
+from typing import Annotated, assert_type
+
+from pydantic import BaseModel
+
+from aaf import aaf
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.params import Header, Query
+from aaf.response import HttpResponse, JsonResponse
+from aaf.routing import Router
+from aaf.views import View
+
+router = Router()
+
+
+class Item(BaseModel):
+    id: int
+
+
+@router.route("/items/<int:item_id>")
+class ItemView(View):
+    async def get(self, connection: Connection, item_id: int) -> Item:
+        return Item(id=item_id)
+
+    async def put(
+        self, connection: Connection, item_id: int, item: Item,
+        x_token: Annotated[str | None, Header()] = None,
+    ) -> Item:
+        return item
+
+
+@router.route("/hello/<name>")
+async def hello(connection: Connection, name: str, n: Annotated[int, Query()] = 1) -> HttpResponse:
+    value = connection.query.get("a")
+    if value is not None:
+        name += value
+    await connection.send(name, finish=True)
+    return HttpResponse(f"Hello, {name}" * n)
+
+
+@router.route("/json")
+async def json_view(connection: Connection) -> JsonResponse:
+    body: bytes = await connection.body()
+    return JsonResponse({"size": len(body)})
+
+
+assert_type(ItemView, type[ItemView])
+app: App = aaf([router])
+path: str = app.url_for("hello", name="x")
+"""
+
+BAD = {
+    "response_of_int": ("from aaf.response import HttpResponse\nHttpResponse(123)\n", "arg-type"),
+    "send_an_int": (
+        """
+        from aaf.connection import Connection
+
+        async def handler(connection: Connection) -> None:
+            await connection.send(1)
+        """,
+        "arg-type",
+    ),
+    "query_value_plus_one": (
+        """
+        from aaf.connection import Connection
+
+        async def handler(connection: Connection) -> None:
+            connection.query.get("a") + 1
+        """,
+        "operator",
+    ),
+    "route_a_non_handler": (
+        """
+        from aaf.routing import Router
+
+        Router().route("/")(42)
+        """,
+        "type-var",
+    ),
+    "decorated_view_keeps_its_type": (
+        """
+        from aaf.connection import Connection
+        from aaf.routing import Router
+        from aaf.views import View
+
+        router = Router()
+
+        @router.route("/")
+        class V(View):
+            async def get(self, connection: Connection) -> str:
+                return ""
+
+        wrong: int = V
+        """,
+        "assignment",
+    ),
+    "decorated_function_keeps_its_signature": (
+        """
+        from aaf.connection import Connection
+        from aaf.routing import Router
+
+        router = Router()
+
+        @router.route("/<name>")
+        async def hello(connection: Connection, name: str) -> str:
+            return name
+
+        async def caller(connection: Connection) -> None:
+            await hello(connection, 42)
+        """,
+        "arg-type",
+    ),
+    "status_code_is_an_int": (
+        """
+        from aaf.response import JsonResponse
+        JsonResponse({}, status_code="200")
+        """,
+        "arg-type",
+    ),
+}
+
+
+def run_mypy(tmp_path: Path, files: dict[str, str]) -> dict[str, list[str]]:
+    for name, source in files.items():
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+    stdout, _, _ = api.run(
+        [
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            str(ROOT / "mypy.ini"),
+            "--cache-dir",
+            str(tmp_path / ".cache"),
+            *[str(tmp_path / f"{name}.py") for name in files],
+        ]
+    )
+    errors: dict[str, list[str]] = {name: [] for name in files}
+    for line in stdout.splitlines():
+        for name in files:
+            if line.startswith(str(tmp_path / f"{name}.py")) and ": error:" in line:
+                errors[name].append(line)
+    return errors
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    files = {"good": GOOD, **{name: source for name, (source, _) in BAD.items()}}
+    return run_mypy(tmp_path_factory.mktemp("typing"), files)
+
+
+def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
+    assert results["good"] == []
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_a_wrong_program_is_rejected(results: dict[str, list[str]], name: str) -> None:
+    code = BAD[name][1]
+    assert any(f"[{code}]" in line for line in results[name]), results[name]

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.response import HttpResponse
+from aaf.routing import Router
+from aaf.testing import TestClient
+from aaf.views import View
+
+router = Router()
+instances: list[int] = []
+
+
+@router.route("/counter")
+class Counter(View):
+    """Each request gets its own instance, so `self.calls` starts at zero each time."""
+
+    calls = 0
+
+    async def get(self, connection: Connection) -> dict[str, int]:
+        instances.append(id(self))
+        self.calls += 1
+        return {"calls": self.calls}
+
+
+@router.route("/guarded/<name>")
+class Guarded(View):
+    user: str
+
+    async def before(self, connection: Connection) -> HttpResponse | None:
+        token = connection.req_headers.get("authorization")
+        if token is None:
+            raise HTTPError(401, "Sign in first", headers={"WWW-Authenticate": "Bearer"})
+        if token == "Bearer teapot":
+            return HttpResponse("short and stout", status_code=418)
+        self.user = token.removeprefix("Bearer ")
+        return None
+
+    async def get(self, connection: Connection, name: str) -> dict[str, str]:
+        return {"user": self.user, "name": name}
+
+    async def post(self, connection: Connection, name: str) -> str:
+        return f"{self.user} posted {name}"
+
+
+client = TestClient(aaf([router]))
+
+
+def test_a_new_instance_serves_each_request() -> None:
+    assert client.get("/counter").json() == {"calls": 1}
+    assert client.get("/counter").json() == {"calls": 1}
+    assert Counter.calls == 0
+
+
+def test_allowed_methods_are_read_from_the_class() -> None:
+    assert Counter.allowed_methods == frozenset({"GET"})
+    assert Guarded.allowed_methods == frozenset({"GET", "POST"})
+
+
+def test_before_runs_first_and_sets_per_request_state() -> None:
+    response = client.get("/guarded/x", headers={"Authorization": "Bearer ann"})
+    assert response.json() == {"user": "ann", "name": "x"}
+    assert client.post("/guarded/y", headers={"Authorization": "Bearer bob"}).text == "bob posted y"
+
+
+def test_before_may_raise_http_error() -> None:
+    response = client.get("/guarded/x")
+    assert response.status_code == 401
+    assert response.text == "Sign in first"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_before_may_answer_instead() -> None:
+    response = client.post("/guarded/x", headers={"Authorization": "Bearer teapot"})
+    assert response.status_code == 418
+    assert response.text == "short and stout"
