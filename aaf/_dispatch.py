@@ -19,9 +19,11 @@ Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
 class Endpoint:
     """One HTTP route: the methods it answers and the runner for each."""
 
-    __slots__ = ("allow", "methods", "name", "runners")
+    __slots__ = ("allow", "max_body_size", "methods", "name", "runners")
 
-    def __init__(self, name: str, runners: dict[str, Runner]) -> None:
+    def __init__(
+        self, name: str, runners: dict[str, Runner], max_body_size: int | None = None
+    ) -> None:
         if "GET" in runners and "HEAD" not in runners:
             runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
         self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
@@ -30,10 +32,13 @@ class Endpoint:
         self.name = name
         self.runners = runners
         self.methods = frozenset(runners)
+        self.max_body_size = max_body_size
 
     async def run(self, connection: Connection, args: dict[str, object]) -> None:
         """Answer ``connection`` with the runner for its method."""
         connection.path_params = args
+        if self.max_body_size is not None:
+            connection.max_body_size = self.max_body_size
         await self.runners[connection.scope["method"]](connection, args)  # type: ignore[typeddict-item]
 
     async def _options(self, connection: Connection, args: dict[str, object]) -> None:
@@ -80,6 +85,7 @@ def http_endpoint(
     converters: Mapping[str, Any],
     methods: Iterable[str] | None,
     status_code: int,
+    max_body_size: int | None = None,
 ) -> Endpoint:
     """Compile a function or ``View`` handler into an endpoint, checking its signature."""
     runners: dict[str, Runner] = {}
@@ -102,7 +108,7 @@ def http_endpoint(
                 status_code=status_code,
             )
             runners[method] = _view_runner(handler, fn, plan)
-        return Endpoint(name, runners)
+        return Endpoint(name, runners, max_body_size)
     if not callable(handler):
         raise TypeError(
             f"Route handler must be an async function or a View subclass, got {handler!r}"
@@ -118,7 +124,7 @@ def http_endpoint(
     runner = _function_runner(handler, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
-    return Endpoint(name, runners)
+    return Endpoint(name, runners, max_body_size)
 
 
 # WebSockets -------------------------------------------------------------------------------------

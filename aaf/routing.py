@@ -11,7 +11,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
-from aaf._types import ASGIApp
+from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.response import HttpResponse, error_response
@@ -92,11 +92,22 @@ class Router:
         methods: Iterable[str] | None = None,
         name: str | None = None,
         status_code: int = 200,
+        max_body_size: int | None = None,
     ) -> Callable[[H], H]:
-        """Register an async function or a ``View`` class at ``rule``; return it unchanged."""
+        """Register an async function or a ``View`` class at ``rule``; return it unchanged.
+
+        ``max_body_size`` overrides the app's request body limit for this route.
+        """
 
         def decorator(handler: H) -> H:
-            self.add_route(rule, handler, methods=methods, name=name, status_code=status_code)
+            self.add_route(
+                rule,
+                handler,
+                methods=methods,
+                name=name,
+                status_code=status_code,
+                max_body_size=max_body_size,
+            )
             return handler
 
         return decorator
@@ -108,6 +119,7 @@ class Router:
         methods: Iterable[str] | None = None,
         name: str | None = None,
         status_code: int = 200,
+        max_body_size: int | None = None,
     ) -> None:
         """Register ``handler`` at ``rule`` without a decorator.
 
@@ -120,7 +132,7 @@ class Router:
         name = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(name, handler)
         converters = _rule_converters(full)
-        endpoint = http_endpoint(handler, name, converters, methods, status_code)
+        endpoint = http_endpoint(handler, name, converters, methods, status_code, max_body_size)
         self._entries.append(_Route(rule, name, handler, endpoint, websocket=False))
         self._invalidate()
 
@@ -343,5 +355,16 @@ async def _run_mounted(app: ASGIApp, prefix: str, connection: Connection) -> Non
     scope = connection.scope
     child = scope.copy()
     child["root_path"] = scope.get("root_path", "") + prefix
-    await app(child, connection.asgi_receive, connection.asgi_send)
-    connection.started = connection.finished = True
+    outer_send = connection.asgi_send
+
+    async def send(message: SendEvent) -> None:
+        connection.started = True
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            connection.finished = True
+        await outer_send(message)
+
+    await app(child, connection.asgi_receive, send)
+    if scope["type"] == "http" and not connection.started:
+        raise RuntimeError(
+            f"The app mounted at {prefix!r} returned without answering {connection.path}"
+        )

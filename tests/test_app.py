@@ -1,0 +1,340 @@
+"""The application: lifespan, middleware, errors and limits, through the public API."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from aaf import aaf
+from aaf._types import ASGIApp, Receive, Scope, Send, SendEvent
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError, RequestValidationError
+from aaf.response import HttpResponse, JsonResponse, StreamingResponse
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+from ._helpers import Recorder, http_scope
+
+router = Router()
+
+
+class AppError(Exception):
+    pass
+
+
+class SpecificError(AppError):
+    pass
+
+
+@router.route("/http-error/<kind>")
+async def http_error(connection: Connection, kind: str) -> None:
+    if kind == "text":
+        raise HTTPError(403, "Go away", headers={"X-Reason": "test"})
+    if kind == "json":
+        raise HTTPError(409, {"conflict": ["a", "b"]})
+    raise HTTPError(404)
+
+
+@router.route("/boom")
+async def boom(connection: Connection) -> None:
+    raise RuntimeError("secret internals")
+
+
+@router.route("/app-error/<kind>")
+async def app_error(connection: Connection, kind: str) -> None:
+    raise SpecificError(kind) if kind == "specific" else AppError(kind)
+
+
+@router.route("/late-boom")
+async def late_boom(connection: Connection) -> None:
+    await connection.send("partial ")
+    raise RuntimeError("after start")
+
+
+@router.route("/stream-boom")
+async def stream_boom(connection: Connection) -> StreamingResponse:
+    async def parts() -> AsyncIterator[bytes]:
+        yield b"first "
+        raise RuntimeError("mid-stream")
+
+    return StreamingResponse(parts())
+
+
+@router.route("/upload", methods=["POST"])
+async def upload(connection: Connection) -> dict[str, int]:
+    return {"size": len(await connection.body())}
+
+
+@router.route("/small", methods=["POST"], max_body_size=5)
+async def small(connection: Connection) -> dict[str, int]:
+    return {"size": len(await connection.body())}
+
+
+@router.route("/number")
+async def number(connection: Connection, n: int) -> int:
+    return n
+
+
+@router.route("/big", methods=["POST"])
+async def big(connection: Connection) -> str:
+    return "x" * 5000
+
+
+async def on_app_error(connection: Connection, exc: AppError) -> HttpResponse:
+    return HttpResponse(f"app error: {exc}", status_code=400)
+
+
+async def on_specific(connection: Connection, exc: SpecificError) -> HttpResponse:
+    return HttpResponse(f"specific: {exc}", status_code=418)
+
+
+async def on_validation(connection: Connection, exc: RequestValidationError) -> HttpResponse:
+    return JsonResponse({"errors": len(exc.errors)}, status_code=400)
+
+
+def make_app(debug: bool = False, max_body_size: int | None = 100) -> App:
+    return aaf(
+        [router],
+        exception_handlers={
+            AppError: on_app_error,
+            SpecificError: on_specific,
+            RequestValidationError: on_validation,
+        },
+        max_body_size=max_body_size,
+        debug=debug,
+    )
+
+
+client = TestClient(make_app())
+
+
+def test_http_error_with_text_detail_and_headers() -> None:
+    response = client.get("/http-error/text")
+    assert response.status_code == 403
+    assert response.text == "Go away"
+    assert response.headers["x-reason"] == "test"
+
+
+def test_http_error_with_json_detail() -> None:
+    response = client.get("/http-error/json")
+    assert response.status_code == 409
+    assert response.json() == {"conflict": ["a", "b"]}
+
+
+def test_http_error_without_detail_sends_the_status_phrase() -> None:
+    assert client.get("/http-error/none").text == "Not Found"
+
+
+def test_unhandled_exception_is_logged_and_answered_500_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.text == "Internal Server Error"
+    assert "secret internals" not in response.text
+    record = next(r for r in caplog.records if r.name == "aaf")
+    assert record.exc_info is not None and "secret internals" in str(record.exc_info[1])
+
+
+def test_debug_mode_answers_500_with_the_traceback() -> None:
+    response = TestClient(make_app(debug=True)).get("/boom")
+    assert response.status_code == 500
+    assert "RuntimeError: secret internals" in response.text
+    assert "Traceback" in response.text
+
+
+def test_most_specific_exception_handler_wins() -> None:
+    assert client.get("/app-error/general").text == "app error: general"
+    specific = client.get("/app-error/specific")
+    assert specific.status_code == 418
+    assert specific.text == "specific: specific"
+
+
+def test_exception_handler_can_replace_the_422_answer() -> None:
+    response = client.get("/number?n=abc")
+    assert response.status_code == 400
+    assert response.json() == {"errors": 1}
+
+
+def test_exception_after_the_response_started_ends_it_cleanly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app()
+    recorder = Recorder()
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        asyncio.run(app(http_scope(path="/late-boom"), recorder.receive, recorder.send))
+    assert [m["type"] for m in recorder.sent] == [
+        "http.response.start",
+        "http.response.body",
+        "http.response.body",
+    ]
+    assert recorder.sent[-1].get("more_body", False) is False
+    assert any("after start" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_exception_mid_stream_is_logged_and_the_stream_ended(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        response = client.get("/stream-boom")
+    assert response.status_code == 200
+    assert response.text == "first "
+    assert any("mid-stream" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_declared_body_over_the_limit_answers_413() -> None:
+    response = client.post("/upload", content=b"x" * 101)
+    assert response.status_code == 413
+    assert "100 bytes" in response.text
+    assert client.post("/upload", content=b"x" * 100).json() == {"size": 100}
+
+
+def test_route_limit_overrides_the_app_limit() -> None:
+    assert client.post("/small", content=b"x" * 6).status_code == 413
+    assert client.post("/small", content=b"x" * 5).json() == {"size": 5}
+
+
+def test_app_without_a_limit_reads_any_size() -> None:
+    unlimited = TestClient(make_app(max_body_size=None))
+    assert unlimited.post("/upload", content=b"x" * 10_000).json() == {"size": 10_000}
+
+
+def test_non_numeric_content_length_answers_400() -> None:
+    app = make_app()
+    recorder = Recorder([b"abc"])
+    scope = http_scope("POST", "/upload", headers=[(b"content-length", b"three")])
+    asyncio.run(app(scope, recorder.receive, recorder.send))
+    start = recorder.sent[0]
+    assert start["type"] == "http.response.start" and start["status"] == 400
+
+
+# Lifespan --------------------------------------------------------------------------------------
+async def drive_lifespan(app: App) -> list[SendEvent]:
+    inbox: asyncio.Queue[str] = asyncio.Queue()
+    for kind in ("lifespan.startup", "lifespan.shutdown"):
+        inbox.put_nowait(kind)
+    sent: list[SendEvent] = []
+
+    async def receive() -> dict[str, str]:
+        return {"type": await inbox.get()}
+
+    async def send(message: SendEvent) -> None:
+        sent.append(message)
+
+    await asyncio.wait_for(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send),  # type: ignore[arg-type]  # hand-made messages
+        5,
+    )
+    return sent
+
+
+def test_startup_failure_is_reported_with_its_message() -> None:
+    def fail() -> None:
+        raise ValueError("no database")
+
+    sent = asyncio.run(drive_lifespan(aaf([router], on_startup=[fail])))
+    assert sent == [{"type": "lifespan.startup.failed", "message": "ValueError: no database"}]
+
+
+def test_lifespan_context_and_hooks_run_in_order() -> None:
+    events: list[str] = []
+
+    async def async_hook() -> None:
+        events.append("async startup")
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        events.append("enter")
+        app.state["pool"] = "ready"
+        yield
+        events.append("exit")
+
+    app = aaf(
+        [router],
+        on_startup=[lambda: events.append("sync startup"), async_hook],
+        on_shutdown=[lambda: events.append("shutdown")],
+        lifespan=lifespan,
+    )
+    sent = asyncio.run(drive_lifespan(app))
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert events == ["sync startup", "async startup", "enter", "exit", "shutdown"]
+    assert app.state == {"pool": "ready"}
+
+
+def test_shutdown_failure_is_reported() -> None:
+    def fail() -> None:
+        raise RuntimeError("flush failed")
+
+    sent = asyncio.run(drive_lifespan(aaf([router], on_shutdown=[fail])))
+    assert sent[-1] == {"type": "lifespan.shutdown.failed", "message": "RuntimeError: flush failed"}
+
+
+# Middleware ------------------------------------------------------------------------------------
+class Tag:
+    """A pure-ASGI middleware that adds a header naming itself, to show the order."""
+
+    def __init__(self, app: ASGIApp, name: str = "tag") -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: SendEvent) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-order", self.name.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
+def test_middleware_runs_outermost_first() -> None:
+    app = aaf(
+        [router],
+        middleware=[functools.partial(Tag, name="outer"), functools.partial(Tag, name="inner")],
+    )
+    response = TestClient(app).get("/http-error/text")
+    assert response.headers.get_list("x-order") == ["inner", "outer"]
+
+
+def test_third_party_middleware_from_starlette() -> None:
+    app = aaf(
+        [router],
+        middleware=[
+            # Starlette types its scopes as MutableMapping[str, Any], not aaf's TypedDicts.
+            functools.partial(CORSMiddleware, allow_origins=["https://a.example"]),  # type: ignore[list-item]
+            functools.partial(GZipMiddleware, minimum_size=100),  # type: ignore[list-item]
+        ],
+    )
+    with TestClient(app) as c:
+        response = c.post(
+            "/big", headers={"Accept-Encoding": "gzip", "Origin": "https://a.example"}
+        )
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.headers["access-control-allow-origin"] == "https://a.example"
+        assert response.text == "x" * 5000
+
+
+def test_mounted_app_that_never_answers_gets_500_and_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def silent(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    mounting = Router()
+    mounting.mount("/silent", silent)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        response = TestClient(aaf([mounting])).get("/silent/x")
+    assert response.status_code == 500
+    assert any(
+        "returned without answering" in str(r.exc_info[1]) for r in caplog.records if r.exc_info
+    )
