@@ -13,7 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from aaf import aaf
-from aaf._types import ASGIApp, Receive, Scope, Send, SendEvent
+from aaf._types import ASGIApp, Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, RequestValidationError
@@ -219,19 +219,17 @@ def test_non_numeric_content_length_answers_400() -> None:
 
 # Lifespan --------------------------------------------------------------------------------------
 async def drive_lifespan(app: App) -> list[SendEvent]:
-    inbox: asyncio.Queue[str] = asyncio.Queue()
-    for kind in ("lifespan.startup", "lifespan.shutdown"):
-        inbox.put_nowait(kind)
+    inbox: list[ReceiveEvent] = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
     sent: list[SendEvent] = []
 
-    async def receive() -> dict[str, str]:
-        return {"type": await inbox.get()}
+    async def receive() -> ReceiveEvent:
+        return inbox.pop(0)
 
     async def send(message: SendEvent) -> None:
         sent.append(message)
 
     await asyncio.wait_for(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send),  # type: ignore[arg-type]  # hand-made messages
+        app({"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.4"}}, receive, send),
         5,
     )
     return sent
