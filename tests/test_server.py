@@ -1,0 +1,187 @@
+"""Behaviour where the network matters, over a real uvicorn (and hypercorn) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from starlette.middleware.gzip import GZipMiddleware
+
+from aaf import aaf
+from aaf._types import ASGIApp
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.response import StreamingResponse
+from aaf.routing import Router
+
+from ._helpers import free_port, serve
+
+ended = {"body": threading.Event(), "stream": threading.Event()}
+
+
+def make_app() -> App:
+    router = Router()
+
+    @router.route("/upload", methods=["POST"])
+    async def upload(connection: Connection) -> dict[str, int]:
+        try:
+            return {"size": len(await connection.body())}
+        finally:
+            ended["body"].set()
+
+    @router.route("/endless")
+    async def endless(connection: Connection) -> StreamingResponse:
+        async def ticks() -> AsyncIterator[bytes]:
+            try:
+                while True:
+                    yield b"tick\n"
+                    await asyncio.sleep(0.01)
+            finally:
+                ended["stream"].set()
+
+        return StreamingResponse(ticks())
+
+    @router.route("/where")
+    async def where(connection: Connection) -> dict[str, str]:
+        return {
+            "root_path": connection.root_path,
+            "route": connection.route_path,
+            "url": connection.url,
+        }
+
+    @router.route("/big")
+    async def big(connection: Connection) -> str:
+        return "compress me " * 500
+
+    return aaf([router], max_body_size=1000)
+
+
+def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> bytes:
+    """Send raw bytes to the server and read what comes back (bounded by a timeout)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(data)
+        if close_after_send:
+            return b""
+        chunks = []
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+                if b"\r\n\r\n" in b"".join(chunks):
+                    break
+        return b"".join(chunks)
+
+
+@pytest.fixture()
+def server(caplog: pytest.LogCaptureFixture) -> Iterator[str]:
+    for event in ended.values():
+        event.clear()
+    with caplog.at_level(logging.WARNING), serve(make_app(), log_config=None) as base:
+        yield base
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert problems == [], [r.getMessage() for r in problems]
+
+
+def test_declared_length_over_the_limit_is_refused_before_the_body_is_sent(server: str) -> None:
+    head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n"
+    answer = raw_request(server, head)  # the body is never sent
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_chunked_body_over_the_limit_is_refused_mid_stream(server: str) -> None:
+    chunk = b"200\r\n" + b"x" * 0x200 + b"\r\n"
+    head = b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    answer = raw_request(server, head + chunk * 3)  # 1536 bytes, never terminated
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_body_within_the_limit_is_read(server: str) -> None:
+    response = httpx.post(server + "/upload", content=b"x" * 1000, timeout=5)
+    assert response.json() == {"size": 1000}
+
+
+def test_client_leaving_mid_body_leaves_no_error_and_no_task(server: str) -> None:
+    head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n"
+    raw_request(server, head + b"x" * 10, close_after_send=True)
+    assert ended["body"].wait(5), "the handler never finished"
+
+
+def test_client_leaving_mid_stream_stops_the_stream(server: str) -> None:
+    with httpx.Client(timeout=5) as client, client.stream("GET", server + "/endless") as response:
+        lines = response.iter_lines()
+        assert next(lines) == "tick"
+        assert next(lines) == "tick"
+    assert ended["stream"].wait(5), "the stream kept running after the client left"
+
+
+def test_server_root_path_is_honoured() -> None:
+    # As behind a proxy that strips /api: uvicorn puts root_path in front of the path it got.
+    app = make_app()
+    with serve(app, root_path="/api") as base:
+        response = httpx.get(base + "/where", timeout=5)
+        assert response.json() == {
+            "root_path": "/api",
+            "route": "/where",
+            "url": base + "/api/where",
+        }
+
+
+def test_third_party_middleware_over_uvicorn() -> None:
+    gzip = functools.partial(GZipMiddleware, minimum_size=100)
+    app = aaf([make_app().routers[0]], middleware=[gzip])  # type: ignore[list-item]  # starlette's loose types
+    with serve(app) as base:
+        response = httpx.get(base + "/big", headers={"Accept-Encoding": "gzip"}, timeout=5)
+        assert response.headers["content-encoding"] == "gzip"
+        assert response.text == "compress me " * 500
+
+
+@contextlib.contextmanager
+def serve_hypercorn(app: ASGIApp) -> Iterator[str]:
+    """Run ``app`` under hypercorn on 127.0.0.1 in a thread; yield its base URL."""
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    port = free_port()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    def run() -> None:
+        loop.run_until_complete(hypercorn_serve(app, config, shutdown_trigger=stop.wait))  # type: ignore[arg-type]  # hypercorn's loose types
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("hypercorn did not start in time")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        if not thread.is_alive():
+            loop.close()
+
+
+def test_the_same_app_answers_under_hypercorn() -> None:
+    with serve_hypercorn(make_app()) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.post("/upload", content=b"abc").json() == {"size": 3}
+        assert client.post("/upload", content=b"x" * 2000).status_code == 413
+        assert client.get("/where").json()["route"] == "/where"
+        assert client.get("/nowhere").text == "Not found"
+        with client.stream("GET", "/endless") as response:
+            assert next(response.iter_lines()) == "tick"
