@@ -31,9 +31,8 @@ async def parse_form(connection: Connection) -> FormData:
         HTTPError: 415 for another content type, 400 for a broken multipart body, 413 past
             the size limits.
     """
-    cached = connection.state.get("aaf.form")
-    if isinstance(cached, FormData):
-        return cached
+    if connection._form is not None:
+        return connection._form
     mimetype, options = parse_options_header(connection.req_headers.get("content-type"))
     if mimetype == "application/x-www-form-urlencoded":
         body = await connection.body()
@@ -52,7 +51,7 @@ async def parse_form(connection: Connection) -> FormData:
             "Expected a form body (application/x-www-form-urlencoded or multipart/form-data), "
             f"got {mimetype or 'no content type'!r}",
         )
-    connection.state["aaf.form"] = form
+    connection._form = form
     return form
 
 
@@ -125,7 +124,7 @@ def _finish_part(
 
 
 def _close_all(files: MultiDict[str, FileStorage], spool: IO[bytes] | None) -> None:
-    for upload in files.values():
+    for _, upload in files.items(multi=True):
         upload.close()
     if spool is not None:
         spool.close()

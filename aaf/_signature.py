@@ -241,6 +241,9 @@ def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str,
 
 def _jsonable(errors: list[dict[str, object]]) -> list[Any]:
     # Inputs can be anything the client sent (bytes, odd floats); make them JSON-safe once.
+    for error in errors:
+        if isinstance(error["input"], bytes | bytearray):
+            error["input"] = bytes(error["input"]).decode("utf-8", errors="replace")
     parsed: list[Any] = from_json(to_json(errors, fallback=repr, inf_nan_mode="constants"))
     return parsed
 

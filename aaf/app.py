@@ -72,6 +72,9 @@ class App:
             await self._route(connection)
         except Exception as exc:
             await self._handle_error(connection, exc)
+        finally:
+            if connection._form is not None:
+                connection._form.close()
 
     async def _route(self, connection: Connection) -> None:
         path = connection.route_path

@@ -114,6 +114,7 @@ class Connection:
     _resp_cookies: RawHeaders | None = None
     _state: dict[str, object] | None = None
     _body: bytes | None = None
+    _form: FormData | None = None
     _body_started = False
     _ws_state = WebSocketState.CONNECTING
     resp_status_code: int | None = None
@@ -293,7 +294,10 @@ class Connection:
         return value
 
     async def form(self) -> FormData:
-        """Parse an urlencoded or multipart body into fields and uploaded files."""
+        """Parse an urlencoded or multipart body into fields and uploaded files.
+
+        Uploads spool to temporary files past 1 MiB; the app closes them when the request ends.
+        """
         from aaf._forms import parse_form
 
         return await parse_form(self)

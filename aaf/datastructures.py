@@ -22,5 +22,5 @@ class FormData:
 
     def close(self) -> None:
         """Close every uploaded file (their spooled temporary files go away)."""
-        for upload in self.files.values():
+        for _, upload in self.files.items(multi=True):
             upload.close()
