@@ -10,7 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Never, cast
 
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
-from aaf.connection import Connection
+from aaf.connection import Connection, WebSocketState
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 from aaf.response import HttpResponse, error_response
 from aaf.routing import MATCH, MOUNT, NOT_FOUND, Router
@@ -164,6 +164,13 @@ class App:
             await connection.close(1000, "No WebSocket route for this path")
         except WebSocketDisconnect:
             return
+        except HTTPError as exc:
+            # Before accept, an HTTPError refuses the handshake; after, it closes the session.
+            if connection.ws_state is WebSocketState.CONNECTING:
+                detail = exc.detail if isinstance(exc.detail, str) else ""
+                await connection.reject(exc.status_code, detail, exc.headers)
+            elif connection.ws_state is WebSocketState.CONNECTED:
+                await connection.close(1008, str(exc.detail)[:120])
         except Exception as exc:
             logger.error("Exception in WebSocket handler for %s", connection.path, exc_info=exc)
             await self._answer_500(connection, exc)

@@ -468,6 +468,37 @@ class Connection:
         self._ws_state = WebSocketState.CONNECTED
         self.started = True
 
+    async def reject(
+        self,
+        status_code: int = 403,
+        body: bytes | str = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Refuse the WebSocket handshake with an HTTP response.
+
+        Uses the ``websocket.http.response`` extension where the server offers it; elsewhere
+        the connection is closed with 1008 (policy violation) before it is accepted, which the
+        server turns into an HTTP 403.
+        """
+        scope = self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTING:
+            raise ValueError("Cannot reject a WebSocket that was already accepted or closed")
+        if "websocket.http.response" not in (scope.get("extensions") or {}):
+            await self.close(1008)
+            return
+        await self.asgi_receive()  # websocket.connect
+        data = body.encode() if isinstance(body, str) else body
+        raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
+            raw.append((b"content-type", b"text/plain; charset=utf-8"))
+        raw.append((b"content-length", str(len(data)).encode()))
+        self._ws_state = WebSocketState.CLOSED
+        self.started = self.finished = True
+        await self.asgi_send(
+            {"type": "websocket.http.response.start", "status": status_code, "headers": raw}
+        )
+        await self.asgi_send({"type": "websocket.http.response.body", "body": data})
+
     async def _ws_receive(self) -> tuple[str | None, bytes | None]:
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTED:

@@ -1,0 +1,301 @@
+"""WebSockets: the Connection side, typed WebSocketViews, the test clients, real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+import pytest
+from pydantic import BaseModel
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from aaf import aaf
+from aaf.app import App
+from aaf.channels import InMemoryGroups
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError, WebSocketDisconnect
+from aaf.routing import Router
+from aaf.testing import AsyncTestClient, TestClient, WebSocketDenied
+from aaf.views import WebSocketView
+
+from ._helpers import serve
+from .test_examples import load
+
+
+class Move(BaseModel):
+    x: int
+    y: int
+
+
+disconnects: list[int] = []
+after_close: list[str] = []
+router = Router()
+
+
+@router.websocket("/echo")
+async def echo(connection: Connection) -> None:
+    await connection.accept(subprotocol="echo.v1", headers={"X-Server": "aaf"})
+    async for text in connection.iter_text():
+        await connection.send_text(text.upper())
+
+
+@router.websocket("/bytes")
+async def echo_bytes(connection: Connection) -> None:
+    await connection.accept()
+    async for data in connection.iter_bytes():
+        await connection.send_bytes(data[::-1])
+
+
+@router.websocket("/json")
+async def echo_json(connection: Connection) -> None:
+    await connection.accept()
+    async for value in connection.iter_json():
+        await connection.send_json({"got": value})
+
+
+@router.websocket("/mistakes")
+async def mistakes(connection: Connection) -> None:
+    problems: list[str] = []
+    try:
+        await connection.send_text("too early")
+    except ValueError as exc:
+        problems.append(str(exc))
+    await connection.accept()
+    try:
+        await connection.receive_bytes()
+    except TypeError as exc:
+        problems.append(str(exc))
+    await connection.send_json(problems)
+    await connection.close(4000, "done")
+    try:
+        await connection.send_text("too late")
+    except ValueError as exc:
+        after_close.append(str(exc))
+
+
+@router.websocket("/game/<int:table>")
+class Game(WebSocketView):
+    table: int
+
+    async def on_connect(self, connection: Connection, table: int) -> None:
+        if table == 13:
+            raise HTTPError(403, "Unlucky table")
+        self.table = table
+        await connection.accept()
+
+    async def on_receive(self, connection: Connection, data: Move) -> None:
+        await connection.send_json({"table": self.table, "sum": data.x + data.y})
+
+    async def on_disconnect(self, connection: Connection, code: int) -> None:
+        disconnects.append(code)
+
+
+@router.websocket("/raw")
+class Raw(WebSocketView):
+    async def on_receive(self, connection: Connection, data: bytes) -> None:
+        await connection.send_bytes(data + b"!")
+
+
+@router.websocket("/crash")
+async def crash(connection: Connection) -> None:
+    await connection.accept()
+    raise RuntimeError("handler bug")
+
+
+client = TestClient(aaf([router]))
+
+
+def test_text_echo_with_subprotocol_and_headers() -> None:
+    with client.websocket_connect("/echo", subprotocols=["echo.v1"]) as ws:
+        assert ws.accepted_subprotocol == "echo.v1"
+        ws.send_text("hello")
+        assert ws.receive_text() == "HELLO"
+        ws.send_text("again")
+        assert ws.receive_text() == "AGAIN"
+
+
+def test_bytes_and_json_frames() -> None:
+    with client.websocket_connect("/bytes") as ws:
+        ws.send_bytes(b"abc")
+        assert ws.receive_bytes() == b"cba"
+    with client.websocket_connect("/json") as ws:
+        ws.send_json({"a": [1, 2]})
+        assert ws.receive_json() == {"got": {"a": [1, 2]}}
+
+
+def test_misuse_raises_clear_errors() -> None:
+    with client.websocket_connect("/mistakes") as ws:
+        ws.send_text("a text frame")
+        problems = ws.receive_json()
+        assert problems == [
+            "Cannot send: call accept() first",
+            "Expected a binary frame, got a text frame",
+        ]
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive_text()
+        assert info.value.code == 4000 and info.value.reason == "done"
+    assert after_close == ["Cannot send: the WebSocket is closed"]
+
+
+def test_view_validates_typed_messages_and_path_parameters() -> None:
+    with client.websocket_connect("/game/7") as ws:
+        ws.send_json({"x": 2, "y": "3"})
+        assert ws.receive_json() == {"table": 7, "sum": 5}
+
+
+def test_invalid_message_closes_with_1007_and_the_reason() -> None:
+    with client.websocket_connect("/game/7") as ws:
+        ws.send_json({"x": "two"})
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive_text()
+    assert info.value.code == 1007
+    assert "x" in info.value.reason and "y" in info.value.reason
+
+
+def test_binary_frame_to_a_json_view_is_invalid() -> None:
+    with client.websocket_connect("/raw") as ws:
+        ws.send_bytes(b"data")
+        assert ws.receive_bytes() == b"data!"
+        ws.send_text("not bytes")
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive_bytes()
+    assert info.value.code == 1007
+
+
+def test_on_disconnect_runs_with_the_client_close_code() -> None:
+    disconnects.clear()
+    with client.websocket_connect("/game/1") as ws:
+        ws.close(4321)
+    assert disconnects == [4321]
+
+
+def test_http_error_before_accept_denies_the_handshake() -> None:
+    with pytest.raises(WebSocketDenied) as info, client.websocket_connect("/game/13"):
+        pass
+    assert info.value.status_code == 403
+    assert info.value.body == b"Unlucky table"
+
+
+def test_unknown_path_is_refused_before_accept() -> None:
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/nowhere"):
+        pass
+
+
+def test_handler_exception_is_logged_and_closes_1011(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="aaf"), client.websocket_connect("/crash") as ws:
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive_text()
+        assert info.value.code == 1011
+    assert any("handler bug" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+@pytest.mark.anyio
+async def test_async_client_websocket() -> None:
+    async with (
+        AsyncTestClient(aaf([router])) as aclient,
+        aclient.websocket_connect("/game/2") as ws,
+    ):
+        await ws.send_json({"x": 1, "y": 1})
+        assert await ws.receive_json() == {"table": 2, "sum": 2}
+
+
+@pytest.mark.anyio
+async def test_groups_deliver_to_members_and_drop_failing_ones() -> None:
+    class Sink:
+        def __init__(self, fail: bool = False) -> None:
+            self.got: list[str] = []
+            self.fail = fail
+
+        async def send_text(self, data: str) -> None:
+            if self.fail:
+                raise ConnectionError("gone")
+            self.got.append(data)
+
+    groups = InMemoryGroups()
+    a, b, broken = Sink(), Sink(), Sink(fail=True)
+    for member in (a, b, broken):
+        await groups.join("room", member)
+    assert await groups.publish("room", "hi") == 2
+    assert groups.members("room") == 2
+    await groups.leave("room", a)
+    assert await groups.publish_json("room", {"n": 1}) == 1
+    assert a.got == ["hi"] and b.got == ["hi", '{"n":1}']
+    await groups.leave("room", b)
+    assert groups.members("room") == 0
+
+
+# The chat example ------------------------------------------------------------------------------
+def chat_app() -> tuple[App, InMemoryGroups]:
+    module = load("chat")
+    app, groups = module.app, module.groups
+    assert isinstance(app, App) and isinstance(groups, InMemoryGroups)
+    return app, groups
+
+
+def test_chat_page_and_room_through_the_test_client() -> None:
+    app, _ = chat_app()
+    with TestClient(app) as c:
+        page = c.get("/")
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert "new WebSocket" in page.text
+        with c.websocket_connect("/ws/tea") as ws:
+            welcome = ws.receive_json()
+            assert isinstance(welcome, dict) and welcome["text"] == "welcome to tea"
+            ws.send_json({"author": "ann", "text": "hi"})
+            assert ws.receive_json() == {"author": "ann", "text": "hi", "room": "tea"}
+
+
+async def wait_for(condition: object, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not callable(condition) or not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def test_chat_over_uvicorn_two_clients_invalid_message_and_a_vanishing_client() -> None:
+    app, groups = chat_app()
+
+    async def scenario(base: str) -> None:
+        url = base.replace("http://", "ws://")
+        async with connect(url + "/ws/lobby") as ann, connect(url + "/ws/lobby") as bob:
+            for ws in (ann, bob):
+                assert json.loads(await asyncio.wait_for(ws.recv(), 5))["author"] == "system"
+            assert groups.members("lobby") == 2
+            await ann.send(json.dumps({"author": "ann", "text": "hello bob"}))
+            for ws in (ann, bob):
+                got = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                assert got == {"author": "ann", "text": "hello bob", "room": "lobby"}
+            await bob.send(json.dumps({"author": "", "text": "x"}))
+            with pytest.raises(ConnectionClosed) as info:
+                await asyncio.wait_for(bob.recv(), 5)
+            assert info.value.rcvd is not None and info.value.rcvd.code == 1007
+            await wait_for(lambda: groups.members("lobby") == 1)
+            # A client that vanishes without a closing handshake is dropped from its group.
+            carl = await connect(url + "/ws/lobby")
+            await asyncio.wait_for(carl.recv(), 5)
+            assert groups.members("lobby") == 2
+            carl.transport.abort()
+            await wait_for(lambda: groups.members("lobby") == 1)
+
+    with serve(app) as base:
+        asyncio.run(asyncio.wait_for(scenario(base), 30))
+
+
+def test_handshake_denial_over_uvicorn() -> None:
+    async def scenario(base: str) -> None:
+        url = base.replace("http://", "ws://")
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(url + "/game/13"):
+                pass
+        assert info.value.response.status_code == 403
+        with pytest.raises(InvalidStatus) as missing:
+            async with connect(url + "/nowhere"):
+                pass
+        assert missing.value.response.status_code == 403
+
+    with serve(aaf([router])) as base:
+        asyncio.run(asyncio.wait_for(scenario(base), 30))
