@@ -22,6 +22,7 @@ SPOOL_SIZE = 1024 * 1024
 # Text fields (not files) may hold at most this much in all; files count against max_body_size.
 MAX_FIELDS_SIZE = 1024 * 1024
 MAX_PARTS = 1000
+SLICE = 64 * 1024
 
 
 async def parse_form(connection: Connection) -> FormData:
@@ -57,49 +58,65 @@ async def parse_form(connection: Connection) -> FormData:
 
 async def _parse_multipart(connection: Connection, boundary: bytes) -> FormData:
     decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FIELDS_SIZE, max_parts=MAX_PARTS)
-    fields: MultiDict[str, str] = MultiDict()
-    files: MultiDict[str, FileStorage] = MultiDict()
-    part: Field | File | None = None
-    chunks: list[bytes] = []
-    field_bytes = 0
-    spool: IO[bytes] | None = None
+    collector = _Collector()
     try:
         async for chunk in connection.body_iter():
-            decoder.receive_data(chunk)
-            while not isinstance(event := decoder.next_event(), NeedData):
-                if isinstance(event, Field | File):
-                    part = event
-                    chunks = []
-                    if isinstance(event, File):
-                        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
-                elif isinstance(event, Data):
-                    if isinstance(part, File) and spool is not None:
-                        spool.write(event.data)
-                    else:
-                        field_bytes += len(event.data)
-                        if field_bytes > MAX_FIELDS_SIZE:
-                            raise HTTPError(
-                                413, f"Form fields hold more than {MAX_FIELDS_SIZE} bytes"
-                            )
-                        chunks.append(event.data)
-                    if not event.more_data and part is not None:
-                        _finish_part(part, chunks, spool, fields, files)
-                        part, spool = None, None
-                elif isinstance(event, Epilogue):
-                    break
+            # The decoder refuses to buffer more than max_form_memory_size at once, files
+            # included, so feed it in slices and take its events out between them.
+            for offset in range(0, len(chunk), SLICE):
+                decoder.receive_data(chunk[offset : offset + SLICE])
+                collector.drain(decoder)
         decoder.receive_data(None)
-        while not isinstance(event := decoder.next_event(), NeedData | Epilogue):
-            pass
+        collector.drain(decoder)
     except ValueError as exc:
-        _close_all(files, spool)
+        collector.close()
         raise HTTPError(400, f"Malformed multipart body: {exc}") from None
     except RequestEntityTooLarge:
-        _close_all(files, spool)
+        collector.close()
         raise HTTPError(413, "Multipart body has too many parts or too large fields") from None
     except BaseException:
-        _close_all(files, spool)
+        collector.close()
         raise
-    return FormData(fields, files)
+    return FormData(collector.fields, collector.files)
+
+
+class _Collector:
+    """Turns the decoder's events into fields and spooled files."""
+
+    def __init__(self) -> None:
+        self.fields: MultiDict[str, str] = MultiDict()
+        self.files: MultiDict[str, FileStorage] = MultiDict()
+        self.part: Field | File | None = None
+        self.chunks: list[bytes] = []
+        self.field_bytes = 0
+        self.spool: IO[bytes] | None = None
+        self.done = False
+
+    def drain(self, decoder: MultipartDecoder) -> None:
+        while not self.done and not isinstance(event := decoder.next_event(), NeedData):
+            if isinstance(event, Field | File):
+                self.part, self.chunks = event, []
+                if isinstance(event, File):
+                    self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
+            elif isinstance(event, Data):
+                self._data(event)
+            elif isinstance(event, Epilogue):
+                self.done = True
+
+    def _data(self, event: Data) -> None:
+        if isinstance(self.part, File) and self.spool is not None:
+            self.spool.write(event.data)
+        else:
+            self.field_bytes += len(event.data)
+            if self.field_bytes > MAX_FIELDS_SIZE:
+                raise HTTPError(413, f"Form fields hold more than {MAX_FIELDS_SIZE} bytes")
+            self.chunks.append(event.data)
+        if not event.more_data and self.part is not None:
+            _finish_part(self.part, self.chunks, self.spool, self.fields, self.files)
+            self.part, self.spool = None, None
+
+    def close(self) -> None:
+        _close_all(self.files, self.spool)
 
 
 def _finish_part(
@@ -111,16 +128,15 @@ def _finish_part(
 ) -> None:
     if isinstance(part, File) and spool is not None:
         spool.seek(0)
-        files.add(
-            part.name,
-            FileStorage(spool, filename=part.filename, name=part.name, headers=part.headers),
-        )
-    else:
-        charset = parse_options_header(part.headers.get("content-type"))[1].get("charset", "utf-8")
-        try:
-            fields.add(part.name, b"".join(chunks).decode(charset, errors="replace"))
-        except LookupError:
-            fields.add(part.name, b"".join(chunks).decode("utf-8", errors="replace"))
+        upload = FileStorage(spool, filename=part.filename, name=part.name, headers=part.headers)
+        files.add(part.name, upload)
+        return
+    charset = parse_options_header(part.headers.get("content-type"))[1].get("charset", "utf-8")
+    try:
+        text = b"".join(chunks).decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = b"".join(chunks).decode("utf-8", errors="replace")
+    fields.add(part.name, text)
 
 
 def _close_all(files: MultiDict[str, FileStorage], spool: IO[bytes] | None) -> None:

@@ -65,6 +65,7 @@ class _Field:
     many: bool  # collect every value (list[T]) rather than the first
     whole: bool = False  # a model filled from the whole source (a model marked Query())
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
+    default: object = ...  # for uploads, which bypass pydantic: `...` means required
 
 
 @dataclasses.dataclass(slots=True)
@@ -115,10 +116,10 @@ class Plan:
                 raw["body"] = _gather(form.fields, fields["body"])
             for upload in self.uploads:
                 files = form.files.getlist(upload.wire)
-                if upload.many:
-                    kwargs[upload.name] = files
-                elif files:
-                    kwargs[upload.name] = files[0]
+                if files:
+                    kwargs[upload.name] = files if upload.many else files[0]
+                elif upload.default is not ...:
+                    kwargs[upload.name] = upload.default
                 else:
                     errors.append(_missing(("body", upload.wire)))
         if self.model is not None:
@@ -469,7 +470,7 @@ def build_plan(
             plan.reads_form = True
             is_upload, many = _is_upload(annotation)
             if is_upload:
-                uploads.append(_Field(param.name, wire, many))
+                uploads.append(_Field(param.name, wire, many, default=default))
                 continue
             source_key = "body"
         else:

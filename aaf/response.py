@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Generator, Mapping
+import os
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Generator, Mapping
 from datetime import datetime, timedelta
+from stat import S_ISREG
 
 from pydantic_core import to_json
 from werkzeug.urls import iri_to_uri
 
+from aaf._files import (
+    byte_range,
+    content_disposition,
+    guess_media_type,
+    not_modified,
+    validators,
+)
 from aaf._types import RawHeaders
 from aaf.connection import Connection, SameSite, cookie_header, encode_header
 from aaf.exceptions import HTTPError
 
 __all__ = [
+    "FileResponse",
     "HtmlResponse",
     "HttpResponse",
     "JsonResponse",
@@ -170,33 +180,135 @@ class StreamingResponse(HttpResponse):
 
     async def send_to(self, connection: Connection) -> None:
         """Start the response, then send each chunk as it comes."""
-        connection._check_http_start()
-        headers = self.raw_headers
-        if connection._resp_headers is not None or connection._resp_cookies is not None:
-            headers = connection._pending_headers() + headers
-        await connection._start(self.status_code, headers)
-        # Servers drop sends after a disconnect without telling the app, so an endless stream
-        # would run forever: watch for http.disconnect beside the stream and stop it then.
-        stream = asyncio.ensure_future(self._stream(connection))
-        watcher = asyncio.ensure_future(_wait_for_disconnect(connection))
-        try:
-            await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            watcher.cancel()
-            if not stream.done():
-                stream.cancel()
-            await asyncio.gather(stream, watcher, return_exceptions=True)
-        if stream.cancelled():
-            connection.finished = True  # the client left; nothing more can reach it
-            return
-        exc = stream.exception()
-        if exc is not None:
-            raise exc
+        await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
 
-    async def _stream(self, connection: Connection) -> None:
-        async for chunk in self.content:
+
+class FileResponse(HttpResponse):
+    """A file from disk, streamed in chunks, with validators and single byte ranges.
+
+    Sends ``ETag`` and ``Last-Modified``; answers 304 to a matching ``If-None-Match`` or
+    ``If-Modified-Since``, 206 to a satisfiable single ``Range`` (416 otherwise). With
+    ``filename`` the client is told to download it under that name. Servers that offer the
+    ``http.response.pathsend`` extension send the file themselves.
+    """
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        filename: str | None = None,
+        media_type: str | None = None,
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.filename = filename
+        self.media_type = media_type or guess_media_type(filename or self.path)
+        super().__init__(b"", connection, status_code, headers)
+        if filename is not None:
+            self.set_header("Content-Disposition", content_disposition(filename))
+
+    async def send_to(self, connection: Connection) -> None:
+        """Answer with the file, a part of it, or 304/416, as the request asks."""
+        try:
+            stat = await asyncio.to_thread(os.stat, self.path)
+        except OSError:
+            raise HTTPError(404, "Not found") from None
+        if not S_ISREG(stat.st_mode):
+            raise HTTPError(404, "Not found")
+        found = validators(stat)
+        headers = [
+            *self.raw_headers,
+            (b"etag", found.etag.encode()),
+            (b"last-modified", found.last_modified.encode()),
+            (b"accept-ranges", b"bytes"),
+        ]
+        request = connection.req_headers
+        if connection.method in ("GET", "HEAD") and not_modified(
+            found, request.get("if-none-match"), request.get("if-modified-since")
+        ):
+            kept = [(k, v) for k, v in headers if k in (b"etag", b"last-modified")]
+            await connection._respond(304, kept, b"")
+            return
+        size = stat.st_size
+        span = byte_range(request.get("range"), request.get("if-range"), size, found)
+        if span is False:
+            headers = [(b"content-range", f"bytes */{size}".encode())]
+            await connection._respond(416, headers, b"")
+            return
+        status, start, stop = self.status_code, 0, size
+        if isinstance(span, tuple):
+            status, (start, stop) = 206, span
+            headers.append((b"content-range", f"bytes {start}-{stop - 1}/{size}".encode()))
+        headers.append((b"content-length", str(stop - start).encode()))
+        extensions = connection.scope.get("extensions") or {}
+        if connection._head:
+            await connection._respond(status, headers, b"")
+        elif status != 206 and "http.response.pathsend" in extensions:
+            await connection._start(status, connection._pending_headers() + headers)
+            connection.finished = True
+            path = os.path.abspath(self.path)
+            await connection.asgi_send({"type": "http.response.pathsend", "path": path})
+        else:
+            chunks = _file_chunks(self.path, start, stop, self.chunk_size)
+            await _send_streamed(connection, status, headers, chunks)
+
+
+async def _file_chunks(path: str, start: int, stop: int, chunk_size: int) -> AsyncIterator[bytes]:
+    file = await asyncio.to_thread(open, path, "rb")
+    try:
+        await asyncio.to_thread(file.seek, start)
+        remaining = stop - start
+        while remaining > 0:
+            data = await asyncio.to_thread(file.read, min(chunk_size, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        file.close()
+
+
+async def _send_streamed(
+    connection: Connection,
+    status: int,
+    headers: RawHeaders,
+    content: AsyncIterable[bytes | str],
+) -> None:
+    connection._check_http_start()
+    if connection._resp_headers is not None or connection._resp_cookies is not None:
+        headers = connection._pending_headers() + headers
+    await connection._start(status, headers)
+    # Servers drop sends after a disconnect without telling the app, so an endless stream
+    # would run forever: watch for http.disconnect beside the stream and stop it then.
+    stream = asyncio.ensure_future(_stream(connection, content))
+    watcher = asyncio.ensure_future(_wait_for_disconnect(connection))
+    try:
+        await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not stream.done():
+            stream.cancel()
+        await asyncio.gather(stream, watcher, return_exceptions=True)
+    if stream.cancelled():
+        connection.finished = True  # the client left; nothing more can reach it
+        return
+    exc = stream.exception()
+    if exc is not None:
+        raise exc
+
+
+async def _stream(connection: Connection, content: AsyncIterable[bytes | str]) -> None:
+    try:
+        async for chunk in content:
             await connection.send(chunk)
         await connection.finish()
+    finally:
+        # A generator left at a `yield` when the client left still gets its `finally` run.
+        if isinstance(content, AsyncGenerator):
+            await content.aclose()
 
 
 async def _wait_for_disconnect(connection: Connection) -> None:

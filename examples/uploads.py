@@ -1,0 +1,108 @@
+"""Forms, uploads, downloads and cookies.
+
+Run ``uvicorn --app-dir examples uploads:app`` and open http://127.0.0.1:8000/. Uploads are kept
+in ``$AAF_UPLOAD_DIR`` (a fresh temporary directory by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel
+from werkzeug.utils import secure_filename
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.exceptions import HTTPError
+from aaf.params import Cookie, Form
+from aaf.response import FileResponse, HtmlResponse, RedirectResponse
+from aaf.routing import Router
+from aaf.staticfiles import StaticFiles
+
+UPLOAD_DIR = Path(os.environ.get("AAF_UPLOAD_DIR") or tempfile.mkdtemp(prefix="aaf-uploads-"))
+UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+router = Router()
+
+
+class Stored(BaseModel):
+    """What the server kept of an upload."""
+
+    name: str
+    size: int
+    content_type: str | None
+    sha256: str
+    description: str
+    url: str
+
+
+PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>aaf uploads</title></head>
+<body class="{theme}">
+<h1>Upload a file</h1>
+<form method="post" action="/upload" enctype="multipart/form-data">
+  <input type="file" name="file"> <input name="description" placeholder="description">
+  <button>Upload</button>
+</form>
+<form method="post" action="/theme"><select name="theme"><option>light</option>
+<option>dark</option></select> <button>Set theme</button></form>
+</body></html>
+"""
+
+
+@router.route("/")
+async def page(connection: Connection, theme: Annotated[str, Cookie()] = "light") -> HtmlResponse:
+    return HtmlResponse(PAGE.replace("{theme}", theme if theme in ("light", "dark") else "light"))
+
+
+def _store(upload: UploadFile, target: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with target.open("wb") as out:
+        while chunk := upload.stream.read(64 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+@router.route("/upload", methods=["POST"], status_code=201)
+async def upload(
+    connection: Connection,
+    file: Annotated[UploadFile, Form()],
+    description: Annotated[str, Form()] = "",
+) -> Stored:
+    name = secure_filename(file.filename or "") or "upload"
+    size, sha256 = await asyncio.to_thread(_store, file, UPLOAD_DIR / name)
+    return Stored(
+        name=name,
+        size=size,
+        content_type=file.content_type,
+        sha256=sha256,
+        description=description,
+        url=router.url_for("download", name=name),
+    )
+
+
+@router.route("/download/<name>")
+async def download(connection: Connection, name: str) -> FileResponse:
+    path = UPLOAD_DIR / secure_filename(name)
+    if not path.is_file():
+        raise HTTPError(404, f"No upload called {name!r}")
+    return FileResponse(path, filename=name)
+
+
+@router.route("/theme", methods=["POST"])
+async def theme(connection: Connection, theme: Annotated[str, Form()]) -> RedirectResponse:
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie("theme", theme, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
+    return response
+
+
+router.mount("/files", StaticFiles(UPLOAD_DIR))
+app = aaf([router], max_body_size=20 * 1024 * 1024)

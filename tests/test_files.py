@@ -1,0 +1,391 @@
+"""FileResponse, StaticFiles, multipart uploads and cookies."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import pytest
+
+from aaf import aaf
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.params import Form
+from aaf.response import FileResponse
+from aaf.routing import Router
+from aaf.staticfiles import StaticFiles
+from aaf.testing import TestClient
+
+from ._helpers import Recorder, free_port, http_scope, serve
+from .test_examples import load
+
+CONTENT = bytes(range(256)) * 40  # 10,240 bytes
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    (root / "docs").mkdir(parents=True)
+    (root / "data.bin").write_bytes(CONTENT)
+    (root / "hello.txt").write_text("hello")
+    (root / "docs" / "index.html").write_text("<h1>docs</h1>")
+    (tmp_path / "secret.txt").write_text("top secret")
+    (root / "escape").symlink_to(tmp_path / "secret.txt")
+    (root / "inside").symlink_to(root / "hello.txt")
+    return root
+
+
+def make_app(site: Path) -> App:
+    router = Router()
+
+    @router.route("/file")
+    async def file(connection: Connection) -> FileResponse:
+        return FileResponse(site / "data.bin")
+
+    @router.route("/named")
+    async def named(connection: Connection) -> FileResponse:
+        return FileResponse(site / "hello.txt", filename="résumé final.txt")
+
+    @router.route("/gone")
+    async def gone(connection: Connection) -> FileResponse:
+        return FileResponse(site / "missing.bin")
+
+    @router.route("/upload", methods=["POST"])
+    async def upload(
+        connection: Connection,
+        files: Annotated[list[UploadFile], Form()],
+        note: Annotated[str, Form()] = "",
+    ) -> list[object]:
+        return [note] + [[f.filename, f.content_type, len(f.read())] for f in files]
+
+    router.mount("/static", StaticFiles(site, html=True))
+    return aaf([router], max_body_size=50_000)
+
+
+@pytest.fixture()
+def client(site: Path) -> TestClient:
+    return TestClient(make_app(site))
+
+
+def test_file_response_has_type_length_and_validators(client: TestClient) -> None:
+    response = client.get("/file")
+    assert response.content == CONTENT
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-length"] == str(len(CONTENT))
+    assert response.headers["accept-ranges"] == "bytes"
+    assert response.headers["etag"].startswith('"')
+    assert response.headers["last-modified"].endswith("GMT")
+
+
+def test_matching_if_none_match_answers_304(client: TestClient) -> None:
+    etag = client.get("/file").headers["etag"]
+    response = client.get("/file", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["etag"] == etag
+    assert client.get("/file", headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_if_modified_since_answers_304_until_the_file_changes(
+    client: TestClient, site: Path
+) -> None:
+    last_modified = client.get("/file").headers["last-modified"]
+    assert client.get("/file", headers={"If-Modified-Since": last_modified}).status_code == 304
+    later = time.time() + 10
+    os.utime(site / "data.bin", (later, later))
+    assert client.get("/file", headers={"If-Modified-Since": last_modified}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("header", "start", "stop"),
+    [
+        ("bytes=0-99", 0, 100),
+        ("bytes=10240-", None, None),
+        ("bytes=-100", 10140, 10240),
+        ("bytes=5000-", 5000, 10240),
+    ],
+)
+def test_single_range_answers_206(
+    client: TestClient, header: str, start: int | None, stop: int | None
+) -> None:
+    response = client.get("/file", headers={"Range": header})
+    if start is None or stop is None:
+        assert response.status_code == 416
+        assert response.headers["content-range"] == "bytes */10240"
+        return
+    assert response.status_code == 206
+    assert response.content == CONTENT[start:stop]
+    assert response.headers["content-range"] == f"bytes {start}-{stop - 1}/10240"
+    assert response.headers["content-length"] == str(stop - start)
+
+
+def test_unsatisfiable_range_answers_416(client: TestClient) -> None:
+    response = client.get("/file", headers={"Range": "bytes=20000-30000"})
+    assert response.status_code == 416
+    assert response.headers["content-range"] == "bytes */10240"
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,5-6", "items=0-5", "bytes=abc", "nonsense"])
+def test_other_ranges_get_the_whole_file(client: TestClient, header: str) -> None:
+    response = client.get("/file", headers={"Range": header})
+    assert response.status_code == 200
+    assert response.content == CONTENT
+
+
+def test_if_range_with_a_stale_etag_gets_the_whole_file(client: TestClient) -> None:
+    etag = client.get("/file").headers["etag"]
+    fresh = client.get("/file", headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert fresh.status_code == 206
+    stale = client.get("/file", headers={"Range": "bytes=0-9", "If-Range": '"old"'})
+    assert stale.status_code == 200 and stale.content == CONTENT
+
+
+def test_head_sends_headers_only(client: TestClient) -> None:
+    response = client.head("/file")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-length"] == str(len(CONTENT))
+
+
+def test_filename_sets_content_disposition(client: TestClient) -> None:
+    response = client.get("/named")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="r?sum? final.txt"')
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20final.txt" in disposition
+
+
+def test_missing_file_answers_404(client: TestClient) -> None:
+    assert client.get("/gone").status_code == 404
+
+
+def test_file_response_uses_pathsend_when_the_server_offers_it(site: Path) -> None:
+    recorder = Recorder()
+    scope = http_scope(path="/file")
+    scope["extensions"] = {"http.response.pathsend": {}}
+    asyncio.run(make_app(site)(scope, recorder.receive, recorder.send))
+    assert recorder.sent[1] == {"type": "http.response.pathsend", "path": str(site / "data.bin")}
+
+
+# StaticFiles -----------------------------------------------------------------------------------
+def test_static_files_serve_files_and_index_pages(client: TestClient) -> None:
+    assert client.get("/static/hello.txt").text == "hello"
+    assert client.get("/static/inside").text == "hello"
+    assert client.get("/static/docs/").text == "<h1>docs</h1>"
+    redirect = client.get("/static/docs", follow_redirects=False)
+    assert redirect.status_code == 308 and redirect.headers["location"] == "/static/docs/"
+    assert client.get("/static/nope.txt").status_code == 404
+    assert client.post("/static/hello.txt").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../secret.txt",
+        "/static/docs/../../secret.txt",
+        "/static/..%2fsecret.txt",
+        "/static/%2e%2e/secret.txt",
+        "/static//etc/passwd",
+        "/static/" + str(Path("/etc/passwd")),
+        "/static/escape",
+        "/static/hello.txt\x00.png",
+        "/static/..\\secret.txt",
+        "/static/.",
+    ],
+)
+def test_paths_that_leave_the_directory_answer_404(site: Path, path: str) -> None:
+    # Sent as the server would decode them, bypassing client-side normalisation.
+    recorder = Recorder()
+    asyncio.run(make_app(site)(http_scope(path=path), recorder.receive, recorder.send))
+    start = recorder.sent[0]
+    assert start["type"] == "http.response.start"
+    assert start["status"] == 404, path
+    bodies = [m["body"] for m in recorder.sent if m["type"] == "http.response.body"]
+    assert b"top secret" not in b"".join(bodies)
+
+
+def test_traversal_over_uvicorn_never_reads_outside(site: Path) -> None:
+    import socket
+
+    with serve(make_app(site)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        for raw in [
+            b"/static/../secret.txt",
+            b"/static/%2e%2e/secret.txt",
+            b"/static/%2e%2e%2fsecret.txt",
+        ]:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                sock.sendall(b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            assert answer.startswith(b"HTTP/1.1 404"), (raw, answer[:80])
+            assert b"top secret" not in answer
+
+
+# Uploads ---------------------------------------------------------------------------------------
+def test_multipart_uploads_arrive_as_files_with_names_and_types(client: TestClient) -> None:
+    response = client.post(
+        "/upload",
+        data={"note": "two files"},
+        files=[
+            ("files", ("a.txt", b"aaa", "text/plain")),
+            ("files", ("b.bin", b"b" * 2000, "application/x-b")),
+        ],
+    )
+    assert response.json() == [
+        "two files",
+        ["a.txt", "text/plain", 3],
+        ["b.bin", "application/x-b", 2000],
+    ]
+
+
+def test_missing_upload_answers_422(client: TestClient) -> None:
+    response = client.post("/upload", data={"note": "x"}, files={"other": ("a", b"a")})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "files"]
+
+
+def test_multipart_over_the_body_limit_answers_413(client: TestClient) -> None:
+    response = client.post("/upload", files={"files": ("big", b"x" * 60_000)})
+    assert response.status_code == 413
+
+
+def test_broken_multipart_answers_400_saying_what_was_wrong(client: TestClient) -> None:
+    response = client.post(
+        "/upload",
+        content=b"--xyz\r\nContent-Type: text/plain\r\n\r\nno disposition\r\n--xyz--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+    assert response.status_code == 400
+    assert "Content-Disposition" in response.text
+    missing = client.post("/upload", content=b"x", headers={"Content-Type": "multipart/form-data"})
+    assert missing.status_code == 400 and "boundary" in missing.text
+
+
+def test_large_upload_spools_to_disk(site: Path) -> None:
+    router = Router()
+
+    @router.route("/spool", methods=["POST"])
+    async def spool(connection: Connection, f: Annotated[UploadFile, Form()]) -> list[object]:
+        rolled = getattr(f.stream, "_rolled", None)
+        return [rolled, hashlib.sha256(f.read()).hexdigest()]
+
+    data = os.urandom(2 * 1024 * 1024)
+    response = TestClient(aaf([router])).post("/spool", files={"f": ("big.bin", data)})
+    assert response.json() == [True, hashlib.sha256(data).hexdigest()]
+
+
+# The uploads example ---------------------------------------------------------------------------
+@pytest.fixture()
+def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("AAF_UPLOAD_DIR", str(tmp_path / "uploads"))
+    return TestClient(load("uploads").app)
+
+
+def test_uploads_example_round_trip(uploads: TestClient) -> None:
+    assert "Upload a file" in uploads.get("/").text
+    body = b"line\n" * 1000
+    stored = uploads.post(
+        "/upload",
+        data={"description": "lines"},
+        files={"file": ("../../my notes.txt", body, "text/plain")},
+    )
+    assert stored.status_code == 201
+    info = stored.json()
+    assert info["name"] == "my_notes.txt"
+    assert info["size"] == len(body) and info["sha256"] == hashlib.sha256(body).hexdigest()
+    download = uploads.get(info["url"])
+    assert download.content == body
+    assert "attachment" in download.headers["content-disposition"]
+    assert uploads.get("/files/my_notes.txt", headers={"Range": "bytes=0-4"}).content == b"line\n"
+    assert uploads.get("/download/nothing").status_code == 404
+
+
+def test_uploads_example_theme_cookie(uploads: TestClient) -> None:
+    response = uploads.post("/theme", data={"theme": "dark"}, follow_redirects=False)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("theme=dark;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert 'class="dark"' in uploads.get("/", headers={"Cookie": "theme=dark"}).text
+    assert 'class="light"' in uploads.get("/", headers={"Cookie": "theme=<script>"}).text
+
+
+# A 50 MB file over uvicorn, with the server's memory watched ------------------------------------
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM")
+
+
+@pytest.fixture()
+def big_file_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    (tmp_path / "files").mkdir()
+    with (tmp_path / "files" / "big.bin").open("wb") as out:
+        for _ in range(50):
+            out.write(os.urandom(1024 * 1024))
+    (tmp_path / "bigapp.py").write_text(
+        "from aaf import aaf\nfrom aaf.routing import Router\n"
+        "from aaf.staticfiles import StaticFiles\n"
+        f"router = Router()\nrouter.mount('/files', StaticFiles({str(tmp_path / 'files')!r}))\n"
+        "app = aaf([router])\n"
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(tmp_path), "bigapp:app"]
+    server = subprocess.Popen(
+        [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.head(base + "/files/big.bin", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("uvicorn did not start") from None
+                time.sleep(0.1)
+        yield base, server.pid
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+def test_50_mb_file_streams_with_flat_memory(
+    big_file_server: tuple[str, int], tmp_path: Path
+) -> None:
+    base, pid = big_file_server
+    before = peak_rss_kib(pid)
+    digest = hashlib.sha256()
+    size = 0
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream("GET", base + "/files/big.bin") as response,
+    ):
+        assert response.headers["content-length"] == str(50 * 1024 * 1024)
+        for chunk in response.iter_raw():
+            digest.update(chunk)
+            size += len(chunk)
+    assert size == 50 * 1024 * 1024
+    assert (
+        digest.hexdigest()
+        == hashlib.sha256((tmp_path / "files" / "big.bin").read_bytes()).hexdigest()
+    )
+    # A server that read the file into memory would grow by 50 MB; chunked streaming stays flat.
+    assert peak_rss_kib(pid) - before < 10 * 1024
