@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import tempfile
 from typing import IO, TYPE_CHECKING
-from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
+from aaf.connection import parse_query
 from aaf.datastructures import FormData
 from aaf.exceptions import HTTPError
 
@@ -37,10 +37,7 @@ async def parse_form(connection: Connection) -> FormData:
     mimetype, options = parse_options_header(connection.req_headers.get("content-type"))
     if mimetype == "application/x-www-form-urlencoded":
         body = await connection.body()
-        pairs = parse_qsl(
-            body.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"
-        )
-        form = FormData(MultiDict(pairs), MultiDict())
+        form = FormData(MultiDict(parse_query(body)), MultiDict())
     elif mimetype == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:

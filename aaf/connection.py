@@ -8,7 +8,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from pydantic import JsonValue
 from pydantic_core import from_json, to_json
@@ -70,6 +70,30 @@ def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
         ) from None
 
 
+def parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """Split a query string on ``&``, then decode each key and value once (UTF-8, ``+`` is a
+    space, undecodable bytes become U+FFFD); blank values are kept.
+
+    >>> parse_query(b"a=%26b&c&d=x+y")
+    [('a', '&b'), ('c', ''), ('d', 'x y')]
+    """
+    pairs = []
+    # PERF: urllib's parse_qsl took a quarter of a typed request (benchmarks/inprocess.py,
+    # search scenario); most parts need no unquoting at all.
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        pairs.append((_unquote(key), _unquote(value)))
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    return raw.decode("utf-8", errors="replace")
+
+
 def cookie_header(
     key: str,
     value: str = "",
@@ -108,6 +132,7 @@ class Connection:
     # PERF: class-level defaults instead of work in __init__; most requests touch few of these
     # (benchmarks/inprocess.py, plaintext scenario).
     _query: MultiDict[str, str] | None = None
+    _pairs: list[tuple[str, str]] | None = None
     _req_headers: Headers | None = None
     _req_cookies: MultiDict[str, str] | None = None
     _resp_headers: Headers | None = None
@@ -184,11 +209,13 @@ class Connection:
     def query(self) -> MultiDict[str, str]:
         """The query string: split on ``&`` first, then each key and value decoded once."""
         if self._query is None:
-            raw = self.scope.get("query_string", b"").decode("latin-1")
-            self._query = MultiDict(
-                parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="replace")
-            )
+            self._query = MultiDict(self._query_pairs())
         return self._query
+
+    def _query_pairs(self) -> list[tuple[str, str]]:
+        if self._pairs is None:
+            self._pairs = parse_query(self.scope.get("query_string", b""))
+        return self._pairs
 
     @property
     def req_headers(self) -> Headers:

@@ -153,4 +153,4 @@ def test_plan_for_untyped_path_handler_is_trivial() -> None:
         rule_converters={"number": IntegerConverter(Map())},
         is_method=False,
     )
-    assert plan.trivial and plan.model is None
+    assert plan.trivial and plan.validator is None

@@ -1,0 +1,166 @@
+"""In-process benchmark: each app driven directly on one event loop, no server, no network.
+
+A prebuilt scope (copied per request, as a server makes a new one), a receive that returns the
+body, a send that discards. Each app's answer is checked once before timing. Prints
+microseconds per request (median of the repetitions) and the ratio to the raw ASGI app.
+
+    benchmarks/.venv/bin/python -m benchmarks.inprocess [--reps 5] [--seconds 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import importlib
+import statistics
+import time
+from typing import Any
+
+from benchmarks.scenarios import FRAMEWORKS, SCENARIOS, Scenario
+
+Message = dict[str, Any]
+
+
+def scope_for(s: Scenario) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1:8000"), (b"user-agent", b"bench"), (b"accept", b"*/*")]
+    if s.body:
+        headers += [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(s.body)).encode()),
+        ]
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": s.method,
+        "scheme": "http",
+        "path": s.path,
+        "raw_path": s.path.encode(),
+        "query_string": s.query,
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+
+
+async def start(app: Any) -> tuple[asyncio.Task[None], asyncio.Queue[Message]]:
+    """Run the app's lifespan startup (BlackSheep and Litestar need it)."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    message = await asyncio.wait_for(outbox.get(), 10)
+    assert message["type"] == "lifespan.startup.complete", message
+    return task, inbox
+
+
+async def answer(app: Any, s: Scenario) -> tuple[int, bytes]:
+    sent: list[Message] = []
+    request = {"type": "http.request", "body": s.body, "more_body": False}
+
+    async def receive() -> Message:
+        return request
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope_for(s), receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body
+
+
+async def per_request(app: Any, s: Scenario, seconds: float) -> float:
+    """Microseconds per request, timing batches until ``seconds`` have passed."""
+    scope = scope_for(s)
+    request = {"type": "http.request", "body": s.body, "more_body": False}
+
+    async def receive() -> Message:
+        return request
+
+    async def send(message: Message) -> None:
+        return None
+
+    count, elapsed = 0, 0.0
+    gc.collect()
+    while elapsed < seconds:
+        began = time.perf_counter()
+        for _ in range(200):
+            await app(scope.copy(), receive, send)
+        elapsed += time.perf_counter() - began
+        count += 200
+    return elapsed / count * 1e6
+
+
+async def main_async(
+    reps: int, seconds: float, frameworks: list[str]
+) -> dict[str, dict[str, float]]:
+    apps: dict[tuple[str, int], Any] = {}
+    tasks = []
+    for name in frameworks:
+        module = importlib.import_module(
+            f"benchmarks.apps.{name}_app" if name != "raw" else "benchmarks.apps.raw"
+        )
+        for routes in sorted({s.routes for s in SCENARIOS}):
+            app = module.build(routes)
+            tasks.append(await start(app))
+            apps[name, routes] = app
+    for name in frameworks:
+        for s in SCENARIOS:
+            status, body = await answer(apps[name, s.routes], s)
+            if status != s.status or not s.check(body):
+                raise SystemExit(f"{name} answered {s.name} wrongly: {status} {body[:200]!r}")
+    samples: dict[str, dict[str, list[float]]] = {
+        n: {s.name: [] for s in SCENARIOS} for n in frameworks
+    }
+    for s in SCENARIOS:
+        for name in frameworks:  # warm-up
+            await per_request(apps[name, s.routes], s, seconds / 4)
+        for _ in range(reps):  # interleaved, so drift hits every framework alike
+            for name in frameworks:
+                samples[name][s.name].append(await per_request(apps[name, s.routes], s, seconds))
+    for task, inbox in tasks:
+        await inbox.put({"type": "lifespan.shutdown"})
+        task.cancel()
+    return {n: {k: statistics.median(v) for k, v in per.items()} for n, per in samples.items()}
+
+
+def table(results: dict[str, dict[str, float]]) -> str:
+    names = list(results)
+    header = f"| scenario | {' | '.join(names)} |"
+    lines = [header, "|" + "---|" * (len(names) + 1)]
+    for s in SCENARIOS:
+        raw = results["raw"][s.name] if "raw" in results else None
+        cells = []
+        for name in names:
+            value = results[name][s.name]
+            cells.append(
+                f"{value:.1f} µs" + (f" ({value / raw:.2f}x)" if raw and name != "raw" else "")
+            )
+        lines.append(f"| {s.name} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.2)
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    results = asyncio.run(main_async(args.reps, args.seconds, args.frameworks.split(",")))
+    print("In-process, µs per request (median), ratio to raw ASGI in brackets\n")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
