@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from aaf._signature import Plan, build_plan, type_adapter
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
+from aaf.response import HttpResponse
 from aaf.views import HTTP_METHODS, View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -47,16 +48,15 @@ class Endpoint:
 
 def _function_runner(fn: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
     respond = plan.respond
-    if plan.trivial:
-
-        async def run_trivial(connection: Connection, args: dict[str, object]) -> None:
-            await respond(connection, await fn(connection, **args))
-
-        return run_trivial
     kwargs = plan.kwargs
+    trivial = plan.trivial
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
-        await respond(connection, await fn(connection, **await kwargs(connection, args)))
+        result = await fn(connection, **(args if trivial else await kwargs(connection, args)))
+        if isinstance(result, HttpResponse):
+            await result.send_to(connection)  # PERF: skips a frame for the commonest result
+        else:
+            await respond(connection, result)
 
     return run
 
@@ -65,6 +65,7 @@ def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan
     respond = plan.respond
     kwargs = plan.kwargs
     has_before = cls.before is not View.before
+    trivial = plan.trivial
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
         view = cls()
@@ -73,8 +74,12 @@ def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan
             if early is not None:
                 await respond(connection, early)
                 return
-        values = args if plan.trivial else await kwargs(connection, args)
-        await respond(connection, await method(view, connection, **values))
+        values = args if trivial else await kwargs(connection, args)
+        result = await method(view, connection, **values)
+        if isinstance(result, HttpResponse):
+            await result.send_to(connection)
+        else:
+            await respond(connection, result)
 
     return run
 

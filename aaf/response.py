@@ -42,6 +42,11 @@ class HttpResponse:
     """
 
     media_type = "text/plain; charset=utf-8"
+    _content_type: tuple[bytes, bytes] | None = (b"content-type", b"text/plain; charset=utf-8")
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._content_type = (b"content-type", cls.media_type.encode()) if cls.media_type else None
 
     def __init__(
         self,
@@ -53,7 +58,12 @@ class HttpResponse:
         self.body = body.encode() if isinstance(body, str) else body
         self.connection = connection
         self.status_code = status_code
-        self.raw_headers: RawHeaders = self._initial_headers(headers)
+        if headers is None and self.media_type is type(self).media_type:
+            # PERF: the class's encoded content type, built once (benchmarks/inprocess.py).
+            content_type = self._content_type
+            self.raw_headers: RawHeaders = [content_type] if content_type else []
+        else:
+            self.raw_headers = self._initial_headers(headers)
 
     def _initial_headers(self, headers: Mapping[str, str] | None) -> RawHeaders:
         raw: RawHeaders = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TypeVar, cast
+from typing import Final, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -24,11 +24,28 @@ WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
 H = TypeVar("H", bound=Handler)
 W = TypeVar("W", bound=WebSocketHandler)
 
-# Outcomes of resolving a path, first item of the tuple `Router.resolve` gives.
-MATCH, MOUNT, REDIRECT, NOT_ALLOWED, NOT_FOUND = range(5)
-_NOT_FOUND = (NOT_FOUND, None, None)
+# Outcomes of resolving a path: the first item of the tuple `Router.resolve` gives.
+MATCH: Final = 0
+MOUNT: Final = 1
+REDIRECT: Final = 2
+NOT_ALLOWED: Final = 3
+NOT_FOUND: Final = 4
+Outcome = (
+    tuple[Literal[0], Endpoint, dict[str, object]]
+    | tuple[Literal[1], ASGIApp, str]
+    | tuple[Literal[2], str, None]  # the path to redirect to
+    | tuple[Literal[3], str, None]  # the Allow header
+    | tuple[Literal[4], None, None]
+)
+WebSocketOutcome = (
+    tuple[Literal[0], WebSocketEndpoint, dict[str, object]]
+    | tuple[Literal[1], ASGIApp, str]
+    | tuple[Literal[4], None, None]
+)
+_NOT_FOUND: tuple[Literal[4], None, None] = (NOT_FOUND, None, None)
 # PERF: bounded cache of werkzeug matches (benchmarks/inprocess.py, routing-scale scenario).
 _CACHE_SIZE = 2048
+_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 
 
 class _AafRule(Rule):
@@ -82,7 +99,7 @@ class Router:
         self._http_adapter: MapAdapter | None = None
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Endpoint]] = {}
-        self._cache: dict[tuple[str, str], tuple[Endpoint, dict[str, object]]] = {}
+        self._cache: dict[tuple[str, str], Outcome] = {}
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -234,8 +251,12 @@ class Router:
         self._compiled = True
 
     # Matching ----------------------------------------------------------------------------------
-    def resolve(self, path: str, method: str) -> tuple[int, object, object]:
-        """Find what answers ``method path``: ``(MATCH, endpoint, args)`` or another outcome."""
+    def resolve(self, path: str, method: str) -> Outcome:
+        """Find what answers ``method path``: ``(MATCH, endpoint, args)`` or another outcome.
+
+        Static paths come from a dict, everything else from werkzeug through a bounded cache of
+        its answers (matches and refusals alike); both give what werkzeug alone would.
+        """
         if not self._compiled:
             self._compile()
         methods = self._static.get(path)
@@ -245,13 +266,21 @@ class Router:
                 return MATCH, endpoint, {}
         key = (path, method)
         hit = self._cache.get(key)
-        if hit is not None:
-            return MATCH, hit[0], dict(hit[1])
-        for prefix, app in self._mounts:
-            if path == prefix or path.startswith(prefix + "/"):
-                return MOUNT, app, prefix
+        if hit is None:
+            for prefix, app in self._mounts:
+                if path == prefix or path.startswith(prefix + "/"):
+                    return MOUNT, app, prefix
+            hit = self._match(path, method)
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = hit
+        if hit[0] == MATCH:
+            return MATCH, hit[1], hit[2].copy()  # a handler may change its copy
+        return hit
+
+    def _match(self, path: str, method: str) -> Outcome:
         adapter = self._http_adapter
-        assert adapter is not None  # set by _compile just above
+        assert adapter is not None  # _compile set it
         try:
             rule, args = adapter.match(path, method, return_rule=True)
         except RequestRedirect as exc:
@@ -260,14 +289,11 @@ class Router:
             return NOT_ALLOWED, ", ".join(sorted(exc.valid_methods or ())), None
         except NotFound:
             return _NOT_FOUND
-        found = cast(_AafRule, rule).aaf_endpoint
-        assert isinstance(found, Endpoint)  # the HTTP map holds only HTTP endpoints
-        if len(self._cache) >= _CACHE_SIZE:
-            self._cache.clear()
-        self._cache[key] = (found, dict(args))
-        return MATCH, found, dict(args)
+        endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule here is an _AafRule
+        assert isinstance(endpoint, Endpoint)  # the HTTP map holds only HTTP endpoints
+        return MATCH, endpoint, dict(args)
 
-    def resolve_websocket(self, path: str) -> tuple[int, object, object]:
+    def resolve_websocket(self, path: str) -> WebSocketOutcome:
         """Find what serves a WebSocket session at ``path``: ``MATCH``, ``MOUNT`` or not found."""
         if not self._compiled:
             self._compile()
@@ -277,26 +303,25 @@ class Router:
             except (NotFound, MethodNotAllowed, RequestRedirect):
                 pass
             else:
-                return MATCH, cast(_AafRule, rule).aaf_endpoint, dict(args)
+                endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # an _AafRule
+                assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these
+                return MATCH, endpoint, dict(args)
         for prefix, app in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return MOUNT, app, prefix
         return _NOT_FOUND
 
-    async def answer(self, connection: Connection, outcome: tuple[int, object, object]) -> None:
-        """Answer ``connection`` with a resolved outcome (not ``NOT_FOUND``)."""
-        kind, first, second = outcome
-        if kind == MATCH:
-            endpoint = cast(Endpoint | WebSocketEndpoint, first)
-            await endpoint.run(connection, cast(dict[str, object], second))
-        elif kind == MOUNT:
-            await _run_mounted(cast(ASGIApp, first), cast(str, second), connection)
-        elif kind == REDIRECT:
-            await _redirect(connection, cast(str, first))
-        elif kind == NOT_ALLOWED:
-            await HttpResponse(
-                "Method Not Allowed", status_code=405, headers={"Allow": cast(str, first)}
-            ).send_to(connection)
+    async def answer(self, connection: Connection, outcome: Outcome | WebSocketOutcome) -> None:
+        """Answer ``connection`` with a resolved outcome (nothing for ``NOT_FOUND``)."""
+        if outcome[0] == MATCH:
+            await outcome[1].run(connection, outcome[2])
+        elif outcome[0] == MOUNT:
+            await _run_mounted(outcome[1], outcome[2], connection)
+        elif outcome[0] == REDIRECT:
+            await _redirect(connection, outcome[1])
+        elif outcome[0] == NOT_ALLOWED:
+            headers = [*_TEXT, (b"allow", outcome[1].encode()), (b"content-length", b"18")]
+            await connection._respond(405, headers, b"Method Not Allowed")
 
     async def __call__(self, connection: Connection) -> None:
         """Answer ``connection`` if a route matches; otherwise leave it untouched."""
