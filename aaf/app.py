@@ -73,7 +73,7 @@ class App:
     async def _http(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         connection = Connection(scope, send=send, receive=receive)
         connection.max_body_size = self.max_body_size
-        path = connection.route_path
+        path = connection.route_path if scope.get("root_path") else scope["path"]
         method = scope["method"]
         try:
             fallback: tuple[Router, Outcome] | None = None

@@ -411,7 +411,8 @@ class Connection:
 
     async def _respond(self, status: int, headers: RawHeaders, body: bytes) -> None:
         """Send a whole response in two messages; what responses use."""
-        self._check_http_start()
+        if self.started or self.scope["type"] != "http":
+            self._check_http_start()  # raises the right error
         if self._resp_headers is not None or self._resp_cookies is not None:
             headers = self._pending_headers() + headers
         self.started = True

@@ -117,14 +117,18 @@ class HttpResponse:
 
     async def send_to(self, connection: Connection) -> None:
         """Send this response on ``connection``."""
+        whole = self._whole()
+        assert whole is not None  # subclasses that stream override send_to
+        await connection._respond(*whole)
+
+    def _whole(self) -> tuple[int, RawHeaders, bytes] | None:
+        """Give status, headers and body when this response goes out in one piece."""
         body = self.body
         status = self.status_code
         if status == 204 or status == 304 or status < 200:
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
-            await connection._respond(status, self.raw_headers, b"")
-            return
-        headers = [*self.raw_headers, (b"content-length", str(len(body)).encode())]
-        await connection._respond(status, headers, body)
+            return status, self.raw_headers, b""
+        return status, [*self.raw_headers, (b"content-length", str(len(body)).encode())], body
 
     def __await__(self) -> Generator[object, None, None]:
         if self.connection is None:
@@ -188,6 +192,9 @@ class StreamingResponse(HttpResponse):
         super().__init__(b"", connection, status_code, headers)
         self.content = content
 
+    def _whole(self) -> None:
+        return None
+
     async def send_to(self, connection: Connection) -> None:
         """Start the response, then send each chunk as it comes."""
         await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
@@ -219,6 +226,9 @@ class FileResponse(HttpResponse):
         super().__init__(b"", connection, status_code, headers)
         if filename is not None:
             self.set_header("Content-Disposition", content_disposition(filename))
+
+    def _whole(self) -> None:
+        return None
 
     async def send_to(self, connection: Connection) -> None:
         """Answer with the file, a part of it, or 304/416, as the request asks."""
