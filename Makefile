@@ -29,7 +29,7 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench:
 	$(MAKE) -C benchmarks bench
 
 load: $(STAMP)

@@ -27,7 +27,16 @@ _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"conten
 
 
 class App:
-    """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes."""
+    """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes.
+
+    Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
+    404 ``Not found``. ``middleware`` wraps the app, outermost first (each takes the app alone:
+    a class, or ``functools.partial(Cls, **options)``). ``on_startup``/``on_shutdown`` hooks and
+    the ``lifespan`` context run on the lifespan protocol. ``exception_handlers`` answer
+    exceptions by type, the most specific first; anything else is logged on the ``aaf`` logger
+    and answered 500, with the traceback only when ``debug``. ``max_body_size`` caps request
+    bodies (413); ``None`` lifts the cap.
+    """
 
     def __init__(
         self,
@@ -232,25 +241,5 @@ async def _call_hook(hook: Hook) -> None:
         await result
 
 
-def aaf(
-    routers: Sequence[Router],
-    *,
-    middleware: Sequence[Middleware] = (),
-    on_startup: Sequence[Hook] = (),
-    on_shutdown: Sequence[Hook] = (),
-    lifespan: Callable[[App], AbstractAsyncContextManager[object]] | None = None,
-    exception_handlers: Mapping[type[BaseException], ExceptionHandler] | None = None,
-    max_body_size: int | None = 10 * 1024 * 1024,
-    debug: bool = False,
-) -> App:
-    """Build the ASGI application from ``routers``, tried in order."""
-    return App(
-        routers,
-        middleware=middleware,
-        on_startup=on_startup,
-        on_shutdown=on_shutdown,
-        lifespan=lifespan,
-        exception_handlers=exception_handlers,
-        max_body_size=max_body_size,
-        debug=debug,
-    )
+# `aaf(routers, ...)` as the seed writes it: the class itself builds the app.
+aaf = App

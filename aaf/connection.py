@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import unquote_to_bytes
 
 from pydantic import JsonValue
@@ -33,6 +33,7 @@ __all__ = ["ClientDisconnect", "Connection", "ConnectionType", "WebSocketState"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
+T = TypeVar("T")
 
 
 class ConnectionType(enum.Enum):
@@ -94,31 +95,23 @@ def _unquote(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+class CookieOptions(TypedDict, total=False):
+    """The attributes of a ``Set-Cookie`` header, as keywords (werkzeug's names and defaults)."""
+
+    max_age: timedelta | int | None
+    expires: str | datetime | int | float | None
+    path: str | None  # "/" when not given
+    domain: str | None
+    secure: bool
+    httponly: bool
+    samesite: SameSite | None
+
+
 def cookie_header(
-    key: str,
-    value: str = "",
-    *,
-    max_age: timedelta | int | None = None,
-    expires: str | datetime | int | float | None = None,
-    path: str | None = "/",
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: SameSite | None = None,
+    key: str, value: str = "", **options: Unpack[CookieOptions]
 ) -> tuple[bytes, bytes]:
     """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``."""
-    text = dump_cookie(
-        key,
-        value,
-        max_age=max_age,
-        expires=expires,
-        path=path,
-        domain=domain,
-        secure=secure,
-        httponly=httponly,
-        samesite=samesite,
-    )
-    return encode_header("set-cookie", text)
+    return encode_header("set-cookie", dump_cookie(key, value, **options))
 
 
 class Connection:
@@ -348,36 +341,14 @@ class Connection:
         encode_header(key, value)
         self.resp_headers.add(key, value)
 
-    def put_resp_cookie(
-        self,
-        key: str,
-        value: str = "",
-        *,
-        max_age: timedelta | int | None = None,
-        expires: str | datetime | int | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: SameSite | None = None,
-    ) -> None:
-        """Set a cookie on the response (werkzeug's ``dump_cookie`` formats it)."""
+    def put_resp_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
+        """Set a cookie on the response: ``max_age``, ``expires``, ``path``, ``domain``,
+        ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``)."""
         if self.started:
             raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
-        header = cookie_header(
-            key,
-            value,
-            max_age=max_age,
-            expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-        )
         if self._resp_cookies is None:
             self._resp_cookies = []
-        self._resp_cookies.append(header)
+        self._resp_cookies.append(cookie_header(key, value, **options))
 
     def delete_resp_cookie(
         self, key: str, *, path: str | None = "/", domain: str | None = None
@@ -609,26 +580,22 @@ class Connection:
         self.finished = True
         await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
 
-    async def iter_text(self) -> AsyncIterator[str]:
+    def iter_text(self) -> AsyncIterator[str]:
         """Yield text frames until the client leaves."""
-        try:
-            while True:
-                yield await self.receive_text()
-        except WebSocketDisconnect:
-            return
+        return _until_disconnect(self.receive_text)
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
+    def iter_bytes(self) -> AsyncIterator[bytes]:
         """Yield binary frames until the client leaves."""
-        try:
-            while True:
-                yield await self.receive_bytes()
-        except WebSocketDisconnect:
-            return
+        return _until_disconnect(self.receive_bytes)
 
-    async def iter_json(self) -> AsyncIterator[JsonValue]:
+    def iter_json(self) -> AsyncIterator[JsonValue]:
         """Yield JSON messages until the client leaves."""
-        try:
-            while True:
-                yield await self.receive_json()
-        except WebSocketDisconnect:
-            return
+        return _until_disconnect(self.receive_json)
+
+
+async def _until_disconnect(receive: Callable[[], Awaitable[T]]) -> AsyncIterator[T]:
+    try:
+        while True:
+            yield await receive()
+    except WebSocketDisconnect:
+        return

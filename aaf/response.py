@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Generator, Mapping
-from datetime import datetime, timedelta
 from stat import S_ISREG
+from typing import Unpack
 
 from pydantic_core import to_json
 from werkzeug.urls import iri_to_uri
@@ -19,7 +19,7 @@ from aaf._files import (
     validators,
 )
 from aaf._types import RawHeaders
-from aaf.connection import Connection, SameSite, cookie_header, encode_header
+from aaf.connection import Connection, CookieOptions, cookie_header, encode_header
 from aaf.exceptions import HTTPError
 
 __all__ = [
@@ -83,33 +83,10 @@ class HttpResponse:
         """Add a header to the response."""
         self.raw_headers.append(encode_header(key, value))
 
-    def set_cookie(
-        self,
-        key: str,
-        value: str = "",
-        *,
-        max_age: timedelta | int | None = None,
-        expires: str | datetime | int | float | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: SameSite | None = None,
-    ) -> None:
-        """Set a cookie on the client (werkzeug's ``dump_cookie`` formats it)."""
-        self.raw_headers.append(
-            cookie_header(
-                key,
-                value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-            )
-        )
+    def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
+        """Set a cookie on the client: ``max_age``, ``expires``, ``path``, ``domain``, ``secure``,
+        ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it)."""
+        self.raw_headers.append(cookie_header(key, value, **options))
 
     def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
         """Expire a cookie on the client."""

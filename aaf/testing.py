@@ -116,6 +116,21 @@ async def _run_http(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.
     )
 
 
+async def _next_message(
+    outbox: asyncio.Queue[SendEvent], task: asyncio.Task[None]
+) -> SendEvent | None:
+    """Wait for the app's next message; ``None`` if it returned first (what it raised, raises)."""
+    getter = asyncio.ensure_future(outbox.get())
+    await asyncio.wait({getter, task}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    if task.done():
+        task.result()  # re-raise what the app raised
+        return None
+    raise TimeoutError(f"The app sent nothing within {TIMEOUT} seconds")
+
+
 class _Lifespan:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -148,18 +163,11 @@ class _Lifespan:
             raise RuntimeError(f"Application shutdown failed: {message['message']}")
 
     async def _next(self) -> SendEvent:
-        getter = asyncio.ensure_future(self.outbox.get())
         assert self.task is not None  # set in startup
-        await asyncio.wait(
-            {getter, self.task}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-        )
-        if getter.done():
-            return getter.result()
-        getter.cancel()
-        if self.task.done():
-            self.task.result()  # re-raise what the app raised
+        message = await _next_message(self.outbox, self.task)
+        if message is None:
             raise RuntimeError("The app returned from the lifespan without answering")
-        raise TimeoutError("The app did not answer the lifespan message in time")
+        return message
 
 
 class _WebSocketCore:
@@ -224,19 +232,12 @@ class _WebSocketCore:
         raise RuntimeError(f"Expected websocket.accept or websocket.close, got {message['type']!r}")
 
     async def _next(self) -> SendEvent:
-        getter = asyncio.ensure_future(self.from_app.get())
         assert self.task is not None  # set in connect
-        await asyncio.wait(
-            {getter, self.task}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-        )
-        if getter.done():
-            return getter.result()
-        getter.cancel()
-        if self.task.done():
-            self.task.result()
+        message = await _next_message(self.from_app, self.task)
+        if message is None:
             self.closed = True
             raise WebSocketDisconnect(1006, "The app returned without closing the WebSocket")
-        raise TimeoutError("The app sent nothing in time")
+        return message
 
     async def receive(self) -> tuple[str | None, bytes | None]:
         if self.closed:

@@ -11,15 +11,15 @@ import argparse
 import asyncio
 import itertools
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._procs import free_port, stop  # noqa: E402  # run as a script
 
 HERE = Path(__file__).resolve().parent
 # (method, path, json body, expected status): the last five fail on purpose.
@@ -34,13 +34,6 @@ MIX: list[tuple[str, str, object, int]] = [
     ("DELETE", "/plaintext", None, 405),
     ("GET", "/unavailable", None, 503),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss_kib(pid: int) -> int:
@@ -145,12 +138,7 @@ def main() -> int:
         done, unexpected, elapsed = asyncio.run(drive(port, args.requests, args.concurrency))
         end_rss = rss_kib(server.pid)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait(5)
+        stop(server)
     growth = (end_rss - warm_rss) / warm_rss * 100
     print(
         f"requests          {done} at concurrency {args.concurrency} "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -52,3 +52,13 @@ def build(extra_routes: int = 10) -> App:
         return {"id": item_id}
 
     return aaf([router])
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

@@ -63,3 +63,13 @@ def build(extra_routes: int = 10) -> Any:
     app.add_route("/items", Items())
     app.add_route("/zz/{item_id:int}", Target())
     return app
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

@@ -44,3 +44,13 @@ def build(extra_routes: int = 10) -> Any:
         return {"id": item_id}
 
     return app
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

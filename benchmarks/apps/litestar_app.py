@@ -49,3 +49,13 @@ def build(extra_routes: int = 10) -> Any:
 
         extras.append(get(f"/extra{i}/{{x:int}}", name=f"extra{i}")(extra))
     return Litestar(route_handlers=[*extras, plaintext, json, item, search, create, target])
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

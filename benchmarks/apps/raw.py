@@ -69,3 +69,13 @@ def build(extra_routes: int = 0) -> Any:
             await _send(send, 404, TEXT, b"Not found")
 
     return app
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

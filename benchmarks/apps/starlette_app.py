@@ -56,3 +56,13 @@ def build(extra_routes: int = 10) -> Any:
         Route("/zz/{item_id:int}", target),
     ]
     return Starlette(routes=routes)
+
+
+def build_10() -> Any:
+    """The app with 10 other routes, for `uvicorn --factory`."""
+    return build(10)
+
+
+def build_1000() -> Any:
+    """The app with 1,000 other routes, for `uvicorn --factory`."""
+    return build(1000)

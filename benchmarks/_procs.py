@@ -1,0 +1,26 @@
+"""Starting and stopping the servers the benchmark scripts measure, by PID only."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+
+
+def free_port() -> int:
+    """Ask the OS for a free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server this script started: SIGTERM, then SIGKILL after 10 seconds."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(5)

@@ -1,0 +1,117 @@
+"""Over the network: each app under uvicorn (1 worker, httptools, uvloop, no access log) on
+127.0.0.1, loaded with wrk at 64 connections, every framework in one run, interleaved.
+
+    benchmarks/.venv/bin/python -m benchmarks.network [--seconds 3] [--rounds 1]
+
+Prints requests per second (median over rounds) with the ratio to the raw ASGI app, and p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+from benchmarks._procs import free_port, stop
+from benchmarks.scenarios import FRAMEWORKS, SCENARIOS, Scenario
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], int]:
+    module = "benchmarks.apps.raw" if framework == "raw" else f"benchmarks.apps.{framework}_app"
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", f"{module}:build_{routes}",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", "httptools",
+        "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/plaintext", timeout=1):
+                return server, port
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"{framework} did not start") from None
+            time.sleep(0.1)
+
+
+def wrk(port: int, s: Scenario, seconds: float) -> tuple[float, float]:
+    """Run wrk once; give requests per second and p99 latency in milliseconds."""
+    url = f"http://127.0.0.1:{port}{s.path}" + (f"?{s.query.decode()}" if s.query else "")
+    command = ["wrk", "-t1", "-c64", f"-d{max(1, round(seconds))}s", "--latency", url]
+    if s.method == "POST":
+        command[1:1] = ["-s", str(HERE / "post.lua")]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    if "Non-2xx" in out and s.status == 200:
+        raise RuntimeError(f"unexpected statuses from port {port} on {s.name}:\n{out}")
+    return rps, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--warmup", type=float, default=1)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    frameworks = args.frameworks.split(",")
+    # A SIGTERM still stops the servers this script started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    servers: dict[tuple[str, int], tuple[subprocess.Popen[bytes], int]] = {}
+    rps: dict[str, dict[str, list[float]]] = {
+        f: {s.name: [] for s in SCENARIOS} for f in frameworks
+    }
+    p99: dict[str, dict[str, list[float]]] = {
+        f: {s.name: [] for s in SCENARIOS} for f in frameworks
+    }
+    try:
+        for framework in frameworks:
+            for routes in sorted({s.routes for s in SCENARIOS}):
+                servers[framework, routes] = start_server(framework, routes)
+        for _ in range(args.rounds):
+            for s in SCENARIOS:
+                for framework in frameworks:  # interleaved: one framework after another
+                    port = servers[framework, s.routes][1]
+                    wrk(port, s, args.warmup)
+                    got_rps, got_p99 = wrk(port, s, args.seconds)
+                    rps[framework][s.name].append(got_rps)
+                    p99[framework][s.name].append(got_p99)
+                    print(
+                        f"{s.name:>14} {framework:>11} {got_rps:>9.0f} req/s  p99 {got_p99:.2f} ms",
+                        flush=True,
+                    )
+    finally:
+        for server, _ in servers.values():
+            stop(server)
+    print("\nOver the network, requests per second (ratio to raw ASGI) and p99 latency\n")
+    names = frameworks
+    print(f"| scenario | {' | '.join(names)} |")
+    print("|" + "---|" * (len(names) + 1))
+    for s in SCENARIOS:
+        raw = statistics.median(rps["raw"][s.name]) if "raw" in rps else None
+        cells = []
+        for name in names:
+            value = statistics.median(rps[name][s.name])
+            ratio = f" ({value / raw:.2f})" if raw and name != "raw" else ""
+            cells.append(f"{value:,.0f}{ratio}, p99 {statistics.median(p99[name][s.name]):.1f} ms")
+        print(f"| {s.name} | {' | '.join(cells)} |")
+
+
+if __name__ == "__main__":
+    main()
