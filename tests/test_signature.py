@@ -134,7 +134,7 @@ def test_plan_sorts_parameters_by_source_without_a_connection() -> None:
         is_method=False,
     )
     assert not plan.trivial
-    assert [f.name for f in plan.fields["path"]] == ["item_id"]
+    assert plan.passthrough == ("item_id",)  # the int converter already gives an int
     assert [f.name for f in plan.fields["query"]] == ["q"]
     assert [(f.name, f.wire) for f in plan.fields["header"]] == [("x_token", "x-token")]
     assert plan.body is not None and plan.body.name == "item" and plan.body.required
