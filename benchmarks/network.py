@@ -9,6 +9,7 @@ Prints requests per second (median over rounds) with the ratio to the raw ASGI a
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -24,6 +25,9 @@ from benchmarks.scenarios import FRAMEWORKS, SCENARIOS, Scenario
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# One core for the server, the other for wrk, so they do not take turns on one.
+PIN_SERVER = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+PIN_CLIENT = ["taskset", "-c", "0"] if PIN_SERVER else []
 
 
 def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -34,7 +38,7 @@ def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], 
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", "httptools",
         "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT)
+    server = subprocess.Popen(PIN_SERVER + command, cwd=ROOT)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -49,9 +53,9 @@ def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], 
 def wrk(port: int, s: Scenario, seconds: float) -> tuple[float, float]:
     """Run wrk once; give requests per second and p99 latency in milliseconds."""
     url = f"http://127.0.0.1:{port}{s.path}" + (f"?{s.query.decode()}" if s.query else "")
-    command = ["wrk", "-t1", "-c64", f"-d{max(1, round(seconds))}s", "--latency", url]
+    command = [*PIN_CLIENT, "wrk", "-t1", "-c64", f"-d{max(1, round(seconds))}s", "--latency", url]
     if s.method == "POST":
-        command[1:1] = ["-s", str(HERE / "post.lua")]
+        command[-1:-1] = ["-s", str(HERE / "post.lua")]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
@@ -99,16 +103,23 @@ def main() -> None:
     finally:
         for server, _ in servers.values():
             stop(server)
-    print("\nOver the network, requests per second (ratio to raw ASGI) and p99 latency\n")
+    print(
+        f"\nOver the network, requests per second (median of {args.rounds} rounds; in brackets the "
+        "median per-round ratio to raw ASGI) and p99 latency\n"
+    )
     names = frameworks
     print(f"| scenario | {' | '.join(names)} |")
     print("|" + "---|" * (len(names) + 1))
     for s in SCENARIOS:
-        raw = statistics.median(rps["raw"][s.name]) if "raw" in rps else None
         cells = []
         for name in names:
             value = statistics.median(rps[name][s.name])
-            ratio = f" ({value / raw:.2f})" if raw and name != "raw" else ""
+            ratio = ""
+            if "raw" in rps and name != "raw":
+                # The ratio within each round (the two ran seconds apart), then the median:
+                # steadier than a ratio of medians on a shared, noisy machine.
+                rounds = zip(rps[name][s.name], rps["raw"][s.name], strict=True)
+                ratio = f" ({statistics.median(mine / raw for mine, raw in rounds):.2f})"
             cells.append(f"{value:,.0f}{ratio}, p99 {statistics.median(p99[name][s.name]):.1f} ms")
         print(f"| {s.name} | {' | '.join(cells)} |")
 
