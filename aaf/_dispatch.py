@@ -48,11 +48,14 @@ class Endpoint:
 
 def _function_runner(fn: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
     respond = plan.respond
-    kwargs = plan.kwargs
-    trivial = plan.trivial
+    kwargs, kwargs_now = plan.kwargs, plan.kwargs_now
+    trivial, reads_body = plan.trivial, plan.reads_body
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
-        result = await fn(connection, **(args if trivial else await kwargs(connection, args)))
+        if not trivial:
+            # PERF: without a body to read, no coroutine (benchmarks/typed_cost.py).
+            args = await kwargs(connection, args) if reads_body else kwargs_now(connection, args)
+        result = await fn(connection, **args)
         if isinstance(result, HttpResponse):
             # PERF: a whole response goes straight out, two frames less than through
             # respond() and send_to() (benchmarks/inprocess.py, plaintext).
@@ -69,7 +72,8 @@ def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan
     respond = plan.respond
     kwargs = plan.kwargs
     has_before = cls.before is not View.before
-    trivial = plan.trivial
+    kwargs_now = plan.kwargs_now
+    trivial, reads_body = plan.trivial, plan.reads_body
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
         view = cls()
@@ -78,8 +82,9 @@ def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan
             if early is not None:
                 await respond(connection, early)
                 return
-        values = args if trivial else await kwargs(connection, args)
-        result = await method(view, connection, **values)
+        if not trivial:
+            args = await kwargs(connection, args) if reads_body else kwargs_now(connection, args)
+        result = await method(view, connection, **args)
         if isinstance(result, HttpResponse):
             await result.send_to(connection)
         else:

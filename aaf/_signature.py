@@ -39,6 +39,7 @@ from werkzeug.routing.converters import (
 )
 
 from aaf.connection import Connection
+from aaf.datastructures import FormData
 from aaf.exceptions import ConfigurationError, HTTPError, RequestValidationError
 from aaf.params import Body, Param, Source
 from aaf.response import HttpResponse
@@ -112,6 +113,30 @@ class Plan:
         """Gather, validate and return the handler's keyword arguments."""
         if self.trivial:
             return path_args
+        form = await connection.form() if self.reads_form else None
+        kwargs, errors = self._validated(connection, path_args, form)
+        if self.body is not None:
+            await self._read_body(connection, kwargs, errors)
+        if errors:
+            raise RequestValidationError(_jsonable(errors))
+        return kwargs
+
+    def kwargs_now(self, connection: Connection, path_args: dict[str, object]) -> dict[str, object]:
+        """``kwargs`` for handlers that read no body, without a coroutine (``reads_body`` is
+        false)."""
+        kwargs, errors = self._validated(connection, path_args, None)
+        if errors:
+            raise RequestValidationError(_jsonable(errors))
+        return kwargs
+
+    @property
+    def reads_body(self) -> bool:
+        """Whether filling the parameters needs the request body."""
+        return self.body is not None or self.reads_form
+
+    def _validated(
+        self, connection: Connection, path_args: dict[str, object], form: FormData | None
+    ) -> tuple[dict[str, object], list[dict[str, object]]]:
         kwargs = self.defaults.copy()
         for name in self.passthrough:
             kwargs[name] = path_args[name]
@@ -126,8 +151,7 @@ class Plan:
             raw["header"] = _gather(connection.req_headers, fields["header"])
         if "cookie" in fields:
             raw["cookie"] = _gather_cookies(connection.req_cookies, fields["cookie"])
-        if self.reads_form:
-            form = await connection.form()
+        if form is not None:
             if "body" in fields:
                 raw["body"] = _gather(form.fields, fields["body"])
             for upload in self.uploads:
@@ -148,11 +172,7 @@ class Plan:
             else:
                 for values in validated.values():
                     kwargs.update(values)
-        if self.body is not None:
-            await self._read_body(connection, kwargs, errors)
-        if errors:
-            raise RequestValidationError(_jsonable(errors))
-        return kwargs
+        return kwargs, errors
 
     async def _read_body(
         self, connection: Connection, kwargs: dict[str, object], errors: list[dict[str, object]]
