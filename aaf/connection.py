@@ -78,9 +78,12 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
     >>> parse_query(b"a=%26b&c&d=x+y")
     [('a', '&b'), ('c', ''), ('d', 'x y')]
     """
-    pairs = []
     # PERF: urllib's parse_qsl took a quarter of a typed request (benchmarks/inprocess.py,
-    # search scenario); most parts need no unquoting at all.
+    # search scenario); most query strings need no unquoting at all.
+    if b"%" not in raw and b"+" not in raw:
+        text = raw.decode("utf-8", errors="replace")
+        return [(key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)]
+    pairs = []
     for part in raw.split(b"&"):
         if not part:
             continue

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from aaf.connection import Connection, ConnectionType
+from aaf.connection import Connection, ConnectionType, parse_query
 from aaf.exceptions import ClientDisconnect, HTTPError
 
 from ._helpers import Recorder, http_scope, run_with_connection
@@ -263,3 +266,19 @@ def test_path_params_and_state_are_per_connection() -> None:
     first.state["user"] = "a"
     first.path_params["x"] = 1
     assert second.state == {} and second.path_params == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="ab=+%2F6é& ", max_size=6),
+            st.text(alphabet="ab=+%2F6é ", max_size=6),
+        ),
+        max_size=5,
+    )
+)
+def test_parse_query_agrees_with_urllib(pairs: list[tuple[str, str]]) -> None:
+    raw = "&".join(f"{key}={value}" for key, value in pairs).encode()
+    expected = parse_qsl(raw.decode(), keep_blank_values=True, errors="replace")
+    assert parse_query(raw) == expected
