@@ -217,10 +217,6 @@ def _websocket_view_runner(cls: type[WebSocketView], converters: Mapping[str, An
         if on_connect is not None
         else None
     )
-    if connect_plan is None and converters:
-        # Without on_connect the path values have nowhere to go; that is fine, they stay on
-        # connection.path_params.
-        pass
     kind, validate = _message_reader(cls)
     on_receive = getattr(cls, "on_receive", None)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import logging
 import types
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -44,6 +45,7 @@ from aaf.exceptions import ConfigurationError, HTTPError, RequestValidationError
 from aaf.params import Body, Param, Source
 from aaf.response import HttpResponse
 
+logger = logging.getLogger("aaf")
 # The value each werkzeug converter gives, where it is not a plain str.
 _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
     IntegerConverter: int,
@@ -213,6 +215,11 @@ class Plan:
         if isinstance(result, HttpResponse):
             await result.send_to(connection)
         elif result is None:
+            if connection.started and not connection.finished:
+                logger.warning(
+                    "%s returned with its response started but not finished; aaf ended it",
+                    self.qualname,
+                )
             if not connection.finished:
                 await connection.finish()
         elif not connection.started:

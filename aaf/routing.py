@@ -320,8 +320,10 @@ class Router:
         elif outcome[0] == REDIRECT:
             await _redirect(connection, outcome[1])
         elif outcome[0] == NOT_ALLOWED:
-            headers = [*_TEXT, (b"allow", outcome[1].encode()), (b"content-length", b"18")]
-            await connection._respond(405, headers, b"Method Not Allowed")
+            body = b"Method Not Allowed"
+            length = str(len(body)).encode()
+            headers = [*_TEXT, (b"allow", outcome[1].encode()), (b"content-length", length)]
+            await connection._respond(405, headers, body)
 
     async def __call__(self, connection: Connection) -> None:
         """Answer ``connection`` if a route matches; otherwise leave it untouched."""

@@ -336,3 +336,20 @@ def test_mounted_app_that_never_answers_gets_500_and_a_log_line(
     assert any(
         "returned without answering" in str(r.exc_info[1]) for r in caplog.records if r.exc_info
     )
+
+
+def test_handler_that_leaves_its_response_unfinished_is_ended_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unfinished = Router()
+
+    @unfinished.route("/half")
+    async def half(connection: Connection) -> None:
+        await connection.send("started ")
+
+    with caplog.at_level(logging.WARNING, logger="aaf"):
+        response = TestClient(aaf([unfinished])).get("/half")
+    assert response.status_code == 200 and response.text == "started "
+    assert any(
+        "half" in r.getMessage() and "not finished" in r.getMessage() for r in caplog.records
+    )
