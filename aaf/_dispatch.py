@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, get_type_hints
+from typing import get_type_hints
 
 from pydantic import ValidationError
+from werkzeug.routing.converters import BaseConverter
 
 from aaf._signature import Plan, build_plan, type_adapter
 from aaf.connection import Connection
@@ -96,7 +97,7 @@ def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan
 def http_endpoint(
     handler: object,
     name: str,
-    converters: Mapping[str, Any],
+    converters: Mapping[str, BaseConverter],
     methods: Iterable[str] | None,
     status_code: int,
     max_body_size: int | None = None,
@@ -153,7 +154,7 @@ class WebSocketEndpoint:
 
 
 def websocket_endpoint(
-    handler: object, name: str, converters: Mapping[str, Any]
+    handler: object, name: str, converters: Mapping[str, BaseConverter]
 ) -> WebSocketEndpoint:
     """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
     if isinstance(handler, type) and issubclass(handler, WebSocketView):
@@ -204,7 +205,9 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | byte
     return "json", adapter.validate_json
 
 
-def _websocket_view_runner(cls: type[WebSocketView], converters: Mapping[str, Any]) -> Runner:
+def _websocket_view_runner(
+    cls: type[WebSocketView], converters: Mapping[str, BaseConverter]
+) -> Runner:
     on_connect = getattr(cls, "on_connect", None)
     connect_plan = (
         build_plan(

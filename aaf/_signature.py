@@ -26,11 +26,11 @@ from typing import (
 )
 
 import typing_extensions
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic_core import from_json, to_json
 from typing_extensions import TypedDict
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.routing.converters import (
     BaseConverter,
     FloatConverter,
@@ -239,7 +239,7 @@ class Plan:
             )
 
 
-def _gather(source: Any, fields: list[_Field]) -> dict[str, object]:  # MultiDict or Headers
+def _gather(source: MultiDict[str, str] | Headers, fields: list[_Field]) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in fields:
         if f.many:
@@ -305,12 +305,14 @@ def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str,
     }
 
 
-def _jsonable(errors: list[dict[str, object]]) -> list[Any]:
+def _jsonable(errors: list[dict[str, object]]) -> list[dict[str, JsonValue]]:
     # Inputs can be anything the client sent (bytes, odd floats); make them JSON-safe once.
     for error in errors:
         if isinstance(error["input"], bytes | bytearray):
             error["input"] = bytes(error["input"]).decode("utf-8", errors="replace")
-    parsed: list[Any] = from_json(to_json(errors, fallback=repr, inf_nan_mode="constants"))
+    parsed: list[dict[str, JsonValue]] = from_json(
+        to_json(errors, fallback=repr, inf_nan_mode="constants")
+    )
     return parsed
 
 

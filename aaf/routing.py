@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
+from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._types import ASGIApp, SendEvent
@@ -363,7 +364,7 @@ def _clean_prefix(prefix: str) -> str:
     return prefix
 
 
-def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, object]:
+def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
     Map([scratch])
