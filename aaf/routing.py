@@ -372,7 +372,8 @@ def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseCon
 
 
 async def _redirect(connection: Connection, path: str) -> None:
-    location = quote(connection.root_path) + path
+    # Never "//host/...": a browser would take that for another site.
+    location = "/" + (quote(connection.root_path) + path).lstrip("/")
     query = connection.scope.get("query_string", b"")
     if query:
         location += "?" + query.decode("latin-1")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -15,7 +16,7 @@ from aaf.routing import MATCH, NOT_ALLOWED, NOT_FOUND, REDIRECT, Router
 from aaf.testing import TestClient
 from aaf.views import View
 
-from ._helpers import http_scope, run_with_connection
+from ._helpers import Recorder, http_scope, run_with_connection
 
 
 def make_router() -> Router:
@@ -96,6 +97,30 @@ def test_missing_trailing_slash_redirects_308_keeping_the_query() -> None:
     response = client.get("/dir?a=1", follow_redirects=False)
     assert response.status_code == 308
     assert response.headers["location"] == "/dir/?a=1"
+
+
+@pytest.mark.parametrize(
+    ("root_path", "path"), [("/", "/evil.example"), ("", "/files//evil.example"), ("", "//x")]
+)
+def test_redirects_never_point_to_another_host(root_path: str, path: str) -> None:
+    router = Router()
+
+    @router.route("/evil.example/")
+    async def page(connection: Connection) -> str:
+        return "page"
+
+    @router.route("/files/<path:rest>/")
+    async def files(connection: Connection, rest: str) -> str:
+        return rest
+
+    # Sent as a server would pass it; an HTTP client would read "//host" as another host.
+    recorder = Recorder()
+    scope = http_scope(path=path, root_path=root_path)
+    asyncio.run(aaf([router])(scope, recorder.receive, recorder.send))
+    start = recorder.sent[0]
+    assert start["type"] == "http.response.start"
+    location = dict(start.get("headers", [])).get(b"location", b"/")
+    assert not location.startswith(b"//"), location
 
 
 def test_unknown_path_is_404_not_found() -> None:
