@@ -21,7 +21,7 @@ from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
 
-from ._helpers import Recorder, http_scope
+from ._helpers import Recorder, http_scope, run_with_connection
 
 router = Router()
 
@@ -353,3 +353,53 @@ def test_handler_that_leaves_its_response_unfinished_is_ended_with_a_warning(
     assert any(
         "half" in r.getMessage() and "not finished" in r.getMessage() for r in caplog.records
     )
+
+
+class Broken(Exception):
+    pass
+
+
+class Refused(Exception):
+    pass
+
+
+def test_failing_exception_handler_is_logged_and_answered_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failing = Router()
+
+    @failing.route("/broken")
+    async def broken(connection: Connection) -> None:
+        raise Broken
+
+    @failing.route("/refused")
+    async def refused(connection: Connection) -> None:
+        raise Refused
+
+    async def bad_handler(connection: Connection, exc: Broken) -> HttpResponse:
+        raise KeyError("handler bug")
+
+    async def refusing_handler(connection: Connection, exc: Refused) -> HttpResponse:
+        raise HTTPError(451, "Unavailable here")
+
+    app = aaf([failing], exception_handlers={Broken: bad_handler, Refused: refusing_handler})
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        client = TestClient(app)
+        assert client.get("/broken").status_code == 500
+        refused_response = client.get("/refused")
+    assert refused_response.status_code == 451 and refused_response.text == "Unavailable here"
+    assert any("Exception handler for Broken failed" in r.getMessage() for r in caplog.records)
+
+
+def test_router_called_on_its_own_answers_http_errors() -> None:
+    standalone = Router()
+
+    @standalone.route("/teapot")
+    async def teapot(connection: Connection) -> None:
+        raise HTTPError(418, "I'm a teapot")
+
+    async def body(connection: Connection) -> None:
+        await standalone(connection)
+
+    sent = run_with_connection(body, http_scope(path="/teapot"))
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 418

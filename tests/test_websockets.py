@@ -299,3 +299,27 @@ def test_handshake_denial_over_uvicorn() -> None:
 
     with serve(aaf([router])) as base:
         asyncio.run(asyncio.wait_for(scenario(base), 30))
+
+
+def test_http_error_after_accept_closes_with_1008() -> None:
+    strict = Router()
+
+    @strict.websocket("/strict")
+    async def strict_handler(connection: Connection) -> None:
+        await connection.accept()
+        if await connection.receive_text() != "password":
+            raise HTTPError(403, "Wrong password")
+
+    with TestClient(aaf([strict])).websocket_connect("/strict") as ws:
+        ws.send_text("guess")
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive_text()
+    assert info.value.code == 1008 and info.value.reason == "Wrong password"
+
+
+def test_websocket_reaches_an_aaf_app_mounted_under_a_prefix() -> None:
+    outer = Router()
+    outer.mount("/inner", aaf([router]))
+    with TestClient(aaf([outer])).websocket_connect("/inner/echo") as ws:
+        ws.send_text("deep")
+        assert ws.receive_text() == "DEEP"
