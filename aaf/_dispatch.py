@@ -47,16 +47,28 @@ class Endpoint:
         await connection._respond(204, [(b"allow", self.allow.encode())], b"")
 
 
-def _function_runner(fn: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
+def _runner(
+    fn: Callable[..., Awaitable[object]], plan: Plan, view: type[View] | None = None
+) -> Runner:
+    """The per-request code of one handler: a function, or the method ``fn`` of ``view``."""
     respond = plan.respond
     kwargs, kwargs_now = plan.kwargs, plan.kwargs_now
     trivial, reads_body = plan.trivial, plan.reads_body
+    has_before = view is not None and view.before is not View.before
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
+        if view is not None:
+            instance = view()  # a new one per request: attributes on self are per-request
+            if has_before and (early := await instance.before(connection)) is not None:
+                await respond(connection, early)
+                return
         if not trivial:
             # PERF: without a body to read, no coroutine (benchmarks/typed_cost.py).
             args = await kwargs(connection, args) if reads_body else kwargs_now(connection, args)
-        result = await fn(connection, **args)
+        if view is None:
+            result = await fn(connection, **args)
+        else:
+            result = await fn(instance, connection, **args)
         if isinstance(result, HttpResponse):
             # PERF: a whole response goes straight out, two frames less than through
             # respond() and send_to() (benchmarks/inprocess.py, plaintext).
@@ -65,31 +77,6 @@ def _function_runner(fn: Callable[..., Awaitable[object]], plan: Plan) -> Runner
                 await connection._respond(*whole)
                 return
         await respond(connection, result)
-
-    return run
-
-
-def _view_runner(cls: type[View], method: Callable[..., Awaitable[object]], plan: Plan) -> Runner:
-    respond = plan.respond
-    kwargs = plan.kwargs
-    has_before = cls.before is not View.before
-    kwargs_now = plan.kwargs_now
-    trivial, reads_body = plan.trivial, plan.reads_body
-
-    async def run(connection: Connection, args: dict[str, object]) -> None:
-        view = cls()
-        if has_before:
-            early = await view.before(connection)
-            if early is not None:
-                await respond(connection, early)
-                return
-        if not trivial:
-            args = await kwargs(connection, args) if reads_body else kwargs_now(connection, args)
-        result = await method(view, connection, **args)
-        if isinstance(result, HttpResponse):
-            await result.send_to(connection)
-        else:
-            await respond(connection, result)
 
     return run
 
@@ -122,7 +109,7 @@ def http_endpoint(
                 is_method=True,
                 status_code=status_code,
             )
-            runners[method] = _view_runner(handler, fn, plan)
+            runners[method] = _runner(fn, plan, handler)
         return Endpoint(name, runners, max_body_size)
     if not callable(handler):
         raise TypeError(
@@ -136,7 +123,7 @@ def http_endpoint(
         is_method=False,
         status_code=status_code,
     )
-    runner = _function_runner(handler, plan)
+    runner = _runner(handler, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
     return Endpoint(name, runners, max_body_size)

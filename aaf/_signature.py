@@ -52,7 +52,6 @@ _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
     FloatConverter: float,
     UUIDConverter: uuid.UUID,
 }
-_JSON_TYPES = (b"application/json",)
 _MISSING = inspect.Parameter.empty
 
 
