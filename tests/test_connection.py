@@ -62,7 +62,7 @@ def test_headers_are_latin1_and_odd_bytes_never_raise() -> None:
 def test_malformed_cookie_header_never_raises(header: bytes) -> None:
     conn = Recorder().connection(http_scope(headers=[(b"cookie", header)]))
     cookies = conn.req_cookies
-    assert isinstance(dict(cookies), dict)
+    assert len(cookies) <= header.count(b"=")  # only what parses, nothing invented
 
 
 def test_cookies_are_read_by_name() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import pytest
 from pydantic import BaseModel
+from werkzeug.routing.converters import IntegerConverter
+from werkzeug.routing.map import Map
 
-from aaf._signature import build_plan
+from aaf._signature import Plan, build_plan
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Form, Header
@@ -26,6 +29,14 @@ class Other(BaseModel):
 
 class Opaque:
     """A class pydantic has no schema for."""
+
+
+def plan_with_int_variable(handler: Callable[..., Awaitable[object]], variable: str) -> Plan:
+    """Build a plan as for a rule whose only variable is ``<int:variable>``."""
+    converters = {variable: IntegerConverter(Map())}
+    return build_plan(
+        handler, qualname=handler.__name__, rule_converters=converters, is_method=False
+    )
 
 
 def register(rule: str, handler: object) -> None:
@@ -124,15 +135,7 @@ def test_plan_sorts_parameters_by_source_without_a_connection() -> None:
     ) -> Item:
         return item
 
-    from werkzeug.routing.converters import IntegerConverter
-    from werkzeug.routing.map import Map
-
-    plan = build_plan(
-        handler,
-        qualname="handler",
-        rule_converters={"item_id": IntegerConverter(Map())},
-        is_method=False,
-    )
+    plan = plan_with_int_variable(handler, "item_id")
     assert not plan.trivial
     assert plan.passthrough == ("item_id",)  # the int converter already gives an int
     assert [f.name for f in plan.fields["query"]] == ["q"]
@@ -144,13 +147,5 @@ def test_plan_for_untyped_path_handler_is_trivial() -> None:
     async def seed(connection, number=10):  # type: ignore[no-untyped-def]  # the seed's style
         return None
 
-    from werkzeug.routing.converters import IntegerConverter
-    from werkzeug.routing.map import Map
-
-    plan = build_plan(
-        seed,
-        qualname="seed",
-        rule_converters={"number": IntegerConverter(Map())},
-        is_method=False,
-    )
+    plan = plan_with_int_variable(seed, "number")
     assert plan.trivial and plan.validator is None
