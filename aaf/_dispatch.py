@@ -9,10 +9,11 @@ from typing import get_type_hints
 from pydantic import ValidationError
 from werkzeug.routing.converters import BaseConverter
 
-from aaf._signature import Plan, build_plan, type_adapter
+from aaf._extract import arguments, arguments_now
+from aaf._plan import HandlerPlan, build_plan, type_adapter
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
-from aaf.response import HttpResponse
+from aaf.response import HttpResponse, send_result
 from aaf.views import HTTP_METHODS, View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -36,25 +37,20 @@ class Endpoint:
         self.methods = frozenset(runners)
         self.max_body_size = max_body_size
 
-    async def run(self, connection: Connection, args: dict[str, object]) -> None:
-        """Answer ``connection`` with the runner for its method."""
-        connection.path_params = args
-        if self.max_body_size is not None:
-            connection.max_body_size = self.max_body_size
-        await self.runners[connection.scope["method"]](connection, args)  # type: ignore[typeddict-item]
-
     async def _options(self, connection: Connection, args: dict[str, object]) -> None:
-        await connection._respond(204, [(b"allow", self.allow.encode())], b"")
+        await connection.respond_whole(204, [(b"allow", self.allow.encode())], b"")
 
 
 def _runner(
-    fn: Callable[..., Awaitable[object]], plan: Plan, view: type[View] | None = None
+    fn: Callable[..., Awaitable[object]], plan: HandlerPlan, view: type[View] | None = None
 ) -> Runner:
     """The per-request code of one handler: a function, or the method ``fn`` of ``view``."""
-    respond = plan.respond
-    kwargs, kwargs_now = plan.kwargs, plan.kwargs_now
+    encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
+
+    async def respond(connection: Connection, result: object) -> None:
+        await send_result(connection, result, encode, status_code, qualname)
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
         if view is not None:
@@ -64,7 +60,11 @@ def _runner(
                 return
         if not trivial:
             # PERF: without a body to read, no coroutine (benchmarks/typed_cost.py).
-            args = await kwargs(connection, args) if reads_body else kwargs_now(connection, args)
+            args = (
+                await arguments(plan, connection, args)
+                if reads_body
+                else arguments_now(plan, connection, args)
+            )
         if view is None:
             result = await fn(connection, **args)
         else:
@@ -72,9 +72,9 @@ def _runner(
         if isinstance(result, HttpResponse):
             # PERF: a whole response goes straight out, two frames less than through
             # respond() and send_to() (benchmarks/inprocess.py, plaintext).
-            whole = result._whole()
+            whole = result.as_whole()
             if whole is not None:
-                await connection._respond(*whole)
+                await connection.respond_whole(*whole)
                 return
         await respond(connection, result)
 
@@ -154,11 +154,9 @@ def websocket_endpoint(
     plan = build_plan(
         handler, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
     )
-    kwargs = plan.kwargs
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
-        connection.path_params = args
-        await handler(connection, **await kwargs(connection, args))
+        await handler(connection, **await arguments(plan, connection, args))
 
     return WebSocketEndpoint(name, run)
 
@@ -211,16 +209,17 @@ def _websocket_view_runner(
     on_receive = getattr(cls, "on_receive", None)
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
-        connection.path_params = args
         view = cls()
         code = 1000
         try:
             if on_connect is not None and connect_plan is not None:
-                await on_connect(view, connection, **await connect_plan.kwargs(connection, args))
+                await on_connect(
+                    view, connection, **await arguments(connect_plan, connection, args)
+                )
             else:
                 await connection.accept()
             while on_receive is not None and not connection.finished:
-                text, data = await connection._ws_receive()
+                text, data = await connection.receive_frame()
                 raw: str | bytes | None = text if text is not None else data
                 if kind == "text" and text is None or kind == "bytes" and data is None:
                     await view.on_invalid(connection, f"Expected a {kind} frame")

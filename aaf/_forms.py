@@ -1,63 +1,88 @@
-"""Form bodies: urlencoded and multipart, streamed through werkzeug's sans-io decoder."""
+"""Form bodies: urlencoded and multipart, streamed through werkzeug's sans-io decoder.
+
+``parse_form`` takes the content type, the body as a stream of chunks and the limits, and gives
+a ``FormData``; it never sees the connection (which keeps the result and closes its files).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
-from typing import IO, TYPE_CHECKING
+from collections.abc import AsyncIterator
+from typing import IO
 
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from aaf.connection import parse_query
+from aaf._http import parse_query
 from aaf.datastructures import FormData
 from aaf.exceptions import HTTPError
 
-if TYPE_CHECKING:
-    from aaf.connection import Connection
+__all__ = ["FormLimits", "parse_form"]
 
 # Uploads stay in memory up to this size, then spool to a temporary file on disk.
 SPOOL_SIZE = 1024 * 1024
-# Text fields (not files) may hold at most this much in all; files count against max_body_size.
-MAX_FIELDS_SIZE = 1024 * 1024
-MAX_PARTS = 1000
 SLICE = 64 * 1024
+# The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
+# must not run, some are slow enough to stall the event loop.
+CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "us-ascii": "ascii", "ascii": "ascii"}
+CHARSETS |= dict.fromkeys(("iso-8859-1", "latin-1", "latin1", "iso8859-1"), "latin-1")
 
 
-async def parse_form(connection: Connection) -> FormData:
-    """Parse the request body as a form; the result is kept on the connection.
+@dataclasses.dataclass(frozen=True, slots=True)
+class FormLimits:
+    """How much of a form one request may send."""
+
+    max_fields: int = 1000  # fields and files, either encoding
+    max_parts: int = 1000  # multipart parts
+    max_fields_size: int = 1024 * 1024  # bytes of text fields (files count against the body)
+
+
+async def parse_form(
+    content_type: str | None, stream: AsyncIterator[bytes], limits: FormLimits
+) -> FormData:
+    """Parse an urlencoded or multipart body.
 
     Raises:
-        HTTPError: 415 for another content type, 400 for a broken multipart body, 413 past
-            the size limits.
+        HTTPError: 415 for another content type, 400 for a broken multipart body or a charset
+            other than UTF-8, US-ASCII or ISO-8859-1, 413 past the limits.
     """
-    if connection._form is not None:
-        return connection._form
-    mimetype, options = parse_options_header(connection.req_headers.get("content-type"))
+    mimetype, options = parse_options_header(content_type)
     if mimetype == "application/x-www-form-urlencoded":
-        body = await connection.body()
-        form = FormData(MultiDict(parse_query(body)), MultiDict())
-    elif mimetype == "multipart/form-data":
+        body = b"".join([chunk async for chunk in stream])
+        # Count before parsing: a million keys must not cost a million tuples.
+        if body.count(b"&") >= limits.max_fields:
+            raise _too_many_fields(limits)
+        return FormData(MultiDict(parse_query(body)), MultiDict())
+    if mimetype == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:
             raise HTTPError(400, "Multipart body without a boundary in its Content-Type")
-        form = await _parse_multipart(connection, boundary.encode("latin-1"))
-    else:
-        raise HTTPError(
-            415,
-            "Expected a form body (application/x-www-form-urlencoded or multipart/form-data), "
-            f"got {mimetype or 'no content type'!r}",
-        )
-    connection._form = form
-    return form
+        return await _parse_multipart(stream, boundary.encode("latin-1"), limits)
+    raise HTTPError(
+        415,
+        "Expected a form body (application/x-www-form-urlencoded or multipart/form-data), "
+        f"got {mimetype or 'no content type'!r}",
+    )
 
 
-async def _parse_multipart(connection: Connection, boundary: bytes) -> FormData:
-    decoder = MultipartDecoder(boundary, max_form_memory_size=MAX_FIELDS_SIZE, max_parts=MAX_PARTS)
-    collector = _Collector()
+def _too_many_fields(limits: FormLimits) -> HTTPError:
+    return HTTPError(
+        413, f"Too many form fields: the limit is {limits.max_fields} (max_form_fields)"
+    )
+
+
+async def _parse_multipart(
+    stream: AsyncIterator[bytes], boundary: bytes, limits: FormLimits
+) -> FormData:
+    decoder = MultipartDecoder(
+        boundary, max_form_memory_size=limits.max_fields_size, max_parts=limits.max_parts
+    )
+    collector = _Collector(limits)
     try:
-        async for chunk in connection.body_iter():
+        async for chunk in stream:
             # The decoder refuses to buffer more than max_form_memory_size at once, files
             # included, so feed it in slices and take its events out between them.
             for offset in range(0, len(chunk), SLICE):
@@ -70,21 +95,26 @@ async def _parse_multipart(connection: Connection, boundary: bytes) -> FormData:
         raise HTTPError(400, f"Malformed multipart body: {exc}") from None
     except RequestEntityTooLarge:
         collector.close()
-        raise HTTPError(413, "Multipart body has too many parts or too large fields") from None
+        raise HTTPError(
+            413,
+            f"Too many multipart parts or too large fields: the limits are {limits.max_parts} "
+            f"parts (max_form_parts) and {limits.max_fields_size} bytes of fields",
+        ) from None
     except BaseException:
         collector.close()
         raise
-    return FormData(collector.fields, collector.files)
+    return collector.form
 
 
 class _Collector:
     """Turns the decoder's events into fields and spooled files."""
 
-    def __init__(self) -> None:
-        self.fields: MultiDict[str, str] = MultiDict()
-        self.files: MultiDict[str, FileStorage] = MultiDict()
+    def __init__(self, limits: FormLimits) -> None:
+        self.limits = limits
+        self.form = FormData(MultiDict(), MultiDict())
         self.part: Field | File | None = None
         self.chunks: list[bytes] = []
+        self.count = 0
         self.field_bytes = 0
         self.spool: IO[bytes] | None = None
         self.done = False
@@ -92,52 +122,61 @@ class _Collector:
     def drain(self, decoder: MultipartDecoder) -> None:
         while not self.done and not isinstance(event := decoder.next_event(), NeedData):
             if isinstance(event, Field | File):
-                self.part, self.chunks = event, []
-                if isinstance(event, File):
-                    self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
+                self._begin(event)
             elif isinstance(event, Data):
                 self._data(event)
             elif isinstance(event, Epilogue):
                 self.done = True
+
+    def _begin(self, part: Field | File) -> None:
+        self.count += 1
+        if self.count > self.limits.max_fields:
+            raise _too_many_fields(self.limits)
+        self.part, self.chunks = part, []
+        if isinstance(part, File):
+            self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
+        else:
+            _charset(part)  # refuse an unknown charset before reading the part
 
     def _data(self, event: Data) -> None:
         if isinstance(self.part, File) and self.spool is not None:
             self.spool.write(event.data)
         else:
             self.field_bytes += len(event.data)
-            if self.field_bytes > MAX_FIELDS_SIZE:
-                raise HTTPError(413, f"Form fields hold more than {MAX_FIELDS_SIZE} bytes")
+            if self.field_bytes > self.limits.max_fields_size:
+                raise HTTPError(
+                    413, f"Form fields hold more than {self.limits.max_fields_size} bytes"
+                )
             self.chunks.append(event.data)
         if not event.more_data and self.part is not None:
-            _finish_part(self.part, self.chunks, self.spool, self.fields, self.files)
-            self.part, self.spool = None, None
+            self._finish(self.part)
+
+    def _finish(self, part: Field | File) -> None:
+        if isinstance(part, File) and self.spool is not None:
+            self.spool.seek(0)
+            upload = FileStorage(
+                self.spool, filename=part.filename, name=part.name, headers=part.headers
+            )
+            self.form.files.add(part.name, upload)
+        else:
+            text = b"".join(self.chunks).decode(_charset(part), errors="replace")
+            self.form.fields.add(part.name, text)
+        self.part, self.spool = None, None
 
     def close(self) -> None:
-        _close_all(self.files, self.spool)
+        self.form.close()
+        if self.spool is not None:
+            self.spool.close()
 
 
-def _finish_part(
-    part: Field | File,
-    chunks: list[bytes],
-    spool: IO[bytes] | None,
-    fields: MultiDict[str, str],
-    files: MultiDict[str, FileStorage],
-) -> None:
-    if isinstance(part, File) and spool is not None:
-        spool.seek(0)
-        upload = FileStorage(spool, filename=part.filename, name=part.name, headers=part.headers)
-        files.add(part.name, upload)
-        return
-    charset = parse_options_header(part.headers.get("content-type"))[1].get("charset", "utf-8")
-    try:
-        text = b"".join(chunks).decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know
-        text = b"".join(chunks).decode("utf-8", errors="replace")
-    fields.add(part.name, text)
-
-
-def _close_all(files: MultiDict[str, FileStorage], spool: IO[bytes] | None) -> None:
-    for _, upload in files.items(multi=True):
-        upload.close()
-    if spool is not None:
-        spool.close()
+def _charset(part: Field | File) -> str:
+    options = parse_options_header(part.headers.get("content-type"))[1]
+    name = options.get("charset", "utf-8").strip().lower()
+    codec = CHARSETS.get(name)
+    if codec is None:
+        raise HTTPError(
+            400,
+            f"Unsupported charset {name!r} in form part {part.name!r}: "
+            "use utf-8, us-ascii or iso-8859-1",
+        )
+    return codec

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import inspect
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Never, cast
 
+from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
+from aaf._forms import FormLimits
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
-from aaf.connection import Connection, WebSocketState
-from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
-from aaf.response import HttpResponse, error_response
-from aaf.routing import MATCH, MOUNT, NOT_FOUND, Outcome, Router
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.routing import Router, dispatch, dispatch_websocket
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
 logger = logging.getLogger("aaf")
-# A handler for one exception type. `Never` as the parameter lets a handler annotated with
-# any exception class fit, without `Any`.
-ExceptionHandler = Callable[[Connection, Never], Awaitable[HttpResponse]]
 Middleware = Callable[[ASGIApp], ASGIApp]
 Hook = Callable[[], object]
 _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
@@ -46,16 +42,19 @@ class App:
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
         lifespan: Callable[[App], AbstractAsyncContextManager[object]] | None = None,
-        exception_handlers: Mapping[type[BaseException], ExceptionHandler] | None = None,
+        exception_handlers: ExceptionHandlers | None = None,
         max_body_size: int | None = 10 * 1024 * 1024,
+        max_form_fields: int = 1000,
+        max_form_parts: int = 1000,
         debug: bool = False,
     ) -> None:
         self.routers = list(routers)
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
-        self.exception_handlers = dict(exception_handlers or {})
+        self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
         self.max_body_size = max_body_size
+        self.form_limits = FormLimits(max_form_fields, max_form_parts)
         self.debug = debug
         self.state: dict[str, object] = {}
         app: ASGIApp = self._dispatch
@@ -80,119 +79,27 @@ class App:
 
     # HTTP --------------------------------------------------------------------------------------
     async def _http(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        connection = Connection(scope, send=send, receive=receive)
+        connection = Connection(scope, send=send, receive=receive, app=self)
         connection.max_body_size = self.max_body_size
-        path = connection.route_path if scope.get("root_path") else scope["path"]
-        method = scope["method"]
         try:
-            fallback: tuple[Router, Outcome] | None = None
-            for router in self.routers:
-                outcome = router.resolve(path, method)
-                if outcome[0] == MATCH:
-                    # PERF: the endpoint's runner is called here rather than through
-                    # Router.answer and Endpoint.run (benchmarks/inprocess.py, plaintext).
-                    endpoint, args = outcome[1], outcome[2]
-                    connection.path_params = args
-                    if endpoint.max_body_size is not None:
-                        connection.max_body_size = endpoint.max_body_size
-                    await endpoint.runners[method](connection, args)
-                    return
-                if outcome[0] == MOUNT:
-                    await router.answer(connection, outcome)
-                    return
-                if outcome[0] != NOT_FOUND and fallback is None:
-                    fallback = router, outcome  # a redirect or 405, if no later router matches
-            if fallback is not None:
-                await fallback[0].answer(connection, fallback[1])
-            else:
-                await connection._respond(404, list(_NOT_FOUND_HEADERS), b"Not found")
+            if not await dispatch(self.routers, connection):
+                if self.exception_handlers:
+                    raise HTTPError(404, "Not found")  # so that a 404 handler can answer
+                await connection.respond_whole(404, list(_NOT_FOUND_HEADERS), b"Not found")
         except Exception as exc:
-            await self._handle_error(connection, exc)
+            await answer_error(connection, exc, self.exception_handlers, self.debug)
         finally:
-            if connection._form is not None:
-                connection._form.close()
-
-    async def _handle_error(self, connection: Connection, exc: Exception) -> None:
-        if isinstance(exc, ClientDisconnect):
-            logger.debug("Client disconnected from %s %s", connection.method, connection.path)
-            return
-        handler = self._handler_for(exc)
-        if handler is not None:
-            try:
-                call = cast(Callable[[Connection, Exception], Awaitable[HttpResponse]], handler)
-                response = await call(connection, exc)
-            except Exception as inner:
-                if not isinstance(inner, HTTPError):
-                    logger.exception("Exception handler for %s failed", type(exc).__name__)
-                    return await self._answer_500(connection, inner)
-                exc = inner
-            else:
-                if not connection.started:
-                    await response.send_to(connection)
-                return
-        if isinstance(exc, HTTPError):
-            if not connection.started:
-                await error_response(exc).send_to(connection)
-            elif not connection.finished:
-                await self._end(connection)
-            return
-        logger.error(
-            "Exception in handler for %s %s", connection.method, connection.path, exc_info=exc
-        )
-        await self._answer_500(connection, exc)
-
-    def _handler_for(self, exc: BaseException) -> ExceptionHandler | None:
-        if not self.exception_handlers:
-            return None
-        for cls in type(exc).__mro__:
-            handler = self.exception_handlers.get(cls)
-            if handler is not None:
-                return handler
-        return None
-
-    async def _answer_500(self, connection: Connection, exc: BaseException) -> None:
-        if connection.scope["type"] == "websocket":
-            if not connection.finished:
-                await connection.close(1011)
-            return
-        if not connection.started:
-            body = "Internal Server Error"
-            if self.debug:
-                body = "".join(traceback.format_exception(exc))
-            await HttpResponse(body, status_code=500).send_to(connection)
-        elif not connection.finished:
-            await self._end(connection)
-
-    async def _end(self, connection: Connection) -> None:
-        # The status line is out; the most we can do is end the body so the server is not
-        # left with a half-finished response.
-        connection.finished = True
-        await connection.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
+            connection.close_form()
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
-        connection = Connection(scope, send=send, receive=receive)
-        path = connection.route_path
+        connection = Connection(scope, send=send, receive=receive, app=self)
         try:
-            for router in self.routers:
-                outcome = router.resolve_websocket(path)
-                if outcome[0] != NOT_FOUND:
-                    await router.answer(connection, outcome)
-                    return
-            # Closing before accept makes the server refuse the handshake (HTTP 403).
-            await connection.close(1000, "No WebSocket route for this path")
-        except WebSocketDisconnect:
-            return
-        except HTTPError as exc:
-            # Before accept, an HTTPError refuses the handshake; after, it closes the session.
-            if connection.ws_state is WebSocketState.CONNECTING:
-                detail = exc.detail if isinstance(exc.detail, str) else ""
-                await connection.reject(exc.status_code, detail, exc.headers)
-            elif connection.ws_state is WebSocketState.CONNECTED:
-                await connection.close(1008, str(exc.detail)[:120])
+            if not await dispatch_websocket(self.routers, connection):
+                # Closing before accept makes the server refuse the handshake (HTTP 403).
+                await connection.close(1000, "No WebSocket route for this path")
         except Exception as exc:
-            logger.error("Exception in WebSocket handler for %s", connection.path, exc_info=exc)
-            await self._answer_500(connection, exc)
+            await answer_error(connection, exc, self.exception_handlers, self.debug)
 
     # Lifespan ----------------------------------------------------------------------------------
     async def _lifespan(self, scope: LifespanScope, receive: Receive, send: Send) -> None:
@@ -241,5 +148,5 @@ async def _call_hook(hook: Hook) -> None:
         await result
 
 
-# `aaf(routers, ...)` as the seed writes it: the class itself builds the app.
+# `aaf(routers, ...)` as the seed writes it: an alias of the class, which annotations name.
 aaf = App

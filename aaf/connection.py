@@ -3,37 +3,28 @@
 from __future__ import annotations
 
 import enum
-import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, TypedDict, TypeVar, Unpack
-from urllib.parse import unquote_to_bytes
+from typing import TYPE_CHECKING, TypeVar, Unpack
 
 from pydantic import JsonValue
 from pydantic_core import from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
-from werkzeug.http import dump_cookie
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
-from aaf._types import (
-    HTTPScope,
-    RawHeaders,
-    Receive,
-    Send,
-    WebSocketScope,
-)
+from aaf._forms import FormLimits, parse_form
+from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header, parse_query
+from aaf._types import HTTPScope, Receive, Send, WebSocketScope
+from aaf.datastructures import FormData
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
 if TYPE_CHECKING:
-    from aaf.datastructures import FormData
+    from aaf.app import App
 
-__all__ = ["ClientDisconnect", "Connection", "ConnectionType", "WebSocketState"]
+__all__ = ["Connection", "ConnectionType", "WebSocketState"]
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
 T = TypeVar("T")
+_FORM_LIMITS = FormLimits()
 
 
 class ConnectionType(enum.Enum):
@@ -49,72 +40,6 @@ class WebSocketState(enum.Enum):
     CONNECTING = 0
     CONNECTED = 1
     CLOSED = 2
-
-
-def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
-    """Encode a response header for ASGI, refusing what would break the response.
-
-    Raises:
-        ValueError: the name is not an HTTP token, the value holds CR, LF or NUL, or either
-            has characters latin-1 cannot encode (RFC 9110 section 5.5).
-    """
-    if not _TOKEN.match(name):
-        raise ValueError(f"Invalid response header name {name!r}: expected an HTTP token")
-    if "\r" in value or "\n" in value or "\0" in value:
-        raise ValueError(f"Invalid value for response header {name!r}: CR, LF and NUL are refused")
-    try:
-        return name.lower().encode("latin-1"), value.encode("latin-1")
-    except UnicodeEncodeError:
-        raise ValueError(
-            f"Response header {name!r} holds characters latin-1 cannot encode; "
-            "percent-encode the value (RFC 8187) instead"
-        ) from None
-
-
-def parse_query(raw: bytes) -> list[tuple[str, str]]:
-    """Split a query string on ``&``, then decode each key and value once (UTF-8, ``+`` is a
-    space, undecodable bytes become U+FFFD); blank values are kept.
-
-    >>> parse_query(b"a=%26b&c&d=x+y")
-    [('a', '&b'), ('c', ''), ('d', 'x y')]
-    """
-    # PERF: urllib's parse_qsl took a quarter of a typed request (benchmarks/inprocess.py,
-    # search scenario); most query strings need no unquoting at all.
-    if b"%" not in raw and b"+" not in raw:
-        text = raw.decode("utf-8", errors="replace")
-        return [(key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)]
-    pairs = []
-    for part in raw.split(b"&"):
-        if not part:
-            continue
-        key, _, value = part.partition(b"=")
-        pairs.append((_unquote(key), _unquote(value)))
-    return pairs
-
-
-def _unquote(raw: bytes) -> str:
-    if b"%" in raw or b"+" in raw:
-        raw = unquote_to_bytes(raw.replace(b"+", b" "))
-    return raw.decode("utf-8", errors="replace")
-
-
-class CookieOptions(TypedDict, total=False):
-    """The attributes of a ``Set-Cookie`` header, as keywords (werkzeug's names and defaults)."""
-
-    max_age: timedelta | int | None
-    expires: str | datetime | int | float | None
-    path: str | None  # "/" when not given
-    domain: str | None
-    secure: bool
-    httponly: bool
-    samesite: SameSite | None
-
-
-def cookie_header(
-    key: str, value: str = "", **options: Unpack[CookieOptions]
-) -> tuple[bytes, bytes]:
-    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``."""
-    return encode_header("set-cookie", dump_cookie(key, value, **options))
 
 
 class Connection:
@@ -143,8 +68,16 @@ class Connection:
     finished = False
     max_body_size: int | None = None
 
-    def __init__(self, scope: HTTPScope | WebSocketScope, *, send: Send, receive: Receive) -> None:
+    def __init__(
+        self,
+        scope: HTTPScope | WebSocketScope,
+        *,
+        send: Send,
+        receive: Receive,
+        app: App | None = None,
+    ) -> None:
         self.scope = scope
+        self._app = app
         self.asgi_send = send
         self.asgi_receive = receive
         self.path_params: dict[str, object] = {}
@@ -205,10 +138,12 @@ class Connection:
     def query(self) -> MultiDict[str, str]:
         """The query string: split on ``&`` first, then each key and value decoded once."""
         if self._query is None:
-            self._query = MultiDict(self._query_pairs())
+            self._query = MultiDict(self.query_pairs)
         return self._query
 
-    def _query_pairs(self) -> list[tuple[str, str]]:
+    @property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string as decoded ``(key, value)`` pairs, in the order sent."""
         if self._pairs is None:
             self._pairs = parse_query(self.scope.get("query_string", b""))
         return self._pairs
@@ -234,6 +169,17 @@ class Connection:
             raw = b"; ".join(v for k, v in self.scope["headers"] if k == b"cookie")
             self._req_cookies = parse_cookie(raw.decode("utf-8", errors="replace"))
         return self._req_cookies
+
+    @property
+    def app(self) -> App:
+        """The ``App`` serving this connection (Starlette's ``request.app``).
+
+        Raises:
+            RuntimeError: the connection was built by hand, outside an app.
+        """
+        if self._app is None:
+            raise RuntimeError("This connection is not served by an aaf App")
+        return self._app
 
     @property
     def state(self) -> dict[str, object]:
@@ -317,13 +263,21 @@ class Connection:
         return value
 
     async def form(self) -> FormData:
-        """Parse an urlencoded or multipart body into fields and uploaded files.
+        """Parse an urlencoded or multipart body into fields and uploaded files; once parsed
+        it is kept.
 
         Uploads spool to temporary files past 1 MiB; the app closes them when the request ends.
         """
-        from aaf._forms import parse_form
+        if self._form is None:
+            limits = self._app.form_limits if self._app is not None else _FORM_LIMITS
+            content_type = self.req_headers.get("content-type")
+            self._form = await parse_form(content_type, self.body_iter(), limits)
+        return self._form
 
-        return await parse_form(self)
+    def close_form(self) -> None:
+        """Close the files of a parsed form (the app does this when the request ends)."""
+        if self._form is not None:
+            self._form.close()
 
     # HTTP response -----------------------------------------------------------------------------
     @property
@@ -375,16 +329,20 @@ class Connection:
 
     async def start_resp(self) -> None:
         """Send the status line and headers (status 200 unless set)."""
-        self._check_http_start()
-        await self._start(self.resp_status_code or 200, self._pending_headers())
+        await self.respond_start(self.resp_status_code or 200, [])
 
-    async def _start(self, status: int, headers: RawHeaders) -> None:
-        self.started = True
-        self.resp_status_code = status
-        await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
+    # The send path -----------------------------------------------------------------------------
+    # Every HTTP response aaf sends goes through these three methods, which merge the headers
+    # and cookies set on the connection, keep `started`/`finished` true to what went out, and
+    # drop bodies for HEAD. Response classes call them; handlers rarely need to.
+    async def respond_whole(self, status: int, headers: RawHeaders, body: bytes) -> None:
+        """Send a complete response (start and body) in two messages.
 
-    async def _respond(self, status: int, headers: RawHeaders, body: bytes) -> None:
-        """Send a whole response in two messages; what responses use."""
+        ``headers`` are already encoded and must carry ``Content-Length`` where the status
+        allows a body. For a HEAD request the body is dropped, the headers kept.
+        """
+        # PERF: the fast path of every returned response (benchmarks/inprocess.py,
+        # plaintext); the checks run only when something is unusual.
         if self.started or self.scope["type"] != "http":
             self._check_http_start()  # raises the right error
         if self._resp_headers is not None or self._resp_cookies is not None:
@@ -395,6 +353,22 @@ class Connection:
         send = self.asgi_send
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if self._head else body})
+
+    async def respond_start(self, status: int, headers: RawHeaders) -> None:
+        """Start a response whose body follows through ``send``, ``finish`` or ``respond_path``."""
+        self._check_http_start()
+        if self._resp_headers is not None or self._resp_cookies is not None:
+            headers = self._pending_headers() + headers
+        self.started = True
+        self.resp_status_code = status
+        await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def respond_path(self, status: int, headers: RawHeaders, path: str) -> None:
+        """Let the server send the file at ``path`` as the whole body (``http.response.pathsend``,
+        which the caller checked the server offers)."""
+        await self.respond_start(status, headers)
+        self.finished = True
+        await self.asgi_send({"type": "http.response.pathsend", "path": path})
 
     async def send(self, data: bytes | str = b"", finish: bool = False) -> None:
         """Send part of the response body, starting the response first if needed.
@@ -410,11 +384,10 @@ class Connection:
         if isinstance(data, str):
             data = data.encode()
         if not self.started:
-            self._check_http_start()
-            headers = self._pending_headers()
+            headers: RawHeaders = []
             if finish:
                 headers.append((b"content-length", str(len(data)).encode()))
-            await self._start(self.resp_status_code or 200, headers)
+            await self.respond_start(self.resp_status_code or 200, headers)
         if finish:
             self.finished = True
         await self.asgi_send(
@@ -430,8 +403,7 @@ class Connection:
         if self.finished:
             raise ValueError("Cannot finish: the response is already finished")
         if not self.started:
-            self._check_http_start()
-            await self._start(self.resp_status_code or 204, self._pending_headers())
+            await self.respond_start(self.resp_status_code or 204, [])
         self.finished = True
         await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -501,7 +473,12 @@ class Connection:
         )
         await self.asgi_send({"type": "websocket.http.response.body", "body": data})
 
-    async def _ws_receive(self) -> tuple[str | None, bytes | None]:
+    async def receive_frame(self) -> tuple[str | None, bytes | None]:
+        """Receive one frame as ``(text, None)`` or ``(None, bytes)``.
+
+        Raises:
+            WebSocketDisconnect: the client left.
+        """
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTED:
             raise ValueError("Cannot receive: the WebSocket is not accepted, or already closed")
@@ -523,7 +500,7 @@ class Connection:
             WebSocketDisconnect: the client left.
             TypeError: the frame was binary.
         """
-        text, _ = await self._ws_receive()
+        text, _ = await self.receive_frame()
         if text is None:
             raise TypeError("Expected a text frame, got a binary frame")
         return text
@@ -535,15 +512,15 @@ class Connection:
             WebSocketDisconnect: the client left.
             TypeError: the frame was text.
         """
-        _, data = await self._ws_receive()
+        _, data = await self.receive_frame()
         if data is None:
             raise TypeError("Expected a binary frame, got a text frame")
         return data
 
     async def receive_json(self) -> JsonValue:
         """Receive one frame (text or binary) and parse it as JSON."""
-        text, data = await self._ws_receive()
-        value: JsonValue = json.loads(text if text is not None else (data or b""))
+        text, data = await self.receive_frame()
+        value: JsonValue = from_json(text if text is not None else (data or b""))
         return value
 
     async def _ws_send(self, text: str | None, data: bytes | None) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, Literal, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -12,41 +12,63 @@ from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
+from aaf._errors import answer_error
 from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
-from aaf.response import HttpResponse, error_response
+from aaf.response import HttpResponse
 from aaf.views import View, WebSocketView
 
-__all__ = ["Router"]
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = ["Match", "Mounted", "NotAllowed", "Outcome", "Redirect", "Router", "dispatch"]
 
 Handler = Callable[..., Awaitable[object]] | type[View]
 WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
 H = TypeVar("H", bound=Handler)
 W = TypeVar("W", bound=WebSocketHandler)
 
-# Outcomes of resolving a path: the first item of the tuple `Router.resolve` gives.
-MATCH: Final = 0
-MOUNT: Final = 1
-REDIRECT: Final = 2
-NOT_ALLOWED: Final = 3
-NOT_FOUND: Final = 4
-Outcome = (
-    tuple[Literal[0], Endpoint, dict[str, object]]
-    | tuple[Literal[1], ASGIApp, str]
-    | tuple[Literal[2], str, None]  # the path to redirect to
-    | tuple[Literal[3], str, None]  # the Allow header
-    | tuple[Literal[4], None, None]
-)
-WebSocketOutcome = (
-    tuple[Literal[0], WebSocketEndpoint, dict[str, object]]
-    | tuple[Literal[1], ASGIApp, str]
-    | tuple[Literal[4], None, None]
-)
-_NOT_FOUND: tuple[Literal[4], None, None] = (NOT_FOUND, None, None)
+
+# What resolving a path gives: one named tuple per outcome (as cheap as indexing a tuple).
+class Match(NamedTuple):
+    """A route answers: its endpoint and the values of its rule variables."""
+
+    endpoint: Endpoint
+    args: dict[str, object]
+
+
+class WebSocketMatch(NamedTuple):
+    """A WebSocket route answers."""
+
+    endpoint: WebSocketEndpoint
+    args: dict[str, object]
+
+
+class Mounted(NamedTuple):
+    """An app mounted at ``prefix`` takes the connection."""
+
+    app: ASGIApp
+    prefix: str
+
+
+class Redirect(NamedTuple):
+    """The path exists with a trailing slash: redirect (308) there."""
+
+    path: str
+
+
+class NotAllowed(NamedTuple):
+    """The path exists, but not for this method: 405 with ``allow``."""
+
+    allow: str
+
+
+Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
+WebSocketOutcome = WebSocketMatch | Mounted | None
 # PERF: bounded cache of werkzeug matches (benchmarks/inprocess.py, routing-scale scenario).
 _CACHE_SIZE = 2048
-_TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+_UNCACHED = Redirect("")  # a sentinel of the outcome type the cache holds
 
 
 class _AafRule(Rule):
@@ -253,7 +275,8 @@ class Router:
 
     # Matching ----------------------------------------------------------------------------------
     def resolve(self, path: str, method: str) -> Outcome:
-        """Find what answers ``method path``: ``(MATCH, endpoint, args)`` or another outcome.
+        """Find what answers ``method path``: a ``Match`` or another outcome, ``None`` when
+        nothing here does.
 
         Static paths come from a dict, everything else from werkzeug through a bounded cache of
         its answers (matches and refusals alike); both give what werkzeug alone would.
@@ -264,19 +287,19 @@ class Router:
         if methods is not None:
             endpoint = methods.get(method)
             if endpoint is not None:
-                return MATCH, endpoint, {}
+                return Match(endpoint, {})
         key = (path, method)
-        hit = self._cache.get(key)
-        if hit is None:
+        hit = self._cache.get(key, _UNCACHED)
+        if hit is _UNCACHED:
             for prefix, app in self._mounts:
                 if path == prefix or path.startswith(prefix + "/"):
-                    return MOUNT, app, prefix
+                    return Mounted(app, prefix)
             hit = self._match(path, method)
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = hit
-        if hit[0] == MATCH:
-            return MATCH, hit[1], hit[2].copy()  # a handler may change its copy
+        if type(hit) is Match:
+            return Match(hit.endpoint, hit.args.copy())  # a handler may change its copy
         return hit
 
     def _match(self, path: str, method: str) -> Outcome:
@@ -285,17 +308,17 @@ class Router:
         try:
             rule, args = adapter.match(path, method, return_rule=True)
         except RequestRedirect as exc:
-            return REDIRECT, urlsplit(exc.new_url).path, None
+            return Redirect(urlsplit(exc.new_url).path)
         except MethodNotAllowed as exc:
-            return NOT_ALLOWED, ", ".join(sorted(exc.valid_methods or ())), None
+            return NotAllowed(", ".join(sorted(exc.valid_methods or ())))
         except NotFound:
-            return _NOT_FOUND
+            return None
         endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule here is an _AafRule
         assert isinstance(endpoint, Endpoint)  # the HTTP map holds only HTTP endpoints
-        return MATCH, endpoint, dict(args)
+        return Match(endpoint, dict(args))
 
     def resolve_websocket(self, path: str) -> WebSocketOutcome:
-        """Find what serves a WebSocket session at ``path``: ``MATCH``, ``MOUNT`` or not found."""
+        """Find what serves a WebSocket session at ``path``, ``None`` when nothing here does."""
         if not self._compiled:
             self._compile()
         if self._ws_adapter is not None:
@@ -306,37 +329,28 @@ class Router:
             else:
                 endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # an _AafRule
                 assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these
-                return MATCH, endpoint, dict(args)
+                return WebSocketMatch(endpoint, dict(args))
         for prefix, app in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
-                return MOUNT, app, prefix
-        return _NOT_FOUND
-
-    async def answer(self, connection: Connection, outcome: Outcome | WebSocketOutcome) -> None:
-        """Answer ``connection`` with a resolved outcome (nothing for ``NOT_FOUND``)."""
-        if outcome[0] == MATCH:
-            await outcome[1].run(connection, outcome[2])
-        elif outcome[0] == MOUNT:
-            await _run_mounted(outcome[1], outcome[2], connection)
-        elif outcome[0] == REDIRECT:
-            await _redirect(connection, outcome[1])
-        elif outcome[0] == NOT_ALLOWED:
-            body = b"Method Not Allowed"
-            length = str(len(body)).encode()
-            headers = [*_TEXT, (b"allow", outcome[1].encode()), (b"content-length", length)]
-            await connection._respond(405, headers, body)
+                return Mounted(app, prefix)
+        return None
 
     async def __call__(self, connection: Connection) -> None:
         """Answer ``connection`` if a route matches; otherwise leave it untouched."""
-        outcome = self.resolve(connection.route_path, connection.method)
-        if outcome[0] == NOT_FOUND:
-            return
         try:
-            await self.answer(connection, outcome)
-        except HTTPError as exc:
-            if connection.started:
-                raise
-            await error_response(exc).send_to(connection)
+            app: App | None = connection.app
+        except RuntimeError:  # a connection built by hand, outside an app
+            app = None
+        try:
+            if connection.scope["type"] == "http":
+                await dispatch((self,), connection)
+            else:
+                await dispatch_websocket((self,), connection)
+        except Exception as exc:
+            if app is None:
+                await answer_error(connection, exc)
+            else:
+                await answer_error(connection, exc, app.exception_handlers, app.debug)
 
     # URL building ------------------------------------------------------------------------------
     def url_for(self, name: str, /, **params: object) -> str:
@@ -369,6 +383,59 @@ def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseCon
     scratch = Rule(rule, websocket=websocket)
     Map([scratch])
     return dict(scratch._converters)
+
+
+async def dispatch(routers: Sequence[Router], connection: Connection) -> bool:
+    """Answer an HTTP ``connection`` with the first router that matches its path; give
+    whether one did (``False`` leaves the connection untouched).
+
+    A redirect or 405 from one router is kept until no later router matches.
+
+    Raises:
+        HTTPError: 405, or what the handler raised.
+    """
+    scope = connection.scope
+    path = connection.route_path if scope.get("root_path") else scope["path"]
+    method = connection.method
+    fallback: Outcome = None
+    for router in routers:
+        outcome = router.resolve(path, method)
+        if type(outcome) is Match:
+            # PERF: the one place a request enters its endpoint, inline
+            # (benchmarks/inprocess.py, plaintext).
+            endpoint, args = outcome
+            connection.path_params = args
+            if endpoint.max_body_size is not None:
+                connection.max_body_size = endpoint.max_body_size
+            await endpoint.runners[method](connection, args)
+            return True
+        if type(outcome) is Mounted:
+            await _run_mounted(outcome.app, outcome.prefix, connection)
+            return True
+        if outcome is not None and fallback is None:
+            fallback = outcome  # a redirect or 405, if no later router matches
+    if type(fallback) is Redirect:
+        await _redirect(connection, fallback.path)
+        return True
+    if type(fallback) is NotAllowed:
+        raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
+    return False
+
+
+async def dispatch_websocket(routers: Sequence[Router], connection: Connection) -> bool:
+    """Serve a WebSocket ``connection`` with the first router that matches; give whether one
+    did."""
+    path = connection.route_path
+    for router in routers:
+        outcome = router.resolve_websocket(path)
+        if type(outcome) is WebSocketMatch:
+            connection.path_params = outcome.args
+            await outcome.endpoint.run(connection, outcome.args)
+            return True
+        if type(outcome) is Mounted:
+            await _run_mounted(outcome.app, outcome.prefix, connection)
+            return True
+    return False
 
 
 async def _redirect(connection: Connection, path: str) -> None:

@@ -7,15 +7,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 
 from werkzeug.security import safe_join
 
+from aaf._errors import answer_error
 from aaf._types import Receive, Scope, Send
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.response import FileResponse, HttpResponse, RedirectResponse, error_response
+from aaf.response import FileResponse, RedirectResponse
 
 __all__ = ["StaticFiles"]
 
@@ -42,32 +44,34 @@ class StaticFiles:
         connection = Connection(scope, send=send, receive=receive)
         try:
             await self._answer(connection)
-        except HTTPError as exc:
-            if not connection.started:
-                await error_response(exc).send_to(connection)
+        except Exception as exc:
+            await answer_error(connection, exc)
 
     async def _answer(self, connection: Connection) -> None:
         if connection.method not in ("GET", "HEAD"):
-            response = HttpResponse(
-                "Method Not Allowed", status_code=405, headers={"Allow": "GET, HEAD"}
-            )
-            await response.send_to(connection)
-            return
+            raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
         relative = connection.route_path
-        full = self.resolve(relative)
-        if full is None:
+        # The file system may block (a network mount, a cold disk): never on the event loop.
+        found = await asyncio.to_thread(self._lookup, relative)
+        if found is None:
             raise HTTPError(404, "Not found")
-        mode = os.stat(full).st_mode
-        if stat.S_ISDIR(mode):
-            index = os.path.join(full, "index.html")
-            if not self.html or not os.path.isfile(index):
+        full, is_dir, has_index = found
+        if is_dir:
+            if not self.html or not has_index:
                 raise HTTPError(404, "Not found")
             if not relative.endswith("/"):
                 # Relative links in the index page need the slash.
                 await RedirectResponse(connection.path + "/", status_code=308).send_to(connection)
                 return
-            full = index
+            full = os.path.join(full, "index.html")
         await FileResponse(full).send_to(connection)
+
+    def _lookup(self, relative: str) -> tuple[str, bool, bool] | None:
+        full = self.resolve(relative)
+        if full is None:
+            return None
+        is_dir = stat.S_ISDIR(os.stat(full).st_mode)
+        return full, is_dir, is_dir and os.path.isfile(os.path.join(full, "index.html"))
 
     def resolve(self, relative: str) -> str | None:
         """Give the real path of ``relative`` inside the directory, or ``None`` if it is not."""

@@ -165,29 +165,27 @@ def test_exception_handler_can_replace_the_422_answer() -> None:
     assert response.json() == {"errors": 1}
 
 
-def test_exception_after_the_response_started_ends_it_cleanly(
+def test_exception_after_the_response_started_is_logged_and_reraised_to_the_server(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app = make_app()
     recorder = Recorder()
-    with caplog.at_level(logging.ERROR, logger="aaf"):
+    with caplog.at_level(logging.ERROR, logger="aaf"), pytest.raises(RuntimeError, match="after"):
         asyncio.run(app(http_scope(path="/late-boom"), recorder.receive, recorder.send))
-    assert [m["type"] for m in recorder.sent] == [
-        "http.response.start",
-        "http.response.body",
-        "http.response.body",
-    ]
-    assert recorder.sent[-1].get("more_body", False) is False
+    # The body was never ended: the server aborts the connection, so the client sees a cut.
+    assert [m["type"] for m in recorder.sent] == ["http.response.start", "http.response.body"]
+    assert recorder.sent[-1].get("more_body") is True
     assert any("after start" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
 
 
-def test_exception_mid_stream_is_logged_and_the_stream_ended(
+def test_exception_mid_stream_is_logged_and_reraised_to_the_server(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="aaf"):
-        response = client.get("/stream-boom")
-    assert response.status_code == 200
-    assert response.text == "first "
+    app = make_app()
+    recorder = Recorder()
+    with caplog.at_level(logging.ERROR, logger="aaf"), pytest.raises(RuntimeError, match="mid"):
+        asyncio.run(app(http_scope(path="/stream-boom"), recorder.receive, recorder.send))
+    assert recorder.sent[-1].get("more_body") is True
     assert any("mid-stream" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
 
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aaf.connection import Connection, ConnectionType, parse_query
+from aaf._http import parse_query
+from aaf.connection import Connection, ConnectionType
 from aaf.exceptions import ClientDisconnect, HTTPError
 
 from ._helpers import Recorder, http_scope, run_with_connection

@@ -12,7 +12,7 @@ from aaf._types import Receive, Scope, Send
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.response import HttpResponse, JsonResponse
-from aaf.routing import MATCH, NOT_ALLOWED, NOT_FOUND, REDIRECT, Router
+from aaf.routing import Match, NotAllowed, Redirect, Router
 from aaf.testing import TestClient
 from aaf.views import View
 
@@ -375,15 +375,15 @@ def test_fast_paths_give_the_same_answers_as_werkzeug(method: str) -> None:
             try:
                 endpoint, args = reference.match(path, method)
             except RequestRedirect:
-                assert outcome[0] == REDIRECT, path
+                assert isinstance(outcome, Redirect), path
             except MethodNotAllowed:
-                assert outcome[0] == NOT_ALLOWED, path
+                assert isinstance(outcome, NotAllowed), path
             except NotFound:
-                assert outcome[0] == NOT_FOUND, path
+                assert outcome is None, path
             else:
-                assert outcome[0] == MATCH, path
-                assert getattr(outcome[1], "name") == endpoint, path  # noqa: B009
-                assert outcome[2] == args, path
+                assert isinstance(outcome, Match), path
+                assert outcome.endpoint.name == endpoint, path
+                assert outcome.args == args, path
 
 
 def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:

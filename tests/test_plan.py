@@ -1,4 +1,4 @@
-"""Signature plans: registration-time checks, and plans built without any connection."""
+"""Handler plans: registration-time checks, and plans built without any connection."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.routing.map import Map
 
-from aaf._signature import Plan, build_plan
+from aaf._plan import HandlerPlan, build_plan
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Form, Header
@@ -31,7 +31,7 @@ class Opaque:
     """A class pydantic has no schema for."""
 
 
-def plan_with_int_variable(handler: Callable[..., Awaitable[object]], variable: str) -> Plan:
+def plan_with_int_variable(handler: Callable[..., Awaitable[object]], variable: str) -> HandlerPlan:
     """Build a plan as for a rule whose only variable is ``<int:variable>``."""
     converters = {variable: IntegerConverter(Map())}
     return build_plan(
