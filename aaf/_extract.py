@@ -55,7 +55,7 @@ def _validated(
     path_args: dict[str, object],
     form: FormData | None,
 ) -> tuple[dict[str, object], Errors]:
-    kwargs = dict(plan.defaults)
+    kwargs = plan.defaults.copy()
     for name in plan.passthrough:
         kwargs[name] = path_args[name]
     errors: Errors = []

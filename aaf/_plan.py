@@ -104,7 +104,7 @@ class HandlerPlan:
     # Validates {group: {wire name: raw value}} into {group: {parameter: value}}; a TypedDict
     # rather than a model: it measured 2.4x faster and gives plain dicts.
     validator: TypeAdapter[dict[str, dict[str, object]]] | None = None
-    defaults: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    defaults: dict[str, object] = dataclasses.field(default_factory=dict)
     body: BodyParam | None = None
     uploads: tuple[FieldSpec, ...] = ()
     reads_form: bool = False

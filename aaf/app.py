@@ -81,10 +81,14 @@ class App:
     async def _http(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
         connection = Connection(scope, send=send, receive=receive, app=self)
         connection.max_body_size = self.max_body_size
+        path = connection.route_path if scope.get("root_path") else scope["path"]
         try:
-            if not await dispatch(self.routers, connection):
-                if self.exception_handlers:
-                    raise HTTPError(404, "Not found")  # so that a 404 handler can answer
+            answering = dispatch(self.routers, connection, path, scope["method"])
+            if answering is not None:
+                await answering
+            elif self.exception_handlers:
+                raise HTTPError(404, "Not found")  # so that a 404 handler can answer
+            else:
                 await connection.respond_whole(404, list(_NOT_FOUND_HEADERS), b"Not found")
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)

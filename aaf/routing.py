@@ -121,7 +121,7 @@ class Router:
         self._compiled = False
         self._http_adapter: MapAdapter | None = None
         self._ws_adapter: MapAdapter | None = None
-        self._static: dict[str, dict[str, Endpoint]] = {}
+        self._static: dict[str, dict[str, Match]] = {}
         self._cache: dict[tuple[str, str], Outcome] = {}
         self._mounts: list[tuple[str, ASGIApp]] = []
 
@@ -252,7 +252,7 @@ class Router:
     def _compile(self) -> None:
         http_rules: list[Rule] = []
         ws_rules: list[Rule] = []
-        static: dict[str, dict[str, Endpoint]] = {}
+        static: dict[str, dict[str, Match]] = {}
         mounts: list[tuple[str, ASGIApp]] = []
         for path, entry in self._flatten(""):
             if isinstance(entry, _Mount):
@@ -265,7 +265,8 @@ class Router:
             rule = _AafRule(path, endpoint, endpoint=entry.name, methods=sorted(endpoint.methods))
             http_rules.append(rule)
             if "<" not in path:
-                static.setdefault(path, {}).update(dict.fromkeys(endpoint.methods, endpoint))
+                match = Match(endpoint, {})  # shared: dispatch copies the arguments
+                static.setdefault(path, {}).update(dict.fromkeys(endpoint.methods, match))
         self._http_adapter = Map(http_rules).bind("localhost")
         self._ws_adapter = Map(ws_rules).bind("localhost") if ws_rules else None
         self._static = static
@@ -285,9 +286,9 @@ class Router:
             self._compile()
         methods = self._static.get(path)
         if methods is not None:
-            endpoint = methods.get(method)
-            if endpoint is not None:
-                return Match(endpoint, {})
+            match = methods.get(method)
+            if match is not None:
+                return match
         key = (path, method)
         hit = self._cache.get(key, _UNCACHED)
         if hit is _UNCACHED:
@@ -298,8 +299,6 @@ class Router:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = hit
-        if type(hit) is Match:
-            return Match(hit.endpoint, hit.args.copy())  # a handler may change its copy
         return hit
 
     def _match(self, path: str, method: str) -> Outcome:
@@ -343,7 +342,9 @@ class Router:
             app = None
         try:
             if connection.scope["type"] == "http":
-                await dispatch((self,), connection)
+                answering = dispatch((self,), connection, connection.route_path, connection.method)
+                if answering is not None:
+                    await answering
             else:
                 await dispatch_websocket((self,), connection)
         except Exception as exc:
@@ -385,41 +386,43 @@ def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseCon
     return dict(scratch._converters)
 
 
-async def dispatch(routers: Sequence[Router], connection: Connection) -> bool:
-    """Answer an HTTP ``connection`` with the first router that matches its path; give
-    whether one did (``False`` leaves the connection untouched).
+def dispatch(
+    routers: Sequence[Router], connection: Connection, path: str, method: str
+) -> Awaitable[None] | None:
+    """Find what answers an HTTP ``connection`` in the first router that matches its path,
+    and give the coroutine that answers it; ``None`` when no router does (the connection is
+    left untouched). ``path`` is the connection's ``route_path``.
 
-    A redirect or 405 from one router is kept until no later router matches.
+    A redirect or 405 from one router is kept until no later router matches. Not a coroutine
+    itself: the request's own coroutine awaits the one given, one frame less per request.
 
     Raises:
-        HTTPError: 405, or what the handler raised.
+        HTTPError: 405.
     """
-    scope = connection.scope
-    path = connection.route_path if scope.get("root_path") else scope["path"]
-    method = connection.method
     fallback: Outcome = None
     for router in routers:
         outcome = router.resolve(path, method)
+        if outcome is None:
+            continue
         if type(outcome) is Match:
-            # PERF: the one place a request enters its endpoint, inline
-            # (benchmarks/inprocess.py, plaintext).
-            endpoint, args = outcome
+            # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
+            endpoint = outcome.endpoint
+            args = outcome.args.copy()  # the outcome is shared; a handler may change its copy
             connection.path_params = args
             if endpoint.max_body_size is not None:
                 connection.max_body_size = endpoint.max_body_size
-            await endpoint.runners[method](connection, args)
-            return True
+            return endpoint.runners[method](connection, args)
         if type(outcome) is Mounted:
-            await _run_mounted(outcome.app, outcome.prefix, connection)
-            return True
-        if outcome is not None and fallback is None:
+            return _run_mounted(outcome.app, outcome.prefix, connection)
+        if fallback is None:
             fallback = outcome  # a redirect or 405, if no later router matches
+    if fallback is None:
+        return None
     if type(fallback) is Redirect:
-        await _redirect(connection, fallback.path)
-        return True
+        return _redirect(connection, fallback.path)
     if type(fallback) is NotAllowed:
         raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
-    return False
+    return None
 
 
 async def dispatch_websocket(routers: Sequence[Router], connection: Connection) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -113,27 +113,32 @@ def make_app(debug: bool = False, max_body_size: int | None = 100) -> App:
     )
 
 
-client = TestClient(make_app())
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(make_app()) as started:
+        yield started
 
 
-def test_http_error_with_text_detail_and_headers() -> None:
+def test_http_error_with_text_detail_and_headers(client: TestClient) -> None:
     response = client.get("/http-error/text")
     assert response.status_code == 403
     assert response.text == "Go away"
     assert response.headers["x-reason"] == "test"
 
 
-def test_http_error_with_json_detail() -> None:
+def test_http_error_with_json_detail(client: TestClient) -> None:
     response = client.get("/http-error/json")
     assert response.status_code == 409
     assert response.json() == {"conflict": ["a", "b"]}
 
 
-def test_http_error_without_detail_sends_the_status_phrase() -> None:
+def test_http_error_without_detail_sends_the_status_phrase(client: TestClient) -> None:
     assert client.get("/http-error/none").text == "Not Found"
 
 
 def test_unhandled_exception_is_logged_and_answered_500_without_traceback(
+    client: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="aaf"):
@@ -152,20 +157,21 @@ def test_debug_mode_answers_500_with_the_traceback() -> None:
     assert "Traceback" in response.text
 
 
-def test_most_specific_exception_handler_wins() -> None:
+def test_most_specific_exception_handler_wins(client: TestClient) -> None:
     assert client.get("/app-error/general").text == "app error: general"
     specific = client.get("/app-error/specific")
     assert specific.status_code == 418
     assert specific.text == "specific: specific"
 
 
-def test_exception_handler_can_replace_the_422_answer() -> None:
+def test_exception_handler_can_replace_the_422_answer(client: TestClient) -> None:
     response = client.get("/number?n=abc")
     assert response.status_code == 400
     assert response.json() == {"errors": 1}
 
 
 def test_exception_after_the_response_started_is_logged_and_reraised_to_the_server(
+    client: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     app = make_app()
@@ -189,14 +195,14 @@ def test_exception_mid_stream_is_logged_and_reraised_to_the_server(
     assert any("mid-stream" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
 
 
-def test_declared_body_over_the_limit_answers_413() -> None:
+def test_declared_body_over_the_limit_answers_413(client: TestClient) -> None:
     response = client.post("/upload", content=b"x" * 101)
     assert response.status_code == 413
     assert "100 bytes" in response.text
     assert client.post("/upload", content=b"x" * 100).json() == {"size": 100}
 
 
-def test_route_limit_overrides_the_app_limit() -> None:
+def test_route_limit_overrides_the_app_limit(client: TestClient) -> None:
     assert client.post("/small", content=b"x" * 6).status_code == 413
     assert client.post("/small", content=b"x" * 5).json() == {"size": 5}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -199,7 +200,11 @@ class Mixed(View):
         return {"item_id": item_id, "item": item, "verbose": verbose, "rid": x_request_id}
 
 
-client = TestClient(aaf([router]))
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(aaf([router])) as started:
+        yield started
 
 
 def detail(response: object) -> list[dict[str, Any]]:
@@ -216,7 +221,7 @@ def detail(response: object) -> list[dict[str, Any]]:
     return items
 
 
-def test_query_values_are_coerced() -> None:
+def test_query_values_are_coerced(client: TestClient) -> None:
     ident = uuid.uuid4()
     response = client.get(
         "/query",
@@ -245,12 +250,12 @@ def test_query_values_are_coerced() -> None:
     }
 
 
-def test_query_defaults_make_parameters_optional() -> None:
+def test_query_defaults_make_parameters_optional(client: TestClient) -> None:
     body = client.get("/query?q=x").json()
     assert body["limit"] == 20 and body["tags"] is None and body["untyped"] == "default"
 
 
-def test_every_failing_query_field_is_listed() -> None:
+def test_every_failing_query_field_is_listed(client: TestClient) -> None:
     errors = detail(client.get("/query?limit=abc&flag=maybe&order=up&tags=1&tags=x&colour=blue"))
     by_loc = {tuple(e["loc"]): e for e in errors}
     assert set(by_loc) == {
@@ -266,25 +271,25 @@ def test_every_failing_query_field_is_listed() -> None:
     assert by_loc[("query", "limit")]["input"] == "abc"
 
 
-def test_constraint_failure_answers_422() -> None:
+def test_constraint_failure_answers_422(client: TestClient) -> None:
     errors = detail(client.get("/query?q=x&limit=500"))
     assert errors[0]["loc"] == ["query", "limit"]
     assert errors[0]["type"] == "less_than_equal"
 
 
-def test_query_alias_names_the_wire_key() -> None:
+def test_query_alias_names_the_wire_key(client: TestClient) -> None:
     assert client.get("/aliased?page-size=3").json() == 3
     assert detail(client.get("/aliased?page-size=x"))[0]["loc"] == ["query", "page-size"]
 
 
-def test_model_marked_query_takes_the_whole_query_string() -> None:
+def test_model_marked_query_takes_the_whole_query_string(client: TestClient) -> None:
     response = client.get("/filters?q=lamp&tags=a&tags=b&page=2")
     assert response.json() == {"q": "lamp", "tags": ["a", "b"], "page": 2}
     errors = detail(client.get("/filters?page=x"))
     assert [e["loc"] for e in errors] == [["query", "q"], ["query", "page"]]
 
 
-def test_path_values_are_validated_against_annotations() -> None:
+def test_path_values_are_validated_against_annotations(client: TestClient) -> None:
     u = uuid.uuid4()
     assert client.get(f"/path/7/8/{u}").json() == [7, 8, str(u)]
     errors = detail(client.get(f"/path/seven/8/{u}"))
@@ -298,11 +303,11 @@ def test_path_values_are_validated_against_annotations() -> None:
     ]
 
 
-def test_unannotated_path_parameter_keeps_the_converter_value() -> None:
+def test_unannotated_path_parameter_keeps_the_converter_value(client: TestClient) -> None:
     assert client.get("/untyped/5/bob").json() == {"number": 5, "type": "int", "name": "bob"}
 
 
-def test_headers_by_name_alias_and_list() -> None:
+def test_headers_by_name_alias_and_list(client: TestClient) -> None:
     response = client.get(
         "/headers",
         headers=[
@@ -317,24 +322,24 @@ def test_headers_by_name_alias_and_list() -> None:
     assert [e["loc"] for e in errors] == [["header", "x-token"], ["header", "X-Number"]]
 
 
-def test_cookies_are_typed() -> None:
+def test_cookies_are_typed(client: TestClient) -> None:
     assert client.get("/cookies", headers={"Cookie": "session=s1; visits=3"}).json() == ["s1", 3]
     errors = detail(client.get("/cookies", headers={"Cookie": "visits=lots"}))
     assert [e["loc"] for e in errors] == [["cookie", "session"], ["cookie", "visits"]]
 
 
-def test_json_body_model_with_route_status_code() -> None:
+def test_json_body_model_with_route_status_code(client: TestClient) -> None:
     response = client.post("/items", json={"id": 1, "name": "a", "price": 2})
     assert response.status_code == 201
     assert response.json() == {"id": 1, "name": "a", "price": 2.0}
 
 
-def test_body_errors_list_every_field_under_body() -> None:
+def test_body_errors_list_every_field_under_body(client: TestClient) -> None:
     errors = detail(client.post("/items", json={"id": "x", "price": 0}))
     assert [e["loc"] for e in errors] == [["body", "id"], ["body", "name"], ["body", "price"]]
 
 
-def test_body_that_is_not_json_answers_json_invalid() -> None:
+def test_body_that_is_not_json_answers_json_invalid(client: TestClient) -> None:
     errors = detail(
         client.post("/items", content=b"{nope", headers={"Content-Type": "application/json"})
     )
@@ -342,12 +347,12 @@ def test_body_that_is_not_json_answers_json_invalid() -> None:
     assert errors[0]["loc"][0] == "body"
 
 
-def test_json_body_with_another_content_type_answers_415() -> None:
+def test_json_body_with_another_content_type_answers_415(client: TestClient) -> None:
     response = client.post("/items", content=b'{"id": 1}', headers={"Content-Type": "text/plain"})
     assert response.status_code == 415
 
 
-def test_vendor_json_content_type_is_accepted() -> None:
+def test_vendor_json_content_type_is_accepted(client: TestClient) -> None:
     response = client.post(
         "/items",
         content=b'{"id": 1, "name": "a", "price": 1}',
@@ -356,17 +361,17 @@ def test_vendor_json_content_type_is_accepted() -> None:
     assert response.status_code == 201
 
 
-def test_missing_required_body_answers_422_missing() -> None:
+def test_missing_required_body_answers_422_missing(client: TestClient) -> None:
     errors = detail(client.post("/items"))
     assert errors == [{"loc": ["body"], "msg": "Field required", "type": "missing", "input": None}]
 
 
-def test_optional_body_may_be_left_out() -> None:
+def test_optional_body_may_be_left_out(client: TestClient) -> None:
     assert client.post("/items/optional").text == "none"
     assert client.post("/items/optional", json={"id": 1, "name": "n", "price": 1}).text == "n"
 
 
-def test_list_dataclass_typeddict_and_marked_scalar_bodies() -> None:
+def test_list_dataclass_typeddict_and_marked_scalar_bodies(client: TestClient) -> None:
     assert client.post("/many", json=[{"id": 1, "name": "a", "price": 1}] * 3).json() == 3
     assert detail(client.post("/many", json=[{"id": 1}]))[0]["loc"] == ["body", 0, "name"]
     assert client.post("/point", json={"x": 1, "y": 2}).json() == {"x": 1, "y": 2}
@@ -374,30 +379,30 @@ def test_list_dataclass_typeddict_and_marked_scalar_bodies() -> None:
     assert client.post("/scalar", json=21).json() == 42
 
 
-def test_urlencoded_form_fields() -> None:
+def test_urlencoded_form_fields(client: TestClient) -> None:
     response = client.post("/form", data={"name": "ann", "age": "30", "tags": ["a", "b"]})
     assert response.json() == ["ann", 30, ["a", "b"]]
     errors = detail(client.post("/form", data={"age": "old"}))
     assert [e["loc"] for e in errors] == [["body", "name"], ["body", "age"]]
 
 
-def test_form_parameter_with_a_json_body_answers_415() -> None:
+def test_form_parameter_with_a_json_body_answers_415(client: TestClient) -> None:
     assert client.post("/form", json={"name": "a"}).status_code == 415
 
 
-def test_return_annotation_filters_what_goes_out() -> None:
+def test_return_annotation_filters_what_goes_out(client: TestClient) -> None:
     assert client.get("/filtered").json() == {"name": "n"}
     assert client.get("/filtered-list").json() == [{"name": "a"}]
 
 
-def test_str_goes_out_as_text_and_none_as_204() -> None:
+def test_str_goes_out_as_text_and_none_as_204(client: TestClient) -> None:
     response = client.get("/text")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.text == "plain"
     assert client.get("/nothing").status_code == 204
 
 
-def test_view_method_mixes_path_body_query_and_header() -> None:
+def test_view_method_mixes_path_body_query_and_header(client: TestClient) -> None:
     response = client.put(
         "/mixed/3?verbose=1", json={"id": 1, "name": "a", "price": 1}, headers={"X-Request-Id": "r"}
     )
@@ -425,5 +430,5 @@ def test_view_method_mixes_path_body_query_and_header() -> None:
         "when=yesterday&q=x",
     ],
 )
-def test_odd_query_strings_answer_2xx_or_422(query: str) -> None:
+def test_odd_query_strings_answer_2xx_or_422(client: TestClient, query: str) -> None:
     assert client.get("/query?" + query).status_code in (200, 422)

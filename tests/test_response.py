@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from pydantic import BaseModel
@@ -87,10 +87,14 @@ async def awaited(connection: Connection) -> None:
     await HttpResponse("sent by await", connection, status_code=201)
 
 
-client = TestClient(aaf([router]))
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(aaf([router])) as started:
+        yield started
 
 
-def test_str_body_is_utf8_text_with_length_and_extra_headers() -> None:
+def test_str_body_is_utf8_text_with_length_and_extra_headers(client: TestClient) -> None:
     response = client.get("/text")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.headers["content-length"] == str(len("héllo".encode()))
@@ -98,7 +102,7 @@ def test_str_body_is_utf8_text_with_length_and_extra_headers() -> None:
     assert response.text == "héllo"
 
 
-def test_given_content_type_wins() -> None:
+def test_given_content_type_wins(client: TestClient) -> None:
     response = client.get("/bytes")
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.content == b"\x00\x01"
@@ -113,33 +117,35 @@ def test_given_content_type_wins() -> None:
         ("dict", {"k": [1, None, True]}),
     ],
 )
-def test_json_response_serializes_what_pydantic_can(kind: str, expected: object) -> None:
+def test_json_response_serializes_what_pydantic_can(
+    client: TestClient, kind: str, expected: object
+) -> None:
     response = client.get(f"/json/{kind}")
     assert response.status_code == 202
     assert response.headers["content-type"] == "application/json"
     assert response.json() == expected
 
 
-def test_html_response() -> None:
+def test_html_response(client: TestClient) -> None:
     response = client.get("/html")
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.text == "<h1>hi</h1>"
 
 
-def test_redirect_is_307_with_an_encoded_location() -> None:
+def test_redirect_is_307_with_an_encoded_location(client: TestClient) -> None:
     response = client.get("/redirect", follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"] == "/somewhere/%C3%A9?x=1"
 
 
-def test_streaming_response_sends_each_part() -> None:
+def test_streaming_response_sends_each_part(client: TestClient) -> None:
     response = client.get("/stream")
     assert response.headers["content-type"] == "text/csv"
     assert "content-length" not in response.headers
     assert response.text == "part 0;part 1;part 2;"
 
 
-def test_response_cookies() -> None:
+def test_response_cookies(client: TestClient) -> None:
     cookies = client.get("/cookies").headers.get_list("set-cookie")
     assert cookies[0].startswith("a=1;")
     for attribute in ["Max-Age=10", "Secure", "HttpOnly", "SameSite=Strict", "Path=/"]:
@@ -147,7 +153,7 @@ def test_response_cookies() -> None:
     assert cookies[1].startswith("b=;") and "Max-Age=0" in cookies[1]
 
 
-def test_awaited_response_keeps_headers_set_on_the_connection() -> None:
+def test_awaited_response_keeps_headers_set_on_the_connection(client: TestClient) -> None:
     response = client.get("/awaited")
     assert response.status_code == 201
     assert response.text == "sent by await"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -45,21 +46,25 @@ def make_router() -> Router:
     return router
 
 
-client = TestClient(aaf([make_router()]))
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(aaf([make_router()])) as started:
+        yield started
 
 
-def test_function_route_answers_get() -> None:
+def test_function_route_answers_get(client: TestClient) -> None:
     response = client.get("/hello/you")
     assert response.status_code == 200
     assert response.text == "Hello, you"
 
 
-def test_route_with_methods_answers_each() -> None:
+def test_route_with_methods_answers_each(client: TestClient) -> None:
     assert client.get("/things").text == "GET"
     assert client.post("/things").text == "POST"
 
 
-def test_view_answers_the_methods_it_defines() -> None:
+def test_view_answers_the_methods_it_defines(client: TestClient) -> None:
     assert client.get("/items/3").json() == {"id": 3}
     assert client.delete("/items/3").status_code == 202
     response = client.post("/items/3")
@@ -68,7 +73,7 @@ def test_view_answers_the_methods_it_defines() -> None:
 
 
 @pytest.mark.parametrize("path", ["/hello/you", "/items/3"])
-def test_head_is_answered_wherever_get_is_without_a_body(path: str) -> None:
+def test_head_is_answered_wherever_get_is_without_a_body(client: TestClient, path: str) -> None:
     get = client.get(path)
     head = client.head(path)
     assert head.status_code == 200
@@ -80,20 +85,20 @@ def test_head_is_answered_wherever_get_is_without_a_body(path: str) -> None:
     ("path", "allow"),
     [("/things", "GET, HEAD, OPTIONS, POST"), ("/items/1", "DELETE, GET, HEAD, OPTIONS")],
 )
-def test_options_is_answered_with_allow(path: str, allow: str) -> None:
+def test_options_is_answered_with_allow(client: TestClient, path: str, allow: str) -> None:
     response = client.options(path)
     assert response.status_code == 204
     assert response.headers["allow"] == allow
     assert "content-length" not in response.headers
 
 
-def test_wrong_method_answers_405_with_allow() -> None:
+def test_wrong_method_answers_405_with_allow(client: TestClient) -> None:
     response = client.put("/hello/x")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-def test_missing_trailing_slash_redirects_308_keeping_the_query() -> None:
+def test_missing_trailing_slash_redirects_308_keeping_the_query(client: TestClient) -> None:
     response = client.get("/dir?a=1", follow_redirects=False)
     assert response.status_code == 308
     assert response.headers["location"] == "/dir/?a=1"
@@ -123,13 +128,13 @@ def test_redirects_never_point_to_another_host(root_path: str, path: str) -> Non
     assert not location.startswith(b"//"), location
 
 
-def test_unknown_path_is_404_not_found() -> None:
+def test_unknown_path_is_404_not_found(client: TestClient) -> None:
     response = client.get("/nowhere")
     assert response.status_code == 404
     assert response.text == "Not found"
 
 
-def test_typed_converter_rejects_other_values_with_404() -> None:
+def test_typed_converter_rejects_other_values_with_404(client: TestClient) -> None:
     assert client.get("/items/abc").status_code == 404
 
 

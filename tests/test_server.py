@@ -24,10 +24,13 @@ from aaf.routing import Router
 
 from ._helpers import free_port, serve
 
-ended = {"body": threading.Event(), "stream": threading.Event()}
+Ended = dict[str, threading.Event]
 
 
-def make_app() -> App:
+def make_app(ended: Ended | None = None) -> App:
+    """The app under test; ``ended`` gets "body" and "stream" set when those handlers end."""
+    if ended is None:
+        ended = {"body": threading.Event(), "stream": threading.Event()}
     router = Router()
 
     @router.route("/upload", methods=["POST"])
@@ -81,10 +84,14 @@ def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> by
 
 
 @pytest.fixture()
-def server(caplog: pytest.LogCaptureFixture) -> Iterator[str]:
-    for event in ended.values():
-        event.clear()
-    with caplog.at_level(logging.WARNING), serve(make_app(), log_config=None) as base:
+def ended() -> Ended:
+    """Events the app's handlers set when they end."""
+    return {"body": threading.Event(), "stream": threading.Event()}
+
+
+@pytest.fixture()
+def server(caplog: pytest.LogCaptureFixture, ended: Ended) -> Iterator[str]:
+    with caplog.at_level(logging.WARNING), serve(make_app(ended), log_config=None) as base:
         yield base
     problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert problems == [], [r.getMessage() for r in problems]
@@ -108,13 +115,13 @@ def test_body_within_the_limit_is_read(server: str) -> None:
     assert response.json() == {"size": 1000}
 
 
-def test_client_leaving_mid_body_leaves_no_error_and_no_task(server: str) -> None:
+def test_client_leaving_mid_body_leaves_no_error_and_no_task(server: str, ended: Ended) -> None:
     head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n"
     raw_request(server, head + b"x" * 10, close_after_send=True)
     assert ended["body"].wait(5), "the handler never finished"
 
 
-def test_client_leaving_mid_stream_stops_the_stream(server: str) -> None:
+def test_client_leaving_mid_stream_stops_the_stream(server: str, ended: Ended) -> None:
     with httpx.Client(timeout=5) as client, client.stream("GET", server + "/endless") as response:
         lines = response.iter_lines()
         assert next(lines) == "tick"

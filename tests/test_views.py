@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from aaf import aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -44,10 +48,14 @@ class Guarded(View):
         return f"{self.user} posted {name}"
 
 
-client = TestClient(aaf([router]))
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(aaf([router])) as started:
+        yield started
 
 
-def test_a_new_instance_serves_each_request() -> None:
+def test_a_new_instance_serves_each_request(client: TestClient) -> None:
     assert client.get("/counter").json() == {"calls": 1}
     assert client.get("/counter").json() == {"calls": 1}
     assert Counter.calls == 0
@@ -58,20 +66,20 @@ def test_allowed_methods_are_read_from_the_class() -> None:
     assert Guarded.allowed_methods == frozenset({"GET", "POST"})
 
 
-def test_before_runs_first_and_sets_per_request_state() -> None:
+def test_before_runs_first_and_sets_per_request_state(client: TestClient) -> None:
     response = client.get("/guarded/x", headers={"Authorization": "Bearer ann"})
     assert response.json() == {"user": "ann", "name": "x"}
     assert client.post("/guarded/y", headers={"Authorization": "Bearer bob"}).text == "bob posted y"
 
 
-def test_before_may_raise_http_error() -> None:
+def test_before_may_raise_http_error(client: TestClient) -> None:
     response = client.get("/guarded/x")
     assert response.status_code == 401
     assert response.text == "Sign in first"
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_before_may_answer_instead() -> None:
+def test_before_may_answer_instead(client: TestClient) -> None:
     response = client.post("/guarded/x", headers={"Authorization": "Bearer teapot"})
     assert response.status_code == 418
     assert response.text == "short and stout"

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel
@@ -105,10 +106,14 @@ async def crash(connection: Connection) -> None:
     raise RuntimeError("handler bug")
 
 
-client = TestClient(aaf([router]))
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    """A client on the module's app, its lifespan running."""
+    with TestClient(aaf([router])) as started:
+        yield started
 
 
-def test_text_echo_with_subprotocol_and_headers() -> None:
+def test_text_echo_with_subprotocol_and_headers(client: TestClient) -> None:
     with client.websocket_connect("/echo", subprotocols=["echo.v1"]) as ws:
         assert ws.accepted_subprotocol == "echo.v1"
         ws.send_text("hello")
@@ -117,7 +122,7 @@ def test_text_echo_with_subprotocol_and_headers() -> None:
         assert ws.receive_text() == "AGAIN"
 
 
-def test_bytes_and_json_frames() -> None:
+def test_bytes_and_json_frames(client: TestClient) -> None:
     with client.websocket_connect("/bytes") as ws:
         ws.send_bytes(b"abc")
         assert ws.receive_bytes() == b"cba"
@@ -126,7 +131,7 @@ def test_bytes_and_json_frames() -> None:
         assert ws.receive_json() == {"got": {"a": [1, 2]}}
 
 
-def test_misuse_raises_clear_errors() -> None:
+def test_misuse_raises_clear_errors(client: TestClient) -> None:
     with client.websocket_connect("/mistakes") as ws:
         ws.send_text("a text frame")
         problems = ws.receive_json()
@@ -140,13 +145,13 @@ def test_misuse_raises_clear_errors() -> None:
     assert after_close == ["Cannot send: the WebSocket is closed"]
 
 
-def test_view_validates_typed_messages_and_path_parameters() -> None:
+def test_view_validates_typed_messages_and_path_parameters(client: TestClient) -> None:
     with client.websocket_connect("/game/7") as ws:
         ws.send_json({"x": 2, "y": "3"})
         assert ws.receive_json() == {"table": 7, "sum": 5}
 
 
-def test_invalid_message_closes_with_1007_and_the_reason() -> None:
+def test_invalid_message_closes_with_1007_and_the_reason(client: TestClient) -> None:
     with client.websocket_connect("/game/7") as ws:
         ws.send_json({"x": "two"})
         with pytest.raises(WebSocketDisconnect) as info:
@@ -155,7 +160,7 @@ def test_invalid_message_closes_with_1007_and_the_reason() -> None:
     assert "x" in info.value.reason and "y" in info.value.reason
 
 
-def test_binary_frame_to_a_json_view_is_invalid() -> None:
+def test_binary_frame_to_a_json_view_is_invalid(client: TestClient) -> None:
     with client.websocket_connect("/raw") as ws:
         ws.send_bytes(b"data")
         assert ws.receive_bytes() == b"data!"
@@ -165,26 +170,28 @@ def test_binary_frame_to_a_json_view_is_invalid() -> None:
     assert info.value.code == 1007
 
 
-def test_on_disconnect_runs_with_the_client_close_code() -> None:
+def test_on_disconnect_runs_with_the_client_close_code(client: TestClient) -> None:
     disconnects.clear()
     with client.websocket_connect("/game/1") as ws:
         ws.close(4321)
     assert disconnects == [4321]
 
 
-def test_http_error_before_accept_denies_the_handshake() -> None:
+def test_http_error_before_accept_denies_the_handshake(client: TestClient) -> None:
     with pytest.raises(WebSocketDenied) as info, client.websocket_connect("/game/13"):
         pass
     assert info.value.status_code == 403
     assert info.value.body == b"Unlucky table"
 
 
-def test_unknown_path_is_refused_before_accept() -> None:
+def test_unknown_path_is_refused_before_accept(client: TestClient) -> None:
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/nowhere"):
         pass
 
 
-def test_handler_exception_is_logged_and_closes_1011(caplog: pytest.LogCaptureFixture) -> None:
+def test_handler_exception_is_logged_and_closes_1011(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="aaf"), client.websocket_connect("/crash") as ws:
         with pytest.raises(WebSocketDisconnect) as info:
             ws.receive_text()
@@ -231,7 +238,9 @@ async def wait_for(condition: object, seconds: float = 5) -> None:
         await asyncio.sleep(0.02)
 
 
-def test_chat_over_uvicorn_two_clients_invalid_message_and_a_vanishing_client() -> None:
+def test_chat_over_uvicorn_two_clients_invalid_message_and_a_vanishing_client(
+    client: TestClient,
+) -> None:
     app, groups = chat_app()
 
     async def scenario(base: str) -> None:

@@ -1,0 +1,71 @@
+"""The package's shape: no import cycles among aaf's modules, pure helpers stay pure."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import aaf
+
+PACKAGE = Path(aaf.__file__).parent
+
+
+def module_imports() -> dict[str, set[str]]:
+    """Map each aaf module to the aaf modules it imports, at run time (not TYPE_CHECKING)."""
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.glob("*.py"):
+        name = "aaf" if path.stem == "__init__" else f"aaf.{path.stem}"
+        tree = ast.parse(path.read_text())
+        found: set[str] = set()
+        for node in tree.body:  # top-level only: imports inside functions are deliberate
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("aaf"):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("aaf"))
+        graph[name] = found - {name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """Give one import cycle as a list of modules, or ``None``."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                return [*stack[stack.index(target) :], target]
+            if target not in state and (cycle := visit(target)) is not None:
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)) is not None:
+            return cycle
+    return None
+
+
+def test_aaf_modules_import_each_other_without_cycles() -> None:
+    graph = module_imports()
+    assert "aaf.connection" in graph and "aaf._http" in graph
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_pure_http_helpers_import_no_other_aaf_module() -> None:
+    assert module_imports()["aaf._http"] == set()
+    assert module_imports()["aaf._annotations"] == set()
+
+
+def test_form_parsing_never_imports_the_connection() -> None:
+    assert "aaf.connection" not in module_imports()["aaf._forms"]
