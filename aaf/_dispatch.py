@@ -223,8 +223,9 @@ def _websocket_view_runner(
                 text, data = await connection.receive_frame()
                 raw: str | bytes | None = text if text is not None else data
                 if kind == "text" and text is None or kind == "bytes" and data is None:
-                    await view.on_invalid(connection, f"Expected a {kind} frame")
-                    continue
+                    got = "binary" if text is None else "text"
+                    await connection.close(1003, f"Expected a {kind} frame, got a {got} frame")
+                    break
                 message: object = raw
                 if validate is not None:
                     try:

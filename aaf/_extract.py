@@ -22,6 +22,11 @@ from aaf.exceptions import HTTPError, RequestValidationError
 __all__ = ["arguments", "arguments_now"]
 
 Errors = list[dict[str, object]]
+# A 422 lists at most this many errors, each echoing at most MAX_INPUT bytes of JSON input.
+MAX_ERRORS = 100
+MAX_INPUT = 1024
+# Bodies up to this size get every error listed; larger ones stop at each collection's first.
+FULL_REPORT_SIZE = 64 * 1024
 
 
 async def arguments(
@@ -35,7 +40,7 @@ async def arguments(
     if plan.body is not None:
         await _read_body(plan, connection, kwargs, errors)
     if errors:
-        raise RequestValidationError(_jsonable(errors))
+        raise RequestValidationError(_jsonable(errors[:MAX_ERRORS]))
     return kwargs
 
 
@@ -79,7 +84,7 @@ def _validated(
             # (benchmarks/typed_cost.py).
             validated = plan.validator.validator.validate_python(raw)
         except ValidationError as exc:
-            errors.extend(_errors(plan, exc))
+            errors.extend(_errors(plan, exc)[:MAX_ERRORS])
         else:
             for values in validated.values():
                 kwargs.update(values)
@@ -113,10 +118,19 @@ async def _read_body(
     if content_type is not None and not is_json(content_type):
         raise HTTPError(415, f"Expected a JSON body (application/json), got {content_type!r}")
     try:
-        kwargs[body.name] = body.adapter.validator.validate_json(data)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False, include_context=False):
+        kwargs[body.name] = body.fail_fast.validate_json(data)
+    except ValidationError as first:
+        report = first
+        if len(data) <= FULL_REPORT_SIZE:
+            # Small enough to list every failing field, as clients expect.
+            try:
+                body.adapter.validator.validate_json(data)
+            except ValidationError as full:
+                report = full
+        for error in report.errors(include_url=False, include_context=False):
             errors.append(_error(("body", *error["loc"]), error))
+            if len(errors) >= MAX_ERRORS:
+                break
 
 
 def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
@@ -195,11 +209,19 @@ def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str,
 
 
 def _jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
-    # Inputs can be anything the client sent (bytes, odd floats); make them JSON-safe once.
+    """Make the errors JSON-safe once: bytes as text, non-finite floats as the strings
+    ``"NaN"``/``"Infinity"``, anything else by ``repr``; an ``input`` longer than
+    ``MAX_INPUT`` bytes of JSON becomes a string holding its truncated JSON text."""
     for error in errors:
-        if isinstance(error["input"], bytes | bytearray):
-            error["input"] = bytes(error["input"]).decode("utf-8", errors="replace")
+        value = error["input"]
+        if isinstance(value, bytes | bytearray):
+            value = error["input"] = bytes(value).decode("utf-8", errors="replace")
+        if value is not None and not isinstance(value, int | float | bool):
+            encoded = to_json(value, fallback=repr, inf_nan_mode="strings")
+            if len(encoded) > MAX_INPUT:
+                cut = encoded[: MAX_INPUT - 16].decode("utf-8", errors="ignore")
+                error["input"] = cut + "...(truncated)"
     parsed: list[dict[str, JsonValue]] = from_json(
-        to_json(errors, fallback=repr, inf_nan_mode="constants")
+        to_json(errors, fallback=repr, inf_nan_mode="strings")
     )
     return parsed

@@ -78,9 +78,17 @@ def byte_range(
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
-    """Build a ``Content-Disposition`` value with an RFC 6266 ``filename*`` where needed."""
+    """Build a ``Content-Disposition`` value that is safe for any file name.
+
+    The quoted ``filename`` is an ASCII fallback (control characters, quotes, backslashes and
+    non-ASCII become ``_``); where it differs from the real name, RFC 5987's ``filename*``
+    carries the name percent-encoded as UTF-8 (RFC 6266 section 4.3).
+
+    >>> content_disposition("résumé.pdf")
+    'attachment; filename="r_sum_.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf'
+    """
     kind = "inline" if inline else "attachment"
-    fallback = filename.encode("ascii", "replace").decode().replace("\\", "_").replace('"', "_")
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
     if fallback == filename:
         return f'{kind}; filename="{filename}"'
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

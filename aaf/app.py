@@ -93,7 +93,7 @@ class App:
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)
         finally:
-            connection.close_form()
+            connection.release()
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:

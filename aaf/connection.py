@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, TypeVar, Unpack
+from typing import TYPE_CHECKING, Never, TypeVar, Unpack
 
 from pydantic import JsonValue
 from pydantic_core import from_json, to_json
@@ -67,6 +68,8 @@ class Connection:
     started = False
     finished = False
     max_body_size: int | None = None
+    _watcher: asyncio.Future[None] | None = None
+    _gone: asyncio.Event | None = None
 
     def __init__(
         self,
@@ -213,14 +216,17 @@ class Connection:
             yield self._body
             return
         if self._body_started:
-            raise RuntimeError("The request body is already being read by another consumer")
+            raise RuntimeError(
+                "The request body is already being read by another consumer, or a streamed "
+                "response started first (read the body before streaming)"
+            )
         if self.scope["type"] != "http":
             raise RuntimeError("A WebSocket connection has no request body")
         self._body_started = True
         declared = self._declared_length()
         limit = self.max_body_size
         if limit is not None and declared is not None and declared > limit:
-            raise HTTPError(413, f"Request body too large: the limit is {limit} bytes")
+            raise _too_large(limit)
         received = 0
         while True:
             message = await self.asgi_receive()
@@ -233,7 +239,7 @@ class Connection:
             if declared is not None and received > declared:
                 raise HTTPError(400, "Request body is longer than its Content-Length")
             if limit is not None and received > limit:
-                raise HTTPError(413, f"Request body too large: the limit is {limit} bytes")
+                raise _too_large(limit)
             more = message.get("more_body", False)
             if not more and declared is not None and received < declared:
                 raise HTTPError(400, "Request body is shorter than its Content-Length")
@@ -274,10 +280,42 @@ class Connection:
             self._form = await parse_form(content_type, self.body_iter(), limits)
         return self._form
 
-    def close_form(self) -> None:
-        """Close the files of a parsed form (the app does this when the request ends)."""
+    def release(self) -> None:
+        """Close a parsed form's files and stop watching for the client leaving; the app
+        calls this when the request ends."""
         if self._form is not None:
             self._form.close()
+        if self._watcher is not None:
+            self._watcher.cancel()
+
+    # Disconnects -------------------------------------------------------------------------------
+    # Servers drop what is sent after the client left without telling the app, so a streaming
+    # loop would go on forever: while a streamed response is open, a task reads `receive` for
+    # http.disconnect, and `send` raises ClientDisconnect once it came.
+    def _watch_disconnect(self) -> None:
+        if self._watcher is not None or (self._body_started and self._body is None):
+            return  # a body being read sees the disconnect itself
+        self._body_started = True  # what arrives from now on is the watcher's
+        self._gone = asyncio.Event()
+        self._watcher = asyncio.ensure_future(self._read_until_disconnect(self._gone))
+
+    async def _read_until_disconnect(self, gone: asyncio.Event) -> None:
+        while (await self.asgi_receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    @property
+    def client_gone(self) -> bool:
+        """Whether the client left while a streamed response was open."""
+        return self._gone is not None and self._gone.is_set()
+
+    async def wait_client_gone(self) -> None:
+        """Wait until the client leaves during a streamed response (forever if it stays)."""
+        self._watch_disconnect()
+        if self._gone is None:  # a body is being read; nothing to watch
+            await asyncio.Event().wait()
+        else:
+            await self._gone.wait()
 
     # HTTP response -----------------------------------------------------------------------------
     @property
@@ -390,13 +428,20 @@ class Connection:
             await self.respond_start(self.resp_status_code or 200, headers)
         if finish:
             self.finished = True
-        await self.asgi_send(
-            {
-                "type": "http.response.body",
-                "body": b"" if self._head else data,
-                "more_body": not finish,
-            }
-        )
+        elif self._watcher is None:
+            self._watch_disconnect()
+        if self._gone is not None and self._gone.is_set():
+            raise ClientDisconnect("The client left; nothing more can reach it")
+        try:
+            await self.asgi_send(
+                {
+                    "type": "http.response.body",
+                    "body": b"" if self._head else data,
+                    "more_body": not finish,
+                }
+            )
+        except OSError as exc:  # servers that raise on a send after the client left
+            raise ClientDisconnect("The client left; nothing more can reach it") from exc
 
     async def finish(self) -> None:
         """End the response; with nothing sent yet, answer 204 No Content."""
@@ -497,31 +542,46 @@ class Connection:
         """Receive one text frame.
 
         Raises:
-            WebSocketDisconnect: the client left.
-            TypeError: the frame was binary.
+            WebSocketDisconnect: the client left, or the frame was binary (the connection is
+                then closed with 1003).
         """
         text, _ = await self.receive_frame()
         if text is None:
-            raise TypeError("Expected a text frame, got a binary frame")
+            await self._refuse(1003, "Expected a text frame, got a binary frame")
         return text
 
     async def receive_bytes(self) -> bytes:
         """Receive one binary frame.
 
         Raises:
-            WebSocketDisconnect: the client left.
-            TypeError: the frame was text.
+            WebSocketDisconnect: the client left, or the frame was text (the connection is
+                then closed with 1003).
         """
         _, data = await self.receive_frame()
         if data is None:
-            raise TypeError("Expected a binary frame, got a text frame")
+            await self._refuse(1003, "Expected a binary frame, got a text frame")
         return data
 
     async def receive_json(self) -> JsonValue:
-        """Receive one frame (text or binary) and parse it as JSON."""
+        """Receive one frame (text or binary) and parse it as JSON.
+
+        Raises:
+            WebSocketDisconnect: the client left, or the frame was not JSON (the connection
+                is then closed with 1007 and the parser's message as reason).
+        """
         text, data = await self.receive_frame()
-        value: JsonValue = from_json(text if text is not None else (data or b""))
+        try:
+            value: JsonValue = from_json(text if text is not None else (data or b""))
+        except ValueError as exc:
+            await self._refuse(1007, f"Invalid JSON: {exc}")
         return value
+
+    async def _refuse(self, code: int, reason: str) -> Never:
+        """Close with ``code`` for a frame the app cannot take, and end the session."""
+        # A close reason may hold at most 123 bytes (RFC 6455 section 5.5).
+        reason = reason.encode()[:123].decode(errors="ignore")
+        await self.close(code, reason)
+        raise WebSocketDisconnect(code, reason)
 
     async def _ws_send(self, text: str | None, data: bytes | None) -> None:
         self._ws_scope()
@@ -531,10 +591,17 @@ class Connection:
                 if self._ws_state is WebSocketState.CONNECTING
                 else "Cannot send: the WebSocket is closed"
             )
-        if text is not None:
-            await self.asgi_send({"type": "websocket.send", "text": text})
-        else:
-            await self.asgi_send({"type": "websocket.send", "bytes": data})
+        try:
+            if text is not None:
+                await self.asgi_send({"type": "websocket.send", "text": text})
+            else:
+                await self.asgi_send({"type": "websocket.send", "bytes": data})
+        except OSError as exc:
+            # The client closed while we sent (uvicorn raises ClientDisconnected, an OSError):
+            # the normal end of a session, not an error of the app.
+            self._ws_state = WebSocketState.CLOSED
+            self.finished = True
+            raise WebSocketDisconnect(1006, "The client left while a message was sent") from exc
 
     async def send_text(self, data: str) -> None:
         """Send one text frame."""
@@ -579,3 +646,10 @@ async def _until_disconnect(receive: Callable[[], Awaitable[T]]) -> AsyncIterato
             yield await receive()
     except WebSocketDisconnect:
         return
+
+
+def _too_large(limit: int) -> HTTPError:
+    # The rest of the body is never read, so the connection cannot be reused (RFC 9112 9.6).
+    return HTTPError(
+        413, f"Request body too large: the limit is {limit} bytes", {"Connection": "close"}
+    )

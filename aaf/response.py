@@ -287,9 +287,9 @@ async def _send_streamed(
 ) -> None:
     await connection.respond_start(status, headers)
     # Servers drop sends after a disconnect without telling the app, so an endless stream
-    # would run forever: watch for http.disconnect beside the stream and stop it then.
+    # would run forever: stop it as soon as the client leaves, even while it waits.
     stream = asyncio.ensure_future(_stream(connection, content))
-    watcher = asyncio.ensure_future(_wait_for_disconnect(connection))
+    watcher = asyncio.ensure_future(connection.wait_client_gone())
     try:
         await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -314,13 +314,6 @@ async def _stream(connection: Connection, content: AsyncIterable[bytes | str]) -
         # A generator left at a `yield` when the client left still gets its `finally` run.
         if isinstance(content, AsyncGenerator):
             await content.aclose()
-
-
-async def _wait_for_disconnect(connection: Connection) -> None:
-    while True:
-        message = await connection.asgi_receive()
-        if message["type"] == "http.disconnect":
-            return
 
 
 def error_response(exc: HTTPError) -> HttpResponse:

@@ -67,7 +67,9 @@ class NotAllowed(NamedTuple):
 Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
 WebSocketOutcome = WebSocketMatch | Mounted | None
 # PERF: bounded cache of werkzeug matches (benchmarks/inprocess.py, routing-scale scenario).
+# Bounded by entries and by the bytes of the paths it holds, so long paths cannot grow it.
 _CACHE_SIZE = 2048
+_CACHE_BYTES = 256 * 1024
 _UNCACHED = Redirect("")  # a sentinel of the outcome type the cache holds
 
 
@@ -123,6 +125,7 @@ class Router:
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
         self._cache: dict[tuple[str, str], Outcome] = {}
+        self._cache_bytes = 0
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -271,6 +274,7 @@ class Router:
         self._ws_adapter = Map(ws_rules).bind("localhost") if ws_rules else None
         self._static = static
         self._cache = {}
+        self._cache_bytes = 0
         self._mounts = mounts
         self._compiled = True
 
@@ -296,8 +300,10 @@ class Router:
                 if path == prefix or path.startswith(prefix + "/"):
                     return Mounted(app, prefix)
             hit = self._match(path, method)
-            if len(self._cache) >= _CACHE_SIZE:
+            self._cache_bytes += len(path)
+            if len(self._cache) >= _CACHE_SIZE or self._cache_bytes > _CACHE_BYTES:
                 self._cache.clear()
+                self._cache_bytes = len(path)
             self._cache[key] = hit
         return hit
 

@@ -2,31 +2,73 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from aaf.channels import InMemoryGroups
 
 
+class Sink:
+    """A member that records what it gets; it can fail, or stall until released."""
+
+    def __init__(self, fail: bool = False, stall: bool = False) -> None:
+        self.got: list[str] = []
+        self.fail = fail
+        self.released = asyncio.Event()
+        if not stall:
+            self.released.set()
+        self.closed: tuple[int, str] | None = None
+
+    async def send_text(self, data: str) -> None:
+        if self.fail:
+            raise ConnectionError("gone")
+        await self.released.wait()
+        self.got.append(data)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.closed = (code, reason)
+
+
+async def settle() -> None:
+    """Let the members' sender tasks run."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 @pytest.mark.anyio
 async def test_groups_deliver_to_members_and_drop_failing_ones() -> None:
-    class Sink:
-        def __init__(self, fail: bool = False) -> None:
-            self.got: list[str] = []
-            self.fail = fail
-
-        async def send_text(self, data: str) -> None:
-            if self.fail:
-                raise ConnectionError("gone")
-            self.got.append(data)
-
     groups = InMemoryGroups()
     a, b, broken = Sink(), Sink(), Sink(fail=True)
     for member in (a, b, broken):
         await groups.join("room", member)
-    assert await groups.publish("room", "hi") == 2
-    assert groups.members("room") == 2
+    assert await groups.publish("room", "hi") == 3  # queued for all three
+    await settle()
+    assert groups.members("room") == 2  # the failing one was dropped
     await groups.leave("room", a)
     assert await groups.publish_json("room", {"n": 1}) == 1
+    await settle()
     assert a.got == ["hi"] and b.got == ["hi", '{"n":1}']
     await groups.leave("room", b)
     assert groups.members("room") == 0
+    assert await groups.publish("room", "nobody") == 0
+
+
+@pytest.mark.anyio
+async def test_a_stalled_member_is_closed_1013_and_never_delays_the_others() -> None:
+    groups = InMemoryGroups(max_queue=10)
+    fast, stalled = Sink(), Sink(stall=True)
+    await groups.join("room", fast)
+    await groups.join("room", stalled)
+    for i in range(12):
+        # publish never waits: a stalled member cannot hold it up
+        await asyncio.wait_for(groups.publish("room", str(i)), 0.5)
+        await settle()
+    assert fast.got == [str(i) for i in range(12)]
+    assert stalled.closed is not None and stalled.closed[0] == 1013
+    assert groups.members("room") == 1
+
+
+def test_max_queue_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_queue"):
+        InMemoryGroups(max_queue=0)

@@ -161,7 +161,7 @@ def test_filename_sets_content_disposition(client: TestClient) -> None:
     response = client.get("/named")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     disposition = response.headers["content-disposition"]
-    assert disposition.startswith('attachment; filename="r?sum? final.txt"')
+    assert disposition.startswith('attachment; filename="r_sum_ final.txt"')
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20final.txt" in disposition
 
 

@@ -65,12 +65,11 @@ async def mistakes(connection: Connection) -> None:
     except ValueError as exc:
         problems.append(str(exc))
     await connection.accept()
-    try:
-        await connection.receive_bytes()
-    except TypeError as exc:
-        problems.append(str(exc))
     await connection.send_json(problems)
-    await connection.close(4000, "done")
+    try:
+        await connection.receive_bytes()  # the client sends text: closed with 1003
+    except WebSocketDisconnect as exc:
+        after_close.append(f"{exc.code}")
     try:
         await connection.send_text("too late")
     except ValueError as exc:
@@ -133,16 +132,13 @@ def test_bytes_and_json_frames(client: TestClient) -> None:
 
 def test_misuse_raises_clear_errors(client: TestClient) -> None:
     with client.websocket_connect("/mistakes") as ws:
+        assert ws.receive_json() == ["Cannot send: call accept() first"]
         ws.send_text("a text frame")
-        problems = ws.receive_json()
-        assert problems == [
-            "Cannot send: call accept() first",
-            "Expected a binary frame, got a text frame",
-        ]
         with pytest.raises(WebSocketDisconnect) as info:
             ws.receive_text()
-        assert info.value.code == 4000 and info.value.reason == "done"
-    assert after_close == ["Cannot send: the WebSocket is closed"]
+        assert info.value.code == 1003
+        assert info.value.reason == "Expected a binary frame, got a text frame"
+    assert after_close == ["1003", "Cannot send: the WebSocket is closed"]
 
 
 def test_view_validates_typed_messages_and_path_parameters(client: TestClient) -> None:
@@ -160,14 +156,15 @@ def test_invalid_message_closes_with_1007_and_the_reason(client: TestClient) -> 
     assert "x" in info.value.reason and "y" in info.value.reason
 
 
-def test_binary_frame_to_a_json_view_is_invalid(client: TestClient) -> None:
+def test_text_frame_to_a_bytes_view_closes_1003(client: TestClient) -> None:
     with client.websocket_connect("/raw") as ws:
         ws.send_bytes(b"data")
         assert ws.receive_bytes() == b"data!"
         ws.send_text("not bytes")
         with pytest.raises(WebSocketDisconnect) as info:
             ws.receive_bytes()
-    assert info.value.code == 1007
+    assert info.value.code == 1003
+    assert info.value.reason == "Expected a bytes frame, got a text frame"
 
 
 def test_on_disconnect_runs_with_the_client_close_code(client: TestClient) -> None:
