@@ -47,6 +47,9 @@ async def answer_error(
     """
     if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
         logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
+        if connection.scope["type"] == "http" and connection.started and not connection.finished:
+            if not connection.client_gone:  # the server is shutting down: end the body
+                await connection.finish()
         return
     handler = _handler_for(handlers, exc) if handlers else None
     if handler is not None and not connection.started:

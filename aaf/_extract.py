@@ -208,6 +208,21 @@ def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str,
     }
 
 
+def _truncated(value: object) -> object:
+    """Give ``value``, or when its JSON passes ``MAX_INPUT`` bytes, the start of it (of the
+    string itself, or of the JSON text of anything else) marked ``...(truncated)``."""
+    encoded = to_json(value, fallback=repr, inf_nan_mode="strings")
+    if len(encoded) <= MAX_INPUT:
+        return value
+    text = value if isinstance(value, str) else encoded.decode("utf-8", errors="replace")
+    keep = MAX_INPUT - 20
+    while True:  # escaping may lengthen the text: halve until it fits (a few rounds at most)
+        candidate = text[:keep] + "...(truncated)"
+        if len(to_json(candidate)) <= MAX_INPUT:
+            return candidate
+        keep //= 2
+
+
 def _jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
     """Make the errors JSON-safe once: bytes as text, non-finite floats as the strings
     ``"NaN"``/``"Infinity"``, anything else by ``repr``; an ``input`` longer than
@@ -217,10 +232,7 @@ def _jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
         if isinstance(value, bytes | bytearray):
             value = error["input"] = bytes(value).decode("utf-8", errors="replace")
         if value is not None and not isinstance(value, int | float | bool):
-            encoded = to_json(value, fallback=repr, inf_nan_mode="strings")
-            if len(encoded) > MAX_INPUT:
-                cut = encoded[: MAX_INPUT - 16].decode("utf-8", errors="ignore")
-                error["input"] = cut + "...(truncated)"
+            error["input"] = _truncated(value)
     parsed: list[dict[str, JsonValue]] = from_json(
         to_json(errors, fallback=repr, inf_nan_mode="strings")
     )

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 
 from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
+from aaf._lifecycle import Lifecycle
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -55,6 +56,7 @@ class App:
         self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
         self.max_body_size = max_body_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
+        self.lifecycle = Lifecycle()
         self.debug = debug
         self.state: dict[str, object] = {}
         app: ASGIApp = self._dispatch
@@ -104,6 +106,8 @@ class App:
                 await connection.close(1000, "No WebSocket route for this path")
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)
+        finally:
+            connection.release()
 
     # Lifespan ----------------------------------------------------------------------------------
     async def _lifespan(self, scope: LifespanScope, receive: Receive, send: Send) -> None:
@@ -121,8 +125,10 @@ class App:
                 {"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"}
             )
             return
+        self.lifecycle.started()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
+        self.lifecycle.stopped()
         try:
             if context is not None:
                 await context.__aexit__(None, None, None)

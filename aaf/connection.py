@@ -69,7 +69,10 @@ class Connection:
     finished = False
     max_body_size: int | None = None
     _watcher: asyncio.Future[None] | None = None
-    _gone: asyncio.Event | None = None
+    _stop: asyncio.Event | None = None  # set when a streamed response must end
+    _client_left = False
+    _stopped = False  # by the server's shutdown
+    _closing: asyncio.Future[None] | None = None
 
     def __init__(
         self,
@@ -281,41 +284,59 @@ class Connection:
         return self._form
 
     def release(self) -> None:
-        """Close a parsed form's files and stop watching for the client leaving; the app
-        calls this when the request ends."""
+        """Close a parsed form's files and stop watching the connection; the app calls this
+        when the request or session ends."""
         if self._form is not None:
             self._form.close()
         if self._watcher is not None:
             self._watcher.cancel()
+        if self._app is not None and (
+            self._stop is not None or self.type is ConnectionType.WebSocket
+        ):
+            self._app.lifecycle.discard(self)
 
-    # Disconnects -------------------------------------------------------------------------------
+    # Ending streams ----------------------------------------------------------------------------
     # Servers drop what is sent after the client left without telling the app, so a streaming
-    # loop would go on forever: while a streamed response is open, a task reads `receive` for
-    # http.disconnect, and `send` raises ClientDisconnect once it came.
+    # loop would go on for ever: while a streamed response is open, a task reads `receive` for
+    # http.disconnect, and `send` raises ClientDisconnect once it came, or once the server is
+    # shutting down (see aaf/_lifecycle.py).
     def _watch_disconnect(self) -> None:
-        if self._watcher is not None or (self._body_started and self._body is None):
+        if self._stop is not None or (self._body_started and self._body is None):
             return  # a body being read sees the disconnect itself
         self._body_started = True  # what arrives from now on is the watcher's
-        self._gone = asyncio.Event()
-        self._watcher = asyncio.ensure_future(self._read_until_disconnect(self._gone))
+        self._stop = stop = asyncio.Event()
+        self._watcher = asyncio.ensure_future(self._read_until_disconnect(stop))
+        if self._app is not None:
+            self._app.lifecycle.add(self)
 
-    async def _read_until_disconnect(self, gone: asyncio.Event) -> None:
+    async def _read_until_disconnect(self, stop: asyncio.Event) -> None:
         while (await self.asgi_receive())["type"] != "http.disconnect":
             pass
-        gone.set()
+        self._client_left = True
+        stop.set()
 
     @property
     def client_gone(self) -> bool:
         """Whether the client left while a streamed response was open."""
-        return self._gone is not None and self._gone.is_set()
+        return self._client_left
 
-    async def wait_client_gone(self) -> None:
-        """Wait until the client leaves during a streamed response (forever if it stays)."""
+    async def wait_stopped(self) -> None:
+        """Wait until a streamed response must end: the client left, or the server is
+        shutting down (for ever if neither happens)."""
         self._watch_disconnect()
-        if self._gone is None:  # a body is being read; nothing to watch
+        if self._stop is None:  # a body is being read; nothing to watch
             await asyncio.Event().wait()
         else:
-            await self._gone.wait()
+            await self._stop.wait()
+
+    def stop(self) -> None:
+        """End this connection because the server is shutting down: a streamed response stops
+        (``send`` raises ``ClientDisconnect``), a WebSocket is closed with 1001."""
+        self._stopped = True
+        if self._stop is not None:
+            self._stop.set()
+        if self._ws_state is WebSocketState.CONNECTED and self._closing is None:
+            self._closing = asyncio.ensure_future(self.close(1001, "Server shutting down"))
 
     # HTTP response -----------------------------------------------------------------------------
     @property
@@ -430,8 +451,12 @@ class Connection:
             self.finished = True
         elif self._watcher is None:
             self._watch_disconnect()
-        if self._gone is not None and self._gone.is_set():
-            raise ClientDisconnect("The client left; nothing more can reach it")
+        if self._stop is not None and self._stop.is_set():
+            raise ClientDisconnect(
+                "The client left; nothing more can reach it"
+                if self._client_left
+                else "The server is shutting down"
+            )
         try:
             await self.asgi_send(
                 {
@@ -486,6 +511,8 @@ class Connection:
         )
         self._ws_state = WebSocketState.CONNECTED
         self.started = True
+        if self._app is not None:
+            self._app.lifecycle.add(self)
 
     async def reject(
         self,
@@ -526,6 +553,8 @@ class Connection:
         """
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTED:
+            if self._stopped:
+                raise WebSocketDisconnect(1001, "Server shutting down")
             raise ValueError("Cannot receive: the WebSocket is not accepted, or already closed")
         message = await self.asgi_receive()
         if message["type"] == "websocket.disconnect":
@@ -586,6 +615,8 @@ class Connection:
     async def _ws_send(self, text: str | None, data: bytes | None) -> None:
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTED:
+            if self._stopped:
+                raise WebSocketDisconnect(1001, "Server shutting down")
             raise ValueError(
                 "Cannot send: call accept() first"
                 if self._ws_state is WebSocketState.CONNECTING

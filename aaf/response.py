@@ -289,7 +289,7 @@ async def _send_streamed(
     # Servers drop sends after a disconnect without telling the app, so an endless stream
     # would run forever: stop it as soon as the client leaves, even while it waits.
     stream = asyncio.ensure_future(_stream(connection, content))
-    watcher = asyncio.ensure_future(connection.wait_client_gone())
+    watcher = asyncio.ensure_future(connection.wait_stopped())
     try:
         await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -298,7 +298,10 @@ async def _send_streamed(
             stream.cancel()
         await asyncio.gather(stream, watcher, return_exceptions=True)
     if stream.cancelled():
-        connection.finished = True  # the client left; nothing more can reach it
+        if connection.client_gone:
+            connection.finished = True  # nothing more can reach the client
+        elif not connection.finished:
+            await connection.finish()  # the server is shutting down: end the body cleanly
         return
     exc = stream.exception()
     if exc is not None:

@@ -1,0 +1,125 @@
+"""An app with a route for each kind of hostile input the tests send (tests/test_hostile.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel
+
+from aaf import App, aaf
+from aaf.channels import InMemoryGroups
+from aaf.connection import Connection
+from aaf.exceptions import ClientDisconnect, HTTPError
+from aaf.params import Form
+from aaf.response import FileResponse, HttpResponse
+from aaf.routing import Router
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+class Count(BaseModel):
+    count: int
+
+
+def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
+    """The app; ``events`` gets "stream-ended" set when an endless imperative stream ends."""
+    router = Router()
+    groups = InMemoryGroups(max_queue=8)
+    (tmp / "report.txt").write_text("report")
+
+    @router.route("/ok")
+    async def ok(connection: Connection) -> str:
+        return "ok"
+
+    @router.route("/items", methods=["POST"])
+    async def items(connection: Connection, items: list[Item]) -> int:
+        return len(items)
+
+    @router.route("/count", methods=["POST"])
+    async def count(connection: Connection, body: Count) -> int:
+        return body.count
+
+    @router.route("/form", methods=["POST"])
+    async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
+        return name
+
+    @router.route("/header/put")
+    async def put_header(connection: Connection) -> str:
+        connection.put_resp_header("X-Bad", "a\x01b")
+        return "never"
+
+    @router.route("/header/response")
+    async def response_header(connection: Connection) -> HttpResponse:
+        return HttpResponse("never", headers={"X-Bad": "a\x7fb"})
+
+    @router.route("/header/error")
+    async def error_header(connection: Connection) -> None:
+        raise HTTPError(400, "bad", headers={"X-Bad": "a\nInjected: yes"})
+
+    @router.route("/file")
+    async def file(connection: Connection) -> FileResponse:
+        return FileResponse(tmp / "report.txt", filename='r\x01\r\nép\x7f"ort.txt')
+
+    @router.route("/forever")
+    async def forever(connection: Connection) -> None:
+        try:
+            while True:
+                await connection.send("tick\n")
+                await asyncio.sleep(0.01)
+        except ClientDisconnect:
+            events["stream-ended"].set()
+            raise
+
+    @router.route("/late-boom")
+    async def late_boom(connection: Connection) -> None:
+        await connection.send("partial")
+        raise RuntimeError("after the response started")
+
+    @router.websocket("/ticks")
+    async def ticks(connection: Connection) -> None:
+        await connection.accept()
+        while True:
+            await connection.send_text("tick")
+            await asyncio.sleep(0.001)
+
+    @router.websocket("/json")
+    async def json_frames(connection: Connection) -> None:
+        await connection.accept()
+        async for message in connection.iter_json():
+            await connection.send_json({"echo": message})
+
+    @router.websocket("/text")
+    async def text_frames(connection: Connection) -> None:
+        await connection.accept()
+        async for message in connection.iter_text():
+            await connection.send_text(message)
+
+    @router.websocket("/room")
+    async def room(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join("room", connection)
+        try:
+            async for _ in connection.iter_text():
+                pass
+        finally:
+            await groups.leave("room", connection)
+
+    @router.route("/room/publish", methods=["POST"])
+    async def publish(connection: Connection, count: int, size: int) -> int:
+        queued = 0
+        for i in range(count):
+            queued += await groups.publish("room", f"{i:08d}" + "x" * size)
+            await asyncio.sleep(0)  # let the members' senders run between messages
+        return queued
+
+    @router.route("/room/members")
+    async def members(connection: Connection) -> int:
+        return groups.members("room")
+
+    return aaf([router], max_body_size=16 * 1024 * 1024, max_form_fields=1000)

@@ -1,0 +1,377 @@
+"""Hostile clients over a real uvicorn: each answer is clear, bounded, and the server still
+serves a normal request right after (DESIGN.md, "Limits and hostile input")."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.routing import Router
+
+from ._helpers import free_port, serve
+from .apps.hostile import make_app
+
+Events = dict[str, threading.Event]
+
+
+@pytest.fixture()
+def events() -> Events:
+    return {"stream-ended": threading.Event()}
+
+
+@pytest.fixture()
+def server(
+    tmp_path: Path, events: Events, caplog: pytest.LogCaptureFixture
+) -> Iterator[httpx.Client]:
+    """The hostile-input app under uvicorn, and a client for it."""
+    with (
+        caplog.at_level(logging.DEBUG, logger="aaf"),
+        serve(make_app(tmp_path, events), log_config=None) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        yield client
+
+
+def still_serves(client: httpx.Client) -> None:
+    response = client.get("/ok")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+def errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The ERROR records of the test, each with its exception's message."""
+    return [
+        r.getMessage() + (f": {r.exc_info[1]}" if r.exc_info else "")
+        for r in caplog.records
+        if r.levelno >= logging.ERROR
+    ]
+
+
+def strict_json(text: str) -> object:
+    """Parse JSON as RFC 8259 defines it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+# 1: a huge body of wrong items -------------------------------------------------------------------
+def test_a_10_mb_list_of_wrong_items_gets_a_small_422(server: httpx.Client) -> None:
+    body = b"[" + b",".join([b'{"id":"x","name":"' + b"n" * 2000 + b'"}'] * 5000) + b"]"
+    body += b" " * (10 * 1024 * 1024 - len(body))
+    response = server.post("/items", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert len(response.content) < 200 * 1024
+    detail = response.json()["detail"]
+    assert 1 <= len(detail) <= 100
+    assert detail[0]["loc"] == ["body", 0, "id"] and detail[0]["type"] == "int_parsing"
+    still_serves(server)
+
+
+def test_a_small_wrong_list_lists_every_failing_field(server: httpx.Client) -> None:
+    response = server.post("/items", json=[{"id": "a"}, {"id": 2, "name": "b"}, {"name": "c"}])
+    assert response.status_code == 422
+    locs = [e["loc"] for e in response.json()["detail"]]
+    assert locs == [["body", 0, "id"], ["body", 0, "name"], ["body", 2, "id"]]
+
+
+def test_a_422_stops_at_100_entries_and_1_kib_inputs(server: httpx.Client) -> None:
+    # Under 64 KiB, so every error is found; 150 of them, the first with a 3,000-byte input.
+    items = [{"id": "x" * 3000, "name": "n"}] + [{"id": "y", "name": "n"}] * 149
+    response = server.post("/items", json=items)
+    detail = response.json()["detail"]
+    assert response.status_code == 422 and len(detail) == 100
+    for entry in detail:
+        assert len(json.dumps(entry["input"])) <= 1024
+    assert detail[0]["input"].endswith("...(truncated)")
+    still_serves(server)
+
+
+# 2: a client-chosen codec ------------------------------------------------------------------------
+def multipart(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="name"\r\n'
+        + f"Content-Type: text/plain; charset={charset}\r\n\r\n".encode()
+        + value
+        + b"\r\n--B--\r\n"
+    )
+    return body, {"content-type": "multipart/form-data; boundary=B"}
+
+
+def test_a_multipart_charset_other_than_the_three_is_400(server: httpx.Client) -> None:
+    body, headers = multipart("punycode", b"x" * 200_000)
+    response = server.post("/form", content=body, headers=headers)
+    assert response.status_code == 400
+    assert "Unsupported charset 'punycode'" in response.text
+    body, headers = multipart("iso-8859-1", "café".encode("latin-1"))
+    assert server.post("/form", content=body, headers=headers).text == "café"
+    still_serves(server)
+
+
+# 3, 4: response headers --------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/header/put", "/header/response", "/header/error"])
+def test_control_characters_in_response_headers_are_a_logged_500(
+    server: httpx.Client, path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = server.get(path)
+    assert response.status_code == 500 and response.text == "Internal Server Error"
+    assert "x-bad" not in response.headers and "injected" not in response.headers
+    assert any("control characters" in message for message in errors_logged(caplog))
+    still_serves(server)
+
+
+def test_any_file_name_gets_a_safe_content_disposition(server: httpx.Client) -> None:
+    response = server.get("/file")
+    assert response.status_code == 200 and response.text == "report"
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"r____p__ort.txt\"; filename*=UTF-8''r%01%0D%0A%C3%A9p%7F%22ort.txt"
+    )
+
+
+# 5: non-finite numbers ---------------------------------------------------------------------------
+def test_a_422_echoing_nan_or_infinity_is_valid_json(server: httpx.Client) -> None:
+    for raw, shown in [(b"NaN", "NaN"), (b"Infinity", "Infinity"), (b"-Infinity", "-Infinity")]:
+        response = server.post(
+            "/count",
+            content=b'{"count": ' + raw + b"}",
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 422
+        detail = strict_json(response.text)
+        assert isinstance(detail, dict)
+        assert detail["detail"][0]["input"] == shown
+
+
+# 6, 7: WebSockets --------------------------------------------------------------------------------
+def ws_url(client: httpx.Client, path: str) -> str:
+    return str(client.base_url).replace("http://", "ws://") + path
+
+
+def test_a_client_closing_while_the_app_sends_is_not_an_error(
+    server: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    for _ in range(5):
+        with connect(ws_url(server, "/ticks"), open_timeout=5) as ws:
+            assert ws.recv(timeout=5) == "tick"
+    time.sleep(0.3)  # the app notices on its next send
+    assert errors_logged(caplog) == []
+    still_serves(server)
+
+
+def test_a_frame_that_is_not_json_closes_1007(server: httpx.Client) -> None:
+    with connect(ws_url(server, "/json"), open_timeout=5) as ws:
+        ws.send('{"a": 1}')
+        assert json.loads(ws.recv(timeout=5)) == {"echo": {"a": 1}}
+        ws.send("{not json")
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=5)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1007
+    assert info.value.rcvd.reason.startswith("Invalid JSON")
+
+
+def test_a_binary_frame_where_text_is_expected_closes_1003(
+    server: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with connect(ws_url(server, "/text"), open_timeout=5) as ws:
+        ws.send(b"\x00\x01")
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=5)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1003
+    assert info.value.rcvd.reason == "Expected a text frame, got a binary frame"
+    assert errors_logged(caplog) == []
+
+
+# 8: a stalled group member -----------------------------------------------------------------------
+def stalled_websocket(client: httpx.Client, path: str) -> socket.socket:
+    """Open a WebSocket by hand with a tiny receive buffer, and never read from it."""
+    host, port = str(client.base_url).removeprefix("http://").rstrip("/").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(5)
+    sock.connect((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(1)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return sock
+
+
+def test_a_stalled_member_is_dropped_without_delaying_the_others(server: httpx.Client) -> None:
+    count, size = 300, 64 * 1024  # 19 MB: far more than the stalled socket's buffers take
+    with (
+        contextlib.closing(stalled_websocket(server, "/room")),
+        connect(ws_url(server, "/room"), open_timeout=5, max_size=None) as reader,
+    ):
+        deadline = time.monotonic() + 5
+        while server.get("/room/members").json() != 2:
+            assert time.monotonic() < deadline, "the members never joined"
+            time.sleep(0.02)
+        received: list[str] = []
+
+        def read_all() -> None:
+            while len(received) < count:
+                message = reader.recv(timeout=10)
+                assert isinstance(message, str)
+                received.append(message[:8])
+
+        thread = threading.Thread(target=read_all)
+        thread.start()
+        server.post("/room/publish", params={"count": count, "size": size})
+        thread.join(20)
+        assert received == [f"{i:08d}" for i in range(count)]  # all of them, in order
+        assert server.get("/room/members").json() == 1  # the stalled one was dropped
+    still_serves(server)
+
+
+# 9: sending to a client that left ----------------------------------------------------------------
+def test_an_imperative_stream_ends_when_the_client_leaves(
+    server: httpx.Client, events: Events
+) -> None:
+    with server.stream("GET", "/forever") as response:
+        lines = response.iter_lines()
+        assert next(lines) == "tick"
+    assert events["stream-ended"].wait(5), "the handler kept sending to nobody"
+    still_serves(server)
+
+
+# 10: an error after the response started ---------------------------------------------------------
+def test_an_error_after_the_start_cuts_the_response(
+    server: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.raises(httpx.RemoteProtocolError):
+        server.get("/late-boom")
+    assert any("after the response" in m for m in errors_logged(caplog))
+    still_serves(server)
+
+
+# 11: form field caps -----------------------------------------------------------------------------
+def test_an_urlencoded_form_over_max_form_fields_is_413(server: httpx.Client) -> None:
+    body = "&".join(f"k{i}=v" for i in range(1001)) + "&name=x"
+    response = server.post(
+        "/form", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413 and "max_form_fields" in response.text
+    body = "&".join(f"k{i}=v" for i in range(998)) + "&name=x"
+    response = server.post(
+        "/form", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.text == "x"
+
+
+def test_a_multipart_form_over_max_form_fields_is_413(server: httpx.Client) -> None:
+    part = b'--B\r\nContent-Disposition: form-data; name="k"\r\n\r\nv\r\n'
+    body = part * 1001 + b"--B--\r\n"
+    headers = {"content-type": "multipart/form-data; boundary=B"}
+    response = server.post("/form", content=body, headers=headers)
+    assert response.status_code == 413 and "max_form" in response.text
+    still_serves(server)
+
+
+def test_an_early_413_closes_the_connection(server: httpx.Client) -> None:
+    host, port = str(server.base_url).removeprefix("http://").rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            answer += sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b"connection: close" in answer.lower()
+
+
+# 12: per-path state ------------------------------------------------------------------------------
+def test_many_distinct_long_paths_leave_routing_memory_flat() -> None:
+    router = Router()
+
+    @router.route("/files/<path:rest>")
+    async def files(connection: Connection, rest: str) -> int:
+        return len(rest)
+
+    app = aaf([router])
+    resolve = app.routers[0].resolve
+    resolve("/files/warm-up", "GET")
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(2000):
+        resolve(f"/files/{i}/" + "x" * 65_000, "GET")
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert grown < 2 * 1024 * 1024, f"routing kept {grown} bytes for 2,000 paths"
+
+
+# Shutdown ----------------------------------------------------------------------------------------
+def test_sigterm_closes_websockets_1001_and_ends_streams_within_a_second() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.apps.endless:app", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--log-level", "warning"],
+        cwd=Path(__file__).parent.parent,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(base + "/ready", timeout=1).text == "ready":
+                    break
+            assert time.monotonic() < deadline and process.poll() is None, "no server"
+            time.sleep(0.05)
+        ended: dict[str, float] = {}
+        lines: dict[str, list[str]] = {"stream": [], "imperative": []}
+
+        def read(path: str) -> None:
+            with httpx.Client(timeout=10) as client, client.stream("GET", base + "/" + path) as r:
+                for line in r.iter_lines():  # ends cleanly, or raises on a cut
+                    lines[path].append(line)
+            ended[path] = time.monotonic()
+
+        readers = [threading.Thread(target=read, args=(p,)) for p in lines]
+        for reader in readers:
+            reader.start()
+        with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5) as ws:
+            ws.send("hi")
+            assert ws.recv(timeout=5) == "hi"
+            time.sleep(0.3)  # the streams are flowing
+            signalled = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as info:
+                ws.recv(timeout=5)
+            closed = time.monotonic()
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1001
+        assert closed - signalled < 1.0
+        for reader in readers:
+            reader.join(5)
+        assert set(ended) == {"stream", "imperative"}, "a stream never ended"
+        assert all(at - signalled < 1.0 for at in ended.values())
+        assert all(lines[p] and set(lines[p]) == {"tick"} for p in lines)
+        # uvicorn restores the default handler and raises the signal again once it is done.
+        assert process.wait(5) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        stderr = process.communicate(timeout=5)[1].decode()
+    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
