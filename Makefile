@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench load clean
+.PHONY: install run test lint typecheck pytest bench load load-hostile clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench:
 
 load: $(STAMP)
 	$(BIN)/python benchmarks/load.py
+
+# Hostile traffic (huge 422s, punycode, a million form fields, long paths) beside a normal
+# client: its p50/p99 and the server's peak RSS. Not part of `make test`.
+load-hostile: $(STAMP)
+	$(BIN)/python benchmarks/hostile.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,145 @@
+"""Hostile load: rows 1, 2, 11 and 12 of the hostile-input issue sent at a real uvicorn while a
+normal client measures its latency. Prints the normal client's p50/p99 and the server's peak
+RSS. Run with `make load-hostile` (or `.venv/bin/python benchmarks/hostile.py --seconds 20`).
+
+1. a 10 MB JSON list of wrong items; 2. a multipart part with charset=punycode;
+11. an urlencoded form of a million fields; 12. distinct 65 KB paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._procs import free_port, stop  # noqa: E402  # run as a script
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
+    wrong = b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]"
+    punycode = (
+        b'--B\r\nContent-Disposition: form-data; name="name"\r\n'
+        b"Content-Type: text/plain; charset=punycode\r\n\r\n" + b"x" * 1_000_000 + b"\r\n--B--\r\n"
+    )
+    fields = b"&".join(b"k%d=v" % i for i in range(1_000_000))
+    return {
+        "1 wrong list": ("POST", "/items", wrong, {"content-type": "application/json"}),
+        "2 punycode": (
+            "POST",
+            "/form",
+            punycode,
+            {"content-type": "multipart/form-data; boundary=B"},
+        ),
+        "11 million fields": (
+            "POST",
+            "/form",
+            fields,
+            {"content-type": "application/x-www-form-urlencoded"},
+        ),
+    }
+
+
+def attack(base: str, name: str, seconds: float, results: multiprocessing.Queue[object]) -> None:
+    """Send one kind of hostile request back to back for ``seconds``; report the statuses."""
+    statuses: dict[int, int] = {}
+    stop_at = time.monotonic() + seconds
+    with httpx.Client(base_url=base, timeout=60) as client:
+        if name == "12 long paths":
+            i = 0
+            while time.monotonic() < stop_at:
+                status = client.get(f"/files/{i}/" + "x" * 65_000).status_code
+                statuses[status] = statuses.get(status, 0) + 1
+                i += 1
+        else:
+            method, path, body, headers = attacks()[name]
+            while time.monotonic() < stop_at:
+                status = client.request(method, path, content=body, headers=headers).status_code
+                statuses[status] = statuses.get(status, 0) + 1
+    results.put((name, statuses))
+
+
+def measure(base: str, names: list[str], seconds: float) -> tuple[list[float], dict[str, object]]:
+    """Run the attacks ``names``, each in its own process, beside a normal client."""
+    results: multiprocessing.Queue[object] = multiprocessing.Queue()
+    workers = [
+        multiprocessing.Process(target=attack, args=(base, name, seconds, results))
+        for name in names
+    ]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.5)  # let the attacks get going
+    latencies: list[float] = []
+    stop_at = time.monotonic() + seconds - 1
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while time.monotonic() < stop_at:
+            began = time.perf_counter()
+            response = client.get("/ok")
+            latencies.append((time.perf_counter() - began) * 1000)
+            assert response.text == "ok", response.text
+            time.sleep(0.01)
+    answers: dict[str, object] = {}
+    for _ in workers:
+        name, statuses = results.get(timeout=120)  # type: ignore[misc]  # (name, statuses)
+        answers[name] = statuses
+    for worker in workers:
+        worker.join(30)
+    return latencies, answers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "benchmarks.hostileapp:app", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(base + "/ok", timeout=1).text == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.05)
+        names = [*attacks(), "12 long paths"]
+        print("| hostile traffic | normal p50 | normal p99 | normal max | attack answers |")
+        print("|---|---|---|---|---|")
+        for group in [[], *([n] for n in names), names]:
+            latencies, answers = measure(base, group, args.seconds)
+            q = statistics.quantiles(latencies, n=100)
+            label = ", ".join(group) if group else "none"
+            print(
+                f"| {label} | {q[49]:.1f} ms | {q[98]:.1f} ms | {max(latencies):.1f} ms "
+                f"| {answers} |",
+                flush=True,
+            )
+        print(f"server peak RSS: {peak_rss_mib(server.pid):.0f} MiB")
+    finally:
+        stop(server)
+
+
+if __name__ == "__main__":
+    main()

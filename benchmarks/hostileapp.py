@@ -1,0 +1,42 @@
+"""The app `make load-hostile` attacks: a JSON list route, a form route, a catch-all path."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.params import Form
+from aaf.routing import Router
+
+router = Router()
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+@router.route("/ok")
+async def ok(connection: Connection) -> str:
+    return "ok"
+
+
+@router.route("/items", methods=["POST"])
+async def items(connection: Connection, items: list[Item]) -> int:
+    return len(items)
+
+
+@router.route("/form", methods=["POST"])
+async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
+    return name
+
+
+@router.route("/files/<path:rest>")
+async def files(connection: Connection, rest: str) -> int:
+    return len(rest)
+
+
+app = aaf([router], max_body_size=16 * 1024 * 1024)
