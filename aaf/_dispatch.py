@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import get_type_hints
@@ -46,6 +47,8 @@ def _runner(
 ) -> Runner:
     """The per-request code of one handler: a function, or the method ``fn`` of ``view``."""
     encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
+    if not plan.is_async:
+        fn = _in_thread(fn)
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
 
@@ -80,6 +83,16 @@ def _runner(
         await respond(connection, result)
 
     return run
+
+
+def _in_thread(fn: Callable[..., object]) -> Callable[..., Awaitable[object]]:
+    """Run a plain ``def`` handler in a worker thread, as FastAPI does, so that blocking code
+    does not stall the event loop."""
+
+    async def call(*args: object, **kwargs: object) -> object:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    return call
 
 
 def http_endpoint(
@@ -237,7 +250,8 @@ def _websocket_view_runner(
         except WebSocketDisconnect as exc:
             code = exc.code
         finally:
-            await view.on_disconnect(connection, code)
+            if connection.accepted:  # a refused handshake has nothing to clean up
+                await view.on_disconnect(connection, code)
         if not connection.finished:
             await connection.close()
 

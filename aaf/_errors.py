@@ -20,7 +20,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Never, cast
 
 from aaf.connection import Connection, WebSocketState
-from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+from aaf.exceptions import (
+    ClientDisconnect,
+    HTTPError,
+    RequestValidationError,
+    WebSocketDisconnect,
+)
 from aaf.response import HttpResponse, error_response
 
 __all__ = ["ExceptionHandler", "ExceptionHandlers", "answer_error"]
@@ -31,6 +36,7 @@ logger = logging.getLogger("aaf")
 ExceptionHandler = Callable[[Connection, Never], Awaitable[HttpResponse]]
 ExceptionHandlers = Mapping[type[BaseException] | int, ExceptionHandler]
 _NO_HANDLERS: ExceptionHandlers = {}
+TEST_ERRORS = "aaf.testing.errors"  # the scope extension aaf.testing reads
 
 
 async def answer_error(
@@ -65,6 +71,12 @@ async def answer_error(
             if connection.scope["type"] == "http" and not connection.started:
                 await _send_or_500(connection, response, debug)
             return
+    if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
+        # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
+        logger.debug("Refusing WebSocket %s: %s", connection.path, exc.errors)
+        if connection.ws_state is WebSocketState.CONNECTING:
+            await connection.reject(403, "Invalid handshake parameters")
+        return
     if isinstance(exc, HTTPError):
         if connection.scope["type"] == "websocket":
             await _close_websocket(connection, exc)
@@ -117,7 +129,17 @@ async def _send_or_500(connection: Connection, response: HttpResponse, debug: bo
         await _answer_500(connection, bad, debug)
 
 
+def _tell_test_client(connection: Connection, exc: BaseException) -> None:
+    # aaf.testing's clients ask for the exception through this extension, to raise it in the
+    # test; a real server offers no such extension.
+    extensions = connection.scope.get("extensions") or {}
+    sink = extensions.get(TEST_ERRORS)
+    if sink is not None:
+        sink.setdefault("exception", exc)
+
+
 async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -> None:
+    _tell_test_client(connection, exc)
     if connection.scope["type"] == "websocket":
         if not connection.finished:
             await connection.close(1011)

@@ -7,13 +7,14 @@ call; the JSON body is validated straight from bytes. All failures come back tog
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from pydantic import JsonValue, ValidationError
 from pydantic_core import from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
-from aaf._http import is_json
+from aaf._http import is_json, json_charset_ok
 from aaf._plan import FieldSpec, HandlerPlan
 from aaf.connection import Connection
 from aaf.datastructures import FormData
@@ -27,6 +28,7 @@ MAX_ERRORS = 100
 MAX_INPUT = 1024
 # Bodies up to this size get every error listed; larger ones stop at each collection's first.
 FULL_REPORT_SIZE = 64 * 1024
+_BOM = b"\xef\xbb\xbf"
 
 
 async def arguments(
@@ -76,7 +78,7 @@ def _validated(
         raw["cookie"] = _gather_cookies(connection.req_cookies, fields["cookie"])
     if form is not None:
         if "form" in fields:
-            raw["form"] = _gather(form.fields, fields["form"])
+            raw["form"] = _gather_form(form, fields["form"])
         _uploads(plan, form, kwargs, errors)
     if plan.validator is not None:
         try:
@@ -114,9 +116,16 @@ async def _read_body(
         else:
             kwargs[body.name] = body.default
         return
+    # A JSON body needs a JSON content type: without one, a cross-site form could send it.
     content_type = connection.req_headers.get("content-type")
-    if content_type is not None and not is_json(content_type):
-        raise HTTPError(415, f"Expected a JSON body (application/json), got {content_type!r}")
+    if content_type is None or not is_json(content_type) or not json_charset_ok(content_type):
+        raise HTTPError(
+            415,
+            "Expected a JSON body with Content-Type: application/json (UTF-8), got "
+            + (repr(content_type) if content_type else "no content type"),
+        )
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
     try:
         kwargs[body.name] = body.fail_fast.validate_json(data)
     except ValidationError as first:
@@ -128,9 +137,31 @@ async def _read_body(
             except ValidationError as full:
                 report = full
         for error in report.errors(include_url=False, include_context=False):
-            errors.append(_error(("body", *error["loc"]), error))
+            if error["type"] == "json_invalid":
+                errors.append(_json_invalid(data))
+                break
+            errors.append(_body_error(("body", *error["loc"]), error))
             if len(errors) >= MAX_ERRORS:
                 break
+
+
+def _json_invalid(data: bytes) -> dict[str, object]:
+    """FastAPI's entry for a body that is not JSON: the offset and message of Python's
+    parser, which counts characters."""
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        position = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+    else:  # pydantic refused what Python's parser takes (out-of-range numbers, say)
+        position, message = 0, "Invalid JSON"
+    return {
+        "type": "json_invalid",
+        "loc": ["body", position],
+        "msg": "JSON decode error",
+        "input": {},
+        "ctx": {"error": message},
+    }
 
 
 def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
@@ -163,27 +194,39 @@ def _gather(
     return out
 
 
-def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -> dict[str, object]:
+def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, object]:
+    # Browsers send every input, empty ones too: an empty value counts as absent. A repeated
+    # key gives its last value, as in FastAPI, Starlette and Django.
     out: dict[str, object] = {}
-    if not pairs:
-        return out
+    for f in fields:
+        values = [v for v in form.fields.getlist(f.wire) if v != ""]
+        if values:
+            out[f.wire] = values if f.many else values[-1]
+    return out
+
+
+def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -> dict[str, object]:
+    # A repeated key gives a scalar its last value (FastAPI, Starlette and Django do so).
+    out: dict[str, object] = {}
     for f in fields:
         wire = f.wire
-        if f.whole:
+        if f.whole:  # a model filled from the whole query string, empty or not
             whole: dict[str, object] = {}
             lists: dict[str, list[str]] = {}
             for key, value in pairs:
                 if key in f.list_fields:
                     lists.setdefault(key, []).append(value)
                 else:
-                    whole.setdefault(key, value)
+                    whole[key] = value
             out[wire] = whole | lists
+        elif not pairs:
+            continue
         elif f.many:
             values = [value for key, value in pairs if key == wire]
             if values:
                 out[wire] = values
         else:
-            for key, value in pairs:
+            for key, value in reversed(pairs):
                 if key == wire:
                     out[wire] = value
                     break
@@ -196,6 +239,16 @@ def _gather_cookies(cookies: Mapping[str, str], fields: tuple[FieldSpec, ...]) -
 
 def _missing(loc: tuple[str | int, ...]) -> dict[str, object]:
     return {"type": "missing", "loc": list(loc), "msg": "Field required", "input": None}
+
+
+def _body_error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
+    # A missing body field echoes the enclosing object, as FastAPI does.
+    return {
+        "type": error["type"],
+        "loc": list(loc),
+        "msg": error["msg"],
+        "input": error.get("input"),
+    }
 
 
 def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:

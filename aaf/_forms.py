@@ -46,7 +46,8 @@ async def parse_form(
     """Parse an urlencoded or multipart body.
 
     Raises:
-        HTTPError: 415 for another content type, 400 for a broken multipart body or a charset
+        HTTPError: 415 for another content type (no content type and no body is an empty
+            form), 400 for a broken multipart body or a charset
             other than UTF-8, US-ASCII or ISO-8859-1, 413 past the limits.
     """
     mimetype, options = parse_options_header(content_type)
@@ -61,6 +62,9 @@ async def parse_form(
         if not boundary:
             raise HTTPError(400, "Multipart body without a boundary in its Content-Type")
         return await _parse_multipart(stream, boundary.encode("latin-1"), limits)
+    if not mimetype and not b"".join([chunk async for chunk in stream]):
+        # No body at all: an empty form, so that required fields answer 422 "missing".
+        return FormData(MultiDict(), MultiDict())
     raise HTTPError(
         415,
         "Expected a form body (application/x-www-form-urlencoded or multipart/form-data), "

@@ -20,6 +20,8 @@ __all__ = [
     "cookie_header",
     "encode_header",
     "is_json",
+    "json_charset_ok",
+    "parse_cookies",
     "parse_query",
 ]
 
@@ -101,9 +103,42 @@ def cookie_header(
     return encode_header("set-cookie", dump_cookie(key, value, **options))
 
 
+def parse_cookies(raw: str) -> list[tuple[str, str]]:
+    """Split a ``Cookie`` header into ``(name, value)`` pairs, as browsers read it.
+
+    A chunk without ``=`` is a value with an empty name (RFC 6265bis 5.6), never a cookie named
+    by the chunk; surrounding double quotes are removed; nothing here raises.
+
+    >>> parse_cookies('a=1; lonely; b="two"')
+    [('a', '1'), ('', 'lonely'), ('b', 'two')]
+    """
+    pairs = []
+    for chunk in raw.split(";"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        name, sep, value = chunk.partition("=")
+        if not sep:
+            name, value = "", chunk
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        pairs.append((name.strip(), value))
+    return pairs
+
+
 def is_json(content_type: str) -> bool:
     """Whether a ``Content-Type`` names JSON: ``application/json`` or ``application/*+json``."""
     media = content_type.partition(";")[0].strip().lower()
     return media == "application/json" or (
         media.startswith("application/") and media.endswith("+json")
     )
+
+
+def json_charset_ok(content_type: str) -> bool:
+    """Whether a JSON ``Content-Type`` names no charset, or UTF-8 (RFC 8259 section 8.1)."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower() in ("utf-8", "utf8")
+    return True

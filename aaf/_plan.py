@@ -125,6 +125,7 @@ class HandlerPlan:
     qualname: str
     status_code: int
     encode_result: ResultEncoder
+    is_async: bool = True  # a plain `def` runs in a worker thread
     passthrough: tuple[str, ...] = ()  # path values handed over as the converter gave them
     fields: Mapping[Group, tuple[FieldSpec, ...]] = dataclasses.field(default_factory=dict)
     # Validates {group: {wire name: raw value}} into {group: {parameter: value}}; a TypedDict
@@ -158,8 +159,9 @@ def build_plan(
         ConfigurationError: a rule variable has no parameter, an annotation does not fit its
             converter or cannot be validated, a name does not resolve, or the body is ambiguous.
     """
-    if not inspect.iscoroutinefunction(fn):
-        raise TypeError(f"{qualname} must be an async function (async def), got a plain function")
+    is_async = inspect.iscoroutinefunction(fn)
+    if websocket and not is_async:
+        raise TypeError(f"{qualname} must be an async function (async def): it awaits frames")
     try:
         hints = get_type_hints(fn, include_extras=True)
     except Exception as exc:  # NameError and friends from user annotations
@@ -188,6 +190,7 @@ def build_plan(
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
     return HandlerPlan(
         qualname=qualname,
+        is_async=is_async,
         status_code=status_code,
         encode_result=_result_encoder(hints.get("return", MISSING), qualname),
         passthrough=tuple(builder.passthrough),
@@ -230,11 +233,6 @@ class _Builder:
         if param.name in rule_converters:
             self._add_path(param.name, annotation, converter_type(rule_converters[param.name]))
             return
-        if self.websocket:
-            raise ConfigurationError(
-                f"{qualname}: parameter {param.name!r} is not a rule variable; WebSocket handlers "
-                "take only path parameters"
-            )
         if annotation is MISSING:
             annotation = str
         base, meta = strip_annotated(annotation)
@@ -249,6 +247,11 @@ class _Builder:
         wire = (marker.alias if marker is not None else None) or (
             param.name.replace("_", "-") if source == "header" else param.name
         )
+        if self.websocket and source in ("body", "form"):
+            raise ConfigurationError(
+                f"{qualname}: parameter {param.name!r} reads a request body; WebSocket handlers "
+                "take path, query, header and cookie parameters (mark a model Query())"
+            )
         if source == "body":
             self._add_body(param.name, annotation, default)
             return
@@ -297,7 +300,7 @@ class _Builder:
 
 def _result_encoder(annotation: object, qualname: str) -> ResultEncoder:
     try:
-        return result_encoder(None if annotation is MISSING else annotation)
+        return result_encoder(None if annotation is MISSING else annotation, qualname)
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         raise ConfigurationError(
             f"{qualname}: cannot serialize its return type {annotation!r}: {exc}"

@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING, Never, TypeVar, Unpack
 from pydantic import JsonValue
 from pydantic_core import from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
-from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.utils import get_current_url, get_host
 
 from aaf._forms import FormLimits, parse_form
-from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header, parse_query
+from aaf._http import (
+    CookieOptions,
+    RawHeaders,
+    cookie_header,
+    encode_header,
+    parse_cookies,
+    parse_query,
+)
 from aaf._types import HTTPScope, Receive, Send, WebSocketScope
 from aaf.datastructures import FormData
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
@@ -73,6 +79,7 @@ class Connection:
     _client_left = False
     _stopped = False  # by the server's shutdown
     _closing: asyncio.Future[None] | None = None
+    _accepted = False
 
     def __init__(
         self,
@@ -169,11 +176,12 @@ class Connection:
 
     @property
     def req_cookies(self) -> Mapping[str, str]:
-        """The request cookies by name; a malformed Cookie header yields what parses."""
+        """The request cookies by name (the first of a repeated name, the most specific one
+        RFC 6265 sends first); a malformed Cookie header yields what parses."""
         if self._req_cookies is None:
             # HTTP/2 may split cookies over several headers; RFC 9113 8.2.3 joins them with "; ".
             raw = b"; ".join(v for k, v in self.scope["headers"] if k == b"cookie")
-            self._req_cookies = parse_cookie(raw.decode("utf-8", errors="replace"))
+            self._req_cookies = MultiDict(parse_cookies(raw.decode("utf-8", errors="replace")))
         return self._req_cookies
 
     @property
@@ -440,10 +448,12 @@ class Connection:
         """
         if self.finished:
             raise ValueError("Cannot send: the response is already finished")
+        headers: RawHeaders = []
         if isinstance(data, str):
             data = data.encode()
+            if not self.started and "content-type" not in self.resp_headers:
+                headers.append((b"content-type", b"text/plain; charset=utf-8"))
         if not self.started:
-            headers: RawHeaders = []
             if finish:
                 headers.append((b"content-length", str(len(data)).encode()))
             await self.respond_start(self.resp_status_code or 200, headers)
@@ -479,6 +489,11 @@ class Connection:
 
     # WebSocket ---------------------------------------------------------------------------------
     @property
+    def accepted(self) -> bool:
+        """Whether this WebSocket was accepted (it may have closed since)."""
+        return self._accepted
+
+    @property
     def ws_state(self) -> WebSocketState:
         """Whether the WebSocket is connecting, connected or closed."""
         return self._ws_state
@@ -511,6 +526,7 @@ class Connection:
         )
         self._ws_state = WebSocketState.CONNECTED
         self.started = True
+        self._accepted = True
         if self._app is not None:
             self._app.lifecycle.add(self)
 

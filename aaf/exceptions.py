@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 
 
 class HTTPError(Exception):
@@ -42,6 +42,22 @@ class RequestValidationError(HTTPError):
         items: list[JsonValue] = list(errors)
         super().__init__(422, {"detail": items})
         self.errors = items
+
+
+class ResponseValidationError(ValueError):
+    """A handler returned a value that does not fit its return annotation: a server bug,
+    answered 500 and logged with the validation errors."""
+
+    def __init__(self, qualname: str, error: ValidationError) -> None:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '(the value)'}: {e['msg']}"
+            for e in error.errors(include_url=False)[:20]
+        ]
+        super().__init__(
+            f"{qualname} returned a value that does not match its return annotation "
+            f"({error.error_count()} errors):\n" + "\n".join(lines)
+        )
+        self.errors = error.errors(include_url=False, include_input=False)
 
 
 class ClientDisconnect(ConnectionError):

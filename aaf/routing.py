@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from werkzeug.routing.converters import BaseConverter
+from werkzeug.routing.converters import BaseConverter, FloatConverter, IntegerConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Match", "Mounted", "NotAllowed", "Outcome", "Redirect", "Router", "dispatch"]
 
-Handler = Callable[..., Awaitable[object]] | type[View]
+# An async function, a plain function (run in a worker thread) or a View class.
+Handler = Callable[..., object] | type[View]
 WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
 H = TypeVar("H", bound=Handler)
 W = TypeVar("W", bound=WebSocketHandler)
@@ -71,6 +72,25 @@ WebSocketOutcome = WebSocketMatch | Mounted | None
 _CACHE_SIZE = 2048
 _CACHE_BYTES = 256 * 1024
 _UNCACHED = Redirect("")  # a sentinel of the outcome type the cache holds
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """werkzeug's ``int`` converter on ASCII digits only: its ``\\d`` also takes full-width
+    and other Unicode digits, so ``/items/１２`` would reach a handler as 12."""
+
+    regex = r"[0-9]+"
+
+
+class AsciiFloatConverter(FloatConverter):
+    """werkzeug's ``float`` converter on ASCII digits only."""
+
+    regex = r"[0-9]+\.[0-9]+"
+
+
+CONVERTERS: Mapping[str, type[BaseConverter]] = {
+    "int": AsciiIntegerConverter,
+    "float": AsciiFloatConverter,
+}
 
 
 class _AafRule(Rule):
@@ -154,6 +174,53 @@ class Router:
             return handler
 
         return decorator
+
+    def get(self, rule: str, name: str | None = None, status_code: int = 200) -> Callable[[H], H]:
+        """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
+        methods=["GET"])``, as Flask 2 and FastAPI spell it."""
+        return self.route(rule, methods=["GET"], name=name, status_code=status_code)
+
+    def post(
+        self,
+        rule: str,
+        name: str | None = None,
+        status_code: int = 200,
+        max_body_size: int | None = None,
+    ) -> Callable[[H], H]:
+        """Register a function for ``POST`` at ``rule``."""
+        return self.route(
+            rule, ["POST"], name=name, status_code=status_code, max_body_size=max_body_size
+        )
+
+    def put(
+        self,
+        rule: str,
+        name: str | None = None,
+        status_code: int = 200,
+        max_body_size: int | None = None,
+    ) -> Callable[[H], H]:
+        """Register a function for ``PUT`` at ``rule``."""
+        return self.route(
+            rule, ["PUT"], name=name, status_code=status_code, max_body_size=max_body_size
+        )
+
+    def patch(
+        self,
+        rule: str,
+        name: str | None = None,
+        status_code: int = 200,
+        max_body_size: int | None = None,
+    ) -> Callable[[H], H]:
+        """Register a function for ``PATCH`` at ``rule``."""
+        return self.route(
+            rule, ["PATCH"], name=name, status_code=status_code, max_body_size=max_body_size
+        )
+
+    def delete(
+        self, rule: str, name: str | None = None, status_code: int = 200
+    ) -> Callable[[H], H]:
+        """Register a function for ``DELETE`` at ``rule``."""
+        return self.route(rule, methods=["DELETE"], name=name, status_code=status_code)
 
     def add_route(
         self,
@@ -270,8 +337,10 @@ class Router:
             if "<" not in path:
                 match = Match(endpoint, {})  # shared: dispatch copies the arguments
                 static.setdefault(path, {}).update(dict.fromkeys(endpoint.methods, match))
-        self._http_adapter = Map(http_rules).bind("localhost")
-        self._ws_adapter = Map(ws_rules).bind("localhost") if ws_rules else None
+        self._http_adapter = Map(http_rules, converters=CONVERTERS).bind("localhost")
+        self._ws_adapter = (
+            Map(ws_rules, converters=CONVERTERS).bind("localhost") if ws_rules else None
+        )
         self._static = static
         self._cache = {}
         self._cache_bytes = 0
@@ -388,7 +457,7 @@ def _clean_prefix(prefix: str) -> str:
 def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
-    Map([scratch])
+    Map([scratch], converters=CONVERTERS)
     return dict(scratch._converters)
 
 

@@ -55,7 +55,14 @@ def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes
     return [(k.lower(), v) for k, v in request_headers]
 
 
-async def _run_http(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.Response:
+# The scope extension through which the app hands the test client an exception it answered
+# with a 500, so that the test can re-raise it (aaf/_errors.py fills it).
+ERRORS_EXTENSION = "aaf.testing.errors"
+
+
+async def _run_http(
+    app: ASGIApp, request: httpx.Request, body: bytes, raise_server_exceptions: bool = True
+) -> httpx.Response:
     url = request.url
     raw_path, _, _ = url.raw_path.partition(b"?")
     scope: HTTPScope = {
@@ -71,7 +78,7 @@ async def _run_http(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.
         "headers": _headers(request.headers.raw),
         "client": ("127.0.0.1", 50000),
         "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-        "extensions": {},
+        "extensions": {ERRORS_EXTENSION: {}},
     }
     done = asyncio.Event()
     body_sent = False
@@ -109,6 +116,9 @@ async def _run_http(app: ASGIApp, request: httpx.Request, body: bytes) -> httpx.
         await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
     finally:
         done.set()
+    answered = (scope.get("extensions") or {}).get(ERRORS_EXTENSION, {}).get("exception")
+    if raise_server_exceptions and isinstance(answered, BaseException):
+        raise answered
     if status is None:
         raise RuntimeError(f"The app returned without answering {request.method} {url.path}")
     return httpx.Response(
@@ -290,14 +300,16 @@ class _SyncTransport(httpx.BaseTransport):
         self,
         app: ASGIApp,
         portal: Callable[[], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]],
+        raise_server_exceptions: bool,
     ) -> None:
         self.app = app
         self.portal = portal
+        self.raise_server_exceptions = raise_server_exceptions
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         with self.portal() as portal:
-            return portal.call(_run_http, self.app, request, body)
+            return portal.call(_run_http, self.app, request, body, self.raise_server_exceptions)
 
 
 class WebSocketSession:
@@ -342,7 +354,11 @@ class WebSocketSession:
 
 
 class TestClient(httpx.Client):
-    """A sync httpx client that calls the app in-process; ``with`` runs its lifespan."""
+    """A sync httpx client that calls the app in-process; ``with`` runs its lifespan.
+
+    An exception the app answered with a 500 is raised again in the test, as Starlette's
+    client does; ``raise_server_exceptions=False`` gives the 500 response instead.
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -351,6 +367,7 @@ class TestClient(httpx.Client):
         app: ASGIApp,
         base_url: str = "http://testserver",
         headers: Mapping[str, str] | None = None,
+        raise_server_exceptions: bool = True,
     ) -> None:
         self.app = app
         self._portal_cm: (
@@ -359,7 +376,9 @@ class TestClient(httpx.Client):
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._lifespan: _Lifespan | None = None
         super().__init__(
-            transport=_SyncTransport(app, self._use_portal), base_url=base_url, headers=headers
+            transport=_SyncTransport(app, self._use_portal, raise_server_exceptions),
+            base_url=base_url,
+            headers=headers,
         )
 
     @contextlib.contextmanager
@@ -429,12 +448,13 @@ async def _new_core(
 
 # The async client --------------------------------------------------------------------------------
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, raise_server_exceptions: bool) -> None:
         self.app = app
+        self.raise_server_exceptions = raise_server_exceptions
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        return await _run_http(self.app, request, body)
+        return await _run_http(self.app, request, body, self.raise_server_exceptions)
 
 
 class AsyncWebSocketSession:
@@ -478,7 +498,10 @@ class AsyncWebSocketSession:
 
 
 class AsyncTestClient(httpx.AsyncClient):
-    """An async httpx client that calls the app in-process; ``async with`` runs its lifespan."""
+    """An async httpx client that calls the app in-process; ``async with`` runs its lifespan.
+
+    Like ``TestClient``, it raises again an exception the app answered with a 500.
+    """
 
     __test__ = False
 
@@ -487,10 +510,15 @@ class AsyncTestClient(httpx.AsyncClient):
         app: ASGIApp,
         base_url: str = "http://testserver",
         headers: Mapping[str, str] | None = None,
+        raise_server_exceptions: bool = True,
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
-        super().__init__(transport=_AsyncTransport(app), base_url=base_url, headers=headers)
+        super().__init__(
+            transport=_AsyncTransport(app, raise_server_exceptions),
+            base_url=base_url,
+            headers=headers,
+        )
 
     async def __aenter__(self) -> AsyncTestClient:
         self._lifespan = _Lifespan(self.app)

@@ -138,11 +138,10 @@ def test_http_error_without_detail_sends_the_status_phrase(client: TestClient) -
 
 
 def test_unhandled_exception_is_logged_and_answered_500_without_traceback(
-    client: TestClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="aaf"):
-        response = client.get("/boom")
+        response = TestClient(make_app(), raise_server_exceptions=False).get("/boom")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"
     assert "secret internals" not in response.text
@@ -151,7 +150,7 @@ def test_unhandled_exception_is_logged_and_answered_500_without_traceback(
 
 
 def test_debug_mode_answers_500_with_the_traceback() -> None:
-    response = TestClient(make_app(debug=True)).get("/boom")
+    response = TestClient(make_app(debug=True), raise_server_exceptions=False).get("/boom")
     assert response.status_code == 500
     assert "RuntimeError: secret internals" in response.text
     assert "Traceback" in response.text
@@ -335,7 +334,7 @@ def test_mounted_app_that_never_answers_gets_500_and_a_log_line(
     mounting = Router()
     mounting.mount("/silent", silent)
     with caplog.at_level(logging.ERROR, logger="aaf"):
-        response = TestClient(aaf([mounting])).get("/silent/x")
+        response = TestClient(aaf([mounting]), raise_server_exceptions=False).get("/silent/x")
     assert response.status_code == 500
     assert any(
         "returned without answering" in str(r.exc_info[1]) for r in caplog.records if r.exc_info
@@ -388,7 +387,7 @@ def test_failing_exception_handler_is_logged_and_answered_500(
 
     app = aaf([failing], exception_handlers={Broken: bad_handler, Refused: refusing_handler})
     with caplog.at_level(logging.ERROR, logger="aaf"):
-        client = TestClient(app)
+        client = TestClient(app, raise_server_exceptions=False)
         assert client.get("/broken").status_code == 500
         refused_response = client.get("/refused")
     assert refused_response.status_code == 451 and refused_response.text == "Unavailable here"
@@ -407,3 +406,8 @@ def test_router_called_on_its_own_answers_http_errors() -> None:
 
     sent = run_with_connection(body, http_scope(path="/teapot"))
     assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 418
+
+
+def test_the_test_client_raises_what_the_app_answered_with_a_500() -> None:
+    with pytest.raises(RuntimeError, match="secret internals"):
+        TestClient(make_app()).get("/boom")

@@ -13,6 +13,8 @@ from aaf.exceptions import ClientDisconnect, HTTPError
 
 from ._helpers import Recorder, http_scope, run_with_connection
 
+TEXT = b"text/plain; charset=utf-8"  # what a str sent without a content type says
+
 
 def test_request_properties_come_from_the_scope() -> None:
     scope = http_scope(
@@ -165,7 +167,11 @@ def test_finished_single_send_is_one_message_with_content_length() -> None:
 
     sent = run_with_connection(body)
     assert sent == [
-        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]},
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", TEXT), (b"content-length", b"5")],
+        },
         {"type": "http.response.body", "body": b"hello", "more_body": False},
     ]
 
@@ -182,7 +188,7 @@ def test_streamed_sends_go_out_one_by_one() -> None:
     assert sent[0] == {
         "type": "http.response.start",
         "status": 201,
-        "headers": [(b"x-thing", b"1")],
+        "headers": [(b"x-thing", b"1"), (b"content-type", TEXT)],
     }
     assert [m.get("body") for m in sent[1:]] == [b"a", b"b", b""]
     assert [m.get("more_body") for m in sent[1:]] == [True, True, False]
@@ -257,7 +263,7 @@ def test_head_request_sends_no_body_but_keeps_content_length() -> None:
         await conn.send("hello", finish=True)
 
     sent = run_with_connection(body, http_scope("HEAD"))
-    assert sent[0].get("headers") == [(b"content-length", b"5")]
+    assert sent[0].get("headers") == [(b"content-type", TEXT), (b"content-length", b"5")]
     assert sent[1].get("body") == b""
 
 

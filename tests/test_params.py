@@ -216,7 +216,9 @@ def detail(response: object) -> list[dict[str, Any]]:
     body = response.json()
     assert set(body) == {"detail"}
     for error in body["detail"]:
-        assert set(error) == {"loc", "msg", "type", "input"}
+        assert (
+            {"loc", "msg", "type", "input"} <= set(error) <= {"loc", "msg", "type", "input", "ctx"}
+        )
     items: list[dict[str, Any]] = body["detail"]
     return items
 

@@ -231,15 +231,6 @@ def test_one_handler_may_serve_two_rules() -> None:
     assert c.get("/two").text == "/two"
 
 
-def test_sync_handler_is_refused_at_registration() -> None:
-    router = Router()
-
-    def sync(connection: Connection) -> None: ...
-
-    with pytest.raises(TypeError, match="async"):
-        router.add_route("/s", sync)  # type: ignore[arg-type]  # what this test checks
-
-
 def test_url_for_builds_paths_by_name() -> None:
     router = make_router()
     assert router.url_for("hello", name="a b") == "/hello/a%20b"
