@@ -377,7 +377,7 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
         if text_allowed and isinstance(value, str):
             return _TEXT, value.encode()
         try:
-            checked = validate(value, from_attributes=True)
+            checked = validate(value, from_attributes=True, by_alias=True, by_name=True)
         except ValidationError as exc:
             raise ResponseValidationError(qualname, exc) from None
         return _JSON, dump(checked, by_alias=True)

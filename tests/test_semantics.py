@@ -1,0 +1,368 @@
+"""What FastAPI, Starlette and Django users rely on: where values come from, what goes out,
+how errors look (DESIGN.md, "Where values come from, precisely" and "Return values")."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, Field
+
+from aaf import App, aaf
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
+from aaf.params import Cookie, Form, Header, Query
+from aaf.response import HttpResponse, JsonResponse
+from aaf.routing import Router
+from aaf.testing import TestClient, WebSocketDenied
+from aaf.views import WebSocketView
+
+
+class User(BaseModel):
+    name: str
+    nick: str = Field(default="", alias="nickName")
+
+
+class Admin(User):
+    password: str
+
+
+class Row:
+    """An ORM-like object: attributes, not a dict."""
+
+    def __init__(self) -> None:
+        self.name = "row"
+        self.nick = "r"
+        self.password = "hunter2"
+
+
+class Paging(BaseModel):
+    page: int = 1
+    size: int = 20
+
+
+class Note(BaseModel):
+    title: str
+    body: str
+
+
+router = Router()
+seen_threads: list[str] = []
+disconnects: list[int] = []
+
+
+@router.get("/user/<kind>")
+async def user(connection: Connection, kind: str) -> User:
+    if kind == "dict":
+        return {"name": "d", "password": "hunter2"}  # type: ignore[return-value]  # on purpose
+    if kind == "admin":
+        return Admin(name="a", password="hunter2")
+    if kind == "row":
+        return Row()  # type: ignore[return-value]  # on purpose: validated from attributes
+    return 42  # type: ignore[return-value]  # on purpose: does not fit
+
+
+@router.get("/query")
+async def query(connection: Connection, q: str, tags: list[str] | None = None) -> dict[str, object]:
+    return {"q": q, "tags": tags}
+
+
+@router.get("/headers")
+async def headers(
+    connection: Connection,
+    x_tag: Annotated[str, Header()],
+    session: Annotated[str, Cookie()],
+) -> dict[str, str]:
+    return {"x_tag": x_tag, "session": session, "unnamed": connection.req_cookies.get("", "")}
+
+
+@router.get("/paging")
+async def paging(connection: Connection, paging: Annotated[Paging, Query()]) -> Paging:
+    return paging
+
+
+@router.post("/form")
+async def form(
+    connection: Connection,
+    title: Annotated[str, Form()],
+    colour: Annotated[str, Form()] = "blue",
+) -> dict[str, str]:
+    return {"title": title, "colour": colour}
+
+
+@router.post("/notes", status_code=201)
+async def notes(connection: Connection, note: Note) -> Note:
+    return note
+
+
+@router.get("/items/<int:item_id>")
+async def item(connection: Connection, item_id: int) -> int:
+    return item_id
+
+
+@router.get("/sync")
+def sync_handler(connection: Connection, n: int) -> dict[str, int]:
+    seen_threads.append(threading.current_thread().name)
+    return {"n": n * 2}
+
+
+@router.put("/put")
+async def put(connection: Connection) -> str:
+    return "put"
+
+
+@router.patch("/patch")
+async def patch(connection: Connection) -> str:
+    return "patch"
+
+
+@router.delete("/delete", status_code=204)
+async def delete(connection: Connection) -> None:
+    return None
+
+
+@router.get("/app")
+async def which_app(connection: Connection) -> bool:
+    return isinstance(connection.app, App)
+
+
+@router.websocket("/ws")
+async def websocket(connection: Connection, token: str, x_client: Annotated[str, Header()]) -> None:
+    await connection.accept()
+    await connection.send_json({"token": token, "client": x_client})
+    await connection.close()
+
+
+@router.websocket("/view")
+class Guarded(WebSocketView):
+    async def on_connect(self, connection: Connection, token: Annotated[str, Query()]) -> None:
+        if token != "good":
+            raise HTTPError(403, "Bad token")
+        await connection.accept()
+        self.token = token
+
+    async def on_disconnect(self, connection: Connection, code: int) -> None:
+        disconnects.append(code)
+        assert self.token == "good"  # only ever called for an accepted connection
+
+
+async def as_json(connection: Connection, exc: HTTPError) -> HttpResponse:
+    return JsonResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    with TestClient(aaf([router])) as started:
+        yield started
+
+
+# 1. Return values --------------------------------------------------------------------------------
+def test_a_returned_dict_goes_out_through_the_annotation_without_extra_keys(
+    client: TestClient,
+) -> None:
+    assert client.get("/user/dict").json() == {"name": "d", "nickName": ""}
+
+
+def test_a_subclass_goes_out_with_the_declared_fields_only(client: TestClient) -> None:
+    assert client.get("/user/admin").json() == {"name": "a", "nickName": ""}
+
+
+def test_an_object_with_attributes_is_validated_from_them(client: TestClient) -> None:
+    assert client.get("/user/row").json() == {"name": "row", "nickName": "r"}
+
+
+def test_a_result_that_does_not_fit_is_a_logged_500(caplog: pytest.LogCaptureFixture) -> None:
+    response = TestClient(aaf([router]), raise_server_exceptions=False).get("/user/bad")
+    assert response.status_code == 500 and response.text == "Internal Server Error"
+    assert any(
+        "does not match its return annotation" in r.getMessage()
+        or (r.exc_info and "return annotation" in str(r.exc_info[1]))
+        for r in caplog.records
+    )
+    with pytest.raises(ResponseValidationError, match="user returned a value"):
+        TestClient(aaf([router])).get("/user/bad")
+
+
+# 2. Repeated keys --------------------------------------------------------------------------------
+def test_a_repeated_query_key_gives_a_scalar_its_last_value(client: TestClient) -> None:
+    body = client.get("/query?q=first&q=last&tags=a&tags=b").json()
+    assert body == {"q": "last", "tags": ["a", "b"]}
+
+
+def test_a_repeated_header_or_cookie_gives_the_first(client: TestClient) -> None:
+    response = client.get(
+        "/headers",
+        headers=[("x-tag", "one"), ("x-tag", "two"), ("cookie", "session=s1; session=s2; x")],
+    )
+    assert response.json() == {"x_tag": "one", "session": "s1", "unnamed": "x"}
+
+
+def test_a_repeated_form_key_gives_the_last(client: TestClient) -> None:
+    response = client.post("/form", content=b"title=a&title=b", headers=FORM)
+    assert response.json() == {"title": "b", "colour": "blue"}
+
+
+# 3, 4. Defaults ----------------------------------------------------------------------------------
+def test_a_query_model_with_defaults_accepts_an_empty_query(client: TestClient) -> None:
+    assert client.get("/paging").json() == {"page": 1, "size": 20}
+    assert client.get("/paging?page=3").json() == {"page": 3, "size": 20}
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_an_empty_form_value_counts_as_absent(client: TestClient) -> None:
+    response = client.post("/form", content=b"title=t&colour=", headers=FORM)
+    assert response.json() == {"title": "t", "colour": "blue"}
+    errors = client.post("/form", content=b"title=&colour=red", headers=FORM).json()["detail"]
+    assert errors == [
+        {"type": "missing", "loc": ["body", "title"], "msg": "Field required", "input": None}
+    ]
+
+
+def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
+    response = client.post("/form")
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "title"]]
+
+
+# 5. JSON bodies ----------------------------------------------------------------------------------
+def test_a_json_body_without_a_content_type_is_415(client: TestClient) -> None:
+    response = client.post("/notes", content=b'{"title": "t", "body": "b"}')
+    assert response.status_code == 415 and "no content type" in response.text
+
+
+def test_a_json_body_in_another_charset_is_415(client: TestClient) -> None:
+    response = client.post(
+        "/notes",
+        content='{"title": "é", "body": "b"}'.encode("latin-1"),
+        headers={"content-type": "application/json; charset=latin-1"},
+    )
+    assert response.status_code == 415
+
+
+def test_a_utf8_bom_before_json_is_skipped(client: TestClient) -> None:
+    response = client.post(
+        "/notes",
+        content=b'\xef\xbb\xbf{"title": "t", "body": "b"}',
+        headers={"content-type": "Application/JSON; charset=UTF-8"},
+    )
+    assert response.status_code == 201 and response.json() == {"title": "t", "body": "b"}
+
+
+def test_an_empty_body_without_a_content_type_is_422_missing(client: TestClient) -> None:
+    response = client.post("/notes")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "missing"
+
+
+# 6. ASCII digits ---------------------------------------------------------------------------------
+def test_int_rule_variables_take_ascii_digits_only(client: TestClient) -> None:
+    assert client.get("/items/12").json() == 12
+    assert client.get("/items/１２").status_code == 404
+    assert client.get("/items/٣").status_code == 404
+
+
+# 7. 422 shapes -----------------------------------------------------------------------------------
+def test_missing_query_and_header_values_echo_null(client: TestClient) -> None:
+    assert client.get("/query").json()["detail"] == [
+        {"type": "missing", "loc": ["query", "q"], "msg": "Field required", "input": None}
+    ]
+
+
+def test_a_missing_body_field_echoes_the_enclosing_object(client: TestClient) -> None:
+    response = client.post("/notes", json={"title": "t"})
+    assert response.json()["detail"] == [
+        {
+            "type": "missing",
+            "loc": ["body", "body"],
+            "msg": "Field required",
+            "input": {"title": "t"},
+        }
+    ]
+
+
+def test_a_body_that_is_not_json_is_reported_as_fastapi_does(client: TestClient) -> None:
+    response = client.post(
+        "/notes", content=b'{"title": "t",, }', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "type": "json_invalid",
+            "loc": ["body", 14],
+            "msg": "JSON decode error",
+            "input": {},
+            "ctx": {"error": "Expecting property name enclosed in double quotes"},
+        }
+    ]
+
+
+# 9. Every error through exception_handlers -------------------------------------------------------
+def test_one_handler_makes_the_frameworks_own_errors_json() -> None:
+    app = aaf([router], exception_handlers={HTTPError: as_json})
+    with TestClient(app) as c:
+        assert c.get("/nowhere").json() == {"error": "Not found"}
+        response = c.post("/items/1")
+        assert response.status_code == 405 and response.json() == {"error": "Method Not Allowed"}
+        assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+        response = c.post("/notes", content=b"x", headers={"content-type": "text/plain"})
+        assert response.status_code == 415 and "error" in response.json()
+
+
+def test_a_handler_keyed_by_status_code_answers_that_status() -> None:
+    async def not_found(connection: Connection, exc: HTTPError) -> HttpResponse:
+        return HttpResponse(f"no page at {connection.path}", status_code=404)
+
+    with TestClient(aaf([router], exception_handlers={404: not_found})) as c:
+        assert c.get("/nowhere").text == "no page at /nowhere"
+        assert c.get("/items/abc").text == "no page at /items/abc"
+
+
+# 10. Shortcuts and plain functions ---------------------------------------------------------------
+def test_method_shortcuts_register_their_method(client: TestClient) -> None:
+    assert client.put("/put").text == "put"
+    assert client.patch("/patch").text == "patch"
+    assert client.delete("/delete").status_code == 204
+    assert client.get("/put").status_code == 405
+
+
+def test_a_plain_def_handler_runs_in_a_worker_thread(client: TestClient) -> None:
+    assert client.get("/sync?n=4").json() == {"n": 8}
+    assert seen_threads and seen_threads[-1] != threading.main_thread().name
+    assert client.get("/sync?n=x").status_code == 422
+
+
+# 11. WebSocket handshakes ------------------------------------------------------------------------
+def test_websocket_handlers_take_typed_query_and_header_values(client: TestClient) -> None:
+    with client.websocket_connect("/ws?token=t1", headers={"x-client": "cli"}) as ws:
+        assert ws.receive_json() == {"token": "t1", "client": "cli"}
+
+
+def test_a_websocket_handshake_with_missing_values_is_refused_403(client: TestClient) -> None:
+    with pytest.raises((WebSocketDenied, WebSocketDisconnect)) as info:
+        with client.websocket_connect("/ws"):
+            pass
+    refused = info.value
+    if isinstance(refused, WebSocketDenied):
+        assert refused.status_code == 403
+    else:
+        assert isinstance(refused, WebSocketDisconnect) and refused.code == 1008
+
+
+def test_on_disconnect_runs_only_for_accepted_connections(client: TestClient) -> None:
+    disconnects.clear()
+    with pytest.raises((WebSocketDenied, WebSocketDisconnect)):
+        with client.websocket_connect("/view?token=bad"):
+            pass
+    assert disconnects == []
+    with client.websocket_connect("/view?token=good") as ws:
+        ws.close(1000)
+    assert disconnects == [1000]
+
+
+# 13. The app -------------------------------------------------------------------------------------
+def test_connection_app_is_the_app_serving_it(client: TestClient) -> None:
+    assert client.get("/app").json() is True
