@@ -298,9 +298,7 @@ class Connection:
             self._form.close()
         if self._watcher is not None:
             self._watcher.cancel()
-        if self._app is not None and (
-            self._stop is not None or self.type is ConnectionType.WebSocket
-        ):
+        if self._app is not None and (self._stop is not None or self._accepted):
             self._app.lifecycle.discard(self)
 
     # Ending streams ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from werkzeug.routing.converters import BaseConverter, FloatConverter, IntegerCo
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
+from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
@@ -67,11 +68,6 @@ class NotAllowed(NamedTuple):
 
 Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
 WebSocketOutcome = WebSocketMatch | Mounted | None
-# PERF: bounded cache of werkzeug matches (benchmarks/inprocess.py, routing-scale scenario).
-# Bounded by entries and by the bytes of the paths it holds, so long paths cannot grow it.
-_CACHE_SIZE = 2048
-_CACHE_BYTES = 256 * 1024
-_UNCACHED = Redirect("")  # a sentinel of the outcome type the cache holds
 
 
 class AsciiIntegerConverter(IntegerConverter):
@@ -144,8 +140,7 @@ class Router:
         self._http_adapter: MapAdapter | None = None
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
-        self._cache: dict[tuple[str, str], Outcome] = {}
-        self._cache_bytes = 0
+        self._matcher: StateMatcher | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -342,8 +337,7 @@ class Router:
             Map(ws_rules, converters=CONVERTERS).bind("localhost") if ws_rules else None
         )
         self._static = static
-        self._cache = {}
-        self._cache_bytes = 0
+        self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
         self._mounts = mounts
         self._compiled = True
 
@@ -352,8 +346,9 @@ class Router:
         """Find what answers ``method path``: a ``Match`` or another outcome, ``None`` when
         nothing here does.
 
-        Static paths come from a dict, everything else from werkzeug through a bounded cache of
-        its answers (matches and refusals alike); both give what werkzeug alone would.
+        Static paths come from a dict; everything else from werkzeug's own state machine,
+        walked by ``aaf._matcher`` (werkzeug itself for the rare paths it hands back). No
+        per-path state is kept, and the answers are werkzeug's.
         """
         if not self._compiled:
             self._compile()
@@ -362,19 +357,21 @@ class Router:
             match = methods.get(method)
             if match is not None:
                 return match
-        key = (path, method)
-        hit = self._cache.get(key, _UNCACHED)
-        if hit is _UNCACHED:
-            for prefix, app in self._mounts:
-                if path == prefix or path.startswith(prefix + "/"):
-                    return Mounted(app, prefix)
-            hit = self._match(path, method)
-            self._cache_bytes += len(path)
-            if len(self._cache) >= _CACHE_SIZE or self._cache_bytes > _CACHE_BYTES:
-                self._cache.clear()
-                self._cache_bytes = len(path)
-            self._cache[key] = hit
-        return hit
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return Mounted(app, prefix)
+        matcher = self._matcher
+        assert matcher is not None  # _compile set it
+        found = matcher.match(path, method)
+        if type(found) is tuple:
+            # PERF: tuple.__new__ skips the named tuple's Python-level __new__ (0.2 µs a request,
+            # benchmarks/inprocess.py, varied ids); the payload is the rule's Endpoint.
+            return tuple.__new__(Match, found)  # the payload is an Endpoint
+        if type(found) is Unknown:
+            return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
+        if type(found) is SlashRedirect:
+            return Redirect(found.path)
+        return self._match(path, method)
 
     def _match(self, path: str, method: str) -> Outcome:
         adapter = self._http_adapter
@@ -447,6 +444,11 @@ class Router:
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
 
 
+def _endpoint_of(rule: Rule) -> object:
+    endpoint: object = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule is an _AafRule
+    return endpoint
+
+
 def _clean_prefix(prefix: str) -> str:
     prefix = prefix.rstrip("/")
     if prefix and not prefix.startswith("/"):
@@ -481,8 +483,9 @@ def dispatch(
             continue
         if type(outcome) is Match:
             # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
-            endpoint = outcome.endpoint
-            args = outcome.args.copy()  # the outcome is shared; a handler may change its copy
+            endpoint, args = outcome
+            if not args:
+                args = {}  # the static table's outcomes are shared: a handler may change its own
             connection.path_params = args
             if endpoint.max_body_size is not None:
                 connection.max_body_size = endpoint.max_body_size

@@ -56,6 +56,8 @@ def wrk(port: int, s: Scenario, seconds: float) -> tuple[float, float]:
     command = [*PIN_CLIENT, "wrk", "-t1", "-c64", f"-d{max(1, round(seconds))}s", "--latency", url]
     if s.method == "POST":
         command[-1:-1] = ["-s", str(HERE / "post.lua")]
+    elif s.paths:
+        command[-1:-1] = ["-s", str(HERE / "varied.lua")]
     out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]

@@ -21,6 +21,13 @@ class Scenario:
     status: int = 200
     check: Callable[[bytes], bool] = lambda body: True
     routes: int = 10  # other routes registered beside the ones the scenarios use
+    # When set, requests cycle through these paths instead of `path` (real traffic does not
+    # repeat one URL); `path` is the one the answer is checked on.
+    paths: tuple[str, ...] = ()
+
+
+# 5,000 distinct ids on GET /items/<int:id>, shuffled so that no two neighbours repeat a prefix.
+VARIED_IDS = tuple(f"/items/{(i * 7919) % 5000 + 1000}" for i in range(5000))
 
 
 def json_is(expected: object) -> Callable[[bytes], bool]:
@@ -46,6 +53,13 @@ SCENARIOS = [
         "/items",
         body=ITEM_BODY,
         check=json_is({"id": 1, "name": "desk", "price": 99.5}),
+    ),
+    Scenario(
+        "varied ids",
+        "GET",
+        "/items/1000",
+        check=json_is({"id": 1000, "name": "lamp", "price": 12.5}),
+        paths=VARIED_IDS,
     ),
     Scenario("not found", "GET", "/missing", status=404),
     Scenario("10 routes", "GET", "/zz/7", check=json_is({"id": 7}), routes=10),

@@ -1,0 +1,169 @@
+"""aaf's matcher against werkzeug's own ``MapAdapter.match``, on hand-picked and random paths."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, RequestRedirect, Rule
+
+from aaf._matcher import SlashRedirect, StateMatcher, Unknown
+from aaf.routing import CONVERTERS
+
+RULES = [
+    ("/", ["GET"]),
+    ("/dir/", ["GET"]),
+    ("/a/<int:x>", ["GET"]),
+    ("/a/<int:x>", ["POST"]),
+    ("/a/<x>", ["PUT"]),
+    ("/a/b", ["GET"]),
+    ("/a/<x>-<int:y>/", ["GET"]),
+    ("/p/<path:rest>", ["GET"]),
+    ("/p/<path:rest>/edit", ["POST"]),
+    ("/f/<float:v>", ["GET"]),
+    ("/c/<any(red, blue):colour>/x", ["GET"]),
+    ("/u/<uuid:u>", ["GET"]),
+    ("/n/<int(signed=True):n>", ["GET"]),
+    ("/<name>", ["GET"]),
+    ("/<name>/<int:id>/", ["DELETE"]),
+]
+
+
+# Every dynamic part takes a whole segment: the flat fast path serves these.
+FLAT_RULES = [
+    ("/", ["GET"]),
+    ("/dir/", ["GET"]),
+    ("/a/<int:x>", ["GET"]),
+    ("/a/<int:x>", ["POST"]),
+    ("/a/<x>", ["PUT"]),
+    ("/a/b", ["GET"]),
+    ("/a/b/c/", ["GET"]),
+    ("/a/<x>/c", ["GET"]),
+    ("/a/<int:x>/<y>", ["GET"]),
+    ("/f/<float:v>", ["GET"]),
+    ("/c/<any(red, blue):colour>/x", ["GET"]),
+    ("/n/<int(signed=True):n>", ["GET"]),
+    ("/n/<int(max=9):n>/small", ["GET"]),
+    ("/<name>", ["GET"]),
+    ("/<name>/<int:id>/", ["DELETE"]),
+    ("/<name>/edit", ["GET"]),
+]
+
+
+def build(rules: list[tuple[str, list[str]]]) -> tuple[StateMatcher, Map]:
+    url_map = Map(
+        [Rule(rule, endpoint=f"r{i}", methods=methods) for i, (rule, methods) in enumerate(rules)],
+        converters=CONVERTERS,
+    )
+    return StateMatcher(url_map, lambda rule: rule.endpoint), url_map
+
+
+MATCHER, MAP = build(RULES)
+FLAT, FLAT_MAP = build(FLAT_RULES)
+
+
+def werkzeug_answer(path: str, method: str, url_map: Map = MAP) -> tuple[str, object]:
+    try:
+        rule, values = url_map.bind("localhost").match(path, method, return_rule=True)
+    except RequestRedirect as exc:
+        return "redirect", urlsplit(exc.new_url).path
+    except MethodNotAllowed as exc:
+        return "405", frozenset(exc.valid_methods or ())
+    except NotFound:
+        return "404", None
+    return "match", (rule.endpoint, values)
+
+
+def aaf_answer(
+    path: str, method: str, matcher: StateMatcher = MATCHER
+) -> tuple[str, object] | None:
+    found = matcher.match(path, method)
+    if type(found) is tuple:
+        return "match", found
+    if isinstance(found, SlashRedirect):
+        return "redirect", found.path
+    if isinstance(found, Unknown):
+        return ("405", found.allow) if found.allow else ("404", None)
+    return None  # handed to werkzeug
+
+
+PATHS = [
+    "/", "", "//", "/dir", "/dir/", "/a/1", "/a/x", "/a/b", "/a/b/", "/a/1/", "/a/x-2",
+    "/a/x-2/", "/a/-2", "/p/a/b/c", "/p/a/b/edit", "/p/", "/f/1.5", "/f/1", "/f/.5",
+    "/c/red/x", "/c/green/x", "/u/00000000-0000-0000-0000-000000000005", "/u/nope",
+    "/n/-3", "/n/3", "/zz", "/zz/", "/zz/1", "/zz/1/", "/a//1", "/a/١", "/a/１", "/%20",
+]  # fmt: skip
+
+
+def test_every_hand_picked_path_answers_as_werkzeug_does() -> None:
+    for path in PATHS:
+        for method in ("GET", "POST", "PUT", "DELETE", "HEAD"):
+            ours = aaf_answer(path, method)
+            if ours is not None:
+                assert ours == werkzeug_answer(path, method), (path, method)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    segments=st.lists(
+        st.one_of(
+            st.sampled_from(["a", "b", "p", "f", "c", "u", "n", "dir", "edit", "red", "x-2", ""]),
+            st.from_regex(r"\A-?[0-9]{1,4}(\.[0-9])?\Z"),
+            st.text(alphabet="ab-_.~%١１", max_size=4),
+        ),
+        max_size=5,
+    ),
+    trailing=st.booleans(),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+)
+def test_any_path_answers_as_werkzeug_does(
+    segments: list[str], trailing: bool, method: str
+) -> None:
+    path = "/" + "/".join(segments) + ("/" if trailing else "")
+    ours = aaf_answer(path, method)
+    if ours is not None:
+        assert ours == werkzeug_answer(path, method), (path, method)
+
+
+def test_paths_with_double_slashes_are_handed_to_werkzeug() -> None:
+    assert MATCHER.match("/a//1", "GET") is None
+
+
+def test_the_flat_fast_path_is_on_for_whole_segment_rules_only() -> None:
+    assert FLAT._flat is not None
+    assert MATCHER._flat is None  # <path:> and "<x>-<int:y>" need the walk
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    segments=st.lists(
+        st.one_of(
+            st.sampled_from(["a", "b", "c", "f", "n", "x", "dir", "edit", "small", "red", ""]),
+            st.from_regex(r"\A-?[0-9]{1,3}(\.[0-9])?\Z"),
+            st.text(alphabet="ab-_.%١１", max_size=3),
+        ),
+        max_size=4,
+    ),
+    trailing=st.booleans(),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+)
+def test_the_flat_fast_path_answers_as_werkzeug_does(
+    segments: list[str], trailing: bool, method: str
+) -> None:
+    path = "/" + "/".join(segments) + ("/" if trailing else "")
+    ours = aaf_answer(path, method, FLAT)
+    if ours is not None:
+        assert ours == werkzeug_answer(path, method, FLAT_MAP), (path, method)
+
+
+def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
+    paths = ["/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c",
+             "/a/1/z", "/f/1.5", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small", "/n/12/small",
+             "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit"]  # fmt: skip
+    for path in paths:
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            ours = aaf_answer(path, method, FLAT)
+            if ours is not None:
+                assert ours == werkzeug_answer(path, method, FLAT_MAP), (path, method)
