@@ -11,7 +11,7 @@ from aaf.exceptions import (
     RequestValidationError,
     WebSocketDisconnect,
 )
-from aaf.params import Body, Cookie, Form, Header, Query
+from aaf.params import Body, Cookie, Depends, Form, Header, Query
 from aaf.response import (
     HtmlResponse,
     HttpResponse,
@@ -31,6 +31,7 @@ __all__ = [
     "Connection",
     "ConnectionType",
     "Cookie",
+    "Depends",
     "ExceptionHandler",
     "Form",
     "FormData",

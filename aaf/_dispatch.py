@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import get_type_hints
 
 from pydantic import ValidationError
@@ -12,8 +12,10 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._extract import arguments, arguments_now
 from aaf._plan import HandlerPlan, build_plan, type_adapter
+from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
+from aaf.params import Dependency
 from aaf.response import HttpResponse, send_result
 from aaf.views import HTTP_METHODS, View, WebSocketView
 
@@ -56,6 +58,9 @@ def _runner(
         # PERF: a plain function handing over send_result's coroutine, no frame of its own.
         return send_result(connection, result, encode, status_code, qualname)
 
+    if plan.dependencies:
+        return _runner_with_dependencies(fn, plan, view, respond)
+
     async def run(connection: Connection, args: dict[str, object]) -> None:
         if view is not None:
             instance = view()  # a new one per request: attributes on self are per-request
@@ -85,6 +90,43 @@ def _runner(
     return run
 
 
+def _runner_with_dependencies(
+    fn: Callable[..., Awaitable[object]],
+    plan: HandlerPlan,
+    view: type[View] | None,
+    respond: Callable[[Connection, object], Awaitable[None]],
+) -> Runner:
+    """The runner of a handler with ``Depends`` parameters (routes without pay nothing)."""
+    attributes = tuple(d.name for d in plan.dependencies if d.attribute and d.name)
+    has_before = view is not None and view.before is not View.before
+    resolution = Resolution(plan)  # PERF: flattened once (benchmarks/typed_cost.py)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        solving = Solving(connection, args)
+        try:
+            kwargs = await resolution.arguments(solving)
+            if view is None:
+                result = await fn(connection, **kwargs)
+            else:
+                instance = view()
+                for name in attributes:  # class attributes filled before before()
+                    setattr(instance, name, kwargs.pop(name))
+                if has_before and (early := await instance.before(connection)) is not None:
+                    await respond(connection, early)
+                    return
+                result = await fn(instance, connection, **kwargs)
+            await respond(connection, result)
+        except BaseException as exc:
+            # Cleanup after a failure: the exception is thrown in at each generator's yield.
+            if solving.stack is not None:
+                await solving.close(exc)
+            raise
+        if solving.stack is not None:  # the response is finished: clean up, in reverse order
+            await solving.close(None)
+
+    return run
+
+
 def _in_thread(fn: Callable[..., object]) -> Callable[..., Awaitable[object]]:
     """Run a plain ``def`` handler in a worker thread, as FastAPI does, so that blocking code
     does not stall the event loop."""
@@ -102,10 +144,16 @@ def http_endpoint(
     methods: Iterable[str] | None,
     status_code: int,
     max_body_size: int | None = None,
+    dependencies: Sequence[Dependency] = (),
 ) -> Endpoint:
-    """Compile a function or ``View`` handler into an endpoint, checking its signature."""
+    """Compile a function or ``View`` handler into an endpoint, checking its signature.
+
+    ``dependencies`` run for their side effects before the handler (the route's and its
+    router's).
+    """
     runners: dict[str, Runner] = {}
     if isinstance(handler, type) and issubclass(handler, View):
+        attributes = _class_dependencies(handler)
         if methods is not None:
             raise ConfigurationError(
                 f"{handler.__qualname__}: a View answers the methods it defines; drop methods="
@@ -122,6 +170,8 @@ def http_endpoint(
                 rule_converters=converters,
                 is_method=True,
                 status_code=status_code,
+                dependencies=dependencies,
+                attributes=attributes,
             )
             runners[method] = _runner(fn, plan, handler)
         return Endpoint(name, runners, max_body_size)
@@ -136,11 +186,22 @@ def http_endpoint(
         rule_converters=converters,
         is_method=False,
         status_code=status_code,
+        dependencies=dependencies,
     )
     runner = _runner(handler, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
     return Endpoint(name, runners, max_body_size)
+
+
+def _class_dependencies(cls: type) -> dict[str, Dependency]:
+    """A class's ``name: T = Depends(provider)`` attributes, its bases' included."""
+    found: dict[str, Dependency] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Dependency):
+                found[name] = value
+    return found
 
 
 # WebSockets -------------------------------------------------------------------------------------
@@ -170,7 +231,16 @@ def websocket_endpoint(
     )
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
-        await handler(connection, **await arguments(plan, connection, args))
+        if not plan.dependencies:
+            await handler(connection, **await arguments(plan, connection, args))
+            return
+        solving = Solving(connection, args)
+        try:
+            await handler(connection, **await solve(plan, solving))
+        except BaseException as exc:
+            await solving.close(exc)
+            raise
+        await solving.close(None)
 
     return WebSocketEndpoint(name, run)
 
@@ -223,13 +293,31 @@ def _websocket_view_runner(
     on_receive = getattr(cls, "on_receive", None)
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
+        if connect_plan is None or not connect_plan.dependencies:
+            await session(connection, args, None)
+            return
+        # Generator providers of on_connect stay open for the whole session.
+        solving = Solving(connection, args)
+        try:
+            await session(connection, args, solving)
+        except BaseException as exc:
+            await solving.close(exc)
+            raise
+        await solving.close(None)
+
+    async def session(
+        connection: Connection, args: dict[str, object], solving: Solving | None
+    ) -> None:
         view = cls()
         code = 1000
         try:
             if on_connect is not None and connect_plan is not None:
-                await on_connect(
-                    view, connection, **await arguments(connect_plan, connection, args)
+                kwargs = (
+                    await solve(connect_plan, solving)
+                    if solving is not None
+                    else await arguments(connect_plan, connection, args)
                 )
+                await on_connect(view, connection, **kwargs)
             else:
                 await connection.accept()
             while on_receive is not None and not connection.finished:

@@ -20,7 +20,7 @@ from aaf.connection import Connection
 from aaf.datastructures import FormData
 from aaf.exceptions import HTTPError, RequestValidationError
 
-__all__ = ["arguments", "arguments_now"]
+__all__ = ["Errors", "arguments", "arguments_now", "jsonable", "read_body", "validated"]
 
 Errors = list[dict[str, object]]
 # A 422 lists at most this many errors, each echoing at most MAX_INPUT bytes of JSON input.
@@ -38,11 +38,11 @@ async def arguments(
     if plan.trivial:
         return path_args
     form = await connection.form() if plan.reads_form else None
-    kwargs, errors = _validated(plan, connection, path_args, form)
+    kwargs, errors = validated(plan, connection, path_args, form)
     if plan.body is not None:
-        await _read_body(plan, connection, kwargs, errors)
+        await read_body(plan, connection, kwargs, errors)
     if errors:
-        raise RequestValidationError(_jsonable(errors[:MAX_ERRORS]))
+        raise RequestValidationError(jsonable(errors[:MAX_ERRORS]))
     return kwargs
 
 
@@ -50,13 +50,13 @@ def arguments_now(
     plan: HandlerPlan, connection: Connection, path_args: dict[str, object]
 ) -> dict[str, object]:
     """``arguments`` for a plan that reads no body, without a coroutine."""
-    kwargs, errors = _validated(plan, connection, path_args, None)
+    kwargs, errors = validated(plan, connection, path_args, None)
     if errors:
-        raise RequestValidationError(_jsonable(errors))
+        raise RequestValidationError(jsonable(errors))
     return kwargs
 
 
-def _validated(
+def validated(
     plan: HandlerPlan,
     connection: Connection,
     path_args: dict[str, object],
@@ -104,7 +104,7 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
             errors.append(_missing(("body", upload.wire)))
 
 
-async def _read_body(
+async def read_body(
     plan: HandlerPlan, connection: Connection, kwargs: dict[str, object], errors: Errors
 ) -> None:
     body = plan.body
@@ -277,7 +277,7 @@ def _truncated(value: object) -> object:
         keep //= 2
 
 
-def _jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
+def jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
     """Make the errors JSON-safe once: bytes as text, non-finite floats as the strings
     ``"NaN"``/``"Infinity"``, anything else by ``repr``; an ``input`` longer than
     ``MAX_INPUT`` bytes of JSON becomes a string holding its truncated JSON text."""

@@ -11,7 +11,7 @@ import copy
 import dataclasses
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import (
     Annotated,
     Any,
@@ -38,11 +38,21 @@ from werkzeug.routing.converters import (
 )
 
 from aaf._annotations import strip_annotated, union_members
+from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Param, Source
+from aaf.params import Body, Dependency, Param, Source
 from aaf.response import ResultEncoder, result_encoder
 
-__all__ = ["MISSING", "BodyParam", "FieldSpec", "HandlerPlan", "build_plan", "type_adapter"]
+__all__ = [
+    "MISSING",
+    "BodyParam",
+    "DependencyParam",
+    "FieldSpec",
+    "HandlerPlan",
+    "build_plan",
+    "provider_plan",
+    "type_adapter",
+]
 
 # The value each werkzeug converter gives, where it is not a plain str.
 _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
@@ -118,6 +128,20 @@ def _stop_early(node: object) -> None:
 _COLLECTIONS = frozenset(("list", "tuple", "set", "frozenset", "dict", "generator"))
 
 
+Kind = Literal["async", "sync", "agen", "gen"]  # coroutine, plain, async/sync generator
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DependencyParam:
+    """One ``Depends(provider)``: where its value goes, and the provider's own plan."""
+
+    name: str | None  # the parameter or View attribute it fills; None: run for side effects
+    provider: Callable[..., object]
+    use_cache: bool
+    plan: HandlerPlan
+    attribute: bool = False  # a View class attribute, set on the instance before before()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class HandlerPlan:
     """Where each parameter of one handler comes from, and how its result goes out."""
@@ -125,7 +149,7 @@ class HandlerPlan:
     qualname: str
     status_code: int
     encode_result: ResultEncoder
-    is_async: bool = True  # a plain `def` runs in a worker thread
+    kind: Kind = "async"  # a plain `def` runs in a worker thread
     passthrough: tuple[str, ...] = ()  # path values handed over as the converter gave them
     fields: Mapping[Group, tuple[FieldSpec, ...]] = dataclasses.field(default_factory=dict)
     # Validates {group: {wire name: raw value}} into {group: {parameter: value}}; a TypedDict
@@ -137,6 +161,16 @@ class HandlerPlan:
     reads_form: bool = False
     trivial: bool = True  # the keyword arguments are exactly the path values
     wholes: frozenset[str] = frozenset()  # wire names of models filled from a whole source
+    # Providers to resolve first (Depends), in parameter order; route and router ones too.
+    dependencies: tuple[DependencyParam, ...] = ()
+    connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
+    rule_converters: Mapping[str, BaseConverter] = dataclasses.field(default_factory=dict)
+    used_names: frozenset[str] = frozenset()  # parameter names here and in every provider
+
+    @property
+    def is_async(self) -> bool:
+        """Whether calling the function gives a coroutine."""
+        return self.kind == "async"
 
     @property
     def reads_body(self) -> bool:
@@ -145,22 +179,32 @@ class HandlerPlan:
 
 
 def build_plan(
-    fn: Callable[..., Awaitable[object]],
+    fn: Callable[..., object],
     *,
     qualname: str,
     rule_converters: Mapping[str, BaseConverter],
     is_method: bool,
     status_code: int = 200,
     websocket: bool = False,
+    provider: bool = False,
+    dependencies: Sequence[Dependency] = (),
+    attributes: Mapping[str, Dependency] | None = None,
+    chain: tuple[Callable[..., object], ...] = (),
 ) -> HandlerPlan:
     """Read ``fn``'s signature once and build its plan.
 
+    A handler's first parameter is the connection; a ``provider`` (a ``Depends`` function)
+    gets it by annotation instead. ``dependencies`` run for their side effects (a route's or a
+    router's); ``attributes`` are a View's class attributes filled by providers. ``chain`` is
+    the providers being built above this one, to refuse a cycle.
+
     Raises:
         ConfigurationError: a rule variable has no parameter, an annotation does not fit its
-            converter or cannot be validated, a name does not resolve, or the body is ambiguous.
+            converter or cannot be validated, a name does not resolve, the body is ambiguous,
+            or providers depend on each other in a cycle.
     """
-    is_async = inspect.iscoroutinefunction(fn)
-    if websocket and not is_async:
+    kind = _kind(fn)
+    if websocket and kind != "async":
         raise TypeError(f"{qualname} must be an async function (async def): it awaits frames")
     try:
         hints = get_type_hints(fn, include_extras=True)
@@ -168,31 +212,44 @@ def build_plan(
         raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
     params = list(inspect.signature(fn).parameters.values())
     params = params[1:] if is_method else params
-    if not params or params[0].kind not in (
-        params[0].POSITIONAL_ONLY,
-        params[0].POSITIONAL_OR_KEYWORD,
-    ):
-        raise ConfigurationError(f"{qualname} must take the connection as its first parameter")
-    params = params[1:]
+    if not provider:
+        if not params or params[0].kind not in (
+            params[0].POSITIONAL_ONLY,
+            params[0].POSITIONAL_OR_KEYWORD,
+        ):
+            raise ConfigurationError(f"{qualname} must take the connection as its first parameter")
+        params = params[1:]
     var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
-    names = {p.name for p in params}
-    for variable in rule_converters:
-        if variable not in names and not var_keyword:
-            raise ConfigurationError(
-                f"{qualname}: the rule variable <{variable}> has no parameter of that name"
-            )
-    builder = _Builder(qualname, websocket)
+    builder = _Builder(qualname, websocket, rule_converters, (*chain, fn))
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
-            builder.add(param, hints.get(param.name, MISSING), rule_converters)
+            builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
+    for dependency in dependencies:
+        builder.add_dependency(None, dependency)
+    for name, dependency in (attributes or {}).items():
+        builder.add_dependency(name, dependency, attribute=True)
+    used = frozenset(
+        {p.name for p in params if p.name not in builder.connection_params}
+        | {n for d in builder.dependencies for n in d.plan.used_names}
+    )
+    if not provider and not var_keyword:
+        for variable in rule_converters:
+            if variable not in used:
+                raise ConfigurationError(
+                    f"{qualname}: the rule variable <{variable}> has no parameter of that name"
+                )
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(f"{qualname}: a JSON body parameter and Form() fields cannot mix")
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
     return HandlerPlan(
         qualname=qualname,
-        is_async=is_async,
+        kind=kind,
         status_code=status_code,
-        encode_result=_result_encoder(hints.get("return", MISSING), qualname),
+        encode_result=(
+            result_encoder(None)
+            if provider
+            else _result_encoder(hints.get("return", MISSING), qualname)
+        ),
         passthrough=tuple(builder.passthrough),
         fields={group: tuple(specs) for group, specs in builder.fields.items()},
         validator=validator,
@@ -200,18 +257,71 @@ def build_plan(
         body=builder.body,
         uploads=tuple(builder.uploads),
         reads_form=builder.reads_form,
-        trivial=(validator is None and builder.body is None and not builder.reads_form)
+        trivial=(
+            validator is None
+            and builder.body is None
+            and not builder.reads_form
+            and not builder.dependencies
+            and not builder.connection_params
+        )
         and not var_keyword,
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
+        dependencies=tuple(builder.dependencies),
+        connection_params=tuple(builder.connection_params),
+        rule_converters=rule_converters,
+        used_names=used,
+    )
+
+
+def _kind(fn: Callable[..., object]) -> Kind:
+    if inspect.isasyncgenfunction(fn):
+        return "agen"
+    if inspect.isgeneratorfunction(fn):
+        return "gen"
+    if inspect.iscoroutinefunction(fn):
+        return "async"
+    return "sync"
+
+
+def provider_plan(
+    provider: Callable[..., object],
+    rule_converters: Mapping[str, BaseConverter],
+    chain: tuple[Callable[..., object], ...] = (),
+) -> HandlerPlan:
+    """Build the plan of a ``Depends`` provider, refusing a cycle of providers."""
+    name = getattr(provider, "__qualname__", repr(provider))
+    if provider in chain:
+        names = [getattr(f, "__qualname__", repr(f)) for f in chain[chain.index(provider) :]]
+        raise ConfigurationError(
+            "Dependency cycle: " + " -> ".join([*names, name]) + "; a provider cannot depend "
+            "on itself"
+        )
+    return build_plan(
+        provider,
+        qualname=name,
+        rule_converters=rule_converters,
+        is_method=False,
+        provider=True,
+        chain=chain,
     )
 
 
 class _Builder:
     """Collects, parameter by parameter, what becomes a ``HandlerPlan``."""
 
-    def __init__(self, qualname: str, websocket: bool) -> None:
+    def __init__(
+        self,
+        qualname: str,
+        websocket: bool,
+        rule_converters: Mapping[str, BaseConverter],
+        chain: tuple[Callable[..., object], ...],
+    ) -> None:
         self.qualname = qualname
         self.websocket = websocket
+        self.rule_converters = rule_converters
+        self.chain = chain
+        self.dependencies: list[DependencyParam] = []
+        self.connection_params: list[str] = []
         self.passthrough: list[str] = []
         self.definitions: dict[Group, dict[str, tuple[object, str, bool]]] = {}
         self.fields: dict[Group, list[FieldSpec]] = {}
@@ -220,15 +330,35 @@ class _Builder:
         self.body: BodyParam | None = None
         self.reads_form = False
 
+    def add_dependency(
+        self, name: str | None, dependency: Dependency, attribute: bool = False
+    ) -> None:
+        if not isinstance(dependency, Dependency):
+            raise ConfigurationError(
+                f"{self.qualname}: dependencies= takes Depends(provider) values, got {dependency!r}"
+            )
+        plan = provider_plan(dependency.provider, self.rule_converters, self.chain)
+        self.dependencies.append(
+            DependencyParam(name, dependency.provider, dependency.use_cache, plan, attribute)
+        )
+
     def add(
         self,
         param: inspect.Parameter,
         annotation: object,
         rule_converters: Mapping[str, BaseConverter],
+        provider: bool = False,
     ) -> None:
         qualname = self.qualname
-        if param.kind in (param.VAR_POSITIONAL, param.POSITIONAL_ONLY):
+        if param.kind in (param.VAR_POSITIONAL, param.POSITIONAL_ONLY) and not provider:
             raise ConfigurationError(f"{qualname}: parameter {param.name!r} must be nameable")
+        dependency = _dependency_of(param, annotation)
+        if dependency is not None:
+            self.add_dependency(param.name, dependency)
+            return
+        if provider and _is_connection(annotation):
+            self.connection_params.append(param.name)
+            return
         default = ... if param.default is MISSING else param.default
         if param.name in rule_converters:
             self._add_path(param.name, annotation, converter_type(rule_converters[param.name]))
@@ -296,6 +426,20 @@ class _Builder:
             )
         adapter = _adapter(annotation, self.qualname, name)
         self.body = BodyParam(name, adapter, default is ..., default, fail_fast_validator(adapter))
+
+
+def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:
+    if isinstance(param.default, Dependency):
+        return param.default
+    for meta in strip_annotated(annotation)[1]:
+        if isinstance(meta, Dependency):
+            return meta
+    return None
+
+
+def _is_connection(annotation: object) -> bool:
+    base = strip_annotated(annotation)[0]
+    return isinstance(base, type) and issubclass(base, Connection)
 
 
 def _result_encoder(annotation: object, qualname: str) -> ResultEncoder:

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager
 from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
+from aaf._plan import HandlerPlan
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -61,6 +62,9 @@ class App:
         self.max_body_size = max_body_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
         self.lifecycle = Lifecycle()
+        # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
+        self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
+        self.override_plans: dict[Callable[..., object], HandlerPlan] = {}
         self.freeze_gc = freeze_gc
         self.debug = debug
         self.state: dict[str, object] = {}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import ClassVar, Literal, TypeVar, overload
 
-__all__ = ["Body", "Cookie", "Form", "Header", "Param", "Query"]
+__all__ = ["Body", "Cookie", "Dependency", "Depends", "Form", "Header", "Param", "Query"]
 
 Source = Literal["query", "header", "cookie", "body", "form"]
 
@@ -49,3 +50,51 @@ class Form(Param):
     """Read a field of an urlencoded or multipart form body."""
 
     source = "form"
+
+
+# Dependencies ------------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+class Dependency:
+    """What ``Depends(provider)`` gives at run time: the marker a plan reads at registration.
+
+    Type checkers see ``Depends(provider)`` as the provider's result type instead, so that a
+    provider whose result does not fit the parameter's annotation is a type error.
+    """
+
+    __slots__ = ("provider", "use_cache")
+
+    def __init__(self, provider: Callable[..., object], use_cache: bool = True) -> None:
+        if not callable(provider):
+            raise TypeError(f"Depends() takes a function, got {provider!r}")
+        self.provider = provider
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.provider, "__qualname__", repr(self.provider))
+        return f"Depends({name}{'' if self.use_cache else ', use_cache=False'})"
+
+
+# Overloads, most specific first: an async generator and a generator give what they yield, a
+# coroutine function what it returns, a plain function its result. (One signature with a union
+# would make mypy solve T as Never.)
+@overload
+def Depends(provider: Callable[..., AsyncIterator[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., Iterator[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., Awaitable[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., T], *, use_cache: bool = True) -> T: ...
+def Depends(provider: Callable[..., object], *, use_cache: bool = True) -> object:  # noqa: N802
+    """Fill a parameter from ``provider``: ``db: Db = Depends(get_db)`` or
+    ``db: Annotated[Db, Depends(get_db)]``.
+
+    The provider takes parameters as a handler does (the ``Connection`` by annotation, path,
+    query, header, cookie and body values, other ``Depends``); it may be a plain or async
+    function, or a generator that yields once (the code after ``yield`` runs once the response
+    is finished). Each request calls it once however many parameters ask for it, unless
+    ``use_cache=False``.
+    """
+    return Dependency(provider, use_cache)

@@ -17,6 +17,7 @@ from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
+from aaf.params import Dependency
 from aaf.response import HttpResponse
 from aaf.views import View, WebSocketView
 
@@ -132,8 +133,10 @@ class Router:
             async def get(self, connection: Connection, item_id: int) -> Item: ...
     """
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", *, dependencies: Sequence[object] = ()) -> None:
         self.prefix = _clean_prefix(prefix)
+        # Depends(provider) values run before every route registered here (auth checks).
+        self.dependencies = tuple(_dependencies(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
         self._parents: list[Router] = []
         self._compiled = False
@@ -151,10 +154,12 @@ class Router:
         name: str | None = None,
         status_code: int = 200,
         max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
     ) -> Callable[[H], H]:
         """Register an async function or a ``View`` class at ``rule``; return it unchanged.
 
-        ``max_body_size`` overrides the app's request body limit for this route.
+        ``max_body_size`` overrides the app's request body limit for this route;
+        ``dependencies`` (``Depends(provider)`` values) run before the handler.
         """
 
         def decorator(handler: H) -> H:
@@ -165,15 +170,24 @@ class Router:
                 name=name,
                 status_code=status_code,
                 max_body_size=max_body_size,
+                dependencies=dependencies,
             )
             return handler
 
         return decorator
 
-    def get(self, rule: str, name: str | None = None, status_code: int = 200) -> Callable[[H], H]:
+    def get(
+        self,
+        rule: str,
+        name: str | None = None,
+        status_code: int = 200,
+        dependencies: Sequence[object] = (),
+    ) -> Callable[[H], H]:
         """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
         methods=["GET"])``, as Flask 2 and FastAPI spell it."""
-        return self.route(rule, methods=["GET"], name=name, status_code=status_code)
+        return self.route(
+            rule, ["GET"], name=name, status_code=status_code, dependencies=dependencies
+        )
 
     def post(
         self,
@@ -181,10 +195,16 @@ class Router:
         name: str | None = None,
         status_code: int = 200,
         max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
     ) -> Callable[[H], H]:
         """Register a function for ``POST`` at ``rule``."""
         return self.route(
-            rule, ["POST"], name=name, status_code=status_code, max_body_size=max_body_size
+            rule,
+            ["POST"],
+            name=name,
+            status_code=status_code,
+            max_body_size=max_body_size,
+            dependencies=dependencies,
         )
 
     def put(
@@ -193,10 +213,16 @@ class Router:
         name: str | None = None,
         status_code: int = 200,
         max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
     ) -> Callable[[H], H]:
         """Register a function for ``PUT`` at ``rule``."""
         return self.route(
-            rule, ["PUT"], name=name, status_code=status_code, max_body_size=max_body_size
+            rule,
+            ["PUT"],
+            name=name,
+            status_code=status_code,
+            max_body_size=max_body_size,
+            dependencies=dependencies,
         )
 
     def patch(
@@ -205,17 +231,29 @@ class Router:
         name: str | None = None,
         status_code: int = 200,
         max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
     ) -> Callable[[H], H]:
         """Register a function for ``PATCH`` at ``rule``."""
         return self.route(
-            rule, ["PATCH"], name=name, status_code=status_code, max_body_size=max_body_size
+            rule,
+            ["PATCH"],
+            name=name,
+            status_code=status_code,
+            max_body_size=max_body_size,
+            dependencies=dependencies,
         )
 
     def delete(
-        self, rule: str, name: str | None = None, status_code: int = 200
+        self,
+        rule: str,
+        name: str | None = None,
+        status_code: int = 200,
+        dependencies: Sequence[object] = (),
     ) -> Callable[[H], H]:
         """Register a function for ``DELETE`` at ``rule``."""
-        return self.route(rule, methods=["DELETE"], name=name, status_code=status_code)
+        return self.route(
+            rule, ["DELETE"], name=name, status_code=status_code, dependencies=dependencies
+        )
 
     def add_route(
         self,
@@ -225,6 +263,7 @@ class Router:
         name: str | None = None,
         status_code: int = 200,
         max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
     ) -> None:
         """Register ``handler`` at ``rule`` without a decorator.
 
@@ -237,7 +276,15 @@ class Router:
         name = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(name, handler)
         converters = _rule_converters(full)
-        endpoint = http_endpoint(handler, name, converters, methods, status_code, max_body_size)
+        endpoint = http_endpoint(
+            handler,
+            name,
+            converters,
+            methods,
+            status_code,
+            max_body_size,
+            (*self.dependencies, *_dependencies(dependencies)),
+        )
         self._entries.append(_Route(rule, name, handler, endpoint, websocket=False))
         self._invalidate()
 
@@ -442,6 +489,14 @@ class Router:
             except BuildError:
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+
+def _dependencies(values: Sequence[object]) -> list[Dependency]:
+    # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
+    for value in values:
+        if not isinstance(value, Dependency):
+            raise ConfigurationError(f"dependencies= takes Depends(provider) values, got {value!r}")
+    return [value for value in values if isinstance(value, Dependency)]
 
 
 def _endpoint_of(rule: Rule) -> object:

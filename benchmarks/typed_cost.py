@@ -1,4 +1,5 @@
-"""The per-request cost of typed parameters: the same routes typed and untyped, in one run.
+"""The per-request cost of typed parameters: the same routes typed and untyped, and with two
+cached Depends providers (one of them asked for twice), in one run.
 
 .venv/bin/python -m benchmarks.typed_cost
 """
@@ -14,6 +15,7 @@ from pydantic import Field
 
 from aaf import aaf
 from aaf.connection import Connection
+from aaf.params import Depends
 from aaf.routing import Router
 
 router = Router()
@@ -42,9 +44,32 @@ async def query_typed(
     return {"q": q, "limit": limit}
 
 
+class Settings:
+    debug = False
+
+
+async def settings() -> Settings:
+    return Settings()
+
+
+async def flags(settings: Settings = Depends(settings)) -> dict[str, bool]:
+    return {"debug": settings.debug}
+
+
+@router.route("/two-providers/<int:item_id>")
+async def two_providers(
+    connection: Connection,
+    item_id: int,
+    conf: Settings = Depends(settings),
+    switches: dict[str, bool] = Depends(flags),
+) -> dict[str, int]:
+    return {"id": item_id}
+
+
 CASES = {
     "path, untyped": ("/untyped/42", b""),
     "path, typed": ("/typed/42", b""),
+    "path, 2 providers": ("/two-providers/42", b""),
     "query, by hand": ("/query-by-hand", b"q=lamp&limit=5"),
     "query, typed": ("/query-typed", b"q=lamp&limit=5"),
 }

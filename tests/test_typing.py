@@ -135,6 +135,104 @@ BAD = {
 }
 
 
+DEPENDS_GOOD = """
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router
+from aaf.views import View
+
+
+class Db: ...
+
+
+async def coroutine() -> Db:
+    return Db()
+
+
+def plain() -> Db:
+    return Db()
+
+
+async def async_generator() -> AsyncIterator[Db]:
+    yield Db()
+
+
+def generator() -> Iterator[Db]:
+    yield Db()
+
+
+router = Router()
+
+
+@router.get("/")
+async def handler(
+    connection: Connection,
+    a: Db = Depends(coroutine),
+    b: Db = Depends(plain),
+    c: Db = Depends(async_generator),
+    d: Db = Depends(generator, use_cache=False),
+    e: Annotated[Db, Depends(coroutine)] = Db(),
+) -> str:
+    return ""
+
+
+@router.route("/view", dependencies=[Depends(plain)])
+class Page(View):
+    db: Db = Depends(async_generator)
+
+    async def get(self, connection: Connection) -> str:
+        return ""
+"""
+
+DEPENDS_BAD_TEMPLATE = """
+from collections.abc import AsyncIterator, Iterator
+
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router
+
+
+class Db: ...
+
+
+class Cache: ...
+
+
+async def coroutine() -> Db:
+    return Db()
+
+
+def plain() -> Db:
+    return Db()
+
+
+async def async_generator() -> AsyncIterator[Db]:
+    yield Db()
+
+
+def generator() -> Iterator[Db]:
+    yield Db()
+
+
+router = Router()
+
+
+@router.get("/")
+async def handler(connection: Connection, cache: Cache = Depends({provider})) -> str:
+    return ""
+"""
+for _kind in ("coroutine", "plain", "async_generator", "generator"):
+    BAD[f"depends_{_kind}_of_the_wrong_type"] = (
+        DEPENDS_BAD_TEMPLATE.replace("{provider}", _kind),
+        "assignment",
+    )
+
+
 def run_mypy(tmp_path: Path, files: dict[str, str]) -> dict[str, list[str]]:
     for name, source in files.items():
         (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
@@ -159,12 +257,22 @@ def run_mypy(tmp_path: Path, files: dict[str, str]) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    files = {"good": GOOD, **{name: source for name, (source, _) in BAD.items()}}
+    files = {
+        "good": GOOD,
+        "depends_good": DEPENDS_GOOD,
+        **{name: source for name, (source, _) in BAD.items()},
+    }
     return run_mypy(tmp_path_factory.mktemp("typing"), files)
 
 
 def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
     assert results["good"] == []
+
+
+def test_every_kind_of_provider_type_checks_in_both_spellings(
+    results: dict[str, list[str]],
+) -> None:
+    assert results["depends_good"] == []
 
 
 @pytest.mark.parametrize("name", sorted(BAD))

@@ -1,0 +1,323 @@
+"""Depends: providers of every kind, their own parameters, caching, cleanup, overrides.
+
+The providers live at module level (annotations are resolved by name, as in FastAPI) and
+record what they do in ``app.state["events"]``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from aaf import App, aaf
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, HTTPError
+from aaf.params import Depends, Header, Query
+from aaf.routing import Router
+from aaf.testing import TestClient
+from aaf.views import View, WebSocketView
+
+from ._helpers import serve
+
+
+class Db:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.closed = False
+
+
+class User(BaseModel):
+    name: str
+
+
+def log(connection: Connection, event: str) -> None:
+    events = connection.app.state.setdefault("events", [])
+    assert isinstance(events, list)
+    events.append(event)
+
+
+async def settings(connection: Connection) -> dict[str, str]:
+    log(connection, "settings")
+    return {"env": "test"}
+
+
+def paging(
+    connection: Connection, page: int = 1, size: Annotated[int, Query(alias="per_page")] = 10
+) -> tuple[int, int]:
+    log(connection, f"paging in {threading.current_thread().name}")
+    return page, size
+
+
+async def database(connection: Connection) -> AsyncIterator[Db]:
+    db = Db(connection.path)
+    log(connection, "db open")
+    try:
+        yield db
+    except Exception as exc:
+        log(connection, f"db rollback: {exc}")
+        raise
+    finally:
+        db.closed = True
+        log(connection, "db close")
+
+
+def sync_resource(connection: Connection) -> Iterator[str]:
+    log(connection, "sync open")
+    yield "resource"
+    log(connection, "sync close")
+
+
+async def current_user(
+    db: Annotated[Db, Depends(database)], x_token: Annotated[str, Header()]
+) -> User:
+    if x_token != "secret":
+        raise HTTPError(401, "Bad token", headers={"WWW-Authenticate": "Bearer"})
+    return User(name=f"alice via {db.name}")
+
+
+async def require_admin(x_role: Annotated[str | None, Header()] = None) -> None:
+    if x_role != "admin":
+        raise HTTPError(403, "Admins only")
+
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>")
+async def item(
+    connection: Connection,
+    item_id: int,
+    db: Db = Depends(database),
+    again: Annotated[Db, Depends(database)] = Depends(database),
+    page: tuple[int, int] = Depends(paging),
+    conf: dict[str, str] = Depends(settings),
+) -> dict[str, object]:
+    log(connection, "handler")
+    return {"id": item_id, "same": db is again, "page": list(page), "conf": conf}
+
+
+@router.get("/me")
+async def me(connection: Connection, user: User = Depends(current_user)) -> User:
+    return user
+
+
+@router.get("/boom")
+async def boom(connection: Connection, db: Db = Depends(database)) -> None:
+    raise ValueError("handler failed")
+
+
+@router.get("/both")
+async def both(
+    connection: Connection,
+    q: int,
+    page: tuple[int, int] = Depends(paging),
+    resource: str = Depends(sync_resource),
+) -> str:
+    return resource
+
+
+@router.get("/uncached")
+async def uncached(
+    connection: Connection,
+    a: dict[str, str] = Depends(settings, use_cache=False),
+    b: dict[str, str] = Depends(settings, use_cache=False),
+) -> int:
+    events = connection.app.state["events"]
+    assert isinstance(events, list)
+    return events.count("settings")
+
+
+@router.get("/admin", dependencies=[Depends(require_admin)])
+async def admin(connection: Connection) -> str:
+    return "welcome"
+
+
+@router.route("/view")
+class Profile(View):
+    user: User = Depends(current_user)
+
+    async def before(self, connection: Connection) -> None:
+        log(connection, f"before sees {self.user.name}")
+
+    async def get(self, connection: Connection) -> str:
+        return self.user.name
+
+
+@router.websocket("/ws")
+async def ws(connection: Connection, user: User = Depends(current_user)) -> None:
+    await connection.accept()
+    await connection.send_text(user.name)
+    await connection.close()
+
+
+@router.websocket("/room")
+class Room(WebSocketView):
+    async def on_connect(self, connection: Connection, db: Db = Depends(database)) -> None:
+        await connection.accept()
+        await connection.send_text(f"open: {not db.closed}")
+
+
+def events_of(app: App) -> list[str]:
+    events = app.state.setdefault("events", [])
+    assert isinstance(events, list)
+    return events
+
+
+@pytest.fixture()
+def app() -> App:
+    return aaf([router])
+
+
+@pytest.fixture()
+def client(app: App) -> Iterator[TestClient]:
+    with TestClient(app) as started:
+        yield started
+
+
+def test_providers_of_every_kind_fill_parameters_in_both_spellings(
+    client: TestClient, app: App
+) -> None:
+    response = client.get("/items/3?page=2&per_page=5")
+    assert response.json() == {"id": 3, "same": True, "page": [2, 5], "conf": {"env": "test"}}
+    events = events_of(app)
+    # One call per request for a cached provider, however many parameters ask for it; the
+    # plain function ran in a worker thread; cleanup came after the handler.
+    assert events[0] == "db open" and events[-2:] == ["handler", "db close"]
+    assert events.count("db open") == 1 and events.count("settings") == 1
+    paging_event = next(e for e in events if e.startswith("paging in "))
+    assert paging_event != f"paging in {threading.main_thread().name}"
+
+
+def test_a_provider_error_is_that_response(client: TestClient) -> None:
+    response = client.get("/me", headers={"x-token": "wrong"})
+    assert response.status_code == 401 and response.text == "Bad token"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert client.get("/me", headers={"x-token": "secret"}).json() == {"name": "alice via /me"}
+
+
+def test_one_422_lists_the_handlers_and_the_providers_failing_fields(
+    client: TestClient, app: App
+) -> None:
+    response = client.get("/both?q=x&page=y&per_page=z")
+    assert response.status_code == 422
+    locs = sorted(e["loc"] for e in response.json()["detail"])
+    assert locs == [["query", "page"], ["query", "per_page"], ["query", "q"]]
+    assert events_of(app) == []  # no provider ran: validation comes first
+
+
+def test_the_handlers_exception_is_thrown_in_at_the_yield(app: App) -> None:
+    response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert response.status_code == 500
+    assert events_of(app) == ["db open", "db rollback: handler failed", "db close"]
+
+
+def test_sync_generators_clean_up_after_the_response(client: TestClient, app: App) -> None:
+    assert client.get("/both?q=1").text == "resource"
+    assert [e for e in events_of(app) if e.startswith("sync")] == ["sync open", "sync close"]
+
+
+def test_use_cache_false_calls_the_provider_each_time(client: TestClient) -> None:
+    assert client.get("/uncached").json() == 2
+
+
+def test_route_dependencies_run_for_their_side_effects(client: TestClient) -> None:
+    assert client.get("/admin").status_code == 403
+    assert client.get("/admin", headers={"x-role": "admin"}).text == "welcome"
+
+
+def test_router_dependencies_cover_every_route_of_the_router() -> None:
+    guarded = Router(dependencies=[Depends(require_admin)])
+
+    @guarded.get("/a")
+    async def a(connection: Connection) -> str:
+        return "a"
+
+    with TestClient(aaf([guarded])) as c:
+        assert c.get("/a").status_code == 403
+        assert c.get("/a", headers={"x-role": "admin"}).text == "a"
+
+
+def test_view_class_attributes_are_set_before_before(client: TestClient, app: App) -> None:
+    assert client.get("/view", headers={"x-token": "secret"}).text == "alice via /view"
+    assert "before sees alice via /view" in events_of(app)
+
+
+def test_overrides_swap_a_provider_for_tests(app: App) -> None:
+    async def fake_user() -> User:
+        return User(name="tester")
+
+    app.dependency_overrides[current_user] = fake_user
+    with TestClient(app) as c:
+        assert c.get("/me").json() == {"name": "tester"}  # no token needed any more
+    app.dependency_overrides.clear()
+    with TestClient(app) as c:
+        assert c.get("/me").status_code == 422  # the real provider wants x-token
+
+
+def test_websocket_handlers_and_on_connect_take_depends(client: TestClient) -> None:
+    with client.websocket_connect("/ws", headers={"x-token": "secret"}) as session:
+        assert session.receive_text() == "alice via /ws"
+    with client.websocket_connect("/room") as session:
+        assert session.receive_text() == "open: True"
+
+
+def helper(value: int = Depends(lambda: 0)) -> int:
+    return value
+
+
+def loop(value: int = Depends(helper)) -> int:
+    return value
+
+
+def test_a_cycle_of_providers_is_refused_at_registration_naming_it() -> None:
+    helper.__defaults__ = (Depends(loop),)  # helper -> loop -> helper
+    cyclic = Router()
+    with pytest.raises(ConfigurationError, match=r"cycle: loop -> helper -> loop"):
+
+        @cyclic.get("/cycle")
+        async def cycle(connection: Connection, value: int = Depends(loop)) -> int:
+            return value
+
+
+def test_cleanup_and_rollback_over_uvicorn() -> None:
+    app = aaf([router])
+    with serve(app) as base:
+        assert httpx.get(base + "/items/1", timeout=5).status_code == 200
+        assert httpx.get(base + "/boom", timeout=5).status_code == 500
+    events = events_of(app)
+    assert events[-3:] == ["db open", "db rollback: handler failed", "db close"]
+    assert events[:1] == ["db open"] and "db close" in events[1:-3]
+
+
+opened: list[Db] = []
+
+
+async def counted_database() -> AsyncIterator[Db]:
+    db = Db("x")
+    opened.append(db)
+    try:
+        yield db
+    finally:
+        db.closed = True
+
+
+def test_ten_thousand_requests_leave_no_resource_open() -> None:
+    opened.clear()
+    counting = Router()
+
+    @counting.get("/n")
+    async def n(connection: Connection, db: Db = Depends(counted_database)) -> int:
+        if len(opened) % 3 == 0:
+            raise HTTPError(409, "sometimes")
+        return 1
+
+    with TestClient(aaf([counting])) as c:
+        for _ in range(10_000):
+            assert c.get("/n").status_code in (200, 409)
+    assert len(opened) == 10_000
+    assert sum(1 for db in opened if not db.closed) == 0
