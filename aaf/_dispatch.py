@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import get_type_hints
+from typing import cast, get_type_hints
 
 from pydantic import ValidationError
 from werkzeug.routing.converters import BaseConverter
@@ -45,12 +45,13 @@ class Endpoint:
 
 
 def _runner(
-    fn: Callable[..., Awaitable[object]], plan: HandlerPlan, view: type[View] | None = None
+    handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
 ) -> Runner:
-    """The per-request code of one handler: a function, or the method ``fn`` of ``view``."""
+    """The per-request code of one handler: a function, or the method ``handler`` of
+    ``view``."""
     encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
-    if not plan.is_async:
-        fn = _in_thread(fn)
+    # The plan read the function: a coroutine function's calls are awaitable.
+    fn = cast("Callable[..., Awaitable[object]]", handler) if plan.is_async else _in_thread(handler)
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
 
@@ -62,6 +63,7 @@ def _runner(
         return _runner_with_dependencies(fn, plan, view, respond)
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
+        instance = None
         if view is not None:
             instance = view()  # a new one per request: attributes on self are per-request
             if has_before and (early := await instance.before(connection)) is not None:
@@ -74,7 +76,7 @@ def _runner(
                 if reads_body
                 else arguments_now(plan, connection, args)
             )
-        if view is None:
+        if instance is None:
             result = await fn(connection, **args)
         else:
             result = await fn(instance, connection, **args)
@@ -175,20 +177,21 @@ def http_endpoint(
             )
             runners[method] = _runner(fn, plan, handler)
         return Endpoint(name, runners, max_body_size)
-    if not callable(handler):
+    if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
         raise TypeError(
             f"Route handler must be an async function or a View subclass, got {handler!r}"
         )
-    qualname = getattr(handler, "__qualname__", name)
+    function = cast("Callable[..., object]", handler)
+    qualname = getattr(function, "__qualname__", name)
     plan = build_plan(
-        handler,
+        function,
         qualname=qualname,
         rule_converters=converters,
         is_method=False,
         status_code=status_code,
         dependencies=dependencies,
     )
-    runner = _runner(handler, plan)
+    runner = _runner(function, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
     return Endpoint(name, runners, max_body_size)
@@ -221,22 +224,25 @@ def websocket_endpoint(
     """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
     if isinstance(handler, type) and issubclass(handler, WebSocketView):
         return WebSocketEndpoint(name, _websocket_view_runner(handler, converters))
-    if not callable(handler):
+    if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
         raise TypeError(
             f"WebSocket handler must be an async function or a WebSocketView, got {handler!r}"
         )
-    qualname = getattr(handler, "__qualname__", name)
+    function = cast("Callable[..., object]", handler)
+    qualname = getattr(function, "__qualname__", name)
     plan = build_plan(
-        handler, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
+        function, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
     )
+    # build_plan refused anything but a coroutine function.
+    call = cast("Callable[..., Awaitable[object]]", function)
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
         if not plan.dependencies:
-            await handler(connection, **await arguments(plan, connection, args))
+            await call(connection, **await arguments(plan, connection, args))
             return
         solving = Solving(connection, args)
         try:
-            await handler(connection, **await solve(plan, solving))
+            await call(connection, **await solve(plan, solving))
         except BaseException as exc:
             await solving.close(exc)
             raise
@@ -347,7 +353,7 @@ def _websocket_view_runner(
 
 
 def _short_error(exc: ValidationError) -> str:
-    parts = []
+    parts: list[str] = []
     for error in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in error["loc"]) or "message"
         parts.append(f"{loc}: {error['msg']}")

@@ -166,7 +166,7 @@ def _json_invalid(data: bytes) -> dict[str, object]:
 
 
 def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
-    out = []
+    out: Errors = []
     for error in exc.errors(include_url=False, include_context=False):
         loc = error["loc"]
         # Form fields are part of the body on the wire, as FastAPI reports them.

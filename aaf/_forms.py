@@ -27,8 +27,12 @@ SPOOL_SIZE = 1024 * 1024
 SLICE = 64 * 1024
 # The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
 # must not run, some are slow enough to stall the event loop.
-CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "us-ascii": "ascii", "ascii": "ascii"}
-CHARSETS |= dict.fromkeys(("iso-8859-1", "latin-1", "latin1", "iso8859-1"), "latin-1")
+CHARSETS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+} | dict.fromkeys(("iso-8859-1", "latin-1", "latin1", "iso8859-1"), "latin-1")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -69,7 +69,7 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
     if b"%" not in raw and b"+" not in raw:
         text = raw.decode("utf-8", errors="replace")
         return [(key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)]
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for part in raw.split(b"&"):
         if not part:
             continue
@@ -112,7 +112,7 @@ def parse_cookies(raw: str) -> list[tuple[str, str]]:
     >>> parse_cookies('a=1; lonely; b="two"')
     [('a', '1'), ('', 'lonely'), ('b', 'two')]
     """
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for chunk in raw.split(";"):
         chunk = chunk.strip()
         if not chunk:

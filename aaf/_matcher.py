@@ -87,14 +87,16 @@ class StateMatcher:
         self._payload = payload
         self._plain = True  # no rule has defaults, an alias or a redirect
         nodes: dict[int, _Node] = {}
-        root = self._node(url_map._matcher._root, nodes)
+        # werkzeug's state machine is what aaf walks: its private tree, read once.
+        matcher = url_map._matcher  # pyright: ignore[reportPrivateUsage]
+        root = self._node(matcher._root, nodes)  # pyright: ignore[reportPrivateUsage]
         # Every path starts with the domain part ("" without host matching) and the empty
         # part before its first slash: start below both.
         start = root.static.get("")
         self._start = start.static.get("") if start is not None else None
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
-        self._flat = self._flatten(url_map._matcher._root)
+        self._flat = self._flatten(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if self._flat is not None and not self._plain:
             self._flat = None
 
@@ -125,8 +127,8 @@ class StateMatcher:
             return None
         flat: dict[str | None, _Flat] = {}
         for key, found in candidates.items():
-            alternatives = []
-            plans = {}
+            alternatives: list[str] = []
+            plans: dict[str, tuple[bool, _Entry]] = {}
             for i, (pattern, redirect, entry, _groups) in enumerate(found):
                 unique = pattern.replace("?P<d", f"?P<c{i}d")
                 alternatives.append(f"(?P<c{i}>{unique})")
@@ -173,7 +175,10 @@ class StateMatcher:
     def _rule_entry(
         self, rule: Rule
     ) -> tuple[Rule, object, tuple[tuple[str, Callable[[str], object]], ...]]:
-        converters = tuple((name, _to_python(c)) for name, c in rule._converters.items())
+        converters = tuple(
+            (name, _to_python(c))
+            for name, c in rule._converters.items()  # pyright: ignore[reportPrivateUsage]
+        )
         self._plain = self._plain and not (rule.defaults or rule.alias or rule.redirect_to)
         return rule, self._payload(rule), converters
 

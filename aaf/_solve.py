@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import cast
 
@@ -35,8 +35,10 @@ class Solving:
     def __init__(self, connection: Connection, path_args: dict[str, object]) -> None:
         self.connection = connection
         self.path_args = path_args
-        app = connection._app
-        self.overrides = app.dependency_overrides if app is not None else _NONE
+        try:
+            self.overrides = connection.app.dependency_overrides
+        except RuntimeError:  # a connection built by hand, outside an app
+            self.overrides = _NONE
         self.values: dict[int, dict[str, object]] = {}  # id(plan) -> its validated values
         self.results: dict[Callable[..., object], object] = {}  # provider -> its result
         self.stack: contextlib.AsyncExitStack | None = None
@@ -194,11 +196,11 @@ async def _call(
         return await asyncio.to_thread(fn, **kwargs)
     if kind == "agen":
         return await _stack(solving).enter_async_context(
-            contextlib.asynccontextmanager(cast("Callable[..., AsyncIterator[object]]", fn))(
+            contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))(
                 **kwargs
             )
         )
-    manager = contextlib.contextmanager(cast("Callable[..., Iterator[object]]", fn))(**kwargs)
+    manager = contextlib.contextmanager(cast("Callable[..., Generator[object]]", fn))(**kwargs)
     value = await asyncio.to_thread(manager.__enter__)
     _stack(solving).push_async_exit(_in_thread_exit(manager))
     return value

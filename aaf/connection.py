@@ -168,7 +168,7 @@ class Connection:
             headers = Headers()
             # werkzeug's Headers.add refuses CR/LF in values; a request header is what the client
             # sent and must be readable whatever it holds, so fill the list directly.
-            headers._list = [
+            headers._list = [  # pyright: ignore[reportPrivateUsage]
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope["headers"]
             ]
             self._req_headers = headers

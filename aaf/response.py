@@ -357,16 +357,18 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
     if annotation is type(None):
         return _dump_any
     members = union_members(annotation)
-    data_members = [
+    data_members: list[object] = [
         m
         for m in members
         if not (isinstance(m, type) and issubclass(m, HttpResponse)) and m is not type(None)
     ]
-    if not data_members or all(m in (str, bytes) for m in data_members):
+    if not data_members or all(m is str or m is bytes for m in data_members):
         return _dump_any
     text_allowed = str in data_members
     # A union with response classes serializes only its data members.
-    target = annotation if len(data_members) == len(members) else Union[tuple(data_members)]  # noqa: UP007
+    target: object = (
+        annotation if len(data_members) == len(members) else Union[tuple(data_members)]  # noqa: UP007  # pyright: ignore[reportUnknownArgumentType]
+    )
     adapter: TypeAdapter[object] = TypeAdapter(target)  # type: ignore[arg-type]  # a runtime annotation
     # PERF: the core validator and serializer directly, skipping TypeAdapter's wrappers
     # (0.6 µs a call, benchmarks/typed_cost.py); an instance of the model is not revalidated.

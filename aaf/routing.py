@@ -273,19 +273,19 @@ class Router:
             TypeError: the handler is not async.
         """
         full = self.prefix + rule
-        name = name or getattr(handler, "__name__", None) or repr(handler)
-        self._check_name(name, handler)
+        route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(route_name, handler)
         converters = _rule_converters(full)
         endpoint = http_endpoint(
             handler,
-            name,
+            route_name,
             converters,
             methods,
             status_code,
             max_body_size,
             (*self.dependencies, *_dependencies(dependencies)),
         )
-        self._entries.append(_Route(rule, name, handler, endpoint, websocket=False))
+        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
         self._invalidate()
 
     def websocket(self, rule: str, name: str | None = None) -> Callable[[W], W]:
@@ -302,10 +302,10 @@ class Router:
     ) -> None:
         """Register a WebSocket handler at ``rule`` without a decorator."""
         full = self.prefix + rule
-        name = name or getattr(handler, "__name__", None) or repr(handler)
-        self._check_name(name, handler)
-        endpoint = websocket_endpoint(handler, name, _rule_converters(full, websocket=True))
-        self._entries.append(_Route(rule, name, handler, endpoint, websocket=True))
+        route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(route_name, handler)
+        endpoint = websocket_endpoint(handler, route_name, _rule_converters(full, websocket=True))
+        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=True))
         self._invalidate()
 
     def include(self, router: Router, prefix: str = "") -> None:
@@ -413,7 +413,7 @@ class Router:
         if type(found) is tuple:
             # PERF: tuple.__new__ skips the named tuple's Python-level __new__ (0.2 µs a request,
             # benchmarks/inprocess.py, varied ids); the payload is the rule's Endpoint.
-            return tuple.__new__(Match, found)  # the payload is an Endpoint
+            return tuple.__new__(Match, found)  # pyright: ignore[reportUnknownMemberType]
         if type(found) is Unknown:
             return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
         if type(found) is SlashRedirect:
@@ -500,7 +500,7 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
 
 
 def _endpoint_of(rule: Rule) -> object:
-    endpoint: object = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule is an _AafRule
+    endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
     return endpoint
 
 
@@ -515,7 +515,7 @@ def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseCon
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
     Map([scratch], converters=CONVERTERS)
-    return dict(scratch._converters)
+    return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
 
 
 def dispatch(

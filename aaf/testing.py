@@ -13,7 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Generator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
 from urllib.parse import unquote
 
@@ -382,7 +388,7 @@ class TestClient(httpx.Client):
         )
 
     @contextlib.contextmanager
-    def _use_portal(self) -> Iterator[anyio.from_thread.BlockingPortal]:
+    def _use_portal(self) -> Generator[anyio.from_thread.BlockingPortal]:
         # Inside `with client:` every call shares the lifespan's event loop; outside, each call
         # gets a loop of its own that ends with it, so no thread outlives the test.
         if self._portal is not None:
@@ -423,7 +429,7 @@ class TestClient(httpx.Client):
         path: str,
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
-    ) -> Iterator[WebSocketSession]:
+    ) -> Generator[WebSocketSession]:
         """Open a WebSocket session with the app at ``path``."""
         raw_headers = httpx.Headers(headers or {}).raw
         with self._use_portal() as portal:
@@ -544,7 +550,7 @@ class AsyncTestClient(httpx.AsyncClient):
         path: str,
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[AsyncWebSocketSession]:
+    ) -> AsyncGenerator[AsyncWebSocketSession]:
         """Open a WebSocket session with the app at ``path``."""
         core = _WebSocketCore(
             self.app, self.base_url.join(path), httpx.Headers(headers or {}).raw, subprotocols

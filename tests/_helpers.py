@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 
 import uvicorn
 
@@ -86,7 +86,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Iterator[str]:
+def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generator[str]:
     """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yield its base URL."""
     port = free_port()
     config = uvicorn.Config(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -253,7 +253,7 @@ def test_lifespan_context_and_hooks_run_in_order() -> None:
         events.append("async startup")
 
     @asynccontextmanager
-    async def lifespan(app: App) -> AsyncIterator[None]:
+    async def lifespan(app: App) -> AsyncGenerator[None]:
         events.append("enter")
         app.state["pool"] = "ready"
         yield

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
 import httpx
 import pytest
@@ -36,9 +36,7 @@ class User(BaseModel):
 
 
 def log(connection: Connection, event: str) -> None:
-    events = connection.app.state.setdefault("events", [])
-    assert isinstance(events, list)
-    events.append(event)
+    events_of(connection.app).append(event)
 
 
 async def settings(connection: Connection) -> dict[str, str]:
@@ -127,9 +125,7 @@ async def uncached(
     a: dict[str, str] = Depends(settings, use_cache=False),
     b: dict[str, str] = Depends(settings, use_cache=False),
 ) -> int:
-    events = connection.app.state["events"]
-    assert isinstance(events, list)
-    return events.count("settings")
+    return events_of(connection.app).count("settings")
 
 
 @router.get("/admin", dependencies=[Depends(require_admin)])
@@ -163,9 +159,9 @@ class Room(WebSocketView):
 
 
 def events_of(app: App) -> list[str]:
-    events = app.state.setdefault("events", [])
-    assert isinstance(events, list)
-    return events
+    events: list[str] = []
+    stored = app.state.setdefault("events", events)
+    return cast("list[str]", stored)  # set here, always a list of str
 
 
 @pytest.fixture()

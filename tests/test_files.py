@@ -66,7 +66,8 @@ def make_app(site: Path) -> App:
         files: Annotated[list[UploadFile], Form()],
         note: Annotated[str, Form()] = "",
     ) -> list[object]:
-        return [note] + [[f.filename, f.content_type, len(f.read())] for f in files]
+        described: list[object] = [note]
+        return described + [[f.filename, f.content_type, len(f.read())] for f in files]
 
     router.mount("/static", StaticFiles(site, html=True))
     return aaf([router], max_body_size=50_000)

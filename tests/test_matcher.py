@@ -132,8 +132,9 @@ def test_paths_with_double_slashes_are_handed_to_werkzeug() -> None:
 
 
 def test_the_flat_fast_path_is_on_for_whole_segment_rules_only() -> None:
-    assert FLAT._flat is not None
-    assert MATCHER._flat is None  # <path:> and "<x>-<int:y>" need the walk
+    assert FLAT._flat is not None  # pyright: ignore[reportPrivateUsage]
+    # <path:> and "<x>-<int:y>" need the walk
+    assert MATCHER._flat is None  # pyright: ignore[reportPrivateUsage]
 
 
 @settings(max_examples=600, deadline=None)

@@ -63,7 +63,7 @@ async def query(  # type: ignore[no-untyped-def]  # `untyped` is left bare on pu
     order: Literal["asc", "desc"] = "asc",
     ident: uuid.UUID | None = None,
     tags: list[int] | None = None,
-    untyped="default",  # unannotated means str
+    untyped="default",  # unannotated means str  # pyright: ignore[reportMissingParameterType]
 ) -> dict[str, object]:
     return {
         "q": q,

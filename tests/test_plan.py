@@ -99,7 +99,7 @@ def test_unresolvable_annotation_raises_naming_the_handler() -> None:
     async def broken(connection: Connection, x: Missing) -> None: ...  # type: ignore[name-defined]  # noqa: F821
 
     with pytest.raises(ConfigurationError, match=r"broken.*resolve"):
-        register("/", broken)
+        register("/", broken)  # pyright: ignore[reportUnknownArgumentType]  # on purpose
 
 
 def test_view_method_errors_name_the_class_and_method() -> None:
@@ -147,5 +147,5 @@ def test_plan_for_untyped_path_handler_is_trivial() -> None:
     async def seed(connection, number=10):  # type: ignore[no-untyped-def]  # the seed's style
         return None
 
-    plan = plan_with_int_variable(seed, "number")
+    plan = plan_with_int_variable(seed, "number")  # pyright: ignore[reportUnknownArgumentType]  # untyped on purpose
     assert plan.trivial and plan.validator is None

@@ -10,7 +10,7 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel, Field
 
-from aaf import App, aaf
+from aaf import aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
 from aaf.params import Cookie, Form, Header, Query
@@ -125,7 +125,7 @@ async def delete(connection: Connection) -> None:
 
 @router.get("/app")
 async def which_app(connection: Connection) -> bool:
-    return isinstance(connection.app, App)
+    return connection.app.debug is False
 
 
 @router.websocket("/ws")

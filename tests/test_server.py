@@ -9,7 +9,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import httpx
 import pytest
@@ -74,7 +74,7 @@ def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> by
         sock.sendall(data)
         if close_after_send:
             return b""
-        chunks = []
+        chunks: list[bytes] = []
         with contextlib.suppress(TimeoutError, ConnectionResetError):
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
@@ -151,9 +151,9 @@ def test_third_party_middleware_over_uvicorn() -> None:
 
 
 @contextlib.contextmanager
-def serve_hypercorn(app: ASGIApp) -> Iterator[str]:
+def serve_hypercorn(app: ASGIApp) -> Generator[str]:
     """Run ``app`` under hypercorn on 127.0.0.1 in a thread; yield its base URL."""
-    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.asyncio import serve as hypercorn_serve  # pyright: ignore[reportUnknownVariableType]
     from hypercorn.config import Config
 
     port = free_port()

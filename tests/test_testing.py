@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -31,7 +31,7 @@ def make_app(events: list[str]) -> App:
         }
 
     @asynccontextmanager
-    async def lifespan(app: App) -> AsyncIterator[None]:
+    async def lifespan(app: App) -> AsyncGenerator[None]:
         events.append("lifespan enter")
         app.state["db"] = "connected"
         yield
