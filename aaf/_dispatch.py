@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from werkzeug.routing.converters import BaseConverter
 
 from aaf._extract import arguments, arguments_now
+from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, type_adapter
 from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
@@ -25,11 +26,20 @@ Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
 class Endpoint:
     """One HTTP route: the methods it answers and the runner for each."""
 
-    __slots__ = ("allow", "max_body_size", "methods", "name", "runners")
+    __slots__ = ("allow", "max_body_size", "methods", "name", "operations", "plans", "runners")
 
     def __init__(
-        self, name: str, runners: dict[str, Runner], max_body_size: int | None = None
+        self,
+        name: str,
+        runners: dict[str, Runner],
+        max_body_size: int | None = None,
+        plans: dict[str, HandlerPlan] | None = None,
+        operations: dict[str, Operation] | None = None,
     ) -> None:
+        # What the API document reads: each method's plan and options (not HEAD or OPTIONS
+        # that aaf adds by itself).
+        self.plans = plans or {}
+        self.operations = operations or {}
         if "GET" in runners and "HEAD" not in runners:
             runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
         self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
@@ -147,13 +157,18 @@ def http_endpoint(
     status_code: int,
     max_body_size: int | None = None,
     dependencies: Sequence[Dependency] = (),
+    options: Operation | None = None,
 ) -> Endpoint:
     """Compile a function or ``View`` handler into an endpoint, checking its signature.
 
     ``dependencies`` run for their side effects before the handler (the route's and its
-    router's).
+    router's); ``options`` are what the API document says, a View method's ``@operation``
+    winning over them.
     """
     runners: dict[str, Runner] = {}
+    plans: dict[str, HandlerPlan] = {}
+    operations: dict[str, Operation] = {}
+    route_options = options or Operation()
     if isinstance(handler, type) and issubclass(handler, View):
         attributes = _class_dependencies(handler)
         if methods is not None:
@@ -166,17 +181,19 @@ def http_endpoint(
             )
         for method in sorted(handler.allowed_methods):
             fn = getattr(handler, method.lower())
+            method_options = operation_of(fn).over(route_options)
             plan = build_plan(
                 fn,
                 qualname=f"{handler.__qualname__}.{method.lower()}",
                 rule_converters=converters,
                 is_method=True,
-                status_code=status_code,
+                status_code=method_options.status_code or status_code,
                 dependencies=dependencies,
                 attributes=attributes,
             )
             runners[method] = _runner(fn, plan, handler)
-        return Endpoint(name, runners, max_body_size)
+            plans[method], operations[method] = plan, method_options
+        return Endpoint(name, runners, max_body_size, plans, operations)
     if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
         raise TypeError(
             f"Route handler must be an async function or a View subclass, got {handler!r}"
@@ -194,7 +211,8 @@ def http_endpoint(
     runner = _runner(function, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
-    return Endpoint(name, runners, max_body_size)
+        plans[method.upper()], operations[method.upper()] = plan, route_options
+    return Endpoint(name, runners, max_body_size, plans, operations)
 
 
 def _class_dependencies(cls: type) -> dict[str, Dependency]:

@@ -14,6 +14,7 @@ from werkzeug.routing.converters import BaseConverter, FloatConverter, IntegerCo
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
+from aaf._operation import Operation, operation
 from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
@@ -24,7 +25,17 @@ from aaf.views import View, WebSocketView
 if TYPE_CHECKING:
     from aaf.app import App
 
-__all__ = ["Match", "Mounted", "NotAllowed", "Outcome", "Redirect", "Router", "dispatch"]
+__all__ = [
+    "Match",
+    "Mounted",
+    "NotAllowed",
+    "Operation",
+    "Outcome",
+    "Redirect",
+    "Router",
+    "dispatch",
+    "operation",
+]
 
 # An async function, a plain function (run in a worker thread) or a View class.
 Handler = Callable[..., object] | type[View]
@@ -133,8 +144,15 @@ class Router:
             async def get(self, connection: Connection, item_id: int) -> Item: ...
     """
 
-    def __init__(self, prefix: str = "", *, dependencies: Sequence[object] = ()) -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        *,
+        dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+    ) -> None:
         self.prefix = _clean_prefix(prefix)
+        self.tags = tuple(tags)  # the API document's tags of every route registered here
         # Depends(provider) values run before every route registered here (auth checks).
         self.dependencies = tuple(_dependencies(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
@@ -155,12 +173,33 @@ class Router:
         status_code: int = 200,
         max_body_size: int | None = None,
         dependencies: Sequence[object] = (),
+        *,
+        summary: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+        operation_id: str | None = None,
     ) -> Callable[[H], H]:
         """Register an async function or a ``View`` class at ``rule``; return it unchanged.
 
         ``max_body_size`` overrides the app's request body limit for this route;
-        ``dependencies`` (``Depends(provider)`` values) run before the handler.
+        ``dependencies`` (``Depends(provider)`` values) run before the handler. The rest say
+        what the API document shows: ``summary`` and ``description`` (else the docstring),
+        ``tags`` (beside the router's), extra ``responses`` (``{404: Model}``),
+        ``deprecated``, ``include_in_schema`` and ``operation_id``.
         """
+        options = Operation(
+            status_code,
+            summary,
+            description,
+            tuple(tags) if tags is not None else None,
+            dict(responses) if responses is not None else None,
+            deprecated,
+            include_in_schema,
+            operation_id,
+        )
 
         def decorator(handler: H) -> H:
             self.add_route(
@@ -171,6 +210,7 @@ class Router:
                 status_code=status_code,
                 max_body_size=max_body_size,
                 dependencies=dependencies,
+                options=options,
             )
             return handler
 
@@ -264,8 +304,10 @@ class Router:
         status_code: int = 200,
         max_body_size: int | None = None,
         dependencies: Sequence[object] = (),
+        options: Operation | None = None,
     ) -> None:
-        """Register ``handler`` at ``rule`` without a decorator.
+        """Register ``handler`` at ``rule`` without a decorator (``options``: what the API
+        document says, as ``route``'s keywords give it).
 
         Raises:
             ConfigurationError: the name is taken by another handler, or the signature does
@@ -284,6 +326,7 @@ class Router:
             status_code,
             max_body_size,
             (*self.dependencies, *_dependencies(dependencies)),
+            _with_tags(options or Operation(status_code), self.tags),
         )
         self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
         self._invalidate()
@@ -489,6 +532,12 @@ class Router:
             except BuildError:
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+
+def _with_tags(options: Operation, tags: tuple[str, ...]) -> Operation:
+    if not tags:
+        return options
+    return dataclasses.replace(options, tags=(*tags, *(options.tags or ())))
 
 
 def _dependencies(values: Sequence[object]) -> list[Dependency]:
