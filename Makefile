@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench load load-hostile clean
+.PHONY: install system run test lint typecheck pytest bench load load-hostile vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,27 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# What the tests start for real: Redis, and Chromium with its driver for the browser tests.
+# Installed from Debian when missing (apt-get update once); elsewhere, a clear message.
+SYSTEM_PACKAGES := redis-server:redis-server chromium:/usr/bin/chromium \
+	chromium-driver:/usr/bin/chromedriver
+
+system:
+	@missing=""; \
+	for entry in $(SYSTEM_PACKAGES); do \
+		package=$${entry%%:*}; program=$${entry#*:}; \
+		command -v $$program >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "Missing:$$missing. Install them (Debian: apt-get install$$missing)." >&2; \
+			if [ "$$CI" = "true" ]; then exit 1; fi; \
+		fi; \
+	fi
 
 run: $(STAMP)
 	$(BIN)/uvicorn --app-dir examples items:app --host 127.0.0.1 --port 8000
@@ -30,7 +51,7 @@ typecheck: $(STAMP)
 # The coverage gate: branches on; raise it as tests grow, never lower it.
 COVERAGE_MIN ?= 92
 
-pytest: $(STAMP)
+pytest: $(STAMP) system
 	$(BIN)/pytest --cov=aaf --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=$(COVERAGE_MIN)
 
@@ -46,6 +67,10 @@ load: $(STAMP)
 # client: its p50/p99 and the server's peak RSS. Not part of `make test`.
 load-hostile: $(STAMP)
 	$(BIN)/python benchmarks/hostile.py
+
+# Refresh Swagger UI and ReDoc in aaf/static/ from the npm registry (npm pack).
+vendor:
+	$(PYTHON) scripts/vendor_docs.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

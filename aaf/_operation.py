@@ -26,13 +26,15 @@ class Operation:
     operation_id: str | None = None
 
     def over(self, base: Operation) -> Operation:
-        """These options, with ``base``'s where these leave one unset."""
+        """These options, with ``base``'s where these leave one unset (tags are added)."""
         merged = {
             field.name: getattr(self, field.name)
             if getattr(self, field.name) is not None
             else getattr(base, field.name)
             for field in dataclasses.fields(self)
         }
+        if self.tags is not None and base.tags:  # tags add up: the router's, the route's, ...
+            merged["tags"] = tuple(dict.fromkeys((*base.tags, *self.tags)))
         return Operation(**merged)
 
 

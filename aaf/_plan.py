@@ -180,6 +180,8 @@ class HandlerPlan:
     connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
     rule_converters: Mapping[str, BaseConverter] = dataclasses.field(default_factory=_no_converters)
     used_names: frozenset[str] = frozenset()  # parameter names here and in every provider
+    result_type: object = MISSING  # the return annotation (MISSING when there is none)
+    docstring: str | None = None
 
     @property
     def is_async(self) -> bool:
@@ -217,14 +219,16 @@ def build_plan(
             converter or cannot be validated, a name does not resolve, the body is ambiguous,
             or providers depend on each other in a cycle.
     """
-    kind = _kind(fn)
+    # A provider may be a callable object (the security schemes are): read its __call__.
+    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else _call_method(fn)
+    kind = _kind(target)
     if websocket and kind != "async":
         raise TypeError(f"{qualname} must be an async function (async def): it awaits frames")
     try:
-        hints = get_type_hints(fn, include_extras=True)
+        hints = get_type_hints(target, include_extras=True)
     except Exception as exc:  # NameError and friends from user annotations
         raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
-    params = list(inspect.signature(fn).parameters.values())
+    params = list(inspect.signature(target).parameters.values())
     params = params[1:] if is_method else params
     if not provider:
         if not params or params[0].kind not in (
@@ -284,7 +288,19 @@ def build_plan(
         connection_params=tuple(builder.connection_params),
         rule_converters=rule_converters,
         used_names=used,
+        result_type=hints.get("return", MISSING),
+        docstring=inspect.getdoc(target),
     )
+
+
+def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
+    if isinstance(fn, type):
+        return fn  # a class: read as it is
+    call: object = inspect.getattr_static(type(fn), "__call__", None)
+    if not inspect.isfunction(call):
+        return fn  # a builtin: read as it is
+    # The bound method: its signature leaves out self.
+    return cast("Callable[..., object]", getattr(fn, "__call__"))  # noqa: B004, B009
 
 
 def _kind(fn: Callable[..., object]) -> Kind:
@@ -412,6 +428,9 @@ class _Builder:
             _list_fields(cast(type[BaseModel], base)) if whole else frozenset(),
         )
         self.fields.setdefault(source, []).append(spec)
+        if marker is not None and marker.field:
+            constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
+            annotation = constrained
         self.definitions.setdefault(source, {})[param.name] = (annotation, wire, default is ...)
         if default is not ...:
             self.defaults[param.name] = default

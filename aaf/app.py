@@ -8,9 +8,13 @@ import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
+from pydantic import JsonValue
+
+from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
+from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection
@@ -51,10 +55,19 @@ class App:
         max_body_size: int | None = 10 * 1024 * 1024,
         max_form_fields: int = 1000,
         max_form_parts: int = 1000,
+        title: str = "aaf",
+        version: str = "0.1.0",
+        description: str | None = None,
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
         freeze_gc: bool = True,
         debug: bool = False,
     ) -> None:
-        self.routers = list(routers)
+        self.title, self.version, self.description = title, version, description
+        self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        self._document: dict[str, JsonValue] | None = None
+        self.routers = [*routers, *docs_routers(self)]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -156,6 +169,16 @@ class App:
             )
             return
         await send({"type": "lifespan.shutdown.complete"})
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The OpenAPI 3.1.0 document of the app's HTTP routes, built once (on first use).
+
+        Raises:
+            ConfigurationError: two different models share a name.
+        """
+        if self._document is None:
+            self._document = build_document(self)
+        return self._document
 
     def url_for(self, name: str, /, **params: object) -> str:
         """Build the path of the route called ``name`` in any of the routers."""

@@ -11,12 +11,40 @@ Source = Literal["query", "header", "cookie", "body", "form"]
 
 
 class Param:
-    """Base of the source markers; ``alias`` names the field on the wire."""
+    """Base of the source markers; ``alias`` names the field on the wire.
+
+    The other keywords are pydantic's ``Field`` constraints and ``description`` (shown in
+    the API document), as FastAPI's markers take them: ``Query(ge=1, description="Page")``.
+    """
 
     source: ClassVar[Source]
 
-    def __init__(self, *, alias: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+    ) -> None:
         self.alias = alias
+        given = {
+            "description": description,
+            "gt": gt,
+            "ge": ge,
+            "lt": lt,
+            "le": le,
+            "min_length": min_length,
+            "max_length": max_length,
+            "pattern": pattern,
+        }
+        # What goes into pydantic's Field() for this parameter (only what was given).
+        self.field: dict[str, object] = {k: v for k, v in given.items() if v is not None}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"

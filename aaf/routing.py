@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, TypeVar, Unpack
 from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -80,6 +80,22 @@ class NotAllowed(NamedTuple):
 
 Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
 WebSocketOutcome = WebSocketMatch | Mounted | None
+
+
+class RouteOptions(TypedDict, total=False):
+    """The keywords of ``route`` after ``methods``, as the method shortcuts take them."""
+
+    name: str | None
+    status_code: int
+    max_body_size: int | None
+    dependencies: Sequence[object]
+    summary: str | None
+    description: str | None
+    tags: Sequence[str] | None
+    responses: Mapping[int, object] | None
+    deprecated: bool
+    include_in_schema: bool
+    operation_id: str | None
 
 
 class AsciiIntegerConverter(IntegerConverter):
@@ -216,84 +232,26 @@ class Router:
 
         return decorator
 
-    def get(
-        self,
-        rule: str,
-        name: str | None = None,
-        status_code: int = 200,
-        dependencies: Sequence[object] = (),
-    ) -> Callable[[H], H]:
+    def get(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
         """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
-        methods=["GET"])``, as Flask 2 and FastAPI spell it."""
-        return self.route(
-            rule, ["GET"], name=name, status_code=status_code, dependencies=dependencies
-        )
+        methods=["GET"], ...)``, as Flask 2 and FastAPI spell it."""
+        return self.route(rule, ["GET"], **options)
 
-    def post(
-        self,
-        rule: str,
-        name: str | None = None,
-        status_code: int = 200,
-        max_body_size: int | None = None,
-        dependencies: Sequence[object] = (),
-    ) -> Callable[[H], H]:
+    def post(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
         """Register a function for ``POST`` at ``rule``."""
-        return self.route(
-            rule,
-            ["POST"],
-            name=name,
-            status_code=status_code,
-            max_body_size=max_body_size,
-            dependencies=dependencies,
-        )
+        return self.route(rule, ["POST"], **options)
 
-    def put(
-        self,
-        rule: str,
-        name: str | None = None,
-        status_code: int = 200,
-        max_body_size: int | None = None,
-        dependencies: Sequence[object] = (),
-    ) -> Callable[[H], H]:
+    def put(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
         """Register a function for ``PUT`` at ``rule``."""
-        return self.route(
-            rule,
-            ["PUT"],
-            name=name,
-            status_code=status_code,
-            max_body_size=max_body_size,
-            dependencies=dependencies,
-        )
+        return self.route(rule, ["PUT"], **options)
 
-    def patch(
-        self,
-        rule: str,
-        name: str | None = None,
-        status_code: int = 200,
-        max_body_size: int | None = None,
-        dependencies: Sequence[object] = (),
-    ) -> Callable[[H], H]:
+    def patch(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
         """Register a function for ``PATCH`` at ``rule``."""
-        return self.route(
-            rule,
-            ["PATCH"],
-            name=name,
-            status_code=status_code,
-            max_body_size=max_body_size,
-            dependencies=dependencies,
-        )
+        return self.route(rule, ["PATCH"], **options)
 
-    def delete(
-        self,
-        rule: str,
-        name: str | None = None,
-        status_code: int = 200,
-        dependencies: Sequence[object] = (),
-    ) -> Callable[[H], H]:
+    def delete(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
         """Register a function for ``DELETE`` at ``rule``."""
-        return self.route(
-            rule, ["DELETE"], name=name, status_code=status_code, dependencies=dependencies
-        )
+        return self.route(rule, ["DELETE"], **options)
 
     def add_route(
         self,
@@ -393,6 +351,14 @@ class Router:
         self._compiled = False
         for parent in self._parents:
             parent._invalidate()
+
+    def http_routes(self) -> Iterator[tuple[str, str, Endpoint, bool]]:
+        """Each HTTP route as ``(full rule, name, endpoint, is a View)``, included routers'
+        too, in registration order (what the API document lists)."""
+        for path, entry in self._flatten(""):
+            if isinstance(entry, _Route) and isinstance(entry.endpoint, Endpoint):
+                view = isinstance(entry.handler, type) and issubclass(entry.handler, View)
+                yield path, entry.name, entry.endpoint, view
 
     # Compiling ---------------------------------------------------------------------------------
     def _flatten(self, prefix: str) -> Iterable[tuple[str, _Route | _Mount]]:

@@ -19,8 +19,8 @@ from aaf import aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Header
-from aaf.response import HttpResponse, JsonResponse
-from aaf.routing import Router
+from aaf.response import HttpResponse
+from aaf.routing import Router, operation
 from aaf.views import View
 
 router = Router()
@@ -49,14 +49,15 @@ class ItemList(View):
     async def get(self, connection: Connection) -> list[Item]:
         return list(ITEMS.values())
 
-    async def post(self, connection: Connection, item: NewItem) -> HttpResponse:
+    @operation(status_code=201)
+    async def post(self, connection: Connection, item: NewItem) -> Item:
         new = Item(id=max(ITEMS, default=0) + 1, **item.model_dump())
         ITEMS[new.id] = new
-        location = router.url_for("ItemDetail", item_id=new.id)
-        return JsonResponse(new, status_code=201, headers={"Location": location})
+        connection.put_resp_header("Location", router.url_for("ItemDetail", item_id=new.id))
+        return new
 
 
-@router.route("/items/<int:item_id>")
+@router.route("/items/<int:item_id>", responses={404: None})
 class ItemDetail(View):
     """One item: read (optionally a subset of fields), replace, delete."""
 
@@ -91,6 +92,7 @@ class ItemDetail(View):
         ITEMS[item_id] = updated
         return updated
 
+    @operation(status_code=204)
     async def delete(self, connection: Connection, item_id: int) -> None:
         del ITEMS[item_id]
 

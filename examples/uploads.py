@@ -89,7 +89,7 @@ async def upload(
     )
 
 
-@router.route("/download/<name>")
+@router.route("/download/<name>", responses={404: None})
 async def download(connection: Connection, name: str) -> FileResponse:
     path = UPLOAD_DIR / secure_filename(name)
     if not path.is_file():

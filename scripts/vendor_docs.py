@@ -4,8 +4,8 @@
 
 Each package is fetched with `npm pack` at the pinned version, and only what the docs pages
 load is kept, with its licence: no source maps (their `sourceMappingURL` comments are removed
-too, so that a browser asks for nothing that is not there). `aaf/static/VERSIONS` records what
-was taken.
+too, so that a browser asks for nothing that is not there), and ReDoc's one CDN image is
+replaced by an inline one. `aaf/static/VERSIONS` records what was taken.
 """
 
 from __future__ import annotations
@@ -36,7 +36,15 @@ PACKAGES = {
         "package/LICENSE": "LICENSE",
     },
 }
-SOURCE_MAP = re.compile(rb"\n?/[/*][#@] sourceMappingURL=[^\n]*")
+# ReDoc shows a "powered by" logo it fetches from its CDN: point it at an inline image instead,
+# so that the page asks no other host for anything.
+REWRITES = {
+    b"https://cdn.redoc.ly/redoc/logo-mini.svg": (
+        b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+    ),
+}
+# Only the comment that ends a file: the bundles also hold such text inside their code.
+SOURCE_MAP = re.compile(rb"\n?/[/*][#@] sourceMappingURL=[^\n]*\s*\Z")
 
 
 def main() -> None:
@@ -63,6 +71,8 @@ def main() -> None:
                     data = extracted.read()
                     if name.endswith((".js", ".css")):
                         data = SOURCE_MAP.sub(b"", data)
+                        for old, new in REWRITES.items():
+                            data = data.replace(old, new)
                     (target / name).write_bytes(data)
             versions.append(f"{package} {version} (npm) -> aaf/static/{folder}/")
     (STATIC / "VERSIONS").write_text("\n".join(versions) + "\n")

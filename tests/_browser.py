@@ -1,0 +1,64 @@
+"""Headless Chromium for the browser tests: Debian's chromium and chromedriver, driven by
+selenium with no download at run time (SE_OFFLINE). Outside CI a machine without them skips
+these tests; in CI (CI=true) a missing browser fails the run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+
+
+def browser_available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+@pytest.fixture()
+def browser() -> Iterator[webdriver.Chrome]:
+    """A headless Chromium, closed after the test."""
+    if not browser_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing: `make test` installs chromium and chromium-driver")
+        pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
+    os.environ["SE_OFFLINE"] = "true"
+    profile = tempfile.mkdtemp(prefix="aaf-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def save_screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """Write a screenshot under var/test-artifacts/ (kept out of git) and give its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    driver.save_screenshot(str(path))  # pyright: ignore[reportUnknownMemberType]
+    return path

@@ -1,0 +1,353 @@
+"""The API document: what it says, that it is valid OpenAPI 3.1, and its pages."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+import pytest
+from openapi_spec_validator import validate
+from pydantic import BaseModel, Field
+
+from aaf import App, Depends, aaf
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.exceptions import ConfigurationError
+from aaf.params import Cookie, Form, Header, Query
+from aaf.routing import Router, operation
+from aaf.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from aaf.testing import TestClient
+from aaf.views import View
+
+from . import _other_item
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+class Item(BaseModel):
+    """An item as stored."""
+
+    id: int
+    name: str = Field(description="What the item is called", min_length=1)
+    price: float = Field(gt=0, serialization_alias="unitPrice")
+
+
+class NewItem(BaseModel):
+    name: str
+    price: float = Field(gt=0)
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class Filters(BaseModel):
+    colour: str | None = None
+    sizes: list[int] = []
+
+
+NO_FILTERS = Filters()
+bearer = HTTPBearer(bearer_format="JWT")
+api_key = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey")
+
+
+async def current_user(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> str:
+    return credentials.credentials if credentials is not None else ""
+
+
+async def paging(page: Annotated[int, Query(ge=1)] = 1) -> int:
+    return page
+
+
+router = Router(tags=["shop"])
+
+
+@router.get("/items/<int:item_id>", responses={404: Problem})
+async def get_item(
+    connection: Connection,
+    item_id: int,
+    verbose: bool = False,
+    x_trace: Annotated[str | None, Header(alias="X-Trace-Id")] = None,
+    session: Annotated[str | None, Cookie()] = None,
+) -> Item:
+    """Read one item.
+
+    Answers 404 when there is no such item.
+    """
+    return Item(id=item_id, name="lamp", price=12.5)
+
+
+@router.get("/search", tags=["search"], summary="Find items")
+async def search(
+    connection: Connection,
+    q: Annotated[str, Field(min_length=2, description="Words to look for")],
+    limit: Annotated[int, Field(ge=1, le=100)] = 20,
+    order: Literal["asc", "desc"] = "asc",
+    filters: Annotated[Filters, Query()] = NO_FILTERS,
+    page: int = Depends(paging),
+) -> list[Item]:
+    return []
+
+
+@router.post("/items", status_code=201)
+async def create(connection: Connection, item: NewItem, user: str = Depends(current_user)) -> Item:
+    return Item(id=1, name=item.name, price=item.price)
+
+
+@router.post("/upload")
+async def upload(
+    connection: Connection,
+    files: Annotated[list[UploadFile], Form()],
+    note: Annotated[str, Form()] = "",
+) -> int:
+    return len(files)
+
+
+@router.post("/login")
+async def login(
+    connection: Connection, user: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> str:
+    return user
+
+
+@router.route("/things/<uuid:thing>")
+class Thing(View):
+    async def get(self, connection: Connection, thing: uuid.UUID) -> str:
+        return str(thing)
+
+    @operation(status_code=204, deprecated=True, tags=["old"])
+    async def delete(
+        self, connection: Connection, thing: uuid.UUID, key: str | None = Depends(api_key)
+    ) -> None:
+        return None
+
+
+@router.get("/hidden", include_in_schema=False)
+async def hidden(connection: Connection) -> str:
+    return "not in the document"
+
+
+@router.websocket("/ws")
+async def ws(connection: Connection) -> None:
+    await connection.accept()
+
+
+def feature_app() -> App:
+    return aaf([router], title="Shop", version="2.0.0", description="Everything aaf documents")
+
+
+# The document is JSON: tests read it as such.
+Document = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def document() -> Document:
+    return cast(Document, feature_app().openapi())
+
+
+def operation_of(document: Document, path: str, method: str) -> Document:
+    found: Document = document["paths"][path][method]
+    return found
+
+
+def test_the_document_of_every_feature_is_valid_openapi_3_1(document: Document) -> None:
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert document["info"] == {
+        "title": "Shop",
+        "version": "2.0.0",
+        "description": "Everything aaf documents",
+    }
+
+
+@pytest.mark.parametrize("name", ["items", "seed", "chat", "uploads"])
+def test_every_example_apps_document_is_valid(name: str) -> None:
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        module = importlib.import_module(name)
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    validate(module.app.openapi())
+
+
+def test_a_path_operation_in_full(document: Document) -> None:
+    assert operation_of(document, "/items/{item_id}", "get") == {
+        "operationId": "get_item",
+        "summary": "Read one item.",
+        "description": "Answers 404 when there is no such item.",
+        "tags": ["shop"],
+        "parameters": [
+            {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {
+                "name": "verbose",
+                "in": "query",
+                "required": False,
+                "schema": {"default": False, "title": "Verbose", "type": "boolean"},
+            },
+            {
+                "name": "X-Trace-Id",
+                "in": "header",
+                "required": False,
+                "schema": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "default": None,
+                    "title": "X-Trace-Id",
+                },
+            },
+            {
+                "name": "session",
+                "in": "cookie",
+                "required": False,
+                "schema": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "default": None,
+                    "title": "Session",
+                },
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}},
+            },
+            "404": {
+                "description": "Not Found",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            },
+            "422": {
+                "description": "Validation Error",
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
+                    }
+                },
+            },
+        },
+    }
+
+
+def test_query_constraints_models_and_dependencies_become_parameters(
+    document: Document,
+) -> None:
+    found = operation_of(document, "/search", "get")
+    assert found["summary"] == "Find items" and found["tags"] == ["shop", "search"]
+    parameters = {p["name"]: p for p in found["parameters"]}
+    assert parameters["q"]["required"] is True
+    assert parameters["q"]["description"] == "Words to look for"
+    assert parameters["q"]["schema"]["minLength"] == 2
+    assert parameters["limit"]["schema"]["minimum"] == 1
+    assert parameters["limit"]["schema"]["maximum"] == 100
+    assert parameters["order"]["schema"]["enum"] == ["asc", "desc"]
+    # A Query() model's fields are parameters of their own; a provider's parameters too.
+    assert {"colour", "sizes", "page"} <= set(parameters)
+    assert parameters["page"]["schema"]["minimum"] == 1
+
+
+def test_bodies_forms_and_uploads(document: Document) -> None:
+    created = operation_of(document, "/items", "post")
+    assert created["requestBody"] == {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewItem"}}},
+    }
+    assert "201" in created["responses"]
+    uploads = operation_of(document, "/upload", "post")["requestBody"]
+    schema = uploads["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["files"] == {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+    }
+    assert schema["required"] == ["files"]
+    login = operation_of(document, "/login", "post")["requestBody"]
+    assert set(login["content"]) == {"application/x-www-form-urlencoded"}
+
+
+def test_outputs_use_serialization_names_and_inputs_validation(
+    document: Document,
+) -> None:
+    schemas = document["components"]["schemas"]
+    assert "unitPrice" in schemas["Item"]["properties"]
+    assert schemas["Item"]["properties"]["name"]["description"] == "What the item is called"
+    assert {"Item", "NewItem", "Problem", "HTTPValidationError", "ValidationError"} <= set(schemas)
+    assert not [name for name in schemas if name.endswith(("_params", "_query"))]
+
+
+def test_view_methods_options_security_and_what_is_left_out(
+    document: Document,
+) -> None:
+    delete = operation_of(document, "/things/{thing}", "delete")
+    assert delete["operationId"] == "Thing_delete"
+    assert delete["deprecated"] is True and delete["tags"] == ["shop", "old"]
+    assert list(delete["responses"]) == ["204"]
+    assert delete["security"] == [{"ApiKey": []}]
+    assert operation_of(document, "/things/{thing}", "get")["parameters"][0]["schema"] == {
+        "type": "string",
+        "format": "uuid",
+    }
+    assert operation_of(document, "/items", "post")["security"] == [{"HTTPBearer": []}]
+    schemes = document["components"]["securitySchemes"]
+    assert schemes == {
+        "HTTPBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+        "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    paths = document["paths"]
+    assert "/hidden" not in paths and "/ws" not in paths and "/openapi.json" not in paths
+
+
+def test_two_models_with_one_name_are_an_error_naming_both() -> None:
+    clash = Router()
+
+    @clash.get("/a")
+    async def a(connection: Connection) -> Item:
+        return Item(id=1, name="a", price=1)
+
+    @clash.get("/b")
+    async def b(connection: Connection) -> _other_item.Item:
+        return _other_item.Item(code="b")
+
+    with pytest.raises(ConfigurationError, match=r"both named 'Item'"):
+        aaf([clash]).openapi()
+
+
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    with TestClient(feature_app()) as started:
+        yield started
+
+
+def test_the_document_and_its_pages_are_served(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["info"]["title"] == "Shop"
+    for page, script in [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")]:
+        response = client.get(page)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+        # Nothing from another host: every URL in the page is a path on this server.
+        assert not re.search(r"(src|href)=\"https?:", response.text)
+        assert f"/_aaf/docs/{script}" in response.text and '"/openapi.json"' in response.text
+        asset = client.get(f"/_aaf/docs/{script}")
+        assert asset.status_code == 200 and len(asset.content) > 100_000
+    assert client.get("/_aaf/docs/secrets.txt").status_code == 404
+
+
+def test_each_page_can_be_switched_off() -> None:
+    quiet = aaf([router], docs_url=None, redoc_url=None)
+    with TestClient(quiet) as c:
+        assert c.get("/openapi.json").status_code == 200
+        assert c.get("/docs").status_code == 404 and c.get("/redoc").status_code == 404
+    with TestClient(aaf([router], openapi_url=None)) as c:
+        assert c.get("/openapi.json").status_code == 404 and c.get("/docs").status_code == 404
+
+
+def test_pages_behind_a_proxy_prefix_point_under_it() -> None:
+    with TestClient(feature_app(), base_url="http://testserver") as c:
+        page = c.get("/docs", headers={}).text
+        assert '"/openapi.json"' in page

@@ -1,0 +1,122 @@
+"""The security schemes as dependencies: what they read, how they refuse."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+
+from aaf import Depends, aaf
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    APIKeyQuery,
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
+from aaf.testing import TestClient
+
+bearer = HTTPBearer()
+optional_bearer = HTTPBearer(auto_error=False, scheme_name="OptionalBearer")
+basic = HTTPBasic(realm="shop", description="Staff accounts")
+header_key = APIKeyHeader(name="X-API-Key")
+cookie_key = APIKeyCookie(name="session")
+query_key = APIKeyQuery(name="api_key", auto_error=False)
+
+router = Router()
+
+
+@router.get("/bearer")
+async def with_bearer(
+    connection: Connection, token: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> str:
+    assert token is not None
+    return f"{token.scheme} {token.credentials}"
+
+
+@router.get("/maybe")
+async def maybe(
+    connection: Connection,
+    token: HTTPAuthorizationCredentials | None = Depends(optional_bearer),
+) -> str:
+    return token.credentials if token is not None else "anonymous"
+
+
+@router.get("/basic")
+async def with_basic(
+    connection: Connection, user: HTTPBasicCredentials | None = Depends(basic)
+) -> str:
+    assert user is not None
+    return f"{user.username}:{user.password}"
+
+
+@router.get("/keys")
+async def with_keys(
+    connection: Connection,
+    header: str | None = Depends(header_key),
+    cookie: str | None = Depends(cookie_key),
+    query: str | None = Depends(query_key),
+) -> list[str | None]:
+    return [header, cookie, query]
+
+
+@pytest.fixture()
+def client() -> Iterator[TestClient]:
+    with TestClient(aaf([router])) as started:
+        yield started
+
+
+def basic_header(raw: bytes) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_bearer_reads_the_token_and_refuses_without_one(client: TestClient) -> None:
+    assert client.get("/bearer", headers={"Authorization": "Bearer abc"}).text == "Bearer abc"
+    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}):
+        response = client.get("/bearer", headers=headers)
+        assert response.status_code == 401 and response.text == "Not authenticated"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_auto_error_false_gives_none(client: TestClient) -> None:
+    assert client.get("/maybe").text == "anonymous"
+    assert client.get("/maybe", headers={"Authorization": "Bearer t"}).text == "t"
+
+
+def test_basic_reads_user_and_password(client: TestClient) -> None:
+    assert client.get("/basic", headers=basic_header(b"ann:s3:cret")).text == "ann:s3:cret"
+    missing = client.get("/basic")
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == 'Basic realm="shop"'
+    for bad in ({"Authorization": "Basic !!!"}, basic_header(b"no-colon"), basic_header(b"\xff")):
+        response = client.get("/basic", headers=bad)
+        assert response.status_code == 401 and response.text == "Invalid Basic credentials"
+
+
+def test_api_keys_from_header_cookie_and_query(client: TestClient) -> None:
+    response = client.get(
+        "/keys?api_key=q1&api_key=q2", headers={"X-API-Key": "h", "Cookie": "session=c"}
+    )
+    assert response.json() == ["h", "c", "q2"]
+    refused = client.get("/keys", headers={"Cookie": "session=c"})
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'APIKey in="header", name="X-API-Key"'
+
+
+def test_schemes_describe_themselves_for_the_document() -> None:
+    document = aaf([router]).openapi()
+    components = document["components"]
+    assert isinstance(components, dict)
+    assert components["securitySchemes"] == {
+        "HTTPBearer": {"type": "http", "scheme": "bearer"},
+        "OptionalBearer": {"type": "http", "scheme": "bearer"},
+        "HTTPBasic": {"type": "http", "scheme": "basic", "description": "Staff accounts"},
+        "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
+        "APIKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
+    }
