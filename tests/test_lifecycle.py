@@ -1,6 +1,6 @@
-"""Shutdown from the server's signal, in-process (the real SIGTERM test runs uvicorn in its own
 # Tests of a private module reach its internals on purpose.
 # pyright: reportPrivateUsage=false
+"""Shutdown from the server's signal, in-process (the real SIGTERM test runs uvicorn in its own
 process: tests/test_hostile.py)."""
 
 from __future__ import annotations
