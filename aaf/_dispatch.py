@@ -17,7 +17,7 @@ from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, send_result
+from aaf.response import HttpResponse, run_background, send_result
 from aaf.views import HTTP_METHODS, View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -96,6 +96,8 @@ def _runner(
             whole = result.as_whole()
             if whole is not None:
                 await connection.respond_whole(*whole)
+                if result.background:
+                    await run_background(result.background, connection)
                 return
         await respond(connection, result)
 

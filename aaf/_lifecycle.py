@@ -32,8 +32,10 @@ _SignalHandler = Callable[[int, FrameType | None], None]
 class Lifecycle:
     """The open streams and WebSockets of one app, ended together on shutdown."""
 
-    def __init__(self) -> None:
+    def __init__(self, grace: float = 30.0) -> None:
         self.stopping = False
+        self.grace = grace  # seconds running background work may take once shutdown began
+        self._background: set[asyncio.Future[None]] = set()
         self._open: set[Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closing: set[asyncio.Future[None]] = set()
@@ -58,6 +60,21 @@ class Lifecycle:
     def discard(self, connection: Connection) -> None:
         """Stop tracking ``connection``."""
         self._open.discard(connection)
+
+    def add_background(self, work: asyncio.Future[None]) -> None:
+        """Track a response's running background work until it ends."""
+        self._background.add(work)
+        work.add_done_callback(self._background.discard)
+
+    async def wait_background(self) -> None:
+        """Wait for running background work, up to the grace period; cancel what is left."""
+        if not self._background:
+            return
+        pending = set(self._background)
+        logger.info("Shutting down: waiting for %d background tasks", len(pending))
+        _, late = await asyncio.wait(pending, timeout=self.grace)
+        for work in late:
+            work.cancel()
 
     def _signalled(self) -> None:
         # Runs inside a signal handler: hand the work to the event loop.

@@ -62,6 +62,7 @@ class App:
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
         freeze_gc: bool = True,
+        shutdown_grace: float = 30.0,
         debug: bool = False,
     ) -> None:
         self.title, self.version, self.description = title, version, description
@@ -74,7 +75,7 @@ class App:
         self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
         self.max_body_size = max_body_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
-        self.lifecycle = Lifecycle()
+        self.lifecycle = Lifecycle(shutdown_grace)
         # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
         self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
         self.override_plans: dict[Callable[..., object], HandlerPlan] = {}
@@ -157,6 +158,7 @@ class App:
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         self.lifecycle.stopped()
+        await self.lifecycle.wait_background()
         try:
             if context is not None:
                 await context.__aexit__(None, None, None)

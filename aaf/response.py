@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 from collections.abc import (
@@ -12,6 +13,7 @@ from collections.abc import (
     Callable,
     Generator,
     Mapping,
+    Sequence,
 )
 from stat import S_ISREG
 from typing import Any, Union, Unpack
@@ -44,6 +46,40 @@ __all__ = [
 logger = logging.getLogger("aaf")
 # Turns a handler's return value into (content type, body).
 ResultEncoder = Callable[[object], tuple[bytes, bytes]]
+# Work to run after a response is sent: a callable, or several (sync ones in a thread).
+Background = Callable[[], object] | Sequence[Callable[[], object]]
+
+
+async def run_background(tasks: tuple[Callable[[], object], ...], connection: Connection) -> None:
+    """Run a response's background work, in order, once the response is sent.
+
+    An error is logged and the next task runs; nothing reaches the client. At shutdown the app
+    waits for running work up to its grace period, then cancels it.
+    """
+    lifecycle = connection._app.lifecycle if connection._app is not None else None
+    for task in tasks:
+        work = asyncio.ensure_future(_run_one(task))
+        if lifecycle is not None:
+            lifecycle.add_background(work)
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if not work.cancelled():
+                raise
+            logger.warning("Background work %r was cancelled at shutdown", task)
+            return
+
+
+async def _run_one(task: Callable[[], object]) -> None:
+    try:
+        if inspect.iscoroutinefunction(task):
+            await task()
+        else:
+            result = await asyncio.to_thread(task)
+            if inspect.isawaitable(result):
+                await result
+    except Exception:
+        logger.exception("Background work %r failed", task)
 
 
 class HttpResponse:
@@ -62,13 +98,20 @@ class HttpResponse:
         super().__init_subclass__(**kwargs)
         cls._content_type = (b"content-type", cls.media_type.encode()) if cls.media_type else None
 
+    # Work to run once the response is sent (``background=``); none by default.
+    background: tuple[Callable[[], object], ...] = ()
+
     def __init__(
         self,
         body: bytes | str = "",
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
     ) -> None:
+        if background is not None:
+            self.background = (background,) if callable(background) else tuple(background)
         self.body = body.encode() if isinstance(body, str) else body
         self.connection = connection
         self.status_code = status_code
@@ -107,9 +150,14 @@ class HttpResponse:
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 
     async def send_to(self, connection: Connection) -> None:
-        """Send this response on ``connection``."""
+        """Send this response on ``connection``, then run its background work."""
+        await self._send(connection)
+        if self.background:
+            await run_background(self.background, connection)
+
+    async def _send(self, connection: Connection) -> None:
         whole = self.as_whole()
-        assert whole is not None  # subclasses that stream override send_to
+        assert whole is not None  # subclasses that stream override _send
         await connection.respond_whole(*whole)
 
     def as_whole(self) -> tuple[int, RawHeaders, bytes] | None:
@@ -141,8 +189,10 @@ class JsonResponse(HttpResponse):
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
     ) -> None:
-        super().__init__(to_json(data), connection, status_code, headers)
+        super().__init__(to_json(data), connection, status_code, headers, background=background)
 
 
 class HtmlResponse(HttpResponse):
@@ -162,8 +212,10 @@ class RedirectResponse(HttpResponse):
         connection: Connection | None = None,
         status_code: int = 307,
         headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
     ) -> None:
-        super().__init__(b"", connection, status_code, headers)
+        super().__init__(b"", connection, status_code, headers, background=background)
         self.raw_headers.append(encode_header("location", iri_to_uri(url)))
 
 
@@ -177,17 +229,19 @@ class StreamingResponse(HttpResponse):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        *,
+        background: Background | None = None,
     ) -> None:
         if media_type is not None:
             self.media_type = media_type
-        super().__init__(b"", connection, status_code, headers)
+        super().__init__(b"", connection, status_code, headers, background=background)
         self.content = content
 
     def as_whole(self) -> None:
         return None
 
-    async def send_to(self, connection: Connection) -> None:
-        """Start the response, then send each chunk as it comes."""
+    async def _send(self, connection: Connection) -> None:
+        # Start the response, then send each chunk as it comes.
         await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
 
 
@@ -210,19 +264,21 @@ class FileResponse(HttpResponse):
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
     ) -> None:
         self.path = os.fspath(path)
         self.filename = filename
         self.media_type = media_type or guess_media_type(filename or self.path)
-        super().__init__(b"", connection, status_code, headers)
+        super().__init__(b"", connection, status_code, headers, background=background)
         if filename is not None:
             self.set_header("Content-Disposition", content_disposition(filename))
 
     def as_whole(self) -> None:
         return None
 
-    async def send_to(self, connection: Connection) -> None:
-        """Answer with the file, a part of it, or 304/416, as the request asks."""
+    async def _send(self, connection: Connection) -> None:
+        # Answer with the file, a part of it, or 304/416, as the request asks.
         try:
             stat = await asyncio.to_thread(os.stat, self.path)
         except OSError:
