@@ -56,7 +56,10 @@ async def run_background(tasks: tuple[Callable[[], object], ...], connection: Co
     An error is logged and the next task runs; nothing reaches the client. At shutdown the app
     waits for running work up to its grace period, then cancels it.
     """
-    lifecycle = connection._app.lifecycle if connection._app is not None else None
+    try:
+        lifecycle = connection.app.lifecycle
+    except RuntimeError:  # a connection built by hand, outside an app
+        lifecycle = None
     for task in tasks:
         work = asyncio.ensure_future(_run_one(task))
         if lifecycle is not None:
