@@ -13,10 +13,12 @@ from aaf.exceptions import (
 )
 from aaf.params import Body, Cookie, Depends, Form, Header, Query
 from aaf.response import (
+    EventSourceResponse,
     HtmlResponse,
     HttpResponse,
     JsonResponse,
     RedirectResponse,
+    ServerSentEvent,
     StreamingResponse,
 )
 from aaf.routing import Router
@@ -40,6 +42,8 @@ __all__ = [
     "HtmlResponse",
     "HttpResponse",
     "JsonResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
     "Query",
     "Receive",
     "RedirectResponse",

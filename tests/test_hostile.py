@@ -323,7 +323,7 @@ def test_many_distinct_long_paths_leave_routing_memory_flat() -> None:
 
 
 # Shutdown ----------------------------------------------------------------------------------------
-def test_sigterm_closes_websockets_1001_and_ends_streams_within_a_second() -> None:
+def test_sigterm_closes_websockets_1001_and_ends_streams_and_events_within_a_second() -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.apps.endless:app", "--host", "127.0.0.1"]
@@ -341,7 +341,7 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_within_a_second() -> No
             assert time.monotonic() < deadline and process.poll() is None, "no server"
             time.sleep(0.05)
         ended: dict[str, float] = {}
-        lines: dict[str, list[str]] = {"stream": [], "imperative": []}
+        lines: dict[str, list[str]] = {"stream": [], "imperative": [], "events": []}
 
         def read(path: str) -> None:
             with httpx.Client(timeout=10) as client, client.stream("GET", base + "/" + path) as r:
@@ -365,9 +365,10 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_within_a_second() -> No
         assert closed - signalled < 1.0
         for reader in readers:
             reader.join(5)
-        assert set(ended) == {"stream", "imperative"}, "a stream never ended"
+        assert set(ended) == {"stream", "imperative", "events"}, "a stream never ended"
         assert all(at - signalled < 1.0 for at in ended.values())
-        assert all(lines[p] and set(lines[p]) == {"tick"} for p in lines)
+        assert all(lines[p] and set(lines[p]) == {"tick"} for p in ("stream", "imperative"))
+        assert set(lines["events"]) == {"data: tick", ""}  # server-sent events end too
         # uvicorn restores the default handler and raises the signal again once it is done.
         assert process.wait(5) in (0, -signal.SIGTERM)
     finally:

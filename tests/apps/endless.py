@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aaf import aaf
 from aaf.connection import Connection
-from aaf.response import StreamingResponse
+from aaf.response import EventSourceResponse, StreamingResponse
 from aaf.routing import Router
 
 router = Router()
@@ -27,6 +27,16 @@ async def stream(connection: Connection) -> StreamingResponse:
             await asyncio.sleep(0.05)
 
     return StreamingResponse(ticks())
+
+
+@router.route("/events")
+async def events(connection: Connection) -> EventSourceResponse:
+    async def forever() -> AsyncIterator[str]:
+        while True:
+            yield "tick"
+            await asyncio.sleep(0.05)
+
+    return EventSourceResponse(forever())
 
 
 @router.route("/imperative")

@@ -1,0 +1,198 @@
+"""Server-sent events and background work: framing, and over a real uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
+
+import httpx
+import pytest
+from pydantic import BaseModel
+from selenium import webdriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from aaf import App, aaf
+from aaf.connection import Connection
+from aaf.params import Header
+from aaf.response import EventSourceResponse, HtmlResponse, HttpResponse, ServerSentEvent
+from aaf.routing import Router
+
+from ._browser import browser
+from ._helpers import serve
+
+__all__ = ["browser"]  # the fixture, used by name
+
+
+class Tick(BaseModel):
+    n: int
+
+
+# Framing ------------------------------------------------------------------------------------------
+def test_multiline_data_is_split_over_data_lines() -> None:
+    event = ServerSentEvent("one\ntwo\r\nthree", event="note", id="7", retry=1500)
+    assert event.encode() == (
+        b"event: note\nid: 7\nretry: 1500\ndata: one\ndata: two\ndata: three\n\n"
+    )
+
+
+def test_models_and_dicts_go_as_json_and_comments_as_colon_lines() -> None:
+    assert ServerSentEvent(Tick(n=1)).encode() == b'data: {"n":1}\n\n'
+    assert ServerSentEvent({"a": [1, 2]}).encode() == b'data: {"a":[1,2]}\n\n'
+    assert ServerSentEvent(comment="hello\nthere").encode() == b": hello\n: there\n\n"
+
+
+@pytest.mark.parametrize("field", ["event", "id"])
+def test_line_breaks_in_event_or_id_are_refused(field: str) -> None:
+    with pytest.raises(ValueError, match="CR, LF"):
+        ServerSentEvent("x", **{field: "a\ndata: injected"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="retry"):
+        ServerSentEvent("x", retry=-1)
+
+
+# Over uvicorn -----------------------------------------------------------------------------------
+def make_app(events: dict[str, threading.Event], log: list[str]) -> App:
+    router = Router()
+
+    @router.get("/events")
+    async def stream(
+        connection: Connection,
+        last_event_id: Annotated[int | None, Header(alias="Last-Event-ID")] = None,
+    ) -> EventSourceResponse:
+        start = (last_event_id or 0) + 1
+
+        async def ticks() -> AsyncIterator[ServerSentEvent | Tick]:
+            try:
+                for n in range(start, start + 3):
+                    yield ServerSentEvent(Tick(n=n), id=str(n), event="tick")
+                    await asyncio.sleep(0.3)
+                yield Tick(n=0)  # plain data is one event too
+                await asyncio.sleep(3600)  # then nothing: pings keep the connection open
+            finally:
+                events["closed"].set()
+
+        return EventSourceResponse(ticks(), ping=0.5)
+
+    @router.get("/page")
+    async def page(connection: Connection) -> HtmlResponse:
+        return HtmlResponse(PAGE)
+
+    async def slow_work() -> None:
+        await asyncio.sleep(0.3)
+        log.append("async work done")
+
+    def blocking_work() -> None:
+        log.append(f"sync work in {threading.current_thread().name}")
+
+    def broken_work() -> None:
+        raise RuntimeError("background failed")
+
+    @router.get("/with-background")
+    async def with_background(connection: Connection) -> HttpResponse:
+        log.append("handler")
+        return HttpResponse("done", background=[slow_work, broken_work, blocking_work])
+
+    return aaf([router])
+
+
+PAGE = """<!doctype html><html><body><ul id="got"></ul><script>
+const source = new EventSource("/events");
+source.addEventListener("tick", (e) => {
+  const li = document.createElement("li");
+  li.textContent = e.lastEventId + ":" + JSON.parse(e.data).n;
+  document.getElementById("got").appendChild(li);
+  if (document.querySelectorAll("#got li").length === 3) source.close();
+});
+</script></body></html>"""
+
+
+@pytest.fixture()
+def events() -> dict[str, threading.Event]:
+    return {"closed": threading.Event()}
+
+
+@pytest.fixture()
+def log() -> list[str]:
+    return []
+
+
+@pytest.fixture()
+def server(events: dict[str, threading.Event], log: list[str]) -> Iterator[str]:
+    with serve(make_app(events, log)) as base:
+        yield base
+
+
+def read_events(response: httpx.Response, count: int) -> list[tuple[float, str]]:
+    got: list[tuple[float, str]] = []
+    buffer = ""
+    for text in response.iter_text():
+        buffer += text
+        while "\n\n" in buffer:
+            block, buffer = buffer.split("\n\n", 1)
+            got.append((time.monotonic(), block))
+            if len(got) == count:
+                return got
+    return got
+
+
+def test_events_arrive_one_by_one_before_the_stream_ends(
+    server: str, events: dict[str, threading.Event]
+) -> None:
+    with httpx.Client(timeout=10) as client, client.stream("GET", server + "/events") as response:
+        assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+        assert response.headers["cache-control"] == "no-cache"
+        assert response.headers["x-accel-buffering"] == "no"
+        got = read_events(response, 5)
+    blocks = [block for _, block in got]
+    assert blocks[:3] == [f'event: tick\nid: {n}\ndata: {{"n":{n}}}' for n in (1, 2, 3)]
+    assert blocks[3] == 'data: {"n":0}' and blocks[4] == ": ping"
+    # Each came as it was made, 0.3 s apart, not all at the end.
+    assert got[1][0] - got[0][0] > 0.2 and got[2][0] - got[1][0] > 0.2
+    assert events["closed"].wait(5), "leaving did not close the generator"
+
+
+def test_last_event_id_is_a_typed_header(server: str) -> None:
+    headers = {"Last-Event-ID": "41"}
+    with httpx.Client(timeout=10) as client:
+        with client.stream("GET", server + "/events", headers=headers) as response:
+            first = read_events(response, 1)[0][1]
+        assert first.startswith("event: tick\nid: 42\n")
+        refused = client.get(server + "/events", headers={"Last-Event-ID": "x"})
+        assert refused.status_code == 422
+
+
+def test_background_work_runs_after_the_client_has_the_body(
+    server: str, log: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        response = httpx.get(server + "/with-background", timeout=10)
+        assert response.text == "done"
+        assert "async work done" not in log  # the body came before the work ended
+        deadline = time.monotonic() + 5
+        while len(log) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert log[:2] == ["handler", "async work done"]
+    assert log[2].startswith("sync work in ") and "MainThread" not in log[2]
+    assert any("background failed" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_a_browser_eventsource_receives_three_events(
+    server: str, browser: webdriver.Chrome
+) -> None:
+    browser.get(server + "/page")
+    WebDriverWait(browser, 15).until(
+        lambda d: script(d, "return document.querySelectorAll('#got li').length") == 3
+    )
+    got = script(
+        browser, "return [...document.querySelectorAll('#got li')].map(li => li.textContent)"
+    )
+    assert got == ["1:1", "2:2", "3:3"]
+
+
+def script(driver: webdriver.Chrome, code: str) -> object:
+    """Run JavaScript in the page and give its result (JSON-like)."""
+    result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
+    return result
