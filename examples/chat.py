@@ -1,21 +1,28 @@
 """Chat rooms over WebSockets: a typed ``WebSocketView`` and a broadcast group per room.
 
-Run ``uvicorn --app-dir examples chat:app`` and open http://127.0.0.1:8000/ in two tabs.
+Run ``uvicorn --app-dir examples chat:app`` and open http://127.0.0.1:8000/ in two tabs. With
+``AAF_REDIS_URL=redis://127.0.0.1:6379/0`` set, rooms go through Redis, so that
+``uvicorn --workers 4`` (or several hosts) share them.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
 from pydantic import BaseModel, Field
 
-from aaf import aaf
-from aaf.channels import InMemoryGroups
+from aaf import App, aaf
+from aaf.channels import InMemoryGroups, RedisGroups
 from aaf.connection import Connection
 from aaf.response import HtmlResponse
 from aaf.routing import Router
 from aaf.views import WebSocketView
 
 router = Router()
-groups = InMemoryGroups()
+REDIS_URL = os.environ.get("AAF_REDIS_URL")
+groups: InMemoryGroups | RedisGroups = RedisGroups(REDIS_URL) if REDIS_URL else InMemoryGroups()
 
 
 class ChatMessage(BaseModel):
@@ -93,4 +100,13 @@ async def page(connection: Connection) -> HtmlResponse:
     return HtmlResponse(PAGE)
 
 
-app = aaf([router])
+@asynccontextmanager
+async def lifespan(app: App) -> AsyncGenerator[None]:
+    if isinstance(groups, RedisGroups):
+        async with groups:  # fails start-up, clearly, when Redis is unreachable
+            yield
+    else:
+        yield
+
+
+app = aaf([router], lifespan=lifespan, title="aaf chat")

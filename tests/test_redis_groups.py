@@ -1,0 +1,205 @@
+"""RedisGroups on a real redis-server: across event loops, processes and uvicorn workers, and
+through a Redis restart."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from aaf.channels import RedisGroups
+
+from ._helpers import free_port
+from ._redis import RedisServer, redis_server
+
+__all__ = ["redis_server"]  # the fixture, used by name
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Inbox:
+    """A member that records what it gets."""
+
+    def __init__(self) -> None:
+        self.got: list[str] = []
+        self.closed: tuple[int, str] | None = None
+
+    async def send_text(self, data: str) -> None:
+        self.got.append(data)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.closed = (code, reason)
+
+
+async def wait_for(condition: object, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not (condition() if callable(condition) else condition):
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.anyio
+async def test_a_member_of_one_instance_gets_what_another_publishes(
+    redis_server: RedisServer,
+) -> None:
+    async with RedisGroups(redis_server.url) as here, RedisGroups(redis_server.url) as there:
+        member = Inbox()
+        await here.join("room", member)
+        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        assert await there.publish("room", "hello") == 1
+        for i in range(100):  # a burst keeps its order
+            await there.publish("room", f"{i:03d}")
+        await wait_for(lambda: len(member.got) == 101)
+        assert member.got == ["hello"] + [f"{i:03d}" for i in range(100)]
+        await here.leave("room", member)
+        await asyncio.sleep(0.1)
+        assert await there.publish("room", "nobody") == 0  # unsubscribed with the last member
+
+
+@pytest.mark.anyio
+async def test_limits_and_a_clear_error_when_redis_is_away(redis_server: RedisServer) -> None:
+    async with RedisGroups(redis_server.url, max_message_size=10) as groups:
+        with pytest.raises(ValueError, match="over the limit"):
+            await groups.publish("room", "x" * 11)
+    unreachable = RedisGroups(f"redis://127.0.0.1:{free_port()}/0")
+    with pytest.raises(ConnectionError, match="unreachable"):
+        await unreachable.start()
+    # Nothing left behind: no subscriber task outlives its groups.
+    assert not [t for t in asyncio.all_tasks() if "RedisGroups" in t.get_name()]
+
+
+@pytest.mark.anyio
+async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) -> None:
+    async with RedisGroups(redis_server.url) as here, RedisGroups(redis_server.url) as there:
+        member = Inbox()
+        await here.join("room", member)
+        await asyncio.sleep(0.1)
+        await there.publish("room", "before")
+        await wait_for(lambda: member.got == ["before"])
+        redis_server.stop()
+        assert await there.publish("room", "lost") == 0  # at most once: Redis is away
+        redis_server.start()
+        deadline = time.monotonic() + 10
+        while "after" not in member.got:  # resubscribed within the bound
+            assert time.monotonic() < deadline, "delivery did not resume"
+            await there.publish("room", "after")
+            await asyncio.sleep(0.2)
+        assert "lost" not in member.got
+
+
+@pytest.mark.anyio
+async def test_a_slow_member_is_dropped_without_delaying_the_others(
+    redis_server: RedisServer,
+) -> None:
+    class Stuck(Inbox):
+        async def send_text(self, data: str) -> None:
+            await asyncio.sleep(3600)
+
+    async with RedisGroups(redis_server.url, max_queue=5) as groups:
+        fast, stuck = Inbox(), Stuck()
+        await groups.join("room", fast)
+        await groups.join("room", stuck)
+        await asyncio.sleep(0.1)
+        for i in range(20):
+            await groups.publish("room", str(i))
+        await wait_for(lambda: len(fast.got) == 20)
+        assert stuck.closed is not None and stuck.closed[0] == 1013
+        assert groups.members("room") == 1
+
+
+@contextlib.contextmanager
+def uvicorn(
+    redis_url: str, workers: int = 1, app: str = "tests.apps.rooms:app", probe: str = "/rooms/x"
+) -> Generator[str]:
+    """An app under uvicorn in its own process (or workers), on Redis; stopped by PID."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+        + ["--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "AAF_REDIS_URL": redis_url},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                connect(f"ws://127.0.0.1:{port}{probe}", open_timeout=1),
+            ):
+                break
+            assert time.monotonic() < deadline and process.poll() is None, "no server"
+            time.sleep(0.1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def join(stack: contextlib.ExitStack, host: str, room: str) -> tuple[ClientConnection, str]:
+    socket = stack.enter_context(connect(f"ws://{host}/rooms/{room}", open_timeout=5))
+    welcome = socket.recv(timeout=5)
+    assert isinstance(welcome, str) and welcome.startswith("pid ")
+    return socket, welcome
+
+
+def test_two_uvicorn_processes_share_a_room(redis_server: RedisServer) -> None:
+    with (
+        uvicorn(redis_server.url) as first,
+        uvicorn(redis_server.url) as second,
+        contextlib.ExitStack() as stack,
+    ):
+        listener, pid_first = join(stack, first, "lobby")
+        talker, pid_second = join(stack, second, "lobby")
+        assert pid_first != pid_second
+        time.sleep(0.2)
+        talker.send("hello from the other process")
+        assert listener.recv(timeout=5) == "hello from the other process"
+        httpx.post(f"http://{second}/rooms/lobby/burst", params={"count": 100}, timeout=10)
+        got = [listener.recv(timeout=5) for _ in range(100)]
+        assert got == [f"{i:05d}" for i in range(100)]  # in publish order
+
+
+def test_uvicorn_workers_share_rooms(redis_server: RedisServer) -> None:
+    with uvicorn(redis_server.url, workers=2) as host, contextlib.ExitStack() as stack:
+        members: list[ClientConnection] = []
+        pids: set[str] = set()
+        while len(pids) < 2 or len(members) < 6:  # until both workers hold members
+            assert len(members) < 80, "every connection landed on one worker"
+            socket, welcome = join(stack, host, "team")
+            members.append(socket)
+            pids.add(welcome)
+        time.sleep(0.3)
+        members[0].send("all hands")
+        for member in members:
+            assert member.recv(timeout=5) == "all hands"
+
+
+def test_the_chat_example_spans_processes_with_aaf_redis_url(redis_server: RedisServer) -> None:
+    with (
+        uvicorn(redis_server.url, app="examples.chat:app", probe="/ws/probe") as first,
+        uvicorn(redis_server.url, app="examples.chat:app", probe="/ws/probe") as second,
+        contextlib.ExitStack() as stack,
+    ):
+        reader = stack.enter_context(connect(f"ws://{first}/ws/lobby", open_timeout=5))
+        writer = stack.enter_context(connect(f"ws://{second}/ws/lobby", open_timeout=5))
+        assert "welcome" in str(reader.recv(timeout=5)) and "welcome" in str(writer.recv(timeout=5))
+        time.sleep(0.2)
+        writer.send('{"author": "ann", "text": "hi from the other process"}')
+        assert json.loads(reader.recv(timeout=5)) == {
+            "author": "ann",
+            "text": "hi from the other process",
+            "room": "lobby",
+        }
