@@ -7,6 +7,7 @@ import inspect
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Never, cast
 
 from pydantic import JsonValue
 
@@ -24,7 +25,10 @@ from aaf.routing import Router, dispatch, dispatch_websocket
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
 logger = logging.getLogger("aaf")
-Middleware = Callable[[ASGIApp], ASGIApp]
+# Any callable that takes the app and gives an ASGI app: a middleware class, or
+# functools.partial(Cls, **options). `Never` as the parameter lets middleware typed against
+# another library's (looser) ASGI types fit, without `Any`; aaf checks what it gets back.
+Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
 _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
@@ -84,7 +88,10 @@ class App:
         self.state: dict[str, object] = {}
         app: ASGIApp = self._dispatch
         for wrap in reversed(middleware):
-            app = wrap(app)
+            wrapped = cast(Callable[[ASGIApp], object], wrap)(app)
+            if not callable(wrapped):
+                raise TypeError(f"Middleware {wrap!r} gave {wrapped!r}, not an ASGI app")
+            app = cast(ASGIApp, wrapped)
         self._asgi = app
         self._plain = not middleware
 

@@ -312,8 +312,8 @@ def test_third_party_middleware_from_starlette() -> None:
         [router],
         middleware=[
             # Starlette types its scopes as MutableMapping[str, Any], not aaf's TypedDicts.
-            functools.partial(CORSMiddleware, allow_origins=["https://a.example"]),  # type: ignore[list-item]
-            functools.partial(GZipMiddleware, minimum_size=100),  # type: ignore[list-item]
+            functools.partial(CORSMiddleware, allow_origins=["https://a.example"]),
+            functools.partial(GZipMiddleware, minimum_size=100),
         ],
     )
     with TestClient(app) as c:

@@ -143,7 +143,7 @@ def test_server_root_path_is_honoured() -> None:
 
 def test_third_party_middleware_over_uvicorn() -> None:
     gzip = functools.partial(GZipMiddleware, minimum_size=100)
-    app = aaf([make_app().routers[0]], middleware=[gzip])  # type: ignore[list-item]  # starlette's loose types
+    app = aaf([make_app().routers[0]], middleware=[gzip])
     with serve(app) as base:
         response = httpx.get(base + "/big", headers={"Accept-Encoding": "gzip"}, timeout=5)
         assert response.headers["content-encoding"] == "gzip"
