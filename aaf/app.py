@@ -7,7 +7,7 @@ import inspect
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Never, cast
+from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
 
 from pydantic import JsonValue
 
@@ -21,6 +21,7 @@ from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, 
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.routing import Router, dispatch, dispatch_websocket
+from aaf.views import View
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -30,6 +31,8 @@ logger = logging.getLogger("aaf")
 # another library's (looser) ASGI types fit, without `Any`; aaf checks what it gets back.
 Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
+P = ParamSpec("P")
+V = TypeVar("V", bound=View)
 _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -189,14 +192,36 @@ class App:
             self._document = build_document(self)
         return self._document
 
-    def url_for(self, name: str, /, **params: object) -> str:
-        """Build the path of the route called ``name`` in any of the routers."""
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route in any of the routers, by name or by handler (see
+        ``Router.url_for``)."""
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        build = cast(Callable[..., str], Router.url_for)  # one implementation, both forms
         for router in self.routers:
             try:
-                return router.url_for(name, **params)
+                return build(router, target, **params)
             except LookupError:
                 continue
-        raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+        raise LookupError(f"No route for {target!r} accepts the parameters {sorted(params)}")
 
 
 async def _call_hook(hook: Hook) -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple, TypedDict, TypeVar, Unpack
+from typing import (
+    TYPE_CHECKING,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    overload,
+)
 from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -41,6 +50,8 @@ __all__ = [
 Handler = Callable[..., object] | type[View]
 WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
 H = TypeVar("H", bound=Handler)
+P = ParamSpec("P")
+V = TypeVar("V", bound=View)
 W = TypeVar("W", bound=WebSocketHandler)
 
 
@@ -482,12 +493,38 @@ class Router:
                 await answer_error(connection, exc, app.exception_handlers, app.debug)
 
     # URL building ------------------------------------------------------------------------------
-    def url_for(self, name: str, /, **params: object) -> str:
-        """Build the path of the route called ``name``.
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route: by its name, or by its handler (a function, or a View
+        method such as ``ItemView.get``), typed so that mypy checks the parameters.
+
+        Rule variables fill the path; other parameters go to the query string. Give them as
+        keywords.
 
         Raises:
-            LookupError: no route has that name, or the parameters do not fit its rule.
+            LookupError: no route has that name or handler, or the parameters do not fit.
+            TypeError: parameters were given by position.
         """
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        name = target if isinstance(target, str) else self._name_of(target)
         if not self._compiled:
             self._compile()
         for adapter in (self._http_adapter, self._ws_adapter):
@@ -498,6 +535,18 @@ class Router:
             except BuildError:
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+    def _name_of(self, handler: object) -> str:
+        for name, registered in self._names().items():
+            if registered is handler:
+                return name
+            if isinstance(registered, type) and any(
+                vars(klass).get(m) is handler
+                for klass in registered.__mro__
+                for m in ("get", "post", "put", "patch", "delete", "options", "head")
+            ):
+                return name
+        raise LookupError(f"No route serves {handler!r}")
 
 
 def _with_tags(options: Operation, tags: tuple[str, ...]) -> Operation:

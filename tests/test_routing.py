@@ -394,3 +394,26 @@ def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:
     c = TestClient(aaf([router]))
     assert c.get("/n/1").json() == {"n": 1}
     assert c.get("/n/1").json() == {"n": 1}
+
+
+def test_url_for_by_handler_puts_rule_variables_in_the_path_and_the_rest_in_the_query() -> None:
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def get_item(connection: Connection, item_id: int, verbose: bool = False) -> str:
+        return ""
+
+    @router.route("/users/<name>")
+    class UserView(View):
+        async def get(self, connection: Connection, name: str) -> str:
+            return name
+
+    app = aaf([router])
+    assert app.url_for(get_item, item_id=3) == "/items/3"
+    assert router.url_for(get_item, item_id=3, verbose=True) == "/items/3?verbose=True"
+    assert app.url_for(UserView.get, name="ann b") == "/users/ann%20b"
+
+    async def unrouted(connection: Connection) -> None: ...
+
+    with pytest.raises(LookupError, match="No route for"):
+        app.url_for(unrouted)

@@ -189,6 +189,49 @@ class Page(View):
         return ""
 """
 
+URL_FOR = """
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.views import View
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>")
+async def get_item(connection: Connection, item_id: int, verbose: bool = False) -> str:
+    return ""
+
+
+@router.route("/users/<name>")
+class UserView(View):
+    async def get(self, connection: Connection, name: str) -> str:
+        return name
+
+
+app = aaf([router])
+"""
+URL_FOR_GOOD = (
+    URL_FOR
+    + """
+a: str = router.url_for(get_item, item_id=3)
+b: str = app.url_for(get_item, item_id=3, verbose=True)
+c: str = app.url_for(UserView.get, name="ann")
+d: str = app.url_for("get_item", item_id=3)
+"""
+)
+# With overloads (by name, by function, by View method) mypy reports which call matched none.
+BAD["url_for_wrong_name"] = (URL_FOR + "app.url_for(get_item, itemid=3)\n", "call-overload")
+BAD["url_for_wrong_type"] = (URL_FOR + 'app.url_for(get_item, item_id="3")\n', "call-overload")
+BAD["url_for_view_method"] = (URL_FOR + "app.url_for(UserView.get, name=1)\n", "call-overload")
+BAD["middleware_that_takes_no_app"] = (
+    """
+from aaf import aaf
+app = aaf([], middleware=[lambda: None])
+""",
+    "list-item",
+)
+
 DEPENDS_BAD_TEMPLATE = """
 from collections.abc import AsyncIterator, Iterator
 
@@ -260,6 +303,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     files = {
         "good": GOOD,
         "depends_good": DEPENDS_GOOD,
+        "url_for_good": URL_FOR_GOOD,
         **{name: source for name, (source, _) in BAD.items()},
     }
     return run_mypy(tmp_path_factory.mktemp("typing"), files)
@@ -267,6 +311,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
 
 def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
     assert results["good"] == []
+
+
+def test_url_for_by_handler_type_checks(results: dict[str, list[str]]) -> None:
+    assert results["url_for_good"] == []
 
 
 def test_every_kind_of_provider_type_checks_in_both_spellings(
