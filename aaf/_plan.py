@@ -236,6 +236,16 @@ def build_plan(
             params[0].POSITIONAL_OR_KEYWORD,
         ):
             raise ConfigurationError(f"{qualname} must take the connection as its first parameter")
+        first = params[0]
+        first_annotation = hints.get(first.name, MISSING)
+        if (first_annotation is not MISSING and not _is_connection(first_annotation)) or (
+            first_annotation is MISSING and first.name in rule_converters
+        ):
+            shown = "" if first_annotation is MISSING else f": {_name_of(first_annotation)}"
+            raise ConfigurationError(
+                f"{qualname} must take the connection as its first parameter, got "
+                f"{first.name}{shown}; add `connection: Connection` before it"
+            )
         params = params[1:]
     var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
     builder = _Builder(qualname, websocket, rule_converters, (*chain, fn))
@@ -291,6 +301,10 @@ def build_plan(
         result_type=hints.get("return", MISSING),
         docstring=inspect.getdoc(target),
     )
+
+
+def _name_of(annotation: object) -> str:
+    return getattr(annotation, "__name__", None) or repr(annotation)
 
 
 def _call_method(fn: Callable[..., object]) -> Callable[..., object]:

@@ -149,3 +149,16 @@ def test_plan_for_untyped_path_handler_is_trivial() -> None:
 
     plan = plan_with_int_variable(seed, "number")  # pyright: ignore[reportUnknownArgumentType]  # untyped on purpose
     assert plan.trivial and plan.validator is None
+
+
+def test_a_handler_without_the_connection_is_told_so_not_about_rule_variables() -> None:
+    async def forgot(item_id: int) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=r"forgot must take the connection.*item_id: int"):
+        register("/items/<int:item_id>", forgot)
+
+    async def untyped(item_id):  # type: ignore[no-untyped-def]  # pyright: ignore[reportMissingParameterType]
+        ...
+
+    with pytest.raises(ConfigurationError, match=r"untyped must take the connection.*item_id"):
+        register("/items/<int:item_id>", untyped)  # pyright: ignore[reportUnknownArgumentType]
