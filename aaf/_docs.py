@@ -89,20 +89,17 @@ def docs_routers(app: App) -> list[Router]:
             raise HTTPError(404, "Not found")
         return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
-    def page(template: str) -> HtmlResponse:
-        return HtmlResponse(template)
-
     if app.docs_url is not None:
 
         @router.get(app.docs_url, name="aaf_swagger_ui", include_in_schema=False)
         async def swagger_ui(connection: Connection) -> HtmlResponse:
-            return page(_render(SWAGGER_UI, connection, assets, openapi_url))
+            return HtmlResponse(_render(SWAGGER_UI, connection, assets, openapi_url))
 
     if app.redoc_url is not None:
 
         @router.get(app.redoc_url, name="aaf_redoc", include_in_schema=False)
         async def redoc(connection: Connection) -> HtmlResponse:
-            return page(_render(REDOC, connection, assets, openapi_url))
+            return HtmlResponse(_render(REDOC, connection, assets, openapi_url))
 
     return [router]
 

@@ -82,13 +82,21 @@ class Lifecycle:
             self._loop.call_soon_threadsafe(self.stop_all)
 
     def stop_all(self) -> None:
-        """End every tracked stream and close every tracked WebSocket with 1001."""
+        """End every tracked stream, close every tracked WebSocket with 1001, and cancel the
+        background work still running after the grace period."""
         self.stopping = True
         if self._open:
             logger.info("Shutting down: ending %d open streams and WebSockets", len(self._open))
         for connection in list(self._open):
             connection.stop()
         self._open.clear()
+        if self._background:
+            # The server waits for requests (and so their background work) to end: bound it.
+            asyncio.get_running_loop().call_later(self.grace, self._cancel_background)
+
+    def _cancel_background(self) -> None:
+        for work in list(self._background):
+            work.cancel()
 
 
 def hook_server_signals() -> None:

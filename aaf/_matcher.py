@@ -118,7 +118,7 @@ class StateMatcher:
     # Anything else (a method the rule does not allow, a failed conversion, "//") goes to the
     # walk.
     def _flatten(self, root: State) -> dict[str | None, _Flat] | None:
-        candidates: dict[str | None, list[tuple[str, bool, _Entry, list[str]]]] = {}
+        candidates: dict[str | None, list[tuple[str, bool, _Entry]]] = {}
         domain = root.static.get("")
         start = domain.static.get("") if domain is not None else None
         if start is None or root.dynamic or (domain is not None and domain.dynamic):
@@ -129,7 +129,7 @@ class StateMatcher:
         for key, found in candidates.items():
             alternatives: list[str] = []
             plans: dict[str, tuple[bool, _Entry]] = {}
-            for i, (pattern, redirect, entry, _groups) in enumerate(found):
+            for i, (pattern, redirect, entry) in enumerate(found):
                 unique = pattern.replace("?P<d", f"?P<c{i}d")
                 alternatives.append(f"(?P<c{i}>{unique})")
                 plans[f"c{i}"] = (redirect, entry)
@@ -146,19 +146,19 @@ class StateMatcher:
         state: State,
         pieces: list[str],
         first: str | None,
-        out: dict[str | None, list[tuple[str, bool, _Entry, list[str]]]],
+        out: dict[str | None, list[tuple[str, bool, _Entry]]],
     ) -> bool:
         depth = len(pieces)
         key = first
         pattern = "/" + "/".join(pieces) + r"\Z"
         for rule in state.rules:
-            out.setdefault(key, []).append((pattern, False, self._entries[id(rule)], []))
+            out.setdefault(key, []).append((pattern, False, self._entries[id(rule)]))
         slash = state.static.get("")
         if slash is not None and depth:
             for rule in slash.rules:
                 if not rule.strict_slashes:
                     return False
-                out.setdefault(key, []).append((pattern, True, self._entries[id(rule)], []))
+                out.setdefault(key, []).append((pattern, True, self._entries[id(rule)]))
         for literal, child in state.static.items():
             head = literal if depth == 0 else first
             if not self._collect(child, [*pieces, re.escape(literal)], head, out):

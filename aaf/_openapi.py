@@ -252,8 +252,7 @@ class _Document:
                 if group == "form":
                     continue
                 for wire, schema in properties.items():
-                    whole = self._whole_model(plan, group, wire)
-                    if whole is not None:
+                    if _is_whole_model(plan, group, wire):
                         model_schema = self.deref(schema)
                         model_required = set(model_schema.get("required", []))
                         for field, field_schema in model_schema.get("properties", {}).items():
@@ -266,12 +265,6 @@ class _Document:
                     found[(group, wire)] = parameter
         ordered = sorted(found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
         return ordered
-
-    def _whole_model(self, plan: HandlerPlan, group: str, wire: str) -> bool | None:
-        for name, specs in plan.fields.items():
-            if name == group and any(s.wire == wire and s.whole for s in specs):
-                return True
-        return None
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
         for current in _plans(plan):
@@ -391,6 +384,14 @@ def _refuse_duplicate_names(schemas: Mapping[str, Schema]) -> None:
                 f"Two different models are both named {title!r} ({', '.join(sorted(names))}); "
                 "rename one, or the API document could not tell them apart"
             )
+
+
+def _is_whole_model(plan: HandlerPlan, group: str, wire: str) -> bool:
+    """Whether ``wire`` is a model marked ``Query()``, filled from the whole query string."""
+    return any(
+        name == group and any(s.wire == wire and s.whole for s in specs)
+        for name, specs in plan.fields.items()
+    )
 
 
 def _add_default(parameter: Schema, plan: HandlerPlan, group: str, wire: str) -> None:

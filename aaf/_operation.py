@@ -25,6 +25,31 @@ class Operation:
     include_in_schema: bool | None = None
     operation_id: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        *,
+        status_code: int | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool | None = None,
+        operation_id: str | None = None,
+    ) -> Operation:
+        """Build the options from keywords as users give them (any sequence of tags)."""
+        return cls(
+            status_code,
+            summary,
+            description,
+            tuple(tags) if tags is not None else None,
+            dict(responses) if responses is not None else None,
+            deprecated,
+            include_in_schema,
+            operation_id,
+        )
+
     def over(self, base: Operation) -> Operation:
         """These options, with ``base``'s where these leave one unset (tags are added)."""
         merged = {
@@ -53,15 +78,15 @@ def operation(
 
     The route's options are the default for every method; these win where given.
     """
-    options = Operation(
-        status_code,
-        summary,
-        description,
-        tuple(tags) if tags is not None else None,
-        dict(responses) if responses is not None else None,
-        deprecated,
-        include_in_schema,
-        operation_id,
+    options = Operation.of(
+        status_code=status_code,
+        summary=summary,
+        description=description,
+        tags=tags,
+        responses=responses,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        operation_id=operation_id,
     )
 
     def decorator(fn: F) -> F:

@@ -39,8 +39,9 @@ class Solving:
             self.overrides = connection.app.dependency_overrides
         except RuntimeError:  # a connection built by hand, outside an app
             self.overrides = _NONE
-        self.values: dict[int, dict[str, object]] = {}  # id(plan) -> its validated values
-        self.results: dict[Callable[..., object], object] = {}  # provider -> its result
+        # The general path's (solve()) memo, made there: a compiled Resolution needs neither.
+        self.values: dict[int, dict[str, object]]  # id(plan) -> its validated values
+        self.results: dict[Callable[..., object], object]  # provider -> its result
         self.stack: contextlib.AsyncExitStack | None = None
 
     def effective(self, dependency: DependencyParam) -> HandlerPlan:
@@ -213,6 +214,7 @@ async def solve(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
     Raises:
         RequestValidationError: any value of the handler or a provider failed validation.
     """
+    solving.values, solving.results = {}, {}
     errors: Errors = []
     await _validate(plan, solving, errors)
     if errors:

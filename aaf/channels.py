@@ -167,7 +167,11 @@ class InMemoryGroups:
 
     def __init__(self, *, max_queue: int = 1000) -> None:
         self._local = _LocalMembers(max_queue)
-        self.max_queue = max_queue
+
+    @property
+    def max_queue(self) -> int:
+        """How many messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_queue
 
     async def join(self, group: str, member: Member) -> None:
         """Add ``member`` to ``group``."""
@@ -225,15 +229,18 @@ class RedisGroups:
         prefix: str = "aaf:group:",
     ) -> None:
         self.url = url
-        self.max_queue = max_queue
         self.max_message_size = max_message_size
         self.prefix = prefix
         self._local = _LocalMembers(max_queue)
         self._client: _Redis | None = None
         self._pubsub: _PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
-        self._changed = asyncio.Event()  # subscriptions to (re)apply
         self._outage = False
+
+    @property
+    def max_queue(self) -> int:
+        """How many messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_queue
 
     async def __aenter__(self) -> RedisGroups:
         await self.start()

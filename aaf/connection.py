@@ -449,7 +449,9 @@ class Connection:
         headers: RawHeaders = []
         if isinstance(data, str):
             data = data.encode()
-            if not self.started and "content-type" not in self.resp_headers:
+            if not self.started and (
+                self._resp_headers is None or "content-type" not in self._resp_headers
+            ):
                 headers.append((b"content-type", b"text/plain; charset=utf-8"))
         if not self.started:
             if finish:

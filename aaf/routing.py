@@ -217,15 +217,15 @@ class Router:
         ``tags`` (beside the router's), extra ``responses`` (``{404: Model}``),
         ``deprecated``, ``include_in_schema`` and ``operation_id``.
         """
-        options = Operation(
-            status_code,
-            summary,
-            description,
-            tuple(tags) if tags is not None else None,
-            dict(responses) if responses is not None else None,
-            deprecated,
-            include_in_schema,
-            operation_id,
+        options = Operation.of(
+            status_code=status_code,
+            summary=summary,
+            description=description,
+            tags=tags,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            operation_id=operation_id,
         )
 
         def decorator(handler: H) -> H:
@@ -295,7 +295,8 @@ class Router:
             status_code,
             max_body_size,
             (*self.dependencies, *_dependencies(dependencies)),
-            _with_tags(options or Operation(status_code), self.tags),
+            # The router's tags come first; Operation.over adds tags up.
+            (options or Operation(status_code)).over(Operation(tags=self.tags)),
         )
         self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
         self._invalidate()
@@ -547,12 +548,6 @@ class Router:
             ):
                 return name
         raise LookupError(f"No route serves {handler!r}")
-
-
-def _with_tags(options: Operation, tags: tuple[str, ...]) -> Operation:
-    if not tags:
-        return options
-    return dataclasses.replace(options, tags=(*tags, *(options.tags or ())))
 
 
 def _dependencies(values: Sequence[object]) -> list[Dependency]:

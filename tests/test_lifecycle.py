@@ -58,3 +58,16 @@ async def test_a_lifecycle_stops_what_it_tracks_and_what_comes_later() -> None:
     assert second.stopped == 1  # a connection opened during shutdown is stopped at once
     lifecycle.discard(first)  # type: ignore[arg-type]
     lifecycle.stopped()
+
+
+@pytest.mark.anyio
+async def test_background_work_is_cancelled_a_grace_period_after_the_signal() -> None:
+    lifecycle = Lifecycle(grace=0.1)
+    quick = asyncio.ensure_future(asyncio.sleep(0.01))
+    endless = asyncio.ensure_future(asyncio.sleep(3600))
+    lifecycle.add_background(quick)
+    lifecycle.add_background(endless)
+    lifecycle.stop_all()
+    await asyncio.sleep(0.3)
+    assert quick.done() and not quick.cancelled()
+    assert endless.cancelled()

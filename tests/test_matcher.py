@@ -97,34 +97,51 @@ PATHS = [
 ]  # fmt: skip
 
 
+def assert_like_werkzeug(
+    path: str, method: str, matcher: StateMatcher = MATCHER, url_map: Map = MAP
+) -> None:
+    """aaf's answer is werkzeug's; the matcher hands back only what werkzeug must redo."""
+    ours = aaf_answer(path, method, matcher)
+    if ours is None:
+        assert "//" in path or not path, f"{path!r} was handed back to werkzeug"
+        return
+    assert ours == werkzeug_answer(path, method, url_map), (path, method)
+
+
+def paths(words: list[str], digits: int, alphabet: str, depth: int) -> st.SearchStrategy[str]:
+    """Paths of up to ``depth`` segments: rule words, numbers and odd text, maybe a slash."""
+    segments = st.lists(
+        st.one_of(
+            st.sampled_from(words),
+            st.from_regex(rf"\A-?[0-9]{{1,{digits}}}(\.[0-9])?\Z"),
+            st.text(alphabet=alphabet, max_size=4),
+        ),
+        max_size=depth,
+    )
+
+    def joined(parts: list[str], trailing: bool) -> str:
+        return "/" + "/".join(parts) + ("/" if trailing else "")
+
+    return st.builds(joined, segments, st.booleans())
+
+
+METHODS = st.sampled_from(["GET", "POST", "PUT", "DELETE"])
+
+
 def test_every_hand_picked_path_answers_as_werkzeug_does() -> None:
     for path in PATHS:
         for method in ("GET", "POST", "PUT", "DELETE", "HEAD"):
-            ours = aaf_answer(path, method)
-            if ours is not None:
-                assert ours == werkzeug_answer(path, method), (path, method)
+            assert_like_werkzeug(path, method)
 
 
 @settings(max_examples=400, deadline=None)
 @given(
-    segments=st.lists(
-        st.one_of(
-            st.sampled_from(["a", "b", "p", "f", "c", "u", "n", "dir", "edit", "red", "x-2", ""]),
-            st.from_regex(r"\A-?[0-9]{1,4}(\.[0-9])?\Z"),
-            st.text(alphabet="ab-_.~%١１", max_size=4),
-        ),
-        max_size=5,
-    ),
-    trailing=st.booleans(),
-    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-)
-def test_any_path_answers_as_werkzeug_does(
-    segments: list[str], trailing: bool, method: str
-) -> None:
-    path = "/" + "/".join(segments) + ("/" if trailing else "")
-    ours = aaf_answer(path, method)
-    if ours is not None:
-        assert ours == werkzeug_answer(path, method), (path, method)
+    path=paths(["a", "b", "p", "f", "c", "u", "n", "dir", "edit", "red", "x-2", ""], 4,
+               "ab-_.~%١１", 5),
+    method=METHODS,
+)  # fmt: skip
+def test_any_path_answers_as_werkzeug_does(path: str, method: str) -> None:
+    assert_like_werkzeug(path, method)
 
 
 def test_paths_with_double_slashes_are_handed_to_werkzeug() -> None:
@@ -139,32 +156,18 @@ def test_the_flat_fast_path_is_on_for_whole_segment_rules_only() -> None:
 
 @settings(max_examples=600, deadline=None)
 @given(
-    segments=st.lists(
-        st.one_of(
-            st.sampled_from(["a", "b", "c", "f", "n", "x", "dir", "edit", "small", "red", ""]),
-            st.from_regex(r"\A-?[0-9]{1,3}(\.[0-9])?\Z"),
-            st.text(alphabet="ab-_.%١１", max_size=3),
-        ),
-        max_size=4,
-    ),
-    trailing=st.booleans(),
-    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-)
-def test_the_flat_fast_path_answers_as_werkzeug_does(
-    segments: list[str], trailing: bool, method: str
-) -> None:
-    path = "/" + "/".join(segments) + ("/" if trailing else "")
-    ours = aaf_answer(path, method, FLAT)
-    if ours is not None:
-        assert ours == werkzeug_answer(path, method, FLAT_MAP), (path, method)
+    path=paths(["a", "b", "c", "f", "n", "x", "dir", "edit", "small", "red", ""], 3,
+               "ab-_.%١１", 4),
+    method=METHODS,
+)  # fmt: skip
+def test_the_flat_fast_path_answers_as_werkzeug_does(path: str, method: str) -> None:
+    assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
 
 
 def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
-    paths = ["/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c",
-             "/a/1/z", "/f/1.5", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small", "/n/12/small",
-             "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit"]  # fmt: skip
-    for path in paths:
+    flat_paths = ["/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c",
+                  "/a/1/z", "/f/1.5", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small",
+                  "/n/12/small", "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit"]  # fmt: skip
+    for path in flat_paths:
         for method in ("GET", "POST", "PUT", "DELETE"):
-            ours = aaf_answer(path, method, FLAT)
-            if ours is not None:
-                assert ours == werkzeug_answer(path, method, FLAT_MAP), (path, method)
+            assert_like_werkzeug(path, method, FLAT, FLAT_MAP)

@@ -135,7 +135,8 @@ BAD = {
 }
 
 
-DEPENDS_GOOD = """
+# One provider of each kind, all giving a Db.
+PROVIDERS = """
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
@@ -148,6 +149,9 @@ from aaf.views import View
 
 
 class Db: ...
+
+
+class Cache: ...
 
 
 async def coroutine() -> Db:
@@ -167,7 +171,10 @@ def generator() -> Iterator[Db]:
 
 
 router = Router()
-
+"""
+DEPENDS_GOOD = (
+    PROVIDERS
+    + """
 
 @router.get("/")
 async def handler(
@@ -188,6 +195,7 @@ class Page(View):
     async def get(self, connection: Connection) -> str:
         return ""
 """
+)
 
 URL_FOR = """
 from aaf import aaf
@@ -232,46 +240,16 @@ app = aaf([], middleware=[lambda: None])
     "list-item",
 )
 
-DEPENDS_BAD_TEMPLATE = """
-from collections.abc import AsyncIterator, Iterator
-
-from aaf.connection import Connection
-from aaf.params import Depends
-from aaf.routing import Router
-
-
-class Db: ...
-
-
-class Cache: ...
-
-
-async def coroutine() -> Db:
-    return Db()
-
-
-def plain() -> Db:
-    return Db()
-
-
-async def async_generator() -> AsyncIterator[Db]:
-    yield Db()
-
-
-def generator() -> Iterator[Db]:
-    yield Db()
-
-
-router = Router()
-
-
-@router.get("/")
-async def handler(connection: Connection, cache: Cache = Depends({provider})) -> str:
-    return ""
-"""
+# A provider of each kind for a parameter of another type.
 for _kind in ("coroutine", "plain", "async_generator", "generator"):
     BAD[f"depends_{_kind}_of_the_wrong_type"] = (
-        DEPENDS_BAD_TEMPLATE.replace("{provider}", _kind),
+        PROVIDERS
+        + f"""
+
+@router.get("/")
+async def handler(connection: Connection, cache: Cache = Depends({_kind})) -> str:
+    return ""
+""",
         "assignment",
     )
 
