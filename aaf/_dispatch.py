@@ -13,12 +13,13 @@ from werkzeug.routing.converters import BaseConverter
 from aaf._extract import arguments, arguments_now
 from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, type_adapter
+from aaf._rules import no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
 from aaf.response import HttpResponse, run_background, send_result
-from aaf.views import HTTP_METHODS, View, WebSocketView
+from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
 
@@ -178,9 +179,7 @@ def http_endpoint(
                 f"{handler.__qualname__}: a View answers the methods it defines; drop methods="
             )
         if not handler.allowed_methods:
-            raise ConfigurationError(
-                f"{handler.__qualname__} defines none of {', '.join(HTTP_METHODS)}"
-            )
+            raise ConfigurationError(no_methods_problem(handler.__qualname__))
         for method in sorted(handler.allowed_methods):
             fn = getattr(handler, method.lower())
             method_options = operation_of(fn).over(route_options)

@@ -28,7 +28,8 @@ from werkzeug.routing.converters import (
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
 from aaf._operation import Operation
-from aaf._plan import MISSING, DependencyParam, HandlerPlan, converter_type
+from aaf._plan import MISSING, DependencyParam, HandlerPlan
+from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
 from aaf.response import HttpResponse
 from aaf.security import SecurityScheme

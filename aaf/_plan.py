@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import (
     Annotated,
     Any,
     Literal,
     NotRequired,
+    TypeVar,
     cast,
     get_args,
     get_origin,
@@ -29,15 +29,11 @@ from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic_core import SchemaValidator
 from typing_extensions import TypedDict
 from werkzeug.datastructures import FileStorage
-from werkzeug.routing.converters import (
-    BaseConverter,
-    FloatConverter,
-    IntegerConverter,
-    NumberConverter,
-    UUIDConverter,
-)
+from werkzeug.routing.converters import BaseConverter
 
+import aaf._rules as _rules
 from aaf._annotations import strip_annotated, union_members
+from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Dependency, Param, Source
@@ -54,12 +50,6 @@ __all__ = [
     "type_adapter",
 ]
 
-# The value each werkzeug converter gives, where it is not a plain str.
-_CONVERTER_TYPES: dict[type[BaseConverter], type] = {
-    IntegerConverter: int,
-    FloatConverter: float,
-    UUIDConverter: uuid.UUID,
-}
 MISSING = inspect.Parameter.empty
 # Where a validated group of fields comes from: the markers' sources, with form fields apart
 # from the JSON body, and rule variables that need validation.
@@ -70,16 +60,6 @@ def type_adapter(annotation: object) -> TypeAdapter[object]:
     """Build a pydantic ``TypeAdapter`` for an annotation read at runtime."""
     # Annotations read from signatures are plain objects to mypy; pydantic checks them itself.
     return TypeAdapter(annotation)  # type: ignore[arg-type]
-
-
-def converter_type(converter: BaseConverter) -> type:
-    """Give the Python type a werkzeug converter produces (``str`` for the string ones)."""
-    for cls, produced in _CONVERTER_TYPES.items():
-        if isinstance(converter, cls):
-            return produced
-    if isinstance(converter, NumberConverter):
-        return int
-    return str
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -223,7 +203,7 @@ def build_plan(
     target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else _call_method(fn)
     kind = _kind(target)
     if websocket and kind != "async":
-        raise TypeError(f"{qualname} must be an async function (async def): it awaits frames")
+        raise TypeError(_rules.not_async_problem(qualname))
     try:
         hints = get_type_hints(target, include_extras=True)
     except Exception as exc:  # NameError and friends from user annotations
@@ -231,21 +211,10 @@ def build_plan(
     params = list(inspect.signature(target).parameters.values())
     params = params[1:] if is_method else params
     if not provider:
-        if not params or params[0].kind not in (
-            params[0].POSITIONAL_ONLY,
-            params[0].POSITIONAL_OR_KEYWORD,
-        ):
-            raise ConfigurationError(f"{qualname} must take the connection as its first parameter")
-        first = params[0]
-        first_annotation = hints.get(first.name, MISSING)
-        if (first_annotation is not MISSING and not _is_connection(first_annotation)) or (
-            first_annotation is MISSING and first.name in rule_converters
-        ):
-            shown = "" if first_annotation is MISSING else f": {_name_of(first_annotation)}"
-            raise ConfigurationError(
-                f"{qualname} must take the connection as its first parameter, got "
-                f"{first.name}{shown}; add `connection: Connection` before it"
-            )
+        first = _rule_param(params[0], hints) if params else None
+        problem = _rules.first_param_problem(qualname, first, rule_converters)
+        if problem is not None:
+            raise ConfigurationError(problem)
         params = params[1:]
     var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
     builder = _Builder(qualname, websocket, rule_converters, (*chain, fn))
@@ -261,11 +230,9 @@ def build_plan(
         | {n for d in builder.dependencies for n in d.plan.used_names}
     )
     if not provider and not var_keyword:
-        for variable in rule_converters:
-            if variable not in used:
-                raise ConfigurationError(
-                    f"{qualname}: the rule variable <{variable}> has no parameter of that name"
-                )
+        problem = _rules.unused_variable_problem(qualname, rule_converters, used)
+        if problem is not None:
+            raise ConfigurationError(problem)
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(f"{qualname}: a JSON body parameter and Form() fields cannot mix")
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
@@ -304,7 +271,10 @@ def build_plan(
 
 
 def _name_of(annotation: object) -> str:
-    return getattr(annotation, "__name__", None) or repr(annotation)
+    """An annotation as a message shows it (and as mypy does: ``UUID``, ``Literal['a']``)."""
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return repr(annotation).replace("typing.", "").replace("uuid.", "")
 
 
 def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
@@ -392,8 +362,10 @@ class _Builder:
         provider: bool = False,
     ) -> None:
         qualname = self.qualname
-        if param.kind in (param.VAR_POSITIONAL, param.POSITIONAL_ONLY) and not provider:
-            raise ConfigurationError(f"{qualname}: parameter {param.name!r} must be nameable")
+        if not provider:
+            problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
+            if problem is not None:
+                raise ConfigurationError(problem)
         dependency = _dependency_of(param, annotation)
         if dependency is not None:
             self.add_dependency(param.name, dependency)
@@ -455,11 +427,11 @@ class _Builder:
             # cost 2.5 µs a request (benchmarks/typed_cost.py, "path, typed").
             self.passthrough.append(name)
             return
-        if produced is not str and not _accepts(annotation, produced):
-            raise ConfigurationError(
-                f"{self.qualname}: parameter {name!r} is annotated {annotation!r}, "
-                f"but its rule converter gives {produced.__name__}"
-            )
+        problem = _rules.path_problem(
+            self.qualname, name, _name_of(annotation), _members(annotation), produced
+        )
+        if problem is not None:
+            raise ConfigurationError(problem)
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
         self.fields.setdefault("path", []).append(FieldSpec(name, name, False))
 
@@ -540,23 +512,39 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
-def _accepts(annotation: object, produced: type) -> bool:
-    """Whether a path value of type ``produced`` (not str) fits ``annotation``."""
-    base = strip_annotated(annotation)[0]
-    for member in union_members(base):
-        if member is Any or member is object:
-            return True
-        if get_origin(member) is Literal:
-            if all(isinstance(v, produced) for v in get_args(member)):
-                return True
-            continue
-        if isinstance(member, type) and (
-            issubclass(member, produced) or issubclass(produced, member)
-        ):
-            return True
-        if produced is int and member is float:
-            return True
-    return False
+def _members(annotation: object) -> list[_rules.Member]:
+    """An annotation's union members in the rules' terms (``NewType``s as their base)."""
+    members: list[_rules.Member] = []
+    for member in union_members(strip_annotated(annotation)[0]):
+        while hasattr(member, "__supertype__"):  # a NewType
+            member = getattr(member, "__supertype__")  # noqa: B009
+        if member is Any or member is object or isinstance(member, TypeVar):
+            members.append(_rules.Member(anything=True))
+        elif get_origin(member) is Literal:
+            members.append(_rules.Member(literals=get_args(member)))
+        elif isinstance(member, type):
+            members.append(_rules.Member(mro=_rules.type_names(member)))
+        else:
+            members.append(_rules.Member())
+    return members
+
+
+_KINDS: dict[object, _rules.ParamKind] = {
+    inspect.Parameter.POSITIONAL_ONLY: "positional_only",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional",
+    inspect.Parameter.VAR_POSITIONAL: "var_positional",
+    inspect.Parameter.KEYWORD_ONLY: "keyword",
+    inspect.Parameter.VAR_KEYWORD: "var_keyword",
+}
+
+
+def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules.Param:
+    annotation = hints.get(param.name, MISSING)
+    if annotation is MISSING:
+        return _rules.Param(param.name, _KINDS[param.kind], None)
+    return _rules.Param(
+        param.name, _KINDS[param.kind], _name_of(annotation), _is_connection(annotation)
+    )
 
 
 def _adapter(annotation: object, qualname: str, name: str) -> TypeAdapter[object]:

@@ -9,6 +9,7 @@ from typing import (
     Concatenate,
     NamedTuple,
     ParamSpec,
+    Protocol,
     TypedDict,
     TypeVar,
     Unpack,
@@ -18,12 +19,13 @@ from urllib.parse import quote, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from werkzeug.routing.converters import BaseConverter, FloatConverter, IntegerConverter
+from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
+from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
 from aaf._types import ASGIApp, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
@@ -41,7 +43,9 @@ __all__ = [
     "Operation",
     "Outcome",
     "Redirect",
+    "RouteDecorator",
     "Router",
+    "WebSocketRouteDecorator",
     "dispatch",
     "operation",
 ]
@@ -53,6 +57,22 @@ H = TypeVar("H", bound=Handler)
 P = ParamSpec("P")
 V = TypeVar("V", bound=View)
 W = TypeVar("W", bound=WebSocketHandler)
+
+
+class RouteDecorator(Protocol):
+    """What ``route`` and the method shortcuts give: registers a handler, returns it unchanged.
+
+    A named type (not a bare callable) so that the mypy plugin ``aaf.mypy`` can find the
+    decorated handler and check it against the rule.
+    """
+
+    def __call__(self, handler: H, /) -> H: ...
+
+
+class WebSocketRouteDecorator(Protocol):
+    """What ``websocket`` gives: registers a WebSocket handler, returns it unchanged."""
+
+    def __call__(self, handler: W, /) -> W: ...
 
 
 # What resolving a path gives: one named tuple per outcome (as cheap as indexing a tuple).
@@ -107,25 +127,6 @@ class RouteOptions(TypedDict, total=False):
     deprecated: bool
     include_in_schema: bool
     operation_id: str | None
-
-
-class AsciiIntegerConverter(IntegerConverter):
-    """werkzeug's ``int`` converter on ASCII digits only: its ``\\d`` also takes full-width
-    and other Unicode digits, so ``/items/１２`` would reach a handler as 12."""
-
-    regex = r"[0-9]+"
-
-
-class AsciiFloatConverter(FloatConverter):
-    """werkzeug's ``float`` converter on ASCII digits only."""
-
-    regex = r"[0-9]+\.[0-9]+"
-
-
-CONVERTERS: Mapping[str, type[BaseConverter]] = {
-    "int": AsciiIntegerConverter,
-    "float": AsciiFloatConverter,
-}
 
 
 class _AafRule(Rule):
@@ -208,7 +209,7 @@ class Router:
         deprecated: bool = False,
         include_in_schema: bool = True,
         operation_id: str | None = None,
-    ) -> Callable[[H], H]:
+    ) -> RouteDecorator:
         """Register an async function or a ``View`` class at ``rule``; return it unchanged.
 
         ``max_body_size`` overrides the app's request body limit for this route;
@@ -243,24 +244,24 @@ class Router:
 
         return decorator
 
-    def get(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
+    def get(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
         methods=["GET"], ...)``, as Flask 2 and FastAPI spell it."""
         return self.route(rule, ["GET"], **options)
 
-    def post(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
+    def post(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``POST`` at ``rule``."""
         return self.route(rule, ["POST"], **options)
 
-    def put(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
+    def put(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``PUT`` at ``rule``."""
         return self.route(rule, ["PUT"], **options)
 
-    def patch(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
+    def patch(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``PATCH`` at ``rule``."""
         return self.route(rule, ["PATCH"], **options)
 
-    def delete(self, rule: str, **options: Unpack[RouteOptions]) -> Callable[[H], H]:
+    def delete(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``DELETE`` at ``rule``."""
         return self.route(rule, ["DELETE"], **options)
 
@@ -286,7 +287,7 @@ class Router:
         full = self.prefix + rule
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
-        converters = _rule_converters(full)
+        converters = _converters(full)
         endpoint = http_endpoint(
             handler,
             route_name,
@@ -301,7 +302,7 @@ class Router:
         self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
         self._invalidate()
 
-    def websocket(self, rule: str, name: str | None = None) -> Callable[[W], W]:
+    def websocket(self, rule: str, name: str | None = None) -> WebSocketRouteDecorator:
         """Register an async function or a ``WebSocketView`` for WebSocket sessions at ``rule``."""
 
         def decorator(handler: W) -> W:
@@ -317,7 +318,7 @@ class Router:
         full = self.prefix + rule
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
-        endpoint = websocket_endpoint(handler, route_name, _rule_converters(full, websocket=True))
+        endpoint = websocket_endpoint(handler, route_name, _converters(full, websocket=True))
         self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=True))
         self._invalidate()
 
@@ -570,11 +571,11 @@ def _clean_prefix(prefix: str) -> str:
     return prefix
 
 
-def _rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
-    # A scratch map binds the rule, which parses it and builds its converters.
-    scratch = Rule(rule, websocket=websocket)
-    Map([scratch], converters=CONVERTERS)
-    return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
+def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
+    try:
+        return rule_converters(rule, websocket)
+    except (ValueError, LookupError) as exc:
+        raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
 
 
 def dispatch(

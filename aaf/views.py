@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from aaf._rules import HTTP_METHODS
 from aaf.connection import Connection
 from aaf.response import HttpResponse
 
 __all__ = ["HTTP_METHODS", "View", "WebSocketView"]
-
-HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head")
 
 
 class View:

@@ -10,7 +10,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
-from aaf.routing import CONVERTERS
+from aaf._rules import CONVERTERS
 
 RULES = [
     ("/", ["GET"]),

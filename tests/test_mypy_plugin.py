@@ -1,0 +1,452 @@
+"""The mypy plugin `aaf.mypy`: what registration refuses, mypy reports first, in the same words.
+
+Each case is a small module. mypy checks them all in one run with the plugin enabled; then
+each is imported for real, and registration must refuse exactly the cases the plugin
+reported, with the same message. Incremental mode, the daemon and the oldest supported mypy
+are run too.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from mypy import api
+
+from aaf.exceptions import ConfigurationError
+from aaf.mypy import AafPlugin, plugin
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CONFIG = "[mypy]\nstrict = True\nplugins = aaf.mypy\n"
+
+PRELUDE = """\
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Literal, NewType
+
+from pydantic import BaseModel
+
+from aaf.connection import Connection
+from aaf.params import Depends, Query
+from aaf.routing import Router
+from aaf.views import View, WebSocketView
+
+router = Router()
+UserId = NewType("UserId", int)
+
+
+def item_id_of(item_id: int) -> int:
+    return item_id
+
+
+def nested(value: int = Depends(item_id_of)) -> int:
+    return value
+
+
+class Item(BaseModel):
+    name: str
+"""
+
+
+class Case(NamedTuple):
+    source: str  # after the prelude; `# <-` marks the line the error must point at
+    error: str | None  # the message both mypy and registration give, None when both accept
+    runtime_only: bool = False  # registration refuses what the plugin cannot see
+
+
+CASES: dict[str, Case] = {
+    "correct_function": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, item_id: int, q: str = "") -> Item:
+            return Item(name=q)
+        """,
+        None,
+    ),
+    "misspelt_variable": Case(
+        """
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "converter_cannot_produce": Case(
+        """
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item_id: uuid.UUID) -> None: ...
+        """,
+        "get_item: parameter 'item_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "converter_fits_related_types": Case(
+        """
+        @router.get("/a/<int:a>/<int:b>/<int:c>/<int:d>/<uuid:e>/<float:f>/<int:g>")
+        async def fits(
+            connection: Connection,
+            a: float,
+            b: int | None,
+            c: Literal[1, 2],
+            d: UserId,
+            e: uuid.UUID,
+            f: float,
+            g: object,
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "literal_of_strings_for_int": Case(
+        """
+        @router.get("/a/<int:a>")  # <-
+        async def literal(connection: Connection, a: Literal["x", "y"]) -> None: ...
+        """,
+        "literal: parameter 'a' is annotated Literal['x', 'y'], but its rule converter gives int",
+    ),
+    "forgot_the_connection": Case(
+        """
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(item_id: int) -> None: ...
+        """,
+        "get_item must take the connection as its first parameter, got item_id: int; "
+        "add `connection: Connection` before it",
+    ),
+    "no_parameters_at_all": Case(
+        """
+        @router.post("/ping")  # <-
+        async def ping() -> None: ...
+        """,
+        "ping must take the connection as its first parameter",
+    ),
+    "args_cannot_be_filled": Case(
+        """
+        @router.get("/")  # <-
+        async def star(connection: Connection, *values: str) -> None: ...
+        """,
+        "star: parameter 'values' must be nameable",
+    ),
+    "variable_read_by_a_dependency": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, value: int = Depends(nested)) -> None: ...
+        """,
+        None,
+    ),
+    "variable_read_by_an_annotated_dependency": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(
+            connection: Connection, value: Annotated[int, Depends(item_id_of)]
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "variable_caught_by_kwargs": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, **rest: object) -> None: ...
+        """,
+        None,
+    ),
+    "view_every_method": Case(
+        """
+        @router.route("/things/<int:thing_id>")  # <-
+        class Things(View):
+            async def get(self, connection: Connection, thing_id: int) -> None: ...
+
+            async def delete(self, connection: Connection, thingid: int) -> None: ...
+        """,
+        "Things.delete: the rule variable <thing_id> has no parameter of that name",
+    ),
+    "view_attribute_dependency": Case(
+        """
+        @router.route("/things/<int:item_id>")
+        class Things(View):
+            value: int = Depends(item_id_of)
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
+    "view_without_methods": Case(
+        """
+        @router.route("/things")  # <-
+        class Things(View):
+            pass
+        """,
+        "Things defines none of get, post, put, patch, delete, options, head",
+    ),
+    "websocket_view_on_connect": Case(
+        """
+        @router.websocket("/rooms/<room>")  # <-
+        class Room(WebSocketView):
+            async def on_connect(self, connection: Connection, rooom: str) -> None: ...
+        """,
+        "Room.on_connect: the rule variable <room> has no parameter of that name",
+    ),
+    "websocket_function": Case(
+        """
+        @router.websocket("/rooms/<room>")  # <-
+        async def room(connection: Connection, rom: str) -> None: ...
+        """,
+        "room: the rule variable <room> has no parameter of that name",
+    ),
+    "add_route_call": Case(
+        """
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+
+
+        router.add_route("/items/<int:item_id>", get_item)  # <-
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "unknown_converter": Case(
+        """
+        @router.get("/items/<item:item_id>")  # <-
+        async def get_item(connection: Connection, item_id: int) -> None: ...
+        """,
+        "the rule '/items/<item:item_id>' is not valid: the converter 'item' does not exist",
+    ),
+    "non_literal_rule_is_skipped": Case(
+        """
+        RULE = "/items/<int:item_id>"
+
+
+        @router.get(RULE)
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+        runtime_only=True,
+    ),
+    "second_decorator_line": Case(
+        """
+        @router.get("/ok/<int:item_id>")
+        @router.get("/bad/<int:other>")  # <-
+        async def get_item(connection: Connection, item_id: int) -> None: ...
+        """,
+        "get_item: the rule variable <other> has no parameter of that name",
+    ),
+}
+
+
+class Reported(NamedTuple):
+    line: int
+    message: str
+
+
+def run_mypy(
+    directory: Path, files: list[Path], *extra: str, env: dict[str, str] | None = None
+) -> str:
+    """mypy in a fresh process, from ``directory`` with the plugin's config (exit 0 or 1)."""
+    result = subprocess.run(
+        [PYTHON, "-m", "mypy", "--config-file", "mypy.ini", *extra, *map(str, files)],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.stdout
+
+
+def aaf_route_errors(stdout: str, file: Path) -> list[Reported]:
+    found: list[Reported] = []
+    pattern = re.compile(rf"(?:.*/)?{re.escape(file.name)}:(\d+): error: (.*)  \[aaf-route\]$")
+    for line in stdout.splitlines():
+        match = pattern.match(line)
+        if match:
+            found.append(Reported(int(match[1]), match[2]))
+    return found
+
+
+def marked_line(source: str) -> int:
+    for number, line in enumerate(source.splitlines(), 1):
+        if "# <-" in line:
+            return number
+    raise AssertionError("the case marks no line")
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    directory = tmp_path_factory.mktemp("plugin")
+    (directory / "mypy.ini").write_text(CONFIG)
+    for name, case in CASES.items():
+        (directory / f"case_{name}.py").write_text(PRELUDE + textwrap.dedent(case.source))
+    files = [directory / f"case_{name}.py" for name in CASES]
+    return directory, api.run(["--config-file", str(directory / "mypy.ini"), *map(str, files)])[0]
+
+
+def registration_error(path: Path) -> str | None:
+    """Import the module for real; the message registration refuses it with, if it does."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except (ConfigurationError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_plugin_reports_what_registration_refuses(checked: tuple[Path, str], name: str) -> None:
+    directory, stdout = checked
+    case = CASES[name]
+    path = directory / f"case_{name}.py"
+    reported = aaf_route_errors(stdout, path)
+    if case.error is None or case.runtime_only:
+        assert reported == [], stdout
+    else:
+        line = marked_line(PRELUDE + textwrap.dedent(case.source))
+        assert reported == [Reported(line, case.error)], stdout
+    # The same rules at registration: the same verdict, in the same words.
+    assert registration_error(path) == case.error
+
+
+def test_only_the_cases_meant_to_fail_fail(checked: tuple[Path, str]) -> None:
+    _, stdout = checked
+    failing = {line.split(":")[0] for line in stdout.splitlines() if ": error:" in line}
+    expected = {
+        f"case_{name}.py"
+        for name, case in CASES.items()
+        if case.error is not None and not case.runtime_only
+    }
+    assert {Path(f).name for f in failing} == expected, stdout
+
+
+TWO_MODULES = {
+    "handlers.py": """\
+        from aaf.connection import Connection
+
+
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+    "routes.py": """\
+        from aaf.connection import Connection
+        from aaf.routing import Router
+
+        from handlers import get_item
+
+        router = Router()
+        router.add_route("/items/<int:item_id>", get_item)
+
+
+        @router.get("/users/<int:user_id>")
+        async def get_user(connection: Connection, userid: int) -> None: ...
+        """,
+}
+EXPECTED_TWO = [
+    "routes.py:7: error: get_item: the rule variable <item_id> has no parameter of that name"
+    "  [aaf-route]",
+    "routes.py:10: error: get_user: the rule variable <user_id> has no parameter of that name"
+    "  [aaf-route]",
+]
+
+
+def write_two(directory: Path) -> list[Path]:
+    (directory / "mypy.ini").write_text(CONFIG)
+    for name, source in TWO_MODULES.items():
+        (directory / name).write_text(textwrap.dedent(source))
+    return [directory / "routes.py", directory / "handlers.py"]
+
+
+def errors_of(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if ": error:" in line]
+
+
+def test_incremental_runs_report_the_same_and_follow_edits(tmp_path: Path) -> None:
+    files = write_two(tmp_path)
+    first = run_mypy(tmp_path, files)
+    assert errors_of(first) == EXPECTED_TWO
+    # The second run reads both modules from mypy's cache.
+    assert errors_of(run_mypy(tmp_path, files)) == EXPECTED_TWO
+    # Fixing the handler in its own module clears the error reported in the other.
+    handlers = tmp_path / "handlers.py"
+    handlers.write_text(handlers.read_text().replace("itemid", "item_id"))
+    assert errors_of(run_mypy(tmp_path, files)) == EXPECTED_TWO[1:]
+    assert errors_of(run_mypy(tmp_path, files)) == EXPECTED_TWO[1:]
+
+
+def test_the_daemon_reports_the_same_and_follows_edits(tmp_path: Path) -> None:
+    files = write_two(tmp_path)
+    status = tmp_path / "dmypy.json"
+    dmypy = [PYTHON, "-m", "mypy.dmypy", "--status-file", str(status)]
+
+    def run() -> list[str]:
+        result = subprocess.run(
+            [
+                *dmypy,
+                "run",
+                "--timeout",
+                "120",
+                "--",
+                "--config-file",
+                "mypy.ini",
+                *map(str, files),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode in (0, 1), result.stdout + result.stderr
+        return errors_of(result.stdout)
+
+    try:
+        assert run() == EXPECTED_TWO
+        assert run() == EXPECTED_TWO
+        routes = tmp_path / "routes.py"
+        routes.write_text(routes.read_text().replace("userid", "user_id"))
+        assert run() == EXPECTED_TWO[:1]
+    finally:
+        subprocess.run([*dmypy, "stop"], cwd=tmp_path, capture_output=True, timeout=60, check=False)
+
+
+OLDEST = "1.20.2"
+
+
+def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
+    # mypy alone, on top of this environment (aaf, pydantic and mypy's own dependencies).
+    target = ROOT / "var" / f"mypy-{OLDEST}"
+    if not (target / "mypy").is_dir():
+        subprocess.run(
+            [PYTHON, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target)]
+            + [f"mypy=={OLDEST}"],
+            check=True,
+            timeout=300,
+        )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    version = subprocess.run(
+        [PYTHON, "-m", "mypy", "--version"], env=env, capture_output=True, text=True, check=True
+    )
+    assert version.stdout.startswith(f"mypy {OLDEST}")
+    files = write_two(tmp_path)
+    assert errors_of(run_mypy(tmp_path, files, env=env)) == EXPECTED_TWO
+
+
+@pytest.mark.parametrize(
+    ("version", "supported"),
+    [
+        ("1.20.0", True),
+        ("2.4.1", True),
+        ("2.4.1+dev.abc", True),
+        ("1.19.1", False),
+        ("2.5.0", False),
+    ],
+)
+def test_unsupported_mypy_releases_are_refused_plainly(version: str, supported: bool) -> None:
+    if supported:
+        assert plugin(version) is AafPlugin
+    else:
+        with pytest.raises(RuntimeError, match=rf"supports mypy 1\.20 to 2\.4, not {version}"):
+            plugin(version)
