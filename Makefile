@@ -38,7 +38,7 @@ system:
 	fi
 
 run: $(STAMP)
-	$(BIN)/uvicorn --app-dir examples items:app --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn --app-dir examples notes.app:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -345,8 +345,12 @@ def _websocket_view_runner(
                 await on_connect(view, connection, **kwargs)
             else:
                 await connection.accept()
-            while on_receive is not None and not connection.finished:
+            # Without on_receive the session lasts until the client leaves, frames ignored
+            # (a feed that only sends), as Starlette's WebSocketEndpoint does.
+            while not connection.finished:
                 text, data = await connection.receive_frame()
+                if on_receive is None:
+                    continue
                 raw: str | bytes | None = text if text is not None else data
                 if kind == "text" and text is None or kind == "bytes" and data is None:
                     got = "binary" if text is None else "text"

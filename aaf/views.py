@@ -47,6 +47,8 @@ class WebSocketView:
     ``on_receive``'s annotation on ``data`` decides how frames are read: ``str`` takes text
     frames, ``bytes`` binary ones, and any other type is validated by pydantic from JSON. A
     message that fails validation goes to ``on_invalid``, which closes with code 1007.
+    Without ``on_receive``, frames are ignored and the session lasts until the client leaves
+    (a feed that only sends).
     A new instance serves each connection.
     """
 

@@ -4,6 +4,7 @@ these tests; in CI (CI=true) a missing browser fails the run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -23,13 +24,18 @@ def browser_available() -> bool:
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
 
 
-@pytest.fixture()
-def browser() -> Iterator[webdriver.Chrome]:
-    """A headless Chromium, closed after the test."""
+def require_browser() -> None:
+    """Skip (outside CI) or fail (in CI) when Chromium is not installed."""
     if not browser_available():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing: `make test` installs chromium and chromium-driver")
         pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)")
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[webdriver.Chrome]:
+    """Start one headless Chromium with its own profile; quit it on leaving."""
+    require_browser()
     os.environ["SE_OFFLINE"] = "true"
     profile = tempfile.mkdtemp(prefix="aaf-chromium-")
     options = webdriver.ChromeOptions()
@@ -54,6 +60,13 @@ def browser() -> Iterator[webdriver.Chrome]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture()
+def browser() -> Iterator[webdriver.Chrome]:
+    """A headless Chromium, closed after the test."""
+    with chromium() as driver:
+        yield driver
 
 
 def save_screenshot(driver: webdriver.Chrome, name: str) -> Path:

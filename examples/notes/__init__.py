@@ -1,0 +1,1 @@
+"""The notes service: the example app `make run` serves (see app.py)."""

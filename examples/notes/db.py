@@ -1,0 +1,125 @@
+"""SQLite through aiosqlite: one connection per process, opened in the app's lifespan.
+
+Rows come back by column name and are validated into the models, so a bad row is an error here
+rather than a malformed response.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from notes.models import NewNote, Note, User
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    author TEXT NOT NULL REFERENCES users(name),
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (author, title)
+);
+"""
+NOTE_COLUMNS = "id, author, title, body, created_at"
+
+
+class Conflict(Exception):
+    """A write that would break a uniqueness rule (a taken name, a repeated title)."""
+
+
+class Database:
+    """The queries the API needs, on one aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        """Open (or create) the database at ``path`` (``":memory:"`` for a private one)."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path)
+        connection.row_factory = sqlite3.Row  # rows by column name: dict(row)
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.executescript(SCHEMA)
+        await connection.commit()
+        return cls(connection)
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    # Users ----------------------------------------------------------------------------------------
+    async def add_user(self, name: str, token: str) -> User:
+        try:
+            async with self.connection.execute(
+                "INSERT INTO users (name, token) VALUES (?, ?) RETURNING name, token",
+                (name, token),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await self.connection.commit()
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"the name {name!r} is taken") from exc
+        return User.model_validate(dict(row or {}))
+
+    async def user_by_token(self, token: str) -> User | None:
+        async with self.connection.execute(
+            "SELECT name, token FROM users WHERE token = ?", (token,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else User.model_validate(dict(row))
+
+    # Notes ----------------------------------------------------------------------------------------
+    async def add_note(self, author: str, note: NewNote) -> Note:
+        try:
+            async with self.connection.execute(
+                f"INSERT INTO notes (author, title, body) VALUES (?, ?, ?) "
+                f"RETURNING {NOTE_COLUMNS}",
+                (author, note.title, note.body),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await self.connection.commit()
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"you already have a note titled {note.title!r}") from exc
+        return Note.model_validate(dict(row or {}))
+
+    async def note(self, note_id: int) -> Note | None:
+        async with self.connection.execute(
+            f"SELECT {NOTE_COLUMNS} FROM notes WHERE id = ?", (note_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else Note.model_validate(dict(row))
+
+    async def notes(self, limit: int, offset: int) -> tuple[list[Note], int]:
+        """A page of notes, newest first, and how many there are in all."""
+        async with self.connection.execute(
+            f"SELECT {NOTE_COLUMNS} FROM notes ORDER BY id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        async with self.connection.execute("SELECT count(*) FROM notes") as cursor:
+            counted = await cursor.fetchone()
+        total = int(counted[0]) if counted is not None else 0
+        return [Note.model_validate(dict(row)) for row in rows], total
+
+    async def update_note(self, note_id: int, note: NewNote) -> Note | None:
+        try:
+            async with self.connection.execute(
+                f"UPDATE notes SET title = ?, body = ? WHERE id = ? RETURNING {NOTE_COLUMNS}",
+                (note.title, note.body, note_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await self.connection.commit()
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(f"you already have a note titled {note.title!r}") from exc
+        return None if row is None else Note.model_validate(dict(row))
+
+    async def delete_note(self, note_id: int) -> None:
+        await self.connection.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+        await self.connection.commit()

@@ -1,0 +1,114 @@
+// The notes page: lists notes from the API, adds them with the user's token, and shows the
+// ones anyone adds as they arrive on the WebSocket feed. Text goes in with textContent only.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const shown = new Map(); // note id -> <li>
+
+function tokenHeader() {
+  const token = localStorage.getItem("notes-token");
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+// A 422's first error ("title: String should have at least 1 character"), or the detail.
+function problem(body) {
+  if (Array.isArray(body.detail) && body.detail.length) {
+    const first = body.detail[0];
+    const field = first.loc ? first.loc[first.loc.length - 1] : "";
+    return `${field}: ${first.msg}`;
+  }
+  return typeof body.detail === "string" ? body.detail : "something went wrong";
+}
+
+function render(note) {
+  let item = shown.get(note.id);
+  if (!item) {
+    item = document.createElement("li");
+    item.dataset.id = String(note.id);
+    shown.set(note.id, item);
+    $("notes").prepend(item);
+  }
+  item.replaceChildren();
+  const title = document.createElement("h3");
+  title.textContent = note.title;
+  const body = document.createElement("p");
+  body.textContent = note.body;
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = `${note.author}, ${new Date(note.created_at).toLocaleString()}`;
+  item.append(title, body, meta);
+}
+
+function forget(note) {
+  const item = shown.get(note.id);
+  if (item) item.remove();
+  shown.delete(note.id);
+}
+
+async function load() {
+  const response = await fetch("/api/notes?limit=100");
+  const page = await response.json();
+  for (const note of page.items.slice().reverse()) render(note);
+}
+
+function listen() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/notes`);
+  socket.onopen = () => { $("status").textContent = "live"; };
+  socket.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    if (event.kind === "deleted") forget(event.note); else render(event.note);
+  };
+  socket.onclose = () => {
+    $("status").textContent = "reconnecting";
+    setTimeout(listen, 1000);
+  };
+}
+
+function showUser() {
+  const name = localStorage.getItem("notes-name");
+  if (name) {
+    $("signed-in").textContent = `signed in as ${name}`;
+    $("signed-in").hidden = false;
+  }
+}
+
+$("signup").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("signup-error").textContent = "";
+  const response = await fetch("/api/users", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: $("name").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    $("signup-error").textContent = problem(body);
+    return;
+  }
+  localStorage.setItem("notes-token", body.token);
+  localStorage.setItem("notes-name", body.name);
+  showUser();
+});
+
+$("new-note").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("note-error").textContent = "";
+  const response = await fetch("/api/notes", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...tokenHeader() },
+    body: JSON.stringify({ title: $("title").value, body: $("body").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    $("note-error").textContent =
+      response.status === 401 ? "sign up first: your name above" : problem(body);
+    return;
+  }
+  render(body);
+  $("title").value = "";
+  $("body").value = "";
+});
+
+showUser();
+load().then(listen);

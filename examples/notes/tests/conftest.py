@@ -1,0 +1,93 @@
+"""Fixtures for the notes app's tests: the app in-process with an in-memory database, and the
+app under a real uvicorn (its own process, its own SQLite file, Redis when given)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from aaf.app import App
+from aaf.testing import TestClient
+from notes.api import get_db
+from notes.app import create_app
+from notes.db import Database
+
+EXAMPLES = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def app(tmp_path: Path) -> App:
+    return create_app(database=tmp_path / "notes.sqlite3")
+
+
+@pytest.fixture()
+def client(app: App) -> Iterator[TestClient]:
+    """The app in-process, its database swapped for a private in-memory SQLite."""
+    opened: list[Database] = []
+
+    async def in_memory() -> Database:
+        if not opened:  # opened on first use, on the app's event loop
+            opened.append(await Database.open(":memory:"))
+        return opened[0]
+
+    app.dependency_overrides[get_db] = in_memory
+    with TestClient(app) as client:
+        yield client
+    for db in opened:
+        asyncio.run(db.close())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def notes_server(database: Path, redis_url: str | None = None) -> Iterator[str]:
+    """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID."""
+    port = free_port()
+    env = {**os.environ, "AAF_NOTES_DB": str(database)}
+    env.pop("AAF_REDIS_URL", None)
+    if redis_url:
+        env["AAF_REDIS_URL"] = redis_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), "notes.app:app"]
+        + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(base + "/api/notes", timeout=1).status_code == 200:
+                    break
+            assert process.poll() is None, "uvicorn exited"
+            assert time.monotonic() < deadline, "uvicorn did not answer within 20 s"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[str]:
+    with notes_server(tmp_path / "notes.sqlite3") as base:
+        yield base

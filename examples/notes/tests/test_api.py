@@ -1,0 +1,125 @@
+"""The notes API through the in-process TestClient (database: an in-memory SQLite)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aaf.testing import TestClient
+from notes.app import create_app
+
+
+def sign_up(client: TestClient, name: str = "ann") -> dict[str, str]:
+    response = client.post("/api/users", json={"name": name})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_sign_up_gives_a_token_and_a_taken_name_is_409(client: TestClient) -> None:
+    first = client.post("/api/users", json={"name": "ann"})
+    assert first.status_code == 201
+    assert first.json()["name"] == "ann" and len(first.json()["token"]) >= 32
+    again = client.post("/api/users", json={"name": "ann"})
+    assert again.status_code == 409
+    assert again.json() == {"detail": "the name 'ann' is taken"}
+    bad = client.post("/api/users", json={"name": "no spaces"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_writing_needs_a_valid_bearer_token(client: TestClient) -> None:
+    note = {"title": "milk"}
+    missing = client.post("/api/notes", json=note)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    wrong = client.post("/api/notes", json=note, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert wrong.json() == {"detail": "unknown or missing token"}
+
+
+def test_create_read_rewrite_delete(client: TestClient) -> None:
+    ann = sign_up(client)
+    created = client.post("/api/notes", json={"title": "milk", "body": "2 l"}, headers=ann)
+    assert created.status_code == 201
+    note = created.json()
+    assert note["title"] == "milk" and note["body"] == "2 l" and note["author"] == "ann"
+    assert client.get(f"/api/notes/{note['id']}").json() == note
+
+    rewritten = client.put(
+        f"/api/notes/{note['id']}", json={"title": "oat milk", "body": "1 l"}, headers=ann
+    )
+    assert rewritten.status_code == 200
+    assert rewritten.json() == {**note, "title": "oat milk", "body": "1 l"}
+
+    deleted = client.delete(f"/api/notes/{note['id']}", headers=ann)
+    assert deleted.status_code == 204 and deleted.content == b""
+    gone = client.get(f"/api/notes/{note['id']}")
+    assert gone.status_code == 404
+    assert gone.json() == {"detail": f"note {note['id']} does not exist"}
+
+
+def test_errors_are_json_with_the_right_status(client: TestClient) -> None:
+    ann, bob = sign_up(client, "ann"), sign_up(client, "bob")
+    note = client.post("/api/notes", json={"title": "milk"}, headers=ann).json()
+    repeated = client.post("/api/notes", json={"title": "milk"}, headers=ann)
+    assert repeated.status_code == 409
+    assert repeated.json() == {"detail": "you already have a note titled 'milk'"}
+    # Another author may use the same title, but not touch ann's note.
+    assert client.post("/api/notes", json={"title": "milk"}, headers=bob).status_code == 201
+    foreign = client.delete(f"/api/notes/{note['id']}", headers=bob)
+    assert foreign.status_code == 403
+    assert foreign.json() == {"detail": f"note {note['id']} is ann's"}
+    assert client.put("/api/notes/999", json={"title": "x"}, headers=ann).status_code == 404
+    empty = client.post("/api/notes", json={"title": ""}, headers=ann)
+    assert empty.status_code == 422
+    assert empty.json()["detail"][0]["loc"] == ["body", "title"]
+    assert client.get("/api/notes/abc").status_code == 404  # <int:note_id> does not match
+
+
+def test_paging_newest_first(client: TestClient) -> None:
+    ann = sign_up(client)
+    for number in range(5):
+        client.post("/api/notes", json={"title": f"note {number}"}, headers=ann)
+    page = client.get("/api/notes", params={"limit": 2, "offset": 1}).json()
+    assert [n["title"] for n in page["items"]] == ["note 3", "note 2"]
+    assert (page["total"], page["limit"], page["offset"]) == (5, 2, 1)
+    too_many = client.get("/api/notes", params={"limit": 1000})
+    assert too_many.status_code == 422
+    assert too_many.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_the_feed_sends_every_change_to_open_pages(client: TestClient) -> None:
+    ann = sign_up(client)
+    with client.websocket_connect("/ws/notes") as feed:
+        note = client.post("/api/notes", json={"title": "milk"}, headers=ann).json()
+        assert feed.receive_json() == {"kind": "created", "note": note}
+        client.delete(f"/api/notes/{note['id']}", headers=ann)
+        assert feed.receive_json() == {"kind": "deleted", "note": note}
+
+
+def test_the_document_lists_the_operations_and_the_bearer_scheme(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert set(document["paths"]) == {"/api/users", "/api/notes", "/api/notes/{note_id}"}
+    assert set(document["paths"]["/api/notes/{note_id}"]) == {"get", "put", "delete"}
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    create = document["paths"]["/api/notes"]["post"]
+    assert create["security"] == [{"HTTPBearer": []}]
+    assert {"201", "401", "409", "422"} <= set(create["responses"])
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_page_and_its_assets_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script src="/static/notes.js">' in page.text
+    assert client.get("/static/notes.js").status_code == 200
+    assert client.get("/static/../app.py").status_code == 404
+
+
+def test_notes_are_kept_in_the_sqlite_file_across_restarts(tmp_path: Path) -> None:
+    database = tmp_path / "var" / "notes.sqlite3"
+    with TestClient(create_app(database=database)) as client:
+        ann = sign_up(client)
+        client.post("/api/notes", json={"title": "kept"}, headers=ann)
+    assert database.exists()
+    with TestClient(create_app(database=database)) as client:
+        assert [n["title"] for n in client.get("/api/notes").json()["items"]] == ["kept"]
