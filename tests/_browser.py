@@ -8,7 +8,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +33,7 @@ def require_browser() -> None:
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator[webdriver.Chrome]:
+def chromium() -> Generator[webdriver.Chrome]:
     """Start one headless Chromium with its own profile; quit it on leaving."""
     require_browser()
     os.environ["SE_OFFLINE"] = "true"

@@ -33,7 +33,7 @@ class Problem(BaseModel):
     detail: str
 
 
-# Dependencies: what handlers ask for by type ------------------------------------------------------
+# Dependencies: what handlers ask for by type ------------------------------------------------
 def get_db(connection: Connection) -> Database:
     """The database the lifespan opened (tests swap this out with dependency_overrides)."""
     return cast(Database, connection.app.state["db"])
@@ -65,9 +65,7 @@ async def existing_note(note_id: int, db: Database = Depends(get_db)) -> Note:
     return note
 
 
-async def own_note(
-    note: Note = Depends(existing_note), user: User = Depends(current_user)
-) -> Note:
+async def own_note(note: Note = Depends(existing_note), user: User = Depends(current_user)) -> Note:
     """The path's note when the caller wrote it, or 403."""
     if note.author != user.name:
         raise HTTPError(403, {"detail": f"note {note.id} is {note.author}'s"})
@@ -78,7 +76,7 @@ async def announce(groups: Groups, kind: str, note: Note) -> None:
     await groups.publish(FEED, NoteEvent(kind=kind, note=note).model_dump_json())
 
 
-# Routes ---------------------------------------------------------------------------------------------
+# Routes ----------------------------------------------------------------------------------------
 @router.post("/users", status_code=201, responses={409: Problem})
 async def sign_up(connection: Connection, new: NewUser, db: Database = Depends(get_db)) -> User:
     """Take a name; give a token for it."""

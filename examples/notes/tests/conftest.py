@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -55,7 +55,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def notes_server(database: Path, redis_url: str | None = None) -> Iterator[str]:
+def notes_server(database: Path, redis_url: str | None = None) -> Generator[str]:
     """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID."""
     port = free_port()
     env = {**os.environ, "AAF_NOTES_DB": str(database)}

@@ -1,0 +1,103 @@
+"""The notes page in a real headless Chromium, served by a real uvicorn: two pages see each
+other's notes live, validation errors are shown, /docs renders the API. In CI these run."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from notes.tests.conftest import notes_server
+from tests._browser import browser, chromium, save_screenshot
+from tests._redis import RedisServer, redis_server
+
+__all__ = ["browser", "redis_server"]  # fixtures, used by name
+
+
+def open_page(driver: webdriver.Chrome, base: str) -> None:
+    """Open the page and wait until its feed is connected."""
+    driver.get(base + "/")
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "status").text == "live")
+
+
+def sign_up(driver: webdriver.Chrome, name: str) -> None:
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.CSS_SELECTOR, "#signup button").click()
+    WebDriverWait(driver, 5).until(
+        lambda d: d.find_element(By.ID, "signed-in").text == f"signed in as {name}"
+    )
+
+
+def add_note(driver: webdriver.Chrome, title: str, body: str = "") -> None:
+    driver.find_element(By.ID, "title").send_keys(title)
+    driver.find_element(By.ID, "body").send_keys(body)
+    driver.find_element(By.ID, "add").click()
+
+
+def titles(driver: webdriver.Chrome) -> list[str]:
+    return [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#notes li h3")]
+
+
+def wait_for_title(driver: webdriver.Chrome, title: str, seconds: float) -> float:
+    """Wait until a note titled ``title`` shows; give how long it took."""
+    started = time.monotonic()
+    WebDriverWait(driver, seconds, poll_frequency=0.05).until(lambda d: title in titles(d))
+    return time.monotonic() - started
+
+
+def test_a_note_added_in_one_page_appears_in_the_other(server: str) -> None:
+    with chromium() as writer, chromium() as reader:
+        open_page(writer, server)
+        open_page(reader, server)
+        sign_up(writer, "ann")
+        add_note(writer, "Buy milk", "two litres")
+        assert wait_for_title(reader, "Buy milk", 2.0) < 2.0
+        assert titles(writer) == ["Buy milk"]
+        item = reader.find_element(By.CSS_SELECTOR, "#notes li")
+        assert "two litres" in item.text and "ann" in item.text
+        save_screenshot(reader, "notes-page")
+        # A page opened later lists what is there already.
+        open_page(reader, server)
+        assert titles(reader) == ["Buy milk"]
+
+
+def test_an_empty_title_shows_the_validation_error(browser: webdriver.Chrome, server: str) -> None:
+    open_page(browser, server)
+    sign_up(browser, "ann")
+    add_note(browser, "")
+    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "note-error").text)
+    assert browser.find_element(By.ID, "note-error").text == (
+        "title: String should have at least 1 character"
+    )
+    assert titles(browser) == []
+
+
+def test_docs_render_the_notes_operations(browser: webdriver.Chrome, server: str) -> None:
+    browser.get(server + "/docs")
+    WebDriverWait(browser, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6
+    )
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert paths == {"/api/users", "/api/notes", "/api/notes/{note_id}"}
+    assert browser.find_elements(By.CSS_SELECTOR, ".btn.authorize")
+    save_screenshot(browser, "notes-docs")
+
+
+def test_two_uvicorn_processes_on_one_redis_share_the_feed(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    database = tmp_path / "notes.sqlite3"
+    with (
+        notes_server(database, redis_server.url) as first,
+        notes_server(database, redis_server.url) as second,
+        chromium() as writer,
+        chromium() as reader,
+    ):
+        open_page(writer, first)
+        open_page(reader, second)
+        sign_up(writer, "ann")
+        add_note(writer, "Across processes")
+        assert wait_for_title(reader, "Across processes", 2.0) < 2.0
