@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
-from mypy import api
+
+from ._typecheck import basedpyright_errors, mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -240,6 +240,24 @@ app = aaf([], middleware=[lambda: None])
     "list-item",
 )
 
+MIDDLEWARE_GOOD = """
+import functools
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from aaf import aaf
+
+app = aaf(
+    [],
+    middleware=[
+        functools.partial(CORSMiddleware, allow_origins=["*"]),
+        functools.partial(GZipMiddleware, minimum_size=100),
+        GZipMiddleware,
+    ],
+)
+"""
+
 # A provider of each kind for a parameter of another type.
 for _kind in ("coroutine", "plain", "async_generator", "generator"):
     BAD[f"depends_{_kind}_of_the_wrong_type"] = (
@@ -254,37 +272,24 @@ async def handler(connection: Connection, cache: Cache = Depends({_kind})) -> st
     )
 
 
-def run_mypy(tmp_path: Path, files: dict[str, str]) -> dict[str, list[str]]:
-    for name, source in files.items():
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-    stdout, _, _ = api.run(
-        [
-            "--strict",
-            "--no-incremental",
-            "--config-file",
-            str(ROOT / "mypy.ini"),
-            "--cache-dir",
-            str(tmp_path / ".cache"),
-            *[str(tmp_path / f"{name}.py") for name in files],
-        ]
-    )
-    errors: dict[str, list[str]] = {name: [] for name in files}
-    for line in stdout.splitlines():
-        for name in files:
-            if line.startswith(str(tmp_path / f"{name}.py")) and ": error:" in line:
-                errors[name].append(line)
-    return errors
+GOOD_PROGRAMS = {
+    "good": GOOD,
+    "depends_good": DEPENDS_GOOD,
+    "url_for_good": URL_FOR_GOOD,
+    "middleware_good": MIDDLEWARE_GOOD,
+}
+PROGRAMS = {**GOOD_PROGRAMS, **{name: source for name, (source, _) in BAD.items()}}
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
-    files = {
-        "good": GOOD,
-        "depends_good": DEPENDS_GOOD,
-        "url_for_good": URL_FOR_GOOD,
-        **{name: source for name, (source, _) in BAD.items()},
-    }
-    return run_mypy(tmp_path_factory.mktemp("typing"), files)
+    files = PROGRAMS
+    return mypy_errors(tmp_path_factory.mktemp("typing"), files)
+
+
+@pytest.fixture(scope="module")
+def pyright_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    return basedpyright_errors(tmp_path_factory.mktemp("typing-pyright"), PROGRAMS)
 
 
 def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
@@ -305,3 +310,21 @@ def test_every_kind_of_provider_type_checks_in_both_spellings(
 def test_a_wrong_program_is_rejected(results: dict[str, list[str]], name: str) -> None:
     code = BAD[name][1]
     assert any(f"[{code}]" in line for line in results[name]), results[name]
+
+
+@pytest.mark.parametrize("name", sorted(GOOD_PROGRAMS))
+def test_a_correct_program_passes_basedpyright_strict(
+    pyright_results: dict[str, list[str]], name: str
+) -> None:
+    assert pyright_results[name] == []
+
+
+def test_middleware_type_checks_with_no_ignore(results: dict[str, list[str]]) -> None:
+    assert results["middleware_good"] == []
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_a_wrong_program_is_rejected_by_basedpyright(
+    pyright_results: dict[str, list[str]], name: str
+) -> None:
+    assert pyright_results[name], f"basedpyright accepts {name}"

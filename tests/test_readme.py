@@ -1,0 +1,127 @@
+"""Every Python block of README.md runs and type-checks, so the guide cannot rot.
+
+Each block is a complete module. It must pass mypy --strict (with the aaf.mypy plugin) and
+basedpyright in strict mode, and import cleanly; its ``test_*`` functions are then run. A
+block marked ``<!-- readme-test: mypy fails with the output below -->`` must instead make
+mypy print exactly the ``text`` block that follows it (with the file called app.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from aaf.app import App
+from aaf.testing import TestClient
+
+from ._typecheck import ROOT, basedpyright_errors, mypy_errors
+
+README = ROOT / "README.md"
+FAILS = "<!-- readme-test: mypy fails with the output below -->"
+
+
+class Block(NamedTuple):
+    name: str  # readme_<line>, the line the block starts on
+    source: str
+    expected_mypy: list[str] | None  # for a block that must fail: mypy's output
+
+
+def blocks() -> list[Block]:
+    text = README.read_text()
+    found: list[Block] = []
+    fence = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
+    matches = list(fence.finditer(text))
+    for index, match in enumerate(matches):
+        if match[1] != "python":
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        before = text[: match.start()].rstrip().splitlines()[-1]
+        expected = None
+        if before == FAILS:
+            following = matches[index + 1]
+            assert following[1] == "text", "a failing block is followed by mypy's output"
+            expected = following[2].splitlines()
+        found.append(Block(f"readme_{line}", match[2], expected))
+    return found
+
+
+BLOCKS = blocks()
+PASSING = {block.name: block.source for block in BLOCKS if block.expected_mypy is None}
+FAILING = [block for block in BLOCKS if block.expected_mypy is not None]
+
+
+def test_the_readme_has_the_guide_s_blocks() -> None:
+    assert len(PASSING) >= 10 and FAILING
+
+
+@pytest.fixture(scope="module")
+def mypy_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    return mypy_errors(tmp_path_factory.mktemp("readme-mypy"), PASSING)
+
+
+@pytest.fixture(scope="module")
+def pyright_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    return basedpyright_errors(tmp_path_factory.mktemp("readme-pyright"), PASSING)
+
+
+@pytest.mark.parametrize("name", sorted(PASSING))
+def test_a_block_passes_mypy_strict_with_the_plugin(
+    mypy_results: dict[str, list[str]], name: str
+) -> None:
+    assert mypy_results[name] == []
+
+
+@pytest.mark.parametrize("name", sorted(PASSING))
+def test_a_block_passes_basedpyright_strict(
+    pyright_results: dict[str, list[str]], name: str
+) -> None:
+    assert pyright_results[name] == []
+
+
+@pytest.mark.parametrize("name", sorted(PASSING))
+def test_a_block_runs(tmp_path: Path, name: str) -> None:
+    block = next(b for b in BLOCKS if b.name == name)
+    for attribute, value in load(block, tmp_path).items():
+        if attribute.startswith("test_") and callable(value):
+            value()
+
+
+@pytest.mark.parametrize("block", FAILING, ids=[block.name for block in FAILING])
+def test_a_failing_block_gives_the_output_shown(tmp_path: Path, block: Block) -> None:
+    errors = mypy_errors(tmp_path, {"app": block.source})["app"]
+    assert errors == block.expected_mypy
+
+
+def load(block: Block, directory: Path) -> dict[str, object]:
+    path = directory / f"{block.name}.py"
+    path.write_text(block.source)
+    spec = importlib.util.spec_from_file_location(block.name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[block.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[block.name]
+    return vars(module)
+
+
+def test_the_first_app_answers_as_the_guide_says(tmp_path: Path) -> None:
+    first = next(b for b in BLOCKS if "async def read_item" in b.source)
+    app = load(first, tmp_path)["app"]
+    assert isinstance(app, App)
+    with TestClient(app) as client:
+        assert client.get("/items/3", params={"q": "lamp"}).json() == {
+            "name": "lamp",
+            "price": 1.5,
+        }
+        assert client.get("/items/x").status_code == 404
+        invalid = client.post("/items", json={"price": -1})
+        assert invalid.status_code == 422
+        assert [e["loc"] for e in invalid.json()["detail"]] == [["body", "name"], ["body", "price"]]
+        assert invalid.json()["detail"][0]["type"] == "missing"
