@@ -15,7 +15,7 @@ BASEDPYRIGHT = Path(sys.executable).parent / "basedpyright"
 
 
 def write(directory: Path, files: dict[str, str]) -> list[Path]:
-    paths = []
+    paths: list[Path] = []
     for name, source in files.items():
         path = directory / f"{name}.py"
         path.write_text(textwrap.dedent(source))
