@@ -365,6 +365,8 @@ def _params(
         annotated = not (
             isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.unannotated
         )
+        if name is None and argument is not None:
+            name = argument.variable.name  # positional-only: mypy's type drops the name
         param = _rules.Param(
             name or f"#{index}",
             rule_kind,

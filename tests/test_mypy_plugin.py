@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from aaf.connection import Connection
 from aaf.params import Depends, Query
-from aaf.routing import Router
+from aaf.routing import Router, operation
 from aaf.views import View, WebSocketView
 
 router = Router()
@@ -221,6 +221,105 @@ CASES: dict[str, Case] = {
 
         @router.get(RULE)
         async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+        runtime_only=True,
+    ),
+    "view_method_with_operation": Case(
+        """
+        @router.route("/things/<int:thing_id>")  # <-
+        class Things(View):
+            @operation(status_code=201)
+            async def post(self, connection: Connection, thingid: int) -> None: ...
+        """,
+        "Things.post: the rule variable <thing_id> has no parameter of that name",
+    ),
+    "view_dependency_in_a_base_class": Case(
+        """
+        class Base(View):
+            value: int = Depends(item_id_of)
+
+
+        @router.route("/things/<int:item_id>")
+        class Things(Base):
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
+    "keyword_only_variable": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, *, item_id: int) -> None: ...
+        """,
+        None,
+    ),
+    "positional_only_parameter": Case(
+        """
+        @router.get("/items")  # <-
+        async def get_items(connection: Connection, q: str, /) -> None: ...
+        """,
+        "get_items: parameter 'q' must be nameable",
+    ),
+    "malformed_rule": Case(
+        """
+        @router.get("/items/<int:item_id")  # <-
+        async def get_item(connection: Connection, item_id: int) -> None: ...
+        """,
+        "the rule '/items/<int:item_id' is not valid: malformed url rule: '/items/<int:item_id'",
+    ),
+    "rule_as_a_keyword": Case(
+        """
+        @router.route(rule="/items/<int:item_id>", methods=["GET"])  # <-
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "add_websocket_route_call": Case(
+        """
+        async def feed(connection: Connection, rom: str) -> None: ...
+
+
+        router.add_websocket_route("/feeds/<room>", feed)  # <-
+        """,
+        "feed: the rule variable <room> has no parameter of that name",
+    ),
+    "websocket_view_without_on_connect": Case(
+        """
+        @router.websocket("/rooms/<room>")
+        class Room(WebSocketView):
+            async def on_receive(self, connection: Connection, data: str) -> None: ...
+        """,
+        None,
+    ),
+    "sync_handler": Case(
+        """
+        @router.get("/items/<int:item_id>")  # <-
+        def get_item(connection: Connection, item: int) -> str:
+            return ""
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "variable_read_by_a_security_object_is_not_seen": Case(
+        """
+        from aaf.security import APIKeyQuery
+
+        key = APIKeyQuery(name="item_id")
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, value: str | None = Depends(key)) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+        runtime_only=True,
+    ),
+    "a_lambda_provider_is_left_to_registration": Case(
+        """
+        def ping(value: int = Depends(lambda: 1)) -> int:
+            return value
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, value: int = Depends(ping)) -> None: ...
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
         runtime_only=True,
