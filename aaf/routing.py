@@ -400,7 +400,19 @@ class Router:
             http_rules.append(rule)
             if "<" not in path:
                 match = Match(endpoint, {})  # shared: dispatch copies the arguments
-                static.setdefault(path, {}).update(dict.fromkeys(endpoint.methods, match))
+                # The first route registered for a method wins, as in werkzeug's matching.
+                methods = static.setdefault(path, {})
+                for method in endpoint.methods:
+                    methods.setdefault(method, match)
+        # Routes that share a rule (a GET function and a POST function on one path) answer
+        # OPTIONS with every method the path takes, not only their own.
+        by_path: dict[str, list[Endpoint]] = {}
+        for rule in http_rules:
+            by_path.setdefault(rule.rule, []).append(_endpoint_of_http(rule))
+        for endpoints in by_path.values():
+            allow = ", ".join(sorted({m for e in endpoints for m in e.methods}))
+            for endpoint in endpoints:
+                endpoint.allow = allow
         self._http_adapter = Map(http_rules, converters=CONVERTERS).bind("localhost")
         self._ws_adapter = (
             Map(ws_rules, converters=CONVERTERS).bind("localhost") if ws_rules else None
@@ -561,6 +573,12 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
 
 def _endpoint_of(rule: Rule) -> object:
     endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
+    return endpoint
+
+
+def _endpoint_of_http(rule: Rule) -> Endpoint:
+    endpoint = _endpoint_of(rule)
+    assert isinstance(endpoint, Endpoint)  # the HTTP rules hold HTTP endpoints
     return endpoint
 
 

@@ -169,7 +169,7 @@ def test_the_document_of_every_feature_is_valid_openapi_3_1(document: Document) 
     }
 
 
-@pytest.mark.parametrize("name", ["items", "seed", "chat", "uploads"])
+@pytest.mark.parametrize("name", ["items", "seed", "chat", "uploads", "notes.app"])
 def test_every_example_apps_document_is_valid(name: str) -> None:
     sys.path.insert(0, str(EXAMPLES))
     try:

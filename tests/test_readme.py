@@ -125,3 +125,16 @@ def test_the_first_app_answers_as_the_guide_says(tmp_path: Path) -> None:
         assert invalid.status_code == 422
         assert [e["loc"] for e in invalid.json()["detail"]] == [["body", "name"], ["body", "price"]]
         assert invalid.json()["detail"][0]["type"] == "missing"
+
+
+def test_the_error_handler_makes_every_error_json(tmp_path: Path) -> None:
+    block = next(b for b in BLOCKS if "async def as_json" in b.source)
+    app = load(block, tmp_path)["app"]
+    assert isinstance(app, App)
+    with TestClient(app) as client:
+        assert client.get("/users/1").json() == {"id": 1}
+        assert client.get("/users/2").json() == {"detail": "user 2 does not exist"}
+        assert client.get("/nowhere").json() == {"detail": "Not found"}
+        refused = client.post("/users/1")
+        assert (refused.status_code, refused.json()) == (405, {"detail": "Method Not Allowed"})
+        assert refused.headers["allow"] == "GET, HEAD, OPTIONS"

@@ -417,3 +417,36 @@ def test_url_for_by_handler_puts_rule_variables_in_the_path_and_the_rest_in_the_
 
     with pytest.raises(LookupError, match="No route for"):
         app.url_for(unrouted)
+
+
+def test_options_lists_every_method_of_routes_sharing_a_rule() -> None:
+    router = Router()
+
+    @router.get("/things")
+    async def list_things(connection: Connection) -> str:
+        return "list"
+
+    @router.post("/things")
+    async def add_thing(connection: Connection) -> str:
+        return "add"
+
+    @router.get("/things/<int:thing_id>")
+    async def one(connection: Connection, thing_id: int) -> str:
+        return "one"
+
+    @router.delete("/things/<int:thing_id>")
+    async def remove(connection: Connection, thing_id: int) -> None:
+        return None
+
+    with TestClient(aaf([router])) as client:
+        for path, allow in (
+            ("/things", "GET, HEAD, OPTIONS, POST"),
+            ("/things/1", "DELETE, GET, HEAD, OPTIONS"),
+        ):
+            answer = client.options(path)
+            assert (answer.status_code, answer.headers["allow"]) == (204, allow)
+            refused = client.put(path)
+            assert (refused.status_code, refused.headers["allow"]) == (405, allow)
+        assert client.get("/things").text == "list"
+        assert client.post("/things").text == "add"
+        assert client.delete("/things/1").status_code == 204

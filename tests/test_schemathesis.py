@@ -8,6 +8,7 @@ documented status and schema (a fixed seed and a bounded number of examples)."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
 from pathlib import Path
@@ -18,6 +19,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import negative_data_rejection
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from aaf.channels import InMemoryGroups
+from notes.api import get_db, get_groups
+from notes.db import Database
 
 # aaf's contract makes a repeated form or query key give a scalar its last value (as FastAPI,
 # Starlette and Django do), which schemathesis's negative-data check counts as accepting an
@@ -35,6 +40,20 @@ def schema_of(name: str) -> OpenApiSchema:
 
 ITEMS = schema_of("items")
 UPLOADS = schema_of("uploads")
+# The notes app's database and feed, swapped for private in-memory ones (no lifespan here).
+NOTES_APP = importlib.import_module("notes.app").create_app()
+_opened: list[Database] = []
+
+
+async def _in_memory() -> Database:
+    if not _opened:
+        _opened.append(await Database.open(":memory:"))
+    return _opened[0]
+
+
+NOTES_APP.dependency_overrides[get_db] = _in_memory
+NOTES_APP.dependency_overrides[get_groups] = InMemoryGroups
+NOTES = schemathesis.openapi.from_asgi("/openapi.json", NOTES_APP)
 # The seed's /count/<number> streams one line a second for `number` seconds, by design.
 SEED = schema_of("seed").exclude(path="/count/{number}")
 FUZZ = settings(
@@ -67,9 +86,20 @@ def test_seed_example_keeps_its_document(case: Case[Any]) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED)
 
 
+@NOTES.parametrize()
+@FUZZ
+def test_notes_example_keeps_its_document(case: Case[Any]) -> None:
+    case.call_and_validate(excluded_checks=EXCLUDED)
+
+
+def teardown_module() -> None:
+    for db in _opened:
+        asyncio.run(db.close())
+
+
 def test_every_example_is_fuzzed() -> None:
-    fuzzed = {"items", "uploads", "seed"}
-    others = {p.stem for p in EXAMPLES.glob("*.py")} - fuzzed
+    fuzzed = {"items", "uploads", "seed", "notes"}
+    others = ({p.stem for p in EXAMPLES.glob("*.py")} | {"notes"}) - fuzzed
     # chat serves only a page and WebSockets, which an OpenAPI document does not describe.
     assert others == {"chat"}, others
     chat = importlib.import_module("chat")

@@ -1,8 +1,9 @@
 """The JSON API under /api: sign up for a token, then write, read, page and delete notes.
 
-Reads are public; writes need `Authorization: Bearer <token>`. Errors come back as JSON
-(`{"detail": ...}`): 401 without a valid token, 403 on someone else's note, 404 for a note
-that does not exist, 409 for a taken name or a title you already used, 422 for invalid input.
+Reads are public; writes need `Authorization: Bearer <token>`. Every error comes back as
+JSON, `{"detail": "..."}` (`problem` below is the app's handler for `HTTPError`): 401 without
+a valid token, 403 on someone else's note, 404 for a note that does not exist, 409 for a
+taken name or a title you already used, 422 for invalid input.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aaf.channels import Groups
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Depends, Query
-from aaf.response import HttpResponse
+from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import Router
 from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
 from notes.db import Conflict, Database
@@ -31,6 +32,13 @@ class Problem(BaseModel):
     """An error's body."""
 
     detail: str
+
+
+async def problem(connection: Connection, exc: HTTPError) -> JsonResponse:
+    """Every HTTPError as JSON: the API's own, aaf's 404/405/413/415 and the bearer's 401.
+    A 422 (``RequestValidationError``) already holds ``{"detail": [...]}``."""
+    body = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
+    return JsonResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 # Dependencies: what handlers ask for by type ------------------------------------------------
@@ -51,9 +59,7 @@ async def current_user(
     """The user whose token came with the request, or 401."""
     user = None if credentials is None else await db.user_by_token(credentials.credentials)
     if user is None:
-        raise HTTPError(
-            401, {"detail": "unknown or missing token"}, headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise HTTPError(401, "unknown or missing token", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 
@@ -61,14 +67,14 @@ async def existing_note(note_id: int, db: Database = Depends(get_db)) -> Note:
     """The note of the path's `note_id`, or 404."""
     note = await db.note(note_id)
     if note is None:
-        raise HTTPError(404, {"detail": f"note {note_id} does not exist"})
+        raise HTTPError(404, f"note {note_id} does not exist")
     return note
 
 
 async def own_note(note: Note = Depends(existing_note), user: User = Depends(current_user)) -> Note:
     """The path's note when the caller wrote it, or 403."""
     if note.author != user.name:
-        raise HTTPError(403, {"detail": f"note {note.id} is {note.author}'s"})
+        raise HTTPError(403, f"note {note.id} is {note.author}'s")
     return note
 
 
@@ -83,7 +89,7 @@ async def sign_up(connection: Connection, new: NewUser, db: Database = Depends(g
     try:
         return await db.add_user(new.name, secrets.token_urlsafe(24))
     except Conflict as exc:
-        raise HTTPError(409, {"detail": str(exc)}) from None
+        raise HTTPError(409, str(exc)) from None
 
 
 @router.get("/notes")
@@ -110,7 +116,7 @@ async def create_note(
     try:
         note = await db.add_note(user.name, new)
     except Conflict as exc:
-        raise HTTPError(409, {"detail": str(exc)}) from None
+        raise HTTPError(409, str(exc)) from None
     await announce(groups, "created", note)
     return note
 
@@ -121,7 +127,9 @@ async def read_note(connection: Connection, note: Note = Depends(existing_note))
     return note
 
 
-@router.put("/notes/<int:note_id>", responses={403: Problem, 404: Problem, 409: Problem})
+@router.put(
+    "/notes/<int:note_id>", responses={401: Problem, 403: Problem, 404: Problem, 409: Problem}
+)
 async def rewrite_note(
     connection: Connection,
     new: NewNote,
@@ -133,14 +141,16 @@ async def rewrite_note(
     try:
         updated = await db.update_note(note.id, new)
     except Conflict as exc:
-        raise HTTPError(409, {"detail": str(exc)}) from None
+        raise HTTPError(409, str(exc)) from None
     if updated is None:  # deleted meanwhile
-        raise HTTPError(404, {"detail": f"note {note.id} does not exist"})
+        raise HTTPError(404, f"note {note.id} does not exist")
     await announce(groups, "updated", updated)
     return updated
 
 
-@router.delete("/notes/<int:note_id>", status_code=204, responses={403: Problem, 404: Problem})
+@router.delete(
+    "/notes/<int:note_id>", status_code=204, responses={401: Problem, 403: Problem, 404: Problem}
+)
 async def delete_note(
     connection: Connection,
     note: Note = Depends(own_note),

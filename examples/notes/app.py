@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from aaf import App, aaf
+from aaf import App, HTTPError, aaf
 from aaf.channels import InMemoryGroups, RedisGroups
 from notes import api, pages
 from notes.db import Database
@@ -44,6 +44,7 @@ def create_app(database: str | Path | None = None, redis_url: str | None = None)
     return aaf(
         [api.router, pages.router],
         lifespan=lifespan,
+        exception_handlers={HTTPError: api.problem},
         title="Notes",
         version="1.0.0",
         description="Write notes; every open page sees them at once.",
