@@ -388,6 +388,7 @@ class Router:
         ws_rules: list[Rule] = []
         static: dict[str, dict[str, Match]] = {}
         mounts: list[tuple[str, ASGIApp]] = []
+        by_path: dict[str, list[Endpoint]] = {}
         for path, entry in self._flatten(""):
             if isinstance(entry, _Mount):
                 mounts.append((path, entry.app))
@@ -398,6 +399,7 @@ class Router:
                 continue
             rule = _AafRule(path, endpoint, endpoint=entry.name, methods=sorted(endpoint.methods))
             http_rules.append(rule)
+            by_path.setdefault(path, []).append(endpoint)
             if "<" not in path:
                 match = Match(endpoint, {})  # shared: dispatch copies the arguments
                 # The first route registered for a method wins, as in werkzeug's matching.
@@ -406,9 +408,6 @@ class Router:
                     methods.setdefault(method, match)
         # Routes that share a rule (a GET function and a POST function on one path) answer
         # OPTIONS with every method the path takes, not only their own.
-        by_path: dict[str, list[Endpoint]] = {}
-        for rule in http_rules:
-            by_path.setdefault(rule.rule, []).append(_endpoint_of_http(rule))
         for endpoints in by_path.values():
             allow = ", ".join(sorted({m for e in endpoints for m in e.methods}))
             for endpoint in endpoints:
@@ -573,12 +572,6 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
 
 def _endpoint_of(rule: Rule) -> object:
     endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
-    return endpoint
-
-
-def _endpoint_of_http(rule: Rule) -> Endpoint:
-    endpoint = _endpoint_of(rule)
-    assert isinstance(endpoint, Endpoint)  # the HTTP rules hold HTTP endpoints
     return endpoint
 
 
