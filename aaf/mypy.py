@@ -126,32 +126,34 @@ def _added_websocket(ctx: MethodContext) -> Type:
 
 
 def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
-    """``@router.get("/items/<int:item_id>")`` over a function or a class."""
-    if not ctx.args or not ctx.args[0]:
-        return
-    handler = ctx.args[0][0]  # a stand-in placed where the decorator is
-    decorators: list[Expression] = []
-    if isinstance(ctx.context, Decorator):
-        decorators = ctx.context.decorators
-    elif isinstance(ctx.context, ClassDef):
-        decorators = ctx.context.decorators
-    for decorator in decorators:
-        if (decorator.line, decorator.column) != (handler.line, handler.column):
-            continue
-        if not isinstance(decorator, CallExpr) or not isinstance(decorator.callee, MemberExpr):
-            return
-        if decorator.callee.name not in _ROUTE_METHODS:
-            return
-        rule = _rule_of(decorator)
-        if rule is not None:
-            _check(ctx, decorator, rule, ctx.arg_types[0][0], websocket)
-        return
+    """``@router.get("/items/<int:item_id>")`` over a function or a class, or the decorator
+    called by hand: ``router.get("/items/<int:item_id>")(get_item)``."""
+    if not ctx.args[0]:
+        return  # called with no handler: mypy reports it
+    handler = ctx.args[0][0]
+    context = ctx.context
+    calls: list[Expression]
+    if isinstance(context, CallExpr):
+        calls = [context.callee]
+    else:
+        # Which decorator this is: mypy puts a stand-in for the handler where it is written.
+        decorators = context.decorators if isinstance(context, (Decorator, ClassDef)) else []
+        calls = [d for d in decorators if (d.line, d.column) == (handler.line, handler.column)]
+    for call in calls:
+        if (
+            isinstance(call, CallExpr)
+            and isinstance(call.callee, MemberExpr)
+            and call.callee.name in _ROUTE_METHODS
+        ):
+            rule = _rule_of(call)
+            if rule is not None:
+                _check(ctx, call, rule, ctx.arg_types[0][0], websocket)
 
 
 def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
     """``router.add_route("/items/<int:item_id>", get_item)``."""
-    if len(ctx.args) < 2 or not ctx.args[0] or not ctx.args[1]:
-        return
+    if not ctx.args[0] or not ctx.args[1]:
+        return  # a missing argument: mypy reports it
     rule = ctx.args[0][0]
     if isinstance(rule, StrExpr):
         _check(ctx, ctx.context, rule.value, ctx.arg_types[1][0], websocket)

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Literal, NewType
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, NewType, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 
@@ -43,6 +44,8 @@ from aaf.views import View, WebSocketView
 
 router = Router()
 UserId = NewType("UserId", int)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def item_id_of(item_id: int) -> int:
@@ -324,6 +327,88 @@ CASES: dict[str, Case] = {
         "get_item: the rule variable <item_id> has no parameter of that name",
         runtime_only=True,
     ),
+    "decorator_held_in_a_variable_is_skipped": Case(
+        """
+        items = router.get("/items/<int:item_id>")
+
+
+        @items
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+        runtime_only=True,
+    ),
+    "sync_websocket_function": Case(
+        """
+        @router.websocket("/rooms/<room>")  # <-
+        def room(connection: Connection, room: str) -> None: ...  # type: ignore[type-var]
+        """,
+        "room must be an async function (async def): it awaits frames",
+    ),
+    "any_and_tuple_annotations": Case(
+        """
+        @router.get("/a/<int:a>/<int:b>")  # <-
+        async def pair(connection: Connection, a: Any, b: tuple[int, int]) -> None: ...
+        """,
+        "pair: parameter 'b' is annotated tuple[int, int], but its rule converter gives int",
+    ),
+    "view_attribute_read_by_an_object_is_not_seen": Case(
+        """
+        from aaf.security import APIKeyQuery
+
+        key = APIKeyQuery(name="item_id")
+
+
+        @router.route("/things/<int:item_id>")
+        class Things(View):
+            value: str | None = Depends(key)
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Things.get: the rule variable <item_id> has no parameter of that name",
+        runtime_only=True,
+    ),
+    "provider_details": Case(
+        """
+        def decorated(func: Callable[P, R]) -> Callable[P, R]:
+            return func
+
+
+        @decorated
+        def from_a_decorated_provider(item_id: int, **rest: object) -> int:
+            return item_id
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(
+            connection: Connection, value: int = Depends(from_a_decorated_provider)
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "decorator_called_by_hand": Case(
+        """
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+
+
+        router.get("/items/<int:item_id>")(get_item)  # <-
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "missing_arguments_are_left_to_mypy": Case(
+        """
+        router.add_route("/items")  # type: ignore[call-arg]
+        """,
+        "Router.add_route() missing 1 required positional argument: 'handler'",
+        runtime_only=True,
+    ),
+    "a_decorator_given_nothing_is_left_to_mypy": Case(
+        """
+        router.get("/items")()  # type: ignore[call-arg]
+        """,
+        "Router.route.<locals>.decorator() missing 1 required positional argument: 'handler'",
+        runtime_only=True,
+    ),
     "second_decorator_line": Case(
         """
         @router.get("/ok/<int:item_id>")
@@ -381,7 +466,9 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     for name, case in CASES.items():
         (directory / f"case_{name}.py").write_text(PRELUDE + textwrap.dedent(case.source))
     files = [directory / f"case_{name}.py" for name in CASES]
-    return directory, api.run(["--config-file", str(directory / "mypy.ini"), *map(str, files)])[0]
+    config = ["--config-file", str(directory / "mypy.ini")]
+    cache = ["--cache-dir", str(directory / ".mypy_cache")]  # a cold cache: every hook runs
+    return directory, api.run([*config, *cache, *map(str, files)])[0]
 
 
 def registration_error(path: Path) -> str | None:
