@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 import pytest
 
 from aaf import aaf
+from aaf._types import ASGIApp, Receive, Scope, Send
 from aaf.app import App
 from aaf.connection import Connection
+from aaf.exceptions import WebSocketDisconnect
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -92,3 +94,129 @@ async def test_async_client_runs_the_lifespan_around_requests() -> None:
         assert response.json()["body"] == "async"
         assert (await client.get("/state")).json()["db"] == "connected"
     assert events[-1] == "shutdown"
+
+
+# Apps that break the ASGI protocol: the test client says what went wrong ------------------------
+async def start_twice(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+
+
+async def body_first(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.body", "body": b"x", "more_body": False})
+
+
+async def body_after_the_end(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"x", "more_body": False})
+    await send({"type": "http.response.body", "body": b"y", "more_body": False})
+
+
+async def websocket_message_over_http(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+
+
+async def silent(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await receive()  # startup
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # shutdown: returns without answering
+
+
+@pytest.mark.parametrize(
+    ("app", "message"),
+    [
+        (start_twice, "sent http.response.start twice"),
+        (body_first, "sent a body before http.response.start"),
+        (body_after_the_end, "sent a body after the response ended"),
+        (websocket_message_over_http, "Unexpected ASGI message for HTTP: 'websocket.accept'"),
+        (silent, "returned without answering GET /"),
+    ],
+)
+def test_the_client_names_a_broken_http_exchange(app: ASGIApp, message: str) -> None:
+    with pytest.raises(RuntimeError, match=message):
+        TestClient(app).get("/")
+
+
+def test_a_lifespan_that_fails_or_stops_answering_is_reported() -> None:
+    @asynccontextmanager
+    async def failing_shutdown(app: App) -> AsyncGenerator[None]:
+        yield
+        raise ValueError("pool would not close")
+
+    client = TestClient(aaf([], lifespan=failing_shutdown))
+    client.__enter__()
+    with pytest.raises(RuntimeError, match="Application shutdown failed: .*pool would not close"):
+        client.__exit__(None, None, None)
+    with pytest.raises(RuntimeError, match="returned from the lifespan without answering"):
+        with TestClient(silent):
+            pass
+
+
+async def websocket_app(scope: Scope, receive: Receive, send: Send) -> None:
+    """Accepts with a subprotocol, echoes text as bytes and bytes as text, then a wrong
+    message on "bad", and returns without closing on "quit"."""
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
+    await receive()  # connect
+    if scope["path"] == "/refuse-oddly":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        return
+    await send({"type": "websocket.accept", "subprotocol": "chat", "headers": []})
+    while True:
+        message = await receive()
+        if message["type"] != "websocket.receive":
+            return
+        text, data = message.get("text"), message.get("bytes")
+        if text == "bad":
+            await send({"type": "websocket.http.response.start", "status": 200, "headers": []})
+        elif text == "quit":
+            return
+        elif text is not None:
+            await send({"type": "websocket.send", "bytes": text.encode(), "text": None})
+        else:
+            await send({"type": "websocket.send", "text": (data or b"").decode(), "bytes": None})
+
+
+def test_sync_websocket_sessions_check_frames_and_messages() -> None:
+    client = TestClient(websocket_app)
+    with client.websocket_connect("/") as websocket:
+        assert websocket.accepted_subprotocol == "chat"
+        websocket.send_bytes(b"hi")
+        assert websocket.receive_text() == "hi"
+        websocket.send_text("hi")
+        with pytest.raises(TypeError, match="Expected a text frame, got a binary frame"):
+            websocket.receive_text()
+        websocket.send_bytes(b"hi")
+        with pytest.raises(TypeError, match="Expected a binary frame, got a text frame"):
+            websocket.receive_bytes()
+        websocket.send_text("bad")
+        with pytest.raises(RuntimeError, match="Expected websocket.send, got"):
+            websocket.receive_bytes()
+    with client.websocket_connect("/") as websocket:
+        websocket.send_text("quit")
+        with pytest.raises(WebSocketDisconnect, match="returned without closing"):
+            websocket.receive_text()
+        with pytest.raises(WebSocketDisconnect, match="The WebSocket is closed"):
+            websocket.receive_text()
+    with pytest.raises(RuntimeError, match="Expected websocket.accept or websocket.close"):
+        with client.websocket_connect("/refuse-oddly"):
+            pass
+
+
+@pytest.mark.anyio
+async def test_async_websocket_sessions_send_and_receive_every_kind() -> None:
+    async with AsyncTestClient(websocket_app) as client:
+        async with client.websocket_connect("/") as websocket:
+            assert websocket.accepted_subprotocol == "chat"
+            await websocket.send_bytes(b"hi")
+            assert await websocket.receive_text() == "hi"
+            await websocket.send_text("hi")
+            assert await websocket.receive_bytes() == b"hi"
+            await websocket.send_bytes(b'{"a": 1}')
+            assert await websocket.receive_json() == {"a": 1}
+            await websocket.close(1001)
