@@ -1,0 +1,212 @@
+"""What a Connection says when it is used wrongly or fed what a server should not send: a
+clear error naming the mistake, never a hang or a silent wrong answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError, WebSocketDisconnect
+
+from ._helpers import Recorder, http_scope
+
+
+def ws_scope(
+    extensions: MutableMapping[str, MutableMapping[object, object]] | None = None,
+) -> WebSocketScope:
+    scope: WebSocketScope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": "/ws",
+        "raw_path": b"/ws",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+    }
+    if extensions is not None:
+        scope["extensions"] = extensions
+    return scope
+
+
+class Peer:
+    """A scripted WebSocket client: what it sends, and everything the app sent."""
+
+    def __init__(self, *incoming: ReceiveEvent) -> None:
+        self.incoming = list(incoming)
+        self.sent: list[SendEvent] = []
+
+    async def receive(self) -> ReceiveEvent:
+        return self.incoming.pop(0)
+
+    async def send(self, message: SendEvent) -> None:
+        self.sent.append(message)
+
+    def connection(self, scope: WebSocketScope | None = None) -> Connection:
+        return Connection(scope or ws_scope(), send=self.send, receive=self.receive)
+
+
+@pytest.mark.parametrize("length", [b"ten", b"-1"])
+def test_an_invalid_content_length_is_400(length: bytes) -> None:
+    connection = Recorder([b"x"]).connection(
+        http_scope("POST", headers=[(b"content-length", length)])
+    )
+    with pytest.raises(HTTPError) as raised:
+        asyncio.run(connection.body())
+    assert (raised.value.status_code, raised.value.detail) == (400, "Invalid Content-Length header")
+
+
+def test_invalid_json_is_400_saying_why() -> None:
+    connection = Recorder([b"{nope"]).connection(http_scope("POST"))
+    with pytest.raises(HTTPError) as raised:
+        asyncio.run(connection.json())
+    assert raised.value.status_code == 400
+    assert str(raised.value.detail).startswith("Request body is not valid JSON")
+
+
+def test_the_body_has_one_reader_and_http_only() -> None:
+    async def two_readers() -> None:
+        connection = Recorder([b"a", b"b"]).connection(http_scope("POST"))
+        first = connection.body_iter()
+        await anext(first)
+        with pytest.raises(RuntimeError, match="already being read"):
+            await anext(connection.body_iter())
+
+    asyncio.run(two_readers())
+    with pytest.raises(RuntimeError, match="A WebSocket connection has no request body"):
+        asyncio.run(Peer().connection().body())
+
+
+def test_a_server_message_that_is_not_the_body_is_named() -> None:
+    recorder = Recorder()
+    recorder.incoming = [{"type": "websocket.connect"}]
+    with pytest.raises(RuntimeError, match="Expected ASGI message 'http.request'"):
+        asyncio.run(recorder.connection(http_scope("POST")).body())
+
+
+def test_headers_and_cookies_cannot_change_once_the_response_started() -> None:
+    async def started() -> None:
+        connection = Recorder().connection()
+        await connection.send("x")
+        with pytest.raises(ValueError, match="Cannot add header 'x-a'"):
+            connection.put_resp_header("x-a", "1")
+        with pytest.raises(ValueError, match="Cannot set cookie 'c'"):
+            connection.put_resp_cookie("c", "1")
+        await connection.finish()
+        with pytest.raises(ValueError, match="already finished"):
+            await connection.finish()
+
+    asyncio.run(started())
+
+
+def test_http_and_websocket_methods_refuse_the_other_kind() -> None:
+    http = Recorder().connection()
+    with pytest.raises(ValueError, match="This is an HTTP connection"):
+        asyncio.run(http.accept())
+    websocket = Peer({"type": "websocket.connect"}).connection()
+    with pytest.raises(ValueError, match="This is a WebSocket connection"):
+        asyncio.run(websocket.send("x"))
+
+
+def test_a_websocket_is_accepted_once_and_rejected_only_before() -> None:
+    async def session() -> Peer:
+        peer = Peer({"type": "websocket.connect"})
+        connection = peer.connection()
+        with pytest.raises(ValueError, match="Cannot send: call accept\\(\\) first"):
+            await connection.send_text("early")
+        await connection.accept(headers={"x-room": "lobby"})
+        assert connection.accepted
+        with pytest.raises(ValueError, match="Cannot accept a WebSocket that is connected"):
+            await connection.accept()
+        with pytest.raises(ValueError, match="Cannot reject a WebSocket that was already"):
+            await connection.reject()
+        await connection.close()
+        await connection.close()  # closing twice is a no-op
+        with pytest.raises(ValueError, match="Cannot send: the WebSocket is closed"):
+            await connection.send_text("late")
+        with pytest.raises(ValueError, match="Cannot receive"):
+            await connection.receive_frame()
+        return peer
+
+    peer = asyncio.run(session())
+    assert peer.sent[0] == {
+        "type": "websocket.accept",
+        "subprotocol": None,
+        "headers": [(b"x-room", b"lobby")],
+    }
+    assert peer.sent[1] == {"type": "websocket.close", "code": 1000, "reason": ""}
+
+
+def test_a_client_gone_before_accept_is_a_disconnect() -> None:
+    connection = Peer({"type": "websocket.disconnect", "code": 1001}).connection()
+    with pytest.raises(WebSocketDisconnect) as raised:
+        asyncio.run(connection.accept())
+    assert raised.value.code == 1001
+
+
+def test_reject_without_the_http_response_extension_closes_1008() -> None:
+    peer = Peer({"type": "websocket.connect"})
+    asyncio.run(peer.connection().reject(403, "no"))
+    assert peer.sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]
+
+
+def test_reject_with_the_extension_sends_an_http_response() -> None:
+    peer = Peer({"type": "websocket.connect"})
+    connection = peer.connection(ws_scope({"websocket.http.response": {}}))
+    asyncio.run(connection.reject(401, "who are you?", headers={"www-authenticate": "Bearer"}))
+    assert peer.sent == [
+        {
+            "type": "websocket.http.response.start",
+            "status": 401,
+            "headers": [
+                (b"www-authenticate", b"Bearer"),
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", b"12"),
+            ],
+        },
+        {"type": "websocket.http.response.body", "body": b"who are you?"},
+    ]
+
+
+def test_a_server_message_that_is_not_a_frame_is_named() -> None:
+    async def session() -> None:
+        connection = Peer({"type": "websocket.connect"}, {"type": "websocket.connect"}).connection()
+        await connection.accept()
+        with pytest.raises(RuntimeError, match="Expected ASGI message 'websocket.receive'"):
+            await connection.receive_frame()
+
+    asyncio.run(session())
+
+
+def test_after_stop_a_websocket_says_the_server_is_shutting_down() -> None:
+    async def session() -> Peer:
+        peer = Peer({"type": "websocket.connect"})
+        connection = peer.connection()
+        await connection.accept()
+        connection.stop()
+        await asyncio.sleep(0)  # the close stop() scheduled
+        with pytest.raises(WebSocketDisconnect, match="Server shutting down"):
+            await connection.send_text("x")
+        with pytest.raises(WebSocketDisconnect, match="Server shutting down"):
+            await connection.receive_frame()
+        return peer
+
+    assert asyncio.run(session()).sent[-1] == {
+        "type": "websocket.close",
+        "code": 1001,
+        "reason": "Server shutting down",
+    }
+
+
+def test_state_is_made_on_first_use() -> None:
+    connection = Recorder().connection()
+    assert connection.state == {}
+    connection.state["user"] = "ann"
+    assert connection.state is connection.state
