@@ -4,6 +4,7 @@ clear error naming the mistake, never a hang or a silent wrong answer."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 
 import pytest
 
