@@ -1,0 +1,89 @@
+"""The error policy at its edges: errors after the response started or ended, exception
+handlers that answer badly, and errors on WebSockets, driven as a server drives the app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from aaf import aaf
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.response import HttpResponse
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+from ._helpers import Recorder, http_scope
+
+
+class Odd(Exception):
+    pass
+
+
+def make_app() -> App:
+    router = Router()
+
+    @router.get("/http-error-mid-stream")
+    async def http_error_mid_stream(connection: Connection) -> None:
+        await connection.send("part")
+        raise HTTPError(409, "too late to say")
+
+    @router.get("/boom-after-the-end")
+    async def boom_after_the_end(connection: Connection) -> None:
+        await connection.send("whole", finish=True)
+        raise ValueError("after the end")
+
+    @router.get("/odd")
+    async def odd(connection: Connection) -> str:
+        raise Odd("odd")
+
+    @router.websocket("/ws/odd")
+    async def ws_odd(connection: Connection) -> None:
+        await connection.accept()
+        raise Odd("odd in a session")
+
+    @router.websocket("/ws/gone")
+    async def ws_gone(connection: Connection) -> None:
+        await connection.accept()
+        await connection.close()
+        raise HTTPError(403, "after close")
+
+    async def plain_answer(connection: Connection, exc: Exception) -> HttpResponse:
+        return HttpResponse("odd", status_code=418)
+
+    return aaf([router], exception_handlers={Odd: plain_answer})
+
+
+def test_an_http_error_after_the_response_started_is_logged_and_reraised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    recorder = Recorder()
+    scope = http_scope(path="/http-error-mid-stream")
+    with caplog.at_level(logging.ERROR, logger="aaf"), pytest.raises(HTTPError):
+        asyncio.run(make_app()(scope, recorder.receive, recorder.send))
+    assert recorder.sent[-1].get("more_body") is True  # cut: the server aborts
+    assert any("aborting the connection" in r.getMessage() for r in caplog.records)
+
+
+def test_an_exception_after_the_response_ended_is_logged_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        with TestClient(make_app(), raise_server_exceptions=False) as client:
+            answer = client.get("/boom-after-the-end")
+    assert (answer.status_code, answer.text) == (200, "whole")
+    assert any("after the response to GET" in r.getMessage() for r in caplog.records)
+
+
+def test_websocket_errors_close_the_session_whatever_the_handlers_say() -> None:
+    with TestClient(make_app(), raise_server_exceptions=False) as client:
+        assert client.get("/odd").status_code == 418  # the handler answers HTTP
+        with client.websocket_connect("/ws/odd") as websocket:
+            with pytest.raises(Exception, match="1011"):
+                websocket.receive_text()
+        with client.websocket_connect("/ws/gone") as websocket:
+            with pytest.raises(Exception, match="1000"):
+                websocket.receive_text()
