@@ -1,0 +1,100 @@
+"""Responses at their edges: what a handler's odd results turn into, files that are not
+there, headers aaf owns, and background work outside an app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from aaf import aaf
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.response import FileResponse, HttpResponse
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+from ._helpers import Recorder
+
+
+class Item(BaseModel):
+    name: str
+
+
+def make_app(tmp_path: Path, done: list[str]) -> App:
+    router = Router()
+
+    @router.get("/bytes")
+    async def raw(connection: Connection):  # type: ignore[no-untyped-def]  # no annotation on purpose
+        return b"\x00\x01"
+
+    @router.get("/text-or-item/<int:n>")
+    async def text_or_item(connection: Connection, n: int) -> str | Item:
+        return "plain" if n == 0 else Item(name="lamp")
+
+    @router.get("/answered-and-returned")
+    async def answered_and_returned(connection: Connection) -> str:
+        await connection.send("answered", finish=True)
+        return "and returned"
+
+    @router.get("/missing")
+    async def missing(connection: Connection) -> FileResponse:
+        return FileResponse(tmp_path / "nowhere.txt")
+
+    @router.get("/directory")
+    async def directory(connection: Connection) -> FileResponse:
+        return FileResponse(tmp_path)
+
+    @router.get("/length")
+    async def length(connection: Connection) -> HttpResponse:
+        return HttpResponse("abc", headers={"Content-Length": "99", "X-Kept": "yes"})
+
+    @router.get("/teapot")
+    async def teapot(connection: Connection) -> None:
+        raise HTTPError(418)
+
+    async def teapot_answer(connection: Connection, exc: HTTPError) -> HttpResponse:
+        return HttpResponse(
+            "short and stout", status_code=418, background=lambda: done.append("bg")
+        )
+
+    return aaf([router], exception_handlers={418: teapot_answer})
+
+
+def test_odd_results_and_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    done: list[str] = []
+    with TestClient(make_app(tmp_path, done), raise_server_exceptions=False) as client:
+        raw = client.get("/bytes")
+        assert (raw.headers["content-type"], raw.content) == ("application/octet-stream", b"\0\1")
+        assert client.get("/text-or-item/0").text == "plain"
+        assert client.get("/text-or-item/1").json() == {"name": "lamp"}
+        with caplog.at_level(logging.ERROR, logger="aaf"):
+            answered = client.get("/answered-and-returned")
+        assert answered.text == "answered"
+        assert any(
+            "then returned a value" in str(r.exc_info[1]) for r in caplog.records if r.exc_info
+        )
+        assert client.get("/missing").status_code == 404
+        assert client.get("/directory").status_code == 404
+        length = client.get("/length")
+        assert (length.headers["content-length"], length.headers["x-kept"]) == ("3", "yes")
+        teapot = client.get("/teapot")
+        assert (teapot.status_code, teapot.text) == (418, "short and stout")
+    assert done == ["bg"]  # the exception handler's response ran its background work
+
+
+def test_background_work_runs_on_a_connection_built_by_hand() -> None:
+    done: list[str] = []
+
+    async def later() -> None:
+        done.append("async")
+
+    recorder = Recorder()
+    response = HttpResponse("x", background=[later, lambda: done.append("sync")])
+    asyncio.run(response.send_to(recorder.connection()))
+    assert done == ["async", "sync"]
+    assert recorder.sent[-1] == {"type": "http.response.body", "body": b"x"}
