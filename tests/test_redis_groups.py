@@ -97,6 +97,38 @@ async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) 
 
 
 @pytest.mark.anyio
+async def test_members_who_join_during_an_outage_get_messages_after_it(
+    redis_server: RedisServer,
+) -> None:
+    async with RedisGroups(redis_server.url) as here, RedisGroups(redis_server.url) as there:
+        assert here.max_queue == 1000
+        early, late = Inbox(), Inbox()
+        await here.join("old", early)
+        redis_server.stop()
+        await here.leave("old", early)  # cannot unsubscribe now: logged, not raised
+        await here.join("room", late)  # cannot subscribe now: the reader will on reconnect
+        await here.join("room", late)  # joining twice is one membership
+        assert here.members("room") == 1
+        redis_server.start()
+        deadline = time.monotonic() + 10
+        while not late.got:
+            assert time.monotonic() < deadline, "the reconnect did not subscribe"
+            await there.publish_json("room", {"n": 1})
+            await asyncio.sleep(0.2)
+        assert late.got[0] == '{"n":1}'
+        assert await there.publish("old", "gone") == 0  # unsubscribed once Redis was back
+        await here.leave("nowhere", late)  # leaving a group one never joined is a no-op
+
+
+@pytest.mark.anyio
+async def test_publishing_before_start_says_what_comes_first() -> None:
+    groups = RedisGroups("redis://127.0.0.1:1/0")
+    with pytest.raises(RuntimeError, match=r"start\(\) .* comes first"):
+        await groups.publish("room", "x")
+    await groups.close()  # closing what never started is fine
+
+
+@pytest.mark.anyio
 async def test_a_slow_member_is_dropped_without_delaying_the_others(
     redis_server: RedisServer,
 ) -> None:
