@@ -355,3 +355,51 @@ def test_pages_behind_a_proxy_prefix_point_under_it() -> None:
         page = httpx.get(base + "/docs", timeout=5).text
         assert '"/api/openapi.json"' in page and '"/api/_aaf/docs/swagger-ui.css"' in page
         assert httpx.get(base + "/openapi.json", timeout=5).json()["info"]["title"] == "Shop"
+
+
+def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
+    router = Router()
+
+    def shared(limit: Annotated[int, Query(ge=1)] = 10) -> int:
+        return limit
+
+    def twice(a: int = Depends(shared), b: int = Depends(shared)) -> int:
+        return a + b
+
+    @router.get("/files/<path:rest>", operation_id="fetch", responses={299: None})
+    async def files(connection: Connection, rest: str, n: int = Depends(twice)) -> str:
+        return rest
+
+    @router.get("/kind/<any(cats, dogs):kind>/<int(min=1, max=9):page>", operation_id="fetch")
+    async def kind(
+        connection: Connection,
+        kind: str,
+        page: int,
+        old: Annotated[str | None, Query(), Field(deprecated=True)] = None,
+        seen: Annotated[frozenset[int], Query()] = frozenset({3}),
+    ) -> str:
+        return kind
+
+    @router.post("/upload")
+    async def upload(
+        connection: Connection, file: Annotated[UploadFile | None, Form()] = None
+    ) -> str:
+        return ""
+
+    document = aaf([router]).openapi()
+    validate(document)
+    paths = cast(dict[str, Any], document["paths"])
+    fetch = paths["/files/{rest}"]["get"]
+    assert fetch["operationId"] == "fetch"
+    assert paths["/kind/{kind}/{page}"]["get"]["operationId"] == "fetch_get"  # made unique
+    assert fetch["responses"]["299"]["description"] == "Response"
+    limit = [p for p in fetch["parameters"] if p["name"] == "limit"]
+    assert len(limit) == 1 and limit[0]["schema"]["default"] == 10  # one provider, read once
+    by_name = {p["name"]: p for p in paths["/kind/{kind}/{page}"]["get"]["parameters"]}
+    assert by_name["kind"]["schema"] == {"type": "string", "enum": ["cats", "dogs"]}
+    assert by_name["page"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 9}
+    assert by_name["old"]["deprecated"] is True
+    assert by_name["seen"]["schema"]["default"] == [3]
+    assert paths["/files/{rest}"]["get"]["parameters"][0]["schema"] == {"type": "string"}
+    form = paths["/upload"]["post"]["requestBody"]
+    assert form["required"] is False
