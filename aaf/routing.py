@@ -624,9 +624,8 @@ def dispatch(
         return None
     if type(fallback) is Redirect:
         return _redirect(connection, fallback.path)
-    if type(fallback) is NotAllowed:
-        raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
-    return None
+    assert type(fallback) is NotAllowed  # the only other outcome kept as a fallback
+    raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
 
 
 async def dispatch_websocket(routers: Sequence[Router], connection: Connection) -> bool:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from aaf import aaf
-from aaf._types import Receive, Scope, Send
+from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.response import HttpResponse, JsonResponse
@@ -450,3 +450,67 @@ def test_options_lists_every_method_of_routes_sharing_a_rule() -> None:
         assert client.get("/things").text == "list"
         assert client.post("/things").text == "add"
         assert client.delete("/things/1").status_code == 204
+
+
+def test_registration_mistakes_are_named() -> None:
+    router, inner, innermost = Router(), Router(), Router()
+
+    @innermost.get("/deep")
+    async def deep(connection: Connection) -> str:
+        return "deep"
+
+    inner.include(innermost)
+    router.include(inner, prefix="/in")
+    with pytest.raises(ConfigurationError, match="cannot include itself"):
+        router.include(router)
+    with pytest.raises(ConfigurationError, match="needs a prefix"):
+        router.mount("/", aaf([]))
+    with pytest.raises(ConfigurationError, match="must start with '/'"):
+        Router("api")
+    with pytest.raises(ConfigurationError, match=r"takes Depends\(provider\) values, got 42"):
+        Router(dependencies=[42])
+
+    async def other(connection: Connection) -> str:
+        return "other"
+
+    with pytest.raises(ConfigurationError, match="'deep'"):  # a name two levels down is taken
+        router.add_route("/other", other, name="deep")
+    with pytest.raises(TypeError, match="as keywords"):
+        router.url_for(deep, 1)  # type: ignore[call-overload]  # on purpose
+    assert router.url_for(deep) == "/in/deep"
+
+
+def test_a_router_called_alone_answers_websocket_errors() -> None:
+    router = Router()
+
+    @router.websocket("/ws")
+    async def broken(connection: Connection) -> None:
+        await connection.accept()
+        raise ValueError("broken")
+
+    peer_incoming: list[ReceiveEvent] = [{"type": "websocket.connect"}]
+    sent: list[SendEvent] = []
+
+    async def receive() -> ReceiveEvent:
+        return peer_incoming.pop(0)
+
+    async def send(message: SendEvent) -> None:
+        sent.append(message)
+
+    scope: WebSocketScope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": "/ws",
+        "raw_path": b"/ws",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+    }
+    asyncio.run(router(Connection(scope, send=send, receive=receive)))
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
+    assert sent[-1].get("code") == 1011
