@@ -110,18 +110,6 @@ _COLLECTION_TYPES: tuple[type, ...] = (list, tuple, set, frozenset)
 _COLLECTIONS = frozenset(("list", "tuple", "set", "frozenset", "dict", "generator"))
 
 
-def _no_fields() -> dict[Group, tuple[FieldSpec, ...]]:
-    return {}
-
-
-def _no_defaults() -> dict[str, object]:
-    return {}
-
-
-def _no_converters() -> dict[str, BaseConverter]:
-    return {}
-
-
 Kind = Literal["async", "sync", "agen", "gen"]  # coroutine, plain, async/sync generator
 
 
@@ -136,7 +124,7 @@ class DependencyParam:
     attribute: bool = False  # a View class attribute, set on the instance before before()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class HandlerPlan:
     """Where each parameter of one handler comes from, and how its result goes out."""
 
@@ -145,11 +133,11 @@ class HandlerPlan:
     encode_result: ResultEncoder
     kind: Kind = "async"  # a plain `def` runs in a worker thread
     passthrough: tuple[str, ...] = ()  # path values handed over as the converter gave them
-    fields: Mapping[Group, tuple[FieldSpec, ...]] = dataclasses.field(default_factory=_no_fields)
+    fields: Mapping[Group, tuple[FieldSpec, ...]]
     # Validates {group: {wire name: raw value}} into {group: {parameter: value}}; a TypedDict
     # rather than a model: it measured 2.4x faster and gives plain dicts.
     validator: TypeAdapter[dict[str, dict[str, object]]] | None = None
-    defaults: dict[str, object] = dataclasses.field(default_factory=_no_defaults)
+    defaults: dict[str, object]
     body: BodyParam | None = None
     uploads: tuple[FieldSpec, ...] = ()
     reads_form: bool = False
@@ -158,7 +146,7 @@ class HandlerPlan:
     # Providers to resolve first (Depends), in parameter order; route and router ones too.
     dependencies: tuple[DependencyParam, ...] = ()
     connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
-    rule_converters: Mapping[str, BaseConverter] = dataclasses.field(default_factory=_no_converters)
+    rule_converters: Mapping[str, BaseConverter]
     used_names: frozenset[str] = frozenset()  # parameter names here and in every provider
     result_type: object = MISSING  # the return annotation (MISSING when there is none)
     docstring: str | None = None

@@ -27,6 +27,7 @@ basic = HTTPBasic(realm="shop", description="Staff accounts")
 header_key = APIKeyHeader(name="X-API-Key")
 cookie_key = APIKeyCookie(name="session")
 query_key = APIKeyQuery(name="api_key", auto_error=False)
+optional_basic = HTTPBasic(auto_error=False, scheme_name="OptionalBasic")
 
 router = Router()
 
@@ -53,6 +54,15 @@ async def with_basic(
 ) -> str:
     assert user is not None
     return f"{user.username}:{user.password}"
+
+
+@router.get("/maybe-basic")
+async def maybe_basic(
+    connection: Connection,
+    user: HTTPBasicCredentials | None = Depends(optional_basic),
+    key: str | None = Depends(query_key),
+) -> str:
+    return f"{user.username if user else 'nobody'} {key or 'no key'}"
 
 
 @router.get("/keys")
@@ -86,6 +96,7 @@ def test_bearer_reads_the_token_and_refuses_without_one(client: TestClient) -> N
 def test_auto_error_false_gives_none(client: TestClient) -> None:
     assert client.get("/maybe").text == "anonymous"
     assert client.get("/maybe", headers={"Authorization": "Bearer t"}).text == "t"
+    assert client.get("/maybe-basic").text == "nobody no key"
 
 
 def test_basic_reads_user_and_password(client: TestClient) -> None:
@@ -115,6 +126,7 @@ def test_schemes_describe_themselves_for_the_document() -> None:
     assert components["securitySchemes"] == {
         "HTTPBearer": {"type": "http", "scheme": "bearer"},
         "OptionalBearer": {"type": "http", "scheme": "bearer"},
+        "OptionalBasic": {"type": "http", "scheme": "basic"},
         "HTTPBasic": {"type": "http", "scheme": "basic", "description": "Staff accounts"},
         "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
         "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -20,6 +20,7 @@ from aaf.connection import Connection
 from aaf.params import Header
 from aaf.response import EventSourceResponse, HtmlResponse, HttpResponse, ServerSentEvent
 from aaf.routing import Router
+from aaf.testing import AsyncTestClient
 
 from ._browser import browser
 from ._helpers import serve
@@ -196,3 +197,36 @@ def script(driver: webdriver.Chrome, code: str) -> object:
     """Run JavaScript in the page and give its result (JSON-like)."""
     result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
     return result
+
+
+@pytest.mark.anyio
+async def test_shutdown_cancels_background_work_after_the_grace_period(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router = Router()
+    events: list[str] = []
+
+    async def slow() -> None:
+        events.append("started")
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+
+    @router.get("/slow")
+    async def begin(connection: Connection) -> HttpResponse:
+        return HttpResponse("sent", background=slow)
+
+    app = aaf([router], shutdown_grace=0.1)
+    with caplog.at_level(logging.INFO, logger="aaf"):
+        async with AsyncTestClient(app) as client:
+            request = asyncio.ensure_future(client.get("/slow"))
+            while not events:
+                await asyncio.sleep(0.01)
+        answer = await asyncio.wait_for(request, 5)
+    assert answer.text == "sent"
+    assert events == ["started", "cancelled"]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Shutting down: waiting for 1 background tasks" in messages
+    assert any("was cancelled at shutdown" in m for m in messages)
