@@ -19,7 +19,6 @@ from werkzeug.routing.converters import (
     BaseConverter,
     FloatConverter,
     IntegerConverter,
-    NumberConverter,
     UUIDConverter,
 )
 
@@ -87,8 +86,6 @@ def converter_type(converter: BaseConverter) -> type:
     for cls, produced in _CONVERTER_TYPES.items():
         if isinstance(converter, cls):
             return produced
-    if isinstance(converter, NumberConverter):
-        return int
     return str
 
 

@@ -1,0 +1,80 @@
+"""Small promises of the public API, each stated once: what a mistake says, and what a
+value looks like when printed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from aaf import aaf
+from aaf._rules import converter_type, rule_converters
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.params import Dependency, Depends
+from aaf.routing import Router
+from aaf.staticfiles import StaticFiles
+from aaf.testing import TestClient
+from aaf.views import View
+
+
+def provide() -> int:
+    return 1
+
+
+def test_depends_takes_a_function_and_prints_as_written() -> None:
+    with pytest.raises(TypeError, match="Depends\\(\\) takes a function, got 42"):
+        Depends(cast("type[int]", 42))
+    assert repr(Dependency(provide)) == "Depends(provide)"
+    assert repr(Dependency(provide, use_cache=False)) == "Depends(provide, use_cache=False)"
+
+
+def test_http_errors_print_and_say_their_phrase() -> None:
+    assert repr(HTTPError(404, "gone")) == "HTTPError(404, 'gone')"
+    assert HTTPError(404).detail == "Not Found"
+    assert HTTPError(599).detail == ""  # no phrase for a status HTTP does not name
+
+
+def test_a_view_s_before_lets_the_method_answer_by_default() -> None:
+    router = Router()
+
+    @router.route("/v")
+    class Plain(View):
+        async def get(self, connection: Connection) -> str:
+            return "method"
+
+    assert asyncio.run(Plain().before(cast(Connection, None))) is None
+    with TestClient(aaf([router])) as client:
+        assert client.get("/v").text == "method"
+
+
+def test_app_mistakes_are_named() -> None:
+    with pytest.raises(TypeError, match="gave None, not an ASGI app"):
+        aaf([], middleware=[lambda app: None])
+    with pytest.raises(TypeError, match="as keywords"):
+        aaf([]).url_for(provide, 1)  # type: ignore[call-overload]  # on purpose
+
+
+def test_static_files_need_a_directory_and_close_websockets(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        StaticFiles(tmp_path / "nowhere")
+    router = Router()
+    router.mount("/static", StaticFiles(tmp_path))
+    with TestClient(aaf([router])) as client:
+        with pytest.raises(Exception, match="1000"):
+            with client.websocket_connect("/static/x"):
+                pass
+
+
+def test_number_converters_with_arguments_still_give_their_type() -> None:
+    converters = rule_converters("/<int(min=1):a>/<float:b>/<uuid:c>/<path:d>/<any(x, y):e>")
+    assert {name: converter_type(c) for name, c in converters.items()} == {
+        "a": int,
+        "b": float,
+        "c": uuid.UUID,
+        "d": str,
+        "e": str,
+    }
