@@ -106,6 +106,16 @@ def test_a_422_stops_at_100_entries_and_1_kib_inputs(server: httpx.Client) -> No
     still_serves(server)
 
 
+def test_an_input_that_grows_when_escaped_is_still_cut_to_1_kib(server: httpx.Client) -> None:
+    # Each control character is six characters of JSON ("\\u0001"): the cut must allow for it.
+    items = [{"id": "\x01" * 3000, "name": "n"}]
+    response = server.post("/items", json=items)
+    entry = response.json()["detail"][0]
+    assert response.status_code == 422
+    assert len(json.dumps(entry["input"])) <= 1024
+    assert entry["input"].endswith("...(truncated)")
+
+
 # 2: a client-chosen codec ------------------------------------------------------------------------
 def multipart(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
     body = (

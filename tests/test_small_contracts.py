@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import cast
+from typing import Annotated, cast
 
 import pytest
 
 from aaf import aaf
 from aaf._rules import converter_type, rule_converters
 from aaf.connection import Connection
+from aaf.datastructures import UploadFile
 from aaf.exceptions import HTTPError
-from aaf.params import Dependency, Depends
+from aaf.params import Dependency, Depends, Form
 from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
@@ -78,3 +79,20 @@ def test_number_converters_with_arguments_still_give_their_type() -> None:
         "d": str,
         "e": str,
     }
+
+
+def test_an_optional_upload_left_out_takes_its_default() -> None:
+    router = Router()
+
+    @router.post("/upload")
+    async def upload(
+        connection: Connection,
+        name: Annotated[str, Form()],
+        file: Annotated[UploadFile | None, Form()] = None,
+    ) -> str:
+        return f"{name}: {file.filename if file else 'no file'}"
+
+    with TestClient(aaf([router])) as client:
+        assert client.post("/upload", data={"name": "ann"}).text == "ann: no file"
+        sent = client.post("/upload", data={"name": "ann"}, files={"file": ("a.txt", b"x")})
+        assert sent.text == "ann: a.txt"
