@@ -171,3 +171,57 @@ def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
     for path in flat_paths:
         for method in ("GET", "POST", "PUT", "DELETE"):
             assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
+
+
+# Rules aaf's router does not make but the matcher must still answer as werkzeug does, or
+# hand back to werkzeug: trailing slashes optional (which turn the flat path off).
+LOOSE = Map(
+    [
+        Rule("/loose/", endpoint="loose_dir", strict_slashes=False),
+        Rule("/loose/<int:n>", endpoint="loose_n", strict_slashes=False, methods=["GET"]),
+        Rule("/loose/<int:n>/", endpoint="loose_n_dir", methods=["POST"]),
+        Rule("/opt/<x>/", endpoint="opt", strict_slashes=False),
+        Rule("/s/<path:rest>", endpoint="s", strict_slashes=False),
+        Rule("/t/<x>.json", endpoint="t_json"),
+    ],
+    converters=CONVERTERS,
+)
+LOOSE_MATCHER = StateMatcher(LOOSE, lambda rule: rule.endpoint)
+
+
+def assert_like_werkzeug_or_handed_back(path: str, method: str) -> bool:
+    """The matcher answers as werkzeug does, or leaves the path to it; True if it answered."""
+    ours = aaf_answer(path, method, LOOSE_MATCHER)
+    if ours is not None:
+        assert ours == werkzeug_answer(path, method, LOOSE), (path, method)
+    return ours is not None
+
+
+def test_loose_slashes_and_defaults_answer_as_werkzeug_does() -> None:
+    assert LOOSE_MATCHER._flat is None  # pyright: ignore[reportPrivateUsage]
+    loose_paths = ["/loose", "/loose/", "/loose/3", "/loose/3/", "/opt/a", "/opt/a/",
+                   "/s/a/b", "/s/a/b/", "/s/", "/t/a.json", "/t/a.json/", "/t/a"]  # fmt: skip
+    answered = 0
+    for path in loose_paths:
+        for method in ("GET", "POST", "HEAD"):
+            answered += assert_like_werkzeug_or_handed_back(path, method)
+    assert answered > len(loose_paths)  # most are answered without werkzeug
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    path=paths(["loose", "opt", "s", "t", "a.json", ""], 2, "ab.", 4),
+    method=METHODS,
+)  # fmt: skip
+def test_any_loose_path_answers_as_werkzeug_does(path: str, method: str) -> None:
+    assert_like_werkzeug_or_handed_back(path, method)
+
+
+def test_rules_with_defaults_are_left_to_werkzeug() -> None:
+    url_map = Map(
+        [Rule("/d/", endpoint="d", defaults={"page": 1}), Rule("/d/<int:page>", endpoint="p")],
+        converters=CONVERTERS,
+    )
+    matcher = StateMatcher(url_map, lambda rule: rule.endpoint)
+    assert matcher._flat is None  # pyright: ignore[reportPrivateUsage]
+    assert matcher.match("/d/", "GET") is None  # werkzeug redirects /d/1 there itself
