@@ -116,21 +116,23 @@ def _runner_with_dependencies(
     has_before = view is not None and view.before is not View.before
     resolution = Resolution(plan)  # PERF: flattened once (benchmarks/typed_cost.py)
 
+    async def answer(connection: Connection, kwargs: dict[str, object]) -> None:
+        if view is None:
+            result = await fn(connection, **kwargs)
+        else:
+            instance = view()
+            for name in attributes:  # class attributes filled before before()
+                setattr(instance, name, kwargs.pop(name))
+            if has_before and (early := await instance.before(connection)) is not None:
+                await respond(connection, early)
+                return
+            result = await fn(instance, connection, **kwargs)
+        await respond(connection, result)
+
     async def run(connection: Connection, args: dict[str, object]) -> None:
         solving = Solving(connection, args)
         try:
-            kwargs = await resolution.arguments(solving)
-            if view is None:
-                result = await fn(connection, **kwargs)
-            else:
-                instance = view()
-                for name in attributes:  # class attributes filled before before()
-                    setattr(instance, name, kwargs.pop(name))
-                if has_before and (early := await instance.before(connection)) is not None:
-                    await respond(connection, early)
-                    return
-                result = await fn(instance, connection, **kwargs)
-            await respond(connection, result)
+            await answer(connection, await resolution.arguments(solving))
         except BaseException as exc:
             # Cleanup after a failure: the exception is thrown in at each generator's yield.
             if solving.stack is not None:
@@ -139,7 +141,64 @@ def _runner_with_dependencies(
         if solving.stack is not None:  # the response is finished: clean up, in reverse order
             await solving.close(None)
 
-    return run
+    if not resolution.plain:
+        return run
+    # Per step: the provider, what it is given besides its own values (None: nothing), and
+    # its place in validate_now()'s list.
+    steps = tuple(
+        (
+            cast("Callable[..., Awaitable[object]]", step.fn),
+            (step.wiring, step.connection_params)
+            if step.wiring or step.connection_params
+            else None,
+            position,
+        )
+        for position, step in enumerate(resolution.steps)
+    )
+    wiring = tuple((name, index) for name, index in resolution.wiring if name is not None)
+    # PERF: when no provider validates anything and the handler's own values are exactly the
+    # rule's (as the converters gave them), validation is a copy of the path values.
+    only_path = resolution.top_path_only
+    copy_args = (
+        not any(step.validates for step in resolution.steps)
+        and only_path is not None
+        and set(only_path) == set(plan.rule_converters)
+    )
+
+    async def run_plain(connection: Connection, args: dict[str, object]) -> None:
+        # PERF: coroutine providers and no body: no Solving, no coroutine per step, nothing
+        # to clean up (benchmarks/typed_cost.py, "path, 2 providers").
+        try:
+            overridden = bool(connection.app.dependency_overrides)
+        except RuntimeError:  # a connection built by hand, outside an app
+            overridden = False
+        if overridden:
+            return await run(connection, args)
+        values: list[dict[str, object]] | None
+        if copy_args:
+            values, own = None, args.copy()
+        else:
+            values, own = resolution.validate_now(connection, args)
+        results: list[object] = []
+        for provider, given, position in steps:
+            if given is None and values is None:
+                results.append(await provider())
+                continue
+            kwargs = values[position] if values is not None else {}
+            if given is not None:
+                for wired, index in given[0]:
+                    kwargs[wired] = results[index]
+                for param in given[1]:
+                    kwargs[param] = connection
+            results.append(await provider(**kwargs))
+        for name, index in wiring:
+            own[name] = results[index]
+        if view is None:  # PERF: one frame less than answer()
+            await respond(connection, await fn(connection, **own))
+        else:
+            await answer(connection, own)
+
+    return run_plain
 
 
 def _in_thread(fn: Callable[..., object]) -> Callable[..., Awaitable[object]]:

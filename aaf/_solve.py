@@ -97,7 +97,7 @@ class Resolution:
     a coroutine per step. ``app.dependency_overrides`` takes the general path instead.
     """
 
-    __slots__ = ("plan", "reads_body", "steps", "top_validates", "wiring")
+    __slots__ = ("plain", "plan", "reads_body", "steps", "top_path_only", "top_validates", "wiring")
 
     def __init__(self, plan: HandlerPlan) -> None:
         self.plan = plan
@@ -106,6 +106,35 @@ class Resolution:
         self.wiring = self._wire(plan, cached)
         self.top_validates = _validates(plan)
         self.reads_body = plan.reads_body or any(step.plan.reads_body for step in self.steps)
+        # Every provider a coroutine function and nothing read from the body: the runner can
+        # validate with validate_now() and await the providers itself, no Solving needed.
+        self.plain = not self.reads_body and all(step.kind == "async" for step in self.steps)
+        # The handler's own values are only path values that need no validation.
+        only_path = not (plan.validator or plan.defaults or plan.uploads or plan.reads_body)
+        self.top_path_only = plan.passthrough if only_path else None
+
+    def validate_now(
+        self, connection: Connection, path_args: dict[str, object]
+    ) -> tuple[list[dict[str, object]], dict[str, object]]:
+        """For a plain resolution: each step's validated values, then the handler's own.
+
+        Raises:
+            RequestValidationError: any value failed validation (no provider ran).
+        """
+        errors: Errors = []
+        values = [
+            _values_now(step.plan, connection, path_args, errors) if step.validates else {}
+            for step in self.steps
+        ]
+        if self.top_path_only is not None:  # PERF: path values as the converters gave them
+            own = {name: path_args[name] for name in self.top_path_only}
+        elif self.top_validates:
+            own = _values_now(self.plan, connection, path_args, errors)
+        else:
+            own = {}
+        if errors:
+            raise RequestValidationError(jsonable(errors[:100]))
+        return values, own
 
     def _wire(
         self, plan: HandlerPlan, cached: dict[Callable[..., object], int]
