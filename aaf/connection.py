@@ -21,7 +21,7 @@ from aaf._http import (
     parse_cookies,
     parse_query,
 )
-from aaf._types import HTTPScope, Receive, Send, WebSocketScope
+from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, WebSocketScope
 from aaf.datastructures import FormData
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
@@ -226,6 +226,38 @@ class Connection:
         if self._body is not None:
             yield self._body
             return
+        declared, limit = self._start_body()
+        received, more = 0, True
+        while more:
+            chunk, more = self._take(await self.asgi_receive(), received, declared, limit)
+            received += len(chunk)
+            if chunk:
+                yield chunk
+
+    async def body(self) -> bytes:
+        """Read the whole request body; once read it is kept.
+
+        Raises:
+            HTTPError: as ``body_iter`` says.
+            ClientDisconnect: the client left before the body ended.
+        """
+        if self._body is None:
+            declared, limit = self._start_body()
+            # PERF: most bodies come in one message: no generator, no list for them.
+            body, more = self._take(await self.asgi_receive(), 0, declared, limit)
+            if more:
+                chunks = [body]
+                received = len(body)
+                while more:
+                    chunk, more = self._take(await self.asgi_receive(), received, declared, limit)
+                    received += len(chunk)
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+            self._body = body
+        return self._body
+
+    def _start_body(self) -> tuple[int | None, int | None]:
+        """Check that the body may be read now; give its declared length and the limit."""
         if self._body_started:
             raise RuntimeError(
                 "The request body is already being read by another consumer, or a streamed "
@@ -238,33 +270,28 @@ class Connection:
         limit = self.max_body_size
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)
-        received = 0
-        while True:
-            message = await self.asgi_receive()
-            if message["type"] == "http.disconnect":
-                raise ClientDisconnect("The client disconnected before the request body ended")
-            if message["type"] != "http.request":
-                raise RuntimeError(f"Expected ASGI message 'http.request', got {message['type']!r}")
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if declared is not None and received > declared:
-                raise HTTPError(400, "Request body is longer than its Content-Length")
-            if limit is not None and received > limit:
-                raise _too_large(limit)
-            more = message.get("more_body", False)
-            if not more and declared is not None and received < declared:
-                raise HTTPError(400, "Request body is shorter than its Content-Length")
-            if chunk:
-                yield chunk
-            if not more:
-                return
+        return declared, limit
 
-    async def body(self) -> bytes:
-        """Read the whole request body; once read it is kept."""
-        if self._body is None:
-            # PERF: most bodies come in one message; skip the generator for them.
-            self._body = b"".join([chunk async for chunk in self.body_iter()])
-        return self._body
+    @staticmethod
+    def _take(
+        message: ReceiveEvent, received: int, declared: int | None, limit: int | None
+    ) -> tuple[bytes, bool]:
+        """One body message, checked against the declared length and the limit, given what
+        came before; gives its chunk and whether more follows."""
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect("The client disconnected before the request body ended")
+        if message["type"] != "http.request":
+            raise RuntimeError(f"Expected ASGI message 'http.request', got {message['type']!r}")
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if declared is not None and received > declared:
+            raise HTTPError(400, "Request body is longer than its Content-Length")
+        if limit is not None and received > limit:
+            raise _too_large(limit)
+        more = message.get("more_body", False)
+        if not more and declared is not None and received < declared:
+            raise HTTPError(400, "Request body is shorter than its Content-Length")
+        return chunk, more
 
     async def json(self) -> JsonValue:
         """Parse the request body as JSON.
