@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from aaf import aaf
 from aaf.app import App
@@ -98,3 +98,40 @@ def test_background_work_runs_on_a_connection_built_by_hand() -> None:
     asyncio.run(response.send_to(recorder.connection()))
     assert done == ["async", "sync"]
     assert recorder.sent[-1] == {"type": "http.response.body", "body": b"x"}
+
+
+class Aliased(BaseModel):
+    item_name: str = Field(alias="itemName")
+
+
+class Secret(Aliased):
+    password: str
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(revalidate_instances="always")
+
+    n: int = Field(ge=0)
+
+
+def test_a_returned_model_goes_out_by_alias_and_as_declared() -> None:
+    router = Router()
+
+    @router.get("/exact")
+    async def exact(connection: Connection) -> Aliased:
+        return Aliased.model_validate({"itemName": "lamp"})
+
+    @router.get("/subclass")
+    async def subclass(connection: Connection) -> Aliased:
+        return Secret.model_validate({"itemName": "lamp", "password": "hunter2"})
+
+    @router.get("/revalidated")
+    async def revalidated(connection: Connection) -> Strict:
+        broken = Strict(n=1)
+        broken.n = -1  # no validate_assignment: only revalidation catches it
+        return broken
+
+    with TestClient(aaf([router]), raise_server_exceptions=False) as client:
+        assert client.get("/exact").json() == {"itemName": "lamp"}
+        assert client.get("/subclass").json() == {"itemName": "lamp"}  # no password
+        assert client.get("/revalidated").status_code == 500
