@@ -22,7 +22,7 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import View, WebSocketView
 
-from ._helpers import serve
+from ._helpers import http_scope, run_with_connection, serve
 
 
 class Db:
@@ -317,3 +317,93 @@ def test_ten_thousand_requests_leave_no_resource_open() -> None:
             assert c.get("/n").status_code in (200, 409)
     assert len(opened) == 10_000
     assert sum(1 for db in opened if not db.closed) == 0
+
+
+# Coroutine providers and no body: the runner's fast path must answer as the general one ----------
+class Conf:
+    label = "conf"
+
+
+CALLS: list[str] = []
+
+
+async def conf() -> Conf:
+    CALLS.append("conf")
+    return Conf()
+
+
+async def label(settings: Conf = Depends(conf)) -> str:
+    CALLS.append("label")
+    return settings.label
+
+
+async def page_size(limit: Annotated[int, Query(ge=1)] = 10) -> int:
+    return limit
+
+
+async def client_of(connection: Connection) -> str:
+    return connection.method
+
+
+def fast_router() -> Router:
+    router = Router()
+
+    @router.get("/a/<int:item_id>")
+    async def path_only(
+        connection: Connection,
+        item_id: int,
+        settings: Conf = Depends(conf),
+        name: str = Depends(label),
+    ) -> dict[str, object]:
+        return {"id": item_id, "label": settings.label, "name": name}
+
+    @router.get("/b")
+    async def validated(
+        connection: Connection,
+        q: str,
+        limit: int = Depends(page_size),
+        method: str = Depends(client_of),
+    ) -> dict[str, object]:
+        return {"q": q, "limit": limit, "method": method}
+
+    @router.route("/v/<int:item_id>")
+    class Page(View):
+        name: str = Depends(label)
+
+        async def get(self, connection: Connection, item_id: int) -> str:
+            return f"{self.name} {item_id}"
+
+    return router
+
+
+def test_coroutine_providers_without_a_body_answer_as_the_general_path() -> None:
+    app = aaf([fast_router()])
+    with TestClient(app) as client:
+        CALLS.clear()
+        assert client.get("/a/3").json() == {"id": 3, "label": "conf", "name": "conf"}
+        assert CALLS == ["conf", "label"]  # conf is cached: called once for two asks
+        assert client.get("/b", params={"q": "x", "limit": 5}).json() == {
+            "q": "x",
+            "limit": 5,
+            "method": "GET",
+        }
+        refused = client.get("/b", params={"limit": 0})
+        assert refused.status_code == 422
+        assert [e["loc"] for e in refused.json()["detail"]] == [["query", "limit"], ["query", "q"]]
+        assert client.get("/v/4").text == "conf 4"
+
+        class Other(Conf):
+            label = "other"
+
+        async def other() -> Conf:
+            return Other()
+
+        app.dependency_overrides[conf] = other  # the general path takes over
+        assert client.get("/a/3").json() == {"id": 3, "label": "other", "name": "other"}
+        app.dependency_overrides.clear()
+
+
+def test_a_router_called_alone_resolves_coroutine_providers() -> None:
+    router = fast_router()
+    sent = run_with_connection(router, http_scope(path="/a/7"))
+    assert sent[-1].get("body") == b'{"id":7,"label":"conf","name":"conf"}'
