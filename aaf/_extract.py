@@ -7,11 +7,13 @@ call; the JSON body is validated straight from bytes. All failures come back tog
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Mapping
 
 from pydantic import JsonValue, ValidationError
-from pydantic_core import from_json, to_json
+from pydantic_core import SchemaValidator, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import first_header, is_json, json_charset_ok
@@ -134,6 +136,12 @@ async def read_body(
     # Small bodies get every failing field listed, as clients expect; past FULL_REPORT_SIZE a
     # validator that stops at each collection's first error keeps a hostile body cheap.
     large = len(data) > FULL_REPORT_SIZE
+    if large and body.sliceable:
+        sliced = await _validate_in_slices(body.fail_fast, data, errors)
+        if sliced is not _NOT_A_LIST:
+            if not errors:
+                kwargs[body.name] = sliced
+            return
     validator = body.fail_fast if large else body.adapter.validator
     try:
         kwargs[body.name] = validator.validate_json(data)
@@ -147,6 +155,72 @@ async def read_body(
                 break
 
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+_SLICE = 32 * 1024  # characters of items validated between two turns of the event loop
+_NOT_A_LIST = object()
+
+
+async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: Errors) -> object:
+    """Validate a large JSON list a slice of items at a time, letting the event loop serve
+    other requests between slices: one client's 10 MB body must not stall the others.
+
+    Python's decoder finds where each item ends; each slice goes to ``validator`` (the body's
+    fail-fast list validator) as a list of its own, so a wrong item ends the work at its
+    slice, and error locations count from the start of the whole list. Gives the validated
+    items, or ``_NOT_A_LIST`` when the body is not a UTF-8 JSON list (the caller validates it
+    whole, which reports why).
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOT_A_LIST
+    pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]  # * always matches
+    if not text.startswith("[", pos):
+        return _NOT_A_LIST
+    pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    items: list[object] = []
+    if text.startswith("]", pos):
+        return items if not text[pos + 1 :].strip(" \t\n\r") else _NOT_A_LIST
+    start, first_index, count = pos, 0, 0
+    while True:
+        try:
+            end = _DECODER.raw_decode(text, pos)[1]
+        except json.JSONDecodeError as exc:
+            errors.append(_json_invalid_at(exc.pos, exc.msg))
+            return items
+        count += 1
+        pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+        last = text.startswith("]", pos)
+        if not last and not text.startswith(",", pos):
+            errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
+            return items
+        if last or pos - start >= _SLICE:
+            try:
+                items.extend(validator.validate_json("[" + text[start:pos] + "]"))
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False, include_context=False):
+                    if error["type"] == "json_invalid":  # NaN and the like, which Python takes
+                        errors.append(_json_invalid_at(start, "Invalid JSON"))
+                        break
+                    index, *rest = error["loc"] or (0,)
+                    shifted = first_index + index if isinstance(index, int) else index
+                    errors.append(_body_error(("body", shifted, *rest), error))
+                    if len(errors) >= MAX_ERRORS:
+                        break
+                return items
+            if last:
+                after = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if after < len(text):
+                    errors.append(_json_invalid_at(after, "Extra data"))
+                return items
+            first_index += count
+            count = 0
+            await asyncio.sleep(0)  # the other requests' turn
+            start = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+        pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+
 def _json_invalid(data: bytes) -> dict[str, object]:
     """FastAPI's entry for a body that is not JSON: the offset and message of Python's
     parser, which counts characters."""
@@ -157,6 +231,10 @@ def _json_invalid(data: bytes) -> dict[str, object]:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
     else:  # pydantic refused what Python's parser takes (out-of-range numbers, say)
         position, message = 0, "Invalid JSON"
+    return _json_invalid_at(position, message)
+
+
+def _json_invalid_at(position: int, message: str) -> dict[str, object]:
     return {
         "type": "json_invalid",
         "loc": ["body", position],

@@ -85,6 +85,9 @@ class BodyParam:
     # The same schema with every list, set, tuple and dict stopping at its first error: a body
     # of a million wrong items is refused in one pass that stops early, not a million errors.
     fail_fast: SchemaValidator
+    # A plain list[T] body (no constraints on the list itself): a large one is validated in
+    # slices of its items, letting other requests run between them.
+    sliceable: bool = False
 
 
 def fail_fast_validator(adapter: TypeAdapter[object]) -> SchemaValidator:
@@ -430,7 +433,10 @@ class _Builder:
                 "ambiguous; combine them into one model"
             )
         adapter = _adapter(annotation, self.qualname, name)
-        self.body = BodyParam(name, adapter, default is ..., default, fail_fast_validator(adapter))
+        sliceable = get_origin(annotation) is list and len(get_args(annotation)) == 1
+        self.body = BodyParam(
+            name, adapter, default is ..., default, fail_fast_validator(adapter), sliceable
+        )
 
 
 def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:

@@ -1,0 +1,128 @@
+"""Large JSON lists are validated a slice at a time: the same answers as whole validation,
+error locations counted from the start of the list, and other requests served meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from aaf import aaf
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.testing import AsyncTestClient, TestClient
+
+
+class Item(BaseModel):
+    id: int
+    name: str
+
+
+def make_app() -> App:
+    router = Router()
+
+    @router.post("/items")
+    async def items(connection: Connection, items: list[Item]) -> dict[str, object]:
+        return {"count": len(items), "last": items[-1].id if items else None}
+
+    @router.get("/ping")
+    async def ping(connection: Connection) -> str:
+        return "pong"
+
+    return aaf([router])
+
+
+def body(items: Sequence[object], separator: str = ",") -> bytes:
+    return ("[" + separator.join(json.dumps(i) for i in items) + "]").encode()
+
+
+GOOD: list[dict[str, object]] = [{"id": i, "name": f"item {i}"} for i in range(20_000)]  # 600 KB
+
+
+@pytest.fixture()
+def client() -> TestClient:
+    return TestClient(make_app())
+
+
+def post(client: TestClient, data: bytes) -> tuple[int, Any]:
+    answer = client.post("/items", content=data, headers={"content-type": "application/json"})
+    return answer.status_code, answer.json()
+
+
+def test_a_large_valid_list_arrives_whole(client: TestClient) -> None:
+    assert post(client, body(GOOD)) == (200, {"count": 20_000, "last": 19_999})
+    spaced = b" \n" + body(GOOD, separator=" ,\n ").replace(b"[", b"[ ", 1) + b" \n"
+    assert post(client, spaced) == (200, {"count": 20_000, "last": 19_999})
+
+
+def test_a_wrong_item_deep_in_the_list_is_located_from_its_start(client: TestClient) -> None:
+    items: list[dict[str, object]] = list(GOOD)
+    items[15_000] = {"id": "x", "name": "n"}
+    status, answer = post(client, body(items))
+    assert status == 422
+    assert [e["loc"] for e in answer["detail"]] == [["body", 15_000, "id"]]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (body(GOOD) + b" 1", "Extra data"),
+        (body(GOOD)[:-1] + b"}]", "delimiter"),
+        (body(GOOD).replace(b'},{"id": 500,', b'} {"id": 500,', 1), "delimiter"),
+        (body(GOOD).replace(b'"name": "item 700"', b'"name": item', 1), "Expecting value"),
+    ],
+)
+def test_broken_json_is_reported_where_python_finds_it(
+    client: TestClient, data: bytes, message: str
+) -> None:
+    status, answer = post(client, data)
+    assert status == 422
+    [entry] = answer["detail"]
+    try:
+        json.loads(data)
+    except json.JSONDecodeError as exc:
+        assert entry["loc"] == ["body", exc.pos]
+        assert message in exc.msg
+    assert entry["type"] == "json_invalid" and message in entry["ctx"]["error"]
+
+
+def test_what_is_not_a_list_is_refused_as_whole_validation_does(client: TestClient) -> None:
+    status, answer = post(client, json.dumps({"items": GOOD}).encode())
+    assert status == 422
+    assert answer["detail"][0]["type"] == "list_type"
+    # NaN is JSON to pydantic, as in whole validation: then not an item.
+    nan = body(GOOD[:5000] + ["NaN-placeholder"]).replace(b'"NaN-placeholder"', b"NaN")
+    status, answer = post(client, nan)
+    assert status == 422
+    assert [(e["type"], e["loc"]) for e in answer["detail"]] == [("model_type", ["body", 5000])]
+
+
+@pytest.mark.anyio
+async def test_other_requests_are_served_while_a_large_list_is_validated() -> None:
+    huge = body([{"id": i, "name": "n"} for i in range(300_000)])  # about 8 MB
+    done: list[str] = []
+    async with AsyncTestClient(make_app()) as client:
+
+        async def big() -> None:
+            answer = await client.post(
+                "/items", content=huge, headers={"content-type": "application/json"}
+            )
+            assert answer.json()["count"] == 300_000
+            done.append("big")
+
+        async def small() -> float:
+            await asyncio.sleep(0.05)  # the big one is being validated by now
+            began = time.perf_counter()
+            assert (await client.get("/ping")).text == "pong"
+            done.append("small")
+            return time.perf_counter() - began
+
+        waited = (await asyncio.gather(big(), small()))[1]
+    assert done == ["small", "big"]
+    assert waited < 0.25  # a slice or two, not the whole list
