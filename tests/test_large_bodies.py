@@ -126,3 +126,12 @@ async def test_other_requests_are_served_while_a_large_list_is_validated() -> No
         waited = (await asyncio.gather(big(), small()))[1]
     assert done == ["small", "big"]
     assert waited < 0.25  # a slice or two, not the whole list
+
+
+def test_odd_large_bodies_answer_as_whole_validation_does(client: TestClient) -> None:
+    spaces = b" " * 70_000
+    assert post(client, b"[" + spaces + b"]") == (200, {"count": 0, "last": None})
+    status, answer = post(client, b"[" + spaces + b"] x")
+    assert status == 422 and answer["detail"][0]["type"] == "json_invalid"
+    status, answer = post(client, body(GOOD)[:-1] + b"\xff]")  # not UTF-8
+    assert status == 422 and answer["detail"][0]["type"] == "json_invalid"
