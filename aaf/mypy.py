@@ -168,12 +168,12 @@ def _rule_of(call: CallExpr) -> str | None:
 
 # The checks --------------------------------------------------------------------------------------
 class _Reporter:
-    """Reports each problem once, at the decorator or call, with the code aaf-route."""
+    """Reports a problem at the decorator (or call) that registers the route, code aaf-route."""
 
     def __init__(self, ctx: MethodContext, where: Context) -> None:
         self.ctx = ctx
         self.where = where
-        self.options: Options = ctx.api.options if hasattr(ctx.api, "options") else Options()
+        self.options: Options = ctx.api.options
 
     def fail(self, message: str) -> None:
         self.ctx.api.fail(message, self.where, code=AAF_ROUTE)
