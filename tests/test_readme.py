@@ -8,17 +8,23 @@ mypy print exactly the ``text`` block that follows it (with the file called app.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import re
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NamedTuple
 
+import httpx
 import pytest
 
 from aaf.app import App
 from aaf.testing import TestClient
 
+from ._helpers import free_port
 from ._typecheck import ROOT, basedpyright_errors, mypy_errors
 
 README = ROOT / "README.md"
@@ -138,3 +144,38 @@ def test_the_error_handler_makes_every_error_json(tmp_path: Path) -> None:
         refused = client.post("/users/1")
         assert (refused.status_code, refused.json()) == (405, {"detail": "Method Not Allowed"})
         assert refused.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_the_deployment_command_serves_the_notes_app(tmp_path: Path) -> None:
+    """The README's uvicorn line, on 127.0.0.1 and a free port, with two workers."""
+    text = README.read_text()
+    deployment = text[text.index("## Deployment") :]
+    line = next(ln for ln in deployment.splitlines() if ln.startswith("uvicorn "))
+    words = line.split()[1:]
+    port = free_port()
+    replaced = {"--host": "127.0.0.1", "--port": str(port), "--workers": "2"}
+    args = [replaced.get(words[i - 1], word) if i else word for i, word in enumerate(words)]
+    assert args.count("127.0.0.1") == 1 and "notes.app:app" in args
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *args, "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, "AAF_NOTES_DB": str(tmp_path / "notes.sqlite3")},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/notes", timeout=1)
+                if answer.status_code == 200:
+                    break
+            assert process.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.2)
+        assert answer.json() == {"items": [], "total": 0, "limit": 20, "offset": 0}
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
