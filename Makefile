@@ -37,8 +37,12 @@ system:
 		fi; \
 	fi
 
+# The notes app (examples/notes/) on http://$(HOST):$(PORT)/, its data in var/.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
 run: $(STAMP)
-	$(BIN)/uvicorn --app-dir examples notes.app:app --host 127.0.0.1 --port 8000
+	$(BIN)/uvicorn --app-dir examples notes.app:app --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -12,6 +12,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -178,4 +179,32 @@ def test_the_deployment_command_serves_the_notes_app(tmp_path: Path) -> None:
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(5)
+
+
+def test_make_run_serves_the_notes_app(tmp_path: Path) -> None:
+    """The README's first command (on a free port; `make run` takes PORT=)."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env={**os.environ, "AAF_NOTES_DB": str(tmp_path / "notes.sqlite3")},
+        start_new_session=True,  # make and the uvicorn it starts: one group, stopped together
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
+                    break
+            assert process.poll() is None and time.monotonic() < deadline, "make run failed"
+            time.sleep(0.2)
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert page.status_code == 200 and "<title>Notes</title>" in page.text
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
