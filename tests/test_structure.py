@@ -1,8 +1,12 @@
-"""The package's shape: no import cycles among aaf's modules, pure helpers stay pure."""
+"""The package's shape: no import cycles among aaf's modules, pure helpers stay pure, and
+the wheel carries what the package needs."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import aaf
@@ -69,3 +73,29 @@ def test_pure_http_helpers_import_no_other_aaf_module() -> None:
 
 def test_form_parsing_never_imports_the_connection() -> None:
     assert "aaf.connection" not in module_imports()["aaf._forms"]
+
+
+def test_the_wheel_ships_the_document_pages_and_their_licences(tmp_path: Path) -> None:
+    """What `pip install aaf` (not editable) gets: Swagger UI and ReDoc with their licences,
+    the marker that says aaf is typed, and no setuptools warning about them."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
+        + ["-w", str(tmp_path), str(PACKAGE.parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "absent from the `packages` configuration" not in built.stderr
+    [wheel] = tmp_path.glob("aaf-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {
+        "aaf/py.typed",
+        "aaf/static/VERSIONS",
+        "aaf/static/swagger-ui/swagger-ui-bundle.js",
+        "aaf/static/swagger-ui/swagger-ui.css",
+        "aaf/static/swagger-ui/LICENSE",
+        "aaf/static/redoc/redoc.standalone.js",
+        "aaf/static/redoc/LICENSE",
+        "aaf/mypy.py",
+    } <= names

@@ -1,0 +1,442 @@
+"""Compiled endpoints: for each route, what runs for each method, built once at registration."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import cast, get_type_hints
+
+from pydantic import ValidationError
+from werkzeug.routing.converters import BaseConverter
+
+from aaf._extract import arguments, arguments_now
+from aaf._operation import Operation, operation_of
+from aaf._plan import HandlerPlan, build_plan, type_adapter
+from aaf._rules import no_methods_problem
+from aaf._solve import Resolution, Solving, solve
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, WebSocketDisconnect
+from aaf.params import Dependency
+from aaf.response import HttpResponse, run_background, send_result
+from aaf.views import View, WebSocketView
+
+Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
+
+
+class Endpoint:
+    """One HTTP route: the methods it answers and the runner for each."""
+
+    __slots__ = ("allow", "max_body_size", "methods", "name", "operations", "plans", "runners")
+
+    def __init__(
+        self,
+        name: str,
+        runners: dict[str, Runner],
+        max_body_size: int | None = None,
+        plans: dict[str, HandlerPlan] | None = None,
+        operations: dict[str, Operation] | None = None,
+    ) -> None:
+        # What the API document reads: each method's plan and options (not HEAD or OPTIONS
+        # that aaf adds by itself).
+        self.plans = plans or {}
+        self.operations = operations or {}
+        if "GET" in runners and "HEAD" not in runners:
+            runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
+        self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
+        if "OPTIONS" not in runners:
+            runners["OPTIONS"] = self._options
+        self.name = name
+        self.runners = runners
+        self.methods = frozenset(runners)
+        self.max_body_size = max_body_size
+
+    async def _options(self, connection: Connection, args: dict[str, object]) -> None:
+        await connection.respond_whole(204, [(b"allow", self.allow.encode())], b"")
+
+
+def _runner(
+    handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
+) -> Runner:
+    """The per-request code of one handler: a function, or the method ``handler`` of
+    ``view``."""
+    encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
+    # The plan read the function: a coroutine function's calls are awaitable.
+    fn = cast("Callable[..., Awaitable[object]]", handler) if plan.is_async else _in_thread(handler)
+    trivial, reads_body = plan.trivial, plan.reads_body
+    has_before = view is not None and view.before is not View.before
+
+    def respond(connection: Connection, result: object) -> Awaitable[None]:
+        # PERF: a plain function handing over send_result's coroutine, no frame of its own.
+        return send_result(connection, result, encode, status_code, qualname)
+
+    if plan.dependencies:
+        return _runner_with_dependencies(fn, plan, view, respond)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        instance = None
+        if view is not None:
+            instance = view()  # a new one per request: attributes on self are per-request
+            if has_before and (early := await instance.before(connection)) is not None:
+                await respond(connection, early)
+                return
+        if not trivial:
+            # PERF: without a body to read, no coroutine (benchmarks/typed_cost.py).
+            args = (
+                await arguments(plan, connection, args)
+                if reads_body
+                else arguments_now(plan, connection, args)
+            )
+        if instance is None:
+            result = await fn(connection, **args)
+        else:
+            result = await fn(instance, connection, **args)
+        if isinstance(result, HttpResponse):
+            # PERF: a whole response goes straight out, two frames less than through
+            # respond() and send_to() (benchmarks/inprocess.py, plaintext).
+            whole = result.as_whole()
+            if whole is not None:
+                await connection.respond_whole(*whole)
+                if result.background:
+                    await run_background(result.background, connection)
+                return
+        await respond(connection, result)
+
+    return run
+
+
+def _runner_with_dependencies(
+    fn: Callable[..., Awaitable[object]],
+    plan: HandlerPlan,
+    view: type[View] | None,
+    respond: Callable[[Connection, object], Awaitable[None]],
+) -> Runner:
+    """The runner of a handler with ``Depends`` parameters (routes without pay nothing)."""
+    attributes = tuple(d.name for d in plan.dependencies if d.attribute and d.name)
+    has_before = view is not None and view.before is not View.before
+    resolution = Resolution(plan)  # PERF: flattened once (benchmarks/typed_cost.py)
+
+    async def answer(connection: Connection, kwargs: dict[str, object]) -> None:
+        if view is None:
+            result = await fn(connection, **kwargs)
+        else:
+            instance = view()
+            for name in attributes:  # class attributes filled before before()
+                setattr(instance, name, kwargs.pop(name))
+            if has_before and (early := await instance.before(connection)) is not None:
+                await respond(connection, early)
+                return
+            result = await fn(instance, connection, **kwargs)
+        await respond(connection, result)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        solving = Solving(connection, args)
+        try:
+            await answer(connection, await resolution.arguments(solving))
+        except BaseException as exc:
+            # Cleanup after a failure: the exception is thrown in at each generator's yield.
+            if solving.stack is not None:
+                await solving.close(exc)
+            raise
+        if solving.stack is not None:  # the response is finished: clean up, in reverse order
+            await solving.close(None)
+
+    if not resolution.plain:
+        return run
+    # Per step: the provider, what it is given besides its own values (None: nothing), and
+    # its place in validate_now()'s list.
+    steps = tuple(
+        (
+            cast("Callable[..., Awaitable[object]]", step.fn),
+            (step.wiring, step.connection_params)
+            if step.wiring or step.connection_params
+            else None,
+            position,
+        )
+        for position, step in enumerate(resolution.steps)
+    )
+    wiring = tuple((name, index) for name, index in resolution.wiring if name is not None)
+    # PERF: when no provider validates anything and the handler's own values are exactly the
+    # rule's (as the converters gave them), validation is a copy of the path values.
+    only_path = resolution.top_path_only
+    copy_args = (
+        not any(step.validates for step in resolution.steps)
+        and only_path is not None
+        and set(only_path) == set(plan.rule_converters)
+    )
+
+    async def run_plain(connection: Connection, args: dict[str, object]) -> None:
+        # PERF: coroutine providers and no body: no Solving, no coroutine per step, nothing
+        # to clean up (benchmarks/typed_cost.py, "path, 2 providers").
+        try:
+            overridden = bool(connection.app.dependency_overrides)
+        except RuntimeError:  # a connection built by hand, outside an app
+            overridden = False
+        if overridden:
+            return await run(connection, args)
+        values: list[dict[str, object]] | None
+        if copy_args:
+            values, own = None, args.copy()
+        else:
+            values, own = resolution.validate_now(connection, args)
+        results: list[object] = []
+        for provider, given, position in steps:
+            if given is None and values is None:
+                results.append(await provider())
+                continue
+            kwargs = values[position] if values is not None else {}
+            if given is not None:
+                for wired, index in given[0]:
+                    kwargs[wired] = results[index]
+                for param in given[1]:
+                    kwargs[param] = connection
+            results.append(await provider(**kwargs))
+        for name, index in wiring:
+            own[name] = results[index]
+        if view is None:  # PERF: one frame less than answer()
+            await respond(connection, await fn(connection, **own))
+        else:
+            await answer(connection, own)
+
+    return run_plain
+
+
+def _in_thread(fn: Callable[..., object]) -> Callable[..., Awaitable[object]]:
+    """Run a plain ``def`` handler in a worker thread, as FastAPI does, so that blocking code
+    does not stall the event loop."""
+
+    async def call(*args: object, **kwargs: object) -> object:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    return call
+
+
+def http_endpoint(
+    handler: object,
+    name: str,
+    converters: Mapping[str, BaseConverter],
+    methods: Iterable[str] | None,
+    status_code: int,
+    max_body_size: int | None = None,
+    dependencies: Sequence[Dependency] = (),
+    options: Operation | None = None,
+) -> Endpoint:
+    """Compile a function or ``View`` handler into an endpoint, checking its signature.
+
+    ``dependencies`` run for their side effects before the handler (the route's and its
+    router's); ``options`` are what the API document says, a View method's ``@operation``
+    winning over them.
+    """
+    runners: dict[str, Runner] = {}
+    plans: dict[str, HandlerPlan] = {}
+    operations: dict[str, Operation] = {}
+    route_options = options or Operation()
+    if isinstance(handler, type) and issubclass(handler, View):
+        attributes = _class_dependencies(handler)
+        if methods is not None:
+            raise ConfigurationError(
+                f"{handler.__qualname__}: a View answers the methods it defines; drop methods="
+            )
+        if not handler.allowed_methods:
+            raise ConfigurationError(no_methods_problem(handler.__qualname__))
+        for method in sorted(handler.allowed_methods):
+            fn = getattr(handler, method.lower())
+            method_options = operation_of(fn).over(route_options)
+            plan = build_plan(
+                fn,
+                qualname=f"{handler.__qualname__}.{method.lower()}",
+                rule_converters=converters,
+                is_method=True,
+                status_code=method_options.status_code or status_code,
+                dependencies=dependencies,
+                attributes=attributes,
+            )
+            runners[method] = _runner(fn, plan, handler)
+            plans[method], operations[method] = plan, method_options
+        return Endpoint(name, runners, max_body_size, plans, operations)
+    if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
+        raise TypeError(
+            f"Route handler must be an async function or a View subclass, got {handler!r}"
+        )
+    function = cast("Callable[..., object]", handler)
+    qualname = getattr(function, "__qualname__", name)
+    plan = build_plan(
+        function,
+        qualname=qualname,
+        rule_converters=converters,
+        is_method=False,
+        status_code=status_code,
+        dependencies=dependencies,
+    )
+    runner = _runner(function, plan)
+    for method in methods or ("GET",):
+        runners[method.upper()] = runner
+        plans[method.upper()], operations[method.upper()] = plan, route_options
+    return Endpoint(name, runners, max_body_size, plans, operations)
+
+
+def _class_dependencies(cls: type) -> dict[str, Dependency]:
+    """A class's ``name: T = Depends(provider)`` attributes, its bases' included."""
+    found: dict[str, Dependency] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if isinstance(value, Dependency):
+                found[name] = value
+    return found
+
+
+# WebSockets -------------------------------------------------------------------------------------
+class WebSocketEndpoint:
+    """One WebSocket route."""
+
+    __slots__ = ("name", "run")
+
+    def __init__(self, name: str, run: Runner) -> None:
+        self.name = name
+        self.run = run
+
+
+def websocket_endpoint(
+    handler: object, name: str, converters: Mapping[str, BaseConverter]
+) -> WebSocketEndpoint:
+    """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
+    if isinstance(handler, type) and issubclass(handler, WebSocketView):
+        return WebSocketEndpoint(name, _websocket_view_runner(handler, converters))
+    if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
+        raise TypeError(
+            f"WebSocket handler must be an async function or a WebSocketView, got {handler!r}"
+        )
+    function = cast("Callable[..., object]", handler)
+    qualname = getattr(function, "__qualname__", name)
+    plan = build_plan(
+        function, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
+    )
+    # build_plan refused anything but a coroutine function.
+    call = cast("Callable[..., Awaitable[object]]", function)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        if not plan.dependencies:
+            await call(connection, **await arguments(plan, connection, args))
+            return
+        solving = Solving(connection, args)
+        try:
+            await call(connection, **await solve(plan, solving))
+        except BaseException as exc:
+            await solving.close(exc)
+            raise
+        await solving.close(None)
+
+    return WebSocketEndpoint(name, run)
+
+
+def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | bytes], object] | None]:
+    """Say which frames ``on_receive`` takes ("text", "bytes" or "json") and how to validate."""
+    receive = cls.__dict__.get("on_receive") or getattr(cls, "on_receive", None)
+    if receive is None:
+        return "text", None
+    qualname = f"{cls.__qualname__}.on_receive"
+    if not inspect.iscoroutinefunction(receive):
+        raise TypeError(f"{qualname} must be an async function (async def)")
+    try:
+        hints = get_type_hints(receive, include_extras=True)
+    except Exception as exc:
+        raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
+    params = list(inspect.signature(receive).parameters)
+    if len(params) != 3:
+        raise ConfigurationError(f"{qualname} must take (self, connection, data)")
+    annotation = hints.get(params[2], str)
+    if annotation is str:
+        return "text", None
+    if annotation is bytes:
+        return "bytes", None
+    try:
+        adapter = type_adapter(annotation)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"{qualname}: pydantic cannot validate {annotation!r}: {exc}"
+        ) from None
+    return "json", adapter.validate_json
+
+
+def _websocket_view_runner(
+    cls: type[WebSocketView], converters: Mapping[str, BaseConverter]
+) -> Runner:
+    on_connect = getattr(cls, "on_connect", None)
+    connect_plan = (
+        build_plan(
+            on_connect,
+            qualname=f"{cls.__qualname__}.on_connect",
+            rule_converters=converters,
+            is_method=True,
+            websocket=True,
+        )
+        if on_connect is not None
+        else None
+    )
+    kind, validate = _message_reader(cls)
+    on_receive = getattr(cls, "on_receive", None)
+
+    async def run(connection: Connection, args: dict[str, object]) -> None:
+        if connect_plan is None or not connect_plan.dependencies:
+            await session(connection, args, None)
+            return
+        # Generator providers of on_connect stay open for the whole session.
+        solving = Solving(connection, args)
+        try:
+            await session(connection, args, solving)
+        except BaseException as exc:
+            await solving.close(exc)
+            raise
+        await solving.close(None)
+
+    async def session(
+        connection: Connection, args: dict[str, object], solving: Solving | None
+    ) -> None:
+        view = cls()
+        code = 1000
+        try:
+            if on_connect is not None and connect_plan is not None:
+                kwargs = (
+                    await solve(connect_plan, solving)
+                    if solving is not None
+                    else await arguments(connect_plan, connection, args)
+                )
+                await on_connect(view, connection, **kwargs)
+            else:
+                await connection.accept()
+            # Without on_receive the session lasts until the client leaves, frames ignored
+            # (a feed that only sends), as Starlette's WebSocketEndpoint does.
+            while not connection.finished:
+                text, data = await connection.receive_frame()
+                if on_receive is None:
+                    continue
+                raw: str | bytes | None = text if text is not None else data
+                if kind == "text" and text is None or kind == "bytes" and data is None:
+                    got = "binary" if text is None else "text"
+                    await connection.close(1003, f"Expected a {kind} frame, got a {got} frame")
+                    break
+                message: object = raw
+                if validate is not None:
+                    try:
+                        message = validate(raw if raw is not None else b"")
+                    except ValidationError as exc:
+                        await view.on_invalid(connection, _short_error(exc))
+                        continue
+                await on_receive(view, connection, message)
+        except WebSocketDisconnect as exc:
+            code = exc.code
+        finally:
+            if connection.accepted:  # a refused handshake has nothing to clean up
+                await view.on_disconnect(connection, code)
+        if not connection.finished:
+            await connection.close()
+
+    return run
+
+
+def _short_error(exc: ValidationError) -> str:
+    parts: list[str] = []
+    for error in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in error["loc"]) or "message"
+        parts.append(f"{loc}: {error['msg']}")
+    return "; ".join(parts)

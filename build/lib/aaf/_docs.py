@@ -1,0 +1,113 @@
+"""The API document's pages: the JSON at ``openapi_url``, Swagger UI at ``docs_url`` and
+ReDoc at ``redoc_url``, all served from files inside the package (no CDN: they work offline).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.response import FileResponse, HtmlResponse, JsonResponse
+from aaf.routing import Router
+
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = ["docs_routers"]
+
+STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({{
+  url: {spec},
+  dom_id: "#swagger-ui",
+  deepLinking: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis],
+  layout: "BaseLayout"
+}});
+</script>
+</body>
+</html>
+"""
+REDOC = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+</head>
+<body>
+<div id="redoc"></div>
+<script src="{assets}/redoc.standalone.js"></script>
+<script>
+Redoc.init({spec}, {{}}, document.getElementById("redoc"));
+</script>
+</body>
+</html>
+"""
+ASSETS = {
+    "swagger-ui-bundle.js": STATIC / "swagger-ui" / "swagger-ui-bundle.js",
+    "swagger-ui.css": STATIC / "swagger-ui" / "swagger-ui.css",
+    "redoc.standalone.js": STATIC / "redoc" / "redoc.standalone.js",
+}
+
+
+def docs_routers(app: App) -> list[Router]:
+    """The router of the document's pages, or none when all three are switched off."""
+    if app.openapi_url is None:
+        return []
+    router = Router()
+    openapi_url = app.openapi_url
+
+    @router.get(openapi_url, name="aaf_openapi", include_in_schema=False)
+    async def openapi(connection: Connection) -> JsonResponse:
+        return JsonResponse(connection.app.openapi())
+
+    if app.docs_url is None and app.redoc_url is None:
+        return [router]
+    assets = "/_aaf/docs"
+
+    @router.get(assets + "/<name>", name="aaf_docs_asset", include_in_schema=False)
+    async def asset(connection: Connection, name: str) -> FileResponse:
+        path = ASSETS.get(name)
+        if path is None:
+            raise HTTPError(404, "Not found")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    if app.docs_url is not None:
+
+        @router.get(app.docs_url, name="aaf_swagger_ui", include_in_schema=False)
+        async def swagger_ui(connection: Connection) -> HtmlResponse:
+            return HtmlResponse(_render(SWAGGER_UI, connection, assets, openapi_url))
+
+    if app.redoc_url is not None:
+
+        @router.get(app.redoc_url, name="aaf_redoc", include_in_schema=False)
+        async def redoc(connection: Connection) -> HtmlResponse:
+            return HtmlResponse(_render(REDOC, connection, assets, openapi_url))
+
+    return [router]
+
+
+def _render(template: str, connection: Connection, assets: str, openapi_url: str) -> str:
+    root = connection.root_path.rstrip("/")
+    return template.format(
+        title=html.escape(connection.app.title),
+        assets=html.escape(root + assets),
+        spec=json.dumps(root + openapi_url),
+    )

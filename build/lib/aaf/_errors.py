@@ -1,0 +1,177 @@
+"""One error policy for every way a connection is answered: HTTP and WebSocket routes, a
+router called directly, mounted aaf apps such as ``StaticFiles``.
+
+- ``ClientDisconnect``: the client left; logged at debug, nothing to answer.
+- An exception handler registered for the exception's class (the most specific first) or, for
+  an ``HTTPError``, its status code, answers instead.
+- ``HTTPError``: its response (text or JSON detail, its headers).
+- Anything else: logged on the ``aaf`` logger, answered 500 (the traceback only in debug).
+- Once an HTTP response has started, nothing can be answered any more: the error is logged and
+  re-raised, so that the server aborts the connection and the client sees a cut, never a
+  response that looks complete. WebSockets close instead: 1008 for an ``HTTPError``, 1011 for
+  anything else; before ``accept`` an ``HTTPError`` refuses the handshake with its status.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Never, cast
+
+from aaf.connection import Connection, WebSocketState
+from aaf.exceptions import (
+    ClientDisconnect,
+    HTTPError,
+    RequestValidationError,
+    WebSocketDisconnect,
+)
+from aaf.response import HttpResponse, error_response
+
+__all__ = ["ExceptionHandler", "ExceptionHandlers", "answer_error"]
+
+logger = logging.getLogger("aaf")
+# A handler for one exception type or status code. `Never` as the parameter lets a handler
+# annotated with any exception class fit, without `Any`.
+ExceptionHandler = Callable[[Connection, Never], Awaitable[HttpResponse]]
+ExceptionHandlers = Mapping[type[BaseException] | int, ExceptionHandler]
+_NO_HANDLERS: ExceptionHandlers = {}
+TEST_ERRORS = "aaf.testing.errors"  # the scope extension aaf.testing reads
+
+
+async def answer_error(
+    connection: Connection,
+    exc: Exception,
+    handlers: ExceptionHandlers = _NO_HANDLERS,
+    debug: bool = False,
+) -> None:
+    """Answer ``exc``, raised while serving ``connection``, by the policy above.
+
+    Raises:
+        Exception: ``exc`` (or what its handler raised) when the HTTP response had already
+            started and could not be ended cleanly.
+    """
+    if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
+        logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
+        if connection.scope["type"] == "http" and connection.started and not connection.finished:
+            if not connection.client_gone:  # the server is shutting down: end the body
+                await connection.finish()
+        return
+    handler = _handler_for(handlers, exc) if handlers else None
+    if handler is not None and not connection.started:
+        try:
+            call = cast(Callable[[Connection, Exception], Awaitable[HttpResponse]], handler)
+            response = await call(connection, exc)
+        except Exception as inner:
+            if not isinstance(inner, HTTPError):
+                logger.exception("Exception handler for %s failed", type(exc).__name__)
+                return await _answer_500(connection, inner, debug)
+            exc = inner
+        else:
+            if connection.scope["type"] == "http" and not connection.started:
+                await _send_or_500(connection, response, debug)
+            return
+    if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
+        # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
+        logger.debug("Refusing WebSocket %s: %s", connection.path, exc.errors)
+        if connection.ws_state is WebSocketState.CONNECTING:
+            await connection.reject(403, "Invalid handshake parameters")
+        return
+    if isinstance(exc, HTTPError):
+        if connection.scope["type"] == "websocket":
+            await _close_websocket(connection, exc)
+        elif not connection.started:
+            await _send_or_500(connection, _response_for(exc, connection), debug)
+        elif not connection.finished:
+            _log_started(connection, exc)
+            raise exc
+        return
+    if not connection.started or connection.scope["type"] == "websocket":
+        logger.error(
+            "Exception in handler for %s %s", connection.method, connection.path, exc_info=exc
+        )
+    await _answer_500(connection, exc, debug)
+
+
+def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:
+    if isinstance(exc, HTTPError):
+        handler = handlers.get(exc.status_code)
+        if handler is not None:
+            return handler
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            return handler
+    return None
+
+
+def _response_for(exc: HTTPError, connection: Connection) -> HttpResponse:
+    try:
+        return error_response(exc)
+    except ValueError as bad:  # invalid headers in HTTPError(headers=...)
+        logger.error(
+            "HTTPError(%d) for %s %s has invalid headers: %s",
+            exc.status_code,
+            connection.method,
+            connection.path,
+            bad,
+        )
+        return HttpResponse("Internal Server Error", status_code=500)
+
+
+async def _send_or_500(connection: Connection, response: HttpResponse, debug: bool) -> None:
+    try:
+        await response.send_to(connection)
+    except ValueError as bad:
+        if connection.started:
+            raise
+        logger.error("Invalid response for %s %s: %s", connection.method, connection.path, bad)
+        await _answer_500(connection, bad, debug)
+
+
+def _tell_test_client(connection: Connection, exc: BaseException) -> None:
+    # aaf.testing's clients ask for the exception through this extension, to raise it in the
+    # test; a real server offers no such extension.
+    extensions = connection.scope.get("extensions") or {}
+    sink = extensions.get(TEST_ERRORS)
+    if sink is not None:
+        sink.setdefault("exception", exc)
+
+
+async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -> None:
+    _tell_test_client(connection, exc)
+    if connection.scope["type"] == "websocket":
+        if not connection.finished:
+            await connection.close(1011)
+        return
+    if connection.finished:
+        logger.error(
+            "Exception after the response to %s %s ended",
+            connection.method,
+            connection.path,
+            exc_info=exc,
+        )
+        return
+    if connection.started:
+        _log_started(connection, exc)
+        raise exc
+    body = "".join(traceback.format_exception(exc)) if debug else "Internal Server Error"
+    await HttpResponse(body, status_code=500).send_to(connection)
+
+
+def _log_started(connection: Connection, exc: BaseException) -> None:
+    logger.error(
+        "Exception after the response to %s %s started; aborting the connection",
+        connection.method,
+        connection.path,
+        exc_info=exc,
+    )
+
+
+async def _close_websocket(connection: Connection, exc: HTTPError) -> None:
+    # Before accept, an HTTPError refuses the handshake; after, it closes the session.
+    if connection.ws_state is WebSocketState.CONNECTING:
+        detail = exc.detail if isinstance(exc.detail, str) else ""
+        await connection.reject(exc.status_code, detail, exc.headers)
+    elif connection.ws_state is WebSocketState.CONNECTED:
+        await connection.close(1008, str(exc.detail)[:120])

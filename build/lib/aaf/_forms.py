@@ -1,0 +1,190 @@
+"""Form bodies: urlencoded and multipart, streamed through werkzeug's sans-io decoder.
+
+``parse_form`` takes the content type, the body as a stream of chunks and the limits, and gives
+a ``FormData``; it never sees the connection (which keeps the result and closes its files).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO
+
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_options_header
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from aaf._http import parse_query
+from aaf.datastructures import FormData
+from aaf.exceptions import HTTPError
+
+__all__ = ["FormLimits", "parse_form"]
+
+# Uploads stay in memory up to this size, then spool to a temporary file on disk.
+SPOOL_SIZE = 1024 * 1024
+SLICE = 64 * 1024
+# The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
+# must not run, some are slow enough to stall the event loop.
+CHARSETS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+} | dict.fromkeys(("iso-8859-1", "latin-1", "latin1", "iso8859-1"), "latin-1")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FormLimits:
+    """How much of a form one request may send."""
+
+    max_fields: int = 1000  # fields and files, either encoding
+    max_parts: int = 1000  # multipart parts
+    max_fields_size: int = 1024 * 1024  # bytes of text fields (files count against the body)
+
+
+async def parse_form(
+    content_type: str | None, stream: AsyncIterator[bytes], limits: FormLimits
+) -> FormData:
+    """Parse an urlencoded or multipart body.
+
+    Raises:
+        HTTPError: 415 for another content type (no content type and no body is an empty
+            form), 400 for a broken multipart body or a charset
+            other than UTF-8, US-ASCII or ISO-8859-1, 413 past the limits.
+    """
+    mimetype, options = parse_options_header(content_type)
+    if mimetype == "application/x-www-form-urlencoded":
+        body = b"".join([chunk async for chunk in stream])
+        # Count before parsing: a million keys must not cost a million tuples.
+        if body.count(b"&") >= limits.max_fields:
+            raise _too_many_fields(limits)
+        return FormData(MultiDict(parse_query(body)), MultiDict())
+    if mimetype == "multipart/form-data":
+        boundary = options.get("boundary")
+        if not boundary:
+            raise HTTPError(400, "Multipart body without a boundary in its Content-Type")
+        return await _parse_multipart(stream, boundary.encode("latin-1"), limits)
+    if not mimetype and not b"".join([chunk async for chunk in stream]):
+        # No body at all: an empty form, so that required fields answer 422 "missing".
+        return FormData(MultiDict(), MultiDict())
+    raise HTTPError(
+        415,
+        "Expected a form body (application/x-www-form-urlencoded or multipart/form-data), "
+        f"got {mimetype or 'no content type'!r}",
+    )
+
+
+def _too_many_fields(limits: FormLimits) -> HTTPError:
+    return HTTPError(
+        413, f"Too many form fields: the limit is {limits.max_fields} (max_form_fields)"
+    )
+
+
+async def _parse_multipart(
+    stream: AsyncIterator[bytes], boundary: bytes, limits: FormLimits
+) -> FormData:
+    decoder = MultipartDecoder(
+        boundary, max_form_memory_size=limits.max_fields_size, max_parts=limits.max_parts
+    )
+    collector = _Collector(limits)
+    try:
+        async for chunk in stream:
+            # The decoder refuses to buffer more than max_form_memory_size at once, files
+            # included, so feed it in slices and take its events out between them.
+            for offset in range(0, len(chunk), SLICE):
+                decoder.receive_data(chunk[offset : offset + SLICE])
+                collector.drain(decoder)
+        decoder.receive_data(None)
+        collector.drain(decoder)
+    except ValueError as exc:
+        collector.close()
+        raise HTTPError(400, f"Malformed multipart body: {exc}") from None
+    except RequestEntityTooLarge:
+        collector.close()
+        raise HTTPError(
+            413,
+            f"Too many multipart parts or too large fields: the limits are {limits.max_parts} "
+            f"parts (max_form_parts) and {limits.max_fields_size} bytes of fields",
+        ) from None
+    except BaseException:
+        collector.close()
+        raise
+    return collector.form
+
+
+class _Collector:
+    """Turns the decoder's events into fields and spooled files."""
+
+    def __init__(self, limits: FormLimits) -> None:
+        self.limits = limits
+        self.form = FormData(MultiDict(), MultiDict())
+        self.part: Field | File | None = None
+        self.chunks: list[bytes] = []
+        self.count = 0
+        self.field_bytes = 0
+        self.spool: IO[bytes] | None = None
+        self.done = False
+
+    def drain(self, decoder: MultipartDecoder) -> None:
+        while not self.done and not isinstance(event := decoder.next_event(), NeedData):
+            if isinstance(event, Field | File):
+                self._begin(event)
+            elif isinstance(event, Data):
+                self._data(event)
+            elif isinstance(event, Epilogue):
+                self.done = True
+
+    def _begin(self, part: Field | File) -> None:
+        self.count += 1
+        if self.count > self.limits.max_fields:
+            raise _too_many_fields(self.limits)
+        self.part, self.chunks = part, []
+        if isinstance(part, File):
+            self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
+        else:
+            _charset(part)  # refuse an unknown charset before reading the part
+
+    def _data(self, event: Data) -> None:
+        if isinstance(self.part, File) and self.spool is not None:
+            self.spool.write(event.data)
+        else:
+            self.field_bytes += len(event.data)
+            if self.field_bytes > self.limits.max_fields_size:
+                raise HTTPError(
+                    413, f"Form fields hold more than {self.limits.max_fields_size} bytes"
+                )
+            self.chunks.append(event.data)
+        if not event.more_data and self.part is not None:
+            self._finish(self.part)
+
+    def _finish(self, part: Field | File) -> None:
+        if isinstance(part, File) and self.spool is not None:
+            self.spool.seek(0)
+            upload = FileStorage(
+                self.spool, filename=part.filename, name=part.name, headers=part.headers
+            )
+            self.form.files.add(part.name, upload)
+        else:
+            text = b"".join(self.chunks).decode(_charset(part), errors="replace")
+            self.form.fields.add(part.name, text)
+        self.part, self.spool = None, None
+
+    def close(self) -> None:
+        self.form.close()
+        if self.spool is not None:
+            self.spool.close()
+
+
+def _charset(part: Field | File) -> str:
+    options = parse_options_header(part.headers.get("content-type"))[1]
+    name = options.get("charset", "utf-8").strip().lower()
+    codec = CHARSETS.get(name)
+    if codec is None:
+        raise HTTPError(
+            400,
+            f"Unsupported charset {name!r} in form part {part.name!r}: "
+            "use utf-8, us-ascii or iso-8859-1",
+        )
+    return codec

@@ -1,0 +1,155 @@
+"""Pure HTTP helpers: header encoding, query strings, cookies and content types.
+
+Nothing here imports another aaf module or does I/O, so the connection, responses and form
+parsing can all share it without import cycles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Literal, TypedDict, Unpack
+from urllib.parse import unquote_to_bytes
+
+from werkzeug.http import dump_cookie
+
+__all__ = [
+    "CookieOptions",
+    "RawHeaders",
+    "SameSite",
+    "cookie_header",
+    "encode_header",
+    "first_header",
+    "is_json",
+    "json_charset_ok",
+    "parse_cookies",
+    "parse_query",
+]
+
+RawHeaders = list[tuple[bytes, bytes]]
+SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Control characters other than HTAB end or corrupt a header line (RFC 9110 section 5.5).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
+    """Encode a response header for ASGI, refusing what would break the response.
+
+    Raises:
+        ValueError: the name is not an HTTP token, the value holds a control character other
+            than HTAB (CR, LF and NUL among them), or either has characters latin-1 cannot
+            encode (RFC 9110 section 5.5).
+    """
+    if not _TOKEN.match(name):
+        raise ValueError(f"Invalid response header name {name!r}: expected an HTTP token")
+    if _CONTROL.search(value):
+        raise ValueError(
+            f"Invalid value for response header {name!r}: control characters "
+            "(CR, LF, NUL, 0x01-0x1f, 0x7f) are refused"
+        )
+    try:
+        return name.lower().encode("latin-1"), value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"Response header {name!r} holds characters latin-1 cannot encode; "
+            "percent-encode the value (RFC 8187) instead"
+        ) from None
+
+
+def parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """Split a query string on ``&``, then decode each key and value once (UTF-8, ``+`` is a
+    space, undecodable bytes become U+FFFD); blank values are kept.
+
+    >>> parse_query(b"a=%26b&c&d=x+y")
+    [('a', '&b'), ('c', ''), ('d', 'x y')]
+    """
+    # PERF: urllib's parse_qsl took a quarter of a typed request (benchmarks/inprocess.py,
+    # search scenario); most query strings need no unquoting at all.
+    if b"%" not in raw and b"+" not in raw:
+        text = raw.decode("utf-8", errors="replace")
+        return [(key, value) for key, _, value in (p.partition("=") for p in text.split("&") if p)]
+    pairs: list[tuple[str, str]] = []
+    for part in raw.split(b"&"):
+        if not part:
+            continue
+        key, _, value = part.partition(b"=")
+        pairs.append((_unquote(key), _unquote(value)))
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    if b"%" in raw or b"+" in raw:
+        raw = unquote_to_bytes(raw.replace(b"+", b" "))
+    return raw.decode("utf-8", errors="replace")
+
+
+class CookieOptions(TypedDict, total=False):
+    """The attributes of a ``Set-Cookie`` header, as keywords (werkzeug's names and defaults)."""
+
+    max_age: timedelta | int | None
+    expires: str | datetime | int | float | None
+    path: str | None  # "/" when not given
+    domain: str | None
+    secure: bool
+    httponly: bool
+    samesite: SameSite | None
+
+
+def cookie_header(
+    key: str, value: str = "", **options: Unpack[CookieOptions]
+) -> tuple[bytes, bytes]:
+    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``."""
+    return encode_header("set-cookie", dump_cookie(key, value, **options))
+
+
+def parse_cookies(raw: str) -> list[tuple[str, str]]:
+    """Split a ``Cookie`` header into ``(name, value)`` pairs, as browsers read it.
+
+    A chunk without ``=`` is a value with an empty name (RFC 6265bis 5.6), never a cookie named
+    by the chunk; surrounding double quotes are removed; nothing here raises.
+
+    >>> parse_cookies('a=1; lonely; b="two"')
+    [('a', '1'), ('', 'lonely'), ('b', 'two')]
+    """
+    pairs: list[tuple[str, str]] = []
+    for chunk in raw.split(";"):
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        name, sep, value = chunk.partition("=")
+        if not sep:
+            name, value = "", chunk
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        pairs.append((name.strip(), value))
+    return pairs
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` names JSON: ``application/json`` or ``application/*+json``."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def json_charset_ok(content_type: str) -> bool:
+    """Whether a JSON ``Content-Type`` names no charset, or UTF-8 (RFC 8259 section 8.1)."""
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower() in ("utf-8", "utf8")
+    return True
+
+
+def first_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case, as ASGI servers give names) among raw
+    ASGI headers, latin-1 decoded; ``None`` when absent."""
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None

@@ -1,0 +1,460 @@
+"""Build the OpenAPI 3.1 document from the routes' registration plans.
+
+The plans the requests run on say where every parameter comes from and what it must be, so
+the document is read from them (it cannot drift from behaviour). All schemas go through one
+``GenerateJsonSchema`` pass, so each model is one component under ``#/components/schemas/``;
+two different models with one name are an error naming both.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator, Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, cast
+
+from pydantic import JsonValue, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic_core import PydanticSerializationError, to_jsonable_python
+from werkzeug.routing.converters import (
+    AnyConverter,
+    BaseConverter,
+    NumberConverter,
+    PathConverter,
+    UUIDConverter,
+)
+
+from aaf._annotations import union_members
+from aaf._dispatch import Endpoint
+from aaf._operation import Operation
+from aaf._plan import MISSING, DependencyParam, HandlerPlan
+from aaf._rules import converter_type
+from aaf.exceptions import ConfigurationError
+from aaf.response import HttpResponse
+from aaf.security import SecurityScheme
+
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = ["build_document"]
+
+Schema = dict[str, Any]  # JSON Schema as pydantic writes it
+REF = "#/components/schemas/{model}"
+_VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_LOCATIONS = ("path", "query", "header", "cookie")
+VALIDATION_ERROR: Schema = {
+    "title": "ValidationError",
+    "type": "object",
+    "properties": {
+        "loc": {
+            "title": "Location",
+            "type": "array",
+            "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        },
+        "msg": {"title": "Message", "type": "string"},
+        "type": {"title": "Error Type", "type": "string"},
+        "input": {"title": "Input"},
+        "ctx": {"title": "Context", "type": "object"},
+    },
+    "required": ["loc", "msg", "type"],
+}
+HTTP_VALIDATION_ERROR: Schema = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "title": "Detail",
+            "type": "array",
+            "items": {"$ref": REF.format(model="ValidationError")},
+        }
+    },
+}
+
+
+class _Route:
+    """One operation to document: where, how, and with what plan."""
+
+    def __init__(self, rule: str, method: str, name: str, endpoint: Endpoint, view: bool) -> None:
+        self.rule = rule
+        self.method = method
+        self.plan = endpoint.plans[method]
+        self.options = endpoint.operations.get(method, Operation())
+        self.operation_id = self.options.operation_id or (
+            f"{name}_{method.lower()}" if view else name
+        )
+
+
+def build_document(app: App) -> dict[str, JsonValue]:
+    """Give the OpenAPI 3.1.0 document of ``app``'s HTTP routes."""
+    routes = list(_routes(app))
+    generator = GenerateJsonSchema(ref_template=REF)
+    inputs: list[tuple[tuple[str, int], JsonSchemaMode, Any]] = []
+    adapters: dict[int, TypeAdapter[object]] = {}
+    for route in routes:
+        for plan in _plans(route.plan):
+            if plan.validator is not None:
+                inputs.append((("params", id(plan)), "validation", plan.validator.core_schema))
+            if plan.body is not None:
+                inputs.append((("body", id(plan)), "validation", plan.body.adapter.core_schema))
+        result = _result_adapter(route.plan)
+        if result is not None:
+            adapters[id(route.plan)] = result
+            inputs.append((("result", id(route.plan)), "serialization", result.core_schema))
+        for status, model in (route.options.responses or {}).items():
+            if model is not None:
+                extra: TypeAdapter[object] = TypeAdapter(model)  # type: ignore[arg-type]  # a model
+                inputs.append((("extra", id(model) ^ status), "serialization", extra.core_schema))
+    mapping, definitions = generator.generate_definitions(inputs=inputs)
+    resolved = {key[0]: value for key, value in mapping.items()}
+    document = _Document(resolved, {str(name): schema for name, schema in definitions.items()})
+    paths: dict[str, dict[str, JsonValue]] = {}
+    seen_ids: set[str] = set()
+    for route in routes:
+        if route.operation_id in seen_ids:
+            route.operation_id = f"{route.operation_id}_{route.method.lower()}"
+        seen_ids.add(route.operation_id)
+        template = _VARIABLE.sub(r"{\1}", route.rule)
+        paths.setdefault(template, {})[route.method.lower()] = document.operation(route)
+    components: dict[str, JsonValue] = {"schemas": document.schemas()}
+    if document.security:
+        components["securitySchemes"] = dict(document.security)
+    built: dict[str, JsonValue] = {
+        "openapi": "3.1.0",
+        "info": _info(app),
+        "paths": cast(JsonValue, paths),
+        "components": components,
+    }
+    return built
+
+
+def _info(app: App) -> dict[str, JsonValue]:
+    info: dict[str, JsonValue] = {"title": app.title, "version": app.version}
+    if app.description:
+        info["description"] = app.description
+    return info
+
+
+def _routes(app: App) -> Iterator[_Route]:
+    for router in app.routers:
+        for rule, name, endpoint, view in router.http_routes():
+            for method in sorted(endpoint.plans):
+                route = _Route(rule, method, name, endpoint, view)
+                if route.options.include_in_schema is not False:
+                    yield route
+
+
+def _plans(plan: HandlerPlan) -> Iterator[HandlerPlan]:
+    """The plan and every provider's plan below it, each once."""
+    seen: set[int] = set()
+    stack = [plan]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(d.plan for d in current.dependencies)
+
+
+def _dependencies(plan: HandlerPlan) -> Iterator[DependencyParam]:
+    for current in _plans(plan):
+        yield from current.dependencies
+
+
+def _result_adapter(plan: HandlerPlan) -> TypeAdapter[object] | None:
+    annotation = plan.result_type
+    if annotation is MISSING or annotation is None or annotation is type(None):
+        return None
+    members: list[object] = [
+        m
+        for m in union_members(annotation)
+        if not (isinstance(m, type) and issubclass(m, HttpResponse)) and m is not type(None)
+    ]
+    if not members or members == [str] or members == [bytes]:
+        return None
+    target: object = members[0] if len(members) == 1 else annotation
+    return TypeAdapter(target)  # type: ignore[arg-type]  # a runtime annotation
+
+
+class _Document:
+    """The operations' parts, with the schemas of one generator pass."""
+
+    def __init__(
+        self, resolved: dict[tuple[str, int], Schema], definitions: dict[str, Schema]
+    ) -> None:
+        self.resolved = resolved
+        self.definitions = definitions
+        self.synthetic: set[str] = set()  # the plans' own TypedDicts, inlined, not components
+        self.security: dict[str, JsonValue] = {}
+        self.uses_validation_error = False
+
+    def deref(self, schema: Schema) -> Schema:
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            return self.definitions.get(name, schema)
+        return schema
+
+    def groups(self, plan: HandlerPlan) -> dict[str, tuple[Schema, set[str]]]:
+        """Each source group of ``plan``'s validator: its properties and required names."""
+        if plan.validator is None:
+            return {}
+        top = self.resolved[("params", id(plan))]
+        self._mark_synthetic(top)
+        top = self.deref(top)
+        found: dict[str, tuple[Schema, set[str]]] = {}
+        for group, group_schema in top.get("properties", {}).items():
+            self._mark_synthetic(group_schema)
+            resolved = self.deref(group_schema)
+            found[group] = (resolved.get("properties", {}), set(resolved.get("required", [])))
+        return found
+
+    def _mark_synthetic(self, schema: Schema) -> None:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            self.synthetic.add(ref.rsplit("/", 1)[1])
+
+    def operation(self, route: _Route) -> dict[str, JsonValue]:
+        plan, options = route.plan, route.options
+        operation: dict[str, Any] = {"operationId": route.operation_id}
+        summary, description = _docstring(plan, options)
+        if summary:
+            operation["summary"] = summary
+        if description:
+            operation["description"] = description
+        if options.tags:
+            operation["tags"] = list(dict.fromkeys(options.tags))
+        if options.deprecated:
+            operation["deprecated"] = True
+        parameters = self.parameters(route)
+        if parameters:
+            operation["parameters"] = parameters
+        body = self.request_body(plan)
+        if body is not None:
+            operation["requestBody"] = body
+        operation["responses"] = self.responses(route)
+        security = self.security_of(plan)
+        if security:
+            operation["security"] = security
+        return operation
+
+    def parameters(self, route: _Route) -> list[Schema]:
+        found: dict[tuple[str, str], Schema] = {}
+        for variable, converter in route.plan.rule_converters.items():
+            found[("path", variable)] = {
+                "name": variable,
+                "in": "path",
+                "required": True,
+                "schema": _converter_schema(converter),
+            }
+        for plan in _plans(route.plan):
+            for group, (properties, required) in self.groups(plan).items():
+                if group == "form":
+                    continue
+                for wire, schema in properties.items():
+                    if _is_whole_model(plan, group, wire):
+                        model_schema = self.deref(schema)
+                        model_required = set(model_schema.get("required", []))
+                        for field, field_schema in model_schema.get("properties", {}).items():
+                            found[(group, field)] = _parameter(
+                                field, group, field_schema, field in model_required
+                            )
+                        continue
+                    parameter = _parameter(wire, group, schema, wire in required)
+                    _add_default(parameter, plan, group, wire)
+                    found[(group, wire)] = parameter
+        ordered = sorted(found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
+        return ordered
+
+    def request_body(self, plan: HandlerPlan) -> Schema | None:
+        for current in _plans(plan):
+            if current.body is not None:
+                return {
+                    "required": current.body.required,
+                    "content": {
+                        "application/json": {"schema": self.resolved[("body", id(current))]}
+                    },
+                }
+        form_properties: Schema = {}
+        form_required: list[str] = []
+        multipart = False
+        for current in _plans(plan):
+            form = self.groups(current).get("form")
+            if form is not None:
+                properties, required = form
+                for name, field in properties.items():
+                    # An empty form value counts as absent, so a string field takes at
+                    # least one character: say so.
+                    if field.get("type") == "string" and not field.get("minLength"):
+                        field = {**field, "minLength": 1}
+                    form_properties[name] = field
+                form_required += [name for name in properties if name in required]
+            for upload in current.uploads:
+                multipart = True
+                binary: Schema = {"type": "string", "format": "binary"}
+                form_properties[upload.wire] = (
+                    {"type": "array", "items": binary} if upload.many else binary
+                )
+                if upload.default is ...:
+                    form_required.append(upload.wire)
+        if not form_properties:
+            return None
+        media = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
+        schema: Schema = {"type": "object", "properties": form_properties}
+        if form_required:
+            schema["required"] = form_required
+        return {"required": bool(form_required), "content": {media: {"schema": schema}}}
+
+    def responses(self, route: _Route) -> Schema:
+        plan, options = route.plan, route.options
+        status = str(options.status_code or plan.status_code)
+        responses: Schema = {}
+        result = self.resolved.get(("result", id(plan)))
+        annotation = plan.result_type
+        if annotation is None or annotation is type(None) or status == "204":
+            responses[status] = {"description": _phrase(int(status))}
+        elif result is not None:
+            responses[status] = {
+                "description": _phrase(int(status)),
+                "content": {"application/json": {"schema": result}},
+            }
+        elif annotation is str:
+            responses[status] = {
+                "description": _phrase(int(status)),
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        else:
+            responses[status] = {"description": _phrase(int(status))}
+        for extra_status, model in (options.responses or {}).items():
+            entry: Schema = {"description": _phrase(extra_status)}
+            if model is not None:
+                schema = self.resolved[("extra", id(model) ^ extra_status)]
+                entry["content"] = {"application/json": {"schema": schema}}
+            responses[str(extra_status)] = entry
+        if _can_fail(plan):
+            self.uses_validation_error = True
+            responses.setdefault(
+                "422",
+                {
+                    "description": "Validation Error",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": REF.format(model="HTTPValidationError")}
+                        }
+                    },
+                },
+            )
+        return responses
+
+    def security_of(self, plan: HandlerPlan) -> list[JsonValue]:
+        requirements: list[JsonValue] = []
+        for dependency in _dependencies(plan):
+            scheme = dependency.provider
+            if isinstance(scheme, SecurityScheme):
+                self.security[scheme.scheme_name] = scheme.openapi()
+                requirement: JsonValue = {scheme.scheme_name: []}
+                if requirement not in requirements:
+                    requirements.append(requirement)
+        return requirements
+
+    def schemas(self) -> dict[str, JsonValue]:
+        schemas = {
+            name: schema
+            for name, schema in sorted(self.definitions.items())
+            if name not in self.synthetic
+        }
+        _refuse_duplicate_names(schemas)
+        if self.uses_validation_error:
+            schemas["ValidationError"] = VALIDATION_ERROR
+            schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
+        return cast(dict[str, JsonValue], schemas)
+
+
+def _refuse_duplicate_names(schemas: Mapping[str, Schema]) -> None:
+    """pydantic gives two models of one name long, module-qualified names: refuse that."""
+    by_title: dict[str, set[str]] = {}
+    for name, schema in schemas.items():
+        base = name.removesuffix("-Input").removesuffix("-Output")
+        title = schema.get("title")
+        if isinstance(title, str):
+            by_title.setdefault(title, set()).add(base)
+    for title, names in by_title.items():
+        if len(names) > 1:
+            raise ConfigurationError(
+                f"Two different models are both named {title!r} ({', '.join(sorted(names))}); "
+                "rename one, or the API document could not tell them apart"
+            )
+
+
+def _is_whole_model(plan: HandlerPlan, group: str, wire: str) -> bool:
+    """Whether ``wire`` is a model marked ``Query()``, filled from the whole query string."""
+    return any(
+        name == group and any(s.wire == wire and s.whole for s in specs)
+        for name, specs in plan.fields.items()
+    )
+
+
+def _add_default(parameter: Schema, plan: HandlerPlan, group: str, wire: str) -> None:
+    # Defaults live in the plan (the validator's fields are simply not required): show them.
+    if parameter["required"] or "default" in parameter["schema"]:
+        return
+    for name, specs in plan.fields.items():
+        for spec in specs:
+            if name == group and spec.wire == wire and spec.name in plan.defaults:
+                try:
+                    parameter["schema"]["default"] = to_jsonable_python(plan.defaults[spec.name])
+                except PydanticSerializationError:
+                    pass  # a default JSON cannot show
+
+
+def _parameter(name: str, location: str, schema: Schema, required: bool) -> Schema:
+    parameter: Schema = {"name": name, "in": location, "required": required or location == "path"}
+    schema = dict(schema)
+    description = schema.pop("description", None)
+    if description:
+        parameter["description"] = description
+    if schema.get("deprecated"):
+        parameter["deprecated"] = True
+    parameter["schema"] = schema
+    return parameter
+
+
+def _converter_schema(converter: BaseConverter) -> Schema:
+    if isinstance(converter, UUIDConverter):
+        return {"type": "string", "format": "uuid"}
+    if isinstance(converter, AnyConverter):
+        return {"type": "string", "enum": sorted(converter.items)}
+    if isinstance(converter, PathConverter):
+        return {"type": "string"}
+    if isinstance(converter, NumberConverter):
+        produced = converter_type(converter)
+        schema: Schema = {"type": "integer" if produced is int else "number"}
+        if converter.min is not None:
+            schema["minimum"] = converter.min
+        if converter.max is not None:
+            schema["maximum"] = converter.max
+        return schema
+    return {"type": "string"}
+
+
+def _docstring(plan: HandlerPlan, options: Operation) -> tuple[str | None, str | None]:
+    doc = inspect.cleandoc(plan.docstring) if plan.docstring else ""
+    first, _, rest = doc.partition("\n")
+    summary = options.summary or (first.strip() or None)
+    description = options.description or (rest.strip() or None)
+    return summary, description
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Response"
+
+
+def _can_fail(plan: HandlerPlan) -> bool:
+    return any(
+        current.validator is not None or current.body is not None or current.reads_form
+        for current in _plans(plan)
+    )

@@ -1,0 +1,102 @@
+"""What the API document says about an operation, given on a route or a View method."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+__all__ = ["Operation", "operation"]
+
+F = TypeVar("F", bound=Callable[..., object])
+_ATTRIBUTE = "__aaf_operation__"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Operation:
+    """Document options of one operation; ``None`` leaves the route's (or the default)."""
+
+    status_code: int | None = None
+    summary: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] | None = None
+    responses: Mapping[int, object] | None = None  # status -> model (or None for no body)
+    deprecated: bool | None = None
+    include_in_schema: bool | None = None
+    operation_id: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        status_code: int | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool | None = None,
+        operation_id: str | None = None,
+    ) -> Operation:
+        """Build the options from keywords as users give them (any sequence of tags)."""
+        return cls(
+            status_code,
+            summary,
+            description,
+            tuple(tags) if tags is not None else None,
+            dict(responses) if responses is not None else None,
+            deprecated,
+            include_in_schema,
+            operation_id,
+        )
+
+    def over(self, base: Operation) -> Operation:
+        """These options, with ``base``'s where these leave one unset (tags are added)."""
+        merged = {
+            field.name: getattr(self, field.name)
+            if getattr(self, field.name) is not None
+            else getattr(base, field.name)
+            for field in dataclasses.fields(self)
+        }
+        if self.tags is not None and base.tags:  # tags add up: the router's, the route's, ...
+            merged["tags"] = tuple(dict.fromkeys((*base.tags, *self.tags)))
+        return Operation(**merged)
+
+
+def operation(
+    *,
+    status_code: int | None = None,
+    summary: str | None = None,
+    description: str | None = None,
+    tags: Sequence[str] | None = None,
+    responses: Mapping[int, object] | None = None,
+    deprecated: bool | None = None,
+    include_in_schema: bool | None = None,
+    operation_id: str | None = None,
+) -> Callable[[F], F]:
+    """Give one View method its own options: ``@operation(status_code=201, tags=["items"])``.
+
+    The route's options are the default for every method; these win where given.
+    """
+    options = Operation.of(
+        status_code=status_code,
+        summary=summary,
+        description=description,
+        tags=tags,
+        responses=responses,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        operation_id=operation_id,
+    )
+
+    def decorator(fn: F) -> F:
+        setattr(fn, _ATTRIBUTE, options)
+        return fn
+
+    return decorator
+
+
+def operation_of(fn: object) -> Operation:
+    """The options ``@operation`` gave ``fn``, or none."""
+    found = getattr(fn, _ATTRIBUTE, None)
+    return found if isinstance(found, Operation) else Operation()

@@ -1,0 +1,204 @@
+"""What a route's handler must look like, shared by registration and the mypy plugin.
+
+Registration (``aaf._plan``) reads a handler with ``inspect``; the mypy plugin (``aaf.mypy``)
+reads it from mypy's types. Both describe it in the neutral terms below (``Param``,
+``Member``) and ask the same functions, which answer with the message to report or ``None``,
+so the two cannot disagree on a rule or word it differently. Imports werkzeug only: the mypy
+plugin loads this module inside mypy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from typing import Literal
+
+from werkzeug.routing import Map, Rule
+from werkzeug.routing.converters import (
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    UUIDConverter,
+)
+
+__all__ = [
+    "CONVERTERS",
+    "HTTP_METHODS",
+    "Member",
+    "Param",
+    "ParamKind",
+    "converter_type",
+    "first_param_problem",
+    "fits",
+    "invalid_rule_problem",
+    "nameable_problem",
+    "no_methods_problem",
+    "not_async_problem",
+    "path_problem",
+    "rule_converters",
+    "type_names",
+    "unused_variable_problem",
+]
+
+
+class AsciiIntegerConverter(IntegerConverter):
+    """werkzeug's ``int`` converter on ASCII digits only: its ``\\d`` also takes full-width
+    and other Unicode digits, so ``/items/１２`` would reach a handler as 12."""
+
+    regex = r"[0-9]+"
+
+
+class AsciiFloatConverter(FloatConverter):
+    """werkzeug's ``float`` converter on ASCII digits only."""
+
+    regex = r"[0-9]+\.[0-9]+"
+
+
+CONVERTERS: Mapping[str, type[BaseConverter]] = {
+    "int": AsciiIntegerConverter,
+    "float": AsciiFloatConverter,
+}
+
+# The value each werkzeug converter gives, where it is not a plain str.
+_CONVERTER_TYPES: dict[type[BaseConverter], type] = {
+    IntegerConverter: int,
+    FloatConverter: float,
+    UUIDConverter: uuid.UUID,
+}
+
+
+def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
+    """Parse ``rule`` as the router will and give each variable's converter.
+
+    Raises:
+        ValueError: werkzeug cannot parse the rule.
+        LookupError: the rule names a converter that does not exist.
+    """
+    # A scratch map binds the rule, which parses it and builds its converters.
+    scratch = Rule(rule, websocket=websocket)
+    Map([scratch], converters=CONVERTERS)
+    return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
+
+
+def converter_type(converter: BaseConverter) -> type:
+    """Give the Python type a werkzeug converter produces (``str`` for the string ones)."""
+    for cls, produced in _CONVERTER_TYPES.items():
+        if isinstance(converter, cls):
+            return produced
+    return str
+
+
+# The methods a View may define, one per HTTP method it answers.
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head")
+
+# How a parameter is declared: before `/`, plain, `*args`, after `*`, `**kwargs`.
+ParamKind = Literal["positional_only", "positional", "var_positional", "keyword", "var_keyword"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Member:
+    """One member of a parameter's annotation (a union has several), as a path value meets it."""
+
+    mro: tuple[str, ...] = ()  # the class's and its bases' qualified names ("builtins.int")
+    literals: tuple[object, ...] | None = None  # the values of a Literal[...]
+    anything: bool = False  # Any, object or a type variable: takes every value
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Param:
+    """A handler's parameter as the rules see it."""
+
+    name: str
+    kind: ParamKind
+    shown: str | None  # the annotation as written for a message; None when not annotated
+    connection: bool = False  # annotated with Connection (or a subclass)
+
+
+def type_names(cls: type) -> tuple[str, ...]:
+    """The qualified names of a class and its bases, as mypy spells a type's MRO."""
+    return tuple(f"{c.__module__}.{c.__qualname__}" for c in cls.__mro__)
+
+
+def fits(members: Iterable[Member], produced: type) -> bool:
+    """Whether a path value of type ``produced`` (not str) fits an annotation's members.
+
+    It fits a member that is anything, a Literal whose values are all of that type, a class
+    related to it either way (``bool`` for ``int``, ``object``), or ``float`` for ``int``.
+    """
+    produced_names = type_names(produced)
+    for member in members:
+        if member.anything:
+            return True
+        if member.literals is not None:
+            if all(isinstance(value, produced) for value in member.literals):
+                return True
+            continue
+        if not member.mro:
+            continue
+        if produced_names[0] in member.mro or member.mro[0] in produced_names:
+            return True
+        if produced is int and member.mro[0] == "builtins.float":
+            return True
+    return False
+
+
+def first_param_problem(
+    qualname: str, first: Param | None, rule_variables: Collection[str]
+) -> str | None:
+    """A handler takes the connection first (a provider gets it by annotation instead)."""
+    if first is None or first.kind not in ("positional_only", "positional"):
+        return f"{qualname} must take the connection as its first parameter"
+    if (first.shown is not None and not first.connection) or (
+        first.shown is None and first.name in rule_variables
+    ):
+        shown = "" if first.shown is None else f": {first.shown}"
+        return (
+            f"{qualname} must take the connection as its first parameter, got "
+            f"{first.name}{shown}; add `connection: Connection` before it"
+        )
+    return None
+
+
+def nameable_problem(qualname: str, param: Param) -> str | None:
+    """Values are passed by name: ``*args`` and positional-only parameters have no source."""
+    if param.kind in ("var_positional", "positional_only"):
+        return f"{qualname}: parameter {param.name!r} must be nameable"
+    return None
+
+
+def path_problem(
+    qualname: str, name: str, shown: str, members: Iterable[Member], produced: type
+) -> str | None:
+    """A rule variable's converter must be able to produce its parameter's annotation."""
+    if produced is str or fits(members, produced):
+        return None
+    return (
+        f"{qualname}: parameter {name!r} is annotated {shown}, "
+        f"but its rule converter gives {produced.__name__}"
+    )
+
+
+def unused_variable_problem(
+    qualname: str, rule_variables: Iterable[str], used: Collection[str]
+) -> str | None:
+    """Every rule variable fills a parameter (of the handler or one of its providers)."""
+    for variable in rule_variables:
+        if variable not in used:
+            return f"{qualname}: the rule variable <{variable}> has no parameter of that name"
+    return None
+
+
+def not_async_problem(qualname: str) -> str:
+    """A WebSocket handler awaits frames, so it must be a coroutine function."""
+    return f"{qualname} must be an async function (async def): it awaits frames"
+
+
+def no_methods_problem(qualname: str) -> str:
+    """A View answers the HTTP methods it defines, so it must define one."""
+    return f"{qualname} defines none of {', '.join(HTTP_METHODS)}"
+
+
+def invalid_rule_problem(rule: str, error: Exception) -> str:
+    """What werkzeug found wrong with a rule (bad syntax, a converter that does not exist)."""
+    return f"the rule {rule!r} is not valid: {error}"

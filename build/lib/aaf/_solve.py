@@ -1,0 +1,309 @@
+"""Resolve a plan's dependencies on one request: validate everything, then call providers.
+
+Two passes, so that one 422 lists every failing field of the handler and all its providers
+before any provider runs (FastAPI calls providers before it validates the handler's own
+values). Each provider runs once per request unless ``use_cache=False``; generator providers
+are entered on an ``AsyncExitStack`` that the runner closes once the response is finished,
+throwing in the handler's exception if there was one. Plain functions and generators run in a
+worker thread. ``app.dependency_overrides`` swaps providers (their plans are built on first use).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from types import TracebackType
+from typing import cast
+
+from aaf._extract import Errors, jsonable, read_body, validated
+from aaf._plan import DependencyParam, HandlerPlan, provider_plan
+from aaf.connection import Connection
+from aaf.exceptions import RequestValidationError
+
+__all__ = ["Resolution", "Solving", "solve"]
+
+
+_NONE: dict[Callable[..., object], Callable[..., object]] = {}
+
+
+class Solving:
+    """The state of one request's resolution: validated values, results, open generators."""
+
+    __slots__ = ("connection", "overrides", "path_args", "results", "stack", "values")
+
+    def __init__(self, connection: Connection, path_args: dict[str, object]) -> None:
+        self.connection = connection
+        self.path_args = path_args
+        try:
+            self.overrides = connection.app.dependency_overrides
+        except RuntimeError:  # a connection built by hand, outside an app
+            self.overrides = _NONE
+        # The general path's (solve()) memo, made there: a compiled Resolution needs neither.
+        self.values: dict[int, dict[str, object]]  # id(plan) -> its validated values
+        self.results: dict[Callable[..., object], object]  # provider -> its result
+        self.stack: contextlib.AsyncExitStack | None = None
+
+    def effective(self, dependency: DependencyParam) -> HandlerPlan:
+        """The plan that answers ``dependency``, an override's when one is set."""
+        if not self.overrides:
+            return dependency.plan
+        override = self.overrides.get(dependency.provider)
+        if override is None:
+            return dependency.plan
+        app = self.connection.app
+        plan = app.override_plans.get(override)
+        if plan is None:
+            plan = provider_plan(override, dependency.plan.rule_converters)
+            app.override_plans[override] = plan
+        return plan
+
+    async def close(self, exc: BaseException | None) -> None:
+        """Run the generators' cleanup in reverse order, throwing ``exc`` in at their yield."""
+        stack, self.stack = self.stack, None
+        if stack is None:
+            return
+        if exc is None:
+            await stack.aclose()
+        else:
+            await stack.__aexit__(type(exc), exc, exc.__traceback__)
+
+
+class _Step:
+    """One provider call of a compiled resolution."""
+
+    __slots__ = ("connection_params", "fn", "kind", "plan", "validates", "wiring")
+
+    def __init__(self, dependency: DependencyParam, wiring: tuple[tuple[str, int], ...]) -> None:
+        self.fn = dependency.provider
+        self.plan = dependency.plan
+        self.kind = dependency.plan.kind
+        self.wiring: tuple[tuple[str, int], ...] = wiring  # (parameter, step giving its value)
+        self.connection_params = dependency.plan.connection_params
+        self.validates = _validates(dependency.plan)
+
+
+def _validates(plan: HandlerPlan) -> bool:
+    return bool(
+        plan.validator or plan.passthrough or plan.defaults or plan.uploads or plan.reads_body
+    )
+
+
+class Resolution:
+    """A plan's providers flattened, at registration, into calls in dependency order.
+
+    Each cached provider is one step however often it is asked for; the handler's own
+    parameters come last. A request validates every step, then calls them in order, without
+    a coroutine per step. ``app.dependency_overrides`` takes the general path instead.
+    """
+
+    __slots__ = ("plain", "plan", "reads_body", "steps", "top_path_only", "top_validates", "wiring")
+
+    def __init__(self, plan: HandlerPlan) -> None:
+        self.plan = plan
+        self.steps: list[_Step] = []
+        cached: dict[Callable[..., object], int] = {}
+        self.wiring = self._wire(plan, cached)
+        self.top_validates = _validates(plan)
+        self.reads_body = plan.reads_body or any(step.plan.reads_body for step in self.steps)
+        # Every provider a coroutine function and nothing read from the body: the runner can
+        # validate with validate_now() and await the providers itself, no Solving needed.
+        self.plain = not self.reads_body and all(step.kind == "async" for step in self.steps)
+        # The handler's own values are only path values that need no validation.
+        only_path = not (plan.validator or plan.defaults or plan.uploads or plan.reads_body)
+        self.top_path_only = plan.passthrough if only_path else None
+
+    def validate_now(
+        self, connection: Connection, path_args: dict[str, object]
+    ) -> tuple[list[dict[str, object]], dict[str, object]]:
+        """For a plain resolution: each step's validated values, then the handler's own.
+
+        Raises:
+            RequestValidationError: any value failed validation (no provider ran).
+        """
+        errors: Errors = []
+        values = [
+            _values_now(step.plan, connection, path_args, errors) if step.validates else {}
+            for step in self.steps
+        ]
+        if self.top_path_only is not None:  # PERF: path values as the converters gave them
+            own = {name: path_args[name] for name in self.top_path_only}
+        elif self.top_validates:
+            own = _values_now(self.plan, connection, path_args, errors)
+        else:
+            own = {}
+        if errors:
+            raise RequestValidationError(jsonable(errors[:100]))
+        return values, own
+
+    def _wire(
+        self, plan: HandlerPlan, cached: dict[Callable[..., object], int]
+    ) -> tuple[tuple[str | None, int], ...]:
+        wiring: list[tuple[str | None, int]] = []
+        for dependency in plan.dependencies:
+            index = cached.get(dependency.provider) if dependency.use_cache else None
+            if index is None:
+                inner = self._wire(dependency.plan, cached)
+                named = tuple((n, i) for n, i in inner if n is not None)
+                self.steps.append(_Step(dependency, named))
+                index = len(self.steps) - 1
+                if dependency.use_cache:
+                    cached[dependency.provider] = index
+            wiring.append((dependency.name, index))
+        return tuple(wiring)
+
+    async def arguments(self, solving: Solving) -> dict[str, object]:
+        """Validate every step and the handler, then call the providers; give the handler's
+        keyword arguments (View attributes among them).
+
+        Raises:
+            RequestValidationError: any value failed validation (no provider ran).
+        """
+        if solving.overrides:
+            return await solve(self.plan, solving)
+        connection = solving.connection
+        errors: Errors = []
+        values: list[dict[str, object]] = []
+        if self.reads_body:
+            for step in self.steps:
+                values.append(await _values(step.plan, solving, errors) if step.validates else {})
+            own = await _values(self.plan, solving, errors) if self.top_validates else {}
+        else:  # PERF: validation alone needs no coroutine (benchmarks/typed_cost.py)
+            path_args = solving.path_args
+            for step in self.steps:
+                values.append(
+                    _values_now(step.plan, connection, path_args, errors) if step.validates else {}
+                )
+            own = (
+                _values_now(self.plan, connection, path_args, errors) if self.top_validates else {}
+            )
+        if errors:
+            raise RequestValidationError(jsonable(errors[:100]))
+        results: list[object] = []
+        steps = self.steps
+        for i in range(len(steps)):
+            step, kwargs = steps[i], values[i]
+            for wired, index in step.wiring:
+                kwargs[wired] = results[index]
+            for param in step.connection_params:
+                kwargs[param] = connection
+            if step.kind == "async":  # PERF: the common kind without a frame of its own
+                results.append(await step.fn(**kwargs))  # type: ignore[misc]  # a coroutine fn
+            else:
+                results.append(await _call(step.fn, step.kind, kwargs, solving))
+        for name, index in self.wiring:
+            if name is not None:
+                own[name] = results[index]
+        return own
+
+
+def _values_now(
+    plan: HandlerPlan, connection: Connection, path_args: dict[str, object], errors: Errors
+) -> dict[str, object]:
+    kwargs, found = validated(plan, connection, path_args, None)
+    if found:
+        errors.extend(found)
+    return kwargs
+
+
+async def _values(plan: HandlerPlan, solving: Solving, errors: Errors) -> dict[str, object]:
+    connection = solving.connection
+    form = await connection.form() if plan.reads_form else None
+    kwargs, found = validated(plan, connection, solving.path_args, form)
+    if plan.body is not None:
+        await read_body(plan, connection, kwargs, found)
+    errors.extend(found)
+    return kwargs
+
+
+async def _call(
+    fn: Callable[..., object], kind: str, kwargs: dict[str, object], solving: Solving
+) -> object:
+    if kind == "async":
+        # PERF: the cast's type as a string: a subscripted Callable is built on every call.
+        return await cast("Callable[..., Awaitable[object]]", fn)(**kwargs)
+    if kind == "sync":
+        return await asyncio.to_thread(fn, **kwargs)
+    if kind == "agen":
+        return await _stack(solving).enter_async_context(
+            contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))(
+                **kwargs
+            )
+        )
+    manager = contextlib.contextmanager(cast("Callable[..., Generator[object]]", fn))(**kwargs)
+    value = await asyncio.to_thread(manager.__enter__)
+    _stack(solving).push_async_exit(_in_thread_exit(manager))
+    return value
+
+
+async def solve(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
+    """Give the keyword arguments of ``plan``'s function, its providers called (the general
+    path, which ``app.dependency_overrides`` takes).
+
+    Raises:
+        RequestValidationError: any value of the handler or a provider failed validation.
+    """
+    solving.values, solving.results = {}, {}
+    errors: Errors = []
+    await _validate(plan, solving, errors)
+    if errors:
+        raise RequestValidationError(jsonable(errors[:100]))
+    return await _arguments(plan, solving)
+
+
+async def _validate(plan: HandlerPlan, solving: Solving, errors: Errors) -> None:
+    if id(plan) in solving.values:
+        return
+    connection = solving.connection
+    form = await connection.form() if plan.reads_form else None
+    kwargs, found = validated(plan, connection, solving.path_args, form)
+    if plan.body is not None:
+        await read_body(plan, connection, kwargs, found)
+    errors.extend(found)
+    solving.values[id(plan)] = kwargs
+    for dependency in plan.dependencies:
+        await _validate(solving.effective(dependency), solving, errors)
+
+
+async def _arguments(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
+    kwargs = dict(solving.values[id(plan)])
+    for name in plan.connection_params:
+        kwargs[name] = solving.connection
+    for dependency in plan.dependencies:
+        value = await _provide(dependency, solving)
+        if dependency.name is not None:
+            kwargs[dependency.name] = value
+    return kwargs
+
+
+async def _provide(dependency: DependencyParam, solving: Solving) -> object:
+    provider = dependency.provider
+    if dependency.use_cache and provider in solving.results:
+        return solving.results[provider]
+    plan = solving.effective(dependency)
+    fn = solving.overrides.get(provider, provider) if solving.overrides else provider
+    kwargs = await _arguments(plan, solving)
+    value = await _call(fn, plan.kind, kwargs, solving)
+    if dependency.use_cache:
+        solving.results[provider] = value
+    return value
+
+
+def _stack(solving: Solving) -> contextlib.AsyncExitStack:
+    if solving.stack is None:
+        solving.stack = contextlib.AsyncExitStack()
+    return solving.stack
+
+
+def _in_thread_exit(
+    manager: contextlib.AbstractContextManager[object],
+) -> Callable[
+    [type[BaseException] | None, BaseException | None, TracebackType | None],
+    asyncio.Future[bool | None],
+]:
+    def exit_in_thread(
+        kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> asyncio.Future[bool | None]:
+        return asyncio.ensure_future(asyncio.to_thread(manager.__exit__, kind, exc, tb))
+
+    return exit_in_thread

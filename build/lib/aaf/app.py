@@ -1,0 +1,234 @@
+"""The ASGI application: routers tried in order, lifespan, middleware and error handling."""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
+
+from pydantic import JsonValue
+
+from aaf._docs import docs_routers
+from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
+from aaf._forms import FormLimits
+from aaf._lifecycle import Lifecycle
+from aaf._openapi import build_document
+from aaf._plan import HandlerPlan
+from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.routing import Router, dispatch, dispatch_websocket
+from aaf.views import View
+
+__all__ = ["App", "ExceptionHandler", "aaf"]
+
+logger = logging.getLogger("aaf")
+# Any callable that takes the app and gives an ASGI app: a middleware class, or
+# functools.partial(Cls, **options). `Never` as the parameter lets middleware typed against
+# another library's (looser) ASGI types fit, without `Any`; aaf checks what it gets back.
+Middleware = Callable[[Never], object]
+Hook = Callable[[], object]
+P = ParamSpec("P")
+V = TypeVar("V", bound=View)
+_NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
+
+
+class App:
+    """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes.
+
+    Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
+    404 ``Not found``. ``middleware`` wraps the app, outermost first (each takes the app alone:
+    a class, or ``functools.partial(Cls, **options)``). ``on_startup``/``on_shutdown`` hooks and
+    the ``lifespan`` context run on the lifespan protocol. ``exception_handlers`` answer
+    exceptions by type, the most specific first; anything else is logged on the ``aaf`` logger
+    and answered 500, with the traceback only when ``debug``. ``max_body_size`` caps request
+    bodies (413); ``None`` lifts the cap; ``max_form_fields`` and ``max_form_parts`` cap forms.
+    ``freeze_gc`` moves everything alive once start-up is done into the garbage collector's
+    permanent generation (``gc.freeze()``), so that full collections skip it.
+    """
+
+    def __init__(
+        self,
+        routers: Sequence[Router],
+        *,
+        middleware: Sequence[Middleware] = (),
+        on_startup: Sequence[Hook] = (),
+        on_shutdown: Sequence[Hook] = (),
+        lifespan: Callable[[App], AbstractAsyncContextManager[object]] | None = None,
+        exception_handlers: ExceptionHandlers | None = None,
+        max_body_size: int | None = 10 * 1024 * 1024,
+        max_form_fields: int = 1000,
+        max_form_parts: int = 1000,
+        title: str = "aaf",
+        version: str = "0.1.0",
+        description: str | None = None,
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        redoc_url: str | None = "/redoc",
+        freeze_gc: bool = True,
+        shutdown_grace: float = 30.0,
+        debug: bool = False,
+    ) -> None:
+        self.title, self.version, self.description = title, version, description
+        self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        self._document: dict[str, JsonValue] | None = None
+        self.routers = [*routers, *docs_routers(self)]
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        self.lifespan = lifespan
+        self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
+        self.max_body_size = max_body_size
+        self.form_limits = FormLimits(max_form_fields, max_form_parts)
+        self.lifecycle = Lifecycle(shutdown_grace)
+        # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
+        self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
+        self.override_plans: dict[Callable[..., object], HandlerPlan] = {}
+        self.freeze_gc = freeze_gc
+        self.debug = debug
+        self.state: dict[str, object] = {}
+        app: ASGIApp = self._dispatch
+        for wrap in reversed(middleware):
+            wrapped = cast(Callable[[ASGIApp], object], wrap)(app)
+            if not callable(wrapped):
+                raise TypeError(f"Middleware {wrap!r} gave {wrapped!r}, not an ASGI app")
+            app = cast(ASGIApp, wrapped)
+        self._asgi = app
+        self._plain = not middleware
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._plain and scope["type"] == "http":
+            await self._http(scope, receive, send)  # PERF: one frame less per request
+        else:
+            await self._asgi(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+
+    # HTTP --------------------------------------------------------------------------------------
+    async def _http(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
+        connection = Connection(scope, send=send, receive=receive, app=self)
+        connection.max_body_size = self.max_body_size
+        path = connection.route_path if scope.get("root_path") else scope["path"]
+        try:
+            answering = dispatch(self.routers, connection, path, scope["method"])
+            if answering is not None:
+                await answering
+            elif self.exception_handlers:
+                raise HTTPError(404, "Not found")  # so that a 404 handler can answer
+            else:
+                await connection.respond_whole(404, list(_NOT_FOUND_HEADERS), b"Not found")
+        except Exception as exc:
+            await answer_error(connection, exc, self.exception_handlers, self.debug)
+        finally:
+            connection.release()
+
+    # WebSocket ---------------------------------------------------------------------------------
+    async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
+        connection = Connection(scope, send=send, receive=receive, app=self)
+        try:
+            if not await dispatch_websocket(self.routers, connection):
+                # Closing before accept makes the server refuse the handshake (HTTP 403).
+                await connection.close(1000, "No WebSocket route for this path")
+        except Exception as exc:
+            await answer_error(connection, exc, self.exception_handlers, self.debug)
+        finally:
+            connection.release()
+
+    # Lifespan ----------------------------------------------------------------------------------
+    async def _lifespan(self, scope: LifespanScope, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        context: AbstractAsyncContextManager[object] | None = None
+        try:
+            for hook in self.on_startup:
+                await _call_hook(hook)
+            if self.lifespan is not None:
+                context = self.lifespan(self)
+                await context.__aenter__()
+        except BaseException as exc:
+            logger.error("Application startup failed", exc_info=exc)
+            await send(
+                {"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"}
+            )
+            return
+        self.lifecycle.started()
+        if self.freeze_gc:
+            # PERF: what start-up built (routes, plans, validators: tens of thousands of
+            # objects) lives as long as the app; frozen, full collections skip it instead of
+            # pausing requests for ~10 ms each (benchmarks/network.py, varied ids, p99).
+            gc.collect()
+            gc.freeze()
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        self.lifecycle.stopped()
+        await self.lifecycle.wait_background()
+        try:
+            if context is not None:
+                await context.__aexit__(None, None, None)
+            for hook in self.on_shutdown:
+                await _call_hook(hook)
+        except BaseException as exc:
+            logger.error("Application shutdown failed", exc_info=exc)
+            await send(
+                {"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"}
+            )
+            return
+        await send({"type": "lifespan.shutdown.complete"})
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The OpenAPI 3.1.0 document of the app's HTTP routes, built once (on first use).
+
+        Raises:
+            ConfigurationError: two different models share a name.
+        """
+        if self._document is None:
+            self._document = build_document(self)
+        return self._document
+
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route in any of the routers, by name or by handler (see
+        ``Router.url_for``)."""
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        build = cast(Callable[..., str], Router.url_for)  # one implementation, both forms
+        for router in self.routers:
+            try:
+                return build(router, target, **params)
+            except LookupError:
+                continue
+        raise LookupError(f"No route for {target!r} accepts the parameters {sorted(params)}")
+
+
+async def _call_hook(hook: Hook) -> None:
+    result = hook()
+    if inspect.isawaitable(result):
+        await result
+
+
+# `aaf(routers, ...)` as the seed writes it: an alias of the class, which annotations name.
+aaf = App

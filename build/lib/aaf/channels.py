@@ -1,0 +1,379 @@
+"""Broadcast groups: many WebSocket connections join a named group and get what is published.
+
+``InMemoryGroups`` works within one process. The ``Groups`` protocol is what a cross-process
+backend (Redis pub/sub, PostgreSQL LISTEN/NOTIFY) implements: it keeps the local members the
+same way, and turns ``publish`` into a message on the shared bus that every process delivers to
+its own members::
+
+    groups = InMemoryGroups()
+
+    @router.websocket("/rooms/<room>")
+    class Room(WebSocketView):
+        async def on_connect(self, connection: Connection, room: str) -> None:
+            await connection.accept()
+            self.room = room
+            await groups.join(room, connection)
+
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            await groups.publish(self.room, data)
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            await groups.leave(self.room, connection)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic_core import to_json
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis as _Redis
+    from redis.asyncio.client import PubSub as _PubSub
+
+__all__ = ["Groups", "InMemoryGroups", "Member", "RedisGroups"]
+
+logger = logging.getLogger("aaf")
+TRY_AGAIN_LATER = 1013  # RFC 6455 close code for a member that cannot keep up
+
+
+class Member(Protocol):
+    """Anything that can take a text frame and be closed: a WebSocket ``Connection`` is one."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+class Groups(Protocol):
+    """The group interface every backend offers."""
+
+    async def join(self, group: str, member: Member) -> None:
+        """Add ``member`` to ``group``; it gets every message published there from now on."""
+        ...
+
+    async def leave(self, group: str, member: Member) -> None:
+        """Remove ``member`` from ``group``; leaving a group one is not in does nothing."""
+        ...
+
+    async def publish(self, group: str, message: str) -> int:
+        """Send ``message`` to every member of ``group``; give how many it was queued for."""
+        ...
+
+
+class _Outbox:
+    """One member's bounded queue of outgoing messages and the task that sends them."""
+
+    def __init__(self, member: Member, max_queue: int, on_fail: Callable[[], object]) -> None:
+        self.member = member
+        self.queue: asyncio.Queue[str] = asyncio.Queue(max_queue)
+        self.on_fail = on_fail
+        self.task = asyncio.ensure_future(self._send_all())
+
+    async def _send_all(self) -> None:
+        try:
+            while True:
+                await self.member.send_text(await self.queue.get())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the member left or broke: it gets nothing more
+            logger.debug("Dropping a group member that failed: %r", exc)
+            self.on_fail()
+
+    def offer(self, message: str) -> bool:
+        """Queue ``message`` without waiting; ``False`` when the queue is full."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+
+class _LocalMembers:
+    """The members this process holds, each with its bounded outbox (shared by backends)."""
+
+    def __init__(self, max_queue: int) -> None:
+        if max_queue < 1:
+            raise ValueError("max_queue must be at least 1")
+        self.max_queue = max_queue
+        self._groups: dict[str, dict[Member, _Outbox]] = {}
+        self._closing: set[asyncio.Future[None]] = set()  # kept until done, so never collected
+
+    def add(self, group: str, member: Member) -> bool:
+        """Add ``member``; give whether it is the group's first member here."""
+        members = self._groups.setdefault(group, {})
+        first = not members
+        if member not in members:
+            members[member] = _Outbox(member, self.max_queue, lambda: self.drop(group, member))
+        return first
+
+    def drop(self, group: str, member: Member) -> bool:
+        """Remove ``member``; give whether the group has no member left here."""
+        members = self._groups.get(group)
+        if members is None:
+            return False
+        outbox = members.pop(member, None)
+        if outbox is not None:
+            outbox.task.cancel()
+        if not members:
+            del self._groups[group]
+            return True
+        return False
+
+    def count(self, group: str) -> int:
+        return len(self._groups.get(group, ()))
+
+    def groups(self) -> list[str]:
+        return list(self._groups)
+
+    def deliver(self, group: str, message: str) -> int:
+        """Queue ``message`` for the local members of ``group`` without waiting; close and drop
+        a member whose queue is full. Give how many got it queued."""
+        members = self._groups.get(group)
+        if not members:
+            return 0
+        queued = 0
+        for member, outbox in list(members.items()):
+            if outbox.offer(message):
+                queued += 1
+            else:
+                logger.info(
+                    "Closing a member of group %r that fell %d messages behind",
+                    group,
+                    self.max_queue,
+                )
+                self.drop(group, member)
+                closing = asyncio.ensure_future(_close_quietly(member))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
+        return queued
+
+    def close(self) -> None:
+        for group in self.groups():
+            for member in list(self._groups.get(group, {})):
+                self.drop(group, member)
+
+
+class InMemoryGroups:
+    """Groups within one process.
+
+    ``publish`` never waits on a member: each has a queue of at most ``max_queue`` messages
+    drained by its own task, and a member whose queue is full is closed with 1013 ("try again
+    later") and dropped, so one stalled client never delays the others.
+    """
+
+    def __init__(self, *, max_queue: int = 1000) -> None:
+        self._local = _LocalMembers(max_queue)
+
+    @property
+    def max_queue(self) -> int:
+        """How many messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_queue
+
+    async def join(self, group: str, member: Member) -> None:
+        """Add ``member`` to ``group``."""
+        self._local.add(group, member)
+
+    async def leave(self, group: str, member: Member) -> None:
+        """Remove ``member`` from ``group``; an empty group goes away."""
+        self._local.drop(group, member)
+
+    def members(self, group: str) -> int:
+        """Count the members of ``group``."""
+        return self._local.count(group)
+
+    async def publish(self, group: str, message: str) -> int:
+        """Queue ``message`` for every member of ``group``, never waiting; give how many got it
+        queued. A member whose queue is full is closed with 1013 and dropped."""
+        return self._local.deliver(group, message)
+
+    async def publish_json(self, group: str, data: object) -> int:
+        """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
+        return await self.publish(group, to_json(data).decode())
+
+
+async def _close_quietly(member: Member) -> None:
+    try:
+        await member.close(TRY_AGAIN_LATER, "Too slow: messages were piling up")
+    except Exception as exc:  # it may be gone already
+        logger.debug("Closing a slow member failed: %r", exc)
+
+
+class RedisGroups:
+    """Groups across processes and hosts, on Redis pub/sub (``pip install aaf[redis]``).
+
+    One pub/sub connection per process, subscribed to a group's channel while this process has
+    members in it; what arrives is fanned out to the local members through the same bounded
+    queues as ``InMemoryGroups``. Delivery is at most once, in publish order per group. When
+    Redis goes away the subscriber reconnects with backoff and subscribes again (logging once
+    per outage); what is published meanwhile is lost. Start and close it with the app's
+    lifespan::
+
+        groups = RedisGroups("redis://127.0.0.1:6379/0")
+
+        @asynccontextmanager
+        async def lifespan(app: App) -> AsyncIterator[None]:
+            async with groups:  # a clear error here when Redis is unreachable
+                yield
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_queue: int = 1000,
+        max_message_size: int = 1024 * 1024,
+        prefix: str = "aaf:group:",
+    ) -> None:
+        self.url = url
+        self.max_message_size = max_message_size
+        self.prefix = prefix
+        self._local = _LocalMembers(max_queue)
+        self._client: _Redis | None = None
+        self._pubsub: _PubSub | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._outage = False
+
+    @property
+    def max_queue(self) -> int:
+        """How many messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_queue
+
+    async def __aenter__(self) -> RedisGroups:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Connect to Redis and start the subscriber.
+
+        Raises:
+            ConnectionError: Redis is unreachable at ``url``.
+        """
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        client = Redis.from_url(self.url, decode_responses=True)
+        try:
+            await client.ping()
+        except (RedisError, OSError) as exc:
+            await client.aclose()
+            raise ConnectionError(f"Redis is unreachable at {self.url}: {exc}") from exc
+        self._client = client
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._reader = asyncio.create_task(self._read(), name="aaf RedisGroups subscriber")
+
+    async def close(self) -> None:
+        """Stop the subscriber and close the connections; no task is left behind."""
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
+            self._reader = None
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
+            self._pubsub = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        self._local.close()
+
+    def _channel(self, group: str) -> str:
+        return self.prefix + group
+
+    async def join(self, group: str, member: Member) -> None:
+        """Add ``member`` to ``group``, subscribing this process to it when it is the first."""
+        if self._local.add(group, member) and self._pubsub is not None:
+            try:
+                await self._pubsub.subscribe(self._channel(group))
+            except Exception as exc:  # Redis is away: the reader subscribes on reconnect
+                logger.debug("Subscribing to %r failed: %r", group, exc)
+
+    async def leave(self, group: str, member: Member) -> None:
+        """Remove ``member``; unsubscribe when the group has no member left here."""
+        if self._local.drop(group, member) and self._pubsub is not None:
+            try:
+                await self._pubsub.unsubscribe(self._channel(group))
+            except Exception as exc:
+                logger.debug("Unsubscribing from %r failed: %r", group, exc)
+
+    def members(self, group: str) -> int:
+        """Count the members of ``group`` in this process."""
+        return self._local.count(group)
+
+    async def publish(self, group: str, message: str) -> int:
+        """Publish ``message`` to ``group`` in every process; give how many subscribed
+        processes Redis handed it to (0 while Redis is away: the message is lost).
+
+        Raises:
+            ValueError: the message is larger than ``max_message_size`` bytes.
+            RuntimeError: the groups were not started.
+        """
+        size = len(message.encode())
+        if size > self.max_message_size:
+            raise ValueError(
+                f"Message of {size} bytes is over the limit of {self.max_message_size}"
+            )
+        if self._client is None:
+            raise RuntimeError("RedisGroups.start() (or `async with groups`) comes first")
+        try:
+            receivers: int = await self._client.publish(self._channel(group), message)
+        except Exception as exc:
+            self._report_outage(exc)
+            return 0
+        return receivers
+
+    async def publish_json(self, group: str, data: object) -> int:
+        """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
+        return await self.publish(group, to_json(data).decode())
+
+    def _report_outage(self, exc: BaseException) -> None:
+        if not self._outage:
+            self._outage = True
+            logger.warning("Redis at %s is unreachable: %r; retrying", self.url, exc)
+
+    async def _read(self) -> None:
+        delay = 0.05
+        while True:
+            pubsub = self._pubsub
+            assert pubsub is not None  # start() set it; close() cancels this task first
+            try:
+                if not pubsub.subscribed:
+                    groups = self._local.groups()
+                    if groups:
+                        await pubsub.subscribe(*(self._channel(g) for g in groups))
+                    else:
+                        await asyncio.sleep(0.05)
+                        continue
+                message = await pubsub.get_message(timeout=1.0)
+                if self._outage:
+                    self._outage = False
+                    logger.warning("Redis at %s is back; groups subscribed again", self.url)
+                delay = 0.05
+                if message is not None and message.get("type") == "message":
+                    channel = str(message["channel"])
+                    group = channel[len(self.prefix) :]
+                    self._local.deliver(group, str(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self._report_outage(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        client = self._client
+        if client is None:
+            return
+        old = self._pubsub
+        if old is not None:
+            try:
+                await old.aclose()
+            except Exception as exc:
+                logger.debug("Closing the old subscriber failed: %r", exc)
+        self._pubsub = client.pubsub(ignore_subscribe_messages=True)

@@ -1,0 +1,729 @@
+"""The strictly typed wrapper around one ASGI connection: its scope, receive and send."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Never, TypeVar, Unpack
+
+from pydantic import JsonValue
+from pydantic_core import from_json, to_json
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.sansio.utils import get_current_url, get_host
+
+from aaf._forms import FormLimits, parse_form
+from aaf._http import (
+    CookieOptions,
+    RawHeaders,
+    cookie_header,
+    encode_header,
+    parse_cookies,
+    parse_query,
+)
+from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, WebSocketScope
+from aaf.datastructures import FormData
+from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = ["Connection", "ConnectionType", "WebSocketState"]
+
+T = TypeVar("T")
+_FORM_LIMITS = FormLimits()
+
+
+class ConnectionType(enum.Enum):
+    """Which ASGI protocol a connection speaks."""
+
+    HTTP = "HTTP"
+    WebSocket = "WebSocket"
+
+
+class WebSocketState(enum.Enum):
+    """Where a WebSocket connection is in its life, as the application sees it."""
+
+    CONNECTING = 0
+    CONNECTED = 1
+    CLOSED = 2
+
+
+class Connection:
+    """One HTTP request or WebSocket session, readable and answerable.
+
+    ``scope``, ``asgi_send`` and ``asgi_receive`` stay public so a handler can hand the whole
+    connection to another ASGI app: ``await other(conn.scope, conn.asgi_receive, conn.asgi_send)``.
+    Parsed request data (query, headers, cookies, url) is computed on first use and kept.
+    """
+
+    # PERF: class-level defaults instead of work in __init__; most requests touch few of these
+    # (benchmarks/inprocess.py, plaintext scenario).
+    _query: MultiDict[str, str] | None = None
+    _pairs: list[tuple[str, str]] | None = None
+    _req_headers: Headers | None = None
+    _req_cookies: MultiDict[str, str] | None = None
+    _resp_headers: Headers | None = None
+    _resp_cookies: RawHeaders | None = None
+    _state: dict[str, object] | None = None
+    _body: bytes | None = None
+    _form: FormData | None = None
+    _body_started = False
+    _ws_state = WebSocketState.CONNECTING
+    resp_status_code: int | None = None
+    started = False
+    finished = False
+    max_body_size: int | None = None
+    _watcher: asyncio.Future[None] | None = None
+    _stop: asyncio.Event | None = None  # set when a streamed response must end
+    _client_left = False
+    _stopped = False  # by the server's shutdown
+    _closing: asyncio.Future[None] | None = None
+    _accepted = False
+
+    def __init__(
+        self,
+        scope: HTTPScope | WebSocketScope,
+        *,
+        send: Send,
+        receive: Receive,
+        app: App | None = None,
+    ) -> None:
+        self.scope = scope
+        self._app = app
+        self.asgi_send = send
+        self.asgi_receive = receive
+        self.path_params: dict[str, object] = {}
+        self._head = scope["type"] == "http" and scope["method"] == "HEAD"
+
+    # Request -----------------------------------------------------------------------------------
+    @property
+    def type(self) -> ConnectionType:
+        """``ConnectionType.HTTP`` or ``ConnectionType.WebSocket``."""
+        return ConnectionType.HTTP if self.scope["type"] == "http" else ConnectionType.WebSocket
+
+    @property
+    def method(self) -> str:
+        """The request method; a WebSocket handshake is a ``GET``."""
+        scope = self.scope
+        return scope["method"] if scope["type"] == "http" else "GET"
+
+    @property
+    def path(self) -> str:
+        """The decoded request path, including ``root_path`` as the ASGI spec says."""
+        return self.scope["path"]
+
+    @property
+    def root_path(self) -> str:
+        """The path the application is mounted at."""
+        return self.scope.get("root_path", "")
+
+    @property
+    def route_path(self) -> str:
+        """The path below ``root_path``: what the routers match against."""
+        path = self.scope["path"]
+        root = self.scope.get("root_path", "")
+        if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+            return path[len(root) :] or "/"
+        return path
+
+    @property
+    def scheme(self) -> str:
+        """``http``, ``https``, ``ws`` or ``wss``."""
+        return self.scope.get("scheme") or ("http" if self.scope["type"] == "http" else "ws")
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The client's ``(host, port)``, when the server knows it."""
+        return self.scope.get("client")
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for, rebuilt from the scope and the Host header."""
+        host = get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
+        path = self.scope["path"]
+        root = self.root_path
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return get_current_url(self.scheme, host, root, path, self.scope.get("query_string", b""))
+
+    @property
+    def query(self) -> MultiDict[str, str]:
+        """The query string: split on ``&`` first, then each key and value decoded once."""
+        if self._query is None:
+            self._query = MultiDict(self.query_pairs)
+        return self._query
+
+    @property
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query string as decoded ``(key, value)`` pairs, in the order sent."""
+        if self._pairs is None:
+            self._pairs = parse_query(self.scope.get("query_string", b""))
+        return self._pairs
+
+    @property
+    def req_headers(self) -> Headers:
+        """The request headers, latin-1 decoded as HTTP defines; odd bytes never raise."""
+        if self._req_headers is None:
+            headers = Headers()
+            # werkzeug's Headers.add refuses CR/LF in values; a request header is what the client
+            # sent and must be readable whatever it holds, so fill the list directly.
+            headers._list = [  # pyright: ignore[reportPrivateUsage]
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope["headers"]
+            ]
+            self._req_headers = headers
+        return self._req_headers
+
+    @property
+    def req_cookies(self) -> Mapping[str, str]:
+        """The request cookies by name (the first of a repeated name, the most specific one
+        RFC 6265 sends first); a malformed Cookie header yields what parses."""
+        if self._req_cookies is None:
+            # HTTP/2 may split cookies over several headers; RFC 9113 8.2.3 joins them with "; ".
+            raw = b"; ".join(v for k, v in self.scope["headers"] if k == b"cookie")
+            self._req_cookies = MultiDict(parse_cookies(raw.decode("utf-8", errors="replace")))
+        return self._req_cookies
+
+    @property
+    def app(self) -> App:
+        """The ``App`` serving this connection (Starlette's ``request.app``).
+
+        Raises:
+            RuntimeError: the connection was built by hand, outside an app.
+        """
+        if self._app is None:
+            raise RuntimeError("This connection is not served by an aaf App")
+        return self._app
+
+    @property
+    def state(self) -> dict[str, object]:
+        """A per-connection dict for handlers and middleware to share values."""
+        if self._state is None:
+            self._state = {}
+        return self._state
+
+    # Request body ------------------------------------------------------------------------------
+    def _declared_length(self) -> int | None:
+        for key, value in self.scope["headers"]:
+            if key == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    raise HTTPError(400, "Invalid Content-Length header") from None
+                if length < 0:
+                    raise HTTPError(400, "Invalid Content-Length header")
+                return length
+        return None
+
+    async def body_iter(self) -> AsyncIterator[bytes]:
+        """Yield the request body chunk by chunk as the server delivers it.
+
+        Raises:
+            HTTPError: 413 past ``max_body_size``, 400 when the body disagrees with its declared
+                ``Content-Length``.
+            ClientDisconnect: the client left before the body ended.
+        """
+        if self._body is not None:
+            yield self._body
+            return
+        declared, limit = self._start_body()
+        received, more = 0, True
+        while more:
+            chunk, more = self._take(await self.asgi_receive(), received, declared, limit)
+            received += len(chunk)
+            if chunk:
+                yield chunk
+
+    async def body(self) -> bytes:
+        """Read the whole request body; once read it is kept.
+
+        Raises:
+            HTTPError: as ``body_iter`` says.
+            ClientDisconnect: the client left before the body ended.
+        """
+        if self._body is None:
+            declared, limit = self._start_body()
+            # PERF: most bodies come in one message: no generator, no list for them.
+            body, more = self._take(await self.asgi_receive(), 0, declared, limit)
+            if more:
+                chunks = [body]
+                received = len(body)
+                while more:
+                    chunk, more = self._take(await self.asgi_receive(), received, declared, limit)
+                    received += len(chunk)
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+            self._body = body
+        return self._body
+
+    def _start_body(self) -> tuple[int | None, int | None]:
+        """Check that the body may be read now; give its declared length and the limit."""
+        if self._body_started:
+            raise RuntimeError(
+                "The request body is already being read by another consumer, or a streamed "
+                "response started first (read the body before streaming)"
+            )
+        if self.scope["type"] != "http":
+            raise RuntimeError("A WebSocket connection has no request body")
+        self._body_started = True
+        declared = self._declared_length()
+        limit = self.max_body_size
+        if limit is not None and declared is not None and declared > limit:
+            raise _too_large(limit)
+        return declared, limit
+
+    @staticmethod
+    def _take(
+        message: ReceiveEvent, received: int, declared: int | None, limit: int | None
+    ) -> tuple[bytes, bool]:
+        """One body message, checked against the declared length and the limit, given what
+        came before; gives its chunk and whether more follows."""
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect("The client disconnected before the request body ended")
+        if message["type"] != "http.request":
+            raise RuntimeError(f"Expected ASGI message 'http.request', got {message['type']!r}")
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if declared is not None and received > declared:
+            raise HTTPError(400, "Request body is longer than its Content-Length")
+        if limit is not None and received > limit:
+            raise _too_large(limit)
+        more = message.get("more_body", False)
+        if not more and declared is not None and received < declared:
+            raise HTTPError(400, "Request body is shorter than its Content-Length")
+        return chunk, more
+
+    async def json(self) -> JsonValue:
+        """Parse the request body as JSON.
+
+        Raises:
+            HTTPError: 400 when the body is not valid JSON.
+        """
+        body = await self.body()
+        try:
+            value: JsonValue = from_json(body)
+        except ValueError as exc:
+            raise HTTPError(400, f"Request body is not valid JSON: {exc}") from None
+        return value
+
+    async def form(self) -> FormData:
+        """Parse an urlencoded or multipart body into fields and uploaded files; once parsed
+        it is kept.
+
+        Uploads spool to temporary files past 1 MiB; the app closes them when the request ends.
+        """
+        if self._form is None:
+            limits = self._app.form_limits if self._app is not None else _FORM_LIMITS
+            content_type = self.req_headers.get("content-type")
+            self._form = await parse_form(content_type, self.body_iter(), limits)
+        return self._form
+
+    def release(self) -> None:
+        """Close a parsed form's files and stop watching the connection; the app calls this
+        when the request or session ends."""
+        if self._form is not None:
+            self._form.close()
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if self._app is not None and (self._stop is not None or self._accepted):
+            self._app.lifecycle.discard(self)
+
+    # Ending streams ----------------------------------------------------------------------------
+    # Servers drop what is sent after the client left without telling the app, so a streaming
+    # loop would go on for ever: while a streamed response is open, a task reads `receive` for
+    # http.disconnect, and `send` raises ClientDisconnect once it came, or once the server is
+    # shutting down (see aaf/_lifecycle.py).
+    def _watch_disconnect(self) -> None:
+        if self._stop is not None or (self._body_started and self._body is None):
+            return  # a body being read sees the disconnect itself
+        self._body_started = True  # what arrives from now on is the watcher's
+        self._stop = stop = asyncio.Event()
+        self._watcher = asyncio.ensure_future(self._read_until_disconnect(stop))
+        if self._app is not None:
+            self._app.lifecycle.add(self)
+
+    async def _read_until_disconnect(self, stop: asyncio.Event) -> None:
+        while (await self.asgi_receive())["type"] != "http.disconnect":
+            pass
+        self._client_left = True
+        stop.set()
+
+    @property
+    def client_gone(self) -> bool:
+        """Whether the client left while a streamed response was open."""
+        return self._client_left
+
+    async def wait_stopped(self) -> None:
+        """Wait until a streamed response must end: the client left, or the server is
+        shutting down (for ever if neither happens)."""
+        self._watch_disconnect()
+        if self._stop is None:  # a body is being read; nothing to watch
+            await asyncio.Event().wait()
+        else:
+            await self._stop.wait()
+
+    def stop(self) -> None:
+        """End this connection because the server is shutting down: a streamed response stops
+        (``send`` raises ``ClientDisconnect``), a WebSocket is closed with 1001."""
+        self._stopped = True
+        if self._stop is not None:
+            self._stop.set()
+        if self._ws_state is WebSocketState.CONNECTED and self._closing is None:
+            self._closing = asyncio.ensure_future(self.close(1001, "Server shutting down"))
+
+    # HTTP response -----------------------------------------------------------------------------
+    @property
+    def resp_headers(self) -> Headers:
+        """Headers that go out when the response starts."""
+        if self._resp_headers is None:
+            self._resp_headers = Headers()
+        return self._resp_headers
+
+    def put_resp_header(self, key: str, value: str) -> None:
+        """Add a response header.
+
+        Raises:
+            ValueError: the response already started, or the header is not valid.
+        """
+        if self.started:
+            raise ValueError(f"Cannot add header {key!r}: the response has already started")
+        encode_header(key, value)
+        self.resp_headers.add(key, value)
+
+    def put_resp_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
+        """Set a cookie on the response: ``max_age``, ``expires``, ``path``, ``domain``,
+        ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``)."""
+        if self.started:
+            raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
+        if self._resp_cookies is None:
+            self._resp_cookies = []
+        self._resp_cookies.append(cookie_header(key, value, **options))
+
+    def delete_resp_cookie(
+        self, key: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
+        """Expire a cookie on the client."""
+        self.put_resp_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+
+    def _pending_headers(self) -> RawHeaders:
+        headers: RawHeaders = []
+        if self._resp_headers is not None:
+            headers.extend(encode_header(k, v) for k, v in self._resp_headers.items())
+        if self._resp_cookies is not None:
+            headers.extend(self._resp_cookies)
+        return headers
+
+    def _check_http_start(self) -> None:
+        if self.scope["type"] != "http":
+            raise ValueError("This is a WebSocket connection: use accept() and send_text()")
+        if self.started:
+            raise ValueError("The response has already started; it cannot start twice")
+
+    async def start_resp(self) -> None:
+        """Send the status line and headers (status 200 unless set)."""
+        await self.respond_start(self.resp_status_code or 200, [])
+
+    # The send path -----------------------------------------------------------------------------
+    # Every HTTP response aaf sends goes through these three methods, which merge the headers
+    # and cookies set on the connection, keep `started`/`finished` true to what went out, and
+    # drop bodies for HEAD. Response classes call them; handlers rarely need to.
+    async def respond_whole(self, status: int, headers: RawHeaders, body: bytes) -> None:
+        """Send a complete response (start and body) in two messages.
+
+        ``headers`` are already encoded and must carry ``Content-Length`` where the status
+        allows a body. For a HEAD request the body is dropped, the headers kept.
+        """
+        # PERF: the fast path of every returned response (benchmarks/inprocess.py,
+        # plaintext); the checks run only when something is unusual.
+        if self.started or self.scope["type"] != "http":
+            self._check_http_start()  # raises the right error
+        if self._resp_headers is not None or self._resp_cookies is not None:
+            headers = self._pending_headers() + headers
+        self.started = True
+        self.finished = True
+        self.resp_status_code = status
+        send = self.asgi_send
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if self._head else body})
+
+    async def respond_start(self, status: int, headers: RawHeaders) -> None:
+        """Start a response whose body follows through ``send``, ``finish`` or ``respond_path``."""
+        self._check_http_start()
+        if self._resp_headers is not None or self._resp_cookies is not None:
+            headers = self._pending_headers() + headers
+        self.started = True
+        self.resp_status_code = status
+        await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def respond_path(self, status: int, headers: RawHeaders, path: str) -> None:
+        """Let the server send the file at ``path`` as the whole body (``http.response.pathsend``,
+        which the caller checked the server offers)."""
+        await self.respond_start(status, headers)
+        self.finished = True
+        await self.asgi_send({"type": "http.response.pathsend", "path": path})
+
+    async def send(self, data: bytes | str = b"", finish: bool = False) -> None:
+        """Send part of the response body, starting the response first if needed.
+
+        A first ``send`` with ``finish=True`` sets ``Content-Length`` and goes out as one body
+        message.
+
+        Raises:
+            ValueError: the response is finished, or this is a WebSocket connection.
+        """
+        if self.finished:
+            raise ValueError("Cannot send: the response is already finished")
+        headers: RawHeaders = []
+        if isinstance(data, str):
+            data = data.encode()
+            if not self.started and (
+                self._resp_headers is None or "content-type" not in self._resp_headers
+            ):
+                headers.append((b"content-type", b"text/plain; charset=utf-8"))
+        if not self.started:
+            if finish:
+                headers.append((b"content-length", str(len(data)).encode()))
+            await self.respond_start(self.resp_status_code or 200, headers)
+        if finish:
+            self.finished = True
+        elif self._watcher is None:
+            self._watch_disconnect()
+        if self._stop is not None and self._stop.is_set():
+            raise ClientDisconnect(
+                "The client left; nothing more can reach it"
+                if self._client_left
+                else "The server is shutting down"
+            )
+        try:
+            await self.asgi_send(
+                {
+                    "type": "http.response.body",
+                    "body": b"" if self._head else data,
+                    "more_body": not finish,
+                }
+            )
+        except OSError as exc:  # servers that raise on a send after the client left
+            raise ClientDisconnect("The client left; nothing more can reach it") from exc
+
+    async def finish(self) -> None:
+        """End the response; with nothing sent yet, answer 204 No Content."""
+        if self.finished:
+            raise ValueError("Cannot finish: the response is already finished")
+        if not self.started:
+            await self.respond_start(self.resp_status_code or 204, [])
+        self.finished = True
+        await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    # WebSocket ---------------------------------------------------------------------------------
+    @property
+    def accepted(self) -> bool:
+        """Whether this WebSocket was accepted (it may have closed since)."""
+        return self._accepted
+
+    @property
+    def ws_state(self) -> WebSocketState:
+        """Whether the WebSocket is connecting, connected or closed."""
+        return self._ws_state
+
+    def _ws_scope(self) -> WebSocketScope:
+        scope = self.scope
+        if scope["type"] != "websocket":
+            raise ValueError("This is an HTTP connection: WebSocket methods do not apply")
+        return scope
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
+        """Accept the WebSocket handshake.
+
+        Raises:
+            ValueError: the connection was already accepted or closed.
+        """
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTING:
+            raise ValueError(f"Cannot accept a WebSocket that is {self._ws_state.name.lower()}")
+        message = await self.asgi_receive()
+        if message["type"] == "websocket.disconnect":
+            self._ws_state = WebSocketState.CLOSED
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        raw.extend(self._pending_headers())
+        await self.asgi_send(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
+        )
+        self._ws_state = WebSocketState.CONNECTED
+        self.started = True
+        self._accepted = True
+        if self._app is not None:
+            self._app.lifecycle.add(self)
+
+    async def reject(
+        self,
+        status_code: int = 403,
+        body: bytes | str = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Refuse the WebSocket handshake with an HTTP response.
+
+        Uses the ``websocket.http.response`` extension where the server offers it; elsewhere
+        the connection is closed with 1008 (policy violation) before it is accepted, which the
+        server turns into an HTTP 403.
+        """
+        scope = self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTING:
+            raise ValueError("Cannot reject a WebSocket that was already accepted or closed")
+        if "websocket.http.response" not in (scope.get("extensions") or {}):
+            await self.close(1008)
+            return
+        await self.asgi_receive()  # websocket.connect
+        data = body.encode() if isinstance(body, str) else body
+        raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
+            raw.append((b"content-type", b"text/plain; charset=utf-8"))
+        raw.append((b"content-length", str(len(data)).encode()))
+        self._ws_state = WebSocketState.CLOSED
+        self.started = self.finished = True
+        await self.asgi_send(
+            {"type": "websocket.http.response.start", "status": status_code, "headers": raw}
+        )
+        await self.asgi_send({"type": "websocket.http.response.body", "body": data})
+
+    async def receive_frame(self) -> tuple[str | None, bytes | None]:
+        """Receive one frame as ``(text, None)`` or ``(None, bytes)``.
+
+        Raises:
+            WebSocketDisconnect: the client left.
+        """
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTED:
+            if self._stopped:
+                raise WebSocketDisconnect(1001, "Server shutting down")
+            raise ValueError("Cannot receive: the WebSocket is not accepted, or already closed")
+        message = await self.asgi_receive()
+        if message["type"] == "websocket.disconnect":
+            self._ws_state = WebSocketState.CLOSED
+            self.finished = True
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        if message["type"] != "websocket.receive":
+            raise RuntimeError(
+                f"Expected ASGI message 'websocket.receive', got {message['type']!r}"
+            )
+        return message.get("text"), message.get("bytes")
+
+    async def receive_text(self) -> str:
+        """Receive one text frame.
+
+        Raises:
+            WebSocketDisconnect: the client left, or the frame was binary (the connection is
+                then closed with 1003).
+        """
+        text, _ = await self.receive_frame()
+        if text is None:
+            await self._refuse(1003, "Expected a text frame, got a binary frame")
+        return text
+
+    async def receive_bytes(self) -> bytes:
+        """Receive one binary frame.
+
+        Raises:
+            WebSocketDisconnect: the client left, or the frame was text (the connection is
+                then closed with 1003).
+        """
+        _, data = await self.receive_frame()
+        if data is None:
+            await self._refuse(1003, "Expected a binary frame, got a text frame")
+        return data
+
+    async def receive_json(self) -> JsonValue:
+        """Receive one frame (text or binary) and parse it as JSON.
+
+        Raises:
+            WebSocketDisconnect: the client left, or the frame was not JSON (the connection
+                is then closed with 1007 and the parser's message as reason).
+        """
+        text, data = await self.receive_frame()
+        try:
+            value: JsonValue = from_json(text if text is not None else (data or b""))
+        except ValueError as exc:
+            await self._refuse(1007, f"Invalid JSON: {exc}")
+        return value
+
+    async def _refuse(self, code: int, reason: str) -> Never:
+        """Close with ``code`` for a frame the app cannot take, and end the session."""
+        # A close reason may hold at most 123 bytes (RFC 6455 section 5.5).
+        reason = reason.encode()[:123].decode(errors="ignore")
+        await self.close(code, reason)
+        raise WebSocketDisconnect(code, reason)
+
+    async def _ws_send(self, text: str | None, data: bytes | None) -> None:
+        self._ws_scope()
+        if self._ws_state is not WebSocketState.CONNECTED:
+            if self._stopped:
+                raise WebSocketDisconnect(1001, "Server shutting down")
+            raise ValueError(
+                "Cannot send: call accept() first"
+                if self._ws_state is WebSocketState.CONNECTING
+                else "Cannot send: the WebSocket is closed"
+            )
+        try:
+            if text is not None:
+                await self.asgi_send({"type": "websocket.send", "text": text})
+            else:
+                await self.asgi_send({"type": "websocket.send", "bytes": data})
+        except OSError as exc:
+            # The client closed while we sent (uvicorn raises ClientDisconnected, an OSError):
+            # the normal end of a session, not an error of the app.
+            self._ws_state = WebSocketState.CLOSED
+            self.finished = True
+            raise WebSocketDisconnect(1006, "The client left while a message was sent") from exc
+
+    async def send_text(self, data: str) -> None:
+        """Send one text frame."""
+        await self._ws_send(data, None)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send one binary frame."""
+        await self._ws_send(None, data)
+
+    async def send_json(self, data: object) -> None:
+        """Send a value as JSON in one text frame (pydantic models and dataclasses too)."""
+        await self._ws_send(to_json(data).decode(), None)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the WebSocket; before ``accept`` this rejects the handshake."""
+        self._ws_scope()
+        if self._ws_state is WebSocketState.CLOSED:
+            return
+        if self._ws_state is WebSocketState.CONNECTING:
+            # Consume the connect message so the server sees a proper rejection.
+            await self.asgi_receive()
+        self._ws_state = WebSocketState.CLOSED
+        self.finished = True
+        await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
+
+    def iter_text(self) -> AsyncIterator[str]:
+        """Yield text frames until the client leaves."""
+        return _until_disconnect(self.receive_text)
+
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield binary frames until the client leaves."""
+        return _until_disconnect(self.receive_bytes)
+
+    def iter_json(self) -> AsyncIterator[JsonValue]:
+        """Yield JSON messages until the client leaves."""
+        return _until_disconnect(self.receive_json)
+
+
+async def _until_disconnect(receive: Callable[[], Awaitable[T]]) -> AsyncIterator[T]:
+    try:
+        while True:
+            yield await receive()
+    except WebSocketDisconnect:
+        return
+
+
+def _too_large(limit: int) -> HTTPError:
+    # The rest of the body is never read, so the connection cannot be reused (RFC 9112 9.6).
+    return HTTPError(
+        413, f"Request body too large: the limit is {limit} bytes", {"Connection": "close"}
+    )

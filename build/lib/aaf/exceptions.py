@@ -1,0 +1,77 @@
+"""The errors aaf raises and the ones a handler raises to answer the client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+
+from pydantic import JsonValue, ValidationError
+
+
+class HTTPError(Exception):
+    """An error that answers the client with ``status_code``.
+
+    ``detail`` is the body: a string goes out as text, anything else as JSON. Without one, the
+    status phrase is sent (``HTTPError(404)`` answers ``Not Found``).
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: JsonValue = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if detail is None:
+            try:
+                detail = HTTPStatus(status_code).phrase
+            except ValueError:
+                detail = ""
+        super().__init__(status_code, detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = dict(headers) if headers else {}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.status_code!r}, {self.detail!r})"
+
+
+class RequestValidationError(HTTPError):
+    """Client input that failed validation: 422 with every failing field listed."""
+
+    def __init__(self, errors: Sequence[dict[str, JsonValue]]) -> None:
+        items: list[JsonValue] = list(errors)
+        super().__init__(422, {"detail": items})
+        self.errors = items
+
+
+class ResponseValidationError(ValueError):
+    """A handler returned a value that does not fit its return annotation: a server bug,
+    answered 500 and logged with the validation errors."""
+
+    def __init__(self, qualname: str, error: ValidationError) -> None:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '(the value)'}: {e['msg']}"
+            for e in error.errors(include_url=False)[:20]
+        ]
+        super().__init__(
+            f"{qualname} returned a value that does not match its return annotation "
+            f"({error.error_count()} errors):\n" + "\n".join(lines)
+        )
+        self.errors = error.errors(include_url=False, include_input=False)
+
+
+class ClientDisconnect(ConnectionError):
+    """The client went away before the request body was read to its end."""
+
+
+class WebSocketDisconnect(ConnectionError):
+    """The WebSocket peer closed the connection; ``code`` is its close code."""
+
+    def __init__(self, code: int = 1000, reason: str = "") -> None:
+        super().__init__(f"WebSocket closed with code {code}" + (f": {reason}" if reason else ""))
+        self.code = code
+        self.reason = reason
+
+
+class ConfigurationError(Exception):
+    """A mistake in how routes or handlers are registered, found before any request."""

@@ -1,0 +1,459 @@
+"""A mypy plugin that checks routes against their rules before the app runs.
+
+Enable it in ``mypy.ini`` (``plugins = aaf.mypy``) or ``pyproject.toml``
+(``[tool.mypy] plugins = ["aaf.mypy"]``). For every ``router.route``, method shortcut,
+``router.websocket``, ``add_route`` and ``add_websocket_route`` whose rule is a string
+literal, it reports with the error code ``aaf-route``, at the decorator (or call), what
+registration would refuse::
+
+    app.py:12: error: get_item: the rule variable <item_id> has no parameter of that
+    name  [aaf-route]
+
+The rules themselves live in ``aaf._rules``, which registration asks too, so the plugin and
+the router cannot disagree. Where the plugin cannot see something (a non-literal rule, a
+dependency given in ``Annotated[...]`` metadata, a handler read from mypy's cache without its
+defaults), it stays silent about what it cannot see rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+from mypy.errorcodes import ErrorCode
+from mypy.messages import format_type_bare
+from mypy.nodes import (
+    ARG_NAMED,
+    ARG_NAMED_OPT,
+    ARG_STAR,
+    ARG_STAR2,
+    AssignmentStmt,
+    CallExpr,
+    ClassDef,
+    Context,
+    Decorator,
+    Expression,
+    FuncDef,
+    MemberExpr,
+    NameExpr,
+    RefExpr,
+    StrExpr,
+    SymbolNode,
+    TypeInfo,
+    Var,
+)
+from mypy.options import Options
+from mypy.plugin import MethodContext, Plugin
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    LiteralType,
+    NoneType,
+    Type,
+    TypeOfAny,
+    TypeVarLikeType,
+    UnboundType,
+    UnionType,
+    get_proper_type,
+)
+
+import aaf._rules as _rules
+
+__all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
+
+AAF_ROUTE = ErrorCode("aaf-route", "A route's handler does not fit its rule", "aaf")
+
+# The mypy releases this plugin is tested with (tests/test_mypy_plugin.py runs the oldest and
+# the newest): the plugin API is not stable across releases, so others are refused plainly.
+SUPPORTED_MYPY = ((1, 20), (2, 4))
+
+_ROUTER = "aaf.routing.Router"
+_DECORATOR = "aaf.routing.RouteDecorator.__call__"
+_WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
+_ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
+_DEPENDS = "aaf.params.Depends"
+_CONNECTION = "aaf.connection.Connection"
+_VIEW = "aaf.views.View"
+_WS_VIEW = "aaf.views.WebSocketView"
+
+
+class AafPlugin(Plugin):
+    """Checks the handler of every route registered with a literal rule."""
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname == _DECORATOR:
+            return _decorated_http
+        if fullname == _WS_DECORATOR:
+            return _decorated_websocket
+        if fullname == f"{_ROUTER}.add_route":
+            return _added_http
+        if fullname == f"{_ROUTER}.add_websocket_route":
+            return _added_websocket
+        return None
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point: the plugin class, for the mypy releases it supports."""
+    release = tuple(int(part) for part in version.split("+")[0].split(".")[:2])
+    oldest, newest = SUPPORTED_MYPY
+    if not oldest <= release <= newest:
+        raise RuntimeError(
+            f"aaf.mypy supports mypy {oldest[0]}.{oldest[1]} to {newest[0]}.{newest[1]}, "
+            f"not {version}; install a supported mypy or drop the plugin"
+        )
+    return AafPlugin
+
+
+# The hooks ---------------------------------------------------------------------------------------
+def _decorated_http(ctx: MethodContext) -> Type:
+    _check_decorated(ctx, websocket=False)
+    return ctx.default_return_type
+
+
+def _decorated_websocket(ctx: MethodContext) -> Type:
+    _check_decorated(ctx, websocket=True)
+    return ctx.default_return_type
+
+
+def _added_http(ctx: MethodContext) -> Type:
+    _check_added(ctx, websocket=False)
+    return ctx.default_return_type
+
+
+def _added_websocket(ctx: MethodContext) -> Type:
+    _check_added(ctx, websocket=True)
+    return ctx.default_return_type
+
+
+def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
+    """``@router.get("/items/<int:item_id>")`` over a function or a class, or the decorator
+    called by hand: ``router.get("/items/<int:item_id>")(get_item)``."""
+    if not ctx.args[0]:
+        return  # called with no handler: mypy reports it
+    handler = ctx.args[0][0]
+    context = ctx.context
+    calls: list[Expression]
+    if isinstance(context, CallExpr):
+        calls = [context.callee]
+    else:
+        # Which decorator this is: mypy puts a stand-in for the handler where it is written.
+        decorators = context.decorators if isinstance(context, (Decorator, ClassDef)) else []
+        calls = [d for d in decorators if (d.line, d.column) == (handler.line, handler.column)]
+    for call in calls:
+        if (
+            isinstance(call, CallExpr)
+            and isinstance(call.callee, MemberExpr)
+            and call.callee.name in _ROUTE_METHODS
+        ):
+            rule = _rule_of(call)
+            if rule is not None:
+                _check(ctx, call, rule, ctx.arg_types[0][0], websocket)
+
+
+def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
+    """``router.add_route("/items/<int:item_id>", get_item)``."""
+    if not ctx.args[0] or not ctx.args[1]:
+        return  # a missing argument: mypy reports it
+    rule = ctx.args[0][0]
+    if isinstance(rule, StrExpr):
+        _check(ctx, ctx.context, rule.value, ctx.arg_types[1][0], websocket)
+
+
+def _rule_of(call: CallExpr) -> str | None:
+    for index, (arg, name) in enumerate(zip(call.args, call.arg_names, strict=True)):
+        if (name is None and index == 0) or name == "rule":
+            return arg.value if isinstance(arg, StrExpr) else None
+    return None
+
+
+# The checks --------------------------------------------------------------------------------------
+class _Reporter:
+    """Reports a problem at the decorator (or call) that registers the route, code aaf-route."""
+
+    def __init__(self, ctx: MethodContext, where: Context) -> None:
+        self.ctx = ctx
+        self.where = where
+        self.options: Options = ctx.api.options
+
+    def fail(self, message: str) -> None:
+        self.ctx.api.fail(message, self.where, code=AAF_ROUTE)
+
+    def show(self, typ: Type) -> str:
+        return format_type_bare(typ, self.options)
+
+
+def _check(ctx: MethodContext, where: Context, rule: str, handler: Type, websocket: bool) -> None:
+    report = _Reporter(ctx, where)
+    try:
+        converters = _rules.rule_converters(rule, websocket=websocket)
+    except (ValueError, LookupError) as exc:
+        report.fail(_rules.invalid_rule_problem(rule, exc))
+        return
+    produced = {name: _rules.converter_type(c) for name, c in converters.items()}
+    handler = get_proper_type(handler)
+    if not isinstance(handler, CallableType):
+        return  # an overloaded or unknown handler: registration will say
+    if handler.is_type_obj():
+        _check_class(report, handler.type_object(), produced, websocket)
+        return
+    definition = handler.definition
+    name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
+    problem = _handler_problem(
+        report, name, handler, produced, is_method=False, websocket=websocket
+    )
+    if problem is not None:
+        report.fail(problem)
+
+
+def _check_class(
+    report: _Reporter, info: TypeInfo, produced: Mapping[str, type], websocket: bool
+) -> None:
+    if websocket and info.has_base(_WS_VIEW):
+        method = _method(info, "on_connect", _WS_VIEW)
+        if method is not None:
+            problem = _handler_problem(
+                report,
+                f"{info.name}.on_connect",
+                method,
+                produced,
+                is_method=True,
+                websocket=True,
+            )
+            if problem is not None:
+                report.fail(problem)
+        return
+    if websocket or not info.has_base(_VIEW):
+        return  # registration refuses it with a TypeError; mypy's own check says why
+    attributes, seen = _class_dependencies(info)
+    methods = [
+        (name, method)
+        for name in _rules.HTTP_METHODS
+        if (method := _method(info, name, _VIEW)) is not None
+    ]
+    if not methods:
+        report.fail(_rules.no_methods_problem(info.name))
+        return
+    for name, method in methods:
+        problem = _handler_problem(
+            report,
+            f"{info.name}.{name}",
+            method,
+            produced,
+            is_method=True,
+            websocket=False,
+            extra_used=attributes,
+            complete=seen,
+        )
+        if problem is not None:
+            report.fail(problem)
+
+
+def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
+    """A method defined by the class or a base below aaf's own, as mypy typed it."""
+    for klass in info.mro:
+        if klass.fullname == base:
+            return None
+        symbol = klass.names.get(name)
+        if symbol is None:
+            continue
+        node: SymbolNode | None = symbol.node
+        if isinstance(node, Decorator):
+            node = node.func
+        typ = get_proper_type(node.type) if isinstance(node, (FuncDef, Var)) else None
+        return typ if isinstance(typ, CallableType) else None
+    return None
+
+
+def _class_dependencies(info: TypeInfo) -> tuple[frozenset[str], bool]:
+    """The names a View's ``db: Db = Depends(provider)`` attributes use, and whether every
+    class body was there to read (a class read from mypy's cache has no statements)."""
+    used: set[str] = set()
+    complete = True
+    for klass in info.mro:
+        if klass.fullname in (_VIEW, "builtins.object"):
+            continue
+        body = klass.defn.defs.body
+        if not body and any(isinstance(s.node, Var) for s in klass.names.values()):
+            complete = False
+        for statement in body:
+            if isinstance(statement, AssignmentStmt):
+                names = _dependency_names(statement.rvalue, ())
+                if names is None:
+                    complete = complete and not _is_depends(statement.rvalue)
+                else:
+                    used |= names
+    return frozenset(used), complete
+
+
+def _handler_problem(
+    report: _Reporter,
+    qualname: str,
+    sig: CallableType,
+    produced: Mapping[str, type],
+    *,
+    is_method: bool,
+    websocket: bool,
+    extra_used: frozenset[str] = frozenset(),
+    complete: bool = True,
+) -> str | None:
+    """The first rule the handler breaks, in the order registration checks them."""
+    if websocket and not _is_async(sig):
+        return _rules.not_async_problem(qualname)
+    params = list(_params(report, sig))[1 if is_method else 0 :]
+    first = params[0][0] if params else None
+    problem = _rules.first_param_problem(qualname, first, produced)
+    if problem is not None:
+        return problem
+    used = set(extra_used)
+    var_keyword = False
+    for param, typ, default, opaque in params[1:]:
+        problem = _rules.nameable_problem(qualname, param)
+        if problem is not None:
+            return problem
+        if param.kind == "var_keyword":
+            var_keyword = True
+            continue
+        if default is not None and _is_depends(default):
+            names = _dependency_names(default, ())
+            complete = complete and names is not None
+            used |= names or set()
+            continue
+        complete = complete and not opaque
+        if param.name in produced:
+            problem = _rules.path_problem(
+                qualname, param.name, report.show(typ), _members(typ), produced[param.name]
+            )
+            if problem is not None:
+                return problem
+        used.add(param.name)
+    if var_keyword or not complete:
+        return None
+    return _rules.unused_variable_problem(qualname, produced, used)
+
+
+def _params(
+    report: _Reporter, sig: CallableType
+) -> Iterator[tuple[_rules.Param, Type, Expression | None, bool]]:
+    """Each parameter in the rules' terms, with its type, its default expression (when mypy
+    has the function's body) and whether its annotation hides metadata mypy drops."""
+    definition = sig.definition
+    arguments = (
+        definition.arguments
+        if isinstance(definition, FuncDef) and len(definition.arguments) == len(sig.arg_types)
+        else None
+    )
+    unanalyzed = definition.unanalyzed_type if isinstance(definition, FuncDef) else None
+    written = (
+        unanalyzed.arg_types
+        if isinstance(unanalyzed, CallableType) and len(unanalyzed.arg_types) == len(sig.arg_types)
+        else None
+    )
+    for index, (name, kind, typ) in enumerate(
+        zip(sig.arg_names, sig.arg_kinds, sig.arg_types, strict=True)
+    ):
+        argument = arguments[index] if arguments is not None else None
+        rule_kind: _rules.ParamKind
+        if kind == ARG_STAR:
+            rule_kind = "var_positional"
+        elif kind == ARG_STAR2:
+            rule_kind = "var_keyword"
+        elif kind in (ARG_NAMED, ARG_NAMED_OPT):
+            rule_kind = "keyword"
+        elif name is None or (argument is not None and argument.pos_only):
+            rule_kind = "positional_only"
+        else:
+            rule_kind = "positional"
+        proper = get_proper_type(typ)
+        annotated = not (
+            isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.unannotated
+        )
+        if name is None and argument is not None:
+            name = argument.variable.name  # positional-only: mypy's type drops the name
+        param = _rules.Param(
+            name or f"#{index}",
+            rule_kind,
+            report.show(typ) if annotated else None,
+            _is_connection(typ),
+        )
+        # `Annotated[T, Depends(p)]`: mypy keeps T and drops the metadata, so what fills the
+        # parameter (and which rule variables its provider reads) cannot be seen.
+        opaque = written is None or (
+            isinstance(written[index], UnboundType)
+            and str(getattr(written[index], "name", "")).endswith("Annotated")
+        )
+        default = argument.initializer if argument is not None else None
+        yield param, typ, default, opaque or arguments is None
+
+
+def _is_depends(expression: Expression) -> bool:
+    return (
+        isinstance(expression, CallExpr)
+        and isinstance(expression.callee, RefExpr)
+        and expression.callee.fullname == _DEPENDS
+    )
+
+
+def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] | None:
+    """The request names a ``Depends(provider)`` reads, its sub-dependencies' included; None
+    when the provider cannot be read (an object, a class, a function from mypy's cache)."""
+    if not _is_depends(expression):
+        return None
+    assert isinstance(expression, CallExpr)
+    if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
+        return None
+    node = expression.args[0].node
+    if isinstance(node, Decorator):
+        node = node.func
+    if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
+        return None
+    sig = get_proper_type(node.type)
+    if not isinstance(sig, CallableType) or len(node.arguments) != len(sig.arg_types):
+        return None
+    names: set[str] = set()
+    for argument, typ in zip(node.arguments, sig.arg_types, strict=True):
+        if argument.kind == ARG_STAR2:
+            continue
+        if argument.initializer is not None and _is_depends(argument.initializer):
+            inner = _dependency_names(argument.initializer, (*chain, node.fullname))
+            if inner is None:
+                return None
+            names |= inner
+        elif not _is_connection(typ):
+            names.add(argument.variable.name)
+    return names
+
+
+def _is_connection(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.has_base(_CONNECTION)
+
+
+def _is_async(sig: CallableType) -> bool:
+    if isinstance(sig.definition, FuncDef) and sig.definition.is_coroutine:
+        return True
+    returned = get_proper_type(sig.ret_type)
+    return isinstance(returned, Instance) and returned.type.fullname == "typing.Coroutine"
+
+
+def _members(typ: Type) -> list[_rules.Member]:
+    """A type's union members in the rules' terms (the values of Literals kept together)."""
+    proper = get_proper_type(typ)
+    items = (
+        [get_proper_type(t) for t in proper.items] if isinstance(proper, UnionType) else [proper]
+    )
+    members: list[_rules.Member] = []
+    literals: list[object] = []
+    for item in items:
+        if isinstance(item, (AnyType, TypeVarLikeType)):
+            members.append(_rules.Member(anything=True))
+        elif isinstance(item, LiteralType):
+            literals.append(item.value)
+        elif isinstance(item, Instance):
+            members.append(_rules.Member(mro=tuple(info.fullname for info in item.type.mro)))
+        elif isinstance(item, NoneType):
+            members.append(_rules.Member(mro=("builtins.NoneType", "builtins.object")))
+        else:
+            members.append(_rules.Member())
+    if literals:
+        members.append(_rules.Member(literals=tuple(literals)))
+    return members

@@ -1,0 +1,128 @@
+"""Markers that say where a handler parameter comes from: ``Annotated[int, Query()]``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import ClassVar, Literal, TypeVar, overload
+
+__all__ = ["Body", "Cookie", "Dependency", "Depends", "Form", "Header", "Param", "Query"]
+
+Source = Literal["query", "header", "cookie", "body", "form"]
+
+
+class Param:
+    """Base of the source markers; ``alias`` names the field on the wire.
+
+    The other keywords are pydantic's ``Field`` constraints and ``description`` (shown in
+    the API document), as FastAPI's markers take them: ``Query(ge=1, description="Page")``.
+    """
+
+    source: ClassVar[Source]
+
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        description: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+    ) -> None:
+        self.alias = alias
+        given = {
+            "description": description,
+            "gt": gt,
+            "ge": ge,
+            "lt": lt,
+            "le": le,
+            "min_length": min_length,
+            "max_length": max_length,
+            "pattern": pattern,
+        }
+        # What goes into pydantic's Field() for this parameter (only what was given).
+        self.field: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alias={self.alias!r})"
+
+
+class Query(Param):
+    """Read from the query string; a model marked ``Query()`` takes the whole query string."""
+
+    source = "query"
+
+
+class Header(Param):
+    """Read from a request header; ``x_token`` reads ``x-token`` unless aliased."""
+
+    source = "header"
+
+
+class Cookie(Param):
+    """Read from a request cookie."""
+
+    source = "cookie"
+
+
+class Body(Param):
+    """Read the whole JSON request body."""
+
+    source = "body"
+
+
+class Form(Param):
+    """Read a field of an urlencoded or multipart form body."""
+
+    source = "form"
+
+
+# Dependencies ------------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+class Dependency:
+    """What ``Depends(provider)`` gives at run time: the marker a plan reads at registration.
+
+    Type checkers see ``Depends(provider)`` as the provider's result type instead, so that a
+    provider whose result does not fit the parameter's annotation is a type error.
+    """
+
+    __slots__ = ("provider", "use_cache")
+
+    def __init__(self, provider: Callable[..., object], use_cache: bool = True) -> None:
+        if not callable(provider):
+            raise TypeError(f"Depends() takes a function, got {provider!r}")
+        self.provider = provider
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.provider, "__qualname__", repr(self.provider))
+        return f"Depends({name}{'' if self.use_cache else ', use_cache=False'})"
+
+
+# Overloads, most specific first: an async generator and a generator give what they yield, a
+# coroutine function what it returns, a plain function its result. (One signature with a union
+# would make mypy solve T as Never.)
+@overload
+def Depends(provider: Callable[..., AsyncIterator[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., Iterator[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., Awaitable[T]], *, use_cache: bool = True) -> T: ...
+@overload
+def Depends(provider: Callable[..., T], *, use_cache: bool = True) -> T: ...
+def Depends(provider: Callable[..., object], *, use_cache: bool = True) -> object:  # noqa: N802
+    """Fill a parameter from ``provider``: ``db: Db = Depends(get_db)`` or
+    ``db: Annotated[Db, Depends(get_db)]``.
+
+    The provider takes parameters as a handler does (the ``Connection`` by annotation, path,
+    query, header, cookie and body values, other ``Depends``); it may be a plain or async
+    function, or a generator that yields once (the code after ``yield`` runs once the response
+    is finished). Each request calls it once however many parameters ask for it, unless
+    ``use_cache=False``.
+    """
+    return Dependency(provider, use_cache)

@@ -1,0 +1,605 @@
+"""Response objects: return one from a handler, or ``await`` one bound to a connection."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import logging
+import os
+import re
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Mapping,
+    Sequence,
+)
+from stat import S_ISREG
+from typing import Any, Union, Unpack
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import to_json
+from werkzeug.urls import iri_to_uri
+
+from aaf._annotations import union_members
+from aaf._files import (
+    byte_range,
+    content_disposition,
+    guess_media_type,
+    not_modified,
+    validators,
+)
+from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError, ResponseValidationError
+
+__all__ = [
+    "FileResponse",
+    "HtmlResponse",
+    "HttpResponse",
+    "JsonResponse",
+    "RedirectResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
+    "StreamingResponse",
+]
+
+logger = logging.getLogger("aaf")
+# Turns a handler's return value into (content type, body).
+ResultEncoder = Callable[[object], tuple[bytes, bytes]]
+# Work to run after a response is sent: a callable, or several (sync ones in a thread).
+Background = Callable[[], object] | Sequence[Callable[[], object]]
+
+
+async def run_background(tasks: tuple[Callable[[], object], ...], connection: Connection) -> None:
+    """Run a response's background work, in order, once the response is sent.
+
+    An error is logged and the next task runs; nothing reaches the client. At shutdown the app
+    waits for running work up to its grace period, then cancels it.
+    """
+    try:
+        lifecycle = connection.app.lifecycle
+    except RuntimeError:  # a connection built by hand, outside an app
+        lifecycle = None
+    for task in tasks:
+        work = asyncio.ensure_future(_run_one(task))
+        if lifecycle is not None:
+            lifecycle.add_background(work)
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if not work.cancelled():
+                raise
+            logger.warning("Background work %r was cancelled at shutdown", task)
+            return
+
+
+async def _run_one(task: Callable[[], object]) -> None:
+    try:
+        if inspect.iscoroutinefunction(task):
+            await task()
+        else:
+            result = await asyncio.to_thread(task)
+            if inspect.isawaitable(result):
+                await result
+    except Exception:
+        logger.exception("Background work %r failed", task)
+
+
+class HttpResponse:
+    """A complete response: status, headers and a body sent in one message.
+
+    A ``str`` body goes out as ``text/plain; charset=utf-8`` unless ``headers`` name a
+    content type. Return it from a handler, or bind it and await it::
+
+        await HttpResponse("hi", connection)
+    """
+
+    media_type = "text/plain; charset=utf-8"
+    _content_type: tuple[bytes, bytes] | None = (b"content-type", b"text/plain; charset=utf-8")
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._content_type = (b"content-type", cls.media_type.encode()) if cls.media_type else None
+
+    # Work to run once the response is sent (``background=``); none by default.
+    background: tuple[Callable[[], object], ...] = ()
+
+    def __init__(
+        self,
+        body: bytes | str = "",
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
+    ) -> None:
+        if background is not None:
+            self.background = (background,) if callable(background) else tuple(background)
+        self.body = body.encode() if isinstance(body, str) else body
+        self.connection = connection
+        self.status_code = status_code
+        if headers is None and self.media_type is type(self).media_type:
+            # PERF: the class's encoded content type, built once (benchmarks/inprocess.py).
+            content_type = self._content_type
+            self.raw_headers: RawHeaders = [content_type] if content_type else []
+        else:
+            self.raw_headers = self._initial_headers(headers)
+
+    def _initial_headers(self, headers: Mapping[str, str] | None) -> RawHeaders:
+        raw: RawHeaders = []
+        has_type = False
+        if headers:
+            for key, value in headers.items():
+                name, encoded = encode_header(key, value)
+                if name == b"content-length":
+                    continue  # aaf sets it from the body
+                has_type = has_type or name == b"content-type"
+                raw.append((name, encoded))
+        if not has_type and self.media_type:
+            raw.append((b"content-type", self.media_type.encode("latin-1")))
+        return raw
+
+    def set_header(self, key: str, value: str) -> None:
+        """Add a header to the response."""
+        self.raw_headers.append(encode_header(key, value))
+
+    def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
+        """Set a cookie on the client: ``max_age``, ``expires``, ``path``, ``domain``, ``secure``,
+        ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it)."""
+        self.raw_headers.append(cookie_header(key, value, **options))
+
+    def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
+        """Expire a cookie on the client."""
+        self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+
+    async def send_to(self, connection: Connection) -> None:
+        """Send this response on ``connection``, then run its background work."""
+        await self._send(connection)
+        if self.background:
+            await run_background(self.background, connection)
+
+    async def _send(self, connection: Connection) -> None:
+        whole = self.as_whole()
+        assert whole is not None  # subclasses that stream override _send
+        await connection.respond_whole(*whole)
+
+    def as_whole(self) -> tuple[int, RawHeaders, bytes] | None:
+        """Give ``(status, headers, body)`` when this goes out in one piece, else ``None``."""
+        body = self.body
+        status = self.status_code
+        if status == 204 or status == 304 or status < 200:
+            # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
+            return status, self.raw_headers, b""
+        return status, [*self.raw_headers, (b"content-length", str(len(body)).encode())], body
+
+    def __await__(self) -> Generator[object, None, None]:
+        if self.connection is None:
+            raise ValueError(
+                f"{type(self).__name__} has no connection to send on: pass one, "
+                f"or return the response from the handler"
+            )
+        return self.send_to(self.connection).__await__()
+
+
+class JsonResponse(HttpResponse):
+    """JSON of ``data``: models, dataclasses, lists of them, dicts, anything pydantic dumps."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self,
+        data: object,
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
+    ) -> None:
+        super().__init__(to_json(data), connection, status_code, headers, background=background)
+
+
+class HtmlResponse(HttpResponse):
+    """An HTML page."""
+
+    media_type = "text/html; charset=utf-8"
+
+
+class RedirectResponse(HttpResponse):
+    """Send the client to ``url`` (307 keeps the method and body)."""
+
+    media_type = ""
+
+    def __init__(
+        self,
+        url: str,
+        connection: Connection | None = None,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
+    ) -> None:
+        super().__init__(b"", connection, status_code, headers, background=background)
+        self.raw_headers.append(encode_header("location", iri_to_uri(url)))
+
+
+class StreamingResponse(HttpResponse):
+    """A body sent chunk by chunk as an async iterable produces it."""
+
+    def __init__(
+        self,
+        content: AsyncIterable[bytes | str],
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        *,
+        background: Background | None = None,
+    ) -> None:
+        if media_type is not None:
+            self.media_type = media_type
+        super().__init__(b"", connection, status_code, headers, background=background)
+        self.content = content
+
+    def as_whole(self) -> None:
+        return None
+
+    async def _send(self, connection: Connection) -> None:
+        # Start the response, then send each chunk as it comes.
+        await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
+
+
+class FileResponse(HttpResponse):
+    """A file from disk, streamed in chunks, with validators and single byte ranges.
+
+    Sends ``ETag`` and ``Last-Modified``; answers 304 to a matching ``If-None-Match`` or
+    ``If-Modified-Since``, 206 to a satisfiable single ``Range`` (416 otherwise). With
+    ``filename`` the client is told to download it under that name. Servers that offer the
+    ``http.response.pathsend`` extension send the file themselves.
+    """
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        filename: str | None = None,
+        media_type: str | None = None,
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        background: Background | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.filename = filename
+        self.media_type = media_type or guess_media_type(filename or self.path)
+        super().__init__(b"", connection, status_code, headers, background=background)
+        if filename is not None:
+            self.set_header("Content-Disposition", content_disposition(filename))
+
+    def as_whole(self) -> None:
+        return None
+
+    async def _send(self, connection: Connection) -> None:
+        # Answer with the file, a part of it, or 304/416, as the request asks.
+        try:
+            stat = await asyncio.to_thread(os.stat, self.path)
+        except OSError:
+            raise HTTPError(404, "Not found") from None
+        if not S_ISREG(stat.st_mode):
+            raise HTTPError(404, "Not found")
+        found = validators(stat)
+        headers = [
+            *self.raw_headers,
+            (b"etag", found.etag.encode()),
+            (b"last-modified", found.last_modified.encode()),
+            (b"accept-ranges", b"bytes"),
+        ]
+        request = connection.req_headers
+        if connection.method in ("GET", "HEAD") and not_modified(
+            found, request.get("if-none-match"), request.get("if-modified-since")
+        ):
+            kept = [(k, v) for k, v in headers if k in (b"etag", b"last-modified")]
+            await connection.respond_whole(304, kept, b"")
+            return
+        size = stat.st_size
+        span = byte_range(request.get("range"), request.get("if-range"), size, found)
+        if span is False:
+            headers = [(b"content-range", f"bytes */{size}".encode())]
+            await connection.respond_whole(416, headers, b"")
+            return
+        status, start, stop = self.status_code, 0, size
+        if isinstance(span, tuple):
+            status, (start, stop) = 206, span
+            headers.append((b"content-range", f"bytes {start}-{stop - 1}/{size}".encode()))
+        headers.append((b"content-length", str(stop - start).encode()))
+        extensions = connection.scope.get("extensions") or {}
+        if connection.method == "HEAD":
+            await connection.respond_whole(status, headers, b"")
+        elif status != 206 and "http.response.pathsend" in extensions:
+            await connection.respond_path(status, headers, os.path.abspath(self.path))
+        else:
+            chunks = _file_chunks(self.path, start, stop, self.chunk_size)
+            await _send_streamed(connection, status, headers, chunks)
+
+
+# Server-sent events -----------------------------------------------------------------------------
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One event of an ``EventSourceResponse`` (the HTML standard's text/event-stream).
+
+    ``data`` is a string (split over ``data:`` lines at its line breaks), or anything pydantic
+    dumps (models, dicts, lists), sent as JSON. ``event`` and ``id`` may not hold line breaks
+    (``id`` not NUL either): a client cannot smuggle a field in through them. ``retry`` tells
+    the browser how many milliseconds to wait before it reconnects; ``comment`` adds ``:``
+    lines that browsers ignore.
+
+    Raises:
+        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), or ``retry`` is negative.
+    """
+
+    data: object = None
+    event: str | None = None
+    id: str | None = None
+    retry: int | None = None
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        for name, value in (("event", self.event), ("id", self.id)):
+            if value is not None and ("\r" in value or "\n" in value or "\0" in value):
+                raise ValueError(f"A server-sent event's {name} may not hold CR, LF or NUL")
+        if self.retry is not None and self.retry < 0:
+            raise ValueError("A server-sent event's retry is a number of milliseconds >= 0")
+
+    def encode(self) -> bytes:
+        """The event as it goes on the wire, ending with its blank line."""
+        lines: list[str] = []
+        if self.comment is not None:
+            lines += [f": {line}" for line in _LINE_BREAKS.split(self.comment)]
+        if self.event is not None:
+            lines.append(f"event: {self.event}")
+        if self.id is not None:
+            lines.append(f"id: {self.id}")
+        if self.retry is not None:
+            lines.append(f"retry: {self.retry}")
+        if self.data is not None:
+            text = (
+                self.data
+                if isinstance(self.data, str)
+                else self.data.decode()
+                if isinstance(self.data, bytes)
+                else to_json(self.data).decode()
+            )
+            lines += [f"data: {line}" for line in _LINE_BREAKS.split(text)]
+        return ("\n".join(lines) + "\n\n").encode()
+
+
+class EventSourceResponse(StreamingResponse):
+    """A stream of server-sent events for a browser's ``EventSource``.
+
+    ``content`` yields ``ServerSentEvent`` items, or plain data (a string, a model, a dict),
+    each sent as one event. A ``: ping`` comment goes out after ``ping`` seconds without an
+    event (``None``: never) so that proxies keep the connection open; the headers ask proxies
+    not to buffer. When the client leaves, or the server shuts down, the generator is closed
+    (its ``finally`` runs). Read the browser's ``Last-Event-ID`` as a typed header parameter::
+
+        async def events(
+            connection: Connection,
+            last_event_id: Annotated[int | None, Header(alias="Last-Event-ID")] = None,
+        ) -> EventSourceResponse: ...
+    """
+
+    media_type = "text/event-stream; charset=utf-8"
+
+    def __init__(
+        self,
+        content: AsyncIterable[object],
+        connection: Connection | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        *,
+        ping: float | None = 15.0,
+        background: Background | None = None,
+    ) -> None:
+        merged = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
+        super().__init__(
+            _events(content, ping),
+            connection,
+            status_code,
+            merged,
+            background=background,
+        )
+
+
+async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIterator[bytes]:
+    iterator = aiter(content)
+    pending: asyncio.Future[object] | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(iterator))
+            done, _ = await asyncio.wait((pending,), timeout=ping)
+            if not done:
+                yield b": ping\n\n"
+                continue
+            try:
+                item = pending.result()
+            except StopAsyncIteration:
+                return
+            finally:
+                pending = None
+            event = item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)
+            yield event.encode()
+    finally:
+        if pending is not None:
+            pending.cancel()
+            await asyncio.gather(pending, return_exceptions=True)
+        if isinstance(iterator, AsyncGenerator):
+            await iterator.aclose()  # the app's generator gets its finally run
+
+
+async def _file_chunks(path: str, start: int, stop: int, chunk_size: int) -> AsyncIterator[bytes]:
+    file = await asyncio.to_thread(open, path, "rb")
+    try:
+        await asyncio.to_thread(file.seek, start)
+        remaining = stop - start
+        while remaining > 0:
+            data = await asyncio.to_thread(file.read, min(chunk_size, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        file.close()
+
+
+async def _send_streamed(
+    connection: Connection,
+    status: int,
+    headers: RawHeaders,
+    content: AsyncIterable[bytes | str],
+) -> None:
+    await connection.respond_start(status, headers)
+    # Servers drop sends after a disconnect without telling the app, so an endless stream
+    # would run forever: stop it as soon as the client leaves, even while it waits.
+    stream = asyncio.ensure_future(_stream(connection, content))
+    watcher = asyncio.ensure_future(connection.wait_stopped())
+    try:
+        await asyncio.wait((stream, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not stream.done():
+            stream.cancel()
+        await asyncio.gather(stream, watcher, return_exceptions=True)
+    if stream.cancelled():
+        if connection.client_gone:
+            connection.finished = True  # nothing more can reach the client
+        elif not connection.finished:
+            await connection.finish()  # the server is shutting down: end the body cleanly
+        return
+    exc = stream.exception()
+    if exc is not None:
+        raise exc
+
+
+async def _stream(connection: Connection, content: AsyncIterable[bytes | str]) -> None:
+    try:
+        async for chunk in content:
+            await connection.send(chunk)
+        await connection.finish()
+    finally:
+        # A generator left at a `yield` when the client left still gets its `finally` run.
+        if isinstance(content, AsyncGenerator):
+            await content.aclose()
+
+
+def error_response(exc: HTTPError) -> HttpResponse:
+    """Turn an ``HTTPError`` into the response it stands for (text or JSON detail)."""
+    detail = exc.detail
+    if isinstance(detail, str):
+        return HttpResponse(detail, status_code=exc.status_code, headers=exc.headers)
+    return JsonResponse(detail, status_code=exc.status_code, headers=exc.headers)
+
+
+# Results: what a handler returned, sent as a response -------------------------------------------
+_TEXT = b"text/plain; charset=utf-8"
+_JSON = b"application/json"
+
+
+def _dump_any(value: object) -> tuple[bytes, bytes]:
+    if isinstance(value, str):
+        return _TEXT, value.encode()
+    if isinstance(value, bytes):
+        return b"application/octet-stream", value
+    return _JSON, to_json(value)
+
+
+def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncoder:
+    """Build the encoder of a handler's results from its return annotation, once.
+
+    ``None`` (no annotation), ``Any``, ``object``, ``str`` and ``bytes`` dump the value as it
+    is. Any other type **validates** the value (dicts, other models and objects with
+    attributes alike) and serializes it through the annotation by alias, so a declared model
+    decides what goes out: a ``password`` key never leaks, and a value that does not fit is a
+    ``ResponseValidationError`` (a 500, logged), never a 200 with unchecked data.
+
+    Raises:
+        PydanticSchemaGenerationError: pydantic cannot serialize the annotation.
+    """
+    if annotation is None or annotation is Any or annotation is object:
+        return _dump_any
+    if annotation is type(None):
+        return _dump_any
+    members = union_members(annotation)
+    data_members: list[object] = [
+        m
+        for m in members
+        if not (isinstance(m, type) and issubclass(m, HttpResponse)) and m is not type(None)
+    ]
+    if not data_members or all(m is str or m is bytes for m in data_members):
+        return _dump_any
+    text_allowed = str in data_members
+    # A union with response classes serializes only its data members.
+    target: object = (
+        annotation if len(data_members) == len(members) else Union[tuple(data_members)]  # noqa: UP007  # pyright: ignore[reportUnknownArgumentType]
+    )
+    adapter: TypeAdapter[object] = TypeAdapter(target)  # type: ignore[arg-type]  # a runtime annotation
+    # PERF: the core validator and serializer directly, skipping TypeAdapter's wrappers
+    # (0.6 µs a call, benchmarks/typed_cost.py); an instance of the model is not revalidated.
+    validate = adapter.validator.validate_python
+    dump = adapter.serializer.to_json
+    # PERF: an instance of exactly the declared model is what validation would give back
+    # (pydantic does not revalidate instances unless the model asks): dump it straight away
+    # (benchmarks/inprocess.py, item model).
+    exact: type | None = (
+        target
+        if isinstance(target, type)
+        and issubclass(target, BaseModel)
+        and target.model_config.get("revalidate_instances", "never") == "never"
+        else None
+    )
+
+    def encode(value: object) -> tuple[bytes, bytes]:
+        if type(value) is exact:
+            return _JSON, dump(value, by_alias=True)
+        if text_allowed and isinstance(value, str):
+            return _TEXT, value.encode()
+        try:
+            checked = validate(value, from_attributes=True, by_alias=True, by_name=True)
+        except ValidationError as exc:
+            raise ResponseValidationError(qualname, exc) from None
+        return _JSON, dump(checked, by_alias=True)
+
+    return encode
+
+
+async def send_result(
+    connection: Connection, result: object, encode: ResultEncoder, status_code: int, qualname: str
+) -> None:
+    """Send what the handler ``qualname`` returned: a response as it is, ``None`` as 204 (or
+    nothing more when the handler answered itself), anything else through ``encode``."""
+    if isinstance(result, HttpResponse):
+        await result.send_to(connection)
+    elif result is None:
+        if connection.started and not connection.finished:
+            logger.warning(
+                "%s returned with its response started but not finished; aaf ended it", qualname
+            )
+        if not connection.finished:
+            await connection.finish()
+    elif not connection.started:
+        content_type, body = encode(result)
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        await connection.respond_whole(status_code, headers, body)
+    else:
+        raise RuntimeError(
+            f"{qualname} started the response itself and then returned a value; "
+            "return None after answering through the connection"
+        )

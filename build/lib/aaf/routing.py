@@ -1,0 +1,672 @@
+"""Routers: werkzeug rules mapped to async functions and class-based views."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Concatenate,
+    NamedTuple,
+    ParamSpec,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    overload,
+)
+from urllib.parse import quote, urlsplit
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
+from werkzeug.routing.converters import BaseConverter
+
+from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
+from aaf._errors import answer_error
+from aaf._matcher import SlashRedirect, StateMatcher, Unknown
+from aaf._operation import Operation, operation
+from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
+from aaf._types import ASGIApp, SendEvent
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, HTTPError
+from aaf.params import Dependency
+from aaf.response import HttpResponse
+from aaf.views import View, WebSocketView
+
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = [
+    "Match",
+    "Mounted",
+    "NotAllowed",
+    "Operation",
+    "Outcome",
+    "Redirect",
+    "RouteDecorator",
+    "Router",
+    "WebSocketRouteDecorator",
+    "dispatch",
+    "operation",
+]
+
+# An async function, a plain function (run in a worker thread) or a View class.
+Handler = Callable[..., object] | type[View]
+WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
+H = TypeVar("H", bound=Handler)
+P = ParamSpec("P")
+V = TypeVar("V", bound=View)
+W = TypeVar("W", bound=WebSocketHandler)
+
+
+class RouteDecorator(Protocol):
+    """What ``route`` and the method shortcuts give: registers a handler, returns it unchanged.
+
+    A named type (not a bare callable) so that the mypy plugin ``aaf.mypy`` can find the
+    decorated handler and check it against the rule.
+    """
+
+    def __call__(self, handler: H, /) -> H: ...
+
+
+class WebSocketRouteDecorator(Protocol):
+    """What ``websocket`` gives: registers a WebSocket handler, returns it unchanged."""
+
+    def __call__(self, handler: W, /) -> W: ...
+
+
+# What resolving a path gives: one named tuple per outcome (as cheap as indexing a tuple).
+class Match(NamedTuple):
+    """A route answers: its endpoint and the values of its rule variables."""
+
+    endpoint: Endpoint
+    args: dict[str, object]
+
+
+class WebSocketMatch(NamedTuple):
+    """A WebSocket route answers."""
+
+    endpoint: WebSocketEndpoint
+    args: dict[str, object]
+
+
+class Mounted(NamedTuple):
+    """An app mounted at ``prefix`` takes the connection."""
+
+    app: ASGIApp
+    prefix: str
+
+
+class Redirect(NamedTuple):
+    """The path exists with a trailing slash: redirect (308) there."""
+
+    path: str
+
+
+class NotAllowed(NamedTuple):
+    """The path exists, but not for this method: 405 with ``allow``."""
+
+    allow: str
+
+
+Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
+WebSocketOutcome = WebSocketMatch | Mounted | None
+
+
+class RouteOptions(TypedDict, total=False):
+    """The keywords of ``route`` after ``methods``, as the method shortcuts take them."""
+
+    name: str | None
+    status_code: int
+    max_body_size: int | None
+    dependencies: Sequence[object]
+    summary: str | None
+    description: str | None
+    tags: Sequence[str] | None
+    responses: Mapping[int, object] | None
+    deprecated: bool
+    include_in_schema: bool
+    operation_id: str | None
+
+
+class _AafRule(Rule):
+    """A werkzeug rule that carries aaf's compiled endpoint."""
+
+    def __init__(
+        self, string: str, aaf_endpoint: Endpoint | WebSocketEndpoint, **kwargs: object
+    ) -> None:
+        super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
+        self.aaf_endpoint = aaf_endpoint
+
+
+@dataclasses.dataclass(frozen=True)
+class _Route:
+    rule: str
+    name: str
+    handler: object
+    endpoint: Endpoint | WebSocketEndpoint
+    websocket: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class _Mount:
+    prefix: str
+    app: ASGIApp
+
+
+@dataclasses.dataclass(frozen=True)
+class _Include:
+    router: Router
+    prefix: str
+
+
+class Router:
+    """A set of routes, included routers and mounted apps, matched with werkzeug.
+
+    ::
+
+        router = Router()
+
+        @router.route("/items/<int:item_id>")
+        class ItemView(View):
+            async def get(self, connection: Connection, item_id: int) -> Item: ...
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        *,
+        dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+    ) -> None:
+        self.prefix = _clean_prefix(prefix)
+        self.tags = tuple(tags)  # the API document's tags of every route registered here
+        # Depends(provider) values run before every route registered here (auth checks).
+        self.dependencies = tuple(_dependencies(dependencies))
+        self._entries: list[_Route | _Mount | _Include] = []
+        self._parents: list[Router] = []
+        self._compiled = False
+        self._http_adapter: MapAdapter | None = None
+        self._ws_adapter: MapAdapter | None = None
+        self._static: dict[str, dict[str, Match]] = {}
+        self._matcher: StateMatcher | None = None
+        self._mounts: list[tuple[str, ASGIApp]] = []
+
+    # Registration ------------------------------------------------------------------------------
+    def route(
+        self,
+        rule: str,
+        methods: Iterable[str] | None = None,
+        name: str | None = None,
+        status_code: int = 200,
+        max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
+        *,
+        summary: str | None = None,
+        description: str | None = None,
+        tags: Sequence[str] | None = None,
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+        operation_id: str | None = None,
+    ) -> RouteDecorator:
+        """Register an async function or a ``View`` class at ``rule``; return it unchanged.
+
+        ``max_body_size`` overrides the app's request body limit for this route;
+        ``dependencies`` (``Depends(provider)`` values) run before the handler. The rest say
+        what the API document shows: ``summary`` and ``description`` (else the docstring),
+        ``tags`` (beside the router's), extra ``responses`` (``{404: Model}``),
+        ``deprecated``, ``include_in_schema`` and ``operation_id``.
+        """
+        options = Operation.of(
+            status_code=status_code,
+            summary=summary,
+            description=description,
+            tags=tags,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+            operation_id=operation_id,
+        )
+
+        def decorator(handler: H) -> H:
+            self.add_route(
+                rule,
+                handler,
+                methods=methods,
+                name=name,
+                status_code=status_code,
+                max_body_size=max_body_size,
+                dependencies=dependencies,
+                options=options,
+            )
+            return handler
+
+        return decorator
+
+    def get(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
+        methods=["GET"], ...)``, as Flask 2 and FastAPI spell it."""
+        return self.route(rule, ["GET"], **options)
+
+    def post(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """Register a function for ``POST`` at ``rule``."""
+        return self.route(rule, ["POST"], **options)
+
+    def put(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """Register a function for ``PUT`` at ``rule``."""
+        return self.route(rule, ["PUT"], **options)
+
+    def patch(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """Register a function for ``PATCH`` at ``rule``."""
+        return self.route(rule, ["PATCH"], **options)
+
+    def delete(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """Register a function for ``DELETE`` at ``rule``."""
+        return self.route(rule, ["DELETE"], **options)
+
+    def add_route(
+        self,
+        rule: str,
+        handler: Handler,
+        methods: Iterable[str] | None = None,
+        name: str | None = None,
+        status_code: int = 200,
+        max_body_size: int | None = None,
+        dependencies: Sequence[object] = (),
+        options: Operation | None = None,
+    ) -> None:
+        """Register ``handler`` at ``rule`` without a decorator (``options``: what the API
+        document says, as ``route``'s keywords give it).
+
+        Raises:
+            ConfigurationError: the name is taken by another handler, or the signature does
+                not fit the rule.
+            TypeError: the handler is not async.
+        """
+        full = self.prefix + rule
+        route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(route_name, handler)
+        converters = _converters(full)
+        endpoint = http_endpoint(
+            handler,
+            route_name,
+            converters,
+            methods,
+            status_code,
+            max_body_size,
+            (*self.dependencies, *_dependencies(dependencies)),
+            # The router's tags come first; Operation.over adds tags up.
+            (options or Operation(status_code)).over(Operation(tags=self.tags)),
+        )
+        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
+        self._invalidate()
+
+    def websocket(self, rule: str, name: str | None = None) -> WebSocketRouteDecorator:
+        """Register an async function or a ``WebSocketView`` for WebSocket sessions at ``rule``."""
+
+        def decorator(handler: W) -> W:
+            self.add_websocket_route(rule, handler, name=name)
+            return handler
+
+        return decorator
+
+    def add_websocket_route(
+        self, rule: str, handler: WebSocketHandler, name: str | None = None
+    ) -> None:
+        """Register a WebSocket handler at ``rule`` without a decorator."""
+        full = self.prefix + rule
+        route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
+        self._check_name(route_name, handler)
+        endpoint = websocket_endpoint(handler, route_name, _converters(full, websocket=True))
+        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=True))
+        self._invalidate()
+
+    def include(self, router: Router, prefix: str = "") -> None:
+        """Serve every route of ``router`` under ``prefix`` too (a blueprint)."""
+        if router is self:
+            raise ConfigurationError("A router cannot include itself")
+        for name, handler in router._names().items():
+            self._check_name(name, handler)
+        self._entries.append(_Include(router, _clean_prefix(prefix)))
+        router._parents.append(self)
+        self._invalidate()
+
+    def mount(self, prefix: str, app: ASGIApp) -> None:
+        """Hand every path under ``prefix`` to another ASGI app.
+
+        The mounted app sees ``root_path`` extended by the prefix and ``path`` unchanged.
+        """
+        prefix = _clean_prefix(prefix)
+        if not prefix:
+            raise ConfigurationError("mount() needs a prefix such as '/static'")
+        self._entries.append(_Mount(prefix, app))
+        self._invalidate()
+
+    def _names(self) -> dict[str, object]:
+        names: dict[str, object] = {}
+        for entry in self._entries:
+            if isinstance(entry, _Route):
+                names[entry.name] = entry.handler
+            elif isinstance(entry, _Include):
+                names.update(entry.router._names())
+        return names
+
+    def _check_name(self, name: str, handler: object) -> None:
+        existing = self._names().get(name)
+        if existing is not None and existing is not handler:
+            raise ConfigurationError(
+                f"Route name {name!r} is already used by {existing!r}; "
+                "pass name= to tell them apart"
+            )
+
+    def _invalidate(self) -> None:
+        self._compiled = False
+        for parent in self._parents:
+            parent._invalidate()
+
+    def http_routes(self) -> Iterator[tuple[str, str, Endpoint, bool]]:
+        """Each HTTP route as ``(full rule, name, endpoint, is a View)``, included routers'
+        too, in registration order (what the API document lists)."""
+        for path, entry in self._flatten(""):
+            if isinstance(entry, _Route) and isinstance(entry.endpoint, Endpoint):
+                view = isinstance(entry.handler, type) and issubclass(entry.handler, View)
+                yield path, entry.name, entry.endpoint, view
+
+    # Compiling ---------------------------------------------------------------------------------
+    def _flatten(self, prefix: str) -> Iterable[tuple[str, _Route | _Mount]]:
+        for entry in self._entries:
+            if isinstance(entry, _Include):
+                yield from entry.router._flatten(prefix + self.prefix + entry.prefix)
+            elif isinstance(entry, _Route):
+                yield prefix + self.prefix + entry.rule, entry
+            else:
+                yield prefix + self.prefix + entry.prefix, entry
+
+    def _compile(self) -> None:
+        http_rules: list[Rule] = []
+        ws_rules: list[Rule] = []
+        static: dict[str, dict[str, Match]] = {}
+        mounts: list[tuple[str, ASGIApp]] = []
+        by_path: dict[str, list[Endpoint]] = {}
+        for path, entry in self._flatten(""):
+            if isinstance(entry, _Mount):
+                mounts.append((path, entry.app))
+                continue
+            endpoint = entry.endpoint
+            if isinstance(endpoint, WebSocketEndpoint):
+                ws_rules.append(_AafRule(path, endpoint, endpoint=entry.name, websocket=True))
+                continue
+            rule = _AafRule(path, endpoint, endpoint=entry.name, methods=sorted(endpoint.methods))
+            http_rules.append(rule)
+            by_path.setdefault(path, []).append(endpoint)
+            if "<" not in path:
+                match = Match(endpoint, {})  # shared: dispatch copies the arguments
+                # The first route registered for a method wins, as in werkzeug's matching.
+                methods = static.setdefault(path, {})
+                for method in endpoint.methods:
+                    methods.setdefault(method, match)
+        # Routes that share a rule (a GET function and a POST function on one path) answer
+        # OPTIONS with every method the path takes, not only their own.
+        for endpoints in by_path.values():
+            allow = ", ".join(sorted({m for e in endpoints for m in e.methods}))
+            for endpoint in endpoints:
+                endpoint.allow = allow
+        self._http_adapter = Map(http_rules, converters=CONVERTERS).bind("localhost")
+        self._ws_adapter = (
+            Map(ws_rules, converters=CONVERTERS).bind("localhost") if ws_rules else None
+        )
+        self._static = static
+        self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
+        self._mounts = mounts
+        self._compiled = True
+
+    # Matching ----------------------------------------------------------------------------------
+    def resolve(self, path: str, method: str) -> Outcome:
+        """Find what answers ``method path``: a ``Match`` or another outcome, ``None`` when
+        nothing here does.
+
+        Static paths come from a dict; everything else from werkzeug's own state machine,
+        walked by ``aaf._matcher`` (werkzeug itself for the rare paths it hands back). No
+        per-path state is kept, and the answers are werkzeug's.
+        """
+        if not self._compiled:
+            self._compile()
+        methods = self._static.get(path)
+        if methods is not None:
+            match = methods.get(method)
+            if match is not None:
+                return match
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return Mounted(app, prefix)
+        matcher = self._matcher
+        assert matcher is not None  # _compile set it
+        found = matcher.match(path, method)
+        if type(found) is tuple:
+            # PERF: tuple.__new__ skips the named tuple's Python-level __new__ (0.2 µs a request,
+            # benchmarks/inprocess.py, varied ids); the payload is the rule's Endpoint.
+            return tuple.__new__(Match, found)  # pyright: ignore[reportUnknownMemberType]
+        if type(found) is Unknown:
+            return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
+        if type(found) is SlashRedirect:
+            return Redirect(found.path)
+        return self._match(path, method)
+
+    def _match(self, path: str, method: str) -> Outcome:
+        adapter = self._http_adapter
+        assert adapter is not None  # _compile set it
+        try:
+            rule, args = adapter.match(path, method, return_rule=True)
+        except RequestRedirect as exc:
+            return Redirect(urlsplit(exc.new_url).path)
+        except MethodNotAllowed as exc:
+            return NotAllowed(", ".join(sorted(exc.valid_methods or ())))
+        except NotFound:
+            return None
+        endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule here is an _AafRule
+        assert isinstance(endpoint, Endpoint)  # the HTTP map holds only HTTP endpoints
+        return Match(endpoint, dict(args))
+
+    def resolve_websocket(self, path: str) -> WebSocketOutcome:
+        """Find what serves a WebSocket session at ``path``, ``None`` when nothing here does."""
+        if not self._compiled:
+            self._compile()
+        if self._ws_adapter is not None:
+            try:
+                rule, args = self._ws_adapter.match(path, "GET", return_rule=True, websocket=True)
+            except (NotFound, MethodNotAllowed, RequestRedirect):
+                pass
+            else:
+                endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # an _AafRule
+                assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these
+                return WebSocketMatch(endpoint, dict(args))
+        for prefix, app in self._mounts:
+            if path == prefix or path.startswith(prefix + "/"):
+                return Mounted(app, prefix)
+        return None
+
+    async def __call__(self, connection: Connection) -> None:
+        """Answer ``connection`` if a route matches; otherwise leave it untouched."""
+        try:
+            app: App | None = connection.app
+        except RuntimeError:  # a connection built by hand, outside an app
+            app = None
+        try:
+            if connection.scope["type"] == "http":
+                answering = dispatch((self,), connection, connection.route_path, connection.method)
+                if answering is not None:
+                    await answering
+            else:
+                await dispatch_websocket((self,), connection)
+        except Exception as exc:
+            if app is None:
+                await answer_error(connection, exc)
+            else:
+                await answer_error(connection, exc, app.exception_handlers, app.debug)
+
+    # URL building ------------------------------------------------------------------------------
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route: by its name, or by its handler (a function, or a View
+        method such as ``ItemView.get``), typed so that mypy checks the parameters.
+
+        Rule variables fill the path; other parameters go to the query string. Give them as
+        keywords.
+
+        Raises:
+            LookupError: no route has that name or handler, or the parameters do not fit.
+            TypeError: parameters were given by position.
+        """
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        name = target if isinstance(target, str) else self._name_of(target)
+        if not self._compiled:
+            self._compile()
+        for adapter in (self._http_adapter, self._ws_adapter):
+            if adapter is None:
+                continue
+            try:
+                return adapter.build(name, params)
+            except BuildError:
+                continue
+        raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+    def _name_of(self, handler: object) -> str:
+        for name, registered in self._names().items():
+            if registered is handler:
+                return name
+            if isinstance(registered, type) and any(
+                vars(klass).get(m) is handler
+                for klass in registered.__mro__
+                for m in ("get", "post", "put", "patch", "delete", "options", "head")
+            ):
+                return name
+        raise LookupError(f"No route serves {handler!r}")
+
+
+def _dependencies(values: Sequence[object]) -> list[Dependency]:
+    # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
+    for value in values:
+        if not isinstance(value, Dependency):
+            raise ConfigurationError(f"dependencies= takes Depends(provider) values, got {value!r}")
+    return [value for value in values if isinstance(value, Dependency)]
+
+
+def _endpoint_of(rule: Rule) -> object:
+    endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
+    return endpoint
+
+
+def _clean_prefix(prefix: str) -> str:
+    prefix = prefix.rstrip("/")
+    if prefix and not prefix.startswith("/"):
+        raise ConfigurationError(f"A prefix must start with '/', got {prefix!r}")
+    return prefix
+
+
+def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
+    try:
+        return rule_converters(rule, websocket)
+    except (ValueError, LookupError) as exc:
+        raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
+
+
+def dispatch(
+    routers: Sequence[Router], connection: Connection, path: str, method: str
+) -> Awaitable[None] | None:
+    """Find what answers an HTTP ``connection`` in the first router that matches its path,
+    and give the coroutine that answers it; ``None`` when no router does (the connection is
+    left untouched). ``path`` is the connection's ``route_path``.
+
+    A redirect or 405 from one router is kept until no later router matches. Not a coroutine
+    itself: the request's own coroutine awaits the one given, one frame less per request.
+
+    Raises:
+        HTTPError: 405.
+    """
+    fallback: Outcome = None
+    for router in routers:
+        outcome = router.resolve(path, method)
+        if outcome is None:
+            continue
+        if type(outcome) is Match:
+            # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
+            endpoint, args = outcome
+            if not args:
+                args = {}  # the static table's outcomes are shared: a handler may change its own
+            connection.path_params = args
+            if endpoint.max_body_size is not None:
+                connection.max_body_size = endpoint.max_body_size
+            return endpoint.runners[method](connection, args)
+        if type(outcome) is Mounted:
+            return _run_mounted(outcome.app, outcome.prefix, connection)
+        if fallback is None:
+            fallback = outcome  # a redirect or 405, if no later router matches
+    if fallback is None:
+        return None
+    if type(fallback) is Redirect:
+        return _redirect(connection, fallback.path)
+    assert type(fallback) is NotAllowed  # the only other outcome kept as a fallback
+    raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
+
+
+async def dispatch_websocket(routers: Sequence[Router], connection: Connection) -> bool:
+    """Serve a WebSocket ``connection`` with the first router that matches; give whether one
+    did."""
+    path = connection.route_path
+    for router in routers:
+        outcome = router.resolve_websocket(path)
+        if type(outcome) is WebSocketMatch:
+            connection.path_params = outcome.args
+            await outcome.endpoint.run(connection, outcome.args)
+            return True
+        if type(outcome) is Mounted:
+            await _run_mounted(outcome.app, outcome.prefix, connection)
+            return True
+    return False
+
+
+async def _redirect(connection: Connection, path: str) -> None:
+    # Never "//host/...": a browser would take that for another site.
+    location = "/" + (quote(connection.root_path) + path).lstrip("/")
+    query = connection.scope.get("query_string", b"")
+    if query:
+        location += "?" + query.decode("latin-1")
+    await HttpResponse(b"", status_code=308, headers={"Location": location}).send_to(connection)
+
+
+async def _run_mounted(app: ASGIApp, prefix: str, connection: Connection) -> None:
+    scope = connection.scope
+    child = scope.copy()
+    child["root_path"] = scope.get("root_path", "") + prefix
+    outer_send = connection.asgi_send
+
+    async def send(message: SendEvent) -> None:
+        connection.started = True
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            connection.finished = True
+        await outer_send(message)
+
+    await app(child, connection.asgi_receive, send)
+    if scope["type"] == "http" and not connection.started:
+        raise RuntimeError(
+            f"The app mounted at {prefix!r} returned without answering {connection.path}"
+        )

@@ -1,0 +1,225 @@
+"""Security schemes as typed dependencies: read a credential, refuse a request without one.
+
+Each scheme is a provider for ``Depends`` that gives the credential it read, answers 401 with
+``WWW-Authenticate`` when it is missing (or ``None`` with ``auto_error=False``), and appears in
+the API document's ``securitySchemes`` and the ``security`` of every operation that uses it, so
+that Swagger UI's "Authorize" button works::
+
+    bearer = HTTPBearer()
+
+    @router.get("/me")
+    async def me(connection: Connection, token: HTTPAuthorizationCredentials = Depends(bearer)):
+        ...
+
+Checking the credential is the app's job, in its own provider that depends on the scheme.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+from collections.abc import Awaitable
+
+from pydantic import JsonValue
+
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+
+__all__ = [
+    "APIKeyCookie",
+    "APIKeyHeader",
+    "APIKeyQuery",
+    "HTTPAuthorizationCredentials",
+    "HTTPBasic",
+    "HTTPBasicCredentials",
+    "HTTPBearer",
+    "SecurityScheme",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HTTPAuthorizationCredentials:
+    """An ``Authorization`` header: its scheme (``Bearer``) and credentials (the token)."""
+
+    scheme: str
+    credentials: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HTTPBasicCredentials:
+    """The user name and password of HTTP Basic authentication."""
+
+    username: str
+    password: str
+
+
+class SecurityScheme:
+    """A scheme the API document describes (``components.securitySchemes``)."""
+
+    scheme_name: str
+    description: str | None
+    auto_error: bool
+
+    def __init__(
+        self, *, scheme_name: str | None, description: str | None, auto_error: bool
+    ) -> None:
+        self.scheme_name = scheme_name or type(self).__name__
+        self.description = description
+        self.auto_error = auto_error
+
+    def __call__(self, connection: Connection) -> Awaitable[object]:
+        """Read the credential from ``connection`` (each scheme says how)."""
+        raise NotImplementedError
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        raise NotImplementedError
+
+    def _described(self, scheme: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        if self.description:
+            scheme["description"] = self.description
+        return scheme
+
+    def _refuse(self, challenge: str) -> None:
+        raise HTTPError(401, "Not authenticated", headers={"WWW-Authenticate": challenge})
+
+
+def _authorization(connection: Connection) -> tuple[str, str] | None:
+    header = connection.req_headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, credentials = header.partition(" ")
+    if not scheme or not credentials.strip():
+        return None
+    return scheme, credentials.strip()
+
+
+class HTTPBearer(SecurityScheme):
+    """``Authorization: Bearer <token>``."""
+
+    def __init__(
+        self,
+        *,
+        bearer_format: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.bearer_format = bearer_format
+
+    async def __call__(self, connection: Connection) -> HTTPAuthorizationCredentials | None:
+        """Give the bearer token, or refuse with 401."""
+        found = _authorization(connection)
+        if found is None or found[0].lower() != "bearer":
+            if self.auto_error:
+                self._refuse("Bearer")
+            return None
+        return HTTPAuthorizationCredentials(found[0], found[1])
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        scheme: dict[str, JsonValue] = {"type": "http", "scheme": "bearer"}
+        if self.bearer_format:
+            scheme["bearerFormat"] = self.bearer_format
+        return self._described(scheme)
+
+
+class HTTPBasic(SecurityScheme):
+    """``Authorization: Basic <base64 of user:password>``."""
+
+    def __init__(
+        self,
+        *,
+        realm: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.realm = realm
+
+    async def __call__(self, connection: Connection) -> HTTPBasicCredentials | None:
+        """Give the user name and password, or refuse with 401."""
+        challenge = f'Basic realm="{self.realm}"' if self.realm else "Basic"
+        found = _authorization(connection)
+        if found is None or found[0].lower() != "basic":
+            if self.auto_error:
+                self._refuse(challenge)
+            return None
+        try:
+            decoded = base64.b64decode(found[1], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise HTTPError(
+                401, "Invalid Basic credentials", headers={"WWW-Authenticate": challenge}
+            ) from None
+        username, separator, password = decoded.partition(":")
+        if not separator:
+            raise HTTPError(
+                401, "Invalid Basic credentials", headers={"WWW-Authenticate": challenge}
+            )
+        return HTTPBasicCredentials(username, password)
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        return self._described({"type": "http", "scheme": "basic"})
+
+
+class _APIKey(SecurityScheme):
+    where: str
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.name = name
+
+    def _read(self, connection: Connection) -> str | None:
+        raise NotImplementedError
+
+    async def __call__(self, connection: Connection) -> str | None:
+        """Give the key, or refuse with 401."""
+        key = self._read(connection)
+        if not key:
+            if self.auto_error:
+                self._refuse(f'APIKey in="{self.where}", name="{self.name}"')
+            return None
+        return key
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        return self._described({"type": "apiKey", "in": self.where, "name": self.name})
+
+
+class APIKeyHeader(_APIKey):
+    """A key in a request header: ``APIKeyHeader(name="X-API-Key")``."""
+
+    where = "header"
+
+    def _read(self, connection: Connection) -> str | None:
+        return connection.req_headers.get(self.name)
+
+
+class APIKeyCookie(_APIKey):
+    """A key in a cookie: ``APIKeyCookie(name="session")``."""
+
+    where = "cookie"
+
+    def _read(self, connection: Connection) -> str | None:
+        return connection.req_cookies.get(self.name)
+
+
+class APIKeyQuery(_APIKey):
+    """A key in the query string: ``APIKeyQuery(name="api_key")``."""
+
+    where = "query"
+
+    def _read(self, connection: Connection) -> str | None:
+        values = connection.query.getlist(self.name)
+        return values[-1] if values else None

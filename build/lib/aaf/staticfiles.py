@@ -1,0 +1,89 @@
+"""Serve a directory of files: an ASGI app to mount on a router.
+
+::
+
+    router.mount("/static", StaticFiles("public", html=True))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+
+from werkzeug.security import safe_join
+
+from aaf._errors import answer_error
+from aaf._types import Receive, Scope, Send
+from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.response import FileResponse, RedirectResponse
+
+__all__ = ["StaticFiles"]
+
+
+class StaticFiles:
+    """An ASGI app serving the files below ``directory``, and nothing outside it.
+
+    A path that would leave the directory (``..``, absolute paths, NUL bytes, symlinks pointing
+    out) answers 404 without touching the file system outside. With ``html=True`` a directory
+    serves its ``index.html``.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], *, html: bool = False) -> None:
+        self.directory = os.path.realpath(directory)
+        if not os.path.isdir(self.directory):
+            raise ValueError(f"StaticFiles directory {self.directory!r} does not exist")
+        self.html = html
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await Connection(scope, send=send, receive=receive).close(1000)
+            return
+        connection = Connection(scope, send=send, receive=receive)
+        try:
+            await self._answer(connection)
+        except Exception as exc:
+            await answer_error(connection, exc)
+
+    async def _answer(self, connection: Connection) -> None:
+        if connection.method not in ("GET", "HEAD"):
+            raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
+        relative = connection.route_path
+        # The file system may block (a network mount, a cold disk): never on the event loop.
+        found = await asyncio.to_thread(self._lookup, relative)
+        if found is None:
+            raise HTTPError(404, "Not found")
+        full, is_dir, has_index = found
+        if is_dir:
+            if not self.html or not has_index:
+                raise HTTPError(404, "Not found")
+            if not relative.endswith("/"):
+                # Relative links in the index page need the slash.
+                await RedirectResponse(connection.path + "/", status_code=308).send_to(connection)
+                return
+            full = os.path.join(full, "index.html")
+        await FileResponse(full).send_to(connection)
+
+    def _lookup(self, relative: str) -> tuple[str, bool, bool] | None:
+        full = self.resolve(relative)
+        if full is None:
+            return None
+        is_dir = stat.S_ISDIR(os.stat(full).st_mode)
+        return full, is_dir, is_dir and os.path.isfile(os.path.join(full, "index.html"))
+
+    def resolve(self, relative: str) -> str | None:
+        """Give the real path of ``relative`` inside the directory, or ``None`` if it is not."""
+        if "\x00" in relative or "\\" in relative:
+            return None
+        parts = [part for part in relative.split("/") if part]
+        joined = safe_join(self.directory, *parts) if parts else self.directory
+        if joined is None:
+            return None
+        real = os.path.realpath(joined)
+        if os.path.commonpath([real, self.directory]) != self.directory:
+            return None  # a symlink that points out of the directory
+        if not os.path.exists(real):
+            return None
+        return real

@@ -1,0 +1,562 @@
+"""Drive an app in-process: a sync ``TestClient`` and an async ``AsyncTestClient``, on httpx.
+
+::
+
+    with TestClient(app) as client:          # runs the lifespan
+        assert client.get("/hello/you").text == "Hello, you"
+        with client.websocket_connect("/ws") as ws:
+            ws.send_text("hi")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import (
+    AsyncGenerator,
+    Callable,
+    Generator,
+    Mapping,
+    Sequence,
+)
+from types import TracebackType
+from urllib.parse import unquote
+
+import anyio.from_thread
+import httpx
+from pydantic import JsonValue
+
+from aaf._types import (
+    ASGIApp,
+    HTTPScope,
+    ReceiveEvent,
+    SendEvent,
+    WebSocketScope,
+)
+from aaf.exceptions import WebSocketDisconnect
+
+__all__ = [
+    "AsyncTestClient",
+    "AsyncWebSocketSession",
+    "TestClient",
+    "WebSocketDenied",
+    "WebSocketSession",
+]
+
+TIMEOUT = 30.0  # seconds any single wait on the app may take before the test fails
+
+
+class WebSocketDenied(Exception):
+    """The app refused the WebSocket handshake with an HTTP response."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        super().__init__(f"WebSocket handshake denied with HTTP {status_code}")
+        self.status_code = status_code
+        self.body = body
+
+
+# The in-process protocol: coroutines shared by the sync and async clients ------------------------
+def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower(), v) for k, v in request_headers]
+
+
+# The scope extension through which the app hands the test client an exception it answered
+# with a 500, so that the test can re-raise it (aaf/_errors.py fills it).
+ERRORS_EXTENSION = "aaf.testing.errors"
+
+
+async def _run_http(
+    app: ASGIApp, request: httpx.Request, body: bytes, raise_server_exceptions: bool = True
+) -> httpx.Response:
+    url = request.url
+    raw_path, _, _ = url.raw_path.partition(b"?")
+    scope: HTTPScope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": url.scheme,
+        "path": unquote(raw_path.decode("ascii")),
+        "raw_path": raw_path,
+        "query_string": url.query,
+        "root_path": "",
+        "headers": _headers(request.headers.raw),
+        "client": ("127.0.0.1", 50000),
+        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+        "extensions": {ERRORS_EXTENSION: {}},
+    }
+    done = asyncio.Event()
+    body_sent = False
+    status: int | None = None
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> ReceiveEvent:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: SendEvent) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            if status is not None:
+                raise RuntimeError("The app sent http.response.start twice")
+            status = message["status"]
+            headers.extend(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            if status is None:
+                raise RuntimeError("The app sent a body before http.response.start")
+            if done.is_set():
+                raise RuntimeError("The app sent a body after the response ended")
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                done.set()
+        else:
+            raise RuntimeError(f"Unexpected ASGI message for HTTP: {message['type']!r}")
+
+    try:
+        await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
+    finally:
+        done.set()
+    answered = (scope.get("extensions") or {}).get(ERRORS_EXTENSION, {}).get("exception")
+    if raise_server_exceptions and isinstance(answered, BaseException):
+        raise answered
+    if status is None:
+        raise RuntimeError(f"The app returned without answering {request.method} {url.path}")
+    return httpx.Response(
+        status, headers=headers, stream=httpx.ByteStream(b"".join(chunks)), request=request
+    )
+
+
+async def _next_message(
+    outbox: asyncio.Queue[SendEvent], task: asyncio.Task[None]
+) -> SendEvent | None:
+    """Wait for the app's next message; ``None`` if it returned first (what it raised, raises)."""
+    getter = asyncio.ensure_future(outbox.get())
+    await asyncio.wait({getter, task}, timeout=TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    if task.done():
+        task.result()  # re-raise what the app raised
+        return None
+    raise TimeoutError(f"The app sent nothing within {TIMEOUT} seconds")
+
+
+class _Lifespan:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.inbox: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
+        self.outbox: asyncio.Queue[SendEvent] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        async def send(message: SendEvent) -> None:
+            await self.outbox.put(message)
+
+        self.task = asyncio.ensure_future(
+            self.app(
+                {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.4"}},
+                self.inbox.get,
+                send,
+            )
+        )
+        await self.inbox.put({"type": "lifespan.startup"})
+        message = await self._next()
+        if message["type"] == "lifespan.startup.failed":
+            raise RuntimeError(f"Application startup failed: {message['message']}")
+
+    async def shutdown(self) -> None:
+        await self.inbox.put({"type": "lifespan.shutdown"})
+        message = await self._next()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, TIMEOUT)
+        if message["type"] == "lifespan.shutdown.failed":
+            raise RuntimeError(f"Application shutdown failed: {message['message']}")
+
+    async def _next(self) -> SendEvent:
+        assert self.task is not None  # set in startup
+        message = await _next_message(self.outbox, self.task)
+        if message is None:
+            raise RuntimeError("The app returned from the lifespan without answering")
+        return message
+
+
+class _WebSocketCore:
+    """One WebSocket session against the app, on the app's event loop."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        url: httpx.URL,
+        headers: Sequence[tuple[bytes, bytes]],
+        subprotocols: Sequence[str],
+    ) -> None:
+        raw_path, _, _ = url.raw_path.partition(b"?")
+        self.scope: WebSocketScope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": "ws",
+            "path": unquote(raw_path.decode("ascii")),
+            "raw_path": raw_path,
+            "query_string": url.query,
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), *_headers(headers)],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+            "subprotocols": list(subprotocols),
+            "extensions": {"websocket.http.response": {}},
+        }
+        self.app = app
+        self.to_app: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
+        self.from_app: asyncio.Queue[SendEvent] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+        self.accepted_subprotocol: str | None = None
+        self.accepted_headers: list[tuple[bytes, bytes]] = []
+
+    async def connect(self) -> None:
+        async def send(message: SendEvent) -> None:
+            await self.from_app.put(message)
+
+        self.task = asyncio.ensure_future(self.app(self.scope, self.to_app.get, send))
+        await self.to_app.put({"type": "websocket.connect"})
+        message = await self._next()
+        if message["type"] == "websocket.accept":
+            self.accepted_subprotocol = message.get("subprotocol")
+            self.accepted_headers = list(message.get("headers", []))
+            return
+        self.closed = True
+        if message["type"] == "websocket.close":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        if message["type"] == "websocket.http.response.start":
+            status = message["status"]
+            body = b""
+            while True:
+                part = await self._next()
+                if part["type"] != "websocket.http.response.body":
+                    break
+                body += part.get("body", b"")
+                if not part.get("more_body", False):
+                    break
+            raise WebSocketDenied(status, body)
+        raise RuntimeError(f"Expected websocket.accept or websocket.close, got {message['type']!r}")
+
+    async def _next(self) -> SendEvent:
+        assert self.task is not None  # set in connect
+        message = await _next_message(self.from_app, self.task)
+        if message is None:
+            self.closed = True
+            raise WebSocketDisconnect(1006, "The app returned without closing the WebSocket")
+        return message
+
+    async def receive(self) -> tuple[str | None, bytes | None]:
+        if self.closed:
+            raise WebSocketDisconnect(1006, "The WebSocket is closed")
+        message = await self._next()
+        if message["type"] == "websocket.close":
+            self.closed = True
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        if message["type"] != "websocket.send":
+            raise RuntimeError(f"Expected websocket.send, got {message['type']!r}")
+        return message.get("text"), message.get("bytes")
+
+    async def send(self, text: str | None, data: bytes | None) -> None:
+        if text is not None:
+            await self.to_app.put({"type": "websocket.receive", "text": text})
+        else:
+            await self.to_app.put({"type": "websocket.receive", "bytes": data})
+
+    async def close(self, code: int = 1000) -> None:
+        if self.task is None:
+            return
+        if not self.task.done():
+            await self.to_app.put({"type": "websocket.disconnect", "code": code})
+            await asyncio.wait({self.task}, timeout=TIMEOUT)
+        self.closed = True
+        if self.task.done() and not self.task.cancelled():
+            self.task.result()
+
+
+def _text(text: str | None, data: bytes | None) -> str:
+    if text is None:
+        raise TypeError("Expected a text frame, got a binary frame")
+    return text
+
+
+def _bytes(text: str | None, data: bytes | None) -> bytes:
+    if data is None:
+        raise TypeError("Expected a binary frame, got a text frame")
+    return data
+
+
+def _json(text: str | None, data: bytes | None) -> JsonValue:
+    value: JsonValue = json.loads(text if text is not None else (data or b""))
+    return value
+
+
+# The sync client ---------------------------------------------------------------------------------
+class _SyncTransport(httpx.BaseTransport):
+    def __init__(
+        self,
+        app: ASGIApp,
+        portal: Callable[[], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]],
+        raise_server_exceptions: bool,
+    ) -> None:
+        self.app = app
+        self.portal = portal
+        self.raise_server_exceptions = raise_server_exceptions
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        with self.portal() as portal:
+            return portal.call(_run_http, self.app, request, body, self.raise_server_exceptions)
+
+
+class WebSocketSession:
+    """A WebSocket session of the sync ``TestClient``."""
+
+    def __init__(self, core: _WebSocketCore, portal: anyio.from_thread.BlockingPortal) -> None:
+        self._core = core
+        self._portal = portal
+
+    @property
+    def accepted_subprotocol(self) -> str | None:
+        """The subprotocol the app chose in ``accept``."""
+        return self._core.accepted_subprotocol
+
+    def send_text(self, data: str) -> None:
+        """Send a text frame."""
+        self._portal.call(self._core.send, data, None)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send a binary frame."""
+        self._portal.call(self._core.send, None, data)
+
+    def send_json(self, data: object) -> None:
+        """Send a value as JSON in a text frame."""
+        self.send_text(json.dumps(data))
+
+    def receive_text(self) -> str:
+        """Receive a text frame; a close from the app raises ``WebSocketDisconnect``."""
+        return _text(*self._portal.call(self._core.receive))
+
+    def receive_bytes(self) -> bytes:
+        """Receive a binary frame."""
+        return _bytes(*self._portal.call(self._core.receive))
+
+    def receive_json(self) -> JsonValue:
+        """Receive a frame and parse it as JSON."""
+        return _json(*self._portal.call(self._core.receive))
+
+    def close(self, code: int = 1000) -> None:
+        """Leave, telling the app with ``code``."""
+        self._portal.call(self._core.close, code)
+
+
+class TestClient(httpx.Client):
+    """A sync httpx client that calls the app in-process; ``with`` runs its lifespan.
+
+    An exception the app answered with a 500 is raised again in the test, as Starlette's
+    client does; ``raise_server_exceptions=False`` gives the 500 response instead.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        headers: Mapping[str, str] | None = None,
+        raise_server_exceptions: bool = True,
+    ) -> None:
+        self.app = app
+        self._portal_cm: (
+            contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal] | None
+        ) = None
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._lifespan: _Lifespan | None = None
+        super().__init__(
+            transport=_SyncTransport(app, self._use_portal, raise_server_exceptions),
+            base_url=base_url,
+            headers=headers,
+        )
+
+    @contextlib.contextmanager
+    def _use_portal(self) -> Generator[anyio.from_thread.BlockingPortal]:
+        # Inside `with client:` every call shares the lifespan's event loop; outside, each call
+        # gets a loop of its own that ends with it, so no thread outlives the test.
+        if self._portal is not None:
+            yield self._portal
+        else:
+            with anyio.from_thread.start_blocking_portal(backend="asyncio") as portal:
+                yield portal
+
+    def __enter__(self) -> TestClient:
+        self._portal_cm = anyio.from_thread.start_blocking_portal(backend="asyncio")
+        self._portal = portal = self._portal_cm.__enter__()
+        self._lifespan = portal.call(self._new_lifespan)
+        portal.call(self._lifespan.startup)
+        return self
+
+    async def _new_lifespan(self) -> _Lifespan:
+        return _Lifespan(self.app)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            if self._lifespan is not None and self._portal is not None:
+                self._portal.call(self._lifespan.shutdown)
+        finally:
+            self._lifespan = None
+            super().__exit__(exc_type, exc_value, traceback)
+            if self._portal_cm is not None:
+                self._portal_cm.__exit__(None, None, None)
+            self._portal_cm = self._portal = None
+
+    @contextlib.contextmanager
+    def websocket_connect(
+        self,
+        path: str,
+        subprotocols: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> Generator[WebSocketSession]:
+        """Open a WebSocket session with the app at ``path``."""
+        raw_headers = httpx.Headers(headers or {}).raw
+        with self._use_portal() as portal:
+            core = portal.call(
+                _new_core, self.app, self.base_url.join(path), raw_headers, subprotocols
+            )
+            portal.call(core.connect)
+            try:
+                yield WebSocketSession(core, portal)
+            finally:
+                portal.call(core.close, 1000)
+
+
+async def _new_core(
+    app: ASGIApp,
+    url: httpx.URL,
+    headers: Sequence[tuple[bytes, bytes]],
+    subprotocols: Sequence[str],
+) -> _WebSocketCore:
+    return _WebSocketCore(app, url, headers, subprotocols)
+
+
+# The async client --------------------------------------------------------------------------------
+class _AsyncTransport(httpx.AsyncBaseTransport):
+    def __init__(self, app: ASGIApp, raise_server_exceptions: bool) -> None:
+        self.app = app
+        self.raise_server_exceptions = raise_server_exceptions
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        return await _run_http(self.app, request, body, self.raise_server_exceptions)
+
+
+class AsyncWebSocketSession:
+    """A WebSocket session of the ``AsyncTestClient``."""
+
+    def __init__(self, core: _WebSocketCore) -> None:
+        self._core = core
+
+    @property
+    def accepted_subprotocol(self) -> str | None:
+        """The subprotocol the app chose in ``accept``."""
+        return self._core.accepted_subprotocol
+
+    async def send_text(self, data: str) -> None:
+        """Send a text frame."""
+        await self._core.send(data, None)
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary frame."""
+        await self._core.send(None, data)
+
+    async def send_json(self, data: object) -> None:
+        """Send a value as JSON in a text frame."""
+        await self.send_text(json.dumps(data))
+
+    async def receive_text(self) -> str:
+        """Receive a text frame; a close from the app raises ``WebSocketDisconnect``."""
+        return _text(*await self._core.receive())
+
+    async def receive_bytes(self) -> bytes:
+        """Receive a binary frame."""
+        return _bytes(*await self._core.receive())
+
+    async def receive_json(self) -> JsonValue:
+        """Receive a frame and parse it as JSON."""
+        return _json(*await self._core.receive())
+
+    async def close(self, code: int = 1000) -> None:
+        """Leave, telling the app with ``code``."""
+        await self._core.close(code)
+
+
+class AsyncTestClient(httpx.AsyncClient):
+    """An async httpx client that calls the app in-process; ``async with`` runs its lifespan.
+
+    Like ``TestClient``, it raises again an exception the app answered with a 500.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        headers: Mapping[str, str] | None = None,
+        raise_server_exceptions: bool = True,
+    ) -> None:
+        self.app = app
+        self._lifespan: _Lifespan | None = None
+        super().__init__(
+            transport=_AsyncTransport(app, raise_server_exceptions),
+            base_url=base_url,
+            headers=headers,
+        )
+
+    async def __aenter__(self) -> AsyncTestClient:
+        self._lifespan = _Lifespan(self.app)
+        await self._lifespan.startup()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        try:
+            if self._lifespan is not None:
+                await self._lifespan.shutdown()
+        finally:
+            self._lifespan = None
+            await super().__aexit__(exc_type, exc_value, traceback)
+
+    @contextlib.asynccontextmanager
+    async def websocket_connect(
+        self,
+        path: str,
+        subprotocols: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> AsyncGenerator[AsyncWebSocketSession]:
+        """Open a WebSocket session with the app at ``path``."""
+        core = _WebSocketCore(
+            self.app, self.base_url.join(path), httpx.Headers(headers or {}).raw, subprotocols
+        )
+        await core.connect()
+        try:
+            yield AsyncWebSocketSession(core)
+        finally:
+            await core.close(1000)
