@@ -17,7 +17,9 @@ from aaf.routing import Router
 if TYPE_CHECKING:
     from aaf.app import App
 
-__all__ = ["docs_routers"]
+__all__ = ["DOCS_ASSETS", "docs_routers"]
+
+DOCS_ASSETS = "/_aaf/docs"  # where the pages' scripts and styles are served
 
 STATIC = Path(__file__).parent / "static"
 SWAGGER_UI = """<!doctype html>
@@ -80,7 +82,7 @@ def docs_routers(app: App) -> list[Router]:
 
     if app.docs_url is None and app.redoc_url is None:
         return [router]
-    assets = "/_aaf/docs"
+    assets = DOCS_ASSETS
 
     @router.get(assets + "/<name>", name="aaf_docs_asset", include_in_schema=False)
     async def asset(connection: Connection, name: str) -> FileResponse:

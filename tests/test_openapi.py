@@ -403,3 +403,19 @@ def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     assert paths["/files/{rest}"]["get"]["parameters"][0]["schema"] == {"type": "string"}
     form = paths["/upload"]["post"]["requestBody"]
     assert form["required"] is False
+
+
+def test_the_document_s_pages_answer_beside_the_app_s_routes() -> None:
+    router = Router()
+
+    @router.post("/docs")
+    async def post_docs(connection: Connection) -> str:
+        return "posted"
+
+    with TestClient(aaf([router])) as client:
+        assert client.post("/docs").text == "posted"
+        page = client.get("/docs")  # the app's POST route does not hide the page
+        assert page.status_code == 200 and "swagger" in page.text.lower()
+        assert client.get("/_aaf/docs/swagger-ui.css").status_code == 200
+        assert set(client.get("/openapi.json").json()["paths"]) == {"/docs"}
+        assert client.get("/nowhere").status_code == 404
