@@ -388,6 +388,8 @@ class _Builder:
                 "take path, query, header and cookie parameters (mark a model Query())"
             )
         if source == "body":
+            if marker is not None and marker.field:  # Body(max_length=...) constrains the body
+                annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             self._add_body(param.name, annotation, default)
             return
         if source == "form":
@@ -433,7 +435,14 @@ class _Builder:
                 "ambiguous; combine them into one model"
             )
         adapter = _adapter(annotation, self.qualname, name)
-        sliceable = get_origin(annotation) is list and len(get_args(annotation)) == 1
+        # Only markers around a plain list: a constraint on the list itself (max_length, say)
+        # needs the whole list at once.
+        base, meta = strip_annotated(annotation)
+        sliceable = (
+            get_origin(base) is list
+            and len(get_args(base)) == 1
+            and all(isinstance(m, Param) for m in meta)
+        )
         self.body = BodyParam(
             name, adapter, default is ..., default, fail_fast_validator(adapter), sliceable
         )

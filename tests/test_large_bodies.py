@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
+from aaf.params import Body
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -132,3 +133,43 @@ def test_odd_large_bodies_answer_as_whole_validation_does(client: TestClient) ->
     assert status == 422 and answer["detail"][0]["type"] == "json_invalid"
     status, answer = post(client, body(GOOD)[:-1] + b"\xff]")  # not UTF-8
     assert status == 422 and answer["detail"][0]["type"] == "json_invalid"
+
+
+def test_lists_of_plain_values_and_of_lists_are_sliced_alike() -> None:
+    router = Router()
+
+    @router.post("/numbers")
+    async def numbers(connection: Connection, values: Annotated[list[int], Body()]) -> int:
+        return sum(values)
+
+    @router.post("/pairs")
+    async def pairs(connection: Connection, values: Annotated[list[list[int]], Body()]) -> int:
+        return len(values)
+
+    with TestClient(aaf([router])) as client:
+        numbers_body = body(list(range(30_000)))
+        headers = {"content-type": "application/json"}
+        assert client.post("/numbers", content=numbers_body, headers=headers).json() == sum(
+            range(30_000)
+        )
+        wrong = numbers_body.replace(b", 29000,", b', "x",', 1).replace(b",29000,", b',"x",', 1)
+        refused = client.post("/numbers", content=wrong, headers=headers)
+        assert refused.status_code == 422
+        assert [e["loc"] for e in refused.json()["detail"]] == [["body", 29_000]]
+        pairs_body = body([[i, i] for i in range(20_000)])
+        assert client.post("/pairs", content=pairs_body, headers=headers).json() == 20_000
+
+
+def test_a_constrained_list_is_validated_whole() -> None:
+    router = Router()
+
+    @router.post("/few")
+    async def few(connection: Connection, values: Annotated[list[int], Body(max_length=3)]) -> int:
+        return len(values)
+
+    with TestClient(aaf([router])) as client:
+        headers = {"content-type": "application/json"}
+        refused = client.post("/few", content=body(list(range(30_000))), headers=headers)
+        assert refused.status_code == 422
+        assert [(e["type"], e["loc"]) for e in refused.json()["detail"]] == [("too_long", ["body"])]
+        assert client.post("/few", json=[1, 2]).json() == 2

@@ -208,3 +208,20 @@ def test_make_run_serves_the_notes_app(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
+
+
+def test_the_parameters_block_reads_every_source(tmp_path: Path) -> None:
+    block = next(b for b in BLOCKS if "async def add_tags" in b.source)
+    app = load(block, tmp_path)["app"]
+    assert isinstance(app, App)
+    with TestClient(app) as client:
+        found = client.get(
+            "/search/books", params=[("limit", "5"), ("q", "x"), ("tags", "a"), ("tags", "b")]
+        )
+        assert found.json() == {"category": "books", "limit": 5, "q": "x", "tags": ["a", "b"]}
+        assert client.get("/search/books", params={"limit": "0"}).status_code == 422
+        assert client.post("/tags", json=["a", "b"]).json() == ["a", "b"]
+        too_many = client.post("/tags", json=[str(i) for i in range(11)])
+        assert too_many.status_code == 422 and too_many.json()["detail"][0]["loc"] == ["body"]
+        sent = client.post("/upload", data={"name": "ann"}, files={"file": ("a.txt", b"x")})
+        assert sent.json() == {"name": "ann", "file": "a.txt"}
