@@ -66,7 +66,8 @@ class Database:
             await self.connection.commit()
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"the name {name!r} is taken") from exc
-        return User.model_validate(dict(row or {}))
+        assert row is not None  # RETURNING gives the inserted row
+        return User.model_validate(dict(row))
 
     async def user_by_token(self, token: str) -> User | None:
         async with self.connection.execute(
@@ -87,7 +88,8 @@ class Database:
             await self.connection.commit()
         except sqlite3.IntegrityError as exc:
             raise Conflict(f"you already have a note titled {note.title!r}") from exc
-        return Note.model_validate(dict(row or {}))
+        assert row is not None  # RETURNING gives the inserted row
+        return Note.model_validate(dict(row))
 
     async def note(self, note_id: int) -> Note | None:
         async with self.connection.execute(
