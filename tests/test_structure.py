@@ -4,6 +4,7 @@ the wheel carries what the package needs."""
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -78,9 +79,15 @@ def test_form_parsing_never_imports_the_connection() -> None:
 def test_the_wheel_ships_the_document_pages_and_their_licences(tmp_path: Path) -> None:
     """What `pip install aaf` (not editable) gets: Swagger UI and ReDoc with their licences,
     the marker that says aaf is typed, and no setuptools warning about them."""
+    # Built from a copy: setuptools writes build/ beside the sources it builds.
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(PACKAGE.parent / name, source / name)
+    shutil.copytree(PACKAGE, source / "aaf", ignore=shutil.ignore_patterns("__pycache__"))
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q"]
-        + ["-w", str(tmp_path), str(PACKAGE.parent)],
+        + ["-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
