@@ -254,13 +254,7 @@ async def solve(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
 async def _validate(plan: HandlerPlan, solving: Solving, errors: Errors) -> None:
     if id(plan) in solving.values:
         return
-    connection = solving.connection
-    form = await connection.form() if plan.reads_form else None
-    kwargs, found = validated(plan, connection, solving.path_args, form)
-    if plan.body is not None:
-        await read_body(plan, connection, kwargs, found)
-    errors.extend(found)
-    solving.values[id(plan)] = kwargs
+    solving.values[id(plan)] = await _values(plan, solving, errors)
     for dependency in plan.dependencies:
         await _validate(solving.effective(dependency), solving, errors)
 

@@ -81,15 +81,16 @@ class AafPlugin(Plugin):
     """Checks the handler of every route registered with a literal rule."""
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        if fullname == _DECORATOR:
-            return _decorated_http
-        if fullname == _WS_DECORATOR:
-            return _decorated_websocket
-        if fullname == f"{_ROUTER}.add_route":
-            return _added_http
-        if fullname == f"{_ROUTER}.add_websocket_route":
-            return _added_websocket
-        return None
+        hooked = _HOOKS.get(fullname)
+        if hooked is None:
+            return None
+        check, websocket = hooked
+
+        def hook(ctx: MethodContext) -> Type:
+            check(ctx, websocket=websocket)
+            return ctx.default_return_type  # the plugin reports; it changes no type
+
+        return hook
 
 
 def plugin(version: str) -> type[Plugin]:
@@ -105,26 +106,6 @@ def plugin(version: str) -> type[Plugin]:
 
 
 # The hooks ---------------------------------------------------------------------------------------
-def _decorated_http(ctx: MethodContext) -> Type:
-    _check_decorated(ctx, websocket=False)
-    return ctx.default_return_type
-
-
-def _decorated_websocket(ctx: MethodContext) -> Type:
-    _check_decorated(ctx, websocket=True)
-    return ctx.default_return_type
-
-
-def _added_http(ctx: MethodContext) -> Type:
-    _check_added(ctx, websocket=False)
-    return ctx.default_return_type
-
-
-def _added_websocket(ctx: MethodContext) -> Type:
-    _check_added(ctx, websocket=True)
-    return ctx.default_return_type
-
-
 def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
     """``@router.get("/items/<int:item_id>")`` over a function or a class, or the decorator
     called by hand: ``router.get("/items/<int:item_id>")(get_item)``."""
@@ -457,3 +438,12 @@ def _members(typ: Type) -> list[_rules.Member]:
     if literals:
         members.append(_rules.Member(literals=tuple(literals)))
     return members
+
+
+# What the plugin checks, by the method mypy is about to call, and whether it is a WebSocket.
+_HOOKS: Mapping[str, tuple[Callable[..., None], bool]] = {
+    _DECORATOR: (_check_decorated, False),
+    _WS_DECORATOR: (_check_decorated, True),
+    f"{_ROUTER}.add_route": (_check_added, False),
+    f"{_ROUTER}.add_websocket_route": (_check_added, True),
+}
