@@ -156,14 +156,7 @@ def _runner_with_dependencies(
         for position, step in enumerate(resolution.steps)
     )
     wiring = tuple((name, index) for name, index in resolution.wiring if name is not None)
-    # PERF: when no provider validates anything and the handler's own values are exactly the
-    # rule's (as the converters gave them), validation is a copy of the path values.
-    only_path = resolution.top_path_only
-    copy_args = (
-        not any(step.validates for step in resolution.steps)
-        and only_path is not None
-        and set(only_path) == set(plan.rule_converters)
-    )
+    copy_args = resolution.copies_path
 
     async def run_plain(connection: Connection, args: dict[str, object]) -> None:
         # PERF: coroutine providers and no body: no Solving, no coroutine per step, nothing

@@ -97,7 +97,16 @@ class Resolution:
     a coroutine per step. ``app.dependency_overrides`` takes the general path instead.
     """
 
-    __slots__ = ("plain", "plan", "reads_body", "steps", "top_path_only", "top_validates", "wiring")
+    __slots__ = (
+        "copies_path",
+        "plain",
+        "plan",
+        "reads_body",
+        "steps",
+        "top_path_only",
+        "top_validates",
+        "wiring",
+    )
 
     def __init__(self, plan: HandlerPlan) -> None:
         self.plan = plan
@@ -112,6 +121,13 @@ class Resolution:
         # The handler's own values are only path values that need no validation.
         only_path = not (plan.validator or plan.defaults or plan.uploads or plan.reads_body)
         self.top_path_only = plan.passthrough if only_path else None
+        # PERF: no provider validates anything and the handler's own values are exactly the
+        # rule's, as the converters gave them: validation is a copy of the path values.
+        self.copies_path = (
+            not any(step.validates for step in self.steps)
+            and self.top_path_only is not None
+            and set(self.top_path_only) == set(plan.rule_converters)
+        )
 
     def validate_now(
         self, connection: Connection, path_args: dict[str, object]
