@@ -1,7 +1,7 @@
 """The JSON API under /api: sign up for a token, then write, read, page and delete notes.
 
 Reads are public; writes need `Authorization: Bearer <token>`. Every error comes back as
-JSON, `{"detail": "..."}` (`problem` below is the app's handler for `HTTPError`): 401 without
+JSON, `{"detail": "..."}` (`problem` and `conflict` below are the app's handlers): 401 without
 a valid token, 403 on someone else's note, 404 for a note that does not exist, 409 for a
 taken name or a title you already used, 422 for invalid input.
 """
@@ -39,6 +39,11 @@ async def problem(connection: Connection, exc: HTTPError) -> JsonResponse:
     A 422 (``RequestValidationError``) already holds ``{"detail": [...]}``."""
     body = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
     return JsonResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def conflict(connection: Connection, exc: Conflict) -> JsonResponse:
+    """A write that broke a uniqueness rule (a taken name, a repeated title): 409, as JSON."""
+    return JsonResponse({"detail": str(exc)}, status_code=409)
 
 
 # Dependencies: what handlers ask for by type ------------------------------------------------
@@ -86,10 +91,7 @@ async def announce(groups: Groups, kind: str, note: Note) -> None:
 @router.post("/users", status_code=201, responses={409: Problem})
 async def sign_up(connection: Connection, new: NewUser, db: Database = Depends(get_db)) -> User:
     """Take a name; give a token for it."""
-    try:
-        return await db.add_user(new.name, secrets.token_urlsafe(24))
-    except Conflict as exc:
-        raise HTTPError(409, str(exc)) from None
+    return await db.add_user(new.name, secrets.token_urlsafe(24))
 
 
 @router.get("/notes")
@@ -113,10 +115,7 @@ async def create_note(
     groups: Groups = Depends(get_groups),
 ) -> Note:
     """Write a note; every open page shows it."""
-    try:
-        note = await db.add_note(user.name, new)
-    except Conflict as exc:
-        raise HTTPError(409, str(exc)) from None
+    note = await db.add_note(user.name, new)
     await announce(groups, "created", note)
     return note
 
@@ -138,10 +137,7 @@ async def rewrite_note(
     groups: Groups = Depends(get_groups),
 ) -> Note:
     """Rewrite one of your notes."""
-    try:
-        updated = await db.update_note(note.id, new)
-    except Conflict as exc:
-        raise HTTPError(409, str(exc)) from None
+    updated = await db.update_note(note.id, new)
     if updated is None:  # deleted meanwhile
         raise HTTPError(404, f"note {note.id} does not exist")
     await announce(groups, "updated", updated)

@@ -18,7 +18,7 @@ from pathlib import Path
 from aaf import App, HTTPError, aaf
 from aaf.channels import InMemoryGroups, RedisGroups
 from notes import api, pages
-from notes.db import Database
+from notes.db import Conflict, Database
 
 DEFAULT_DB = Path("var") / "notes.sqlite3"
 
@@ -44,7 +44,7 @@ def create_app(database: str | Path | None = None, redis_url: str | None = None)
     return aaf(
         [api.router, pages.router],
         lifespan=lifespan,
-        exception_handlers={HTTPError: api.problem},
+        exception_handlers={HTTPError: api.problem, Conflict: api.conflict},
         title="Notes",
         version="1.0.0",
         description="Write notes; every open page sees them at once.",

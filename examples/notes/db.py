@@ -55,17 +55,26 @@ class Database:
     async def close(self) -> None:
         await self.connection.close()
 
-    # Users ----------------------------------------------------------------------------------------
-    async def add_user(self, name: str, token: str) -> User:
+    async def _write(
+        self, sql: str, parameters: tuple[object, ...], conflict: str
+    ) -> sqlite3.Row | None:
+        """Run one write that returns a row (``RETURNING``) and commit it; a broken uniqueness
+        rule is a ``Conflict`` saying ``conflict``."""
         try:
-            async with self.connection.execute(
-                "INSERT INTO users (name, token) VALUES (?, ?) RETURNING name, token",
-                (name, token),
-            ) as cursor:
+            async with self.connection.execute(sql, parameters) as cursor:
                 row = await cursor.fetchone()
             await self.connection.commit()
         except sqlite3.IntegrityError as exc:
-            raise Conflict(f"the name {name!r} is taken") from exc
+            raise Conflict(conflict) from exc
+        return row
+
+    # Users ----------------------------------------------------------------------------------------
+    async def add_user(self, name: str, token: str) -> User:
+        row = await self._write(
+            "INSERT INTO users (name, token) VALUES (?, ?) RETURNING name, token",
+            (name, token),
+            f"the name {name!r} is taken",
+        )
         assert row is not None  # RETURNING gives the inserted row
         return User.model_validate(dict(row))
 
@@ -78,16 +87,11 @@ class Database:
 
     # Notes ----------------------------------------------------------------------------------------
     async def add_note(self, author: str, note: NewNote) -> Note:
-        try:
-            async with self.connection.execute(
-                f"INSERT INTO notes (author, title, body) VALUES (?, ?, ?) "
-                f"RETURNING {NOTE_COLUMNS}",
-                (author, note.title, note.body),
-            ) as cursor:
-                row = await cursor.fetchone()
-            await self.connection.commit()
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"you already have a note titled {note.title!r}") from exc
+        row = await self._write(
+            f"INSERT INTO notes (author, title, body) VALUES (?, ?, ?) RETURNING {NOTE_COLUMNS}",
+            (author, note.title, note.body),
+            f"you already have a note titled {note.title!r}",
+        )
         assert row is not None  # RETURNING gives the inserted row
         return Note.model_validate(dict(row))
 
@@ -111,15 +115,12 @@ class Database:
         return [Note.model_validate(dict(row)) for row in rows], total
 
     async def update_note(self, note_id: int, note: NewNote) -> Note | None:
-        try:
-            async with self.connection.execute(
-                f"UPDATE notes SET title = ?, body = ? WHERE id = ? RETURNING {NOTE_COLUMNS}",
-                (note.title, note.body, note_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            await self.connection.commit()
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(f"you already have a note titled {note.title!r}") from exc
+        """The note rewritten, or None when it does not exist (any more)."""
+        row = await self._write(
+            f"UPDATE notes SET title = ?, body = ? WHERE id = ? RETURNING {NOTE_COLUMNS}",
+            (note.title, note.body, note_id),
+            f"you already have a note titled {note.title!r}",
+        )
         return None if row is None else Note.model_validate(dict(row))
 
     async def delete_note(self, note_id: int) -> None:
