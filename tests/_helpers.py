@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, MutableMapping, Sequence
+from pathlib import Path
+from types import ModuleType
 
 import uvicorn
 
-from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent
+from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 
 
@@ -37,6 +44,67 @@ def http_scope(
         "client": ("127.0.0.1", 1234),
         "server": ("127.0.0.1", 8000),
     }
+
+
+def ws_scope(
+    path: str = "/ws",
+    extensions: MutableMapping[str, MutableMapping[object, object]] | None = None,
+) -> WebSocketScope:
+    """Build a WebSocket handshake scope as a server would."""
+    scope: WebSocketScope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 8000),
+        "subprotocols": [],
+    }
+    if extensions is not None:
+        scope["extensions"] = extensions
+    return scope
+
+
+def import_file(path: Path, name: str, keep: bool = True) -> ModuleType:
+    """Import the module at ``path`` as ``name``, afresh. It is in ``sys.modules`` while it
+    runs (pydantic and dataclasses look their module up), and after only with ``keep``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if not keep:
+            del sys.modules[name]
+    return module
+
+
+def stop_process(
+    process: subprocess.Popen[bytes], *, group: bool = False, timeout: float = 10.0
+) -> None:
+    """Stop a process this test started, by PID: SIGTERM, then SIGKILL if it lingers. With
+    ``group``, its whole process group (it was started with ``start_new_session``), so that
+    what it started stops too."""
+
+    def send(sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            if group:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)
+
+    send(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait(5)
 
 
 class Recorder:

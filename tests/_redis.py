@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ._helpers import free_port
+from ._helpers import free_port, stop_process
 
 
 class RedisServer:
@@ -43,13 +43,8 @@ class RedisServer:
             time.sleep(0.05)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            stop_process(self.process, timeout=5)
         self.process = None
 
 

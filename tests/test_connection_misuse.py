@@ -4,7 +4,6 @@ clear error naming the mistake, never a hang or a silent wrong answer."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
 
 import pytest
 
@@ -12,29 +11,7 @@ from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, WebSocketDisconnect
 
-from ._helpers import Recorder, http_scope
-
-
-def ws_scope(
-    extensions: MutableMapping[str, MutableMapping[object, object]] | None = None,
-) -> WebSocketScope:
-    scope: WebSocketScope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 8000),
-        "subprotocols": [],
-    }
-    if extensions is not None:
-        scope["extensions"] = extensions
-    return scope
+from ._helpers import Recorder, http_scope, ws_scope
 
 
 class Peer:
@@ -160,7 +137,7 @@ def test_reject_without_the_http_response_extension_closes_1008() -> None:
 
 def test_reject_with_the_extension_sends_an_http_response() -> None:
     peer = Peer({"type": "websocket.connect"})
-    connection = peer.connection(ws_scope({"websocket.http.response": {}}))
+    connection = peer.connection(ws_scope(extensions={"websocket.http.response": {}}))
     asyncio.run(connection.reject(401, "who are you?", headers={"www-authenticate": "Bearer"}))
     assert peer.sent == [
         {

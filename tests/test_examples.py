@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -14,19 +12,14 @@ import pytest
 from aaf.app import App
 from aaf.testing import TestClient
 
-from ._helpers import serve
+from ._helpers import import_file, serve
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def load(name: str) -> ModuleType:
     """Import ``examples/<name>.py`` afresh."""
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(EXAMPLES / f"{name}.py", f"example_{name}")
 
 
 def app_of(name: str) -> App:

@@ -8,7 +8,6 @@ are run too.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -22,6 +21,8 @@ from mypy import api
 
 from aaf.exceptions import ConfigurationError
 from aaf.mypy import AafPlugin, plugin
+
+from ._helpers import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -473,11 +474,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def registration_error(path: Path) -> str | None:
     """Import the module for real; the message registration refuses it with, if it does."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        import_file(path, path.stem, keep=False)
     except (ConfigurationError, TypeError) as exc:
         return str(exc)
     return None

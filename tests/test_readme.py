@@ -9,10 +9,8 @@ mypy print exactly the ``text`` block that follows it (with the file called app.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +23,7 @@ import pytest
 from aaf.app import App
 from aaf.testing import TestClient
 
-from ._helpers import free_port
+from ._helpers import free_port, import_file, stop_process
 from ._typecheck import ROOT, basedpyright_errors, mypy_errors
 
 README = ROOT / "README.md"
@@ -107,15 +105,7 @@ def test_a_failing_block_gives_the_output_shown(tmp_path: Path, block: Block) ->
 def load(block: Block, directory: Path) -> dict[str, object]:
     path = directory / f"{block.name}.py"
     path.write_text(block.source)
-    spec = importlib.util.spec_from_file_location(block.name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[block.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[block.name]
-    return vars(module)
+    return vars(import_file(path, block.name, keep=False))
 
 
 def test_the_first_app_answers_as_the_guide_says(tmp_path: Path) -> None:
@@ -174,12 +164,7 @@ def test_the_deployment_command_serves_the_notes_app(tmp_path: Path) -> None:
         assert answer.json() == {"items": [], "total": 0, "limit": 20, "offset": 0}
         assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process, timeout=15)
 
 
 def test_make_run_serves_the_notes_app(tmp_path: Path) -> None:
@@ -202,12 +187,7 @@ def test_make_run_serves_the_notes_app(tmp_path: Path) -> None:
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "<title>Notes</title>" in page.text
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        stop_process(process, group=True, timeout=15)
 
 
 def test_the_parameters_block_reads_every_source(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from aaf.channels import RedisGroups
 
-from ._helpers import free_port
+from ._helpers import free_port, stop_process
 from ._redis import RedisServer, redis_server
 
 __all__ = ["redis_server"]  # the fixture, used by name
@@ -172,12 +172,7 @@ def uvicorn(
             time.sleep(0.1)
         yield f"127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)
 
 
 def join(stack: contextlib.ExitStack, host: str, room: str) -> tuple[ClientConnection, str]:

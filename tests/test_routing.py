@@ -9,7 +9,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from aaf import aaf
-from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent, WebSocketScope
+from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.response import HttpResponse, JsonResponse
@@ -17,7 +17,7 @@ from aaf.routing import Match, NotAllowed, Redirect, Router
 from aaf.testing import TestClient
 from aaf.views import View
 
-from ._helpers import Recorder, http_scope, run_with_connection
+from ._helpers import Recorder, http_scope, run_with_connection, ws_scope
 
 
 def make_router() -> Router:
@@ -497,20 +497,6 @@ def test_a_router_called_alone_answers_websocket_errors() -> None:
     async def send(message: SendEvent) -> None:
         sent.append(message)
 
-    scope: WebSocketScope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": "/ws",
-        "raw_path": b"/ws",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [],
-        "client": ("127.0.0.1", 1234),
-        "server": ("127.0.0.1", 8000),
-        "subprotocols": [],
-    }
-    asyncio.run(router(Connection(scope, send=send, receive=receive)))
+    asyncio.run(router(Connection(ws_scope(), send=send, receive=receive)))
     assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
     assert sent[-1].get("code") == 1011

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from aaf.testing import TestClient
 from notes.api import get_db
 from notes.app import create_app
 from notes.db import Database
+from tests._helpers import free_port, stop_process
 
 EXAMPLES = Path(__file__).resolve().parents[2]
 
@@ -45,13 +45,6 @@ def client(app: App) -> Iterator[TestClient]:
         yield client
     for db in opened:
         asyncio.run(db.close())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextlib.contextmanager
@@ -79,12 +72,7 @@ def notes_server(database: Path, redis_url: str | None = None) -> Generator[str]
             time.sleep(0.1)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)
 
 
 @pytest.fixture()
