@@ -106,6 +106,33 @@ def test_a_422_stops_at_100_entries_and_1_kib_inputs(server: httpx.Client) -> No
     still_serves(server)
 
 
+def test_a_large_valid_list_does_not_hold_up_other_clients(server: httpx.Client) -> None:
+    # Validated a slice at a time: a normal request sent meanwhile is answered first.
+    items = b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(300_000)) + b"]"
+    done: list[str] = []
+    sending = threading.Event()
+
+    def post_big() -> None:
+        with httpx.Client(base_url=str(server.base_url), timeout=60) as client:
+            sending.set()
+            answer = client.post(
+                "/items", content=items, headers={"content-type": "application/json"}
+            )
+            assert answer.json() == 300_000
+            done.append("big")
+
+    big = threading.Thread(target=post_big)
+    big.start()
+    try:
+        assert sending.wait(10)
+        time.sleep(0.3)  # the 8 MB body is in, its items being validated
+        still_serves(server)
+        done.append("small")
+    finally:
+        big.join(60)
+    assert done == ["small", "big"]
+
+
 def test_an_input_that_grows_when_escaped_is_still_cut_to_1_kib(server: httpx.Client) -> None:
     # Each control character is six characters of JSON ("\\u0001"): the cut must allow for it.
     items = [{"id": "\x01" * 3000, "name": "n"}]
