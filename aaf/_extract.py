@@ -161,6 +161,11 @@ _SLICE = 32 * 1024  # characters of items validated between two turns of the eve
 _NOT_A_LIST = object()
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """The position of the first character at or after ``pos`` that is not JSON whitespace."""
+    return _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]  # * always matches
+
+
 async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: Errors) -> object:
     """Validate a large JSON list a slice of items at a time, letting the event loop serve
     other requests between slices: one client's 10 MB body must not stall the others.
@@ -175,10 +180,10 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _NOT_A_LIST
-    pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]  # * always matches
+    pos = _skip_space(text, 0)
     if not text.startswith("[", pos):
         return _NOT_A_LIST
-    pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+    pos = _skip_space(text, pos + 1)
     items: list[object] = []
     if text.startswith("]", pos):
         return items if not text[pos + 1 :].strip(" \t\n\r") else _NOT_A_LIST
@@ -190,7 +195,7 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
             errors.append(_json_invalid_at(exc.pos, exc.msg))
             return items
         count += 1
-        pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+        pos = _skip_space(text, end)
         last = text.startswith("]", pos)
         if not last and not text.startswith(",", pos):
             errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
@@ -210,15 +215,15 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
                         break
                 return items
             if last:
-                after = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+                after = _skip_space(text, pos + 1)
                 if after < len(text):
                     errors.append(_json_invalid_at(after, "Extra data"))
                 return items
             first_index += count
             count = 0
             await asyncio.sleep(0)  # the other requests' turn
-            start = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
-        pos = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            start = _skip_space(text, pos + 1)
+        pos = _skip_space(text, pos + 1)
 
 
 def _json_invalid(data: bytes) -> dict[str, object]:
