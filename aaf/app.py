@@ -17,7 +17,7 @@ from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
-from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
+from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.routing import Router, dispatch, dispatch_websocket
@@ -33,6 +33,7 @@ Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
 P = ParamSpec("P")
 V = TypeVar("V", bound=View)
+A = TypeVar("A", bound="App")
 _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -97,32 +98,30 @@ class App:
         self.freeze_gc = freeze_gc
         self.debug = debug
         self.state: dict[str, object] = {}
-        app: ASGIApp = self._dispatch
+        app: ASGIApp = self.__call__  # the app itself, innermost
         for wrap in reversed(middleware):
             wrapped = cast(Callable[[ASGIApp], object], wrap)(app)
             if not callable(wrapped):
                 raise TypeError(f"Middleware {wrap!r} gave {wrapped!r}, not an ASGI app")
             app = cast(ASGIApp, wrapped)
         self._asgi = app
-        self._plain = not middleware
+        if middleware:
+            # PERF: App.__call__ serves a request in one frame, with no test for middleware
+            # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an
+            # instance of a subclass whose __call__ enters the middleware first.
+            self.__class__ = _middleware_first(type(self))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._plain and scope["type"] == "http":
-            await self._http(scope, receive, send)  # PERF: one frame less per request
-        else:
-            await self._asgi(scope, receive, send)
-
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await self._websocket(scope, receive, send)
-        elif scope["type"] == "lifespan":
-            await self._lifespan(scope, receive, send)
-
-    # HTTP --------------------------------------------------------------------------------------
-    async def _http(self, scope: HTTPScope, receive: Receive, send: Send) -> None:
-        connection = Connection(scope, send=send, receive=receive, app=self)
+        """Serve one ASGI connection (below the middleware, when there is any)."""
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await self._lifespan(scope, receive, send)
+            return
+        # HTTP, in this frame. PERF: one coroutine less per request than a method of its own
+        # (benchmarks/inprocess.py, plaintext and not found).
+        connection = Connection(scope, receive, send, self)
         connection.max_body_size = self.max_body_size
         path = connection.route_path if scope.get("root_path") else scope["path"]
         try:
@@ -145,7 +144,7 @@ class App:
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
-        connection = Connection(scope, send=send, receive=receive, app=self)
+        connection = Connection(scope, receive, send, self)
         try:
             if not await dispatch_websocket(self.routers, connection):
                 # Closing before accept makes the server refuse the handshake (HTTP 403).
@@ -241,6 +240,24 @@ async def _call_hook(hook: Hook) -> None:
     result = hook()
     if inspect.isawaitable(result):
         await result
+
+
+def _middleware_first(cls: type[A]) -> type[A]:
+    """A subclass of ``cls`` whose ``__call__`` enters the app's middleware, the innermost of
+    which calls ``cls.__call__`` (one per class, made on first use)."""
+    made = _MIDDLEWARE_FIRST.get(cls)
+    if made is None:
+
+        async def __call__(self: App, scope: Scope, receive: Receive, send: Send) -> None:
+            await self._asgi(scope, receive, send)  # pyright: ignore[reportPrivateUsage]  # App's own
+
+        namespace = {"__call__": __call__, "__module__": cls.__module__}
+        made = type(cls.__name__, (cls,), namespace | {"__qualname__": cls.__qualname__})
+        _MIDDLEWARE_FIRST[cls] = made
+    return cast("type[A]", made)
+
+
+_MIDDLEWARE_FIRST: dict[type[App], type[App]] = {}
 
 
 # `aaf(routers, ...)` as the seed writes it: an alias of the class, which annotations name.

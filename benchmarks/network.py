@@ -73,7 +73,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--scenarios", help="comma-separated names; all when not given")
     args = parser.parse_args()
+    scenarios = [s for s in SCENARIOS if not args.scenarios or s.name in args.scenarios.split(",")]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
     frameworks = args.frameworks.split(",")
@@ -81,17 +83,17 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     servers: dict[tuple[str, int], tuple[subprocess.Popen[bytes], int]] = {}
     rps: dict[str, dict[str, list[float]]] = {
-        f: {s.name: [] for s in SCENARIOS} for f in frameworks
+        f: {s.name: [] for s in scenarios} for f in frameworks
     }
     p99: dict[str, dict[str, list[float]]] = {
-        f: {s.name: [] for s in SCENARIOS} for f in frameworks
+        f: {s.name: [] for s in scenarios} for f in frameworks
     }
     try:
         for framework in frameworks:
-            for routes in sorted({s.routes for s in SCENARIOS}):
+            for routes in sorted({s.routes for s in scenarios}):
                 servers[framework, routes] = start_server(framework, routes)
         for _ in range(args.rounds):
-            for s in SCENARIOS:
+            for s in scenarios:
                 for framework in frameworks:  # interleaved: one framework after another
                     port = servers[framework, s.routes][1]
                     wrk(port, s, args.warmup)
@@ -107,22 +109,28 @@ def main() -> None:
             stop(server)
     print(
         f"\nOver the network, requests per second (median of {args.rounds} rounds; in brackets the "
-        "median per-round ratio to raw ASGI) and p99 latency\n"
+        "median per-round ratio to raw ASGI, then the lowest and highest) and p99 latency "
+        "(median, then its ratio to raw's median)\n"
     )
     names = frameworks
     print(f"| scenario | {' | '.join(names)} |")
     print("|" + "---|" * (len(names) + 1))
-    for s in SCENARIOS:
+    for s in scenarios:
         cells = []
         for name in names:
             value = statistics.median(rps[name][s.name])
-            ratio = ""
+            latency = statistics.median(p99[name][s.name])
+            ratio = latency_ratio = ""
             if "raw" in rps and name != "raw":
-                # The ratio within each round (the two ran seconds apart), then the median:
-                # steadier than a ratio of medians on a shared, noisy machine.
-                rounds = zip(rps[name][s.name], rps["raw"][s.name], strict=True)
-                ratio = f" ({statistics.median(mine / raw for mine, raw in rounds):.2f})"
-            cells.append(f"{value:,.0f}{ratio}, p99 {statistics.median(p99[name][s.name]):.1f} ms")
+                # The ratio within each round (the two ran seconds apart), then the median and
+                # the spread: steadier than a ratio of medians on a shared, noisy machine.
+                ratios = [
+                    mine / raw
+                    for mine, raw in zip(rps[name][s.name], rps["raw"][s.name], strict=True)
+                ]
+                ratio = f" ({statistics.median(ratios):.2f}; {min(ratios):.2f}-{max(ratios):.2f})"
+                latency_ratio = f" ({latency / statistics.median(p99['raw'][s.name]):.1f}x)"
+            cells.append(f"{value:,.0f}{ratio}, p99 {latency:.1f} ms{latency_ratio}")
         print(f"| {s.name} | {' | '.join(cells)} |")
 
 

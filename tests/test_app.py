@@ -307,6 +307,26 @@ def test_middleware_runs_outermost_first() -> None:
     assert response.headers.get_list("x-order") == ["inner", "outer"]
 
 
+def test_middleware_wraps_a_subclass_of_the_app_and_its_own_call() -> None:
+    served: list[str] = []
+
+    class Counting(App):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            served.append(scope["type"])
+            await super().__call__(scope, receive, send)
+
+    app = Counting([router], middleware=[functools.partial(Tag, name="outer")])
+    other = Counting([router], middleware=[functools.partial(Tag, name="again")])
+    assert isinstance(app, Counting)
+    assert type(app) is type(other)  # one subclass per class
+    response = TestClient(app).get("/http-error/text")
+    assert response.headers.get_list("x-order") == ["outer"]
+    assert served == ["http"]  # the subclass's own __call__ ran, inside the middleware
+    plain = TestClient(Counting([router])).get("/http-error/text")
+    assert "x-order" not in plain.headers
+    assert served == ["http", "http"]
+
+
 def test_third_party_middleware_from_starlette() -> None:
     app = aaf(
         [router],
