@@ -11,7 +11,7 @@ from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
 
 from pydantic import JsonValue
 
-from aaf._docs import DOCS_ASSETS, docs_routers
+from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
@@ -76,15 +76,7 @@ class App:
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         self._document: dict[str, JsonValue] | None = None
-        docs = docs_routers(self)
-        self.routers = [*routers, *docs]
-        # PERF: the document's router can only answer paths under its own URLs (or ones
-        # werkzeug would redirect there): a 404 elsewhere skips it (benchmarks/inprocess.py,
-        # not found).
-        self._app_routers = tuple(routers)
-        self._docs_prefixes = tuple(
-            url for url in (openapi_url, docs_url, redoc_url, DOCS_ASSETS) if url and docs
-        )
+        self.routers = [*routers, *docs_routers(self)]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -125,12 +117,7 @@ class App:
         connection.max_body_size = self.max_body_size
         path = connection.route_path if scope.get("root_path") else scope["path"]
         try:
-            routers = (
-                self.routers
-                if path.startswith(self._docs_prefixes) or "//" in path
-                else self._app_routers
-            )
-            answering = dispatch(routers, connection, path, scope["method"])
+            answering = dispatch(self.routers, connection, path, scope["method"])
             if answering is not None:
                 await answering
             elif self.exception_handlers:

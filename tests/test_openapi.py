@@ -419,3 +419,14 @@ def test_the_document_s_pages_answer_beside_the_app_s_routes() -> None:
         assert client.get("/_aaf/docs/swagger-ui.css").status_code == 200
         assert set(client.get("/openapi.json").json()["paths"]) == {"/docs"}
         assert client.get("/nowhere").status_code == 404
+
+
+def test_the_pages_own_redirects_still_happen() -> None:
+    # The document's router skips paths outside its URLs; these are inside, or merge into them.
+    with TestClient(aaf([router], docs_url="/api-docs/")) as client:
+        moved = client.get("/api-docs")
+        assert moved.status_code == 308 and moved.headers["location"].endswith("/api-docs/")
+        assert client.get("/api-docs/").status_code == 200
+        # werkzeug merges the doubled slash of a static rule and matches, as without aaf.
+        assert client.get("http://testserver//openapi.json").status_code == 200
+        assert client.get("/api-doc").status_code == 404
