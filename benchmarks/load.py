@@ -1,7 +1,9 @@
 """Load test: a real uvicorn on 127.0.0.1, 64 concurrent connections, a mix of routes.
 
 Reports unexpected statuses (must be zero), throughput and the server's memory after warm-up
-and at the end. Run with `make load` (or `.venv/bin/python benchmarks/load.py --requests N`).
+and at the end; then a million requests on paths never seen before (item ids and 404s), after
+which the server's memory must be where it was (aaf keeps nothing per path). Run with
+`make load` (or `.venv/bin/python benchmarks/load.py --requests N --distinct N`).
 Needs nothing beyond the project's .venv: the client is a small raw HTTP/1.1 one.
 """
 
@@ -14,6 +16,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -52,6 +55,9 @@ def encode(method: str, path: str, body: object) -> bytes:
     return head.encode() + b"\r\n" + payload
 
 
+MIX_REQUESTS = [encode(method, path, body) for method, path, body, _ in MIX]
+
+
 async def read_response(reader: asyncio.StreamReader) -> int:
     status = int((await reader.readline()).split()[1])
     length = 0
@@ -63,26 +69,42 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def drive(port: int, total: int, concurrency: int) -> tuple[int, dict[str, int], float]:
+Pick = Callable[[int], tuple[bytes, int, str]]  # request n -> (bytes, expected status, label)
+
+
+def mixed(n: int) -> tuple[bytes, int, str]:
+    """The mix above, in turn."""
+    method, path, _, expected = MIX[n % len(MIX)]
+    return MIX_REQUESTS[n % len(MIX)], expected, f"{method} {path}"
+
+
+def distinct(n: int) -> tuple[bytes, int, str]:
+    """A path no request before used: an item id, or a path nothing matches."""
+    if n % 2:
+        return encode("GET", f"/nowhere/{n}", None), 404, "GET /nowhere/<n>"
+    return encode("GET", f"/items/{n}", None), 200, "GET /items/<n>"
+
+
+async def drive(
+    port: int, total: int, concurrency: int, pick: Pick = mixed
+) -> tuple[int, dict[str, int], float]:
     """Send ``total`` requests over ``concurrency`` keep-alive connections; count surprises.
 
     A small raw HTTP/1.1 client: httpx's async pool would be the bottleneck at 64 connections.
     """
     counter = itertools.count()
     unexpected: dict[str, int] = {}
-    requests = [encode(method, path, body) for method, path, body, _ in MIX]
 
     async def worker() -> int:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         done = 0
         try:
             while (n := next(counter)) < total:
-                index = n % len(MIX)
-                writer.write(requests[index])
+                request, expected, label = pick(n)
+                writer.write(request)
                 status = await read_response(reader)
-                method, path, _, expected = MIX[index]
                 if status != expected:
-                    key = f"{method} {path} -> {status}"
+                    key = f"{label} -> {status}"
                     unexpected[key] = unexpected.get(key, 0) + 1
                 done += 1
         finally:
@@ -92,7 +114,7 @@ async def drive(port: int, total: int, concurrency: int) -> tuple[int, dict[str,
 
     start = time.perf_counter()
     counts = await asyncio.wait_for(
-        asyncio.gather(*(worker() for _ in range(concurrency))), timeout=600
+        asyncio.gather(*(worker() for _ in range(concurrency))), timeout=1200
     )
     return sum(counts), unexpected, time.perf_counter() - start
 
@@ -102,6 +124,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30_000)
     parser.add_argument("--warmup", type=int, default=5_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--distinct", type=int, default=1_000_000, help="then this many never-repeated paths"
+    )
     args = parser.parse_args()
     port = free_port()
     server = subprocess.Popen(
@@ -137,9 +162,14 @@ def main() -> int:
         warm_rss = rss_kib(server.pid)
         done, unexpected, elapsed = asyncio.run(drive(port, args.requests, args.concurrency))
         end_rss = rss_kib(server.pid)
+        many, odd, many_elapsed = asyncio.run(
+            drive(port, args.distinct, args.concurrency, distinct)
+        )
+        distinct_rss = rss_kib(server.pid)
     finally:
         stop(server)
     growth = (end_rss - warm_rss) / warm_rss * 100
+    distinct_growth = (distinct_rss - end_rss) / end_rss * 100
     print(
         f"requests          {done} at concurrency {args.concurrency} "
         f"({len(MIX)} routes, 5 failing on purpose)"
@@ -150,7 +180,12 @@ def main() -> int:
         f"server RSS        start {start_rss} KiB, after warm-up {warm_rss} KiB, end {end_rss} KiB"
     )
     print(f"growth after warm-up  {growth:+.2f} % (limit 5 %)")
-    ok = not unexpected and growth < 5
+    print(
+        f"distinct paths    {many} never repeated (half 200, half 404), "
+        f"{many / many_elapsed:,.0f} req/s, unexpected {sum(odd.values())} {odd or ''}"
+    )
+    print(f"server RSS        after them {distinct_rss} KiB ({distinct_growth:+.2f} %, limit 5 %)")
+    ok = not unexpected and not odd and growth < 5 and distinct_growth < 5
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
