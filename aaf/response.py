@@ -580,6 +580,11 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
     return encode
 
 
+def value_headers(content_type: bytes, body: bytes) -> RawHeaders:
+    """The headers of an encoded return value: its content type and length."""
+    return [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+
+
 async def send_result(
     connection: Connection, result: object, encode: ResultEncoder, status_code: int, qualname: str
 ) -> None:
@@ -596,8 +601,7 @@ async def send_result(
             await connection.finish()
     elif not connection.started:
         content_type, body = encode(result)
-        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-        await connection.respond_whole(status_code, headers, body)
+        await connection.respond_whole(status_code, value_headers(content_type, body), body)
     else:
         raise RuntimeError(
             f"{qualname} started the response itself and then returned a value; "
