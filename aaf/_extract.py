@@ -39,8 +39,13 @@ async def arguments(
     """Gather, validate and return the handler's keyword arguments."""
     if plan.trivial:
         return path_args
-    form = await connection.form() if plan.reads_form else None
-    kwargs, errors = validated(plan, connection, path_args, form)
+    if plan.body_only:
+        # PERF: nothing to gather from other sources (benchmarks/inprocess.py, post model).
+        kwargs: dict[str, object] = {}
+        errors: Errors = []
+    else:
+        form = await connection.form() if plan.reads_form else None
+        kwargs, errors = validated(plan, connection, path_args, form)
     if plan.body is not None:
         await read_body(plan, connection, kwargs, errors)
     if errors:

@@ -145,6 +145,7 @@ class HandlerPlan:
     uploads: tuple[FieldSpec, ...] = ()
     reads_form: bool = False
     trivial: bool = True  # the keyword arguments are exactly the path values
+    body_only: bool = False  # nothing to gather or validate but the JSON body
     wholes: frozenset[str] = frozenset()  # wire names of models filled from a whole source
     # Providers to resolve first (Depends), in parameter order; route and router ones too.
     dependencies: tuple[DependencyParam, ...] = ()
@@ -251,6 +252,16 @@ def build_plan(
             and not builder.connection_params
         )
         and not var_keyword,
+        body_only=(
+            validator is None
+            and builder.body is not None
+            and not builder.reads_form
+            and not builder.passthrough
+            and not builder.defaults
+            and not builder.dependencies
+            and not builder.connection_params
+            and not var_keyword
+        ),
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
         dependencies=tuple(builder.dependencies),
         connection_params=tuple(builder.connection_params),

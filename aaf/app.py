@@ -43,8 +43,9 @@ class App:
     Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
     404 ``Not found``. ``middleware`` wraps the app, outermost first (each takes the app alone:
     a class, or ``functools.partial(Cls, **options)``); an app built with middleware is an
-    instance of a subclass of its class whose ``__call__`` enters the middleware first. ``on_startup``/``on_shutdown`` hooks and
-    the ``lifespan`` context run on the lifespan protocol. ``exception_handlers`` answer
+    instance of a subclass of its class whose ``__call__`` enters the middleware first.
+    ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
+    protocol. ``exception_handlers`` answer
     exceptions by type, the most specific first; anything else is logged on the ``aaf`` logger
     and answered 500, with the traceback only when ``debug``. ``max_body_size`` caps request
     bodies (413); ``None`` lifts the cap; ``max_form_fields`` and ``max_form_parts`` cap forms.
