@@ -45,9 +45,9 @@ class App:
     a class, or ``functools.partial(Cls, **options)``); an app built with middleware is an
     instance of a subclass of its class whose ``__call__`` enters the middleware first.
     ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
-    protocol. ``exception_handlers`` answer
-    exceptions by type, the most specific first; anything else is logged on the ``aaf`` logger
-    and answered 500, with the traceback only when ``debug``. ``max_body_size`` caps request
+    protocol. ``exception_handlers`` answer exceptions by type, the most specific first;
+    anything else is logged on the ``aaf`` logger and answered 500, with the traceback only
+    when ``debug``. ``max_body_size`` caps request
     bodies (413); ``None`` lifts the cap; ``max_form_fields`` and ``max_form_parts`` cap forms.
     ``freeze_gc`` moves everything alive once start-up is done into the garbage collector's
     permanent generation (``gc.freeze()``), so that full collections skip it.
