@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import inspect
 import logging
+import types
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
@@ -47,10 +48,10 @@ class App:
     ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
     protocol. ``exception_handlers`` answer exceptions by type, the most specific first;
     anything else is logged on the ``aaf`` logger and answered 500, with the traceback only
-    when ``debug``. ``max_body_size`` caps request
-    bodies (413); ``None`` lifts the cap; ``max_form_fields`` and ``max_form_parts`` cap forms.
-    ``freeze_gc`` moves everything alive once start-up is done into the garbage collector's
-    permanent generation (``gc.freeze()``), so that full collections skip it.
+    when ``debug``. ``max_body_size`` caps request bodies (413); ``None`` lifts the cap;
+    ``max_form_fields`` and ``max_form_parts`` cap forms. ``freeze_gc`` moves everything alive
+    once start-up is done into the garbage collector's permanent generation (``gc.freeze()``),
+    so that full collections skip it.
     """
 
     def __init__(
@@ -92,18 +93,19 @@ class App:
         self.freeze_gc = freeze_gc
         self.debug = debug
         self.state: dict[str, object] = {}
-        app: ASGIApp = self.__call__  # the app itself, innermost
+        # The app itself, innermost. A class made by _middleware_first stands for its base.
+        cls = _base_of(type(self))
+        app: ASGIApp = types.MethodType(cls.__call__, self)
         for wrap in reversed(middleware):
             wrapped = cast(Callable[[ASGIApp], object], wrap)(app)
             if not callable(wrapped):
                 raise TypeError(f"Middleware {wrap!r} gave {wrapped!r}, not an ASGI app")
             app = cast(ASGIApp, wrapped)
         self._asgi = app
-        if middleware:
-            # PERF: App.__call__ serves a request in one frame, with no test for middleware
-            # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an
-            # instance of a subclass whose __call__ enters the middleware first.
-            self.__class__ = _middleware_first(type(self))
+        # PERF: App.__call__ serves a request in one frame, with no test for middleware
+        # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an instance of
+        # a subclass whose __call__ enters the middleware first.
+        self.__class__ = _middleware_first(cls) if middleware else cls
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection (below the middleware, when there is any)."""
@@ -243,10 +245,17 @@ def _middleware_first(cls: type[A]) -> type[A]:
         namespace = {"__call__": __call__, "__module__": cls.__module__}
         made = type(cls.__name__, (cls,), namespace | {"__qualname__": cls.__qualname__})
         _MIDDLEWARE_FIRST[cls] = made
+        _MADE_FROM[made] = cls
     return cast("type[A]", made)
 
 
+def _base_of(cls: type[A]) -> type[A]:
+    """The class ``_middleware_first`` made ``cls`` from, or ``cls`` itself."""
+    return cast("type[A]", _MADE_FROM.get(cls, cls))
+
+
 _MIDDLEWARE_FIRST: dict[type[App], type[App]] = {}
+_MADE_FROM: dict[type[App], type[App]] = {}  # the other way round
 
 
 # `aaf(routers, ...)` as the seed writes it: an alias of the class, which annotations name.

@@ -325,6 +325,12 @@ def test_middleware_wraps_a_subclass_of_the_app_and_its_own_call() -> None:
     plain = TestClient(Counting([router])).get("/http-error/text")
     assert "x-order" not in plain.headers
     assert served == ["http", "http"]
+    # The class of an app with middleware builds apps too, with middleware or without.
+    again = type(app)([router], middleware=[functools.partial(Tag, name="again")])
+    assert TestClient(again).get("/http-error/text").headers.get_list("x-order") == ["again"]
+    alone = type(app)([router])
+    assert type(alone) is Counting
+    assert "x-order" not in TestClient(alone).get("/http-error/text").headers
 
 
 def test_third_party_middleware_from_starlette() -> None:
