@@ -126,7 +126,7 @@ async def read_body(
     # A JSON body needs a JSON content type: without one, a cross-site form could send it.
     # PERF: one header read from the raw list; no Headers object for it (post model).
     content_type = first_header(connection.scope["headers"], b"content-type")
-    if (
+    if content_type != "application/json" and (  # PERF: the usual value needs no parsing
         content_type is None
         or not is_json(content_type)
         or (";" in content_type and not json_charset_ok(content_type))
