@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 __all__ = ["Operation", "operation"]
 
@@ -63,34 +63,28 @@ class Operation:
         return Operation(**merged)
 
 
-def operation(
-    *,
-    status_code: int | None = None,
-    summary: str | None = None,
-    description: str | None = None,
-    tags: Sequence[str] | None = None,
-    responses: Mapping[int, object] | None = None,
-    deprecated: bool | None = None,
-    include_in_schema: bool | None = None,
-    operation_id: str | None = None,
-) -> Callable[[F], F]:
+class OperationOptions(TypedDict, total=False):
+    """The keywords of ``@operation``, as ``Operation.of`` takes them."""
+
+    status_code: int | None
+    summary: str | None
+    description: str | None
+    tags: Sequence[str] | None
+    responses: Mapping[int, object] | None
+    deprecated: bool | None
+    include_in_schema: bool | None
+    operation_id: str | None
+
+
+def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:
     """Give one View method its own options: ``@operation(status_code=201, tags=["items"])``.
 
     The route's options are the default for every method; these win where given.
     """
-    options = Operation.of(
-        status_code=status_code,
-        summary=summary,
-        description=description,
-        tags=tags,
-        responses=responses,
-        deprecated=deprecated,
-        include_in_schema=include_in_schema,
-        operation_id=operation_id,
-    )
+    recorded = Operation.of(**options)
 
     def decorator(fn: F) -> F:
-        setattr(fn, _ATTRIBUTE, options)
+        setattr(fn, _ATTRIBUTE, recorded)
         return fn
 
     return decorator
