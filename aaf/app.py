@@ -8,7 +8,7 @@ import logging
 import types
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
+from typing import Never, TypeVar, cast
 
 from pydantic import JsonValue
 
@@ -21,8 +21,7 @@ from aaf._plan import HandlerPlan
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.routing import Router, dispatch, dispatch_websocket
-from aaf.views import View
+from aaf.routing import Router, UrlBuilding, dispatch, dispatch_websocket
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -32,13 +31,11 @@ logger = logging.getLogger("aaf")
 # another library's (looser) ASGI types fit, without `Any`; aaf checks what it gets back.
 Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
-P = ParamSpec("P")
-V = TypeVar("V", bound=View)
 A = TypeVar("A", bound="App")
 _NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
-class App:
+class App(UrlBuilding):
     """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes.
 
     Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
@@ -195,33 +192,11 @@ class App:
             self._document = build_document(self)
         return self._document
 
-    @overload
-    def url_for(self, target: str, /, **params: object) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[V, Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    def url_for(self, target: object, /, *args: object, **params: object) -> str:
-        """Build the path of a route in any of the routers, by name or by handler (see
-        ``Router.url_for``)."""
-        if args:
-            raise TypeError("url_for() takes the handler's parameters as keywords")
-        build = cast(Callable[..., str], Router.url_for)  # one implementation, both forms
+    def _build_url(self, target: object, params: dict[str, object]) -> str:
+        # Any of the routers, in order (see Router.url_for).
         for router in self.routers:
             try:
-                return build(router, target, **params)
+                return router._build_url(target, params)  # pyright: ignore[reportPrivateUsage]  # one implementation
             except LookupError:
                 continue
         raise LookupError(f"No route for {target!r} accepts the parameters {sorted(params)}")

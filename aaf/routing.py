@@ -160,7 +160,48 @@ class _Include:
     prefix: str
 
 
-class Router:
+class UrlBuilding:
+    """``url_for``, typed once for ``Router`` and ``App``: by a route's name, or by its
+    handler (a function, or a View method such as ``ItemView.get``) so that mypy checks the
+    parameters. Each class says how it builds (``_build_url``)."""
+
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route: by its name, or by its handler.
+
+        Rule variables fill the path; other parameters go to the query string. Give them as
+        keywords.
+
+        Raises:
+            LookupError: no route has that name or handler, or the parameters do not fit.
+            TypeError: parameters were given by position.
+        """
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        return self._build_url(target, params)
+
+    def _build_url(self, target: object, params: dict[str, object]) -> str:
+        raise NotImplementedError
+
+
+class Router(UrlBuilding):
     """A set of routes, included routers and mounted apps, matched with werkzeug.
 
     ::
@@ -506,37 +547,7 @@ class Router:
                 await answer_error(connection, exc, app.exception_handlers, app.debug)
 
     # URL building ------------------------------------------------------------------------------
-    @overload
-    def url_for(self, target: str, /, **params: object) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[V, Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    def url_for(self, target: object, /, *args: object, **params: object) -> str:
-        """Build the path of a route: by its name, or by its handler (a function, or a View
-        method such as ``ItemView.get``), typed so that mypy checks the parameters.
-
-        Rule variables fill the path; other parameters go to the query string. Give them as
-        keywords.
-
-        Raises:
-            LookupError: no route has that name or handler, or the parameters do not fit.
-            TypeError: parameters were given by position.
-        """
-        if args:
-            raise TypeError("url_for() takes the handler's parameters as keywords")
+    def _build_url(self, target: object, params: dict[str, object]) -> str:
         name = target if isinstance(target, str) else self._name_of(target)
         if not self._compiled:
             self._compile()
