@@ -19,9 +19,9 @@ from aaf._lifecycle import Lifecycle
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
-from aaf.connection import Connection
+from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
-from aaf.routing import Router, UrlBuilding, dispatch, dispatch_websocket
+from aaf.routing import Router, UrlBuilding, dispatch_websocket, enter, find
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -32,7 +32,7 @@ logger = logging.getLogger("aaf")
 Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
 A = TypeVar("A", bound="App")
-_NOT_FOUND_HEADERS = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
+_NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
 class App(UrlBuilding):
@@ -114,17 +114,22 @@ class App(UrlBuilding):
             return
         # HTTP, in this frame. PERF: one coroutine less per request than a method of its own
         # (benchmarks/inprocess.py, plaintext and not found).
+        path = route_path(scope) if scope.get("root_path") else scope["path"]
+        method = scope["method"]
+        outcome = find(self.routers, path, method)
+        if outcome is None and not self.exception_handlers:
+            # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
+            # list: middleware may add to the headers it sees.
+            await send({"type": "http.response.start", "status": 404, "headers": [*_NOT_FOUND]})
+            body = b"" if method == "HEAD" else b"Not found"
+            await send({"type": "http.response.body", "body": body})
+            return
         connection = Connection(scope, receive, send, self)
         connection.max_body_size = self.max_body_size
-        path = connection.route_path if scope.get("root_path") else scope["path"]
         try:
-            answering = dispatch(self.routers, connection, path, scope["method"])
-            if answering is not None:
-                await answering
-            elif self.exception_handlers:
+            if outcome is None:
                 raise HTTPError(404, "Not found")  # so that a 404 handler can answer
-            else:
-                await connection.respond_whole(404, list(_NOT_FOUND_HEADERS), b"Not found")
+            await enter(outcome, connection, method)
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)
         finally:

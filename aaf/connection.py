@@ -122,11 +122,7 @@ class Connection:
     @property
     def route_path(self) -> str:
         """The path below ``root_path``: what the routers match against."""
-        path = self.scope["path"]
-        root = self.scope.get("root_path", "")
-        if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
-            return path[len(root) :] or "/"
-        return path
+        return route_path(self.scope)
 
     @property
     def scheme(self) -> str:
@@ -728,3 +724,12 @@ def _too_large(limit: int) -> HTTPError:
     return HTTPError(
         413, f"Request body too large: the limit is {limit} bytes", {"Connection": "close"}
     )
+
+
+def route_path(scope: HTTPScope | WebSocketScope) -> str:
+    """The path of ``scope`` below its ``root_path``: what the routers match against."""
+    path = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :] or "/"
+    return path

@@ -46,7 +46,8 @@ __all__ = [
     "RouteDecorator",
     "Router",
     "WebSocketRouteDecorator",
-    "dispatch",
+    "enter",
+    "find",
     "operation",
 ]
 
@@ -231,6 +232,7 @@ class Router(UrlBuilding):
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
         self._matcher: StateMatcher | None = None
+        self._first_segments: frozenset[str] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -442,7 +444,7 @@ class Router(UrlBuilding):
             http_rules.append(rule)
             by_path.setdefault(path, []).append(endpoint)
             if "<" not in path:
-                match = Match(endpoint, {})  # shared: dispatch copies the arguments
+                match = Match(endpoint, {})  # shared: enter() copies the arguments
                 # The first route registered for a method wins, as in werkzeug's matching.
                 methods = static.setdefault(path, {})
                 for method in endpoint.methods:
@@ -459,6 +461,7 @@ class Router(UrlBuilding):
         )
         self._static = static
         self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
+        self._first_segments = self._matcher.first_segments
         self._mounts = mounts
         self._compiled = True
 
@@ -481,6 +484,13 @@ class Router(UrlBuilding):
         for prefix, app in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return Mounted(app, prefix)
+        first_segments = self._first_segments
+        if first_segments is not None and path and "//" not in path:
+            # PERF: a path under no rule's first segment is a miss without walking anything
+            # (benchmarks/inprocess.py, not found); StateMatcher.match would say the same.
+            end = path.find("/", 1)
+            if (path[1:end] if end > 0 else path[1:]) not in first_segments:
+                return None
         matcher = self._matcher
         assert matcher is not None  # _compile set it
         found = matcher.match(path, method)
@@ -535,9 +545,10 @@ class Router(UrlBuilding):
             app = None
         try:
             if connection.scope["type"] == "http":
-                answering = dispatch((self,), connection, connection.route_path, connection.method)
-                if answering is not None:
-                    await answering
+                method = connection.method
+                outcome = self.resolve(connection.route_path, method)
+                if outcome is not None:
+                    await enter(outcome, connection, method)
             else:
                 await dispatch_websocket((self,), connection)
         except Exception as exc:
@@ -600,43 +611,46 @@ def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverte
         raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
 
 
-def dispatch(
-    routers: Sequence[Router], connection: Connection, path: str, method: str
-) -> Awaitable[None] | None:
-    """Find what answers an HTTP ``connection`` in the first router that matches its path,
-    and give the coroutine that answers it; ``None`` when no router does (the connection is
-    left untouched). ``path`` is the connection's ``route_path``.
+def find(routers: Sequence[Router], path: str, method: str) -> Outcome:
+    """What answers ``method path`` among ``routers``, tried in order: the first router's match
+    or mount; else the first redirect or 405, kept until no later router matches; else
+    ``None``. ``path`` is the connection's ``route_path``."""
+    fallback: Outcome = None
+    for router in routers:
+        outcome = router.resolve(path, method)
+        if outcome is not None:
+            if type(outcome) is Match or type(outcome) is Mounted:
+                return outcome
+            if fallback is None:
+                fallback = outcome  # a redirect or 405, if no later router matches
+    return fallback
 
-    A redirect or 405 from one router is kept until no later router matches. Not a coroutine
-    itself: the request's own coroutine awaits the one given, one frame less per request.
+
+def enter(
+    outcome: Match | Mounted | Redirect | NotAllowed, connection: Connection, method: str
+) -> Awaitable[None]:
+    """The coroutine that answers ``connection`` by ``outcome`` (what ``find`` gave for its
+    path and ``method``). Not a coroutine itself: the request's own coroutine awaits
+    the one given, one frame less per request.
 
     Raises:
         HTTPError: 405.
     """
-    fallback: Outcome = None
-    for router in routers:
-        outcome = router.resolve(path, method)
-        if outcome is None:
-            continue
-        if type(outcome) is Match:
-            # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
-            endpoint, args = outcome
-            if not args:
-                args = {}  # the static table's outcomes are shared: a handler may change its own
-            connection.path_params = args
-            if endpoint.max_body_size is not None:
-                connection.max_body_size = endpoint.max_body_size
-            return endpoint.runners[method](connection, args)
-        if type(outcome) is Mounted:
-            return _run_mounted(outcome.app, outcome.prefix, connection)
-        if fallback is None:
-            fallback = outcome  # a redirect or 405, if no later router matches
-    if fallback is None:
-        return None
-    if type(fallback) is Redirect:
-        return _redirect(connection, fallback.path)
-    assert type(fallback) is NotAllowed  # the only other outcome kept as a fallback
-    raise HTTPError(405, "Method Not Allowed", {"Allow": fallback.allow})
+    if type(outcome) is Match:
+        # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
+        endpoint, args = outcome
+        if not args:
+            args = {}  # the static table's outcomes are shared: a handler may change its own
+        connection.path_params = args
+        if endpoint.max_body_size is not None:
+            connection.max_body_size = endpoint.max_body_size
+        return endpoint.runners[method](connection, args)
+    if type(outcome) is Mounted:
+        return _run_mounted(outcome.app, outcome.prefix, connection)
+    if type(outcome) is Redirect:
+        return _redirect(connection, outcome.path)
+    assert type(outcome) is NotAllowed  # the last kind
+    raise HTTPError(405, "Method Not Allowed", {"Allow": outcome.allow})
 
 
 async def dispatch_websocket(routers: Sequence[Router], connection: Connection) -> bool:

@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 import pytest
 from starlette.middleware.cors import CORSMiddleware
@@ -349,6 +350,36 @@ def test_third_party_middleware_from_starlette() -> None:
         assert response.headers["content-encoding"] == "gzip"
         assert response.headers["access-control-allow-origin"] == "https://a.example"
         assert response.text == "x" * 5000
+
+
+class AppendsInPlace(Tag):
+    """Adds its header to the list the message holds, as some middleware does."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: SendEvent) -> None:
+            if message["type"] == "http.response.start":
+                headers = cast(list[tuple[bytes, bytes]], message.get("headers"))
+                headers.append((b"x-order", b"in"))
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
+def test_a_404_is_answered_afresh_each_time_under_middleware_that_adds_headers() -> None:
+    # A 404 goes out without a Connection; a header list shared between responses would grow
+    # with each one under middleware that adds to it.
+    app = aaf([router], middleware=[AppendsInPlace])
+    with TestClient(app) as c:
+        for _ in range(3):
+            response = c.get("/nowhere")
+            assert response.status_code == 404
+            assert response.text == "Not found"
+            assert response.headers.get_list("x-order") == ["in"]
+            assert response.headers.get_list("content-length") == ["9"]
+        head = c.head("/nowhere")
+        assert head.status_code == 404
+        assert head.content == b""
+        assert head.headers["content-length"] == "9"
 
 
 def test_mounted_app_that_never_answers_gets_500_and_a_log_line(
