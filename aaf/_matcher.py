@@ -99,12 +99,6 @@ class StateMatcher:
         self._flat = self._flatten(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if self._flat is not None and not self._plain:
             self._flat = None
-        # The first path segments some rule can match under, when that set decides a miss:
-        # a path without "//" whose first segment is not among them matches nothing (404).
-        # None when any first segment could match (a rule's is dynamic). The root rule's is "".
-        self.first_segments: frozenset[str] | None = None
-        if self._start is not None and self._flat is not None and None not in self._flat:
-            self.first_segments = frozenset(k for k in self._flat if k is not None)
 
     def _all_entries(self, node: _Node) -> list[_Entry]:
         found = list(node.rules)

@@ -232,7 +232,6 @@ class Router(UrlBuilding):
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
         self._matcher: StateMatcher | None = None
-        self._first_segments: frozenset[str] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -461,7 +460,6 @@ class Router(UrlBuilding):
         )
         self._static = static
         self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
-        self._first_segments = self._matcher.first_segments
         self._mounts = mounts
         self._compiled = True
 
@@ -484,13 +482,6 @@ class Router(UrlBuilding):
         for prefix, app in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return Mounted(app, prefix)
-        first_segments = self._first_segments
-        if first_segments is not None and path and "//" not in path:
-            # PERF: a path under no rule's first segment is a miss without walking anything
-            # (benchmarks/inprocess.py, not found); StateMatcher.match would say the same.
-            end = path.find("/", 1)
-            if (path[1:end] if end > 0 else path[1:]) not in first_segments:
-                return None
         matcher = self._matcher
         assert matcher is not None  # _compile set it
         found = matcher.match(path, method)

@@ -173,45 +173,6 @@ def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
             assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
 
 
-def first_segment(path: str) -> str:
-    end = path.find("/", 1)
-    return path[1:end] if end > 0 else path[1:]
-
-
-# The flat rules under literal first segments only: a miss is decided by the first segment.
-HEADED, HEADED_MAP = build(
-    [r for r in FLAT_RULES if r[0] == "/" or r[0][1:2].isalpha()] + [("/zz/<int:n>", ["GET"])]
-)
-
-
-@settings(max_examples=600, deadline=None)
-@given(
-    path=paths(["a", "b", "c", "f", "n", "x", "dir", "edit", "zz", ""], 3, "ab-_.%١１", 4),
-    method=METHODS,
-)  # fmt: skip
-def test_a_path_under_no_known_first_segment_is_404_for_werkzeug(path: str, method: str) -> None:
-    # The router answers 404 from first_segments alone, before any matching.
-    known = HEADED.first_segments
-    assert known is not None and "zz" in known and "a" in known
-    if path and "//" not in path and first_segment(path) not in known:
-        assert werkzeug_answer(path, method, HEADED_MAP) == ("404", None), path
-    else:
-        assert_like_werkzeug(path, method, HEADED, HEADED_MAP)
-
-
-def test_first_segments_are_the_literal_ones_or_none_when_any_could_match() -> None:
-    # The root rule is under the empty first segment, "/" under "" too.
-    assert build([("/", ["GET"]), ("/a/<int:n>", ["GET"])])[0].first_segments == frozenset(
-        {"", "a"}
-    )
-    assert build([("/<name>", ["GET"]), ("/a", ["GET"])])[0].first_segments is None
-    assert MATCHER.first_segments is None  # the walk, not the flat path
-    assert FLAT.first_segments is None  # "/<name>" could take any
-    assert build([("/a/<int:n>", ["GET"]), ("/b", ["GET"])])[0].first_segments == frozenset(
-        {"a", "b"}
-    )
-
-
 # Rules aaf's router does not make but the matcher must still answer as werkzeug does, or
 # hand back to werkzeug: trailing slashes optional (which turn the flat path off).
 LOOSE = Map(
