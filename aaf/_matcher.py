@@ -54,9 +54,12 @@ class _Node:
 
 # One regex of alternatives per (segment count, first segment), and for each alternative's
 # group name: whether it is a slash redirect, its rule, and its converters' group numbers.
-_Flat = tuple[
-    Callable[[str], re.Match[str] | None], dict[str, tuple[bool, "_Entry", tuple[int, ...]]]
-]
+_Flat = tuple[Callable[[str], re.Match[str] | None], dict[str, "_Alternative"]]
+# One alternative of a flat regex, read once per match: whether it is a slash redirect, the
+# rule's payload, its methods (None: any), and (name, converter, group number) for each rule
+# variable.
+_Converted = tuple[str, Callable[[str], object], int]
+_Alternative = tuple[bool, object, "frozenset[str] | None", tuple[_Converted, ...]]
 
 
 def _group_numbers(regex: re.Pattern[str], alternative: str) -> tuple[int, ...]:
@@ -134,10 +137,16 @@ class StateMatcher:
                 alternatives.append(f"(?P<c{i}>{unique})")
                 plans[f"c{i}"] = (redirect, entry)
             regex = re.compile("|".join(alternatives))
-            indexed = {
-                name: (redirect, entry, _group_numbers(regex, name))
-                for name, (redirect, entry) in plans.items()
-            }
+            indexed: dict[str, _Alternative] = {}
+            for name, (redirect, entry) in plans.items():
+                rule, payload, converters = entry
+                numbers = _group_numbers(regex, name)
+                converted = tuple(
+                    (variable, convert, number)
+                    for (variable, convert), number in zip(converters, numbers, strict=True)
+                )
+                methods = frozenset(rule.methods) if rule.methods is not None else None
+                indexed[name] = (redirect, payload, methods, converted)
             flat[key] = (regex.match, indexed)
         return flat
 
@@ -211,8 +220,6 @@ class StateMatcher:
         start = self._start
         if start is None or not path or not self._plain:
             return None
-        if path[1:2] == "/":
-            path = "/" + path.lstrip("/")  # as MapAdapter.match does
         flat = self._flat
         if flat is not None and "//" not in path:
             # PERF: the flat fast path, inline (benchmarks/inprocess.py, varied ids).
@@ -225,24 +232,23 @@ class StateMatcher:
                 if matched is None:
                     return _NOTHING  # every rule that could match was tried: 404
             assert compiled is not None  # it matched
-            redirect, entry, numbers = compiled[1][matched.lastgroup]  # type: ignore[index]
-            rule = entry[0]
-            if rule.methods is None or method in rule.methods:
+            redirect, payload, methods, converted = compiled[1][matched.lastgroup]  # type: ignore[index]
+            if methods is None or method in methods:
                 if redirect:
                     return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
-                converters = entry[2]
                 try:
-                    if len(numbers) == 1:
-                        name, convert = converters[0]
-                        return entry[1], {name: convert(matched.group(numbers[0]))}
-                    return entry[1], {
-                        name: convert(matched.group(number))
-                        for (name, convert), number in zip(converters, numbers, strict=True)
+                    if len(converted) == 1:
+                        name, convert, number = converted[0]
+                        return payload, {name: convert(matched.group(number))}
+                    return payload, {
+                        name: convert(matched.group(number)) for name, convert, number in converted
                     }
                 except ValidationError:
                     pass
             # A method the rule does not allow, or a failed conversion: werkzeug keeps looking
             # (and may answer 405), so the walk below decides.
+        elif path[1:2] == "/":
+            path = "/" + path.lstrip("/")  # as MapAdapter.match does
         allow: list[str] = []
         try:
             found = _walk(start, path.split("/"), 1, [], method, allow)
