@@ -21,7 +21,7 @@ from aaf._plan import HandlerPlan
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
-from aaf.routing import Router, UrlBuilding, dispatch_websocket, enter, find
+from aaf.routing import Match, Mounted, Outcome, Router, UrlBuilding, dispatch_websocket, enter
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -116,7 +116,17 @@ class App(UrlBuilding):
         # (benchmarks/inprocess.py, plaintext and not found).
         path = route_path(scope) if scope.get("root_path") else scope["path"]
         method = scope["method"]
-        outcome = find(self.routers, path, method)
+        # The routers in order: the first match or mount answers; else the first redirect or
+        # 405, kept until no later router matches; else 404.
+        outcome: Outcome = None
+        for router in self.routers:
+            found = router.resolve(path, method)
+            if found is not None:
+                if type(found) is Match or type(found) is Mounted:
+                    outcome = found
+                    break
+                if outcome is None:
+                    outcome = found
         if outcome is None and not self.exception_handlers:
             # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
             # list: middleware may add to the headers it sees.

@@ -47,7 +47,6 @@ __all__ = [
     "Router",
     "WebSocketRouteDecorator",
     "enter",
-    "find",
     "operation",
 ]
 
@@ -602,26 +601,11 @@ def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverte
         raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
 
 
-def find(routers: Sequence[Router], path: str, method: str) -> Outcome:
-    """What answers ``method path`` among ``routers``, tried in order: the first router's match
-    or mount; else the first redirect or 405, kept until no later router matches; else
-    ``None``. ``path`` is the connection's ``route_path``."""
-    fallback: Outcome = None
-    for router in routers:
-        outcome = router.resolve(path, method)
-        if outcome is not None:
-            if type(outcome) is Match or type(outcome) is Mounted:
-                return outcome
-            if fallback is None:
-                fallback = outcome  # a redirect or 405, if no later router matches
-    return fallback
-
-
 def enter(
     outcome: Match | Mounted | Redirect | NotAllowed, connection: Connection, method: str
 ) -> Awaitable[None]:
-    """The coroutine that answers ``connection`` by ``outcome`` (what ``find`` gave for its
-    path and ``method``). Not a coroutine itself: the request's own coroutine awaits
+    """The coroutine that answers ``connection`` by ``outcome`` (what a router's ``resolve``
+    gave for its path and ``method``). Not a coroutine itself: the request's own coroutine awaits
     the one given, one frame less per request.
 
     Raises:
