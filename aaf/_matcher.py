@@ -217,14 +217,12 @@ class StateMatcher:
         A match is ``(payload, values)``: what ``payload`` gave for the rule at construction,
         and the rule variables converted by the rule's converters.
         """
-        start = self._start
-        if start is None or not path or not self._plain:
-            return None
-        flat = self._flat
-        if flat is not None and "//" not in path:
-            # PERF: the flat fast path, inline (benchmarks/inprocess.py, varied ids).
-            end = path.find("/", 1)
-            compiled = flat.get(path[1:end] if end > 0 else path[1:])
+        flat = self._flat  # only when the rules are plain and the tree has a start
+        parts = path.split("/", 2)
+        if flat is not None and not parts[0] and len(parts) > 1 and "//" not in path:
+            # PERF: the flat fast path, inline (benchmarks/inprocess.py, varied ids), for a
+            # path that starts with one "/".
+            compiled = flat.get(parts[1])
             matched = compiled[0](path) if compiled is not None else None
             if matched is None:
                 compiled = flat.get(None)
@@ -247,8 +245,11 @@ class StateMatcher:
                     pass
             # A method the rule does not allow, or a failed conversion: werkzeug keeps looking
             # (and may answer 405), so the walk below decides.
-        elif path[1:2] == "/":
-            path = "/" + path.lstrip("/")  # as MapAdapter.match does
+        start = self._start
+        if start is None or not path or not self._plain:
+            return None
+        if path[:1] != "/" or path[1:2] == "/":
+            path = "/" + path.lstrip("/")  # as MapAdapter.match does: "*" is "/*"
         allow: list[str] = []
         try:
             found = _walk(start, path.split("/"), 1, [], method, allow)

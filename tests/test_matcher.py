@@ -93,7 +93,8 @@ PATHS = [
     "/", "", "//", "/dir", "/dir/", "/a/1", "/a/x", "/a/b", "/a/b/", "/a/1/", "/a/x-2",
     "/a/x-2/", "/a/-2", "/p/a/b/c", "/p/a/b/edit", "/p/", "/f/1.5", "/f/1", "/f/.5",
     "/c/red/x", "/c/green/x", "/u/00000000-0000-0000-0000-000000000005", "/u/nope",
-    "/n/-3", "/n/3", "/zz", "/zz/", "/zz/1", "/zz/1/", "/a//1", "/a/١", "/a/１", "/%20",
+    "/n/-3", "/n/3", "/zz", "/zz/", "/zz/1", "/zz/1/", "/a//1", "/a/١", "/a/１", "/%20", "*",
+    "a/1", "dir", "p/a/b",
 ]  # fmt: skip
 
 
@@ -167,7 +168,8 @@ def test_the_flat_fast_path_answers_as_werkzeug_does(path: str, method: str) -> 
 def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
     flat_paths = ["/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c",
                   "/a/1/z", "/f/1.5", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small",
-                  "/n/12/small", "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit"]  # fmt: skip
+                  "/n/12/small", "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit",
+                  "*", "a/1", "zz/1", "/a"]  # fmt: skip
     for path in flat_paths:
         for method in ("GET", "POST", "PUT", "DELETE"):
             assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
