@@ -129,6 +129,17 @@ def test_client_leaving_mid_stream_stops_the_stream(server: str, ended: Ended) -
     assert ended["stream"].wait(5), "the stream kept running after the client left"
 
 
+def test_odd_request_targets_and_unknown_paths_get_a_plain_404(server: str) -> None:
+    # uvicorn hands "OPTIONS *" over with the path "*"; werkzeug reads it as "/*", which no
+    # rule here matches. A 404 is answered without a Connection, HEAD without its body.
+    for head in (b"OPTIONS * HTTP/1.1", b"GET * HTTP/1.1", b"GET /nowhere HTTP/1.1"):
+        answer = raw_request(server, head + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 404"), (head, answer)
+    response = httpx.head(server + "/nowhere", timeout=5)
+    assert (response.status_code, response.headers["content-length"]) == (404, "9")
+    assert response.content == b""
+
+
 def test_server_root_path_is_honoured() -> None:
     # As behind a proxy that strips /api: uvicorn puts root_path in front of the path it got.
     app = make_app()
