@@ -3,12 +3,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
 from aaf import aaf
+from aaf._rules import CONVERTERS
 from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
@@ -351,35 +355,86 @@ PATHS = [
 ]
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_fast_paths_give_the_same_answers_as_werkzeug(method: str) -> None:
+# Whole-segment rules only: the matcher's one-regex fast path serves these.
+FLAT_RULES = [
+    "/",
+    "/static/page",
+    "/dir/",
+    "/users/<int:user_id>",
+    "/users/<int:user_id>/posts/<slug>",
+    "/price/<float:amount>",
+    "/pick/<any(red, green):colour>",
+    "/users/me",
+    "/<name>",
+    "/<name>/edit",
+]
+
+
+def router_and_reference(rules: list[str]) -> tuple[Router, MapAdapter]:
+    """A router with ``rules`` (odd ones GET only) and werkzeug's own map of the same."""
     router = Router()
-    for i, rule in enumerate(RULES):
+    for i, rule in enumerate(rules):
 
         async def handler(connection: Connection, **params: object) -> None: ...
 
         router.add_route(rule, handler, name=f"r{i}", methods=["GET"] if i % 2 else ["GET", "POST"])
+    # aaf answers OPTIONS on every route (and HEAD where GET is, as werkzeug does too).
     reference = Map(
         [
-            Rule(rule, endpoint=f"r{i}", methods=["GET"] if i % 2 else ["GET", "POST"])
-            for i, rule in enumerate(RULES)
-        ]
+            Rule(rule, endpoint=f"r{i}", methods=["GET", "OPTIONS", *([] if i % 2 else ["POST"])])
+            for i, rule in enumerate(rules)
+        ],
+        converters=CONVERTERS,
     ).bind("localhost")
-    for _ in range(2):  # the second round is served from the match cache
-        for path in PATHS:
-            outcome = router.resolve(path, method)
-            try:
-                endpoint, args = reference.match(path, method)
-            except RequestRedirect:
-                assert isinstance(outcome, Redirect), path
-            except MethodNotAllowed:
-                assert isinstance(outcome, NotAllowed), path
-            except NotFound:
-                assert outcome is None, path
-            else:
-                assert isinstance(outcome, Match), path
-                assert outcome.endpoint.name == endpoint, path
-                assert outcome.args == args, path
+    return router, reference
+
+
+def assert_resolves_like_werkzeug(
+    router: Router, reference: MapAdapter, path: str, method: str
+) -> None:
+    """``Router.resolve`` (static table, matcher, werkzeug) answers what werkzeug answers."""
+    outcome = router.resolve(path, method)
+    try:
+        endpoint, args = reference.match(path, method)
+    except RequestRedirect as exc:
+        assert outcome == Redirect(urlsplit(exc.new_url).path), (path, method)
+    except MethodNotAllowed as exc:
+        allow = sorted(exc.valid_methods or ())
+        assert outcome == NotAllowed(", ".join(allow)), (path, method)
+    except NotFound:
+        assert outcome is None, (path, method)
+    else:
+        assert isinstance(outcome, Match), (path, method)
+        assert (outcome.endpoint.name, outcome.args) == (endpoint, args), (path, method)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+@pytest.mark.parametrize("rules", [RULES, FLAT_RULES], ids=["walk", "flat"])
+def test_fast_paths_give_the_same_answers_as_werkzeug(rules: list[str], method: str) -> None:
+    router, reference = router_and_reference(rules)
+    for path in [*PATHS, "*", "users/12", "dir", "", "/users/12/", "/users/１２", "/x/edit"]:
+        assert_resolves_like_werkzeug(router, reference, path, method)
+
+
+WALK_ROUTER = router_and_reference(RULES)
+FLAT_ROUTER = router_and_reference(FLAT_RULES)
+SEGMENTS = st.one_of(
+    st.sampled_from(["users", "me", "posts", "static", "page", "dir", "files", "price", "ids",
+                     "pick", "red", "blue", "edit", "12", "-1", "1.5", "", "*", "１２"]),
+    st.text(alphabet="az09-._~%", max_size=3),
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    segments=st.lists(SEGMENTS, max_size=5),
+    lead=st.sampled_from(["/", "", "//"]),
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+)
+def test_any_path_resolves_as_werkzeug_matches(segments: list[str], lead: str, method: str) -> None:
+    path = lead + "/".join(segments)
+    for router, reference in (WALK_ROUTER, FLAT_ROUTER):
+        assert_resolves_like_werkzeug(router, reference, path, method)
 
 
 def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:
