@@ -68,12 +68,12 @@ def _runner(
 
     def respond(connection: Connection, result: object) -> Awaitable[None]:
         # PERF: a plain function handing over a coroutine, no frame of its own; a returned
-        # value goes straight to respond_whole, one coroutine less than through send_result()
-        # (benchmarks/inprocess.py, item model and json; benchmarks/typed_cost.py).
+        # value goes straight to respond_whole (benchmarks/inprocess.py, item model and json;
+        # benchmarks/typed_cost.py). The rest is send_result's.
         if result is not None and not isinstance(result, HttpResponse) and not connection.started:
             content_type, body = encode(result)
             return connection.respond_whole(status_code, value_headers(content_type, body), body)
-        return send_result(connection, result, encode, status_code, qualname)
+        return send_result(connection, result, qualname)
 
     if plan.dependencies:
         return _runner_with_dependencies(fn, plan, view, respond)

@@ -585,11 +585,11 @@ def value_headers(content_type: bytes, body: bytes) -> RawHeaders:
     return [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
 
 
-async def send_result(
-    connection: Connection, result: object, encode: ResultEncoder, status_code: int, qualname: str
-) -> None:
-    """Send what the handler ``qualname`` returned: a response as it is, ``None`` as 204 (or
-    nothing more when the handler answered itself), anything else through ``encode``."""
+async def send_result(connection: Connection, result: object, qualname: str) -> None:
+    """Send what the handler ``qualname`` returned, other than a value to encode while the
+    response has not started (the runner sends that itself): a response as it is, ``None`` as
+    204 (or nothing more when the handler answered itself); a value after the handler started
+    answering is a mistake."""
     if isinstance(result, HttpResponse):
         await result.send_to(connection)
     elif result is None:
@@ -599,9 +599,6 @@ async def send_result(
             )
         if not connection.finished:
             await connection.finish()
-    elif not connection.started:
-        content_type, body = encode(result)
-        await connection.respond_whole(status_code, value_headers(content_type, body), body)
     else:
         raise RuntimeError(
             f"{qualname} started the response itself and then returned a value; "
