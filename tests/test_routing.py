@@ -437,7 +437,7 @@ def test_any_path_resolves_as_werkzeug_matches(segments: list[str], lead: str, m
         assert_resolves_like_werkzeug(router, reference, path, method)
 
 
-def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:
+def test_path_args_cannot_be_corrupted_by_a_handler() -> None:
     router = Router()
 
     @router.route("/n/<int:n>")
@@ -446,9 +446,18 @@ def test_cached_path_args_cannot_be_corrupted_by_a_handler() -> None:
         connection.path_params["n"] = "corrupted"
         return seen
 
+    # A static route's outcome is shared by every request for it (Router's static table).
+    @router.route("/static")
+    async def static(connection: Connection) -> dict[str, object]:
+        seen = dict(connection.path_params)
+        connection.path_params["added"] = "by a handler"
+        return seen
+
     c = TestClient(aaf([router]))
     assert c.get("/n/1").json() == {"n": 1}
     assert c.get("/n/1").json() == {"n": 1}
+    assert c.get("/static").json() == {}
+    assert c.get("/static").json() == {}
 
 
 def test_url_for_by_handler_puts_rule_variables_in_the_path_and_the_rest_in_the_query() -> None:
