@@ -18,6 +18,7 @@ defaults), it stays silent about what it cannot see rather than guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Protocol
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -440,8 +441,12 @@ def _members(typ: Type) -> list[_rules.Member]:
     return members
 
 
+class _Check(Protocol):
+    def __call__(self, ctx: MethodContext, *, websocket: bool) -> None: ...
+
+
 # What the plugin checks, by the method mypy is about to call, and whether it is a WebSocket.
-_HOOKS: Mapping[str, tuple[Callable[..., None], bool]] = {
+_HOOKS: Mapping[str, tuple[_Check, bool]] = {
     _DECORATOR: (_check_decorated, False),
     _WS_DECORATOR: (_check_decorated, True),
     f"{_ROUTER}.add_route": (_check_added, False),
