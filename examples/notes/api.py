@@ -20,7 +20,7 @@ from aaf.params import Depends, Query
 from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import Router
 from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
-from notes.db import Conflict, Database
+from notes.db import MAX_INTEGER, Conflict, Database
 from notes.models import NewNote, NewUser, Note, NoteEvent, NotePage, User
 
 router = Router("/api", tags=["notes"])
@@ -98,7 +98,7 @@ async def sign_up(connection: Connection, new: NewUser, db: Database = Depends(g
 async def list_notes(
     connection: Connection,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     db: Database = Depends(get_db),
 ) -> NotePage:
     """A page of notes, newest first."""

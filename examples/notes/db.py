@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS notes (
 );
 """
 NOTE_COLUMNS = "id, author, title, body, created_at"
+# SQLite's integers are 64-bit: a larger id or offset cannot even be passed to a query.
+MAX_INTEGER = 2**63 - 1
 
 
 class Conflict(Exception):
@@ -96,6 +98,8 @@ class Database:
         return Note.model_validate(dict(row))
 
     async def note(self, note_id: int) -> Note | None:
+        if not 0 <= note_id <= MAX_INTEGER:  # no such row; and sqlite3 would refuse the int
+            return None
         async with self.connection.execute(
             f"SELECT {NOTE_COLUMNS} FROM notes WHERE id = ?", (note_id,)
         ) as cursor:

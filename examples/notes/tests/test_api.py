@@ -73,6 +73,11 @@ def test_errors_are_json_with_the_right_status(client: TestClient) -> None:
     assert empty.status_code == 422
     assert empty.json()["detail"][0]["loc"] == ["body", "title"]
     assert client.get("/api/notes/abc").status_code == 404  # <int:note_id> does not match
+    # Beyond SQLite's 64-bit integers: no such note, never a 500 from the driver.
+    huge = client.get(f"/api/notes/{2**63}")
+    assert huge.status_code == 404
+    assert huge.json() == {"detail": f"note {2**63} does not exist"}
+    assert client.delete(f"/api/notes/{10**30}", headers=ann).status_code == 404
 
 
 def test_paging_newest_first(client: TestClient) -> None:
@@ -85,6 +90,9 @@ def test_paging_newest_first(client: TestClient) -> None:
     too_many = client.get("/api/notes", params={"limit": 1000})
     assert too_many.status_code == 422
     assert too_many.json()["detail"][0]["loc"] == ["query", "limit"]
+    far = client.get("/api/notes", params={"offset": 2**63})
+    assert far.status_code == 422
+    assert far.json()["detail"][0]["loc"] == ["query", "offset"]
 
 
 def test_the_feed_sends_every_change_to_open_pages(client: TestClient) -> None:
