@@ -13,6 +13,7 @@ from typing import (
     TypedDict,
     TypeVar,
     Unpack,
+    cast,
     overload,
 )
 from urllib.parse import quote, urlsplit
@@ -26,11 +27,12 @@ from aaf._errors import answer_error
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
 from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
-from aaf._types import ASGIApp, SendEvent
+from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Dependency
 from aaf.response import HttpResponse
+from aaf.staticfiles import StaticFiles
 from aaf.views import View, WebSocketView
 
 if TYPE_CHECKING:
@@ -665,8 +667,27 @@ async def _run_mounted(app: ASGIApp, prefix: str, connection: Connection) -> Non
             connection.finished = True
         await outer_send(message)
 
+    if scope["type"] == "http" and isinstance(app, StaticFiles):
+        # Its errors (404, 405, a failing stat) raise into this request, so that the app's
+        # exception_handlers answer them as every error aaf answers itself (as in Starlette).
+        await _serve_static(app, cast("HTTPScope", child), send, connection)
+        return
     await app(child, connection.asgi_receive, send)
     if scope["type"] == "http" and not connection.started:
         raise RuntimeError(
             f"The app mounted at {prefix!r} returned without answering {connection.path}"
         )
+
+
+async def _serve_static(
+    files: StaticFiles, scope: HTTPScope, send: Send, connection: Connection
+) -> None:
+    try:
+        app = connection.app
+    except RuntimeError:  # a router called directly, outside an App
+        app = None
+    inner = Connection(scope, connection.asgi_receive, send, app)
+    try:
+        await files.serve(inner)  # a client leaving mid-file ends the stream quietly there
+    finally:
+        inner.release()

@@ -37,17 +37,28 @@ class StaticFiles:
         self.html = html
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one connection on its own, answering its errors by aaf's policy. Mounted on
+        an aaf router, ``serve`` runs instead, so that the app's ``exception_handlers``
+        answer them."""
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await Connection(scope, send=send, receive=receive).close(1000)
             return
         connection = Connection(scope, send=send, receive=receive)
         try:
-            await self._answer(connection)
+            await self.serve(connection)
         except Exception as exc:
             await answer_error(connection, exc)
+        finally:
+            connection.release()
 
-    async def _answer(self, connection: Connection) -> None:
+    async def serve(self, connection: Connection) -> None:
+        """Answer one HTTP request for the file at ``connection.route_path``.
+
+        Raises:
+            HTTPError: 404 for a path that is not a file below the directory (or its
+                ``index.html``), 405 for a method other than GET and HEAD.
+        """
         if connection.method not in ("GET", "HEAD"):
             raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
         relative = connection.route_path

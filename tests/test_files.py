@@ -20,8 +20,9 @@ from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
+from aaf.exceptions import HTTPError
 from aaf.params import Form
-from aaf.response import FileResponse
+from aaf.response import FileResponse, JsonResponse
 from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
@@ -187,6 +188,52 @@ def test_static_files_serve_files_and_index_pages(client: TestClient) -> None:
     assert redirect.status_code == 308 and redirect.headers["location"] == "/static/docs/"
     assert client.get("/static/nope.txt").status_code == 404
     assert client.post("/static/hello.txt").status_code == 405
+
+
+async def as_json(connection: Connection, exc: HTTPError) -> JsonResponse:
+    return JsonResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+def test_static_files_errors_go_through_the_apps_exception_handlers(site: Path) -> None:
+    # 404 and 405 are errors aaf answers itself, mounted files included (as in Starlette).
+    router = Router()
+    router.mount("/static", StaticFiles(site, html=True))
+    app = aaf([router], exception_handlers={HTTPError: as_json})
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        missing = client.get("/static/nope.txt")
+        assert missing.status_code == 404 and missing.json() == {"error": "Not found"}
+        assert client.get("/static/../secret.txt").json() == {"error": "Not found"}
+        assert client.get("/static/").json() == {"error": "Not found"}  # no index.html there
+        posted = client.post("/static/hello.txt")
+        assert posted.status_code == 405 and posted.json() == {"error": "Method Not Allowed"}
+        assert posted.headers["allow"] == "GET, HEAD"
+        found = client.get("/static/hello.txt")
+        assert found.status_code == 200 and found.text == "hello"
+        assert client.get("/static/docs/").text == "<h1>docs</h1>"
+    # On its own, StaticFiles answers them itself.
+    recorder = Recorder()
+    asyncio.run(StaticFiles(site)(http_scope(path="/nope.txt"), recorder.receive, recorder.send))
+    assert recorder.sent[0]["type"] == "http.response.start"
+    assert recorder.sent[0]["status"] == 404
+    assert recorder.sent[1]["type"] == "http.response.body"
+    assert recorder.sent[1]["body"] == b"Not found"
+
+
+def test_a_client_leaving_a_mounted_file_mid_stream_is_no_error(
+    site: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (site / "big.bin").write_bytes(b"x" * (1024 * 1024))
+    router = Router()
+    router.mount("/static", StaticFiles(site))
+    recorder = Recorder(disconnect_after=True)
+    with caplog.at_level("DEBUG", logger="aaf"):
+        scope = http_scope(path="/static/big.bin")
+        asyncio.run(aaf([router])(scope, recorder.receive, recorder.send))
+    assert recorder.sent[0]["type"] == "http.response.start"
+    assert recorder.sent[0]["status"] == 200
+    sent = sum(len(m["body"]) for m in recorder.sent if m["type"] == "http.response.body")
+    assert sent < 1024 * 1024  # it stopped when the client left
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 @pytest.mark.parametrize(

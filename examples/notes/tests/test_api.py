@@ -121,6 +121,8 @@ def test_the_page_and_its_assets_are_served(client: TestClient) -> None:
     assert '<script src="/static/notes.js">' in page.text
     assert client.get("/static/notes.js").status_code == 200
     assert client.get("/static/../app.py").status_code == 404
+    missing = client.get("/static/nope.js")  # the app's handler answers the mount's errors too
+    assert missing.status_code == 404 and missing.json() == {"detail": "Not found"}
 
 
 def test_notes_are_kept_in_the_sqlite_file_across_restarts(tmp_path: Path) -> None:
