@@ -153,7 +153,8 @@ async def read_body(
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_context=False):
             if error["type"] == "json_invalid":
-                errors.append(_json_invalid(data))
+                refused = error["msg"].removeprefix("Invalid JSON: ")
+                errors.append(_json_invalid(data, refused))
                 break
             errors.append(_body_error(("body", *error["loc"]), error))
             if len(errors) >= MAX_ERRORS:
@@ -164,6 +165,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SLICE = 32 * 1024  # characters of items validated between two turns of the event loop
 _NOT_A_LIST = object()
+_AT_PLACE = re.compile(r" at line \d+ column \d+$")
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -199,6 +201,9 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
         except json.JSONDecodeError as exc:
             errors.append(_json_invalid_at(exc.pos, exc.msg))
             return items
+        except RecursionError:  # an item nested deeper than Python's stack
+            errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
+            return items
         count += 1
         pos = _skip_space(text, end)
         last = text.startswith("]", pos)
@@ -211,7 +216,9 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
             except ValidationError as exc:
                 for error in exc.errors(include_url=False, include_context=False):
                     if error["type"] == "json_invalid":  # NaN and the like, which Python takes
-                        errors.append(_json_invalid_at(start, "Invalid JSON"))
+                        # pydantic's reason, without its place in this slice
+                        reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
+                        errors.append(_json_invalid_at(start, reason))
                         break
                     index, *rest = error["loc"] or (0,)
                     shifted = first_index + index if isinstance(index, int) else index
@@ -231,17 +238,19 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
         pos = _skip_space(text, pos + 1)
 
 
-def _json_invalid(data: bytes) -> dict[str, object]:
+def _json_invalid(data: bytes, refused: str) -> dict[str, object]:
     """FastAPI's entry for a body that is not JSON: the offset and message of Python's
-    parser, which counts characters."""
+    parser, which counts characters. Where that parser takes the body, or gives up on its
+    nesting (``RecursionError``), pydantic's own message ``refused`` says why, at offset 0."""
     try:
         json.loads(data)
     except ValueError as exc:
         position = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-    else:  # pydantic refused what Python's parser takes (out-of-range numbers, say)
-        position, message = 0, "Invalid JSON"
-    return _json_invalid_at(position, message)
+        return _json_invalid_at(position, message)
+    except RecursionError:  # nested deeper than Python's stack (pydantic stopped earlier)
+        pass
+    return _json_invalid_at(0, refused)
 
 
 def _json_invalid_at(position: int, message: str) -> dict[str, object]:

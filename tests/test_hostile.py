@@ -143,6 +143,27 @@ def test_an_input_that_grows_when_escaped_is_still_cut_to_1_kib(server: httpx.Cl
     assert entry["input"].endswith("...(truncated)")
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/count", b'{"count":' + b"[" * 300 + b"]" * 300 + b"}"),  # deeper than pydantic's
+        ("/count", b'{"count":' + b"[" * 100_000 + b"]" * 100_000 + b"}"),  # than Python's too
+        ("/items", b"[" * 100_000 + b"]" * 100_000),  # a large list: validated in slices
+        ("/items", b'[{"id":1,"name":"n"},' * 5000 + b"[" * 100_000 + b"]" * 100_000 + b"]"),
+    ],
+)
+def test_json_nested_too_deeply_is_a_422_not_a_recursion_error(
+    server: httpx.Client, caplog: pytest.LogCaptureFixture, path: str, body: bytes
+) -> None:
+    response = server.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    [entry] = response.json()["detail"]
+    assert entry["type"] == "json_invalid" and entry["loc"][0] == "body"
+    assert entry["ctx"]["error"].startswith("recursion limit exceeded")
+    assert errors_logged(caplog) == []
+    still_serves(server)
+
+
 # 2: a client-chosen codec ------------------------------------------------------------------------
 def multipart(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
     body = (

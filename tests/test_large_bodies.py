@@ -101,6 +101,14 @@ def test_what_is_not_a_list_is_refused_as_whole_validation_does(client: TestClie
     status, answer = post(client, nan)
     assert status == 422
     assert [(e["type"], e["loc"]) for e in answer["detail"]] == [("model_type", ["body", 5000])]
+    # A lone surrogate escape is JSON to Python, not to pydantic: pydantic's reason, placed
+    # at the start of the slice that holds it.
+    lone = body(GOOD[:5000] + ["LONE"]).replace(b'"LONE"', b'"\\ud800"')
+    status, answer = post(client, lone)
+    assert status == 422
+    [entry] = answer["detail"]
+    assert entry["type"] == "json_invalid"
+    assert entry["ctx"]["error"] == "unexpected end of hex escape"
 
 
 @pytest.mark.anyio
