@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel
 from werkzeug.utils import secure_filename
@@ -92,13 +92,16 @@ async def upload(
 @router.route("/download/<name>", responses={404: None})
 async def download(connection: Connection, name: str) -> FileResponse:
     path = UPLOAD_DIR / secure_filename(name)
-    if not path.is_file():
+    # os.path.isfile is False for any OSError (a name too long, say); off the event loop.
+    if not await asyncio.to_thread(os.path.isfile, path):
         raise HTTPError(404, f"No upload called {name!r}")
     return FileResponse(path, filename=name)
 
 
 @router.route("/theme", methods=["POST"])
-async def theme(connection: Connection, theme: Annotated[str, Form()]) -> RedirectResponse:
+async def theme(
+    connection: Connection, theme: Annotated[Literal["light", "dark"], Form()]
+) -> RedirectResponse:
     response = RedirectResponse("/", status_code=303)
     response.set_cookie("theme", theme, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
     return response

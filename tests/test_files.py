@@ -358,6 +358,7 @@ def test_uploads_example_round_trip(uploads: TestClient) -> None:
     assert "attachment" in download.headers["content-disposition"]
     assert uploads.get("/files/my_notes.txt", headers={"Range": "bytes=0-4"}).content == b"line\n"
     assert uploads.get("/download/nothing").status_code == 404
+    assert uploads.get("/download/" + "a" * 5000).status_code == 404  # not ENAMETOOLONG's 500
 
 
 def test_uploads_example_theme_cookie(uploads: TestClient) -> None:
@@ -367,6 +368,8 @@ def test_uploads_example_theme_cookie(uploads: TestClient) -> None:
     assert cookie.startswith("theme=dark;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert 'class="dark"' in uploads.get("/", headers={"Cookie": "theme=dark"}).text
     assert 'class="light"' in uploads.get("/", headers={"Cookie": "theme=<script>"}).text
+    refused = uploads.post("/theme", data={"theme": "x" * 10_000}, follow_redirects=False)
+    assert refused.status_code == 422 and "set-cookie" not in refused.headers
 
 
 # A 50 MB file over uvicorn, with the server's memory watched ------------------------------------
