@@ -38,7 +38,7 @@ class Posted(ChatMessage):
     room: str
 
 
-@router.websocket("/ws/<room>")
+@router.websocket("/ws/<string(maxlength=40):room>")  # a longer name: no such room
 class ChatRoom(WebSocketView):
     """One member of one room."""
 

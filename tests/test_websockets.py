@@ -225,6 +225,16 @@ def test_chat_page_and_room_through_the_test_client() -> None:
             assert isinstance(welcome, dict) and welcome["text"] == "welcome to tea"
             ws.send_json({"author": "ann", "text": "hi"})
             assert ws.receive_json() == {"author": "ann", "text": "hi", "room": "tea"}
+        # A room name of any length used to reach on_connect, whose welcome then broke the
+        # 500-character limit of a message: a 1011 with a traceback. Now the rule refuses it.
+        with pytest.raises(WebSocketDisconnect), c.websocket_connect("/ws/" + "x" * 5000):
+            pass
+        with c.websocket_connect("/ws/" + "x" * 40) as ws:
+            assert ws.receive_json() == {
+                "author": "system",
+                "text": "welcome to " + "x" * 40,
+                "room": "x" * 40,
+            }
 
 
 async def wait_for(condition: object, seconds: float = 5) -> None:
