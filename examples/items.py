@@ -30,7 +30,7 @@ class NewItem(BaseModel):
     """What a client sends to create or replace an item."""
 
     name: str = Field(min_length=1, max_length=100)
-    price: float = Field(gt=0)
+    price: float = Field(gt=0, allow_inf_nan=False)  # 1e999 is infinity to pydantic
 
 
 class Item(NewItem):

@@ -97,6 +97,14 @@ def test_items_bad_input_answers_422(items: TestClient) -> None:
     assert response.status_code == 422
     locs = [error["loc"] for error in response.json()["detail"]]
     assert locs == [["body", "name"], ["body", "price"]]
+    # JSON's 1e999 is infinity to pydantic, which would go out as "price": null.
+    infinite = items.post(
+        "/items",
+        content=b'{"name": "a", "price": 1e999}',
+        headers={"content-type": "application/json"},
+    )
+    assert infinite.status_code == 422
+    assert infinite.json()["detail"][0]["type"] == "finite_number"
 
 
 def test_items_search(items: TestClient) -> None:
