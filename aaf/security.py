@@ -17,7 +17,6 @@ Checking the credential is the app's job, in its own provider that depends on th
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 from collections.abc import Awaitable
 
@@ -150,7 +149,7 @@ class HTTPBasic(SecurityScheme):
             return None
         try:
             decoded = base64.b64decode(found[1], validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII at all, not UTF-8
             raise HTTPError(
                 401, "Invalid Basic credentials", headers={"WWW-Authenticate": challenge}
             ) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from aaf import Depends, aaf
@@ -20,6 +21,8 @@ from aaf.security import (
     HTTPBearer,
 )
 from aaf.testing import TestClient
+
+from ._helpers import serve
 
 bearer = HTTPBearer()
 optional_bearer = HTTPBearer(auto_error=False, scheme_name="OptionalBearer")
@@ -107,6 +110,18 @@ def test_basic_reads_user_and_password(client: TestClient) -> None:
     for bad in ({"Authorization": "Basic !!!"}, basic_header(b"no-colon"), basic_header(b"\xff")):
         response = client.get("/basic", headers=bad)
         assert response.status_code == 401 and response.text == "Invalid Basic credentials"
+
+
+def test_basic_credentials_that_are_not_ascii_are_a_401_over_uvicorn() -> None:
+    # The header arrives as latin-1 text; base64 refuses non-ASCII with a plain ValueError
+    # (not binascii.Error), which was a 500.
+    with serve(aaf([router])) as base, httpx.Client(base_url=base, timeout=5) as http:
+        for raw in (b"Basic \xe9t\xe9", b"Basic YW5u\xff", b"basic \x80"):
+            response = http.get("/basic", headers={"Authorization": raw})
+            assert response.status_code == 401, raw
+            assert response.text == "Invalid Basic credentials"
+            assert response.headers["www-authenticate"] == 'Basic realm="shop"'
+        assert http.get("/basic", headers=basic_header(b"ann:pw")).text == "ann:pw"
 
 
 def test_api_keys_from_header_cookie_and_query(client: TestClient) -> None:
