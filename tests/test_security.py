@@ -117,7 +117,7 @@ def test_basic_credentials_that_are_not_ascii_are_a_401_over_uvicorn() -> None:
     # (not binascii.Error), which was a 500.
     with serve(aaf([router])) as base, httpx.Client(base_url=base, timeout=5) as http:
         for raw in (b"Basic \xe9t\xe9", b"Basic YW5u\xff", b"basic \x80"):
-            response = http.get("/basic", headers={"Authorization": raw})
+            response = http.get("/basic", headers={b"Authorization": raw})
             assert response.status_code == 401, raw
             assert response.text == "Invalid Basic credentials"
             assert response.headers["www-authenticate"] == 'Basic realm="shop"'
