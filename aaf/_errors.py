@@ -85,6 +85,8 @@ async def answer_error(
         elif not connection.finished:
             _log_started(connection, exc)
             raise exc
+        else:  # a generator provider's cleanup, say: the client has its answer already
+            _log_ended(connection, exc)
         return
     if not connection.started or connection.scope["type"] == "websocket":
         logger.error(
@@ -145,18 +147,22 @@ async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -
             await connection.close(1011)
         return
     if connection.finished:
-        logger.error(
-            "Exception after the response to %s %s ended",
-            connection.method,
-            connection.path,
-            exc_info=exc,
-        )
+        _log_ended(connection, exc)
         return
     if connection.started:
         _log_started(connection, exc)
         raise exc
     body = "".join(traceback.format_exception(exc)) if debug else "Internal Server Error"
     await HttpResponse(body, status_code=500).send_to(connection)
+
+
+def _log_ended(connection: Connection, exc: BaseException) -> None:
+    logger.error(
+        "Exception after the response to %s %s ended",
+        connection.method,
+        connection.path,
+        exc_info=exc,
+    )
 
 
 def _log_started(connection: Connection, exc: BaseException) -> None:

@@ -6,6 +6,7 @@ record what they do in ``app.state["events"]``.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, cast
@@ -288,6 +289,30 @@ def test_cleanup_and_rollback_over_uvicorn() -> None:
     events = events_of(app)
     assert events[-3:] == ["db open", "db rollback: handler failed", "db close"]
     assert events[:1] == ["db open"] and "db close" in events[1:-3]
+
+
+async def commit_fails() -> AsyncIterator[int]:
+    yield 1
+    raise HTTPError(409, "commit failed")  # too late: the client has its 200
+
+
+def test_an_error_in_cleanup_after_the_response_is_logged_not_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    late = Router()
+
+    @late.get("/late")
+    async def handler(connection: Connection, n: int = Depends(commit_fails)) -> int:
+        return n
+
+    with caplog.at_level(logging.ERROR, logger="aaf"), serve(aaf([late])) as base:
+        response = httpx.get(base + "/late", timeout=5)
+        assert response.status_code == 200 and response.text == "1"
+        assert httpx.get(base + "/late", timeout=5).status_code == 200  # still serving
+    logged = [r for r in caplog.records if r.name == "aaf" and r.levelno == logging.ERROR]
+    assert len(logged) == 2
+    assert logged[0].getMessage() == "Exception after the response to GET /late ended"
+    assert logged[0].exc_info is not None and isinstance(logged[0].exc_info[1], HTTPError)
 
 
 opened: list[Db] = []
