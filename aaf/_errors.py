@@ -157,21 +157,16 @@ async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -
 
 
 def _log_ended(connection: Connection, exc: BaseException) -> None:
-    logger.error(
-        "Exception after the response to %s %s ended",
-        connection.method,
-        connection.path,
-        exc_info=exc,
-    )
+    _log_after(connection, exc, "ended")
 
 
 def _log_started(connection: Connection, exc: BaseException) -> None:
-    logger.error(
-        "Exception after the response to %s %s started; aborting the connection",
-        connection.method,
-        connection.path,
-        exc_info=exc,
-    )
+    _log_after(connection, exc, "started; aborting the connection")
+
+
+def _log_after(connection: Connection, exc: BaseException, when: str) -> None:
+    method, path = connection.method, connection.path
+    logger.error("Exception after the response to %s %s %s", method, path, when, exc_info=exc)
 
 
 async def _close_websocket(connection: Connection, exc: HTTPError) -> None:
