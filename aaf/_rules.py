@@ -10,6 +10,7 @@ plugin loads this module inside mypy.
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
@@ -60,6 +61,9 @@ CONVERTERS: Mapping[str, type[BaseConverter]] = {
     "float": AsciiFloatConverter,
 }
 
+# A rule variable's name: `<name>` or `<converter(arguments):name>`.
+_VARIABLE = re.compile(r"<(?:[^<>]*:)?\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
+
 # The value each werkzeug converter gives, where it is not a plain str.
 _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
     IntegerConverter: int,
@@ -77,7 +81,12 @@ def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConv
     """
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
-    Map([scratch], converters=CONVERTERS)
+    try:
+        Map([scratch], converters=CONVERTERS)
+    except SyntaxError:  # werkzeug compiles a URL builder taking one parameter per variable
+        names = _VARIABLE.findall(rule)
+        twice = sorted({name for name in names if names.count(name) > 1})
+        raise ValueError(f"the variable <{'>, <'.join(twice) or '?'}> appears twice") from None
     return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
 
 

@@ -369,6 +369,12 @@ class Router(UrlBuilding):
         """Serve every route of ``router`` under ``prefix`` too (a blueprint)."""
         if router is self:
             raise ConfigurationError("A router cannot include itself")
+        if "<" in prefix:
+            # The included routes were checked against their own rules, without these.
+            raise ConfigurationError(
+                f"include() takes a literal prefix, got {prefix!r}: give the included "
+                f"router the variables instead, Router(prefix={prefix!r})"
+            )
         for name, handler in router._names().items():
             self._check_name(name, handler)
         self._entries.append(_Include(router, _clean_prefix(prefix)))
@@ -383,6 +389,8 @@ class Router(UrlBuilding):
         prefix = _clean_prefix(prefix)
         if not prefix:
             raise ConfigurationError("mount() needs a prefix such as '/static'")
+        if "<" in prefix:
+            raise ConfigurationError(f"mount() takes a literal prefix, got {prefix!r}")
         self._entries.append(_Mount(prefix, app))
         self._invalidate()
 

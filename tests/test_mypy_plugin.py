@@ -271,6 +271,13 @@ CASES: dict[str, Case] = {
         """,
         "the rule '/items/<int:item_id' is not valid: malformed url rule: '/items/<int:item_id'",
     ),
+    "variable_twice": Case(
+        """
+        @router.get("/pairs/<int:a>/<int:a>")  # <-
+        async def pair(connection: Connection, a: int) -> None: ...
+        """,
+        "the rule '/pairs/<int:a>/<int:a>' is not valid: the variable <a> appears twice",
+    ),
     "rule_as_a_keyword": Case(
         """
         @router.route(rule="/items/<int:item_id>", methods=["GET"])  # <-

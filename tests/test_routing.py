@@ -284,6 +284,33 @@ def test_router_prefix_applies_to_its_routes() -> None:
     assert TestClient(aaf([router])).get("/v2/ping").text == "pong"
 
 
+def test_include_and_mount_take_literal_prefixes_only() -> None:
+    # The included routes were checked against their own rules: a variable in the prefix
+    # would reach handlers that never declared it (or make werkzeug fail on every request).
+    sub = Router()
+
+    @sub.route("/<int:a>")
+    async def leaf(connection: Connection, a: int) -> int:
+        return a
+
+    top = Router()
+    with pytest.raises(ConfigurationError, match=r"literal prefix.*Router\(prefix='/<int:a>'\)"):
+        top.include(sub, prefix="/<int:a>")
+    with pytest.raises(ConfigurationError, match="literal prefix"):
+        top.mount("/files/<name>", echo_scope)
+    # The variables belong on the included router's own prefix, checked with each rule.
+    nested = Router(prefix="/<int:group>")
+
+    @nested.route("/<int:a>")
+    async def pair(connection: Connection, group: int, a: int) -> list[int]:
+        return [group, a]
+
+    top.include(nested, prefix="/api")
+    assert TestClient(aaf([top])).get("/api/1/2").json() == [1, 2]
+    with pytest.raises(ConfigurationError, match="the variable <group> appears twice"):
+        nested.add_route("/<int:group>", leaf)
+
+
 async def echo_scope(scope: Scope, receive: Receive, send: Send) -> None:
     assert scope["type"] == "http"
     body = f"{scope['root_path']}|{scope['path']}".encode()
