@@ -13,7 +13,7 @@ from werkzeug.routing.converters import BaseConverter
 from aaf._extract import arguments, arguments_now
 from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, type_adapter
-from aaf._rules import no_methods_problem
+from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
@@ -253,11 +253,13 @@ def http_endpoint(
             runners[method] = _runner(fn, plan, handler)
             plans[method], operations[method] = plan, method_options
         return Endpoint(name, runners, max_body_size, plans, operations)
+    if isinstance(handler, type):
+        raise ConfigurationError(_class_problem(handler, websocket=False))
     if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
         raise TypeError(
             f"Route handler must be an async function or a View subclass, got {handler!r}"
         )
-    function = cast("Callable[..., object]", handler)
+    function: Callable[..., object] = handler
     qualname = getattr(function, "__qualname__", name)
     plan = build_plan(
         function,
@@ -272,6 +274,11 @@ def http_endpoint(
         runners[method.upper()] = runner
         plans[method.upper()], operations[method.upper()] = plan, route_options
     return Endpoint(name, runners, max_body_size, plans, operations)
+
+
+def _class_problem(cls: type, websocket: bool) -> str:
+    is_view, is_websocket_view = issubclass(cls, View), issubclass(cls, WebSocketView)
+    return class_problem(cls.__qualname__, is_view, is_websocket_view, websocket)
 
 
 def _class_dependencies(cls: type) -> dict[str, Dependency]:
@@ -301,11 +308,13 @@ def websocket_endpoint(
     """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
     if isinstance(handler, type) and issubclass(handler, WebSocketView):
         return WebSocketEndpoint(name, _websocket_view_runner(handler, converters))
+    if isinstance(handler, type):
+        raise ConfigurationError(_class_problem(handler, websocket=True))
     if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
         raise TypeError(
             f"WebSocket handler must be an async function or a WebSocketView, got {handler!r}"
         )
-    function = cast("Callable[..., object]", handler)
+    function: Callable[..., object] = handler
     qualname = getattr(function, "__qualname__", name)
     plan = build_plan(
         function, qualname=qualname, rule_converters=converters, is_method=False, websocket=True

@@ -196,6 +196,11 @@ def build_plan(
     kind = _kind(target)
     if websocket and kind != "async":
         raise TypeError(_rules.not_async_problem(qualname))
+    if not provider and kind in ("agen", "gen"):
+        raise ConfigurationError(
+            f"{qualname} is a generator: a handler returns its response; to stream, return "
+            f"StreamingResponse(...) or EventSourceResponse(...) of a generator"
+        )
     try:
         hints = get_type_hints(target, include_extras=True)
     except Exception as exc:  # NameError and friends from user annotations

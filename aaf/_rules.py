@@ -203,6 +203,17 @@ def not_async_problem(qualname: str) -> str:
     return f"{qualname} must be an async function (async def): it awaits frames"
 
 
+def class_problem(qualname: str, is_view: bool, is_websocket_view: bool, websocket: bool) -> str:
+    """A class handler must be the kind of view its route serves."""
+    if websocket:
+        if is_view:
+            return f"{qualname} is a View, which answers HTTP: register it with router.route"
+        return f"{qualname} is a class but not a WebSocketView: subclass aaf.views.WebSocketView"
+    if is_websocket_view:
+        return f"{qualname} is a WebSocketView: register it with router.websocket"
+    return f"{qualname} is a class but not a View: subclass aaf.views.View"
+
+
 def no_methods_problem(qualname: str) -> str:
     """A View answers the HTTP methods it defines, so it must define one."""
     return f"{qualname} defines none of {', '.join(HTTP_METHODS)}"

@@ -205,7 +205,9 @@ def _check_class(
                 report.fail(problem)
         return
     if websocket or not info.has_base(_VIEW):
-        return  # registration refuses it with a TypeError; mypy's own check says why
+        is_view, is_websocket_view = info.has_base(_VIEW), info.has_base(_WS_VIEW)
+        report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
+        return
     attributes, seen = _class_dependencies(info)
     methods = [
         (name, method)

@@ -271,6 +271,30 @@ CASES: dict[str, Case] = {
         """,
         "the rule '/items/<int:item_id' is not valid: malformed url rule: '/items/<int:item_id'",
     ),
+    "class_not_a_view": Case(
+        """
+        @router.get("/items/<int:item_id>")  # <-
+        class Items:
+            async def get(self, connection: Connection, item_id: int) -> None: ...
+        """,
+        "Items is a class but not a View: subclass aaf.views.View",
+    ),
+    "websocket_view_on_an_http_route": Case(
+        """
+        @router.route("/rooms/<room>")  # <-
+        class Room(WebSocketView):
+            async def on_connect(self, connection: Connection, room: str) -> None: ...
+        """,
+        "Room is a WebSocketView: register it with router.websocket",
+    ),
+    "view_on_a_websocket_route": Case(
+        """
+        @router.websocket("/items/<int:item_id>")  # <-
+        class Items(View):
+            async def get(self, connection: Connection, item_id: int) -> None: ...
+        """,
+        "Items is a View, which answers HTTP: register it with router.route",
+    ),
     "variable_twice": Case(
         """
         @router.get("/pairs/<int:a>/<int:a>")  # <-

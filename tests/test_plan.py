@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated
 
 import pytest
@@ -162,3 +162,17 @@ def test_a_handler_without_the_connection_is_told_so_not_about_rule_variables() 
 
     with pytest.raises(ConfigurationError, match=r"untyped must take the connection.*item_id"):
         register("/items/<int:item_id>", untyped)  # pyright: ignore[reportUnknownArgumentType]
+
+
+def test_a_generator_handler_is_refused_saying_how_to_stream() -> None:
+    router = Router()
+
+    async def ticks(connection: Connection) -> AsyncIterator[int]:
+        yield 1
+
+    def lines(connection: Connection) -> Iterator[str]:
+        yield "a"
+
+    for handler in (ticks, lines):
+        with pytest.raises(ConfigurationError, match="is a generator: .*StreamingResponse"):
+            router.add_route("/" + handler.__name__, handler)
