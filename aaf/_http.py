@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal, TypedDict, Unpack
 from urllib.parse import unquote_to_bytes
 
+from pydantic_core import to_json
 from werkzeug.http import dump_cookie
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "SameSite",
     "cookie_header",
     "encode_header",
+    "json_bytes",
     "first_header",
     "is_json",
     "json_charset_ok",
@@ -28,6 +30,14 @@ __all__ = [
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
+
+
+def json_bytes(value: object) -> bytes:
+    """``value`` as JSON (models and dataclasses too). NaN and the infinities, which JSON
+    cannot say, become ``null``, as pydantic writes them in models: never invalid JSON."""
+    return to_json(value, inf_nan_mode="null")
+
+
 SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")

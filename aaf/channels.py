@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from pydantic_core import to_json
+from aaf._http import json_bytes
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as _Redis
@@ -192,7 +192,7 @@ class InMemoryGroups:
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
-        return await self.publish(group, to_json(data).decode())
+        return await self.publish(group, json_bytes(data).decode())
 
 
 async def _close_quietly(member: Member) -> None:
@@ -329,7 +329,7 @@ class RedisGroups:
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
-        return await self.publish(group, to_json(data).decode())
+        return await self.publish(group, json_bytes(data).decode())
 
     def _report_outage(self, exc: BaseException) -> None:
         if not self._outage:

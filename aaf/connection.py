@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Never, TypeVar, Unpack
 
 from pydantic import JsonValue
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.sansio.utils import get_current_url, get_host
 
@@ -18,6 +18,7 @@ from aaf._http import (
     RawHeaders,
     cookie_header,
     encode_header,
+    json_bytes,
     parse_cookies,
     parse_query,
 )
@@ -684,7 +685,7 @@ class Connection:
 
     async def send_json(self, data: object) -> None:
         """Send a value as JSON in one text frame (pydantic models and dataclasses too)."""
-        await self._ws_send(to_json(data).decode(), None)
+        await self._ws_send(json_bytes(data).decode(), None)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the WebSocket; before ``accept`` this rejects the handshake."""

@@ -21,7 +21,6 @@ from stat import S_ISREG
 from typing import Any, Union, Unpack
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import to_json
 from werkzeug.urls import iri_to_uri
 
 from aaf._annotations import union_members
@@ -32,7 +31,7 @@ from aaf._files import (
     not_modified,
     validators,
 )
-from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header
+from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header, json_bytes
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError
 
@@ -199,7 +198,7 @@ class JsonResponse(HttpResponse):
         *,
         background: Background | None = None,
     ) -> None:
-        super().__init__(to_json(data), connection, status_code, headers, background=background)
+        super().__init__(json_bytes(data), connection, status_code, headers, background=background)
 
 
 class HtmlResponse(HttpResponse):
@@ -375,7 +374,7 @@ class ServerSentEvent:
                 if isinstance(self.data, str)
                 else self.data.decode()
                 if isinstance(self.data, bytes)
-                else to_json(self.data).decode()
+                else json_bytes(self.data).decode()
             )
             lines += [f"data: {line}" for line in _LINE_BREAKS.split(text)]
         return ("\n".join(lines) + "\n\n").encode()
@@ -518,7 +517,7 @@ def _dump_any(value: object) -> tuple[bytes, bytes]:
         return _TEXT, value.encode()
     if isinstance(value, bytes):
         return b"application/octet-stream", value
-    return _JSON, to_json(value)
+    return _JSON, json_bytes(value)
 
 
 def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncoder:

@@ -219,6 +219,20 @@ def test_a_422_echoing_nan_or_infinity_is_valid_json(server: httpx.Client) -> No
         assert detail["detail"][0]["input"] == shown
 
 
+def test_nan_and_infinity_go_out_as_null_in_every_json_aaf_writes(server: httpx.Client) -> None:
+    # JSON has no NaN or Infinity: a browser's JSON.parse refuses them. pydantic writes them as
+    # null in models; JsonResponse, untyped values, events and WebSocket frames do the same.
+    expected = {"nan": None, "inf": None, "-inf": None}
+    assert strict_json(server.get("/odd/response").text) == expected
+    assert strict_json(server.get("/odd/value").text) == [expected]
+    with server.stream("GET", "/odd/events") as events:
+        first = next(events.iter_lines())
+    assert first.startswith("data: ") and strict_json(first[len("data: ") :]) == expected
+    with connect(ws_url(server, "/odd/ws"), open_timeout=5) as ws:
+        assert strict_json(str(ws.recv(timeout=5))) == expected  # send_json
+        assert strict_json(str(ws.recv(timeout=5))) == expected  # publish_json
+
+
 # 6, 7: WebSockets --------------------------------------------------------------------------------
 def ws_url(client: httpx.Client, path: str) -> str:
     return str(client.base_url).replace("http://", "ws://") + path

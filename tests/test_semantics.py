@@ -366,3 +366,16 @@ def test_on_disconnect_runs_only_for_accepted_connections(client: TestClient) ->
 # 13. The app -------------------------------------------------------------------------------------
 def test_connection_app_is_the_app_serving_it(client: TestClient) -> None:
     assert client.get("/app").json() is True
+
+
+def test_nan_and_infinity_are_null_in_json_responses() -> None:
+    # FastAPI's JSONResponse refuses them (a 500); aaf writes null, as pydantic does in models.
+    odd = Router()
+
+    @odd.get("/odd")
+    async def values(connection: Connection) -> JsonResponse:
+        return JsonResponse({"a": float("nan"), "b": [float("inf"), float("-inf")]})
+
+    response = TestClient(aaf([odd])).get("/odd")
+    assert response.status_code == 200
+    assert response.text == '{"a":null,"b":[null,null]}'

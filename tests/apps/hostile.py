@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError
 from aaf.params import Form
-from aaf.response import FileResponse, HttpResponse
+from aaf.response import EventSourceResponse, FileResponse, HttpResponse, JsonResponse
 from aaf.routing import Router
 
 
@@ -80,6 +81,32 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     async def late_boom(connection: Connection) -> None:
         await connection.send("partial")
         raise RuntimeError("after the response started")
+
+    # 5: values JSON cannot say (NaN, the infinities) in every kind of JSON aaf writes.
+    odd = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+    @router.route("/odd/response")
+    async def odd_response(connection: Connection) -> JsonResponse:
+        return JsonResponse(odd)
+
+    @router.route("/odd/value")
+    async def odd_value(connection: Connection) -> object:
+        return [odd]
+
+    @router.route("/odd/events")
+    async def odd_events(connection: Connection) -> EventSourceResponse:
+        async def one() -> AsyncIterator[object]:
+            yield odd
+
+        return EventSourceResponse(one())
+
+    @router.websocket("/odd/ws")
+    async def odd_ws(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_json(odd)
+        await groups.join("odd", connection)
+        await groups.publish_json("odd", odd)
+        await connection.receive_text()  # until the client leaves
 
     @router.websocket("/ticks")
     async def ticks(connection: Connection) -> None:
