@@ -539,10 +539,7 @@ class Router(UrlBuilding):
 
     async def __call__(self, connection: Connection) -> None:
         """Answer ``connection`` if a route matches; otherwise leave it untouched."""
-        try:
-            app: App | None = connection.app
-        except RuntimeError:  # a connection built by hand, outside an app
-            app = None
+        app = _app_of(connection)
         try:
             if connection.scope["type"] == "http":
                 method = connection.method
@@ -690,12 +687,15 @@ async def _run_mounted(app: ASGIApp, prefix: str, connection: Connection) -> Non
 async def _serve_static(
     files: StaticFiles, scope: HTTPScope, send: Send, connection: Connection
 ) -> None:
-    try:
-        app = connection.app
-    except RuntimeError:  # a router called directly, outside an App
-        app = None
-    inner = Connection(scope, connection.asgi_receive, send, app)
+    inner = Connection(scope, connection.asgi_receive, send, _app_of(connection))
     try:
         await files.serve(inner)  # a client leaving mid-file ends the stream quietly there
     finally:
         inner.release()
+
+
+def _app_of(connection: Connection) -> App | None:
+    try:
+        return connection.app
+    except RuntimeError:  # a connection built by hand, outside an app
+        return None

@@ -219,6 +219,24 @@ def test_static_files_errors_go_through_the_apps_exception_handlers(site: Path) 
     assert recorder.sent[1]["body"] == b"Not found"
 
 
+def test_a_router_called_directly_serves_its_mounted_files(site: Path) -> None:
+    router = Router()
+    router.mount("/static", StaticFiles(site))
+
+    async def ask(path: str) -> Recorder:
+        recorder = Recorder()
+        await router(recorder.connection(http_scope(path=path)))
+        return recorder
+
+    found = asyncio.run(ask("/static/hello.txt"))
+    assert found.sent[0]["type"] == "http.response.start"
+    assert found.sent[0]["status"] == 200
+    assert b"".join(m["body"] for m in found.sent if m["type"] == "http.response.body") == b"hello"
+    missing = asyncio.run(ask("/static/nope.txt"))  # the router's own error policy answers
+    assert missing.sent[0]["type"] == "http.response.start"
+    assert missing.sent[0]["status"] == 404
+
+
 def test_a_client_leaving_a_mounted_file_mid_stream_is_no_error(
     site: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -295,6 +295,14 @@ CASES: dict[str, Case] = {
         """,
         "Items is a View, which answers HTTP: register it with router.route",
     ),
+    "class_not_a_websocket_view": Case(
+        """
+        @router.websocket("/rooms/<room>")  # <-
+        class Room:
+            async def on_connect(self, connection: Connection, room: str) -> None: ...
+        """,
+        "Room is a class but not a WebSocketView: subclass aaf.views.WebSocketView",
+    ),
     "variable_twice": Case(
         """
         @router.get("/pairs/<int:a>/<int:a>")  # <-
