@@ -214,7 +214,8 @@ class App(UrlBuilding):
                 return router._build_url(target, params)  # pyright: ignore[reportPrivateUsage]  # one implementation
             except LookupError:
                 continue
-        raise LookupError(f"No route for {target!r} accepts the parameters {sorted(params)}")
+        shown = target if isinstance(target, str) else getattr(target, "__qualname__", target)
+        raise LookupError(f"No route for {shown!r} accepts the parameters {sorted(params)}")
 
 
 async def _call_hook(hook: Hook) -> None:
