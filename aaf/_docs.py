@@ -136,5 +136,12 @@ def _render(template: str, connection: Connection, assets: str, openapi_url: str
     return template.format(
         title=html.escape(connection.app.title),
         assets=html.escape(root + assets),
-        spec=json.dumps(root + openapi_url),
+        spec=_script_string(root + openapi_url),
     )
+
+
+def _script_string(text: str) -> str:
+    """``text`` as a JavaScript string inside a ``<script>`` element: JSON, with ``<``, ``>``
+    and ``&`` escaped so that nothing in it (a ``</script>``) can end the element."""
+    quoted = json.dumps(text)
+    return quoted.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

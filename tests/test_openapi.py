@@ -357,6 +357,14 @@ def test_pages_behind_a_proxy_prefix_point_under_it() -> None:
         assert httpx.get(base + "/openapi.json", timeout=5).json()["info"]["title"] == "Shop"
 
 
+def test_nothing_in_a_root_path_can_end_the_pages_script() -> None:
+    hostile = "/x</script><script>alert(1)</script>&"
+    with serve(feature_app(), root_path=hostile) as base:
+        page = httpx.get(base + "/docs", timeout=5).text
+    assert "<script>alert(1)" not in page and "</script><script>" not in page
+    assert '"/x\\u003c/script\\u003e\\u003cscript\\u003ealert(1)' in page
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
