@@ -75,6 +75,19 @@ def _runner(
             return connection.respond_whole(status_code, value_headers(content_type, body), body)
         return send_result(connection, result, qualname)
 
+    if status_code == 204 or status_code == 304:
+
+        def respond(connection: Connection, result: object) -> Awaitable[None]:
+            # The status has no body: a returned value is dropped, as FastAPI does (sent,
+            # it would be read as the start of the next response on the connection).
+            if (
+                result is not None
+                and not isinstance(result, HttpResponse)
+                and not connection.started
+            ):
+                return connection.respond_whole(status_code, [], b"")
+            return send_result(connection, result, qualname)
+
     if plan.dependencies:
         return _runner_with_dependencies(fn, plan, view, respond)
 

@@ -312,7 +312,7 @@ class _Document:
         responses: Schema = {}
         result = self.resolved.get(("result", id(plan)))
         annotation = plan.result_type
-        if annotation is None or annotation is type(None) or status == "204":
+        if annotation is None or annotation is type(None) or status in ("204", "304"):
             responses[status] = {"description": _phrase(int(status))}
         elif result is not None:
             responses[status] = {

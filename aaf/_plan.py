@@ -196,6 +196,10 @@ def build_plan(
     kind = _kind(target)
     if websocket and kind != "async":
         raise TypeError(_rules.not_async_problem(qualname))
+    if not provider and not 200 <= status_code <= 599:
+        raise ConfigurationError(
+            f"{qualname}: status_code {status_code} is not a response's status (200 to 599)"
+        )
     if not provider and kind in ("agen", "gen"):
         raise ConfigurationError(
             f"{qualname} is a generator: a handler returns its response; to stream, return "

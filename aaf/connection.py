@@ -447,6 +447,8 @@ class Connection:
     async def respond_start(self, status: int, headers: RawHeaders) -> None:
         """Start a response whose body follows through ``send``, ``finish`` or ``respond_path``."""
         self._check_http_start()
+        if status < 200:
+            raise ValueError(f"{status} is an informational status, not a response's")
         if self._resp_headers is not None or self._resp_cookies is not None:
             headers = self._pending_headers() + headers
         self.started = True
@@ -467,10 +469,15 @@ class Connection:
         message.
 
         Raises:
-            ValueError: the response is finished, or this is a WebSocket connection.
+            ValueError: the response is finished, this is a WebSocket connection, or ``data``
+                is a body for a status that has none (204, 304).
         """
         if self.finished:
             raise ValueError("Cannot send: the response is already finished")
+        status = self.resp_status_code or 200
+        if data and (status == 204 or status == 304):
+            # A body there would be read as the start of the next response on the connection.
+            raise ValueError(f"A {status} response has no body; cannot send {len(data)} bytes")
         headers: RawHeaders = []
         if isinstance(data, str):
             data = data.encode()
@@ -479,9 +486,9 @@ class Connection:
             ):
                 headers.append((b"content-type", b"text/plain; charset=utf-8"))
         if not self.started:
-            if finish:
+            if finish and status != 204:  # RFC 9110 8.6: never on a 204
                 headers.append((b"content-length", str(len(data)).encode()))
-            await self.respond_start(self.resp_status_code or 200, headers)
+            await self.respond_start(status, headers)
         if finish:
             self.finished = True
         elif self._watcher is None:

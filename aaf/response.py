@@ -171,6 +171,8 @@ class HttpResponse:
         body = self.body
         status = self.status_code
         if status == 204 or status == 304 or status < 200:
+            if status < 200:
+                raise ValueError(f"{status} is an informational status, not a response's")
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
             return status, self.raw_headers, b""
         return status, [*self.raw_headers, (b"content-length", str(len(body)).encode())], body

@@ -438,3 +438,24 @@ def test_the_pages_own_redirects_still_happen() -> None:
         # werkzeug merges the doubled slash of a static rule and matches, as without aaf.
         assert client.get("http://testserver//openapi.json").status_code == 200
         assert client.get("/api-doc").status_code == 404
+
+
+def test_bodiless_statuses_document_no_content() -> None:
+    router = Router()
+
+    @router.get("/gone", status_code=204)
+    async def gone(connection: Connection) -> dict[str, int]:
+        return {}  # dropped on the wire: a 204 has no body
+
+    @router.get("/same", status_code=304)
+    async def same(connection: Connection) -> str:
+        return ""
+
+    document = aaf([router]).openapi()
+    validate(document)
+    assert operation_of(document, "/gone", "get")["responses"]["204"] == {
+        "description": "No Content"
+    }
+    assert operation_of(document, "/same", "get")["responses"]["304"] == {
+        "description": "Not Modified"
+    }

@@ -19,7 +19,8 @@ from aaf import aaf
 from aaf._types import ASGIApp
 from aaf.app import App
 from aaf.connection import Connection
-from aaf.response import StreamingResponse
+from aaf.exceptions import ConfigurationError
+from aaf.response import HttpResponse, StreamingResponse
 from aaf.routing import Router
 
 from ._helpers import free_port, serve
@@ -203,3 +204,63 @@ def test_the_same_app_answers_under_hypercorn() -> None:
         assert client.get("/nowhere").text == "Not found"
         with client.stream("GET", "/endless") as response:
             assert next(response.iter_lines()) == "tick"
+
+
+def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
+    # A body after a 204 or 304 would be read as the start of the next response on the
+    # connection: the client and server would disagree from then on.
+    router = Router()
+
+    @router.get("/value", status_code=204)
+    async def value(connection: Connection) -> dict[str, int]:
+        return {"dropped": 1}  # as FastAPI drops it
+
+    @router.get("/text", status_code=304)
+    async def text(connection: Connection) -> str:
+        return "dropped"
+
+    @router.get("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        return HttpResponse("dropped", status_code=204)
+
+    @router.get("/imperative")
+    async def imperative(connection: Connection) -> None:
+        connection.resp_status_code = 204
+        await connection.send(b"abc", finish=True)  # a mistake: 500, nothing sent
+
+    @router.get("/informational")
+    async def informational(connection: Connection) -> HttpResponse:
+        return HttpResponse("x", status_code=101)  # not a response's status: 500
+
+    @router.get("/next")
+    async def next_one(connection: Connection) -> str:
+        return "next"
+
+    expected = {
+        "/value": b"HTTP/1.1 204 ",
+        "/text": b"HTTP/1.1 304 ",
+        "/response": b"HTTP/1.1 204 ",
+        "/imperative": b"HTTP/1.1 500 ",
+        "/informational": b"HTTP/1.1 500 ",
+    }
+    with serve(aaf([router])) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for path, status in expected.items():
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                # Two requests on one connection: the second answer must start right after
+                # the first one's headers (and declared body).
+                sock.sendall(
+                    f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                    + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                )
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            first, _, rest = answer.partition(b"\r\n\r\n")
+            assert first.startswith(status), (path, answer)
+            if status != b"HTTP/1.1 500 ":
+                assert b"content-length" not in first.lower()
+                assert rest.startswith(b"HTTP/1.1 200 "), (path, answer)
+            assert rest.endswith(b"\r\n\r\nnext"), (path, answer)
+    with pytest.raises(ConfigurationError, match="status_code 101 is not a response's status"):
+        router.add_route("/switch", next_one, status_code=101)
