@@ -35,6 +35,10 @@ T = TypeVar("T")
 _FORM_LIMITS = FormLimits()
 
 
+# The headers that say where a body ends; aaf sets them for the bodies it frames.
+_FRAMING = (b"content-length", b"transfer-encoding")
+
+
 class ConnectionType(enum.Enum):
     """Which ASGI protocol a connection speaks."""
 
@@ -403,10 +407,16 @@ class Connection:
         """Expire a cookie on the client."""
         self.put_resp_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 
-    def _pending_headers(self) -> RawHeaders:
+    def _pending_headers(self, framed: bool = False) -> RawHeaders:
+        """The headers and cookies set on the connection, encoded. ``framed``: the response
+        carries aaf's own ``Content-Length``, so any set by hand (or a ``Transfer-Encoding``)
+        is left out: two framings would have the client read the body wrong."""
         headers: RawHeaders = []
         if self._resp_headers is not None:
-            headers.extend(encode_header(k, v) for k, v in self._resp_headers.items())
+            for key, value in self._resp_headers.items():
+                name, encoded = encode_header(key, value)
+                if not (framed and name in _FRAMING):
+                    headers.append((name, encoded))
         if self._resp_cookies is not None:
             headers.extend(self._resp_cookies)
         return headers
@@ -436,7 +446,7 @@ class Connection:
         if self.started or self.scope["type"] != "http":
             self._check_http_start()  # raises the right error
         if self._resp_headers is not None or self._resp_cookies is not None:
-            headers = self._pending_headers() + headers
+            headers = self._pending_headers(framed=True) + headers
         self.started = True
         self.finished = True
         self.resp_status_code = status
@@ -450,7 +460,8 @@ class Connection:
         if status < 200:
             raise ValueError(f"{status} is an informational status, not a response's")
         if self._resp_headers is not None or self._resp_cookies is not None:
-            headers = self._pending_headers() + headers
+            framed = any(name == b"content-length" for name, _ in headers)
+            headers = self._pending_headers(framed) + headers
         self.started = True
         self.resp_status_code = status
         await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})

@@ -134,8 +134,8 @@ class HttpResponse:
         if headers:
             for key, value in headers.items():
                 name, encoded = encode_header(key, value)
-                if name == b"content-length":
-                    continue  # aaf sets it from the body
+                if name == b"content-length" or name == b"transfer-encoding":
+                    continue  # aaf frames the body itself
                 has_type = has_type or name == b"content-type"
                 raw.append((name, encoded))
         if not has_type and self.media_type:
@@ -143,8 +143,11 @@ class HttpResponse:
         return raw
 
     def set_header(self, key: str, value: str) -> None:
-        """Add a header to the response."""
-        self.raw_headers.append(encode_header(key, value))
+        """Add a header to the response (not ``Content-Length`` or ``Transfer-Encoding``:
+        aaf frames the body itself, and those are left out)."""
+        name, encoded = encode_header(key, value)
+        if name != b"content-length" and name != b"transfer-encoding":
+            self.raw_headers.append((name, encoded))
 
     def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
         """Set a cookie on the client: ``max_age``, ``expires``, ``path``, ``domain``, ``secure``,

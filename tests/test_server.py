@@ -206,6 +206,21 @@ def test_the_same_app_answers_under_hypercorn() -> None:
             assert next(response.iter_lines()) == "tick"
 
 
+def pipelined(base: str, path: str) -> bytes:
+    """``GET path`` then ``GET /next`` on one connection: all that came back. The second
+    answer must start right where the first one's framing says the first ends."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
     # A body after a 204 or 304 would be read as the start of the next response on the
     # connection: the client and server would disagree from then on.
@@ -244,18 +259,8 @@ def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
         "/informational": b"HTTP/1.1 500 ",
     }
     with serve(aaf([router])) as base:
-        host, port = base.removeprefix("http://").split(":")
         for path, status in expected.items():
-            with socket.create_connection((host, int(port)), timeout=5) as sock:
-                # Two requests on one connection: the second answer must start right after
-                # the first one's headers (and declared body).
-                sock.sendall(
-                    f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
-                    + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                )
-                answer = b""
-                while chunk := sock.recv(65536):
-                    answer += chunk
+            answer = pipelined(base, path)
             first, _, rest = answer.partition(b"\r\n\r\n")
             assert first.startswith(status), (path, answer)
             if status != b"HTTP/1.1 500 ":
@@ -264,3 +269,58 @@ def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
             assert rest.endswith(b"\r\n\r\nnext"), (path, answer)
     with pytest.raises(ConfigurationError, match="status_code 101 is not a response's status"):
         router.add_route("/switch", next_one, status_code=101)
+
+
+def test_framing_headers_set_by_hand_never_contradict_aafs_own() -> None:
+    # Two Content-Lengths, or one beside Transfer-Encoding, and the client (or a proxy) reads
+    # the body wrong. aaf frames the bodies it sends; a Content-Length set by hand is kept
+    # only for a stream aaf does not measure.
+    router = Router()
+
+    @router.get("/value")
+    async def value(connection: Connection) -> dict[str, int]:
+        connection.put_resp_header("Content-Length", "5")
+        return {"a": 1}
+
+    @router.get("/chunked")
+    async def chunked(connection: Connection) -> HttpResponse:
+        connection.put_resp_header("Transfer-Encoding", "chunked")
+        return HttpResponse("hello")
+
+    @router.get("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        answer = HttpResponse("hello", headers={"Transfer-Encoding": "chunked"})
+        answer.set_header("Content-Length", "2")
+        return answer
+
+    @router.get("/finished")
+    async def finished(connection: Connection) -> None:
+        connection.put_resp_header("content-length", "100")
+        await connection.send(b"abc", finish=True)
+
+    @router.get("/measured-stream")
+    async def measured_stream(connection: Connection) -> None:
+        connection.put_resp_header("Content-Length", "3")  # the handler knows the length
+        await connection.send(b"a")
+        await connection.send(b"bc", finish=True)
+
+    @router.get("/next")
+    async def next_one(connection: Connection) -> str:
+        return "next"
+
+    bodies = {
+        "/value": b'{"a":1}',
+        "/chunked": b"hello",
+        "/response": b"hello",
+        "/finished": b"abc",
+        "/measured-stream": b"abc",
+    }
+    with serve(aaf([router])) as base:
+        for path, body in bodies.items():
+            first, _, rest = pipelined(base, path).partition(b"\r\n\r\n")
+            lines = first.lower().split(b"\r\n")
+            lengths = [line for line in lines if line.startswith(b"content-length:")]
+            assert lengths == [b"content-length: %d" % len(body)], (path, first)
+            assert not [line for line in lines if line.startswith(b"transfer-encoding")], path
+            assert rest.startswith(body + b"HTTP/1.1 200 "), (path, rest)
+            assert rest.endswith(b"\r\n\r\nnext"), (path, rest)
