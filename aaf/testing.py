@@ -363,7 +363,8 @@ class TestClient(httpx.Client):
     """A sync httpx client that calls the app in-process; ``with`` runs its lifespan.
 
     An exception the app answered with a 500 is raised again in the test, as Starlette's
-    client does; ``raise_server_exceptions=False`` gives the 500 response instead.
+    client does; ``raise_server_exceptions=False`` gives the 500 response instead. Redirects
+    are followed, as Starlette's client follows them (``follow_redirects=False`` to see them).
     """
 
     __test__ = False  # not a pytest test class
@@ -374,6 +375,7 @@ class TestClient(httpx.Client):
         base_url: str = "http://testserver",
         headers: Mapping[str, str] | None = None,
         raise_server_exceptions: bool = True,
+        follow_redirects: bool = True,
     ) -> None:
         self.app = app
         self._portal_cm: (
@@ -385,6 +387,7 @@ class TestClient(httpx.Client):
             transport=_SyncTransport(app, self._use_portal, raise_server_exceptions),
             base_url=base_url,
             headers=headers,
+            follow_redirects=follow_redirects,
         )
 
     @contextlib.contextmanager
@@ -517,6 +520,7 @@ class AsyncTestClient(httpx.AsyncClient):
         base_url: str = "http://testserver",
         headers: Mapping[str, str] | None = None,
         raise_server_exceptions: bool = True,
+        follow_redirects: bool = True,
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
@@ -524,6 +528,7 @@ class AsyncTestClient(httpx.AsyncClient):
             transport=_AsyncTransport(app, raise_server_exceptions),
             base_url=base_url,
             headers=headers,
+            follow_redirects=follow_redirects,
         )
 
     async def __aenter__(self) -> AsyncTestClient:

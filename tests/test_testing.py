@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -12,6 +13,7 @@ from aaf._types import ASGIApp, Receive, Scope, Send
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import WebSocketDisconnect
+from aaf.response import RedirectResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -220,3 +222,29 @@ async def test_async_websocket_sessions_send_and_receive_every_kind() -> None:
             await websocket.send_bytes(b'{"a": 1}')
             assert await websocket.receive_json() == {"a": 1}
             await websocket.close(1001)
+
+
+def test_redirects_are_followed_unless_asked_not_to() -> None:
+    # As Starlette's TestClient (httpx alone would stop at the 307).
+    router = Router()
+
+    @router.get("/old")
+    async def old(connection: Connection) -> RedirectResponse:
+        return RedirectResponse("/new")
+
+    @router.get("/new")
+    async def new(connection: Connection) -> str:
+        return "new"
+
+    app = aaf([router])
+    followed = TestClient(app).get("/old")
+    assert followed.status_code == 200 and followed.text == "new"
+    assert [r.status_code for r in followed.history] == [307]
+    kept = TestClient(app, follow_redirects=False).get("/old")
+    assert kept.status_code == 307 and kept.headers["location"] == "/new"
+
+    async def both() -> tuple[int, int]:
+        async with AsyncTestClient(app) as a, AsyncTestClient(app, follow_redirects=False) as b:
+            return (await a.get("/old")).status_code, (await b.get("/old")).status_code
+
+    assert asyncio.run(both()) == (200, 307)
