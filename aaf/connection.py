@@ -477,13 +477,17 @@ class Connection:
         """Send part of the response body, starting the response first if needed.
 
         A first ``send`` with ``finish=True`` sets ``Content-Length`` and goes out as one body
-        message.
+        message. For a HEAD request the first ``send`` ends the response with its headers.
 
         Raises:
             ValueError: the response is finished, this is a WebSocket connection, or ``data``
                 is a body for a status that has none (204, 304).
+            ClientDisconnect: the client left (or the server is shutting down) while the
+                response streamed; for HEAD, any ``send`` after the first.
         """
         if self.finished:
+            if self._head:  # it ended with its headers: a stream's loop must stop
+                raise ClientDisconnect("A HEAD response ends with its headers")
             raise ValueError("Cannot send: the response is already finished")
         status = self.resp_status_code or 200
         if data and (status == 204 or status == 304):
@@ -500,6 +504,8 @@ class Connection:
             if finish and status != 204:  # RFC 9110 8.6: never on a 204
                 headers.append((b"content-length", str(len(data)).encode()))
             await self.respond_start(status, headers)
+        if self._head:
+            finish = True  # nothing of the body goes out: the headers are the answer
         if finish:
             self.finished = True
         elif self._watcher is None:
@@ -524,6 +530,8 @@ class Connection:
     async def finish(self) -> None:
         """End the response; with nothing sent yet, answer 204 No Content."""
         if self.finished:
+            if self._head:  # a HEAD response ended at its first send
+                return
             raise ValueError("Cannot finish: the response is already finished")
         if not self.started:
             await self.respond_start(self.resp_status_code or 204, [])

@@ -471,6 +471,13 @@ async def _send_streamed(
     content: AsyncIterable[bytes | str],
 ) -> None:
     await connection.respond_start(status, headers)
+    if connection.method == "HEAD":
+        # The headers are the whole answer: nothing of the body would reach the client, and
+        # an endless stream would hold the connection (and its next request) for ever.
+        await connection.finish()
+        if isinstance(content, AsyncGenerator):
+            await content.aclose()
+        return
     # Servers drop sends after a disconnect without telling the app, so an endless stream
     # would run forever: stop it as soon as the client leaves, even while it waits.
     stream = asyncio.ensure_future(_stream(connection, content))

@@ -20,7 +20,7 @@ from aaf._types import ASGIApp
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.response import HttpResponse, StreamingResponse
+from aaf.response import EventSourceResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
 
 from ._helpers import free_port, serve
@@ -206,13 +206,13 @@ def test_the_same_app_answers_under_hypercorn() -> None:
             assert next(response.iter_lines()) == "tick"
 
 
-def pipelined(base: str, path: str) -> bytes:
-    """``GET path`` then ``GET /next`` on one connection: all that came back. The second
+def pipelined(base: str, path: str, method: str = "GET") -> bytes:
+    """``method path`` then ``GET /next`` on one connection: all that came back. The second
     answer must start right where the first one's framing says the first ends."""
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(
-            f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
             + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
         answer = b""
@@ -324,3 +324,57 @@ def test_framing_headers_set_by_hand_never_contradict_aafs_own() -> None:
             assert not [line for line in lines if line.startswith(b"transfer-encoding")], path
             assert rest.startswith(body + b"HTTP/1.1 200 "), (path, rest)
             assert rest.endswith(b"\r\n\r\nnext"), (path, rest)
+
+
+def test_head_ends_a_stream_with_its_headers() -> None:
+    # The client takes the headers as the whole answer to HEAD: an endless stream (events, an
+    # imperative loop) must not hold the connection and the request after it for ever.
+    router = Router()
+    closed: list[str] = []
+
+    async def endless(name: str) -> AsyncIterator[str]:
+        try:
+            while True:
+                yield "tick\n"
+                await asyncio.sleep(0.05)
+        finally:
+            closed.append(name)
+
+    @router.get("/events")
+    async def events(connection: Connection) -> EventSourceResponse:
+        return EventSourceResponse(endless("events"))
+
+    @router.get("/stream")
+    async def stream(connection: Connection) -> StreamingResponse:
+        return StreamingResponse(endless("stream"))
+
+    @router.get("/loop")
+    async def loop(connection: Connection) -> None:
+        try:
+            while True:  # ended by the ClientDisconnect of its second send
+                await connection.send(b"tick\n")
+                await asyncio.sleep(0.05)
+        finally:
+            closed.append("loop")
+
+    @router.get("/next")
+    async def next_one(connection: Connection) -> str:
+        return "next"
+
+    with serve(aaf([router])) as base:
+        for path in ("/events", "/stream", "/loop"):
+            began = time.monotonic()
+            answer = pipelined(base, path, method="HEAD")
+            assert time.monotonic() - began < 2, path
+            first, _, rest = answer.partition(b"\r\n\r\n")
+            assert first.startswith(b"HTTP/1.1 200 "), (path, answer)
+            assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b"next"), (path, rest)
+        # The generators never started (nothing to clean up); the loop ended at its second
+        # send, its finally run.
+        deadline = time.monotonic() + 5
+        while not closed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert closed == ["loop"]
+        # GET still streams.
+        with httpx.stream("GET", base + "/events", timeout=5) as response:
+            assert next(response.iter_lines()) == "data: tick"
