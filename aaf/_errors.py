@@ -175,4 +175,4 @@ async def _close_websocket(connection: Connection, exc: HTTPError) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else ""
         await connection.reject(exc.status_code, detail, exc.headers)
     elif connection.ws_state is WebSocketState.CONNECTED:
-        await connection.close(1008, str(exc.detail)[:120])
+        await connection.close(1008, str(exc.detail))  # cut to what a close frame holds

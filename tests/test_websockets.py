@@ -314,3 +314,39 @@ def test_websocket_reaches_an_aaf_app_mounted_under_a_prefix() -> None:
     with TestClient(aaf([outer])).websocket_connect("/inner/echo") as ws:
         ws.send_text("deep")
         assert ws.receive_text() == "DEEP"
+
+
+def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None:
+    # A close frame holds 123 bytes of reason: 120 characters of "é" are 240 bytes.
+    router = Router()
+    long_reason = "é" * 120
+
+    @router.websocket("/error")
+    async def error(connection: Connection) -> None:
+        await connection.accept()
+        await connection.receive_text()
+        raise HTTPError(403, long_reason)
+
+    @router.websocket("/close")
+    async def close(connection: Connection) -> None:
+        await connection.accept()
+        with pytest.raises(ValueError, match="1005 is not a close code"):
+            await connection.close(1005)  # reserved: never sent on the wire
+        await connection.close(4000, long_reason)
+
+    async def scenario(url: str) -> list[tuple[int, str]]:
+        seen: list[tuple[int, str]] = []
+        for path in ("/error", "/close"):
+            async with connect(url + path) as ws:
+                if path == "/error":
+                    await ws.send("hi")
+                with pytest.raises(ConnectionClosed) as closed:
+                    await ws.recv()
+                assert closed.value.rcvd is not None, path
+                seen.append((closed.value.rcvd.code, closed.value.rcvd.reason))
+        return seen
+
+    with serve(aaf([router])) as base:
+        url = base.replace("http://", "ws://")
+        seen = asyncio.run(asyncio.wait_for(scenario(url), 30))
+    assert seen == [(1008, "é" * 61), (4000, "é" * 61)]  # 122 bytes: no character cut in two
