@@ -601,7 +601,8 @@ class Connection:
             return
         await self.asgi_receive()  # websocket.connect
         data = body.encode() if isinstance(body, str) else body
-        raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        encoded = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        raw = [(k, v) for k, v in encoded if k not in _FRAMING]  # aaf frames the body
         if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
             raw.append((b"content-type", b"text/plain; charset=utf-8"))
         raw.append((b"content-length", str(len(data)).encode()))

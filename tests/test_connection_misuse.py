@@ -138,7 +138,8 @@ def test_reject_without_the_http_response_extension_closes_1008() -> None:
 def test_reject_with_the_extension_sends_an_http_response() -> None:
     peer = Peer({"type": "websocket.connect"})
     connection = peer.connection(ws_scope(extensions={"websocket.http.response": {}}))
-    asyncio.run(connection.reject(401, "who are you?", headers={"www-authenticate": "Bearer"}))
+    headers = {"www-authenticate": "Bearer", "Content-Length": "99", "Transfer-Encoding": "x"}
+    asyncio.run(connection.reject(401, "who are you?", headers=headers))  # aaf frames the body
     assert peer.sent == [
         {
             "type": "websocket.http.response.start",
