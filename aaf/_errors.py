@@ -5,7 +5,8 @@ router called directly, mounted aaf apps such as ``StaticFiles``.
 - An exception handler registered for the exception's class (the most specific first) or, for
   an ``HTTPError``, its status code, answers instead.
 - ``HTTPError``: its response (text or JSON detail, its headers).
-- Anything else: logged on the ``aaf`` logger, answered 500 (the traceback only in debug).
+- Anything else: logged on the ``aaf`` logger, answered 500 (the traceback only in debug), by
+  the handler of status 500 when there is one.
 - Once an HTTP response has started, nothing can be answered any more: the error is logged and
   re-raised, so that the server aborts the connection and the client sees a cut, never a
   response that looks complete. WebSockets close instead: 1008 for an ``HTTPError``, 1011 for
@@ -58,6 +59,11 @@ async def answer_error(
                 await connection.finish()
         return
     handler = _handler_for(handlers, exc) if handlers else None
+    if handler is None and handlers and not isinstance(exc, HTTPError):
+        handler = handlers.get(500)  # Starlette's spelling for the server error's own answer
+        if handler is not None and not connection.started and connection.scope["type"] == "http":
+            _log_failed(connection, exc)  # still an error: logged, and raised in a test
+            _tell_test_client(connection, exc)
     if handler is not None and not connection.started:
         try:
             call = cast(Callable[[Connection, Exception], Awaitable[HttpResponse]], handler)
@@ -89,10 +95,13 @@ async def answer_error(
             _log_ended(connection, exc)
         return
     if not connection.started or connection.scope["type"] == "websocket":
-        logger.error(
-            "Exception in handler for %s %s", connection.method, connection.path, exc_info=exc
-        )
+        _log_failed(connection, exc)
     await _answer_500(connection, exc, debug)
+
+
+def _log_failed(connection: Connection, exc: BaseException) -> None:
+    method, path = connection.method, connection.path
+    logger.error("Exception in handler for %s %s", method, path, exc_info=exc)
 
 
 def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:

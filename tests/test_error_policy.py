@@ -87,3 +87,31 @@ def test_websocket_errors_close_the_session_whatever_the_handlers_say() -> None:
         with client.websocket_connect("/ws/gone") as websocket:
             with pytest.raises(Exception, match="1000"):
                 websocket.receive_text()
+
+
+def test_a_500_handler_answers_unhandled_exceptions_which_are_still_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Starlette's spelling for the server error's own page: exception_handlers={500: ...}.
+    router = Router()
+
+    @router.get("/boom")
+    async def boom(connection: Connection) -> None:
+        raise RuntimeError("disk on fire")
+
+    @router.get("/teapot")
+    async def teapot(connection: Connection) -> None:
+        raise HTTPError(418, "short and stout")
+
+    async def server_error(connection: Connection, exc: Exception) -> HttpResponse:
+        return HttpResponse(f"sorry: {type(exc).__name__}", status_code=500)
+
+    app = aaf([router], exception_handlers={500: server_error})
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        answer = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert (answer.status_code, answer.text) == (500, "sorry: RuntimeError")
+    assert [r.getMessage() for r in caplog.records] == ["Exception in handler for GET /boom"]
+    with pytest.raises(RuntimeError, match="disk on fire"):  # a test still sees the error
+        TestClient(app).get("/boom")
+    # Other statuses are not server errors: their own answer.
+    assert TestClient(app).get("/teapot").status_code == 418
