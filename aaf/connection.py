@@ -35,6 +35,19 @@ T = TypeVar("T")
 _FORM_LIMITS = FormLimits()
 
 
+# The most request header bytes (names and values) aaf reads: servers such as uvicorn with
+# httptools take any size, and parsing megabytes of cookies would hold up every other client.
+# Browsers send a few KiB; h11 and Node.js refuse more than 16 KiB, nginx 32 KiB by default.
+MAX_HEADER_BYTES = 64 * 1024
+
+
+def _check_header_size(size: int) -> None:
+    if size > MAX_HEADER_BYTES:
+        raise HTTPError(
+            431, f"Request headers too large: the limit is {MAX_HEADER_BYTES} bytes in all"
+        )
+
+
 # The headers that say where a body ends; aaf sets them for the bodies it frames.
 _FRAMING = (b"content-length", b"transfer-encoding")
 
@@ -165,13 +178,19 @@ class Connection:
 
     @property
     def req_headers(self) -> Headers:
-        """The request headers, latin-1 decoded as HTTP defines; odd bytes never raise."""
+        """The request headers, latin-1 decoded as HTTP defines; odd bytes never raise.
+
+        Raises:
+            HTTPError: 431 when they hold more than ``MAX_HEADER_BYTES`` in all.
+        """
         if self._req_headers is None:
+            raw = self.scope["headers"]
+            _check_header_size(sum(len(k) + len(v) for k, v in raw))
             headers = Headers()
             # werkzeug's Headers.add refuses CR/LF in values; a request header is what the client
             # sent and must be readable whatever it holds, so fill the list directly.
             headers._list = [  # pyright: ignore[reportPrivateUsage]
-                (k.decode("latin-1"), v.decode("latin-1")) for k, v in self.scope["headers"]
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in raw
             ]
             self._req_headers = headers
         return self._req_headers
@@ -179,10 +198,15 @@ class Connection:
     @property
     def req_cookies(self) -> Mapping[str, str]:
         """The request cookies by name (the first of a repeated name, the most specific one
-        RFC 6265 sends first); a malformed Cookie header yields what parses."""
+        RFC 6265 sends first); a malformed Cookie header yields what parses.
+
+        Raises:
+            HTTPError: 431 when the cookies hold more than ``MAX_HEADER_BYTES``.
+        """
         if self._req_cookies is None:
             # HTTP/2 may split cookies over several headers; RFC 9113 8.2.3 joins them with "; ".
             raw = b"; ".join(v for k, v in self.scope["headers"] if k == b"cookie")
+            _check_header_size(len(raw))
             self._req_cookies = MultiDict(parse_cookies(raw.decode("utf-8", errors="replace")))
         return self._req_cookies
 

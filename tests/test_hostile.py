@@ -233,6 +233,21 @@ def test_nan_and_infinity_go_out_as_null_in_every_json_aaf_writes(server: httpx.
         assert strict_json(str(ws.recv(timeout=5))) == expected  # publish_json
 
 
+def test_megabytes_of_request_headers_are_a_431_not_a_stalled_loop(server: httpx.Client) -> None:
+    # uvicorn with httptools takes headers of any size; aaf reads at most 64 KiB of them.
+    cookies = "; ".join(f"c{i}=v" for i in range(200_000))  # 2 MB: seconds to parse
+    began = time.monotonic()
+    refused = server.get("/session", headers={"Cookie": cookies})
+    assert refused.status_code == 431
+    assert refused.text == "Request headers too large: the limit is 65536 bytes in all"
+    many = server.get("/session", headers={"X-Token": "t", "X-Pad": "p" * 100_000})
+    assert many.status_code == 431
+    assert time.monotonic() - began < 5
+    fine = server.get("/session", headers={"Cookie": "session=s; " + "x=" + "y" * 8000})
+    assert fine.status_code == 200 and fine.text == "s|"
+    still_serves(server)
+
+
 # 6, 7: WebSockets --------------------------------------------------------------------------------
 def ws_url(client: httpx.Client, path: str) -> str:
     return str(client.base_url).replace("http://", "ws://") + path

@@ -14,7 +14,7 @@ from aaf import App, aaf
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError
-from aaf.params import Form
+from aaf.params import Cookie, Form, Header
 from aaf.response import EventSourceResponse, FileResponse, HttpResponse, JsonResponse
 from aaf.routing import Router
 
@@ -81,6 +81,14 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     async def late_boom(connection: Connection) -> None:
         await connection.send("partial")
         raise RuntimeError("after the response started")
+
+    @router.route("/session")
+    async def session(
+        connection: Connection,
+        session: Annotated[str, Cookie()] = "",
+        x_token: Annotated[str, Header()] = "",
+    ) -> str:
+        return f"{session}|{x_token}"
 
     # 5: values JSON cannot say (NaN, the infinities) in every kind of JSON aaf writes.
     odd = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
