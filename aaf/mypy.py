@@ -281,6 +281,8 @@ def _handler_problem(
     complete: bool = True,
 ) -> str | None:
     """The first rule the handler breaks, in the order registration checks them."""
+    if sig.is_ellipsis_args:
+        return None  # Callable[..., T] says nothing of the parameters: registration will see
     if websocket and not _is_async(sig):
         return _rules.not_async_problem(qualname)
     params = list(_params(report, sig))[1 if is_method else 0 :]

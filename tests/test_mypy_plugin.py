@@ -303,6 +303,16 @@ CASES: dict[str, Case] = {
         """,
         "Room is a class but not a WebSocketView: subclass aaf.views.WebSocketView",
     ),
+    "handler_typed_callable_with_ellipsis": Case(
+        """
+        async def get_item(connection: Connection, item_id: int) -> None: ...
+
+
+        handler: Callable[..., Any] = get_item
+        router.add_route("/items/<int:item_id>", handler)
+        """,
+        None,
+    ),
     "variable_twice": Case(
         """
         @router.get("/pairs/<int:a>/<int:a>")  # <-
