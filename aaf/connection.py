@@ -98,6 +98,7 @@ class Connection:
     _stopped = False  # by the server's shutdown
     _closing: asyncio.Future[None] | None = None
     _accepted = False
+    _head_cut = False  # a HEAD response ended by its first send, which did not finish it
 
     def __init__(
         self,
@@ -510,7 +511,7 @@ class Connection:
                 response streamed; for HEAD, any ``send`` after the first.
         """
         if self.finished:
-            if self._head:  # it ended with its headers: a stream's loop must stop
+            if self._head_cut:  # it ended with its headers: a stream's loop must stop
                 raise ClientDisconnect("A HEAD response ends with its headers")
             raise ValueError("Cannot send: the response is already finished")
         status = self.resp_status_code or 200
@@ -528,8 +529,8 @@ class Connection:
             if finish and status != 204:  # RFC 9110 8.6: never on a 204
                 headers.append((b"content-length", str(len(data)).encode()))
             await self.respond_start(status, headers)
-        if self._head:
-            finish = True  # nothing of the body goes out: the headers are the answer
+        if self._head and not finish:
+            finish = self._head_cut = True  # nothing of the body goes out: the headers are all
         if finish:
             self.finished = True
         elif self._watcher is None:
@@ -554,7 +555,7 @@ class Connection:
     async def finish(self) -> None:
         """End the response; with nothing sent yet, answer 204 No Content."""
         if self.finished:
-            if self._head:  # a HEAD response ended at its first send
+            if self._head_cut:  # a HEAD response that ended at its first send
                 return
             raise ValueError("Cannot finish: the response is already finished")
         if not self.started:

@@ -9,7 +9,7 @@ import pytest
 
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
-from aaf.exceptions import HTTPError, WebSocketDisconnect
+from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
 from ._helpers import Recorder, http_scope, ws_scope
 
@@ -189,3 +189,23 @@ def test_state_is_made_on_first_use() -> None:
     assert connection.state == {}
     connection.state["user"] = "ann"
     assert connection.state is connection.state
+
+
+def test_head_ends_an_imperative_stream_at_its_first_send() -> None:
+    async def stream(connection: Connection) -> None:
+        await connection.send(b"part")  # the headers are the whole answer to HEAD
+        assert connection.finished
+        with pytest.raises(ClientDisconnect, match="HEAD response ends with its headers"):
+            await connection.send(b"more")  # a loop ends here
+        await connection.finish()  # nothing to do: not an error
+
+    async def finished(connection: Connection) -> None:
+        await connection.send(b"all", finish=True)
+        with pytest.raises(ValueError, match="already finished"):  # as for any method
+            await connection.send(b"more")
+
+    for body in (stream, finished):
+        recorder = Recorder()
+        asyncio.run(body(recorder.connection(http_scope(method="HEAD"))))
+        assert [m["type"] for m in recorder.sent] == ["http.response.start", "http.response.body"]
+        assert recorder.sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
