@@ -11,13 +11,13 @@ import tempfile
 from collections.abc import AsyncIterator
 from typing import IO
 
-from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from aaf._http import parse_query
-from aaf.datastructures import FormData
+from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError
 
 __all__ = ["FormLimits", "parse_form"]
@@ -162,7 +162,7 @@ class _Collector:
     def _finish(self, part: Field | File) -> None:
         if isinstance(part, File) and self.spool is not None:
             self.spool.seek(0)
-            upload = FileStorage(
+            upload = UploadFile(
                 self.spool, filename=part.filename, name=part.name, headers=part.headers
             )
             self.form.files.add(part.name, upload)

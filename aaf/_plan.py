@@ -520,11 +520,16 @@ def _is_many(annotation: object) -> bool:
 def _is_upload(annotation: object) -> tuple[bool, bool]:
     base = strip_annotated(annotation)[0]
     for member in union_members(base):
-        if member is FileStorage:
+        if _is_file_class(member):
             return True, False
-        if get_origin(member) is list and get_args(member) and get_args(member)[0] is FileStorage:
+        if get_origin(member) is list and get_args(member) and _is_file_class(get_args(member)[0]):
             return True, True
     return False, False
+
+
+def _is_file_class(member: object) -> bool:
+    # UploadFile, or werkzeug's FileStorage that it extends.
+    return isinstance(member, type) and issubclass(member, FileStorage)
 
 
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:

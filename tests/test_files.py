@@ -15,6 +15,7 @@ from typing import Annotated
 
 import httpx
 import pytest
+from werkzeug.datastructures import FileStorage
 
 from aaf import aaf
 from aaf.app import App
@@ -458,3 +459,22 @@ def test_50_mb_file_streams_with_flat_memory(
     )
     # A server that read the file into memory would grow by 50 MB; chunked streaming stays flat.
     assert peak_rss_kib(pid) - before < 10 * 1024
+
+
+def test_uploads_are_typed_file_storage_with_size_seek_and_tell() -> None:
+    router = Router()
+
+    @router.post("/typed")
+    async def typed(connection: Connection, f: Annotated[UploadFile, Form()]) -> list[object]:
+        head = f.read(3)
+        f.seek(0)
+        return [head.decode(), f.tell(), f.size, f.read().decode(), f.tell()]
+
+    @router.post("/werkzeug")  # werkzeug's own name still works as an annotation
+    async def werkzeug(connection: Connection, f: Annotated[FileStorage, Form()]) -> list[object]:
+        return [type(f).__name__, f.filename]
+
+    client = TestClient(aaf([router]))
+    answer = client.post("/typed", files={"f": ("a.txt", b"hello world")})
+    assert answer.json() == ["hel", 0, 11, "hello world", 11]
+    assert client.post("/werkzeug", files={"f": ("b.txt", b"x")}).json() == ["UploadFile", "b.txt"]

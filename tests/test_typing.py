@@ -125,6 +125,18 @@ BAD = {
         """,
         "arg-type",
     ),
+    "awaiting_an_upload_read": (  # FastAPI's habit; here the upload is already a file
+        """
+        from typing import Annotated
+        from aaf.connection import Connection
+        from aaf.datastructures import UploadFile
+        from aaf.params import Form
+
+        async def handler(connection: Connection, file: Annotated[UploadFile, Form()]) -> None:
+            await file.read()
+        """,
+        "misc",
+    ),
     "status_code_is_an_int": (
         """
         from aaf.response import JsonResponse
