@@ -4,6 +4,7 @@ error locations counted from the start of the list, and other requests served me
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -181,3 +182,38 @@ def test_a_constrained_list_is_validated_whole() -> None:
         assert refused.status_code == 422
         assert [(e["type"], e["loc"]) for e in refused.json()["detail"]] == [("too_long", ["body"])]
         assert client.post("/few", json=[1, 2]).json() == 2
+
+
+@pytest.mark.anyio
+async def test_full_collections_are_held_while_large_lists_are_validated_then_restored() -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    router = Router()
+
+    @router.post("/items")
+    async def items(connection: Connection, items: list[Item]) -> int:
+        return len(items)
+
+    @router.get("/threshold")
+    async def threshold(connection: Connection) -> str:
+        seen.append(gc.get_threshold())
+        return "ok"
+
+    async with AsyncTestClient(aaf([router])) as client:
+
+        async def large(data: bytes) -> int:
+            answer = await client.post(
+                "/items", content=data, headers={"content-type": "application/json"}
+            )
+            return answer.status_code
+
+        async def look() -> None:
+            await asyncio.sleep(0.02)  # both lists are being validated by now
+            await client.get("/threshold")
+
+        huge = body([{"id": i, "name": "n"} for i in range(200_000)])
+        wrong = huge.replace(b'"id": 150000', b'"id": "x"')
+        statuses = await asyncio.gather(large(huge), large(wrong), look())
+    assert list(statuses[:2]) == [200, 422]
+    assert seen and seen[0][:2] == before[:2] and seen[0][2] > 1_000_000  # held meanwhile
+    assert gc.get_threshold() == before  # restored once the last one was done, error or not
