@@ -152,7 +152,11 @@ async def read_body(
             return
     validator = body.fail_fast if large else body.adapter.validator
     try:
-        kwargs[body.name] = validator.validate_json(data)
+        if large:  # one piece on the loop: 0.34 s for a model of 400,000 items, 0.75 s unheld
+            with _full_collections_held():
+                kwargs[body.name] = validator.validate_json(data)
+        else:
+            kwargs[body.name] = validator.validate_json(data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_context=False):
             if error["type"] == "json_invalid":
