@@ -332,6 +332,16 @@ class _Document:
                 schema = self.resolved[("extra", id(model) ^ extra_status)]
                 entry["content"] = {"application/json": {"schema": schema}}
             responses[str(extra_status)] = entry
+        if any(current.reads_form for current in _plans(plan)):
+            # A form body that cannot be parsed (a broken multipart body, a charset aaf does
+            # not decode) is answered before validation.
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Malformed form body",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+            )
         if _can_fail(plan):
             self.uses_validation_error = True
             responses.setdefault(

@@ -98,7 +98,7 @@ async def download(connection: Connection, name: str) -> FileResponse:
     return FileResponse(path, filename=name)
 
 
-@router.route("/theme", methods=["POST"])
+@router.route("/theme", methods=["POST"], status_code=303)  # what the document shows
 async def theme(
     connection: Connection, theme: Annotated[Literal["light", "dark"], Form()]
 ) -> RedirectResponse:

@@ -459,3 +459,31 @@ def test_bodiless_statuses_document_no_content() -> None:
     assert operation_of(document, "/same", "get")["responses"]["304"] == {
         "description": "Not Modified"
     }
+
+
+def test_form_routes_document_the_400_of_a_body_that_cannot_be_parsed() -> None:
+    router = Router()
+
+    @router.post("/upload")
+    async def upload(connection: Connection, f: Annotated[UploadFile, Form()]) -> int:
+        return 1
+
+    @router.post("/fields")
+    async def fields(connection: Connection, name: Annotated[str, Form()]) -> int:
+        return 1
+
+    @router.post("/json")
+    async def json_body(connection: Connection, item: dict[str, int]) -> int:
+        return 1
+
+    document = aaf([router]).openapi()
+    validate(document)
+    for path in ("/upload", "/fields"):
+        broken = operation_of(document, path, "post")["responses"]["400"]
+        assert broken["description"] == "Malformed form body"
+    assert "400" not in operation_of(document, "/json", "post")["responses"]
+    # And a broken multipart body is what gets it.
+    answer = TestClient(aaf([router])).post(
+        "/upload", content=b"--B\r\n", headers={"content-type": "multipart/form-data; boundary=B"}
+    )
+    assert answer.status_code == 400 and answer.text.startswith("Malformed multipart body")
