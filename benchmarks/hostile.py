@@ -3,7 +3,9 @@ normal client measures its latency. Prints the normal client's p50/p99 and the s
 RSS. Run with `make load-hostile` (or `.venv/bin/python benchmarks/hostile.py --seconds 20`).
 
 1. a 10 MB JSON list of wrong items; 2. a multipart part with charset=punycode;
-11. an urlencoded form of a million fields; 12. distinct 65 KB paths.
+11. an urlencoded form of a million fields; 12. distinct 65 KB paths. Beside those rows:
+a 10 MB JSON list of valid items (validated in slices, full collections held), and 2 MB of
+cookies (uvicorn with httptools takes headers of any size; aaf reads 64 KiB).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
         b"Content-Type: text/plain; charset=punycode\r\n\r\n" + b"x" * 1_000_000 + b"\r\n--B--\r\n"
     )
     fields = b"&".join(b"k%d=v" % i for i in range(1_000_000))
+    valid = b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(420_000)) + b"]"
+    cookies = "; ".join(f"c{i}=v" for i in range(200_000))
     return {
         "1 wrong list": ("POST", "/items", wrong, {"content-type": "application/json"}),
         "2 punycode": (
@@ -52,6 +56,8 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
             fields,
             {"content-type": "application/x-www-form-urlencoded"},
         ),
+        "valid list": ("POST", "/items", valid, {"content-type": "application/json"}),
+        "2 MB of cookies": ("GET", "/session", b"", {"cookie": cookies}),
     }
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from aaf import aaf
 from aaf.connection import Connection
-from aaf.params import Form
+from aaf.params import Cookie, Form
 from aaf.routing import Router
 
 router = Router()
@@ -32,6 +32,11 @@ async def items(connection: Connection, items: list[Item]) -> int:
 @router.route("/form", methods=["POST"])
 async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
     return name
+
+
+@router.route("/session")
+async def session(connection: Connection, session: Annotated[str, Cookie()] = "") -> str:
+    return session
 
 
 @router.route("/files/<path:rest>")

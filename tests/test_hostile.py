@@ -109,11 +109,12 @@ def test_a_422_stops_at_100_entries_and_1_kib_inputs(server: httpx.Client) -> No
 def test_a_large_valid_list_does_not_hold_up_other_clients(
     server: httpx.Client, tmp_path: Path
 ) -> None:
-    # Validated a slice at a time, with the collector's full passes held meanwhile: normal
-    # requests sent during the second or so that 600,000 items (14 MB) take are answered at
-    # once. In one piece, or with a full collection after another as the list grows (up to
-    # ~190 ms each), they waited for it. Both clients are processes of their own, so that no
-    # client work competes with the server for this process's GIL.
+    # Validated a slice at a time, with the collector's full passes held meanwhile, and freed
+    # a slice at a time after the response: normal requests sent during the second or so that
+    # 600,000 items (14 MB) take are answered at once. In one piece, or with a full
+    # collection after another as the list grows (up to ~190 ms each), they waited for it.
+    # Both clients are processes of their own, so that no client work competes with the
+    # server for this process's GIL.
     count = 600_000
     body, done = tmp_path / "items.json", tmp_path / "done"
     body.write_bytes(b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(count)) + b"]")
@@ -149,10 +150,11 @@ def test_a_large_valid_list_does_not_hold_up_other_clients(
     assert answer.strip() == str(count)
     waits = json.loads(out)
     assert len(waits) >= 20, waits  # the big request was in flight while these were answered
-    # One pause is left: the 600,000 items freed at once when the request ends (~90 ms).
-    # Without the held collections, waits of 80-160 ms came one after another.
-    slow = [wait for wait in waits if wait > 0.05]
-    assert len(slow) <= 1 and max(waits) < 0.25, sorted(waits)[-5:]
+    # Without the held collections, waits of 80-160 ms came one after another, and freeing
+    # the items in one go made another at the end. One pause may be left: a full collection
+    # that comes between the end of validation and the response (~230 ms, now and then).
+    slow = [wait for wait in waits if wait > 0.06]
+    assert len(slow) <= 1, sorted(waits)[-5:]
 
 
 def test_an_input_that_grows_when_escaped_is_still_cut_to_1_kib(server: httpx.Client) -> None:
