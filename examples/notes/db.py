@@ -6,8 +6,11 @@ rather than a malformed response.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -32,15 +35,36 @@ NOTE_COLUMNS = "id, author, title, body, created_at"
 MAX_INTEGER = 2**63 - 1
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def one_at_a_time(
+    method: Callable[Concatenate[Database, P], Awaitable[R]],
+) -> Callable[Concatenate[Database, P], Awaitable[R]]:
+    """Run a query method while holding the database's turn."""
+
+    async def serialized(database: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with database.turn:
+            return await method(database, *args, **kwargs)
+
+    return serialized
+
+
 class Conflict(Exception):
     """A write that would break a uniqueness rule (a taken name, a repeated title)."""
 
 
 class Database:
-    """The queries the API needs, on one aiosqlite connection."""
+    """The queries the API needs, on one aiosqlite connection.
+
+    Requests run concurrently but share the connection: one query (with its commit) at a time,
+    or a commit would meet another request's statement still in progress.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
+        self.turn = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -71,6 +95,7 @@ class Database:
         return row
 
     # Users ----------------------------------------------------------------------------------------
+    @one_at_a_time
     async def add_user(self, name: str, token: str) -> User:
         row = await self._write(
             "INSERT INTO users (name, token) VALUES (?, ?) RETURNING name, token",
@@ -80,6 +105,7 @@ class Database:
         assert row is not None  # RETURNING gives the inserted row
         return User.model_validate(dict(row))
 
+    @one_at_a_time
     async def user_by_token(self, token: str) -> User | None:
         async with self.connection.execute(
             "SELECT name, token FROM users WHERE token = ?", (token,)
@@ -88,6 +114,7 @@ class Database:
         return None if row is None else User.model_validate(dict(row))
 
     # Notes ----------------------------------------------------------------------------------------
+    @one_at_a_time
     async def add_note(self, author: str, note: NewNote) -> Note:
         row = await self._write(
             f"INSERT INTO notes (author, title, body) VALUES (?, ?, ?) RETURNING {NOTE_COLUMNS}",
@@ -97,6 +124,7 @@ class Database:
         assert row is not None  # RETURNING gives the inserted row
         return Note.model_validate(dict(row))
 
+    @one_at_a_time
     async def note(self, note_id: int) -> Note | None:
         if not 0 <= note_id <= MAX_INTEGER:  # no such row; and sqlite3 would refuse the int
             return None
@@ -106,6 +134,7 @@ class Database:
             row = await cursor.fetchone()
         return None if row is None else Note.model_validate(dict(row))
 
+    @one_at_a_time
     async def notes(self, limit: int, offset: int) -> tuple[list[Note], int]:
         """A page of notes, newest first, and how many there are in all."""
         async with self.connection.execute(
@@ -118,6 +147,7 @@ class Database:
         total = int(counted[0]) if counted is not None else 0
         return [Note.model_validate(dict(row)) for row in rows], total
 
+    @one_at_a_time
     async def update_note(self, note_id: int, note: NewNote) -> Note | None:
         """The note rewritten, or None when it does not exist (any more)."""
         row = await self._write(
@@ -127,6 +157,7 @@ class Database:
         )
         return None if row is None else Note.model_validate(dict(row))
 
+    @one_at_a_time
     async def delete_note(self, note_id: int) -> None:
         await self.connection.execute("DELETE FROM notes WHERE id = ?", (note_id,))
         await self.connection.commit()

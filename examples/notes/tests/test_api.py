@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import httpx
 
 from aaf.testing import TestClient
 from notes.app import create_app
@@ -133,3 +136,31 @@ def test_notes_are_kept_in_the_sqlite_file_across_restarts(tmp_path: Path) -> No
     assert database.exists()
     with TestClient(create_app(database=database)) as client:
         assert [n["title"] for n in client.get("/api/notes").json()["items"]] == ["kept"]
+
+
+def test_concurrent_writers_share_the_database_without_errors(server: str) -> None:
+    # One aiosqlite connection serves every request: without taking turns, a commit met
+    # another request's statement in progress ("cannot commit transaction"): a 500.
+    async def scenario() -> list[int]:
+        async with httpx.AsyncClient(base_url=server, timeout=30) as client:
+            tokens: list[dict[str, str]] = []
+            for name in ("ann", "bob", "cid", "dee"):
+                answer = await client.post("/api/users", json={"name": name})
+                tokens.append({"Authorization": f"Bearer {answer.json()['token']}"})
+
+            async def write(headers: dict[str, str], number: int) -> list[int]:
+                made = await client.post(
+                    "/api/notes", json={"title": f"n{number}"}, headers=headers
+                )
+                read = await client.get("/api/notes", params={"limit": 5})
+                gone = await client.delete(f"/api/notes/{made.json()['id']}", headers=headers)
+                return [made.status_code, read.status_code, gone.status_code]
+
+            results = await asyncio.gather(
+                *(write(headers, number) for headers in tokens for number in range(40))
+            )
+            return [status for statuses in results for status in statuses]
+
+    statuses = asyncio.run(scenario())
+    assert len(statuses) == 4 * 40 * 3
+    assert set(statuses) == {200, 201, 204}, sorted(set(statuses))
