@@ -61,13 +61,20 @@ async def page(connection: Connection, theme: Annotated[str, Cookie()] = "light"
 
 
 def _store(upload: UploadFile, target: Path) -> tuple[int, str]:
+    # Written aside, then moved in place in one step: two uploads of one name at once leave
+    # one of them whole (the last), never a mix of both.
     digest = hashlib.sha256()
     size = 0
-    with target.open("wb") as out:
-        while chunk := upload.stream.read(64 * 1024):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".incoming-", delete=False) as out:
+        try:
+            while chunk := upload.read(64 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        except BaseException:
+            os.unlink(out.name)
+            raise
+    os.replace(out.name, target)
     return size, digest.hexdigest()
 
 

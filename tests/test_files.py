@@ -478,3 +478,26 @@ def test_uploads_are_typed_file_storage_with_size_seek_and_tell() -> None:
     answer = client.post("/typed", files={"f": ("a.txt", b"hello world")})
     assert answer.json() == ["hel", 0, 11, "hello world", 11]
     assert client.post("/werkzeug", files={"f": ("b.txt", b"x")}).json() == ["UploadFile", "b.txt"]
+
+
+def test_uploads_example_keeps_one_whole_file_when_one_name_is_uploaded_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Six uploads of "same.bin" at once over uvicorn: written in place, the stored file was a
+    # mix of them (matching none); written aside and moved in, it is one of them, whole.
+    monkeypatch.setenv("AAF_UPLOAD_DIR", str(tmp_path / "uploads"))
+    blobs = [os.urandom(1_000_000) for _ in range(6)]
+
+    async def upload_all(base: str) -> tuple[set[str], bytes]:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            answers = await asyncio.gather(
+                *(client.post("/upload", files={"file": ("same.bin", blob)}) for blob in blobs)
+            )
+            stored = await client.get("/download/same.bin")
+            return {answer.json()["sha256"] for answer in answers}, stored.content
+
+    with serve(load("uploads").app) as base:
+        digests, stored = asyncio.run(upload_all(base))
+    assert hashlib.sha256(stored).hexdigest() in digests
+    assert {hashlib.sha256(blob).hexdigest() for blob in blobs} == digests
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == ["same.bin"]  # nothing left aside
