@@ -64,6 +64,9 @@ class Groups(Protocol):
         ...
 
 
+_TURN_EVERY = 4  # messages of a backlog sent between two turns of the event loop
+
+
 class _Outbox:
     """One member's bounded queue of outgoing messages and the task that sends them."""
 
@@ -74,9 +77,16 @@ class _Outbox:
         self.task = asyncio.ensure_future(self._send_all())
 
     async def _send_all(self) -> None:
+        queue, send = self.queue, self.member.send_text
         try:
             while True:
-                await self.member.send_text(await self.queue.get())
+                await send(await queue.get())
+                # A backlog is sent without waiting (neither get nor a server's send has to),
+                # so the loop would not run until it is gone: not the other members, and not
+                # the server learning that this client left (asyncio then warns on every
+                # write to its dead socket). Let it run every few messages.
+                if queue.qsize() and queue.qsize() % _TURN_EVERY == 0:
+                    await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the member left or broke: it gets nothing more

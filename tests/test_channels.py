@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
+import struct
+import threading
+import time
 
+import httpx
 import pytest
+from websockets.sync.client import connect
 
+from aaf import aaf
 from aaf.channels import InMemoryGroups
+from aaf.connection import Connection
+from aaf.routing import Router
+
+from ._helpers import serve
 
 
 class Sink:
@@ -72,3 +84,54 @@ async def test_a_stalled_member_is_closed_1013_and_never_delays_the_others() -> 
 def test_max_queue_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         InMemoryGroups(max_queue=0)
+
+
+def test_a_client_gone_mid_backlog_is_dropped_without_writes_to_its_dead_socket(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A backlog went out without a turn of the event loop, so uvicorn never heard that the
+    # client had left: every message was written to a dead socket, and asyncio warned
+    # "socket.send() raised exception." for each (thousands under a chat's churn).
+    groups = InMemoryGroups()
+    router = Router()
+
+    @router.websocket("/room")
+    async def room(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join("room", connection)
+        try:
+            async for _ in connection.iter_text():
+                pass
+        finally:
+            await groups.leave("room", connection)
+
+    @router.post("/burst")
+    async def burst(connection: Connection, count: int) -> int:
+        time.sleep(0.3)  # the loop held: the client's reset is not read before the burst
+        for number in range(count):
+            await groups.publish("room", f"message {number}")
+        return count
+
+    with caplog.at_level(logging.WARNING), serve(aaf([router])) as base:
+        url = base.replace("http://", "ws://") + "/room"
+        with connect(url) as healthy, connect(url) as gone:
+            healthy.send("joined?")  # each handler is past join() once its first frame is read
+            gone.send("joined?")
+            time.sleep(0.2)
+            answers: list[int] = []
+            poster = threading.Thread(
+                target=lambda: answers.append(
+                    httpx.post(base + "/burst", params={"count": 300}, timeout=10).json()
+                )
+            )
+            poster.start()
+            time.sleep(0.1)  # the server is in its blocking sleep now
+            raw = gone.socket  # abort: a reset, no close frame
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raw.close()
+            poster.join(10)
+            assert answers == [300]
+            received = [healthy.recv(timeout=5) for _ in range(300)]
+        assert received[-1] == "message 299"
+    warned = [r for r in caplog.records if "socket.send() raised exception" in r.getMessage()]
+    assert warned == []
