@@ -206,6 +206,14 @@ def test_the_same_app_answers_under_hypercorn() -> None:
             assert next(response.iter_lines()) == "tick"
 
 
+def add_next(router: Router) -> None:
+    """The route ``pipelined`` asks for second."""
+
+    @router.get("/next")
+    async def next_one(connection: Connection) -> str:
+        return "next"
+
+
 def pipelined(base: str, path: str, method: str = "GET") -> bytes:
     """``method path`` then ``GET /next`` on one connection: all that came back. The second
     answer must start right where the first one's framing says the first ends."""
@@ -247,9 +255,7 @@ def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
     async def informational(connection: Connection) -> HttpResponse:
         return HttpResponse("x", status_code=101)  # not a response's status: 500
 
-    @router.get("/next")
-    async def next_one(connection: Connection) -> str:
-        return "next"
+    add_next(router)
 
     expected = {
         "/value": b"HTTP/1.1 204 ",
@@ -268,7 +274,7 @@ def test_bodiless_statuses_never_carry_a_body_on_the_wire() -> None:
                 assert rest.startswith(b"HTTP/1.1 200 "), (path, answer)
             assert rest.endswith(b"\r\n\r\nnext"), (path, answer)
     with pytest.raises(ConfigurationError, match="status_code 101 is not a response's status"):
-        router.add_route("/switch", next_one, status_code=101)
+        router.add_route("/switch", informational, status_code=101)
 
 
 def test_framing_headers_set_by_hand_never_contradict_aafs_own() -> None:
@@ -304,9 +310,7 @@ def test_framing_headers_set_by_hand_never_contradict_aafs_own() -> None:
         await connection.send(b"a")
         await connection.send(b"bc", finish=True)
 
-    @router.get("/next")
-    async def next_one(connection: Connection) -> str:
-        return "next"
+    add_next(router)
 
     bodies = {
         "/value": b'{"a":1}',
@@ -357,9 +361,7 @@ def test_head_ends_a_stream_with_its_headers() -> None:
         finally:
             closed.append("loop")
 
-    @router.get("/next")
-    async def next_one(connection: Connection) -> str:
-        return "next"
+    add_next(router)
 
     with serve(aaf([router])) as base:
         for path in ("/events", "/stream", "/loop"):
