@@ -17,6 +17,7 @@ from aaf import _dispatch, _extract, aaf
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.params import Body
+from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -301,6 +302,10 @@ def test_a_large_list_is_freed_after_the_response_unless_the_handler_kept_it(
     async def drop(connection: Connection, items: list[Item]) -> int:
         return len(items)
 
+    @router.post("/answer")
+    async def answer(connection: Connection, items: list[Item]) -> HttpResponse:
+        return HttpResponse(str(len(items)))
+
     client = TestClient(aaf([router]))
     data = body([{"id": i, "name": "n"} for i in range(20_000)])
     headers = {"content-type": "application/json"}
@@ -308,6 +313,9 @@ def test_a_large_list_is_freed_after_the_response_unless_the_handler_kept_it(
     assert turns == [] and len(kept[0]) == 20_000  # the handler's list is left whole
     assert client.post("/drop", content=data, headers=headers).json() == 20_000
     assert turns == [0] * 5  # 20,000 items, 4,096 a turn
+    turns.clear()
+    assert client.post("/answer", content=data, headers=headers).text == "20000"
+    assert turns == [0] * 5  # a response returned is no different
     small = body([{"id": i, "name": "n"} for i in range(100)])
     turns.clear()
     assert client.post("/drop", content=small, headers=headers).json() == 100
