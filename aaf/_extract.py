@@ -347,10 +347,27 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
     # key gives its last value, as in FastAPI, Starlette and Django.
     out: dict[str, object] = {}
     for f in fields:
+        if f.whole:  # a model filled from the whole form, empty or not
+            filled = [(k, v) for k, v in form.fields.items(multi=True) if v != ""]
+            out[f.wire] = _whole_model(filled, f.list_fields)
+            continue
         values = [v for v in form.fields.getlist(f.wire) if v != ""]
         if values:
             out[f.wire] = values if f.many else values[-1]
     return out
+
+
+def _whole_model(pairs: list[tuple[str, str]], list_fields: frozenset[str]) -> dict[str, object]:
+    """The input of a model filled from a whole source: a list field takes every value of its
+    key, any other field the last."""
+    whole: dict[str, object] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in pairs:
+        if key in list_fields:
+            lists.setdefault(key, []).append(value)
+        else:
+            whole[key] = value
+    return whole | lists
 
 
 def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -> dict[str, object]:
@@ -359,14 +376,7 @@ def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -
     for f in fields:
         wire = f.wire
         if f.whole:  # a model filled from the whole query string, empty or not
-            whole: dict[str, object] = {}
-            lists: dict[str, list[str]] = {}
-            for key, value in pairs:
-                if key in f.list_fields:
-                    lists.setdefault(key, []).append(value)
-                else:
-                    whole[key] = value
-            out[wire] = whole | lists
+            out[wire] = _whole_model(pairs, f.list_fields)
         elif not pairs:
             continue
         elif f.many:

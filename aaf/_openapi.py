@@ -282,7 +282,12 @@ class _Document:
         for current in _plans(plan):
             form = self.groups(current).get("form")
             if form is not None:
-                properties, required = form
+                properties, required = dict(form[0]), form[1]
+                for wire in [w for w in properties if _is_whole_model(current, "form", w)]:
+                    # A model marked Form(): its fields are the form's.
+                    model = self.deref(properties.pop(wire))
+                    properties.update(model.get("properties", {}))
+                    required = required | set(model.get("required", []))
                 for name, field in properties.items():
                     # An empty form value counts as absent, so a string field takes at
                     # least one character: say so.
@@ -398,7 +403,8 @@ def _refuse_duplicate_names(schemas: Mapping[str, Schema]) -> None:
 
 
 def _is_whole_model(plan: HandlerPlan, group: str, wire: str) -> bool:
-    """Whether ``wire`` is a model marked ``Query()``, filled from the whole query string."""
+    """Whether ``wire`` is a model marked ``Query()`` or ``Form()``, filled from the whole query
+    string or form."""
     return any(
         name == group and any(s.wire == wire and s.whole for s in specs)
         for name, specs in plan.fields.items()

@@ -20,6 +20,8 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import View
 
+from .test_openapi import operation_of
+
 
 class Colour(enum.Enum):
     RED = "red"
@@ -434,3 +436,41 @@ def test_view_method_mixes_path_body_query_and_header(client: TestClient) -> Non
 )
 def test_odd_query_strings_answer_2xx_or_422(client: TestClient, query: str) -> None:
     assert client.get("/query?" + query).status_code in (200, 422)
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+    remember: bool = False
+    scopes: list[str] = []
+
+
+def test_a_model_marked_form_is_filled_from_the_whole_form() -> None:
+    # As FastAPI's form models: the form's fields are the model's.
+    router = Router()
+
+    @router.post("/login")
+    async def login(connection: Connection, data: Annotated[Login, Form()]) -> Login:
+        return data
+
+    client = TestClient(aaf([router]))
+    filled = client.post(
+        "/login",
+        content=b"username=ann&password=pw&remember=on&scopes=a&scopes=b&password=pw2",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert filled.json() == {
+        "username": "ann",
+        "password": "pw2",  # a repeated key: the last value, as for single fields
+        "remember": True,
+        "scopes": ["a", "b"],
+    }
+    multipart = client.post("/login", files={"username": (None, "bob"), "password": (None, "x")})
+    assert multipart.json()["username"] == "bob"
+    missing = client.post("/login", data={"username": "ann", "password": ""})  # empty: absent
+    assert missing.status_code == 422
+    assert [e["loc"] for e in missing.json()["detail"]] == [["body", "password"]]
+    body = operation_of(aaf([router]).openapi(), "/login", "post")["requestBody"]
+    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert set(schema["properties"]) == {"username", "password", "remember", "scopes"}
+    assert set(schema["required"]) == {"username", "password"}
