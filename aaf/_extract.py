@@ -331,7 +331,10 @@ def _gather(
 ) -> dict[str, object]:
     out: dict[str, object] = {}
     for f in fields:
-        if f.many:
+        if f.whole:  # a model filled from every header, `x-token` filling `x_token`
+            named = [(k.lower().replace("-", "_"), v) for k, v in source.items()]
+            out[f.wire] = _whole_model(named, f.list_fields, first=True)
+        elif f.many:
             values = source.getlist(f.wire)
             if values:
                 out[f.wire] = values
@@ -357,14 +360,18 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
     return out
 
 
-def _whole_model(pairs: list[tuple[str, str]], list_fields: frozenset[str]) -> dict[str, object]:
+def _whole_model(
+    pairs: list[tuple[str, str]], list_fields: frozenset[str], first: bool = False
+) -> dict[str, object]:
     """The input of a model filled from a whole source: a list field takes every value of its
-    key, any other field the last."""
+    key, any other field the last (the ``first``, for headers)."""
     whole: dict[str, object] = {}
     lists: dict[str, list[str]] = {}
     for key, value in pairs:
         if key in list_fields:
             lists.setdefault(key, []).append(value)
+        elif first:
+            whole.setdefault(key, value)
         else:
             whole[key] = value
     return whole | lists
@@ -392,7 +399,13 @@ def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -
 
 
 def _gather_cookies(cookies: Mapping[str, str], fields: tuple[FieldSpec, ...]) -> dict[str, object]:
-    return {f.wire: cookies[f.wire] for f in fields if f.wire in cookies}
+    out: dict[str, object] = {}
+    for f in fields:
+        if f.whole:  # a model filled from every cookie (the first of a repeated name)
+            out[f.wire] = dict(cookies)
+        elif f.wire in cookies:
+            out[f.wire] = cookies[f.wire]
+    return out
 
 
 def _missing(loc: tuple[str | int, ...]) -> dict[str, object]:

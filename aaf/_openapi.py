@@ -257,8 +257,10 @@ class _Document:
                         model_schema = self.deref(schema)
                         model_required = set(model_schema.get("required", []))
                         for field, field_schema in model_schema.get("properties", {}).items():
-                            found[(group, field)] = _parameter(
-                                field, group, field_schema, field in model_required
+                            # A header model's x_token is the header x-token.
+                            name = field.replace("_", "-") if group == "header" else field
+                            found[(group, name)] = _parameter(
+                                name, group, field_schema, field in model_required
                             )
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)

@@ -69,7 +69,7 @@ class FieldSpec:
     name: str  # the Python parameter name
     wire: str  # the name on the wire (query key, header name, cookie name, form field)
     many: bool  # collect every value (list[T]) rather than one
-    whole: bool = False  # a model filled from the whole source (marked Query() or Form())
+    whole: bool = False  # a model filled from the whole source (a model marked Query(), ...)
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
 
@@ -418,10 +418,8 @@ class _Builder:
             if is_upload:
                 self.uploads.append(FieldSpec(param.name, wire, many, default=default))
                 return
-        # A model marked Query() or Form() is filled from the whole query string or form.
-        whole = (
-            source in ("query", "form") and isinstance(base, type) and issubclass(base, BaseModel)
-        )
+        # A model marked Query(), Form(), Header() or Cookie() is filled from all of that.
+        whole = isinstance(base, type) and issubclass(base, BaseModel)
         spec = FieldSpec(
             param.name,
             wire,

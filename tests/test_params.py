@@ -474,3 +474,56 @@ def test_a_model_marked_form_is_filled_from_the_whole_form() -> None:
     schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
     assert set(schema["properties"]) == {"username", "password", "remember", "scopes"}
     assert set(schema["required"]) == {"username", "password"}
+
+
+class Caller(BaseModel):
+    x_token: str
+    x_tags: list[str] = []
+    accept_language: str = "en"
+
+
+class Session(BaseModel):
+    session: str
+    theme: str = "light"
+
+
+def test_models_marked_header_or_cookie_are_filled_from_every_header_or_cookie() -> None:
+    # As FastAPI's header and cookie models: x_token reads the header x-token; a repeated
+    # header or cookie gives the first value, a list field takes every one.
+    router = Router()
+
+    @router.get("/who")
+    async def who(
+        connection: Connection,
+        caller: Annotated[Caller, Header()],
+        session: Annotated[Session, Cookie()],
+    ) -> list[object]:
+        return [caller.model_dump(), session.model_dump()]
+
+    client = TestClient(aaf([router]))
+    headers = [
+        ("X-Token", "first"),
+        ("X-Token", "second"),
+        ("X-Tags", "a"),
+        ("X-Tags", "b"),
+        ("Cookie", "session=s1; theme=dark; session=s2"),
+    ]
+    answer = client.get("/who", headers=headers)
+    assert answer.json() == [
+        {"x_token": "first", "x_tags": ["a", "b"], "accept_language": "en"},
+        {"session": "s1", "theme": "dark"},
+    ]
+    missing = client.get("/who")
+    assert missing.status_code == 422
+    assert [e["loc"] for e in missing.json()["detail"]] == [
+        ["header", "x_token"],
+        ["cookie", "session"],
+    ]
+    parameters = operation_of(aaf([router]).openapi(), "/who", "get")["parameters"]
+    assert {(p["in"], p["name"], p["required"]) for p in parameters} == {
+        ("header", "x-token", True),
+        ("header", "x-tags", False),
+        ("header", "accept-language", False),
+        ("cookie", "session", True),
+        ("cookie", "theme", False),
+    }
