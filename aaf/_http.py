@@ -16,6 +16,7 @@ from pydantic_core import to_json
 from werkzeug.http import dump_cookie
 
 __all__ = [
+    "FRAMING",
     "CookieOptions",
     "RawHeaders",
     "SameSite",
@@ -30,6 +31,9 @@ __all__ = [
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
+# The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
+# hand beside its own would have the client read the body wrong.
+FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 
 def json_bytes(value: object) -> bytes:

@@ -14,6 +14,7 @@ from werkzeug.sansio.utils import get_current_url, get_host
 
 from aaf._forms import FormLimits, parse_form
 from aaf._http import (
+    FRAMING,
     CookieOptions,
     RawHeaders,
     cookie_header,
@@ -46,10 +47,6 @@ def _check_header_size(size: int) -> None:
         raise HTTPError(
             431, f"Request headers too large: the limit is {MAX_HEADER_BYTES} bytes in all"
         )
-
-
-# The headers that say where a body ends; aaf sets them for the bodies it frames.
-_FRAMING = (b"content-length", b"transfer-encoding")
 
 
 class ConnectionType(enum.Enum):
@@ -440,7 +437,7 @@ class Connection:
         if self._resp_headers is not None:
             for key, value in self._resp_headers.items():
                 name, encoded = encode_header(key, value)
-                if not (framed and name in _FRAMING):
+                if not (framed and name in FRAMING):
                     headers.append((name, encoded))
         if self._resp_cookies is not None:
             headers.extend(self._resp_cookies)
@@ -627,7 +624,7 @@ class Connection:
         await self.asgi_receive()  # websocket.connect
         data = body.encode() if isinstance(body, str) else body
         encoded = [encode_header(k, v) for k, v in headers.items()] if headers else []
-        raw = [(k, v) for k, v in encoded if k not in _FRAMING]  # aaf frames the body
+        raw = [(k, v) for k, v in encoded if k not in FRAMING]  # aaf frames the body
         if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
             raw.append((b"content-type", b"text/plain; charset=utf-8"))
         raw.append((b"content-length", str(len(data)).encode()))

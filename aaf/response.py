@@ -31,7 +31,14 @@ from aaf._files import (
     not_modified,
     validators,
 )
-from aaf._http import CookieOptions, RawHeaders, cookie_header, encode_header, json_bytes
+from aaf._http import (
+    FRAMING,
+    CookieOptions,
+    RawHeaders,
+    cookie_header,
+    encode_header,
+    json_bytes,
+)
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError
 
@@ -134,7 +141,7 @@ class HttpResponse:
         if headers:
             for key, value in headers.items():
                 name, encoded = encode_header(key, value)
-                if name == b"content-length" or name == b"transfer-encoding":
+                if name in FRAMING:
                     continue  # aaf frames the body itself
                 has_type = has_type or name == b"content-type"
                 raw.append((name, encoded))
@@ -146,7 +153,7 @@ class HttpResponse:
         """Add a header to the response (not ``Content-Length`` or ``Transfer-Encoding``:
         aaf frames the body itself, and those are left out)."""
         name, encoded = encode_header(key, value)
-        if name != b"content-length" and name != b"transfer-encoding":
+        if name not in FRAMING:
             self.raw_headers.append((name, encoded))
 
     def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
