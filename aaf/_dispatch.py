@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from werkzeug.routing.converters import BaseConverter
 
 from aaf._extract import arguments, arguments_now, full_collections_held
+from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, type_adapter
 from aaf._rules import class_problem, no_methods_problem
@@ -70,27 +71,20 @@ def _runner(
     # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
     large_list = plan.body.name if plan.body is not None and plan.body.sliceable else None
 
+    headers_of = value_headers
+    if status_code == 204 or status_code == 304:
+        # The status has no body: a returned value is dropped, as FastAPI does (sent, it
+        # would be read as the start of the next response on the connection).
+        encode, headers_of = _no_body, _no_headers
+
     def respond(connection: Connection, result: object) -> Awaitable[None]:
         # PERF: a plain function handing over a coroutine, no frame of its own; a returned
         # value goes straight to respond_whole (benchmarks/inprocess.py, item model and json;
         # benchmarks/typed_cost.py). The rest is send_result's.
         if result is not None and not isinstance(result, HttpResponse) and not connection.started:
             content_type, body = encode(result)
-            return connection.respond_whole(status_code, value_headers(content_type, body), body)
+            return connection.respond_whole(status_code, headers_of(content_type, body), body)
         return send_result(connection, result, qualname)
-
-    if status_code == 204 or status_code == 304:
-
-        def respond(connection: Connection, result: object) -> Awaitable[None]:
-            # The status has no body: a returned value is dropped, as FastAPI does (sent,
-            # it would be read as the start of the next response on the connection).
-            if (
-                result is not None
-                and not isinstance(result, HttpResponse)
-                and not connection.started
-            ):
-                return connection.respond_whole(status_code, [], b"")
-            return send_result(connection, result, qualname)
 
     if plan.dependencies:
         return _runner_with_dependencies(fn, plan, view, respond)
@@ -127,6 +121,14 @@ def _runner(
             await free_gradually(args.pop(large_list, None))
 
     return run
+
+
+def _no_body(value: object) -> tuple[bytes, bytes]:
+    return b"", b""
+
+
+def _no_headers(content_type: bytes, body: bytes) -> RawHeaders:
+    return []
 
 
 async def free_gradually(value: object) -> None:
