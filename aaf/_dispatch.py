@@ -14,7 +14,7 @@ from werkzeug.routing.converters import BaseConverter
 from aaf._extract import arguments, arguments_now, full_collections_held
 from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
-from aaf._plan import HandlerPlan, build_plan, type_adapter
+from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf.connection import Connection
@@ -402,7 +402,9 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | byte
         raise ConfigurationError(
             f"{qualname}: pydantic cannot validate {annotation!r}: {exc}"
         ) from None
-    return "json", adapter.validate_json
+    # The close reason holds 123 bytes: collections stop at their first error, so that a
+    # message of a million wrong items is refused in one short pass.
+    return "json", fail_fast_validator(adapter).validate_json
 
 
 def _websocket_view_runner(

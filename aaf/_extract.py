@@ -31,6 +31,9 @@ Errors = list[dict[str, object]]
 # A 422 lists at most this many errors, each echoing at most MAX_INPUT bytes of JSON input.
 MAX_ERRORS = 100
 MAX_INPUT = 1024
+# Past this many errors, the input is validated again with each collection stopping at its
+# first error: pydantic makes a dict of every error (2 µs each), a 422 lists MAX_ERRORS.
+FAIL_FAST_PAST = 1000
 # Bodies up to this size get every error listed; larger ones stop at each collection's first.
 FULL_REPORT_SIZE = 64 * 1024
 _BOM = b"\xef\xbb\xbf"
@@ -96,6 +99,8 @@ def validated(
             # (benchmarks/typed_cost.py).
             validated = plan.validator.validator.validate_python(raw)
         except ValidationError as exc:
+            if exc.error_count() > FAIL_FAST_PAST and plan.fail_fast is not None:
+                exc = _again(plan.fail_fast, exc, raw)
             errors.extend(_errors(plan, exc)[:MAX_ERRORS])
         else:
             for values in validated.values():
@@ -159,6 +164,8 @@ async def read_body(
         else:
             kwargs[body.name] = validator.validate_json(data)
     except ValidationError as exc:
+        if exc.error_count() > FAIL_FAST_PAST:
+            exc = _again(body.fail_fast, exc, data)
         for error in exc.errors(include_url=False, include_context=False):
             if error["type"] == "json_invalid":
                 refused = error["msg"].removeprefix("Invalid JSON: ")
@@ -310,6 +317,20 @@ def _json_invalid_at(position: int, message: str) -> dict[str, object]:
         "input": {},
         "ctx": {"error": message},
     }
+
+
+def _again(fail_fast: SchemaValidator, exc: ValidationError, data: object) -> ValidationError:
+    """Give the errors of validating ``data`` again with ``fail_fast``: turning each of a 64 KiB
+    list's 16,000 wrong items into a dict would hold up the event loop 30 ms for a 422 that
+    lists 100; stopping each collection at its first error keeps it to a few."""
+    try:
+        if isinstance(data, bytes):
+            fail_fast.validate_json(data)
+        else:
+            fail_fast.validate_python(data)
+    except ValidationError as again:
+        return again
+    return exc  # not reached: the same input fails the same schema
 
 
 def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:

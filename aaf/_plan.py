@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 MISSING = inspect.Parameter.empty
+_T = TypeVar("_T")
 # Where a validated group of fields comes from: the markers' sources, with form fields apart
 # from the JSON body, and rule variables that need validation.
 Group = Literal["path", "query", "header", "cookie", "form"]
@@ -90,7 +91,7 @@ class BodyParam:
     sliceable: bool = False
 
 
-def fail_fast_validator(adapter: TypeAdapter[object]) -> SchemaValidator:
+def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:
     """Build a validator for ``adapter``'s schema whose collections stop at their first error."""
     schema = copy.deepcopy(adapter.core_schema)
     _stop_early(schema)
@@ -140,6 +141,9 @@ class HandlerPlan:
     # Validates {group: {wire name: raw value}} into {group: {parameter: value}}; a TypedDict
     # rather than a model: it measured 2.4x faster and gives plain dicts.
     validator: TypeAdapter[dict[str, dict[str, object]]] | None = None
+    # The same with every collection stopping at its first error: asked again when the first
+    # pass found more errors than a 422 lists, so that thousands are never turned into dicts.
+    fail_fast: SchemaValidator | None = None
     defaults: dict[str, object]
     body: BodyParam | None = None
     uploads: tuple[FieldSpec, ...] = ()
@@ -249,6 +253,7 @@ def build_plan(
         passthrough=tuple(builder.passthrough),
         fields={group: tuple(specs) for group, specs in builder.fields.items()},
         validator=validator,
+        fail_fast=fail_fast_validator(validator) if validator is not None else None,
         defaults=builder.defaults,
         body=builder.body,
         uploads=tuple(builder.uploads),

@@ -17,6 +17,7 @@ from aaf.exceptions import ClientDisconnect, HTTPError
 from aaf.params import Cookie, Form, Header
 from aaf.response import EventSourceResponse, FileResponse, HttpResponse, JsonResponse
 from aaf.routing import Router
+from aaf.views import WebSocketView
 
 
 class Item(BaseModel):
@@ -45,6 +46,10 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     @router.route("/count", methods=["POST"])
     async def count(connection: Connection, body: Count) -> int:
         return body.count
+
+    @router.route("/ids")
+    async def ids(connection: Connection, ids: list[int]) -> int:
+        return len(ids)
 
     @router.route("/form", methods=["POST"])
     async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
@@ -144,6 +149,15 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
                 pass
         finally:
             await groups.leave("room", connection)
+
+    @router.websocket("/typed")
+    class Typed(WebSocketView):
+        async def on_receive(self, connection: Connection, data: list[Item]) -> None:
+            await connection.send_text(str(len(data)))
+
+        async def on_invalid(self, connection: Connection, error: str) -> None:
+            # How many errors the message was refused with, besides the first one's place.
+            await connection.close(1007, f"{error.count('; ') + 1} errors, {error[:40]}")
 
     @router.route("/room/publish", methods=["POST"])
     async def publish(connection: Connection, count: int, size: int) -> int:
