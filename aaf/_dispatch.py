@@ -17,6 +17,7 @@ from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
+from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
@@ -64,7 +65,11 @@ def _runner(
     ``view``."""
     encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
     # The plan read the function: a coroutine function's calls are awaitable.
-    fn = cast("Callable[..., Awaitable[object]]", handler) if plan.is_async else _in_thread(handler)
+    fn = (
+        cast("Callable[..., Awaitable[object]]", handler)
+        if plan.is_async
+        else _in_thread(handler, method=view is not None)
+    )
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
     # A list[T] body may hold hundreds of thousands of items: freed after the response a
@@ -239,12 +244,14 @@ def _runner_with_dependencies(
     return run_plain
 
 
-def _in_thread(fn: Callable[..., object]) -> Callable[..., Awaitable[object]]:
-    """Run a plain ``def`` handler in a worker thread, as FastAPI does, so that blocking code
-    does not stall the event loop."""
+def _in_thread(fn: Callable[..., object], method: bool) -> Callable[..., Awaitable[object]]:
+    """Run a plain ``def`` handler in a worker thread of the app's pool, as FastAPI does, so
+    that blocking code does not stall the event loop. Its connection comes first, after
+    ``self`` for a ``method``."""
 
-    async def call(*args: object, **kwargs: object) -> object:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    def call(*args: object, **kwargs: object) -> Awaitable[object]:
+        connection = cast("Connection", args[1] if method else args[0])
+        return pool_of(connection).run(fn, *args, **kwargs)
 
     return call
 

@@ -18,6 +18,7 @@ from typing import cast
 
 from aaf._extract import Errors, jsonable, read_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, provider_plan
+from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
 from aaf.exceptions import RequestValidationError
 
@@ -239,7 +240,7 @@ async def _call(
         # PERF: the cast's type as a string: a subscripted Callable is built on every call.
         return await cast("Callable[..., Awaitable[object]]", fn)(**kwargs)
     if kind == "sync":
-        return await asyncio.to_thread(fn, **kwargs)
+        return await pool_of(solving.connection).run(fn, **kwargs)
     if kind == "agen":
         return await _stack(solving).enter_async_context(
             contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))(
@@ -247,8 +248,9 @@ async def _call(
             )
         )
     manager = contextlib.contextmanager(cast("Callable[..., Generator[object]]", fn))(**kwargs)
-    value = await asyncio.to_thread(manager.__enter__)
-    _stack(solving).push_async_exit(_in_thread_exit(manager))
+    pool = pool_of(solving.connection)
+    value = await pool.run(manager.__enter__)
+    _stack(solving).push_async_exit(_in_thread_exit(manager, pool))
     return value
 
 
@@ -306,7 +308,7 @@ def _stack(solving: Solving) -> contextlib.AsyncExitStack:
 
 
 def _in_thread_exit(
-    manager: contextlib.AbstractContextManager[object],
+    manager: contextlib.AbstractContextManager[object], pool: ThreadPool
 ) -> Callable[
     [type[BaseException] | None, BaseException | None, TracebackType | None],
     asyncio.Future[bool | None],
@@ -314,6 +316,6 @@ def _in_thread_exit(
     def exit_in_thread(
         kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> asyncio.Future[bool | None]:
-        return asyncio.ensure_future(asyncio.to_thread(manager.__exit__, kind, exc, tb))
+        return pool.run(manager.__exit__, kind, exc, tb)
 
     return exit_in_thread

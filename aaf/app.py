@@ -18,6 +18,7 @@ from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
+from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
@@ -48,7 +49,9 @@ class App(UrlBuilding):
     when ``debug``. ``max_body_size`` caps request bodies (413); ``None`` lifts the cap;
     ``max_form_fields`` and ``max_form_parts`` cap forms. ``freeze_gc`` moves everything alive
     once start-up is done into the garbage collector's permanent generation (``gc.freeze()``),
-    so that full collections skip it.
+    so that full collections skip it. Plain ``def`` handlers, providers and background work
+    run in the app's own pool of up to ``max_threads`` worker threads (40, as in FastAPI),
+    never in the threads that read files.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class App(UrlBuilding):
         redoc_url: str | None = "/redoc",
         freeze_gc: bool = True,
         shutdown_grace: float = 30.0,
+        max_threads: int = MAX_THREADS,
         debug: bool = False,
     ) -> None:
         self.title, self.version, self.description = title, version, description
@@ -84,6 +88,8 @@ class App(UrlBuilding):
         self.max_body_size = max_body_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
         self.lifecycle = Lifecycle(shutdown_grace)
+        # Where plain `def` handlers, providers and background work run (aaf/_threads.py).
+        self.threads = ThreadPool(max_threads)
         # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
         self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
         self.override_plans: dict[Callable[..., object], HandlerPlan] = {}
@@ -184,6 +190,7 @@ class App(UrlBuilding):
         await receive()  # lifespan.shutdown
         self.lifecycle.stopped()
         await self.lifecycle.wait_background()
+        self.threads.shutdown()  # nothing is left to run there: responses and work are done
         try:
             if context is not None:
                 await context.__aexit__(None, None, None)

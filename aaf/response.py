@@ -39,6 +39,7 @@ from aaf._http import (
     encode_header,
     json_bytes,
 )
+from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError
 
@@ -71,7 +72,7 @@ async def run_background(tasks: tuple[Callable[[], object], ...], connection: Co
     except RuntimeError:  # a connection built by hand, outside an app
         lifecycle = None
     for task in tasks:
-        work = asyncio.ensure_future(_run_one(task))
+        work = asyncio.ensure_future(_run_one(task, connection))
         if lifecycle is not None:
             lifecycle.add_background(work)
         try:
@@ -83,12 +84,12 @@ async def run_background(tasks: tuple[Callable[[], object], ...], connection: Co
             return
 
 
-async def _run_one(task: Callable[[], object]) -> None:
+async def _run_one(task: Callable[[], object], connection: Connection) -> None:
     try:
         if inspect.iscoroutinefunction(task):
             await task()
         else:
-            result = await asyncio.to_thread(task)
+            result = await pool_of(connection).run(task)
             if inspect.isawaitable(result):
                 await result
     except Exception:
