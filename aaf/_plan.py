@@ -402,6 +402,8 @@ class _Builder:
             source = marker.source
         elif is_body_type(annotation):
             source, marker = "body", Body()
+        elif _is_upload(annotation)[0]:
+            source = "form"  # an unmarked UploadFile is an upload, as FastAPI reads it
         else:
             source = "query"
         wire = (marker.alias if marker is not None else None) or (

@@ -480,6 +480,35 @@ def test_uploads_are_typed_file_storage_with_size_seek_and_tell() -> None:
     assert client.post("/werkzeug", files={"f": ("b.txt", b"x")}).json() == ["UploadFile", "b.txt"]
 
 
+def test_an_unmarked_upload_parameter_is_a_form_upload_as_in_fastapi() -> None:
+    # FastAPI reads `file: UploadFile` as an upload; aaf tried it as a query value, and
+    # registration failed with pydantic's "Unable to generate pydantic-core schema".
+    router = Router()
+
+    @router.post("/one")
+    async def one(connection: Connection, f: UploadFile, note: str = "") -> list[object]:
+        return [f.filename, f.read().decode(), note]
+
+    @router.post("/many")
+    async def many(
+        connection: Connection, fs: list[UploadFile], extra: UploadFile | None = None
+    ) -> list[object]:
+        return [[f.read().decode() for f in fs], extra is None]
+
+    app = aaf([router])
+    client = TestClient(app)
+    answer = client.post("/one", files={"f": ("a.txt", b"abc")}, params={"note": "n"})
+    assert answer.json() == ["a.txt", "abc", "n"]
+    missing = client.post("/one", data={"other": "1"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "f"]
+    both = client.post("/many", files=[("fs", ("a", b"1")), ("fs", ("b", b"22"))])
+    assert both.json() == [["1", "22"], True]
+    body = app.openapi()["paths"]["/many"]["post"]["requestBody"]  # type: ignore[index,call-overload]
+    schema = body["content"]["multipart/form-data"]["schema"]  # type: ignore[index,call-overload]
+    assert schema["required"] == ["fs"]  # type: ignore[index,call-overload]
+
+
 def test_uploads_example_keeps_one_whole_file_when_one_name_is_uploaded_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
