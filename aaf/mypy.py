@@ -121,6 +121,10 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
         # Which decorator this is: mypy puts a stand-in for the handler where it is written.
         decorators = context.decorators if isinstance(context, (Decorator, ClassDef)) else []
         calls = [d for d in decorators if (d.line, d.column) == (handler.line, handler.column)]
+    # Under other decorators (`@login_required`, typed with a ParamSpec), mypy's type of the
+    # handler has the function's parameters but not the function: its defaults are read
+    # from the function as written, when the parameters are the same.
+    written = context.func if isinstance(context, Decorator) else None
     for call in calls:
         if (
             isinstance(call, CallExpr)
@@ -129,7 +133,7 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
         ):
             rule = _rule_of(call)
             if rule is not None:
-                _check(ctx, call, rule, ctx.arg_types[0][0], websocket)
+                _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written)
 
 
 def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
@@ -164,7 +168,14 @@ class _Reporter:
         return format_type_bare(typ, self.options)
 
 
-def _check(ctx: MethodContext, where: Context, rule: str, handler: Type, websocket: bool) -> None:
+def _check(
+    ctx: MethodContext,
+    where: Context,
+    rule: str,
+    handler: Type,
+    websocket: bool,
+    written: FuncDef | None = None,
+) -> None:
     report = _Reporter(ctx, where)
     try:
         converters = _rules.rule_converters(rule, websocket=websocket)
@@ -179,9 +190,22 @@ def _check(ctx: MethodContext, where: Context, rule: str, handler: Type, websock
         _check_class(report, handler.type_object(), produced, websocket)
         return
     definition = handler.definition
+    if (
+        definition is None
+        and written is not None
+        and written.arg_names == handler.arg_names
+        and written.arg_kinds == handler.arg_kinds
+    ):
+        definition = written
     name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
     problem = _handler_problem(
-        report, name, handler, produced, is_method=False, websocket=websocket
+        report,
+        name,
+        handler,
+        produced,
+        is_method=False,
+        websocket=websocket,
+        definition=definition if isinstance(definition, FuncDef) else None,
     )
     if problem is not None:
         report.fail(problem)
@@ -279,13 +303,15 @@ def _handler_problem(
     websocket: bool,
     extra_used: frozenset[str] = frozenset(),
     complete: bool = True,
+    definition: FuncDef | None = None,
 ) -> str | None:
-    """The first rule the handler breaks, in the order registration checks them."""
+    """The first rule the handler breaks, in the order registration checks them
+    (``definition``: the function as written, when ``sig`` does not carry it)."""
     if sig.is_ellipsis_args:
         return None  # Callable[..., T] says nothing of the parameters: registration will see
     if websocket and not _is_async(sig):
         return _rules.not_async_problem(qualname)
-    params = list(_params(report, sig))[1 if is_method else 0 :]
+    params = list(_params(report, sig, definition))[1 if is_method else 0 :]
     first = params[0][0] if params else None
     problem = _rules.first_param_problem(qualname, first, produced)
     if problem is not None:
@@ -318,11 +344,11 @@ def _handler_problem(
 
 
 def _params(
-    report: _Reporter, sig: CallableType
+    report: _Reporter, sig: CallableType, function: FuncDef | None = None
 ) -> Iterator[tuple[_rules.Param, Type, Expression | None, bool]]:
     """Each parameter in the rules' terms, with its type, its default expression (when mypy
     has the function's body) and whether its annotation hides metadata mypy drops."""
-    definition = sig.definition
+    definition = sig.definition or function
     arguments = (
         definition.arguments
         if isinstance(definition, FuncDef) and len(definition.arguments) == len(sig.arg_types)
@@ -417,8 +443,10 @@ def _is_connection(typ: Type) -> bool:
 def _is_async(sig: CallableType) -> bool:
     if isinstance(sig.definition, FuncDef) and sig.definition.is_coroutine:
         return True
+    # A coroutine function under a decorator typed `-> Callable[P, Awaitable[T]]` returns
+    # an Awaitable as far as mypy knows.
     returned = get_proper_type(sig.ret_type)
-    return isinstance(returned, Instance) and returned.type.fullname == "typing.Coroutine"
+    return isinstance(returned, Instance) and returned.type.has_base("typing.Awaitable")
 
 
 def _members(typ: Type) -> list[_rules.Member]:

@@ -436,6 +436,40 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "under_a_paramspec_decorator": Case(
+        """
+        import functools
+        from collections.abc import Awaitable
+
+
+        def login_required(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+            @functools.wraps(func)
+            async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+                return await func(*args, **kwargs)
+
+            return wrapper
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        @login_required
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+
+
+        @router.get("/others/<int:item_id>")
+        @login_required
+        async def get_other(
+            connection: Connection, value: int = Depends(item_id_of), q: str = ""
+        ) -> None: ...
+
+
+        @router.websocket("/rooms/<int:room>")
+        @login_required
+        async def room(connection: Connection, room: int) -> None: ...
+        """,
+        # The plugin read no defaults from mypy's type of a decorated handler (it stayed silent
+        # on this one), and took the Awaitable the websocket returns for a sync function.
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
     "decorator_called_by_hand": Case(
         """
         async def get_item(connection: Connection, itemid: int) -> None: ...
