@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import (
@@ -210,7 +211,7 @@ def build_plan(
             f"StreamingResponse(...) or EventSourceResponse(...) of a generator"
         )
     try:
-        hints = get_type_hints(target, include_extras=True)
+        hints = _hints(target)
     except Exception as exc:  # NameError and friends from user annotations
         raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
     params = list(inspect.signature(target).parameters.values())
@@ -291,6 +292,25 @@ def _name_of(annotation: object) -> str:
     if isinstance(annotation, type):
         return annotation.__name__
     return repr(annotation).replace("typing.", "").replace("uuid.", "")
+
+
+def _hints(target: Callable[..., object]) -> dict[str, object]:
+    """The annotations of what ``inspect.signature(target)`` lists: a class provider
+    (``Depends(Paging)``) is called with its ``__init__``'s parameters, which the class's own
+    annotations do not hold unless it is a dataclass or a model (whose fields they are)."""
+    if isinstance(target, functools.partial):  # its signature is the function's, less the bound
+        return _hints(cast("functools.partial[object]", target).func)
+    hints: dict[str, object] = get_type_hints(target, include_extras=True)
+    if isinstance(target, type):
+        cls: type = target
+        init: object = getattr(cls, "__init__", None)
+        if (
+            not dataclasses.is_dataclass(cls)
+            and not issubclass(cls, BaseModel)
+            and inspect.isfunction(init)
+        ):
+            hints = get_type_hints(init, include_extras=True)
+    return hints
 
 
 def _call_method(fn: Callable[..., object]) -> Callable[..., object]:

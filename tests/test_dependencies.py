@@ -6,6 +6,7 @@ record what they do in ``app.state["events"]``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -432,3 +433,65 @@ def test_a_router_called_alone_resolves_coroutine_providers() -> None:
     router = fast_router()
     sent = run_with_connection(router, http_scope(path="/a/7"))
     assert sent[-1].get("body") == b'{"id":7,"label":"conf","name":"conf"}'
+
+
+class Pages:
+    """A class provider, as FastAPI's docs write them: called with its __init__'s values."""
+
+    def __init__(self, offset: int = 0, limit: Annotated[int, Query(le=50)] = 10) -> None:
+        self.offset, self.limit = offset, limit
+
+
+class RoleCheck:
+    """A callable instance provider, configured when the route is written."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+
+    def __call__(self, x_role: Annotated[str, Header()] = "") -> bool:
+        return x_role == self.role
+
+
+def scaled(factor: int, n: int = 1) -> int:
+    return factor * n
+
+
+def test_classes_partials_and_callable_objects_are_providers_with_typed_parameters() -> None:
+    # A class provider's parameters were read from the class's own annotations (none), so
+    # `limit=x` reached __init__ as the string "x" unvalidated; a functools.partial was
+    # refused ("cannot resolve its annotations").
+    router = Router()
+
+    @router.get("/pages")
+    async def pages(connection: Connection, p: Pages = Depends(Pages)) -> list[int]:
+        return [p.offset, p.limit]
+
+    @router.get("/admin")
+    async def admin(connection: Connection, ok: bool = Depends(RoleCheck("admin"))) -> bool:
+        return ok
+
+    @router.get("/scaled")
+    async def scaled_by_three(
+        connection: Connection, value: int = Depends(functools.partial(scaled, 3))
+    ) -> int:
+        return value
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/pages", params={"offset": "5"}).json() == [5, 10]
+    bad = client.get("/pages", params={"limit": "x"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert client.get("/pages", params={"limit": "51"}).status_code == 422
+    assert client.get("/admin", headers={"x-role": "admin"}).json() is True
+    assert client.get("/admin").json() is False
+    assert client.get("/scaled", params={"n": "2"}).json() == 6
+    document = cast(
+        "dict[str, dict[str, dict[str, dict[str, list[dict[str, object]]]]]]", app.openapi()
+    )
+    limit = document["paths"]["/pages"]["get"]["parameters"][1]
+    assert limit["name"] == "limit" and limit["schema"] == {
+        "type": "integer",
+        "maximum": 50,
+        "default": 10,
+        "title": "Limit",
+    }
