@@ -7,6 +7,7 @@ rather than a malformed response.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from notes.models import NewNote, Note, User
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
-    token TEXT NOT NULL UNIQUE
+    token_sha256 TEXT NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,6 +34,12 @@ CREATE TABLE IF NOT EXISTS notes (
 NOTE_COLUMNS = "id, author, title, body, created_at"
 # SQLite's integers are 64-bit: a larger id or offset cannot even be passed to a query.
 MAX_INTEGER = 2**63 - 1
+
+
+def digest(token: str) -> str:
+    """What the database keeps of a token: its SHA-256, so that a copy of the file (a backup,
+    a leaked disk) lets no one in. Tokens are long and random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 P = ParamSpec("P")
@@ -74,6 +81,7 @@ class Database:
         connection = await aiosqlite.connect(path)
         connection.row_factory = sqlite3.Row  # rows by column name: dict(row)
         await connection.execute("PRAGMA foreign_keys = ON")
+        await _hash_old_tokens(connection)
         await connection.executescript(SCHEMA)
         await connection.commit()
         return cls(connection)
@@ -98,20 +106,20 @@ class Database:
     @one_at_a_time
     async def add_user(self, name: str, token: str) -> User:
         row = await self._write(
-            "INSERT INTO users (name, token) VALUES (?, ?) RETURNING name, token",
-            (name, token),
+            "INSERT INTO users (name, token_sha256) VALUES (?, ?) RETURNING name",
+            (name, digest(token)),
             f"the name {name!r} is taken",
         )
         assert row is not None  # RETURNING gives the inserted row
-        return User.model_validate(dict(row))
+        return User(name=row["name"], token=token)
 
     @one_at_a_time
     async def user_by_token(self, token: str) -> User | None:
         async with self.connection.execute(
-            "SELECT name, token FROM users WHERE token = ?", (token,)
+            "SELECT name FROM users WHERE token_sha256 = ?", (digest(token),)
         ) as cursor:
             row = await cursor.fetchone()
-        return None if row is None else User.model_validate(dict(row))
+        return None if row is None else User(name=row["name"], token=token)
 
     # Notes ----------------------------------------------------------------------------------------
     @one_at_a_time
@@ -161,3 +169,18 @@ class Database:
     async def delete_note(self, note_id: int) -> None:
         await self.connection.execute("DELETE FROM notes WHERE id = ?", (note_id,))
         await self.connection.commit()
+
+
+async def _hash_old_tokens(connection: aiosqlite.Connection) -> None:
+    """Upgrade a database from before tokens were hashed: its ``token`` column held them as
+    they were; it becomes ``token_sha256``, each token replaced by its digest."""
+    async with connection.execute("PRAGMA table_info(users)") as cursor:
+        columns = {row["name"] for row in await cursor.fetchall()}
+    if "token" not in columns:
+        return
+    async with connection.execute("SELECT name, token FROM users") as cursor:
+        users = [(digest(row["token"]), row["name"]) for row in await cursor.fetchall()]
+    await connection.execute("ALTER TABLE users RENAME COLUMN token TO token_sha256")
+    await connection.executemany("UPDATE users SET token_sha256 = ? WHERE name = ?", users)
+    await connection.commit()
+    await connection.execute("VACUUM")  # no old token left behind in a free page of the file

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -136,6 +138,32 @@ def test_notes_are_kept_in_the_sqlite_file_across_restarts(tmp_path: Path) -> No
     assert database.exists()
     with TestClient(create_app(database=database)) as client:
         assert [n["title"] for n in client.get("/api/notes").json()["items"]] == ["kept"]
+
+
+def test_the_file_keeps_digests_of_tokens_never_the_tokens(tmp_path: Path) -> None:
+    database = tmp_path / "notes.sqlite3"
+    with TestClient(create_app(database=database)) as client:
+        ann = sign_up(client)
+        token = ann["Authorization"].removeprefix("Bearer ")
+        assert client.post("/api/notes", json={"title": "t"}, headers=ann).status_code == 201
+    stored = database.read_bytes()
+    assert token.encode() not in stored
+    assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
+    with TestClient(create_app(database=database)) as client:  # the token still works
+        assert client.post("/api/notes", json={"title": "u"}, headers=ann).status_code == 201
+
+
+def test_a_database_from_before_hashing_is_upgraded_in_place(tmp_path: Path) -> None:
+    database = tmp_path / "notes.sqlite3"
+    with sqlite3.connect(database) as old:  # the schema tokens were kept in as they are
+        old.execute("CREATE TABLE users (name TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE)")
+        old.execute("INSERT INTO users VALUES ('ann', 'an-old-plain-token-of-32-chars-xx')")
+    old.close()
+    with TestClient(create_app(database=database)) as client:
+        ann = {"Authorization": "Bearer an-old-plain-token-of-32-chars-xx"}
+        created = client.post("/api/notes", json={"title": "after"}, headers=ann)
+        assert created.status_code == 201 and created.json()["author"] == "ann"
+    assert b"an-old-plain-token" not in database.read_bytes()
 
 
 def test_concurrent_writers_share_the_database_without_errors(server: str) -> None:
