@@ -61,6 +61,8 @@ CONVERTERS: Mapping[str, type[BaseConverter]] = {
     "float": AsciiFloatConverter,
 }
 
+# `{name}` and `{name:kind}`, as FastAPI, Starlette and OpenAPI write path variables.
+_BRACED = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([^{}]*))?\}")
 # A rule variable's name: `<name>` or `<converter(arguments):name>`.
 _VARIABLE = re.compile(r"<(?:[^<>]*:)?\s*([A-Za-z_][A-Za-z0-9_]*)\s*>")
 
@@ -79,6 +81,18 @@ def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConv
         ValueError: werkzeug cannot parse the rule.
         LookupError: the rule names a converter that does not exist.
     """
+    braced = _BRACED.search(rule)
+    if braced is not None:  # FastAPI's and OpenAPI's spelling, a literal to werkzeug
+        text, name, kind = braced.group(0), braced.group(1), braced.group(2)
+        written = (
+            f"<{kind}:{name}>"
+            if kind in ("int", "float", "path", "uuid")
+            else f"<{name}> or <int:{name}>"
+        )
+        raise ValueError(
+            f"{text} would match only the text {text}: aaf writes rule variables in "
+            f"werkzeug's syntax, {written}"
+        )
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
     try:

@@ -320,6 +320,14 @@ CASES: dict[str, Case] = {
         """,
         "the rule '/pairs/<int:a>/<int:a>' is not valid: the variable <a> appears twice",
     ),
+    "fastapi_braces": Case(
+        """
+        @router.get("/items/{item_id}")  # <-
+        async def get_item(connection: Connection, item_id: int) -> None: ...
+        """,
+        "the rule '/items/{item_id}' is not valid: {item_id} would match only the text "
+        "{item_id}: aaf writes rule variables in werkzeug's syntax, <item_id> or <int:item_id>",
+    ),
     "rule_as_a_keyword": Case(
         """
         @router.route(rule="/items/<int:item_id>", methods=["GET"])  # <-

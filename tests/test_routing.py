@@ -591,3 +591,25 @@ def test_a_router_called_alone_answers_websocket_errors() -> None:
     asyncio.run(router(Connection(ws_scope(), send=send, receive=receive)))
     assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
     assert sent[-1].get("code") == 1011
+
+
+def test_fastapi_style_braces_in_a_rule_are_refused_with_werkzeugs_spelling() -> None:
+    # To werkzeug, /items/{item_id} is literal text: the handler's item_id became a required
+    # query parameter, and /items/3 a 404.
+    router = Router()
+
+    async def get_file(connection: Connection, path: str) -> str:
+        return path
+
+    rule: str = "/files/{path:path}"  # not a literal at the call: the mypy plugin says it too
+    with pytest.raises(ConfigurationError) as raised:
+        router.add_route(rule, get_file)
+    assert str(raised.value).endswith(
+        "{path:path}: aaf writes rule variables in werkzeug's syntax, <path:path>"
+    )
+
+    async def braces(connection: Connection) -> str:
+        return "literal"
+
+    router.add_route("/odd/{}", braces)  # braces around no name stay literal text
+    assert TestClient(aaf([router])).get("/odd/{}").text == "literal"
