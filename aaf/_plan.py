@@ -527,6 +527,8 @@ def is_body_type(annotation: object) -> bool:
         if get_origin(member) in (list, tuple, set, frozenset) or member is list:
             args: tuple[object, ...] = get_args(member)
             return bool(args) and is_body_type(args[0])
+        if member is dict or get_origin(member) in (dict, Mapping):
+            return True  # no query value is a mapping: FastAPI reads it from the body too
         if isinstance(member, type) and (
             issubclass(member, BaseModel)
             or dataclasses.is_dataclass(member)  # pyright: ignore[reportUnknownArgumentType]

@@ -527,3 +527,26 @@ def test_models_marked_header_or_cookie_are_filled_from_every_header_or_cookie()
         ("cookie", "session", True),
         ("cookie", "theme", False),
     }
+
+
+def test_an_unmarked_dict_or_list_of_dicts_is_the_json_body() -> None:
+    # No query value is a mapping: an unmarked dict was taken for a query parameter, and every
+    # request answered 422 "missing" for it (FastAPI reads it from the body).
+    router = Router()
+
+    @router.post("/scores")
+    async def scores(connection: Connection, payload: dict[str, int], top: int = 1) -> int:
+        return sorted(payload.values())[-top]
+
+    @router.post("/rows")
+    async def rows(connection: Connection, payload: list[dict[str, str]]) -> int:
+        return len(payload)
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.post("/scores", json={"a": 1, "b": 5}).json() == 5
+    wrong = client.post("/scores", json={"a": "x"})
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "a"]
+    assert client.post("/rows", json=[{"k": "v"}, {}]).json() == 2
+    body = operation_of(app.openapi(), "/scores", "post")["requestBody"]
+    assert body["content"]["application/json"]["schema"]["type"] == "object"
