@@ -635,7 +635,26 @@ def _build_validator(
         # The shape is built at runtime, so mypy cannot see what it validates into.
         validator = cast("TypeAdapter[dict[str, dict[str, object]]]", type_adapter(shape))
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError) as exc:
-        raise ConfigurationError(
-            f"{qualname}: a parameter has a type pydantic cannot validate: {exc}"
-        ) from None
+        raise ConfigurationError(_unvalidatable(definitions, qualname, exc)) from None
     return validator
+
+
+def _unvalidatable(
+    definitions: Mapping[Group, dict[str, tuple[object, str, bool]]],
+    qualname: str,
+    error: Exception,
+) -> str:
+    """Say which parameter pydantic cannot validate (found one at a time, on this rare path)
+    and, for a plain class, that a provider is what fills it."""
+    for group, defs in definitions.items():
+        for name, (annotation, _, _) in defs.items():
+            try:
+                type_adapter(annotation)
+            except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
+                shown = _name_of(annotation)
+                return (
+                    f"{qualname}: parameter {name!r} is annotated {shown}, which no {group} "
+                    f"value can fill (pydantic cannot validate it); if something the app makes "
+                    f"fills it, give it a provider: {name}: {shown} = Depends(get_{name})"
+                )
+    return f"{qualname}: a parameter has a type pydantic cannot validate: {error}"

@@ -95,6 +95,20 @@ def test_annotation_pydantic_cannot_validate_raises() -> None:
         register("/", opaque)
 
 
+def test_an_unmarked_class_pydantic_cannot_validate_is_named_with_a_provider_hint() -> None:
+    # pydantic's own message named neither the parameter nor the way out, and suggested
+    # arbitrary_types_allowed, which no handler parameter can take.
+    async def listing(connection: Connection, q: str, db: Opaque) -> None: ...
+
+    with pytest.raises(ConfigurationError) as raised:
+        register("/", listing)
+    assert str(raised.value) == (
+        "listing: parameter 'db' is annotated Opaque, which no query value can fill (pydantic "
+        "cannot validate it); if something the app makes fills it, give it a provider: "
+        "db: Opaque = Depends(get_db)"
+    )
+
+
 def test_unresolvable_annotation_raises_naming_the_handler() -> None:
     async def broken(connection: Connection, x: Missing) -> None: ...  # type: ignore[name-defined]  # noqa: F821
 
