@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system run test lint typecheck pytest bench load load-hostile vendor clean
+.PHONY: install system run test test-lowest lint typecheck pytest bench load load-hostile vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,33 @@ pytest: $(STAMP) system
 	$(BIN)/pytest --cov=aaf --cov-branch --cov-report=term-missing:skip-covered \
 		--cov-fail-under=$(COVERAGE_MIN)
 
-test: lint typecheck pytest
+# The core tests again on the oldest versions pyproject.toml allows (tests/lowest_pins.py):
+# a lower bound that is too low fails here, not in a user's app. Deprecation warnings, which
+# the main run treats as errors, are what old releases of one package say of another's.
+LOWEST := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+LOWEST_TESTS := tests/test_params.py tests/test_semantics.py tests/test_response.py \
+	tests/test_response_edges.py tests/test_dependencies.py tests/test_routing.py \
+	tests/test_views.py tests/test_connection.py tests/test_app.py tests/test_plan.py \
+	tests/test_security.py tests/test_large_bodies.py tests/test_hostile.py \
+	tests/test_server.py tests/test_lifecycle.py tests/test_websockets.py tests/test_threads.py \
+	tests/test_testing.py tests/test_files.py tests/test_matcher.py tests/test_error_policy.py \
+	tests/test_dispatch_edges.py tests/test_connection_misuse.py tests/test_small_contracts.py \
+	tests/test_fuzz.py
+
+$(LOWEST_STAMP): pyproject.toml tests/lowest_pins.py
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet $$($(PYTHON) tests/lowest_pins.py)
+	$(LOWEST)/bin/python -m pip install --quiet --no-deps -e . --config-settings editable_mode=compat
+	touch $@
+
+test-lowest: $(LOWEST_STAMP) system
+	$(LOWEST)/bin/pytest -p no:cacheprovider -o addopts="" -W ignore::DeprecationWarning \
+		$(LOWEST_TESTS)
+
+test: lint typecheck pytest test-lowest
 
 bench:
 	$(MAKE) -C benchmarks bench
@@ -77,4 +103,4 @@ vendor:
 	$(PYTHON) scripts/vendor_docs.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .mypy_cache .pytest_cache .ruff_cache

@@ -359,7 +359,9 @@ def stalled_websocket(client: httpx.Client, path: str) -> socket.socket:
     )
     answer = b""
     while b"\r\n\r\n" not in answer:
-        answer += sock.recv(1)
+        byte = sock.recv(1)
+        assert byte, f"the server closed the connection after {answer!r}"
+        answer += byte
     assert answer.startswith(b"HTTP/1.1 101"), answer
     return sock
 

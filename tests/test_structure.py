@@ -4,15 +4,22 @@ the wheel carries what the package needs."""
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+
 import aaf
 
+from .lowest_pins import lowest_pins
+
 PACKAGE = Path(aaf.__file__).parent
+ROOT = PACKAGE.parent
 
 
 def module_imports() -> dict[str, set[str]]:
@@ -106,3 +113,16 @@ def test_the_wheel_ships_the_document_pages_and_their_licences(tmp_path: Path) -
         "aaf/static/redoc/LICENSE",
         "aaf/mypy.py",
     } <= names
+
+
+def test_every_runtime_dependency_has_a_lower_bound_that_make_test_lowest_pins() -> None:
+    # `make test-lowest` runs the core tests on these; a requirement without a lower bound
+    # would leave the oldest version unknown, and is refused.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = lowest_pins(project["dependencies"])
+    assert [pin.split("==")[0] for pin in pins] == [
+        re.split(r"[<>=\[]", requirement)[0] for requirement in project["dependencies"]
+    ]
+    assert "pydantic==2.11" in pins  # aaf validates with by_alias/by_name, new in 2.11
+    with pytest.raises(ValueError, match="no lower bound"):
+        lowest_pins(["werkzeug<4"])
