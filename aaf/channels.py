@@ -172,10 +172,13 @@ class InMemoryGroups:
 
     ``publish`` never waits on a member: each has a queue of at most ``max_queue`` messages
     drained by its own task, and a member whose queue is full is closed with 1013 ("try again
-    later") and dropped, so one stalled client never delays the others.
+    later") and dropped, so one stalled client never delays the others. A message over
+    ``max_message_size`` bytes is refused, as ``RedisGroups`` refuses it: a stalled member
+    holds at most ``max_queue`` of them.
     """
 
-    def __init__(self, *, max_queue: int = 1000) -> None:
+    def __init__(self, *, max_queue: int = 1000, max_message_size: int = 1024 * 1024) -> None:
+        self.max_message_size = max_message_size
         self._local = _LocalMembers(max_queue)
 
     @property
@@ -197,12 +200,24 @@ class InMemoryGroups:
 
     async def publish(self, group: str, message: str) -> int:
         """Queue ``message`` for every member of ``group``, never waiting; give how many got it
-        queued. A member whose queue is full is closed with 1013 and dropped."""
+        queued. A member whose queue is full is closed with 1013 and dropped.
+
+        Raises:
+            ValueError: the message is larger than ``max_message_size`` bytes.
+        """
+        _check_size(message, self.max_message_size)
         return self._local.deliver(group, message)
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
         return await self.publish(group, json_bytes(data).decode())
+
+
+def _check_size(message: str, limit: int) -> None:
+    # PERF: a str holds at most 4 bytes a character; most messages are far under the limit
+    # and need no encoding to know it.
+    if len(message) * 4 > limit and (size := len(message.encode())) > limit:
+        raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
 
 
 async def _close_quietly(member: Member) -> None:
@@ -323,11 +338,7 @@ class RedisGroups:
             ValueError: the message is larger than ``max_message_size`` bytes.
             RuntimeError: the groups were not started.
         """
-        size = len(message.encode())
-        if size > self.max_message_size:
-            raise ValueError(
-                f"Message of {size} bytes is over the limit of {self.max_message_size}"
-            )
+        _check_size(message, self.max_message_size)
         if self._client is None:
             raise RuntimeError("RedisGroups.start() (or `async with groups`) comes first")
         try:

@@ -81,6 +81,23 @@ async def test_a_stalled_member_is_closed_1013_and_never_delays_the_others() -> 
     assert groups.members("room") == 1
 
 
+@pytest.mark.anyio
+async def test_a_message_over_the_size_limit_is_refused_as_redis_groups_refuse_it() -> None:
+    # Only RedisGroups had the limit: an app tested on InMemoryGroups met it first in
+    # production, and a stalled member could hold max_queue messages of any size.
+    groups = InMemoryGroups(max_message_size=8)
+    member = Sink()
+    await groups.join("room", member)
+    assert await groups.publish("room", "é" * 4) == 1  # 8 bytes of UTF-8: at the limit
+    with pytest.raises(ValueError, match="Message of 10 bytes is over the limit of 8"):
+        await groups.publish("room", "é" * 5)
+    with pytest.raises(ValueError, match="over the limit"):
+        await groups.publish_json("room", {"text": "long"})
+    await settle()
+    assert member.got == ["éééé"]
+    assert InMemoryGroups().max_message_size == 1024 * 1024
+
+
 def test_max_queue_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         InMemoryGroups(max_queue=0)
