@@ -119,9 +119,9 @@ def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHa
 def _response_for(exc: HTTPError, connection: Connection) -> HttpResponse:
     try:
         return error_response(exc)
-    except ValueError as bad:  # invalid headers in HTTPError(headers=...)
+    except ValueError as bad:  # invalid headers, or a detail that is not JSON (untyped code)
         logger.error(
-            "HTTPError(%d) for %s %s has invalid headers: %s",
+            "HTTPError(%d) for %s %s cannot be sent: %s",
             exc.status_code,
             connection.method,
             connection.path,

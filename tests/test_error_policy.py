@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
 import pytest
+from pydantic import JsonValue
 
 from aaf import aaf
 from aaf.app import App
@@ -115,3 +117,26 @@ def test_a_500_handler_answers_unhandled_exceptions_which_are_still_logged(
         TestClient(app).get("/boom")
     # Other statuses are not server errors: their own answer.
     assert TestClient(app).get("/teapot").status_code == 418
+
+
+def test_an_http_error_whose_detail_is_not_json_is_a_500_saying_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `detail` is typed JsonValue; untyped code can still pass an object. The log said the
+    # error "has invalid headers", which sent readers to the wrong place.
+    router = Router()
+
+    class Thing:
+        pass
+
+    @router.get("/odd")
+    async def odd(connection: Connection) -> None:
+        raise HTTPError(400, cast("JsonValue", {"thing": Thing()}))
+
+    client = TestClient(aaf([router]), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        answer = client.get("/odd")
+    assert answer.status_code == 500 and answer.text == "Internal Server Error"
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.getMessage().startswith("HTTPError(400) for GET /odd cannot be sent: ")
+    assert "Thing" in record.getMessage()
