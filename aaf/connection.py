@@ -85,6 +85,7 @@ class Connection:
     _form: FormData | None = None
     _body_started = False
     _ws_state = WebSocketState.CONNECTING
+    _connect_read = False  # the handshake's websocket.connect message was taken
     resp_status_code: int | None = None
     started = False
     finished = False
@@ -588,12 +589,14 @@ class Connection:
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTING:
             raise ValueError(f"Cannot accept a WebSocket that is {self._ws_state.name.lower()}")
-        message = await self.asgi_receive()
-        if message["type"] == "websocket.disconnect":
-            self._ws_state = WebSocketState.CLOSED
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+        # Headers first: a bad one raises before the handshake's message is taken, and the
+        # error that follows can still refuse the handshake.
         raw = [encode_header(k, v) for k, v in headers.items()] if headers else []
         raw.extend(self._pending_headers())
+        message = await self._read_connect()
+        if message is not None and message["type"] == "websocket.disconnect":
+            self._ws_state = WebSocketState.CLOSED
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
         await self.asgi_send(
             {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
         )
@@ -602,6 +605,14 @@ class Connection:
         self._accepted = True
         if self._app is not None:
             self._app.lifecycle.add(self)
+
+    async def _read_connect(self) -> ReceiveEvent | None:
+        """Take the handshake's ``websocket.connect`` message, the first time only: a second
+        receive would wait for the client's first frame, which never comes before accept."""
+        if self._connect_read:
+            return None
+        self._connect_read = True
+        return await self.asgi_receive()
 
     async def reject(
         self,
@@ -621,9 +632,9 @@ class Connection:
         if "websocket.http.response" not in (scope.get("extensions") or {}):
             await self.close(1008)
             return
-        await self.asgi_receive()  # websocket.connect
         data = body.encode() if isinstance(body, str) else body
         encoded = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        await self._read_connect()
         raw = [(k, v) for k, v in encoded if k not in FRAMING]  # aaf frames the body
         if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
             raw.append((b"content-type", b"text/plain; charset=utf-8"))
@@ -750,8 +761,8 @@ class Connection:
             return
         reason = _close_reason(reason)
         if self._ws_state is WebSocketState.CONNECTING:
-            # Consume the connect message so the server sees a proper rejection.
-            await self.asgi_receive()
+            # Take the connect message (once) so the server sees a proper rejection.
+            await self._read_connect()
         self._ws_state = WebSocketState.CLOSED
         self.finished = True
         await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})

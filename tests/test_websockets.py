@@ -292,6 +292,36 @@ def test_handshake_denial_over_uvicorn() -> None:
         asyncio.run(asyncio.wait_for(scenario(base), 30))
 
 
+def test_a_bad_accept_or_reject_header_refuses_the_handshake_at_once_over_uvicorn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # accept() took the handshake's message and then refused the header; the error's close
+    # waited to take that message again, and the client hung until its own timeout.
+    odd = Router()
+
+    @odd.websocket("/accept")
+    async def bad_accept(connection: Connection) -> None:
+        await connection.accept(headers={"x-note": "one\r\ninjected: two"})
+
+    @odd.websocket("/reject")
+    async def bad_reject(connection: Connection) -> None:
+        await connection.reject(400, "no", headers={"x-note": "one\r\ninjected: two"})
+
+    async def scenario(base: str) -> list[int]:
+        statuses: list[int] = []
+        for path in ("/accept", "/reject"):
+            with pytest.raises(InvalidStatus) as info:
+                async with connect(base.replace("http://", "ws://") + path, open_timeout=5):
+                    pass
+            statuses.append(info.value.response.status_code)
+        return statuses
+
+    with caplog.at_level(logging.ERROR, logger="aaf"), serve(aaf([odd])) as base:
+        statuses = asyncio.run(asyncio.wait_for(scenario(base), 30))
+    assert statuses == [403, 403]  # what the server makes of a close before accept
+    assert sum("control characters" in str(r.exc_info) for r in caplog.records) == 2
+
+
 def test_http_error_after_accept_closes_with_1008() -> None:
     strict = Router()
 
