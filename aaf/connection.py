@@ -581,14 +581,23 @@ class Connection:
     async def accept(
         self, subprotocol: str | None = None, headers: Mapping[str, str] | None = None
     ) -> None:
-        """Accept the WebSocket handshake.
+        """Accept the WebSocket handshake, choosing ``subprotocol`` among those the client
+        offered (``connection.scope["subprotocols"]``).
 
         Raises:
-            ValueError: the connection was already accepted or closed.
+            ValueError: the connection was already accepted or closed, the client did not
+                offer ``subprotocol`` (its browser would fail the connection), or a header
+                holds control characters.
         """
-        self._ws_scope()
+        scope = self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTING:
             raise ValueError(f"Cannot accept a WebSocket that is {self._ws_state.name.lower()}")
+        offered = list(scope.get("subprotocols") or ())
+        if subprotocol is not None and subprotocol not in offered:
+            raise ValueError(
+                f"The client did not offer the subprotocol {subprotocol!r} (it offered "
+                f"{', '.join(map(repr, offered)) or 'none'})"
+            )
         # Headers first: a bad one raises before the handshake's message is taken, and the
         # error that follows can still refuse the handshake.
         raw = [encode_header(k, v) for k, v in headers.items()] if headers else []

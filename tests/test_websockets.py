@@ -341,9 +341,33 @@ def test_http_error_after_accept_closes_with_1008() -> None:
 def test_websocket_reaches_an_aaf_app_mounted_under_a_prefix() -> None:
     outer = Router()
     outer.mount("/inner", aaf([router]))
-    with TestClient(aaf([outer])).websocket_connect("/inner/echo") as ws:
+    with TestClient(aaf([outer])).websocket_connect("/inner/echo", subprotocols=["echo.v1"]) as ws:
         ws.send_text("deep")
         assert ws.receive_text() == "DEEP"
+
+
+def test_accepting_a_subprotocol_the_client_did_not_offer_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The client must fail a connection whose server picked a subprotocol it did not offer
+    # (RFC 6455 4.1): websockets raises NegotiationError, browsers close. aaf says why first.
+    picky = Router()
+
+    @picky.websocket("/chat")
+    async def chat(connection: Connection) -> None:
+        await connection.accept(subprotocol="chat.v2")
+        await connection.send_text("hi")
+
+    client = TestClient(aaf([picky]), raise_server_exceptions=False)
+    with client.websocket_connect("/chat", subprotocols=["chat.v1", "chat.v2"]) as ws:
+        assert ws.accepted_subprotocol == "chat.v2" and ws.receive_text() == "hi"
+    with caplog.at_level(logging.ERROR, logger="aaf"), pytest.raises(WebSocketDisconnect) as info:
+        with client.websocket_connect("/chat", subprotocols=["chat.v1"]):
+            pass
+    assert info.value.code == 1011  # refused, the error logged
+    assert [str(r.exc_info[1]) for r in caplog.records if r.exc_info] == [
+        "The client did not offer the subprotocol 'chat.v2' (it offered 'chat.v1')"
+    ]
 
 
 def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None:
