@@ -67,6 +67,9 @@ class StaticFiles:
         if found is None:
             raise HTTPError(404, "Not found")
         full, is_dir, has_index = found
+        if not is_dir and relative.endswith("/"):
+            # A file is not a directory: relative links in it would resolve below it.
+            raise HTTPError(404, "Not found")
         if is_dir:
             if not self.html or not has_index:
                 raise HTTPError(404, "Not found")

@@ -189,6 +189,9 @@ def test_static_files_serve_files_and_index_pages(client: TestClient) -> None:
     assert redirect.status_code == 308 and redirect.headers["location"] == "/static/docs/"
     assert client.get("/static/nope.txt").status_code == 404
     assert client.post("/static/hello.txt").status_code == 405
+    # A file is no directory (nginx and Starlette answer 404 too): served at /hello.txt/,
+    # relative links in it resolved below it.
+    assert client.get("/static/hello.txt/").status_code == 404
 
 
 async def as_json(connection: Connection, exc: HTTPError) -> JsonResponse:
