@@ -151,3 +151,18 @@ def test_max_threads_bounds_the_pool_and_survives_a_restart() -> None:
     assert first.name.startswith("aaf-sync")
     with pytest.raises(ValueError, match="max_threads must be at least 1"):
         aaf([router], max_threads=0)
+
+
+def test_handlers_run_their_own_blocking_calls_in_the_apps_pool() -> None:
+    # What Starlette's run_in_threadpool does, typed: the call's arguments are checked.
+    router = Router()
+
+    def blocking_read(name: str, *, upper: bool = False) -> str:
+        text = f"{name} in {threading.current_thread().name.split('_')[0]}"
+        return text.upper() if upper else text
+
+    @router.get("/read")
+    async def read(connection: Connection) -> str:
+        return await connection.app.threads.run(blocking_read, "notes", upper=True)
+
+    assert TestClient(aaf([router])).get("/read").text == "NOTES IN AAF-SYNC"
