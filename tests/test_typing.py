@@ -252,6 +252,24 @@ app = aaf([], middleware=[lambda: None])
     "list-item",
 )
 
+THREADS = """
+from aaf.connection import Connection
+from aaf.routing import Router
+
+router = Router()
+
+
+def blocking_read(name: str, *, upper: bool = False) -> str:
+    return name
+
+
+@router.get("/")
+async def read(connection: Connection) -> str:
+    return await connection.app.threads.run(blocking_read, %s)
+"""
+BAD["threads_run_with_a_wrong_argument"] = (THREADS % "3", "arg-type")
+BAD["threads_run_with_a_wrong_keyword"] = (THREADS % '"n", uper=True', "call-arg")
+
 MIDDLEWARE_GOOD = """
 import functools
 
@@ -289,6 +307,7 @@ GOOD_PROGRAMS = {
     "depends_good": DEPENDS_GOOD,
     "url_for_good": URL_FOR_GOOD,
     "middleware_good": MIDDLEWARE_GOOD,
+    "threads_good": THREADS % '"notes", upper=True',
 }
 PROGRAMS = {**GOOD_PROGRAMS, **{name: source for name, (source, _) in BAD.items()}}
 
