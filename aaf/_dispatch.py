@@ -431,6 +431,9 @@ def _websocket_view_runner(
     )
     kind, validate = _message_reader(cls)
     on_receive = getattr(cls, "on_receive", None)
+    for hook in ("on_disconnect", "on_invalid"):  # awaited by the session
+        if not inspect.iscoroutinefunction(getattr(cls, hook)):
+            raise TypeError(f"{cls.__qualname__}.{hook} must be an async function (async def)")
 
     async def run(connection: Connection, args: dict[str, object]) -> None:
         if connect_plan is None or not connect_plan.dependencies:

@@ -103,6 +103,14 @@ class Unvalidatable(WebSocketView):
     async def on_receive(self, connection: Connection, data: Connection) -> None: ...
 
 
+class SyncGoodbye(WebSocketView):  # awaited at the end of the session: a TypeError there
+    def on_disconnect(self, connection: Connection, code: int) -> None: ...  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+
+
+class SyncInvalid(WebSocketView):
+    def on_invalid(self, connection: Connection, error: str) -> None: ...  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+
+
 @pytest.mark.parametrize(
     ("view", "error", "message"),
     [
@@ -110,6 +118,8 @@ class Unvalidatable(WebSocketView):
         (Unresolved, ConfigurationError, "Unresolved.on_receive: cannot resolve"),
         (TwoData, ConfigurationError, r"TwoData.on_receive must take \(self, connection, data\)"),
         (Unvalidatable, ConfigurationError, "Unvalidatable.on_receive: pydantic cannot validate"),
+        (SyncGoodbye, TypeError, "SyncGoodbye.on_disconnect must be an async function"),
+        (SyncInvalid, TypeError, "SyncInvalid.on_invalid must be an async function"),
     ],
 )
 def test_on_receive_is_checked_at_registration(
