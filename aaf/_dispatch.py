@@ -284,6 +284,8 @@ def http_endpoint(
             )
         if not handler.allowed_methods:
             raise ConfigurationError(no_methods_problem(handler.__qualname__))
+        if not inspect.iscoroutinefunction(handler.before):  # awaited before every method
+            raise TypeError(f"{handler.__qualname__}.before must be an async function (async def)")
         for method in sorted(handler.allowed_methods):
             fn = getattr(handler, method.lower())
             method_options = operation_of(fn).over(route_options)

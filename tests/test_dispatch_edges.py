@@ -129,6 +129,20 @@ def test_on_receive_is_checked_at_registration(
         Router().add_websocket_route("/ws", view)
 
 
+def test_a_plain_def_before_is_refused_at_registration() -> None:
+    # Awaited before every method: each request was a 500 ("object NoneType can't be used
+    # in 'await' expression").
+    class Checked(View):
+        def before(self, connection: Connection) -> None:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+            return None
+
+        async def get(self, connection: Connection) -> str:
+            return "ok"
+
+    with pytest.raises(TypeError, match=r"Checked.before must be an async function"):
+        Router().add_route("/checked", Checked)
+
+
 def test_what_is_not_a_handler_is_refused_at_registration() -> None:
     router = Router()
     with pytest.raises(TypeError, match="must be an async function or a View subclass"):
