@@ -85,6 +85,15 @@ class App(UrlBuilding):
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
         self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
+        for key, handler in self.exception_handlers.items():
+            call = type(handler).__call__  # an object with an async __call__ will do
+            if not inspect.iscoroutinefunction(handler) and not inspect.iscoroutinefunction(call):
+                # A response is awaitable too: a plain def's would be awaited with no
+                # connection to send on, and every such error become a 500.
+                raise TypeError(
+                    f"The exception handler for {getattr(key, '__name__', key)!r} must be an "
+                    f"async function (async def), got {handler!r}"
+                )
         self.max_body_size = max_body_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
         self.lifecycle = Lifecycle(shutdown_grace)

@@ -140,3 +140,13 @@ def test_an_http_error_whose_detail_is_not_json_is_a_500_saying_so(
     [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert record.getMessage().startswith("HTTPError(400) for GET /odd cannot be sent: ")
     assert "Thing" in record.getMessage()
+
+
+def test_a_plain_def_exception_handler_is_refused_when_the_app_is_made() -> None:
+    # A response is awaitable too: the handler's response was awaited with no connection to
+    # send on, and every error it was meant to answer became a 500.
+    def as_text(connection: Connection, exc: HTTPError) -> HttpResponse:
+        return HttpResponse(str(exc.detail), status_code=exc.status_code)
+
+    with pytest.raises(TypeError, match=r"exception handler for 404 must be an async function"):
+        aaf([Router()], exception_handlers={404: as_text})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]
