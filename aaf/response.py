@@ -251,6 +251,7 @@ class StreamingResponse(HttpResponse):
         *,
         background: Background | None = None,
     ) -> None:
+        _check_async_iterable(content, "StreamingResponse")
         if media_type is not None:
             self.media_type = media_type
         super().__init__(b"", connection, status_code, headers, background=background)
@@ -262,6 +263,16 @@ class StreamingResponse(HttpResponse):
     async def _send(self, connection: Connection) -> None:
         # Start the response, then send each chunk as it comes.
         await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
+
+
+def _check_async_iterable(content: object, name: str) -> None:
+    # Found only at the first `async for`, after the response started: the client got a
+    # 200 cut short and the server an error it could no longer answer.
+    if not hasattr(content, "__aiter__"):
+        raise TypeError(
+            f"{name} takes an async iterable (an async generator, say), got "
+            f"{type(content).__name__}: write `async def` for its generator"
+        )
 
 
 class FileResponse(HttpResponse):
@@ -420,6 +431,7 @@ class EventSourceResponse(StreamingResponse):
         ping: float | None = 15.0,
         background: Background | None = None,
     ) -> None:
+        _check_async_iterable(content, "EventSourceResponse")
         merged = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
         super().__init__(
             _events(content, ping),

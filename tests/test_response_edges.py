@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.response import FileResponse, HttpResponse
+from aaf.response import EventSourceResponse, FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
 
@@ -135,3 +136,13 @@ def test_a_returned_model_goes_out_by_alias_and_as_declared() -> None:
         assert client.get("/exact").json() == {"itemName": "lamp"}
         assert client.get("/subclass").json() == {"itemName": "lamp"}  # no password
         assert client.get("/revalidated").status_code == 500
+
+
+def test_streams_of_a_plain_generator_are_refused_before_the_response_starts() -> None:
+    # Found at the first `async for`, once the 200 had gone out: the client saw a cut response.
+    def chunks() -> Iterator[bytes]:
+        yield b"a"
+
+    for made in (StreamingResponse, EventSourceResponse):
+        with pytest.raises(TypeError, match=r"takes an async iterable .* got generator"):
+            made(chunks())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
