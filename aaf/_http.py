@@ -36,6 +36,15 @@ RawHeaders = list[tuple[bytes, bytes]]
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 
 
+def status_problem(status: int) -> str:
+    """Why ``status`` cannot start a response (the caller found it outside 200-599)."""
+    if 100 <= status < 200:
+        return f"{status} is an informational status, not a response's"
+    # Servers send a status line from a table of 100-599: uvicorn fails on 600 and past it
+    # with the response half made, and the client gets an empty reply.
+    return f"{status} is not an HTTP status: a response's is 200 to 599"
+
+
 def json_bytes(value: object) -> bytes:
     """``value`` as JSON (models and dataclasses too). NaN and the infinities, which JSON
     cannot say, become ``null``, as pydantic writes them in models: never invalid JSON."""

@@ -22,6 +22,7 @@ from aaf._http import (
     json_bytes,
     parse_cookies,
     parse_query,
+    status_problem,
 )
 from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, WebSocketScope
 from aaf.datastructures import FormData
@@ -480,8 +481,8 @@ class Connection:
     async def respond_start(self, status: int, headers: RawHeaders) -> None:
         """Start a response whose body follows through ``send``, ``finish`` or ``respond_path``."""
         self._check_http_start()
-        if status < 200:
-            raise ValueError(f"{status} is an informational status, not a response's")
+        if not 200 <= status <= 599:
+            raise ValueError(status_problem(status))
         if self._resp_headers is not None or self._resp_cookies is not None:
             framed = any(name == b"content-length" for name, _ in headers)
             headers = self._pending_headers(framed) + headers
@@ -638,6 +639,8 @@ class Connection:
         scope = self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTING:
             raise ValueError("Cannot reject a WebSocket that was already accepted or closed")
+        if not 200 <= status_code <= 599:
+            raise ValueError(status_problem(status_code))
         if "websocket.http.response" not in (scope.get("extensions") or {}):
             await self.close(1008)
             return

@@ -38,6 +38,7 @@ from aaf._http import (
     cookie_header,
     encode_header,
     json_bytes,
+    status_problem,
 )
 from aaf._threads import pool_of
 from aaf.connection import Connection
@@ -181,9 +182,9 @@ class HttpResponse:
         """Give ``(status, headers, body)`` when this goes out in one piece, else ``None``."""
         body = self.body
         status = self.status_code
-        if status == 204 or status == 304 or status < 200:
-            if status < 200:
-                raise ValueError(f"{status} is an informational status, not a response's")
+        if status == 204 or status == 304 or not 200 <= status <= 599:
+            if not 200 <= status <= 599:
+                raise ValueError(status_problem(status))
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
             return status, self.raw_headers, b""
         return status, [*self.raw_headers, (b"content-length", str(len(body)).encode())], body

@@ -380,3 +380,32 @@ def test_head_ends_a_stream_with_its_headers() -> None:
         # GET still streams.
         with httpx.stream("GET", base + "/events", timeout=5) as response:
             assert next(response.iter_lines()) == "data: tick"
+
+
+def test_a_status_past_599_is_a_logged_500_not_an_empty_reply(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # uvicorn builds status lines from a table of 100-599: at 600 and past it, its send
+    # failed with the response half made, and the client got no reply at all.
+    router = Router()
+
+    @router.get("/returned/<int:code>")
+    async def returned(connection: Connection, code: int) -> HttpResponse:
+        return HttpResponse("odd", status_code=code)
+
+    @router.get("/imperative/<int:code>")
+    async def imperative(connection: Connection, code: int) -> None:
+        connection.resp_status_code = code
+        await connection.send("odd", finish=True)
+
+    with caplog.at_level(logging.ERROR, logger="aaf"), serve(aaf([router])) as base:
+        for path in ("/returned/600", "/returned/999", "/imperative/700"):
+            answer = httpx.get(base + path, timeout=5)
+            assert answer.status_code == 500 and answer.text == "Internal Server Error"
+        assert httpx.get(base + "/returned/599", timeout=5).status_code == 599
+    refused = [str(r.exc_info[1]) for r in caplog.records if r.exc_info]
+    assert refused == [
+        "600 is not an HTTP status: a response's is 200 to 599",
+        "999 is not an HTTP status: a response's is 200 to 599",
+        "700 is not an HTTP status: a response's is 200 to 599",
+    ]
