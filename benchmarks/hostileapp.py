@@ -29,6 +29,11 @@ async def items(connection: Connection, items: list[Item]) -> int:
     return len(items)
 
 
+@router.route("/ids")
+async def ids(connection: Connection, ids: list[int]) -> int:
+    return len(ids)
+
+
 @router.route("/form", methods=["POST"])
 async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
     return name
