@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import inspect
+import io
 import logging
 import os
 import re
+import threading
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -471,18 +474,70 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
 
 
 async def _file_chunks(path: str, start: int, stop: int, chunk_size: int) -> AsyncIterator[bytes]:
-    file = await asyncio.to_thread(open, path, "rb")
+    file = _FileInThreads(path, start)
     try:
-        await asyncio.to_thread(file.seek, start)
+        await file.run(file.open)
         remaining = stop - start
         while remaining > 0:
-            data = await asyncio.to_thread(file.read, min(chunk_size, remaining))
+            data = await file.run(functools.partial(file.read, min(chunk_size, remaining)))
             if not data:
                 break
             remaining -= len(data)
             yield data
     finally:
         file.close()
+
+
+class _FileInThreads:
+    """A file opened and read in worker threads, closed once, by whoever is last.
+
+    The stream is cancelled when the client leaves, maybe while a thread opens or reads the
+    file: the file must then be neither left open nor closed under that read. A thread that
+    finds the file abandoned when its call is over closes it; otherwise ``close`` does.
+    """
+
+    def __init__(self, path: str, start: int) -> None:
+        self.path, self.start = path, start
+        self._file: io.BufferedReader | None = None
+        self._lock = threading.Lock()
+        self._busy = False  # a thread's call is running
+        self._abandoned = False
+
+    def open(self) -> bytes:
+        self._file = open(self.path, "rb")  # noqa: SIM115  # closed by close() or a thread
+        self._file.seek(self.start)
+        return b""
+
+    def read(self, size: int) -> bytes:
+        assert self._file is not None  # opened first
+        return self._file.read(size)
+
+    async def run(self, call: Callable[[], bytes]) -> bytes:
+        self._busy = True  # one call at a time: the previous one has returned
+        # Shielded: a call cancelled before its thread took it would never run, and never
+        # clear _busy, so the file would be closed by no one.
+        running = asyncio.get_running_loop().run_in_executor(None, self._in_thread, call)
+        return await asyncio.shield(running)
+
+    def _in_thread(self, call: Callable[[], bytes]) -> bytes:
+        try:
+            return call()
+        finally:
+            with self._lock:
+                self._busy = False
+                if self._abandoned:
+                    self._close_now()
+
+    def close(self) -> None:
+        with self._lock:
+            self._abandoned = True
+            if not self._busy:
+                self._close_now()
+
+    def _close_now(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 async def _send_streamed(
