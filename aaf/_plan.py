@@ -300,7 +300,6 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
     annotations do not hold unless it is a dataclass or a model (whose fields they are)."""
     if isinstance(target, functools.partial):  # its signature is the function's, less the bound
         return _hints(cast("functools.partial[object]", target).func)
-    hints: dict[str, object] = get_type_hints(target, include_extras=True)
     if isinstance(target, type):
         cls: type = target
         init: object = getattr(cls, "__init__", None)
@@ -309,8 +308,8 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
             and not issubclass(cls, BaseModel)
             and inspect.isfunction(init)
         ):
-            hints = get_type_hints(init, include_extras=True)
-    return hints
+            return get_type_hints(init, include_extras=True)
+    return get_type_hints(target, include_extras=True)
 
 
 def _call_method(fn: Callable[..., object]) -> Callable[..., object]:

@@ -21,7 +21,7 @@ from collections.abc import (
     Sequence,
 )
 from stat import S_ISREG
-from typing import Any, Union, Unpack
+from typing import Any, TypeVar, Union, Unpack
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.urls import iri_to_uri
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger("aaf")
+_T = TypeVar("_T")
 # Turns a handler's return value into (content type, body).
 ResultEncoder = Callable[[object], tuple[bytes, bytes]]
 # Work to run after a response is sent: a callable, or several (sync ones in a thread).
@@ -474,12 +475,12 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
 
 
 async def _file_chunks(path: str, start: int, stop: int, chunk_size: int) -> AsyncIterator[bytes]:
-    file = _FileInThreads(path, start)
+    file = _FileInThreads(path)
     try:
-        await file.run(file.open)
+        await file.open_at(start)
         remaining = stop - start
         while remaining > 0:
-            data = await file.run(functools.partial(file.read, min(chunk_size, remaining)))
+            data = await file.read(min(chunk_size, remaining))
             if not data:
                 break
             remaining -= len(data)
@@ -496,30 +497,33 @@ class _FileInThreads:
     finds the file abandoned when its call is over closes it; otherwise ``close`` does.
     """
 
-    def __init__(self, path: str, start: int) -> None:
-        self.path, self.start = path, start
+    def __init__(self, path: str) -> None:
+        self.path = path
         self._file: io.BufferedReader | None = None
         self._lock = threading.Lock()
         self._busy = False  # a thread's call is running
         self._abandoned = False
 
-    def open(self) -> bytes:
-        self._file = open(self.path, "rb")  # noqa: SIM115  # closed by close() or a thread
-        self._file.seek(self.start)
-        return b""
+    async def open_at(self, start: int) -> None:
+        def open_and_seek() -> None:
+            self._file = open(self.path, "rb")  # noqa: SIM115  # closed by close() or a thread
+            self._file.seek(start)
 
-    def read(self, size: int) -> bytes:
-        assert self._file is not None  # opened first
-        return self._file.read(size)
+        await self._run(open_and_seek)
 
-    async def run(self, call: Callable[[], bytes]) -> bytes:
+    async def read(self, size: int) -> bytes:
+        file = self._file
+        assert file is not None  # opened first
+        return await self._run(functools.partial(file.read, size))
+
+    async def _run(self, call: Callable[[], _T]) -> _T:
         self._busy = True  # one call at a time: the previous one has returned
         # Shielded: a call cancelled before its thread took it would never run, and never
         # clear _busy, so the file would be closed by no one.
         running = asyncio.get_running_loop().run_in_executor(None, self._in_thread, call)
         return await asyncio.shield(running)
 
-    def _in_thread(self, call: Callable[[], bytes]) -> bytes:
+    def _in_thread(self, call: Callable[[], _T]) -> _T:
         try:
             return call()
         finally:
