@@ -19,6 +19,7 @@ from types import ModuleType
 import uvicorn
 
 from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent, WebSocketScope
+from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 
 
@@ -183,3 +184,20 @@ def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generato
         if thread.is_alive():
             server.force_exit = True
             thread.join(timeout)
+
+
+def group_member(
+    groups: InMemoryGroups, group: str
+) -> Callable[[Connection], Coroutine[object, object, None]]:
+    """A WebSocket handler whose client is a member of ``group`` until it leaves."""
+
+    async def member(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join(group, connection)
+        try:
+            async for _ in connection.iter_text():
+                pass
+        finally:
+            await groups.leave(group, connection)
+
+    return member

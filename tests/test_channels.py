@@ -18,7 +18,7 @@ from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.routing import Router
 
-from ._helpers import serve
+from ._helpers import group_member, serve
 
 
 class Sink:
@@ -112,15 +112,7 @@ def test_a_client_gone_mid_backlog_is_dropped_without_writes_to_its_dead_socket(
     groups = InMemoryGroups()
     router = Router()
 
-    @router.websocket("/room")
-    async def room(connection: Connection) -> None:
-        await connection.accept()
-        await groups.join("room", connection)
-        try:
-            async for _ in connection.iter_text():
-                pass
-        finally:
-            await groups.leave("room", connection)
+    router.add_websocket_route("/room", group_member(groups, "room"))
 
     @router.post("/burst")
     async def burst(connection: Connection, count: int) -> int:

@@ -19,6 +19,8 @@ from aaf.response import EventSourceResponse, FileResponse, HttpResponse, JsonRe
 from aaf.routing import Router
 from aaf.views import WebSocketView
 
+from .._helpers import group_member
+
 
 class Item(BaseModel):
     id: int
@@ -140,15 +142,7 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
         async for message in connection.iter_text():
             await connection.send_text(message)
 
-    @router.websocket("/room")
-    async def room(connection: Connection) -> None:
-        await connection.accept()
-        await groups.join("room", connection)
-        try:
-            async for _ in connection.iter_text():
-                pass
-        finally:
-            await groups.leave("room", connection)
+    router.add_websocket_route("/room", group_member(groups, "room"))
 
     @router.websocket("/typed")
     class Typed(WebSocketView):
