@@ -57,6 +57,16 @@ class Endpoint:
     async def _options(self, connection: Connection, args: dict[str, object]) -> None:
         await connection.respond_whole(204, [(b"allow", self.allow.encode())], b"")
 
+    def tagged(self, tags: tuple[str, ...]) -> Endpoint:
+        """This endpoint with ``tags`` before each operation's own (the tags of routers that
+        include its router); the same runners."""
+        runners = {m: r for m, r in self.runners.items() if r != self._options}
+        operations = {
+            method: options.over(Operation(tags=tags))
+            for method, options in self.operations.items()
+        }
+        return Endpoint(self.name, runners, self.max_body_size, self.plans, operations)
+
 
 def _runner(
     handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
@@ -351,11 +361,15 @@ class WebSocketEndpoint:
 
 
 def websocket_endpoint(
-    handler: object, name: str, converters: Mapping[str, BaseConverter]
+    handler: object,
+    name: str,
+    converters: Mapping[str, BaseConverter],
+    dependencies: Sequence[Dependency] = (),
 ) -> WebSocketEndpoint:
-    """Compile a WebSocket function or ``WebSocketView`` into an endpoint."""
+    """Compile a WebSocket function or ``WebSocketView`` into an endpoint. ``dependencies``
+    run for their side effects before the handler (or ``on_connect``), as for HTTP routes."""
     if isinstance(handler, type) and issubclass(handler, WebSocketView):
-        return WebSocketEndpoint(name, _websocket_view_runner(handler, converters))
+        return WebSocketEndpoint(name, _websocket_view_runner(handler, converters, dependencies))
     if isinstance(handler, type):
         raise ConfigurationError(_class_problem(handler, websocket=True))
     if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
@@ -365,7 +379,12 @@ def websocket_endpoint(
     function: Callable[..., object] = handler
     qualname = getattr(function, "__qualname__", name)
     plan = build_plan(
-        function, qualname=qualname, rule_converters=converters, is_method=False, websocket=True
+        function,
+        qualname=qualname,
+        rule_converters=converters,
+        is_method=False,
+        websocket=True,
+        dependencies=dependencies,
     )
     # build_plan refused anything but a coroutine function.
     call = cast("Callable[..., Awaitable[object]]", function)
@@ -383,6 +402,11 @@ def websocket_endpoint(
         await solving.close(None)
 
     return WebSocketEndpoint(name, run)
+
+
+async def _accept(view: WebSocketView, connection: Connection, **path: object) -> None:
+    """A WebSocketView's ``on_connect`` when it defines none."""
+    await connection.accept()
 
 
 def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | bytes], object] | None]:
@@ -417,9 +441,13 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | byte
 
 
 def _websocket_view_runner(
-    cls: type[WebSocketView], converters: Mapping[str, BaseConverter]
+    cls: type[WebSocketView],
+    converters: Mapping[str, BaseConverter],
+    dependencies: Sequence[Dependency],
 ) -> Runner:
     on_connect = getattr(cls, "on_connect", None)
+    if on_connect is None and dependencies:
+        on_connect = _accept  # the router's providers run before the default accept
     connect_plan = (
         build_plan(
             on_connect,
@@ -427,6 +455,7 @@ def _websocket_view_runner(
             rule_converters=converters,
             is_method=True,
             websocket=True,
+            dependencies=dependencies,
         )
         if on_connect is not None
         else None

@@ -141,13 +141,37 @@ class _AafRule(Rule):
         self.aaf_endpoint = aaf_endpoint
 
 
+# What the routers that include a router add to its routes: their dependencies and tags,
+# outermost first (they come before the router's own, as in FastAPI's include_router).
+Outer = tuple[tuple[Dependency, ...], tuple[str, ...]]
+_NOTHING: Outer = ((), ())
+
+
 @dataclasses.dataclass(frozen=True)
 class _Route:
     rule: str
     name: str
     handler: object
-    endpoint: Endpoint | WebSocketEndpoint
+    endpoint: Endpoint | WebSocketEndpoint  # as its own router serves it
     websocket: bool
+    # The endpoint built again with dependencies run before the route's own.
+    rebuild: Callable[[tuple[Dependency, ...]], Endpoint | WebSocketEndpoint]
+    variants: dict[Outer, Endpoint | WebSocketEndpoint] = dataclasses.field(
+        default_factory=dict[Outer, "Endpoint | WebSocketEndpoint"]
+    )
+
+    def endpoint_under(self, outer: Outer) -> Endpoint | WebSocketEndpoint:
+        """The endpoint served where including routers add ``outer``; built once for each."""
+        dependencies, tags = outer
+        if not dependencies and not tags:
+            return self.endpoint
+        found = self.variants.get(outer)
+        if found is None:
+            found = self.rebuild(dependencies) if dependencies else self.endpoint
+            if tags and isinstance(found, Endpoint):
+                found = found.tagged(tags)
+            self.variants[outer] = found
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,39 +355,76 @@ class Router(UrlBuilding):
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
         converters = _converters(full)
-        endpoint = http_endpoint(
-            handler,
-            route_name,
-            converters,
-            methods,
-            status_code,
-            max_body_size,
-            (*self.dependencies, *_dependencies(dependencies)),
-            # The router's tags come first; Operation.over adds tags up.
-            (options or Operation(status_code)).over(Operation(tags=self.tags)),
-        )
-        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=False))
-        self._invalidate()
+        methods = tuple(methods) if methods is not None else None
+        own = (*self.dependencies, *_dependencies(dependencies))
+        # The router's tags come first; Operation.over adds tags up.
+        route_options = (options or Operation(status_code)).over(Operation(tags=self.tags))
 
-    def websocket(self, rule: str, name: str | None = None) -> WebSocketRouteDecorator:
-        """Register an async function or a ``WebSocketView`` for WebSocket sessions at ``rule``."""
+        def build(outer: tuple[Dependency, ...] = ()) -> Endpoint:
+            return http_endpoint(
+                handler,
+                route_name,
+                converters,
+                methods,
+                status_code,
+                max_body_size,
+                (*outer, *own),
+                route_options,
+            )
+
+        self._add(_Route(rule, route_name, handler, build(), False, build))
+
+    def websocket(
+        self, rule: str, name: str | None = None, dependencies: Sequence[object] = ()
+    ) -> WebSocketRouteDecorator:
+        """Register an async function or a ``WebSocketView`` for WebSocket sessions at
+        ``rule``. ``dependencies`` (and the router's) run before the handler or ``on_connect``;
+        one that raises refuses the handshake."""
 
         def decorator(handler: W) -> W:
-            self.add_websocket_route(rule, handler, name=name)
+            self.add_websocket_route(rule, handler, name=name, dependencies=dependencies)
             return handler
 
         return decorator
 
     def add_websocket_route(
-        self, rule: str, handler: WebSocketHandler, name: str | None = None
+        self,
+        rule: str,
+        handler: WebSocketHandler,
+        name: str | None = None,
+        dependencies: Sequence[object] = (),
     ) -> None:
         """Register a WebSocket handler at ``rule`` without a decorator."""
         full = self.prefix + rule
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
-        endpoint = websocket_endpoint(handler, route_name, _converters(full, websocket=True))
-        self._entries.append(_Route(rule, route_name, handler, endpoint, websocket=True))
+        converters = _converters(full, websocket=True)
+        own = (*self.dependencies, *_dependencies(dependencies))
+
+        def build(outer: tuple[Dependency, ...] = ()) -> WebSocketEndpoint:
+            return websocket_endpoint(handler, route_name, converters, (*outer, *own))
+
+        self._add(_Route(rule, route_name, handler, build(), True, build))
+
+    def _add(self, route: _Route) -> None:
+        # Built now as every router including this one serves it, so that their providers'
+        # mistakes are found at registration, not at the first request.
+        for outer in self._outer():
+            route.endpoint_under(outer)
+        self._entries.append(route)
         self._invalidate()
+
+    def _outer(self) -> list[Outer]:
+        """What including routers add to this router's routes, once for each chain of
+        routers above it (nothing for a router no other includes)."""
+        if not self._parents:
+            return [_NOTHING]
+        chains = (
+            ((*dependencies, *parent.dependencies), (*tags, *parent.tags))
+            for parent in self._parents
+            for dependencies, tags in parent._outer()
+        )
+        return list(dict.fromkeys(chains))
 
     def include(self, router: Router, prefix: str = "") -> None:
         """Serve every route of ``router`` under ``prefix`` too (a blueprint)."""
@@ -375,9 +436,24 @@ class Router(UrlBuilding):
                 f"include() takes a literal prefix, got {prefix!r}: give the included "
                 f"router the variables instead, Router(prefix={prefix!r})"
             )
+        if "<" in self.prefix:
+            raise ConfigurationError(
+                f"A router with variables in its prefix ({self.prefix!r}) cannot include another: "
+                f"the included routes were checked against their own rules, without them; give "
+                f"the included router the prefix instead"
+            )
+        if self in router._routers():
+            raise ConfigurationError("Routers cannot include each other in a cycle")
         for name, handler in router._names().items():
             self._check_name(name, handler)
-        self._entries.append(_Include(router, _clean_prefix(prefix)))
+        prefix = _clean_prefix(prefix)
+        # Every route below, built now as served here (see _add).
+        for dependencies, tags in self._outer():
+            outer = ((*dependencies, *self.dependencies), (*tags, *self.tags))
+            for _, entry, under in router._flatten("", outer):
+                if isinstance(entry, _Route):
+                    entry.endpoint_under(under)
+        self._entries.append(_Include(router, prefix))
         router._parents.append(self)
         self._invalidate()
 
@@ -419,20 +495,35 @@ class Router(UrlBuilding):
     def http_routes(self) -> Iterator[tuple[str, str, Endpoint, bool]]:
         """Each HTTP route as ``(full rule, name, endpoint, is a View)``, included routers'
         too, in registration order (what the API document lists)."""
-        for path, entry in self._flatten(""):
-            if isinstance(entry, _Route) and isinstance(entry.endpoint, Endpoint):
-                view = isinstance(entry.handler, type) and issubclass(entry.handler, View)
-                yield path, entry.name, entry.endpoint, view
+        for path, entry, outer in self._flatten(""):
+            if isinstance(entry, _Route):
+                endpoint = entry.endpoint_under(outer)
+                if isinstance(endpoint, Endpoint):
+                    view = isinstance(entry.handler, type) and issubclass(entry.handler, View)
+                    yield path, entry.name, endpoint, view
 
     # Compiling ---------------------------------------------------------------------------------
-    def _flatten(self, prefix: str) -> Iterable[tuple[str, _Route | _Mount]]:
+    def _flatten(
+        self, prefix: str, outer: Outer = _NOTHING
+    ) -> Iterable[tuple[str, _Route | _Mount, Outer]]:
+        """Every route and mount below, with its full path and what the routers above this
+        route's own router add (``outer`` is what the routers above this one add)."""
         for entry in self._entries:
             if isinstance(entry, _Include):
-                yield from entry.router._flatten(prefix + self.prefix + entry.prefix)
+                dependencies, tags = outer
+                below = ((*dependencies, *self.dependencies), (*tags, *self.tags))
+                yield from entry.router._flatten(prefix + self.prefix + entry.prefix, below)
             elif isinstance(entry, _Route):
-                yield prefix + self.prefix + entry.rule, entry
+                yield prefix + self.prefix + entry.rule, entry, outer
             else:
-                yield prefix + self.prefix + entry.prefix, entry
+                yield prefix + self.prefix + entry.prefix, entry, outer
+
+    def _routers(self) -> Iterator[Router]:
+        """This router and every router it includes, at any depth."""
+        yield self
+        for entry in self._entries:
+            if isinstance(entry, _Include):
+                yield from entry.router._routers()
 
     def _compile(self) -> None:
         http_rules: list[Rule] = []
@@ -440,11 +531,11 @@ class Router(UrlBuilding):
         static: dict[str, dict[str, Match]] = {}
         mounts: list[tuple[str, ASGIApp]] = []
         by_path: dict[str, list[Endpoint]] = {}
-        for path, entry in self._flatten(""):
+        for path, entry, outer in self._flatten(""):
             if isinstance(entry, _Mount):
                 mounts.append((path, entry.app))
                 continue
-            endpoint = entry.endpoint
+            endpoint = entry.endpoint_under(outer)
             if isinstance(endpoint, WebSocketEndpoint):
                 ws_rules.append(_AafRule(path, endpoint, endpoint=entry.name, websocket=True))
                 continue

@@ -21,7 +21,7 @@ from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Depends, Header, Query
 from aaf.routing import Router
-from aaf.testing import TestClient
+from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
 from ._helpers import http_scope, run_with_connection, serve
@@ -238,6 +238,130 @@ def test_router_dependencies_cover_every_route_of_the_router() -> None:
     with TestClient(aaf([guarded])) as c:
         assert c.get("/a").status_code == 403
         assert c.get("/a", headers={"x-role": "admin"}).text == "a"
+
+
+async def note_outer(connection: Connection) -> None:
+    log(connection, "outer")
+
+
+async def note_inner(connection: Connection) -> None:
+    log(connection, "inner")
+
+
+async def note_route(connection: Connection) -> None:
+    log(connection, "route")
+
+
+def test_an_including_routers_dependencies_cover_the_included_routes_outermost_first() -> None:
+    inner = Router("/in", dependencies=[Depends(note_inner)])
+
+    @inner.get("/x", dependencies=[Depends(note_route)])
+    async def x(connection: Connection) -> str:
+        log(connection, "handler")
+        return "x"
+
+    guarded = Router("/admin", dependencies=[Depends(require_admin)])
+    guarded.include(inner)
+    noted = Router(dependencies=[Depends(note_outer)])
+    noted.include(inner, prefix="/noted")
+
+    # Added after the include: covered all the same.
+    @inner.get("/y")
+    async def y(connection: Connection) -> str:
+        return "y"
+
+    app = aaf([guarded, noted])
+    with TestClient(app) as c:
+        assert c.get("/admin/in/x").status_code == 403  # the admin check was skipped before
+        assert c.get("/admin/in/y").status_code == 403
+        assert c.get("/admin/in/y", headers={"x-role": "admin"}).text == "y"
+        app.state["events"] = []
+        assert c.get("/noted/in/x").text == "x"  # the same router, included without the check
+        assert events_of(app) == ["outer", "inner", "route", "handler"]
+
+
+def test_an_including_routers_provider_that_cannot_serve_a_route_fails_at_registration() -> None:
+    async def wants_a_lock(value: threading.Lock) -> None:
+        return None
+
+    bad = Router(dependencies=[Depends(wants_a_lock)])
+    inner = Router()
+
+    @inner.get("/x")
+    async def x(connection: Connection) -> str:
+        return "x"
+
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+        bad.include(inner)
+    # Two levels up, and a route added below after the routers were included.
+    top = Router()
+    top.include(inner)
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+        bad.include(top)
+    outer = Router(dependencies=[Depends(note_outer)])
+    outer.include(top)
+    Router(dependencies=[Depends(note_route)]).include(outer)
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+        Router(dependencies=[Depends(wants_a_lock)]).include(outer)
+    late = Router()
+    Router(dependencies=[Depends(wants_a_lock)]).include(late)
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+
+        @late.get("/z")
+        async def z(connection: Connection) -> str:
+            return "z"
+
+
+def test_router_dependencies_cover_websocket_routes_too() -> None:
+    guarded = Router(dependencies=[Depends(require_admin)])
+
+    @guarded.websocket("/fn")
+    async def fn(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text("fn")
+
+    @guarded.websocket("/view/<int:n>")
+    class Plain(WebSocketView):  # no on_connect of its own
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            await connection.send_text(f"{data} in {connection.path_params['n']}")
+
+    @guarded.websocket("/own", dependencies=[Depends(note_route)])
+    class Own(WebSocketView):
+        async def on_connect(self, connection: Connection) -> None:
+            await connection.accept()
+            await connection.send_text("own")
+
+    app = aaf([guarded])
+    admin = {"x-role": "admin"}
+    with TestClient(app) as c:
+        for path in ("/fn", "/view/1", "/own"):
+            with pytest.raises(WebSocketDenied):
+                with c.websocket_connect(path):
+                    pass
+        with c.websocket_connect("/fn", headers=admin) as session:
+            assert session.receive_text() == "fn"
+        with c.websocket_connect("/view/7", headers=admin) as session:
+            session.send_text("hi")
+            assert session.receive_text() == "hi in 7"
+        app.state["events"] = []
+        with c.websocket_connect("/own", headers=admin) as session:
+            assert session.receive_text() == "own"
+        assert events_of(app) == ["route"]
+
+
+def test_include_refuses_a_variable_prefix_above_and_a_cycle() -> None:
+    inner = Router()
+
+    @inner.get("/x")
+    async def x(connection: Connection) -> str:
+        return "x"
+
+    with pytest.raises(ConfigurationError, match=r"variables in its prefix \('/u/<int:uid>'\)"):
+        Router("/u/<int:uid>").include(inner)  # x() would get uid= it does not take
+    outer = Router()
+    outer.include(inner)
+    with pytest.raises(ConfigurationError, match="cycle"):
+        inner.include(outer)
 
 
 def test_view_class_attributes_are_set_before_before(client: TestClient, app: App) -> None:

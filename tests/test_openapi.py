@@ -487,3 +487,23 @@ def test_form_routes_document_the_400_of_a_body_that_cannot_be_parsed() -> None:
         "/upload", content=b"--B\r\n", headers={"content-type": "multipart/form-data; boundary=B"}
     )
     assert answer.status_code == 400 and answer.text.startswith("Malformed multipart body")
+
+
+def test_an_including_routers_tags_and_security_reach_the_included_operations() -> None:
+    bearer = HTTPBearer()
+    users = Router("/users", tags=["users"])
+
+    @users.get("/me", tags=["me"])
+    async def me(connection: Connection) -> str:
+        return "me"
+
+    api = Router("/api", tags=["api"], dependencies=[Depends(bearer)])
+    api.include(users)
+    document = cast(Document, aaf([api]).openapi())
+    validate(document)
+    found = operation_of(document, "/api/users/me", "get")
+    assert found["tags"] == ["api", "users", "me"]
+    assert found["security"] == [{"HTTPBearer": []}]
+    # The included router on its own: its own tags, no security.
+    alone = operation_of(cast(Document, aaf([users]).openapi()), "/users/me", "get")
+    assert alone["tags"] == ["users", "me"] and "security" not in alone
