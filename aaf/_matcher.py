@@ -239,7 +239,8 @@ class StateMatcher:
                     return payload, {
                         name: convert(matched.group(number)) for name, convert, number in converted
                     }
-                except ValidationError:
+                except (ValidationError, ValueError):
+                    # ValueError: int() refuses more than 4,300 digits (sys.int_info).
                     pass
             # A method the rule does not allow, or a failed conversion: werkzeug keeps looking
             # (and may answer 405), so the walk below decides.
@@ -266,7 +267,7 @@ class StateMatcher:
             return entry[1], {
                 name: convert(v) for (name, convert), v in zip(converters, raw, strict=True)
             }
-        except ValidationError:
+        except (ValidationError, ValueError):  # ValueError: too many digits for int()
             return Unknown(frozenset(allow))
 
 

@@ -604,7 +604,7 @@ class Router(UrlBuilding):
             return Redirect(urlsplit(exc.new_url).path)
         except MethodNotAllowed as exc:
             return NotAllowed(", ".join(sorted(exc.valid_methods or ())))
-        except NotFound:
+        except (NotFound, ValueError):  # ValueError: a converter's int() of 4,301+ digits
             return None
         endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule here is an _AafRule
         assert isinstance(endpoint, Endpoint)  # the HTTP map holds only HTTP endpoints
@@ -617,8 +617,8 @@ class Router(UrlBuilding):
         if self._ws_adapter is not None:
             try:
                 rule, args = self._ws_adapter.match(path, "GET", return_rule=True, websocket=True)
-            except (NotFound, MethodNotAllowed, RequestRedirect):
-                pass
+            except (NotFound, MethodNotAllowed, RequestRedirect, ValueError):
+                pass  # ValueError: a converter's int() of 4,301+ digits
             else:
                 endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # an _AafRule
                 assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from aaf import aaf
@@ -466,6 +466,45 @@ def test_many_distinct_long_paths_leave_routing_memory_flat() -> None:
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
     assert grown < 2 * 1024 * 1024, f"routing kept {grown} bytes for 2,000 paths"
+
+
+def test_a_path_number_too_long_for_int_is_a_404_not_a_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # int() refuses more than 4,300 digits with a ValueError, which reached the app as a 500
+    # on every routing path: the fast one, the walk (a <path:> rule turns the fast one off),
+    # werkzeug's own (a "//" path) and WebSocket routes.
+    flat, walked = Router(), Router("/w")
+
+    @flat.route("/items/<int:item_id>")
+    @walked.route("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    @walked.route("/files/<path:rest>")
+    async def files(connection: Connection, rest: str) -> str:
+        return rest
+
+    @flat.websocket("/ws/<int:n>")
+    async def ws(connection: Connection, n: int) -> None:
+        await connection.accept()
+        await connection.send_text(str(n))
+
+    digits = "9" * 5000
+    with (
+        caplog.at_level(logging.ERROR, logger="aaf"),
+        serve(aaf([flat, walked]), log_config=None) as base,
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        for path in (f"/items/{digits}", f"/w/items/{digits}", f"//items//{digits}"):
+            assert client.get(path).status_code == 404, path[:20]
+        assert client.get("/w/items/7").text == "7"
+        with pytest.raises(InvalidStatus) as refused:
+            connect(base.replace("http", "ws") + f"/ws/{digits}", open_timeout=5)
+        assert refused.value.response.status_code == 403
+        with connect(base.replace("http", "ws") + "/ws/3", open_timeout=5) as session:
+            assert session.recv(timeout=5) == "3"
+    assert errors_logged(caplog) == []
 
 
 # Shutdown ----------------------------------------------------------------------------------------
