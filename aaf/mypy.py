@@ -12,13 +12,14 @@ registration would refuse::
 The rules themselves live in ``aaf._rules``, which registration asks too, so the plugin and
 the router cannot disagree. Where the plugin cannot see something (a non-literal rule, a
 dependency given in ``Annotated[...]`` metadata, a handler read from mypy's cache without its
-defaults), it stays silent about what it cannot see rather than guess.
+defaults, ``dependencies=`` held in a variable or a router from mypy's cache), it stays silent
+about what it cannot see rather than guess.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -34,11 +35,14 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    ListExpr,
     MemberExpr,
+    MypyFile,
     NameExpr,
     RefExpr,
     StrExpr,
     SymbolNode,
+    TupleExpr,
     TypeInfo,
     Var,
 )
@@ -146,10 +150,79 @@ def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
 
 
 def _rule_of(call: CallExpr) -> str | None:
-    for index, (arg, name) in enumerate(zip(call.args, call.arg_names, strict=True)):
-        if (name is None and index == 0) or name == "rule":
-            return arg.value if isinstance(arg, StrExpr) else None
+    rule = _argument(call, "rule", 0)
+    return rule.value if isinstance(rule, StrExpr) else None
+
+
+def _argument(call: CallExpr, name: str, position: int | None) -> Expression | None:
+    """The expression given for the parameter ``name`` (at ``position`` when it can be
+    given by position), or None."""
+    for index, (arg, arg_name) in enumerate(zip(call.args, call.arg_names, strict=True)):
+        if arg_name == name or (arg_name is None and index == position):
+            return arg
     return None
+
+
+# Where `dependencies=` goes by position, for the calls that take it so.
+_DEPENDENCIES_AT = {"route": 5, "websocket": 2, "add_route": 6, "add_websocket_route": 3}
+
+
+def _side_dependencies(ctx: MethodContext, where: Context) -> tuple[frozenset[str], bool]:
+    """The request names that the providers in ``dependencies=`` read, the registering call's
+    and its router's (when the router is a module's ``Router(...)`` mypy has the body of), and
+    whether all of them could be read."""
+    if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
+        return frozenset(), True
+    callee = where.callee
+    used: set[str] = set()
+    complete = True
+    found = [_argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))]
+    router, complete = _router_call(ctx, callee.expr)
+    if router is not None:
+        found.append(_argument(router, "dependencies", None))
+    for given in found:
+        if given is None:
+            continue
+        if not isinstance(given, (ListExpr, TupleExpr)):
+            complete = False  # a variable: what it holds cannot be seen
+            continue
+        for item in given.items:
+            names = _dependency_names(item, ())
+            complete = complete and names is not None
+            used |= names or set()
+    return frozenset(used), complete
+
+
+def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr | None, bool]:
+    """The ``Router(...)`` call that made ``expression``'s router, when it is a module-level
+    name assigned once; and False when its module came from mypy's cache, without its
+    statements (then the router's providers cannot be seen)."""
+    if not isinstance(expression, NameExpr) or not isinstance(expression.node, Var):
+        return None, True
+    fullname = expression.node.fullname
+    module_name, _, _ = fullname.rpartition(".")
+    modules: object = getattr(ctx.api, "modules", None)  # mypy's TypeChecker has them
+    tree = (
+        cast("dict[str, object]", modules).get(module_name) if isinstance(modules, dict) else None
+    )
+    if not isinstance(tree, MypyFile):
+        return None, True
+    if tree.is_cache_skeleton:
+        return None, False
+    calls = [
+        statement.rvalue
+        for statement in tree.defs
+        if isinstance(statement, AssignmentStmt)
+        and any(
+            isinstance(target, NameExpr) and target.fullname == fullname
+            for target in statement.lvalues
+        )
+    ]
+    if len(calls) != 1 or not isinstance(calls[0], CallExpr):
+        return None, True
+    call = calls[0]
+    callee = call.callee
+    return (call if isinstance(callee, RefExpr) and callee.fullname == _ROUTER else None), True
 
 
 # The checks --------------------------------------------------------------------------------------
@@ -177,6 +250,7 @@ def _check(
     written: FuncDef | None = None,
 ) -> None:
     report = _Reporter(ctx, where)
+    side, known = _side_dependencies(ctx, where)
     try:
         converters = _rules.rule_converters(rule, websocket=websocket)
     except (ValueError, LookupError) as exc:
@@ -187,7 +261,7 @@ def _check(
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
     if handler.is_type_obj():
-        _check_class(report, handler.type_object(), produced, websocket)
+        _check_class(report, handler.type_object(), produced, websocket, side, known)
         return
     definition = handler.definition
     if (
@@ -205,6 +279,8 @@ def _check(
         produced,
         is_method=False,
         websocket=websocket,
+        extra_used=side,
+        complete=known,
         definition=definition if isinstance(definition, FuncDef) else None,
     )
     if problem is not None:
@@ -212,8 +288,15 @@ def _check(
 
 
 def _check_class(
-    report: _Reporter, info: TypeInfo, produced: Mapping[str, type], websocket: bool
+    report: _Reporter,
+    info: TypeInfo,
+    produced: Mapping[str, type],
+    websocket: bool,
+    side: frozenset[str] = frozenset(),
+    known: bool = True,
 ) -> None:
+    """``side``: the names the route's and router's ``dependencies=`` read (``known``: all of
+    them could be read)."""
     if websocket and info.has_base(_WS_VIEW):
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
@@ -224,6 +307,8 @@ def _check_class(
                 produced,
                 is_method=True,
                 websocket=True,
+                extra_used=side,
+                complete=known,
             )
             if problem is not None:
                 report.fail(problem)
@@ -233,6 +318,7 @@ def _check_class(
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
     attributes, seen = _class_dependencies(info)
+    attributes, seen = attributes | side, seen and known
     methods = [
         (name, method)
         for name in _rules.HTTP_METHODS

@@ -509,6 +509,80 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <other> has no parameter of that name",
     ),
+    # What a route's or its router's dependencies= read counts as read (they run first).
+    "side_dependency_reads_the_variable": Case(
+        """
+        async def member_of(room: str) -> None: ...
+
+
+        @router.get("/rooms/<room>/feed", dependencies=[Depends(member_of)])
+        async def feed(connection: Connection) -> None: ...
+
+
+        async def chat(connection: Connection) -> None: ...
+
+
+        router.add_route("/rooms/<room>/log", feed, None, None, 200, None, [Depends(member_of)])
+        router.add_websocket_route("/rooms/<room>/ws", chat, dependencies=[Depends(member_of)])
+        """,
+        None,
+    ),
+    "side_dependency_reading_something_else": Case(
+        """
+        async def signed_in(user: str = "") -> None: ...
+
+
+        @router.get("/rooms/<room>/feed", dependencies=[Depends(signed_in)])  # <-
+        async def feed(connection: Connection) -> None: ...
+        """,
+        "feed: the rule variable <room> has no parameter of that name",
+    ),
+    "router_dependency_reads_the_variable": Case(
+        """
+        async def member_of(room: str) -> None: ...
+
+
+        rooms = Router(dependencies=[Depends(member_of)])
+
+
+        @rooms.websocket("/rooms/<room>/ws")
+        class Chat(WebSocketView):
+            async def on_connect(self, connection: Connection) -> None: ...
+
+
+        @rooms.get("/rooms/<room>/feed")
+        async def feed(connection: Connection) -> None: ...
+        """,
+        None,
+    ),
+    "router_dependency_reading_something_else": Case(
+        """
+        async def signed_in(user: str = "") -> None: ...
+
+
+        rooms = Router(dependencies=[Depends(signed_in)])
+
+
+        @rooms.route("/rooms/<room>/feed")  # <-
+        class Feed(View):
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Feed.get: the rule variable <room> has no parameter of that name",
+    ),
+    "dependencies_held_in_a_variable_are_not_seen": Case(
+        """
+        async def signed_in(user: str = "") -> None: ...
+
+
+        checks = [Depends(signed_in)]
+
+
+        @router.get("/rooms/<room>/feed", dependencies=checks)
+        async def feed(connection: Connection) -> None: ...
+        """,
+        "feed: the rule variable <room> has no parameter of that name",
+        runtime_only=True,
+    ),
 }
 
 
