@@ -6,7 +6,7 @@ import gc
 import inspect
 import logging
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Never, TypeVar, cast
 
@@ -44,7 +44,8 @@ class App(UrlBuilding):
     a class, or ``functools.partial(Cls, **options)``); an app built with middleware is an
     instance of a subclass of its class whose ``__call__`` enters the middleware first.
     ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
-    protocol. ``exception_handlers`` answer exceptions by type, the most specific first;
+    protocol; a mapping the lifespan yields goes into ``app.state``. ``exception_handlers``
+    answer exceptions by type, the most specific first;
     anything else is logged on the ``aaf`` logger and answered 500, with the traceback only
     when ``debug``. ``max_body_size`` caps request bodies (413); ``None`` lifts the cap;
     ``max_form_fields`` and ``max_form_parts`` cap forms. ``freeze_gc`` moves everything alive
@@ -61,7 +62,8 @@ class App(UrlBuilding):
         middleware: Sequence[Middleware] = (),
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
-        lifespan: Callable[[App], AbstractAsyncContextManager[object]] | None = None,
+        lifespan: Callable[[App], AbstractAsyncContextManager[Mapping[str, object] | None]]
+        | None = None,
         exception_handlers: ExceptionHandlers | None = None,
         max_body_size: int | None = 10 * 1024 * 1024,
         max_form_fields: int = 1000,
@@ -175,13 +177,21 @@ class App(UrlBuilding):
     # Lifespan ----------------------------------------------------------------------------------
     async def _lifespan(self, scope: LifespanScope, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
-        context: AbstractAsyncContextManager[object] | None = None
+        context: AbstractAsyncContextManager[Mapping[str, object] | None] | None = None
         try:
             for hook in self.on_startup:
                 await _call_hook(hook)
             if self.lifespan is not None:
                 context = self.lifespan(self)
-                await context.__aenter__()
+                # What it yields goes to app.state (Starlette's lifespan state, by name).
+                state: object = await context.__aenter__()
+                if isinstance(state, Mapping):
+                    self.state.update(state)
+                elif state is not None:
+                    raise TypeError(
+                        f"The lifespan yielded {state!r}: yield nothing, or a mapping of names "
+                        f"to objects for app.state"
+                    )
         except BaseException as exc:
             logger.error("Application startup failed", exc_info=exc)
             await send(

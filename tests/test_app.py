@@ -9,6 +9,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import cast
 
+import httpx
 import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
@@ -22,7 +23,7 @@ from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
 
-from ._helpers import Recorder, http_scope, run_with_connection
+from ._helpers import Recorder, http_scope, run_with_connection, serve
 
 router = Router()
 
@@ -270,6 +271,38 @@ def test_lifespan_context_and_hooks_run_in_order() -> None:
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert events == ["sync startup", "async startup", "enter", "exit", "shutdown"]
     assert app.state == {"pool": "ready"}
+
+
+def test_a_mapping_the_lifespan_yields_goes_into_app_state_over_uvicorn() -> None:
+    # Starlette's and FastAPI's lifespan state: `yield {"client": ...}`; it was dropped.
+    shared = Router()
+
+    @shared.get("/greeting")
+    async def greeting(connection: Connection) -> str:
+        return str(connection.app.state["greeting"])
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[dict[str, str]]:
+        yield {"greeting": "hello"}
+
+    with serve(aaf([shared], lifespan=lifespan)) as base:
+        assert httpx.get(base + "/greeting", timeout=5).text == "hello"
+
+
+def test_a_lifespan_yielding_something_else_fails_start_up_saying_so() -> None:
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[object]:
+        yield 42
+
+    app = aaf([router], lifespan=lifespan)  # type: ignore[arg-type]  # what is checked here
+    sent = asyncio.run(drive_lifespan(app))
+    assert sent == [
+        {
+            "type": "lifespan.startup.failed",
+            "message": "TypeError: The lifespan yielded 42: yield nothing, or a mapping of "
+            "names to objects for app.state",
+        }
+    ]
 
 
 def test_shutdown_failure_is_reported() -> None:
