@@ -3,7 +3,8 @@ router called directly, mounted aaf apps such as ``StaticFiles``.
 
 - ``ClientDisconnect``: the client left; logged at debug, nothing to answer.
 - An exception handler registered for the exception's class (the most specific first) or, for
-  an ``HTTPError``, its status code, answers instead.
+  an ``HTTPError``, its status code, answers instead. ``Exception`` (or ``BaseException``)
+  stands for the 500 handler: an ``HTTPError`` keeps its own answer.
 - ``HTTPError``: its response (text or JSON detail, its headers).
 - Anything else: logged on the ``aaf`` logger, answered 500 (the traceback only in debug), by
   the handler of status 500 when there is one.
@@ -58,10 +59,15 @@ async def answer_error(
             if not connection.client_gone:  # the server is shutting down: end the body
                 await connection.finish()
         return
-    handler = _handler_for(handlers, exc) if handlers else None
-    if handler is None and handlers and not isinstance(exc, HTTPError):
-        handler = handlers.get(500)  # Starlette's spelling for the server error's own answer
-        if handler is not None and not connection.started and connection.scope["type"] == "http":
+    # Handlers answer with HTTP responses: a WebSocket's errors take the policy below (its
+    # handshake refused, or the session closed), which a dropped response would have skipped.
+    http = connection.scope["type"] == "http"
+    handler = _handler_for(handlers, exc) if handlers and http else None
+    if handler is None and handlers and http and not isinstance(exc, HTTPError):
+        # The server error's own answer: by its status (Starlette's spelling) or by the
+        # catch-all classes, as Starlette's ServerErrorMiddleware takes them.
+        handler = handlers.get(500) or handlers.get(Exception) or handlers.get(BaseException)
+        if handler is not None and not connection.started:
             _log_failed(connection, exc)  # still an error: logged, and raised in a test
             _tell_test_client(connection, exc)
     if handler is not None and not connection.started:
@@ -74,7 +80,7 @@ async def answer_error(
                 return await _answer_500(connection, inner, debug)
             exc = inner
         else:
-            if connection.scope["type"] == "http" and not connection.started:
+            if not connection.started:
                 await _send_or_500(connection, response, debug)
             return
     if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
@@ -105,11 +111,17 @@ def _log_failed(connection: Connection, exc: BaseException) -> None:
 
 
 def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:
+    """The handler registered for ``exc``'s status or class, the most specific first. The
+    catch-all classes ``Exception`` and ``BaseException`` are not: an ``HTTPError`` has its
+    own answer below them (as in Starlette, whose ``HTTPException`` has a default handler), and
+    for other exceptions they stand for the 500 handler."""
     if isinstance(exc, HTTPError):
         handler = handlers.get(exc.status_code)
         if handler is not None:
             return handler
     for cls in type(exc).__mro__:
+        if cls is Exception or cls is BaseException:
+            return None
         handler = handlers.get(cls)
         if handler is not None:
             return handler

@@ -9,6 +9,8 @@ from typing import cast
 
 import pytest
 from pydantic import JsonValue
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from aaf import aaf
 from aaf.app import App
@@ -18,7 +20,7 @@ from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
 
-from ._helpers import Recorder, http_scope
+from ._helpers import Recorder, http_scope, serve
 
 
 class Odd(Exception):
@@ -117,6 +119,72 @@ def test_a_500_handler_answers_unhandled_exceptions_which_are_still_logged(
         TestClient(app).get("/boom")
     # Other statuses are not server errors: their own answer.
     assert TestClient(app).get("/teapot").status_code == 418
+
+
+def test_an_exception_handler_for_exception_is_the_500_handler_not_a_catch_all(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As Starlette's: HTTP errors keep their own answers (they were all turned into the
+    # handler's 500), and the error it answers is still logged and raised in a test.
+    router = Router()
+
+    @router.get("/boom")
+    async def boom(connection: Connection) -> None:
+        raise RuntimeError("disk on fire")
+
+    @router.get("/teapot")
+    async def teapot(connection: Connection) -> None:
+        raise HTTPError(418, "short and stout")
+
+    @router.get("/number")
+    async def number(connection: Connection, n: int) -> int:
+        return n
+
+    async def any_error(connection: Connection, exc: Exception) -> HttpResponse:
+        return HttpResponse(f"sorry: {type(exc).__name__}", status_code=500)
+
+    for key in (Exception, BaseException):
+        app = aaf([router], exception_handlers={key: any_error})
+        caplog.clear()
+        with (
+            caplog.at_level(logging.ERROR, logger="aaf"),
+            TestClient(app, raise_server_exceptions=False) as client,
+        ):
+            answer = client.get("/boom")
+            assert (answer.status_code, answer.text) == (500, "sorry: RuntimeError")
+            assert [client.get(p).status_code for p in ("/teapot", "/number?n=x", "/nope")] == [
+                418,
+                422,
+                404,
+            ]
+        assert [r.getMessage() for r in caplog.records] == ["Exception in handler for GET /boom"]
+        with TestClient(app) as client, pytest.raises(RuntimeError, match="disk on fire"):
+            client.get("/boom")
+
+
+def test_a_websocket_error_before_accept_is_refused_and_logged_with_a_500_handler(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The handler's HTTP response was dropped: nothing was logged, and uvicorn found the app
+    # returned without a handshake.
+    router = Router()
+
+    @router.websocket("/early")
+    async def early(connection: Connection) -> None:
+        raise RuntimeError("no session for you")
+
+    async def server_error(connection: Connection, exc: Exception) -> HttpResponse:
+        return HttpResponse("sorry", status_code=500)
+
+    app = aaf([router], exception_handlers={500: server_error, Exception: server_error})
+    with (
+        caplog.at_level(logging.ERROR),
+        serve(app, log_config=None) as base,
+        pytest.raises(InvalidStatus) as refused,
+    ):
+        connect(base.replace("http", "ws") + "/early", open_timeout=5)
+    assert refused.value.response.status_code == 403
+    assert [r.getMessage() for r in caplog.records] == ["Exception in handler for GET /early"]
 
 
 def test_an_http_error_whose_detail_is_not_json_is_a_500_saying_so(
