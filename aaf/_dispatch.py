@@ -84,7 +84,9 @@ def _runner(
     has_before = view is not None and view.before is not View.before
     # A list[T] body may hold hundreds of thousands of items: freed after the response a
     # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
-    large_list = plan.body.name if plan.body is not None and plan.body.sliceable else None
+    body = plan.body
+    large_list = body.name if body is not None and (body.sliceable or body.sliced_fields) else None
+    large_fields = tuple(f.name for f in body.sliced_fields) if body is not None else ()
 
     headers_of = value_headers
     if status_code == 204 or status_code == 304:
@@ -133,7 +135,7 @@ def _runner(
             await respond(connection, result)
         if large_list is not None:
             del result  # what is left holding the list is ours alone, or someone else's
-            await free_gradually(args.pop(large_list, None))
+            await free_gradually(args.pop(large_list, None), large_fields)
 
     return run
 
@@ -146,14 +148,32 @@ def _no_headers(content_type: bytes, body: bytes) -> RawHeaders:
     return []
 
 
-async def free_gradually(value: object) -> None:
-    """Free a large list a slice at a time, other requests running between slices, when
-    nothing but this call holds it (a handler may have kept it: then it is left alone)."""
+async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
+    """Free a large list (or the lists a model body holds in ``fields``) a slice at a time,
+    other requests running between slices, when nothing but this call holds it (a handler
+    may have kept it: then it is left alone)."""
     # Nothing else: the parameter and getrefcount's own argument are the only references.
-    if type(value) is not list or sys.getrefcount(value) != 2:
+    if sys.getrefcount(value) != 2:
         return
-    items = cast("list[object]", value)
-    del value
+    if fields:  # a model going away: its lists, taken out of it first
+        attributes: dict[str, object] = getattr(value, "__dict__", {})
+        del value
+        for name in fields:
+            taken = attributes.get(name)
+            # Held by the model, by `taken` and by getrefcount's argument alone.
+            large = type(taken) is list and len(cast("list[object]", taken)) > _FREE_SLICE
+            if large and sys.getrefcount(taken) == 3:
+                attributes[name] = []
+                await _free_slices(cast("list[object]", taken))
+            del taken
+        return
+    if type(value) is list:
+        items = cast("list[object]", value)
+        del value
+        await _free_slices(items)
+
+
+async def _free_slices(items: list[object]) -> None:
     if len(items) <= _FREE_SLICE:
         return
     with full_collections_held():  # a full pass over what is left would be one long pause

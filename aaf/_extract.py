@@ -21,7 +21,7 @@ from pydantic_core import SchemaValidator, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import first_header, is_json, json_charset_ok
-from aaf._plan import FieldSpec, HandlerPlan
+from aaf._plan import BodyParam, FieldSpec, HandlerPlan
 from aaf.connection import Connection
 from aaf.datastructures import FormData
 from aaf.exceptions import HTTPError, RequestValidationError
@@ -151,9 +151,12 @@ async def read_body(
     # Small bodies get every failing field listed, as clients expect; past FULL_REPORT_SIZE a
     # validator that stops at each collection's first error keeps a hostile body cheap.
     large = len(data) > FULL_REPORT_SIZE
-    if large and body.sliceable:
+    if large and (body.sliceable or body.sliced_fields):
         with full_collections_held():
-            sliced = await _validate_in_slices(body.fail_fast, data, errors)
+            if body.sliceable:
+                sliced = await _validate_in_slices(body.fail_fast, data, errors)
+            else:
+                sliced = await _validate_fields_in_slices(body, data, errors)
         if sliced is not _NOT_A_LIST:
             if not errors:
                 kwargs[body.name] = sliced
@@ -168,14 +171,19 @@ async def read_body(
     except ValidationError as exc:
         if exc.error_count() > FAIL_FAST_PAST:
             exc = _again(body.fail_fast.validate_json, data, exc)
-        for error in exc.errors(include_url=False, include_context=False):
-            if error["type"] == "json_invalid":
-                refused = error["msg"].removeprefix("Invalid JSON: ")
-                errors.append(_json_invalid(data, refused))
-                break
-            errors.append(_body_error(("body", *error["loc"]), error))
-            if len(errors) >= MAX_ERRORS:
-                break
+        _report_body(exc, data, errors)
+
+
+def _report_body(exc: ValidationError, data: bytes, errors: Errors) -> None:
+    """Add the errors of validating the body ``data`` to ``errors``, FastAPI's way."""
+    for error in exc.errors(include_url=False, include_context=False):
+        if error["type"] == "json_invalid":
+            refused = error["msg"].removeprefix("Invalid JSON: ")
+            errors.append(_json_invalid(data, refused))
+            break
+        errors.append(_body_error(("body", *error["loc"]), error))
+        if len(errors) >= MAX_ERRORS:
+            break
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
@@ -248,26 +256,43 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
     pos = _skip_space(text, 0)
     if not text.startswith("[", pos):
         return _NOT_A_LIST
+    inner = _skip_space(text, pos + 1)
+    if text.startswith("]", inner):
+        return [] if not text[inner + 1 :].strip(" \t\n\r") else _NOT_A_LIST
+    items, end = await _list_in_slices(validator, text, pos, ("body",), errors)
+    if end >= 0:
+        after = _skip_space(text, end)
+        if after < len(text):
+            errors.append(_json_invalid_at(after, "Extra data"))
+    return items
+
+
+async def _list_in_slices(
+    validator: SchemaValidator, text: str, pos: int, loc: tuple[str, ...], errors: Errors
+) -> tuple[list[object], int]:
+    """Validate the JSON list at ``text[pos]`` (its "[") a slice of items at a time, the event
+    loop serving other requests between slices. Gives the items and the position after the
+    list's "]", or -1 after an error (added to ``errors``, located below ``loc``)."""
     pos = _skip_space(text, pos + 1)
     items: list[object] = []
     if text.startswith("]", pos):
-        return items if not text[pos + 1 :].strip(" \t\n\r") else _NOT_A_LIST
+        return items, pos + 1
     start, first_index, count = pos, 0, 0
     while True:
         try:
             end = _DECODER.raw_decode(text, pos)[1]
         except json.JSONDecodeError as exc:
             errors.append(_json_invalid_at(exc.pos, exc.msg))
-            return items
+            return items, -1
         except RecursionError:  # an item nested deeper than Python's stack
             errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
-            return items
+            return items, -1
         count += 1
         pos = _skip_space(text, end)
         last = text.startswith("]", pos)
         if not last and not text.startswith(",", pos):
             errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
-            return items
+            return items, -1
         if last or pos - start >= _SLICE:
             try:
                 items.extend(validator.validate_json("[" + text[start:pos] + "]"))
@@ -280,20 +305,85 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
                         break
                     index, *rest = error["loc"] or (0,)
                     shifted = first_index + index if isinstance(index, int) else index
-                    errors.append(_body_error(("body", shifted, *rest), error))
+                    errors.append(_body_error((*loc, shifted, *rest), error))
                     if len(errors) >= MAX_ERRORS:
                         break
-                return items
+                return items, -1
             if last:
-                after = _skip_space(text, pos + 1)
-                if after < len(text):
-                    errors.append(_json_invalid_at(after, "Extra data"))
-                return items
+                return items, pos + 1
             first_index += count
             count = 0
             await asyncio.sleep(0)  # the other requests' turn
             start = _skip_space(text, pos + 1)
         pos = _skip_space(text, pos + 1)
+
+
+async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> object:
+    """Validate a large JSON object for a model body: its ``list[Model]`` fields a slice of
+    items at a time (as a list body is), then the rest in one call with those lists empty,
+    then the lists put in. Gives the model, or ``_NOT_A_LIST`` when the body is not an
+    object this reads (the caller validates it whole, which reports why)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _NOT_A_LIST
+    wanted = {field.key: field for field in body.sliced_fields}
+    found: dict[str, list[object]] = {}
+    cuts: list[tuple[int, int]] = []  # where each sliced list was, in order
+    pos = _skip_space(text, 0)
+    if not text.startswith("{", pos):
+        return _NOT_A_LIST
+    pos = _skip_space(text, pos + 1)
+    while text.startswith('"', pos):
+        try:
+            key, pos = _DECODER.raw_decode(text, pos)
+        except ValueError:
+            return _NOT_A_LIST
+        pos = _skip_space(text, pos)
+        if not text.startswith(":", pos):
+            return _NOT_A_LIST
+        pos = _skip_space(text, pos + 1)
+        field = wanted.get(key) if isinstance(key, str) else None
+        if field is not None and key in found:
+            return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
+        if field is not None and text.startswith("[", pos):
+            items, end = await _list_in_slices(field.items, text, pos, ("body", key), errors)
+            if end < 0:
+                return None  # errors holds why
+            found[key] = items
+            cuts.append((pos, end))
+            pos = end
+        else:
+            try:
+                pos = _DECODER.raw_decode(text, pos)[1]
+            except (ValueError, RecursionError):
+                return _NOT_A_LIST
+        pos = _skip_space(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip_space(text, pos + 1)
+        elif text.startswith("}", pos):
+            break
+        else:
+            return _NOT_A_LIST
+    else:
+        return _NOT_A_LIST  # not an object of string keys, or an empty one
+    if not found:
+        return _NOT_A_LIST
+    pieces: list[str] = []
+    last = 0
+    for begin, end in cuts:
+        pieces += [text[last:begin], "[]"]
+        last = end
+    pieces.append(text[last:])
+    try:
+        model = body.fail_fast.validate_json("".join(pieces))
+    except ValidationError as exc:
+        _report_body(exc, data, errors)
+        return None
+    attributes: dict[str, object] = model.__dict__
+    for key, items in found.items():
+        attributes[wanted[key].name] = items
+    return model
 
 
 def _json_invalid(data: bytes, refused: str) -> dict[str, object]:

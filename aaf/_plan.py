@@ -25,7 +25,7 @@ from typing import (
 )
 
 import typing_extensions
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, RootModel, TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic_core import SchemaValidator
 from typing_extensions import TypedDict
@@ -90,6 +90,55 @@ class BodyParam:
     # A plain list[T] body (no constraints on the list itself): a large one is validated in
     # slices of its items, letting other requests run between them.
     sliceable: bool = False
+    # A model body's fields that a large body has validated in slices the same way.
+    sliced_fields: tuple[SlicedField, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SlicedField:
+    """A ``list[Model]`` field of a model body: in a large body, its items are validated a
+    slice at a time, the rest of the body in one call with the list left empty."""
+
+    key: str  # the field's name in the JSON object
+    name: str  # the model's attribute
+    items: SchemaValidator  # the list's validator, stopping at its first error
+
+
+def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
+    """The fields of a model body that can be validated apart from it: plain lists of models
+    that nothing checks as a whole (no constraint or strict mode, discriminator or validator on
+    the field; no model validator or post-init hook on the model), so that validating the
+    rest with the list empty and putting the items in after gives the model pydantic would."""
+    base, meta = strip_annotated(annotation)
+    if (
+        not all(isinstance(m, Param) for m in meta)
+        or not isinstance(base, type)
+        or not issubclass(base, BaseModel)
+        or issubclass(base, RootModel)
+        or base.model_post_init is not BaseModel.model_post_init
+    ):
+        return ()
+    decorators = base.__pydantic_decorators__
+    validated = {f for d in decorators.field_validators.values() for f in d.info.fields}
+    if decorators.model_validators or "*" in validated:
+        return ()
+    by_alias = base.model_config.get("validate_by_alias", True)
+    found: list[SlicedField] = []
+    for name, info in base.model_fields.items():
+        item = get_args(info.annotation)[0] if get_origin(info.annotation) is list else None
+        if (
+            not isinstance(item, type)
+            or not issubclass(item, BaseModel)
+            or info.metadata
+            or info.discriminator is not None
+            or name in validated
+            or not isinstance(info.validation_alias, str | None)
+        ):
+            continue
+        key = (info.validation_alias or info.alias or name) if by_alias else name
+        items = type_adapter(info.annotation)  # list[item]
+        found.append(SlicedField(key, name, fail_fast_validator(items)))
+    return tuple(found)
 
 
 def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:
@@ -491,7 +540,13 @@ class _Builder:
             and all(isinstance(m, Param) for m in meta)
         )
         self.body = BodyParam(
-            name, adapter, default is ..., default, fail_fast_validator(adapter), sliceable
+            name,
+            adapter,
+            default is ...,
+            default,
+            fail_fast_validator(adapter),
+            sliceable,
+            sliced_fields(annotation),
         )
 
 

@@ -29,6 +29,16 @@ async def items(connection: Connection, items: list[Item]) -> int:
     return len(items)
 
 
+class Batch(BaseModel):
+    label: str
+    items: list[Item]
+
+
+@router.route("/batch", methods=["POST"])
+async def batch(connection: Connection, batch: Batch) -> int:
+    return len(batch.items)
+
+
 @router.route("/ids")
 async def ids(connection: Connection, ids: list[int]) -> int:
     return len(ids)

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from aaf import _dispatch, _extract, aaf
 from aaf.app import App
@@ -320,3 +320,161 @@ def test_a_large_list_is_freed_after_the_response_unless_the_handler_kept_it(
     turns.clear()
     assert client.post("/drop", content=small, headers=headers).json() == 100
     assert turns == []  # a small list is freed at once
+
+
+# A model body holding a large list: the list is sliced, the rest validated in one call --------
+class Order(BaseModel):
+    label: str
+    lines: list[Item] = Field(alias="orderLines")
+    notes: list[str] = []
+    returns: list[Item] = []
+
+
+class Checked(BaseModel):
+    """A model validator sees the whole model: such a model is validated in one piece."""
+
+    lines: list[Item]
+
+    @model_validator(mode="after")
+    def has_lines(self) -> Checked:
+        if not self.lines:
+            raise ValueError("an order needs lines")
+        return self
+
+
+def order_app() -> App:
+    router = Router()
+
+    @router.post("/orders")
+    async def orders(connection: Connection, order: Order) -> Order:
+        return order
+
+    @router.post("/checked")
+    async def checked(connection: Connection, order: Checked) -> int:
+        return len(order.lines)
+
+    @router.get("/ping")
+    async def ping(connection: Connection) -> str:
+        return "pong"
+
+    return aaf([router])
+
+
+def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    client = TestClient(order_app())
+    headers = {"content-type": "application/json"}
+    for order in (
+        {"label": "big", "orderLines": GOOD, "notes": ["a", "b"]},
+        {"returns": GOOD[:10], "orderLines": GOOD, "label": "lists on both sides"},
+        {"label": "two lists", "orderLines": GOOD, "returns": GOOD},
+    ):
+        data = json.dumps(order).encode()
+        turns.clear()
+        answer = client.post("/orders", content=data, headers=headers)
+        expected = Order.model_validate_json(data)
+        assert answer.status_code == 200
+        assert answer.json() == expected.model_dump(mode="json", by_alias=True)
+        assert len(turns) >= 10  # 600 KB of items, 32 KiB of them a slice
+    # The field by its name (not its alias) is not sliced, but the answer is the same.
+    data = json.dumps({"label": "x", "lines": GOOD, "orderLines": GOOD[:3]}).encode()
+    assert client.post("/orders", content=data, headers=headers).json()["orderLines"] == GOOD[:3]
+
+
+def test_errors_in_a_large_model_body_are_located_in_it() -> None:
+    client = TestClient(order_app())
+    headers = {"content-type": "application/json"}
+
+    def detail(order: object) -> list[Any]:
+        answer = client.post("/orders", content=json.dumps(order).encode(), headers=headers)
+        assert answer.status_code == 422
+        return [(e["type"], e["loc"]) for e in answer.json()["detail"]]
+
+    lines: list[dict[str, object]] = list(GOOD)
+    lines[15_000] = {"id": "x", "name": "n"}
+    assert detail({"label": "x", "orderLines": lines}) == [
+        ("int_parsing", ["body", "orderLines", 15_000, "id"])
+    ]
+    assert detail({"orderLines": GOOD, "notes": [1]}) == [
+        ("missing", ["body", "label"]),
+        ("string_type", ["body", "notes", 0]),
+    ]
+    assert detail({"label": "x", "orderLines": "not a list", "pad": GOOD}) == [
+        ("list_type", ["body", "orderLines"])
+    ]
+    broken = json.dumps({"label": "x", "orderLines": GOOD}).encode()[:-3] + b"]"
+    answer = client.post("/orders", content=broken, headers=headers)
+    [entry] = answer.json()["detail"]
+    assert entry["type"] == "json_invalid"
+
+
+def test_a_model_whose_validator_needs_the_whole_list_is_validated_whole() -> None:
+    client = TestClient(order_app())
+    data = json.dumps({"lines": GOOD}).encode()
+    answer = client.post("/checked", content=data, headers={"content-type": "application/json"})
+    assert answer.json() == 20_000
+
+
+@pytest.mark.anyio
+async def test_other_requests_are_served_while_a_large_model_body_is_validated() -> None:
+    huge = json.dumps(
+        {"label": "x", "orderLines": [{"id": i, "name": "n"} for i in range(300_000)]}
+    )
+    done: list[str] = []
+    async with AsyncTestClient(order_app()) as client:
+
+        async def big() -> None:
+            answer = await client.post(
+                "/orders", content=huge, headers={"content-type": "application/json"}
+            )
+            assert len(answer.json()["orderLines"]) == 300_000
+            done.append("big")
+
+        async def small() -> None:
+            await asyncio.sleep(0.05)  # the big one is being validated by now
+            assert (await client.get("/ping")).text == "pong"
+            done.append("small")
+
+        await asyncio.gather(big(), small())
+    assert done == ["small", "big"]  # answered between two slices
+
+
+def test_a_large_model_bodys_lists_are_freed_after_the_response(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(_dispatch, "asyncio", SimpleNamespace(sleep=counted))
+    kept: list[Order] = []
+    router = Router()
+
+    @router.post("/keep")
+    async def keep(connection: Connection, order: Order) -> int:
+        kept.append(order)
+        return len(order.lines)
+
+    @router.post("/drop")
+    async def drop(connection: Connection, order: Order) -> int:
+        return len(order.lines)
+
+    client = TestClient(aaf([router]))
+    data = json.dumps({"label": "x", "orderLines": GOOD}).encode()
+    headers = {"content-type": "application/json"}
+    assert client.post("/keep", content=data, headers=headers).json() == 20_000
+    assert turns == [] and len(kept[0].lines) == 20_000  # the handler's model is left whole
+    assert client.post("/drop", content=data, headers=headers).json() == 20_000
+    assert turns == [0] * 5  # 20,000 items, 4,096 a turn
