@@ -354,9 +354,8 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
             cuts.append((pos, end))
             pos = end
         else:
-            try:
-                pos = _DECODER.raw_decode(text, pos)[1]
-            except (ValueError, RecursionError):
+            pos = await _skip_value(text, pos)
+            if pos < 0:
                 return _NOT_A_LIST
         pos = _skip_space(text, pos)
         if text.startswith(",", pos):
@@ -384,6 +383,35 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
     for key, items in found.items():
         attributes[wanted[key].name] = items
     return model
+
+
+# A JSON string, or one of the brackets that nest values (the strings hold any others).
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_TOKENS_A_TURN = 8192
+
+
+async def _skip_value(text: str, pos: int) -> int:
+    """The position after the JSON value at ``text[pos]``, or -1 if none is there. An array
+    or object is walked bracket by bracket, not built, taking turns of the event loop: a
+    large value no field is sliced for (say, a key the model ignores) must not stall others.
+    Whether it is valid JSON is left to the validation of the whole that follows."""
+    if not text.startswith(("[", "{"), pos):
+        try:
+            return int(_DECODER.raw_decode(text, pos)[1])
+        except (ValueError, RecursionError):
+            return -1
+    depth = 0
+    for count, token in enumerate(_TOKEN.finditer(text, pos)):
+        first = text[token.start()]
+        if first in "[{":
+            depth += 1
+        elif first != '"':
+            depth -= 1
+            if depth == 0:
+                return token.end()
+        if count % _TOKENS_A_TURN == _TOKENS_A_TURN - 1:
+            await asyncio.sleep(0)  # the other requests' turn
+    return -1
 
 
 def _json_invalid(data: bytes, refused: str) -> dict[str, object]:
