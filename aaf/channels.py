@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from aaf._http import json_bytes
@@ -38,6 +38,7 @@ __all__ = ["Groups", "InMemoryGroups", "Member", "RedisGroups"]
 
 logger = logging.getLogger("aaf")
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code for a member that cannot keep up
+_SYNC_EVERY = 1.0  # seconds between two checks that RedisGroups' subscriptions are its groups
 
 
 class Member(Protocol):
@@ -359,6 +360,8 @@ class RedisGroups:
 
     async def _read(self) -> None:
         delay = 0.05
+        loop = asyncio.get_running_loop()
+        synced = loop.time()
         while True:
             pubsub = self._pubsub
             assert pubsub is not None  # start() set it; close() cancels this task first
@@ -370,7 +373,10 @@ class RedisGroups:
                     else:
                         await asyncio.sleep(0.05)
                         continue
-                message = await pubsub.get_message(timeout=1.0)
+                elif loop.time() - synced > _SYNC_EVERY:
+                    await self._sync(pubsub)
+                    synced = loop.time()
+                message = await pubsub.get_message(timeout=_SYNC_EVERY)
                 if self._outage:
                     self._outage = False
                     logger.warning("Redis at %s is back; groups subscribed again", self.url)
@@ -386,6 +392,21 @@ class RedisGroups:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
                 await self._reconnect()
+
+    async def _sync(self, pubsub: _PubSub) -> None:
+        """Subscribe to the groups this process has members in, and only those. redis-py
+        reconnects by itself and subscribes again to the channels it knows, which are not
+        this process's groups once a subscribe or unsubscribe was lost in an outage: a member
+        who joined then would never hear from the group."""
+        # redis-py's own records of them (untyped attributes of its PubSub).
+        known: Iterable[object] = getattr(pubsub, "channels", {})
+        leaving: Iterable[object] = getattr(pubsub, "pending_unsubscribe_channels", ())
+        have = {str(c) for c in known} - {str(c) for c in leaving}
+        wanted = {self._channel(group) for group in self._local.groups()}
+        if wanted - have:
+            await pubsub.subscribe(*(wanted - have))
+        if have - wanted:
+            await pubsub.unsubscribe(*(have - wanted))
 
     async def _reconnect(self) -> None:
         client = self._client
