@@ -28,6 +28,7 @@ from mypy.nodes import (
     ARG_NAMED_OPT,
     ARG_STAR,
     ARG_STAR2,
+    Argument,
     AssignmentStmt,
     CallExpr,
     ClassDef,
@@ -78,6 +79,7 @@ _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
 _DEPENDS = "aaf.params.Depends"
 _CONNECTION = "aaf.connection.Connection"
+_BASE_MODEL = "pydantic.main.BaseModel"
 _VIEW = "aaf.views.View"
 _WS_VIEW = "aaf.views.WebSocketView"
 
@@ -436,8 +438,10 @@ def _params(
     has the function's body) and whether its annotation hides metadata mypy drops."""
     definition = sig.definition or function
     arguments = (
-        definition.arguments
-        if isinstance(definition, FuncDef) and len(definition.arguments) == len(sig.arg_types)
+        written_arguments
+        if isinstance(definition, FuncDef)
+        and (written_arguments := _arguments(definition)) is not None
+        and len(written_arguments) == len(sig.arg_types)
         else None
     )
     unanalyzed = definition.unanalyzed_type if isinstance(definition, FuncDef) else None
@@ -492,23 +496,38 @@ def _is_depends(expression: Expression) -> bool:
 
 
 def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] | None:
-    """The request names a ``Depends(provider)`` reads, its sub-dependencies' included; None
-    when the provider cannot be read (an object, a class, a function from mypy's cache)."""
+    """The request names a ``Depends(provider)`` reads, its sub-dependencies' included: a
+    function's parameters, a class's ``__init__``'s, an object's ``__call__``'s (the security
+    schemes are such objects). None when the provider cannot be read (a function from mypy's
+    cache, ``*args``, a pydantic model, an overloaded method)."""
     if not _is_depends(expression):
         return None
     assert isinstance(expression, CallExpr)
     if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
         return None
-    node = expression.args[0].node
-    if isinstance(node, Decorator):
+    node: SymbolNode | None = expression.args[0].node
+    skip = 0  # `self`, for a method
+    if isinstance(node, TypeInfo):  # a class: built from what its __init__ takes
+        node = None if node.has_base(_BASE_MODEL) else _method_def(node, "__init__")
+        skip = 1
+    elif isinstance(node, Var):  # an object: called through its class's __call__
+        instance = get_proper_type(node.type)
+        node = _method_def(instance.type, "__call__") if isinstance(instance, Instance) else None
+        skip = 1
+    elif isinstance(node, Decorator):
         node = node.func
     if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
         return None
     sig = get_proper_type(node.type)
-    if not isinstance(sig, CallableType) or len(node.arguments) != len(sig.arg_types):
+    arguments = _arguments(node)
+    if not isinstance(sig, CallableType) or arguments is None:
+        return None
+    if len(arguments) != len(sig.arg_types):
         return None
     names: set[str] = set()
-    for argument, typ in zip(node.arguments, sig.arg_types, strict=True):
+    for argument, typ in list(zip(arguments, sig.arg_types, strict=True))[skip:]:
+        if argument.kind == ARG_STAR:
+            return None  # what reaches *args cannot be seen
         if argument.kind == ARG_STAR2:
             continue
         if argument.initializer is not None and _is_depends(argument.initializer):
@@ -519,6 +538,27 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
         elif not _is_connection(typ):
             names.add(argument.variable.name)
     return names
+
+
+def _arguments(function: FuncDef) -> list[Argument] | None:
+    """The function's arguments as written; None for one read from mypy's cache, which keeps
+    its type but not its arguments (the attribute is not even set)."""
+    try:
+        return function.arguments
+    except AttributeError:
+        return None
+
+
+def _method_def(info: TypeInfo, name: str) -> FuncDef | None:
+    """The method ``name`` as the class ``info`` or its nearest base defines it."""
+    for klass in info.mro:
+        symbol = klass.names.get(name)
+        if symbol is not None:
+            node = symbol.node
+            if isinstance(node, Decorator):
+                node = node.func
+            return node if isinstance(node, FuncDef) else None
+    return None
 
 
 def _is_connection(typ: Type) -> bool:

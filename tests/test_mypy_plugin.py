@@ -360,18 +360,19 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
     ),
-    "variable_read_by_a_security_object_is_not_seen": Case(
+    # A security scheme reads its credential from the connection: not from a rule variable
+    # of its name, for registration and the plugin alike (which reads its __call__).
+    "variable_named_by_a_security_object": Case(
         """
         from aaf.security import APIKeyQuery
 
         key = APIKeyQuery(name="item_id")
 
 
-        @router.get("/items/<int:item_id>")
+        @router.get("/items/<int:item_id>")  # <-
         async def get_item(connection: Connection, value: str | None = Depends(key)) -> None: ...
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
-        runtime_only=True,
     ),
     "a_lambda_provider_is_left_to_registration": Case(
         """
@@ -410,21 +411,20 @@ CASES: dict[str, Case] = {
         """,
         "pair: parameter 'b' is annotated tuple[int, int], but its rule converter gives int",
     ),
-    "view_attribute_read_by_an_object_is_not_seen": Case(
+    "view_attribute_named_by_a_security_object": Case(
         """
         from aaf.security import APIKeyQuery
 
         key = APIKeyQuery(name="item_id")
 
 
-        @router.route("/things/<int:item_id>")
+        @router.route("/things/<int:item_id>")  # <-
         class Things(View):
             value: str | None = Depends(key)
 
             async def get(self, connection: Connection) -> None: ...
         """,
         "Things.get: the rule variable <item_id> has no parameter of that name",
-        runtime_only=True,
     ),
     "provider_details": Case(
         """
@@ -508,6 +508,48 @@ CASES: dict[str, Case] = {
         async def get_item(connection: Connection, item_id: int) -> None: ...
         """,
         "get_item: the rule variable <other> has no parameter of that name",
+    ),
+    # A security scheme (an object) and a class are read through __call__ and __init__.
+    "security_scheme_dependency_reads_no_rule_variable": Case(
+        """
+        from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
+
+        bearer = HTTPBearer()
+
+
+        async def current_user(
+            credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        ) -> str:
+            return "someone"
+
+
+        @router.get("/notes/<int:note_id>")  # <-
+        async def read_note(connection: Connection, user: str = Depends(current_user)) -> str:
+            return user
+        """,
+        "read_note: the rule variable <note_id> has no parameter of that name",
+    ),
+    "class_provider_reads_its_init": Case(
+        """
+        class Pager:
+            def __init__(self, page: int, size: int = 20) -> None:
+                self.page, self.size = page, size
+
+
+        class Sorter:
+            pass
+
+
+        @router.get("/pages/<int:page>")
+        async def pages(connection: Connection, pager: Pager = Depends(Pager)) -> int:
+            return pager.page
+
+
+        @router.get("/sorted/<int:page>")  # <-
+        async def by_name(connection: Connection, sorter: Sorter = Depends(Sorter)) -> int:
+            return 1
+        """,
+        "by_name: the rule variable <page> has no parameter of that name",
     ),
     # What a route's or its router's dependencies= read counts as read (they run first).
     "side_dependency_reads_the_variable": Case(
@@ -723,6 +765,49 @@ def test_incremental_runs_report_the_same_and_follow_edits(tmp_path: Path) -> No
     handlers.write_text(handlers.read_text().replace("itemid", "item_id"))
     assert errors_of(run_mypy(tmp_path, files)) == EXPECTED_TWO[1:]
     assert errors_of(run_mypy(tmp_path, files)) == EXPECTED_TWO[1:]
+
+
+def test_a_provider_read_from_the_cache_is_no_crash(tmp_path: Path) -> None:
+    # A provider in a module mypy read from its cache has no arguments to read (the attribute
+    # is not even set): the plugin crashed mypy ("INTERNAL ERROR") on the next run after an
+    # edit of the routes. It stays silent about what it cannot see now.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "providers.py").write_text(
+        textwrap.dedent(
+            """\
+            async def get_user(token: str = "") -> str:
+                return token
+            """
+        )
+    )
+    routes = tmp_path / "routes.py"
+    routes.write_text(
+        textwrap.dedent(
+            """\
+            from aaf.connection import Connection
+            from aaf.params import Depends
+            from aaf.routing import Router
+
+            from providers import get_user
+
+            router = Router()
+
+
+            @router.get("/items/<int:item_id>")
+            async def get_item(connection: Connection, user: str = Depends(get_user)) -> str:
+                return user
+            """
+        )
+    )
+    files = [routes, tmp_path / "providers.py"]
+    expected = (
+        "routes.py:10: error: get_item: the rule variable <item_id> has no parameter of that"
+        " name  [aaf-route]"
+    )
+    assert errors_of(run_mypy(tmp_path, files)) == [expected]
+    routes.write_text(routes.read_text() + "\n")  # re-checked, its provider from the cache
+    again = run_mypy(tmp_path, files)
+    assert "INTERNAL ERROR" not in again and errors_of(again) in ([], [expected]), again
 
 
 def test_the_daemon_reports_the_same_and_follows_edits(tmp_path: Path) -> None:
