@@ -63,11 +63,18 @@ def byte_range(
     if range_header is None:
         return None
     if if_range is not None:
+        # The range applies only to the version the client has: a strong entity tag that
+        # matches, or exactly the Last-Modified date (RFC 9110 section 13.1.5). A weak tag
+        # (W/"...") never does, and neither does an earlier or later date.
         condition = parse_if_range_header(if_range)
+        if if_range.lstrip().startswith("W/"):
+            return None
         if condition.etag is not None and condition.etag != found.etag.strip('"'):
             return None
-        if condition.date is not None and condition.date < found.modified:
+        if condition.date is not None and condition.date != found.modified:
             return None
+        if condition.etag is None and condition.date is None:
+            return None  # neither: not a validator the client could have had
     parsed = parse_range_header(range_header)
     if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
         return None

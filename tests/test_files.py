@@ -154,6 +154,23 @@ def test_if_range_with_a_stale_etag_gets_the_whole_file(client: TestClient) -> N
     assert stale.status_code == 200 and stale.content == CONTENT
 
 
+def test_if_range_takes_a_strong_etag_or_the_exact_date_only(client: TestClient) -> None:
+    # RFC 9110 13.1.5: a weak tag never matches (it did, its W/ dropped), and a date must be
+    # the Last-Modified itself (a later one matched: another version's bytes could be sent).
+    first = client.get("/file")
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    later = "Fri, 01 Jan 2100 00:00:00 GMT"
+    for if_range, status in [
+        (etag, 206),
+        (modified, 206),
+        ("W/" + etag, 200),
+        (later, 200),
+        ("not a validator", 200),
+    ]:
+        answer = client.get("/file", headers={"Range": "bytes=0-9", "If-Range": if_range})
+        assert answer.status_code == status, if_range
+
+
 def test_head_sends_headers_only(client: TestClient) -> None:
     response = client.head("/file")
     assert response.status_code == 200
