@@ -27,6 +27,7 @@ from aaf.staticfiles import StaticFiles
 
 UPLOAD_DIR = Path(os.environ.get("AAF_UPLOAD_DIR") or tempfile.mkdtemp(prefix="aaf-uploads-"))
 UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+MAX_NAME = 100  # characters of a stored name; file systems refuse names over 255 bytes
 router = Router()
 
 
@@ -60,6 +61,15 @@ async def page(connection: Connection, theme: Annotated[str, Cookie()] = "light"
     return HtmlResponse(PAGE.replace("{theme}", theme if theme in ("light", "dark") else "light"))
 
 
+def stored_name(filename: str | None) -> str:
+    """A safe file name for an upload: no path, no odd characters, at most ``MAX_NAME``
+    characters (the start of a long one and its extension)."""
+    name = secure_filename(filename or "") or "upload"
+    stem, extension = os.path.splitext(name)
+    extension = extension[:16]
+    return stem[: MAX_NAME - len(extension)] + extension
+
+
 def _store(upload: UploadFile, target: Path) -> tuple[int, str]:
     # Written aside, then moved in place in one step: two uploads of one name at once leave
     # one of them whole (the last), never a mix of both.
@@ -84,7 +94,7 @@ async def upload(
     file: Annotated[UploadFile, Form()],
     description: Annotated[str, Form()] = "",
 ) -> Stored:
-    name = secure_filename(file.filename or "") or "upload"
+    name = stored_name(file.filename)
     size, sha256 = await asyncio.to_thread(_store, file, UPLOAD_DIR / name)
     return Stored(
         name=name,

@@ -406,6 +406,16 @@ def test_uploads_example_round_trip(uploads: TestClient) -> None:
     assert uploads.get("/download/" + "a" * 5000).status_code == 404  # not ENAMETOOLONG's 500
 
 
+def test_uploads_example_keeps_a_long_name_short(uploads: TestClient) -> None:
+    # A 300-character name was stored as it came: the file system refused it, a 500.
+    long_name = "report " * 43 + ".pdf"
+    stored = uploads.post("/upload", files={"file": (long_name, b"%PDF", "application/pdf")})
+    assert stored.status_code == 201
+    name = stored.json()["name"]
+    assert len(name) == 100 and name.startswith("report_report_") and name.endswith(".pdf")
+    assert uploads.get(stored.json()["url"]).content == b"%PDF"
+
+
 def test_uploads_example_theme_cookie(uploads: TestClient) -> None:
     response = uploads.post("/theme", data={"theme": "dark"}, follow_redirects=False)
     assert response.status_code == 303
