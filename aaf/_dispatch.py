@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Sized
 from typing import cast, get_type_hints
 
 from pydantic import ValidationError
@@ -160,11 +160,12 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         del value
         for name in fields:
             taken = attributes.get(name)
+            kind = type(taken)
             # Held by the model, by `taken` and by getrefcount's argument alone.
-            large = type(taken) is list and len(cast("list[object]", taken)) > _FREE_SLICE
-            if large and sys.getrefcount(taken) == 3:
-                attributes[name] = []
-                await _free_slices(cast("list[object]", taken))
+            if (kind is list or kind is dict) and sys.getrefcount(taken) == 3:
+                if len(cast(Sized, taken)) > _FREE_SLICE:
+                    attributes[name] = kind()
+                    await _free_slices(cast("list[object] | dict[object, object]", taken))
             del taken
         return
     if type(value) is list:
@@ -173,12 +174,16 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         await _free_slices(items)
 
 
-async def _free_slices(items: list[object]) -> None:
+async def _free_slices(items: list[object] | dict[object, object]) -> None:
     if len(items) <= _FREE_SLICE:
         return
     with full_collections_held():  # a full pass over what is left would be one long pause
         while items:
-            del items[-_FREE_SLICE:]
+            if isinstance(items, list):
+                del items[-_FREE_SLICE:]
+            else:
+                for _ in range(min(_FREE_SLICE, len(items))):
+                    items.popitem()
             await asyncio.sleep(0)
 
 

@@ -318,17 +318,69 @@ async def _list_in_slices(
         pos = _skip_space(text, pos + 1)
 
 
+async def _dict_in_slices(
+    validator: SchemaValidator, text: str, pos: int, loc: tuple[str, ...], errors: Errors
+) -> tuple[dict[object, object], int]:
+    """``_list_in_slices`` for the JSON object at ``text[pos]`` (its "{"), validated a slice
+    of members at a time as a dict; a key given twice keeps its first place and its last
+    value, as in one piece."""
+    pos = _skip_space(text, pos + 1)
+    found: dict[object, object] = {}
+    if text.startswith("}", pos):
+        return found, pos + 1
+    start = pos
+    while True:
+        try:
+            if not text.startswith('"', pos):
+                raise json.JSONDecodeError(
+                    "Expecting property name enclosed in double quotes", text, pos
+                )
+            pos = _skip_space(text, _DECODER.raw_decode(text, pos)[1])
+            if not text.startswith(":", pos):
+                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+            end = _DECODER.raw_decode(text, _skip_space(text, pos + 1))[1]
+        except json.JSONDecodeError as exc:
+            errors.append(_json_invalid_at(exc.pos, exc.msg))
+            return found, -1
+        except RecursionError:  # a value nested deeper than Python's stack
+            errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
+            return found, -1
+        pos = _skip_space(text, end)
+        last = text.startswith("}", pos)
+        if not last and not text.startswith(",", pos):
+            errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
+            return found, -1
+        if last or pos - start >= _SLICE:
+            try:
+                found.update(validator.validate_json("{" + text[start:pos] + "}"))
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False, include_context=False):
+                    if error["type"] == "json_invalid":  # NaN and the like, which Python takes
+                        reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
+                        errors.append(_json_invalid_at(start, reason))
+                        break
+                    errors.append(_body_error((*loc, *error["loc"]), error))
+                    if len(errors) >= MAX_ERRORS:
+                        break
+                return found, -1
+            if last:
+                return found, pos + 1
+            await asyncio.sleep(0)  # the other requests' turn
+            start = _skip_space(text, pos + 1)
+        pos = _skip_space(text, pos + 1)
+
+
 async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> object:
-    """Validate a large JSON object for a model body: its ``list[Model]`` fields a slice of
-    items at a time (as a list body is), then the rest in one call with those lists empty,
-    then the lists put in. Gives the model, or ``_NOT_A_LIST`` when the body is not an
+    """Validate a large JSON object for a model body: its lists and dicts of models a slice of
+    items at a time (as a list body is), then the rest in one call with those fields empty,
+    then the items put in. Gives the model, or ``_NOT_A_LIST`` when the body is not an
     object this reads (the caller validates it whole, which reports why)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _NOT_A_LIST
     wanted = {field.key: field for field in body.sliced_fields}
-    found: dict[str, list[object]] = {}
+    found: dict[str, object] = {}
     cuts: list[tuple[int, int]] = []  # where each sliced list was, in order
     pos = _skip_space(text, 0)
     if not text.startswith("{", pos):
@@ -346,8 +398,13 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         field = wanted.get(key) if isinstance(key, str) else None
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
-        if field is not None and text.startswith("[", pos):
-            items, end = await _list_in_slices(field.items, text, pos, ("body", key), errors)
+        if field is not None and text.startswith("[" if field.kind == "list" else "{", pos):
+            at = ("body", key)
+            items, end = (
+                await _list_in_slices(field.items, text, pos, at, errors)
+                if field.kind == "list"
+                else await _dict_in_slices(field.items, text, pos, at, errors)
+            )
             if end < 0:
                 return None  # errors holds why
             found[key] = items
@@ -371,7 +428,7 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
     pieces: list[str] = []
     last = 0
     for begin, end in cuts:
-        pieces += [text[last:begin], "[]"]
+        pieces += [text[last:begin], "[]" if text[begin] == "[" else "{}"]
         last = end
     pieces.append(text[last:])
     try:
@@ -380,8 +437,8 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         _report_body(exc, data, errors)
         return None
     attributes: dict[str, object] = model.__dict__
-    for key, items in found.items():
-        attributes[wanted[key].name] = items
+    for key, value in found.items():
+        attributes[wanted[key].name] = value
     return model
 
 

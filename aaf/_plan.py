@@ -101,14 +101,17 @@ class SlicedField:
 
     key: str  # the field's name in the JSON object
     name: str  # the model's attribute
-    items: SchemaValidator  # the list's validator, stopping at its first error
+    items: SchemaValidator  # the field's validator, stopping at its first error
+    kind: Literal["list", "dict"] = "list"  # a JSON array, or an object of string keys
 
 
 def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     """The fields of a model body that can be validated apart from it: plain lists of models
-    that nothing checks as a whole (no constraint or strict mode, discriminator or validator on
-    the field; no model validator or post-init hook on the model), so that validating the
-    rest with the list empty and putting the items in after gives the model pydantic would."""
+    (or of lists of them), and dicts of string keys to models, that nothing checks as a whole
+    (no constraint or strict mode, discriminator or validator on the field; no model
+    validator or post-init hook on the model; for a dict, no string settings in the model's
+    config, which would apply to its keys), so that validating the rest with the field empty
+    and putting the items in after gives the model pydantic would."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
@@ -122,23 +125,50 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     validated = {f for d in decorators.field_validators.values() for f in d.info.fields}
     if decorators.model_validators or "*" in validated:
         return ()
-    by_alias = base.model_config.get("validate_by_alias", True)
+    config = base.model_config
+    by_alias = config.get("validate_by_alias", True)
+    plain_strings = not any(key in config for key in _STRING_SETTINGS)
     found: list[SlicedField] = []
     for name, info in base.model_fields.items():
-        item = get_args(info.annotation)[0] if get_origin(info.annotation) is list else None
+        origin, args = get_origin(info.annotation), get_args(info.annotation)
+        if origin is list and _of_models(args[0]):
+            kind: Literal["list", "dict"] = "list"
+        elif origin is dict and args[0] is str and _of_models(args[1]) and plain_strings:
+            kind = "dict"
+        else:
+            continue
         if (
-            not isinstance(item, type)
-            or not issubclass(item, BaseModel)
-            or info.metadata
+            info.metadata
             or info.discriminator is not None
             or name in validated
             or not isinstance(info.validation_alias, str | None)
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
-        items = type_adapter(info.annotation)  # list[item]
-        found.append(SlicedField(key, name, fail_fast_validator(items)))
+        items = type_adapter(info.annotation)
+        found.append(SlicedField(key, name, fail_fast_validator(items), kind))
     return tuple(found)
+
+
+# Config keys that change how strings (a dict's keys among them) are validated.
+_STRING_SETTINGS = frozenset(
+    (
+        "strict",
+        "str_strip_whitespace",
+        "str_to_lower",
+        "str_to_upper",
+        "str_min_length",
+        "str_max_length",
+        "coerce_numbers_to_str",
+    )
+)
+
+
+def _of_models(item: object) -> bool:
+    """A model, or a list of models (at any depth): what a model's config cannot change."""
+    while get_origin(item) is list:
+        item = get_args(item)[0]
+    return isinstance(item, type) and issubclass(item, BaseModel)
 
 
 def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:

@@ -11,14 +11,14 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aaf import _dispatch, _extract, aaf
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.params import Body
 from aaf.response import HttpResponse
-from aaf.routing import Router
+from aaf.routing import Match, Router
 from aaf.testing import AsyncTestClient, TestClient
 
 
@@ -328,6 +328,15 @@ class Order(BaseModel):
     lines: list[Item] = Field(alias="orderLines")
     notes: list[str] = []
     returns: list[Item] = []
+    by_sku: dict[str, Item] = {}
+    batches: list[list[Item]] = []
+
+
+class LowerKeys(BaseModel):
+    """The config lowers strings, a dict's keys too: such a dict is validated in one piece."""
+
+    model_config = ConfigDict(str_to_lower=True)
+    by_sku: dict[str, Item]
 
 
 class Checked(BaseModel):
@@ -352,6 +361,10 @@ def order_app() -> App:
     @router.post("/checked")
     async def checked(connection: Connection, order: Checked) -> int:
         return len(order.lines)
+
+    @router.post("/lower")
+    async def lower(connection: Connection, order: LowerKeys) -> LowerKeys:
+        return order
 
     @router.get("/ping")
     async def ping(connection: Connection) -> str:
@@ -388,6 +401,72 @@ def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
     # The field by its name (not its alias) is not sliced, but the answer is the same.
     data = json.dumps({"label": "x", "lines": GOOD, "orderLines": GOOD[:3]}).encode()
     assert client.post("/orders", content=data, headers=headers).json()["orderLines"] == GOOD[:3]
+
+
+SKUS = {f"sku-{i}": item for i, item in enumerate(GOOD)}
+
+
+def test_dicts_of_models_and_lists_of_lists_are_sliced_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    app = order_app()
+    client = TestClient(app)
+    # What the model's own validator is given: with the fields sliced, the rest of the body
+    # only (values skipped over take turns too, so the turns alone would not tell).
+    given: list[int] = []
+    app.routers[0].resolve("/orders", "POST")
+    match = app.routers[0].resolve("/orders", "POST")
+    assert isinstance(match, Match)
+    plan = match.endpoint.plans["POST"]
+    assert plan.body is not None
+    whole = plan.body.fail_fast
+
+    class Watched:
+        def validate_json(self, data: str | bytes) -> object:
+            given.append(len(data))
+            return whole.validate_json(data)
+
+    object.__setattr__(plan.body, "fail_fast", Watched())
+    headers = {"content-type": "application/json"}
+    batches = [GOOD[i : i + 500] for i in range(0, 20_000, 500)]
+    # A key given twice, 600 KB apart: its first place and its last value, as in one piece.
+    text = json.dumps({"label": "x", "orderLines": [], "by_sku": SKUS, "batches": batches})
+    text = text.replace('"by_sku": {', '"by_sku": {"sku-19999": {"id": -1, "name": "first"}, ', 1)
+    for data, sliced in (
+        (text.encode(), True),
+        (json.dumps({"label": "y", "orderLines": [], "by_sku": {}}).encode(), False),
+    ):
+        turns.clear()
+        answer = client.post("/orders", content=data, headers=headers)
+        expected = Order.model_validate_json(data)
+        assert answer.status_code == 200
+        assert answer.json() == expected.model_dump(mode="json", by_alias=True)
+        assert (len(turns) >= 20) is sliced  # 1.2 MB of items, 32 KiB of them a slice
+        if sliced:
+            assert given == [len('{"label": "x", "orderLines": [], "by_sku": {}, "batches": []}')]
+    assert list(Order.model_validate_json(text).by_sku)[0] == "sku-19999"
+    wrong = dict(SKUS)
+    wrong["sku-15000"] = {"id": "x", "name": "n"}
+    answer = client.post(
+        "/orders",
+        content=json.dumps({"label": "x", "orderLines": [], "by_sku": wrong}).encode(),
+        headers=headers,
+    )
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+        ("int_parsing", ["body", "by_sku", "sku-15000", "id"])
+    ]
+    # A config that changes strings changes the keys: that dict is validated in one piece.
+    data = json.dumps({"by_sku": {"SKU-" + k: v for k, v in SKUS.items()}}).encode()
+    turns.clear()
+    answer = client.post("/lower", content=data, headers=headers)
+    assert answer.json() == LowerKeys.model_validate_json(data).model_dump(mode="json")
+    assert turns == [] and "sku-sku-1" in answer.json()["by_sku"]
 
 
 def test_errors_in_a_large_model_body_are_located_in_it() -> None:
@@ -478,6 +557,10 @@ def test_a_large_model_bodys_lists_are_freed_after_the_response(
     assert turns == [] and len(kept[0].lines) == 20_000  # the handler's model is left whole
     assert client.post("/drop", content=data, headers=headers).json() == 20_000
     assert turns == [0] * 5  # 20,000 items, 4,096 a turn
+    turns.clear()
+    data = json.dumps({"label": "x", "orderLines": [], "by_sku": SKUS}).encode()
+    assert client.post("/drop", content=data, headers=headers).json() == 0
+    assert turns == [0] * 5  # a dict of 20,000 the same way
 
 
 @pytest.mark.anyio
