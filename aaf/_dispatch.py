@@ -168,8 +168,8 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
                     await _free_slices(cast("list[object] | dict[object, object]", taken))
             del taken
         return
-    if type(value) is list:
-        items = cast("list[object]", value)
+    if type(value) is list or type(value) is dict:
+        items = cast("list[object] | dict[object, object]", value)
         del value
         await _free_slices(items)
 

@@ -154,7 +154,7 @@ async def read_body(
     if large and (body.sliceable or body.sliced_fields):
         with full_collections_held():
             if body.sliceable:
-                sliced = await _validate_in_slices(body.fail_fast, data, errors)
+                sliced = await _validate_in_slices(body.fail_fast, data, errors, body.opening)
             else:
                 sliced = await _validate_fields_in_slices(body, data, errors)
         if sliced is not _NOT_A_LIST:
@@ -239,9 +239,12 @@ def _skip_space(text: str, pos: int) -> int:
     return _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]  # * always matches
 
 
-async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: Errors) -> object:
-    """Validate a large JSON list a slice of items at a time, letting the event loop serve
-    other requests between slices: one client's 10 MB body must not stall the others.
+async def _validate_in_slices(
+    validator: SchemaValidator, data: bytes, errors: Errors, opening: str = "["
+) -> object:
+    """Validate a large JSON list (a dict, when ``opening`` is "{") a slice of items at a
+    time, letting the event loop serve other requests between slices: one client's 10 MB
+    body must not stall the others.
 
     Python's decoder finds where each item ends; each slice goes to ``validator`` (the body's
     fail-fast list validator) as a list of its own, so a wrong item ends the work at its
@@ -254,12 +257,17 @@ async def _validate_in_slices(validator: SchemaValidator, data: bytes, errors: E
     except UnicodeDecodeError:
         return _NOT_A_LIST
     pos = _skip_space(text, 0)
-    if not text.startswith("[", pos):
+    if not text.startswith(opening, pos):
         return _NOT_A_LIST
     inner = _skip_space(text, pos + 1)
-    if text.startswith("]", inner):
-        return [] if not text[inner + 1 :].strip(" \t\n\r") else _NOT_A_LIST
-    items, end = await _list_in_slices(validator, text, pos, ("body",), errors)
+    if text.startswith("]}"[opening == "{"], inner):
+        empty: object = {} if opening == "{" else []
+        return empty if not text[inner + 1 :].strip(" \t\n\r") else _NOT_A_LIST
+    items, end = (
+        await _list_in_slices(validator, text, pos, ("body",), errors)
+        if opening == "["
+        else await _dict_in_slices(validator, text, pos, ("body",), errors)
+    )
     if end >= 0:
         after = _skip_space(text, end)
         if after < len(text):

@@ -87,9 +87,10 @@ class BodyParam:
     # The same schema with every list, set, tuple and dict stopping at its first error: a body
     # of a million wrong items is refused in one pass that stops early, not a million errors.
     fail_fast: SchemaValidator
-    # A plain list[T] body (no constraints on the list itself): a large one is validated in
-    # slices of its items, letting other requests run between them.
+    # A plain list[T] (or dict[str, T]) body, no constraints on it as a whole: a large one
+    # is validated in slices of its items, letting other requests run between them.
     sliceable: bool = False
+    opening: str = "["  # how such a body starts: "[" for a list, "{" for a dict
     # A model body's fields that a large body has validated in slices the same way.
     sliced_fields: tuple[SlicedField, ...] = ()
 
@@ -564,10 +565,10 @@ class _Builder:
         # Only markers around a plain list: a constraint on the list itself (max_length, say)
         # needs the whole list at once.
         base, meta = strip_annotated(annotation)
-        sliceable = (
-            get_origin(base) is list
-            and len(get_args(base)) == 1
-            and all(isinstance(m, Param) for m in meta)
+        args = get_args(base)
+        sliceable = all(isinstance(m, Param) for m in meta) and (
+            (get_origin(base) is list and len(args) == 1)
+            or (get_origin(base) is dict and len(args) == 2 and args[0] is str)
         )
         self.body = BodyParam(
             name,
@@ -576,6 +577,7 @@ class _Builder:
             default,
             fail_fast_validator(adapter),
             sliceable,
+            "{" if get_origin(base) is dict else "[",
             sliced_fields(annotation),
         )
 

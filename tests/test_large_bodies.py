@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 from aaf import _dispatch, _extract, aaf
 from aaf.app import App
@@ -599,3 +599,39 @@ def test_values_skipped_over_keep_their_brackets_in_strings() -> None:
     broken = data.replace(b'"pad": {', b'"pad": {"open": [', 1)
     answer = client.post("/orders", content=broken, headers={"content-type": "application/json"})
     assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_a_large_dict_body_is_sliced_like_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    router = Router()
+
+    @router.post("/skus")
+    async def skus(connection: Connection, items: dict[str, Item]) -> dict[str, Item]:
+        return items
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    adapter = TypeAdapter(dict[str, Item])
+    data = json.dumps(SKUS).encode()
+    answer = client.post("/skus", content=data, headers=headers)
+    assert answer.json() == adapter.dump_python(adapter.validate_json(data), mode="json")
+    assert len(turns) >= 10  # 600 KB, 32 KiB a slice
+    wrong = dict(SKUS)
+    wrong["sku-123"] = {"id": "x", "name": "n"}
+    answer = client.post("/skus", content=json.dumps(wrong).encode(), headers=headers)
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+        ("int_parsing", ["body", "sku-123", "id"])
+    ]
+    assert client.post("/skus", content=b"{" + b" " * 70_000 + b"}", headers=headers).json() == {}
+    statuses = [
+        client.post("/skus", content=odd, headers=headers).json()["detail"][0]["type"]
+        for odd in (json.dumps(GOOD).encode(), json.dumps(SKUS).encode() + b" x")
+    ]
+    assert statuses == ["dict_type", "json_invalid"]
