@@ -263,11 +263,7 @@ async def _validate_in_slices(
     if text.startswith("]}"[opening == "{"], inner):
         empty: object = {} if opening == "{" else []
         return empty if not text[inner + 1 :].strip(" \t\n\r") else _NOT_A_LIST
-    items, end = (
-        await _list_in_slices(validator, text, pos, ("body",), errors)
-        if opening == "["
-        else await _dict_in_slices(validator, text, pos, ("body",), errors)
-    )
+    items, end = await _in_slices(validator, text, pos, ("body",), errors)
     if end >= 0:
         after = _skip_space(text, end)
         if after < len(text):
@@ -275,35 +271,48 @@ async def _validate_in_slices(
     return items
 
 
-async def _list_in_slices(
+async def _in_slices(
     validator: SchemaValidator, text: str, pos: int, loc: tuple[str, ...], errors: Errors
-) -> tuple[list[object], int]:
-    """Validate the JSON list at ``text[pos]`` (its "[") a slice of items at a time, the event
-    loop serving other requests between slices. Gives the items and the position after the
-    list's "]", or -1 after an error (added to ``errors``, located below ``loc``)."""
+) -> tuple[list[object] | dict[object, object], int]:
+    """Validate the JSON array (or object) at ``text[pos]`` a slice of about ``_SLICE``
+    characters of items at a time, the event loop serving other requests between slices.
+    Gives the items (a dict for an object: a key given twice keeps its first place and its
+    last value, as in one piece) and the position after the closing bracket, or -1 after an
+    error (added to ``errors``, located below ``loc``; list indexes count from the start)."""
+    opening = text[pos]
+    closing = "]" if opening == "[" else "}"
+    found: list[object] | dict[object, object] = [] if opening == "[" else {}
     pos = _skip_space(text, pos + 1)
-    items: list[object] = []
-    if text.startswith("]", pos):
-        return items, pos + 1
+    if text.startswith(closing, pos):
+        return found, pos + 1
     start, first_index, count = pos, 0, 0
     while True:
         try:
+            if isinstance(found, dict):  # a member's key and colon first
+                if not text.startswith('"', pos):
+                    raise json.JSONDecodeError(
+                        "Expecting property name enclosed in double quotes", text, pos
+                    )
+                pos = _skip_space(text, _DECODER.raw_decode(text, pos)[1])
+                if not text.startswith(":", pos):
+                    raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+                pos = _skip_space(text, pos + 1)
             end = _DECODER.raw_decode(text, pos)[1]
         except json.JSONDecodeError as exc:
             errors.append(_json_invalid_at(exc.pos, exc.msg))
-            return items, -1
+            return found, -1
         except RecursionError:  # an item nested deeper than Python's stack
             errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
-            return items, -1
+            return found, -1
         count += 1
         pos = _skip_space(text, end)
-        last = text.startswith("]", pos)
+        last = text.startswith(closing, pos)
         if not last and not text.startswith(",", pos):
             errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
-            return items, -1
+            return found, -1
         if last or pos - start >= _SLICE:
             try:
-                items.extend(validator.validate_json("[" + text[start:pos] + "]"))
+                validated = validator.validate_json(opening + text[start:pos] + closing)
             except ValidationError as exc:
                 for error in exc.errors(include_url=False, include_context=False):
                     if error["type"] == "json_invalid":  # NaN and the like, which Python takes
@@ -312,67 +321,20 @@ async def _list_in_slices(
                         errors.append(_json_invalid_at(start, reason))
                         break
                     index, *rest = error["loc"] or (0,)
-                    shifted = first_index + index if isinstance(index, int) else index
-                    errors.append(_body_error((*loc, shifted, *rest), error))
-                    if len(errors) >= MAX_ERRORS:
-                        break
-                return items, -1
-            if last:
-                return items, pos + 1
-            first_index += count
-            count = 0
-            await asyncio.sleep(0)  # the other requests' turn
-            start = _skip_space(text, pos + 1)
-        pos = _skip_space(text, pos + 1)
-
-
-async def _dict_in_slices(
-    validator: SchemaValidator, text: str, pos: int, loc: tuple[str, ...], errors: Errors
-) -> tuple[dict[object, object], int]:
-    """``_list_in_slices`` for the JSON object at ``text[pos]`` (its "{"), validated a slice
-    of members at a time as a dict; a key given twice keeps its first place and its last
-    value, as in one piece."""
-    pos = _skip_space(text, pos + 1)
-    found: dict[object, object] = {}
-    if text.startswith("}", pos):
-        return found, pos + 1
-    start = pos
-    while True:
-        try:
-            if not text.startswith('"', pos):
-                raise json.JSONDecodeError(
-                    "Expecting property name enclosed in double quotes", text, pos
-                )
-            pos = _skip_space(text, _DECODER.raw_decode(text, pos)[1])
-            if not text.startswith(":", pos):
-                raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-            end = _DECODER.raw_decode(text, _skip_space(text, pos + 1))[1]
-        except json.JSONDecodeError as exc:
-            errors.append(_json_invalid_at(exc.pos, exc.msg))
-            return found, -1
-        except RecursionError:  # a value nested deeper than Python's stack
-            errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
-            return found, -1
-        pos = _skip_space(text, end)
-        last = text.startswith("}", pos)
-        if not last and not text.startswith(",", pos):
-            errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
-            return found, -1
-        if last or pos - start >= _SLICE:
-            try:
-                found.update(validator.validate_json("{" + text[start:pos] + "}"))
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False, include_context=False):
-                    if error["type"] == "json_invalid":  # NaN and the like, which Python takes
-                        reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
-                        errors.append(_json_invalid_at(start, reason))
-                        break
-                    errors.append(_body_error((*loc, *error["loc"]), error))
+                    if isinstance(found, list) and isinstance(index, int):
+                        index += first_index
+                    errors.append(_body_error((*loc, index, *rest), error))
                     if len(errors) >= MAX_ERRORS:
                         break
                 return found, -1
+            if isinstance(found, list):
+                found.extend(validated)
+            else:
+                found.update(validated)
             if last:
                 return found, pos + 1
+            first_index += count
+            count = 0
             await asyncio.sleep(0)  # the other requests' turn
             start = _skip_space(text, pos + 1)
         pos = _skip_space(text, pos + 1)
@@ -407,12 +369,7 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
         if field is not None and text.startswith("[" if field.kind == "list" else "{", pos):
-            at = ("body", key)
-            items, end = (
-                await _list_in_slices(field.items, text, pos, at, errors)
-                if field.kind == "list"
-                else await _dict_in_slices(field.items, text, pos, at, errors)
-            )
+            items, end = await _in_slices(field.items, text, pos, ("body", key), errors)
             if end < 0:
                 return None  # errors holds why
             found[key] = items
