@@ -407,8 +407,11 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
     return model
 
 
-# A JSON string, or one of the brackets that nest values (the strings hold any others).
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+# The next quote or bracket; and what is left of a string after its opening quote. Each
+# character is looked at once: a regex for whole strings, tried at every quote, took time
+# growing with the square of the body's length on a body of unclosed quotes.
+_NEXT = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"')
 _TOKENS_A_TURN = 8192
 
 
@@ -423,15 +426,22 @@ async def _skip_value(text: str, pos: int) -> int:
         except (ValueError, RecursionError):
             return -1
     depth = 0
-    for count, token in enumerate(_TOKEN.finditer(text, pos)):
-        first = text[token.start()]
-        if first in "[{":
+    count = 0
+    while (found := _NEXT.search(text, pos)) is not None:
+        char, pos = found.group(), found.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                return -1  # a string never closed
+            pos = rest.end()
+        elif char in "[{":
             depth += 1
-        elif first != '"':
+        else:
             depth -= 1
             if depth == 0:
-                return token.end()
-        if count % _TOKENS_A_TURN == _TOKENS_A_TURN - 1:
+                return pos
+        count += 1
+        if count % _TOKENS_A_TURN == 0:
             await asyncio.sleep(0)  # the other requests' turn
     return -1
 
