@@ -259,10 +259,6 @@ async def _validate_in_slices(
     pos = _skip_space(text, 0)
     if not text.startswith(opening, pos):
         return _NOT_A_LIST
-    inner = _skip_space(text, pos + 1)
-    if text.startswith("]}"[opening == "{"], inner):
-        empty: object = {} if opening == "{" else []
-        return empty if not text[inner + 1 :].strip(" \t\n\r") else _NOT_A_LIST
     items, end = await _in_slices(validator, text, pos, ("body",), errors)
     if end >= 0:
         after = _skip_space(text, end)
@@ -368,7 +364,7 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         field = wanted.get(key) if isinstance(key, str) else None
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
-        if field is not None and text.startswith("[" if field.kind == "list" else "{", pos):
+        if field is not None and text.startswith(field.opening, pos):
             items, end = await _in_slices(field.items, text, pos, ("body", key), errors)
             if end < 0:
                 return None  # errors holds why

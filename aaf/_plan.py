@@ -103,7 +103,7 @@ class SlicedField:
     key: str  # the field's name in the JSON object
     name: str  # the model's attribute
     items: SchemaValidator  # the field's validator, stopping at its first error
-    kind: Literal["list", "dict"] = "list"  # a JSON array, or an object of string keys
+    opening: str = "["  # how its value starts: "[" for a list, "{" for a dict
 
 
 def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
@@ -133,9 +133,9 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     for name, info in base.model_fields.items():
         origin, args = get_origin(info.annotation), get_args(info.annotation)
         if origin is list and _of_models(args[0]):
-            kind: Literal["list", "dict"] = "list"
+            opening = "["
         elif origin is dict and args[0] is str and _of_models(args[1]) and plain_strings:
-            kind = "dict"
+            opening = "{"
         else:
             continue
         if (
@@ -147,7 +147,7 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
-        found.append(SlicedField(key, name, fail_fast_validator(items), kind))
+        found.append(SlicedField(key, name, fail_fast_validator(items), opening))
     return tuple(found)
 
 

@@ -7,7 +7,7 @@ import asyncio
 import gc
 import json
 from collections.abc import Sequence
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
@@ -46,6 +46,19 @@ def body(items: Sequence[object], separator: str = ",") -> bytes:
 
 
 GOOD: list[dict[str, object]] = [{"id": i, "name": f"item {i}"} for i in range(20_000)]  # 600 KB
+
+
+def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
+    """The turns of the event loop ``module`` takes (its ``asyncio.sleep`` calls), recorded."""
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=counted))
+    return turns
 
 
 @pytest.fixture()
@@ -282,14 +295,7 @@ def test_a_large_list_is_freed_after_the_response_unless_the_handler_kept_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Freed a slice at a time, a turn of the event loop after each: count the turns.
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_dispatch, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _dispatch)
     kept: list[list[Item]] = []
     router = Router()
 
@@ -376,14 +382,7 @@ def order_app() -> App:
 def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _extract)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     for order in (
@@ -407,14 +406,7 @@ SKUS = {f"sku-{i}": item for i, item in enumerate(GOOD)}
 
 
 def test_dicts_of_models_and_lists_of_lists_are_sliced_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _extract)
     app = order_app()
     client = TestClient(app)
     # What the model's own validator is given: with the fields sliced, the rest of the body
@@ -530,14 +522,7 @@ async def test_other_requests_are_served_while_a_large_model_body_is_validated()
 def test_a_large_model_bodys_lists_are_freed_after_the_response(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_dispatch, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _dispatch)
     kept: list[Order] = []
     router = Router()
 
@@ -602,14 +587,7 @@ def test_values_skipped_over_keep_their_brackets_in_strings() -> None:
 
 
 def test_a_large_dict_body_is_sliced_like_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _extract)
     router = Router()
 
     @router.post("/skus")
