@@ -152,15 +152,26 @@ class App(UrlBuilding):
             await send({"type": "http.response.body", "body": body})
             return
         connection = Connection(scope, receive, send, self)
-        connection.max_body_size = self.max_body_size
         try:
-            if outcome is None:
-                raise HTTPError(404, "Not found")  # so that a 404 handler can answer
-            await enter(outcome, connection, method)
+            if type(outcome) is Match:
+                # PERF: a match enters its endpoint here, not through enter(): each function
+                # a request passes through is code and data the caches must hold
+                # (benchmarks/inprocess.py --cold).
+                endpoint, args = outcome
+                connection.path_params = args = args or {}  # the static table's are shared
+                limit = endpoint.max_body_size
+                connection.max_body_size = self.max_body_size if limit is None else limit
+                await endpoint.runners[method](connection, args)
+            else:
+                connection.max_body_size = self.max_body_size
+                if outcome is None:
+                    raise HTTPError(404, "Not found")  # so that a 404 handler can answer
+                await enter(outcome, connection, method)
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)
         finally:
-            connection.release()
+            if connection._holding:  # pyright: ignore[reportPrivateUsage]  # PERF: no call
+                connection.release()
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:

@@ -98,6 +98,7 @@ class Connection:
     _closing: asyncio.Future[None] | None = None
     _accepted = False
     _head_cut = False  # a HEAD response ended by its first send, which did not finish it
+    _holding = False  # a form's files, a watcher or the app's lifecycle: release() has work
 
     def __init__(
         self,
@@ -341,6 +342,7 @@ class Connection:
         if self._form is None:
             limits = self._app.form_limits if self._app is not None else _FORM_LIMITS
             content_type = self.req_headers.get("content-type")
+            self._holding = True
             self._form = await parse_form(content_type, self.body_iter(), limits)
         return self._form
 
@@ -363,6 +365,7 @@ class Connection:
         if self._stop is not None or (self._body_started and self._body is None):
             return  # a body being read sees the disconnect itself
         self._body_started = True  # what arrives from now on is the watcher's
+        self._holding = True
         self._stop = stop = asyncio.Event()
         self._watcher = asyncio.ensure_future(self._read_until_disconnect(stop))
         if self._app is not None:
@@ -613,6 +616,7 @@ class Connection:
         self._ws_state = WebSocketState.CONNECTED
         self.started = True
         self._accepted = True
+        self._holding = True
         if self._app is not None:
             self._app.lifecycle.add(self)
 
