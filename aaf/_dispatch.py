@@ -89,7 +89,8 @@ def _runner(
     large_fields = tuple(f.name for f in body.sliced_fields) if body is not None else ()
 
     headers_of = value_headers
-    if status_code == 204 or status_code == 304:
+    has_body = not (status_code == 204 or status_code == 304)
+    if not has_body:
         # The status has no body: a returned value is dropped, as FastAPI does (sent, it
         # would be read as the start of the next response on the connection).
         encode, headers_of = _no_body, _no_headers
@@ -127,10 +128,19 @@ def _runner(
             result = await fn(instance, connection, **args)
         # PERF: a whole response goes straight out, two frames less than through respond()
         # and send_to() (benchmarks/inprocess.py, plaintext).
-        if isinstance(result, HttpResponse) and (whole := result.as_whole()) is not None:
-            await connection.respond_whole(*whole)
-            if result.background:
-                await run_background(result.background, connection)
+        if isinstance(result, HttpResponse):
+            if (whole := result.as_whole()) is not None:
+                status, headers, content = whole  # PERF: a call with *whole is not specialized
+                await connection.respond_whole(status, headers, content)
+                if result.background:
+                    await run_background(result.background, connection)
+            else:
+                await send_result(connection, result, qualname)
+        elif result is not None and has_body and not connection.started:
+            content_type, encoded = encode(result)
+            length = str(len(encoded)).encode()
+            headers = [(b"content-type", content_type), (b"content-length", length)]
+            await connection.respond_whole(status_code, headers, encoded)
         else:
             await respond(connection, result)
         if large_list is not None:

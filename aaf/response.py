@@ -111,11 +111,10 @@ class HttpResponse:
     """
 
     media_type = "text/plain; charset=utf-8"
-    _content_type: tuple[bytes, bytes] | None = (b"content-type", b"text/plain; charset=utf-8")
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        cls._content_type = (b"content-type", cls.media_type.encode()) if cls.media_type else None
+        _CONTENT_TYPES[cls] = _encoded_type(cls.media_type)
 
     # Work to run once the response is sent (``background=``); none by default.
     background: tuple[Callable[[], object], ...] = ()
@@ -128,16 +127,25 @@ class HttpResponse:
         headers: Mapping[str, str] | None = None,
         *,
         background: Background | None = None,
+        media_type: str | None = None,
     ) -> None:
-        if background is not None:
+        # PERF: every attribute a response's sending reads is set here, none left to the
+        # class: Python 3.11 reads an instance's own attributes through a specialized
+        # instruction, a class-level one through the generic lookup (benchmarks/inprocess.py
+        # --cold, plaintext).
+        if background is None:
+            self.background = ()
+        else:
             self.background = (background,) if callable(background) else tuple(background)
         self.body = body.encode() if isinstance(body, str) else body
         self.connection = connection
         self.status_code = status_code
-        if headers is None and self.media_type is type(self).media_type:
-            # PERF: the class's encoded content type, built once (benchmarks/inprocess.py).
-            content_type = self._content_type
-            self.raw_headers: RawHeaders = [content_type] if content_type else []
+        if media_type is not None:
+            self.media_type = media_type
+            self.raw_headers: RawHeaders = self._initial_headers(headers)
+        elif headers is None:
+            content_type = _CONTENT_TYPES[type(self)]  # the class's, encoded once
+            self.raw_headers = [content_type] if content_type else []
         else:
             self.raw_headers = self._initial_headers(headers)
 
@@ -202,6 +210,16 @@ class HttpResponse:
         return self.send_to(self.connection).__await__()
 
 
+def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
+    return (b"content-type", media_type.encode("latin-1")) if media_type else None
+
+
+# The Content-Type header of each response class, by class (none for an empty media_type).
+_CONTENT_TYPES: dict[type[HttpResponse], tuple[bytes, bytes] | None] = {
+    HttpResponse: _encoded_type(HttpResponse.media_type)
+}
+
+
 class JsonResponse(HttpResponse):
     """JSON of ``data``: models, dataclasses, lists of them, dicts, anything pydantic dumps."""
 
@@ -257,9 +275,9 @@ class StreamingResponse(HttpResponse):
         background: Background | None = None,
     ) -> None:
         _check_async_iterable(content, "StreamingResponse")
-        if media_type is not None:
-            self.media_type = media_type
-        super().__init__(b"", connection, status_code, headers, background=background)
+        super().__init__(
+            b"", connection, status_code, headers, background=background, media_type=media_type
+        )
         self.content = content
 
     def as_whole(self) -> None:
@@ -304,8 +322,10 @@ class FileResponse(HttpResponse):
     ) -> None:
         self.path = os.fspath(path)
         self.filename = filename
-        self.media_type = media_type or guess_media_type(filename or self.path)
-        super().__init__(b"", connection, status_code, headers, background=background)
+        media_type = media_type or guess_media_type(filename or self.path)
+        super().__init__(
+            b"", connection, status_code, headers, background=background, media_type=media_type
+        )
         if filename is not None:
             self.set_header("Content-Disposition", content_disposition(filename))
 

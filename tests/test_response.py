@@ -87,6 +87,25 @@ async def awaited(connection: Connection) -> None:
     await HttpResponse("sent by await", connection, status_code=201)
 
 
+class CsvResponse(HttpResponse):
+    media_type = "text/csv; charset=utf-8"
+
+
+class NoTypeResponse(HttpResponse):
+    media_type = ""
+
+
+@router.route("/typed/<kind>")
+async def typed(connection: Connection, kind: str) -> HttpResponse:
+    if kind == "keyword":
+        return HttpResponse("a,b", media_type="text/csv")
+    if kind == "keyword-and-header":
+        return HttpResponse("a,b", headers={"Content-Type": "text/x-mine"}, media_type="text/csv")
+    if kind == "subclass":
+        return CsvResponse("a,b")
+    return NoTypeResponse(b"a,b")
+
+
 @pytest.fixture()
 def client() -> Iterator[TestClient]:
     """A client on the module's app, its lifespan running."""
@@ -106,6 +125,24 @@ def test_given_content_type_wins(client: TestClient) -> None:
     response = client.get("/bytes")
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.content == b"\x00\x01"
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("keyword", "text/csv"),
+        ("keyword-and-header", "text/x-mine"),
+        ("subclass", "text/csv; charset=utf-8"),
+        ("none", None),
+    ],
+)
+def test_media_type_by_keyword_or_by_class(
+    client: TestClient, kind: str, expected: str | None
+) -> None:
+    response = client.get(f"/typed/{kind}")
+    assert response.headers.get("content-type") == expected
+    assert response.text == "a,b"
+    assert response.headers["content-length"] == "3"
 
 
 @pytest.mark.parametrize(
