@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 
-def build_10() -> Any:
+def _build(routes: int) -> Any:
     other = Path(os.environ["AAF_OTHER"]).resolve()
     sys.path.insert(0, str(other))
     import aaf
@@ -26,4 +26,12 @@ def build_10() -> Any:
         raise SystemExit(f"aaf was imported from {aaf.__file__} before {other} could be used")
     from benchmarks.apps.aaf_app import build
 
-    return build(10)
+    return build(routes)
+
+
+def build_10() -> Any:
+    return _build(10)
+
+
+def build_1000() -> Any:
+    return _build(1000)
