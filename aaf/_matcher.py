@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import quote
 
 from werkzeug.routing import Map, Rule
@@ -60,6 +60,18 @@ _Flat = tuple[Callable[[str], re.Match[str] | None], dict[str, "_Alternative"]]
 # variable.
 _Converted = tuple[str, Callable[[str], object], int]
 _Alternative = tuple[bool, object, "frozenset[str] | None", tuple[_Converted, ...]]
+# A segment of a rule: (True, a literal) or (False, a dynamic part's regex); a rule's
+# segments, whether it is a trailing slash redirect, and its entry.
+_Piece = tuple[bool, str]
+_Candidate = tuple[list[_Piece], bool, "_Entry"]
+# The segment fast path: per segment to check, (index in path.split("/"), what to check, a
+# literal or a full-match function); then as _Alternative, with indexes for group numbers.
+_Check = tuple[int, int, "str | Callable[[str], object] | None"]
+_Segmented = tuple[
+    tuple[_Check, ...], bool, object, "frozenset[str] | None", tuple[_Converted, ...]
+]
+_LITERAL, _DIGITS, _SEGMENT, _REGEX = 0, 1, 2, 3
+_INNER = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
 
 
 def _group_numbers(regex: re.Pattern[str], alternative: str) -> tuple[int, ...]:
@@ -99,9 +111,13 @@ class StateMatcher:
         self._start = start.static.get("") if start is not None else None
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
-        self._flat = self._flatten(matcher._root)  # pyright: ignore[reportPrivateUsage]
-        if self._flat is not None and not self._plain:
-            self._flat = None
+        self._flat: dict[str | None, _Flat] | None = None
+        self._segments: dict[str, dict[int, list[_Segmented]]] | None = None
+        self._dynamic_first: dict[int, list[_Segmented]] = {}
+        candidates = self._candidates(matcher._root)  # pyright: ignore[reportPrivateUsage]
+        if candidates is not None and self._plain:
+            if not self._segment_tables(candidates):
+                self._flat = self._flatten(candidates)
 
     def _all_entries(self, node: _Node) -> list[_Entry]:
         found = list(node.rules)
@@ -120,21 +136,85 @@ class StateMatcher:
     # is the rule werkzeug would find, or the trailing slash redirect it would raise first.
     # Anything else (a method the rule does not allow, a failed conversion, "//") goes to the
     # walk.
-    def _flatten(self, root: State) -> dict[str | None, _Flat] | None:
-        candidates: dict[str | None, list[tuple[str, bool, _Entry]]] = {}
+    def _candidates(self, root: State) -> dict[str | None, list[_Candidate]] | None:
+        """The rules by first segment (None: a dynamic one), each in werkzeug's order; None
+        when a rule does not fit (a part that is not one whole segment, say)."""
+        candidates: dict[str | None, list[_Candidate]] = {}
         domain = root.static.get("")
         start = domain.static.get("") if domain is not None else None
         if start is None or root.dynamic or (domain is not None and domain.dynamic):
             return None
         if not self._collect(start, [], None, candidates):
             return None
+        return candidates
+
+    # PERF: the segment fast path. Where every dynamic part is one converter taking a whole
+    # segment, a path is matched by comparing its segments (str.split, ==, str.isdigit) in
+    # the flat path's order, with no regex engine: over a network, where the server's own
+    # work evicts the caches between requests, the regex engine cost `/items/<int:id>` about
+    # a sixth of its throughput (benchmarks/network.py, item model; benchmarks/inprocess.py
+    # --cold). A converter other than int and the default string is checked by its own
+    # regex, on its segment only.
+    def _segment_tables(self, candidates: dict[str | None, list[_Candidate]]) -> bool:
+        tables: dict[str | None, dict[int, list[_Segmented]]] = {}
+        for key, found in candidates.items():
+            table = tables.setdefault(key, {})
+            for pieces, redirect, entry in found:
+                checks: list[_Check] = []
+                indexes: list[int] = []
+                for i, (literal, text) in enumerate(pieces, start=1):
+                    if literal:
+                        if i > 1 or key is None:  # the first is the table's key
+                            checks.append((i, _LITERAL, text))
+                        continue
+                    regex = _one_converter(text)
+                    if regex is None:
+                        return False  # more than one converter in the segment, or a prefix
+                    if regex == r"[0-9]+":
+                        checks.append((i, _DIGITS, None))
+                    elif regex == r"[^/]{1,}":
+                        checks.append((i, _SEGMENT, None))
+                    else:
+                        checks.append((i, _REGEX, re.compile(regex).fullmatch))
+                    indexes.append(i)
+                rule, payload, converters = entry
+                converted = tuple(
+                    (variable, convert, index)
+                    for (variable, convert), index in zip(converters, indexes, strict=True)
+                )
+                methods = frozenset(rule.methods) if rule.methods is not None else None
+                # path.split("/") of a path of these segments: "" before the first slash.
+                table.setdefault(len(pieces) + 1, []).append(
+                    (tuple(checks), redirect, payload, methods, converted)
+                )
+        # The rules under a dynamic first segment come after those under a literal one, as
+        # werkzeug tries them: each literal's table holds both, in that order.
+        dynamic_first = tables.pop(None, {})
+        segments: dict[str, dict[int, list[_Segmented]]] = {}
+        for key, table in tables.items():
+            assert key is not None  # popped
+            merged = {
+                n: [*table.get(n, []), *dynamic_first.get(n, [])] for n in {*table, *dynamic_first}
+            }
+            segments[key] = merged
+        self._segments, self._dynamic_first = segments, dynamic_first
+        return True
+
+    def _flatten(self, candidates: dict[str | None, list[_Candidate]]) -> dict[str | None, _Flat]:
         flat: dict[str | None, _Flat] = {}
         for key, found in candidates.items():
             alternatives: list[str] = []
             plans: dict[str, tuple[bool, _Entry]] = {}
-            for i, (pattern, redirect, entry) in enumerate(found):
-                unique = pattern.replace("?P<d", f"?P<c{i}d")
-                alternatives.append(f"(?P<c{i}>{unique})")
+            for i, (pieces, redirect, entry) in enumerate(found):
+                # Each alternative needs its own group names: werkzeug's, prefixed with the
+                # alternative and the depth.
+                unique = "/".join(
+                    re.escape(text)
+                    if literal
+                    else text.replace("?P<__werkzeug_", f"?P<c{i}d{depth}_")
+                    for depth, (literal, text) in enumerate(pieces)
+                )
+                alternatives.append(f"(?P<c{i}>/{unique}\\Z)")
                 plans[f"c{i}"] = (redirect, entry)
             regex = re.compile("|".join(alternatives))
             indexed: dict[str, _Alternative] = {}
@@ -153,31 +233,30 @@ class StateMatcher:
     def _collect(
         self,
         state: State,
-        pieces: list[str],
+        pieces: list[_Piece],
         first: str | None,
-        out: dict[str | None, list[tuple[str, bool, _Entry]]],
+        out: dict[str | None, list[_Candidate]],
     ) -> bool:
-        depth = len(pieces)
+        # Each rule under `state` (and each trailing slash redirect werkzeug would raise), with
+        # the segments before it: a literal, or a dynamic part's regex (its `\Z` dropped).
         key = first
-        pattern = "/" + "/".join(pieces) + r"\Z"
         for rule in state.rules:
-            out.setdefault(key, []).append((pattern, False, self._entries[id(rule)]))
+            out.setdefault(key, []).append((pieces, False, self._entries[id(rule)]))
         slash = state.static.get("")
-        if slash is not None and depth:
+        if slash is not None and pieces:
             for rule in slash.rules:
                 if not rule.strict_slashes:
                     return False
-                out.setdefault(key, []).append((pattern, True, self._entries[id(rule)]))
+                out.setdefault(key, []).append((pieces, True, self._entries[id(rule)]))
         for literal, child in state.static.items():
-            head = literal if depth == 0 else first
-            if not self._collect(child, [*pieces, re.escape(literal)], head, out):
+            head = literal if not pieces else first
+            if not self._collect(child, [*pieces, (True, literal)], head, out):
                 return False
         for part, child in state.dynamic:
             if part.final or part.suffixed or not part.content.endswith(r"\Z"):
                 return False
-            # Each alternative needs its own group names: prefix werkzeug's with the depth.
-            content = part.content[:-2].replace("?P<__werkzeug_", f"?P<d{depth}_")
-            if not self._collect(child, [*pieces, content], first if depth else None, out):
+            dynamic = (False, part.content[:-2])
+            if not self._collect(child, [*pieces, dynamic], first if pieces else None, out):
                 return False
         return True
 
@@ -217,7 +296,44 @@ class StateMatcher:
         A match is ``(payload, values)``: what ``payload`` gave for the rule at construction,
         and the rule variables converted by the rule's converters.
         """
-        flat = self._flat  # only when the rules are plain and the tree has a start
+        segments = self._segments  # only when the rules are plain and the tree has a start
+        if segments is not None and path[:1] == "/" and "//" not in path:
+            # PERF: the segment fast path, inline (benchmarks/network.py, item model).
+            parts = path.split("/")
+            table = segments.get(parts[1])
+            rules = (self._dynamic_first if table is None else table).get(len(parts))
+            if rules is None:
+                return _NOTHING  # no rule has this many segments
+            for checks, redirect, payload, methods, converted in rules:
+                for i, kind, arg in checks:
+                    segment = parts[i]
+                    if kind == _DIGITS:
+                        if not (segment.isdigit() and segment.isascii()):
+                            break
+                    elif kind == _LITERAL:
+                        if segment != arg:
+                            break
+                    elif kind == _SEGMENT:
+                        if not segment:
+                            break
+                    elif cast("Callable[[str], object]", arg)(segment) is None:
+                        break
+                else:
+                    if methods is None or method in methods:
+                        if redirect:
+                            return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
+                        try:
+                            if len(converted) == 1:
+                                name, convert, i = converted[0]
+                                return payload, {name: convert(parts[i])}
+                            return payload, _values(converted, parts)
+                        except (ValidationError, ValueError):
+                            # ValueError: int() refuses more than 4,300 digits (sys.int_info).
+                            pass
+                    break  # the walk decides, as after the flat path's first match
+            else:
+                return _NOTHING  # every rule that could match was tried: 404
+        flat = self._flat  # when a rule does not fit the segment path
         if flat is not None and path[:1] == "/" and "//" not in path:
             # PERF: the flat fast path, inline (benchmarks/inprocess.py, varied ids).
             compiled = flat.get(path.split("/", 2)[1])
@@ -236,9 +352,7 @@ class StateMatcher:
                     if len(converted) == 1:
                         name, convert, number = converted[0]
                         return payload, {name: convert(matched.group(number))}
-                    return payload, {
-                        name: convert(matched.group(number)) for name, convert, number in converted
-                    }
+                    return payload, _group_values(converted, matched)
                 except (ValidationError, ValueError):
                     # ValueError: int() refuses more than 4,300 digits (sys.int_info).
                     pass
@@ -269,6 +383,29 @@ class StateMatcher:
             }
         except (ValidationError, ValueError):  # ValueError: too many digits for int()
             return Unknown(frozenset(allow))
+
+
+# Not comprehensions in match(): one there makes its variables closure cells, created on
+# every call (benchmarks/instructions.py).
+def _values(converted: tuple[_Converted, ...], parts: list[str]) -> dict[str, object]:
+    return {name: convert(parts[i]) for name, convert, i in converted}
+
+
+def _group_values(converted: tuple[_Converted, ...], matched: re.Match[str]) -> dict[str, object]:
+    return {name: convert(matched.group(number)) for name, convert, number in converted}
+
+
+def _one_converter(content: str) -> str | None:
+    """The regex of the one converter a dynamic part is made of, or None when the part holds
+    more than a converter ("<a>-<b>", "v<int:n>")."""
+    inner = _INNER.fullmatch(content)
+    if inner is None:
+        return None
+    try:
+        groups = re.compile(inner.group(1)).groups
+    except re.error:  # "(?P<a>x)-(?P<b>y)": the parentheses are two groups'
+        return None
+    return inner.group(1) if groups == 0 else None
 
 
 def _to_python(converter: BaseConverter) -> Callable[[str], object]:

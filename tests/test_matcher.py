@@ -52,6 +52,15 @@ FLAT_RULES = [
 ]
 
 
+# Whole segments too, but two with more than a converter in them: the flat path's regexes
+# serve these, not the segment comparisons.
+FLAT_REGEX_RULES = [
+    *FLAT_RULES,
+    ("/q/<x>-<int:y>", ["GET"]),
+    ("/q/v<int:y>/<name>", ["GET"]),
+]
+
+
 def build(rules: list[tuple[str, list[str]]]) -> tuple[StateMatcher, Map]:
     url_map = Map(
         [Rule(rule, endpoint=f"r{i}", methods=methods) for i, (rule, methods) in enumerate(rules)],
@@ -62,6 +71,7 @@ def build(rules: list[tuple[str, list[str]]]) -> tuple[StateMatcher, Map]:
 
 MATCHER, MAP = build(RULES)
 FLAT, FLAT_MAP = build(FLAT_RULES)
+FLAT_REGEX, FLAT_REGEX_MAP = build(FLAT_REGEX_RULES)
 
 
 def werkzeug_answer(path: str, method: str, url_map: Map = MAP) -> tuple[str, object]:
@@ -149,9 +159,15 @@ def test_paths_with_double_slashes_are_handed_to_werkzeug() -> None:
     assert MATCHER.match("/a//1", "GET") is None
 
 
-def test_the_flat_fast_path_is_on_for_whole_segment_rules_only() -> None:
-    assert FLAT._flat is not None  # pyright: ignore[reportPrivateUsage]
-    # <path:> and "<x>-<int:y>" need the walk
+def test_the_fast_paths_are_on_for_whole_segment_rules_only() -> None:
+    # One converter per dynamic segment: the segment comparisons.
+    assert FLAT._segments is not None  # pyright: ignore[reportPrivateUsage]
+    assert FLAT._flat is None  # pyright: ignore[reportPrivateUsage]
+    # "<x>-<int:y>" and "v<int:y>" take whole segments: the flat path's regexes.
+    assert FLAT_REGEX._segments is None  # pyright: ignore[reportPrivateUsage]
+    assert FLAT_REGEX._flat is not None  # pyright: ignore[reportPrivateUsage]
+    # <path:> needs the walk
+    assert MATCHER._segments is None  # pyright: ignore[reportPrivateUsage]
     assert MATCHER._flat is None  # pyright: ignore[reportPrivateUsage]
 
 
@@ -165,14 +181,30 @@ def test_the_flat_fast_path_answers_as_werkzeug_does(path: str, method: str) -> 
     assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
 
 
+@settings(max_examples=600, deadline=None)
+@given(
+    path=paths(["a", "b", "c", "f", "n", "q", "x", "v1", "dir", "edit", "small", "red", ""], 3,
+               "ab-_.%١１v", 4),
+    method=METHODS,
+)  # fmt: skip
+def test_the_flat_regexes_answer_as_werkzeug_does(path: str, method: str) -> None:
+    assert_like_werkzeug(path, method, FLAT_REGEX, FLAT_REGEX_MAP)
+
+
+FLAT_PATHS = [
+    "/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c", "/a/1/z",
+    "/f/1.5", "/f/1", "/f/1.", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small", "/n/12/small",
+    "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit", "*", "a/1", "zz/1", "/a", "/a/", "/a/١",
+    "/a/１", "/a/²", "/a/" + "9" * 4301, "/q/a-1", "/q/a-1/", "/q/a-b", "/q/v1/x", "/q/v/x",
+    "/q/vx/x", "/q/v1",
+]  # fmt: skip
+
+
 def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
-    flat_paths = ["/", "/dir", "/dir/", "/a/1", "/a/b", "/a/b/c", "/a/b/c/", "/a/1/c", "/a/z/c",
-                  "/a/1/z", "/f/1.5", "/c/red/x", "/c/pink/x", "/n/-4", "/n/3/small",
-                  "/n/12/small", "/zz", "/zz/1/", "/zz/1", "/zz/edit", "/a/edit",
-                  "*", "a/1", "zz/1", "/a"]  # fmt: skip
-    for path in flat_paths:
+    for path in FLAT_PATHS:
         for method in ("GET", "POST", "PUT", "DELETE"):
             assert_like_werkzeug(path, method, FLAT, FLAT_MAP)
+            assert_like_werkzeug(path, method, FLAT_REGEX, FLAT_REGEX_MAP)
 
 
 # Rules aaf's router does not make but the matcher must still answer as werkzeug does, or
