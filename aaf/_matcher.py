@@ -5,10 +5,14 @@ it for every request, compiling each dynamic part's regex on the way and wrappin
 in ``MapAdapter.match``'s exceptions: about 5 µs a request. This module walks the **same tree**
 (built by werkzeug, so rules, converters, weights and precedence stay werkzeug's) with the same
 algorithm, but with each part's regex compiled once and no exceptions on the common paths.
-What it does not handle (a path with ``//``, which werkzeug merges and redirects) it hands back
-to werkzeug. Nothing is kept per path, so no client can grow it.
+Two fast paths come first, for rules whose dynamic parts each take a whole segment: comparing
+a path's segments with the rules' (when each such part is one converter), else one regex of
+alternatives per first segment. What it does not handle (a path with ``//``, which werkzeug
+merges and redirects) it hands back to werkzeug. Nothing is kept per path, so no client can
+grow it.
 
-``tests/test_routing.py`` checks its answers against ``MapAdapter.match`` on every rule kind.
+``tests/test_matcher.py`` checks its answers against ``MapAdapter.match`` on every rule kind,
+through each path, by hand and with hypothesis.
 """
 
 from __future__ import annotations

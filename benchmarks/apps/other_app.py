@@ -29,6 +29,11 @@ def _build(routes: int) -> Any:
     return build(routes)
 
 
+def build(routes: int) -> Any:
+    """For the in-process runs (`benchmarks/instructions.py`)."""
+    return _build(routes)
+
+
 def build_10() -> Any:
     return _build(10)
 
