@@ -579,16 +579,19 @@ class Router(UrlBuilding):
             match = methods.get(method)
             if match is not None:
                 return match
-        for prefix, app in self._mounts:
-            if path == prefix or path.startswith(prefix + "/"):
-                return Mounted(app, prefix)
+        if self._mounts:
+            for prefix, app in self._mounts:
+                if path == prefix or path.startswith(prefix + "/"):
+                    return Mounted(app, prefix)
         matcher = self._matcher
         assert matcher is not None  # _compile set it
         found = matcher.match(path, method)
         if type(found) is tuple:
             # PERF: tuple.__new__ skips the named tuple's Python-level __new__ (0.2 µs a request,
-            # benchmarks/inprocess.py, varied ids); the payload is the rule's Endpoint.
-            return tuple.__new__(Match, found)  # pyright: ignore[reportUnknownMemberType]
+            # benchmarks/inprocess.py, varied ids), and a module-level name for it skips the
+            # generic lookup of an attribute of a type (benchmarks/instructions.py); the
+            # payload is the rule's Endpoint.
+            return _new_tuple(Match, found)
         if type(found) is Unknown:
             return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
         if type(found) is SlashRedirect:
@@ -697,6 +700,9 @@ def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverte
         return rule_converters(rule, websocket)
     except (ValueError, LookupError) as exc:
         raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
+
+
+_new_tuple = cast("Callable[[type[Match], object], Match]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
 
 
 def enter(
