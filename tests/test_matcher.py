@@ -83,6 +83,10 @@ def werkzeug_answer(path: str, method: str, url_map: Map = MAP) -> tuple[str, ob
         return "405", frozenset(exc.valid_methods or ())
     except NotFound:
         return "404", None
+    except ValueError:
+        # int() of more than 4,300 digits, which werkzeug up to 3.1.8 lets out of its matcher
+        # (later versions take it for a failed conversion, as aaf does): no answer to compare.
+        return "raised", None
     return "match", (rule.endpoint, values)
 
 
@@ -116,7 +120,11 @@ def assert_like_werkzeug(
     if ours is None:
         assert "//" in path or not path, f"{path!r} was handed back to werkzeug"
         return
-    assert ours == werkzeug_answer(path, method, url_map), (path, method)
+    theirs = werkzeug_answer(path, method, url_map)
+    if theirs[0] == "raised":
+        assert ours[0] in ("404", "405"), (path, method)
+        return
+    assert ours == theirs, (path, method)
 
 
 def paths(words: list[str], digits: int, alphabet: str, depth: int) -> st.SearchStrategy[str]:
