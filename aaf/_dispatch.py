@@ -87,6 +87,9 @@ def _runner(
     body = plan.body
     large_list = body.name if body is not None and (body.sliceable or body.sliced_fields) else None
     large_fields = tuple(f.name for f in body.sliced_fields) if body is not None else ()
+    # PERF: one path value that the handler takes right after the connection goes by
+    # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
+    single = _single_positional(handler, plan, view is not None) if trivial else None
 
     headers_of = value_headers
     has_body = not (status_code == 204 or status_code == 304)
@@ -122,8 +125,13 @@ def _runner(
                 else arguments_now(plan, connection, args)
             )
         if instance is None:
-            # PERF: a call without ** when there is nothing to pass (benchmarks/inprocess.py)
-            result = await (fn(connection, **args) if args else fn(connection))
+            if single is not None:
+                result = await fn(connection, args[single])
+            else:
+                # PERF: a call without ** when there is nothing to pass (inprocess.py)
+                result = await (fn(connection, **args) if args else fn(connection))
+        elif single is not None:
+            result = await fn(instance, connection, args[single])
         else:
             result = await fn(instance, connection, **args)
         # PERF: a whole response goes straight out, two frames less than through respond()
@@ -148,6 +156,28 @@ def _runner(
             await free_gradually(args.pop(large_list, None), large_fields)
 
     return run
+
+
+def _single_positional(
+    handler: Callable[..., object], plan: HandlerPlan, method: bool
+) -> str | None:
+    """The name of the one path value a trivial plan passes, when the handler takes it as its
+    next positional parameter after the connection (and ``self``); else None."""
+    if len(plan.passthrough) != 1:
+        return None
+    try:
+        # What the function itself takes: a decorator's wrapper may take only keywords.
+        parameters = list(inspect.signature(handler, follow_wrapped=False).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: keep the keyword call
+        return None
+    index = 2 if method else 1
+    if len(parameters) <= index:
+        return None
+    parameter = parameters[index]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if parameter.name != plan.passthrough[0] or parameter.kind not in positional:
+        return None
+    return parameter.name
 
 
 def _no_body(value: object) -> tuple[bytes, bytes]:

@@ -3,7 +3,8 @@ cleanup of dependencies when WebSocket handlers fail."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import cast
 
 import pytest
@@ -151,3 +152,53 @@ def test_what_is_not_a_handler_is_refused_at_registration() -> None:
         router.add_websocket_route("/ws", cast(WebSocketHandler, 42))
     with pytest.raises(ConfigurationError, match="a View answers the methods it defines"):
         router.add_route("/gate", Gate, methods=["GET"])
+
+
+def test_a_path_value_reaches_the_handler_however_it_takes_it() -> None:
+    # One path value goes by position where the handler's next parameter takes it, by
+    # keyword otherwise: a keyword-only one, a wrapper taking keywords only, a sync handler,
+    # a view method, and two values.
+    router = Router()
+
+    def keywords_only(
+        fn: Callable[..., Awaitable[str]],
+    ) -> Callable[..., Awaitable[str]]:
+        @functools.wraps(fn)
+        async def wrapper(connection: Connection, **values: object) -> str:
+            return "wrapped " + await fn(connection, **values)
+
+        return wrapper
+
+    @router.get("/positional/<int:n>")
+    async def positional(connection: Connection, n: int) -> str:
+        return f"positional {n + 1}"
+
+    @router.get("/keyword/<int:n>")
+    async def keyword(connection: Connection, *, n: int) -> str:
+        return f"keyword {n + 1}"
+
+    @router.get("/wrapped/<int:n>")
+    @keywords_only
+    async def wrapped(connection: Connection, n: int) -> str:
+        return f"{n + 1}"
+
+    @router.get("/sync/<int:n>")
+    def sync(connection: Connection, n: int) -> str:
+        return f"sync {n + 1}"
+
+    @router.route("/view/<int:n>")
+    class Counter(View):
+        async def get(self, connection: Connection, n: int) -> str:
+            return f"view {n + 1}"
+
+    @router.get("/two/<int:a>/<b>")
+    async def two(connection: Connection, b: str, a: int) -> str:
+        return f"two {a + 1} {b}"
+
+    with TestClient(aaf([router])) as client:
+        assert client.get("/positional/1").text == "positional 2"
+        assert client.get("/keyword/1").text == "keyword 2"
+        assert client.get("/wrapped/1").text == "wrapped 2"
+        assert client.get("/sync/1").text == "sync 2"
+        assert client.get("/view/1").text == "view 2"
+        assert client.get("/two/1/x").text == "two 2 x"
