@@ -154,11 +154,11 @@ class StateMatcher:
 
     # PERF: the segment fast path. Where every dynamic part is one converter taking a whole
     # segment, a path is matched by comparing its segments (str.split, ==, str.isdigit) in
-    # the flat path's order, with no regex engine: over a network, where the server's own
-    # work evicts the caches between requests, the regex engine cost `/items/<int:id>` about
-    # a sixth of its throughput (benchmarks/network.py, item model; benchmarks/inprocess.py
-    # --cold). A converter other than int and the default string is checked by its own
-    # regex, on its segment only.
+    # the flat path's order, with no regex engine: fewer instructions and less code per
+    # request (benchmarks/instructions.py, item model 52.7k -> 51.3k), which counts about
+    # three times over a network, where the server's own work evicts the caches between
+    # requests (benchmarks/network.py: item model 0.78 -> 0.80 of raw). A converter other
+    # than int and the default string is checked by its own regex, on its segment only.
     def _segment_tables(self, candidates: dict[str | None, list[_Candidate]]) -> bool:
         tables: dict[str | None, dict[int, list[_Segmented]]] = {}
         for key, found in candidates.items():
