@@ -5,9 +5,8 @@ it for every request, compiling each dynamic part's regex on the way and wrappin
 in ``MapAdapter.match``'s exceptions: about 5 µs a request. This module walks the **same tree**
 (built by werkzeug, so rules, converters, weights and precedence stay werkzeug's) with the same
 algorithm, but with each part's regex compiled once and no exceptions on the common paths.
-Two fast paths come first, for rules whose dynamic parts each take a whole segment: comparing
-a path's segments with the rules' (when each such part is one converter), else one regex of
-alternatives per first segment. What it does not handle (a path with ``//``, which werkzeug
+A fast path comes first, for rules whose dynamic parts each take a whole segment: a path's
+segments compared with the rules'. What it does not handle (a path with ``//``, which werkzeug
 merges and redirects) it hands back to werkzeug. Nothing is kept per path, so no client can
 grow it.
 
@@ -56,39 +55,23 @@ class _Node:
     rules: list[tuple[Rule, object, tuple[tuple[str, Callable[[str], object]], ...]]]
 
 
-# One regex of alternatives per first segment (None: a dynamic one), and each alternative by
-# its group name.
-_Flat = tuple[Callable[[str], re.Match[str] | None], dict[str, "_Alternative"]]
-# One alternative of a flat regex, read once per match: whether it is a slash redirect, the
-# rule's payload, its methods (None: any), and (name, converter, group number) for each rule
-# variable.
-_Converted = tuple[str, Callable[[str], object], int]
-_Alternative = tuple[bool, object, "frozenset[str] | None", tuple[_Converted, ...]]
 # A segment of a rule: (True, a literal) or (False, a dynamic part's regex); a rule's
 # segments, whether it is a trailing slash redirect, and its entry.
 _Piece = tuple[bool, str]
 _Candidate = tuple[list[_Piece], bool, "_Entry"]
-# The segment fast path: per segment to check, (index in path.split("/"), what to check, a
-# literal or a full-match function); then as _Alternative, with indexes for group numbers.
+# The segment fast path, per rule: for each segment to check, (its index in path.split("/"),
+# what to check, a literal or a full-match function); whether it is a trailing slash
+# redirect, the rule's payload, its methods (None: any), and (name, converter, segment index)
+# for each rule variable.
 _Check = tuple[int, int, "str | Callable[[str], object] | None"]
+_Converted = tuple[str, Callable[[str], object], int]
 _Segmented = tuple[
     tuple[_Check, ...], bool, object, "frozenset[str] | None", tuple[_Converted, ...]
 ]
 _LITERAL, _DIGITS, _SEGMENT, _REGEX = 0, 1, 2, 3
-_INNER = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
-
-
-def _group_numbers(regex: re.Pattern[str], alternative: str) -> tuple[int, ...]:
-    """The numbers of the converter groups inside one alternative, in werkzeug's order (by
-    segment, then by the number werkzeug gave the group within its part)."""
-    prefix = alternative + "d"
-    mine = [
-        (int(depth), int(number), index)
-        for name, index in regex.groupindex.items()
-        if name.startswith(prefix)
-        for depth, number in [name[len(prefix) :].split("_")]
-    ]
-    return tuple(index for _, _, index in sorted(mine))
+# A dynamic part that is one converter, and the regexes checked without the regex engine.
+_ONE = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
+_PLAIN = {r"[0-9]+": _DIGITS, r"[^/]{1,}": _SEGMENT}
 
 
 _NOTHING = Unknown(frozenset())
@@ -115,13 +98,11 @@ class StateMatcher:
         self._start = start.static.get("") if start is not None else None
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
-        self._flat: dict[str | None, _Flat] | None = None
         self._segments: dict[str, dict[int, list[_Segmented]]] | None = None
         self._dynamic_first: dict[int, list[_Segmented]] = {}
         candidates = self._candidates(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if candidates is not None and self._plain:
-            if not self._segment_tables(candidates):
-                self._flat = self._flatten(candidates)
+            self._segment_tables(candidates)
 
     def _all_entries(self, node: _Node) -> list[_Entry]:
         found = list(node.rules)
@@ -131,15 +112,14 @@ class StateMatcher:
             found += self._all_entries(child)
         return found
 
-    # The flat fast path ----------------------------------------------------------------------
-    # When every dynamic part takes exactly one whole segment (no <path:>, no "<a>-<b>" parts),
-    # werkzeug's depth-first walk visits the rules in one fixed order: static transitions
-    # before dynamic ones, dynamic ones by weight (rules of other lengths never match the same
-    # path). So the rules under each static first segment, and those under a dynamic one, are
-    # joined in that order into one regex of alternatives; the first alternative that matches
-    # is the rule werkzeug would find, or the trailing slash redirect it would raise first.
-    # Anything else (a method the rule does not allow, a failed conversion, "//") goes to the
-    # walk.
+    # The segment fast path -------------------------------------------------------------------
+    # When every dynamic part takes exactly one whole segment (no <path:>), werkzeug's
+    # depth-first walk visits the rules in one fixed order: static transitions before dynamic
+    # ones, dynamic ones by weight (rules of other lengths never match the same path). So the
+    # rules under each static first segment, then those under a dynamic one, are tried in that
+    # order, each by comparing the path's segments with its own; the first that fits is the
+    # rule werkzeug would find, or the trailing slash redirect it would raise first. Anything
+    # else (a method the rule does not allow, a failed conversion, "//") goes to the walk.
     def _candidates(self, root: State) -> dict[str | None, list[_Candidate]] | None:
         """The rules by first segment (None: a dynamic one), each in werkzeug's order; None
         when a rule does not fit (a part that is not one whole segment, say)."""
@@ -152,39 +132,45 @@ class StateMatcher:
             return None
         return candidates
 
-    # PERF: the segment fast path. Where every dynamic part is one converter taking a whole
-    # segment, a path is matched by comparing its segments (str.split, ==, str.isdigit) in
-    # the flat path's order, with no regex engine: fewer instructions and less code per
-    # request (benchmarks/instructions.py, item model 52.7k -> 51.3k), which counts about
-    # three times over a network, where the server's own work evicts the caches between
-    # requests (benchmarks/network.py: item model 0.78 -> 0.80 of raw). A converter other
-    # than int and the default string is checked by its own regex, on its segment only.
-    def _segment_tables(self, candidates: dict[str | None, list[_Candidate]]) -> bool:
+    # PERF: segments compared (str.split, ==, str.isdigit), not one regex of alternatives
+    # per first segment as before: fewer instructions and less code per request
+    # (benchmarks/instructions.py, item model 52.7k -> 51.3k), which counts about three times
+    # over a network, where the server's own work evicts the caches between requests
+    # (benchmarks/network.py: item model 0.78 -> 0.80 of raw). Other dynamic parts are
+    # checked by their own regex, on their segment only.
+    def _segment_tables(self, candidates: dict[str | None, list[_Candidate]]) -> None:
         tables: dict[str | None, dict[int, list[_Segmented]]] = {}
         for key, found in candidates.items():
             table = tables.setdefault(key, {})
             for pieces, redirect, entry in found:
                 checks: list[_Check] = []
-                indexes: list[int] = []
+                # Where each rule variable is: (segment index, its group in the part's regex,
+                # or None when the variable is the whole segment), in werkzeug's order.
+                places: list[tuple[int, re.Pattern[str] | None, int]] = []
                 for i, (literal, text) in enumerate(pieces, start=1):
                     if literal:
                         if i > 1 or key is None:  # the first is the table's key
                             checks.append((i, _LITERAL, text))
                         continue
-                    regex = _one_converter(text)
-                    if regex is None:
-                        return False  # more than one converter in the segment, or a prefix
-                    if regex == r"[0-9]+":
-                        checks.append((i, _DIGITS, None))
-                    elif regex == r"[^/]{1,}":
-                        checks.append((i, _SEGMENT, None))
-                    else:
-                        checks.append((i, _REGEX, re.compile(regex).fullmatch))
-                    indexes.append(i)
+                    one = _ONE.fullmatch(text)
+                    regex = re.compile(text)
+                    if one is not None and regex.groups == 1:  # the variable is the segment
+                        kind = _PLAIN.get(one.group(1), _REGEX)
+                        checks.append((i, kind, regex.fullmatch if kind == _REGEX else None))
+                        places.append((i, None, 0))
+                    else:  # "<a>-<b>", "v<int:n>": the variables are groups of the segment
+                        checks.append((i, _REGEX, regex.fullmatch))
+                        names = sorted(
+                            (n for n in regex.groupindex if n.startswith("__werkzeug_")),
+                            key=lambda n: int(n[11:]),
+                        )
+                        places += [(i, regex, regex.groupindex[n]) for n in names]
                 rule, payload, converters = entry
                 converted = tuple(
-                    (variable, convert, index)
-                    for (variable, convert), index in zip(converters, indexes, strict=True)
+                    (variable, convert if part is None else _in_group(part, group, convert), i)
+                    for (variable, convert), (i, part, group) in zip(
+                        converters, places, strict=True
+                    )
                 )
                 methods = frozenset(rule.methods) if rule.methods is not None else None
                 # path.split("/") of a path of these segments: "" before the first slash.
@@ -202,37 +188,6 @@ class StateMatcher:
             }
             segments[key] = merged
         self._segments, self._dynamic_first = segments, dynamic_first
-        return True
-
-    def _flatten(self, candidates: dict[str | None, list[_Candidate]]) -> dict[str | None, _Flat]:
-        flat: dict[str | None, _Flat] = {}
-        for key, found in candidates.items():
-            alternatives: list[str] = []
-            plans: dict[str, tuple[bool, _Entry]] = {}
-            for i, (pieces, redirect, entry) in enumerate(found):
-                # Each alternative needs its own group names: werkzeug's, prefixed with the
-                # alternative and the depth.
-                unique = "/".join(
-                    re.escape(text)
-                    if literal
-                    else text.replace("?P<__werkzeug_", f"?P<c{i}d{depth}_")
-                    for depth, (literal, text) in enumerate(pieces)
-                )
-                alternatives.append(f"(?P<c{i}>/{unique}\\Z)")
-                plans[f"c{i}"] = (redirect, entry)
-            regex = re.compile("|".join(alternatives))
-            indexed: dict[str, _Alternative] = {}
-            for name, (redirect, entry) in plans.items():
-                rule, payload, converters = entry
-                numbers = _group_numbers(regex, name)
-                converted = tuple(
-                    (variable, convert, number)
-                    for (variable, convert), number in zip(converters, numbers, strict=True)
-                )
-                methods = frozenset(rule.methods) if rule.methods is not None else None
-                indexed[name] = (redirect, payload, methods, converted)
-            flat[key] = (regex.match, indexed)
-        return flat
 
     def _collect(
         self,
@@ -300,7 +255,7 @@ class StateMatcher:
         A match is ``(payload, values)``: what ``payload`` gave for the rule at construction,
         and the rule variables converted by the rule's converters.
         """
-        segments = self._segments  # only when the rules are plain and the tree has a start
+        segments = self._segments  # when every rule fits, the rules are plain and there is a start
         if segments is not None and path[:1] == "/" and "//" not in path:
             # PERF: the segment fast path, inline (benchmarks/network.py, item model).
             parts = path.split("/")
@@ -334,34 +289,11 @@ class StateMatcher:
                         except (ValidationError, ValueError):
                             # ValueError: int() refuses more than 4,300 digits (sys.int_info).
                             pass
-                    break  # the walk decides, as after the flat path's first match
+                    # A method the rule does not allow, or a failed conversion: werkzeug keeps
+                    # looking (and may answer 405), so the walk below decides.
+                    break
             else:
                 return _NOTHING  # every rule that could match was tried: 404
-        flat = self._flat  # when a rule does not fit the segment path
-        if flat is not None and path[:1] == "/" and "//" not in path:
-            # PERF: the flat fast path, inline (benchmarks/inprocess.py, varied ids).
-            compiled = flat.get(path.split("/", 2)[1])
-            matched = compiled[0](path) if compiled is not None else None
-            if matched is None:
-                compiled = flat.get(None)
-                matched = compiled[0](path) if compiled is not None else None
-                if matched is None:
-                    return _NOTHING  # every rule that could match was tried: 404
-            assert compiled is not None  # it matched
-            redirect, payload, methods, converted = compiled[1][matched.lastgroup]  # type: ignore[index]
-            if methods is None or method in methods:
-                if redirect:
-                    return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
-                try:
-                    if len(converted) == 1:
-                        name, convert, number = converted[0]
-                        return payload, {name: convert(matched.group(number))}
-                    return payload, _group_values(converted, matched)
-                except (ValidationError, ValueError):
-                    # ValueError: int() refuses more than 4,300 digits (sys.int_info).
-                    pass
-            # A method the rule does not allow, or a failed conversion: werkzeug keeps looking
-            # (and may answer 405), so the walk below decides.
         start = self._start
         if start is None or not path or not self._plain:
             return None
@@ -389,27 +321,23 @@ class StateMatcher:
             return Unknown(frozenset(allow))
 
 
-# Not comprehensions in match(): one there makes its variables closure cells, created on
-# every call (benchmarks/instructions.py).
 def _values(converted: tuple[_Converted, ...], parts: list[str]) -> dict[str, object]:
+    # Not a comprehension in match(): one there makes its variables closure cells, created
+    # on every call (benchmarks/instructions.py).
     return {name: convert(parts[i]) for name, convert, i in converted}
 
 
-def _group_values(converted: tuple[_Converted, ...], matched: re.Match[str]) -> dict[str, object]:
-    return {name: convert(matched.group(number)) for name, convert, number in converted}
+def _in_group(
+    regex: re.Pattern[str], group: int, convert: Callable[[str], object]
+) -> Callable[[str], object]:
+    """``convert`` of one group of a segment that holds more than a variable ("<a>-<b>")."""
 
+    def converted(segment: str) -> object:
+        matched = regex.fullmatch(segment)
+        assert matched is not None  # the segment's check matched it
+        return convert(matched.group(group))
 
-def _one_converter(content: str) -> str | None:
-    """The regex of the one converter a dynamic part is made of, or None when the part holds
-    more than a converter ("<a>-<b>", "v<int:n>")."""
-    inner = _INNER.fullmatch(content)
-    if inner is None:
-        return None
-    try:
-        groups = re.compile(inner.group(1)).groups
-    except re.error:  # "(?P<a>x)-(?P<b>y)": the parentheses are two groups'
-        return None
-    return inner.group(1) if groups == 0 else None
+    return converted
 
 
 def _to_python(converter: BaseConverter) -> Callable[[str], object]:

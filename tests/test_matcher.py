@@ -52,8 +52,8 @@ FLAT_RULES = [
 ]
 
 
-# Whole segments too, but two with more than a converter in them: the flat path's regexes
-# serve these, not the segment comparisons.
+# Whole segments too, two of them with more than a converter: the variables are groups of
+# the segment's regex.
 FLAT_REGEX_RULES = [
     *FLAT_RULES,
     ("/q/<x>-<int:y>", ["GET"]),
@@ -167,16 +167,12 @@ def test_paths_with_double_slashes_are_handed_to_werkzeug() -> None:
     assert MATCHER.match("/a//1", "GET") is None
 
 
-def test_the_fast_paths_are_on_for_whole_segment_rules_only() -> None:
-    # One converter per dynamic segment: the segment comparisons.
+def test_the_fast_path_is_on_for_whole_segment_rules_only() -> None:
     assert FLAT._segments is not None  # pyright: ignore[reportPrivateUsage]
-    assert FLAT._flat is None  # pyright: ignore[reportPrivateUsage]
-    # "<x>-<int:y>" and "v<int:y>" take whole segments: the flat path's regexes.
-    assert FLAT_REGEX._segments is None  # pyright: ignore[reportPrivateUsage]
-    assert FLAT_REGEX._flat is not None  # pyright: ignore[reportPrivateUsage]
+    # "<x>-<int:y>" and "v<int:y>" take whole segments too: their regexes check them.
+    assert FLAT_REGEX._segments is not None  # pyright: ignore[reportPrivateUsage]
     # <path:> needs the walk
     assert MATCHER._segments is None  # pyright: ignore[reportPrivateUsage]
-    assert MATCHER._flat is None  # pyright: ignore[reportPrivateUsage]
 
 
 @settings(max_examples=600, deadline=None)
@@ -195,7 +191,7 @@ def test_the_flat_fast_path_answers_as_werkzeug_does(path: str, method: str) -> 
                "ab-_.%١１v", 4),
     method=METHODS,
 )  # fmt: skip
-def test_the_flat_regexes_answer_as_werkzeug_does(path: str, method: str) -> None:
+def test_segments_of_several_variables_answer_as_werkzeug_does(path: str, method: str) -> None:
     assert_like_werkzeug(path, method, FLAT_REGEX, FLAT_REGEX_MAP)
 
 
@@ -240,7 +236,7 @@ def assert_like_werkzeug_or_handed_back(path: str, method: str) -> bool:
 
 
 def test_loose_slashes_and_defaults_answer_as_werkzeug_does() -> None:
-    assert LOOSE_MATCHER._flat is None  # pyright: ignore[reportPrivateUsage]
+    assert LOOSE_MATCHER._segments is None  # pyright: ignore[reportPrivateUsage]
     loose_paths = ["/loose", "/loose/", "/loose/3", "/loose/3/", "/opt/a", "/opt/a/",
                    "/s/a/b", "/s/a/b/", "/s/", "/t/a.json", "/t/a.json/", "/t/a"]  # fmt: skip
     answered = 0
@@ -265,5 +261,5 @@ def test_rules_with_defaults_are_left_to_werkzeug() -> None:
         converters=CONVERTERS,
     )
     matcher = StateMatcher(url_map, lambda rule: rule.endpoint)
-    assert matcher._flat is None  # pyright: ignore[reportPrivateUsage]
+    assert matcher._segments is None  # pyright: ignore[reportPrivateUsage]
     assert matcher.match("/d/", "GET") is None  # werkzeug redirects /d/1 there itself
