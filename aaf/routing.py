@@ -716,7 +716,8 @@ def enter(
         HTTPError: 405.
     """
     if type(outcome) is Match:
-        # PERF: the one place a request enters its endpoint (benchmarks/inprocess.py).
+        # A router called as an endpoint; App.__call__ enters a match itself (its PERF note),
+        # and the two must agree.
         endpoint, args = outcome
         if not args:
             args = {}  # the static table's outcomes are shared: a handler may change its own
