@@ -159,8 +159,8 @@ class HttpResponse:
                     continue  # aaf frames the body itself
                 has_type = has_type or name == b"content-type"
                 raw.append((name, encoded))
-        if not has_type and self.media_type:
-            raw.append((b"content-type", self.media_type.encode("latin-1")))
+        if not has_type and (content_type := _encoded_type(self.media_type)) is not None:
+            raw.append(content_type)
         return raw
 
     def set_header(self, key: str, value: str) -> None:

@@ -516,6 +516,20 @@ def test_uploads_are_typed_file_storage_with_size_seek_and_tell() -> None:
     assert client.post("/werkzeug", files={"f": ("b.txt", b"x")}).json() == ["UploadFile", "b.txt"]
 
 
+def test_uploads_are_closed_once_the_request_is_answered() -> None:
+    kept: list[UploadFile] = []
+    router = Router()
+
+    @router.post("/keep")
+    async def keep(connection: Connection, f: Annotated[UploadFile, Form()]) -> str:
+        kept.append(f)
+        return "open" if not f.stream.closed else "closed"
+
+    with TestClient(aaf([router])) as client:
+        assert client.post("/keep", files={"f": ("a.txt", b"hello")}).text == "open"
+    assert kept[0].stream.closed
+
+
 def test_an_unmarked_upload_parameter_is_a_form_upload_as_in_fastapi() -> None:
     # FastAPI reads `file: UploadFile` as an upload; aaf tried it as a query value, and
     # registration failed with pydantic's "Unable to generate pydantic-core schema".
