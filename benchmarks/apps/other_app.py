@@ -18,6 +18,8 @@ from typing import Any
 
 
 def _build(routes: int) -> Any:
+    if "AAF_OTHER" not in os.environ:
+        raise SystemExit("other_app runs aaf from the checkout in AAF_OTHER: set it to a path")
     other = Path(os.environ["AAF_OTHER"]).resolve()
     sys.path.insert(0, str(other))
     import aaf
