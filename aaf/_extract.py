@@ -20,7 +20,7 @@ from pydantic import JsonValue, ValidationError
 from pydantic_core import SchemaValidator, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
-from aaf._http import first_header, is_json, json_charset_ok
+from aaf._http import is_json, json_charset_ok
 from aaf._plan import BodyParam, FieldSpec, HandlerPlan
 from aaf.connection import Connection
 from aaf.datastructures import FormData
@@ -54,8 +54,14 @@ async def arguments(
     else:
         form = await connection.form() if plan.reads_form else None
         kwargs, errors = validated(plan, connection, path_args, form)
-    if plan.body is not None:
-        await read_body(plan, connection, kwargs, errors)
+    if (body := plan.body) is not None:
+        data = await connection.body()
+        # PERF: a body of usual size is taken in this frame, no coroutine of read_body's
+        # (benchmarks/instructions.py, post model).
+        if len(data) > FULL_REPORT_SIZE:
+            await _read_large(body, data, kwargs, errors, connection)
+        else:
+            _take_body(body, data, kwargs, errors, connection)
     if errors:
         raise RequestValidationError(jsonable(errors[:MAX_ERRORS]))
     return kwargs
@@ -124,34 +130,68 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
 async def read_body(
     plan: HandlerPlan, connection: Connection, kwargs: dict[str, object], errors: Errors
 ) -> None:
+    """Read the request body, validate it into ``kwargs`` as the plan's body parameter, or add
+    what was wrong to ``errors``."""
     body = plan.body
     assert body is not None  # the caller checked; not user input
     data = await connection.body()
+    if len(data) > FULL_REPORT_SIZE:
+        await _read_large(body, data, kwargs, errors, connection)
+    else:
+        _take_body(body, data, kwargs, errors, connection)
+
+
+def _take_body(
+    body: BodyParam, data: bytes, kwargs: dict[str, object], errors: Errors, connection: Connection
+) -> None:
+    """Validate ``data``, a body of at most FULL_REPORT_SIZE, as ``read_body`` says."""
     if not data:
         if body.required:
             errors.append(_missing(("body",)))
         else:
             kwargs[body.name] = body.default
         return
-    # A JSON body needs a JSON content type: without one, a cross-site form could send it.
-    # PERF: one header read from the raw list; no Headers object for it (post model).
-    content_type = first_header(connection.scope["headers"], b"content-type")
-    if content_type != "application/json" and (  # PERF: the usual value needs no parsing
-        content_type is None
-        or not is_json(content_type)
-        or (";" in content_type and not json_charset_ok(content_type))
-    ):
-        raise HTTPError(
-            415,
-            "Expected a JSON body with Content-Type: application/json (UTF-8), got "
-            + (repr(content_type) if content_type else "no content type"),
-        )
+    _check_json_type(connection)
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
-    # Small bodies get every failing field listed, as clients expect; past FULL_REPORT_SIZE a
-    # validator that stops at each collection's first error keeps a hostile body cheap.
-    large = len(data) > FULL_REPORT_SIZE
-    if large and (body.sliceable or body.sliced_fields):
+    try:
+        kwargs[body.name] = body.adapter.validator.validate_json(data)
+    except ValidationError as exc:
+        if exc.error_count() > FAIL_FAST_PAST:
+            exc = _again(body.fail_fast.validate_json, data, exc)
+        _report_body(exc, data, errors)
+
+
+def _check_json_type(connection: Connection) -> None:
+    """Refuse (415) a body whose Content-Type is not JSON in UTF-8: without one, a cross-site
+    form could send it. PERF: the usual value is compared as the server gave it, not decoded
+    (benchmarks/instructions.py, post model)."""
+    for key, value in connection.scope["headers"]:
+        if key == b"content-type":
+            if value == b"application/json":
+                return
+            content_type = value.decode("latin-1")
+            if is_json(content_type) and (";" not in content_type or json_charset_ok(content_type)):
+                return
+            break
+    else:
+        content_type = None
+    raise HTTPError(
+        415,
+        "Expected a JSON body with Content-Type: application/json (UTF-8), got "
+        + (repr(content_type) if content_type else "no content type"),
+    )
+
+
+async def _read_large(
+    body: BodyParam, data: bytes, kwargs: dict[str, object], errors: Errors, connection: Connection
+) -> None:
+    """Validate a body larger than FULL_REPORT_SIZE: each collection stops at its first error,
+    and a list of models is validated in slices between turns of the event loop."""
+    _check_json_type(connection)
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    if body.sliceable or body.sliced_fields:
         with full_collections_held():
             if body.sliceable:
                 sliced = await _validate_in_slices(body.fail_fast, data, errors, body.opening)
@@ -161,16 +201,10 @@ async def read_body(
             if not errors:
                 kwargs[body.name] = sliced
             return
-    validator = body.fail_fast if large else body.adapter.validator
     try:
-        if large:  # one piece on the loop: 0.34 s for a model of 400,000 items, 0.75 s unheld
-            with full_collections_held():
-                kwargs[body.name] = validator.validate_json(data)
-        else:
-            kwargs[body.name] = validator.validate_json(data)
+        with full_collections_held():  # 0.34 s for a model of 400,000 items, 0.75 s unheld
+            kwargs[body.name] = body.fail_fast.validate_json(data)
     except ValidationError as exc:
-        if exc.error_count() > FAIL_FAST_PAST:
-            exc = _again(body.fail_fast.validate_json, data, exc)
         _report_body(exc, data, errors)
 
 

@@ -7,7 +7,6 @@ parsing can all share it without import cycles.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict, Unpack
 from urllib.parse import unquote_to_bytes
@@ -23,7 +22,6 @@ __all__ = [
     "cookie_header",
     "encode_header",
     "json_bytes",
-    "first_header",
     "is_json",
     "json_charset_ok",
     "parse_cookies",
@@ -167,12 +165,3 @@ def json_charset_ok(content_type: str) -> bool:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower() in ("utf-8", "utf8")
     return True
-
-
-def first_header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
-    """The first value of header ``name`` (lower case, as ASGI servers give names) among raw
-    ASGI headers, latin-1 decoded; ``None`` when absent."""
-    for key, value in headers:
-        if key == name:
-            return value.decode("latin-1")
-    return None

@@ -237,18 +237,6 @@ class Connection:
         return self._state
 
     # Request body ------------------------------------------------------------------------------
-    def _declared_length(self) -> int | None:
-        for key, value in self.scope["headers"]:
-            if key == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    raise HTTPError(400, "Invalid Content-Length header") from None
-                if length < 0:
-                    raise HTTPError(400, "Invalid Content-Length header")
-                return length
-        return None
-
     async def body_iter(self) -> AsyncIterator[bytes]:
         """Yield the request body chunk by chunk as the server delivers it.
 
@@ -275,11 +263,22 @@ class Connection:
             HTTPError: as ``body_iter`` says.
             ClientDisconnect: the client left before the body ended.
         """
-        if self._body is None:
+        body = self._body
+        if body is None:
             declared, limit = self._start_body()
-            # PERF: most bodies come in one message: no generator, no list for them.
-            body, more = self._take(await self.asgi_receive(), 0, declared, limit)
-            if more:
+            message = await self.asgi_receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                # PERF: most bodies come in one message: its checks inline, no generator, no
+                # list (benchmarks/instructions.py, post model). _start_body kept a declared
+                # length within the limit.
+                body = message.get("body", b"")
+                if declared is not None:
+                    if len(body) != declared:
+                        raise HTTPError(400, _LENGTH_PROBLEM[len(body) > declared])
+                elif limit is not None and len(body) > limit:
+                    raise _too_large(limit)
+            else:
+                body, more = self._take(message, 0, declared, limit)
                 chunks = [body]
                 received = len(body)
                 while more:
@@ -288,7 +287,7 @@ class Connection:
                     chunks.append(chunk)
                 body = b"".join(chunks)
             self._body = body
-        return self._body
+        return body
 
     def _start_body(self) -> tuple[int | None, int | None]:
         """Check that the body may be read now; give its declared length and the limit."""
@@ -300,7 +299,16 @@ class Connection:
         if self.scope["type"] != "http":
             raise RuntimeError("A WebSocket connection has no request body")
         self._body_started = True
-        declared = self._declared_length()
+        declared = None
+        for key, value in self.scope["headers"]:
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    raise HTTPError(400, "Invalid Content-Length header") from None
+                if declared < 0:
+                    raise HTTPError(400, "Invalid Content-Length header")
+                break
         limit = self.max_body_size
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)
@@ -319,12 +327,12 @@ class Connection:
         chunk = message.get("body", b"")
         received += len(chunk)
         if declared is not None and received > declared:
-            raise HTTPError(400, "Request body is longer than its Content-Length")
+            raise HTTPError(400, _LENGTH_PROBLEM[True])
         if limit is not None and received > limit:
             raise _too_large(limit)
         more = message.get("more_body", False)
         if not more and declared is not None and received < declared:
-            raise HTTPError(400, "Request body is shorter than its Content-Length")
+            raise HTTPError(400, _LENGTH_PROBLEM[False])
         return chunk, more
 
     async def json(self) -> JsonValue:
@@ -809,6 +817,13 @@ async def _until_disconnect(receive: Callable[[], Awaitable[T]]) -> AsyncIterato
             yield await receive()
     except WebSocketDisconnect:
         return
+
+
+# A body that disagrees with its Content-Length, by whether it is the longer.
+_LENGTH_PROBLEM = {
+    True: "Request body is longer than its Content-Length",
+    False: "Request body is shorter than its Content-Length",
+}
 
 
 def _too_large(limit: int) -> HTTPError:

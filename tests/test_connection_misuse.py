@@ -41,6 +41,58 @@ def test_an_invalid_content_length_is_400(length: bytes) -> None:
     assert (raised.value.status_code, raised.value.detail) == (400, "Invalid Content-Length header")
 
 
+@pytest.mark.parametrize("reader", ["body", "body_iter"])
+@pytest.mark.parametrize(
+    ("chunks", "declared", "problem"),
+    [
+        ([b"abcd"], b"3", "longer"),
+        ([b"ab"], b"3", "shorter"),
+        ([b"ab", b"cd"], b"3", "longer"),
+        ([b"a", b"b"], b"3", "shorter"),
+    ],
+)
+def test_a_body_that_disagrees_with_its_content_length_is_400(
+    reader: str, chunks: list[bytes], declared: bytes, problem: str
+) -> None:
+    # A server should never deliver such a body; if one does, the handler must not see it.
+    async def read() -> None:
+        connection = Recorder(chunks).connection(
+            http_scope("POST", headers=[(b"content-length", declared)])
+        )
+        if reader == "body":
+            await connection.body()
+        else:
+            async for _ in connection.body_iter():
+                pass
+
+    with pytest.raises(HTTPError) as raised:
+        asyncio.run(read())
+    detail = f"Request body is {problem} than its Content-Length"
+    assert (raised.value.status_code, raised.value.detail) == (400, detail)
+
+
+@pytest.mark.parametrize("chunks", [[b"abcd"], [b"ab", b"cd"]])
+def test_a_body_past_the_limit_without_a_declared_length_is_413(chunks: list[bytes]) -> None:
+    connection = Recorder(chunks).connection(http_scope("POST"))
+    connection.max_body_size = 3
+    with pytest.raises(HTTPError) as raised:
+        asyncio.run(connection.body())
+    assert raised.value.status_code == 413
+    assert raised.value.detail == "Request body too large: the limit is 3 bytes"
+
+
+@pytest.mark.parametrize("chunks", [[b"abc"], [b"a", b"bc"]])
+def test_a_body_matching_its_length_within_the_limit_is_read_once(chunks: list[bytes]) -> None:
+    async def read() -> tuple[bytes, bytes]:
+        connection = Recorder(chunks).connection(
+            http_scope("POST", headers=[(b"content-length", b"3")])
+        )
+        connection.max_body_size = 3
+        return await connection.body(), await connection.body()
+
+    assert asyncio.run(read()) == (b"abc", b"abc")
+
+
 def test_invalid_json_is_400_saying_why() -> None:
     connection = Recorder([b"{nope"]).connection(http_scope("POST"))
     with pytest.raises(HTTPError) as raised:
