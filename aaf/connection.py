@@ -302,12 +302,14 @@ class Connection:
         declared = None
         for key, value in self.scope["headers"]:
             if key == b"content-length":
+                # Digits only (RFC 9110 8.6): int() would also take "+3", " 3" and "1_0".
+                # ValueError: more digits than int() converts (sys.int_info).
                 try:
+                    if not value.isdigit():
+                        raise ValueError(value)
                     declared = int(value)
                 except ValueError:
                     raise HTTPError(400, "Invalid Content-Length header") from None
-                if declared < 0:
-                    raise HTTPError(400, "Invalid Content-Length header")
                 break
         limit = self.max_body_size
         if limit is not None and declared is not None and declared > limit:
