@@ -31,7 +31,9 @@ class Peer:
         return Connection(scope or ws_scope(), send=self.send, receive=self.receive)
 
 
-@pytest.mark.parametrize("length", [b"ten", b"-1", b"+3", b" 3", b"1_0", b"", b"\xd9\xa3", b"9" * 5000])
+@pytest.mark.parametrize(
+    "length", [b"ten", b"-1", b"+3", b" 3", b"1_0", b"", b"\xd9\xa3", b"9" * 5000]
+)
 def test_an_invalid_content_length_is_400(length: bytes) -> None:
     connection = Recorder([b"x"]).connection(
         http_scope("POST", headers=[(b"content-length", length)])
