@@ -47,7 +47,9 @@ class App(UrlBuilding):
     protocol; a mapping the lifespan yields goes into ``app.state``. ``exception_handlers``
     answer exceptions by type, the most specific first;
     anything else is logged on the ``aaf`` logger and answered 500, with the traceback only
-    when ``debug``. ``max_body_size`` caps request bodies (413); ``None`` lifts the cap;
+    when ``debug``. ``max_body_size`` caps request bodies (413) and ``max_message_size`` the
+    WebSocket messages a handler receives (close 1009; 1 MiB, as the ``websockets`` library
+    sets it); ``None`` lifts either cap;
     ``max_form_fields`` and ``max_form_parts`` cap forms. ``freeze_gc`` moves everything alive
     once start-up is done into the garbage collector's permanent generation (``gc.freeze()``),
     so that full collections skip it. Plain ``def`` handlers, providers and background work
@@ -66,6 +68,7 @@ class App(UrlBuilding):
         | None = None,
         exception_handlers: ExceptionHandlers | None = None,
         max_body_size: int | None = 10 * 1024 * 1024,
+        max_message_size: int | None = 1024 * 1024,
         max_form_fields: int = 1000,
         max_form_parts: int = 1000,
         title: str = "aaf",
@@ -97,6 +100,7 @@ class App(UrlBuilding):
                     f"async function (async def), got {handler!r}"
                 )
         self.max_body_size = max_body_size
+        self.max_message_size = max_message_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
         self.lifecycle = Lifecycle(shutdown_grace)
         # Where plain `def` handlers, providers and background work run (aaf/_threads.py).
@@ -176,6 +180,7 @@ class App(UrlBuilding):
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
         connection = Connection(scope, receive, send, self)
+        connection.max_message_size = self.max_message_size
         try:
             if not await dispatch_websocket(self.routers, connection):
                 # Closing before accept makes the server refuse the handshake (HTTP 403).

@@ -91,6 +91,7 @@ class Connection:
     started = False
     finished = False
     max_body_size: int | None = None
+    max_message_size: int | None = None  # of a WebSocket message received; the app sets it
     _watcher: asyncio.Future[None] | None = None
     _stop: asyncio.Event | None = None  # set when a streamed response must end
     _client_left = False
@@ -683,7 +684,8 @@ class Connection:
         """Receive one frame as ``(text, None)`` or ``(None, bytes)``.
 
         Raises:
-            WebSocketDisconnect: the client left.
+            WebSocketDisconnect: the client left, or the message was larger than
+                ``max_message_size`` (the connection is then closed with 1009).
         """
         self._ws_scope()
         if self._ws_state is not WebSocketState.CONNECTED:
@@ -699,7 +701,18 @@ class Connection:
             raise RuntimeError(
                 f"Expected ASGI message 'websocket.receive', got {message['type']!r}"
             )
-        return message.get("text"), message.get("bytes")
+        text, data = message.get("text"), message.get("bytes")
+        limit = self.max_message_size
+        if limit is not None:
+            # UTF-8 bytes of a text message; a str knows whether it is ASCII without a scan.
+            if text is not None:
+                size = len(text) if text.isascii() else len(text.encode())
+            else:
+                size = len(data or b"")
+            if size > limit:
+                # Parsed, a message of megabytes holds the event loop for every client.
+                await self._refuse(1009, f"Message too big: the limit is {limit} bytes")
+        return text, data
 
     async def receive_text(self) -> str:
         """Receive one text frame.

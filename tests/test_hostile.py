@@ -318,13 +318,41 @@ def test_a_frame_that_is_not_json_closes_1007(server: httpx.Client) -> None:
     assert info.value.rcvd.reason.startswith("Invalid JSON")
 
 
+def test_a_message_past_the_size_cap_closes_1009_before_it_is_parsed(
+    server: httpx.Client,
+) -> None:
+    # 1 MiB by default, counted in UTF-8 bytes: parsed, 12 MB of "[1,1,...]" would hold the
+    # event loop a quarter of a second for every client.
+    limit = 1024 * 1024
+    fits = json.dumps("a" * (limit - 2))  # exactly the limit, quotes included
+    assert len(fits) == limit
+    with connect(ws_url(server, "/json"), open_timeout=5, max_size=None) as ws:
+        ws.send(fits)
+        assert json.loads(ws.recv(timeout=10)) == {"echo": "a" * (limit - 2)}
+        ws.send(json.dumps("é" * 400_000, ensure_ascii=False))  # 800,002 bytes
+        assert json.loads(ws.recv(timeout=10)) == {"echo": "é" * 400_000}
+        ws.send(json.dumps("é" * 600_000, ensure_ascii=False))  # 1,200,002 bytes
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=10)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+    assert info.value.rcvd.reason == "Message too big: the limit is 1048576 bytes"
+    with connect(ws_url(server, "/json"), open_timeout=5) as ws:
+        began = time.monotonic()
+        ws.send("[" + "1," * 6_000_000 + "1]")  # 12 MB, under uvicorn's own 16 MiB
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=10)
+        assert time.monotonic() - began < 5
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1009
+    still_serves(server)
+
+
 def test_a_message_of_many_wrong_items_is_refused_at_its_first(server: httpx.Client) -> None:
     # The close reason holds 123 bytes: a typed on_receive stops at a list's first error
     # rather than turning a million into text. The test app's on_invalid counts them.
     with connect(ws_url(server, "/typed"), open_timeout=5) as ws:
         ws.send(json.dumps([{"id": 1, "name": "a"}]))
         assert ws.recv(timeout=5) == "1"
-        ws.send(json.dumps([{"id": "x", "name": "n"}] * 100_000))
+        ws.send(json.dumps([{"id": "x", "name": "n"}] * 30_000))  # 780 KB, under the cap
         with pytest.raises(ConnectionClosed) as info:
             ws.recv(timeout=5)
     assert info.value.rcvd is not None and info.value.rcvd.code == 1007

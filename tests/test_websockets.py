@@ -404,3 +404,31 @@ def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None
         url = base.replace("http://", "ws://")
         seen = asyncio.run(asyncio.wait_for(scenario(url), 30))
     assert seen == [(1008, "é" * 61), (4000, "é" * 61)]  # 122 bytes: no character cut in two
+
+
+@pytest.mark.parametrize(("limit", "refused"), [(8, True), (9, False), (None, False)])
+def test_max_message_size_caps_text_and_bytes_alike(limit: int | None, refused: bool) -> None:
+    router = Router()
+
+    @router.websocket("/size")
+    async def size(connection: Connection) -> None:
+        await connection.accept()
+        text = await connection.receive_text()
+        data = await connection.receive_bytes()
+        await connection.send_text(f"{text}|{len(data)}")
+
+    with (
+        TestClient(aaf([router], max_message_size=limit)) as client,
+        client.websocket_connect("/size") as ws,
+    ):
+        ws.send_text("ééé")  # 3 characters, 6 bytes: within every limit here
+        ws.send_bytes(b"x" * 9)
+        if refused:
+            with pytest.raises(WebSocketDisconnect) as info:
+                ws.receive_text()
+            assert (info.value.code, info.value.reason) == (
+                1009,
+                "Message too big: the limit is 8 bytes",
+            )
+        else:
+            assert ws.receive_text() == "ééé|9"
