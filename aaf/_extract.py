@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import JsonValue, ValidationError
 from pydantic_core import SchemaValidator, from_json, to_json
@@ -315,8 +315,26 @@ async def _in_slices(
     pos = _skip_space(text, pos + 1)
     if text.startswith(closing, pos):
         return found, pos + 1
-    start, first_index, count = pos, 0, 0
+    start = pos
     while True:
+        if pos == start and (run := _plain_run(text, pos, closing)) is not None:
+            # PERF: a slice of plain values (numbers, strings without escapes) is cut at a
+            # comma and validated as it is, without finding where each item ends: 1.25
+            # million numbers took 1.1 s item by item, 0.1 s so. Broken JSON in it is
+            # looked for again item by item below, which says where.
+            pos, last = run
+            outcome = _validated_slice(validator, opening + text[start:pos] + closing)
+            if not isinstance(outcome, ValidationError):
+                _add(found, outcome)
+                if last:
+                    return found, pos + 1
+                await asyncio.sleep(0)  # the other requests' turn
+                pos = start = _skip_space(text, pos + 1)
+                continue
+            if not _is_json_invalid(outcome):
+                _report_slice(outcome, loc, len(found), start, errors)
+                return found, -1
+            pos = start
         try:
             if isinstance(found, dict):  # a member's key and colon first
                 if not text.startswith('"', pos):
@@ -334,40 +352,83 @@ async def _in_slices(
         except RecursionError:  # an item nested deeper than Python's stack
             errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
             return found, -1
-        count += 1
         pos = _skip_space(text, end)
         last = text.startswith(closing, pos)
         if not last and not text.startswith(",", pos):
             errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
             return found, -1
         if last or pos - start >= _SLICE:
-            try:
-                validated = validator.validate_json(opening + text[start:pos] + closing)
-            except ValidationError as exc:
-                for error in exc.errors(include_url=False, include_context=False):
-                    if error["type"] == "json_invalid":  # NaN and the like, which Python takes
-                        # pydantic's reason, without its place in this slice
-                        reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
-                        errors.append(_json_invalid_at(start, reason))
-                        break
-                    index, *rest = error["loc"] or (0,)
-                    if isinstance(found, list) and isinstance(index, int):
-                        index += first_index
-                    errors.append(_body_error((*loc, index, *rest), error))
-                    if len(errors) >= MAX_ERRORS:
-                        break
+            outcome = _validated_slice(validator, opening + text[start:pos] + closing)
+            if isinstance(outcome, ValidationError):
+                _report_slice(outcome, loc, len(found), start, errors)
                 return found, -1
-            if isinstance(found, list):
-                found.extend(validated)
-            else:
-                found.update(validated)
+            _add(found, outcome)
             if last:
                 return found, pos + 1
-            first_index += count
-            count = 0
             await asyncio.sleep(0)  # the other requests' turn
             start = _skip_space(text, pos + 1)
         pos = _skip_space(text, pos + 1)
+
+
+# What a slice of plain values may not hold: brackets (nesting) and escapes (so that every
+# double quote opens or closes a string, and an even count ends outside one).
+_NOT_PLAIN = re.compile(r"[\[\]{}\\]")
+
+
+def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
+    """Where a run of plain items from ``pos`` ends: ``(position of a comma about _SLICE
+    characters on, False)`` or ``(position of the closing bracket, True)``; ``None`` when
+    the items there hold brackets, escapes, or a comma cut would fall inside a string."""
+    cut = text.find(",", pos + _SLICE)
+    # Plain items hold no bracket: the first closing one ends them (found before the cut, or
+    # anywhere after the start when no comma follows).
+    close = text.find(closing, pos, len(text) if cut < 0 else cut)
+    last = close >= 0
+    if last:
+        cut = close
+    elif cut < 0:
+        return None
+    if _NOT_PLAIN.search(text, pos, cut) is not None or text.count('"', pos, cut) % 2:
+        return None
+    return cut, last
+
+
+def _validated_slice(validator: SchemaValidator, piece: str) -> object:
+    """The validated items of ``piece``, or the ValidationError it raised."""
+    try:
+        return validator.validate_json(piece)
+    except ValidationError as exc:
+        return exc
+
+
+def _is_json_invalid(exc: ValidationError) -> bool:
+    return any(error["type"] == "json_invalid" for error in exc.errors(include_url=False))
+
+
+def _add(found: list[object] | dict[object, object], items: object) -> None:
+    if isinstance(found, list):
+        found.extend(cast("list[object]", items))
+    else:
+        found.update(cast("dict[object, object]", items))
+
+
+def _report_slice(
+    exc: ValidationError, loc: tuple[str, ...], first_index: int, start: int, errors: Errors
+) -> None:
+    """Add the errors of a slice that began at ``text[start]`` (its first item the
+    ``first_index``-th of a list) to ``errors``, located below ``loc``."""
+    for error in exc.errors(include_url=False, include_context=False):
+        if error["type"] == "json_invalid":  # NaN and the like, which Python takes
+            # pydantic's reason, without its place in this slice
+            reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
+            errors.append(_json_invalid_at(start, reason))
+            break
+        index, *rest = error["loc"] or (0,)
+        if isinstance(index, int) and first_index:
+            index += first_index
+        errors.append(_body_error((*loc, index, *rest), error))
+        if len(errors) >= MAX_ERRORS:
+            break
 
 
 async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> object:

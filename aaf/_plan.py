@@ -112,7 +112,10 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     (no constraint or strict mode, discriminator or validator on the field; no model
     validator or post-init hook on the model; for a dict, no string settings in the model's
     config, which would apply to its keys), so that validating the rest with the field empty
-    and putting the items in after gives the model pydantic would."""
+    and putting the items in after gives the model pydantic would. Lists and dicts of plain
+    ``int``, ``float``, ``str`` or ``bool`` too, when the model's config says nothing that
+    changes how those validate (a model's config does not reach into another model, but it
+    does reach plain values)."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
@@ -129,12 +132,18 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
+    plain_values = config.keys() <= _NEUTRAL_SETTINGS
     found: list[SlicedField] = []
     for name, info in base.model_fields.items():
         origin, args = get_origin(info.annotation), get_args(info.annotation)
-        if origin is list and _of_models(args[0]):
+        if origin is list and (_of_models(args[0]) or (plain_values and args[0] in _PLAIN)):
             opening = "["
-        elif origin is dict and args[0] is str and _of_models(args[1]) and plain_strings:
+        elif (
+            origin is dict
+            and args[0] is str
+            and plain_strings
+            and (_of_models(args[1]) or (plain_values and args[1] in _PLAIN))
+        ):
             opening = "{"
         else:
             continue
@@ -161,6 +170,38 @@ _STRING_SETTINGS = frozenset(
         "str_min_length",
         "str_max_length",
         "coerce_numbers_to_str",
+    )
+)
+
+
+# Item types a model's config alone can change, and the config keys that change none of them
+# (nor the errors about them): with only these set, such items validate apart as in the model.
+_PLAIN = (int, float, str, bool)
+_NEUTRAL_SETTINGS = frozenset(
+    (
+        "title",
+        "model_title_generator",
+        "field_title_generator",
+        "json_schema_extra",
+        "json_schema_mode_override",
+        "extra",
+        "frozen",
+        "populate_by_name",
+        "validate_by_alias",
+        "validate_by_name",
+        "alias_generator",
+        "loc_by_alias",
+        "serialize_by_alias",
+        "ser_json_timedelta",
+        "ser_json_bytes",
+        "ser_json_inf_nan",
+        "protected_namespaces",
+        "arbitrary_types_allowed",
+        "defer_build",
+        "use_attribute_docstrings",
+        "validate_assignment",
+        "revalidate_instances",
+        "from_attributes",
     )
 )
 

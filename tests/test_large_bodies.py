@@ -11,7 +11,15 @@ from types import ModuleType, SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from aaf import _dispatch, _extract, aaf
 from aaf.app import App
@@ -333,6 +341,7 @@ class Order(BaseModel):
     label: str
     lines: list[Item] = Field(alias="orderLines")
     notes: list[str] = []
+    note: str = ""
     returns: list[Item] = []
     by_sku: dict[str, Item] = {}
     batches: list[list[Item]] = []
@@ -475,9 +484,13 @@ def test_errors_in_a_large_model_body_are_located_in_it() -> None:
     assert detail({"label": "x", "orderLines": lines}) == [
         ("int_parsing", ["body", "orderLines", 15_000, "id"])
     ]
-    assert detail({"orderLines": GOOD, "notes": [1]}) == [
+    assert detail({"orderLines": GOOD, "note": 1}) == [
         ("missing", ["body", "label"]),
-        ("string_type", ["body", "notes", 0]),
+        ("string_type", ["body", "note"]),
+    ]
+    # A sliced list stops at its first error, before the rest is validated (fail fast).
+    assert detail({"orderLines": GOOD, "notes": ["a", 1, 2]}) == [
+        ("string_type", ["body", "notes", 1])
     ]
     assert detail({"label": "x", "orderLines": "not a list", "pad": GOOD}) == [
         ("list_type", ["body", "orderLines"])
@@ -627,3 +640,160 @@ def test_values_skipped_over_cost_time_in_step_with_their_length() -> None:
         answer = client.post("/orders", content=head + tail, headers=headers)
         assert answer.status_code == 422, tail[:10]
         assert answer.json()["detail"][0]["type"] == "json_invalid"
+
+
+# Plain values in bulk (`dict[str, int]`, `list[float]`) are sliced as models are, unless the
+# model's config changes how they validate ----------------------------------------------------
+class Tally(BaseModel):
+    label: str
+    counts: dict[str, int] = {}
+    numbers: list[float] = []
+    flags: list[bool] = []
+
+
+class StrictTally(BaseModel):
+    model_config = ConfigDict(strict=True)
+    numbers: list[int]
+
+
+def tally_app() -> App:
+    router = Router()
+
+    @router.post("/tally")
+    async def tally(connection: Connection, tally: Tally) -> Tally:
+        return tally
+
+    @router.post("/strict")
+    async def strict(connection: Connection, tally: StrictTally) -> int:
+        return len(tally.numbers)
+
+    return aaf([router])
+
+
+def test_large_dicts_and_lists_of_plain_values_are_sliced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    decoded: list[int] = []  # items read one by one: none, in runs of plain values
+    real = _extract._DECODER  # pyright: ignore[reportPrivateUsage]
+
+    class Counted(json.JSONDecoder):
+        def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+            decoded.append(idx)
+            return real.raw_decode(s, idx)
+
+    monkeypatch.setattr(_extract, "_DECODER", Counted())
+    client = TestClient(tally_app())
+    headers = {"content-type": "application/json"}
+    counts = {f"k-{i}": i for i in range(50_000)}  # 900 KB
+    numbers = [i / 4 for i in range(50_000)]
+    data = json.dumps({"label": "t", "counts": counts, "numbers": numbers, "flags": [True]})
+    answer = client.post("/tally", content=data, headers=headers)
+    assert answer.status_code == 200
+    assert answer.json() == Tally.model_validate_json(data).model_dump(mode="json")
+    assert len(turns) >= 20  # 1.5 MB of values, 32 KiB of them a slice
+    assert len(decoded) < 20  # the top-level keys only
+    # Values as pydantic takes them in a model: "7" for an int, 1 for a float.
+    data = json.dumps({"label": "t", "counts": {**counts, "k-1": "7"}, "numbers": [1, 2.5]})
+    assert client.post("/tally", content=data, headers=headers).json()["counts"]["k-1"] == 7
+    wrong = {**counts, "k-40000": "x"}
+    answer = client.post(
+        "/tally", content=json.dumps({"label": "t", "counts": wrong}), headers=headers
+    )
+    assert [(e["type"], e["loc"], e["input"]) for e in answer.json()["detail"]] == [
+        ("int_parsing", ["body", "counts", "k-40000"], "x")
+    ]
+
+
+def test_plain_values_under_a_config_that_changes_them_are_validated_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    client = TestClient(tally_app())
+    headers = {"content-type": "application/json"}
+    data = json.dumps({"numbers": [float(i) for i in range(100_000)]})  # 1.0 is no strict int
+    answer = client.post("/strict", content=data, headers=headers)
+    with pytest.raises(ValidationError) as whole:
+        StrictTally.model_validate_json(data)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["type"] == whole.value.errors()[0]["type"] == "int_type"
+    assert turns == []
+    data = json.dumps({"numbers": list(range(100_000))})
+    assert client.post("/strict", content=data, headers=headers).json() == 100_000
+
+
+def _plain_bodies() -> list[tuple[str, bytes]]:
+    words = [f"w{i}" for i in range(40_000)]
+    tricky = [f"a,{i}" if i % 3 else f'q"]{{,{i}' for i in range(30_000)]
+    numbers = [i * (-1.5) ** (i % 4) for i in range(40_000)]
+    counts = {f"k,{i}": i for i in range(30_000)}
+    spaced = b"[ " + b" ,\n ".join(str(i).encode() for i in range(30_000)) + b" \n]"
+    return [
+        ("words", json.dumps(words).encode()),
+        ("words", json.dumps(tricky).encode()),  # commas, brackets and escapes in strings
+        ("floats", json.dumps(numbers).encode()),
+        (
+            "floats",
+            json.dumps([*numbers[:20_000], "NaN-here", 1.0]).replace('"NaN-here"', "NaN").encode(),
+        ),
+        ("floats", spaced),
+        ("counts", json.dumps(counts).encode()),
+        ("counts", json.dumps({**counts, "k,25000": 1.5}).encode()),  # no int: int_from_float
+        ("floats", spaced.replace(b" ,\n 20000 ,", b" ,\n ,", 1)),  # a hole: broken JSON
+        ("floats", spaced.replace(b" ,\n 20000 ,", b" ,\n 2 0 ,", 1)),
+        ("floats", spaced[:-1]),  # no closing bracket
+        ("words", json.dumps(words).replace('"w25000"', "w25000").encode()),
+        ("counts", json.dumps(counts).replace('"k,25000": ', '"k,25000" ', 1).encode()),
+    ]
+
+
+@pytest.mark.parametrize(("route", "data"), _plain_bodies())
+def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data: bytes) -> None:
+    # Plain runs are cut at a comma and validated as they are; anything else (brackets,
+    # escapes, an odd quote before the cut, broken JSON) is read item by item, as before.
+    kinds: dict[str, type[Any]] = {
+        "words": list[str],
+        "floats": list[float],
+        "counts": dict[str, int],
+    }
+    router = Router()
+
+    @router.post("/words")
+    async def words(connection: Connection, values: Annotated[list[str], Body()]) -> int:
+        return len(values)
+
+    @router.post("/floats")
+    async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> float:
+        return sum(v for v in values if v == v)  # NaN aside
+
+    @router.post("/counts")
+    async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
+        return sum(values.values())
+
+    adapter: TypeAdapter[Any] = TypeAdapter(kinds[route])
+    with TestClient(aaf([router])) as client:
+        answer = client.post(
+            f"/{route}", content=data, headers={"content-type": "application/json"}
+        )
+    try:
+        whole = adapter.validate_json(data)
+    except ValidationError as exc:
+        assert answer.status_code == 422
+        [entry] = answer.json()["detail"]
+        [expected] = exc.errors()[:1]
+        assert entry["type"] == expected["type"]
+        if expected["type"] == "json_invalid":  # located where Python's parser finds it
+            with pytest.raises(json.JSONDecodeError) as python:
+                json.loads(data)
+            assert entry["loc"] == ["body", python.value.pos]
+        else:
+            assert entry["loc"] == ["body", *expected["loc"]]
+    else:
+        assert answer.status_code == 200
+        if route == "words":
+            value = len(whole)
+        elif route == "counts":
+            value = sum(whole.values())
+        else:
+            value = sum(v for v in whole if v == v)  # NaN aside
+        assert answer.json() == value
