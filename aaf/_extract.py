@@ -388,7 +388,11 @@ def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
         cut = close
     elif cut < 0:
         return None
-    if _NOT_PLAIN.search(text, pos, cut) is not None or text.count('"', pos, cut) % 2:
+    if (
+        cut == pos  # nothing before the bracket: a trailing comma, which JSON refuses
+        or _NOT_PLAIN.search(text, pos, cut) is not None
+        or text.count('"', pos, cut) % 2
+    ):
         return None
     return cut, last
 

@@ -742,6 +742,9 @@ def _plain_bodies() -> list[tuple[str, bytes]]:
         ("floats", spaced.replace(b" ,\n 20000 ,", b" ,\n ,", 1)),  # a hole: broken JSON
         ("floats", spaced.replace(b" ,\n 20000 ,", b" ,\n 2 0 ,", 1)),
         ("floats", spaced[:-1]),  # no closing bracket
+        ("words", b'["a", "' + b"x" * 70_000 + b'",]'),  # a trailing comma cut at
+        ("words", b'["a", "' + b"x" * 70_000 + b'", ,"b"]'),
+        ("counts", b'{"a": 1, "' + b"x" * 70_000 + b'": 2,}'),
         ("words", json.dumps(words).replace('"w25000"', "w25000").encode()),
         ("counts", json.dumps(counts).replace('"k,25000": ', '"k,25000" ', 1).encode()),
     ]
