@@ -649,6 +649,7 @@ class Tally(BaseModel):
     counts: dict[str, int] = {}
     numbers: list[float] = []
     flags: list[bool] = []
+    words: list[str] = []
 
 
 class StrictTally(BaseModel):
@@ -687,11 +688,14 @@ def test_large_dicts_and_lists_of_plain_values_are_sliced(
     headers = {"content-type": "application/json"}
     counts = {f"k-{i}": i for i in range(50_000)}  # 900 KB
     numbers = [i / 4 for i in range(50_000)]
-    data = json.dumps({"label": "t", "counts": counts, "numbers": numbers, "flags": [True]})
+    words = [f'say "hi" [{i}], \\ {{}}' for i in range(20_000)]  # escapes, brackets, commas
+    data = json.dumps(
+        {"label": "t", "counts": counts, "numbers": numbers, "flags": [True], "words": words}
+    )
     answer = client.post("/tally", content=data, headers=headers)
     assert answer.status_code == 200
     assert answer.json() == Tally.model_validate_json(data).model_dump(mode="json")
-    assert len(turns) >= 20  # 1.5 MB of values, 32 KiB of them a slice
+    assert len(turns) >= 20  # 2 MB of values, 32 KiB of them a slice
     assert len(decoded) < 20  # the top-level keys only
     # Values as pydantic takes them in a model: "7" for an int, 1 for a float.
     data = json.dumps({"label": "t", "counts": {**counts, "k-1": "7"}, "numbers": [1, 2.5]})
@@ -745,6 +749,8 @@ def _plain_bodies() -> list[tuple[str, bytes]]:
         ("words", b'["a", "' + b"x" * 70_000 + b'",]'),  # a trailing comma cut at
         ("words", b'["a", "' + b"x" * 70_000 + b'", ,"b"]'),
         ("counts", b'{"a": 1, "' + b"x" * 70_000 + b'": 2,}'),
+        ("labels", json.dumps({f"k,{i}": f'v "{i}", [{{}}]' for i in range(20_000)}).encode()),
+        ("labels", json.dumps({f"k{i}": f"v,{i}" for i in range(40_000)}).encode()),
         ("words", json.dumps(words).replace('"w25000"', "w25000").encode()),
         ("counts", json.dumps(counts).replace('"k,25000": ', '"k,25000" ', 1).encode()),
     ]
@@ -758,6 +764,7 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
         "words": list[str],
         "floats": list[float],
         "counts": dict[str, int],
+        "labels": dict[str, str],
     }
     router = Router()
 
@@ -768,6 +775,10 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
     @router.post("/floats")
     async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> float:
         return sum(v for v in values if v == v)  # NaN aside
+
+    @router.post("/labels")
+    async def labels(connection: Connection, values: Annotated[dict[str, str], Body()]) -> int:
+        return sum(len(k) + len(v) for k, v in values.items())
 
     @router.post("/counts")
     async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
@@ -797,6 +808,8 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
             value = len(whole)
         elif route == "counts":
             value = sum(whole.values())
+        elif route == "labels":
+            value = sum(len(k) + len(v) for k, v in whole.items())
         else:
             value = sum(v for v in whole if v == v)  # NaN aside
         assert answer.json() == value
