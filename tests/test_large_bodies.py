@@ -11,6 +11,8 @@ from types import ModuleType, SimpleNamespace
 from typing import Annotated, Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,6 +24,7 @@ from pydantic import (
 )
 
 from aaf import _dispatch, _extract, aaf
+from aaf._plan import fail_fast_validator
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.params import Body
@@ -813,3 +816,59 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
         else:
             value = sum(v for v in whole if v == v)  # NaN aside
         assert answer.json() == value
+
+
+_SCALARS = st.one_of(
+    st.text(alphabet=st.sampled_from(list(',"[]{}\\: aé\n')), max_size=12),
+    st.text(max_size=12),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+_JUNK = ["", ",", "]", "[", "}", "{", '"', "\\", " ", ":", "\\u", "x"]
+
+
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@example(values=["a,b", "cd"], where=-1, junk=",", slice_size=2)  # a trailing comma
+@example(values=["a,b", "c,d"], where=0, junk="", slice_size=2)  # cuts inside strings
+@given(
+    values=st.one_of(
+        st.lists(_SCALARS, max_size=40),
+        st.dictionaries(st.text(max_size=8), _SCALARS, max_size=30),
+    ),
+    where=st.integers(min_value=-3),  # below 0: that far from the end
+    junk=st.sampled_from(_JUNK),
+    slice_size=st.integers(min_value=1, max_value=40),
+)
+def test_slices_of_any_plain_values_agree_with_whole_validation(
+    monkeypatch: pytest.MonkeyPatch,
+    values: list[object] | dict[str, object],
+    where: int,
+    junk: str,
+    slice_size: int,
+) -> None:
+    # Slices of a few characters, so that every way a cut can fall (in a string, on an escape,
+    # on a trailing comma, before junk) is tried on small inputs.
+    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    text = json.dumps(values, ensure_ascii=where % 2 == 0)
+    at = where % (len(text) + 1) if where >= 0 else max(0, len(text) + where)
+    data = (text[:at] + junk + text[at:]).encode()
+    opening = "{" if isinstance(values, dict) else "["
+    adapter: TypeAdapter[Any] = (
+        TypeAdapter(dict[str, str | int | bool | float])
+        if opening == "{"
+        else TypeAdapter(list[str | int | bool | float])
+    )
+    validator = fail_fast_validator(adapter)
+    errors: list[dict[str, object]] = []
+    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
+        return  # not an array (an object) at all: the caller validates it whole
+    try:
+        whole = validator.validate_json(data)
+    except ValidationError:
+        assert errors, (data, sliced)
+    else:
+        assert errors == [] and sliced == whole, data
