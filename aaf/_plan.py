@@ -113,9 +113,9 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     validator or post-init hook on the model; for a dict, no string settings in the model's
     config, which would apply to its keys), so that validating the rest with the field empty
     and putting the items in after gives the model pydantic would. Lists and dicts of plain
-    ``int``, ``float``, ``str`` or ``bool`` too, when the model's config says nothing that
-    changes how those validate (a model's config does not reach into another model, but it
-    does reach plain values)."""
+    ``int``, ``float``, ``str`` or ``bool`` (or lists of them) too, when the model's config
+    says nothing that changes how those validate (a model's config does not reach into
+    another model, but it does reach plain values)."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
@@ -136,13 +136,13 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     found: list[SlicedField] = []
     for name, info in base.model_fields.items():
         origin, args = get_origin(info.annotation), get_args(info.annotation)
-        if origin is list and (_of_models(args[0]) or (plain_values and args[0] in _PLAIN)):
+        if origin is list and (_of_models(args[0]) or (plain_values and _of_plain(args[0]))):
             opening = "["
         elif (
             origin is dict
             and args[0] is str
             and plain_strings
-            and (_of_models(args[1]) or (plain_values and args[1] in _PLAIN))
+            and (_of_models(args[1]) or (plain_values and _of_plain(args[1])))
         ):
             opening = "{"
         else:
@@ -176,7 +176,7 @@ _STRING_SETTINGS = frozenset(
 
 # Item types a model's config alone can change, and the config keys that change none of them
 # (nor the errors about them): with only these set, such items validate apart as in the model.
-_PLAIN = (int, float, str, bool)
+_PLAIN: tuple[object, ...] = (int, float, str, bool)
 _NEUTRAL_SETTINGS = frozenset(
     (
         "title",
@@ -204,6 +204,13 @@ _NEUTRAL_SETTINGS = frozenset(
         "from_attributes",
     )
 )
+
+
+def _of_plain(item: object) -> bool:
+    """A plain value, or a list of them (at any depth)."""
+    while get_origin(item) is list:
+        item = get_args(item)[0]
+    return item in _PLAIN
 
 
 def _of_models(item: object) -> bool:

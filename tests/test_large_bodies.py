@@ -653,6 +653,8 @@ class Tally(BaseModel):
     numbers: list[float] = []
     flags: list[bool] = []
     words: list[str] = []
+    series: dict[str, list[int]] = {}
+    grid: list[list[float]] = []
 
 
 class StrictTally(BaseModel):
@@ -709,6 +711,28 @@ def test_large_dicts_and_lists_of_plain_values_are_sliced(
     )
     assert [(e["type"], e["loc"], e["input"]) for e in answer.json()["detail"]] == [
         ("int_parsing", ["body", "counts", "k-40000"], "x")
+    ]
+
+
+def test_lists_of_lists_of_plain_values_are_sliced_item_by_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    client = TestClient(tally_app())
+    headers = {"content-type": "application/json"}
+    series = {f"k-{i}": [i, i + 1] for i in range(30_000)}  # 500 KB
+    grid = [[i / 2, -i] for i in range(20_000)]
+    data = json.dumps({"label": "t", "series": series, "grid": grid})
+    answer = client.post("/tally", content=data, headers=headers)
+    assert answer.status_code == 200
+    assert answer.json() == Tally.model_validate_json(data).model_dump(mode="json")
+    assert len(turns) >= 20  # 800 KB of values, 32 KiB of them a slice
+    wrong = {**series, "k-20000": [1, "x"]}
+    answer = client.post(
+        "/tally", content=json.dumps({"label": "t", "series": wrong}), headers=headers
+    )
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+        ("int_parsing", ["body", "series", "k-20000", 1])
     ]
 
 
