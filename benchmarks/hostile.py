@@ -7,7 +7,8 @@ RSS. Run with `make load-hostile` (or `.venv/bin/python benchmarks/hostile.py --
 a 10 MB JSON list of valid items (validated in slices, full collections held), 2 MB of
 cookies (uvicorn with httptools takes headers of any size; aaf reads 64 KiB), and query
 strings of 10,000 wrong list items (validated again failing fast past 1,000 errors), and a
-10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`).
+10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`), and a 10
+MB model body holding a `dict[str, int]` of 600,000 keys.
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
             "POST",
             "/batch",
             b'{"label":"x","items":' + valid + b"}",
+            {"content-type": "application/json"},
+        ),
+        "valid counts model": (
+            "POST",
+            "/tally",
+            b'{"label":"x","counts":{'
+            + b",".join(b'"k%d":%d' % (i, i) for i in range(600_000))
+            + b"}}",
             {"content-type": "application/json"},
         ),
         "2 MB of cookies": ("GET", "/session", b"", {"cookie": cookies}),

@@ -39,6 +39,16 @@ async def batch(connection: Connection, batch: Batch) -> int:
     return len(batch.items)
 
 
+class Tally(BaseModel):
+    label: str
+    counts: dict[str, int]
+
+
+@router.route("/tally", methods=["POST"])
+async def tally(connection: Connection, tally: Tally) -> int:
+    return len(tally.counts)
+
+
 @router.route("/ids")
 async def ids(connection: Connection, ids: list[int]) -> int:
     return len(ids)
