@@ -349,6 +349,9 @@ async def _in_slices(
         except json.JSONDecodeError as exc:
             errors.append(_json_invalid_at(exc.pos, exc.msg))
             return found, -1
+        except ValueError:  # an integer of more digits than int() converts (sys.int_info)
+            errors.append(_json_invalid_at(pos, "number out of range"))  # pydantic's words
+            return found, -1
         except RecursionError:  # an item nested deeper than Python's stack
             errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
             return found, -1
@@ -555,15 +558,14 @@ async def _skip_value(text: str, pos: int) -> int:
 
 def _json_invalid(data: bytes, refused: str) -> dict[str, object]:
     """FastAPI's entry for a body that is not JSON: the offset and message of Python's
-    parser, which counts characters. Where that parser takes the body, or gives up on its
-    nesting (``RecursionError``), pydantic's own message ``refused`` says why, at offset 0."""
+    parser, which counts characters. Where that parser takes the body, or gives up on it for
+    its own limits (nesting deeper than its stack, an integer of more digits than ``int()``
+    converts), pydantic's own message ``refused`` says why, at offset 0."""
     try:
         json.loads(data)
-    except ValueError as exc:
-        position = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        return _json_invalid_at(position, message)
-    except RecursionError:  # nested deeper than Python's stack (pydantic stopped earlier)
+    except json.JSONDecodeError as exc:
+        return _json_invalid_at(exc.pos, exc.msg)
+    except (ValueError, RecursionError):  # Python's limits, not the client's JSON
         pass
     return _json_invalid_at(0, refused)
 

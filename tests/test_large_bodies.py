@@ -896,3 +896,37 @@ def test_slices_of_any_plain_values_agree_with_whole_validation(
         assert errors, (data, sliced)
     else:
         assert errors == [] and sliced == whole, data
+
+
+@pytest.mark.parametrize(
+    ("route", "data", "where"),
+    [
+        # Small: validated whole; pydantic's reason, at offset 0 (Python's parser refuses it
+        # for its own limit, not for the JSON).
+        ("/floats", "[1, " + "7" * 5000 + "]", 0),
+        # Large: each slice's place, found item by item.
+        ("/floats", "[" + "1, " * 30_000 + "7" * 5000 + "]", 1 + 3 * 30_000),
+        ("/floats", "[" + ", ".join(["7" * 5000] * 20) + "]", 1),
+        ("/counts", '{"a": 1, ' + '"k": 1, ' * 10_000 + '"b": ' + "7" * 5000 + "}", 80_014),
+    ],
+)
+def test_a_number_of_more_digits_than_python_converts_is_json_invalid(
+    route: str, data: str, where: int
+) -> None:
+    # Python's json raises a plain ValueError past sys.int_info's 4,300 digits: a 500 before.
+    router = Router()
+
+    @router.post("/floats")
+    async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> int:
+        return len(values)
+
+    @router.post("/counts")
+    async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
+        return len(values)
+
+    with TestClient(aaf([router]), raise_server_exceptions=False) as client:
+        answer = client.post(route, content=data, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["type"], entry["loc"][1]) == ("json_invalid", where)
+    assert entry["ctx"]["error"].startswith("number out of range")
