@@ -479,7 +479,7 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
         if field is not None and text.startswith(field.opening, pos):
-            items, end = await _in_slices(field.items, text, pos, ("body", key), errors)
+            items, end = await _in_slices(field.items, text, pos, ("body", field.loc), errors)
             if end < 0:
                 return None  # errors holds why
             found[key] = items

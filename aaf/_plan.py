@@ -104,6 +104,7 @@ class SlicedField:
     name: str  # the model's attribute
     items: SchemaValidator  # the field's validator, stopping at its first error
     opening: str = "["  # how its value starts: "[" for a list, "{" for a dict
+    loc: str = ""  # how errors name it: the key, or the name when loc_by_alias is off
 
 
 def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
@@ -156,7 +157,8 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
-        found.append(SlicedField(key, name, fail_fast_validator(items), opening))
+        loc = key if config.get("loc_by_alias", True) else name
+        found.append(SlicedField(key, name, fail_fast_validator(items), opening, loc))
     return tuple(found)
 
 
@@ -190,7 +192,6 @@ _NEUTRAL_SETTINGS = frozenset(
         "validate_by_alias",
         "validate_by_name",
         "alias_generator",
-        "loc_by_alias",
         "serialize_by_alias",
         "ser_json_timedelta",
         "ser_json_bytes",

@@ -930,3 +930,28 @@ def test_a_number_of_more_digits_than_python_converts_is_json_invalid(
     [entry] = answer.json()["detail"]
     assert (entry["type"], entry["loc"][1]) == ("json_invalid", where)
     assert entry["ctx"]["error"].startswith("number out of range")
+
+
+class NamedLoc(BaseModel):
+    """Errors located by field name, not alias, as pydantic's loc_by_alias=False says."""
+
+    model_config = ConfigDict(loc_by_alias=False)
+    lines: list[Item] = Field(alias="orderLines")
+
+
+def test_a_sliced_field_is_located_as_the_models_config_says() -> None:
+    router = Router()
+
+    @router.post("/named")
+    async def named(connection: Connection, order: NamedLoc) -> int:
+        return len(order.lines)
+
+    lines: list[dict[str, object]] = list(GOOD)
+    lines[15_000] = {"id": "x", "name": "n"}
+    with TestClient(aaf([router])) as client:
+        for body_lines, index in ((lines, 15_000), (lines[15_000:15_001], 0)):  # large, small
+            data = json.dumps({"orderLines": body_lines})
+            answer = client.post(
+                "/named", content=data, headers={"content-type": "application/json"}
+            )
+            assert [e["loc"] for e in answer.json()["detail"]] == [["body", "lines", index, "id"]]
