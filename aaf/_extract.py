@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Generator, Mapping
-from typing import TypeVar, cast
+from typing import Never, TypeVar, cast
 
 from pydantic import JsonValue, ValidationError
 from pydantic_core import SchemaValidator, from_json, to_json
@@ -54,14 +54,8 @@ async def arguments(
     else:
         form = await connection.form() if plan.reads_form else None
         kwargs, errors = validated(plan, connection, path_args, form)
-    if (body := plan.body) is not None:
-        data = await connection.body()
-        # PERF: a body of usual size is taken in this frame, no coroutine of read_body's
-        # (benchmarks/instructions.py, post model).
-        if len(data) > FULL_REPORT_SIZE:
-            await _read_large(body, data, kwargs, errors, connection)
-        else:
-            _take_body(body, data, kwargs, errors, connection)
+    if plan.body is not None:
+        await read_body(plan, connection, kwargs, errors)
     if errors:
         raise RequestValidationError(jsonable(errors[:MAX_ERRORS]))
     return kwargs
@@ -151,9 +145,7 @@ def _take_body(
         else:
             kwargs[body.name] = body.default
         return
-    _check_json_type(connection)
-    if data[0] == 0xEF and data.startswith(_BOM):  # PERF: an index before a bytes search
-        data = data[len(_BOM) :]
+    data = _json_payload(connection, data)
     try:
         kwargs[body.name] = body.adapter.validator.validate_json(data)
     except ValidationError as exc:
@@ -162,20 +154,27 @@ def _take_body(
         _report_body(exc, data, errors)
 
 
-def _check_json_type(connection: Connection) -> None:
-    """Refuse (415) a body whose Content-Type is not JSON in UTF-8: without one, a cross-site
-    form could send it. PERF: the usual value is compared as the server gave it, not decoded
-    (benchmarks/instructions.py, post model)."""
+def _json_payload(connection: Connection, data: bytes) -> bytes:
+    """``data``, a non-empty body, without a UTF-8 BOM; refused (415) when its Content-Type
+    is not JSON in UTF-8: without one, a cross-site form could send it. PERF: the usual value
+    is compared as the server gave it, not decoded, and the BOM looked for by its first byte
+    before a bytes search (benchmarks/instructions.py, post model)."""
     for key, value in connection.scope["headers"]:
         if key == b"content-type":
             if value == b"application/json":
-                return
+                break
             content_type = value.decode("latin-1")
             if is_json(content_type) and (";" not in content_type or json_charset_ok(content_type)):
-                return
-            break
+                break
+            _refuse_json_type(content_type)
     else:
-        content_type = None
+        _refuse_json_type(None)
+    if data[0] == 0xEF and data.startswith(_BOM):
+        return data[len(_BOM) :]
+    return data
+
+
+def _refuse_json_type(content_type: str | None) -> Never:
     raise HTTPError(
         415,
         "Expected a JSON body with Content-Type: application/json (UTF-8), got "
@@ -188,9 +187,7 @@ async def _read_large(
 ) -> None:
     """Validate a body larger than FULL_REPORT_SIZE: each collection stops at its first error,
     and a list of models is validated in slices between turns of the event loop."""
-    _check_json_type(connection)
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
+    data = _json_payload(connection, data)
     if body.sliceable or body.sliced_fields:
         with full_collections_held():
             if body.sliceable:
@@ -224,6 +221,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SLICE = 32 * 1024  # characters of items validated between two turns of the event loop
 _NOT_A_LIST = object()
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string after its opening quote
 _AT_PLACE = re.compile(r" at line \d+ column \d+$")
 
 
@@ -332,7 +330,7 @@ async def _in_slices(
                 pos = start = _skip_space(text, pos + 1)
                 continue
             if not _is_json_invalid(outcome):
-                _report_slice(outcome, loc, len(found), start, errors)
+                _report_slice(outcome, loc, found, start, errors)
                 return found, -1
             pos = start
         try:
@@ -363,7 +361,7 @@ async def _in_slices(
         if last or pos - start >= _SLICE:
             outcome = _validated_slice(validator, opening + text[start:pos] + closing)
             if isinstance(outcome, ValidationError):
-                _report_slice(outcome, loc, len(found), start, errors)
+                _report_slice(outcome, loc, found, start, errors)
                 return found, -1
             _add(found, outcome)
             if last:
@@ -376,10 +374,9 @@ async def _in_slices(
 # Brackets and escapes: without them, every double quote opens or closes a string, so an even
 # count of them ends outside one, and nothing is nested.
 _BRACKETS_OR_ESCAPES = re.compile(r"[\[\]{}\\]")
-# With them, plain values are read by these: strings whole (escapes and brackets in them), no
-# bracket outside one. Possessive, so that what they refuse costs no backtracking.
-_PLAIN_VALUES = re.compile(r'(?:[^"\[\]{}\\]++|"(?:[^"\\]++|\\.)*+")*+')
-_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')
+# With them, plain values are read by this: strings whole (escapes and brackets in them, read
+# by _skip_value's pattern), no bracket outside one.
+_PLAIN_VALUES = re.compile(r'(?:[^"\[\]{}\\]++|"(?:' + _STRING_REST.pattern + "))*+")
 
 
 def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
@@ -404,7 +401,7 @@ def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
             return cut, False  # the comma is outside strings, nothing nests before it
         if end < len(text) and text[end] == closing:
             return (end, True) if end > start else None  # (a trailing comma: refused below)
-        string = _STRING.match(text, end) if text.startswith('"', end) else None
+        string = _STRING_REST.match(text, end + 1) if text.startswith('"', end) else None
         if string is None:
             return None  # a bracket that opens an item, or broken JSON: item by item
         pos = string.end()  # the string that held the cut; the next comma after it
@@ -432,10 +429,15 @@ def _add(found: list[object] | dict[object, object], items: object) -> None:
 
 
 def _report_slice(
-    exc: ValidationError, loc: tuple[str, ...], first_index: int, start: int, errors: Errors
+    exc: ValidationError,
+    loc: tuple[str, ...],
+    found: list[object] | dict[object, object],
+    start: int,
+    errors: Errors,
 ) -> None:
-    """Add the errors of a slice that began at ``text[start]`` (its first item the
-    ``first_index``-th of a list) to ``errors``, located below ``loc``."""
+    """Add the errors of a slice that began at ``text[start]``, after the items ``found``
+    before it, to ``errors``, located below ``loc`` (list indexes from the list's start)."""
+    first_index = len(found) if isinstance(found, list) else 0
     for error in exc.errors(include_url=False, include_context=False):
         if error["type"] == "json_invalid":  # NaN and the like, which Python takes
             # pydantic's reason, without its place in this slice
@@ -443,7 +445,7 @@ def _report_slice(
             errors.append(_json_invalid_at(start, reason))
             break
         index, *rest = error["loc"] or (0,)
-        if isinstance(index, int) and first_index:
+        if isinstance(index, int):
             index += first_index
         errors.append(_body_error((*loc, index, *rest), error))
         if len(errors) >= MAX_ERRORS:
@@ -521,7 +523,6 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
 # character is looked at once: a regex for whole strings, tried at every quote, took time
 # growing with the square of the body's length on a body of unclosed quotes.
 _NEXT = re.compile(r'["\[\]{}]')
-_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"')
 _TOKENS_A_TURN = 8192
 
 

@@ -80,6 +80,9 @@ def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
         ) from None
 
 
+_PERCENT, _PLUS = ord("%"), ord("+")  # looked for in bytes as ints: see parse_query
+
+
 def parse_query(raw: bytes) -> list[tuple[str, str]]:
     """Split a query string on ``&``, then decode each key and value once (UTF-8, ``+`` is a
     space, undecodable bytes become U+FFFD); blank values are kept.
@@ -104,9 +107,6 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
         raw_key, _, raw_value = part.partition(b"=")
         pairs.append((_unquote(raw_key), _unquote(raw_value)))
     return pairs
-
-
-_PERCENT, _PLUS = ord("%"), ord("+")
 
 
 def _unquote(raw: bytes) -> str:

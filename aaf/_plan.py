@@ -102,9 +102,9 @@ class SlicedField:
 
     key: str  # the field's name in the JSON object
     name: str  # the model's attribute
+    loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: SchemaValidator  # the field's validator, stopping at its first error
     opening: str = "["  # how its value starts: "[" for a list, "{" for a dict
-    loc: str = ""  # how errors name it: the key, or the name when loc_by_alias is off
 
 
 def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
@@ -158,7 +158,7 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
         loc = key if config.get("loc_by_alias", True) else name
-        found.append(SlicedField(key, name, fail_fast_validator(items), opening, loc))
+        found.append(SlicedField(key, name, loc, fail_fast_validator(items), opening))
     return tuple(found)
 
 

@@ -369,6 +369,25 @@ class Checked(BaseModel):
         return self
 
 
+class Tally(BaseModel):
+    """Plain values in bulk: sliced as lists of models are."""
+
+    label: str
+    counts: dict[str, int] = {}
+    numbers: list[float] = []
+    flags: list[bool] = []
+    words: list[str] = []
+    series: dict[str, list[int]] = {}
+    grid: list[list[float]] = []
+
+
+class StrictTally(BaseModel):
+    """A config that changes how plain values validate: validated in one piece."""
+
+    model_config = ConfigDict(strict=True)
+    numbers: list[int]
+
+
 def order_app() -> App:
     router = Router()
 
@@ -383,6 +402,14 @@ def order_app() -> App:
     @router.post("/lower")
     async def lower(connection: Connection, order: LowerKeys) -> LowerKeys:
         return order
+
+    @router.post("/tally")
+    async def tally(connection: Connection, tally: Tally) -> Tally:
+        return tally
+
+    @router.post("/strict")
+    async def strict(connection: Connection, tally: StrictTally) -> int:
+        return len(tally.numbers)
 
     @router.get("/ping")
     async def ping(connection: Connection) -> str:
@@ -645,37 +672,6 @@ def test_values_skipped_over_cost_time_in_step_with_their_length() -> None:
         assert answer.json()["detail"][0]["type"] == "json_invalid"
 
 
-# Plain values in bulk (`dict[str, int]`, `list[float]`) are sliced as models are, unless the
-# model's config changes how they validate ----------------------------------------------------
-class Tally(BaseModel):
-    label: str
-    counts: dict[str, int] = {}
-    numbers: list[float] = []
-    flags: list[bool] = []
-    words: list[str] = []
-    series: dict[str, list[int]] = {}
-    grid: list[list[float]] = []
-
-
-class StrictTally(BaseModel):
-    model_config = ConfigDict(strict=True)
-    numbers: list[int]
-
-
-def tally_app() -> App:
-    router = Router()
-
-    @router.post("/tally")
-    async def tally(connection: Connection, tally: Tally) -> Tally:
-        return tally
-
-    @router.post("/strict")
-    async def strict(connection: Connection, tally: StrictTally) -> int:
-        return len(tally.numbers)
-
-    return aaf([router])
-
-
 def test_large_dicts_and_lists_of_plain_values_are_sliced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -689,7 +685,7 @@ def test_large_dicts_and_lists_of_plain_values_are_sliced(
             return real.raw_decode(s, idx)
 
     monkeypatch.setattr(_extract, "_DECODER", Counted())
-    client = TestClient(tally_app())
+    client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     counts = {f"k-{i}": i for i in range(50_000)}  # 900 KB
     numbers = [i / 4 for i in range(50_000)]
@@ -718,7 +714,7 @@ def test_lists_of_lists_of_plain_values_are_sliced_item_by_item(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     turns = count_turns(monkeypatch, _extract)
-    client = TestClient(tally_app())
+    client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     series = {f"k-{i}": [i, i + 1] for i in range(30_000)}  # 500 KB
     grid = [[i / 2, -i] for i in range(20_000)]
@@ -740,7 +736,7 @@ def test_plain_values_under_a_config_that_changes_them_are_validated_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     turns = count_turns(monkeypatch, _extract)
-    client = TestClient(tally_app())
+    client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     data = json.dumps({"numbers": [float(i) for i in range(100_000)]})  # 1.0 is no strict int
     answer = client.post("/strict", content=data, headers=headers)
@@ -751,6 +747,29 @@ def test_plain_values_under_a_config_that_changes_them_are_validated_whole(
     assert turns == []
     data = json.dumps({"numbers": list(range(100_000))})
     assert client.post("/strict", content=data, headers=headers).json() == 100_000
+
+
+def plain_app() -> App:
+    """Bodies of plain values, each route answering with what it read."""
+    router = Router()
+
+    @router.post("/words")
+    async def words(connection: Connection, values: Annotated[list[str], Body()]) -> int:
+        return len(values)
+
+    @router.post("/floats")
+    async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> float:
+        return sum(v for v in values if v == v)  # NaN aside
+
+    @router.post("/labels")
+    async def labels(connection: Connection, values: Annotated[dict[str, str], Body()]) -> int:
+        return sum(len(k) + len(v) for k, v in values.items())
+
+    @router.post("/counts")
+    async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
+        return sum(values.values())
+
+    return aaf([router])
 
 
 def _plain_bodies() -> list[tuple[str, bytes]]:
@@ -793,26 +812,8 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
         "counts": dict[str, int],
         "labels": dict[str, str],
     }
-    router = Router()
-
-    @router.post("/words")
-    async def words(connection: Connection, values: Annotated[list[str], Body()]) -> int:
-        return len(values)
-
-    @router.post("/floats")
-    async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> float:
-        return sum(v for v in values if v == v)  # NaN aside
-
-    @router.post("/labels")
-    async def labels(connection: Connection, values: Annotated[dict[str, str], Body()]) -> int:
-        return sum(len(k) + len(v) for k, v in values.items())
-
-    @router.post("/counts")
-    async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
-        return sum(values.values())
-
     adapter: TypeAdapter[Any] = TypeAdapter(kinds[route])
-    with TestClient(aaf([router])) as client:
+    with TestClient(plain_app()) as client:
         answer = client.post(
             f"/{route}", content=data, headers={"content-type": "application/json"}
         )
@@ -914,17 +915,7 @@ def test_a_number_of_more_digits_than_python_converts_is_json_invalid(
     route: str, data: str, where: int
 ) -> None:
     # Python's json raises a plain ValueError past sys.int_info's 4,300 digits: a 500 before.
-    router = Router()
-
-    @router.post("/floats")
-    async def floats(connection: Connection, values: Annotated[list[float], Body()]) -> int:
-        return len(values)
-
-    @router.post("/counts")
-    async def counts(connection: Connection, values: Annotated[dict[str, int], Body()]) -> int:
-        return len(values)
-
-    with TestClient(aaf([router]), raise_server_exceptions=False) as client:
+    with TestClient(plain_app(), raise_server_exceptions=False) as client:
         answer = client.post(route, content=data, headers={"content-type": "application/json"})
     assert answer.status_code == 422
     [entry] = answer.json()["detail"]
