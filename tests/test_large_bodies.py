@@ -171,17 +171,7 @@ def test_odd_large_bodies_answer_as_whole_validation_does(client: TestClient) ->
 
 
 def test_lists_of_plain_values_and_of_lists_are_sliced_alike() -> None:
-    router = Router()
-
-    @router.post("/numbers")
-    async def numbers(connection: Connection, values: Annotated[list[int], Body()]) -> int:
-        return sum(values)
-
-    @router.post("/pairs")
-    async def pairs(connection: Connection, values: Annotated[list[list[int]], Body()]) -> int:
-        return len(values)
-
-    with TestClient(aaf([router])) as client:
+    with TestClient(plain_app()) as client:
         numbers_body = body(list(range(30_000)))
         headers = {"content-type": "application/json"}
         assert client.post("/numbers", content=numbers_body, headers=headers).json() == sum(
@@ -752,6 +742,14 @@ def test_plain_values_under_a_config_that_changes_them_are_validated_whole(
 def plain_app() -> App:
     """Bodies of plain values, each route answering with what it read."""
     router = Router()
+
+    @router.post("/numbers")
+    async def numbers(connection: Connection, values: Annotated[list[int], Body()]) -> int:
+        return sum(values)
+
+    @router.post("/pairs")
+    async def pairs(connection: Connection, values: Annotated[list[list[int]], Body()]) -> int:
+        return len(values)
 
     @router.post("/words")
     async def words(connection: Connection, values: Annotated[list[str], Body()]) -> int:
