@@ -16,6 +16,7 @@ from werkzeug.http import dump_cookie
 
 __all__ = [
     "FRAMING",
+    "LENGTHS",
     "CookieOptions",
     "RawHeaders",
     "SameSite",
@@ -24,6 +25,7 @@ __all__ = [
     "json_bytes",
     "is_json",
     "json_charset_ok",
+    "length_header",
     "parse_cookies",
     "parse_query",
 ]
@@ -32,6 +34,16 @@ RawHeaders = list[tuple[bytes, bytes]]
 # The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
 # hand beside its own would have the client read the body wrong.
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+# PERF: the Content-Length header of each body length below 1 KiB, made once: a response's
+# own would be an int's str, its bytes and a tuple, about 800 instructions of every small
+# response (benchmarks/instructions.py). The hot paths index it inline; `length_header` is
+# the same for the rest.
+LENGTHS: list[tuple[bytes, bytes]] = [(b"content-length", b"%d" % n) for n in range(1024)]
+
+
+def length_header(size: int) -> tuple[bytes, bytes]:
+    """The ``Content-Length`` header of a body of ``size`` bytes."""
+    return LENGTHS[size] if size < 1024 else (b"content-length", b"%d" % size)
 
 
 def status_problem(status: int) -> str:

@@ -162,7 +162,10 @@ class App(UrlBuilding):
                 # a request passes through is code and data the caches must hold
                 # (benchmarks/inprocess.py --cold).
                 endpoint, args = outcome
-                connection.path_params = args = args or {}  # the static table's are shared
+                if args:
+                    connection.path_params = args
+                else:  # the static table's are shared: the connection's own, new and empty
+                    args = connection.path_params
                 limit = endpoint.max_body_size
                 connection.max_body_size = self.max_body_size if limit is None else limit
                 await endpoint.runners[method](connection, args)

@@ -20,6 +20,7 @@ from aaf._http import (
     cookie_header,
     encode_header,
     json_bytes,
+    length_header,
     parse_cookies,
     parse_query,
     status_problem,
@@ -547,7 +548,7 @@ class Connection:
                 headers.append((b"content-type", b"text/plain; charset=utf-8"))
         if not self.started:
             if finish and status != 204:  # RFC 9110 8.6: never on a 204
-                headers.append((b"content-length", str(len(data)).encode()))
+                headers.append(length_header(len(data)))
             await self.respond_start(status, headers)
         if self._head and not finish:
             finish = self._head_cut = True  # nothing of the body goes out: the headers are all
@@ -672,7 +673,7 @@ class Connection:
         raw = [(k, v) for k, v in encoded if k not in FRAMING]  # aaf frames the body
         if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
             raw.append((b"content-type", b"text/plain; charset=utf-8"))
-        raw.append((b"content-length", str(len(data)).encode()))
+        raw.append(length_header(len(data)))
         self._ws_state = WebSocketState.CLOSED
         self.started = self.finished = True
         await self.asgi_send(

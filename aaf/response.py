@@ -36,11 +36,13 @@ from aaf._files import (
 )
 from aaf._http import (
     FRAMING,
+    LENGTHS,
     CookieOptions,
     RawHeaders,
     cookie_header,
     encode_header,
     json_bytes,
+    length_header,
     status_problem,
 )
 from aaf._threads import pool_of
@@ -199,7 +201,9 @@ class HttpResponse:
                 raise ValueError(status_problem(status))
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
             return status, self.raw_headers, b""
-        return status, [*self.raw_headers, (b"content-length", str(len(body)).encode())], body
+        size = len(body)
+        length = LENGTHS[size] if size < 1024 else length_header(size)  # PERF: see LENGTHS
+        return status, [*self.raw_headers, length], body
 
     def __await__(self) -> Generator[object, None, None]:
         if self.connection is None:
@@ -693,7 +697,9 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
 
 def value_headers(content_type: bytes, body: bytes) -> RawHeaders:
     """The headers of an encoded return value: its content type and length."""
-    return [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    size = len(body)
+    # PERF: see LENGTHS
+    return [(b"content-type", content_type), LENGTHS[size] if size < 1024 else length_header(size)]
 
 
 async def send_result(connection: Connection, result: object, qualname: str) -> None:

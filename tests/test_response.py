@@ -217,3 +217,27 @@ def test_sending_a_response_after_the_connection_started_raises() -> None:
             await HttpResponse("second", conn)
 
     run_with_connection(body)
+
+
+@pytest.mark.parametrize("size", [0, 1, 9, 10, 1023, 1024, 1025, 70_000])
+def test_content_length_is_the_body_length_at_every_size(size: int) -> None:
+    # Lengths below 1 KiB come from a table made once (aaf._http.LENGTHS), the rest are built.
+    sized = Router()
+
+    @sized.route("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        return HttpResponse(b"x" * size)
+
+    @sized.route("/value")
+    async def value(connection: Connection) -> str:
+        return "x" * size
+
+    @sized.route("/sent")
+    async def sent(connection: Connection) -> None:
+        await connection.send(b"x" * size, finish=True)
+
+    with TestClient(aaf([sized])) as sized_client:
+        for path in ("/response", "/value", "/sent"):
+            answer = sized_client.get(path)
+            assert answer.headers["content-length"] == str(size), path
+            assert answer.content == b"x" * size, path
