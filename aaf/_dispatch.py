@@ -21,7 +21,7 @@ from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, run_background, send_result, value_headers
+from aaf.response import HttpResponse, run_background, send_result
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -91,19 +91,18 @@ def _runner(
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
     single = _single_positional(handler, plan, view is not None) if trivial else None
 
-    headers_of = value_headers
     if status_code == 204 or status_code == 304:
         # The status has no body: a returned value is dropped, as FastAPI does (sent, it
         # would be read as the start of the next response on the connection).
-        encode, headers_of = _no_body, _no_headers
+        encode = _no_body
 
     def respond(connection: Connection, result: object) -> Awaitable[None]:
         # PERF: a plain function handing over a coroutine, no frame of its own; a returned
         # value goes straight to respond_whole (benchmarks/inprocess.py, item model and json;
         # benchmarks/typed_cost.py). The rest is send_result's.
         if result is not None and not isinstance(result, HttpResponse) and not connection.started:
-            content_type, body = encode(result)
-            return connection.respond_whole(status_code, headers_of(content_type, body), body)
+            headers, body = encode(result)
+            return connection.respond_whole(status_code, headers, body)
         return send_result(connection, result, qualname)
 
     if plan.dependencies:
@@ -145,8 +144,8 @@ def _runner(
                 await send_result(connection, result, qualname)
         elif result is not None and not connection.started:
             # respond()'s first case, inline: a frame less (benchmarks/instructions.py)
-            content_type, encoded = encode(result)
-            await connection.respond_whole(status_code, headers_of(content_type, encoded), encoded)
+            headers, encoded = encode(result)
+            await connection.respond_whole(status_code, headers, encoded)
         else:
             await send_result(connection, result, qualname)
         if large_list is not None:
@@ -178,12 +177,8 @@ def _single_positional(
     return parameter.name
 
 
-def _no_body(value: object) -> tuple[bytes, bytes]:
-    return b"", b""
-
-
-def _no_headers(content_type: bytes, body: bytes) -> RawHeaders:
-    return []
+def _no_body(value: object) -> tuple[RawHeaders, bytes]:
+    return [], b""
 
 
 async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import cast
 
-from aaf._extract import Errors, jsonable, read_body, validated
+from aaf._extract import Errors, jsonable, take_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, provider_plan
 from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
@@ -228,7 +228,9 @@ async def _values(plan: HandlerPlan, solving: Solving, errors: Errors) -> dict[s
     form = await connection.form() if plan.reads_form else None
     kwargs, found = validated(plan, connection, solving.path_args, form)
     if plan.body is not None:
-        await read_body(plan, connection, kwargs, found)
+        large = take_body(plan, await connection.body(), kwargs, found, connection)
+        if large is not None:
+            await large
     errors.extend(found)
     return kwargs
 
