@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from typing import NamedTuple, cast
+from typing import Generic, TypeVar, cast
 from urllib.parse import quote
 
 from werkzeug.routing import Map, Rule
@@ -29,45 +29,54 @@ from werkzeug.routing.matcher import State
 __all__ = ["MatchResult", "SlashRedirect", "StateMatcher", "Unknown"]
 
 
-class SlashRedirect(NamedTuple):
+# What the caller keeps per rule, given back with a match (aaf's routing: the Endpoint).
+P = TypeVar("P")
+
+
+# Not tuples: a match is the one plain tuple among the results, told by `type(x) is tuple`.
+@dataclasses.dataclass(frozen=True, slots=True)
+class SlashRedirect:
     """The path exists with a trailing slash (werkzeug's strict slashes): redirect there."""
 
     path: str
 
 
-class Unknown(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Unknown:
     """Nothing matched: ``allow`` holds the methods the path has (405), or nothing (404)."""
 
     allow: frozenset[str]
 
 
 # (payload, values) for a match; None: ask werkzeug itself.
-MatchResult = tuple[object, dict[str, object]] | SlashRedirect | Unknown | None
+MatchResult = tuple[P, dict[str, object]] | SlashRedirect | Unknown | None
+# A rule, its payload, and (name, converter) for each rule variable.
+_Entry = tuple[Rule, P, tuple[tuple[str, Callable[[str], object]], ...]]
 
 
 @dataclasses.dataclass(slots=True)
-class _Node:
+class _Node(Generic[P]):
     """One werkzeug ``State``, with its dynamic transitions' regexes compiled."""
 
-    static: dict[str, _Node]
+    static: dict[str, _Node[P]]
     # (regex match, consumes the rest, has a slash suffix, converter group numbers, next node)
-    dynamic: list[tuple[Callable[[str], re.Match[str] | None], bool, bool, tuple[int, ...], _Node]]
-    rules: list[tuple[Rule, object, tuple[tuple[str, Callable[[str], object]], ...]]]
+    dynamic: list[
+        tuple[Callable[[str], re.Match[str] | None], bool, bool, tuple[int, ...], _Node[P]]
+    ]
+    rules: list[_Entry[P]]
 
 
 # A segment of a rule: (True, a literal) or (False, a dynamic part's regex); a rule's
 # segments, whether it is a trailing slash redirect, and its entry.
 _Piece = tuple[bool, str]
-_Candidate = tuple[list[_Piece], bool, "_Entry"]
+_Candidate = tuple[list[_Piece], bool, _Entry[P]]
 # The segment fast path, per rule: for each segment to check, (its index in path.split("/"),
 # what to check, a literal or a full-match function); whether it is a trailing slash
 # redirect, the rule's payload, its methods (None: any), and (name, converter, segment index)
 # for each rule variable.
 _Check = tuple[int, int, "str | Callable[[str], object] | None"]
 _Converted = tuple[str, Callable[[str], object], int]
-_Segmented = tuple[
-    tuple[_Check, ...], bool, object, "frozenset[str] | None", tuple[_Converted, ...]
-]
+_Segmented = tuple[tuple[_Check, ...], bool, P, "frozenset[str] | None", tuple[_Converted, ...]]
 _LITERAL, _DIGITS, _SEGMENT, _REGEX = 0, 1, 2, 3
 # A dynamic part that is one converter, and the regexes checked without the regex engine.
 _ONE = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
@@ -81,14 +90,14 @@ class _SlashRequired(Exception):
     pass
 
 
-class StateMatcher:
+class StateMatcher(Generic[P]):
     """Match paths against a bound werkzeug ``Map`` exactly as ``MapAdapter.match`` does."""
 
-    def __init__(self, url_map: Map, payload: Callable[[Rule], object]) -> None:
+    def __init__(self, url_map: Map, payload: Callable[[Rule], P]) -> None:
         url_map.update()
         self._payload = payload
         self._plain = True  # no rule has defaults, an alias or a redirect
-        nodes: dict[int, _Node] = {}
+        nodes: dict[int, _Node[P]] = {}
         # werkzeug's state machine is what aaf walks: its private tree, read once.
         matcher = url_map._matcher  # pyright: ignore[reportPrivateUsage]
         root = self._node(matcher._root, nodes)  # pyright: ignore[reportPrivateUsage]
@@ -98,13 +107,13 @@ class StateMatcher:
         self._start = start.static.get("") if start is not None else None
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
-        self._segments: dict[str, dict[int, list[_Segmented]]] | None = None
-        self._dynamic_first: dict[int, list[_Segmented]] = {}
+        self._segments: dict[str, dict[int, list[_Segmented[P]]]] | None = None
+        self._dynamic_first: dict[int, list[_Segmented[P]]] = {}
         candidates = self._candidates(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if candidates is not None and self._plain:
             self._segment_tables(candidates)
 
-    def _all_entries(self, node: _Node) -> list[_Entry]:
+    def _all_entries(self, node: _Node[P]) -> list[_Entry[P]]:
         found = list(node.rules)
         for child in node.static.values():
             found += self._all_entries(child)
@@ -120,10 +129,10 @@ class StateMatcher:
     # order, each by comparing the path's segments with its own; the first that fits is the
     # rule werkzeug would find, or the trailing slash redirect it would raise first. Anything
     # else (a method the rule does not allow, a failed conversion, "//") goes to the walk.
-    def _candidates(self, root: State) -> dict[str | None, list[_Candidate]] | None:
+    def _candidates(self, root: State) -> dict[str | None, list[_Candidate[P]]] | None:
         """The rules by first segment (None: a dynamic one), each in werkzeug's order; None
         when a rule does not fit (a part that is not one whole segment, say)."""
-        candidates: dict[str | None, list[_Candidate]] = {}
+        candidates: dict[str | None, list[_Candidate[P]]] = {}
         domain = root.static.get("")
         start = domain.static.get("") if domain is not None else None
         if start is None or root.dynamic or (domain is not None and domain.dynamic):
@@ -138,8 +147,8 @@ class StateMatcher:
     # over a network, where the server's own work evicts the caches between requests
     # (benchmarks/network.py: item model 0.78 -> 0.80 of raw). Other dynamic parts are
     # checked by their own regex, on their segment only.
-    def _segment_tables(self, candidates: dict[str | None, list[_Candidate]]) -> None:
-        tables: dict[str | None, dict[int, list[_Segmented]]] = {}
+    def _segment_tables(self, candidates: dict[str | None, list[_Candidate[P]]]) -> None:
+        tables: dict[str | None, dict[int, list[_Segmented[P]]]] = {}
         for key, found in candidates.items():
             table = tables.setdefault(key, {})
             for pieces, redirect, entry in found:
@@ -180,7 +189,7 @@ class StateMatcher:
         # The rules under a dynamic first segment come after those under a literal one, as
         # werkzeug tries them: each literal's table holds both, in that order.
         dynamic_first = tables.pop(None, {})
-        segments: dict[str, dict[int, list[_Segmented]]] = {}
+        segments: dict[str, dict[int, list[_Segmented[P]]]] = {}
         for key, table in tables.items():
             assert key is not None  # popped
             merged = {
@@ -194,7 +203,7 @@ class StateMatcher:
         state: State,
         pieces: list[_Piece],
         first: str | None,
-        out: dict[str | None, list[_Candidate]],
+        out: dict[str | None, list[_Candidate[P]]],
     ) -> bool:
         # Each rule under `state` (and each trailing slash redirect werkzeug would raise), with
         # the segments before it: a literal, or a dynamic part's regex (its `\Z` dropped).
@@ -219,9 +228,7 @@ class StateMatcher:
                 return False
         return True
 
-    def _rule_entry(
-        self, rule: Rule
-    ) -> tuple[Rule, object, tuple[tuple[str, Callable[[str], object]], ...]]:
+    def _rule_entry(self, rule: Rule) -> _Entry[P]:
         converters = tuple(
             (name, _to_python(c))
             for name, c in rule._converters.items()  # pyright: ignore[reportPrivateUsage]
@@ -229,7 +236,7 @@ class StateMatcher:
         self._plain = self._plain and not (rule.defaults or rule.alias or rule.redirect_to)
         return rule, self._payload(rule), converters
 
-    def _node(self, state: State, nodes: dict[int, _Node]) -> _Node:
+    def _node(self, state: State, nodes: dict[int, _Node[P]]) -> _Node[P]:
         known = nodes.get(id(state))
         if known is not None:
             return known
@@ -249,7 +256,7 @@ class StateMatcher:
             )
         return node
 
-    def match(self, path: str, method: str) -> MatchResult:
+    def match(self, path: str, method: str) -> MatchResult[P]:
         """Find what answers ``method path`` (``None``: werkzeug must decide).
 
         A match is ``(payload, values)``: what ``payload`` gave for the rule at construction,
@@ -354,12 +361,9 @@ def _to_python(converter: BaseConverter) -> Callable[[str], object]:
     return converter.to_python
 
 
-_Entry = tuple[Rule, object, tuple[tuple[str, Callable[[str], object]], ...]]
-
-
 def _walk(
-    node: _Node, parts: list[str], i: int, values: list[str], method: str, allow: list[str]
-) -> tuple[_Entry, list[str]] | None:
+    node: _Node[P], parts: list[str], i: int, values: list[str], method: str, allow: list[str]
+) -> tuple[_Entry[P], list[str]] | None:
     # werkzeug.routing.matcher.StateMachineMatcher.match's _match, step for step, with an
     # index into the parts instead of slices of them.
     if i == len(parts):

@@ -22,7 +22,7 @@ from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
-from aaf.routing import Match, Mounted, Outcome, Router, UrlBuilding, dispatch_websocket, enter
+from aaf.routing import Mounted, Outcome, Router, UrlBuilding, dispatch_websocket, enter
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -143,7 +143,7 @@ class App(UrlBuilding):
         for router in self.routers:
             found = router.resolve(path, method)
             if found is not None:
-                if type(found) is Match or type(found) is Mounted:
+                if type(found) is tuple or type(found) is Mounted:
                     outcome = found
                     break
                 if outcome is None:
@@ -157,7 +157,7 @@ class App(UrlBuilding):
             return
         connection = Connection(scope, receive, send, self)
         try:
-            if type(outcome) is Match:
+            if type(outcome) is tuple:
                 # PERF: a match enters its endpoint here, not through enter(): each function
                 # a request passes through is code and data the caches must hold
                 # (benchmarks/inprocess.py --cold).

@@ -77,12 +77,11 @@ class WebSocketRouteDecorator(Protocol):
     def __call__(self, handler: W, /) -> W: ...
 
 
-# What resolving a path gives: one named tuple per outcome (as cheap as indexing a tuple).
-class Match(NamedTuple):
-    """A route answers: its endpoint and the values of its rule variables."""
-
-    endpoint: Endpoint
-    args: dict[str, object]
+# What resolving a path gives. A route answers: its endpoint and the values of its rule
+# variables, as a plain tuple, the one the matcher made. PERF: a named tuple built from it
+# cost 1.3k instructions a request (benchmarks/instructions.py, item model). The rarer
+# outcomes are small classes, not tuples, so `type(outcome) is tuple` tells a match.
+Match = tuple[Endpoint, dict[str, object]]
 
 
 class WebSocketMatch(NamedTuple):
@@ -92,20 +91,23 @@ class WebSocketMatch(NamedTuple):
     args: dict[str, object]
 
 
-class Mounted(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Mounted:
     """An app mounted at ``prefix`` takes the connection."""
 
     app: ASGIApp
     prefix: str
 
 
-class Redirect(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Redirect:
     """The path exists with a trailing slash: redirect (308) there."""
 
     path: str
 
 
-class NotAllowed(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class NotAllowed:
     """The path exists, but not for this method: 405 with ``allow``."""
 
     allow: str
@@ -256,7 +258,7 @@ class Router(UrlBuilding):
         self._http_adapter: MapAdapter | None = None
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
-        self._matcher: StateMatcher | None = None
+        self._matcher: StateMatcher[Endpoint] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -543,7 +545,7 @@ class Router(UrlBuilding):
             http_rules.append(rule)
             by_path.setdefault(path, []).append(endpoint)
             if "<" not in path:
-                match = Match(endpoint, {})  # shared: enter() copies the arguments
+                match: Match = (endpoint, {})  # shared: enter() copies the arguments
                 # The first route registered for a method wins, as in werkzeug's matching.
                 methods = static.setdefault(path, {})
                 for method in endpoint.methods:
@@ -587,11 +589,7 @@ class Router(UrlBuilding):
         assert matcher is not None  # _compile set it
         found = matcher.match(path, method)
         if type(found) is tuple:
-            # PERF: tuple.__new__ skips the named tuple's Python-level __new__ (0.2 µs a request,
-            # benchmarks/inprocess.py, varied ids), and a module-level name for it skips the
-            # generic lookup of an attribute of a type (benchmarks/instructions.py); the
-            # payload is the rule's Endpoint.
-            return _new_tuple(Match, found)
+            return found  # the payload is the rule's Endpoint
         if type(found) is Unknown:
             return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
         if type(found) is SlashRedirect:
@@ -609,9 +607,7 @@ class Router(UrlBuilding):
             return NotAllowed(", ".join(sorted(exc.valid_methods or ())))
         except (NotFound, ValueError):  # ValueError: a converter's int() of 4,301+ digits
             return None
-        endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # every rule here is an _AafRule
-        assert isinstance(endpoint, Endpoint)  # the HTTP map holds only HTTP endpoints
-        return Match(endpoint, dict(args))
+        return _endpoint_of(rule), dict(args)
 
     def resolve_websocket(self, path: str) -> WebSocketOutcome:
         """Find what serves a WebSocket session at ``path``, ``None`` when nothing here does."""
@@ -683,8 +679,10 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
     return [value for value in values if isinstance(value, Dependency)]
 
 
-def _endpoint_of(rule: Rule) -> object:
+def _endpoint_of(rule: Rule) -> Endpoint:
+    # The HTTP map's rules are _AafRules of HTTP endpoints (read once, at compile time).
     endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
+    assert isinstance(endpoint, Endpoint)
     return endpoint
 
 
@@ -702,9 +700,6 @@ def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverte
         raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
 
 
-_new_tuple = cast("Callable[[type[Match], object], Match]", tuple.__new__)  # pyright: ignore[reportUnknownMemberType]
-
-
 def enter(
     outcome: Match | Mounted | Redirect | NotAllowed, connection: Connection, method: str
 ) -> Awaitable[None]:
@@ -715,7 +710,7 @@ def enter(
     Raises:
         HTTPError: 405.
     """
-    if type(outcome) is Match:
+    if type(outcome) is tuple:
         # A router called as an endpoint; App.__call__ enters a match itself (its PERF note),
         # and the two must agree.
         endpoint, args = outcome

@@ -61,12 +61,13 @@ FLAT_REGEX_RULES = [
 ]
 
 
-def build(rules: list[tuple[str, list[str]]]) -> tuple[StateMatcher, Map]:
+def build(rules: list[tuple[str, list[str]]]) -> tuple[StateMatcher[object], Map]:
     url_map = Map(
         [Rule(rule, endpoint=f"r{i}", methods=methods) for i, (rule, methods) in enumerate(rules)],
         converters=CONVERTERS,
     )
-    return StateMatcher(url_map, lambda rule: rule.endpoint), url_map
+    matcher: StateMatcher[object] = StateMatcher(url_map, lambda rule: rule.endpoint)
+    return matcher, url_map
 
 
 MATCHER, MAP = build(RULES)
@@ -91,7 +92,7 @@ def werkzeug_answer(path: str, method: str, url_map: Map = MAP) -> tuple[str, ob
 
 
 def aaf_answer(
-    path: str, method: str, matcher: StateMatcher = MATCHER
+    path: str, method: str, matcher: StateMatcher[object] = MATCHER
 ) -> tuple[str, object] | None:
     found = matcher.match(path, method)
     if type(found) is tuple:
@@ -113,7 +114,7 @@ PATHS = [
 
 
 def assert_like_werkzeug(
-    path: str, method: str, matcher: StateMatcher = MATCHER, url_map: Map = MAP
+    path: str, method: str, matcher: StateMatcher[object] = MATCHER, url_map: Map = MAP
 ) -> None:
     """aaf's answer is werkzeug's; the matcher hands back only what werkzeug must redo."""
     ours = aaf_answer(path, method, matcher)
