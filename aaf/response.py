@@ -196,7 +196,7 @@ class HttpResponse:
         """Give ``(status, headers, body)`` when this goes out in one piece, else ``None``."""
         body = self.body
         status = self.status_code
-        if status == 204 or status == 304 or not 200 <= status <= 599:
+        if status not in _WITH_BODY:  # PERF: one set lookup, not five comparisons
             if not 200 <= status <= 599:
                 raise ValueError(status_problem(status))
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
@@ -212,6 +212,10 @@ class HttpResponse:
                 f"or return the response from the handler"
             )
         return self.send_to(self.connection).__await__()
+
+
+# The statuses a response can carry a body with.
+_WITH_BODY = frozenset(range(200, 600)) - {204, 304}
 
 
 def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
