@@ -176,6 +176,12 @@ def main() -> None:
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--cold", action="store_true", help="cold caches: see above")
     args = parser.parse_args()
+    if {"aaf", "other"} <= set(args.frameworks.split(",")):
+        # One process imports one `aaf`: both columns would be the same checkout.
+        raise SystemExit(
+            "aaf and other share one process here: run `--frameworks raw,aaf` in each "
+            "checkout instead, in turns (benchmarks/README.md)"
+        )
     try:
         import uvloop
 
