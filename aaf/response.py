@@ -640,7 +640,7 @@ def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
         content_type, body = _OCTETS, value
     else:
         content_type, body = _JSON, json_bytes(value)
-    return value_headers(content_type, body), body
+    return _value_headers(content_type, body), body
 
 
 def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncoder:
@@ -699,7 +699,7 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
             except ValidationError as exc:
                 raise ResponseValidationError(qualname, exc) from None
             content_type, body = _JSON, dump(checked, by_alias=True)
-        # PERF: value_headers inline, a call less per request (benchmarks/instructions.py,
+        # PERF: _value_headers inline, a call less per request (benchmarks/instructions.py,
         # item model); LENGTHS says why the table.
         size = len(body)
         return [content_type, LENGTHS[size] if size < 1024 else length_header(size)], body
@@ -707,7 +707,7 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
     return encode
 
 
-def value_headers(content_type: tuple[bytes, bytes], body: bytes) -> RawHeaders:
+def _value_headers(content_type: tuple[bytes, bytes], body: bytes) -> RawHeaders:
     """The headers of an encoded return value: its content type and length."""
     size = len(body)
     # PERF: see LENGTHS
