@@ -38,7 +38,9 @@ FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 # own would be an int's str, its bytes and a tuple, about 800 instructions of every small
 # response (benchmarks/instructions.py). The hot paths index it inline; `length_header` is
 # the same for the rest.
-LENGTHS: list[tuple[bytes, bytes]] = [(b"content-length", b"%d" % n) for n in range(1024)]
+LENGTHS: tuple[tuple[bytes, bytes], ...] = tuple(
+    (b"content-length", b"%d" % n) for n in range(1024)
+)
 
 
 def length_header(size: int) -> tuple[bytes, bytes]:
