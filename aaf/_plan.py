@@ -137,16 +137,15 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     found: list[SlicedField] = []
     for name, info in base.model_fields.items():
         origin, args = get_origin(info.annotation), get_args(info.annotation)
-        if origin is list and (_of_models(args[0]) or (plain_values and _of_plain(args[0]))):
-            opening = "["
-        elif (
-            origin is dict
-            and args[0] is str
-            and plain_strings
-            and (_of_models(args[1]) or (plain_values and _of_plain(args[1])))
-        ):
-            opening = "{"
+        if origin is list:
+            opening, item = "[", args[0]
+        elif origin is dict and args[0] is str and plain_strings:
+            opening, item = "{", args[1]
         else:
+            continue
+        item = _innermost(item)
+        models = isinstance(item, type) and issubclass(item, BaseModel)  # no config reaches in
+        if not models and not (plain_values and item in _PLAIN):
             continue
         if (
             info.metadata
@@ -207,18 +206,11 @@ _NEUTRAL_SETTINGS = frozenset(
 )
 
 
-def _of_plain(item: object) -> bool:
-    """A plain value, or a list of them (at any depth)."""
+def _innermost(item: object) -> object:
+    """The items of a list of lists (at any depth), or ``item`` itself."""
     while get_origin(item) is list:
         item = get_args(item)[0]
-    return item in _PLAIN
-
-
-def _of_models(item: object) -> bool:
-    """A model, or a list of models (at any depth): what a model's config cannot change."""
-    while get_origin(item) is list:
-        item = get_args(item)[0]
-    return isinstance(item, type) and issubclass(item, BaseModel)
+    return item
 
 
 def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:
