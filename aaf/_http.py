@@ -17,6 +17,7 @@ from werkzeug.http import dump_cookie
 __all__ = [
     "FRAMING",
     "LENGTHS",
+    "SMALL_BODY",
     "CookieOptions",
     "RawHeaders",
     "SameSite",
@@ -34,18 +35,19 @@ RawHeaders = list[tuple[bytes, bytes]]
 # The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
 # hand beside its own would have the client read the body wrong.
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
-# PERF: the Content-Length header of each body length below 1 KiB, made once: a response's
-# own would be an int's str, its bytes and a tuple, about 800 instructions of every small
-# response (benchmarks/instructions.py). The hot paths index it inline; `length_header` is
-# the same for the rest.
+# PERF: the Content-Length header of each body length below SMALL_BODY bytes, made once: a
+# response's own would be an int's str, its bytes and a tuple, about 800 instructions of every
+# small response (benchmarks/instructions.py). The two hottest paths (a returned value, a
+# whole response) index it inline, a call less; `length_header` is the same for the rest.
+SMALL_BODY = 1024
 LENGTHS: tuple[tuple[bytes, bytes], ...] = tuple(
-    (b"content-length", b"%d" % n) for n in range(1024)
+    (b"content-length", b"%d" % n) for n in range(SMALL_BODY)
 )
 
 
 def length_header(size: int) -> tuple[bytes, bytes]:
     """The ``Content-Length`` header of a body of ``size`` bytes."""
-    return LENGTHS[size] if size < 1024 else (b"content-length", b"%d" % size)
+    return LENGTHS[size] if size < SMALL_BODY else (b"content-length", b"%d" % size)
 
 
 def status_problem(status: int) -> str:

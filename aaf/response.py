@@ -37,6 +37,7 @@ from aaf._files import (
 from aaf._http import (
     FRAMING,
     LENGTHS,
+    SMALL_BODY,
     CookieOptions,
     RawHeaders,
     cookie_header,
@@ -202,7 +203,7 @@ class HttpResponse:
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
             return status, self.raw_headers, b""
         size = len(body)
-        length = LENGTHS[size] if size < 1024 else length_header(size)  # PERF: see LENGTHS
+        length = LENGTHS[size] if size < SMALL_BODY else length_header(size)  # PERF: LENGTHS
         return status, [*self.raw_headers, length], body
 
     def __await__(self) -> Generator[object, None, None]:
@@ -640,7 +641,7 @@ def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
         content_type, body = _OCTETS, value
     else:
         content_type, body = _JSON, json_bytes(value)
-    return _value_headers(content_type, body), body
+    return [content_type, length_header(len(body))], body
 
 
 def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncoder:
@@ -699,19 +700,12 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
             except ValidationError as exc:
                 raise ResponseValidationError(qualname, exc) from None
             content_type, body = _JSON, dump(checked, by_alias=True)
-        # PERF: _value_headers inline, a call less per request (benchmarks/instructions.py,
+        # PERF: length_header inline, a call less per request (benchmarks/instructions.py,
         # item model); LENGTHS says why the table.
         size = len(body)
-        return [content_type, LENGTHS[size] if size < 1024 else length_header(size)], body
+        return [content_type, LENGTHS[size] if size < SMALL_BODY else length_header(size)], body
 
     return encode
-
-
-def _value_headers(content_type: tuple[bytes, bytes], body: bytes) -> RawHeaders:
-    """The headers of an encoded return value: its content type and length."""
-    size = len(body)
-    # PERF: see LENGTHS
-    return [content_type, LENGTHS[size] if size < 1024 else length_header(size)]
 
 
 async def send_result(connection: Connection, result: object, qualname: str) -> None:

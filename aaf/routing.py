@@ -680,7 +680,8 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
 
 
 def _endpoint_of(rule: Rule) -> Endpoint:
-    # The HTTP map's rules are _AafRules of HTTP endpoints (read once, at compile time).
+    # The HTTP map's rules are _AafRules of HTTP endpoints: read for each rule at compile
+    # time, and on the rare paths werkzeug itself matches.
     endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
     assert isinstance(endpoint, Endpoint)
     return endpoint
