@@ -366,7 +366,8 @@ class FileResponse(HttpResponse):
         size = stat.st_size
         span = byte_range(request.get("range"), request.get("if-range"), size, found)
         if span is False:
-            headers = [(b"content-range", f"bytes */{size}".encode())]
+            # An empty body, framed: without a length the server would send it chunked.
+            headers = [(b"content-range", f"bytes */{size}".encode()), LENGTHS[0]]
             await connection.respond_whole(416, headers, b"")
             return
         status, start, stop = self.status_code, 0, size

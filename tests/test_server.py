@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from aaf._types import ASGIApp
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.response import EventSourceResponse, HttpResponse, StreamingResponse
+from aaf.response import EventSourceResponse, FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
 
 from ._helpers import free_port, serve
@@ -214,13 +215,14 @@ def add_next(router: Router) -> None:
         return "next"
 
 
-def pipelined(base: str, path: str, method: str = "GET") -> bytes:
-    """``method path`` then ``GET /next`` on one connection: all that came back. The second
-    answer must start right where the first one's framing says the first ends."""
+def pipelined(base: str, path: str, method: str = "GET", headers: str = "") -> bytes:
+    """``method path`` (with ``headers``, lines ending in CRLF) then ``GET /next`` on one
+    connection: all that came back. The second answer must start right where the first one's
+    framing says the first ends."""
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(
-            f"{method} {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+            f"{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode()
             + b"GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
         answer = b""
@@ -328,6 +330,33 @@ def test_framing_headers_set_by_hand_never_contradict_aafs_own() -> None:
             assert not [line for line in lines if line.startswith(b"transfer-encoding")], path
             assert rest.startswith(body + b"HTTP/1.1 200 "), (path, rest)
             assert rest.endswith(b"\r\n\r\nnext"), (path, rest)
+
+
+def test_a_files_416_and_304_are_framed_on_the_wire(tmp_path: Path) -> None:
+    # A 416 may carry a body, so without Content-Length the server frames its empty one as a
+    # chunked stream; a 304 carries none and no Content-Length either.
+    file = tmp_path / "data.txt"
+    file.write_bytes(b"0123456789")
+    router = Router()
+
+    @router.get("/file")
+    async def data(connection: Connection) -> FileResponse:
+        return FileResponse(file)
+
+    add_next(router)
+    with serve(aaf([router])) as base:
+        etag = httpx.get(base + "/file", timeout=5).headers["etag"]
+        for status, headers in (
+            (b"416", "Range: bytes=50-60\r\n"),
+            (b"304", f"If-None-Match: {etag}\r\n"),
+        ):
+            first, _, rest = pipelined(base, "/file", headers=headers).partition(b"\r\n\r\n")
+            lines = first.lower().split(b"\r\n")
+            assert lines[0].startswith(b"http/1.1 " + status), first
+            assert b"transfer-encoding: chunked" not in lines, first
+            length = [b"content-length: 0"] if status == b"416" else []
+            assert [line for line in lines if line.startswith(b"content-length")] == length
+            assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b"next"), rest
 
 
 def test_head_ends_a_stream_with_its_headers() -> None:
