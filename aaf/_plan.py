@@ -530,13 +530,19 @@ class _Builder:
             self.connection_params.append(param.name)
             return
         default = ... if param.default is MISSING else param.default
-        if param.name in rule_converters:
-            self._add_path(param.name, annotation, converter_type(rule_converters[param.name]))
+        base, meta = strip_annotated(str if annotation is MISSING else annotation)
+        marker = next((m for m in meta if isinstance(m, Param)), None)
+        in_rule = param.name in rule_converters
+        if marker is not None:
+            problem = _rules.marker_problem(qualname, param.name, type(marker).__name__, in_rule)
+            if problem is not None:
+                raise ConfigurationError(problem)
+        if in_rule:
+            produced = converter_type(rule_converters[param.name])
+            self._add_path(param.name, annotation, produced, marker)
             return
         if annotation is MISSING:
             annotation = str
-        base, meta = strip_annotated(annotation)
-        marker = next((m for m in meta if isinstance(m, Param)), None)
         source: Source
         if marker is not None:
             source = marker.source
@@ -582,7 +588,9 @@ class _Builder:
         if default is not ...:
             self.defaults[param.name] = default
 
-    def _add_path(self, name: str, annotation: object, produced: type) -> None:
+    def _add_path(
+        self, name: str, annotation: object, produced: type, marker: Param | None
+    ) -> None:
         if annotation is MISSING or annotation is produced:
             # PERF: the converter already gives exactly this type; validating it again
             # cost 2.5 µs a request (benchmarks/typed_cost.py, "path, typed").
@@ -593,6 +601,8 @@ class _Builder:
         )
         if problem is not None:
             raise ConfigurationError(problem)
+        if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
+            annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
         self.fields.setdefault("path", []).append(FieldSpec(name, name, False))
 

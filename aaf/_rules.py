@@ -33,6 +33,7 @@ __all__ = [
     "first_param_problem",
     "fits",
     "invalid_rule_problem",
+    "marker_problem",
     "nameable_problem",
     "no_methods_problem",
     "not_async_problem",
@@ -200,6 +201,19 @@ def path_problem(
         f"{qualname}: parameter {name!r} is annotated {shown}, "
         f"but its rule converter gives {produced.__name__}"
     )
+
+
+def marker_problem(qualname: str, name: str, marker: str, in_rule: bool) -> str | None:
+    """A rule variable comes from the path, and only a rule variable can: ``Path()`` marks
+    one, the other markers (``Query()``, ``Header()``, ...) a parameter that is not one."""
+    if in_rule and marker != "Path":
+        return (
+            f"{qualname}: parameter {name!r} is the rule variable <{name}>, which comes from the "
+            f"path: mark it Path(), not {marker}()"
+        )
+    if not in_rule and marker == "Path":
+        return f"{qualname}: parameter {name!r} is marked Path(), but the rule has no <{name}>"
+    return None
 
 
 def unused_variable_problem(

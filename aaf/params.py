@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import ClassVar, Literal, TypeVar, overload
+from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, overload
 
-__all__ = ["Body", "Cookie", "Dependency", "Depends", "Form", "Header", "Param", "Query"]
+__all__ = [
+    "Body",
+    "Constraints",
+    "Cookie",
+    "Dependency",
+    "Depends",
+    "Form",
+    "Header",
+    "Param",
+    "Path",
+    "Query",
+]
 
-Source = Literal["query", "header", "cookie", "body", "form"]
+Source = Literal["path", "query", "header", "cookie", "body", "form"]
+
+
+class Constraints(TypedDict, total=False):
+    """The keywords every marker takes: pydantic's ``Field`` constraints and ``description``."""
+
+    description: str | None
+    gt: float | None
+    ge: float | None
+    lt: float | None
+    le: float | None
+    min_length: int | None
+    max_length: int | None
+    pattern: str | None
 
 
 class Param:
@@ -19,35 +43,26 @@ class Param:
 
     source: ClassVar[Source]
 
-    def __init__(
-        self,
-        *,
-        alias: str | None = None,
-        description: str | None = None,
-        gt: float | None = None,
-        ge: float | None = None,
-        lt: float | None = None,
-        le: float | None = None,
-        min_length: int | None = None,
-        max_length: int | None = None,
-        pattern: str | None = None,
-    ) -> None:
+    def __init__(self, *, alias: str | None = None, **constraints: Unpack[Constraints]) -> None:
         self.alias = alias
-        given = {
-            "description": description,
-            "gt": gt,
-            "ge": ge,
-            "lt": lt,
-            "le": le,
-            "min_length": min_length,
-            "max_length": max_length,
-            "pattern": pattern,
-        }
         # What goes into pydantic's Field() for this parameter (only what was given).
-        self.field: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+        self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"
+
+
+class Path(Param):
+    """Constrain or describe a rule variable's value: ``Annotated[int, Path(ge=1)]``.
+
+    The rule names the value, so there is no ``alias``; a parameter marked ``Path()`` must be
+    one of the rule's variables (registration refuses it otherwise).
+    """
+
+    source = "path"
+
+    def __init__(self, **constraints: Unpack[Constraints]) -> None:
+        super().__init__(**constraints)
 
 
 class Query(Param):

@@ -15,7 +15,8 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 from aaf import aaf
 from aaf.connection import Connection
-from aaf.params import Body, Cookie, Form, Header, Query
+from aaf.exceptions import ConfigurationError
+from aaf.params import Body, Cookie, Depends, Form, Header, Path, Query
 from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import View
@@ -305,6 +306,57 @@ def test_path_values_are_validated_against_annotations(client: TestClient) -> No
             "input": "seven",
         }
     ]
+
+
+def test_path_marks_a_rule_variable_with_constraints_and_a_description() -> None:
+    # FastAPI's Path(ge=1): the constraints validate the converted value (422 at `path`), the
+    # description goes into the document, and a provider may constrain the variable too.
+    router = Router()
+
+    @router.get("/pages/<int:number>/<slug>")
+    async def page(
+        connection: Connection,
+        number: Annotated[int, Path(ge=1, le=10, description="The page")],
+        slug: Annotated[str, Path(min_length=3)],
+    ) -> list[object]:
+        return [number, slug]
+
+    async def positive(shelf: Annotated[int, Path(gt=0)]) -> int:
+        return shelf * 2
+
+    @router.get("/shelves/<int:shelf>")
+    async def shelf(connection: Connection, doubled: int = Depends(positive)) -> int:
+        return doubled
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/pages/3/abc").json() == [3, "abc"]
+    errors = detail(client.get("/pages/11/ab"))
+    assert [(e["loc"], e["type"], e["input"]) for e in errors] == [
+        (["path", "number"], "less_than_equal", 11),
+        (["path", "slug"], "string_too_short", "ab"),
+    ]
+    assert client.get("/shelves/4").json() == 8
+    assert [e["loc"] for e in detail(client.get("/shelves/0"))] == [["path", "shelf"]]
+    parameters = operation_of(app.openapi(), "/pages/{number}/{slug}", "get")["parameters"]
+    assert parameters[0]["description"] == "The page"
+    assert (parameters[0]["schema"]["minimum"], parameters[0]["schema"]["maximum"]) == (1, 10)
+    assert parameters[1]["schema"]["minLength"] == 3
+
+
+def test_path_is_for_rule_variables_and_only_path_is() -> None:
+    router = Router()
+
+    async def not_in_rule(connection: Connection, page: Annotated[int, Path()]) -> int:
+        return page
+
+    async def queried(connection: Connection, page: Annotated[int, Query()]) -> int:
+        return page
+
+    with pytest.raises(ConfigurationError, match=r"'page' is marked Path\(\), but the rule has"):
+        router.add_route("/pages", not_in_rule)
+    with pytest.raises(ConfigurationError, match=r"mark it Path\(\), not Query\(\)"):
+        router.add_route("/pages/<int:page>", queried)
 
 
 def test_unannotated_path_parameter_keeps_the_converter_value(client: TestClient) -> None:

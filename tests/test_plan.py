@@ -14,7 +14,7 @@ from werkzeug.routing.map import Map
 from aaf._plan import HandlerPlan, build_plan
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Form, Header
+from aaf.params import Body, Form, Header, Path
 from aaf.routing import Router
 from aaf.views import View
 
@@ -57,12 +57,12 @@ def test_converter_that_cannot_produce_the_annotation_raises() -> None:
         register("/<int:x>", mismatch)
 
 
-@pytest.mark.parametrize("annotation", ["int", "float", "int | None", "Annotated[int, Header()]"])
+@pytest.mark.parametrize("annotation", ["int", "float", "int | None", "Annotated[int, Path(ge=0)]"])
 def test_int_converter_accepts_int_and_float_annotations(annotation: str) -> None:
     ns: dict[str, object] = {}
     exec(  # a handler whose annotation is chosen by the test
         f"async def handler(connection, x: {annotation}) -> None: ...",
-        {"Annotated": Annotated, "Header": Header},
+        {"Annotated": Annotated, "Path": Path},
         ns,
     )
     register("/<int:x>", ns["handler"])

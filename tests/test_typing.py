@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
-from aaf.params import Header, Query
+from aaf.params import Header, Path, Query
 from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import Router
 from aaf.views import View
@@ -45,7 +45,11 @@ class ItemView(View):
 
 
 @router.route("/hello/<name>")
-async def hello(connection: Connection, name: str, n: Annotated[int, Query()] = 1) -> HttpResponse:
+async def hello(
+    connection: Connection,
+    name: Annotated[str, Path(min_length=1, description="Who")],
+    n: Annotated[int, Query()] = 1,
+) -> HttpResponse:
     value = connection.query.get("a")
     if value is not None:
         name += value
@@ -136,6 +140,20 @@ BAD = {
             await file.read()
         """,
         "misc",
+    ),
+    "path_takes_no_alias": (  # the rule names the value
+        """
+        from aaf.params import Path
+        Path(alias="other")
+        """,
+        "call-arg",
+    ),
+    "constraints_are_numbers": (
+        """
+        from aaf.params import Query
+        Query(ge="1")
+        """,
+        "arg-type",
     ),
     "status_code_is_an_int": (
         """
