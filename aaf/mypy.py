@@ -11,9 +11,10 @@ registration would refuse::
 
 The rules themselves live in ``aaf._rules``, which registration asks too, so the plugin and
 the router cannot disagree. Where the plugin cannot see something (a non-literal rule, a
-dependency given in ``Annotated[...]`` metadata, a handler read from mypy's cache without its
-defaults, ``dependencies=`` held in a variable or a router from mypy's cache), it stays silent
-about what it cannot see rather than guess.
+dependency or a ``Path()``/``Query()`` marker given in ``Annotated[...]`` metadata, which
+mypy drops, a handler read from mypy's cache without its defaults, ``dependencies=`` held in
+a variable or a router from mypy's cache), it stays silent about what it cannot see rather
+than guess.
 """
 
 from __future__ import annotations
