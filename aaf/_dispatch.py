@@ -11,6 +11,7 @@ from typing import cast, get_type_hints
 from pydantic import ValidationError
 from werkzeug.routing.converters import BaseConverter
 
+from aaf._background import run_background
 from aaf._extract import arguments, arguments_now, full_collections_held
 from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
@@ -21,7 +22,7 @@ from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, run_background, send_result
+from aaf.response import HttpResponse, send_result
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]

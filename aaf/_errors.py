@@ -53,6 +53,8 @@ async def answer_error(
         Exception: ``exc`` (or what its handler raised) when the HTTP response had already
             started and could not be ended cleanly.
     """
+    # A failed request runs no background work (add_background's), as FastAPI's does not.
+    connection._background = None  # pyright: ignore[reportPrivateUsage]  # the connection's own
     if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
         logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
         if connection.scope["type"] == "http" and connection.started and not connection.finished:

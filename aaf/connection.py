@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Never, TypeVar, Unpack
+from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack
 
 from pydantic import JsonValue
 from pydantic_core import from_json
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.sansio.utils import get_current_url, get_host
 
+from aaf._background import run_background
 from aaf._forms import FormLimits, parse_form
 from aaf._http import (
     FRAMING,
@@ -25,7 +27,7 @@ from aaf._http import (
     parse_query,
     status_problem,
 )
-from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, WebSocketScope
+from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, SendEvent, WebSocketScope
 from aaf.datastructures import FormData
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "ConnectionType", "WebSocketState"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 _FORM_LIMITS = FormLimits()
 
 
@@ -101,6 +104,7 @@ class Connection:
     _accepted = False
     _head_cut = False  # a HEAD response ended by its first send, which did not finish it
     _holding = False  # a form's files, a watcher or the app's lifecycle: release() has work
+    _background: list[Callable[[], object]] | None = None  # add_background's, to run
 
     def __init__(
         self,
@@ -420,6 +424,47 @@ class Connection:
             self._closing = asyncio.ensure_future(self.close(1001, "Server shutting down"))
 
     # HTTP response -----------------------------------------------------------------------------
+    def add_background(
+        self, task: Callable[P, object], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        """Run ``task(*args, **kwargs)`` once the response is sent, whatever sends it (a
+        returned value, a response object, ``send``), as FastAPI's ``BackgroundTasks``.
+
+        Tasks run in the order added, before a response's own ``background=``; a sync one in
+        the app's worker threads. An error there is logged, never sent. Nothing runs when the
+        request fails (an exception, ``HTTPError`` included, or the client leaving).
+
+        Raises:
+            ValueError: the response is finished, or this is a WebSocket connection.
+        """
+        if self.scope["type"] != "http":
+            raise ValueError(
+                "add_background runs work after an HTTP response; a WebSocket handler can "
+                "start its own task"
+            )
+        if self.finished:
+            raise ValueError("Cannot add background work: the response is finished")
+        bound = functools.partial(task, *args, **kwargs) if args or kwargs else task
+        if self._background is None:
+            self._background = []
+            self.asgi_send = self._send_then_work(self.asgi_send)
+        self._background.append(bound)
+
+    def _send_then_work(self, send: Send) -> Send:
+        # Routes that never add work pay nothing: only a connection that has some sends
+        # through this.
+        async def send_then_work(message: SendEvent) -> None:
+            await send(message)
+            if message["type"] == "http.response.body":
+                ended = not message.get("more_body", False)
+            else:
+                ended = message["type"] == "http.response.pathsend"
+            if ended and self._background:
+                tasks, self._background = self._background, []
+                await run_background(tasks, self)
+
+        return send_then_work
+
     @property
     def resp_headers(self) -> Headers:
         """Headers that go out when the response starts."""

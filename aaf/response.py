@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import inspect
 import io
 import logging
 import os
@@ -27,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.urls import iri_to_uri
 
 from aaf._annotations import union_members
+from aaf._background import run_background
 from aaf._files import (
     byte_range,
     content_disposition,
@@ -46,7 +46,6 @@ from aaf._http import (
     length_header,
     status_problem,
 )
-from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError
 
@@ -67,41 +66,6 @@ _T = TypeVar("_T")
 ResultEncoder = Callable[[object], tuple[RawHeaders, bytes]]
 # Work to run after a response is sent: a callable, or several (sync ones in a thread).
 Background = Callable[[], object] | Sequence[Callable[[], object]]
-
-
-async def run_background(tasks: tuple[Callable[[], object], ...], connection: Connection) -> None:
-    """Run a response's background work, in order, once the response is sent.
-
-    An error is logged and the next task runs; nothing reaches the client. At shutdown the app
-    waits for running work up to its grace period, then cancels it.
-    """
-    try:
-        lifecycle = connection.app.lifecycle
-    except RuntimeError:  # a connection built by hand, outside an app
-        lifecycle = None
-    for task in tasks:
-        work = asyncio.ensure_future(_run_one(task, connection))
-        if lifecycle is not None:
-            lifecycle.add_background(work)
-        try:
-            await asyncio.shield(work)
-        except asyncio.CancelledError:
-            if not work.cancelled():
-                raise
-            logger.warning("Background work %r was cancelled at shutdown", task)
-            return
-
-
-async def _run_one(task: Callable[[], object], connection: Connection) -> None:
-    try:
-        if inspect.iscoroutinefunction(task):
-            await task()
-        else:
-            result = await pool_of(connection).run(task)
-            if inspect.isawaitable(result):
-                await result
-    except Exception:
-        logger.exception("Background work %r failed", task)
 
 
 class HttpResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -17,10 +18,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import App, aaf
 from aaf.connection import Connection
+from aaf.exceptions import HTTPError
 from aaf.params import Header
 from aaf.response import EventSourceResponse, HtmlResponse, HttpResponse, ServerSentEvent
 from aaf.routing import Router
-from aaf.testing import AsyncTestClient
+from aaf.testing import AsyncTestClient, TestClient
 
 from ._browser import browser
 from ._helpers import serve
@@ -178,6 +180,90 @@ def test_background_work_runs_after_the_client_has_the_body(
     assert log[:2] == ["handler", "async work done"]
     assert log[2].startswith("sync work in ") and "MainThread" not in log[2]
     assert any("background failed" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_connection_background_runs_after_any_response_and_only_after_success(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # FastAPI's BackgroundTasks, typed: connection.add_background(fn, *args, **kwargs).
+    router = Router()
+    log: list[str] = []
+
+    async def record(what: str, *, after: float = 0.0) -> None:
+        await asyncio.sleep(after)
+        log.append(what)
+
+    def record_in_thread(what: str) -> None:
+        log.append(f"{what} in {threading.current_thread().name}")
+
+    def broken() -> None:
+        raise RuntimeError("connection background failed")
+
+    @router.get("/model")
+    async def model(connection: Connection) -> Tick:
+        connection.add_background(record, "model", after=0.3)
+        connection.add_background(broken)  # logged; the next still runs
+        connection.add_background(record_in_thread, "sync")
+        return Tick(n=1)
+
+    @router.get("/stream")
+    async def stream(connection: Connection) -> None:
+        await connection.send(b"a")
+        connection.add_background(record, "stream")  # the response started: still in time
+        await connection.send(b"b", finish=True)
+        with pytest.raises(ValueError, match="the response is finished"):
+            connection.add_background(record, "too late")
+
+    @router.get("/both")
+    async def both(connection: Connection) -> HttpResponse:
+        connection.add_background(record, "the connection's")
+        return HttpResponse("both", background=functools.partial(record, "the response's"))
+
+    @router.get("/failed")
+    async def failed(connection: Connection) -> str:
+        connection.add_background(record, "after a failure")
+        raise HTTPError(409, "taken")
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 5
+        while len(log) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    with caplog.at_level(logging.ERROR, logger="aaf"), serve(aaf([router])) as base:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            began = time.monotonic()
+            assert client.get("/model").json() == {"n": 1}
+            assert time.monotonic() - began < 0.3 and log == []  # the body came first
+            wait_for(2)
+            assert log[0] == "model"
+            assert log[1].startswith("sync in ") and "MainThread" not in log[1]
+            assert client.get("/stream").content == b"ab"
+            wait_for(3)
+            assert log[2] == "stream"
+            assert client.get("/failed").status_code == 409
+            assert client.get("/both").text == "both"
+            wait_for(5)
+    assert log[3:] == ["the connection's", "the response's"]  # nothing from /failed
+    failures = [r for r in caplog.records if r.exc_info]
+    assert [str(r.exc_info[1]) for r in failures if r.exc_info] == ["connection background failed"]
+
+
+def test_background_work_is_for_http_responses() -> None:
+    router = Router()
+    refused: list[str] = []
+
+    @router.websocket("/ws")
+    async def socket(connection: Connection) -> None:
+        try:
+            connection.add_background(print, "never")
+        except ValueError as exc:
+            refused.append(str(exc))
+        await connection.accept()
+        await connection.close()
+
+    with TestClient(aaf([router])) as client, client.websocket_connect("/ws"):
+        pass
+    assert refused and refused[0].startswith("add_background runs work after an HTTP response")
 
 
 def test_a_browser_eventsource_receives_three_events(

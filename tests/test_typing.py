@@ -57,8 +57,12 @@ async def hello(
     return HttpResponse(f"Hello, {name}" * n)
 
 
+def mail(address: str, *, retries: int = 3) -> None: ...
+
+
 @router.route("/json")
 async def json_view(connection: Connection) -> JsonResponse:
+    connection.add_background(mail, "a@example.com", retries=2)
     body: bytes = await connection.body()
     return JsonResponse({"size": len(body)})
 
@@ -140,6 +144,17 @@ BAD = {
             await file.read()
         """,
         "misc",
+    ),
+    "background_arguments_are_checked": (  # FastAPI's add_task takes anything
+        """
+        from aaf.connection import Connection
+
+        def mail(address: str, *, retries: int = 3) -> None: ...
+
+        async def handler(connection: Connection) -> None:
+            connection.add_background(mail, "a@example.com", retries="3")
+        """,
+        "arg-type",
     ),
     "path_takes_no_alias": (  # the rule names the value
         """
