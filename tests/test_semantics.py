@@ -312,6 +312,29 @@ def test_one_handler_makes_the_frameworks_own_errors_json() -> None:
         assert response.status_code == 415 and "error" in response.json()
 
 
+def test_a_string_detail_is_text_and_any_other_detail_json() -> None:
+    # README, "Differences from FastAPI": FastAPI sends {"detail": ...} for both.
+    errors = Router()
+
+    @errors.get("/text")
+    async def text(connection: Connection) -> None:
+        raise HTTPError(409, "taken", headers={"X-Why": "name"})
+
+    @errors.get("/data")
+    async def data(connection: Connection) -> None:
+        raise HTTPError(409, {"field": "name", "reason": "taken"})
+
+    with TestClient(aaf([errors])) as c:
+        response = c.get("/text")
+        assert (response.status_code, response.text) == (409, "taken")
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+        assert response.headers["x-why"] == "name"
+        response = c.get("/data")
+        assert response.status_code == 409
+        assert response.json() == {"field": "name", "reason": "taken"}
+        assert response.headers["content-type"] == "application/json"
+
+
 def test_a_handler_keyed_by_status_code_answers_that_status() -> None:
     async def not_found(connection: Connection, exc: HTTPError) -> HttpResponse:
         return HttpResponse(f"no page at {connection.path}", status_code=404)
