@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 
-from pydantic import JsonValue
+from pydantic import BaseModel, Field, JsonValue
 
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -33,6 +33,8 @@ __all__ = [
     "HTTPBasic",
     "HTTPBasicCredentials",
     "HTTPBearer",
+    "OAuth2PasswordBearer",
+    "OAuth2PasswordRequestForm",
     "SecurityScheme",
 ]
 
@@ -123,6 +125,65 @@ class HTTPBearer(SecurityScheme):
         if self.bearer_format:
             scheme["bearerFormat"] = self.bearer_format
         return self._described(scheme)
+
+
+class OAuth2PasswordBearer(SecurityScheme):
+    """A bearer token that clients get from ``token_url`` with OAuth2's password flow, as
+    FastAPI's ``OAuth2PasswordBearer``: gives the token itself.
+
+    In the API document it is an ``oauth2`` scheme with a ``password`` flow, so Swagger UI's
+    "Authorize" asks for a user name and password, posts them to ``token_url`` as a form
+    (:class:`OAuth2PasswordRequestForm` reads it) and sends the ``access_token`` of the JSON
+    answer as ``Authorization: Bearer``. ``scopes`` maps each scope to its description.
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        *,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.token_url = token_url
+        self.scopes = dict(scopes or {})
+
+    async def __call__(self, connection: Connection) -> str | None:
+        """Give the bearer token, or refuse with 401."""
+        found = _authorization(connection)
+        if found is None or found[0].lower() != "bearer":
+            if self.auto_error:
+                self._refuse("Bearer")
+            return None
+        return found[1]
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        scopes: dict[str, JsonValue] = dict(self.scopes)
+        flow: dict[str, JsonValue] = {"tokenUrl": self.token_url, "scopes": scopes}
+        return self._described({"type": "oauth2", "flows": {"password": flow}})
+
+
+class OAuth2PasswordRequestForm(BaseModel):
+    """The form of OAuth2's password grant (RFC 6749 4.3.2), read whole from the body:
+    ``form: Annotated[OAuth2PasswordRequestForm, Form()]``.
+
+    ``grant_type`` may be left out (FastAPI's lenient form); given, it must be ``password``.
+    """
+
+    grant_type: str | None = Field(default=None, pattern="^password$")
+    username: str
+    password: str
+    scope: str = ""
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @property
+    def scopes(self) -> list[str]:
+        """The requested scopes: ``scope`` split at its spaces."""
+        return self.scope.split()
 
 
 class HTTPBasic(SecurityScheme):

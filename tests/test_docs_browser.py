@@ -9,9 +9,12 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from aaf import aaf
+
 from ._browser import browser, save_screenshot
 from ._helpers import serve
 from .test_openapi import feature_app
+from .test_security import password_app
 
 __all__ = ["browser"]  # the fixture, used by name
 
@@ -35,6 +38,32 @@ def test_swagger_ui_renders_the_operations(browser: webdriver.Chrome) -> None:
         assert browser.find_elements(By.CSS_SELECTOR, ".btn.authorize")  # security schemes
         save_screenshot(browser, "docs")
         assert all(url.startswith(base) for url in requests_made(browser))
+
+
+def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chrome) -> None:
+    # "Authorize" posts the user name and password to the scheme's tokenUrl as a form; then
+    # "Try it out" on GET /me sends the token it got as a bearer.
+    with serve(aaf([password_app()])) as base:
+        browser.get(base + "/docs")
+        wait = WebDriverWait(browser, 20)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".btn.authorize"))
+        browser.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
+        wait.until(lambda d: d.find_elements(By.ID, "oauth_username"))
+        browser.find_element(By.ID, "oauth_username").send_keys("ada")
+        browser.find_element(By.ID, "oauth_password").send_keys("secret")
+        browser.find_element(By.CSS_SELECTOR, ".modal-btn.auth.authorize").click()
+        wait.until(lambda d: "Logout" in d.find_element(By.CSS_SELECTOR, ".modal-ux").text)
+        browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
+        me = browser.find_element(By.ID, "operations-default-me")
+        me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+        me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+        me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
+        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
+        response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
+        wait.until(lambda d: "ada" in response.text)
+        assert "200" in response.text
+        save_screenshot(browser, "docs-oauth2")
 
 
 def test_redoc_renders_the_operations(browser: webdriver.Chrome) -> None:

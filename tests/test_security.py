@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import Annotated, Any, cast
 
 import httpx
 import pytest
 
 from aaf import Depends, aaf
 from aaf.connection import Connection
+from aaf.exceptions import HTTPError
+from aaf.params import Form
 from aaf.routing import Router
 from aaf.security import (
     APIKeyCookie,
@@ -19,6 +22,8 @@ from aaf.security import (
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
+    OAuth2PasswordBearer,
+    OAuth2PasswordRequestForm,
 )
 from aaf.testing import TestClient
 
@@ -147,3 +152,74 @@ def test_schemes_describe_themselves_for_the_document() -> None:
         "APIKeyCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
         "APIKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
     }
+
+
+def password_app() -> Router:
+    """FastAPI's tutorial of OAuth2 with a password and a bearer token, in aaf."""
+    accounts = Router()
+    oauth2 = OAuth2PasswordBearer("/token", scopes={"notes": "Read and write notes"})
+    tokens: dict[str, str] = {}
+
+    @accounts.post("/token")
+    async def token(
+        connection: Connection, form: Annotated[OAuth2PasswordRequestForm, Form()]
+    ) -> dict[str, str]:
+        if form.password != "secret":
+            raise HTTPError(400, "Incorrect username or password")
+        tokens[f"token-of-{form.username}"] = form.username
+        return {"access_token": f"token-of-{form.username}", "token_type": "bearer"}
+
+    async def current_user(token: str | None = Depends(oauth2)) -> str:
+        if token not in tokens:
+            raise HTTPError(401, "Invalid token", headers={"WWW-Authenticate": "Bearer"})
+        return tokens[token]
+
+    @accounts.get("/me")
+    async def me(connection: Connection, user: str = Depends(current_user)) -> str:
+        return user
+
+    @accounts.post("/scopes")
+    async def scopes(
+        connection: Connection, form: Annotated[OAuth2PasswordRequestForm, Form()]
+    ) -> list[str]:
+        return form.scopes
+
+    return accounts
+
+
+def test_oauth2_password_flow_over_uvicorn() -> None:
+    with serve(aaf([password_app()])) as base, httpx.Client(base_url=base, timeout=5) as client:
+        refused = client.get("/me")
+        assert refused.status_code == 401
+        assert refused.headers["www-authenticate"] == "Bearer"
+        form = {"grant_type": "password", "username": "ada", "password": "secret"}
+        answer = client.post("/token", data=form).json()
+        assert answer == {"access_token": "token-of-ada", "token_type": "bearer"}
+        me = client.get("/me", headers={"Authorization": "Bearer token-of-ada"})
+        assert me.text == "ada"
+        assert client.get("/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+        assert client.post("/token", data={**form, "password": "guess"}).status_code == 400
+        wrong_grant = client.post("/token", data={**form, "grant_type": "client_credentials"})
+        assert wrong_grant.status_code == 422
+        assert wrong_grant.json()["detail"][0]["loc"] == ["body", "grant_type"]
+        missing = client.post("/token", data={"username": "ada"}).json()["detail"]
+        assert [e["loc"] for e in missing] == [["body", "password"]]
+        scopes = client.post("/scopes", data={**form, "scope": "notes  admin"}).json()
+        assert scopes == ["notes", "admin"]
+
+
+def test_oauth2_password_flow_is_described_for_swagger_ui() -> None:
+    document = cast(dict[str, Any], aaf([password_app()]).openapi())
+    assert document["components"]["securitySchemes"] == {
+        "OAuth2PasswordBearer": {
+            "type": "oauth2",
+            "flows": {
+                "password": {"tokenUrl": "/token", "scopes": {"notes": "Read and write notes"}}
+            },
+        }
+    }
+    assert document["paths"]["/me"]["get"]["security"] == [{"OAuth2PasswordBearer": []}]
+    body = document["paths"]["/token"]["post"]["requestBody"]["content"]
+    schema = body["application/x-www-form-urlencoded"]["schema"]
+    assert sorted(schema["required"]) == ["password", "username"]
+    assert schema["properties"]["grant_type"]["anyOf"][0]["pattern"] == "^password$"
