@@ -652,6 +652,10 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
         values = [v for v in form.fields.getlist(f.wire) if v != ""]
         if values:
             out[f.wire] = values if f.many else values[-1]
+        elif f.content:  # bytes: the content of file parts (an empty file counts as absent)
+            contents = [c for c in (file.read() for file in form.files.getlist(f.wire)) if c]
+            if contents:
+                out[f.wire] = contents if f.many else contents[-1]
     return out
 
 

@@ -297,6 +297,8 @@ class _Document:
                         field = {**field, "minLength": 1}
                     form_properties[name] = field
                 form_required += [name for name in properties if name in required]
+                # A bytes field takes a file's content: only multipart sends files.
+                multipart = multipart or any(f.content for f in current.fields.get("form", ()))
             for upload in current.uploads:
                 multipart = True
                 binary: Schema = {"type": "string", "format": "binary"}

@@ -74,6 +74,7 @@ class FieldSpec:
     whole: bool = False  # a model filled from the whole source (a model marked Query(), ...)
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
+    content: bool = False  # a bytes form field: a file part's content when no value came
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -579,6 +580,7 @@ class _Builder:
             _is_many(annotation),
             whole,
             _list_fields(cast(type[BaseModel], base)) if whole else frozenset(),
+            content=source == "form" and _is_bytes(annotation),
         )
         self.fields.setdefault(source, []).append(spec)
         if marker is not None and marker.field:
@@ -692,6 +694,14 @@ def _is_upload(annotation: object) -> tuple[bool, bool]:
         if get_origin(member) is list and get_args(member) and _is_file_class(get_args(member)[0]):
             return True, True
     return False, False
+
+
+def _is_bytes(annotation: object) -> bool:
+    """``bytes`` or ``list[bytes]`` (in a union too): a form field that takes a file's content."""
+    for member in union_members(strip_annotated(annotation)[0]):
+        if member is bytes or (get_origin(member) is list and get_args(member) == (bytes,)):
+            return True
+    return False
 
 
 def _is_file_class(member: object) -> bool:

@@ -11,6 +11,7 @@ __all__ = [
     "Cookie",
     "Dependency",
     "Depends",
+    "File",
     "Form",
     "Header",
     "Param",
@@ -93,6 +94,12 @@ class Form(Param):
     """Read a field of an urlencoded or multipart form body."""
 
     source = "form"
+
+
+class File(Form):
+    """A file part of a multipart form, as FastAPI's ``File()``: annotated ``UploadFile`` (or a
+    list of them) it is the upload, annotated ``bytes`` its content. The same as ``Form()``,
+    which reads uploads too."""
 
 
 # Dependencies ------------------------------------------------------------------------------------

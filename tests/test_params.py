@@ -15,8 +15,9 @@ from typing_extensions import TypedDict  # pydantic needs this one on Python < 3
 
 from aaf import aaf
 from aaf.connection import Connection
+from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Cookie, Depends, Form, Header, Path, Query
+from aaf.params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import View
@@ -357,6 +358,54 @@ def test_path_is_for_rule_variables_and_only_path_is() -> None:
         router.add_route("/pages", not_in_rule)
     with pytest.raises(ConfigurationError, match=r"mark it Path\(\), not Query\(\)"):
         router.add_route("/pages/<int:page>", queried)
+
+
+def test_a_bytes_form_field_takes_a_files_content_as_fastapis_file() -> None:
+    router = Router()
+
+    @router.post("/files")
+    async def files(
+        connection: Connection,
+        data: Annotated[bytes, File()],
+        more: Annotated[list[bytes] | None, File()] = None,
+        upload: Annotated[UploadFile | None, File()] = None,  # File() is Form() for uploads
+    ) -> dict[str, object]:
+        name = upload.filename if upload is not None else None
+        return {"data": data.hex(), "more": [m.decode() for m in more or []], "upload": name}
+
+    app = aaf([router])
+    client = TestClient(app)
+    parts = [
+        ("data", ("a.bin", b"\x00\xff")),
+        ("more", ("x.txt", b"12")),
+        ("more", ("y.txt", b"345")),
+        ("upload", ("u.txt", b"u")),
+    ]
+    assert client.post("/files", files=parts).json() == {
+        "data": "00ff",
+        "more": ["12", "345"],
+        "upload": "u.txt",
+    }
+    # A plain field of that name is a value as ever; a file part with nothing in it (what a
+    # browser sends for a file input left empty) counts as absent, as an empty value does.
+    assert client.post("/files", data={"data": "abc"}).json()["data"] == "616263"
+    empty = client.post("/files", files={"data": ("", b"")})
+    assert [(e["loc"], e["type"]) for e in detail(empty)] == [(["body", "data"], "missing")]
+    body = operation_of(app.openapi(), "/files", "post")["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["data"]["format"] == "binary"
+    assert schema["required"] == ["data"]
+
+
+def test_a_form_of_bytes_alone_is_documented_as_multipart() -> None:
+    router = Router()
+
+    @router.post("/raw")
+    async def raw(connection: Connection, data: Annotated[bytes, File()]) -> int:
+        return len(data)
+
+    body = operation_of(aaf([router]).openapi(), "/raw", "post")["requestBody"]
+    assert list(body["content"]) == ["multipart/form-data"]
 
 
 def test_unannotated_path_parameter_keeps_the_converter_value(client: TestClient) -> None:
