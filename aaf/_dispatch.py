@@ -366,6 +366,7 @@ def http_endpoint(
                 status_code=method_options.status_code or status_code,
                 dependencies=dependencies,
                 attributes=attributes,
+                dump=method_options.dump_options(),
             )
             runners[method] = _runner(fn, plan, handler)
             plans[method], operations[method] = plan, method_options
@@ -385,6 +386,7 @@ def http_endpoint(
         is_method=False,
         status_code=status_code,
         dependencies=dependencies,
+        dump=route_options.dump_options(),
     )
     runner = _runner(function, plan)
     for method in methods or ("GET",):

@@ -1,4 +1,5 @@
-"""What the API document says about an operation, given on a route or a View method."""
+"""What the API document says about an operation, its status code and how its returned value
+is dumped: given on a route or a View method."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ _ATTRIBUTE = "__aaf_operation__"
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Operation:
-    """Document options of one operation; ``None`` leaves the route's (or the default)."""
+    """Options of one operation; ``None`` leaves the route's (or the default)."""
 
     status_code: int | None = None
     summary: str | None = None
@@ -24,6 +25,10 @@ class Operation:
     deprecated: bool | None = None
     include_in_schema: bool | None = None
     operation_id: str | None = None
+    # How a returned value is dumped, as FastAPI's response_model_exclude_* (pydantic's words).
+    exclude_unset: bool | None = None
+    exclude_defaults: bool | None = None
+    exclude_none: bool | None = None
 
     @classmethod
     def of(
@@ -37,6 +42,9 @@ class Operation:
         deprecated: bool | None = None,
         include_in_schema: bool | None = None,
         operation_id: str | None = None,
+        exclude_unset: bool | None = None,
+        exclude_defaults: bool | None = None,
+        exclude_none: bool | None = None,
     ) -> Operation:
         """Build the options from keywords as users give them (any sequence of tags)."""
         return cls(
@@ -48,7 +56,19 @@ class Operation:
             deprecated,
             include_in_schema,
             operation_id,
+            exclude_unset,
+            exclude_defaults,
+            exclude_none,
         )
+
+    def dump_options(self) -> dict[str, bool]:
+        """The ``exclude_*`` keywords pydantic's dump takes, those set to true only."""
+        given = {
+            "exclude_unset": self.exclude_unset,
+            "exclude_defaults": self.exclude_defaults,
+            "exclude_none": self.exclude_none,
+        }
+        return {name: True for name, value in given.items() if value}
 
     def over(self, base: Operation) -> Operation:
         """These options, with ``base``'s where these leave one unset (tags are added)."""
@@ -74,6 +94,9 @@ class OperationOptions(TypedDict, total=False):
     deprecated: bool | None
     include_in_schema: bool | None
     operation_id: str | None
+    exclude_unset: bool | None
+    exclude_defaults: bool | None
+    exclude_none: bool | None
 
 
 def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:

@@ -305,13 +305,15 @@ def build_plan(
     dependencies: Sequence[Dependency] = (),
     attributes: Mapping[str, Dependency] | None = None,
     chain: tuple[Callable[..., object], ...] = (),
+    dump: Mapping[str, bool] | None = None,
 ) -> HandlerPlan:
     """Read ``fn``'s signature once and build its plan.
 
     A handler's first parameter is the connection; a ``provider`` (a ``Depends`` function)
     gets it by annotation instead. ``dependencies`` run for their side effects (a route's or a
     router's); ``attributes`` are a View's class attributes filled by providers. ``chain`` is
-    the providers being built above this one, to refuse a cycle.
+    the providers being built above this one, to refuse a cycle. ``dump``: the ``exclude_*``
+    options of dumping a returned value.
 
     Raises:
         ConfigurationError: a rule variable has no parameter, an annotation does not fit its
@@ -371,7 +373,7 @@ def build_plan(
         encode_result=(
             result_encoder(None)
             if provider
-            else _result_encoder(hints.get("return", MISSING), qualname)
+            else _result_encoder(hints.get("return", MISSING), qualname, dump or {})
         ),
         passthrough=tuple(builder.passthrough),
         fields={group: tuple(specs) for group, specs in builder.fields.items()},
@@ -649,9 +651,9 @@ def _is_connection(annotation: object) -> bool:
     return isinstance(base, type) and issubclass(base, Connection)
 
 
-def _result_encoder(annotation: object, qualname: str) -> ResultEncoder:
+def _result_encoder(annotation: object, qualname: str, dump: Mapping[str, bool]) -> ResultEncoder:
     try:
-        return result_encoder(None if annotation is MISSING else annotation, qualname)
+        return result_encoder(None if annotation is MISSING else annotation, qualname, **dump)
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         raise ConfigurationError(
             f"{qualname}: cannot serialize its return type {annotation!r}: {exc}"

@@ -609,14 +609,22 @@ def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
     return [content_type, length_header(len(body))], body
 
 
-def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncoder:
+def result_encoder(
+    annotation: object,
+    qualname: str = "handler",
+    *,
+    exclude_unset: bool = False,
+    exclude_defaults: bool = False,
+    exclude_none: bool = False,
+) -> ResultEncoder:
     """Build the encoder of a handler's results from its return annotation, once.
 
     ``None`` (no annotation), ``Any``, ``object``, ``str`` and ``bytes`` dump the value as it
     is. Any other type **validates** the value (dicts, other models and objects with
     attributes alike) and serializes it through the annotation by alias, so a declared model
     decides what goes out: a ``password`` key never leaks, and a value that does not fit is a
-    ``ResponseValidationError`` (a 500, logged), never a 200 with unchecked data.
+    ``ResponseValidationError`` (a 500, logged), never a 200 with unchecked data. The
+    ``exclude_*`` options leave fields out of what goes out, as pydantic's dump does.
 
     Raises:
         PydanticSchemaGenerationError: pydantic cannot serialize the annotation.
@@ -643,6 +651,13 @@ def result_encoder(annotation: object, qualname: str = "handler") -> ResultEncod
     # (0.6 µs a call, benchmarks/typed_cost.py); an instance of the model is not revalidated.
     validate = adapter.validator.validate_python
     dump = adapter.serializer.to_json
+    if exclude_unset or exclude_defaults or exclude_none:
+        dump = functools.partial(
+            dump,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
     # PERF: an instance of exactly the declared model is what validation would give back
     # (pydantic does not revalidate instances unless the model asks): dump it straight away
     # (benchmarks/inprocess.py, item model).

@@ -131,6 +131,9 @@ class RouteOptions(TypedDict, total=False):
     deprecated: bool
     include_in_schema: bool
     operation_id: str | None
+    exclude_unset: bool
+    exclude_defaults: bool
+    exclude_none: bool
 
 
 class _AafRule(Rule):
@@ -278,6 +281,9 @@ class Router(UrlBuilding):
         deprecated: bool = False,
         include_in_schema: bool = True,
         operation_id: str | None = None,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
     ) -> RouteDecorator:
         """Register an async function or a ``View`` class at ``rule``; return it unchanged.
 
@@ -285,7 +291,9 @@ class Router(UrlBuilding):
         ``dependencies`` (``Depends(provider)`` values) run before the handler. The rest say
         what the API document shows: ``summary`` and ``description`` (else the docstring),
         ``tags`` (beside the router's), extra ``responses`` (``{404: Model}``),
-        ``deprecated``, ``include_in_schema`` and ``operation_id``.
+        ``deprecated``, ``include_in_schema`` and ``operation_id``. ``exclude_unset``,
+        ``exclude_defaults`` and ``exclude_none`` leave those fields out of a returned value,
+        as FastAPI's ``response_model_exclude_*`` (the annotation still validates it).
         """
         options = Operation.of(
             status_code=status_code,
@@ -296,6 +304,9 @@ class Router(UrlBuilding):
             deprecated=deprecated,
             include_in_schema=include_in_schema,
             operation_id=operation_id,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
         )
 
         def decorator(handler: H) -> H:

@@ -15,9 +15,9 @@ from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
 from aaf.params import Cookie, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse
-from aaf.routing import Router
+from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
-from aaf.views import WebSocketView
+from aaf.views import View, WebSocketView
 
 
 class User(BaseModel):
@@ -183,6 +183,49 @@ def test_a_result_that_does_not_fit_is_a_logged_500(caplog: pytest.LogCaptureFix
     )
     with pytest.raises(ResponseValidationError, match="user returned a value"):
         TestClient(aaf([router])).get("/user/bad")
+
+
+class Profile(BaseModel):
+    name: str
+    bio: str | None = None
+    visits: int = 0
+
+
+def test_exclude_options_leave_fields_out_as_fastapis_response_model_exclude() -> None:
+    profiles = Router()
+
+    @profiles.get("/none", exclude_none=True)
+    async def without_none(connection: Connection) -> Profile:
+        return Profile(name="ada", visits=3)
+
+    @profiles.get("/unset", exclude_unset=True)
+    async def without_unset(connection: Connection) -> Profile:
+        return {"name": "ada", "bio": None}  # type: ignore[return-value]  # validated into Profile
+
+    @profiles.get("/defaults", exclude_defaults=True)
+    async def without_defaults(connection: Connection) -> list[Profile]:
+        return [Profile(name="ada", bio="x"), Profile(name="bob")]
+
+    @profiles.get("/plain")
+    async def plain(connection: Connection) -> Profile:
+        return Profile(name="ada")
+
+    @profiles.route("/view", exclude_none=True)
+    class Profiles(View):
+        async def get(self, connection: Connection) -> Profile:
+            return Profile(name="ada")
+
+        @operation(exclude_none=False, exclude_unset=True)  # a method's own wins
+        async def post(self, connection: Connection) -> Profile:
+            return Profile(name="ada", bio=None)
+
+    with TestClient(aaf([profiles])) as c:
+        assert c.get("/none").json() == {"name": "ada", "visits": 3}
+        assert c.get("/unset").json() == {"name": "ada", "bio": None}
+        assert c.get("/defaults").json() == [{"name": "ada", "bio": "x"}, {"name": "bob"}]
+        assert c.get("/plain").json() == {"name": "ada", "bio": None, "visits": 0}
+        assert c.get("/view").json() == {"name": "ada", "visits": 0}
+        assert c.post("/view").json() == {"name": "ada", "bio": None}
 
 
 # 2. Repeated keys --------------------------------------------------------------------------------
