@@ -85,6 +85,16 @@ class SecurityScheme:
     def _refuse(self, challenge: str) -> None:
         raise HTTPError(401, "Not authenticated", headers={"WWW-Authenticate": challenge})
 
+    def _bearer(self, connection: Connection) -> tuple[str, str] | None:
+        """``Authorization: Bearer <token>`` as ``(scheme as sent, token)``; without one,
+        refuse (``auto_error``) or give ``None``."""
+        found = _authorization(connection)
+        if found is None or found[0].lower() != "bearer":
+            if self.auto_error:
+                self._refuse("Bearer")
+            return None
+        return found
+
 
 def _authorization(connection: Connection) -> tuple[str, str] | None:
     header = connection.req_headers.get("authorization")
@@ -112,12 +122,8 @@ class HTTPBearer(SecurityScheme):
 
     async def __call__(self, connection: Connection) -> HTTPAuthorizationCredentials | None:
         """Give the bearer token, or refuse with 401."""
-        found = _authorization(connection)
-        if found is None or found[0].lower() != "bearer":
-            if self.auto_error:
-                self._refuse("Bearer")
-            return None
-        return HTTPAuthorizationCredentials(found[0], found[1])
+        found = self._bearer(connection)
+        return None if found is None else HTTPAuthorizationCredentials(*found)
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -152,12 +158,8 @@ class OAuth2PasswordBearer(SecurityScheme):
 
     async def __call__(self, connection: Connection) -> str | None:
         """Give the bearer token, or refuse with 401."""
-        found = _authorization(connection)
-        if found is None or found[0].lower() != "bearer":
-            if self.auto_error:
-                self._refuse("Bearer")
-            return None
-        return found[1]
+        found = self._bearer(connection)
+        return None if found is None else found[1]
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
