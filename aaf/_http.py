@@ -151,13 +151,15 @@ def cookie_header(
 
 
 def parse_cookies(raw: str) -> list[tuple[str, str]]:
-    """Split a ``Cookie`` header into ``(name, value)`` pairs, as browsers read it.
+    r"""Split a ``Cookie`` header into ``(name, value)`` pairs, as browsers read it.
 
     A chunk without ``=`` is a value with an empty name (RFC 6265bis 5.6), never a cookie named
-    by the chunk; surrounding double quotes are removed; nothing here raises.
+    by the chunk; surrounding double quotes are removed, and the backslash escapes inside them
+    undone (``\054`` is a comma: what ``put_resp_cookie``, werkzeug's ``dump_cookie``, writes
+    for a value with a comma, a semicolon, a quote or non-ASCII text); nothing here raises.
 
-    >>> parse_cookies('a=1; lonely; b="two"')
-    [('a', '1'), ('', 'lonely'), ('b', 'two')]
+    >>> parse_cookies('a=1; lonely; b="two"; c="x\\054 \\"y\\" \\303\\274"')
+    [('a', '1'), ('', 'lonely'), ('b', 'two'), ('c', 'x, "y" ü')]
     """
     pairs: list[tuple[str, str]] = []
     for chunk in raw.split(";"):
@@ -170,8 +172,22 @@ def parse_cookies(raw: str) -> list[tuple[str, str]]:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
+            if "\\" in value:
+                value = _SLASHED.sub(_unslash, value)
         pairs.append((name.strip(), value))
     return pairs
+
+
+# In a quoted cookie value: a run of octal escapes (the UTF-8 bytes of one or more characters),
+# or a backslash before any other character (that character).
+_SLASHED = re.compile(r"(?:\\[0-3][0-7]{2})+|\\(.)")
+
+
+def _unslash(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return match.group(1)
+    run = match.group(0)
+    return bytes(int(run[i + 1 : i + 4], 8) for i in range(0, len(run), 4)).decode(errors="replace")
 
 
 def is_json(content_type: str) -> bool:

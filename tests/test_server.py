@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
+from typing import Annotated
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from aaf._types import ASGIApp
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
+from aaf.params import Cookie
 from aaf.response import EventSourceResponse, FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
 
@@ -438,3 +440,23 @@ def test_a_status_past_599_is_a_logged_500_not_an_empty_reply(
         "999 is not an HTTP status: a response's is 200 to 599",
         "700 is not an HTTP status: a response's is 200 to 599",
     ]
+
+
+def test_a_cookie_set_with_commas_quotes_and_accents_comes_back_as_set() -> None:
+    # put_resp_cookie quotes and escapes such a value; the client's jar sends it back as it
+    # came, and the Cookie parameter reads the value that was set.
+    router = Router()
+    value = 'say "hi", a;b \\ über'
+
+    @router.get("/set")
+    async def put(connection: Connection) -> str:
+        connection.put_resp_cookie("note", value)
+        return "set"
+
+    @router.get("/get")
+    async def get(connection: Connection, note: Annotated[str, Cookie()]) -> str:
+        return note
+
+    with serve(aaf([router])) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert "\\054" in client.get("/set").headers["set-cookie"]  # escaped on the wire
+        assert client.get("/get").text == value
