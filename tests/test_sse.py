@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from aaf import App, aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.params import Header
+from aaf.params import Depends, Header
 from aaf.response import EventSourceResponse, HtmlResponse, HttpResponse, ServerSentEvent
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
@@ -246,6 +246,29 @@ def test_connection_background_runs_after_any_response_and_only_after_success(
     assert log[3:] == ["the connection's", "the response's"]  # nothing from /failed
     failures = [r for r in caplog.records if r.exc_info]
     assert [str(r.exc_info[1]) for r in failures if r.exc_info] == ["connection background failed"]
+
+
+def test_background_work_runs_before_generator_providers_clean_up() -> None:
+    # So that work after the response may still use what a provider gave (a database
+    # session): the provider's code after `yield` runs once the background work is done.
+    router = Router()
+    events: list[str] = []
+
+    async def session() -> AsyncIterator[str]:
+        yield "session"
+        events.append("session closed")
+
+    async def note(used: str) -> None:
+        events.append(f"background used the {used}")
+
+    @router.get("/work")
+    async def work(connection: Connection, db: str = Depends(session)) -> str:
+        connection.add_background(note, db)
+        return "done"
+
+    with TestClient(aaf([router])) as client:
+        assert client.get("/work").text == "done"
+    assert events == ["background used the session", "session closed"]
 
 
 def test_background_work_is_for_http_responses() -> None:
