@@ -537,7 +537,9 @@ class _Builder:
         marker = next((m for m in meta if isinstance(m, Param)), None)
         in_rule = param.name in rule_converters
         if marker is not None:
-            problem = _rules.marker_problem(qualname, param.name, type(marker).__name__, in_rule)
+            problem = _rules.marker_problem(
+                qualname, param.name, type(marker).__name__, marker.source == "path", in_rule
+            )
             if problem is not None:
                 raise ConfigurationError(problem)
         if in_rule:

@@ -203,16 +203,19 @@ def path_problem(
     )
 
 
-def marker_problem(qualname: str, name: str, marker: str, in_rule: bool) -> str | None:
-    """A rule variable comes from the path, and only a rule variable can: ``Path()`` marks
-    one, the other markers (``Query()``, ``Header()``, ...) a parameter that is not one."""
-    if in_rule and marker != "Path":
+def marker_problem(
+    qualname: str, name: str, marker: str, is_path: bool, in_rule: bool
+) -> str | None:
+    """A rule variable comes from the path, and only a rule variable can: ``Path()`` (or a
+    subclass, ``is_path``) marks one, the other markers (``Query()``, ``Header()``, ...) a
+    parameter that is not one. ``marker`` is the marker's class name, for the message."""
+    if in_rule and not is_path:
         return (
             f"{qualname}: parameter {name!r} is the rule variable <{name}>, which comes from the "
             f"path: mark it Path(), not {marker}()"
         )
-    if not in_rule and marker == "Path":
-        return f"{qualname}: parameter {name!r} is marked Path(), but the rule has no <{name}>"
+    if not in_rule and is_path:
+        return f"{qualname}: parameter {name!r} is marked {marker}(), but the rule has no <{name}>"
     return None
 
 
