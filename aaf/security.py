@@ -12,6 +12,12 @@ that Swagger UI's "Authorize" button works::
         ...
 
 Checking the credential is the app's job, in its own provider that depends on the scheme.
+
+Each scheme is generic in what it gives, and its constructor says which: with the default
+``auto_error=True`` a missing credential is a 401, so ``HTTPBearer()`` gives
+``HTTPAuthorizationCredentials``; ``HTTPBearer(auto_error=False)`` gives
+``HTTPAuthorizationCredentials | None``, and a parameter that forgets the ``None`` is a type
+error.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Awaitable, Mapping
+from typing import Generic, Literal, cast, overload
 
 from pydantic import BaseModel, Field, JsonValue
+from typing_extensions import TypeVar
 
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -106,9 +114,30 @@ def _authorization(connection: Connection) -> tuple[str, str] | None:
     return scheme, credentials.strip()
 
 
-class HTTPBearer(SecurityScheme):
+_Bearer = TypeVar("_Bearer", default=HTTPAuthorizationCredentials)
+
+
+class HTTPBearer(SecurityScheme, Generic[_Bearer]):
     """``Authorization: Bearer <token>``."""
 
+    @overload
+    def __init__(
+        self: HTTPBearer[HTTPAuthorizationCredentials],
+        *,
+        bearer_format: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: HTTPBearer[HTTPAuthorizationCredentials | None],
+        *,
+        bearer_format: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
     def __init__(
         self,
         *,
@@ -120,10 +149,10 @@ class HTTPBearer(SecurityScheme):
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.bearer_format = bearer_format
 
-    async def __call__(self, connection: Connection) -> HTTPAuthorizationCredentials | None:
+    async def __call__(self, connection: Connection) -> _Bearer:
         """Give the bearer token, or refuse with 401."""
         found = self._bearer(connection)
-        return None if found is None else HTTPAuthorizationCredentials(*found)
+        return cast(_Bearer, None if found is None else HTTPAuthorizationCredentials(*found))
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -133,7 +162,10 @@ class HTTPBearer(SecurityScheme):
         return self._described(scheme)
 
 
-class OAuth2PasswordBearer(SecurityScheme):
+_Token = TypeVar("_Token", default=str)
+
+
+class OAuth2PasswordBearer(SecurityScheme, Generic[_Token]):
     """A bearer token that clients get from ``token_url`` with OAuth2's password flow, as
     FastAPI's ``OAuth2PasswordBearer``: gives the token itself.
 
@@ -143,6 +175,26 @@ class OAuth2PasswordBearer(SecurityScheme):
     answer as ``Authorization: Bearer``. ``scopes`` maps each scope to its description.
     """
 
+    @overload
+    def __init__(
+        self: OAuth2PasswordBearer[str],
+        token_url: str,
+        *,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: OAuth2PasswordBearer[str | None],
+        token_url: str,
+        *,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
     def __init__(
         self,
         token_url: str,
@@ -156,10 +208,10 @@ class OAuth2PasswordBearer(SecurityScheme):
         self.token_url = token_url
         self.scopes = dict(scopes or {})
 
-    async def __call__(self, connection: Connection) -> str | None:
+    async def __call__(self, connection: Connection) -> _Token:
         """Give the bearer token, or refuse with 401."""
         found = self._bearer(connection)
-        return None if found is None else found[1]
+        return cast(_Token, None if found is None else found[1])
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -188,9 +240,30 @@ class OAuth2PasswordRequestForm(BaseModel):
         return self.scope.split()
 
 
-class HTTPBasic(SecurityScheme):
+_Basic = TypeVar("_Basic", default=HTTPBasicCredentials)
+
+
+class HTTPBasic(SecurityScheme, Generic[_Basic]):
     """``Authorization: Basic <base64 of user:password>``."""
 
+    @overload
+    def __init__(
+        self: HTTPBasic[HTTPBasicCredentials],
+        *,
+        realm: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: HTTPBasic[HTTPBasicCredentials | None],
+        *,
+        realm: str | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
     def __init__(
         self,
         *,
@@ -202,14 +275,14 @@ class HTTPBasic(SecurityScheme):
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.realm = realm
 
-    async def __call__(self, connection: Connection) -> HTTPBasicCredentials | None:
+    async def __call__(self, connection: Connection) -> _Basic:
         """Give the user name and password, or refuse with 401."""
         challenge = f'Basic realm="{self.realm}"' if self.realm else "Basic"
         found = _authorization(connection)
         if found is None or found[0].lower() != "basic":
             if self.auto_error:
                 self._refuse(challenge)
-            return None
+            return cast(_Basic, None)
         try:
             decoded = base64.b64decode(found[1], validate=True).decode("utf-8")
         except ValueError:  # not base64 (binascii.Error), not ASCII at all, not UTF-8
@@ -221,14 +294,17 @@ class HTTPBasic(SecurityScheme):
             raise HTTPError(
                 401, "Invalid Basic credentials", headers={"WWW-Authenticate": challenge}
             )
-        return HTTPBasicCredentials(username, password)
+        return cast(_Basic, HTTPBasicCredentials(username, password))
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
         return self._described({"type": "http", "scheme": "basic"})
 
 
-class _APIKey(SecurityScheme):
+_Key = TypeVar("_Key", default=str)
+
+
+class _APIKey(SecurityScheme, Generic[_Key]):
     where: str
 
     def __init__(
@@ -245,42 +321,135 @@ class _APIKey(SecurityScheme):
     def _read(self, connection: Connection) -> str | None:
         raise NotImplementedError
 
-    async def __call__(self, connection: Connection) -> str | None:
+    async def __call__(self, connection: Connection) -> _Key:
         """Give the key, or refuse with 401."""
         key = self._read(connection)
         if not key:
             if self.auto_error:
                 self._refuse(f'APIKey in="{self.where}", name="{self.name}"')
-            return None
-        return key
+            return cast(_Key, None)
+        return cast(_Key, key)
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
         return self._described({"type": "apiKey", "in": self.where, "name": self.name})
 
 
-class APIKeyHeader(_APIKey):
+class APIKeyHeader(_APIKey[_Key]):
     """A key in a request header: ``APIKeyHeader(name="X-API-Key")``."""
 
     where = "header"
+
+    # The constructor again, so that the class's own type argument follows auto_error.
+    @overload
+    def __init__(
+        self: APIKeyHeader[str],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: APIKeyHeader[str | None],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(
+            name=name, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
 
     def _read(self, connection: Connection) -> str | None:
         return connection.req_headers.get(self.name)
 
 
-class APIKeyCookie(_APIKey):
+class APIKeyCookie(_APIKey[_Key]):
     """A key in a cookie: ``APIKeyCookie(name="session")``."""
 
     where = "cookie"
+
+    # The constructor again, so that the class's own type argument follows auto_error.
+    @overload
+    def __init__(
+        self: APIKeyCookie[str],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: APIKeyCookie[str | None],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(
+            name=name, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
 
     def _read(self, connection: Connection) -> str | None:
         return connection.req_cookies.get(self.name)
 
 
-class APIKeyQuery(_APIKey):
+class APIKeyQuery(_APIKey[_Key]):
     """A key in the query string: ``APIKeyQuery(name="api_key")``."""
 
     where = "query"
+
+    # The constructor again, so that the class's own type argument follows auto_error.
+    @overload
+    def __init__(
+        self: APIKeyQuery[str],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: APIKeyQuery[str | None],
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        name: str,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(
+            name=name, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
 
     def _read(self, connection: Connection) -> str | None:
         values = connection.query.getlist(self.name)

@@ -335,9 +335,70 @@ async def handler(connection: Connection, cache: Cache = Depends({_kind})) -> st
     )
 
 
+SCHEMES = """
+from __future__ import annotations
+
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router
+from aaf.security import (
+    APIKeyCookie,
+    APIKeyHeader,
+    APIKeyQuery,
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+    OAuth2PasswordBearer,
+)
+
+router = Router()
+"""
+# What a scheme gives follows auto_error: a 401 stands in for None unless it is off.
+SCHEMES_GOOD = (
+    SCHEMES
+    + """
+
+@router.get("/")
+async def handler(
+    connection: Connection,
+    token: str = Depends(OAuth2PasswordBearer("/token")),
+    maybe_token: str | None = Depends(OAuth2PasswordBearer("/token", auto_error=False)),
+    bearer: HTTPAuthorizationCredentials = Depends(HTTPBearer()),
+    maybe_bearer: HTTPAuthorizationCredentials | None = Depends(HTTPBearer(auto_error=False)),
+    basic: HTTPBasicCredentials = Depends(HTTPBasic(realm="shop")),
+    header: str = Depends(APIKeyHeader(name="X-Key")),
+    cookie: str | None = Depends(APIKeyCookie(name="k", auto_error=False)),
+    query: str = Depends(APIKeyQuery(name="k")),
+) -> str:
+    return token + bearer.credentials + basic.username + header + query
+
+
+plain_bearer: HTTPBearer = HTTPBearer()  # the type argument defaults to what auto_error gives
+"""
+)
+for _scheme, _given in (
+    ('OAuth2PasswordBearer("/token", auto_error=False)', "str"),
+    ("HTTPBearer(auto_error=False)", "HTTPAuthorizationCredentials"),
+    ("HTTPBasic(auto_error=False)", "HTTPBasicCredentials"),
+    ('APIKeyQuery(name="k", auto_error=False)', "str"),
+):
+    BAD[f"optional_{_scheme.partition('(')[0]}_taken_as_always_there"] = (
+        SCHEMES
+        + f"""
+
+@router.get("/")
+async def handler(connection: Connection, value: {_given} = Depends({_scheme})) -> str:
+    return ""
+""",
+        "assignment",
+    )
+
+
 GOOD_PROGRAMS = {
     "good": GOOD,
     "depends_good": DEPENDS_GOOD,
+    "schemes_good": SCHEMES_GOOD,
     "url_for_good": URL_FOR_GOOD,
     "middleware_good": MIDDLEWARE_GOOD,
     "threads_good": THREADS % '"notes", upper=True',
@@ -358,6 +419,10 @@ def pyright_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[
 
 def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
     assert results["good"] == []
+
+
+def test_what_a_scheme_gives_follows_auto_error(results: dict[str, list[str]]) -> None:
+    assert results["schemes_good"] == []
 
 
 def test_url_for_by_handler_type_checks(results: dict[str, list[str]]) -> None:

@@ -58,11 +58,11 @@ def get_groups(connection: Connection) -> Groups:
 
 
 async def current_user(
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    credentials: HTTPAuthorizationCredentials = Depends(bearer),  # no token: its 401
     db: Database = Depends(get_db),
 ) -> User:
     """The user whose token came with the request, or 401."""
-    user = None if credentials is None else await db.user_by_token(credentials.credentials)
+    user = await db.user_by_token(credentials.credentials)
     if user is None:
         raise HTTPError(401, "unknown or missing token", headers={"WWW-Authenticate": "Bearer"})
     return user
