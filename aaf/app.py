@@ -8,7 +8,7 @@ import logging
 import types
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Never, TypeVar, cast
+from typing import Concatenate, Never, ParamSpec, TypeVar, cast
 
 from pydantic import JsonValue
 
@@ -33,6 +33,7 @@ logger = logging.getLogger("aaf")
 Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
 A = TypeVar("A", bound="App")
+P = ParamSpec("P")
 _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -41,7 +42,8 @@ class App(UrlBuilding):
 
     Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
     404 ``Not found``. ``middleware`` wraps the app, outermost first (each takes the app alone:
-    a class, or ``functools.partial(Cls, **options)``); an app built with middleware is an
+    a class, or ``functools.partial(Cls, **options)``; ``add_middleware`` adds more before the
+    app starts); an app built with middleware is an
     instance of a subclass of its class whose ``__call__`` enters the middleware first.
     ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
     protocol; a mapping the lifespan yields goes into ``app.state``. ``exception_handlers``
@@ -115,11 +117,9 @@ class App(UrlBuilding):
         cls = _base_of(type(self))
         app: ASGIApp = types.MethodType(cls.__call__, self)
         for wrap in reversed(middleware):
-            wrapped = cast(Callable[[ASGIApp], object], wrap)(app)
-            if not callable(wrapped):
-                raise TypeError(f"Middleware {wrap!r} gave {wrapped!r}, not an ASGI app")
-            app = cast(ASGIApp, wrapped)
+            app = _wrapped(app, wrap)
         self._asgi = app
+        self._started = False  # the lifespan began: no more middleware
         # PERF: App.__call__ serves a request in one frame, with no test for middleware
         # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an instance of
         # a subclass whose __call__ enters the middleware first.
@@ -180,6 +180,27 @@ class App(UrlBuilding):
             if connection._holding:  # pyright: ignore[reportPrivateUsage]  # PERF: no call
                 connection.release()
 
+    def add_middleware(
+        self,
+        middleware: Callable[Concatenate[Never, P], object],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        """Wrap the app in ``middleware(app, *args, **kwargs)``, outside any it has, as
+        Starlette's ``add_middleware`` does: ``app.add_middleware(CORSMiddleware,
+        allow_origins=["*"])``. Type checkers check the options against the middleware's own
+        parameters.
+
+        Raises:
+            RuntimeError: the app has started (its lifespan began).
+            TypeError: ``middleware`` gave something that is not an ASGI app.
+        """
+        if self._started:
+            raise RuntimeError("Cannot add middleware after the app has started")
+        self._asgi = _wrapped(self._asgi, middleware, *args, **kwargs)
+        self.__class__ = _middleware_first(_base_of(type(self)))
+
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
         connection = Connection(scope, receive, send, self)
@@ -196,6 +217,7 @@ class App(UrlBuilding):
     # Lifespan ----------------------------------------------------------------------------------
     async def _lifespan(self, scope: LifespanScope, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup
+        self._started = True
         context: AbstractAsyncContextManager[Mapping[str, object] | None] | None = None
         try:
             for hook in self.on_startup:
@@ -261,6 +283,16 @@ class App(UrlBuilding):
                 continue
         shown = target if isinstance(target, str) else getattr(target, "__qualname__", target)
         raise LookupError(f"No route for {shown!r} accepts the parameters {sorted(params)}")
+
+
+def _wrapped(
+    app: ASGIApp, middleware: Callable[..., object], *args: object, **kwargs: object
+) -> ASGIApp:
+    """``middleware(app, *args, **kwargs)``, checked to be callable (an ASGI app)."""
+    wrapped = middleware(app, *args, **kwargs)
+    if not callable(wrapped):
+        raise TypeError(f"Middleware {middleware!r} gave {wrapped!r}, not an ASGI app")
+    return cast(ASGIApp, wrapped)
 
 
 async def _call_hook(hook: Hook) -> None:

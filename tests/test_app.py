@@ -385,6 +385,25 @@ def test_third_party_middleware_from_starlette() -> None:
         assert response.text == "x" * 5000
 
 
+def test_add_middleware_wraps_outside_what_the_app_has_until_it_starts() -> None:
+    # Starlette's app.add_middleware(Cls, **options): the last added is the outermost.
+    app = aaf([router], middleware=[functools.partial(Tag, name="given")])
+    app.add_middleware(Tag, name="added first")
+    app.add_middleware(Tag, name="added last")
+    app.add_middleware(CORSMiddleware, allow_origins=["https://a.example"])
+    with TestClient(app) as c:
+        response = c.get("/http-error/text", headers={"Origin": "https://a.example"})
+        assert response.headers.get_list("x-order") == ["given", "added first", "added last"]
+        assert response.headers["access-control-allow-origin"] == "https://a.example"
+        with pytest.raises(RuntimeError, match="after the app has started"):
+            app.add_middleware(Tag, name="too late")
+    plain = aaf([router])
+    plain.add_middleware(Tag)  # an app made without middleware takes it too
+    assert TestClient(plain).get("/http-error/text").headers.get_list("x-order") == ["tag"]
+    with pytest.raises(TypeError, match="not an ASGI app"):
+        plain.add_middleware(lambda app: 42)
+
+
 class AppendsInPlace(Tag):
     """Adds its header to the list the message holds, as some middleware does."""
 

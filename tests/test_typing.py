@@ -156,6 +156,16 @@ BAD = {
         """,
         "arg-type",
     ),
+    "add_middleware_options_are_checked": (  # Starlette's own keywords, misspelt
+        """
+        from starlette.middleware.cors import CORSMiddleware
+
+        from aaf import aaf
+
+        aaf([]).add_middleware(CORSMiddleware, allow_origin=["*"])
+        """,
+        "call-arg",
+    ),
     "path_takes_no_alias": (  # the rule names the value
         """
         from aaf.params import Path
@@ -319,6 +329,8 @@ app = aaf(
         GZipMiddleware,
     ],
 )
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+app.add_middleware(GZipMiddleware, minimum_size=100)
 """
 
 # A provider of each kind for a parameter of another type.
