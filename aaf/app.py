@@ -6,9 +6,9 @@ import gc
 import inspect
 import logging
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Concatenate, Never, ParamSpec, TypeVar, cast
+from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
 
 from pydantic import JsonValue
 
@@ -22,6 +22,7 @@ from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
+from aaf.response import HttpResponse
 from aaf.routing import Mounted, Outcome, Router, UrlBuilding, dispatch_websocket, enter
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
@@ -34,6 +35,10 @@ Middleware = Callable[[Never], object]
 Hook = Callable[[], object]
 A = TypeVar("A", bound="App")
 P = ParamSpec("P")
+E = TypeVar("E", bound=BaseException)
+H = TypeVar("H", bound=Callable[[Connection, Never], Awaitable[HttpResponse]])
+# A handler of exceptions of class E.
+ExceptionHandlerOf = Callable[[Connection, E], Awaitable[HttpResponse]]
 _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -91,16 +96,9 @@ class App(UrlBuilding):
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
-        self.exception_handlers: ExceptionHandlers = dict(exception_handlers or {})
-        for key, handler in self.exception_handlers.items():
-            call = type(handler).__call__  # an object with an async __call__ will do
-            if not inspect.iscoroutinefunction(handler) and not inspect.iscoroutinefunction(call):
-                # A response is awaitable too: a plain def's would be awaited with no
-                # connection to send on, and every such error become a 500.
-                raise TypeError(
-                    f"The exception handler for {getattr(key, '__name__', key)!r} must be an "
-                    f"async function (async def), got {handler!r}"
-                )
+        self.exception_handlers: dict[type[BaseException] | int, ExceptionHandler] = {}
+        for key, handler in (exception_handlers or {}).items():
+            self._add_exception_handler(key, handler)
         self.max_body_size = max_body_size
         self.max_message_size = max_message_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts)
@@ -200,6 +198,56 @@ class App(UrlBuilding):
             raise RuntimeError("Cannot add middleware after the app has started")
         self._asgi = _wrapped(self._asgi, middleware, *args, **kwargs)
         self.__class__ = _middleware_first(_base_of(type(self)))
+
+    @overload
+    def add_exception_handler(
+        self, key: type[E], handler: Callable[[Connection, E], Awaitable[HttpResponse]]
+    ) -> None: ...
+    @overload
+    def add_exception_handler(self, key: int, handler: ExceptionHandler) -> None: ...
+    def add_exception_handler(
+        self, key: type[BaseException] | int, handler: ExceptionHandler
+    ) -> None:
+        """Answer exceptions of class ``key`` (or of status ``key``) with ``handler``, as an
+        entry of ``exception_handlers=`` does (Starlette's spelling). Type checkers check that
+        the handler takes that class of exception.
+
+        Raises:
+            TypeError: ``handler`` is not an async function.
+        """
+        self._add_exception_handler(key, handler)
+
+    @overload
+    def exception_handler(
+        self, key: type[E]
+    ) -> Callable[[ExceptionHandlerOf[E]], ExceptionHandlerOf[E]]: ...
+    @overload
+    def exception_handler(self, key: int) -> Callable[[H], H]: ...
+    def exception_handler(self, key: type[BaseException] | int) -> Callable[[H], H]:
+        """``add_exception_handler`` as a decorator, as FastAPI writes it::
+
+        @app.exception_handler(Conflict)
+        async def conflict(connection: Connection, exc: Conflict) -> JsonResponse: ...
+        """
+
+        def decorator(handler: H) -> H:
+            self._add_exception_handler(key, handler)
+            return handler
+
+        return decorator
+
+    def _add_exception_handler(
+        self, key: type[BaseException] | int, handler: ExceptionHandler
+    ) -> None:
+        call = type(handler).__call__  # an object with an async __call__ will do
+        if not inspect.iscoroutinefunction(handler) and not inspect.iscoroutinefunction(call):
+            # A response is awaitable too: a plain def's would be awaited with no
+            # connection to send on, and every such error become a 500.
+            raise TypeError(
+                f"The exception handler for {getattr(key, '__name__', key)!r} must be an "
+                f"async function (async def), got {handler!r}"
+            )
+        self.exception_handlers[key] = handler
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:

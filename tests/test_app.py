@@ -313,6 +313,31 @@ def test_shutdown_failure_is_reported() -> None:
     assert sent[-1] == {"type": "lifespan.shutdown.failed", "message": "RuntimeError: flush failed"}
 
 
+def test_handlers_added_after_the_app_is_made_answer_as_given_ones() -> None:
+    # Starlette's add_exception_handler and FastAPI's @app.exception_handler decorator.
+    app = aaf([router])
+
+    @app.exception_handler(SpecificError)
+    async def specific(connection: Connection, exc: SpecificError) -> HttpResponse:
+        return HttpResponse(f"added: {exc}", status_code=418)
+
+    async def not_found(connection: Connection, exc: HTTPError) -> HttpResponse:
+        return HttpResponse(f"nothing at {connection.path}", status_code=404)
+
+    app.add_exception_handler(404, not_found)
+    assert specific.__name__ == "specific"  # the decorator gives the function back
+    with TestClient(app) as c:
+        answer = c.get("/app-error/specific")
+        assert (answer.status_code, answer.text) == (418, "added: specific")
+        assert c.get("/nowhere").text == "nothing at /nowhere"
+
+    def synchronous(connection: Connection, exc: AppError) -> HttpResponse:
+        return HttpResponse("never")
+
+    with pytest.raises(TypeError, match="must be an async function"):
+        app.add_exception_handler(AppError, synchronous)  # type: ignore[arg-type]  # refused
+
+
 # Middleware ------------------------------------------------------------------------------------
 class Tag:
     """A pure-ASGI middleware that adds a header naming itself, to show the order."""

@@ -69,6 +69,14 @@ async def json_view(connection: Connection) -> JsonResponse:
 
 assert_type(ItemView, type[ItemView])
 app: App = aaf([router])
+
+
+@app.exception_handler(KeyError)
+async def missing_key(connection: Connection, exc: KeyError) -> JsonResponse:
+    return JsonResponse({"missing": str(exc)}, status_code=404)
+
+
+assert_type(missing_key.__name__, str)
 path: str = app.url_for("hello", name="x")
 """
 
@@ -165,6 +173,19 @@ BAD = {
         aaf([]).add_middleware(CORSMiddleware, allow_origin=["*"])
         """,
         "call-arg",
+    ),
+    "exception_handler_of_another_class": (  # a KeyError handler for ValueErrors
+        """
+        from aaf import aaf
+        from aaf.connection import Connection
+        from aaf.response import HttpResponse
+
+        async def on_key(connection: Connection, exc: KeyError) -> HttpResponse:
+            return HttpResponse(str(exc.args))
+
+        aaf([]).add_exception_handler(ValueError, on_key)
+        """,
+        "arg-type",
     ),
     "path_takes_no_alias": (  # the rule names the value
         """
