@@ -92,7 +92,8 @@ class App(UrlBuilding):
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         self._document: dict[str, JsonValue] | None = None
-        self.routers = [*routers, *docs_routers(self)]
+        self._docs = docs_routers(self)  # after every other router, include_router's too
+        self.routers = [*routers, *self._docs]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -117,7 +118,7 @@ class App(UrlBuilding):
         for wrap in reversed(middleware):
             app = _wrapped(app, wrap)
         self._asgi = app
-        self._started = False  # the lifespan began: no more middleware
+        self._started = False  # the lifespan began: no more middleware or routers
         # PERF: App.__call__ serves a request in one frame, with no test for middleware
         # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an instance of
         # a subclass whose __call__ enters the middleware first.
@@ -198,6 +199,23 @@ class App(UrlBuilding):
             raise RuntimeError("Cannot add middleware after the app has started")
         self._asgi = _wrapped(self._asgi, middleware, *args, **kwargs)
         self.__class__ = _middleware_first(_base_of(type(self)))
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        """Serve ``router``'s routes after those of the routers the app has (FastAPI's
+        ``include_router``), under ``prefix`` when given (as ``Router.include`` puts them).
+
+        Raises:
+            RuntimeError: the app has started (its lifespan began).
+            ConfigurationError: ``prefix`` is not a literal path.
+        """
+        if self._started:
+            raise RuntimeError("Cannot include a router after the app has started")
+        if prefix:
+            outer = Router()
+            outer.include(router, prefix=prefix)
+            router = outer
+        self.routers.insert(len(self.routers) - len(self._docs), router)
+        self._document = None  # built anew, with these routes
 
     @overload
     def add_exception_handler(

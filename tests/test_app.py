@@ -338,6 +338,32 @@ def test_handlers_added_after_the_app_is_made_answer_as_given_ones() -> None:
         app.add_exception_handler(AppError, synchronous)  # type: ignore[arg-type]  # refused
 
 
+def test_include_router_serves_its_routes_after_the_apps_own() -> None:
+    # FastAPI's app.include_router(router, prefix=...): the document shows them too.
+    items = Router()
+
+    @items.get("/items/<int:item_id>")
+    async def read_item(connection: Connection, item_id: int) -> dict[str, int]:
+        return {"id": item_id}
+
+    shadowed = Router()
+
+    @shadowed.get("/number")
+    async def shadowed_number(connection: Connection) -> str:
+        return "never"
+
+    app = aaf([router])
+    assert "/v1/items/{item_id}" not in app.openapi()["paths"]  # type: ignore[operator]  # JSON
+    app.include_router(items, prefix="/v1")
+    app.include_router(shadowed)
+    with TestClient(app) as c:
+        assert c.get("/v1/items/3").json() == {"id": 3}
+        assert c.get("/number?n=2").json() == 2  # the app's own router answers first
+        assert "/v1/items/{item_id}" in c.get("/openapi.json").json()["paths"]
+        with pytest.raises(RuntimeError, match="after the app has started"):
+            app.include_router(Router())
+
+
 # Middleware ------------------------------------------------------------------------------------
 class Tag:
     """A pure-ASGI middleware that adds a header naming itself, to show the order."""
