@@ -217,6 +217,18 @@ class App(UrlBuilding):
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes
 
+    def mount(self, prefix: str, app: ASGIApp) -> None:
+        """Hand every path under ``prefix`` to another ASGI app (``StaticFiles``, say), after
+        the app's own routers, as FastAPI's ``app.mount`` does (``Router.mount`` says how).
+
+        Raises:
+            RuntimeError: the app has started (its lifespan began).
+            ConfigurationError: ``prefix`` is empty or not a literal path.
+        """
+        router = Router()
+        router.mount(prefix, app)
+        self.include_router(router)
+
     @overload
     def add_exception_handler(
         self, key: type[E], handler: Callable[[Connection, E], Awaitable[HttpResponse]]

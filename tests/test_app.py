@@ -7,6 +7,7 @@ import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import cast
 
 import httpx
@@ -21,6 +22,7 @@ from aaf.connection import Connection
 from aaf.exceptions import HTTPError, RequestValidationError
 from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router
+from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
 
 from ._helpers import Recorder, http_scope, run_with_connection, serve
@@ -362,6 +364,15 @@ def test_include_router_serves_its_routes_after_the_apps_own() -> None:
         assert "/v1/items/{item_id}" in c.get("/openapi.json").json()["paths"]
         with pytest.raises(RuntimeError, match="after the app has started"):
             app.include_router(Router())
+
+
+def test_mount_hands_a_prefix_to_another_app(tmp_path: Path) -> None:
+    (tmp_path / "hello.txt").write_text("hello")
+    app = aaf([router])
+    app.mount("/static", StaticFiles(tmp_path))
+    with TestClient(app) as c:
+        assert c.get("/static/hello.txt").text == "hello"
+        assert c.get("/number?n=1").json() == 1
 
 
 # Middleware ------------------------------------------------------------------------------------
