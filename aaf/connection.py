@@ -594,7 +594,9 @@ class Connection:
         if not self.started:
             if finish and status != 204:  # RFC 9110 8.6: never on a 204
                 headers.append(length_header(len(data)))
-            await self.respond_start(status, headers)
+            await self.respond_start(status, headers)  # refuses a WebSocket not yet accepted
+        elif self._accepted:
+            self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         if self._head and not finish:
             finish = self._head_cut = True  # nothing of the body goes out: the headers are all
         if finish:
@@ -626,6 +628,8 @@ class Connection:
             raise ValueError("Cannot finish: the response is already finished")
         if not self.started:
             await self.respond_start(self.resp_status_code or 204, [])
+        elif self._accepted:
+            self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True
         await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
 

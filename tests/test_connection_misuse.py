@@ -146,6 +146,24 @@ def test_http_and_websocket_methods_refuse_the_other_kind() -> None:
     with pytest.raises(ValueError, match="This is a WebSocket connection"):
         asyncio.run(websocket.send("x"))
 
+    async def after_accept() -> list[str]:
+        # Accepted, the WebSocket has started: send() and finish() must still refuse, not
+        # put an HTTP body message on it (the server would drop the connection).
+        accepted = Peer({"type": "websocket.connect"}).connection()
+        await accepted.accept()
+        refused: list[str] = []
+        for call in (accepted.send("x"), accepted.finish()):
+            try:
+                await call
+            except ValueError as exc:
+                refused.append(str(exc))
+        return refused
+
+    assert (
+        asyncio.run(after_accept())
+        == ["This is a WebSocket connection: use accept() and send_text()"] * 2
+    )
+
 
 def test_a_websocket_is_accepted_once_and_rejected_only_before() -> None:
     async def session() -> Peer:
