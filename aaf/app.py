@@ -6,9 +6,9 @@ import gc
 import inspect
 import logging
 import types
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Concatenate, Never, ParamSpec, TypeVar, cast, overload
+from typing import Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
 
@@ -23,7 +23,17 @@ from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketSc
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
 from aaf.response import HttpResponse
-from aaf.routing import Mounted, Outcome, Router, UrlBuilding, dispatch_websocket, enter
+from aaf.routing import (
+    Mounted,
+    Outcome,
+    RouteDecorator,
+    RouteOptions,
+    Router,
+    UrlBuilding,
+    WebSocketRouteDecorator,
+    dispatch_websocket,
+    enter,
+)
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
@@ -119,6 +129,7 @@ class App(UrlBuilding):
             app = _wrapped(app, wrap)
         self._asgi = app
         self._started = False  # the lifespan began: no more middleware or routers
+        self._own: Router | None = None  # see the router property
         # PERF: App.__call__ serves a request in one frame, with no test for middleware
         # (benchmarks/inprocess.py, plaintext); an app with middleware becomes an instance of
         # a subclass whose __call__ enters the middleware first.
@@ -216,6 +227,48 @@ class App(UrlBuilding):
             router = outer
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes
+
+    # Routes on the app itself, as FastAPI writes them ------------------------------------------
+    @property
+    def router(self) -> Router:
+        """The app's own router, made (and served after the routers the app has) on first
+        use: what ``@app.get(...)`` and the other shortcuts register on."""
+        if self._own is None:
+            self._own = Router()
+            self.include_router(self._own)
+        return self._own
+
+    def route(
+        self, rule: str, methods: Iterable[str] | None = None, **options: Unpack[RouteOptions]
+    ) -> RouteDecorator:
+        """``Router.route`` on the app's own router."""
+        return self.router.route(rule, methods, **options)
+
+    def get(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """``Router.get`` on the app's own router: ``@app.get("/")``, as in FastAPI."""
+        return self.router.get(rule, **options)
+
+    def post(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """``Router.post`` on the app's own router."""
+        return self.router.post(rule, **options)
+
+    def put(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """``Router.put`` on the app's own router."""
+        return self.router.put(rule, **options)
+
+    def patch(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """``Router.patch`` on the app's own router."""
+        return self.router.patch(rule, **options)
+
+    def delete(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
+        """``Router.delete`` on the app's own router."""
+        return self.router.delete(rule, **options)
+
+    def websocket(
+        self, rule: str, name: str | None = None, dependencies: Sequence[object] = ()
+    ) -> WebSocketRouteDecorator:
+        """``Router.websocket`` on the app's own router."""
+        return self.router.websocket(rule, name, dependencies)
 
     def mount(self, prefix: str, app: ASGIApp) -> None:
         """Hand every path under ``prefix`` to another ASGI app (``StaticFiles``, say), after

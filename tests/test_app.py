@@ -375,6 +375,35 @@ def test_mount_hands_a_prefix_to_another_app(tmp_path: Path) -> None:
         assert c.get("/number?n=1").json() == 1
 
 
+def test_routes_on_the_app_itself_as_fastapi_writes_them() -> None:
+    app = aaf([router])
+    assert app.router is app.router  # one, made on first use
+
+    @app.get("/")
+    async def root(connection: Connection) -> dict[str, str]:
+        return {"message": "Hello World"}
+
+    @app.post("/echo", status_code=201)
+    async def echo(connection: Connection, text: str) -> str:
+        return text
+
+    @app.websocket("/ws")
+    async def socket(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text("hi")
+        await connection.close()
+
+    with TestClient(app) as c:
+        assert c.get("/").json() == {"message": "Hello World"}
+        answer = c.post("/echo?text=back")
+        assert (answer.status_code, answer.text) == (201, "back")
+        assert c.get("/number?n=4").json() == 4  # the routers given to the app still answer
+        with c.websocket_connect("/ws") as ws:
+            assert ws.receive_text() == "hi"
+        assert "/" in c.get("/openapi.json").json()["paths"]
+    assert app.url_for(root) == "/" and app.url_for(echo, text="x") == "/echo?text=x"
+
+
 # Middleware ------------------------------------------------------------------------------------
 class Tag:
     """A pure-ASGI middleware that adds a header naming itself, to show the order."""

@@ -84,6 +84,43 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
     ),
+    "app_shortcut_checked_as_a_routers": Case(
+        """
+        from aaf import aaf
+
+        app = aaf([])
+
+
+        @app.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "app_shortcut_correct": Case(
+        """
+        from aaf import aaf
+
+        app = aaf([])
+
+
+        @app.route("/items/<int:item_id>")
+        class ItemView(View):
+            async def get(self, connection: Connection, item_id: int) -> Item:
+                return Item(name=str(item_id))
+        """,
+        None,
+    ),
+    "path_marker_off_the_rule": Case(
+        """
+        from aaf.params import Path
+
+
+        @router.get("/items")  # <-
+        async def get_item(connection: Connection, item_id: Annotated[int, Path()]) -> None: ...
+        """,
+        "get_item: parameter 'item_id' is marked Path(), but the rule has no <item_id>",
+        runtime_only=True,  # mypy drops Annotated's metadata: the plugin cannot see the marker
+    ),
     "converter_cannot_produce": Case(
         """
         @router.get("/items/<int:item_id>")  # <-
