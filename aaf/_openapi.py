@@ -125,6 +125,10 @@ def build_document(app: App) -> dict[str, JsonValue]:
         "paths": cast(JsonValue, paths),
         "components": components,
     }
+    if app.openapi_tags:  # the tags' descriptions and order, as FastAPI's openapi_tags
+        built["tags"] = [dict(tag) for tag in app.openapi_tags]
+    if app.servers:
+        built["servers"] = [dict(server) for server in app.servers]
     return built
 
 

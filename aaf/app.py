@@ -94,6 +94,8 @@ class App(UrlBuilding):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        openapi_tags: Sequence[Mapping[str, JsonValue]] | None = None,
+        servers: Sequence[Mapping[str, JsonValue]] | None = None,
         freeze_gc: bool = True,
         shutdown_grace: float = 30.0,
         max_threads: int = MAX_THREADS,
@@ -101,6 +103,9 @@ class App(UrlBuilding):
     ) -> None:
         self.title, self.version, self.description = title, version, description
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        # The document's top-level "tags" (descriptions, order) and "servers", as given.
+        self.openapi_tags = list(openapi_tags or [])
+        self.servers = list(servers or [])
         self._document: dict[str, JsonValue] | None = None
         self._docs = docs_routers(self)  # after every other router, include_router's too
         self.routers = [*routers, *self._docs]

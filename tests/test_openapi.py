@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, cast
 import httpx
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from aaf import App, Depends, aaf
 from aaf.connection import Connection
@@ -507,3 +507,25 @@ def test_an_including_routers_tags_and_security_reach_the_included_operations() 
     # The included router on its own: its own tags, no security.
     alone = operation_of(cast(Document, aaf([users]).openapi()), "/users/me", "get")
     assert alone["tags"] == ["users", "me"] and "security" not in alone
+
+
+def test_tags_metadata_and_servers_go_into_the_document() -> None:
+    # FastAPI's openapi_tags (descriptions, and the order Swagger UI shows them in) and servers.
+    tagged = Router(tags=["items"])
+
+    @tagged.get("/items")
+    async def items(connection: Connection) -> list[str]:
+        return []
+
+    tags: list[dict[str, JsonValue]] = [
+        {"name": "items", "description": "What the shop sells."},
+        {"name": "users", "externalDocs": {"url": "https://example.com/users"}},
+    ]
+    servers: list[dict[str, JsonValue]] = [
+        {"url": "https://api.example.com", "description": "Live"}
+    ]
+    document = aaf([tagged], openapi_tags=tags, servers=servers).openapi()
+    validate(document)
+    assert document["tags"] == tags
+    assert document["servers"] == servers
+    assert "tags" not in aaf([tagged]).openapi()  # none given, none written
