@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Never, cast
+from typing import Never, TypeVar, cast
 
 from aaf.connection import Connection, WebSocketState
 from aaf.exceptions import (
@@ -30,12 +30,15 @@ from aaf.exceptions import (
 )
 from aaf.response import HttpResponse, error_response
 
-__all__ = ["ExceptionHandler", "ExceptionHandlers", "answer_error"]
+__all__ = ["ExceptionHandler", "ExceptionHandlerOf", "ExceptionHandlers", "answer_error"]
 
 logger = logging.getLogger("aaf")
+E = TypeVar("E", bound=BaseException)
+# A handler of exceptions of class E.
+ExceptionHandlerOf = Callable[[Connection, E], Awaitable[HttpResponse]]
 # A handler for one exception type or status code. `Never` as the parameter lets a handler
 # annotated with any exception class fit, without `Any`.
-ExceptionHandler = Callable[[Connection, Never], Awaitable[HttpResponse]]
+ExceptionHandler = ExceptionHandlerOf[Never]
 ExceptionHandlers = Mapping[type[BaseException] | int, ExceptionHandler]
 _NO_HANDLERS: ExceptionHandlers = {}
 TEST_ERRORS = "aaf.testing.errors"  # the scope extension aaf.testing reads

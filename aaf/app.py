@@ -6,14 +6,14 @@ import gc
 import inspect
 import logging
 import types
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
 
 from aaf._docs import docs_routers
-from aaf._errors import ExceptionHandler, ExceptionHandlers, answer_error
+from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
 from aaf._lifecycle import Lifecycle
 from aaf._openapi import build_document
@@ -22,7 +22,6 @@ from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
-from aaf.response import HttpResponse
 from aaf.routing import (
     Mounted,
     Outcome,
@@ -46,9 +45,7 @@ Hook = Callable[[], object]
 A = TypeVar("A", bound="App")
 P = ParamSpec("P")
 E = TypeVar("E", bound=BaseException)
-H = TypeVar("H", bound=Callable[[Connection, Never], Awaitable[HttpResponse]])
-# A handler of exceptions of class E.
-ExceptionHandlerOf = Callable[[Connection, E], Awaitable[HttpResponse]]
+H = TypeVar("H", bound=ExceptionHandler)
 _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -288,9 +285,7 @@ class App(UrlBuilding):
         self.include_router(router)
 
     @overload
-    def add_exception_handler(
-        self, key: type[E], handler: Callable[[Connection, E], Awaitable[HttpResponse]]
-    ) -> None: ...
+    def add_exception_handler(self, key: type[E], handler: ExceptionHandlerOf[E]) -> None: ...
     @overload
     def add_exception_handler(self, key: int, handler: ExceptionHandler) -> None: ...
     def add_exception_handler(
@@ -312,10 +307,11 @@ class App(UrlBuilding):
     @overload
     def exception_handler(self, key: int) -> Callable[[H], H]: ...
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[H], H]:
-        """``add_exception_handler`` as a decorator, as FastAPI writes it::
+        """``add_exception_handler`` as a decorator, as FastAPI writes it; it gives the
+        function back::
 
-        @app.exception_handler(Conflict)
-        async def conflict(connection: Connection, exc: Conflict) -> JsonResponse: ...
+            @app.exception_handler(Conflict)
+            async def conflict(connection: Connection, exc: Conflict) -> JsonResponse: ...
         """
 
         def decorator(handler: H) -> H:
