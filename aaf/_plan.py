@@ -533,7 +533,10 @@ class _Builder:
             self.connection_params.append(param.name)
             return
         default = ... if param.default is MISSING else param.default
-        base, meta = strip_annotated(str if annotation is MISSING else annotation)
+        written = annotation  # a path value without one keeps its converter's type
+        if annotation is MISSING:
+            annotation = str
+        base, meta = strip_annotated(annotation)
         marker = next((m for m in meta if isinstance(m, Param)), None)
         in_rule = param.name in rule_converters
         if marker is not None:
@@ -544,10 +547,8 @@ class _Builder:
                 raise ConfigurationError(problem)
         if in_rule:
             produced = converter_type(rule_converters[param.name])
-            self._add_path(param.name, annotation, produced, marker)
+            self._add_path(param.name, written, produced, marker)
             return
-        if annotation is MISSING:
-            annotation = str
         source: Source
         if marker is not None:
             source = marker.source
@@ -690,22 +691,24 @@ def _is_many(annotation: object) -> bool:
     return False
 
 
-def _is_upload(annotation: object) -> tuple[bool, bool]:
-    base = strip_annotated(annotation)[0]
-    for member in union_members(base):
-        if _is_file_class(member):
+def _holds(annotation: object, wanted: Callable[[object], bool]) -> tuple[bool, bool]:
+    """Whether ``annotation`` (a union member of it) is a ``wanted`` type or a list of one:
+    ``(found, as a list)``."""
+    for member in union_members(strip_annotated(annotation)[0]):
+        if wanted(member):
             return True, False
-        if get_origin(member) is list and get_args(member) and _is_file_class(get_args(member)[0]):
+        if get_origin(member) is list and get_args(member) and wanted(get_args(member)[0]):
             return True, True
     return False, False
 
 
+def _is_upload(annotation: object) -> tuple[bool, bool]:
+    return _holds(annotation, _is_file_class)
+
+
 def _is_bytes(annotation: object) -> bool:
-    """``bytes`` or ``list[bytes]`` (in a union too): a form field that takes a file's content."""
-    for member in union_members(strip_annotated(annotation)[0]):
-        if member is bytes or (get_origin(member) is list and get_args(member) == (bytes,)):
-            return True
-    return False
+    """``bytes`` or ``list[bytes]``: a form field that takes a file's content."""
+    return _holds(annotation, lambda member: member is bytes)[0]
 
 
 def _is_file_class(member: object) -> bool:
