@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack
 
@@ -375,7 +376,10 @@ class Connection:
         if self._form is not None:
             self._form.close()
         if self._watcher is not None:
+            # Let go of it too: cancelled, it keeps its CancelledError, whose traceback holds
+            # the frame that holds this connection (a cycle, its body among what it keeps).
             self._watcher.cancel()
+            self._watcher = None
         if self._app is not None and (self._stop is not None or self._accepted):
             self._app.lifecycle.discard(self)
 
@@ -452,16 +456,19 @@ class Connection:
 
     def _send_then_work(self, send: Send) -> Send:
         # Routes that never add work pay nothing: only a connection that has some sends
-        # through this.
+        # through this. It holds the connection weakly: the connection holds it (asgi_send),
+        # and the cycle would keep the connection, its body among it, until a collection came.
+        connection = weakref.ref(self)
+
         async def send_then_work(message: SendEvent) -> None:
             await send(message)
             if message["type"] == "http.response.body":
                 ended = not message.get("more_body", False)
             else:
                 ended = message["type"] == "http.response.pathsend"
-            if ended and self._background:
-                tasks, self._background = self._background, []
-                await run_background(tasks, self)
+            if ended and (this := connection()) is not None and this._background:
+                tasks, this._background = this._background, []
+                await run_background(tasks, this)
 
         return send_then_work
 

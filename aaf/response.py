@@ -452,12 +452,12 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
             if not done:
                 yield b": ping\n\n"
                 continue
-            try:
-                item = pending.result()
-            except StopAsyncIteration:
+            task, pending = pending, None
+            # Read, not raised: raised here, the end's StopAsyncIteration would hold this frame
+            # in its traceback, and the frame the task that holds it (a cycle each stream).
+            if isinstance(task.exception(), StopAsyncIteration):
                 return
-            finally:
-                pending = None
+            item = task.result()
             event = item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)
             yield event.encode()
     finally:

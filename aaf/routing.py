@@ -262,6 +262,7 @@ class Router(UrlBuilding):
         self._ws_adapter: MapAdapter | None = None
         self._static: dict[str, dict[str, Match]] = {}
         self._matcher: StateMatcher[Endpoint] | None = None
+        self._ws_matcher: StateMatcher[WebSocketEndpoint] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
 
     # Registration ------------------------------------------------------------------------------
@@ -573,6 +574,8 @@ class Router(UrlBuilding):
         )
         self._static = static
         self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
+        if self._ws_adapter is not None:
+            self._ws_matcher = StateMatcher(self._ws_adapter.map, _ws_endpoint_of)
         self._mounts = mounts
         self._compiled = True
 
@@ -624,15 +627,22 @@ class Router(UrlBuilding):
         """Find what serves a WebSocket session at ``path``, ``None`` when nothing here does."""
         if not self._compiled:
             self._compile()
-        if self._ws_adapter is not None:
-            try:
-                rule, args = self._ws_adapter.match(path, "GET", return_rule=True, websocket=True)
-            except (NotFound, MethodNotAllowed, RequestRedirect, ValueError):
-                pass  # ValueError: a converter's int() of 4,301+ digits
-            else:
-                endpoint = rule.aaf_endpoint  # type: ignore[attr-defined]  # an _AafRule
-                assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these
-                return WebSocketMatch(endpoint, dict(args))
+        if self._ws_matcher is not None:
+            # aaf's walk of werkzeug's state machine, as for HTTP: werkzeug's own match makes a
+            # reference cycle each call (a recursive closure), garbage for the collector.
+            found = self._ws_matcher.match(path, "GET")
+            if type(found) is tuple:
+                return WebSocketMatch(*found)
+            if found is None:  # a path the walk leaves to werkzeug
+                assert self._ws_adapter is not None  # compiled beside the matcher
+                try:
+                    rule, args = self._ws_adapter.match(
+                        path, "GET", return_rule=True, websocket=True
+                    )
+                except (NotFound, MethodNotAllowed, RequestRedirect, ValueError):
+                    pass  # ValueError: a converter's int() of 4,301+ digits
+                else:
+                    return WebSocketMatch(_ws_endpoint_of(rule), dict(args))
         for prefix, app in self._mounts:
             if path == prefix or path.startswith(prefix + "/"):
                 return Mounted(app, prefix)
@@ -695,6 +705,12 @@ def _endpoint_of(rule: Rule) -> Endpoint:
     # time, and on the rare paths werkzeug itself matches.
     endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
     assert isinstance(endpoint, Endpoint)
+    return endpoint
+
+
+def _ws_endpoint_of(rule: Rule) -> WebSocketEndpoint:
+    endpoint: object = getattr(rule, "aaf_endpoint")  # noqa: B009  # every rule is an _AafRule
+    assert isinstance(endpoint, WebSocketEndpoint)  # the WebSocket map holds these
     return endpoint
 
 
