@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from aaf._http import json_bytes
@@ -72,27 +72,10 @@ class _Outbox:
     """One member's bounded queue of outgoing messages and the task that sends them."""
 
     def __init__(self, member: Member, max_queue: int, on_fail: Callable[[], object]) -> None:
-        self.member = member
         self.queue: asyncio.Queue[str] = asyncio.Queue(max_queue)
-        self.on_fail = on_fail
-        self.task = asyncio.ensure_future(self._send_all())
-
-    async def _send_all(self) -> None:
-        queue, send = self.queue, self.member.send_text
-        try:
-            while True:
-                await send(await queue.get())
-                # A backlog is sent without waiting (neither get nor a server's send has to),
-                # so the loop would not run until it is gone: not the other members, and not
-                # the server learning that this client left (asyncio then warns on every
-                # write to its dead socket). Let it run every few messages.
-                if queue.qsize() and queue.qsize() % _TURN_EVERY == 0:
-                    await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the member left or broke: it gets nothing more
-            logger.debug("Dropping a group member that failed: %r", exc)
-            self.on_fail()
+        # A function of its own, not a method: the task's frame must not hold the outbox that
+        # holds the task (once cancelled, its error's traceback would keep them in a cycle).
+        self.task = asyncio.ensure_future(_send_all(self.queue, member.send_text, on_fail))
 
     def offer(self, message: str) -> bool:
         """Queue ``message`` without waiting; ``False`` when the queue is full."""
@@ -101,6 +84,26 @@ class _Outbox:
         except asyncio.QueueFull:
             return False
         return True
+
+
+async def _send_all(
+    queue: asyncio.Queue[str], send: Callable[[str], Awaitable[None]], on_fail: Callable[[], object]
+) -> None:
+    """Send a member's queued messages as they come, until cancelled or the member fails."""
+    try:
+        while True:
+            await send(await queue.get())
+            # A backlog is sent without waiting (neither get nor a server's send has to),
+            # so the loop would not run until it is gone: not the other members, and not
+            # the server learning that this client left (asyncio then warns on every
+            # write to its dead socket). Let it run every few messages.
+            if queue.qsize() and queue.qsize() % _TURN_EVERY == 0:
+                await asyncio.sleep(0)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # the member left or broke: it gets nothing more
+        logger.debug("Dropping a group member that failed: %r", exc)
+        on_fail()
 
 
 class _LocalMembers:

@@ -14,6 +14,7 @@ import pytest
 from aaf import aaf
 from aaf._types import ReceiveEvent, Scope, SendEvent
 from aaf.app import App
+from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.params import Depends
 from aaf.response import EventSourceResponse, FileResponse, HttpResponse, StreamingResponse
@@ -69,6 +70,17 @@ def make_app(file: Path) -> App:
     async def echo(connection: Connection, room: int) -> None:
         await connection.accept()
         await connection.send_text(await connection.receive_text())
+        await connection.close()
+
+    groups = InMemoryGroups()
+
+    @router.websocket("/room")
+    async def room(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join("room", connection)
+        await groups.publish("room", "hello")
+        await connection.receive_text()
+        await groups.leave("room", connection)
         await connection.close()
 
     return aaf([router])
@@ -143,6 +155,7 @@ async def websocket(app: App, path: str) -> int:
         "subprotocols": [],
     }
     await app(scope, receive, send)
+    await asyncio.sleep(0.01)  # a cancelled task's last turn
     last = sent[-1]
     assert last["type"] == "websocket.close"
     return last.get("code", 1000)
@@ -156,6 +169,7 @@ CASES: dict[str, Callable[[App], Awaitable[int]]] = {
     "add_background": lambda app: http(app, "POST", "/background"),
     "generator provider": lambda app: http(app, "GET", "/provided"),
     "websocket session": lambda app: websocket(app, "/ws/7"),
+    "websocket group member": lambda app: websocket(app, "/room"),
 }
 
 
