@@ -327,6 +327,8 @@ async def _in_slices(
         # cut at a comma and validated as it is, without finding where each item ends: 1.25
         # million numbers took 1.1 s item by item, 0.1 s so.
         run = _plain_run(text, start, closing) if plain else None
+        if run is None and plain:
+            run = _nested_cut(text, start, isinstance(found, dict))
         cut = run is not None
         if run is None:
             run = _items_end(text, start, closing, isinstance(found, dict), errors)
@@ -421,6 +423,30 @@ def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
         pos = string.end()  # the string that held the cut; the next comma after it
         cut = text.find(",", pos)
     return None
+
+
+# Where one item (or member) of nested values ends and the next begins: a closing bracket, a
+# comma, an opening bracket (a member's key, in an object). Inside items too, now and then.
+_BETWEEN_ITEMS = re.compile(r"[}\]][ \t\n\r]*,[ \t\n\r]*[{\[]")
+_BETWEEN_MEMBERS = re.compile(r'[}\]][ \t\n\r]*,[ \t\n\r]*"')
+
+
+def _nested_cut(text: str, pos: int, members: bool) -> tuple[int, bool] | None:
+    """A comma about ``_SLICE`` characters on that probably ends a run of nested items from
+    ``pos``: ``(its position, False)``, or ``None`` when none is near.
+
+    PERF: finding where each item ends with Python's decoder costs about 1 µs an item, more
+    than validating it (a slice of 32 KiB of small models took 2.5 ms). Validating the run as
+    cut here is safe wherever the cut falls: from an item's start, a cut inside an item (in a
+    string, or in a bracket) leaves the JSON of ``[`` + run + ``]`` broken, which the caller
+    sees as json_invalid (pydantic parses the whole JSON before it validates anything) and
+    reads that slice item by item instead.
+    """
+    between = _BETWEEN_MEMBERS if members else _BETWEEN_ITEMS
+    found = between.search(text, pos + _SLICE, pos + 2 * _SLICE)
+    if found is None:
+        return None
+    return text.index(",", found.start()), False
 
 
 def _validated_slice(validator: SchemaValidator, piece: str) -> object:

@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -999,3 +1000,76 @@ def test_a_large_body_refused_leaves_no_cycle_holding_it(route: str, data: bytes
         gc.enable()
     assert response.status_code == 422, response.text
     assert held == []
+
+
+# Strings that look like the places between nested items, and what breaks them.
+_LOOKALIKES = st.sampled_from(["},{", "], [", '},"', "}, {", ",", "{", "]", '"', "\\", "é"])
+_NESTED = st.recursive(
+    st.one_of(_SCALARS, _LOOKALIKES),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=3), _LOOKALIKES), children, max_size=4),
+    ),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@example(items=[{"a": "},{"}, {"a": 1}], where=0, junk="", slice_size=1, typed=False)
+@example(
+    items=[{"a": [{"b": 1}, {"b": 2}]}, {"a": "x"}], where=0, junk="", slice_size=1, typed=True
+)
+@given(
+    items=st.one_of(
+        st.lists(_NESTED, max_size=12),
+        st.dictionaries(st.one_of(st.text(max_size=3), _LOOKALIKES), _NESTED, max_size=12),
+    ),
+    where=st.integers(min_value=-3),
+    junk=st.sampled_from(_JUNK),
+    slice_size=st.integers(min_value=1, max_value=40),
+    typed=st.booleans(),
+)
+def test_slices_of_nested_items_cut_between_them_agree_with_whole_validation(
+    monkeypatch: pytest.MonkeyPatch,
+    items: list[object] | dict[str, object],
+    where: int,
+    junk: str,
+    slice_size: int,
+    typed: bool,
+) -> None:
+    # Runs of nested items are cut at a comma that looks like one between items and validated
+    # as cut; wherever that comma really is (in a string, in an item), the answer must be what
+    # validating the whole gives: the same items, or the same first error.
+    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    text = json.dumps(items, ensure_ascii=where % 2 == 0)
+    at = where % (len(text) + 1) if where >= 0 else max(0, len(text) + where)
+    data = (text[:at] + junk + text[at:]).encode()
+    opening = "{" if isinstance(items, dict) else "["
+    adapter: TypeAdapter[Any]
+    if typed:
+        adapter = TypeAdapter(
+            dict[str, dict[str, list[int] | int]]
+            if opening == "{"
+            else list[dict[str, list[int] | int]]
+        )
+    else:
+        adapter = TypeAdapter(dict[str, JsonValue] if opening == "{" else list[JsonValue])
+    validator = fail_fast_validator(adapter)
+    errors: list[dict[str, object]] = []
+    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
+        return  # not that kind of JSON at all: the caller validates it whole
+    try:
+        whole = validator.validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        assert errors, (data, sliced)
+        if first["type"] != "json_invalid":  # (broken JSON after a wrong item: either first)
+            assert (errors[0]["type"], errors[0]["loc"]) == (
+                first["type"],
+                ["body", *first["loc"]],
+            ), data
+    else:
+        assert errors == [] and sliced == whole, data
