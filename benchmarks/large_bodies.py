@@ -1,0 +1,118 @@
+"""Large JSON bodies in-process: how long each takes, and how long it holds the event loop.
+
+The app of `make load-hostile` (benchmarks/hostileapp.py) is called directly with each body in
+64 KiB chunks, a turn of the event loop between chunks (as a server delivers them), while a
+task that only yields records the gaps between its turns: the longest gap is how long another
+client would wait at worst.
+
+    .venv/bin/python -m benchmarks.large_bodies [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from typing import Any
+
+from benchmarks.hostileapp import app
+
+Message = dict[str, Any]
+CHUNK = 64 * 1024
+
+
+def bodies() -> dict[str, tuple[str, bytes]]:
+    valid = b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(420_000)) + b"]"
+    return {
+        "valid list (420,000 models)": ("/items", valid),
+        "valid batch model (its list of 420,000)": (
+            "/batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
+        "wrong list (900,000 wrong items)": (
+            "/items",
+            b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]",
+        ),
+    }
+
+
+async def serve(path: str, body: bytes) -> int:
+    chunks = [body[i : i + CHUNK] for i in range(0, len(body), CHUNK)]
+    last = len(chunks) - 1
+    index = 0
+    scope: Message = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+    async def receive() -> Message:
+        nonlocal index
+        await asyncio.sleep(0)
+        i, index = index, index + 1
+        return {"type": "http.request", "body": chunks[i], "more_body": i < last}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"])
+
+
+async def measure(path: str, body: bytes) -> tuple[float, float, float, int]:
+    """(total ms, longest gap ms, p99 gap ms, status) of one request."""
+    gaps: list[float] = []
+    done = False
+
+    async def other_client() -> None:
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    watcher = asyncio.ensure_future(other_client())
+    began = time.perf_counter()
+    status = await serve(path, body)
+    total = time.perf_counter() - began
+    done = True
+    await watcher
+    gaps.sort()
+    return total * 1000, gaps[-1] * 1000, gaps[int(len(gaps) * 0.99)] * 1000, status
+
+
+async def run(reps: int) -> None:
+    print("| body | status | total | longest gap | p99 gap |")
+    print("|---|---|---|---|---|")
+    for name, (path, body) in bodies().items():
+        await measure(path, body)  # warm
+        results = [await measure(path, body) for _ in range(reps)]
+        total, longest, p99, status = (statistics.median(r[i] for r in results) for i in range(4))
+        print(f"| {name} | {status:.0f} | {total:.0f} ms | {longest:.1f} ms | {p99:.2f} ms |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    asyncio.run(run(args.reps))
+
+
+if __name__ == "__main__":
+    main()
