@@ -257,6 +257,8 @@ class _Document:
                 if group == "form":
                     continue
                 for wire, schema in properties.items():
+                    if (group, wire) in plan.hidden:
+                        continue  # marked include_in_schema=False
                     if _is_whole_model(plan, group, wire):
                         model_schema = self.deref(schema)
                         model_required = set(model_schema.get("required", []))
@@ -276,6 +278,8 @@ class _Document:
     def request_body(self, plan: HandlerPlan) -> Schema | None:
         for current in _plans(plan):
             if current.body is not None:
+                if any(source == "body" for source, _ in current.hidden):
+                    return None  # Body(include_in_schema=False)
                 return {
                     "required": current.body.required,
                     "content": {
@@ -289,6 +293,8 @@ class _Document:
             form = self.groups(current).get("form")
             if form is not None:
                 properties, required = dict(form[0]), form[1]
+                for wire in [w for w in properties if ("form", w) in current.hidden]:
+                    del properties[wire]  # marked include_in_schema=False
                 for wire in [w for w in properties if _is_whole_model(current, "form", w)]:
                     # A model marked Form(): its fields are the form's.
                     model = self.deref(properties.pop(wire))
@@ -304,6 +310,8 @@ class _Document:
                 # A bytes field takes a file's content: only multipart sends files.
                 multipart = multipart or any(f.content for f in current.fields.get("form", ()))
             for upload in current.uploads:
+                if ("form", upload.wire) in current.hidden:
+                    continue
                 multipart = True
                 binary: Schema = {"type": "string", "format": "binary"}
                 form_properties[upload.wire] = (

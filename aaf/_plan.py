@@ -37,7 +37,7 @@ from aaf._annotations import strip_annotated, union_members
 from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Dependency, Param, Source
+from aaf.params import Body, Dependency, Header, Param, Source
 from aaf.response import ResultEncoder, result_encoder
 
 __all__ = [
@@ -281,6 +281,7 @@ class HandlerPlan:
     used_names: frozenset[str] = frozenset()  # parameter names here and in every provider
     result_type: object = MISSING  # the return annotation (MISSING when there is none)
     docstring: str | None = None
+    hidden: frozenset[tuple[Source, str]] = frozenset()  # marked include_in_schema=False
 
     @property
     def is_async(self) -> bool:
@@ -408,6 +409,7 @@ def build_plan(
         used_names=used,
         result_type=hints.get("return", MISSING),
         docstring=inspect.getdoc(target),
+        hidden=frozenset(builder.hidden),
     )
 
 
@@ -502,6 +504,7 @@ class _Builder:
         self.defaults: dict[str, object] = {}
         self.body: BodyParam | None = None
         self.reads_form = False
+        self.hidden: set[tuple[Source, str]] = set()  # (source, wire name): not in the document
 
     def add_dependency(self, name: str | None, dependency: object, attribute: bool = False) -> None:
         if not isinstance(dependency, Dependency):
@@ -558,9 +561,14 @@ class _Builder:
             source = "form"  # an unmarked UploadFile is an upload, as FastAPI reads it
         else:
             source = "query"
-        wire = (marker.alias if marker is not None else None) or (
-            param.name.replace("_", "-") if source == "header" else param.name
+        dashes = source == "header" and (
+            not isinstance(marker, Header) or marker.convert_underscores
         )
+        wire = (marker.alias if marker is not None else None) or (
+            param.name.replace("_", "-") if dashes else param.name
+        )
+        if marker is not None and not marker.include_in_schema:
+            self.hidden.add((source, wire))
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(
                 f"{qualname}: parameter {param.name!r} reads a request body; WebSocket handlers "

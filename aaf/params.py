@@ -23,13 +23,18 @@ Source = Literal["path", "query", "header", "cookie", "body", "form"]
 
 
 class Constraints(TypedDict, total=False):
-    """The keywords every marker takes: pydantic's ``Field`` constraints and ``description``."""
+    """The keywords every marker takes: pydantic's ``Field`` constraints, and what the API
+    document shows (``description``, ``title``, ``examples``, ``deprecated``)."""
 
     description: str | None
+    title: str | None
+    examples: list[object] | None
+    deprecated: bool | None
     gt: float | None
     ge: float | None
     lt: float | None
     le: float | None
+    multiple_of: float | None
     min_length: int | None
     max_length: int | None
     pattern: str | None
@@ -38,14 +43,23 @@ class Constraints(TypedDict, total=False):
 class Param:
     """Base of the source markers; ``alias`` names the field on the wire.
 
-    The other keywords are pydantic's ``Field`` constraints and ``description`` (shown in
-    the API document), as FastAPI's markers take them: ``Query(ge=1, description="Page")``.
+    The other keywords are pydantic's ``Field`` constraints and what the API document shows,
+    as FastAPI's markers take them: ``Query(ge=1, description="Page")``;
+    ``include_in_schema=False`` leaves the parameter out of the document (it is still read).
     """
 
     source: ClassVar[Source]
+    include_in_schema = True
 
-    def __init__(self, *, alias: str | None = None, **constraints: Unpack[Constraints]) -> None:
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        include_in_schema: bool = True,
+        **constraints: Unpack[Constraints],
+    ) -> None:
         self.alias = alias
+        self.include_in_schema = include_in_schema
         # What goes into pydantic's Field() for this parameter (only what was given).
         self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
 
@@ -73,9 +87,21 @@ class Query(Param):
 
 
 class Header(Param):
-    """Read from a request header; ``x_token`` reads ``x-token`` unless aliased."""
+    """Read from a request header; ``x_token`` reads ``x-token`` unless aliased (or unless
+    ``convert_underscores=False``: then the header ``x_token``, which proxies often drop)."""
 
     source = "header"
+
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        convert_underscores: bool = True,
+        include_in_schema: bool = True,
+        **constraints: Unpack[Constraints],
+    ) -> None:
+        super().__init__(alias=alias, include_in_schema=include_in_schema, **constraints)
+        self.convert_underscores = convert_underscores
 
 
 class Cookie(Param):

@@ -19,7 +19,7 @@ from aaf import App, Depends, aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
-from aaf.params import Cookie, Form, Header, Query
+from aaf.params import Body, Cookie, Form, Header, Query
 from aaf.routing import Router, operation
 from aaf.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from aaf.testing import TestClient
@@ -529,3 +529,81 @@ def test_tags_metadata_and_servers_go_into_the_document() -> None:
     assert document["tags"] == tags
     assert document["servers"] == servers
     assert "tags" not in aaf([tagged]).openapi()  # none given, none written
+
+
+def test_markers_take_what_the_document_shows_and_can_hide_a_parameter() -> None:
+    router = Router()
+
+    @router.post("/search")
+    async def search(
+        connection: Connection,
+        q: Annotated[
+            str, Query(title="Words", examples=["lamp"], deprecated=True, description="Old")
+        ] = "",
+        step: Annotated[int, Query(multiple_of=5)] = 10,
+        trace: Annotated[str | None, Query(include_in_schema=False)] = None,
+        x_internal: Annotated[str | None, Header(include_in_schema=False)] = None,
+        debug: Annotated[str | None, Cookie(include_in_schema=False)] = None,
+        name: Annotated[str, Form()] = "-",
+        secret: Annotated[str | None, Form(include_in_schema=False)] = None,
+        attachment: Annotated[UploadFile | None, Form(include_in_schema=False)] = None,
+    ) -> dict[str, object]:
+        return {
+            "q": q,
+            "step": step,
+            "trace": trace,
+            "internal": x_internal,
+            "debug": debug,
+            "name": name,
+            "secret": secret,
+            "file": attachment and attachment.filename,
+        }
+
+    app = aaf([router])
+    document: Document = cast("Document", app.openapi())
+    validate(document)
+    operation = operation_of(document, "/search", "post")
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"q", "step"}  # trace, x-internal and debug are hidden
+    assert parameters["q"]["deprecated"] is True
+    assert parameters["q"]["description"] == "Old"
+    assert parameters["q"]["schema"]["title"] == "Words"
+    assert parameters["q"]["schema"]["examples"] == ["lamp"]
+    assert parameters["step"]["schema"]["multipleOf"] == 5
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert set(form["properties"]) == {"name"}  # the hidden field and upload are left out
+    client = TestClient(app)
+    # Hidden or not, every parameter is read; the constraints hold.
+    answer = client.post(
+        "/search?q=a&step=15&trace=t",
+        headers={"x-internal": "i", "cookie": "debug=d"},
+        data={"name": "n", "secret": "s"},
+        files={"attachment": ("a.txt", b"x")},
+    )
+    assert answer.json() == {
+        "q": "a",
+        "step": 15,
+        "trace": "t",
+        "internal": "i",
+        "debug": "d",
+        "name": "n",
+        "secret": "s",
+        "file": "a.txt",
+    }
+    refused = client.post("/search?step=7")
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["type"] == "multiple_of"
+
+
+def test_a_body_marked_include_in_schema_false_is_left_out_of_the_document() -> None:
+    router = Router()
+
+    @router.post("/hook")
+    async def hook(
+        connection: Connection, event: Annotated[NewItem, Body(include_in_schema=False)]
+    ) -> str:
+        return event.name
+
+    app = aaf([router])
+    assert "requestBody" not in operation_of(cast("Document", app.openapi()), "/hook", "post")
+    assert TestClient(app).post("/hook", json={"name": "n", "price": 1}).text == "n"

@@ -7,7 +7,7 @@ import enum
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import pytest
 from pydantic import BaseModel, Field
@@ -22,7 +22,7 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import View
 
-from .test_openapi import operation_of
+from .test_openapi import Document, operation_of
 
 
 class Colour(enum.Enum):
@@ -651,3 +651,26 @@ def test_an_unmarked_dict_or_list_of_dicts_is_the_json_body() -> None:
     assert client.post("/rows", json=[{"k": "v"}, {}]).json() == 2
     body = operation_of(app.openapi(), "/scores", "post")["requestBody"]
     assert body["content"]["application/json"]["schema"]["type"] == "object"
+
+
+def test_a_header_marked_convert_underscores_false_reads_its_name_as_written() -> None:
+    router = Router()
+
+    @router.get("/headers")
+    async def headers(
+        connection: Connection,
+        x_token: Annotated[str | None, Header()] = None,
+        x_raw: Annotated[str | None, Header(convert_underscores=False)] = None,
+    ) -> dict[str, str | None]:
+        return {"token": x_token, "raw": x_raw}
+
+    client = TestClient(aaf([router]))
+    sent = [("x-token", "dashes"), ("x_token", "under"), ("x-raw", "dashes"), ("x_raw", "under")]
+    assert client.get("/headers", headers=sent).json() == {"token": "dashes", "raw": "under"}
+    assert client.get("/headers", headers=[("x-raw", "dashes")]).json() == {
+        "token": None,
+        "raw": None,
+    }
+    document = cast("Document", aaf([router]).openapi())
+    names = [p["name"] for p in operation_of(document, "/headers", "get")["parameters"]]
+    assert names == ["x-token", "x_raw"]
