@@ -445,3 +445,11 @@ def test_nan_and_infinity_are_null_in_json_responses() -> None:
     response = TestClient(aaf([odd])).get("/odd")
     assert response.status_code == 200
     assert response.text == '{"a":null,"b":[null,null]}'
+
+
+def test_an_extra_trailing_slash_is_404_and_options_is_answered(client: TestClient) -> None:
+    # README, "Differences from FastAPI": werkzeug's rules, as in Flask. FastAPI redirects
+    # /query/ to /query (307) and answers OPTIONS on a GET route 405.
+    assert client.get("/query/", follow_redirects=False).status_code == 404
+    answer = client.options("/query")
+    assert (answer.status_code, answer.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
