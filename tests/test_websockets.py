@@ -186,6 +186,19 @@ def test_unknown_path_is_refused_before_accept(client: TestClient) -> None:
         pass
 
 
+@pytest.mark.parametrize("path", ["//echo", "/echo//", "/echo/"])
+def test_a_path_werkzeug_would_redirect_is_refused_as_it_decides(
+    client: TestClient, path: str
+) -> None:
+    # Doubled slashes are left to werkzeug's own matching, which redirects them (merging the
+    # slashes): a WebSocket cannot follow a redirect, so the session is refused.
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(path):
+        pass
+    with client.websocket_connect("/echo", subprotocols=["echo.v1"]) as ws:
+        ws.send_text("still here")
+        assert ws.receive_text() == "STILL HERE"
+
+
 def test_handler_exception_is_logged_and_closes_1011(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
