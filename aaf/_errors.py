@@ -101,13 +101,19 @@ async def answer_error(
             await _send_or_500(connection, _response_for(exc, connection), debug)
         elif not connection.finished:
             _log_started(connection, exc)
-            raise exc
+            try:
+                raise exc
+            finally:  # this frame, in the error's traceback, must not hold the error: a cycle
+                del exc
         else:  # a generator provider's cleanup, say: the client has its answer already
             _log_ended(connection, exc)
         return
     if not connection.started or connection.scope["type"] == "websocket":
         _log_failed(connection, exc)
-    await _answer_500(connection, exc, debug)
+    try:
+        await _answer_500(connection, exc, debug)
+    finally:  # it raises exc once the response started: this frame must not hold it then
+        del exc
 
 
 def _log_failed(connection: Connection, exc: BaseException) -> None:
@@ -177,7 +183,10 @@ async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -
         return
     if connection.started:
         _log_started(connection, exc)
-        raise exc
+        try:
+            raise exc
+        finally:  # this frame, in the error's traceback, must not hold the error: a cycle
+            del exc
     body = "".join(traceback.format_exception(exc)) if debug else "Internal Server Error"
     await HttpResponse(body, status_code=500).send_to(connection)
 

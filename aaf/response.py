@@ -448,15 +448,20 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(anext(iterator))
-            done, _ = await asyncio.wait((pending,), timeout=ping)
-            if not done:
+            if not (await asyncio.wait((pending,), timeout=ping))[0]:  # (no set kept: below)
                 yield b": ping\n\n"
                 continue
             task, pending = pending, None
-            # Read, not raised: raised here, the end's StopAsyncIteration would hold this frame
-            # in its traceback, and the frame the task that holds it (a cycle each stream).
-            if isinstance(task.exception(), StopAsyncIteration):
-                return
+            # Read, not raised: raised here, an error would hold this frame in its traceback,
+            # and the frame (its locals) the task that holds the error: a cycle, each stream.
+            error = task.exception()
+            if error is not None:
+                if isinstance(error, StopAsyncIteration):
+                    return  # the events are done
+                try:
+                    raise error
+                finally:
+                    del task, error
             item = task.result()
             event = item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)
             yield event.encode()
@@ -571,7 +576,10 @@ async def _send_streamed(
         return
     exc = stream.exception()
     if exc is not None:
-        raise exc
+        try:
+            raise exc
+        finally:  # this frame, in the error's traceback, must not hold the error: a cycle
+            del exc, stream
 
 
 async def _stream(connection: Connection, content: AsyncIterable[bytes | str]) -> None:

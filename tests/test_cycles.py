@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from aaf import aaf
+from aaf import HTTPError, aaf
 from aaf._types import ReceiveEvent, Scope, SendEvent
 from aaf.app import App
 from aaf.channels import InMemoryGroups
@@ -39,6 +40,32 @@ def make_app(file: Path) -> App:
                 yield {"i": i}
 
         return EventSourceResponse(source())
+
+    @router.get("/broken-events")
+    async def broken_events(connection: Connection) -> HttpResponse:
+        async def source() -> AsyncIterator[dict[str, int]]:
+            yield {"i": 0}
+            raise RuntimeError("the source broke")
+
+        return EventSourceResponse(source())
+
+    @router.get("/broken-stream")
+    async def broken_stream(connection: Connection) -> HttpResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"chunk"
+            raise RuntimeError("the source broke")
+
+        return StreamingResponse(chunks())
+
+    @router.get("/broken-send")
+    async def broken_send(connection: Connection) -> None:
+        await connection.send(b"a")
+        raise RuntimeError("the source broke")
+
+    @router.get("/refused-send")
+    async def refused_send(connection: Connection) -> None:
+        await connection.send(b"a")
+        raise HTTPError(409, "the source broke")
 
     @router.get("/file")
     async def send_file(connection: Connection) -> HttpResponse:
@@ -124,6 +151,13 @@ async def http(app: App, method: str, path: str) -> int:
     return start["status"]
 
 
+async def broken(app: App, path: str) -> int:
+    # An error once the response started goes on to the server, which cuts the response.
+    with pytest.raises((RuntimeError, HTTPError), match="the source broke"):
+        await http(app, "GET", path)
+    return 200
+
+
 async def websocket(app: App, path: str) -> int:
     frames: list[ReceiveEvent] = [
         {"type": "websocket.connect"},
@@ -164,6 +198,10 @@ async def websocket(app: App, path: str) -> int:
 CASES: dict[str, Callable[[App], Awaitable[int]]] = {
     "streaming response": lambda app: http(app, "GET", "/stream"),
     "server-sent events": lambda app: http(app, "GET", "/events"),
+    "server-sent events, the source failing": lambda app: broken(app, "/broken-events"),
+    "streaming response, the source failing": lambda app: broken(app, "/broken-stream"),
+    "imperative send, then an error": lambda app: broken(app, "/broken-send"),
+    "imperative send, then an HTTPError": lambda app: broken(app, "/refused-send"),
     "file response": lambda app: http(app, "GET", "/file"),
     "imperative send": lambda app: http(app, "POST", "/imperative"),
     "add_background": lambda app: http(app, "POST", "/background"),
@@ -185,12 +223,15 @@ async def test_a_request_leaves_no_cyclic_garbage(case: str, tmp_path: Path) -> 
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds unreachable stays in gc.garbage
+    # Unlogged: pytest keeps the records, whose exc_info would keep an error's frames alive.
+    logging.disable(logging.CRITICAL)
     try:
         for _ in range(3):
             assert await call(app) == expected
         gc.collect()
         left = sorted({type(garbage).__qualname__ for garbage in gc.garbage})
     finally:
+        logging.disable(logging.NOTSET)
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
