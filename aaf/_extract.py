@@ -197,6 +197,9 @@ async def _read_large(
     and a list of models is validated in slices between turns of the event loop."""
     data = _json_payload(connection, data)
     if body.sliceable or body.sliced_fields:
+        # The body was just joined from its chunks (a stall of its own, page faults on fresh
+        # memory): the other requests' turn before its decoding makes another.
+        await asyncio.sleep(0)
         with full_collections_held():
             if body.sliceable:
                 sliced = await _validate_in_slices(body.fail_fast, data, errors, body.opening)
