@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 from aaf import HTTPError, aaf
-from aaf._types import ReceiveEvent, Scope, SendEvent
+from aaf._types import ReceiveEvent, SendEvent
 from aaf.app import App
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.params import Depends
 from aaf.response import EventSourceResponse, FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
+
+from ._helpers import http_scope, ws_scope
 
 
 def make_app(file: Path) -> App:
@@ -130,20 +132,8 @@ async def http(app: App, method: str, path: str) -> int:
     async def send(message: SendEvent) -> None:
         sent.append(message)
 
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"content-length", str(len(body)).encode())],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    headers = [(b"content-length", str(len(body)).encode())]
+    scope = http_scope(method, path, headers=headers)
     await app(scope, receive, send)
     await asyncio.sleep(0.01)  # a cancelled watcher's last turn
     start = sent[0]
@@ -174,20 +164,7 @@ async def websocket(app: App, path: str) -> int:
     async def send(message: SendEvent) -> None:
         sent.append(message)
 
-    scope: Scope = {
-        "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "subprotocols": [],
-    }
+    scope = ws_scope(path)
     await app(scope, receive, send)
     await asyncio.sleep(0.01)  # a cancelled task's last turn
     last = sent[-1]

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import SchemaValidator
 
 from aaf import _dispatch, _extract, aaf
 from aaf._plan import fail_fast_validator
@@ -842,6 +843,23 @@ def test_plain_values_cut_at_commas_answer_as_whole_validation(route: str, data:
         assert answer.json() == value
 
 
+def with_junk(values: object, where: int, junk: str) -> bytes:
+    """``values`` as JSON (ASCII or not, by ``where``'s parity), ``junk`` put in at ``where``
+    (below 0: that far from the end)."""
+    text = json.dumps(values, ensure_ascii=where % 2 == 0)
+    at = where % (len(text) + 1) if where >= 0 else max(0, len(text) + where)
+    return (text[:at] + junk + text[at:]).encode()
+
+
+def in_slices(
+    validator: SchemaValidator, data: bytes, opening: str
+) -> tuple[object, list[dict[str, object]]]:
+    """What validating ``data`` in slices gives, and the errors it found."""
+    errors: list[dict[str, object]] = []
+    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    return sliced, errors
+
+
 _SCALARS = st.one_of(
     st.text(alphabet=st.sampled_from(list(',"[]{}\\: aé\n')), max_size=12),
     st.text(max_size=12),
@@ -876,9 +894,7 @@ def test_slices_of_any_plain_values_agree_with_whole_validation(
     # Slices of a few characters, so that every way a cut can fall (in a string, on an escape,
     # on a trailing comma, before junk) is tried on small inputs.
     monkeypatch.setattr(_extract, "_SLICE", slice_size)
-    text = json.dumps(values, ensure_ascii=where % 2 == 0)
-    at = where % (len(text) + 1) if where >= 0 else max(0, len(text) + where)
-    data = (text[:at] + junk + text[at:]).encode()
+    data = with_junk(values, where, junk)
     opening = "{" if isinstance(values, dict) else "["
     adapter: TypeAdapter[Any] = (
         TypeAdapter(dict[str, str | int | bool | float])
@@ -886,8 +902,7 @@ def test_slices_of_any_plain_values_agree_with_whole_validation(
         else TypeAdapter(list[str | int | bool | float])
     )
     validator = fail_fast_validator(adapter)
-    errors: list[dict[str, object]] = []
-    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    sliced, errors = in_slices(validator, data, opening)
     if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
         return  # not an array (an object) at all: the caller validates it whole
     try:
@@ -1043,9 +1058,7 @@ def test_slices_of_nested_items_cut_between_them_agree_with_whole_validation(
     # as cut; wherever that comma really is (in a string, in an item), the answer must be what
     # validating the whole gives: the same items, or the same first error.
     monkeypatch.setattr(_extract, "_SLICE", slice_size)
-    text = json.dumps(items, ensure_ascii=where % 2 == 0)
-    at = where % (len(text) + 1) if where >= 0 else max(0, len(text) + where)
-    data = (text[:at] + junk + text[at:]).encode()
+    data = with_junk(items, where, junk)
     opening = "{" if isinstance(items, dict) else "["
     adapter: TypeAdapter[Any]
     if typed:
@@ -1057,8 +1070,7 @@ def test_slices_of_nested_items_cut_between_them_agree_with_whole_validation(
     else:
         adapter = TypeAdapter(dict[str, JsonValue] if opening == "{" else list[JsonValue])
     validator = fail_fast_validator(adapter)
-    errors: list[dict[str, object]] = []
-    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    sliced, errors = in_slices(validator, data, opening)
     if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
         return  # not that kind of JSON at all: the caller validates it whole
     try:
