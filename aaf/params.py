@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, overload
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 __all__ = [
     "Body",
@@ -28,7 +28,7 @@ class Constraints(TypedDict, total=False):
 
     description: str | None
     title: str | None
-    examples: list[object] | None
+    examples: Sequence[object] | None
     deprecated: bool | None
     gt: float | None
     ge: float | None
@@ -62,6 +62,8 @@ class Param:
         self.include_in_schema = include_in_schema
         # What goes into pydantic's Field() for this parameter (only what was given).
         self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
+        if "examples" in self.field:  # a list, as pydantic keeps them; any sequence here
+            self.field["examples"] = list(cast("Sequence[object]", self.field["examples"]))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"

@@ -531,6 +531,9 @@ def test_tags_metadata_and_servers_go_into_the_document() -> None:
     assert "tags" not in aaf([tagged]).openapi()  # none given, none written
 
 
+WORDS: tuple[str, ...] = ("lamp",)  # any sequence of examples, not only a list[object]
+
+
 def test_markers_take_what_the_document_shows_and_can_hide_a_parameter() -> None:
     router = Router()
 
@@ -538,7 +541,7 @@ def test_markers_take_what_the_document_shows_and_can_hide_a_parameter() -> None
     async def search(
         connection: Connection,
         q: Annotated[
-            str, Query(title="Words", examples=["lamp"], deprecated=True, description="Old")
+            str, Query(title="Words", examples=WORDS, deprecated=True, description="Old")
         ] = "",
         step: Annotated[int, Query(multiple_of=5)] = 10,
         trace: Annotated[str | None, Query(include_in_schema=False)] = None,
