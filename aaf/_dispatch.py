@@ -22,7 +22,7 @@ from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, send_result
+from aaf.response import HttpResponse, respond_as_set, send_result
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -103,6 +103,8 @@ def _runner(
         # benchmarks/typed_cost.py). The rest is send_result's.
         if result is not None and not isinstance(result, HttpResponse) and not connection.started:
             headers, body = encode(result)
+            if connection.resp_status_code is not None:  # the handler set another status
+                return respond_as_set(connection, headers, body)
             return connection.respond_whole(status_code, headers, body)
         return send_result(connection, result, qualname)
 
@@ -146,7 +148,10 @@ def _runner(
         elif result is not None and not connection.started:
             # respond()'s first case, inline: a frame less (benchmarks/instructions.py)
             headers, encoded = encode(result)
-            await connection.respond_whole(status_code, headers, encoded)
+            if connection.resp_status_code is not None:  # the handler set another status
+                await respond_as_set(connection, headers, encoded)
+            else:
+                await connection.respond_whole(status_code, headers, encoded)
         else:
             await send_result(connection, result, qualname)
         if large_list is not None:

@@ -126,6 +126,7 @@ class Connection:
         # attributes through a specialized instruction, and a class-level default through the
         # generic lookup, several times the instructions (benchmarks/inprocess.py --cold).
         self.started = False
+        self.resp_status_code = None
         self._resp_headers = None
         self._resp_cookies = None
         self._holding = False

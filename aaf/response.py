@@ -14,6 +14,7 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Awaitable,
     Callable,
     Generator,
     Mapping,
@@ -694,6 +695,24 @@ def result_encoder(
         return [content_type, LENGTHS[size] if size < SMALL_BODY else length_header(size)], body
 
     return encode
+
+
+def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> Awaitable[None]:
+    """Send a returned value, encoded as ``headers`` and ``body``, with the status the handler
+    set on the connection instead of its route's (``connection.resp_status_code = 201``, as
+    FastAPI's ``response.status_code``); a 204 or 304 without the body.
+
+    Raises:
+        ValueError: the status set is not one a response can have.
+    """
+    status = connection.resp_status_code
+    assert status is not None  # the runner checked
+    if status not in _WITH_BODY:
+        if not 200 <= status <= 599:
+            raise ValueError(status_problem(status))
+        # RFC 9110 8.6: no Content-Length on a 204; a 304's would describe a body not sent.
+        headers, body = [h for h in headers if h[0] != b"content-length"], b""
+    return connection.respond_whole(status, headers, body)
 
 
 async def send_result(connection: Connection, result: object, qualname: str) -> None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from aaf import aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
-from aaf.params import Cookie, Form, Header, Query
+from aaf.params import Cookie, Depends, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
@@ -453,3 +453,49 @@ def test_an_extra_trailing_slash_is_404_and_options_is_answered(client: TestClie
     assert client.get("/query/", follow_redirects=False).status_code == 404
     answer = client.options("/query")
     assert (answer.status_code, answer.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
+
+
+def test_a_status_set_on_the_connection_answers_a_returned_value() -> None:
+    # FastAPI's `response.status_code = 201` with a returned value: the value still goes out
+    # through the return annotation, with the status the handler chose.
+    router = Router()
+
+    @router.put("/items/<int:item_id>")
+    async def put(connection: Connection, item_id: int, created: bool = False) -> User:
+        if created:
+            connection.resp_status_code = 201
+        return {"name": f"item {item_id}", "password": "hidden"}  # type: ignore[return-value]  # filtered
+
+    @router.get("/status/<int:status>")
+    async def status(connection: Connection, status: int) -> dict[str, int]:
+        connection.resp_status_code = status
+        return {"status": status}
+
+    @router.get("/own")
+    async def own(connection: Connection) -> HttpResponse:
+        connection.resp_status_code = 201
+        return HttpResponse("its own status", status_code=200)
+
+    async def provider() -> int:
+        return 7
+
+    @router.route("/view")
+    class WithProvider(View):
+        value: int = Depends(provider)
+
+        async def post(self, connection: Connection) -> dict[str, int]:
+            connection.resp_status_code = 202
+            return {"value": self.value}
+
+    client = TestClient(aaf([router]), raise_server_exceptions=False)
+    assert client.put("/items/3").status_code == 200
+    created = client.put("/items/3?created=true")
+    assert (created.status_code, created.json()) == (201, {"name": "item 3", "nickName": ""})
+    accepted = client.post("/view")
+    assert (accepted.status_code, accepted.json()) == (202, {"value": 7})
+    for no_body in (204, 304):
+        answer = client.get(f"/status/{no_body}")
+        assert (answer.status_code, answer.content) == (no_body, b"")
+        assert "content-length" not in answer.headers or no_body == 304
+    assert client.get("/own").status_code == 200  # a response object keeps its own status
+    assert client.get("/status/42").status_code == 500  # not a status: the handler's mistake
