@@ -228,11 +228,15 @@ def _report_body(exc: ValidationError, data: bytes, errors: Errors) -> None:
             break
 
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+# A large body is sliced as bytes, never decoded whole: every character JSON's structure is
+# made of is ASCII, and no byte of a UTF-8 sequence for another character is (10 MB decoded at
+# once was a stall of its own, and its page faults most of a refused body's cost).
+_WHITESPACE = re.compile(rb"[ \t\n\r]*")
+_WHITESPACE_TEXT = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_SLICE = 32 * 1024  # characters of items validated between two turns of the event loop
+_SLICE = 32 * 1024  # bytes of items validated between two turns of the event loop
 _NOT_A_LIST = object()
-_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string after its opening quote
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string after its opening quote
 _AT_PLACE = re.compile(r" at line \d+ column \d+$")
 
 
@@ -277,9 +281,21 @@ def full_collections_held() -> Generator[None]:
             gc.set_threshold(*_Held.thresholds)
 
 
-def _skip_space(text: str, pos: int) -> int:
-    """The position of the first character at or after ``pos`` that is not JSON whitespace."""
-    return _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]  # * always matches
+def _skip_space(data: bytes, pos: int) -> int:
+    """The position of the first byte at or after ``pos`` that is not JSON whitespace."""
+    return _WHITESPACE.match(data, pos).end()  # type: ignore[union-attr]  # * always matches
+
+
+def _skip_space_in(text: str, pos: int) -> int:
+    """``_skip_space`` in decoded text."""
+    return _WHITESPACE_TEXT.match(text, pos).end()  # type: ignore[union-attr]  # * always matches
+
+
+def _chars(data: bytes, pos: int) -> int:
+    """How many characters the UTF-8 ``data`` holds before byte ``pos``: where Python's parser,
+    which counts characters, would place an error there."""
+    head = data[:pos]
+    return pos if head.isascii() else len(head.decode("utf-8", "replace"))
 
 
 async def _validate_in_slices(
@@ -289,76 +305,121 @@ async def _validate_in_slices(
     time, letting the event loop serve other requests between slices: one client's 10 MB
     body must not stall the others.
 
-    Python's decoder finds where each item ends; each slice goes to ``validator`` (the body's
-    fail-fast list validator) as a list of its own, so a wrong item ends the work at its
-    slice, and error locations count from the start of the whole list. Gives the validated
-    items, or ``_NOT_A_LIST`` when the body is not a UTF-8 JSON list (the caller validates it
-    whole, which reports why).
+    Each slice goes to ``validator`` (the body's fail-fast list validator) as a list of its
+    own, so a wrong item ends the work at its slice, and error locations count from the start
+    of the whole list. Gives the validated items, or ``_NOT_A_LIST`` when the body is not a
+    UTF-8 JSON list (the caller validates it whole, which reports why).
     """
+    pos = _skip_space(data, 0)
+    if not data.startswith(opening.encode(), pos):
+        return _NOT_A_LIST
     try:
-        text = data.decode("utf-8")
+        items, end = await _in_slices(validator, data, pos, ("body",), errors)
     except UnicodeDecodeError:
         return _NOT_A_LIST
-    pos = _skip_space(text, 0)
-    if not text.startswith(opening, pos):
-        return _NOT_A_LIST
-    items, end = await _in_slices(validator, text, pos, ("body",), errors)
     if end >= 0:
-        after = _skip_space(text, end)
-        if after < len(text):
-            errors.append(_json_invalid_at(after, "Extra data"))
+        after = _skip_space(data, end)
+        if after < len(data):
+            errors.append(_json_invalid_at(_chars(data, after), "Extra data"))
     return items
 
 
 async def _in_slices(
-    validator: SchemaValidator, text: str, pos: int, loc: tuple[str, ...], errors: Errors
+    validator: SchemaValidator, data: bytes, pos: int, loc: tuple[str, ...], errors: Errors
 ) -> tuple[list[object] | dict[object, object], int]:
-    """Validate the JSON array (or object) at ``text[pos]`` a slice of about ``_SLICE``
-    characters of items at a time, the event loop serving other requests between slices.
-    Gives the items (a dict for an object: a key given twice keeps its first place and its
-    last value, as in one piece) and the position after the closing bracket, or -1 after an
-    error (added to ``errors``, located below ``loc``; list indexes count from the start)."""
-    opening = text[pos]
-    closing = "]" if opening == "[" else "}"
-    found: list[object] | dict[object, object] = [] if opening == "[" else {}
-    pos = _skip_space(text, pos + 1)
-    if text.startswith(closing, pos):
+    """Validate the JSON array (or object) at ``data[pos]`` a slice of about ``_SLICE`` bytes
+    of items at a time, the event loop serving other requests between slices. Gives the
+    items (a dict for an object: a key given twice keeps its first place and its last value,
+    as in one piece) and the position after the closing bracket, or -1 after an error (added
+    to ``errors``, located below ``loc``; list indexes count from the start).
+
+    Raises:
+        UnicodeDecodeError: the items are not UTF-8.
+    """
+    opening = data[pos : pos + 1]
+    closing = b"]" if opening == b"[" else b"}"
+    found: list[object] | dict[object, object] = [] if opening == b"[" else {}
+    pos = _skip_space(data, pos + 1)
+    if data.startswith(closing, pos):
         return found, pos + 1
     start, plain = pos, True
     while True:
         # Where this slice ends. PERF: a slice of plain values (numbers, strings, booleans) is
         # cut at a comma and validated as it is, without finding where each item ends: 1.25
         # million numbers took 1.1 s item by item, 0.1 s so.
-        run = _plain_run(text, start, closing) if plain else None
+        run = _plain_run(data, start, closing) if plain else None
         if run is None and plain:
-            run = _nested_cut(text, start, isinstance(found, dict))
+            run = _nested_cut(data, start, isinstance(found, dict))
         cut = run is not None
         if run is None:
-            run = _items_end(text, start, closing, isinstance(found, dict), errors)
+            run = _items_end(data, start, closing, isinstance(found, dict), errors)
             if run is None:
                 return found, -1  # errors holds why
         end, last = run
-        outcome = _validated_slice(validator, opening + text[start:end] + closing)
+        outcome = _validated_slice(validator, opening + data[start:end] + closing)
         if isinstance(outcome, ValidationError):
             if cut and _is_json_invalid(outcome):
                 plain = False  # broken JSON in a cut slice: item by item, which says where
                 continue
-            _report_slice(outcome, loc, found, start, errors)
+            _report_slice(outcome, loc, found, data, start, errors)
             return found, -1
         _add(found, outcome)
         if last:
             return found, end + 1
         await asyncio.sleep(0)  # the other requests' turn
-        start, plain = _skip_space(text, end + 1), True
+        start, plain = _skip_space(data, end + 1), True
+
+
+_SHORT = object()  # the window ended inside the first item: a wider one
 
 
 def _items_end(
-    text: str, pos: int, closing: str, members: bool, errors: Errors
+    data: bytes, pos: int, closing: bytes, members: bool, errors: Errors
 ) -> tuple[int, bool] | None:
-    """Read items (``members`` of an object: key, colon and value) from ``text[pos]`` until
-    about ``_SLICE`` characters or the closing bracket: ``(where they end, whether at the
-    closing bracket)``, or ``None`` after adding why the JSON is broken to ``errors``."""
-    start = pos
+    """Read items (``members`` of an object: key, colon and value) from ``data[pos]`` until
+    about ``_SLICE`` bytes or the closing bracket: ``(where they end, whether at the closing
+    bracket)``, or ``None`` after adding why the JSON is broken to ``errors``.
+
+    Python's decoder reads them from a window of the body decoded on its own, twice a slice
+    long, and twice as wide again while an item runs past it; broken JSON counts only once
+    the window holds the rest of the body (until then, it may be the window's end).
+
+    Raises:
+        UnicodeDecodeError: the items are not UTF-8.
+    """
+    window = 2 * _SLICE
+    while True:
+        stop = min(len(data), pos + window)
+        text = _window(data, pos, stop)
+        whole = stop == len(data)
+        found = _items_in(text, closing.decode(), members, whole)
+        if found is _SHORT:
+            window *= 2
+            continue
+        at, rest = cast("tuple[int, bool | str]", found)
+        if isinstance(rest, str):  # broken JSON, at character `at` of the window
+            errors.append(_json_invalid_at(_chars(data, pos) + at, rest))
+            return None
+        return pos + (at if text.isascii() else len(text[:at].encode())), rest
+
+
+def _window(data: bytes, start: int, stop: int) -> str:
+    """``data[start:stop]`` decoded, less a character its end cuts in two."""
+    try:
+        return data[start:stop].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if stop < len(data) and exc.reason == "unexpected end of data":
+            return data[start : start + exc.start].decode("utf-8")
+        raise
+
+
+def _items_in(text: str, closing: str, members: bool, whole: bool) -> object:
+    """``_items_end``'s reading of one window ``text`` (``whole``: the rest of the body):
+    ``(where the items end, whether at the closing bracket)``, ``(where, why)`` for broken
+    JSON, or ``_SHORT`` when it cannot tell before the window's end. The items read and where
+    they stop are those of reading the whole body: only an item that runs past the window, or
+    broken JSON, is read again from a wider one."""
+    pos = 0
     while True:
         try:
             if members:  # a member's key and colon first
@@ -366,75 +427,76 @@ def _items_end(
                     raise json.JSONDecodeError(
                         "Expecting property name enclosed in double quotes", text, pos
                     )
-                pos = _skip_space(text, _DECODER.raw_decode(text, pos)[1])
+                pos = _skip_space_in(text, _DECODER.raw_decode(text, pos)[1])
                 if not text.startswith(":", pos):
                     raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-                pos = _skip_space(text, pos + 1)
+                pos = _skip_space_in(text, pos + 1)
             end = _DECODER.raw_decode(text, pos)[1]
-        except json.JSONDecodeError as exc:
-            errors.append(_json_invalid_at(exc.pos, exc.msg))
-            return None
-        except ValueError:  # an integer of more digits than int() converts (sys.int_info)
-            errors.append(_json_invalid_at(pos, "number out of range"))  # pydantic's words
-            return None
-        except RecursionError:  # an item nested deeper than Python's stack
-            errors.append(_json_invalid_at(pos, "recursion limit exceeded"))
-            return None
-        pos = _skip_space(text, end)
+        except (ValueError, RecursionError) as exc:
+            if not whole:  # perhaps the window's end
+                return _SHORT
+            if isinstance(exc, json.JSONDecodeError):
+                return exc.pos, exc.msg
+            if isinstance(exc, RecursionError):  # an item nested deeper than Python's stack
+                return pos, "recursion limit exceeded"
+            # ValueError: an integer of more digits than int() converts (sys.int_info)
+            return pos, "number out of range"  # pydantic's words
+        pos = _skip_space_in(text, end)
         last = text.startswith(closing, pos)
         if not last and not text.startswith(",", pos):
-            errors.append(_json_invalid_at(pos, "Expecting ',' delimiter"))
-            return None
-        if last or pos - start >= _SLICE:
+            if not whole:  # a number the window cut ("1.5" as "1."), or the window's end
+                return _SHORT
+            return pos, "Expecting ',' delimiter"
+        if last or pos >= _SLICE:
             return pos, last
-        pos = _skip_space(text, pos + 1)
+        pos = _skip_space_in(text, pos + 1)
 
 
 # Brackets and escapes: without them, every double quote opens or closes a string, so an even
 # count of them ends outside one, and nothing is nested.
-_BRACKETS_OR_ESCAPES = re.compile(r"[\[\]{}\\]")
+_BRACKETS_OR_ESCAPES = re.compile(rb"[\[\]{}\\]")
 # With them, plain values are read by this: strings whole (escapes and brackets in them, read
 # by _skip_value's pattern), no bracket outside one.
-_PLAIN_VALUES = re.compile(r'(?:[^"\[\]{}\\]++|"(?:' + _STRING_REST.pattern + "))*+")
+_PLAIN_VALUES = re.compile(rb'(?:[^"\[\]{}\\]++|"(?:' + _STRING_REST.pattern + rb"))*+")
 
 
-def _plain_run(text: str, pos: int, closing: str) -> tuple[int, bool] | None:
+def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None:
     """Where a run of plain items from ``pos`` ends: ``(position of a comma about _SLICE
-    characters on, False)`` or ``(position of the closing bracket, True)``; ``None`` when
-    the items there nest, or the text is not JSON there."""
+    bytes on, False)`` or ``(position of the closing bracket, True)``; ``None`` when the
+    items there nest, or the body is not JSON there."""
     start = pos
-    cut = text.find(",", pos + _SLICE)
+    cut = data.find(b",", pos + _SLICE)
     if (
         cut >= 0
-        and text.find(closing, pos, cut) < 0
-        and _BRACKETS_OR_ESCAPES.search(text, pos, cut) is None
+        and data.find(closing, pos, cut) < 0
+        and _BRACKETS_OR_ESCAPES.search(data, pos, cut) is None
     ):
         # The usual case: an even count of quotes puts the cut outside strings (an odd one
         # inside a string, which the reading below moves past).
-        if not text.count('"', pos, cut) % 2:
+        if not data.count(b'"', pos, cut) % 2:
             return cut, False
     for _ in range(4):  # a cut that falls in a string moves past it, a few times at most
-        limit = len(text) if cut < 0 else cut
-        end = _PLAIN_VALUES.match(text, pos, limit).end()  # type: ignore[union-attr]  # * matches
+        limit = len(data) if cut < 0 else cut
+        end = _PLAIN_VALUES.match(data, pos, limit).end()  # type: ignore[union-attr]  # * matches
         if end == limit and cut >= 0:
             return cut, False  # the comma is outside strings, nothing nests before it
-        if end < len(text) and text[end] == closing:
+        if data.startswith(closing, end):
             return (end, True) if end > start else None  # (a trailing comma: refused below)
-        string = _STRING_REST.match(text, end + 1) if text.startswith('"', end) else None
+        string = _STRING_REST.match(data, end + 1) if data.startswith(b'"', end) else None
         if string is None:
             return None  # a bracket that opens an item, or broken JSON: item by item
         pos = string.end()  # the string that held the cut; the next comma after it
-        cut = text.find(",", pos)
+        cut = data.find(b",", pos)
     return None
 
 
 # Where one item (or member) of nested values ends and the next begins: a closing bracket, a
 # comma, an opening bracket (a member's key, in an object). Inside items too, now and then.
-_BETWEEN_ITEMS = re.compile(r"[}\]][ \t\n\r]*,[ \t\n\r]*[{\[]")
-_BETWEEN_MEMBERS = re.compile(r'[}\]][ \t\n\r]*,[ \t\n\r]*"')
+_BETWEEN_ITEMS = re.compile(rb"[}\]][ \t\n\r]*,[ \t\n\r]*[{\[]")
+_BETWEEN_MEMBERS = re.compile(rb'[}\]][ \t\n\r]*,[ \t\n\r]*"')
 
 
-def _nested_cut(text: str, pos: int, members: bool) -> tuple[int, bool] | None:
+def _nested_cut(data: bytes, pos: int, members: bool) -> tuple[int, bool] | None:
     """A comma about ``_SLICE`` characters on that probably ends a run of nested items from
     ``pos``: ``(its position, False)``, or ``None`` when none is near.
 
@@ -446,13 +508,13 @@ def _nested_cut(text: str, pos: int, members: bool) -> tuple[int, bool] | None:
     reads that slice item by item instead.
     """
     between = _BETWEEN_MEMBERS if members else _BETWEEN_ITEMS
-    found = between.search(text, pos + _SLICE, pos + 2 * _SLICE)
+    found = between.search(data, pos + _SLICE, pos + 2 * _SLICE)
     if found is None:
         return None
-    return text.index(",", found.start()), False
+    return data.index(b",", found.start()), False
 
 
-def _validated_slice(validator: SchemaValidator, piece: str) -> object:
+def _validated_slice(validator: SchemaValidator, piece: bytes) -> object:
     """The validated items of ``piece``, or the ValidationError it raised, without its
     traceback: kept by the caller, the error would hold a cycle through the frames above it
     (the body and its text among their locals) until a collection came, hundreds of MiB and
@@ -478,17 +540,18 @@ def _report_slice(
     exc: ValidationError,
     loc: tuple[str, ...],
     found: list[object] | dict[object, object],
+    data: bytes,
     start: int,
     errors: Errors,
 ) -> None:
-    """Add the errors of a slice that began at ``text[start]``, after the items ``found``
+    """Add the errors of a slice that began at ``data[start]``, after the items ``found``
     before it, to ``errors``, located below ``loc`` (list indexes from the list's start)."""
     first_index = len(found) if isinstance(found, list) else 0
     for error in exc.errors(include_url=False, include_context=False):
         if error["type"] == "json_invalid":  # NaN and the like, which Python takes
             # pydantic's reason, without its place in this slice
             reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
-            errors.append(_json_invalid_at(start, reason))
+            errors.append(_json_invalid_at(_chars(data, start), reason))
             break
         index, *rest = error["loc"] or (0,)
         if isinstance(index, int):
@@ -504,43 +567,49 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
     then the items put in. Gives the model, or ``_NOT_A_LIST`` when the body is not an
     object this reads (the caller validates it whole, which reports why)."""
     try:
-        text = data.decode("utf-8")
+        return await _fields_in_slices(body, data, errors)
     except UnicodeDecodeError:
         return _NOT_A_LIST
+
+
+async def _fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> object:
     wanted = {field.key: field for field in body.sliced_fields}
     found: dict[str, object] = {}
     cuts: list[tuple[int, int]] = []  # where each sliced list was, in order
-    pos = _skip_space(text, 0)
-    if not text.startswith("{", pos):
+    pos = _skip_space(data, 0)
+    if not data.startswith(b"{", pos):
         return _NOT_A_LIST
-    pos = _skip_space(text, pos + 1)
-    while text.startswith('"', pos):
+    pos = _skip_space(data, pos + 1)
+    while data.startswith(b'"', pos):
+        end = _string_end(data, pos)
         try:
-            key, pos = _DECODER.raw_decode(text, pos)
+            key = json.loads(data[pos:end].decode()) if end > 0 else None
         except ValueError:
+            key = None
+        if not isinstance(key, str):
             return _NOT_A_LIST
-        pos = _skip_space(text, pos)
-        if not text.startswith(":", pos):
+        pos = _skip_space(data, end)
+        if not data.startswith(b":", pos):
             return _NOT_A_LIST
-        pos = _skip_space(text, pos + 1)
-        field = wanted.get(key) if isinstance(key, str) else None
+        pos = _skip_space(data, pos + 1)
+        field = wanted.get(key)
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
-        if field is not None and text.startswith(field.opening, pos):
-            items, end = await _in_slices(field.items, text, pos, ("body", field.loc), errors)
+        if field is not None and data.startswith(field.opening.encode(), pos):
+            items, end = await _in_slices(field.items, data, pos, ("body", field.loc), errors)
             if end < 0:
                 return None  # errors holds why
             found[key] = items
             cuts.append((pos, end))
             pos = end
         else:
-            pos = await _skip_value(text, pos)
+            pos = await _skip_value(data, pos)
             if pos < 0:
                 return _NOT_A_LIST
-        pos = _skip_space(text, pos)
-        if text.startswith(",", pos):
-            pos = _skip_space(text, pos + 1)
-        elif text.startswith("}", pos):
+        pos = _skip_space(data, pos)
+        if data.startswith(b",", pos):
+            pos = _skip_space(data, pos + 1)
+        elif data.startswith(b"}", pos):
             break
         else:
             return _NOT_A_LIST
@@ -548,14 +617,14 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
         return _NOT_A_LIST  # not an object of string keys, or an empty one
     if not found:
         return _NOT_A_LIST
-    pieces: list[str] = []
+    pieces: list[bytes] = []
     last = 0
     for begin, end in cuts:
-        pieces += [text[last:begin], "[]" if text[begin] == "[" else "{}"]
+        pieces += [data[last:begin], b"[]" if data.startswith(b"[", begin) else b"{}"]
         last = end
-    pieces.append(text[last:])
+    pieces.append(data[last:])
     try:
-        model = body.fail_fast.validate_json("".join(pieces))
+        model = body.fail_fast.validate_json(b"".join(pieces))
     except ValidationError as exc:
         _report_body(exc, data, errors)
         return None
@@ -565,33 +634,41 @@ async def _validate_fields_in_slices(body: BodyParam, data: bytes, errors: Error
     return model
 
 
+def _string_end(data: bytes, pos: int) -> int:
+    """The position after the JSON string that opens at ``data[pos]``, or -1 if it is never
+    closed."""
+    rest = _STRING_REST.match(data, pos + 1)
+    return -1 if rest is None else rest.end()
+
+
 # The next quote or bracket; and what is left of a string after its opening quote. Each
-# character is looked at once: a regex for whole strings, tried at every quote, took time
-# growing with the square of the body's length on a body of unclosed quotes.
-_NEXT = re.compile(r'["\[\]{}]')
+# byte is looked at once: a regex for whole strings, tried at every quote, took time growing
+# with the square of the body's length on a body of unclosed quotes.
+_NEXT = re.compile(rb'["\[\]{}]')
+_SCALAR = re.compile(rb'[^ \t\n\r,:\[\]{}"]+')  # a number, true, false, null (or junk)
 _TOKENS_A_TURN = 8192
 
 
-async def _skip_value(text: str, pos: int) -> int:
-    """The position after the JSON value at ``text[pos]``, or -1 if none is there. An array
+async def _skip_value(data: bytes, pos: int) -> int:
+    """The position after the JSON value at ``data[pos]``, or -1 if none is there. An array
     or object is walked bracket by bracket, not built, taking turns of the event loop: a
     large value no field is sliced for (say, a key the model ignores) must not stall others.
     Whether it is valid JSON is left to the validation of the whole that follows."""
-    if not text.startswith(("[", "{"), pos):
-        try:
-            return int(_DECODER.raw_decode(text, pos)[1])
-        except (ValueError, RecursionError):
-            return -1
+    if data.startswith(b'"', pos):
+        return _string_end(data, pos)
+    if not data.startswith((b"[", b"{"), pos):
+        scalar = _SCALAR.match(data, pos)
+        return -1 if scalar is None else scalar.end()
     depth = 0
     count = 0
-    while (found := _NEXT.search(text, pos)) is not None:
+    while (found := _NEXT.search(data, pos)) is not None:
         char, pos = found.group(), found.end()
-        if char == '"':
-            rest = _STRING_REST.match(text, pos)
+        if char == b'"':
+            rest = _STRING_REST.match(data, pos)
             if rest is None:
                 return -1  # a string never closed
             pos = rest.end()
-        elif char in "[{":
+        elif char in b"[{":
             depth += 1
         else:
             depth -= 1

@@ -59,6 +59,8 @@ def body(items: Sequence[object], separator: str = ",") -> bytes:
 
 
 GOOD: list[dict[str, object]] = [{"id": i, "name": f"item {i}"} for i in range(20_000)]  # 600 KB
+NAMED_ITEMS: list[dict[str, object]] = [{"id": i, "name": f"été {i}"} for i in range(20_000)]
+NAMED = json.dumps(NAMED_ITEMS, ensure_ascii=False)
 
 
 def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
@@ -105,6 +107,11 @@ def test_a_wrong_item_deep_in_the_list_is_located_from_its_start(client: TestCli
         (body(GOOD)[:-1] + b"}]", "delimiter"),
         (body(GOOD).replace(b'},{"id": 500,', b'} {"id": 500,', 1), "delimiter"),
         (body(GOOD).replace(b'"name": "item 700"', b'"name": item', 1), "Expecting value"),
+        # Not ASCII: the body is sliced as bytes, and the place counted in characters.
+        (NAMED.replace('"name": "été 700"', '"name": été', 1).encode(), "Expecting value"),
+        (NAMED[:-1].encode() + b"}]", "delimiter"),
+        # An item longer than the window a slice is read from (two slices): read from a wider.
+        (('[{"id": 1, "name": "' + "€" * 50_000 + '"}, {"id": 2 "name": "x"}]').encode(), "delim"),
     ],
 )
 def test_broken_json_is_reported_where_python_finds_it(
@@ -1110,3 +1117,28 @@ def test_a_sliced_body_gives_other_requests_a_turn_before_it_is_decoded(
     answer = client.post("/items", content=body(GOOD), headers={"content-type": "application/json"})
     assert answer.json() == {"count": 20_000, "last": 19_999}
     assert events[:2] == ["turn", "decode"]
+
+
+def test_large_bodies_are_read_as_bytes_whatever_their_characters(client: TestClient) -> None:
+    # A large body is sliced without decoding it whole: items longer than the window a slice
+    # is read from, characters cut by a window's end, and bytes that are not UTF-8 at all.
+    headers = {"content-type": "application/json"}
+    giant = [{"id": 1, "name": "€" * 50_000}, *NAMED_ITEMS[:3000], {"id": 2, "name": "ü" * 40_000}]
+    data = json.dumps(giant, ensure_ascii=False).encode()
+    answer = client.post("/items", content=data, headers=headers)
+    assert answer.json() == {"count": len(giant), "last": 2}
+    broken = data[: len(data) // 2] + b"\xff" + data[len(data) // 2 :]
+    answer = client.post("/items", content=broken, headers=headers)
+    assert answer.status_code == 422
+    assert [e["type"] for e in answer.json()["detail"]] == ["json_invalid"]
+    # A model body: keys and values skipped over in any characters, its list sliced.
+    order = {"läbel": "x" * 100_000, "label": "ß", "orderLines": NAMED_ITEMS}
+    answer = TestClient(order_app()).post(
+        "/orders", content=json.dumps(order, ensure_ascii=False).encode(), headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    data = json.dumps({"label": "x", "orderLines": NAMED_ITEMS}, ensure_ascii=False).encode()
+    broken = data[: len(data) // 2] + b"\xff" + data[len(data) // 2 :]
+    answer = TestClient(order_app()).post("/orders", content=broken, headers=headers)
+    assert answer.status_code == 422
+    assert [e["type"] for e in answer.json()["detail"]] == ["json_invalid"]
