@@ -6,6 +6,7 @@ a ``FormData``; it never sees the connection (which keeps the result and closes 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import tempfile
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from aaf._http import parse_query
+from aaf._http import parse_query, unquote_bytes
 from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError
 
@@ -44,6 +45,11 @@ class FormLimits:
     max_fields_size: int = 1024 * 1024  # bytes of text fields (files count against the body)
 
 
+# Bytes of an urlencoded body decoded between two turns of the event loop: unquoting costs
+# about 0.4 µs an escape, and 1 MiB of them held every other request 77 ms in one piece.
+URLENCODED_SLICE = 32 * 1024
+
+
 async def parse_form(
     content_type: str | None, stream: AsyncIterator[bytes], limits: FormLimits
 ) -> FormData:
@@ -56,11 +62,18 @@ async def parse_form(
     """
     mimetype, options = parse_options_header(content_type)
     if mimetype == "application/x-www-form-urlencoded":
-        body = b"".join([chunk async for chunk in stream])
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in stream:
+            size += len(chunk)
+            if size > limits.max_fields_size:  # all of it is fields: refused before the rest
+                raise _too_large_fields(limits)
+            chunks.append(chunk)
+        body = b"".join(chunks)
         # Count before parsing: a million keys must not cost a million tuples.
         if body.count(b"&") >= limits.max_fields:
             raise _too_many_fields(limits)
-        return FormData(MultiDict(parse_query(body)), MultiDict())
+        return FormData(MultiDict(await _parse_urlencoded(body)), MultiDict())
     if mimetype == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:
@@ -76,6 +89,51 @@ async def parse_form(
     )
 
 
+async def _parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
+    """``parse_query`` of a form body, a slice of about ``URLENCODED_SLICE`` bytes at a time
+    (cut at ``&``; a field longer than a slice unquoted a piece at a time), the event loop
+    serving other requests between slices."""
+    pairs: list[tuple[str, str]] = []
+    start = 0
+    while len(body) - start > URLENCODED_SLICE:
+        stop = start + URLENCODED_SLICE
+        cut = body.rfind(b"&", start, stop)
+        if cut < 0:  # a field longer than a slice
+            end = body.find(b"&", stop)
+            end = len(body) if end < 0 else end
+            raw_key, _, raw_value = body[start:end].partition(b"=")
+            pairs.append((await _unquoted(raw_key), await _unquoted(raw_value)))
+            start = end + 1
+        else:
+            pairs += parse_query(body[start:cut])
+            start = cut + 1
+        await asyncio.sleep(0)  # the other requests' turn
+    return pairs + parse_query(body[start:])
+
+
+async def _unquoted(raw: bytes) -> str:
+    """A key or value of a form, unquoted in pieces cut before a ``%`` (no escape is split),
+    a turn of the event loop after each, then decoded once (a character may span pieces)."""
+    pieces: list[bytes] = []
+    start = 0
+    while len(raw) - start > URLENCODED_SLICE:
+        cut = raw.find(b"%", start + URLENCODED_SLICE)
+        if cut < 0:
+            break
+        pieces.append(unquote_bytes(raw[start:cut]))
+        start = cut
+        await asyncio.sleep(0)
+    pieces.append(unquote_bytes(raw[start:]))
+    return b"".join(pieces).decode("utf-8", errors="replace")
+
+
+def _too_large_fields(limits: FormLimits) -> HTTPError:
+    return HTTPError(
+        413,
+        f"Form fields hold more than {limits.max_fields_size} bytes (max_form_text_size)",
+    )
+
+
 def _too_many_fields(limits: FormLimits) -> HTTPError:
     return HTTPError(
         413, f"Too many form fields: the limit is {limits.max_fields} (max_form_fields)"
@@ -85,9 +143,11 @@ def _too_many_fields(limits: FormLimits) -> HTTPError:
 async def _parse_multipart(
     stream: AsyncIterator[bytes], boundary: bytes, limits: FormLimits
 ) -> FormData:
-    decoder = MultipartDecoder(
-        boundary, max_form_memory_size=limits.max_fields_size, max_parts=limits.max_parts
-    )
+    # What the decoder may buffer at once (a part's headers, the data it has not given out):
+    # at least two slices, so that a small max_form_text_size still lets files through (the
+    # collector counts the fields' bytes against it).
+    buffered = max(limits.max_fields_size, 2 * SLICE)
+    decoder = MultipartDecoder(boundary, max_form_memory_size=buffered, max_parts=limits.max_parts)
     collector = _Collector(limits)
     try:
         async for chunk in stream:
@@ -106,7 +166,8 @@ async def _parse_multipart(
         raise HTTPError(
             413,
             f"Too many multipart parts or too large fields: the limits are {limits.max_parts} "
-            f"parts (max_form_parts) and {limits.max_fields_size} bytes of fields",
+            f"parts (max_form_parts) and {limits.max_fields_size} bytes of fields "
+            "(max_form_text_size)",
         ) from None
     except BaseException:
         collector.close()
@@ -153,7 +214,9 @@ class _Collector:
             self.field_bytes += len(event.data)
             if self.field_bytes > self.limits.max_fields_size:
                 raise HTTPError(
-                    413, f"Form fields hold more than {self.limits.max_fields_size} bytes"
+                    413,
+                    f"Form fields hold more than {self.limits.max_fields_size} bytes "
+                    "(max_form_text_size)",
                 )
             self.chunks.append(event.data)
         if not event.more_data and self.part is not None:

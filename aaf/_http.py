@@ -131,6 +131,13 @@ def _unquote(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def unquote_bytes(raw: bytes) -> bytes:
+    """Undo a query string's escapes in ``raw`` (``+`` is a space), giving bytes."""
+    if _PERCENT in raw or _PLUS in raw:
+        return unquote_to_bytes(raw.replace(b"+", b" "))
+    return raw
+
+
 class CookieOptions(TypedDict, total=False):
     """The attributes of a ``Set-Cookie`` header, as keywords (werkzeug's names and defaults)."""
 

@@ -64,7 +64,9 @@ class App(UrlBuilding):
     when ``debug``. ``max_body_size`` caps request bodies (413) and ``max_message_size`` the
     WebSocket messages a handler receives (close 1009; 1 MiB, as the ``websockets`` library
     sets it); ``None`` lifts either cap;
-    ``max_form_fields`` and ``max_form_parts`` cap forms. ``freeze_gc`` moves everything alive
+    ``max_form_fields`` and ``max_form_parts`` cap forms, and ``max_form_text_size`` the bytes
+    of their text fields (an urlencoded body is all text; a multipart body's files count
+    against ``max_body_size`` only). ``freeze_gc`` moves everything alive
     once start-up is done into the garbage collector's permanent generation (``gc.freeze()``),
     so that full collections skip it. Plain ``def`` handlers, providers and background work
     run in the app's own pool of up to ``max_threads`` worker threads (40, as in FastAPI),
@@ -85,6 +87,7 @@ class App(UrlBuilding):
         max_message_size: int | None = 1024 * 1024,
         max_form_fields: int = 1000,
         max_form_parts: int = 1000,
+        max_form_text_size: int = 1024 * 1024,
         title: str = "aaf",
         version: str = "0.1.0",
         description: str | None = None,
@@ -114,7 +117,7 @@ class App(UrlBuilding):
             self._add_exception_handler(key, handler)
         self.max_body_size = max_body_size
         self.max_message_size = max_message_size
-        self.form_limits = FormLimits(max_form_fields, max_form_parts)
+        self.form_limits = FormLimits(max_form_fields, max_form_parts, max_form_text_size)
         self.lifecycle = Lifecycle(shutdown_grace)
         # Where plain `def` handlers, providers and background work run (aaf/_threads.py).
         self.threads = ThreadPool(max_threads)
