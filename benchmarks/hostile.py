@@ -6,7 +6,8 @@ RSS. Run with `make load-hostile` (or `.venv/bin/python benchmarks/hostile.py --
 11. an urlencoded form of a million fields; 12. distinct 65 KB paths. Beside those rows:
 a 10 MB JSON list of valid items (validated in slices, full collections held), 2 MB of
 cookies (uvicorn with httptools takes headers of any size; aaf reads 64 KiB), and query
-strings of 10,000 wrong list items (validated again failing fast past 1,000 errors), and a
+strings of 10,000 wrong list items (validated again failing fast past 1,000 errors), a form
+field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
 10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`), and a 10
 MB model body holding a `dict[str, int]` of 600,000 keys.
 """
@@ -47,6 +48,7 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
     cookies = "; ".join(f"c{i}=v" for i in range(200_000))
     # As many wrong list items as a query string uvicorn takes holds (about 64 KiB).
     wrong_query = "/ids?" + "&".join(["ids=x"] * 10_000)
+    escaped = b"name=" + b"%C3%A9" * 174_000  # just under max_form_text_size (1 MiB)
     return {
         "1 wrong list": ("POST", "/items", wrong, {"content-type": "application/json"}),
         "2 punycode": (
@@ -78,6 +80,12 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
         ),
         "2 MB of cookies": ("GET", "/session", b"", {"cookie": cookies}),
         "wrong query items": ("GET", wrong_query, b"", {}),
+        "escaped form field": (
+            "POST",
+            "/form",
+            escaped,
+            {"content-type": "application/x-www-form-urlencoded"},
+        ),
     }
 
 
