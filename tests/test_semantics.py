@@ -499,3 +499,12 @@ def test_a_status_set_on_the_connection_answers_a_returned_value() -> None:
         assert "content-length" not in answer.headers or no_body == 304
     assert client.get("/own").status_code == 200  # a response object keeps its own status
     assert client.get("/status/42").status_code == 500  # not a status: the handler's mistake
+
+
+def test_an_urlencoded_form_over_1_mib_is_413(client: TestClient) -> None:
+    # README, "Differences from FastAPI": Starlette reads an urlencoded body whole at any size.
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    body = b"title=" + b"t" * (1024 * 1024)
+    refused = client.post("/form", content=body, headers=form)
+    assert refused.status_code == 413 and "max_form_text_size" in refused.text
+    assert client.post("/form", content=body[:-10], headers=form).status_code == 200
