@@ -17,11 +17,13 @@ from collections.abc import (
     Awaitable,
     Callable,
     Generator,
+    Iterable,
+    Iterator,
     Mapping,
     Sequence,
 )
 from stat import S_ISREG
-from typing import Any, TypeVar, Union, Unpack
+from typing import Any, TypeVar, Union, Unpack, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.urls import iri_to_uri
@@ -47,6 +49,7 @@ from aaf._http import (
     length_header,
     status_problem,
 )
+from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, ResponseValidationError
 
@@ -236,11 +239,13 @@ class RedirectResponse(HttpResponse):
 
 
 class StreamingResponse(HttpResponse):
-    """A body sent chunk by chunk as an async iterable produces it."""
+    """A body sent chunk by chunk as an iterable produces it: an async one (an async
+    generator, say), or a plain one (a generator, a file), each of whose steps runs in the
+    app's worker threads, as Starlette's does. Either is closed when the client leaves."""
 
     def __init__(
         self,
-        content: AsyncIterable[bytes | str],
+        content: AsyncIterable[bytes | str] | Iterable[bytes | str],
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
@@ -248,7 +253,7 @@ class StreamingResponse(HttpResponse):
         *,
         background: Background | None = None,
     ) -> None:
-        _check_async_iterable(content, "StreamingResponse")
+        _check_iterable(content, type(self).__name__)
         super().__init__(
             b"", connection, status_code, headers, background=background, media_type=media_type
         )
@@ -257,19 +262,64 @@ class StreamingResponse(HttpResponse):
     def as_whole(self) -> None:
         return None
 
+    def _chunks(self, connection: Connection) -> AsyncIterable[bytes | str]:
+        return _asynchronous(self.content, connection)
+
     async def _send(self, connection: Connection) -> None:
         # Start the response, then send each chunk as it comes.
-        await _send_streamed(connection, self.status_code, self.raw_headers, self.content)
+        await _send_streamed(
+            connection, self.status_code, self.raw_headers, self._chunks(connection)
+        )
 
 
-def _check_async_iterable(content: object, name: str) -> None:
+def _check_iterable(content: object, name: str) -> None:
     # Found only at the first `async for`, after the response started: the client got a
     # 200 cut short and the server an error it could no longer answer.
-    if not hasattr(content, "__aiter__"):
+    if isinstance(content, str | bytes | bytearray):
         raise TypeError(
-            f"{name} takes an async iterable (an async generator, say), got "
-            f"{type(content).__name__}: write `async def` for its generator"
+            f"{name} takes an iterable of chunks, got one {type(content).__name__}: send a "
+            "whole body with HttpResponse"
         )
+    if not isinstance(content, AsyncIterable | Iterable):
+        raise TypeError(
+            f"{name} takes an iterable of chunks (a generator, async or not), got "
+            f"{type(content).__name__}"
+        )
+
+
+_Item = TypeVar("_Item")
+
+
+def _asynchronous(
+    content: AsyncIterable[_Item] | Iterable[_Item], connection: Connection
+) -> AsyncIterable[_Item]:
+    """``content`` as an async iterable: a plain one stepped in the app's worker threads."""
+    if isinstance(content, AsyncIterable):
+        return content
+    return _in_threads(iter(content), pool_of(connection))
+
+
+async def _in_threads(iterator: Iterator[_Item], pool: ThreadPool) -> AsyncIterator[_Item]:
+    """Each item of ``iterator`` got in a worker thread (a plain generator may block: a file
+    read, a database cursor); the iterator closed (a generator's ``finally`` run) in one too
+    when this ends early, once the step a thread may still be taking is done."""
+    step: asyncio.Future[object] | None = None
+    try:
+        while True:
+            step = pool.run(next, iterator, _EXHAUSTED)
+            item = await asyncio.shield(step)  # a cancelled wait leaves the thread's step be
+            if item is _EXHAUSTED:
+                return
+            yield cast("_Item", item)
+    finally:
+        if step is not None and not step.done():
+            await asyncio.wait((step,))
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            await pool.run(close)
+
+
+_EXHAUSTED = object()
 
 
 class FileResponse(HttpResponse):
@@ -423,7 +473,7 @@ class EventSourceResponse(StreamingResponse):
 
     def __init__(
         self,
-        content: AsyncIterable[object],
+        content: AsyncIterable[object] | Iterable[object],
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
@@ -431,15 +481,14 @@ class EventSourceResponse(StreamingResponse):
         ping: float | None = 15.0,
         background: Background | None = None,
     ) -> None:
-        _check_async_iterable(content, "EventSourceResponse")
+        _check_iterable(content, "EventSourceResponse")
         merged = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
-        super().__init__(
-            _events(content, ping),
-            connection,
-            status_code,
-            merged,
-            background=background,
-        )
+        super().__init__((), connection, status_code, merged, background=background)
+        self.source = content
+        self.ping = ping
+
+    def _chunks(self, connection: Connection) -> AsyncIterable[bytes | str]:
+        return _events(_asynchronous(self.source, connection), self.ping)
 
 
 async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIterator[bytes]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -138,11 +137,11 @@ def test_a_returned_model_goes_out_by_alias_and_as_declared() -> None:
         assert client.get("/revalidated").status_code == 500
 
 
-def test_streams_of_a_plain_generator_are_refused_before_the_response_starts() -> None:
-    # Found at the first `async for`, once the 200 had gone out: the client saw a cut response.
-    def chunks() -> Iterator[bytes]:
-        yield b"a"
-
+def test_streams_of_what_is_not_chunks_are_refused_before_the_response_starts() -> None:
+    # Found at the first `async for`, once the 200 had gone out, the client would see a cut
+    # response. A whole text is an iterable too, of one-character chunks: refused as well.
     for made in (StreamingResponse, EventSourceResponse):
-        with pytest.raises(TypeError, match=r"takes an async iterable .* got generator"):
-            made(chunks())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        with pytest.raises(TypeError, match=r"got one str: send a whole body with HttpResponse"):
+            made("a whole text")
+        with pytest.raises(TypeError, match=r"takes an iterable of chunks .* got int"):
+            made(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

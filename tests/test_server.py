@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import socket
 import threading
@@ -32,9 +33,10 @@ Ended = dict[str, threading.Event]
 
 
 def make_app(ended: Ended | None = None) -> App:
-    """The app under test; ``ended`` gets "body" and "stream" set when those handlers end."""
+    """The app under test; ``ended`` gets "body", "stream" and "plain" set when those
+    handlers end."""
     if ended is None:
-        ended = {"body": threading.Event(), "stream": threading.Event()}
+        ended = {"body": threading.Event(), "stream": threading.Event(), "plain": threading.Event()}
     router = Router()
 
     @router.route("/upload", methods=["POST"])
@@ -55,6 +57,26 @@ def make_app(ended: Ended | None = None) -> App:
                 ended["stream"].set()
 
         return StreamingResponse(ticks())
+
+    @router.route("/plain")
+    async def plain(connection: Connection, count: int = 0) -> StreamingResponse:
+        # A plain generator, as a FastAPI app may hand StreamingResponse: each step in a
+        # worker thread, where it may block.
+        def lines() -> Iterator[str]:
+            try:
+                for i in itertools.count():
+                    if count and i == count:
+                        return
+                    time.sleep(0.005)
+                    yield f"{i} {threading.current_thread().name}\n"
+            finally:
+                ended["plain"].set()
+
+        return StreamingResponse(lines(), media_type="text/plain")
+
+    @router.route("/plain-events")
+    async def plain_events(connection: Connection) -> EventSourceResponse:
+        return EventSourceResponse({"n": n} for n in range(3))
 
     @router.route("/where")
     async def where(connection: Connection) -> dict[str, str]:
@@ -90,7 +112,7 @@ def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> by
 @pytest.fixture()
 def ended() -> Ended:
     """Events the app's handlers set when they end."""
-    return {"body": threading.Event(), "stream": threading.Event()}
+    return {"body": threading.Event(), "stream": threading.Event(), "plain": threading.Event()}
 
 
 @pytest.fixture()
@@ -131,6 +153,30 @@ def test_client_leaving_mid_stream_stops_the_stream(server: str, ended: Ended) -
         assert next(lines) == "tick"
         assert next(lines) == "tick"
     assert ended["stream"].wait(5), "the stream kept running after the client left"
+
+
+def test_a_plain_generator_streams_from_worker_threads_and_closes_when_the_client_leaves(
+    server: str, ended: Ended
+) -> None:
+    with httpx.Client(timeout=5) as client:
+        lines = client.get(server + "/plain?count=3").text.splitlines()
+        assert [line.split()[0] for line in lines] == ["0", "1", "2"]
+        assert all(line.split()[1].startswith("aaf-sync") for line in lines), lines
+        assert ended["plain"].wait(5)
+        ended["plain"].clear()
+        with client.stream("GET", server + "/plain") as response:  # endless
+            read = response.iter_lines()
+            assert next(read).startswith("0 ") and next(read).startswith("1 ")
+        assert ended["plain"].wait(5), "the generator was not closed after the client left"
+        ended["plain"].clear()
+        head = client.head(server + "/plain")
+        assert (head.status_code, head.content) == (200, b"")
+        events = client.get(server + "/plain-events").text
+        assert [line for line in events.splitlines() if line.startswith("data")] == [
+            'data: {"n":0}',
+            'data: {"n":1}',
+            'data: {"n":2}',
+        ]
 
 
 def test_odd_request_targets_and_unknown_paths_get_a_plain_404(server: str) -> None:
