@@ -51,6 +51,14 @@ def make_app(file: Path) -> App:
 
         return EventSourceResponse(source())
 
+    @router.get("/plain-stream")
+    async def plain_stream(connection: Connection) -> HttpResponse:
+        def chunks() -> Iterator[bytes]:
+            yield b"chunk"
+            yield b"chunk"
+
+        return StreamingResponse(chunks())
+
     @router.get("/broken-stream")
     async def broken_stream(connection: Connection) -> HttpResponse:
         async def chunks() -> AsyncIterator[bytes]:
@@ -176,6 +184,7 @@ CASES: dict[str, Callable[[App], Awaitable[int]]] = {
     "streaming response": lambda app: http(app, "GET", "/stream"),
     "server-sent events": lambda app: http(app, "GET", "/events"),
     "server-sent events, the source failing": lambda app: broken(app, "/broken-events"),
+    "streaming response of a plain generator": lambda app: http(app, "GET", "/plain-stream"),
     "streaming response, the source failing": lambda app: broken(app, "/broken-stream"),
     "imperative send, then an error": lambda app: broken(app, "/broken-send"),
     "imperative send, then an HTTPError": lambda app: broken(app, "/refused-send"),
