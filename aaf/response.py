@@ -23,7 +23,7 @@ from collections.abc import (
     Sequence,
 )
 from stat import S_ISREG
-from typing import Any, TypeVar, Union, Unpack, cast
+from typing import Any, Literal, TypeVar, Union, Unpack, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from werkzeug.urls import iri_to_uri
@@ -327,7 +327,8 @@ class FileResponse(HttpResponse):
 
     Sends ``ETag`` and ``Last-Modified``; answers 304 to a matching ``If-None-Match`` or
     ``If-Modified-Since``, 206 to a satisfiable single ``Range`` (416 otherwise). With
-    ``filename`` the client is told to download it under that name. Servers that offer the
+    ``filename`` the client is told to download it under that name (to show it under that
+    name, ``content_disposition_type="inline"``, as in Starlette). Servers that offer the
     ``http.response.pathsend`` extension send the file themselves.
     """
 
@@ -343,6 +344,7 @@ class FileResponse(HttpResponse):
         headers: Mapping[str, str] | None = None,
         *,
         background: Background | None = None,
+        content_disposition_type: Literal["attachment", "inline"] = "attachment",
     ) -> None:
         self.path = os.fspath(path)
         self.filename = filename
@@ -351,7 +353,8 @@ class FileResponse(HttpResponse):
             b"", connection, status_code, headers, background=background, media_type=media_type
         )
         if filename is not None:
-            self.set_header("Content-Disposition", content_disposition(filename))
+            inline = content_disposition_type == "inline"
+            self.set_header("Content-Disposition", content_disposition(filename, inline))
 
     def as_whole(self) -> None:
         return None

@@ -59,6 +59,10 @@ def make_app(site: Path) -> App:
     async def named(connection: Connection) -> FileResponse:
         return FileResponse(site / "hello.txt", filename="résumé final.txt")
 
+    @router.route("/shown")
+    async def shown(connection: Connection) -> FileResponse:
+        return FileResponse(site / "hello.txt", "notes.txt", content_disposition_type="inline")
+
     @router.route("/gone")
     async def gone(connection: Connection) -> FileResponse:
         return FileResponse(site / "missing.bin")
@@ -184,6 +188,8 @@ def test_filename_sets_content_disposition(client: TestClient) -> None:
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="r_sum_ final.txt"')
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9%20final.txt" in disposition
+    shown = client.get("/shown").headers["content-disposition"]
+    assert shown == 'inline; filename="notes.txt"'  # content_disposition_type, as Starlette's
 
 
 def test_missing_file_answers_404(client: TestClient) -> None:
