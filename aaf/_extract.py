@@ -299,9 +299,9 @@ def _chars(data: bytes, pos: int) -> int:
 
 
 async def _validate_in_slices(
-    validator: SchemaValidator, data: bytes, errors: Errors, opening: str = "["
+    validator: SchemaValidator, data: bytes, errors: Errors, opening: bytes = b"["
 ) -> object:
-    """Validate a large JSON list (a dict, when ``opening`` is "{") a slice of items at a
+    """Validate a large JSON list (a dict, when ``opening`` is ``b"{"``) a slice of items at a
     time, letting the event loop serve other requests between slices: one client's 10 MB
     body must not stall the others.
 
@@ -311,7 +311,7 @@ async def _validate_in_slices(
     UTF-8 JSON list (the caller validates it whole, which reports why).
     """
     pos = _skip_space(data, 0)
-    if not data.startswith(opening.encode(), pos):
+    if not data.startswith(opening, pos):
         return _NOT_A_LIST
     try:
         items, end = await _in_slices(validator, data, pos, ("body",), errors)
@@ -370,9 +370,6 @@ async def _in_slices(
         start, plain = _skip_space(data, end + 1), True
 
 
-_SHORT = object()  # the window ended inside the first item: a wider one
-
-
 def _items_end(
     data: bytes, pos: int, closing: bytes, members: bool, errors: Errors
 ) -> tuple[int, bool] | None:
@@ -393,10 +390,10 @@ def _items_end(
         text = _window(data, pos, stop)
         whole = stop == len(data)
         found = _items_in(text, closing.decode(), members, whole)
-        if found is _SHORT:
+        if found is None:  # an item runs past the window: a wider one
             window *= 2
             continue
-        at, rest = cast("tuple[int, bool | str]", found)
+        at, rest = found
         if isinstance(rest, str):  # broken JSON, at character `at` of the window
             errors.append(_json_invalid_at(_chars(data, pos) + at, rest))
             return None
@@ -413,10 +410,10 @@ def _window(data: bytes, start: int, stop: int) -> str:
         raise
 
 
-def _items_in(text: str, closing: str, members: bool, whole: bool) -> object:
+def _items_in(text: str, closing: str, members: bool, whole: bool) -> tuple[int, bool | str] | None:
     """``_items_end``'s reading of one window ``text`` (``whole``: the rest of the body):
     ``(where the items end, whether at the closing bracket)``, ``(where, why)`` for broken
-    JSON, or ``_SHORT`` when it cannot tell before the window's end. The items read and where
+    JSON, or ``None`` when it cannot tell before the window's end. The items read and where
     they stop are those of reading the whole body: only an item that runs past the window, or
     broken JSON, is read again from a wider one."""
     pos = 0
@@ -434,7 +431,7 @@ def _items_in(text: str, closing: str, members: bool, whole: bool) -> object:
             end = _DECODER.raw_decode(text, pos)[1]
         except (ValueError, RecursionError) as exc:
             if not whole:  # perhaps the window's end
-                return _SHORT
+                return None
             if isinstance(exc, json.JSONDecodeError):
                 return exc.pos, exc.msg
             if isinstance(exc, RecursionError):  # an item nested deeper than Python's stack
@@ -445,7 +442,7 @@ def _items_in(text: str, closing: str, members: bool, whole: bool) -> object:
         last = text.startswith(closing, pos)
         if not last and not text.startswith(",", pos):
             if not whole:  # a number the window cut ("1.5" as "1."), or the window's end
-                return _SHORT
+                return None
             return pos, "Expecting ',' delimiter"
         if last or pos >= _SLICE:
             return pos, last
@@ -497,7 +494,7 @@ _BETWEEN_MEMBERS = re.compile(rb'[}\]][ \t\n\r]*,[ \t\n\r]*"')
 
 
 def _nested_cut(data: bytes, pos: int, members: bool) -> tuple[int, bool] | None:
-    """A comma about ``_SLICE`` characters on that probably ends a run of nested items from
+    """A comma about ``_SLICE`` bytes on that probably ends a run of nested items from
     ``pos``: ``(its position, False)``, or ``None`` when none is near.
 
     PERF: finding where each item ends with Python's decoder costs about 1 µs an item, more
@@ -595,7 +592,7 @@ async def _fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> obj
         field = wanted.get(key)
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
-        if field is not None and data.startswith(field.opening.encode(), pos):
+        if field is not None and data.startswith(field.opening, pos):
             items, end = await _in_slices(field.items, data, pos, ("body", field.loc), errors)
             if end < 0:
                 return None  # errors holds why

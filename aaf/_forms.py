@@ -46,7 +46,8 @@ class FormLimits:
 
 
 # Bytes of an urlencoded body decoded between two turns of the event loop: unquoting costs
-# about 0.4 µs an escape, and 1 MiB of them held every other request 77 ms in one piece.
+# about 0.4 µs an escape, and 1 MiB of them held every other request ~70 ms in one piece
+# (benchmarks/hostile.py, "escaped form field").
 URLENCODED_SLICE = 32 * 1024
 
 
@@ -213,11 +214,7 @@ class _Collector:
         else:
             self.field_bytes += len(event.data)
             if self.field_bytes > self.limits.max_fields_size:
-                raise HTTPError(
-                    413,
-                    f"Form fields hold more than {self.limits.max_fields_size} bytes "
-                    "(max_form_text_size)",
-                )
+                raise _too_large_fields(self.limits)
             self.chunks.append(event.data)
         if not event.more_data and self.part is not None:
             self._finish(self.part)

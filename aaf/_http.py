@@ -126,9 +126,7 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
 
 
 def _unquote(raw: bytes) -> str:
-    if _PERCENT in raw or _PLUS in raw:
-        raw = unquote_to_bytes(raw.replace(b"+", b" "))
-    return raw.decode("utf-8", errors="replace")
+    return unquote_bytes(raw).decode("utf-8", errors="replace")
 
 
 def unquote_bytes(raw: bytes) -> bytes:

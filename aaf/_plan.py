@@ -91,7 +91,7 @@ class BodyParam:
     # A plain list[T] (or dict[str, T]) body, no constraints on it as a whole: a large one
     # is validated in slices of its items, letting other requests run between them.
     sliceable: bool = False
-    opening: str = "["  # how such a body starts: "[" for a list, "{" for a dict
+    opening: bytes = b"["  # how such a body starts: "[" for a list, "{" for a dict
     # A model body's fields that a large body has validated in slices the same way.
     sliced_fields: tuple[SlicedField, ...] = ()
 
@@ -105,7 +105,7 @@ class SlicedField:
     name: str  # the model's attribute
     loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: SchemaValidator  # the field's validator, stopping at its first error
-    opening: str = "["  # how its value starts: "[" for a list, "{" for a dict
+    opening: bytes = b"["  # how its value starts: "[" for a list, "{" for a dict
 
 
 def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
@@ -139,9 +139,9 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
     for name, info in base.model_fields.items():
         origin, args = get_origin(info.annotation), get_args(info.annotation)
         if origin is list:
-            opening, item = "[", args[0]
+            opening, item = b"[", args[0]
         elif origin is dict and args[0] is str and plain_strings:
-            opening, item = "{", args[1]
+            opening, item = b"{", args[1]
         else:
             continue
         item = _innermost(item)
@@ -643,7 +643,7 @@ class _Builder:
             default,
             fail_fast_validator(adapter),
             sliceable,
-            "{" if get_origin(base) is dict else "[",
+            b"{" if get_origin(base) is dict else b"[",
             sliced_fields(annotation),
         )
 

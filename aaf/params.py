@@ -49,7 +49,6 @@ class Param:
     """
 
     source: ClassVar[Source]
-    include_in_schema = True
 
     def __init__(
         self,

@@ -505,17 +505,12 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
                 yield b": ping\n\n"
                 continue
             task, pending = pending, None
-            # Read, not raised: raised here, an error would hold this frame in its traceback,
-            # and the frame (its locals) the task that holds the error: a cycle, each stream.
-            error = task.exception()
-            if error is not None:
-                if isinstance(error, StopAsyncIteration):
-                    return  # the events are done
-                try:
-                    raise error
-                finally:
-                    del task, error
-            item = task.result()
+            try:
+                item = task.result()
+            except StopAsyncIteration:
+                return  # the events are done
+            finally:  # raised here, an error's traceback holds this frame: not its task too
+                del task
             event = item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)
             yield event.encode()
     finally:

@@ -305,6 +305,10 @@ _Key = TypeVar("_Key", default=str)
 
 
 class _APIKey(SecurityScheme, Generic[_Key]):
+    """Each subclass repeats the overloaded constructor: an overload here, typed
+    ``self: _APIKey[str | None]``, cannot set a subclass's own type argument (mypy and pyright
+    both leave ``APIKeyHeader(..., auto_error=False)`` an ``APIKeyHeader[str]``)."""
+
     where: str
 
     def __init__(
@@ -340,7 +344,8 @@ class APIKeyHeader(_APIKey[_Key]):
 
     where = "header"
 
-    # The constructor again, so that the class's own type argument follows auto_error.
+    # The constructor again, so that the class's own type argument follows auto_error
+    # (see _APIKey).
     @overload
     def __init__(
         self: APIKeyHeader[str],
@@ -380,7 +385,8 @@ class APIKeyCookie(_APIKey[_Key]):
 
     where = "cookie"
 
-    # The constructor again, so that the class's own type argument follows auto_error.
+    # The constructor again, so that the class's own type argument follows auto_error
+    # (see _APIKey).
     @overload
     def __init__(
         self: APIKeyCookie[str],
@@ -420,7 +426,8 @@ class APIKeyQuery(_APIKey[_Key]):
 
     where = "query"
 
-    # The constructor again, so that the class's own type argument follows auto_error.
+    # The constructor again, so that the class's own type argument follows auto_error
+    # (see _APIKey).
     @overload
     def __init__(
         self: APIKeyQuery[str],

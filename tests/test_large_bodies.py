@@ -863,7 +863,7 @@ def in_slices(
 ) -> tuple[object, list[dict[str, object]]]:
     """What validating ``data`` in slices gives, and the errors it found."""
     errors: list[dict[str, object]] = []
-    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening))  # pyright: ignore[reportPrivateUsage]
+    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening.encode()))  # pyright: ignore[reportPrivateUsage]
     return sliced, errors
 
 
