@@ -393,7 +393,27 @@ def test_routes_on_the_app_itself_as_fastapi_writes_them() -> None:
         await connection.send_text("hi")
         await connection.close()
 
+    @app.put("/things/<int:thing_id>")
+    async def put_thing(connection: Connection, thing_id: int) -> str:
+        return f"put {thing_id}"
+
+    @app.patch("/things/<int:thing_id>")
+    async def patch_thing(connection: Connection, thing_id: int) -> str:
+        return f"patch {thing_id}"
+
+    @app.delete("/things/<int:thing_id>", status_code=204)
+    async def delete_thing(connection: Connection, thing_id: int) -> None:
+        return None
+
+    @app.route("/either", methods=["GET", "POST"])
+    async def either(connection: Connection) -> str:
+        return connection.method
+
     with TestClient(app) as c:
+        assert c.put("/things/3").text == "put 3"
+        assert c.patch("/things/3").text == "patch 3"
+        assert c.delete("/things/3").status_code == 204
+        assert (c.get("/either").text, c.post("/either").text) == ("GET", "POST")
         assert c.get("/").json() == {"message": "Hello World"}
         answer = c.post("/echo?text=back")
         assert (answer.status_code, answer.text) == (201, "back")
