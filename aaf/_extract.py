@@ -14,6 +14,7 @@ import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
+from decimal import Decimal
 from typing import Never, TypeVar, cast
 
 from pydantic import JsonValue, ValidationError
@@ -218,7 +219,7 @@ async def _read_large(
 
 def _report_body(exc: ValidationError, data: bytes, errors: Errors) -> None:
     """Add the errors of validating the body ``data`` to ``errors``, FastAPI's way."""
-    for error in exc.errors(include_url=False, include_context=False):
+    for error in exc.errors(include_url=False):
         if error["type"] == "json_invalid":
             refused = error["msg"].removeprefix("Invalid JSON: ")
             errors.append(_json_invalid(data, refused))
@@ -544,7 +545,7 @@ def _report_slice(
     """Add the errors of a slice that began at ``data[start]``, after the items ``found``
     before it, to ``errors``, located below ``loc`` (list indexes from the list's start)."""
     first_index = len(found) if isinstance(found, list) else 0
-    for error in exc.errors(include_url=False, include_context=False):
+    for error in exc.errors(include_url=False):
         if error["type"] == "json_invalid":  # NaN and the like, which Python takes
             # pydantic's reason, without its place in this slice
             reason = _AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
@@ -715,7 +716,7 @@ def _again(validate: Callable[[_D], object], data: _D, exc: ValidationError) -> 
 
 def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
     out: Errors = []
-    for error in exc.errors(include_url=False, include_context=False):
+    for error in exc.errors(include_url=False):
         loc = error["loc"]
         # Form fields are part of the body on the wire, as FastAPI reports them.
         source = "body" if loc[0] == "form" else loc[0]
@@ -819,22 +820,44 @@ def _missing(loc: tuple[str | int, ...]) -> dict[str, object]:
 
 def _body_error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
     # A missing body field echoes the enclosing object, as FastAPI does.
-    return {
+    entry: dict[str, object] = {
         "type": error["type"],
         "loc": list(loc),
         "msg": error["msg"],
         "input": error.get("input"),
     }
+    if (context := error.get("ctx")) is not None:
+        entry["ctx"] = _context(cast("Mapping[str, object]", context))
+    return entry
 
 
 def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
     kind = error["type"]
-    return {
+    entry: dict[str, object] = {
         "type": kind,
         "loc": list(loc),
         "msg": error["msg"],
         "input": None if kind == "missing" else error.get("input"),
     }
+    if (context := error.get("ctx")) is not None:
+        entry["ctx"] = _context(cast("Mapping[str, object]", context))
+    return entry
+
+
+def _context(context: Mapping[str, object]) -> dict[str, object]:
+    """An error's ``ctx`` (the limit it broke, the values it expected), JSON-safe as FastAPI
+    writes it: a ``Decimal`` limit as a number; an exception a validator raised as its
+    message (FastAPI writes ``{}``, pydantic's own JSON the message)."""
+    out: dict[str, object] = {}
+    for key, value in context.items():
+        if isinstance(value, BaseException):
+            value = str(value)
+        elif isinstance(value, Decimal):
+            value = (
+                int(value) if value.is_finite() and value == value.to_integral() else float(value)
+            )
+        out[key] = value
+    return out
 
 
 def _truncated(value: object) -> object:
@@ -855,13 +878,23 @@ def _truncated(value: object) -> object:
 def jsonable(errors: Errors) -> list[dict[str, JsonValue]]:
     """Make the errors JSON-safe once: bytes as text, non-finite floats as the strings
     ``"NaN"``/``"Infinity"``, anything else by ``repr``; an ``input`` longer than
-    ``MAX_INPUT`` bytes of JSON becomes a string holding its truncated JSON text."""
+    ``MAX_INPUT`` bytes of JSON becomes a string holding its truncated JSON text. So do a
+    ``msg`` and each ``ctx`` value: they may quote the client too (a discriminated union's
+    unknown tag is in both)."""
     for error in errors:
         value = error["input"]
         if isinstance(value, bytes | bytearray):
             value = error["input"] = bytes(value).decode("utf-8", errors="replace")
         if value is not None and not isinstance(value, int | float | bool):
             error["input"] = _truncated(value)
+        message = error["msg"]
+        if isinstance(message, str) and len(message) > MAX_INPUT // 4:  # 4 bytes a char at most
+            error["msg"] = _truncated(message)
+        context = error.get("ctx")
+        if isinstance(context, dict):
+            for key, value in cast("dict[str, object]", context).items():
+                if value is not None and not isinstance(value, int | float | bool):
+                    context[key] = _truncated(value)
     parsed: list[dict[str, JsonValue]] = from_json(
         to_json(errors, fallback=repr, inf_nan_mode="strings")
     )

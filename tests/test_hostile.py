@@ -94,6 +94,27 @@ def test_a_10_mb_list_of_wrong_items_gets_a_small_422(server: httpx.Client) -> N
     still_serves(server)
 
 
+def test_an_unknown_tag_is_quoted_at_most_1_kib_in_message_and_context(
+    server: httpx.Client,
+) -> None:
+    # pydantic puts a discriminated union's unknown tag in the error's msg and ctx, besides
+    # its input: each is cut as the input is (the answer was 3 bytes for each byte sent).
+    shapes = [{"kind": "t" * 20_000}] * 50
+    response = server.post("/drawing", json={"shapes": shapes})
+    assert response.status_code == 422
+    assert len(response.content) < 50 * 4 * 1024
+    detail = response.json()["detail"]
+    assert len(detail) == 50
+    for entry in detail:
+        assert entry["type"] == "union_tag_invalid"
+        assert entry["msg"].startswith("Input tag 'ttt") and entry["msg"].endswith("(truncated)")
+        assert len(json.dumps(entry["msg"])) <= 1024
+        assert entry["ctx"]["tag"].endswith("...(truncated)")
+        assert entry["ctx"]["expected_tags"] == "'circle', 'square'"
+        assert all(len(json.dumps(value)) <= 1024 for value in entry["ctx"].values())
+    still_serves(server)
+
+
 def test_a_small_wrong_list_lists_every_failing_field(server: httpx.Client) -> None:
     response = server.post("/items", json=[{"id": "a"}, {"id": 2, "name": "b"}, {"name": "c"}])
     assert response.status_code == 422

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from aaf import aaf
 from aaf.connection import Connection
@@ -95,6 +97,32 @@ async def form(
 @router.post("/notes", status_code=201)
 async def notes(connection: Connection, note: Note) -> Note:
     return note
+
+
+def no_threes(value: int) -> int:
+    if value == 3:
+        raise ValueError("no threes")
+    return value
+
+
+class Order(BaseModel):
+    count: Annotated[int, AfterValidator(no_threes)]
+    price: Annotated[Decimal, Field(ge=Decimal("1.5"), max_digits=4)] = Decimal(2)
+    due: Annotated[date, Field(gt=date(2020, 1, 1))] = date(2021, 1, 1)
+
+
+@router.post("/orders")
+async def orders(connection: Connection, order: Order) -> int:
+    return order.count
+
+
+@router.get("/limits")
+async def limits(
+    connection: Connection,
+    n: Annotated[int, Query(gt=2)],
+    ids: Annotated[list[int], Query(min_length=2)],
+) -> int:
+    return n
 
 
 @router.get("/items/<int:item_id>")
@@ -341,6 +369,38 @@ def test_a_body_that_is_not_json_is_reported_as_fastapi_does(client: TestClient)
             "ctx": {"error": "Expecting property name enclosed in double quotes"},
         }
     ]
+
+
+def test_each_entry_carries_its_context_as_fastapi_writes_it(client: TestClient) -> None:
+    # The limit that was broken, for a client to phrase its own message: query and body alike.
+    assert client.get("/limits?n=1&ids=4").json()["detail"] == [
+        {
+            "type": "greater_than",
+            "loc": ["query", "n"],
+            "msg": "Input should be greater than 2",
+            "input": "1",
+            "ctx": {"gt": 2},
+        },
+        {
+            "type": "too_short",
+            "loc": ["query", "ids"],
+            "msg": "List should have at least 2 items after validation, not 1",
+            "input": ["4"],
+            "ctx": {"field_type": "List", "min_length": 2, "actual_length": 1},
+        },
+    ]
+    detail = client.post("/orders", json={"count": 3, "price": "1.2", "due": "2019-05-01"})
+    assert [(e["loc"], e["type"], e["ctx"]) for e in detail.json()["detail"]] == [
+        # A validator's exception as its message (FastAPI writes {}), a Decimal limit as a
+        # number and a date as ISO text (as FastAPI writes them).
+        (["body", "count"], "value_error", {"error": "no threes"}),
+        (["body", "price"], "greater_than_equal", {"ge": 1.5}),
+        (["body", "due"], "greater_than", {"gt": "2020-01-01"}),
+    ]
+    entry = client.post("/orders", json={"count": 1, "price": "123.45"}).json()["detail"][0]
+    assert entry["type"] == "decimal_max_digits" and entry["ctx"] == {"max_digits": 4}
+    # An entry without context (a missing value) has no ctx key, as in FastAPI.
+    assert "ctx" not in client.get("/limits").json()["detail"][0]
 
 
 # 9. Every error through exception_handlers -------------------------------------------------------

@@ -6,9 +6,9 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from aaf import App, aaf
 from aaf.channels import InMemoryGroups
@@ -31,6 +31,23 @@ class Count(BaseModel):
     count: int
 
 
+class Circle(BaseModel):
+    kind: Literal["circle"]
+    radius: float
+
+
+class Square(BaseModel):
+    kind: Literal["square"]
+    side: float
+
+
+class Drawing(BaseModel):
+    """Shapes told apart by their tag: pydantic quotes an unknown tag in the error's message
+    and context."""
+
+    shapes: list[Annotated[Circle | Square, Field(discriminator="kind")]]
+
+
 def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     """The app; ``events`` gets "stream-ended" set when an endless imperative stream ends."""
     router = Router()
@@ -48,6 +65,10 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     @router.route("/count", methods=["POST"])
     async def count(connection: Connection, body: Count) -> int:
         return body.count
+
+    @router.route("/drawing", methods=["POST"])
+    async def drawing(connection: Connection, body: Drawing) -> int:
+        return len(body.shapes)
 
     @router.route("/ids")
     async def ids(connection: Connection, ids: list[int]) -> int:
