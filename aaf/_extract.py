@@ -24,7 +24,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from aaf._http import is_json, json_charset_ok
 from aaf._plan import BodyParam, FieldSpec, HandlerPlan
 from aaf.connection import Connection
-from aaf.datastructures import FormData
+from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError, RequestValidationError
 
 __all__ = ["Errors", "arguments", "arguments_now", "jsonable", "take_body", "validated"]
@@ -115,13 +115,33 @@ def validated(
 
 def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], errors: Errors) -> None:
     for upload in plan.uploads:
-        files = form.files.getlist(upload.wire)
+        files = _chosen(form.files.getlist(upload.wire))
         if files:
             kwargs[upload.name] = files if upload.many else files[0]
+        elif text := [v for v in form.fields.getlist(upload.wire) if v != ""]:
+            # Text where a file was expected: said as FastAPI says it, not "Field required".
+            errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
         elif upload.default is not ...:
             kwargs[upload.name] = upload.default
         else:
             errors.append(_missing(("body", upload.wire)))
+
+
+def _chosen(files: list[UploadFile]) -> list[UploadFile]:
+    """The files a client chose: a browser sends a file input with none chosen as a part with
+    an empty name and no content, which counts as absent (as FastAPI counts it)."""
+    return [f for f in files if f.filename or f.size]
+
+
+def _text_for_a_file(loc: tuple[str | int, ...], text: str) -> dict[str, object]:
+    reason = "Expected UploadFile, received: <class 'str'>"
+    return {
+        "type": "value_error",
+        "loc": list(loc),
+        "msg": f"Value error, {reason}",
+        "input": text,
+        "ctx": {"error": reason},
+    }
 
 
 def take_body(
@@ -721,6 +741,13 @@ def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
         # Form fields are part of the body on the wire, as FastAPI reports them.
         source = "body" if loc[0] == "form" else loc[0]
         if len(loc) > 1 and loc[1] in plan.wholes:
+            if source == "query" or source == "body":
+                # A field missing from a query or form model echoes what the client sent
+                # for the model, as FastAPI does. Not a header or cookie model's: that would
+                # be every header (a proxy's own among them) and every cookie (HttpOnly ones
+                # too, then readable by a script that asks for a 422).
+                out.append(_body_error((source, *loc[2:]), error))
+                continue
             loc = (source, *loc[2:])
         else:
             loc = (source, *loc[1:])
@@ -763,6 +790,10 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
             contents = [c for c in (file.read() for file in form.files.getlist(f.wire)) if c]
             if contents:
                 out[f.wire] = contents if f.many else contents[-1]
+        elif files := _chosen(form.files.getlist(f.wire)):
+            # A file where text was expected is validated as it came (a string field says
+            # "Input should be a valid string", as FastAPI does), not taken as absent.
+            out[f.wire] = files if f.many else files[-1]
     return out
 
 

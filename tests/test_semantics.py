@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from aaf import aaf
 from aaf.connection import Connection
+from aaf.datastructures import UploadFile
 from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
 from aaf.params import Cookie, Depends, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse
@@ -123,6 +124,38 @@ async def limits(
     ids: Annotated[list[int], Query(min_length=2)],
 ) -> int:
     return n
+
+
+class Filters(BaseModel):
+    kind: str
+    size: int = 1
+
+
+@router.get("/filters/query")
+async def filters_query(connection: Connection, filters: Annotated[Filters, Query()]) -> Filters:
+    return filters
+
+
+@router.post("/filters/form")
+async def filters_form(connection: Connection, filters: Annotated[Filters, Form()]) -> Filters:
+    return filters
+
+
+@router.get("/filters/header")
+async def filters_header(connection: Connection, filters: Annotated[Filters, Header()]) -> Filters:
+    return filters
+
+
+@router.get("/filters/cookie")
+async def filters_cookie(connection: Connection, filters: Annotated[Filters, Cookie()]) -> Filters:
+    return filters
+
+
+@router.post("/attach")
+async def attach(
+    connection: Connection, file: UploadFile, note: Annotated[str, Form()] = ""
+) -> dict[str, str]:
+    return {"file": file.filename or "", "note": note}
 
 
 @router.get("/items/<int:item_id>")
@@ -401,6 +434,75 @@ def test_each_entry_carries_its_context_as_fastapi_writes_it(client: TestClient)
     assert entry["type"] == "decimal_max_digits" and entry["ctx"] == {"max_digits": 4}
     # An entry without context (a missing value) has no ctx key, as in FastAPI.
     assert "ctx" not in client.get("/limits").json()["detail"][0]
+
+
+def test_a_field_missing_from_a_query_or_form_model_echoes_what_was_sent(
+    client: TestClient,
+) -> None:
+    missing = {"type": "missing", "msg": "Field required", "input": {"size": "2", "other": "x"}}
+    response = client.get("/filters/query?size=2&other=x")
+    assert response.json()["detail"] == [{**missing, "loc": ["query", "kind"]}]
+    response = client.post("/filters/form", data={"size": "2", "other": "x"})
+    assert response.json()["detail"] == [{**missing, "loc": ["body", "kind"]}]
+    # A header or cookie model's would be every header (a proxy's own among them) and every
+    # cookie (HttpOnly ones too): null, as for a single value.
+    response = client.get("/filters/header", headers={"size": "2", "authorization": "Bearer s"})
+    assert response.json()["detail"][0]["input"] is None
+    response = client.get("/filters/cookie", headers={"cookie": "size=2; session=secret"})
+    assert response.json()["detail"] == [
+        {"type": "missing", "loc": ["cookie", "kind"], "msg": "Field required", "input": None}
+    ]
+
+
+def test_text_where_a_file_goes_and_a_file_where_text_goes_are_said(client: TestClient) -> None:
+    # Not "Field required": the client sent something, of the wrong kind (FastAPI's entries).
+    response = client.post("/attach", data={"file": "just text"})
+    reason = "Expected UploadFile, received: <class 'str'>"
+    assert response.json()["detail"] == [
+        {
+            "type": "value_error",
+            "loc": ["body", "file"],
+            "msg": f"Value error, {reason}",
+            "input": "just text",
+            "ctx": {"error": reason},
+        }
+    ]
+    response = client.post(
+        "/attach", files={"file": ("a.txt", b"a"), "note": ("n.txt", b"n", "text/plain")}
+    )
+    assert response.json()["detail"] == [
+        {
+            "type": "string_type",
+            "loc": ["body", "note"],
+            "msg": "Input should be a valid string",
+            "input": "<UploadFile: 'n.txt' ('text/plain')>",
+        }
+    ]
+    assert client.post("/attach", files={"file": ("a.txt", b"a")}).json() == {
+        "file": "a.txt",
+        "note": "",
+    }
+
+
+def test_a_file_input_with_no_file_chosen_counts_as_absent(client: TestClient) -> None:
+    # What a browser sends for it (tests/test_forms_browser.py sends it from Chromium): a
+    # part with an empty file name and no content. A file chosen, even empty, is a file.
+    def part(filename: str, content: bytes) -> bytes:
+        return (
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="'
+            + filename.encode()
+            + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            + content
+            + b"\r\n--B--\r\n"
+        )
+
+    multipart = {"content-type": "multipart/form-data; boundary=B"}
+    response = client.post("/attach", content=part("", b""), headers=multipart)
+    assert response.json()["detail"][0]["type"] == "missing"
+    response = client.post("/attach", content=part("empty.txt", b""), headers=multipart)
+    assert response.json() == {"file": "empty.txt", "note": ""}
+    response = client.post("/attach", content=part("", b"data"), headers=multipart)
+    assert response.json() == {"file": "", "note": ""}
 
 
 # 9. Every error through exception_handlers -------------------------------------------------------
