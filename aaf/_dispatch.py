@@ -13,7 +13,7 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._background import run_background
 from aaf._extract import arguments, arguments_now, full_collections_held
-from aaf._http import RawHeaders
+from aaf._http import LENGTHS, RawHeaders
 from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
@@ -96,6 +96,9 @@ def _runner(
         # The status has no body: a returned value is dropped, as FastAPI does (sent, it
         # would be read as the start of the next response on the connection).
         encode = _no_body
+    # None answers 204, or the status the route declares (a POST's 201: what the document
+    # says it answers), with no body.
+    none_status = None if status_code == 200 or status_code == 204 else status_code
 
     def respond(connection: Connection, result: object) -> Awaitable[None]:
         # PERF: a plain function handing over a coroutine, no frame of its own; a returned
@@ -106,6 +109,8 @@ def _runner(
             if connection.resp_status_code is not None:  # the handler set another status
                 return respond_as_set(connection, headers, body)
             return connection.respond_whole(status_code, headers, body)
+        if result is None and none_status is not None and not connection.started:
+            return _answer_none(connection, none_status)
         return send_result(connection, result, qualname)
 
     if plan.dependencies:
@@ -152,6 +157,8 @@ def _runner(
                 await respond_as_set(connection, headers, encoded)
             else:
                 await connection.respond_whole(status_code, headers, encoded)
+        elif result is None and none_status is not None and not connection.started:
+            await _answer_none(connection, none_status)
         else:
             await send_result(connection, result, qualname)
         if large_list is not None:
@@ -185,6 +192,14 @@ def _single_positional(
 
 def _no_body(value: object) -> tuple[RawHeaders, bytes]:
     return [], b""
+
+
+def _answer_none(connection: Connection, status_code: int) -> Awaitable[None]:
+    """Answer a handler's None with the route's declared status (or the one the handler set on
+    the connection), and no body."""
+    if connection.resp_status_code is not None:  # the handler set one itself
+        return respond_as_set(connection, [LENGTHS[0]], b"")
+    return connection.respond_whole(status_code, [] if status_code == 304 else [LENGTHS[0]], b"")
 
 
 async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:

@@ -333,6 +333,8 @@ class _Document:
         responses: Schema = {}
         result = self.resolved.get(("result", id(plan)))
         annotation = plan.result_type
+        if (annotation is None or annotation is type(None)) and status == "200":
+            status = "204"  # what the handler's None answers unless the route says otherwise
         if annotation is None or annotation is type(None) or status in ("204", "304"):
             responses[status] = {"description": _phrase(int(status))}
         elif result is not None:

@@ -18,6 +18,7 @@ from aaf._background import run_background
 from aaf._forms import FormLimits, parse_form
 from aaf._http import (
     FRAMING,
+    LENGTHS,
     CookieOptions,
     RawHeaders,
     cookie_header,
@@ -635,7 +636,9 @@ class Connection:
                 return
             raise ValueError("Cannot finish: the response is already finished")
         if not self.started:
-            await self.respond_start(self.resp_status_code or 204, [])
+            status = self.resp_status_code or 204
+            # An empty body: said by its length where the status has one, not by chunks.
+            await self.respond_start(status, [] if status in (204, 304) else [LENGTHS[0]])
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True

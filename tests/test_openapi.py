@@ -461,6 +461,26 @@ def test_bodiless_statuses_document_no_content() -> None:
     }
 
 
+def test_a_handler_returning_none_documents_the_status_it_answers() -> None:
+    router = Router()
+
+    @router.delete("/plain")
+    async def plain(connection: Connection) -> None:
+        return None
+
+    @router.post("/created", status_code=201)
+    async def created(connection: Connection) -> None:
+        return None
+
+    app = aaf([router])
+    client = TestClient(app)
+    document = app.openapi()
+    assert list(operation_of(document, "/plain", "delete")["responses"])[0] == "204"
+    assert client.delete("/plain").status_code == 204
+    assert list(operation_of(document, "/created", "post")["responses"])[0] == "201"
+    assert client.post("/created").status_code == 201
+
+
 def test_form_routes_document_the_400_of_a_body_that_cannot_be_parsed() -> None:
     router = Router()
 

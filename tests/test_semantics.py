@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
+import httpx
 import pytest
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -21,6 +22,8 @@ from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
+
+from ._helpers import serve
 
 
 class User(BaseModel):
@@ -670,3 +673,56 @@ def test_an_urlencoded_form_over_1_mib_is_413(client: TestClient) -> None:
     refused = client.post("/form", content=body, headers=form)
     assert refused.status_code == 413 and "max_form_text_size" in refused.text
     assert client.post("/form", content=body[:-10], headers=form).status_code == 200
+
+
+def test_none_answers_the_declared_status_with_no_body() -> None:
+    # FastAPI answers a declared 201 with `null`; aaf with nothing, and 204 only where the
+    # route declares no status (what the API document says each answers, test_openapi.py).
+    router = Router()
+
+    async def audit() -> str:
+        return "audited"
+
+    @router.post("/things", status_code=201)
+    async def create(connection: Connection) -> None:
+        return None
+
+    @router.post("/with-provider", status_code=202)
+    async def queued(connection: Connection, who: str = Depends(audit)) -> None:
+        return None
+
+    @router.post("/set")
+    async def set_here(connection: Connection) -> None:
+        connection.resp_status_code = 201
+        connection.put_resp_header("location", "/things/1")
+
+    @router.get("/same", status_code=304)
+    async def same(connection: Connection) -> None:
+        return None
+
+    @router.delete("/plain")
+    async def plain(connection: Connection) -> None:
+        return None
+
+    @router.route("/view")
+    class Things(View):
+        @operation(status_code=201)
+        async def put(self, connection: Connection) -> None:
+            return None
+
+    with serve(aaf([router])) as base, httpx.Client(base_url=base) as client:
+        for method, path, status in [
+            ("POST", "/things", 201),
+            ("POST", "/with-provider", 202),
+            ("POST", "/set", 201),
+            ("PUT", "/view", 201),
+        ]:
+            answer = client.request(method, path)
+            assert (answer.status_code, answer.content) == (status, b""), path
+            assert answer.headers["content-length"] == "0", path
+            assert "transfer-encoding" not in answer.headers
+        assert client.post("/set").headers["location"] == "/things/1"
+        for path, status in [("/same", 304), ("/plain", 204)]:
+            answer = client.request("GET" if status == 304 else "DELETE", path)
+            assert (answer.status_code, answer.content) == (status, b"")
+            assert "content-length" not in answer.headers
