@@ -145,13 +145,17 @@ class CookieOptions(TypedDict, total=False):
     domain: str | None
     secure: bool
     httponly: bool
-    samesite: SameSite | None
+    samesite: SameSite | None  # "lax" when not given; None: no SameSite attribute
 
 
 def cookie_header(
     key: str, value: str = "", **options: Unpack[CookieOptions]
 ) -> tuple[bytes, bytes]:
-    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``."""
+    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``. ``SameSite``
+    is ``Lax`` unless ``samesite`` says otherwise (``None`` leaves the attribute out), as
+    Starlette sets it: a cookie that rides on other sites' requests must be asked for."""
+    if "samesite" not in options:
+        options["samesite"] = "lax"
     return encode_header("set-cookie", dump_cookie(key, value, **options))
 
 

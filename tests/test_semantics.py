@@ -726,3 +726,26 @@ def test_none_answers_the_declared_status_with_no_body() -> None:
             answer = client.request("GET" if status == 304 else "DELETE", path)
             assert (answer.status_code, answer.content) == (status, b"")
             assert "content-length" not in answer.headers
+
+
+def test_cookies_are_samesite_lax_unless_told_otherwise() -> None:
+    # Starlette's default: a cookie is sent with another site's request only when asked for.
+    router = Router()
+
+    @router.get("/cookies")
+    async def cookies(connection: Connection) -> HttpResponse:
+        connection.put_resp_cookie("session", "s", httponly=True)
+        connection.put_resp_cookie("shared", "x", samesite="None", secure=True)
+        connection.delete_resp_cookie("old")
+        response = HttpResponse("ok")
+        response.set_cookie("theme", "dark")
+        response.set_cookie("legacy", "1", samesite=None)  # None: no attribute at all
+        return response
+
+    headers = TestClient(aaf([router])).get("/cookies").headers.get_list("set-cookie")
+    by_name = {header.split("=", 1)[0]: header for header in headers}
+    assert by_name["session"] == "session=s; HttpOnly; Path=/; SameSite=Lax"
+    assert by_name["shared"] == "shared=x; Secure; Path=/; SameSite=None"
+    assert by_name["old"].endswith("Max-Age=0; Path=/; SameSite=Lax")
+    assert by_name["theme"] == "theme=dark; Path=/; SameSite=Lax"
+    assert by_name["legacy"] == "legacy=1; Path=/"
