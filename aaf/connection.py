@@ -7,7 +7,8 @@ import enum
 import functools
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack
+from typing import TYPE_CHECKING, Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
+from urllib.parse import quote
 
 from pydantic import JsonValue
 from pydantic_core import from_json
@@ -35,11 +36,13 @@ from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from aaf.app import App
+    from aaf.views import View
 
 __all__ = ["Connection", "ConnectionType", "WebSocketState"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
+_V = TypeVar("_V", bound="View")
 _FORM_LIMITS = FormLimits()
 
 
@@ -178,6 +181,38 @@ class Connection:
         if root and path.startswith(root):
             path = path[len(root) :]
         return get_current_url(self.scheme, host, root, path, self.scope.get("query_string", b""))
+
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[_V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """The path of one of the app's routes as this client reaches it: ``app.url_for``'s
+        path below the root path the app is served under (``uvicorn --root-path``, or the
+        prefix it is mounted at), for links and ``Location`` headers. Flask's ``url_for`` in a
+        request; Starlette's ``request.url_for`` gives the whole URL (``connection.url`` has
+        the scheme and host).
+
+        Raises:
+            LookupError: no route has that name or handler, or the parameters do not fit.
+            TypeError: parameters were given by position.
+        """
+        build = cast("Callable[..., str]", self.app.url_for)
+        return quote(self.root_path) + build(target, *args, **params)
 
     @property
     def query(self) -> MultiDict[str, str]:

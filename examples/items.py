@@ -53,7 +53,7 @@ class ItemList(View):
     async def post(self, connection: Connection, item: NewItem) -> Item:
         new = Item(id=max(ITEMS, default=0) + 1, **item.model_dump())
         ITEMS[new.id] = new
-        connection.put_resp_header("Location", router.url_for("ItemDetail", item_id=new.id))
+        connection.put_resp_header("Location", connection.url_for(ItemDetail.get, item_id=new.id))
         return new
 
 

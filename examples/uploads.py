@@ -102,7 +102,7 @@ async def upload(
         content_type=file.content_type,
         sha256=sha256,
         description=description,
-        url=router.url_for("download", name=name),
+        url=connection.url_for(download, name=name),
     )
 
 

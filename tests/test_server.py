@@ -202,6 +202,40 @@ def test_server_root_path_is_honoured() -> None:
         }
 
 
+def test_links_built_on_the_connection_carry_the_root_path() -> None:
+    # Behind a proxy that strips /api, and in an app mounted at /sub below it: the path a
+    # client must ask for, where app.url_for gives the path below the root.
+    inner = Router()
+
+    @inner.get("/notes/<int:note_id>")
+    async def note(connection: Connection, note_id: int) -> dict[str, str]:
+        return {
+            "own": connection.url_for(note, note_id=note_id),
+            "app": connection.app.url_for(note, note_id=note_id),
+        }
+
+    outer = Router()
+
+    @outer.post("/items")
+    async def create(connection: Connection) -> None:
+        connection.resp_status_code = 201
+        connection.put_resp_header("location", connection.url_for(item, item_id=7, full=True))
+
+    @outer.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int, full: bool = False) -> int:
+        return item_id
+
+    app = aaf([outer])
+    app.mount("/sub", aaf([inner]))
+    with serve(app, root_path="/api") as base, httpx.Client(base_url=base, timeout=5) as client:
+        created = client.post("/items")
+        assert (created.status_code, created.headers["location"]) == (201, "/api/items/7?full=True")
+        assert client.get("/sub/notes/3").json() == {"own": "/api/sub/notes/3", "app": "/notes/3"}
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.post("/items").headers["location"] == "/items/7?full=True"
+        assert client.get("/sub/notes/3").json()["own"] == "/sub/notes/3"
+
+
 def test_third_party_middleware_over_uvicorn() -> None:
     gzip = functools.partial(GZipMiddleware, minimum_size=100)
     app = aaf([make_app().routers[0]], middleware=[gzip])

@@ -302,12 +302,28 @@ a: str = router.url_for(get_item, item_id=3)
 b: str = app.url_for(get_item, item_id=3, verbose=True)
 c: str = app.url_for(UserView.get, name="ann")
 d: str = app.url_for("get_item", item_id=3)
+
+
+async def links(connection: Connection) -> list[str]:
+    return [
+        connection.url_for(get_item, item_id=3),
+        connection.url_for(UserView.get, name="ann"),
+        connection.url_for("get_item", item_id=3),
+    ]
 """
 )
 # With overloads (by name, by function, by View method) mypy reports which call matched none.
 BAD["url_for_wrong_name"] = (URL_FOR + "app.url_for(get_item, itemid=3)\n", "call-overload")
 BAD["url_for_wrong_type"] = (URL_FOR + 'app.url_for(get_item, item_id="3")\n', "call-overload")
 BAD["url_for_view_method"] = (URL_FOR + "app.url_for(UserView.get, name=1)\n", "call-overload")
+BAD["connection_url_for_wrong_type"] = (
+    URL_FOR
+    + """
+async def link(connection: Connection) -> str:
+    return connection.url_for(get_item, item_id="3")
+""",
+    "call-overload",
+)
 BAD["middleware_that_takes_no_app"] = (
     """
 from aaf import aaf
