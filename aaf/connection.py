@@ -6,7 +6,7 @@ import asyncio
 import enum
 import functools
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
 from urllib.parse import quote
 
@@ -542,18 +542,28 @@ class Connection:
         """Expire a cookie on the client."""
         self.put_resp_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 
-    def _pending_headers(self, framed: bool = False) -> RawHeaders:
-        """The headers and cookies set on the connection, encoded. ``framed``: the response
-        carries aaf's own ``Content-Length``, so any set by hand (or a ``Transfer-Encoding``)
-        is left out: two framings would have the client read the body wrong."""
+    def _pending_headers(
+        self, framed: bool = False, own: Sequence[tuple[bytes, bytes]] = ()
+    ) -> RawHeaders:
+        """The headers and cookies set on the connection, encoded, then ``own``, the
+        response's. ``framed``: the response carries aaf's own ``Content-Length``, so any set
+        by hand (or a ``Transfer-Encoding``) is left out: two framings would have the client
+        read the body wrong. A ``Content-Type`` set on the connection is the handler's word on
+        the body, so the response's own (a returned value's default) is left out: with two, a
+        client may take either."""
         headers: RawHeaders = []
+        typed = False
         if self._resp_headers is not None:
             for key, value in self._resp_headers.items():
                 name, encoded = encode_header(key, value)
                 if not (framed and name in FRAMING):
                     headers.append((name, encoded))
+                    typed = typed or name == b"content-type"
         if self._resp_cookies is not None:
             headers.extend(self._resp_cookies)
+        if typed:
+            own = [header for header in own if header[0] != b"content-type"]
+        headers.extend(own)
         return headers
 
     def _check_http_start(self) -> None:
@@ -581,7 +591,7 @@ class Connection:
         if self.started or self.scope["type"] != "http":
             self._check_http_start()  # raises the right error
         if self._resp_headers is not None or self._resp_cookies is not None:
-            headers = self._pending_headers(framed=True) + headers
+            headers = self._pending_headers(framed=True, own=headers)
         self.started = True
         self.finished = True
         self.resp_status_code = status
@@ -596,7 +606,7 @@ class Connection:
             raise ValueError(status_problem(status))
         if self._resp_headers is not None or self._resp_cookies is not None:
             framed = any(name == b"content-length" for name, _ in headers)
-            headers = self._pending_headers(framed) + headers
+            headers = self._pending_headers(framed, own=headers)
         self.started = True
         self.resp_status_code = status
         await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})

@@ -4,7 +4,7 @@ how errors look (DESIGN.md, "Where values come from, precisely" and "Return valu
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -18,7 +18,7 @@ from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
 from aaf.params import Cookie, Depends, Form, Header, Query
-from aaf.response import HttpResponse, JsonResponse
+from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
@@ -749,3 +749,38 @@ def test_cookies_are_samesite_lax_unless_told_otherwise() -> None:
     assert by_name["old"].endswith("Max-Age=0; Path=/; SameSite=Lax")
     assert by_name["theme"] == "theme=dark; Path=/; SameSite=Lax"
     assert by_name["legacy"] == "legacy=1; Path=/"
+
+
+def test_a_content_type_set_on_the_connection_is_the_only_one_sent() -> None:
+    # The handler's word on its body: a returned value's default type (or a response's) is
+    # left out, where both went out and a client could take either.
+    router = Router()
+
+    @router.get("/csv")
+    async def csv(connection: Connection) -> str:
+        connection.put_resp_header("Content-Type", "text/csv; charset=utf-8")
+        return "a,b"
+
+    @router.get("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        connection.put_resp_header("content-type", "text/csv")
+        connection.put_resp_header("cache-control", "no-store")
+        return HttpResponse("a,b", headers={"x-kind": "table"})
+
+    @router.get("/stream")
+    async def stream(connection: Connection) -> StreamingResponse:
+        connection.put_resp_header("content-type", "text/csv")
+
+        async def rows() -> AsyncIterator[str]:
+            yield "a,b\n"
+
+        return StreamingResponse(rows(), media_type="text/plain")
+
+    client = TestClient(aaf([router]))
+    for path in ("/csv", "/response", "/stream"):
+        answer = client.get(path)
+        types = [v for k, v in answer.headers.multi_items() if k == "content-type"]
+        assert types in (["text/csv; charset=utf-8"], ["text/csv"]), path
+        assert answer.text.startswith("a,b")
+    headers = client.get("/response").headers
+    assert (headers["cache-control"], headers["x-kind"]) == ("no-store", "table")
