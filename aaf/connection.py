@@ -446,6 +446,15 @@ class Connection:
         """Whether the client left while a streamed response was open."""
         return self._client_left
 
+    async def is_disconnected(self) -> bool:
+        """Whether this request should stop: the client left, or the server is shutting down
+        (Starlette's ``request.is_disconnected()``, for a handler that works in a loop before
+        it answers). The first call starts watching for the client leaving: read the request
+        body before it, since what arrives after is the watcher's."""
+        self._watch_disconnect()
+        await asyncio.sleep(0)  # the watcher's turn: a disconnect the server already has
+        return self._client_left or self._stopped
+
     async def wait_stopped(self) -> None:
         """Wait until a streamed response must end: the client left, or the server is
         shutting down (for ever if neither happens)."""

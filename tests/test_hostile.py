@@ -599,7 +599,7 @@ def test_a_path_number_too_long_for_int_is_a_404_not_a_500(
 
 
 # Shutdown ----------------------------------------------------------------------------------------
-def test_sigterm_closes_websockets_1001_and_ends_streams_and_events_within_a_second() -> None:
+def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within_a_second() -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "tests.apps.endless:app", "--host", "127.0.0.1"]
@@ -617,7 +617,7 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_and_events_within_a_sec
             assert time.monotonic() < deadline and process.poll() is None, "no server"
             time.sleep(0.05)
         ended: dict[str, float] = {}
-        lines: dict[str, list[str]] = {"stream": [], "imperative": [], "events": []}
+        lines: dict[str, list[str]] = {"stream": [], "imperative": [], "events": [], "poll": []}
 
         def read(path: str) -> None:
             with httpx.Client(timeout=10) as client, client.stream("GET", base + "/" + path) as r:
@@ -641,10 +641,11 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_and_events_within_a_sec
         assert closed - signalled < 1.0
         for reader in readers:
             reader.join(5)
-        assert set(ended) == {"stream", "imperative", "events"}, "a stream never ended"
+        assert set(ended) == set(lines), "a stream never ended"
         assert all(at - signalled < 1.0 for at in ended.values())
         assert all(lines[p] and set(lines[p]) == {"tick"} for p in ("stream", "imperative"))
         assert set(lines["events"]) == {"data: tick", ""}  # server-sent events end too
+        assert lines["poll"] == ["stopped"]  # is_disconnected() is true once it must stop
         # uvicorn restores the default handler and raises the signal again once it is done.
         assert process.wait(5) in (0, -signal.SIGTERM)
     finally:

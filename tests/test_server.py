@@ -16,6 +16,7 @@ from typing import Annotated
 
 import httpx
 import pytest
+from pydantic import BaseModel
 from starlette.middleware.gzip import GZipMiddleware
 
 from aaf import aaf
@@ -234,6 +235,40 @@ def test_links_built_on_the_connection_carry_the_root_path() -> None:
     with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
         assert client.post("/items").headers["location"] == "/items/7?full=True"
         assert client.get("/sub/notes/3").json()["own"] == "/sub/notes/3"
+
+
+class Note(BaseModel):
+    text: str
+
+
+def test_a_handler_working_in_a_loop_sees_the_client_leave() -> None:
+    # Starlette's request.is_disconnected(): a long poll ends when its client has gone.
+    router = Router()
+    left = threading.Event()
+    checks: list[bool] = []
+
+    @router.get("/poll")
+    async def poll(connection: Connection) -> str:
+        for _ in range(1000):  # 10 s at most
+            if await connection.is_disconnected():
+                left.set()
+                return "gone"
+            await asyncio.sleep(0.01)
+        return "still here"
+
+    @router.post("/quick")
+    async def quick(connection: Connection, note: Note) -> str:
+        checks.append(await connection.is_disconnected())
+        return note.text
+
+    with serve(aaf([router])) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.1)  # the handler is polling
+        assert left.wait(5)
+        answer = httpx.post(base + "/quick", json={"text": "hi"}, timeout=5)
+        assert (answer.status_code, answer.text, checks) == (200, "hi", [False])
 
 
 def test_third_party_middleware_over_uvicorn() -> None:

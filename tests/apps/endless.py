@@ -46,6 +46,14 @@ async def imperative(connection: Connection) -> None:
         await asyncio.sleep(0.05)
 
 
+@router.route("/poll")
+async def poll(connection: Connection) -> str:
+    # A long poll that answers once it must stop: the server's shutdown says so too.
+    while not await connection.is_disconnected():
+        await asyncio.sleep(0.05)
+    return "stopped"
+
+
 @router.websocket("/ws")
 async def websocket(connection: Connection) -> None:
     await connection.accept()
