@@ -20,6 +20,7 @@ from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
 from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
+from aaf._urls import UrlBuilding
 from aaf.connection import Connection, route_path
 from aaf.exceptions import HTTPError
 from aaf.routing import (
@@ -28,7 +29,6 @@ from aaf.routing import (
     RouteDecorator,
     RouteOptions,
     Router,
-    UrlBuilding,
     WebSocketRouteDecorator,
     dispatch_websocket,
     enter,

@@ -7,7 +7,7 @@ import enum
 import functools
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
+from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack
 from urllib.parse import quote
 
 from pydantic import JsonValue
@@ -31,18 +31,17 @@ from aaf._http import (
     status_problem,
 )
 from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, SendEvent, WebSocketScope
+from aaf._urls import UrlBuilding
 from aaf.datastructures import FormData
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 
 if TYPE_CHECKING:
     from aaf.app import App
-    from aaf.views import View
 
 __all__ = ["Connection", "ConnectionType", "WebSocketState"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
-_V = TypeVar("_V", bound="View")
 _FORM_LIMITS = FormLimits()
 
 
@@ -74,7 +73,7 @@ class WebSocketState(enum.Enum):
     CLOSED = 2
 
 
-class Connection:
+class Connection(UrlBuilding):
     """One HTTP request or WebSocket session, readable and answerable.
 
     ``scope``, ``asgi_send`` and ``asgi_receive`` stay public so a handler can hand the whole
@@ -182,37 +181,13 @@ class Connection:
             path = path[len(root) :]
         return get_current_url(self.scheme, host, root, path, self.scope.get("query_string", b""))
 
-    @overload
-    def url_for(self, target: str, /, **params: object) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[_V, Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    def url_for(self, target: object, /, *args: object, **params: object) -> str:
-        """The path of one of the app's routes as this client reaches it: ``app.url_for``'s
-        path below the root path the app is served under (``uvicorn --root-path``, or the
-        prefix it is mounted at), for links and ``Location`` headers. Flask's ``url_for`` in a
-        request; Starlette's ``request.url_for`` gives the whole URL (``connection.url`` has
-        the scheme and host).
-
-        Raises:
-            LookupError: no route has that name or handler, or the parameters do not fit.
-            TypeError: parameters were given by position.
-        """
-        build = cast("Callable[..., str]", self.app.url_for)
-        return quote(self.root_path) + build(target, *args, **params)
+    def _build_url(self, target: object, params: dict[str, object]) -> str:
+        """``url_for`` on a connection: the path of one of the app's routes as this client
+        reaches it, ``app.url_for``'s below the root path the app is served under
+        (``uvicorn --root-path``, or the prefix it is mounted at), for links and ``Location``
+        headers. Flask's ``url_for`` in a request; Starlette's ``request.url_for`` gives the
+        whole URL (``connection.url`` has the scheme and host)."""
+        return quote(self.root_path) + self.app._build_url(target, params)  # pyright: ignore[reportPrivateUsage]  # one implementation
 
     @property
     def query(self) -> MultiDict[str, str]:

@@ -6,15 +6,12 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
-    Concatenate,
     NamedTuple,
-    ParamSpec,
     Protocol,
     TypedDict,
     TypeVar,
     Unpack,
     cast,
-    overload,
 )
 from urllib.parse import quote, urlsplit
 
@@ -28,6 +25,7 @@ from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
 from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
+from aaf._urls import UrlBuilding
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Dependency
@@ -56,8 +54,6 @@ __all__ = [
 Handler = Callable[..., object] | type[View]
 WebSocketHandler = Callable[..., Awaitable[None]] | type[WebSocketView]
 H = TypeVar("H", bound=Handler)
-P = ParamSpec("P")
-V = TypeVar("V", bound=View)
 W = TypeVar("W", bound=WebSocketHandler)
 
 
@@ -189,47 +185,6 @@ class _Mount:
 class _Include:
     router: Router
     prefix: str
-
-
-class UrlBuilding:
-    """``url_for``, typed once for ``Router`` and ``App``: by a route's name, or by its
-    handler (a function, or a View method such as ``ItemView.get``) so that mypy checks the
-    parameters. Each class says how it builds (``_build_url``)."""
-
-    @overload
-    def url_for(self, target: str, /, **params: object) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    @overload
-    def url_for(
-        self,
-        target: Callable[Concatenate[V, Connection, P], object],
-        /,
-        *args: P.args,
-        **params: P.kwargs,
-    ) -> str: ...
-    def url_for(self, target: object, /, *args: object, **params: object) -> str:
-        """Build the path of a route: by its name, or by its handler.
-
-        Rule variables fill the path; other parameters go to the query string. Give them as
-        keywords.
-
-        Raises:
-            LookupError: no route has that name or handler, or the parameters do not fit.
-            TypeError: parameters were given by position.
-        """
-        if args:
-            raise TypeError("url_for() takes the handler's parameters as keywords")
-        return self._build_url(target, params)
-
-    def _build_url(self, target: object, params: dict[str, object]) -> str:
-        raise NotImplementedError
 
 
 class Router(UrlBuilding):

@@ -1,0 +1,57 @@
+"""Typed URL building, shared by routers, apps and connections (no aaf import at run time,
+so that each of them can build on it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar, overload
+
+if TYPE_CHECKING:
+    from aaf.connection import Connection
+    from aaf.views import View
+
+__all__ = ["UrlBuilding"]
+
+P = ParamSpec("P")
+V = TypeVar("V", bound="View")
+
+
+class UrlBuilding:
+    """``url_for``, typed once for ``Router``, ``App`` and ``Connection``: by a route's name,
+    or by its handler (a function, or a View method such as ``ItemView.get``) so that mypy
+    checks the parameters. Each class says how it builds (``_build_url``)."""
+
+    @overload
+    def url_for(self, target: str, /, **params: object) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    @overload
+    def url_for(
+        self,
+        target: Callable[Concatenate[V, Connection, P], object],
+        /,
+        *args: P.args,
+        **params: P.kwargs,
+    ) -> str: ...
+    def url_for(self, target: object, /, *args: object, **params: object) -> str:
+        """Build the path of a route: by its name, or by its handler.
+
+        Rule variables fill the path; other parameters go to the query string. Give them as
+        keywords.
+
+        Raises:
+            LookupError: no route has that name or handler, or the parameters do not fit.
+            TypeError: parameters were given by position.
+        """
+        if args:
+            raise TypeError("url_for() takes the handler's parameters as keywords")
+        return self._build_url(target, params)
+
+    def _build_url(self, target: object, params: dict[str, object]) -> str:
+        raise NotImplementedError
