@@ -675,8 +675,10 @@ def result_encoder(
 ) -> ResultEncoder:
     """Build the encoder of a handler's results from its return annotation, once.
 
-    ``None`` (no annotation), ``Any``, ``object``, ``str`` and ``bytes`` dump the value as it
-    is. Any other type **validates** the value (dicts, other models and objects with
+    No annotation, ``Any`` and ``object`` dump the value as it is; so do ``str`` and ``bytes``
+    (and a union of them), for a value of that type, while any other value does not fit them
+    (nor ``None``, nor an annotation of response classes only). Any other type **validates**
+    the value (dicts, other models and objects with
     attributes alike) and serializes it through the annotation by alias, so a declared model
     decides what goes out: a ``password`` key never leaks, and a value that does not fit is a
     ``ResponseValidationError`` (a 500, logged), never a 200 with unchecked data. The
@@ -687,8 +689,6 @@ def result_encoder(
     """
     if annotation is None or annotation is Any or annotation is object:
         return _dump_any
-    if annotation is type(None):
-        return _dump_any
     members = union_members(annotation)
     data_members: list[object] = [
         m
@@ -696,7 +696,8 @@ def result_encoder(
         if not (isinstance(m, type) and issubclass(m, HttpResponse)) and m is not type(None)
     ]
     if not data_members or all(m is str or m is bytes for m in data_members):
-        return _dump_any
+        kinds = tuple(cast("list[type]", data_members))
+        return _as_is(kinds, " | ".join(_type_name(m) for m in members), qualname)
     text_allowed = str in data_members
     # A union with response classes serializes only its data members.
     target: object = (
@@ -742,6 +743,26 @@ def result_encoder(
         return [content_type, LENGTHS[size] if size < SMALL_BODY else length_header(size)], body
 
     return encode
+
+
+def _as_is(kinds: tuple[type, ...], expected: str, qualname: str) -> ResultEncoder:
+    """The encoder of results annotated ``str`` or ``bytes`` (or only ``None`` and response
+    classes, which a value to encode never is): a value of ``kinds`` goes out as it is,
+    any other does not fit (a ``ResponseValidationError``: a 500, logged)."""
+
+    def encode(value: object) -> tuple[RawHeaders, bytes]:
+        if isinstance(value, kinds):
+            return _dump_any(value)
+        context = {"class": expected}
+        line = {"type": "is_instance_of", "loc": (), "input": value, "ctx": context}
+        problem = ValidationError.from_exception_data("return value", [line])  # type: ignore[list-item]  # pydantic's InitErrorDetails, as a dict
+        raise ResponseValidationError(qualname, problem)
+
+    return encode
+
+
+def _type_name(kind: object) -> str:
+    return "None" if kind is type(None) else getattr(kind, "__name__", repr(kind))
 
 
 def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> Awaitable[None]:

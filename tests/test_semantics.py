@@ -249,6 +249,39 @@ def test_a_result_that_does_not_fit_is_a_logged_500(caplog: pytest.LogCaptureFix
         TestClient(aaf([router])).get("/user/bad")
 
 
+def test_text_bytes_and_none_annotations_are_checked_too() -> None:
+    # They go out as they are when they fit (text, octets), and are a 500 when they do not,
+    # as any other annotation is (a str handler returning 5 sent the JSON 5).
+    router = Router()
+
+    @router.get("/text/<kind>")
+    async def text(connection: Connection, kind: str) -> str | None:
+        found: object = {"str": "hi", "none": None}.get(kind, 5)
+        return found  # type: ignore[return-value]  # on purpose: 5 does not fit
+
+    @router.get("/data")
+    async def data(connection: Connection) -> bytes | HttpResponse:
+        return "not bytes"  # type: ignore[return-value]  # on purpose
+
+    @router.get("/nothing")
+    async def nothing(connection: Connection) -> None:
+        return 5  # type: ignore[return-value]  # on purpose
+
+    @router.get("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        return {"a": 1}  # type: ignore[return-value]  # on purpose
+
+    client = TestClient(aaf([router]), raise_server_exceptions=False)
+    assert (client.get("/text/str").text, client.get("/text/none").status_code) == ("hi", 204)
+    for path in ("/text/int", "/data", "/nothing", "/response"):
+        assert client.get(path).status_code == 500, path
+    strict = TestClient(aaf([router]))
+    with pytest.raises(ResponseValidationError, match="instance of bytes | HttpResponse"):
+        strict.get("/data")
+    with pytest.raises(ResponseValidationError, match="instance of None"):
+        strict.get("/nothing")
+
+
 class Profile(BaseModel):
     name: str
     bio: str | None = None
