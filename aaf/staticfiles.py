@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
+from urllib.parse import quote
 
 from werkzeug.security import safe_join
 
@@ -75,7 +76,11 @@ class StaticFiles:
                 raise HTTPError(404, "Not found")
             if not relative.endswith("/"):
                 # Relative links in the index page need the slash.
-                await RedirectResponse(connection.path + "/", status_code=308).send_to(connection)
+                # The path as a path (a `?` in a name is not a query), never "//host".
+                location = "/" + quote(connection.path).lstrip("/") + "/"
+                if query := connection.scope.get("query_string", b""):
+                    location += "?" + query.decode("latin-1")
+                await RedirectResponse(location, status_code=308).send_to(connection)
                 return
             full = os.path.join(full, "index.html")
         await FileResponse(full).send_to(connection)

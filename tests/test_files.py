@@ -42,6 +42,9 @@ def site(tmp_path: Path) -> Path:
     (root / "data.bin").write_bytes(CONTENT)
     (root / "hello.txt").write_text("hello")
     (root / "docs" / "index.html").write_text("<h1>docs</h1>")
+    for odd in ("what?", "café à"):  # names a URL must escape
+        (root / odd).mkdir()
+        (root / odd / "index.html").write_text(odd)
     (tmp_path / "secret.txt").write_text("top secret")
     (root / "escape").symlink_to(tmp_path / "secret.txt")
     (root / "inside").symlink_to(root / "hello.txt")
@@ -216,6 +219,15 @@ def test_static_files_serve_files_and_index_pages(client: TestClient) -> None:
     # A file is no directory (nginx and Starlette answer 404 too): served at /hello.txt/,
     # relative links in it resolved below it.
     assert client.get("/static/hello.txt/").status_code == 404
+
+
+def test_an_index_redirect_escapes_the_name_and_keeps_the_query(client: TestClient) -> None:
+    # A "?" in a directory's name is part of the path, not the start of a query (it was sent
+    # as it is: the browser asked for /static/what with the query "/").
+    for name, escaped in [("what?", "what%3F"), ("café à", "caf%C3%A9%20%C3%A0")]:
+        redirect = client.get(f"/static/{escaped}?v=2", follow_redirects=False)
+        assert redirect.headers["location"] == f"/static/{escaped}/?v=2"
+        assert client.get(f"/static/{escaped}").text == name
 
 
 async def as_json(connection: Connection, exc: HTTPError) -> JsonResponse:
