@@ -13,7 +13,7 @@ import gc
 import json
 import re
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from decimal import Decimal
 from typing import Never, TypeVar, cast
 
@@ -780,7 +780,14 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
     out: dict[str, object] = {}
     for f in fields:
         if f.whole:  # a model filled from the whole form, empty or not
-            filled = [(k, v) for k, v in form.fields.items(multi=True) if v != ""]
+            filled: list[tuple[str, object]] = [
+                (k, v) for k, v in form.fields.items(multi=True) if v != ""
+            ]
+            # Its file fields (`file: UploadFile`) from the files; text wins where both came.
+            texts = {k for k, _ in filled}
+            for key in form.files:
+                if key not in texts:
+                    filled += [(key, file) for file in _chosen(form.files.getlist(key))]
             out[f.wire] = _whole_model(filled, f.list_fields)
             continue
         values = [v for v in form.fields.getlist(f.wire) if v != ""]
@@ -798,12 +805,12 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
 
 
 def _whole_model(
-    pairs: list[tuple[str, str]], list_fields: frozenset[str], first: bool = False
+    pairs: Sequence[tuple[str, object]], list_fields: frozenset[str], first: bool = False
 ) -> dict[str, object]:
     """The input of a model filled from a whole source: a list field takes every value of its
     key, any other field the last (the ``first``, for headers)."""
     whole: dict[str, object] = {}
-    lists: dict[str, list[str]] = {}
+    lists: dict[str, list[object]] = {}
     for key, value in pairs:
         if key in list_fields:
             lists.setdefault(key, []).append(value)

@@ -298,12 +298,19 @@ class _Document:
                 for wire in [w for w in properties if _is_whole_model(current, "form", w)]:
                     # A model marked Form(): its fields are the form's.
                     model = self.deref(properties.pop(wire))
-                    properties.update(model.get("properties", {}))
+                    fields: Schema = model.get("properties", {})
+                    properties.update(fields)
                     required = required | set(model.get("required", []))
+                    # A file field (`file: UploadFile`): only multipart sends files.
+                    multipart = multipart or any(_takes_files(f) for f in fields.values())
                 for name, field in properties.items():
                     # An empty form value counts as absent, so a string field takes at
                     # least one character: say so.
-                    if field.get("type") == "string" and not field.get("minLength"):
+                    if (
+                        field.get("type") == "string"
+                        and not field.get("minLength")
+                        and field.get("format") != "binary"
+                    ):
                         field = {**field, "minLength": 1}
                     form_properties[name] = field
                 form_required += [name for name in properties if name in required]
@@ -492,3 +499,12 @@ def _can_fail(plan: HandlerPlan) -> bool:
         current.validator is not None or current.body is not None or current.reads_form
         for current in _plans(plan)
     )
+
+
+def _takes_files(field: Schema) -> bool:
+    """Whether a form field's schema takes a file (or a list of them, or none)."""
+    if field.get("format") == "binary":
+        return True
+    items: Schema = field.get("items", {})
+    options: list[Schema] = field.get("anyOf", [])
+    return _takes_files(items) if items else any(_takes_files(o) for o in options)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 from werkzeug.datastructures import FileStorage, MultiDict
 
 __all__ = ["FormData", "UploadFile"]
@@ -33,6 +36,20 @@ class UploadFile(FileStorage):
         """The current position."""
         position: int = self.stream.tell()
         return position
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[object], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """In a model (a form model's file field, ``file: UploadFile``): an upload as it is."""
+        return core_schema.is_instance_schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """A file, in the API document."""
+        return {"type": "string", "format": "binary"}
 
     @property
     def size(self) -> int:

@@ -7,7 +7,7 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -817,3 +817,55 @@ def test_a_content_type_set_on_the_connection_is_the_only_one_sent() -> None:
         assert answer.text.startswith("a,b")
     headers = client.get("/response").headers
     assert (headers["cache-control"], headers["x-kind"]) == ("no-store", "table")
+
+
+class Report(BaseModel):
+    title: str
+    file: UploadFile
+    extras: list[UploadFile] = []
+    cover: UploadFile | None = None
+
+
+def test_a_form_model_takes_files_in_its_upload_fields() -> None:
+    # FastAPI's form models take `file: UploadFile` fields, so does aaf's; multipart only.
+    router = Router()
+
+    @router.post("/reports")
+    async def report(
+        connection: Connection, report: Annotated[Report, Form()]
+    ) -> dict[str, object]:
+        return {
+            "title": report.title,
+            "file": [report.file.filename, report.file.read().decode()],
+            "extras": [extra.filename for extra in report.extras],
+            "cover": report.cover.filename if report.cover else None,
+        }
+
+    app = aaf([router])
+    client = TestClient(app)
+    answer = client.post(
+        "/reports",
+        data={"title": "Q3"},
+        files=[
+            ("file", ("q3.csv", b"a,b")),
+            ("extras", ("x.txt", b"x")),
+            ("extras", ("y.txt", b"y")),
+        ],
+    )
+    assert answer.json() == {
+        "title": "Q3",
+        "file": ["q3.csv", "a,b"],
+        "extras": ["x.txt", "y.txt"],
+        "cover": None,
+    }
+    missing = client.post("/reports", data={"title": "Q3", "file": "text, not a file"})
+    assert [(e["loc"], e["type"]) for e in missing.json()["detail"]] == [
+        (["body", "file"], "is_instance_of")
+    ]
+    document: Any = app.openapi()  # JSON, read by path
+    schema = document["paths"]["/reports"]["post"]["requestBody"]["content"]["multipart/form-data"][
+        "schema"
+    ]
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary", "title": "File"}
+    assert schema["properties"]["extras"]["items"] == {"type": "string", "format": "binary"}
+    assert set(schema["required"]) == {"title", "file"}
