@@ -405,6 +405,26 @@ def test_int_rule_variables_take_ascii_digits_only(client: TestClient) -> None:
     assert client.get("/items/٣").status_code == 404
 
 
+def test_float_rule_variables_take_werkzeugs_form_and_plain_ones_any_number() -> None:
+    # README, "Differences from FastAPI": <float:> as in Flask; <x> with `x: float` as FastAPI.
+    router = Router()
+
+    @router.get("/typed/<float:x>")
+    async def typed(connection: Connection, x: float) -> float:
+        return x
+
+    @router.get("/plain/<x>")
+    async def plain(connection: Connection, x: float) -> float:
+        return x
+
+    client = TestClient(aaf([router]))
+    assert client.get("/typed/1.5").json() == 1.5
+    for number in ("1", "-1.5", "1e5"):
+        assert client.get(f"/typed/{number}").status_code == 404
+        assert client.get(f"/plain/{number}").json() == float(number)
+    assert client.get("/plain/abc").json()["detail"][0]["type"] == "float_parsing"
+
+
 # 7. 422 shapes -----------------------------------------------------------------------------------
 def test_missing_query_and_header_values_echo_null(client: TestClient) -> None:
     assert client.get("/query").json()["detail"] == [
