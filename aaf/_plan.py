@@ -666,9 +666,24 @@ def _result_encoder(annotation: object, qualname: str, dump: Mapping[str, bool])
     try:
         return result_encoder(None if annotation is MISSING else annotation, qualname, **dump)
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
+        members = union_members(strip_annotated(annotation)[0])
+        if any(_is_asgi_class(member) for member in members):
+            # Starlette's or FastAPI's Response, say, from an app being ported.
+            raise ConfigurationError(
+                f"{qualname}: its return type {annotation!r} is another framework's response, "
+                "which aaf does not send: return one of aaf.response's (HttpResponse, "
+                "JsonResponse, HtmlResponse, RedirectResponse, StreamingResponse, FileResponse)"
+            ) from None
         raise ConfigurationError(
             f"{qualname}: cannot serialize its return type {annotation!r}: {exc}"
         ) from None
+
+
+def _is_asgi_class(kind: object) -> bool:
+    """A class whose instances are ASGI apps (``async def __call__(scope, receive, send)``)."""
+    # The method the class defines, not the class's own call (which makes an instance).
+    call = inspect.getattr_static(kind, "__call__", None) if isinstance(kind, type) else None
+    return inspect.iscoroutinefunction(call) and len(inspect.signature(call).parameters) == 4
 
 
 def is_body_type(annotation: object) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import pytest
 from pydantic import BaseModel
+from starlette.responses import PlainTextResponse
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.routing.map import Map
 
@@ -190,3 +191,19 @@ def test_a_generator_handler_is_refused_saying_how_to_stream() -> None:
     for handler in (ticks, lines):
         with pytest.raises(ConfigurationError, match="is a generator: .*StreamingResponse"):
             router.add_route("/" + handler.__name__, handler)
+
+
+def test_a_return_type_aaf_cannot_send_is_named_at_registration() -> None:
+    # Another framework's response, as in an app being ported: which classes to use instead.
+    router = Router()
+    with pytest.raises(ConfigurationError, match=r"ported.*another framework's.*HttpResponse"):
+
+        @router.get("/ported")
+        async def ported(connection: Connection) -> PlainTextResponse | None:
+            return PlainTextResponse("hi")
+
+    with pytest.raises(ConfigurationError, match=r"opaque_result: cannot serialize.*Opaque"):
+
+        @router.get("/opaque")
+        async def opaque_result(connection: Connection) -> Opaque:
+            return Opaque()
