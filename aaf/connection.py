@@ -313,7 +313,8 @@ class Connection(UrlBuilding):
         if self._body_started:
             raise RuntimeError(
                 "The request body is already being read by another consumer, or a streamed "
-                "response started first (read the body before streaming)"
+                "response or is_disconnected() began watching for the client first (read the "
+                "body before them)"
             )
         if self.scope["type"] != "http":
             raise RuntimeError("A WebSocket connection has no request body")

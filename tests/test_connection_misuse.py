@@ -7,9 +7,12 @@ import asyncio
 
 import pytest
 
+from aaf import aaf
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+from aaf.routing import Router
+from aaf.testing import TestClient
 
 from ._helpers import Recorder, http_scope, ws_scope
 
@@ -281,3 +284,16 @@ def test_head_ends_an_imperative_stream_at_its_first_send() -> None:
         asyncio.run(body(recorder.connection(http_scope(method="HEAD"))))
         assert [m["type"] for m in recorder.sent] == ["http.response.start", "http.response.body"]
         assert recorder.sent[1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+def test_reading_the_body_after_is_disconnected_says_why_it_cannot() -> None:
+    # is_disconnected() hands what arrives to its watcher: the body must be read first.
+    router = Router()
+
+    @router.post("/late")
+    async def late(connection: Connection) -> bytes:
+        assert await connection.is_disconnected() is False
+        return await connection.body()
+
+    with pytest.raises(RuntimeError, match=r"is_disconnected\(\).*read the body before"):
+        TestClient(aaf([router])).post("/late", content=b"data")
