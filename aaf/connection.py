@@ -7,7 +7,7 @@ import enum
 import functools
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack
+from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack, cast
 from urllib.parse import quote
 
 from pydantic import JsonValue
@@ -56,6 +56,9 @@ def _check_header_size(size: int) -> None:
         raise HTTPError(
             431, f"Request headers too large: the limit is {MAX_HEADER_BYTES} bytes in all"
         )
+
+
+_UNREAD = object()  # json() not called yet (JSON's null is None)
 
 
 class ConnectionType(enum.Enum):
@@ -108,6 +111,8 @@ class Connection(UrlBuilding):
     _accepted = False
     _head_cut = False  # a HEAD response ended by its first send, which did not finish it
     _holding = False  # a form's files, a watcher or the app's lifecycle: release() has work
+    _json: object = _UNREAD  # what json() parsed
+    _large_json = False  # json() parsed a large body: the app frees it a slice at a time
     _background: list[Callable[[], object]] | None = None  # add_background's, to run
 
     def __init__(
@@ -360,15 +365,32 @@ class Connection(UrlBuilding):
     async def json(self) -> JsonValue:
         """Parse the request body as JSON.
 
+        The value is kept: a second call gives the same one, as Starlette's ``request.json()``.
+
         Raises:
             HTTPError: 400 when the body is not valid JSON.
         """
+        if self._json is not _UNREAD:
+            return cast("JsonValue", self._json)
         body = await self.body()
-        try:
-            value: JsonValue = from_json(body)
-        except ValueError as exc:
-            raise HTTPError(400, f"Request body is not valid JSON: {exc}") from None
+        # Imported here: _extract carries out plans on connections. Past 64 KiB, a list or
+        # an object is parsed a slice of items at a time, as a typed body is validated, and
+        # freed a slice at a time once the request is done (``take_large_json``).
+        from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
+
+        if len(body) > FULL_REPORT_SIZE:
+            value = await json_in_slices(body)
+            self._holding = self._large_json = True
+        else:
+            value = parse_json(body)
+        self._json = value
         return value
+
+    def take_large_json(self) -> object:
+        """Give up the large value ``json()`` parsed, for the app to free a slice at a time
+        (``None`` when there is none)."""
+        value, self._json, self._large_json = self._json, _UNREAD, False
+        return value if value is not _UNREAD else None
 
     async def form(self) -> FormData:
         """Parse an urlencoded or multipart body into fields and uploaded files; once parsed

@@ -9,7 +9,8 @@ cookies (uvicorn with httptools takes headers of any size; aaf reads 64 KiB), an
 strings of 10,000 wrong list items (validated again failing fast past 1,000 errors), a form
 field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
 10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`), and a 10
-MB model body holding a `dict[str, int]` of 600,000 keys.
+MB model body holding a `dict[str, int]` of 600,000 keys, and the valid list read by a handler
+with `await connection.json()` (parsed a slice of items at a time).
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
             {"content-type": "application/x-www-form-urlencoded"},
         ),
         "valid list": ("POST", "/items", valid, {"content-type": "application/json"}),
+        "valid list read as JSON": (
+            "POST",
+            "/raw",
+            valid,
+            {"content-type": "application/json"},
+        ),
         "valid batch model": (
             "POST",
             "/batch",

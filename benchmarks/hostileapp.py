@@ -49,6 +49,13 @@ async def tally(connection: Connection, tally: Tally) -> int:
     return len(tally.counts)
 
 
+@router.route("/raw", methods=["POST"])
+async def raw(connection: Connection) -> int:
+    # The body read imperatively, as a handler may read any JSON.
+    value = await connection.json()
+    return len(value) if isinstance(value, list) else 0
+
+
 @router.route("/ids")
 async def ids(connection: Connection, ids: list[int]) -> int:
     return len(ids)

@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import SchemaValidator
+from pydantic_core import SchemaValidator, from_json
 
 from aaf import _dispatch, _extract, aaf
 from aaf._plan import fail_fast_validator
@@ -1142,3 +1142,94 @@ def test_large_bodies_are_read_as_bytes_whatever_their_characters(client: TestCl
     answer = TestClient(order_app()).post("/orders", content=broken, headers=headers)
     assert answer.status_code == 422
     assert [e["type"] for e in answer.json()["detail"]] == ["json_invalid"]
+
+
+# connection.json(): any JSON, a list or an object past 64 KiB parsed a slice at a time --------
+def json_app() -> App:
+    router = Router()
+
+    @router.post("/any")
+    async def any_json(connection: Connection) -> HttpResponse:
+        value = await connection.json()
+        return HttpResponse(json.dumps(value, sort_keys=True), media_type="application/json")
+
+    return aaf([router])
+
+
+JSON_CLIENT = TestClient(json_app())
+_JSON_VALUES = st.recursive(
+    st.one_of(st.none(), _SCALARS),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6), st.dictionaries(st.text(max_size=6), inner, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.one_of(
+        st.lists(_JSON_VALUES, max_size=20), st.dictionaries(st.text(max_size=8), _JSON_VALUES)
+    ),
+    where=st.integers(min_value=-3),
+    junk=st.sampled_from(_JUNK),
+    slice_size=st.integers(min_value=1, max_value=40),
+)
+def test_connection_json_in_slices_agrees_with_parsing_whole(
+    monkeypatch: pytest.MonkeyPatch, value: object, where: int, junk: str, slice_size: int
+) -> None:
+    # Every body counts as large here, in slices of a few characters.
+    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    data = with_junk(value, where, junk)
+    answer = JSON_CLIENT.post("/any", content=data, headers={"content-type": "application/json"})
+    try:
+        whole = from_json(data)  # what a small body is parsed with
+    except ValueError:
+        assert answer.status_code == 400, data
+        assert answer.text.startswith("Request body is not valid JSON: ")
+    else:
+        assert answer.status_code == 200, (data, answer.text)
+        assert answer.json() == whole, data
+
+
+def test_connection_json_reads_a_large_list_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    data = json.dumps(GOOD).encode()  # 600 KB
+    answer = TestClient(json_app()).post(
+        "/any", content=data, headers={"content-type": "application/json"}
+    )
+    assert answer.json() == GOOD
+    assert len(turns) >= len(data) // (64 * 1024)  # a turn at least every two slices
+
+
+def test_what_connection_json_parsed_is_freed_after_the_response_unless_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As a typed list body is: a slice at a time, a turn of the event loop after each.
+    turns = count_turns(monkeypatch, _dispatch)
+    kept: list[object] = []
+    router = Router()
+
+    @router.post("/read/<keep>")
+    async def read(connection: Connection, keep: str) -> int:
+        value = await connection.json()
+        assert await connection.json() is value  # kept, as Starlette's request.json()
+        if keep == "yes":
+            kept.append(value)
+        return len(value) if isinstance(value, list) else -1
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    data = body(GOOD)  # 20,000 items
+    assert client.post("/read/yes", content=data, headers=headers).json() == 20_000
+    assert turns == [] and kept[0] == GOOD  # the handler's value is left whole
+    assert client.post("/read/no", content=data, headers=headers).json() == 20_000
+    assert turns == [0] * 5  # 20,000 items, 4,096 a turn
+    turns.clear()
+    assert client.post("/read/no", content=body(GOOD[:100]), headers=headers).json() == 100
+    assert turns == []  # a small value is freed at once
