@@ -221,9 +221,17 @@ class App(UrlBuilding):
         self._asgi = _wrapped(self._asgi, middleware, *args, **kwargs)
         self.__class__ = _middleware_first(_base_of(type(self)))
 
-    def include_router(self, router: Router, prefix: str = "") -> None:
+    def include_router(
+        self,
+        router: Router,
+        prefix: str = "",
+        *,
+        dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+    ) -> None:
         """Serve ``router``'s routes after those of the routers the app has (FastAPI's
-        ``include_router``), under ``prefix`` when given (as ``Router.include`` puts them).
+        ``include_router``), under ``prefix`` when given, with ``dependencies`` run before the
+        router's own and ``tags`` added before its own (as ``Router.include`` does).
 
         Raises:
             RuntimeError: the app has started (its lifespan began).
@@ -231,9 +239,9 @@ class App(UrlBuilding):
         """
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
-        if prefix:
+        if prefix or dependencies or tags:
             outer = Router()
-            outer.include(router, prefix=prefix)
+            outer.include(router, prefix=prefix, dependencies=dependencies, tags=tags)
             router = outer
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes

@@ -395,10 +395,25 @@ class Router(UrlBuilding):
         )
         return list(dict.fromkeys(chains))
 
-    def include(self, router: Router, prefix: str = "") -> None:
-        """Serve every route of ``router`` under ``prefix`` too (a blueprint)."""
+    def include(
+        self,
+        router: Router,
+        prefix: str = "",
+        *,
+        dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+    ) -> None:
+        """Serve every route of ``router`` under ``prefix`` too (a blueprint), with
+        ``dependencies`` run before its own and ``tags`` before its own in the API document
+        (FastAPI's ``include_router`` options)."""
         if router is self:
             raise ConfigurationError("A router cannot include itself")
+        if dependencies or tags:
+            # Served here through a router of its own that adds them (no prefix: the
+            # checks below see the prefix as given).
+            wrapper = Router(dependencies=dependencies, tags=tags)
+            wrapper.include(router)
+            router = wrapper
         if "<" in prefix:
             # The included routes were checked against their own rules, without these.
             raise ConfigurationError(

@@ -10,7 +10,7 @@ import functools
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import httpx
 import pytest
@@ -278,6 +278,35 @@ def test_an_including_routers_dependencies_cover_the_included_routes_outermost_f
         app.state["events"] = []
         assert c.get("/noted/in/x").text == "x"  # the same router, included without the check
         assert events_of(app) == ["outer", "inner", "route", "handler"]
+
+
+def test_include_and_include_router_take_dependencies_and_tags_as_fastapi_does() -> None:
+    # app.include_router(router, prefix=..., dependencies=[...], tags=[...]), FastAPI's
+    # spelling: the dependencies run first, for that inclusion only.
+    inner = Router(dependencies=[Depends(note_inner)], tags=["inner"])
+
+    @inner.get("/x", tags=["x"])
+    async def x(connection: Connection) -> str:
+        log(connection, "handler")
+        return "x"
+
+    app = aaf([])
+    app.include_router(inner, prefix="/admin", dependencies=[Depends(require_admin)], tags=["a"])
+    top = Router()
+    top.include(inner, prefix="/noted", dependencies=[Depends(note_outer)], tags=["n"])
+    app.include_router(top)
+    app.include_router(inner, prefix="/open")
+    with TestClient(app) as c:
+        assert c.get("/admin/x").status_code == 403
+        assert c.get("/admin/x", headers={"x-role": "admin"}).text == "x"
+        app.state["events"] = []
+        assert c.get("/noted/x").text == "x"  # without the admin check
+        assert events_of(app) == ["outer", "inner", "handler"]
+        assert c.get("/open/x").text == "x"
+    paths: Any = app.openapi()["paths"]  # JSON, read by path
+    assert paths["/admin/x"]["get"]["tags"] == ["a", "inner", "x"]
+    assert paths["/noted/x"]["get"]["tags"] == ["n", "inner", "x"]
+    assert paths["/open/x"]["get"]["tags"] == ["inner", "x"]
 
 
 def test_an_including_routers_provider_that_cannot_serve_a_route_fails_at_registration() -> None:
