@@ -198,7 +198,7 @@ class App(UrlBuilding):
                 if connection._large_json:  # pyright: ignore[reportPrivateUsage]
                     # What json() parsed: freed in one piece, 420,000 dicts held the event
                     # loop 18 ms (benchmarks/hostile.py, "valid list read as JSON").
-                    await free_gradually(connection.take_large_json())
+                    await free_gradually(connection._take_large_json())  # pyright: ignore[reportPrivateUsage]
 
     def add_middleware(
         self,

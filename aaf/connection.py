@@ -375,7 +375,7 @@ class Connection(UrlBuilding):
         body = await self.body()
         # Imported here: _extract carries out plans on connections. Past 64 KiB, a list or
         # an object is parsed a slice of items at a time, as a typed body is validated, and
-        # freed a slice at a time once the request is done (``take_large_json``).
+        # freed a slice at a time once the request is done (``_take_large_json``).
         from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
 
         if len(body) > FULL_REPORT_SIZE:
@@ -386,7 +386,7 @@ class Connection(UrlBuilding):
         self._json = value
         return value
 
-    def take_large_json(self) -> object:
+    def _take_large_json(self) -> object:
         """Give up the large value ``json()`` parsed, for the app to free a slice at a time
         (``None`` when there is none)."""
         value, self._json, self._large_json = self._json, _UNREAD, False
