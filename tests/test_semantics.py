@@ -889,3 +889,23 @@ def test_a_form_model_takes_files_in_its_upload_fields() -> None:
     assert schema["properties"]["file"] == {"type": "string", "format": "binary", "title": "File"}
     assert schema["properties"]["extras"]["items"] == {"type": "string", "format": "binary"}
     assert set(schema["required"]) == {"title", "file"}
+
+
+def test_a_json_bodys_type_errors_are_worded_by_pydantics_json_mode() -> None:
+    # README, "Differences from FastAPI": validated from its bytes, the body's errors say
+    # "an object" and "an array" where FastAPI's say "a valid dictionary" and "a valid list".
+    router = Router()
+
+    @router.post("/counts")
+    async def counts(connection: Connection, counts: dict[str, int]) -> int:
+        return len(counts)
+
+    @router.post("/notes-list")
+    async def notes_list(connection: Connection, notes: list[Note]) -> int:
+        return len(notes)
+
+    client = TestClient(aaf([router]))
+    entry = client.post("/counts", json=[1]).json()["detail"][0]
+    assert (entry["type"], entry["msg"]) == ("dict_type", "Input should be an object")
+    entry = client.post("/notes-list", json={}).json()["detail"][0]
+    assert (entry["type"], entry["msg"]) == ("list_type", "Input should be a valid array")
