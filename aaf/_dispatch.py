@@ -230,6 +230,10 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
 
 async def _free_slices(items: list[object] | dict[object, object]) -> None:
     if len(items) <= _FREE_SLICE:
+        # A few items may hold a large list themselves (a JSON object's list, as
+        # connection.json() gives it): that one a slice at a time.
+        for inner in _large_inside(items):
+            await _free_slices(inner)
         return
     with full_collections_held():  # a full pass over what is left would be one long pause
         while items:
@@ -242,6 +246,39 @@ async def _free_slices(items: list[object] | dict[object, object]) -> None:
 
 
 _FREE_SLICE = 4096
+_FREE_DEPTH = 8  # how deep a large list inside a few items is looked for
+_FREE_LOOKS = 1000  # how many containers are looked into for one
+
+
+def _large_inside(
+    items: list[object] | dict[object, object], budget: list[int] | None = None, depth: int = 0
+) -> list[list[object] | dict[object, object]]:
+    """Take out of ``items`` (a few of them) each list or dict of more than ``_FREE_SLICE``
+    items that nothing else holds, looking into a few levels of small ones too (a JSON
+    object in a list holding a long list), at most ``_FREE_LOOKS`` containers in all, and
+    give them."""
+    budget = budget if budget is not None else [_FREE_LOOKS]
+    taken: list[list[object] | dict[object, object]] = []
+    keys: list[object] = list(items) if isinstance(items, dict) else []
+    for place in range(len(items)):
+        key = keys[place] if keys else place
+        inner = items[key] if isinstance(items, dict) else items[place]
+        kind = type(inner)
+        # Held by `items`, `inner` and getrefcount's argument alone.
+        if (kind is list or kind is dict) and sys.getrefcount(inner) == 3 and budget[0] > 0:
+            budget[0] -= 1
+            found = cast("list[object] | dict[object, object]", inner)
+            if len(found) > _FREE_SLICE:
+                taken.append(found)
+                if isinstance(items, dict):
+                    items[key] = None
+                else:
+                    items[place] = None
+            elif depth < _FREE_DEPTH:
+                taken += _large_inside(found, budget, depth + 1)
+            del found
+        del inner
+    return taken
 
 
 def _runner_with_dependencies(

@@ -10,7 +10,9 @@ strings of 10,000 wrong list items (validated again failing fast past 1,000 erro
 field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
 10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`), and a 10
 MB model body holding a `dict[str, int]` of 600,000 keys, and the valid list read by a handler
-with `await connection.json()` (parsed a slice of items at a time).
+with `await connection.json()` (parsed a slice of items at a time), and the same list wrapped
+in an object ("valid batch read as JSON"), and a typed list of one item holding that list
+("one long item": validated whole).
 """
 
 from __future__ import annotations
@@ -69,6 +71,18 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
             "POST",
             "/raw",
             valid,
+            {"content-type": "application/json"},
+        ),
+        "valid batch read as JSON": (
+            "POST",
+            "/raw",
+            b'{"label":"x","items":' + valid + b"}",
+            {"content-type": "application/json"},
+        ),
+        "one long item": (
+            "POST",
+            "/items",
+            b'[{"id":1,"name":"n","x":' + valid + b"}]",
             {"content-type": "application/json"},
         ),
         "valid batch model": (
