@@ -56,8 +56,13 @@ async def answer_error(
         Exception: ``exc`` (or what its handler raised) when the HTTP response had already
             started and could not be ended cleanly.
     """
-    # A failed request runs no background work (add_background's), as FastAPI's does not.
+    # A failed request runs no background work (add_background's), as FastAPI's does not, and
+    # its answer carries none of the headers and cookies set for the answer that failed (a
+    # session cookie set before a check refused the request would be set all the same);
+    # an exception handler may set its own.
     connection._background = None  # pyright: ignore[reportPrivateUsage]  # the connection's own
+    if not connection.started:
+        connection._resp_headers = connection._resp_cookies = None  # pyright: ignore[reportPrivateUsage]
     if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
         logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
         if connection.scope["type"] == "http" and connection.started and not connection.finished:

@@ -909,3 +909,44 @@ def test_a_json_bodys_type_errors_are_worded_by_pydantics_json_mode() -> None:
     assert (entry["type"], entry["msg"]) == ("dict_type", "Input should be an object")
     entry = client.post("/notes-list", json={}).json()["detail"][0]
     assert (entry["type"], entry["msg"]) == ("list_type", "Input should be a valid array")
+
+
+def test_a_failed_request_answers_without_the_headers_and_cookies_set_for_its_answer() -> None:
+    # As FastAPI drops a Response parameter's, and Django a view's response: a session cookie
+    # set before a check refused the request is not set. An exception handler sets its own.
+    router = Router()
+
+    @router.post("/login")
+    async def login(connection: Connection, password: str) -> str:
+        connection.put_resp_cookie("session", "granted", httponly=True)
+        connection.put_resp_header("x-user", "ann")
+        if password != "right":
+            raise HTTPError(403, "Wrong password", headers={"x-reason": "password"})
+        return "welcome"
+
+    @router.post("/crash")
+    async def crash(connection: Connection) -> str:
+        connection.put_resp_cookie("session", "granted")
+        raise RuntimeError("a bug")
+
+    async def teapot(connection: Connection, exc: LookupError) -> HttpResponse:
+        connection.put_resp_header("x-handled", "yes")
+        return HttpResponse("handled", status_code=418)
+
+    @router.post("/lookup")
+    async def lookup(connection: Connection) -> str:
+        connection.put_resp_header("x-user", "ann")
+        raise LookupError("missing")
+
+    client = TestClient(
+        aaf([router], exception_handlers={LookupError: teapot}), raise_server_exceptions=False
+    )
+    refused = client.post("/login?password=wrong")
+    assert refused.status_code == 403 and refused.headers["x-reason"] == "password"
+    assert "set-cookie" not in refused.headers and "x-user" not in refused.headers
+    assert "set-cookie" not in client.post("/crash").headers
+    handled = client.post("/lookup")
+    assert (handled.status_code, handled.headers["x-handled"]) == (418, "yes")
+    assert "x-user" not in handled.headers
+    granted = client.post("/login?password=right")
+    assert granted.headers["x-user"] == "ann" and "session=granted" in granted.headers["set-cookie"]
