@@ -64,12 +64,14 @@ async def arguments(
     else:
         form = await connection.form() if plan.reads_form else None
         kwargs, errors = validated(plan, connection, path_args, form)
+    body: bytes | None = None
     if plan.body is not None:
-        large = take_body(plan, await connection.body(), kwargs, errors, connection)
+        body = await connection.body()
+        large = take_body(plan, body, kwargs, errors, connection)
         if large is not None:
             await large
     if errors:
-        raise RequestValidationError(jsonable(errors[:MAX_ERRORS]))
+        raise RequestValidationError(jsonable(errors[:MAX_ERRORS]), body)
     return kwargs
 
 

@@ -36,12 +36,17 @@ class HTTPError(Exception):
 
 
 class RequestValidationError(HTTPError):
-    """Client input that failed validation: 422 with every failing field listed."""
+    """Client input that failed validation: 422 with every failing field listed.
 
-    def __init__(self, errors: Sequence[dict[str, JsonValue]]) -> None:
+    ``errors`` holds the entries as they go out; ``body`` the JSON request body as it came,
+    when the handler takes one (FastAPI's ``exc.body``, here the bytes), else ``None``.
+    """
+
+    def __init__(self, errors: Sequence[dict[str, JsonValue]], body: bytes | None = None) -> None:
         items: list[JsonValue] = list(errors)
         super().__init__(422, {"detail": items})
         self.errors = items
+        self.body = body
 
 
 class ResponseValidationError(ValueError):

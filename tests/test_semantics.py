@@ -16,7 +16,12 @@ from pydantic import AfterValidator, BaseModel, Field
 from aaf import aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
-from aaf.exceptions import HTTPError, ResponseValidationError, WebSocketDisconnect
+from aaf.exceptions import (
+    HTTPError,
+    RequestValidationError,
+    ResponseValidationError,
+    WebSocketDisconnect,
+)
 from aaf.params import Cookie, Depends, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router, operation
@@ -950,3 +955,26 @@ def test_a_failed_request_answers_without_the_headers_and_cookies_set_for_its_an
     assert "x-user" not in handled.headers
     granted = client.post("/login?password=right")
     assert granted.headers["x-user"] == "ann" and "session=granted" in granted.headers["set-cookie"]
+
+
+def test_a_validation_error_carries_the_body_as_it_came() -> None:
+    # FastAPI's exc.body, for a handler of RequestValidationError that logs or echoes it.
+    router = Router()
+
+    @router.post("/notes-body")
+    async def create_note(connection: Connection, note: Note) -> Note:
+        return note
+
+    @router.get("/needs-query")
+    async def needs_query(connection: Connection, n: int) -> int:
+        return n
+
+    async def echo(connection: Connection, exc: RequestValidationError) -> JsonResponse:
+        body = exc.body.decode() if exc.body is not None else None
+        return JsonResponse({"count": len(exc.errors), "body": body}, status_code=422)
+
+    client = TestClient(aaf([router], exception_handlers={RequestValidationError: echo}))
+    sent = b'{"title": 1}'
+    answer = client.post("/notes-body", content=sent, headers={"content-type": "application/json"})
+    assert answer.json() == {"count": 2, "body": '{"title": 1}'}
+    assert client.get("/needs-query?n=x").json() == {"count": 1, "body": None}
