@@ -13,7 +13,7 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._background import run_background
 from aaf._extract import arguments, arguments_now, full_collections_held
-from aaf._http import LENGTHS, RawHeaders
+from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
 from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
@@ -96,9 +96,7 @@ def _runner(
         # The status has no body: a returned value is dropped, as FastAPI does (sent, it
         # would be read as the start of the next response on the connection).
         encode = _no_body
-    # None answers 204, or the status the route declares (a POST's 201: what the document
-    # says it answers), with no body.
-    none_status = None if status_code == 200 or status_code == 204 else status_code
+    none_status = plan.none_status
 
     def respond(connection: Connection, result: object) -> Awaitable[None]:
         # PERF: a plain function handing over a coroutine, no frame of its own; a returned
@@ -109,9 +107,7 @@ def _runner(
             if connection.resp_status_code is not None:  # the handler set another status
                 return respond_as_set(connection, headers, body)
             return connection.respond_whole(status_code, headers, body)
-        if result is None and none_status is not None and not connection.started:
-            return _answer_none(connection, none_status)
-        return send_result(connection, result, qualname)
+        return send_result(connection, result, qualname, none_status)
 
     if plan.dependencies:
         return _runner_with_dependencies(fn, plan, view, respond)
@@ -149,7 +145,7 @@ def _runner(
                 if result.background:
                     await run_background(result.background, connection)
             else:
-                await send_result(connection, result, qualname)
+                await send_result(connection, result, qualname, none_status)
         elif result is not None and not connection.started:
             # respond()'s first case, inline: a frame less (benchmarks/instructions.py)
             headers, encoded = encode(result)
@@ -157,10 +153,8 @@ def _runner(
                 await respond_as_set(connection, headers, encoded)
             else:
                 await connection.respond_whole(status_code, headers, encoded)
-        elif result is None and none_status is not None and not connection.started:
-            await _answer_none(connection, none_status)
         else:
-            await send_result(connection, result, qualname)
+            await send_result(connection, result, qualname, none_status)
         if large_list is not None:
             del result  # what is left holding the list is ours alone, or someone else's
             await free_gradually(args.pop(large_list, None), large_fields)
@@ -192,14 +186,6 @@ def _single_positional(
 
 def _no_body(value: object) -> tuple[RawHeaders, bytes]:
     return [], b""
-
-
-def _answer_none(connection: Connection, status_code: int) -> Awaitable[None]:
-    """Answer a handler's None with the route's declared status (or the one the handler set on
-    the connection), and no body."""
-    if connection.resp_status_code is not None:  # the handler set one itself
-        return respond_as_set(connection, [LENGTHS[0]], b"")
-    return connection.respond_whole(status_code, [] if status_code == 304 else [LENGTHS[0]], b"")
 
 
 async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:

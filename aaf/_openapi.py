@@ -28,7 +28,7 @@ from werkzeug.routing.converters import (
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
 from aaf._operation import Operation
-from aaf._plan import MISSING, DependencyParam, HandlerPlan
+from aaf._plan import MISSING, DependencyParam, HandlerPlan, status_of_none
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
 from aaf.response import HttpResponse
@@ -336,13 +336,13 @@ class _Document:
 
     def responses(self, route: _Route) -> Schema:
         plan, options = route.plan, route.options
-        status = str(options.status_code or plan.status_code)
+        annotation = plan.result_type
+        returns_none = annotation is None or annotation is type(None)
+        code = options.status_code or plan.status_code
+        status = str(status_of_none(code) if returns_none else code)  # what it answers
         responses: Schema = {}
         result = self.resolved.get(("result", id(plan)))
-        annotation = plan.result_type
-        if (annotation is None or annotation is type(None)) and status == "200":
-            status = "204"  # what the handler's None answers unless the route says otherwise
-        if annotation is None or annotation is type(None) or status in ("204", "304"):
+        if returns_none or status in ("204", "304"):
             responses[status] = {"description": _phrase(int(status))}
         elif result is not None:
             responses[status] = {

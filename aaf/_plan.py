@@ -48,6 +48,7 @@ __all__ = [
     "HandlerPlan",
     "build_plan",
     "provider_plan",
+    "status_of_none",
     "type_adapter",
 ]
 
@@ -284,6 +285,11 @@ class HandlerPlan:
     hidden: frozenset[tuple[Source, str]] = frozenset()  # marked include_in_schema=False
 
     @property
+    def none_status(self) -> int:
+        """The status a handler's ``None`` answers (``status_of_none``)."""
+        return status_of_none(self.status_code)
+
+    @property
     def is_async(self) -> bool:
         """Whether calling the function gives a coroutine."""
         return self.kind == "async"
@@ -292,6 +298,13 @@ class HandlerPlan:
     def reads_body(self) -> bool:
         """Whether filling the parameters needs the request body."""
         return self.body is not None or self.reads_form
+
+
+def status_of_none(status_code: int) -> int:
+    """The status a handler's ``None`` answers, with no body, on a route of ``status_code``:
+    204 (No Content) for the default 200, else the one the route declares (a POST's 201).
+    The runner answers it and the API document says it."""
+    return 204 if status_code == 200 else status_code
 
 
 def build_plan(

@@ -783,11 +783,14 @@ def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> 
     return connection.respond_whole(status, headers, body)
 
 
-async def send_result(connection: Connection, result: object, qualname: str) -> None:
+async def send_result(
+    connection: Connection, result: object, qualname: str, none_status: int = 204
+) -> None:
     """Send what the handler ``qualname`` returned, other than a value to encode while the
-    response has not started (the runner sends that itself): a response as it is, ``None`` as
-    204 (or nothing more when the handler answered itself); a value after the handler started
-    answering is a mistake."""
+    response has not started (the runner sends that itself): a response as it is, ``None``
+    as ``none_status`` with no body (the route's: 204 unless it declares another), or the
+    status the handler set, or nothing more when the handler answered itself; a value after
+    the handler started answering is a mistake."""
     if isinstance(result, HttpResponse):
         await result.send_to(connection)
     elif result is None:
@@ -795,6 +798,8 @@ async def send_result(connection: Connection, result: object, qualname: str) -> 
             logger.warning(
                 "%s returned with its response started but not finished; aaf ended it", qualname
             )
+        elif connection.resp_status_code is None:
+            connection.resp_status_code = none_status  # what finish() answers
         if not connection.finished:
             await connection.finish()
     else:
