@@ -189,7 +189,8 @@ async def json_in_slices(data: bytes) -> JsonValue:
     Raises:
         HTTPError: 400, the body is not JSON.
     """
-    start = data[_skip_space(data, 0) : _skip_space(data, 0) + 1]
+    first = _skip_space(data, 0)
+    start = data[first : first + 1]
     validator = _ANY_LIST if start == b"[" else _ANY_OBJECT if start == b"{" else None
     value: object = _NOT_A_LIST
     errors: Errors = []
@@ -316,17 +317,10 @@ _SLICE = 32 * 1024  # bytes of items validated between two turns of the event lo
 _NOT_A_LIST = object()
 # An item longer than this is not read on its own: Python's decoder, from ever wider windows,
 # took 0.5 s (in one stall) for one item holding 10 MB of objects, where validating the body
-# whole takes 0.1 s. Such a body is validated whole.
+# whole takes 0.1 s. Such an item of any JSON is read a slice at a time in its turn (lists in
+# lists, this deep at most); a typed one has the body validated whole.
 _WIDEST_WINDOW = 128 * 1024
-
-
-_MAX_NESTED_SLICING = 32  # lists in lists read a slice at a time, deepest
-
-
-class _ItemTooLarge(Exception):
-    """An item of a large list runs past the widest window: the body is validated whole."""
-
-
+_MAX_NESTED_SLICING = 32
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string after its opening quote
 _AT_PLACE = re.compile(r" at line \d+ column \d+$")
 
@@ -370,6 +364,10 @@ def full_collections_held() -> Generator[None]:
         _Held.count -= 1
         if _Held.count == 0:
             gc.set_threshold(*_Held.thresholds)
+
+
+class _ItemTooLarge(Exception):
+    """An item of a large list runs past the widest window."""
 
 
 def _skip_space(data: bytes, pos: int) -> int:
@@ -505,17 +503,10 @@ async def _long_item(
         raise _ItemTooLarge
     key: object = None
     if isinstance(found, dict):
-        name = _STRING_REST.match(data, pos + 1) if data.startswith(b'"', pos) else None
-        if name is None:
+        member = _member_key(data, pos)
+        if member is None:
             raise _ItemTooLarge
-        try:  # read as the validators read JSON (a lone surrogate is no character to them)
-            key = from_json(data[pos : name.end()])
-        except ValueError:
-            raise _ItemTooLarge from None
-        pos = _skip_space(data, name.end())
-        if not data.startswith(b":", pos):
-            raise _ItemTooLarge
-        pos = _skip_space(data, pos + 1)
+        key, pos = member
     opening = data[pos : pos + 1]
     if opening != b"[" and opening != b"{":
         raise _ItemTooLarge
@@ -748,17 +739,10 @@ async def _fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> obj
         return _NOT_A_LIST
     pos = _skip_space(data, pos + 1)
     while data.startswith(b'"', pos):
-        end = _string_end(data, pos)
-        try:
-            key = json.loads(data[pos:end].decode()) if end > 0 else None
-        except ValueError:
-            key = None
-        if not isinstance(key, str):
+        member = _member_key(data, pos)
+        if member is None:
             return _NOT_A_LIST
-        pos = _skip_space(data, end)
-        if not data.startswith(b":", pos):
-            return _NOT_A_LIST
-        pos = _skip_space(data, pos + 1)
+        key, pos = member
         field = wanted.get(key)
         if field is not None and key in found:
             return _NOT_A_LIST  # a key given twice: pydantic's own rules decide
@@ -799,6 +783,23 @@ async def _fields_in_slices(body: BodyParam, data: bytes, errors: Errors) -> obj
     for key, value in found.items():
         attributes[wanted[key].name] = value
     return model
+
+
+def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:
+    """The key of the object member at ``data[pos]`` and where its value starts (after the
+    colon), or ``None`` when no key and colon are there. The key is read as the validators
+    read JSON (a lone surrogate is no character to them)."""
+    end = _string_end(data, pos) if data.startswith(b'"', pos) else -1
+    if end < 0:
+        return None
+    try:
+        key = from_json(data[pos:end])
+    except ValueError:
+        return None
+    colon = _skip_space(data, end)
+    if not isinstance(key, str) or not data.startswith(b":", colon):
+        return None
+    return key, _skip_space(data, colon + 1)
 
 
 def _string_end(data: bytes, pos: int) -> int:
@@ -1007,24 +1008,23 @@ def _missing(loc: tuple[str | int, ...]) -> dict[str, object]:
 
 def _body_error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
     # A missing body field echoes the enclosing object, as FastAPI does.
+    return _entry(loc, error, error.get("input"))
+
+
+def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
+    # A missing query, header, cookie or path value echoes null, as FastAPI does.
+    return _entry(loc, error, None if error["type"] == "missing" else error.get("input"))
+
+
+def _entry(
+    loc: tuple[str | int, ...], error: Mapping[str, object], echoed: object
+) -> dict[str, object]:
+    """One 422 entry in FastAPI's shape, from pydantic's ``error``, at ``loc``."""
     entry: dict[str, object] = {
         "type": error["type"],
         "loc": list(loc),
         "msg": error["msg"],
-        "input": error.get("input"),
-    }
-    if (context := error.get("ctx")) is not None:
-        entry["ctx"] = _context(cast("Mapping[str, object]", context))
-    return entry
-
-
-def _error(loc: tuple[str | int, ...], error: Mapping[str, object]) -> dict[str, object]:
-    kind = error["type"]
-    entry: dict[str, object] = {
-        "type": kind,
-        "loc": list(loc),
-        "msg": error["msg"],
-        "input": None if kind == "missing" else error.get("input"),
+        "input": echoed,
     }
     if (context := error.get("ctx")) is not None:
         entry["ctx"] = _context(cast("Mapping[str, object]", context))
