@@ -237,33 +237,26 @@ _FREE_LOOKS = 1000  # how many containers are looked into for one
 
 
 def _large_inside(
-    items: list[object] | dict[object, object], budget: list[int] | None = None, depth: int = 0
+    items: list[object] | dict[object, object],
 ) -> list[list[object] | dict[object, object]]:
-    """Take out of ``items`` (a few of them) each list or dict of more than ``_FREE_SLICE``
-    items that nothing else holds, looking into a few levels of small ones too (a JSON
-    object in a list holding a long list), at most ``_FREE_LOOKS`` containers in all, and
-    give them."""
-    budget = budget if budget is not None else [_FREE_LOOKS]
+    """The lists and dicts of more than ``_FREE_SLICE`` items that ``items`` (a few of them)
+    holds, or a few levels of small ones in it (a JSON object in a list holding a long list),
+    where nothing else holds them; ``_FREE_LOOKS`` containers looked into at most."""
     taken: list[list[object] | dict[object, object]] = []
-    keys: list[object] = list(items) if isinstance(items, dict) else []
-    for place in range(len(items)):
-        key = keys[place] if keys else place
-        inner = items[key] if isinstance(items, dict) else items[place]
-        kind = type(inner)
-        # Held by `items`, `inner` and getrefcount's argument alone.
-        if (kind is list or kind is dict) and sys.getrefcount(inner) == 3 and budget[0] > 0:
-            budget[0] -= 1
-            found = cast("list[object] | dict[object, object]", inner)
-            if len(found) > _FREE_SLICE:
-                taken.append(found)
-                if isinstance(items, dict):
-                    items[key] = None
-                else:
-                    items[place] = None
-            elif depth < _FREE_DEPTH:
-                taken += _large_inside(found, budget, depth + 1)
-            del found
-        del inner
+    looks = _FREE_LOOKS
+    pending = [(items, 0)]
+    while pending:
+        container, depth = pending.pop()
+        for inner in container.values() if isinstance(container, dict) else container:
+            kind = type(inner)
+            # Held by its container, `inner` and getrefcount's argument alone.
+            if (kind is list or kind is dict) and looks > 0 and sys.getrefcount(inner) == 3:
+                looks -= 1
+                found = cast("list[object] | dict[object, object]", inner)
+                if len(found) > _FREE_SLICE:
+                    taken.append(found)  # emptied in place: its container goes too
+                elif depth < _FREE_DEPTH:
+                    pending.append((found, depth + 1))
     return taken
 
 

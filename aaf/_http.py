@@ -27,6 +27,7 @@ __all__ = [
     "is_json",
     "json_charset_ok",
     "length_header",
+    "local_location",
     "parse_cookies",
     "parse_query",
 ]
@@ -123,6 +124,13 @@ def parse_query(raw: bytes) -> list[tuple[str, str]]:
         raw_key, _, raw_value = part.partition(b"=")
         pairs.append((_unquote(raw_key), _unquote(raw_value)))
     return pairs
+
+
+def local_location(path: str, query: bytes = b"") -> str:
+    """A ``Location`` on this site: ``path`` (escaped already) and the query string, never
+    ``//host/...``, which a browser would take for another site."""
+    location = "/" + path.lstrip("/")
+    return location + "?" + query.decode("latin-1") if query else location
 
 
 def _unquote(raw: bytes) -> str:

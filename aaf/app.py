@@ -240,8 +240,8 @@ class App(UrlBuilding):
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
         if prefix or dependencies or tags:
-            outer = Router()
-            outer.include(router, prefix=prefix, dependencies=dependencies, tags=tags)
+            outer = Router(dependencies=dependencies, tags=tags)
+            outer.include(router, prefix=prefix)
             router = outer
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes

@@ -387,10 +387,9 @@ class Connection(UrlBuilding):
         return value
 
     def _take_large_json(self) -> object:
-        """Give up the large value ``json()`` parsed, for the app to free a slice at a time
-        (``None`` when there is none)."""
+        """Give up the large value ``json()`` parsed, for the app to free a slice at a time."""
         value, self._json, self._large_json = self._json, _UNREAD, False
-        return value if value is not _UNREAD else None
+        return value
 
     async def form(self) -> FormData:
         """Parse an urlencoded or multipart body into fields and uploaded files; once parsed

@@ -21,6 +21,7 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
+from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
 from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
@@ -743,11 +744,8 @@ async def dispatch_websocket(routers: Sequence[Router], connection: Connection) 
 
 
 async def _redirect(connection: Connection, path: str) -> None:
-    # Never "//host/...": a browser would take that for another site.
-    location = "/" + (quote(connection.root_path) + path).lstrip("/")
     query = connection.scope.get("query_string", b"")
-    if query:
-        location += "?" + query.decode("latin-1")
+    location = local_location(quote(connection.root_path) + path, query)
     await HttpResponse(b"", status_code=308, headers={"Location": location}).send_to(connection)
 
 

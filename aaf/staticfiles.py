@@ -15,6 +15,7 @@ from urllib.parse import quote
 from werkzeug.security import safe_join
 
 from aaf._errors import answer_error
+from aaf._http import local_location
 from aaf._types import Receive, Scope, Send
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
@@ -76,10 +77,9 @@ class StaticFiles:
                 raise HTTPError(404, "Not found")
             if not relative.endswith("/"):
                 # Relative links in the index page need the slash.
-                # The path as a path (a `?` in a name is not a query), never "//host".
-                location = "/" + quote(connection.path).lstrip("/") + "/"
-                if query := connection.scope.get("query_string", b""):
-                    location += "?" + query.decode("latin-1")
+                # The path escaped as a path: a `?` in a name is not a query.
+                query = connection.scope.get("query_string", b"")
+                location = local_location(quote(connection.path) + "/", query)
                 await RedirectResponse(location, status_code=308).send_to(connection)
                 return
             full = os.path.join(full, "index.html")
