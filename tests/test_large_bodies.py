@@ -1258,10 +1258,20 @@ def test_a_long_list_inside_an_object_is_read_and_freed_a_slice_at_a_time(
         assert free_turns == [0] * 5  # 20,000 items, 4,096 a turn
 
 
-def test_a_typed_list_whose_item_is_too_long_for_a_window_is_validated_whole() -> None:
+def test_a_typed_list_whose_item_is_too_long_for_a_window_is_validated_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Typed items are validated whole each: one of 1 MB (past the widest window) has the
     # body validated in one piece, with the same answers, instead of reading it from ever
     # wider windows (0.47 s for one item holding 10 MB of objects).
+    windows: list[int] = []
+    real_window = _extract._window  # pyright: ignore[reportPrivateUsage]
+
+    def window(data: bytes, start: int, stop: int) -> str:
+        windows.append(stop - start)
+        return real_window(data, start, stop)
+
+    monkeypatch.setattr(_extract, "_window", window)
     client = TestClient(make_app())
     big = {"id": 1, "name": "n", "extra": [{"k": i} for i in range(60_000)]}
     data = json.dumps([{"id": 0, "name": "a"}, big, {"id": 2, "name": "c"}])
@@ -1273,3 +1283,4 @@ def test_a_typed_list_whose_item_is_too_long_for_a_window_is_validated_whole() -
     wrong = json.dumps([{"id": 0, "name": "a"}, {**big, "id": "x"}])
     detail = client.post("/items", content=wrong, headers=headers).json()["detail"]
     assert [(e["loc"], e["type"]) for e in detail] == [(["body", 1, "id"], "int_parsing")]
+    assert windows and max(windows) <= 128 * 1024  # never the whole item in a window
