@@ -266,7 +266,7 @@ def _check(
     if handler.is_type_obj():
         _check_class(report, handler.type_object(), produced, websocket, side, known)
         return
-    definition = handler.definition
+    definition = _written(handler)
     if (
         definition is None
         and written is not None
@@ -437,7 +437,7 @@ def _params(
 ) -> Iterator[tuple[_rules.Param, Type, Expression | None, bool]]:
     """Each parameter in the rules' terms, with its type, its default expression (when mypy
     has the function's body) and whether its annotation hides metadata mypy drops."""
-    definition = sig.definition or function
+    definition = _written(sig) or function
     arguments = (
         written_arguments
         if isinstance(definition, FuncDef)
@@ -486,6 +486,16 @@ def _params(
         )
         default = argument.initializer if argument is not None else None
         yield param, typ, default, opaque or arguments is None
+
+
+def _written(sig: CallableType) -> FuncDef | None:
+    """The function ``sig`` was made from, when mypy knows it. A decorated function passed by
+    name (``add_route(rule, get_item)`` under another route's decorator) points at the
+    decorator, which holds the function."""
+    definition = sig.definition
+    if isinstance(definition, Decorator):
+        return definition.func
+    return definition if isinstance(definition, FuncDef) else None
 
 
 def _is_depends(expression: Expression) -> bool:
@@ -568,7 +578,8 @@ def _is_connection(typ: Type) -> bool:
 
 
 def _is_async(sig: CallableType) -> bool:
-    if isinstance(sig.definition, FuncDef) and sig.definition.is_coroutine:
+    written = _written(sig)
+    if written is not None and written.is_coroutine:
         return True
     # A coroutine function under a decorator typed `-> Callable[P, Awaitable[T]]` returns
     # an Awaitable as far as mypy knows.

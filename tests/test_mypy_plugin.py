@@ -248,6 +248,26 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
     ),
+    "add_route_call_of_a_routed_function": Case(
+        """
+        @router.get("/items/<int:itemid>")
+        async def get_item(connection: Connection, itemid: int) -> None: ...
+
+
+        router.add_route("/things/<int:item_id>", get_item)  # <-
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
+    "add_websocket_route_call_of_a_routed_function": Case(
+        """
+        @router.websocket("/rooms/<room>")
+        async def room(connection: Connection, room: str) -> None: ...
+
+
+        router.add_websocket_route("/halls/<hall>", room)  # <-
+        """,
+        "room: the rule variable <hall> has no parameter of that name",
+    ),
     "unknown_converter": Case(
         """
         @router.get("/items/<item:item_id>")  # <-
