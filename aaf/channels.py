@@ -238,8 +238,10 @@ class RedisGroups:
     members in it; what arrives is fanned out to the local members through the same bounded
     queues as ``InMemoryGroups``. Delivery is at most once, in publish order per group. When
     Redis goes away the subscriber reconnects with backoff and subscribes again (logging once
-    per outage); what is published meanwhile is lost. Start and close it with the app's
-    lifespan::
+    per outage); what is published meanwhile is lost. A command Redis does not answer within
+    ``timeout`` seconds counts as an outage; during one, a single publish at a time tries
+    Redis again and the others give 0 at once, so a Redis that stopped answering holds at most
+    one request at a time, for ``timeout``. Start and close it with the app's lifespan::
 
         groups = RedisGroups("redis://127.0.0.1:6379/0")
 
@@ -256,15 +258,18 @@ class RedisGroups:
         max_queue: int = 1000,
         max_message_size: int = 1024 * 1024,
         prefix: str = "aaf:group:",
+        timeout: float = 2.0,
     ) -> None:
         self.url = url
         self.max_message_size = max_message_size
         self.prefix = prefix
+        self.timeout = timeout
         self._local = _LocalMembers(max_queue)
         self._client: _Redis | None = None
         self._pubsub: _PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._outage = False
+        self._probing = False  # a publish is finding out whether Redis answers again
 
     @property
     def max_queue(self) -> int:
@@ -287,7 +292,14 @@ class RedisGroups:
         from redis.asyncio import Redis
         from redis.exceptions import RedisError
 
-        client = Redis.from_url(self.url, decode_responses=True)
+        # Bounded waits of our own: redis-py's defaults differ by release (none before 8),
+        # and a Redis that stopped answering (frozen, cut off) would hold a publish for ever.
+        client = Redis.from_url(
+            self.url,
+            decode_responses=True,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+        )
         try:
             await client.ping()
         except (RedisError, OSError) as exc:
@@ -336,7 +348,8 @@ class RedisGroups:
 
     async def publish(self, group: str, message: str) -> int:
         """Publish ``message`` to ``group`` in every process; give how many subscribed
-        processes Redis handed it to (0 while Redis is away: the message is lost).
+        processes Redis handed it to (0 while Redis is away: the message is lost, or comes
+        late if Redis only stopped answering for a while; never twice).
 
         Raises:
             ValueError: the message is larger than ``max_message_size`` bytes.
@@ -345,11 +358,23 @@ class RedisGroups:
         _check_size(message, self.max_message_size)
         if self._client is None:
             raise RuntimeError("RedisGroups.start() (or `async with groups`) comes first")
+        probe = self._outage
+        if probe:
+            if self._probing:
+                # Redis is away and another publish is finding out whether it is back: this
+                # message is lost at once, instead of holding its request up to the timeout.
+                return 0
+            self._probing = True
         try:
             receivers: int = await self._client.publish(self._channel(group), message)
         except Exception as exc:
             self._report_outage(exc)
             return 0
+        finally:
+            if probe:
+                self._probing = False
+        if self._outage:
+            self._back()
         return receivers
 
     async def publish_json(self, group: str, data: object) -> int:
@@ -360,6 +385,11 @@ class RedisGroups:
         if not self._outage:
             self._outage = True
             logger.warning("Redis at %s is unreachable: %r; retrying", self.url, exc)
+
+    def _back(self) -> None:
+        if self._outage:
+            self._outage = False
+            logger.warning("Redis at %s is back", self.url)
 
     async def _read(self) -> None:
         delay = 0.05
@@ -380,9 +410,11 @@ class RedisGroups:
                     await self._sync(pubsub)
                     synced = loop.time()
                 message = await pubsub.get_message(timeout=_SYNC_EVERY)
-                if self._outage:
-                    self._outage = False
-                    logger.warning("Redis at %s is back; groups subscribed again", self.url)
+                if self._outage and message is None and self._client is not None:
+                    # No message proves nothing (a frozen Redis sends none either): a round
+                    # trip does.
+                    await self._client.ping()
+                self._back()
                 delay = 0.05
                 if message is not None and message.get("type") == "message":
                     channel = str(message["channel"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -94,6 +95,65 @@ async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) 
             await there.publish("room", "after")
             await asyncio.sleep(0.2)
         assert "lost" not in member.got
+
+
+@pytest.mark.anyio
+async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A frozen server keeps its sockets open and answers nothing (as a hung or cut-off host
+    # does): publishing waited redis-py's timeout (none at all before redis-py 8), every
+    # request at once, and the subscriber said "back" while Redis was still frozen.
+    caplog.set_level(logging.WARNING, logger="aaf")
+    async with (
+        RedisGroups(redis_server.url, timeout=0.5) as here,
+        RedisGroups(redis_server.url, timeout=0.5) as there,
+    ):
+        assert here.timeout == 0.5
+        member = Inbox()
+        await here.join("room", member)
+        await there.join("elsewhere", Inbox())  # its subscriber is reading too
+        await asyncio.sleep(0.1)
+        assert await there.publish("room", "before") == 1
+        await wait_for(lambda: member.got == ["before"])
+        redis_server.freeze()
+        try:
+            closing = RedisGroups(redis_server.url, timeout=0.5)
+            await closing.start()  # it was up a moment ago
+        except ConnectionError:
+            closing = None
+        try:
+            started = time.monotonic()
+            first = await asyncio.gather(*(there.publish("room", "lost") for _ in range(20)))
+            assert first == [0] * 20
+            assert time.monotonic() - started < 2.5  # the timeout, not redis-py's
+            # Known to be away: one publish at a time tries Redis, the others answer at once.
+            done: list[float] = []
+
+            async def publish() -> int:
+                started = time.monotonic()
+                try:
+                    return await there.publish("room", "lost")
+                finally:
+                    done.append(time.monotonic() - started)
+
+            assert await asyncio.gather(*(publish() for _ in range(50))) == [0] * 50
+            assert len([t for t in done if t > 0.2]) <= 1, sorted(done)[-3:]
+            await asyncio.sleep(1.5)  # the subscriber tries Redis too, and must not say "back"
+            logged = [r.getMessage() for r in caplog.records]
+            assert [m for m in logged if "is back" in m] == [], logged
+            if closing is not None:  # a lifespan ending while Redis is frozen ends
+                await asyncio.wait_for(closing.close(), 5)
+        finally:
+            redis_server.thaw()
+        deadline = time.monotonic() + 10
+        while "after" not in member.got:
+            assert time.monotonic() < deadline, "delivery did not resume"
+            await there.publish("room", "after")
+            await asyncio.sleep(0.2)
+        logged = [r.getMessage() for r in caplog.records]
+        for who in ("unreachable", "is back"):  # once per outage and instance, at most
+            assert 1 <= len([m for m in logged if who in m]) <= 2, logged
 
 
 @pytest.mark.anyio
