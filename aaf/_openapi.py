@@ -312,6 +312,8 @@ class _Document:
                         and field.get("format") != "binary"
                     ):
                         field = {**field, "minLength": 1}
+                    if name not in required:
+                        field = _with_default(field, current, "form", name)
                     form_properties[name] = field
                 form_required += [name for name in properties if name in required]
                 # A bytes field takes a file's content: only multipart sends files.
@@ -437,16 +439,24 @@ def _is_whole_model(plan: HandlerPlan, group: str, wire: str) -> bool:
 
 
 def _add_default(parameter: Schema, plan: HandlerPlan, group: str, wire: str) -> None:
-    # Defaults live in the plan (the validator's fields are simply not required): show them.
-    if parameter["required"] or "default" in parameter["schema"]:
-        return
-    for name, specs in plan.fields.items():
-        for spec in specs:
-            if name == group and spec.wire == wire and spec.name in plan.defaults:
-                try:
-                    parameter["schema"]["default"] = to_jsonable_python(plan.defaults[spec.name])
-                except PydanticSerializationError:
-                    pass  # a default JSON cannot show
+    if not parameter["required"]:
+        parameter["schema"] = _with_default(parameter["schema"], plan, group, wire)
+
+
+def _with_default(schema: Schema, plan: HandlerPlan, group: str, wire: str) -> Schema:
+    """``schema`` with the default of the value read from ``wire`` in ``group``, when it has
+    one JSON can show. Defaults live in the plan (the validator's fields are simply not
+    required), so the schema pydantic wrote lacks them."""
+    if "default" in schema:
+        return schema
+    specs = [spec for name, specs in plan.fields.items() if name == group for spec in specs]
+    for spec in specs:
+        if spec.wire == wire and spec.name in plan.defaults:
+            try:
+                return {**schema, "default": to_jsonable_python(plan.defaults[spec.name])}
+            except PydanticSerializationError:
+                break  # a default JSON cannot show
+    return schema
 
 
 def _parameter(name: str, location: str, schema: Schema, required: bool) -> Schema:

@@ -114,7 +114,10 @@ async def upload(
 
 @router.post("/login")
 async def login(
-    connection: Connection, user: Annotated[str, Form()], password: Annotated[str, Form()]
+    connection: Connection,
+    user: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    days: Annotated[int, Form(ge=1)] = 30,
 ) -> str:
     return user
 
@@ -270,6 +273,15 @@ def test_bodies_forms_and_uploads(document: Document) -> None:
     assert schema["required"] == ["files"]
     login = operation_of(document, "/login", "post")["requestBody"]
     assert set(login["content"]) == {"application/x-www-form-urlencoded"}
+    form = login["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["required"] == ["user", "password"]
+    # A form field's default is shown, as a query parameter's is (it was left out).
+    assert form["properties"]["days"] == {
+        "type": "integer",
+        "minimum": 1,
+        "title": "Days",
+        "default": 30,
+    }
 
 
 def test_outputs_use_serialization_names_and_inputs_validation(
