@@ -189,26 +189,22 @@ class _Lifespan:
 class _WebSocketCore:
     """One WebSocket session against the app, on the app's event loop."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        url: httpx.URL,
-        headers: Sequence[tuple[bytes, bytes]],
-        subprotocols: Sequence[str],
-    ) -> None:
+    def __init__(self, app: ASGIApp, request: httpx.Request, subprotocols: Sequence[str]) -> None:
+        url = request.url
         raw_path, _, _ = url.raw_path.partition(b"?")
+        secure = url.scheme in ("https", "wss")
         self.scope: WebSocketScope = {
             "type": "websocket",
             "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
-            "scheme": "ws",
+            "scheme": "wss" if secure else "ws",
             "path": unquote(raw_path.decode("ascii")),
             "raw_path": raw_path,
             "query_string": url.query,
             "root_path": "",
-            "headers": [(b"host", b"testserver"), *_headers(headers)],
+            "headers": _headers(request.headers.raw),
             "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
+            "server": (url.host, url.port or (443 if secure else 80)),
             "subprotocols": list(subprotocols),
             "extensions": {"websocket.http.response": {}},
         }
@@ -433,12 +429,11 @@ class TestClient(httpx.Client):
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
     ) -> Generator[WebSocketSession]:
-        """Open a WebSocket session with the app at ``path``."""
-        raw_headers = httpx.Headers(headers or {}).raw
+        """Open a WebSocket session with the app at ``path``, sending the client's headers
+        and cookies as its requests do."""
+        request = _handshake(self, path, headers, subprotocols)
         with self._use_portal() as portal:
-            core = portal.call(
-                _new_core, self.app, self.base_url.join(path), raw_headers, subprotocols
-            )
+            core = portal.call(_new_core, self.app, request, subprotocols)
             portal.call(core.connect)
             try:
                 yield WebSocketSession(core, portal)
@@ -446,13 +441,31 @@ class TestClient(httpx.Client):
                 portal.call(core.close, 1000)
 
 
-async def _new_core(
-    app: ASGIApp,
-    url: httpx.URL,
-    headers: Sequence[tuple[bytes, bytes]],
+def _handshake(
+    client: httpx.Client | httpx.AsyncClient,
+    path: str,
+    headers: Mapping[str, str] | None,
     subprotocols: Sequence[str],
+) -> httpx.Request:
+    """The opening handshake as the client would send it: its base URL, default headers and
+    cookies (a session cookie a login set), then the upgrade headers, as Starlette's does."""
+    upgrade = httpx.Headers(headers)
+    for name, value in (
+        ("connection", "upgrade"),
+        ("upgrade", "websocket"),
+        ("sec-websocket-key", "testserver=="),
+        ("sec-websocket-version", "13"),
+    ):
+        upgrade.setdefault(name, value)
+    if subprotocols:
+        upgrade.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
+    return client.build_request("GET", path, headers=upgrade)
+
+
+async def _new_core(
+    app: ASGIApp, request: httpx.Request, subprotocols: Sequence[str]
 ) -> _WebSocketCore:
-    return _WebSocketCore(app, url, headers, subprotocols)
+    return _WebSocketCore(app, request, subprotocols)
 
 
 # The async client --------------------------------------------------------------------------------
@@ -556,10 +569,9 @@ class AsyncTestClient(httpx.AsyncClient):
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
     ) -> AsyncGenerator[AsyncWebSocketSession]:
-        """Open a WebSocket session with the app at ``path``."""
-        core = _WebSocketCore(
-            self.app, self.base_url.join(path), httpx.Headers(headers or {}).raw, subprotocols
-        )
+        """Open a WebSocket session with the app at ``path``, sending the client's headers
+        and cookies as its requests do."""
+        core = _WebSocketCore(self.app, _handshake(self, path, headers, subprotocols), subprotocols)
         await core.connect()
         try:
             yield AsyncWebSocketSession(core)

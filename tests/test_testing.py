@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 import pytest
 
@@ -13,7 +14,8 @@ from aaf._types import ASGIApp, Receive, Scope, Send
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import WebSocketDisconnect
-from aaf.response import RedirectResponse
+from aaf.params import Cookie, Header
+from aaf.response import HttpResponse, RedirectResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -222,6 +224,79 @@ async def test_async_websocket_sessions_send_and_receive_every_kind() -> None:
             await websocket.send_bytes(b'{"a": 1}')
             assert await websocket.receive_json() == {"a": 1}
             await websocket.close(1001)
+
+
+def handshake_app() -> App:
+    """Sets a session cookie at /login; its WebSocket tells what the handshake carried."""
+    router = Router()
+
+    @router.post("/login")
+    async def login(connection: Connection) -> HttpResponse:
+        answer = HttpResponse(b"in")
+        answer.set_cookie("session", "s3cret")
+        return answer
+
+    @router.websocket("/ws")
+    async def ws(
+        connection: Connection,
+        session: Annotated[str | None, Cookie()] = None,
+        x_team: Annotated[str | None, Header()] = None,
+        extra: Annotated[str | None, Header()] = None,
+    ) -> None:
+        await connection.accept()
+        scope = connection.scope
+        await connection.send_json(
+            {
+                "session": session,
+                "team": x_team,
+                "extra": extra,
+                "host": connection.req_headers.get("host"),
+                "upgrade": connection.req_headers.get("upgrade"),
+                "scheme": scope["scheme"],
+                "server": list(scope["server"] or ()),
+                "query": scope["query_string"].decode(),
+            }
+        )
+        await connection.close()
+
+    return aaf([router])
+
+
+def test_websocket_handshakes_carry_the_clients_cookies_headers_and_host() -> None:
+    # As Starlette's: a test that logs in and then opens the live feed is let in. The
+    # handshake sent neither the cookie jar nor the client's headers, and always said
+    # `testserver`.
+    client = TestClient(handshake_app(), headers={"x-team": "blue"})
+    client.post("/login")
+    with client.websocket_connect("/ws?room=1", headers={"extra": "e"}) as websocket:
+        assert websocket.receive_json() == {
+            "session": "s3cret",
+            "team": "blue",
+            "extra": "e",
+            "host": "testserver",
+            "upgrade": "websocket",
+            "scheme": "ws",
+            "server": ["testserver", 80],
+            "query": "room=1",
+        }
+    elsewhere = TestClient(handshake_app(), base_url="https://example.org:8443")
+    with elsewhere.websocket_connect("/ws") as websocket:
+        seen = websocket.receive_json()
+    assert isinstance(seen, dict)
+    assert (seen["host"], seen["scheme"], seen["server"]) == (
+        "example.org:8443",
+        "wss",
+        ["example.org", 8443],
+    )
+
+
+@pytest.mark.anyio
+async def test_async_websocket_handshakes_carry_the_clients_cookies() -> None:
+    async with AsyncTestClient(handshake_app()) as client:
+        await client.post("/login")
+        async with client.websocket_connect("/ws") as websocket:
+            seen = await websocket.receive_json()
+    assert isinstance(seen, dict) and seen["session"] == "s3cret"
 
 
 def test_redirects_are_followed_unless_asked_not_to() -> None:
