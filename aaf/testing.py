@@ -372,6 +372,7 @@ class TestClient(httpx.Client):
         headers: Mapping[str, str] | None = None,
         raise_server_exceptions: bool = True,
         follow_redirects: bool = True,
+        cookies: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self._portal_cm: (
@@ -383,6 +384,7 @@ class TestClient(httpx.Client):
             transport=_SyncTransport(app, self._use_portal, raise_server_exceptions),
             base_url=base_url,
             headers=headers,
+            cookies=dict(cookies) if cookies is not None else None,
             follow_redirects=follow_redirects,
         )
 
@@ -534,6 +536,7 @@ class AsyncTestClient(httpx.AsyncClient):
         headers: Mapping[str, str] | None = None,
         raise_server_exceptions: bool = True,
         follow_redirects: bool = True,
+        cookies: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
@@ -541,6 +544,7 @@ class AsyncTestClient(httpx.AsyncClient):
             transport=_AsyncTransport(app, raise_server_exceptions),
             base_url=base_url,
             headers=headers,
+            cookies=dict(cookies) if cookies is not None else None,
             follow_redirects=follow_redirects,
         )
 

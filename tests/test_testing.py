@@ -297,6 +297,19 @@ async def test_async_websocket_handshakes_carry_the_clients_cookies() -> None:
         async with client.websocket_connect("/ws") as websocket:
             seen = await websocket.receive_json()
     assert isinstance(seen, dict) and seen["session"] == "s3cret"
+    # Cookies given to the client, as Starlette's TestClient(cookies=...) takes them.
+    async with (
+        AsyncTestClient(handshake_app(), cookies={"session": "given"}) as client,
+        client.websocket_connect("/ws") as websocket,
+    ):
+        seen = await websocket.receive_json()
+    assert isinstance(seen, dict) and seen["session"] == "given"
+    with (
+        TestClient(handshake_app(), cookies={"session": "given"}) as sync_client,
+        sync_client.websocket_connect("/ws") as sync_websocket,
+    ):
+        seen = sync_websocket.receive_json()
+    assert isinstance(seen, dict) and seen["session"] == "given"
 
 
 def test_redirects_are_followed_unless_asked_not_to() -> None:
