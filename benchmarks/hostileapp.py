@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from aaf import aaf
 from aaf.connection import Connection
-from aaf.params import Cookie, Form
+from aaf.params import Body, Cookie, Form
 from aaf.routing import Router
 
 router = Router()
@@ -54,6 +54,11 @@ async def raw(connection: Connection) -> int:
     # The body read imperatively, as a handler may read any JSON.
     value = await connection.json()
     return len(value) if isinstance(value, list) else 0
+
+
+@router.route("/words", methods=["POST"])
+async def words(connection: Connection, words: Annotated[list[str], Body()]) -> int:
+    return len(words)
 
 
 @router.route("/ids")

@@ -34,6 +34,17 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]",
         ),
+        "a model's dict of 400,000 numbers": (
+            "/tally",
+            b'{"label":"x","counts":{'
+            + b",".join(b'"k%d":%d' % (i, i) for i in range(400_000))
+            + b"}}",
+        ),
+        "1.25 million numbers read as JSON": (
+            "/raw",
+            b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
+        ),
+        "one 10 MB string (a list[str] body)": ("/words", b'["' + b"a" * 10_000_000 + b'"]'),
     }
 
 
