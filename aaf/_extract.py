@@ -321,7 +321,8 @@ _NOT_A_LIST = object()
 # lists, this deep at most); a typed one has the body validated whole.
 _WIDEST_WINDOW = 128 * 1024
 _MAX_NESTED_SLICING = 32
-_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"')  # a JSON string after its opening quote
+# A JSON string after its opening quote, by the grammar (what _after_string finds faster).
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"')
 _AT_PLACE = re.compile(r" at line \d+ column \d+$")
 
 
@@ -655,15 +656,20 @@ def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None
             return close, True
     for _ in range(4):  # a cut that falls in a string moves past it, a few times at most
         limit = len(data) if cut < 0 else cut
-        end = _PLAIN_VALUES.match(data, pos, limit).end()  # type: ignore[union-attr]  # * matches
+        # PERF: the pattern reads at most two slices: a string that runs past that is not
+        # matched, but skipped below by _after_string, 30 times faster on a long one.
+        bound = min(limit, pos + 2 * _SLICE)
+        end = _PLAIN_VALUES.match(data, pos, bound).end()  # type: ignore[union-attr]  # * matches
+        if end == bound < limit:
+            return None  # one long number or run of spaces: item by item
         if end == limit and cut >= 0:
             return cut, False  # the comma is outside strings, nothing nests before it
         if data.startswith(closing, end):
             return (end, True) if end > start else None  # (a trailing comma: refused below)
-        string = _STRING_REST.match(data, end + 1) if data.startswith(b'"', end) else None
-        if string is None:
+        after = _after_string(data, end + 1) if data.startswith(b'"', end) else -1
+        if after < 0:
             return None  # a bracket that opens an item, or broken JSON: item by item
-        pos = string.end()  # the string that held the cut; the next comma after it
+        pos = after  # the string that held the cut; the next comma after it
         cut = data.find(b",", pos)
     return None
 
@@ -825,8 +831,62 @@ def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:
 def _string_end(data: bytes, pos: int) -> int:
     """The position after the JSON string that opens at ``data[pos]``, or -1 if it is never
     closed."""
-    rest = _STRING_REST.match(data, pos + 1)
-    return -1 if rest is None else rest.end()
+    return _after_string(data, pos + 1)
+
+
+def _after_string(data: bytes, pos: int) -> int:
+    """The position after the closing quote of the JSON string whose text starts at
+    ``data[pos]`` (after its opening quote), or -1 if it is never closed (or an escape in it
+    is broken before its end).
+
+    PERF: a string without a backslash ends at the next quote, found by ``bytes.find``
+    (memchr): a 10 MB one in 1 ms, where a pattern that reads escapes takes 30 ms."""
+    quote = data.find(b'"', pos)
+    if quote < 0:
+        return -1
+    if data.find(b"\\", pos, quote) < 0:
+        return quote + 1
+    # Escapes: a quote after an odd run of backslashes is one of the string's characters.
+    # Most strings hold few escaped quotes, each passed here; past a few, the rest is read
+    # by _after_escapes (a pattern reading escapes one at a time took 0.34 s on 10 MB).
+    start = pos
+    for _ in range(_QUOTES_TRIED):
+        run = quote
+        while run > start and data[run - 1] == _BACKSLASH and quote - run <= _QUOTES_TRIED:
+            run -= 1
+        if quote - run > _QUOTES_TRIED:
+            break
+        if (quote - run) % 2 == 0:
+            if data.find(b"\\\n", pos, quote) >= 0:
+                break  # a backslash before a line feed, or an escaped one: told apart below
+            return quote + 1
+        start = quote + 1  # just after an escaped quote: where an escape may begin
+        quote = data.find(b'"', start)
+        if quote < 0:
+            return -1
+    return _after_escapes(data, pos)
+
+
+def _after_escapes(data: bytes, pos: int) -> int:
+    """``_after_string`` from ``data[pos]``, where an escape may begin, for a string dense
+    with escapes: in a window of the body, each escaped backslash and then each escaped quote
+    is overwritten (same length, so places stay), and the first quote left ends the string.
+    Windows grow eightfold, so each byte is copied a few times at most."""
+    size = _SLICE
+    while True:
+        stop = min(len(data), pos + size)
+        window = data[pos:stop].replace(b"\\\\", b"__").replace(b'\\"', b"__")
+        quote = window.find(b'"')
+        if quote >= 0:
+            # A backslash before a line feed escapes nothing: JSON's grammar ends there.
+            return -1 if window.find(b"\\\n", 0, quote) >= 0 else pos + quote + 1
+        if stop == len(data):
+            return -1
+        size *= 8
+
+
+_BACKSLASH = ord("\\")
+_QUOTES_TRIED = 32
 
 
 # The next quote or bracket; and what is left of a string after its opening quote. Each
@@ -852,10 +912,9 @@ async def _skip_value(data: bytes, pos: int) -> int:
     while (found := _NEXT.search(data, pos)) is not None:
         char, pos = found.group(), found.end()
         if char == b'"':
-            rest = _STRING_REST.match(data, pos)
-            if rest is None:
+            pos = _after_string(data, pos)
+            if pos < 0:
                 return -1  # a string never closed
-            pos = rest.end()
         elif char in b"[{":
             depth += 1
         else:
