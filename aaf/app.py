@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import logging
@@ -22,7 +23,7 @@ from aaf._plan import HandlerPlan
 from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf._urls import UrlBuilding
-from aaf.connection import Connection, route_path
+from aaf.connection import Connection, WebSocketState, route_path
 from aaf.exceptions import HTTPError
 from aaf.routing import (
     Mounted,
@@ -357,6 +358,12 @@ class App(UrlBuilding):
             if not await dispatch_websocket(self.routers, connection):
                 # Closing before accept makes the server refuse the handshake (HTTP 403).
                 await connection.close(1000, "No WebSocket route for this path")
+            elif connection.ws_state is WebSocketState.CONNECTED:
+                # The handler returned with the session open: it is done with it, so it ends
+                # cleanly (1000); the server would drop the TCP connection instead, which a
+                # browser reports as an abnormal closure (1006).
+                with contextlib.suppress(OSError):  # the client left meanwhile
+                    await connection.close()
         except Exception as exc:
             await answer_error(connection, exc, self.exception_handlers, self.debug)
         finally:

@@ -351,6 +351,44 @@ def test_http_error_after_accept_closes_with_1008() -> None:
     assert info.value.code == 1008 and info.value.reason == "Wrong password"
 
 
+def test_a_handler_that_returns_ends_the_session_with_1000_over_uvicorn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # uvicorn drops the TCP connection when the app returns: the client saw an abnormal
+    # closure (1006, "no close frame received or sent"), as a browser's onclose would.
+    brief = Router()
+
+    @brief.websocket("/hello")
+    async def hello(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text("hello")
+
+    @brief.websocket("/late")
+    async def late(connection: Connection) -> None:
+        await connection.accept()
+        await asyncio.sleep(0.3)  # the client has left by now
+
+    async def main(host: str) -> None:
+        async with connect(f"ws://{host}/hello", open_timeout=5) as ws:
+            assert await asyncio.wait_for(ws.recv(), 5) == "hello"
+            with pytest.raises(ConnectionClosed) as info:
+                await asyncio.wait_for(ws.recv(), 5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1000
+        async with connect(f"ws://{host}/late", open_timeout=5):
+            pass
+        await asyncio.sleep(0.6)
+
+    caplog.set_level(logging.DEBUG, logger="aaf")
+    with serve(aaf([brief])) as url:
+        asyncio.run(main(url.removeprefix("http://")))
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.records
+    with TestClient(aaf([brief])).websocket_connect("/hello") as ws:
+        assert ws.receive_text() == "hello"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1000
+
+
 def test_websocket_reaches_an_aaf_app_mounted_under_a_prefix() -> None:
     outer = Router()
     outer.mount("/inner", aaf([router]))
