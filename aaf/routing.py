@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
@@ -176,6 +177,24 @@ class _Route:
         return found
 
 
+def _claims_of(path: str, route: _Route) -> list[tuple[str, str]]:
+    """What ``route`` answers at the full rule ``path``: ``(the rule with its variables'
+    names left out, method)`` for each method it declares (``HEAD`` with ``GET``), or
+    ``WEBSOCKET``. ``/items/<int:a>`` and ``/items/<int:b>`` match the same paths."""
+    shape = _VARIABLE.sub(lambda m: f"<{m.group(1) or 'default'}>", path)
+    endpoint = route.endpoint
+    if not isinstance(endpoint, Endpoint):
+        return [(shape, "WEBSOCKET")]
+    methods = set(endpoint.plans)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return [(shape, method) for method in sorted(methods)]
+
+
+# A rule's variable: <name>, <converter:name> or <converter(arguments):name>.
+_VARIABLE = re.compile(r"<(?:([a-zA-Z_]\w*(?:\([^)]*\))?):)?[a-zA-Z_]\w*>")
+
+
 @dataclasses.dataclass(frozen=True)
 class _Mount:
     prefix: str
@@ -212,6 +231,9 @@ class Router(UrlBuilding):
         # Depends(provider) values run before every route registered here (auth checks).
         self.dependencies = tuple(_dependencies(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
+        # Which route answers each (rule, method) here: a second route for one would never
+        # be reached (the first registered wins), so registering it is an error.
+        self._claimed: dict[tuple[str, str], str] = {}
         self._parents: list[Router] = []
         self._compiled = False
         self._http_adapter: MapAdapter | None = None
@@ -377,12 +399,32 @@ class Router(UrlBuilding):
         self._add(_Route(rule, route_name, handler, build(), True, build))
 
     def _add(self, route: _Route) -> None:
+        self._claim([(self.prefix + route.rule, route)])
         # Built now as every router including this one serves it, so that their providers'
         # mistakes are found at registration, not at the first request.
         for outer in self._outer():
             route.endpoint_under(outer)
         self._entries.append(route)
         self._invalidate()
+
+    def _claim(self, routes: Iterable[tuple[str, _Route]]) -> None:
+        """Record which route answers each method of each ``(full rule, route)``.
+
+        Raises:
+            ConfigurationError: a method of a rule is answered here already.
+        """
+        claims: dict[tuple[str, str], str] = {}
+        for path, route in routes:
+            for key in _claims_of(path, route):
+                taken = self._claimed.get(key) or claims.get(key)
+                if taken is not None:
+                    method, rule = key[1], path
+                    raise ConfigurationError(
+                        f"{method} {rule} is answered by {taken!r} already: {route.name!r} "
+                        f"would never be reached there; give it another rule or method"
+                    )
+                claims[key] = route.name
+        self._claimed.update(claims)
 
     def _outer(self) -> list[Outer]:
         """What including routers add to this router's routes, once for each chain of
@@ -432,6 +474,11 @@ class Router(UrlBuilding):
         for name, handler in router._names().items():
             self._check_name(name, handler)
         prefix = _clean_prefix(prefix)
+        self._claim(
+            (path, entry)
+            for path, entry, _ in router._flatten(self.prefix + prefix)
+            if isinstance(entry, _Route)
+        )
         # Every route below, built now as served here (see _add).
         for dependencies, tags in self._outer():
             outer = ((*dependencies, *self.dependencies), (*tags, *self.tags))

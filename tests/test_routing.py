@@ -615,3 +615,69 @@ def test_fastapi_style_braces_in_a_rule_are_refused_with_werkzeugs_spelling() ->
 
     router.add_route("/odd/{}", braces)  # braces around no name stay literal text
     assert TestClient(aaf([router])).get("/odd/{}").text == "literal"
+
+
+def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
+    # The first route registered for a method wins, as in werkzeug: a second one for the same
+    # rule and method would never answer, which registration used to accept in silence.
+    router = Router("/api")
+
+    @router.get("/items/<int:item_id>")
+    async def read_item(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    with pytest.raises(ConfigurationError, match=r"GET /api/items/<int:key> is answered by "):
+
+        @router.get("/items/<int:key>")  # the same paths, another variable name
+        async def read_again(connection: Connection, key: int) -> int:
+            return key
+
+    with pytest.raises(ConfigurationError, match="'read_item' already: 'peek' would never"):
+
+        @router.route("/items/<int:item_id>", methods=["HEAD"])  # GET answers HEAD
+        async def peek(connection: Connection, item_id: int) -> None: ...
+
+    @router.post("/items/<int:item_id>")  # another method: fine
+    async def replace_item(connection: Connection, item_id: int) -> int:
+        return -item_id
+
+    @router.get("/items/<item_id>")  # another converter: werkzeug tells them apart
+    async def read_named(connection: Connection, item_id: str) -> str:
+        return item_id
+
+    @router.route("/things")
+    class Things(View):
+        async def get(self, connection: Connection) -> str:
+            return "get"
+
+    @router.put("/things")
+    async def put_things(connection: Connection) -> str:
+        return "put"
+
+    with pytest.raises(ConfigurationError, match="GET /api/things is answered by 'Things'"):
+
+        @router.get("/things")
+        async def things_again(connection: Connection) -> str:
+            return "never"
+
+    @router.websocket("/things")  # a WebSocket is no HTTP method
+    async def things_feed(connection: Connection) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="WEBSOCKET /api/things is answered by"):
+        router.add_websocket_route("/things", things_feed, name="feed_again")
+    # An included router's routes are checked against the router's own, under its prefix.
+    inner = Router()
+
+    @inner.post("/items/<int:n>")
+    async def post_item(connection: Connection, n: int) -> int:
+        return n
+
+    outer = Router()
+    with pytest.raises(ConfigurationError, match="POST /api/items/<int:n> is answered by"):
+        outer.include(router)
+        outer.include(inner, prefix="/api")
+    client = TestClient(aaf([router]))
+    assert client.get("/api/items/3").json() == 3
+    assert client.post("/api/items/3").json() == -3
+    assert client.get("/api/items/x").text == "x"
+    assert (client.get("/api/things").text, client.put("/api/things").text) == ("get", "put")
