@@ -177,18 +177,18 @@ class _Route:
         return found
 
 
-def _claims_of(path: str, route: _Route) -> list[tuple[str, str]]:
-    """What ``route`` answers at the full rule ``path``: ``(the rule with its variables'
-    names left out, method)`` for each method it declares (``HEAD`` with ``GET``), or
-    ``WEBSOCKET``. ``/items/<int:a>`` and ``/items/<int:b>`` match the same paths."""
+def _claims_of(path: str, route: _Route) -> tuple[str, list[str]]:
+    """What ``route`` answers at the full rule ``path``: the rule with its variables' names
+    left out (``/items/<int:a>`` and ``/items/<int:b>`` match the same paths), and the methods
+    it declares (``HEAD`` with ``GET``), or ``WEBSOCKET``."""
     shape = _VARIABLE.sub(lambda m: f"<{m.group(1) or 'default'}>", path)
     endpoint = route.endpoint
     if not isinstance(endpoint, Endpoint):
-        return [(shape, "WEBSOCKET")]
+        return shape, ["WEBSOCKET"]
     methods = set(endpoint.plans)
     if "GET" in methods:
         methods.add("HEAD")
-    return [(shape, method) for method in sorted(methods)]
+    return shape, sorted(methods)
 
 
 # A rule's variable: <name>, <converter:name> or <converter(arguments):name>.
@@ -415,15 +415,19 @@ class Router(UrlBuilding):
         """
         claims: dict[tuple[str, str], str] = {}
         for path, route in routes:
-            for key in _claims_of(path, route):
-                taken = self._claimed.get(key) or claims.get(key)
+            shape, methods = _claims_of(path, route)
+            for method in methods:
+                taken = self._claimed.get((shape, method)) or claims.get((shape, method))
                 if taken is not None:
-                    method, rule = key[1], path
                     raise ConfigurationError(
-                        f"{method} {rule} is answered by {taken!r} already: {route.name!r} "
+                        f"{method} {path} is answered by {taken!r} already: {route.name!r} "
                         f"would never be reached there; give it another rule or method"
                     )
-                claims[key] = route.name
+                claims[shape, method] = route.name
+            if methods != ["WEBSOCKET"] and (shape, "OPTIONS") not in self._claimed:
+                # Every HTTP route answers OPTIONS by itself: the first for a rule does, and
+                # only a route that declares OPTIONS is refused after it.
+                claims.setdefault((shape, "OPTIONS"), route.name)
         self._claimed.update(claims)
 
     def _outer(self) -> list[Outer]:

@@ -637,6 +637,11 @@ def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
         @router.route("/items/<int:item_id>", methods=["HEAD"])  # GET answers HEAD
         async def peek(connection: Connection, item_id: int) -> None: ...
 
+    with pytest.raises(ConfigurationError, match="OPTIONS /api/items/<int:item_id> is answered"):
+
+        @router.route("/items/<int:item_id>", methods=["OPTIONS"])  # every route answers it
+        async def preflight(connection: Connection, item_id: int) -> None: ...
+
     @router.post("/items/<int:item_id>")  # another method: fine
     async def replace_item(connection: Connection, item_id: int) -> int:
         return -item_id
