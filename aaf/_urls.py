@@ -42,11 +42,15 @@ class UrlBuilding:
     def url_for(self, target: object, /, *args: object, **params: object) -> str:
         """Build the path of a route: by its name, or by its handler.
 
-        Rule variables fill the path; other parameters go to the query string. Give them as
-        keywords.
+        Rule variables fill the path. By handler, query parameters fill the query string as
+        the handler reads it (an alias, a ``Query()`` model's fields, values as JSON writes
+        them, ``None`` left out); by name, the other values go to the query string as given.
+        Give them as keywords.
 
         Raises:
-            LookupError: no route has that name or handler, or the parameters do not fit.
+            LookupError: no route has that name or handler, or the parameters do not fit
+                (``NotInUrl``: the handler reads one from a header, a cookie, the body or a
+                provider, which a URL cannot carry).
             TypeError: parameters were given by position.
         """
         if args:

@@ -27,6 +27,7 @@ from aaf.connection import Connection, WebSocketState, route_path
 from aaf.exceptions import HTTPError
 from aaf.routing import (
     Mounted,
+    NotInUrl,
     Outcome,
     RouteDecorator,
     RouteOptions,
@@ -434,6 +435,8 @@ class App(UrlBuilding):
         for router in self.routers:
             try:
                 return router._build_url(target, params)  # pyright: ignore[reportPrivateUsage]  # one implementation
+            except NotInUrl:
+                raise  # the handler's own router says why
             except LookupError:
                 continue
         shown = target if isinstance(target, str) else getattr(target, "__qualname__", target)

@@ -16,6 +16,8 @@ from typing import (
 )
 from urllib.parse import quote, urlsplit
 
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.routing.converters import BaseConverter
@@ -25,6 +27,7 @@ from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
+from aaf._plan import HandlerPlan
 from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
 from aaf._urls import UrlBuilding
@@ -42,6 +45,7 @@ __all__ = [
     "Match",
     "Mounted",
     "NotAllowed",
+    "NotInUrl",
     "Operation",
     "Outcome",
     "Redirect",
@@ -689,7 +693,11 @@ class Router(UrlBuilding):
 
     # URL building ------------------------------------------------------------------------------
     def _build_url(self, target: object, params: dict[str, object]) -> str:
-        name = target if isinstance(target, str) else self._name_of(target)
+        if isinstance(target, str):
+            name = target  # by name, as Flask's: what no rule variable takes is the query
+        else:
+            name = self._name_of(target)
+            params = self._url_values(name, target, params)
         if not self._compiled:
             self._compile()
         for adapter in (self._http_adapter, self._ws_adapter):
@@ -700,6 +708,53 @@ class Router(UrlBuilding):
             except BuildError:
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
+
+    def _url_values(
+        self, name: str, handler: object, params: dict[str, object]
+    ) -> dict[str, object]:
+        """``params``, given by the handler's parameter names, as the URL carries them: rule
+        variables as they are, query values under their names on the wire (an alias), a
+        ``Query()`` model as its fields, each as the query string writes it (an enum by its
+        value, a date in ISO form; ``None`` left out).
+
+        Raises:
+            LookupError: a parameter the handler reads from elsewhere (a header, a cookie,
+                the body, a provider): a URL cannot carry it.
+        """
+        plan = self._plan_of(name, handler)
+        if plan is None:  # a WebSocket route: no plan to read, the values go as given
+            return params
+        query = {spec.name: spec for spec in plan.fields.get("query", ())}
+        values: dict[str, object] = {}
+        for key, value in params.items():
+            spec = query.get(key)
+            if key in plan.rule_converters:
+                values[key] = value
+            elif spec is None:
+                raise NotInUrl(
+                    f"{plan.qualname}: {key!r} is not a path or query parameter, so a URL "
+                    f"cannot carry it"
+                )
+            elif spec.whole and isinstance(value, BaseModel):
+                fields = value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+                values.update((k, v) for k, v in fields.items() if v is not None)
+            elif value is not None:
+                values[spec.wire] = to_jsonable_python(value)
+        return values
+
+    def _plan_of(self, name: str, handler: object) -> HandlerPlan | None:
+        """The plan of the route ``name`` that ``handler`` (a function or a View method)
+        serves; ``None`` for a WebSocket route."""
+        for _, entry, _ in self._flatten(""):
+            if isinstance(entry, _Route) and entry.name == name:
+                endpoint = entry.endpoint
+                if not isinstance(endpoint, Endpoint):
+                    return None
+                view = entry.handler
+                for method, plan in endpoint.plans.items():
+                    if not isinstance(view, type) or getattr(view, method.lower()) is handler:
+                        return plan
+        return None
 
     def _name_of(self, handler: object) -> str:
         for name, registered in self._names().items():
@@ -712,6 +767,11 @@ class Router(UrlBuilding):
             ):
                 return name
         raise LookupError(f"No route serves {handler!r}")
+
+
+class NotInUrl(LookupError):
+    """``url_for(handler, ...)`` was given a parameter the handler does not read from the URL;
+    the other routers are not asked."""
 
 
 def _dependencies(values: Sequence[object]) -> list[Dependency]:

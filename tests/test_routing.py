@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import enum
 import uuid
 from collections.abc import Iterator
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
@@ -16,8 +20,9 @@ from aaf._rules import CONVERTERS
 from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
+from aaf.params import Depends, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse
-from aaf.routing import NotAllowed, Redirect, Router
+from aaf.routing import NotAllowed, NotInUrl, Redirect, Router
 from aaf.testing import TestClient
 from aaf.views import View
 
@@ -510,6 +515,90 @@ def test_url_for_by_handler_puts_rule_variables_in_the_path_and_the_rest_in_the_
 
     with pytest.raises(LookupError, match=r"No route for '.*<locals>\.unrouted' accepts"):
         app.url_for(unrouted)
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Filters(BaseModel):
+    colour: Colour = Colour.RED
+    sizes: list[int] = []
+    since: datetime.date | None = None
+
+
+NO_FILTERS = Filters()
+
+
+def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
+    # A link to a handler is followed back to it with the values it was built from. An alias
+    # was ignored (?text= where the handler reads ?q=), a Query() model was written as its
+    # repr, an enum as Colour.BLUE, and a header or provider parameter went into the query.
+    router = Router()
+
+    def current_user() -> str:
+        return "ann"
+
+    @router.get("/search/<int:page>")
+    async def search(
+        connection: Connection,
+        page: int,
+        text: Annotated[str, Query(alias="q")] = "",
+        colour: Colour = Colour.RED,
+        day: datetime.date | None = None,
+        filters: Annotated[Filters, Query()] = NO_FILTERS,
+        x_token: Annotated[str, Header()] = "",
+        user: str = Depends(current_user),
+    ) -> dict[str, object]:
+        return {
+            "page": page,
+            "text": text,
+            "colour": colour.value,
+            "day": day and day.isoformat(),
+            "filters": filters.model_dump(mode="json"),
+        }
+
+    @router.route("/notes/<int:note_id>")
+    class NoteView(View):
+        async def get(self, connection: Connection, note_id: int, full: bool = False) -> str:
+            return f"{note_id} {full}"
+
+        async def post(
+            self, connection: Connection, note_id: int, draft: Annotated[str, Form()]
+        ) -> str:
+            return draft
+
+    app = aaf([router])
+    url = app.url_for(
+        search,
+        page=2,
+        text="lamp & shade",
+        colour=Colour.BLUE,
+        day=datetime.date(2026, 12, 1),
+        filters=Filters(colour=Colour.BLUE, sizes=[3, 4]),
+    )
+    # (The model's colour is the query's colour: one key, which both read.)
+    assert url == "/search/2?q=lamp+%26+shade&colour=blue&day=2026-12-01&sizes=3&sizes=4"
+    assert TestClient(app).get(url).json() == {
+        "page": 2,
+        "text": "lamp & shade",
+        "colour": "blue",
+        "day": "2026-12-01",
+        "filters": {"colour": "blue", "sizes": [3, 4], "since": None},
+    }
+    assert app.url_for(search, page=1, day=None) == "/search/1"  # None: left out
+    # The types allow them (they are the handler's parameters); a URL cannot carry them.
+    with pytest.raises(NotInUrl, match="search: 'x_token' is not a path or query parameter"):
+        app.url_for(search, page=1, x_token="t")
+    with pytest.raises(NotInUrl, match="search: 'user' is not a path or query parameter"):
+        app.url_for(search, page=1, user="bob")
+    assert app.url_for(NoteView.get, note_id=5, full=True) == "/notes/5?full=True"
+    assert TestClient(app).get(app.url_for(NoteView.get, note_id=5, full=True)).text == "5 True"
+    with pytest.raises(NotInUrl, match="NoteView.post: 'draft' is not a path or query"):
+        app.url_for(NoteView.post, note_id=5, draft="d")
+    # By name, as Flask's url_for: what no rule variable takes goes to the query as given.
+    assert app.url_for("search", page=3, anything="x") == "/search/3?anything=x"
 
 
 def test_options_lists_every_method_of_routes_sharing_a_rule() -> None:
