@@ -403,16 +403,18 @@ class Router(UrlBuilding):
         self._add(_Route(rule, route_name, handler, build(), True, build))
 
     def _add(self, route: _Route) -> None:
-        self._claim([(self.prefix + route.rule, route)])
+        claims = self._claims([(self.prefix + route.rule, route)])
         # Built now as every router including this one serves it, so that their providers'
         # mistakes are found at registration, not at the first request.
         for outer in self._outer():
             route.endpoint_under(outer)
         self._entries.append(route)
+        self._claimed.update(claims)  # registered: a route that failed claims nothing
         self._invalidate()
 
-    def _claim(self, routes: Iterable[tuple[str, _Route]]) -> None:
-        """Record which route answers each method of each ``(full rule, route)``.
+    def _claims(self, routes: Iterable[tuple[str, _Route]]) -> dict[tuple[str, str], str]:
+        """Which route would answer each method of each ``(full rule, route)``, for the caller
+        to record once they are registered.
 
         Raises:
             ConfigurationError: a method of a rule is answered here already.
@@ -432,7 +434,7 @@ class Router(UrlBuilding):
                 # Every HTTP route answers OPTIONS by itself: the first for a rule does, and
                 # only a route that declares OPTIONS is refused after it.
                 claims.setdefault((shape, "OPTIONS"), route.name)
-        self._claimed.update(claims)
+        return claims
 
     def _outer(self) -> list[Outer]:
         """What including routers add to this router's routes, once for each chain of
@@ -482,7 +484,7 @@ class Router(UrlBuilding):
         for name, handler in router._names().items():
             self._check_name(name, handler)
         prefix = _clean_prefix(prefix)
-        self._claim(
+        claims = self._claims(
             (path, entry)
             for path, entry, _ in router._flatten(self.prefix + prefix)
             if isinstance(entry, _Route)
@@ -494,6 +496,7 @@ class Router(UrlBuilding):
                 if isinstance(entry, _Route):
                     entry.endpoint_under(under)
         self._entries.append(_Include(router, prefix))
+        self._claimed.update(claims)
         router._parents.append(self)
         self._invalidate()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
@@ -770,6 +771,19 @@ def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="POST /api/items/<int:n> is answered by"):
         outer.include(router)
         outer.include(inner, prefix="/api")
+
+    # A registration that failed claims nothing: tried again, it fails for its own reason.
+    async def wants_a_lock(value: threading.Lock) -> None: ...
+
+    strict, child = Router(dependencies=[Depends(wants_a_lock)]), Router()
+    strict.include(child)
+    for _ in range(2):
+        with pytest.raises(ConfigurationError, match="which no query value can fill"):
+            child.add_route("/pages", put_things)
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+        strict.include(inner)
+    with pytest.raises(ConfigurationError, match="which no query value can fill"):
+        strict.include(inner)
     client = TestClient(aaf([router]))
     assert client.get("/api/items/3").json() == 3
     assert client.post("/api/items/3").json() == -3
