@@ -246,6 +246,9 @@ class Router(UrlBuilding):
         self._matcher: StateMatcher[Endpoint] | None = None
         self._ws_matcher: StateMatcher[WebSocketEndpoint] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
+        # url_for's index: each handler (a function, a View or one of its methods) to its
+        # route's name and plan (None for a WebSocket route); made on first use.
+        self._targets: dict[object, tuple[str, HandlerPlan | None]] | None = None
 
     # Registration ------------------------------------------------------------------------------
     def route(
@@ -532,6 +535,7 @@ class Router(UrlBuilding):
 
     def _invalidate(self) -> None:
         self._compiled = False
+        self._targets = None
         for parent in self._parents:
             parent._invalidate()
 
@@ -699,8 +703,9 @@ class Router(UrlBuilding):
         if isinstance(target, str):
             name = target  # by name, as Flask's: what no rule variable takes is the query
         else:
-            name = self._name_of(target)
-            params = self._url_values(name, target, params)
+            name, plan = self._target(target)
+            if plan is not None:
+                params = _url_values(plan, params)
         if not self._compiled:
             self._compile()
         for adapter in (self._http_adapter, self._ws_adapter):
@@ -712,64 +717,63 @@ class Router(UrlBuilding):
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
 
-    def _url_values(
-        self, name: str, handler: object, params: dict[str, object]
-    ) -> dict[str, object]:
-        """``params``, given by the handler's parameter names, as the URL carries them: rule
-        variables as they are, query values under their names on the wire (an alias), a
-        ``Query()`` model as its fields, each as the query string writes it (an enum by its
-        value, a date in ISO form; ``None`` left out).
+    def _target(self, handler: object) -> tuple[str, HandlerPlan | None]:
+        """The name and plan of the route ``handler`` serves (``url_for``'s lookup).
 
         Raises:
-            LookupError: a parameter the handler reads from elsewhere (a header, a cookie,
-                the body, a provider): a URL cannot carry it.
+            LookupError: no route here serves it.
         """
-        plan = self._plan_of(name, handler)
-        if plan is None:  # a WebSocket route: no plan to read, the values go as given
-            return params
-        query = {spec.name: spec for spec in plan.fields.get("query", ())}
-        values: dict[str, object] = {}
-        for key, value in params.items():
-            spec = query.get(key)
-            if key in plan.rule_converters:
-                values[key] = value
-            elif spec is None:
-                raise NotInUrl(
-                    f"{plan.qualname}: {key!r} is not a path or query parameter, so a URL "
-                    f"cannot carry it"
-                )
-            elif spec.whole and isinstance(value, BaseModel):
-                fields = value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                values.update((k, v) for k, v in fields.items() if v is not None)
-            elif value is not None:
-                values[spec.wire] = to_jsonable_python(value)
-        return values
+        if self._targets is None:
+            targets: dict[object, tuple[str, HandlerPlan | None]] = {}
+            for _, entry, _ in self._flatten(""):
+                if (
+                    not isinstance(entry, _Route)
+                    or getattr(entry.handler, "__hash__", None) is None
+                ):
+                    continue  # (an object that cannot be a dict key is not looked up either)
+                endpoint, registered = entry.endpoint, entry.handler
+                plans = endpoint.plans if isinstance(endpoint, Endpoint) else {}
+                if isinstance(registered, type):  # a View: each method, with its own plan
+                    targets.setdefault(registered, (entry.name, None))
+                    for method, plan in plans.items():
+                        function = getattr(registered, method.lower())
+                        targets.setdefault(function, (entry.name, plan))
+                else:  # the first route a function serves names it, as in werkzeug
+                    targets.setdefault(registered, (entry.name, next(iter(plans.values()), None)))
+            self._targets = targets
+        try:
+            return self._targets[handler]
+        except (KeyError, TypeError):  # TypeError: an object that cannot be a dict key
+            raise LookupError(f"No route serves {handler!r}") from None
 
-    def _plan_of(self, name: str, handler: object) -> HandlerPlan | None:
-        """The plan of the route ``name`` that ``handler`` (a function or a View method)
-        serves; ``None`` for a WebSocket route."""
-        for _, entry, _ in self._flatten(""):
-            if isinstance(entry, _Route) and entry.name == name:
-                endpoint = entry.endpoint
-                if not isinstance(endpoint, Endpoint):
-                    return None
-                view = entry.handler
-                for method, plan in endpoint.plans.items():
-                    if not isinstance(view, type) or getattr(view, method.lower()) is handler:
-                        return plan
-        return None
 
-    def _name_of(self, handler: object) -> str:
-        for name, registered in self._names().items():
-            if registered is handler:
-                return name
-            if isinstance(registered, type) and any(
-                vars(klass).get(m) is handler
-                for klass in registered.__mro__
-                for m in ("get", "post", "put", "patch", "delete", "options", "head")
-            ):
-                return name
-        raise LookupError(f"No route serves {handler!r}")
+def _url_values(plan: HandlerPlan, params: dict[str, object]) -> dict[str, object]:
+    """``params``, given by the handler's parameter names, as the URL carries them: rule
+    variables as they are, query values under their names on the wire (an alias), a
+    ``Query()`` model as its fields, each as the query string writes it (an enum by its value,
+    a date in ISO form; ``None`` left out).
+
+    Raises:
+        NotInUrl: a parameter the handler reads from elsewhere (a header, a cookie, the body,
+            a provider): a URL cannot carry it.
+    """
+    query = {spec.name: spec for spec in plan.fields.get("query", ())}
+    values: dict[str, object] = {}
+    for key, value in params.items():
+        spec = query.get(key)
+        if key in plan.rule_converters:
+            values[key] = value
+        elif spec is None:
+            raise NotInUrl(
+                f"{plan.qualname}: {key!r} is not a path or query parameter, so a URL "
+                f"cannot carry it"
+            )
+        elif spec.whole and isinstance(value, BaseModel):
+            fields = value.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+            values.update((k, v) for k, v in fields.items() if v is not None)
+        elif value is not None:
+            values[spec.wire] = to_jsonable_python(value)
+    return values
 
 
 class NotInUrl(LookupError):

@@ -600,6 +600,20 @@ def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
         app.url_for(NoteView.post, note_id=5, draft="d")
     # By name, as Flask's url_for: what no rule variable takes goes to the query as given.
     assert app.url_for("search", page=3, anything="x") == "/search/3?anything=x"
+    # Handlers are looked up in an index made on first use; a route added later is found.
+    later = Router()
+    router.include(later, prefix="/later")
+
+    @later.get("/<int:n>")
+    async def added(connection: Connection, n: int, q: Annotated[str, Query(alias="s")]) -> int:
+        return n
+
+    assert app.url_for(added, n=4, q="w") == "/later/4?s=w"
+    with pytest.raises(LookupError, match="No route for .*unrouted"):
+
+        async def unrouted(connection: Connection) -> None: ...
+
+        app.url_for(unrouted)
 
 
 def test_options_lists_every_method_of_routes_sharing_a_rule() -> None:
