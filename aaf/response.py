@@ -188,7 +188,14 @@ _WITH_BODY = frozenset(range(200, 600)) - {204, 304}
 
 
 def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
-    return (b"content-type", media_type.encode("latin-1")) if media_type else None
+    """The Content-Type header of a ``media_type``: a text type without a charset says
+    ``charset=utf-8``, the encoding of a ``str`` body, as Starlette's responses do (a browser
+    would guess one otherwise). A ``Content-Type`` given in ``headers`` goes out as given."""
+    if not media_type:
+        return None
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += "; charset=utf-8"
+    return (b"content-type", media_type.encode("latin-1"))
 
 
 # The Content-Type header of each response class, by class (none for an empty media_type).
