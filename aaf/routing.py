@@ -406,14 +406,29 @@ class Router(UrlBuilding):
         self._add(_Route(rule, route_name, handler, build(), True, build))
 
     def _add(self, route: _Route) -> None:
-        claims = self._claims([(self.prefix + route.rule, route)])
+        # What it answers here and in every router that includes this one (checked first,
+        # recorded once it is registered: a route that failed claims nothing).
+        claims = [
+            (router, router._claims([(path, route)]))
+            for router, path in self._served_at(self.prefix + route.rule)
+        ]
         # Built now as every router including this one serves it, so that their providers'
         # mistakes are found at registration, not at the first request.
         for outer in self._outer():
             route.endpoint_under(outer)
         self._entries.append(route)
-        self._claimed.update(claims)  # registered: a route that failed claims nothing
+        for router, claimed in claims:
+            router._claimed.update(claimed)
         self._invalidate()
+
+    def _served_at(self, path: str) -> Iterator[tuple[Router, str]]:
+        """This router and each that includes it (at any depth), with ``path`` (a full rule
+        here) as it is written there."""
+        yield self, path
+        for parent in dict.fromkeys(self._parents):
+            for entry in parent._entries:
+                if isinstance(entry, _Include) and entry.router is self:
+                    yield from parent._served_at(parent.prefix + entry.prefix + path)
 
     def _claims(self, routes: Iterable[tuple[str, _Route]]) -> dict[tuple[str, str], str]:
         """Which route would answer each method of each ``(full rule, route)``, for the caller

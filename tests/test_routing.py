@@ -798,6 +798,25 @@ def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
         strict.include(inner)
     with pytest.raises(ConfigurationError, match="which no query value can fill"):
         strict.include(inner)
+    # A route added below after the include is checked where it is served too.
+    top, below = Router(), Router()
+
+    @top.get("/v1/items")
+    async def top_items(connection: Connection) -> str:
+        return "top"
+
+    top.include(below, prefix="/v1")
+    with pytest.raises(ConfigurationError, match="GET /v1/items is answered by 'top_items'"):
+
+        @below.get("/items")
+        async def below_items(connection: Connection) -> str:
+            return "never"
+
+    @below.post("/items")  # another method: fine, here and above
+    async def below_post(connection: Connection) -> str:
+        return "posted"
+
+    assert TestClient(aaf([top])).post("/v1/items").text == "posted"
     client = TestClient(aaf([router]))
     assert client.get("/api/items/3").json() == 3
     assert client.post("/api/items/3").json() == -3
