@@ -168,8 +168,12 @@ class HttpResponse:
         if status not in _WITH_BODY:  # PERF: one set lookup, not five comparisons
             if not 200 <= status <= 599:
                 raise ValueError(status_problem(status))
-            # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6).
-            return status, self.raw_headers, b""
+            # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6); nor
+            # the class's own Content-Type, which describes no body: a cache takes a 304's
+            # headers into what it stored (RFC 9111 4.3.4), so text/plain would retype a
+            # cached page.
+            default = _encoded_type(self.media_type)
+            return status, [h for h in self.raw_headers if h != default], b""
         size = len(body)
         length = LENGTHS[size] if size < SMALL_BODY else length_header(size)  # PERF: LENGTHS
         return status, [*self.raw_headers, length], body

@@ -121,6 +121,31 @@ def test_str_body_is_utf8_text_with_length_and_extra_headers(client: TestClient)
     assert response.text == "héllo"
 
 
+def test_no_body_statuses_carry_no_content_type_of_their_own() -> None:
+    # A 304 for a cached page went out with text/plain, which a cache takes into the page's
+    # stored headers (RFC 9111 4.3.4). A type given in headers still goes out.
+    bare = Router()
+
+    @bare.get("/cached")
+    async def cached(connection: Connection) -> HttpResponse:
+        return HttpResponse(status_code=304, headers={"ETag": '"v1"'})
+
+    @bare.get("/gone")
+    async def gone(connection: Connection) -> HtmlResponse:
+        return HtmlResponse(status_code=204)
+
+    @bare.get("/typed")
+    async def typed_empty(connection: Connection) -> HttpResponse:
+        return HttpResponse(status_code=204, headers={"Content-Type": "text/x-mine"})
+
+    client = TestClient(aaf([bare]))
+    cached_answer = client.get("/cached")
+    assert cached_answer.status_code == 304 and cached_answer.headers["etag"] == '"v1"'
+    for answer in (cached_answer, client.get("/gone")):
+        assert "content-type" not in answer.headers and "content-length" not in answer.headers
+    assert client.get("/typed").headers["content-type"] == "text/x-mine"
+
+
 def test_given_content_type_wins(client: TestClient) -> None:
     response = client.get("/bytes")
     assert response.headers["content-type"] == "application/octet-stream"
