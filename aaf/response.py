@@ -789,8 +789,10 @@ def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> 
     if status not in _WITH_BODY:
         if not 200 <= status <= 599:
             raise ValueError(status_problem(status))
-        # RFC 9110 8.6: no Content-Length on a 204; a 304's would describe a body not sent.
-        headers, body = [h for h in headers if h[0] != b"content-length"], b""
+        # RFC 9110 8.6: no Content-Length on a 204; a 304's would describe a body not sent,
+        # and so would its Content-Type, which a cache would take into a stored page.
+        headers = [h for h in headers if h[0] != b"content-length" and h[0] != b"content-type"]
+        body = b""
     return connection.respond_whole(status, headers, body)
 
 

@@ -134,6 +134,11 @@ def test_no_body_statuses_carry_no_content_type_of_their_own() -> None:
     async def gone(connection: Connection) -> HtmlResponse:
         return HtmlResponse(status_code=204)
 
+    @bare.get("/value")
+    async def value(connection: Connection) -> dict[str, int]:
+        connection.resp_status_code = 304  # a value's JSON type describes no body either
+        return {"v": 1}
+
     @bare.get("/typed")
     async def typed_empty(connection: Connection) -> HttpResponse:
         return HttpResponse(status_code=204, headers={"Content-Type": "text/x-mine"})
@@ -141,7 +146,7 @@ def test_no_body_statuses_carry_no_content_type_of_their_own() -> None:
     client = TestClient(aaf([bare]))
     cached_answer = client.get("/cached")
     assert cached_answer.status_code == 304 and cached_answer.headers["etag"] == '"v1"'
-    for answer in (cached_answer, client.get("/gone")):
+    for answer in (cached_answer, client.get("/gone"), client.get("/value")):
         assert "content-type" not in answer.headers and "content-length" not in answer.headers
     assert client.get("/typed").headers["content-type"] == "text/x-mine"
 
