@@ -11,6 +11,8 @@ from urllib.parse import quote
 from werkzeug.http import http_date, parse_if_range_header, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 
+from aaf._http import utf8_text
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Validators:
@@ -32,9 +34,9 @@ def guess_media_type(name: str) -> str:
     media_type, _ = mimetypes.guess_type(name)
     if media_type is None:
         return "application/octet-stream"
-    if media_type.startswith("text/") or media_type in ("application/javascript", "image/svg+xml"):
+    if media_type in ("application/javascript", "image/svg+xml"):  # text, by other names
         return f"{media_type}; charset=utf-8"
-    return media_type
+    return utf8_text(media_type)
 
 
 def not_modified(

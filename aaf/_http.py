@@ -30,6 +30,7 @@ __all__ = [
     "local_location",
     "parse_cookies",
     "parse_query",
+    "utf8_text",
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -222,3 +223,11 @@ def json_charset_ok(content_type: str) -> bool:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower() in ("utf-8", "utf8")
     return True
+
+
+def utf8_text(media_type: str) -> str:
+    """A text media type with no charset says ``charset=utf-8``, the encoding aaf writes
+    text in (a browser would guess one otherwise); any other is left as it is."""
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        return f"{media_type}; charset=utf-8"
+    return media_type

@@ -48,6 +48,7 @@ from aaf._http import (
     json_bytes,
     length_header,
     status_problem,
+    utf8_text,
 )
 from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
@@ -195,11 +196,7 @@ def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
     """The Content-Type header of a ``media_type``: a text type without a charset says
     ``charset=utf-8``, the encoding of a ``str`` body, as Starlette's responses do (a browser
     would guess one otherwise). A ``Content-Type`` given in ``headers`` goes out as given."""
-    if not media_type:
-        return None
-    if media_type.startswith("text/") and "charset=" not in media_type.lower():
-        media_type += "; charset=utf-8"
-    return (b"content-type", media_type.encode("latin-1"))
+    return (b"content-type", utf8_text(media_type).encode("latin-1")) if media_type else None
 
 
 # The Content-Type header of each response class, by class (none for an empty media_type).

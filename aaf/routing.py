@@ -181,6 +181,12 @@ class _Route:
         return found
 
 
+def _record(claims: list[tuple[Router, dict[tuple[str, str], str]]]) -> None:
+    """Record what ``Router._claims_where_served`` found, the routes being registered."""
+    for router, claimed in claims:
+        router._claimed.update(claimed)  # pyright: ignore[reportPrivateUsage]  # routing's own
+
+
 def _claims_of(path: str, route: _Route) -> tuple[str, list[str]]:
     """What ``route`` answers at the full rule ``path``: the rule with its variables' names
     left out (``/items/<int:a>`` and ``/items/<int:b>`` match the same paths), and the methods
@@ -408,18 +414,29 @@ class Router(UrlBuilding):
     def _add(self, route: _Route) -> None:
         # What it answers here and in every router that includes this one (checked first,
         # recorded once it is registered: a route that failed claims nothing).
-        claims = [
-            (router, router._claims([(path, route)]))
-            for router, path in self._served_at(self.prefix + route.rule)
-        ]
+        claims = self._claims_where_served([(self.prefix + route.rule, route)])
         # Built now as every router including this one serves it, so that their providers'
         # mistakes are found at registration, not at the first request.
         for outer in self._outer():
             route.endpoint_under(outer)
         self._entries.append(route)
-        for router, claimed in claims:
-            router._claimed.update(claimed)
+        _record(claims)
         self._invalidate()
+
+    def _claims_where_served(
+        self, routes: Iterable[tuple[str, _Route]]
+    ) -> list[tuple[Router, dict[tuple[str, str], str]]]:
+        """``_claims`` of ``routes`` (full rules here) in this router and in every router that
+        includes it, under their prefixes there, for ``_record`` once they are registered.
+
+        Raises:
+            ConfigurationError: a method of a rule is answered in one of them already.
+        """
+        found: dict[Router, list[tuple[str, _Route]]] = {}
+        for path, route in routes:
+            for router, there in self._served_at(path):
+                found.setdefault(router, []).append((there, route))
+        return [(router, router._claims(here)) for router, here in found.items()]
 
     def _served_at(self, path: str) -> Iterator[tuple[Router, str]]:
         """This router and each that includes it (at any depth), with ``path`` (a full rule
@@ -502,7 +519,7 @@ class Router(UrlBuilding):
         for name, handler in router._names().items():
             self._check_name(name, handler)
         prefix = _clean_prefix(prefix)
-        claims = self._claims(
+        claims = self._claims_where_served(
             (path, entry)
             for path, entry, _ in router._flatten(self.prefix + prefix)
             if isinstance(entry, _Route)
@@ -514,7 +531,7 @@ class Router(UrlBuilding):
                 if isinstance(entry, _Route):
                     entry.endpoint_under(under)
         self._entries.append(_Include(router, prefix))
-        self._claimed.update(claims)
+        _record(claims)
         router._parents.append(self)
         self._invalidate()
 

@@ -817,6 +817,15 @@ def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
         return "posted"
 
     assert TestClient(aaf([top])).post("/v1/items").text == "posted"
+    # So is a router included below after the include: below has no GET /items, top has.
+    leaf = Router()
+
+    @leaf.get("/items")
+    async def leaf_items(connection: Connection) -> str:
+        return "never"
+
+    with pytest.raises(ConfigurationError, match="GET /v1/items is answered by 'top_items'"):
+        below.include(leaf)
     client = TestClient(aaf([router]))
     assert client.get("/api/items/3").json() == 3
     assert client.post("/api/items/3").json() == -3
