@@ -25,7 +25,7 @@ from typing import (
 )
 
 import typing_extensions
-from pydantic import BaseModel, Field, RootModel, TypeAdapter
+from pydantic import AliasChoices, AliasPath, BaseModel, Field, RootModel, TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic_core import SchemaValidator
 from typing_extensions import TypedDict
@@ -93,8 +93,10 @@ class BodyParam:
     # is validated in slices of its items, letting other requests run between them.
     sliceable: bool = False
     opening: bytes = b"["  # how such a body starts: "[" for a list, "{" for a dict
-    # A model body's fields that a large body has validated in slices the same way.
-    sliced_fields: tuple[SlicedField, ...] = ()
+    # For a model body: how a large one is read a member at a time.
+    members: ModelReading | None = None
+    # For a sliceable body of models: how one item too long for a slice is read.
+    each: ModelReading | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -107,31 +109,92 @@ class SlicedField:
     loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: SchemaValidator  # the field's validator, stopping at its first error
     opening: bytes = b"["  # how its value starts: "[" for a list, "{" for a dict
+    each: ModelReading | None = None  # how one item too long for a slice is read
 
 
-def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
-    """The fields of a model body that can be validated apart from it: plain lists of models
-    (or of lists of them), and dicts of string keys to models, that nothing checks as a whole
-    (no constraint or strict mode, discriminator or validator on the field; no model
-    validator or post-init hook on the model; for a dict, no string settings in the model's
-    config, which would apply to its keys), so that validating the rest with the field empty
-    and putting the items in after gives the model pydantic would. Lists and dicts of plain
-    ``int``, ``float``, ``str`` or ``bool`` (or lists of them) too, when the model's config
-    says nothing that changes how those validate (a model's config does not reach into
-    another model, but it does reach plain values)."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModelReading:
+    """How a large JSON object for a model is read a member at a time, so that no one value
+    in it is parsed in a piece: its ``fields`` that are lists or dicts, a slice of items at a
+    time (set on the model after), and when the model ignores keys it does not read, a list
+    or object under any other key, checked for being JSON a slice at a time and left out. The
+    rest, with those values emptied, is validated in one call: the model pydantic would give
+    for the whole."""
+
+    validator: SchemaValidator  # the model's, each collection stopping at its first error
+    fields: tuple[SlicedField, ...]
+    reads: frozenset[str] | None  # every key the model may read; None: no member is left out
+    wanted: Mapping[str, SlicedField]  # the fields by key
+
+
+def model_reading(
+    annotation: object,
+    validator: SchemaValidator | None = None,
+    seen: frozenset[type] = frozenset(),
+) -> ModelReading | None:
+    """How a large JSON object for ``annotation``, a model (with only aaf's markers), is read
+    a member at a time (``validator`` its fail-fast validator, when the caller has it); or
+    ``None`` when it is read whole: another type, a model that could see what reading apart
+    changes (a model validator, a post-init hook, a validator of every field, a schema of
+    its own), or one with nothing to read apart. ``seen``: the models around it, so a model
+    that holds itself stops."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
         or not isinstance(base, type)
         or not issubclass(base, BaseModel)
         or issubclass(base, RootModel)
+        or base in seen
         or base.model_post_init is not BaseModel.model_post_init
+        or getattr(base.__get_pydantic_core_schema__, "__func__", None) is not _BASE_SCHEMA_HOOK
     ):
-        return ()
+        return None
+    decorators = base.__pydantic_decorators__
+    if decorators.model_validators or any(
+        "*" in d.info.fields for d in decorators.field_validators.values()
+    ):
+        return None
+    fields = _sliced_fields(base, seen | {base})
+    reads = _keys_read(base) if base.model_config.get("extra", "ignore") == "ignore" else None
+    if not fields and reads is None:
+        return None
+    if validator is None:
+        validator = fail_fast_validator(type_adapter(base))
+    return ModelReading(validator, fields, reads, {field.key: field for field in fields})
+
+
+_BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
+
+
+def _keys_read(model: type[BaseModel]) -> frozenset[str]:
+    """Every key of a JSON object ``model`` may read: its fields' names and aliases (more
+    than it reads, by its config, is no harm: those members are kept)."""
+    keys: set[str] = set()
+    for name, info in model.model_fields.items():
+        keys.add(name)
+        aliases: list[object] = [info.alias, info.validation_alias]
+        if isinstance(info.validation_alias, AliasChoices):
+            aliases += info.validation_alias.choices
+        for alias in aliases:
+            if isinstance(alias, AliasPath):
+                alias = alias.path[0]
+            if isinstance(alias, str):
+                keys.add(alias)
+    return frozenset(keys)
+
+
+def _sliced_fields(base: type[BaseModel], seen: frozenset[type]) -> tuple[SlicedField, ...]:
+    """The fields of ``base`` (a model ``model_reading`` reads a member at a time) that can be
+    validated apart from it: plain lists of models (or of lists of them), and dicts of string
+    keys to models, that nothing checks as a whole (no constraint or strict mode,
+    discriminator or validator on the field; for a dict, no string settings in the model's
+    config, which would apply to its keys), so that validating the rest with the field empty
+    and putting the items in after gives the model pydantic would. Lists and dicts of plain
+    ``int``, ``float``, ``str`` or ``bool`` (or lists of them) too, when the model's config
+    says nothing that changes how those validate (a model's config does not reach into
+    another model, but it does reach plain values)."""
     decorators = base.__pydantic_decorators__
     validated = {f for d in decorators.field_validators.values() for f in d.info.fields}
-    if decorators.model_validators or "*" in validated:
-        return ()
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
@@ -145,6 +208,7 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
             opening, item = b"{", args[1]
         else:
             continue
+        each = model_reading(item, seen=seen)  # a model item read apart, when it is long
         item = _innermost(item)
         models = isinstance(item, type) and issubclass(item, BaseModel)  # no config reaches in
         if not models and not (plain_values and item in _PLAIN):
@@ -159,7 +223,7 @@ def sliced_fields(annotation: object) -> tuple[SlicedField, ...]:
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
         loc = key if config.get("loc_by_alias", True) else name
-        found.append(SlicedField(key, name, loc, fail_fast_validator(items), opening))
+        found.append(SlicedField(key, name, loc, fail_fast_validator(items), opening, each))
     return tuple(found)
 
 
@@ -641,6 +705,7 @@ class _Builder:
                 "ambiguous; combine them into one model"
             )
         adapter = _adapter(annotation, self.qualname, name)
+        validator = fail_fast_validator(adapter)
         # Only markers around a plain list: a constraint on the list itself (max_length, say)
         # needs the whole list at once.
         base, meta = strip_annotated(annotation)
@@ -654,10 +719,11 @@ class _Builder:
             adapter,
             default is ...,
             default,
-            fail_fast_validator(adapter),
+            validator,
             sliceable,
             b"{" if get_origin(base) is dict else b"[",
-            sliced_fields(annotation),
+            None if sliceable else model_reading(annotation, validator),
+            model_reading(args[-1]) if sliceable else None,
         )
 
 

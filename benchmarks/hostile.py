@@ -12,7 +12,7 @@ field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
 MB model body holding a `dict[str, int]` of 600,000 keys, and the valid list read by a handler
 with `await connection.json()` (parsed a slice of items at a time), and the same list wrapped
 in an object ("valid batch read as JSON"), and a typed list of one item holding that list
-("one long item": validated whole).
+("one long item": read a member at a time, its unknown 10 MB value checked and left out).
 """
 
 from __future__ import annotations
