@@ -460,7 +460,7 @@ async def _in_slices(
         # Where this slice ends. PERF: a slice of plain values (numbers, strings, booleans) is
         # cut at a comma and validated as it is, without finding where each item ends: 1.25
         # million numbers took 1.1 s item by item, 0.1 s so.
-        run = _plain_run(data, start, closing) if plain else None
+        run = await _plain_run(data, start, closing) if plain else None
         if run is None and plain:
             run = _nested_cut(data, start, isinstance(found, dict))
         cut = run is not None
@@ -524,7 +524,7 @@ async def _long_item(
         raise _ItemTooLarge
     key: str | None = None
     if isinstance(found, dict):
-        member = _member_key(data, pos)
+        member = await _member_key(data, pos)
         if member is None:
             raise _ItemTooLarge
         key, pos = member
@@ -662,7 +662,7 @@ def _plain_between(data: bytes, start: int, stop: int) -> bool:
 _PLAIN_VALUES = re.compile(rb'(?:[^"\[\]{}\\]++|"(?:' + _STRING_REST.pattern + rb"))*+")
 
 
-def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None:
+async def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None:
     """Where a run of plain items from ``pos`` ends: ``(position of a comma about _SLICE
     bytes on, False)`` or ``(position of the closing bracket, True)``; ``None`` when the
     items there nest, or the body is not JSON there."""
@@ -691,7 +691,7 @@ def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None
             return cut, False  # the comma is outside strings, nothing nests before it
         if data.startswith(closing, end):
             return (end, True) if end > start else None  # (a trailing comma: refused below)
-        after = _after_string(data, end + 1) if data.startswith(b'"', end) else -1
+        after = await _after_string(data, end + 1) if data.startswith(b'"', end) else -1
         if after < 0:
             return None  # a bracket that opens an item, or broken JSON: item by item
         pos = after  # the string that held the cut; the next comma after it
@@ -805,7 +805,7 @@ async def _members_in_slices(
         return _NOT_A_LIST, -1
     pos = _skip_space(data, pos + 1)
     while data.startswith(b'"', pos):
-        member = _member_key(data, pos)
+        member = await _member_key(data, pos)
         if member is None:
             return _NOT_A_LIST, -1
         key, pos = member
@@ -865,11 +865,11 @@ async def _members_in_slices(
     return model, end
 
 
-def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:
+async def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:
     """The key of the object member at ``data[pos]`` and where its value starts (after the
     colon), or ``None`` when no key and colon are there. The key is read as the validators
     read JSON (a lone surrogate is no character to them)."""
-    end = _string_end(data, pos) if data.startswith(b'"', pos) else -1
+    end = await _string_end(data, pos) if data.startswith(b'"', pos) else -1
     if end < 0:
         return None
     try:
@@ -882,20 +882,21 @@ def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:
     return key, _skip_space(data, colon + 1)
 
 
-def _string_end(data: bytes, pos: int) -> int:
+async def _string_end(data: bytes, pos: int) -> int:
     """The position after the JSON string that opens at ``data[pos]``, or -1 if it is never
     closed."""
-    return _after_string(data, pos + 1)
+    return await _after_string(data, pos + 1)
 
 
-def _after_string(data: bytes, pos: int) -> int:
+async def _after_string(data: bytes, pos: int) -> int:
     """The position after the closing quote of the JSON string whose text starts at
     ``data[pos]`` (after its opening quote), or -1 if it is never closed (or an escape in it
     is broken before its end).
 
     PERF: the grammar's pattern reads a short string at once; past a few KiB a string
     without a backslash ends at the next quote, found by ``bytes.find`` (memchr): a 10 MB
-    one in 1 ms, where the pattern takes 30 ms."""
+    one in 1 ms, where the pattern takes 30 ms. A long one with escapes is read a window at
+    a time, turns of the event loop between windows."""
     rest = _STRING_REST.match(data, pos, pos + _SHORT_STRING)
     if rest is not None:
         return rest.end()
@@ -908,7 +909,7 @@ def _after_string(data: bytes, pos: int) -> int:
         return quote + 1
     # Escapes. A quote right after a character other than a backslash ends the string (a
     # string of \u escapes holds no other); else the pattern reads the escapes one at a
-    # time, within a window, and a string longer than that is read by _after_escapes (the
+    # time, within a window, and a string longer than that is read by _in_escapes (the
     # pattern took 0.34 s over 10 MB of escaped quotes).
     if data[quote - 1] != _BACKSLASH and data.find(b"\\\n", pos, quote) < 0:
         return quote + 1
@@ -916,29 +917,41 @@ def _after_string(data: bytes, pos: int) -> int:
     rest = _STRING_REST.match(data, pos, stop)
     if rest is not None:
         return rest.end()
-    return -1 if stop == len(data) else _after_escapes(data, pos)
-
-
-def _after_escapes(data: bytes, pos: int) -> int:
-    """``_after_string`` for a long string with escapes: in a window of the body, each escaped
-    backslash and then each escaped quote is overwritten (same length, so places stay), and
-    the first quote left ends the string. Windows grow eightfold, so each byte is copied a
-    few times at most."""
-    size = 8 * _ESCAPES_WINDOW
+    if stop == len(data):
+        return -1
     while True:
-        stop = min(len(data), pos + size)
-        window = data[pos:stop].replace(b"\\\\", b"__").replace(b'\\"', b"__")
-        quote = window.find(b'"')
-        if quote >= 0:
-            # A backslash before a line feed escapes nothing: JSON's grammar ends there.
-            return -1 if window.find(b"\\\n", 0, quote) >= 0 else pos + quote + 1
-        if stop == len(data):
-            return -1
-        size *= 8
+        end, pos = _in_escapes(data, pos)
+        if pos < 0:
+            return end
+        await asyncio.sleep(0)  # the other requests' turn: 10 MB of escaped quotes, 70 ms
+
+
+def _in_escapes(data: bytes, pos: int) -> tuple[int, int]:
+    """Read ``_ESCAPES_STEP`` bytes of a long string with escapes from ``data[pos]`` (not
+    inside an escape): in a copy, each escaped backslash and then each escaped quote is
+    overwritten (same length, so places stay), and the first quote left ends the string.
+    Gives ``(where the string ends, -1)``, ``(-1, -1)`` when the grammar ends it first or it
+    never closes, or ``(-1, where the next window starts)``: a window never ends between a
+    backslash and what it escapes."""
+    stop = min(len(data), pos + _ESCAPES_STEP)
+    window = data[pos:stop]
+    if stop < len(data) and (len(window) - len(window.rstrip(b"\\"))) % 2:
+        stop -= 1  # an odd run of backslashes at the end: its last escapes the next byte
+        window = window[:-1]
+    window = window.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    quote = window.find(b'"')
+    # A backslash before a line feed escapes nothing: JSON's grammar ends there.
+    broken = window.find(b"\\\n", 0, len(window) if quote < 0 else quote) >= 0
+    if broken or (quote < 0 and stop == len(data)):
+        return -1, -1
+    if quote >= 0:
+        return pos + quote + 1, -1
+    return -1, stop
 
 
 _SHORT_STRING = 4 * 1024
 _ESCAPES_WINDOW = 64 * 1024
+_ESCAPES_STEP = 512 * 1024  # at least 2
 _BACKSLASH = ord("\\")
 
 
@@ -958,7 +971,7 @@ async def _skip_value(data: bytes, pos: int) -> int:
     PERF: what lies between two brackets (strings whole, with any brackets in them) is read
     by one match of a pattern, not token by token: 13 MB of small objects in 0.2 s, not 1.1."""
     if data.startswith(b'"', pos):
-        return _string_end(data, pos)
+        return await _string_end(data, pos)
     if not data.startswith((b"[", b"{"), pos):
         scalar = _SCALAR.match(data, pos)
         return -1 if scalar is None else scalar.end()
@@ -969,7 +982,7 @@ async def _skip_value(data: bytes, pos: int) -> int:
     while pos < size:
         char = data[pos]
         if char == _QUOTE:  # a string the pattern did not read: too long, or not closed
-            pos = _after_string(data, pos + 1)
+            pos = await _after_string(data, pos + 1)
             if pos < 0:
                 return -1
         elif char == _OPEN_ARRAY or char == _OPEN_OBJECT:

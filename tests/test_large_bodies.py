@@ -761,14 +761,14 @@ def test_many_short_strings_with_escaped_quotes_are_read_by_the_pattern(
     # short one (a draft of this change did), a model body whose unknown member held 100,000
     # strings of escaped quotes took 9.8 s, 0.84 s in one stall.
     windows: list[int] = []
-    real = _extract._after_escapes  # pyright: ignore[reportPrivateUsage]
+    real = _extract._in_escapes  # pyright: ignore[reportPrivateUsage]
 
-    def recorded(data: bytes, pos: int) -> int:
+    def recorded(data: bytes, pos: int) -> tuple[int, int]:
         found = real(data, pos)
-        windows.append(found - pos)
+        windows.append(pos)
         return found
 
-    monkeypatch.setattr(_extract, "_after_escapes", recorded)
+    monkeypatch.setattr(_extract, "_in_escapes", recorded)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     quoted = '"' * 40
@@ -790,22 +790,32 @@ def test_many_short_strings_with_escaped_quotes_are_read_by_the_pattern(
     ),
     st.integers(0, 5),
     st.sampled_from([1, 2, 5, 64 * 1024]),
+    st.sampled_from([2, 3, 7, 512 * 1024]),
 )
 def test_where_a_string_ends_is_what_the_json_grammar_says(
-    parts: list[bytes], pos: int, window: int
+    parts: list[bytes], pos: int, window: int, step: int
 ) -> None:
     # _after_string finds the closing quote with scans, the pattern within a window of
-    # ``window`` bytes, and past it windows where escapes are overwritten in place; the
-    # grammar's own pattern, over the whole string, is the reference.
+    # ``window`` bytes, and past it windows of ``step`` bytes where escapes are overwritten
+    # in place; the grammar's own pattern, over the whole string, is the reference.
     data = b"".join(parts)
     pos = min(pos, len(data))
     reference = _extract._STRING_REST.match(data, pos)  # pyright: ignore[reportPrivateUsage]
-    saved = _extract._SHORT_STRING, _extract._ESCAPES_WINDOW  # pyright: ignore[reportPrivateUsage]
+    saved = (
+        _extract._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
+        _extract._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
+        _extract._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
+    )
     _extract._SHORT_STRING = _extract._ESCAPES_WINDOW = window  # pyright: ignore[reportPrivateUsage]
+    _extract._ESCAPES_STEP = step  # pyright: ignore[reportPrivateUsage]
     try:
-        found = _extract._after_string(data, pos)  # pyright: ignore[reportPrivateUsage]
+        found = asyncio.run(_extract._after_string(data, pos))  # pyright: ignore[reportPrivateUsage]
     finally:
-        _extract._SHORT_STRING, _extract._ESCAPES_WINDOW = saved  # pyright: ignore[reportPrivateUsage]
+        (
+            _extract._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
+            _extract._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
+            _extract._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
+        ) = saved
     assert found == (-1 if reference is None else reference.end())
 
 
