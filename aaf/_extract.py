@@ -283,7 +283,7 @@ async def _read_large(
         with full_collections_held():
             if body.members is None:
                 sliced = await _validate_in_slices(
-                    body.fail_fast, data, errors, body.opening, body.each
+                    body.fail_fast, data, errors, body.opening, body.each, body.strings
                 )
             else:
                 sliced = await _validate_members_in_slices(body.members, data, errors)
@@ -398,6 +398,7 @@ async def _validate_in_slices(
     errors: Errors,
     opening: bytes = b"[",
     each: ModelReading | None = None,
+    strings: bool = False,
 ) -> object:
     """Validate a large JSON list (a dict, when ``opening`` is ``b"{"``) a slice of items at a
     time, letting the event loop serve other requests between slices: one client's 10 MB
@@ -407,13 +408,16 @@ async def _validate_in_slices(
     own, so a wrong item ends the work at its slice, and error locations count from the start
     of the whole list. Gives the validated items, or ``_NOT_A_LIST`` when the body is not a
     UTF-8 JSON list (the caller validates it whole, which reports why). ``each``: how an
-    item (a model) too long for a slice is read, else such an item has the body read whole.
+    item (a model) too long for a slice is read, else such an item has the body read whole;
+    ``strings``: the items are plain ``str``, a long one read in pieces.
     """
     pos = _skip_space(data, 0)
     if not data.startswith(opening, pos):
         return _NOT_A_LIST
     try:
-        items, end = await _in_slices(validator, data, pos, ("body",), errors, 0, each)
+        items, end = await _in_slices(
+            validator, data, pos, ("body",), errors, 0, each, True, strings
+        )
     except (UnicodeDecodeError, _ItemTooLarge):
         return _NOT_A_LIST
     if end >= 0:
@@ -432,6 +436,7 @@ async def _in_slices(
     depth: int = 0,
     each: ModelReading | None = None,
     keep: bool = True,
+    strings: bool = False,
 ) -> tuple[list[object] | dict[object, object], int]:
     """Validate the JSON array (or object) at ``data[pos]`` a slice of about ``_SLICE`` bytes
     of items at a time, the event loop serving other requests between slices. Gives the
@@ -443,7 +448,8 @@ async def _in_slices(
     on its own that is a list or an object is read a slice at a time in its turn; so is a
     model's, as ``each`` says, with a typed ``validator``. Without ``keep``, the JSON is only
     checked: each slice's items are let go as it is read (none given), not freed in one
-    piece after (400,000 objects, 30 ms).
+    piece after (400,000 objects, 30 ms). With ``strings`` (items of plain ``str``; any
+    JSON's too), a long string item is read in pieces (``_long_string``)
 
     Raises:
         UnicodeDecodeError: the items are not UTF-8.
@@ -456,11 +462,23 @@ async def _in_slices(
     if data.startswith(closing, pos):
         return found, pos + 1
     start, plain = pos, True
+    strings = strings or validator is _ANY_LIST or validator is _ANY_OBJECT
     while True:
+        if plain and strings:
+            item = await _long_string(data, start, closing, isinstance(found, dict))
+            if item is not None:
+                key, value, after = item
+                if keep:
+                    _put(found, key, value)
+                if data.startswith(closing, after):
+                    return found, after + 1
+                await asyncio.sleep(0)
+                start = _skip_space(data, after + 1)
+                continue
         # Where this slice ends. PERF: a slice of plain values (numbers, strings, booleans) is
         # cut at a comma and validated as it is, without finding where each item ends: 1.25
         # million numbers took 1.1 s item by item, 0.1 s so.
-        run = await _plain_run(data, start, closing) if plain else None
+        run = await _plain_run(data, start, closing, strings) if plain else None
         if run is None and plain:
             run = _nested_cut(data, start, isinstance(found, dict))
         cut = run is not None
@@ -546,13 +564,17 @@ async def _long_item(
     if not data.startswith(b",", after) and not data.startswith(closing, after):
         errors.append(_json_invalid_at(_chars(data, after), "Expecting ',' delimiter"))
         return None
-    if not keep:
-        pass
-    elif isinstance(found, dict):
+    if keep:
+        _put(found, key, value)
+    return after, data.startswith(closing, after)
+
+
+def _put(found: list[object] | dict[object, object], key: object, value: object) -> None:
+    """Add an item read on its own: under its key to an object's items, or to a list's."""
+    if isinstance(found, dict):
         found[key] = value
     else:
         found.append(value)
-    return after, data.startswith(closing, after)
 
 
 def _items_end(
@@ -662,7 +684,9 @@ def _plain_between(data: bytes, start: int, stop: int) -> bool:
 _PLAIN_VALUES = re.compile(rb'(?:[^"\[\]{}\\]++|"(?:' + _STRING_REST.pattern + rb"))*+")
 
 
-async def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] | None:
+async def _plain_run(
+    data: bytes, pos: int, closing: bytes, strings: bool = False
+) -> tuple[int, bool] | None:
     """Where a run of plain items from ``pos`` ends: ``(position of a comma about _SLICE
     bytes on, False)`` or ``(position of the closing bracket, True)``; ``None`` when the
     items there nest, or the body is not JSON there."""
@@ -692,6 +716,8 @@ async def _plain_run(data: bytes, pos: int, closing: bytes) -> tuple[int, bool] 
         if data.startswith(closing, end):
             return (end, True) if end > start else None  # (a trailing comma: refused below)
         after = await _after_string(data, end + 1) if data.startswith(b'"', end) else -1
+        if strings and after - end > 2 * _SLICE:
+            return None  # a long string, read in pieces when a slice starts with it
         if after < 0:
             return None  # a bracket that opens an item, or broken JSON: item by item
         pos = after  # the string that held the cut; the next comma after it
@@ -799,6 +825,7 @@ async def _members_in_slices(
     nothing to read apart): the caller reads it whole, which reports why.
     """
     found: dict[str, object] = {}
+    texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     cuts: list[tuple[int, int, bytes]] = []  # (start, end, what stands in) of each value cut
     begin = pos
     if not data.startswith(b"{", pos):
@@ -810,21 +837,31 @@ async def _members_in_slices(
             return _NOT_A_LIST, -1
         key, pos = member
         field = reading.wanted.get(key)
-        if field is not None and key in found:
+        if (field is not None and key in found) or key in texts:
             return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
+        ignored = field is None and reading.reads is not None and key not in reading.reads
         if field is not None and data.startswith(field.opening, pos):
             at = (*loc, field.loc)
-            items, end = await _in_slices(field.items, data, pos, at, errors, depth + 1, field.each)
+            items, end = await _in_slices(
+                field.items, data, pos, at, errors, depth + 1, field.each, True, field.strings
+            )
             if end < 0:
                 return None, -1  # errors holds why
             found[key] = items
             cuts.append((pos, end, b"[]" if field.opening == b"[" else b"{}"))
-        elif (
-            field is None
-            and reading.reads is not None
-            and key not in reading.reads
-            and data.startswith((b"[", b"{"), pos)
-        ):
+        elif (ignored or key in reading.texts) and data.startswith(b'"', pos):
+            end = await _after_string(data, pos + 1)
+            if end < 0:
+                return _NOT_A_LIST, -1
+            if end - pos > 2 * _SLICE:  # long: read in pieces, put in after or left out
+                try:
+                    text = await _string_in_pieces(data, pos, end)
+                except ValueError:
+                    return _NOT_A_LIST, -1  # not a JSON string: the whole reading says why
+                if not ignored:
+                    texts[key] = text
+                cuts.append((pos, end, b"null" if ignored else b'""'))
+        elif ignored and data.startswith((b"[", b"{"), pos):
             # Ignored by the model: checked for being JSON a slice at a time (as the whole
             # body's validation would), and left out.
             skipped = _ANY_LIST if data.startswith(b"[", pos) else _ANY_OBJECT
@@ -862,7 +899,100 @@ async def _members_in_slices(
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
         attributes[reading.wanted[key].name] = value
+    for key, text in texts.items():
+        attributes[reading.texts[key]] = text
     return model, end
+
+
+async def _long_string(
+    data: bytes, pos: int, closing: bytes, members: bool
+) -> tuple[str, str, int] | None:
+    """The item at ``data[pos]`` (a member of an object: key, colon and value) when it is a
+    string longer than two slices: ``(its key, "" for a list's item; its text, read in
+    pieces; where the comma or closing bracket after it is)``. ``None`` for anything else,
+    and for a string that is not JSON's or not followed by either: the slices read those, and
+    say what is wrong."""
+    key = ""
+    if members:
+        member = await _member_key(data, pos)
+        if member is None:
+            return None
+        key, pos = member
+    if not data.startswith(b'"', pos):
+        return None
+    end = await _after_string(data, pos + 1)
+    if end - pos <= 2 * _SLICE:  # short (or never closed)
+        return None
+    after = _skip_space(data, end)
+    if not data.startswith((b",", closing), after):
+        return None
+    try:
+        text = await _string_in_pieces(data, pos, end)
+    except ValueError:
+        return None
+    return key, text, after
+
+
+async def _string_in_pieces(data: bytes, pos: int, end: int) -> str:
+    """The JSON string ``data[pos:end]`` (its quotes included), read ``_STRING_PIECE`` bytes
+    at a time by the validators' own parser, the event loop's turn between pieces: the text
+    reading it whole gives (10 MB of escapes held the loop 20 ms in one piece).
+
+    Raises:
+        ValueError: it is not a JSON string.
+    """
+    pieces: list[str] = []
+    start, stop = pos + 1, end - 1
+    while True:
+        cut = stop
+        if stop - start > _STRING_PIECE:
+            cut = _piece_end(data, start, start + _STRING_PIECE)
+            if cut < 0:
+                cut = stop
+        piece = from_json(b"".join((b'"', memoryview(data)[start:cut], b'"')))
+        if not isinstance(piece, str):  # not reached: the piece is quoted text
+            raise ValueError("not a string")
+        pieces.append(piece)
+        if cut >= stop:
+            return "".join(pieces)
+        start = cut
+        await asyncio.sleep(0)
+
+
+def _piece_end(data: bytes, start: int, cut: int) -> int:
+    """Where the text of a string can be cut, at ``cut`` or before it and after ``start``
+    (where the text is not inside an escape): not inside an escape, nor between the two
+    escapes of a surrogate pair, nor inside a UTF-8 character. -1 when nowhere."""
+    slash = data.rfind(b"\\", start, cut)
+    if slash < 0 or slash + 12 <= cut:  # no escape reaches the cut, nor pairs across it
+        for _ in range(3):  # a UTF-8 character is at most 4 bytes
+            if data[cut] & 0xC0 == 0x80:
+                cut -= 1
+        return cut if cut > start else -1
+    # The escape that backslash is part of starts at it, or at the one before it (an even
+    # run of backslashes before it: they escape each other).
+    at = slash if _escapes_from(data, start, slash) else slash - 1
+    for _ in range(2):  # not right after the first half of a surrogate pair
+        half = at - 6
+        if not (
+            half >= start
+            and _HIGH_SURROGATE.fullmatch(data, half, at)
+            and _escapes_from(data, start, half)
+        ):
+            break
+        at = half
+    return at if at > start else -1
+
+
+def _escapes_from(data: bytes, start: int, slash: int) -> bool:
+    """Whether the backslash at ``data[slash]`` starts an escape, in text that starts at
+    ``start`` (not inside an escape): an even run of backslashes before it."""
+    text = data[start:slash]
+    return not (len(text) - len(text.rstrip(b"\\"))) % 2
+
+
+_STRING_PIECE = 512 * 1024
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
 async def _member_key(data: bytes, pos: int) -> tuple[str, int] | None:

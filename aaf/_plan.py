@@ -97,6 +97,7 @@ class BodyParam:
     members: ModelReading | None = None
     # For a sliceable body of models: how one item too long for a slice is read.
     each: ModelReading | None = None
+    strings: bool = False  # a sliceable body of plain str items: a long one read in pieces
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -110,6 +111,7 @@ class SlicedField:
     items: SchemaValidator  # the field's validator, stopping at its first error
     opening: bytes = b"["  # how its value starts: "[" for a list, "{" for a dict
     each: ModelReading | None = None  # how one item too long for a slice is read
+    strings: bool = False  # plain str items: a long one is read in pieces
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -125,6 +127,8 @@ class ModelReading:
     fields: tuple[SlicedField, ...]
     reads: frozenset[str] | None  # every key the model may read; None: no member is left out
     wanted: Mapping[str, SlicedField]  # the fields by key
+    # Plain str fields by key, their attributes' names: a long value is read in pieces.
+    texts: Mapping[str, str]
 
 
 def model_reading(
@@ -155,12 +159,40 @@ def model_reading(
     ):
         return None
     fields = _sliced_fields(base, seen | {base})
+    texts = _text_fields(base)
     reads = _keys_read(base) if base.model_config.get("extra", "ignore") == "ignore" else None
-    if not fields and reads is None:
+    if not fields and not texts and reads is None:
         return None
     if validator is None:
         validator = fail_fast_validator(type_adapter(base))
-    return ModelReading(validator, fields, reads, {field.key: field for field in fields})
+    wanted = {field.key: field for field in fields}
+    return ModelReading(validator, fields, reads, wanted, texts)
+
+
+def _text_fields(base: type[BaseModel]) -> dict[str, str]:
+    """The plain ``str`` fields of ``base`` (nothing on the field, a config that leaves plain
+    values alone), by their key in JSON: a long value's text is read in pieces and the
+    string put in after, as the sliced fields' items are."""
+    if not base.model_config.keys() <= _NEUTRAL_SETTINGS:
+        return {}
+    validated = _validated_fields(base)
+    by_alias = base.model_config.get("validate_by_alias", True)
+    texts: dict[str, str] = {}
+    for name, info in base.model_fields.items():
+        if (
+            info.annotation is str
+            and not info.metadata
+            and name not in validated
+            and isinstance(info.validation_alias, str | None)
+        ):
+            texts[(info.validation_alias or info.alias or name) if by_alias else name] = name
+    return texts
+
+
+def _validated_fields(base: type[BaseModel]) -> set[str]:
+    """The fields of ``base`` that a field validator of its own sees."""
+    decorators = base.__pydantic_decorators__
+    return {f for d in decorators.field_validators.values() for f in d.info.fields}
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
@@ -193,8 +225,7 @@ def _sliced_fields(base: type[BaseModel], seen: frozenset[type]) -> tuple[Sliced
     ``int``, ``float``, ``str`` or ``bool`` (or lists of them) too, when the model's config
     says nothing that changes how those validate (a model's config does not reach into
     another model, but it does reach plain values)."""
-    decorators = base.__pydantic_decorators__
-    validated = {f for d in decorators.field_validators.values() for f in d.info.fields}
+    validated = _validated_fields(base)
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
@@ -223,7 +254,10 @@ def _sliced_fields(base: type[BaseModel], seen: frozenset[type]) -> tuple[Sliced
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
         loc = key if config.get("loc_by_alias", True) else name
-        found.append(SlicedField(key, name, loc, fail_fast_validator(items), opening, each))
+        strings = item is str and get_args(info.annotation)[-1] is str  # not lists of them
+        found.append(
+            SlicedField(key, name, loc, fail_fast_validator(items), opening, each, strings)
+        )
     return tuple(found)
 
 
@@ -724,6 +758,7 @@ class _Builder:
             b"{" if get_origin(base) is dict else b"[",
             None if sliceable else model_reading(annotation, validator),
             model_reading(args[-1]) if sliceable else None,
+            sliceable and args[-1] is str,
         )
 
 
