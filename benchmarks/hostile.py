@@ -12,7 +12,10 @@ field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
 MB model body holding a `dict[str, int]` of 600,000 keys, and the valid list read by a handler
 with `await connection.json()` (parsed a slice of items at a time), and the same list wrapped
 in an object ("valid batch read as JSON"), and a typed list of one item holding that list
-("one long item": read a member at a time, its unknown 10 MB value checked and left out).
+("one long item": read a member at a time, its unknown 10 MB value checked and left out),
+and a model body of 700,000 short members it ignores ("many ignored members": a slice of
+them at a time), and a `list[str]` body of one 10 MB string of escaped quotes ("long escaped
+string": read in pieces).
 """
 
 from __future__ import annotations
@@ -83,6 +86,20 @@ def attacks() -> dict[str, tuple[str, str, bytes, dict[str, str]]]:
             "POST",
             "/items",
             b'[{"id":1,"name":"n","x":' + valid + b"}]",
+            {"content-type": "application/json"},
+        ),
+        "many ignored members": (
+            "POST",
+            "/batch",
+            b'{"label":"x","items":[],'
+            + b",".join(b'"k%d":[%d]' % (i, i) for i in range(700_000))
+            + b"}",
+            {"content-type": "application/json"},
+        ),
+        "long escaped string": (
+            "POST",
+            "/words",
+            b'["' + b'\\"' * 5_000_000 + b'"]',
             {"content-type": "application/json"},
         ),
         "valid batch model": (
