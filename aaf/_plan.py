@@ -137,13 +137,15 @@ def model_reading(
     annotation: object,
     validator: SchemaValidator | None = None,
     seen: frozenset[type] = frozenset(),
+    memo: dict[type, ModelReading | None] | None = None,
 ) -> ModelReading | None:
     """How a large JSON object for ``annotation``, a model (with only aaf's markers), is read
     a member at a time (``validator`` its fail-fast validator, when the caller has it); or
     ``None`` when it is read whole: another type, a model that could see what reading apart
     changes (a model validator, a post-init hook, a validator of every field, a schema of
     its own), or one with nothing to read apart. ``seen``: the models around it, so a model
-    that holds itself stops."""
+    that holds itself stops; ``memo``: the models already read in this call, each read once
+    (a model holding three lists of the next, ten deep, was read 59,000 times: 27 s)."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
@@ -160,10 +162,15 @@ def model_reading(
         "*" in d.info.fields for d in decorators.field_validators.values()
     ):
         return None
-    fields = _sliced_fields(base, seen | {base})
+    if memo is None:
+        memo = {}
+    elif validator is None and base in memo:
+        return memo[base]
+    fields = _sliced_fields(base, seen | {base}, memo)
     texts = _text_fields(base)
     reads = _keys_read(base) if base.model_config.get("extra", "ignore") == "ignore" else None
     if not fields and not texts and reads is None:
+        memo[base] = None
         return None
     if validator is None:
         validator = fail_fast_validator(type_adapter(base))
@@ -171,7 +178,9 @@ def model_reading(
     stand_in = None
     if reads is not None:
         stand_in = next(b'"%d":null' % n for n in range(len(reads) + 1) if str(n) not in reads)
-    return ModelReading(validator, fields, reads, wanted, texts, stand_in)
+    reading = ModelReading(validator, fields, reads, wanted, texts, stand_in)
+    memo[base] = reading
+    return reading
 
 
 def _text_fields(base: type[BaseModel]) -> dict[str, str]:
@@ -220,7 +229,9 @@ def _keys_read(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _sliced_fields(base: type[BaseModel], seen: frozenset[type]) -> tuple[SlicedField, ...]:
+def _sliced_fields(
+    base: type[BaseModel], seen: frozenset[type], memo: dict[type, ModelReading | None]
+) -> tuple[SlicedField, ...]:
     """The fields of ``base`` (a model ``model_reading`` reads a member at a time) that can be
     validated apart from it: plain lists of models (or of lists of them), and dicts of string
     keys to models, that nothing checks as a whole (no constraint or strict mode,
@@ -244,7 +255,7 @@ def _sliced_fields(base: type[BaseModel], seen: frozenset[type]) -> tuple[Sliced
             opening, item = b"{", args[1]
         else:
             continue
-        each = model_reading(item, seen=seen)  # a model item read apart, when it is long
+        each = model_reading(item, None, seen, memo)  # a model item read apart, when long
         item = _innermost(item)
         models = isinstance(item, type) and issubclass(item, BaseModel)  # no config reaches in
         if not models and not (plain_values and item in _PLAIN):
