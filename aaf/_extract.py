@@ -22,7 +22,7 @@ from pydantic_core import SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import is_json, json_charset_ok
-from aaf._plan import BodyParam, FieldSpec, HandlerPlan, ModelReading
+from aaf._plan import BodyParam, FieldSpec, HandlerPlan, ModelReading, Reading
 from aaf.connection import Connection
 from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError, RequestValidationError
@@ -397,7 +397,7 @@ async def _validate_in_slices(
     data: bytes,
     errors: Errors,
     opening: bytes = b"[",
-    each: ModelReading | None = None,
+    each: Reading | None = None,
     strings: bool = False,
 ) -> object:
     """Validate a large JSON list (a dict, when ``opening`` is ``b"{"``) a slice of items at a
@@ -434,7 +434,7 @@ async def _in_slices(
     loc: Loc,
     errors: Errors,
     depth: int = 0,
-    each: ModelReading | None = None,
+    each: Reading | None = None,
     keep: bool = True,
     strings: bool = False,
 ) -> tuple[list[object] | dict[object, object], int]:
@@ -525,7 +525,7 @@ async def _long_item(
     loc: Loc,
     errors: Errors,
     depth: int,
-    each: ModelReading | None = None,
+    each: Reading | None = None,
     keep: bool = True,
 ) -> tuple[int, bool] | None:
     """Read the item at ``data[pos]`` too long for a window (a member's value, after its
@@ -550,11 +550,27 @@ async def _long_item(
     if opening != b"[" and opening != b"{":
         raise _ItemTooLarge
     value: object
-    if each is not None:
-        place = len(found) if key is None else key
+    place = len(found) if key is None else key
+    if isinstance(each, ModelReading):
+        if opening != b"{":
+            raise _ItemTooLarge
         value, end = await _members_in_slices(each, data, pos, (*loc, place), errors, depth + 1)
         if value is _NOT_A_LIST:
             raise _ItemTooLarge
+    elif each is not None:
+        if opening != b"[":
+            raise _ItemTooLarge
+        value, end = await _in_slices(
+            each.validator,
+            data,
+            pos,
+            (*loc, place),
+            errors,
+            depth + 1,
+            each.each,
+            keep,
+            each.strings,
+        )
     else:
         validator = _ANY_LIST if opening == b"[" else _ANY_OBJECT
         value, end = await _in_slices(validator, data, pos, loc, errors, depth + 1, None, keep)

@@ -95,8 +95,8 @@ class BodyParam:
     opening: bytes = b"["  # how such a body starts: "[" for a list, "{" for a dict
     # For a model body: how a large one is read a member at a time.
     members: ModelReading | None = None
-    # For a sliceable body of models: how one item too long for a slice is read.
-    each: ModelReading | None = None
+    # For a sliceable body of models (or of lists): how one item too long for a slice is read.
+    each: Reading | None = None
     strings: bool = False  # a sliceable body of plain str items: a long one read in pieces
 
 
@@ -110,7 +110,7 @@ class SlicedField:
     loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: SchemaValidator  # the field's validator, stopping at its first error
     opening: bytes = b"["  # how its value starts: "[" for a list, "{" for a dict
-    each: ModelReading | None = None  # how one item too long for a slice is read
+    each: Reading | None = None  # how one item too long for a slice is read
     strings: bool = False  # plain str items: a long one is read in pieces
 
 
@@ -131,6 +131,34 @@ class ModelReading:
     texts: Mapping[str, str]
     # A member standing in for others the model ignores, left out (a key it does not read).
     stand_in: bytes | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemsReading:
+    """How an item too long for a slice that is itself a plain list (of models, or of plain
+    values) is read: a slice of its items at a time, as the list around it is."""
+
+    validator: SchemaValidator  # the item's, stopping at its first error
+    each: Reading | None  # how one of its own items too long for a slice is read
+    strings: bool  # plain str items: a long one is read in pieces
+
+
+Reading = ModelReading | ItemsReading
+
+
+def item_reading(
+    item: object,
+    seen: frozenset[type] = frozenset(),
+    memo: dict[type, ModelReading | None] | None = None,
+) -> Reading | None:
+    """How one item of a sliced list or dict too long for a slice is read: a model's object a
+    member at a time, a plain list of them (or of plain values) a slice at a time; else
+    ``None``, and such an item has the body read whole."""
+    if get_origin(item) is list:
+        inner = get_args(item)[0]
+        validator = fail_fast_validator(type_adapter(item))
+        return ItemsReading(validator, item_reading(inner, seen, memo), inner is str)
+    return model_reading(item, None, seen, memo)
 
 
 def model_reading(
@@ -255,11 +283,10 @@ def _sliced_fields(
             opening, item = b"{", args[1]
         else:
             continue
-        each = model_reading(item, None, seen, memo)  # a model item read apart, when long
-        item = _innermost(item)
-        models = isinstance(item, type) and issubclass(item, BaseModel)  # no config reaches in
-        if not models and not (plain_values and item in _PLAIN):
-            continue
+        innermost = _innermost(item)
+        models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
+        if not models and not (plain_values and innermost in _PLAIN):
+            continue  # (a model's config does not reach into another model)
         if (
             info.metadata
             or info.discriminator is not None
@@ -270,9 +297,9 @@ def _sliced_fields(
         key = (info.validation_alias or info.alias or name) if by_alias else name
         items = type_adapter(info.annotation)
         loc = key if config.get("loc_by_alias", True) else name
-        strings = item is str and get_args(info.annotation)[-1] is str  # not lists of them
+        each = item_reading(item, seen, memo)  # how a long item is read apart
         found.append(
-            SlicedField(key, name, loc, fail_fast_validator(items), opening, each, strings)
+            SlicedField(key, name, loc, fail_fast_validator(items), opening, each, item is str)
         )
     return tuple(found)
 
@@ -773,7 +800,7 @@ class _Builder:
             sliceable,
             b"{" if get_origin(base) is dict else b"[",
             None if sliceable else model_reading(annotation, validator),
-            model_reading(args[-1]) if sliceable else None,
+            item_reading(args[-1]) if sliceable else None,
             sliceable and args[-1] is str,
         )
 
