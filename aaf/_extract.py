@@ -848,8 +848,8 @@ async def _members_in_slices(
     being JSON the same way and left out; a long string of a plain ``str`` field (or an
     ignored one) read in pieces. Another long value (validated in one piece anyway) has the
     rest of the object kept for the one call, when the object is the whole body (``rest``).
-    PERF: 500,000 members of ``[1]`` took 3 s one by one, 75 ms in one piece, 80 ms in
-    slices.
+    PERF: 500,000 members of ``[1]`` the model ignores held the event loop 3 s read one by
+    one, 75 ms read whole; a slice of them at a time, 0.1-0.2 s with turns of at most 12 ms.
 
     Gives ``(the model, the position after the object)`` (the body's end, when the rest is
     kept); ``(None, -1)`` after adding what is wrong to ``errors`` (located below ``loc``);
