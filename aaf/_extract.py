@@ -844,10 +844,11 @@ async def _members_in_slices(
     Short members are read a slice of them at a time, as any JSON's are: a slice holding no
     key the model reads (when it ignores the others) is left out, else kept for the one
     call. A member too long for a slice is read on its own: a sliced field's list or dict a
-    slice of items at a time; a list or object under a key the model ignores checked for
-    being JSON the same way and left out; a long string of a plain ``str`` field (or an
-    ignored one) read in pieces. Another long value (validated in one piece anyway) has the
-    rest of the object kept for the one call, when the object is the whole body (``rest``).
+    slice of items at a time (``[]`` or ``{}`` standing in for it); a list or object under
+    a key the model ignores checked for being JSON the same way and left out; a long string
+    of a plain ``str`` field (``""`` standing in) or an ignored one read in pieces. Another
+    long value (validated in one piece anyway) has the rest of the object kept for the one
+    call, when the object is the whole body (``rest``).
     PERF: 500,000 members of ``[1]`` the model ignores held the event loop 3 s read one by
     one, 75 ms read whole; a slice of them at a time, 0.1-0.2 s with turns of at most 12 ms.
 
@@ -859,8 +860,8 @@ async def _members_in_slices(
     found: dict[str, object] = {}
     texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
-    cuts: list[tuple[int, int, bytes]] = []  # (start, end, what stands in) of each value cut
-    begin = pos
+    spans: list[bytes] = []  # the members kept for the one call, as text
+    apart = False  # whether anything was read apart
     if not data.startswith(b"{", pos):
         return _NOT_A_LIST, -1
     pos = _skip_space(data, pos + 1)
@@ -891,15 +892,16 @@ async def _members_in_slices(
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
                     return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
                 kept |= read_apart
-            elif reading.stand_in is not None:
-                cuts.append((pos, end, reading.stand_in))  # nothing the model reads
+                spans.append(data[pos:end])
+            else:
+                apart = True  # nothing the model reads: left out
         if run is None:
             member = await _member_key(data, pos)
             if member is None:
                 return _NOT_A_LIST, -1
             key, start = member
-            end = await _long_member(
-                reading, key, data, start, loc, errors, depth, cuts, found, texts
+            end, stand_in = await _long_member(
+                reading, key, data, start, loc, errors, depth, found, texts
             )
             if end == _FAR:
                 whole_from = pos
@@ -910,6 +912,9 @@ async def _members_in_slices(
                 return _NOT_A_LIST, -1
             if key in kept:
                 return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
+            apart = True
+            if stand_in is not None:
+                spans.append(data[pos:start] + stand_in)
             end = _skip_space(data, end)
             if not data.startswith((b",", b"}"), end):
                 return _NOT_A_LIST, -1
@@ -922,25 +927,24 @@ async def _members_in_slices(
         pos = _skip_space(data, end + 1)
     else:
         return _NOT_A_LIST, -1  # not an object of string keys, or an empty one
-    if not cuts or (whole_from is not None and not rest):
+    if not apart or (whole_from is not None and not rest):
         return _NOT_A_LIST, -1  # nothing read apart, or the rest kept: all of it whole
-    end = len(data) if whole_from is not None else pos + 1
-    pieces: list[bytes] = []
-    last_end = begin
-    for start, stop, stand_in in cuts:
-        pieces += [data[last_end:start], stand_in]
-        last_end = stop
-    pieces.append(data[last_end:end])
+    if whole_from is None:
+        end = pos + 1
+        text = b"".join((b"{", b",".join(spans), b"}"))
+    else:  # the rest of the body, from a member on
+        end = len(data)
+        text = b"".join((b"{", *(span + b"," for span in spans), data[whole_from:]))
     try:
-        model = reading.validator.validate_json(b"".join(pieces))
+        model = reading.validator.validate_json(text)
     except ValidationError as exc:
         _report_body(exc.with_traceback(None), data, errors, loc)
         return None, -1
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
         attributes[reading.wanted[key].name] = value
-    for key, text in texts.items():
-        attributes[reading.texts[key]] = text
+    for key, string in texts.items():
+        attributes[reading.texts[key]] = string
     return model, end
 
 
@@ -971,17 +975,17 @@ async def _long_member(
     loc: Loc,
     errors: Errors,
     depth: int,
-    cuts: list[tuple[int, int, bytes]],
     found: dict[str, object],
     texts: dict[str, str],
-) -> int:
+) -> tuple[int, bytes | None]:
     """Read the value at ``data[pos]`` of a member too long for a slice, as
-    ``_members_in_slices`` says, adding what it reads apart to ``cuts`` and ``found`` or
-    ``texts``: the position after it; ``_FAR`` when it is kept for the one call; ``_WRONG``
-    after adding what is wrong to ``errors``; -1 when the object is not one this reads."""
+    ``_members_in_slices`` says, adding what it reads apart to ``found`` or ``texts``: the
+    position after it, and what stands in for it in the one call (``None``: the member is
+    left out). The position is ``_FAR`` when it is kept for the one call, ``_WRONG`` after
+    adding what is wrong to ``errors``, -1 when the object is not one this reads."""
     field = reading.wanted.get(key)
     if key in found or key in texts:
-        return -1  # a key given twice: pydantic's own rules decide
+        return -1, None  # a key given twice: pydantic's own rules decide
     ignored = field is None and reading.reads is not None and key not in reading.reads
     if field is not None and data.startswith(field.opening, pos):
         at = (*loc, field.loc)
@@ -989,32 +993,28 @@ async def _long_member(
             field.items, data, pos, at, errors, depth + 1, field.each, True, field.strings
         )
         if end < 0:
-            return _WRONG
+            return _WRONG, None
         found[key] = items
-        cuts.append((pos, end, b"[]" if field.opening == b"[" else b"{}"))
-        return end
+        return end, b"[]" if field.opening == b"[" else b"{}"
     if data.startswith(b'"', pos):
         end = await _after_string(data, pos + 1)
         if end < 0 or not (ignored or key in reading.texts):
-            return _FAR if end >= 0 else -1
+            return (_FAR if end >= 0 else -1), None
         try:  # read in pieces, put in after or left out
             text = await _string_in_pieces(data, pos, end)
         except ValueError:
-            return -1  # not a JSON string: the whole reading says why
-        if not ignored:
-            texts[key] = text
-        cuts.append((pos, end, b"null" if ignored else b'""'))
-        return end
+            return -1, None  # not a JSON string: the whole reading says why
+        if ignored:
+            return end, None
+        texts[key] = text
+        return end, b'""'
     if not ignored or not data.startswith((b"[", b"{"), pos):
-        return _FAR
+        return _FAR, None
     # Ignored by the model: checked for being JSON a slice at a time (as the whole body's
     # validation would), and left out.
     skipped = _ANY_LIST if data.startswith(b"[", pos) else _ANY_OBJECT
     end = (await _in_slices(skipped, data, pos, loc, errors, depth + 1, None, False))[1]
-    if end < 0:
-        return _WRONG
-    cuts.append((pos, end, b"null"))
-    return end
+    return (_WRONG, None) if end < 0 else (end, None)
 
 
 async def _long_string(

@@ -129,8 +129,6 @@ class ModelReading:
     wanted: Mapping[str, SlicedField]  # the fields by key
     # Plain str fields by key, their attributes' names: a long value is read in pieces.
     texts: Mapping[str, str]
-    # A member standing in for others the model ignores, left out (a key it does not read).
-    stand_in: bytes | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -203,10 +201,7 @@ def model_reading(
     if validator is None:
         validator = fail_fast_validator(type_adapter(base))
     wanted = {field.key: field for field in fields}
-    stand_in = None
-    if reads is not None:
-        stand_in = next(b'"%d":null' % n for n in range(len(reads) + 1) if str(n) not in reads)
-    reading = ModelReading(validator, fields, reads, wanted, texts, stand_in)
+    reading = ModelReading(validator, fields, reads, wanted, texts)
     memo[base] = reading
     return reading
 

@@ -483,7 +483,8 @@ def test_dicts_of_models_and_lists_of_lists_are_sliced_too(monkeypatch: pytest.M
         assert answer.json() == expected.model_dump(mode="json", by_alias=True)
         assert (len(turns) >= 20) is sliced  # 1.2 MB of items, 32 KiB of them a slice
         if sliced:
-            assert given == [len('{"label": "x", "orderLines": [], "by_sku": {}, "batches": []}')]
+            # (the short members as sent, the long ones after them with what stands in)
+            assert given == [len('{"label": "x", "orderLines": [],"by_sku": {},"batches": []}')]
     assert list(Order.model_validate_json(text).by_sku)[0] == "sku-19999"
     wrong = dict(SKUS)
     wrong["sku-15000"] = {"id": "x", "name": "n"}
@@ -1472,7 +1473,7 @@ def test_a_long_item_holding_a_value_its_model_ignores_is_read_a_member_at_a_tim
     answer = client.post("/items", content=data, headers=headers)
     expected = TypeAdapter(list[Item]).validate_json(data)
     assert answer.json() == [i.model_dump() for i in expected]
-    assert given == [b'{"id": 1, "extra": null, "name": "n"}']
+    assert given == [b'{"id": 1,"name": "n"}']
     assert len(turns) >= 20  # 1 MB checked 32 KiB at a time
     assert windows and max(windows) <= 128 * 1024  # never the whole item in a window
     # What is wrong is located as whole validation locates it.
@@ -1497,15 +1498,14 @@ def test_a_large_model_body_leaves_out_what_it_ignores(monkeypatch: pytest.Monke
     data = json.dumps({"extra": IGNORED, "id": 1, "more": more, "name": "n", "last": IGNORED})
     assert client.post("/item", content=data, headers=headers).json() == {"id": 1, "name": "n"}
     # Short members stay for the one call (read a slice of them at a time), long ones do not.
-    kept = {"extra": None, "id": 1, "more": more, "name": "n", "last": None}
-    assert given == [json.dumps(kept).encode()]
+    assert given == [json.dumps({"id": 1, "more": more, "name": "n"}).encode()]
     assert len(turns) >= 20
     # A value the model reads stays, and is validated with the rest.
     given.clear()
     data = json.dumps({"extra": IGNORED, "id": 1, "name": ["n"]})
     detail = client.post("/item", content=data, headers=headers).json()["detail"]
     assert [(e["loc"], e["type"]) for e in detail] == [(["body", "name"], "string_type")]
-    assert given == [b'{"extra": null, "id": 1, "name": ["n"]}']
+    assert given == [b'{"id": 1, "name": ["n"]}']
 
 
 def test_a_model_that_refuses_or_keeps_other_keys_sees_them_all() -> None:
@@ -1524,7 +1524,7 @@ def test_a_long_item_s_own_list_is_read_a_slice_at_a_time(monkeypatch: pytest.Mo
     tags = [f"tag {i}" for i in range(100_000)]  # 1 MB
     data = json.dumps([{"id": 0}, {"id": 1, "tags": tags}, {"id": 2, "tags": ["a"]}])
     assert client.post("/tagged", content=data, headers=headers).json() == [0, 100_000, 1]
-    assert given == [b'{"id": 1, "tags": []}']
+    assert given == [b'{"id": 1,"tags": []}']
     assert len(turns) >= 20
     wrong = json.dumps([{"id": 0}, {"id": 1, "tags": [*tags[:70_000], 5, *tags[70_000:]]}])
     detail = client.post("/tagged", content=wrong, headers=headers).json()["detail"]
@@ -1602,7 +1602,7 @@ def test_a_long_string_in_a_model_is_read_in_pieces(monkeypatch: pytest.MonkeyPa
         "title": "t",
         "text": ESCAPED,
     }
-    assert given == [b'{"title": "t", "ignored": null, "text": ""}']
+    assert given == [b'{"title": "t","text": ""}']
     assert len(pieces) >= 16 and max(pieces) <= 512 * 1024 + 2
     # What the model misses is still located in it.
     data = json.dumps({"text": ESCAPED})
@@ -1648,8 +1648,7 @@ def test_many_short_members_are_read_a_slice_of_them_at_a_time(
 ) -> None:
     # One by one, 500,000 members of `[1]` the model ignores held other requests 3 s (and
     # 2 s before an object was read a member at a time, beside a sliced field); in one piece
-    # 75 ms. A slice of them holding no key the model reads is left out, one member standing
-    # in for it.
+    # 75 ms. A slice of them holding no key the model reads is left out.
     client, turns, given = watched(monkeypatch, "/item")
     headers = {"content-type": "application/json"}
     members = {f"k{i}": [i] for i in range(100_000)}  # 1.3 MB
@@ -1657,7 +1656,7 @@ def test_many_short_members_are_read_a_slice_of_them_at_a_time(
     assert client.post("/item", content=data, headers=headers).json() == {"id": 1, "name": "n"}
     # The slices holding "id" and "name" stay (32 KiB each), the 38 between go.
     assert len(turns) >= 20 and len(given) == 1 and len(given[0]) < 100_000
-    assert given[0].count(b'"0":null') >= 30 and given[0].endswith(b'"name": "n"}')
+    assert b'"k50000"' not in given[0] and given[0].endswith(b'"name": "n"}')
     data = json.dumps({**members, "name": "n"})
     detail = client.post("/item", content=data, headers=headers).json()["detail"]
     assert [(e["loc"], e["type"]) for e in detail] == [(["body", "id"], "missing")]
