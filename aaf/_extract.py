@@ -892,7 +892,20 @@ async def _members_in_slices(
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
                     return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
                 kept |= read_apart
-                spans.append(data[pos:end])
+                # Many members the model ignores beside one it reads (a key given every
+                # slice, say, to have them all kept): those it reads, picked out.
+                chosen = None
+                if (
+                    reading.reads is not None
+                    and len(keys) > _FEW_MEMBERS
+                    and not keys <= reading.reads
+                ):
+                    chosen = _members_read(data, pos, end, reading.reads)
+                if chosen is None:
+                    spans.append(data[pos:end])
+                else:
+                    spans += chosen
+                    apart = True
             else:
                 apart = True  # nothing the model reads: left out
         if run is None:
@@ -946,6 +959,39 @@ async def _members_in_slices(
     for key, string in texts.items():
         attributes[reading.texts[key]] = string
     return model, end
+
+
+_FEW_MEMBERS = 16  # a slice kept with no more keys than this is kept whole
+
+
+def _members_read(data: bytes, pos: int, end: int, reads: frozenset[str]) -> list[bytes] | None:
+    """The members of ``data[pos:end]`` (a slice of an object's members, JSON the validators
+    took) whose keys are in ``reads``, as text, found with Python's decoder; ``None`` when it
+    reads them otherwise (the slice is then kept whole)."""
+    text = data[pos:end].decode("utf-8")
+    plain = text.isascii()  # else byte positions are counted apart from characters
+    chosen: list[bytes] = []
+    i, at = 0, pos  # a member's start, in the text and in data
+    try:
+        while i < len(text):
+            key, j = _DECODER.raw_decode(text, i)
+            j = _skip_space_in(text, j)
+            if not text.startswith(":", j):
+                return None
+            stop = _DECODER.raw_decode(text, _skip_space_in(text, j + 1))[1]
+            after = _skip_space_in(text, stop)
+            if after < len(text):
+                if not text.startswith(",", after):
+                    return None
+                after = _skip_space_in(text, after + 1)
+            size = stop - i if plain else len(text[i:stop].encode())
+            if key in reads:
+                chosen.append(data[at : at + size])
+            at += size + (after - stop if plain else len(text[stop:after].encode()))
+            i = after
+    except (ValueError, RecursionError):
+        return None
+    return chosen
 
 
 async def _members_run(
