@@ -446,10 +446,11 @@ async def _in_slices(
 
     With the validators of any JSON (``depth`` counting how deep), an item too long to read
     on its own that is a list or an object is read a slice at a time in its turn; so is a
-    model's, as ``each`` says, with a typed ``validator``. Without ``keep``, the JSON is only
-    checked: each slice's items are let go as it is read (none given), not freed in one
-    piece after (400,000 objects, 30 ms). With ``strings`` (items of plain ``str``; any
-    JSON's too), a long string item is read in pieces (``_long_string``)
+    model's object or a plain list, as ``each`` says, with a typed ``validator``. Without
+    ``keep``, the JSON is only checked: each slice's items are let go as it is read (none
+    given), not freed in one piece after (400,000 objects, 30 ms). With ``strings`` (items
+    of plain ``str``; any JSON's too), a long string item is read in pieces
+    (``_long_string``).
 
     Raises:
         UnicodeDecodeError: the items are not UTF-8.
@@ -530,13 +531,15 @@ async def _long_item(
 ) -> tuple[int, bool] | None:
     """Read the item at ``data[pos]`` too long for a window (a member's value, after its
     key), a slice at a time, into ``found``: of any JSON, a list or an object; with ``each``,
-    a model's object, a member at a time (without ``keep``, only checked). Gives ``(where
+    a model's object a slice of members at a time, or a plain list a slice of items at a
+    time (without ``keep``, only checked). Gives ``(where
     the comma or closing bracket after it is, whether it is the closing one)``, or ``None``
     after adding what is wrong to ``errors``.
 
     Raises:
-        _ItemTooLarge: the item is something else (a long string, a long key), nested too
-            deep, or a model's object that is not read apart: the body is read whole.
+        _ItemTooLarge: the item is something else (a long string, a long key, another
+            type than ``each`` reads), nested too deep, or a model's object that is not
+            read apart: the body is read whole.
     """
     if depth >= _MAX_NESTED_SLICING:
         raise _ItemTooLarge
