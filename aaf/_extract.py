@@ -561,7 +561,7 @@ async def _long_item(
         if value is _NOT_A_LIST:
             raise _ItemTooLarge
     elif each is not None:
-        if opening != b"[":
+        if opening != each.opening:
             raise _ItemTooLarge
         value, end = await _in_slices(
             each.validator,

@@ -133,10 +133,11 @@ class ModelReading:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ItemsReading:
-    """How an item too long for a slice that is itself a plain list (of models, or of plain
-    values) is read: a slice of its items at a time, as the list around it is."""
+    """How an item too long for a slice that is itself a plain list (or a dict of string
+    keys) is read: a slice of its items at a time, as the list around it is."""
 
     validator: SchemaValidator  # the item's, stopping at its first error
+    opening: bytes  # "[" for a list, "{" for a dict
     each: Reading | None  # how one of its own items too long for a slice is read
     strings: bool  # plain str items: a long one is read in pieces
 
@@ -150,13 +151,18 @@ def item_reading(
     memo: dict[type, ModelReading | None] | None = None,
 ) -> Reading | None:
     """How one item of a sliced list or dict too long for a slice is read: a model's object a
-    member at a time, a plain list of them (or of plain values) a slice at a time; else
-    ``None``, and such an item has the body read whole."""
-    if get_origin(item) is list:
-        inner = get_args(item)[0]
-        validator = fail_fast_validator(type_adapter(item))
-        return ItemsReading(validator, item_reading(inner, seen, memo), inner is str)
-    return model_reading(item, None, seen, memo)
+    slice of members at a time, a plain list (or dict of string keys) a slice of items at a
+    time; else ``None``, and such an item has the body read whole. (A model's fields reach
+    here only with what a model's config leaves alone: see ``_sliced_fields``.)"""
+    origin, args = get_origin(item), get_args(item)
+    if origin is list and len(args) == 1:
+        inner, opening = args[0], b"["
+    elif origin is dict and len(args) == 2 and args[0] is str:
+        inner, opening = args[1], b"{"
+    else:
+        return model_reading(item, None, seen, memo)
+    validator = fail_fast_validator(type_adapter(item))
+    return ItemsReading(validator, opening, item_reading(inner, seen, memo), inner is str)
 
 
 def model_reading(

@@ -1749,3 +1749,27 @@ def test_members_read_among_many_ignored_are_picked_out(monkeypatch: pytest.Monk
     }
     assert len(turns) >= 20 and len(given) == 1 and len(given[0]) < 5_000
     assert given[0].startswith(b'{"name": "n","id": 0,"id": 500,')
+
+
+def test_one_long_inner_dict_of_a_body_is_read_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/tables")
+    async def tables(
+        connection: Connection, tables: Annotated[dict[str, dict[str, int]], Body()]
+    ) -> dict[str, int]:
+        return {name: sum(table.values()) for name, table in tables.items()}
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    big = {f"k{i}": i for i in range(100_000)}  # 1.3 MB
+    data = json.dumps({"small": {"a": 1}, "big": big})
+    answer = client.post("/tables", content=data, headers=headers)
+    assert answer.json() == {"small": 1, "big": sum(big.values())}
+    assert len(turns) >= 20
+    data = json.dumps({"small": {"a": 1}, "big": {**big, "k70000": "x"}})
+    detail = client.post("/tables", content=data, headers=headers).json()["detail"]
+    assert [(e["loc"], e["type"]) for e in detail] == [(["body", "big", "k70000"], "int_parsing")]
