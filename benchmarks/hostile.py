@@ -14,8 +14,9 @@ with `await connection.json()` (parsed a slice of items at a time), and the same
 in an object ("valid batch read as JSON"), and a typed list of one item holding that list
 ("one long item": read a member at a time, its unknown 10 MB value checked and left out),
 and a model body of 700,000 short members it ignores ("many ignored members": a slice of
-them at a time), and a `list[str]` body of one 10 MB string of escaped quotes ("long escaped
-string": read in pieces).
+them at a time), the same with a key it reads in every 500 ("a read key among them":
+the members it reads picked out of each slice), and a `list[str]` body of one 10 MB string
+of escaped quotes ("long escaped string": read in pieces).
 """
 
 from __future__ import annotations
@@ -96,6 +97,17 @@ def attacks() -> dict[str, Request]:
             "/batch",
             b'{"label":"x","items":[],'
             + b",".join(b'"k%d":[%d]' % (i, i) for i in range(700_000))
+            + b"}",
+            {"content-type": "application/json"},
+        ),
+        "a read key among them": (
+            "POST",
+            "/batch",
+            b'{"items":[],'
+            + b",".join(
+                (b'"label":"%d"' % i) if i % 500 == 0 else (b'"k%d":[%d]' % (i, i))
+                for i in range(700_000)
+            )
             + b"}",
             {"content-type": "application/json"},
         ),
