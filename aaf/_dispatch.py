@@ -87,8 +87,8 @@ def _runner(
     # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
     body = plan.body
     members = body.members if body is not None else None
-    large_fields = tuple(f.name for f in members.fields) if members is not None else ()
-    large_list = body.name if body is not None and (body.sliceable or large_fields) else None
+    large_fields = tuple(f.name for f in members.wanted.values()) if members is not None else ()
+    large_list = body.name if body is not None and (body.items or large_fields) else None
     # PERF: one path value that the handler takes right after the connection goes by
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
     single = _single_positional(handler, plan, view is not None) if trivial else None

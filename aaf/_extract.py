@@ -22,7 +22,7 @@ from pydantic_core import SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import is_json, json_charset_ok
-from aaf._plan import BodyParam, FieldSpec, HandlerPlan, ModelReading, Reading
+from aaf._plan import BodyParam, FieldSpec, HandlerPlan, ItemsReading, ModelReading, Reading
 from aaf.connection import Connection
 from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError, RequestValidationError
@@ -180,6 +180,10 @@ _ANY_LIST = SchemaValidator(core_schema.list_schema(core_schema.any_schema()))
 _ANY_OBJECT = SchemaValidator(
     core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema())
 )
+# Any JSON's arrays and objects: a long item in them that is an array or an object is read
+# as one of these in its turn (``_long_item``), a long string in pieces.
+_ANY_ITEMS = ItemsReading(_ANY_LIST, b"[", None, True)
+_ANY_MEMBERS = ItemsReading(_ANY_OBJECT, b"{", None, True)
 
 
 async def json_in_slices(data: bytes) -> JsonValue:
@@ -192,13 +196,13 @@ async def json_in_slices(data: bytes) -> JsonValue:
     """
     first = _skip_space(data, 0)
     start = data[first : first + 1]
-    validator = _ANY_LIST if start == b"[" else _ANY_OBJECT if start == b"{" else None
+    reading = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
     value: object = _NOT_A_LIST
     errors: Errors = []
-    if validator is not None:
+    if reading is not None:
         await asyncio.sleep(0)  # joined from its chunks just now: the others' turn first
         with full_collections_held():
-            value = await _validate_in_slices(validator, data, errors, start)
+            value = await _validate_in_slices(reading, data, errors)
     if errors:
         error = errors[0]
         reason = cast("dict[str, str]", error.get("ctx", {})).get("error", error["msg"])
@@ -276,17 +280,17 @@ async def _read_large(
     """Validate a body larger than FULL_REPORT_SIZE: each collection stops at its first error,
     and a list of models is validated in slices between turns of the event loop."""
     data = _json_payload(connection, data)
-    if body.sliceable or body.members is not None:
+    items, members = body.items, body.members
+    if items is not None or members is not None:
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.
         await asyncio.sleep(0)
         with full_collections_held():
-            if body.members is None:
-                sliced = await _validate_in_slices(
-                    body.fail_fast, data, errors, body.opening, body.each, body.strings
-                )
+            if items is not None:
+                sliced = await _validate_in_slices(items, data, errors)
             else:
-                sliced = await _validate_members_in_slices(body.members, data, errors)
+                assert members is not None  # one of the two, as checked
+                sliced = await _validate_members_in_slices(members, data, errors)
         if sliced is not _NOT_A_LIST:
             if not errors:
                 kwargs[body.name] = sliced
@@ -392,32 +396,21 @@ def _chars(data: bytes, pos: int) -> int:
     return pos if head.isascii() else len(head.decode("utf-8", "replace"))
 
 
-async def _validate_in_slices(
-    validator: SchemaValidator,
-    data: bytes,
-    errors: Errors,
-    opening: bytes = b"[",
-    each: Reading | None = None,
-    strings: bool = False,
-) -> object:
-    """Validate a large JSON list (a dict, when ``opening`` is ``b"{"``) a slice of items at a
-    time, letting the event loop serve other requests between slices: one client's 10 MB
-    body must not stall the others.
+async def _validate_in_slices(reading: ItemsReading, data: bytes, errors: Errors) -> object:
+    """Validate a large JSON list (or dict) a slice of items at a time, as ``reading`` says,
+    letting the event loop serve other requests between slices: one client's 10 MB body must
+    not stall the others.
 
-    Each slice goes to ``validator`` (the body's fail-fast list validator) as a list of its
-    own, so a wrong item ends the work at its slice, and error locations count from the start
-    of the whole list. Gives the validated items, or ``_NOT_A_LIST`` when the body is not a
-    UTF-8 JSON list (the caller validates it whole, which reports why). ``each``: how an
-    item (a model) too long for a slice is read, else such an item has the body read whole;
-    ``strings``: the items are plain ``str``, a long one read in pieces.
+    Each slice goes to the reading's fail-fast validator as a list of its own, so a wrong
+    item ends the work at its slice, and error locations count from the start of the whole
+    list. Gives the validated items, or ``_NOT_A_LIST`` when the body is not a UTF-8 JSON
+    list (the caller validates it whole, which reports why).
     """
     pos = _skip_space(data, 0)
-    if not data.startswith(opening, pos):
+    if not data.startswith(reading.opening, pos):
         return _NOT_A_LIST
     try:
-        items, end = await _in_slices(
-            validator, data, pos, ("body",), errors, 0, each, True, strings
-        )
+        items, end = await _in_slices(reading, data, pos, ("body",), errors)
     except (UnicodeDecodeError, _ItemTooLarge):
         return _NOT_A_LIST
     if end >= 0:
@@ -428,15 +421,13 @@ async def _validate_in_slices(
 
 
 async def _in_slices(
-    validator: SchemaValidator,
+    reading: ItemsReading,
     data: bytes,
     pos: int,
     loc: Loc,
     errors: Errors,
     depth: int = 0,
-    each: Reading | None = None,
     keep: bool = True,
-    strings: bool = False,
 ) -> tuple[list[object] | dict[object, object], int]:
     """Validate the JSON array (or object) at ``data[pos]`` a slice of about ``_SLICE`` bytes
     of items at a time, the event loop serving other requests between slices. Gives the
@@ -444,13 +435,12 @@ async def _in_slices(
     as in one piece) and the position after the closing bracket, or -1 after an error (added
     to ``errors``, located below ``loc``; list indexes count from the start).
 
-    With the validators of any JSON (``depth`` counting how deep), an item too long to read
-    on its own that is a list or an object is read a slice at a time in its turn; so is a
-    model's object or a plain list, as ``each`` says, with a typed ``validator``. Without
-    ``keep``, the JSON is only checked: each slice's items are let go as it is read (none
-    given), not freed in one piece after (400,000 objects, 30 ms). With ``strings`` (items
-    of plain ``str``; any JSON's too), a long string item is read in pieces
-    (``_long_string``).
+    An item too long to read with its neighbours is read on its own (``depth`` counting how
+    deep), as the reading's ``each`` says: a model's object or a plain list; any JSON's
+    lists and objects a slice at a time in their turn. A long string item of plain ``str``
+    items (any JSON's too) is read in pieces (``_long_string``). Without ``keep``, the JSON
+    is only checked: each slice's items are let go as it is read (none given), not freed in
+    one piece after (400,000 objects, 30 ms).
 
     Raises:
         UnicodeDecodeError: the items are not UTF-8.
@@ -463,9 +453,10 @@ async def _in_slices(
     if data.startswith(closing, pos):
         return found, pos + 1
     start, plain = pos, True
-    strings = strings or validator is _ANY_LIST or validator is _ANY_OBJECT
+    validator, each = reading.validator, reading.each
+    any_json = reading is _ANY_ITEMS or reading is _ANY_MEMBERS
     while True:
-        if plain and strings:
+        if plain and reading.strings:
             item = await _long_string(data, start, closing, isinstance(found, dict))
             if item is not None:
                 key, value, after = item
@@ -479,7 +470,7 @@ async def _in_slices(
         # Where this slice ends. PERF: a slice of plain values (numbers, strings, booleans) is
         # cut at a comma and validated as it is, without finding where each item ends: 1.25
         # million numbers took 1.1 s item by item, 0.1 s so.
-        run = await _plain_run(data, start, closing, strings) if plain else None
+        run = await _plain_run(data, start, closing, reading.strings) if plain else None
         if run is None and plain:
             run = _nested_cut(data, start, isinstance(found, dict))
         cut = run is not None
@@ -487,7 +478,7 @@ async def _in_slices(
             try:
                 run = _items_end(data, start, closing, isinstance(found, dict), errors)
             except _ItemTooLarge:
-                if validator is not _ANY_LIST and validator is not _ANY_OBJECT and each is None:
+                if each is None and not any_json:
                     raise  # a typed item is validated as a whole: the body is
                 step = await _long_item(data, start, closing, found, loc, errors, depth, each, keep)
                 if step is None:
@@ -563,20 +554,10 @@ async def _long_item(
     elif each is not None:
         if opening != each.opening:
             raise _ItemTooLarge
-        value, end = await _in_slices(
-            each.validator,
-            data,
-            pos,
-            (*loc, place),
-            errors,
-            depth + 1,
-            each.each,
-            keep,
-            each.strings,
-        )
+        value, end = await _in_slices(each, data, pos, (*loc, place), errors, depth + 1, keep)
     else:
-        validator = _ANY_LIST if opening == b"[" else _ANY_OBJECT
-        value, end = await _in_slices(validator, data, pos, loc, errors, depth + 1, None, keep)
+        reading = _ANY_ITEMS if opening == b"[" else _ANY_MEMBERS
+        value, end = await _in_slices(reading, data, pos, loc, errors, depth + 1, keep)
     if end < 0:
         return None
     after = _skip_space(data, end)
@@ -1036,15 +1017,13 @@ async def _long_member(
     if key in found or key in texts:
         return -1, None  # a key given twice: pydantic's own rules decide
     ignored = field is None and reading.reads is not None and key not in reading.reads
-    if field is not None and data.startswith(field.opening, pos):
+    if field is not None and data.startswith(field.items.opening, pos):
         at = (*loc, field.loc)
-        items, end = await _in_slices(
-            field.items, data, pos, at, errors, depth + 1, field.each, True, field.strings
-        )
+        items, end = await _in_slices(field.items, data, pos, at, errors, depth + 1)
         if end < 0:
             return _WRONG, None
         found[key] = items
-        return end, b"[]" if field.opening == b"[" else b"{}"
+        return end, b"[]" if field.items.opening == b"[" else b"{}"
     if data.startswith(b'"', pos):
         end = await _after_string(data, pos + 1)
         if end < 0 or not (ignored or key in reading.texts):
@@ -1061,8 +1040,8 @@ async def _long_member(
         return _FAR, None
     # Ignored by the model: checked for being JSON a slice at a time (as the whole body's
     # validation would), and left out.
-    skipped = _ANY_LIST if data.startswith(b"[", pos) else _ANY_OBJECT
-    end = (await _in_slices(skipped, data, pos, loc, errors, depth + 1, None, False))[1]
+    skipped = _ANY_ITEMS if data.startswith(b"[", pos) else _ANY_MEMBERS
+    end = (await _in_slices(skipped, data, pos, loc, errors, depth + 1, keep=False))[1]
     return (_WRONG, None) if end < 0 else (end, None)
 
 

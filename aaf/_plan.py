@@ -91,93 +91,91 @@ class BodyParam:
     fail_fast: SchemaValidator
     # A plain list[T] (or dict[str, T]) body, no constraints on it as a whole: a large one
     # is validated in slices of its items, letting other requests run between them.
-    sliceable: bool = False
-    opening: bytes = b"["  # how such a body starts: "[" for a list, "{" for a dict
-    # For a model body: how a large one is read a member at a time.
+    items: ItemsReading | None = None
+    # For a model body: how a large one is read a slice of members at a time.
     members: ModelReading | None = None
-    # For a sliceable body of models (or of lists): how one item too long for a slice is read.
-    each: Reading | None = None
-    strings: bool = False  # a sliceable body of plain str items: a long one read in pieces
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SlicedField:
-    """A ``list[Model]`` field of a model body: in a large body, its items are validated a
-    slice at a time, the rest of the body in one call with the list left empty."""
-
-    key: str  # the field's name in the JSON object
-    name: str  # the model's attribute
-    loc: str  # how errors name it: the key, or the name when loc_by_alias is off
-    items: SchemaValidator  # the field's validator, stopping at its first error
-    opening: bytes = b"["  # how its value starts: "[" for a list, "{" for a dict
-    each: Reading | None = None  # how one item too long for a slice is read
-    strings: bool = False  # plain str items: a long one is read in pieces
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ModelReading:
-    """How a large JSON object for a model is read a member at a time, so that no one value
-    in it is parsed in a piece: its ``fields`` that are lists or dicts, a slice of items at a
-    time (set on the model after), and when the model ignores keys it does not read, a list
-    or object under any other key, checked for being JSON a slice at a time and left out. The
-    rest, with those values emptied, is validated in one call: the model pydantic would give
-    for the whole."""
-
-    validator: SchemaValidator  # the model's, each collection stopping at its first error
-    fields: tuple[SlicedField, ...]
-    reads: frozenset[str] | None  # every key the model may read; None: no member is left out
-    wanted: Mapping[str, SlicedField]  # the fields by key
-    # Plain str fields by key, their attributes' names: a long value is read in pieces.
-    texts: Mapping[str, str]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ItemsReading:
-    """How an item too long for a slice that is itself a plain list (or a dict of string
-    keys) is read: a slice of its items at a time, as the list around it is."""
+    """How a large plain list (or dict of string keys) is read: a slice of its items at a
+    time, each slice validated by ``validator`` as a list (or dict) of its own."""
 
-    validator: SchemaValidator  # the item's, stopping at its first error
+    validator: SchemaValidator  # the list's, stopping at its first error
     opening: bytes  # "[" for a list, "{" for a dict
-    each: Reading | None  # how one of its own items too long for a slice is read
+    each: Reading | None  # how one item too long for a slice is read apart
     strings: bool  # plain str items: a long one is read in pieces
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class SlicedField:
+    """A field of a model body holding models or plain values in bulk: in a large body, its
+    items are read as ``items`` says, the rest of the body in one call with the field left
+    empty, and the items put in after."""
+
+    key: str  # the field's name in the JSON object
+    name: str  # the model's attribute
+    loc: str  # how errors name it: the key, or the name when loc_by_alias is off
+    items: ItemsReading
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ModelReading:
+    """How a large JSON object for a model is read a slice of members at a time, so that no
+    one value in it is parsed in a piece: its bulk fields (``wanted``) a slice of items at a
+    time and its plain ``str`` fields (``texts``) in pieces, both set on the model after;
+    when it ignores keys it does not read (``reads``), what it does not read left out. The
+    rest is validated in one call: the model pydantic would give for the whole."""
+
+    validator: SchemaValidator  # the model's, each collection stopping at its first error
+    reads: frozenset[str] | None  # every key the model may read; None: no member is left out
+    wanted: Mapping[str, SlicedField]  # the bulk fields by key
+    texts: Mapping[str, str]  # the plain str fields' attributes by key
+
+
 Reading = ModelReading | ItemsReading
+_Memo = dict[type, ModelReading | None]
 
 
-def item_reading(
-    item: object,
+def items_reading(
+    annotation: object,
+    validator: SchemaValidator | None = None,
     seen: frozenset[type] = frozenset(),
-    memo: dict[type, ModelReading | None] | None = None,
-) -> Reading | None:
-    """How one item of a sliced list or dict too long for a slice is read: a model's object a
-    slice of members at a time, a plain list (or dict of string keys) a slice of items at a
-    time; else ``None``, and such an item has the body read whole. (A model's fields reach
-    here only with what a model's config leaves alone: see ``_sliced_fields``.)"""
-    origin, args = get_origin(item), get_args(item)
+    memo: _Memo | None = None,
+) -> ItemsReading | None:
+    """How a large ``annotation``, a plain ``list[T]`` or ``dict[str, T]`` (with only aaf's
+    markers), is read a slice of items at a time (``validator`` its fail-fast validator,
+    when the caller has it); ``None`` for another type. A model's fields reach here only with
+    what the model's config leaves alone (``_fields_apart``)."""
+    base, meta = strip_annotated(annotation)
+    origin, args = get_origin(base), get_args(base)
+    if not all(isinstance(m, Param) for m in meta):
+        return None
     if origin is list and len(args) == 1:
         inner, opening = args[0], b"["
     elif origin is dict and len(args) == 2 and args[0] is str:
         inner, opening = args[1], b"{"
     else:
-        return model_reading(item, None, seen, memo)
-    validator = fail_fast_validator(type_adapter(item))
-    return ItemsReading(validator, opening, item_reading(inner, seen, memo), inner is str)
+        return None
+    if validator is None:
+        validator = fail_fast_validator(type_adapter(annotation))
+    each = items_reading(inner, None, seen, memo) or model_reading(inner, None, seen, memo)
+    return ItemsReading(validator, opening, each, inner is str)
 
 
 def model_reading(
     annotation: object,
     validator: SchemaValidator | None = None,
     seen: frozenset[type] = frozenset(),
-    memo: dict[type, ModelReading | None] | None = None,
+    memo: _Memo | None = None,
 ) -> ModelReading | None:
     """How a large JSON object for ``annotation``, a model (with only aaf's markers), is read
-    a member at a time (``validator`` its fail-fast validator, when the caller has it); or
-    ``None`` when it is read whole: another type, a model that could see what reading apart
-    changes (a model validator, a post-init hook, a validator of every field, a schema of
-    its own), or one with nothing to read apart. ``seen``: the models around it, so a model
-    that holds itself stops; ``memo``: the models already read in this call, each read once
-    (a model holding three lists of the next, ten deep, was read 59,000 times: 27 s)."""
+    a slice of members at a time (``validator`` its fail-fast validator, when the caller has
+    it); or ``None`` when it is read whole: another type, a model that could see what reading
+    apart changes (a model validator, a post-init hook, a validator of every field, a schema
+    of its own), or one with nothing to read apart. ``seen``: the models around it, so a
+    model that holds itself stops; ``memo``: the models already read in this call, each read
+    once (a model holding three lists of the next, ten deep, was read 59,000 times: 27 s)."""
     base, meta = strip_annotated(annotation)
     if (
         not all(isinstance(m, Param) for m in meta)
@@ -198,44 +196,15 @@ def model_reading(
         memo = {}
     elif validator is None and base in memo:
         return memo[base]
-    fields = _sliced_fields(base, seen | {base}, memo)
-    texts = _text_fields(base)
+    wanted, texts = _fields_apart(base, seen | {base}, memo)
     reads = _keys_read(base) if base.model_config.get("extra", "ignore") == "ignore" else None
-    if not fields and not texts and reads is None:
-        memo[base] = None
-        return None
-    if validator is None:
-        validator = fail_fast_validator(type_adapter(base))
-    wanted = {field.key: field for field in fields}
-    reading = ModelReading(validator, fields, reads, wanted, texts)
+    reading = None
+    if wanted or texts or reads is not None:
+        if validator is None:
+            validator = fail_fast_validator(type_adapter(base))
+        reading = ModelReading(validator, reads, wanted, texts)
     memo[base] = reading
     return reading
-
-
-def _text_fields(base: type[BaseModel]) -> dict[str, str]:
-    """The plain ``str`` fields of ``base`` (nothing on the field, a config that leaves plain
-    values alone), by their key in JSON: a long value's text is read in pieces and the
-    string put in after, as the sliced fields' items are."""
-    if not base.model_config.keys() <= _NEUTRAL_SETTINGS:
-        return {}
-    validated = _validated_fields(base)
-    by_alias = base.model_config.get("validate_by_alias", True)
-    texts: dict[str, str] = {}
-    for name, info in base.model_fields.items():
-        if (
-            info.annotation is str
-            and not info.metadata
-            and name not in validated
-            and isinstance(info.validation_alias, str | None)
-        ):
-            texts[(info.validation_alias or info.alias or name) if by_alias else name] = name
-    return texts
-
-
-def _validated_fields(base: type[BaseModel]) -> set[str]:
-    """The fields of ``base`` that a field validator of its own sees."""
-    decorators = base.__pydantic_decorators__
-    return {f for d in decorators.field_validators.values() for f in d.info.fields}
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
@@ -258,36 +227,30 @@ def _keys_read(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _sliced_fields(
-    base: type[BaseModel], seen: frozenset[type], memo: dict[type, ModelReading | None]
-) -> tuple[SlicedField, ...]:
-    """The fields of ``base`` (a model ``model_reading`` reads a member at a time) that can be
-    validated apart from it: plain lists of models (or of lists of them), and dicts of string
-    keys to models, that nothing checks as a whole (no constraint or strict mode,
-    discriminator or validator on the field; for a dict, no string settings in the model's
-    config, which would apply to its keys), so that validating the rest with the field empty
-    and putting the items in after gives the model pydantic would. Lists and dicts of plain
-    ``int``, ``float``, ``str`` or ``bool`` (or lists of them) too, when the model's config
-    says nothing that changes how those validate (a model's config does not reach into
-    another model, but it does reach plain values)."""
-    validated = _validated_fields(base)
+def _fields_apart(
+    base: type[BaseModel], seen: frozenset[type], memo: _Memo
+) -> tuple[dict[str, SlicedField], dict[str, str]]:
+    """The fields of ``base`` (a model ``model_reading`` reads) that can be read apart from
+    it, by their key in JSON: those that nothing checks as a whole (no constraint or strict
+    mode, discriminator or validator on the field), so that validating the rest with the
+    field empty and putting the value in after gives the model pydantic would.
+
+    Bulk fields: plain lists of models (or of lists of them), and dicts of string keys to
+    models (for a dict, no string settings in the model's config, which would apply to its
+    keys); lists and dicts of plain ``int``, ``float``, ``str`` or ``bool`` (or lists of
+    them) too, and plain ``str`` fields (their attributes' names, beside), when the model's
+    config says nothing that changes how those validate (a model's config does not reach
+    into another model, but it does reach plain values)."""
+    validated = {
+        f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
+    }
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
     plain_values = config.keys() <= _NEUTRAL_SETTINGS
-    found: list[SlicedField] = []
+    wanted: dict[str, SlicedField] = {}
+    texts: dict[str, str] = {}
     for name, info in base.model_fields.items():
-        origin, args = get_origin(info.annotation), get_args(info.annotation)
-        if origin is list:
-            opening, item = b"[", args[0]
-        elif origin is dict and args[0] is str and plain_strings:
-            opening, item = b"{", args[1]
-        else:
-            continue
-        innermost = _innermost(item)
-        models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
-        if not models and not (plain_values and innermost in _PLAIN):
-            continue  # (a model's config does not reach into another model)
         if (
             info.metadata
             or info.discriminator is not None
@@ -296,13 +259,25 @@ def _sliced_fields(
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
-        items = type_adapter(info.annotation)
+        origin, args = get_origin(info.annotation), get_args(info.annotation)
+        if info.annotation is str and plain_values:
+            texts[key] = name
+            continue
+        if origin is list:
+            item = args[0]
+        elif origin is dict and args[0] is str and plain_strings:
+            item = args[1]
+        else:
+            continue
+        innermost = _innermost(item)
+        models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
+        if not models and not (plain_values and innermost in _PLAIN):
+            continue  # (a model's config does not reach into another model)
+        items = items_reading(info.annotation, None, seen, memo)
+        assert items is not None  # a plain list or dict of string keys, as checked above
         loc = key if config.get("loc_by_alias", True) else name
-        each = item_reading(item, seen, memo)  # how a long item is read apart
-        found.append(
-            SlicedField(key, name, loc, fail_fast_validator(items), opening, each, item is str)
-        )
-    return tuple(found)
+        wanted[key] = SlicedField(key, name, loc, items)
+    return wanted, texts
 
 
 # Config keys that change how strings (a dict's keys among them) are validated.
@@ -786,24 +761,9 @@ class _Builder:
         validator = fail_fast_validator(adapter)
         # Only markers around a plain list: a constraint on the list itself (max_length, say)
         # needs the whole list at once.
-        base, meta = strip_annotated(annotation)
-        args = get_args(base)
-        sliceable = all(isinstance(m, Param) for m in meta) and (
-            (get_origin(base) is list and len(args) == 1)
-            or (get_origin(base) is dict and len(args) == 2 and args[0] is str)
-        )
-        self.body = BodyParam(
-            name,
-            adapter,
-            default is ...,
-            default,
-            validator,
-            sliceable,
-            b"{" if get_origin(base) is dict else b"[",
-            None if sliceable else model_reading(annotation, validator),
-            item_reading(args[-1]) if sliceable else None,
-            sliceable and args[-1] is str,
-        )
+        items = items_reading(annotation, validator)
+        members = None if items is not None else model_reading(annotation, validator)
+        self.body = BodyParam(name, adapter, default is ..., default, validator, items, members)
 
 
 def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:

@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import SchemaValidator, from_json
 
 from aaf import _dispatch, _extract, _plan, aaf
-from aaf._plan import fail_fast_validator
+from aaf._plan import ItemsReading, fail_fast_validator
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.params import Body
@@ -981,7 +981,8 @@ def in_slices(
 ) -> tuple[object, list[dict[str, object]]]:
     """What validating ``data`` in slices gives, and the errors it found."""
     errors: list[dict[str, object]] = []
-    sliced = asyncio.run(_extract._validate_in_slices(validator, data, errors, opening.encode()))  # pyright: ignore[reportPrivateUsage]
+    reading = ItemsReading(validator, opening.encode(), None, False)
+    sliced = asyncio.run(_extract._validate_in_slices(reading, data, errors))  # pyright: ignore[reportPrivateUsage]
     return sliced, errors
 
 
@@ -1438,7 +1439,7 @@ def watch_model(app: App, path: str, given: list[bytes]) -> None:
     assert type(match) is tuple  # a Match
     body = match[0].plans["POST"].body
     assert body is not None
-    reading = body.members or body.each
+    reading = body.members or (body.items and body.items.each)
     assert reading is not None
     real = reading.validator
 
@@ -1703,8 +1704,8 @@ def test_each_model_is_read_once_for_the_plan(monkeypatch: pytest.MonkeyPatch) -
         model = create_model(f"Level{depth}", **fields)
     reading = _plan.model_reading(model)
     assert reading is not None and len(built) <= 3 * 6 + 1  # each field's items, each model
-    inner = reading.wanted["a"].each
-    assert inner is not None and inner is reading.wanted["b"].each  # one reading, shared
+    inner = reading.wanted["a"].items.each
+    assert inner is not None and inner is reading.wanted["b"].items.each  # one reading, shared
 
 
 def test_one_long_inner_list_is_read_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
