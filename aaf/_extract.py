@@ -278,7 +278,8 @@ async def _read_large(
     body: BodyParam, data: bytes, kwargs: dict[str, object], errors: Errors, connection: Connection
 ) -> None:
     """Validate a body larger than FULL_REPORT_SIZE: each collection stops at its first error,
-    and a list of models is validated in slices between turns of the event loop."""
+    and a plain list or dict, or a model's object, is read in slices between turns of the
+    event loop."""
     data = _json_payload(connection, data)
     items, members = body.items, body.members
     if items is not None or members is not None:

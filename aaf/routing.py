@@ -27,7 +27,7 @@ from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
-from aaf._plan import HandlerPlan
+from aaf._plan import FieldSpec, HandlerPlan
 from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
 from aaf._urls import UrlBuilding
@@ -254,7 +254,7 @@ class Router(UrlBuilding):
         self._mounts: list[tuple[str, ASGIApp]] = []
         # url_for's index: each handler (a function, a View or one of its methods) to its
         # route's name and plan (None for a WebSocket route); made on first use.
-        self._targets: dict[object, tuple[str, HandlerPlan | None]] | None = None
+        self._targets: dict[object, _Target] | None = None
 
     # Registration ------------------------------------------------------------------------------
     def route(
@@ -735,9 +735,10 @@ class Router(UrlBuilding):
         if isinstance(target, str):
             name = target  # by name, as Flask's: what no rule variable takes is the query
         else:
-            name, plan = self._target(target)
-            if plan is not None:
-                params = _url_values(plan, params)
+            found = self._target(target)
+            name = found.name
+            if found.plan is not None:
+                params = _url_values(found, params)
         if not self._compiled:
             self._compile()
         for adapter in (self._http_adapter, self._ws_adapter):
@@ -749,14 +750,14 @@ class Router(UrlBuilding):
                 continue
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
 
-    def _target(self, handler: object) -> tuple[str, HandlerPlan | None]:
-        """The name and plan of the route ``handler`` serves (``url_for``'s lookup).
+    def _target(self, handler: object) -> _Target:
+        """The route ``handler`` serves (``url_for``'s lookup).
 
         Raises:
             LookupError: no route here serves it.
         """
         if self._targets is None:
-            targets: dict[object, tuple[str, HandlerPlan | None]] = {}
+            targets: dict[object, _Target] = {}
             for _, entry, _ in self._flatten(""):
                 if (
                     not isinstance(entry, _Route)
@@ -766,12 +767,13 @@ class Router(UrlBuilding):
                 endpoint, registered = entry.endpoint, entry.handler
                 plans = endpoint.plans if isinstance(endpoint, Endpoint) else {}
                 if isinstance(registered, type):  # a View: each method, with its own plan
-                    targets.setdefault(registered, (entry.name, None))
+                    targets.setdefault(registered, _Target(entry.name, None))
                     for method, plan in plans.items():
                         function = getattr(registered, method.lower())
-                        targets.setdefault(function, (entry.name, plan))
+                        targets.setdefault(function, _Target.of(entry.name, plan))
                 else:  # the first route a function serves names it, as in werkzeug
-                    targets.setdefault(registered, (entry.name, next(iter(plans.values()), None)))
+                    first = next(iter(plans.values()), None)
+                    targets.setdefault(registered, _Target.of(entry.name, first))
             self._targets = targets
         try:
             return self._targets[handler]
@@ -779,17 +781,33 @@ class Router(UrlBuilding):
             raise LookupError(f"No route serves {handler!r}") from None
 
 
-def _url_values(plan: HandlerPlan, params: dict[str, object]) -> dict[str, object]:
-    """``params``, given by the handler's parameter names, as the URL carries them: rule
-    variables as they are, query values under their names on the wire (an alias), a
-    ``Query()`` model as its fields, each as the query string writes it (an enum by its value,
-    a date in ISO form; ``None`` left out).
+class _Target(NamedTuple):
+    """A route ``url_for`` finds by its handler: its name, the handler's plan (``None`` for a
+    View class or a WebSocket route) and the plan's query parameters by name."""
+
+    name: str
+    plan: HandlerPlan | None
+    query: Mapping[str, FieldSpec] = {}
+
+    @classmethod
+    def of(cls, name: str, plan: HandlerPlan | None) -> _Target:
+        if plan is None:
+            return cls(name, None)
+        return cls(name, plan, {spec.name: spec for spec in plan.fields.get("query", ())})
+
+
+def _url_values(target: _Target, params: dict[str, object]) -> dict[str, object]:
+    """``params``, given by the parameter names of ``target``'s handler, as the URL carries
+    them: rule variables as they are, query values under their names on the wire (an alias),
+    a ``Query()`` model as its fields, each as the query string writes it (an enum by its
+    value, a date in ISO form; ``None`` left out).
 
     Raises:
         NotInUrl: a parameter the handler reads from elsewhere (a header, a cookie, the body,
             a provider): a URL cannot carry it.
     """
-    query = {spec.name: spec for spec in plan.fields.get("query", ())}
+    plan, query = target.plan, target.query
+    assert plan is not None  # the caller checked
     values: dict[str, object] = {}
     for key, value in params.items():
         spec = query.get(key)
