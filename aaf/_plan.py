@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
+import enum
 import functools
 import inspect
+import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import (
     Annotated,
     Any,
@@ -717,6 +722,9 @@ class _Builder:
                 return
         # A model marked Query(), Form(), Header() or Cookie() is filled from all of that.
         whole = isinstance(base, type) and issubclass(base, BaseModel)
+        if not whole and not _from_text(annotation, many=True):
+            problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
+            raise ConfigurationError(problem)
         spec = FieldSpec(
             param.name,
             wire,
@@ -746,6 +754,10 @@ class _Builder:
         )
         if problem is not None:
             raise ConfigurationError(problem)
+        if not _from_text(annotation, many=False):
+            raise ConfigurationError(
+                _rules.text_problem(self.qualname, name, _name_of(annotation), "path")
+            )
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
             annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
@@ -821,6 +833,100 @@ def is_body_type(annotation: object) -> bool:
         ):
             return True
     return False
+
+
+_TEXT_TYPES: frozenset[object] = frozenset(
+    (
+        str,
+        int,
+        float,
+        bool,
+        bytes,
+        Decimal,
+        uuid.UUID,
+        datetime.date,
+        datetime.datetime,
+        None,
+        type(None),
+    )
+)
+
+
+def _from_text(annotation: object, many: bool) -> bool:
+    """Whether some text (with ``many``, a list of texts) can be valid for ``annotation``, by
+    its pydantic schema: not when it takes only an object or a mapping (a dataclass, a dict, a
+    TypedDict, a model), unless a validator of its own or ``Json`` reads text first. True for
+    a type pydantic cannot validate: building the plan says so."""
+    if all(_plain_text(member, many) for member in union_members(strip_annotated(annotation)[0])):
+        return True  # PERF: the common cases, without a schema built at registration
+    try:
+        with warnings.catch_warnings():  # Field(deprecated=...) outside a model, say
+            warnings.simplefilter("ignore")
+            schema = type_adapter(annotation).core_schema
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
+        return True
+    return _schema_from_text(cast("Mapping[str, object]", schema), {}, many)
+
+
+def _plain_text(member: object, many: bool) -> bool:
+    """A scalar text fills (``str``, ``int``, ``None``, ...), or with ``many`` a list of them."""
+    if member in _TEXT_TYPES or get_origin(member) is Literal:
+        return True
+    if isinstance(member, type) and issubclass(member, enum.Enum):
+        return True
+    if many and get_origin(member) is list:
+        arguments = get_args(member)
+        return len(arguments) == 1 and _plain_text(arguments[0], False)
+    return False
+
+
+def _schema_from_text(
+    schema: Mapping[str, object], definitions: dict[object, Mapping[str, object]], many: bool
+) -> bool:
+    # Read as plain mappings: pydantic-core's schema types are a union of sixty TypedDicts.
+    kind = schema["type"]
+    if kind in ("function-before", "function-plain", "function-wrap", "json", "any"):
+        return True  # reads what it is given its own way
+    if kind == "definitions":
+        for definition in cast("list[Mapping[str, object]]", schema["definitions"]):
+            definitions[definition["ref"]] = definition
+        return _schema_from_text(_inner(schema, "schema"), definitions, many)
+    if kind == "definition-ref":
+        found = definitions.pop(schema["schema_ref"], None)  # once: a recursive type ends
+        return found is None or _schema_from_text(found, definitions, many)
+    if kind in ("typed-dict", "dict", "model-fields", "dataclass-args", "arguments"):
+        return False
+    if kind in ("list", "set", "frozenset", "tuple", "generator"):
+        items = schema.get("items_schema")
+        members = cast(
+            "list[Mapping[str, object]]",
+            items if isinstance(items, list) else [items] if items else [],
+        )
+        return many and all(_schema_from_text(m, definitions, False) for m in members)
+    if kind == "union":
+        return any(
+            _schema_from_text(_inner({"schema": choice}, "schema"), definitions, many)
+            for choice in cast("list[object]", schema["choices"])
+        )
+    if kind == "tagged-union":
+        choices = cast("dict[object, Mapping[str, object]]", schema["choices"])
+        return any(_schema_from_text(c, definitions, many) for c in choices.values())
+    if kind == "chain":
+        steps = cast("list[Mapping[str, object]]", schema["steps"])
+        return _schema_from_text(steps[0], definitions, many)
+    # A model or a dataclass by its fields (a RootModel by its root, one with a validator
+    # before by that); nullable, default, function-after, custom-error, ...: what they hold.
+    if isinstance(schema.get("schema"), dict):
+        return _schema_from_text(_inner(schema, "schema"), definitions, many)
+    return True  # str, int, a date, an enum, a literal, ...
+
+
+def _inner(schema: Mapping[str, object], key: str) -> Mapping[str, object]:
+    """The schema under ``key``; a union's choice may be a (schema, label) pair."""
+    inner = schema[key]
+    if isinstance(inner, tuple):
+        inner = cast("tuple[object, ...]", inner)[0]
+    return cast("Mapping[str, object]", inner)
 
 
 def _is_many(annotation: object) -> bool:

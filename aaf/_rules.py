@@ -38,6 +38,7 @@ __all__ = [
     "no_methods_problem",
     "not_async_problem",
     "path_problem",
+    "text_problem",
     "rule_converters",
     "type_names",
     "unused_variable_problem",
@@ -227,6 +228,24 @@ def unused_variable_problem(
         if variable not in used:
             return f"{qualname}: the rule variable <{variable}> has no parameter of that name"
     return None
+
+
+def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
+    """A path, query, header, cookie or form value is text (a list of texts for a list): a
+    type that only an object or a mapping can fill (a dataclass, a dict, a model that is not
+    the whole source) would make every request a 422."""
+    marker = {"query": "Query", "header": "Header", "cookie": "Cookie", "form": "Form"}
+    whole = (
+        f"a pydantic model marked {marker[source]}() (not in a union or a list) reads "
+        f"several {source} values as its fields; "
+        if source in marker
+        else ""
+    )
+    return (
+        f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
+        f"fill: a {source} value is text. {whole[:1].upper()}{whole[1:]}"
+        f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it"
+    )
 
 
 def not_async_problem(qualname: str) -> str:

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, Json, RootModel, model_validator
 from starlette.responses import PlainTextResponse
+from typing_extensions import TypedDict
 from werkzeug.routing.converters import IntegerConverter
 from werkzeug.routing.map import Map
 
+from aaf import aaf
 from aaf._plan import HandlerPlan, build_plan
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Form, Header, Path
+from aaf.params import Body, Cookie, Form, Header, Path, Query
 from aaf.routing import Router
+from aaf.testing import TestClient
 from aaf.views import View
 
 
@@ -108,6 +113,109 @@ def test_an_unmarked_class_pydantic_cannot_validate_is_named_with_a_provider_hin
         "cannot validate it); if something the app makes fills it, give it a provider: "
         "db: Opaque = Depends(get_db)"
     )
+
+
+@dataclasses.dataclass
+class Paging:
+    page: int = 1
+
+
+class Filter(TypedDict):
+    name: str
+
+
+class Tree(BaseModel):
+    kids: list[Tree] = []
+
+
+class Count(RootModel[int]):
+    pass
+
+
+class Loose(BaseModel):
+    """A model that reads text itself, before its fields."""
+
+    page: int = 1
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_text(cls, value: object) -> object:
+        return {"page": value} if isinstance(value, str) else value
+
+
+# Types no text (or list of texts) can be valid for: before, each route answered every request
+# 422 (the value is text; a dataclass or dict wants an object).
+UNFILLABLE: list[tuple[str, object]] = [
+    ("query", Annotated[Paging, Query()]),
+    ("query", Annotated[dict[str, int], Query()]),
+    ("query", Annotated[list[list[int]], Query()]),
+    ("query", Annotated[list[Item], Query()]),
+    ("query", Annotated[Item | None, Query()]),  # a whole model is the model alone
+    ("query", Annotated[Tree | None, Query()]),  # a recursive one
+    ("header", Annotated[Paging, Header()]),
+    ("header", Annotated[Filter, Header()]),
+    ("cookie", Annotated[dict[str, str], Cookie()]),
+    ("form", Annotated[Paging, Form()]),
+    ("form", Annotated[dict[str, int] | list[dict[str, int]], Form()]),
+]
+
+
+@pytest.mark.parametrize(("source", "annotation"), UNFILLABLE)
+def test_a_type_no_text_can_fill_is_refused_at_registration(
+    source: str, annotation: object
+) -> None:
+    async def handler(connection: Connection, v: object) -> None: ...
+
+    handler.__annotations__ = {"connection": Connection, "v": annotation, "return": None}
+    with pytest.raises(ConfigurationError) as raised:
+        register("/", handler)
+    message = str(raised.value)
+    assert "handler: parameter 'v' is annotated " in message
+    assert f"which no {source} value can fill: a {source} value is text" in message
+    assert "Json[...]" in message and "Depends" in message
+
+
+def test_a_path_variable_no_text_can_fill_is_refused() -> None:
+    async def handler(connection: Connection, v: dict[str, int]) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="'v' .* which no path value can fill"):
+        register("/<v>", handler)
+
+
+def test_types_read_from_text_their_own_way_are_taken() -> None:
+    router = Router()
+
+    @router.get("/")
+    async def handler(
+        connection: Connection,
+        filters: Annotated[Json[dict[str, int]], Query()],
+        parsed: Annotated[dict[str, int], BeforeValidator(json.loads), Query()],
+        counts: Annotated[list[Count], Query()],
+        loose: Annotated[Loose | None, Header()] = None,
+        pair: Annotated[tuple[int, str] | None, Query()] = None,
+        tree: Annotated[Json[Tree] | None, Cookie()] = None,
+    ) -> list[object]:
+        return [filters, parsed, [c.root for c in counts], loose, pair, tree]
+
+    client = TestClient(aaf([router]), cookies={"tree": '{"kids": [{}]}'})
+    response = client.get(
+        "/",
+        params={
+            "filters": '{"a": 1}',
+            "parsed": '{"b": 2}',
+            "counts": ["3", "4"],
+            "pair": ["5", "x"],
+        },
+        headers={"loose": "6"},
+    )
+    assert response.json() == [
+        {"a": 1},
+        {"b": 2},
+        [3, 4],
+        {"page": 6},
+        [5, "x"],
+        {"kids": [{"kids": []}]},
+    ]
 
 
 def test_unresolvable_annotation_raises_naming_the_handler() -> None:

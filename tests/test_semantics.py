@@ -430,6 +430,30 @@ def test_float_rule_variables_take_werkzeugs_form_and_plain_ones_any_number() ->
     assert client.get("/plain/abc").json()["detail"][0]["type"] == "float_parsing"
 
 
+def test_a_typed_converters_value_is_what_a_422_echoes() -> None:
+    # README, "Differences from FastAPI": werkzeug converted the segment before validation.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: Annotated[int, Field(gt=10)]) -> int:
+        return item_id
+
+    @router.get("/plain/<item_id>")
+    async def plain(connection: Connection, item_id: Annotated[int, Field(gt=10)]) -> int:
+        return item_id
+
+    client = TestClient(aaf([router]))
+    for path in ("/items/05", "/items/5"):
+        (entry,) = client.get(path).json()["detail"]
+        assert (entry["loc"], entry["type"], entry["input"]) == (
+            ["path", "item_id"],
+            "greater_than",
+            5,
+        )
+    (entry,) = client.get("/plain/05").json()["detail"]
+    assert entry["input"] == "05"  # an untyped rule variable is text until pydantic reads it
+
+
 # 7. 422 shapes -----------------------------------------------------------------------------------
 def test_missing_query_and_header_values_echo_null(client: TestClient) -> None:
     assert client.get("/query").json()["detail"] == [
