@@ -57,6 +57,11 @@ class Param:
         include_in_schema: bool = True,
         **constraints: Unpack[Constraints],
     ) -> None:
+        unknown = constraints.keys() - Constraints.__annotations__.keys()
+        if unknown:
+            # Type checkers refuse them; at run time pydantic's Field() would keep them as
+            # schema extras and check nothing: `Query(gte=1)` let -4 through.
+            raise TypeError(_unknown_keyword(type(self).__name__, min(unknown)))
         self.alias = alias
         self.include_in_schema = include_in_schema
         # What goes into pydantic's Field() for this parameter (only what was given).
@@ -66,6 +71,31 @@ class Param:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alias={self.alias!r})"
+
+
+# FastAPI's keywords aaf has another way to say, and what that is.
+_SAID_OTHERWISE = {
+    "default": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
+    "default_factory": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
+    "regex": "pydantic's name for it is pattern=",
+    "embed": "a body is one model: write the model with a field of that name",
+    "media_type": "aaf reads JSON bodies and urlencoded or multipart forms by their Content-Type",
+}
+
+_PATH_SAYS = {
+    "alias": "the rule names a path value; name the parameter as the rule does",
+    "include_in_schema": "a path value is always in the API document: its path needs it",
+}
+
+
+def _unknown_keyword(marker: str, keyword: str) -> str:
+    named = [] if marker == "Path" else ["alias", "include_in_schema"]
+    known = ", ".join([*named, *Constraints.__annotations__])
+    how = _PATH_SAYS.get(keyword) if marker == "Path" else None
+    how = how or _SAID_OTHERWISE.get(keyword)
+    return f"{marker}() got an unexpected keyword argument {keyword!r}" + (
+        f": {how}" if how else f" (it takes {known})"
+    )
 
 
 class Path(Param):
@@ -78,6 +108,9 @@ class Path(Param):
     source = "path"
 
     def __init__(self, **constraints: Unpack[Constraints]) -> None:
+        for keyword in ("alias", "include_in_schema"):
+            if keyword in constraints:  # Param's own keywords: not a path value's
+                raise TypeError(_unknown_keyword("Path", keyword))
         super().__init__(**constraints)
 
 
