@@ -32,6 +32,7 @@ from typing import (
 import typing_extensions
 from pydantic import AliasChoices, AliasPath, BaseModel, Field, RootModel, TypeAdapter
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
+from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator
 from typing_extensions import TypedDict
 from werkzeug.datastructures import FileStorage
@@ -699,9 +700,10 @@ class _Builder:
         dashes = source == "header" and (
             not isinstance(marker, Header) or marker.convert_underscores
         )
-        wire = (marker.alias if marker is not None else None) or (
-            param.name.replace("_", "-") if dashes else param.name
-        )
+        # The marker's alias, else one given with pydantic's Field in the annotation.
+        alias = marker.alias if marker is not None else None
+        alias = alias or next((m.alias for m in meta if isinstance(m, FieldInfo) and m.alias), None)
+        wire = alias or (param.name.replace("_", "-") if dashes else param.name)
         if marker is not None and not marker.include_in_schema:
             self.hidden.add((source, wire))
         if self.websocket and source in ("body", "form"):

@@ -288,6 +288,27 @@ def test_query_alias_names_the_wire_key(client: TestClient) -> None:
     assert detail(client.get("/aliased?page-size=x"))[0]["loc"] == ["query", "page-size"]
 
 
+def test_an_alias_given_with_pydantics_field_names_the_wire_key() -> None:
+    # Before, Field(alias=...) in the annotation was dropped: ?query=x fell to the default.
+    router = Router()
+
+    @router.get("/search")
+    async def search(
+        connection: Connection,
+        q: Annotated[str, Field(alias="query")] = "none",
+        token: Annotated[str | None, Field(alias="X-Key"), Header()] = None,
+    ) -> list[str | None]:
+        return [q, token]
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/search?query=x", headers={"x-key": "k"}).json() == ["x", "k"]
+    assert client.get("/search?q=y").json() == ["none", None]
+    parameters = operation_of(app.openapi(), "/search", "get")["parameters"]
+    assert [p["name"] for p in parameters] == ["query", "X-Key"]
+    assert app.url_for(search, q="z") == "/search?query=z"
+
+
 def test_model_marked_query_takes_the_whole_query_string(client: TestClient) -> None:
     response = client.get("/filters?q=lamp&tags=a&tags=b&page=2")
     assert response.json() == {"q": "lamp", "tags": ["a", "b"], "page": 2}
