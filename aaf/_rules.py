@@ -17,10 +17,15 @@ from typing import Literal
 
 from werkzeug.routing import Map, Rule
 from werkzeug.routing.converters import (
+    AnyConverter,
     BaseConverter,
     FloatConverter,
     IntegerConverter,
+    NumberConverter,
+    PathConverter,
+    UnicodeConverter,
     UUIDConverter,
+    ValidationError,
 )
 
 __all__ = [
@@ -45,11 +50,52 @@ __all__ = [
 ]
 
 
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _leads_back(converter: BaseConverter, text: str, bounded: bool = False) -> None:
+    """Refuse to build a path segment the converter would not match, or (``bounded``: a
+    number converter's ``min``, ``max`` or ``fixed_digits``) would not convert back:
+    werkzeug builds ``/files/a/b`` for ``<name>`` given ``"a/b"`` (and ``/items/-1`` for
+    ``<int:item_id>``), a URL that leads to another route or to none.
+
+    Raises:
+        ValueError: saying why, for ``url_for`` to name the route.
+    """
+    pattern = _PATTERNS.get(converter.regex)
+    if pattern is None:  # one per rule's converter, compiled at its first build
+        pattern = _PATTERNS[converter.regex] = re.compile(converter.regex)
+    if pattern.fullmatch(text) is not None:
+        if not bounded:
+            return
+        try:
+            converter.to_python(text)
+            return
+        except ValidationError:
+            pass
+    hint = (
+        ": a <name> variable takes one path segment, <path:name> several"
+        if "/" in text and not isinstance(converter, PathConverter)
+        else ""
+    )
+    raise ValueError(f"{text!r} is not a value its rule variable matches{hint}")
+
+
+def _bounded(converter: NumberConverter) -> bool:
+    return bool(converter.fixed_digits) or converter.min is not None or converter.max is not None
+
+
 class AsciiIntegerConverter(IntegerConverter):
     """werkzeug's ``int`` converter on ASCII digits only: its ``\\d`` also takes full-width
-    and other Unicode digits, so ``/items/１２`` would reach a handler as 12."""
+    and other Unicode digits, so ``/items/１２`` would reach a handler as 12. Like each
+    converter here, it builds only URLs it matches (``_leads_back``)."""
 
     regex = r"[0-9]+"
+
+    def to_url(self, value: object) -> str:
+        text = super().to_url(value)
+        _leads_back(self, text, _bounded(self))
+        return text
 
 
 class AsciiFloatConverter(FloatConverter):
@@ -57,10 +103,53 @@ class AsciiFloatConverter(FloatConverter):
 
     regex = r"[0-9]+\.[0-9]+"
 
+    def to_url(self, value: object) -> str:
+        text = super().to_url(value)
+        _leads_back(self, text, _bounded(self))
+        return text
+
+
+class SegmentConverter(UnicodeConverter):
+    """werkzeug's default (``<name>``, ``<string(length=2):code>``)."""
+
+    def to_url(self, value: object) -> str:
+        _leads_back(self, str(value))
+        return super().to_url(value)
+
+
+class ExactPathConverter(PathConverter):
+    """werkzeug's ``path``."""
+
+    def to_url(self, value: object) -> str:
+        _leads_back(self, str(value))
+        return super().to_url(value)
+
+
+class ExactAnyConverter(AnyConverter):
+    """werkzeug's ``any(a, b)``."""
+
+    def to_url(self, value: object) -> str:
+        _leads_back(self, str(value))
+        return super().to_url(value)
+
+
+class ExactUUIDConverter(UUIDConverter):
+    """werkzeug's ``uuid``."""
+
+    def to_url(self, value: object) -> str:
+        text = str(value)  # werkzeug's to_url, for a UUID or its text alike
+        _leads_back(self, text)
+        return text
+
 
 CONVERTERS: Mapping[str, type[BaseConverter]] = {
+    "default": SegmentConverter,
+    "string": SegmentConverter,
+    "path": ExactPathConverter,
+    "any": ExactAnyConverter,
     "int": AsciiIntegerConverter,
     "float": AsciiFloatConverter,
+    "uuid": ExactUUIDConverter,
 }
 
 # `{name}` and `{name:kind}`, as FastAPI, Starlette and OpenAPI write path variables.

@@ -52,6 +52,8 @@ class UrlBuilding:
                 (``NotInUrl``: the handler reads one from a header, a cookie, the body or a
                 provider, which a URL cannot carry).
             TypeError: parameters were given by position.
+            ValueError: a rule variable's value would build a URL that does not lead back
+                to the route (``"a/b"`` for ``<name>``, ``-1`` for ``<int:id>``).
         """
         if args:
             raise TypeError("url_for() takes the handler's parameters as keywords")

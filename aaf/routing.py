@@ -748,6 +748,8 @@ class Router(UrlBuilding):
                 return adapter.build(name, params)
             except BuildError:
                 continue
+            except ValueError as exc:  # a value the rule would not match (aaf._rules)
+                raise ValueError(f"url_for({name!r}): {exc}") from None
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
 
     def _target(self, handler: object) -> _Target:

@@ -532,6 +532,59 @@ class Filters(BaseModel):
 NO_FILTERS = Filters()
 
 
+def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
+    # werkzeug built /files/a/b for <name> given "a/b" (404, or another route), /n/0 for
+    # <int(min=1):n>, /kind/c for <any(a, b):kind>: links that a click does not follow back.
+    router = Router()
+
+    @router.get("/files/<name>")
+    async def file(connection: Connection, name: str) -> str:
+        return name
+
+    @router.get("/n/<int(min=1):n>")
+    async def number(connection: Connection, n: int) -> int:
+        return n
+
+    @router.get("/x/<float:x>")
+    async def real(connection: Connection, x: float) -> float:
+        return x
+
+    @router.get("/kind/<any(a, b):kind>")
+    async def kind(connection: Connection, kind: str) -> str:
+        return kind
+
+    @router.get("/code/<string(length=2):code>/<uuid:key>/<path:rest>")
+    async def code(connection: Connection, code: str, key: uuid.UUID, rest: str) -> str:
+        return f"{code} {key} {rest}"
+
+    app = aaf([router])
+    client = TestClient(app)
+    key = uuid.UUID(int=7)
+    good = [
+        app.url_for(file, name="a b?#%"),
+        app.url_for(number, n=1),
+        app.url_for(real, x=2),
+        app.url_for(kind, kind="b"),
+        app.url_for(code, code="en", key=key, rest="x/y"),
+    ]
+    answers = [client.get(url).text for url in good]
+    assert answers == ["a b?#%", "1", "2.0", "b", f"en {key} x/y"]
+    bad: list[tuple[str, dict[str, object], str]] = [
+        ("file", {"name": "a/b"}, "'a/b' .*: a <name> variable takes one path segment"),
+        ("file", {"name": ""}, "'' is not a value"),
+        ("number", {"n": 0}, "'0' is not a value"),
+        ("number", {"n": -3}, "'-3' is not a value"),
+        ("real", {"x": 1e20}, "'1e[+]20' is not a value"),
+        ("kind", {"kind": "c"}, "'c' is not a value"),
+        ("code", {"code": "eng", "key": key, "rest": "x"}, "'eng' is not a value"),
+        ("code", {"code": "en", "key": "nope", "rest": "x"}, "'nope' is not a value"),
+        ("code", {"code": "en", "key": key, "rest": "/x"}, "'/x' is not a value"),
+    ]
+    for name, values, message in bad:
+        with pytest.raises(ValueError, match=f"^url_for\\('{name}'\\): {message}"):
+            app.url_for(name, **values)
+
+
 def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
     # A link to a handler is followed back to it with the values it was built from. An alias
     # was ignored (?text= where the handler reads ?q=), a Query() model was written as its
