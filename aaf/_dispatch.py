@@ -209,26 +209,30 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
                     await _free_slices(cast("list[object] | dict[object, object]", taken))
             del taken
         return
-    if type(value) is list or type(value) is dict:
-        items = cast("list[object] | dict[object, object]", value)
+    if type(value) is list or type(value) is dict or type(value) is set:
+        items = cast("list[object] | dict[object, object] | set[object]", value)
         del value
         await _free_slices(items)
 
 
-async def _free_slices(items: list[object] | dict[object, object]) -> None:
+async def _free_slices(items: list[object] | dict[object, object] | set[object]) -> None:
     if len(items) <= _FREE_SLICE:
         # A few items may hold a large list themselves (a JSON object's list, as
         # connection.json() gives it): that one a slice at a time.
-        for inner in _large_inside(items):
-            await _free_slices(inner)
+        if not isinstance(items, set):  # a set body's are scalars
+            for inner in _large_inside(items):
+                await _free_slices(inner)
         return
     with full_collections_held():  # a full pass over what is left would be one long pause
         while items:
             if isinstance(items, list):
                 del items[-_FREE_SLICE:]
-            else:
+            elif isinstance(items, dict):
                 for _ in range(min(_FREE_SLICE, len(items))):
                     items.popitem()
+            else:
+                for _ in range(min(_FREE_SLICE, len(items))):
+                    items.pop()
             await asyncio.sleep(0)
 
 

@@ -294,6 +294,8 @@ async def _read_large(
                 sliced = await _validate_members_in_slices(members, data, errors)
         if sliced is not _NOT_A_LIST:
             if not errors:
+                if body.collection is not None:
+                    sliced = await _collected(cast("list[object]", sliced), body.collection)
                 kwargs[body.name] = sliced
             return
     try:
@@ -301,6 +303,23 @@ async def _read_large(
             kwargs[body.name] = body.fail_fast.validate_json(data)
     except ValidationError as exc:
         _report_body(exc, data, errors)
+
+
+async def _collected(
+    items: list[object], collection: type[set[object]] | type[tuple[object, ...]]
+) -> object:
+    """``items`` (a large body's, validated as a list) made the ``set`` or ``tuple`` the
+    body's type is: a set a slice at a time (a million numbers hashed at once, 60 ms)."""
+    if collection is tuple:
+        return tuple(items)  # a copy of pointers: a million in a few ms
+    made: set[object] = set()
+    for start in range(0, len(items), _SET_SLICE):
+        made.update(items[start : start + _SET_SLICE])
+        await asyncio.sleep(0)
+    return made
+
+
+_SET_SLICE = 65_536
 
 
 def _report_body(exc: ValidationError, data: bytes, errors: Errors, loc: Loc = ("body",)) -> None:

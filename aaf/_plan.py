@@ -100,6 +100,8 @@ class BodyParam:
     items: ItemsReading | None = None
     # For a model body: how a large one is read a slice of members at a time.
     members: ModelReading | None = None
+    # A set[T] or tuple[T, ...] body: its items read as a list, then made this.
+    collection: type[set[object]] | type[tuple[object, ...]] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -167,6 +169,39 @@ def items_reading(
         validator = fail_fast_validator(type_adapter(annotation))
     each = items_reading(inner, None, seen, memo) or model_reading(inner, None, seen, memo)
     return ItemsReading(validator, opening, each, inner is str)
+
+
+def _optional(annotation: object) -> object | None:
+    """``X`` for ``X | None`` (with only aaf's markers), else ``None``."""
+    base, meta = strip_annotated(annotation)
+    members = union_members(base)
+    if (
+        len(members) != 2
+        or type(None) not in members
+        or not all(isinstance(m, Param) for m in meta)
+    ):
+        return None
+    return next(member for member in members if member is not type(None))
+
+
+def _collection_reading(
+    annotation: object,
+) -> tuple[ItemsReading | None, type[set[object]] | type[tuple[object, ...]] | None]:
+    """How a large ``set[T]`` (T a hashable scalar: an item a set can hold whatever it is)
+    or ``tuple[T, ...]`` body is read: its items a slice at a time as a ``list[T]``'s, then
+    made a set or a tuple; ``(None, None)`` for another type."""
+    base, meta = strip_annotated(annotation)
+    origin, args = get_origin(base), get_args(base)
+    if not all(isinstance(m, Param) for m in meta):
+        return None, None
+    collection: type[set[object]] | type[tuple[object, ...]]
+    if origin is set and len(args) == 1 and _plain_text(args[0], False) and args[0] is not bytes:
+        collection = set
+    elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        collection = tuple
+    else:
+        return None, None
+    return items_reading(list[args[0]]), collection  # type: ignore[valid-type]  # built at run time
 
 
 def model_reading(
@@ -776,8 +811,19 @@ class _Builder:
         # Only markers around a plain list: a constraint on the list itself (max_length, say)
         # needs the whole list at once.
         items = items_reading(annotation, validator)
+        collection: type[set[object]] | type[tuple[object, ...]] | None = None
+        if items is None:
+            items, collection = _collection_reading(annotation)
         members = None if items is not None else model_reading(annotation, validator)
-        self.body = BodyParam(name, adapter, default is ..., default, validator, items, members)
+        if items is None and members is None and (optional := _optional(annotation)):
+            # `list[Item] | None`, `Item | None`: a list or an object read as without None,
+            # slices validated by the body's own validator (its schema takes both); a `null`
+            # body, not a list or an object, is read whole.
+            items = items_reading(optional, validator)
+            members = None if items is not None else model_reading(optional, validator)
+        self.body = BodyParam(
+            name, adapter, default is ..., default, validator, items, members, collection
+        )
 
 
 def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:

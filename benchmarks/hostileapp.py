@@ -61,6 +61,21 @@ async def words(connection: Connection, words: Annotated[list[str], Body()]) -> 
     return len(words)
 
 
+@router.route("/maybe", methods=["POST"])
+async def maybe(connection: Connection, items: Annotated[list[Item] | None, Body()] = None) -> int:
+    return len(items or ())
+
+
+@router.route("/maybe-batch", methods=["POST"])
+async def maybe_batch(connection: Connection, batch: Annotated[Batch | None, Body()] = None) -> int:
+    return len(batch.items) if batch else 0
+
+
+@router.route("/numbers", methods=["POST"])
+async def numbers(connection: Connection, numbers: Annotated[set[int], Body()]) -> int:
+    return len(numbers)
+
+
 @router.route("/ids")
 async def ids(connection: Connection, ids: list[int]) -> int:
     return len(ids)

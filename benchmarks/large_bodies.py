@@ -44,6 +44,15 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/raw",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
         ),
+        "valid list, an optional body (list[Item] or None)": ("/maybe", valid),
+        "valid batch model, an optional body (Batch or None)": (
+            "/maybe-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
+        "1.25 million numbers, the body set[int]": (
+            "/numbers",
+            b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
+        ),
         "one 10 MB string (a list[str] body)": ("/words", b'["' + b"a" * 10_000_000 + b'"]'),
         "one 10 MB string of escaped quotes": ("/words", b'["' + b'\\"' * 5_000_000 + b'"]'),
         "one 10 MB string in an object, read as JSON": (
