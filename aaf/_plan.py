@@ -276,12 +276,12 @@ def _fields_apart(
     mode, discriminator or validator on the field), so that validating the rest with the
     field empty and putting the value in after gives the model pydantic would.
 
-    Bulk fields: plain lists of models (or of lists of them), and dicts of string keys to
-    models (for a dict, no string settings in the model's config, which would apply to its
-    keys); lists and dicts of plain ``int``, ``float``, ``str`` or ``bool`` (or lists of
-    them) too, and plain ``str`` fields (their attributes' names, beside), when the model's
-    config says nothing that changes how those validate (a model's config does not reach
-    into another model, but it does reach plain values)."""
+    Bulk fields: plain lists of models, and dicts of string keys to models, or lists and
+    dicts of those (for a dict at any level, no string settings in the model's config, which
+    would apply to its keys); lists and dicts of plain ``int``, ``float``, ``str`` or
+    ``bool`` (or lists and dicts of them) too, and plain ``str`` fields (their attributes'
+    names, beside), when the model's config says nothing that changes how those validate (a
+    model's config does not reach into another model, but it does reach plain values)."""
     validated = {
         f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
     }
@@ -310,7 +310,9 @@ def _fields_apart(
             item = args[1]
         else:
             continue
-        innermost = _innermost(item)
+        innermost, keyed = _innermost(item)
+        if keyed and not plain_strings:
+            continue  # an inner dict's keys are strings the config would change
         models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
         if not models and not (plain_values and innermost in _PLAIN):
             continue  # (a model's config does not reach into another model)
@@ -366,11 +368,18 @@ _NEUTRAL_SETTINGS = frozenset(
 )
 
 
-def _innermost(item: object) -> object:
-    """The items of a list of lists (at any depth), or ``item`` itself."""
-    while get_origin(item) is list:
-        item = get_args(item)[0]
-    return item
+def _innermost(item: object) -> tuple[object, bool]:
+    """The items of a list of lists or dicts of string keys (at any depth), or ``item``
+    itself; and whether a dict was among them."""
+    keyed = False
+    while True:
+        origin, args = get_origin(item), get_args(item)
+        if origin is list:
+            item = args[0]
+        elif origin is dict and args[0] is str:
+            item, keyed = args[1], True
+        else:
+            return item, keyed
 
 
 def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:

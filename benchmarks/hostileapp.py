@@ -49,6 +49,16 @@ async def tally(connection: Connection, tally: Tally) -> int:
     return len(tally.counts)
 
 
+class Nested(BaseModel):
+    label: str
+    data: dict[str, dict[str, int]]
+
+
+@router.route("/nested", methods=["POST"])
+async def nested(connection: Connection, nested: Nested) -> int:
+    return len(nested.data)
+
+
 @router.route("/raw", methods=["POST"])
 async def raw(connection: Connection) -> int:
     # The body read imperatively, as a handler may read any JSON.

@@ -40,6 +40,12 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             + b",".join(b'"k%d":%d' % (i, i) for i in range(400_000))
             + b"}}",
         ),
+        "a model's dict of 300,000 dicts": (
+            "/nested",
+            b'{"label":"x","data":{'
+            + b",".join(b'"k%d":{"a":%d,"b":1}' % (i, i) for i in range(300_000))
+            + b"}}",
+        ),
         "1.25 million numbers read as JSON": (
             "/raw",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",

@@ -357,6 +357,8 @@ class LowerKeys(BaseModel):
 
     model_config = ConfigDict(str_to_lower=True)
     by_sku: dict[str, Item]
+    nested: dict[str, dict[str, int]] = {}
+    rows: list[dict[str, float]] = []
 
 
 class Checked(BaseModel):
@@ -381,6 +383,8 @@ class Tally(BaseModel):
     words: list[str] = []
     series: dict[str, list[int]] = {}
     grid: list[list[float]] = []
+    nested: dict[str, dict[str, int]] = {}
+    rows: list[dict[str, float]] = []
 
 
 class StrictTally(BaseModel):
@@ -798,6 +802,39 @@ def test_large_dicts_and_lists_of_plain_values_are_sliced(
     assert [(e["type"], e["loc"], e["input"]) for e in answer.json()["detail"]] == [
         ("int_parsing", ["body", "counts", "k-40000"], "x")
     ]
+
+
+def test_a_models_dicts_of_dicts_and_lists_of_dicts_are_sliced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A model's dict[str, dict[str, int]] field of 600,000 keys was validated with the body
+    # in one piece: 0.4 s that no other client was served.
+    turns = count_turns(monkeypatch, _extract)
+    client = TestClient(order_app())
+    headers = {"content-type": "application/json"}
+    nested = {f"k-{i}": {"a": i, "b": -i} for i in range(20_000)}  # 600 KB
+    rows = [{"x": i / 2} for i in range(20_000)]  # 300 KB
+    data = json.dumps({"label": "t", "nested": nested, "rows": rows})
+    answer = client.post("/tally", content=data, headers=headers)
+    assert answer.json() == Tally.model_validate_json(data).model_dump(mode="json")
+    assert len(turns) >= 20  # 900 KB, 32 KiB a slice
+    for wrong, loc in (
+        ({"nested": {**nested, "k-15000": {"a": 1, "b": "x"}}}, ["nested", "k-15000", "b"]),
+        ({"rows": [*rows[:15_000], {"x": "y"}, *rows[15_000:]]}, ["rows", 15_000, "x"]),
+    ):
+        answer = client.post("/tally", content=json.dumps({"label": "t", **wrong}), headers=headers)
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+            ("int_parsing" if loc[0] == "nested" else "float_parsing", ["body", *loc])
+        ]
+    # A config that lowers strings lowers inner dicts' keys too: validated in one piece.
+    upper: dict[str, object] = {"by_sku": {}, "rows": [{"X": 1.5}] * 10_000}
+    upper["nested"] = {f"K-{i}": {"A": i} for i in range(20_000)}
+    data = json.dumps(upper)
+    turns.clear()
+    answer = client.post("/lower", content=data, headers=headers)
+    assert answer.json() == LowerKeys.model_validate_json(data).model_dump(mode="json")
+    assert answer.json()["nested"]["k-1"] == {"a": 1} and answer.json()["rows"][0] == {"x": 1.5}
+    assert len(turns) < 10
 
 
 def test_a_long_string_item_is_found_by_scans_not_a_pattern(
