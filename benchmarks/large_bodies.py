@@ -30,6 +30,14 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/batch",
             b'{"label":"x","items":' + valid + b"}",
         ),
+        "valid list but its last item": (
+            "/items",
+            valid[: valid.rindex(b"{")] + b'{"id":"x","name":"n"}]',
+        ),
+        "valid list, a comma missing half way": (
+            "/items",
+            valid.replace(b'},{"id":210000,', b'} {"id":210000,', 1),
+        ),
         "wrong list (900,000 wrong items)": (
             "/items",
             b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]",
