@@ -286,12 +286,15 @@ async def _read_large(
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.
         await asyncio.sleep(0)
+        leftovers: list[object] = []  # a model's values read apart, when it was refused
         with full_collections_held():
             if items is not None:
                 sliced = await _validate_in_slices(items, data, errors)
             else:
                 assert members is not None  # one of the two, as checked
-                sliced = await _validate_members_in_slices(members, data, errors)
+                sliced = await _validate_members_in_slices(members, data, errors, leftovers)
+        if leftovers:
+            connection._keep_refused(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
         if sliced is not _NOT_A_LIST:
             if not errors:
                 if body.collection is not None:
@@ -836,18 +839,25 @@ def _report_slice(
             break
 
 
-async def _validate_members_in_slices(reading: ModelReading, data: bytes, errors: Errors) -> object:
+async def _validate_members_in_slices(
+    reading: ModelReading, data: bytes, errors: Errors, leftovers: list[object]
+) -> object:
     """Validate a large JSON object for a model body a member at a time, as ``reading`` says
     (``_members_in_slices``). Gives the model, or ``_NOT_A_LIST`` when the body is not an
-    object this reads (the caller validates it whole, which reports why)."""
+    object this reads (the caller validates it whole, which reports why). Without a model,
+    what was read apart goes to ``leftovers``, for the app to let go a slice at a time."""
+    found: dict[str, object] = {}
+    model: object = _NOT_A_LIST
     try:
         model, end = await _members_in_slices(
-            reading, data, _skip_space(data, 0), ("body",), errors, rest=True
+            reading, data, _skip_space(data, 0), ("body",), errors, rest=True, found=found
         )
+        if model is not None and _skip_space(data, end) < len(data):
+            model = _NOT_A_LIST  # something after the object: the body's validation says what
     except (UnicodeDecodeError, _ItemTooLarge):
-        return _NOT_A_LIST
-    if model is not None and _skip_space(data, end) < len(data):
-        return _NOT_A_LIST  # something after the object: the whole body's validation says what
+        pass
+    if (model is None or model is _NOT_A_LIST) and found:
+        leftovers.append(found)
     return model
 
 
@@ -860,6 +870,7 @@ async def _members_in_slices(
     depth: int = 0,
     *,
     rest: bool = False,
+    found: dict[str, object] | None = None,
 ) -> tuple[object, int]:
     """Read the JSON object at ``data[pos]`` for ``reading``'s model a slice at a time, then
     validate what the model reads in one call, with the values read apart emptied and put
@@ -880,8 +891,11 @@ async def _members_in_slices(
     kept); ``(None, -1)`` after adding what is wrong to ``errors`` (located below ``loc``);
     ``(_NOT_A_LIST, -1)`` when the object is not one this reads (a key given twice for a
     value read apart, or nothing read apart): the caller reads it whole, which reports why.
+    The values read apart go into ``found`` (the caller's, to let go of when there is no
+    model).
     """
-    found: dict[str, object] = {}
+    if found is None:
+        found = {}
     texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
     spans: list[bytes] = []  # the members kept for the one call, as text

@@ -38,6 +38,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             valid.replace(b'},{"id":210000,', b'} {"id":210000,', 1),
         ),
+        "valid batch model but its label": (
+            "/batch",
+            b'{"items":' + valid + b',"label":5}',
+        ),
         "wrong list (900,000 wrong items)": (
             "/items",
             b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]",
