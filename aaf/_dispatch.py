@@ -88,7 +88,8 @@ def _runner(
     body = plan.body
     members = body.members if body is not None else None
     large_fields = tuple(f.name for f in members.wanted.values()) if members is not None else ()
-    large_list = body.name if body is not None and (body.items or large_fields) else None
+    large = body is not None and (body.items or body.any_json or large_fields)
+    large_list = body.name if body is not None and large else None
     # PERF: one path value that the handler takes right after the connection goes by
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
     single = _single_positional(handler, plan, view is not None) if trivial else None

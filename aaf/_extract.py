@@ -282,6 +282,10 @@ async def _read_large(
     event loop."""
     data = _json_payload(connection, data)
     items, members = body.items, body.members
+    if body.any_json:  # a list or an object of any JSON, as connection.json() reads it
+        first = _skip_space(data, 0)
+        start = data[first : first + 1]
+        items = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
     if items is not None or members is not None:
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.

@@ -30,7 +30,15 @@ from typing import (
 )
 
 import typing_extensions
-from pydantic import AliasChoices, AliasPath, BaseModel, Field, RootModel, TypeAdapter
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    Field,
+    JsonValue,
+    RootModel,
+    TypeAdapter,
+)
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator
@@ -102,6 +110,8 @@ class BodyParam:
     members: ModelReading | None = None
     # A set[T] or tuple[T, ...] body: its items read as a list, then made this.
     collection: type[set[object]] | type[tuple[object, ...]] | None = None
+    # Any JSON (Any, object, JsonValue): a large list or object read as connection.json() is.
+    any_json: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -339,7 +349,8 @@ _STRING_SETTINGS = frozenset(
 
 # Item types a model's config alone can change, and the config keys that change none of them
 # (nor the errors about them): with only these set, such items validate apart as in the model.
-_PLAIN: tuple[object, ...] = (int, float, str, bool)
+# Values a bulk field may hold when the config is neutral: plain ones, and any JSON.
+_PLAIN: tuple[object, ...] = (int, float, str, bool, Any, object, JsonValue)
 _NEUTRAL_SETTINGS = frozenset(
     (
         "title",
@@ -830,8 +841,12 @@ class _Builder:
             # body, not a list or an object, is read whole.
             items = items_reading(optional, validator)
             members = None if items is not None else model_reading(optional, validator)
+        base, meta = strip_annotated(annotation)
+        any_json = (base is Any or base is object or base is JsonValue) and all(
+            isinstance(m, Param) for m in meta
+        )
         self.body = BodyParam(
-            name, adapter, default is ..., default, validator, items, members, collection
+            name, adapter, default is ..., default, validator, items, members, collection, any_json
         )
 
 

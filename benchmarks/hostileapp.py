@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel
 
@@ -79,6 +79,11 @@ async def maybe(connection: Connection, items: Annotated[list[Item] | None, Body
 @router.route("/maybe-batch", methods=["POST"])
 async def maybe_batch(connection: Connection, batch: Annotated[Batch | None, Body()] = None) -> int:
     return len(batch.items) if batch else 0
+
+
+@router.route("/anything", methods=["POST"])
+async def anything(connection: Connection, value: Annotated[Any, Body()]) -> int:
+    return len(value)
 
 
 @router.route("/numbers", methods=["POST"])

@@ -67,6 +67,7 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/maybe-batch",
             b'{"label":"x","items":' + valid + b"}",
         ),
+        "valid list, a body of any JSON (Any)": ("/anything", valid),
         "1.25 million numbers, the body set[int]": (
             "/numbers",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
