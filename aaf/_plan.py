@@ -35,6 +35,7 @@ from pydantic import (
     AliasPath,
     BaseModel,
     Field,
+    Json,
     JsonValue,
     RootModel,
     TypeAdapter,
@@ -1001,8 +1002,14 @@ def _inner(schema: Mapping[str, object], key: str) -> Mapping[str, object]:
     return cast("Mapping[str, object]", inner)
 
 
+# What pydantic's Json[T] puts in the annotation's metadata (type checkers see an alias).
+_JSON_MARKER: type[object] = type(cast("object", get_args(Json[int])[1]))
+
+
 def _is_many(annotation: object) -> bool:
-    base = strip_annotated(annotation)[0]
+    base, meta = strip_annotated(annotation)
+    if any(isinstance(m, _JSON_MARKER) for m in meta):
+        return False  # Json[list[int]]: one value, JSON text of the list
     for member in union_members(base):
         origin = get_origin(member)
         if any(member is c for c in _COLLECTION_TYPES) or origin in _COLLECTION_TYPES:

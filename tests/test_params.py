@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, cast
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Json
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from aaf import aaf
@@ -307,6 +307,27 @@ def test_an_alias_given_with_pydantics_field_names_the_wire_key() -> None:
     parameters = operation_of(app.openapi(), "/search", "get")["parameters"]
     assert [p["name"] for p in parameters] == ["query", "X-Key"]
     assert app.url_for(search, q="z") == "/search?query=z"
+
+
+def test_json_text_of_a_list_is_one_value_not_a_repeated_key() -> None:
+    # Json[list[int]] was read as a list parameter (every ?ids= value collected), so pydantic's
+    # Json got a list and every request was 422 json_type.
+    router = Router()
+
+    @router.get("/pick")
+    async def pick(
+        connection: Connection,
+        ids: Json[list[int]],
+        tags: Annotated[Json[list[str]], Header()],
+        more: Json[list[int]] | None = None,
+    ) -> list[object]:
+        return [ids, tags, more]
+
+    client = TestClient(aaf([router]))
+    answer = client.get("/pick?ids=[1,2]&more=[3]", headers={"tags": '["a"]'})
+    assert answer.json() == [[1, 2], ["a"], [3]]
+    (entry,) = client.get("/pick?ids=[1,2&x=1", headers={"tags": "[]"}).json()["detail"]
+    assert (entry["type"], entry["loc"]) == ("json_invalid", ["query", "ids"])
 
 
 def test_model_marked_query_takes_the_whole_query_string(client: TestClient) -> None:
