@@ -109,37 +109,28 @@ class AsciiFloatConverter(FloatConverter):
         return text
 
 
-class SegmentConverter(UnicodeConverter):
+class _Exact(BaseConverter):
+    """A string converter that builds only values it matches (put before werkzeug's own)."""
+
+    def to_url(self, value: object) -> str:
+        _leads_back(self, str(value))
+        return super().to_url(value)
+
+
+class SegmentConverter(_Exact, UnicodeConverter):
     """werkzeug's default (``<name>``, ``<string(length=2):code>``)."""
 
-    def to_url(self, value: object) -> str:
-        _leads_back(self, str(value))
-        return super().to_url(value)
 
-
-class ExactPathConverter(PathConverter):
+class ExactPathConverter(_Exact, PathConverter):
     """werkzeug's ``path``."""
 
-    def to_url(self, value: object) -> str:
-        _leads_back(self, str(value))
-        return super().to_url(value)
 
-
-class ExactAnyConverter(AnyConverter):
+class ExactAnyConverter(_Exact, AnyConverter):
     """werkzeug's ``any(a, b)``."""
 
-    def to_url(self, value: object) -> str:
-        _leads_back(self, str(value))
-        return super().to_url(value)
 
-
-class ExactUUIDConverter(UUIDConverter):
+class ExactUUIDConverter(_Exact, UUIDConverter):
     """werkzeug's ``uuid``."""
-
-    def to_url(self, value: object) -> str:
-        text = str(value)  # werkzeug's to_url, for a UUID or its text alike
-        _leads_back(self, text)
-        return text
 
 
 CONVERTERS: Mapping[str, type[BaseConverter]] = {
