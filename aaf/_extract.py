@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from decimal import Decimal
 from typing import Never, TypeVar, cast
 
-from pydantic import JsonValue, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 from pydantic_core import SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
@@ -304,6 +304,12 @@ async def _read_large(
                 if body.collection is not None:
                     sliced = await _collected(cast("list[object]", sliced), body.collection)
                 kwargs[body.name] = sliced
+            elif isinstance(sliced, BaseModel) and members is not None:
+                # Valid, but another value of the request was not: its long lists, taken out
+                # of it (nothing else holds it), let go a slice at a time all the same.
+                attributes: dict[str, object] = vars(sliced)
+                taken = [attributes.pop(field.name, None) for field in members.wanted.values()]
+                connection._keep_refused(taken)  # pyright: ignore[reportPrivateUsage]  # the app's
             elif sliced:
                 connection._keep_refused(sliced)  # pyright: ignore[reportPrivateUsage]  # the app's
             return
