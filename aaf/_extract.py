@@ -906,6 +906,7 @@ async def _members_in_slices(
     """
     if found is None:
         found = {}
+    opened = pos  # where the object starts, for what a 422 echoes of it
     texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
     spans: list[bytes] = []  # the members kept for the one call, as text
@@ -999,7 +1000,15 @@ async def _members_in_slices(
     try:
         model = reading.validator.validate_json(text)
     except ValidationError as exc:
+        first = len(errors)
         _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
+        for entry in errors[first:]:
+            # What the model was given is the object without what was read apart or left
+            # out ([] standing in for 10 MB of items): echo the start of what was sent.
+            depth_of = len(cast("list[object]", entry["loc"])) - len(loc)
+            if depth_of == 0 or (depth_of == 1 and entry["type"] == "missing"):
+                # (past MAX_INPUT: cut and marked as any long input is, by jsonable())
+                entry["input"] = data[opened : opened + 2 * MAX_INPUT].decode("utf-8", "ignore")
         return None, -1
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():

@@ -400,6 +400,26 @@ def test_a_valid_large_body_beside_a_refused_value_is_let_go_a_slice_at_a_time(
         assert turns == [0] * 5, path  # 20,000 models, 4,096 a turn
 
 
+def test_a_field_missing_from_a_large_model_echoes_the_start_of_what_was_sent() -> None:
+    # The model was given the object with its long list read apart, and a 422 for a missing
+    # field echoed that: {"orderLines": []}, as if the list had been empty.
+    client = TestClient(order_app())
+    data = json.dumps({"orderLines": GOOD, "notes": ["n"]})
+    answer = client.post(
+        "/orders", content=data.encode(), headers={"content-type": "application/json"}
+    )
+    [entry] = answer.json()["detail"]
+    assert (entry["type"], entry["loc"]) == ("missing", ["body", "label"])
+    echoed = entry["input"]
+    assert isinstance(echoed, str) and echoed.endswith("...(truncated)")
+    assert data.startswith(echoed.removesuffix("...(truncated)"))
+    assert len(json.dumps(echoed)) <= 1024
+    # A wrong item in the list still echoes that item.
+    wrong = json.dumps({"label": "x", "orderLines": [*GOOD[:500], {"id": 1}]}).encode()
+    answer = client.post("/orders", content=wrong, headers={"content-type": "application/json"})
+    assert answer.json()["detail"][0]["input"] == {"id": 1}
+
+
 def test_broken_json_in_the_middle_of_a_large_list_is_found_without_reading_it_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
