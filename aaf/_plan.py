@@ -93,6 +93,10 @@ class FieldSpec:
     content: bool = False  # a bytes form field: a file part's content when no value came
 
 
+# What a set[T] or tuple[T, ...] body's items, read as a list, are made.
+Collection = type[set[object]] | type[tuple[object, ...]]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class BodyParam:
     """The parameter filled from the JSON body."""
@@ -110,7 +114,7 @@ class BodyParam:
     # For a model body: how a large one is read a slice of members at a time.
     members: ModelReading | None = None
     # A set[T] or tuple[T, ...] body: its items read as a list, then made this.
-    collection: type[set[object]] | type[tuple[object, ...]] | None = None
+    collection: Collection | None = None
     # Any JSON (Any, object, JsonValue): a large list or object read as connection.json() is.
     any_json: bool = False
 
@@ -156,6 +160,13 @@ Reading = ModelReading | ItemsReading
 _Memo = dict[type, ModelReading | None]
 
 
+def _bare(annotation: object) -> object | None:
+    """The type under ``annotation``'s markers, when aaf's are all it carries; ``None`` when
+    it carries a constraint or a validator, which may need the whole value at once."""
+    base, meta = strip_annotated(annotation)
+    return base if all(isinstance(m, Param) for m in meta) else None
+
+
 def items_reading(
     annotation: object,
     validator: SchemaValidator | None = None,
@@ -166,10 +177,8 @@ def items_reading(
     markers), is read a slice of items at a time (``validator`` its fail-fast validator,
     when the caller has it); ``None`` for another type. A model's fields reach here only with
     what the model's config leaves alone (``_fields_apart``)."""
-    base, meta = strip_annotated(annotation)
+    base = _bare(annotation)
     origin, args = get_origin(base), get_args(base)
-    if not all(isinstance(m, Param) for m in meta):
-        return None
     if origin is list and len(args) == 1:
         inner, opening = args[0], b"["
     elif origin is dict and len(args) == 2 and args[0] is str:
@@ -182,37 +191,34 @@ def items_reading(
     return ItemsReading(validator, opening, each, inner is str)
 
 
-def _optional(annotation: object) -> object | None:
-    """``X`` for ``X | None`` (with only aaf's markers), else ``None``."""
-    base, meta = strip_annotated(annotation)
-    members = union_members(base)
-    if (
-        len(members) != 2
-        or type(None) not in members
-        or not all(isinstance(m, Param) for m in meta)
-    ):
-        return None
-    return next(member for member in members if member is not type(None))
-
-
-def _collection_reading(
-    annotation: object,
-) -> tuple[ItemsReading | None, type[set[object]] | type[tuple[object, ...]] | None]:
-    """How a large ``set[T]`` (T a hashable scalar: an item a set can hold whatever it is)
-    or ``tuple[T, ...]`` body is read: its items a slice at a time as a ``list[T]``'s, then
-    made a set or a tuple; ``(None, None)`` for another type."""
-    base, meta = strip_annotated(annotation)
+def body_reading(
+    annotation: object, validator: SchemaValidator
+) -> tuple[ItemsReading | None, ModelReading | None, Collection | None, bool]:
+    """How a large body for ``annotation`` (``validator`` its fail-fast validator) is read a
+    slice at a time: ``(items, members, collection, any JSON)``, all empty when it is read
+    whole. A plain list or dict of string keys, or a model, as ``items_reading`` and
+    ``model_reading`` say; ``X | None`` as ``X`` (slices validated by the body's own
+    validator, whose schema takes both; a ``null`` body is read whole); a ``set[T]`` (T a
+    hashable scalar) or ``tuple[T, ...]`` as a ``list[T]``, then made the collection; any
+    JSON (``Any``, ``object``, ``JsonValue``) as ``connection.json()`` reads it."""
+    base = _bare(annotation)
+    if base is Any or base is object or base is JsonValue:
+        return None, None, None, True
+    members = [m for m in union_members(base) if m is not type(None)]
+    if len(members) == 1 and members[0] is not base:  # X | None
+        annotation = base = members[0]
     origin, args = get_origin(base), get_args(base)
-    if not all(isinstance(m, Param) for m in meta):
-        return None, None
-    collection: type[set[object]] | type[tuple[object, ...]]
+    collection: Collection | None = None
+    reading: SchemaValidator | None = validator
     if origin is set and len(args) == 1 and _plain_text(args[0], False) and args[0] is not bytes:
         collection = set
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         collection = tuple
-    else:
-        return None, None
-    return items_reading(list[args[0]]), collection  # type: ignore[valid-type]  # built at run time
+    if collection is not None:  # its items validated as a list's
+        annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
+    items = items_reading(annotation, reading)
+    model = None if items is not None else model_reading(annotation, reading)
+    return items, model, collection, False
 
 
 def model_reading(
@@ -228,10 +234,9 @@ def model_reading(
     of its own), or one with nothing to read apart. ``seen``: the models around it, so a
     model that holds itself stops; ``memo``: the models already read in this call, each read
     once (a model holding three lists of the next, ten deep, was read 59,000 times: 27 s)."""
-    base, meta = strip_annotated(annotation)
+    base = _bare(annotation)
     if (
-        not all(isinstance(m, Param) for m in meta)
-        or not isinstance(base, type)
+        not isinstance(base, type)
         or not issubclass(base, BaseModel)
         or issubclass(base, RootModel)
         or base in seen
@@ -829,23 +834,7 @@ class _Builder:
             )
         adapter = _adapter(annotation, self.qualname, name)
         validator = fail_fast_validator(adapter)
-        # Only markers around a plain list: a constraint on the list itself (max_length, say)
-        # needs the whole list at once.
-        items = items_reading(annotation, validator)
-        collection: type[set[object]] | type[tuple[object, ...]] | None = None
-        if items is None:
-            items, collection = _collection_reading(annotation)
-        members = None if items is not None else model_reading(annotation, validator)
-        if items is None and members is None and (optional := _optional(annotation)):
-            # `list[Item] | None`, `Item | None`: a list or an object read as without None,
-            # slices validated by the body's own validator (its schema takes both); a `null`
-            # body, not a list or an object, is read whole.
-            items = items_reading(optional, validator)
-            members = None if items is not None else model_reading(optional, validator)
-        base, meta = strip_annotated(annotation)
-        any_json = (base is Any or base is object or base is JsonValue) and all(
-            isinstance(m, Param) for m in meta
-        )
+        items, members, collection, any_json = body_reading(annotation, validator)
         self.body = BodyParam(
             name, adapter, default is ..., default, validator, items, members, collection, any_json
         )

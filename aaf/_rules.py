@@ -314,16 +314,15 @@ def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
     """A path, query, header, cookie or form value is text (a list of texts for a list): a
     type that only an object or a mapping can fill (a dataclass, a dict, a model that is not
     the whole source) would make every request a 422."""
-    marker = {"query": "Query", "header": "Header", "cookie": "Cookie", "form": "Form"}
     whole = (
-        f"a pydantic model marked {marker[source]}() (not in a union or a list) reads "
-        f"several {source} values as its fields; "
-        if source in marker
-        else ""
+        ""
+        if source == "path"
+        else f"A pydantic model marked {source.capitalize()}() (not in a union or a list) "
+        f"reads several {source} values as its fields; "
     )
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
-        f"fill: a {source} value is text. {whole[:1].upper()}{whole[1:]}"
+        f"fill: a {source} value is text. {whole}"
         f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it"
     )
 
