@@ -13,6 +13,7 @@ import datetime
 import enum
 import functools
 import inspect
+import types
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import (
     Literal,
     NotRequired,
     TypeVar,
+    Union,
     cast,
     get_args,
     get_origin,
@@ -611,9 +613,19 @@ def build_plan(
 
 
 def _name_of(annotation: object) -> str:
-    """An annotation as a message shows it (and as mypy does: ``UUID``, ``Literal['a']``)."""
+    """An annotation as a message shows it, and as mypy does (``UUID``, ``Literal['a']``,
+    ``Item | list[str]``, ``Mapping[str, int]``): classes by their names."""
+    if annotation is None or annotation is type(None):
+        return "None"
     if isinstance(annotation, type):
         return annotation.__name__
+    origin, arguments = get_origin(annotation), get_args(annotation)
+    if origin in (Union, types.UnionType):
+        return " | ".join(map(_name_of, arguments))
+    named = getattr(origin, "__name__", None)
+    if arguments and named is not None and origin not in (Literal, Annotated):
+        shown = ("..." if a is Ellipsis else _name_of(a) for a in arguments)
+        return f"{named}[{', '.join(shown)}]"
     return repr(annotation).replace("typing.", "").replace("uuid.", "")
 
 

@@ -56,7 +56,11 @@ from mypy.types import (
     Instance,
     LiteralType,
     NoneType,
+    ProperType,
+    TupleType,
     Type,
+    TypeAliasType,
+    TypedDictType,
     TypeOfAny,
     TypeVarLikeType,
     UnboundType,
@@ -81,6 +85,13 @@ _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "w
 _DEPENDS = "aaf.params.Depends"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
+_ROOT_MODEL = "pydantic.root_model.RootModel"
+_MODEL_VALIDATOR = "pydantic.functional_validators.model_validator"
+# What pydantic validates only from an object or a mapping, never from text.
+_TEXTLESS = frozenset(
+    ("builtins.dict", "typing.Mapping", "typing.MutableMapping")
+    + ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple")
+)
 _VIEW = "aaf.views.View"
 _WS_VIEW = "aaf.views.WebSocketView"
 
@@ -424,6 +435,8 @@ def _handler_problem(
             problem = _rules.path_problem(
                 qualname, param.name, report.show(typ), _members(typ), produced[param.name]
             )
+            if problem is None and not opaque and _takes_no_text(typ):
+                problem = _rules.text_problem(qualname, param.name, report.show(typ), "path")
             if problem is not None:
                 return problem
         used.add(param.name)
@@ -585,6 +598,65 @@ def _is_async(sig: CallableType) -> bool:
     # an Awaitable as far as mypy knows.
     returned = get_proper_type(sig.ret_type)
     return isinstance(returned, Instance) and returned.type.has_base("typing.Awaitable")
+
+
+def _takes_no_text(typ: Type) -> bool:
+    """Whether no text can fill ``typ`` (``None`` aside, which never fills a path value): each
+    member a mapping, a list, a set, a tuple, a TypedDict, a dataclass or a model. False where
+    mypy cannot see what pydantic would do: behind an alias (``Json[...]`` is one to mypy),
+    for a model or a dataclass that validates its input its own way (a ``model_validator``,
+    ``__get_pydantic_core_schema__``), for a ``RootModel``."""
+    proper = _unaliased(typ)
+    if proper is None:
+        return False
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    members = [item for item in items if not isinstance(get_proper_type(item), NoneType)]
+    return bool(members) and all(_textless(member) for member in members)
+
+
+def _unaliased(typ: Type) -> ProperType | None:
+    """``typ`` as mypy sees it, unless an alias (which may hide ``Annotated`` metadata) stands
+    in the way; a TypedDict's class is one to mypy, and hides nothing."""
+    proper = get_proper_type(typ)
+    if isinstance(typ, TypeAliasType) and not (
+        isinstance(proper, TypedDictType)
+        and typ.alias is not None
+        and typ.alias.fullname == proper.fallback.type.fullname
+    ):
+        return None
+    return proper
+
+
+def _textless(typ: Type) -> bool:
+    proper = _unaliased(typ)
+    if isinstance(proper, TypedDictType):
+        return True
+    if isinstance(proper, TupleType):  # tuple[str, int]; a NamedTuple is built from text
+        return proper.partial_fallback.type.fullname == "builtins.tuple"
+    if not isinstance(proper, Instance):
+        return False
+    info = proper.type
+    if info.fullname in _TEXTLESS or info.typeddict_type is not None:
+        return True
+    if not (info.has_base(_BASE_MODEL) or "dataclass" in info.metadata):
+        return False
+    if info.has_base(_ROOT_MODEL):
+        return False  # RootModel[str] is a text
+    for klass in info.mro:
+        if klass.fullname.startswith("pydantic."):
+            continue
+        for name, symbol in klass.names.items():
+            if name == "__get_pydantic_core_schema__":
+                return False
+            node = symbol.node
+            if isinstance(node, Decorator) and any(
+                isinstance(d, CallExpr)
+                and isinstance(d.callee, RefExpr)
+                and d.callee.fullname == _MODEL_VALIDATOR
+                for d in node.decorators
+            ):
+                return False
+    return True
 
 
 def _members(typ: Type) -> list[_rules.Member]:

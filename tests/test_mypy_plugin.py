@@ -68,6 +68,12 @@ class Case(NamedTuple):
     runtime_only: bool = False  # registration refuses what the plugin cannot see
 
 
+_NO_TEXT = (
+    "which no path value can fill: a path value is text. Json[...] (pydantic) reads JSON text "
+    "into it; a provider (Depends) can build it"
+)
+
+
 CASES: dict[str, Case] = {
     "correct_function": Case(
         """
@@ -681,6 +687,89 @@ CASES: dict[str, Case] = {
         """,
         "feed: the rule variable <room> has no parameter of that name",
         runtime_only=True,
+    ),
+    # A path value is text: a type only an object or a mapping fills makes every request a 422.
+    "path_value_a_mapping": Case(
+        """
+        @router.get("/points/<point>")  # <-
+        async def get_point(connection: Connection, point: dict[str, int]) -> None: ...
+        """,
+        "get_point: parameter 'point' is annotated dict[str, int], " + _NO_TEXT,
+    ),
+    "path_value_a_typed_dict_or_none": Case(
+        """
+        from typing_extensions import TypedDict  # pydantic's choice before Python 3.12
+
+
+        class Point(TypedDict):
+            x: int
+
+
+        @router.get("/points/<point>")  # <-
+        async def get_point(connection: Connection, point: Point | None) -> None: ...
+        """,
+        "get_point: parameter 'point' is annotated Point | None, " + _NO_TEXT,
+    ),
+    "path_value_a_dataclass_in_a_view": Case(
+        """
+        import dataclasses
+
+
+        @dataclasses.dataclass
+        class Point:
+            x: int
+
+
+        @router.route("/points/<point>")  # <-
+        class PointView(View):
+            async def get(self, connection: Connection, point: Point) -> None: ...
+        """,
+        "PointView.get: parameter 'point' is annotated Point, " + _NO_TEXT,
+    ),
+    "path_value_a_model_or_a_list": Case(
+        """
+        @router.get("/items/<path:item>")  # <-
+        async def get_item(connection: Connection, item: Item | list[str]) -> None: ...
+        """,
+        "get_item: parameter 'item' is annotated Item | list[str], " + _NO_TEXT,
+    ),
+    "path_values_text_can_fill": Case(
+        """
+        from pydantic import BeforeValidator, Json, RootModel, model_validator
+
+        Ids = Json[list[int]]
+
+
+        class Name(RootModel[str]):
+            pass
+
+
+        class Parsed(BaseModel):
+            x: int
+
+            @model_validator(mode="before")
+            @classmethod
+            def split(cls, value: object) -> object:
+                return {"x": value}
+
+
+        def parse(value: object) -> object:
+            return {"x": value}
+
+
+        @router.get("/a/<a>/<b>/<c>/<d>/<e>/<f>/<g>")
+        async def fills(
+            connection: Connection,
+            a: Json[dict[str, int]],
+            b: Ids,
+            c: Name,
+            d: Parsed,
+            e: Annotated[dict[str, int], BeforeValidator(parse)],
+            f: dict[str, int] | int,
+            g: tuple[str, ...] | str,
+        ) -> None: ...
+        """,
+        None,
     ),
 }
 
