@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import re
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from decimal import Decimal
-from typing import Never, TypeVar, cast
+from typing import Annotated, Literal, Never, TypeVar, cast
 
-from pydantic import BaseModel, JsonValue, ValidationError
-from pydantic_core import SchemaValidator, core_schema, from_json, to_json
+from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails, SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import is_json, json_charset_ok
@@ -459,11 +460,59 @@ async def _validate_in_slices(reading: ItemsReading, data: bytes, errors: Errors
         items, end = await _in_slices(reading, data, pos, ("body",), errors)
     except (UnicodeDecodeError, _ItemTooLarge):
         return _NOT_A_LIST
+    if end >= 0 and _out_of_bounds(reading, items, data, pos, ("body",), errors):
+        return items
     if end >= 0:
         after = _skip_space(data, end)
         if after < len(data):
             errors.append(_json_invalid_at(_chars(data, after), "Extra data"))
     return items
+
+
+def _out_of_bounds(
+    reading: ItemsReading,
+    items: list[object] | dict[object, object],
+    data: bytes,
+    pos: int,
+    loc: Loc,
+    errors: Errors,
+) -> bool:
+    """Whether the ``items`` read from ``data[pos]`` are more or fewer than ``reading``
+    allows, adding pydantic's error if so (its words, its context; the input echoed is the
+    start of the list as sent, cut as any long input is)."""
+    count, low, high = len(items), reading.min_length, reading.max_length
+    if (low is None or count >= low) and (high is None or count <= high):
+        return False
+    too_long = high is not None and count > high
+    kind: Literal["too_short", "too_long"] = "too_long" if too_long else "too_short"
+    bound = {"max_length": high} if too_long else {"min_length": low}
+    field_type = "List" if reading.opening == b"[" else "Dictionary"
+    actual = None if too_long and field_type == "Dictionary" and _dicts_stop_early() else count
+    exc = ValidationError.from_exception_data(
+        "body",
+        [
+            InitErrorDetails(
+                type=kind,
+                loc=(),
+                input=data[pos : pos + 2 * MAX_INPUT].decode("utf-8", "ignore"),
+                ctx={"field_type": field_type, **bound, "actual_length": actual},
+            )
+        ],
+    )
+    _report_body(exc, data, errors, loc)
+    return True
+
+
+@functools.cache
+def _dicts_stop_early() -> bool:
+    """Whether this pydantic stops a dict at its first key too many ("not more"; 2.12 does)
+    or counts them all ("not 3"; 2.11 does), asked once."""
+    bounded = TypeAdapter[object](Annotated[dict[str, int], Field(max_length=1)])
+    try:
+        bounded.validate_python({"a": 1, "b": 2, "c": 3})
+    except ValidationError as exc:
+        return exc.errors()[0].get("ctx", {}).get("actual_length") is None
+    raise AssertionError("a dict over its bound validated")  # pragma: no cover
 
 
 async def _in_slices(
@@ -1101,7 +1150,8 @@ async def _long_member(
     if field is not None and data.startswith(field.items.opening, pos):
         at = (*loc, field.loc)
         items, end = await _in_slices(field.items, data, pos, at, errors, depth + 1)
-        if end < 0:
+        if end < 0 or _out_of_bounds(field.items, items, data, pos, at, errors):
+            found[key] = items  # for the app to let go of
             return _WRONG, None
         found[key] = items
         return end, b"[]" if field.items.opening == b"[" else b"{}"

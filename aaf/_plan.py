@@ -31,6 +31,7 @@ from typing import (
     get_type_hints,
 )
 
+import annotated_types
 import typing_extensions
 from pydantic import (
     AliasChoices,
@@ -130,6 +131,10 @@ class ItemsReading:
     opening: bytes  # "[" for a list, "{" for a dict
     each: Reading | None  # how one item too long for a slice is read apart
     strings: bool  # plain str items: a long one is read in pieces
+    # Bounds on how many items the whole holds (`Body(max_length=...)`, a field's
+    # `Field(max_length=...)`), checked once all are read: a slice's validator has none.
+    min_length: int | None = None
+    max_length: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -169,6 +174,37 @@ def _bare(annotation: object) -> object | None:
     return base if all(isinstance(m, Param) for m in meta) else None
 
 
+def _length_bounded(annotation: object) -> tuple[object, int | None, int | None] | None:
+    """``(T, min, max)`` when ``annotation`` is ``T`` bounded in length and nothing else
+    (``Annotated[list[int], Field(max_length=100)]``, ``Body(max_length=100)``, annotated-types'
+    ``Len``), with aaf's markers beside; ``None`` otherwise."""
+    base, meta = strip_annotated(annotation)
+    constraints = [m for m in meta if not isinstance(m, Param)]
+    if not constraints:
+        return None
+    info = FieldInfo.from_annotation(Annotated.__class_getitem__((base, *constraints)))  # type: ignore[attr-defined]  # Annotated[base, *constraints], built at run time
+    bounds = length_bounds(info)
+    return None if bounds is None else (info.annotation, *bounds)
+
+
+def length_bounds(info: FieldInfo) -> tuple[int | None, int | None] | None:
+    """``(min, max)`` when a field's constraints are bounds on its length and nothing else
+    (no validator, no strict mode, ...); ``None`` otherwise."""
+    low = high = None
+    for constraint in info.metadata:
+        if isinstance(constraint, annotated_types.Len):
+            low, high = constraint.min_length or None, constraint.max_length
+        elif isinstance(constraint, annotated_types.MinLen):
+            low = constraint.min_length
+        elif isinstance(constraint, annotated_types.MaxLen):
+            high = constraint.max_length
+        else:
+            return None
+    if (low is None and high is None) or info.discriminator is not None:
+        return None
+    return low, high
+
+
 def items_reading(
     annotation: object,
     validator: SchemaValidator | None = None,
@@ -203,6 +239,13 @@ def body_reading(
     validator, whose schema takes both; a ``null`` body is read whole); a ``set[T]`` (T a
     hashable scalar) or ``tuple[T, ...]`` as a ``list[T]``, then made the collection; any
     JSON (``Any``, ``object``, ``JsonValue``) as ``connection.json()`` reads it."""
+    bounded = _length_bounded(annotation)
+    if bounded is not None:  # a list or dict with bounds on its length: read as one without
+        base, low, high = bounded
+        items = items_reading(base) if get_origin(base) in (list, dict) else None
+        if items is not None:
+            items = dataclasses.replace(items, min_length=low, max_length=high)
+        return items, None, None, False
     base = _bare(annotation)
     if base is Any or base is object or base is JsonValue:
         return None, None, None, True
@@ -310,8 +353,12 @@ def _fields_apart(
     wanted: dict[str, SlicedField] = {}
     texts: dict[str, str] = {}
     for name, info in base.model_fields.items():
+        # A field bounded only in how long it is may be, but only above: the one call is
+        # given an empty stand-in for it.
+        bounds = length_bounds(info) if info.metadata else (None, None)
         if (
-            info.metadata
+            bounds is None
+            or bounds[0] is not None
             or info.discriminator is not None
             or name in validated
             or not isinstance(info.validation_alias, str | None)
@@ -336,6 +383,8 @@ def _fields_apart(
             continue  # (a model's config does not reach into another model)
         items = items_reading(info.annotation, None, seen, memo)
         assert items is not None  # a plain list or dict of string keys, as checked above
+        if bounds[1] is not None:
+            items = dataclasses.replace(items, max_length=bounds[1])
         loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
     return wanted, texts

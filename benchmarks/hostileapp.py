@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from aaf import aaf
 from aaf.connection import Connection
@@ -89,6 +89,23 @@ async def anything(connection: Connection, value: Annotated[Any, Body()]) -> int
 @router.route("/numbers", methods=["POST"])
 async def numbers(connection: Connection, numbers: Annotated[set[int], Body()]) -> int:
     return len(numbers)
+
+
+@router.route("/bounded", methods=["POST"])
+async def bounded(
+    connection: Connection, items: Annotated[list[Item], Body(max_length=420_000)]
+) -> int:
+    return len(items)
+
+
+class BoundedBatch(BaseModel):
+    label: str
+    items: list[Item] = Field(max_length=420_000)
+
+
+@router.route("/bounded-batch", methods=["POST"])
+async def bounded_batch(connection: Connection, batch: BoundedBatch) -> int:
+    return len(batch.items)
 
 
 @router.route("/ids")

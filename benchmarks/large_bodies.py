@@ -5,7 +5,7 @@ The app of `make load-hostile` (benchmarks/hostileapp.py) is called directly wit
 task that only yields records the gaps between its turns: the longest gap is how long another
 client would wait at worst.
 
-    .venv/bin/python -m benchmarks.large_bodies [--reps 3]
+    .venv/bin/python -m benchmarks.large_bodies [--reps 3] [--rows "bounded,any JSON"]
 """
 
 from __future__ import annotations
@@ -68,6 +68,15 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             b'{"label":"x","items":' + valid + b"}",
         ),
         "valid list, a body of any JSON (Any)": ("/anything", valid),
+        "valid list, its length bounded (Body(max_length=...))": ("/bounded", valid),
+        "valid batch model, its list's length bounded (Field)": (
+            "/bounded-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
+        "valid list, its length bounded, one item over (420,001)": (
+            "/bounded",
+            b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(420_001)) + b"]",
+        ),
         "1.25 million numbers, the body set[int]": (
             "/numbers",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
@@ -141,10 +150,12 @@ async def measure(path: str, body: bytes) -> tuple[float, float, float, int]:
     return total * 1000, gaps[-1] * 1000, gaps[int(len(gaps) * 0.99)] * 1000, status
 
 
-async def run(reps: int) -> None:
+async def run(reps: int, rows: str | None) -> None:
     print("| body | status | total | longest gap | p99 gap |")
     print("|---|---|---|---|---|")
     for name, (path, body) in bodies().items():
+        if rows is not None and not any(word in name for word in rows.split(",")):
+            continue
         await measure(path, body)  # warm
         results = [await measure(path, body) for _ in range(reps)]
         total, longest, p99, status = (statistics.median(r[i] for r in results) for i in range(4))
@@ -154,8 +165,9 @@ async def run(reps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--rows", help="comma-separated words: only the rows naming one")
     args = parser.parse_args()
-    asyncio.run(run(args.reps))
+    asyncio.run(run(args.reps, args.rows))
 
 
 if __name__ == "__main__":
