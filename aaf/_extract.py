@@ -311,6 +311,11 @@ async def _read_large(
         if sliced is not _NOT_A_LIST and not errors:
             if body.collection is not None:
                 sliced = await _collected(cast("list[object]", sliced), body.collection)
+                if body.collection is frozenset:
+                    # The set it is made from: its items let go a slice at a time once the
+                    # frozenset (which cannot be emptied) is gone, which frees only its table.
+                    connection._keep_leftovers(sliced)  # pyright: ignore[reportPrivateUsage]  # the app's
+                    sliced = frozenset(cast("set[object]", sliced))
             kwargs[body.name] = sliced
             return
         if isinstance(sliced, BaseModel) and members is not None:
@@ -321,7 +326,7 @@ async def _read_large(
         elif type(sliced) is list or type(sliced) is dict:
             leftovers.append(cast("object", sliced))
         if leftovers:
-            connection._keep_refused(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
+            connection._keep_leftovers(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
         if sliced is not _NOT_A_LIST:
             return
     try:
@@ -333,7 +338,8 @@ async def _read_large(
 
 async def _collected(items: list[object], collection: Collection) -> object:
     """``items`` (a large body's, validated as a list) made the ``set`` or ``tuple`` the
-    body's type is: a set a slice at a time (a million numbers hashed at once, 60 ms)."""
+    body's type is (a set for a ``frozenset``, which the caller makes from it, its table
+    copied as it is): a set a slice at a time (a million numbers hashed at once, 60 ms)."""
     if collection is tuple:
         return tuple(items)  # a copy of pointers: a million in a few ms
     made: set[object] = set()

@@ -97,7 +97,7 @@ class FieldSpec:
 
 
 # What a set[T] or tuple[T, ...] body's items, read as a list, are made.
-Collection = type[set[object]] | type[tuple[object, ...]]
+Collection = type[set[object]] | type[frozenset[object]] | type[tuple[object, ...]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -236,8 +236,9 @@ def body_reading(
     slice at a time: ``(items, members, collection, any JSON)``, all empty when it is read
     whole. A plain list or dict of string keys, or a model, as ``items_reading`` and
     ``model_reading`` say; ``X | None`` as ``X`` (slices validated by the body's own
-    validator, whose schema takes both; a ``null`` body is read whole); a ``set[T]`` (T a
-    hashable scalar) or ``tuple[T, ...]`` as a ``list[T]``, then made the collection; any
+    validator, whose schema takes both; a ``null`` body is read whole); a ``set[T]`` or
+    ``frozenset[T]`` (T a hashable scalar) or ``tuple[T, ...]`` as a ``list[T]``, then made
+    the collection; any
     JSON (``Any``, ``object``, ``JsonValue``) as ``connection.json()`` reads it."""
     bounded = _length_bounded(annotation)
     if bounded is not None:  # a list or dict with bounds on its length: read as one without
@@ -255,8 +256,11 @@ def body_reading(
     origin, args = get_origin(base), get_args(base)
     collection: Collection | None = None
     reading: SchemaValidator | None = validator
-    if origin is set and len(args) == 1 and _plain_text(args[0], False) and args[0] is not bytes:
+    scalars = len(args) == 1 and _plain_text(args[0], False) and args[0] is not bytes
+    if origin is set and scalars:
         collection = set
+    elif origin is frozenset and scalars:
+        collection = frozenset
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         collection = tuple
     if collection is not None:  # its items validated as a list's

@@ -201,8 +201,8 @@ class App(UrlBuilding):
                     # What json() parsed: freed in one piece, 420,000 dicts held the event
                     # loop 18 ms (benchmarks/hostile.py, "valid list read as JSON").
                     await free_gradually(connection._take_large_json())  # pyright: ignore[reportPrivateUsage]
-                if connection._refused is not None:  # pyright: ignore[reportPrivateUsage]
-                    await free_gradually(connection._take_refused())  # pyright: ignore[reportPrivateUsage]
+                if connection._leftovers is not None:  # pyright: ignore[reportPrivateUsage]
+                    await free_gradually(connection._take_leftovers())  # pyright: ignore[reportPrivateUsage]
 
     def add_middleware(
         self,

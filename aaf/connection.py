@@ -113,7 +113,7 @@ class Connection(UrlBuilding):
     _holding = False  # a form's files, a watcher or the app's lifecycle: release() has work
     _json: object = _UNREAD  # what json() parsed
     _large_json = False  # json() parsed a large body: the app frees it a slice at a time
-    _refused: object = None  # what a refused large body's reading had validated: the same
+    _leftovers: object = None  # what a large body's reading left, for the app to free in slices
     _background: list[Callable[[], object]] | None = None  # add_background's, to run
 
     def __init__(
@@ -392,14 +392,15 @@ class Connection(UrlBuilding):
         value, self._json, self._large_json = self._json, _UNREAD, False
         return value
 
-    def _keep_refused(self, value: object) -> None:
-        """Hold what a large body's reading validated before it was refused, for the app to
-        free a slice at a time after the 422 (400,000 models let go at once, 50 ms)."""
-        self._refused = value
+    def _keep_leftovers(self, value: object) -> None:
+        """Hold what a large body's reading left, for the app to free a slice at a time once
+        the request is done: what it validated before it was refused (400,000 models let go
+        at once after the 422, 50 ms), the set a frozenset body was made from."""
+        self._leftovers = value
         self._holding = True
 
-    def _take_refused(self) -> object:
-        value, self._refused = self._refused, None
+    def _take_leftovers(self) -> object:
+        value, self._leftovers = self._leftovers, None
         return value
 
     async def form(self) -> FormData:

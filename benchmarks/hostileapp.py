@@ -91,6 +91,11 @@ async def numbers(connection: Connection, numbers: Annotated[set[int], Body()]) 
     return len(numbers)
 
 
+@router.route("/frozen", methods=["POST"])
+async def frozen(connection: Connection, numbers: Annotated[frozenset[int], Body()]) -> int:
+    return len(numbers)
+
+
 @router.route("/bounded", methods=["POST"])
 async def bounded(
     connection: Connection, items: Annotated[list[Item], Body(max_length=420_000)]

@@ -81,6 +81,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/numbers",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
         ),
+        "1.25 million numbers, the body frozenset[int]": (
+            "/frozen",
+            b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
+        ),
         "one 10 MB string (a list[str] body)": ("/words", b'["' + b"a" * 10_000_000 + b'"]'),
         "one 10 MB string of escaped quotes": ("/words", b'["' + b'\\"' * 5_000_000 + b'"]'),
         "one 10 MB string in an object, read as JSON": (
