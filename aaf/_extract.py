@@ -213,10 +213,7 @@ async def json_in_slices(data: bytes) -> JsonValue:
         with full_collections_held():
             value = await _validate_in_slices(reading, data, errors)
     if errors:
-        error = errors[0]
-        reason = cast("dict[str, str]", error.get("ctx", {})).get("error", error["msg"])
-        place = cast("list[object]", error["loc"])[-1]
-        raise HTTPError(400, f"Request body is not valid JSON: {reason} (at character {place})")
+        raise HTTPError(400, _not_json(errors[0]))
     if value is _NOT_A_LIST:  # neither a list nor an object, or not UTF-8: parsed whole
         return parse_json(data)
     return cast("JsonValue", value)
@@ -232,8 +229,17 @@ def parse_json(data: bytes) -> JsonValue:
     try:
         value: JsonValue = from_json(data)
     except ValueError as exc:
-        raise HTTPError(400, f"Request body is not valid JSON: {exc}") from None
+        raise HTTPError(400, _not_json(_json_invalid(data, str(exc)))) from None
     return value
+
+
+def _not_json(error: Mapping[str, object]) -> str:
+    """The 400's message for a body ``connection.json()`` cannot parse, from the 422 entry a
+    typed body would get: the reason and the character it was found at, whichever way the
+    body was read (whole or a slice at a time)."""
+    reason = cast("dict[str, str]", error.get("ctx", {})).get("error", error["msg"])
+    place = cast("list[object]", error["loc"])[-1]
+    return f"Request body is not valid JSON: {reason} (at character {place})"
 
 
 def _take_body(
@@ -1371,23 +1377,24 @@ def _json_invalid(data: bytes, refused: str, of_data: bool = True) -> dict[str, 
     """FastAPI's entry for a body that is not JSON: the offset and message of Python's
     parser, which counts characters. Where that parser takes the body, or gives up on it for
     its own limits (nesting deeper than its stack, an integer of more digits than ``int()``
-    converts), pydantic's own message ``refused`` says why, at offset 0. Past
-    ``FULL_REPORT_SIZE``, pydantic's message and place (``refused``, its line and column
-    counted in characters), when ``of_data`` (pydantic read ``data`` itself): parsed again by
-    Python, 10 MB held the event loop 0.1 s."""
-    place = _AT_PLACE.search(refused) if of_data and len(data) > FULL_REPORT_SIZE else None
+    converts), pydantic's own message ``refused`` says why, at pydantic's place (its line and
+    column, counted in characters) when ``of_data`` (pydantic read ``data`` itself), else at
+    offset 0. Past ``FULL_REPORT_SIZE``, pydantic's message and place without asking Python:
+    parsed again by Python, 10 MB held the event loop 0.1 s."""
+    if not of_data or len(data) <= FULL_REPORT_SIZE:
+        try:
+            json.loads(data)
+        except json.JSONDecodeError as exc:
+            return _json_invalid_at(exc.pos, exc.msg)
+        except (ValueError, RecursionError):  # Python's limits, not the client's JSON
+            pass
+    place = _AT_PLACE.search(refused) if of_data else None
     if place is not None:
         line, column = (int(number) for number in _NUMBERS.findall(place.group()))
         # Where that line starts: past its newlines, found by one pattern (a loop in C).
         lines = re.match(rb"(?:[^\n]*\n){%d}" % (line - 1), data) if line > 1 else None
         at = (lines.end() if lines is not None else 0) + column - 1  # pydantic counts bytes
         return _json_invalid_at(_chars(data, min(at, len(data))), refused[: place.start()])
-    try:
-        json.loads(data)
-    except json.JSONDecodeError as exc:
-        return _json_invalid_at(exc.pos, exc.msg)
-    except (ValueError, RecursionError):  # Python's limits, not the client's JSON
-        pass
     return _json_invalid_at(0, refused)
 
 

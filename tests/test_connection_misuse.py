@@ -4,6 +4,7 @@ clear error naming the mistake, never a hang or a silent wrong answer."""
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated, Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from aaf import aaf
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+from aaf.params import Body
 from aaf.routing import Router
 from aaf.testing import TestClient
 
@@ -104,6 +106,40 @@ def test_invalid_json_is_400_saying_why() -> None:
         asyncio.run(connection.json())
     assert raised.value.status_code == 400
     assert str(raised.value.detail).startswith("Request body is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("data", "reason", "where"),
+    [
+        (b"{nope", "Expecting property name enclosed in double quotes", 1),
+        (b"[1, 2,", "Expecting value", 6),
+        (b"[" * 300 + b"]" * 300, "recursion limit exceeded", 201),  # Python parses it
+        (b"[" * 100_000 + b"]" * 100_000, "recursion limit exceeded", 201),  # not this
+        (b"[" * 1000, "recursion limit exceeded", 201),
+    ],
+)
+def test_invalid_json_says_why_and_where_as_a_typed_body_would(
+    data: bytes, reason: str, where: int
+) -> None:
+    # connection.json() said pydantic's words with its line and column for a small body
+    # ("recursion limit exceeded at line 1 column 202"), the character for a large one; a
+    # typed body's 422 said the same at offset 0.
+    router = Router()
+
+    @router.post("/json")
+    async def read(connection: Connection) -> None:
+        await connection.json()
+
+    @router.post("/typed")
+    async def typed(connection: Connection, value: Annotated[Any, Body()]) -> None: ...
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    answer = client.post("/json", content=data, headers=headers)
+    assert answer.status_code == 400
+    assert answer.text == f"Request body is not valid JSON: {reason} (at character {where})"
+    [entry] = client.post("/typed", content=data, headers=headers).json()["detail"]
+    assert (entry["loc"], entry["ctx"]) == (["body", where], {"error": reason})
 
 
 def test_the_body_has_one_reader_and_http_only() -> None:
