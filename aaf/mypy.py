@@ -426,6 +426,9 @@ def _handler_problem(
             var_keyword = True
             continue
         if default is not None and _is_depends(default):
+            problem = _provider_problem(report, default, produced, ())
+            if problem is not None:
+                return problem
             names = _dependency_names(default, ())
             complete = complete and names is not None
             used |= names or set()
@@ -562,6 +565,51 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
         elif not _is_connection(typ):
             names.add(argument.variable.name)
     return names
+
+
+def _provider_problem(
+    report: _Reporter, expression: Expression, produced: Mapping[str, type], chain: Sequence[str]
+) -> str | None:
+    """The first rule a ``Depends(provider)`` breaks, its own providers' included, in the order
+    registration checks them: a rule variable it takes whose converter cannot produce its
+    annotation, or that no path text can fill. Silent about a provider it cannot read in full
+    (an object's ``__call__``, a model, a function from mypy's cache)."""
+    assert isinstance(expression, CallExpr)  # a Depends(...) call, as the caller checked
+    if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
+        return None
+    node: SymbolNode | None = expression.args[0].node
+    skip = 0
+    if isinstance(node, TypeInfo):  # a class: called with what its __init__ takes
+        qualname = node.name
+        node = None if node.has_base(_BASE_MODEL) else _method_def(node, "__init__")
+        skip = 1
+    else:
+        if isinstance(node, Decorator):
+            node = node.func
+        qualname = node.name if isinstance(node, FuncDef) else ""
+    if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
+        return None
+    sig = get_proper_type(node.type)
+    if not isinstance(sig, CallableType) or _arguments(node) is None:
+        return None  # from mypy's cache: which parameters are Depends cannot be seen
+    for param, typ, default, opaque in list(_params(report, sig, node))[skip:]:
+        if default is not None and _is_depends(default):
+            problem = _provider_problem(report, default, produced, (*chain, node.fullname))
+            if problem is not None:
+                return problem
+            continue
+        if param.connection or param.shown is None or param.name not in produced:
+            continue
+        if param.kind in ("var_positional", "var_keyword"):
+            continue
+        problem = _rules.path_problem(
+            qualname, param.name, param.shown, _members(typ), produced[param.name]
+        )
+        if problem is None and not opaque and _takes_no_text(typ):
+            problem = _rules.text_problem(qualname, param.name, param.shown, "path")
+        if problem is not None:
+            return problem
+    return None
 
 
 def _arguments(function: FuncDef) -> list[Argument] | None:

@@ -771,6 +771,62 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    # A provider's own parameters meet the rule as a handler's do, however deep it sits.
+    "provider_converter_cannot_produce": Case(
+        """
+        def item_of(item_id: uuid.UUID) -> Item:
+            return Item(name=str(item_id))
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item: Item = Depends(item_of)) -> None: ...
+        """,
+        "item_of: parameter 'item_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "sub_provider_takes_no_text": Case(
+        """
+        def inner(point: dict[str, int]) -> int:
+            return len(point)
+
+
+        def outer(value: int = Depends(inner)) -> int:
+            return value
+
+
+        @router.route("/points/<point>")  # <-
+        class Points(View):
+            async def get(self, connection: Connection, value: int = Depends(outer)) -> None: ...
+        """,
+        "inner: parameter 'point' is annotated dict[str, int], " + _NO_TEXT,
+    ),
+    "class_provider_converter_cannot_produce": Case(
+        """
+        class Page:
+            def __init__(self, page: uuid.UUID, size: int = 10) -> None:
+                self.page, self.size = page, size
+
+
+        @router.get("/pages/<int:page>")  # <-
+        async def pages(connection: Connection, page: Page = Depends(Page)) -> None: ...
+        """,
+        "Page: parameter 'page' is annotated UUID, but its rule converter gives int",
+    ),
+    "providers_that_fit_their_rule": Case(
+        """
+        class Page:
+            def __init__(self, page: int, size: int = 10) -> None:
+                self.page, self.size = page, size
+
+
+        def by_path(path: str, page: Page = Depends(Page)) -> str:
+            return path
+
+
+        @router.get("/pages/<int:page>/<path:path>")
+        async def pages(connection: Connection, path: str = Depends(by_path)) -> None: ...
+        """,
+        None,
+    ),
 }
 
 
