@@ -20,7 +20,7 @@ than guess.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -181,19 +181,38 @@ def _argument(call: CallExpr, name: str, position: int | None) -> Expression | N
 _DEPENDENCIES_AT = {"route": 5, "websocket": 2, "add_route": 6, "add_websocket_route": 3}
 
 
-def _side_dependencies(ctx: MethodContext, where: Context) -> tuple[frozenset[str], bool]:
-    """The request names that the providers in ``dependencies=`` read, the registering call's
-    and its router's (when the router is a module's ``Router(...)`` mypy has the body of), and
-    whether all of them could be read."""
+class _Side(NamedTuple):
+    """What a route's handler does not take itself: the request names that providers outside
+    its signature read (``dependencies=``, a View's attributes), whether all of them could be
+    read, and those providers' ``Depends(...)`` in the order registration builds them."""
+
+    names: frozenset[str] = frozenset()
+    complete: bool = True
+    providers: tuple[Expression, ...] = ()
+
+    def __or__(self, other: _Side) -> _Side:
+        return _Side(
+            self.names | other.names,
+            self.complete and other.complete,
+            (*self.providers, *other.providers),
+        )
+
+
+_NO_SIDE = _Side()
+
+
+def _side_dependencies(ctx: MethodContext, where: Context) -> _Side:
+    """The providers in ``dependencies=``, the registering call's and its router's (when the
+    router is a module's ``Router(...)`` mypy has the body of): the router's run first."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
-        return frozenset(), True
+        return _NO_SIDE
     callee = where.callee
     used: set[str] = set()
-    complete = True
+    providers: list[Expression] = []
     found = [_argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))]
     router, complete = _router_call(ctx, callee.expr)
     if router is not None:
-        found.append(_argument(router, "dependencies", None))
+        found.insert(0, _argument(router, "dependencies", None))
     for given in found:
         if given is None:
             continue
@@ -204,7 +223,9 @@ def _side_dependencies(ctx: MethodContext, where: Context) -> tuple[frozenset[st
             names = _dependency_names(item, ())
             complete = complete and names is not None
             used |= names or set()
-    return frozenset(used), complete
+            if _is_depends(item):
+                providers.append(item)
+    return _Side(frozenset(used), complete, tuple(providers))
 
 
 def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr | None, bool]:
@@ -264,7 +285,7 @@ def _check(
     written: FuncDef | None = None,
 ) -> None:
     report = _Reporter(ctx, where)
-    side, known = _side_dependencies(ctx, where)
+    side = _side_dependencies(ctx, where)
     try:
         converters = _rules.rule_converters(rule, websocket=websocket)
     except (ValueError, LookupError) as exc:
@@ -275,7 +296,7 @@ def _check(
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
     if handler.is_type_obj():
-        _check_class(report, handler.type_object(), produced, websocket, side, known)
+        _check_class(report, handler.type_object(), produced, websocket, side)
         return
     definition = _written(handler)
     if (
@@ -293,8 +314,7 @@ def _check(
         produced,
         is_method=False,
         websocket=websocket,
-        extra_used=side,
-        complete=known,
+        side=side,
         definition=definition if isinstance(definition, FuncDef) else None,
     )
     if problem is not None:
@@ -306,11 +326,9 @@ def _check_class(
     info: TypeInfo,
     produced: Mapping[str, type],
     websocket: bool,
-    side: frozenset[str] = frozenset(),
-    known: bool = True,
+    side: _Side = _NO_SIDE,
 ) -> None:
-    """``side``: the names the route's and router's ``dependencies=`` read (``known``: all of
-    them could be read)."""
+    """``side``: the route's and router's ``dependencies=``."""
     if websocket and info.has_base(_WS_VIEW):
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
@@ -321,8 +339,7 @@ def _check_class(
                 produced,
                 is_method=True,
                 websocket=True,
-                extra_used=side,
-                complete=known,
+                side=side,
             )
             if problem is not None:
                 report.fail(problem)
@@ -331,8 +348,7 @@ def _check_class(
         is_view, is_websocket_view = info.has_base(_VIEW), info.has_base(_WS_VIEW)
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
-    attributes, seen = _class_dependencies(info)
-    attributes, seen = attributes | side, seen and known
+    outside = side | _class_dependencies(info)  # built after the route's, as registration does
     methods = [
         (name, method)
         for name in _rules.HTTP_METHODS
@@ -349,8 +365,7 @@ def _check_class(
             produced,
             is_method=True,
             websocket=False,
-            extra_used=attributes,
-            complete=seen,
+            side=outside,
         )
         if problem is not None:
             report.fail(problem)
@@ -372,10 +387,11 @@ def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
     return None
 
 
-def _class_dependencies(info: TypeInfo) -> tuple[frozenset[str], bool]:
-    """The names a View's ``db: Db = Depends(provider)`` attributes use, and whether every
-    class body was there to read (a class read from mypy's cache has no statements)."""
+def _class_dependencies(info: TypeInfo) -> _Side:
+    """The providers of a View's ``db: Db = Depends(provider)`` attributes (incomplete when a
+    class body was not there to read: a class read from mypy's cache has no statements)."""
     used: set[str] = set()
+    providers: list[Expression] = []
     complete = True
     for klass in info.mro:
         if klass.fullname in (_VIEW, "builtins.object"):
@@ -390,7 +406,8 @@ def _class_dependencies(info: TypeInfo) -> tuple[frozenset[str], bool]:
                     complete = complete and not _is_depends(statement.rvalue)
                 else:
                     used |= names
-    return frozenset(used), complete
+                    providers.append(statement.rvalue)
+    return _Side(frozenset(used), complete, tuple(providers))
 
 
 def _handler_problem(
@@ -401,8 +418,7 @@ def _handler_problem(
     *,
     is_method: bool,
     websocket: bool,
-    extra_used: frozenset[str] = frozenset(),
-    complete: bool = True,
+    side: _Side = _NO_SIDE,
     definition: FuncDef | None = None,
 ) -> str | None:
     """The first rule the handler breaks, in the order registration checks them
@@ -416,7 +432,8 @@ def _handler_problem(
     problem = _rules.first_param_problem(qualname, first, produced)
     if problem is not None:
         return problem
-    used = set(extra_used)
+    used = set(side.names)
+    complete = side.complete
     var_keyword = False
     for param, typ, default, opaque in params[1:]:
         problem = _rules.nameable_problem(qualname, param)
@@ -443,6 +460,10 @@ def _handler_problem(
             if problem is not None:
                 return problem
         used.add(param.name)
+    for provider in side.providers:  # built after the handler's parameters
+        problem = _provider_problem(report, provider, produced, ())
+        if problem is not None:
+            return problem
     if var_keyword or not complete:
         return None
     return _rules.unused_variable_problem(qualname, produced, used)

@@ -827,6 +827,38 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "side_and_attribute_providers_meet_the_rule_too": Case(
+        """
+        def owner_of(item_id: uuid.UUID) -> None: ...
+
+
+        def fits(item_id: int) -> int:
+            return item_id
+
+
+        @router.route("/items/<int:item_id>", dependencies=[Depends(fits), Depends(owner_of)])  # <-
+        class Things(View):
+            value: int = Depends(fits)
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "owner_of: parameter 'item_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "a_view_attributes_provider_meets_the_rule": Case(
+        """
+        class Point:
+            def __init__(self, point: list[str]) -> None:
+                self.point = point
+
+
+        @router.route("/points/<point>")  # <-
+        class Points(View):
+            where: Point = Depends(Point)
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Point: parameter 'point' is annotated list[str], " + _NO_TEXT,
+    ),
 }
 
 
