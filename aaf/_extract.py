@@ -27,6 +27,7 @@ from aaf._plan import (
     BodyParam,
     Collection,
     FieldSpec,
+    Group,
     HandlerPlan,
     ItemsReading,
     ModelReading,
@@ -125,8 +126,14 @@ def validated(
             # (benchmarks/typed_cost.py).
             validated = plan.validator.validator.validate_python(raw)
         except ValidationError as exc:
-            if exc.error_count() > FAIL_FAST_PAST and plan.fail_fast is not None:
-                exc = _again(plan.fail_fast.validate_python, raw, exc)
+            if exc.error_count() > FAIL_FAST_PAST:
+                # Validated again, each collection stopping at its first error and a model
+                # that refuses unknown keys given only the first hundred: 8,000 such keys in a
+                # query string made 8,000 errors, 30-65 ms for a 422 that lists 100.
+                fewer = _fewer_unknown_keys(raw, fields)
+                again = plan.fail_fast or (plan.validator.validator if fewer else None)
+                if again is not None:
+                    exc = _again(again.validate_python, fewer or raw, exc)
             errors.extend(_errors(plan, exc)[:MAX_ERRORS])
         else:
             for values in validated.values():
@@ -1406,6 +1413,36 @@ def _json_invalid_at(position: int, message: str) -> dict[str, object]:
         "input": {},
         "ctx": {"error": message},
     }
+
+
+def _fewer_unknown_keys(
+    raw: dict[str, dict[str, object]], fields: Mapping[Group, Sequence[FieldSpec]]
+) -> dict[str, dict[str, object]] | None:
+    """``raw`` with each model that refuses unknown keys given at most ``MAX_ERRORS`` of them
+    (the first, in order: pydantic reports them after its fields' errors, in the input's
+    order, so the first hundred errors stay the same); ``None`` when there are no more."""
+    fewer: dict[str, dict[str, object]] | None = None
+    for source, specs in fields.items():
+        for spec in specs:
+            known = spec.known
+            given = raw.get(source, {}).get(spec.wire) if known is not None else None
+            if known is None or type(given) is not dict:
+                continue
+            given = cast("dict[str, object]", given)
+            if len(given) <= MAX_ERRORS:
+                continue
+            kept: dict[str, object] = {}
+            unknown = 0
+            for key, value in given.items():
+                if key in known:
+                    kept[key] = value
+                elif unknown < MAX_ERRORS:
+                    kept[key] = value
+                    unknown += 1
+            if len(kept) < len(given):
+                fewer = fewer if fewer is not None else {k: dict(v) for k, v in raw.items()}
+                fewer[source][spec.wire] = kept
+    return fewer
 
 
 def _again(validate: Callable[[_D], object], data: _D, exc: ValidationError) -> ValidationError:

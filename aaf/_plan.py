@@ -94,6 +94,9 @@ class FieldSpec:
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
     content: bool = False  # a bytes form field: a file part's content when no value came
+    # For `whole`, a model that refuses keys it does not read: the keys it reads (any other
+    # is an error; a 422 lists the first hundred, so the rest need no validating).
+    known: frozenset[str] | None = None
 
 
 # What a set[T] or tuple[T, ...] body's items, read as a list, are made.
@@ -314,6 +317,17 @@ def model_reading(
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
+
+
+def _keys_if_forbidding(model: type[BaseModel]) -> frozenset[str] | None:
+    """The keys ``model`` reads, when it refuses every other (``extra="forbid"``) and no model
+    validator of its own could see the input's keys some other way; else ``None``."""
+    if (
+        model.model_config.get("extra") != "forbid"
+        or model.__pydantic_decorators__.model_validators
+    ):
+        return None
+    return _keys_read(model)
 
 
 def _keys_read(model: type[BaseModel]) -> frozenset[str]:
@@ -860,6 +874,7 @@ class _Builder:
             whole,
             _list_fields(cast(type[BaseModel], base)) if whole else frozenset(),
             content=source == "form" and _is_bytes(annotation),
+            known=_keys_if_forbidding(cast(type[BaseModel], base)) if whole else None,
         )
         self.fields.setdefault(source, []).append(spec)
         if marker is not None and marker.field:

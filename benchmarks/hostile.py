@@ -16,7 +16,9 @@ in an object ("valid batch read as JSON"), and a typed list of one item holding 
 and a model body of 700,000 short members it ignores ("many ignored members": a slice of
 them at a time), the same with a key it reads in every 500 ("a read key among them":
 the members it reads picked out of each slice), and a `list[str]` body of one 10 MB string
-of escaped quotes ("long escaped string": read in pieces).
+of escaped quotes ("long escaped string": read in pieces), and a query string of 8,000 keys
+that a model marked `Query()` with `extra="forbid"` refuses ("unknown query keys": validated
+again with the first 100 past 1,000 errors).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def attacks() -> dict[str, Request]:
     cookies = "; ".join(f"c{i}=v" for i in range(200_000))
     # As many wrong list items as a query string uvicorn takes holds (about 64 KiB).
     wrong_query = "/ids?" + "&".join(["ids=x"] * 10_000)
+    unknown_keys = "/strict?" + "&".join(f"k{i}=v" for i in range(8_000))  # about 63 KB
     escaped = b"name=" + b"%C3%A9" * 174_000  # just under max_form_text_size (1 MiB)
     return {
         "1 wrong list": ("POST", "/items", wrong, {"content-type": "application/json"}),
@@ -133,6 +136,7 @@ def attacks() -> dict[str, Request]:
         ),
         "2 MB of cookies": ("GET", "/session", b"", {"cookie": cookies}),
         "wrong query items": ("GET", wrong_query, b"", {}),
+        "unknown query keys": ("GET", unknown_keys, b"", {}),
         "escaped form field": (
             "POST",
             "/form",

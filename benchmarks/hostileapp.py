@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from aaf import aaf
 from aaf.connection import Connection
-from aaf.params import Body, Cookie, Form
+from aaf.params import Body, Cookie, Form, Query
 from aaf.routing import Router
 
 router = Router()
@@ -111,6 +111,16 @@ class BoundedBatch(BaseModel):
 @router.route("/bounded-batch", methods=["POST"])
 async def bounded_batch(connection: Connection, batch: BoundedBatch) -> int:
     return len(batch.items)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    q: str = ""
+
+
+@router.route("/strict")
+async def strict(connection: Connection, where: Annotated[Strict, Query()]) -> str:
+    return where.q
 
 
 @router.route("/ids")

@@ -24,13 +24,14 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict, ValidationError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from aaf import _forms, aaf
+from aaf import _extract, _forms, _plan, aaf
 from aaf._http import parse_query
 from aaf.connection import Connection
-from aaf.params import Form
+from aaf.params import Form, Header, Query
 from aaf.routing import Router
 from aaf.testing import TestClient
 
@@ -151,6 +152,56 @@ def test_thousands_of_wrong_items_under_64_kib_stop_at_each_lists_first(
     some = server.get("/ids", params={"ids": ["x"] * 500})
     assert [e["loc"] for e in some.json()["detail"]] == [["query", "ids", i] for i in range(100)]
     still_serves(server)
+
+
+class Strict(BaseModel):
+    """A query or header model that refuses keys it does not read (FastAPI's docs show it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = ""
+    page: int = 1
+
+
+def test_thousands_of_unknown_keys_for_a_strict_model_are_not_thousands_of_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 8,000 unknown keys in a 63 KB query string made 8,000 errors, each a dict, 30-65 ms of
+    # the event loop for a 422 that lists 100. Past 1,000 errors such a model is validated
+    # again given only the first 100 unknown keys: the same first 100 errors.
+    router = Router()
+
+    @router.get("/search")
+    async def search(connection: Connection, where: Annotated[Strict, Query()]) -> str:
+        return where.q
+
+    @router.get("/headers")
+    async def headers(connection: Connection, given: Annotated[Strict, Header()]) -> str:
+        return given.q
+
+    reported: list[int] = []
+    real_errors = _extract._errors  # pyright: ignore[reportPrivateUsage]
+
+    def errors(plan: _plan.HandlerPlan, exc: ValidationError) -> _extract.Errors:
+        reported.append(exc.error_count())
+        return real_errors(plan, exc)
+
+    monkeypatch.setattr(_extract, "_errors", errors)
+    client = TestClient(aaf([router]))
+    unknown: list[tuple[str, str | int | float | bool | None]] = [
+        (f"k{i}", "v") for i in range(8000)
+    ]
+    query = [("page", "x"), *unknown[:50], ("q", "found"), *unknown[50:]]
+    answer = client.get("/search", params=query)
+    assert answer.status_code == 422 and reported == [101]
+    with pytest.raises(ValidationError) as whole:
+        Strict.model_validate({**dict(query), "page": "x"})
+    expected = [(e["type"], ["query", *e["loc"]]) for e in whole.value.errors()][:100]
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == expected
+    reported.clear()
+    answer = client.get("/headers", headers=[(f"x-{i}", "v") for i in range(5000)])
+    assert answer.status_code == 422 and len(answer.json()["detail"]) == 100
+    assert reported and reported[0] <= 100
+    assert client.get("/search", params={"q": "a", "page": "2"}).text == "a"
 
 
 def waits_beside(server: httpx.Client, attack: str, done: Path) -> tuple[str, list[float]]:
