@@ -987,6 +987,11 @@ async def _members_in_slices(
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
     spans: list[bytes] = []  # the members kept for the one call, as text
     apart = False  # whether anything was read apart
+    # A model that refuses unknown keys: how many more of them the one call is given (each is
+    # an error, reported in order after the fields'; a 422 lists the first hundred), and
+    # where the values of long ones given as null start, for what their errors echo.
+    room = MAX_ERRORS if reading.forbid else 0
+    stood_in: dict[str, int] = {}
     if not data.startswith(b"{", pos):
         return _NOT_A_LIST, -1
     pos = _skip_space(data, pos + 1)
@@ -1012,24 +1017,25 @@ async def _members_in_slices(
                 _report_slice(outcome, loc, {}, data, pos, errors)
                 return None, -1
             keys = cast("dict[str, object]", outcome).keys()
-            if reading.reads is None or not keys.isdisjoint(reading.reads):
+            unknown = 0 if reading.reads is None else len(keys - reading.reads)
+            if reading.reads is None or not keys.isdisjoint(reading.reads) or (unknown and room):
                 read_apart = keys & (reading.wanted.keys() | reading.texts.keys())
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
                     return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
                 kept |= read_apart
                 # Many members the model ignores beside one it reads (a key given every
-                # slice, say, to have them all kept): those it reads, picked out.
+                # slice, say, to have them all kept), or more than a refusing model has
+                # room for: those it reads (and the room's worth of the others), picked out.
                 chosen = None
-                if (
-                    reading.reads is not None
-                    and len(keys) > _FEW_MEMBERS
-                    and not keys <= reading.reads
-                ):
-                    chosen = _members_read(data, pos, end, reading.reads)
+                if unknown and (unknown > room if reading.forbid else len(keys) > _FEW_MEMBERS):
+                    assert reading.reads is not None  # as unknown says
+                    chosen = _members_read(data, pos, end, reading.reads, room)
                 if chosen is None:
                     spans.append(data[pos:end])
+                    room = max(0, room - unknown)
                 else:
-                    spans += chosen
+                    spans += chosen[0]
+                    room -= chosen[1]
                     apart = True
             else:
                 apart = True  # nothing the model reads: left out
@@ -1041,6 +1047,11 @@ async def _members_in_slices(
             end, stand_in = await _long_member(
                 reading, key, data, start, loc, errors, depth, found, texts
             )
+            if end >= 0 and stand_in is None and room and key not in (reading.reads or ()):
+                # A long value under a key a refusing model does not read: checked and left
+                # out, its key kept for the one call's error, with null standing in.
+                stand_in, stood_in[key] = b"null", start
+                room -= 1
             if end == _FAR:
                 whole_from = pos
                 break
@@ -1081,10 +1092,16 @@ async def _members_in_slices(
         for entry in errors[first:]:
             # What the model was given is the object without what was read apart or left
             # out ([] standing in for 10 MB of items): echo the start of what was sent.
-            depth_of = len(cast("list[object]", entry["loc"])) - len(loc)
+            where = cast("list[object]", entry["loc"])
+            depth_of = len(where) - len(loc)
             if depth_of == 0 or (depth_of == 1 and entry["type"] == "missing"):
                 # (past MAX_INPUT: cut and marked as any long input is, by jsonable())
                 entry["input"] = data[opened : opened + 2 * MAX_INPUT].decode("utf-8", "ignore")
+            elif depth_of == 1 and entry["type"] == "extra_forbidden" and stood_in:
+                start = stood_in.get(str(where[-1]), -1)  # the value as sent, not null
+                if start < 0:
+                    continue
+                entry["input"] = data[start : start + 2 * MAX_INPUT].decode("utf-8", "ignore")
         return None, -1
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
@@ -1097,13 +1114,17 @@ async def _members_in_slices(
 _FEW_MEMBERS = 16  # a slice kept with no more keys than this is kept whole
 
 
-def _members_read(data: bytes, pos: int, end: int, reads: frozenset[str]) -> list[bytes] | None:
+def _members_read(
+    data: bytes, pos: int, end: int, reads: frozenset[str], others: int = 0
+) -> tuple[list[bytes], int] | None:
     """The members of ``data[pos:end]`` (a slice of an object's members, JSON the validators
-    took) whose keys are in ``reads``, as text, found with Python's decoder; ``None`` when it
-    reads them otherwise (the slice is then kept whole)."""
+    took) whose keys are in ``reads``, and the first ``others`` of the rest, as text, found
+    with Python's decoder, and how many of the rest were taken; ``None`` when it reads them
+    otherwise (the slice is then kept whole)."""
     text = data[pos:end].decode("utf-8")
     plain = text.isascii()  # else byte positions are counted apart from characters
     chosen: list[bytes] = []
+    taken = 0
     i, at = 0, pos  # a member's start, in the text and in data
     try:
         while i < len(text):
@@ -1118,13 +1139,14 @@ def _members_read(data: bytes, pos: int, end: int, reads: frozenset[str]) -> lis
                     return None
                 after = _skip_space_in(text, after + 1)
             size = stop - i if plain else len(text[i:stop].encode())
-            if key in reads:
+            if key in reads or taken < others:
                 chosen.append(data[at : at + size])
+                taken += key not in reads
             at += size + (after - stop if plain else len(text[stop:after].encode()))
             i = after
     except (ValueError, RecursionError):
         return None
-    return chosen
+    return chosen, taken
 
 
 async def _members_run(

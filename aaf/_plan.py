@@ -157,13 +157,17 @@ class ModelReading:
     """How a large JSON object for a model is read a slice of members at a time, so that no
     one value in it is parsed in a piece: its bulk fields (``wanted``) a slice of items at a
     time and its plain ``str`` fields (``texts``) in pieces, both set on the model after;
-    when it ignores keys it does not read (``reads``), what it does not read left out. The
-    rest is validated in one call: the model pydantic would give for the whole."""
+    when it ignores keys it does not read (``reads``), what it does not read left out (when it
+    refuses them, after the first hundred). The rest is validated in one call: the model
+    pydantic would give for the whole, or its first errors."""
 
     validator: SchemaValidator  # the model's, each collection stopping at its first error
     reads: frozenset[str] | None  # every key the model may read; None: no member is left out
     wanted: Mapping[str, SlicedField]  # the bulk fields by key
     texts: Mapping[str, str]  # the plain str fields' attributes by key
+    # The model refuses keys it does not read (extra="forbid"): the first hundred of those
+    # are kept for the one call, which reports them in order; the rest are left out.
+    forbid: bool = False
 
 
 Reading = ModelReading | ItemsReading
@@ -306,12 +310,13 @@ def model_reading(
     elif validator is None and base in memo:
         return memo[base]
     wanted, texts = _fields_apart(base, seen | {base}, memo)
-    reads = _keys_read(base) if base.model_config.get("extra", "ignore") == "ignore" else None
+    extra = base.model_config.get("extra", "ignore")
+    reads = _keys_read(base) if extra in ("ignore", "forbid") else None
     reading = None
     if wanted or texts or reads is not None:
         if validator is None:
             validator = fail_fast_validator(type_adapter(base))
-        reading = ModelReading(validator, reads, wanted, texts)
+        reading = ModelReading(validator, reads, wanted, texts, forbid=extra == "forbid")
     memo[base] = reading
     return reading
 

@@ -118,6 +118,16 @@ class Strict(BaseModel):
     q: str = ""
 
 
+class Refusing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+
+
+@router.route("/refusing", methods=["POST"])
+async def refusing(connection: Connection, body: Refusing) -> str:
+    return body.label
+
+
 @router.route("/strict")
 async def strict(connection: Connection, where: Annotated[Strict, Query()]) -> str:
     return where.q

@@ -81,6 +81,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/numbers",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
         ),
+        "700,000 unknown keys, a model refusing them (422)": (
+            "/refusing",
+            b'{"label":"x",' + b",".join(b'"k%d":%d' % (i, i) for i in range(700_000)) + b"}",
+        ),
         "1.25 million numbers, the body frozenset[int]": (
             "/frozen",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
