@@ -8,14 +8,26 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Sized
 from typing import cast, get_type_hints
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.routing.converters import BaseConverter
 
+from aaf._annotations import strip_annotated
 from aaf._background import run_background
-from aaf._extract import arguments, arguments_now, full_collections_held
+from aaf._extract import (
+    arguments,
+    arguments_now,
+    fewer_unknown_keys_json,
+    full_collections_held,
+)
 from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
-from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
+from aaf._plan import (
+    HandlerPlan,
+    build_plan,
+    fail_fast_validator,
+    keys_if_forbidding,
+    type_adapter,
+)
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
@@ -540,7 +552,23 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, Callable[[str | byte
         ) from None
     # The close reason holds 123 bytes: collections stop at their first error, so that a
     # message of a million wrong items is refused in one short pass.
-    return "json", fail_fast_validator(adapter).validate_json
+    validate = fail_fast_validator(adapter).validate_json
+    base = strip_annotated(annotation)[0]
+    known = (
+        keys_if_forbidding(base) if isinstance(base, type) and issubclass(base, BaseModel) else None
+    )
+    if known is None:
+        return "json", validate
+
+    def validate_refusing(raw: str | bytes) -> object:
+        # A model refusing unknown keys: thousands of them are as many errors, not stopped
+        # early as a list's are.
+        try:
+            return validate(raw)
+        except ValidationError as exc:
+            raise fewer_unknown_keys_json(validate, raw, exc, known) from None
+
+    return "json", validate_refusing
 
 
 def _websocket_view_runner(

@@ -41,6 +41,7 @@ __all__ = [
     "Errors",
     "arguments",
     "arguments_now",
+    "fewer_unknown_keys_json",
     "json_in_slices",
     "jsonable",
     "parse_json",
@@ -264,7 +265,13 @@ def _take_body(
         kwargs[body.name] = body.adapter.validator.validate_json(data)
     except ValidationError as exc:
         if exc.error_count() > FAIL_FAST_PAST:
-            exc = _again(body.fail_fast.validate_json, data, exc)
+            validate = body.fail_fast.validate_json
+            fewer = (
+                exc
+                if body.known is None
+                else fewer_unknown_keys_json(validate, data, exc, body.known)
+            )
+            exc = fewer if fewer is not exc else _again(validate, data, exc)
         _report_body(exc, data, errors)
 
 
@@ -1465,6 +1472,39 @@ def _fewer_unknown_keys(
                 fewer = fewer if fewer is not None else {k: dict(v) for k, v in raw.items()}
                 fewer[source][spec.wire] = kept
     return fewer
+
+
+def fewer_unknown_keys_json(
+    validate: Callable[[bytes], object],
+    data: str | bytes,
+    exc: ValidationError,
+    known: frozenset[str],
+) -> ValidationError:
+    """The errors of ``validate`` (a model's that refuses keys it does not read, ``known``
+    those it reads) on the JSON object ``data``, which gave ``exc``: past ``MAX_ERRORS``
+    errors, from the object given only the first hundred unknown keys, which gives the same
+    first hundred (pydantic reports them after its fields', in order) without a dict made
+    for each of thousands (80,000 in a 1 MiB WebSocket message: 0.2 s)."""
+    if exc.error_count() <= MAX_ERRORS:
+        return exc
+    try:
+        parsed = from_json(data)
+    except ValueError:
+        return exc
+    if type(parsed) is not dict:
+        return exc
+    given = cast("dict[str, object]", parsed)
+    kept: dict[str, object] = {}
+    unknown = 0
+    for key, value in given.items():
+        if key in known:
+            kept[key] = value
+        elif unknown < MAX_ERRORS:
+            kept[key] = value
+            unknown += 1
+    if len(kept) == len(given):
+        return exc
+    return _again(validate, to_json(kept, inf_nan_mode="constants"), exc)
 
 
 def _again(validate: Callable[[_D], object], data: _D, exc: ValidationError) -> ValidationError:

@@ -123,6 +123,8 @@ class BodyParam:
     collection: Collection | None = None
     # Any JSON (Any, object, JsonValue): a large list or object read as connection.json() is.
     any_json: bool = False
+    # A model refusing keys it does not read: those it reads (see keys_if_forbidding).
+    known: frozenset[str] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -324,7 +326,7 @@ def model_reading(
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
 
 
-def _keys_if_forbidding(model: type[BaseModel]) -> frozenset[str] | None:
+def keys_if_forbidding(model: type[BaseModel]) -> frozenset[str] | None:
     """The keys ``model`` reads, when it refuses every other (``extra="forbid"``) and no model
     validator of its own could see the input's keys some other way; else ``None``."""
     if (
@@ -879,7 +881,7 @@ class _Builder:
             whole,
             _list_fields(cast(type[BaseModel], base)) if whole else frozenset(),
             content=source == "form" and _is_bytes(annotation),
-            known=_keys_if_forbidding(cast(type[BaseModel], base)) if whole else None,
+            known=keys_if_forbidding(cast(type[BaseModel], base)) if whole else None,
         )
         self.fields.setdefault(source, []).append(spec)
         if marker is not None and marker.field:
@@ -920,8 +922,23 @@ class _Builder:
         adapter = _adapter(annotation, self.qualname, name)
         validator = fail_fast_validator(adapter)
         items, members, collection, any_json = body_reading(annotation, validator)
+        base = strip_annotated(annotation)[0]
+        known = (
+            keys_if_forbidding(base)
+            if isinstance(base, type) and issubclass(base, BaseModel)
+            else None
+        )
         self.body = BodyParam(
-            name, adapter, default is ..., default, validator, items, members, collection, any_json
+            name,
+            adapter,
+            default is ...,
+            default,
+            validator,
+            items,
+            members,
+            collection,
+            any_json,
+            known,
         )
 
 
