@@ -1108,6 +1108,7 @@ async def _members_in_slices(
                 start = stood_in.get(str(where[-1]), -1)  # the value as sent, not null
                 if start < 0:
                     continue
+                start += data.startswith(b'"', start)  # a string's text, escapes as sent
                 entry["input"] = data[start : start + 2 * MAX_INPUT].decode("utf-8", "ignore")
         return None, -1
     attributes: dict[str, object] = model.__dict__

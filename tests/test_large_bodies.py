@@ -1994,10 +1994,12 @@ def test_a_model_refusing_unknown_keys_is_read_in_slices_its_first_hundred_repor
         assert [(e["type"], e["loc"], e["input"]) for e in detail] == expected
     # A long value under an unknown key among the first hundred: its error echoes the start
     # of the value as sent (null stood in for it).
-    data = json.dumps({"label": "x", "long": long_value, **unknown}).encode()
+    data = json.dumps({"label": "x", "long": long_value, "text": "é" * 100_000}).encode()
+    data = data[:-1] + b", " + json.dumps(unknown).encode()[1:]
     detail = client.post("/refusing", content=data, headers=headers).json()["detail"]
-    assert [e["loc"] for e in detail[:2]] == [["body", "long"], ["body", "k0"]]
+    assert [e["loc"] for e in detail[:3]] == [["body", "long"], ["body", "text"], ["body", "k0"]]
     assert detail[0]["input"].startswith("[0, 1, 2, 3") and len(detail) == 100
+    assert detail[1]["input"].startswith("\\u00e9\\u00e9")  # json.dumps escaped it so
     # Valid, and long: read in slices, answered as pydantic would.
     data = json.dumps({"label": "a" * 200_000, "count": 3}).encode()
     assert client.post("/refusing", content=data, headers=headers).json() == 200_000
