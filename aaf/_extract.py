@@ -1024,8 +1024,10 @@ async def _members_in_slices(
                 _report_slice(outcome, loc, {}, data, pos, errors)
                 return None, -1
             keys = cast("dict[str, object]", outcome).keys()
-            unknown = 0 if reading.reads is None else len(keys - reading.reads)
-            if reading.reads is None or not keys.isdisjoint(reading.reads) or (unknown and room):
+            reads = reading.reads
+            # (counted only for a refusing model: a set difference a slice, thousands of keys)
+            unknown = len(keys - reads) if reading.forbid and reads is not None else 0
+            if reads is None or not keys.isdisjoint(reads) or (unknown and room):
                 read_apart = keys & (reading.wanted.keys() | reading.texts.keys())
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
                     return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
@@ -1034,9 +1036,12 @@ async def _members_in_slices(
                 # slice, say, to have them all kept), or more than a refusing model has
                 # room for: those it reads (and the room's worth of the others), picked out.
                 chosen = None
-                if unknown and (unknown > room if reading.forbid else len(keys) > _FEW_MEMBERS):
-                    assert reading.reads is not None  # as unknown says
-                    chosen = _members_read(data, pos, end, reading.reads, room)
+                if reads is not None and (
+                    unknown > room
+                    if reading.forbid
+                    else len(keys) > _FEW_MEMBERS and not keys <= reads
+                ):
+                    chosen = _members_read(data, pos, end, reads, room)
                 if chosen is None:
                     spans.append(data[pos:end])
                     room = max(0, room - unknown)
