@@ -54,15 +54,16 @@ class ResponseValidationError(ValueError):
     answered 500 and logged with the validation errors."""
 
     def __init__(self, qualname: str, error: ValidationError) -> None:
+        # Once, without inputs: a returned list of a million wrong items is as many errors.
+        self.errors = error.errors(include_url=False, include_input=False)
         lines = [
             f"  {'.'.join(str(p) for p in e['loc']) or '(the value)'}: {e['msg']}"
-            for e in error.errors(include_url=False)[:20]
+            for e in self.errors[:20]
         ]
         super().__init__(
             f"{qualname} returned a value that does not match its return annotation "
             f"({error.error_count()} errors):\n" + "\n".join(lines)
         )
-        self.errors = error.errors(include_url=False, include_input=False)
 
 
 class ClientDisconnect(ConnectionError):
