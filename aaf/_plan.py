@@ -390,10 +390,16 @@ def _fields_apart(
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
-        origin, args = get_origin(info.annotation), get_args(info.annotation)
         if info.annotation is str and plain_values:
             texts[key] = name
             continue
+        # `list[Item] | None`: read apart as the list when it is one (a null is short, and
+        # stays with the rest; the empty stand-in is valid for the union as for the list).
+        annotation: object = info.annotation
+        members = [m for m in union_members(annotation) if m is not type(None)]
+        if len(members) == 1 and members[0] is not annotation:
+            annotation = members[0]
+        origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
             item = args[0]
         elif origin is dict and args[0] is str and plain_strings:
@@ -406,7 +412,7 @@ def _fields_apart(
         models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
         if not models and not (plain_values and innermost in _PLAIN):
             continue  # (a model's config does not reach into another model)
-        items = items_reading(info.annotation, None, seen, memo)
+        items = items_reading(annotation, None, seen, memo)
         assert items is not None  # a plain list or dict of string keys, as checked above
         if bounds[1] is not None:
             items = dataclasses.replace(items, max_length=bounds[1])

@@ -118,6 +118,16 @@ class Strict(BaseModel):
     q: str = ""
 
 
+class MaybeCounts(BaseModel):
+    label: str
+    counts: dict[str, int] | None = None
+
+
+@router.route("/maybe-counts", methods=["POST"])
+async def maybe_counts(connection: Connection, body: MaybeCounts) -> int:
+    return len(body.counts or {})
+
+
 class Refusing(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str

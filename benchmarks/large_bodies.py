@@ -81,6 +81,12 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/numbers",
             b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]",
         ),
+        "a model's optional dict of 600,000 numbers (dict[str, int] | None)": (
+            "/maybe-counts",
+            b'{"label":"x","counts":{'
+            + b",".join(b'"k%d":%d' % (i, i) for i in range(600_000))
+            + b"}}",
+        ),
         "700,000 unknown keys, a model refusing them (422)": (
             "/refusing",
             b'{"label":"x",' + b",".join(b'"k%d":%d' % (i, i) for i in range(700_000)) + b"}",

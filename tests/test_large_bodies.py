@@ -694,6 +694,52 @@ def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
     assert client.post("/orders", content=data, headers=headers).json()["orderLines"] == GOOD[:3]
 
 
+class Maybe(BaseModel):
+    """Bulk fields that may be null, as optional fields usually are."""
+
+    label: str
+    lines: list[Item] | None = None
+    counts: dict[str, int] | None = None
+
+
+def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `list[Item] | None` and `dict[str, int] | None` fields were validated with the model in
+    # one piece: 600,000 counts held other clients 0.42-0.45 s.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/maybe")
+    async def maybe(connection: Connection, body: Maybe) -> Maybe:
+        return body
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    counts = {f"k{i}": i for i in range(30_000)}
+    wrong_item = [*GOOD[:15_000], {"id": "x", "name": "n"}, *GOOD[15_000:]]
+    for value, sliced in (
+        ({"label": "x", "lines": GOOD, "counts": counts}, True),
+        ({"lines": None, "counts": counts, "label": "x"}, True),
+        ({"label": "x", "lines": GOOD, "counts": None}, True),
+        ({"label": "x", "lines": wrong_item}, True),
+        ({"label": "x", "lines": GOOD, "counts": {**counts, "k5": "x"}}, True),
+        ({"label": "x", "lines": 5, "counts": counts}, True),
+        ({"label": "x", "lines": None, "counts": None, "pad": "p" * 70_000}, False),
+    ):
+        data = json.dumps(value).encode()
+        turns.clear()
+        answer = client.post("/maybe", content=data, headers=headers)
+        try:
+            expected = Maybe.model_validate_json(data)
+        except ValidationError as exc:
+            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted[:1]
+        else:
+            assert answer.json() == expected.model_dump(mode="json")
+        assert (len(turns) >= 5) is sliced, value.keys()
+
+
 SKUS = {f"sku-{i}": item for i, item in enumerate(GOOD)}
 
 
