@@ -220,20 +220,23 @@ def items_reading(
     seen: frozenset[type] = frozenset(),
     memo: _Memo | None = None,
 ) -> ItemsReading | None:
-    """How a large ``annotation``, a plain ``list[T]`` or ``dict[str, T]`` (with only aaf's
-    markers), is read a slice of items at a time (``validator`` its fail-fast validator,
-    when the caller has it); ``None`` for another type. A model's fields reach here only with
-    what the model's config leaves alone (``_fields_apart``)."""
+    """How a large ``annotation``, a plain ``list[T]`` or ``dict[str, T]`` (or ``dict[int,
+    T]``, its keys made numbers; with only aaf's markers), is read a slice of items at a
+    time (``validator`` its fail-fast validator, when the caller has it); ``None`` for
+    another type. A model's fields reach here only with what the model's config leaves
+    alone (``_fields_apart``)."""
     base = _bare(annotation)
     origin, args = get_origin(base), get_args(base)
     if origin is list and len(args) == 1:
         inner, opening = args[0], b"["
-    elif origin is dict and len(args) == 2 and args[0] is str:
+    elif origin is dict and len(args) == 2 and args[0] in (str, int):  # JSON keys, or numbers
         inner, opening = args[1], b"{"
     else:
         return None
     if validator is None:
         validator = fail_fast_validator(type_adapter(annotation))
+    if args[0] is int:  # an item read on its own would keep its key as text: none is
+        return ItemsReading(validator, opening, None, False)
     each = items_reading(inner, None, seen, memo) or model_reading(inner, None, seen, memo)
     return ItemsReading(validator, opening, each, inner is str)
 
@@ -403,6 +406,8 @@ def _fields_apart(
         if origin is list:
             item = args[0]
         elif origin is dict and args[0] is str and plain_strings:
+            item = args[1]
+        elif origin is dict and args[0] is int and plain_values:  # keys made numbers
             item = args[1]
         else:
             continue

@@ -740,6 +740,55 @@ def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
         assert (len(turns) >= 5) is sliced, value.keys()
 
 
+class Numbered(BaseModel):
+    """A dict of number keys: plain values in bulk too. Its list of tuples is validated
+    with it: a tuple of too many items is too_long there, its first wrong item alone."""
+
+    names: dict[int, str] = {}
+    pairs: list[tuple[int, str]] = []
+
+
+def test_dicts_of_number_keys_are_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Validated in one piece before: 600,000 such keys held other clients 0.1 s.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/numbered")
+    async def numbered(connection: Connection, body: Numbered) -> Numbered:
+        return body
+
+    @router.post("/names")
+    async def names(connection: Connection, body: dict[int, str]) -> dict[int, str]:
+        assert all(type(key) is int for key in body)  # also where a long string is
+        return body
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    keyed = {str(i): f"n{i}" for i in range(30_000)}
+    pairs: list[object] = [[i, f"n{i}"] for i in range(30_000)]
+    cases: list[tuple[str, object, object, bool]] = [  # route, value, pydantic's type, sliced
+        ("/numbered", {"names": keyed, "pairs": pairs[:10]}, Numbered, True),
+        ("/numbered", {"names": {**keyed, "x": "bad key"}}, Numbered, True),
+        ("/numbered", {"pairs": [*pairs[:20_000], [1, 2, 3], *pairs[20_000:]]}, Numbered, False),
+        ("/names", keyed, dict[int, str], True),
+        ("/names", {**keyed, "007": "again", "7": "last"}, dict[int, str], True),
+        ("/names", {"1": "a" * 200_000, "2": "b"}, dict[int, str], False),  # read whole
+    ]
+    for path, value, kind, sliced in cases:
+        data = json.dumps(value).encode()
+        turns.clear()
+        answer = client.post(path, content=data, headers=headers)
+        adapter = _plan.type_adapter(kind)
+        try:  # past 64 KiB, each collection stops at its first error
+            expected = fail_fast_validator(adapter).validate_json(data)
+        except ValidationError as exc:
+            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
+        else:
+            assert answer.json() == adapter.dump_python(expected, mode="json")
+        assert (len(turns) >= 5) is sliced, (path, list(cast("dict[str, object]", value))[:2])
+
+
 SKUS = {f"sku-{i}": item for i, item in enumerate(GOOD)}
 
 
