@@ -7,6 +7,7 @@ can be built and tested alone.
 
 from __future__ import annotations
 
+import collections.abc
 import copy
 import dataclasses
 import datetime
@@ -403,6 +404,14 @@ def _fields_apart(
         if len(members) == 1 and members[0] is not annotation:
             annotation = members[0]
         origin, args = get_origin(annotation), get_args(annotation)
+        # A Sequence or a Mapping is what a JSON array or object gives as a list or a dict,
+        # its items validated and located as theirs.
+        if origin in _SEQUENCES and len(args) == 1:
+            origin = list
+            annotation = list[args[0]]  # type: ignore[valid-type]  # built at run time
+        elif origin in _MAPPINGS and len(args) == 2:
+            origin = dict
+            annotation = dict[args[0], args[1]]  # type: ignore[valid-type]  # built at run time
         if origin is list:
             item = args[0]
         elif origin is dict and args[0] is str and plain_strings:
@@ -424,6 +433,10 @@ def _fields_apart(
         loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
     return wanted, texts
+
+
+_SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
+_MAPPINGS: tuple[object, ...] = (collections.abc.Mapping, collections.abc.MutableMapping)
 
 
 # Config keys that change how strings (a dict's keys among them) are validated.

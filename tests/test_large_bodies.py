@@ -8,7 +8,7 @@ import gc
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import GenericAlias, ModuleType, SimpleNamespace
 from typing import Annotated, Any, cast
 
@@ -738,6 +738,47 @@ def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
         else:
             assert answer.json() == expected.model_dump(mode="json")
         assert (len(turns) >= 5) is sliced, value.keys()
+
+
+class Abstract(BaseModel):
+    """Bulk fields typed by what they are used as."""
+
+    lines: Sequence[Item] = ()
+    counts: Mapping[str, int] | None = None
+
+
+def test_sequence_and_mapping_fields_are_sliced_as_lists_and_dicts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Validated with the model in one piece before (pydantic gives a list and a dict).
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/abstract")
+    async def abstract(connection: Connection, body: Abstract) -> Abstract:
+        assert type(body.lines) is list and type(body.counts) in (dict, type(None))
+        return body
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    counts = {f"k{i}": i for i in range(30_000)}
+    wrong_item = [*GOOD[:15_000], {"id": "x", "name": "n"}, *GOOD[15_000:]]
+    for value in (
+        {"lines": GOOD, "counts": counts},
+        {"lines": wrong_item},
+        {"counts": {**counts, "last": "x"}, "lines": GOOD[:2]},
+    ):
+        data = json.dumps(value).encode()
+        turns.clear()
+        answer = client.post("/abstract", content=data, headers=headers)
+        try:
+            expected = Abstract.model_validate_json(data)
+        except ValidationError as exc:
+            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
+        else:
+            assert answer.json() == expected.model_dump(mode="json")
+        assert len(turns) >= 5, list(value)
 
 
 class Numbered(BaseModel):
