@@ -406,12 +406,9 @@ def _fields_apart(
         origin, args = get_origin(annotation), get_args(annotation)
         # A Sequence or a Mapping is what a JSON array or object gives as a list or a dict,
         # its items validated and located as theirs.
-        if origin in _SEQUENCES and len(args) == 1:
-            origin = list
-            annotation = list[args[0]]  # type: ignore[valid-type]  # built at run time
-        elif origin in _MAPPINGS and len(args) == 2:
-            origin = dict
-            annotation = dict[args[0], args[1]]  # type: ignore[valid-type]  # built at run time
+        if args and (origin in _SEQUENCES or origin in _MAPPINGS):
+            origin = list if origin in _SEQUENCES else dict
+            annotation = origin.__class_getitem__(args)  # list[T], dict[K, V]
         if origin is list:
             item = args[0]
         elif origin is dict and args[0] is str and plain_strings:
