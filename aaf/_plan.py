@@ -278,6 +278,8 @@ def body_reading(
         collection = tuple
     if collection is not None:  # its items validated as a list's
         annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
+    elif origin in _SEQUENCES and len(args) == 1:  # what pydantic makes of a JSON array: a list
+        annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
     items = items_reading(annotation, reading)
     model = None if items is not None else model_reading(annotation, reading)
     return items, model, collection, False
@@ -433,6 +435,7 @@ def _fields_apart(
 
 
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
+_BODY_COLLECTIONS: tuple[object, ...] = (list, tuple, set, frozenset, *_SEQUENCES)
 _MAPPINGS: tuple[object, ...] = (collections.abc.Mapping, collections.abc.MutableMapping)
 
 
@@ -515,7 +518,15 @@ def _stop_early(node: object) -> None:
             _stop_early(value)
 
 
-_COLLECTION_TYPES: tuple[type, ...] = (list, tuple, set, frozenset)
+# Collections a repeated query, header or form key fills (FastAPI's too: a Sequence).
+_COLLECTION_TYPES: tuple[object, ...] = (
+    list,
+    tuple,
+    set,
+    frozenset,
+    collections.abc.Sequence,
+    collections.abc.MutableSequence,
+)
 _COLLECTIONS = frozenset(("list", "tuple", "set", "frozenset", "dict", "generator"))
 
 
@@ -1006,7 +1017,7 @@ def is_body_type(annotation: object) -> bool:
     for member in union_members(strip_annotated(annotation)[0]):
         if member is type(None):
             continue
-        if get_origin(member) in (list, tuple, set, frozenset) or member is list:
+        if get_origin(member) in _BODY_COLLECTIONS or member is list:
             args: tuple[object, ...] = get_args(member)
             return bool(args) and is_body_type(args[0])
         if member is dict or get_origin(member) in (dict, Mapping):

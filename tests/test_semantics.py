@@ -3,17 +3,19 @@ how errors look (DESIGN.md, "Where values come from, precisely" and "Return valu
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, MutableSequence, Sequence
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Annotated, Any
 
 import httpx
 import pytest
 from pydantic import AfterValidator, BaseModel, Field
 
-from aaf import aaf
+from aaf import _extract, aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import (
@@ -1002,3 +1004,52 @@ def test_a_validation_error_carries_the_body_as_it_came() -> None:
     answer = client.post("/notes-body", content=sent, headers={"content-type": "application/json"})
     assert answer.json() == {"count": 2, "body": '{"title": 1}'}
     assert client.get("/needs-query?n=x").json() == {"count": 1, "body": None}
+
+
+class Part(BaseModel):
+    id: int
+
+
+def test_sequences_are_read_as_fastapi_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # FastAPI takes a Sequence as it takes a list: `Sequence[Part]` is the JSON body and
+    # `Sequence[int]` collects a repeated query, header or form key. aaf read the first as a
+    # query value (every request 422) and the second as one value ("sequence_str").
+    router = Router()
+
+    @router.post("/parts")
+    async def parts(connection: Connection, parts: Sequence[Part]) -> list[int]:
+        return [part.id for part in parts]
+
+    @router.post("/ids")
+    async def ids(
+        connection: Connection,
+        ids: Sequence[int],
+        tags: Annotated[MutableSequence[str], Header()],
+        names: Annotated[Sequence[str], Form()],
+    ) -> list[object]:
+        return [list(ids), list(tags), list(names)]
+
+    client = TestClient(aaf([router]))
+    assert client.post("/parts", json=[{"id": 1}, {"id": 2}]).json() == [1, 2]
+    answer = client.post(
+        "/ids?ids=1&ids=2",
+        headers=[("tags", "a"), ("tags", "b")],
+        data={"names": ["x", "y"]},
+    )
+    assert answer.json() == [[1, 2], ["a", "b"], ["x", "y"]]
+    # A large one is read a slice at a time, as a list body is.
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    many = [{"id": i} for i in range(30_000)]
+    assert client.post("/parts", json=many).json() == list(range(30_000))
+    assert len(turns) >= 5
+    wrong = client.post("/parts", json=[*many[:20_000], {"id": "x"}])
+    assert [(e["type"], e["loc"]) for e in wrong.json()["detail"]] == [
+        ("int_parsing", ["body", 20_000, "id"])
+    ]
