@@ -16,12 +16,7 @@ from aaf._background import run_background
 from aaf._extract import arguments, arguments_now, full_collections_held
 from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
-from aaf._plan import (
-    HandlerPlan,
-    build_plan,
-    fail_fast_validator,
-    type_adapter,
-)
+from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of

@@ -41,7 +41,6 @@ __all__ = [
     "Errors",
     "arguments",
     "arguments_now",
-    "fewer_unknown_keys_json",
     "json_in_slices",
     "jsonable",
     "parse_json",
@@ -265,13 +264,10 @@ def _take_body(
         kwargs[body.name] = body.adapter.validator.validate_json(data)
     except ValidationError as exc:
         if exc.error_count() > FAIL_FAST_PAST:
-            validate = body.fail_fast.validate_json
-            fewer = (
-                exc
-                if body.known is None
-                else fewer_unknown_keys_json(validate, data, exc, body.known)
-            )
-            exc = fewer if fewer is not exc else _again(validate, data, exc)
+            # Again, each collection stopping at its first error and a model that refuses
+            # unknown keys given only the first hundred (as for a query string, below).
+            fewer = _fewer_unknown_keys_json(data, body.known) if body.known else None
+            exc = _again(body.fail_fast.validate_json, fewer or data, exc)
         _report_body(exc, data, errors)
 
 
@@ -520,13 +516,19 @@ def _out_of_bounds(
             InitErrorDetails(
                 type=kind,
                 loc=(),
-                input=data[pos : pos + 2 * MAX_INPUT].decode("utf-8", "ignore"),
+                input=_sent_from(data, pos),
                 ctx={"field_type": field_type, **bound, "actual_length": actual},
             )
         ],
     )
     _report_body(exc, data, errors, loc)
     return True
+
+
+def _sent_from(data: bytes, pos: int) -> str:
+    """What a 422 echoes of a value read apart: its text as sent from ``data[pos]``, long
+    enough for jsonable() to cut and mark it as any long input is."""
+    return data[pos : pos + 2 * MAX_INPUT].decode("utf-8", "ignore")
 
 
 @functools.cache
@@ -1109,14 +1111,13 @@ async def _members_in_slices(
             where = cast("list[object]", entry["loc"])
             depth_of = len(where) - len(loc)
             if depth_of == 0 or (depth_of == 1 and entry["type"] == "missing"):
-                # (past MAX_INPUT: cut and marked as any long input is, by jsonable())
-                entry["input"] = data[opened : opened + 2 * MAX_INPUT].decode("utf-8", "ignore")
+                entry["input"] = _sent_from(data, opened)
             elif depth_of == 1 and entry["type"] == "extra_forbidden" and stood_in:
                 start = stood_in.get(str(where[-1]), -1)  # the value as sent, not null
                 if start < 0:
                     continue
                 start += data.startswith(b'"', start)  # a string's text, escapes as sent
-                entry["input"] = data[start : start + 2 * MAX_INPUT].decode("utf-8", "ignore")
+                entry["input"] = _sent_from(data, start)
         return None, -1
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
@@ -1488,30 +1489,19 @@ def _known_and_first_unknown(given: dict[str, object], known: frozenset[str]) ->
     return kept
 
 
-def fewer_unknown_keys_json(
-    validate: Callable[[bytes], object],
-    data: str | bytes,
-    exc: ValidationError,
-    known: frozenset[str],
-) -> ValidationError:
-    """The errors of ``validate`` (a model's that refuses keys it does not read, ``known``
-    those it reads) on the JSON object ``data``, which gave ``exc``: past ``MAX_ERRORS``
-    errors, from the object given only the first hundred unknown keys, which gives the same
-    first hundred (pydantic reports them after its fields', in order) without a dict made
-    for each of thousands (in a JSON body under 64 KiB; a larger one is read in slices)."""
-    if exc.error_count() <= MAX_ERRORS:
-        return exc
+def _fewer_unknown_keys_json(data: bytes, known: frozenset[str]) -> bytes | None:
+    """The JSON object ``data`` for a model that refuses keys it does not read (``known``
+    those it reads) with only the first ``MAX_ERRORS`` unknown keys, as ``_fewer_unknown_keys``
+    makes a query model's; ``None`` when there are no more (or it is not an object)."""
     try:
         parsed = from_json(data)
     except ValueError:
-        return exc
+        return None
     if type(parsed) is not dict:
-        return exc
+        return None
     given = cast("dict[str, object]", parsed)
     kept = _known_and_first_unknown(given, known)
-    if len(kept) == len(given):
-        return exc
-    return _again(validate, to_json(kept, inf_nan_mode="constants"), exc)
+    return None if len(kept) == len(given) else to_json(kept, inf_nan_mode="constants")
 
 
 def _again(validate: Callable[[_D], object], data: _D, exc: ValidationError) -> ValidationError:

@@ -124,7 +124,7 @@ class BodyParam:
     collection: Collection | None = None
     # Any JSON (Any, object, JsonValue): a large list or object read as connection.json() is.
     any_json: bool = False
-    # A model refusing keys it does not read: those it reads (see keys_if_forbidding).
+    # A model refusing keys it does not read: those it reads (see _keys_if_forbidding).
     known: frozenset[str] | None = None
 
 
@@ -193,11 +193,11 @@ def _length_bounded(annotation: object) -> tuple[object, int | None, int | None]
     if not constraints:
         return None
     info = FieldInfo.from_annotation(Annotated.__class_getitem__((base, *constraints)))  # type: ignore[attr-defined]  # Annotated[base, *constraints], built at run time
-    bounds = length_bounds(info)
+    bounds = _length_bounds(info)
     return None if bounds is None else (info.annotation, *bounds)
 
 
-def length_bounds(info: FieldInfo) -> tuple[int | None, int | None] | None:
+def _length_bounds(info: FieldInfo) -> tuple[int | None, int | None] | None:
     """``(min, max)`` when a field's constraints are bounds on its length and nothing else
     (no validator, no strict mode, ...); ``None`` otherwise."""
     low = high = None
@@ -260,12 +260,12 @@ def body_reading(
         if items is not None:
             items = dataclasses.replace(items, min_length=low, max_length=high)
         return items, None, None, False
-    base = _bare(annotation)
-    if base is Any or base is object or base is JsonValue:
+    bare = _bare(annotation)
+    if bare is Any or bare is object or bare is JsonValue:
         return None, None, None, True
-    members = [m for m in union_members(base) if m is not type(None)]
-    if len(members) == 1 and members[0] is not base:  # X | None
-        annotation = base = members[0]
+    base = _unwrapped(bare)
+    if base is not bare:  # X | None
+        annotation = base
     origin, args = get_origin(base), get_args(base)
     collection: Collection | None = None
     reading: SchemaValidator | None = validator
@@ -278,8 +278,8 @@ def body_reading(
         collection = tuple
     if collection is not None:  # its items validated as a list's
         annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
-    elif origin in _SEQUENCES and len(args) == 1:  # what pydantic makes of a JSON array: a list
-        annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
+    elif (built := _as_built(base)) is not base:  # a Sequence: a list, as pydantic makes it
+        annotation, reading = built, None
     items = items_reading(annotation, reading)
     model = None if items is not None else model_reading(annotation, reading)
     return items, model, collection, False
@@ -332,11 +332,14 @@ def model_reading(
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
 
 
-def keys_if_forbidding(model: type[BaseModel]) -> frozenset[str] | None:
-    """The keys ``model`` reads, when it refuses every other (``extra="forbid"``) and no model
-    validator of its own could see the input's keys some other way; else ``None``."""
+def _keys_if_forbidding(model: object) -> frozenset[str] | None:
+    """The keys ``model`` reads, when it is a model that refuses every other
+    (``extra="forbid"``) and no model validator of its own could see the input's keys some
+    other way; else ``None``."""
     if (
-        model.model_config.get("extra") != "forbid"
+        not isinstance(model, type)
+        or not issubclass(model, BaseModel)
+        or model.model_config.get("extra") != "forbid"
         or model.__pydantic_decorators__.model_validators
     ):
         return None
@@ -386,7 +389,7 @@ def _fields_apart(
     for name, info in base.model_fields.items():
         # A field bounded only in how long it is may be, but only above: the one call is
         # given an empty stand-in for it.
-        bounds = length_bounds(info) if info.metadata else (None, None)
+        bounds = _length_bounds(info) if info.metadata else (None, None)
         if (
             bounds is None
             or bounds[0] is not None
@@ -399,18 +402,10 @@ def _fields_apart(
         if info.annotation is str and plain_values:
             texts[key] = name
             continue
-        # `list[Item] | None`: read apart as the list when it is one (a null is short, and
+        # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
-        annotation: object = info.annotation
-        members = [m for m in union_members(annotation) if m is not type(None)]
-        if len(members) == 1 and members[0] is not annotation:
-            annotation = members[0]
+        annotation = _as_built(_unwrapped(info.annotation))
         origin, args = get_origin(annotation), get_args(annotation)
-        # A Sequence or a Mapping is what a JSON array or object gives as a list or a dict,
-        # its items validated and located as theirs.
-        if args and (origin in _SEQUENCES or origin in _MAPPINGS):
-            origin = list if origin in _SEQUENCES else dict
-            annotation = origin.__class_getitem__(args)  # list[T], dict[K, V]
         if origin is list:
             item = args[0]
         elif origin is dict and args[0] is str and plain_strings:
@@ -432,6 +427,24 @@ def _fields_apart(
         loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
     return wanted, texts
+
+
+def _unwrapped(annotation: object) -> object:
+    """``X`` for ``X | None``, else ``annotation``."""
+    members = [m for m in union_members(annotation) if m is not type(None)]
+    return members[0] if len(members) == 1 else annotation
+
+
+def _as_built(annotation: object) -> object:
+    """What pydantic makes of a JSON array or object for ``annotation``: ``list[T]`` for a
+    ``Sequence[T]``, ``dict[K, V]`` for a ``Mapping[K, V]`` (items validated and located as
+    theirs); else ``annotation``."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if args and origin in _SEQUENCES:
+        return list.__class_getitem__(args)
+    if args and origin in _MAPPINGS:
+        return dict.__class_getitem__(args)
+    return annotation
 
 
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
@@ -906,14 +919,15 @@ class _Builder:
         if not whole and not _from_text(annotation, many=True):
             problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
             raise ConfigurationError(problem)
+        model = cast(type[BaseModel], base) if whole else None
         spec = FieldSpec(
             param.name,
             wire,
             _is_many(annotation),
             whole,
-            _list_fields(cast(type[BaseModel], base)) if whole else frozenset(),
+            frozenset() if model is None else _list_fields(model),
             content=source == "form" and _is_bytes(annotation),
-            known=keys_if_forbidding(cast(type[BaseModel], base)) if whole else None,
+            known=_keys_if_forbidding(model),
         )
         self.fields.setdefault(source, []).append(spec)
         if marker is not None and marker.field:
@@ -954,12 +968,7 @@ class _Builder:
         adapter = _adapter(annotation, self.qualname, name)
         validator = fail_fast_validator(adapter)
         items, members, collection, any_json = body_reading(annotation, validator)
-        base = strip_annotated(annotation)[0]
-        known = (
-            keys_if_forbidding(base)
-            if isinstance(base, type) and issubclass(base, BaseModel)
-            else None
-        )
+        known = _keys_if_forbidding(strip_annotated(annotation)[0])
         self.body = BodyParam(
             name,
             adapter,

@@ -452,11 +452,9 @@ def _handler_problem(
             continue
         complete = complete and not opaque
         if param.name in produced:
-            problem = _rules.path_problem(
-                qualname, param.name, report.show(typ), _members(typ), produced[param.name]
+            problem = _path_value_problem(
+                qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
-            if problem is None and not opaque and _takes_no_text(typ):
-                problem = _rules.text_problem(qualname, param.name, report.show(typ), "path")
             if problem is not None:
                 return problem
         used.add(param.name)
@@ -548,24 +546,10 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
     function's parameters, a class's ``__init__``'s, an object's ``__call__``'s (the security
     schemes are such objects). None when the provider cannot be read (a function from mypy's
     cache, ``*args``, a pydantic model, an overloaded method)."""
-    if not _is_depends(expression):
+    found = _provider_of(expression, chain)
+    if found is None:
         return None
-    assert isinstance(expression, CallExpr)
-    if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
-        return None
-    node: SymbolNode | None = expression.args[0].node
-    skip = 0  # `self`, for a method
-    if isinstance(node, TypeInfo):  # a class: built from what its __init__ takes
-        node = None if node.has_base(_BASE_MODEL) else _method_def(node, "__init__")
-        skip = 1
-    elif isinstance(node, Var):  # an object: called through its class's __call__
-        instance = get_proper_type(node.type)
-        node = _method_def(instance.type, "__call__") if isinstance(instance, Instance) else None
-        skip = 1
-    elif isinstance(node, Decorator):
-        node = node.func
-    if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
-        return None
+    node, _, skip = found
     sig = get_proper_type(node.type)
     arguments = _arguments(node)
     if not isinstance(sig, CallableType) or arguments is None:
@@ -588,6 +572,36 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
     return names
 
 
+def _provider_of(
+    expression: Expression, chain: Sequence[str]
+) -> tuple[FuncDef, str | None, int] | None:
+    """What ``Depends(provider)`` calls: the function, the name registration gives the
+    provider in a message (``None`` for an object, called through its class's ``__call__``),
+    and how many leading parameters are not the provider's (``self``). ``None`` when it is
+    not a ``Depends(...)`` of a provider that can be read (a pydantic model, a lambda, one
+    already in ``chain``, the providers around it)."""
+    if not _is_depends(expression):
+        return None
+    assert isinstance(expression, CallExpr)
+    if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
+        return None
+    node: SymbolNode | None = expression.args[0].node
+    qualname = node.name if isinstance(node, (TypeInfo, Decorator, FuncDef)) else None
+    skip = 0  # `self`, for a method
+    if isinstance(node, TypeInfo):  # a class: built from what its __init__ takes
+        node = None if node.has_base(_BASE_MODEL) else _method_def(node, "__init__")
+        skip = 1
+    elif isinstance(node, Var):  # an object: called through its class's __call__
+        instance = get_proper_type(node.type)
+        node = _method_def(instance.type, "__call__") if isinstance(instance, Instance) else None
+        skip = 1
+    elif isinstance(node, Decorator):
+        node = node.func
+    if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
+        return None
+    return node, qualname, skip
+
+
 def _provider_problem(
     report: _Reporter, expression: Expression, produced: Mapping[str, type], chain: Sequence[str]
 ) -> str | None:
@@ -595,21 +609,12 @@ def _provider_problem(
     registration checks them: a rule variable it takes whose converter cannot produce its
     annotation, or that no path text can fill. Silent about a provider it cannot read in full
     (an object's ``__call__``, a model, a function from mypy's cache)."""
-    assert isinstance(expression, CallExpr)  # a Depends(...) call, as the caller checked
-    if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
+    found = _provider_of(expression, chain)
+    if found is None:
         return None
-    node: SymbolNode | None = expression.args[0].node
-    skip = 0
-    if isinstance(node, TypeInfo):  # a class: called with what its __init__ takes
-        qualname = node.name
-        node = None if node.has_base(_BASE_MODEL) else _method_def(node, "__init__")
-        skip = 1
-    else:
-        if isinstance(node, Decorator):
-            node = node.func
-        qualname = node.name if isinstance(node, FuncDef) else ""
-    if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
-        return None
+    node, qualname, skip = found
+    if qualname is None:
+        return None  # an object's __call__: registration names it otherwise
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType) or _arguments(node) is None:
         return None  # from mypy's cache: which parameters are Depends cannot be seen
@@ -623,14 +628,24 @@ def _provider_problem(
             continue
         if param.kind in ("var_positional", "var_keyword"):
             continue
-        problem = _rules.path_problem(
-            qualname, param.name, param.shown, _members(typ), produced[param.name]
+        problem = _path_value_problem(
+            qualname, param.name, param.shown, typ, produced[param.name], opaque
         )
-        if problem is None and not opaque and _takes_no_text(typ):
-            problem = _rules.text_problem(qualname, param.name, param.shown, "path")
         if problem is not None:
             return problem
     return None
+
+
+def _path_value_problem(
+    qualname: str, name: str, shown: str, typ: Type, produced: type, opaque: bool
+) -> str | None:
+    """A rule variable's parameter against its converter, as registration checks it: the
+    converter must produce the annotation, and some text must fill it (unless ``opaque``:
+    metadata mypy drops may read text its own way)."""
+    problem = _rules.path_problem(qualname, name, shown, _members(typ), produced)
+    if problem is None and not opaque and _takes_no_text(typ):
+        problem = _rules.text_problem(qualname, name, shown, "path")
+    return problem
 
 
 def _arguments(function: FuncDef) -> list[Argument] | None:
