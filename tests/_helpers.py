@@ -14,8 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Generator, MutableMapping, Sequence
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
+import pytest
 import uvicorn
 
 from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent, WebSocketScope
@@ -201,3 +202,16 @@ def group_member(
             await groups.leave(group, connection)
 
     return member
+
+
+def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
+    """The turns of the event loop ``module`` takes (its ``asyncio.sleep`` calls), recorded."""
+    turns: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def counted(delay: float) -> None:
+        turns.append(delay)
+        await real_sleep(delay)
+
+    monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=counted))
+    return turns

@@ -9,7 +9,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from types import GenericAlias, ModuleType, SimpleNamespace
+from types import GenericAlias, SimpleNamespace
 from typing import Annotated, Any, cast
 
 import pytest
@@ -38,6 +38,8 @@ from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
+from ._helpers import count_turns
+
 
 class Item(BaseModel):
     id: int
@@ -65,19 +67,6 @@ def body(items: Sequence[object], separator: str = ",") -> bytes:
 GOOD: list[dict[str, object]] = [{"id": i, "name": f"item {i}"} for i in range(20_000)]  # 600 KB
 NAMED_ITEMS: list[dict[str, object]] = [{"id": i, "name": f"été {i}"} for i in range(20_000)]
 NAMED = json.dumps(NAMED_ITEMS, ensure_ascii=False)
-
-
-def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
-    """The turns of the event loop ``module`` takes (its ``asyncio.sleep`` calls), recorded."""
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=counted))
-    return turns
 
 
 @pytest.fixture()
@@ -694,6 +683,20 @@ def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
     assert client.post("/orders", content=data, headers=headers).json()["orderLines"] == GOOD[:3]
 
 
+def assert_answered_as_pydantic(client: TestClient, path: str, data: bytes, kind: object) -> None:
+    """Posting ``data`` answers what pydantic's validation of ``kind`` gives past 64 KiB, each
+    collection stopping at its first error: the value, or those errors under "body"."""
+    answer = client.post(path, content=data, headers={"content-type": "application/json"})
+    adapter = _plan.type_adapter(kind)
+    try:
+        expected = fail_fast_validator(adapter).validate_json(data)
+    except ValidationError as exc:
+        wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
+    else:
+        assert answer.json() == adapter.dump_python(expected, mode="json")
+
+
 class Maybe(BaseModel):
     """Bulk fields that may be null, as optional fields usually are."""
 
@@ -715,7 +718,6 @@ def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
         return body
 
     client = TestClient(aaf([router]))
-    headers = {"content-type": "application/json"}
     counts = {f"k{i}": i for i in range(30_000)}
     wrong_item = [*GOOD[:15_000], {"id": "x", "name": "n"}, *GOOD[15_000:]]
     for value, sliced in (
@@ -727,16 +729,8 @@ def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
         ({"label": "x", "lines": 5, "counts": counts}, True),
         ({"label": "x", "lines": None, "counts": None, "pad": "p" * 70_000}, False),
     ):
-        data = json.dumps(value).encode()
         turns.clear()
-        answer = client.post("/maybe", content=data, headers=headers)
-        try:
-            expected = Maybe.model_validate_json(data)
-        except ValidationError as exc:
-            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted[:1]
-        else:
-            assert answer.json() == expected.model_dump(mode="json")
+        assert_answered_as_pydantic(client, "/maybe", json.dumps(value).encode(), Maybe)
         assert (len(turns) >= 5) is sliced, value.keys()
 
 
@@ -760,7 +754,6 @@ def test_sequence_and_mapping_fields_are_sliced_as_lists_and_dicts(
         return body
 
     client = TestClient(aaf([router]))
-    headers = {"content-type": "application/json"}
     counts = {f"k{i}": i for i in range(30_000)}
     wrong_item = [*GOOD[:15_000], {"id": "x", "name": "n"}, *GOOD[15_000:]]
     for value in (
@@ -768,16 +761,8 @@ def test_sequence_and_mapping_fields_are_sliced_as_lists_and_dicts(
         {"lines": wrong_item},
         {"counts": {**counts, "last": "x"}, "lines": GOOD[:2]},
     ):
-        data = json.dumps(value).encode()
         turns.clear()
-        answer = client.post("/abstract", content=data, headers=headers)
-        try:
-            expected = Abstract.model_validate_json(data)
-        except ValidationError as exc:
-            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
-        else:
-            assert answer.json() == expected.model_dump(mode="json")
+        assert_answered_as_pydantic(client, "/abstract", json.dumps(value).encode(), Abstract)
         assert len(turns) >= 5, list(value)
 
 
@@ -804,7 +789,6 @@ def test_dicts_of_number_keys_are_sliced(monkeypatch: pytest.MonkeyPatch) -> Non
         return body
 
     client = TestClient(aaf([router]))
-    headers = {"content-type": "application/json"}
     keyed = {str(i): f"n{i}" for i in range(30_000)}
     pairs: list[object] = [[i, f"n{i}"] for i in range(30_000)]
     cases: list[tuple[str, object, object, bool]] = [  # route, value, pydantic's type, sliced
@@ -816,17 +800,8 @@ def test_dicts_of_number_keys_are_sliced(monkeypatch: pytest.MonkeyPatch) -> Non
         ("/names", {"1": "a" * 200_000, "2": "b"}, dict[int, str], False),  # read whole
     ]
     for path, value, kind, sliced in cases:
-        data = json.dumps(value).encode()
         turns.clear()
-        answer = client.post(path, content=data, headers=headers)
-        adapter = _plan.type_adapter(kind)
-        try:  # past 64 KiB, each collection stops at its first error
-            expected = fail_fast_validator(adapter).validate_json(data)
-        except ValidationError as exc:
-            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
-        else:
-            assert answer.json() == adapter.dump_python(expected, mode="json")
+        assert_answered_as_pydantic(client, path, json.dumps(value).encode(), kind)
         assert (len(turns) >= 5) is sliced, (path, list(cast("dict[str, object]", value))[:2])
 
 

@@ -3,12 +3,10 @@ how errors look (DESIGN.md, "Where values come from, precisely" and "Return valu
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator, MutableSequence, Sequence
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 import httpx
@@ -30,7 +28,7 @@ from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
-from ._helpers import serve
+from ._helpers import count_turns, serve
 
 
 class User(BaseModel):
@@ -1038,14 +1036,7 @@ def test_sequences_are_read_as_fastapi_reads_them(monkeypatch: pytest.MonkeyPatc
     )
     assert answer.json() == [[1, 2], ["a", "b"], ["x", "y"]]
     # A large one is read a slice at a time, as a list body is.
-    turns: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def counted(delay: float) -> None:
-        turns.append(delay)
-        await real_sleep(delay)
-
-    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
+    turns = count_turns(monkeypatch, _extract)
     many = [{"id": i} for i in range(30_000)]
     assert client.post("/parts", json=many).json() == list(range(30_000))
     assert len(turns) >= 5
