@@ -448,7 +448,14 @@ def _as_built(annotation: object) -> object:
 
 
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
-_BODY_COLLECTIONS: tuple[object, ...] = (list, tuple, set, frozenset, *_SEQUENCES)
+_BODY_COLLECTIONS: tuple[object, ...] = (
+    list,
+    tuple,
+    set,
+    frozenset,
+    collections.deque,
+    *_SEQUENCES,
+)
 _MAPPINGS: tuple[object, ...] = (collections.abc.Mapping, collections.abc.MutableMapping)
 
 
@@ -531,14 +538,17 @@ def _stop_early(node: object) -> None:
             _stop_early(value)
 
 
-# Collections a repeated query, header or form key fills (FastAPI's too: a Sequence).
+# Collections a repeated query, header or form key fills (FastAPI's too: a Sequence, a deque).
 _COLLECTION_TYPES: tuple[object, ...] = (
     list,
     tuple,
     set,
     frozenset,
+    collections.deque,
     collections.abc.Sequence,
     collections.abc.MutableSequence,
+    collections.abc.Set,
+    collections.abc.MutableSet,
 )
 _COLLECTIONS = frozenset(("list", "tuple", "set", "frozenset", "dict", "generator"))
 
@@ -741,7 +751,10 @@ def _name_of(annotation: object) -> str:
     origin, arguments = get_origin(annotation), get_args(annotation)
     if origin in (Union, types.UnionType):
         return " | ".join(map(_name_of, arguments))
-    named = getattr(origin, "__name__", None)
+    if origin is Annotated:  # its markers are not its type (mypy drops them too)
+        return _name_of(arguments[0])
+    # collections.abc.Set is typing's AbstractSet, by that name to mypy
+    named = "AbstractSet" if origin is collections.abc.Set else getattr(origin, "__name__", None)
     if arguments and named is not None and origin not in (Literal, Annotated):
         shown = ("..." if a is Ellipsis else _name_of(a) for a in arguments)
         return f"{named}[{', '.join(shown)}]"
@@ -916,7 +929,7 @@ class _Builder:
                 return
         # A model marked Query(), Form(), Header() or Cookie() is filled from all of that.
         whole = isinstance(base, type) and issubclass(base, BaseModel)
-        if not whole and not _from_text(annotation, many=True):
+        if not whole and not _from_text(annotation, many=_is_many(annotation)):
             problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
             raise ConfigurationError(problem)
         model = cast(type[BaseModel], base) if whole else None
@@ -1029,8 +1042,11 @@ def is_body_type(annotation: object) -> bool:
         if get_origin(member) in _BODY_COLLECTIONS or member is list:
             args: tuple[object, ...] = get_args(member)
             return bool(args) and is_body_type(args[0])
-        if member is dict or get_origin(member) in (dict, Mapping):
-            return True  # no query value is a mapping: FastAPI reads it from the body too
+        kind = get_origin(member) or member
+        if isinstance(kind, type) and issubclass(kind, Mapping):
+            # No query value is a mapping (a dict, a Counter, an OrderedDict, ...): FastAPI
+            # reads one from the body too.
+            return True
         if isinstance(member, type) and (
             issubclass(member, BaseModel)
             or dataclasses.is_dataclass(member)  # pyright: ignore[reportUnknownArgumentType]
@@ -1090,8 +1106,16 @@ def _schema_from_text(
 ) -> bool:
     # Read as plain mappings: pydantic-core's schema types are a union of sixty TypedDicts.
     kind = schema["type"]
+    if kind == "function-wrap" and _collection_validator(schema):
+        return _schema_from_text(_inner(schema, "schema"), definitions, many)
     if kind in ("function-before", "function-plain", "function-wrap", "json", "any"):
         return True  # reads what it is given its own way
+    if kind == "json-or-python":
+        # A Sequence: its Python side takes any sequence first, a text among them, then
+        # refuses a text; its JSON side says what it holds.
+        return _schema_from_text(_inner(schema, "json_schema"), definitions, many)
+    if kind == "lax-or-strict":  # lax, as values are validated
+        return _schema_from_text(_inner(schema, "lax_schema"), definitions, many)
     if kind == "definitions":
         for definition in cast("list[Mapping[str, object]]", schema["definitions"]):
             definitions[definition["ref"]] = definition
@@ -1099,9 +1123,9 @@ def _schema_from_text(
     if kind == "definition-ref":
         found = definitions.pop(schema["schema_ref"], None)  # once: a recursive type ends
         return found is None or _schema_from_text(found, definitions, many)
-    if kind in ("typed-dict", "dict", "model-fields", "dataclass-args", "arguments"):
+    if kind in _MAPPING_SCHEMAS:
         return False
-    if kind in ("list", "set", "frozenset", "tuple", "generator"):
+    if kind in ("list", "set", "frozenset", "tuple", "generator", "deque"):
         items = schema.get("items_schema")
         members = cast(
             "list[Mapping[str, object]]",
@@ -1124,6 +1148,26 @@ def _schema_from_text(
     if isinstance(schema.get("schema"), dict):
         return _schema_from_text(_inner(schema, "schema"), definitions, many)
     return True  # str, int, a date, an enum, a literal, ...
+
+
+_MAPPING_SCHEMAS = frozenset(
+    ("typed-dict", "dict", "model-fields", "dataclass-args", "arguments", "counter", "ordered-dict")
+)
+
+# pydantic's own wrappers of a collection's schema (a Sequence's, a deque's, a defaultdict's):
+# what they take is what the collection inside takes.
+_COLLECTION_VALIDATORS = frozenset(
+    ("sequence_validator", "deque_validator", "defaultdict_validator")
+)
+
+
+def _collection_validator(schema: Mapping[str, object]) -> bool:
+    function = cast("Mapping[str, object]", schema["function"]).get("function")
+    function = getattr(function, "func", function)  # a functools.partial of it
+    return (
+        getattr(function, "__module__", None) == "pydantic._internal._validators"
+        and getattr(function, "__name__", None) in _COLLECTION_VALIDATORS
+    )
 
 
 def _inner(schema: Mapping[str, object], key: str) -> Mapping[str, object]:

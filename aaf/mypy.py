@@ -90,7 +90,10 @@ _MODEL_VALIDATOR = "pydantic.functional_validators.model_validator"
 # What pydantic validates only from an object or a mapping, never from text.
 _TEXTLESS = frozenset(
     ("builtins.dict", "typing.Mapping", "typing.MutableMapping")
+    + ("collections.Counter", "collections.OrderedDict", "collections.defaultdict")
     + ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple")
+    + ("typing.Sequence", "typing.MutableSequence", "collections.deque")
+    + ("typing.AbstractSet", "typing.MutableSet")
 )
 _VIEW = "aaf.views.View"
 _WS_VIEW = "aaf.views.WebSocketView"

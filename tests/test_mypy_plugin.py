@@ -733,6 +733,57 @@ CASES: dict[str, Case] = {
         """,
         "get_item: parameter 'item' is annotated Item | list[str], " + _NO_TEXT,
     ),
+    # Other collections: a Sequence takes a text first and then refuses it ("sequence_str").
+    "path_value_a_sequence": Case(
+        """
+        from collections.abc import Sequence
+
+
+        @router.get("/items/<items>")  # <-
+        async def get_items(connection: Connection, items: Sequence[int]) -> None: ...
+        """,
+        "get_items: parameter 'items' is annotated Sequence[int], " + _NO_TEXT,
+    ),
+    "path_value_a_deque": Case(
+        """
+        from collections import deque
+
+
+        @router.get("/items/<items>")  # <-
+        async def get_items(connection: Connection, items: deque[int] | None) -> None: ...
+        """,
+        "get_items: parameter 'items' is annotated deque[int] | None, " + _NO_TEXT,
+    ),
+    "path_value_a_counter": Case(
+        """
+        from collections import Counter
+
+
+        @router.get("/words/<words>")  # <-
+        async def count(connection: Connection, words: Counter[str]) -> None: ...
+        """,
+        "count: parameter 'words' is annotated Counter[str], " + _NO_TEXT,
+    ),
+    "path_value_a_default_dict": Case(
+        """
+        from collections import defaultdict
+
+
+        @router.get("/words/<words>")  # <-
+        async def count(connection: Connection, words: defaultdict[str, int]) -> None: ...
+        """,
+        "count: parameter 'words' is annotated defaultdict[str, int], " + _NO_TEXT,
+    ),
+    "path_value_an_abstract_set": Case(
+        """
+        from collections.abc import Set
+
+
+        @router.get("/tags/<tags>")  # <-
+        async def tagged(connection: Connection, tags: Set[str]) -> None: ...
+        """,
+        "tagged: parameter 'tags' is annotated AbstractSet[str], " + _NO_TEXT,
+    ),
     "path_values_text_can_fill": Case(
         """
         from pydantic import BeforeValidator, Json, RootModel, model_validator

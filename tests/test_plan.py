@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections import Counter, OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Annotated
 
 import pytest
@@ -145,24 +146,33 @@ class Loose(BaseModel):
 
 # Types no text (or list of texts) can be valid for: before, each route answered every request
 # 422 (the value is text; a dataclass or dict wants an object).
-UNFILLABLE: list[tuple[str, object]] = [
-    ("query", Annotated[Paging, Query()]),
-    ("query", Annotated[dict[str, int], Query()]),
-    ("query", Annotated[list[list[int]], Query()]),
-    ("query", Annotated[list[Item], Query()]),
-    ("query", Annotated[Item | None, Query()]),  # a whole model is the model alone
-    ("query", Annotated[Tree | None, Query()]),  # a recursive one
-    ("header", Annotated[Paging, Header()]),
-    ("header", Annotated[Filter, Header()]),
-    ("cookie", Annotated[dict[str, str], Cookie()]),
-    ("form", Annotated[Paging, Form()]),
-    ("form", Annotated[dict[str, int] | list[dict[str, int]], Form()]),
+# Each with its type as a message shows it, as mypy does: without its markers.
+UNFILLABLE: list[tuple[str, object, str]] = [
+    ("query", Annotated[Paging, Query()], "Paging"),
+    ("query", Annotated[dict[str, int], Query()], "dict[str, int]"),
+    ("query", Annotated[list[list[int]], Query()], "list[list[int]]"),
+    ("query", Annotated[list[Item], Query()], "list[Item]"),
+    ("query", Annotated[Item | None, Query()], "Item | None"),  # a whole model is the model alone
+    ("query", Annotated[Counter[str], Query()], "Counter[str]"),
+    ("header", Annotated[OrderedDict[str, int], Header()], "OrderedDict[str, int]"),
+    # An Iterable is not a collection a repeated key fills: one text, iterated ("12" was 1, 2).
+    ("query", Annotated[Iterable[int], Query()], "Iterable[int]"),
+    ("query", Annotated[Tree | None, Query()], "Tree | None"),  # a recursive one
+    ("header", Annotated[Paging, Header()], "Paging"),
+    ("header", Annotated[Filter, Header()], "Filter"),
+    ("cookie", Annotated[dict[str, str], Cookie()], "dict[str, str]"),
+    ("form", Annotated[Paging, Form()], "Paging"),
+    (
+        "form",
+        Annotated[dict[str, int] | list[dict[str, int]], Form()],
+        "dict[str, int] | list[dict[str, int]]",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("source", "annotation"), UNFILLABLE)
+@pytest.mark.parametrize(("source", "annotation", "shown"), UNFILLABLE)
 def test_a_type_no_text_can_fill_is_refused_at_registration(
-    source: str, annotation: object
+    source: str, annotation: object, shown: str
 ) -> None:
     async def handler(connection: Connection, v: object) -> None: ...
 
@@ -170,7 +180,7 @@ def test_a_type_no_text_can_fill_is_refused_at_registration(
     with pytest.raises(ConfigurationError) as raised:
         register("/", handler)
     message = str(raised.value)
-    assert "handler: parameter 'v' is annotated " in message
+    assert f"handler: parameter 'v' is annotated {shown}, which" in message
     assert f"which no {source} value can fill: a {source} value is text" in message
     assert "Json[...]" in message and "Depends" in message
 

@@ -4,7 +4,16 @@ how errors look (DESIGN.md, "Where values come from, precisely" and "Return valu
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator, MutableSequence, Sequence
+from collections import Counter, OrderedDict, defaultdict, deque
+from collections.abc import (
+    AsyncIterator,
+    Iterator,
+    MutableMapping,
+    MutableSequence,
+    MutableSet,
+    Sequence,
+)
+from collections.abc import Set as AbstractSet
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -1043,4 +1052,52 @@ def test_sequences_are_read_as_fastapi_reads_them(monkeypatch: pytest.MonkeyPatc
     wrong = client.post("/parts", json=[*many[:20_000], {"id": "x"}])
     assert [(e["type"], e["loc"]) for e in wrong.json()["detail"]] == [
         ("int_parsing", ["body", 20_000, "id"])
+    ]
+
+
+def test_other_collections_are_read_as_fastapi_reads_them() -> None:
+    # A deque collects a repeated key as a list does (FastAPI's too), and so does a set of the
+    # abc's; a mapping of any class is the JSON body. Before, each was read as one text and
+    # every request answered 422 ("Input should be a valid deque", "... frozenset", "body").
+    router = Router()
+
+    @router.post("/keys")
+    async def keys(
+        connection: Connection,
+        ids: deque[int],
+        tags: Annotated[AbstractSet[str], Header()],
+        names: Annotated[MutableSet[str], Form()],
+    ) -> list[object]:
+        return [list(ids), sorted(tags), sorted(names)]
+
+    @router.post("/counts")
+    async def counts(connection: Connection, counts: Counter[str]) -> list[object]:
+        return [type(counts).__name__, counts.most_common(1)]
+
+    @router.post("/ordered")
+    async def ordered(connection: Connection, values: OrderedDict[str, int]) -> list[object]:
+        return [type(values).__name__, list(values)]
+
+    @router.post("/mutable")
+    async def mutable(connection: Connection, values: MutableMapping[str, str]) -> list[str]:
+        return list(values)
+
+    @router.post("/defaults")
+    async def defaults(connection: Connection, values: defaultdict[str, int]) -> int:
+        return values["missing"]
+
+    client = TestClient(aaf([router]))
+    answer = client.post(
+        "/keys?ids=3&ids=1",
+        headers=[("tags", "b"), ("tags", "a"), ("tags", "b")],
+        data={"names": ["y", "x"]},
+    )
+    assert answer.json() == [[3, 1], ["a", "b"], ["x", "y"]]
+    assert client.post("/counts", json={"a": 1, "b": 5}).json() == ["Counter", [["b", 5]]]
+    assert client.post("/ordered", json={"z": 1, "a": 2}).json() == ["OrderedDict", ["z", "a"]]
+    assert client.post("/mutable", json={"b": "x"}).json() == ["b"]
+    assert client.post("/defaults", json={"a": 1}).json() == 0
+    wrong = client.post("/keys?ids=x", headers={"tags": "a"}, data={"names": "y"})
+    assert [(e["type"], e["loc"]) for e in wrong.json()["detail"]] == [
+        ("int_parsing", ["query", "ids", 0])
     ]
