@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Sized
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import cast, get_type_hints
 
 from pydantic import ValidationError
@@ -203,25 +204,31 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         del value
         for name in fields:
             taken = attributes.get(name)
-            kind = type(taken)
             # Held by the model, by `taken` and by getrefcount's argument alone.
-            if (kind is list or kind is dict) and sys.getrefcount(taken) == 3:
-                if len(cast(Sized, taken)) > _FREE_SLICE:
-                    attributes[name] = kind()
-                    await _free_slices(cast("list[object] | dict[object, object]", taken))
+            if isinstance(taken, _FREED) and sys.getrefcount(taken) == 3:
+                bulk = cast("_Freed", taken)
+                if len(bulk) > _FREE_SLICE:
+                    attributes[name] = type(bulk)()
+                    await _free_slices(bulk)
+                del bulk
             del taken
         return
-    if type(value) is list or type(value) is dict or type(value) is set:
-        items = cast("list[object] | dict[object, object] | set[object]", value)
+    if isinstance(value, _FREED):
+        items = cast("_Freed", value)
         del value
         await _free_slices(items)
 
 
-async def _free_slices(items: list[object] | dict[object, object] | set[object]) -> None:
+# What a body, or a model's field read apart, is made of: freed a slice at a time.
+_FREED = (list, dict, set, collections.deque)  # a dict's subclasses too: a Counter, ...
+_Freed = list[object] | dict[object, object] | set[object] | collections.deque[object]
+
+
+async def _free_slices(items: _Freed) -> None:
     if len(items) <= _FREE_SLICE:
         # A few items may hold a large list themselves (a JSON object's list, as
         # connection.json() gives it): that one a slice at a time.
-        if not isinstance(items, set):  # a set body's are scalars
+        if isinstance(items, list | dict):  # a set body's are scalars
             for inner in _large_inside(items):
                 await _free_slices(inner)
         return
@@ -232,7 +239,7 @@ async def _free_slices(items: list[object] | dict[object, object] | set[object])
             elif isinstance(items, dict):
                 for _ in range(min(_FREE_SLICE, len(items))):
                     items.popitem()
-            else:
+            else:  # a set or a deque
                 for _ in range(min(_FREE_SLICE, len(items))):
                     items.pop()
             await asyncio.sleep(0)

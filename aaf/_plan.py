@@ -141,6 +141,9 @@ class ItemsReading:
     # `Field(max_length=...)`), checked once all are read: a slice's validator has none.
     min_length: int | None = None
     max_length: int | None = None
+    # What the list or dict read is made in one call, for a type pydantic reads from one: a
+    # deque, a Counter, an OrderedDict, a defaultdict (see _plain_of).
+    made: Callable[[Any], object] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -276,11 +279,18 @@ def body_reading(
         collection = frozenset
     elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         collection = tuple
+    made = None
     if collection is not None:  # its items validated as a list's
         annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
     elif (built := _as_built(base)) is not base:  # a Sequence: a list, as pydantic makes it
         annotation, reading = built, None
+    else:
+        plain, made = _plain_of(base)
+        if made is not None:  # a deque, a Counter, ...: read as the list or dict it is made of
+            annotation, reading = plain, None
     items = items_reading(annotation, reading)
+    if items is not None and made is not None:
+        items = dataclasses.replace(items, made=made)
     model = None if items is not None else model_reading(annotation, reading)
     return items, model, collection, False
 
@@ -404,7 +414,7 @@ def _fields_apart(
             continue
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
-        annotation = _as_built(_unwrapped(info.annotation))
+        annotation, made = _plain_of(_as_built(_unwrapped(info.annotation)))
         origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
             item = args[0]
@@ -422,8 +432,8 @@ def _fields_apart(
             continue  # (a model's config does not reach into another model)
         items = items_reading(annotation, None, seen, memo)
         assert items is not None  # a plain list or dict of string keys, as checked above
-        if bounds[1] is not None:
-            items = dataclasses.replace(items, max_length=bounds[1])
+        if bounds[1] is not None or made is not None:
+            items = dataclasses.replace(items, max_length=bounds[1], made=made)
         loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
     return wanted, texts
@@ -445,6 +455,31 @@ def _as_built(annotation: object) -> object:
     if args and origin in _MAPPINGS:
         return dict.__class_getitem__(args)
     return annotation
+
+
+def _plain_of(annotation: object) -> tuple[object, Callable[[Any], object] | None]:
+    """For a ``deque[T]``, ``Counter[K]``, ``OrderedDict[K, V]`` or ``defaultdict[K, V]``:
+    the ``list[T]`` or ``dict`` pydantic reads it from (items validated and located as
+    theirs) and what makes the collection of that in one call; else ``(annotation, None)``."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is collections.deque and len(args) == 1:
+        return list.__class_getitem__(args), collections.deque
+    if origin is collections.Counter and len(args) == 1:
+        return dict.__class_getitem__((args[0], int)), collections.Counter
+    if origin is collections.OrderedDict and len(args) == 2:
+        return dict.__class_getitem__(args), collections.OrderedDict
+    if origin is collections.defaultdict and len(args) == 2:
+        try:  # the default factory pydantic infers (int for int values, list for lists, ...)
+            empty = type_adapter(annotation).validate_python({})
+        except (PydanticSchemaGenerationError, PydanticUserError):
+            return annotation, None  # building the plan says why
+        factory = cast("collections.defaultdict[object, object]", empty).default_factory
+
+        def made(items: dict[object, object]) -> object:
+            return collections.defaultdict(factory, items)
+
+        return dict.__class_getitem__(args), made
+    return annotation, None
 
 
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, OrderedDict, deque
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +95,21 @@ async def numbers(connection: Connection, numbers: Annotated[set[int], Body()]) 
 @router.route("/frozen", methods=["POST"])
 async def frozen(connection: Connection, numbers: Annotated[frozenset[int], Body()]) -> int:
     return len(numbers)
+
+
+@router.route("/queue", methods=["POST"])
+async def queue(connection: Connection, items: Annotated[deque[Item], Body()]) -> int:
+    return len(items)
+
+
+@router.route("/counter", methods=["POST"])
+async def counter(connection: Connection, counts: Annotated[Counter[str], Body()]) -> int:
+    return len(counts)
+
+
+@router.route("/ordered", methods=["POST"])
+async def ordered(connection: Connection, counts: Annotated[OrderedDict[str, int], Body()]) -> int:
+    return len(counts)
 
 
 @router.route("/bounded", methods=["POST"])

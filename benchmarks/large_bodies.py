@@ -25,6 +25,7 @@ CHUNK = 64 * 1024
 def bodies() -> dict[str, tuple[str, bytes]]:
     valid = b"[" + b",".join(b'{"id":%d,"name":"n"}' % i for i in range(420_000)) + b"]"
     numbers = b"[" + b",".join(b"%d" % i for i in range(1_250_000)) + b"]"
+    counts = b"{" + b",".join(b'"k%d":%d' % (i, i) for i in range(600_000)) + b"}"
     return {
         "valid list (420,000 models)": ("/items", valid),
         "valid batch model (its list of 420,000)": (
@@ -84,9 +85,7 @@ def bodies() -> dict[str, tuple[str, bytes]]:
         ),
         "a model's optional dict of 600,000 numbers (dict[str, int] | None)": (
             "/maybe-counts",
-            b'{"label":"x","counts":{'
-            + b",".join(b'"k%d":%d' % (i, i) for i in range(600_000))
-            + b"}}",
+            b'{"label":"x","counts":' + counts + b"}",
         ),
         "700,000 unknown keys, a model refusing them (422)": (
             "/refusing",
@@ -96,6 +95,9 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/frozen",
             numbers,
         ),
+        "valid list, the body deque[Item]": ("/queue", valid),
+        "600,000 numbers, the body Counter[str]": ("/counter", counts),
+        "600,000 numbers, the body OrderedDict[str, int]": ("/ordered", counts),
         "one 10 MB string (a list[str] body)": ("/words", b'["' + b"a" * 10_000_000 + b'"]'),
         "one 10 MB string of escaped quotes": ("/words", b'["' + b'\\"' * 5_000_000 + b'"]'),
         "one 10 MB string in an object, read as JSON": (

@@ -8,6 +8,7 @@ import gc
 import json
 import re
 import sys
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from types import GenericAlias, SimpleNamespace
 from typing import Annotated, Any, cast
@@ -764,6 +765,103 @@ def test_sequence_and_mapping_fields_are_sliced_as_lists_and_dicts(
         turns.clear()
         assert_answered_as_pydantic(client, "/abstract", json.dumps(value).encode(), Abstract)
         assert len(turns) >= 5, list(value)
+
+
+class Collected(BaseModel):
+    """Bulk fields pydantic makes collections other than lists and dicts of."""
+
+    queue: deque[Item] = deque()
+    words: Counter[str] = Counter()
+    ordered: OrderedDict[str, int] | None = None
+    defaults: defaultdict[str, list[int]] = defaultdict(list)
+
+
+def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Bodies and fields of these were validated in one piece (in-process, 420,000 models as a
+    # deque held other clients 0.44 s; 600,000 counts as a Counter 0.31 s, as an OrderedDict
+    # 0.67 s); each is now read as the list or dict it is made of, then made it.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/queue")
+    async def queue(connection: Connection, items: deque[Item]) -> deque[Item]:
+        assert type(items) is deque
+        return items
+
+    @router.post("/words")
+    async def words(connection: Connection, words: Counter[str]) -> Counter[str]:
+        assert type(words) is Counter
+        return words
+
+    @router.post("/ordered")
+    async def ordered(connection: Connection, values: OrderedDict[str, int]) -> list[str]:
+        assert type(values) is OrderedDict
+        return list(values)[:3]
+
+    @router.post("/defaults")
+    async def defaults(connection: Connection, values: defaultdict[str, int]) -> int:
+        assert type(values) is defaultdict and values.default_factory is int
+        return len(values)
+
+    @router.post("/collected")
+    async def collected(connection: Connection, body: Collected) -> Collected:
+        assert type(body.queue) is deque and type(body.words) is Counter
+        assert type(body.ordered) in (OrderedDict, type(None))
+        assert type(body.defaults) is defaultdict and body.defaults.default_factory is list
+        return body
+
+    client = TestClient(aaf([router]))
+    counts = {f"k{i}": i for i in range(30_000)}
+    lists = {f"k{i}": [i] for i in range(20_000)}
+    wrong_item = [*GOOD[:15_000], {"id": "x", "name": "n"}, *GOOD[15_000:]]
+    for path, kind, value in (
+        ("/queue", deque[Item], GOOD),
+        ("/queue", deque[Item], wrong_item),
+        ("/words", Counter[str], counts),
+        ("/words", Counter[str], {**counts, "k29999": "x"}),
+        ("/ordered", list[str], dict(reversed(counts.items()))),
+        ("/defaults", int, counts),
+        ("/collected", Collected, {"queue": GOOD, "words": counts}),
+        ("/collected", Collected, {"ordered": counts, "defaults": lists}),
+        ("/collected", Collected, {"queue": wrong_item, "defaults": lists}),
+    ):
+        turns.clear()
+        data = json.dumps(value).encode()
+        if kind in (list[str], int):  # what the handler answers from the whole's validation
+            answer = client.post(path, content=data, headers={"content-type": "application/json"})
+            expected = list(reversed(counts))[:3] if kind == list[str] else len(counts)
+            assert answer.json() == expected
+        else:
+            assert_answered_as_pydantic(client, path, data, kind)
+        assert len(turns) >= 5, (path, list(value)[:2])
+
+
+def test_large_deques_and_counters_are_freed_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _dispatch)
+    router = Router()
+
+    @router.post("/queue")
+    async def queue(connection: Connection, items: deque[Item]) -> int:
+        return len(items)
+
+    @router.post("/collected")
+    async def collected(connection: Connection, body: Collected) -> int:
+        return len(body.words)
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    assert client.post("/queue", content=json.dumps(GOOD).encode(), headers=headers).json() == (
+        20_000
+    )
+    assert turns == [0] * 5  # 20,000 items, 4,096 a turn
+    turns.clear()
+    data = json.dumps({"words": {f"k{i}": i for i in range(20_000)}}).encode()
+    assert client.post("/collected", content=data, headers=headers).json() == 20_000
+    assert turns == [0] * 5
 
 
 class Numbered(BaseModel):
