@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict, deque
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aaf import aaf
 from aaf.connection import Connection
@@ -37,6 +37,24 @@ class Batch(BaseModel):
 
 @router.route("/batch", methods=["POST"])
 async def batch(connection: Connection, batch: Batch) -> int:
+    return len(batch.items)
+
+
+class CheckedBatch(BaseModel):
+    """A validator of its list: the model is validated in one piece."""
+
+    items: list[Item]
+
+    @field_validator("items")
+    @classmethod
+    def some(cls, items: list[Item]) -> list[Item]:
+        if not items:
+            raise ValueError("no items")
+        return items
+
+
+@router.route("/checked-batch", methods=["POST"])
+async def checked_batch(connection: Connection, batch: CheckedBatch) -> int:
     return len(batch.items)
 
 

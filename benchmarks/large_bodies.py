@@ -48,6 +48,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             b"[" + b",".join([b'{"id":"x"}'] * 900_000) + b"]",
         ),
+        "a model checking its list (900,000 wrong items)": (
+            "/checked-batch",
+            b'{"items":[' + b",".join([b'{"id":"x"}'] * 900_000) + b"]}",
+        ),
         "a model's dict of 400,000 numbers": (
             "/tally",
             b'{"label":"x","counts":{'

@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     JsonValue,
+    RootModel,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -983,12 +984,12 @@ def test_errors_in_a_large_model_body_are_located_in_it() -> None:
         ("missing", ["body", "label"]),
         ("string_type", ["body", "note"]),
     ]
-    # A short list is validated with the rest, as in one piece; a long one, sliced, stops at
-    # its first error, before the rest is validated (fail fast).
+    # A short list is validated with the rest, and stops at its first error as every list
+    # of a body past 64 KiB does; a long one, sliced, stops there before the rest is
+    # validated.
     assert detail({"orderLines": GOOD, "notes": ["a", 1, 2]}) == [
         ("missing", ["body", "label"]),
         ("string_type", ["body", "notes", 1]),
-        ("string_type", ["body", "notes", 2]),
     ]
     assert detail({"orderLines": GOOD, "notes": ["a"] * 50_000 + [1, 2]}) == [
         ("string_type", ["body", "notes", 50_000])
@@ -1007,6 +1008,51 @@ def test_a_model_whose_validator_needs_the_whole_list_is_validated_whole() -> No
     data = json.dumps({"lines": GOOD}).encode()
     answer = client.post("/checked", content=data, headers={"content-type": "application/json"})
     assert answer.json() == 20_000
+
+
+class Pairs(BaseModel):
+    pairs: list[tuple[int, str]]
+
+
+class Rows(RootModel[list[Item]]):
+    pass
+
+
+def test_lists_in_a_model_validated_whole_stop_at_their_first_error_too() -> None:
+    # pydantic-core built a model's schema as the model's own validator, whose lists do not
+    # stop: 900,000 wrong items for a model checking its list (read whole) were 1.8 million
+    # errors, 13-15 s of one request and 2 GiB, for a 422 listing 100. The same for a
+    # RootModel of a list, and for a model's field read with it (a list of tuples).
+    router = Router()
+
+    @router.post("/checked")
+    async def checked(connection: Connection, order: Checked) -> int:
+        return len(order.lines)
+
+    @router.post("/rows")
+    async def rows(connection: Connection, rows: Rows) -> int:
+        return len(rows.root)
+
+    @router.post("/pairs")
+    async def pairs(connection: Connection, pairs: Pairs) -> int:
+        return len(pairs.pairs)
+
+    client = TestClient(aaf([router]))
+    wrong = [{"id": "x"}] * 20_000
+    item = [("int_parsing", ["id"]), ("missing", ["name"])]
+    for path, value, first in (
+        ("/checked", {"lines": wrong}, [(t, ["body", "lines", 0, *at]) for t, at in item]),
+        ("/rows", wrong, [(t, ["body", 0, *at]) for t, at in item]),
+        ("/pairs", {"pairs": [["x", "y"]] * 20_000}, [("int_parsing", ["body", "pairs", 0, 0])]),
+    ):
+        data = json.dumps(value).encode()
+        answer = client.post(path, content=data, headers={"content-type": "application/json"})
+        # Each list (and tuple) stops at its first wrong item, whose own errors are listed:
+        # two entries, where there were 100 (of 40,000).
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == first
+    # Under 64 KiB every error is listed, as FastAPI lists them.
+    answer = client.post("/rows", json=wrong[:3])
+    assert len(answer.json()["detail"]) == 6
 
 
 @pytest.mark.anyio
