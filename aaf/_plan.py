@@ -384,7 +384,7 @@ def _fields_apart(
     Bulk fields: plain lists of models, and dicts of string keys to models, or lists and
     dicts of those (for a dict at any level, no string settings in the model's config, which
     would apply to its keys); lists and dicts of plain ``int``, ``float``, ``str`` or
-    ``bool`` (or lists and dicts of them) too, and plain ``str`` fields (their attributes'
+    ``bool`` (or lists, dicts and tuples of them) too, and plain ``str`` fields (their attributes'
     names, beside), when the model's config says nothing that changes how those validate (a
     model's config does not reach into another model, but it does reach plain values)."""
     validated = {
@@ -427,8 +427,9 @@ def _fields_apart(
         innermost, keyed = _innermost(item)
         if keyed and not plain_strings:
             continue  # an inner dict's keys are strings the config would change
+        plain = plain_values and _is_plain(innermost)
         models = isinstance(innermost, type) and issubclass(innermost, BaseModel)
-        if not models and not (plain_values and innermost in _PLAIN):
+        if not models and not plain:
             continue  # (a model's config does not reach into another model)
         items = items_reading(annotation, None, seen, memo)
         assert items is not None  # a plain list or dict of string keys, as checked above
@@ -538,6 +539,13 @@ _NEUTRAL_SETTINGS = frozenset(
         "from_attributes",
     )
 )
+
+
+def _is_plain(item: object) -> bool:
+    """A plain JSON value, or a tuple of them (``tuple[int, str]``, ``tuple[float, ...]``)."""
+    if get_origin(item) is tuple:
+        return all(a in _PLAIN or a is Ellipsis for a in get_args(item))
+    return item in _PLAIN
 
 
 def _innermost(item: object) -> tuple[object, bool]:
