@@ -90,6 +90,8 @@ def _runner(
     body = plan.body
     members = body.members if body is not None else None
     large_fields = tuple(f.name for f in members.wanted.values()) if members is not None else ()
+    if members is not None and members.keeps:  # what it does not read, kept: its extras
+        large_fields += (_EXTRAS,)
     large = body is not None and (body.items or body.any_json or large_fields)
     large_list = body.name if body is not None and large else None
     # PERF: one path value that the handler takes right after the connection goes by
@@ -201,7 +203,12 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         return
     if fields:  # a model going away: its lists, taken out of it first
         attributes: dict[str, object] = getattr(value, "__dict__", {})
+        extras: object = getattr(value, _EXTRAS, None) if _EXTRAS in fields else None
         del value
+        # Held by `extras` and getrefcount's argument alone, now that the model is gone.
+        if isinstance(extras, dict) and sys.getrefcount(extras) == 2:
+            await _free_slices(cast("dict[object, object]", extras))
+        del extras
         for name in fields:
             taken = attributes.get(name)
             # Held by the model, by `taken` and by getrefcount's argument alone.
@@ -218,6 +225,8 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         del value
         await _free_slices(items)
 
+
+_EXTRAS = "__pydantic_extra__"  # where a model keeps what it does not read (extra="allow")
 
 # What a body, or a model's field read apart, is made of: freed a slice at a time.
 _FREED = (list, dict, set, collections.deque)  # a dict's subclasses too: a Counter, ...

@@ -963,17 +963,25 @@ async def _validate_members_in_slices(
     object this reads (the caller validates it whole, which reports why). Without a model,
     what was read apart goes to ``leftovers``, for the app to let go a slice at a time."""
     found: dict[str, object] = {}
+    extras: dict[str, object] = {}
     model: object = _NOT_A_LIST
     try:
         model, end = await _members_in_slices(
-            reading, data, _skip_space(data, 0), ("body",), errors, rest=True, found=found
+            reading,
+            data,
+            _skip_space(data, 0),
+            ("body",),
+            errors,
+            rest=True,
+            found=found,
+            extras=extras,
         )
         if model is not None and _skip_space(data, end) < len(data):
             model = _NOT_A_LIST  # something after the object: the body's validation says what
     except (UnicodeDecodeError, _ItemTooLarge):
         pass
-    if (model is None or model is _NOT_A_LIST) and found:
-        leftovers.append(found)
+    if model is None or model is _NOT_A_LIST:
+        leftovers += [kept for kept in (found, extras) if kept]
     return model
 
 
@@ -987,6 +995,7 @@ async def _members_in_slices(
     *,
     rest: bool = False,
     found: dict[str, object] | None = None,
+    extras: dict[str, object] | None = None,
 ) -> tuple[object, int]:
     """Read the JSON object at ``data[pos]`` for ``reading``'s model a slice at a time, then
     validate what the model reads in one call, with the values read apart emptied and put
@@ -1008,10 +1017,17 @@ async def _members_in_slices(
     ``(_NOT_A_LIST, -1)`` when the object is not one this reads (a key given twice for a
     value read apart, or nothing read apart): the caller reads it whole, which reports why.
     The values read apart go into ``found`` (the caller's, to let go of when there is no
-    model).
+    model), and the keys a model keeping them does not read (``extra="allow"``), with their
+    values as any JSON's, into ``extras``, in the order pydantic keeps them: each is the
+    model's after, and none is given to the one call.
     """
     if found is None:
         found = {}
+    if extras is None:
+        extras = {}
+    # The model's fields set, to come: the extras' keys, gathered a slice at a time (700,000
+    # added to the model's set at once held the event loop 49 ms).
+    extra_keys: set[str] = set()
     opened = pos  # where the object starts, for what a 422 echoes of it
     texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
@@ -1046,10 +1062,20 @@ async def _members_in_slices(
                     continue
                 _report_slice(outcome, loc, {}, data, pos, errors)
                 return None, -1
-            keys = cast("dict[str, object]", outcome).keys()
+            members = cast("dict[str, object]", outcome)
+            keys = members.keys()
             reads = reading.reads
-            # (counted only for a refusing model: a set difference a slice, thousands of keys)
-            unknown = len(keys - reads) if reading.forbid and reads is not None else 0
+            # (counted only for a model refusing or keeping them: a set difference a slice,
+            # thousands of keys)
+            counted = (reading.forbid or reading.keeps) and reads is not None
+            unknown = len(keys - reads) if counted and reads is not None else 0
+            if unknown and reading.keeps:
+                assert reads is not None  # a model keeping them has the keys it reads
+                for key, value in members.items():
+                    if key not in reads:
+                        extras[key] = value  # the first place and the last value, as pydantic
+                        extra_keys.add(key)
+                apart = True
             if reads is None or not keys.isdisjoint(reads) or (unknown and room):
                 read_apart = keys & (reading.wanted.keys() | reading.texts.keys())
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
@@ -1062,9 +1088,13 @@ async def _members_in_slices(
                 if reads is not None and (
                     unknown > room
                     if reading.forbid
+                    else unknown > 0
+                    if reading.keeps
                     else len(keys) > _FEW_MEMBERS and not keys <= reads
                 ):
                     chosen = _members_read(data, pos, end, reads, room)
+                    if chosen is None and reading.keeps:
+                        return _NOT_A_LIST, -1  # kept whole, its extras would be the one call's
                 if chosen is None:
                     spans.append(data[pos:end])
                     room = max(0, room - unknown)
@@ -1080,7 +1110,7 @@ async def _members_in_slices(
                 return _NOT_A_LIST, -1
             key, start = member
             end, stand_in = await _long_member(
-                reading, key, data, start, loc, errors, depth, found, texts
+                reading, key, data, start, loc, errors, depth, found, texts, extras
             )
             if end >= 0 and stand_in is None and room and key not in (reading.reads or ()):
                 # A long value under a key a refusing model does not read: checked and left
@@ -1090,6 +1120,8 @@ async def _members_in_slices(
             if end == _FAR:
                 whole_from = pos
                 break
+            if key in extras:
+                extra_keys.add(key)
             if end == _WRONG:
                 return None, -1  # errors holds why
             if end < 0:
@@ -1111,8 +1143,10 @@ async def _members_in_slices(
         pos = _skip_space(data, end + 1)
     else:
         return _NOT_A_LIST, -1  # not an object of string keys, or an empty one
-    if not apart or (whole_from is not None and not rest):
-        return _NOT_A_LIST, -1  # nothing read apart, or the rest kept: all of it whole
+    if not apart or (whole_from is not None and (not rest or reading.keeps)):
+        # Nothing read apart, or the rest kept (where a model keeping what it does not read
+        # would keep some of it in the one call, out of order): all of it whole.
+        return _NOT_A_LIST, -1
     if whole_from is None:
         end = pos + 1
         text = b"".join((b"{", b",".join(spans), b"}"))
@@ -1138,6 +1172,14 @@ async def _members_in_slices(
                 start += data.startswith(b'"', start)  # a string's text, escapes as sent
                 entry["input"] = _sent_from(data, start)
         return None, -1
+    if reading.keeps:
+        if model.__pydantic_extra__:
+            # The one call kept keys of its own (a field's name where only its alias is
+            # read, say): in what order with these, the whole reading says.
+            return _NOT_A_LIST, -1
+        object.__setattr__(model, "__pydantic_extra__", extras)
+        extra_keys |= model.__pydantic_fields_set__
+        object.__setattr__(model, "__pydantic_fields_set__", extra_keys)
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
         made = reading.wanted[key].items.made
@@ -1214,9 +1256,11 @@ async def _long_member(
     depth: int,
     found: dict[str, object],
     texts: dict[str, str],
+    extras: dict[str, object],
 ) -> tuple[int, bytes | None]:
     """Read the value at ``data[pos]`` of a member too long for a slice, as
-    ``_members_in_slices`` says, adding what it reads apart to ``found`` or ``texts``: the
+    ``_members_in_slices`` says, adding what it reads apart to ``found``, ``texts`` or
+    ``extras``: the
     position after it, and what stands in for it in the one call (``None``: the member is
     left out). The position is ``_FAR`` when it is kept for the one call, ``_WRONG`` after
     adding what is wrong to ``errors``, -1 when the object is not one this reads."""
@@ -1241,16 +1285,22 @@ async def _long_member(
         except ValueError:
             return -1, None  # not a JSON string: the whole reading says why
         if ignored:
+            if reading.keeps:
+                extras[key] = text
             return end, None
         texts[key] = text
         return end, b'""'
     if not ignored or not data.startswith((b"[", b"{"), pos):
         return _FAR, None
     # Ignored by the model: checked for being JSON a slice at a time (as the whole body's
-    # validation would), and left out.
+    # validation would), and left out; or kept as any JSON, for a model that keeps it.
     skipped = _ANY_ITEMS if data.startswith(b"[", pos) else _ANY_MEMBERS
-    end = (await _in_slices(skipped, data, pos, loc, errors, depth + 1, keep=False))[1]
-    return (_WRONG, None) if end < 0 else (end, None)
+    value, end = await _in_slices(skipped, data, pos, loc, errors, depth + 1, keep=reading.keeps)
+    if end < 0:
+        return _WRONG, None
+    if reading.keeps:
+        extras[key] = value
+    return end, None
 
 
 async def _long_string(

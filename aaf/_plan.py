@@ -174,6 +174,9 @@ class ModelReading:
     # The model refuses keys it does not read (extra="forbid"): the first hundred of those
     # are kept for the one call, which reports them in order; the rest are left out.
     forbid: bool = False
+    # The model keeps them (extra="allow", as any JSON): read apart as any JSON is, and put
+    # in after as its extras, in order.
+    keeps: bool = False
 
 
 Reading = ModelReading | ItemsReading
@@ -329,12 +332,19 @@ def model_reading(
         return memo[base]
     wanted, texts = _fields_apart(base, seen | {base}, memo)
     extra = base.model_config.get("extra", "ignore")
-    reads = _keys_read(base) if extra in ("ignore", "forbid") else None
+    # Extras of a type of their own (`__pydantic_extra__: dict[str, int]`) are validated by
+    # the model: those stay with it.
+    keeps = extra == "allow" and not any(
+        "__pydantic_extra__" in vars(klass).get("__annotations__", {}) for klass in base.__mro__
+    )
+    reads = _keys_read(base) if extra in ("ignore", "forbid") or keeps else None
     reading = None
     if wanted or texts or reads is not None:
         if validator is None:
             validator = fail_fast_validator(type_adapter(base))
-        reading = ModelReading(validator, reads, wanted, texts, forbid=extra == "forbid")
+        reading = ModelReading(
+            validator, reads, wanted, texts, forbid=extra == "forbid", keeps=keeps
+        )
     memo[base] = reading
     return reading
 

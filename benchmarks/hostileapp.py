@@ -115,6 +115,18 @@ async def frozen(connection: Connection, numbers: Annotated[frozenset[int], Body
     return len(numbers)
 
 
+class Keeping(BaseModel):
+    """Keeps what it does not read, as its extras."""
+
+    model_config = ConfigDict(extra="allow")
+    label: str = ""
+
+
+@router.route("/keeping", methods=["POST"])
+async def keeping(connection: Connection, body: Keeping) -> int:
+    return len(body.model_extra or {})
+
+
 @router.route("/queue", methods=["POST"])
 async def queue(connection: Connection, items: Annotated[deque[Item], Body()]) -> int:
     return len(items)

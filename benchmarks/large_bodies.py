@@ -95,6 +95,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/refusing",
             b'{"label":"x",' + b",".join(b'"k%d":%d' % (i, i) for i in range(700_000)) + b"}",
         ),
+        "700,000 unknown keys, a model keeping them (extra=allow)": (
+            "/keeping",
+            b'{"label":"x",' + b",".join(b'"k%d":%d' % (i, i) for i in range(700_000)) + b"}",
+        ),
         "1.25 million numbers, the body frozenset[int]": (
             "/frozen",
             numbers,

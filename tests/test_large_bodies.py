@@ -2266,6 +2266,152 @@ def test_a_model_refusing_unknown_keys_is_read_in_slices_its_first_hundred_repor
     assert client.post("/refusing", content=data, headers=headers).json() == 200_000
 
 
+class Keeping(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    label: str
+    lines: list[Item] = []
+    renamed: int = Field(0, alias="Renamed")
+
+
+class TypedExtras(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, int]  # pyright: ignore[reportIncompatibleVariableOverride]  # pydantic's way to type extras
+    label: str
+
+
+def test_a_model_keeping_unknown_keys_is_read_in_slices_its_extras_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 700,000 unknown keys a model keeps (extra="allow") were validated in one call: 530-550
+    # ms of the event loop. Read a slice of members at a time, they are parsed as any JSON
+    # and become the model's extras after, in pydantic's order; the one call gets the rest.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    def seen(body: BaseModel) -> dict[str, object]:
+        return {
+            "dump": body.model_dump(mode="json"),
+            "extra": list(body.model_extra or {}),
+            "set": sorted(body.model_fields_set),
+        }
+
+    @router.post("/keeping")
+    async def keeping(connection: Connection, body: Keeping) -> dict[str, object]:
+        return seen(body)
+
+    @router.post("/typed")
+    async def typed(connection: Connection, body: TypedExtras) -> dict[str, object]:
+        return seen(body)
+
+    app = aaf([router])
+    given: list[bytes] = []
+    watch_model(app, "/keeping", given)
+    client = TestClient(app)
+    headers = {"content-type": "application/json"}
+    unknown = {f"k{i}": i for i in range(30_000)}
+    long_list = list(range(40_000))  # long members: read on their own
+    long_text = "é" * 100_000
+    twice = json.dumps({"label": "x", **unknown}).encode()
+    twice = twice[:-1] + b', "k5": "last", "label": "y"}'  # a key given twice, far apart
+    cases: list[tuple[str, type[BaseModel], bytes]] = [
+        ("/keeping", Keeping, json.dumps({**unknown, "label": "x"}).encode()),
+        ("/keeping", Keeping, twice),
+        (
+            "/keeping",
+            Keeping,
+            json.dumps(
+                {"a": 1, "long": long_list, "label": "x", "text": long_text, "lines": GOOD}
+                | {"deep": {"in": long_list}, **unknown}
+            ).encode(),
+        ),
+        # Its field's name, where only its alias is read: the one call keeps it as an extra,
+        # so all of it is read whole, in pydantic's order.
+        ("/keeping", Keeping, json.dumps({"renamed": 1, **unknown, "label": "x"}).encode()),
+        ("/keeping", Keeping, json.dumps({**unknown, "label": 5}).encode()),
+        ("/typed", TypedExtras, json.dumps({**unknown, "label": "x"}).encode()),
+        ("/typed", TypedExtras, json.dumps({**unknown, "k7": "x", "label": "x"}).encode()),
+    ]
+    for path, model, data in cases:
+        turns.clear()
+        answer = client.post(path, content=data, headers=headers).json()
+        try:
+            whole = model.model_validate_json(data)
+        except ValidationError as exc:
+            expected = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            assert [(e["type"], e["loc"]) for e in answer["detail"]] == expected
+        else:
+            assert answer == seen(whole)
+        assert len(turns) >= 5, data[:30]  # a slice at a time (the whole too: slices first)
+    given.clear()
+    answer = client.post("/keeping", content=cases[0][2], headers=headers).json()
+    assert answer["extra"][:2] == ["k0", "k1"] and len(answer["set"]) == 30_001
+    assert given == [b'{"label": "x"}']  # the one call: what the model reads, alone
+
+
+_KEEPING_KEYS = st.one_of(
+    st.sampled_from(["label", "lines", "renamed", "Renamed", "a", "b"]), st.text(max_size=3)
+)
+_KEEPING_VALUES = st.one_of(
+    _NESTED,
+    st.just("text"),
+    st.lists(st.fixed_dictionaries({"id": st.integers(0, 9), "name": st.just("n")}), max_size=3),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    members=st.lists(st.tuples(_KEEPING_KEYS, _KEEPING_VALUES), max_size=14),
+    slice_size=st.integers(min_value=1, max_value=60),
+)
+def test_slices_of_a_model_keeping_unknown_keys_agree_with_whole_validation(
+    monkeypatch: pytest.MonkeyPatch, members: list[tuple[str, object]], slice_size: int
+) -> None:
+    # Keys given twice, the field's name beside its alias, any JSON under unknown keys,
+    # slices cut anywhere: the model (its fields, its extras in order, its fields set) or
+    # the errors are what pydantic's validation of the whole gives.
+    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    router = Router()
+
+    @router.post("/keeping")
+    async def keeping(connection: Connection, body: Keeping) -> list[object]:
+        return [body.model_dump(mode="json"), list(body.model_extra or {}), body.model_fields_set]
+
+    data = ("{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in members) + "}").encode()
+    answer = TestClient(aaf([router])).post(
+        "/keeping", content=data, headers={"content-type": "application/json"}
+    )
+    try:
+        whole = cast(Keeping, fail_fast_validator(TypeAdapter(Keeping)).validate_json(data))
+    except ValidationError as exc:
+        expected = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == expected, data
+    else:
+        dump, extra, fields_set = answer.json()
+        assert dump == whole.model_dump(mode="json"), data
+        assert extra == list(whole.model_extra or {}), data
+        assert sorted(fields_set) == sorted(whole.model_fields_set), data
+
+
+def test_a_model_s_kept_unknown_keys_are_freed_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _dispatch)
+    router = Router()
+
+    @router.post("/keeping")
+    async def keeping(connection: Connection, body: Keeping) -> int:
+        return len(body.model_extra or {})
+
+    client = TestClient(aaf([router]))
+    data = json.dumps({"label": "x", **{f"k{i}": i for i in range(20_000)}}).encode()
+    headers = {"content-type": "application/json"}
+    assert client.post("/keeping", content=data, headers=headers).json() == 20_000
+    assert turns == [0] * 5  # 20,000 keys, 4,096 a turn
+
+
 def test_a_long_item_s_own_list_is_read_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     client, turns, given = watched(monkeypatch, "/tagged")
     headers = {"content-type": "application/json"}
