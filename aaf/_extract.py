@@ -1153,8 +1153,16 @@ async def _members_in_slices(
     else:  # the rest of the body, from a member on
         end = len(data)
         text = b"".join((b"{", *(span + b"," for span in spans), data[whole_from:]))
+    validator = reading.validator
+    if reading.unbounded:  # [] stood in for lists bounded below: checked as they were read
+        names = frozenset(
+            reading.wanted[key].name
+            for key in found
+            if reading.wanted[key].items.min_length is not None
+        )
+        validator = reading.unbounded.get(names, validator)
     try:
-        model = reading.validator.validate_json(text)
+        model = validator.validate_json(text)
     except ValidationError as exc:
         first = len(errors)
         _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)

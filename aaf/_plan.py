@@ -14,6 +14,7 @@ import datetime
 import enum
 import functools
 import inspect
+import itertools
 import types
 import uuid
 import warnings
@@ -46,7 +47,7 @@ from pydantic import (
 )
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
-from pydantic_core import SchemaValidator
+from pydantic_core import CoreSchema, SchemaValidator
 from typing_extensions import TypedDict
 from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import BaseConverter
@@ -177,6 +178,12 @@ class ModelReading:
     # The model keeps them (extra="allow", as any JSON): read apart as any JSON is, and put
     # in after as its extras, in order.
     keeps: bool = False
+    # For the one call when fields bounded below were read apart ([] stands in for each):
+    # the model's validator without their bounds, which the reading checks itself, by the
+    # names of the fields read apart.
+    unbounded: Mapping[frozenset[str], SchemaValidator] = dataclasses.field(
+        default_factory=dict[frozenset[str], SchemaValidator]
+    )
 
 
 Reading = ModelReading | ItemsReading
@@ -342,8 +349,15 @@ def model_reading(
     if wanted or texts or reads is not None:
         if validator is None:
             validator = fail_fast_validator(type_adapter(base))
+        wanted, unbounded = _without_bounds_below(base, wanted)
         reading = ModelReading(
-            validator, reads, wanted, texts, forbid=extra == "forbid", keeps=keeps
+            validator,
+            reads,
+            wanted,
+            texts,
+            forbid=extra == "forbid",
+            keeps=keeps,
+            unbounded=unbounded,
         )
     memo[base] = reading
     return reading
@@ -407,12 +421,11 @@ def _fields_apart(
     wanted: dict[str, SlicedField] = {}
     texts: dict[str, str] = {}
     for name, info in base.model_fields.items():
-        # A field bounded only in how long it is may be, but only above: the one call is
-        # given an empty stand-in for it.
+        # A field bounded only in how long it is may be (the one call is given an empty
+        # stand-in for it, and a validator without a bound below, when it has one).
         bounds = _length_bounds(info) if info.metadata else (None, None)
         if (
             bounds is None
-            or bounds[0] is not None
             or info.discriminator is not None
             or name in validated
             or not isinstance(info.validation_alias, str | None)
@@ -443,8 +456,10 @@ def _fields_apart(
             continue  # (a model's config does not reach into another model)
         items = items_reading(annotation, None, seen, memo)
         assert items is not None  # a plain list or dict of string keys, as checked above
-        if bounds[1] is not None or made is not None:
-            items = dataclasses.replace(items, max_length=bounds[1], made=made)
+        if bounds != (None, None) or made is not None:
+            items = dataclasses.replace(
+                items, min_length=bounds[0], max_length=bounds[1], made=made
+            )
         loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
     return wanted, texts
@@ -572,10 +587,14 @@ def _innermost(item: object) -> tuple[object, bool]:
             return item, keyed
 
 
-def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:
+def fail_fast_validator(
+    adapter: TypeAdapter[_T], adjust: Callable[[dict[str, object]], None] | None = None
+) -> SchemaValidator:
     """Build a validator for ``adapter``'s schema whose collections stop at their first error,
-    inside models too."""
-    schema = copy.deepcopy(adapter.core_schema)
+    inside models too; ``adjust`` changes the schema (a copy) first."""
+    schema = cast("dict[str, object]", copy.deepcopy(adapter.core_schema))
+    if adjust is not None:
+        adjust(schema)
     classes: set[type] = set()
     _stop_early(schema, classes)
     # pydantic-core builds a complete model's (or pydantic dataclass's) schema as the class's
@@ -587,10 +606,55 @@ def fail_fast_validator(adapter: TypeAdapter[_T]) -> SchemaValidator:
     try:
         for cls in complete:
             type.__setattr__(cls, "__pydantic_complete__", False)
-        return SchemaValidator(schema)
+        return SchemaValidator(cast("CoreSchema", schema))
     finally:
         for cls in complete:
             type.__setattr__(cls, "__pydantic_complete__", True)
+
+
+def _without_bounds_below(
+    model: type[BaseModel], wanted: dict[str, SlicedField]
+) -> tuple[dict[str, SlicedField], dict[frozenset[str], SchemaValidator]]:
+    """The bulk fields of ``model`` that can be read apart, and for each set of those bounded
+    below, the model's validator without those bounds, built once: a field bounded below
+    where no list or dict carries the bound, or past the first few, stays with the model."""
+    bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
+    kept: set[str] = set()
+    _unbound_below(model, bounded, kept, copy.deepcopy(type_adapter(model).core_schema))
+    kept = set(sorted(kept)[:_MOST_BOUNDED])
+    validators: dict[frozenset[str], SchemaValidator] = {}
+    for size in range(1, len(kept) + 1):
+        for names in itertools.combinations(sorted(kept), size):
+            adjust = functools.partial(_unbound_below, model, set(names), set[str]())
+            validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
+    left = {k: f for k, f in wanted.items() if f.name not in bounded - kept}
+    return left, validators
+
+
+_MOST_BOUNDED = 4  # fields bounded below read apart in one model: a validator for each subset
+
+
+def _unbound_below(model: type[BaseModel], names: set[str], done: set[str], node: object) -> None:
+    """Take the bound below off the list or dict of each field of ``model`` in ``names``, in
+    the schema ``node``, wherever the model's own schema is in it; the names of the fields
+    it did that for go in ``done``."""
+    if isinstance(node, list):
+        for value in cast("list[object]", node):
+            _unbound_below(model, names, done, value)
+        return
+    if not isinstance(node, dict):
+        return
+    schema = cast("dict[str, object]", node)
+    if schema.get("type") == "model" and schema.get("cls") is model:
+        fields = cast("dict[str, dict[str, object]]", _inner(schema, "schema").get("fields", {}))
+        for name in names & fields.keys():
+            inner = cast("dict[str, object]", fields[name]["schema"])
+            while inner.get("type") in ("default", "nullable"):  # a default or None around it
+                inner = cast("dict[str, object]", inner["schema"])
+            if inner.get("type") in ("list", "dict") and inner.pop("min_length", None):
+                done.add(name)
+    for value in schema.values():
+        _unbound_below(model, names, done, value)
 
 
 def _stop_early(node: object, classes: set[type]) -> None:

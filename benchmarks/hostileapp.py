@@ -154,6 +154,16 @@ class BoundedBatch(BaseModel):
     items: list[Item] = Field(max_length=420_000)
 
 
+class NonemptyBatch(BaseModel):
+    label: str
+    items: list[Item] = Field(min_length=1)
+
+
+@router.route("/nonempty-batch", methods=["POST"])
+async def nonempty_batch(connection: Connection, batch: NonemptyBatch) -> int:
+    return len(batch.items)
+
+
 @router.route("/bounded-batch", methods=["POST"])
 async def bounded_batch(connection: Connection, batch: BoundedBatch) -> int:
     return len(batch.items)

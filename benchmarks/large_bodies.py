@@ -75,6 +75,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
         ),
         "valid list, a body of any JSON (Any)": ("/anything", valid),
         "valid list, its length bounded (Body(max_length=...))": ("/bounded", valid),
+        "valid batch model, its list bounded below (Field(min_length=1))": (
+            "/nonempty-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
         "valid batch model, its list's length bounded (Field)": (
             "/bounded-batch",
             b'{"label":"x","items":' + valid + b"}",
