@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import cast, get_type_hints
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 from werkzeug.routing.converters import BaseConverter
 
@@ -89,7 +89,12 @@ def _runner(
     # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
     body = plan.body
     members = body.members if body is not None else None
-    large_fields = tuple(f.name for f in members.wanted.values()) if members is not None else ()
+    large_fields = (
+        tuple(f.name for f in members.wanted.values())
+        + tuple(f.name for f in members.nested.values())
+        if members is not None
+        else ()
+    )
     if members is not None and members.keeps:  # what it does not read, kept: its extras
         large_fields += (_EXTRAS,)
     large = body is not None and (body.items or body.any_json or large_fields)
@@ -211,6 +216,12 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         del extras
         for name in fields:
             taken = attributes.get(name)
+            if isinstance(taken, BaseModel) and sys.getrefcount(taken) == 3:
+                # A model in it ({"data": {...}}): its own lists, and models, the same way.
+                inner = tuple(k for k, v in vars(taken).items() if isinstance(v, _HOLDERS))
+                del taken
+                await free_gradually(attributes.pop(name), inner)
+                continue
             # Held by the model, by `taken` and by getrefcount's argument alone.
             if isinstance(taken, _FREED) and sys.getrefcount(taken) == 3:
                 bulk = cast("_Freed", taken)
@@ -231,6 +242,7 @@ _EXTRAS = "__pydantic_extra__"  # where a model keeps what it does not read (ext
 # What a body, or a model's field read apart, is made of: freed a slice at a time.
 _FREED = (list, dict, set, collections.deque)  # a dict's subclasses too: a Counter, ...
 _Freed = list[object] | dict[object, object] | set[object] | collections.deque[object]
+_HOLDERS = (*_FREED, BaseModel)  # what a model's attribute freed a slice at a time may be
 
 
 async def _free_slices(items: _Freed) -> None:

@@ -1077,7 +1077,9 @@ async def _members_in_slices(
                         extra_keys.add(key)
                 apart = True
             if reads is None or not keys.isdisjoint(reads) or (unknown and room):
-                read_apart = keys & (reading.wanted.keys() | reading.texts.keys())
+                read_apart = keys & (
+                    reading.wanted.keys() | reading.texts.keys() | reading.nested.keys()
+                )
                 if not read_apart.isdisjoint(found.keys() | texts.keys()):
                     return _NOT_A_LIST, -1  # a key given twice: pydantic's own rules decide
                 kept |= read_apart
@@ -1154,13 +1156,13 @@ async def _members_in_slices(
         end = len(data)
         text = b"".join((b"{", *(span + b"," for span in spans), data[whole_from:]))
     validator = reading.validator
-    if reading.unbounded:  # [] stood in for lists bounded below: checked as they were read
+    if reading.relaxed:  # [] stood in for lists bounded below, null for models: read above
         names = frozenset(
-            reading.wanted[key].name
+            reading.nested[key].name if key in reading.nested else reading.wanted[key].name
             for key in found
-            if reading.wanted[key].items.min_length is not None
+            if key in reading.nested or reading.wanted[key].items.min_length is not None
         )
-        validator = reading.unbounded.get(names, validator)
+        validator = reading.relaxed.get(names, validator)
     try:
         model = validator.validate_json(text)
     except ValidationError as exc:
@@ -1190,6 +1192,9 @@ async def _members_in_slices(
         object.__setattr__(model, "__pydantic_fields_set__", extra_keys)
     attributes: dict[str, object] = model.__dict__
     for key, value in found.items():
+        if key in reading.nested:
+            attributes[reading.nested[key].name] = value
+            continue
         made = reading.wanted[key].items.made
         attributes[reading.wanted[key].name] = value if made is None else await _made(made, value)
     for key, string in texts.items():
@@ -1275,6 +1280,16 @@ async def _long_member(
     field = reading.wanted.get(key)
     if key in found or key in texts:
         return -1, None  # a key given twice: pydantic's own rules decide
+    held = reading.nested.get(key)
+    if held is not None and data.startswith(b"{", pos):  # a model's: read as its own reading
+        at = (*loc, held.loc)
+        value, end = await _members_in_slices(held.reading, data, pos, at, errors, depth + 1)
+        if value is None:
+            return _WRONG, None  # errors holds why
+        if value is _NOT_A_LIST:
+            return _FAR, None  # kept for the one call, which reads it
+        found[key] = value
+        return end, b"null"
     ignored = field is None and reading.reads is not None and key not in reading.reads
     if field is not None and data.startswith(field.items.opening, pos):
         at = (*loc, field.loc)

@@ -178,12 +178,28 @@ class ModelReading:
     # The model keeps them (extra="allow", as any JSON): read apart as any JSON is, and put
     # in after as its extras, in order.
     keeps: bool = False
-    # For the one call when fields bounded below were read apart ([] stands in for each):
-    # the model's validator without their bounds, which the reading checks itself, by the
-    # names of the fields read apart.
-    unbounded: Mapping[frozenset[str], SchemaValidator] = dataclasses.field(
+    # Fields holding another model, by key: a long object for one read as that model's own
+    # reading says (null standing in for it in the one call).
+    nested: Mapping[str, NestedField] = dataclasses.field(default_factory=dict[str, "NestedField"])
+    # For the one call when fields bounded below ([] standing in for each) or holding a
+    # model (null standing in) were read apart: the model's validator without their bounds,
+    # taking anything for a model's field, which the reading checked itself; by the names of
+    # the fields read apart.
+    relaxed: Mapping[frozenset[str], SchemaValidator] = dataclasses.field(
         default_factory=dict[frozenset[str], SchemaValidator]
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NestedField:
+    """A field of a model body holding another model (``{"data": {...}}``): in a large body,
+    a long object for it is read as that model's ``reading`` says, the rest of the body in
+    one call with null standing in, and the model put in after."""
+
+    key: str  # the field's name in the JSON object
+    name: str  # the model's attribute
+    loc: str  # how errors name it
+    reading: ModelReading
 
 
 Reading = ModelReading | ItemsReading
@@ -337,7 +353,7 @@ def model_reading(
         memo = {}
     elif validator is None and base in memo:
         return memo[base]
-    wanted, texts = _fields_apart(base, seen | {base}, memo)
+    wanted, texts, nested = _fields_apart(base, seen | {base}, memo)
     extra = base.model_config.get("extra", "ignore")
     # Extras of a type of their own (`__pydantic_extra__: dict[str, int]`) are validated by
     # the model: those stay with it.
@@ -346,10 +362,10 @@ def model_reading(
     )
     reads = _keys_read(base) if extra in ("ignore", "forbid") or keeps else None
     reading = None
-    if wanted or texts or reads is not None:
+    if wanted or texts or nested or reads is not None:
         if validator is None:
             validator = fail_fast_validator(type_adapter(base))
-        wanted, unbounded = _without_bounds_below(base, wanted)
+        wanted, nested, relaxed = _relaxed(base, wanted, nested)
         reading = ModelReading(
             validator,
             reads,
@@ -357,7 +373,8 @@ def model_reading(
             texts,
             forbid=extra == "forbid",
             keeps=keeps,
-            unbounded=unbounded,
+            nested=nested,
+            relaxed=relaxed,
         )
     memo[base] = reading
     return reading
@@ -399,7 +416,7 @@ def _keys_read(model: type[BaseModel]) -> frozenset[str]:
 
 def _fields_apart(
     base: type[BaseModel], seen: frozenset[type], memo: _Memo
-) -> tuple[dict[str, SlicedField], dict[str, str]]:
+) -> tuple[dict[str, SlicedField], dict[str, str], dict[str, NestedField]]:
     """The fields of ``base`` (a model ``model_reading`` reads) that can be read apart from
     it, by their key in JSON: those that nothing checks as a whole (no constraint or strict
     mode, discriminator or validator on the field), so that validating the rest with the
@@ -410,7 +427,8 @@ def _fields_apart(
     would apply to its keys); lists and dicts of plain ``int``, ``float``, ``str`` or
     ``bool`` (or lists, dicts and tuples of them) too, and plain ``str`` fields (their attributes'
     names, beside), when the model's config says nothing that changes how those validate (a
-    model's config does not reach into another model, but it does reach plain values)."""
+    model's config does not reach into another model, but it does reach plain values).
+    Fields holding another model that has something to read apart (or ``X | None``)."""
     validated = {
         f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
     }
@@ -420,6 +438,7 @@ def _fields_apart(
     plain_values = config.keys() <= _NEUTRAL_SETTINGS
     wanted: dict[str, SlicedField] = {}
     texts: dict[str, str] = {}
+    nested: dict[str, NestedField] = {}
     for name, info in base.model_fields.items():
         # A field bounded only in how long it is may be (the one call is given an empty
         # stand-in for it, and a validator without a bound below, when it has one).
@@ -432,8 +451,15 @@ def _fields_apart(
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
+        loc = key if config.get("loc_by_alias", True) else name
         if info.annotation is str and plain_values:
             texts[key] = name
+            continue
+        held = _unwrapped(info.annotation)
+        if isinstance(held, type) and issubclass(held, BaseModel):
+            inner = model_reading(held, None, seen, memo) if bounds == (None, None) else None
+            if inner is not None:
+                nested[key] = NestedField(key, name, loc, inner)
             continue
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
@@ -460,9 +486,8 @@ def _fields_apart(
             items = dataclasses.replace(
                 items, min_length=bounds[0], max_length=bounds[1], made=made
             )
-        loc = key if config.get("loc_by_alias", True) else name
         wanted[key] = SlicedField(key, name, loc, items)
-    return wanted, texts
+    return wanted, texts, nested
 
 
 def _unwrapped(annotation: object) -> object:
@@ -612,49 +637,72 @@ def fail_fast_validator(
             type.__setattr__(cls, "__pydantic_complete__", True)
 
 
-def _without_bounds_below(
-    model: type[BaseModel], wanted: dict[str, SlicedField]
-) -> tuple[dict[str, SlicedField], dict[frozenset[str], SchemaValidator]]:
-    """The bulk fields of ``model`` that can be read apart, and for each set of those bounded
-    below, the model's validator without those bounds, built once: a field bounded below
-    where no list or dict carries the bound, or past the first few, stays with the model."""
+def _relaxed(
+    model: type[BaseModel], wanted: dict[str, SlicedField], nested: dict[str, NestedField]
+) -> tuple[dict[str, SlicedField], dict[str, NestedField], dict[frozenset[str], SchemaValidator]]:
+    """The bulk and nested fields of ``model`` that can be read apart, and for each set of
+    those whose stand-in the model would refuse (a list bounded below, a model), the model's
+    validator relaxed for them, built once: a bound below where no list or dict carries it,
+    or past the first few such fields, stays with the model."""
     bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
-    kept: set[str] = set()
-    _unbound_below(model, bounded, kept, copy.deepcopy(type_adapter(model).core_schema))
-    kept = set(sorted(kept)[:_MOST_BOUNDED])
+    held = {f.name for f in nested.values()}
+    done: set[str] = set()
+    schema = cast("dict[str, object]", copy.deepcopy(type_adapter(model).core_schema))
+    _relax(model, bounded, held, done, schema)
+    kept = sorted(done)[:_MOST_RELAXED]
     validators: dict[frozenset[str], SchemaValidator] = {}
     for size in range(1, len(kept) + 1):
-        for names in itertools.combinations(sorted(kept), size):
-            adjust = functools.partial(_unbound_below, model, set(names), set[str]())
+        for names in itertools.combinations(kept, size):
+            chosen = set(names)
+            adjust = functools.partial(_relax, model, bounded & chosen, held & chosen, set[str]())
             validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
-    left = {k: f for k, f in wanted.items() if f.name not in bounded - kept}
-    return left, validators
+    wanted = {k: f for k, f in wanted.items() if f.name not in bounded or f.name in kept}
+    nested = {k: f for k, f in nested.items() if f.name in kept}
+    return wanted, nested, validators
 
 
-_MOST_BOUNDED = 4  # fields bounded below read apart in one model: a validator for each subset
+_MOST_RELAXED = 4  # fields read apart in one model that need a validator for each subset
 
 
-def _unbound_below(model: type[BaseModel], names: set[str], done: set[str], node: object) -> None:
-    """Take the bound below off the list or dict of each field of ``model`` in ``names``, in
-    the schema ``node``, wherever the model's own schema is in it; the names of the fields
-    it did that for go in ``done``."""
-    if isinstance(node, list):
-        for value in cast("list[object]", node):
-            _unbound_below(model, names, done, value)
+def _relax(
+    model: type[BaseModel],
+    bounded: set[str],
+    held: set[str],
+    done: set[str],
+    schema: dict[str, object],
+) -> None:
+    """Change ``schema``, ``model``'s (in place), so that its own object, at the top, takes
+    the fields in ``bounded`` without their bound below (on a list or a dict) and anything
+    for the fields in ``held``; the names of the fields it did that for go in ``done``.
+    Where the model holds itself (a reference to its schema), that keeps it as it was."""
+    top, definitions = schema, None
+    if schema.get("type") == "definitions":
+        definitions = cast("list[dict[str, object]]", schema["definitions"])
+        top = cast("dict[str, object]", schema["schema"])
+        if top.get("type") == "definition-ref":
+            top = next(d for d in definitions if d.get("ref") == top["schema_ref"])
+    if top.get("type") != "model" or top.get("cls") is not model:
         return
-    if not isinstance(node, dict):
-        return
-    schema = cast("dict[str, object]", node)
-    if schema.get("type") == "model" and schema.get("cls") is model:
-        fields = cast("dict[str, dict[str, object]]", _inner(schema, "schema").get("fields", {}))
-        for name in names & fields.keys():
-            inner = cast("dict[str, object]", fields[name]["schema"])
-            while inner.get("type") in ("default", "nullable"):  # a default or None around it
-                inner = cast("dict[str, object]", inner["schema"])
-            if inner.get("type") in ("list", "dict") and inner.pop("min_length", None):
-                done.add(name)
-    for value in schema.values():
-        _unbound_below(model, names, done, value)
+    relaxed = copy.deepcopy(top)
+    relaxed.pop("ref", None)
+    fields = cast("dict[str, dict[str, object]]", _inner(relaxed, "schema").get("fields", {}))
+    for name in held & fields.keys():
+        fields[name]["schema"] = {"type": "any"}
+        done.add(name)
+    for name in bounded & fields.keys():
+        inner = cast("dict[str, object]", fields[name]["schema"])
+        while inner.get("type") in ("default", "nullable"):  # a default or None around it
+            inner = cast("dict[str, object]", inner["schema"])
+        if inner.get("type") in ("list", "dict") and inner.pop("min_length", None):
+            done.add(name)
+    if definitions is None:
+        original = dict(schema)
+        schema.clear()
+        schema.update(type="definitions", schema=relaxed, definitions=[original])
+    else:
+        if all(d is not top for d in definitions):
+            definitions.append(top)  # what refers to it still finds it
+        schema["schema"] = relaxed
 
 
 def _stop_early(node: object, classes: set[type]) -> None:

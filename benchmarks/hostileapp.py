@@ -40,6 +40,17 @@ async def batch(connection: Connection, batch: Batch) -> int:
     return len(batch.items)
 
 
+class Envelope(BaseModel):
+    """The JSON envelope APIs wrap their data in."""
+
+    data: Batch
+
+
+@router.route("/envelope", methods=["POST"])
+async def envelope(connection: Connection, body: Envelope) -> int:
+    return len(body.data.items)
+
+
 class CheckedBatch(BaseModel):
     """A validator of its list: the model is validated in one piece."""
 

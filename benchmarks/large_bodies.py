@@ -32,6 +32,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/batch",
             b'{"label":"x","items":' + valid + b"}",
         ),
+        'valid batch model in an envelope ({"data": ...})': (
+            "/envelope",
+            b'{"data":{"label":"x","items":' + valid + b"}}",
+        ),
         "valid list but its last item": (
             "/items",
             valid[: valid.rindex(b"{")] + b'{"id":"x","name":"n"}]',
