@@ -509,12 +509,15 @@ def _as_built(annotation: object) -> object:
 
 
 def _plain_of(annotation: object) -> tuple[object, Callable[[Any], object] | None]:
-    """For a ``deque[T]``, ``Counter[K]``, ``OrderedDict[K, V]`` or ``defaultdict[K, V]``:
-    the ``list[T]`` or ``dict`` pydantic reads it from (items validated and located as
-    theirs) and what makes the collection of that in one call; else ``(annotation, None)``."""
+    """For a ``deque[T]``, ``tuple[T, ...]``, ``Counter[K]``, ``OrderedDict[K, V]`` or
+    ``defaultdict[K, V]``: the ``list[T]`` or ``dict`` pydantic reads it from (items
+    validated and located as theirs) and what makes the collection of that in one call;
+    else ``(annotation, None)``."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is collections.deque and len(args) == 1:
         return list.__class_getitem__(args), collections.deque
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return list.__class_getitem__(args[0]), tuple
     if origin is collections.Counter and len(args) == 1:
         return dict.__class_getitem__((args[0], int)), collections.Counter
     if origin is collections.OrderedDict and len(args) == 2:

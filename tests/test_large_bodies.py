@@ -815,6 +815,7 @@ class Collected(BaseModel):
     """Bulk fields pydantic makes collections other than lists and dicts of."""
 
     queue: deque[Item] = deque()
+    frozen: tuple[Item, ...] = ()
     words: Counter[str] = Counter()
     ordered: OrderedDict[str, int] | None = None
     defaults: defaultdict[str, list[int]] = defaultdict(list)
@@ -852,6 +853,7 @@ def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
     @router.post("/collected")
     async def collected(connection: Connection, body: Collected) -> Collected:
         assert type(body.queue) is deque and type(body.words) is Counter
+        assert type(body.frozen) is tuple
         assert type(body.ordered) in (OrderedDict, type(None))
         assert type(body.defaults) is defaultdict and body.defaults.default_factory is list
         return body
@@ -870,6 +872,8 @@ def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
         ("/collected", Collected, {"queue": GOOD, "words": counts}),
         ("/collected", Collected, {"ordered": counts, "defaults": lists}),
         ("/collected", Collected, {"queue": wrong_item, "defaults": lists}),
+        ("/collected", Collected, {"frozen": GOOD}),
+        ("/collected", Collected, {"frozen": wrong_item}),
     ):
         turns.clear()
         data = json.dumps(value).encode()
