@@ -997,6 +997,29 @@ async def _members_in_slices(
     found: dict[str, object] | None = None,
     extras: dict[str, object] | None = None,
 ) -> tuple[object, int]:
+    """``_read_members``; where it gives the object back to be read whole, without the
+    errors it found on the way (the whole reading finds them again)."""
+    first = len(errors)
+    outcome = await _read_members(
+        reading, data, pos, loc, errors, depth, rest=rest, found=found, extras=extras
+    )
+    if outcome[0] is _NOT_A_LIST:
+        del errors[first:]
+    return outcome
+
+
+async def _read_members(
+    reading: ModelReading,
+    data: bytes,
+    pos: int,
+    loc: Loc,
+    errors: Errors,
+    depth: int = 0,
+    *,
+    rest: bool = False,
+    found: dict[str, object] | None = None,
+    extras: dict[str, object] | None = None,
+) -> tuple[object, int]:
     """Read the JSON object at ``data[pos]`` for ``reading``'s model a slice at a time, then
     validate what the model reads in one call, with the values read apart emptied and put
     in after.
@@ -1028,6 +1051,10 @@ async def _members_in_slices(
     # The model's fields set, to come: the extras' keys, gathered a slice at a time (700,000
     # added to the model's set at once held the event loop 49 ms).
     extra_keys: set[str] = set()
+    # Fields read apart and found wrong: the rest is read, and validated, all the same, so
+    # that the 422 lists every failing field, in the model's order, as pydantic's would.
+    failed: set[str] = set()
+    first_error = len(errors)
     opened = pos  # where the object starts, for what a 422 echoes of it
     texts: dict[str, str] = {}  # long values of plain str fields, read in pieces
     kept: set[str] = set()  # keys of fields read apart seen in slices kept for the one call
@@ -1112,7 +1139,7 @@ async def _members_in_slices(
                 return _NOT_A_LIST, -1
             key, start = member
             end, stand_in = await _long_member(
-                reading, key, data, start, loc, errors, depth, found, texts, extras
+                reading, key, data, start, loc, errors, depth, found, texts, extras, failed
             )
             if end >= 0 and stand_in is None and room and key not in (reading.reads or ()):
                 # A long value under a key a refusing model does not read: checked and left
@@ -1168,6 +1195,8 @@ async def _members_in_slices(
     except ValidationError as exc:
         first = len(errors)
         _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
+        if failed:
+            _in_field_order(errors, first_error, loc, reading)
         for entry in errors[first:]:
             # What the model was given is the object without what was read apart or left
             # out ([] standing in for 10 MB of items): echo the start of what was sent.
@@ -1182,6 +1211,8 @@ async def _members_in_slices(
                 start += data.startswith(b'"', start)  # a string's text, escapes as sent
                 entry["input"] = _sent_from(data, start)
         return None, -1
+    if failed:
+        return None, -1  # errors holds why
     if reading.keeps:
         if model.__pydantic_extra__:
             # The one call kept keys of its own (a field's name where only its alias is
@@ -1203,6 +1234,19 @@ async def _members_in_slices(
 
 
 _FEW_MEMBERS = 16  # a slice kept with no more keys than this is kept whole
+
+
+def _in_field_order(errors: Errors, first: int, loc: Loc, reading: ModelReading) -> None:
+    """Put the errors from ``first`` on (an object's at ``loc``: of fields read apart, then of
+    the one call) in the order pydantic gives them: by field, as the model declares them, the
+    keys it does not read after; each field's own in the order found."""
+    depth, order, after = len(loc), reading.order, len(reading.order)
+
+    def place(entry: dict[str, Any]) -> int:
+        where = cast("list[object]", entry["loc"])
+        return order.get(str(where[depth]), after) if len(where) > depth else -1
+
+    errors[first:] = sorted(errors[first:], key=place)
 
 
 def _members_read(
@@ -1270,13 +1314,16 @@ async def _long_member(
     found: dict[str, object],
     texts: dict[str, str],
     extras: dict[str, object],
+    failed: set[str],
 ) -> tuple[int, bytes | None]:
     """Read the value at ``data[pos]`` of a member too long for a slice, as
     ``_members_in_slices`` says, adding what it reads apart to ``found``, ``texts`` or
     ``extras``: the
     position after it, and what stands in for it in the one call (``None``: the member is
     left out). The position is ``_FAR`` when it is kept for the one call, ``_WRONG`` after
-    adding what is wrong to ``errors``, -1 when the object is not one this reads."""
+    adding what is wrong to ``errors`` where the value's end is not known, -1 when the object
+    is not one this reads. A field read apart and found wrong is added to ``failed``, its
+    errors to ``errors``, and the reading goes on after it."""
     field = reading.wanted.get(key)
     if key in found or key in texts:
         return -1, None  # a key given twice: pydantic's own rules decide
@@ -1284,20 +1331,27 @@ async def _long_member(
     if held is not None and data.startswith(b"{", pos):  # a model's: read as its own reading
         at = (*loc, held.loc)
         value, end = await _members_in_slices(held.reading, data, pos, at, errors, depth + 1)
-        if value is None:
-            return _WRONG, None  # errors holds why
         if value is _NOT_A_LIST:
             return _FAR, None  # kept for the one call, which reads it
         found[key] = value
+        if value is None:  # errors holds why: on after it, if it is JSON
+            end = await _past(data, pos, loc, depth)
+            if end < 0:
+                return _WRONG, None
+            failed.add(key)
         return end, b"null"
     ignored = field is None and reading.reads is not None and key not in reading.reads
     if field is not None and data.startswith(field.items.opening, pos):
         at = (*loc, field.loc)
         items, end = await _in_slices(field.items, data, pos, at, errors, depth + 1)
-        if end < 0 or _out_of_bounds(field.items, items, data, pos, at, errors):
-            found[key] = items  # for the app to let go of
-            return _WRONG, None
-        found[key] = items
+        found[key] = items  # (for the app to let go of, when wrong)
+        if end < 0:  # errors holds why: on after it, if it is JSON
+            end = await _past(data, pos, loc, depth)
+            if end < 0:
+                return _WRONG, None
+            failed.add(key)
+        elif _out_of_bounds(field.items, items, data, pos, at, errors):
+            failed.add(key)
         return end, b"[]" if field.items.opening == b"[" else b"{}"
     if data.startswith(b'"', pos):
         end = await _after_string(data, pos + 1)
@@ -1324,6 +1378,14 @@ async def _long_member(
     if reading.keeps:
         extras[key] = value
     return end, None
+
+
+async def _past(data: bytes, pos: int, loc: Loc, depth: int) -> int:
+    """Where the list or object at ``data[pos]``, found wrong, ends: read as any JSON a
+    slice at a time, kept nowhere; -1 where it is not JSON (whose error is then left out:
+    the one found wrong comes first)."""
+    skipped = _ANY_ITEMS if data.startswith(b"[", pos) else _ANY_MEMBERS
+    return (await _in_slices(skipped, data, pos, loc, [], depth + 1, keep=False))[1]
 
 
 async def _long_string(

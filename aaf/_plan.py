@@ -188,6 +188,9 @@ class ModelReading:
     relaxed: Mapping[frozenset[str], SchemaValidator] = dataclasses.field(
         default_factory=dict[frozenset[str], SchemaValidator]
     )
+    # Each field's place in the model, by every name an error may give it: a 422 lists the
+    # errors of fields read apart among the one call's in that order, as pydantic does.
+    order: Mapping[str, int] = dataclasses.field(default_factory=dict[str, int])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -375,12 +378,23 @@ def model_reading(
             keeps=keeps,
             nested=nested,
             relaxed=relaxed,
+            order=_field_order(base),
         )
     memo[base] = reading
     return reading
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
+
+
+def _field_order(model: type[BaseModel]) -> dict[str, int]:
+    """Each field's place in ``model``, by its name and its aliases."""
+    order: dict[str, int] = {}
+    for place, (name, info) in enumerate(model.model_fields.items()):
+        for key in (name, info.alias, info.validation_alias):
+            if isinstance(key, str):
+                order.setdefault(key, place)
+    return order
 
 
 def _keys_if_forbidding(model: object) -> frozenset[str] | None:

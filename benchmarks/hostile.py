@@ -126,6 +126,12 @@ def attacks() -> dict[str, Request]:
             b'{"label":"x","items":' + valid + b"}",
             {"content-type": "application/json"},
         ),
+        "wrong batch model": (
+            "POST",
+            "/batch",
+            b'{"items":[{"id":"x"},' + valid[1:] + b',"label":5}',
+            {"content-type": "application/json"},
+        ),
         "valid counts model": (
             "POST",
             "/tally",

@@ -281,6 +281,12 @@ def test_a_list_bounded_in_length_is_sliced_and_refused_in_pydantics_words(
     # A field bounded from below, read apart, has the model validated without that bound ([]
     # stands in for it); short, it is the model's own to refuse. (It was validated with the
     # model, 10 MB of items holding others 354-425 ms; now 3-5 ms.)
+    over = {"items": GOOD, "pad": 1}  # over the bound, and no label
+    answer = client.post("/batch", content=json.dumps(over).encode(), headers=headers)
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+        ("missing", ["body", "label"]),
+        ("too_long", ["body", "items"]),
+    ]
     for value, wanted in (
         ({"items": GOOD}, [("missing", ["body", "label"])]),
         ({"label": "x", "items": [], "pad": GOOD}, [("too_short", ["body", "items"])]),
@@ -962,6 +968,9 @@ def test_a_model_held_by_a_model_is_read_as_its_own_reading_says(
         ("/envelope", Envelope, {"Data": long_batch}),  # no meta beside it
         ("/envelope", Envelope, {"Data": long_batch, "meta": 5, "extra": 5}),
         ("/envelope", Envelope, {"Data": {"label": "x"}, "meta": {}, "extra": long_batch}),
+        # Every failing field, in the models' order, the long ones' first errors among them.
+        ("/envelope", Envelope, {"meta": 5, "Data": {"label": 1, "items": wrong_item}}),
+        ("/envelope", Envelope, {"extra": {"items": wrong_item}, "Data": {"items": 5}}),
     ]
     for path, model, value in cases:
         turns.clear()
@@ -1122,14 +1131,24 @@ def test_errors_in_a_large_model_body_are_located_in_it() -> None:
         ("string_type", ["body", "note"]),
     ]
     # A short list is validated with the rest, and stops at its first error as every list
-    # of a body past 64 KiB does; a long one, sliced, stops there before the rest is
-    # validated.
+    # of a body past 64 KiB does; a long one, sliced, stops there too, and the rest is
+    # validated all the same: every failing field is listed, in the model's order (the
+    # 422 said the long list's error alone).
     assert detail({"orderLines": GOOD, "notes": ["a", 1, 2]}) == [
         ("missing", ["body", "label"]),
         ("string_type", ["body", "notes", 1]),
     ]
-    assert detail({"orderLines": GOOD, "notes": ["a"] * 50_000 + [1, 2]}) == [
-        ("string_type", ["body", "notes", 50_000])
+    assert detail({"notes": ["a"] * 50_000 + [1, 2], "note": 5, "orderLines": GOOD}) == [
+        ("missing", ["body", "label"]),
+        ("string_type", ["body", "notes", 50_000]),
+        ("string_type", ["body", "note"]),
+    ]
+    lines = [*GOOD[:15_000], {"id": "x"}, *GOOD[15_000:]]
+    assert detail({"notes": 5, "orderLines": lines, "label": 1}) == [
+        ("string_type", ["body", "label"]),
+        ("int_parsing", ["body", "orderLines", 15_000, "id"]),
+        ("missing", ["body", "orderLines", 15_000, "name"]),
+        ("list_type", ["body", "notes"]),
     ]
     assert detail({"label": "x", "orderLines": "not a list", "pad": GOOD}) == [
         ("list_type", ["body", "orderLines"])
