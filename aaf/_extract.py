@@ -1094,7 +1094,7 @@ async def _read_members(
             reads = reading.reads
             # (counted only for a model refusing or keeping them: a set difference a slice,
             # thousands of keys)
-            counted = (reading.forbid or reading.keeps) and reads is not None
+            counted = reading.forbid or reading.keeps
             unknown = len(keys - reads) if counted and reads is not None else 0
             if unknown and reading.keeps:
                 assert reads is not None  # a model keeping them has the keys it reads
@@ -1195,8 +1195,6 @@ async def _read_members(
     except ValidationError as exc:
         first = len(errors)
         _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
-        if failed:
-            _in_field_order(errors, first_error, loc, reading)
         for entry in errors[first:]:
             # What the model was given is the object without what was read apart or left
             # out ([] standing in for 10 MB of items): echo the start of what was sent.
@@ -1210,6 +1208,8 @@ async def _read_members(
                     continue
                 start += data.startswith(b'"', start)  # a string's text, escapes as sent
                 entry["input"] = _sent_from(data, start)
+        if failed:
+            _in_field_order(errors, first_error, loc, reading)
         return None, -1
     if failed:
         return None, -1  # errors holds why

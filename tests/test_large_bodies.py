@@ -1144,6 +1144,14 @@ def test_errors_in_a_large_model_body_are_located_in_it() -> None:
         ("string_type", ["body", "note"]),
     ]
     lines = [*GOOD[:15_000], {"id": "x"}, *GOOD[15_000:]]
+    # The one call's missing field echoes the object as sent, not what the call was given.
+    sent = json.dumps({"orderLines": lines}).encode()
+    answer = client.post("/orders", content=sent, headers=headers).json()["detail"]
+    assert [(e["type"], e["loc"]) for e in answer][::2] == [
+        ("missing", ["body", "label"]),
+        ("missing", ["body", "orderLines", 15_000, "name"]),
+    ]
+    assert answer[0]["input"].startswith('{"orderLines": [{"id": 0, "name": "item 0"}')
     assert detail({"notes": 5, "orderLines": lines, "label": 1}) == [
         ("string_type", ["body", "label"]),
         ("int_parsing", ["body", "orderLines", 15_000, "id"]),
