@@ -1000,9 +1000,13 @@ async def _members_in_slices(
     """``_read_members``; where it gives the object back to be read whole, without the
     errors it found on the way (the whole reading finds them again)."""
     first = len(errors)
-    outcome = await _read_members(
-        reading, data, pos, loc, errors, depth, rest=rest, found=found, extras=extras
-    )
+    try:
+        outcome = await _read_members(
+            reading, data, pos, loc, errors, depth, rest=rest, found=found, extras=extras
+        )
+    except (UnicodeDecodeError, _ItemTooLarge):
+        del errors[first:]
+        raise
     if outcome[0] is _NOT_A_LIST:
         del errors[first:]
     return outcome
@@ -1212,6 +1216,7 @@ async def _read_members(
             _in_field_order(errors, first_error, loc, reading)
         return None, -1
     if failed:
+        _in_field_order(errors, first_error, loc, reading)
         return None, -1  # errors holds why
     if reading.keeps:
         if model.__pydantic_extra__:
@@ -1385,7 +1390,10 @@ async def _past(data: bytes, pos: int, loc: Loc, depth: int) -> int:
     slice at a time, kept nowhere; -1 where it is not JSON (whose error is then left out:
     the one found wrong comes first)."""
     skipped = _ANY_ITEMS if data.startswith(b"[", pos) else _ANY_MEMBERS
-    return (await _in_slices(skipped, data, pos, loc, [], depth + 1, keep=False))[1]
+    try:
+        return (await _in_slices(skipped, data, pos, loc, [], depth + 1, keep=False))[1]
+    except (UnicodeDecodeError, _ItemTooLarge):
+        return -1  # not read in slices: its first error alone, as before the rest was read
 
 
 async def _long_string(

@@ -2555,6 +2555,108 @@ def test_slices_of_a_model_keeping_unknown_keys_agree_with_whole_validation(
         assert sorted(fields_set) == sorted(whole.model_fields_set), data
 
 
+class Shipment(BaseModel):
+    """Fields read apart (a list, a dict, a model holding a list) beside plain ones."""
+
+    label: str
+    lines: list[Item] = []
+    by_sku: dict[str, Item] = {}
+    batch: Batch | None = None
+    count: int = 0
+
+
+_ROWS: list[dict[str, object]] = [{"id": i, "name": f"n{i}"} for i in range(400)]  # 11 KB
+
+
+def _rows(wrong: int | None) -> list[dict[str, object]]:
+    rows = list(_ROWS)
+    if wrong is not None:
+        rows[wrong] = {"id": "x"}
+    return rows
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@example(
+    members=["label", "lines", "batch", "by_sku", "count"],
+    present={"by_sku", "lines", "batch", "label"},
+    wrong_lines=None,
+    wrong_sku=0,
+    wrong_batch=0,
+    label="x",
+    count=1,
+)  # two fields read apart found wrong, in the other order, the rest valid
+@given(
+    members=st.permutations(["label", "lines", "by_sku", "batch", "count"]),
+    present=st.sets(st.sampled_from(["label", "lines", "by_sku", "batch", "count"])),
+    wrong_lines=st.one_of(st.none(), st.sampled_from([0, 199, 399])),
+    wrong_sku=st.one_of(st.none(), st.sampled_from([0, 399])),
+    wrong_batch=st.one_of(st.none(), st.sampled_from([0, 399])),
+    label=st.sampled_from(["x", 5]),
+    count=st.sampled_from([1, "many"]),
+)
+def test_every_failing_field_of_a_model_read_apart_is_listed_as_pydantic_lists_it(
+    monkeypatch: pytest.MonkeyPatch,
+    members: list[str],
+    present: set[str],
+    wrong_lines: int | None,
+    wrong_sku: int | None,
+    wrong_batch: int | None,
+    label: object,
+    count: object,
+) -> None:
+    # Whatever the order of the members, whichever fields are missing or wrong, read apart
+    # or not: the 422 (or the model) is what pydantic's fail-fast validation of the whole
+    # gives, every failing field in the model's order.
+    monkeypatch.setattr(_extract, "_SLICE", 4096)
+    monkeypatch.setattr(_extract, "_WIDEST_WINDOW", 8192)  # the lists (11 KB) read apart
+    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    router = Router()
+
+    @router.post("/shipment")
+    async def shipment(connection: Connection, body: Shipment) -> dict[str, object]:
+        return body.model_dump(mode="json")
+
+    values: dict[str, object] = {
+        "label": label,
+        "lines": _rows(wrong_lines),
+        "by_sku": {f"s{i}": row for i, row in enumerate(_rows(wrong_sku))},
+        "batch": {"label": "b", "items": _rows(wrong_batch)},
+        "count": count,
+    }
+    value = {key: values[key] for key in members if key in present}
+    client = TestClient(aaf([router]))
+    assert_answered_as_pydantic(client, "/shipment", json.dumps(value).encode(), Shipment)
+
+
+def test_a_wrong_field_whose_rest_cannot_be_read_in_slices_gives_its_first_error_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Found by hypothesis, windows made tiny: an item of the rest wider than the widest
+    # window stopped the reading with an exception, the errors found so far left in place
+    # for the whole validation to add its own: one error twice, and a 422 for a body
+    # pydantic takes (its key given twice, the last value valid).
+    monkeypatch.setattr(_extract, "_SLICE", 1)
+    monkeypatch.setattr(_extract, "_WIDEST_WINDOW", 2)
+    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    router = Router()
+
+    @router.post("/keeping")
+    async def keeping(connection: Connection, body: Keeping) -> int:
+        return len(body.lines)
+
+    client = TestClient(aaf([router]))
+    headers = {"content-type": "application/json"}
+    answer = client.post("/keeping", content=b'{"lines":["", [""], ""]}', headers=headers)
+    # (The rest of the field cannot be read: its first error alone, as before it was read.)
+    assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+        ("model_type", ["body", "lines", 0])
+    ]
+    twice = b'{"label":"","lines":[":"],"":[""],"lines":[]}'
+    assert client.post("/keeping", content=twice, headers=headers).json() == 0
+
+
 def test_a_model_s_kept_unknown_keys_are_freed_a_slice_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
