@@ -1333,9 +1333,13 @@ async def _long_member(
     if key in found or key in texts:
         return -1, None  # a key given twice: pydantic's own rules decide
     held = reading.nested.get(key)
-    if held is not None and data.startswith(b"{", pos):  # a model's: read as its own reading
+    own = held.reading if held is not None else None
+    if held is not None and own is not None and data.startswith(b"{", pos):
+        # A model's: read as its own reading says (a model holding itself: so deep at most).
+        if depth + 1 >= _MAX_NESTED_SLICING:
+            return _FAR, None
         at = (*loc, held.loc)
-        value, end = await _members_in_slices(held.reading, data, pos, at, errors, depth + 1)
+        value, end = await _members_in_slices(own, data, pos, at, errors, depth + 1)
         if value is _NOT_A_LIST:
             return _FAR, None  # kept for the one call, which reads it
         found[key] = value

@@ -202,7 +202,16 @@ class NestedField:
     key: str  # the field's name in the JSON object
     name: str  # the model's attribute
     loc: str  # how errors name it
-    reading: ModelReading
+    # The model's reading; for a model holding itself (or one around it), where the readings
+    # being made are kept, to be found there once made (None: the model is read whole).
+    own: ModelReading | tuple[_Memo, type]
+
+    @property
+    def reading(self) -> ModelReading | None:
+        if isinstance(self.own, ModelReading):
+            return self.own
+        memo, model = self.own
+        return memo.get(model)
 
 
 Reading = ModelReading | ItemsReading
@@ -471,8 +480,11 @@ def _fields_apart(
             continue
         held = _unwrapped(info.annotation)
         if isinstance(held, type) and issubclass(held, BaseModel):
-            inner = model_reading(held, None, seen, memo) if bounds == (None, None) else None
-            if inner is not None:
+            if bounds != (None, None):
+                continue
+            if held in seen:  # a model holding itself: its reading, once made
+                nested[key] = NestedField(key, name, loc, (memo, held))
+            elif (inner := model_reading(held, None, seen, memo)) is not None:
                 nested[key] = NestedField(key, name, loc, inner)
             continue
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
