@@ -95,9 +95,8 @@ def _runner(
         if members is not None
         else ()
     )
-    if members is not None and members.keeps:  # what it does not read, kept: its extras
-        large_fields += (_EXTRAS,)
-    large = body is not None and (body.items or body.any_json or large_fields)
+    keeps = members is not None and members.keeps  # extras, kept by the model: freed too
+    large = body is not None and (body.items or body.any_json or large_fields or keeps)
     large_list = body.name if body is not None and large else None
     # PERF: one path value that the handler takes right after the connection goes by
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
@@ -200,18 +199,18 @@ def _no_body(value: object) -> tuple[RawHeaders, bytes]:
 
 
 async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
-    """Free a large list (or the lists a model body holds in ``fields``) a slice at a time,
-    other requests running between slices, when nothing but this call holds it (a handler
-    may have kept it: then it is left alone)."""
+    """Free a large list (or the lists and models a model body holds in ``fields``, and what
+    it keeps as extras) a slice at a time, other requests running between slices, when
+    nothing but this call holds it (a handler may have kept it: then it is left alone)."""
     # Nothing else: the parameter and getrefcount's own argument are the only references.
     if sys.getrefcount(value) != 2:
         return
-    if fields:  # a model going away: its lists, taken out of it first
-        attributes: dict[str, object] = getattr(value, "__dict__", {})
-        extras: object = getattr(value, _EXTRAS, None) if _EXTRAS in fields else None
+    if isinstance(value, BaseModel):  # going away: its lists (and extras) taken out first
+        attributes: dict[str, object] = vars(value)
+        extras = value.__pydantic_extra__  # what a model with extra="allow" kept
         del value
         # Held by `extras` and getrefcount's argument alone, now that the model is gone.
-        if isinstance(extras, dict) and sys.getrefcount(extras) == 2:
+        if extras and sys.getrefcount(extras) == 2:
             await _free_slices(cast("dict[object, object]", extras))
         del extras
         for name in fields:
@@ -236,8 +235,6 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         del value
         await _free_slices(items)
 
-
-_EXTRAS = "__pydantic_extra__"  # where a model keeps what it does not read (extra="allow")
 
 # What a body, or a model's field read apart, is made of: freed a slice at a time.
 _FREED = (list, dict, set, collections.deque)  # a dict's subclasses too: a Counter, ...

@@ -101,8 +101,8 @@ class FieldSpec:
     known: frozenset[str] | None = None
 
 
-# What a set[T] or tuple[T, ...] body's items, read as a list, are made.
-Collection = type[set[object]] | type[frozenset[object]] | type[tuple[object, ...]]
+# What a set[T] or frozenset[T] body's items, read as a list, are made.
+Collection = type[set[object]] | type[frozenset[object]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,7 +121,7 @@ class BodyParam:
     items: ItemsReading | None = None
     # For a model body: how a large one is read a slice of members at a time.
     members: ModelReading | None = None
-    # A set[T] or tuple[T, ...] body: its items read as a list, then made this.
+    # A set[T] or frozenset[T] body of scalars: its items read as a list, then made this.
     collection: Collection | None = None
     # Any JSON (Any, object, JsonValue): a large list or object read as connection.json() is.
     any_json: bool = False
@@ -291,9 +291,10 @@ def body_reading(
     whole. A plain list or dict of string keys, or a model, as ``items_reading`` and
     ``model_reading`` say; ``X | None`` as ``X`` (slices validated by the body's own
     validator, whose schema takes both; a ``null`` body is read whole); a ``set[T]`` or
-    ``frozenset[T]`` (T a hashable scalar) or ``tuple[T, ...]`` as a ``list[T]``, then made
-    the collection; any
-    JSON (``Any``, ``object``, ``JsonValue``) as ``connection.json()`` reads it."""
+    ``frozenset[T]`` (T a hashable scalar) as a ``list[T]``, then made the collection; a
+    ``Sequence``, a ``tuple[T, ...]``, a ``deque`` or a dict class as the list or dict
+    pydantic reads it from (``_as_built``, ``_plain_of``); any JSON (``Any``, ``object``,
+    ``JsonValue``) as ``connection.json()`` reads it."""
     bounded = _length_bounded(annotation)
     if bounded is not None:  # a list or dict with bounds on its length: read as one without
         base, low, high = bounded
@@ -315,8 +316,6 @@ def body_reading(
         collection = set
     elif origin is frozenset and scalars:
         collection = frozenset
-    elif origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-        collection = tuple
     made = None
     if collection is not None:  # its items validated as a list's
         annotation, reading = list[args[0]], None  # type: ignore[valid-type]  # built at run time
@@ -324,7 +323,7 @@ def body_reading(
         annotation, reading = built, None
     else:
         plain, made = _plain_of(base)
-        if made is not None:  # a deque, a Counter, ...: read as the list or dict it is made of
+        if made is not None:  # a tuple, a deque, ...: read as the list or dict it is made of
             annotation, reading = plain, None
     items = items_reading(annotation, reading)
     if items is not None and made is not None:
@@ -478,7 +477,8 @@ def _fields_apart(
         if info.annotation is str and plain_values:
             texts[key] = name
             continue
-        held = _unwrapped(info.annotation)
+        unwrapped = _unwrapped(info.annotation)  # `X | None` read as `X` (a null is short)
+        held = unwrapped
         if isinstance(held, type) and issubclass(held, BaseModel):
             if bounds != (None, None):
                 continue
@@ -489,7 +489,7 @@ def _fields_apart(
             continue
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
-        annotation, made = _plain_of(_as_built(_unwrapped(info.annotation)))
+        annotation, made = _plain_of(_as_built(unwrapped))
         origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
             item = args[0]
@@ -563,6 +563,7 @@ def _plain_of(annotation: object) -> tuple[object, Callable[[Any], object] | Non
 
 
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
+# Collections of models an unmarked parameter is the JSON body for, as FastAPI reads them.
 _BODY_COLLECTIONS: tuple[object, ...] = (
     list,
     tuple,
@@ -749,18 +750,8 @@ def _stop_early(node: object, classes: set[type]) -> None:
             _stop_early(value, classes)
 
 
-# Collections a repeated query, header or form key fills (FastAPI's too: a Sequence, a deque).
-_COLLECTION_TYPES: tuple[object, ...] = (
-    list,
-    tuple,
-    set,
-    frozenset,
-    collections.deque,
-    collections.abc.Sequence,
-    collections.abc.MutableSequence,
-    collections.abc.Set,
-    collections.abc.MutableSet,
-)
+# Collections a repeated query, header or form key fills: those, and the abc's sets.
+_COLLECTION_TYPES = (*_BODY_COLLECTIONS, collections.abc.Set, collections.abc.MutableSet)
 _COLLECTIONS = frozenset(("list", "tuple", "set", "frozenset", "dict", "generator"))
 
 
