@@ -1189,7 +1189,9 @@ async def _read_members(
         names = frozenset(
             reading.nested[key].name if key in reading.nested else reading.wanted[key].name
             for key in found
-            if key in reading.nested or reading.wanted[key].items.min_length is not None
+            if key in reading.nested
+            or reading.wanted[key].items.min_length is not None
+            or reading.wanted[key].checks is not None
         )
         validator = reading.relaxed.get(names, validator)
     try:
@@ -1233,6 +1235,18 @@ async def _read_members(
         attributes[reading.wanted[key].name] = value if made is None else await _made(made, value)
     for key, string in texts.items():
         attributes[reading.texts[key]] = string
+    if reading.after is not None:
+        if rest and _skip_space(data, end) < len(data):
+            return _NOT_A_LIST, -1  # something after the object: the whole reading says what
+        try:  # the model's own "after" validators, on the model as pydantic would have made it
+            model = reading.after.run(model)
+        except ValidationError as exc:
+            first = len(errors)
+            _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
+            for entry in errors[first:]:
+                if len(cast("list[object]", entry["loc"])) == len(loc):
+                    entry["input"] = _sent_from(data, opened)  # the object as sent, as pydantic's
+            return None, -1
     return model, end
 
 
@@ -1359,6 +1373,16 @@ async def _long_member(
             failed.add(key)
         elif _out_of_bounds(field.items, items, data, pos, at, errors):
             failed.add(key)
+        elif field.checks is not None:  # the field's own validators, on what was read
+            try:
+                found[key] = field.checks.run(items)
+            except ValidationError as exc:
+                first = len(errors)
+                _report_body(exc.with_traceback(None), data, errors, at, of_data=False)
+                for entry in errors[first:]:
+                    if len(cast("list[object]", entry["loc"])) == len(at):
+                        entry["input"] = _sent_from(data, pos)  # the value as sent, as pydantic's
+                failed.add(key)
         return end, b"[]" if field.items.opening == b"[" else b"{}"
     if data.startswith(b'"', pos):
         end = await _after_string(data, pos + 1)

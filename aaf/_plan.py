@@ -8,6 +8,7 @@ can be built and tested alone.
 from __future__ import annotations
 
 import collections.abc
+import contextvars
 import copy
 import dataclasses
 import datetime
@@ -157,6 +158,9 @@ class SlicedField:
     name: str  # the model's attribute
     loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: ItemsReading
+    # The field's own validators of mode "after" that take no info (`@field_validator`), run
+    # on what was read, as pydantic runs them on the value it validated.
+    checks: AfterValidators | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -191,6 +195,10 @@ class ModelReading:
     # Each field's place in the model, by every name an error may give it: a 422 lists the
     # errors of fields read apart among the one call's in that order, as pydantic does.
     order: Mapping[str, int] = dataclasses.field(default_factory=dict[str, int])
+    # The model's own validators of mode "after" (`@model_validator(mode="after")`), run on
+    # the model once what was read apart is in it, as pydantic runs them on the model it
+    # made; the one call's validator (and each relaxed one) runs without them.
+    after: AfterValidators | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -356,9 +364,12 @@ def model_reading(
     ):
         return None
     decorators = base.__pydantic_decorators__
-    if decorators.model_validators or any(
+    if any(d.info.mode != "after" for d in decorators.model_validators.values()) or any(
         "*" in d.info.fields for d in decorators.field_validators.values()
     ):
+        return None  # a validator before or around the model sees the input as sent
+    after = _after_validators(base) if decorators.model_validators else None
+    if decorators.model_validators and after is None:
         return None
     if memo is None:
         memo = {}
@@ -374,7 +385,10 @@ def model_reading(
     reads = _keys_read(base) if extra in ("ignore", "forbid") or keeps else None
     reading = None
     if wanted or texts or nested or reads is not None:
-        if validator is None:
+        if after is not None:  # the one call runs without them
+            adjust = functools.partial(_without_after, base)
+            validator = fail_fast_validator(type_adapter(base), adjust)
+        elif validator is None:
             validator = fail_fast_validator(type_adapter(base))
         wanted, nested, relaxed = _relaxed(base, wanted, nested)
         reading = ModelReading(
@@ -387,12 +401,134 @@ def model_reading(
             nested=nested,
             relaxed=relaxed,
             order=_field_order(base),
+            after=after,
         )
     memo[base] = reading
     return reading
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
+
+
+def _top_of(schema: dict[str, object]) -> dict[str, object]:
+    """The schema a model's core schema validates with at its top (through a reference to
+    its own definition, when it holds itself)."""
+    if schema.get("type") != "definitions":
+        return schema
+    definitions = cast("list[dict[str, object]]", schema["definitions"])
+    top = cast("dict[str, object]", schema["schema"])
+    if top.get("type") == "definition-ref":
+        top = next(d for d in definitions if d.get("ref") == top["schema_ref"])
+    return top
+
+
+class AfterValidators:
+    """The validators of mode "after" of a model (the ``function-after`` steps of its schema
+    around the model) or of a field, to run on a model or a value made apart as pydantic runs
+    them on what it validates: in order, with the model's config, in JSON mode (what ``info``
+    says to those that take it)."""
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, steps: Sequence[object], config: object) -> None:
+        # The steps over the value given to run(): JSON's null validated in JSON mode stands
+        # in for the input, as the value was made from JSON.
+        schema: dict[str, object] = {
+            "type": "function-plain",
+            "function": {"type": "no-info", "function": _given_model},
+        }
+        for function in reversed(steps):  # the innermost runs first
+            schema = {"type": "function-after", "function": function, "schema": schema}
+        self._validator = SchemaValidator(cast("CoreSchema", schema), cast("Any", config))
+
+    def run(self, value: object) -> object:
+        """What the validators give for ``value``; their errors as a ``ValidationError``."""
+        token = _GIVEN.set(value)
+        try:
+            return self._validator.validate_json(b"null")
+        finally:
+            _GIVEN.reset(token)
+
+
+_GIVEN: contextvars.ContextVar[object] = contextvars.ContextVar("_GIVEN")
+
+
+def _given_model(value: object) -> object:
+    return _GIVEN.get()
+
+
+def _after_validators(model: type[BaseModel]) -> AfterValidators | None:
+    """``model``'s validators of mode "after"; ``None`` when its schema is not those around
+    ``model``'s own."""
+    node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
+    steps: list[object] = []
+    while node.get("type") == "function-after":
+        steps.append(node["function"])
+        node = cast("dict[str, object]", node["schema"])
+    if not steps or node.get("type") != "model" or node.get("cls") is not model:
+        return None
+    return AfterValidators(steps, node.get("config"))
+
+
+def _field_checks(model: type[BaseModel], names: set[str]) -> dict[str, AfterValidators]:
+    """The validators of mode "after" of each field in ``names`` whose validators are all of
+    that mode and take no info (one taking it may read the fields validated before, which a
+    value read apart has no way to give), by field name."""
+    if not names:
+        return {}
+    node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
+    while node.get("type") == "function-after":  # the model's own
+        node = cast("dict[str, object]", node["schema"])
+    if node.get("type") != "model" or node.get("cls") is not model:
+        return {}
+    inner = _inner(node, "schema")
+    config = node.get("config")
+    fields = cast("Mapping[str, Mapping[str, object]]", inner.get("fields", {}))
+    found: dict[str, AfterValidators] = {}
+    for name in names & fields.keys():
+        step = _inner(fields[name], "schema")
+        if step.get("type") == "default":
+            step = _inner(step, "schema")
+        steps: list[object] = []
+        while step.get("type") == "function-after":
+            function = cast("Mapping[str, object]", step["function"])
+            if function.get("type") != "no-info":
+                break
+            steps.append(function)
+            step = _inner(step, "schema")
+        else:
+            if steps and step.get("type") not in _FUNCTIONS:
+                found[name] = AfterValidators(steps, config)
+    return found
+
+
+_FUNCTIONS = frozenset(("function-before", "function-wrap", "function-plain", "function-after"))
+
+
+def _without_after(model: type[BaseModel], schema: dict[str, object]) -> None:
+    """Change ``schema``, ``model``'s (in place), so that its top validates the model
+    without the model's validators of mode "after" (``_after_validators`` runs them); where
+    the model holds itself, that keeps them."""
+    node = _top_of(schema)
+    while node.get("type") == "function-after":
+        node = cast("dict[str, object]", node["schema"])
+    _put_on_top(schema, copy.deepcopy(node))
+
+
+def _put_on_top(schema: dict[str, object], top: dict[str, object]) -> None:
+    """Make ``top`` what ``schema`` (a model's core schema, changed in place) validates with at
+    its top, every definition kept for what refers to it."""
+    top.pop("ref", None)
+    if schema.get("type") != "definitions":
+        original = dict(schema)
+        schema.clear()
+        schema.update(type="definitions", schema=top, definitions=[original])
+        return
+    definitions = cast("list[dict[str, object]]", schema["definitions"])
+    former = cast("dict[str, object]", schema["schema"])
+    if former.get("type") != "definition-ref" and all(d is not former for d in definitions):
+        definitions.append(former)  # what refers to it still finds it
+    schema["schema"] = top
 
 
 def _field_order(model: type[BaseModel]) -> dict[str, int]:
@@ -454,6 +590,7 @@ def _fields_apart(
     validated = {
         f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
     }
+    checked = _field_checks(base, validated)
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
@@ -465,22 +602,23 @@ def _fields_apart(
         # A field bounded only in how long it is may be (the one call is given an empty
         # stand-in for it, and a validator without a bound below, when it has one).
         bounds = _length_bounds(info) if info.metadata else (None, None)
+        checks = checked.get(name)
         if (
             bounds is None
             or info.discriminator is not None
-            or name in validated
+            or (name in validated and checks is None)
             or not isinstance(info.validation_alias, str | None)
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
         loc = key if config.get("loc_by_alias", True) else name
-        if info.annotation is str and plain_values:
+        if info.annotation is str and plain_values and checks is None:
             texts[key] = name
             continue
         unwrapped = _unwrapped(info.annotation)  # `X | None` read as `X` (a null is short)
         held = unwrapped
         if isinstance(held, type) and issubclass(held, BaseModel):
-            if bounds != (None, None):
+            if bounds != (None, None) or checks is not None:
                 continue
             if held in seen:  # a model holding itself: its reading, once made
                 nested[key] = NestedField(key, name, loc, (memo, held))
@@ -490,6 +628,8 @@ def _fields_apart(
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
         annotation, made = _plain_of(_as_built(unwrapped))
+        if made is not None and checks is not None:
+            continue  # its validators take the collection made, which is made last
         origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
             item = args[0]
@@ -512,7 +652,7 @@ def _fields_apart(
             items = dataclasses.replace(
                 items, min_length=bounds[0], max_length=bounds[1], made=made
             )
-        wanted[key] = SlicedField(key, name, loc, items)
+        wanted[key] = SlicedField(key, name, loc, items, checks)
     return wanted, texts, nested
 
 
@@ -671,68 +811,71 @@ def _relaxed(
     model: type[BaseModel], wanted: dict[str, SlicedField], nested: dict[str, NestedField]
 ) -> tuple[dict[str, SlicedField], dict[str, NestedField], dict[frozenset[str], SchemaValidator]]:
     """The bulk and nested fields of ``model`` that can be read apart, and for each set of
-    those whose stand-in the model would refuse (a list bounded below, a model), the model's
-    validator relaxed for them, built once: a bound below where no list or dict carries it,
-    or past the first few such fields, stays with the model."""
+    those whose stand-in the model would refuse (a list bounded below, a model, a field's
+    own validators), the model's validator relaxed for them, built once: a bound below where
+    no list or dict carries it, or past the first few such fields, stays with the model."""
     bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
+    checked = {f.name for f in wanted.values() if f.checks is not None}
     held = {f.name for f in nested.values()}
     done: set[str] = set()
     schema = cast("dict[str, object]", copy.deepcopy(type_adapter(model).core_schema))
-    _relax(model, bounded, held, done, schema)
+    _relax(model, _Relaxing(bounded, held, checked), done, schema)
     kept = sorted(done)[:_MOST_RELAXED]
     validators: dict[frozenset[str], SchemaValidator] = {}
     for size in range(1, len(kept) + 1):
         for names in itertools.combinations(kept, size):
             chosen = set(names)
-            adjust = functools.partial(_relax, model, bounded & chosen, held & chosen, set[str]())
+            relaxing = _Relaxing(bounded & chosen, held & chosen, checked & chosen)
+            adjust = functools.partial(_relax, model, relaxing, set[str]())
             validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
-    wanted = {k: f for k, f in wanted.items() if f.name not in bounded or f.name in kept}
+    wanted = {k: f for k, f in wanted.items() if f.name not in bounded | checked or f.name in kept}
     nested = {k: f for k, f in nested.items() if f.name in kept}
     return wanted, nested, validators
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Relaxing:
+    """The fields of a model whose stand-ins a relaxed validator takes, by name."""
+
+    bounded: set[str]  # without their bound below
+    held: set[str]  # anything, for a model
+    checked: set[str]  # without their own validators, run on what was read apart
 
 
 _MOST_RELAXED = 4  # fields read apart in one model that need a validator for each subset
 
 
 def _relax(
-    model: type[BaseModel],
-    bounded: set[str],
-    held: set[str],
-    done: set[str],
-    schema: dict[str, object],
+    model: type[BaseModel], relaxing: _Relaxing, done: set[str], schema: dict[str, object]
 ) -> None:
     """Change ``schema``, ``model``'s (in place), so that its own object, at the top, takes
-    the fields in ``bounded`` without their bound below (on a list or a dict) and anything
-    for the fields in ``held``; the names of the fields it did that for go in ``done``.
-    Where the model holds itself (a reference to its schema), that keeps it as it was."""
-    top, definitions = schema, None
-    if schema.get("type") == "definitions":
-        definitions = cast("list[dict[str, object]]", schema["definitions"])
-        top = cast("dict[str, object]", schema["schema"])
-        if top.get("type") == "definition-ref":
-            top = next(d for d in definitions if d.get("ref") == top["schema_ref"])
+    the fields ``relaxing`` names as it says; the names of the fields it did that for go in
+    ``done``. Where the model holds itself (a reference to its schema), that keeps it as it
+    was."""
+    top = _top_of(schema)
+    while top.get("type") == "function-after":  # the model's own "after" validators: run apart
+        top = cast("dict[str, object]", top["schema"])
     if top.get("type") != "model" or top.get("cls") is not model:
         return
     relaxed = copy.deepcopy(top)
-    relaxed.pop("ref", None)
     fields = cast("dict[str, dict[str, object]]", _inner(relaxed, "schema").get("fields", {}))
-    for name in held & fields.keys():
+    for name in relaxing.held & fields.keys():
         fields[name]["schema"] = {"type": "any"}
         done.add(name)
-    for name in bounded & fields.keys():
+    for name in relaxing.checked & fields.keys():
+        around = fields[name]  # the field, or the default around its value's schema
+        if _inner(around, "schema").get("type") == "default":
+            around = cast("dict[str, object]", around["schema"])
+        while _inner(around, "schema").get("type") == "function-after":
+            around["schema"] = _inner(_inner(around, "schema"), "schema")
+            done.add(name)
+    for name in relaxing.bounded & fields.keys():
         inner = cast("dict[str, object]", fields[name]["schema"])
         while inner.get("type") in ("default", "nullable"):  # a default or None around it
             inner = cast("dict[str, object]", inner["schema"])
         if inner.get("type") in ("list", "dict") and inner.pop("min_length", None):
             done.add(name)
-    if definitions is None:
-        original = dict(schema)
-        schema.clear()
-        schema.update(type="definitions", schema=relaxed, definitions=[original])
-    else:
-        if all(d is not top for d in definitions):
-            definitions.append(top)  # what refers to it still finds it
-        schema["schema"] = relaxed
+    _put_on_top(schema, relaxed)
 
 
 def _stop_early(node: object, classes: set[type]) -> None:

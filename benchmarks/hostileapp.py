@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, OrderedDict, deque
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aaf import aaf
 from aaf.connection import Connection
@@ -52,7 +52,7 @@ async def envelope(connection: Connection, body: Envelope) -> int:
 
 
 class CheckedBatch(BaseModel):
-    """A validator of its list: the model is validated in one piece."""
+    """A validator of its list (mode "after", no info): run on the list read in slices."""
 
     items: list[Item]
 
@@ -66,6 +66,24 @@ class CheckedBatch(BaseModel):
 
 @router.route("/checked-batch", methods=["POST"])
 async def checked_batch(connection: Connection, batch: CheckedBatch) -> int:
+    return len(batch.items)
+
+
+class AfterBatch(BaseModel):
+    """A model validator of mode "after": it sees the whole model."""
+
+    label: str
+    items: list[Item]
+
+    @model_validator(mode="after")
+    def labelled(self) -> AfterBatch:
+        if self.items and not self.label:
+            raise ValueError("items need a label")
+        return self
+
+
+@router.route("/after-batch", methods=["POST"])
+async def after_batch(connection: Connection, batch: AfterBatch) -> int:
     return len(batch.items)
 
 

@@ -56,6 +56,14 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/checked-batch",
             b'{"items":[' + b",".join([b'{"id":"x"}'] * 900_000) + b"]}",
         ),
+        "valid batch model, a validator of its list (field_validator)": (
+            "/checked-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
+        'valid batch model, a model validator (mode="after")': (
+            "/after-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
         "a model's dict of 400,000 numbers": (
             "/tally",
             b'{"label":"x","counts":{'
