@@ -18,7 +18,9 @@ them at a time), the same with a key it reads in every 500 ("a read key among th
 the members it reads picked out of each slice), and a `list[str]` body of one 10 MB string
 of escaped quotes ("long escaped string": read in pieces), and a query string of 8,000 keys
 that a model marked `Query()` with `extra="forbid"` refuses ("unknown query keys": validated
-again with the first 100 past 1,000 errors).
+again with the first 100 past 1,000 errors), the valid list sent where a model is expected
+("an array where a model is expected": refused with the error for an empty one), and a model
+body whose model has a validator of mode "after" ("valid batch with a model validator").
 """
 
 from __future__ import annotations
@@ -130,6 +132,18 @@ def attacks() -> dict[str, Request]:
             "POST",
             "/batch",
             b'{"items":[{"id":"x"},' + valid[1:] + b',"label":5}',
+            {"content-type": "application/json"},
+        ),
+        "an array where a model is expected": (
+            "POST",
+            "/batch",
+            valid,
+            {"content-type": "application/json"},
+        ),
+        "valid batch with a model validator": (
+            "POST",
+            "/after-batch",
+            b'{"label":"x","items":' + valid + b"}",
             {"content-type": "application/json"},
         ),
         "valid counts model": (

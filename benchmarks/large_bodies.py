@@ -64,6 +64,15 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/after-batch",
             b'{"label":"x","items":' + valid + b"}",
         ),
+        "an array of 420,000 models where a model is expected (other kind)": ("/batch", valid),
+        "an object holding 420,000 models where a list is expected (other kind)": (
+            "/items",
+            b'{"items":' + valid + b"}",
+        ),
+        "something after a valid batch model's object (not JSON)": (
+            "/batch",
+            b'{"label":"x","items":' + valid + b"}}",
+        ),
         "a model's dict of 400,000 numbers": (
             "/tally",
             b'{"label":"x","counts":{'
