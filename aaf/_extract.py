@@ -649,6 +649,8 @@ async def _in_slices(
             try:
                 run = _items_end(data, start, closing, isinstance(found, dict), errors)
             except _ItemTooLarge:
+                if await _item_of_other_kind(reading, data, start, found, loc, errors, depth):
+                    return found, -1  # errors holds why
                 if each is None and not any_json:
                     raise  # a typed item is validated as a whole: the body is
                 step = await _long_item(data, start, closing, found, loc, errors, depth, each, keep)
@@ -678,6 +680,49 @@ async def _in_slices(
             return found, end + 1
         await asyncio.sleep(0)  # the other requests' turn
         start, plain = _skip_space(data, end + 1), True
+
+
+async def _item_of_other_kind(
+    reading: ItemsReading,
+    data: bytes,
+    pos: int,
+    found: list[object] | dict[object, object],
+    loc: Loc,
+    errors: Errors,
+    depth: int,
+) -> bool:
+    """Refuse the item at ``data[pos]`` (a member, after its key), too long for a window,
+    when it is a JSON array or object that the items' schema refuses whatever it holds:
+    checked for being JSON a slice at a time, then the error for an empty one in its place,
+    echoing the start of what was sent. False when it is not such an item, or not JSON.
+    PERF: validated whole, pydantic built the 10 MB input its error echoes: 424 ms of one
+    call (benchmarks/large_bodies.py, "other kind")."""
+    if not reading.refuses:
+        return False
+    key: str | None = None
+    if isinstance(found, dict):
+        member = await _member_key(data, pos)
+        if member is None:
+            return False
+        key, pos = member
+    kind = data[pos : pos + 1]
+    if kind not in reading.refuses or await _past(data, pos, loc, depth) < 0:
+        return False
+    empty = b"[]" if kind == b"[" else b"{}"
+    piece = (
+        b"[" + empty + b"]"
+        if key is None
+        else b"{" + json.dumps(key).encode() + b":" + empty + b"}"
+    )
+    outcome = _validated_slice(reading.validator, piece)
+    if not isinstance(outcome, ValidationError):
+        return False  # taken when empty after all: the whole reading says what of the rest
+    first = len(errors)
+    _report_slice(outcome, loc, found, data, pos, errors)
+    for entry in errors[first:]:
+        if len(cast("list[object]", entry["loc"])) > len(loc):
+            entry["input"] = _sent_from(data, pos)  # the item as sent, not the empty one
+    return True
 
 
 async def _long_item(
@@ -1105,6 +1150,7 @@ async def _read_members(
     # where the values of long ones given as null start, for what their errors echo.
     room = MAX_ERRORS if reading.forbid else 0
     stood_in: dict[str, int] = {}
+    other_kinds: dict[str, int] = {}  # where long values of a kind their field refuses start
     if not data.startswith(b"{", pos):
         return _NOT_A_LIST, -1
     pos = _skip_space(data, pos + 1)
@@ -1178,9 +1224,22 @@ async def _read_members(
             if member is None:
                 return _NOT_A_LIST, -1
             key, start = member
-            end, stand_in = await _long_member(
-                reading, key, data, start, loc, errors, depth, found, texts, extras, failed
-            )
+            refused = reading.refuses.get(key)
+            kind = data[start : start + 1]
+            if refused is not None and kind in refused[1] and key not in found:
+                # A long array or object where the field takes neither (its type's error,
+                # whatever it holds): checked for being JSON and an empty one given to the
+                # one call, which refuses it as it would this (validated whole, pydantic
+                # built the 10 MB input its error echoes: 400-570 ms of one call).
+                end = await _past(data, start, loc, depth)
+                if end < 0:
+                    return _NOT_A_LIST, -1  # not JSON: the whole reading says where
+                stand_in: bytes | None = b"[]" if kind == b"[" else b"{}"
+                other_kinds[refused[0]] = start
+            else:
+                end, stand_in = await _long_member(
+                    reading, key, data, start, loc, errors, depth, found, texts, extras, failed
+                )
             if end >= 0 and stand_in is None and room and key not in (reading.reads or ()):
                 # A long value under a key a refusing model does not read: checked and left
                 # out, its key kept for the one call's error, with null standing in.
@@ -1244,6 +1303,8 @@ async def _read_members(
             depth_of = len(where) - len(loc)
             if depth_of == 0 or (depth_of == 1 and entry["type"] == "missing"):
                 entry["input"] = _sent_from(data, opened)
+            elif depth_of >= 1 and other_kinds and str(where[len(loc)]) in other_kinds:
+                entry["input"] = _sent_from(data, other_kinds[str(where[len(loc)])])
             elif depth_of == 1 and entry["type"] == "extra_forbidden" and stood_in:
                 start = stood_in.get(str(where[-1]), -1)  # the value as sent, not null
                 if start < 0:

@@ -146,6 +146,10 @@ class ItemsReading:
     # What the list or dict read is made in one call, for a type pydantic reads from one: a
     # deque, a Counter, an OrderedDict, a defaultdict (see _plain_of).
     made: Callable[[Any], object] | None = None
+    # Which of a JSON array (``[``) and object (``{``) an item's schema refuses whatever they
+    # hold: a long one of those is checked for being JSON a slice at a time and refused with
+    # the error for an empty one.
+    refuses: frozenset[bytes] = frozenset()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -199,6 +203,12 @@ class ModelReading:
     # the model once what was read apart is in it, as pydantic runs them on the model it
     # made; the one call's validator (and each relaxed one) runs without them.
     after: AfterValidators | None = None
+    # For each field by its key: how errors name it, and which of a JSON array (``[``) and
+    # object (``{``) its schema refuses whatever they hold; a long one of those is checked
+    # for being JSON a slice at a time, and the one call given an empty one in its place.
+    refuses: Mapping[str, tuple[str, frozenset[bytes]]] = dataclasses.field(
+        default_factory=dict[str, tuple[str, frozenset[bytes]]]
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -285,10 +295,11 @@ def items_reading(
         return None
     if validator is None:
         validator = fail_fast_validator(type_adapter(annotation))
+    refuses = _JSON_KINDS - _kinds_taken(inner)
     if args[0] is int:  # an item read on its own would keep its key as text: none is
-        return ItemsReading(validator, opening, None, False)
+        return ItemsReading(validator, opening, None, False, refuses=refuses)
     each = items_reading(inner, None, seen, memo) or model_reading(inner, None, seen, memo)
-    return ItemsReading(validator, opening, each, inner is str)
+    return ItemsReading(validator, opening, each, inner is str, refuses=refuses)
 
 
 def body_reading(
@@ -402,6 +413,7 @@ def model_reading(
             relaxed=relaxed,
             order=_field_order(base),
             after=after,
+            refuses=_kinds_refused(base),
         )
     memo[base] = reading
     return reading
@@ -468,6 +480,108 @@ def _after_validators(model: type[BaseModel]) -> AfterValidators | None:
     if not steps or node.get("type") != "model" or node.get("cls") is not model:
         return None
     return AfterValidators(steps, node.get("config"))
+
+
+def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[bytes]]]:
+    """For each field of ``model`` that refuses a JSON array or object whatever it holds, by
+    its key: how errors name it, and the kinds it refuses (see ``ModelReading.refuses``)."""
+    schema = cast("dict[str, object]", type_adapter(model).core_schema)
+    node = _top_of(schema)
+    while node.get("type") == "function-after":  # the model's own
+        node = cast("dict[str, object]", node["schema"])
+    if node.get("type") != "model" or node.get("cls") is not model:
+        return {}
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    config = model.model_config
+    by_alias = config.get("validate_by_alias", True)
+    fields = cast("Mapping[str, Mapping[str, object]]", _inner(node, "schema").get("fields", {}))
+    refused: dict[str, tuple[str, frozenset[bytes]]] = {}
+    for name, info in model.model_fields.items():
+        if name not in fields or not isinstance(info.validation_alias, str | None):
+            continue
+        kinds = _JSON_KINDS - _json_kinds(_inner(fields[name], "schema"), refs, set())
+        if kinds:
+            key = (info.validation_alias or info.alias or name) if by_alias else name
+            refused[key] = (key if config.get("loc_by_alias", True) else name, kinds)
+    return refused
+
+
+_JSON_KINDS = frozenset((b"[", b"{"))
+
+
+def _kinds_taken(annotation: object) -> frozenset[bytes]:
+    """Which of a JSON array and object ``annotation`` may take (both, where it cannot
+    tell)."""
+    try:
+        schema = cast("dict[str, object]", type_adapter(annotation).core_schema)
+    except (PydanticSchemaGenerationError, PydanticUserError):
+        return _JSON_KINDS
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    return _json_kinds(schema, refs, set())
+
+
+def _collect_refs(node: object, refs: dict[str, Mapping[str, object]]) -> None:
+    """Every schema in ``node`` that has a ``ref``, by it."""
+    if isinstance(node, dict):
+        schema = cast("dict[str, object]", node)
+        if isinstance(ref := schema.get("ref"), str):
+            refs.setdefault(ref, schema)
+        for value in schema.values():
+            _collect_refs(value, refs)
+    elif isinstance(node, list | tuple):
+        for value in cast("Sequence[object]", node):
+            _collect_refs(value, refs)
+
+
+def _json_kinds(
+    schema: Mapping[str, object], refs: Mapping[str, Mapping[str, object]], seen: set[str]
+) -> frozenset[bytes]:
+    """Which of a JSON array and object ``schema`` may take (both, where it cannot tell)."""
+    kind = schema.get("type")
+    if kind in _TAKES_ARRAYS:
+        return frozenset((b"[",))
+    if kind in _TAKES_OBJECTS:
+        return frozenset((b"{",))
+    if kind in _TAKES_NEITHER:
+        return frozenset()
+    if kind in ("nullable", "default", "function-after", "custom-error", "model", "definitions"):
+        return _json_kinds(_inner(schema, "schema"), refs, seen)
+    if kind == "json-or-python":
+        return _json_kinds(_inner(schema, "json_schema"), refs, seen)
+    if kind == "lax-or-strict":
+        return _json_kinds(_inner(schema, "lax_schema"), refs, seen) | _json_kinds(
+            _inner(schema, "strict_schema"), refs, seen
+        )
+    if kind == "union" or kind == "tagged-union":
+        choices = schema["choices"]
+        members = (
+            cast("Mapping[object, object]", choices).values()
+            if isinstance(choices, dict)
+            else cast("list[object]", choices)
+        )
+        found: frozenset[bytes] = frozenset()
+        for member in members:
+            if isinstance(member, tuple):
+                member = cast("tuple[object, ...]", member)[0]
+            found |= _json_kinds(cast("Mapping[str, object]", member), refs, seen)
+        return found
+    if kind == "definition-ref":
+        ref = schema.get("schema_ref")
+        if isinstance(ref, str) and ref in refs and ref not in seen:
+            return _json_kinds(refs[ref], refs, seen | {ref})
+    return _JSON_KINDS  # anything else: it may take either
+
+
+_TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator"))
+_TAKES_OBJECTS = frozenset(("dict", "typed-dict", "model-fields"))
+_TAKES_NEITHER = frozenset(
+    (
+        "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",
+        "timedelta", "uuid", "url", "multi-host-url", "enum", "literal", "json", "complex",
+    )
+)  # fmt: skip
 
 
 def _field_checks(model: type[BaseModel], names: set[str]) -> dict[str, AfterValidators]:

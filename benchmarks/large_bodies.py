@@ -69,6 +69,20 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             b'{"items":' + valid + b"}",
         ),
+        "a model's list field given an object of 400,000 models (other kind)": (
+            "/batch",
+            b'{"label":"x","items":{'
+            + b",".join(b'"k%d":{"id":%d,"name":"n"}' % (i, i) for i in range(400_000))
+            + b"}}",
+        ),
+        "a model's str field given an array of 420,000 models (other kind)": (
+            "/batch",
+            b'{"label":' + valid + b',"items":[]}',
+        ),
+        "a list's item given an array of 420,000 models (other kind)": (
+            "/items",
+            b"[" + valid + b"]",
+        ),
         "something after a valid batch model's object (not JSON)": (
             "/batch",
             b'{"label":"x","items":' + valid + b"}}",

@@ -764,6 +764,81 @@ def test_a_large_body_of_the_other_kind_is_refused_without_building_it(
         assert [e["type"] for e in answer.json()["detail"]] == ["json_invalid"]
 
 
+class Kinds(BaseModel):
+    """Fields each refusing a JSON array, an object or both, whatever they hold; and some
+    taking either."""
+
+    label: str = ""
+    lines: list[Item] = []
+    counts: dict[str, int] = {}
+    data: Batch | None = None
+    either: int | list[int] = 0
+    anything: Any = None
+    name_or_lines: str | list[Item] = ""
+
+
+def test_a_long_value_of_a_kind_its_field_refuses_is_refused_without_building_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A 10 MB array for a model's `str` or `dict` field (or an object for a `list` field, an
+    # array for a field holding a model) had the body validated whole: pydantic built the
+    # input its error echoes, 400-570 ms of one call. It is checked for being JSON a slice at
+    # a time and the one call given an empty one in its place; the same for a list's item.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/kinds")
+    async def kinds(connection: Connection, body: Kinds) -> Kinds:
+        return body
+
+    @router.post("/items")
+    async def items(connection: Connection, body: list[Item]) -> list[Item]:
+        return body
+
+    @router.post("/by-name")
+    async def by_name(connection: Connection, body: dict[str, list[int]]) -> int:
+        return len(body)
+
+    client = TestClient(aaf([router]))
+    objects = {f"k{i}": item for i, item in enumerate(GOOD)}
+    numbers = list(range(100_000))
+    cases: list[tuple[str, object, object, bool]] = [
+        ("/kinds", {"label": GOOD}, Kinds, True),
+        ("/kinds", {"label": objects, "lines": GOOD[:2]}, Kinds, True),
+        ("/kinds", {"lines": objects, "counts": GOOD, "label": 5}, Kinds, True),
+        ("/kinds", {"data": GOOD}, Kinds, True),
+        ("/kinds", {"either": objects}, Kinds, True),  # a union's every member's error
+        ("/kinds", {"name_or_lines": objects}, Kinds, True),
+        # Taken by the field: read as before.
+        ("/kinds", {"either": numbers}, Kinds, False),
+        ("/kinds", {"anything": GOOD}, Kinds, False),
+        ("/kinds", {"name_or_lines": GOOD}, Kinds, False),
+        # A key given twice: the last is the one pydantic reads, and the one call's too.
+        ("/kinds", {"label": "x", "counts": GOOD}, Kinds, True),
+        ("/items", [*GOOD[:5], GOOD, *GOOD[:5]], list[Item], True),
+        ("/items", [*GOOD[:5], objects], list[Item], True),
+        ("/by-name", {"a": numbers[:5], "b": objects, "c": []}, dict[str, list[int]], True),
+    ]
+    for path, value, kind, refused in cases:
+        turns.clear()
+        data = json.dumps(value).encode()
+        assert_answered_as_pydantic(client, path, data, kind)
+        if refused:
+            assert len(turns) >= 5, (path, data[:60])
+    duplicated = b'{"counts": ' + json.dumps(GOOD).encode() + b', "counts": {"a": 1}}'
+    assert_answered_as_pydantic(client, "/kinds", duplicated, Kinds)
+    # Each error echoes the start of the value as sent, as pydantic's echoes the value.
+    for path, value, at in (
+        ("/kinds", {"label": "x", "counts": GOOD}, ["body", "counts"]),
+        ("/items", [GOOD[0], GOOD], ["body", 1]),
+    ):
+        sent = json.dumps(value)
+        answer = client.post(path, content=sent, headers={"content-type": "application/json"})
+        [entry] = answer.json()["detail"]
+        assert entry["loc"] == at
+        assert sent[sent.index("[", 2) :].startswith(entry["input"].removesuffix("...(truncated)"))
+
+
 def test_something_after_a_large_model_object_is_not_json_where_python_says(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
