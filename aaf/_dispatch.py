@@ -17,7 +17,7 @@ from aaf._background import run_background
 from aaf._extract import arguments, arguments_now, full_collections_held
 from aaf._http import RawHeaders
 from aaf._operation import Operation, operation_of
-from aaf._plan import HandlerPlan, build_plan, fail_fast_validator, type_adapter
+from aaf._plan import HandlerPlan, ModelReading, build_plan, fail_fast_validator, type_adapter
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
@@ -88,14 +88,27 @@ def _runner(
     # A list[T] body may hold hundreds of thousands of items: freed after the response a
     # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
     body = plan.body
-    members = body.members if body is not None else None
-    large_fields = (
-        tuple(f.name for f in members.wanted.values())
-        + tuple(f.name for f in members.nested.values())
-        if members is not None
+    # A model body's reading, or each reading of a union of models told apart by a tag.
+    readings: tuple[ModelReading, ...] = (
+        ()
+        if body is None
+        else (body.members,)
+        if body.members is not None
+        else tuple(body.tagged.readings.values())
+        if body.tagged is not None
         else ()
     )
-    keeps = members is not None and members.keeps  # extras, kept by the model: freed too
+    large_fields = tuple(
+        dict.fromkeys(
+            name
+            for reading in readings
+            for name in (
+                *(f.name for f in reading.wanted.values()),
+                *(f.name for f in reading.nested.values()),
+            )
+        )
+    )
+    keeps = any(reading.keeps for reading in readings)  # extras, kept by the model: freed too
     large = body is not None and (body.items or body.any_json or large_fields or keeps)
     large_list = body.name if body is not None and large else None
     # PERF: one path value that the handler takes right after the connection goes by

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import functools
 import gc
 import itertools
@@ -34,6 +35,7 @@ from aaf._plan import (
     ItemsReading,
     ModelReading,
     Reading,
+    TaggedReading,
 )
 from aaf.connection import Connection
 from aaf.datastructures import FormData, UploadFile
@@ -313,7 +315,7 @@ async def _read_large(
         first = _skip_space(data, 0)
         start = data[first : first + 1]
         items = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
-    if items is not None or members is not None:
+    if items is not None or members is not None or body.tagged is not None:
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.
         await asyncio.sleep(0)
@@ -323,9 +325,13 @@ async def _read_large(
         with full_collections_held():
             if items is not None:
                 sliced = await _validate_in_slices(items, data, errors)
-            else:
-                assert members is not None  # one of the two, as checked
+            elif members is not None:
                 sliced = await _validate_members_in_slices(members, data, errors, leftovers)
+            else:
+                assert body.tagged is not None  # one of the three, as checked
+                sliced, members = await _validate_tagged_in_slices(
+                    body.tagged, body.fail_fast, data, errors, leftovers
+                )
         if sliced is not _NOT_A_LIST and not errors:
             if items is not None and items.made is not None:  # a deque, a Counter, ...
                 sliced = await _made(items.made, sliced)
@@ -1030,12 +1036,18 @@ def _report_slice(
 
 
 async def _validate_members_in_slices(
-    reading: ModelReading, data: bytes, errors: Errors, leftovers: list[object]
+    reading: ModelReading,
+    data: bytes,
+    errors: Errors,
+    leftovers: list[object],
+    loc: Loc = ("body",),
+    seen: dict[str, object] | None = None,
 ) -> object:
     """Validate a large JSON object for a model body a member at a time, as ``reading`` says
-    (``_members_in_slices``). Gives the model, or ``_NOT_A_LIST`` when the body is not an
-    object this reads (the caller validates it whole, which reports why). Without a model,
-    what was read apart goes to ``leftovers``, for the app to let go a slice at a time."""
+    (``_members_in_slices``; errors located under ``loc``, the values of the keys in
+    ``seen`` put there). Gives the model, or ``_NOT_A_LIST`` when the body is not an object
+    this reads (the caller validates it whole, which reports why). Without a model, what was
+    read apart goes to ``leftovers``, for the app to let go a slice at a time."""
     found: dict[str, object] = {}
     extras: dict[str, object] = {}
     model: object = _NOT_A_LIST
@@ -1044,11 +1056,12 @@ async def _validate_members_in_slices(
             reading,
             data,
             _skip_space(data, 0),
-            ("body",),
+            loc,
             errors,
             rest=True,
             found=found,
             extras=extras,
+            seen=seen,
         )
         if (
             model is not None
@@ -1066,6 +1079,175 @@ async def _validate_members_in_slices(
     return model
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class LongValue:
+    """A value too long for a slice, where it starts."""
+
+    start: int
+
+
+_NO_TAG = object()
+
+
+async def _validate_tagged_in_slices(
+    tagged: TaggedReading,
+    validator: SchemaValidator,
+    data: bytes,
+    errors: Errors,
+    leftovers: list[object],
+) -> tuple[object, ModelReading | None]:
+    """Validate a large JSON object for a union of models told apart by a tag, as the model
+    its tag names is read (``_validate_members_in_slices``, errors located under the tag as
+    pydantic's are). Gives the model (or ``None`` after adding what is wrong to ``errors``)
+    and that model's reading; ``_NOT_A_LIST`` when the body is to be validated whole: not an
+    object, not JSON, or its tag names a model read whole.
+
+    The tag is found among the members (read past a slice at a time where it comes late),
+    and the last value given under the keys pydantic looks at, in its order, is the one it
+    reads: when the object read says it is another, it is read again as that one's.
+    A missing or unknown tag is pydantic's error for an object holding that tag alone,
+    once the whole is known to be JSON (validated whole, pydantic built the 10 MB input
+    its error echoes)."""
+    start = _skip_space(data, 0)
+    found = await _find_tag(data, start, tagged.keys)
+    if found is None:
+        return _NOT_A_LIST, None  # not an object, or not JSON: whole validation says why
+    key, tag_start, tag_end = found
+    tag: object = _NO_TAG
+    if key is not None:
+        tag = (
+            from_json(data[tag_start:tag_end])
+            if tag_end - tag_start <= MAX_INPUT
+            else LongValue(tag_start)
+        )
+    first = len(errors)
+    for _ in range(2):
+        if not isinstance(tag, str) or (reading := tagged.readings.get(tag)) is None:
+            break
+        seen: dict[str, object] = dict.fromkeys(tagged.keys, _NO_TAG)
+        model = await _validate_members_in_slices(
+            reading, data, errors, leftovers, ("body", tag), seen
+        )
+        key = next((k for k in tagged.keys if seen[k] is not _NO_TAG), None)
+        given = _NO_TAG if key is None else seen[key]
+        if model is _NOT_A_LIST or (given == tag and type(given) is str):
+            return model, reading
+        del errors[first:]  # the tag given again names another model: pydantic reads that
+        tag = given
+    if not tagged.exact or (isinstance(tag, str) and tag in tagged.tags):
+        return _NOT_A_LIST, None  # a model read whole, or a tag only pydantic can place
+    # A missing or unknown tag: pydantic says so for an object of that tag alone, once the
+    # whole is known to be JSON (which whole validation would report first).
+    end = await _past(data, start, ("body",), 0)
+    if end < 0 or _skip_space(data, end) < len(data):
+        return _NOT_A_LIST, None
+    if tag is _NO_TAG or key is None:
+        alone = b"{}"
+    else:
+        if isinstance(tag, LongValue):  # its start as text, as a 422 echoes a long input
+            tag = data[tag.start : tag.start + MAX_INPUT].decode("utf-8", "ignore") + _CUT
+        alone = b"{" + json.dumps(key).encode() + b":" + json.dumps(tag).encode() + b"}"
+    try:
+        validator.validate_json(alone)
+    except ValidationError as exc:
+        first = len(errors)
+        _report_body(exc.with_traceback(None), data, errors, of_data=False)
+        for entry in errors[first:]:
+            if entry["loc"] == ["body"]:
+                entry["input"] = _sent_from(data, start)
+        return None, None
+    return _NOT_A_LIST, None
+
+
+async def _find_tag(
+    data: bytes, pos: int, keys: tuple[str, ...]
+) -> tuple[str | None, int, int] | None:
+    """The first member of the JSON object at ``data[pos]`` under one of ``keys``: ``(its
+    key, where its value starts, where it ends)``; ``(None, -1, -1)`` when there is none;
+    ``None`` when ``data[pos]`` is not an object, or not JSON. Members are read a slice at a
+    time, a long one past (``_past``), as the reading of the object would."""
+    if not data.startswith(b"{", pos):
+        return None
+    pos = _skip_space(data, pos + 1)
+    plain = True
+    wanted = frozenset(keys)
+    while data.startswith(b'"', pos):
+        end, last = -1, False  # where this step ends, and whether the object does there
+        try:
+            run = await _members_run(data, pos, plain, [])
+        except _ItemTooLarge:
+            run = None
+        else:
+            if run is None:
+                return None
+            end, last, cut = run
+            outcome = _validated_slice(
+                _ANY_OBJECT, b"".join((b"{", memoryview(data)[pos:end], b"}"))
+            )
+            if isinstance(outcome, ValidationError):
+                if cut and _is_json_invalid(outcome):
+                    plain = False
+                    continue
+                return None
+            if not wanted.isdisjoint(cast("dict[str, object]", outcome)):
+                # In this slice: its first such member, read on its own.
+                return await _tag_in(data, pos, end, wanted)
+        if run is None:
+            member = await _member_key(data, pos)
+            if member is None:
+                return None
+            key, start = member
+            end = await _value_end(data, start)
+            if end < 0:
+                return None
+            if key in wanted:
+                return key, start, end
+            end = _skip_space(data, end)
+            last = data.startswith(b"}", end)
+            if not last and not data.startswith(b",", end):
+                return None
+        plain = True
+        if last:
+            return None, -1, -1
+        await asyncio.sleep(0)  # the other requests' turn
+        pos = _skip_space(data, end + 1)
+    return None  # not an object of string keys, or an empty one (read whole: it is short)
+
+
+async def _tag_in(
+    data: bytes, pos: int, stop: int, wanted: frozenset[str]
+) -> tuple[str | None, int, int] | None:
+    """The first member under a key in ``wanted`` among the short members of
+    ``data[pos:stop]`` (JSON already), as ``_find_tag`` gives it."""
+    while pos < stop:
+        member = await _member_key(data, pos)
+        if member is None:
+            return None
+        key, start = member
+        end = await _value_end(data, start)
+        if end < 0:
+            return None
+        if key in wanted:
+            return key, start, end
+        pos = _skip_space(data, _skip_space(data, end) + 1)
+    return None
+
+
+async def _value_end(data: bytes, pos: int) -> int:
+    """Where the JSON value at ``data[pos]`` ends (read past a slice at a time when it is a
+    list or an object), or -1 when it is not JSON."""
+    if data.startswith(b'"', pos):
+        return await _after_string(data, pos + 1)
+    if data.startswith((b"[", b"{"), pos):
+        return await _past(data, pos, ("body",), 0)
+    scalar = _SCALAR.match(data, pos)
+    return -1 if scalar is None else scalar.end()
+
+
+_SCALAR = re.compile(rb"-?[0-9][0-9.eE+-]*|true|false|null")
+_CUT = "...(truncated)"
+
+
 async def _members_in_slices(
     reading: ModelReading,
     data: bytes,
@@ -1077,13 +1259,23 @@ async def _members_in_slices(
     rest: bool = False,
     found: dict[str, object] | None = None,
     extras: dict[str, object] | None = None,
+    seen: dict[str, object] | None = None,
 ) -> tuple[object, int]:
     """``_read_members``; where it gives the object back to be read whole, without the
     errors it found on the way (the whole reading finds them again)."""
     first = len(errors)
     try:
         outcome = await _read_members(
-            reading, data, pos, loc, errors, depth, rest=rest, found=found, extras=extras
+            reading,
+            data,
+            pos,
+            loc,
+            errors,
+            depth,
+            rest=rest,
+            found=found,
+            extras=extras,
+            seen=seen,
         )
     except (UnicodeDecodeError, _ItemTooLarge):
         del errors[first:]
@@ -1104,6 +1296,7 @@ async def _read_members(
     rest: bool = False,
     found: dict[str, object] | None = None,
     extras: dict[str, object] | None = None,
+    seen: dict[str, object] | None = None,
 ) -> tuple[object, int]:
     """Read the JSON object at ``data[pos]`` for ``reading``'s model a slice at a time, then
     validate what the model reads in one call, with the values read apart emptied and put
@@ -1127,7 +1320,8 @@ async def _read_members(
     The values read apart go into ``found`` (the caller's, to let go of when there is no
     model), and the keys a model keeping them does not read (``extra="allow"``), with their
     values as any JSON's, into ``extras``, in the order pydantic keeps them: each is the
-    model's after, and none is given to the one call.
+    model's after, and none is given to the one call. The last value given for each key in
+    ``seen`` is put there (a long one as where it starts, a ``LongValue``).
     """
     if found is None:
         found = {}
@@ -1177,6 +1371,9 @@ async def _read_members(
                 return None, -1
             members = cast("dict[str, object]", outcome)
             keys = members.keys()
+            if seen is not None:
+                for key in keys & seen.keys():
+                    seen[key] = members[key]
             reads = reading.reads
             # (counted only for a model refusing or keeping them: a set difference a slice,
             # thousands of keys)
@@ -1224,6 +1421,8 @@ async def _read_members(
             if member is None:
                 return _NOT_A_LIST, -1
             key, start = member
+            if seen is not None and key in seen:
+                seen[key] = LongValue(start)
             refused = reading.refuses.get(key)
             kind = data[start : start + 1]
             if refused is not None and kind in refused[1] and key not in found:

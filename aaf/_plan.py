@@ -128,6 +128,22 @@ class BodyParam:
     any_json: bool = False
     # A model refusing keys it does not read: those it reads (see _keys_if_forbidding).
     known: frozenset[str] | None = None
+    # A union of models told apart by a field (`Field(discriminator=...)`): how a large one
+    # is read, as the model its tag names.
+    tagged: TaggedReading | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TaggedReading:
+    """How a large JSON object for a union of models told apart by a tag is read: the tag
+    found among its members (read past a slice at a time where it comes late), then the
+    object read as the model it names says (``readings``), errors located under the tag as
+    pydantic locates them. A tag naming a model read whole has the body validated whole."""
+
+    keys: tuple[str, ...]  # the keys the tag may be under, in the order pydantic tries them
+    readings: Mapping[str, ModelReading]  # by tag
+    tags: frozenset[str]  # every tag the union takes (some models may be read whole)
+    exact: bool  # every tag is a string: a value that is none of them is an unknown tag
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -480,6 +496,51 @@ def _after_validators(model: type[BaseModel]) -> AfterValidators | None:
     if not steps or node.get("type") != "model" or node.get("cls") is not model:
         return None
     return AfterValidators(steps, node.get("config"))
+
+
+def tagged_reading(adapter: TypeAdapter[Any]) -> TaggedReading | None:
+    """How a large body for ``adapter``'s type is read when it is a union of models told apart
+    by a tag under a key (``Annotated[Cat | Dog, Field(discriminator="kind")]``, or that
+    ``| None``); ``None`` for another type, a tag found some other way (a callable, a path
+    into the object), or no model in it read apart."""
+    schema = cast("dict[str, object]", adapter.core_schema)
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    node: Mapping[str, object] = schema
+    while node.get("type") in ("definitions", "nullable", "definition-ref"):
+        if node.get("type") == "definition-ref":
+            node = refs.get(cast(str, node.get("schema_ref")), {})
+        else:
+            node = _inner(node, "schema")
+    if node.get("type") != "tagged-union":
+        return None
+    discriminator = node.get("discriminator")
+    # A key, or paths into the object that are each one key long, in the order tried.
+    paths = [[discriminator]] if isinstance(discriminator, str) else discriminator
+    if not isinstance(paths, list):
+        return None
+    keys: tuple[str, ...] = ()
+    for path in cast("list[object]", paths):
+        steps = cast("list[object]", path) if isinstance(path, list) else []
+        if len(steps) != 1 or not isinstance(steps[0], str):
+            return None  # a callable, or a path into what the object holds
+        keys += (steps[0],)
+    choices = cast("Mapping[object, Mapping[str, object]]", node.get("choices", {}))
+    readings: dict[str, ModelReading] = {}
+    for tag, choice in choices.items():
+        while choice.get("type") in ("definition-ref", "function-after"):
+            if choice.get("type") == "definition-ref":
+                choice = refs.get(cast(str, choice.get("schema_ref")), {})
+            else:
+                choice = _inner(choice, "schema")
+        model = choice.get("cls")
+        if isinstance(tag, str) and choice.get("type") == "model" and isinstance(model, type):
+            if (reading := model_reading(model)) is not None:
+                readings[tag] = reading
+    if not readings:
+        return None
+    tags = frozenset(str(tag) for tag in choices)
+    return TaggedReading(keys, readings, tags, all(isinstance(tag, str) for tag in choices))
 
 
 def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[bytes]]]:
@@ -1441,6 +1502,9 @@ class _Builder:
         validator = fail_fast_validator(adapter)
         items, members, collection, any_json = body_reading(annotation, validator)
         known = _keys_if_forbidding(strip_annotated(annotation)[0])
+        tagged = None
+        if items is None and members is None and collection is None and not any_json:
+            tagged = tagged_reading(adapter)
         self.body = BodyParam(
             name,
             adapter,
@@ -1452,6 +1516,7 @@ class _Builder:
             collection,
             any_json,
             known,
+            tagged,
         )
 
 
@@ -1497,6 +1562,10 @@ def is_body_type(annotation: object) -> bool:
     """Whether an unmarked parameter of this type is the JSON body (models and their lists)."""
     for member in union_members(strip_annotated(annotation)[0]):
         if member is type(None):
+            continue
+        if strip_annotated(member)[0] is not member:  # `Annotated[A | B, ...] | None`
+            if is_body_type(member):
+                return True
             continue
         if get_origin(member) in _BODY_COLLECTIONS or member is list:
             args: tuple[object, ...] = get_args(member)

@@ -320,10 +320,11 @@ def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
         else f"A pydantic model marked {source.capitalize()}() (not in a union or a list) "
         f"reads several {source} values as its fields; "
     )
+    body = "; Annotated[..., Body()] reads it from the JSON body" if source == "query" else ""
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
         f"fill: a {source} value is text. {whole}"
-        f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it"
+        f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it{body}"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, OrderedDict, deque
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -90,6 +90,24 @@ async def after_batch(connection: Connection, batch: AfterBatch) -> int:
 class Tally(BaseModel):
     label: str
     counts: dict[str, int]
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    items: list[Item] = []
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    items: list[Item] = []
+
+
+@router.route("/pets", methods=["POST"])
+async def pets(
+    connection: Connection, pet: Annotated[Cat | Dog, Field(discriminator="kind")]
+) -> int:
+    """A union of models told apart by a tag: read as the model the tag names."""
+    return len(pet.items)
 
 
 @router.route("/tally", methods=["POST"])

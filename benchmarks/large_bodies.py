@@ -83,6 +83,18 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             b"[" + valid + b"]",
         ),
+        "a union told apart by a tag, the tag first": (
+            "/pets",
+            b'{"kind":"dog","items":' + valid + b"}",
+        ),
+        "a union told apart by a tag, the tag last": (
+            "/pets",
+            b'{"items":' + valid + b',"kind":"dog"}',
+        ),
+        "a union told apart by a tag, an unknown tag (422)": (
+            "/pets",
+            b'{"kind":"fish","items":' + valid + b"}",
+        ),
         "something after a valid batch model's object (not JSON)": (
             "/batch",
             b'{"label":"x","items":' + valid + b"}}",

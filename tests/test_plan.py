@@ -183,6 +183,9 @@ def test_a_type_no_text_can_fill_is_refused_at_registration(
     assert f"handler: parameter 'v' is annotated {shown}, which" in message
     assert f"which no {source} value can fill: a {source} value is text" in message
     assert "Json[...]" in message and "Depends" in message
+    # An unmarked list of lists, say, is the query's: where the body is meant, the message
+    # says how to say so.
+    assert ("Body()" in message) is (source == "query")
 
 
 def test_a_path_variable_no_text_can_fill_is_refused() -> None:
