@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -218,8 +219,22 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
     # Nothing else: the parameter and getrefcount's own argument are the only references.
     if sys.getrefcount(value) != 2:
         return
+    if fields and (type(value) is dict or _is_dataclass_instance(value)):
+        # A TypedDict's dict, or a dataclass, read as a model is: its lists taken out first.
+        attributes = cast("dict[str, object]", value if type(value) is dict else vars(value))  # pyright: ignore[reportUnknownArgumentType]  # whatever its type, a dict of attributes
+        del value
+        for name in fields:
+            taken = attributes.get(name)
+            if isinstance(taken, _FREED) and sys.getrefcount(taken) == 3:
+                bulk = cast("_Freed", taken)
+                if len(bulk) > _FREE_SLICE:
+                    attributes[name] = type(bulk)()
+                    await _free_slices(bulk)
+                del bulk
+            del taken
+        return
     if isinstance(value, BaseModel):  # going away: its lists (and extras) taken out first
-        attributes: dict[str, object] = vars(value)
+        attributes = vars(value)
         extras = value.__pydantic_extra__  # what a model with extra="allow" kept
         del value
         # Held by `extras` and getrefcount's argument alone, now that the model is gone.
@@ -247,6 +262,14 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         items = cast("_Freed", value)
         del value
         await _free_slices(items)
+
+
+def _is_dataclass_instance(value: object) -> bool:
+    return (
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and hasattr(value, "__dict__")
+    )
 
 
 # What a body, or a model's field read apart, is made of: freed a slice at a time.

@@ -344,10 +344,9 @@ async def _read_large(
                     sliced = frozenset(cast("set[object]", sliced))
             kwargs[body.name] = sliced
             return
-        if isinstance(sliced, BaseModel) and members is not None:
+        if members is not None and (attributes := _attributes(sliced)) is not None:
             # Valid, but another value of the request was not: its long lists, taken out
             # of it (nothing else holds it).
-            attributes: dict[str, object] = vars(sliced)
             leftovers += [attributes.pop(field.name, None) for field in members.wanted.values()]
         elif type(sliced) is list or type(sliced) is dict:
             leftovers.append(cast("object", sliced))
@@ -363,6 +362,18 @@ async def _read_large(
             kwargs[body.name] = body.fail_fast.validate_json(data)
     except ValidationError as exc:
         _report_body(exc, data, errors)
+
+
+def _attributes(value: object) -> dict[str, object] | None:
+    """What a model body read a slice at a time holds, by attribute: a model's or a
+    dataclass's attributes, a TypedDict's dict itself; ``None`` for anything else."""
+    if type(value) is dict:
+        return cast("dict[str, object]", value)
+    if isinstance(value, BaseModel) or (
+        dataclasses.is_dataclass(value) and hasattr(value, "__dict__")
+    ):
+        return cast("dict[str, object]", vars(value))
+    return None
 
 
 async def _other_kind(
@@ -1544,6 +1555,8 @@ async def _read_members(
                 if len(cast("list[object]", entry["loc"])) == len(loc):
                     entry["input"] = _sent_from(data, opened)  # the object as sent, as pydantic's
             return None, -1
+    if reading.made is not None:  # a TypedDict's dict, a dataclass
+        return reading.made(cast("BaseModel", model)), end
     return model, end
 
 

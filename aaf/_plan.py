@@ -45,6 +45,7 @@ from pydantic import (
     JsonValue,
     RootModel,
     TypeAdapter,
+    create_model,
 )
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
@@ -225,6 +226,9 @@ class ModelReading:
     refuses: Mapping[str, tuple[str, frozenset[bytes]]] = dataclasses.field(
         default_factory=dict[str, tuple[str, frozenset[bytes]]]
     )
+    # For a TypedDict or a dataclass, read as a model of its fields: what makes it of that
+    # model once read (see _stand_in_reading).
+    made: Callable[[BaseModel], object] | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -364,7 +368,76 @@ def body_reading(
     if items is not None and made is not None:
         items = dataclasses.replace(items, made=made)
     model = None if items is not None else model_reading(annotation, reading)
+    if items is None and model is None:
+        model = _stand_in_reading(annotation)
     return items, model, collection, False
+
+
+def _stand_in_reading(annotation: object) -> ModelReading | None:
+    """How a large JSON object for a TypedDict or a dataclass (with only aaf's markers) is read:
+    as a model of the same fields would be (``model_reading``), the model made the dict or the
+    dataclass pydantic would give; ``None`` where that model could differ from it: a TypedDict
+    with keys that are not required, a dataclass with ``__post_init__``, an ``InitVar`` or a
+    field not in ``__init__``, pydantic's config or validators on either."""
+    base = _bare(annotation)
+    if not isinstance(base, type) or vars(base).get("__pydantic_config__"):
+        return None
+    try:
+        hints = get_type_hints(base, include_extras=True)
+    except (NameError, TypeError):
+        return None
+    fields: dict[str, Any] = {}
+    if typing_extensions.is_typeddict(base):
+        required: frozenset[str] = getattr(base, "__required_keys__", frozenset())
+        if required != hints.keys() or getattr(base, "__readonly_keys__", None):
+            return None
+        fields = {name: (hints[name], ...) for name in hints}
+        make: Callable[[BaseModel], object] = _as_dict
+    elif dataclasses.is_dataclass(base):
+        decorators = getattr(base, "__pydantic_decorators__", None)
+        if getattr(base, "__post_init__", None) is not None or (
+            decorators is not None
+            and (
+                decorators.field_validators
+                or decorators.model_validators
+                or decorators.validators
+                or decorators.root_validators
+            )
+        ):
+            return None
+        for field in dataclasses.fields(base):
+            annotated = hints.get(field.name)
+            if not field.init or annotated is None or isinstance(annotated, dataclasses.InitVar):
+                return None
+            if field.default is not dataclasses.MISSING:
+                fields[field.name] = (annotated, field.default)
+            elif field.default_factory is not dataclasses.MISSING:
+                fields[field.name] = (annotated, Field(default_factory=field.default_factory))
+            else:
+                fields[field.name] = (annotated, ...)
+        make = functools.partial(_as_dataclass, base)
+    else:
+        return None
+    try:
+        stand_in = create_model(base.__name__, __module__=base.__module__, **fields)
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
+        return None
+    reading = model_reading(stand_in)
+    return None if reading is None else dataclasses.replace(reading, made=make)
+
+
+def _as_dict(model: BaseModel) -> object:
+    """The dict pydantic gives for a TypedDict, from the model read in its place."""
+    return dict(vars(model))
+
+
+def _as_dataclass(cls: type, model: BaseModel) -> object:
+    """The dataclass pydantic gives, from the model read in its place: made without calling
+    ``__init__`` (which a pydantic dataclass's would validate again), its fields set."""
+    made = cast("object", object.__new__(cls))
+    for name, value in cast("dict[str, object]", vars(model)).items():
+        object.__setattr__(made, name, value)
+    return made
 
 
 def model_reading(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, OrderedDict, deque
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import TypedDict
 
 from aaf import aaf
 from aaf.connection import Connection
@@ -108,6 +110,29 @@ async def pets(
 ) -> int:
     """A union of models told apart by a tag: read as the model the tag names."""
     return len(pet.items)
+
+
+class BatchDict(TypedDict):
+    label: str
+    items: list[Item]
+
+
+@dataclasses.dataclass
+class BatchClass:
+    label: str
+    items: list[Item]
+
+
+@router.route("/batch-dict", methods=["POST"])
+async def batch_dict(connection: Connection, batch: BatchDict) -> int:
+    """A TypedDict body: read as a model of its fields, then made the dict."""
+    return len(batch["items"])
+
+
+@router.route("/batch-class", methods=["POST"])
+async def batch_class(connection: Connection, batch: BatchClass) -> int:
+    """A dataclass body: read as a model of its fields, then made the dataclass."""
+    return len(batch.items)
 
 
 @router.route("/tally", methods=["POST"])

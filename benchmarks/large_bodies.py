@@ -83,6 +83,8 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/items",
             b"[" + valid + b"]",
         ),
+        "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
+        "valid batch as a dataclass": ("/batch-class", b'{"label":"x","items":' + valid + b"}"),
         "a union told apart by a tag, the tag first": (
             "/pets",
             b'{"kind":"dog","items":' + valid + b"}",
