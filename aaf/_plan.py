@@ -380,7 +380,7 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
     with keys that are not required, a dataclass with ``__post_init__``, an ``InitVar`` or a
     field not in ``__init__``, pydantic's config or validators on either."""
     base = _bare(annotation)
-    if not isinstance(base, type) or vars(base).get("__pydantic_config__"):
+    if not isinstance(base, type) or getattr(base, "__pydantic_config__", None):
         return None
     try:
         hints = get_type_hints(base, include_extras=True)
