@@ -343,6 +343,8 @@ async def _read_large(
                     connection._keep_leftovers(sliced)  # pyright: ignore[reportPrivateUsage]  # the app's
                     sliced = frozenset(cast("set[object]", sliced))
             kwargs[body.name] = sliced
+            if leftovers:  # read as another model first (a tag given twice): let go after
+                connection._keep_leftovers(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
             return
         if members is not None and (attributes := _attributes(sliced)) is not None:
             # Valid, but another value of the request was not: its long lists, taken out
@@ -1144,6 +1146,9 @@ async def _validate_tagged_in_slices(
         if model is _NOT_A_LIST or (given == tag and type(given) is str):
             return model, reading
         del errors[first:]  # the tag given again names another model: pydantic reads that
+        if (attributes := _attributes(model)) is not None:
+            leftovers.append(attributes)  # what was read as the other: let go a slice at a time
+        del model
         tag = given
     if not tagged.exact or (isinstance(tag, str) and tag in tagged.tags):
         return _NOT_A_LIST, None  # a model read whole, or a tag only pydantic can place
