@@ -318,7 +318,11 @@ def items_reading(
     refuses = _JSON_KINDS - _kinds_taken(inner)
     if args[0] is int:  # an item read on its own would keep its key as text: none is
         return ItemsReading(validator, opening, None, False, refuses=refuses)
-    each = items_reading(inner, None, seen, memo) or model_reading(inner, None, seen, memo)
+    each = (
+        items_reading(inner, None, seen, memo)
+        or model_reading(inner, None, seen, memo)
+        or _stand_in_reading(inner)
+    )
     return ItemsReading(validator, opening, each, inner is str, refuses=refuses)
 
 
@@ -872,6 +876,14 @@ def _fields_apart(
                 nested[key] = NestedField(key, name, loc, (memo, held))
             elif (inner := model_reading(held, None, seen, memo)) is not None:
                 nested[key] = NestedField(key, name, loc, inner)
+            continue
+        if (
+            bounds == (None, None)
+            and checks is None
+            and plain_values  # the model's config reaches into a TypedDict or a dataclass
+            and (stand_in := _stand_in_reading(unwrapped)) is not None
+        ):
+            nested[key] = NestedField(key, name, loc, stand_in)
             continue
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).

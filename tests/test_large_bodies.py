@@ -1823,6 +1823,54 @@ def test_a_large_model_bodys_lists_are_freed_after_the_response(
     assert turns == [0] * 5  # a dict of 20,000 the same way
 
 
+class HoldsDicts(BaseModel):
+    """A TypedDict and a dataclass as fields: each read as its own reading says."""
+
+    label: str = ""
+    batch: BatchDict | None = None
+    record: BatchClass | None = None
+
+
+class LowerHoldsDicts(BaseModel):
+    """The config reaches into a TypedDict (lowering its strings): read whole."""
+
+    model_config = ConfigDict(str_to_lower=True)
+    batch: BatchDict
+
+
+def test_typeddicts_and_dataclasses_inside_are_read_as_models_of_their_fields(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/holds")
+    async def holds(connection: Connection, body: HoldsDicts) -> HoldsDicts:
+        assert body.record is None or type(body.record) is BatchClass
+        return body
+
+    @router.post("/lower")
+    async def lower(connection: Connection, body: LowerHoldsDicts) -> LowerHoldsDicts:
+        return body
+
+    @router.post("/rows")
+    async def rows(connection: Connection, body: list[BatchDict]) -> list[BatchDict]:
+        return body
+
+    client = TestClient(aaf([router]))
+    batch: dict[str, object] = {"label": "X", "items": GOOD, "counts": {}}
+    cases: list[tuple[str, object, object, bool]] = [
+        ("/holds", {"batch": batch, "label": "x"}, HoldsDicts, True),
+        ("/holds", {"record": {"label": "x", "items": GOOD}}, HoldsDicts, True),
+        ("/holds", {"record": {"items": WRONG_ITEM}, "batch": {"items": []}}, HoldsDicts, True),
+        ("/lower", {"batch": batch}, LowerHoldsDicts, False),
+        ("/rows", [batch, batch], list[BatchDict], True),
+        ("/rows", [{"label": "x", "counts": {}, "items": WRONG_ITEM}], list[BatchDict], True),
+    ]
+    for path, value, kind, sliced in cases:
+        assert_sliced_as_pydantic(client, path, value, kind, turns, sliced)
+
+
 def test_a_large_typeddicts_or_dataclasss_lists_are_freed_after_the_response(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
