@@ -422,9 +422,15 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
         make = functools.partial(_as_dataclass, base)
     else:
         return None
+    if any(name.startswith("_") or hasattr(BaseModel, name) for name in fields):
+        return None  # a model's private attribute, or one of BaseModel's own: not a field
     try:
-        stand_in = create_model(base.__name__, __module__=base.__module__, **fields)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (say, the protected "model_" namespace)
+            stand_in = create_model(base.__name__, __module__=base.__module__, **fields)
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
+        return None
+    if stand_in.model_fields.keys() != fields.keys():
         return None
     reading = model_reading(stand_in)
     return None if reading is None else dataclasses.replace(reading, made=make)

@@ -967,6 +967,20 @@ class CheckedClass:
     label: str = Field(default="", max_length=5)
 
 
+class OddNames(TypedDict):
+    """Names a model would take for its own (BaseModel's, its namespace): read whole."""
+
+    json: list[Item]
+    model_items: list[Item]
+
+
+class Hidden(TypedDict):
+    """A name a model would take for a private attribute: read whole."""
+
+    _hidden: int
+    items: list[Item]
+
+
 @dataclasses.dataclass
 class AfterInit:
     """Its __post_init__ would see what the model read in its place: read whole."""
@@ -997,6 +1011,8 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         "/frozen": FrozenBatch,
         "/checked": CheckedClass,
         "/after": AfterInit,
+        "/odd": OddNames,
+        "/hidden": Hidden,
     }
     for path, kind in kinds.items():
 
@@ -1020,6 +1036,8 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         ("/checked", {"items": GOOD, "label": "too long"}, True),
         ("/some", {"items": GOOD}, False),
         ("/after", {"items": GOOD}, False),
+        ("/odd", {"json": GOOD, "model_items": []}, False),
+        ("/hidden", {"_hidden": 1, "items": GOOD}, False),
     ]
     for path, value, sliced in cases:
         turns.clear()
