@@ -422,7 +422,7 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
         make = functools.partial(_as_dataclass, base)
     else:
         return None
-    if any(name.startswith("_") or hasattr(BaseModel, name) for name in fields):
+    if any(name.startswith(("_", "model_")) or hasattr(BaseModel, name) for name in fields):
         return None  # a model's private attribute, or one of BaseModel's own: not a field
     try:
         with warnings.catch_warnings():

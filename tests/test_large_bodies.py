@@ -1037,6 +1037,7 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         ("/some", {"items": GOOD}, False),
         ("/after", {"items": GOOD}, False),
         ("/odd", {"json": GOOD, "model_items": []}, False),
+        ("/odd", {"json": [], "model_items": GOOD}, False),
         ("/hidden", {"_hidden": 1, "items": GOOD}, False),
     ]
     for path, value, sliced in cases:
