@@ -306,10 +306,31 @@ def _refuse_json_type(content_type: str | None) -> Never:
 async def _read_large(
     body: BodyParam, data: bytes, kwargs: dict[str, object], errors: Errors, connection: Connection
 ) -> None:
-    """Validate a body larger than FULL_REPORT_SIZE: each collection stops at its first error,
-    and a plain list or dict, or a model's object, is read in slices between turns of the
-    event loop."""
+    """Validate a body larger than FULL_REPORT_SIZE (``read_large_json``), what was read of a
+    refused one let go a slice at a time by the app after the answer."""
     data = _json_payload(connection, data)
+    leftovers: list[object] = []
+    value = await read_large_json(body, data, errors, leftovers)
+    if leftovers:
+        # (one thing alone as it is: a set, which a list of things is not looked into for)
+        kept = leftovers[0] if len(leftovers) == 1 else leftovers
+        connection._keep_leftovers(kept)  # pyright: ignore[reportPrivateUsage]  # the app's
+    if value is not REFUSED:
+        kwargs[body.name] = value
+
+
+REFUSED = object()  # what read_large_json gives for JSON refused
+
+
+async def read_large_json(
+    body: BodyParam, data: bytes, errors: Errors, leftovers: list[object]
+) -> object:
+    """Validate JSON larger than FULL_REPORT_SIZE for ``body``'s type: each collection stops
+    at its first error, and a plain list or dict, or a model's object, is read in slices
+    between turns of the event loop. Gives the value, or ``REFUSED`` after adding why to
+    ``errors`` (a value read while ``errors`` already held another's is refused too); what
+    was read and is to be let go a slice at a time goes to ``leftovers``: 400,000 models
+    let go at once after the 422 held the event loop 55 ms."""
     items, members = body.items, body.members
     if body.any_json:  # a list or an object of any JSON, as connection.json() reads it
         first = _skip_space(data, 0)
@@ -319,9 +340,6 @@ async def _read_large(
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.
         await asyncio.sleep(0)
-        # What was validated, when the request is refused: let go a slice at a time by the
-        # app after the 422 (400,000 models freed at once held the event loop 55 ms).
-        leftovers: list[object] = []
         with full_collections_held():
             if items is not None:
                 sliced = await _validate_in_slices(items, data, errors)
@@ -340,30 +358,26 @@ async def _read_large(
                 if body.collection is frozenset:
                     # The set it is made from: its items let go a slice at a time once the
                     # frozenset (which cannot be emptied) is gone, which frees only its table.
-                    connection._keep_leftovers(sliced)  # pyright: ignore[reportPrivateUsage]  # the app's
+                    leftovers.append(sliced)
                     sliced = frozenset(cast("set[object]", sliced))
-            kwargs[body.name] = sliced
-            if leftovers:  # read as another model first (a tag given twice): let go after
-                connection._keep_leftovers(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
-            return
+            return sliced
         if members is not None and (attributes := _attributes(sliced)) is not None:
             # Valid, but another value of the request was not: its long lists, taken out
             # of it (nothing else holds it).
             leftovers += [attributes.pop(field.name, None) for field in members.wanted.values()]
         elif type(sliced) is list or type(sliced) is dict:
             leftovers.append(cast("object", sliced))
-        if leftovers:
-            connection._keep_leftovers(leftovers)  # pyright: ignore[reportPrivateUsage]  # the app's
         if sliced is not _NOT_A_LIST:
-            return
+            return REFUSED
         opening = items.opening if items is not None else b"{"
         if await _other_kind(body.fail_fast, data, opening, errors):
-            return
+            return REFUSED
     try:
         with full_collections_held():  # 0.34 s for a model of 400,000 items, 0.75 s unheld
-            kwargs[body.name] = body.fail_fast.validate_json(data)
+            return body.fail_fast.validate_json(data)
     except ValidationError as exc:
         _report_body(exc, data, errors)
+        return REFUSED
 
 
 def _attributes(value: object) -> dict[str, object] | None:

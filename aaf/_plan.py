@@ -1590,25 +1590,33 @@ class _Builder:
                 "ambiguous; combine them into one model"
             )
         adapter = _adapter(annotation, self.qualname, name)
-        validator = fail_fast_validator(adapter)
-        items, members, collection, any_json = body_reading(annotation, validator)
-        known = _keys_if_forbidding(strip_annotated(annotation)[0])
-        tagged = None
-        if items is None and members is None and collection is None and not any_json:
-            tagged = tagged_reading(adapter)
-        self.body = BodyParam(
-            name,
-            adapter,
-            default is ...,
-            default,
-            validator,
-            items,
-            members,
-            collection,
-            any_json,
-            known,
-            tagged,
-        )
+        self.body = json_param(name, annotation, adapter, default)
+
+
+def json_param(
+    name: str, annotation: object, adapter: TypeAdapter[Any], default: object = ...
+) -> BodyParam:
+    """How JSON for ``annotation`` is validated (``default`` ``...`` when it is required):
+    in one call, and a large one a slice at a time where its type allows."""
+    validator = fail_fast_validator(adapter)
+    items, members, collection, any_json = body_reading(annotation, validator)
+    known = _keys_if_forbidding(strip_annotated(annotation)[0])
+    tagged = None
+    if items is None and members is None and collection is None and not any_json:
+        tagged = tagged_reading(adapter)
+    return BodyParam(
+        name,
+        adapter,
+        default is ...,
+        default,
+        validator,
+        items,
+        members,
+        collection,
+        any_json,
+        known,
+        tagged,
+    )
 
 
 def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:
