@@ -234,23 +234,14 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
     # Nothing else: the parameter and getrefcount's own argument are the only references.
     if sys.getrefcount(value) != 2:
         return
-    if fields and (type(value) is dict or _is_dataclass_instance(value)):
-        # A TypedDict's dict, or a dataclass, read as a model is: its lists taken out first.
+    if isinstance(value, BaseModel) or (
+        fields and (type(value) is dict or _is_dataclass_instance(value))
+    ):
+        # Going away: its lists (and extras) taken out first. A model's attributes, or a
+        # TypedDict's dict or a dataclass's, each read as a model is.
         attributes = cast("dict[str, object]", value if type(value) is dict else vars(value))  # pyright: ignore[reportUnknownArgumentType]  # whatever its type, a dict of attributes
-        del value
-        for name in fields:
-            taken = attributes.get(name)
-            if isinstance(taken, _FREED) and sys.getrefcount(taken) == 3:
-                bulk = cast("_Freed", taken)
-                if len(bulk) > _FREE_SLICE:
-                    attributes[name] = type(bulk)()
-                    await _free_slices(bulk)
-                del bulk
-            del taken
-        return
-    if isinstance(value, BaseModel):  # going away: its lists (and extras) taken out first
-        attributes = vars(value)
-        extras = value.__pydantic_extra__  # what a model with extra="allow" kept
+        # what a model with extra="allow" kept
+        extras = value.__pydantic_extra__ if isinstance(value, BaseModel) else None
         del value
         # Held by `extras` and getrefcount's argument alone, now that the model is gone.
         if extras and sys.getrefcount(extras) == 2:

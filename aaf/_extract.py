@@ -1223,15 +1223,12 @@ async def _find_tag(
                 # In this slice: its first such member, read on its own.
                 return await _tag_in(data, pos, end, wanted)
         if run is None:
-            member = await _member_key(data, pos)
+            member = await _member_span(data, pos)
             if member is None:
                 return None
-            key, start = member
-            end = await _value_end(data, start)
-            if end < 0:
-                return None
+            key, _, end = member
             if key in wanted:
-                return key, start, end
+                return member
             end = _skip_space(data, end)
             last = data.startswith(b"}", end)
             if not last and not data.startswith(b",", end):
@@ -1250,17 +1247,24 @@ async def _tag_in(
     """The first member under a key in ``wanted`` among the short members of
     ``data[pos:stop]`` (JSON already), as ``_find_tag`` gives it."""
     while pos < stop:
-        member = await _member_key(data, pos)
+        member = await _member_span(data, pos)
         if member is None:
             return None
-        key, start = member
-        end = await _value_end(data, start)
-        if end < 0:
-            return None
-        if key in wanted:
-            return key, start, end
-        pos = _skip_space(data, _skip_space(data, end) + 1)
+        if member[0] in wanted:
+            return member
+        pos = _skip_space(data, _skip_space(data, member[2]) + 1)
     return None
+
+
+async def _member_span(data: bytes, pos: int) -> tuple[str, int, int] | None:
+    """The key of the object member at ``data[pos]``, where its value starts and where it
+    ends; ``None`` where it is not JSON."""
+    member = await _member_key(data, pos)
+    if member is None:
+        return None
+    key, start = member
+    end = await _value_end(data, start)
+    return None if end < 0 else (key, start, end)
 
 
 async def _value_end(data: bytes, pos: int) -> int:
