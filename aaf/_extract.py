@@ -1123,11 +1123,43 @@ async def _validate_tagged_in_slices(
     errors: Errors,
     leftovers: list[object],
 ) -> tuple[object, ModelReading | None]:
-    """Validate a large JSON object for a union of models told apart by a tag, as the model
-    its tag names is read (``_validate_members_in_slices``, errors located under the tag as
-    pydantic's are). Gives the model (or ``None`` after adding what is wrong to ``errors``)
-    and that model's reading; ``_NOT_A_LIST`` when the body is to be validated whole: not an
-    object, not JSON, or its tag names a model read whole.
+    """Validate a large JSON object for a body that is a union of models told apart by a tag,
+    as the model its tag names is read (``_tagged_at``, each reading a whole body's:
+    ``_validate_members_in_slices``). Gives the model (or ``None`` after adding what is wrong
+    to ``errors``) and that model's reading; ``_NOT_A_LIST`` when the body is to be
+    validated whole: not an object, not JSON, or its tag names a model read whole."""
+
+    async def read(reading: ModelReading, loc: Loc, seen: dict[str, object]) -> tuple[object, int]:
+        model = await _validate_members_in_slices(reading, data, errors, leftovers, loc, seen)
+        return model, len(data)
+
+    start = _skip_space(data, 0)
+    value, _, reading = await _tagged_at(
+        tagged, validator, data, start, ("body",), errors, leftovers, read, whole=True
+    )
+    return value, reading
+
+
+async def _tagged_at(
+    tagged: TaggedReading,
+    validator: SchemaValidator,
+    data: bytes,
+    pos: int,
+    loc: Loc,
+    errors: Errors,
+    leftovers: list[object],
+    read: Callable[[ModelReading, Loc, dict[str, object]], Awaitable[tuple[object, int]]],
+    depth: int = 0,
+    *,
+    whole: bool = False,
+) -> tuple[object, int, ModelReading | None]:
+    """Read the JSON object at ``data[pos]`` for a union of models told apart by a tag, as
+    the model its tag names is read (``read``, given the reading, where errors go and the
+    keys to note the last values of). Gives ``(the model, where the object ends, that
+    model's reading)``; ``(None, end, None)`` after adding a missing or unknown tag to
+    ``errors``, located at ``loc`` (``validator`` is the union's); ``(_NOT_A_LIST, -1,
+    None)`` when it is to be validated whole: not an object, not JSON, or its tag names a
+    model read whole. With ``whole``, the object is all of ``data`` (but spaces).
 
     The tag is found among the members (read past a slice at a time where it comes late),
     and the last value given under the keys pydantic looks at, in its order, is the one it
@@ -1135,10 +1167,9 @@ async def _validate_tagged_in_slices(
     A missing or unknown tag is pydantic's error for an object holding that tag alone,
     once the whole is known to be JSON (validated whole, pydantic built the 10 MB input
     its error echoes)."""
-    start = _skip_space(data, 0)
-    found = await _find_tag(data, start, tagged.keys)
+    found = await _find_tag(data, pos, tagged.keys)
     if found is None:
-        return _NOT_A_LIST, None  # not an object, or not JSON: whole validation says why
+        return _NOT_A_LIST, -1, None  # not an object, or not JSON: whole validation says why
     key, tag_start, tag_end = found
     tag: object = _NO_TAG
     if key is not None:
@@ -1152,25 +1183,23 @@ async def _validate_tagged_in_slices(
         if not isinstance(tag, str) or (reading := tagged.readings.get(tag)) is None:
             break
         seen: dict[str, object] = dict.fromkeys(tagged.keys, _NO_TAG)
-        model = await _validate_members_in_slices(
-            reading, data, errors, leftovers, ("body", tag), seen
-        )
+        model, end = await read(reading, (*loc, tag), seen)
         key = next((k for k in tagged.keys if seen[k] is not _NO_TAG), None)
         given = _NO_TAG if key is None else seen[key]
         if model is _NOT_A_LIST or (given == tag and type(given) is str):
-            return model, reading
+            return model, end, reading
         del errors[first:]  # the tag given again names another model: pydantic reads that
         if (attributes := _attributes(model)) is not None:
             leftovers.append(attributes)  # what was read as the other: let go a slice at a time
         del model
         tag = given
     if not tagged.exact or (isinstance(tag, str) and tag in tagged.tags):
-        return _NOT_A_LIST, None  # a model read whole, or a tag only pydantic can place
+        return _NOT_A_LIST, -1, None  # a model read whole, or a tag only pydantic can place
     # A missing or unknown tag: pydantic says so for an object of that tag alone, once the
     # whole is known to be JSON (which whole validation would report first).
-    end = await _past(data, start, ("body",), 0)
-    if end < 0 or _skip_space(data, end) < len(data):
-        return _NOT_A_LIST, None
+    end = await _past(data, pos, loc, depth)
+    if end < 0 or (whole and _skip_space(data, end) < len(data)):
+        return _NOT_A_LIST, -1, None
     if tag is _NO_TAG or key is None:
         alone = b"{}"
     else:
@@ -1181,12 +1210,12 @@ async def _validate_tagged_in_slices(
         validator.validate_json(alone)
     except ValidationError as exc:
         first = len(errors)
-        _report_body(exc.with_traceback(None), data, errors, of_data=False)
+        _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
         for entry in errors[first:]:
-            if entry["loc"] == ["body"]:
-                entry["input"] = _sent_from(data, start)
-        return None, None
-    return _NOT_A_LIST, None
+            if entry["loc"] == list(loc):
+                entry["input"] = _sent_from(data, pos)
+        return None, end, None
+    return _NOT_A_LIST, -1, None
 
 
 async def _find_tag(
