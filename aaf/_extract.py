@@ -1708,6 +1708,33 @@ async def _long_member(
         return -1, None  # a key given twice: pydantic's own rules decide
     held = reading.nested.get(key)
     own = held.reading if held is not None else None
+    tagged = held.own if held is not None and isinstance(held.own, TaggedReading) else None
+    if held is not None and tagged is not None and data.startswith(b"{", pos):
+        # A union of models told apart by a tag: read as the model its tag names.
+        if depth + 1 >= _MAX_NESTED_SLICING or tagged.validator is None:
+            return _FAR, None
+        inner = depth + 1
+
+        async def read(
+            each: ModelReading, where: Loc, seen: dict[str, object]
+        ) -> tuple[object, int]:
+            return await _members_in_slices(each, data, pos, where, errors, inner, seen=seen)
+
+        # (what a tag given twice had read as the other model is let go at once: rare)
+        at = (*loc, held.loc)
+        value, end, _ = await _tagged_at(
+            tagged, tagged.validator, data, pos, at, errors, [], read, inner
+        )
+        if value is _NOT_A_LIST:
+            return _FAR, None  # kept for the one call, which reads it
+        found[key] = value
+        if value is None:  # errors holds why: on after it, if it is JSON
+            if end < 0:
+                end = await _past(data, pos, loc, depth)
+            if end < 0:
+                return _WRONG, None
+            failed.add(key)
+        return end, b"null"
     if held is not None and own is not None and data.startswith(b"{", pos):
         # A model's: read as its own reading says (a model holding itself: so deep at most).
         if depth + 1 >= _MAX_NESTED_SLICING:

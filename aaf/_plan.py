@@ -145,6 +145,8 @@ class TaggedReading:
     readings: Mapping[str, ModelReading]  # by tag
     tags: frozenset[str]  # every tag the union takes (some models may be read whole)
     exact: bool  # every tag is a string: a value that is none of them is an unknown tag
+    # The union's own validator, for a model's field (a body's is the body's validator).
+    validator: SchemaValidator | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -241,13 +243,16 @@ class NestedField:
     name: str  # the model's attribute
     loc: str  # how errors name it
     # The model's reading; for a model holding itself (or one around it), where the readings
-    # being made are kept, to be found there once made (None: the model is read whole).
-    own: ModelReading | tuple[_Memo, type]
+    # being made are kept, to be found there once made (None: the model is read whole); for
+    # a union of models told apart by a tag, its reading.
+    own: ModelReading | tuple[_Memo, type] | TaggedReading
 
     @property
     def reading(self) -> ModelReading | None:
         if isinstance(self.own, ModelReading):
             return self.own
+        if isinstance(self.own, TaggedReading):
+            return None
         memo, model = self.own
         return memo.get(model)
 
@@ -581,16 +586,47 @@ def _after_validators(model: type[BaseModel]) -> AfterValidators | None:
     return AfterValidators(steps, node.get("config"))
 
 
-def tagged_reading(adapter: TypeAdapter[Any]) -> TaggedReading | None:
+def tagged_reading(
+    adapter: TypeAdapter[Any], validator: SchemaValidator | None = None
+) -> TaggedReading | None:
     """How a large body for ``adapter``'s type is read when it is a union of models told apart
     by a tag under a key (``Annotated[Cat | Dog, Field(discriminator="kind")]``, or that
     ``| None``); ``None`` for another type, a tag found some other way (a callable, a path
-    into the object), or no model in it read apart."""
+    into the object), or no model in it read apart. ``validator``: the union's own, for a
+    field's."""
     schema = cast("dict[str, object]", adapter.core_schema)
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
-    node: Mapping[str, object] = schema
-    while node.get("type") in ("definitions", "nullable", "definition-ref"):
+    return _tagged_from(schema, refs, validator)
+
+
+def _tagged_field(model: type[BaseModel], name: str, info: FieldInfo) -> TaggedReading | None:
+    """``tagged_reading`` for the field ``name`` of ``model``, from the model's schema."""
+    schema = cast("dict[str, object]", type_adapter(model).core_schema)
+    node = _top_of(schema)
+    while node.get("type") == "function-after":  # the model's own
+        node = cast("dict[str, object]", node["schema"])
+    fields = cast("Mapping[str, Mapping[str, object]]", _inner(node, "schema").get("fields", {}))
+    if node.get("type") != "model" or name not in fields:
+        return None
+    try:  # the union alone, for a missing or unknown tag's error
+        tag = Field(discriminator=info.discriminator)
+        alone = cast("object", Annotated.__class_getitem__((info.annotation, tag)))  # type: ignore[attr-defined]  # Annotated[T, Field(...)], built at run time
+        validator = fail_fast_validator(type_adapter(alone))
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
+        return None
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    return _tagged_from(_inner(fields[name], "schema"), refs, validator)
+
+
+def _tagged_from(
+    node: Mapping[str, object],
+    refs: Mapping[str, Mapping[str, object]],
+    validator: SchemaValidator | None,
+) -> TaggedReading | None:
+    """``tagged_reading`` for the schema ``node``, ``refs`` its references."""
+    while node.get("type") in ("definitions", "nullable", "definition-ref", "default"):
         if node.get("type") == "definition-ref":
             node = refs.get(cast(str, node.get("schema_ref")), {})
         else:
@@ -623,7 +659,8 @@ def tagged_reading(adapter: TypeAdapter[Any]) -> TaggedReading | None:
     if not readings:
         return None
     tags = frozenset(str(tag) for tag in choices)
-    return TaggedReading(keys, readings, tags, all(isinstance(tag, str) for tag in choices))
+    exact = all(isinstance(tag, str) for tag in choices)
+    return TaggedReading(keys, readings, tags, exact, validator)
 
 
 def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[bytes]]]:
@@ -861,6 +898,19 @@ def _fields_apart(
         # stand-in for it, and a validator without a bound below, when it has one).
         bounds = _length_bounds(info) if info.metadata else (None, None)
         checks = checked.get(name)
+        if (
+            info.discriminator is not None
+            and bounds == (None, None)
+            and name not in validated
+            and isinstance(info.validation_alias, str | None)
+            and (tagged := _tagged_field(base, name, info)) is not None
+        ):
+            # A union of models told apart by a tag: a long object for it read as the
+            # model its tag names (null standing in for it in the one call).
+            key = (info.validation_alias or info.alias or name) if by_alias else name
+            loc = key if config.get("loc_by_alias", True) else name
+            nested[key] = NestedField(key, name, loc, tagged)
+            continue
         if (
             bounds is None
             or info.discriminator is not None

@@ -123,6 +123,17 @@ class BatchClass:
     items: list[Item]
 
 
+class Event(BaseModel):
+    id: int
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")]
+
+
+@router.route("/event", methods=["POST"])
+async def event(connection: Connection, event: Event) -> int:
+    """A model's field holding a union told apart by a tag."""
+    return len(event.pet.items)
+
+
 @router.route("/batch-dict", methods=["POST"])
 async def batch_dict(connection: Connection, batch: BatchDict) -> int:
     """A TypedDict body: read as a model of its fields, then made the dict."""

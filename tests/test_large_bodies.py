@@ -934,6 +934,43 @@ def test_a_union_of_models_told_apart_by_a_tag_is_read_as_the_model_it_names(
 JSON = {"content-type": "application/json"}
 
 
+class Event(BaseModel):
+    """A union told apart by a tag as a model's field."""
+
+    id: int = 0
+    pet: Pet
+    note: str = ""
+
+
+def test_a_field_holding_a_union_told_apart_by_a_tag_is_read_as_the_model_it_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # {"pet": {"kind": "cat", "items": [...]}} had the rest of the body from the field on
+    # validated in one piece. A long object for it is read as the model its tag names,
+    # null standing in for it in the one call, errors under the field and the tag.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/events")
+    async def events(connection: Connection, event: Event) -> Event:
+        return event
+
+    client = TestClient(aaf([router]))
+    cases: list[tuple[object, bool]] = [
+        ({"id": 1, "pet": {"kind": "cat", "items": GOOD}, "note": "n"}, True),
+        ({"pet": {"items": GOOD, "kind": "puppy"}}, True),  # the tag last
+        ({"pet": {"kind": "dog", "items": WRONG_ITEM}, "id": "x"}, True),  # every field wrong
+        ({"pet": {"kind": "fish", "items": GOOD}, "note": 5}, True),  # an unknown tag
+        ({"pet": {"items": GOOD}}, True),  # no tag
+        ({"pet": {"kind": "bird", "items": GOOD}}, False),  # a model read whole
+        ({"pet": {"kind": "cat", "items": []}, "pad": GOOD}, True),  # short: the model's own
+    ]
+    for value, sliced in cases:
+        assert_sliced_as_pydantic(client, "/events", value, Event, turns, sliced)
+    twice = b'{"pet": {"kind": "cat", "items": ' + json.dumps(GOOD).encode() + b', "kind": "dog"}}'
+    assert_answered_as_pydantic(client, "/events", twice, Event)
+
+
 class BatchDict(TypedDict):
     label: str
     items: list[Item]
