@@ -800,6 +800,24 @@ async def _long_item(
         value, end = await _members_in_slices(each, data, pos, (*loc, place), errors, depth + 1)
         if value is _NOT_A_LIST:
             raise _ItemTooLarge
+    elif isinstance(each, TaggedReading):
+        if opening != b"{" or each.validator is None:
+            raise _ItemTooLarge
+        start, inner = pos, depth + 1
+
+        async def read(
+            model: ModelReading, where: Loc, seen: dict[str, object]
+        ) -> tuple[object, int]:
+            return await _members_in_slices(model, data, start, where, errors, inner, seen=seen)
+
+        # (what a tag given twice had read as the other model is let go at once: rare)
+        value, end, _ = await _tagged_at(
+            each, each.validator, data, pos, (*loc, place), errors, [], read, inner
+        )
+        if value is _NOT_A_LIST:
+            raise _ItemTooLarge
+        if value is None:
+            return None  # errors holds why
     elif each is not None:
         if opening != each.opening:
             raise _ItemTooLarge

@@ -257,7 +257,7 @@ class NestedField:
         return memo.get(model)
 
 
-Reading = ModelReading | ItemsReading
+Reading = ModelReading | ItemsReading | TaggedReading
 _Memo = dict[type, ModelReading | None]
 
 
@@ -327,6 +327,7 @@ def items_reading(
         items_reading(inner, None, seen, memo)
         or model_reading(inner, None, seen, memo)
         or _stand_in_reading(inner)
+        or _tagged_items(inner)
     )
     return ItemsReading(validator, opening, each, inner is str, refuses=refuses)
 
@@ -598,6 +599,15 @@ def tagged_reading(
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
     return _tagged_from(schema, refs, validator)
+
+
+def _tagged_items(annotation: object) -> TaggedReading | None:
+    """``tagged_reading`` for the items of a list or dict, each such a union."""
+    try:
+        adapter = type_adapter(annotation)
+        return tagged_reading(adapter, fail_fast_validator(adapter))
+    except (PydanticSchemaGenerationError, PydanticUserError):
+        return None
 
 
 def _tagged_field(model: type[BaseModel], name: str, info: FieldInfo) -> TaggedReading | None:

@@ -37,7 +37,7 @@ from pydantic_core import SchemaValidator, from_json
 from typing_extensions import TypedDict
 
 from aaf import _dispatch, _extract, _plan, aaf
-from aaf._plan import ItemsReading, fail_fast_validator
+from aaf._plan import ItemsReading, ModelReading, fail_fast_validator
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.params import Body
@@ -969,6 +969,36 @@ def test_a_field_holding_a_union_told_apart_by_a_tag_is_read_as_the_model_it_nam
         assert_sliced_as_pydantic(client, "/events", value, Event, turns, sliced)
     twice = b'{"pet": {"kind": "cat", "items": ' + json.dumps(GOOD).encode() + b', "kind": "dog"}}'
     assert_answered_as_pydantic(client, "/events", twice, Event)
+
+
+def test_items_each_a_union_told_apart_by_a_tag_are_read_as_the_model_they_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A list of such unions had an item too long for a slice validated with the whole body.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/pets")
+    async def pets(connection: Connection, pets: list[Pet]) -> list[Pet]:
+        return pets
+
+    @router.post("/by-name")
+    async def by_name(connection: Connection, pets: dict[str, Pet]) -> dict[str, Pet]:
+        return pets
+
+    client = TestClient(aaf([router]))
+    cat = {"kind": "cat", "items": GOOD}
+    cases: list[tuple[str, object, object, bool]] = [
+        ("/pets", [{"kind": "dog"}, cat, {"items": GOOD, "kind": "puppy"}], list[Pet], True),
+        ("/pets", [{"kind": "dog"}, {"kind": "cat", "items": WRONG_ITEM}], list[Pet], True),
+        ("/pets", [{"kind": "dog"}, {"kind": "fish", "items": GOOD}], list[Pet], True),
+        ("/pets", [{"items": GOOD}], list[Pet], True),
+        ("/pets", [{"kind": "bird", "items": GOOD}], list[Pet], False),
+        ("/by-name", {"a": {"kind": "dog"}, "b": cat}, dict[str, Pet], True),
+        ("/by-name", {"b": {"kind": "fish", "items": GOOD}}, dict[str, Pet], True),
+    ]
+    for path, value, kind, sliced in cases:
+        assert_sliced_as_pydantic(client, path, value, kind, turns, sliced)
 
 
 class BatchDict(TypedDict):
@@ -2981,7 +3011,7 @@ def watch_model(app: App, path: str, given: list[bytes]) -> None:
     body = match[0].plans["POST"].body
     assert body is not None
     reading = body.members or (body.items and body.items.each)
-    assert reading is not None
+    assert isinstance(reading, ModelReading | ItemsReading)
     real = reading.validator
 
     class Watched:
