@@ -27,6 +27,7 @@ from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import is_json, json_charset_ok
 from aaf._plan import (
+    GIVEN_FIELDS,
     BodyParam,
     Collection,
     FieldSpec,
@@ -1426,6 +1427,7 @@ async def _read_members(
     room = MAX_ERRORS if reading.forbid else 0
     stood_in: dict[str, int] = {}
     other_kinds: dict[str, int] = {}  # where long values of a kind their field refuses start
+    given_at: dict[str, int] = {}  # where values of fields given to the one call start
     if not data.startswith(b"{", pos):
         return _NOT_A_LIST, -1
     pos = _skip_space(data, pos + 1)
@@ -1504,6 +1506,8 @@ async def _read_members(
             key, start = member
             if seen is not None and key in seen:
                 seen[key] = LongValue(start)
+            if key in reading.wanted and reading.wanted[key].given:
+                given_at[reading.wanted[key].loc] = start
             refused = reading.refuses.get(key)
             kind = data[start : start + 1]
             if refused is not None and kind in refused[1] and key not in found:
@@ -1569,13 +1573,26 @@ async def _read_members(
             if key in reading.nested
             or reading.wanted[key].items.min_length is not None
             or reading.wanted[key].checks is not None
+            or reading.wanted[key].given
         )
         validator = reading.relaxed.get(names, validator)
+    # Fields whose validators take info are given to the one call as read (its relaxed
+    # validator takes them from there, the stand-ins left aside), so that those validators
+    # run in it, after the fields before them, as pydantic runs them.
+    given = {
+        reading.wanted[key].name: value
+        for key, value in found.items()
+        if key in reading.wanted and reading.wanted[key].given
+    }
+    token = GIVEN_FIELDS.set(given) if given else None
     try:
         model = validator.validate_json(text)
     except ValidationError as exc:
         first = len(errors)
         _report_body(exc.with_traceback(None), data, errors, loc, of_data=False)
+        if given_at:  # a field found wrong has its own errors: its validators' are not run
+            wrong = {reading.wanted[key].loc for key in failed if key in reading.wanted}
+            errors[first:] = [e for e in errors[first:] if _under(e, loc) not in wrong]
         for entry in errors[first:]:
             # What the model was given is the object without what was read apart or left
             # out ([] standing in for 10 MB of items): echo the start of what was sent.
@@ -1585,6 +1602,8 @@ async def _read_members(
                 entry["input"] = _sent_from(data, opened)
             elif depth_of >= 1 and other_kinds and str(where[len(loc)]) in other_kinds:
                 entry["input"] = _sent_from(data, other_kinds[str(where[len(loc)])])
+            elif depth_of == 1 and given_at and str(where[-1]) in given_at:
+                entry["input"] = _sent_from(data, given_at[str(where[-1])])  # as sent
             elif depth_of == 1 and entry["type"] == "extra_forbidden" and stood_in:
                 start = stood_in.get(str(where[-1]), -1)  # the value as sent, not null
                 if start < 0:
@@ -1594,6 +1613,9 @@ async def _read_members(
         if failed:
             _in_field_order(errors, first_error, loc, reading)
         return None, -1
+    finally:
+        if token is not None:
+            GIVEN_FIELDS.reset(token)
     if failed:
         _in_field_order(errors, first_error, loc, reading)
         return None, -1  # errors holds why
@@ -1610,6 +1632,8 @@ async def _read_members(
         if key in reading.nested:
             attributes[reading.nested[key].name] = value
             continue
+        if reading.wanted[key].given:
+            continue  # the one call's, its validators' output
         made = reading.wanted[key].items.made
         attributes[reading.wanted[key].name] = value if made is None else await _made(made, value)
     for key, string in texts.items():
@@ -1631,6 +1655,12 @@ async def _read_members(
 
 
 _FEW_MEMBERS = 16  # a slice kept with no more keys than this is kept whole
+
+
+def _under(entry: Mapping[str, object], loc: Loc) -> str | None:
+    """The field below ``loc`` that a 422 entry is located in, if any."""
+    where = cast("list[object]", entry["loc"])
+    return str(where[len(loc)]) if len(where) > len(loc) else None
 
 
 def _in_field_order(errors: Errors, first: int, loc: Loc, reading: ModelReading) -> None:

@@ -184,6 +184,8 @@ class SlicedField:
     # The field's own validators of mode "after" that take no info (`@field_validator`), run
     # on what was read, as pydantic runs them on the value it validated.
     checks: AfterValidators | None = None
+    # Its validators take info (``info.data``): the one call runs them, given what was read.
+    given: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -775,36 +777,50 @@ _TAKES_NEITHER = frozenset(
 )  # fmt: skip
 
 
-def _field_checks(model: type[BaseModel], names: set[str]) -> dict[str, AfterValidators]:
-    """The validators of mode "after" of each field in ``names`` whose validators are all of
-    that mode and take no info (one taking it may read the fields validated before, which a
-    value read apart has no way to give), by field name."""
+def _field_checks(
+    model: type[BaseModel], names: set[str]
+) -> tuple[dict[str, AfterValidators], set[str]]:
+    """For the fields in ``names`` whose validators are all of mode "after": those that take
+    no info, by field name (run on the value read apart); and the names of the others (one
+    taking info may read ``info.data``, the fields validated before it: the one call runs
+    them, given the value read apart, ``_given_field``)."""
     if not names:
-        return {}
+        return {}, set()
     node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
     while node.get("type") == "function-after":  # the model's own
         node = cast("dict[str, object]", node["schema"])
     if node.get("type") != "model" or node.get("cls") is not model:
-        return {}
+        return {}, set()
     inner = _inner(node, "schema")
     config = node.get("config")
     fields = cast("Mapping[str, Mapping[str, object]]", inner.get("fields", {}))
     found: dict[str, AfterValidators] = {}
+    given: set[str] = set()
     for name in names & fields.keys():
         step = _inner(fields[name], "schema")
         if step.get("type") == "default":
             step = _inner(step, "schema")
-        steps: list[object] = []
+        steps: list[Mapping[str, object]] = []
         while step.get("type") == "function-after":
-            function = cast("Mapping[str, object]", step["function"])
-            if function.get("type") != "no-info":
-                break
-            steps.append(function)
+            steps.append(cast("Mapping[str, object]", step["function"]))
             step = _inner(step, "schema")
+        if not steps or step.get("type") in _FUNCTIONS:
+            continue
+        if all(function.get("type") == "no-info" for function in steps):
+            found[name] = AfterValidators(steps, config)
         else:
-            if steps and step.get("type") not in _FUNCTIONS:
-                found[name] = AfterValidators(steps, config)
-    return found
+            given.add(name)
+    return found, given
+
+
+# The values of fields read apart that the one call's validators take (``_given_field``), by
+# the field's name: set around that call.
+GIVEN_FIELDS: contextvars.ContextVar[Mapping[str, object]] = contextvars.ContextVar("GIVEN_FIELDS")
+
+
+def _given_field(name: str, value: object) -> object:
+    """What a field read apart holds, for the one call: its stand-in left aside."""
+    return GIVEN_FIELDS.get()[name]
 
 
 _FUNCTIONS = frozenset(("function-before", "function-wrap", "function-plain", "function-after"))
@@ -895,7 +911,7 @@ def _fields_apart(
     validated = {
         f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
     }
-    checked = _field_checks(base, validated)
+    checked, given = _field_checks(base, validated)
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
@@ -908,6 +924,7 @@ def _fields_apart(
         # stand-in for it, and a validator without a bound below, when it has one).
         bounds = _length_bounds(info) if info.metadata else (None, None)
         checks = checked.get(name)
+        taken = name in given  # its validators run in the one call, given what was read
         if (
             info.discriminator is not None
             and bounds == (None, None)
@@ -924,19 +941,19 @@ def _fields_apart(
         if (
             bounds is None
             or info.discriminator is not None
-            or (name in validated and checks is None)
+            or (name in validated and checks is None and not taken)
             or not isinstance(info.validation_alias, str | None)
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
         loc = key if config.get("loc_by_alias", True) else name
-        if info.annotation is str and plain_values and checks is None:
+        if info.annotation is str and plain_values and checks is None and not taken:
             texts[key] = name
             continue
         unwrapped = _unwrapped(info.annotation)  # `X | None` read as `X` (a null is short)
         held = unwrapped
         if isinstance(held, type) and issubclass(held, BaseModel):
-            if bounds != (None, None) or checks is not None:
+            if bounds != (None, None) or checks is not None or taken:
                 continue
             if held in seen:  # a model holding itself: its reading, once made
                 nested[key] = NestedField(key, name, loc, (memo, held))
@@ -946,6 +963,7 @@ def _fields_apart(
         if (
             bounds == (None, None)
             and checks is None
+            and not taken
             and plain_values  # the model's config reaches into a TypedDict or a dataclass
             and (stand_in := _stand_in_reading(unwrapped)) is not None
         ):
@@ -954,7 +972,7 @@ def _fields_apart(
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
         annotation, made = _plain_of(_as_built(unwrapped))
-        if made is not None and checks is not None:
+        if made is not None and (checks is not None or taken):
             continue  # its validators take the collection made, which is made last
         origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
@@ -978,7 +996,7 @@ def _fields_apart(
             items = dataclasses.replace(
                 items, min_length=bounds[0], max_length=bounds[1], made=made
             )
-        wanted[key] = SlicedField(key, name, loc, items, checks)
+        wanted[key] = SlicedField(key, name, loc, items, checks, taken)
     return wanted, texts, nested
 
 
@@ -1142,19 +1160,21 @@ def _relaxed(
     no list or dict carries it, or past the first few such fields, stays with the model."""
     bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
     checked = {f.name for f in wanted.values() if f.checks is not None}
+    given = {f.name for f in wanted.values() if f.given}
     held = {f.name for f in nested.values()}
     done: set[str] = set()
     schema = cast("dict[str, object]", copy.deepcopy(type_adapter(model).core_schema))
-    _relax(model, _Relaxing(bounded, held, checked), done, schema)
+    _relax(model, _Relaxing(bounded, held, checked, given), done, schema)
     kept = sorted(done)[:_MOST_RELAXED]
     validators: dict[frozenset[str], SchemaValidator] = {}
     for size in range(1, len(kept) + 1):
         for names in itertools.combinations(kept, size):
             chosen = set(names)
-            relaxing = _Relaxing(bounded & chosen, held & chosen, checked & chosen)
+            relaxing = _Relaxing(bounded & chosen, held & chosen, checked & chosen, given & chosen)
             adjust = functools.partial(_relax, model, relaxing, set[str]())
             validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
-    wanted = {k: f for k, f in wanted.items() if f.name not in bounded | checked or f.name in kept}
+    relaxable = bounded | checked | given
+    wanted = {k: f for k, f in wanted.items() if f.name not in relaxable or f.name in kept}
     nested = {k: f for k, f in nested.items() if f.name in kept}
     return wanted, nested, validators
 
@@ -1166,6 +1186,7 @@ class _Relaxing:
     bounded: set[str]  # without their bound below
     held: set[str]  # anything, for a model
     checked: set[str]  # without their own validators, run on what was read apart
+    given: set[str]  # their validators given what was read apart (``_given_field``)
 
 
 _MOST_RELAXED = 4  # fields read apart in one model that need a validator for each subset
@@ -1195,6 +1216,17 @@ def _relax(
         while _inner(around, "schema").get("type") == "function-after":
             around["schema"] = _inner(_inner(around, "schema"), "schema")
             done.add(name)
+    for name in relaxing.given & fields.keys():
+        around = fields[name]  # the field, or the default around its value's schema
+        if _inner(around, "schema").get("type") == "default":
+            around = cast("dict[str, object]", around["schema"])
+        while _inner(around, "schema").get("type") == "function-after":
+            around = cast("dict[str, object]", around["schema"])
+        around["schema"] = {
+            "type": "function-plain",
+            "function": {"type": "no-info", "function": functools.partial(_given_field, name)},
+        }
+        done.add(name)
     for name in relaxing.bounded & fields.keys():
         inner = cast("dict[str, object]", fields[name]["schema"])
         while inner.get("type") in ("default", "nullable"):  # a default or None around it

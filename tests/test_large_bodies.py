@@ -1684,7 +1684,8 @@ class CheckedBefore(BaseModel):
 
 class Sorted(BaseModel):
     """Field validators of mode "after" taking no info, one on two fields: each field is
-    read in slices, then given to them; one taking info is validated with the model."""
+    read in slices, then given to them; one taking info is run by the one call, given the
+    field as read."""
 
     label: str = ""
     lines: list[Item]
@@ -1711,12 +1712,53 @@ class Sorted(BaseModel):
         return noted
 
 
+class Limited(BaseModel):
+    """A validator taking info, reading a field before it, and giving another list."""
+
+    limit: int = 10**6
+    items: list[Item]
+
+    @field_validator("items")
+    @classmethod
+    def within(cls, items: list[Item], info: ValidationInfo) -> list[Item]:
+        limit = info.data.get("limit", 0)
+        if len(items) > limit:
+            raise ValueError(f"more than {limit} items")
+        return items[::-1]
+
+
+def test_a_validator_taking_info_sees_the_fields_before_it_and_the_field_read_in_slices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/limited")
+    async def limited(connection: Connection, body: Limited) -> Limited:
+        return body
+
+    client = TestClient(aaf([router]))
+    for value in (
+        {"limit": 30_000, "items": GOOD},
+        {"items": GOOD},
+        {"limit": 5, "items": GOOD},
+        {"items": GOOD, "limit": 5},  # after the field: not in info.data, as in pydantic's
+        {"limit": "x", "items": GOOD},
+    ):
+        assert_sliced_as_pydantic(client, "/limited", value, Limited, turns)
+    data = json.dumps({"limit": 5, "items": GOOD})
+    [entry] = client.post("/limited", content=data, headers=JSON).json()["detail"]
+    assert entry["loc"] == ["body", "items"] and entry["msg"] == "Value error, more than 5 items"
+    assert data[data.index("[") :].startswith(entry["input"].removesuffix("...(truncated)"))
+
+
 def test_a_fields_after_validators_see_the_field_read_in_slices(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A field with a validator was validated with its model in one piece (420,000 items held
     # other clients 300-400 ms); one of mode "after" taking no info now has the field read in
-    # slices and is given what was read, as pydantic gives it the value it validated.
+    # slices and is given what was read, as pydantic gives it the value it validated; those
+    # taking info are run by the one call, given the field as read.
     turns = count_turns(monkeypatch, _extract)
     router = Router()
 
@@ -1733,8 +1775,13 @@ def test_a_fields_after_validators_see_the_field_read_in_slices(
         ({"counts": counts, "lines": [], "label": 5}, True),  # each failing field, in order
         ({"lines": GOOD[:3], "counts": {}, "pad": GOOD}, True),  # short: the model's own
         ({"lines": WRONG_ITEM, "counts": {}}, True),  # the list's error: no validator runs
-        ({"lines": GOOD[:1], "noted": GOOD}, False),  # a validator taking info: whole
-        ({"lines": GOOD[:1], "noted": GOOD, "label": "x"}, False),
+        # A validator taking info: run in the one call, given the field as read, after the
+        # fields before it (info.data holds them, as in pydantic's).
+        ({"lines": GOOD[:1], "noted": GOOD}, True),
+        ({"lines": GOOD[:1], "noted": GOOD, "label": "x"}, True),
+        ({"noted": GOOD, "lines": GOOD[:1], "label": "x"}, True),
+        ({"lines": GOOD[:1], "noted": WRONG_ITEM}, True),  # the list's error alone
+        ({"lines": [], "noted": GOOD, "counts": {"a": "x"}}, True),  # every field's, in order
     ]
     for value, sliced in cases:
         assert_sliced_as_pydantic(client, "/sorted", value, Sorted, turns, sliced)
