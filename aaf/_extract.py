@@ -1572,11 +1572,10 @@ async def _read_members(
             for key in found
             if key in reading.nested
             or reading.wanted[key].items.min_length is not None
-            or reading.wanted[key].checks is not None
             or reading.wanted[key].given
         )
         validator = reading.relaxed.get(names, validator)
-    # Fields whose validators take info are given to the one call as read (its relaxed
+    # Fields with validators of their own are given to the one call as read (its relaxed
     # validator takes them from there, the stand-ins left aside), so that those validators
     # run in it, after the fields before them, as pydantic runs them.
     given = {
@@ -1810,16 +1809,6 @@ async def _long_member(
             failed.add(key)
         elif _out_of_bounds(field.items, items, data, pos, at, errors):
             failed.add(key)
-        elif field.checks is not None:  # the field's own validators, on what was read
-            try:
-                found[key] = field.checks.run(items)
-            except ValidationError as exc:
-                first = len(errors)
-                _report_body(exc.with_traceback(None), data, errors, at, of_data=False)
-                for entry in errors[first:]:
-                    if len(cast("list[object]", entry["loc"])) == len(at):
-                        entry["input"] = _sent_from(data, pos)  # the value as sent, as pydantic's
-                failed.add(key)
         return end, b"[]" if field.items.opening == b"[" else b"{}"
     if data.startswith(b'"', pos):
         end = await _after_string(data, pos + 1)

@@ -181,10 +181,8 @@ class SlicedField:
     name: str  # the model's attribute
     loc: str  # how errors name it: the key, or the name when loc_by_alias is off
     items: ItemsReading
-    # The field's own validators of mode "after" that take no info (`@field_validator`), run
-    # on what was read, as pydantic runs them on the value it validated.
-    checks: AfterValidators | None = None
-    # Its validators take info (``info.data``): the one call runs them, given what was read.
+    # The field's own validators, all of mode "after" (`@field_validator`): the one call runs
+    # them, given what was read in place of the stand-in, after the fields before them.
     given: bool = False
 
 
@@ -543,15 +541,15 @@ def _top_of(schema: dict[str, object]) -> dict[str, object]:
 
 class AfterValidators:
     """The validators of mode "after" of a model (the ``function-after`` steps of its schema
-    around the model) or of a field, to run on a model or a value made apart as pydantic runs
-    them on what it validates: in order, with the model's config, in JSON mode (what ``info``
-    says to those that take it)."""
+    around the model), to run on a model made apart as pydantic runs them on the model it
+    makes: in order, with the model's config, in JSON mode (what ``info`` says to those that
+    take it)."""
 
     __slots__ = ("_validator",)
 
     def __init__(self, steps: Sequence[object], config: object) -> None:
-        # The steps over the value given to run(): JSON's null validated in JSON mode stands
-        # in for the input, as the value was made from JSON.
+        # The steps over the model given to run(): JSON's null validated in JSON mode stands
+        # in for the input, as the model was made from JSON.
         schema: dict[str, object] = {
             "type": "function-plain",
             "function": {"type": "no-info", "function": _given_model},
@@ -777,40 +775,29 @@ _TAKES_NEITHER = frozenset(
 )  # fmt: skip
 
 
-def _field_checks(
-    model: type[BaseModel], names: set[str]
-) -> tuple[dict[str, AfterValidators], set[str]]:
-    """For the fields in ``names`` whose validators are all of mode "after": those that take
-    no info, by field name (run on the value read apart); and the names of the others (one
-    taking info may read ``info.data``, the fields validated before it: the one call runs
-    them, given the value read apart, ``_given_field``)."""
+def _after_only(model: type[BaseModel], names: set[str]) -> set[str]:
+    """The fields in ``names`` whose validators are all of mode "after", which may see the
+    value read apart in place of its stand-in (``_given_field``): those of another mode see
+    the input as sent."""
     if not names:
-        return {}, set()
+        return set()
     node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
     while node.get("type") == "function-after":  # the model's own
         node = cast("dict[str, object]", node["schema"])
     if node.get("type") != "model" or node.get("cls") is not model:
-        return {}, set()
-    inner = _inner(node, "schema")
-    config = node.get("config")
-    fields = cast("Mapping[str, Mapping[str, object]]", inner.get("fields", {}))
-    found: dict[str, AfterValidators] = {}
-    given: set[str] = set()
+        return set()
+    fields = cast("Mapping[str, Mapping[str, object]]", _inner(node, "schema").get("fields", {}))
+    found: set[str] = set()
     for name in names & fields.keys():
         step = _inner(fields[name], "schema")
         if step.get("type") == "default":
             step = _inner(step, "schema")
-        steps: list[Mapping[str, object]] = []
+        after = step.get("type") == "function-after"
         while step.get("type") == "function-after":
-            steps.append(cast("Mapping[str, object]", step["function"]))
             step = _inner(step, "schema")
-        if not steps or step.get("type") in _FUNCTIONS:
-            continue
-        if all(function.get("type") == "no-info" for function in steps):
-            found[name] = AfterValidators(steps, config)
-        else:
-            given.add(name)
-    return found, given
+        if after and step.get("type") not in _FUNCTIONS:
+            found.add(name)
+    return found
 
 
 # The values of fields read apart that the one call's validators take (``_given_field``), by
@@ -911,7 +898,7 @@ def _fields_apart(
     validated = {
         f for d in base.__pydantic_decorators__.field_validators.values() for f in d.info.fields
     }
-    checked, given = _field_checks(base, validated)
+    given = _after_only(base, validated)
     config = base.model_config
     by_alias = config.get("validate_by_alias", True)
     plain_strings = not any(key in config for key in _STRING_SETTINGS)
@@ -923,7 +910,6 @@ def _fields_apart(
         # A field bounded only in how long it is may be (the one call is given an empty
         # stand-in for it, and a validator without a bound below, when it has one).
         bounds = _length_bounds(info) if info.metadata else (None, None)
-        checks = checked.get(name)
         taken = name in given  # its validators run in the one call, given what was read
         if (
             info.discriminator is not None
@@ -941,19 +927,19 @@ def _fields_apart(
         if (
             bounds is None
             or info.discriminator is not None
-            or (name in validated and checks is None and not taken)
+            or (name in validated and not taken)
             or not isinstance(info.validation_alias, str | None)
         ):
             continue
         key = (info.validation_alias or info.alias or name) if by_alias else name
         loc = key if config.get("loc_by_alias", True) else name
-        if info.annotation is str and plain_values and checks is None and not taken:
+        if info.annotation is str and plain_values and not taken:
             texts[key] = name
             continue
         unwrapped = _unwrapped(info.annotation)  # `X | None` read as `X` (a null is short)
         held = unwrapped
         if isinstance(held, type) and issubclass(held, BaseModel):
-            if bounds != (None, None) or checks is not None or taken:
+            if bounds != (None, None) or taken:
                 continue
             if held in seen:  # a model holding itself: its reading, once made
                 nested[key] = NestedField(key, name, loc, (memo, held))
@@ -962,7 +948,6 @@ def _fields_apart(
             continue
         if (
             bounds == (None, None)
-            and checks is None
             and not taken
             and plain_values  # the model's config reaches into a TypedDict or a dataclass
             and (stand_in := _stand_in_reading(unwrapped)) is not None
@@ -972,7 +957,7 @@ def _fields_apart(
         # `list[Item] | None` is read apart as the list when it is one (a null is short, and
         # stays with the rest; the empty stand-in is valid for the union as for the list).
         annotation, made = _plain_of(_as_built(unwrapped))
-        if made is not None and (checks is not None or taken):
+        if made is not None and taken:
             continue  # its validators take the collection made, which is made last
         origin, args = get_origin(annotation), get_args(annotation)
         if origin is list:
@@ -996,7 +981,7 @@ def _fields_apart(
             items = dataclasses.replace(
                 items, min_length=bounds[0], max_length=bounds[1], made=made
             )
-        wanted[key] = SlicedField(key, name, loc, items, checks, taken)
+        wanted[key] = SlicedField(key, name, loc, items, taken)
     return wanted, texts, nested
 
 
@@ -1159,21 +1144,20 @@ def _relaxed(
     own validators), the model's validator relaxed for them, built once: a bound below where
     no list or dict carries it, or past the first few such fields, stays with the model."""
     bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
-    checked = {f.name for f in wanted.values() if f.checks is not None}
     given = {f.name for f in wanted.values() if f.given}
     held = {f.name for f in nested.values()}
     done: set[str] = set()
     schema = cast("dict[str, object]", copy.deepcopy(type_adapter(model).core_schema))
-    _relax(model, _Relaxing(bounded, held, checked, given), done, schema)
+    _relax(model, _Relaxing(bounded, held, given), done, schema)
     kept = sorted(done)[:_MOST_RELAXED]
     validators: dict[frozenset[str], SchemaValidator] = {}
     for size in range(1, len(kept) + 1):
         for names in itertools.combinations(kept, size):
             chosen = set(names)
-            relaxing = _Relaxing(bounded & chosen, held & chosen, checked & chosen, given & chosen)
+            relaxing = _Relaxing(bounded & chosen, held & chosen, given & chosen)
             adjust = functools.partial(_relax, model, relaxing, set[str]())
             validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
-    relaxable = bounded | checked | given
+    relaxable = bounded | given
     wanted = {k: f for k, f in wanted.items() if f.name not in relaxable or f.name in kept}
     nested = {k: f for k, f in nested.items() if f.name in kept}
     return wanted, nested, validators
@@ -1185,7 +1169,6 @@ class _Relaxing:
 
     bounded: set[str]  # without their bound below
     held: set[str]  # anything, for a model
-    checked: set[str]  # without their own validators, run on what was read apart
     given: set[str]  # their validators given what was read apart (``_given_field``)
 
 
@@ -1209,13 +1192,6 @@ def _relax(
     for name in relaxing.held & fields.keys():
         fields[name]["schema"] = {"type": "any"}
         done.add(name)
-    for name in relaxing.checked & fields.keys():
-        around = fields[name]  # the field, or the default around its value's schema
-        if _inner(around, "schema").get("type") == "default":
-            around = cast("dict[str, object]", around["schema"])
-        while _inner(around, "schema").get("type") == "function-after":
-            around["schema"] = _inner(_inner(around, "schema"), "schema")
-            done.add(name)
     for name in relaxing.given & fields.keys():
         around = fields[name]  # the field, or the default around its value's schema
         if _inner(around, "schema").get("type") == "default":
