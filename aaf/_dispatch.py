@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import inspect
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -21,6 +20,7 @@ from aaf._extract import (
     Errors,
     arguments,
     arguments_now,
+    attributes_of,
     full_collections_held,
     read_large_json,
 )
@@ -234,13 +234,12 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
     # Nothing else: the parameter and getrefcount's own argument are the only references.
     if sys.getrefcount(value) != 2:
         return
-    if isinstance(value, BaseModel) or (
-        fields and (type(value) is dict or _is_dataclass_instance(value))
-    ):
-        # Going away: its lists (and extras) taken out first. A model's attributes, or a
-        # TypedDict's dict or a dataclass's, each read as a model is.
-        attributes = cast("dict[str, object]", value if type(value) is dict else vars(value))  # pyright: ignore[reportUnknownArgumentType]  # whatever its type, a dict of attributes
-        # what a model with extra="allow" kept
+    # A model's attributes, or a TypedDict's dict or a dataclass's, each read as a model is
+    # (a plain dict body, with no fields to take out, is freed as any dict is, below).
+    attributes = attributes_of(value) if fields or isinstance(value, BaseModel) else None
+    if attributes is not None:
+        # Going away: its lists (and the extras a model with extra="allow" kept) taken out
+        # first.
         extras = value.__pydantic_extra__ if isinstance(value, BaseModel) else None
         del value
         # Held by `extras` and getrefcount's argument alone, now that the model is gone.
@@ -268,14 +267,6 @@ async def free_gradually(value: object, fields: tuple[str, ...] = ()) -> None:
         items = cast("_Freed", value)
         del value
         await _free_slices(items)
-
-
-def _is_dataclass_instance(value: object) -> bool:
-    return (
-        dataclasses.is_dataclass(value)
-        and not isinstance(value, type)
-        and hasattr(value, "__dict__")
-    )
 
 
 # What a body, or a model's field read apart, is made of: freed a slice at a time.

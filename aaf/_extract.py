@@ -362,7 +362,7 @@ async def read_large_json(
                     leftovers.append(sliced)
                     sliced = frozenset(cast("set[object]", sliced))
             return sliced
-        if members is not None and (attributes := _attributes(sliced)) is not None:
+        if members is not None and (attributes := attributes_of(sliced)) is not None:
             # Valid, but another value of the request was not: its long lists, taken out
             # of it (nothing else holds it).
             leftovers += [attributes.pop(field.name, None) for field in members.wanted.values()]
@@ -381,13 +381,15 @@ async def read_large_json(
         return REFUSED
 
 
-def _attributes(value: object) -> dict[str, object] | None:
+def attributes_of(value: object) -> dict[str, object] | None:
     """What a model body read a slice at a time holds, by attribute: a model's or a
     dataclass's attributes, a TypedDict's dict itself; ``None`` for anything else."""
     if type(value) is dict:
         return cast("dict[str, object]", value)
     if isinstance(value, BaseModel) or (
-        dataclasses.is_dataclass(value) and hasattr(value, "__dict__")
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and hasattr(value, "__dict__")
     ):
         return cast("dict[str, object]", vars(value))
     return None
@@ -1208,7 +1210,7 @@ async def _tagged_at(
         if model is _NOT_A_LIST or (given == tag and type(given) is str):
             return model, end, reading
         del errors[first:]  # the tag given again names another model: pydantic reads that
-        if (attributes := _attributes(model)) is not None:
+        if (attributes := attributes_of(model)) is not None:
             leftovers.append(attributes)  # what was read as the other: let go a slice at a time
         del model
         tag = given
