@@ -54,7 +54,7 @@ async def envelope(connection: Connection, body: Envelope) -> int:
 
 
 class CheckedBatch(BaseModel):
-    """A validator of its list (mode "after", no info): run on the list read in slices."""
+    """A validator of its list (mode "after"): given the list read in slices."""
 
     items: list[Item]
 
