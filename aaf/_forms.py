@@ -15,7 +15,16 @@ from typing import IO
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
-from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+from werkzeug.sansio.multipart import (
+    BLANK_LINE_RE,
+    Data,
+    Epilogue,
+    Field,
+    File,
+    MultipartDecoder,
+    NeedData,
+    State,
+)
 
 from aaf._http import parse_query, unquote_bytes
 from aaf.datastructures import FormData, UploadFile
@@ -26,6 +35,11 @@ __all__ = ["FormLimits", "parse_form"]
 # Uploads stay in memory up to this size, then spool to a temporary file on disk.
 SPOOL_SIZE = 1024 * 1024
 SLICE = 64 * 1024
+# The most a multipart part's headers may hold, blank line included. A browser's are a few
+# hundred bytes (a file name of 255 characters, a content type); werkzeug parses a part's headers
+# in one piece, and a 900 KB file name held the event loop 110 ms (benchmarks/hostile.py,
+# "long part headers").
+MAX_PART_HEADERS = 16 * 1024
 # The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
 # must not run, some are slow enough to stall the event loop.
 CHARSETS = {
@@ -190,7 +204,11 @@ class _Collector:
         self.done = False
 
     def drain(self, decoder: MultipartDecoder) -> None:
-        while not self.done and not isinstance(event := decoder.next_event(), NeedData):
+        while not self.done:
+            if decoder.state is State.PART and len(decoder.buffer) > MAX_PART_HEADERS:
+                _check_part_headers(decoder.buffer)
+            if isinstance(event := decoder.next_event(), NeedData):
+                break
             if isinstance(event, Field | File):
                 self._begin(event)
             elif isinstance(event, Data):
@@ -235,6 +253,16 @@ class _Collector:
         self.form.close()
         if self.spool is not None:
             self.spool.close()
+
+
+def _check_part_headers(buffer: bytearray) -> None:
+    """Refuse a part whose headers, at the start of ``buffer``, run past ``MAX_PART_HEADERS``
+    (the blank line that ends them is where werkzeug's decoder looks for it)."""
+    if BLANK_LINE_RE.search(buffer, 0, MAX_PART_HEADERS) is None:
+        raise HTTPError(
+            413,
+            f"A multipart part's headers are larger than {MAX_PART_HEADERS} bytes",
+        )
 
 
 def _charset(part: Field | File) -> str:

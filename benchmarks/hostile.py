@@ -20,7 +20,9 @@ of escaped quotes ("long escaped string": read in pieces), and a query string of
 that a model marked `Query()` with `extra="forbid"` refuses ("unknown query keys": validated
 again with the first 100 past 1,000 errors), the valid list sent where a model is expected
 ("an array where a model is expected": refused with the error for an empty one), and a model
-body whose model has a validator of mode "after" ("valid batch with a model validator").
+body whose model has a validator of mode "after" ("valid batch with a model validator"), and
+a multipart part whose headers hold a 900 KB file name ("long part headers": refused past 16
+KiB, before werkzeug parses them).
 """
 
 from __future__ import annotations
@@ -70,6 +72,14 @@ def attacks() -> dict[str, Request]:
             "POST",
             "/form",
             punycode,
+            {"content-type": "multipart/form-data; boundary=B"},
+        ),
+        "long part headers": (
+            "POST",
+            "/form",
+            b'--B\r\nContent-Disposition: form-data; name="name"; filename="'
+            + b"a" * 900_000
+            + b'"\r\n\r\nx\r\n--B--\r\n',
             {"content-type": "multipart/form-data; boundary=B"},
         ),
         "11 million fields": (

@@ -412,6 +412,46 @@ def test_a_multipart_charset_other_than_the_three_is_400(server: httpx.Client) -
     still_serves(server)
 
 
+def part_with_headers(headers: bytes) -> bytes:
+    return b"--B\r\n" + headers + b"\r\n\r\nx\r\n--B--\r\n"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        b'Content-Disposition: form-data; name="name"; filename="' + b"a" * 900_000 + b'"',
+        b'Content-Disposition: form-data; name="name"\r\n' + b"X-A: b\r\n" * 100_000,
+        b'Content-Disposition: form-data; name="name"\r\nX-A: ' + b"b" * 20_000,
+    ],
+    ids=["a long file name", "many header lines", "one long header"],
+)
+def test_a_multipart_part_with_headers_past_16_kib_is_413(
+    server: httpx.Client, caplog: pytest.LogCaptureFixture, headers: bytes
+) -> None:
+    """werkzeug parses a part's headers in one piece: a 900 KB file name held the event loop
+    about 110 ms. They are refused past 16 KiB before they are parsed."""
+    response = server.post(
+        "/form",
+        content=part_with_headers(headers),
+        headers={"content-type": "multipart/form-data; boundary=B"},
+    )
+    assert response.status_code == 413
+    assert response.text == "A multipart part's headers are larger than 16384 bytes"
+    assert errors_logged(caplog) == []
+    still_serves(server)
+
+
+def test_multipart_part_headers_just_under_16_kib_are_read(server: httpx.Client) -> None:
+    headers = b'Content-Disposition: form-data; name="name"\r\nX-A: '
+    headers += b"b" * (16 * 1024 - len(headers) - len(b"\r\n\r\n"))
+    response = server.post(
+        "/form",
+        content=part_with_headers(headers),
+        headers={"content-type": "multipart/form-data; boundary=B"},
+    )
+    assert response.status_code == 200 and response.text == "x"
+
+
 # 3, 4: response headers --------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/header/put", "/header/response", "/header/error"])
 def test_control_characters_in_response_headers_are_a_logged_500(
