@@ -205,15 +205,17 @@ _ANY_OBJECT = SchemaValidator(
 # as one of these in its turn (``_long_item``), a long string in pieces.
 _ANY_ITEMS = ItemsReading(_ANY_LIST, b"[", None, True)
 _ANY_MEMBERS = ItemsReading(_ANY_OBJECT, b"{", None, True)
+_NOT_JSON = "Request body is not valid JSON: "
 
 
-async def json_in_slices(data: bytes) -> JsonValue:
+async def json_in_slices(data: bytes, problem: str = _NOT_JSON) -> JsonValue:
     """Parse ``data``, a large JSON body (``connection.json()``'s, past FULL_REPORT_SIZE), a
     slice of items at a time when it is a list or an object, the event loop serving other
     requests between slices (10 MB parsed whole held it about 0.1 s).
 
     Raises:
-        HTTPError: 400, the body is not JSON.
+        HTTPError: 400, the body is not JSON; its detail ``problem`` followed by the reason
+            and the character it was found at.
     """
     first = _skip_space(data, 0)
     start = data[first : first + 1]
@@ -225,33 +227,33 @@ async def json_in_slices(data: bytes) -> JsonValue:
         with full_collections_held():
             value = await _validate_in_slices(reading, data, errors)
     if errors:
-        raise HTTPError(400, _not_json(errors[0]))
+        raise HTTPError(400, problem + _json_problem(errors[0]))
     if value is _NOT_A_LIST:  # neither a list nor an object, or not UTF-8: parsed whole
-        return parse_json(data)
+        return parse_json(data, problem)
     return cast("JsonValue", value)
 
 
-def parse_json(data: bytes) -> JsonValue:
+def parse_json(data: bytes, problem: str = _NOT_JSON) -> JsonValue:
     """Parse a JSON body whole (``connection.json()``'s; NaN and the infinities taken, as
     Python's json module and the sliced reading take them).
 
     Raises:
-        HTTPError: 400, the body is not JSON.
+        HTTPError: 400, the body is not JSON, as ``json_in_slices`` says it.
     """
     try:
         value: JsonValue = from_json(data)
     except ValueError as exc:
-        raise HTTPError(400, _not_json(_json_invalid(data, str(exc)))) from None
+        raise HTTPError(400, problem + _json_problem(_json_invalid(data, str(exc)))) from None
     return value
 
 
-def _not_json(error: Mapping[str, object]) -> str:
-    """The 400's message for a body ``connection.json()`` cannot parse, from the 422 entry a
-    typed body would get: the reason and the character it was found at, whichever way the
-    body was read (whole or a slice at a time)."""
+def _json_problem(error: Mapping[str, object]) -> str:
+    """What is wrong with JSON that ``connection.json()`` or ``receive_json()`` cannot parse,
+    from the 422 entry a typed body would get: the reason and the character it was found at,
+    whichever way the JSON was read (whole or a slice at a time)."""
     reason = cast("dict[str, str]", error.get("ctx", {})).get("error", error["msg"])
     place = cast("list[object]", error["loc"])[-1]
-    return f"Request body is not valid JSON: {reason} (at character {place})"
+    return f"{reason} (at character {place})"
 
 
 def _take_body(

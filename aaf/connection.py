@@ -872,19 +872,26 @@ class Connection(UrlBuilding):
         text, data = await self.receive_frame()
         raw = text if text is not None else (data or b"")
         # Imported here: _extract carries out plans on connections.
-        from aaf._extract import FULL_REPORT_SIZE, json_in_slices  # noqa: PLC0415
+        from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
 
         if len(raw) > FULL_REPORT_SIZE:
             # PERF: a list or an object a slice of items at a time, as connection.json()
             # parses a large body (1.2 MB of 45,000 objects held the event loop 16-25 ms).
             try:
-                return await json_in_slices(raw.encode() if isinstance(raw, str) else raw)
+                return await json_in_slices(
+                    raw.encode() if isinstance(raw, str) else raw, _NOT_JSON
+                )
             except HTTPError as exc:
-                await self._refuse(1007, f"Invalid JSON: {exc.detail}")
+                await self._refuse(1007, str(exc.detail))
         try:
             value: JsonValue = from_json(raw)
-        except ValueError as exc:
-            await self._refuse(1007, f"Invalid JSON: {exc}")
+        except ValueError:
+            # Said as for a large message: the reason and the character it was found at.
+            try:
+                parse_json(raw.encode() if isinstance(raw, str) else raw, _NOT_JSON)
+            except HTTPError as exc:
+                await self._refuse(1007, str(exc.detail))
+            raise  # pydantic-core refused what it then took: not expected
         return value
 
     async def _refuse(self, code: int, reason: str) -> Never:
@@ -968,6 +975,8 @@ async def _until_disconnect(receive: Callable[[], Awaitable[T]]) -> AsyncIterato
     except WebSocketDisconnect:
         return
 
+
+_NOT_JSON = "Invalid JSON: "  # the start of the close reason for a message that is not JSON
 
 # A body that disagrees with its Content-Length, by whether it is the longer.
 _LENGTH_PROBLEM = {

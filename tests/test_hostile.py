@@ -542,6 +542,39 @@ def test_a_frame_that_is_not_json_closes_1007(server: httpx.Client) -> None:
     assert info.value.rcvd.reason.startswith("Invalid JSON")
 
 
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        (
+            "{not json",
+            "Invalid JSON: Expecting property name enclosed in double quotes (at character 1)",
+        ),
+        ("[" * 5000 + "]" * 5000, "Invalid JSON: recursion limit exceeded (at character 201)"),
+        (
+            '{"a":1,"b":' + "[" * 500_000 + "]" * 500_000 + "}",
+            "Invalid JSON: recursion limit exceeded (at character 211)",
+        ),
+        (
+            json.dumps([{"id": i} for i in range(10_000)])[:-1] + ",}]",
+            f"Invalid JSON: Expecting value (at character {len(json.dumps([{'id': i} for i in range(10_000)]))})",
+        ),
+    ],
+    ids=["short", "nested deeply", "past 64 KiB, nested deeply", "past 64 KiB"],
+)
+def test_a_message_that_is_not_json_is_refused_with_the_reason_and_place_whatever_its_size(
+    server: httpx.Client, message: str, reason: str
+) -> None:
+    """A message read whole and one read a slice at a time are refused alike, saying what a
+    body's 400 says, without calling the message a request body."""
+    with connect(ws_url(server, "/json"), open_timeout=5, max_size=None) as ws:
+        ws.send(message)
+        with pytest.raises(ConnectionClosed) as info:
+            ws.recv(timeout=5)
+    assert info.value.rcvd is not None and info.value.rcvd.code == 1007
+    assert info.value.rcvd.reason == reason
+    still_serves(server)
+
+
 def test_a_message_past_the_size_cap_closes_1009_before_it_is_parsed(
     server: httpx.Client,
 ) -> None:
