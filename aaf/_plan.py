@@ -26,6 +26,7 @@ from typing import (
     Any,
     Literal,
     NotRequired,
+    Required,
     TypeVar,
     Union,
     cast,
@@ -386,9 +387,11 @@ def body_reading(
 def _stand_in_reading(annotation: object) -> ModelReading | None:
     """How a large JSON object for a TypedDict or a dataclass (with only aaf's markers) is read:
     as a model of the same fields would be (``model_reading``), the model made the dict or the
-    dataclass pydantic would give; ``None`` where that model could differ from it: a TypedDict
-    with keys that are not required, a dataclass with ``__post_init__``, an ``InitVar`` or a
-    field not in ``__init__``, pydantic's config or validators on either."""
+    dataclass pydantic would give (a TypedDict's keys that are not required: fields whose
+    default, ``_ABSENT``, leaves them out); ``None`` where that model could differ from it: a
+    TypedDict with read-only keys or a default of pydantic's, a dataclass with
+    ``__post_init__``, an ``InitVar`` or a field not in ``__init__``, pydantic's config or
+    validators on either."""
     base = _bare(annotation)
     if not isinstance(base, type) or getattr(base, "__pydantic_config__", None):
         return None
@@ -399,10 +402,17 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
     fields: dict[str, Any] = {}
     if typing_extensions.is_typeddict(base):
         required: frozenset[str] = getattr(base, "__required_keys__", frozenset())
-        if required != hints.keys() or getattr(base, "__readonly_keys__", None):
+        if getattr(base, "__readonly_keys__", None):
             return None
-        fields = {name: (hints[name], ...) for name in hints}
-        make: Callable[[BaseModel], object] = _as_dict
+        fields = {
+            name: (_unqualified(hint), ... if _required(name, hint, required) else _ABSENT)
+            for name, hint in hints.items()
+        }
+        if not all(FieldInfo.from_annotation(hint).is_required() for hint, _ in fields.values()):
+            return None  # a default of pydantic's (`Field(default=...)`) fills a missing key
+        make: Callable[[BaseModel], object] = (
+            _as_dict_of_given if any(d is _ABSENT for _, d in fields.values()) else _as_dict
+        )
     elif dataclasses.is_dataclass(base):
         decorators = getattr(base, "__pydantic_decorators__", None)
         if getattr(base, "__post_init__", None) is not None or (
@@ -436,8 +446,12 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
             stand_in = create_model(base.__name__, __module__=base.__module__, **fields)
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
         return None
-    if stand_in.model_fields.keys() != fields.keys():
-        return None
+    if stand_in.model_fields.keys() != fields.keys() or any(
+        stand_in.model_fields[name].validate_default
+        for name, (_, default) in fields.items()
+        if default is _ABSENT
+    ):
+        return None  # (`_ABSENT` validated as the key's type)
     reading = model_reading(stand_in)
     return None if reading is None else dataclasses.replace(reading, made=make)
 
@@ -445,6 +459,55 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
 def _as_dict(model: BaseModel) -> object:
     """The dict pydantic gives for a TypedDict, from the model read in its place."""
     return dict(vars(model))
+
+
+def _as_dict_of_given(model: BaseModel) -> object:
+    """The dict pydantic gives for a TypedDict with keys that are not required: those the
+    body left out (their field's default ``_ABSENT``) are not in it."""
+    return {name: value for name, value in vars(model).items() if value is not _ABSENT}
+
+
+class _Absent:
+    """The default of a TypedDict's key that is not required, in the model read in its place:
+    one object, kept by the copies of the model's schema that the reading makes."""
+
+    __slots__ = ()
+
+    def __copy__(self) -> _Absent:
+        return self
+
+    def __deepcopy__(self, memo: object) -> _Absent:
+        return self
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT = _Absent()
+
+
+def _required(name: str, hint: object, required: frozenset[str]) -> bool:
+    """Whether a TypedDict's key ``name`` is required, as pydantic decides it: by
+    ``Required[...]`` or ``NotRequired[...]`` around ``hint``, else by the class (whose
+    ``__required_keys__`` misses them under ``from __future__ import annotations``)."""
+    origin = typing_extensions.get_origin(hint)
+    if origin is Required or origin is typing_extensions.Required:
+        return True
+    if origin is NotRequired or origin is typing_extensions.NotRequired:
+        return False
+    return name in required
+
+
+def _unqualified(hint: object) -> object:
+    """``hint`` without ``Required[...]`` or ``NotRequired[...]`` around it (a TypedDict's)."""
+    if typing_extensions.get_origin(hint) in _KEY_QUALIFIERS:
+        return typing_extensions.get_args(hint)[0]
+    return hint
+
+
+_KEY_QUALIFIERS = frozenset(
+    (typing_extensions.Required, typing_extensions.NotRequired, Required, NotRequired)
+)
 
 
 def _as_dataclass(cls: type, model: BaseModel) -> object:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, OrderedDict, deque
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Required
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import TypedDict
@@ -117,6 +117,13 @@ class BatchDict(TypedDict):
     items: list[Item]
 
 
+class NotedBatch(TypedDict, total=False):
+    """Keys that may be missing, left out of the dict as pydantic leaves them out."""
+
+    label: str
+    items: Required[list[Item]]
+
+
 @dataclasses.dataclass
 class BatchClass:
     label: str
@@ -137,6 +144,12 @@ async def event(connection: Connection, event: Event) -> int:
 @router.route("/batch-dict", methods=["POST"])
 async def batch_dict(connection: Connection, batch: BatchDict) -> int:
     """A TypedDict body: read as a model of its fields, then made the dict."""
+    return len(batch["items"])
+
+
+@router.route("/noted-batch", methods=["POST"])
+async def noted_batch(connection: Connection, batch: NotedBatch) -> int:
+    """A TypedDict body with keys that are not required."""
     return len(batch["items"])
 
 

@@ -88,6 +88,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             b'{"id":1,"pet":{"kind":"dog","items":' + valid + b"}}",
         ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
+        "valid batch as a TypedDict of keys not required": (
+            "/noted-batch",
+            b'{"items":' + valid + b"}",
+        ),
         "valid batch as a dataclass": ("/batch-class", b'{"label":"x","items":' + valid + b"}"),
         "a union told apart by a tag, the tag first": (
             "/pets",

@@ -12,7 +12,7 @@ import sys
 from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from types import GenericAlias, SimpleNamespace
-from typing import Annotated, Any, Literal, Union, cast
+from typing import Annotated, Any, Literal, NotRequired, Required, Union, cast
 
 import pytest
 from annotated_types import Len
@@ -1015,10 +1015,33 @@ class BatchDict(TypedDict):
 
 
 class SomeKeys(TypedDict, total=False):
-    """Keys that may be missing: a model would give its default, so read whole."""
+    """Keys that may be missing: left out of the dict, as pydantic leaves them out."""
 
     label: str
     items: list[Item]
+    counts: Required[dict[str, int]]
+
+
+class NoteKey(TypedDict):
+    """A key not required in a class of required keys (which its ``__required_keys__`` does
+    not say under ``from __future__ import annotations``)."""
+
+    items: list[Item]
+    note: NotRequired[str]
+
+
+class DefaultKey(TypedDict):
+    """A default of pydantic's fills a missing key: read whole."""
+
+    items: list[Item]
+    label: NotRequired[Annotated[str, Field(default="none")]]
+
+
+class CheckedKey(TypedDict, total=False):
+    """A missing key's default would be validated (as the key's type): read whole."""
+
+    items: list[Item]
+    label: Annotated[str, Field(validate_default=True)]
 
 
 @dataclasses.dataclass
@@ -1089,6 +1112,9 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
     kinds: dict[str, object] = {
         "/dict": BatchDict,
         "/some": SomeKeys,
+        "/note": NoteKey,
+        "/default": DefaultKey,
+        "/checked-key": CheckedKey,
         "/class": BatchClass,
         "/frozen": FrozenBatch,
         "/checked": CheckedClass,
@@ -1117,7 +1143,15 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         ("/frozen", {"items": GOOD}, True),
         ("/checked", {"items": GOOD, "label": "short"}, True),
         ("/checked", {"items": GOOD, "label": "too long"}, True),
-        ("/some", {"items": GOOD}, False),
+        ("/some", {"items": GOOD, "counts": counts}, True),
+        ("/some", {"counts": {}, "label": "x", "items": GOOD}, True),
+        ("/some", {"label": "x", "items": GOOD}, True),
+        ("/some", {"label": None, "items": WRONG_ITEM, "counts": {}}, True),
+        ("/note", {"items": GOOD}, True),
+        ("/note", {"note": "n", "items": GOOD}, True),
+        ("/note", {"note": 5, "items": GOOD}, True),
+        ("/default", {"items": GOOD}, False),
+        ("/checked-key", {"items": GOOD}, False),
         ("/after", {"items": GOOD}, False),
         ("/odd", {"json": GOOD, "model_items": []}, False),
         ("/odd", {"json": [], "model_items": GOOD}, False),
