@@ -388,10 +388,10 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
     """How a large JSON object for a TypedDict or a dataclass (with only aaf's markers) is read:
     as a model of the same fields would be (``model_reading``), the model made the dict or the
     dataclass pydantic would give (a TypedDict's keys that are not required: fields whose
-    default, ``_ABSENT``, leaves them out); ``None`` where that model could differ from it: a
-    TypedDict with read-only keys or a default of pydantic's, a dataclass with
-    ``__post_init__``, an ``InitVar`` or a field not in ``__init__``, pydantic's config or
-    validators on either."""
+    default, ``_ABSENT``, leaves them out; a dataclass's ``__post_init__`` run on it as the
+    model's validator of mode "after"); ``None`` where that model could differ from it: a
+    TypedDict with read-only keys or a default of pydantic's, a dataclass with an ``InitVar``
+    or a field not in ``__init__``, pydantic's config or validators on either."""
     base = _bare(annotation)
     if not isinstance(base, type) or getattr(base, "__pydantic_config__", None):
         return None
@@ -415,7 +415,7 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
         )
     elif dataclasses.is_dataclass(base):
         decorators = getattr(base, "__pydantic_decorators__", None)
-        if getattr(base, "__post_init__", None) is not None or (
+        if any(isinstance(hint, dataclasses.InitVar) for hint in hints.values()) or (
             decorators is not None
             and (
                 decorators.field_validators
@@ -453,7 +453,22 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
     ):
         return None  # (`_ABSENT` validated as the key's type)
     reading = model_reading(stand_in)
-    return None if reading is None else dataclasses.replace(reading, made=make)
+    if reading is None:
+        return None
+    if getattr(base, "__post_init__", None) is not None:
+        # Run on the dataclass made, as pydantic runs it once the fields are set: what it
+        # raises is an error of the object, as pydantic reports it.
+        made = functools.partial(_post_init, make)
+        step = {"type": "no-info", "function": made}
+        return dataclasses.replace(reading, after=AfterValidators([step], None))
+    return dataclasses.replace(reading, made=make)
+
+
+def _post_init(make: Callable[[BaseModel], object], model: BaseModel) -> object:
+    """The dataclass ``make`` gives for ``model``, its ``__post_init__`` run."""
+    made = make(model)
+    made.__post_init__()  # type: ignore[attr-defined]
+    return made
 
 
 def _as_dict(model: BaseModel) -> object:

@@ -153,6 +153,24 @@ async def noted_batch(connection: Connection, batch: NotedBatch) -> int:
     return len(batch["items"])
 
 
+@dataclasses.dataclass
+class CountedBatch:
+    """A dataclass whose ``__post_init__`` counts its items."""
+
+    label: str
+    items: list[Item]
+    count: int = 0
+
+    def __post_init__(self) -> None:
+        self.count = len(self.items)
+
+
+@router.route("/counted-batch", methods=["POST"])
+async def counted_batch(connection: Connection, batch: CountedBatch) -> int:
+    """A dataclass body with ``__post_init__``: run on the dataclass made."""
+    return batch.count
+
+
 @router.route("/batch-class", methods=["POST"])
 async def batch_class(connection: Connection, batch: BatchClass) -> int:
     """A dataclass body: read as a model of its fields, then made the dataclass."""

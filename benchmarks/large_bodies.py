@@ -92,6 +92,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/noted-batch",
             b'{"items":' + valid + b"}",
         ),
+        "valid batch as a dataclass with __post_init__": (
+            "/counted-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
         "valid batch as a dataclass": ("/batch-class", b'{"label":"x","items":' + valid + b"}"),
         "a union told apart by a tag, the tag first": (
             "/pets",

@@ -1088,12 +1088,35 @@ class Hidden(TypedDict):
 
 @dataclasses.dataclass
 class AfterInit:
-    """Its __post_init__ would see what the model read in its place: read whole."""
+    """Its __post_init__ runs on the dataclass made, as pydantic runs it."""
 
     items: list[Item]
+    label: str = ""
 
     def __post_init__(self) -> None:
+        if self.label == "refuse":
+            raise ValueError("refused by __post_init__")
         self.items = self.items[:1]
+
+
+@dataclasses.dataclass(frozen=True)
+class FrozenAfterInit:
+    items: list[Item]
+    count: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", len(self.items))
+
+
+@dataclasses.dataclass
+class WithInitVar:
+    """An InitVar goes to __post_init__ alone, not a field: read whole."""
+
+    items: list[Item]
+    scale: dataclasses.InitVar[int] = 1
+
+    def __post_init__(self, scale: int) -> None:
+        self.items = self.items[:scale]
 
 
 def keys_of(value: object) -> list[str] | None:
@@ -1120,6 +1143,8 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         "/checked": CheckedClass,
         "/lower": LowerClass,
         "/after": AfterInit,
+        "/frozen-after": FrozenAfterInit,
+        "/init-var": WithInitVar,
         "/odd": OddNames,
         "/hidden": Hidden,
     }
@@ -1152,7 +1177,11 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
         ("/note", {"note": 5, "items": GOOD}, True),
         ("/default", {"items": GOOD}, False),
         ("/checked-key", {"items": GOOD}, False),
-        ("/after", {"items": GOOD}, False),
+        ("/after", {"items": GOOD}, True),
+        ("/after", {"items": GOOD, "label": "refuse"}, True),
+        ("/after", {"items": WRONG_ITEM, "label": "refuse"}, True),
+        ("/frozen-after", {"items": GOOD}, True),
+        ("/init-var", {"items": GOOD, "scale": 2}, False),
         ("/odd", {"json": GOOD, "model_items": []}, False),
         ("/odd", {"json": [], "model_items": GOOD}, False),
         ("/hidden", {"_hidden": 1, "items": GOOD}, False),
