@@ -112,6 +112,8 @@ def _runner(
         if body.members is not None
         else tuple(body.tagged.readings.values())
         if body.tagged is not None
+        else tuple(reading for _, reading in body.union.choices)
+        if body.union is not None
         else ()
     )
     large_fields = tuple(

@@ -37,6 +37,7 @@ from aaf._plan import (
     ModelReading,
     Reading,
     TaggedReading,
+    UnionReading,
 )
 from aaf.connection import Connection
 from aaf.datastructures import FormData, UploadFile
@@ -339,7 +340,7 @@ async def read_large_json(
         first = _skip_space(data, 0)
         start = data[first : first + 1]
         items = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
-    if items is not None or members is not None or body.tagged is not None:
+    if items is not None or members is not None or body.tagged is not None or body.union:
         # The body was just joined from its chunks (a stall of its own, page faults on fresh
         # memory): the other requests' turn before its decoding makes another.
         await asyncio.sleep(0)
@@ -348,8 +349,10 @@ async def read_large_json(
                 sliced = await _validate_in_slices(items, data, errors)
             elif members is not None:
                 sliced = await _validate_members_in_slices(members, data, errors, leftovers)
+            elif body.union is not None:
+                sliced = await _validate_union_in_slices(body.union, data, errors, leftovers)
             else:
-                assert body.tagged is not None  # one of the three, as checked
+                assert body.tagged is not None  # one of the four, as checked
                 sliced, members = await _validate_tagged_in_slices(
                     body.tagged, body.fail_fast, data, errors, leftovers
                 )
@@ -1127,6 +1130,65 @@ async def _validate_members_in_slices(
     if model is None or model is _NOT_A_LIST:
         leftovers += [kept for kept in (found, extras) if kept]
     return model
+
+
+async def _validate_union_in_slices(
+    union: UnionReading, data: bytes, errors: Errors, leftovers: list[object]
+) -> object:
+    """Validate a large JSON object for a body that is a union of models without a tag as
+    each model in turn (``_validate_members_in_slices``), then choose as pydantic does
+    (``UnionReading``). Gives the model chosen, or ``None`` after adding to ``errors`` each
+    model's errors under its label; ``_NOT_A_LIST`` when the body is to be validated whole:
+    not an object, not JSON, or a tie pydantic decides by how exactly each model matched.
+    PERF: validated whole, pydantic gave each model the 10 MB input to echo in its errors:
+    1.2 s of one call for a body two models refused (benchmarks/large_bodies.py, "without a
+    tag")."""
+    taken: list[tuple[object, ModelReading]] = []
+    refusals: list[Errors] = []
+    for label, reading in union.choices:
+        own: Errors = []
+        model = await _validate_members_in_slices(reading, data, own, leftovers, ("body", label))
+        if model is _NOT_A_LIST:
+            break  # the whole validation says why
+        if model is None:
+            if any(entry["type"] == "json_invalid" for entry in own):
+                # Not JSON: pydantic says so once, before any model sees it.
+                errors.append(next(e for e in own if e["type"] == "json_invalid"))
+                return _let_go(taken, None, leftovers)
+            refusals.append(own)
+            continue
+        taken.append((model, reading))
+        if not union.smart:
+            return _let_go(taken, model, leftovers)  # left to right: the first that takes it
+    else:
+        if not taken:
+            for own in refusals:
+                errors += own[: MAX_ERRORS - len(errors)]
+            return None
+        # Smart mode: the model with the most fields set, if one has more than the others
+        # (pydantic counts the fields the object gave, not extras).
+        counts = [len(_fields_given(model)) for model, _ in taken]
+        most = max(counts)
+        if counts.count(most) == 1:
+            return _let_go(taken, taken[counts.index(most)][0], leftovers)
+    return _let_go(taken, _NOT_A_LIST, leftovers)
+
+
+def _fields_given(model: object) -> set[str]:
+    """The fields of ``model`` (read as a model is) that the object gave, extras left out."""
+    given = cast("BaseModel", model).model_fields_set
+    return given & type(cast("BaseModel", model)).model_fields.keys()
+
+
+def _let_go(
+    taken: list[tuple[object, ModelReading]], chosen: object, leftovers: list[object]
+) -> object:
+    """``chosen``, the models in ``taken`` but it going to ``leftovers`` (what each read
+    apart, taken out of it: nothing else holds it)."""
+    for model, reading in taken:
+        if model is not chosen and (attributes := attributes_of(model)) is not None:
+            leftovers += [attributes.pop(field.name, None) for field in reading.wanted.values()]
+    return chosen
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

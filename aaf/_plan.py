@@ -46,6 +46,7 @@ from pydantic import (
     JsonValue,
     RootModel,
     TypeAdapter,
+    ValidationError,
     create_model,
 )
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
@@ -133,6 +134,8 @@ class BodyParam:
     # A union of models told apart by a field (`Field(discriminator=...)`): how a large one
     # is read, as the model its tag names.
     tagged: TaggedReading | None = None
+    # A union of models without a tag: how a large one is read, as each model in turn.
+    union: UnionReading | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -148,6 +151,20 @@ class TaggedReading:
     exact: bool  # every tag is a string: a value that is none of them is an unknown tag
     # The union's own validator, for a model's field (a body's is the body's validator).
     validator: SchemaValidator | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UnionReading:
+    """How a large JSON object for a union of models without a tag is read: as each model in
+    turn (each a slice of members at a time), then pydantic's choice made from what they
+    gave. Of the models that take it, left to right the first; in smart mode (pydantic's
+    default) the one with the most fields set, where one has more than the others (a tie is
+    decided by how exactly each matched, which pydantic does not tell: the body is then
+    validated whole). When none takes it, the errors are each model's, under its label, as
+    pydantic lists them."""
+
+    choices: tuple[tuple[str, ModelReading], ...]  # label and reading, in the union's order
+    smart: bool  # pydantic's smart mode, not left to right
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -677,6 +694,57 @@ def tagged_reading(
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
     return _tagged_from(schema, refs, validator)
+
+
+def union_reading(adapter: TypeAdapter[Any], validator: SchemaValidator) -> UnionReading | None:
+    """How a large body for ``adapter``'s type is read when it is a union of models without a
+    tag (``Cat | Dog``, or that ``| None``; ``validator`` the body's): ``None`` for another
+    type, a union with a custom error or strict, or one holding a model read whole."""
+    schema = cast("dict[str, object]", adapter.core_schema)
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    node: Mapping[str, object] = schema
+    while node.get("type") in ("definitions", "nullable", "definition-ref"):
+        if node.get("type") == "definition-ref":
+            node = refs.get(cast(str, node.get("schema_ref")), {})
+        else:
+            node = _inner(node, "schema")
+    mode = node.get("mode", "smart")
+    if (
+        node.get("type") != "union"
+        or mode not in ("smart", "left_to_right")
+        or node.get("custom_error_type")
+        or node.get("strict")
+    ):
+        return None
+    readings: list[ModelReading] = []
+    for choice in cast("list[object]", node.get("choices", [])):
+        if isinstance(choice, tuple):  # (schema, label)
+            choice = cast("tuple[object, ...]", choice)[0]
+        inner = cast("Mapping[str, object]", choice)
+        while inner.get("type") in ("definition-ref", "function-after"):
+            if inner.get("type") == "definition-ref":
+                inner = refs.get(cast(str, inner.get("schema_ref")), {})
+            else:
+                inner = _inner(inner, "schema")
+        model = inner.get("cls")
+        if inner.get("type") != "model" or not isinstance(model, type) or inner.get("strict"):
+            return None
+        reading = model_reading(model)
+        if reading is None:
+            return None  # what pydantic would choose needs that model validated whole
+        readings.append(reading)
+    # The labels pydantic locates each model's errors under: its own errors for a value no
+    # model takes, in the union's order.
+    try:
+        validator.validate_json(b"0")
+    except ValidationError as exc:
+        labels = [str(error["loc"][0]) for error in exc.errors() if len(error["loc"]) == 1]
+    else:
+        return None
+    if len(labels) != len(readings) or len(set(labels)) != len(labels):
+        return None
+    return UnionReading(tuple(zip(labels, readings, strict=True)), mode == "smart")
 
 
 def _tagged_items(annotation: object) -> TaggedReading | None:
@@ -1747,9 +1815,11 @@ def json_param(
     validator = fail_fast_validator(adapter)
     items, members, collection, any_json = body_reading(annotation, validator)
     known = _keys_if_forbidding(strip_annotated(annotation)[0])
-    tagged = None
+    tagged = union = None
     if items is None and members is None and collection is None and not any_json:
         tagged = tagged_reading(adapter)
+        if tagged is None:
+            union = union_reading(adapter, validator)
     return BodyParam(
         name,
         adapter,
@@ -1762,6 +1832,7 @@ def json_param(
         any_json,
         known,
         tagged,
+        union,
     )
 
 

@@ -112,6 +112,22 @@ async def pets(
     return len(pet.items)
 
 
+class Shipment(BaseModel):
+    label: str
+    items: list[Item]
+
+
+class Notice(BaseModel):
+    label: str
+    urgent: bool
+
+
+@router.route("/untagged", methods=["POST"])
+async def untagged(connection: Connection, body: Shipment | Notice) -> str:
+    """A union of models without a tag: read as each, chosen as pydantic chooses."""
+    return type(body).__name__
+
+
 class BatchDict(TypedDict):
     label: str
     items: list[Item]

@@ -87,6 +87,15 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/event",
             b'{"id":1,"pet":{"kind":"dog","items":' + valid + b"}}",
         ),
+        "a union without a tag, one model taking it": (
+            "/untagged",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
+        "a union without a tag, no model taking it (422)": ("/untagged", b'{"pad":' + valid + b"}"),
+        "a union without a tag, two taking it alike (a tie)": (
+            "/untagged",
+            b'{"label":"x","urgent":true,"items":' + valid + b"}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
