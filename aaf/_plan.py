@@ -136,6 +136,9 @@ class BodyParam:
     tagged: TaggedReading | None = None
     # A union of models without a tag: how a large one is read, as each model in turn.
     union: UnionReading | None = None
+    # A type whose validation starts with a function of the input as sent (a model's
+    # validators of mode "before", say): a large body parsed a slice at a time, then given.
+    parsed_first: ParsedFirst | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -663,6 +666,69 @@ class AfterValidators:
 
 
 _GIVEN: contextvars.ContextVar[object] = contextvars.ContextVar("_GIVEN")
+
+
+class ParsedFirst:
+    """The validation of a type whose first step is a function given the JSON as Python
+    values (a model's validators of mode "before", or ``BeforeValidator``,
+    ``WrapValidator`` or ``PlainValidator`` around the type), run on JSON parsed apart: what
+    pydantic parses whole and gives that function, the reading parses a slice at a time.
+    The body's fail-fast validator given that value in the first function's place, in JSON
+    mode (what ``info.mode`` says), so that the rest is pydantic's own."""
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, adapter: TypeAdapter[Any]) -> None:
+        self._validator = fail_fast_validator(adapter, _given_first)
+
+    def run(self, value: object) -> object:
+        """What validating the JSON ``value`` was parsed from gives; its errors as a
+        ``ValidationError``."""
+        token = _GIVEN.set(value)
+        try:
+            return self._validator.validate_json(b"null")
+        finally:
+            _GIVEN.reset(token)
+
+
+def _given_first(schema: dict[str, object]) -> None:
+    """Change ``schema`` (in place) to validate what ``_GIVEN`` holds in place of its input."""
+    given: dict[str, object] = {
+        "type": "function-before",
+        "function": {"type": "no-info", "function": _given_model},
+    }
+    if schema.get("type") == "definitions":
+        given["schema"] = schema["schema"]
+        schema["schema"] = given
+        return
+    given["schema"] = dict(schema)
+    schema.clear()
+    schema.update(given)
+
+
+def parsed_first(adapter: TypeAdapter[Any]) -> ParsedFirst | None:
+    """How a large body for ``adapter``'s type is read when its validation starts with a
+    function of the input as sent (through ``| None`` and validators of mode "after"); a
+    strict model's is not, which pydantic refuses a dict for where it takes a JSON object."""
+    schema = cast("dict[str, object]", adapter.core_schema)
+    refs: dict[str, Mapping[str, object]] = {}
+    _collect_refs(schema, refs)
+    node: Mapping[str, object] = schema
+    while node.get("type") in ("definitions", "nullable", "definition-ref", "function-after"):
+        if node.get("type") == "definition-ref":
+            node = refs.get(cast(str, node.get("schema_ref")), {})
+        else:
+            node = _inner(node, "schema")
+    kind = node.get("type")
+    if kind in ("function-before", "function-wrap", "function-plain"):
+        return ParsedFirst(adapter)
+    if kind == "model":
+        config = cast("Mapping[str, object]", node.get("config") or {})
+        inner = _inner(node, "schema")
+        if not node.get("strict") and not config.get("strict"):
+            if inner.get("type") == "function-before":  # the model's own, before its fields
+                return ParsedFirst(adapter)
+    return None
 
 
 def _given_model(value: object) -> object:
@@ -1815,11 +1881,13 @@ def json_param(
     validator = fail_fast_validator(adapter)
     items, members, collection, any_json = body_reading(annotation, validator)
     known = _keys_if_forbidding(strip_annotated(annotation)[0])
-    tagged = union = None
+    tagged = union = first = None
     if items is None and members is None and collection is None and not any_json:
         tagged = tagged_reading(adapter)
         if tagged is None:
             union = union_reading(adapter, validator)
+        if tagged is None and union is None:
+            first = parsed_first(adapter)
     return BodyParam(
         name,
         adapter,
@@ -1833,6 +1901,7 @@ def json_param(
         known,
         tagged,
         union,
+        first,
     )
 
 

@@ -89,6 +89,23 @@ async def after_batch(connection: Connection, batch: AfterBatch) -> int:
     return len(batch.items)
 
 
+class BeforeBatch(BaseModel):
+    """A model validator of mode "before": it sees the object as sent."""
+
+    label: str
+    items: list[Item]
+
+    @model_validator(mode="before")
+    @classmethod
+    def unwrapped(cls, value: Any) -> Any:
+        return {"label": "", "items": value} if isinstance(value, list) else value
+
+
+@router.route("/before-batch", methods=["POST"])
+async def before_batch(connection: Connection, batch: BeforeBatch) -> int:
+    return len(batch.items)
+
+
 class Tally(BaseModel):
     label: str
     counts: dict[str, int]

@@ -96,6 +96,18 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/untagged",
             b'{"label":"x","urgent":true,"items":' + valid + b"}",
         ),
+        "a model validator of mode before, keys it ignores": (
+            "/before-batch",
+            b'{"label":"x","items":[],"pad":' + valid + b"}",
+        ),
+        "a model validator of mode before, refused (422)": (
+            "/before-batch",
+            b'{"pad":' + valid + b"}",
+        ),
+        "a model validator of mode before, valid": (
+            "/before-batch",
+            b'{"label":"x","items":' + valid + b"}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
