@@ -252,6 +252,11 @@ class ModelReading:
     # For a TypedDict or a dataclass, read as a model of its fields: what makes it of that
     # model once read (see _stand_in_reading).
     made: Callable[[BaseModel], object] | None = None
+    # Fields whose validation starts with a function of the value as sent (a validator of
+    # mode "before", "wrap" or "plain"), by key: their name. A long value for one is parsed
+    # a slice at a time and given to the one call (which pydantic would make Python values
+    # of in one piece first), null standing in for it.
+    parsed: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -598,13 +603,14 @@ def model_reading(
     )
     reads = _keys_read(base) if extra in ("ignore", "forbid") or keeps else None
     reading = None
-    if wanted or texts or nested or reads is not None:
+    parsed = _parsed_fields(base)
+    if wanted or texts or nested or parsed or reads is not None:
         if after is not None:  # the one call runs without them
             adjust = functools.partial(_without_after, base)
             validator = fail_fast_validator(type_adapter(base), adjust)
         elif validator is None:
             validator = fail_fast_validator(type_adapter(base))
-        wanted, nested, relaxed = _relaxed(base, wanted, nested)
+        wanted, nested, parsed, relaxed = _relaxed(base, wanted, nested, parsed)
         reading = ModelReading(
             validator,
             reads,
@@ -617,9 +623,33 @@ def model_reading(
             order=_field_order(base),
             after=after,
             refuses=_kinds_refused(base),
+            parsed=parsed,
         )
     memo[base] = reading
     return reading
+
+
+def _parsed_fields(model: type[BaseModel]) -> dict[str, str]:
+    """The fields of ``model`` whose validation starts with a function of the value as sent,
+    by their key in JSON (see ``ModelReading.parsed``)."""
+    node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
+    while node.get("type") == "function-after":  # the model's own
+        node = cast("dict[str, object]", node["schema"])
+    if node.get("type") != "model" or node.get("cls") is not model:
+        return {}
+    fields = cast("Mapping[str, Mapping[str, object]]", _inner(node, "schema").get("fields", {}))
+    config = model.model_config
+    by_alias = config.get("validate_by_alias", True)
+    parsed: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        if name not in fields or not isinstance(info.validation_alias, str | None):
+            continue
+        step = _inner(fields[name], "schema")
+        if step.get("type") == "default":
+            step = _inner(step, "schema")
+        if step.get("type") in ("function-before", "function-wrap", "function-plain"):
+            parsed[(info.validation_alias or info.alias or name) if by_alias else name] = name
+    return parsed
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)
@@ -1349,30 +1379,41 @@ def fail_fast_validator(
 
 
 def _relaxed(
-    model: type[BaseModel], wanted: dict[str, SlicedField], nested: dict[str, NestedField]
-) -> tuple[dict[str, SlicedField], dict[str, NestedField], dict[frozenset[str], SchemaValidator]]:
-    """The bulk and nested fields of ``model`` that can be read apart, and for each set of
-    those whose stand-in the model would refuse (a list bounded below, a model, a field's
-    own validators), the model's validator relaxed for them, built once: a bound below where
-    no list or dict carries it, or past the first few such fields, stays with the model."""
+    model: type[BaseModel],
+    wanted: dict[str, SlicedField],
+    nested: dict[str, NestedField],
+    parsed: dict[str, str],
+) -> tuple[
+    dict[str, SlicedField],
+    dict[str, NestedField],
+    dict[str, str],
+    dict[frozenset[str], SchemaValidator],
+]:
+    """The bulk, nested and parsed fields of ``model`` that can be read apart, and for each
+    set of those whose stand-in the model would refuse (a list bounded below, a model, a
+    field's own validators), the model's validator relaxed for them, built once: a bound
+    below where no list or dict carries it, or past the first few such fields, stays with
+    the model."""
     bounded = {f.name for f in wanted.values() if f.items.min_length is not None}
     given = {f.name for f in wanted.values() if f.given}
     held = {f.name for f in nested.values()}
+    firsts = set(parsed.values())
     done: set[str] = set()
     schema = cast("dict[str, object]", copy.deepcopy(type_adapter(model).core_schema))
-    _relax(model, _Relaxing(bounded, held, given), done, schema)
+    _relax(model, _Relaxing(bounded, held, given, firsts), done, schema)
     kept = sorted(done)[:_MOST_RELAXED]
     validators: dict[frozenset[str], SchemaValidator] = {}
     for size in range(1, len(kept) + 1):
         for names in itertools.combinations(kept, size):
             chosen = set(names)
-            relaxing = _Relaxing(bounded & chosen, held & chosen, given & chosen)
+            relaxing = _Relaxing(bounded & chosen, held & chosen, given & chosen, firsts & chosen)
             adjust = functools.partial(_relax, model, relaxing, set[str]())
             validators[frozenset(names)] = fail_fast_validator(type_adapter(model), adjust)
     relaxable = bounded | given
     wanted = {k: f for k, f in wanted.items() if f.name not in relaxable or f.name in kept}
     nested = {k: f for k, f in nested.items() if f.name in kept}
-    return wanted, nested, validators
+    parsed = {k: name for k, name in parsed.items() if name in kept}
+    return wanted, nested, parsed, validators
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1382,6 +1423,7 @@ class _Relaxing:
     bounded: set[str]  # without their bound below
     held: set[str]  # anything, for a model
     given: set[str]  # their validators given what was read apart (``_given_field``)
+    parsed: set[str] = dataclasses.field(default_factory=set[str])  # given it as sent
 
 
 _MOST_RELAXED = 4  # fields read apart in one model that need a validator for each subset
@@ -1413,6 +1455,16 @@ def _relax(
         around["schema"] = {
             "type": "function-plain",
             "function": {"type": "no-info", "function": functools.partial(_given_field, name)},
+        }
+        done.add(name)
+    for name in relaxing.parsed & fields.keys():
+        around = fields[name]  # the field, or the default around its value's schema
+        if _inner(around, "schema").get("type") == "default":
+            around = cast("dict[str, object]", around["schema"])
+        around["schema"] = {
+            "type": "function-before",
+            "function": {"type": "no-info", "function": functools.partial(_given_field, name)},
+            "schema": around["schema"],
         }
         done.add(name)
     for name in relaxing.bounded & fields.keys():

@@ -106,6 +106,23 @@ async def before_batch(connection: Connection, batch: BeforeBatch) -> int:
     return len(batch.items)
 
 
+class Signup(BaseModel):
+    """A field's validator of mode "before", as apps normalize what they are sent."""
+
+    email: str
+    name: str = ""
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def lowered(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+@router.route("/signup", methods=["POST"])
+async def signup(connection: Connection, signup: Signup) -> str:
+    return signup.email
+
+
 class Tally(BaseModel):
     label: str
     counts: dict[str, int]

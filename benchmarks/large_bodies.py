@@ -108,6 +108,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/before-batch",
             b'{"label":"x","items":' + valid + b"}",
         ),
+        "a field validator of mode before given 10 MB (422)": (
+            "/signup",
+            b'{"name":"x","email":' + valid + b"}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
