@@ -123,6 +123,8 @@ def _runner(
             for name in (
                 *(f.name for f in reading.wanted.values()),
                 *(f.name for f in reading.nested.values()),
+                *reading.parsed.values(),
+                *reading.anything.values(),
             )
         )
     )

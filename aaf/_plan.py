@@ -257,6 +257,10 @@ class ModelReading:
     # a slice at a time and given to the one call (which pydantic would make Python values
     # of in one piece first), null standing in for it.
     parsed: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str])
+    # Fields of any JSON as Python values (``Any``, ``object``, ``JsonValue``, a bare
+    # ``list`` or ``dict``), by key: their name. A long list or object for one is parsed a
+    # slice at a time and put in after, an empty one of its kind standing in for it.
+    anything: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str])
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -603,8 +607,8 @@ def model_reading(
     )
     reads = _keys_read(base) if extra in ("ignore", "forbid") or keeps else None
     reading = None
-    parsed = _parsed_fields(base)
-    if wanted or texts or nested or parsed or reads is not None:
+    parsed, anything = _parsed_fields(base)
+    if wanted or texts or nested or parsed or anything or reads is not None:
         if after is not None:  # the one call runs without them
             adjust = functools.partial(_without_after, base)
             validator = fail_fast_validator(type_adapter(base), adjust)
@@ -624,32 +628,64 @@ def model_reading(
             after=after,
             refuses=_kinds_refused(base),
             parsed=parsed,
+            anything=anything,
         )
     memo[base] = reading
     return reading
 
 
-def _parsed_fields(model: type[BaseModel]) -> dict[str, str]:
+def _parsed_fields(model: type[BaseModel]) -> tuple[dict[str, str], dict[str, str]]:
     """The fields of ``model`` whose validation starts with a function of the value as sent,
-    by their key in JSON (see ``ModelReading.parsed``)."""
+    and those that take any JSON as Python values, by their key in JSON (see
+    ``ModelReading.parsed`` and ``ModelReading.anything``)."""
     node = _top_of(cast("dict[str, object]", type_adapter(model).core_schema))
     while node.get("type") == "function-after":  # the model's own
         node = cast("dict[str, object]", node["schema"])
     if node.get("type") != "model" or node.get("cls") is not model:
-        return {}
+        return {}, {}
     fields = cast("Mapping[str, Mapping[str, object]]", _inner(node, "schema").get("fields", {}))
     config = model.model_config
     by_alias = config.get("validate_by_alias", True)
     parsed: dict[str, str] = {}
+    anything: dict[str, str] = {}
     for name, info in model.model_fields.items():
         if name not in fields or not isinstance(info.validation_alias, str | None):
             continue
         step = _inner(fields[name], "schema")
         if step.get("type") == "default":
             step = _inner(step, "schema")
+        if step.get("type") == "nullable":
+            step = _inner(step, "schema")
+        key = (info.validation_alias or info.alias or name) if by_alias else name
         if step.get("type") in ("function-before", "function-wrap", "function-plain"):
-            parsed[(info.validation_alias or info.alias or name) if by_alias else name] = name
-    return parsed
+            parsed[key] = name
+        elif not info.metadata and (_of_anything(step) or _of_anything(info.annotation)):
+            anything[key] = name
+    return parsed, anything
+
+
+_ANYTHING: tuple[object, ...] = (Any, object, JsonValue)
+
+
+def _of_anything(schema: object) -> bool:
+    """Whether ``schema`` (a field's, or an annotation) takes any JSON as Python values: any,
+    or a list or a dict of anything."""
+    if any(schema is kind for kind in _ANYTHING):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    node = cast("Mapping[str, object]", schema)
+    kind = node.get("type")
+    if kind == "any":
+        return True
+    if kind == "list" and not node.get("min_length") and not node.get("max_length"):
+        return _inner(node, "items_schema").get("type", "any") == "any"
+    if kind == "dict" and not node.get("min_length") and not node.get("max_length"):
+        return (
+            _inner(node, "keys_schema").get("type", "any") == "any"
+            and _inner(node, "values_schema").get("type", "any") == "any"
+        )
+    return False
 
 
 _BASE_SCHEMA_HOOK = getattr(BaseModel.__get_pydantic_core_schema__, "__func__", None)

@@ -123,6 +123,18 @@ async def signup(connection: Connection, signup: Signup) -> str:
     return signup.email
 
 
+class Webhook(BaseModel):
+    """A field of any JSON, as webhook receivers take a payload."""
+
+    source: str
+    payload: Any = None
+
+
+@router.route("/webhook", methods=["POST"])
+async def webhook(connection: Connection, hook: Webhook) -> str:
+    return hook.source
+
+
 class Tally(BaseModel):
     label: str
     counts: dict[str, int]

@@ -112,6 +112,10 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/signup",
             b'{"name":"x","email":' + valid + b"}",
         ),
+        "a model's field of any JSON (Any) given 10 MB": (
+            "/webhook",
+            b'{"source":"x","payload":' + valid + b"}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
