@@ -477,7 +477,11 @@ _ORDERED_SLICE = 16_384
 async def _made(made: Callable[[Any], object], items: object) -> object:
     """``items`` (a list or dict read a slice at a time) made what its type is, a deque or a
     Counter, ...: an OrderedDict a slice at a time (600,000 keys in one call, 0.44 s; in
-    slices, its last growth of its own table is what is left, about 35 ms)."""
+    slices, its last growth of its own table is what is left, about 35 ms), a set too (a
+    model's ``set[str]`` of 800,000 in one call, 215 ms)."""
+    if made is set or made is frozenset:  # hashed a slice at a time, as a set body's are
+        collected = await _collected(cast("list[object]", items), set)
+        return collected if made is set else frozenset(cast("set[object]", collected))
     if made is not collections.OrderedDict:
         return made(items)
     ordered: collections.OrderedDict[object, object] = collections.OrderedDict()

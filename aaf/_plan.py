@@ -1282,13 +1282,16 @@ def _as_built(annotation: object) -> object:
 
 
 def _plain_of(annotation: object) -> tuple[object, Callable[[Any], object] | None]:
-    """For a ``deque[T]``, ``tuple[T, ...]``, ``Counter[K]``, ``OrderedDict[K, V]`` or
-    ``defaultdict[K, V]``: the ``list[T]`` or ``dict`` pydantic reads it from (items
+    """For a ``deque[T]``, ``tuple[T, ...]``, ``Counter[K]``, ``OrderedDict[K, V]``,
+    ``defaultdict[K, V]``, or a ``set[T]`` or ``frozenset[T]`` of ``int``, ``float``, ``str``
+    or ``bool``: the ``list[T]`` or ``dict`` pydantic reads it from (items
     validated and located as theirs) and what makes the collection of that in one call;
     else ``(annotation, None)``."""
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is collections.deque and len(args) == 1:
         return list.__class_getitem__(args), collections.deque
+    if (origin is set or origin is frozenset) and len(args) == 1 and args[0] in _HASHED_PLAIN:
+        return list.__class_getitem__(args), origin  # (a model's field; a body is a Collection)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return list.__class_getitem__(args[0]), tuple
     if origin is collections.Counter and len(args) == 1:
@@ -1309,6 +1312,7 @@ def _plain_of(annotation: object) -> tuple[object, Callable[[Any], object] | Non
     return annotation, None
 
 
+_HASHED_PLAIN: tuple[object, ...] = (int, float, str, bool)  # a set's plain items
 _SEQUENCES: tuple[object, ...] = (collections.abc.Sequence, collections.abc.MutableSequence)
 # Collections of models an unmarked parameter is the JSON body for, as FastAPI reads them.
 _BODY_COLLECTIONS: tuple[object, ...] = (

@@ -1328,6 +1328,52 @@ def test_a_long_value_of_a_field_of_any_json_is_parsed_apart_and_given_as_it_is(
     assert entry["type"] == "json_invalid"
 
 
+class PlainSets(BaseModel):
+    label: str
+    tags: set[str] = set()
+    ids: frozenset[int] = frozenset()
+    maybe: set[str] | None = None
+
+
+def test_a_models_sets_of_plain_values_are_read_as_lists_then_hashed_a_slice_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A model's set[str] of 800,000 was made in one call: 215 ms of other clients' wait.
+    reading = _plan.model_reading(PlainSets)
+    assert reading is not None and reading.wanted.keys() == {"tags", "ids", "maybe"}
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+
+    @router.post("/tagged")
+    async def tagged(connection: Connection, body: PlainSets) -> list[object]:
+        kinds = [type(body.tags).__name__, type(body.ids).__name__]
+        return [sorted(body.tags), sorted(body.ids), body.maybe and sorted(body.maybe), kinds]
+
+    client = TestClient(aaf([router]))
+    words = [f"w{i % 70_000}" for i in range(100_000)]  # duplicates among them
+    cases: list[dict[str, object]] = [
+        {"label": "x", "tags": words},
+        {"label": "x", "ids": list(range(100_000)), "maybe": words},
+        {"label": "x", "tags": [*words, 5]},
+        {"label": "x", "ids": [*range(100_000), "x"]},
+        {"label": "x", "maybe": None, "tags": words},
+    ]
+    for value in cases:
+        turns.clear()
+        data = json.dumps(value).encode()
+        answer = client.post("/tagged", content=data, headers=JSON)
+        try:
+            expected = PlainSets.model_validate_json(data)
+        except ValidationError as exc:
+            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
+        else:
+            maybe = expected.maybe and sorted(expected.maybe)
+            kinds = ["set", "frozenset"]
+            assert answer.json() == [sorted(expected.tags), sorted(expected.ids), maybe, kinds]
+        assert len(turns) >= 5
+
+
 def test_items_each_a_union_told_apart_by_a_tag_are_read_as_the_model_they_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
