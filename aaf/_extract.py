@@ -1171,42 +1171,66 @@ async def _validate_union_in_slices(
     union: UnionReading, data: bytes, errors: Errors, leftovers: list[object]
 ) -> object:
     """Validate a large JSON object for a body that is a union of models without a tag as
-    each model in turn (``_validate_members_in_slices``), then choose as pydantic does
-    (``UnionReading``). Gives the model chosen, or ``None`` after adding to ``errors`` each
-    model's errors under its label; ``_NOT_A_LIST`` when the body is to be validated whole:
-    not an object, not JSON, or a tie pydantic decides by how exactly each model matched.
-    PERF: validated whole, pydantic gave each model the 10 MB input to echo in its errors:
-    1.2 s of one call for a body two models refused (benchmarks/large_bodies.py, "without a
-    tag")."""
+    each model in turn (``_union_at``, each reading a whole body's:
+    ``_validate_members_in_slices``). Gives the model chosen, or ``None`` after adding to
+    ``errors`` each model's errors under its label; ``_NOT_A_LIST`` when the body is to be
+    validated whole: not an object, not JSON, or a tie pydantic decides by how exactly each
+    model matched. PERF: validated whole, pydantic gave each model the 10 MB input to echo
+    in its errors: 1.2 s of one call for a body two models refused
+    (benchmarks/large_bodies.py, "without a tag")."""
+
+    async def read(reading: ModelReading, loc: Loc, own: Errors) -> tuple[object, int]:
+        model = await _validate_members_in_slices(reading, data, own, leftovers, loc)
+        return model, len(data)
+
+    value, _ = await _union_at(union, ("body",), errors, leftovers, read)
+    return value
+
+
+async def _union_at(
+    union: UnionReading,
+    loc: Loc,
+    errors: Errors,
+    leftovers: list[object],
+    read: Callable[[ModelReading, Loc, Errors], Awaitable[tuple[object, int]]],
+) -> tuple[object, int]:
+    """Read a JSON object for a union of models without a tag as each model in turn
+    (``read``, given the reading, where its errors are located and where they go), then
+    choose as pydantic does (``UnionReading``). Gives ``(the model chosen, where the object
+    ends)``; ``(None, end)`` after adding to ``errors`` each model's errors under its label
+    (``end`` -1 where the object is not JSON); ``(_NOT_A_LIST, -1)`` when it is to be
+    validated whole: not an object, not JSON that a reading could tell apart, or a tie
+    pydantic decides by how exactly each model matched."""
     taken: list[tuple[object, ModelReading]] = []
     refusals: list[Errors] = []
+    end = -1
     for label, reading in union.choices:
         own: Errors = []
-        model = await _validate_members_in_slices(reading, data, own, leftovers, ("body", label))
+        model, end = await read(reading, (*loc, label), own)
         if model is _NOT_A_LIST:
             break  # the whole validation says why
         if model is None:
             if any(entry["type"] == "json_invalid" for entry in own):
                 # Not JSON: pydantic says so once, before any model sees it.
                 errors.append(next(e for e in own if e["type"] == "json_invalid"))
-                return _let_go(taken, None, leftovers)
+                return _let_go(taken, None, leftovers), -1
             refusals.append(own)
             continue
         taken.append((model, reading))
-        if not union.smart:
-            return _let_go(taken, model, leftovers)  # left to right: the first that takes it
+        if not union.smart:  # left to right: the first that takes it
+            return _let_go(taken, model, leftovers), end
     else:
         if not taken:
             for own in refusals:
                 errors += own[: MAX_ERRORS - len(errors)]
-            return None
+            return None, end
         # Smart mode: the model with the most fields set, if one has more than the others
         # (pydantic counts the fields the object gave, not extras).
         counts = [len(_fields_given(model)) for model, _ in taken]
         most = max(counts)
         if counts.count(most) == 1:
-            return _let_go(taken, taken[counts.index(most)][0], leftovers)
-    return _let_go(taken, _NOT_A_LIST, leftovers)
+            return _let_go(taken, taken[counts.index(most)][0], leftovers), end
+    return _let_go(taken, _NOT_A_LIST, leftovers), -1
 
 
 def _fields_given(model: object) -> set[str]:
@@ -1889,6 +1913,27 @@ async def _long_member(
         value, end, _ = await _tagged_at(
             tagged, tagged.validator, data, pos, at, errors, [], read, inner
         )
+        if value is _NOT_A_LIST:
+            return _FAR, None  # kept for the one call, which reads it
+        found[key] = value
+        if value is None:  # errors holds why: on after it, if it is JSON
+            if end < 0:
+                end = await _past(data, pos, loc, depth)
+            if end < 0:
+                return _WRONG, None
+            failed.add(key)
+        return end, b"null"
+    if held is not None and isinstance(held.own, UnionReading) and data.startswith(b"{", pos):
+        # A union of models without a tag: read as each, chosen as pydantic chooses.
+        if depth + 1 >= _MAX_NESTED_SLICING:
+            return _FAR, None
+        inner = depth + 1
+
+        async def each(choice: ModelReading, where: Loc, into: Errors) -> tuple[object, int]:
+            return await _members_in_slices(choice, data, pos, where, into, inner)
+
+        taken: list[object] = []  # what the models not chosen read apart, let go at once
+        value, end = await _union_at(held.own, (*loc, held.loc), errors, taken, each)
         if value is _NOT_A_LIST:
             return _FAR, None  # kept for the one call, which reads it
         found[key] = value

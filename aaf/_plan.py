@@ -274,14 +274,14 @@ class NestedField:
     loc: str  # how errors name it
     # The model's reading; for a model holding itself (or one around it), where the readings
     # being made are kept, to be found there once made (None: the model is read whole); for
-    # a union of models told apart by a tag, its reading.
-    own: ModelReading | tuple[_Memo, type] | TaggedReading
+    # a union of models, told apart by a tag or not, its reading.
+    own: ModelReading | tuple[_Memo, type] | TaggedReading | UnionReading
 
     @property
     def reading(self) -> ModelReading | None:
         if isinstance(self.own, ModelReading):
             return self.own
-        if isinstance(self.own, TaggedReading):
+        if isinstance(self.own, TaggedReading | UnionReading):
             return None
         memo, model = self.own
         return memo.get(model)
@@ -879,6 +879,22 @@ def union_reading(adapter: TypeAdapter[Any], validator: SchemaValidator) -> Unio
     return UnionReading(tuple(zip(labels, readings, strict=True)), mode == "smart")
 
 
+def _untagged_field(annotation: object) -> UnionReading | None:
+    """``union_reading`` for a model's field of ``annotation``, a union of models (``Cat |
+    Dog``, or that ``| None``) with nothing but aaf's markers on it."""
+    bare = _bare(annotation)
+    members = [m for m in union_members(bare) if m is not type(None)]
+    if len(members) < 2 or not all(
+        isinstance(member, type) and issubclass(member, BaseModel) for member in members
+    ):
+        return None
+    try:
+        adapter = type_adapter(bare)
+        return union_reading(adapter, fail_fast_validator(adapter))
+    except (PydanticSchemaGenerationError, PydanticUserError):
+        return None
+
+
 def _tagged_items(annotation: object) -> TaggedReading | None:
     """``tagged_reading`` for the items of a list or dict, each such a union."""
     try:
@@ -1201,6 +1217,19 @@ def _fields_apart(
             key = (info.validation_alias or info.alias or name) if by_alias else name
             loc = key if config.get("loc_by_alias", True) else name
             nested[key] = NestedField(key, name, loc, tagged)
+            continue
+        if (
+            info.discriminator is None
+            and bounds == (None, None)
+            and name not in validated
+            and isinstance(info.validation_alias, str | None)
+            and (untagged := _untagged_field(info.annotation)) is not None
+        ):
+            # A union of models without a tag: a long object for it read as each model,
+            # chosen as pydantic chooses (null standing in for it in the one call).
+            key = (info.validation_alias or info.alias or name) if by_alias else name
+            loc = key if config.get("loc_by_alias", True) else name
+            nested[key] = NestedField(key, name, loc, untagged)
             continue
         if (
             bounds is None

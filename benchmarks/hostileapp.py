@@ -174,6 +174,17 @@ async def untagged(connection: Connection, body: Shipment | Notice) -> str:
     return type(body).__name__
 
 
+class Delivery(BaseModel):
+    ref: int
+    content: Shipment | Notice
+
+
+@router.route("/delivery", methods=["POST"])
+async def delivery(connection: Connection, delivery: Delivery) -> str:
+    """A model's field holding a union of models without a tag."""
+    return type(delivery.content).__name__
+
+
 class BatchDict(TypedDict):
     label: str
     items: list[Item]

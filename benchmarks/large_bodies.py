@@ -116,6 +116,14 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/webhook",
             b'{"source":"x","payload":' + valid + b"}",
         ),
+        "a model's field, a union without a tag, one model taking it": (
+            "/delivery",
+            b'{"ref":1,"content":{"label":"x","items":' + valid + b"}}",
+        ),
+        "a model's field, a union without a tag, no model taking it (422)": (
+            "/delivery",
+            b'{"ref":1,"content":{"pad":' + valid + b"}}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
