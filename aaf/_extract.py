@@ -1203,7 +1203,7 @@ async def _union_at(
     pydantic decides by how exactly each model matched."""
     taken: list[tuple[object, ModelReading]] = []
     refusals: list[Errors] = []
-    end = -1
+    end = past = -1  # where the object ends, from the last model that took it
     for label, reading in union.choices:
         own: Errors = []
         model, end = await read(reading, (*loc, label), own)
@@ -1217,8 +1217,9 @@ async def _union_at(
             refusals.append(own)
             continue
         taken.append((model, reading))
+        past = end
         if not union.smart:  # left to right: the first that takes it
-            return _let_go(taken, model, leftovers), end
+            return _let_go(taken, model, leftovers), past
     else:
         if not taken:
             for own in refusals:
@@ -1229,7 +1230,7 @@ async def _union_at(
         counts = [len(_fields_given(model)) for model, _ in taken]
         most = max(counts)
         if counts.count(most) == 1:
-            return _let_go(taken, taken[counts.index(most)][0], leftovers), end
+            return _let_go(taken, taken[counts.index(most)][0], leftovers), past
     return _let_go(taken, _NOT_A_LIST, leftovers), -1
 
 
