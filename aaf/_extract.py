@@ -34,6 +34,7 @@ from aaf._plan import (
     Group,
     HandlerPlan,
     ItemsReading,
+    KindReading,
     ModelReading,
     Reading,
     TaggedReading,
@@ -1923,6 +1924,49 @@ async def _long_member(
             if end < 0:
                 return _WRONG, None
             failed.add(key)
+        return end, b"null"
+    if (
+        held is not None
+        and isinstance(held.own, KindReading)
+        and data.startswith((b"[", b"{"), pos)
+    ):
+        # A list or a model: an array read as the list, an object as the model.
+        if depth + 1 >= _MAX_NESTED_SLICING:
+            return _FAR, None
+        kinds, at = held.own, (*loc, held.loc)
+        opening = data[pos : pos + 1]
+        taker = kinds.items_at if opening == b"[" else 1 - kinds.items_at
+        wrong: Errors = []
+        if opening == b"[":
+            value, end = await _in_slices(
+                kinds.items, data, pos, (*at, kinds.labels[taker]), wrong, depth + 1
+            )
+        else:
+            value, end = await _members_in_slices(
+                kinds.model, data, pos, (*at, kinds.labels[taker]), wrong, depth + 1
+            )
+            if value is _NOT_A_LIST:
+                return _FAR, None  # kept for the one call, which reads it
+        found[key] = value  # (for the app to let go of, when wrong)
+        if end >= 0 and not wrong:
+            return end, b"null"
+        if any(entry["type"] == "json_invalid" for entry in wrong):
+            errors.append(next(e for e in wrong if e["type"] == "json_invalid"))
+            return _WRONG, None
+        # Neither took it: the other member's error for an empty one of this kind, echoing
+        # what was sent, and the taker's, in the union's order.
+        refused: Errors = []
+        for error in kinds.refusing[opening]:
+            where = cast("tuple[str | int, ...]", tuple(cast("Sequence[object]", error["loc"])))
+            entry = _body_error((*at, kinds.labels[1 - taker], *where), error)
+            entry["input"] = _sent_from(data, pos)
+            refused.append(entry)
+        errors += (wrong + refused if taker == 0 else refused + wrong)[: MAX_ERRORS - len(errors)]
+        if end < 0:
+            end = await _past(data, pos, loc, depth)
+        if end < 0:
+            return _WRONG, None
+        failed.add(key)
         return end, b"null"
     if held is not None and isinstance(held.own, UnionReading) and data.startswith(b"{", pos):
         # A union of models without a tag: read as each, chosen as pydantic chooses.

@@ -171,6 +171,22 @@ class UnionReading:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class KindReading:
+    """How a long value for a model's field holding a union of a list and a model is read
+    (``list[Item] | Item``, one or many, or that ``| None``): an array as the list is, an
+    object as the model is, each the one member that takes that kind. The other's error is
+    its error for an empty one of that kind (``refusing``), echoing what was sent; all are
+    located under each member's label, in the union's order, as pydantic locates them."""
+
+    labels: tuple[str, str]  # in the union's order
+    items: ItemsReading  # the list's
+    items_at: int  # the list's place in the union
+    model: ModelReading
+    # pydantic's errors of the member refusing each kind, for an empty one: by b"[" and b"{"
+    refusing: Mapping[bytes, Sequence[Mapping[str, object]]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ItemsReading:
     """How a large plain list (or dict of string keys) is read: a slice of its items at a
     time, each slice validated by ``validator`` as a list (or dict) of its own."""
@@ -274,14 +290,14 @@ class NestedField:
     loc: str  # how errors name it
     # The model's reading; for a model holding itself (or one around it), where the readings
     # being made are kept, to be found there once made (None: the model is read whole); for
-    # a union of models, told apart by a tag or not, its reading.
-    own: ModelReading | tuple[_Memo, type] | TaggedReading | UnionReading
+    # a union of models, told apart by a tag or not, or of a list and a model, its reading.
+    own: ModelReading | tuple[_Memo, type] | TaggedReading | UnionReading | KindReading
 
     @property
     def reading(self) -> ModelReading | None:
         if isinstance(self.own, ModelReading):
             return self.own
-        if isinstance(self.own, TaggedReading | UnionReading):
+        if isinstance(self.own, TaggedReading | UnionReading | KindReading):
             return None
         memo, model = self.own
         return memo.get(model)
@@ -895,6 +911,52 @@ def _untagged_field(annotation: object) -> UnionReading | None:
         return None
 
 
+def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindReading | None:
+    """``KindReading`` for a model's field of ``annotation``, a union of a plain list and a
+    model read apart (with nothing but aaf's markers on it), or ``None``."""
+    bare = _bare(annotation)
+    members = [m for m in union_members(bare) if m is not type(None)]
+    if len(members) != 2:
+        return None
+    lists = [i for i, m in enumerate(members) if get_origin(m) is list]
+    models = [i for i, m in enumerate(members) if isinstance(m, type) and issubclass(m, BaseModel)]
+    if len(lists) != 1 or len(models) != 1:
+        return None
+    listed, model = members[lists[0]], cast("type[BaseModel]", members[models[0]])
+    try:
+        items = items_reading(listed, None, seen, memo)
+        reading = model_reading(model, None, seen, memo)
+        if items is None or reading is None:
+            return None
+        refusing: dict[bytes, Sequence[Mapping[str, object]]] = {}
+        for member, empty in ((model, b"[]"), (listed, b"{}")):
+            errors = _errors_of(fail_fast_validator(type_adapter(member)), empty)
+            if not errors:
+                return None  # it takes that kind after all
+            refusing[empty[:1]] = errors
+        # The labels pydantic locates each member's errors under: its own errors for a
+        # value neither takes, in the union's order.
+        locs = [
+            cast("Sequence[object]", error["loc"])
+            for error in _errors_of(fail_fast_validator(type_adapter(bare)), b"0")
+        ]
+        labels = [str(where[0]) for where in locs if len(where) == 1]
+    except (PydanticSchemaGenerationError, PydanticUserError):
+        return None
+    if len(labels) != 2 or labels[0] == labels[1]:
+        return None
+    return KindReading((labels[0], labels[1]), items, lists[0], reading, refusing)
+
+
+def _errors_of(validator: SchemaValidator, data: bytes) -> list[Mapping[str, object]]:
+    """pydantic's errors for the JSON ``data`` (none where it is valid)."""
+    try:
+        validator.validate_json(data)
+    except ValidationError as exc:
+        return cast("list[Mapping[str, object]]", exc.errors(include_url=False))
+    return []
+
+
 def _tagged_items(annotation: object) -> TaggedReading | None:
     """``tagged_reading`` for the items of a list or dict, each such a union."""
     try:
@@ -1230,6 +1292,20 @@ def _fields_apart(
             key = (info.validation_alias or info.alias or name) if by_alias else name
             loc = key if config.get("loc_by_alias", True) else name
             nested[key] = NestedField(key, name, loc, untagged)
+            continue
+        if (
+            info.discriminator is None
+            and bounds == (None, None)
+            and name not in validated
+            and plain_values  # (a plain list's items: the model's config reaches them)
+            and isinstance(info.validation_alias, str | None)
+            and (kinds := _kind_field(info.annotation, seen | {base}, memo)) is not None
+        ):
+            # A list or a model (one or many): a long array read as the list, a long object
+            # as the model (null standing in for it in the one call).
+            key = (info.validation_alias or info.alias or name) if by_alias else name
+            loc = key if config.get("loc_by_alias", True) else name
+            nested[key] = NestedField(key, name, loc, kinds)
             continue
         if (
             bounds is None

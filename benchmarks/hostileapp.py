@@ -185,6 +185,17 @@ async def delivery(connection: Connection, delivery: Delivery) -> str:
     return type(delivery.content).__name__
 
 
+class Lines(BaseModel):
+    ref: int
+    lines: list[Item] | Item
+
+
+@router.route("/lines", methods=["POST"])
+async def lines(connection: Connection, body: Lines) -> int:
+    """A model's field of a list or a model (one or many)."""
+    return len(body.lines) if isinstance(body.lines, list) else 1
+
+
 class BatchDict(TypedDict):
     label: str
     items: list[Item]

@@ -124,6 +124,14 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/delivery",
             b'{"ref":1,"content":{"pad":' + valid + b"}}",
         ),
+        "a model's field of a list or a model, the list": (
+            "/lines",
+            b'{"ref":1,"lines":' + valid + b"}",
+        ),
+        "a model's field of a list or a model, neither taking it (422)": (
+            "/lines",
+            b'{"ref":1,"lines":{"pad":' + valid + b"}}",
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",
