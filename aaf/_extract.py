@@ -1935,16 +1935,15 @@ async def _long_member(
             return _FAR, None
         kinds, at = held.own, (*loc, held.loc)
         opening = data[pos : pos + 1]
-        taker = kinds.items_at if opening == b"[" else 1 - kinds.items_at
+        if opening not in kinds.takers:
+            return _FAR, None  # (a kind two members take; none: refused before this)
+        taker, how = kinds.takers[opening]
         wrong: Errors = []
-        if opening == b"[":
-            value, end = await _in_slices(
-                kinds.items, data, pos, (*at, kinds.labels[taker]), wrong, depth + 1
-            )
+        where = (*at, kinds.labels[taker])
+        if isinstance(how, ItemsReading):
+            value, end = await _in_slices(how, data, pos, where, wrong, depth + 1)
         else:
-            value, end = await _members_in_slices(
-                kinds.model, data, pos, (*at, kinds.labels[taker]), wrong, depth + 1
-            )
+            value, end = await _members_in_slices(how, data, pos, where, wrong, depth + 1)
             if value is _NOT_A_LIST:
                 return _FAR, None  # kept for the one call, which reads it
         found[key] = value  # (for the app to let go of, when wrong)
@@ -1953,15 +1952,19 @@ async def _long_member(
         if any(entry["type"] == "json_invalid" for entry in wrong):
             errors.append(next(e for e in wrong if e["type"] == "json_invalid"))
             return _WRONG, None
-        # Neither took it: the other member's error for an empty one of this kind, echoing
+        # None took it: each other member's error for an empty one of this kind, echoing
         # what was sent, and the taker's, in the union's order.
-        refused: Errors = []
-        for error in kinds.refusing[opening]:
-            where = cast("tuple[str | int, ...]", tuple(cast("Sequence[object]", error["loc"])))
-            entry = _body_error((*at, kinds.labels[1 - taker], *where), error)
-            entry["input"] = _sent_from(data, pos)
-            refused.append(entry)
-        errors += (wrong + refused if taker == 0 else refused + wrong)[: MAX_ERRORS - len(errors)]
+        listed: Errors = []
+        for place in range(len(kinds.labels)):
+            if place == taker:
+                listed += wrong
+                continue
+            for error in kinds.refusing[opening][place]:
+                sub = cast("tuple[str | int, ...]", tuple(cast("Sequence[object]", error["loc"])))
+                entry = _body_error((*at, kinds.labels[place], *sub), error)
+                entry["input"] = _sent_from(data, pos)
+                listed.append(entry)
+        errors += listed[: MAX_ERRORS - len(errors)]
         if end < 0:
             end = await _past(data, pos, loc, depth)
         if end < 0:

@@ -172,18 +172,18 @@ class UnionReading:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class KindReading:
-    """How a long value for a model's field holding a union of a list and a model is read
-    (``list[Item] | Item``, one or many, or that ``| None``): an array as the list is, an
-    object as the model is, each the one member that takes that kind. The other's error is
-    its error for an empty one of that kind (``refusing``), echoing what was sent; all are
-    located under each member's label, in the union's order, as pydantic locates them."""
+    """How a long value for a model's field holding a union is read where one member at
+    most takes a JSON array, and one at most an object (``list[Item] | Item``, one or many;
+    ``str | list[str]``; or those ``| None``): the array or object read as the member that
+    takes it reads one. Each other member's error is its error for an empty one of that kind
+    (it refuses the kind whatever it holds), echoing what was sent; all are located under
+    each member's label, in the union's order, as pydantic locates them."""
 
-    labels: tuple[str, str]  # in the union's order
-    items: ItemsReading  # the list's
-    items_at: int  # the list's place in the union
-    model: ModelReading
-    # pydantic's errors of the member refusing each kind, for an empty one: by b"[" and b"{"
-    refusing: Mapping[bytes, Sequence[Mapping[str, object]]]
+    labels: tuple[str, ...]  # in the union's order
+    # By b"[" and b"{": the member that takes that kind (its place, how it reads it).
+    takers: Mapping[bytes, tuple[int, ModelReading | ItemsReading]]
+    # By b"[" and b"{": pydantic's errors of each other member for an empty one, by place.
+    refusing: Mapping[bytes, Mapping[int, Sequence[Mapping[str, object]]]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -912,40 +912,56 @@ def _untagged_field(annotation: object) -> UnionReading | None:
 
 
 def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindReading | None:
-    """``KindReading`` for a model's field of ``annotation``, a union of a plain list and a
-    model read apart (with nothing but aaf's markers on it), or ``None``."""
+    """``KindReading`` for a model's field of ``annotation``, a union (with nothing but
+    aaf's markers on it) where one member takes a JSON array or object that it reads apart,
+    and every other member refuses that kind whatever it holds; ``None`` otherwise."""
     bare = _bare(annotation)
     members = [m for m in union_members(bare) if m is not type(None)]
-    if len(members) != 2:
+    if len(members) < 2:
         return None
-    lists = [i for i, m in enumerate(members) if get_origin(m) is list]
-    models = [i for i, m in enumerate(members) if isinstance(m, type) and issubclass(m, BaseModel)]
-    if len(lists) != 1 or len(models) != 1:
-        return None
-    listed, model = members[lists[0]], cast("type[BaseModel]", members[models[0]])
+    takers: dict[bytes, tuple[int, ModelReading | ItemsReading]] = {}
+    refusing: dict[bytes, dict[int, Sequence[Mapping[str, object]]]] = {}
     try:
-        items = items_reading(listed, None, seen, memo)
-        reading = model_reading(model, None, seen, memo)
-        if items is None or reading is None:
+        for kind, empty in ((b"[", b"[]"), (b"{", b"{}")):
+            taking = [i for i, member in enumerate(members) if kind in _kinds_taken(member)]
+            if len(taking) != 1:
+                continue  # none (the field refuses it: ModelReading.refuses), or two
+            member: object = members[taking[0]]
+            is_model = _is_model_class(member)
+            reading: ModelReading | ItemsReading | None = (
+                model_reading(member, None, seen, memo)
+                if kind == b"{" and is_model
+                else items_reading(member, None, seen, memo)
+            )
+            if reading is None or (isinstance(reading, ItemsReading) and reading.opening != kind):
+                continue
+            refused: dict[int, Sequence[Mapping[str, object]]] = {
+                i: _errors_of(fail_fast_validator(type_adapter(other)), empty)
+                for i, other in enumerate(members)
+                if i != taking[0]
+            }
+            if not all(refused.values()):
+                continue
+            takers[kind], refusing[kind] = (taking[0], reading), refused
+        if not takers:
             return None
-        refusing: dict[bytes, Sequence[Mapping[str, object]]] = {}
-        for member, empty in ((model, b"[]"), (listed, b"{}")):
-            errors = _errors_of(fail_fast_validator(type_adapter(member)), empty)
-            if not errors:
-                return None  # it takes that kind after all
-            refusing[empty[:1]] = errors
         # The labels pydantic locates each member's errors under: its own errors for a
-        # value neither takes, in the union's order.
-        locs = [
-            cast("Sequence[object]", error["loc"])
-            for error in _errors_of(fail_fast_validator(type_adapter(bare)), b"0")
-        ]
-        labels = [str(where[0]) for where in locs if len(where) == 1]
+        # value no member takes, in the union's order.
+        validator = fail_fast_validator(type_adapter(bare))
+        for probe in (b"0", b"{}", b"[]", b'""', b"true"):
+            locs = [
+                cast("Sequence[object]", error["loc"]) for error in _errors_of(validator, probe)
+            ]
+            labels = [str(where[0]) for where in locs if len(where) == 1]
+            if len(labels) == len(members) and len(set(labels)) == len(labels):
+                return KindReading(tuple(labels), takers, refusing)
     except (PydanticSchemaGenerationError, PydanticUserError):
-        return None
-    if len(labels) != 2 or labels[0] == labels[1]:
-        return None
-    return KindReading((labels[0], labels[1]), items, lists[0], reading, refusing)
+        pass
+    return None
+
+
+def _is_model_class(member: object) -> bool:
+    return isinstance(member, type) and issubclass(member, BaseModel)
 
 
 def _errors_of(validator: SchemaValidator, data: bytes) -> list[Mapping[str, object]]:

@@ -1156,6 +1156,8 @@ class OneOrMany(BaseModel):
     ref: int
     lines: list[Item] | Item
     maybe: Item | list[Item] | None = None
+    tags: str | list[str] = ""
+    ids: int | list[int] | None = None
 
 
 def test_a_models_field_of_a_list_or_a_model_reads_an_array_as_the_list_an_object_as_the_model(
@@ -1181,6 +1183,10 @@ def test_a_models_field_of_a_list_or_a_model_reads_an_array_as_the_list_an_objec
         {"ref": "x", "lines": {"id": 1, "name": "n", **pad}, "maybe": GOOD},
         {"ref": 1, "lines": [], "maybe": WRONG_ITEM},
         {"ref": 1, "lines": [], "maybe": {"name": 5, **pad}},
+        {"ref": 1, "lines": [], "tags": [f"t{i}" for i in range(60_000)]},
+        {"ref": 1, "lines": [], "tags": [*(f"t{i}" for i in range(60_000)), 5]},
+        {"ref": 1, "lines": [], "ids": list(range(100_000))},
+        {"ref": 1, "lines": [], "ids": [*range(100_000), "x"], "tags": pad},
     ]
     for value in cases:
         kept.clear()
