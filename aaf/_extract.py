@@ -1915,16 +1915,7 @@ async def _long_member(
         value, end, _ = await _tagged_at(
             tagged, tagged.validator, data, pos, at, errors, [], read, inner
         )
-        if value is _NOT_A_LIST:
-            return _FAR, None  # kept for the one call, which reads it
-        found[key] = value
-        if value is None:  # errors holds why: on after it, if it is JSON
-            if end < 0:
-                end = await _past(data, pos, loc, depth)
-            if end < 0:
-                return _WRONG, None
-            failed.add(key)
-        return end, b"null"
+        return await _held(key, value, end, data, pos, loc, depth, found, failed)
     if (
         held is not None
         and isinstance(held.own, KindReading)
@@ -1982,31 +1973,14 @@ async def _long_member(
 
         taken: list[object] = []  # what the models not chosen read apart, let go at once
         value, end = await _union_at(held.own, (*loc, held.loc), errors, taken, each)
-        if value is _NOT_A_LIST:
-            return _FAR, None  # kept for the one call, which reads it
-        found[key] = value
-        if value is None:  # errors holds why: on after it, if it is JSON
-            if end < 0:
-                end = await _past(data, pos, loc, depth)
-            if end < 0:
-                return _WRONG, None
-            failed.add(key)
-        return end, b"null"
+        return await _held(key, value, end, data, pos, loc, depth, found, failed)
     if held is not None and own is not None and data.startswith(b"{", pos):
         # A model's: read as its own reading says (a model holding itself: so deep at most).
         if depth + 1 >= _MAX_NESTED_SLICING:
             return _FAR, None
         at = (*loc, held.loc)
         value, end = await _members_in_slices(own, data, pos, at, errors, depth + 1)
-        if value is _NOT_A_LIST:
-            return _FAR, None  # kept for the one call, which reads it
-        found[key] = value
-        if value is None:  # errors holds why: on after it, if it is JSON
-            end = await _past(data, pos, loc, depth)
-            if end < 0:
-                return _WRONG, None
-            failed.add(key)
-        return end, b"null"
+        return await _held(key, value, end, data, pos, loc, depth, found, failed)
     if key in reading.parsed and depth + 1 < _MAX_NESTED_SLICING:
         # Validated from the value as sent: parsed a slice at a time and given to the one
         # call, which pydantic would have made Python values of in one piece (a validator of
@@ -2075,6 +2049,33 @@ async def _long_member(
     if reading.keeps:
         extras[key] = value
     return end, None
+
+
+async def _held(
+    key: str,
+    value: object,
+    end: int,
+    data: bytes,
+    pos: int,
+    loc: Loc,
+    depth: int,
+    found: dict[str, object],
+    failed: set[str],
+) -> tuple[int, bytes | None]:
+    """``_long_member``'s answer for a long object read for a field holding a model (or a
+    union of models), ``value`` (``None`` found wrong, ``_NOT_A_LIST`` not read) ending at
+    ``end``: kept for the one call, or put in ``found`` with null standing in, on after it
+    when it was found wrong (and is JSON)."""
+    if value is _NOT_A_LIST:
+        return _FAR, None  # kept for the one call, which reads it
+    found[key] = value
+    if value is None:  # errors holds why: on after it, if it is JSON
+        if end < 0:
+            end = await _past(data, pos, loc, depth)
+        if end < 0:
+            return _WRONG, None
+        failed.add(key)
+    return end, b"null"
 
 
 async def _past(data: bytes, pos: int, loc: Loc, depth: int) -> int:
