@@ -114,6 +114,8 @@ def _runner(
         if body.tagged is not None
         else tuple(reading for _, reading in body.union.choices)
         if body.union is not None
+        else tuple(how for _, how in body.kinds.takers.values() if isinstance(how, ModelReading))
+        if body.kinds is not None
         else ()
     )
     large_fields = tuple(
@@ -129,7 +131,9 @@ def _runner(
         )
     )
     keeps = any(reading.keeps for reading in readings)  # extras, kept by the model: freed too
-    large = body is not None and (body.items or body.any_json or large_fields or keeps)
+    large = body is not None and (
+        body.items or body.any_json or body.kinds or large_fields or keeps
+    )
     large_list = body.name if body is not None and large else None
     # PERF: one path value that the handler takes right after the connection goes by
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).

@@ -139,6 +139,9 @@ class BodyParam:
     # A type whose validation starts with a function of the input as sent (a model's
     # validators of mode "before", say): a large body parsed a slice at a time, then given.
     parsed_first: ParsedFirst | None = None
+    # A union where one member takes an array and one an object (one or many): how a large
+    # one is read, as the member that takes the kind sent.
+    kinds: KindReading | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -184,6 +187,7 @@ class KindReading:
     takers: Mapping[bytes, tuple[int, ModelReading | ItemsReading]]
     # By b"[" and b"{": pydantic's errors of each other member for an empty one, by place.
     refusing: Mapping[bytes, Mapping[int, Sequence[Mapping[str, object]]]]
+    refused: frozenset[bytes] = frozenset()  # the kinds no member takes whatever they hold
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -921,11 +925,14 @@ def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindR
         return None
     takers: dict[bytes, tuple[int, ModelReading | ItemsReading]] = {}
     refusing: dict[bytes, dict[int, Sequence[Mapping[str, object]]]] = {}
+    untaken: set[bytes] = set()
     try:
         for kind, empty in ((b"[", b"[]"), (b"{", b"{}")):
             taking = [i for i, member in enumerate(members) if kind in _kinds_taken(member)]
+            if not taking:
+                untaken.add(kind)  # (a field's: ModelReading.refuses says so)
             if len(taking) != 1:
-                continue  # none (the field refuses it: ModelReading.refuses), or two
+                continue
             member: object = members[taking[0]]
             is_model = _is_model_class(member)
             reading: ModelReading | ItemsReading | None = (
@@ -954,7 +961,7 @@ def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindR
             ]
             labels = [str(where[0]) for where in locs if len(where) == 1]
             if len(labels) == len(members) and len(set(labels)) == len(labels):
-                return KindReading(tuple(labels), takers, refusing)
+                return KindReading(tuple(labels), takers, refusing, frozenset(untaken))
     except (PydanticSchemaGenerationError, PydanticUserError):
         pass
     return None
@@ -2094,13 +2101,15 @@ def json_param(
     validator = fail_fast_validator(adapter)
     items, members, collection, any_json = body_reading(annotation, validator)
     known = _keys_if_forbidding(strip_annotated(annotation)[0])
-    tagged = union = first = None
+    tagged = union = first = kinds = None
     if items is None and members is None and collection is None and not any_json:
         tagged = tagged_reading(adapter)
         if tagged is None:
             union = union_reading(adapter, validator)
         if tagged is None and union is None:
             first = parsed_first(adapter)
+        if tagged is None and union is None and first is None:
+            kinds = _kind_field(annotation, frozenset(), {})
     return BodyParam(
         name,
         adapter,
@@ -2115,6 +2124,7 @@ def json_param(
         tagged,
         union,
         first,
+        kinds,
     )
 
 

@@ -196,6 +196,12 @@ async def lines(connection: Connection, body: Lines) -> int:
     return len(body.lines) if isinstance(body.lines, list) else 1
 
 
+@router.route("/one-or-many", methods=["POST"])
+async def one_or_many(connection: Connection, body: list[Item] | Item) -> int:
+    """A body of a list or a model (one or many)."""
+    return len(body) if isinstance(body, list) else 1
+
+
 class BatchDict(TypedDict):
     label: str
     items: list[Item]

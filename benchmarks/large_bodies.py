@@ -132,6 +132,11 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/lines",
             b'{"ref":1,"lines":{"pad":' + valid + b"}}",
         ),
+        "one or many (list[Item] | Item), the list": ("/one-or-many", valid),
+        "one or many (list[Item] | Item), a wrong item last (422)": (
+            "/one-or-many",
+            valid[:-1] + b',{"id":"x"}]',
+        ),
         "valid batch as a TypedDict": ("/batch-dict", b'{"label":"x","items":' + valid + b"}"),
         "valid batch as a TypedDict of keys not required": (
             "/noted-batch",

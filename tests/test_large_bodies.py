@@ -1194,6 +1194,69 @@ def test_a_models_field_of_a_list_or_a_model_reads_an_array_as_the_list_an_objec
         assert kept == [], value
 
 
+def test_a_body_of_a_list_or_a_model_reads_an_array_as_the_list_an_object_as_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One or many, as APIs take a batch: validated whole, 10 MB of models held other clients
+    # 565 ms, and 632 ms with a wrong one last.
+    turns = count_turns(monkeypatch, _extract)
+    router = Router()
+    kinds: dict[str, object] = {
+        "/one-or-many": list[Item] | Item,
+        "/maybe": Item | list[Item] | None,
+        "/words": str | list[str],
+        "/lists": list[int] | list[str],  # two members take arrays: validated whole
+    }
+    for path, kind in kinds.items():
+
+        async def handler(connection: Connection, body: Annotated[object, Body()]) -> object:
+            return [type(body).__name__, body]
+
+        handler.__annotations__ = {
+            "connection": Connection,
+            "body": Annotated[kind, Body()],
+            "return": list[Any],
+        }
+        router.post(path, name=path)(handler)
+    client = TestClient(aaf([router]))
+    pad: dict[str, object] = {f"k{i}": i for i in range(40_000)}
+    words = [f"w{i}" for i in range(60_000)]
+    cases: list[tuple[str, object, bool]] = [
+        ("/one-or-many", GOOD, True),
+        ("/one-or-many", WRONG_ITEM, True),
+        ("/one-or-many", {"id": 1, "name": "n", **pad}, True),
+        ("/one-or-many", {"id": "x", **pad}, True),
+        ("/maybe", GOOD, True),
+        ("/maybe", {"name": 5, **pad}, True),
+        ("/words", words, True),
+        ("/words", [*words, 5], True),
+        ("/words", pad, True),  # an object no member takes: refused as pydantic refuses it
+        ("/lists", words, False),
+    ]
+    sent = [(path, json.dumps(value).encode(), sliced) for path, value, sliced in cases]
+    data = json.dumps(GOOD).encode()
+    sent += [("/one-or-many", data[:-1], True), ("/one-or-many", data + b" 1", True)]
+    for path, body, sliced in sent:
+        turns.clear()
+        answer = client.post(path, content=body, headers=JSON)
+        adapter = _plan.type_adapter(kinds[path])
+        try:
+            expected = fail_fast_validator(adapter).validate_json(body)
+        except ValidationError as exc:
+            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+            got = [(e["type"], e["loc"]) for e in answer.json()["detail"]]
+            if wanted[0][0] == "json_invalid":  # at Python's place, as any list body's
+                with pytest.raises(json.JSONDecodeError) as caught:
+                    json.loads(body)
+                wanted = [("json_invalid", ["body", caught.value.pos])]
+            assert got == wanted, (path, body[:60])
+            assert all(len(json.dumps(e["input"])) <= 1024 for e in answer.json()["detail"])
+        else:
+            dumped = adapter.dump_python(expected, mode="json")
+            assert answer.json() == [type(expected).__name__, dumped], (path, body[:60])
+        assert (len(turns) >= 5) is sliced, (path, body[:60])
+
+
 _UNION_FIELDS: dict[str, object] = {"a": int, "b": str, "c": list[Item], "d": float}
 _UNION_DEFAULTS: dict[str, object] = {"a": 0, "b": "", "c": [], "d": 0.0}
 _UNION_VALUES: list[object] = [1, "1", "x", 1.0, 1.5, True, None, GOOD[:3], [{"id": "x"}]]
