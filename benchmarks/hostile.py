@@ -22,7 +22,9 @@ again with the first 100 past 1,000 errors), the valid list sent where a model i
 ("an array where a model is expected": refused with the error for an empty one), and a model
 body whose model has a validator of mode "after" ("valid batch with a model validator"), and
 a multipart part whose headers hold a 900 KB file name ("long part headers": refused past 16
-KiB, before werkzeug parses them).
+KiB, before werkzeug parses them), a list of models with a wrong one last for a body of one or
+many ("one or many with a wrong item last"), an object no model of a union without a tag takes,
+and 10 MB for a field with a validator of mode "before" (each read a slice at a time).
 """
 
 from __future__ import annotations
@@ -154,6 +156,24 @@ def attacks() -> dict[str, Request]:
             "POST",
             "/after-batch",
             b'{"label":"x","items":' + valid + b"}",
+            {"content-type": "application/json"},
+        ),
+        "one or many with a wrong item last": (
+            "POST",
+            "/one-or-many",
+            valid[:-1] + b',{"id":"x"}]',
+            {"content-type": "application/json"},
+        ),
+        "a union without a tag that none takes": (
+            "POST",
+            "/untagged",
+            b'{"pad":' + valid + b"}",
+            {"content-type": "application/json"},
+        ),
+        "a field validator given 10 MB": (
+            "POST",
+            "/signup",
+            b'{"name":"x","email":' + valid + b"}",
             {"content-type": "application/json"},
         ),
         "valid counts model": (
