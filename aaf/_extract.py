@@ -219,15 +219,8 @@ async def json_in_slices(data: bytes, problem: str = _NOT_JSON) -> JsonValue:
         HTTPError: 400, the body is not JSON; its detail ``problem`` followed by the reason
             and the character it was found at.
     """
-    first = _skip_space(data, 0)
-    start = data[first : first + 1]
-    reading = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
-    value: object = _NOT_A_LIST
     errors: Errors = []
-    if reading is not None:
-        await asyncio.sleep(0)  # joined from its chunks just now: the others' turn first
-        with full_collections_held():
-            value = await _validate_in_slices(reading, data, errors)
+    value = await _parsed_in_slices(data, errors)
     if errors:
         raise HTTPError(400, problem + _json_problem(errors[0]))
     if value is _NOT_A_LIST:  # neither a list nor an object, or not UTF-8: parsed whole
@@ -1227,9 +1220,9 @@ async def _union_at(
         if model is _NOT_A_LIST:
             break  # the whole validation says why
         if model is None:
-            if any(entry["type"] == "json_invalid" for entry in own):
+            if (invalid := _not_json_entry(own)) is not None:
                 # Not JSON: pydantic says so once, before any model sees it.
-                errors.append(next(e for e in own if e["type"] == "json_invalid"))
+                errors.append(invalid)
                 return _let_go(taken, None, leftovers), -1
             refusals.append(own)
             continue
@@ -1931,7 +1924,7 @@ async def _long_member(
         value, end, _ = await _tagged_at(
             tagged, tagged.validator, data, pos, at, errors, [], read, inner
         )
-        return await _held(key, value, end, data, pos, loc, depth, found, failed)
+        return await _held(key, value, end, value is None, data, pos, loc, depth, found, failed)
     if (
         held is not None
         and isinstance(held.own, KindReading)
@@ -1953,19 +1946,12 @@ async def _long_member(
             value, end = await _members_in_slices(how, data, pos, where, wrong, depth + 1)
             if value is _NOT_A_LIST:
                 return _FAR, None  # kept for the one call, which reads it
-        found[key] = value  # (for the app to let go of, when wrong)
-        if end >= 0 and not wrong:
-            return end, b"null"
-        if any(entry["type"] == "json_invalid" for entry in wrong):
-            errors.append(next(e for e in wrong if e["type"] == "json_invalid"))
-            return _WRONG, None
-        errors += _kind_errors(kinds, opening, wrong, at, data, pos)[: MAX_ERRORS - len(errors)]
-        if end < 0:
-            end = await _past(data, pos, loc, depth)
-        if end < 0:
-            return _WRONG, None
-        failed.add(key)
-        return end, b"null"
+        if wrong:
+            if (invalid := _not_json_entry(wrong)) is not None:
+                errors.append(invalid)
+                return _WRONG, None
+            errors += _kind_errors(kinds, opening, wrong, at, data, pos)[: MAX_ERRORS - len(errors)]
+        return await _held(key, value, end, bool(wrong), data, pos, loc, depth, found, failed)
     if held is not None and isinstance(held.own, UnionReading) and data.startswith(b"{", pos):
         # A union of models without a tag: read as each, chosen as pydantic chooses.
         if depth + 1 >= _MAX_NESTED_SLICING:
@@ -1977,14 +1963,14 @@ async def _long_member(
 
         taken: list[object] = []  # what the models not chosen read apart, let go at once
         value, end = await _union_at(held.own, (*loc, held.loc), errors, taken, each)
-        return await _held(key, value, end, data, pos, loc, depth, found, failed)
+        return await _held(key, value, end, value is None, data, pos, loc, depth, found, failed)
     if held is not None and own is not None and data.startswith(b"{", pos):
         # A model's: read as its own reading says (a model holding itself: so deep at most).
         if depth + 1 >= _MAX_NESTED_SLICING:
             return _FAR, None
         at = (*loc, held.loc)
         value, end = await _members_in_slices(own, data, pos, at, errors, depth + 1)
-        return await _held(key, value, end, data, pos, loc, depth, found, failed)
+        return await _held(key, value, end, value is None, data, pos, loc, depth, found, failed)
     if key in reading.parsed and depth + 1 < _MAX_NESTED_SLICING:
         # Validated from the value as sent: parsed a slice at a time and given to the one
         # call, which pydantic would have made Python values of in one piece (a validator of
@@ -2101,7 +2087,7 @@ async def _validate_kinds_in_slices(
         return value
     if type(value) is list or type(value) is dict:
         leftovers.append(cast("object", value))
-    invalid = next((entry for entry in wrong if entry["type"] == "json_invalid"), None)
+    invalid = _not_json_entry(wrong)
     if invalid is not None:  # not JSON: pydantic says so once, before any member sees it
         errors.append(invalid)
     else:
@@ -2111,10 +2097,16 @@ async def _validate_kinds_in_slices(
     return None
 
 
+def _not_json_entry(errors: Errors) -> dict[str, object] | None:
+    """The entry of ``errors`` saying the JSON read is not JSON, if any."""
+    return next((entry for entry in errors if entry["type"] == "json_invalid"), None)
+
+
 async def _held(
     key: str,
     value: object,
     end: int,
+    wrong: bool,
     data: bytes,
     pos: int,
     loc: Loc,
@@ -2122,14 +2114,14 @@ async def _held(
     found: dict[str, object],
     failed: set[str],
 ) -> tuple[int, bytes | None]:
-    """``_long_member``'s answer for a long object read for a field holding a model (or a
-    union of models), ``value`` (``None`` found wrong, ``_NOT_A_LIST`` not read) ending at
-    ``end``: kept for the one call, or put in ``found`` with null standing in, on after it
-    when it was found wrong (and is JSON)."""
+    """``_long_member``'s answer for a long value read for a field holding a model or a union,
+    ``value`` (``_NOT_A_LIST``: not read) ending at ``end`` (-1 where not known): kept for
+    the one call, or put in ``found`` with null standing in, on after it when it was found
+    ``wrong`` (and is JSON)."""
     if value is _NOT_A_LIST:
         return _FAR, None  # kept for the one call, which reads it
-    found[key] = value
-    if value is None:  # errors holds why: on after it, if it is JSON
+    found[key] = value  # (for the app to let go of, when wrong)
+    if wrong:  # errors holds why: on after it, if it is JSON
         if end < 0:
             end = await _past(data, pos, loc, depth)
         if end < 0:

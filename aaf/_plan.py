@@ -886,39 +886,47 @@ def union_reading(adapter: TypeAdapter[Any], validator: SchemaValidator) -> Unio
         if reading is None:
             return None  # what pydantic would choose needs that model validated whole
         readings.append(reading)
-    # The labels pydantic locates each model's errors under: its own errors for a value no
-    # model takes, in the union's order.
-    try:
-        validator.validate_json(b"0")
-    except ValidationError as exc:
-        labels = [str(error["loc"][0]) for error in exc.errors() if len(error["loc"]) == 1]
-    else:
-        return None
-    if len(labels) != len(readings) or len(set(labels)) != len(labels):
+    labels = _union_labels(validator, len(readings))
+    if labels is None:
         return None
     return UnionReading(tuple(zip(labels, readings, strict=True)), mode == "smart")
 
 
-def _untagged_field(annotation: object) -> UnionReading | None:
-    """``union_reading`` for a model's field of ``annotation``, a union of models (``Cat |
-    Dog``, or that ``| None``) with nothing but aaf's markers on it."""
-    bare = _bare(annotation)
-    members = [m for m in union_members(bare) if m is not type(None)]
-    if len(members) < 2 or not all(
-        isinstance(member, type) and issubclass(member, BaseModel) for member in members
-    ):
+def _union_labels(validator: SchemaValidator, count: int) -> tuple[str, ...] | None:
+    """The labels pydantic locates the errors of each of a union's ``count`` members under,
+    in the union's order: its own errors for a value no member takes (``None`` where none
+    of a few such values is refused by all)."""
+    for probe in (b"0", b"{}", b"[]", b'""', b"true"):
+        locs = [cast("Sequence[object]", error["loc"]) for error in _errors_of(validator, probe)]
+        labels = tuple(str(where[0]) for where in locs if len(where) == 1)
+        if len(labels) == count and len(set(labels)) == count:
+            return labels
+    return None
+
+
+def _field_union(
+    annotation: object, seen: frozenset[type], memo: _Memo, plain_values: bool
+) -> UnionReading | KindReading | None:
+    """How a long value for a model's field of ``annotation``, a union without a tag (with
+    nothing but aaf's markers on it), is read: as each model, for a union of models
+    (``union_reading``); as the member that takes the kind sent (``_kind_field``; where
+    ``plain_values``, the model's config leaving a list's plain items alone); else ``None``."""
+    members = [m for m in union_members(_bare(annotation)) if m is not type(None)]
+    if len(members) < 2:
         return None
-    try:
-        adapter = type_adapter(bare)
-        return union_reading(adapter, fail_fast_validator(adapter))
-    except (PydanticSchemaGenerationError, PydanticUserError):
-        return None
+    if all(_is_model_class(member) for member in members):
+        try:
+            adapter = type_adapter(_bare(annotation))
+            return union_reading(adapter, fail_fast_validator(adapter))
+        except (PydanticSchemaGenerationError, PydanticUserError):
+            return None
+    return _kind_field(annotation, seen, memo) if plain_values else None
 
 
 def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindReading | None:
-    """``KindReading`` for a model's field of ``annotation``, a union (with nothing but
-    aaf's markers on it) where one member takes a JSON array or object that it reads apart,
-    and every other member refuses that kind whatever it holds; ``None`` otherwise."""
+    """``KindReading`` for ``annotation``, a union (with nothing but aaf's markers on it)
+    where one member takes a JSON array or object that it reads apart, and every other
+    member refuses that kind whatever it holds; ``None`` otherwise."""
     bare = _bare(annotation)
     members = [m for m in union_members(bare) if m is not type(None)]
     if len(members) < 2:
@@ -952,19 +960,10 @@ def _kind_field(annotation: object, seen: frozenset[type], memo: _Memo) -> KindR
             takers[kind], refusing[kind] = (taking[0], reading), refused
         if not takers:
             return None
-        # The labels pydantic locates each member's errors under: its own errors for a
-        # value no member takes, in the union's order.
-        validator = fail_fast_validator(type_adapter(bare))
-        for probe in (b"0", b"{}", b"[]", b'""', b"true"):
-            locs = [
-                cast("Sequence[object]", error["loc"]) for error in _errors_of(validator, probe)
-            ]
-            labels = [str(where[0]) for where in locs if len(where) == 1]
-            if len(labels) == len(members) and len(set(labels)) == len(labels):
-                return KindReading(tuple(labels), takers, refusing, frozenset(untaken))
+        labels = _union_labels(fail_fast_validator(type_adapter(bare)), len(members))
     except (PydanticSchemaGenerationError, PydanticUserError):
-        pass
-    return None
+        return None
+    return None if labels is None else KindReading(labels, takers, refusing, frozenset(untaken))
 
 
 def _is_model_class(member: object) -> bool:
@@ -1291,44 +1290,22 @@ def _fields_apart(
         bounds = _length_bounds(info) if info.metadata else (None, None)
         taken = name in given  # its validators run in the one call, given what was read
         if (
-            info.discriminator is not None
-            and bounds == (None, None)
+            bounds == (None, None)
             and name not in validated
             and isinstance(info.validation_alias, str | None)
-            and (tagged := _tagged_field(base, name, info)) is not None
+            and (
+                union := _tagged_field(base, name, info)
+                if info.discriminator is not None
+                else _field_union(info.annotation, seen, memo, plain_values)
+            )
+            is not None
         ):
-            # A union of models told apart by a tag: a long object for it read as the
-            # model its tag names (null standing in for it in the one call).
+            # A union: a long value for it read as the model its tag names, as each model
+            # (no tag), or as the member that takes the kind sent (a list or a model), null
+            # standing in for it in the one call.
             key = (info.validation_alias or info.alias or name) if by_alias else name
             loc = key if config.get("loc_by_alias", True) else name
-            nested[key] = NestedField(key, name, loc, tagged)
-            continue
-        if (
-            info.discriminator is None
-            and bounds == (None, None)
-            and name not in validated
-            and isinstance(info.validation_alias, str | None)
-            and (untagged := _untagged_field(info.annotation)) is not None
-        ):
-            # A union of models without a tag: a long object for it read as each model,
-            # chosen as pydantic chooses (null standing in for it in the one call).
-            key = (info.validation_alias or info.alias or name) if by_alias else name
-            loc = key if config.get("loc_by_alias", True) else name
-            nested[key] = NestedField(key, name, loc, untagged)
-            continue
-        if (
-            info.discriminator is None
-            and bounds == (None, None)
-            and name not in validated
-            and plain_values  # (a plain list's items: the model's config reaches them)
-            and isinstance(info.validation_alias, str | None)
-            and (kinds := _kind_field(info.annotation, seen | {base}, memo)) is not None
-        ):
-            # A list or a model (one or many): a long array read as the list, a long object
-            # as the model (null standing in for it in the one call).
-            key = (info.validation_alias or info.alias or name) if by_alias else name
-            loc = key if config.get("loc_by_alias", True) else name
-            nested[key] = NestedField(key, name, loc, kinds)
+            nested[key] = NestedField(key, name, loc, union)
             continue
         if (
             bounds is None
