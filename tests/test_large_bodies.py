@@ -1015,6 +1015,59 @@ class Rewritten(BaseModel):
         return value
 
 
+def routes_of(kinds: Mapping[str, object], marker: object = None) -> TestClient:
+    """A client of an app answering a POST at each path of ``kinds`` with ``[the body's type
+    name, the body]``, the body of that path's type (marked ``marker``, when given)."""
+    router = Router()
+    for path, kind in kinds.items():
+
+        async def handler(connection: Connection, body: object) -> object:
+            return [type(body).__name__, body]
+
+        annotation = kind if marker is None else Annotated.__class_getitem__((kind, marker))  # type: ignore[attr-defined]  # Annotated[kind, marker], built at run time
+        handler.__annotations__ = {
+            "connection": Connection,
+            "body": annotation,
+            "return": list[Any],
+        }
+        router.post(path, name=path)(handler)
+    return TestClient(aaf([router]))
+
+
+def assert_named_as_pydantic(
+    client: TestClient, path: str, data: bytes, kind: object
+) -> list[dict[str, Any]] | None:
+    """Posting ``data`` to a route of ``routes_of`` answers what pydantic's validation of
+    ``kind`` gives past 64 KiB (each collection stopping at its first error): ``[its type's
+    name, its value]``, or its errors' types and places under "body", each echoing at most
+    1 KiB of JSON. Where pydantic says it is not JSON, gives the 422's entries instead, for
+    the caller to check where aaf places that."""
+    answer = client.post(path, content=data, headers=JSON)
+    adapter = _plan.type_adapter(kind)
+    try:
+        expected = fail_fast_validator(adapter).validate_json(data)
+    except ValidationError as exc:
+        entries: list[dict[str, Any]] = answer.json()["detail"]
+        if exc.errors()[0]["type"] == "json_invalid":
+            return entries
+        wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
+        assert [(e["type"], e["loc"]) for e in entries] == wanted, (path, data[:60])
+        assert all(len(json.dumps(e["input"])) <= 1024 for e in entries)
+    else:
+        dumped = adapter.dump_python(expected, mode="json")
+        assert answer.json() == [type(expected).__name__, dumped], (path, data[:60])
+    return None
+
+
+def assert_not_json_where_python_says(entries: list[dict[str, Any]], data: bytes) -> None:
+    """``entries`` (a 422's) say ``data`` is not JSON at Python's place, in Python's words."""
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(data)
+    [entry] = entries
+    assert entry["loc"] == ["body", caught.value.pos]
+    assert entry["ctx"]["error"] == caught.value.msg
+
+
 def test_a_union_of_models_without_a_tag_is_read_as_each_and_chosen_as_pydantic_chooses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1024,7 +1077,6 @@ def test_a_union_of_models_without_a_tag_is_read_as_each_and_chosen_as_pydantic_
     # the one with the most fields set (a tie is validated whole: pydantic decides it by how
     # exactly each matched). None taking it, each model's errors under its label.
     turns = count_turns(monkeypatch, _extract)
-    router = Router()
     kinds: dict[str, object] = {
         "/boxed-barks": Boxed | Barks,
         "/barks-boxed": Barks | Boxed,
@@ -1035,14 +1087,7 @@ def test_a_union_of_models_without_a_tag_is_read_as_each_and_chosen_as_pydantic_
         "/whole": Boxed | Rewritten,
         "/boxed": Boxed,
     }
-    for path, kind in kinds.items():
-
-        async def handler(connection: Connection, body: object) -> object:
-            return [type(body).__name__, body]
-
-        handler.__annotations__ = {"connection": Connection, "body": kind, "return": list[Any]}
-        router.post(path, name=path)(handler)
-    client = TestClient(aaf([router]))
+    client = routes_of(kinds)
     cases: list[tuple[str, object, bool | None]] = [
         ("/boxed-barks", {"label": "x", "items": GOOD}, True),
         ("/barks-boxed", {"items": GOOD, "label": "x", "barks": True, "pad": GOOD}, None),
@@ -1068,19 +1113,11 @@ def test_a_union_of_models_without_a_tag_is_read_as_each_and_chosen_as_pydantic_
     ]
     for path, data, sliced in sent:
         turns.clear()
-        answer = client.post(path, content=data, headers=JSON)
-        try:
-            expected = fail_fast_validator(_plan.type_adapter(kinds[path])).validate_json(data)
-        except ValidationError as exc:
-            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-            if wanted[0][0] == "json_invalid":  # said as for a body of the first model
-                alone = client.post("/boxed", content=data, headers=JSON).json()["detail"]
-                assert answer.json()["detail"] == alone
-                continue
-            assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted, path
-        else:
-            dumped = expected.model_dump(mode="json") if expected is not None else None
-            assert answer.json() == [type(expected).__name__, dumped], (path, data[:60])
+        entries = assert_named_as_pydantic(client, path, data, kinds[path])
+        if entries is not None:  # not JSON: said as for a body of the first model
+            alone = client.post("/boxed", content=data, headers=JSON).json()["detail"]
+            assert entries == alone
+            continue
         if sliced is not None:
             assert (len(turns) >= 5) is sliced, (path, data[:60])
 
@@ -1200,25 +1237,13 @@ def test_a_body_of_a_list_or_a_model_reads_an_array_as_the_list_an_object_as_the
     # One or many, as APIs take a batch: validated whole, 10 MB of models held other clients
     # 565 ms, and 632 ms with a wrong one last.
     turns = count_turns(monkeypatch, _extract)
-    router = Router()
     kinds: dict[str, object] = {
         "/one-or-many": list[Item] | Item,
         "/maybe": Item | list[Item] | None,
         "/words": str | list[str],
         "/lists": list[int] | list[str],  # two members take arrays: validated whole
     }
-    for path, kind in kinds.items():
-
-        async def handler(connection: Connection, body: Annotated[object, Body()]) -> object:
-            return [type(body).__name__, body]
-
-        handler.__annotations__ = {
-            "connection": Connection,
-            "body": Annotated[kind, Body()],
-            "return": list[Any],
-        }
-        router.post(path, name=path)(handler)
-    client = TestClient(aaf([router]))
+    client = routes_of(kinds, Body())
     pad: dict[str, object] = {f"k{i}": i for i in range(40_000)}
     words = [f"w{i}" for i in range(60_000)]
     cases: list[tuple[str, object, bool]] = [
@@ -1238,22 +1263,13 @@ def test_a_body_of_a_list_or_a_model_reads_an_array_as_the_list_an_object_as_the
     sent += [("/one-or-many", data[:-1], True), ("/one-or-many", data + b" 1", True)]
     for path, body, sliced in sent:
         turns.clear()
-        answer = client.post(path, content=body, headers=JSON)
-        adapter = _plan.type_adapter(kinds[path])
-        try:
-            expected = fail_fast_validator(adapter).validate_json(body)
-        except ValidationError as exc:
-            wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-            got = [(e["type"], e["loc"]) for e in answer.json()["detail"]]
-            if wanted[0][0] == "json_invalid":  # at Python's place, as any list body's
-                with pytest.raises(json.JSONDecodeError) as caught:
-                    json.loads(body)
-                wanted = [("json_invalid", ["body", caught.value.pos])]
-            assert got == wanted, (path, body[:60])
-            assert all(len(json.dumps(e["input"])) <= 1024 for e in answer.json()["detail"])
-        else:
-            dumped = adapter.dump_python(expected, mode="json")
-            assert answer.json() == [type(expected).__name__, dumped], (path, body[:60])
+        entries = assert_named_as_pydantic(client, path, body, kinds[path])
+        if entries is not None:  # at Python's place, as any list body's
+            with pytest.raises(json.JSONDecodeError) as caught:
+                json.loads(body)
+            assert [(e["type"], e["loc"]) for e in entries] == [
+                ("json_invalid", ["body", caught.value.pos])
+            ]
         assert (len(turns) >= 5) is sliced, (path, body[:60])
 
 
@@ -1347,7 +1363,6 @@ def test_a_type_validated_from_the_object_as_sent_is_given_it_parsed_a_slice_at_
     # refused. Parsed a slice at a time, the value is given in its place, and the rest of
     # the validation is pydantic's own.
     turns = count_turns(monkeypatch, _extract)
-    router = Router()
     kinds: dict[str, object] = {
         "/unwrapped": Unwrapped,
         "/optional": Unwrapped | None,
@@ -1355,14 +1370,7 @@ def test_a_type_validated_from_the_object_as_sent_is_given_it_parsed_a_slice_at_
         "/before": Annotated[Boxed, BeforeValidator(_labelled)],
         "/wrap": Annotated[Boxed, WrapValidator(lambda value, handler: handler(value))],
     }
-    for path, kind in kinds.items():
-
-        async def handler(connection: Connection, body: object) -> object:
-            return [type(body).__name__, body]
-
-        handler.__annotations__ = {"connection": Connection, "body": kind, "return": list[Any]}
-        router.post(path, name=path)(handler)
-    client = TestClient(aaf([router]))
+    client = routes_of(kinds)
     cases: list[tuple[str, object, bool]] = [
         ("/unwrapped", {"label": "x", "items": GOOD}, True),
         ("/unwrapped", GOOD, True),
@@ -1382,24 +1390,10 @@ def test_a_type_validated_from_the_object_as_sent_is_given_it_parsed_a_slice_at_
     for path, data, sliced in sent:
         turns.clear()
         MODES.clear()
-        answer = client.post(path, content=data, headers=JSON)
+        entries = assert_named_as_pydantic(client, path, data, kinds[path])
         assert set(MODES) <= {"json"}
-        try:
-            expected = fail_fast_validator(_plan.type_adapter(kinds[path])).validate_json(data)
-        except ValidationError as exc:
-            if exc.errors()[0]["type"] == "json_invalid":  # Python's place and words
-                with pytest.raises(json.JSONDecodeError) as caught:
-                    json.loads(data)
-                [entry] = answer.json()["detail"]
-                assert entry["loc"] == ["body", caught.value.pos]
-                assert entry["ctx"]["error"] == caught.value.msg
-            else:
-                wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
-                assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == wanted
-                assert all(len(json.dumps(e["input"])) <= 1024 for e in answer.json()["detail"])
-        else:
-            dumped = cast("BaseModel", expected).model_dump(mode="json")
-            assert answer.json() == [type(expected).__name__, dumped], (path, data[:60])
+        if entries is not None:  # Python's place and words
+            assert_not_json_where_python_says(entries, data)
         assert (len(turns) >= 5) is sliced, (path, data[:60])
 
 
