@@ -2452,7 +2452,7 @@ def _gather(
     for f in fields:
         if f.whole:  # a model filled from every header, `x-token` filling `x_token`
             named = [(k.lower().replace("-", "_"), v) for k, v in source.items()]
-            out[f.wire] = _whole_model(named, f.list_fields, first=True)
+            out[f.wire] = _whole_model(named, f, first=True)
         elif f.many:
             values = source.getlist(f.wire)
             if values:
@@ -2478,7 +2478,7 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
             for key in form.files:
                 if key not in texts:
                     filled += [(key, file) for file in _chosen(form.files.getlist(key))]
-            out[f.wire] = _whole_model(filled, f.list_fields)
+            out[f.wire] = _whole_model(filled, f)
             continue
         values = [v for v in form.fields.getlist(f.wire) if v != ""]
         if values:
@@ -2495,17 +2495,26 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
 
 
 def _whole_model(
-    pairs: Sequence[tuple[str, object]], list_fields: frozenset[str], first: bool = False
+    pairs: Sequence[tuple[str, object]], spec: FieldSpec, first: bool = False
 ) -> dict[str, object]:
     """The input of a model filled from a whole source: a list field takes every value of its
-    key, any other field the last (the ``first``, for headers)."""
+    key, any other field the last (the ``first``, for headers); a key no field reads, every
+    value when it is repeated (for ``extra="allow"``: nothing sent is lost), as FastAPI does."""
     whole: dict[str, object] = {}
     lists: dict[str, list[object]] = {}
+    list_fields, reads = spec.list_fields, spec.reads
     for key, value in pairs:
         if key in list_fields:
             lists.setdefault(key, []).append(value)
-        elif first:
-            whole.setdefault(key, value)
+        elif key in reads:
+            if first:
+                whole.setdefault(key, value)
+            else:
+                whole[key] = value
+        elif key in lists:
+            lists[key].append(value)
+        elif key in whole:
+            lists[key] = [whole.pop(key), value]
         else:
             whole[key] = value
     return whole | lists
@@ -2517,7 +2526,7 @@ def _gather_pairs(pairs: list[tuple[str, str]], fields: tuple[FieldSpec, ...]) -
     for f in fields:
         wire = f.wire
         if f.whole:  # a model filled from the whole query string, empty or not
-            out[wire] = _whole_model(pairs, f.list_fields)
+            out[wire] = _whole_model(pairs, f)
         elif not pairs:
             continue
         elif f.many:

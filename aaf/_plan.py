@@ -98,6 +98,7 @@ class FieldSpec:
     many: bool  # collect every value (list[T]) rather than one
     whole: bool = False  # a model filled from the whole source (a model marked Query(), ...)
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
+    reads: frozenset[str] = frozenset()  # for `whole`, its fields' names and aliases
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
     content: bool = False  # a bytes form field: a file part's content when no value came
     # For `whole`, a model that refuses keys it does not read: the keys it reads (any other
@@ -2027,6 +2028,7 @@ class _Builder:
             _is_many(annotation),
             whole,
             frozenset() if model is None else _list_fields(model),
+            frozenset() if model is None else _keys_read(model),
             content=source == "form" and _is_bytes(annotation),
             known=_keys_if_forbidding(model),
         )

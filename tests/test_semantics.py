@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 import pytest
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from aaf import _extract, aaf
 from aaf.connection import Connection
@@ -358,6 +358,52 @@ def test_a_repeated_form_key_gives_the_last(client: TestClient) -> None:
     assert response.json() == {"title": "b", "colour": "blue"}
 
 
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    page: int = 1
+
+
+def test_a_repeated_key_no_field_of_a_whole_model_reads_keeps_every_value() -> None:
+    # As FastAPI fills a parameter model: a key the model has no field for gives its one
+    # value, or every value when repeated, so that `extra="allow"` loses nothing sent.
+    router = Router()
+
+    @router.get("/query")
+    async def query(connection: Connection, open: Annotated[Open, Query()]) -> Open:
+        return open
+
+    @router.post("/form")
+    async def form(connection: Connection, open: Annotated[Open, Form()]) -> Open:
+        return open
+
+    client = TestClient(aaf([router]))
+    assert client.get("/query?tag=a&tag=b&page=2&page=3&one=x").json() == {
+        "page": 3,
+        "tag": ["a", "b"],
+        "one": "x",
+    }
+    answer = client.post("/form", content=b"tag=a&page=2&tag=&tag=b&page=4", headers=FORM)
+    assert answer.json() == {"page": 4, "tag": ["a", "b"]}
+    # And a 422 echoes them so.
+    assert client.get("/query?page=x&tag=a&tag=b").json()["detail"][0]["input"] == "x"
+    missing = TestClient(aaf([_needs_a_name()])).get("/need?tag=a&tag=b").json()["detail"]
+    assert missing[0]["input"] == {"tag": ["a", "b"]}
+
+
+class Named(BaseModel):
+    name: str
+
+
+def _needs_a_name() -> Router:
+    router = Router()
+
+    @router.get("/need")
+    async def need(connection: Connection, named: Annotated[Named, Query()]) -> Named:
+        return named
+
+    return router
+
+
 # 3, 4. Defaults ----------------------------------------------------------------------------------
 def test_a_query_model_with_defaults_accepts_an_empty_query(client: TestClient) -> None:
     assert client.get("/paging").json() == {"page": 1, "size": 20}
@@ -374,6 +420,42 @@ def test_an_empty_form_value_counts_as_absent(client: TestClient) -> None:
     assert errors == [
         {"type": "missing", "loc": ["body", "title"], "msg": "Field required", "input": None}
     ]
+
+
+class Basket(BaseModel):
+    qty: int = 1
+    notes: list[str] = []
+
+
+def test_each_empty_value_of_a_repeated_form_key_is_dropped_before_it_is_read() -> None:
+    # A blank input does not erase a filled one of the same name, and a list of numbers is
+    # not wrong for a blank input among them (FastAPI takes the last value, "" meaning
+    # absent, and keeps "" in a list: `qty=3&qty=` is its default, `sizes=4&sizes=` a 422).
+    router = Router()
+
+    @router.post("/order")
+    async def order(
+        connection: Connection,
+        qty: Annotated[int, Form()] = 1,
+        sizes: Annotated[list[int], Form()] = [],  # noqa: B006  # pydantic copies defaults
+    ) -> dict[str, object]:
+        return {"qty": qty, "sizes": sizes}
+
+    @router.post("/model")
+    async def model(connection: Connection, basket: Annotated[Basket, Form()]) -> Basket:
+        return basket
+
+    client = TestClient(aaf([router]))
+    answer = client.post("/order", content=b"qty=3&qty=&sizes=4&sizes=&sizes=5", headers=FORM)
+    assert answer.json() == {"qty": 3, "sizes": [4, 5]}
+    multipart = client.post("/order", files=[("qty", (None, "3")), ("qty", (None, ""))])
+    assert multipart.json() == {"qty": 3, "sizes": []}
+    answer = client.post("/model", content=b"qty=2&qty=&notes=a&notes=&notes=b", headers=FORM)
+    assert answer.json() == {"qty": 2, "notes": ["a", "b"]}
+    assert client.post("/model", content=b"qty=&notes=", headers=FORM).json() == {
+        "qty": 1,
+        "notes": [],
+    }
 
 
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
@@ -947,6 +1029,14 @@ def test_a_json_bodys_type_errors_are_worded_by_pydantics_json_mode() -> None:
     assert (entry["type"], entry["msg"]) == ("dict_type", "Input should be an object")
     entry = client.post("/notes-list", json={}).json()["detail"][0]
     assert (entry["type"], entry["msg"]) == ("list_type", "Input should be a valid array")
+    # A model given something other than an object: `model_type` naming the class, where
+    # FastAPI (validating parsed objects with from_attributes) writes model_attributes_type.
+    entry = client.post("/notes-list", json=["x"]).json()["detail"][0]
+    assert (entry["type"], entry["msg"], entry["ctx"]) == (
+        "model_type",
+        "Input should be an object",
+        {"class_name": "Note"},
+    )
 
 
 def test_a_failed_request_answers_without_the_headers_and_cookies_set_for_its_answer() -> None:
