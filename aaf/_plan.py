@@ -2053,7 +2053,7 @@ class _Builder:
         )
         if problem is not None:
             raise ConfigurationError(problem)
-        if not _from_text(annotation, many=False):
+        if produced is str and not _from_text(annotation, many=False):
             raise ConfigurationError(
                 _rules.text_problem(self.qualname, name, _name_of(annotation), "path")
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
@@ -34,7 +35,10 @@ __all__ = [
     "Member",
     "Param",
     "ParamKind",
+    "OpaqueConverter",
+    "converter_names",
     "converter_type",
+    "custom_converter_problem",
     "first_param_problem",
     "fits",
     "invalid_rule_problem",
@@ -156,8 +160,13 @@ _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
 }
 
 
-def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
-    """Parse ``rule`` as the router will and give each variable's converter.
+def rule_converters(
+    rule: str,
+    websocket: bool = False,
+    custom: Mapping[str, type[BaseConverter]] | None = None,
+) -> Mapping[str, BaseConverter]:
+    """Parse ``rule`` as the router will (with its ``custom`` converters beside werkzeug's)
+    and give each variable's converter.
 
     Raises:
         ValueError: werkzeug cannot parse the rule.
@@ -178,7 +187,7 @@ def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConv
     # A scratch map binds the rule, which parses it and builds its converters.
     scratch = Rule(rule, websocket=websocket)
     try:
-        Map([scratch], converters=CONVERTERS)
+        Map([scratch], converters={**CONVERTERS, **custom} if custom else CONVERTERS)
     except SyntaxError:  # werkzeug compiles a URL builder taking one parameter per variable
         names = _VARIABLE.findall(rule)
         twice = sorted({name for name in names if names.count(name) > 1})
@@ -187,11 +196,60 @@ def rule_converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConv
 
 
 def converter_type(converter: BaseConverter) -> type:
-    """Give the Python type a werkzeug converter produces (``str`` for the string ones)."""
+    """Give the Python type a werkzeug converter produces (``str`` for the string ones); for
+    an app's own converter, the class its ``to_python`` is annotated to return (``object``,
+    which any annotation takes, when that is not a class)."""
     for cls, produced in _CONVERTER_TYPES.items():
         if isinstance(converter, cls):
             return produced
-    return str
+    to_python = type(converter).to_python
+    if to_python is BaseConverter.to_python or isinstance(converter, _WERKZEUG_TEXT):
+        return str
+    try:
+        returned = typing.get_type_hints(to_python).get("return")
+    except Exception:  # noqa: BLE001  # a name its module cannot resolve: nothing known
+        return object
+    return returned if isinstance(returned, type) else object
+
+
+def custom_converter_problem(name: object, converter: object) -> str | None:
+    """Whether ``converter`` may be given to a router under ``name``: a werkzeug converter
+    class under a name of its own (werkzeug's names keep werkzeug's meaning in every rule)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"a converter's name must be an identifier, got {name!r}"
+    if name in CONVERTERS:
+        return (
+            f"the converter name {name!r} is werkzeug's own: give {_class_name(converter)} "
+            "another name"
+        )
+    if not isinstance(converter, type) or not issubclass(converter, BaseConverter):
+        return (
+            f"the converter {name!r} must be a subclass of werkzeug's BaseConverter, "
+            f"got {converter!r}"
+        )
+    return None
+
+
+def _class_name(value: object) -> str:
+    return getattr(value, "__name__", repr(value))
+
+
+class OpaqueConverter(BaseConverter):
+    """Stands for a converter of the app's own that the mypy plugin cannot see: it may give
+    any value."""
+
+    def to_python(self, value: str) -> object:
+        return value
+
+
+def converter_names(rule: str) -> list[str]:
+    """The converters ``rule`` names (``<hex:n>`` names ``hex``), in order."""
+    return _CONVERTER_NAME.findall(rule)
+
+
+_CONVERTER_NAME = re.compile(r"<\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\([^)]*\))?\s*:")
+# Converters whose to_python gives the matched text as it is.
+_WERKZEUG_TEXT = (UnicodeConverter, PathConverter, AnyConverter)
 
 
 # The methods a View may define, one per HTTP method it answers.
@@ -275,8 +333,9 @@ def nameable_problem(qualname: str, param: Param) -> str | None:
 def path_problem(
     qualname: str, name: str, shown: str, members: Iterable[Member], produced: type
 ) -> str | None:
-    """A rule variable's converter must be able to produce its parameter's annotation."""
-    if produced is str or fits(members, produced):
+    """A rule variable's converter must be able to produce its parameter's annotation (a
+    converter giving ``object`` may give anything: its value is validated)."""
+    if produced is str or produced is object or fits(members, produced):
         return None
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, "

@@ -79,6 +79,7 @@ AAF_ROUTE = ErrorCode("aaf-route", "A route's handler does not fit its rule", "a
 SUPPORTED_MYPY = ((1, 20), (2, 4))
 
 _ROUTER = "aaf.routing.Router"
+_APP = "aaf.app.App"
 _DECORATOR = "aaf.routing.RouteDecorator.__call__"
 _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
@@ -231,6 +232,25 @@ def _side_dependencies(ctx: MethodContext, where: Context) -> _Side:
     return _Side(frozenset(used), complete, tuple(providers))
 
 
+def _unseen_converters(
+    ctx: MethodContext, where: Context, rule: str
+) -> dict[str, type[_rules.OpaqueConverter]]:
+    """Stand-ins for the converters ``rule`` names that are not werkzeug's, unless the router
+    can have none of its own (an ``App``, or a module's ``Router(...)`` given no
+    ``converters=``): the app's own converters run only at registration, which checks them."""
+    names = [name for name in _rules.converter_names(rule) if name not in _rules.CONVERTERS]
+    if not names:
+        return {}
+    receiver = get_proper_type(ctx.type)
+    if isinstance(receiver, Instance) and receiver.type.has_base(_APP):
+        return {}
+    if isinstance(where, CallExpr) and isinstance(where.callee, MemberExpr):
+        router, _ = _router_call(ctx, where.callee.expr)
+        if router is not None and _argument(router, "converters", None) is None:
+            return {}
+    return dict.fromkeys(names, _rules.OpaqueConverter)
+
+
 def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr | None, bool]:
     """The ``Router(...)`` call that made ``expression``'s router, when it is a module-level
     name assigned once; and False when its module came from mypy's cache, without its
@@ -290,7 +310,7 @@ def _check(
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, where)
     try:
-        converters = _rules.rule_converters(rule, websocket=websocket)
+        converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
     except (ValueError, LookupError) as exc:
         report.fail(_rules.invalid_rule_problem(rule, exc))
         return
@@ -646,7 +666,7 @@ def _path_value_problem(
     converter must produce the annotation, and some text must fill it (unless ``opaque``:
     metadata mypy drops may read text its own way)."""
     problem = _rules.path_problem(qualname, name, shown, _members(typ), produced)
-    if problem is None and not opaque and _takes_no_text(typ):
+    if problem is None and produced is str and not opaque and _takes_no_text(typ):
         problem = _rules.text_problem(qualname, name, shown, "path")
     return problem
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
     NamedTuple,
@@ -28,7 +29,12 @@ from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, operation
 from aaf._plan import FieldSpec, HandlerPlan
-from aaf._rules import CONVERTERS, invalid_rule_problem, rule_converters
+from aaf._rules import (
+    CONVERTERS,
+    custom_converter_problem,
+    invalid_rule_problem,
+    rule_converters,
+)
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
 from aaf._urls import UrlBuilding
 from aaf.connection import Connection
@@ -235,8 +241,11 @@ class Router(UrlBuilding):
         *,
         dependencies: Sequence[object] = (),
         tags: Sequence[str] = (),
+        converters: Mapping[str, type[BaseConverter]] | None = None,
     ) -> None:
         self.prefix = _clean_prefix(prefix)
+        # werkzeug converters of the app's own (`<hex:n>`), for this router's rules.
+        self.converters: Mapping[str, type[BaseConverter]] = _custom(converters or {})
         self.tags = tuple(tags)  # the API document's tags of every route registered here
         # Depends(provider) values run before every route registered here (auth checks).
         self.dependencies = tuple(_dependencies(dependencies))
@@ -359,7 +368,7 @@ class Router(UrlBuilding):
         full = self.prefix + rule
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
-        converters = _converters(full)
+        converters = _converters(full, custom=self.converters)
         methods = tuple(methods) if methods is not None else None
         own = (*self.dependencies, *_dependencies(dependencies))
         # The router's tags come first; Operation.over adds tags up.
@@ -403,7 +412,7 @@ class Router(UrlBuilding):
         full = self.prefix + rule
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
-        converters = _converters(full, websocket=True)
+        converters = _converters(full, websocket=True, custom=self.converters)
         own = (*self.dependencies, *_dependencies(dependencies))
 
         def build(outer: tuple[Dependency, ...] = ()) -> WebSocketEndpoint:
@@ -516,6 +525,10 @@ class Router(UrlBuilding):
             )
         if self in router._routers():
             raise ConfigurationError("Routers cannot include each other in a cycle")
+        # One meaning for each converter name wherever the routes are served together.
+        _merged_converters(
+            [*(r for top in self._tops() for r in top._routers()), *router._routers()]
+        )
         for name, handler in router._names().items():
             self._check_name(name, handler)
         prefix = _clean_prefix(prefix)
@@ -597,6 +610,13 @@ class Router(UrlBuilding):
             else:
                 yield prefix + self.prefix + entry.prefix, entry, outer
 
+    def _tops(self) -> Iterator[Router]:
+        """Each router above this one that no other includes (this one when none does)."""
+        if not self._parents:
+            yield self
+        for parent in dict.fromkeys(self._parents):
+            yield from parent._tops()
+
     def _routers(self) -> Iterator[Router]:
         """This router and every router it includes, at any depth."""
         yield self
@@ -633,9 +653,10 @@ class Router(UrlBuilding):
             allow = ", ".join(sorted({m for e in endpoints for m in e.methods}))
             for endpoint in endpoints:
                 endpoint.allow = allow
-        self._http_adapter = Map(http_rules, converters=CONVERTERS).bind("localhost")
+        converters = {**CONVERTERS, **_merged_converters(self._routers())}
+        self._http_adapter = Map(http_rules, converters=converters).bind("localhost")
         self._ws_adapter = (
-            Map(ws_rules, converters=CONVERTERS).bind("localhost") if ws_rules else None
+            Map(ws_rules, converters=converters).bind("localhost") if ws_rules else None
         )
         self._static = static
         self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
@@ -862,11 +883,42 @@ def _clean_prefix(prefix: str) -> str:
     return prefix
 
 
-def _converters(rule: str, websocket: bool = False) -> Mapping[str, BaseConverter]:
+def _converters(
+    rule: str, websocket: bool = False, custom: Mapping[str, type[BaseConverter]] | None = None
+) -> Mapping[str, BaseConverter]:
     try:
-        return rule_converters(rule, websocket)
+        return rule_converters(rule, websocket, custom)
     except (ValueError, LookupError) as exc:
         raise ConfigurationError(invalid_rule_problem(rule, exc)) from exc
+
+
+def _custom(converters: Mapping[str, type[BaseConverter]]) -> Mapping[str, type[BaseConverter]]:
+    """A router's own converters, checked: werkzeug converter classes under names of their
+    own."""
+    for name, converter in converters.items():
+        problem = custom_converter_problem(name, converter)
+        if problem is not None:
+            raise ConfigurationError(problem)
+    return MappingProxyType(dict(converters))
+
+
+def _merged_converters(routers: Iterable[Router]) -> dict[str, type[BaseConverter]]:
+    """The converters of ``routers``, served together.
+
+    Raises:
+        ConfigurationError: two of them give one name to different converters.
+    """
+    merged: dict[str, type[BaseConverter]] = {}
+    for router in routers:
+        for name, converter in router.converters.items():
+            known = merged.setdefault(name, converter)
+            if known is not converter:
+                raise ConfigurationError(
+                    f"The converter name {name!r} means {known.__qualname__} in one router "
+                    f"and {converter.__qualname__} in another served with it; give one of "
+                    "them another name"
+                )
+    return merged
 
 
 def enter(

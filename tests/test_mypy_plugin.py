@@ -74,6 +74,20 @@ _NO_TEXT = (
 )
 
 
+# A converter of the app's own, as Flask's docs write one (indented as a case's body is).
+HEX = """from werkzeug.routing import BaseConverter
+
+
+        class HexConverter(BaseConverter):
+            regex = "[0-9a-f]+"
+
+            def to_python(self, value: str) -> int:
+                return int(value, 16)
+
+            def to_url(self, value: int) -> str:
+                return format(value, "x")"""
+
+
 CASES: dict[str, Case] = {
     "correct_function": Case(
         """
@@ -280,6 +294,60 @@ CASES: dict[str, Case] = {
         async def get_item(connection: Connection, item_id: int) -> None: ...
         """,
         "the rule '/items/<item:item_id>' is not valid: the converter 'item' does not exist",
+    ),
+    "own_converter": Case(
+        f"""
+        {HEX}
+
+        hexes = Router(converters={{"hex": HexConverter}})
+
+
+        @hexes.get("/colours/<hex:rgb>")
+        async def colour(connection: Connection, rgb: int) -> int:
+            return rgb
+        """,
+        None,
+    ),
+    "own_converter_beside_a_variable_with_no_parameter": Case(
+        f"""
+        {HEX}
+
+        hexes = Router(converters={{"hex": HexConverter}})
+
+
+        @hexes.get("/colours/<hex:rgb>/<int:alpha>")  # <-
+        async def colour(connection: Connection, rgb: int) -> int:
+            return rgb
+        """,
+        "colour: the rule variable <alpha> has no parameter of that name",
+    ),
+    "own_converter_against_the_annotation": Case(
+        f"""
+        {HEX}
+
+        hexes = Router(converters={{"hex": HexConverter}})
+
+
+        @hexes.get("/colours/<hex:rgb>")  # <-
+        async def colour(connection: Connection, rgb: str) -> str:
+            return rgb
+        """,
+        "colour: parameter 'rgb' is annotated str, but its rule converter gives int",
+        runtime_only=True,  # the plugin does not run the converter: it may give anything
+    ),
+    "own_converter_of_another_router": Case(
+        f"""
+        {HEX}
+
+        hexes = Router(converters={{"hex": HexConverter}})
+        plain = Router()
+
+
+        @plain.get("/colours/<hex:rgb>")  # <-
+        async def colour(connection: Connection, rgb: int) -> int:
+            return rgb
+        """,
+        "the rule '/colours/<hex:rgb>' is not valid: the converter 'hex' does not exist",
     ),
     "non_literal_rule_is_skipped": Case(
         """

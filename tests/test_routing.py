@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import enum
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
+from werkzeug.routing import BaseConverter, Map, MapAdapter, RequestRedirect, Rule, ValidationError
 
 from aaf import aaf
 from aaf._rules import CONVERTERS
@@ -884,3 +885,141 @@ def test_a_second_route_for_a_rule_and_method_is_refused() -> None:
     assert client.post("/api/items/3").json() == -3
     assert client.get("/api/items/x").text == "x"
     assert (client.get("/api/things").text, client.put("/api/things").text) == ("get", "put")
+
+
+# Converters of the app's own -------------------------------------------------------------------
+class HexConverter(BaseConverter):
+    """Flask's docs' kind of converter: a value from text of its own shape."""
+
+    regex = "[0-9a-f]+"
+
+    def to_python(self, value: str) -> int:
+        if len(value) > 8:
+            raise ValidationError  # no match: werkzeug's way to say "not this rule"
+        return int(value, 16)
+
+    def to_url(self, value: int) -> str:
+        return format(value, "x")
+
+
+class Point(BaseModel):
+    x: int
+    y: int
+
+
+class PointConverter(BaseConverter):
+    """A value no text fills by itself, over segments (`/at/3/4`): not part-isolating."""
+
+    regex = r"[0-9]+/[0-9]+"
+    part_isolating = False
+
+    def to_python(self, value: str) -> Point:
+        x, y = value.split("/")
+        return Point(x=int(x), y=int(y))
+
+    def to_url(self, value: Point) -> str:
+        return f"{value.x}/{value.y}"
+
+
+class WordsConverter(BaseConverter):
+    """A to_python with no annotation: what it gives is validated by the parameter's type."""
+
+    regex = "[a-z]+(?:,[a-z]+)*"
+
+    def to_python(self, value: str):  # type: ignore[no-untyped-def]  # pyright: ignore[reportIncompatibleMethodOverride, reportMissingParameterType, reportUnknownParameterType]  # as untyped code writes it
+        return value.split(",")
+
+
+def test_a_routers_own_converters_serve_its_rules() -> None:
+    own = {"hex": HexConverter, "point": PointConverter, "words": WordsConverter}
+    router = Router(converters=own)
+
+    @router.get("/colours/<hex:rgb>")
+    async def colour(connection: Connection, rgb: int) -> int:
+        return rgb
+
+    @router.get("/at/<point:where>/here")
+    async def at(connection: Connection, where: Point) -> Point:
+        return where
+
+    @router.get("/tags/<words:tags>")
+    async def tags(connection: Connection, tags: list[str]) -> list[str]:
+        return tags
+
+    @router.get("/counts/<words:counts>")
+    async def counts(connection: Connection, counts: list[int]) -> list[int]:
+        return counts
+
+    @router.websocket("/feeds/<hex:feed>")
+    async def feed(connection: Connection, feed: int) -> None:
+        await connection.accept()
+        await connection.send_json(feed)
+        await connection.close()
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/colours/ff").json() == 255
+    assert client.get("/colours/zz").status_code == 404  # not its regex
+    assert client.get("/colours/123456789").status_code == 404  # its ValidationError
+    assert client.get("/at/3/4/here").json() == {"x": 3, "y": 4}
+    assert client.get("/tags/a,b").json() == ["a", "b"]
+    wrong = client.get("/counts/a,b")  # what the converter gave, validated
+    assert [e["loc"] for e in wrong.json()["detail"]] == [
+        ["path", "counts", 0],
+        ["path", "counts", 1],
+    ]
+    with client.websocket_connect("/feeds/10") as ws:
+        assert ws.receive_json() == 16
+    # Links are built by its to_url, typed as ever.
+    assert app.url_for(colour, rgb=255) == "/colours/ff"
+    assert app.url_for(at, where=Point(x=1, y=2)) == "/at/1/2/here"
+    # The API document shows the path value as the text it is.
+    document = json.loads(json.dumps(app.openapi()))
+    assert document["paths"]["/colours/{rgb}"]["get"]["parameters"][0]["schema"] == {
+        "type": "string"
+    }
+
+
+def test_a_routers_own_converter_is_checked_against_the_annotation() -> None:
+    router = Router(converters={"hex": HexConverter})
+    with pytest.raises(ConfigurationError) as caught:
+
+        @router.get("/colours/<hex:rgb>")
+        async def colour(connection: Connection, rgb: uuid.UUID) -> str:
+            return str(rgb)
+
+    assert str(caught.value).endswith(
+        ".colour: parameter 'rgb' is annotated UUID, but its rule converter gives int"
+    )
+    # A router without it does not know the name.
+    with pytest.raises(ConfigurationError, match="the converter 'hex' does not exist"):
+
+        @Router().get("/colours/<hex:rgb>")
+        async def plain(connection: Connection, rgb: int) -> int:
+            return rgb
+
+
+def test_own_converters_are_named_plainly_and_mean_one_thing_where_served_together() -> None:
+    with pytest.raises(ConfigurationError, match="'int' is werkzeug's own: give HexConverter"):
+        Router(converters={"int": HexConverter})
+    with pytest.raises(ConfigurationError, match="must be a subclass of werkzeug's BaseConverter"):
+        Router(converters={"hex": int})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]  # what the check is for
+    with pytest.raises(ConfigurationError, match="must be an identifier"):
+        Router(converters={"he x": HexConverter})
+    # An included router brings its converters to the router that serves its routes.
+    outer, inner = Router("/api"), Router("/v1", converters={"hex": HexConverter})
+
+    @inner.get("/colours/<hex:rgb>")
+    async def colour(connection: Connection, rgb: int) -> int:
+        return rgb
+
+    outer.include(inner)
+    client = TestClient(aaf([outer]))
+    assert client.get("/api/v1/colours/10").json() == 16
+    # One name, two converters, served together: refused at include().
+    other = Router(converters={"hex": WordsConverter})
+    with pytest.raises(ConfigurationError, match="'hex' means HexConverter in one router"):
+        outer.include(other)
+    top = Router(converters={"hex": WordsConverter})
+    with pytest.raises(ConfigurationError, match="'hex' means WordsConverter in one router"):
+        top.include(outer)
