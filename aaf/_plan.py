@@ -1941,6 +1941,8 @@ class _Builder:
             raise ConfigurationError(
                 f"{self.qualname}: dependencies= takes Depends(provider) values, got {dependency!r}"
             )
+        if dependency.provider is None:
+            raise ConfigurationError(_rules.no_provider_problem(self.qualname))
         plan = provider_plan(dependency.provider, self.rule_converters, self.chain)
         self.dependencies.append(
             DependencyParam(name, dependency.provider, dependency.use_cache, plan, attribute)
@@ -1958,7 +1960,7 @@ class _Builder:
             problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
             if problem is not None:
                 raise ConfigurationError(problem)
-        dependency = _dependency_of(param, annotation)
+        dependency = _dependency_of(param, annotation, qualname)
         if dependency is not None:
             self.add_dependency(param.name, dependency)
             return
@@ -2107,13 +2109,23 @@ def json_param(
     )
 
 
-def _dependency_of(param: inspect.Parameter, annotation: object) -> Dependency | None:
-    if isinstance(param.default, Dependency):
-        return param.default
-    for meta in strip_annotated(annotation)[1]:
-        if isinstance(meta, Dependency):
-            return meta
-    return None
+def _dependency_of(
+    param: inspect.Parameter, annotation: object, qualname: str
+) -> Dependency | None:
+    """The parameter's ``Depends``; ``Depends()`` with no provider calls the annotation's
+    class (FastAPI's shortcut: ``paging: Annotated[Paging, Depends()]``)."""
+    base, meta = strip_annotated(annotation)
+    found = param.default if isinstance(param.default, Dependency) else None
+    found = found or next((m for m in meta if isinstance(m, Dependency)), None)
+    if found is None or found.provider is not None:
+        return found
+    if not isinstance(base, type) or base.__module__ == "builtins" or _is_connection(base):
+        raise ConfigurationError(
+            f"{qualname}: parameter {param.name!r} is Depends() with no provider, which calls "
+            f"the parameter's class, but it is annotated {_name_of(annotation)}: name the "
+            "provider, Depends(provider)"
+        )
+    return Dependency(base, found.use_cache)
 
 
 def _is_connection(annotation: object) -> bool:

@@ -44,6 +44,7 @@ __all__ = [
     "invalid_rule_problem",
     "marker_problem",
     "nameable_problem",
+    "no_provider_problem",
     "no_methods_problem",
     "not_async_problem",
     "path_problem",
@@ -340,6 +341,15 @@ def path_problem(
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, "
         f"but its rule converter gives {produced.__name__}"
+    )
+
+
+def no_provider_problem(qualname: str) -> str:
+    """``Depends()`` with no provider where no parameter's annotation names the class to call
+    (``dependencies=[...]``, a View's attribute)."""
+    return (
+        f"{qualname}: Depends() names no provider, so it can only mark a parameter whose "
+        "class it calls (Annotated[Paging, Depends()]); write Depends(provider)"
     )
 
 

@@ -482,6 +482,8 @@ def _handler_problem(
                 return problem
         used.add(param.name)
     for provider in side.providers:  # built after the handler's parameters
+        if _no_provider(provider):
+            return _rules.no_provider_problem(qualname)
         problem = _provider_problem(report, provider, produced, ())
         if problem is not None:
             return problem
@@ -554,6 +556,13 @@ def _written(sig: CallableType) -> FuncDef | None:
     if isinstance(definition, Decorator):
         return definition.func
     return definition if isinstance(definition, FuncDef) else None
+
+
+def _no_provider(depends: Expression) -> bool:
+    """``Depends()`` or ``Depends(use_cache=False)``: no provider, by position or name."""
+    return isinstance(depends, CallExpr) and all(
+        name not in (None, "provider") for name in depends.arg_names
+    )
 
 
 def _is_depends(expression: Expression) -> bool:

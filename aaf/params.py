@@ -175,13 +175,17 @@ class Dependency:
 
     __slots__ = ("provider", "use_cache")
 
-    def __init__(self, provider: Callable[..., object], use_cache: bool = True) -> None:
-        if not callable(provider):
+    def __init__(self, provider: Callable[..., object] | None, use_cache: bool = True) -> None:
+        if provider is not None and not callable(provider):
             raise TypeError(f"Depends() takes a function, got {provider!r}")
+        # None: the parameter's class, called with its __init__'s parameters (read where
+        # the parameter is, at registration).
         self.provider = provider
         self.use_cache = use_cache
 
     def __repr__(self) -> str:
+        if self.provider is None:
+            return f"Depends({'' if self.use_cache else 'use_cache=False'})"
         name = getattr(self.provider, "__qualname__", repr(self.provider))
         return f"Depends({name}{'' if self.use_cache else ', use_cache=False'})"
 
@@ -197,9 +201,13 @@ def Depends(provider: Callable[..., Iterator[T]], *, use_cache: bool = True) -> 
 def Depends(provider: Callable[..., Awaitable[T]], *, use_cache: bool = True) -> T: ...
 @overload
 def Depends(provider: Callable[..., T], *, use_cache: bool = True) -> T: ...
-def Depends(provider: Callable[..., object], *, use_cache: bool = True) -> object:  # noqa: N802
+@overload
+def Depends(*, use_cache: bool = True) -> Dependency: ...
+def Depends(provider: Callable[..., object] | None = None, *, use_cache: bool = True) -> object:  # noqa: N802
     """Fill a parameter from ``provider``: ``db: Db = Depends(get_db)`` or
-    ``db: Annotated[Db, Depends(get_db)]``.
+    ``db: Annotated[Db, Depends(get_db)]``. With no provider, from the parameter's class,
+    called with its ``__init__``'s parameters: ``paging: Annotated[Paging, Depends()]`` (a
+    marker, not a value: type checkers refuse ``paging: Paging = Depends()``).
 
     The provider takes parameters as a handler does (the ``Connection`` by annotation, path,
     query, header, cookie and body values, other ``Depends``); it may be a plain or async

@@ -605,6 +605,37 @@ class RoleCheck:
         return x_role == self.role
 
 
+def test_depends_with_no_provider_calls_the_parameters_class() -> None:
+    # FastAPI's shortcut, `commons: Annotated[CommonQueryParams, Depends()]`.
+    router = Router()
+
+    @router.get("/pages")
+    async def pages(
+        connection: Connection,
+        p: Annotated[Pages, Depends()],
+        again: Annotated[Pages, Depends()],
+        fresh: Annotated[Pages, Depends(use_cache=False)],
+    ) -> list[int]:
+        assert p is again and p is not fresh  # cached per request, as Depends(Pages) is
+        return [p.offset, p.limit]
+
+    client = TestClient(aaf([router]))
+    assert client.get("/pages", params={"offset": "5"}).json() == [5, 10]
+    bad = client.get("/pages", params={"limit": "x"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limit"]
+    # It needs a class to call: refused at registration where there is none.
+    with pytest.raises(ConfigurationError, match="annotated int: name the provider"):
+
+        @router.get("/count")
+        async def count(connection: Connection, n: Annotated[int, Depends()]) -> int:
+            return n
+
+    with pytest.raises(ConfigurationError, match=r"Depends\(\) names no provider"):
+
+        @router.get("/checked", dependencies=[Depends()])  # type: ignore[aaf-route]
+        async def checked(connection: Connection) -> None: ...
+
+
 def scaled(factor: int, n: int = 1) -> int:
     return factor * n
 

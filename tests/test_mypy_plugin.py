@@ -505,6 +505,27 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
     ),
+    "depends_with_no_provider_marks_a_parameter": Case(
+        """
+        class ItemRef:
+            def __init__(self, item_id: int) -> None:
+                self.item_id = item_id
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, ref: Annotated[ItemRef, Depends()]) -> int:
+            return ref.item_id
+        """,
+        None,
+    ),
+    "depends_with_no_provider_in_dependencies": Case(
+        """
+        @router.get("/items", dependencies=[Depends(use_cache=False)])  # <-
+        async def get_items(connection: Connection) -> None: ...
+        """,
+        "get_items: Depends() names no provider, so it can only mark a parameter whose class "
+        "it calls (Annotated[Paging, Depends()]); write Depends(provider)",
+    ),
     "a_lambda_provider_is_left_to_registration": Case(
         """
         def ping(value: int = Depends(lambda: 1)) -> int:

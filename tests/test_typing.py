@@ -260,6 +260,7 @@ async def handler(
     c: Db = Depends(async_generator),
     d: Db = Depends(generator, use_cache=False),
     e: Annotated[Db, Depends(coroutine)] = Db(),
+    f: Annotated[Db, Depends()] = Db(),
 ) -> str:
     return ""
 
@@ -271,6 +272,18 @@ class Page(View):
     async def get(self, connection: Connection) -> str:
         return ""
 """
+)
+
+# With no provider, Depends() is a marker for Annotated[...], not a parameter's value.
+BAD["depends_with_no_provider_as_a_value"] = (
+    PROVIDERS
+    + """
+
+@router.get("/")
+async def handler(connection: Connection, db: Db = Depends()) -> str:
+    return ""
+""",
+    "assignment",
 )
 
 URL_FOR = """
