@@ -26,6 +26,7 @@ from aaf._urls import UrlBuilding
 from aaf.connection import Connection, WebSocketState, route_path
 from aaf.exceptions import HTTPError
 from aaf.routing import (
+    Failed,
     Mounted,
     NotInUrl,
     Outcome,
@@ -157,15 +158,18 @@ class App(UrlBuilding):
         method = scope["method"]
         # The routers in order: the first match or mount answers; else the first redirect or
         # 405, kept until no later router matches; else 404.
-        outcome: Outcome = None
-        for router in self.routers:
-            found = router.resolve(path, method)
-            if found is not None:
-                if type(found) is tuple or type(found) is Mounted:
-                    outcome = found
-                    break
-                if outcome is None:
-                    outcome = found
+        outcome: Outcome | Failed = None
+        try:
+            for router in self.routers:
+                found = router.resolve(path, method)
+                if found is not None:
+                    if type(found) is tuple or type(found) is Mounted:
+                        outcome = found
+                        break
+                    if outcome is None:
+                        outcome = found
+        except Exception as exc:  # a converter of the app's own failed: answered below
+            outcome = Failed(exc)
         if outcome is None and not self.exception_handlers:
             # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
             # list: middleware may add to the headers it sees.

@@ -121,6 +121,14 @@ class NotAllowed:
     allow: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Failed:
+    """Finding the route raised (a converter of the app's own failed): answered as a handler's
+    exception is, through the exception handlers (500, logged, by default)."""
+
+    error: Exception
+
+
 Outcome = Match | Mounted | Redirect | NotAllowed | None  # None: nothing here
 WebSocketOutcome = WebSocketMatch | Mounted | None
 
@@ -922,7 +930,7 @@ def _merged_converters(routers: Iterable[Router]) -> dict[str, type[BaseConverte
 
 
 def enter(
-    outcome: Match | Mounted | Redirect | NotAllowed, connection: Connection, method: str
+    outcome: Match | Mounted | Redirect | NotAllowed | Failed, connection: Connection, method: str
 ) -> Awaitable[None]:
     """The coroutine that answers ``connection`` by ``outcome`` (what a router's ``resolve``
     gave for its path and ``method``). Not a coroutine itself: the request's own coroutine awaits
@@ -945,6 +953,8 @@ def enter(
         return _run_mounted(outcome.app, outcome.prefix, connection)
     if type(outcome) is Redirect:
         return _redirect(connection, outcome.path)
+    if type(outcome) is Failed:
+        raise outcome.error
     assert type(outcome) is NotAllowed  # the last kind
     raise HTTPError(405, "Method Not Allowed", {"Allow": outcome.allow})
 

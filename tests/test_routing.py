@@ -21,7 +21,7 @@ from aaf import aaf
 from aaf._rules import CONVERTERS
 from aaf._types import Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.connection import Connection
-from aaf.exceptions import ConfigurationError
+from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Depends, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse
 from aaf.routing import NotAllowed, NotInUrl, Redirect, Router
@@ -978,6 +978,46 @@ def test_a_routers_own_converters_serve_its_rules() -> None:
     assert document["paths"]["/colours/{rgb}"]["get"]["parameters"][0]["schema"] == {
         "type": "string"
     }
+
+
+class BrokenConverter(BaseConverter):
+    """A converter with a bug: its to_python fails on what its regex matches."""
+
+    regex = "[a-z]+"
+
+    def to_python(self, value: str) -> int:
+        return {"one": 1}[value]
+
+
+def test_a_converter_that_fails_is_answered_as_a_handler_that_fails() -> None:
+    # It raised out of the app, past the exception handlers, to the server.
+    router = Router(converters={"broken": BrokenConverter})
+
+    @router.get("/numbers/<broken:n>")
+    async def number(connection: Connection, n: int) -> int:
+        return n
+
+    @router.websocket("/feeds/<broken:n>")
+    async def feed(connection: Connection, n: int) -> None:
+        await connection.accept()
+
+    caught: list[BaseException] = []
+
+    async def failed(connection: Connection, exc: Exception) -> HttpResponse:
+        caught.append(exc)
+        return HttpResponse("lookup failed", status_code=500)
+
+    app = aaf([router], exception_handlers={KeyError: failed})
+    client = TestClient(app)
+    assert client.get("/numbers/one").json() == 1
+    answer = client.get("/numbers/two")
+    assert (answer.status_code, answer.text) == (500, "lookup failed")
+    assert [type(e) for e in caught] == [KeyError]
+    with pytest.raises(KeyError):  # a test client raises it, as a handler's
+        TestClient(aaf([router])).get("/numbers/two")
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/feeds/two"):
+        pass
+    assert closed.value.code == 1011
 
 
 def test_a_routers_own_converter_is_checked_against_the_annotation() -> None:
