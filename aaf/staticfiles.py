@@ -19,7 +19,7 @@ from aaf._http import local_location
 from aaf._types import Receive, Scope, Send
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.response import FileResponse, RedirectResponse
+from aaf.response import FileResponse, HtmlResponse, RedirectResponse
 
 __all__ = ["StaticFiles"]
 
@@ -29,7 +29,8 @@ class StaticFiles:
 
     A path that would leave the directory (``..``, absolute paths, NUL bytes, symlinks pointing
     out) answers 404 without touching the file system outside. With ``html=True`` a directory
-    serves its ``index.html``.
+    serves its ``index.html``, and a path that is no file answers the directory's own
+    ``404.html`` (with status 404) when it has one, as Starlette's ``html`` mode does.
     """
 
     def __init__(self, directory: str | os.PathLike[str], *, html: bool = False) -> None:
@@ -67,14 +68,17 @@ class StaticFiles:
         # The file system may block (a network mount, a cold disk): never on the event loop.
         found = await asyncio.to_thread(self._lookup, relative)
         if found is None:
-            raise HTTPError(404, "Not found")
+            await self._not_found(connection)
+            return
         full, is_dir, has_index = found
         if not is_dir and relative.endswith("/"):
             # A file is not a directory: relative links in it would resolve below it.
-            raise HTTPError(404, "Not found")
+            await self._not_found(connection)
+            return
         if is_dir:
             if not self.html or not has_index:
-                raise HTTPError(404, "Not found")
+                await self._not_found(connection)
+                return
             if not relative.endswith("/"):
                 # Relative links in the index page need the slash.
                 # The path escaped as a path: a `?` in a name is not a query.
@@ -84,6 +88,24 @@ class StaticFiles:
                 return
             full = os.path.join(full, "index.html")
         await FileResponse(full).send_to(connection)
+
+    async def _not_found(self, connection: Connection) -> None:
+        """404: the directory's ``404.html`` in ``html`` mode, else aaf's (an ``HTTPError``,
+        for the app's exception handlers)."""
+        page = await asyncio.to_thread(self._page_404) if self.html else None
+        if page is None:
+            raise HTTPError(404, "Not found")
+        # Its text, not a FileResponse: a page standing for what is missing takes no
+        # validators or ranges (a 304 or 206 of "not found" means nothing).
+        await HtmlResponse(page, status_code=404).send_to(connection)
+
+    def _page_404(self) -> bytes | None:
+        full = self.resolve("404.html")  # inside the directory, as every file served
+        try:
+            with open(full or "", "rb") as page:
+                return page.read()
+        except OSError:  # none there (or a directory, or unreadable): aaf's own 404
+            return None
 
     def _lookup(self, relative: str) -> tuple[str, bool, bool] | None:
         full = self.resolve(relative)

@@ -230,6 +230,32 @@ def test_an_index_redirect_escapes_the_name_and_keeps_the_query(client: TestClie
         assert client.get(f"/static/{escaped}").text == name
 
 
+def test_html_mode_answers_a_missing_path_with_the_directorys_404_page(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<h1>home</h1>")
+    router = Router()
+    router.mount("/site", StaticFiles(tmp_path, html=True))
+    router.mount("/plain", StaticFiles(tmp_path))
+    with serve(aaf([router])) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.get("/site/nope").text == "Not found"  # no 404.html: aaf's own
+        (tmp_path / "404.html").write_text("<h1>lost</h1>")
+        for path in ("/site/nope", "/site/index.html/", "/site/%2e%2e/etc/passwd"):
+            missing = client.get(path)
+            assert (missing.status_code, missing.text) == (404, "<h1>lost</h1>")
+            assert missing.headers["content-type"] == "text/html; charset=utf-8"
+            assert "etag" not in missing.headers
+        head = client.head("/site/nope")
+        assert (head.status_code, head.content) == (404, b"")
+        assert client.get("/site/").text == "<h1>home</h1>"
+        # Only in html mode, as Starlette's.
+        assert client.get("/plain/nope").text == "Not found"
+        # A 404.html that leads out of the directory is not served.
+        (tmp_path / "404.html").unlink()
+        outside = tmp_path.parent / f"{tmp_path.name}-outside.html"
+        outside.write_text("secret")
+        (tmp_path / "404.html").symlink_to(outside)
+        assert client.get("/site/nope").text == "Not found"
+
+
 async def as_json(connection: Connection, exc: HTTPError) -> JsonResponse:
     return JsonResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
