@@ -202,6 +202,9 @@ class _Collector:
         self.field_bytes = 0
         self.spool: IO[bytes] | None = None
         self.done = False
+        # A `_charset_` field (HTML's hidden input) names the charset of the text parts
+        # after it that name none of their own, as browsers fill it and Starlette reads it.
+        self.charset = "utf-8"
 
     def drain(self, decoder: MultipartDecoder) -> None:
         while not self.done:
@@ -224,7 +227,7 @@ class _Collector:
         if isinstance(part, File):
             self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)
         else:
-            _charset(part)  # refuse an unknown charset before reading the part
+            _charset(part, self.charset)  # refuse an unknown charset before reading the part
 
     def _data(self, event: Data) -> None:
         if isinstance(self.part, File) and self.spool is not None:
@@ -240,12 +243,13 @@ class _Collector:
     def _finish(self, part: Field | File) -> None:
         if isinstance(part, File) and self.spool is not None:
             self.spool.seek(0)
-            upload = UploadFile(
-                self.spool, filename=part.filename, name=part.name, headers=part.headers
-            )
+            filename = _base_name(part.filename)
+            upload = UploadFile(self.spool, filename=filename, name=part.name, headers=part.headers)
             self.form.files.add(part.name, upload)
         else:
-            text = b"".join(self.chunks).decode(_charset(part), errors="replace")
+            text = b"".join(self.chunks).decode(_charset(part, self.charset), errors="replace")
+            if part.name == "_charset_":
+                self.charset = _known_charset(text, part.name)
             self.form.fields.add(part.name, text)
         self.part, self.spool = None, None
 
@@ -265,14 +269,26 @@ def _check_part_headers(buffer: bytearray) -> None:
         )
 
 
-def _charset(part: Field | File) -> str:
+def _charset(part: Field | File, default: str) -> str:
     options = parse_options_header(part.headers.get("content-type"))[1]
-    name = options.get("charset", "utf-8").strip().lower()
-    codec = CHARSETS.get(name)
+    return _known_charset(options.get("charset", default), part.name)
+
+
+def _known_charset(name: str, part: str) -> str:
+    codec = CHARSETS.get(name.strip().lower())
     if codec is None:
         raise HTTPError(
             400,
-            f"Unsupported charset {name!r} in form part {part.name!r}: "
+            f"Unsupported charset {name.strip().lower()[:100]!r} in form part {part!r}: "
             "use utf-8, us-ascii or iso-8859-1",
         )
     return codec
+
+
+def _base_name(filename: str | None) -> str | None:
+    """A file name as some Windows browsers send it, with its folders (``C:\\fakepath\\a.txt``,
+    ``\\\\server\\a.txt``), cut to its last part, as python-multipart (FastAPI's) cuts it; any
+    other name as sent (``secure_filename`` before using one as a path)."""
+    if filename is not None and (filename[1:3] == ":\\" or filename[:2] == "\\\\"):
+        return filename.rpartition("\\")[2]
+    return filename

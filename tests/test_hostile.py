@@ -412,6 +412,28 @@ def test_a_multipart_charset_other_than_the_three_is_400(server: httpx.Client) -
     still_serves(server)
 
 
+def test_a_charset_field_naming_another_codec_is_400(server: httpx.Client) -> None:
+    # HTML's `_charset_` field names the charset of the parts after it: the same three only.
+    def named(charset: bytes, value: bytes) -> bytes:
+        return (
+            b'--B\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\n'
+            + charset
+            + b'\r\n--B\r\nContent-Disposition: form-data; name="name"\r\n\r\n'
+            + value
+            + b"\r\n--B--\r\n"
+        )
+
+    headers = {"content-type": "multipart/form-data; boundary=B"}
+    response = server.post("/form", content=named(b"punycode", b"x" * 200_000), headers=headers)
+    assert response.status_code == 400
+    assert "Unsupported charset 'punycode' in form part '_charset_'" in response.text
+    latin = server.post(
+        "/form", content=named(b"ISO-8859-1", "café".encode("latin-1")), headers=headers
+    )
+    assert latin.text == "café"
+    still_serves(server)
+
+
 def part_with_headers(headers: bytes) -> bytes:
     return b"--B\r\n" + headers + b"\r\n\r\nx\r\n--B--\r\n"
 

@@ -458,6 +458,23 @@ def test_each_empty_value_of_a_repeated_form_key_is_dropped_before_it_is_read() 
     }
 
 
+def test_a_file_name_with_windows_folders_is_cut_to_its_last_part_as_fastapi_cuts_it() -> None:
+    router = Router()
+
+    @router.post("/upload")
+    async def upload(connection: Connection, file: UploadFile) -> str | None:
+        return file.filename
+
+    client = TestClient(aaf([router]))
+    for sent, kept in (
+        ("C:\\fakepath\\photo.jpg", "photo.jpg"),
+        ("\\\\server\\share\\photo.jpg", "photo.jpg"),
+        ("../photo.jpg", "../photo.jpg"),  # as sent: secure_filename before using it as a path
+        ("photo.jpg", "photo.jpg"),
+    ):
+        assert client.post("/upload", files={"file": (sent, b"x")}).text == kept
+
+
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
     response = client.post("/form")
     assert response.status_code == 422
