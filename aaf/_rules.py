@@ -15,6 +15,7 @@ import typing
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
+from urllib.parse import unquote
 
 from werkzeug.routing import Map, Rule
 from werkzeug.routing.converters import (
@@ -41,6 +42,7 @@ __all__ = [
     "custom_converter_problem",
     "first_param_problem",
     "fits",
+    "leading_back",
     "invalid_rule_problem",
     "marker_problem",
     "nameable_problem",
@@ -241,6 +243,32 @@ class OpaqueConverter(BaseConverter):
 
     def to_python(self, value: str) -> object:
         return value
+
+
+def leading_back(converter: type[BaseConverter]) -> type[BaseConverter]:
+    """An app's own ``converter`` that builds only paths it matches back, as werkzeug's
+    do here (``_leads_back``): its ``to_url``'s text, decoded, must match its regex. One
+    class for each, made the first time."""
+    built = _LEADING_BACK.get(converter)
+    if built is None:
+        built = _LEADING_BACK[converter] = _leading_back(converter)
+    return built
+
+
+_LEADING_BACK: dict[type[BaseConverter], type[BaseConverter]] = {}
+
+
+def _leading_back(converter: type[BaseConverter]) -> type[BaseConverter]:
+
+    def to_url(self: BaseConverter, value: object) -> str:
+        text: str = converter.to_url(self, value)
+        _leads_back(self, unquote(text))
+        return text
+
+    built = type(converter.__name__, (converter,), {"to_url": to_url})
+    built.__qualname__ = converter.__qualname__
+    built.__module__ = converter.__module__
+    return built
 
 
 def converter_names(rule: str) -> list[str]:

@@ -33,6 +33,7 @@ from aaf._rules import (
     CONVERTERS,
     custom_converter_problem,
     invalid_rule_problem,
+    leading_back,
     rule_converters,
 )
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
@@ -661,7 +662,8 @@ class Router(UrlBuilding):
             allow = ", ".join(sorted({m for e in endpoints for m in e.methods}))
             for endpoint in endpoints:
                 endpoint.allow = allow
-        converters = {**CONVERTERS, **_merged_converters(self._routers())}
+        own = _merged_converters(self._routers())
+        converters = {**CONVERTERS, **{name: leading_back(c) for name, c in own.items()}}
         self._http_adapter = Map(http_rules, converters=converters).bind("localhost")
         self._ws_adapter = (
             Map(ws_rules, converters=converters).bind("localhost") if ws_rules else None

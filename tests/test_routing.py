@@ -973,6 +973,9 @@ def test_a_routers_own_converters_serve_its_rules() -> None:
     # Links are built by its to_url, typed as ever.
     assert app.url_for(colour, rgb=255) == "/colours/ff"
     assert app.url_for(at, where=Point(x=1, y=2)) == "/at/1/2/here"
+    # ... and, as werkzeug's here, only links that lead back to the route.
+    with pytest.raises(ValueError, match="url_for\\('colour'\\): '-ff' is not a value"):
+        app.url_for(colour, rgb=-255)
     # The API document shows the path value as the text it is.
     document = json.loads(json.dumps(app.openapi()))
     assert document["paths"]["/colours/{rgb}"]["get"]["parameters"][0]["schema"] == {
