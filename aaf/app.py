@@ -9,7 +9,7 @@ import logging
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Concatenate, Never, ParamSpec, TypeVar, Unpack, cast, overload
+from typing import Concatenate, Literal, Never, ParamSpec, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
 
@@ -25,6 +25,7 @@ from aaf._types import ASGIApp, LifespanScope, Receive, Scope, Send, WebSocketSc
 from aaf._urls import UrlBuilding
 from aaf.connection import Connection, WebSocketState, route_path
 from aaf.exceptions import HTTPError
+from aaf.middleware import FunctionMiddleware, HttpMiddleware
 from aaf.routing import (
     Failed,
     Mounted,
@@ -50,6 +51,7 @@ A = TypeVar("A", bound="App")
 P = ParamSpec("P")
 E = TypeVar("E", bound=BaseException)
 H = TypeVar("H", bound=ExceptionHandler)
+M = TypeVar("M", bound=HttpMiddleware)
 _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -228,6 +230,24 @@ class App(UrlBuilding):
             raise RuntimeError("Cannot add middleware after the app has started")
         self._asgi = _wrapped(self._asgi, middleware, *args, **kwargs)
         self.__class__ = _middleware_first(_base_of(type(self)))
+
+    def middleware(self, kind: Literal["http"]) -> Callable[[M], M]:
+        """Run the decorated function around every HTTP request, outside the middleware the
+        app has, as FastAPI's and Starlette's ``@app.middleware("http")`` do (see
+        ``aaf.middleware``); return it unchanged.
+
+        Raises:
+            ValueError: ``kind`` is not ``"http"``.
+            RuntimeError: the app has started.
+        """
+        if kind != "http":
+            raise ValueError(f'app.middleware() takes "http", got {kind!r}')
+
+        def decorator(dispatch: M) -> M:
+            self.add_middleware(FunctionMiddleware, dispatch, self)
+            return dispatch
+
+        return decorator
 
     def include_router(
         self,

@@ -286,6 +286,51 @@ async def handler(connection: Connection, db: Db = Depends()) -> str:
     "assignment",
 )
 
+MIDDLEWARE_FUNCTION = """
+from aaf import App
+from aaf.connection import Connection
+from aaf.middleware import Answer, CallNext
+from aaf.response import HttpResponse
+
+app = App([])
+
+
+@app.middleware("http")
+async def stamped(connection: Connection, call_next: CallNext) -> Answer | HttpResponse:
+    answer = await call_next(connection)
+    answer.headers["X-Seen"] = connection.path
+    return answer
+
+
+@app.middleware("http")
+async def plain(connection: Connection, call_next: CallNext) -> Answer:
+    return await call_next(connection)
+
+
+async def use(connection: Connection, call_next: CallNext) -> Answer:
+    return await plain(connection, call_next)  # the decorated function keeps its type
+"""
+# A function middleware that does not take call_next, or returns something else.
+BAD["middleware_function_without_call_next"] = (
+    MIDDLEWARE_FUNCTION
+    + """
+
+@app.middleware("http")
+async def alone(connection: Connection) -> Answer: ...
+""",
+    "type-var",
+)
+BAD["middleware_function_returning_text"] = (
+    MIDDLEWARE_FUNCTION
+    + """
+
+@app.middleware("http")
+async def texty(connection: Connection, call_next: CallNext) -> str:
+    return ""
+""",
+    "type-var",
+)
+
 URL_FOR = """
 from aaf import aaf
 from aaf.connection import Connection
@@ -463,6 +508,7 @@ GOOD_PROGRAMS = {
     "schemes_good": SCHEMES_GOOD,
     "url_for_good": URL_FOR_GOOD,
     "middleware_good": MIDDLEWARE_GOOD,
+    "middleware_function": MIDDLEWARE_FUNCTION,
     "threads_good": THREADS % '"notes", upper=True',
 }
 PROGRAMS = {**GOOD_PROGRAMS, **{name: source for name, (source, _) in BAD.items()}}
@@ -512,6 +558,12 @@ def test_a_correct_program_passes_basedpyright_strict(
 
 def test_middleware_type_checks_with_no_ignore(results: dict[str, list[str]]) -> None:
     assert results["middleware_good"] == []
+
+
+def test_a_middleware_function_type_checks_and_keeps_its_type(
+    results: dict[str, list[str]],
+) -> None:
+    assert results["middleware_function"] == []
 
 
 @pytest.mark.parametrize("name", sorted(BAD))

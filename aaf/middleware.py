@@ -1,0 +1,201 @@
+"""Middleware written as one function, FastAPI's and Starlette's ``@app.middleware("http")``.
+
+::
+
+    @app.middleware("http")
+    async def timed(connection: Connection, call_next: CallNext) -> Answer:
+        started = time.perf_counter()
+        answer = await call_next(connection)
+        answer.headers["X-Process-Time"] = f"{time.perf_counter() - started:.4f}"
+        return answer
+
+``call_next`` runs the rest of the app, in a task of its own, until the response starts: it
+gives the ``Answer``, its status and headers, which the function may change before it returns
+it; then the body follows as the app sends it, a message at a time (nothing is held: an
+event stream stays a stream). The function may answer by itself instead, returning a response
+(``HttpResponse(..., status_code=401)``) without calling ``call_next``. What it raises is
+answered by the app's exception handlers, as a handler's exception is.
+
+The request's body belongs to the handler: the function reads the request line, headers,
+cookies and query through ``connection``, and ``connection.body()`` raises ``RuntimeError``
+there. WebSocket sessions and the lifespan pass by the function untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from werkzeug.datastructures import Headers
+
+from aaf._errors import answer_error
+from aaf._types import (
+    ASGIApp,
+    HTTPResponseStartEvent,
+    Receive,
+    ReceiveEvent,
+    Scope,
+    Send,
+    SendEvent,
+)
+from aaf.connection import Connection
+from aaf.response import HttpResponse
+
+if TYPE_CHECKING:
+    from aaf.app import App
+
+__all__ = ["Answer", "CallNext", "FunctionMiddleware", "HttpMiddleware"]
+
+
+class Answer:
+    """The app's answer to a request as it starts, before its body: ``status_code`` and
+    ``headers`` (werkzeug's ``Headers``, changed in place: ``answer.headers["X-A"] = "1"``)."""
+
+    __slots__ = ("_flow", "headers", "status_code")
+
+    def __init__(self, status_code: int, headers: Headers, flow: _Flow) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self._flow = flow
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.status_code}>"
+
+
+CallNext = Callable[[Connection], Awaitable[Answer]]
+# A function middleware: given the request's connection and the rest of the app.
+HttpMiddleware = Callable[[Connection, CallNext], Awaitable[Answer | HttpResponse]]
+M = TypeVar("M", bound=HttpMiddleware)
+
+
+class FunctionMiddleware:
+    """The ASGI middleware that runs ``dispatch`` for each HTTP request to ``app``; ``owner``
+    is the aaf app whose exception handlers answer what ``dispatch`` raises."""
+
+    def __init__(self, app: ASGIApp, dispatch: HttpMiddleware, owner: App) -> None:
+        self.app = app
+        self.dispatch = dispatch
+        self.owner = owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        flow = _Flow(self.app, scope, receive)
+        # The function's view of the request: everything but its body, and it cannot send.
+        seen = Connection(scope, _body_is_the_handlers, _answer_by_returning, self.owner)
+        try:
+            try:
+                result = await self.dispatch(seen, flow.call_next)
+            finally:
+                seen.release()
+            if isinstance(result, HttpResponse):
+                await flow.stop()  # an answer of its own: what the app started is dropped
+                answering = Connection(scope, receive, send, self.owner)
+                try:
+                    await result.send_to(answering)
+                finally:
+                    answering.release()
+                return
+            if getattr(result, "_flow", None) is not flow:  # untyped code may return anything
+                raise TypeError(
+                    f"http middleware {_name(self.dispatch)} returned {result!r}: return "
+                    "what call_next gave, or a response"
+                )
+        except Exception as exc:
+            await flow.stop()
+            failed = Connection(scope, receive, send, self.owner)
+            try:
+                await answer_error(failed, exc, self.owner.exception_handlers, self.owner.debug)
+            finally:
+                failed.release()
+            return
+        await flow.forward(result, send)
+
+
+class _Flow:
+    """The rest of the app, run by ``call_next`` in a task whose messages come here: the
+    response's start is held for the middleware, its body handed on one message at a time
+    (the app waits while one is on its way: no body piles up here)."""
+
+    def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
+        self.app, self.scope, self.receive = app, scope, receive
+        self.task: asyncio.Task[None] | None = None
+        self.start: asyncio.Future[HTTPResponseStartEvent] | None = None
+        self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=1)
+
+    async def call_next(self, connection: Connection) -> Answer:
+        if self.task is not None:
+            raise RuntimeError("call_next() runs the app once per request")
+        self.start = asyncio.get_running_loop().create_future()
+        self.task = asyncio.ensure_future(self._run())
+        await asyncio.wait((self.start, self.task), return_when=asyncio.FIRST_COMPLETED)
+        if not self.start.done():  # the app ended without answering
+            self.task.result()  # raises what it raised
+            raise RuntimeError("The app returned without sending a response")
+        message = self.start.result()
+        pairs = message.get("headers", ())
+        headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs])
+        return Answer(message["status"], headers, self)
+
+    async def _run(self) -> None:
+        try:
+            await self.app(self.scope, self.receive, self._send)
+        finally:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.body.put(None)  # the end, however it ended
+
+    async def _send(self, message: SendEvent) -> None:
+        assert self.start is not None  # call_next made it before the app ran
+        if message["type"] == "http.response.start" and not self.start.done():
+            self.start.set_result(message)  # pyright: ignore[reportArgumentType]  # narrowed by its type
+        else:
+            await self.body.put(message)
+
+    async def forward(self, answer: Answer, send: Send) -> None:
+        """Send the answer's start, as the middleware left it, then the body as it comes;
+        then wait for the app (raising what it raised after the start)."""
+        assert self.task is not None and self.start is not None  # an Answer came from call_next
+        start: HTTPResponseStartEvent = {
+            **self.start.result(),
+            "status": answer.status_code,
+            "headers": [
+                (k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
+            ],
+        }
+        try:
+            await send(start)
+            while (message := await self.body.get()) is not None:
+                await send(message)
+            await self.task
+        finally:
+            await self.stop()
+
+    async def stop(self) -> None:
+        """End the app's task if it runs still (the middleware answered by itself, failed, or
+        the request was abandoned)."""
+        task = self.task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _body_is_the_handlers() -> ReceiveEvent:
+    raise RuntimeError(
+        "An http middleware cannot read the request body: it is the handler's (read "
+        "headers, cookies and the query through the connection)"
+    )
+
+
+async def _answer_by_returning(message: SendEvent) -> None:
+    raise RuntimeError(
+        "An http middleware answers by returning a response (or what call_next gave), not "
+        "through its connection"
+    )
+
+
+def _name(fn: object) -> str:
+    return getattr(fn, "__qualname__", repr(fn))

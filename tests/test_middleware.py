@@ -1,0 +1,145 @@
+"""Middleware written as a function, `@app.middleware("http")` (aaf.middleware), over a real
+uvicorn where streaming and leaving matter."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from aaf import App, HTTPError
+from aaf.connection import Connection
+from aaf.middleware import Answer, CallNext
+from aaf.response import EventSourceResponse, HttpResponse, JsonResponse, ServerSentEvent
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+from ._helpers import serve
+
+
+def make_app(closed: threading.Event | None = None) -> App:
+    router = Router()
+
+    @router.get("/hello")
+    async def hello(connection: Connection) -> dict[str, str]:
+        return {"hello": "world"}
+
+    @router.get("/fails")
+    async def fails(connection: Connection) -> str:
+        raise ValueError("the handler failed")
+
+    @router.post("/echo")
+    async def echo(connection: Connection) -> bytes:
+        return await connection.body()
+
+    @router.get("/events")
+    async def events(connection: Connection) -> EventSourceResponse:
+        async def ticks() -> AsyncIterator[ServerSentEvent]:
+            try:
+                for n in range(3):
+                    yield ServerSentEvent(n)
+                    await asyncio.sleep(0.3)
+                await asyncio.sleep(30)  # held open until the client leaves
+            finally:
+                if closed is not None:
+                    closed.set()
+
+        return EventSourceResponse(ticks())
+
+    @router.websocket("/ws")
+    async def ws(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text("through")
+
+    app = App([router])
+
+    @app.middleware("http")
+    async def stamped(connection: Connection, call_next: CallNext) -> Answer | HttpResponse:
+        if connection.req_headers.get("x-token") == "bad":
+            return JsonResponse({"detail": "bad token"}, status_code=401)
+        if connection.req_headers.get("x-token") == "teapot":
+            raise HTTPError(418, "short and stout")
+        if connection.query.get("read") == "body":
+            await connection.body()
+        started = time.perf_counter()
+        answer = await call_next(connection)
+        answer.headers["X-Process-Time"] = f"{time.perf_counter() - started:.6f}"
+        answer.headers["X-Seen"] = f"{connection.method} {connection.path}"
+        return answer
+
+    return app
+
+
+def test_the_function_runs_around_each_request_and_sets_headers_on_the_answer() -> None:
+    client = TestClient(make_app(), raise_server_exceptions=False)
+    hello = client.get("/hello")
+    assert hello.json() == {"hello": "world"}
+    assert hello.headers["x-seen"] == "GET /hello"
+    assert float(hello.headers["x-process-time"]) >= 0
+    assert hello.headers["content-length"] == "17"  # the app's own headers kept
+    # Every answer passes through it: aaf's own 404, a failing handler's 500, a body read.
+    missing = client.get("/nope")
+    assert (missing.status_code, missing.headers["x-seen"]) == (404, "GET /nope")
+    failed = client.get("/fails")
+    assert (failed.status_code, failed.headers["x-seen"]) == (500, "GET /fails")
+    assert client.post("/echo", content=b"abc").text == "abc"
+
+
+def test_the_function_may_answer_by_itself_or_raise() -> None:
+    client = TestClient(make_app(), raise_server_exceptions=False)
+    refused = client.get("/hello", headers={"x-token": "bad"})
+    assert (refused.status_code, refused.json()) == (401, {"detail": "bad token"})
+    assert "x-seen" not in refused.headers
+    teapot = client.get("/hello", headers={"x-token": "teapot"})
+    assert (teapot.status_code, teapot.text) == (418, "short and stout")
+    # The body is the handler's: reading it there is a mistake said plainly, not a hang.
+    read = client.get("/hello", params={"read": "body"})
+    assert read.status_code == 500
+    with pytest.raises(RuntimeError, match="cannot read the request body"):
+        TestClient(make_app()).get("/hello", params={"read": "body"})
+    # A test client still raises what a handler raised.
+    with pytest.raises(ValueError, match="the handler failed"):
+        TestClient(make_app()).get("/fails")
+
+
+def test_what_it_returns_must_be_a_response_or_the_answer() -> None:
+    app = App([])
+
+    @app.get("/")
+    async def root(connection: Connection) -> str:
+        return "root"
+
+    @app.middleware("http")
+    async def forgetful(connection: Connection, call_next: CallNext) -> Answer:
+        await call_next(connection)
+        return None  # type: ignore[return-value]  # pyright: ignore[reportReturnType]  # the mistake tested
+
+    with pytest.raises(TypeError, match="returned None: return what call_next gave"):
+        TestClient(app).get("/")
+    with pytest.raises(ValueError, match='takes "http"'):
+        app.middleware("websocket")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # the mistake tested
+
+
+def test_a_stream_stays_a_stream_and_leaving_closes_it() -> None:
+    closed = threading.Event()
+    with serve(make_app(closed)) as base, httpx.Client(base_url=base, timeout=10) as client:
+        with client.stream("GET", "/events") as response:
+            assert response.headers["x-seen"] == "GET /events"
+            arrived: list[float] = []
+            lines = response.iter_lines()
+            while len(arrived) < 3:
+                if next(lines).startswith("data:"):
+                    arrived.append(time.monotonic())
+        # Each event came as it was made, 0.3 s apart: nothing was held back.
+        assert arrived[1] - arrived[0] > 0.2 and arrived[2] - arrived[1] > 0.2
+        assert closed.wait(5), "leaving did not close the generator"
+        assert client.get("/hello").headers["x-seen"] == "GET /hello"  # and it serves on
+
+
+def test_websocket_sessions_pass_by_untouched() -> None:
+    with TestClient(make_app()).websocket_connect("/ws") as ws:
+        assert ws.receive_text() == "through"
