@@ -117,33 +117,39 @@ class FunctionMiddleware:
 
 class _Flow:
     """The rest of the app, run by ``call_next`` in a task whose messages come here: the
-    response's start is held for the middleware, its body handed on one message at a time
-    (the app waits while one is on its way: no body piles up here)."""
+    response's start is held for the middleware, its body handed on as it comes (the app
+    waits while two messages are on their way: no body piles up here; two, so that a whole
+    response's body and its end pass without a turn of the event loop each)."""
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
         self.app, self.scope, self.receive = app, scope, receive
         self.task: asyncio.Task[None] | None = None
         self.start: asyncio.Future[HTTPResponseStartEvent] | None = None
-        self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=1)
+        self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=2)
 
     async def call_next(self, connection: Connection) -> Answer:
         if self.task is not None:
             raise RuntimeError("call_next() runs the app once per request")
         self.start = asyncio.get_running_loop().create_future()
         self.task = asyncio.ensure_future(self._run())
-        await asyncio.wait((self.start, self.task), return_when=asyncio.FIRST_COMPLETED)
-        if not self.start.done():  # the app ended without answering
-            self.task.result()  # raises what it raised
-            raise RuntimeError("The app returned without sending a response")
-        message = self.start.result()
+        message = await self.start  # raises what the app raised before it answered
         pairs = message.get("headers", ())
         headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs])
         return Answer(message["status"], headers, self)
 
     async def _run(self) -> None:
+        assert self.start is not None  # call_next made it before the app ran
         try:
             await self.app(self.scope, self.receive, self._send)
+        except Exception as exc:
+            if self.start.done():
+                raise  # after the start: forward() raises it
+            self.start.set_exception(exc)  # before: call_next raises it
         finally:
+            if not self.start.done():
+                self.start.set_exception(
+                    RuntimeError("The app returned without sending a response")
+                )
             with contextlib.suppress(asyncio.CancelledError):
                 await self.body.put(None)  # the end, however it ended
 
@@ -181,6 +187,8 @@ class _Flow:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        elif task is not None and not task.cancelled():
+            task.exception()  # seen: what it raised after its start is answered no more
 
 
 async def _body_is_the_handlers() -> ReceiveEvent:
