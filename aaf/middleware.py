@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 from werkzeug.datastructures import Headers
 
 from aaf._errors import answer_error
+from aaf._http import encode_header, status_problem
 from aaf._types import (
     ASGIApp,
     HTTPResponseStartEvent,
@@ -104,6 +105,10 @@ class FunctionMiddleware:
                     f"http middleware {_name(self.dispatch)} returned {result!r}: return "
                     "what call_next gave, or a response"
                 )
+            # Checked here, while a 500 can still be answered: what the function set.
+            headers = [encode_header(name, value) for name, value in result.headers.items()]
+            if not 200 <= result.status_code <= 599:  # a response's (status_problem says why)
+                raise ValueError(status_problem(result.status_code))
         except Exception as exc:
             await flow.stop()
             failed = Connection(scope, receive, send, self.owner)
@@ -112,7 +117,7 @@ class FunctionMiddleware:
             finally:
                 failed.release()
             return
-        await flow.forward(result, send)
+        await flow.forward(result.status_code, headers, send)
 
 
 class _Flow:
@@ -160,16 +165,14 @@ class _Flow:
         else:
             await self.body.put(message)
 
-    async def forward(self, answer: Answer, send: Send) -> None:
-        """Send the answer's start, as the middleware left it, then the body as it comes;
-        then wait for the app (raising what it raised after the start)."""
+    async def forward(self, status: int, headers: list[tuple[bytes, bytes]], send: Send) -> None:
+        """Send the start as the middleware left it, then the body as it comes; then wait
+        for the app (raising what it raised after the start)."""
         assert self.task is not None and self.start is not None  # an Answer came from call_next
         start: HTTPResponseStartEvent = {
             **self.start.result(),
-            "status": answer.status_code,
-            "headers": [
-                (k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()
-            ],
+            "status": status,
+            "headers": headers,
         }
         try:
             await send(start)

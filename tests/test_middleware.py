@@ -124,6 +124,30 @@ def test_what_it_returns_must_be_a_response_or_the_answer() -> None:
         app.middleware("websocket")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # the mistake tested
 
 
+def test_headers_the_function_sets_are_checked_while_a_500_can_be_answered() -> None:
+    app = App([])
+
+    @app.get("/")
+    async def root(connection: Connection) -> str:
+        return "root"
+
+    @app.middleware("http")
+    async def careless(connection: Connection, call_next: CallNext) -> Answer:
+        answer = await call_next(connection)
+        answer.headers["X-User"] = connection.query.get("name", "")  # as sent: a CR or 名 too
+        if "status" in connection.query:
+            answer.status_code = int(connection.query["status"])
+        return answer
+
+    with serve(app) as base, httpx.Client(base_url=base, timeout=10) as client:
+        assert client.get("/", params={"name": "ada"}).headers["x-user"] == "ada"
+        for params in ({"name": "ada\rX-Admin: 1"}, {"name": "名"}, {"status": "999"}):
+            answer = client.get("/", params=params)
+            assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+            assert "x-admin" not in answer.headers
+        assert client.get("/", params={"status": "201"}).status_code == 201
+
+
 def test_a_stream_stays_a_stream_and_leaving_closes_it() -> None:
     closed = threading.Event()
     with serve(make_app(closed)) as base, httpx.Client(base_url=base, timeout=10) as client:
