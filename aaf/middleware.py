@@ -117,6 +117,10 @@ class FunctionMiddleware:
             finally:
                 failed.release()
             return
+        except BaseException:  # cancelled (the server stops): no task left behind
+            if flow.task is not None:
+                flow.task.cancel()
+            raise
         await flow.forward(result.status_code, headers, send)
 
 

@@ -12,13 +12,14 @@ import httpx
 import pytest
 
 from aaf import App, HTTPError
+from aaf._types import ReceiveEvent, SendEvent
 from aaf.connection import Connection
 from aaf.middleware import Answer, CallNext
 from aaf.response import EventSourceResponse, HttpResponse, JsonResponse, ServerSentEvent
 from aaf.routing import Router
 from aaf.testing import TestClient
 
-from ._helpers import serve
+from ._helpers import http_scope, serve
 
 
 def make_app(closed: threading.Event | None = None) -> App:
@@ -162,6 +163,42 @@ def test_a_stream_stays_a_stream_and_leaving_closes_it() -> None:
         assert arrived[1] - arrived[0] > 0.2 and arrived[2] - arrived[1] > 0.2
         assert closed.wait(5), "leaving did not close the generator"
         assert client.get("/hello").headers["x-seen"] == "GET /hello"  # and it serves on
+
+
+@pytest.mark.anyio
+async def test_a_request_cancelled_while_the_function_waits_leaves_no_task() -> None:
+    # The server cancels a request's coroutine when it stops: the app's task goes with it.
+    handler_ended = asyncio.Event()
+    router = Router()
+
+    @router.get("/slow")
+    async def slow(connection: Connection) -> str:
+        try:
+            await asyncio.sleep(30)
+        finally:
+            handler_ended.set()
+        return "late"
+
+    app = App([router])
+
+    @app.middleware("http")
+    async def waits(connection: Connection, call_next: CallNext) -> Answer:
+        return await call_next(connection)
+
+    async def receive() -> ReceiveEvent:
+        await asyncio.sleep(30)
+        return {"type": "http.disconnect"}
+
+    async def send(message: SendEvent) -> None:
+        pass
+
+    scope = http_scope(path="/slow")
+    request = asyncio.ensure_future(app(scope, receive, send))
+    await asyncio.sleep(0.05)
+    request.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    await asyncio.wait_for(handler_ended.wait(), 5)
 
 
 def test_websocket_sessions_pass_by_untouched() -> None:
