@@ -34,6 +34,7 @@ from aaf._errors import answer_error
 from aaf._http import encode_header, status_problem
 from aaf._types import (
     ASGIApp,
+    HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
     Receive,
     ReceiveEvent,
@@ -69,6 +70,10 @@ CallNext = Callable[[Connection], Awaitable[Answer]]
 # A function middleware: given the request's connection and the rest of the app.
 HttpMiddleware = Callable[[Connection, CallNext], Awaitable[Answer | HttpResponse]]
 M = TypeVar("M", bound=HttpMiddleware)
+
+
+# Statuses that carry no body (RFC 9110 15.3.5, 15.4.5).
+_NO_BODY = frozenset({204, 304})
 
 
 class FunctionMiddleware:
@@ -109,6 +114,8 @@ class FunctionMiddleware:
             headers = [encode_header(name, value) for name, value in result.headers.items()]
             if not 200 <= result.status_code <= 599:  # a response's (status_problem says why)
                 raise ValueError(status_problem(result.status_code))
+            if result.status_code in _NO_BODY:  # a 304 made of a 200, say: its body is dropped
+                headers = [h for h in headers if h[0] != b"content-length"]
         except Exception as exc:
             await flow.stop()
             failed = Connection(scope, receive, send, self.owner)
@@ -178,9 +185,18 @@ class _Flow:
             "status": status,
             "headers": headers,
         }
+        empty = status in _NO_BODY
         try:
             await send(start)
             while (message := await self.body.get()) is not None:
+                if empty and message["type"] == "http.response.body":
+                    more = bool(message.get("more_body", False))
+                    emptied: HTTPResponseBodyEvent = {
+                        "type": "http.response.body",
+                        "body": b"",
+                        "more_body": more,
+                    }
+                    message = emptied
                 await send(message)
             await self.task
         finally:

@@ -147,6 +147,11 @@ def test_headers_the_function_sets_are_checked_while_a_500_can_be_answered() -> 
             assert (answer.status_code, answer.text) == (500, "Internal Server Error")
             assert "x-admin" not in answer.headers
         assert client.get("/", params={"status": "201"}).status_code == 201
+        # A 304 made of a 200 (a conditional GET's middleware) goes out without its body.
+        not_modified = client.get("/", params={"status": "304"})
+        assert (not_modified.status_code, not_modified.content) == (304, b"")
+        assert "content-length" not in not_modified.headers
+        assert client.get("/").text == "root"  # and the connection serves on
 
 
 def test_a_stream_stays_a_stream_and_leaving_closes_it() -> None:
