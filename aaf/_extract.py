@@ -331,9 +331,7 @@ async def read_large_json(
     let go at once after the 422 held the event loop 55 ms."""
     items, members = body.items, body.members
     if body.any_json:  # a list or an object of any JSON, as connection.json() reads it
-        first = _skip_space(data, 0)
-        start = data[first : first + 1]
-        items = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
+        items = _any_reading(data)
     if (
         items is not None
         or members is not None
@@ -381,8 +379,7 @@ async def read_large_json(
         if body.kinds is not None:
             # A kind no member takes, whatever it holds, is refused as any other kind is;
             # else the whole validation says.
-            first = _skip_space(data, 0)
-            sent = data[first : first + 1]
+            sent = _opening(data)
             opening = b"" if sent in body.kinds.refused else sent
         if await _other_kind(body.fail_fast, data, opening, errors):
             return REFUSED
@@ -415,14 +412,25 @@ async def _parsed_in_slices(data: bytes, errors: Errors) -> object:
     PERF: a type whose validation starts with a function of the input as sent has pydantic
     make all of it Python values in one piece first: a model's validator of mode "before"
     held other clients 282 ms for 10 MB it ignores (benchmarks/large_bodies.py, "before")."""
-    first = _skip_space(data, 0)
-    start = data[first : first + 1]
-    reading = _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
+    reading = _any_reading(data)
     if reading is None:
         return _NOT_A_LIST
     await asyncio.sleep(0)  # joined from its chunks just now: the others' turn first
     with full_collections_held():
         return await _validate_in_slices(reading, data, errors)
+
+
+def _opening(data: bytes) -> bytes:
+    """The first byte of the JSON in ``data`` past any space (``b""`` where there is none)."""
+    first = _skip_space(data, 0)
+    return data[first : first + 1]
+
+
+def _any_reading(data: bytes) -> ItemsReading | None:
+    """How the JSON in ``data`` is parsed a slice at a time as any JSON: an array's items or
+    an object's members; ``None`` for anything else."""
+    start = _opening(data)
+    return _ANY_ITEMS if start == b"[" else _ANY_MEMBERS if start == b"{" else None
 
 
 def attributes_of(value: object) -> dict[str, object] | None:
@@ -2370,14 +2378,13 @@ def _fewer_unknown_keys(
     fewer: dict[str, dict[str, object]] | None = None
     for source, specs in fields.items():
         for spec in specs:
-            known = spec.known
-            given = raw.get(source, {}).get(spec.wire) if known is not None else None
-            if known is None or type(given) is not dict:
+            given = raw.get(source, {}).get(spec.wire) if spec.forbids else None
+            if type(given) is not dict:
                 continue
             given = cast("dict[str, object]", given)
             if len(given) <= MAX_ERRORS:
                 continue
-            kept = _known_and_first_unknown(given, known)
+            kept = _known_and_first_unknown(given, spec.reads)
             if len(kept) < len(given):
                 fewer = fewer if fewer is not None else {k: dict(v) for k, v in raw.items()}
                 fewer[source][spec.wire] = kept

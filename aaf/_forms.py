@@ -275,11 +275,12 @@ def _charset(part: Field | File, default: str) -> str:
 
 
 def _known_charset(name: str, part: str) -> str:
-    codec = CHARSETS.get(name.strip().lower())
+    name = name.strip().lower()
+    codec = CHARSETS.get(name)
     if codec is None:
         raise HTTPError(
             400,
-            f"Unsupported charset {name.strip().lower()[:100]!r} in form part {part!r}: "
+            f"Unsupported charset {name[:100]!r} in form part {part!r}: "
             "use utf-8, us-ascii or iso-8859-1",
         )
     return codec

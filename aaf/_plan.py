@@ -27,6 +27,7 @@ from typing import (
     Literal,
     NotRequired,
     Required,
+    TypeGuard,
     TypeVar,
     Union,
     cast,
@@ -101,9 +102,9 @@ class FieldSpec:
     reads: frozenset[str] = frozenset()  # for `whole`, its fields' names and aliases
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
     content: bool = False  # a bytes form field: a file part's content when no value came
-    # For `whole`, a model that refuses keys it does not read: the keys it reads (any other
-    # is an error; a 422 lists the first hundred, so the rest need no validating).
-    known: frozenset[str] | None = None
+    # For `whole`, a model that refuses keys it does not read (`reads`): any other is an
+    # error, and a 422 lists the first hundred, so the rest need no validating.
+    forbids: bool = False
 
 
 # What a set[T] or frozenset[T] body's items, read as a list, are made.
@@ -1229,17 +1230,20 @@ def _field_order(model: type[BaseModel]) -> dict[str, int]:
 
 
 def _keys_if_forbidding(model: object) -> frozenset[str] | None:
-    """The keys ``model`` reads, when it is a model that refuses every other
-    (``extra="forbid"``) and no model validator of its own could see the input's keys some
-    other way; else ``None``."""
-    if (
-        not isinstance(model, type)
-        or not issubclass(model, BaseModel)
-        or model.model_config.get("extra") != "forbid"
-        or model.__pydantic_decorators__.model_validators
-    ):
-        return None
-    return _keys_read(model)
+    """The keys ``model`` reads, when it ``_forbids`` every other; else ``None``."""
+    return _keys_read(model) if _forbids(model) else None
+
+
+def _forbids(model: object) -> TypeGuard[type[BaseModel]]:
+    """Whether ``model`` is a model that refuses every key it does not read
+    (``extra="forbid"``), with no model validator of its own that could see the input's
+    keys some other way."""
+    return (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and model.model_config.get("extra") == "forbid"
+        and not model.__pydantic_decorators__.model_validators
+    )
 
 
 def _keys_read(model: type[BaseModel]) -> frozenset[str]:
@@ -2032,7 +2036,7 @@ class _Builder:
             frozenset() if model is None else _list_fields(model),
             frozenset() if model is None else _keys_read(model),
             content=source == "form" and _is_bytes(annotation),
-            known=_keys_if_forbidding(model),
+            forbids=_forbids(model),
         )
         self.fields.setdefault(source, []).append(spec)
         if marker is not None and marker.field:

@@ -42,12 +42,12 @@ __all__ = [
     "custom_converter_problem",
     "first_param_problem",
     "fits",
-    "leading_back",
     "invalid_rule_problem",
+    "leading_back",
     "marker_problem",
     "nameable_problem",
-    "no_provider_problem",
     "no_methods_problem",
+    "no_provider_problem",
     "not_async_problem",
     "path_problem",
     "text_problem",
@@ -250,25 +250,21 @@ def leading_back(converter: type[BaseConverter]) -> type[BaseConverter]:
     do here (``_leads_back``): its ``to_url``'s text, decoded, must match its regex. One
     class for each, made the first time."""
     built = _LEADING_BACK.get(converter)
-    if built is None:
-        built = _LEADING_BACK[converter] = _leading_back(converter)
-    return built
-
-
-_LEADING_BACK: dict[type[BaseConverter], type[BaseConverter]] = {}
-
-
-def _leading_back(converter: type[BaseConverter]) -> type[BaseConverter]:
+    if built is not None:
+        return built
 
     def to_url(self: BaseConverter, value: object) -> str:
         text: str = converter.to_url(self, value)
         _leads_back(self, unquote(text))
         return text
 
-    built = type(converter.__name__, (converter,), {"to_url": to_url})
-    built.__qualname__ = converter.__qualname__
-    built.__module__ = converter.__module__
+    namespace = {"to_url": to_url, "__qualname__": converter.__qualname__}
+    built = type(converter.__name__, (converter,), namespace | {"__module__": converter.__module__})
+    _LEADING_BACK[converter] = built
     return built
+
+
+_LEADING_BACK: dict[type[BaseConverter], type[BaseConverter]] = {}
 
 
 def converter_names(rule: str) -> list[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -36,6 +37,7 @@ from aaf._types import (
     ASGIApp,
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
+    HTTPScope,
     Receive,
     ReceiveEvent,
     Scope,
@@ -99,11 +101,7 @@ class FunctionMiddleware:
                 seen.release()
             if isinstance(result, HttpResponse):
                 await flow.stop()  # an answer of its own: what the app started is dropped
-                answering = Connection(scope, receive, send, self.owner)
-                try:
-                    await result.send_to(answering)
-                finally:
-                    answering.release()
+                await self._answer(scope, receive, send, result.send_to)
                 return
             if getattr(result, "_flow", None) is not flow:  # untyped code may return anything
                 raise TypeError(
@@ -118,17 +116,29 @@ class FunctionMiddleware:
                 headers = [h for h in headers if h[0] != b"content-length"]
         except Exception as exc:
             await flow.stop()
-            failed = Connection(scope, receive, send, self.owner)
-            try:
-                await answer_error(failed, exc, self.owner.exception_handlers, self.owner.debug)
-            finally:
-                failed.release()
+            handlers, debug = self.owner.exception_handlers, self.owner.debug
+            failed = functools.partial(answer_error, exc=exc, handlers=handlers, debug=debug)
+            await self._answer(scope, receive, send, failed)
             return
         except BaseException:  # cancelled (the server stops): no task left behind
             if flow.task is not None:
                 flow.task.cancel()
             raise
         await flow.forward(result.status_code, headers, send)
+
+    async def _answer(
+        self,
+        scope: HTTPScope,
+        receive: Receive,
+        send: Send,
+        by: Callable[[Connection], Awaitable[None]],
+    ) -> None:
+        """Answer the request ``by`` itself, on a connection of the app's."""
+        connection = Connection(scope, receive, send, self.owner)
+        try:
+            await by(connection)
+        finally:
+            connection.release()
 
 
 class _Flow:
@@ -139,14 +149,15 @@ class _Flow:
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
         self.app, self.scope, self.receive = app, scope, receive
-        self.task: asyncio.Task[None] | None = None
-        self.start: asyncio.Future[HTTPResponseStartEvent] | None = None
+        self.task: asyncio.Task[None] | None = None  # made by call_next
+        self.start: asyncio.Future[HTTPResponseStartEvent] = (
+            asyncio.get_running_loop().create_future()
+        )
         self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=2)
 
     async def call_next(self, connection: Connection) -> Answer:
         if self.task is not None:
             raise RuntimeError("call_next() runs the app once per request")
-        self.start = asyncio.get_running_loop().create_future()
         self.task = asyncio.ensure_future(self._run())
         message = await self.start  # raises what the app raised before it answered
         pairs = message.get("headers", ())
@@ -154,7 +165,6 @@ class _Flow:
         return Answer(message["status"], headers, self)
 
     async def _run(self) -> None:
-        assert self.start is not None  # call_next made it before the app ran
         try:
             await self.app(self.scope, self.receive, self._send)
         except Exception as exc:
@@ -170,7 +180,6 @@ class _Flow:
                 await self.body.put(None)  # the end, however it ended
 
     async def _send(self, message: SendEvent) -> None:
-        assert self.start is not None  # call_next made it before the app ran
         if message["type"] == "http.response.start" and not self.start.done():
             self.start.set_result(message)  # pyright: ignore[reportArgumentType]  # narrowed by its type
         else:
@@ -179,7 +188,7 @@ class _Flow:
     async def forward(self, status: int, headers: list[tuple[bytes, bytes]], send: Send) -> None:
         """Send the start as the middleware left it, then the body as it comes; then wait
         for the app (raising what it raised after the start)."""
-        assert self.task is not None and self.start is not None  # an Answer came from call_next
+        assert self.task is not None  # an Answer came from call_next
         start: HTTPResponseStartEvent = {
             **self.start.result(),
             "status": status,

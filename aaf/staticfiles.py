@@ -67,18 +67,16 @@ class StaticFiles:
         relative = connection.route_path
         # The file system may block (a network mount, a cold disk): never on the event loop.
         found = await asyncio.to_thread(self._lookup, relative)
-        if found is None:
-            await self._not_found(connection)
-            return
-        full, is_dir, has_index = found
-        if not is_dir and relative.endswith("/"):
+        full, is_dir, has_index = found if found is not None else ("", False, False)
+        if (
+            found is None
             # A file is not a directory: relative links in it would resolve below it.
+            or (not is_dir and relative.endswith("/"))
+            or (is_dir and not (self.html and has_index))
+        ):
             await self._not_found(connection)
             return
         if is_dir:
-            if not self.html or not has_index:
-                await self._not_found(connection)
-                return
             if not relative.endswith("/"):
                 # Relative links in the index page need the slash.
                 # The path escaped as a path: a `?` in a name is not a query.

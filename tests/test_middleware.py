@@ -107,12 +107,19 @@ def test_the_function_may_answer_by_itself_or_raise() -> None:
         TestClient(make_app()).get("/fails")
 
 
-def test_what_it_returns_must_be_a_response_or_the_answer() -> None:
+def root_app() -> App:
+    """An app answering "root" at /, for a middleware of the test's."""
     app = App([])
 
     @app.get("/")
     async def root(connection: Connection) -> str:
         return "root"
+
+    return app
+
+
+def test_what_it_returns_must_be_a_response_or_the_answer() -> None:
+    app = root_app()
 
     @app.middleware("http")
     async def forgetful(connection: Connection, call_next: CallNext) -> Answer:
@@ -126,11 +133,7 @@ def test_what_it_returns_must_be_a_response_or_the_answer() -> None:
 
 
 def test_headers_the_function_sets_are_checked_while_a_500_can_be_answered() -> None:
-    app = App([])
-
-    @app.get("/")
-    async def root(connection: Connection) -> str:
-        return "root"
+    app = root_app()
 
     @app.middleware("http")
     async def careless(connection: Connection, call_next: CallNext) -> Answer:
