@@ -11,7 +11,7 @@ from aaf.exceptions import (
     RequestValidationError,
     WebSocketDisconnect,
 )
-from aaf.params import Body, Cookie, Depends, Form, Header, Query
+from aaf.params import Body, Cookie, Depends, Form, Header, Query, Security
 from aaf.response import (
     EventSourceResponse,
     HtmlResponse,
@@ -50,6 +50,7 @@ __all__ = [
     "RequestValidationError",
     "Router",
     "Scope",
+    "Security",
     "Send",
     "StreamingResponse",
     "UploadFile",

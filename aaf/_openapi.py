@@ -161,9 +161,11 @@ def _plans(plan: HandlerPlan) -> Iterator[HandlerPlan]:
         stack.extend(d.plan for d in current.dependencies)
 
 
-def _dependencies(plan: HandlerPlan) -> Iterator[DependencyParam]:
-    for current in _plans(plan):
-        yield from current.dependencies
+def _in_order(plan: HandlerPlan) -> Iterator[DependencyParam]:
+    """Every provider below ``plan``, depth first in parameter order."""
+    for dependency in plan.dependencies:
+        yield dependency
+        yield from _in_order(dependency.plan)
 
 
 def _result_adapter(plan: HandlerPlan) -> TypeAdapter[object] | None:
@@ -390,15 +392,15 @@ class _Document:
         return responses
 
     def security_of(self, plan: HandlerPlan) -> list[JsonValue]:
-        requirements: list[JsonValue] = []
-        for dependency in _dependencies(plan):
+        """Each scheme the operation uses, one requirement each (as FastAPI lists them), with
+        every scope a Security(...) requires of it, wherever in the providers it is asked."""
+        scopes: dict[str, dict[str, None]] = {}  # scheme name -> its scopes, in order
+        for dependency in _in_order(plan):
             scheme = dependency.provider
             if isinstance(scheme, SecurityScheme):
                 self.security[scheme.scheme_name] = scheme.openapi()
-                requirement: JsonValue = {scheme.scheme_name: []}
-                if requirement not in requirements:
-                    requirements.append(requirement)
-        return requirements
+                scopes.setdefault(scheme.scheme_name, {}).update(dict.fromkeys(dependency.scopes))
+        return [{name: list(required)} for name, required in scopes.items()]
 
     def schemas(self) -> dict[str, JsonValue]:
         schemas = {

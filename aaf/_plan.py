@@ -62,7 +62,7 @@ from aaf._annotations import strip_annotated, union_members
 from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
-from aaf.params import Body, Dependency, Header, Param, Source
+from aaf.params import Body, Dependency, Header, Param, SecurityScopes, Source
 from aaf.response import ResultEncoder, result_encoder
 
 __all__ = [
@@ -1658,6 +1658,15 @@ class DependencyParam:
     use_cache: bool
     plan: HandlerPlan
     attribute: bool = False  # a View class attribute, set on the instance before before()
+    # Every scope the Security(..., scopes=[...]) from the handler down to this one require.
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> object:
+        """What a request's cache knows its result by: the provider, and the scopes when it
+        (or a provider below it) reads them, as one call per set of scopes answers them."""
+        read = self.plan.security_scopes
+        return self.provider if read is None else (self.provider, frozenset(read))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -1686,6 +1695,9 @@ class HandlerPlan:
     # Providers to resolve first (Depends), in parameter order; route and router ones too.
     dependencies: tuple[DependencyParam, ...] = ()
     connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
+    # The scopes required down to this provider, when it or a provider below reads them (a
+    # parameter annotated SecurityScopes); None when none does.
+    security_scopes: tuple[str, ...] | None = None
     rule_converters: Mapping[str, BaseConverter]
     used_names: frozenset[str] = frozenset()  # parameter names here and in every provider
     result_type: object = MISSING  # the return annotation (MISSING when there is none)
@@ -1727,6 +1739,7 @@ def build_plan(
     dependencies: Sequence[Dependency] = (),
     attributes: Mapping[str, Dependency] | None = None,
     chain: tuple[Callable[..., object], ...] = (),
+    scopes: tuple[str, ...] = (),
     dump: Mapping[str, bool] | None = None,
 ) -> HandlerPlan:
     """Read ``fn``'s signature once and build its plan.
@@ -1734,8 +1747,8 @@ def build_plan(
     A handler's first parameter is the connection; a ``provider`` (a ``Depends`` function)
     gets it by annotation instead. ``dependencies`` run for their side effects (a route's or a
     router's); ``attributes`` are a View's class attributes filled by providers. ``chain`` is
-    the providers being built above this one, to refuse a cycle. ``dump``: the ``exclude_*``
-    options of dumping a returned value.
+    the providers being built above this one, to refuse a cycle, and ``scopes`` what their
+    ``Security`` require. ``dump``: the ``exclude_*`` options of dumping a returned value.
 
     Raises:
         ConfigurationError: a rule variable has no parameter, an annotation does not fit its
@@ -1769,7 +1782,7 @@ def build_plan(
             raise ConfigurationError(problem)
         params = params[1:]
     var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
-    builder = _Builder(qualname, websocket, rule_converters, (*chain, fn))
+    builder = _Builder(qualname, websocket, rule_converters, (*chain, fn), scopes)
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
@@ -1826,6 +1839,12 @@ def build_plan(
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
         dependencies=tuple(builder.dependencies),
         connection_params=tuple(builder.connection_params),
+        security_scopes=(
+            scopes
+            if builder.reads_scopes
+            or any(d.plan.security_scopes is not None for d in builder.dependencies)
+            else None
+        ),
         rule_converters=rule_converters,
         used_names=used,
         result_type=hints.get("return", MISSING),
@@ -1896,8 +1915,10 @@ def provider_plan(
     provider: Callable[..., object],
     rule_converters: Mapping[str, BaseConverter],
     chain: tuple[Callable[..., object], ...] = (),
+    scopes: tuple[str, ...] = (),
 ) -> HandlerPlan:
-    """Build the plan of a ``Depends`` provider, refusing a cycle of providers."""
+    """Build the plan of a ``Depends`` provider, refusing a cycle of providers; ``scopes``
+    are those required down to it."""
     name = getattr(provider, "__qualname__", repr(provider))
     if provider in chain:
         names = [getattr(f, "__qualname__", repr(f)) for f in chain[chain.index(provider) :]]
@@ -1912,6 +1933,7 @@ def provider_plan(
         is_method=False,
         provider=True,
         chain=chain,
+        scopes=scopes,
     )
 
 
@@ -1924,11 +1946,14 @@ class _Builder:
         websocket: bool,
         rule_converters: Mapping[str, BaseConverter],
         chain: tuple[Callable[..., object], ...],
+        scopes: tuple[str, ...],
     ) -> None:
         self.qualname = qualname
         self.websocket = websocket
         self.rule_converters = rule_converters
         self.chain = chain
+        self.scopes = scopes
+        self.reads_scopes = False
         self.dependencies: list[DependencyParam] = []
         self.connection_params: list[str] = []
         self.passthrough: list[str] = []
@@ -1947,10 +1972,26 @@ class _Builder:
             )
         if dependency.provider is None:
             raise ConfigurationError(_rules.no_provider_problem(self.qualname))
-        plan = provider_plan(dependency.provider, self.rule_converters, self.chain)
+        scopes = tuple(dict.fromkeys((*self.scopes, *dependency.scopes)))
+        plan = provider_plan(dependency.provider, self.rule_converters, self.chain, scopes)
+        provider, use_cache = dependency.provider, dependency.use_cache
         self.dependencies.append(
-            DependencyParam(name, dependency.provider, dependency.use_cache, plan, attribute)
+            DependencyParam(name, provider, use_cache, plan, attribute, scopes)
         )
+
+    def add_scopes(self, name: str, provider: bool) -> None:
+        """A parameter annotated SecurityScopes: given, by a provider of aaf's own, the scopes
+        required down to here (a new object per request: its list is the provider's to keep)."""
+        if not provider:
+            raise ConfigurationError(_rules.scopes_problem(self.qualname, name))
+        scopes = self.scopes
+
+        async def security_scopes() -> SecurityScopes:
+            return SecurityScopes(scopes)
+
+        plan = provider_plan(security_scopes, self.rule_converters)
+        self.dependencies.append(DependencyParam(name, security_scopes, False, plan))
+        self.reads_scopes = True
 
     def add(
         self,
@@ -1970,6 +2011,9 @@ class _Builder:
             return
         if provider and _is_connection(annotation):
             self.connection_params.append(param.name)
+            return
+        if strip_annotated(annotation)[0] is SecurityScopes:
+            self.add_scopes(param.name, provider)
             return
         default = ... if param.default is MISSING else param.default
         written = annotation  # a path value without one keeps its converter's type
@@ -2129,7 +2173,7 @@ def _dependency_of(
             f"the parameter's class, but it is annotated {_name_of(annotation)}: name the "
             "provider, Depends(provider)"
         )
-    return Dependency(base, found.use_cache)
+    return Dependency(base, found.use_cache, found.scopes)
 
 
 def _is_connection(annotation: object) -> bool:

@@ -348,6 +348,15 @@ def first_param_problem(
     return None
 
 
+def scopes_problem(qualname: str, name: str) -> str:
+    """``SecurityScopes`` is a provider's: a handler has no Security above it to give any."""
+    return (
+        f"{qualname}: parameter {name!r} is annotated SecurityScopes, which only a provider "
+        "takes (the scopes the Security(..., scopes=[...]) above it require); check them in "
+        "the provider the handler's Security(...) names"
+    )
+
+
 def nameable_problem(qualname: str, param: Param) -> str | None:
     """Values are passed by name: ``*args`` and positional-only parameters have no source."""
     if param.kind in ("var_positional", "positional_only"):

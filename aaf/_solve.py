@@ -42,7 +42,7 @@ class Solving:
             self.overrides = _NONE
         # The general path's (solve()) memo, made there: a compiled Resolution needs neither.
         self.values: dict[int, dict[str, object]]  # id(plan) -> its validated values
-        self.results: dict[Callable[..., object], object]  # provider -> its result
+        self.results: dict[object, object]  # a provider's key (DependencyParam.key) -> result
         self.stack: contextlib.AsyncExitStack | None = None
 
     def effective(self, dependency: DependencyParam) -> HandlerPlan:
@@ -53,10 +53,11 @@ class Solving:
         if override is None:
             return dependency.plan
         app = self.connection.app
-        plan = app.override_plans.get(override)
+        scopes = dependency.scopes  # the original's, as FastAPI keeps them for an override
+        plan = app.override_plans.get((override, scopes))
         if plan is None:
-            plan = provider_plan(override, dependency.plan.rule_converters)
-            app.override_plans[override] = plan
+            plan = provider_plan(override, dependency.plan.rule_converters, scopes=scopes)
+            app.override_plans[override, scopes] = plan
         return plan
 
     async def close(self, exc: BaseException | None) -> None:
@@ -112,7 +113,7 @@ class Resolution:
     def __init__(self, plan: HandlerPlan) -> None:
         self.plan = plan
         self.steps: list[_Step] = []
-        cached: dict[Callable[..., object], int] = {}
+        cached: dict[object, int] = {}
         self.wiring = self._wire(plan, cached)
         self.top_validates = _validates(plan)
         self.reads_body = plan.reads_body or any(step.plan.reads_body for step in self.steps)
@@ -154,18 +155,18 @@ class Resolution:
         return values, own
 
     def _wire(
-        self, plan: HandlerPlan, cached: dict[Callable[..., object], int]
+        self, plan: HandlerPlan, cached: dict[object, int]
     ) -> tuple[tuple[str | None, int], ...]:
         wiring: list[tuple[str | None, int]] = []
         for dependency in plan.dependencies:
-            index = cached.get(dependency.provider) if dependency.use_cache else None
+            index = cached.get(dependency.key) if dependency.use_cache else None
             if index is None:
                 inner = self._wire(dependency.plan, cached)
                 named = tuple((n, i) for n, i in inner if n is not None)
                 self.steps.append(_Step(dependency, named))
                 index = len(self.steps) - 1
                 if dependency.use_cache:
-                    cached[dependency.provider] = index
+                    cached[dependency.key] = index
             wiring.append((dependency.name, index))
         return tuple(wiring)
 
@@ -291,15 +292,15 @@ async def _arguments(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
 
 
 async def _provide(dependency: DependencyParam, solving: Solving) -> object:
-    provider = dependency.provider
-    if dependency.use_cache and provider in solving.results:
-        return solving.results[provider]
+    provider, key = dependency.provider, dependency.key
+    if dependency.use_cache and key in solving.results:
+        return solving.results[key]
     plan = solving.effective(dependency)
     fn = solving.overrides.get(provider, provider) if solving.overrides else provider
     kwargs = await _arguments(plan, solving)
     value = await _call(fn, plan.kind, kwargs, solving)
     if dependency.use_cache:
-        solving.results[provider] = value
+        solving.results[key] = value
     return value
 
 

@@ -129,7 +129,8 @@ class App(UrlBuilding):
         self.threads = ThreadPool(max_threads)
         # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
         self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
-        self.override_plans: dict[Callable[..., object], HandlerPlan] = {}
+        # An override's plan for each set of scopes it is asked with.
+        self.override_plans: dict[tuple[Callable[..., object], tuple[str, ...]], HandlerPlan] = {}
         self.freeze_gc = freeze_gc
         self.debug = debug
         self.state: dict[str, object] = {}

@@ -83,7 +83,8 @@ _APP = "aaf.app.App"
 _DECORATOR = "aaf.routing.RouteDecorator.__call__"
 _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
-_DEPENDS = "aaf.params.Depends"
+_DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
+_SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
 _ROOT_MODEL = "pydantic.root_model.RootModel"
@@ -473,6 +474,8 @@ def _handler_problem(
             complete = complete and names is not None
             used |= names or set()
             continue
+        if _is_scopes(typ):
+            return _rules.scopes_problem(qualname, param.name)
         complete = complete and not opaque
         if param.name in produced:
             problem = _path_value_problem(
@@ -569,7 +572,7 @@ def _is_depends(expression: Expression) -> bool:
     return (
         isinstance(expression, CallExpr)
         and isinstance(expression.callee, RefExpr)
-        and expression.callee.fullname == _DEPENDS
+        and expression.callee.fullname in _DEPENDS
     )
 
 
@@ -599,7 +602,7 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
             if inner is None:
                 return None
             names |= inner
-        elif not _is_connection(typ):
+        elif not _is_connection(typ) and not _is_scopes(typ):
             names.add(argument.variable.name)
     return names
 
@@ -658,6 +661,8 @@ def _provider_problem(
             continue
         if param.connection or param.shown is None or param.name not in produced:
             continue
+        if _is_scopes(typ):
+            continue  # given by aaf, not read from the path
         if param.kind in ("var_positional", "var_keyword"):
             continue
         problem = _path_value_problem(
@@ -704,6 +709,11 @@ def _method_def(info: TypeInfo, name: str) -> FuncDef | None:
 def _is_connection(typ: Type) -> bool:
     proper = get_proper_type(typ)
     return isinstance(proper, Instance) and proper.type.has_base(_CONNECTION)
+
+
+def _is_scopes(typ: Type) -> bool:
+    proper = get_proper_type(typ)
+    return isinstance(proper, Instance) and proper.type.fullname == _SCOPES
 
 
 def _is_async(sig: CallableType) -> bool:

@@ -17,6 +17,8 @@ __all__ = [
     "Param",
     "Path",
     "Query",
+    "Security",
+    "SecurityScopes",
 ]
 
 Source = Literal["path", "query", "header", "cookie", "body", "form"]
@@ -171,23 +173,54 @@ class Dependency:
 
     Type checkers see ``Depends(provider)`` as the provider's result type instead, so that a
     provider whose result does not fit the parameter's annotation is a type error.
+    ``Security(provider, scopes=[...])`` is the same marker with the scopes it requires.
     """
 
-    __slots__ = ("provider", "use_cache")
+    __slots__ = ("provider", "scopes", "use_cache")
 
-    def __init__(self, provider: Callable[..., object] | None, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        provider: Callable[..., object] | None,
+        use_cache: bool = True,
+        scopes: Sequence[str] = (),
+    ) -> None:
+        marker = "Security" if scopes else "Depends"
         if provider is not None and not callable(provider):
-            raise TypeError(f"Depends() takes a function, got {provider!r}")
+            raise TypeError(f"{marker}() takes a function, got {provider!r}")
+        if isinstance(scopes, str) or not all(
+            isinstance(s, str) for s in cast("Sequence[object]", scopes)
+        ):
+            raise TypeError(f"Security() takes scopes=[...], a list of scope names, got {scopes!r}")
         # None: the parameter's class, called with its __init__'s parameters (read where
         # the parameter is, at registration).
         self.provider = provider
         self.use_cache = use_cache
+        self.scopes = tuple(scopes)
 
     def __repr__(self) -> str:
-        if self.provider is None:
-            return f"Depends({'' if self.use_cache else 'use_cache=False'})"
-        name = getattr(self.provider, "__qualname__", repr(self.provider))
-        return f"Depends({name}{'' if self.use_cache else ', use_cache=False'})"
+        provider = self.provider
+        given = [] if provider is None else [getattr(provider, "__qualname__", repr(provider))]
+        if self.scopes:
+            given.append(f"scopes={list(self.scopes)!r}")
+        if not self.use_cache:
+            given.append("use_cache=False")
+        return f"{'Security' if self.scopes else 'Depends'}({', '.join(given)})"
+
+
+class SecurityScopes:
+    """What a provider's parameter annotated ``SecurityScopes`` is given: every scope that the
+    ``Security(..., scopes=[...])`` above it ask for, from the handler's down to its own, each
+    once, in that order (FastAPI's ``SecurityScopes``). ``scope_str`` joins them with spaces,
+    as OAuth2's ``scope`` and ``WWW-Authenticate`` write them."""
+
+    __slots__ = ("scope_str", "scopes")
+
+    def __init__(self, scopes: Sequence[str] | None = None) -> None:
+        self.scopes: list[str] = list(scopes or ())
+        self.scope_str = " ".join(self.scopes)
+
+    def __repr__(self) -> str:
+        return f"SecurityScopes({self.scopes!r})"
 
 
 # Overloads, most specific first: an async generator and a generator give what they yield, a
@@ -216,3 +249,38 @@ def Depends(provider: Callable[..., object] | None = None, *, use_cache: bool = 
     ``use_cache=False``.
     """
     return Dependency(provider, use_cache)
+
+
+# The same overloads as Depends' (see there), with the scopes the provider requires.
+@overload
+def Security(
+    provider: Callable[..., AsyncIterator[T]],
+    *,
+    scopes: Sequence[str] = (),
+    use_cache: bool = True,
+) -> T: ...
+@overload
+def Security(
+    provider: Callable[..., Iterator[T]], *, scopes: Sequence[str] = (), use_cache: bool = True
+) -> T: ...
+@overload
+def Security(
+    provider: Callable[..., Awaitable[T]], *, scopes: Sequence[str] = (), use_cache: bool = True
+) -> T: ...
+@overload
+def Security(
+    provider: Callable[..., T], *, scopes: Sequence[str] = (), use_cache: bool = True
+) -> T: ...
+def Security(  # noqa: N802
+    provider: Callable[..., object], *, scopes: Sequence[str] = (), use_cache: bool = True
+) -> object:
+    """``Depends(provider)`` that requires OAuth2 ``scopes`` (FastAPI's ``Security``):
+    ``user: User = Security(current_user, scopes=["items"])``.
+
+    A provider below it (``current_user`` or any provider it depends on) that takes a
+    parameter annotated :class:`SecurityScopes` is given every scope required on the way
+    down, to check the token against them; the API document lists them in the operation's
+    ``security``. A provider that reads them is called once per request for each set of
+    scopes it is asked with; one that does not, once.
+    """
+    return Dependency(provider, use_cache, scopes)

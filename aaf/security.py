@@ -12,6 +12,9 @@ that Swagger UI's "Authorize" button works::
         ...
 
 Checking the credential is the app's job, in its own provider that depends on the scheme.
+OAuth2 scopes as FastAPI has them: ``Security(provider, scopes=["items"])`` requires them, and
+a provider below takes ``security_scopes: SecurityScopes`` to check the token against all that
+were required on the way down.
 
 Each scheme is generic in what it gives, and its constructor says which: with the default
 ``auto_error=True`` a missing credential is a 401, so ``HTTPBearer()`` gives
@@ -32,6 +35,7 @@ from typing_extensions import TypeVar
 
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
+from aaf.params import Security, SecurityScopes
 
 __all__ = [
     "APIKeyCookie",
@@ -43,7 +47,9 @@ __all__ = [
     "HTTPBearer",
     "OAuth2PasswordBearer",
     "OAuth2PasswordRequestForm",
+    "Security",
     "SecurityScheme",
+    "SecurityScopes",
 ]
 
 

@@ -39,7 +39,7 @@ from typing import Annotated, Any, Literal, NewType, ParamSpec, TypeVar
 from pydantic import BaseModel
 
 from aaf.connection import Connection
-from aaf.params import Depends, Query
+from aaf.params import Depends, Query, Security, SecurityScopes
 from aaf.routing import Router, operation
 from aaf.views import View, WebSocketView
 
@@ -225,6 +225,36 @@ CASES: dict[str, Case] = {
             async def delete(self, connection: Connection, thingid: int) -> None: ...
         """,
         "Things.delete: the rule variable <thing_id> has no parameter of that name",
+    ),
+    "variable_read_by_a_security_provider": Case(
+        """
+        @router.get("/items/<int:item_id>")
+        async def get_item(
+            connection: Connection, value: int = Security(nested, scopes=["items"])
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "security_provider_that_misreads_a_variable": Case(
+        """
+        def user_of(user_id: uuid.UUID, scopes: SecurityScopes) -> int:
+            return 1
+
+        @router.get("/users/<int:user_id>")  # <-
+        async def get_user(
+            connection: Connection, value: int = Security(user_of, scopes=["me"])
+        ) -> None: ...
+        """,
+        "user_of: parameter 'user_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "security_scopes_in_a_handler": Case(
+        """
+        @router.get("/me")  # <-
+        async def me(connection: Connection, scopes: SecurityScopes) -> None: ...
+        """,
+        "me: parameter 'scopes' is annotated SecurityScopes, which only a provider takes (the "
+        "scopes the Security(..., scopes=[...]) above it require); check them in the provider "
+        "the handler's Security(...) names",
     ),
     "view_attribute_dependency": Case(
         """

@@ -442,6 +442,56 @@ async def handler(connection: Connection, cache: Cache = Depends({_kind})) -> st
     )
 
 
+SECURITY_GOOD = (
+    PROVIDERS
+    + """
+from aaf import Security
+from aaf.security import SecurityScopes
+
+
+async def scoped(scopes: SecurityScopes) -> Db:
+    assert all(isinstance(scope, str) for scope in scopes.scopes) and scopes.scope_str
+    return Db()
+
+
+@router.get("/scoped", dependencies=[Security(plain, scopes=("admin",))])
+async def scoped_handler(
+    connection: Connection,
+    a: Db = Security(scoped, scopes=["items"]),
+    b: Db = Security(plain, scopes=["items"], use_cache=False),
+    c: Db = Security(async_generator, scopes=["items"]),
+    d: Db = Security(generator),
+    e: Annotated[Db, Security(scoped, scopes=["me"])] = Db(),
+    f: Db = Depends(scoped),
+) -> str:
+    return ""
+
+
+@router.route("/scoped-view")
+class ScopedPage(View):
+    db: Db = Security(scoped, scopes=["items"])
+
+    async def get(self, connection: Connection) -> str:
+        return ""
+"""
+)
+for _kind in ("coroutine", "generator"):
+    BAD[f"security_{_kind}_of_the_wrong_type"] = (
+        PROVIDERS
+        + f"""
+from aaf import Security
+
+
+@router.get("/")
+async def handler(
+    connection: Connection, cache: Cache = Security({_kind}, scopes=["me"])
+) -> str:
+    return ""
+""",
+        "assignment",
+    )
+
+
 SCHEMES = """
 from __future__ import annotations
 
@@ -505,6 +555,7 @@ async def handler(connection: Connection, value: {_given} = Depends({_scheme})) 
 GOOD_PROGRAMS = {
     "good": GOOD,
     "depends_good": DEPENDS_GOOD,
+    "security_good": SECURITY_GOOD,
     "schemes_good": SCHEMES_GOOD,
     "url_for_good": URL_FOR_GOOD,
     "middleware_good": MIDDLEWARE_GOOD,
@@ -541,6 +592,7 @@ def test_every_kind_of_provider_type_checks_in_both_spellings(
     results: dict[str, list[str]],
 ) -> None:
     assert results["depends_good"] == []
+    assert results["security_good"] == []
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
