@@ -10,6 +10,7 @@ from aaf.exceptions import (
     HTTPError,
     RequestValidationError,
     WebSocketDisconnect,
+    WebSocketException,
 )
 from aaf.params import Body, Cookie, Depends, Form, Header, Query, Security
 from aaf.response import (
@@ -56,6 +57,7 @@ __all__ = [
     "UploadFile",
     "View",
     "WebSocketDisconnect",
+    "WebSocketException",
     "WebSocketView",
     "aaf",
 ]

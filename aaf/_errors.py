@@ -27,6 +27,7 @@ from aaf.exceptions import (
     HTTPError,
     RequestValidationError,
     WebSocketDisconnect,
+    WebSocketException,
 )
 from aaf.response import HttpResponse, error_response
 
@@ -98,6 +99,11 @@ async def answer_error(
         logger.debug("Refusing WebSocket %s: %s", connection.path, exc.errors)
         if connection.ws_state is WebSocketState.CONNECTING:
             await connection.reject(403, "Invalid handshake parameters")
+        return
+    if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
+        logger.debug("Closing WebSocket %s: %r", connection.path, exc)
+        if connection.ws_state is not WebSocketState.CLOSED:
+            await connection.close(exc.code, exc.reason)
         return
     if isinstance(exc, HTTPError):
         if connection.scope["type"] == "websocket":

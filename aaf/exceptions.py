@@ -79,5 +79,27 @@ class WebSocketDisconnect(ConnectionError):
         self.reason = reason
 
 
+class WebSocketException(Exception):
+    """Close the WebSocket with ``code`` and ``reason`` (Starlette's and FastAPI's
+    ``WebSocketException``): raised by a WebSocket handler or one of its providers. Before
+    ``accept`` the handshake is refused (the server answers 403); after, the session closes
+    with that code. Raised while serving HTTP it is a server error, as any other exception.
+
+    Raises:
+        ValueError: ``code`` is not one an endpoint may send (RFC 6455 section 7.4:
+            1000-1003, 1007-1014, 3000-4999).
+    """
+
+    def __init__(self, code: int = 1008, reason: str = "") -> None:
+        if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+            raise ValueError(f"{code} is not a close code an endpoint may send")
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.reason!r})"
+
+
 class ConfigurationError(Exception):
     """A mistake in how routes or handlers are registered, found before any request."""

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from pydantic import BaseModel
 from websockets.asyncio.client import connect
@@ -17,7 +18,8 @@ from aaf import _extract, aaf
 from aaf.app import App
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
-from aaf.exceptions import HTTPError, WebSocketDisconnect
+from aaf.exceptions import HTTPError, WebSocketDisconnect, WebSocketException
+from aaf.params import Depends
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient, WebSocketDenied
 from aaf.views import WebSocketView
@@ -556,3 +558,65 @@ def test_a_large_json_message_is_parsed_a_slice_at_a_time(
             session.receive_text()
     assert closed.value.code == 1007
     assert closed.value.reason.startswith("Invalid JSON: ")
+
+
+def test_websocket_exception_closes_with_its_code_over_uvicorn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Starlette's and FastAPI's way to end a session with a code of the app's choosing:
+    # before accept the handshake is refused, after it the close frame carries the code.
+    guarded = Router()
+
+    async def token_of(connection: Connection, token: str = "") -> str:
+        if token != "secret":
+            raise WebSocketException(4401, "Sign in first")
+        return token
+
+    @guarded.websocket("/before")
+    async def before(connection: Connection, token: str = Depends(token_of)) -> None:
+        await connection.accept()
+        await connection.send_text("welcome")
+
+    @guarded.websocket("/after")
+    async def after(connection: Connection) -> None:
+        await connection.accept()
+        if await connection.receive_text() != "ping":
+            raise WebSocketException(reason="Say ping")  # 1008, policy violation
+        await connection.send_text("pong")
+
+    @guarded.websocket("/view")
+    class Counter(WebSocketView):
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            raise WebSocketException(4000, f"no {data}")
+
+    @guarded.get("/http")
+    async def over_http(connection: Connection) -> str:
+        raise WebSocketException(4000, "not a WebSocket")
+
+    async def scenario(base: str) -> list[object]:
+        url = base.replace("http://", "ws://")
+        seen: list[object] = []
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url + "/before", open_timeout=5):
+                pass
+        seen.append(refused.value.response.status_code)
+        async with connect(url + "/before?token=secret", open_timeout=5) as session:
+            seen.append(await asyncio.wait_for(session.recv(), 5))
+        for path, message in (("/after", "pong?"), ("/view", "thing")):
+            async with connect(url + path, open_timeout=5) as session:
+                await session.send(message)
+                with pytest.raises(ConnectionClosed) as closed:
+                    await asyncio.wait_for(session.recv(), 5)
+                assert closed.value.rcvd is not None
+                seen.append((closed.value.rcvd.code, closed.value.rcvd.reason))
+        return seen
+
+    with caplog.at_level(logging.DEBUG, logger="aaf"), serve(aaf([guarded])) as base:
+        seen = asyncio.run(asyncio.wait_for(scenario(base), 30))
+        with httpx.Client(base_url=base, timeout=5) as client:
+            assert client.get("/http").status_code == 500  # a server error over HTTP
+    assert seen == [403, "welcome", (1008, "Say ping"), (4000, "no thing")]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == ["Exception in handler for GET /http"]
+    with pytest.raises(ValueError, match="1005 is not a close code an endpoint may send"):
+        WebSocketException(1005)
