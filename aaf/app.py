@@ -59,10 +59,12 @@ class App(UrlBuilding):
     """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes.
 
     Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
-    404 ``Not found``. ``middleware`` wraps the app, outermost first (each takes the app alone:
-    a class, or ``functools.partial(Cls, **options)``; ``add_middleware`` adds more before the
-    app starts); an app built with middleware is an
-    instance of a subclass of its class whose ``__call__`` enters the middleware first.
+    404 ``Not found``. ``dependencies`` run before those of every route the app serves, as
+    FastAPI's app-wide ones (``aaf(routers, dependencies=[Depends(check_key)])``).
+    ``middleware`` wraps the app, outermost first (each takes the app alone: a class, or
+    ``functools.partial(Cls, **options)``; ``add_middleware`` adds more before the app
+    starts); an app built with middleware is an instance of a subclass of its class whose
+    ``__call__`` enters the middleware first.
     ``on_startup``/``on_shutdown`` hooks and the ``lifespan`` context run on the lifespan
     protocol; a mapping the lifespan yields goes into ``app.state``. ``exception_handlers``
     answer exceptions by type, the most specific first;
@@ -83,6 +85,7 @@ class App(UrlBuilding):
         self,
         routers: Sequence[Router],
         *,
+        dependencies: Sequence[object] = (),
         middleware: Sequence[Middleware] = (),
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
@@ -114,7 +117,10 @@ class App(UrlBuilding):
         self.servers = list(servers or [])
         self._document: dict[str, JsonValue] | None = None
         self._docs = docs_routers(self)  # after every other router, include_router's too
-        self.routers = [*routers, *self._docs]
+        # Run before every route's own (FastAPI's app-wide dependencies), routes the app
+        # serves later included; not before the API document's own pages.
+        self.dependencies = tuple(dependencies)
+        self.routers = [*map(self._served, routers), *self._docs]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -268,12 +274,25 @@ class App(UrlBuilding):
         """
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
-        if prefix or dependencies or tags:
-            outer = Router(dependencies=dependencies, tags=tags)
-            outer.include(router, prefix=prefix)
-            router = outer
+        router = self._served(router, prefix, dependencies, tags)
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes
+
+    def _served(
+        self,
+        router: Router,
+        prefix: str = "",
+        dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+    ) -> Router:
+        """``router`` as the app serves it: under ``prefix``, after the app's dependencies
+        and then ``dependencies``, with ``tags``; itself when there is nothing to add."""
+        dependencies = (*self.dependencies, *dependencies)
+        if not (prefix or dependencies or tags):
+            return router
+        outer = Router(dependencies=dependencies, tags=tags)
+        outer.include(router, prefix=prefix)
+        return outer
 
     # Routes on the app itself, as FastAPI writes them ------------------------------------------
     @property

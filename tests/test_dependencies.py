@@ -378,6 +378,60 @@ def test_router_dependencies_cover_websocket_routes_too() -> None:
         assert events_of(app) == ["route"]
 
 
+def test_app_dependencies_run_first_for_every_route_the_app_serves_over_uvicorn() -> None:
+    # FastAPI's FastAPI(dependencies=[...]): the routers given, the app's own routes (made
+    # after it), routers included later, WebSockets; not the API document's pages.
+    given = Router(dependencies=[Depends(note_inner)])
+
+    @given.get("/given", dependencies=[Depends(note_route)])
+    async def given_route(connection: Connection) -> str:
+        return "given"
+
+    @given.websocket("/ws")
+    async def ws(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text("ws")
+
+    app = aaf([given], dependencies=[Depends(require_admin), Depends(note_outer)])
+
+    @app.get("/own")
+    async def own(connection: Connection) -> str:
+        return "own"
+
+    later = Router()
+
+    @later.get("/later")
+    async def later_route(connection: Connection) -> str:
+        return "later"
+
+    app.include_router(later, "/v1", dependencies=[Depends(note_route)])
+    admin = {"x-role": "admin"}
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        for path in ("/given", "/own", "/v1/later"):
+            refused = client.get(path)
+            assert (refused.status_code, refused.text) == (403, "Admins only"), path
+        app.state["events"] = []
+        assert client.get("/given", headers=admin).text == "given"
+        assert events_of(app) == ["outer", "inner", "route"]  # the app's first, in order
+        app.state["events"] = []
+        assert client.get("/own", headers=admin).text == "own"
+        assert client.get("/v1/later", headers=admin).text == "later"
+        assert events_of(app) == ["outer", "outer", "route"]
+        assert client.get("/docs").status_code == 200  # the document's pages are the app's
+        assert client.get("/openapi.json").status_code == 200
+    with TestClient(app) as c:
+        with pytest.raises(WebSocketDenied):
+            with c.websocket_connect("/ws"):
+                pass
+        with c.websocket_connect("/ws", headers=admin) as session:
+            assert session.receive_text() == "ws"
+    document = cast("dict[str, Any]", app.openapi())
+    for path in ("/given", "/own", "/v1/later"):
+        parameters = document["paths"][path]["get"]["parameters"]
+        assert [p["name"] for p in parameters] == ["x-role"], path
+    assert app.url_for(own) == "/own" and app.url_for(later_route) == "/v1/later"
+
+
 def test_include_refuses_a_variable_prefix_above_and_a_cycle() -> None:
     inner = Router()
 
