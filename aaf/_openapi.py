@@ -133,9 +133,18 @@ def build_document(app: App) -> dict[str, JsonValue]:
 
 
 def _info(app: App) -> dict[str, JsonValue]:
-    info: dict[str, JsonValue] = {"title": app.title, "version": app.version}
+    info: dict[str, JsonValue] = {"title": app.title}
+    if app.summary:
+        info["summary"] = app.summary
     if app.description:
         info["description"] = app.description
+    if app.terms_of_service:
+        info["termsOfService"] = app.terms_of_service
+    if app.contact:
+        info["contact"] = dict(app.contact)
+    if app.license_info:
+        info["license"] = dict(app.license_info)
+    info["version"] = app.version
     return info
 
 

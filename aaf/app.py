@@ -100,6 +100,10 @@ class App(UrlBuilding):
         title: str = "aaf",
         version: str = "0.1.0",
         description: str | None = None,
+        summary: str | None = None,
+        terms_of_service: str | None = None,
+        contact: Mapping[str, str] | None = None,
+        license_info: Mapping[str, str] | None = None,
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
@@ -111,6 +115,11 @@ class App(UrlBuilding):
         debug: bool = False,
     ) -> None:
         self.title, self.version, self.description = title, version, description
+        # The rest of the document's "info", as FastAPI names them: contact {"name", "url",
+        # "email"}, license_info {"name", "identifier" or "url"}.
+        self.summary, self.terms_of_service = summary, terms_of_service
+        self.contact = dict(contact) if contact else None
+        self.license_info = dict(license_info) if license_info else None
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
         # The document's top-level "tags" (descriptions, order) and "servers", as given.
         self.openapi_tags = list(openapi_tags or [])

@@ -563,6 +563,31 @@ def test_tags_metadata_and_servers_go_into_the_document() -> None:
     assert "tags" not in aaf([tagged]).openapi()  # none given, none written
 
 
+def test_the_info_object_takes_what_fastapi_names() -> None:
+    app = aaf(
+        [],
+        title="Shop",
+        version="2.1",
+        summary="Sells lamps.",
+        description="Everything **the shop** sells.",
+        terms_of_service="https://example.com/terms",
+        contact={"name": "Ada", "url": "https://example.com", "email": "ada@example.com"},
+        license_info={"name": "Apache 2.0", "identifier": "Apache-2.0"},
+    )
+    document = app.openapi()
+    validate(document)
+    assert document["info"] == {
+        "title": "Shop",
+        "summary": "Sells lamps.",
+        "description": "Everything **the shop** sells.",
+        "termsOfService": "https://example.com/terms",
+        "contact": {"name": "Ada", "url": "https://example.com", "email": "ada@example.com"},
+        "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"},
+        "version": "2.1",
+    }
+    assert aaf([]).openapi()["info"] == {"title": "aaf", "version": "0.1.0"}
+
+
 WORDS: tuple[str, ...] = ("lamp",)  # any sequence of examples, not only a list[object]
 
 
