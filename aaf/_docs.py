@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import JsonValue
+
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.response import FileResponse, HtmlResponse, JsonResponse
@@ -41,9 +43,20 @@ window.ui = SwaggerUIBundle({{
   deepLinking: true,
   validatorUrl: null,
   presets: [SwaggerUIBundle.presets.apis],
-  layout: "BaseLayout"
-}});
+  layout: "BaseLayout"{oauth2_redirect}
+}});{init_oauth}
 </script>
+</body>
+</html>
+"""
+OAUTH2_REDIRECT = """<!doctype html>
+<html lang="en-US">
+<head>
+<meta charset="utf-8">
+<title>{title}: signed in</title>
+</head>
+<body>
+<script src="{assets}/oauth2-redirect.js"></script>
 </body>
 </html>
 """
@@ -66,6 +79,7 @@ Redoc.init({spec}, {{}}, document.getElementById("redoc"));
 ASSETS = {
     "swagger-ui-bundle.js": STATIC / "swagger-ui" / "swagger-ui-bundle.js",
     "swagger-ui.css": STATIC / "swagger-ui" / "swagger-ui.css",
+    "oauth2-redirect.js": STATIC / "swagger-ui" / "oauth2-redirect.js",
     "redoc.standalone.js": STATIC / "redoc" / "redoc.standalone.js",
 }
 
@@ -99,7 +113,9 @@ def docs_routers(app: App) -> list[Router]:
         if app.docs_url is None and app.redoc_url is None
         else [openapi_url, DOCS_ASSETS]
     )
-    router = DocsRouter([*urls, *(u for u in (app.docs_url, app.redoc_url) if u is not None)])
+    redirect = app.swagger_ui_oauth2_redirect_url if app.docs_url is not None else None
+    pages = (app.docs_url, redirect, app.redoc_url)
+    router = DocsRouter([*urls, *(u for u in pages if u is not None)])
 
     @router.get(openapi_url, name="aaf_openapi", include_in_schema=False)
     async def openapi(connection: Connection) -> JsonResponse:
@@ -120,7 +136,31 @@ def docs_routers(app: App) -> list[Router]:
 
         @router.get(app.docs_url, name="aaf_swagger_ui", include_in_schema=False)
         async def swagger_ui(connection: Connection) -> HtmlResponse:
-            return HtmlResponse(_render(SWAGGER_UI, connection, assets, openapi_url))
+            root = connection.root_path.rstrip("/")
+            # The sign-in's way back: on this page's origin, under the app's root path.
+            back = (
+                f",\n  oauth2RedirectUrl: window.location.origin + {_script_json(root + redirect)}"
+                if redirect is not None
+                else ""
+            )
+            init = app.swagger_ui_init_oauth
+            initialized = f"\nwindow.ui.initOAuth({_script_json(init)});" if init else ""
+            return HtmlResponse(
+                _render(
+                    SWAGGER_UI,
+                    connection,
+                    assets,
+                    openapi_url,
+                    oauth2_redirect=back,
+                    init_oauth=initialized,
+                )
+            )
+
+        if redirect is not None:
+
+            @router.get(redirect, name="aaf_swagger_ui_oauth2_redirect", include_in_schema=False)
+            async def oauth2_redirect(connection: Connection) -> HtmlResponse:
+                return HtmlResponse(_render(OAUTH2_REDIRECT, connection, assets, openapi_url))
 
     if app.redoc_url is not None:
 
@@ -131,17 +171,22 @@ def docs_routers(app: App) -> list[Router]:
     return [router]
 
 
-def _render(template: str, connection: Connection, assets: str, openapi_url: str) -> str:
+def _render(
+    template: str, connection: Connection, assets: str, openapi_url: str, **scripts: str
+) -> str:
+    """The page ``template`` for this request (``scripts``: what its script holds, escaped
+    for it already)."""
     root = connection.root_path.rstrip("/")
     return template.format(
         title=html.escape(connection.app.title),
         assets=html.escape(root + assets),
-        spec=_script_string(root + openapi_url),
+        spec=_script_json(root + openapi_url),
+        **scripts,
     )
 
 
-def _script_string(text: str) -> str:
-    """``text`` as a JavaScript string inside a ``<script>`` element: JSON, with ``<``, ``>``
-    and ``&`` escaped so that nothing in it (a ``</script>``) can end the element."""
-    quoted = json.dumps(text)
+def _script_json(value: JsonValue) -> str:
+    """``value`` as JavaScript inside a ``<script>`` element: JSON, with ``<``, ``>`` and
+    ``&`` escaped so that nothing in it (a ``</script>``) can end the element."""
+    quoted = json.dumps(value)
     return quoted.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -107,6 +107,8 @@ class App(UrlBuilding):
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         redoc_url: str | None = "/redoc",
+        swagger_ui_oauth2_redirect_url: str | None = "/docs/oauth2-redirect",
+        swagger_ui_init_oauth: Mapping[str, JsonValue] | None = None,
         openapi_tags: Sequence[Mapping[str, JsonValue]] | None = None,
         servers: Sequence[Mapping[str, JsonValue]] | None = None,
         freeze_gc: bool = True,
@@ -121,6 +123,10 @@ class App(UrlBuilding):
         self.contact = dict(contact) if contact else None
         self.license_info = dict(license_info) if license_info else None
         self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        # Where an OAuth2 sign-in started from Swagger UI comes back to, and what Swagger
+        # UI's initOAuth() is given (clientId, usePkceWithAuthorizationCodeGrant, ...).
+        self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
+        self.swagger_ui_init_oauth = dict(swagger_ui_init_oauth) if swagger_ui_init_oauth else None
         # The document's top-level "tags" (descriptions, order) and "servers", as given.
         self.openapi_tags = list(openapi_tags or [])
         self.servers = list(servers or [])

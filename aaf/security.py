@@ -45,8 +45,10 @@ __all__ = [
     "HTTPBasic",
     "HTTPBasicCredentials",
     "HTTPBearer",
+    "OAuth2AuthorizationCodeBearer",
     "OAuth2PasswordBearer",
     "OAuth2PasswordRequestForm",
+    "OpenIdConnect",
     "Security",
     "SecurityScheme",
     "SecurityScopes",
@@ -171,7 +173,23 @@ class HTTPBearer(SecurityScheme, Generic[_Bearer]):
 _Token = TypeVar("_Token", default=str)
 
 
-class OAuth2PasswordBearer(SecurityScheme, Generic[_Token]):
+class _OAuth2(SecurityScheme, Generic[_Token]):
+    """What OAuth2's bearer schemes share: the token from ``Authorization: Bearer``, and the
+    scopes the document describes for "Authorize" (``{scope: description}``)."""
+
+    scopes: dict[str, str]
+
+    async def __call__(self, connection: Connection) -> _Token:
+        """Give the bearer token, or refuse with 401."""
+        found = self._bearer(connection)
+        return cast(_Token, None if found is None else found[1])
+
+    def _flow(self, name: str, flow: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        flow["scopes"] = dict(self.scopes)
+        return self._described({"type": "oauth2", "flows": {name: flow}})
+
+
+class OAuth2PasswordBearer(_OAuth2[_Token]):
     """A bearer token that clients get from ``token_url`` with OAuth2's password flow, as
     FastAPI's ``OAuth2PasswordBearer``: gives the token itself.
 
@@ -214,16 +232,124 @@ class OAuth2PasswordBearer(SecurityScheme, Generic[_Token]):
         self.token_url = token_url
         self.scopes = dict(scopes or {})
 
-    async def __call__(self, connection: Connection) -> _Token:
-        """Give the bearer token, or refuse with 401."""
-        found = self._bearer(connection)
-        return cast(_Token, None if found is None else found[1])
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        return self._flow("password", {"tokenUrl": self.token_url})
+
+
+class OAuth2AuthorizationCodeBearer(_OAuth2[_Token]):
+    """A bearer token that clients get by OAuth2's authorization code flow (an identity
+    provider's sign-in page at ``authorization_url``, then ``token_url``), as FastAPI's
+    ``OAuth2AuthorizationCodeBearer``: gives the token itself.
+
+    Swagger UI's "Authorize" opens the sign-in page and comes back to the docs' own
+    ``/docs/oauth2-redirect`` page; ``aaf(..., swagger_ui_init_oauth={"clientId": ...,
+    "usePkceWithAuthorizationCodeGrant": True})`` fills in what the provider expects.
+    """
+
+    @overload
+    def __init__(
+        self: OAuth2AuthorizationCodeBearer[str],
+        authorization_url: str,
+        token_url: str,
+        *,
+        refresh_url: str | None = None,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: OAuth2AuthorizationCodeBearer[str | None],
+        authorization_url: str,
+        token_url: str,
+        *,
+        refresh_url: str | None = None,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        authorization_url: str,
+        token_url: str,
+        *,
+        refresh_url: str | None = None,
+        scopes: Mapping[str, str] | None = None,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.authorization_url = authorization_url
+        self.token_url = token_url
+        self.refresh_url = refresh_url
+        self.scopes = dict(scopes or {})
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
-        scopes: dict[str, JsonValue] = dict(self.scopes)
-        flow: dict[str, JsonValue] = {"tokenUrl": self.token_url, "scopes": scopes}
-        return self._described({"type": "oauth2", "flows": {"password": flow}})
+        flow: dict[str, JsonValue] = {
+            "authorizationUrl": self.authorization_url,
+            "tokenUrl": self.token_url,
+        }
+        if self.refresh_url:
+            flow["refreshUrl"] = self.refresh_url
+        return self._flow("authorizationCode", flow)
+
+
+_Header = TypeVar("_Header", default=str)
+
+
+class OpenIdConnect(SecurityScheme, Generic[_Header]):
+    """OpenID Connect, discovered at ``openid_connect_url``, as FastAPI's ``OpenIdConnect``:
+    gives the ``Authorization`` header as sent (``"Bearer <token>"``), for the app to verify;
+    without one, 401."""
+
+    @overload
+    def __init__(
+        self: OpenIdConnect[str],
+        openid_connect_url: str,
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: OpenIdConnect[str | None],
+        openid_connect_url: str,
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        openid_connect_url: str,
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.openid_connect_url = openid_connect_url
+
+    async def __call__(self, connection: Connection) -> _Header:
+        """Give the ``Authorization`` header, or refuse with 401."""
+        header = connection.req_headers.get("authorization", "").strip()
+        if not header:
+            if self.auto_error:
+                self._refuse("Bearer")
+            return cast(_Header, None)
+        return cast(_Header, header)
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        return self._described(
+            {"type": "openIdConnect", "openIdConnectUrl": self.openid_connect_url}
+        )
 
 
 class OAuth2PasswordRequestForm(BaseModel):

@@ -26,6 +26,8 @@ PACKAGES = {
         "package/swagger-ui-bundle.js": "swagger-ui-bundle.js",
         "package/swagger-ui-bundle.js.LICENSE.txt": "swagger-ui-bundle.js.LICENSE.txt",
         "package/swagger-ui.css": "swagger-ui.css",
+        # What the page an OAuth2 sign-in comes back to runs (/docs/oauth2-redirect).
+        "package/oauth2-redirect.js": "oauth2-redirect.js",
         "package/LICENSE": "LICENSE",
         "package/NOTICE": "NOTICE",
     },

@@ -14,7 +14,7 @@ from aaf import aaf
 from ._browser import browser, save_screenshot
 from ._helpers import serve
 from .test_openapi import feature_app
-from .test_security import password_app
+from .test_security import code_flow_app, password_app
 
 __all__ = ["browser"]  # the fixture, used by name
 
@@ -64,6 +64,36 @@ def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chro
         wait.until(lambda d: "ada" in response.text)
         assert "200" in response.text
         save_screenshot(browser, "docs-oauth2")
+
+
+def test_swagger_ui_signs_in_by_the_authorization_code_flow(browser: webdriver.Chrome) -> None:
+    # "Authorize" opens the sign-in page in a window of its own; it sends the browser back to
+    # /docs/oauth2-redirect, whose script hands the code to Swagger UI, which exchanges it
+    # (with its PKCE verifier) at tokenUrl; then "Try it out" sends the token it got.
+    with serve(code_flow_app()) as base:
+        browser.get(base + "/docs")
+        wait = WebDriverWait(browser, 20)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".btn.authorize"))
+        docs_window = browser.current_window_handle
+        browser.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".modal-btn.auth.authorize"))
+        client_id = browser.find_element(By.CSS_SELECTOR, ".modal-ux input[type=text]")
+        assert client_id.get_attribute("value") == "docs"  # from swagger_ui_init_oauth
+        browser.find_element(By.CSS_SELECTOR, ".modal-btn.auth.authorize").click()
+        # The sign-in window comes and goes by itself (the redirect page closes it).
+        wait.until(lambda d: "Logout" in d.find_element(By.CSS_SELECTOR, ".modal-ux").text)
+        assert browser.window_handles == [docs_window]
+        browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
+        me = browser.find_element(By.ID, "operations-default-me")
+        me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+        me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+        me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
+        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
+        response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
+        wait.until(lambda d: "signed in with token-of-code0" in response.text)
+        save_screenshot(browser, "docs-oauth2-code")
+        assert all(url.startswith(base) for url in requests_made(browser))
 
 
 def test_redoc_renders_the_operations(browser: webdriver.Chrome) -> None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import urllib.parse
 from collections.abc import Iterator
 from typing import Annotated, Any, cast
 
 import httpx
 import pytest
+from pydantic import JsonValue
 
 from aaf import Depends, aaf
+from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Form
+from aaf.response import RedirectResponse
 from aaf.routing import Router
 from aaf.security import (
     APIKeyCookie,
@@ -22,8 +27,10 @@ from aaf.security import (
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
+    OAuth2AuthorizationCodeBearer,
     OAuth2PasswordBearer,
     OAuth2PasswordRequestForm,
+    OpenIdConnect,
 )
 from aaf.testing import TestClient
 
@@ -223,3 +230,155 @@ def test_oauth2_password_flow_is_described_for_swagger_ui() -> None:
     schema = body["application/x-www-form-urlencoded"]["schema"]
     assert sorted(schema["required"]) == ["password", "username"]
     assert schema["properties"]["grant_type"]["anyOf"][0]["pattern"] == "^password$"
+
+
+def code_flow_app() -> App:
+    """OAuth2's authorization code flow with PKCE, as Swagger UI runs it against an identity
+    provider: the app plays the provider too (a sign-in page that signs in at once, and the
+    token endpoint that checks the code and its verifier)."""
+    accounts = Router()
+    oauth2 = OAuth2AuthorizationCodeBearer(
+        "/authorize", "/token", scopes={"notes": "Read and write notes"}
+    )
+    challenges: dict[str, str] = {}  # code -> the PKCE challenge it was given for
+    tokens: set[str] = set()
+
+    @accounts.get("/authorize", include_in_schema=False)
+    async def authorize(
+        connection: Connection,
+        response_type: str,
+        client_id: str,
+        redirect_uri: str,
+        state: str,
+        code_challenge: str,
+        code_challenge_method: str,
+        scope: str = "",
+    ) -> RedirectResponse:
+        if response_type != "code" or client_id != "docs" or code_challenge_method != "S256":
+            raise HTTPError(400, "unsupported request")
+        code = f"code{len(challenges)}"
+        challenges[code] = code_challenge
+        query = urllib.parse.urlencode({"code": code, "state": state})
+        return RedirectResponse(f"{redirect_uri}?{query}")
+
+    @accounts.post("/token", include_in_schema=False)
+    async def token(
+        connection: Connection,
+        grant_type: Annotated[str, Form()],
+        code: Annotated[str, Form()],
+        code_verifier: Annotated[str, Form()],
+    ) -> dict[str, str]:
+        challenge = challenges.pop(code, None)
+        digest = hashlib.sha256(code_verifier.encode()).digest()
+        if grant_type != "authorization_code" or challenge != pkce(digest):
+            raise HTTPError(400, "invalid_grant")
+        tokens.add(f"token-of-{code}")
+        return {"access_token": f"token-of-{code}", "token_type": "bearer"}
+
+    @accounts.get("/me")
+    async def me(connection: Connection, token: str = Depends(oauth2)) -> str:
+        if token not in tokens:
+            raise HTTPError(401, "Invalid token", headers={"WWW-Authenticate": "Bearer"})
+        return f"signed in with {token}"
+
+    init: dict[str, JsonValue] = {"clientId": "docs", "usePkceWithAuthorizationCodeGrant": True}
+    return aaf([accounts], swagger_ui_init_oauth=init)
+
+
+def pkce(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def test_authorization_code_bearer_reads_the_token_and_describes_its_flow() -> None:
+    app = code_flow_app()
+    with TestClient(app) as client:
+        assert client.get("/me").status_code == 401
+        verifier = "v" * 50
+        challenge = pkce(hashlib.sha256(verifier.encode()).digest())
+        query = {
+            "response_type": "code",
+            "client_id": "docs",
+            "redirect_uri": "http://testserver/docs/oauth2-redirect",
+            "state": "s1",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        sign_in = client.get("/authorize", params=query, follow_redirects=False)
+        assert sign_in.status_code == 307
+        back = urllib.parse.urlsplit(sign_in.headers["location"])
+        code = urllib.parse.parse_qs(back.query)["code"][0]
+        form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier}
+        answer = client.post("/token", data=form).json()
+        me = client.get("/me", headers={"Authorization": f"Bearer {answer['access_token']}"})
+        assert me.text == "signed in with token-of-code0"
+        page = client.get("/docs/oauth2-redirect")
+        assert page.status_code == 200
+        assert '<script src="/_aaf/docs/oauth2-redirect.js"></script>' in page.text
+        assert client.get("/_aaf/docs/oauth2-redirect.js").text.startswith('"use strict"')
+        docs = client.get("/docs").text
+        assert 'oauth2RedirectUrl: window.location.origin + "/docs/oauth2-redirect"' in docs
+        init = (
+            'window.ui.initOAuth({"clientId": "docs", "usePkceWithAuthorizationCodeGrant": true})'
+        )
+        assert init in docs
+    document = cast(dict[str, Any], app.openapi())
+    assert document["components"]["securitySchemes"] == {
+        "OAuth2AuthorizationCodeBearer": {
+            "type": "oauth2",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": "/authorize",
+                    "tokenUrl": "/token",
+                    "scopes": {"notes": "Read and write notes"},
+                }
+            },
+        }
+    }
+    refreshing = OAuth2AuthorizationCodeBearer("/a", "/t", refresh_url="/r", auto_error=False)
+    assert refreshing.openapi()["flows"] == {
+        "authorizationCode": {
+            "authorizationUrl": "/a",
+            "tokenUrl": "/t",
+            "refreshUrl": "/r",
+            "scopes": {},
+        }
+    }
+
+
+def test_the_redirect_page_follows_the_docs_and_its_own_option() -> None:
+    quiet = TestClient(aaf([], swagger_ui_oauth2_redirect_url=None))
+    assert quiet.get("/docs/oauth2-redirect").status_code == 404
+    assert "oauth2RedirectUrl" not in quiet.get("/docs").text
+    assert "initOAuth" not in quiet.get("/docs").text
+    elsewhere = TestClient(aaf([], docs_url="/api-docs", swagger_ui_oauth2_redirect_url="/back"))
+    assert elsewhere.get("/back").status_code == 200
+    assert '+ "/back"' in elsewhere.get("/api-docs").text
+    assert TestClient(aaf([], docs_url=None)).get("/docs/oauth2-redirect").status_code == 404
+    hostile = aaf([], swagger_ui_init_oauth={"appName": "</script><script>alert(1)"})
+    assert "</script><script>" not in TestClient(hostile).get("/docs").text
+
+
+def test_openid_connect_gives_the_authorization_header() -> None:
+    oidc = OpenIdConnect("https://id.example.com/.well-known/openid-configuration")
+    maybe = OpenIdConnect("https://id.example.com/x", auto_error=False, scheme_name="Maybe")
+    router = Router()
+
+    @router.get("/oidc")
+    async def with_oidc(connection: Connection, header: str = Depends(oidc)) -> str:
+        return header
+
+    @router.get("/maybe")
+    async def with_maybe(connection: Connection, header: str | None = Depends(maybe)) -> str:
+        return repr(header)
+
+    app = aaf([router])
+    with TestClient(app) as client:
+        refused = client.get("/oidc")
+        assert (refused.status_code, refused.headers["www-authenticate"]) == (401, "Bearer")
+        assert client.get("/oidc", headers={"Authorization": "Bearer t1"}).text == "Bearer t1"
+        assert client.get("/maybe").text == "None"
+    schemes = cast(dict[str, Any], app.openapi())["components"]["securitySchemes"]
+    assert schemes["OpenIdConnect"] == {
+        "type": "openIdConnect",
+        "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration",
+    }

@@ -506,7 +506,9 @@ from aaf.security import (
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
+    OAuth2AuthorizationCodeBearer,
     OAuth2PasswordBearer,
+    OpenIdConnect,
 )
 
 router = Router()
@@ -527,8 +529,14 @@ async def handler(
     header: str = Depends(APIKeyHeader(name="X-Key")),
     cookie: str | None = Depends(APIKeyCookie(name="k", auto_error=False)),
     query: str = Depends(APIKeyQuery(name="k")),
+    code: str = Depends(OAuth2AuthorizationCodeBearer("/authorize", "/token")),
+    maybe_code: str | None = Depends(
+        OAuth2AuthorizationCodeBearer("/authorize", "/token", auto_error=False)
+    ),
+    oidc: str = Depends(OpenIdConnect("https://id.example.com/")),
+    maybe_oidc: str | None = Depends(OpenIdConnect("https://id.example.com/", auto_error=False)),
 ) -> str:
-    return token + bearer.credentials + basic.username + header + query
+    return token + bearer.credentials + basic.username + header + query + code + oidc
 
 
 plain_bearer: HTTPBearer = HTTPBearer()  # the type argument defaults to what auto_error gives
@@ -539,6 +547,8 @@ for _scheme, _given in (
     ("HTTPBearer(auto_error=False)", "HTTPAuthorizationCredentials"),
     ("HTTPBasic(auto_error=False)", "HTTPBasicCredentials"),
     ('APIKeyQuery(name="k", auto_error=False)', "str"),
+    ('OAuth2AuthorizationCodeBearer("/a", "/t", auto_error=False)', "str"),
+    ('OpenIdConnect("https://id.example.com/", auto_error=False)', "str"),
 ):
     BAD[f"optional_{_scheme.partition('(')[0]}_taken_as_always_there"] = (
         SCHEMES
