@@ -45,6 +45,7 @@ __all__ = [
     "HTTPBasic",
     "HTTPBasicCredentials",
     "HTTPBearer",
+    "HTTPDigest",
     "OAuth2AuthorizationCodeBearer",
     "OAuth2PasswordBearer",
     "OAuth2PasswordRequestForm",
@@ -168,6 +169,50 @@ class HTTPBearer(SecurityScheme, Generic[_Bearer]):
         if self.bearer_format:
             scheme["bearerFormat"] = self.bearer_format
         return self._described(scheme)
+
+
+class HTTPDigest(SecurityScheme, Generic[_Bearer]):
+    """``Authorization: Digest <parameters>``, as FastAPI's ``HTTPDigest``: gives the scheme
+    and its parameters as sent (``username="ada", realm=..., response=...``), for the app to
+    check; without one, 401 with ``WWW-Authenticate: Digest``."""
+
+    @overload
+    def __init__(
+        self: HTTPDigest[HTTPAuthorizationCredentials],
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[True] = True,
+    ) -> None: ...
+    @overload
+    def __init__(
+        self: HTTPDigest[HTTPAuthorizationCredentials | None],
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: Literal[False],
+    ) -> None: ...
+    def __init__(
+        self,
+        *,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+
+    async def __call__(self, connection: Connection) -> _Bearer:
+        """Give the digest credentials, or refuse with 401."""
+        found = _authorization(connection)
+        if found is None or found[0].lower() != "digest":
+            if self.auto_error:
+                self._refuse("Digest")
+            return cast(_Bearer, None)
+        return cast(_Bearer, HTTPAuthorizationCredentials(*found))
+
+    def openapi(self) -> dict[str, JsonValue]:
+        """The scheme's OpenAPI Security Scheme Object."""
+        return self._described({"type": "http", "scheme": "digest"})
 
 
 _Token = TypeVar("_Token", default=str)

@@ -27,6 +27,7 @@ from aaf.security import (
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
+    HTTPDigest,
     OAuth2AuthorizationCodeBearer,
     OAuth2PasswordBearer,
     OAuth2PasswordRequestForm,
@@ -382,3 +383,26 @@ def test_openid_connect_gives_the_authorization_header() -> None:
         "type": "openIdConnect",
         "openIdConnectUrl": "https://id.example.com/.well-known/openid-configuration",
     }
+
+
+def test_digest_gives_the_credentials_as_sent() -> None:
+    digest = HTTPDigest()
+    router = Router()
+
+    @router.get("/digest")
+    async def with_digest(
+        connection: Connection, credentials: HTTPAuthorizationCredentials = Depends(digest)
+    ) -> str:
+        return f"{credentials.scheme}|{credentials.credentials}"
+
+    app = aaf([router])
+    with TestClient(app) as client:
+        for headers in ({}, {"Authorization": "Bearer t1"}):
+            refused = client.get("/digest", headers=headers)
+            assert (refused.status_code, refused.headers["www-authenticate"]) == (401, "Digest")
+        sent = 'Digest username="ada", realm="shop", response="6629fae4"'
+        assert client.get("/digest", headers={"Authorization": sent}).text == (
+            'Digest|username="ada", realm="shop", response="6629fae4"'
+        )
+    schemes = cast(dict[str, Any], app.openapi())["components"]["securitySchemes"]
+    assert schemes == {"HTTPDigest": {"type": "http", "scheme": "digest"}}

@@ -506,6 +506,7 @@ from aaf.security import (
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
+    HTTPDigest,
     OAuth2AuthorizationCodeBearer,
     OAuth2PasswordBearer,
     OpenIdConnect,
@@ -535,8 +536,10 @@ async def handler(
     ),
     oidc: str = Depends(OpenIdConnect("https://id.example.com/")),
     maybe_oidc: str | None = Depends(OpenIdConnect("https://id.example.com/", auto_error=False)),
+    digest: HTTPAuthorizationCredentials = Depends(HTTPDigest()),
+    maybe_digest: HTTPAuthorizationCredentials | None = Depends(HTTPDigest(auto_error=False)),
 ) -> str:
-    return token + bearer.credentials + basic.username + header + query + code + oidc
+    return token + bearer.credentials + basic.username + header + query + code + digest.scheme
 
 
 plain_bearer: HTTPBearer = HTTPBearer()  # the type argument defaults to what auto_error gives
@@ -546,6 +549,7 @@ for _scheme, _given in (
     ('OAuth2PasswordBearer("/token", auto_error=False)', "str"),
     ("HTTPBearer(auto_error=False)", "HTTPAuthorizationCredentials"),
     ("HTTPBasic(auto_error=False)", "HTTPBasicCredentials"),
+    ("HTTPDigest(auto_error=False)", "HTTPAuthorizationCredentials"),
     ('APIKeyQuery(name="k", auto_error=False)', "str"),
     ('OAuth2AuthorizationCodeBearer("/a", "/t", auto_error=False)', "str"),
     ('OpenIdConnect("https://id.example.com/", auto_error=False)', "str"),
