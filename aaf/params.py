@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
+from pydantic import JsonValue
+
 __all__ = [
     "Body",
     "Constraints",
@@ -26,17 +28,22 @@ Source = Literal["path", "query", "header", "cookie", "body", "form"]
 
 class Constraints(TypedDict, total=False):
     """The keywords every marker takes: pydantic's ``Field`` constraints, and what the API
-    document shows (``description``, ``title``, ``examples``, ``deprecated``)."""
+    document shows (``description``, ``title``, ``examples``, ``deprecated``,
+    ``json_schema_extra``: more keys for the parameter's schema)."""
 
     description: str | None
     title: str | None
     examples: Sequence[object] | None
     deprecated: bool | None
+    json_schema_extra: dict[str, JsonValue] | None
     gt: float | None
     ge: float | None
     lt: float | None
     le: float | None
     multiple_of: float | None
+    allow_inf_nan: bool | None
+    max_digits: int | None
+    decimal_places: int | None
     min_length: int | None
     max_length: int | None
     pattern: str | None
@@ -82,6 +89,10 @@ _SAID_OTHERWISE = {
     "regex": "pydantic's name for it is pattern=",
     "embed": "a body is one model: write the model with a field of that name",
     "media_type": "aaf reads JSON bodies and urlencoded or multipart forms by their Content-Type",
+    "strict": (
+        "a query, header, cookie, form or path value is text, which a strict int never "
+        "takes; a JSON body's model can say Field(strict=True)"
+    ),
 }
 
 _PATH_SAYS = {

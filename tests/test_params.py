@@ -7,6 +7,7 @@ import enum
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
 
 import pytest
@@ -764,3 +765,45 @@ def test_a_header_marked_convert_underscores_false_reads_its_name_as_written() -
     document = cast("Document", aaf([router]).openapi())
     names = [p["name"] for p in operation_of(document, "/headers", "get")["parameters"]]
     assert names == ["x-token", "x_raw"]
+
+
+def test_markers_take_fastapis_number_constraints_and_schema_extras() -> None:
+    # FastAPI's Query(allow_inf_nan=False), Query(max_digits=, decimal_places=) and
+    # json_schema_extra: pydantic's own, checked as every other constraint is.
+    router = Router()
+
+    @router.get("/price")
+    async def price(
+        connection: Connection,
+        amount: Annotated[Decimal, Query(max_digits=5, decimal_places=2)],
+        rate: Annotated[float, Query(allow_inf_nan=False)] = 1.0,
+        region: Annotated[str, Header(json_schema_extra={"x-internal": True})] = "eu",
+    ) -> dict[str, str]:
+        return {"amount": str(amount), "rate": str(rate), "region": region}
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/price?amount=123.45&rate=0.5").json() == {
+        "amount": "123.45",
+        "rate": "0.5",
+        "region": "eu",
+    }
+    for query, kind in (
+        ("amount=1234.56", "decimal_max_digits"),
+        ("amount=1234.5", "decimal_whole_digits"),
+        ("amount=1.234", "decimal_max_places"),
+        ("amount=1&rate=inf", "finite_number"),
+        ("amount=1&rate=NaN", "finite_number"),
+    ):
+        refused = client.get(f"/price?{query}")
+        assert refused.status_code == 422, query
+        assert [e["type"] for e in refused.json()["detail"]] == [kind], query
+    with pytest.raises(
+        TypeError, match="argument .strict.: a query, header, cookie, form or path value is text"
+    ):
+        Query(strict=True)  # type: ignore[call-arg]
+    parameters = {
+        p["name"]: p
+        for p in operation_of(cast("Document", app.openapi()), "/price", "get")["parameters"]
+    }
+    assert parameters["region"]["schema"]["x-internal"] is True
