@@ -282,6 +282,9 @@ class _Document:
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)
                     _add_default(parameter, plan, group, wire)
+                    examples = plan.examples.get((group, wire))
+                    if examples:
+                        parameter["examples"] = _examples(examples)
                     found[(group, wire)] = parameter
         ordered = sorted(found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
         return ordered
@@ -291,11 +294,13 @@ class _Document:
             if current.body is not None:
                 if any(source == "body" for source, _ in current.hidden):
                     return None  # Body(include_in_schema=False)
+                json_body: Schema = {"schema": self.resolved[("body", id(current))]}
+                for (where, _), examples in current.examples.items():
+                    if where == "body":
+                        json_body["examples"] = _examples(examples)
                 return {
                     "required": current.body.required,
-                    "content": {
-                        "application/json": {"schema": self.resolved[("body", id(current))]}
-                    },
+                    "content": {"application/json": json_body},
                 }
         form_properties: Schema = {}
         form_required: list[str] = []
@@ -468,6 +473,10 @@ def _with_default(schema: Schema, plan: HandlerPlan, group: str, wire: str) -> S
             except PydanticSerializationError:
                 break  # a default JSON cannot show
     return schema
+
+
+def _examples(examples: Mapping[str, Mapping[str, JsonValue]]) -> JsonValue:
+    return {name: dict(example) for name, example in examples.items()}
 
 
 def _parameter(name: str, location: str, schema: Schema, required: bool) -> Schema:

@@ -1703,6 +1703,8 @@ class HandlerPlan:
     result_type: object = MISSING  # the return annotation (MISSING when there is none)
     docstring: str | None = None
     hidden: frozenset[tuple[Source, str]] = frozenset()  # marked include_in_schema=False
+    # (source, wire name) -> the marker's openapi_examples, for the API document.
+    examples: Mapping[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]]
 
     @property
     def none_status(self) -> int:
@@ -1850,6 +1852,7 @@ def build_plan(
         result_type=hints.get("return", MISSING),
         docstring=inspect.getdoc(target),
         hidden=frozenset(builder.hidden),
+        examples=builder.examples,
     )
 
 
@@ -1964,6 +1967,7 @@ class _Builder:
         self.body: BodyParam | None = None
         self.reads_form = False
         self.hidden: set[tuple[Source, str]] = set()  # (source, wire name): not in the document
+        self.examples: dict[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]] = {}
 
     def add_dependency(self, name: str | None, dependency: object, attribute: bool = False) -> None:
         if not isinstance(dependency, Dependency):
@@ -2050,6 +2054,8 @@ class _Builder:
         wire = alias or (param.name.replace("_", "-") if dashes else param.name)
         if marker is not None and not marker.include_in_schema:
             self.hidden.add((source, wire))
+        if marker is not None and marker.openapi_examples:
+            self.examples[source, wire] = marker.openapi_examples
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(
                 f"{qualname}: parameter {param.name!r} reads a request body; WebSocket handlers "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
@@ -64,6 +64,7 @@ class Param:
         *,
         alias: str | None = None,
         include_in_schema: bool = True,
+        openapi_examples: Mapping[str, Mapping[str, JsonValue]] | None = None,
         **constraints: Unpack[Constraints],
     ) -> None:
         unknown = constraints.keys() - Constraints.__annotations__.keys()
@@ -73,6 +74,9 @@ class Param:
             raise TypeError(_unknown_keyword(type(self).__name__, min(unknown)))
         self.alias = alias
         self.include_in_schema = include_in_schema
+        # Named examples for the API document (OpenAPI Example Objects: summary, description,
+        # value), which Swagger UI offers in a list, as FastAPI's openapi_examples.
+        self.openapi_examples = _examples(type(self).__name__, openapi_examples)
         # What goes into pydantic's Field() for this parameter (only what was given).
         self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
         if "examples" in self.field:  # a list, as pydantic keeps them; any sequence here
@@ -98,17 +102,41 @@ _SAID_OTHERWISE = {
 _PATH_SAYS = {
     "alias": "the rule names a path value; name the parameter as the rule does",
     "include_in_schema": "a path value is always in the API document: its path needs it",
+    "openapi_examples": "a path value's examples go in examples=[...]",
 }
 
 
 def _unknown_keyword(marker: str, keyword: str) -> str:
     named = [] if marker == "Path" else ["alias", "include_in_schema"]
+    if marker not in ("Path", "Form", "File"):
+        named.append("openapi_examples")
     known = ", ".join([*named, *Constraints.__annotations__])
     how = _PATH_SAYS.get(keyword) if marker == "Path" else None
+    if marker in ("Form", "File") and keyword == "openapi_examples":
+        how = "a form is one schema in the API document: give its fields examples=[...]"
     how = how or _SAID_OTHERWISE.get(keyword)
     return f"{marker}() got an unexpected keyword argument {keyword!r}" + (
         f": {how}" if how else f" (it takes {known})"
     )
+
+
+def _examples(
+    marker: str, examples: Mapping[str, Mapping[str, JsonValue]] | None
+) -> dict[str, dict[str, JsonValue]]:
+    if not examples:
+        return {}
+    allowed = {"summary", "description", "value", "externalValue"}
+    given = cast(object, examples)  # from code that is not type-checked, anything
+    if not isinstance(given, Mapping) or not all(
+        isinstance(example, Mapping) and set(cast("Mapping[str, object]", example)) <= allowed
+        for example in cast("Mapping[str, object]", given).values()
+    ):
+        raise TypeError(
+            f"{marker}(openapi_examples=...) takes {{name: {{'summary': ..., 'value': ...}}}} "
+            f"(OpenAPI Example Objects: summary, description, value, externalValue), got "
+            f"{examples!r}"
+        )
+    return {name: dict(example) for name, example in examples.items()}
 
 
 class Path(Param):
@@ -121,7 +149,7 @@ class Path(Param):
     source = "path"
 
     def __init__(self, **constraints: Unpack[Constraints]) -> None:
-        for keyword in ("alias", "include_in_schema"):
+        for keyword in ("alias", "include_in_schema", "openapi_examples"):
             if keyword in constraints:  # Param's own keywords: not a path value's
                 raise TypeError(_unknown_keyword("Path", keyword))
         super().__init__(**constraints)
@@ -145,9 +173,15 @@ class Header(Param):
         alias: str | None = None,
         convert_underscores: bool = True,
         include_in_schema: bool = True,
+        openapi_examples: Mapping[str, Mapping[str, JsonValue]] | None = None,
         **constraints: Unpack[Constraints],
     ) -> None:
-        super().__init__(alias=alias, include_in_schema=include_in_schema, **constraints)
+        super().__init__(
+            alias=alias,
+            include_in_schema=include_in_schema,
+            openapi_examples=openapi_examples,
+            **constraints,
+        )
         self.convert_underscores = convert_underscores
 
 
@@ -167,6 +201,17 @@ class Form(Param):
     """Read a field of an urlencoded or multipart form body."""
 
     source = "form"
+
+    def __init__(
+        self,
+        *,
+        alias: str | None = None,
+        include_in_schema: bool = True,
+        **constraints: Unpack[Constraints],
+    ) -> None:
+        if "openapi_examples" in constraints:  # Param's own keyword: not a form field's
+            raise TypeError(_unknown_keyword(type(self).__name__, "openapi_examples"))
+        super().__init__(alias=alias, include_in_schema=include_in_schema, **constraints)
 
 
 class File(Form):

@@ -20,6 +20,7 @@ from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Form, Header, Query
+from aaf.params import Path as PathMarker
 from aaf.routing import Router, operation
 from aaf.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from aaf.testing import TestClient
@@ -667,3 +668,38 @@ def test_a_body_marked_include_in_schema_false_is_left_out_of_the_document() -> 
     app = aaf([router])
     assert "requestBody" not in operation_of(cast("Document", app.openapi()), "/hook", "post")
     assert TestClient(app).post("/hook", json={"name": "n", "price": 1}).text == "n"
+
+
+LAMP: dict[str, JsonValue] = {"summary": "A lamp", "value": {"name": "lamp", "price": 12.5}}
+
+
+def test_named_examples_go_to_the_parameter_and_the_body() -> None:
+    # FastAPI's openapi_examples: OpenAPI Example Objects by name, which Swagger UI lists.
+    router = Router()
+
+    @router.post("/items")
+    async def create(
+        connection: Connection,
+        item: Annotated[Item, Body(openapi_examples={"lamp": LAMP})],
+        q: Annotated[
+            str,
+            Query(openapi_examples={"short": {"value": "la"}, "long": {"value": "lamps"}}),
+        ] = "",
+        x_tag: Annotated[str, Header(openapi_examples={"one": {"value": "a"}})] = "",
+    ) -> Item:
+        return item
+
+    document = cast("Document", aaf([router]).openapi())
+    validate(document)
+    operation = operation_of(document, "/items", "post")
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert parameters["q"]["examples"] == {"short": {"value": "la"}, "long": {"value": "lamps"}}
+    assert parameters["x-tag"]["examples"] == {"one": {"value": "a"}}
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["examples"] == {"lamp": LAMP}
+    with pytest.raises(TypeError, match=r"Query\(openapi_examples=\.\.\.\) takes"):
+        Query(openapi_examples={"bad": {"val": 1}})
+    with pytest.raises(TypeError, match="a form is one schema in the API document"):
+        Form(openapi_examples={"x": {"value": 1}})  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="a path value's examples go in examples="):
+        PathMarker(openapi_examples={"x": {"value": 1}})  # type: ignore[call-arg]
