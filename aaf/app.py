@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Concatenate, Literal, Never, ParamSpec, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
+from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
@@ -86,6 +87,7 @@ class App(UrlBuilding):
         routers: Sequence[Router],
         *,
         dependencies: Sequence[object] = (),
+        converters: Mapping[str, type[BaseConverter]] | None = None,
         middleware: Sequence[Middleware] = (),
         on_startup: Sequence[Hook] = (),
         on_shutdown: Sequence[Hook] = (),
@@ -135,6 +137,9 @@ class App(UrlBuilding):
         # Run before every route's own (FastAPI's app-wide dependencies), routes the app
         # serves later included; not before the API document's own pages.
         self.dependencies = tuple(dependencies)
+        # Converters of the app's own for the rules of @app.get(...) and friends (Flask's
+        # app.url_map.converters); a router given to the app has its own.
+        self.converters = Router(converters=converters).converters  # checked here, now
         self.routers = [*map(self._served, routers), *self._docs]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
@@ -315,7 +320,7 @@ class App(UrlBuilding):
         """The app's own router, made (and served after the routers the app has) on first
         use: what ``@app.get(...)`` and the other shortcuts register on."""
         if self._own is None:
-            self._own = Router()
+            self._own = Router(converters=self.converters)
             self.include_router(self._own)
         return self._own
 

@@ -930,6 +930,22 @@ class WordsConverter(BaseConverter):
         return value.split(",")
 
 
+def test_the_apps_own_converters_serve_its_own_routes() -> None:
+    # Flask's app.url_map.converters["hex"] = HexConverter, for @app.get(...) routes.
+    app = aaf([], converters={"hex": HexConverter})
+
+    @app.get("/colours/<hex:rgb>")
+    async def colour(connection: Connection, rgb: int) -> int:
+        return rgb
+
+    client = TestClient(app)
+    assert client.get("/colours/ff").json() == 255
+    assert client.get("/colours/zz").status_code == 404
+    assert app.url_for(colour, rgb=255) == "/colours/ff"
+    with pytest.raises(ConfigurationError, match="must be a subclass of werkzeug's BaseConverter"):
+        aaf([], converters={"hex": int})  # type: ignore[dict-item]
+
+
 def test_a_routers_own_converters_serve_its_rules() -> None:
     own = {"hex": HexConverter, "point": PointConverter, "words": WordsConverter}
     router = Router(converters=own)
