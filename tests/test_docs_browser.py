@@ -40,6 +40,21 @@ def test_swagger_ui_renders_the_operations(browser: webdriver.Chrome) -> None:
         assert all(url.startswith(base) for url in requests_made(browser))
 
 
+def try_get_me(browser: webdriver.Chrome, wait: WebDriverWait[webdriver.Chrome], text: str) -> str:
+    """Close the signed-in "Authorize" dialog, "Try it out" on GET /me, wait for ``text`` in
+    its answer; give the answer's table as shown."""
+    browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
+    me = browser.find_element(By.ID, "operations-default-me")
+    me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
+    wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
+    me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
+    me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
+    wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
+    response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
+    wait.until(lambda d: text in response.text)
+    return str(response.text)
+
+
 def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chrome) -> None:
     # "Authorize" posts the user name and password to the scheme's tokenUrl as a form; then
     # "Try it out" on GET /me sends the token it got as a bearer.
@@ -53,16 +68,7 @@ def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chro
         browser.find_element(By.ID, "oauth_password").send_keys("secret")
         browser.find_element(By.CSS_SELECTOR, ".modal-btn.auth.authorize").click()
         wait.until(lambda d: "Logout" in d.find_element(By.CSS_SELECTOR, ".modal-ux").text)
-        browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
-        me = browser.find_element(By.ID, "operations-default-me")
-        me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
-        me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
-        me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
-        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
-        response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
-        wait.until(lambda d: "ada" in response.text)
-        assert "200" in response.text
+        assert "200" in try_get_me(browser, wait, "ada")
         save_screenshot(browser, "docs-oauth2")
 
 
@@ -83,15 +89,7 @@ def test_swagger_ui_signs_in_by_the_authorization_code_flow(browser: webdriver.C
         # The sign-in window comes and goes by itself (the redirect page closes it).
         wait.until(lambda d: "Logout" in d.find_element(By.CSS_SELECTOR, ".modal-ux").text)
         assert browser.window_handles == [docs_window]
-        browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
-        me = browser.find_element(By.ID, "operations-default-me")
-        me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
-        me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
-        me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
-        wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
-        response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
-        wait.until(lambda d: "signed in with token-of-code0" in response.text)
+        assert "200" in try_get_me(browser, wait, "signed in with token-of-code0")
         save_screenshot(browser, "docs-oauth2-code")
         assert all(url.startswith(base) for url in requests_made(browser))
 
