@@ -446,10 +446,15 @@ class App(UrlBuilding):
                 await _call_hook(hook)
             if self.lifespan is not None:
                 context = self.lifespan(self)
-                # What it yields goes to app.state (Starlette's lifespan state, by name).
+                # What it yields goes to app.state, and to the lifespan scope's state, which
+                # the server copies into every request's (connection.state), as Starlette's
+                # lifespan state does.
                 state: object = await context.__aenter__()
                 if isinstance(state, Mapping):
                     self.state.update(state)
+                    shared = scope.get("state")
+                    if shared is not None:
+                        shared.update(state)
                 elif state is not None:
                     raise TypeError(
                         f"The lifespan yielded {state!r}: yield nothing, or a mapping of names "

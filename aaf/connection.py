@@ -6,7 +6,7 @@ import asyncio
 import enum
 import functools
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack, cast
 from urllib.parse import quote
 
@@ -92,7 +92,6 @@ class Connection(UrlBuilding):
     _req_cookies: MultiDict[str, str] | None = None
     _resp_headers: Headers | None = None
     _resp_cookies: RawHeaders | None = None
-    _state: dict[str, object] | None = None
     _body: bytes | None = None
     _form: FormData | None = None
     _body_started = False
@@ -255,11 +254,15 @@ class Connection(UrlBuilding):
         return self._app
 
     @property
-    def state(self) -> dict[str, object]:
-        """A per-connection dict for handlers and middleware to share values."""
-        if self._state is None:
-            self._state = {}
-        return self._state
+    def state(self) -> MutableMapping[str, object]:
+        """A per-request dict for the handler, its providers and the middleware around the app
+        to share values (``connection.state["user"] = ...`` in middleware, read in the
+        handler), as Starlette's ``request.state``: the ASGI scope's ``"state"``, which the
+        server makes for each request (uvicorn copies its lifespan state into it)."""
+        state = self.scope.get("state")
+        if state is None:
+            state = self.scope["state"] = dict[str, object]()
+        return state
 
     # Request body ------------------------------------------------------------------------------
     async def body_iter(self) -> AsyncIterator[bytes]:

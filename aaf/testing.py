@@ -67,7 +67,11 @@ ERRORS_EXTENSION = "aaf.testing.errors"
 
 
 async def _run_http(
-    app: ASGIApp, request: httpx.Request, body: bytes, raise_server_exceptions: bool = True
+    app: ASGIApp,
+    request: httpx.Request,
+    body: bytes,
+    raise_server_exceptions: bool = True,
+    app_state: Mapping[str, object] | None = None,
 ) -> httpx.Response:
     url = request.url
     raw_path, _, _ = url.raw_path.partition(b"?")
@@ -85,6 +89,8 @@ async def _run_http(
         "client": ("127.0.0.1", 50000),
         "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
         "extensions": {ERRORS_EXTENSION: {}},
+        # What the lifespan left in its state, a copy per request, as servers give it.
+        "state": dict(app_state or {}),
     }
     done = asyncio.Event()
     body_sent = False
@@ -148,8 +154,9 @@ async def _next_message(
 
 
 class _Lifespan:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, app_state: dict[str, object]) -> None:
         self.app = app
+        self.app_state = app_state  # the client's: each request gets a copy
         self.inbox: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
         self.outbox: asyncio.Queue[SendEvent] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
@@ -160,7 +167,11 @@ class _Lifespan:
 
         self.task = asyncio.ensure_future(
             self.app(
-                {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.4"}},
+                {
+                    "type": "lifespan",
+                    "asgi": {"version": "3.0", "spec_version": "2.4"},
+                    "state": self.app_state,
+                },
                 self.inbox.get,
                 send,
             )
@@ -189,7 +200,13 @@ class _Lifespan:
 class _WebSocketCore:
     """One WebSocket session against the app, on the app's event loop."""
 
-    def __init__(self, app: ASGIApp, request: httpx.Request, subprotocols: Sequence[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        request: httpx.Request,
+        subprotocols: Sequence[str],
+        app_state: Mapping[str, object],
+    ) -> None:
         url = request.url
         raw_path, _, _ = url.raw_path.partition(b"?")
         secure = url.scheme in ("https", "wss")
@@ -207,6 +224,7 @@ class _WebSocketCore:
             "server": (url.host, url.port or (443 if secure else 80)),
             "subprotocols": list(subprotocols),
             "extensions": {"websocket.http.response": {}},
+            "state": dict(app_state),
         }
         self.app = app
         self.to_app: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
@@ -303,15 +321,18 @@ class _SyncTransport(httpx.BaseTransport):
         app: ASGIApp,
         portal: Callable[[], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]],
         raise_server_exceptions: bool,
+        app_state: dict[str, object],
     ) -> None:
         self.app = app
         self.portal = portal
         self.raise_server_exceptions = raise_server_exceptions
+        self.app_state = app_state
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
+        raising, state = self.raise_server_exceptions, self.app_state
         with self.portal() as portal:
-            return portal.call(_run_http, self.app, request, body, self.raise_server_exceptions)
+            return portal.call(_run_http, self.app, request, body, raising, state)
 
 
 class WebSocketSession:
@@ -380,8 +401,13 @@ class TestClient(httpx.Client):
         ) = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
         self._lifespan: _Lifespan | None = None
+        # What the app's lifespan keeps in its scope's "state" (ASGI's lifespan state): each
+        # request's scope gets a copy, as uvicorn gives it.
+        self.app_state: dict[str, object] = {}
         super().__init__(
-            transport=_SyncTransport(app, self._use_portal, raise_server_exceptions),
+            transport=_SyncTransport(
+                app, self._use_portal, raise_server_exceptions, self.app_state
+            ),
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -406,7 +432,7 @@ class TestClient(httpx.Client):
         return self
 
     async def _new_lifespan(self) -> _Lifespan:
-        return _Lifespan(self.app)
+        return _Lifespan(self.app, self.app_state)
 
     def __exit__(
         self,
@@ -435,7 +461,7 @@ class TestClient(httpx.Client):
         and cookies as its requests do."""
         request = _handshake(self, path, headers, subprotocols)
         with self._use_portal() as portal:
-            core = portal.call(_new_core, self.app, request, subprotocols)
+            core = portal.call(_new_core, self.app, request, subprotocols, self.app_state)
             portal.call(core.connect)
             try:
                 yield WebSocketSession(core, portal)
@@ -465,20 +491,27 @@ def _handshake(
 
 
 async def _new_core(
-    app: ASGIApp, request: httpx.Request, subprotocols: Sequence[str]
+    app: ASGIApp,
+    request: httpx.Request,
+    subprotocols: Sequence[str],
+    app_state: Mapping[str, object],
 ) -> _WebSocketCore:
-    return _WebSocketCore(app, request, subprotocols)
+    return _WebSocketCore(app, request, subprotocols, app_state)
 
 
 # The async client --------------------------------------------------------------------------------
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: ASGIApp, raise_server_exceptions: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, raise_server_exceptions: bool, app_state: dict[str, object]
+    ) -> None:
         self.app = app
         self.raise_server_exceptions = raise_server_exceptions
+        self.app_state = app_state
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        return await _run_http(self.app, request, body, self.raise_server_exceptions)
+        raising, state = self.raise_server_exceptions, self.app_state
+        return await _run_http(self.app, request, body, raising, state)
 
 
 class AsyncWebSocketSession:
@@ -540,8 +573,9 @@ class AsyncTestClient(httpx.AsyncClient):
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
+        self.app_state: dict[str, object] = {}  # as TestClient's
         super().__init__(
-            transport=_AsyncTransport(app, raise_server_exceptions),
+            transport=_AsyncTransport(app, raise_server_exceptions, self.app_state),
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -549,7 +583,7 @@ class AsyncTestClient(httpx.AsyncClient):
         )
 
     async def __aenter__(self) -> AsyncTestClient:
-        self._lifespan = _Lifespan(self.app)
+        self._lifespan = _Lifespan(self.app, self.app_state)
         await self._lifespan.startup()
         return self
 
@@ -575,7 +609,8 @@ class AsyncTestClient(httpx.AsyncClient):
     ) -> AsyncGenerator[AsyncWebSocketSession]:
         """Open a WebSocket session with the app at ``path``, sending the client's headers
         and cookies as its requests do."""
-        core = _WebSocketCore(self.app, _handshake(self, path, headers, subprotocols), subprotocols)
+        request = _handshake(self, path, headers, subprotocols)
+        core = _WebSocketCore(self.app, request, subprotocols, self.app_state)
         await core.connect()
         try:
             yield AsyncWebSocketSession(core)

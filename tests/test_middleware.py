@@ -4,17 +4,20 @@ uvicorn where streaming and leaving matter."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import httpx
 import pytest
 
 from aaf import App, HTTPError
-from aaf._types import ReceiveEvent, SendEvent
+from aaf._types import ASGIApp, Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.middleware import Answer, CallNext
+from aaf.params import Depends
 from aaf.response import EventSourceResponse, HttpResponse, JsonResponse, ServerSentEvent
 from aaf.routing import Router
 from aaf.testing import TestClient
@@ -212,3 +215,64 @@ async def test_a_request_cancelled_while_the_function_waits_leaves_no_task() -> 
 def test_websocket_sessions_pass_by_untouched() -> None:
     with TestClient(make_app()).websocket_connect("/ws") as ws:
         assert ws.receive_text() == "through"
+
+
+def state_app() -> App:
+    """Values set for one request by middleware around the app (a function's and a plain
+    ASGI one's) and by the lifespan, read by the handler and its provider."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[dict[str, object]]:
+        yield {"greeting": "hello"}
+
+    def request_ids(app: ASGIApp) -> ASGIApp:
+        counter = itertools.count(1)
+
+        async def with_id(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                scope.setdefault("state", {})["request_id"] = next(counter)
+            await app(scope, receive, send)
+
+        return with_id
+
+    app = App([], lifespan=lifespan, middleware=[request_ids])
+
+    @app.middleware("http")
+    async def signed_in(connection: Connection, call_next: CallNext) -> Answer:
+        connection.state["user"] = connection.req_headers.get("x-user", "nobody")
+        return await call_next(connection)
+
+    async def user_of(connection: Connection) -> str:
+        return str(connection.state["user"])
+
+    @app.get("/")
+    async def home(connection: Connection, user: str = Depends(user_of)) -> dict[str, object]:
+        state = connection.state
+        seen = {key: state.get(key) for key in ("greeting", "request_id", "user", "mine")}
+        state["mine"] = "set by the handler"  # this request's only
+        return {**seen, "provider": user}
+
+    return app
+
+
+def test_state_set_around_the_app_reaches_the_handler_over_uvicorn() -> None:
+    # Starlette's request.state: middleware sets it, the handler reads it; the lifespan's
+    # yielded mapping is in every request's. Before, each Connection had a dict of its own.
+    with serve(state_app()) as base, httpx.Client(base_url=base, timeout=5) as client:
+        first = client.get("/", headers={"x-user": "ada"}).json()
+        second = client.get("/").json()
+    assert first == {
+        "greeting": "hello",
+        "request_id": 1,
+        "user": "ada",
+        "mine": None,
+        "provider": "ada",
+    }
+    assert second == {**first, "request_id": 2, "user": "nobody", "provider": "nobody"}
+    with TestClient(state_app()) as client:
+        assert client.get("/", headers={"x-user": "bo"}).json() == {
+            **first,
+            "user": "bo",
+            "provider": "bo",
+        }
+        assert client.get("/").json()["mine"] is None
