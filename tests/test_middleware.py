@@ -12,6 +12,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import httpx
 import pytest
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response as StarletteResponse
 
 from aaf import App, HTTPError
 from aaf._types import ASGIApp, Receive, ReceiveEvent, Scope, Send, SendEvent
@@ -276,3 +279,25 @@ def test_state_set_around_the_app_reaches_the_handler_over_uvicorn() -> None:
             "provider": "bo",
         }
         assert client.get("/").json()["mine"] is None
+
+
+def test_starlettes_request_state_set_in_its_middleware_reaches_the_handler() -> None:
+    # A Starlette BaseHTTPMiddleware writes request.state.user into the scope's state, which
+    # is what connection.state reads.
+    class SignedIn(BaseHTTPMiddleware):
+        async def dispatch(
+            self, request: Request, call_next: RequestResponseEndpoint
+        ) -> StarletteResponse:
+            request.state.user = request.headers.get("x-user", "nobody")
+            return await call_next(request)
+
+    app = App([])
+    app.add_middleware(SignedIn)
+
+    @app.get("/")
+    async def home(connection: Connection) -> str:
+        return str(connection.state["user"])
+
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.get("/", headers={"x-user": "ada"}).text == "ada"
+        assert client.get("/").text == "nobody"
