@@ -155,6 +155,7 @@ class CookieOptions(TypedDict, total=False):
     secure: bool
     httponly: bool
     samesite: SameSite | None  # "lax" when not given; None: no SameSite attribute
+    partitioned: bool  # CHIPS: a third-party cookie kept per top-level site (Secure too)
 
 
 def cookie_header(

@@ -930,6 +930,8 @@ def test_cookies_are_samesite_lax_unless_told_otherwise() -> None:
         response = HttpResponse("ok")
         response.set_cookie("theme", "dark")
         response.set_cookie("legacy", "1", samesite=None)  # None: no attribute at all
+        # Starlette's partitioned=True (CHIPS), which werkzeug makes Secure as browsers want.
+        response.set_cookie("embed", "e", samesite="None", partitioned=True)
         return response
 
     headers = TestClient(aaf([router])).get("/cookies").headers.get_list("set-cookie")
@@ -939,6 +941,7 @@ def test_cookies_are_samesite_lax_unless_told_otherwise() -> None:
     assert by_name["old"].endswith("Max-Age=0; Path=/; SameSite=Lax")
     assert by_name["theme"] == "theme=dark; Path=/; SameSite=Lax"
     assert by_name["legacy"] == "legacy=1; Path=/"
+    assert by_name["embed"] == "embed=e; Secure; Path=/; SameSite=None; Partitioned"
 
 
 def test_a_content_type_set_on_the_connection_is_the_only_one_sent() -> None:
