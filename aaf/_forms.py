@@ -42,6 +42,7 @@ SLICE = 64 * 1024
 MAX_PART_HEADERS = 16 * 1024
 # The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
 # must not run, some are slow enough to stall the event loop.
+_CHARSET_FIELD = b"_charset_="
 CHARSETS = {
     "utf-8": "utf-8",
     "utf8": "utf-8",
@@ -88,7 +89,15 @@ async def parse_form(
         # Count before parsing: a million keys must not cost a million tuples.
         if body.count(b"&") >= limits.max_fields:
             raise _too_many_fields(limits)
-        return FormData(MultiDict(await _parse_urlencoded(body)), MultiDict())
+        pairs = await _parse_urlencoded(body)
+        if _CHARSET_FIELD in body:
+            # HTML's hidden `_charset_` input: the charset the browser sent the whole form
+            # in (a page not in UTF-8), as a multipart form's names its parts'.
+            named = next((value for key, value in pairs if key == "_charset_"), None)
+            codec = "utf-8" if named is None else _known_charset(named, "_charset_")
+            if codec != "utf-8":
+                pairs = await _parse_urlencoded(body, codec)
+        return FormData(MultiDict(pairs), MultiDict())
     if mimetype == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:
@@ -104,10 +113,10 @@ async def parse_form(
     )
 
 
-async def _parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
+async def _parse_urlencoded(body: bytes, codec: str = "utf-8") -> list[tuple[str, str]]:
     """``parse_query`` of a form body, a slice of about ``URLENCODED_SLICE`` bytes at a time
     (cut at ``&``; a field longer than a slice unquoted a piece at a time), the event loop
-    serving other requests between slices."""
+    serving other requests between slices; its text decoded from ``codec``."""
     pairs: list[tuple[str, str]] = []
     start = 0
     while len(body) - start > URLENCODED_SLICE:
@@ -117,16 +126,31 @@ async def _parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
             end = body.find(b"&", stop)
             end = len(body) if end < 0 else end
             raw_key, _, raw_value = body[start:end].partition(b"=")
-            pairs.append((await _unquoted(raw_key), await _unquoted(raw_value)))
+            pairs.append((await _unquoted(raw_key, codec), await _unquoted(raw_value, codec)))
             start = end + 1
         else:
-            pairs += parse_query(body[start:cut])
+            pairs += _decoded_pairs(body[start:cut], codec)
             start = cut + 1
         await asyncio.sleep(0)  # the other requests' turn
-    return pairs + parse_query(body[start:])
+    return pairs + _decoded_pairs(body[start:], codec)
 
 
-async def _unquoted(raw: bytes) -> str:
+def _decoded_pairs(raw: bytes, codec: str) -> list[tuple[str, str]]:
+    if codec == "utf-8":
+        return parse_query(raw)  # PERF: the common case, its own fast path
+    pairs: list[tuple[str, str]] = []
+    for part in raw.split(b"&"):
+        if part:
+            key, _, value = part.partition(b"=")
+            pairs.append((_decoded(key, codec), _decoded(value, codec)))
+    return pairs
+
+
+def _decoded(raw: bytes, codec: str) -> str:
+    return unquote_bytes(raw).decode(codec, errors="replace")
+
+
+async def _unquoted(raw: bytes, codec: str = "utf-8") -> str:
     """A key or value of a form, unquoted in pieces cut before a ``%`` (no escape is split),
     a turn of the event loop after each, then decoded once (a character may span pieces)."""
     pieces: list[bytes] = []
@@ -139,7 +163,7 @@ async def _unquoted(raw: bytes) -> str:
         start = cut
         await asyncio.sleep(0)
     pieces.append(unquote_bytes(raw[start:]))
-    return b"".join(pieces).decode("utf-8", errors="replace")
+    return b"".join(pieces).decode(codec, errors="replace")
 
 
 def _too_large_fields(limits: FormLimits) -> HTTPError:

@@ -434,6 +434,25 @@ def test_a_charset_field_naming_another_codec_is_400(server: httpx.Client) -> No
     still_serves(server)
 
 
+def test_an_urlencoded_forms_charset_field_names_its_charset(server: httpx.Client) -> None:
+    # A page in ISO-8859-1 with HTML's hidden `_charset_` input sends its form in that
+    # charset and says so; read as UTF-8 its "é" (%E9) was U+FFFD. Other codecs: 400.
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    latin = server.post("/form", content=b"_charset_=ISO-8859-1&name=caf%E9", headers=headers)
+    assert latin.text == "café"
+    plain = server.post("/form", content=b"_charset_=UTF-8&name=caf%C3%A9", headers=headers)
+    assert plain.text == "café"
+    refused = server.post(
+        "/form", content=b"_charset_=punycode&name=" + b"x" * 200_000, headers=headers
+    )
+    assert refused.status_code == 400
+    assert "Unsupported charset 'punycode' in form part '_charset_'" in refused.text
+    # Past a slice (32 KiB) the body is read a slice at a time, in the named charset too.
+    long = b"_charset_=latin-1&name=" + b"%E9" * 20_000
+    assert server.post("/form", content=long, headers=headers).text == "é" * 20_000
+    still_serves(server)
+
+
 def part_with_headers(headers: bytes) -> bytes:
     return b"--B\r\n" + headers + b"\r\n\r\nx\r\n--B--\r\n"
 
