@@ -21,6 +21,7 @@ __all__ = [
     "CookieOptions",
     "RawHeaders",
     "SameSite",
+    "check_close_code",
     "cookie_header",
     "encode_header",
     "json_bytes",
@@ -232,3 +233,14 @@ def utf8_text(media_type: str) -> str:
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         return f"{media_type}; charset=utf-8"
     return media_type
+
+
+def check_close_code(code: int) -> None:
+    """Refuse a WebSocket close code an endpoint may not send.
+
+    Raises:
+        ValueError: ``code`` is outside RFC 6455 section 7.4's 1000-1003, 1007-1014 and
+            3000-4999.
+    """
+    if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
+        raise ValueError(f"{code} is not a close code an endpoint may send")

@@ -1660,13 +1660,15 @@ class DependencyParam:
     attribute: bool = False  # a View class attribute, set on the instance before before()
     # Every scope the Security(..., scopes=[...]) from the handler down to this one require.
     scopes: tuple[str, ...] = ()
+    # What a request's cache knows its result by: the provider, and the scopes when it (or a
+    # provider below it) reads them, as one call per set of scopes answers them. Made here,
+    # once: the general path (solve()) looks it up for every provider of every request.
+    key: object = dataclasses.field(init=False)
 
-    @property
-    def key(self) -> object:
-        """What a request's cache knows its result by: the provider, and the scopes when it
-        (or a provider below it) reads them, as one call per set of scopes answers them."""
+    def __post_init__(self) -> None:
         read = self.plan.security_scopes
-        return self.provider if read is None else (self.provider, frozenset(read))
+        key = self.provider if read is None else (self.provider, frozenset(read))
+        object.__setattr__(self, "key", key)  # frozen: set once, as it is made
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

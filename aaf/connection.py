@@ -22,6 +22,7 @@ from aaf._http import (
     LENGTHS,
     CookieOptions,
     RawHeaders,
+    check_close_code,
     cookie_header,
     encode_header,
     json_bytes,
@@ -946,8 +947,7 @@ class Connection(UrlBuilding):
                 1000-1003, 1007-1014, 3000-4999).
         """
         self._ws_scope()
-        if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-            raise ValueError(f"{code} is not a close code an endpoint may send")
+        check_close_code(code)
         if self._ws_state is WebSocketState.CLOSED:
             return
         reason = _close_reason(reason)

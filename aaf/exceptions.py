@@ -7,6 +7,8 @@ from http import HTTPStatus
 
 from pydantic import JsonValue, ValidationError
 
+from aaf._http import check_close_code
+
 
 class HTTPError(Exception):
     """An error that answers the client with ``status_code``.
@@ -91,8 +93,7 @@ class WebSocketException(Exception):
     """
 
     def __init__(self, code: int = 1008, reason: str = "") -> None:
-        if not (1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999):
-            raise ValueError(f"{code} is not a close code an endpoint may send")
+        check_close_code(code)
         super().__init__(code, reason)
         self.code = code
         self.reason = reason

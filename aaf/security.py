@@ -102,13 +102,16 @@ class SecurityScheme:
     def _refuse(self, challenge: str) -> None:
         raise HTTPError(401, "Not authenticated", headers={"WWW-Authenticate": challenge})
 
-    def _bearer(self, connection: Connection) -> tuple[str, str] | None:
-        """``Authorization: Bearer <token>`` as ``(scheme as sent, token)``; without one,
-        refuse (``auto_error``) or give ``None``."""
+    def _credentials(
+        self, connection: Connection, scheme: str, challenge: str | None = None
+    ) -> tuple[str, str] | None:
+        """``Authorization: <scheme> <credentials>`` as ``(scheme as sent, credentials)``;
+        without one, refuse with ``challenge`` (the scheme's name by default, when
+        ``auto_error``) or give ``None``."""
         found = _authorization(connection)
-        if found is None or found[0].lower() != "bearer":
+        if found is None or found[0].lower() != scheme.lower():
             if self.auto_error:
-                self._refuse("Bearer")
+                self._refuse(challenge or scheme)
             return None
         return found
 
@@ -123,10 +126,10 @@ def _authorization(connection: Connection) -> tuple[str, str] | None:
     return scheme, credentials.strip()
 
 
-_Bearer = TypeVar("_Bearer", default=HTTPAuthorizationCredentials)
+_Credentials = TypeVar("_Credentials", default=HTTPAuthorizationCredentials)
 
 
-class HTTPBearer(SecurityScheme, Generic[_Bearer]):
+class HTTPBearer(SecurityScheme, Generic[_Credentials]):
     """``Authorization: Bearer <token>``."""
 
     @overload
@@ -158,10 +161,10 @@ class HTTPBearer(SecurityScheme, Generic[_Bearer]):
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.bearer_format = bearer_format
 
-    async def __call__(self, connection: Connection) -> _Bearer:
+    async def __call__(self, connection: Connection) -> _Credentials:
         """Give the bearer token, or refuse with 401."""
-        found = self._bearer(connection)
-        return cast(_Bearer, None if found is None else HTTPAuthorizationCredentials(*found))
+        found = self._credentials(connection, "Bearer")
+        return cast(_Credentials, None if found is None else HTTPAuthorizationCredentials(*found))
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -171,7 +174,7 @@ class HTTPBearer(SecurityScheme, Generic[_Bearer]):
         return self._described(scheme)
 
 
-class HTTPDigest(SecurityScheme, Generic[_Bearer]):
+class HTTPDigest(SecurityScheme, Generic[_Credentials]):
     """``Authorization: Digest <parameters>``, as FastAPI's ``HTTPDigest``: gives the scheme
     and its parameters as sent (``username="ada", realm=..., response=...``), for the app to
     check; without one, 401 with ``WWW-Authenticate: Digest``."""
@@ -201,14 +204,10 @@ class HTTPDigest(SecurityScheme, Generic[_Bearer]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
 
-    async def __call__(self, connection: Connection) -> _Bearer:
+    async def __call__(self, connection: Connection) -> _Credentials:
         """Give the digest credentials, or refuse with 401."""
-        found = _authorization(connection)
-        if found is None or found[0].lower() != "digest":
-            if self.auto_error:
-                self._refuse("Digest")
-            return cast(_Bearer, None)
-        return cast(_Bearer, HTTPAuthorizationCredentials(*found))
+        found = self._credentials(connection, "Digest")
+        return cast(_Credentials, None if found is None else HTTPAuthorizationCredentials(*found))
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -222,11 +221,20 @@ class _OAuth2(SecurityScheme, Generic[_Token]):
     """What OAuth2's bearer schemes share: the token from ``Authorization: Bearer``, and the
     scopes the document describes for "Authorize" (``{scope: description}``)."""
 
-    scopes: dict[str, str]
+    def __init__(
+        self,
+        *,
+        scopes: Mapping[str, str] | None,
+        scheme_name: str | None,
+        description: str | None,
+        auto_error: bool,
+    ) -> None:
+        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        self.scopes = dict(scopes or {})
 
     async def __call__(self, connection: Connection) -> _Token:
         """Give the bearer token, or refuse with 401."""
-        found = self._bearer(connection)
+        found = self._credentials(connection, "Bearer")
         return cast(_Token, None if found is None else found[1])
 
     def _flow(self, name: str, flow: dict[str, JsonValue]) -> dict[str, JsonValue]:
@@ -273,9 +281,10 @@ class OAuth2PasswordBearer(_OAuth2[_Token]):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        super().__init__(
+            scopes=scopes, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
         self.token_url = token_url
-        self.scopes = dict(scopes or {})
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -327,11 +336,12 @@ class OAuth2AuthorizationCodeBearer(_OAuth2[_Token]):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
+        super().__init__(
+            scopes=scopes, scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
         self.authorization_url = authorization_url
         self.token_url = token_url
         self.refresh_url = refresh_url
-        self.scopes = dict(scopes or {})
 
     def openapi(self) -> dict[str, JsonValue]:
         """The scheme's OpenAPI Security Scheme Object."""
@@ -455,10 +465,8 @@ class HTTPBasic(SecurityScheme, Generic[_Basic]):
     async def __call__(self, connection: Connection) -> _Basic:
         """Give the user name and password, or refuse with 401."""
         challenge = f'Basic realm="{self.realm}"' if self.realm else "Basic"
-        found = _authorization(connection)
-        if found is None or found[0].lower() != "basic":
-            if self.auto_error:
-                self._refuse(challenge)
+        found = self._credentials(connection, "Basic", challenge)
+        if found is None:
             return cast(_Basic, None)
         try:
             decoded = base64.b64decode(found[1], validate=True).decode("utf-8")
