@@ -133,6 +133,8 @@ def docs_routers(app: App) -> list[Router]:
         return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
     if app.docs_url is not None:
+        init = app.swagger_ui_init_oauth
+        initialized = f"\nwindow.ui.initOAuth({_script_json(init)});" if init else ""
 
         @router.get(app.docs_url, name="aaf_swagger_ui", include_in_schema=False)
         async def swagger_ui(connection: Connection) -> HtmlResponse:
@@ -143,8 +145,6 @@ def docs_routers(app: App) -> list[Router]:
                 if redirect is not None
                 else ""
             )
-            init = app.swagger_ui_init_oauth
-            initialized = f"\nwindow.ui.initOAuth({_script_json(init)});" if init else ""
             return HtmlResponse(
                 _render(
                     SWAGGER_UI,

@@ -40,9 +40,10 @@ SLICE = 64 * 1024
 # in one piece, and a 900 KB file name held the event loop 110 ms (benchmarks/hostile.py,
 # "long part headers").
 MAX_PART_HEADERS = 16 * 1024
-# The only charsets a multipart part may ask for: a client-chosen codec (punycode, utf-7, ...)
-# must not run, some are slow enough to stall the event loop.
+# HTML's hidden input naming the charset a form was sent in.
 _CHARSET_FIELD = b"_charset_="
+# The only charsets a form may ask for: a client-chosen codec (punycode, utf-7, ...) must not
+# run, some are slow enough to stall the event loop.
 CHARSETS = {
     "utf-8": "utf-8",
     "utf8": "utf-8",

@@ -295,9 +295,12 @@ class _Document:
                 if any(source == "body" for source, _ in current.hidden):
                     return None  # Body(include_in_schema=False)
                 json_body: Schema = {"schema": self.resolved[("body", id(current))]}
-                for (where, _), examples in current.examples.items():
-                    if where == "body":
-                        json_body["examples"] = _examples(examples)
+                body_examples = next(  # a plan has one body at most
+                    (found for (where, _), found in current.examples.items() if where == "body"),
+                    None,
+                )
+                if body_examples:
+                    json_body["examples"] = _examples(body_examples)
                 return {
                     "required": current.body.required,
                     "content": {"application/json": json_body},

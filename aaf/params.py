@@ -99,25 +99,37 @@ _SAID_OTHERWISE = {
     ),
 }
 
-_PATH_SAYS = {
-    "alias": "the rule names a path value; name the parameter as the rule does",
-    "include_in_schema": "a path value is always in the API document: its path needs it",
-    "openapi_examples": "a path value's examples go in examples=[...]",
+# Param's own keywords a marker does not take, and what to write instead.
+_FORM_REFUSES = {
+    "openapi_examples": "a form is one schema in the API document: give its fields examples=[...]"
 }
+_REFUSED = {
+    "Path": {
+        "alias": "the rule names a path value; name the parameter as the rule does",
+        "include_in_schema": "a path value is always in the API document: its path needs it",
+        "openapi_examples": "a path value's examples go in examples=[...]",
+    },
+    "Form": _FORM_REFUSES,
+    "File": _FORM_REFUSES,
+}
+_OWN = ("alias", "include_in_schema", "openapi_examples")
 
 
-def _unknown_keyword(marker: str, keyword: str) -> str:
-    named = [] if marker == "Path" else ["alias", "include_in_schema"]
-    if marker not in ("Path", "Form", "File"):
-        named.append("openapi_examples")
-    known = ", ".join([*named, *Constraints.__annotations__])
-    how = _PATH_SAYS.get(keyword) if marker == "Path" else None
-    if marker in ("Form", "File") and keyword == "openapi_examples":
-        how = "a form is one schema in the API document: give its fields examples=[...]"
-    how = how or _SAID_OTHERWISE.get(keyword)
+def _unknown_keyword(marker: str, keyword: str, refused: Mapping[str, str] | None = None) -> str:
+    refused = _REFUSED.get(marker, {}) if refused is None else refused
+    known = ", ".join([*(k for k in _OWN if k not in refused), *Constraints.__annotations__])
+    how = refused.get(keyword) or _SAID_OTHERWISE.get(keyword)
     return f"{marker}() got an unexpected keyword argument {keyword!r}" + (
         f": {how}" if how else f" (it takes {known})"
     )
+
+
+def _refuse_own(marker: str, refused: Mapping[str, str], given: Mapping[str, object]) -> None:
+    """A marker whose signature leaves out some of Param's keywords (``refused``) gets them in
+    ``**constraints``, where Param would take them: refuse them first, saying why."""
+    for keyword in refused:
+        if keyword in given:
+            raise TypeError(_unknown_keyword(marker, keyword, refused))
 
 
 def _examples(
@@ -149,9 +161,7 @@ class Path(Param):
     source = "path"
 
     def __init__(self, **constraints: Unpack[Constraints]) -> None:
-        for keyword in ("alias", "include_in_schema", "openapi_examples"):
-            if keyword in constraints:  # Param's own keywords: not a path value's
-                raise TypeError(_unknown_keyword("Path", keyword))
+        _refuse_own("Path", _REFUSED["Path"], constraints)
         super().__init__(**constraints)
 
 
@@ -209,8 +219,7 @@ class Form(Param):
         include_in_schema: bool = True,
         **constraints: Unpack[Constraints],
     ) -> None:
-        if "openapi_examples" in constraints:  # Param's own keyword: not a form field's
-            raise TypeError(_unknown_keyword(type(self).__name__, "openapi_examples"))
+        _refuse_own(type(self).__name__, _FORM_REFUSES, constraints)
         super().__init__(alias=alias, include_in_schema=include_in_schema, **constraints)
 
 

@@ -23,7 +23,7 @@ from aaf.middleware import Answer, CallNext
 from aaf.params import Depends
 from aaf.response import EventSourceResponse, HttpResponse, JsonResponse, ServerSentEvent
 from aaf.routing import Router
-from aaf.testing import TestClient
+from aaf.testing import AsyncTestClient, TestClient
 
 from ._helpers import http_scope, serve
 
@@ -255,6 +255,11 @@ def state_app() -> App:
         state["mine"] = "set by the handler"  # this request's only
         return {**seen, "provider": user}
 
+    @app.websocket("/ws")
+    async def greet(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text(str(connection.state.get("greeting")))
+
     return app
 
 
@@ -279,6 +284,17 @@ def test_state_set_around_the_app_reaches_the_handler_over_uvicorn() -> None:
             "provider": "bo",
         }
         assert client.get("/").json()["mine"] is None
+        with client.websocket_connect("/ws") as session:
+            assert session.receive_text() == "hello"  # a WebSocket's scope has it too
+
+    async def in_the_async_client() -> dict[str, object]:
+        async with AsyncTestClient(state_app()) as client:
+            async with client.websocket_connect("/ws") as session:
+                assert await session.receive_text() == "hello"
+            answer: dict[str, object] = (await client.get("/")).json()
+            return answer
+
+    assert asyncio.run(in_the_async_client())["greeting"] == "hello"
 
 
 def test_starlettes_request_state_set_in_its_middleware_reaches_the_handler() -> None:
