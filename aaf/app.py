@@ -206,7 +206,22 @@ class App(UrlBuilding):
             body = b"" if method == "HEAD" else b"Not found"
             await send({"type": "http.response.body", "body": body})
             return
-        connection = Connection(scope, receive, send, self)
+        # PERF: Connection.__init__'s assignments made here, on an object made without it:
+        # Python 3.11 calls a class's __init__ through C (type_call, slot_tp_init) and a fresh
+        # run of the interpreter, 1,100 instructions a request more than these stores
+        # (benchmarks/instructions.py, plaintext). test_app.py checks that the two agree.
+        connection = _new_object(Connection)
+        connection.scope = scope
+        connection._app = self  # pyright: ignore[reportPrivateUsage]
+        connection.asgi_send = send
+        connection.asgi_receive = receive
+        connection.path_params = {}
+        connection._head = method == "HEAD"  # pyright: ignore[reportPrivateUsage]
+        connection.started = False
+        connection.resp_status_code = None
+        connection._resp_headers = None  # pyright: ignore[reportPrivateUsage]
+        connection._resp_cookies = None  # pyright: ignore[reportPrivateUsage]
+        connection._holding = False  # pyright: ignore[reportPrivateUsage]
         try:
             if type(outcome) is tuple:
                 # PERF: a match enters its endpoint here, not through enter(): each function
@@ -551,6 +566,7 @@ def _base_of(cls: type[A]) -> type[A]:
     return cast("type[A]", _MADE_FROM.get(cls, cls))
 
 
+_new_object = object.__new__
 _MIDDLEWARE_FIRST: dict[type[App], type[App]] = {}
 _MADE_FROM: dict[type[App], type[App]] = {}  # the other way round
 

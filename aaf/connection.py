@@ -123,8 +123,10 @@ class Connection(UrlBuilding):
         send: Send,
         app: App | None = None,
     ) -> None:
-        # Positional in ASGI's order, or by keyword. PERF: the app passes them by position,
-        # 0.15 µs less than keywords per request (benchmarks/inprocess.py, plaintext).
+        # Positional in ASGI's order, or by keyword. The app makes an HTTP request's
+        # connection without calling this (PERF, App.__call__): it sets the same attributes in
+        # the same order, which keeps the instances' shared key layout; change both together
+        # (test_app.py checks them).
         self.scope = scope
         self._app = app
         self.asgi_send = send

@@ -631,3 +631,33 @@ def test_router_called_on_its_own_answers_http_errors() -> None:
 def test_the_test_client_raises_what_the_app_answered_with_a_500() -> None:
     with pytest.raises(RuntimeError, match="secret internals"):
         TestClient(make_app()).get("/boom")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_apps_connection_is_made_as_connection_init_makes_one(method: str) -> None:
+    # App.__call__ sets Connection.__init__'s attributes itself (a PERF path): the same
+    # names, in the same order (the instances' shared key layout), with the same values.
+    seen: list[dict[str, object]] = []
+    own = Router()
+
+    @own.route("/seen", methods=["GET", "HEAD"])
+    async def record(connection: Connection) -> None:
+        seen.append(dict(vars(connection)))
+
+    app = aaf([own])
+    scope = http_scope(method, "/seen")
+
+    async def receive() -> ReceiveEvent:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(event: SendEvent) -> None:
+        pass
+
+    asyncio.run(app(scope, receive, send))
+    made = dict(vars(Connection(scope, receive, send, app)))
+    assert len(seen) == 1
+    got = seen[0]
+    assert list(got) == [*made, "max_body_size"]  # the route's limit, set after
+    del got["max_body_size"]
+    assert got == made
+    assert got["_head"] is (method == "HEAD")
