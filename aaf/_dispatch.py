@@ -25,7 +25,7 @@ from aaf._extract import (
     read_large_json,
 )
 from aaf._http import RawHeaders
-from aaf._operation import Operation, operation_of
+from aaf._operation import Operation, Shown, operation_of
 from aaf._plan import (
     BodyParam,
     HandlerPlan,
@@ -76,14 +76,11 @@ class Endpoint:
     async def _options(self, connection: Connection, args: dict[str, object]) -> None:
         await connection.respond_whole(204, [(b"allow", self.allow.encode())], b"")
 
-    def tagged(self, tags: tuple[str, ...]) -> Endpoint:
-        """This endpoint with ``tags`` before each operation's own (the tags of routers that
-        include its router); the same runners."""
+    def shown_under(self, shown: Shown) -> Endpoint:
+        """This endpoint as routers that include its router and say ``shown`` (their tags,
+        responses, ...) show it in the API document; the same runners."""
         runners = {m: r for m, r in self.runners.items() if r != self._options}
-        operations = {
-            method: options.over(Operation(tags=tags))
-            for method, options in self.operations.items()
-        }
+        operations = {method: shown.apply(options) for method, options in self.operations.items()}
         return Endpoint(self.name, runners, self.max_body_size, self.plans, operations)
 
 

@@ -27,7 +27,7 @@ from werkzeug.routing.converters import (
 
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
-from aaf._operation import Operation
+from aaf._operation import Operation, response_model
 from aaf._plan import MISSING, DependencyParam, HandlerPlan, status_of_none
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
@@ -101,7 +101,8 @@ def build_document(app: App) -> dict[str, JsonValue]:
         if result is not None:
             adapters[id(route.plan)] = result
             inputs.append((("result", id(route.plan)), "serialization", result.core_schema))
-        for status, model in (route.options.responses or {}).items():
+        for status, entry in (route.options.responses or {}).items():
+            model = response_model(entry)
             if model is not None:
                 extra: TypeAdapter[object] = TypeAdapter(model)  # type: ignore[arg-type]  # a model
                 inputs.append((("extra", id(model) ^ status), "serialization", extra.core_schema))
@@ -377,11 +378,22 @@ class _Document:
             }
         else:
             responses[status] = {"description": _phrase(int(status))}
-        for extra_status, model in (options.responses or {}).items():
-            entry: Schema = {"description": _phrase(extra_status)}
+        for extra_status, given in (options.responses or {}).items():
+            model = response_model(given)
+            if isinstance(given, Mapping):
+                # FastAPI's form, {"model": M, "description": ..., "content": ...}: merged
+                # into what the route answers with that status, when it does.
+                entry: Schema = responses.get(str(extra_status)) or {
+                    "description": _phrase(extra_status)
+                }
+            else:
+                entry = {"description": _phrase(extra_status)}
             if model is not None:
                 schema = self.resolved[("extra", id(model) ^ extra_status)]
-                entry["content"] = {"application/json": {"schema": schema}}
+                entry = _merged(entry, {"content": {"application/json": {"schema": schema}}})
+            if isinstance(given, Mapping):
+                written = cast("Mapping[str, object]", given)
+                entry = _merged(entry, {k: v for k, v in written.items() if k != "model"})
             responses[str(extra_status)] = entry
         if any(current.reads_form for current in _plans(plan)):
             # A form body that cannot be parsed (a broken multipart body, a charset aaf does
@@ -518,6 +530,19 @@ def _docstring(plan: HandlerPlan, options: Operation) -> tuple[str | None, str |
     summary = options.summary or (first.strip() or None)
     description = options.description or (rest.strip() or None)
     return summary, description
+
+
+def _merged(into: Schema, given: Mapping[str, object]) -> Schema:
+    """``into`` with ``given`` written over it, mappings merged key by key (a response's
+    ``content`` gains a media type, not loses the route's own)."""
+    merged = dict(into)
+    for key, value in given.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            merged[key] = _merged(cast("Schema", old), cast("Mapping[str, object]", value))
+        else:
+            merged[key] = value
+    return merged
 
 
 def _phrase(status: int) -> str:

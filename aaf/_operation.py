@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypedDict, TypeVar, Unpack
+from typing import TypedDict, TypeVar, Unpack, cast
 
-__all__ = ["Operation", "operation"]
+from aaf.exceptions import ConfigurationError
+
+__all__ = ["Operation", "Shown", "check_responses", "operation", "response_model"]
 
 F = TypeVar("F", bound=Callable[..., object])
 _ATTRIBUTE = "__aaf_operation__"
@@ -52,7 +54,7 @@ class Operation:
             summary,
             description,
             tuple(tags) if tags is not None else None,
-            dict(responses) if responses is not None else None,
+            check_responses(responses) if responses is not None else None,
             deprecated,
             include_in_schema,
             operation_id,
@@ -80,7 +82,62 @@ class Operation:
         }
         if self.tags is not None and base.tags:  # tags add up: the router's, the route's, ...
             merged["tags"] = tuple(dict.fromkeys((*base.tags, *self.tags)))
+        if self.responses is not None and base.responses:  # so do responses, these winning
+            merged["responses"] = {**base.responses, **self.responses}
         return Operation(**merged)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Shown:
+    """What a router says in the API document about every route below it, as FastAPI's
+    ``APIRouter`` and ``include_router`` options do: its tags before the routes' own, its
+    responses beside theirs (theirs winning for a status both give), every route deprecated
+    when it is, none in the document when it is left out. Hashable: routing keys the
+    endpoints it builds under including routers by it (a response's entry need not be)."""
+
+    tags: tuple[str, ...] = ()
+    responses: tuple[tuple[int, object], ...] = ()
+    deprecated: bool = False
+    include_in_schema: bool = True
+
+    @classmethod
+    def of(
+        cls,
+        tags: Sequence[str] = (),
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+    ) -> Shown:
+        given = check_responses(responses or {})
+        return cls(tuple(tags), tuple(given.items()), deprecated, include_in_schema)
+
+    def __hash__(self) -> int:
+        statuses = tuple(status for status, _ in self.responses)
+        return hash((self.tags, statuses, self.deprecated, self.include_in_schema))
+
+    def under(self, outer: Shown) -> Shown:
+        """These options below a router that says ``outer`` (its tags come first)."""
+        return Shown(
+            tuple(dict.fromkeys((*outer.tags, *self.tags))),
+            (*outer.responses, *self.responses),
+            self.deprecated or outer.deprecated,
+            self.include_in_schema and outer.include_in_schema,
+        )
+
+    def apply(self, options: Operation) -> Operation:
+        """A route's ``options`` as a router saying these shows it."""
+        if self == _SHOWN_AS_IS:
+            return options
+        return dataclasses.replace(
+            options,
+            tags=tuple(dict.fromkeys((*self.tags, *(options.tags or ())))) or None,
+            responses={**dict(self.responses), **(options.responses or {})} or None,
+            deprecated=True if self.deprecated else options.deprecated,
+            include_in_schema=False if not self.include_in_schema else options.include_in_schema,
+        )
+
+
+_SHOWN_AS_IS = Shown()
 
 
 class OperationOptions(TypedDict, total=False):
@@ -117,3 +174,45 @@ def operation_of(fn: object) -> Operation:
     """The options ``@operation`` gave ``fn``, or none."""
     found = getattr(fn, _ATTRIBUTE, None)
     return found if isinstance(found, Operation) else Operation()
+
+
+# What a response entry written as FastAPI's mapping may hold: OpenAPI's Response Object's
+# fields, and the model its JSON content is.
+_RESPONSE_KEYS = ("model", "description", "content", "headers", "links")
+
+
+def check_responses(responses: Mapping[int, object]) -> dict[int, object]:
+    """``responses`` as a route or router keeps them: each a status and a model, ``None``
+    (no body), or FastAPI's ``{"model": M, "description": "...", "content": {...}}``.
+
+    Raises:
+        ConfigurationError: a status that is not one, or a mapping with another key (a
+            misspelt ``description`` would otherwise be written into the document as it is).
+    """
+    for status, entry in responses.items():
+        if type(status) is not int or not 100 <= status <= 599:
+            raise ConfigurationError(
+                f"responses takes HTTP statuses (100-599) as keys, got {status!r}"
+            )
+        if isinstance(entry, Mapping):
+            written = cast("Mapping[object, object]", entry)
+            unknown = [key for key in written if key not in _RESPONSE_KEYS]
+            if unknown:
+                raise ConfigurationError(
+                    f"responses[{status}] has {', '.join(map(repr, unknown))}: a response "
+                    f"entry takes {', '.join(_RESPONSE_KEYS)}"
+                )
+            description = written.get("description")
+            if description is not None and not isinstance(description, str):
+                raise ConfigurationError(
+                    f"responses[{status}]['description'] must be a string, "
+                    f"got {type(description).__name__}"
+                )
+    return dict(responses)
+
+
+def response_model(entry: object) -> object:
+    """The model a response entry's JSON content is (``None`` for none)."""
+    if isinstance(entry, Mapping):
+        return cast("Mapping[str, object]", entry).get("model")
+    return entry

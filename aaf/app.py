@@ -298,10 +298,14 @@ class App(UrlBuilding):
         *,
         dependencies: Sequence[object] = (),
         tags: Sequence[str] = (),
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
     ) -> None:
         """Serve ``router``'s routes after those of the routers the app has (FastAPI's
         ``include_router``), under ``prefix`` when given, with ``dependencies`` run before the
-        router's own and ``tags`` added before its own (as ``Router.include`` does).
+        router's own, and ``tags``, ``responses``, ``deprecated`` and ``include_in_schema``
+        saying what the API document shows of its routes (as ``Router.include`` does).
 
         Raises:
             RuntimeError: the app has started (its lifespan began).
@@ -309,7 +313,16 @@ class App(UrlBuilding):
         """
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
-        router = self._served(router, prefix, dependencies, tags)
+        if tags or responses or deprecated or not include_in_schema:
+            shown = Router(
+                tags=tags,
+                responses=responses,
+                deprecated=deprecated,
+                include_in_schema=include_in_schema,
+            )
+            shown.include(router)
+            router = shown
+        router = self._served(router, prefix, dependencies)
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes
 
@@ -318,14 +331,13 @@ class App(UrlBuilding):
         router: Router,
         prefix: str = "",
         dependencies: Sequence[object] = (),
-        tags: Sequence[str] = (),
     ) -> Router:
         """``router`` as the app serves it: under ``prefix``, after the app's dependencies
-        and then ``dependencies``, with ``tags``; itself when there is nothing to add."""
+        and then ``dependencies``; itself when there is nothing to add."""
         dependencies = (*self.dependencies, *dependencies)
-        if not (prefix or dependencies or tags):
+        if not (prefix or dependencies):
             return router
-        outer = Router(dependencies=dependencies, tags=tags)
+        outer = Router(dependencies=dependencies)
         outer.include(router, prefix=prefix)
         return outer
 

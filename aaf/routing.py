@@ -27,7 +27,7 @@ from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_
 from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
-from aaf._operation import Operation, operation
+from aaf._operation import Operation, Shown, operation
 from aaf._plan import FieldSpec, HandlerPlan
 from aaf._rules import (
     CONVERTERS,
@@ -163,10 +163,11 @@ class _AafRule(Rule):
         self.aaf_endpoint = aaf_endpoint
 
 
-# What the routers that include a router add to its routes: their dependencies and tags,
-# outermost first (they come before the router's own, as in FastAPI's include_router).
-Outer = tuple[tuple[Dependency, ...], tuple[str, ...]]
-_NOTHING: Outer = ((), ())
+# What the routers that include a router add to its routes: their dependencies, outermost
+# first (they run before the router's own, as in FastAPI's include_router), and what they
+# say in the API document (their tags first, their responses, deprecated, left out).
+Outer = tuple[tuple[Dependency, ...], Shown]
+_NOTHING: Outer = ((), Shown())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,14 +185,14 @@ class _Route:
 
     def endpoint_under(self, outer: Outer) -> Endpoint | WebSocketEndpoint:
         """The endpoint served where including routers add ``outer``; built once for each."""
-        dependencies, tags = outer
-        if not dependencies and not tags:
+        if outer == _NOTHING:
             return self.endpoint
         found = self.variants.get(outer)
         if found is None:
+            dependencies, shown = outer
             found = self.rebuild(dependencies) if dependencies else self.endpoint
-            if tags and isinstance(found, Endpoint):
-                found = found.tagged(tags)
+            if isinstance(found, Endpoint) and shown != _NOTHING[1]:
+                found = found.shown_under(shown)
             self.variants[outer] = found
         return found
 
@@ -250,12 +251,17 @@ class Router(UrlBuilding):
         *,
         dependencies: Sequence[object] = (),
         tags: Sequence[str] = (),
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
         converters: Mapping[str, type[BaseConverter]] | None = None,
     ) -> None:
         self.prefix = _clean_prefix(prefix)
         # werkzeug converters of the app's own (`<hex:n>`), for this router's rules.
         self.converters: Mapping[str, type[BaseConverter]] = _custom(converters or {})
-        self.tags = tuple(tags)  # the API document's tags of every route registered here
+        # What the API document says of every route registered here (FastAPI's APIRouter
+        # options): tags before the routes' own, responses beside theirs, deprecated, left out.
+        self._shown = Shown.of(tags, responses, deprecated, include_in_schema)
         # Depends(provider) values run before every route registered here (auth checks).
         self.dependencies = tuple(_dependencies(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
@@ -273,6 +279,11 @@ class Router(UrlBuilding):
         # url_for's index: each handler (a function, a View or one of its methods) to its
         # route's name and plan (None for a WebSocket route); made on first use.
         self._targets: dict[object, _Target] | None = None
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The API document's tags of every route registered here."""
+        return self._shown.tags
 
     # Registration ------------------------------------------------------------------------------
     def route(
@@ -380,8 +391,7 @@ class Router(UrlBuilding):
         converters = _converters(full, custom=self.converters)
         methods = tuple(methods) if methods is not None else None
         own = (*self.dependencies, *_dependencies(dependencies))
-        # The router's tags come first; Operation.over adds tags up.
-        route_options = (options or Operation(status_code)).over(Operation(tags=self.tags))
+        route_options = self._shown.apply(options or Operation(status_code))
 
         def build(outer: tuple[Dependency, ...] = ()) -> Endpoint:
             return http_endpoint(
@@ -495,9 +505,9 @@ class Router(UrlBuilding):
         if not self._parents:
             return [_NOTHING]
         chains = (
-            ((*dependencies, *parent.dependencies), (*tags, *parent.tags))
+            ((*dependencies, *parent.dependencies), parent._shown.under(shown))
             for parent in self._parents
-            for dependencies, tags in parent._outer()
+            for dependencies, shown in parent._outer()
         )
         return list(dict.fromkeys(chains))
 
@@ -508,16 +518,28 @@ class Router(UrlBuilding):
         *,
         dependencies: Sequence[object] = (),
         tags: Sequence[str] = (),
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
     ) -> None:
         """Serve every route of ``router`` under ``prefix`` too (a blueprint), with
-        ``dependencies`` run before its own and ``tags`` before its own in the API document
-        (FastAPI's ``include_router`` options)."""
+        ``dependencies`` run before its own; in the API document, ``tags`` before its own,
+        ``responses`` beside its routes' own (theirs win for a status both give), every route
+        ``deprecated``, or none shown (``include_in_schema=False``): FastAPI's
+        ``include_router`` options."""
         if router is self:
             raise ConfigurationError("A router cannot include itself")
-        if dependencies or tags:
+        shown = Shown.of(tags, responses, deprecated, include_in_schema)
+        if dependencies or shown != _NOTHING[1]:
             # Served here through a router of its own that adds them (no prefix: the
             # checks below see the prefix as given).
-            wrapper = Router(dependencies=dependencies, tags=tags)
+            wrapper = Router(
+                dependencies=dependencies,
+                tags=tags,
+                responses=responses,
+                deprecated=deprecated,
+                include_in_schema=include_in_schema,
+            )
             wrapper.include(router)
             router = wrapper
         if "<" in prefix:
@@ -547,8 +569,8 @@ class Router(UrlBuilding):
             if isinstance(entry, _Route)
         )
         # Every route below, built now as served here (see _add).
-        for dependencies, tags in self._outer():
-            outer = ((*dependencies, *self.dependencies), (*tags, *self.tags))
+        for dependencies, shown in self._outer():
+            outer = ((*dependencies, *self.dependencies), self._shown.under(shown))
             for _, entry, under in router._flatten("", outer):
                 if isinstance(entry, _Route):
                     entry.endpoint_under(under)
@@ -611,8 +633,8 @@ class Router(UrlBuilding):
         route's own router add (``outer`` is what the routers above this one add)."""
         for entry in self._entries:
             if isinstance(entry, _Include):
-                dependencies, tags = outer
-                below = ((*dependencies, *self.dependencies), (*tags, *self.tags))
+                dependencies, shown = outer
+                below = ((*dependencies, *self.dependencies), self._shown.under(shown))
                 yield from entry.router._flatten(prefix + self.prefix + entry.prefix, below)
             elif isinstance(entry, _Route):
                 yield prefix + self.prefix + entry.rule, entry, outer

@@ -542,6 +542,144 @@ def test_an_including_routers_tags_and_security_reach_the_included_operations() 
     assert alone["tags"] == ["users", "me"] and "security" not in alone
 
 
+def test_router_and_include_options_show_every_route_below_as_fastapi_does() -> None:
+    # FastAPI's APIRouter(responses=, deprecated=, include_in_schema=) and include_router's
+    # same options: responses beside the routes' own (theirs win for a status both give),
+    # deprecated when any router above says so, left out when any router above says so.
+    class Unauthorized(BaseModel):
+        message: str
+
+    items = Router("/items", responses={404: Problem, 401: None})
+
+    @items.get("/<int:item_id>", responses={404: None})
+    async def item(connection: Connection, item_id: int) -> str:
+        return "lamp"
+
+    old = Router("/old", deprecated=True)
+
+    @old.get("/thing")
+    async def thing(connection: Connection) -> str:
+        return "thing"
+
+    internal = Router("/internal")
+
+    @internal.get("/stats")
+    async def stats(connection: Connection) -> dict[str, int]:
+        return {"requests": 1}
+
+    api = Router("/api")
+    api.include(items, responses={401: Unauthorized, 403: None})
+    api.include(old)
+    api.include(internal, include_in_schema=False)
+    app = aaf([api])
+    admin = Router("/admin")
+
+    @admin.get("/users")
+    async def users(connection: Connection) -> list[str]:
+        return []
+
+    app.include_router(admin, deprecated=True, tags=["admin"], responses={403: Problem})
+    document = cast(Document, app.openapi())
+    validate(document)
+    responses = operation_of(document, "/api/items/{item_id}", "get")["responses"]
+    assert set(responses) == {"200", "401", "403", "404"}
+    assert "content" not in responses["404"]  # the route's own entry wins over its router's
+    assert "content" not in responses["401"]  # the router's own wins over an including one's
+    assert "content" not in responses["403"]
+    assert "deprecated" not in operation_of(document, "/api/items/{item_id}", "get")
+    assert operation_of(document, "/api/old/thing", "get")["deprecated"] is True
+    assert "/api/internal/stats" not in document["paths"]
+    found = operation_of(document, "/admin/users", "get")
+    assert found["deprecated"] is True and found["tags"] == ["admin"]
+    assert found["responses"]["403"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
+    # Left out of the document, still served; the routers on their own show their own.
+    with TestClient(app) as client:
+        assert client.get("/api/internal/stats").json() == {"requests": 1}
+        assert client.get("/api/old/thing").text == "thing"
+    alone = cast(Document, aaf([items, internal]).openapi())
+    assert "/internal/stats" in alone["paths"]
+    assert set(operation_of(alone, "/items/{item_id}", "get")["responses"]) == {"200", "401", "404"}
+    assert "deprecated" not in operation_of(
+        cast(Document, aaf([admin]).openapi()), "/admin/users", "get"
+    )
+
+
+def test_a_view_methods_responses_add_to_the_routes_and_its_routers() -> None:
+    router = Router(responses={401: None})
+
+    @router.route("/things/<int:thing_id>", responses={404: Problem})
+    class ThingView(View):
+        async def get(self, connection: Connection, thing_id: int) -> str:
+            return "thing"
+
+        @operation(responses={409: Problem})
+        async def put(self, connection: Connection, thing_id: int) -> str:
+            return "put"
+
+    document = cast(Document, aaf([router]).openapi())
+    validate(document)
+    path = "/things/{thing_id}"
+    assert set(operation_of(document, path, "get")["responses"]) == {"200", "401", "404"}
+    assert set(operation_of(document, path, "put")["responses"]) == {"200", "401", "404", "409"}
+
+
+def test_a_response_written_as_fastapis_mapping_goes_into_the_document() -> None:
+    # {"model": ..., "description": ..., "content": ...}: merged into what the route answers
+    # with that status (a second media type beside its JSON), else an entry of its own.
+    router = Router()
+
+    @router.get(
+        "/items/<int:item_id>",
+        responses={
+            200: {"content": {"image/png": {}}, "description": "The item, or its picture"},
+            404: {"model": Problem, "description": "No such item"},
+            410: {"description": "Gone for good", "headers": {"X-Gone": {"schema": {}}}},
+        },
+    )
+    async def item(connection: Connection, item_id: int) -> Problem:
+        return Problem(detail="lamp")
+
+    document = cast(Document, aaf([router]).openapi())
+    validate(document)
+    responses = operation_of(document, "/items/{item_id}", "get")["responses"]
+    assert responses["200"]["description"] == "The item, or its picture"
+    assert responses["200"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+        "image/png": {},
+    }
+    assert responses["404"] == {
+        "description": "No such item",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    assert responses["410"] == {
+        "description": "Gone for good",
+        "headers": {"X-Gone": {"schema": {}}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("responses", "message"),
+    [
+        ({404: {"descripton": "No such item"}}, "responses[404] has 'descripton'"),
+        ({404: {"description": 404}}, "responses[404]['description'] must be a string"),
+        ({"404": None}, "responses takes HTTP statuses (100-599) as keys, got '404'"),
+        ({700: None}, "got 700"),
+    ],
+)
+def test_a_response_entry_that_is_not_one_is_refused_at_registration(
+    responses: dict[Any, object], message: str
+) -> None:
+    router = Router()
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        router.get("/x", responses=responses)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        Router(responses=responses)
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        aaf([]).include_router(router, responses=responses)
+
+
 def test_tags_metadata_and_servers_go_into_the_document() -> None:
     # FastAPI's openapi_tags (descriptions, and the order Swagger UI shows them in) and servers.
     tagged = Router(tags=["items"])
