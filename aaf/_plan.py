@@ -2058,6 +2058,12 @@ class _Builder:
             self.hidden.add((source, wire))
         if marker is not None and marker.openapi_examples:
             self.examples[source, wire] = marker.openapi_examples
+        if marker is not None and marker.field:
+            problem = _constraint_problem(
+                qualname, param.name, type(marker).__name__, annotation, marker.field
+            )
+            if problem is not None:
+                raise ConfigurationError(problem)
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(
                 f"{qualname}: parameter {param.name!r} reads a request body; WebSocket handlers "
@@ -2080,6 +2086,8 @@ class _Builder:
             problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
             raise ConfigurationError(problem)
         model = cast(type[BaseModel], base) if whole else None
+        if model is not None and marker is not None:
+            _check_whole_model_marker(qualname, param.name, marker, model)
         spec = FieldSpec(
             param.name,
             wire,
@@ -2116,6 +2124,9 @@ class _Builder:
                 _rules.text_problem(self.qualname, name, _name_of(annotation), "path")
             )
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
+            problem = _constraint_problem(self.qualname, name, "Path", annotation, marker.field)
+            if problem is not None:
+                raise ConfigurationError(problem)
             annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
         self.fields.setdefault("path", []).append(FieldSpec(name, name, False))
@@ -2407,6 +2418,102 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
         for name, info in model.model_fields.items()
         if _is_many(info.annotation)
     )
+
+
+# Which of a marker's constraints a kind of value takes. Given to another, pydantic checks
+# the constraint by comparing the value (`"abc" >= 1`), a TypeError at the first request: a
+# 500 for a mistake registration can name.
+_NUMERIC = frozenset(
+    ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits", "decimal_places")
+)
+_SIZED = frozenset(("min_length", "max_length"))
+_TAKES: dict[str, frozenset[str]] = {
+    "a model": frozenset(),
+    "text": _SIZED | {"pattern"},
+    "bytes": _SIZED,
+    "a number": _NUMERIC,
+    "a collection": _SIZED,
+}
+_CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
+
+
+def _kind_of(member: object) -> str | None:
+    """What ``_TAKES`` calls a union member's kind; ``None`` for a type left to pydantic."""
+    found: object = get_origin(member) or member
+    if not isinstance(found, type):
+        return None
+    base: type[object] = found
+    if (
+        issubclass(base, BaseModel)
+        or dataclasses.is_dataclass(base)
+        or typing_extensions.is_typeddict(base)
+    ):
+        return "a model"
+    if issubclass(base, enum.Enum):
+        return None  # an IntEnum compares as a number, a StrEnum matches as text
+    if issubclass(base, str):
+        return "text"
+    if issubclass(base, bytes | bytearray):
+        return "bytes"
+    if issubclass(base, int | float | Decimal):
+        return "a number"
+    if issubclass(base, list | tuple | set | frozenset | dict):
+        return "a collection"
+    return None
+
+
+def _check_whole_model_marker(
+    qualname: str, name: str, marker: Param, model: type[BaseModel]
+) -> None:
+    """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is read field by
+    field, each field a parameter of its own in the API document: the marker's alias,
+    examples and descriptions would apply to none of them.
+
+    Raises:
+        ConfigurationError: the marker gives one of them.
+    """
+    given = [
+        *(["alias"] if marker.alias else []),
+        *(["openapi_examples"] if marker.openapi_examples else []),
+        *marker.field,
+    ]
+    if given:
+        named = ", ".join(f"{keyword}=" for keyword in given)
+        kind = type(marker).__name__
+        raise ConfigurationError(
+            f"{qualname}: parameter {name!r}: {kind}({named}...) applies to no field of "
+            f"{model.__name__}, which is read field by field (each one a parameter of its own "
+            f"in the API document): give its fields Field(...) instead; {kind}() on a model "
+            f"takes include_in_schema= only"
+        )
+
+
+def _constraint_problem(
+    qualname: str, name: str, marker: str, annotation: object, field: Mapping[str, object]
+) -> str | None:
+    """Why ``marker``'s constraints (``field``) cannot apply to ``annotation``, if they
+    cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model."""
+    given = [keyword for keyword in field if keyword in _CONSTRAINTS]
+    if not given:
+        return None
+    for member in union_members(strip_annotated(annotation)[0]):
+        kind = _kind_of(strip_annotated(member)[0])
+        if kind is None:
+            continue
+        refused = [keyword for keyword in given if keyword not in _TAKES[kind]]
+        if refused:
+            named = ", ".join(f"{keyword}=" for keyword in refused)
+            takes = sorted(_TAKES[kind])
+            hint = (
+                "constrain the model's fields with Field(...) instead"
+                if kind == "a model"
+                else f"{kind} takes {', '.join(f'{keyword}=' for keyword in takes)}"
+            )
+            return (
+                f"{qualname}: parameter {name!r}: {marker}({named}...) cannot constrain "
+                f"{_name_of(member)}, {kind}; {hint}"
+            )
+    return None
 
 
 def _members(annotation: object) -> list[_rules.Member]:
