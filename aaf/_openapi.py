@@ -253,6 +253,8 @@ class _Document:
         security = self.security_of(plan)
         if security:
             operation["security"] = security
+        if options.openapi_extra:
+            operation = _merged(operation, options.openapi_extra)
         return operation
 
     def parameters(self, route: _Route) -> list[Schema]:

@@ -7,6 +7,8 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypedDict, TypeVar, Unpack, cast
 
+from pydantic import JsonValue
+
 from aaf.exceptions import ConfigurationError
 
 __all__ = ["Operation", "Shown", "check_responses", "operation", "response_model"]
@@ -31,6 +33,9 @@ class Operation:
     exclude_unset: bool | None = None
     exclude_defaults: bool | None = None
     exclude_none: bool | None = None
+    # Written over the operation's entry in the document, mappings merged key by key, as
+    # FastAPI's openapi_extra (a body read by hand, an extension such as x-code-samples).
+    openapi_extra: Mapping[str, JsonValue] | None = None
 
     @classmethod
     def of(
@@ -47,6 +52,7 @@ class Operation:
         exclude_unset: bool | None = None,
         exclude_defaults: bool | None = None,
         exclude_none: bool | None = None,
+        openapi_extra: Mapping[str, JsonValue] | None = None,
     ) -> Operation:
         """Build the options from keywords as users give them (any sequence of tags)."""
         return cls(
@@ -61,6 +67,7 @@ class Operation:
             exclude_unset,
             exclude_defaults,
             exclude_none,
+            dict(openapi_extra) if openapi_extra is not None else None,
         )
 
     def dump_options(self) -> dict[str, bool]:
@@ -154,6 +161,7 @@ class OperationOptions(TypedDict, total=False):
     exclude_unset: bool | None
     exclude_defaults: bool | None
     exclude_none: bool | None
+    openapi_extra: Mapping[str, JsonValue] | None
 
 
 def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:

@@ -17,7 +17,7 @@ from typing import (
 )
 from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 from pydantic_core import to_jsonable_python
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
@@ -151,6 +151,7 @@ class RouteOptions(TypedDict, total=False):
     exclude_unset: bool
     exclude_defaults: bool
     exclude_none: bool
+    openapi_extra: Mapping[str, JsonValue] | None
 
 
 class _AafRule(Rule):
@@ -305,6 +306,7 @@ class Router(UrlBuilding):
         exclude_unset: bool = False,
         exclude_defaults: bool = False,
         exclude_none: bool = False,
+        openapi_extra: Mapping[str, JsonValue] | None = None,
     ) -> RouteDecorator:
         """Register an async function or a ``View`` class at ``rule``; return it unchanged.
 
@@ -312,7 +314,8 @@ class Router(UrlBuilding):
         ``dependencies`` (``Depends(provider)`` values) run before the handler. The rest say
         what the API document shows: ``summary`` and ``description`` (else the docstring),
         ``tags`` (beside the router's), extra ``responses`` (``{404: Model}``),
-        ``deprecated``, ``include_in_schema`` and ``operation_id``. ``exclude_unset``,
+        ``deprecated``, ``include_in_schema``, ``operation_id``, and ``openapi_extra`` written
+        over the operation's entry (mappings merged key by key). ``exclude_unset``,
         ``exclude_defaults`` and ``exclude_none`` leave those fields out of a returned value,
         as FastAPI's ``response_model_exclude_*`` (the annotation still validates it).
         """
@@ -328,6 +331,7 @@ class Router(UrlBuilding):
             exclude_unset=exclude_unset,
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
+            openapi_extra=openapi_extra,
         )
 
         def decorator(handler: H) -> H:

@@ -625,6 +625,57 @@ def test_a_view_methods_responses_add_to_the_routes_and_its_routers() -> None:
     assert set(operation_of(document, path, "put")["responses"]) == {"200", "401", "404", "409"}
 
 
+def test_openapi_extra_is_written_over_the_operation_as_fastapi_does() -> None:
+    # FastAPI's "advanced configuration": a body the handler reads by hand, declared in the
+    # document, and an extension; mappings are merged, not replaced.
+    router = Router()
+    schema: dict[str, JsonValue] = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "required": ["name"],
+    }
+
+    @router.post(
+        "/raw",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-yaml": {"schema": schema}},
+            },
+            "x-code-samples": [{"lang": "shell", "source": "curl -X POST /raw"}],
+            "responses": {"200": {"description": "The name, read from YAML"}},
+        },
+    )
+    async def raw(connection: Connection) -> str:
+        return (await connection.body()).decode().removeprefix("name: ")
+
+    @router.route("/things")
+    class Things(View):
+        @operation(openapi_extra={"x-internal": True})
+        async def get(self, connection: Connection) -> str:
+            return "things"
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    found = operation_of(document, "/raw", "post")
+    assert found["requestBody"] == {
+        "required": True,
+        "content": {"application/x-yaml": {"schema": schema}},
+    }
+    assert found["x-code-samples"] == [{"lang": "shell", "source": "curl -X POST /raw"}]
+    assert found["responses"]["200"] == {
+        "description": "The name, read from YAML",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+    assert operation_of(document, "/things", "get")["x-internal"] is True
+    with TestClient(app) as client:
+        answer = client.post(
+            "/raw", content=b"name: lamp", headers={"content-type": "application/x-yaml"}
+        )
+        assert answer.text == "lamp"
+
+
 def test_a_response_written_as_fastapis_mapping_goes_into_the_document() -> None:
     # {"model": ..., "description": ..., "content": ...}: merged into what the route answers
     # with that status (a second media type beside its JSON), else an entry of its own.
