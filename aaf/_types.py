@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Literal, NotRequired, TypedDict
 
+from pydantic import JsonValue
+
 
 class ASGIVersions(TypedDict):
     spec_version: str
@@ -30,6 +32,8 @@ class HTTPScope(TypedDict):
     server: tuple[str, int | None] | None
     state: NotRequired[MutableMapping[str, object]]
     extensions: NotRequired[MutableMapping[str, MutableMapping[object, object]] | None]
+    # Not ASGI's: what a session middleware (Starlette's SessionMiddleware) puts there.
+    session: NotRequired[dict[str, JsonValue]]
 
 
 class WebSocketScope(TypedDict):
@@ -47,6 +51,8 @@ class WebSocketScope(TypedDict):
     subprotocols: Iterable[str]
     state: NotRequired[MutableMapping[str, object]]
     extensions: NotRequired[MutableMapping[str, MutableMapping[object, object]] | None]
+    # Not ASGI's: what a session middleware (Starlette's SessionMiddleware) puts there.
+    session: NotRequired[dict[str, JsonValue]]
 
 
 class LifespanScope(TypedDict):

@@ -267,6 +267,24 @@ class Connection(UrlBuilding):
             state = self.scope["state"] = dict[str, object]()
         return state
 
+    @property
+    def session(self) -> dict[str, JsonValue]:
+        """The session a session middleware around the app keeps in the scope's
+        ``"session"``, as Starlette's ``request.session`` and Flask's ``session``: with
+        Starlette's ``app.add_middleware(SessionMiddleware, secret_key=...)``, a dict of JSON
+        values kept in a signed cookie and saved with the response when it changed.
+
+        Raises:
+            RuntimeError: there is no session middleware around the app.
+        """
+        session = self.scope.get("session")
+        if session is None:
+            raise RuntimeError(
+                "connection.session needs a session middleware around the app, such as "
+                "Starlette's: app.add_middleware(SessionMiddleware, secret_key=...)"
+            )
+        return session
+
     # Request body ------------------------------------------------------------------------------
     async def body_iter(self) -> AsyncIterator[bytes]:
         """Yield the request body chunk by chunk as the server delivers it.

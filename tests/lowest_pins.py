@@ -16,7 +16,15 @@ from pathlib import Path
 PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 # What the core tests import besides aaf's own dependencies (`make test-lowest` runs them).
 TOOLS = frozenset(
-    {"pytest", "hypothesis", "openapi-spec-validator", "httptools", "starlette", "hypercorn"}
+    {
+        "pytest",
+        "hypothesis",
+        "openapi-spec-validator",
+        "httptools",
+        "starlette",
+        "itsdangerous",
+        "hypercorn",
+    }
 )
 
 

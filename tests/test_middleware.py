@@ -12,7 +12,9 @@ from collections.abc import AsyncGenerator, AsyncIterator
 
 import httpx
 import pytest
+from pydantic import JsonValue
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response as StarletteResponse
 
@@ -317,3 +319,75 @@ def test_starlettes_request_state_set_in_its_middleware_reaches_the_handler() ->
     with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
         assert client.get("/", headers={"x-user": "ada"}).text == "ada"
         assert client.get("/").text == "nobody"
+
+
+def session_app() -> App:
+    router = Router()
+
+    @router.post("/login/<name>")
+    async def login(connection: Connection, name: str) -> str:
+        connection.session["user"] = name
+        return "signed in"
+
+    @router.get("/me")
+    async def me(connection: Connection) -> dict[str, JsonValue]:
+        visits = connection.session.get("visits", 0)
+        assert isinstance(visits, int)
+        connection.session["visits"] = visits + 1
+        return {"user": connection.session.get("user"), "visits": visits + 1}
+
+    @router.post("/logout")
+    async def logout(connection: Connection) -> None:
+        connection.session.clear()
+
+    @router.websocket("/ws")
+    async def who(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_json({"user": connection.session.get("user")})
+        await connection.close()
+
+    app = App([router])
+    app.add_middleware(SessionMiddleware, secret_key="not-a-real-secret", same_site="strict")
+    return app
+
+
+def test_connection_session_is_starlettes_session_middlewares_over_uvicorn() -> None:
+    # Flask's session and Starlette's request.session: a signed cookie, changed by the
+    # handler, sent back with the response.
+    with serve(session_app()) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.get("/me").json() == {"user": None, "visits": 1}
+        assert client.post("/login/ada").text == "signed in"
+        assert "session" in client.cookies
+        assert client.get("/me").json() == {"user": "ada", "visits": 2}
+        # A cookie signed with another key is no session: a new one starts.
+        forged = httpx.Client(base_url=base, timeout=5, cookies={"session": "e30=.forged.sig"})
+        with forged:
+            assert forged.get("/me").json() == {"user": None, "visits": 1}
+        assert client.post("/logout").status_code == 204
+        assert client.get("/me").json() == {"user": None, "visits": 1}
+
+
+def test_connection_session_on_a_websocket_and_without_the_middleware() -> None:
+    with TestClient(session_app()) as client:
+        client.post("/login/grace")
+        with client.websocket_connect("/ws") as ws:
+            assert ws.receive_json() == {"user": "grace"}
+    bare = Router()
+
+    @bare.get("/me")
+    async def me(connection: Connection) -> str:
+        return str(connection.session)
+
+    with TestClient(App([bare]), raise_server_exceptions=False) as client:
+        answer = client.get("/me")
+        assert answer.status_code == 500
+    with pytest.raises(RuntimeError, match="connection.session needs a session middleware"):
+        _ = Connection(http_scope(), _no_receive, _no_send).session
+
+
+async def _no_receive() -> ReceiveEvent:
+    raise AssertionError("not read")
+
+
+async def _no_send(event: SendEvent) -> None:
+    raise AssertionError("not sent")
