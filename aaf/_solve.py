@@ -293,9 +293,13 @@ async def _arguments(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
 
 async def _provide(dependency: DependencyParam, solving: Solving) -> object:
     provider, key = dependency.provider, dependency.key
+    plan = solving.effective(dependency)
+    if plan is not dependency.plan and plan.security_scopes is not None:
+        # An override that reads the scopes: one call for each set, as for a provider that
+        # reads them itself (the original's key need not name them).
+        key = (provider, frozenset(plan.security_scopes))
     if dependency.use_cache and key in solving.results:
         return solving.results[key]
-    plan = solving.effective(dependency)
     fn = solving.overrides.get(provider, provider) if solving.overrides else provider
     kwargs = await _arguments(plan, solving)
     value = await _call(fn, plan.kind, kwargs, solving)

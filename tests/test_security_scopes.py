@@ -244,3 +244,34 @@ def test_scopes_must_be_a_list_of_names() -> None:
     )
     assert repr(SecurityScopes(["me", "items"])) == "SecurityScopes(['me', 'items'])"
     assert SecurityScopes(["me", "items"]).scope_str == "me items"
+
+
+async def anyone() -> User:
+    return User(name="anyone", scopes=[])
+
+
+def test_an_override_that_reads_scopes_is_called_once_for_each_set() -> None:
+    # The original reads no scopes, so its cache key names none; its override reads them:
+    # each Security(..., scopes=...) gets a call of its own, with its own scopes.
+    own = Router()
+
+    @own.get("/two")
+    async def two(
+        connection: Connection,
+        reader: Annotated[User, Security(anyone, scopes=["read"])],
+        writer: Annotated[User, Security(anyone, scopes=["write"])],
+    ) -> list[list[str]]:
+        return [reader.scopes, writer.scopes]
+
+    app = aaf([own])
+    seen: list[list[str]] = []
+
+    async def with_scopes(scopes: SecurityScopes) -> User:
+        seen.append(scopes.scopes)
+        return User(name="test", scopes=scopes.scopes)
+
+    with TestClient(app) as client:
+        assert client.get("/two").json() == [[], []]  # the original, cached once: no scopes
+        app.dependency_overrides[anyone] = with_scopes
+        assert client.get("/two").json() == [["read"], ["write"]]
+        assert seen == [["read"], ["write"]]
