@@ -1,0 +1,83 @@
+"""Pages from Jinja2 templates, as Flask's ``render_template`` and Starlette's
+``Jinja2Templates`` make them (``pip install 'aaf[templates]'``).
+
+::
+
+    templates = Jinja2Templates("templates")
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> HtmlResponse:
+        return templates.response(connection, "item.html", {"item_id": item_id})
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+import jinja2
+
+from aaf.connection import Connection
+from aaf.response import Background, HtmlResponse
+
+__all__ = ["Jinja2Templates"]
+
+# The file kinds whose values are escaped, as Flask escapes them: what a browser reads as markup.
+_MARKUP = ("html", "htm", "xml", "xhtml", "svg")
+
+
+class Jinja2Templates:
+    """Templates from ``directory`` (or several, searched in order), or from a Jinja2
+    ``env`` of the app's own.
+
+    HTML, XML and SVG templates escape every value (``{{ comment }}`` of ``<script>`` shows
+    the text); ``{{ value|safe }}`` marks one as markup, as in Flask. Jinja2 reloads a
+    template whose file changed.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+        *,
+        env: jinja2.Environment | None = None,
+    ) -> None:
+        if (directory is None) == (env is None):
+            raise TypeError("Jinja2Templates takes a directory or an env, one of the two")
+        if env is None:
+            assert directory is not None  # one of the two, as checked
+            env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(directory),
+                autoescape=jinja2.select_autoescape(_MARKUP),
+            )
+        self.env = env
+
+    def render(self, name: str, context: Mapping[str, object] | None = None) -> str:
+        """The template ``name`` rendered with ``context`` (an e-mail's body, a fragment).
+
+        Raises:
+            jinja2.TemplateNotFound: no template has that name.
+        """
+        return self.env.get_template(name).render(context or {})
+
+    def response(
+        self,
+        connection: Connection,
+        name: str,
+        context: Mapping[str, object] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        background: Background | None = None,
+    ) -> HtmlResponse:
+        """A page of the template ``name`` rendered with ``context``, beside which the
+        template sees the ``connection`` and ``url_for`` (the connection's: a route's path by
+        its name, ``url_for("item", item_id=3)``), as Starlette's templates see ``request``.
+
+        Raises:
+            jinja2.TemplateNotFound: no template has that name.
+        """
+        values: dict[str, object] = {"connection": connection, "url_for": connection.url_for}
+        if context:
+            values.update(context)
+        body = self.env.get_template(name).render(values)
+        return HtmlResponse(body, status_code=status_code, headers=headers, background=background)

@@ -1,0 +1,109 @@
+"""Pages from Jinja2 templates (aaf.templating), served by a real uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import httpx
+import jinja2
+import pytest
+
+from aaf import App
+from aaf.connection import Connection
+from aaf.response import HtmlResponse
+from aaf.routing import Router
+from aaf.templating import Jinja2Templates
+from aaf.testing import TestClient
+
+from ._helpers import serve
+
+ITEM = """<!doctype html>
+<title>{{ name }}</title>
+<p id="name">{{ name }}</p>
+<p id="note">{{ note|safe }}</p>
+<a href="{{ url_for('item', item_id=item_id + 1) }}">next</a>
+<p id="path">{{ connection.path }}</p>
+"""
+
+
+def templates_app(directory: Path) -> App:
+    (directory / "item.html").write_text(ITEM)
+    (directory / "mail.txt").write_text("Hello {{ name }}, you have {{ count }} notes.")
+    templates = Jinja2Templates(directory)
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int, name: str = "lamp") -> HtmlResponse:
+        context = {"name": name, "item_id": item_id, "note": "<em>new</em>"}
+        return templates.response(connection, "item.html", context)
+
+    @router.get("/gone")
+    async def gone(connection: Connection) -> HtmlResponse:
+        context = {"name": "gone", "item_id": 0, "note": ""}
+        return templates.response(
+            connection, "item.html", context, status_code=410, headers={"X-Why": "sold"}
+        )
+
+    @router.get("/mail")
+    async def mail(connection: Connection) -> str:
+        return templates.render("mail.txt", {"name": "<Ada>", "count": 3})
+
+    @router.get("/missing")
+    async def missing(connection: Connection) -> HtmlResponse:
+        return templates.response(connection, "nope.html")
+
+    return App([router])
+
+
+def test_a_template_is_a_page_with_its_values_escaped_over_uvicorn(tmp_path: Path) -> None:
+    with serve(templates_app(tmp_path)) as base, httpx.Client(base_url=base, timeout=5) as client:
+        answer = client.get("/items/3", params={"name": "<script>alert(1)</script>"})
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "text/html; charset=utf-8"
+        page = answer.text
+        # A value is text, escaped; one marked |safe is markup.
+        assert '<p id="name">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in page
+        assert "<script>" not in page
+        assert '<p id="note"><em>new</em></p>' in page
+        # url_for and the connection, as Starlette's templates have request and url_for.
+        assert '<a href="/items/4">next</a>' in page
+        assert '<p id="path">/items/3</p>' in page
+        gone = client.get("/gone")
+        assert gone.status_code == 410 and gone.headers["x-why"] == "sold"
+        # A text template escapes nothing: it is not markup.
+        assert client.get("/mail").text == "Hello <Ada>, you have 3 notes."
+
+
+def test_a_template_that_does_not_exist_is_a_500_logged_with_its_name(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(templates_app(tmp_path), raise_server_exceptions=False) as client:
+        with caplog.at_level(logging.ERROR):
+            answer = client.get("/missing")
+    assert answer.status_code == 500 and "nope.html" not in answer.text
+    assert "nope.html" in caplog.text
+
+
+def test_a_changed_template_is_read_again(tmp_path: Path) -> None:
+    with TestClient(templates_app(tmp_path)) as client:
+        assert "next" in client.get("/items/1").text
+        (tmp_path / "item.html").write_text("<p>{{ name }} again</p>")
+        # Jinja2 compares the file's modification time; make it differ for a fast machine.
+        stat = (tmp_path / "item.html").stat()
+        os.utime(tmp_path / "item.html", (stat.st_atime, stat.st_mtime + 5))
+        assert client.get("/items/1").text == "<p>lamp again</p>"
+
+
+def test_templates_from_an_env_of_the_apps_own_and_the_choice_is_one_of_two(
+    tmp_path: Path,
+) -> None:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader({"hello.html": "<b>{{ who }}</b>"}), autoescape=True
+    )
+    assert Jinja2Templates(env=env).render("hello.html", {"who": "<you>"}) == "<b>&lt;you&gt;</b>"
+    with pytest.raises(TypeError, match="a directory or an env, one of the two"):
+        Jinja2Templates()
+    with pytest.raises(TypeError, match="a directory or an env, one of the two"):
+        Jinja2Templates(tmp_path, env=env)
