@@ -383,16 +383,17 @@ class App(UrlBuilding):
         """``Router.websocket`` on the app's own router."""
         return self.router.websocket(rule, name, dependencies)
 
-    def mount(self, prefix: str, app: ASGIApp) -> None:
+    def mount(self, prefix: str, app: ASGIApp, *, name: str | None = None) -> None:
         """Hand every path under ``prefix`` to another ASGI app (``StaticFiles``, say), after
-        the app's own routers, as FastAPI's ``app.mount`` does (``Router.mount`` says how).
+        the app's own routers, as FastAPI's ``app.mount`` does (``Router.mount`` says how;
+        ``name`` lets ``url_for(name, path=...)`` build a path below it).
 
         Raises:
             RuntimeError: the app has started (its lifespan began).
             ConfigurationError: ``prefix`` is empty or not a literal path.
         """
         router = Router()
-        router.mount(prefix, app)
+        router.mount(prefix, app, name=name)
         self.include_router(router)
 
     @overload

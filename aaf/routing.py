@@ -198,6 +198,21 @@ class _Route:
         return found
 
 
+def _below_mount(name: str, prefix: str, params: Mapping[str, object]) -> str:
+    """``url_for(name, path=...)`` for the mount named ``name`` at ``prefix``.
+
+    Raises:
+        NotInUrl: anything but one ``path`` string was given.
+    """
+    path = params.get("path")
+    if set(params) != {"path"} or not isinstance(path, str):
+        raise NotInUrl(
+            f"url_for({name!r}) names a mount: give the path below it, "
+            f"url_for({name!r}, path='css/app.css'), got {sorted(params)}"
+        )
+    return f"{prefix}/{quote(path.lstrip('/'))}"
+
+
 def _record(claims: list[tuple[Router, dict[tuple[str, str], str]]]) -> None:
     """Record what ``Router._claims_where_served`` found, the routes being registered."""
     for router, claimed in claims:
@@ -226,6 +241,7 @@ _VARIABLE = re.compile(r"<(?:([a-zA-Z_]\w*(?:\([^)]*\))?):)?[a-zA-Z_]\w*>")
 class _Mount:
     prefix: str
     app: ASGIApp
+    name: str | None = None  # url_for(name, path=...) builds a path below it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,6 +293,7 @@ class Router(UrlBuilding):
         self._matcher: StateMatcher[Endpoint] | None = None
         self._ws_matcher: StateMatcher[WebSocketEndpoint] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
+        self._named_mounts: dict[str, str] = {}  # a named mount's full prefix
         # url_for's index: each handler (a function, a View or one of its methods) to its
         # route's name and plan (None for a WebSocket route); made on first use.
         self._targets: dict[object, _Target] | None = None
@@ -583,17 +600,24 @@ class Router(UrlBuilding):
         router._parents.append(self)
         self._invalidate()
 
-    def mount(self, prefix: str, app: ASGIApp) -> None:
+    def mount(self, prefix: str, app: ASGIApp, *, name: str | None = None) -> None:
         """Hand every path under ``prefix`` to another ASGI app.
 
         The mounted app sees ``root_path`` extended by the prefix and ``path`` unchanged.
+        With a ``name``, ``url_for(name, path="css/app.css")`` builds a path below the prefix
+        (``/static/css/app.css``), as Starlette's named mounts do.
+
+        Raises:
+            ConfigurationError: the prefix is empty or not literal, or the name is a route's.
         """
         prefix = _clean_prefix(prefix)
         if not prefix:
             raise ConfigurationError("mount() needs a prefix such as '/static'")
         if "<" in prefix:
             raise ConfigurationError(f"mount() takes a literal prefix, got {prefix!r}")
-        self._entries.append(_Mount(prefix, app))
+        if name is not None:
+            self._check_name(name, app)
+        self._entries.append(_Mount(prefix, app, name))
         self._invalidate()
 
     def _names(self) -> dict[str, object]:
@@ -603,6 +627,8 @@ class Router(UrlBuilding):
                 names[entry.name] = entry.handler
             elif isinstance(entry, _Include):
                 names.update(entry.router._names())
+            elif entry.name is not None:  # a named mount
+                names[entry.name] = entry.app
         return names
 
     def _check_name(self, name: str, handler: object) -> None:
@@ -664,10 +690,13 @@ class Router(UrlBuilding):
         ws_rules: list[Rule] = []
         static: dict[str, dict[str, Match]] = {}
         mounts: list[tuple[str, ASGIApp]] = []
+        named_mounts: dict[str, str] = {}
         by_path: dict[str, list[Endpoint]] = {}
         for path, entry, outer in self._flatten(""):
             if isinstance(entry, _Mount):
                 mounts.append((path, entry.app))
+                if entry.name is not None:
+                    named_mounts.setdefault(entry.name, path)
                 continue
             endpoint = entry.endpoint_under(outer)
             if isinstance(endpoint, WebSocketEndpoint):
@@ -699,6 +728,7 @@ class Router(UrlBuilding):
         if self._ws_adapter is not None:
             self._ws_matcher = StateMatcher(self._ws_adapter.map, _ws_endpoint_of)
         self._mounts = mounts
+        self._named_mounts = named_mounts
         self._compiled = True
 
     # Matching ----------------------------------------------------------------------------------
@@ -798,6 +828,9 @@ class Router(UrlBuilding):
                 params = _url_values(found, params)
         if not self._compiled:
             self._compile()
+        prefix = self._named_mounts.get(name)
+        if prefix is not None:
+            return _below_mount(name, prefix, params)
         for adapter in (self._http_adapter, self._ws_adapter):
             if adapter is None:
                 continue
@@ -886,8 +919,9 @@ def _url_values(target: _Target, params: dict[str, object]) -> dict[str, object]
 
 
 class NotInUrl(LookupError):
-    """``url_for(handler, ...)`` was given a parameter the handler does not read from the URL;
-    the other routers are not asked."""
+    """``url_for`` was given parameters its target cannot put in a URL (one the handler does
+    not read from the URL; for a named mount, anything but ``path``): the other routers are
+    not asked."""
 
 
 def _dependencies(values: Sequence[object]) -> list[Dependency]:

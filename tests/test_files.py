@@ -22,7 +22,7 @@ from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
-from aaf.exceptions import HTTPError
+from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Form
 from aaf.response import FileResponse, JsonResponse
 from aaf.routing import Router
@@ -624,3 +624,29 @@ def test_uploads_example_keeps_one_whole_file_when_one_name_is_uploaded_at_once(
     assert hashlib.sha256(stored).hexdigest() in digests
     assert {hashlib.sha256(blob).hexdigest() for blob in blobs} == digests
     assert [p.name for p in (tmp_path / "uploads").iterdir()] == ["same.bin"]  # nothing left aside
+
+
+def test_url_for_builds_a_path_below_a_named_mount_over_uvicorn(site: Path) -> None:
+    # Starlette's Mount(..., name="static") and url_for("static", path=...), Flask's
+    # url_for("static", filename=...): the page links the file it is served beside.
+    (site / "app css").mkdir()
+    (site / "app css" / "site.css").write_text("body {}")
+    api = Router("/api")
+    api.mount("/files", StaticFiles(site), name="files")
+
+    @api.get("/page")
+    async def page(connection: Connection) -> str:
+        return connection.url_for("static", path="app css/site.css")
+
+    app = App([api])
+    app.mount("/static", StaticFiles(site), name="static")
+    assert app.url_for("files", path="/hello.txt") == "/api/files/hello.txt"
+    assert api.url_for("files", path="hello.txt") == "/api/files/hello.txt"
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        link = client.get("/api/page").text
+        assert link == "/static/app%20css/site.css"
+        assert client.get(link).text == "body {}"
+    with pytest.raises(LookupError, match=r"url_for\('static'\) names a mount: give the path"):
+        app.url_for("static", filename="site.css")
+    with pytest.raises(ConfigurationError, match="Route name 'page' is already used"):
+        api.mount("/other", StaticFiles(site), name="page")
