@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import jinja2
 
@@ -32,7 +32,9 @@ class Jinja2Templates:
 
     HTML, XML and SVG templates escape every value (``{{ comment }}`` of ``<script>`` shows
     the text); ``{{ value|safe }}`` marks one as markup, as in Flask. Jinja2 reloads a
-    template whose file changed.
+    template whose file changed. Each of ``context_processors`` is given the connection and
+    gives values every page's template sees (the signed-in user, say), as Flask's and
+    Starlette's context processors; a page's own context wins over them.
     """
 
     def __init__(
@@ -40,6 +42,7 @@ class Jinja2Templates:
         directory: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
         *,
         env: jinja2.Environment | None = None,
+        context_processors: Sequence[Callable[[Connection], Mapping[str, object]]] = (),
     ) -> None:
         if (directory is None) == (env is None):
             raise TypeError("Jinja2Templates takes a directory or an env, one of the two")
@@ -50,6 +53,7 @@ class Jinja2Templates:
                 autoescape=jinja2.select_autoescape(_MARKUP),
             )
         self.env = env
+        self.context_processors = tuple(context_processors)
 
     def render(self, name: str, context: Mapping[str, object] | None = None) -> str:
         """The template ``name`` rendered with ``context`` (an e-mail's body, a fragment).
@@ -77,6 +81,8 @@ class Jinja2Templates:
             jinja2.TemplateNotFound: no template has that name.
         """
         values: dict[str, object] = {"connection": connection, "url_for": connection.url_for}
+        for processor in self.context_processors:
+            values.update(processor(connection))
         if context:
             values.update(context)
         body = self.env.get_template(name).render(values)

@@ -107,3 +107,27 @@ def test_templates_from_an_env_of_the_apps_own_and_the_choice_is_one_of_two(
         Jinja2Templates()
     with pytest.raises(TypeError, match="a directory or an env, one of the two"):
         Jinja2Templates(tmp_path, env=env)
+
+
+def test_context_processors_give_every_page_values_a_pages_own_context_wins_over(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "who.html").write_text("{{ user }} / {{ site }}")
+
+    def signed_in(connection: Connection) -> dict[str, object]:
+        return {"user": connection.req_headers.get("x-user", "nobody"), "site": "shop"}
+
+    templates = Jinja2Templates(tmp_path, context_processors=[signed_in])
+    router = Router()
+
+    @router.get("/who")
+    async def who(connection: Connection) -> HtmlResponse:
+        return templates.response(connection, "who.html")
+
+    @router.get("/other")
+    async def other(connection: Connection) -> HtmlResponse:
+        return templates.response(connection, "who.html", {"site": "admin"})
+
+    with TestClient(App([router])) as client:
+        assert client.get("/who", headers={"x-user": "ada"}).text == "ada / shop"
+        assert client.get("/other").text == "nobody / admin"
