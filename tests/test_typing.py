@@ -91,6 +91,25 @@ BAD = {
         """,
         "arg-type",
     ),
+    "session_holds_json_values_only": (
+        """
+        import datetime
+
+        from aaf.connection import Connection
+
+        async def handler(connection: Connection) -> None:
+            connection.session["seen"] = datetime.datetime.now()
+        """,
+        "assignment",
+    ),
+    "a_response_entry_keyed_by_text": (
+        """
+        from aaf.routing import Router
+
+        Router(responses={"404": None})
+        """,
+        "dict-item",
+    ),
     "query_value_plus_one": (
         """
         from aaf.connection import Connection
