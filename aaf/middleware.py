@@ -121,6 +121,7 @@ class FunctionMiddleware:
             await self._answer(scope, receive, send, failed)
             return
         except BaseException:  # cancelled (the server stops): no task left behind
+            flow.stopped = True
             if flow.task is not None:
                 flow.task.cancel()
             raise
@@ -154,6 +155,7 @@ class _Flow:
             asyncio.get_running_loop().create_future()
         )
         self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=2)
+        self.stopped = False  # stop() ran: nobody reads the body on
 
     async def call_next(self, connection: Connection) -> Answer:
         if self.task is not None:
@@ -176,10 +178,13 @@ class _Flow:
                 self.start.set_exception(
                     RuntimeError("The app returned without sending a response")
                 )
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.body.put(None)  # the end, however it ended
+            if not self.stopped:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.body.put(None)  # the end, however it ended
 
     async def _send(self, message: SendEvent) -> None:
+        if self.stopped:
+            return  # the middleware answered by itself: what the app sends goes nowhere
         if message["type"] == "http.response.start" and not self.start.done():
             self.start.set_result(message)  # pyright: ignore[reportArgumentType]  # narrowed by its type
         else:
@@ -213,7 +218,9 @@ class _Flow:
 
     async def stop(self) -> None:
         """End the app's task if it runs still (the middleware answered by itself, failed, or
-        the request was abandoned)."""
+        the request was abandoned). What it sends from then on is dropped: with nobody reading,
+        a full queue held it (and this wait) for ever."""
+        self.stopped = True
         task = self.task
         if task is not None and not task.done():
             task.cancel()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import re
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -391,3 +392,54 @@ async def _no_receive() -> ReceiveEvent:
 
 async def _no_send(event: SendEvent) -> None:
     raise AssertionError("not sent")
+
+
+def test_mistakes_in_a_middleware_function_are_500s_that_say_what_was_wrong() -> None:
+    twice, through_connection = root_app(), root_app()
+
+    @twice.middleware("http")
+    async def again(connection: Connection, call_next: CallNext) -> Answer:
+        first = await call_next(connection)
+        assert repr(first) == "<Answer 200>"
+        return await call_next(connection)
+
+    @through_connection.middleware("http")
+    async def sends(connection: Connection, call_next: CallNext) -> Answer:
+        await connection.send("answered here")
+        return await call_next(connection)
+
+    for app, message in (
+        (twice, "call_next() runs the app once per request"),
+        (through_connection, "answers by returning a response"),
+    ):
+        assert TestClient(app, raise_server_exceptions=False).get("/").status_code == 500
+        with pytest.raises(RuntimeError, match=re.escape(message)):
+            TestClient(app).get("/")
+
+
+def test_a_stream_the_function_replaces_is_stopped_not_left_running() -> None:
+    # call_next started the handler's stream; the function answers something else: the
+    # stream's task is cancelled (its finally runs), nothing is left behind.
+    stopped = threading.Event()
+    router = Router()
+
+    @router.get("/stream")
+    async def stream(connection: Connection) -> None:
+        try:
+            await connection.send("first")
+            for _ in range(1000):
+                await connection.send("more")
+                await asyncio.sleep(0.01)
+        finally:
+            stopped.set()
+
+    app = App([router])
+
+    @app.middleware("http")
+    async def replace(connection: Connection, call_next: CallNext) -> HttpResponse:
+        answer = await call_next(connection)
+        return HttpResponse(f"replaced {answer.status_code}")
+
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.get("/stream").text == "replaced 200"
+        assert stopped.wait(5)

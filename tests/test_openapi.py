@@ -550,6 +550,7 @@ def test_router_and_include_options_show_every_route_below_as_fastapi_does() -> 
         message: str
 
     items = Router("/items", responses={404: Problem, 401: None})
+    assert Router(tags=["a", "b"]).tags == ("a", "b")
 
     @items.get("/<int:item_id>", responses={404: None})
     async def item(connection: Connection, item_id: int) -> str:

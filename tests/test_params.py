@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, Literal, cast
 
 import pytest
@@ -886,18 +887,22 @@ def test_constraints_the_type_takes_still_apply() -> None:
         word: Annotated[str, Query(max_length=3, pattern="^[a-z]+$")],
         ids: Annotated[list[int], Query(max_length=2)],
         price: Annotated[Decimal, Query(max_digits=4, decimal_places=2)],
+        share: Annotated[Fraction, Query(ge=1)],  # a type aaf leaves to pydantic
+        size: Annotated[Literal["s", "m"], Query(max_length=1)],
         filters: Annotated[_Filters, Query(include_in_schema=False)],
     ) -> list[object]:
-        return [level, flag, word, ids, str(price), filters.limit]
+        return [level, flag, word, ids, str(price), str(share), size, filters.limit]
 
     with TestClient(aaf([router])) as client:
-        query = "level=2&flag=true&word=abc&ids=1&ids=2&price=12.5"
+        query = "level=2&flag=true&word=abc&ids=1&ids=2&price=12.5&share=3/2&size=m"
         assert client.get(f"/fine?{query}&limit=3").json() == [
             2,
             True,
             "abc",
             [1, 2],
             "12.5",
+            "3/2",
+            "m",
             3,
         ]
         too_low = client.get(f"/fine?{query.replace('level=2', 'level=1')}")
