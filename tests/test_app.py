@@ -661,3 +661,24 @@ def test_the_apps_connection_is_made_as_connection_init_makes_one(method: str) -
     del got["max_body_size"]
     assert got == made
     assert got["_head"] is (method == "HEAD")
+
+
+def test_an_exception_handler_whose_response_cannot_be_sent_answers_500_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A status no response can have (untyped code, or arithmetic gone wrong) is found when
+    # the answer is sent: a 500 instead, and the reason in the log.
+    own = Router()
+
+    @own.get("/boom")
+    async def fails(connection: Connection) -> str:
+        raise AppError("nope")
+
+    async def bad_answer(connection: Connection, exc: AppError) -> HttpResponse:
+        return HttpResponse("sorry", status_code=99)
+
+    app = aaf([own], exception_handlers={AppError: bad_answer})
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        answer = TestClient(app, raise_server_exceptions=False).get("/boom")
+    assert answer.status_code == 500
+    assert "Invalid response for GET /boom" in caplog.text and "99" in caplog.text
