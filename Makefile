@@ -52,8 +52,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict aaf examples tests
 	$(BIN)/basedpyright --project .
 
-# The coverage gate: branches on; raise it as tests grow, never lower it.
-COVERAGE_MIN ?= 97
+# The coverage gate: branches on; raise it as tests grow, never lower it. Compared at two
+# decimals (pyproject.toml's precision): the 97 written here before was 96.5 in effect, as
+# pytest-cov rounded the total first (it passed 96.67). Measured 96.77 when it was set.
+COVERAGE_MIN ?= 96.7
 
 pytest: $(STAMP) system
 	$(BIN)/pytest --cov=aaf --cov-branch --cov-report=term-missing:skip-covered \
