@@ -198,7 +198,10 @@ def check_responses(responses: Mapping[int, object]) -> dict[int, object]:
             misspelt ``description`` would otherwise be written into the document as it is).
     """
     for status, entry in responses.items():
-        if type(status) is not int or not 100 <= status <= 599:
+        # An int or an IntEnum (http.HTTPStatus.NOT_FOUND); True is no status. Untyped code
+        # may give anything.
+        key = cast(object, status)
+        if not isinstance(key, int) or isinstance(key, bool) or not 100 <= key <= 599:
             raise ConfigurationError(
                 f"responses takes HTTP statuses (100-599) as keys, got {status!r}"
             )
@@ -216,7 +219,7 @@ def check_responses(responses: Mapping[int, object]) -> dict[int, object]:
                     f"responses[{status}]['description'] must be a string, "
                     f"got {type(description).__name__}"
                 )
-    return dict(responses)
+    return {int(status): entry for status, entry in responses.items()}
 
 
 def response_model(entry: object) -> object:

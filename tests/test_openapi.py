@@ -7,6 +7,7 @@ import re
 import sys
 import uuid
 from collections.abc import Iterator
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -718,6 +719,7 @@ def test_a_response_written_as_fastapis_mapping_goes_into_the_document() -> None
         ({404: {"description": 404}}, "responses[404]['description'] must be a string"),
         ({"404": None}, "responses takes HTTP statuses (100-599) as keys, got '404'"),
         ({700: None}, "got 700"),
+        ({True: None}, "got True"),
     ],
 )
 def test_a_response_entry_that_is_not_one_is_refused_at_registration(
@@ -893,3 +895,17 @@ def test_named_examples_go_to_the_parameter_and_the_body() -> None:
         Form(openapi_examples={"x": {"value": 1}})  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="a path value's examples go in examples="):
         PathMarker(openapi_examples={"x": {"value": 1}})  # type: ignore[call-arg]
+
+
+def test_statuses_may_be_http_status_members_as_fastapis_users_write_them() -> None:
+    router = Router(responses={HTTPStatus.UNAUTHORIZED: None})
+
+    @router.post("/items", status_code=HTTPStatus.CREATED, responses={HTTPStatus.CONFLICT: Problem})
+    async def create(connection: Connection) -> str:
+        return "made"
+
+    document = cast(Document, aaf([router]).openapi())
+    validate(document)
+    assert set(operation_of(document, "/items", "post")["responses"]) == {"201", "401", "409"}
+    with TestClient(aaf([router])) as client:
+        assert client.post("/items").status_code == 201
