@@ -35,6 +35,10 @@ class Jinja2Templates:
     template whose file changed. Each of ``context_processors`` is given the connection and
     gives values every page's template sees (the signed-in user, say), as Flask's and
     Starlette's context processors; a page's own context wins over them.
+
+    Raises:
+        TypeError: neither ``directory`` nor ``env`` was given, or both were.
+        ValueError: a directory does not exist (found here, not at the first request).
     """
 
     def __init__(
@@ -48,6 +52,14 @@ class Jinja2Templates:
             raise TypeError("Jinja2Templates takes a directory or an env, one of the two")
         if env is None:
             assert directory is not None  # one of the two, as checked
+            directories = (
+                [directory] if isinstance(directory, str | os.PathLike) else list(directory)
+            )
+            for path in directories:
+                if not os.path.isdir(path):
+                    raise ValueError(
+                        f"Jinja2Templates directory {os.fspath(path)!r} does not exist"
+                    )
             env = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(directory),
                 autoescape=jinja2.select_autoescape(_MARKUP),

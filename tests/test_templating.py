@@ -107,6 +107,8 @@ def test_templates_from_an_env_of_the_apps_own_and_the_choice_is_one_of_two(
         Jinja2Templates()
     with pytest.raises(TypeError, match="a directory or an env, one of the two"):
         Jinja2Templates(tmp_path, env=env)
+    with pytest.raises(ValueError, match="Jinja2Templates directory '.*missing' does not exist"):
+        Jinja2Templates([tmp_path, tmp_path / "missing"])
 
 
 def test_context_processors_give_every_page_values_a_pages_own_context_wins_over(
