@@ -189,6 +189,14 @@ class Connection(UrlBuilding):
             path = path[len(root) :]
         return get_current_url(self.scheme, host, root, path, self.scope.get("query_string", b""))
 
+    @property
+    def base_url(self) -> str:
+        """The app's own URL as the client reaches it, ending in ``/``: the scheme, the Host
+        header and the root path, as Starlette's ``request.base_url`` (for whole links, an
+        e-mail's: ``connection.base_url + app.url_for(...).lstrip("/")``)."""
+        host = get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
+        return get_current_url(self.scheme, host, self.root_path)
+
     def _build_url(self, target: object, params: dict[str, object]) -> str:
         """``url_for`` on a connection: the path of one of the app's routes as this client
         reaches it, ``app.url_for``'s below the root path the app is served under

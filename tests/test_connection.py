@@ -29,6 +29,7 @@ def test_request_properties_come_from_the_scope() -> None:
     assert conn.scheme == "http"
     assert conn.client == ("127.0.0.1", 1234)
     assert conn.url == "http://example.com:8080/api/items?a=1"
+    assert conn.base_url == "http://example.com:8080/api/"
 
 
 def test_query_is_split_before_each_part_is_decoded() -> None:

@@ -85,6 +85,7 @@ def make_app(ended: Ended | None = None) -> App:
             "root_path": connection.root_path,
             "route": connection.route_path,
             "url": connection.url,
+            "base": connection.base_url,
         }
 
     @router.route("/big")
@@ -200,6 +201,7 @@ def test_server_root_path_is_honoured() -> None:
             "root_path": "/api",
             "route": "/where",
             "url": base + "/api/where",
+            "base": base + "/api/",  # Starlette's request.base_url
         }
 
 
