@@ -119,7 +119,7 @@ def docs_routers(app: App) -> list[Router]:
 
     @router.get(openapi_url, name="aaf_openapi", include_in_schema=False)
     async def openapi(connection: Connection) -> JsonResponse:
-        return JsonResponse(connection.app.openapi())
+        return JsonResponse(_as_served(connection))
 
     if app.docs_url is None and app.redoc_url is None:
         return [router]
@@ -169,6 +169,21 @@ def docs_routers(app: App) -> list[Router]:
             return HtmlResponse(_render(REDOC, connection, assets, openapi_url))
 
     return [router]
+
+
+def _as_served(connection: Connection) -> dict[str, JsonValue]:
+    """The app's document as this request reaches it: under a root path (a proxy's prefix,
+    or a mount), with that path first among its servers unless the app says otherwise."""
+    app = connection.app
+    document = app.openapi()
+    root = connection.root_path.rstrip("/")
+    if not root or not app.root_path_in_servers:
+        return document
+    given = document.get("servers")
+    servers = given if isinstance(given, list) else []
+    if any(isinstance(server, dict) and server.get("url") == root for server in servers):
+        return document
+    return {**document, "servers": [{"url": root}, *servers]}  # the built one left as it is
 
 
 def _render(

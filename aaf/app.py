@@ -113,6 +113,7 @@ class App(UrlBuilding):
         swagger_ui_init_oauth: Mapping[str, JsonValue] | None = None,
         openapi_tags: Sequence[Mapping[str, JsonValue]] | None = None,
         servers: Sequence[Mapping[str, JsonValue]] | None = None,
+        root_path_in_servers: bool = True,
         freeze_gc: bool = True,
         shutdown_grace: float = 30.0,
         max_threads: int = MAX_THREADS,
@@ -132,6 +133,10 @@ class App(UrlBuilding):
         # The document's top-level "tags" (descriptions, order) and "servers", as given.
         self.openapi_tags = list(openapi_tags or [])
         self.servers = list(servers or [])
+        # Behind a proxy that serves the app under a prefix (uvicorn --root-path), the
+        # document served lists that prefix first among its servers, as FastAPI's does: else
+        # Swagger UI's "Try it out" would ask for the paths without it.
+        self.root_path_in_servers = root_path_in_servers
         self._document: dict[str, JsonValue] | None = None
         self._docs = docs_routers(self)  # after every other router, include_router's too
         # Run before every route's own (FastAPI's app-wide dependencies), routes the app

@@ -368,7 +368,22 @@ def test_pages_behind_a_proxy_prefix_point_under_it() -> None:
     with serve(feature_app(), root_path="/api") as base:
         page = httpx.get(base + "/docs", timeout=5).text
         assert '"/api/openapi.json"' in page and '"/api/_aaf/docs/swagger-ui.css"' in page
-        assert httpx.get(base + "/openapi.json", timeout=5).json()["info"]["title"] == "Shop"
+        served = httpx.get(base + "/openapi.json", timeout=5).json()
+        assert served["info"]["title"] == "Shop"
+        # "Try it out" asks under the prefix, as FastAPI's root_path_in_servers has it.
+        assert served["servers"] == [{"url": "/api"}]
+    # Servers the app gives come after it, unless one is it; the switch turns it off.
+    listed = [{"url": "https://api.example.com"}]
+    for app, expected in (
+        (aaf([Router()], servers=listed), [{"url": "/api"}, *listed]),
+        (aaf([Router()], servers=[{"url": "/api"}]), [{"url": "/api"}]),
+        (aaf([Router()], servers=listed, root_path_in_servers=False), listed),
+    ):
+        with serve(app, root_path="/api") as base:
+            assert httpx.get(base + "/openapi.json", timeout=5).json()["servers"] == expected
+        assert app.openapi().get("servers") == app.servers  # the built document unchanged
+    with serve(feature_app()) as base:
+        assert "servers" not in httpx.get(base + "/openapi.json", timeout=5).json()
 
 
 def test_nothing_in_a_root_path_can_end_the_pages_script() -> None:
