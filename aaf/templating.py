@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 
-import jinja2
+try:
+    import jinja2
+except ImportError as missing:  # the templates extra is not installed
+    raise ImportError("aaf.templating needs Jinja2: pip install 'aaf[templates]'") from missing
 
 from aaf.connection import Connection
 from aaf.response import Background, HtmlResponse

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import re
+import sys
 from pathlib import Path
 
 import httpx
@@ -133,3 +136,12 @@ def test_context_processors_give_every_page_values_a_pages_own_context_wins_over
     with TestClient(App([router])) as client:
         assert client.get("/who", headers={"x-user": "ada"}).text == "ada / shop"
         assert client.get("/other").text == "nobody / admin"
+
+
+def test_without_jinja2_the_import_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "jinja2", None)  # as if it were not installed
+    monkeypatch.delitem(sys.modules, "aaf.templating")
+    with pytest.raises(ImportError, match=re.escape("pip install 'aaf[templates]'")):
+        importlib.import_module("aaf.templating")
