@@ -318,16 +318,9 @@ class App(UrlBuilding):
         """
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
-        if tags or responses or deprecated or not include_in_schema:
-            shown = Router(
-                tags=tags,
-                responses=responses,
-                deprecated=deprecated,
-                include_in_schema=include_in_schema,
-            )
-            shown.include(router)
-            router = shown
-        router = self._served(router, prefix, dependencies)
+        router = self._served(
+            router, prefix, dependencies, tags, responses, deprecated, include_in_schema
+        )
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._document = None  # built anew, with these routes
 
@@ -336,14 +329,26 @@ class App(UrlBuilding):
         router: Router,
         prefix: str = "",
         dependencies: Sequence[object] = (),
+        tags: Sequence[str] = (),
+        responses: Mapping[int, object] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
     ) -> Router:
         """``router`` as the app serves it: under ``prefix``, after the app's dependencies
-        and then ``dependencies``; itself when there is nothing to add."""
+        and then ``dependencies``, shown in the document as ``Router.include`` says; itself
+        when there is nothing to add."""
         dependencies = (*self.dependencies, *dependencies)
-        if not (prefix or dependencies):
+        if not (prefix or dependencies or tags or responses or deprecated or not include_in_schema):
             return router
         outer = Router(dependencies=dependencies)
-        outer.include(router, prefix=prefix)
+        outer.include(
+            router,
+            prefix=prefix,
+            tags=tags,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+        )
         return outer
 
     # Routes on the app itself, as FastAPI writes them ------------------------------------------
