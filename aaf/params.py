@@ -336,11 +336,17 @@ def Security(
 def Security(
     provider: Callable[..., T], *, scopes: Sequence[str] = (), use_cache: bool = True
 ) -> T: ...
+@overload
+def Security(*, scopes: Sequence[str] = (), use_cache: bool = True) -> Dependency: ...
 def Security(  # noqa: N802
-    provider: Callable[..., object], *, scopes: Sequence[str] = (), use_cache: bool = True
+    provider: Callable[..., object] | None = None,
+    *,
+    scopes: Sequence[str] = (),
+    use_cache: bool = True,
 ) -> object:
     """``Depends(provider)`` that requires OAuth2 ``scopes`` (FastAPI's ``Security``):
-    ``user: User = Security(current_user, scopes=["items"])``.
+    ``user: User = Security(current_user, scopes=["items"])``. With no provider, as
+    ``Depends()``: the parameter's class, in ``Annotated[Checker, Security(scopes=[...])]``.
 
     A provider below it (``current_user`` or any provider it depends on) that takes a
     parameter annotated :class:`SecurityScopes` is given every scope required on the way

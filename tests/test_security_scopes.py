@@ -275,3 +275,27 @@ def test_an_override_that_reads_scopes_is_called_once_for_each_set() -> None:
         app.dependency_overrides[anyone] = with_scopes
         assert client.get("/two").json() == [["read"], ["write"]]
         assert seen == [["read"], ["write"]]
+
+
+class ScopeChecker:
+    """A class as its own provider, FastAPI's Security() with no dependency."""
+
+    def __init__(self, security_scopes: SecurityScopes, token: str = "") -> None:
+        self.scopes = security_scopes.scopes
+        self.token = token
+
+
+def test_security_with_no_provider_calls_the_parameters_class_with_the_scopes() -> None:
+    own = Router()
+
+    @own.get("/checked")
+    async def checked(
+        connection: Connection, checker: Annotated[ScopeChecker, Security(scopes=["read"])]
+    ) -> dict[str, object]:
+        return {"scopes": checker.scopes, "token": checker.token}
+
+    app = aaf([own])
+    with TestClient(app) as client:
+        assert client.get("/checked?token=t").json() == {"scopes": ["read"], "token": "t"}
+    parameters = cast(dict[str, Any], app.openapi())["paths"]["/checked"]["get"]["parameters"]
+    assert [parameter["name"] for parameter in parameters] == ["token"]

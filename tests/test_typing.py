@@ -294,6 +294,19 @@ class Page(View):
 )
 
 # With no provider, Depends() is a marker for Annotated[...], not a parameter's value.
+BAD["security_with_no_provider_as_a_value"] = (
+    PROVIDERS
+    + """
+from aaf import Security
+
+
+@router.get("/")
+async def handler(connection: Connection, db: Db = Security(scopes=["me"])) -> str:
+    return ""
+""",
+    "assignment",
+)
+
 BAD["depends_with_no_provider_as_a_value"] = (
     PROVIDERS
     + """
@@ -482,6 +495,7 @@ async def scoped_handler(
     d: Db = Security(generator),
     e: Annotated[Db, Security(scoped, scopes=["me"])] = Db(),
     f: Db = Depends(scoped),
+    g: Annotated[Db, Security(scopes=["me"])] = Db(),  # the class itself, as Depends()
 ) -> str:
     return ""
 
