@@ -382,20 +382,17 @@ class _Document:
             responses[status] = {"description": _phrase(int(status))}
         for extra_status, given in (options.responses or {}).items():
             model = response_model(given)
-            if isinstance(given, Mapping):
-                # FastAPI's form, {"model": M, "description": ..., "content": ...}: merged
-                # into what the route answers with that status, when it does.
-                entry: Schema = responses.get(str(extra_status)) or {
-                    "description": _phrase(extra_status)
-                }
-            else:
-                entry = {"description": _phrase(extra_status)}
+            # FastAPI's form, {"model": M, "description": ..., "content": ...}, is merged into
+            # what the route answers with that status, when it does; a model replaces it.
+            written: Mapping[str, object] = (
+                cast("Mapping[str, object]", given) if isinstance(given, Mapping) else {}
+            )
+            fresh: Schema = {"description": _phrase(extra_status)}
+            entry = (responses.get(str(extra_status)) or fresh) if written else fresh
             if model is not None:
                 schema = self.resolved[("extra", id(model) ^ extra_status)]
                 entry = _merged(entry, {"content": {"application/json": {"schema": schema}}})
-            if isinstance(given, Mapping):
-                written = cast("Mapping[str, object]", given)
-                entry = _merged(entry, {k: v for k, v in written.items() if k != "model"})
+            entry = _merged(entry, {k: v for k, v in written.items() if k != "model"})
             responses[str(extra_status)] = entry
         if any(current.reads_form for current in _plans(plan)):
             # A form body that cannot be parsed (a broken multipart body, a charset aaf does

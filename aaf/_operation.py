@@ -135,12 +135,15 @@ class Shown:
         """A route's ``options`` as a router saying these shows it."""
         if self == _SHOWN_AS_IS:
             return options
+        # Tags and responses add up as a View method's and its route's do; deprecated and
+        # left out, the router's word wins over the route's default.
+        merged = options.over(
+            Operation(tags=self.tags or None, responses=dict(self.responses) or None)
+        )
         return dataclasses.replace(
-            options,
-            tags=tuple(dict.fromkeys((*self.tags, *(options.tags or ())))) or None,
-            responses={**dict(self.responses), **(options.responses or {})} or None,
-            deprecated=True if self.deprecated else options.deprecated,
-            include_in_schema=False if not self.include_in_schema else options.include_in_schema,
+            merged,
+            deprecated=True if self.deprecated else merged.deprecated,
+            include_in_schema=False if not self.include_in_schema else merged.include_in_schema,
         )
 
 

@@ -1666,9 +1666,15 @@ class DependencyParam:
     key: object = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
-        read = self.plan.security_scopes
-        key = self.provider if read is None else (self.provider, frozenset(read))
+        key = cache_key(self.provider, self.plan)
         object.__setattr__(self, "key", key)  # frozen: set once, as it is made
+
+
+def cache_key(provider: Callable[..., object], plan: HandlerPlan) -> object:
+    """What a request's cache knows ``provider``'s result by, ``plan`` answering it (its
+    own, or an override's): the provider, and the scopes when the plan reads them."""
+    read = plan.security_scopes
+    return provider if read is None else (provider, frozenset(read))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

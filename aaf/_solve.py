@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import cast
 
 from aaf._extract import Errors, jsonable, take_body, validated
-from aaf._plan import DependencyParam, HandlerPlan, provider_plan
+from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan
 from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
 from aaf.exceptions import RequestValidationError
@@ -292,12 +292,11 @@ async def _arguments(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
 
 
 async def _provide(dependency: DependencyParam, solving: Solving) -> object:
-    provider, key = dependency.provider, dependency.key
+    provider = dependency.provider
     plan = solving.effective(dependency)
-    if plan is not dependency.plan and plan.security_scopes is not None:
-        # An override that reads the scopes: one call for each set, as for a provider that
-        # reads them itself (the original's key need not name them).
-        key = (provider, frozenset(plan.security_scopes))
+    # An override that reads the scopes (its original may not): one call for each set.
+    reads = plan is not dependency.plan and plan.security_scopes is not None
+    key = cache_key(provider, plan) if reads else dependency.key
     if dependency.use_cache and key in solving.results:
         return solving.results[key]
     fn = solving.overrides.get(provider, provider) if solving.overrides else provider

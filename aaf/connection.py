@@ -182,7 +182,7 @@ class Connection(UrlBuilding):
     @property
     def url(self) -> str:
         """The full URL the client asked for, rebuilt from the scope and the Host header."""
-        host = get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
+        host = self._host()
         path = self.scope["path"]
         root = self.root_path
         if root and path.startswith(root):
@@ -194,8 +194,11 @@ class Connection(UrlBuilding):
         """The app's own URL as the client reaches it, ending in ``/``: the scheme, the Host
         header and the root path, as Starlette's ``request.base_url`` (for whole links, an
         e-mail's: ``connection.base_url + app.url_for(...).lstrip("/")``)."""
-        host = get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
-        return get_current_url(self.scheme, host, self.root_path)
+        return get_current_url(self.scheme, self._host(), self.root_path)
+
+    def _host(self) -> str:
+        """The host the client asked for: the Host header, else the server's address."""
+        return get_host(self.scheme, self.req_headers.get("host"), self.scope.get("server"))
 
     def _build_url(self, target: object, params: dict[str, object]) -> str:
         """``url_for`` on a connection: the path of one of the app's routes as this client

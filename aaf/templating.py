@@ -100,5 +100,5 @@ class Jinja2Templates:
             values.update(processor(connection))
         if context:
             values.update(context)
-        body = self.env.get_template(name).render(values)
+        body = self.render(name, values)
         return HtmlResponse(body, status_code=status_code, headers=headers, background=background)
