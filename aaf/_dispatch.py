@@ -44,12 +44,25 @@ from aaf.response import HttpResponse, respond_as_set, send_result
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
+# What sends a handler's result: a response as it is, a value encoded (see _responder).
+Responder = Callable[[Connection, object], Awaitable[None]]
+# A handler the app awaits itself, and what sends a value it returns (Endpoint.direct).
+Direct = tuple[Callable[..., Awaitable[object]], Responder]
 
 
 class Endpoint:
     """One HTTP route: the methods it answers and the runner for each."""
 
-    __slots__ = ("allow", "max_body_size", "methods", "name", "operations", "plans", "runners")
+    __slots__ = (
+        "allow",
+        "direct",
+        "max_body_size",
+        "methods",
+        "name",
+        "operations",
+        "plans",
+        "runners",
+    )
 
     def __init__(
         self,
@@ -58,6 +71,7 @@ class Endpoint:
         max_body_size: int | None = None,
         plans: dict[str, HandlerPlan] | None = None,
         operations: dict[str, Operation] | None = None,
+        direct: Direct | None = None,
     ) -> None:
         # What the API document reads: each method's plan and options (not HEAD or OPTIONS
         # that aaf adds by itself).
@@ -65,6 +79,10 @@ class Endpoint:
         self.operations = operations or {}
         if "GET" in runners and "HEAD" not in runners:
             runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
+        # PERF: the methods whose handler App.__call__ awaits itself, not through its runner:
+        # an async function that takes only the connection (benchmarks/instructions.py,
+        # plaintext and json). Its runner does the same for a router called on a connection.
+        self.direct = dict.fromkeys(runners, direct) if direct is not None else {}
         self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
         if "OPTIONS" not in runners:
             runners["OPTIONS"] = self._options
@@ -81,7 +99,8 @@ class Endpoint:
         responses, ...) show it in the API document; the same runners."""
         runners = {m: r for m, r in self.runners.items() if r != self._options}
         operations = {method: shown.apply(options) for method, options in self.operations.items()}
-        return Endpoint(self.name, runners, self.max_body_size, self.plans, operations)
+        direct = next(iter(self.direct.values()), None)
+        return Endpoint(self.name, runners, self.max_body_size, self.plans, operations, direct)
 
 
 def _runner(
@@ -89,7 +108,7 @@ def _runner(
 ) -> Runner:
     """The per-request code of one handler: a function, or the method ``handler`` of
     ``view``."""
-    encode, status_code, qualname = plan.encode_result, plan.status_code, plan.qualname
+    encode, status_code, qualname = _encoder(plan), plan.status_code, plan.qualname
     # The plan read the function: a coroutine function's calls are awaitable.
     fn = (
         cast("Callable[..., Awaitable[object]]", handler)
@@ -136,22 +155,8 @@ def _runner(
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
     single = _single_positional(handler, plan, view is not None) if trivial else None
 
-    if status_code == 204 or status_code == 304:
-        # The status has no body: a returned value is dropped, as FastAPI does (sent, it
-        # would be read as the start of the next response on the connection).
-        encode = _no_body
     none_status = plan.none_status
-
-    def respond(connection: Connection, result: object) -> Awaitable[None]:
-        # PERF: a plain function handing over a coroutine, no frame of its own; a returned
-        # value goes straight to respond_whole (benchmarks/inprocess.py, item model and json;
-        # benchmarks/typed_cost.py). The rest is send_result's.
-        if result is not None and not isinstance(result, HttpResponse) and not connection.started:
-            headers, body = encode(result)
-            if connection.resp_status_code is not None:  # the handler set another status
-                return respond_as_set(connection, headers, body)
-            return connection.respond_whole(status_code, headers, body)
-        return send_result(connection, result, qualname, none_status)
+    respond = _responder(plan)
 
     if plan.dependencies:
         return _runner_with_dependencies(fn, plan, view, respond)
@@ -204,6 +209,34 @@ def _runner(
             await free_gradually(args.pop(large_list, None), large_fields)
 
     return run
+
+
+def _encoder(plan: HandlerPlan) -> Callable[[object], tuple[RawHeaders, bytes]]:
+    """How ``plan``'s handler's returned values are encoded: headers and body."""
+    if plan.status_code == 204 or plan.status_code == 304:
+        # The status has no body: a returned value is dropped, as FastAPI does (sent, it
+        # would be read as the start of the next response on the connection).
+        return _no_body
+    return plan.encode_result
+
+
+def _responder(plan: HandlerPlan) -> Responder:
+    """What sends the results of ``plan``'s handler."""
+    encode, status_code, qualname = _encoder(plan), plan.status_code, plan.qualname
+    none_status = plan.none_status
+
+    def respond(connection: Connection, result: object) -> Awaitable[None]:
+        # PERF: a plain function handing over a coroutine, no frame of its own; a returned
+        # value goes straight to respond_whole (benchmarks/inprocess.py, item model and json;
+        # benchmarks/typed_cost.py). The rest is send_result's.
+        if result is not None and not isinstance(result, HttpResponse) and not connection.started:
+            headers, body = encode(result)
+            if connection.resp_status_code is not None:  # the handler set another status
+                return respond_as_set(connection, headers, body)
+            return connection.respond_whole(status_code, headers, body)
+        return send_result(connection, result, qualname, none_status)
+
+    return respond
 
 
 def _single_positional(
@@ -498,7 +531,10 @@ def http_endpoint(
     for method in methods or ("GET",):
         runners[method.upper()] = runner
         plans[method.upper()], operations[method.upper()] = plan, route_options
-    return Endpoint(name, runners, max_body_size, plans, operations)
+    direct: Direct | None = None
+    if plan.is_async and plan.trivial and not plan.passthrough and not plan.dependencies:
+        direct = (cast("Callable[..., Awaitable[object]]", function), _responder(plan))
+    return Endpoint(name, runners, max_body_size, plans, operations, direct)
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

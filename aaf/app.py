@@ -14,6 +14,7 @@ from typing import Concatenate, Literal, Never, ParamSpec, TypeVar, Unpack, cast
 from pydantic import JsonValue
 from werkzeug.routing.converters import BaseConverter
 
+from aaf._background import run_background
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
@@ -27,8 +28,10 @@ from aaf._urls import UrlBuilding
 from aaf.connection import Connection, WebSocketState, route_path
 from aaf.exceptions import HTTPError
 from aaf.middleware import FunctionMiddleware, HttpMiddleware
+from aaf.response import HttpResponse
 from aaf.routing import (
     Failed,
+    Match,
     Mounted,
     NotInUrl,
     Outcome,
@@ -146,6 +149,7 @@ class App(UrlBuilding):
         # app.url_map.converters); a router given to the app has its own.
         self.converters = Router(converters=converters).converters  # checked here, now
         self.routers = [*map(self._served, routers), *self._docs]
+        self._first_static = self._static_of_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -192,18 +196,23 @@ class App(UrlBuilding):
         method = scope["method"]
         # The routers in order: the first match or mount answers; else the first redirect or
         # 405, kept until no later router matches; else 404.
-        outcome: Outcome | Failed = None
-        try:
-            for router in self.routers:
-                found = router.resolve(path, method)
-                if found is not None:
-                    if type(found) is tuple or type(found) is Mounted:
-                        outcome = found
-                        break
-                    if outcome is None:
-                        outcome = found
-        except Exception as exc:  # a converter of the app's own failed: answered below
-            outcome = Failed(exc)
+        # PERF: the first router's static paths first, looked up here: what they hold answers
+        # before any other router is asked, and without a call (benchmarks/instructions.py,
+        # plaintext). The router keeps the table current (Router._compile, _invalidate).
+        methods = self._first_static.get(path)
+        outcome: Outcome | Failed = None if methods is None else methods.get(method)
+        if outcome is None:
+            try:
+                for router in self.routers:
+                    found = router.resolve(path, method)
+                    if found is not None:
+                        if type(found) is tuple or type(found) is Mounted:
+                            outcome = found
+                            break
+                        if outcome is None:
+                            outcome = found
+            except Exception as exc:  # a converter of the app's own failed: answered below
+                outcome = Failed(exc)
         if outcome is None and not self.exception_handlers:
             # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
             # list: middleware may add to the headers it sees.
@@ -233,13 +242,53 @@ class App(UrlBuilding):
                 # a request passes through is code and data the caches must hold
                 # (benchmarks/inprocess.py --cold).
                 endpoint, args = outcome
-                if args:
-                    connection.path_params = args
-                else:  # the static table's are shared: the connection's own, new and empty
-                    args = connection.path_params
                 limit = endpoint.max_body_size
                 connection.max_body_size = self.max_body_size if limit is None else limit
-                await endpoint.runners[method](connection, args)
+                direct = endpoint.direct.get(method)
+                if direct is None:
+                    if args:
+                        connection.path_params = args
+                    else:  # the static table's are shared: the connection's own, new, empty
+                        args = connection.path_params
+                    await endpoint.runners[method](connection, args)
+                else:
+                    # PERF: a handler that takes only the connection (its route has no
+                    # values) is awaited here, not by its runner, and a whole response it
+                    # returns to a connection that holds nothing to merge is sent from here
+                    # as respond_whole would send it: two coroutines and a call less
+                    # (benchmarks/instructions.py, plaintext and json). test_app.py checks
+                    # that the two send the same. PERF: direct's two parts by index, not
+                    # unpacked into names (benchmarks/instructions.py, plaintext).
+                    result = await direct[0](connection)  # the handler
+                    if (
+                        isinstance(result, HttpResponse)
+                        and (whole := result.as_whole()) is not None
+                    ):
+                        status, headers, content = whole
+                        # The handler may have set these (type checkers read the stores above).
+                        if (
+                            connection.started
+                            or connection._resp_headers is not None  # type: ignore[redundant-expr]  # pyright: ignore[reportPrivateUsage]
+                            or connection._resp_cookies is not None  # pyright: ignore[reportPrivateUsage]
+                        ):
+                            await connection.respond_whole(status, headers, content)
+                        else:
+                            connection.started = connection.finished = True
+                            connection.resp_status_code = status
+                            send = connection.asgi_send  # add_background() may have wrapped it
+                            await send(
+                                {
+                                    "type": "http.response.start",
+                                    "status": status,
+                                    "headers": headers,
+                                }
+                            )
+                            body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
+                            await send({"type": "http.response.body", "body": body})
+                        if result.background:
+                            await run_background(result.background, connection)
+                    else:
+                        await direct[1](connection, result)  # what sends a returned value
             else:
                 connection.max_body_size = self.max_body_size
                 if outcome is None:
@@ -322,7 +371,12 @@ class App(UrlBuilding):
             router, prefix, dependencies, tags, responses, deprecated, include_in_schema
         )
         self.routers.insert(len(self.routers) - len(self._docs), router)
+        self._first_static = self._static_of_first()
         self._document = None  # built anew, with these routes
+
+    def _static_of_first(self) -> dict[str, dict[str, Match]]:
+        """The first router's table of static paths (see App.__call__)."""
+        return self.routers[0]._static if self.routers else {}  # pyright: ignore[reportPrivateUsage]
 
     def _served(
         self,

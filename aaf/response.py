@@ -86,7 +86,7 @@ class HttpResponse:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        _CONTENT_TYPES[cls] = _encoded_type(cls.media_type)
+        _CONTENT_TYPES[cls] = _type_headers(cls.media_type)
 
     # Work to run once the response is sent (``background=``); none by default.
     background: tuple[Callable[[], object], ...] = ()
@@ -97,14 +97,15 @@ class HttpResponse:
         connection: Connection | None = None,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
-        *,
-        background: Background | None = None,
         media_type: str | None = None,
+        background: Background | None = None,
     ) -> None:
-        # PERF: every attribute a response's sending reads is set here, none left to the
-        # class: Python 3.11 reads an instance's own attributes through a specialized
-        # instruction, a class-level one through the generic lookup (benchmarks/inprocess.py
-        # --cold, plaintext).
+        # PERF: media_type and background are not keyword-only (nor are they in Starlette's
+        # Response): Python 3.11 fills each keyword-only default with a dict lookup on every
+        # call, 280 instructions a response (benchmarks/instructions.py, plaintext). Every
+        # attribute a response's sending reads is set here, none left to the class: Python
+        # 3.11 reads an instance's own attributes through a specialized instruction, a
+        # class-level one through the generic lookup (benchmarks/inprocess.py --cold).
         if background is None:
             self.background = ()
         else:
@@ -112,13 +113,11 @@ class HttpResponse:
         self.body = body.encode() if isinstance(body, str) else body
         self.connection = connection
         self.status_code = status_code
-        if media_type is not None:
-            self.media_type = media_type
-            self.raw_headers: RawHeaders = self._initial_headers(headers)
-        elif headers is None:
-            content_type = _CONTENT_TYPES[type(self)]  # the class's, encoded once
-            self.raw_headers = [content_type] if content_type else []
+        if media_type is None and headers is None:
+            self.raw_headers: RawHeaders = [*_CONTENT_TYPES[type(self)]]  # the class's own
         else:
+            if media_type is not None:
+                self.media_type = media_type
             self.raw_headers = self._initial_headers(headers)
 
     def _initial_headers(self, headers: Mapping[str, str] | None) -> RawHeaders:
@@ -176,8 +175,12 @@ class HttpResponse:
             default = _encoded_type(self.media_type)
             return status, [h for h in self.raw_headers if h != default], b""
         size = len(body)
-        length = LENGTHS[size] if size < SMALL_BODY else length_header(size)  # PERF: LENGTHS
-        return status, [*self.raw_headers, length], body
+        # PERF: LENGTHS, made once (benchmarks/instructions.py, plaintext)
+        return (
+            status,
+            [*self.raw_headers, LENGTHS[size] if size < SMALL_BODY else length_header(size)],
+            body,
+        )
 
     def __await__(self) -> Generator[object, None, None]:
         if self.connection is None:
@@ -192,6 +195,12 @@ class HttpResponse:
 _WITH_BODY = frozenset(range(200, 600)) - {204, 304}
 
 
+def _type_headers(media_type: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers a response class starts with: its Content-Type, if it has one."""
+    content_type = _encoded_type(media_type)
+    return () if content_type is None else (content_type,)
+
+
 def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
     """The Content-Type header of a ``media_type``: a text type without a charset says
     ``charset=utf-8``, the encoding of a ``str`` body, as Starlette's responses do (a browser
@@ -200,8 +209,8 @@ def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
 
 
 # The Content-Type header of each response class, by class (none for an empty media_type).
-_CONTENT_TYPES: dict[type[HttpResponse], tuple[bytes, bytes] | None] = {
-    HttpResponse: _encoded_type(HttpResponse.media_type)
+_CONTENT_TYPES: dict[type[HttpResponse], tuple[tuple[bytes, bytes], ...]] = {
+    HttpResponse: _type_headers(HttpResponse.media_type)
 }
 
 

@@ -641,6 +641,7 @@ class Router(UrlBuilding):
 
     def _invalidate(self) -> None:
         self._compiled = False
+        self._static.clear()
         self._targets = None
         for parent in self._parents:
             parent._invalidate()
@@ -723,7 +724,9 @@ class Router(UrlBuilding):
         self._ws_adapter = (
             Map(ws_rules, converters=converters).bind("localhost") if ws_rules else None
         )
-        self._static = static
+        # The same dict, refilled: the app looks up its first router's (App.__call__).
+        self._static.clear()
+        self._static.update(static)
         self._matcher = StateMatcher(self._http_adapter.map, _endpoint_of)
         if self._ws_adapter is not None:
             self._ws_matcher = StateMatcher(self._ws_adapter.map, _ws_endpoint_of)

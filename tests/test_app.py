@@ -366,6 +366,31 @@ def test_include_router_serves_its_routes_after_the_apps_own() -> None:
             app.include_router(Router())
 
 
+def test_the_first_router_answers_first_as_routers_are_included_and_routes_added() -> None:
+    # App.__call__ looks up its first router's static paths itself (a PERF path): included
+    # first, a router's own /docs wins over the API document's; a route added after a
+    # request is served, the earlier ones still.
+    own = Router()
+
+    @own.get("/docs")
+    async def docs(connection: Connection) -> HttpResponse:
+        return HttpResponse("mine")
+
+    app = aaf([])
+    client = TestClient(app)
+    assert "swagger" in client.get("/docs").text.lower()
+    app.include_router(own)
+    assert client.get("/docs").text == "mine"
+
+    @own.get("/later")
+    async def later(connection: Connection) -> HttpResponse:
+        return HttpResponse("added")
+
+    assert client.get("/later").text == "added"
+    assert client.get("/docs").text == "mine"
+    assert client.post("/docs").status_code == 405
+
+
 def test_mount_hands_a_prefix_to_another_app(tmp_path: Path) -> None:
     (tmp_path / "hello.txt").write_text("hello")
     app = aaf([router])
@@ -661,6 +686,167 @@ def test_the_apps_connection_is_made_as_connection_init_makes_one(method: str) -
     del got["max_body_size"]
     assert got == made
     assert got["_head"] is (method == "HEAD")
+
+
+def test_a_connection_reads_its_routes_body_limit_else_its_apps() -> None:
+    own = Router()
+    limits: list[int | None] = []
+
+    @own.post("/own", max_body_size=5)
+    @own.post("/apps")
+    async def limit(connection: Connection) -> str:
+        limits.append(connection.max_body_size)
+        return (await connection.body()).decode()
+
+    client = TestClient(aaf([own], max_body_size=8))
+    assert client.post("/own", content=b"12345").text == "12345"
+    assert client.post("/own", content=b"123456").status_code == 413
+    assert client.post("/apps", content=b"12345678").text == "12345678"
+    assert client.post("/apps", content=b"123456789").status_code == 413
+    assert limits == [5, 5, 8, 8]
+    # Made by hand, a connection has no app: no limit until one is set.
+    connection = Connection(http_scope(), _nothing_received, _nothing_sent)
+    assert connection.max_body_size is None
+    connection.max_body_size = 3
+    assert connection.max_body_size == 3
+
+
+async def _nothing_received() -> ReceiveEvent:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _nothing_sent(event: SendEvent) -> None:
+    pass
+
+
+def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
+    """Handlers the app awaits itself (App.__call__'s PERF path), each as a test of what
+    their runner sends too; ``done`` records background work."""
+    own = Router()
+    done: list[str] = []
+
+    @own.route("/plain", methods=["GET", "HEAD", "POST"])
+    async def plain(connection: Connection) -> HttpResponse:
+        return HttpResponse("plain")
+
+    @own.get("/typed")
+    async def typed(connection: Connection) -> HttpResponse:
+        return HttpResponse(b"<p>", headers={"content-type": "text/html"}, status_code=201)
+
+    @own.get("/header")
+    async def header(connection: Connection) -> HttpResponse:
+        connection.put_resp_header("x-set", "on the connection")
+        return HttpResponse("merged")
+
+    @own.get("/cookie")
+    async def cookie(connection: Connection) -> HttpResponse:
+        connection.put_resp_cookie("session", "abc")
+        return HttpResponse("with a cookie")
+
+    @own.get("/empty")
+    async def empty(connection: Connection) -> HttpResponse:
+        return HttpResponse(status_code=304)
+
+    @own.get("/json")
+    async def as_json(connection: Connection) -> JsonResponse:
+        return JsonResponse({"a": 1}, status_code=202)
+
+    @own.get("/stream")
+    async def stream(connection: Connection) -> StreamingResponse:
+        return StreamingResponse([b"a", b"b"])
+
+    @own.get("/value")
+    async def value(connection: Connection) -> dict[str, int]:
+        return {"n": 1}
+
+    @own.get("/nothing")
+    async def nothing(connection: Connection) -> None:
+        return None
+
+    @own.get("/number/<int:n>")
+    async def number(connection: Connection, n: int) -> int:
+        return n * 2
+
+    @own.get("/later")
+    async def later(connection: Connection) -> HttpResponse:
+        return HttpResponse("now", background=lambda: done.append("after"))
+
+    @own.get("/connection-later")
+    async def connection_later(connection: Connection) -> HttpResponse:
+        connection.add_background(done.append, "after")
+        return HttpResponse("now")
+
+    @own.get("/answered")
+    async def answered(connection: Connection) -> HttpResponse:
+        await connection.send("itself", finish=True)
+        return HttpResponse("twice")
+
+    @own.get("/status")
+    async def status(connection: Connection) -> str:
+        connection.resp_status_code = 203
+        return "set"
+
+    return aaf([own]), own, done
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/plain"),
+        ("HEAD", "/plain"),
+        ("POST", "/plain"),
+        ("OPTIONS", "/plain"),
+        ("GET", "/typed"),
+        ("GET", "/header"),
+        ("GET", "/cookie"),
+        ("GET", "/empty"),
+        ("GET", "/json"),
+        ("GET", "/stream"),
+        ("GET", "/value"),
+        ("HEAD", "/value"),
+        ("GET", "/nothing"),
+        ("GET", "/number/21"),
+        ("GET", "/later"),
+        ("GET", "/connection-later"),
+        ("GET", "/answered"),
+        ("GET", "/status"),
+    ],
+)
+def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str, path: str) -> None:
+    # App.__call__ awaits a handler with nothing to extract itself, and sends a whole
+    # response from its own frame (a PERF path): what goes out must be what the handler's
+    # runner sends, reached here through the router called on a connection.
+    def answer(through_the_app: bool) -> tuple[list[SendEvent], list[str]]:
+        app, own, done = _awaited_directly_or_by_the_runner()
+        sent: list[SendEvent] = []
+
+        async def send(event: SendEvent) -> None:
+            sent.append(event)
+            if event["type"] == "http.response.body" and not event.get("more_body"):
+                done.append("body sent")
+
+        received = False
+
+        async def receive() -> ReceiveEvent:  # the body, then nothing until the end
+            nonlocal received
+            if received:
+                await asyncio.Event().wait()
+            received = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = http_scope(method, path)
+        if through_the_app:
+            asyncio.run(app(scope, receive, send))
+        else:
+            asyncio.run(own(Connection(scope, receive, send, app)))
+        return sent, done
+
+    direct, runner = answer(True), answer(False)
+    assert direct == runner
+    start = direct[0][0]
+    assert start["type"] == "http.response.start" and start["status"] < 500
+    if path.endswith("later"):
+        assert direct[1] == ["body sent", "after"]
 
 
 def test_an_exception_handler_whose_response_cannot_be_sent_answers_500_logged(

@@ -103,6 +103,8 @@ async def typed(connection: Connection, kind: str) -> HttpResponse:
         return HttpResponse("a,b", headers={"Content-Type": "text/x-mine"}, media_type="text/csv")
     if kind == "subclass":
         return CsvResponse("a,b")
+    if kind == "position":  # as Starlette's Response(content, status_code, headers, media_type)
+        return HttpResponse("a,b", connection, 200, None, "text/csv")
     return NoTypeResponse(b"a,b")
 
 
@@ -165,6 +167,7 @@ def test_given_content_type_wins(client: TestClient) -> None:
         ("keyword", "text/csv; charset=utf-8"),
         ("keyword-and-header", "text/x-mine"),
         ("subclass", "text/csv; charset=utf-8"),
+        ("position", "text/csv; charset=utf-8"),
         ("none", None),
     ],
 )
