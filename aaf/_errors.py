@@ -63,7 +63,7 @@ async def answer_error(
     # an exception handler may set its own.
     connection._background = None  # pyright: ignore[reportPrivateUsage]  # the connection's own
     if not connection.started:
-        connection._resp_headers = connection._resp_cookies = None  # pyright: ignore[reportPrivateUsage]
+        connection._resp_headers = None  # pyright: ignore[reportPrivateUsage]
     if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
         logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
         if connection.scope["type"] == "http" and connection.started and not connection.finished:

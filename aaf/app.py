@@ -229,12 +229,10 @@ class App(UrlBuilding):
         connection._app = self  # pyright: ignore[reportPrivateUsage]
         connection.asgi_send = send
         connection.asgi_receive = receive
-        connection.path_params = {}
         connection._head = method == "HEAD"  # pyright: ignore[reportPrivateUsage]
         connection.started = False
         connection.resp_status_code = None
         connection._resp_headers = None  # pyright: ignore[reportPrivateUsage]
-        connection._resp_cookies = None  # pyright: ignore[reportPrivateUsage]
         connection._holding = False  # pyright: ignore[reportPrivateUsage]
         try:
             if type(outcome) is tuple:
@@ -246,10 +244,9 @@ class App(UrlBuilding):
                 connection.max_body_size = self.max_body_size if limit is None else limit
                 direct = endpoint.direct.get(method)
                 if direct is None:
-                    if args:
-                        connection.path_params = args
-                    else:  # the static table's are shared: the connection's own, new, empty
-                        args = connection.path_params
+                    if not args:  # the static table's are shared: the connection's own, new
+                        args = {}
+                    connection._path_params = args  # pyright: ignore[reportPrivateUsage]
                     await endpoint.runners[method](connection, args)
                 else:
                     # PERF: a handler that takes only the connection (its route has no
@@ -265,12 +262,8 @@ class App(UrlBuilding):
                         and (whole := result.as_whole()) is not None
                     ):
                         status, headers, content = whole
-                        # The handler may have set these (type checkers read the stores above).
-                        if (
-                            connection.started
-                            or connection._resp_headers is not None  # type: ignore[redundant-expr]  # pyright: ignore[reportPrivateUsage]
-                            or connection._resp_cookies is not None  # pyright: ignore[reportPrivateUsage]
-                        ):
+                        # What the handler may have set: headers (and cookies), or its answer.
+                        if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
                             await connection.respond_whole(status, headers, content)
                         else:
                             connection.started = connection.finished = True

@@ -92,7 +92,7 @@ class Connection(UrlBuilding):
     _req_headers: Headers | None = None
     _req_cookies: MultiDict[str, str] | None = None
     _resp_headers: Headers | None = None
-    _resp_cookies: RawHeaders | None = None
+    _path_params: dict[str, object] | None = None  # see path_params
     _body: bytes | None = None
     _form: FormData | None = None
     _body_started = False
@@ -131,7 +131,6 @@ class Connection(UrlBuilding):
         self._app = app
         self.asgi_send = send
         self.asgi_receive = receive
-        self.path_params: dict[str, object] = {}
         self._head = scope["type"] == "http" and scope["method"] == "HEAD"
         # PERF: what every response reads, set here: Python 3.11 reads an instance's own
         # attributes through a specialized instruction, and a class-level default through the
@@ -139,10 +138,24 @@ class Connection(UrlBuilding):
         self.started = False
         self.resp_status_code = None
         self._resp_headers = None
-        self._resp_cookies = None
         self._holding = False
 
     # Request -----------------------------------------------------------------------------------
+    @property
+    def path_params(self) -> dict[str, object]:
+        """The values the route's rule took from the path, by name (the converters' values:
+        ``{"item_id": 3}``); the connection's own, empty for a rule without variables."""
+        params = self._path_params
+        if params is None:
+            # PERF: made on first use: most handlers take their values as parameters
+            # (benchmarks/instructions.py, plaintext).
+            params = self._path_params = {}
+        return params
+
+    @path_params.setter
+    def path_params(self, params: dict[str, object]) -> None:
+        self._path_params = params
+
     @property
     def type(self) -> ConnectionType:
         """``ConnectionType.HTTP`` or ``ConnectionType.WebSocket``."""
@@ -585,9 +598,10 @@ class Connection(UrlBuilding):
         ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``)."""
         if self.started:
             raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
-        if self._resp_cookies is None:
-            self._resp_cookies = []
-        self._resp_cookies.append(cookie_header(key, value, **options))
+        # With the headers set here, as Starlette's response.headers holds its cookies: one
+        # thing for a response to merge (PERF: one test, benchmarks/instructions.py).
+        name, encoded = cookie_header(key, value, **options)
+        self.resp_headers.add(name.decode("latin-1"), encoded.decode("latin-1"))
 
     def delete_resp_cookie(
         self, key: str, *, path: str | None = "/", domain: str | None = None
@@ -612,8 +626,6 @@ class Connection(UrlBuilding):
                 if not (framed and name in FRAMING):
                     headers.append((name, encoded))
                     typed = typed or name == b"content-type"
-        if self._resp_cookies is not None:
-            headers.extend(self._resp_cookies)
         if typed:
             own = [header for header in own if header[0] != b"content-type"]
         headers.extend(own)
@@ -643,7 +655,7 @@ class Connection(UrlBuilding):
         # plaintext); the checks run only when something is unusual.
         if self.started or self.scope["type"] != "http":
             self._check_http_start()  # raises the right error
-        if self._resp_headers is not None or self._resp_cookies is not None:
+        if self._resp_headers is not None:
             headers = self._pending_headers(framed=True, own=headers)
         self.started = True
         self.finished = True
@@ -657,7 +669,7 @@ class Connection(UrlBuilding):
         self._check_http_start()
         if not 200 <= status <= 599:
             raise ValueError(status_problem(status))
-        if self._resp_headers is not None or self._resp_cookies is not None:
+        if self._resp_headers is not None:
             framed = any(name == b"content-length" for name, _ in headers)
             headers = self._pending_headers(framed, own=headers)
         self.started = True

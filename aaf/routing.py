@@ -1010,7 +1010,7 @@ def enter(
         endpoint, args = outcome
         if not args:
             args = {}  # the static table's outcomes are shared: a handler may change its own
-        connection.path_params = args
+        connection._path_params = args  # pyright: ignore[reportPrivateUsage]  # PERF: no setter
         if endpoint.max_body_size is not None:
             connection.max_body_size = endpoint.max_body_size
         return endpoint.runners[method](connection, args)
