@@ -242,12 +242,13 @@ class App(UrlBuilding):
                 endpoint, args = outcome
                 limit = endpoint.max_body_size
                 connection.max_body_size = self.max_body_size if limit is None else limit
-                direct = endpoint.direct.get(method)
-                if direct is None:
-                    if not args:  # the static table's are shared: the connection's own, new
-                        args = {}
+                if args:  # values from the path: a dynamic rule, never awaited directly
                     connection._path_params = args  # pyright: ignore[reportPrivateUsage]
                     await endpoint.runners[method](connection, args)
+                elif (direct := endpoint.direct.get(method)) is None:
+                    fresh: dict[str, object] = {}  # the static table's are shared
+                    connection._path_params = fresh  # pyright: ignore[reportPrivateUsage]
+                    await endpoint.runners[method](connection, fresh)
                 else:
                     # PERF: a handler that takes only the connection (its route has no
                     # values) is awaited here, not by its runner, and a whole response it
