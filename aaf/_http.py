@@ -23,6 +23,7 @@ __all__ = [
     "SameSite",
     "check_close_code",
     "cookie_header",
+    "cookie_value",
     "encode_header",
     "json_bytes",
     "is_json",
@@ -159,15 +160,20 @@ class CookieOptions(TypedDict, total=False):
     partitioned: bool  # CHIPS: a third-party cookie kept per top-level site (Secure too)
 
 
-def cookie_header(
-    key: str, value: str = "", **options: Unpack[CookieOptions]
-) -> tuple[bytes, bytes]:
-    """Build one encoded ``Set-Cookie`` header with werkzeug's ``dump_cookie``. ``SameSite``
+def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) -> str:
+    """The value of one ``Set-Cookie`` header, by werkzeug's ``dump_cookie``. ``SameSite``
     is ``Lax`` unless ``samesite`` says otherwise (``None`` leaves the attribute out), as
     Starlette sets it: a cookie that rides on other sites' requests must be asked for."""
     if "samesite" not in options:
         options["samesite"] = "lax"
-    return encode_header("set-cookie", dump_cookie(key, value, **options))
+    return dump_cookie(key, value, **options)
+
+
+def cookie_header(
+    key: str, value: str = "", **options: Unpack[CookieOptions]
+) -> tuple[bytes, bytes]:
+    """One encoded ``Set-Cookie`` header (see ``cookie_value``)."""
+    return encode_header("set-cookie", cookie_value(key, value, **options))
 
 
 def parse_cookies(raw: str) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from aaf._http import (
     CookieOptions,
     RawHeaders,
     check_close_code,
-    cookie_header,
+    cookie_value,
     encode_header,
     json_bytes,
     length_header,
@@ -598,10 +598,9 @@ class Connection(UrlBuilding):
         ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``)."""
         if self.started:
             raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
-        # With the headers set here, as Starlette's response.headers holds its cookies: one
+        # Among the headers set here, as Starlette's response.headers holds its cookies: one
         # thing for a response to merge (PERF: one test, benchmarks/instructions.py).
-        name, encoded = cookie_header(key, value, **options)
-        self.resp_headers.add(name.decode("latin-1"), encoded.decode("latin-1"))
+        self.put_resp_header("set-cookie", cookie_value(key, value, **options))
 
     def delete_resp_cookie(
         self, key: str, *, path: str | None = "/", domain: str | None = None

@@ -705,18 +705,10 @@ def test_a_connection_reads_its_routes_body_limit_else_its_apps() -> None:
     assert client.post("/apps", content=b"123456789").status_code == 413
     assert limits == [5, 5, 8, 8]
     # Made by hand, a connection has no app: no limit until one is set.
-    connection = Connection(http_scope(), _nothing_received, _nothing_sent)
+    connection = Recorder().connection()
     assert connection.max_body_size is None
     connection.max_body_size = 3
     assert connection.max_body_size == 3
-
-
-async def _nothing_received() -> ReceiveEvent:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
-async def _nothing_sent(event: SendEvent) -> None:
-    pass
 
 
 def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:

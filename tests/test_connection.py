@@ -248,6 +248,8 @@ def test_cookies_go_out_as_set_cookie_headers() -> None:
     async def body(conn: Connection) -> None:
         conn.put_resp_cookie("session", "abc", max_age=60, httponly=True, samesite="Lax")
         conn.delete_resp_cookie("old")
+        # Among the response headers set on the connection, as Starlette's response.headers.
+        assert conn.resp_headers.getlist("Set-Cookie")[0].startswith("session=abc;")
         await conn.send("", finish=True)
 
     sent = run_with_connection(body)
