@@ -18,6 +18,7 @@ __all__ = [
     "FRAMING",
     "LENGTHS",
     "SMALL_BODY",
+    "WITH_BODY",
     "CookieOptions",
     "RawHeaders",
     "SameSite",
@@ -47,6 +48,11 @@ SMALL_BODY = 1024
 LENGTHS: tuple[tuple[bytes, bytes], ...] = tuple(
     (b"content-length", b"%d" % n) for n in range(SMALL_BODY)
 )
+
+
+# The statuses a response can carry a body with (and so a Content-Length): 204 and 304 cannot
+# (RFC 9110 8.6, 15.4.5). PERF: one set lookup, not five comparisons.
+WITH_BODY = frozenset(range(200, 600)) - {204, 304}
 
 
 def length_header(size: int) -> tuple[bytes, bytes]:

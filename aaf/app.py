@@ -19,6 +19,7 @@ from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
 from aaf._forms import FormLimits
+from aaf._http import LENGTHS, SMALL_BODY, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
@@ -258,31 +259,33 @@ class App(UrlBuilding):
                     # that the two send the same. PERF: direct's two parts by index, not
                     # unpacked into names (benchmarks/instructions.py, plaintext).
                     result = await direct[0](connection)  # the handler
-                    if (
-                        isinstance(result, HttpResponse)
-                        and (whole := result.as_whole()) is not None
-                    ):
+                    if type(result) is HttpResponse and (status := result.status_code) in WITH_BODY:
+                        # PERF: HttpResponse.as_whole() for the class itself and a status with
+                        # a body, inline: a frame and a tuple less (benchmarks/instructions.py,
+                        # plaintext). test_app.py checks that the two agree.
+                        content = result.body
+                        size = len(content)
+                        length = LENGTHS[size] if size < SMALL_BODY else length_header(size)
+                        headers = [*result.raw_headers, length]
+                    elif isinstance(result, HttpResponse) and (whole := result.as_whole()):
                         status, headers, content = whole
-                        # What the handler may have set: headers (and cookies), or its answer.
-                        if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
-                            await connection.respond_whole(status, headers, content)
-                        else:
-                            connection.started = connection.finished = True
-                            connection.resp_status_code = status
-                            send = connection.asgi_send  # add_background() may have wrapped it
-                            await send(
-                                {
-                                    "type": "http.response.start",
-                                    "status": status,
-                                    "headers": headers,
-                                }
-                            )
-                            body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
-                            await send({"type": "http.response.body", "body": body})
-                        if result.background:
-                            await run_background(result.background, connection)
                     else:
                         await direct[1](connection, result)  # what sends a returned value
+                        return
+                    # What the handler may have set: headers (and cookies), or its answer.
+                    if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
+                        await connection.respond_whole(status, headers, content)
+                    else:
+                        connection.started = connection.finished = True
+                        connection.resp_status_code = status
+                        send = connection.asgi_send  # add_background() may have wrapped it
+                        await send(
+                            {"type": "http.response.start", "status": status, "headers": headers}
+                        )
+                        body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
+                        await send({"type": "http.response.body", "body": body})
+                    if result.background:
+                        await run_background(result.background, connection)
             else:
                 connection.max_body_size = self.max_body_size
                 if outcome is None:

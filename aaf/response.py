@@ -41,6 +41,7 @@ from aaf._http import (
     FRAMING,
     LENGTHS,
     SMALL_BODY,
+    WITH_BODY,
     CookieOptions,
     RawHeaders,
     cookie_header,
@@ -165,7 +166,7 @@ class HttpResponse:
         """Give ``(status, headers, body)`` when this goes out in one piece, else ``None``."""
         body = self.body
         status = self.status_code
-        if status not in _WITH_BODY:  # PERF: one set lookup, not five comparisons
+        if status not in WITH_BODY:
             if not 200 <= status <= 599:
                 raise ValueError(status_problem(status))
             # These carry no body, and 204 must not carry Content-Length (RFC 9110 8.6); nor
@@ -189,10 +190,6 @@ class HttpResponse:
                 f"or return the response from the handler"
             )
         return self.send_to(self.connection).__await__()
-
-
-# The statuses a response can carry a body with.
-_WITH_BODY = frozenset(range(200, 600)) - {204, 304}
 
 
 def _type_headers(media_type: str) -> tuple[tuple[bytes, bytes], ...]:
@@ -792,7 +789,7 @@ def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> 
     """
     status = connection.resp_status_code
     assert status is not None  # the runner checked
-    if status not in _WITH_BODY:
+    if status not in WITH_BODY:
         if not 200 <= status <= 599:
             raise ValueError(status_problem(status))
         # RFC 9110 8.6: no Content-Length on a 204; a 304's would describe a body not sent,

@@ -739,6 +739,18 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
     async def empty(connection: Connection) -> HttpResponse:
         return HttpResponse(status_code=304)
 
+    @own.get("/large")
+    async def large(connection: Connection) -> HttpResponse:
+        return HttpResponse(b"x" * 5000)  # past the Content-Length headers made once
+
+    @own.get("/no-content")
+    async def no_content(connection: Connection) -> HttpResponse:
+        return HttpResponse(b"dropped", status_code=204)
+
+    @own.get("/bad-status")
+    async def bad_status(connection: Connection) -> HttpResponse:
+        return HttpResponse("never sent", status_code=99)
+
     @own.get("/json")
     async def as_json(connection: Connection) -> JsonResponse:
         return JsonResponse({"a": 1}, status_code=202)
@@ -792,6 +804,10 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/header"),
         ("GET", "/cookie"),
         ("GET", "/empty"),
+        ("GET", "/large"),
+        ("HEAD", "/large"),
+        ("GET", "/no-content"),
+        ("GET", "/bad-status"),
         ("GET", "/json"),
         ("GET", "/stream"),
         ("GET", "/value"),
@@ -836,7 +852,8 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
     direct, runner = answer(True), answer(False)
     assert direct == runner
     start = direct[0][0]
-    assert start["type"] == "http.response.start" and start["status"] < 500
+    assert start["type"] == "http.response.start"
+    assert start["status"] == 500 if path == "/bad-status" else start["status"] < 500
     if path.endswith("later"):
         assert direct[1] == ["body sent", "after"]
 
