@@ -10,15 +10,20 @@ registration would refuse::
     name  [aaf-route]
 
 The rules themselves live in ``aaf._rules``, which registration asks too, so the plugin and
-the router cannot disagree. Where the plugin cannot see something (a non-literal rule, a
-dependency or a ``Path()``/``Query()`` marker given in ``Annotated[...]`` metadata, which
-mypy drops, a handler read from mypy's cache without its defaults, ``dependencies=`` held in
-a variable or a router from mypy's cache), it stays silent about what it cannot see rather
+the router cannot disagree. A ``Depends(...)`` given in ``Annotated[...]`` metadata, which
+mypy drops, is read from the function's source (its names looked up in the module's symbol
+table), and its provider's result is checked against the parameter's type, as mypy checks a
+``Depends(...)`` default. Where the plugin cannot see something (a non-literal rule, a
+``Path()``/``Query()`` marker in ``Annotated[...]`` metadata, a handler read from mypy's
+cache without its defaults or defined inside another function, ``dependencies=`` held in a
+variable or a router from mypy's cache), it stays silent about what it cannot see rather
 than guess.
 """
 
 from __future__ import annotations
 
+import ast
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple, Protocol, cast
 
@@ -27,6 +32,7 @@ from mypy.messages import format_type_bare
 from mypy.nodes import (
     ARG_NAMED,
     ARG_NAMED_OPT,
+    ARG_POS,
     ARG_STAR,
     ARG_STAR2,
     Argument,
@@ -44,6 +50,7 @@ from mypy.nodes import (
     RefExpr,
     StrExpr,
     SymbolNode,
+    TempNode,
     TupleExpr,
     TypeInfo,
     Var,
@@ -206,7 +213,7 @@ class _Side(NamedTuple):
 _NO_SIDE = _Side()
 
 
-def _side_dependencies(ctx: MethodContext, where: Context) -> _Side:
+def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) -> _Side:
     """The providers in ``dependencies=``, the registering call's and its router's (when the
     router is a module's ``Router(...)`` mypy has the body of): the router's run first."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
@@ -225,7 +232,7 @@ def _side_dependencies(ctx: MethodContext, where: Context) -> _Side:
             complete = False  # a variable: what it holds cannot be seen
             continue
         for item in given.items:
-            names = _dependency_names(item, ())
+            names = _dependency_names(report, item, ())
             complete = complete and names is not None
             used |= names or set()
             if _is_depends(item):
@@ -284,6 +291,198 @@ def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr |
     return (call if isinstance(callee, RefExpr) and callee.fullname == _ROUTER else None), True
 
 
+# Annotated metadata -----------------------------------------------------------------------------
+class _Metadata:
+    """The ``Annotated[T, ...]`` metadata of one function's parameters, read from its source:
+    mypy keeps ``T`` and drops the rest. Names in it are resolved through the module's symbol
+    table, so only for a function at a module's top level or in a top-level class (one inside
+    another function may see local names); for others, and for a module whose source cannot be
+    read, there is none."""
+
+    def __init__(
+        self, module: MypyFile | None = None, annotations: Mapping[str, list[ast.expr]] = {}
+    ) -> None:
+        self.module = module
+        self.annotations = annotations
+
+    @classmethod
+    def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
+        module = _module_of(report.modules, definition.fullname)
+        if module is None:
+            return _NO_METADATA
+        function = _functions(module.path).get((definition.name, definition.line))
+        if function is None:
+            return _NO_METADATA
+        reader = cls(module)
+        arguments = function.args
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        annotations: dict[str, list[ast.expr]] = {}
+        for argument in every:
+            annotation = argument.annotation
+            if (
+                isinstance(annotation, ast.Subscript)
+                and isinstance(annotation.slice, ast.Tuple)
+                and getattr(reader.resolve(annotation.value), "fullname", None) in _ANNOTATED
+            ):
+                annotations[argument.arg] = annotation.slice.elts[1:]
+        reader.annotations = annotations
+        return reader
+
+    def resolve(self, expression: ast.expr) -> SymbolNode | None:
+        """What a name (``Depends``, ``params.Depends``) in the module's scope refers to."""
+        if self.module is None:
+            return None
+        if isinstance(expression, ast.Name):
+            symbol = self.module.names.get(expression.id)
+        elif isinstance(expression, ast.Attribute):
+            owner = self.resolve(expression.value)
+            if not isinstance(owner, (MypyFile, TypeInfo)):
+                return None
+            symbol = owner.names.get(expression.attr)
+        else:
+            return None
+        return symbol.node if symbol is not None else None
+
+    def depends(self, name: str, typ: Type) -> CallExpr | None:
+        """The parameter's ``Depends(...)`` (or ``Security(...)``) marker as mypy would have
+        it written as a default, its names bound; ``Depends()`` names the parameter's class."""
+        for item in self.annotations.get(name, ()):
+            if not isinstance(item, ast.Call):
+                continue
+            callee = self.resolve(item.func)
+            if callee is None or callee.fullname not in _DEPENDS:
+                continue
+            args = [self.bound(a) for a in item.args]
+            kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
+            names: list[str | None] = [None] * len(item.args)
+            for keyword in item.keywords:
+                args.append(self.bound(keyword.value))
+                kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
+                names.append(keyword.arg)
+            proper = get_proper_type(typ)
+            if not item.args and "provider" not in names and isinstance(proper, Instance):
+                args.insert(0, _bound(proper.type))  # Depends(): the class, called
+                kinds.insert(0, ARG_POS)
+                names.insert(0, None)
+            call = CallExpr(_bound(callee), args, kinds, names)
+            call.set_line(item.lineno, item.col_offset)
+            return call
+        return None
+
+    def bound(self, expression: ast.expr) -> Expression:
+        """A provider written in the metadata, as a name bound to what it refers to; what
+        cannot be resolved (a lambda, a call) is a stand-in no check reads."""
+        node = self.resolve(expression)
+        return _bound(node) if node is not None else TempNode(AnyType(TypeOfAny.special_form))
+
+
+_NO_METADATA = _Metadata()
+_ANNOTATED = frozenset(("typing.Annotated", "typing_extensions.Annotated"))
+
+
+def _bound(node: SymbolNode) -> NameExpr:
+    name = NameExpr(node.name)
+    name.node = node
+    name.fullname = node.fullname
+    return name
+
+
+def _module_of(modules: Mapping[str, object], fullname: str) -> MypyFile | None:
+    """The module a function's full name (``pkg.mod.Class.method``) lies in."""
+    name = fullname
+    while "." in name:
+        name = name.rpartition(".")[0]
+        module = modules.get(name)
+        if isinstance(module, MypyFile):
+            return module
+    return None
+
+
+# The functions of each source read, at a module's top level or in a top-level class, by name
+# and line; read again when the file changes (the daemon checks the same files over and over).
+_SOURCES: dict[
+    str, tuple[tuple[int, int], dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef]]
+] = {}
+
+
+def _functions(path: str) -> Mapping[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef]:
+    try:
+        stat = os.stat(path)
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = _SOURCES.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with open(path, "rb") as source:
+            tree = ast.parse(source.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    found: dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for statement in tree.body:
+        inside = statement.body if isinstance(statement, ast.ClassDef) else [statement]
+        for node in inside:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[node.name, node.lineno] = node
+    _SOURCES[path] = (version, found)
+    return found
+
+
+def _provided(depends: CallExpr) -> Type | None:
+    """What ``Depends(provider)`` gives a parameter, as its overloads type it: an async
+    generator's or a generator's items, a coroutine function's result, a function's or a
+    class's. None when that cannot be read (a generic provider, one not resolved)."""
+    # Imported here: at the top, before mypy.types, they would start an import cycle of mypy's.
+    from mypy.maptype import map_instance_to_supertype
+    from mypy.subtypes import find_member
+
+    provider = _argument(depends, "provider", 0)
+    if not isinstance(provider, RefExpr):
+        return None
+    node = provider.node
+    function: Type | None = None
+    if isinstance(node, TypeInfo):
+        return None if node.type_vars else Instance(node, [])
+    if isinstance(node, Decorator):
+        function = node.var.type
+    elif isinstance(node, FuncDef):
+        function = node.type
+    elif isinstance(node, Var):  # an object: its __call__
+        instance = get_proper_type(node.type)
+        if isinstance(instance, Instance):
+            function = find_member("__call__", instance, instance, is_operator=True)
+    function = get_proper_type(function)
+    if not isinstance(function, CallableType) or function.variables:
+        return None
+    returned = get_proper_type(function.ret_type)
+    if isinstance(returned, Instance):
+        for base in ("typing.AsyncIterator", "typing.Iterator", "typing.Awaitable"):
+            info = next((k for k in returned.type.mro if k.fullname == base), None)
+            if info is not None:
+                mapped = map_instance_to_supertype(returned, info)
+                return mapped.args[0] if mapped.args else None
+    return function.ret_type
+
+
+def _provided_problem(
+    report: _Reporter, qualname: str, name: str, typ: Type, depends: Expression
+) -> str | None:
+    """``Annotated[T, Depends(provider)]`` whose provider does not give a ``T``: what mypy
+    reports for ``x: T = Depends(provider)``, which it cannot see in metadata."""
+    from mypy.subtypes import is_subtype  # see _provided
+
+    provided = _provided(depends) if isinstance(depends, CallExpr) else None
+    if provided is None or is_subtype(provided, typ):
+        return None
+    assert isinstance(depends, CallExpr)
+    provider = _argument(depends, "provider", 0)
+    marker = depends.callee.name if isinstance(depends.callee, NameExpr) else "Depends"
+    shown = provider.name if isinstance(provider, NameExpr) else "..."
+    return (
+        f"{qualname}: parameter '{name}' is annotated {report.show(typ)}, but "
+        f"{marker}({shown}) gives {report.show(provided)}"
+    )
+
+
 # The checks --------------------------------------------------------------------------------------
 class _Reporter:
     """Reports a problem at the decorator (or call) that registers the route, code aaf-route."""
@@ -292,6 +491,10 @@ class _Reporter:
         self.ctx = ctx
         self.where = where
         self.options: Options = ctx.api.options
+        modules: object = getattr(ctx.api, "modules", None)  # mypy's TypeChecker has them
+        self.modules: Mapping[str, object] = (
+            cast("dict[str, object]", modules) if isinstance(modules, dict) else {}
+        )
 
     def fail(self, message: str) -> None:
         self.ctx.api.fail(message, self.where, code=AAF_ROUTE)
@@ -309,7 +512,7 @@ def _check(
     written: FuncDef | None = None,
 ) -> None:
     report = _Reporter(ctx, where)
-    side = _side_dependencies(ctx, where)
+    side = _side_dependencies(ctx, report, where)
     try:
         converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
     except (ValueError, LookupError) as exc:
@@ -372,7 +575,9 @@ def _check_class(
         is_view, is_websocket_view = info.has_base(_VIEW), info.has_base(_WS_VIEW)
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
-    outside = side | _class_dependencies(info)  # built after the route's, as registration does
+    outside = side | _class_dependencies(
+        report, info
+    )  # built after the route's, as registration does
     methods = [
         (name, method)
         for name in _rules.HTTP_METHODS
@@ -411,7 +616,7 @@ def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
     return None
 
 
-def _class_dependencies(info: TypeInfo) -> _Side:
+def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
     """The providers of a View's ``db: Db = Depends(provider)`` attributes (incomplete when a
     class body was not there to read: a class read from mypy's cache has no statements)."""
     used: set[str] = set()
@@ -425,7 +630,7 @@ def _class_dependencies(info: TypeInfo) -> _Side:
             complete = False
         for statement in body:
             if isinstance(statement, AssignmentStmt):
-                names = _dependency_names(statement.rvalue, ())
+                names = _dependency_names(report, statement.rvalue, ())
                 if names is None:
                     complete = complete and not _is_depends(statement.rvalue)
                 else:
@@ -459,7 +664,7 @@ def _handler_problem(
     used = set(side.names)
     complete = side.complete
     var_keyword = False
-    for param, typ, default, opaque in params[1:]:
+    for param, typ, default, opaque, marked in params[1:]:
         problem = _rules.nameable_problem(qualname, param)
         if problem is not None:
             return problem
@@ -468,9 +673,11 @@ def _handler_problem(
             continue
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, ())
+            if problem is None and marked:
+                problem = _provided_problem(report, qualname, param.name, typ, default)
             if problem is not None:
                 return problem
-            names = _dependency_names(default, ())
+            names = _dependency_names(report, default, ())
             complete = complete and names is not None
             used |= names or set()
             continue
@@ -495,12 +702,24 @@ def _handler_problem(
     return _rules.unused_variable_problem(qualname, produced, used)
 
 
+class _Written(NamedTuple):
+    """A parameter as the checks read it."""
+
+    param: _rules.Param  # in the rules' terms
+    typ: Type  # as mypy typed it (``T`` of ``Annotated[T, ...]``)
+    default: Expression | None  # as written (when mypy has the body), or its Annotated Depends
+    opaque: bool  # its annotation hides metadata the plugin could not read
+    marked: bool  # ``default`` is the ``Depends(...)`` of ``Annotated[T, Depends(...)]``
+
+
 def _params(
     report: _Reporter, sig: CallableType, function: FuncDef | None = None
-) -> Iterator[tuple[_rules.Param, Type, Expression | None, bool]]:
+) -> Iterator[_Written]:
     """Each parameter in the rules' terms, with its type, its default expression (when mypy
-    has the function's body) and whether its annotation hides metadata mypy drops."""
+    has the function's body), whether its annotation hides metadata mypy drops, and whether
+    that default is a ``Depends(...)`` read from ``Annotated`` metadata instead."""
     definition = _written(sig) or function
+    metadata = _Metadata.of(report, definition) if isinstance(definition, FuncDef) else _NO_METADATA
     arguments = (
         written_arguments
         if isinstance(definition, FuncDef)
@@ -542,13 +761,18 @@ def _params(
             _is_connection(typ),
         )
         # `Annotated[T, Depends(p)]`: mypy keeps T and drops the metadata, so what fills the
-        # parameter (and which rule variables its provider reads) cannot be seen.
+        # parameter (and which rule variables its provider reads) is read from the source.
         opaque = written is None or (
             isinstance(written[index], UnboundType)
             and str(getattr(written[index], "name", "")).endswith("Annotated")
         )
         default = argument.initializer if argument is not None else None
-        yield param, typ, default, opaque or arguments is None
+        marked = False
+        if opaque and written is not None and (default is None or not _is_depends(default)):
+            depends = metadata.depends(param.name, typ)
+            if depends is not None:
+                default, marked = depends, True
+        yield _Written(param, typ, default, opaque or arguments is None, marked)
 
 
 def _written(sig: CallableType) -> FuncDef | None:
@@ -576,7 +800,9 @@ def _is_depends(expression: Expression) -> bool:
     )
 
 
-def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] | None:
+def _dependency_names(
+    report: _Reporter, expression: Expression, chain: Sequence[str]
+) -> set[str] | None:
     """The request names a ``Depends(provider)`` reads, its sub-dependencies' included: a
     function's parameters, a class's ``__init__``'s, an object's ``__call__``'s (the security
     schemes are such objects). None when the provider cannot be read (a function from mypy's
@@ -592,13 +818,17 @@ def _dependency_names(expression: Expression, chain: Sequence[str]) -> set[str] 
     if len(arguments) != len(sig.arg_types):
         return None
     names: set[str] = set()
+    metadata = _Metadata.of(report, node)
     for argument, typ in list(zip(arguments, sig.arg_types, strict=True))[skip:]:
         if argument.kind == ARG_STAR:
             return None  # what reaches *args cannot be seen
         if argument.kind == ARG_STAR2:
             continue
-        if argument.initializer is not None and _is_depends(argument.initializer):
-            inner = _dependency_names(argument.initializer, (*chain, node.fullname))
+        depends = argument.initializer
+        if depends is None or not _is_depends(depends):
+            depends = metadata.depends(argument.variable.name, typ)
+        if depends is not None:
+            inner = _dependency_names(report, depends, (*chain, node.fullname))
             if inner is None:
                 return None
             names |= inner
@@ -653,9 +883,11 @@ def _provider_problem(
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType) or _arguments(node) is None:
         return None  # from mypy's cache: which parameters are Depends cannot be seen
-    for param, typ, default, opaque in list(_params(report, sig, node))[skip:]:
+    for param, typ, default, opaque, marked in list(_params(report, sig, node))[skip:]:
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, (*chain, node.fullname))
+            if problem is None and marked:
+                problem = _provided_problem(report, qualname, param.name, typ, default)
             if problem is not None:
                 return problem
             continue

@@ -66,6 +66,9 @@ class Case(NamedTuple):
     source: str  # after the prelude; `# <-` marks the line the error must point at
     error: str | None  # the message both mypy and registration give, None when both accept
     runtime_only: bool = False  # registration refuses what the plugin cannot see
+    # The plugin reports what registration cannot check: a provider's result type against
+    # the parameter's, in Annotated metadata (mypy checks `x: T = Depends(p)` itself).
+    plugin_only: bool = False
 
 
 _NO_TEXT = (
@@ -206,6 +209,142 @@ CASES: dict[str, Case] = {
         async def get_item(
             connection: Connection, value: Annotated[int, Depends(item_id_of)]
         ) -> None: ...
+        """,
+        None,
+    ),
+    # Annotated[T, Depends(p)]: the metadata mypy drops is read from the source.
+    "annotated_provider_of_another_type": Case(
+        """
+        async def user_name(token: str = "") -> str:
+            return token
+
+
+        @router.get("/me")  # <-
+        async def me(connection: Connection, user: Annotated[int, Depends(user_name)]) -> int:
+            return user
+        """,
+        "me: parameter 'user' is annotated int, but Depends(user_name) gives str",
+        plugin_only=True,
+    ),
+    "annotated_providers_of_each_kind_that_fit": Case(
+        """
+        from collections.abc import AsyncIterator
+
+        from aaf import params
+        from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
+
+        bearer = HTTPBearer()
+
+
+        async def coroutine() -> int:
+            return 1
+
+
+        def generator() -> Iterator[int]:
+            yield 1
+
+
+        async def async_generator() -> AsyncIterator[int]:
+            yield 1
+
+
+        @router.get("/kinds")
+        async def kinds(
+            connection: Connection,
+            a: Annotated[int, Depends(coroutine)],
+            b: Annotated[int, Depends(generator, use_cache=False)],
+            c: Annotated[float, params.Depends(async_generator)],
+            d: Annotated[object, Depends(item_id_of)],
+            e: Annotated[HTTPAuthorizationCredentials, Security(bearer, scopes=["me"])],
+            f: Annotated[Item, Depends(Item)],
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "annotated_generator_of_another_type": Case(
+        """
+        from collections.abc import AsyncIterator
+
+
+        async def session() -> AsyncIterator[str]:
+            yield "db"
+
+
+        @router.get("/things")  # <-
+        async def things(connection: Connection, db: Annotated[bytes, Depends(session)]) -> int:
+            return len(db)
+        """,
+        "things: parameter 'db' is annotated bytes, but Depends(session) gives str",
+        plugin_only=True,
+    ),
+    "annotated_security_object_of_another_type": Case(
+        """
+        from aaf.security import HTTPBearer
+
+        bearer = HTTPBearer()
+
+
+        @router.get("/me")  # <-
+        async def me(connection: Connection, token: Annotated[str, Depends(bearer)]) -> None: ...
+        """,
+        "me: parameter 'token' is annotated str, but Depends(bearer) gives "
+        "HTTPAuthorizationCredentials",
+        plugin_only=True,
+    ),
+    "annotated_sub_provider_of_another_type": Case(
+        """
+        def page() -> str:
+            return "1"
+
+
+        def paging(number: Annotated[int, Depends(page)]) -> int:
+            return number
+
+
+        @router.get("/pages")  # <-
+        async def pages(connection: Connection, at: int = Depends(paging)) -> None: ...
+        """,
+        "paging: parameter 'number' is annotated int, but Depends(page) gives str",
+        plugin_only=True,
+    ),
+    "annotated_provider_against_the_rule": Case(
+        """
+        def item_of(item_id: uuid.UUID) -> Item:
+            return Item(name=str(item_id))
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item: Annotated[Item, Depends(item_of)]) -> Item:
+            return item
+        """,
+        "item_of: parameter 'item_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "annotated_class_marker_leaves_a_variable_unread": Case(
+        """
+        class ItemRef:
+            def __init__(self, item_id: int) -> None:
+                self.item_id = item_id
+
+
+        @router.get("/items/<int:item_id>/<int:other>")  # <-
+        async def get_item(connection: Connection, ref: Annotated[ItemRef, Depends()]) -> int:
+            return ref.item_id
+        """,
+        "get_item: the rule variable <other> has no parameter of that name",
+    ),
+    "annotated_provider_inside_a_function_is_left_alone": Case(
+        """
+        def build() -> Router:
+            inner = Router()
+
+            def user_name() -> str:
+                return ""
+
+            @inner.get("/me")
+            async def me(connection: Connection, user: Annotated[int, Depends(user_name)]) -> int:
+                return user
+
+            return inner
         """,
         None,
     ),
@@ -1104,7 +1243,7 @@ def test_the_plugin_reports_what_registration_refuses(checked: tuple[Path, str],
         line = marked_line(PRELUDE + textwrap.dedent(case.source))
         assert reported == [Reported(line, case.error)], stdout
     # The same rules at registration: the same verdict, in the same words.
-    assert registration_error(path) == case.error
+    assert registration_error(path) == (None if case.plugin_only else case.error)
 
 
 def test_only_the_cases_meant_to_fail_fail(checked: tuple[Path, str]) -> None:
