@@ -10,14 +10,13 @@ registration would refuse::
     name  [aaf-route]
 
 The rules themselves live in ``aaf._rules``, which registration asks too, so the plugin and
-the router cannot disagree. A ``Depends(...)`` given in ``Annotated[...]`` metadata, which
-mypy drops, is read from the function's source (its names looked up in the module's symbol
-table), and its provider's result is checked against the parameter's type, as mypy checks a
-``Depends(...)`` default. Where the plugin cannot see something (a non-literal rule, a
-``Path()``/``Query()`` marker in ``Annotated[...]`` metadata, a handler read from mypy's
-cache without its defaults or defined inside another function, ``dependencies=`` held in a
-variable or a router from mypy's cache), it stays silent about what it cannot see rather
-than guess.
+the router cannot disagree. ``Annotated[...]`` metadata, which mypy drops, is read from the
+function's source (its names looked up in the module's symbol table): a ``Depends(...)``
+there is checked as a default is, and its provider's result against the parameter's type, as
+mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
+plugin cannot see something (a non-literal rule, a handler read from mypy's cache without its
+defaults or defined inside another function, ``dependencies=`` held in a variable or a router
+from mypy's cache), it stays silent about what it cannot see rather than guess.
 """
 
 from __future__ import annotations
@@ -91,6 +90,8 @@ _DECORATOR = "aaf.routing.RouteDecorator.__call__"
 _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
 _DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
+_MARKER = "aaf.params.Param"
+_PATH_MARKER = "aaf.params.Path"
 _SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
@@ -368,6 +369,24 @@ class _Metadata:
             call = CallExpr(_bound(callee), args, kinds, names)
             call.set_line(item.lineno, item.col_offset)
             return call
+        return None
+
+    def marker(self, name: str) -> _Marker | None:
+        """The parameter's first ``Path()``-style marker (registration reads the first too),
+        written as a call or a name the module gives one."""
+        for item in self.annotations.get(name, ()):
+            node = self.resolve(item.func if isinstance(item, ast.Call) else item)
+            if isinstance(node, TypeInfo) and isinstance(item, ast.Call):
+                info = node
+            elif isinstance(node, Var) and isinstance(item, ast.Name):
+                instance = get_proper_type(node.type)
+                if not isinstance(instance, Instance):
+                    continue
+                info = instance.type
+            else:
+                continue
+            if info.has_base(_MARKER):
+                return _Marker(info.name, info.has_base(_PATH_MARKER))
         return None
 
     def bound(self, expression: ast.expr) -> Expression:
@@ -664,7 +683,7 @@ def _handler_problem(
     used = set(side.names)
     complete = side.complete
     var_keyword = False
-    for param, typ, default, opaque, marked in params[1:]:
+    for param, typ, default, opaque, marked, marker in params[1:]:
         problem = _rules.nameable_problem(qualname, param)
         if problem is not None:
             return problem
@@ -683,6 +702,12 @@ def _handler_problem(
             continue
         if _is_scopes(typ):
             return _rules.scopes_problem(qualname, param.name)
+        if marker is not None:
+            problem = _rules.marker_problem(
+                qualname, param.name, marker.name, marker.is_path, param.name in produced
+            )
+            if problem is not None:
+                return problem
         complete = complete and not opaque
         if param.name in produced:
             problem = _path_value_problem(
@@ -710,6 +735,14 @@ class _Written(NamedTuple):
     default: Expression | None  # as written (when mypy has the body), or its Annotated Depends
     opaque: bool  # its annotation hides metadata the plugin could not read
     marked: bool  # ``default`` is the ``Depends(...)`` of ``Annotated[T, Depends(...)]``
+    marker: _Marker | None = None  # a ``Path()``, ``Query()``, ... in its ``Annotated``
+
+
+class _Marker(NamedTuple):
+    """A ``Path()``-style marker read from ``Annotated`` metadata."""
+
+    name: str  # its class's, for messages
+    is_path: bool  # ``Path`` or a subclass: a rule variable's
 
 
 def _params(
@@ -772,7 +805,8 @@ def _params(
             depends = metadata.depends(param.name, typ)
             if depends is not None:
                 default, marked = depends, True
-        yield _Written(param, typ, default, opaque or arguments is None, marked)
+        marker = metadata.marker(param.name) if opaque and written is not None else None
+        yield _Written(param, typ, default, opaque or arguments is None, marked, marker)
 
 
 def _written(sig: CallableType) -> FuncDef | None:
@@ -883,7 +917,7 @@ def _provider_problem(
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType) or _arguments(node) is None:
         return None  # from mypy's cache: which parameters are Depends cannot be seen
-    for param, typ, default, opaque, marked in list(_params(report, sig, node))[skip:]:
+    for param, typ, default, opaque, marked, marker in list(_params(report, sig, node))[skip:]:
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, (*chain, node.fullname))
             if problem is None and marked:
@@ -891,6 +925,12 @@ def _provider_problem(
             if problem is not None:
                 return problem
             continue
+        if marker is not None and not param.connection and not _is_scopes(typ):
+            problem = _rules.marker_problem(
+                qualname, param.name, marker.name, marker.is_path, param.name in produced
+            )
+            if problem is not None:
+                return problem
         if param.connection or param.shown is None or param.name not in produced:
             continue
         if _is_scopes(typ):

@@ -142,7 +142,62 @@ CASES: dict[str, Case] = {
         async def get_item(connection: Connection, item_id: Annotated[int, Path()]) -> None: ...
         """,
         "get_item: parameter 'item_id' is marked Path(), but the rule has no <item_id>",
-        runtime_only=True,  # mypy drops Annotated's metadata: the plugin cannot see the marker
+    ),
+    "query_marker_on_a_rule_variable": Case(
+        """
+        from aaf import params
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(
+            connection: Connection, item_id: Annotated[int, params.Query(ge=1)]
+        ) -> None: ...
+        """,
+        "get_item: parameter 'item_id' is the rule variable <item_id>, which comes from the "
+        "path: mark it Path(), not Query()",
+    ),
+    "marker_held_in_a_name": Case(
+        """
+        from aaf.params import Header
+
+        TOKEN = Header(alias="x-token")
+
+
+        @router.get("/items/<token>")  # <-
+        async def get_item(connection: Connection, token: Annotated[str, TOKEN]) -> None: ...
+        """,
+        "get_item: parameter 'token' is the rule variable <token>, which comes from the path: "
+        "mark it Path(), not Header()",
+    ),
+    "provider_path_marker_off_the_rule": Case(
+        """
+        from aaf.params import Path
+
+
+        def owner_of(owner: Annotated[str, Path()]) -> str:
+            return owner
+
+
+        @router.get("/items")  # <-
+        async def get_items(connection: Connection, owner: str = Depends(owner_of)) -> None: ...
+        """,
+        "owner_of: parameter 'owner' is marked Path(), but the rule has no <owner>",
+    ),
+    "markers_where_they_belong": Case(
+        """
+        from aaf.params import Cookie, Header, Path
+
+
+        @router.get("/items/<name>")
+        async def get_item(
+            connection: Connection,
+            name: Annotated[str, Path(min_length=2)],
+            q: Annotated[str, Query()] = "",
+            agent: Annotated[str | None, Header()] = None,
+            session: Annotated[str | None, Cookie()] = None,
+        ) -> None: ...
+        """,
+        None,
     ),
     "converter_cannot_produce": Case(
         """
