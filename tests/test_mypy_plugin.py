@@ -1318,12 +1318,19 @@ TWO_MODULES = {
 
 
         async def get_item(connection: Connection, itemid: int) -> None: ...
+
+
+        async def user_name(token: str = "") -> str:
+            return token
         """,
     "routes.py": """\
+        from typing import Annotated
+
         from aaf.connection import Connection
+        from aaf.params import Depends
         from aaf.routing import Router
 
-        from handlers import get_item
+        from handlers import get_item, user_name
 
         router = Router()
         router.add_route("/items/<int:item_id>", get_item)
@@ -1331,13 +1338,21 @@ TWO_MODULES = {
 
         @router.get("/users/<int:user_id>")
         async def get_user(connection: Connection, userid: int) -> None: ...
+
+
+        @router.get("/me")
+        async def me(connection: Connection, user: Annotated[int, Depends(user_name)]) -> int:
+            return user
         """,
 }
 EXPECTED_TWO = [
-    "routes.py:7: error: get_item: the rule variable <item_id> has no parameter of that name"
+    "routes.py:10: error: get_item: the rule variable <item_id> has no parameter of that name"
     "  [aaf-route]",
-    "routes.py:10: error: get_user: the rule variable <user_id> has no parameter of that name"
+    "routes.py:13: error: get_user: the rule variable <user_id> has no parameter of that name"
     "  [aaf-route]",
+    # Annotated metadata, read from the source; the provider's type from the other module.
+    "routes.py:17: error: me: parameter 'user' is annotated int, but Depends(user_name) gives"
+    " str  [aaf-route]",
 ]
 
 
@@ -1439,6 +1454,12 @@ def test_the_daemon_reports_the_same_and_follows_edits(tmp_path: Path) -> None:
         assert run() == EXPECTED_TWO
         routes = tmp_path / "routes.py"
         routes.write_text(routes.read_text().replace("userid", "user_id"))
+        assert run() == [EXPECTED_TWO[0], EXPECTED_TWO[2]]
+        # The provider changed in its own module: the handler's metadata is read again.
+        handlers = tmp_path / "handlers.py"
+        handlers.write_text(
+            handlers.read_text().replace("-> str", "-> int").replace("return token", "return 1")
+        )
         assert run() == EXPECTED_TWO[:1]
     finally:
         subprocess.run([*dmypy, "stop"], cwd=tmp_path, capture_output=True, timeout=60, check=False)
