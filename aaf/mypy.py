@@ -300,11 +300,9 @@ class _Metadata:
     another function may see local names); for others, and for a module whose source cannot be
     read, there is none."""
 
-    def __init__(
-        self, module: MypyFile | None = None, annotations: Mapping[str, list[ast.expr]] = {}
-    ) -> None:
+    def __init__(self, module: MypyFile | None = None) -> None:
         self.module = module
-        self.annotations = annotations
+        self.annotations: Mapping[str, list[ast.expr]] = {}
 
     @classmethod
     def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
