@@ -30,6 +30,7 @@ from aaf._plan import (
     BodyParam,
     HandlerPlan,
     ModelReading,
+    attribute_dependency,
     build_plan,
     json_param,
     type_adapter,
@@ -543,12 +544,22 @@ def _class_problem(cls: type, websocket: bool) -> str:
 
 
 def _class_dependencies(cls: type) -> dict[str, Dependency]:
-    """A class's ``name: T = Depends(provider)`` attributes, its bases' included."""
+    """A class's ``name: T = Depends(provider)`` attributes and ``name: Annotated[T,
+    Depends(provider)]`` annotations given no value, its bases' included (a subclass's own
+    wins, as attribute lookup would)."""
     found: dict[str, Dependency] = {}
     for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
+        if klass in (object, View):
+            continue
+        names = vars(klass)
+        for name, value in names.items():
             if isinstance(value, Dependency):
                 found[name] = value
+            elif name in found and name != "__annotations__":
+                del found[name]  # a value of the subclass's own: no longer a dependency
+        for name, annotation in names.get("__annotations__", {}).items():
+            if name not in names and (dependency := attribute_dependency(klass, name, annotation)):
+                found[name] = dependency
     return found
 
 

@@ -16,6 +16,7 @@ import enum
 import functools
 import inspect
 import itertools
+import sys
 import types
 import uuid
 import warnings
@@ -71,6 +72,7 @@ __all__ = [
     "DependencyParam",
     "FieldSpec",
     "HandlerPlan",
+    "attribute_dependency",
     "build_plan",
     "provider_plan",
     "status_of_none",
@@ -2197,6 +2199,31 @@ def _dependency_of(
             f"{qualname}: parameter {param.name!r} is Depends() with no provider, which calls "
             f"the parameter's class, but it is annotated {_name_of(annotation)}: name the "
             "provider, Depends(provider)"
+        )
+    return Dependency(base, found.use_cache, found.scopes)
+
+
+def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency | None:
+    """A View's ``db: Annotated[Db, Depends(get_db)]`` class annotation, given no value: its
+    ``Depends`` (``Depends()`` calls ``Db``), else None. A string annotation (``from
+    __future__ import annotations``) is evaluated in the class's module and namespace, as
+    ``typing.get_type_hints`` does, one at a time: one that cannot be (a name only a type
+    checker sees) is no dependency, and does not hide the others."""
+    if isinstance(annotation, str):
+        module = sys.modules.get(cls.__module__)
+        try:
+            annotation = eval(annotation, dict(vars(module)) if module else {}, dict(vars(cls)))  # noqa: S307  # what get_type_hints does
+        except Exception:
+            return None
+    base, meta = strip_annotated(annotation)
+    found = next((m for m in meta if isinstance(m, Dependency)), None)
+    if found is None or found.provider is not None:
+        return found
+    if not isinstance(base, type) or base.__module__ == "builtins" or _is_connection(base):
+        raise ConfigurationError(
+            f"{cls.__qualname__}.{name} is Depends() with no provider, which calls the "
+            f"attribute's class, but it is annotated {_name_of(annotation)}: name the provider, "
+            "Depends(provider)"
         )
     return Dependency(base, found.use_cache, found.scopes)
 

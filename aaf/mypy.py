@@ -306,27 +306,47 @@ class _Metadata:
 
     @classmethod
     def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
+        """A function's parameters'."""
         module = _module_of(report.modules, definition.fullname)
-        if module is None:
-            return _NO_METADATA
-        function = _functions(module.path).get((definition.name, definition.line))
-        if function is None:
+        function = (
+            None
+            if module is None
+            else _definitions(module.path).get((definition.name, definition.line))
+        )
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return _NO_METADATA
         reader = cls(module)
         arguments = function.args
         every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
         every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-        annotations: dict[str, list[ast.expr]] = {}
-        for argument in every:
-            annotation = argument.annotation
-            if (
-                isinstance(annotation, ast.Subscript)
-                and isinstance(annotation.slice, ast.Tuple)
-                and getattr(reader.resolve(annotation.value), "fullname", None) in _ANNOTATED
-            ):
-                annotations[argument.arg] = annotation.slice.elts[1:]
-        reader.annotations = annotations
+        reader.annotations = {
+            argument.arg: found
+            for argument in every
+            if (found := reader.metadata_of(argument.annotation)) is not None
+        }
         return reader
+
+    @classmethod
+    def of_attribute(cls, report: _Reporter, info: TypeInfo, name: str, line: int) -> _Metadata:
+        """A class attribute's, annotated and given no value (``db: Annotated[Db, ...]``)."""
+        module = _module_of(report.modules, info.fullname)
+        written = None if module is None else _definitions(module.path).get((name, line))
+        if not isinstance(written, ast.AnnAssign):
+            return _NO_METADATA
+        reader = cls(module)
+        found = reader.metadata_of(written.annotation)
+        reader.annotations = {} if found is None else {name: found}
+        return reader
+
+    def metadata_of(self, annotation: ast.expr | None) -> list[ast.expr] | None:
+        """The metadata of ``Annotated[T, *metadata]``; None for another annotation."""
+        if (
+            isinstance(annotation, ast.Subscript)
+            and isinstance(annotation.slice, ast.Tuple)
+            and getattr(self.resolve(annotation.value), "fullname", None) in _ANNOTATED
+        ):
+            return annotation.slice.elts[1:]
+        return None
 
     def resolve(self, expression: ast.expr) -> SymbolNode | None:
         """What a name (``Depends``, ``params.Depends``) in the module's scope refers to."""
@@ -416,14 +436,14 @@ def _module_of(modules: Mapping[str, object], fullname: str) -> MypyFile | None:
     return None
 
 
-# The functions of each source read, at a module's top level or in a top-level class, by name
-# and line; read again when the file changes (the daemon checks the same files over and over).
-_SOURCES: dict[
-    str, tuple[tuple[int, int], dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef]]
-] = {}
+# What each source read defines, at a module's top level or in a top-level class, by name and
+# line: functions, and a class's annotated attributes given no value. Read again when the file
+# changes (the daemon checks the same files over and over).
+_Defined = ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign
+_SOURCES: dict[str, tuple[tuple[int, int], dict[tuple[str, int], _Defined]]] = {}
 
 
-def _functions(path: str) -> Mapping[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef]:
+def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
     try:
         stat = os.stat(path)
         version = (stat.st_mtime_ns, stat.st_size)
@@ -434,12 +454,19 @@ def _functions(path: str) -> Mapping[tuple[str, int], ast.FunctionDef | ast.Asyn
             tree = ast.parse(source.read(), path)
     except (OSError, SyntaxError, ValueError):
         return {}
-    found: dict[tuple[str, int], ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    found: dict[tuple[str, int], _Defined] = {}
     for statement in tree.body:
-        inside = statement.body if isinstance(statement, ast.ClassDef) else [statement]
-        for node in inside:
+        in_class = isinstance(statement, ast.ClassDef)
+        for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
+            elif (
+                in_class
+                and isinstance(node, ast.AnnAssign)
+                and node.value is None
+                and isinstance(node.target, ast.Name)
+            ):
+                found[node.target.id, node.lineno] = node
     _SOURCES[path] = (version, found)
     return found
 
@@ -481,7 +508,12 @@ def _provided(depends: CallExpr) -> Type | None:
 
 
 def _provided_problem(
-    report: _Reporter, qualname: str, name: str, typ: Type, depends: Expression
+    report: _Reporter,
+    qualname: str,
+    name: str,
+    typ: Type,
+    depends: Expression,
+    what: str = "parameter",
 ) -> str | None:
     """``Annotated[T, Depends(provider)]`` whose provider does not give a ``T``: what mypy
     reports for ``x: T = Depends(provider)``, which it cannot see in metadata."""
@@ -495,7 +527,7 @@ def _provided_problem(
     marker = depends.callee.name if isinstance(depends.callee, NameExpr) else "Depends"
     shown = provider.name if isinstance(provider, NameExpr) else "..."
     return (
-        f"{qualname}: parameter '{name}' is annotated {report.show(typ)}, but "
+        f"{qualname}: {what} '{name}' is annotated {report.show(typ)}, but "
         f"{marker}({shown}) gives {report.show(provided)}"
     )
 
@@ -634,8 +666,10 @@ def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
 
 
 def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
-    """The providers of a View's ``db: Db = Depends(provider)`` attributes (incomplete when a
-    class body was not there to read: a class read from mypy's cache has no statements)."""
+    """The providers of a View's ``db: Db = Depends(provider)`` attributes and of its
+    ``db: Annotated[Db, Depends(provider)]`` annotations given no value (incomplete when a
+    class body was not there to read: a class read from mypy's cache has no statements).
+    An annotation's provider whose result is not the attribute's type is reported here."""
     used: set[str] = set()
     providers: list[Expression] = []
     complete = True
@@ -646,13 +680,36 @@ def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
         if not body and any(isinstance(s.node, Var) for s in klass.names.values()):
             complete = False
         for statement in body:
-            if isinstance(statement, AssignmentStmt):
-                names = _dependency_names(report, statement.rvalue, ())
-                if names is None:
-                    complete = complete and not _is_depends(statement.rvalue)
-                else:
-                    used |= names
-                    providers.append(statement.rvalue)
+            if not isinstance(statement, AssignmentStmt):
+                continue
+            rvalue = statement.rvalue
+            target = statement.lvalues[0] if len(statement.lvalues) == 1 else None
+            if (
+                isinstance(rvalue, TempNode)
+                and rvalue.no_rhs
+                and isinstance(target, NameExpr)
+                and statement.type is not None
+            ):
+                # `db: Annotated[Db, Depends(provider)]`, its metadata read from the source.
+                metadata = _Metadata.of_attribute(report, klass, target.name, statement.line)
+                depends = metadata.depends(target.name, statement.type)
+                if depends is None:
+                    written = statement.unanalyzed_type
+                    if isinstance(written, UnboundType) and written.name.endswith("Annotated"):
+                        complete = complete and metadata is not _NO_METADATA
+                    continue
+                problem = _provided_problem(
+                    report, klass.name, target.name, statement.type, depends, "attribute"
+                )
+                if problem is not None:
+                    report.fail(problem)
+                rvalue = depends
+            names = _dependency_names(report, rvalue, ())
+            if names is None:
+                complete = complete and not _is_depends(rvalue)
+            else:
+                used |= names
+                providers.append(rvalue)
     return _Side(frozenset(used), complete, tuple(providers))
 
 

@@ -387,6 +387,52 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <other> has no parameter of that name",
     ),
+    "view_annotated_attribute_reads_the_variable": Case(
+        """
+        def item_of(item_id: int) -> Item:
+            return Item(name=str(item_id))
+
+
+        @router.route("/items/<int:item_id>")
+        class Items(View):
+            item: Annotated[Item, Depends(item_of)]
+
+            async def get(self, connection: Connection) -> Item:
+                return self.item
+        """,
+        None,
+    ),
+    "view_annotated_attribute_leaves_a_variable_unread": Case(
+        """
+        def item_of(item_id: int) -> Item:
+            return Item(name=str(item_id))
+
+
+        @router.route("/items/<int:item_id>/<int:other>")  # <-
+        class Items(View):
+            item: Annotated[Item, Depends(item_of)]
+
+            async def get(self, connection: Connection) -> Item:
+                return self.item
+        """,
+        "Items.get: the rule variable <other> has no parameter of that name",
+    ),
+    "view_annotated_attribute_of_another_type": Case(
+        """
+        def user_name() -> str:
+            return ""
+
+
+        @router.route("/me")  # <-
+        class Me(View):
+            user: Annotated[int, Depends(user_name)]
+
+            async def get(self, connection: Connection) -> int:
+                return self.user
+        """,
+        "Me: attribute 'user' is annotated int, but Depends(user_name) gives str",
+        plugin_only=True,
+    ),
     "annotated_provider_inside_a_function_is_left_alone": Case(
         """
         def build() -> Router:
