@@ -2189,18 +2189,9 @@ def _dependency_of(
 ) -> Dependency | None:
     """The parameter's ``Depends``; ``Depends()`` with no provider calls the annotation's
     class (FastAPI's shortcut: ``paging: Annotated[Paging, Depends()]``)."""
-    base, meta = strip_annotated(annotation)
     found = param.default if isinstance(param.default, Dependency) else None
-    found = found or next((m for m in meta if isinstance(m, Dependency)), None)
-    if found is None or found.provider is not None:
-        return found
-    if not isinstance(base, type) or base.__module__ == "builtins" or _is_connection(base):
-        raise ConfigurationError(
-            f"{qualname}: parameter {param.name!r} is Depends() with no provider, which calls "
-            f"the parameter's class, but it is annotated {_name_of(annotation)}: name the "
-            "provider, Depends(provider)"
-        )
-    return Dependency(base, found.use_cache, found.scopes)
+    where = f"{qualname}: parameter {param.name!r}"
+    return _provided_by(found, annotation, where, "parameter")
 
 
 def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency | None:
@@ -2215,15 +2206,22 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
             annotation = eval(annotation, dict(vars(module)) if module else {}, dict(vars(cls)))  # noqa: S307  # what get_type_hints does
         except Exception:
             return None
+    return _provided_by(None, annotation, f"{cls.__qualname__}.{name}", "attribute")
+
+
+def _provided_by(
+    found: Dependency | None, annotation: object, where: str, what: str
+) -> Dependency | None:
+    """``found`` (a default's ``Depends``), else the annotation's ``Annotated`` one; for
+    ``Depends()`` with no provider, the annotation's class."""
     base, meta = strip_annotated(annotation)
-    found = next((m for m in meta if isinstance(m, Dependency)), None)
+    found = found or next((m for m in meta if isinstance(m, Dependency)), None)
     if found is None or found.provider is not None:
         return found
     if not isinstance(base, type) or base.__module__ == "builtins" or _is_connection(base):
         raise ConfigurationError(
-            f"{cls.__qualname__}.{name} is Depends() with no provider, which calls the "
-            f"attribute's class, but it is annotated {_name_of(annotation)}: name the provider, "
-            "Depends(provider)"
+            f"{where} is Depends() with no provider, which calls the {what}'s class, but it is "
+            f"annotated {_name_of(annotation)}: name the provider, Depends(provider)"
         )
     return Dependency(base, found.use_cache, found.scopes)
 
