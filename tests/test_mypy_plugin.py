@@ -433,6 +433,63 @@ CASES: dict[str, Case] = {
         "Me: attribute 'user' is annotated int, but Depends(user_name) gives str",
         plugin_only=True,
     ),
+    "annotated_providers_the_plugin_reads_or_leaves": Case(
+        """
+        import functools
+        from typing import TypeVar
+
+        from aaf import params as aaf_params
+
+        T = TypeVar("T")
+
+
+        def first(items: list[T] | None = None) -> T:  # generic: left alone
+            raise LookupError
+
+
+        @functools.cache
+        def settings() -> str:
+            return "conf"
+
+
+        def by_keyword() -> int:
+            return 1
+
+
+        @router.get("/things")
+        async def things(
+            connection: Connection,
+            a: Annotated[int, Depends(first)],
+            b: Annotated[str, Depends(settings)],
+            c: Annotated[int, aaf_params.Depends(provider=by_keyword, use_cache=False)],
+            d: Annotated[int, Depends(lambda: 1)],
+            e: Annotated[str, "a note", Depends(settings)],
+        ) -> None: ...
+        """,
+        None,
+    ),
+    "annotated_class_provider_of_another_type": Case(
+        """
+        @router.get("/things")  # <-
+        async def things(connection: Connection, item: Annotated[int, Depends(Item)]) -> int:
+            return item
+        """,
+        "things: parameter 'item' is annotated int, but Depends(Item) gives Item",
+        plugin_only=True,
+    ),
+    "view_annotated_attribute_without_depends": Case(
+        """
+        from pydantic import Field
+
+
+        @router.route("/items/<int:item_id>")  # <-
+        class Items(View):
+            note: Annotated[str, Field(max_length=3)]
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Items.get: the rule variable <item_id> has no parameter of that name",
+    ),
     "annotated_provider_inside_a_function_is_left_alone": Case(
         """
         def build() -> Router:
