@@ -30,7 +30,11 @@ PIN_SERVER = ["taskset", "-c", "1"] if shutil.which("taskset") and (os.cpu_count
 PIN_CLIENT = ["taskset", "-c", "0"] if PIN_SERVER else []
 
 
-def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    framework: str, routes: int, wrapper: list[str] = PIN_SERVER, wait: float = 30
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The app under uvicorn, run through ``wrapper`` (a CPU pin, or valgrind); up to ``wait``
+    seconds for its first answer."""
     module = "benchmarks.apps.raw" if framework == "raw" else f"benchmarks.apps.{framework}_app"
     port = free_port()
     command = [
@@ -38,14 +42,15 @@ def start_server(framework: str, routes: int) -> tuple[subprocess.Popen[bytes], 
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", "httptools",
         "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(PIN_SERVER + command, cwd=ROOT)
-    deadline = time.monotonic() + 30
+    server = subprocess.Popen(wrapper + command, cwd=ROOT)
+    deadline = time.monotonic() + wait
     while True:
         try:
-            with urlopen(f"http://127.0.0.1:{port}/plaintext", timeout=1):
+            with urlopen(f"http://127.0.0.1:{port}/plaintext", timeout=max(1, wait / 30)):
                 return server, port
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
+                stop(server)
                 raise RuntimeError(f"{framework} did not start") from None
             time.sleep(0.1)
 

@@ -27,13 +27,11 @@ import argparse
 import asyncio
 import os
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
-from urllib.request import urlopen
 
-from benchmarks._procs import free_port, stop
+from benchmarks._procs import stop
+from benchmarks.network import start_server
 from benchmarks.scenarios import SCENARIOS, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,26 +40,13 @@ CONNECTIONS = 4
 
 
 def start(framework: str, routes: int, out: Path) -> tuple[subprocess.Popen[bytes], int]:
-    module = "benchmarks.apps.raw" if framework == "raw" else f"benchmarks.apps.{framework}_app"
-    port = free_port()
-    command = [
-        "valgrind", "--tool=callgrind", "--cache-sim=yes", "--I1=32768,8,64",
+    """The app under uvicorn as network.py starts it, inside callgrind (which starts Python
+    30-60 times slower, so its first answer is waited for longer)."""
+    valgrind = [
+        "valgrind", "-q", "--tool=callgrind", "--cache-sim=yes", "--I1=32768,8,64",
         "--D1=32768,8,64", "--LL=1048576,16,64", f"--callgrind-out-file={out}",
-        sys.executable, "-m", "uvicorn", "--factory", f"{module}:build_{routes}",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--http", "httptools",
-        "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300  # valgrind starts Python 30-60 times slower
-    while True:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/plaintext", timeout=10):
-                return server, port
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                stop(server)
-                raise RuntimeError(f"{framework} did not start under valgrind") from None
-            time.sleep(1)
+    return start_server(framework, routes, wrapper=valgrind, wait=300)
 
 
 def request_bytes(s: Scenario, path: str) -> bytes:
