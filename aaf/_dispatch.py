@@ -555,7 +555,7 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
         for name, value in names.items():
             if isinstance(value, Dependency):
                 found[name] = value
-            elif name in found and name != "__annotations__":
+            elif name in found:
                 del found[name]  # a value of the subclass's own: no longer a dependency
         for name, annotation in names.get("__annotations__", {}).items():
             if name not in names and (dependency := attribute_dependency(klass, name, annotation)):
