@@ -92,6 +92,22 @@ _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "w
 _DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
 _MARKER = "aaf.params.Param"
 _PATH_MARKER = "aaf.params.Path"
+# Each marker class's source, the most derived first (File is a Form).
+_MARKER_SOURCES = (
+    ("aaf.params.Path", "path"),
+    ("aaf.params.Query", "query"),
+    ("aaf.params.Header", "header"),
+    ("aaf.params.Cookie", "cookie"),
+    ("aaf.params.Form", "form"),
+    ("aaf.params.Body", "body"),
+)
+_TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
+# The collections a query, header, cookie or form parameter reads several values into.
+_MANY = frozenset(
+    ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple", "collections.deque")
+    + ("typing.Sequence", "typing.MutableSequence", "typing.AbstractSet", "typing.MutableSet")
+)
+_FIELD = "pydantic.fields.Field"
 _SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
@@ -404,8 +420,21 @@ class _Metadata:
             else:
                 continue
             if info.has_base(_MARKER):
-                return _Marker(info.name, info.has_base(_PATH_MARKER))
+                source = next((s for base, s in _MARKER_SOURCES if info.has_base(base)), None)
+                return _Marker(info.name, info.has_base(_PATH_MARKER), source, self.plain(name))
         return None
+
+    def plain(self, name: str) -> bool:
+        """Whether the parameter's metadata holds only markers and pydantic ``Field(...)``
+        calls: nothing (a validator, ``Json``) that may read a value its own way."""
+        for item in self.annotations.get(name, ()):
+            node = self.resolve(item.func) if isinstance(item, ast.Call) else None
+            if isinstance(node, TypeInfo) and node.has_base(_MARKER):
+                continue
+            if node is not None and node.fullname == _FIELD:
+                continue
+            return False
+        return True
 
     def bound(self, expression: ast.expr) -> Expression:
         """A provider written in the metadata, as a name bound to what it refers to; what
@@ -760,7 +789,7 @@ def _handler_problem(
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
-            )
+            ) or _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         complete = complete and not opaque
@@ -798,6 +827,8 @@ class _Marker(NamedTuple):
 
     name: str  # its class's, for messages
     is_path: bool  # ``Path`` or a subclass: a rule variable's
+    source: str | None = None  # where it reads from: "query", "header", ...
+    plain: bool = False  # nothing else in the metadata may read the value its own way
 
 
 def _params(
@@ -983,7 +1014,7 @@ def _provider_problem(
         if marker is not None and not param.connection and not _is_scopes(typ):
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
-            )
+            ) or _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         if param.connection or param.shown is None or param.name not in produced:
@@ -1010,6 +1041,44 @@ def _path_value_problem(
     if problem is None and produced is str and not opaque and _takes_no_text(typ):
         problem = _rules.text_problem(qualname, name, shown, "path")
     return problem
+
+
+def _marked_value_problem(
+    report: _Reporter, qualname: str, name: str, typ: Type, marker: _Marker
+) -> str | None:
+    """A parameter marked ``Query()``, ``Header()``, ``Cookie()`` or ``Form()``, as
+    registration checks it: some text (a list of texts, for a collection) must fill it, unless
+    it is a model read whole. Silent where the metadata holds more than markers and
+    ``Field(...)`` (a validator may read text its own way), or an alias hides the type."""
+    if not marker.plain or marker.source not in _TEXT_SOURCES:
+        return None
+    proper = _unaliased(typ)
+    if proper is None or (isinstance(proper, Instance) and proper.type.has_base(_BASE_MODEL)):
+        return None  # a model marked Query() reads several values as its fields
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    members = [m for item in items if not isinstance(m := get_proper_type(item), NoneType)]
+    many = any(_held(member) is not None for member in members)
+    for member in members:
+        held = _held(member) if many else None
+        if held is None:
+            if not _textless(member):
+                return None
+        elif all(not _textless(item) and _held(get_proper_type(item)) is None for item in held):
+            return None
+    if not members:
+        return None
+    return _rules.text_problem(qualname, name, report.show(typ), marker.source)
+
+
+def _held(typ: ProperType) -> list[Type] | None:
+    """The item types of a collection a parameter reads several values into (``list[int]``,
+    ``tuple[int, ...]``, ``Sequence[str]``, ``set[str]``, ``tuple[int, str]``); None for
+    another type."""
+    if isinstance(typ, TupleType):
+        return list(typ.items) if typ.partial_fallback.type.fullname == "builtins.tuple" else None
+    if isinstance(typ, Instance) and typ.type.fullname in _MANY:
+        return list(typ.args)
+    return None
 
 
 def _arguments(function: FuncDef) -> list[Argument] | None:

@@ -77,6 +77,17 @@ _NO_TEXT = (
 )
 
 
+def _no_text_from(source: str) -> str:
+    """How registration (and the plugin) refuse a ``source`` value no text can fill."""
+    body = "; Annotated[..., Body()] reads it from the JSON body" if source == "query" else ""
+    return (
+        f"which no {source} value can fill: a {source} value is text. A pydantic model marked "
+        f"{source.capitalize()}() (not in a union or a list) reads several {source} values as "
+        "its fields; Json[...] (pydantic) reads JSON text into it; a provider (Depends) can "
+        f"build it{body}"
+    )
+
+
 # A converter of the app's own, as Flask's docs write one (indented as a case's body is).
 HEX = """from werkzeug.routing import BaseConverter
 
@@ -1265,6 +1276,109 @@ CASES: dict[str, Case] = {
             async def get(self, connection: Connection, value: int = Depends(outer)) -> None: ...
         """,
         "inner: parameter 'point' is annotated dict[str, int], " + _NO_TEXT,
+    ),
+    # A query, header, cookie or form value is text too (a list of texts, for a collection).
+    "query_value_a_mapping": Case(
+        """
+        @router.get("/points")  # <-
+        async def points(
+            connection: Connection, near: Annotated[dict[str, int], Query()]
+        ) -> None: ...
+        """,
+        "points: parameter 'near' is annotated dict[str, int], " + _no_text_from("query"),
+    ),
+    "header_value_a_list_of_lists": Case(
+        """
+        from aaf.params import Header
+
+
+        @router.route("/grid")  # <-
+        class Grid(View):
+            async def get(
+                self, connection: Connection, rows: Annotated[list[list[int]], Header()]
+            ) -> None: ...
+        """,
+        "Grid.get: parameter 'rows' is annotated list[list[int]], " + _no_text_from("header"),
+    ),
+    "cookie_value_a_dataclass_or_none_described": Case(
+        """
+        import dataclasses
+
+        from pydantic import Field
+
+        from aaf.params import Cookie
+
+
+        @dataclasses.dataclass
+        class Session:
+            user: str
+
+
+        @router.get("/me")  # <-
+        async def me(
+            connection: Connection,
+            session: Annotated[Session | None, Field(description="who"), Cookie()] = None,
+        ) -> None: ...
+        """,
+        "me: parameter 'session' is annotated Session | None, " + _no_text_from("cookie"),
+    ),
+    "form_value_a_list_of_models": Case(
+        """
+        from aaf.params import Form
+
+
+        @router.post("/items")  # <-
+        async def add(connection: Connection, items: Annotated[list[Item], Form()]) -> None: ...
+        """,
+        "add: parameter 'items' is annotated list[Item], " + _no_text_from("form"),
+    ),
+    "provider_query_value_a_tuple_of_mappings": Case(
+        """
+        def boxes_of(boxes: Annotated[tuple[dict[str, int], ...], Query()]) -> int:
+            return len(boxes)
+
+
+        @router.get("/boxes")  # <-
+        async def boxes(connection: Connection, count: int = Depends(boxes_of)) -> None: ...
+        """,
+        "boxes_of: parameter 'boxes' is annotated tuple[dict[str, int], ...], "
+        + _no_text_from("query"),
+    ),
+    "marked_values_text_can_fill": Case(
+        """
+        from collections.abc import Sequence
+
+        from pydantic import BeforeValidator, Field, Json
+
+        from aaf.datastructures import UploadFile
+        from aaf.params import Cookie, File, Form, Header
+
+
+        def parse(value: object) -> object:
+            return {"x": value}
+
+
+        class Paging(BaseModel):
+            page: int = 1
+
+
+        @router.post("/a")
+        async def fills(
+            connection: Connection,
+            paging: Annotated[Paging, Query()],
+            ids: Annotated[list[int], Query()],
+            tags: Annotated[Sequence[str] | None, Query()],
+            pair: Annotated[tuple[int, str], Query()],
+            either: Annotated[int | list[int], Query(), Field(description="one or more")],
+            parsed: Annotated[dict[str, int], BeforeValidator(parse), Query()],
+            json: Annotated[Json[dict[str, int]], Header()],
+            flags: Annotated[tuple[bool, ...], Cookie()],
+            form: Annotated[Item, Form()],
+            upload: Annotated[UploadFile, Form()],
+            uploads: Annotated[list[UploadFile], File()],
+        ) -> None: ...
+        """,
+        None,
     ),
     "class_provider_converter_cannot_produce": Case(
         """
