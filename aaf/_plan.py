@@ -2451,25 +2451,9 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
-# Which of a marker's constraints a kind of value takes. Given to another, pydantic checks
-# the constraint by comparing the value (`"abc" >= 1`), a TypeError at the first request: a
-# 500 for a mistake registration can name.
-_NUMERIC = frozenset(
-    ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits", "decimal_places")
-)
-_SIZED = frozenset(("min_length", "max_length"))
-_TAKES: dict[str, frozenset[str]] = {
-    "a model": frozenset(),
-    "text": _SIZED | {"pattern"},
-    "bytes": _SIZED,
-    "a number": _NUMERIC,
-    "a collection": _SIZED,
-}
-_CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
-
-
-def _kind_of(member: object) -> str | None:
-    """What ``_TAKES`` calls a union member's kind; ``None`` for a type left to pydantic."""
+def _kind_of(member: object) -> _rules.ValueKind | None:
+    """What ``_rules.constraint_problem`` calls a union member's kind; ``None`` for a type
+    left to pydantic."""
     found: object = get_origin(member) or member
     if not isinstance(found, type):
         return None
@@ -2497,26 +2481,21 @@ def _check_whole_model_marker(
     qualname: str, name: str, marker: Param, model: type[BaseModel]
 ) -> None:
     """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is read field by
-    field, each field a parameter of its own in the API document: the marker's alias,
-    examples and descriptions would apply to none of them.
+    field: the marker may give it nothing but ``include_in_schema``.
 
     Raises:
-        ConfigurationError: the marker gives one of them.
+        ConfigurationError: the marker gives more.
     """
     given = [
         *(["alias"] if marker.alias else []),
         *(["openapi_examples"] if marker.openapi_examples else []),
         *marker.field,
     ]
-    if given:
-        named = ", ".join(f"{keyword}=" for keyword in given)
-        kind = type(marker).__name__
-        raise ConfigurationError(
-            f"{qualname}: parameter {name!r}: {kind}({named}...) applies to no field of "
-            f"{model.__name__}, which is read field by field (each one a parameter of its own "
-            f"in the API document): give its fields Field(...) instead; {kind}() on a model "
-            f"takes include_in_schema= only"
-        )
+    problem = _rules.whole_model_marker_problem(
+        qualname, name, type(marker).__name__, given, model.__name__
+    )
+    if problem is not None:
+        raise ConfigurationError(problem)
 
 
 def _constraint_problem(
@@ -2524,26 +2503,15 @@ def _constraint_problem(
 ) -> str | None:
     """Why ``marker``'s constraints (``field``) cannot apply to ``annotation``, if they
     cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model."""
-    given = [keyword for keyword in field if keyword in _CONSTRAINTS]
-    if not given:
+    if not _rules.CONSTRAINTS.intersection(field):
         return None
     for member in union_members(strip_annotated(annotation)[0]):
         kind = _kind_of(strip_annotated(member)[0])
         if kind is None:
             continue
-        refused = [keyword for keyword in given if keyword not in _TAKES[kind]]
-        if refused:
-            named = ", ".join(f"{keyword}=" for keyword in refused)
-            takes = sorted(_TAKES[kind])
-            hint = (
-                "constrain the model's fields with Field(...) instead"
-                if kind == "a model"
-                else f"{kind} takes {', '.join(f'{keyword}=' for keyword in takes)}"
-            )
-            return (
-                f"{qualname}: parameter {name!r}: {marker}({named}...) cannot constrain "
-                f"{_name_of(member)}, {kind}; {hint}"
-            )
+        problem = _rules.constraint_problem(qualname, name, marker, _name_of(member), kind, field)
+        if problem is not None:
+            return problem
     return None
 
 

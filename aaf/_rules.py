@@ -31,12 +31,14 @@ from werkzeug.routing.converters import (
 )
 
 __all__ = [
+    "CONSTRAINTS",
     "CONVERTERS",
     "HTTP_METHODS",
     "Member",
     "Param",
     "ParamKind",
     "OpaqueConverter",
+    "constraint_problem",
     "converter_names",
     "converter_type",
     "custom_converter_problem",
@@ -54,6 +56,7 @@ __all__ = [
     "rule_converters",
     "type_names",
     "unused_variable_problem",
+    "whole_model_marker_problem",
 ]
 
 
@@ -427,6 +430,64 @@ def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
         f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
         f"fill: a {source} value is text. {whole}"
         f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it{body}"
+    )
+
+
+# Which of a marker's constraints a kind of value takes. Given to another, pydantic checks
+# the constraint by comparing the value (`"abc" >= 1`), a TypeError at the first request: a
+# 500 for a mistake registration can name.
+_NUMERIC = frozenset(
+    ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits", "decimal_places")
+)
+_SIZED = frozenset(("min_length", "max_length"))
+ValueKind = Literal["a model", "text", "bytes", "a number", "a collection"]
+_TAKES: dict[ValueKind, frozenset[str]] = {
+    "a model": frozenset(),
+    "text": _SIZED | {"pattern"},
+    "bytes": _SIZED,
+    "a number": _NUMERIC,
+    "a collection": _SIZED,
+}
+CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
+
+
+def constraint_problem(
+    qualname: str, name: str, marker: str, shown: str, kind: ValueKind, given: Iterable[str]
+) -> str | None:
+    """Whether a marker's constraints (``given``, in the order written) can apply to one union
+    member of the parameter's type, shown as ``shown``, of ``kind``: ``Query(ge=1)`` cannot
+    constrain a ``str``, nor ``Body(max_length=3)`` a model."""
+    refused = [keyword for keyword in given if keyword in CONSTRAINTS - _TAKES[kind]]
+    if not refused:
+        return None
+    named = ", ".join(f"{keyword}=" for keyword in refused)
+    takes = sorted(_TAKES[kind])
+    hint = (
+        "constrain the model's fields with Field(...) instead"
+        if kind == "a model"
+        else f"{kind} takes {', '.join(f'{keyword}=' for keyword in takes)}"
+    )
+    return (
+        f"{qualname}: parameter {name!r}: {marker}({named}...) cannot constrain {shown}, "
+        f"{kind}; {hint}"
+    )
+
+
+def whole_model_marker_problem(
+    qualname: str, name: str, marker: str, given: Collection[str], model: str
+) -> str | None:
+    """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is read field by
+    field, each field a parameter of its own in the API document: the marker's alias,
+    examples and descriptions (``given``: the keywords written, in order) would apply to none
+    of them."""
+    if not given:
+        return None
+    named = ", ".join(f"{keyword}=" for keyword in given)
+    return (
+        f"{qualname}: parameter {name!r}: {marker}({named}...) applies to no field of "
+        f"{model}, which is read field by field (each one a parameter of its own "
+        f"in the API document): give its fields Field(...) instead; {marker}() on a model "
+        f"takes include_in_schema= only"
     )
 
 

@@ -102,12 +102,27 @@ _MARKER_SOURCES = (
     ("aaf.params.Body", "body"),
 )
 _TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
+# The kinds of value a marker's constraints apply to, by class (registration's _kind_of).
+_VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
+    ("builtins.str", "text"),
+    ("builtins.bytes", "bytes"),
+    ("builtins.bytearray", "bytes"),
+    ("builtins.int", "a number"),
+    ("builtins.float", "a number"),
+    ("decimal.Decimal", "a number"),
+    ("builtins.list", "a collection"),
+    ("builtins.tuple", "a collection"),
+    ("builtins.set", "a collection"),
+    ("builtins.frozenset", "a collection"),
+    ("builtins.dict", "a collection"),
+)
 # The collections a query, header, cookie or form parameter reads several values into.
 _MANY = frozenset(
     ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple", "collections.deque")
     + ("typing.Sequence", "typing.MutableSequence", "typing.AbstractSet", "typing.MutableSet")
 )
 _FIELD = "pydantic.fields.Field"
+_OWN_KEYWORDS = ("alias", "openapi_examples")  # a marker's own, not pydantic's Field's
 _SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
@@ -421,7 +436,10 @@ class _Metadata:
                 continue
             if info.has_base(_MARKER):
                 source = next((s for base, s in _MARKER_SOURCES if info.has_base(base)), None)
-                return _Marker(info.name, info.has_base(_PATH_MARKER), source, self.plain(name))
+                keywords = _given(item) if isinstance(item, ast.Call) else None
+                return _Marker(
+                    info.name, info.has_base(_PATH_MARKER), source, self.plain(name), keywords
+                )
         return None
 
     def plain(self, name: str) -> bool:
@@ -789,7 +807,9 @@ def _handler_problem(
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
-            ) or _marked_value_problem(report, qualname, param.name, typ, marker)
+            )
+            if problem is None and param.name not in produced:
+                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         complete = complete and not opaque
@@ -797,6 +817,8 @@ def _handler_problem(
             problem = _path_value_problem(
                 qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
+            if problem is None and marker is not None:  # Path(ge=1): after the converter
+                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         used.add(param.name)
@@ -829,6 +851,36 @@ class _Marker(NamedTuple):
     is_path: bool  # ``Path`` or a subclass: a rule variable's
     source: str | None = None  # where it reads from: "query", "header", ...
     plain: bool = False  # nothing else in the metadata may read the value its own way
+    # The keywords it is given (a value, not None; alias= and openapi_examples= not empty),
+    # in the order written; None when a value is not a literal.
+    keywords: tuple[str, ...] | None = None
+
+
+def _given(call: ast.Call) -> tuple[str, ...] | None:
+    """The keywords a marker's call gives, as registration sees them (``_Marker.keywords``)."""
+    if call.args:
+        return None
+    given: list[str] = []
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            return None  # **options
+        value = keyword.value
+        if isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant):
+            value = value.operand  # -1
+        if isinstance(value, ast.Constant):
+            written: object = value.value
+        elif isinstance(value, ast.Dict):
+            written = value.keys
+        elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            written = value.elts
+        else:
+            return None  # a name, a call: what it holds is not written here
+        if keyword.arg in _OWN_KEYWORDS:  # kept only when not empty
+            if written:
+                given.append(keyword.arg)
+        elif written is not None:
+            given.append(keyword.arg)
+    return tuple(given)
 
 
 def _params(
@@ -1014,7 +1066,9 @@ def _provider_problem(
         if marker is not None and not param.connection and not _is_scopes(typ):
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
-            ) or _marked_value_problem(report, qualname, param.name, typ, marker)
+            )
+            if problem is None and param.name not in produced:
+                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         if param.connection or param.shown is None or param.name not in produced:
@@ -1026,6 +1080,8 @@ def _provider_problem(
         problem = _path_value_problem(
             qualname, param.name, param.shown, typ, produced[param.name], opaque
         )
+        if problem is None and marker is not None:  # Path(ge=1): after the converter
+            problem = _marked_value_problem(report, qualname, param.name, typ, marker)
         if problem is not None:
             return problem
     return None
@@ -1046,17 +1102,42 @@ def _path_value_problem(
 def _marked_value_problem(
     report: _Reporter, qualname: str, name: str, typ: Type, marker: _Marker
 ) -> str | None:
-    """A parameter marked ``Query()``, ``Header()``, ``Cookie()`` or ``Form()``, as
-    registration checks it: some text (a list of texts, for a collection) must fill it, unless
-    it is a model read whole. Silent where the metadata holds more than markers and
-    ``Field(...)`` (a validator may read text its own way), or an alias hides the type."""
-    if not marker.plain or marker.source not in _TEXT_SOURCES:
-        return None
+    """A parameter's marker against its type, as registration checks it, in its order: the
+    marker's constraints must suit the type (``Query(ge=1)`` cannot constrain a ``str``);
+    a model marked ``Query()``, ``Header()``, ``Cookie()`` or ``Form()`` is read field by
+    field, so the marker may give it nothing else; any other such value is text, so some
+    text (a list of texts, for a collection) must fill it. Silent where an alias hides the
+    type, a keyword's value is not a literal, or (for text) the metadata holds more than
+    markers and ``Field(...)`` (a validator may read text its own way)."""
     proper = _unaliased(typ)
-    if proper is None or (isinstance(proper, Instance) and proper.type.has_base(_BASE_MODEL)):
-        return None  # a model marked Query() reads several values as its fields
+    if proper is None:
+        return None
     items = proper.items if isinstance(proper, UnionType) else [proper]
-    members = [m for item in items if not isinstance(m := get_proper_type(item), NoneType)]
+    members = [get_proper_type(item) for item in items]
+    if marker.keywords is not None and _rules.CONSTRAINTS.intersection(marker.keywords):
+        shown = "Path" if marker.is_path else marker.name  # as registration names it
+        for member in members:
+            kind = _value_kind(member)
+            if kind is None:
+                continue
+            problem = _rules.constraint_problem(
+                qualname, name, shown, report.show(member), kind, marker.keywords
+            )
+            if problem is not None:
+                return problem
+    if marker.source not in _TEXT_SOURCES:
+        return None
+    if isinstance(proper, Instance) and proper.type.has_base(_BASE_MODEL):
+        if marker.keywords is None:
+            return None
+        given = [k for k in _OWN_KEYWORDS if k in marker.keywords]
+        given += [k for k in marker.keywords if k not in (*_OWN_KEYWORDS, "include_in_schema")]
+        return _rules.whole_model_marker_problem(
+            qualname, name, marker.name, given, proper.type.name
+        )
+    if not marker.plain:
+        return None
+    members = [member for member in members if not isinstance(member, NoneType)]
     many = any(_held(member) is not None for member in members)
     for member in members:
         held = _held(member) if many else None
@@ -1068,6 +1149,26 @@ def _marked_value_problem(
     if not members:
         return None
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
+
+
+def _value_kind(member: ProperType) -> _rules.ValueKind | None:
+    """What a marker's constraints would constrain in a union member of a parameter's type,
+    as registration sees it; None for one left to pydantic (an enum, a NewType, a date)."""
+    if isinstance(member, TypedDictType):
+        return "a model"
+    if isinstance(member, TupleType):
+        return "a collection"
+    if not isinstance(member, Instance) or member.type.is_newtype:
+        return None
+    info = member.type
+    if info.has_base(_BASE_MODEL) or "dataclass" in info.metadata or info.typeddict_type:
+        return "a model"
+    if info.has_base("enum.Enum"):
+        return None  # an IntEnum compares as a number, a StrEnum matches as text
+    for base, kind in _VALUE_KINDS:
+        if info.has_base(base):
+            return kind
+    return None
 
 
 def _held(typ: ProperType) -> list[Type] | None:

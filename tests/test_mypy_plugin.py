@@ -1344,6 +1344,120 @@ CASES: dict[str, Case] = {
         "boxes_of: parameter 'boxes' is annotated tuple[dict[str, int], ...], "
         + _no_text_from("query"),
     ),
+    # A marker's constraints must suit the type (pydantic would compare "abc" >= 1 at the
+    # first request), and a model read field by field takes no alias or description.
+    "query_constraint_on_text": Case(
+        """
+        @router.get("/search")  # <-
+        async def search(connection: Connection, q: Annotated[str, Query(ge=1)]) -> None: ...
+        """,
+        "search: parameter 'q': Query(ge=...) cannot constrain str, text; text takes "
+        "max_length=, min_length=, pattern=",
+    ),
+    "header_length_on_a_number_or_none": Case(
+        """
+        from aaf.params import Header
+
+
+        @router.get("/items")  # <-
+        async def items(
+            connection: Connection,
+            limit: Annotated[int | None, Header(description="at most", max_length=3)] = None,
+        ) -> None: ...
+        """,
+        "items: parameter 'limit': Header(max_length=...) cannot constrain int, a number; "
+        "a number takes allow_inf_nan=, decimal_places=, ge=, gt=, le=, lt=, max_digits=, "
+        "multiple_of=",
+    ),
+    "body_length_on_a_model": Case(
+        """
+        from aaf.params import Body
+
+
+        @router.post("/items")  # <-
+        async def add(connection: Connection, item: Annotated[Item, Body(max_length=2)]) -> None:
+            ...
+        """,
+        "add: parameter 'item': Body(max_length=...) cannot constrain Item, a model; "
+        "constrain the model's fields with Field(...) instead",
+    ),
+    "path_bound_on_text": Case(
+        """
+        from aaf.params import Path
+
+
+        @router.get("/users/<name>")  # <-
+        async def user(connection: Connection, name: Annotated[str, Path(ge=-1)]) -> None: ...
+        """,
+        "user: parameter 'name': Path(ge=...) cannot constrain str, text; text takes "
+        "max_length=, min_length=, pattern=",
+    ),
+    "provider_pattern_on_bytes": Case(
+        """
+        from aaf.params import Cookie
+
+
+        def token_of(token: Annotated[bytes, Cookie(pattern="^t")]) -> bytes:
+            return token
+
+
+        @router.get("/me")  # <-
+        async def me(connection: Connection, token: bytes = Depends(token_of)) -> None: ...
+        """,
+        "token_of: parameter 'token': Cookie(pattern=...) cannot constrain bytes, bytes; "
+        "bytes takes max_length=, min_length=",
+    ),
+    "query_model_given_an_alias_and_a_description": Case(
+        """
+        class Paging(BaseModel):
+            page: int = 1
+
+
+        @router.get("/items")  # <-
+        async def items(
+            connection: Connection,
+            paging: Annotated[Paging, Query(description="Which page", alias="p")],
+        ) -> None: ...
+        """,
+        "items: parameter 'paging': Query(alias=, description=...) applies to no field of "
+        "Paging, which is read field by field (each one a parameter of its own in the API "
+        "document): give its fields Field(...) instead; Query() on a model takes "
+        "include_in_schema= only",
+    ),
+    "marker_keywords_that_suit": Case(
+        """
+        import enum
+        from decimal import Decimal
+
+        from aaf.params import Header, Path
+
+        MOST = 100
+
+
+        class Color(enum.IntEnum):
+            RED = 1
+
+
+        class Paging(BaseModel):
+            page: int = 1
+
+
+        @router.get("/a/<int:n>")
+        async def suits(
+            connection: Connection,
+            n: Annotated[int, Path(ge=-1, description="n")],
+            q: Annotated[str, Query(max_length=5, pattern="^a", examples=["ab"])],
+            limit: Annotated[int, Query(ge=1, le=MOST)],
+            ids: Annotated[list[int], Query(max_length=3)],
+            paging: Annotated[Paging, Query(include_in_schema=False, alias="", description=None)],
+            user: Annotated[UserId, Query(max_length=3)],
+            color: Annotated[Color, Query(ge=1)],
+            price: Annotated[Decimal, Header(max_digits=3, decimal_places=1)],
+            tags: Annotated[str | list[str], Query(max_length=2)],
+        ) -> None: ...
+        """,
+        None,
+    ),
     "marked_values_text_can_fill": Case(
         """
         from collections.abc import Sequence
