@@ -1777,10 +1777,7 @@ def build_plan(
             f"{qualname}: status_code {status_code} is not a response's status (200 to 599)"
         )
     if not provider and kind in ("agen", "gen"):
-        raise ConfigurationError(
-            f"{qualname} is a generator: a handler returns its response; to stream, return "
-            f"StreamingResponse(...) or EventSourceResponse(...) of a generator"
-        )
+        raise ConfigurationError(_rules.generator_problem(qualname))
     try:
         hints = _hints(target)
     except Exception as exc:  # NameError and friends from user annotations
@@ -1811,7 +1808,7 @@ def build_plan(
         if problem is not None:
             raise ConfigurationError(problem)
     if builder.body is not None and builder.reads_form:
-        raise ConfigurationError(f"{qualname}: a JSON body parameter and Form() fields cannot mix")
+        raise ConfigurationError(_rules.body_and_form_problem(qualname))
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
     return HandlerPlan(
         qualname=qualname,
@@ -2073,10 +2070,7 @@ class _Builder:
             if problem is not None:
                 raise ConfigurationError(problem)
         if self.websocket and source in ("body", "form"):
-            raise ConfigurationError(
-                f"{qualname}: parameter {param.name!r} reads a request body; WebSocket handlers "
-                "take path, query, header and cookie parameters (mark a model Query())"
-            )
+            raise ConfigurationError(_rules.websocket_body_problem(qualname, param.name))
         if source == "body":
             if marker is not None and marker.field:  # Body(max_length=...) constrains the body
                 annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
@@ -2141,10 +2135,7 @@ class _Builder:
 
     def _add_body(self, name: str, annotation: object, default: object) -> None:
         if self.body is not None:
-            raise ConfigurationError(
-                f"{self.qualname}: two body parameters ({self.body.name!r} and {name!r}) are "
-                "ambiguous; combine them into one model"
-            )
+            raise ConfigurationError(_rules.two_bodies_problem(self.qualname, self.body.name, name))
         adapter = _adapter(annotation, self.qualname, name)
         self.body = json_param(name, annotation, adapter, default)
 

@@ -43,7 +43,9 @@ __all__ = [
     "converter_type",
     "custom_converter_problem",
     "first_param_problem",
+    "body_and_form_problem",
     "fits",
+    "generator_problem",
     "invalid_rule_problem",
     "leading_back",
     "marker_problem",
@@ -53,9 +55,11 @@ __all__ = [
     "not_async_problem",
     "path_problem",
     "text_problem",
+    "two_bodies_problem",
     "rule_converters",
     "type_names",
     "unused_variable_problem",
+    "websocket_body_problem",
     "whole_model_marker_problem",
 ]
 
@@ -489,6 +493,36 @@ def whole_model_marker_problem(
         f"in the API document): give its fields Field(...) instead; {marker}() on a model "
         f"takes include_in_schema= only"
     )
+
+
+def generator_problem(qualname: str) -> str:
+    """A handler returns its response; a generator function would give a generator."""
+    return (
+        f"{qualname} is a generator: a handler returns its response; to stream, return "
+        f"StreamingResponse(...) or EventSourceResponse(...) of a generator"
+    )
+
+
+def websocket_body_problem(qualname: str, name: str) -> str:
+    """A WebSocket session has no request body to read a model or a form from."""
+    return (
+        f"{qualname}: parameter {name!r} reads a request body; WebSocket handlers take path, "
+        "query, header and cookie parameters (mark a model Query())"
+    )
+
+
+def two_bodies_problem(qualname: str, first: str, second: str) -> str:
+    """A request has one JSON body: two parameters reading it would each want all of it
+    (FastAPI embeds them under their names; aaf asks for one model)."""
+    return (
+        f"{qualname}: two body parameters ({first!r} and {second!r}) are ambiguous; combine "
+        "them into one model"
+    )
+
+
+def body_and_form_problem(qualname: str) -> str:
+    """A body is JSON or a form, never both."""
+    return f"{qualname}: a JSON body parameter and Form() fields cannot mix"
 
 
 def not_async_problem(qualname: str) -> str:

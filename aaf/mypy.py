@@ -51,6 +51,7 @@ from mypy.nodes import (
     SymbolNode,
     TempNode,
     TupleExpr,
+    TypeAlias,
     TypeInfo,
     Var,
 )
@@ -116,6 +117,12 @@ _VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
     ("builtins.frozenset", "a collection"),
     ("builtins.dict", "a collection"),
 )
+# The collections of models (or mappings) an unmarked parameter is the JSON body for.
+_BODY_COLLECTIONS = frozenset(
+    ("builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset")
+    + ("collections.deque", "typing.Sequence", "typing.MutableSequence")
+)
+_FILE_STORAGE = "werkzeug.datastructures.file_storage.FileStorage"
 # The collections a query, header, cookie or form parameter reads several values into.
 _MANY = frozenset(
     ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple", "collections.deque")
@@ -334,6 +341,9 @@ class _Metadata:
     def __init__(self, module: MypyFile | None = None) -> None:
         self.module = module
         self.annotations: Mapping[str, list[ast.expr]] = {}
+        # The parameters whose type, below a top-level ``Annotated``, holds no other: what
+        # mypy typed them is what registration reads (no marker hides in a union member).
+        self.plain_types: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
@@ -355,7 +365,68 @@ class _Metadata:
             for argument in every
             if (found := reader.metadata_of(argument.annotation)) is not None
         }
+        reader.plain_types = frozenset(
+            argument.arg for argument in every if reader.plain_type(argument.annotation)
+        )
         return reader
+
+    def plain_type(self, annotation: ast.expr | None) -> bool:
+        """Whether no ``Annotated`` (nor a name that cannot be resolved, which may be one)
+        appears in ``annotation`` below its top level."""
+        if annotation is None:
+            return True
+        if self.metadata_of(annotation) is not None:
+            assert isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple)
+            annotation = annotation.slice.elts[0]
+        return self._no_annotated(annotation)
+
+    def _no_annotated(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Subscript):
+            value = node.value
+            found = self.resolve(value)
+            fullname = getattr(found, "fullname", None)
+            if fullname in _ANNOTATED:
+                return False
+            if fullname in _LITERALS:
+                return True  # its values are not types
+            if fullname in _SPECIAL_FORMS:
+                pass  # Optional[...], List[...]: typing's own, no metadata
+            elif found is None:
+                builtin = (
+                    isinstance(value, ast.Name)
+                    and value.id in _BUILTIN_GENERICS
+                    and self.module is not None
+                    and value.id not in self.module.names
+                )
+                if not builtin:
+                    return False
+            elif isinstance(found, (TypeAlias, Var)):
+                return False  # an alias, which may hide metadata
+            return self._no_annotated(node.slice)
+        if isinstance(node, ast.Constant):
+            return not isinstance(node.value, str)  # a quoted type is not read here
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return all(self._no_annotated(item) for item in node.elts)
+        if isinstance(node, ast.BinOp):
+            return self._no_annotated(node.left) and self._no_annotated(node.right)
+        # A name: a class, or a builtin the module does not hold; an alias may hide metadata
+        # (`QueryItem = Annotated[Item, Query()]`), which mypy expands away.
+        return isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(
+            self.resolve(node), (TypeAlias, Var)
+        )
+
+    def unmarked(self, name: str) -> bool:
+        """Whether the parameter's ``Annotated`` metadata holds no marker and no
+        ``Depends``: each item a call of a class that is neither (``Field(...)`` too)."""
+        for item in self.annotations.get(name, ()):
+            node = self.resolve(item.func) if isinstance(item, ast.Call) else None
+            if node is not None and node.fullname == _FIELD:
+                continue
+            if not isinstance(node, TypeInfo) or node.has_base(_MARKER):
+                return False
+            if node.has_base("aaf.params.Dependency"):
+                return False
+        return True
 
     @classmethod
     def of_attribute(cls, report: _Reporter, info: TypeInfo, name: str, line: int) -> _Metadata:
@@ -463,6 +534,15 @@ class _Metadata:
 
 _NO_METADATA = _Metadata()
 _ANNOTATED = frozenset(("typing.Annotated", "typing_extensions.Annotated"))
+_LITERALS = frozenset(("typing.Literal", "typing_extensions.Literal"))
+# typing's generic forms, which hold no metadata of their own.
+_SPECIAL_FORMS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "typing_extensions")
+    for name in ("Optional", "Union", "List", "Dict", "Tuple", "Set", "FrozenSet", "Deque")
+)
+# Generic builtins, which a module's own names do not hold.
+_BUILTIN_GENERICS = frozenset(("list", "dict", "tuple", "set", "frozenset", "type"))
 
 
 def _bound(node: SymbolNode) -> NameExpr:
@@ -777,6 +857,9 @@ def _handler_problem(
         return None  # Callable[..., T] says nothing of the parameters: registration will see
     if websocket and not _is_async(sig):
         return _rules.not_async_problem(qualname)
+    function = _written(sig) or definition
+    if function is not None and function.is_generator:  # `yield` in a handler
+        return (_rules.not_async_problem if websocket else _rules.generator_problem)(qualname)
     params = list(_params(report, sig, definition))[1 if is_method else 0 :]
     first = params[0][0] if params else None
     problem = _rules.first_param_problem(qualname, first, produced)
@@ -785,7 +868,9 @@ def _handler_problem(
     used = set(side.names)
     complete = side.complete
     var_keyword = False
-    for param, typ, default, opaque, marked, marker in params[1:]:
+    reads = _Reads(qualname, websocket)
+    for written in params[1:]:
+        param, typ, default, opaque, marked, marker, _ = written
         problem = _rules.nameable_problem(qualname, param)
         if problem is not None:
             return problem
@@ -808,8 +893,6 @@ def _handler_problem(
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
             )
-            if problem is None and param.name not in produced:
-                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
         complete = complete and not opaque
@@ -817,10 +900,14 @@ def _handler_problem(
             problem = _path_value_problem(
                 qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
-            if problem is None and marker is not None:  # Path(ge=1): after the converter
-                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
-            if problem is not None:
-                return problem
+            if problem is None:  # Path(ge=1): after the converter
+                problem = _constraint_value_problem(report, qualname, written)
+        elif param.connection or param.kind == "var_positional":
+            problem = reads.add(param.name, None)  # not read as registration reads others
+        else:
+            problem = _read_problem(report, qualname, written, reads)
+        if problem is not None:
+            return problem
         used.add(param.name)
     for provider in side.providers:  # built after the handler's parameters
         if _no_provider(provider):
@@ -828,9 +915,12 @@ def _handler_problem(
         problem = _provider_problem(report, provider, produced, ())
         if problem is not None:
             return problem
-    if var_keyword or not complete:
-        return None
-    return _rules.unused_variable_problem(qualname, produced, used)
+    if not var_keyword:
+        problem = _rules.unused_variable_problem(qualname, produced, used)
+        if problem is not None:
+            # Unless a rule variable is read where the plugin cannot see.
+            return problem if complete else None
+    return reads.mixed()
 
 
 class _Written(NamedTuple):
@@ -842,6 +932,8 @@ class _Written(NamedTuple):
     opaque: bool  # its annotation hides metadata the plugin could not read
     marked: bool  # ``default`` is the ``Depends(...)`` of ``Annotated[T, Depends(...)]``
     marker: _Marker | None = None  # a ``Path()``, ``Query()``, ... in its ``Annotated``
+    # Where registration reads it from, when that is certain: "body", "form", "query", ...
+    source: str | None = None
 
 
 class _Marker(NamedTuple):
@@ -944,7 +1036,17 @@ def _params(
             if depends is not None:
                 default, marked = depends, True
         marker = metadata.marker(param.name) if opaque and written is not None else None
-        yield _Written(param, typ, default, opaque or arguments is None, marked, marker)
+        opaque = opaque or arguments is None
+        source: str | None = None
+        if marker is not None:
+            source = marker.source
+        elif (
+            param.name in metadata.plain_types
+            and (not opaque or metadata.unmarked(param.name))
+            and (default is None or not _is_depends(default))
+        ):
+            source = _unmarked_source(typ)
+        yield _Written(param, typ, default, opaque, marked, marker, source)
 
 
 def _written(sig: CallableType) -> FuncDef | None:
@@ -1055,7 +1157,9 @@ def _provider_problem(
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType) or _arguments(node) is None:
         return None  # from mypy's cache: which parameters are Depends cannot be seen
-    for param, typ, default, opaque, marked, marker in list(_params(report, sig, node))[skip:]:
+    reads = _Reads(qualname, websocket=False)
+    for written in list(_params(report, sig, node))[skip:]:
+        param, typ, default, opaque, marked, marker, _ = written
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, (*chain, node.fullname))
             if problem is None and marked:
@@ -1063,28 +1167,30 @@ def _provider_problem(
             if problem is not None:
                 return problem
             continue
-        if marker is not None and not param.connection and not _is_scopes(typ):
+        if param.connection or _is_scopes(typ) or param.kind == "var_keyword":
+            continue  # given by aaf, or not read at all
+        if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
             )
-            if problem is None and param.name not in produced:
-                problem = _marked_value_problem(report, qualname, param.name, typ, marker)
             if problem is not None:
                 return problem
-        if param.connection or param.shown is None or param.name not in produced:
+        if param.name not in produced:
+            if param.kind == "var_positional":
+                problem = reads.add(param.name, None)
+            else:
+                problem = _read_problem(report, qualname, written, reads)
+        elif param.shown is None or param.kind == "var_positional":
             continue
-        if _is_scopes(typ):
-            continue  # given by aaf, not read from the path
-        if param.kind in ("var_positional", "var_keyword"):
-            continue
-        problem = _path_value_problem(
-            qualname, param.name, param.shown, typ, produced[param.name], opaque
-        )
-        if problem is None and marker is not None:  # Path(ge=1): after the converter
-            problem = _marked_value_problem(report, qualname, param.name, typ, marker)
+        else:
+            problem = _path_value_problem(
+                qualname, param.name, param.shown, typ, produced[param.name], opaque
+            )
+            if problem is None:  # Path(ge=1): after the converter
+                problem = _constraint_value_problem(report, qualname, written)
         if problem is not None:
             return problem
-    return None
+    return reads.mixed()
 
 
 def _path_value_problem(
@@ -1099,33 +1205,21 @@ def _path_value_problem(
     return problem
 
 
-def _marked_value_problem(
-    report: _Reporter, qualname: str, name: str, typ: Type, marker: _Marker
-) -> str | None:
-    """A parameter's marker against its type, as registration checks it, in its order: the
-    marker's constraints must suit the type (``Query(ge=1)`` cannot constrain a ``str``);
-    a model marked ``Query()``, ``Header()``, ``Cookie()`` or ``Form()`` is read field by
-    field, so the marker may give it nothing else; any other such value is text, so some
-    text (a list of texts, for a collection) must fill it. Silent where an alias hides the
-    type, a keyword's value is not a literal, or (for text) the metadata holds more than
-    markers and ``Field(...)`` (a validator may read text its own way)."""
+def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _Reads) -> str | None:
+    """A parameter read from the request (not a rule variable, not a provider's), as
+    registration checks it, in its order: a marker's constraints must suit the type
+    (``Query(ge=1)`` cannot constrain a ``str``); the body is read once, and not beside a
+    form (``_Reads``); a model marked ``Query()``, ``Header()``, ``Cookie()`` or ``Form()`` is
+    read field by field, so the marker may give it nothing else; any other such value is
+    text, so some text (a list of texts, for a collection) must fill it."""
+    name, typ, marker = written.param.name, written.typ, written.marker
+    problem = None if marker is None else _constraint_value_problem(report, qualname, written)
+    if problem is None:
+        problem = reads.add(name, written.source)
+    if problem is not None or marker is None or marker.source not in _TEXT_SOURCES:
+        return problem
     proper = _unaliased(typ)
     if proper is None:
-        return None
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    members = [get_proper_type(item) for item in items]
-    if marker.keywords is not None and _rules.CONSTRAINTS.intersection(marker.keywords):
-        shown = "Path" if marker.is_path else marker.name  # as registration names it
-        for member in members:
-            kind = _value_kind(member)
-            if kind is None:
-                continue
-            problem = _rules.constraint_problem(
-                qualname, name, shown, report.show(member), kind, marker.keywords
-            )
-            if problem is not None:
-                return problem
-    if marker.source not in _TEXT_SOURCES:
         return None
     if isinstance(proper, Instance) and proper.type.has_base(_BASE_MODEL):
         if marker.keywords is None:
@@ -1136,8 +1230,9 @@ def _marked_value_problem(
             qualname, name, marker.name, given, proper.type.name
         )
     if not marker.plain:
-        return None
-    members = [member for member in members if not isinstance(member, NoneType)]
+        return None  # a validator in the metadata may read text its own way
+    items = proper.items if isinstance(proper, UnionType) else [proper]
+    members = [m for item in items if not isinstance(m := get_proper_type(item), NoneType)]
     many = any(_held(member) is not None for member in members)
     for member in members:
         held = _held(member) if many else None
@@ -1149,6 +1244,30 @@ def _marked_value_problem(
     if not members:
         return None
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
+
+
+def _constraint_value_problem(report: _Reporter, qualname: str, written: _Written) -> str | None:
+    """A marker's constraints against each union member of the parameter's type, as
+    registration checks them. Silent where an alias hides the type or a keyword's value is
+    not a literal."""
+    marker = written.marker
+    proper = _unaliased(written.typ)
+    if proper is None or marker is None or marker.keywords is None:
+        return None
+    if not _rules.CONSTRAINTS.intersection(marker.keywords):
+        return None
+    shown = "Path" if marker.is_path else marker.name  # as registration names it
+    for item in proper.items if isinstance(proper, UnionType) else [proper]:
+        member = get_proper_type(item)
+        kind = _value_kind(member)
+        if kind is None:
+            continue
+        problem = _rules.constraint_problem(
+            qualname, written.param.name, shown, report.show(member), kind, marker.keywords
+        )
+        if problem is not None:
+            return problem
+    return None
 
 
 def _value_kind(member: ProperType) -> _rules.ValueKind | None:
@@ -1169,6 +1288,102 @@ def _value_kind(member: ProperType) -> _rules.ValueKind | None:
         if info.has_base(base):
             return kind
     return None
+
+
+def _unmarked_source(typ: Type) -> str | None:
+    """Where registration reads a parameter with no marker from, as its type says: the JSON
+    body for a model, a mapping, or a list of either; a form for an upload; else the query.
+    None where an alias or a NewType hides what registration would see."""
+    body = _is_body_type(typ)
+    if body is None:
+        return None
+    if body:
+        return "body"
+    proper = _unaliased(typ)
+    if proper is None:
+        return None
+    for item in proper.items if isinstance(proper, UnionType) else [proper]:
+        member = get_proper_type(item)
+        if _is_upload(member) or (
+            isinstance(member, Instance)
+            and member.type.fullname == "builtins.list"
+            and member.args
+            and _is_upload(get_proper_type(member.args[0]))
+        ):
+            return "form"
+    return "query"
+
+
+def _is_upload(typ: ProperType) -> bool:
+    return isinstance(typ, Instance) and typ.type.has_base(_FILE_STORAGE)
+
+
+def _is_body_type(typ: Type) -> bool | None:
+    """Registration's ``is_body_type`` on mypy's type: whether a parameter with no marker is
+    the JSON body (its first union member that decides: a model, a mapping, a TypedDict, a
+    dataclass, or a collection of one); None where an alias or a NewType hides the type."""
+    proper = _unaliased(typ)
+    if proper is None:
+        return None
+    for item in proper.items if isinstance(proper, UnionType) else [proper]:
+        member = get_proper_type(item)
+        if isinstance(member, TupleType):
+            if member.partial_fallback.type.fullname != "builtins.tuple":
+                continue  # a NamedTuple: neither a collection of models nor a model
+            return bool(member.items) and _is_body_type(member.items[0])
+        if isinstance(member, TypedDictType):
+            return True
+        if not isinstance(member, Instance):
+            continue  # None, Any, a Literal
+        info = member.type
+        if info.is_newtype:
+            return None  # registration sees a NewType as no class at all
+        if info.fullname in _BODY_COLLECTIONS:
+            return bool(member.args) and _is_body_type(member.args[0])
+        if (
+            info.has_base("typing.Mapping")
+            or info.has_base(_BASE_MODEL)
+            or "dataclass" in info.metadata
+            or info.typeddict_type is not None
+        ):
+            return True
+    return False
+
+
+class _Reads:
+    """What one function's parameters read of the request's body, as registration counts
+    them: one JSON body parameter at most, never beside form fields, and neither in a
+    WebSocket handler. Silent once a parameter's source is not certain."""
+
+    def __init__(self, qualname: str, websocket: bool) -> None:
+        self.qualname = qualname
+        self.websocket = websocket
+        self.body: str | None = None  # the JSON body parameter's name
+        self.form = False
+        self.certain = True
+
+    def add(self, name: str, source: str | None) -> str | None:
+        """Count a parameter read from ``source`` (None: not certain); the problem, if any."""
+        if source is None:
+            self.certain = False
+            return None
+        if self.websocket and source in ("body", "form"):
+            return _rules.websocket_body_problem(self.qualname, name)
+        if source == "body":
+            if self.body is not None:
+                if not self.certain:
+                    return None  # a parameter before may be the first body: another pair
+                return _rules.two_bodies_problem(self.qualname, self.body, name)
+            self.body = name
+        elif source == "form":
+            self.form = True
+        return None
+
+    def mixed(self) -> str | None:
+        """A JSON body parameter beside form fields, once every parameter is counted."""
+        if self.certain and self.body is not None and self.form:
+            return _rules.body_and_form_problem(self.qualname)
+        return None
 
 
 def _held(typ: ProperType) -> list[Type] | None:

@@ -1424,6 +1424,154 @@ CASES: dict[str, Case] = {
         "document): give its fields Field(...) instead; Query() on a model takes "
         "include_in_schema= only",
     ),
+    # One JSON body a request: two parameters reading it (FastAPI would embed them), a body
+    # beside a form, or a body in a WebSocket session are refused; so is a generator handler.
+    "two_models_in_the_body": Case(
+        """
+        class User(BaseModel):
+            id: int
+
+
+        @router.post("/items")  # <-
+        async def add(connection: Connection, item: Item, user: User) -> None: ...
+        """,
+        "add: two body parameters ('item' and 'user') are ambiguous; combine them into one model",
+    ),
+    "a_model_and_a_list_of_mappings_in_the_body": Case(
+        """
+        @router.route("/items")  # <-
+        class Items(View):
+            async def post(
+                self,
+                connection: Connection,
+                q: Literal["a", "b"],
+                item: Item | None = None,
+                extra: list[dict[str, int]] | None = None,
+            ) -> None: ...
+        """,
+        "Items.post: two body parameters ('item' and 'extra') are ambiguous; combine them into "
+        "one model",
+    ),
+    "a_body_marker_beside_a_model": Case(
+        """
+        from aaf.params import Body
+
+
+        @router.post("/items")  # <-
+        async def add(
+            connection: Connection, count: Annotated[int, Body()], item: Item
+        ) -> None: ...
+        """,
+        "add: two body parameters ('count' and 'item') are ambiguous; combine them into one model",
+    ),
+    "a_body_beside_a_form_field": Case(
+        """
+        from aaf.params import Form
+
+
+        @router.post("/items")  # <-
+        async def add(
+            connection: Connection, item: Item, note: Annotated[str, Form()]
+        ) -> None: ...
+        """,
+        "add: a JSON body parameter and Form() fields cannot mix",
+    ),
+    "a_provider_reading_a_body_beside_an_upload": Case(
+        """
+        from aaf.datastructures import UploadFile
+
+
+        def stored(item: Item, files: list[UploadFile]) -> int:
+            return len(files)
+
+
+        @router.post("/items")  # <-
+        async def add(connection: Connection, count: int = Depends(stored)) -> None: ...
+        """,
+        "stored: a JSON body parameter and Form() fields cannot mix",
+    ),
+    "a_websocket_reading_a_model": Case(
+        """
+        @router.websocket("/chat")  # <-
+        async def chat(connection: Connection, settings: Item) -> None: ...
+        """,
+        "chat: parameter 'settings' reads a request body; WebSocket handlers take path, query, "
+        "header and cookie parameters (mark a model Query())",
+    ),
+    "a_generator_handler": Case(
+        """
+        from collections.abc import AsyncIterator
+
+
+        @router.get("/feed")  # <-
+        async def feed(connection: Connection) -> AsyncIterator[str]:
+            yield "a"
+        """,
+        "feed is a generator: a handler returns its response; to stream, return "
+        "StreamingResponse(...) or EventSourceResponse(...) of a generator",
+    ),
+    "a_generator_view_method": Case(
+        """
+        @router.route("/feed")  # <-
+        class Feed(View):
+            def get(self, connection: Connection) -> Iterator[str]:
+                yield "a"
+        """,
+        "Feed.get is a generator: a handler returns its response; to stream, return "
+        "StreamingResponse(...) or EventSourceResponse(...) of a generator",
+    ),
+    "one_body_beside_other_sources": Case(
+        """
+        from aaf.datastructures import UploadFile
+        from aaf.params import Body, Form, Header
+
+        QueryItem = Annotated[Item, Query()]
+
+
+        class Paging(BaseModel):
+            page: int = 1
+
+
+        def body_count(item: Item) -> int:
+            return 1
+
+
+        @router.post("/items/<int:item_id>")
+        async def add(
+            connection: Connection,
+            item_id: int,
+            item: Item,
+            q: str,
+            tags: list[str],
+            ids: Annotated[list[int], Query()],
+            paging: Annotated[Paging, Query()],
+            token: Annotated[str, Header()],
+            found: QueryItem,
+            count: int = Depends(body_count),
+        ) -> None: ...
+
+
+        @router.post("/forms")
+        async def form(
+            connection: Connection,
+            name: Annotated[str, Form()],
+            file: UploadFile,
+            files: list[UploadFile],
+            paging: Annotated[Paging, Form()],
+        ) -> None: ...
+
+
+        @router.post("/one")
+        async def one(connection: Connection, value: Annotated[int, Body(ge=1)] = 1) -> None: ...
+
+
+        @router.websocket("/chat/<room>")
+        async def chat(
+            connection: Connection, room: str, paging: Annotated[Paging, Query()], q: str = ""
+        ) -> None: ...
+        """,
+        None,
+    ),
     "marker_keywords_that_suit": Case(
         """
         import enum
