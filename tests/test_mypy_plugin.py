@@ -1572,6 +1572,59 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "query_bound_on_a_pair": Case(
+        """
+        @router.get("/spans")  # <-
+        async def spans(
+            connection: Connection, span: Annotated[tuple[int, int], Query(ge=1)]
+        ) -> None: ...
+        """,
+        "spans: parameter 'span': Query(ge=...) cannot constrain tuple[int, int], a collection; "
+        "a collection takes max_length=, min_length=",
+    ),
+    "body_length_on_a_typed_dict": Case(
+        """
+        from typing_extensions import TypedDict
+
+        from aaf.params import Body
+
+
+        class Point(TypedDict):
+            x: int
+
+
+        @router.post("/points")  # <-
+        async def add(
+            connection: Connection,
+            point: Annotated[Point, Body(json_schema_extra={"x": 1}, max_length=1)],
+        ) -> None: ...
+        """,
+        "add: parameter 'point': Body(max_length=...) cannot constrain Point, a model; "
+        "constrain the model's fields with Field(...) instead",
+    ),
+    "sources_mypy_sees_as_registration_does": Case(
+        """
+        from typing import NamedTuple, Optional, Union
+
+        from pydantic import Field
+
+
+        class Span(NamedTuple):
+            start: int
+            stop: int
+
+
+        @router.post("/items")
+        async def add(
+            connection: Connection,
+            item: Optional[Item],
+            n: Annotated[int, Field(gt=0)],
+            span: Union[Span, None] = None,
+            names: "list[str] | None" = None,
+        ) -> None: ...
+        """,
+        None,
+    ),
     "marker_keywords_that_suit": Case(
         """
         import enum
