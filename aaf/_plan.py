@@ -1932,10 +1932,7 @@ def provider_plan(
     name = getattr(provider, "__qualname__", repr(provider))
     if provider in chain:
         names = [getattr(f, "__qualname__", repr(f)) for f in chain[chain.index(provider) :]]
-        raise ConfigurationError(
-            "Dependency cycle: " + " -> ".join([*names, name]) + "; a provider cannot depend "
-            "on itself"
-        )
+        raise ConfigurationError(_rules.cycle_problem([*names, name]))
     return build_plan(
         provider,
         qualname=name,

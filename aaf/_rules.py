@@ -42,6 +42,7 @@ __all__ = [
     "converter_names",
     "converter_type",
     "custom_converter_problem",
+    "cycle_problem",
     "first_param_problem",
     "body_and_form_problem",
     "fits",
@@ -493,6 +494,11 @@ def whole_model_marker_problem(
         f"in the API document): give its fields Field(...) instead; {marker}() on a model "
         f"takes include_in_schema= only"
     )
+
+
+def cycle_problem(names: Iterable[str]) -> str:
+    """Providers that depend on each other, named from the first to itself again."""
+    return "Dependency cycle: " + " -> ".join(names) + "; a provider cannot depend on itself"
 
 
 def generator_problem(qualname: str) -> str:

@@ -1141,6 +1141,22 @@ def _provider_of(
     return node, qualname, skip
 
 
+def _cycle_problem(expression: Expression, chain: Sequence[str]) -> str | None:
+    """``Depends(provider)`` under ``chain``, the providers above it, when it is one of them:
+    the cycle as registration names it (a function by its name, a class by its own)."""
+    found = _provider_of(expression, ())
+    if found is None or found[0].fullname not in chain:
+        return None
+    cycle = [*chain[chain.index(found[0].fullname) :], found[0].fullname]
+    names: list[str] = []
+    for fullname in cycle:
+        owner, _, name = fullname.rpartition(".")
+        if name == "__call__":
+            return None  # an object: registration names it by its repr
+        names.append(owner.rpartition(".")[2] if name == "__init__" else name)
+    return _rules.cycle_problem(names)
+
+
 def _provider_problem(
     report: _Reporter, expression: Expression, produced: Mapping[str, type], chain: Sequence[str]
 ) -> str | None:
@@ -1150,7 +1166,7 @@ def _provider_problem(
     (an object's ``__call__``, a model, a function from mypy's cache)."""
     found = _provider_of(expression, chain)
     if found is None:
-        return None
+        return _cycle_problem(expression, chain)
     node, qualname, skip = found
     if qualname is None:
         return None  # an object's __call__: registration names it otherwise

@@ -1625,6 +1625,33 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "providers_in_a_cycle": Case(
+        """
+        def first(value: Annotated[int, Depends(second)]) -> int:
+            return value
+
+
+        def second(value: Annotated[int, Depends(first)]) -> int:
+            return value
+
+
+        @router.get("/loop")  # <-
+        async def loop(connection: Connection, value: Annotated[int, Depends(first)]) -> None: ...
+        """,
+        "Dependency cycle: first -> second -> first; a provider cannot depend on itself",
+    ),
+    "a_class_provider_depending_on_itself": Case(
+        """
+        class Again:
+            def __init__(self, again: Annotated[Again, Depends()]) -> None:
+                self.again = again
+
+
+        @router.get("/again")  # <-
+        async def again(connection: Connection, value: Annotated[Again, Depends()]) -> None: ...
+        """,
+        "Dependency cycle: Again -> Again; a provider cannot depend on itself",
+    ),
     "marker_keywords_that_suit": Case(
         """
         import enum
