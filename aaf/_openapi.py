@@ -293,21 +293,38 @@ class _Document:
         return ordered
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
-        for current in _plans(plan):
-            if current.body is not None:
-                if any(source == "body" for source, _ in current.hidden):
-                    return None  # Body(include_in_schema=False)
-                json_body: Schema = {"schema": self.resolved[("body", id(current))]}
-                body_examples = next(  # a plan has one body at most
-                    (found for (where, _), found in current.examples.items() if where == "body"),
-                    None,
-                )
-                if body_examples:
-                    json_body["examples"] = _examples(body_examples)
-                return {
-                    "required": current.body.required,
-                    "content": {"application/json": json_body},
-                }
+        readers = [current for current in _plans(plan) if current.body is not None]
+        if readers:
+            # The handler and its providers may each read the one JSON body, as a type of
+            # their own: it must be valid as each (allOf), and is required if any needs it.
+            shown = [
+                current
+                for current in readers
+                if not any(source == "body" for source, _ in current.hidden)
+            ]  # not Body(include_in_schema=False)
+            if not shown:
+                return None
+            schemas: list[Schema] = []
+            for current in shown:
+                read_as = self.resolved[("body", id(current))]
+                if read_as not in schemas:
+                    schemas.append(read_as)
+            json_body: Schema = {"schema": schemas[0] if len(schemas) == 1 else {"allOf": schemas}}
+            body_examples = next(  # a plan has one body at most; the first's examples
+                (
+                    found
+                    for current in shown
+                    for (where, _), found in current.examples.items()
+                    if where == "body"
+                ),
+                None,
+            )
+            if body_examples:
+                json_body["examples"] = _examples(body_examples)
+            return {
+                "required": any(current.body.required for current in shown if current.body),
+                "content": {"application/json": json_body},
+            }
         form_properties: Schema = {}
         form_required: list[str] = []
         multipart = False

@@ -1809,6 +1809,10 @@ def build_plan(
             raise ConfigurationError(problem)
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(_rules.body_and_form_problem(qualname))
+    if not provider:
+        problem = _route_body_problem(qualname, builder)
+        if problem is not None:
+            raise ConfigurationError(problem)
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
     return HandlerPlan(
         qualname=qualname,
@@ -1860,6 +1864,32 @@ def build_plan(
         docstring=inspect.getdoc(target),
         hidden=frozenset(builder.hidden),
         examples=builder.examples,
+    )
+
+
+def _route_body_problem(qualname: str, builder: _Builder) -> str | None:
+    """A route's handler and its providers (at any depth) read one request body: never as
+    JSON by one and as a form by another, which no request could satisfy (each read would
+    answer the other's body 415)."""
+    json_reader = qualname if builder.body is not None else None
+    form_reader = qualname if builder.reads_form else None
+    seen: set[int] = set()
+    stack = [d.plan for d in reversed(builder.dependencies)]
+    while stack and (json_reader is None or form_reader is None):
+        plan = stack.pop()
+        if id(plan) in seen:
+            continue
+        seen.add(id(plan))
+        if json_reader is None and plan.body is not None:
+            json_reader = plan.qualname
+        if form_reader is None and plan.reads_form:
+            form_reader = plan.qualname
+        stack.extend(d.plan for d in reversed(plan.dependencies))
+    if json_reader is None or form_reader is None:
+        return None
+    return (
+        f"{qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
+        f"included ({json_reader} reads the body as JSON, {form_reader} as a form)"
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, cast
 
 import httpx
@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from aaf import App, aaf
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, HTTPError
-from aaf.params import Depends, Header, Query
+from aaf.params import Depends, Form, Header, Query
 from aaf.routing import Router
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
@@ -805,3 +805,114 @@ def test_an_annotated_attribute_depends_with_no_class_is_refused() -> None:
     router = Router()
     with pytest.raises(ConfigurationError, match=r"Bad.count is Depends\(\) with no provider"):
         router.add_route("/bad", Bad)
+
+
+class Signed(BaseModel):
+    signature: str
+
+
+class Order(BaseModel):
+    item: str
+    quantity: int = 1
+
+
+def verified(signed: Signed) -> str:
+    """A provider that reads the JSON body as a type of its own (a webhook's signature)."""
+    return signed.signature
+
+
+def note_of(note: Annotated[str, Form()]) -> str:
+    return note
+
+
+def test_a_body_read_as_json_by_one_and_as_a_form_by_another_is_refused() -> None:
+    # No request could be both: each read would answer the other's body 415. Before, the
+    # route registered, and every request to it failed.
+    async def handler_form(
+        connection: Connection, note: Annotated[str, Form()], sig: str = Depends(verified)
+    ) -> None: ...
+
+    async def handler_json(
+        connection: Connection, order: Order, note: str = Depends(note_of)
+    ) -> None: ...
+
+    cases: list[tuple[Callable[..., Awaitable[None]], str, str]] = [
+        (handler_form, "verified", "handler_form"),
+        (handler_json, "handler_json", "note_of"),
+    ]
+    for handler, json_reader, form_reader in cases:
+        router = Router()
+        with pytest.raises(ConfigurationError) as raised:
+            router.post("/orders")(handler)
+            aaf([router])
+        message = str(raised.value)
+        assert "a JSON body parameter and Form() fields cannot mix, its providers' included" in (
+            message
+        )
+        assert f"{json_reader} reads the body as JSON, " in message
+        assert message.endswith(f"{form_reader} as a form)")
+
+    # A router's dependency counts too, below any depth.
+    async def nested(note: str = Depends(note_of)) -> str:
+        return note
+
+    guarded = Router(dependencies=[Depends(nested)])
+    with pytest.raises(ConfigurationError, match=r"create reads the body as JSON, .*note_of as"):
+
+        @guarded.post("/orders")
+        async def create(connection: Connection, order: Order) -> None: ...
+
+        aaf([guarded])
+
+
+def test_a_body_read_by_the_handler_and_a_provider_as_two_types_must_be_both() -> None:
+    router = Router()
+
+    @router.post("/orders")
+    async def create(
+        connection: Connection, order: Order, signature: str = Depends(verified)
+    ) -> dict[str, str]:
+        return {"item": order.item, "signature": signature}
+
+    app = aaf([router])
+    body = cast(
+        "dict[str, Any]", cast("dict[str, Any]", app.openapi())["paths"]["/orders"]["post"]
+    )["requestBody"]
+    # The document says what a request must hold: valid as each type that reads it.
+    assert body == {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/Order"},
+                        {"$ref": "#/components/schemas/Signed"},
+                    ]
+                }
+            }
+        },
+    }
+    client = TestClient(app)
+    answer = client.post("/orders", json={"item": "lamp", "signature": "s1"})
+    assert answer.json() == {"item": "lamp", "signature": "s1"}
+    refused = client.post("/orders", json={"item": "lamp"})
+    assert refused.status_code == 422
+    assert [e["loc"] for e in refused.json()["detail"]] == [["body", "signature"]]
+
+
+def test_a_body_read_as_one_type_by_the_handler_and_a_provider_is_documented_once() -> None:
+    def quantity_of(order: Order) -> int:
+        return order.quantity
+
+    router = Router()
+
+    @router.post("/orders")
+    async def create(connection: Connection, order: Order, n: int = Depends(quantity_of)) -> int:
+        return n
+
+    document = cast("dict[str, Any]", aaf([router]).openapi())
+    body = document["paths"]["/orders"]["post"]["requestBody"]
+    assert body == {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}},
+    }
