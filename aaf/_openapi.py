@@ -258,14 +258,10 @@ class _Document:
         return operation
 
     def parameters(self, route: _Route) -> list[Schema]:
-        found: dict[tuple[str, str], Schema] = {}
+        found = _Parameters()
         for variable, converter in route.plan.rule_converters.items():
-            found[("path", variable)] = {
-                "name": variable,
-                "in": "path",
-                "required": True,
-                "schema": _converter_schema(converter),
-            }
+            schema = _converter_schema(converter)
+            found.add({"name": variable, "in": "path", "required": True, "schema": schema}, True)
         for plan in _plans(route.plan):
             for group, (properties, required) in self.groups(plan).items():
                 if group == "form":
@@ -279,8 +275,8 @@ class _Document:
                         for field, field_schema in model_schema.get("properties", {}).items():
                             # A header model's x_token is the header x-token.
                             name = field.replace("_", "-") if group == "header" else field
-                            found[(group, name)] = _parameter(
-                                name, group, field_schema, field in model_required
+                            found.add(
+                                _parameter(name, group, field_schema, field in model_required)
                             )
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)
@@ -288,9 +284,8 @@ class _Document:
                     examples = plan.examples.get((group, wire))
                     if examples:
                         parameter["examples"] = _examples(examples)
-                    found[(group, wire)] = parameter
-        ordered = sorted(found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
-        return ordered
+                    found.add(parameter)
+        return found.ordered()
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
         readers = [current for current in _plans(plan) if current.body is not None]
@@ -508,6 +503,38 @@ def _with_default(schema: Schema, plan: HandlerPlan, group: str, wire: str) -> S
 
 def _examples(examples: Mapping[str, Mapping[str, JsonValue]]) -> JsonValue:
     return {name: dict(example) for name, example in examples.items()}
+
+
+class _Parameters:
+    """An operation's parameters, by location and name. The handler and its providers may
+    each read one value, each validating it as its own type: the value must be valid as
+    each (``allOf`` of their schemas), and is required if any requires it."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], Schema] = {}
+        self.schemas: dict[tuple[str, str], list[Schema]] = {}
+
+    def add(self, parameter: Schema, replaceable: bool = False) -> None:
+        """Add a reader's ``parameter``; a ``replaceable`` one (a rule converter's schema)
+        gives way to the first typed reader's."""
+        key = (cast(str, parameter["in"]), cast(str, parameter["name"]))
+        before = self.found.get(key)
+        schemas = self.schemas.get(key)
+        if before is None or schemas is None:  # none yet, or the converter's
+            self.found[key] = parameter
+            if not replaceable:
+                self.schemas[key] = [parameter["schema"]]
+            return
+        merged = {**parameter, **before}  # the first reader's description and examples
+        merged["required"] = bool(before["required"]) or bool(parameter["required"])
+        if parameter["schema"] not in schemas:
+            schemas.append(parameter["schema"])
+        merged["schema"] = schemas[0] if len(schemas) == 1 else {"allOf": list(schemas)}
+        self.found[key] = merged
+
+    def ordered(self) -> list[Schema]:
+        """The parameters, path first, then query, header and cookie."""
+        return sorted(self.found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
 
 
 def _parameter(name: str, location: str, schema: Schema, required: bool) -> Schema:

@@ -916,3 +916,57 @@ def test_a_body_read_as_one_type_by_the_handler_and_a_provider_is_documented_onc
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Order"}}},
     }
+
+
+def test_a_value_read_by_the_handler_and_a_provider_is_documented_as_both_read_it() -> None:
+    # Each reader validates the value as its own type: the document says what a request must
+    # send to pass both, not whichever reader the document met last.
+    def limited(limit: Annotated[int, Query(le=10)] = 5) -> int:
+        return limit
+
+    def optional_token(token: Annotated[str | None, Header()] = None) -> str:
+        return token or ""
+
+    def same_page(page: int = 1) -> int:
+        return page
+
+    router = Router()
+
+    @router.get("/orders")
+    async def orders(
+        connection: Connection,
+        token: Annotated[str, Header()],
+        limit: Annotated[int, Query(ge=1)] = 20,
+        page: int = 1,
+        capped: int = Depends(limited),
+        maybe: str = Depends(optional_token),
+        same: int = Depends(same_page),
+    ) -> dict[str, int]:
+        return {"limit": limit, "capped": capped}
+
+    app = aaf([router])
+    document = cast("dict[str, Any]", app.openapi())
+    parameters = {p["name"]: p for p in document["paths"]["/orders"]["get"]["parameters"]}
+    assert parameters["limit"] == {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "allOf": [
+                {"minimum": 1, "title": "Limit", "type": "integer", "default": 20},
+                {"maximum": 10, "title": "Limit", "type": "integer", "default": 5},
+            ]
+        },
+    }
+    # Required, as the handler requires it, though the provider would do without.
+    assert parameters["token"]["required"] is True
+    # One schema where the two read it alike.
+    assert parameters["page"]["schema"] == {"title": "Page", "type": "integer", "default": 1}
+    client = TestClient(app)
+    assert client.get("/orders?limit=7", headers={"token": "t"}).json() == {
+        "limit": 7,
+        "capped": 7,
+    }
+    refused = client.get("/orders?limit=50", headers={"token": "t"})
+    assert [e["type"] for e in refused.json()["detail"]] == ["less_than_equal"]
+    assert client.get("/orders?limit=7").status_code == 422  # the handler's token is missing
