@@ -320,7 +320,9 @@ class _Document:
                 "required": any(current.body.required for current in shown if current.body),
                 "content": {"application/json": json_body},
             }
-        form_properties: Schema = {}
+        # Each field as every reader takes it (the handler's and its providers' may each read
+        # one field as a type of their own: valid as each, allOf), required if any needs it.
+        form_properties: dict[str, list[Schema]] = {}
         form_required: list[str] = []
         multipart = False
         for current in _plans(plan):
@@ -348,8 +350,10 @@ class _Document:
                         field = {**field, "minLength": 1}
                     if name not in required:
                         field = _with_default(field, current, "form", name)
-                    form_properties[name] = field
-                form_required += [name for name in properties if name in required]
+                    taken = form_properties.setdefault(name, [])
+                    if field not in taken:
+                        taken.append(field)
+                form_required += [n for n in properties if n in required and n not in form_required]
                 # A bytes field takes a file's content: only multipart sends files.
                 multipart = multipart or any(f.content for f in current.fields.get("form", ()))
             for upload in current.uploads:
@@ -357,15 +361,22 @@ class _Document:
                     continue
                 multipart = True
                 binary: Schema = {"type": "string", "format": "binary"}
-                form_properties[upload.wire] = (
-                    {"type": "array", "items": binary} if upload.many else binary
-                )
-                if upload.default is ...:
+                field = {"type": "array", "items": binary} if upload.many else binary
+                taken = form_properties.setdefault(upload.wire, [])
+                if field not in taken:
+                    taken.append(field)
+                if upload.default is ... and upload.wire not in form_required:
                     form_required.append(upload.wire)
         if not form_properties:
             return None
         media = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
-        schema: Schema = {"type": "object", "properties": form_properties}
+        schema: Schema = {
+            "type": "object",
+            "properties": {
+                name: taken[0] if len(taken) == 1 else {"allOf": taken}
+                for name, taken in form_properties.items()
+            },
+        }
         if form_required:
             schema["required"] = form_required
         return {"required": bool(form_required), "content": {media: {"schema": schema}}}

@@ -970,3 +970,36 @@ def test_a_value_read_by_the_handler_and_a_provider_is_documented_as_both_read_i
     refused = client.get("/orders?limit=50", headers={"token": "t"})
     assert [e["type"] for e in refused.json()["detail"]] == ["less_than_equal"]
     assert client.get("/orders?limit=7").status_code == 422  # the handler's token is missing
+
+
+def test_a_form_field_read_by_the_handler_and_a_provider_is_listed_once_as_both_read_it() -> None:
+    def short_note(note: Annotated[str, Form(max_length=3)]) -> str:
+        return note
+
+    router = Router()
+
+    @router.post("/notes")
+    async def add(
+        connection: Connection,
+        note: Annotated[str, Form()],
+        title: Annotated[str, Form()] = "untitled",
+        short: str = Depends(short_note),
+    ) -> str:
+        return note
+
+    app = aaf([router])
+    body = cast("dict[str, Any]", app.openapi())["paths"]["/notes"]["post"]["requestBody"]
+    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    # Required once (JSON Schema's `required` holds each name once), valid as both readers.
+    assert schema["required"] == ["note"]
+    assert schema["properties"]["note"] == {
+        "allOf": [
+            {"title": "Note", "type": "string", "minLength": 1},
+            {"maxLength": 3, "title": "Note", "type": "string", "minLength": 1},
+        ]
+    }
+    client = TestClient(app)
+    assert client.post("/notes", data={"note": "abc"}).text == "abc"
+    assert client.post("/notes", data={"note": "abcd"}).json()["detail"][0]["type"] == (
+        "string_too_long"
+    )
