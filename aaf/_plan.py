@@ -43,6 +43,7 @@ from pydantic import (
     AliasChoices,
     AliasPath,
     BaseModel,
+    BeforeValidator,
     Field,
     Json,
     JsonValue,
@@ -2128,6 +2129,8 @@ class _Builder:
             forbids=_forbids(model),
         )
         self.fields.setdefault(source, []).append(spec)
+        if model is None:
+            annotation = text_literals(annotation)
         if marker is not None and marker.field:
             constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             annotation = constrained
@@ -2152,6 +2155,8 @@ class _Builder:
             raise ConfigurationError(
                 _rules.text_problem(self.qualname, name, _name_of(annotation), "path")
             )
+        if produced is str:
+            annotation = text_literals(annotation)
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
             problem = _constraint_problem(self.qualname, name, "Path", annotation, marker.field)
             if problem is not None:
@@ -2330,6 +2335,52 @@ def _from_text(annotation: object, many: bool) -> bool:
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
         return True
     return _schema_from_text(cast("Mapping[str, object]", schema), {}, many)
+
+
+def text_literals(annotation: object) -> object:
+    """``annotation`` with each ``Literal`` of integers or booleans made to take its values
+    as text too (``Literal[1, 2]`` takes ``"2"``), where they sit (in a union, a list, an
+    ``Annotated``): a query, header, cookie, form or path value is text, which pydantic's
+    ``Literal`` compares as it is with ``1`` and never matches, though the API document
+    offers the numbers. Anything else is given back as it is."""
+    origin = get_origin(annotation)
+    arguments = get_args(annotation)
+    if origin is Literal:
+        kinds = [k for k in (bool, int) if any(type(v) is k for v in arguments)]
+        if not kinds:
+            return annotation
+        parsers: tuple[TypeAdapter[Any], ...] = tuple(TypeAdapter(kind) for kind in kinds)
+        taking = functools.partial(_literal_from_text, arguments, parsers)
+        return Annotated[annotation, BeforeValidator(taking)]
+    if origin is Annotated:
+        inner = text_literals(arguments[0])
+        return annotation if inner is arguments[0] else Annotated[(inner, *arguments[1:])]
+    if origin in (Union, types.UnionType) or origin in _COLLECTION_TYPES:
+        rebuilt = tuple(text_literals(a) for a in arguments)
+        if all(new is old for new, old in zip(rebuilt, arguments, strict=True)):
+            return annotation
+        if origin in (Union, types.UnionType):
+            return Union[rebuilt]  # noqa: UP007  # rebuilt from a tuple of members
+        return cast("Any", origin)[rebuilt]
+    return annotation
+
+
+def _literal_from_text(
+    values: tuple[object, ...], parsers: tuple[TypeAdapter[Any], ...], value: object
+) -> object:
+    """The literal value ``value`` names as text (``"2"`` for ``2``, ``"true"`` for
+    ``True``), else ``value`` as it came, for pydantic to refuse in its own words."""
+    if not isinstance(value, str) or value in values:
+        return value
+    for parser in parsers:
+        try:
+            parsed = parser.validate_python(value)
+        except ValidationError:
+            continue
+        for member in values:
+            if type(member) is type(parsed) and member == parsed:
+                return member
+    return value
 
 
 def _plain_text(member: object, many: bool) -> bool:

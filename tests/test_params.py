@@ -911,3 +911,63 @@ def test_constraints_the_type_takes_still_apply() -> None:
         too_many = client.get(f"/fine?{query}&ids=3")
         assert too_many.status_code == 422
         assert too_many.json()["detail"][0]["type"] == "too_long"
+
+
+def test_literals_of_integers_and_booleans_take_their_text_from_every_source() -> None:
+    # pydantic compares a Literal's values with the text as it is ("2" is not 2), so a query
+    # value documented as the integers 1, 2 or 3 was refused whatever was sent (as FastAPI
+    # still refuses it). Each source's text now names the value it spells.
+    router = Router()
+
+    @router.post("/versions/<v>")
+    async def versions(
+        connection: Connection,
+        v: Literal[1, 2],
+        lit: Literal[1, 2, 3] = 1,
+        steps: list[Literal[-1, 5]] | None = None,
+        strict: Literal[True] | None = None,
+        either: Literal["a", 1] = "a",
+        tier: Annotated[Literal[10, 20] | None, Header()] = None,
+        level: Annotated[Literal[0, 1], Cookie()] = 0,
+        size: Annotated[Literal[7, 9], Form()] = 7,
+    ) -> dict[str, object]:
+        return {
+            "v": v,
+            "lit": lit,
+            "steps": steps,
+            "strict": strict,
+            "either": either,
+            "tier": tier,
+            "level": level,
+            "size": size,
+        }
+
+    app = aaf([router])
+    client = TestClient(app, cookies={"level": "1"})
+    answer = client.post(
+        "/versions/2?lit=3&steps=5&steps=-1&strict=true&either=1",
+        headers={"tier": "20"},
+        data={"size": "9"},
+    )
+    assert answer.json() == {
+        "v": 2,
+        "lit": 3,
+        "steps": [5, -1],
+        "strict": True,
+        "either": 1,
+        "tier": 20,
+        "level": 1,
+        "size": 9,
+    }
+    # A text value that is also one of the literals is itself.
+    assert client.post("/versions/1?either=a").json()["either"] == "a"
+    refused = client.post("/versions/3?lit=4&strict=false")
+    assert [(e["loc"], e["input"], e["type"]) for e in refused.json()["detail"]] == [
+        (["path", "v"], "3", "literal_error"),
+        (["query", "lit"], "4", "literal_error"),
+        (["query", "strict"], "false", "literal_error"),
+    ]
+    # The document offers the numbers, as before.
+    parameters = operation_of(cast(Document, app.openapi()), "/versions/{v}", "post")["parameters"]
+    lit = next(p for p in cast("list[dict[str, Any]]", parameters) if p["name"] == "lit")
+    assert lit["schema"] == {"enum": [1, 2, 3], "title": "Lit", "type": "integer", "default": 1}
