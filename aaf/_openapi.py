@@ -22,6 +22,7 @@ from werkzeug.routing.converters import (
     BaseConverter,
     NumberConverter,
     PathConverter,
+    UnicodeConverter,
     UUIDConverter,
 )
 
@@ -427,6 +428,16 @@ class _Document:
                     "content": {"text/plain": {"schema": {"type": "string"}}},
                 },
             )
+        if any(_refuses(converter) for converter in plan.rule_converters.values()):
+            # A path value its converter does not match (`-1` or `abc` for `<int:id>`) is no
+            # route's: werkzeug's routing answers 404 before validation sees it.
+            responses.setdefault(
+                "404",
+                {
+                    "description": "Not Found: a path value its converter does not match",
+                    "content": {"text/plain": {"schema": {"type": "string"}}},
+                },
+            )
         if _can_fail(plan):
             self.uses_validation_error = True
             responses.setdefault(
@@ -532,6 +543,8 @@ class _Parameters:
         before = self.found.get(key)
         schemas = self.schemas.get(key)
         if before is None or schemas is None:  # none yet, or the converter's
+            if before is not None:  # what the converter matches narrows the type
+                parameter = {**parameter, "schema": _within(parameter["schema"], before["schema"])}
             self.found[key] = parameter
             if not replaceable:
                 self.schemas[key] = [parameter["schema"]]
@@ -560,6 +573,38 @@ def _parameter(name: str, location: str, schema: Schema, required: bool) -> Sche
     return parameter
 
 
+def _refuses(converter: BaseConverter) -> bool:
+    """Whether a rule converter refuses some segment: all but the default and ``path``
+    without bounds (``<name>``, ``<path:rest>``) do."""
+    if isinstance(converter, PathConverter):
+        return False
+    if isinstance(converter, UnicodeConverter):
+        return converter.regex != "[^/]{1,}"  # `<string(length=2):code>`, `minlength=`, ...
+    return True
+
+
+def _within(typed: Schema, converter: Schema) -> Schema:
+    """A rule variable's schema as its parameter's type gives it, narrowed by what the rule's
+    converter matches (``<int:x>`` takes no sign: ``minimum`` 0, whatever ``x: int`` says):
+    the two merged where they describe the same type, else both (``allOf``)."""
+    limits = {key: value for key, value in converter.items() if key != "type"}
+    if not limits:
+        return typed
+    if typed.get("type") != converter.get("type"):
+        return {"allOf": [converter, typed]}
+    merged = dict(typed)
+    for key, value in limits.items():
+        if key not in merged:
+            merged[key] = value
+        elif key == "minimum":
+            merged[key] = max(merged[key], value)
+        elif key == "maximum":
+            merged[key] = min(merged[key], value)
+        elif merged[key] != value:
+            return {"allOf": [converter, typed]}
+    return merged
+
+
 def _converter_schema(converter: BaseConverter) -> Schema:
     if isinstance(converter, UUIDConverter):
         return {"type": "string", "format": "uuid"}
@@ -570,7 +615,9 @@ def _converter_schema(converter: BaseConverter) -> Schema:
     if isinstance(converter, NumberConverter):
         produced = converter_type(converter)
         schema: Schema = {"type": "integer" if produced is int else "number"}
-        if converter.min is not None:
+        if not converter.signed:  # werkzeug's default: no sign, so nothing below 0
+            schema["minimum"] = 0 if converter.min is None else max(converter.min, 0)
+        elif converter.min is not None:
             schema["minimum"] = converter.min
         if converter.max is not None:
             schema["maximum"] = converter.max

@@ -191,7 +191,13 @@ def test_a_path_operation_in_full(document: Document) -> None:
         "description": "Answers 404 when there is no such item.",
         "tags": ["shop"],
         "parameters": [
-            {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            {
+                "name": "item_id",
+                "in": "path",
+                "required": True,
+                # <int:> takes no sign, so no value below 0 reaches the handler (-1 is a 404).
+                "schema": {"type": "integer", "minimum": 0},
+            },
             {
                 "name": "verbose",
                 "in": "query",
@@ -302,7 +308,8 @@ def test_view_methods_options_security_and_what_is_left_out(
     delete = operation_of(document, "/things/{thing}", "delete")
     assert delete["operationId"] == "Thing_delete"
     assert delete["deprecated"] is True and delete["tags"] == ["shop", "old"]
-    assert list(delete["responses"]) == ["204"]
+    # A path value that is not a UUID is no route's: 404, before validation.
+    assert list(delete["responses"]) == ["204", "404"]
     assert delete["security"] == [{"ApiKey": []}]
     assert operation_of(document, "/things/{thing}", "get")["parameters"][0]["schema"] == {
         "type": "string",
@@ -392,6 +399,57 @@ def test_nothing_in_a_root_path_can_end_the_pages_script() -> None:
         page = httpx.get(base + "/docs", timeout=5).text
     assert "<script>alert(1)" not in page and "</script><script>" not in page
     assert '"/x\\u003c/script\\u003e\\u003cscript\\u003ealert(1)' in page
+
+
+def test_a_path_values_schema_says_what_its_converter_matches() -> None:
+    # werkzeug's number converters take no sign unless told: -1 is a 404, whatever the
+    # parameter's type allows, so the document gives no value below 0 (schemathesis sent
+    # -1 as a valid value when it did not).
+    router = Router()
+
+    @router.get("/a/<int:n>/<float:x>/<int(signed=True):offset>/<int:capped>/<uuid:key>")
+    async def values(
+        connection: Connection,
+        n: int,
+        x: float,
+        offset: int,
+        capped: Annotated[int, PathMarker(le=100, description="At most 100")],
+        key: uuid.UUID,
+    ) -> str:
+        return ""
+
+    app = aaf([router])
+    document = app.openapi()
+    validate(document)
+    parameters = cast(
+        list[dict[str, Any]],
+        operation_of(cast(Document, document), "/a/{n}/{x}/{offset}/{capped}/{key}", "get")[
+            "parameters"
+        ],
+    )
+    schemas = {p["name"]: p["schema"] for p in parameters}
+    assert schemas == {
+        "n": {"type": "integer", "minimum": 0},
+        "x": {"type": "number", "minimum": 0},
+        "offset": {"type": "integer"},
+        "capped": {"type": "integer", "maximum": 100, "title": "Capped", "minimum": 0},
+        "key": {"type": "string", "format": "uuid"},
+    }
+    client = TestClient(app)
+    assert client.get(f"/a/1/1.5/-3/100/{uuid.UUID(int=1)}").status_code == 200
+    assert client.get(f"/a/-1/1.5/-3/100/{uuid.UUID(int=1)}").status_code == 404
+    # Which the operation documents; a route whose values any segment matches does not.
+    responses = operation_of(cast(Document, document), "/a/{n}/{x}/{offset}/{capped}/{key}", "get")[
+        "responses"
+    ]
+    assert "404" in cast(dict[str, Any], responses)
+
+    @router.get("/b/<name>/<path:rest>")
+    async def any_segment(connection: Connection, name: str, rest: str) -> str:
+        return rest
+
+    plain = operation_of(cast(Document, aaf([router]).openapi()), "/b/{name}/{rest}", "get")
+    assert "404" not in cast(dict[str, Any], plain["responses"])
 
 
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
