@@ -341,6 +341,8 @@ class _Document:
                     # A file field (`file: UploadFile`): only multipart sends files.
                     multipart = multipart or any(_takes_files(f) for f in fields.values())
                 for name, field in properties.items():
+                    # A form cannot send null: an absent field is how None is given.
+                    field = _without_null(field)
                     # An empty form value counts as absent, so a string field takes at
                     # least one character: say so.
                     if (
@@ -571,6 +573,17 @@ def _parameter(name: str, location: str, schema: Schema, required: bool) -> Sche
         parameter["deprecated"] = True
     parameter["schema"] = schema
     return parameter
+
+
+def _without_null(field: Schema) -> Schema:
+    """A form field's schema without its ``null`` choice (``str | None`` is a string, given
+    or not), which no form can send: the text ``null`` would be refused."""
+    choices = field.get("anyOf")
+    if not isinstance(choices, list) or {"type": "null"} not in choices:
+        return field
+    rest = [c for c in cast("list[Schema]", choices) if c != {"type": "null"}]
+    others = {key: value for key, value in field.items() if key != "anyOf"}
+    return {**rest[0], **others} if len(rest) == 1 else {**others, "anyOf": rest}
 
 
 def _refuses(converter: BaseConverter) -> bool:

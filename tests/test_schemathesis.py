@@ -28,6 +28,7 @@ from aaf.params import Form, Header, Query
 from aaf.routing import Router
 from notes.api import get_db, get_groups
 from notes.db import Database
+from tests.apps.parameters import app as parameters_app
 
 # aaf's contract makes a repeated form or query key give a scalar its last value (as FastAPI,
 # Starlette and Django do), which schemathesis's negative-data check counts as accepting an
@@ -157,6 +158,15 @@ SHARED = schemathesis.openapi.from_asgi("/openapi.json", aaf([_SHARED]))
 @SHARED.parametrize()
 @FUZZ
 def test_values_read_by_a_handler_and_its_providers_keep_their_document(case: Case[Any]) -> None:
+    case.call_and_validate(excluded_checks=EXCLUDED)
+
+
+PARAMETERS = schemathesis.openapi.from_asgi("/openapi.json", parameters_app)
+
+
+@PARAMETERS.parametrize()
+@FUZZ
+def test_every_way_to_declare_a_parameter_keeps_its_document(case: Case[Any]) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED)
 
 

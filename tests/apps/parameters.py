@@ -1,0 +1,152 @@
+"""An app with a route for each way a parameter or a body can be declared, for schemathesis
+to check every request its document calls valid against what the app does
+(tests/test_schemathesis.py). Found by it: Literal integers refused, <int:> values below 0
+documented, and the 404 of a converter that does not match left out of the document."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.params import Body, Cookie, File, Form, Header, Path, Query
+from aaf.routing import Router
+from aaf.views import View
+
+
+class Color(enum.StrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Paging(BaseModel):
+    page: int = Field(default=1, ge=1)
+    size: int = Field(default=10, le=100)
+    sort: Literal["asc", "desc"] = "asc"
+
+
+class Tracing(BaseModel):
+    x_trace: str | None = None
+    x_count: int = 0
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1, max_length=20)
+    price: float = Field(gt=0)
+    tags: list[str] = []
+    color: Color = Color.RED
+    when: datetime.date | None = None
+
+
+class Stored(BaseModel):
+    id: uuid.UUID
+    item: Item
+
+
+router = Router()
+
+
+@router.get("/query")
+async def query(
+    connection: Connection,
+    paging: Annotated[Paging, Query()],
+    ids: list[int] | None = None,
+    color: Color | None = None,
+    day: datetime.date | None = None,
+    flag: bool = False,
+    aliased: Annotated[str, Query(alias="aliased-q", max_length=8)] = "x",
+    ratio: float = 1.5,
+    version: Literal[1, 2, 3] = 1,
+) -> dict[str, object]:
+    return {"page": paging.page, "ids": ids, "version": version, "aliased": aliased}
+
+
+@router.get("/headers")
+async def headers(
+    connection: Connection,
+    tracing: Annotated[Tracing, Header()],
+    session: Annotated[str | None, Cookie()] = None,
+    visits: Annotated[int, Cookie(ge=0)] = 0,
+) -> dict[str, object]:
+    return {"trace": tracing.x_trace, "session": session, "visits": visits}
+
+
+@router.route("/items/<uuid:item_id>")
+class ItemView(View):
+    async def get(self, connection: Connection, item_id: uuid.UUID) -> Stored:
+        return Stored(id=item_id, item=Item(name="lamp", price=1.5))
+
+    async def put(self, connection: Connection, item_id: uuid.UUID, item: Item) -> Stored:
+        return Stored(id=item_id, item=item)
+
+    async def delete(self, connection: Connection, item_id: uuid.UUID) -> None:
+        return None
+
+
+@router.post("/items", status_code=201)
+async def create(connection: Connection, item: Item, dry: bool = False) -> Stored:
+    return Stored(id=uuid.UUID(int=1), item=item)
+
+
+@router.get("/numbers/<int:count>/<float:ratio>/<path:rest>")
+async def numbers(
+    connection: Connection, count: Annotated[int, Path(le=1000)], ratio: float, rest: str
+) -> dict[str, object]:
+    return {"count": count, "ratio": ratio, "rest": rest}
+
+
+@router.post("/form")
+async def form(
+    connection: Connection,
+    name: Annotated[str, Form(max_length=5)],
+    quantity: Annotated[int, Form(ge=1)] = 1,
+    sizes: Annotated[list[int] | None, Form()] = None,
+    file: UploadFile | None = None,
+) -> dict[str, object]:
+    return {"name": name, "quantity": quantity, "file": file.filename if file else None}
+
+
+@router.post("/bytes")
+async def raw(
+    connection: Connection, data: Annotated[bytes, File()], note: Annotated[str, Form()] = ""
+) -> dict[str, object]:
+    return {"size": len(data), "note": note}
+
+
+@router.post("/optional")
+async def optional(connection: Connection, item: Item | None = None) -> dict[str, bool]:
+    return {"given": item is not None}
+
+
+@router.put("/list")
+async def many(connection: Connection, items: list[Item]) -> list[Item]:
+    return items
+
+
+@router.patch("/mapping")
+async def mapping(connection: Connection, values: dict[str, int]) -> dict[str, int]:
+    return values
+
+
+@router.post("/scalar")
+async def scalar(connection: Connection, n: Annotated[int, Body(ge=0)]) -> int:
+    return n
+
+
+@router.get("/text")
+async def text(connection: Connection) -> str:
+    return "hi"
+
+
+@router.get("/nothing")
+async def nothing(connection: Connection) -> None:
+    return None
+
+
+app = aaf([router])
