@@ -32,7 +32,7 @@ from aaf._operation import Operation, response_model
 from aaf._plan import MISSING, DependencyParam, HandlerPlan, status_of_none
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
-from aaf.response import HttpResponse
+from aaf.response import FileResponse, HttpResponse, RedirectResponse
 from aaf.security import SecurityScheme
 
 if TYPE_CHECKING:
@@ -392,7 +392,12 @@ class _Document:
         status = str(status_of_none(code) if returns_none else code)  # what it answers
         responses: Schema = {}
         result = self.resolved.get(("result", id(plan)))
-        if returns_none or status in ("204", "304"):
+        sent = annotation if isinstance(annotation, type) else None
+        if sent is not None and issubclass(sent, HttpResponse):
+            # A response the handler returns goes out as it was made, whatever the route's
+            # status_code (which is for returned values): the class's own status and type.
+            responses.update(_response_class_entry(sent))
+        elif returns_none or status in ("204", "304"):
             responses[status] = {"description": _phrase(int(status))}
         elif result is not None:
             responses[status] = {
@@ -432,14 +437,15 @@ class _Document:
             )
         if any(_refuses(converter) for converter in plan.rule_converters.values()):
             # A path value its converter does not match (`-1` or `abc` for `<int:id>`) is no
-            # route's: werkzeug's routing answers 404 before validation sees it.
-            responses.setdefault(
-                "404",
-                {
-                    "description": "Not Found: a path value its converter does not match",
-                    "content": {"text/plain": {"schema": {"type": "string"}}},
-                },
-            )
+            # route's: werkzeug's routing answers 404 before validation sees it, as text
+            # (beside what the route's own 404s are, when it declares them).
+            _add_text(responses, 404, "Not Found: a path value its converter does not match")
+        if any(
+            isinstance(dependency.provider, SecurityScheme) and dependency.provider.auto_error
+            for dependency in _in_order(plan)
+        ):
+            # A scheme that refuses a request without its credential answers 401 itself.
+            _add_text(responses, 401, "Unauthorized: no credential, or not one of the scheme's")
         if _can_fail(plan):
             self.uses_validation_error = True
             responses.setdefault(
@@ -459,12 +465,19 @@ class _Document:
         """Each scheme the operation uses, one requirement each (as FastAPI lists them), with
         every scope a Security(...) requires of it, wherever in the providers it is asked."""
         scopes: dict[str, dict[str, None]] = {}  # scheme name -> its scopes, in order
+        optional = True  # every scheme lets a request without its credential through
         for dependency in _in_order(plan):
             scheme = dependency.provider
             if isinstance(scheme, SecurityScheme):
                 self.security[scheme.scheme_name] = scheme.openapi()
                 scopes.setdefault(scheme.scheme_name, {}).update(dict.fromkeys(dependency.scopes))
-        return [{name: list(required)} for name, required in scopes.items()]
+                optional = optional and not scheme.auto_error
+        requirements: list[JsonValue] = [
+            {name: list(required)} for name, required in scopes.items()
+        ]
+        # `auto_error=False` everywhere: a request without credentials is served too, which
+        # OpenAPI says with an empty requirement.
+        return [*requirements, {}] if requirements and optional else requirements
 
     def schemas(self) -> dict[str, JsonValue]:
         schemas = {
@@ -573,6 +586,34 @@ def _parameter(name: str, location: str, schema: Schema, required: bool) -> Sche
         parameter["deprecated"] = True
     parameter["schema"] = schema
     return parameter
+
+
+def _add_text(responses: Schema, status: int, description: str) -> None:
+    """Say that the operation answers ``status`` as text (aaf's own answer), beside what the
+    route declares for that status, if it does."""
+    text: Schema = {"text/plain": {"schema": {"type": "string"}}}
+    declared = responses.get(str(status))
+    if declared is None:
+        responses[str(status)] = {"description": description, "content": text}
+    else:
+        content = cast(Schema, declared.get("content", {}))
+        responses[str(status)] = {**declared, "content": {**text, **content}}
+
+
+def _response_class_entry(sent: type[HttpResponse]) -> Schema:
+    """What a handler annotated to return ``sent`` (a response class) answers: a redirect's
+    3XX with its ``Location``; else the class's own default status, with its media type."""
+    if issubclass(sent, RedirectResponse):
+        location: Schema = {"description": "Where to go", "schema": {"type": "string"}}
+        return {"3XX": {"description": "Redirect", "headers": {"Location": location}}}
+    default = inspect.signature(sent.__init__).parameters.get("status_code")
+    status = default.default if default is not None and isinstance(default.default, int) else 200
+    entry: Schema = {"description": _phrase(status)}
+    media = sent.media_type.partition(";")[0].strip()
+    if media and not issubclass(sent, FileResponse):  # a file's type is its name's
+        schema: Schema = {"type": "string"} if media.startswith("text/") else {}
+        entry["content"] = {media: {"schema": schema}}
+    return {str(status): entry}
 
 
 def _without_null(field: Schema) -> Schema:

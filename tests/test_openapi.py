@@ -22,6 +22,7 @@ from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Form, Header, Query
 from aaf.params import Path as PathMarker
+from aaf.response import HtmlResponse, RedirectResponse
 from aaf.routing import Router, operation
 from aaf.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from aaf.testing import TestClient
@@ -233,7 +234,10 @@ def test_a_path_operation_in_full(document: Document) -> None:
             "404": {
                 "description": "Not Found",
                 "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    # aaf's own text 404 for a value <int:> does not match (`-1`, `abc`),
+                    # beside the model the route gives its own 404s.
+                    "text/plain": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}},
                 },
             },
             "422": {
@@ -309,7 +313,7 @@ def test_view_methods_options_security_and_what_is_left_out(
     assert delete["operationId"] == "Thing_delete"
     assert delete["deprecated"] is True and delete["tags"] == ["shop", "old"]
     # A path value that is not a UUID is no route's: 404, before validation.
-    assert list(delete["responses"]) == ["204", "404"]
+    assert list(delete["responses"]) == ["204", "404", "401"]  # 401: the API key's own
     assert delete["security"] == [{"ApiKey": []}]
     assert operation_of(document, "/things/{thing}", "get")["parameters"][0]["schema"] == {
         "type": "string",
@@ -658,7 +662,9 @@ def test_router_and_include_options_show_every_route_below_as_fastapi_does() -> 
     validate(document)
     responses = operation_of(document, "/api/items/{item_id}", "get")["responses"]
     assert set(responses) == {"200", "401", "403", "404"}
-    assert "content" not in responses["404"]  # the route's own entry wins over its router's
+    # The route's own entry wins over its router's: no model, only aaf's own text 404 (a
+    # value <int:> does not match).
+    assert responses["404"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
     assert "content" not in responses["401"]  # the router's own wins over an including one's
     assert "content" not in responses["403"]
     assert "deprecated" not in operation_of(document, "/api/items/{item_id}", "get")
@@ -777,7 +783,11 @@ def test_a_response_written_as_fastapis_mapping_goes_into_the_document() -> None
     }
     assert responses["404"] == {
         "description": "No such item",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            # aaf's own 404 for a value <int:> does not match, beside the route's model.
+            "text/plain": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+        },
     }
     assert responses["410"] == {
         "description": "Gone for good",
@@ -1014,3 +1024,60 @@ def test_an_optional_form_field_is_documented_as_what_a_form_can_send() -> None:
     client = TestClient(app)
     assert client.post("/notes", data={"note": "n"}).text == "n"
     assert client.post("/notes", data={"sizes": "null"}).status_code == 422
+
+
+def test_a_returned_response_and_a_schemes_own_401_are_documented_as_they_go_out() -> None:
+    # A response the handler returns goes out as it was made (the route's status_code is for
+    # returned values), and a scheme answers 401 itself: the document said 301 for a 307,
+    # 201 for a 200, and nothing of the 401.
+    router = Router()
+    optional_bearer = HTTPBearer(auto_error=False, scheme_name="MaybeBearer")
+
+    @router.get("/old", status_code=301)
+    async def old(connection: Connection) -> RedirectResponse:
+        return RedirectResponse("/new")
+
+    @router.get("/page", status_code=201)
+    async def page(connection: Connection) -> HtmlResponse:
+        return HtmlResponse("<p>hi</p>")
+
+    @router.get("/me")
+    async def me(
+        connection: Connection, credentials: HTTPAuthorizationCredentials = Depends(bearer)
+    ) -> str:
+        return credentials.credentials
+
+    @router.get("/maybe")
+    async def maybe(
+        connection: Connection,
+        credentials: HTTPAuthorizationCredentials | None = Depends(optional_bearer),
+    ) -> str:
+        return "" if credentials is None else credentials.credentials
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    client = TestClient(app)
+    assert client.get("/old", follow_redirects=False).status_code == 307
+    assert operation_of(document, "/old", "get")["responses"] == {
+        "3XX": {
+            "description": "Redirect",
+            "headers": {"Location": {"description": "Where to go", "schema": {"type": "string"}}},
+        }
+    }
+    answer = client.get("/page")
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert operation_of(document, "/page", "get")["responses"] == {
+        "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}}
+    }
+    refused = client.get("/me")
+    assert (refused.status_code, refused.headers["content-type"]) == (
+        401,
+        "text/plain; charset=utf-8",
+    )
+    me_responses = cast(dict[str, Any], operation_of(document, "/me", "get")["responses"])
+    assert me_responses["401"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
+    # A scheme that lets a request without credentials through: no credential is a choice.
+    assert client.get("/maybe").text == ""
+    assert operation_of(document, "/maybe", "get")["security"] == [{"MaybeBearer": []}, {}]
+    assert "401" not in cast(dict[str, Any], operation_of(document, "/maybe", "get")["responses"])
