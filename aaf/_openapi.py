@@ -610,7 +610,10 @@ def _response_class_entry(sent: type[HttpResponse]) -> Schema:
     status = default.default if default is not None and isinstance(default.default, int) else 200
     entry: Schema = {"description": _phrase(status)}
     media = sent.media_type.partition(";")[0].strip()
-    if media and not issubclass(sent, FileResponse):  # a file's type is its name's
+    # Only a class that says its own type (HtmlResponse, JsonResponse, EventSourceResponse):
+    # an HttpResponse or a StreamingResponse is often given another (`media_type=`), and a
+    # file's type is its name's.
+    if media and sent.media_type != HttpResponse.media_type and not issubclass(sent, FileResponse):
         schema: Schema = {"type": "string"} if media.startswith("text/") else {}
         entry["content"] = {media: {"schema": schema}}
     return {str(status): entry}
