@@ -1250,16 +1250,18 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     items = proper.items if isinstance(proper, UnionType) else [proper]
     members = [m for item in items if not isinstance(m := get_proper_type(item), NoneType)]
     many = any(_held(member) is not None for member in members)
-    for member in members:
-        held = _held(member) if many else None
-        if held is None:
-            if not _textless(member):
-                return None
-        elif all(not _textless(item) and _held(get_proper_type(item)) is None for item in held):
-            return None
-    if not members:
-        return None
+    if not members or any(_from_text(member, many) for member in members):
+        return None  # (None alone is no value at all: registration says so otherwise)
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
+
+
+def _from_text(member: ProperType, many: bool) -> bool:
+    """Whether text can fill one union member of a parameter's type: with ``many``, a
+    collection's items are each one text."""
+    held = _held(member) if many else None
+    if held is None:
+        return not _textless(member)
+    return all(not _textless(item) and _held(get_proper_type(item)) is None for item in held)
 
 
 def _constraint_value_problem(report: _Reporter, qualname: str, written: _Written) -> str | None:
@@ -1316,8 +1318,7 @@ def _unmarked_source(typ: Type) -> str | None:
     if body:
         return "body"
     proper = _unaliased(typ)
-    if proper is None:
-        return None
+    assert proper is not None  # _is_body_type saw it
     for item in proper.items if isinstance(proper, UnionType) else [proper]:
         member = get_proper_type(item)
         if _is_upload(member) or (

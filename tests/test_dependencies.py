@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from aaf import App, aaf
 from aaf.connection import Connection
+from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Depends, Form, Header, Query
 from aaf.routing import Router
@@ -825,6 +826,10 @@ def note_of(note: Annotated[str, Form()]) -> str:
     return note
 
 
+def counted(count: int = 0) -> int:
+    return count
+
+
 def test_a_body_read_as_json_by_one_and_as_a_form_by_another_is_refused() -> None:
     # No request could be both: each read would answer the other's body 415. Before, the
     # route registered, and every request to it failed.
@@ -832,8 +837,18 @@ def test_a_body_read_as_json_by_one_and_as_a_form_by_another_is_refused() -> Non
         connection: Connection, note: Annotated[str, Form()], sig: str = Depends(verified)
     ) -> None: ...
 
+    def first(count: int = Depends(counted)) -> int:
+        return count
+
+    def second(count: int = Depends(counted)) -> int:
+        return count
+
     async def handler_json(
-        connection: Connection, order: Order, note: str = Depends(note_of)
+        connection: Connection,
+        order: Order,
+        a: int = Depends(first),  # both read one provider, looked at once
+        b: int = Depends(second),
+        note: str = Depends(note_of),
     ) -> None: ...
 
     cases: list[tuple[Callable[..., Awaitable[None]], str, str]] = [
@@ -973,7 +988,11 @@ def test_a_value_read_by_the_handler_and_a_provider_is_documented_as_both_read_i
 
 
 def test_a_form_field_read_by_the_handler_and_a_provider_is_listed_once_as_both_read_it() -> None:
-    def short_note(note: Annotated[str, Form(max_length=3)]) -> str:
+    def short_note(
+        note: Annotated[str, Form(max_length=3)],
+        title: Annotated[str, Form()] = "untitled",
+        file: UploadFile | None = None,
+    ) -> str:
         return note
 
     router = Router()
@@ -983,13 +1002,17 @@ def test_a_form_field_read_by_the_handler_and_a_provider_is_listed_once_as_both_
         connection: Connection,
         note: Annotated[str, Form()],
         title: Annotated[str, Form()] = "untitled",
+        file: UploadFile | None = None,
         short: str = Depends(short_note),
     ) -> str:
         return note
 
     app = aaf([router])
     body = cast("dict[str, Any]", app.openapi())["paths"]["/notes"]["post"]["requestBody"]
-    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    # Read alike by both: one schema each.
+    assert schema["properties"]["title"]["default"] == "untitled"
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
     # Required once (JSON Schema's `required` holds each name once), valid as both readers.
     assert schema["required"] == ["note"]
     assert schema["properties"]["note"] == {

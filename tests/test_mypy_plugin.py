@@ -1652,6 +1652,61 @@ CASES: dict[str, Case] = {
         """,
         "Dependency cycle: Again -> Again; a provider cannot depend on itself",
     ),
+    # What the plugin cannot see, it leaves to registration: a type alias or a name in the
+    # metadata (which may hold a marker), a marker's keyword given by a name.
+    "bodies_behind_what_the_plugin_cannot_see": Case(
+        """
+        from pydantic import Field
+
+        Ids = list[int]
+        POSITIVE = Field(gt=0)
+
+
+        class User(BaseModel):
+            id: int
+
+
+        @router.post("/a")  # <-
+        async def a(
+            connection: Connection,
+            ids: Ids,
+            n: Annotated[int, POSITIVE],
+            item: Item,
+            user: User,
+        ) -> None: ...
+        """,
+        "a: two body parameters ('item' and 'user') are ambiguous; combine them into one model",
+        runtime_only=True,
+    ),
+    "a_marker_inside_a_union_hides_the_source": Case(
+        """
+        @router.post("/b")  # <-
+        async def b(
+            connection: Connection, item: Item, other: Annotated[Item, Query()] | None = None
+        ) -> None: ...
+        """,
+        "b: two body parameters ('item' and 'other') are ambiguous; combine them into one model",
+        runtime_only=True,
+    ),
+    "a_query_model_described_by_a_name": Case(
+        """
+        DESCRIPTION = "Which page"
+
+
+        class Paging(BaseModel):
+            page: int = 1
+
+
+        @router.get("/items")  # <-
+        async def items(
+            connection: Connection, paging: Annotated[Paging, Query(description=DESCRIPTION)]
+        ) -> None: ...
+        """,
+        "items: parameter 'paging': Query(description=...) applies to no field of Paging, "
+        "which is read field by field (each one a parameter of its own in the API document): "
+        "give its fields Field(...) instead; Query() on a model takes include_in_schema= only",
+        runtime_only=True,
+    ),
     "marker_keywords_that_suit": Case(
         """
         import enum

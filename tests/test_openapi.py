@@ -456,6 +456,50 @@ def test_a_path_values_schema_says_what_its_converter_matches() -> None:
     assert "404" not in cast(dict[str, Any], plain["responses"])
 
 
+def test_a_converter_and_a_written_type_that_differ_are_both_said() -> None:
+    router = Router()
+
+    rule = "/c/<int:whole>/<int(max=50):bounded>/<any(a, b):choice>/<int(signed=True, min=2):at>"
+
+    @router.get(rule)
+    async def values(
+        connection: Connection,
+        whole: float,
+        bounded: Annotated[int, PathMarker(le=100)],
+        choice: Literal["a", "c"],
+        at: int,
+    ) -> str:
+        return choice
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/c/{whole}/{bounded}/{choice}/{at}", "get")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    # A number written for an <int:>: both (only whole numbers from 0 reach it).
+    assert schemas["whole"] == {
+        "allOf": [{"type": "integer", "minimum": 0}, {"type": "number", "title": "Whole"}]
+    }
+    assert schemas["bounded"] == {
+        "type": "integer",
+        "maximum": 50,
+        "title": "Bounded",
+        "minimum": 0,
+    }
+    # Only "a" is both a choice of the rule and of the Literal.
+    assert schemas["choice"] == {
+        "allOf": [
+            {"type": "string", "enum": ["a", "b"]},
+            {"enum": ["a", "c"], "title": "Choice", "type": "string"},
+        ]
+    }
+    assert schemas["at"] == {"type": "integer", "minimum": 2}
+    client = TestClient(app)
+    assert client.get("/c/1/50/a/2").text == "a"
+    assert client.get("/c/1/50/b/2").status_code == 422  # the rule's, not the Literal's
+    assert client.get("/c/1/50/c/2").status_code == 404  # the Literal's, not the rule's
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
