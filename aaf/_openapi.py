@@ -29,7 +29,7 @@ from werkzeug.routing.converters import (
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
 from aaf._operation import Operation, response_model
-from aaf._plan import MISSING, DependencyParam, HandlerPlan, status_of_none
+from aaf._plan import MISSING, DependencyParam, HandlerPlan, every_plan, status_of_none
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
 from aaf.response import FileResponse, HttpResponse, RedirectResponse
@@ -93,7 +93,7 @@ def build_document(app: App) -> dict[str, JsonValue]:
     inputs: list[tuple[tuple[str, int], JsonSchemaMode, Any]] = []
     adapters: dict[int, TypeAdapter[object]] = {}
     for route in routes:
-        for plan in _plans(route.plan):
+        for plan in every_plan(route.plan):
             if plan.validator is not None:
                 inputs.append((("params", id(plan)), "validation", plan.validator.core_schema))
             if plan.body is not None:
@@ -157,19 +157,6 @@ def _routes(app: App) -> Iterator[_Route]:
                 route = _Route(rule, method, name, endpoint, view)
                 if route.options.include_in_schema is not False:
                     yield route
-
-
-def _plans(plan: HandlerPlan) -> Iterator[HandlerPlan]:
-    """The plan and every provider's plan below it, each once."""
-    seen: set[int] = set()
-    stack = [plan]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack.extend(d.plan for d in current.dependencies)
 
 
 def _in_order(plan: HandlerPlan) -> Iterator[DependencyParam]:
@@ -263,7 +250,7 @@ class _Document:
         for variable, converter in route.plan.rule_converters.items():
             schema = _converter_schema(converter)
             found.add({"name": variable, "in": "path", "required": True, "schema": schema}, True)
-        for plan in _plans(route.plan):
+        for plan in every_plan(route.plan):
             for group, (properties, required) in self.groups(plan).items():
                 if group == "form":
                     continue
@@ -289,7 +276,7 @@ class _Document:
         return found.ordered()
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
-        readers = [current for current in _plans(plan) if current.body is not None]
+        readers = [current for current in every_plan(plan) if current.body is not None]
         if readers:
             # The handler and its providers may each read the one JSON body, as a type of
             # their own: it must be valid as each (allOf), and is required if any needs it.
@@ -326,7 +313,7 @@ class _Document:
         form_properties: dict[str, list[Schema]] = {}
         form_required: list[str] = []
         multipart = False
-        for current in _plans(plan):
+        for current in every_plan(plan):
             form = self.groups(current).get("form")
             if form is not None:
                 properties, required = dict(form[0]), form[1]
@@ -425,7 +412,7 @@ class _Document:
                 entry = _merged(entry, {"content": {"application/json": {"schema": schema}}})
             entry = _merged(entry, {k: v for k, v in written.items() if k != "model"})
             responses[str(extra_status)] = entry
-        if any(current.reads_form for current in _plans(plan)):
+        if any(current.reads_form for current in every_plan(plan)):
             # A form body that cannot be parsed (a broken multipart body, a charset aaf does
             # not decode) is answered before validation.
             responses.setdefault(
@@ -713,7 +700,7 @@ def _phrase(status: int) -> str:
 def _can_fail(plan: HandlerPlan) -> bool:
     return any(
         current.validator is not None or current.body is not None or current.reads_form
-        for current in _plans(plan)
+        for current in every_plan(plan)
     )
 
 

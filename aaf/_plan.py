@@ -20,7 +20,7 @@ import sys
 import types
 import uuid
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import (
     Annotated,
@@ -75,6 +75,7 @@ __all__ = [
     "HandlerPlan",
     "attribute_dependency",
     "build_plan",
+    "every_plan",
     "provider_plan",
     "status_of_none",
     "type_adapter",
@@ -1810,12 +1811,8 @@ def build_plan(
             raise ConfigurationError(problem)
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(_rules.body_and_form_problem(qualname))
-    if not provider:
-        problem = _route_body_problem(qualname, builder)
-        if problem is not None:
-            raise ConfigurationError(problem)
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
-    return HandlerPlan(
+    plan = HandlerPlan(
         qualname=qualname,
         kind=kind,
         status_code=status_code,
@@ -1866,30 +1863,37 @@ def build_plan(
         hidden=frozenset(builder.hidden),
         examples=builder.examples,
     )
+    if not provider:
+        problem = _route_body_problem(plan)
+        if problem is not None:
+            raise ConfigurationError(problem)
+    return plan
 
 
-def _route_body_problem(qualname: str, builder: _Builder) -> str | None:
+def every_plan(plan: HandlerPlan) -> Iterator[HandlerPlan]:
+    """The plan and every provider's plan below it, each once."""
+    seen: set[int] = set()
+    stack = [plan]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        stack.extend(d.plan for d in current.dependencies)
+
+
+def _route_body_problem(plan: HandlerPlan) -> str | None:
     """A route's handler and its providers (at any depth) read one request body: never as
     JSON by one and as a form by another, which no request could satisfy (each read would
     answer the other's body 415)."""
-    json_reader = qualname if builder.body is not None else None
-    form_reader = qualname if builder.reads_form else None
-    seen: set[int] = set()
-    stack = [d.plan for d in reversed(builder.dependencies)]
-    while stack and (json_reader is None or form_reader is None):
-        plan = stack.pop()
-        if id(plan) in seen:
-            continue
-        seen.add(id(plan))
-        if json_reader is None and plan.body is not None:
-            json_reader = plan.qualname
-        if form_reader is None and plan.reads_form:
-            form_reader = plan.qualname
-        stack.extend(d.plan for d in reversed(plan.dependencies))
+    plans = list(every_plan(plan))
+    json_reader = next((p.qualname for p in plans if p.body is not None), None)
+    form_reader = next((p.qualname for p in plans if p.reads_form), None)
     if json_reader is None or form_reader is None:
         return None
     return (
-        f"{qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
+        f"{plan.qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
         f"included ({json_reader} reads the body as JSON, {form_reader} as a form)"
     )
 
