@@ -16,6 +16,7 @@ import enum
 import functools
 import inspect
 import itertools
+import json
 import sys
 import types
 import uuid
@@ -2353,8 +2354,11 @@ def text_literals(annotation: object) -> object:
         kinds = [k for k in (bool, int) if any(type(v) is k for v in arguments)]
         if not kinds:
             return annotation
+        # PERF: each value's own spelling ("2", "true") looked up, made once; pydantic's
+        # parsing only for another spelling of it ("02", "yes").
+        spelt = {json.dumps(v): v for v in arguments if type(v) in kinds}
         parsers: tuple[TypeAdapter[Any], ...] = tuple(TypeAdapter(kind) for kind in kinds)
-        taking = functools.partial(_literal_from_text, arguments, parsers)
+        taking = functools.partial(_literal_from_text, arguments, spelt, parsers)
         return Annotated[annotation, BeforeValidator(taking)]
     if origin is Annotated:
         inner = text_literals(arguments[0])
@@ -2370,12 +2374,17 @@ def text_literals(annotation: object) -> object:
 
 
 def _literal_from_text(
-    values: tuple[object, ...], parsers: tuple[TypeAdapter[Any], ...], value: object
+    values: tuple[object, ...],
+    spelt: Mapping[str, object],
+    parsers: tuple[TypeAdapter[Any], ...],
+    value: object,
 ) -> object:
     """The literal value ``value`` names as text (``"2"`` for ``2``, ``"true"`` for
     ``True``), else ``value`` as it came, for pydantic to refuse in its own words."""
     if not isinstance(value, str) or value in values:
         return value
+    if value in spelt:
+        return spelt[value]
     for parser in parsers:
         try:
             parsed = parser.validate_python(value)
