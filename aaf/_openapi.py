@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pydantic import JsonValue, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import PydanticSerializationError, to_jsonable_python
+from werkzeug.routing import Map
 from werkzeug.routing.converters import (
     AnyConverter,
     BaseConverter,
@@ -289,10 +290,8 @@ class _Document:
                 return None
             schemas: list[Schema] = []
             for current in shown:
-                read_as = self.resolved[("body", id(current))]
-                if read_as not in schemas:
-                    schemas.append(read_as)
-            json_body: Schema = {"schema": schemas[0] if len(schemas) == 1 else {"allOf": schemas}}
+                _add_distinct(schemas, self.resolved[("body", id(current))])
+            json_body: Schema = {"schema": _all_of(schemas)}
             body_examples = next(  # a plan has one body at most; the first's examples
                 (
                     found
@@ -340,9 +339,7 @@ class _Document:
                         field = {**field, "minLength": 1}
                     if name not in required:
                         field = _with_default(field, current, "form", name)
-                    taken = form_properties.setdefault(name, [])
-                    if field not in taken:
-                        taken.append(field)
+                    _add_distinct(form_properties.setdefault(name, []), field)
                 form_required += [n for n in properties if n in required and n not in form_required]
                 # A bytes field takes a file's content: only multipart sends files.
                 multipart = multipart or any(f.content for f in current.fields.get("form", ()))
@@ -352,9 +349,7 @@ class _Document:
                 multipart = True
                 binary: Schema = {"type": "string", "format": "binary"}
                 field = {"type": "array", "items": binary} if upload.many else binary
-                taken = form_properties.setdefault(upload.wire, [])
-                if field not in taken:
-                    taken.append(field)
+                _add_distinct(form_properties.setdefault(upload.wire, []), field)
                 if upload.default is ... and upload.wire not in form_required:
                     form_required.append(upload.wire)
         if not form_properties:
@@ -362,10 +357,7 @@ class _Document:
         media = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
         schema: Schema = {
             "type": "object",
-            "properties": {
-                name: taken[0] if len(taken) == 1 else {"allOf": taken}
-                for name, taken in form_properties.items()
-            },
+            "properties": {name: _all_of(taken) for name, taken in form_properties.items()},
         }
         if form_required:
             schema["required"] = form_required
@@ -553,14 +545,25 @@ class _Parameters:
             return
         merged = {**parameter, **before}  # the first reader's description and examples
         merged["required"] = bool(before["required"]) or bool(parameter["required"])
-        if parameter["schema"] not in schemas:
-            schemas.append(parameter["schema"])
-        merged["schema"] = schemas[0] if len(schemas) == 1 else {"allOf": list(schemas)}
+        _add_distinct(schemas, parameter["schema"])
+        merged["schema"] = _all_of(schemas)
         self.found[key] = merged
 
     def ordered(self) -> list[Schema]:
         """The parameters, path first, then query, header and cookie."""
         return sorted(self.found.values(), key=lambda p: _LOCATIONS.index(p["in"]))
+
+
+def _add_distinct(schemas: list[Schema], schema: Schema) -> None:
+    """Add one reader's schema of a value to the others', unless one reads it alike."""
+    if schema not in schemas:
+        schemas.append(schema)
+
+
+def _all_of(schemas: list[Schema]) -> Schema:
+    """A value every reader takes (the handler and its providers may each read it as a type
+    of their own): the one schema, else all of them."""
+    return schemas[0] if len(schemas) == 1 else {"allOf": list(schemas)}
 
 
 def _parameter(name: str, location: str, schema: Schema, required: bool) -> Schema:
@@ -622,9 +625,12 @@ def _refuses(converter: BaseConverter) -> bool:
     without bounds (``<name>``, ``<path:rest>``) do."""
     if isinstance(converter, PathConverter):
         return False
-    if isinstance(converter, UnicodeConverter):
-        return converter.regex != "[^/]{1,}"  # `<string(length=2):code>`, `minlength=`, ...
+    if isinstance(converter, UnicodeConverter):  # `<string(length=2):code>`, `minlength=`
+        return converter.regex != _ANY_SEGMENT
     return True
+
+
+_ANY_SEGMENT = UnicodeConverter(Map()).regex  # what the default `<name>` matches
 
 
 def _within(typed: Schema, converter: Schema) -> Schema:
