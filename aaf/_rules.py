@@ -33,6 +33,7 @@ from werkzeug.routing.converters import (
 __all__ = [
     "CONSTRAINTS",
     "CONVERTERS",
+    "OWN_KEYWORDS",
     "HTTP_METHODS",
     "Member",
     "Param",
@@ -478,16 +479,22 @@ def constraint_problem(
     )
 
 
+# A marker's own keywords (the rest are pydantic's Field's), the order a message names them.
+OWN_KEYWORDS = ("alias", "openapi_examples")
+
+
 def whole_model_marker_problem(
     qualname: str, name: str, marker: str, given: Collection[str], model: str
 ) -> str | None:
     """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is read field by
     field, each field a parameter of its own in the API document: the marker's alias,
-    examples and descriptions (``given``: the keywords written, in order) would apply to none
-    of them."""
-    if not given:
+    examples and descriptions (``given``: the keywords given, Field's in the order written)
+    would apply to none of them; ``include_in_schema`` applies to all."""
+    named_first = [keyword for keyword in OWN_KEYWORDS if keyword in given]
+    rest = [k for k in given if k not in OWN_KEYWORDS and k != "include_in_schema"]
+    if not named_first and not rest:
         return None
-    named = ", ".join(f"{keyword}=" for keyword in given)
+    named = ", ".join(f"{keyword}=" for keyword in [*named_first, *rest])
     return (
         f"{qualname}: parameter {name!r}: {marker}({named}...) applies to no field of "
         f"{model}, which is read field by field (each one a parameter of its own "

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple, Protocol, cast
+from typing import Literal, NamedTuple, Protocol, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -124,12 +124,8 @@ _BODY_COLLECTIONS = frozenset(
 )
 _FILE_STORAGE = "werkzeug.datastructures.file_storage.FileStorage"
 # The collections a query, header, cookie or form parameter reads several values into.
-_MANY = frozenset(
-    ("builtins.list", "builtins.set", "builtins.frozenset", "builtins.tuple", "collections.deque")
-    + ("typing.Sequence", "typing.MutableSequence", "typing.AbstractSet", "typing.MutableSet")
-)
+_MANY = _BODY_COLLECTIONS | {"typing.AbstractSet", "typing.MutableSet"}
 _FIELD = "pydantic.fields.Field"
-_OWN_KEYWORDS = ("alias", "openapi_examples")  # a marker's own, not pydantic's Field's
 _SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
@@ -418,15 +414,24 @@ class _Metadata:
     def unmarked(self, name: str) -> bool:
         """Whether the parameter's ``Annotated`` metadata holds no marker and no
         ``Depends``: each item a call of a class that is neither (``Field(...)`` too)."""
+        return all(
+            called == "field"
+            or (isinstance(called, TypeInfo) and not called.has_base("aaf.params.Dependency"))
+            for called in self.called(name)
+        )
+
+    def called(self, name: str) -> Iterator[TypeInfo | Literal["field", "marker"] | None]:
+        """What each item of the parameter's metadata is: a marker's call, pydantic's
+        ``Field(...)``, another class's call, or None (a name, a function's call: what it
+        holds is not written here)."""
         for item in self.annotations.get(name, ()):
             node = self.resolve(item.func) if isinstance(item, ast.Call) else None
             if node is not None and node.fullname == _FIELD:
-                continue
-            if not isinstance(node, TypeInfo) or node.has_base(_MARKER):
-                return False
-            if node.has_base("aaf.params.Dependency"):
-                return False
-        return True
+                yield "field"
+            elif isinstance(node, TypeInfo):
+                yield "marker" if node.has_base(_MARKER) else node
+            else:
+                yield None
 
     @classmethod
     def of_attribute(cls, report: _Reporter, info: TypeInfo, name: str, line: int) -> _Metadata:
@@ -516,14 +521,7 @@ class _Metadata:
     def plain(self, name: str) -> bool:
         """Whether the parameter's metadata holds only markers and pydantic ``Field(...)``
         calls: nothing (a validator, ``Json``) that may read a value its own way."""
-        for item in self.annotations.get(name, ()):
-            node = self.resolve(item.func) if isinstance(item, ast.Call) else None
-            if isinstance(node, TypeInfo) and node.has_base(_MARKER):
-                continue
-            if node is not None and node.fullname == _FIELD:
-                continue
-            return False
-        return True
+        return all(called in ("field", "marker") for called in self.called(name))
 
     def bound(self, expression: ast.expr) -> Expression:
         """A provider written in the metadata, as a name bound to what it refers to; what
@@ -583,12 +581,11 @@ def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
         return {}
     found: dict[tuple[str, int], _Defined] = {}
     for statement in tree.body:
-        in_class = isinstance(statement, ast.ClassDef)
         for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
             elif (
-                in_class
+                node is not statement  # in a class
                 and isinstance(node, ast.AnnAssign)
                 and node.value is None
                 and isinstance(node.target, ast.Name)
@@ -967,7 +964,7 @@ def _given(call: ast.Call) -> tuple[str, ...] | None:
             written = value.elts
         else:
             return None  # a name, a call: what it holds is not written here
-        if keyword.arg in _OWN_KEYWORDS:  # kept only when not empty
+        if keyword.arg in _rules.OWN_KEYWORDS:  # kept only when not empty
             if written:
                 given.append(keyword.arg)
         elif written is not None:
@@ -1234,21 +1231,19 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
         problem = reads.add(name, written.source)
     if problem is not None or marker is None or marker.source not in _TEXT_SOURCES:
         return problem
-    proper = _unaliased(typ)
-    if proper is None:
+    choices = _choices(typ)
+    if choices is None:
         return None
-    if isinstance(proper, Instance) and proper.type.has_base(_BASE_MODEL):
+    model = choices[0] if len(choices) == 1 else None
+    if isinstance(model, Instance) and model.type.has_base(_BASE_MODEL):
         if marker.keywords is None:
             return None
-        given = [k for k in _OWN_KEYWORDS if k in marker.keywords]
-        given += [k for k in marker.keywords if k not in (*_OWN_KEYWORDS, "include_in_schema")]
         return _rules.whole_model_marker_problem(
-            qualname, name, marker.name, given, proper.type.name
+            qualname, name, marker.name, marker.keywords, model.type.name
         )
     if not marker.plain:
         return None  # a validator in the metadata may read text its own way
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    members = [m for item in items if not isinstance(m := get_proper_type(item), NoneType)]
+    members = [member for member in choices if not isinstance(member, NoneType)]
     many = any(_held(member) is not None for member in members)
     if not members or any(_from_text(member, many) for member in members):
         return None  # (None alone is no value at all: registration says so otherwise)
@@ -1269,14 +1264,13 @@ def _constraint_value_problem(report: _Reporter, qualname: str, written: _Writte
     registration checks them. Silent where an alias hides the type or a keyword's value is
     not a literal."""
     marker = written.marker
-    proper = _unaliased(written.typ)
-    if proper is None or marker is None or marker.keywords is None:
+    choices = _choices(written.typ)
+    if choices is None or marker is None or marker.keywords is None:
         return None
     if not _rules.CONSTRAINTS.intersection(marker.keywords):
         return None
     shown = "Path" if marker.is_path else marker.name  # as registration names it
-    for item in proper.items if isinstance(proper, UnionType) else [proper]:
-        member = get_proper_type(item)
+    for member in choices:
         kind = _value_kind(member)
         if kind is None:
             continue
@@ -1317,10 +1311,7 @@ def _unmarked_source(typ: Type) -> str | None:
         return None
     if body:
         return "body"
-    proper = _unaliased(typ)
-    assert proper is not None  # _is_body_type saw it
-    for item in proper.items if isinstance(proper, UnionType) else [proper]:
-        member = get_proper_type(item)
+    for member in _choices(typ) or ():  # (_is_body_type saw them)
         if _is_upload(member) or (
             isinstance(member, Instance)
             and member.type.fullname == "builtins.list"
@@ -1339,24 +1330,20 @@ def _is_body_type(typ: Type) -> bool | None:
     """Registration's ``is_body_type`` on mypy's type: whether a parameter with no marker is
     the JSON body (its first union member that decides: a model, a mapping, a TypedDict, a
     dataclass, or a collection of one); None where an alias or a NewType hides the type."""
-    proper = _unaliased(typ)
-    if proper is None:
+    choices = _choices(typ)
+    if choices is None:
         return None
-    for item in proper.items if isinstance(proper, UnionType) else [proper]:
-        member = get_proper_type(item)
-        if isinstance(member, TupleType):
-            if member.partial_fallback.type.fullname != "builtins.tuple":
-                continue  # a NamedTuple: neither a collection of models nor a model
-            return bool(member.items) and _is_body_type(member.items[0])
+    for member in choices:
+        held = _held(member, _BODY_COLLECTIONS)
+        if held is not None:
+            return bool(held) and _is_body_type(held[0])
         if isinstance(member, TypedDictType):
             return True
         if not isinstance(member, Instance):
-            continue  # None, Any, a Literal
+            continue  # None, Any, a Literal, a NamedTuple (a model of no kind registration reads)
         info = member.type
         if info.is_newtype:
             return None  # registration sees a NewType as no class at all
-        if info.fullname in _BODY_COLLECTIONS:
-            return bool(member.args) and _is_body_type(member.args[0])
         if (
             info.has_base("typing.Mapping")
             or info.has_base(_BASE_MODEL)
@@ -1403,13 +1390,13 @@ class _Reads:
         return None
 
 
-def _held(typ: ProperType) -> list[Type] | None:
+def _held(typ: ProperType, kinds: frozenset[str] | None = None) -> list[Type] | None:
     """The item types of a collection a parameter reads several values into (``list[int]``,
-    ``tuple[int, ...]``, ``Sequence[str]``, ``set[str]``, ``tuple[int, str]``); None for
-    another type."""
+    ``tuple[int, ...]``, ``Sequence[str]``, ``set[str]``, ``tuple[int, str]``), of ``kinds``
+    (``_MANY`` unless given); None for another type, a NamedTuple among them."""
     if isinstance(typ, TupleType):
         return list(typ.items) if typ.partial_fallback.type.fullname == "builtins.tuple" else None
-    if isinstance(typ, Instance) and typ.type.fullname in _MANY:
+    if isinstance(typ, Instance) and typ.type.fullname in (_MANY if kinds is None else kinds):
         return list(typ.args)
     return None
 
@@ -1461,12 +1448,18 @@ def _takes_no_text(typ: Type) -> bool:
     mypy cannot see what pydantic would do: behind an alias (``Json[...]`` is one to mypy),
     for a model or a dataclass that validates its input its own way (a ``model_validator``,
     ``__get_pydantic_core_schema__``), for a ``RootModel``."""
+    choices = _choices(typ)
+    members = [m for m in choices or () if not isinstance(m, NoneType)]
+    return bool(members) and all(_textless(member) for member in members)
+
+
+def _choices(typ: Type) -> list[ProperType] | None:
+    """The union members of ``typ`` (``typ`` itself when it is no union), as mypy sees them;
+    None where an alias stands in the way (``_unaliased``)."""
     proper = _unaliased(typ)
     if proper is None:
-        return False
-    items = proper.items if isinstance(proper, UnionType) else [proper]
-    members = [item for item in items if not isinstance(get_proper_type(item), NoneType)]
-    return bool(members) and all(_textless(member) for member in members)
+        return None
+    return [get_proper_type(t) for t in proper.items] if isinstance(proper, UnionType) else [proper]
 
 
 def _unaliased(typ: Type) -> ProperType | None:
