@@ -503,7 +503,7 @@ def http_endpoint(
                 qualname=f"{handler.__qualname__}.{method.lower()}",
                 rule_converters=converters,
                 is_method=True,
-                status_code=method_options.status_code or status_code,
+                status_code=status_code if (own := method_options.status_code) is None else own,
                 dependencies=dependencies,
                 attributes=attributes,
                 dump=method_options.dump_options(),

@@ -2446,6 +2446,11 @@ def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
                 out.append(_body_error((source, *loc[2:]), error))
                 continue
             loc = (source, *loc[2:])
+        elif len(loc) > 2:
+            # Part of a value missing (a tuple's second member): what was sent for the value
+            # is echoed, as FastAPI does.
+            out.append(_body_error((source, *loc[1:]), error))
+            continue
         else:
             loc = (source, *loc[1:])
         out.append(_error(loc, error))

@@ -1775,10 +1775,8 @@ def build_plan(
     kind = _kind(target)
     if websocket and kind != "async":
         raise TypeError(_rules.not_async_problem(qualname))
-    if not provider and not 200 <= status_code <= 599:
-        raise ConfigurationError(
-            f"{qualname}: status_code {status_code} is not a response's status (200 to 599)"
-        )
+    if not provider and (problem := _rules.status_problem(qualname, status_code)) is not None:
+        raise ConfigurationError(problem)
     if not provider and kind in ("agen", "gen"):
         raise ConfigurationError(_rules.generator_problem(qualname))
     try:

@@ -508,6 +508,13 @@ def cycle_problem(names: Iterable[str]) -> str:
     return "Dependency cycle: " + " -> ".join(names) + "; a provider cannot depend on itself"
 
 
+def status_problem(qualname: str, status_code: int) -> str | None:
+    """A route's status code that no response can have (1xx are not a handler's answer)."""
+    if 200 <= status_code <= 599:
+        return None
+    return f"{qualname}: status_code {status_code} is not a response's status (200 to 599)"
+
+
 def generator_problem(qualname: str) -> str:
     """A handler returns its response; a generator function would give a generator."""
     return (

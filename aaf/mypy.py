@@ -42,6 +42,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    IntExpr,
     ListExpr,
     MemberExpr,
     MypyFile,
@@ -224,6 +225,17 @@ def _argument(call: CallExpr, name: str, position: int | None) -> Expression | N
     return None
 
 
+def _status_of(where: Context) -> int | None:
+    """The literal ``status_code`` a route call gives, or None (none given, or not a literal:
+    registration checks that one)."""
+    if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
+        return None
+    given = _argument(where, "status_code", _STATUS_AT.get(where.callee.name))
+    return given.value if isinstance(given, IntExpr) else None
+
+
+# Where `status_code=` goes by position (the method shortcuts take it by name only).
+_STATUS_AT = {"route": 3, "add_route": 4}
 # Where `dependencies=` goes by position, for the calls that take it so.
 _DEPENDENCIES_AT = {"route": 5, "websocket": 2, "add_route": 6, "add_websocket_route": 3}
 
@@ -695,8 +707,10 @@ def _check(
     handler = get_proper_type(handler)
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
+    status = None if websocket else _status_of(where)
     if handler.is_type_obj():
-        _check_class(report, handler.type_object(), produced, websocket, side)
+        info = handler.type_object()
+        _check_class(report, info, produced, websocket, side, status)
         return
     definition = _written(handler)
     if (
@@ -707,6 +721,8 @@ def _check(
     ):
         definition = written
     name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
+    if status is not None and (problem := _rules.status_problem(name, status)) is not None:
+        report.fail(problem)
     problem = _handler_problem(
         report,
         name,
@@ -727,8 +743,10 @@ def _check_class(
     produced: Mapping[str, type],
     websocket: bool,
     side: _Side = _NO_SIDE,
+    status: int | None = None,
 ) -> None:
-    """``side``: the route's and router's ``dependencies=``."""
+    """``side``: the route's and router's ``dependencies=``; ``status`` the route's literal
+    ``status_code``."""
     if websocket and info.has_base(_WS_VIEW):
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
@@ -760,6 +778,14 @@ def _check_class(
         report.fail(_rules.no_methods_problem(info.name))
         return
     for name, method in methods:
+        # A method's @operation(status_code=...) is its status instead of the route's.
+        own = _operation_status(info, name)
+        given = status if own is _NOT_GIVEN else own
+        if isinstance(given, int) and (
+            problem := _rules.status_problem(f"{info.name}.{name}", given)
+        ):
+            report.fail(problem)
+            continue
         problem = _handler_problem(
             report,
             f"{info.name}.{name}",
@@ -771,6 +797,35 @@ def _check_class(
         )
         if problem is not None:
             report.fail(problem)
+
+
+_NOT_GIVEN = object()
+
+
+def _operation_status(info: TypeInfo, name: str) -> object:
+    """The literal ``status_code`` a View method's ``@operation(...)`` gives; ``None`` when
+    it gives one that is not a literal; ``_NOT_GIVEN`` when it gives none."""
+    for klass in info.mro:
+        symbol = klass.names.get(name)
+        if symbol is None:
+            continue
+        if not isinstance(symbol.node, Decorator):
+            return _NOT_GIVEN
+        for decorator in symbol.node.decorators:
+            if (
+                isinstance(decorator, CallExpr)
+                and isinstance(decorator.callee, RefExpr)
+                and decorator.callee.fullname in _OPERATION
+            ):
+                given = _argument(decorator, "status_code", None)
+                if given is None:
+                    return _NOT_GIVEN
+                return given.value if isinstance(given, IntExpr) else None
+        return _NOT_GIVEN
+    return _NOT_GIVEN
+
+
+_OPERATION = frozenset(("aaf._operation.operation", "aaf.routing.operation"))
 
 
 def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:

@@ -1520,6 +1520,72 @@ CASES: dict[str, Case] = {
         "Feed.get is a generator: a handler returns its response; to stream, return "
         "StreamingResponse(...) or EventSourceResponse(...) of a generator",
     ),
+    # A status no response can have, given as a literal to the route or a View method.
+    "a_status_below_200": Case(
+        """
+        @router.post("/items", status_code=100)  # <-
+        async def create(connection: Connection) -> None: ...
+        """,
+        "create: status_code 100 is not a response's status (200 to 599)",
+    ),
+    "a_status_past_599_by_position": Case(
+        """
+        @router.route("/items", ["POST"], None, 600)  # <-
+        async def create(connection: Connection) -> None: ...
+        """,
+        "create: status_code 600 is not a response's status (200 to 599)",
+    ),
+    "a_status_given_to_add_route": Case(
+        """
+        async def create(connection: Connection) -> None: ...
+
+
+        router.add_route("/items", create, status_code=0)  # <-
+        """,
+        "create: status_code 0 is not a response's status (200 to 599)",
+    ),
+    "a_routes_status_a_view_method_does_not_override": Case(
+        """
+        @router.route("/items", status_code=99)  # <-
+        class Items(View):
+            @operation(status_code=201)
+            async def post(self, connection: Connection) -> None: ...
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Items.get: status_code 99 is not a response's status (200 to 599)",
+    ),
+    "a_view_methods_own_status": Case(
+        """
+        @router.route("/items")  # <-
+        class Items(View):
+            @operation(status_code=0)
+            async def post(self, connection: Connection) -> None: ...
+        """,
+        "Items.post: status_code 0 is not a response's status (200 to 599)",
+    ),
+    "statuses_that_are_fine_or_not_literals": Case(
+        """
+        CREATED = 201
+
+
+        @router.route("/items", status_code=99)
+        class Items(View):
+            @operation(status_code=201)
+            async def post(self, connection: Connection) -> None: ...
+
+
+        @router.post("/other", status_code=CREATED)
+        async def create(connection: Connection) -> None: ...
+
+
+        @router.route("/more")
+        class More(View):
+            @operation(status_code=CREATED)
+            async def post(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
     "one_body_beside_other_sources": Case(
         """
         from aaf.datastructures import UploadFile

@@ -569,6 +569,27 @@ def test_missing_query_and_header_values_echo_null(client: TestClient) -> None:
     ]
 
 
+def test_a_missing_part_of_a_value_echoes_the_value_as_sent() -> None:
+    # FastAPI: a parameter missing is input null; a tuple's second member missing echoes
+    # what was sent for the tuple (as a body field missing echoes the enclosing object).
+    local = Router()
+
+    @local.get("/pair")
+    async def pair(
+        connection: Connection, x: Annotated[tuple[int, int], Query()]
+    ) -> dict[str, object]:
+        return {"x": x}
+
+    with TestClient(aaf([local])) as client:
+        assert client.get("/pair?x=1").json()["detail"] == [
+            {"type": "missing", "loc": ["query", "x", 1], "msg": "Field required", "input": ["1"]}
+        ]
+        assert client.get("/pair").json()["detail"] == [
+            {"type": "missing", "loc": ["query", "x"], "msg": "Field required", "input": None}
+        ]
+        assert client.get("/pair?x=1&x=2").json() == {"x": [1, 2]}
+
+
 def test_a_missing_body_field_echoes_the_enclosing_object(client: TestClient) -> None:
     response = client.post("/notes", json={"title": "t"})
     assert response.json()["detail"] == [
