@@ -1887,13 +1887,10 @@ def _route_body_problem(plan: HandlerPlan) -> str | None:
     JSON by one and as a form by another, which no request could satisfy (each read would
     answer the other's body 415)."""
     plans = list(every_plan(plan))
-    json_reader = next((p.qualname for p in plans if p.body is not None), None)
-    form_reader = next((p.qualname for p in plans if p.reads_form), None)
-    if json_reader is None or form_reader is None:
-        return None
-    return (
-        f"{plan.qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
-        f"included ({json_reader} reads the body as JSON, {form_reader} as a form)"
+    return _rules.route_body_problem(
+        plan.qualname,
+        (p.qualname for p in plans if p.body is not None),
+        (p.qualname for p in plans if p.reads_form),
     )
 
 

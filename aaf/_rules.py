@@ -545,6 +545,21 @@ def body_and_form_problem(qualname: str) -> str:
     return f"{qualname}: a JSON body parameter and Form() fields cannot mix"
 
 
+def route_body_problem(
+    qualname: str, json_readers: Iterable[str], form_readers: Iterable[str]
+) -> str | None:
+    """A route's handler and its providers (at any depth, by name) that read the one body as
+    JSON and as a form: no request could satisfy both (each read would answer the other's
+    body 415). The first name of each, in order, is the one the message gives."""
+    json_reader, form_reader = min(json_readers, default=None), min(form_readers, default=None)
+    if json_reader is None or form_reader is None:
+        return None
+    return (
+        f"{qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
+        f"included ({json_reader} reads the body as JSON, {form_reader} as a form)"
+    )
+
+
 def not_async_problem(qualname: str) -> str:
     """A WebSocket handler awaits frames, so it must be a coroutine function."""
     return f"{qualname} must be an async function (async def): it awaits frames"

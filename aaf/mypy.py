@@ -921,6 +921,7 @@ def _handler_problem(
     complete = side.complete
     var_keyword = False
     reads = _Reads(qualname, websocket)
+    route = _RouteReads()
     for written in params[1:]:
         param, typ, default, opaque, marked, marker, _ = written
         problem = _rules.nameable_problem(qualname, param)
@@ -930,7 +931,7 @@ def _handler_problem(
             var_keyword = True
             continue
         if default is not None and _is_depends(default):
-            problem = _provider_problem(report, default, produced, ())
+            problem = _provider_problem(report, default, produced, (), route)
             if problem is None and marked:
                 problem = _provided_problem(report, qualname, param.name, typ, default)
             if problem is not None:
@@ -964,7 +965,7 @@ def _handler_problem(
     for provider in side.providers:  # built after the handler's parameters
         if _no_provider(provider):
             return _rules.no_provider_problem(qualname)
-        problem = _provider_problem(report, provider, produced, ())
+        problem = _provider_problem(report, provider, produced, (), route)
         if problem is not None:
             return problem
     if not var_keyword:
@@ -972,7 +973,7 @@ def _handler_problem(
         if problem is not None:
             # Unless a rule variable is read where the plugin cannot see.
             return problem if complete else None
-    return reads.mixed()
+    return reads.mixed() or route.mixed(qualname, reads)
 
 
 class _Written(NamedTuple):
@@ -1210,7 +1211,11 @@ def _cycle_problem(expression: Expression, chain: Sequence[str]) -> str | None:
 
 
 def _provider_problem(
-    report: _Reporter, expression: Expression, produced: Mapping[str, type], chain: Sequence[str]
+    report: _Reporter,
+    expression: Expression,
+    produced: Mapping[str, type],
+    chain: Sequence[str],
+    route: _RouteReads,
 ) -> str | None:
     """The first rule a ``Depends(provider)`` breaks, its own providers' included, in the order
     registration checks them: a rule variable it takes whose converter cannot produce its
@@ -1218,18 +1223,20 @@ def _provider_problem(
     (an object's ``__call__``, a model, a function from mypy's cache)."""
     found = _provider_of(expression, chain)
     if found is None:
+        route.certain = False
         return _cycle_problem(expression, chain)
     node, qualname, skip = found
-    if qualname is None:
-        return None  # an object's __call__: registration names it otherwise
     sig = get_proper_type(node.type)
-    if not isinstance(sig, CallableType) or _arguments(node) is None:
-        return None  # from mypy's cache: which parameters are Depends cannot be seen
+    if qualname is None or not isinstance(sig, CallableType) or _arguments(node) is None:
+        # An object's __call__ (registration names it otherwise), or a function from mypy's
+        # cache (which parameters are Depends cannot be seen).
+        route.certain = False
+        return None
     reads = _Reads(qualname, websocket=False)
     for written in list(_params(report, sig, node))[skip:]:
         param, typ, default, opaque, marked, marker, _ = written
         if default is not None and _is_depends(default):
-            problem = _provider_problem(report, default, produced, (*chain, node.fullname))
+            problem = _provider_problem(report, default, produced, (*chain, node.fullname), route)
             if problem is None and marked:
                 problem = _provided_problem(report, qualname, param.name, typ, default)
             if problem is not None:
@@ -1258,6 +1265,7 @@ def _provider_problem(
                 problem = _constraint_value_problem(report, qualname, written)
         if problem is not None:
             return problem
+    route.add(reads)
     return reads.mixed()
 
 
@@ -1443,6 +1451,31 @@ class _Reads:
         if self.certain and self.body is not None and self.form:
             return _rules.body_and_form_problem(self.qualname)
         return None
+
+
+class _RouteReads:
+    """What a route's providers (at any depth) read of the body, by name, as registration's
+    route-wide check counts them (``_rules.route_body_problem``). Silent once a provider or
+    a parameter is not certain: another might be the first reader by name."""
+
+    def __init__(self) -> None:
+        self.json: set[str] = set()  # providers that read the body as JSON
+        self.form: set[str] = set()  # those that read it as a form
+        self.certain = True
+
+    def add(self, reads: _Reads) -> None:
+        self.certain = self.certain and reads.certain
+        if reads.body is not None:
+            self.json.add(reads.qualname)
+        if reads.form:
+            self.form.add(reads.qualname)
+
+    def mixed(self, qualname: str, handler: _Reads) -> str | None:
+        """The problem of the handler's reads (``handler``) with its providers'."""
+        self.add(handler)
+        if not self.certain:
+            return None
+        return _rules.route_body_problem(qualname, self.json, self.form)
 
 
 def _held(typ: ProperType, kinds: frozenset[str] | None = None) -> list[Type] | None:

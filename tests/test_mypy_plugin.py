@@ -1520,6 +1520,77 @@ CASES: dict[str, Case] = {
         "Feed.get is a generator: a handler returns its response; to stream, return "
         "StreamingResponse(...) or EventSourceResponse(...) of a generator",
     ),
+    # The body read as JSON by one of a route's functions and as a form by another, at any
+    # depth of providers, beside the route's and a View's own: each names the first by name.
+    "a_form_handler_with_a_provider_reading_json": Case(
+        """
+        from aaf.params import Form
+
+
+        def item_of(item: Item) -> str:
+            return item.name
+
+
+        def named(name: str = Depends(item_of)) -> str:
+            return name
+
+
+        @router.post("/items")  # <-
+        async def create(
+            connection: Connection, note: Annotated[str, Form()], name: str = Depends(named)
+        ) -> None: ...
+        """,
+        "create: a JSON body parameter and Form() fields cannot mix, its providers' included "
+        "(item_of reads the body as JSON, create as a form)",
+    ),
+    "a_json_handler_with_route_and_view_providers_reading_forms": Case(
+        """
+        from aaf.datastructures import UploadFile
+        from aaf.params import Form
+
+
+        def signed(signature: Annotated[str, Form()]) -> None: ...
+
+
+        def uploaded(file: UploadFile) -> int:
+            return 0
+
+
+        @router.route("/items", dependencies=[Depends(signed)])  # <-
+        class Items(View):
+            size: int = Depends(uploaded)
+
+            async def post(self, connection: Connection, item: Item) -> None: ...
+        """,
+        "Items.post: a JSON body parameter and Form() fields cannot mix, its providers' "
+        "included (Items.post reads the body as JSON, signed as a form)",
+    ),
+    "providers_reading_the_body_one_way": Case(
+        """
+        from aaf.params import Form
+
+
+        def item_of(item: Item) -> str:
+            return item.name
+
+
+        def signed(signature: Annotated[str, Form()]) -> str:
+            return signature
+
+
+        @router.post("/items")
+        async def create(
+            connection: Connection, item: Item, name: str = Depends(item_of)
+        ) -> None: ...
+
+
+        @router.post("/signed")
+        async def sign(
+            connection: Connection, note: Annotated[str, Form()], s: str = Depends(signed)
+        ) -> None: ...
+        """,
+        None,
+    ),
     # A status no response can have, given as a literal to the route or a View method.
     "a_status_below_200": Case(
         """
