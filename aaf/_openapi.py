@@ -510,6 +510,8 @@ def _with_default(schema: Schema, plan: HandlerPlan, group: str, wire: str) -> S
     specs = [spec for name, specs in plan.fields.items() if name == group for spec in specs]
     for spec in specs:
         if spec.wire == wire and spec.name in plan.defaults:
+            if plan.defaults[spec.name] is None:
+                break  # what absent gives a text value, which cannot be null: not shown
             try:
                 return {**schema, "default": to_jsonable_python(plan.defaults[spec.name])}
             except PydanticSerializationError:
@@ -574,7 +576,9 @@ def _parameter(name: str, location: str, schema: Schema, required: bool) -> Sche
         parameter["description"] = description
     if schema.get("deprecated"):
         parameter["deprecated"] = True
-    parameter["schema"] = schema
+    # A query, header or cookie value is text, which cannot be null: absent is how None is
+    # given (the text `null` would be refused), as for a form field.
+    parameter["schema"] = _without_null(schema)
     return parameter
 
 
@@ -610,13 +614,19 @@ def _response_class_entry(sent: type[HttpResponse]) -> Schema:
 
 
 def _without_null(field: Schema) -> Schema:
-    """A form field's schema without its ``null`` choice (``str | None`` is a string, given
-    or not), which no form can send: the text ``null`` would be refused."""
+    """A text value's schema (a parameter's, a form field's) without its ``null`` choice
+    (``str | None`` is a string, given or not), which no text can be: ``null`` would be
+    refused."""
     choices = field.get("anyOf")
     if not isinstance(choices, list) or {"type": "null"} not in choices:
         return field
     rest = [c for c in cast("list[Schema]", choices) if c != {"type": "null"}]
-    others = {key: value for key, value in field.items() if key != "anyOf"}
+    # A default of None is what absent gives: no value of the schema left, so not shown.
+    others = {
+        key: value
+        for key, value in field.items()
+        if key != "anyOf" and not (key == "default" and value is None)
+    }
     return {**rest[0], **others} if len(rest) == 1 else {**others, "anyOf": rest}
 
 

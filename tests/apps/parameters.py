@@ -29,11 +29,14 @@ class Paging(BaseModel):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=10, le=100)
     sort: Literal["asc", "desc"] = "asc"
+    per_row: Literal[2, 3, 4] = 3
+    dense: list[Literal[True]] = []
 
 
 class Tracing(BaseModel):
     x_trace: str | None = None
     x_count: int = 0
+    x_level: Literal[0, 1] | None = None
 
 
 class Item(BaseModel):
