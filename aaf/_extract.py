@@ -2463,10 +2463,16 @@ def _gather(
     out: dict[str, object] = {}
     for f in fields:
         if f.whole:  # a model filled from every header, `x-token` filling `x_token`
-            named = [(k.lower().replace("-", "_"), v) for k, v in source.items()]
+            named: list[tuple[str, object]] = []
+            for k, v in source.items():
+                key = k.lower().replace("-", "_")
+                if key in f.list_fields:
+                    named += [(key, item) for item in _list_items(v)]
+                else:
+                    named.append((key, v))
             out[f.wire] = _whole_model(named, f, first=True)
         elif f.many:
-            values = source.getlist(f.wire)
+            values = [item for line in source.getlist(f.wire) for item in _list_items(line)]
             if values:
                 out[f.wire] = values
         else:
@@ -2474,6 +2480,13 @@ def _gather(
             if value is not None:
                 out[f.wire] = value
     return out
+
+
+def _list_items(line: str) -> list[str]:
+    """The elements of a header line read as a list: RFC 9110 (5.3, 5.6.1) makes `X-Ids: 1, 2`
+    the two lines `X-Ids: 1` and `X-Ids: 2`, as OpenAPI's `simple` style (a header array's)
+    writes them, and has empty elements ignored (`X-Ids:` is none)."""
+    return [item for part in line.split(",") if (item := part.strip())]
 
 
 def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, object]:
@@ -2514,7 +2527,7 @@ def _whole_model(
     value when it is repeated (for ``extra="allow"``: nothing sent is lost), as FastAPI does."""
     whole: dict[str, object] = {}
     lists: dict[str, list[object]] = {}
-    list_fields, reads = spec.list_fields, spec.reads
+    list_fields, reads, others = spec.list_fields, spec.reads, spec.others
     for key, value in pairs:
         if key in list_fields:
             lists.setdefault(key, []).append(value)
@@ -2523,6 +2536,8 @@ def _whole_model(
                 whole.setdefault(key, value)
             else:
                 whole[key] = value
+        elif key in others:
+            continue  # another parameter's, for a model that refuses what it does not read
         elif key in lists:
             lists[key].append(value)
         elif key in whole:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import JsonValue, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
-from pydantic_core import PydanticSerializationError, to_jsonable_python
+from pydantic_core import PydanticSerializationError, core_schema, to_jsonable_python
 from werkzeug.routing import Map
 from werkzeug.routing.converters import (
     AnyConverter,
@@ -87,10 +87,21 @@ class _Route:
         )
 
 
+class _Generator(GenerateJsonSchema):
+    """pydantic's generator, with a ``Decimal``'s text described: pydantic's own leaves it any
+    string (``""`` was a valid price by the document, and a 422 by the app)."""
+
+    def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:
+        # pydantic's pattern for its own reading (validation) or writing (serialization),
+        # with max_digits and decimal_places; from pydantic 2.12, where the hook came.
+        build = getattr(self, "build_decimal_pattern", None)
+        return cast("str", build(schema)) if build is not None else None
+
+
 def build_document(app: App) -> dict[str, JsonValue]:
     """Give the OpenAPI 3.1.0 document of ``app``'s HTTP routes."""
     routes = list(_routes(app))
-    generator = GenerateJsonSchema(ref_template=REF)
+    generator = _Generator(ref_template=REF)
     inputs: list[tuple[tuple[str, int], JsonSchemaMode, Any]] = []
     adapters: dict[int, TypeAdapter[object]] = {}
     for route in routes:
@@ -349,6 +360,8 @@ class _Document:
                 multipart = True
                 binary: Schema = {"type": "string", "format": "binary"}
                 field = {"type": "array", "items": binary} if upload.many else binary
+                if upload.many and upload.default is ...:
+                    field = {**field, "minItems": 1}  # no file sent is the field missing
                 _add_distinct(form_properties.setdefault(upload.wire, []), field)
                 if upload.default is ... and upload.wire not in form_required:
                     form_required.append(upload.wire)
@@ -577,8 +590,12 @@ def _parameter(name: str, location: str, schema: Schema, required: bool) -> Sche
     if schema.get("deprecated"):
         parameter["deprecated"] = True
     # A query, header or cookie value is text, which cannot be null: absent is how None is
-    # given (the text `null` would be refused), as for a form field.
-    parameter["schema"] = _without_null(schema)
+    # given (the text `null` would be refused), as for a form field. Nor is it binary: a
+    # `bytes` parameter is its text's UTF-8 (a form's bytes field may be a file's content).
+    schema = _without_null(schema)
+    if schema.get("format") == "binary":
+        schema = {key: value for key, value in schema.items() if key != "format"}
+    parameter["schema"] = schema
     return parameter
 
 

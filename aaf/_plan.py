@@ -110,6 +110,9 @@ class FieldSpec:
     # For `whole`, a model that refuses keys it does not read (`reads`): any other is an
     # error, and a 422 lists the first hundred, so the rest need no validating.
     forbids: bool = False
+    # For such a model, the keys of its source the route reads elsewhere (its other
+    # parameters', its providers'): the route's own, not extra, so not given to the model.
+    others: frozenset[str] = frozenset()
 
 
 # What a set[T] or frozenset[T] body's items, read as a list, are made.
@@ -1866,6 +1869,7 @@ def build_plan(
         problem = _route_body_problem(plan)
         if problem is not None:
             raise ConfigurationError(problem)
+        plan = _keys_read_elsewhere(plan)
     return plan
 
 
@@ -1880,6 +1884,44 @@ def every_plan(plan: HandlerPlan) -> Iterator[HandlerPlan]:
         seen.add(id(current))
         yield current
         stack.extend(d.plan for d in current.dependencies)
+
+
+def _keys_read_elsewhere(plan: HandlerPlan) -> HandlerPlan:
+    """``plan`` with each model that refuses keys it does not read (``extra="forbid"``, in the
+    handler or a provider) told the keys of its source the route reads elsewhere: a query
+    value another parameter takes is the route's, listed in its document, not extra (FastAPI
+    refuses it). ``plan`` itself when no model refuses any."""
+    plans = list(every_plan(plan))
+    if not any(spec.forbids for p in plans for specs in p.fields.values() for spec in specs):
+        return plan
+    read: dict[str, set[str]] = {}
+    for current in plans:
+        for group, specs in current.fields.items():
+            keys = read.setdefault(group, set())
+            for spec in specs:
+                # A header model's fields are named as headers are with `-` made `_`.
+                keys.update(spec.reads if spec.whole else {_as_key(group, spec.wire)})
+        read.setdefault("form", set()).update(upload.wire for upload in current.uploads)
+    return _told(plan, {group: frozenset(keys) for group, keys in read.items()})
+
+
+def _as_key(group: str, wire: str) -> str:
+    return wire.lower().replace("-", "_") if group == "header" else wire
+
+
+def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
+    fields = {
+        group: tuple(
+            dataclasses.replace(spec, others=read[group] - spec.reads) if spec.forbids else spec
+            for spec in specs
+        )
+        for group, specs in plan.fields.items()
+    }
+    dependencies = tuple(
+        dataclasses.replace(dependency, plan=_told(dependency.plan, read))
+        for dependency in plan.dependencies
+    )
+    return dataclasses.replace(plan, fields=fields, dependencies=dependencies)
 
 
 def _route_body_problem(plan: HandlerPlan) -> str | None:

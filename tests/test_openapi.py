@@ -7,6 +7,7 @@ import re
 import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
@@ -274,6 +275,7 @@ def test_bodies_forms_and_uploads(document: Document) -> None:
     assert schema["properties"]["files"] == {
         "type": "array",
         "items": {"type": "string", "format": "binary"},
+        "minItems": 1,
     }
     assert schema["required"] == ["files"]
     login = operation_of(document, "/login", "post")["requestBody"]
@@ -1114,3 +1116,47 @@ def test_a_returned_response_and_a_schemes_own_401_are_documented_as_they_go_out
     assert client.get("/maybe").text == ""
     assert operation_of(document, "/maybe", "get")["security"] == [{"MaybeBearer": []}, {}]
     assert "401" not in cast(dict[str, Any], operation_of(document, "/maybe", "get")["responses"])
+
+
+def test_text_values_are_documented_as_the_text_the_app_reads() -> None:
+    # A Decimal's text has pydantic's own pattern (any string was valid by the document, and
+    # "" a 422); a bytes parameter is text, not binary; a required list of files takes one
+    # at least (no file sent is the field missing). Schemathesis found each.
+    router = Router()
+
+    @router.post("/prices")
+    async def prices(
+        connection: Connection,
+        files: list[UploadFile],
+        price: Decimal,
+        raw: bytes | None = None,
+        cents: Annotated[Decimal, Query(max_digits=4, decimal_places=2)] = Decimal(1),
+    ) -> dict[str, str]:
+        return {"price": str(price)}
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/prices", "post")
+    parameters = {
+        p["name"]: p["schema"] for p in cast("list[dict[str, Any]]", operation["parameters"])
+    }
+    price_text = parameters["price"]["anyOf"][1]
+    assert price_text["type"] == "string"
+    pattern = re.compile(price_text["pattern"])
+    assert all(pattern.search(text) for text in ("1", "-1.50", ".5", "1e3"))
+    assert not any(pattern.search(text) for text in ("", ".", "1e", "abc", "NaN"))
+    cents = re.compile(parameters["cents"]["anyOf"][1]["pattern"])
+    assert cents.search("12.34") and not cents.search("123.4") and not cents.search("1.234")
+    assert parameters["raw"] == {"type": "string", "title": "Raw"}
+    body = cast("dict[str, Any]", operation["requestBody"])
+    files = body["content"]["multipart/form-data"]["schema"]["properties"]["files"]
+    assert files == {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "minItems": 1,
+    }
+    with TestClient(app) as client:
+        assert client.post("/prices?price=", files={"f": ("a", b"1")}).status_code == 422
+        sent = client.post("/prices?price=1.5&raw=ab", files=[("files", ("a.txt", b"1"))])
+        assert sent.json() == {"price": "1.5"}

@@ -1,11 +1,15 @@
 """An app with a route for each way a parameter or a body can be declared, for schemathesis
 to check every request its document calls valid against what the app does
 (tests/test_schemathesis.py). Found by it: Literal integers refused, <int:> values below 0
-documented, and the 404 of a converter that does not match left out of the document."""
+documented, and the 404 of a converter that does not match left out of the document; a
+model that forbids extra keys refusing the route's other query values, a header array sent
+as OpenAPI writes it (`X-Ids: 1,2`), a Decimal's text and a bytes parameter's format left
+to any string, and no file at all a valid required list of files."""
 
 from __future__ import annotations
 
 import datetime
+import decimal
 import enum
 import uuid
 from typing import Annotated, Literal
@@ -33,9 +37,16 @@ class Paging(BaseModel):
     dense: list[Literal[True]] = []
 
 
+class Strict(BaseModel):
+    model_config = {"extra": "forbid"}
+    since: datetime.datetime | None = None
+    level: int = Field(default=1, alias="the-level")
+
+
 class Tracing(BaseModel):
     x_trace: str | None = None
     x_count: int = 0
+    x_hops: list[int] = []
     x_level: Literal[0, 1] | None = None
 
 
@@ -140,6 +151,24 @@ async def mapping(connection: Connection, values: dict[str, int]) -> dict[str, i
 @router.post("/scalar")
 async def scalar(connection: Connection, n: Annotated[int, Body(ge=0)]) -> int:
     return n
+
+
+@router.get("/strict")
+async def strict(
+    connection: Connection,
+    strict: Annotated[Strict, Query()],
+    price: decimal.Decimal | None = None,
+    raw: bytes | None = None,
+    ids: Annotated[list[int] | None, Header()] = None,
+) -> dict[str, object]:
+    return {"price": price, "ids": ids}
+
+
+@router.post("/files")
+async def files(
+    connection: Connection, files: list[UploadFile], note: Annotated[str | None, Form()] = None
+) -> dict[str, int]:
+    return {"files": len(files)}
 
 
 @router.get("/text")
