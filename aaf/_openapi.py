@@ -15,7 +15,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import JsonValue, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import PydanticSerializationError, core_schema, to_jsonable_python
 from werkzeug.routing import Map
 from werkzeug.routing.converters import (
@@ -95,7 +95,39 @@ class _Generator(GenerateJsonSchema):
         # pydantic's pattern for its own reading (validation) or writing (serialization),
         # with max_digits and decimal_places; from pydantic 2.12, where the hook came.
         build = getattr(self, "build_decimal_pattern", None)
-        return cast("str", build(schema)) if build is not None else None
+        if build is None:
+            return None
+        pattern = cast("str", build(schema))
+        if self.mode != "validation":
+            return pattern  # what pydantic writes, exactly
+        if _counts_digits(schema):
+            # pydantic's pattern leaves the digits of a number with an exponent uncounted
+            # ("-20.8928e-3" was valid for max_digits=8): the plain form alone.
+            return pattern.replace(_EXPONENT_FORM, "")
+        # An exponent Python's Decimal can hold (19 digits are refused), not any number.
+        return pattern.replace(_EXPONENT, "[eE][+-]?[0-9]{1,17}")
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        written = super().decimal_schema(schema)
+        choices: object = written.get("anyOf")
+        if not _counts_digits(schema) or not isinstance(choices, list):
+            return written
+        text = cast("list[JsonSchemaValue]", choices)[-1]
+        if "pattern" not in text:
+            return written  # a pydantic without the pattern: both choices, as it wrote them
+        # Digits a number's JSON cannot be held to (5.07e16 has 17 of them, 0.125 three
+        # places): the text, whose pattern counts them, is the document's one form. A number
+        # is still read.
+        return {**{k: v for k, v in written.items() if k != "anyOf"}, **text}
+
+
+# pydantic's decimal pattern's pieces (as of 2.12): the exponent, and the form with one.
+_EXPONENT = "[eE][+-]?[0-9]+"
+_EXPONENT_FORM = "|(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)" + _EXPONENT
+
+
+def _counts_digits(schema: core_schema.DecimalSchema) -> bool:
+    return schema.get("max_digits") is not None or schema.get("decimal_places") is not None
 
 
 def build_document(app: App) -> dict[str, JsonValue]:

@@ -1145,9 +1145,14 @@ def test_text_values_are_documented_as_the_text_the_app_reads() -> None:
     assert price_text["type"] == "string"
     pattern = re.compile(price_text["pattern"])
     assert all(pattern.search(text) for text in ("1", "-1.50", ".5", "1e3"))
-    assert not any(pattern.search(text) for text in ("", ".", "1e", "abc", "NaN"))
-    cents = re.compile(parameters["cents"]["anyOf"][1]["pattern"])
+    assert not any(pattern.search(text) for text in ("", ".", "1e", "abc", "NaN", "1e" + "9" * 19))
+    assert pattern.search("1e" + "9" * 17)
+    # Counted digits: the text alone, whose pattern counts them (no number's JSON can be
+    # held to them: 5.07e16 has 17); a number is still read.
+    assert parameters["cents"]["type"] == "string" and "anyOf" not in parameters["cents"]
+    cents = re.compile(parameters["cents"]["pattern"])
     assert cents.search("12.34") and not cents.search("123.4") and not cents.search("1.234")
+    assert not cents.search("1.2e-5")  # whose digits the pattern could not count
     assert parameters["raw"] == {"type": "string", "title": "Raw"}
     body = cast("dict[str, Any]", operation["requestBody"])
     files = body["content"]["multipart/form-data"]["schema"]["properties"]["files"]
@@ -1160,3 +1165,5 @@ def test_text_values_are_documented_as_the_text_the_app_reads() -> None:
         assert client.post("/prices?price=", files={"f": ("a", b"1")}).status_code == 422
         sent = client.post("/prices?price=1.5&raw=ab", files=[("files", ("a.txt", b"1"))])
         assert sent.json() == {"price": "1.5"}
+        files = [("files", ("a.txt", b"1"))]
+        assert client.post("/prices?price=1&cents=123", files=files).status_code == 422

@@ -3,8 +3,9 @@ to check every request its document calls valid against what the app does
 (tests/test_schemathesis.py). Found by it: Literal integers refused, <int:> values below 0
 documented, and the 404 of a converter that does not match left out of the document; a
 model that forbids extra keys refusing the route's other query values, a header array sent
-as OpenAPI writes it (`X-Ids: 1,2`), a Decimal's text and a bytes parameter's format left
-to any string, and no file at all a valid required list of files."""
+as OpenAPI writes it (`X-Ids: 1,2`), a Decimal's text left to any string (its digits and
+exponent uncounted), a bytes parameter documented as binary, and no file at all a valid
+required list of files."""
 
 from __future__ import annotations
 
@@ -158,10 +159,21 @@ async def strict(
     connection: Connection,
     strict: Annotated[Strict, Query()],
     price: decimal.Decimal | None = None,
+    cents: Annotated[decimal.Decimal, Query(max_digits=4, decimal_places=2)] = decimal.Decimal(1),
     raw: bytes | None = None,
     ids: Annotated[list[int] | None, Header()] = None,
 ) -> dict[str, object]:
-    return {"price": price, "ids": ids}
+    return {"price": price, "cents": cents, "ids": ids}
+
+
+class Priced(BaseModel):
+    price: decimal.Decimal = Field(max_digits=8, decimal_places=2)
+    discount: decimal.Decimal | None = None
+
+
+@router.post("/priced")
+async def priced(connection: Connection, item: Priced) -> Priced:
+    return item
 
 
 @router.post("/files")
