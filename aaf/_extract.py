@@ -151,7 +151,10 @@ def validated(
 def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], errors: Errors) -> None:
     for upload in plan.uploads:
         files = _chosen(form.files.getlist(upload.wire))
-        if files:
+        if files and upload.many and (text := [v for v in form.fields.getlist(upload.wire) if v]):
+            # Text among a list's files: said, not dropped (FastAPI says it at its index).
+            errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
+        elif files:
             kwargs[upload.name] = files if upload.many else files[0]
         elif text := [v for v in form.fields.getlist(upload.wire) if v != ""]:
             # Text where a file was expected: said as FastAPI says it, not "Field required".
@@ -2508,8 +2511,8 @@ def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, obj
         values = [v for v in form.fields.getlist(f.wire) if v != ""]
         if values:
             out[f.wire] = values if f.many else values[-1]
-        elif f.content:  # bytes: the content of file parts (an empty file counts as absent)
-            contents = [c for c in (file.read() for file in form.files.getlist(f.wire)) if c]
+        elif f.content:  # bytes: the content of the files chosen (an empty one is b"")
+            contents = [file.read() for file in _chosen(form.files.getlist(f.wire))]
             if contents:
                 out[f.wire] = contents if f.many else contents[-1]
         elif files := _chosen(form.files.getlist(f.wire)):

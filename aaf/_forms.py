@@ -167,6 +167,21 @@ async def _unquoted(raw: bytes, codec: str = "utf-8") -> str:
     return b"".join(pieces).decode(codec, errors="replace")
 
 
+def _malformed(error: ValueError, boundary: bytes) -> str:
+    """What is wrong with a multipart body, in words rather than werkzeug's parser state
+    (``Invalid form-data cannot parse beyond State.DATA``) where the state says it."""
+    state = str(error).rpartition("State.")[2] if "cannot parse beyond" in str(error) else ""
+    if state == "PREAMBLE":
+        delimiter = "--" + boundary.decode("latin-1")
+        return f"no part: the body holds no line {delimiter!r} (its Content-Type's boundary)"
+    if state in ("PART", "DATA_START"):
+        return "a part's headers are cut short, or it has no Content-Disposition"
+    if state == "DATA":
+        closing = "--" + boundary.decode("latin-1") + "--"
+        return f"it ends inside a part, before its closing line {closing!r}"
+    return str(error)
+
+
 def _too_large_fields(limits: FormLimits) -> HTTPError:
     return HTTPError(
         413,
@@ -189,8 +204,10 @@ async def _parse_multipart(
     buffered = max(limits.max_fields_size, 2 * SLICE)
     decoder = MultipartDecoder(boundary, max_form_memory_size=buffered, max_parts=limits.max_parts)
     collector = _Collector(limits)
+    received = False
     try:
         async for chunk in stream:
+            received = received or bool(chunk)
             # The decoder refuses to buffer more than max_form_memory_size at once, files
             # included, so feed it in slices and take its events out between them.
             for offset in range(0, len(chunk), SLICE):
@@ -200,7 +217,11 @@ async def _parse_multipart(
         collector.drain(decoder)
     except ValueError as exc:
         collector.close()
-        raise HTTPError(400, f"Malformed multipart body: {exc}") from None
+        if not received:
+            # No body at all: an empty form, so that required fields answer 422 "missing"
+            # (as for a form with no content type).
+            return FormData(MultiDict(), MultiDict())
+        raise HTTPError(400, f"Malformed multipart body: {_malformed(exc, boundary)}") from None
     except RequestEntityTooLarge:
         collector.close()
         raise HTTPError(

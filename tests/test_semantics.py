@@ -31,7 +31,7 @@ from aaf.exceptions import (
     ResponseValidationError,
     WebSocketDisconnect,
 )
-from aaf.params import Cookie, Depends, Form, Header, Query
+from aaf.params import Cookie, Depends, File, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
@@ -717,6 +717,59 @@ def test_a_file_input_with_no_file_chosen_counts_as_absent(client: TestClient) -
     assert response.json() == {"file": "empty.txt", "note": ""}
     response = client.post("/attach", content=part("", b"data"), headers=multipart)
     assert response.json() == {"file": "", "note": ""}
+
+
+def test_a_list_of_files_and_bytes_read_from_files_take_what_was_sent() -> None:
+    # Text among a list's files is said (it was dropped); a bytes field takes a chosen empty
+    # file as b"" (it counted as absent), a file input with none chosen staying absent.
+    local = Router()
+
+    @local.post("/files")
+    async def files(
+        connection: Connection,
+        files: list[UploadFile],
+        data: Annotated[bytes | None, File()] = None,
+    ) -> dict[str, object]:
+        return {"files": [f.filename for f in files], "data": data}
+
+    def part(name: str, filename: str | None, content: bytes) -> bytes:
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        return f"--B\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n"
+
+    multipart = {"content-type": "multipart/form-data; boundary=B"}
+    with TestClient(aaf([local])) as client:
+        body = part("files", "a.txt", b"1") + part("files", None, b"text") + b"--B--\r\n"
+        (entry,) = client.post("/files", content=body, headers=multipart).json()["detail"]
+        assert (entry["loc"], entry["input"]) == (["body", "files"], "text")
+        body = part("files", "a.txt", b"1") + part("data", "empty.bin", b"") + b"--B--\r\n"
+        assert client.post("/files", content=body, headers=multipart).json() == {
+            "files": ["a.txt"],
+            "data": "",
+        }
+        body = part("files", "a.txt", b"1") + part("data", "", b"") + b"--B--\r\n"
+        assert client.post("/files", content=body, headers=multipart).json()["data"] is None
+
+
+def test_a_malformed_multipart_body_is_a_400_saying_what_is_wrong(client: TestClient) -> None:
+    multipart = {"content-type": "multipart/form-data; boundary=B"}
+    said = {
+        b"not multipart": "no part: the body holds no line '--B' (its Content-Type's boundary)",
+        b"--B\r\nContent-Disposition: form-da": (
+            "a part's headers are cut short, or it has no Content-Disposition"
+        ),
+        b'--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nx': (
+            "it ends inside a part, before its closing line '--B--'"
+        ),
+    }
+    for body, reason in said.items():
+        response = client.post("/attach", content=body, headers=multipart)
+        assert (response.status_code, response.text) == (400, f"Malformed multipart body: {reason}")
+    # No body at all is an empty form, as with no content type: its required fields missing.
+    response = client.post("/attach", content=b"", headers=multipart)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "file"]
 
 
 # 9. Every error through exception_handlers -------------------------------------------------------
