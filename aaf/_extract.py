@@ -2488,8 +2488,15 @@ def _gather(
 def _list_items(line: str) -> list[str]:
     """The elements of a header line read as a list: RFC 9110 (5.3, 5.6.1) makes `X-Ids: 1, 2`
     the two lines `X-Ids: 1` and `X-Ids: 2`, as OpenAPI's `simple` style (a header array's)
-    writes them, and has empty elements ignored (`X-Ids:` is none)."""
-    return [item for part in line.split(",") if (item := part.strip())]
+    writes them, and has empty elements ignored (`X-Ids:` is none). A comma inside a quoted
+    string is the element's (`If-Match: "a,b", "c"` is two entity tags, quotes kept)."""
+    if '"' not in line:
+        return [item for part in line.split(",") if (item := part.strip())]
+    return [item for part in _LIST_ELEMENT.findall(line) if (item := part.strip())]
+
+
+# A list element: text up to a comma, quoted strings (with their escapes) whole.
+_LIST_ELEMENT = re.compile(r'(?:[^,"]|"(?:[^"\\]|\\.)*"?)+')
 
 
 def _gather_form(form: FormData, fields: tuple[FieldSpec, ...]) -> dict[str, object]:

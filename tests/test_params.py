@@ -1098,6 +1098,10 @@ def test_a_header_read_as_a_list_takes_comma_separated_elements_and_ignores_empt
     ) -> dict[str, object]:
         return {"ids": x_ids, "hops": hops.x_hops, "name": hops.x_name}
 
+    @router.get("/tags")
+    async def etags(connection: Connection, if_match: Annotated[list[str], Header()]) -> list[str]:
+        return if_match
+
     client = TestClient(aaf([router]))
     sent = [("x-ids", "1, 2"), ("x-ids", "3"), ("x-hops", "4,5"), ("x-name", "a, b")]
     assert client.get("/ids", headers=sent).json() == {
@@ -1107,5 +1111,8 @@ def test_a_header_read_as_a_list_takes_comma_separated_elements_and_ignores_empt
     }
     empty = [("x-ids", ""), ("x-hops", ""), ("x-hops", " , ")]
     assert client.get("/ids", headers=empty).json() == {"ids": None, "hops": [], "name": ""}
+    # A comma in a quoted string is the element's (entity tags may hold one), quotes kept.
+    tags = client.get("/tags", headers={"if-match": '"a,b", W/"c" , "d\\",e"'}).json()
+    assert tags == ['"a,b"', 'W/"c"', '"d\\",e"']
     (entry,) = client.get("/ids", headers={"x-ids": "1,x"}).json()["detail"]
     assert (entry["loc"], entry["input"]) == (["header", "x-ids", 1], "x")
