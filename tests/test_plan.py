@@ -328,3 +328,25 @@ def test_a_return_type_aaf_cannot_send_is_named_at_registration() -> None:
         @router.get("/opaque")
         async def opaque_result(connection: Connection) -> Opaque:
             return Opaque()
+
+
+def test_a_spellers_literal_numbers_are_found_wherever_they_sit() -> None:
+    # What makes a text-read model field take "2" for Literal[1, 2]: its literals found in
+    # an Annotated, a union of several kinds, a list, a fixed tuple; other values left be.
+    from typing import Annotated, Literal
+
+    from pydantic import Field
+
+    from aaf._plan import text_speller
+
+    either = text_speller(Literal[1, 2] | list[Literal[3, 4]] | None)
+    assert either is not None
+    assert either("2") == 2 and either(["3", "x"]) == [3, "x"] and either(None) is None
+    assert either("x") == "x"
+    inner = text_speller(Annotated[list[Literal[True]], Field(max_length=2)])
+    assert inner is not None and inner(["true", "1"]) == [True, True]
+    assert inner("true") == "true"  # a list's speller: a lone text is left to pydantic
+    pair = text_speller(tuple[int, Literal[0, 1]])
+    assert pair is not None and pair(["5", "1", "9"]) == ["5", 1, "9"] and pair("1") == "1"
+    assert text_speller(tuple[int, str]) is None
+    assert text_speller(Literal["a", "b"]) is None and text_speller(int) is None
