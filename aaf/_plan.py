@@ -1894,6 +1894,8 @@ def _keys_read_elsewhere(plan: HandlerPlan) -> HandlerPlan:
     plans = list(every_plan(plan))
     if not any(spec.forbids for p in plans for specs in p.fields.values() for spec in specs):
         return plan
+    from aaf.security import SecurityScheme  # noqa: PLC0415  # which imports this module
+
     read: dict[str, set[str]] = {}
     for current in plans:
         for group, specs in current.fields.items():
@@ -1902,6 +1904,10 @@ def _keys_read_elsewhere(plan: HandlerPlan) -> HandlerPlan:
                 # A header model's fields are named as headers are with `-` made `_`.
                 keys.update(spec.reads if spec.whole else {_as_key(group, spec.wire)})
         read.setdefault("form", set()).update(upload.wire for upload in current.uploads)
+        for dependency in current.dependencies:  # a security scheme reads its own
+            if isinstance(scheme := dependency.provider, SecurityScheme):
+                source, key = scheme.request_key
+                read.setdefault(source, set()).add(key)
     return _told(plan, {group: frozenset(keys) for group, keys in read.items()})
 
 

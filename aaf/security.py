@@ -78,6 +78,8 @@ class SecurityScheme:
     scheme_name: str
     description: str | None
     auto_error: bool
+    # The request value it reads: its source and key (a header's as a header model names it).
+    request_key: tuple[str, str] = ("header", "authorization")
 
     def __init__(
         self, *, scheme_name: str | None, description: str | None, auto_error: bool
@@ -506,6 +508,8 @@ class _APIKey(SecurityScheme, Generic[_Key]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.name = name
+        key = name.lower().replace("-", "_") if self.where == "header" else name
+        self.request_key = (self.where, key)
 
     def _read(self, connection: Connection) -> str | None:
         raise NotImplementedError

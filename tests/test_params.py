@@ -22,6 +22,7 @@ from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from aaf.routing import Router
+from aaf.security import APIKeyQuery
 from aaf.testing import TestClient
 from aaf.views import View
 
@@ -1065,7 +1066,17 @@ def test_a_model_that_forbids_extra_keys_is_not_given_the_routes_other_values() 
     ) -> dict[str, object]:
         return {"hops": seen.x_hops, "token": x_token}
 
+    key = APIKeyQuery(name="api-key")
+
+    @router.get("/keyed")
+    async def keyed(
+        connection: Connection, paging: Annotated[Strict, Query()], given: str = Depends(key)
+    ) -> dict[str, object]:
+        return {"page": paging.page, "key": given}
+
     client = TestClient(aaf([router]))
+    # A security scheme's key is the route's too (it reads it by hand, not as a parameter).
+    assert client.get("/keyed?page=3&api-key=k").json() == {"page": 3, "key": "k"}
     answer = client.get("/items?page=2&page-size=5&sort=date&v=3")
     assert answer.json() == {"page": 2, "size": 5, "sort": "date", "version": 3}
     refused = client.get("/items?page=2&other=1")
