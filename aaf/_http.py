@@ -20,11 +20,13 @@ __all__ = [
     "SMALL_BODY",
     "WITH_BODY",
     "CookieOptions",
+    "DeleteCookieOptions",
     "RawHeaders",
     "SameSite",
     "check_close_code",
     "cookie_header",
     "cookie_value",
+    "expired_cookie_value",
     "encode_header",
     "json_bytes",
     "is_json",
@@ -164,6 +166,25 @@ class CookieOptions(TypedDict, total=False):
     httponly: bool
     samesite: SameSite | None  # "lax" when not given; None: no SameSite attribute
     partitioned: bool  # CHIPS: a third-party cookie kept per top-level site (Secure too)
+
+
+class DeleteCookieOptions(TypedDict, total=False):
+    """The attributes of the ``Set-Cookie`` header that expires a cookie: those it was set
+    with, which a browser matches it by (``path``, ``domain``) or requires (``secure`` for a
+    ``__Secure-`` or ``__Host-`` cookie, or one set ``SameSite=None``)."""
+
+    path: str | None  # "/" when not given
+    domain: str | None
+    secure: bool
+    httponly: bool
+    samesite: SameSite | None
+    partitioned: bool
+
+
+def expired_cookie_value(key: str, **options: Unpack[DeleteCookieOptions]) -> str:
+    """The value of the ``Set-Cookie`` header that expires cookie ``key`` (see
+    ``cookie_value``): no value, ``Max-Age=0`` and an expiry in 1970."""
+    return cookie_value(key, "", max_age=0, expires=0, **options)
 
 
 def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) -> str:

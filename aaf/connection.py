@@ -21,10 +21,12 @@ from aaf._http import (
     FRAMING,
     LENGTHS,
     CookieOptions,
+    DeleteCookieOptions,
     RawHeaders,
     check_close_code,
     cookie_value,
     encode_header,
+    expired_cookie_value,
     json_bytes,
     length_header,
     parse_cookies,
@@ -602,11 +604,13 @@ class Connection(UrlBuilding):
         # thing for a response to merge (PERF: one test, benchmarks/instructions.py).
         self.put_resp_header("set-cookie", cookie_value(key, value, **options))
 
-    def delete_resp_cookie(
-        self, key: str, *, path: str | None = "/", domain: str | None = None
-    ) -> None:
-        """Expire a cookie on the client."""
-        self.put_resp_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+    def delete_resp_cookie(self, key: str, **options: Unpack[DeleteCookieOptions]) -> None:
+        """Expire a cookie on the client: ``path``, ``domain``, ``secure``, ``httponly``,
+        ``samesite`` and ``partitioned`` as it was set (a browser keeps a ``__Host-`` cookie
+        unless the header that expires it is ``secure`` too)."""
+        if self.started:
+            raise ValueError(f"Cannot delete cookie {key!r}: the response has already started")
+        self.put_resp_header("set-cookie", expired_cookie_value(key, **options))
 
     def _pending_headers(
         self, framed: bool = False, own: Sequence[tuple[bytes, bytes]] = ()

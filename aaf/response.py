@@ -43,9 +43,11 @@ from aaf._http import (
     SMALL_BODY,
     WITH_BODY,
     CookieOptions,
+    DeleteCookieOptions,
     RawHeaders,
     cookie_header,
     encode_header,
+    expired_cookie_value,
     json_bytes,
     length_header,
     status_problem,
@@ -147,9 +149,11 @@ class HttpResponse:
         ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it)."""
         self.raw_headers.append(cookie_header(key, value, **options))
 
-    def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
-        """Expire a cookie on the client."""
-        self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+    def delete_cookie(self, key: str, **options: Unpack[DeleteCookieOptions]) -> None:
+        """Expire a cookie on the client: ``path``, ``domain``, ``secure``, ``httponly``,
+        ``samesite`` and ``partitioned`` as it was set (a browser keeps a ``__Host-`` cookie
+        unless the header that expires it is ``secure`` too)."""
+        self.raw_headers.append(encode_header("set-cookie", expired_cookie_value(key, **options)))
 
     async def send_to(self, connection: Connection) -> None:
         """Send this response on ``connection``, then run its background work."""

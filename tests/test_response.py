@@ -78,6 +78,9 @@ async def cookies(connection: Connection) -> HttpResponse:
     response = HttpResponse("ok")
     response.set_cookie("a", "1", max_age=10, secure=True, httponly=True, samesite="Strict")
     response.delete_cookie("b")
+    # A __Host- cookie is expired only by a header as Secure as the one that set it.
+    response.delete_cookie("__Host-session", secure=True, samesite="none", httponly=True)
+    connection.delete_resp_cookie("__Secure-theme", secure=True, path="/app", domain="a.test")
     return response
 
 
@@ -219,10 +222,19 @@ def test_streaming_response_sends_each_part(client: TestClient) -> None:
 
 def test_response_cookies(client: TestClient) -> None:
     cookies = client.get("/cookies").headers.get_list("set-cookie")
+    # The connection's first, then the response's own.
+    assert cookies[0].startswith("__Secure-theme=;")
+    cookies = cookies[1:] + cookies[:1]
     assert cookies[0].startswith("a=1;")
     for attribute in ["Max-Age=10", "Secure", "HttpOnly", "SameSite=Strict", "Path=/"]:
         assert attribute in cookies[0]
     assert cookies[1].startswith("b=;") and "Max-Age=0" in cookies[1]
+    expired = [c for c in cookies if c.startswith(("__Host-session=;", "__Secure-theme=;"))]
+    assert len(expired) == 2
+    for attribute in ["Max-Age=0", "Secure", "HttpOnly", "SameSite=None", "Path=/"]:
+        assert attribute in next(c for c in expired if c.startswith("__Host-"))
+    for attribute in ["Max-Age=0", "Secure", "Path=/app", "Domain=a.test", "SameSite=Lax"]:
+        assert attribute in next(c for c in expired if c.startswith("__Secure-"))
 
 
 def test_awaited_response_keeps_headers_set_on_the_connection(client: TestClient) -> None:
