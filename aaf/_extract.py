@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails, SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
-from aaf._http import is_json, json_charset_ok
+from aaf._http import header_key, is_json, json_charset_ok
 from aaf._plan import (
     GIVEN_FIELDS,
     BodyParam,
@@ -151,14 +151,13 @@ def validated(
 def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], errors: Errors) -> None:
     for upload in plan.uploads:
         files = _chosen(form.files.getlist(upload.wire))
-        if files and upload.many and (text := [v for v in form.fields.getlist(upload.wire) if v]):
-            # Text among a list's files: said, not dropped (FastAPI says it at its index).
+        text = [v for v in form.fields.getlist(upload.wire) if v]
+        if text and (upload.many or not files):
+            # Text where a file was expected (among a list's files too): said as FastAPI says
+            # it, not "Field required" nor dropped.
             errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
         elif files:
             kwargs[upload.name] = files if upload.many else files[0]
-        elif text := [v for v in form.fields.getlist(upload.wire) if v != ""]:
-            # Text where a file was expected: said as FastAPI says it, not "Field required".
-            errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
         elif upload.default is not ...:
             kwargs[upload.name] = upload.default
         else:
@@ -2468,7 +2467,7 @@ def _gather(
         if f.whole:  # a model filled from every header, `x-token` filling `x_token`
             named: list[tuple[str, object]] = []
             for k, v in source.items():
-                key = k.lower().replace("-", "_")
+                key = header_key(k)
                 if key in f.list_fields:
                     named += [(key, item) for item in _list_items(v)]
                 else:

@@ -26,7 +26,7 @@ __all__ = [
     "check_close_code",
     "cookie_header",
     "cookie_value",
-    "expired_cookie_value",
+    "header_key",
     "encode_header",
     "json_bytes",
     "is_json",
@@ -181,10 +181,9 @@ class DeleteCookieOptions(TypedDict, total=False):
     partitioned: bool
 
 
-def expired_cookie_value(key: str, **options: Unpack[DeleteCookieOptions]) -> str:
-    """The value of the ``Set-Cookie`` header that expires cookie ``key`` (see
-    ``cookie_value``): no value, ``Max-Age=0`` and an expiry in 1970."""
-    return cookie_value(key, "", max_age=0, expires=0, **options)
+def header_key(name: str) -> str:
+    """A header's name as a header model's field names it: ``X-Token`` is ``x_token``."""
+    return name.lower().replace("-", "_")
 
 
 def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) -> str:

@@ -62,6 +62,7 @@ from werkzeug.routing.converters import BaseConverter
 
 import aaf._rules as _rules
 from aaf._annotations import strip_annotated, union_members
+from aaf._http import header_key
 from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
@@ -1865,11 +1866,12 @@ def build_plan(
         hidden=frozenset(builder.hidden),
         examples=builder.examples,
     )
-    if not provider:
-        problem = _route_body_problem(plan)
+    if not provider:  # what the route's handler and providers do together
+        plans = list(every_plan(plan))
+        problem = _route_body_problem(plan.qualname, plans)
         if problem is not None:
             raise ConfigurationError(problem)
-        plan = _keys_read_elsewhere(plan)
+        plan = _keys_read_elsewhere(plan, plans)
     return plan
 
 
@@ -1886,12 +1888,12 @@ def every_plan(plan: HandlerPlan) -> Iterator[HandlerPlan]:
         stack.extend(d.plan for d in current.dependencies)
 
 
-def _keys_read_elsewhere(plan: HandlerPlan) -> HandlerPlan:
+def _keys_read_elsewhere(plan: HandlerPlan, plans: Sequence[HandlerPlan]) -> HandlerPlan:
     """``plan`` with each model that refuses keys it does not read (``extra="forbid"``, in the
     handler or a provider) told the keys of its source the route reads elsewhere: a query
     value another parameter takes is the route's, listed in its document, not extra (FastAPI
-    refuses it). ``plan`` itself when no model refuses any."""
-    plans = list(every_plan(plan))
+    refuses it). ``plans``: it and its providers' (``every_plan``). ``plan`` itself when no
+    model refuses any."""
     if not any(spec.forbids for p in plans for specs in p.fields.values() for spec in specs):
         return plan
     from aaf.security import SecurityScheme  # noqa: PLC0415  # which imports this module
@@ -1912,7 +1914,7 @@ def _keys_read_elsewhere(plan: HandlerPlan) -> HandlerPlan:
 
 
 def _as_key(group: str, wire: str) -> str:
-    return wire.lower().replace("-", "_") if group == "header" else wire
+    return header_key(wire) if group == "header" else wire
 
 
 def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
@@ -1930,13 +1932,12 @@ def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
     return dataclasses.replace(plan, fields=fields, dependencies=dependencies)
 
 
-def _route_body_problem(plan: HandlerPlan) -> str | None:
-    """A route's handler and its providers (at any depth) read one request body: never as
-    JSON by one and as a form by another, which no request could satisfy (each read would
-    answer the other's body 415)."""
-    plans = list(every_plan(plan))
+def _route_body_problem(qualname: str, plans: Sequence[HandlerPlan]) -> str | None:
+    """A route's handler and its providers (``plans``, at any depth) read one request body:
+    never as JSON by one and as a form by another, which no request could satisfy (each read
+    would answer the other's body 415)."""
     return _rules.route_body_problem(
-        plan.qualname,
+        qualname,
         (p.qualname for p in plans if p.body is not None),
         (p.qualname for p in plans if p.reads_form),
     )

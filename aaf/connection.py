@@ -26,7 +26,6 @@ from aaf._http import (
     check_close_code,
     cookie_value,
     encode_header,
-    expired_cookie_value,
     json_bytes,
     length_header,
     parse_cookies,
@@ -608,9 +607,7 @@ class Connection(UrlBuilding):
         """Expire a cookie on the client: ``path``, ``domain``, ``secure``, ``httponly``,
         ``samesite`` and ``partitioned`` as it was set (a browser keeps a ``__Host-`` cookie
         unless the header that expires it is ``secure`` too)."""
-        if self.started:
-            raise ValueError(f"Cannot delete cookie {key!r}: the response has already started")
-        self.put_resp_header("set-cookie", expired_cookie_value(key, **options))
+        self.put_resp_cookie(key, "", max_age=0, expires=0, **options)
 
     def _pending_headers(
         self, framed: bool = False, own: Sequence[tuple[bytes, bytes]] = ()

@@ -805,23 +805,17 @@ _NOT_GIVEN = object()
 def _operation_status(info: TypeInfo, name: str) -> object:
     """The literal ``status_code`` a View method's ``@operation(...)`` gives; ``None`` when
     it gives one that is not a literal; ``_NOT_GIVEN`` when it gives none."""
-    for klass in info.mro:
-        symbol = klass.names.get(name)
-        if symbol is None:
-            continue
-        if not isinstance(symbol.node, Decorator):
-            return _NOT_GIVEN
-        for decorator in symbol.node.decorators:
-            if (
-                isinstance(decorator, CallExpr)
-                and isinstance(decorator.callee, RefExpr)
-                and decorator.callee.fullname in _OPERATION
-            ):
-                given = _argument(decorator, "status_code", None)
-                if given is None:
-                    return _NOT_GIVEN
-                return given.value if isinstance(given, IntExpr) else None
-        return _NOT_GIVEN
+    node = _defined(info, name, _VIEW)
+    for decorator in node.decorators if isinstance(node, Decorator) else ():
+        if (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, RefExpr)
+            and decorator.callee.fullname in _OPERATION
+        ):
+            given = _argument(decorator, "status_code", None)
+            if given is None:
+                return _NOT_GIVEN
+            return given.value if isinstance(given, IntExpr) else None
     return _NOT_GIVEN
 
 
@@ -830,17 +824,21 @@ _OPERATION = frozenset(("aaf._operation.operation", "aaf.routing.operation"))
 
 def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
     """A method defined by the class or a base below aaf's own, as mypy typed it."""
+    node = _defined(info, name, base)
+    if isinstance(node, Decorator):
+        node = node.func
+    typ = get_proper_type(node.type) if isinstance(node, (FuncDef, Var)) else None
+    return typ if isinstance(typ, CallableType) else None
+
+
+def _defined(info: TypeInfo, name: str, base: str) -> SymbolNode | None:
+    """What the class, or a base below aaf's own class ``base``, defines as ``name``."""
     for klass in info.mro:
         if klass.fullname == base:
             return None
         symbol = klass.names.get(name)
-        if symbol is None:
-            continue
-        node: SymbolNode | None = symbol.node
-        if isinstance(node, Decorator):
-            node = node.func
-        typ = get_proper_type(node.type) if isinstance(node, (FuncDef, Var)) else None
-        return typ if isinstance(typ, CallableType) else None
+        if symbol is not None:
+            return symbol.node
     return None
 
 

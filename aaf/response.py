@@ -47,7 +47,6 @@ from aaf._http import (
     RawHeaders,
     cookie_header,
     encode_header,
-    expired_cookie_value,
     json_bytes,
     length_header,
     status_problem,
@@ -153,7 +152,7 @@ class HttpResponse:
         """Expire a cookie on the client: ``path``, ``domain``, ``secure``, ``httponly``,
         ``samesite`` and ``partitioned`` as it was set (a browser keeps a ``__Host-`` cookie
         unless the header that expires it is ``secure`` too)."""
-        self.raw_headers.append(encode_header("set-cookie", expired_cookie_value(key, **options)))
+        self.set_cookie(key, "", max_age=0, expires=0, **options)
 
     async def send_to(self, connection: Connection) -> None:
         """Send this response on ``connection``, then run its background work."""

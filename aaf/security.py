@@ -33,6 +33,7 @@ from typing import Generic, Literal, cast, overload
 from pydantic import BaseModel, Field, JsonValue
 from typing_extensions import TypeVar
 
+from aaf._http import header_key
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Security, SecurityScopes
@@ -508,8 +509,7 @@ class _APIKey(SecurityScheme, Generic[_Key]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.name = name
-        key = name.lower().replace("-", "_") if self.where == "header" else name
-        self.request_key = (self.where, key)
+        self.request_key = (self.where, header_key(name) if self.where == "header" else name)
 
     def _read(self, connection: Connection) -> str | None:
         raise NotImplementedError
