@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import mimetypes
 import os
+import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -12,6 +13,8 @@ from werkzeug.http import http_date, parse_if_range_header, parse_range_header
 from werkzeug.sansio.http import is_resource_modified
 
 from aaf._http import utf8_text
+
+_EMPTY_SUFFIX = re.compile(r"\s*-0+\s*")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -77,7 +80,13 @@ def byte_range(
             return None
         if condition.etag is None and condition.date is None:
             return None  # neither: not a validator the client could have had
-    parsed = parse_range_header(range_header)
+    unit, _, ranges = range_header.partition("=")
+    # A list may hold empty elements ("bytes=0-4, "), which RFC 9110 section 5.6.1 tells a
+    # recipient to accept; werkzeug's parser does not, so they go before it reads the rest.
+    kept = [part for part in ranges.split(",") if part.strip()]
+    if len(kept) == 1 and _EMPTY_SUFFIX.fullmatch(kept[0]) and unit.strip().lower() == "bytes":
+        return False  # "bytes=-0": the last zero bytes, a range no file can satisfy
+    parsed = parse_range_header(f"{unit}={','.join(kept)}")
     if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
         return None
     span = parsed.range_for_length(size)

@@ -392,14 +392,19 @@ class FileResponse(HttpResponse):
             (b"accept-ranges", b"bytes"),
         ]
         request = connection.req_headers
-        if connection.method in ("GET", "HEAD") and not_modified(
+        # Conditions and ranges are defined for reading the file as it is: a GET or HEAD
+        # answered 200 (RFC 9110 sections 13.1 and 14.2). A POST that answers with a file, or
+        # a custom error page served with its own status, ignores them.
+        plain_read = connection.method in ("GET", "HEAD") and self.status_code == 200
+        if plain_read and not_modified(
             found, request.get("if-none-match"), request.get("if-modified-since")
         ):
             kept = [(k, v) for k, v in headers if k in (b"etag", b"last-modified")]
             await connection.respond_whole(304, kept, b"")
             return
         size = stat.st_size
-        span = byte_range(request.get("range"), request.get("if-range"), size, found)
+        asked = request.get("range") if plain_read else None
+        span = byte_range(asked, request.get("if-range"), size, found)
         if span is False:
             # An empty body, framed: without a length the server would send it chunked.
             headers = [(b"content-range", f"bytes */{size}".encode()), LENGTHS[0]]

@@ -66,6 +66,10 @@ def make_app(site: Path) -> App:
     async def shown(connection: Connection) -> FileResponse:
         return FileResponse(site / "hello.txt", "notes.txt", content_disposition_type="inline")
 
+    @router.route("/either", methods=["GET", "POST"])
+    async def either(connection: Connection, status: int = 200) -> FileResponse:
+        return FileResponse(site / "data.bin", status_code=status)
+
     @router.route("/gone")
     async def gone(connection: Connection) -> FileResponse:
         return FileResponse(site / "missing.bin")
@@ -151,6 +155,36 @@ def test_other_ranges_get_the_whole_file(client: TestClient, header: str) -> Non
     response = client.get("/file", headers={"Range": header})
     assert response.status_code == 200
     assert response.content == CONTENT
+
+
+def test_empty_list_elements_are_skipped_and_an_empty_suffix_is_unsatisfiable(
+    client: TestClient,
+) -> None:
+    # RFC 9110 5.6.1: a list may hold empty elements; "-0" asks for the last zero bytes.
+    for header in ("bytes=0-9, ", "bytes=,0-9", "bytes=0-9,,"):
+        response = client.get("/file", headers={"Range": header})
+        assert (response.status_code, response.content) == (206, CONTENT[:10]), header
+    empty = client.get("/file", headers={"Range": "bytes=-0"})
+    assert (empty.status_code, empty.headers["content-range"]) == (416, "bytes */10240")
+
+
+def test_ranges_and_conditions_apply_to_a_get_answered_200_only(client: TestClient) -> None:
+    # RFC 9110 14.2: GET is the only method range handling is defined for. A file answered
+    # with its own status (an error page) is not the resource the validators describe.
+    etag = client.get("/either").headers["etag"]
+    asked = {"Range": "bytes=0-9", "If-None-Match": etag}
+    assert client.get("/either", headers={"Range": "bytes=0-9"}).status_code == 206
+    assert client.get("/either", headers=asked).status_code == 304
+    for response in (
+        client.post("/either", headers=asked),
+        client.get("/either", params={"status": "404"}, headers=asked),
+    ):
+        assert response.content == CONTENT
+        assert "content-range" not in response.headers
+    assert client.post("/either", headers=asked).status_code == 200
+    assert client.get("/either?status=404", headers=asked).status_code == 404
+    unsatisfiable = client.post("/either", headers={"Range": "bytes=20000-"})
+    assert (unsatisfiable.status_code, unsatisfiable.content) == (200, CONTENT)
 
 
 def test_if_range_with_a_stale_etag_gets_the_whole_file(client: TestClient) -> None:
