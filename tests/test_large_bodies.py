@@ -4340,3 +4340,139 @@ def test_one_long_inner_dict_of_a_body_is_read_a_slice_at_a_time(
     data = json.dumps({"small": {"a": 1}, "big": {**big, "k70000": "x"}})
     detail = client.post("/tables", content=data, headers=headers).json()["detail"]
     assert [(e["loc"], e["type"]) for e in detail] == [(["body", "big", "k70000"], "int_parsing")]
+
+
+class _Leaf(BaseModel):
+    id: int
+    name: str = ""
+
+
+class _Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int = 9
+
+
+class _Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool = True
+
+
+_Pet = Annotated[_Cat | _Dog, Field(discriminator="kind")]
+
+
+class _Tree(BaseModel):
+    leaves: list[_Leaf] = []
+    tags: set[str] = set()
+    scores: dict[str, float] = {}
+    pair: tuple[int, str] | None = None
+    pets: list[_Pet] = []
+    either: _Cat | _Dog | None = None
+    nested: list[list[int]] = []
+    child: _Leaf | None = None
+    queue: deque[int] = deque()
+    bounded: Annotated[list[int], Field(max_length=5)] = []
+    anything: JsonValue = None
+
+
+def shapes_app() -> App:
+    """Routes of many body shapes, each answering with what it read."""
+    router = Router()
+
+    @router.post("/leaves")
+    async def leaves(connection: Connection, body: Annotated[list[_Leaf], Body()]) -> object:
+        return body
+
+    @router.post("/tree")
+    async def tree(connection: Connection, body: _Tree) -> object:
+        return body
+
+    @router.post("/trees")
+    async def trees(connection: Connection, body: Annotated[list[_Tree], Body()]) -> object:
+        return body
+
+    @router.post("/pets")
+    async def pets(connection: Connection, body: Annotated[list[_Pet], Body()]) -> object:
+        return body
+
+    @router.post("/untagged")
+    async def untagged(
+        connection: Connection, body: Annotated[list[_Cat | _Dog], Body()]
+    ) -> object:
+        return body
+
+    @router.post("/named")
+    async def named(connection: Connection, body: Annotated[dict[str, _Leaf], Body()]) -> object:
+        return body
+
+    @router.post("/either")
+    async def either(
+        connection: Connection, body: Annotated[list[_Leaf] | _Leaf | None, Body()]
+    ) -> object:
+        return body
+
+    @router.post("/numbers")
+    async def numbers(connection: Connection, body: Annotated[set[int], Body()]) -> object:
+        return sorted(body)
+
+    return aaf([router])
+
+
+_SHAPES = shapes_app()
+_KEYS = st.sampled_from(
+    ["id", "name", "kind", "lives", "good", "leaves", "tags", "scores", "pair", "pets"]
+    + ["either", "nested", "child", "queue", "bounded", "anything", "other"]
+)
+_WORDS = st.sampled_from(["cat", "dog", "", "7", 'é"]{', "\\u", "\U0001f600"])
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 12), _WORDS, st.text(max_size=5))
+    | st.floats(allow_nan=False, allow_infinity=False, width=32),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(_KEYS, inner, max_size=6),
+    max_leaves=40,
+)
+
+
+def _answer(data: bytes, route: str, sliced: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0 if sliced else 10**9)
+    with TestClient(_SHAPES, raise_server_exceptions=False) as client:
+        answer = client.post(route, content=data, headers={"content-type": "application/json"})
+    return answer.status_code, answer.json() if answer.content else None
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    route=st.sampled_from(
+        ["/leaves", "/tree", "/trees", "/pets", "/untagged", "/named", "/either", "/numbers"]
+    ),
+    value=_VALUES,
+    slice_size=st.integers(min_value=1, max_value=64),
+    indent=st.sampled_from([None, 1]),
+    where=st.integers(min_value=0),
+    junk=st.sampled_from(["", "", "", ",", "]", "}", "[", "{", '"', "\\", " ", ":", "x"]),
+    ascii_only=st.booleans(),
+)
+def test_any_body_read_in_slices_answers_as_whole_validation(  # noqa: PLR0913  # hypothesis's
+    monkeypatch: pytest.MonkeyPatch,
+    route: str,
+    value: object,
+    slice_size: int,
+    indent: int | None,
+    where: int,
+    junk: str,
+    ascii_only: bool,
+) -> None:
+    # Every body shape at once, end to end: a body read a few bytes at a time, as a large
+    # one is, is what the same body read whole gives, or refused as it is (both 422; the
+    # errors may differ, each collection stopping at its first).
+    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
+    at = where % (len(text) + 1)
+    data = (text[:at] + junk + text[at:]).encode("utf-8", "surrogatepass")
+    whole = _answer(data, route, False, monkeypatch)
+    sliced = _answer(data, route, True, monkeypatch)
+    if whole[0] == 422:
+        assert sliced[0] == 422, (route, data, sliced)
+        assert sliced[1]["detail"], (route, data)
+    else:
+        assert sliced == whole, (route, data)
