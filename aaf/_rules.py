@@ -78,6 +78,13 @@ def _leads_back(converter: BaseConverter, text: str, bounded: bool = False) -> N
     Raises:
         ValueError: saying why, for ``url_for`` to name the route.
     """
+    if "." in text and ({".", ".."} & set(text.split("/"))):
+        # werkzeug builds /s/.. for <name> given "..": every client resolves such a segment
+        # away (RFC 3986 section 5.2.4; "%2E%2E" too, in WHATWG URLs), leaving the route.
+        raise ValueError(
+            f"{text!r} is not a value its rule variable matches: a '.' or '..' path segment"
+            " is resolved away by clients"
+        )
     pattern = _PATTERNS.get(converter.regex)
     if pattern is None:  # one per rule's converter, compiled at its first build
         pattern = _PATTERNS[converter.regex] = re.compile(converter.regex)

@@ -563,13 +563,14 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
     key = uuid.UUID(int=7)
     good = [
         app.url_for(file, name="a b?#%"),
+        app.url_for(file, name="..."),
         app.url_for(number, n=1),
         app.url_for(real, x=2),
         app.url_for(kind, kind="b"),
         app.url_for(code, code="en", key=key, rest="x/y"),
     ]
     answers = [client.get(url).text for url in good]
-    assert answers == ["a b?#%", "1", "2.0", "b", f"en {key} x/y"]
+    assert answers == ["a b?#%", "...", "1", "2.0", "b", f"en {key} x/y"]
     bad: list[tuple[str, dict[str, object], str]] = [
         ("file", {"name": "a/b"}, "'a/b' .*: a <name> variable takes one path segment"),
         ("file", {"name": ""}, "'' is not a value"),
@@ -580,6 +581,10 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
         ("code", {"code": "eng", "key": key, "rest": "x"}, "'eng' is not a value"),
         ("code", {"code": "en", "key": "nope", "rest": "x"}, "'nope' is not a value"),
         ("code", {"code": "en", "key": key, "rest": "/x"}, "'/x' is not a value"),
+        # a dot segment: a client resolves /f/.. to /, away from the route
+        ("file", {"name": ".."}, "'..' .*: a '.' or '..' path segment is resolved away"),
+        ("file", {"name": "."}, "'.' is not a value"),
+        ("code", {"code": "en", "key": key, "rest": "x/../y"}, "'x/../y' is not a value"),
     ]
     for name, values, message in bad:
         with pytest.raises(ValueError, match=f"^url_for\\('{name}'\\): {message}"):
