@@ -66,6 +66,10 @@ def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes
 ERRORS_EXTENSION = "aaf.testing.errors"
 
 
+class _BrokenExchange(RuntimeError):
+    """The app sent HTTP messages out of ASGI's order: the test fails, whatever it asked."""
+
+
 async def _run_http(
     app: ASGIApp,
     request: httpx.Request,
@@ -110,22 +114,35 @@ async def _run_http(
         nonlocal status
         if message["type"] == "http.response.start":
             if status is not None:
-                raise RuntimeError("The app sent http.response.start twice")
+                raise _BrokenExchange("The app sent http.response.start twice")
             status = message["status"]
             headers.extend(message.get("headers", []))
         elif message["type"] == "http.response.body":
             if status is None:
-                raise RuntimeError("The app sent a body before http.response.start")
+                raise _BrokenExchange("The app sent a body before http.response.start")
             if done.is_set():
-                raise RuntimeError("The app sent a body after the response ended")
+                raise _BrokenExchange("The app sent a body after the response ended")
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 done.set()
         else:
-            raise RuntimeError(f"Unexpected ASGI message for HTTP: {message['type']!r}")
+            raise _BrokenExchange(f"Unexpected ASGI message for HTTP: {message['type']!r}")
 
+    timer = asyncio.timeout(TIMEOUT)
     try:
-        await asyncio.wait_for(app(scope, receive, send), TIMEOUT)
+        async with timer:
+            await app(scope, receive, send)
+    except Exception as exc:
+        # What reached the server (an error after the response started, which aaf cannot
+        # answer; any error of another ASGI app) is raised again; or, as a server ends the
+        # response, the test gets what was sent before it (a 500 when nothing was), as
+        # Starlette's client gives it. A hang, or messages out of order, always fail the test.
+        if raise_server_exceptions or timer.expired() or isinstance(exc, _BrokenExchange):
+            raise
+        if status is None:
+            status = 500
+            headers[:] = [(b"content-type", b"text/plain; charset=utf-8")]
+            chunks[:] = [b"Internal Server Error"]
     finally:
         done.set()
     answered = (scope.get("extensions") or {}).get(ERRORS_EXTENSION, {}).get("exception")
@@ -380,7 +397,9 @@ class TestClient(httpx.Client):
     """A sync httpx client that calls the app in-process; ``with`` runs its lifespan.
 
     An exception the app answered with a 500 is raised again in the test, as Starlette's
-    client does; ``raise_server_exceptions=False`` gives the 500 response instead. Redirects
+    client does; ``raise_server_exceptions=False`` gives the 500 response instead (and for
+    an exception after the response started, which only the server sees, what was sent
+    before it). Redirects
     are followed, as Starlette's client follows them (``follow_redirects=False`` to see them).
     """
 

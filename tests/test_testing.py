@@ -138,8 +138,51 @@ async def silent(scope: Scope, receive: Receive, send: Send) -> None:
     ],
 )
 def test_the_client_names_a_broken_http_exchange(app: ASGIApp, message: str) -> None:
-    with pytest.raises(RuntimeError, match=message):
-        TestClient(app).get("/")
+    for raising in (True, False):  # a broken exchange is the test's failure either way
+        with pytest.raises(RuntimeError, match=message):
+            TestClient(app, raise_server_exceptions=raising).get("/")
+
+
+async def raises_before_answering(scope: Scope, receive: Receive, send: Send) -> None:
+    raise LookupError("before")
+
+
+async def hangs(scope: Scope, receive: Receive, send: Send) -> None:
+    await asyncio.Event().wait()
+
+
+def test_what_reaches_the_server_gives_what_was_sent_unless_raised() -> None:
+    # An error after the response started is the server's to see (aaf cannot answer it):
+    # with raise_server_exceptions=False the test gets the part that went out, as from
+    # Starlette's client (the error escaped it before); an app that raises before
+    # answering gives the server's 500.
+    router = Router()
+
+    @router.get("/stream")
+    async def stream(connection: Connection) -> None:
+        await connection.send(b"first ")
+        raise ValueError("mid-stream")
+
+    app = aaf([router])
+    with pytest.raises(ValueError, match="mid-stream"):
+        TestClient(app).get("/stream")
+    sent = TestClient(app, raise_server_exceptions=False).get("/stream")
+    assert (sent.status_code, sent.content) == (200, b"first ")
+    with pytest.raises(LookupError, match="before"):
+        TestClient(raises_before_answering).get("/")
+    refused = TestClient(raises_before_answering, raise_server_exceptions=False).get("/")
+    assert (refused.status_code, refused.text) == (500, "Internal Server Error")
+
+
+@pytest.mark.anyio
+async def test_a_hang_fails_the_test_whatever_the_client_is_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("aaf.testing.TIMEOUT", 0.05)
+    for raising in (True, False):
+        client = AsyncTestClient(hangs, raise_server_exceptions=raising)  # no lifespan
+        with pytest.raises(TimeoutError):
+            await client.get("/")
 
 
 def test_a_lifespan_that_fails_or_stops_answering_is_reported() -> None:
