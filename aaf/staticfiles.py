@@ -65,19 +65,22 @@ class StaticFiles:
         if connection.method not in ("GET", "HEAD"):
             raise HTTPError(405, "Method Not Allowed", {"Allow": "GET, HEAD"})
         relative = connection.route_path
+        # The mount's own path (/static) is "/" below it: whether a slash ends the path is
+        # the client's path's to say.
+        slashed = connection.path.endswith("/")
         # The file system may block (a network mount, a cold disk): never on the event loop.
         found = await asyncio.to_thread(self._lookup, relative)
         full, is_dir, has_index = found if found is not None else ("", False, False)
         if (
             found is None
             # A file is not a directory: relative links in it would resolve below it.
-            or (not is_dir and relative.endswith("/"))
+            or (not is_dir and slashed)
             or (is_dir and not (self.html and has_index))
         ):
             await self._not_found(connection)
             return
         if is_dir:
-            if not relative.endswith("/"):
+            if not slashed:
                 # Relative links in the index page need the slash.
                 # The path escaped as a path: a `?` in a name is not a query.
                 query = connection.scope.get("query_string", b"")

@@ -280,6 +280,10 @@ def test_html_mode_answers_a_missing_path_with_the_directorys_404_page(tmp_path:
         head = client.head("/site/nope")
         assert (head.status_code, head.content) == (404, b"")
         assert client.get("/site/").text == "<h1>home</h1>"
+        # The mount's own path is its directory's too: served there, the page's relative
+        # links would resolve against "/" (it was served at /site, not sent to /site/).
+        root = client.get("/site?v=1")
+        assert (root.status_code, root.headers["location"]) == (308, "/site/?v=1")
         # Only in html mode, as Starlette's.
         assert client.get("/plain/nope").text == "Not found"
         # A 404.html that leads out of the directory is not served.
