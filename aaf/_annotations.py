@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import types
-from typing import Annotated, Union, get_args, get_origin
+from collections.abc import Mapping
+from typing import Annotated, Union, cast, get_args, get_origin
 
-__all__ = ["strip_annotated", "union_members"]
+__all__ = ["annotated", "strip_annotated", "union_members"]
+
+
+def annotated(base: object, *metadata: object) -> object:
+    """Build ``Annotated[base, *metadata]`` at run time (Python 3.13's ``Annotated`` is a
+    special form without the ``__class_getitem__`` of 3.11's class).
+
+    >>> annotated(int, "meta")
+    typing.Annotated[int, 'meta']
+    """
+    special = cast("Mapping[tuple[object, ...], object]", Annotated)  # subscripted as a value
+    return special[(base, *metadata)]
 
 
 def union_members(annotation: object) -> tuple[object, ...]:

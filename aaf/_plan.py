@@ -61,7 +61,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import BaseConverter
 
 import aaf._rules as _rules
-from aaf._annotations import strip_annotated, union_members
+from aaf._annotations import annotated, strip_annotated, union_members
 from aaf._http import header_key
 from aaf._rules import converter_type
 from aaf.connection import Connection
@@ -337,7 +337,7 @@ def _length_bounded(annotation: object) -> tuple[object, int | None, int | None]
     constraints = [m for m in meta if not isinstance(m, Param)]
     if not constraints:
         return None
-    info = FieldInfo.from_annotation(Annotated.__class_getitem__((base, *constraints)))  # type: ignore[attr-defined]  # Annotated[base, *constraints], built at run time
+    info = FieldInfo.from_annotation(annotated(base, *constraints))  # type: ignore[arg-type]  # a runtime annotation
     bounds = _length_bounds(info)
     return None if bounds is None else (info.annotation, *bounds)
 
@@ -1010,7 +1010,7 @@ def _tagged_field(model: type[BaseModel], name: str, info: FieldInfo) -> TaggedR
         return None
     try:  # the union alone, for a missing or unknown tag's error
         tag = Field(discriminator=info.discriminator)
-        alone = cast("object", Annotated.__class_getitem__((info.annotation, tag)))  # type: ignore[attr-defined]  # Annotated[T, Field(...)], built at run time
+        alone = annotated(info.annotation, tag)
         validator = fail_fast_validator(type_adapter(alone))
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
         return None

@@ -39,6 +39,7 @@ from pydantic_core import SchemaValidator, from_json
 from typing_extensions import TypedDict
 
 from aaf import _dispatch, _extract, _plan, aaf
+from aaf._annotations import annotated
 from aaf._plan import ItemsReading, ModelReading, fail_fast_validator
 from aaf.app import App
 from aaf.connection import Connection
@@ -614,22 +615,25 @@ def test_a_large_body_read_whole_is_not_parsed_again_to_say_where_it_breaks(
         _extract, "json", SimpleNamespace(loads=loads, JSONDecodeError=json.JSONDecodeError)
     )
     numbers = "[" + ",".join(str(i) for i in range(20_000))
+    # Where pydantic stops, in characters (Python 3.11 and 3.12 say the same place; 3.13
+    # names a trailing comma itself, one before).
     cases = [
-        (numbers + ",]", "trailing comma"),
-        (numbers + "]\n x", "trailing characters"),
-        ('["é",\n' + numbers[1:] + ",]", "trailing comma"),  # a second line, not ASCII
+        (numbers + ",]", "trailing comma", len(numbers) + 1),
+        (numbers + "]\n x", "trailing characters", len(numbers) + 3),
+        ('["é",\n' + numbers[1:] + ",]", "trailing comma", len(numbers) + 6),  # not ASCII
     ]
-    for data, reason in cases:
+    for data, reason, place in cases:
         answer = client.post(
             "/few", content=data.encode(), headers={"content-type": "application/json"}
         )
         [entry] = answer.json()["detail"]
-        with pytest.raises(json.JSONDecodeError) as python:
-            real_loads(data)
-        assert (entry["loc"], entry["ctx"]["error"]) == (["body", python.value.pos], reason)
+        assert data[place] in "]x"
+        assert (entry["loc"], entry["ctx"]["error"]) == (["body", place], reason)
     assert parsed == []
     small = client.post("/few", content=b"[1,]", headers={"content-type": "application/json"})
-    assert small.json()["detail"][0]["ctx"]["error"] == "Expecting value"  # Python's, as FastAPI
+    with pytest.raises(json.JSONDecodeError) as python:
+        real_loads("[1,]")
+    assert small.json()["detail"][0]["ctx"]["error"] == python.value.msg  # Python's, as FastAPI
     assert parsed == [4]
 
 
@@ -1024,7 +1028,7 @@ def routes_of(kinds: Mapping[str, object], marker: object = None) -> TestClient:
         async def handler(connection: Connection, body: object) -> object:
             return [type(body).__name__, body]
 
-        annotation = kind if marker is None else Annotated.__class_getitem__((kind, marker))  # type: ignore[attr-defined]  # Annotated[kind, marker], built at run time
+        annotation = kind if marker is None else annotated(kind, marker)
         handler.__annotations__ = {
             "connection": Connection,
             "body": annotation,
@@ -1307,7 +1311,7 @@ def test_a_union_without_a_tag_read_as_each_model_is_what_pydantic_chooses(
     models = tuple(_union_model(f"M{i}", shape) for i, shape in enumerate(shapes))
     union = cast("object", getattr(Union, "__getitem__")(models))  # noqa: B009  # Union[models]
     in_order = Field(union_mode="left_to_right")
-    kind = union if smart else cast("object", Annotated.__class_getitem__((union, in_order)))  # type: ignore[attr-defined]  # Annotated[union, ...], built at run time
+    kind = union if smart else annotated(union, in_order)
     adapter = _plan.type_adapter(kind)
     body = _plan.json_param("body", kind, adapter)
     assert body.union is not None
