@@ -934,10 +934,45 @@ def _items_end(
             window *= 2
             continue
         at, rest = found
+        byte = pos + (at if text.isascii() else len(text[:at].encode()))
         if isinstance(rest, str):  # broken JSON, at character `at` of the window
-            errors.append(_json_invalid_at(_chars(data, pos) + at, rest))
+            char, rest = _as_python_says(data, byte, _chars(data, pos) + at, rest, closing)
+            errors.append(_json_invalid_at(char, rest))
             return None
-        return pos + (at if text.isascii() else len(text[:at].encode())), rest
+        return byte, rest
+
+
+@functools.cache
+def _trailing_commas() -> dict[bytes, str] | None:
+    """How this Python's parser names a trailing comma, by closing bracket, where it places
+    the error at the comma itself (3.13: "Illegal trailing comma before end of array");
+    ``None`` where it places it at the bracket (3.11, 3.12: "Expecting value"), as reading
+    a window after the comma finds it."""
+    said: dict[bytes, str] = {}
+    for closing, sample in ((b"]", "[1 ,]"), (b"}", '{"a": 1 ,}')):
+        try:
+            json.loads(sample)
+        except json.JSONDecodeError as exc:
+            if exc.pos != sample.index(","):
+                return None
+            said[closing] = exc.msg
+    return said
+
+
+_COMMA_BEFORE = re.compile(rb",[ \t\n\r]*\Z")
+
+
+def _as_python_says(
+    data: bytes, byte: int, char: int, message: str, closing: bytes
+) -> tuple[int, str]:
+    """The place (in characters) and message Python's parser gives for broken JSON that a
+    window's reading found at ``data[byte]`` (character ``char``), in a list or object
+    that ``closing`` ends: a trailing comma where this Python names it."""
+    said = _trailing_commas()
+    if said is None or not data.startswith(closing, byte):
+        return char, message
+    comma = _COMMA_BEFORE.search(data, 0, byte)  # (ASCII from there: bytes are characters)
+    return (char, message) if comma is None else (char - (byte - comma.start()), said[closing])
 
 
 def _window(data: bytes, start: int, stop: int) -> str:

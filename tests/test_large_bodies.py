@@ -4480,3 +4480,35 @@ def test_any_body_read_in_slices_answers_as_whole_validation(  # noqa: PLR0913  
         assert sliced[1]["detail"], (route, data)
     else:
         assert sliced == whole, (route, data)
+
+
+def test_a_trailing_comma_in_a_large_body_is_placed_as_this_pythons_parser_places_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Python 3.13 names a trailing comma at the comma ("Illegal trailing comma before end
+    # of array"); 3.11 and 3.12 at the bracket after it ("Expecting value"). A small body
+    # gets Python's own answer, so a large one, read a window at a time, must say the same.
+    words = json.dumps([f"w{i}" for i in range(20_000)])
+    counts = json.dumps({f"k{i}": i for i in range(20_000)})
+    cases = [
+        ("/words", words[:-1] + " ,\n ]", "]"),
+        ("/counts", counts[:-1] + ",}", "}"),
+        ("/words", words[:-1] + ",}", "}"),  # another bracket: no trailing comma of the list
+    ]
+    named = {b"]": "the comma ends an array", b"}": "the comma ends an object"}
+    for said in (None, named):
+        monkeypatch.setattr(_extract, "_trailing_commas", lambda said=said: said)
+        for route, data, bracket in cases:
+            with TestClient(plain_app()) as client:
+                answer = client.post(
+                    route, content=data.encode(), headers={"content-type": "application/json"}
+                )
+            [entry] = answer.json()["detail"]
+            comma, end = data.rindex(","), data.rindex(bracket)
+            mismatched = (route == "/words") != (bracket == "]")
+            if said is None or mismatched:
+                assert entry["loc"] == ["body", end], (said, route)
+                assert "comma" not in entry["ctx"]["error"]
+            else:
+                assert entry["loc"] == ["body", comma], (said, route)
+                assert entry["ctx"]["error"] == said[bracket.encode()]
