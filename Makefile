@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system run test test-lowest lint typecheck pytest bench load load-hostile vendor clean
+.PHONY: install system run test test-lowest test-pythons lint typecheck pytest bench load load-hostile vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,25 @@ test-lowest: $(LOWEST_STAMP) system
 		$(LOWEST_TESTS)
 
 test: lint typecheck pytest test-lowest
+
+# The whole suite on the newer Pythons pyproject.toml allows, each in a venv of its own
+# (.venv-python3.12, ...); not part of `make test`, since a fresh machine has 3.11 alone.
+# An interpreter that is not installed is skipped with a message.
+PYTHONS ?= python3.12 python3.13
+
+test-pythons: system
+	@for python in $(PYTHONS); do \
+		if ! command -v $$python >/dev/null 2>&1; then echo "$$python: not installed, skipped"; continue; fi; \
+		venv=.venv-$$python; \
+		if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
+			rm -rf $$venv && $$python -m venv $$venv && \
+			$$venv/bin/python -m pip install --quiet --upgrade pip && \
+			$$venv/bin/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat && \
+			touch $$venv/.installed || exit 1; \
+		fi; \
+		echo "== $$python"; \
+		$$venv/bin/python -m pytest -q -p no:cacheprovider -o addopts="" tests examples/notes/tests || exit 1; \
+	done
 
 bench:
 	$(MAKE) -C benchmarks bench
