@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator, Mapping
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -61,12 +62,43 @@ class UploadFile(FileStorage):
         return end
 
 
-@dataclasses.dataclass(frozen=True)
-class FormData:
-    """The fields and files of an urlencoded or multipart body."""
+@dataclasses.dataclass(frozen=True, eq=False)
+class FormData(Mapping[str, str | UploadFile]):
+    """The fields and files of an urlencoded or multipart body.
+
+    ``fields`` and ``files`` (werkzeug multidicts) keep text and uploads apart, as
+    Flask's ``request.form`` and ``request.files`` do. The form itself reads as Starlette's
+    ``FormData`` does, both kinds together: ``form["name"]`` and ``form.get("name")`` give a
+    key's last value (a repeated key's, as a typed ``Form()`` parameter takes it), text
+    before files for a key that has both; ``form.getlist("tag")`` every value;
+    ``form.multi_items()`` every pair.
+    """
 
     fields: MultiDict[str, str]
     files: MultiDict[str, UploadFile]
+
+    def __getitem__(self, key: str) -> str | UploadFile:
+        values = self.getlist(key)
+        if not values:
+            raise KeyError(key)
+        return values[-1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self.fields.keys(), *self.files.keys()]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.fields or key in self.files
+
+    def getlist(self, key: str) -> list[str | UploadFile]:
+        """Every value of ``key``: its text, then its files."""
+        return [*self.fields.getlist(key), *self.files.getlist(key)]
+
+    def multi_items(self) -> list[tuple[str, str | UploadFile]]:
+        """Every ``(key, value)`` pair: the text fields', then the files'."""
+        return [*self.fields.items(multi=True), *self.files.items(multi=True)]
 
     def close(self) -> None:
         """Close every uploaded file (their spooled temporary files go away)."""

@@ -16,12 +16,12 @@ from typing import Annotated
 
 import httpx
 import pytest
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from aaf import aaf
 from aaf.app import App
 from aaf.connection import Connection
-from aaf.datastructures import UploadFile
+from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Form
 from aaf.response import FileResponse, JsonResponse
@@ -688,3 +688,53 @@ def test_url_for_builds_a_path_below_a_named_mount_over_uvicorn(site: Path) -> N
         app.url_for("static", filename="site.css")
     with pytest.raises(ConfigurationError, match="Route name 'page' is already used"):
         api.mount("/other", StaticFiles(site), name="page")
+
+
+def test_a_form_read_by_hand_reads_as_starlettes_both_kinds_together() -> None:
+    # `await connection.form()` in the handler, as `await request.form()` in Starlette:
+    # form["key"] and form.get("key") were AttributeErrors (fields and files only).
+    router = Router()
+
+    @router.post("/form")
+    async def form(connection: Connection) -> dict[str, object]:
+        data = await connection.form()
+        note = data["note"]
+        upload = data.get("doc")
+
+        def shown(value: str | UploadFile) -> str:
+            return value if isinstance(value, str) else f"file {value.filename}"
+
+        return {
+            "note": shown(note),
+            "doc": None if upload is None else shown(upload),
+            "tags": [shown(tag) for tag in data.getlist("tag")],
+            "keys": list(data),
+            "has_missing": "missing" in data,
+            "pairs": len(data.multi_items()),
+            "missing": data.get("missing", "default"),
+        }
+
+    client = TestClient(aaf([router]))
+    plain = client.post("/form", data={"note": "hi", "tag": ["a", "b"]})
+    assert plain.json() == {
+        "note": "hi",
+        "doc": None,
+        "tags": ["a", "b"],
+        "keys": ["note", "tag"],
+        "has_missing": False,
+        "pairs": 3,
+        "missing": "default",
+    }
+    files = {"doc": ("cv.txt", b"text", "text/plain"), "tag": ("t.bin", b"x", "text/plain")}
+    mixed = client.post("/form", data={"note": ["first", "last"], "tag": "a"}, files=files)
+    assert mixed.json() == {
+        "note": "last",  # a repeated key's last value, as a Form() parameter takes it
+        "doc": "file cv.txt",
+        "tags": ["a", "file t.bin"],  # text, then files
+        "keys": ["note", "tag", "doc"],
+        "has_missing": False,
+        "pairs": 5,
+        "missing": "default",
+    }
+    with pytest.raises(KeyError):
+        FormData(MultiDict(), MultiDict())["absent"]
