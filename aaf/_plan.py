@@ -1888,6 +1888,13 @@ def every_plan(plan: HandlerPlan) -> Iterator[HandlerPlan]:
         stack.extend(d.plan for d in current.dependencies)
 
 
+def told_of_route(plan: HandlerPlan, route: HandlerPlan) -> HandlerPlan:
+    """``plan``, an override's (``app.dependency_overrides``), with each of its models that
+    refuse keys they do not read told the keys ``route`` (a handler's plan, its providers')
+    reads elsewhere, as registration tells the original provider's."""
+    return _keys_read_elsewhere(plan, [*every_plan(route), *every_plan(plan)])
+
+
 def _keys_read_elsewhere(plan: HandlerPlan, plans: Sequence[HandlerPlan]) -> HandlerPlan:
     """``plan`` with each model that refuses keys it does not read (``extra="forbid"``, in the
     handler or a provider) told the keys of its source the route reads elsewhere: a query

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import cast
 
 from aaf._extract import Errors, jsonable, take_body, validated
-from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan
+from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan, told_of_route
 from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
 from aaf.exceptions import RequestValidationError
@@ -31,7 +31,7 @@ _NONE: dict[Callable[..., object], Callable[..., object]] = {}
 class Solving:
     """The state of one request's resolution: validated values, results, open generators."""
 
-    __slots__ = ("connection", "overrides", "path_args", "results", "stack", "values")
+    __slots__ = ("connection", "overrides", "path_args", "results", "route", "stack", "values")
 
     def __init__(self, connection: Connection, path_args: dict[str, object]) -> None:
         self.connection = connection
@@ -44,6 +44,7 @@ class Solving:
         self.values: dict[int, dict[str, object]]  # id(plan) -> its validated values
         self.results: dict[object, object]  # a provider's key (DependencyParam.key) -> result
         self.stack: contextlib.AsyncExitStack | None = None
+        self.route: HandlerPlan | None = None  # the plan solve() answers, set there
 
     def effective(self, dependency: DependencyParam) -> HandlerPlan:
         """The plan that answers ``dependency``, an override's when one is set."""
@@ -54,10 +55,15 @@ class Solving:
             return dependency.plan
         app = self.connection.app
         scopes = dependency.scopes  # the original's, as FastAPI keeps them for an override
-        plan = app.override_plans.get((override, scopes))
+        route = self.route
+        assert route is not None  # overrides take solve(), which sets it
+        # One plan per route: a model of the override's that refuses keys it does not read
+        # (extra="forbid") is told the keys the route reads elsewhere, as the original's was.
+        plan = app.override_plans.get((override, scopes, id(route)))
         if plan is None:
             plan = provider_plan(override, dependency.plan.rule_converters, scopes=scopes)
-            app.override_plans[override, scopes] = plan
+            plan = told_of_route(plan, route)
+            app.override_plans[override, scopes, id(route)] = plan
         return plan
 
     async def close(self, exc: BaseException | None) -> None:
@@ -264,7 +270,7 @@ async def solve(plan: HandlerPlan, solving: Solving) -> dict[str, object]:
     Raises:
         RequestValidationError: any value of the handler or a provider failed validation.
     """
-    solving.values, solving.results = {}, {}
+    solving.values, solving.results, solving.route = {}, {}, plan
     errors: Errors = []
     await _validate(plan, solving, errors)
     if errors:

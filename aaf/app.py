@@ -165,8 +165,11 @@ class App(UrlBuilding):
         self.threads = ThreadPool(max_threads)
         # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
         self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
-        # An override's plan for each set of scopes it is asked with.
-        self.override_plans: dict[tuple[Callable[..., object], tuple[str, ...]], HandlerPlan] = {}
+        # An override's plan for each set of scopes it is asked with, in each route (by the
+        # id of the route's plan, which the app keeps as long as itself).
+        self.override_plans: dict[
+            tuple[Callable[..., object], tuple[str, ...], int], HandlerPlan
+        ] = {}
         self.freeze_gc = freeze_gc
         self.debug = debug
         self.state: dict[str, object] = {}

@@ -14,7 +14,7 @@ from typing import Annotated, Any, cast
 
 import httpx
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from aaf import App, aaf
 from aaf.connection import Connection
@@ -463,6 +463,53 @@ def test_overrides_swap_a_provider_for_tests(app: App) -> None:
     app.dependency_overrides.clear()
     with TestClient(app) as c:
         assert c.get("/me").status_code == 422  # the real provider wants x-token
+
+
+class _Paging(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    page: int = 1
+
+
+class _FakePaging(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    page: int = 7
+
+
+def _paging(paging: Annotated[_Paging, Query()]) -> int:
+    return paging.page
+
+
+def _fake_paging(paging: Annotated[_FakePaging, Query()]) -> int:
+    return paging.page * 100
+
+
+def _fixed() -> int:
+    return 5
+
+
+def test_an_overrides_model_that_forbids_extra_keys_takes_the_routes_other_keys() -> None:
+    # A query model with extra="forbid" is told the keys the route reads elsewhere (?q= is
+    # the handler's, not extra); an override's model was not: ?q= was a 422 in the test.
+    router = Router()
+
+    @router.get("/items")
+    async def items(connection: Connection, q: str = "", page: int = Depends(_paging)) -> str:
+        return f"{q} {page}"
+
+    @router.get("/plain")
+    async def plain(connection: Connection, q: str = "", n: int = Depends(_fixed)) -> str:
+        return f"{q} {n}"
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/items?q=x&page=2").text == "x 2"
+    app.dependency_overrides[_paging] = _fake_paging
+    app.dependency_overrides[_fixed] = _fake_paging
+    assert client.get("/items?q=x&page=2").text == "x 200"
+    assert client.get("/items?q=x").text == "x 700"
+    assert client.get("/plain?q=y&page=3").text == "y 300"  # the route had no such model
+    refused = client.get("/plain?q=y&other=1").json()["detail"]
+    assert [(e["type"], e["loc"]) for e in refused] == [("extra_forbidden", ["query", "other"])]
 
 
 def test_websocket_handlers_and_on_connect_take_depends(client: TestClient) -> None:
