@@ -128,23 +128,33 @@ async def _run_http(
         else:
             raise _BrokenExchange(f"Unexpected ASGI message for HTTP: {message['type']!r}")
 
-    timer = asyncio.timeout(TIMEOUT)
+    # The app in a task of its own, as a server runs it (its context, its cancellation).
+    task = asyncio.ensure_future(app(scope, receive, send))
     try:
-        async with timer:
-            await app(scope, receive, send)
-    except Exception as exc:
+        if not (await asyncio.wait({task}, timeout=TIMEOUT))[0]:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise TimeoutError(f"The app did not answer {request.method} {url.path} in time")
+    finally:
+        done.set()
+        if not task.done():  # the test itself was cancelled: the app goes with it
+            task.cancel()
+    failure = task.exception()
+    if failure is not None:
         # What reached the server (an error after the response started, which aaf cannot
         # answer; any error of another ASGI app) is raised again; or, as a server ends the
         # response, the test gets what was sent before it (a 500 when nothing was), as
-        # Starlette's client gives it. A hang, or messages out of order, always fail the test.
-        if raise_server_exceptions or timer.expired() or isinstance(exc, _BrokenExchange):
-            raise
+        # Starlette's client gives it. Messages out of ASGI's order fail the test either way.
+        if (
+            raise_server_exceptions
+            or isinstance(failure, _BrokenExchange)
+            or not isinstance(failure, Exception)
+        ):
+            raise failure
         if status is None:
             status = 500
             headers[:] = [(b"content-type", b"text/plain; charset=utf-8")]
             chunks[:] = [b"Internal Server Error"]
-    finally:
-        done.set()
     answered = (scope.get("extensions") or {}).get(ERRORS_EXTENSION, {}).get("exception")
     if raise_server_exceptions and isinstance(answered, BaseException):
         raise answered

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -172,6 +173,24 @@ def test_what_reaches_the_server_gives_what_was_sent_unless_raised() -> None:
         TestClient(raises_before_answering).get("/")
     refused = TestClient(raises_before_answering, raise_server_exceptions=False).get("/")
     assert (refused.status_code, refused.text) == (500, "Internal Server Error")
+
+
+_SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="test")
+
+
+@pytest.mark.anyio
+async def test_the_app_runs_in_a_task_of_its_own_as_under_a_server() -> None:
+    # What the app sets in its context stays there, as under uvicorn (a task per request).
+    router = Router()
+
+    @router.get("/")
+    async def home(connection: Connection) -> str:
+        _SEEN.set("app")
+        return "set"
+
+    client = AsyncTestClient(aaf([router]))
+    assert (await client.get("/")).text == "set"
+    assert _SEEN.get() == "test"
 
 
 @pytest.mark.anyio
