@@ -9,12 +9,12 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from werkzeug.http import http_date, parse_if_range_header, parse_range_header
+from werkzeug.http import http_date, parse_if_range_header
 from werkzeug.sansio.http import is_resource_modified
 
 from aaf._http import utf8_text
 
-_EMPTY_SUFFIX = re.compile(r"\s*-0+\s*")
+_RANGE = re.compile(r"[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -56,14 +56,21 @@ def not_modified(
     )
 
 
+# At most this many ranges, once overlapping ones are merged, are sent as parts of one
+# response; more get the whole file (RFC 9110 section 14.2 lets a server ignore a Range).
+MAX_RANGES = 16
+
+
 def byte_range(
     range_header: str | None, if_range: str | None, size: int, found: Validators
-) -> tuple[int, int] | None | bool:
-    """Decide a ``Range`` request: ``(start, stop)``, ``None`` for the whole file, ``False``
-    when the range cannot be satisfied (416).
+) -> list[tuple[int, int]] | None | bool:
+    """Decide a ``Range`` request: the ``(start, stop)`` spans to send (one, or several for
+    a ``multipart/byteranges`` answer), ``None`` for the whole file, ``False`` when no range
+    can be satisfied (416).
 
-    Only single byte ranges are honoured; several ranges get the whole file, as RFC 9110
-    section 14.2 allows.
+    Spans that cannot be satisfied are left out; overlapping or adjacent ones are merged,
+    in ascending order then (RFC 9110 section 14.6 lets a server coalesce them), and more
+    than ``MAX_RANGES`` get the whole file.
     """
     if range_header is None:
         return None
@@ -81,18 +88,53 @@ def byte_range(
         if condition.etag is None and condition.date is None:
             return None  # neither: not a validator the client could have had
     unit, _, ranges = range_header.partition("=")
-    # A list may hold empty elements ("bytes=0-4, "), which RFC 9110 section 5.6.1 tells a
-    # recipient to accept; werkzeug's parser does not, so they go before it reads the rest.
-    kept = [part for part in ranges.split(",") if part.strip()]
-    if len(kept) == 1 and _EMPTY_SUFFIX.fullmatch(kept[0]) and unit.strip().lower() == "bytes":
-        return False  # "bytes=-0": the last zero bytes, a range no file can satisfy
-    parsed = parse_range_header(f"{unit}={','.join(kept)}")
-    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+    if unit.strip().lower() != "bytes":
+        return None  # another unit, or no "=": not a range this server knows (RFC 9110 14.2)
+    # RFC 9110 section 14.1.1's ranges, read here: werkzeug's parser refuses ranges out of
+    # ascending order or overlapping, which the RFC allows, and the empty list elements
+    # that section 5.6.1 tells a recipient to accept ("bytes=0-4, ").
+    spans: list[tuple[int, int]] = []
+    asked = 0
+    for part in ranges.split(","):
+        if not part.strip():
+            continue
+        spec = _RANGE.fullmatch(part)
+        if spec is None:
+            return None  # an invalid ranges-specifier: ignored (RFC 9110 14.2)
+        first, last = spec.groups()
+        if not first and not last:
+            return None  # "-": no range at all
+        asked += 1
+        if not first:  # "-N": the last N bytes
+            start, stop = max(size - _position(last), 0), size
+            if last.strip("0") == "":
+                continue  # "-0": the last zero bytes, which no file holds
+        else:
+            start = _position(first)
+            stop = size if not last else min(_position(last) + 1, size)
+            if last and _position(last) < start:
+                return None  # "5-3": invalid, ignored
+        if start < stop:
+            spans.append((start, stop))
+    if asked == 0:
         return None
-    span = parsed.range_for_length(size)
-    if span is None or span[0] >= span[1]:
+    if not spans:
         return False
-    return span
+    if len(spans) > 1 and any(a[1] >= b[0] for a, b in zip(spans, spans[1:], strict=False)):
+        merged: list[tuple[int, int]] = []
+        for start, stop in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+            else:
+                merged.append((start, stop))
+        spans = merged
+    return spans if len(spans) <= MAX_RANGES else None
+
+
+def _position(digits: str) -> int:
+    """A byte position as sent; past 18 digits, one beyond any file (``int()`` refuses a
+    number of more than 4,300 digits, and a client chooses how many it sends)."""
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import io
 import logging
 import os
 import re
+import secrets
 import threading
 from collections.abc import (
     AsyncGenerator,
@@ -340,10 +342,12 @@ _EXHAUSTED = object()
 
 
 class FileResponse(HttpResponse):
-    """A file from disk, streamed in chunks, with validators and single byte ranges.
+    """A file from disk, streamed in chunks, with validators and byte ranges.
 
     Sends ``ETag`` and ``Last-Modified``; answers 304 to a matching ``If-None-Match`` or
-    ``If-Modified-Since``, 206 to a satisfiable single ``Range`` (416 otherwise). With
+    ``If-Modified-Since`` and 206 to a satisfiable ``Range`` (416 otherwise), several ranges
+    as one ``multipart/byteranges`` body, as Starlette's does (a GET or HEAD answered 200
+    only: a POST, or a file sent as an error page, ignores them). With
     ``filename`` the client is told to download it under that name (to show it under that
     name, ``content_disposition_type="inline"``, as in Starlette). Servers that offer the
     ``http.response.pathsend`` extension send the file themselves.
@@ -411,8 +415,11 @@ class FileResponse(HttpResponse):
             await connection.respond_whole(416, headers, b"")
             return
         status, start, stop = self.status_code, 0, size
-        if isinstance(span, tuple):
-            status, (start, stop) = 206, span
+        if isinstance(span, list) and len(span) > 1:
+            await self._send_parts(connection, headers, span, size)
+            return
+        if isinstance(span, list):
+            status, [(start, stop)] = 206, span
             headers.append((b"content-range", f"bytes {start}-{stop - 1}/{size}".encode()))
         headers.append((b"content-length", str(stop - start).encode()))
         extensions = connection.scope.get("extensions") or {}
@@ -423,6 +430,49 @@ class FileResponse(HttpResponse):
         else:
             chunks = _file_chunks(self.path, start, stop, self.chunk_size)
             await _send_streamed(connection, status, headers, chunks)
+
+    async def _send_parts(
+        self,
+        connection: Connection,
+        headers: RawHeaders,
+        spans: list[tuple[int, int]],
+        size: int,
+    ) -> None:
+        """Answer several ranges as one ``multipart/byteranges`` body (RFC 9110 section
+        14.6): each part its own type and ``Content-Range``, the whole length known."""
+        boundary = secrets.token_hex(16)
+        kind = next((v for k, v in headers if k == b"content-type"), b"application/octet-stream")
+        heads = [
+            b"--%s\r\ncontent-type: %s\r\ncontent-range: bytes %d-%d/%d\r\n\r\n"
+            % (boundary.encode(), kind, start, stop - 1, size)
+            for start, stop in spans
+        ]
+        closing = b"--%s--\r\n" % boundary.encode()
+        length = sum(
+            len(h) + stop - start + 2 for h, (start, stop) in zip(heads, spans, strict=True)
+        )
+        headers = [(k, v) for k, v in headers if k != b"content-type"]
+        headers += [
+            (b"content-type", b"multipart/byteranges; boundary=" + boundary.encode()),
+            (b"content-length", str(length + len(closing)).encode()),
+        ]
+        if connection.method == "HEAD":
+            await connection.respond_whole(206, headers, b"")
+            return
+
+        async def parts() -> AsyncIterator[bytes]:
+            for head, (start, stop) in zip(heads, spans, strict=True):
+                yield head
+                # Closed here when the client leaves mid-part: its file with it, not later.
+                async with contextlib.aclosing(
+                    _file_chunks(self.path, start, stop, self.chunk_size)
+                ) as chunks:
+                    async for chunk in chunks:
+                        yield chunk
+                yield b"\r\n"
+            yield closing
+
+        await _send_streamed(connection, 206, headers, parts())
 
 
 # Server-sent events -----------------------------------------------------------------------------
@@ -543,7 +593,9 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
             await iterator.aclose()  # the app's generator gets its finally run
 
 
-async def _file_chunks(path: str, start: int, stop: int, chunk_size: int) -> AsyncIterator[bytes]:
+async def _file_chunks(
+    path: str, start: int, stop: int, chunk_size: int
+) -> AsyncGenerator[bytes, None]:
     file = _FileInThreads(path)
     try:
         await file.open_at(start)

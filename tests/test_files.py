@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import gc
 import hashlib
 import os
@@ -16,6 +18,8 @@ from typing import Annotated
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from aaf import aaf
@@ -150,7 +154,52 @@ def test_unsatisfiable_range_answers_416(client: TestClient) -> None:
     assert response.headers["content-range"] == "bytes */10240"
 
 
-@pytest.mark.parametrize("header", ["bytes=0-1,5-6", "items=0-5", "bytes=abc", "nonsense"])
+def parts_of(response: httpx.Response) -> list[tuple[str, str, bytes]]:
+    """The parts of a multipart/byteranges answer, read by the standard library's parser:
+    (content type, content range, bytes) each."""
+    head = f"Content-Type: {response.headers['content-type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + response.content)
+    assert message.is_multipart() and message.get_content_type() == "multipart/byteranges"
+    found: list[tuple[str, str, bytes]] = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        found.append((str(part["content-type"]), str(part["content-range"]), payload))
+    return found
+
+
+def test_several_ranges_answer_206_in_parts(client: TestClient) -> None:
+    # RFC 9110 14.6, as Starlette's FileResponse answers them (aaf sent the whole file).
+    response = client.get("/file", headers={"Range": "bytes=0-9, 100-199, -5"})
+    assert response.status_code == 206
+    assert response.headers["content-length"] == str(len(response.content))
+    assert "content-range" not in response.headers
+    kind = "application/octet-stream"
+    assert parts_of(response) == [
+        (kind, "bytes 0-9/10240", CONTENT[0:10]),
+        (kind, "bytes 100-199/10240", CONTENT[100:200]),
+        (kind, "bytes 10235-10239/10240", CONTENT[10235:]),
+    ]
+    head = client.head("/file", headers={"Range": "bytes=0-9, 100-199, -5"})
+    assert (head.status_code, head.content) == (206, b"")
+    assert head.headers["content-length"] == response.headers["content-length"]
+    # Overlapping and adjacent ones merged (in ascending order then); one left is one range.
+    merged = client.get("/file", headers={"Range": "bytes=50-99, 0-9, 5-20, 100-109"})
+    assert [r for _, r, _ in parts_of(merged)] == ["bytes 0-20/10240", "bytes 50-109/10240"]
+    single = client.get("/file", headers={"Range": "bytes=0-9, 5-19"})
+    assert (single.status_code, single.headers["content-range"]) == (206, "bytes 0-19/10240")
+    assert single.content == CONTENT[:20]
+    # Unsatisfiable ones are left out; if none is left, 416.
+    some = client.get("/file", headers={"Range": "bytes=20000-, 0-0"})
+    assert (some.headers["content-range"], some.content) == ("bytes 0-0/10240", CONTENT[:1])
+    none = client.get("/file", headers={"Range": "bytes=20000-, 30000-"})
+    assert none.status_code == 416
+    # More than 16 parts: the whole file, as RFC 9110 14.2 allows.
+    many = ", ".join(f"{i * 10}-{i * 10 + 1}" for i in range(17))
+    assert client.get("/file", headers={"Range": f"bytes={many}"}).content == CONTENT
+
+
+@pytest.mark.parametrize("header", ["items=0-5", "bytes=abc", "nonsense", "bytes=5-3"])
 def test_other_ranges_get_the_whole_file(client: TestClient, header: str) -> None:
     response = client.get("/file", headers={"Range": header})
     assert response.status_code == 200
@@ -738,3 +787,43 @@ def test_a_form_read_by_hand_reads_as_starlettes_both_kinds_together() -> None:
     }
     with pytest.raises(KeyError):
         FormData(MultiDict(), MultiDict())["absent"]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=len(CONTENT) + 50), min_size=2, max_size=8),
+    suffix=st.one_of(st.none(), st.integers(min_value=1, max_value=len(CONTENT) + 50)),
+)
+def test_any_ranges_give_exactly_the_bytes_asked_for(
+    site: Path, cuts: list[int], suffix: int | None
+) -> None:
+    # Ranges from sorted cut points (some past the end), a suffix perhaps: whatever the
+    # answer's form (one range, parts, 416), the bytes are the file's at those places.
+    points = sorted(cuts)
+    pairs = list(zip(points[::2], points[1::2], strict=False))
+    asked = [f"{start}-{stop}" for start, stop in pairs]
+    asked += [] if suffix is None else [f"-{suffix}"]
+    wanted = [
+        (start, min(stop + 1, len(CONTENT))) for start, stop in pairs if start < len(CONTENT)
+    ] + ([] if suffix is None else [(max(len(CONTENT) - suffix, 0), len(CONTENT))])
+    with TestClient(make_app(site)) as client:
+        answer = client.get("/file", headers={"Range": "bytes=" + ", ".join(asked)})
+    if not wanted:
+        assert answer.status_code == 416
+        return
+    if any(a[1] >= b[0] for a, b in zip(wanted, wanted[1:], strict=False)):
+        merged: list[tuple[int, int]] = []  # overlapping or adjacent: merged, in file order
+        for start, stop in sorted(wanted):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+            else:
+                merged.append((start, stop))
+        wanted = merged
+    expected = [(f"bytes {a}-{b - 1}/{len(CONTENT)}", CONTENT[a:b]) for a, b in wanted]
+    assert answer.status_code == 206
+    if len(expected) > 1:
+        assert [(r, data) for _, r, data in parts_of(answer)] == expected
+    else:
+        assert [(answer.headers["content-range"], answer.content)] == expected

@@ -480,6 +480,18 @@ def test_a_files_416_and_304_are_framed_on_the_wire(tmp_path: Path) -> None:
             length = [b"content-length: 0"] if status == b"416" else []
             assert [line for line in lines if line.startswith(b"content-length")] == length
             assert rest.startswith(b"HTTP/1.1 200 ") and rest.endswith(b"next"), rest
+        # Several ranges: a multipart body of the length it declares, then the next answer.
+        for method in ("GET", "HEAD"):
+            first, _, rest = pipelined(
+                base, "/file", method, headers="Range: bytes=0-1, 5-6\r\n"
+            ).partition(b"\r\n\r\n")
+            lines = first.lower().split(b"\r\n")
+            assert lines[0].startswith(b"http/1.1 206"), first
+            [size] = [int(line.split(b":")[1]) for line in lines if b"content-length" in line]
+            body = rest[:size] if method == "GET" else b""
+            assert body.count(b"content-range: bytes ") == (2 if method == "GET" else 0)
+            assert rest[len(body) :].startswith(b"HTTP/1.1 200 "), rest
+            assert rest.endswith(b"next"), rest
 
 
 def test_head_ends_a_stream_with_its_headers() -> None:
