@@ -65,7 +65,7 @@ async def answer_error(
     if not connection.started:
         connection._resp_headers = None  # pyright: ignore[reportPrivateUsage]
     if isinstance(exc, ClientDisconnect | WebSocketDisconnect):
-        logger.debug("Client left %s %s: %r", connection.method, connection.path, exc)
+        logger.debug("Client left %s: %r", _request(connection), exc)
         if connection.scope["type"] == "http" and connection.started and not connection.finished:
             if not connection.client_gone:  # the server is shutting down: end the body
                 await connection.finish()
@@ -127,9 +127,15 @@ async def answer_error(
         del exc
 
 
+def _request(connection: Connection) -> str:
+    """What a log line names: ``GET /items``, or ``WebSocket /chat`` for a session (its
+    handshake's GET would read as an HTTP request)."""
+    kind = "WebSocket" if connection.scope["type"] == "websocket" else connection.method
+    return f"{kind} {connection.path}"
+
+
 def _log_failed(connection: Connection, exc: BaseException) -> None:
-    method, path = connection.method, connection.path
-    logger.error("Exception in handler for %s %s", method, path, exc_info=exc)
+    logger.error("Exception in handler for %s", _request(connection), exc_info=exc)
 
 
 def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:
@@ -155,11 +161,7 @@ def _response_for(exc: HTTPError, connection: Connection) -> HttpResponse:
         return error_response(exc)
     except ValueError as bad:  # invalid headers, or a detail that is not JSON (untyped code)
         logger.error(
-            "HTTPError(%d) for %s %s cannot be sent: %s",
-            exc.status_code,
-            connection.method,
-            connection.path,
-            bad,
+            "HTTPError(%d) for %s cannot be sent: %s", exc.status_code, _request(connection), bad
         )
         return HttpResponse("Internal Server Error", status_code=500)
 
@@ -170,7 +172,7 @@ async def _send_or_500(connection: Connection, response: HttpResponse, debug: bo
     except ValueError as bad:
         if connection.started:
             raise
-        logger.error("Invalid response for %s %s: %s", connection.method, connection.path, bad)
+        logger.error("Invalid response for %s: %s", _request(connection), bad)
         await _answer_500(connection, bad, debug)
 
 
@@ -211,8 +213,7 @@ def _log_started(connection: Connection, exc: BaseException) -> None:
 
 
 def _log_after(connection: Connection, exc: BaseException, when: str) -> None:
-    method, path = connection.method, connection.path
-    logger.error("Exception after the response to %s %s %s", method, path, when, exc_info=exc)
+    logger.error("Exception after the response to %s %s", _request(connection), when, exc_info=exc)
 
 
 async def _close_websocket(connection: Connection, exc: HTTPError) -> None:

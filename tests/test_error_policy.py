@@ -184,7 +184,9 @@ def test_a_websocket_error_before_accept_is_refused_and_logged_with_a_500_handle
     ):
         connect(base.replace("http", "ws") + "/early", open_timeout=5)
     assert refused.value.response.status_code == 403
-    assert [r.getMessage() for r in caplog.records] == ["Exception in handler for GET /early"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Exception in handler for WebSocket /early"  # not "GET", read as an HTTP request
+    ]
 
 
 def test_an_http_error_whose_detail_is_not_json_is_a_500_saying_so(
