@@ -151,8 +151,9 @@ def validated(
 def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], errors: Errors) -> None:
     for upload in plan.uploads:
         files = _chosen(form.files.getlist(upload.wire))
-        text = [v for v in form.fields.getlist(upload.wire) if v]
-        if text and (upload.many or not files):
+        if (upload.many or not files) and (
+            text := [v for v in form.fields.getlist(upload.wire) if v]
+        ):
             # Text where a file was expected (among a list's files too): said as FastAPI says
             # it, not "Field required" nor dropped.
             errors.append(_text_for_a_file(("body", upload.wire), text[-1]))

@@ -105,14 +105,14 @@ def byte_range(
         if not first and not last:
             return None  # "-": no range at all
         asked += 1
-        if not first:  # "-N": the last N bytes
-            start, stop = max(size - _position(last), 0), size
-            if last.strip("0") == "":
-                continue  # "-0": the last zero bytes, which no file holds
+        end = _position(last) if last else None
+        if not first:  # "-N": the last N bytes; "-0" none, which no file holds
+            start, stop = max(size - (end or 0), 0), size if end else 0
+        elif end is None:  # "N-": from N to the end
+            start, stop = _position(first), size
         else:
-            start = _position(first)
-            stop = size if not last else min(_position(last) + 1, size)
-            if last and _position(last) < start:
+            start, stop = _position(first), min(end + 1, size)
+            if end < start:
                 return None  # "5-3": invalid, ignored
         if start < stop:
             spans.append((start, stop))
