@@ -92,13 +92,14 @@ test: lint typecheck pytest test-lowest
 
 # The whole suite on the newer Pythons pyproject.toml allows, each in a venv of its own
 # (.venv-python3.12, ...); not part of `make test`, since a fresh machine has 3.11 alone.
-# An interpreter that is not installed is skipped with a message.
+# An interpreter that does not run (not installed; a pyenv shim of a version not enabled)
+# is skipped with a message; PYTHONS may name interpreters by path.
 PYTHONS ?= python3.12 python3.13
 
 test-pythons: system
 	@for python in $(PYTHONS); do \
-		if ! command -v $$python >/dev/null 2>&1; then echo "$$python: not installed, skipped"; continue; fi; \
-		venv=.venv-$$python; \
+		if ! $$python -c "" >/dev/null 2>&1; then echo "$$python: does not run here, skipped"; continue; fi; \
+		venv=.venv-$$(basename $$python); \
 		if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
 			rm -rf $$venv && $$python -m venv $$venv && \
 			$$venv/bin/python -m pip install --quiet --upgrade pip && \
