@@ -2100,6 +2100,12 @@ class _Builder:
             problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
             if problem is not None:
                 raise ConfigurationError(problem)
+        if isinstance(param.default, Param):
+            shown = "str" if annotation is MISSING else _name_of(annotation)
+            problem = _rules.marker_default_problem(
+                qualname, param.name, type(param.default).__name__, shown
+            )
+            raise ConfigurationError(problem)
         dependency = _dependency_of(param, annotation, qualname)
         if dependency is not None:
             self.add_dependency(param.name, dependency)

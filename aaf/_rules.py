@@ -402,6 +402,17 @@ def no_provider_problem(qualname: str) -> str:
     )
 
 
+def marker_default_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
+    """A marker given as the parameter's default, FastAPI's spelling (``q: str = Query()``):
+    aaf reads markers from the annotation only, and a default is a value, so the marker would
+    reach the handler as the value of a parameter the request left out."""
+    return (
+        f"{qualname}: parameter {name!r} has {marker}() as its default; aaf reads a marker "
+        f"from the annotation: {name}: Annotated[{annotation}, {marker}()], with a default "
+        "value, if any, after it"
+    )
+
+
 def marker_problem(
     qualname: str, name: str, marker: str, is_path: bool, in_rule: bool
 ) -> str | None:

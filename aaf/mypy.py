@@ -922,7 +922,9 @@ def _handler_problem(
     route = _RouteReads()
     for written in params[1:]:
         param, typ, default, opaque, marked, marker, _ = written
-        problem = _rules.nameable_problem(qualname, param)
+        problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
+            qualname, written
+        )
         if problem is not None:
             return problem
         if param.kind == "var_keyword":
@@ -1117,6 +1119,20 @@ def _no_provider(depends: Expression) -> bool:
     )
 
 
+def _marker_default_problem(qualname: str, written: _Written) -> str | None:
+    """A marker written as the parameter's default (``q: str = Query()``), which
+    registration refuses."""
+    default = written.default
+    if written.marked or not isinstance(default, CallExpr):
+        return None
+    callee = default.callee
+    node = callee.node if isinstance(callee, RefExpr) else None
+    if not isinstance(node, TypeInfo) or not node.has_base(_MARKER):
+        return None
+    shown = written.param.shown or "str"
+    return _rules.marker_default_problem(qualname, written.param.name, node.name, shown)
+
+
 def _is_depends(expression: Expression) -> bool:
     return (
         isinstance(expression, CallExpr)
@@ -1233,6 +1249,9 @@ def _provider_problem(
     reads = _Reads(qualname, websocket=False)
     for written in list(_params(report, sig, node))[skip:]:
         param, typ, default, opaque, marked, marker, _ = written
+        problem = _marker_default_problem(qualname, written)
+        if problem is not None:
+            return problem
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, (*chain, node.fullname), route)
             if problem is None and marked:

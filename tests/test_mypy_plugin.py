@@ -194,6 +194,42 @@ CASES: dict[str, Case] = {
         """,
         "owner_of: parameter 'owner' is marked Path(), but the rule has no <owner>",
     ),
+    # FastAPI's spelling: the marker as the default would reach the handler as the value.
+    "marker_as_a_default": Case(
+        """
+        from aaf.params import Form
+
+
+        @router.post("/notes")  # <-
+        async def add_note(connection: Connection, title: str = Form(max_length=9)) -> None: ...
+        """,
+        "add_note: parameter 'title' has Form() as its default; aaf reads a marker from the "
+        "annotation: title: Annotated[str, Form()], with a default value, if any, after it",
+    ),
+    "marker_as_a_default_where_mypy_accepts_it": Case(
+        """
+        @router.get("/notes")  # <-
+        async def notes(connection: Connection, page: Any = Query()) -> None: ...
+        """,
+        "notes: parameter 'page' has Query() as its default; aaf reads a marker from the "
+        "annotation: page: Annotated[Any, Query()], with a default value, if any, after it",
+    ),
+    "provider_marker_as_a_default": Case(
+        """
+        from aaf.params import Header
+
+
+        def token_of(x_token: list[int] | None = Header()) -> str:  # type: ignore[assignment]
+            return ""
+
+
+        @router.get("/me")  # <-
+        async def me(connection: Connection, token: str = Depends(token_of)) -> None: ...
+        """,
+        "token_of: parameter 'x_token' has Header() as its default; aaf reads a marker from "
+        "the annotation: x_token: Annotated[list[int] | None, Header()], with a default value, "
+        "if any, after it",
+    ),
     "markers_where_they_belong": Case(
         """
         from aaf.params import Cookie, Header, Path

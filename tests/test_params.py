@@ -406,6 +406,50 @@ def test_path_is_for_rule_variables_and_only_path_is() -> None:
         router.add_route("/pages/<int:page>", queried)
 
 
+def test_a_marker_given_as_the_default_is_refused_not_passed_as_the_value() -> None:
+    # FastAPI's spelling, `title: str = Form()`, made the marker the parameter's default: the
+    # handler was given Form(alias=None) as the title when the form had none, and the value
+    # was read from the query string (the source of an unmarked str).
+    router = Router()
+    markers: list[Callable[[], object]] = [Query, Header, Cookie, Form, File, Body, Path]
+    for marker in markers:
+        name = cast("type", marker).__name__
+
+        async def handler(connection: Connection, value: str = marker()) -> str:  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
+            return value
+
+        with pytest.raises(
+            ConfigurationError,
+            match=re.escape(
+                f"handler: parameter 'value' has {name}() as its default; aaf reads a marker "
+                f"from the annotation: value: Annotated[str, {name}()], with a default value, "
+                "if any, after it"
+            ),
+        ):
+            router.add_route("/values", handler)
+
+    def paging(limit: int | None = Query(ge=1)) -> int:  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
+        return limit or 10
+
+    async def listed(connection: Connection, limit: int = Depends(paging)) -> int:
+        return limit
+
+    with pytest.raises(ConfigurationError, match=r"\.paging: parameter 'limit' has Query\(\) as"):
+        router.add_route("/notes", listed)  # type: ignore[aaf-route]  # what the test is about
+
+    class NoteView(View):
+        async def get(self, connection: Connection, q=Query()) -> str:  # type: ignore[no-untyped-def]  # noqa: B008  # pyright: ignore[reportMissingParameterType, reportUnknownParameterType]
+            return str(q)  # pyright: ignore[reportUnknownArgumentType]
+
+    with pytest.raises(ConfigurationError, match=r"q: Annotated\[str, Query\(\)\]"):
+        router.add_route("/view", NoteView)  # type: ignore[aaf-route]  # what the test is about
+    with pytest.raises(ConfigurationError, match=r"\.chat: parameter 'token' has Query\(\)"):
+
+        @router.websocket("/chat")  # type: ignore[aaf-route]  # what the test is about
+        async def chat(connection: Connection, token: str = Query()) -> None:  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
+            await connection.close()
+
+
 def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
     # Before, pydantic's Field() kept unknown keywords as schema extras: Query(gte=1) checked
     # nothing and let -4 through. Type checkers refuse these calls; so does the marker now.
