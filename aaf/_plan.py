@@ -2777,9 +2777,13 @@ def _adapter(annotation: object, qualname: str, name: str) -> TypeAdapter[object
     try:
         return type_adapter(annotation)
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
-        raise ConfigurationError(
-            f"{qualname}: parameter {name!r} has a type pydantic cannot validate: {exc}"
-        ) from None
+        if isinstance(exc, PydanticSchemaGenerationError) and isinstance(annotation, type):
+            # A class of its own (Starlette's Request, a Mapping, reads as a body): what
+            # fills it, not pydantic's advice on models.
+            problem = _no_value_problem(qualname, name, _name_of(annotation), "body")
+        else:
+            problem = f"{qualname}: parameter {name!r} has a type pydantic cannot validate: {exc}"
+        raise ConfigurationError(problem) from None
 
 
 # The functional TypedDict form, called with names and fields known only at runtime.
@@ -2819,10 +2823,13 @@ def _unvalidatable(
             try:
                 type_adapter(annotation)
             except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
-                shown = _name_of(annotation)
-                return (
-                    f"{qualname}: parameter {name!r} is annotated {shown}, which no {group} "
-                    f"value can fill (pydantic cannot validate it); if something the app makes "
-                    f"fills it, give it a provider: {name}: {shown} = Depends(get_{name})"
-                )
+                return _no_value_problem(qualname, name, _name_of(annotation), group)
     return f"{qualname}: a parameter has a type pydantic cannot validate: {error}"
+
+
+def _no_value_problem(qualname: str, name: str, shown: str, source: str) -> str:
+    return (
+        f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
+        f"fill (pydantic cannot validate it); if something the app makes fills it, give it a "
+        f"provider: {name}: {shown} = Depends(get_{name})"
+    )

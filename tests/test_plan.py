@@ -6,7 +6,7 @@ import dataclasses
 import json
 import uuid
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Annotated
 
 import pytest
@@ -100,6 +100,33 @@ def test_annotation_pydantic_cannot_validate_raises() -> None:
 
     with pytest.raises(ConfigurationError, match=r"opaque.*'thing'"):
         register("/", opaque)
+
+
+class Shelf(Mapping[str, object]):
+    """A mapping of its own, as Starlette's Request is: read as a JSON body."""
+
+    def __getitem__(self, key: str) -> object:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def test_a_class_of_its_own_read_as_the_body_is_named_with_a_provider_hint() -> None:
+    # As for a query value: pydantic's message (arbitrary_types_allowed, __get_pydantic_core_
+    # schema__) was given for `request: Request`, Starlette's, which is a Mapping.
+    async def listing(connection: Connection, shelf: Shelf) -> None: ...
+
+    with pytest.raises(ConfigurationError) as raised:
+        register("/", listing)
+    assert str(raised.value).endswith(
+        ".listing: parameter 'shelf' is annotated Shelf, which no body value can fill (pydantic "
+        "cannot validate it); if something the app makes fills it, give it a provider: "
+        "shelf: Shelf = Depends(get_shelf)"
+    )
 
 
 def test_an_unmarked_class_pydantic_cannot_validate_is_named_with_a_provider_hint() -> None:
