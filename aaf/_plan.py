@@ -27,6 +27,7 @@ from typing import (
     Annotated,
     Any,
     Literal,
+    NoReturn,
     NotRequired,
     Required,
     TypeGuard,
@@ -62,12 +63,12 @@ from werkzeug.routing.converters import BaseConverter
 
 import aaf._rules as _rules
 from aaf._annotations import annotated, strip_annotated, union_members
-from aaf._http import header_key
+from aaf._http import WITH_BODY, header_key
 from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Dependency, Header, Param, SecurityScopes, Source
-from aaf.response import ResultEncoder, result_encoder
+from aaf.response import HttpResponse, ResultEncoder, result_encoder
 
 __all__ = [
     "MISSING",
@@ -1781,12 +1782,17 @@ def build_plan(
         raise TypeError(_rules.not_async_problem(qualname))
     if not provider and (problem := _rules.status_problem(qualname, status_code)) is not None:
         raise ConfigurationError(problem)
-    if not provider and kind in ("agen", "gen"):
-        raise ConfigurationError(_rules.generator_problem(qualname))
     try:
         hints = _hints(target)
     except Exception as exc:  # NameError and friends from user annotations
         raise ConfigurationError(f"{qualname}: cannot resolve its annotations: {exc}") from exc
+    if not provider and not websocket and status_code not in WITH_BODY:
+        returned = hints.get("return", MISSING)
+        if returned is not MISSING and _gives_a_body(returned):
+            shown = _name_of(returned)
+            raise ConfigurationError(_rules.empty_status_problem(qualname, status_code, shown))
+    if not provider and kind in ("agen", "gen"):
+        raise ConfigurationError(_rules.generator_problem(qualname))
     params = list(inspect.signature(target).parameters.values())
     params = params[1:] if is_method else params
     if not provider:
@@ -2333,6 +2339,33 @@ def _result_encoder(annotation: object, qualname: str, dump: Mapping[str, bool])
         raise ConfigurationError(
             f"{qualname}: cannot serialize its return type {annotation!r}: {exc}"
         ) from None
+
+
+# What a handler annotated to return cannot give a body with: None, and types that say
+# nothing of the value (a response object is told by its class).
+_NO_BODY_VALUES: tuple[object, ...] = (
+    None,
+    type(None),
+    Any,
+    object,
+    NoReturn,
+    typing_extensions.Never,
+)
+
+
+def _gives_a_body(annotation: object) -> bool:
+    """Whether a handler annotated to return ``annotation`` may return a value that goes
+    out as a body: anything but ``None``, a response object (which has its own status),
+    ``Any``, ``object`` and ``NoReturn``."""
+    for member in union_members(strip_annotated(annotation)[0]):
+        member = strip_annotated(member)[0]
+        if member in _NO_BODY_VALUES:
+            continue
+        kind = get_origin(member) or member
+        if isinstance(kind, type) and issubclass(kind, HttpResponse):
+            continue
+        return True
+    return False
 
 
 def _is_asgi_class(kind: object) -> bool:

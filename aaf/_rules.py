@@ -533,6 +533,15 @@ def status_problem(qualname: str, status_code: int) -> str | None:
     return f"{qualname}: status_code {status_code} is not a response's status (200 to 599)"
 
 
+def empty_status_problem(qualname: str, status_code: int, returned: str) -> str:
+    """A route whose status sends no body (204, 304) with a handler annotated to return a
+    value that would go out as one: the value would be dropped unseen."""
+    return (
+        f"{qualname}: status_code {status_code} sends no body, but it returns {returned}: "
+        "annotate it -> None (a response object it returns keeps its own status)"
+    )
+
+
 def generator_problem(qualname: str) -> str:
     """A handler returns its response; a generator function would give a generator."""
     return (

@@ -72,11 +72,13 @@ from mypy.types import (
     TypeOfAny,
     TypeVarLikeType,
     UnboundType,
+    UninhabitedType,
     UnionType,
     get_proper_type,
 )
 
 import aaf._rules as _rules
+from aaf._http import WITH_BODY
 
 __all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
 
@@ -723,6 +725,9 @@ def _check(
     name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
     if status is not None and (problem := _rules.status_problem(name, status)) is not None:
         report.fail(problem)
+    elif status is not None and (problem := _empty_status_problem(report, name, status, handler)):
+        report.fail(problem)
+        return
     problem = _handler_problem(
         report,
         name,
@@ -782,7 +787,8 @@ def _check_class(
         own = _operation_status(info, name)
         given = status if own is _NOT_GIVEN else own
         if isinstance(given, int) and (
-            problem := _rules.status_problem(f"{info.name}.{name}", given)
+            (problem := _rules.status_problem(f"{info.name}.{name}", given))
+            or (problem := _empty_status_problem(report, f"{info.name}.{name}", given, method))
         ):
             report.fail(problem)
             continue
@@ -1535,6 +1541,31 @@ def _is_connection(typ: Type) -> bool:
 def _is_scopes(typ: Type) -> bool:
     proper = get_proper_type(typ)
     return isinstance(proper, Instance) and proper.type.fullname == _SCOPES
+
+
+def _empty_status_problem(
+    report: _Reporter, qualname: str, status: int, sig: CallableType
+) -> str | None:
+    """A status that sends no body (204, 304) for a handler whose annotation returns a value
+    that would be one, as registration refuses it."""
+    if status in WITH_BODY:
+        return None
+    returned = get_proper_type(sig.ret_type)
+    if _is_async(sig) and isinstance(returned, Instance) and returned.args:
+        returned = get_proper_type(returned.args[-1])  # Coroutine[Any, Any, T]'s T
+    members = returned.items if isinstance(returned, UnionType) else [returned]
+    for member in map(get_proper_type, members):
+        if isinstance(member, (NoneType, AnyType, UninhabitedType)):
+            continue
+        if isinstance(member, Instance) and (
+            member.type.fullname == "builtins.object" or member.type.has_base(_RESPONSE)
+        ):
+            continue
+        return _rules.empty_status_problem(qualname, status, report.show(returned))
+    return None
+
+
+_RESPONSE = "aaf.response.HttpResponse"
 
 
 def _is_async(sig: CallableType) -> bool:

@@ -194,6 +194,43 @@ CASES: dict[str, Case] = {
         """,
         "owner_of: parameter 'owner' is marked Path(), but the rule has no <owner>",
     ),
+    "value_where_the_status_sends_no_body": Case(
+        """
+        @router.delete("/items/<int:item_id>", status_code=204)  # <-
+        async def delete_item(connection: Connection, item_id: int) -> Item | None: ...
+        """,
+        "delete_item: status_code 204 sends no body, but it returns Item | None: annotate it "
+        "-> None (a response object it returns keeps its own status)",
+    ),
+    "view_value_where_the_operation_status_sends_no_body": Case(
+        """
+        @router.route("/items")  # <-
+        class ItemView(View):
+            async def get(self, connection: Connection) -> Item:
+                return Item(name="x")
+
+            @operation(status_code=304)
+            async def post(self, connection: Connection) -> str:
+                return ""
+        """,
+        "ItemView.post: status_code 304 sends no body, but it returns str: annotate it -> None "
+        "(a response object it returns keeps its own status)",
+    ),
+    "nothing_or_a_response_where_the_status_sends_no_body": Case(
+        """
+        from aaf.response import HttpResponse
+
+
+        @router.delete("/items", status_code=204)
+        async def delete_items(connection: Connection) -> None: ...
+
+
+        @router.get("/items", status_code=304)
+        def items(connection: Connection) -> HttpResponse | None:
+            return HttpResponse("")
+        """,
+        None,
+    ),
     # FastAPI's spelling: the marker as the default would reach the handler as the value.
     "marker_as_a_default": Case(
         """

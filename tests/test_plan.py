@@ -21,7 +21,8 @@ from aaf._plan import HandlerPlan, build_plan
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Form, Header, Path, Query
-from aaf.routing import Router
+from aaf.response import HttpResponse
+from aaf.routing import Router, operation
 from aaf.testing import TestClient
 from aaf.views import View
 
@@ -100,6 +101,57 @@ def test_annotation_pydantic_cannot_validate_raises() -> None:
 
     with pytest.raises(ConfigurationError, match=r"opaque.*'thing'"):
         register("/", opaque)
+
+
+def test_a_status_with_no_body_refuses_a_handler_annotated_to_return_one() -> None:
+    # A 204 or 304 goes out without a body: a value the annotation promises would be dropped
+    # unseen (FastAPI refuses such a route too).
+    router = Router()
+
+    async def gone(connection: Connection) -> dict[str, int]:
+        return {"id": 1}
+
+    async def same(connection: Connection) -> str | None:
+        return None
+
+    with pytest.raises(ConfigurationError) as raised:
+        router.add_route("/gone", gone, methods=["DELETE"], status_code=204)  # type: ignore[aaf-route]  # what the test is about
+    assert str(raised.value).endswith(
+        ".gone: status_code 204 sends no body, but it returns dict[str, int]: annotate it "
+        "-> None (a response object it returns keeps its own status)"
+    )
+    with pytest.raises(ConfigurationError, match=r"status_code 304 sends no body, but it retu"):
+        router.add_route("/same", same, status_code=304)  # type: ignore[aaf-route]  # what the test is about
+
+    class NoteView(View):
+        async def get(self, connection: Connection) -> Item:
+            return Item(name="n")
+
+        @operation(status_code=204)
+        async def delete(self, connection: Connection) -> Item:
+            return Item(name="n")
+
+    with pytest.raises(ConfigurationError, match=r"NoteView\.delete: status_code 204 sends no"):
+        router.add_route("/notes", NoteView)  # type: ignore[aaf-route]  # what the test is about
+
+    # What cannot be a body, or says nothing of the value, is taken.
+    async def nothing(connection: Connection) -> None: ...
+
+    async def answered(connection: Connection) -> HttpResponse | None:
+        return HttpResponse("not modified", status_code=304)
+
+    async def anything(connection: Connection) -> Annotated[object, "any"]:
+        return {}
+
+    async def unannotated(connection: Connection):  # type: ignore[no-untyped-def]  # pyright: ignore[reportUnknownParameterType]
+        return {"id": 1}
+
+    for handler in (nothing, answered, anything, unannotated):  # pyright: ignore[reportUnknownVariableType]
+        router.add_route(f"/{handler.__name__}", handler, status_code=204)  # pyright: ignore[reportUnknownArgumentType, reportUnknownMemberType]
+    with TestClient(aaf([router])) as client:
+        for path in ("/nothing", "/anything", "/unannotated"):
+            assert (client.get(path).status_code, client.get(path).content) == (204, b"")
+        assert client.get("/answered").status_code == 304
 
 
 class Shelf(Mapping[str, object]):
