@@ -167,32 +167,27 @@ class Shelf(Mapping[str, object]):
         return 0
 
 
-def test_a_class_of_its_own_read_as_the_body_is_named_with_a_provider_hint() -> None:
-    # As for a query value: pydantic's message (arbitrary_types_allowed, __get_pydantic_core_
-    # schema__) was given for `request: Request`, Starlette's, which is a Mapping.
-    async def listing(connection: Connection, shelf: Shelf) -> None: ...
-
-    with pytest.raises(ConfigurationError) as raised:
-        register("/", listing)
-    assert str(raised.value).endswith(
-        ".listing: parameter 'shelf' is annotated Shelf, which no body value can fill (pydantic "
-        "cannot validate it); if something the app makes fills it, give it a provider: "
-        "shelf: Shelf = Depends(get_shelf)"
-    )
-
-
-def test_an_unmarked_class_pydantic_cannot_validate_is_named_with_a_provider_hint() -> None:
+def test_a_class_pydantic_cannot_validate_is_named_with_a_provider_hint() -> None:
     # pydantic's own message named neither the parameter nor the way out, and suggested
-    # arbitrary_types_allowed, which no handler parameter can take.
+    # arbitrary_types_allowed, which no handler parameter can take; so it was for a body read
+    # as one because it is a Mapping (`request: Request`, Starlette's).
     async def listing(connection: Connection, q: str, db: Opaque) -> None: ...
 
-    with pytest.raises(ConfigurationError) as raised:
-        register("/", listing)
-    assert str(raised.value).endswith(
-        ".listing: parameter 'db' is annotated Opaque, which no query value can fill (pydantic "
-        "cannot validate it); if something the app makes fills it, give it a provider: "
-        "db: Opaque = Depends(get_db)"
-    )
+    async def shelved(connection: Connection, shelf: Shelf) -> None: ...
+
+    said = {
+        listing: "listing: parameter 'db' is annotated Opaque, which no query value",
+        shelved: "shelved: parameter 'shelf' is annotated Shelf, which no body value",
+    }
+    for handler, start in said.items():
+        with pytest.raises(ConfigurationError) as raised:
+            register("/", handler)
+        name = start.split("'")[1]
+        shown = start.split("annotated ")[1].split(",")[0]
+        assert str(raised.value).endswith(
+            f".{start} can fill (pydantic cannot validate it); if something the app makes "
+            f"fills it, give it a provider: {name}: {shown} = Depends(get_{name})"
+        )
 
 
 @dataclasses.dataclass
