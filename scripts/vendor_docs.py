@@ -31,7 +31,9 @@ PACKAGES = {
         "package/LICENSE": "LICENSE",
         "package/NOTICE": "NOTICE",
     },
-    # ReDoc 2: version 3 sends usage data to Redocly unless told not to; 2 sends nothing.
+    # ReDoc 2: version 3 sends usage data to Redocly unless told not to; 2 sends nothing. And
+    # 3.0.1's standalone bundle comes without the licences of what it bundles (React among
+    # them), which 2's LICENSE.txt lists (checked 2026-12-03).
     ("redoc", "2.5.4", "redoc"): {
         "package/bundles/redoc.standalone.js": "redoc.standalone.js",
         "package/bundles/redoc.standalone.js.LICENSE.txt": "redoc.standalone.js.LICENSE.txt",
