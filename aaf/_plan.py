@@ -68,7 +68,13 @@ from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Dependency, Header, Param, SecurityScopes, Source
-from aaf.response import HttpResponse, ResultEncoder, result_encoder
+from aaf.response import (
+    OTHER_FRAMEWORKS_RESPONSE,
+    HttpResponse,
+    ResultEncoder,
+    is_asgi_class,
+    result_encoder,
+)
 
 __all__ = [
     "MISSING",
@@ -2329,12 +2335,10 @@ def _result_encoder(annotation: object, qualname: str, dump: Mapping[str, bool])
         return result_encoder(None if annotation is MISSING else annotation, qualname, **dump)
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         members = union_members(strip_annotated(annotation)[0])
-        if any(_is_asgi_class(member) for member in members):
+        if any(is_asgi_class(member) for member in members):
             # Starlette's or FastAPI's Response, say, from an app being ported.
             raise ConfigurationError(
-                f"{qualname}: its return type {annotation!r} is another framework's response, "
-                "which aaf does not send: return one of aaf.response's (HttpResponse, "
-                "JsonResponse, HtmlResponse, RedirectResponse, StreamingResponse, FileResponse)"
+                f"{qualname}: its return type {annotation!r} is {OTHER_FRAMEWORKS_RESPONSE}"
             ) from None
         raise ConfigurationError(
             f"{qualname}: cannot serialize its return type {annotation!r}: {exc}"
@@ -2366,13 +2370,6 @@ def _gives_a_body(annotation: object) -> bool:
             continue
         return True
     return False
-
-
-def _is_asgi_class(kind: object) -> bool:
-    """A class whose instances are ASGI apps (``async def __call__(scope, receive, send)``)."""
-    # The method the class defines, not the class's own call (which makes an instance).
-    call = inspect.getattr_static(kind, "__call__", None) if isinstance(kind, type) else None
-    return inspect.iscoroutinefunction(call) and len(inspect.signature(call).parameters) == 4
 
 
 def is_body_type(annotation: object) -> bool:

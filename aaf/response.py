@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import inspect
 import io
 import logging
 import os
@@ -28,6 +29,7 @@ from stat import S_ISREG
 from typing import Any, Literal, TypeVar, Union, Unpack, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 from werkzeug.urls import iri_to_uri
 
 from aaf._annotations import union_members
@@ -735,8 +737,30 @@ def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
     elif isinstance(value, bytes):
         content_type, body = _OCTETS, value
     else:
-        content_type, body = _JSON, json_bytes(value)
+        try:
+            content_type, body = _JSON, json_bytes(value)
+        except PydanticSerializationError:
+            kind = type(value)
+            if is_asgi_class(kind):  # Starlette's JSONResponse, say, from an app being ported
+                shown = f"{kind.__module__}.{kind.__qualname__}"
+                problem = f"The handler returned a {shown}, {OTHER_FRAMEWORKS_RESPONSE}"
+                raise TypeError(problem) from None
+            raise
     return [content_type, length_header(len(body))], body
+
+
+OTHER_FRAMEWORKS_RESPONSE = (
+    "another framework's response, which aaf does not send: return one of "
+    "aaf.response's (HttpResponse, JsonResponse, HtmlResponse, RedirectResponse, "
+    "StreamingResponse, FileResponse)"
+)
+
+
+def is_asgi_class(kind: object) -> bool:
+    """A class whose instances are ASGI apps (``async def __call__(scope, receive, send)``)."""
+    # The method the class defines, not the class's own call (which makes an instance).
+    call = inspect.getattr_static(kind, "__call__", None) if isinstance(kind, type) else None
+    return inspect.iscoroutinefunction(call) and len(inspect.signature(call).parameters) == 4
 
 
 def result_encoder(

@@ -403,6 +403,20 @@ def test_a_return_type_aaf_cannot_send_is_named_at_registration() -> None:
         async def opaque_result(connection: Connection) -> Opaque:
             return Opaque()
 
+    # Unannotated (or `-> object`), the same mistake is found when it is returned: said so in
+    # the log, where pydantic's "Unable to serialize unknown type" was all there was.
+    @router.get("/unannotated")
+    async def unannotated(connection: Connection) -> object:
+        return PlainTextResponse("hi")
+
+    with TestClient(aaf([router])) as client:
+        with pytest.raises(
+            TypeError,
+            match=r"^The handler returned a starlette\.responses\.PlainTextResponse, another "
+            r"framework's response, which aaf does not send: return one of aaf\.response's",
+        ):
+            client.get("/unannotated")
+
 
 def test_a_spellers_literal_numbers_are_found_wherever_they_sit() -> None:
     # What makes a text-read model field take "2" for Literal[1, 2]: its literals found in
