@@ -40,7 +40,7 @@ from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
-from aaf.params import Dependency
+from aaf.params import Dependency, Param
 from aaf.response import HttpResponse, respond_as_set, send_result
 from aaf.views import View, WebSocketView
 
@@ -555,6 +555,13 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
         for name, value in names.items():
             if isinstance(value, Dependency):
                 found[name] = value
+            elif isinstance(value, Param):  # `q: str = Query()`: it would stay the marker
+                marker = type(value).__name__
+                raise ConfigurationError(
+                    f"{klass.__qualname__}.{name} is {marker}(): a View's attribute is filled "
+                    f"by Depends(provider) only; read a request value as a method's "
+                    f"parameter, {name}: Annotated[T, {marker}()]"
+                )
             elif name in found:
                 del found[name]  # a value of the subclass's own: no longer a dependency
         for name, annotation in names.get("__annotations__", {}).items():

@@ -855,6 +855,23 @@ def test_an_annotated_attribute_depends_with_no_class_is_refused() -> None:
         router.add_route("/bad", Bad)
 
 
+def test_a_marker_as_a_view_attribute_is_refused() -> None:
+    # It stayed the marker: self.page was Query(alias=None), whatever the query string held.
+    class Listing(View):
+        page: int = Query()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+
+        async def get(self, connection: Connection) -> int:
+            return self.page
+
+    router = Router()
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Listing\.page is Query\(\): a View's attribute is filled by Depends\(provider\) "
+        r"only; read a request value as a method's parameter, page: Annotated\[T, Query\(\)\]$",
+    ):
+        router.add_route("/listing", Listing)
+
+
 class Signed(BaseModel):
     signature: str
 
