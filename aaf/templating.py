@@ -26,7 +26,25 @@ from aaf.response import Background, HtmlResponse
 __all__ = ["Jinja2Templates"]
 
 # The file kinds whose values are escaped, as Flask escapes them: what a browser reads as markup.
-_MARKUP = ("html", "htm", "xml", "xhtml", "svg")
+_MARKUP = frozenset(("html", "htm", "xml", "xhtml", "svg"))
+# Jinja's own file endings, which name no kind of output: `page.html.j2` is HTML.
+_JINJA = (".jinja", ".jinja2", ".j2")
+
+
+def _escapes(name: str | None) -> bool:
+    """Whether the template ``name`` escapes its values: one of HTML, XML or SVG (as Flask
+    decides), its kind read before a Jinja ending (``page.html.j2``, ``page.htm.jinja``),
+    and one whose name says no kind (``page.jinja``, a template from a string), which a
+    page may well be. Text kinds (``mail.txt``, ``notes.md.j2``) escape nothing."""
+    if name is None:
+        return True
+    base = name.rsplit("/", 1)[-1].lower()
+    for ending in _JINJA:
+        if base.endswith(ending):
+            base = base[: -len(ending)]
+            break
+    kind = base.rpartition(".")[2] if "." in base else ""
+    return not kind or kind in _MARKUP
 
 
 class Jinja2Templates:
@@ -34,10 +52,11 @@ class Jinja2Templates:
     ``env`` of the app's own.
 
     HTML, XML and SVG templates escape every value (``{{ comment }}`` of ``<script>`` shows
-    the text); ``{{ value|safe }}`` marks one as markup, as in Flask. Jinja2 reloads a
-    template whose file changed. Each of ``context_processors`` is given the connection and
-    gives values every page's template sees (the signed-in user, say), as Flask's and
-    Starlette's context processors; a page's own context wins over them.
+    the text); ``{{ value|safe }}`` marks one as markup, as in Flask. So do templates named
+    with Jinja's endings (``page.html.j2``, ``page.jinja``), where Flask escapes nothing.
+    Jinja2 reloads a template whose file changed. Each of ``context_processors`` is given
+    the connection and gives values every page's template sees (the signed-in user, say),
+    as Flask's and Starlette's context processors; a page's own context wins over them.
 
     Raises:
         TypeError: neither ``directory`` nor ``env`` was given, or both were.
@@ -65,7 +84,7 @@ class Jinja2Templates:
                     )
             env = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(directory),
-                autoescape=jinja2.select_autoescape(_MARKUP),
+                autoescape=_escapes,
             )
         self.env = env
         self.context_processors = tuple(context_processors)

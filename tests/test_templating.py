@@ -79,6 +79,30 @@ def test_a_template_is_a_page_with_its_values_escaped_over_uvicorn(tmp_path: Pat
         assert client.get("/mail").text == "Hello <Ada>, you have 3 notes."
 
 
+def test_templates_named_with_jinjas_endings_escape_unless_they_name_a_text_kind(
+    tmp_path: Path,
+) -> None:
+    # `page.html.j2` and `page.jinja` (the ending Jinja's documentation suggests) sent their
+    # values unescaped, as Flask's and Starlette's selection does: a script in a page.
+    page = "<p>{{ value }}</p>"
+    names = ["page.html.j2", "page.htm.jinja", "page.jinja", "page.jinja2", "page", "page.SVG"]
+    for name in [*names, "mail.txt.j2", "notes.md", "data.csv.jinja"]:
+        (tmp_path / name).write_text(page)
+    templates = Jinja2Templates(tmp_path)
+    router = Router()
+
+    @router.get("/pages/<name>")
+    async def show(connection: Connection, name: str) -> HtmlResponse:
+        return templates.response(connection, name, {"value": "<script>x</script>"})
+
+    with serve(App([router])) as base, httpx.Client(base_url=base, timeout=5) as client:
+        for name in names:
+            assert client.get(f"/pages/{name}").text == "<p>&lt;script&gt;x&lt;/script&gt;</p>"
+    for name in ("mail.txt.j2", "notes.md", "data.csv.jinja"):  # text, not markup
+        assert templates.render(name, {"value": "<b>"}) == "<p><b></p>"
+    assert templates.env.from_string("{{ v }}").render(v="<b>") == "&lt;b&gt;"
+
+
 def test_a_template_that_does_not_exist_is_a_500_logged_with_its_name(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
