@@ -18,11 +18,23 @@ STATIC = Path(__file__).resolve().parent / "static"
 router = Router()
 router.mount("/static", StaticFiles(STATIC))
 
+# The page loads its script, style and data from this origin only, so that a note's text
+# that slipped into the page as markup could run nothing: no inline script, no other host
+# ('self' covers the feed's ws:// and wss:// on this host). Nor may another site frame it.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 
 @router.get("/", include_in_schema=False)
 async def index(connection: Connection) -> FileResponse:
     """The notes page (static HTML; static/notes.js does the rest)."""
-    return FileResponse(STATIC / "index.html")
+    return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
 
 @router.websocket("/ws/notes")

@@ -123,6 +123,8 @@ def test_the_document_lists_the_operations_and_the_bearer_scheme(client: TestCli
 def test_the_page_and_its_assets_are_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'; ")
+    assert page.headers["x-content-type-options"] == "nosniff"
     assert '<script src="/static/notes.js">' in page.text
     assert client.get("/static/notes.js").status_code == 200
     assert client.get("/static/../app.py").status_code == 404

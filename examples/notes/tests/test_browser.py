@@ -62,6 +62,15 @@ def test_a_note_added_in_one_page_appears_in_the_other(server: str) -> None:
         # A page opened later lists what is there already.
         open_page(reader, server)
         assert titles(reader) == ["Buy milk"]
+        # The page's policy is in force: a script put into it as markup does not run (the
+        # test's own script runs outside the policy; what it adds to the page does not).
+        ran: object = reader.execute_script(  # pyright: ignore[reportUnknownMemberType]
+            "const s = document.createElement('script');"
+            "s.textContent = 'window.injected = true';"
+            "document.body.appendChild(s);"
+            "return window.injected === true;"
+        )
+        assert ran is False
 
 
 def test_an_empty_title_shows_the_validation_error(browser: webdriver.Chrome, server: str) -> None:
