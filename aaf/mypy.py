@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from http import HTTPStatus
 from typing import Literal, NamedTuple, Protocol, cast
 
 from mypy.errorcodes import ErrorCode
@@ -233,6 +234,13 @@ def _status_of(where: Context) -> int | None:
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
         return None
     given = _argument(where, "status_code", _STATUS_AT.get(where.callee.name))
+    if (
+        isinstance(given, MemberExpr)
+        and isinstance(given.expr, RefExpr)
+        and given.expr.fullname == "http.HTTPStatus"
+        and given.name in HTTPStatus.__members__
+    ):
+        return HTTPStatus[given.name].value  # HTTPStatus.NO_CONTENT, as the README spells it
     return given.value if isinstance(given, IntExpr) else None
 
 

@@ -202,6 +202,18 @@ CASES: dict[str, Case] = {
         "delete_item: status_code 204 sends no body, but it returns Item | None: annotate it "
         "-> None (a response object it returns keeps its own status)",
     ),
+    "value_where_an_http_status_sends_no_body": Case(
+        """
+        from http import HTTPStatus
+
+
+        @router.put("/items", status_code=HTTPStatus.NOT_MODIFIED)  # <-
+        async def put_items(connection: Connection) -> list[Item]:
+            return []
+        """,
+        "put_items: status_code 304 sends no body, but it returns list[Item]: annotate it "
+        "-> None (a response object it returns keeps its own status)",
+    ),
     "view_value_where_the_operation_status_sends_no_body": Case(
         """
         @router.route("/items")  # <-
