@@ -233,14 +233,19 @@ def _status_of(where: Context) -> int | None:
     registration checks that one)."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
         return None
-    given = _argument(where, "status_code", _STATUS_AT.get(where.callee.name))
+    return _literal_status(_argument(where, "status_code", _STATUS_AT.get(where.callee.name)))
+
+
+def _literal_status(given: Expression | None) -> int | None:
+    """A status code written as a literal: ``204``, or ``HTTPStatus.NO_CONTENT`` (as the
+    README spells it); None for anything else."""
     if (
         isinstance(given, MemberExpr)
         and isinstance(given.expr, RefExpr)
         and given.expr.fullname == "http.HTTPStatus"
         and given.name in HTTPStatus.__members__
     ):
-        return HTTPStatus[given.name].value  # HTTPStatus.NO_CONTENT, as the README spells it
+        return HTTPStatus[given.name].value
     return given.value if isinstance(given, IntExpr) else None
 
 
@@ -829,7 +834,7 @@ def _operation_status(info: TypeInfo, name: str) -> object:
             given = _argument(decorator, "status_code", None)
             if given is None:
                 return _NOT_GIVEN
-            return given.value if isinstance(given, IntExpr) else None
+            return _literal_status(given)
     return _NOT_GIVEN
 
 

@@ -216,12 +216,15 @@ CASES: dict[str, Case] = {
     ),
     "view_value_where_the_operation_status_sends_no_body": Case(
         """
+        from http import HTTPStatus
+
+
         @router.route("/items")  # <-
         class ItemView(View):
             async def get(self, connection: Connection) -> Item:
                 return Item(name="x")
 
-            @operation(status_code=304)
+            @operation(status_code=HTTPStatus.NOT_MODIFIED)
             async def post(self, connection: Connection) -> str:
                 return ""
         """,
