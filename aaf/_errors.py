@@ -135,7 +135,20 @@ def _request(connection: Connection) -> str:
 
 
 def _log_failed(connection: Connection, exc: BaseException) -> None:
-    logger.error("Exception in handler for %s", _request(connection), exc_info=exc)
+    hint = ""
+    if _other_frameworks_http_error(type(exc)):
+        # From a FastAPI or Flask app being ported: its status is not aaf's to give.
+        hint = f" ({type(exc).__name__} is not aaf's: raise aaf.HTTPError for that answer)"
+    logger.error("Exception in handler for %s%s", _request(connection), hint, exc_info=exc)
+
+
+def _other_frameworks_http_error(kind: type[BaseException]) -> bool:
+    """Starlette's or FastAPI's ``HTTPException``, or werkzeug's (Flask's ``abort(404)``)."""
+    return any(
+        cls.__name__ == "HTTPException"
+        and cls.__module__.partition(".")[0] in ("starlette", "fastapi", "werkzeug")
+        for cls in kind.__mro__
+    )
 
 
 def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:

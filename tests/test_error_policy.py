@@ -220,3 +220,38 @@ def test_a_plain_def_exception_handler_is_refused_when_the_app_is_made() -> None
 
     with pytest.raises(TypeError, match=r"exception handler for 404 must be an async function"):
         aaf([Router()], exception_handlers={404: as_text})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]
+
+
+def test_another_frameworks_http_exception_is_a_500_whose_log_says_what_to_raise(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # From an app being ported: FastAPI's (Starlette's) HTTPException and Flask's abort(404)
+    # (werkzeug's) are not aaf's, so the client gets a 500; the log says why.
+    from starlette.exceptions import HTTPException
+    from werkzeug.exceptions import abort
+
+    router = Router()
+
+    @router.get("/starlette")
+    async def starlette(connection: Connection) -> None:
+        raise HTTPException(404, "no such item")
+
+    @router.get("/flask")
+    async def flask(connection: Connection) -> None:
+        abort(404)
+
+    @router.get("/other")
+    async def other(connection: Connection) -> None:
+        raise LookupError("no such item")
+
+    client = TestClient(aaf([router]), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        for path in ("/starlette", "/flask", "/other"):
+            assert client.get(path).status_code == 500
+    assert [r.getMessage() for r in caplog.records] == [
+        "Exception in handler for GET /starlette (HTTPException is not aaf's: raise "
+        "aaf.HTTPError for that answer)",
+        "Exception in handler for GET /flask (NotFound is not aaf's: raise aaf.HTTPError for "
+        "that answer)",
+        "Exception in handler for GET /other",
+    ]
