@@ -2112,11 +2112,11 @@ class _Builder:
             problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
             if problem is not None:
                 raise ConfigurationError(problem)
-        if isinstance(param.default, Param):
+        if isinstance(param.default, Param | FieldInfo):
             shown = "str" if annotation is MISSING else _name_of(annotation)
-            problem = _rules.marker_default_problem(
-                qualname, param.name, type(param.default).__name__, shown
-            )
+            given = type(param.default).__name__
+            given = "Field" if isinstance(param.default, FieldInfo) else given
+            problem = _rules.marker_default_problem(qualname, param.name, given, shown)
             raise ConfigurationError(problem)
         dependency = _dependency_of(param, annotation, qualname)
         if dependency is not None:

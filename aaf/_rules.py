@@ -403,11 +403,12 @@ def no_provider_problem(qualname: str) -> str:
 
 
 def marker_default_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
-    """A marker given as the parameter's default, FastAPI's spelling (``q: str = Query()``):
-    aaf reads markers from the annotation only, and a default is a value, so the marker would
-    reach the handler as the value of a parameter the request left out."""
+    """A marker given as the parameter's default, FastAPI's spelling (``q: str = Query()``),
+    or pydantic's ``Field(10, ge=1)``: aaf reads them from the annotation only, and a default
+    is a value, so the marker would reach the handler as the value of a parameter the request
+    left out (and a ``Field``'s constraints would check nothing)."""
     return (
-        f"{qualname}: parameter {name!r} has {marker}() as its default; aaf reads a marker "
+        f"{qualname}: parameter {name!r} has {marker}() as its default; aaf reads {marker}() "
         f"from the annotation: {name}: Annotated[{annotation}, {marker}()], with a default "
         "value, if any, after it"
     )

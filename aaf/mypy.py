@@ -1146,10 +1146,14 @@ def _marker_default_problem(qualname: str, written: _Written) -> str | None:
         return None
     callee = default.callee
     node = callee.node if isinstance(callee, RefExpr) else None
-    if not isinstance(node, TypeInfo) or not node.has_base(_MARKER):
+    if isinstance(callee, RefExpr) and callee.fullname == _FIELD:
+        marker = "Field"  # pydantic's, typed as returning Any: mypy takes it as any default
+    elif isinstance(node, TypeInfo) and node.has_base(_MARKER):
+        marker = node.name
+    else:
         return None
     shown = written.param.shown or "str"
-    return _rules.marker_default_problem(qualname, written.param.name, node.name, shown)
+    return _rules.marker_default_problem(qualname, written.param.name, marker, shown)
 
 
 def _is_depends(expression: Expression) -> bool:

@@ -255,7 +255,7 @@ CASES: dict[str, Case] = {
         @router.post("/notes")  # <-
         async def add_note(connection: Connection, title: str = Form(max_length=9)) -> None: ...
         """,
-        "add_note: parameter 'title' has Form() as its default; aaf reads a marker from the "
+        "add_note: parameter 'title' has Form() as its default; aaf reads Form() from the "
         "annotation: title: Annotated[str, Form()], with a default value, if any, after it",
     ),
     "marker_as_a_default_where_mypy_accepts_it": Case(
@@ -263,8 +263,19 @@ CASES: dict[str, Case] = {
         @router.get("/notes")  # <-
         async def notes(connection: Connection, page: Any = Query()) -> None: ...
         """,
-        "notes: parameter 'page' has Query() as its default; aaf reads a marker from the "
+        "notes: parameter 'page' has Query() as its default; aaf reads Query() from the "
         "annotation: page: Annotated[Any, Query()], with a default value, if any, after it",
+    ),
+    "pydantic_field_as_a_default": Case(
+        """
+        from pydantic import Field
+
+
+        @router.get("/notes")  # <-
+        async def notes(connection: Connection, limit: int = Field(10, ge=1)) -> None: ...
+        """,
+        "notes: parameter 'limit' has Field() as its default; aaf reads Field() from the "
+        "annotation: limit: Annotated[int, Field()], with a default value, if any, after it",
     ),
     "provider_marker_as_a_default": Case(
         """
@@ -278,7 +289,7 @@ CASES: dict[str, Case] = {
         @router.get("/me")  # <-
         async def me(connection: Connection, token: str = Depends(token_of)) -> None: ...
         """,
-        "token_of: parameter 'x_token' has Header() as its default; aaf reads a marker from "
+        "token_of: parameter 'x_token' has Header() as its default; aaf reads Header() from "
         "the annotation: x_token: Annotated[list[int] | None, Header()], with a default value, "
         "if any, after it",
     ),

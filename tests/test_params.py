@@ -421,12 +421,26 @@ def test_a_marker_given_as_the_default_is_refused_not_passed_as_the_value() -> N
         with pytest.raises(
             ConfigurationError,
             match=re.escape(
-                f"handler: parameter 'value' has {name}() as its default; aaf reads a marker "
+                f"handler: parameter 'value' has {name}() as its default; aaf reads {name}() "
                 f"from the annotation: value: Annotated[str, {name}()], with a default value, "
                 "if any, after it"
             ),
         ):
             router.add_route("/values", handler)
+
+    # pydantic's Field() the same way: typed Any, so no type checker said anything, the
+    # handler was given the FieldInfo when the query had no limit, and ge=1 checked nothing.
+    async def page(connection: Connection, limit: int = Field(10, ge=1)) -> int:
+        return limit
+
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "page: parameter 'limit' has Field() as its default; aaf reads Field() from the "
+            "annotation: limit: Annotated[int, Field()], with a default value, if any, after it"
+        ),
+    ):
+        router.add_route("/page", page)  # type: ignore[aaf-route]  # what the test is about
 
     def paging(limit: int | None = Query(ge=1)) -> int:  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
         return limit or 10
