@@ -2112,6 +2112,12 @@ class _Builder:
             problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
             if problem is not None:
                 raise ConfigurationError(problem)
+        foreign = _foreign_marker(param.default, annotation)
+        if foreign is not None:
+            shown = "str" if annotation is MISSING else _name_of(annotation)
+            raise ConfigurationError(
+                _rules.foreign_marker_problem(qualname, param.name, foreign, shown)
+            )
         if isinstance(param.default, Param | FieldInfo):
             shown = "str" if annotation is MISSING else _name_of(annotation)
             given = type(param.default).__name__
@@ -2281,6 +2287,15 @@ def json_param(
         first,
         kinds,
     )
+
+
+def _foreign_marker(default: object, annotation: object) -> str | None:
+    """The class name of a FastAPI marker (``fastapi.Query()``, ``fastapi.Depends()``) given
+    as the parameter's default or in its ``Annotated``, else None."""
+    for given in (default, *strip_annotated(annotation)[1]):
+        if type(given).__module__.partition(".")[0] == "fastapi":
+            return type(given).__name__
+    return None
 
 
 def _dependency_of(

@@ -402,6 +402,20 @@ def no_provider_problem(qualname: str) -> str:
     )
 
 
+def foreign_marker_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
+    """FastAPI's ``Query()``, ``Depends()``, ... (an app being ported, its imports kept):
+    aaf reads none of them, and mypy takes them (FastAPI types them ``Any``)."""
+    where = (
+        ""
+        if marker in ("Depends", "Security")
+        else (f", in the annotation: {name}: Annotated[{annotation}, {marker}()]")
+    )
+    return (
+        f"{qualname}: parameter {name!r} is marked with FastAPI's {marker}(), which aaf does "
+        f"not read: use aaf's (from aaf.params import {marker}){where}"
+    )
+
+
 def marker_default_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
     """A marker given as the parameter's default, FastAPI's spelling (``q: str = Query()``),
     or pydantic's ``Field(10, ge=1)``: aaf reads them from the annotation only, and a default

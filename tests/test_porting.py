@@ -1,0 +1,51 @@
+"""An app ported from FastAPI with its imports kept: FastAPI's markers in an aaf handler.
+
+FastAPI types ``Query()``, ``Depends()`` and the others as ``Any``, so no type checker says a
+word; aaf read none of them (``Depends`` and ``Query`` defaults reached the handler as its
+values, a ``Header()`` in ``Annotated`` read the query string). Registration refuses them,
+saying which of aaf's to import.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import fastapi
+import pytest
+
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError
+from aaf.routing import Router
+
+
+def get_db() -> str:
+    return "db"
+
+
+def test_fastapis_markers_are_refused_naming_aafs() -> None:
+    router = Router()
+
+    async def by_default(connection: Connection, db: str = fastapi.Depends(get_db)) -> str:
+        return db
+
+    async def queried(connection: Connection, limit: int = fastapi.Query(10, ge=1)) -> int:
+        return limit
+
+    async def annotated(connection: Connection, x_token: Annotated[str, fastapi.Header()]) -> str:
+        return x_token
+
+    said: dict[Callable[..., Awaitable[object]], str] = {
+        by_default: "by_default: parameter 'db' is marked with FastAPI's Depends(), which aaf "
+        "does not read: use aaf's (from aaf.params import Depends)",
+        queried: "queried: parameter 'limit' is marked with FastAPI's Query(), which aaf does "
+        "not read: use aaf's (from aaf.params import Query), in the annotation: limit: "
+        "Annotated[int, Query()]",
+        annotated: "annotated: parameter 'x_token' is marked with FastAPI's Header(), which aaf "
+        "does not read: use aaf's (from aaf.params import Header), in the annotation: x_token: "
+        "Annotated[str, Header()]",
+    }
+    for handler, problem in said.items():
+        with pytest.raises(ConfigurationError, match=re.escape(problem) + "$"):
+            router.add_route(f"/{handler.__name__}", handler)
