@@ -562,6 +562,12 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
                     f"by Depends(provider) only; read a request value as a method's "
                     f"parameter, {name}: Annotated[T, {marker}()]"
                 )
+            elif type(value).__module__ == "fastapi.params":  # from an app being ported
+                raise ConfigurationError(
+                    f"{klass.__qualname__}.{name} is FastAPI's {type(value).__name__}(), which "
+                    "aaf does not read: a View's attribute is filled by aaf's Depends(provider) "
+                    "(from aaf.params import Depends)"
+                )
             elif name in found:
                 del found[name]  # a value of the subclass's own: no longer a dependency
         for name, annotation in names.get("__annotations__", {}).items():

@@ -18,6 +18,7 @@ import pytest
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.routing import Router
+from aaf.views import View
 
 
 def get_db() -> str:
@@ -49,3 +50,20 @@ def test_fastapis_markers_are_refused_naming_aafs() -> None:
     for handler, problem in said.items():
         with pytest.raises(ConfigurationError, match=re.escape(problem) + "$"):
             router.add_route(f"/{handler.__name__}", handler)
+
+
+def test_fastapis_depends_as_a_view_attribute_is_refused() -> None:
+    class Notes(View):
+        db: str = fastapi.Depends(get_db)
+
+        async def get(self, connection: Connection) -> str:
+            return self.db
+
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "Notes.db is FastAPI's Depends(), which aaf does not read: a View's attribute is "
+            "filled by aaf's Depends(provider) (from aaf.params import Depends)"
+        ),
+    ):
+        Router().add_route("/notes", Notes)
