@@ -85,6 +85,7 @@ __all__ = [
     "attribute_dependency",
     "build_plan",
     "every_plan",
+    "not_a_dependency_problem",
     "provider_plan",
     "status_of_none",
     "type_adapter",
@@ -2074,9 +2075,7 @@ class _Builder:
 
     def add_dependency(self, name: str | None, dependency: object, attribute: bool = False) -> None:
         if not isinstance(dependency, Dependency):
-            raise ConfigurationError(
-                f"{self.qualname}: dependencies= takes Depends(provider) values, got {dependency!r}"
-            )
+            raise ConfigurationError(f"{self.qualname}: {not_a_dependency_problem(dependency)}")
         if dependency.provider is None:
             raise ConfigurationError(_rules.no_provider_problem(self.qualname))
         scopes = tuple(dict.fromkeys((*self.scopes, *dependency.scopes)))
@@ -2287,6 +2286,17 @@ def json_param(
         first,
         kinds,
     )
+
+
+def not_a_dependency_problem(value: object) -> str:
+    """What ``dependencies=[...]`` says of a value that is not aaf's ``Depends(...)``."""
+    foreign = _foreign_marker(value, MISSING)
+    if foreign is not None:  # its repr, Depends(get_db), reads as aaf's own
+        return (
+            f"dependencies= takes Depends(provider) values, got FastAPI's {foreign}(), which "
+            "aaf does not read (from aaf.params import Depends)"
+        )
+    return f"dependencies= takes Depends(provider) values, got {value!r}"
 
 
 def _foreign_marker(default: object, annotation: object) -> str | None:

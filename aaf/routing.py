@@ -28,7 +28,7 @@ from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, Shown, operation
-from aaf._plan import FieldSpec, HandlerPlan
+from aaf._plan import FieldSpec, HandlerPlan, not_a_dependency_problem
 from aaf._rules import (
     CONVERTERS,
     custom_converter_problem,
@@ -931,7 +931,7 @@ def _dependencies(values: Sequence[object]) -> list[Dependency]:
     # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
     for value in values:
         if not isinstance(value, Dependency):
-            raise ConfigurationError(f"dependencies= takes Depends(provider) values, got {value!r}")
+            raise ConfigurationError(not_a_dependency_problem(value))
     return [value for value in values if isinstance(value, Dependency)]
 
 

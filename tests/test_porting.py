@@ -67,3 +67,17 @@ def test_fastapis_depends_as_a_view_attribute_is_refused() -> None:
         ),
     ):
         Router().add_route("/notes", Notes)
+
+
+def test_fastapis_depends_in_dependencies_is_named_as_fastapis() -> None:
+    # Its repr, Depends(get_db), read as aaf's own in the message.
+    async def listing(connection: Connection) -> None: ...
+
+    with pytest.raises(
+        ConfigurationError,
+        match=re.escape(
+            "dependencies= takes Depends(provider) values, got FastAPI's Depends(), "
+            "which aaf does not read (from aaf.params import Depends)"
+        ),
+    ):
+        Router().add_route("/notes", listing, dependencies=[fastapi.Depends(get_db)])
