@@ -34,6 +34,7 @@ from aaf._plan import (
     build_plan,
     json_param,
     type_adapter,
+    view_marker_problem,
 )
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
@@ -556,12 +557,8 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
             if isinstance(value, Dependency):
                 found[name] = value
             elif isinstance(value, Param):  # `q: str = Query()`: it would stay the marker
-                marker = type(value).__name__
-                raise ConfigurationError(
-                    f"{klass.__qualname__}.{name} is {marker}(): a View's attribute is filled "
-                    f"by Depends(provider) only; read a request value as a method's "
-                    f"parameter, {name}: Annotated[T, {marker}()]"
-                )
+                how = f"{type(value).__name__}()"
+                raise ConfigurationError(view_marker_problem(klass, name, how))
             elif type(value).__module__ == "fastapi.params":  # from an app being ported
                 raise ConfigurationError(
                     f"{klass.__qualname__}.{name} is FastAPI's {type(value).__name__}(), which "

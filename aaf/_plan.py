@@ -87,6 +87,7 @@ __all__ = [
     "every_plan",
     "not_a_dependency_problem",
     "provider_plan",
+    "view_marker_problem",
     "status_of_none",
     "type_adapter",
 ]
@@ -2330,7 +2331,21 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
             annotation = eval(annotation, dict(vars(module)) if module else {}, dict(vars(cls)))  # noqa: S307  # what get_type_hints does
         except Exception:
             return None
+    marker = next((m for m in strip_annotated(annotation)[1] if isinstance(m, Param)), None)
+    if marker is not None:  # `page: Annotated[int, Query()]`: nothing would set it
+        raise ConfigurationError(
+            view_marker_problem(cls, name, f"marked {type(marker).__name__}()")
+        )
     return _provided_by(None, annotation, f"{cls.__qualname__}.{name}", "attribute")
+
+
+def view_marker_problem(cls: type, name: str, how: str) -> str:
+    """A View's class attribute given (or annotated with) a marker, ``how`` it is."""
+    marker = how.rpartition(" ")[2]
+    return (
+        f"{cls.__qualname__}.{name} is {how}: a View's attribute is filled by Depends(provider) "
+        f"only; read a request value as a method's parameter, {name}: Annotated[T, {marker}]"
+    )
 
 
 def _provided_by(

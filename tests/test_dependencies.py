@@ -863,6 +863,13 @@ def test_a_marker_as_a_view_attribute_is_refused() -> None:
         async def get(self, connection: Connection) -> int:
             return self.page
 
+    # Annotated with one and given no value, nothing set it: self.terms was an AttributeError.
+    class Search(View):
+        terms: Annotated[str, Header(alias="x-terms")]
+
+        async def get(self, connection: Connection) -> str:
+            return self.terms
+
     router = Router()
     with pytest.raises(
         ConfigurationError,
@@ -870,6 +877,11 @@ def test_a_marker_as_a_view_attribute_is_refused() -> None:
         r"only; read a request value as a method's parameter, page: Annotated\[T, Query\(\)\]$",
     ):
         router.add_route("/listing", Listing)
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Search\.terms is marked Header\(\): a View's attribute is filled by Depends\(",
+    ):
+        router.add_route("/search", Search)
 
 
 class Signed(BaseModel):
