@@ -68,9 +68,9 @@ def byte_range(
     a ``multipart/byteranges`` answer), ``None`` for the whole file, ``False`` when no range
     can be satisfied (416).
 
-    Spans that cannot be satisfied are left out; overlapping or adjacent ones are merged,
-    in ascending order then (RFC 9110 section 14.6 lets a server coalesce them), and more
-    than ``MAX_RANGES`` get the whole file.
+    Spans that cannot be satisfied are left out; the others are sent in ascending order,
+    overlapping or adjacent ones merged (RFC 9110 section 14.6 lets a server coalesce them),
+    and more than ``MAX_RANGES`` get the whole file.
     """
     if range_header is None:
         return None
@@ -120,15 +120,13 @@ def byte_range(
         return None
     if not spans:
         return False
-    if len(spans) > 1 and any(a[1] >= b[0] for a, b in zip(spans, spans[1:], strict=False)):
-        merged: list[tuple[int, int]] = []
-        for start, stop in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
-            else:
-                merged.append((start, stop))
-        spans = merged
-    return spans if len(spans) <= MAX_RANGES else None
+    merged: list[tuple[int, int]] = []  # in file order, overlapping or adjacent ones joined
+    for start, stop in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged if len(merged) <= MAX_RANGES else None
 
 
 def _position(digits: str) -> int:
