@@ -31,17 +31,17 @@ from aaf._plan import (
     HandlerPlan,
     ModelReading,
     attribute_dependency,
+    attribute_value_problem,
     build_plan,
     json_param,
     type_adapter,
-    view_marker_problem,
 )
 from aaf._rules import class_problem, no_methods_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
-from aaf.params import Dependency, Param
+from aaf.params import Dependency
 from aaf.response import HttpResponse, respond_as_set, send_result
 from aaf.views import View, WebSocketView
 
@@ -556,15 +556,8 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
         for name, value in names.items():
             if isinstance(value, Dependency):
                 found[name] = value
-            elif isinstance(value, Param):  # `q: str = Query()`: it would stay the marker
-                how = f"{type(value).__name__}()"
-                raise ConfigurationError(view_marker_problem(klass, name, how))
-            elif type(value).__module__ == "fastapi.params":  # from an app being ported
-                raise ConfigurationError(
-                    f"{klass.__qualname__}.{name} is FastAPI's {type(value).__name__}(), which "
-                    "aaf does not read: a View's attribute is filled by aaf's Depends(provider) "
-                    "(from aaf.params import Depends)"
-                )
+            elif (problem := attribute_value_problem(klass, name, value)) is not None:
+                raise ConfigurationError(problem)
             elif name in found:
                 del found[name]  # a value of the subclass's own: no longer a dependency
         for name, annotation in names.get("__annotations__", {}).items():

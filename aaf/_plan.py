@@ -83,11 +83,11 @@ __all__ = [
     "FieldSpec",
     "HandlerPlan",
     "attribute_dependency",
+    "attribute_value_problem",
     "build_plan",
     "every_plan",
     "not_a_dependency_problem",
     "provider_plan",
-    "view_marker_problem",
     "status_of_none",
     "type_adapter",
 ]
@@ -2333,18 +2333,31 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
             return None
     marker = next((m for m in strip_annotated(annotation)[1] if isinstance(m, Param)), None)
     if marker is not None:  # `page: Annotated[int, Query()]`: nothing would set it
-        raise ConfigurationError(
-            view_marker_problem(cls, name, f"marked {type(marker).__name__}()")
-        )
+        problem = _view_marker_problem(cls, name, type(marker).__name__, annotated=True)
+        raise ConfigurationError(problem)
     return _provided_by(None, annotation, f"{cls.__qualname__}.{name}", "attribute")
 
 
-def view_marker_problem(cls: type, name: str, how: str) -> str:
-    """A View's class attribute given (or annotated with) a marker, ``how`` it is."""
-    marker = how.rpartition(" ")[2]
+def attribute_value_problem(cls: type, name: str, value: object) -> str | None:
+    """What is wrong with a View's class attribute whose value is a marker, which no request
+    fills (``page: int = Query()`` would stay the marker), aaf's or FastAPI's; else None."""
+    if isinstance(value, Param):
+        return _view_marker_problem(cls, name, type(value).__name__, annotated=False)
+    foreign = _foreign_marker(value, MISSING)
+    if foreign is not None:  # from an app being ported
+        return (
+            f"{cls.__qualname__}.{name} is FastAPI's {foreign}(), which aaf does not read: a "
+            "View's attribute is filled by aaf's Depends(provider) (from aaf.params import "
+            "Depends)"
+        )
+    return None
+
+
+def _view_marker_problem(cls: type, name: str, marker: str, *, annotated: bool) -> str:
+    how = f"marked {marker}()" if annotated else f"{marker}()"
     return (
         f"{cls.__qualname__}.{name} is {how}: a View's attribute is filled by Depends(provider) "
-        f"only; read a request value as a method's parameter, {name}: Annotated[T, {marker}]"
+        f"only; read a request value as a method's parameter, {name}: Annotated[T, {marker}()]"
     )
 
 
