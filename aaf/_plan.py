@@ -2112,17 +2112,17 @@ class _Builder:
             problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
             if problem is not None:
                 raise ConfigurationError(problem)
-        foreign = _foreign_marker(param.default, annotation)
-        if foreign is not None:
+        default = param.default
+        if (foreign := _foreign_marker(default, annotation)) or isinstance(
+            default, Param | FieldInfo
+        ):
+            # A marker aaf does not read there: FastAPI's anywhere, or one as the default.
             shown = "str" if annotation is MISSING else _name_of(annotation)
-            raise ConfigurationError(
-                _rules.foreign_marker_problem(qualname, param.name, foreign, shown)
-            )
-        if isinstance(param.default, Param | FieldInfo):
-            shown = "str" if annotation is MISSING else _name_of(annotation)
-            given = type(param.default).__name__
-            given = "Field" if isinstance(param.default, FieldInfo) else given
-            problem = _rules.marker_default_problem(qualname, param.name, given, shown)
+            if foreign is not None:
+                problem = _rules.foreign_marker_problem(qualname, param.name, foreign, shown)
+            else:
+                given = "Field" if isinstance(default, FieldInfo) else type(default).__name__
+                problem = _rules.marker_default_problem(qualname, param.name, given, shown)
             raise ConfigurationError(problem)
         dependency = _dependency_of(param, annotation, qualname)
         if dependency is not None:
