@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails, SchemaValidator, core_schema, from_json, to_json
 from werkzeug.datastructures import Headers, MultiDict
 
-from aaf._http import header_key, is_json, json_charset_ok
+from aaf._http import is_json, json_charset_ok
 from aaf._plan import (
     GIVEN_FIELDS,
     BodyParam,
@@ -2475,7 +2475,7 @@ def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
         loc = error["loc"]
         # Form fields are part of the body on the wire, as FastAPI reports them.
         source = "body" if loc[0] == "form" else loc[0]
-        if len(loc) > 1 and loc[1] in plan.wholes:
+        if len(loc) > 1 and (wire := loc[1]) in plan.wholes:
             if source == "query" or source == "body":
                 # A field missing from a query or form model echoes what the client sent
                 # for the model, as FastAPI does. Not a header or cookie model's: that would
@@ -2484,6 +2484,8 @@ def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
                 out.append(_body_error((source, *loc[2:]), error))
                 continue
             loc = (source, *loc[2:])
+            if source == "header" and len(loc) > 1:  # the header, not the model's key
+                loc = (source, _header_spec(plan, wire).header_name(str(loc[1])), *loc[2:])
         elif len(loc) > 2:
             # Part of a value missing (a tuple's second member): what was sent for the value
             # is echoed, as FastAPI does.
@@ -2495,6 +2497,10 @@ def _errors(plan: HandlerPlan, exc: ValidationError) -> Errors:
     return out
 
 
+def _header_spec(plan: HandlerPlan, wire: object) -> FieldSpec:
+    return next(f for f in plan.fields["header"] if f.wire == wire)
+
+
 def _gather(
     source: MultiDict[str, str] | Headers, fields: tuple[FieldSpec, ...]
 ) -> dict[str, object]:
@@ -2502,8 +2508,15 @@ def _gather(
     for f in fields:
         if f.whole:  # a model filled from every header, `x-token` filling `x_token`
             named: list[tuple[str, object]] = []
+            headers, reads = f.headers, f.reads
             for k, v in source.items():
-                key = header_key(k)
+                key = headers.get(name := k.lower())
+                if key is None:
+                    if name in reads:
+                        # `x_token` where the model reads `x-token` as x_token: another
+                        # header, which a proxy drops or passes beside its own `x-token`.
+                        continue
+                    key = name  # another header, by its name (an `extra="allow"` model's)
                 if key in f.list_fields:
                     named += [(key, item) for item in _list_items(v)]
                 else:

@@ -26,7 +26,6 @@ __all__ = [
     "check_close_code",
     "cookie_header",
     "cookie_value",
-    "header_key",
     "encode_header",
     "json_bytes",
     "is_json",
@@ -179,11 +178,6 @@ class DeleteCookieOptions(TypedDict, total=False):
     httponly: bool
     samesite: SameSite | None
     partitioned: bool
-
-
-def header_key(name: str) -> str:
-    """A header's name as a header model's field names it: ``X-Token`` is ``x_token``."""
-    return name.lower().replace("-", "_")
 
 
 def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) -> str:

@@ -30,7 +30,14 @@ from werkzeug.routing.converters import (
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
 from aaf._operation import Operation, response_model
-from aaf._plan import MISSING, DependencyParam, HandlerPlan, every_plan, status_of_none
+from aaf._plan import (
+    MISSING,
+    DependencyParam,
+    FieldSpec,
+    HandlerPlan,
+    every_plan,
+    status_of_none,
+)
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
 from aaf.response import FileResponse, HttpResponse, RedirectResponse
@@ -301,12 +308,12 @@ class _Document:
                 for wire, schema in properties.items():
                     if (group, wire) in plan.hidden:
                         continue  # marked include_in_schema=False
-                    if _is_whole_model(plan, group, wire):
+                    if (whole := _whole_model(plan, group, wire)) is not None:
                         model_schema = self.deref(schema)
                         model_required = set(model_schema.get("required", []))
                         for field, field_schema in model_schema.get("properties", {}).items():
                             # A header model's x_token is the header x-token.
-                            name = field.replace("_", "-") if group == "header" else field
+                            name = whole.header_name(field) if group == "header" else field
                             found.add(
                                 _parameter(name, group, field_schema, field in model_required)
                             )
@@ -361,7 +368,7 @@ class _Document:
                 properties, required = dict(form[0]), form[1]
                 for wire in [w for w in properties if ("form", w) in current.hidden]:
                     del properties[wire]  # marked include_in_schema=False
-                for wire in [w for w in properties if _is_whole_model(current, "form", w)]:
+                for wire in [w for w in properties if _whole_model(current, "form", w) is not None]:
                     # A model marked Form(): its fields are the form's.
                     model = self.deref(properties.pop(wire))
                     fields: Schema = model.get("properties", {})
@@ -532,13 +539,11 @@ def _refuse_duplicate_names(schemas: Mapping[str, Schema]) -> None:
             )
 
 
-def _is_whole_model(plan: HandlerPlan, group: str, wire: str) -> bool:
-    """Whether ``wire`` is a model marked ``Query()`` or ``Form()``, filled from the whole query
-    string or form."""
-    return any(
-        name == group and any(s.wire == wire and s.whole for s in specs)
-        for name, specs in plan.fields.items()
-    )
+def _whole_model(plan: HandlerPlan, group: str, wire: str) -> FieldSpec | None:
+    """``wire``'s parameter when it is a model marked ``Query()``, ``Header()``, ``Cookie()``
+    or ``Form()``, filled from the whole query string, headers, cookies or form."""
+    specs = next((specs for name, specs in plan.fields.items() if name == group), ())
+    return next((s for s in specs if s.wire == wire and s.whole), None)
 
 
 def _add_default(parameter: Schema, plan: HandlerPlan, group: str, wire: str) -> None:

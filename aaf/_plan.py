@@ -21,7 +21,7 @@ import sys
 import types
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import (
     Annotated,
@@ -63,7 +63,7 @@ from werkzeug.routing.converters import BaseConverter
 
 import aaf._rules as _rules
 from aaf._annotations import annotated, strip_annotated, union_members
-from aaf._http import WITH_BODY, header_key
+from aaf._http import WITH_BODY
 from aaf._rules import converter_type
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
@@ -123,6 +123,20 @@ class FieldSpec:
     # For such a model, the keys of its source the route reads elsewhere (its other
     # parameters', its providers'): the route's own, not extra, so not given to the model.
     others: frozenset[str] = frozenset()
+    # For a model marked Header(), each header it reads (its name in lower case, as servers
+    # give them) and the key the model reads it as: `x-token` for `x_token`, an alias as
+    # written (`X-Custom`). Nothing else fills a field: not `x_token`, the header a proxy
+    # drops (and a client could send beside the proxy's `x-token`).
+    headers: Mapping[str, str] = dataclasses.field(default_factory=dict[str, str], hash=False)
+
+    def header_name(self, key: str) -> str:
+        """The header this header model reads as ``key``, as the document and a 422 name
+        it: an alias as written, else the field's name with ``-`` for ``_``; ``key``
+        itself when it names none (a header the model does not read)."""
+        for header, read_as in self.headers.items():
+            if read_as == key:
+                return key if key.lower() == header else header
+        return key
 
 
 # What a set[T] or frozenset[T] body's items, read as a list, are made.
@@ -1267,18 +1281,39 @@ def _forbids(model: object) -> TypeGuard[type[BaseModel]]:
 def _keys_read(model: type[BaseModel]) -> frozenset[str]:
     """Every key of a JSON object ``model`` may read: its fields' names and aliases (more
     than it reads, by its config, is no harm: those members are kept)."""
-    keys: set[str] = set()
+    return frozenset(
+        key for name, info in model.model_fields.items() for key in (name, *_aliases(info))
+    )
+
+
+def _aliases(info: FieldInfo) -> list[str]:
+    """The keys a field is read by other than its name: its alias, its validation alias or
+    each of their choices (a path's first key)."""
+    found: list[object] = [info.alias, info.validation_alias]
+    if isinstance(info.validation_alias, AliasChoices):
+        found += info.validation_alias.choices
+    keys: list[str] = []
+    for alias in found:
+        if isinstance(alias, AliasPath):
+            alias = alias.path[0]
+        if isinstance(alias, str) and alias not in keys:
+            keys.append(alias)
+    return keys
+
+
+def _header_keys(model: type[BaseModel], convert_underscores: bool) -> dict[str, str]:
+    """The headers a model marked ``Header()`` reads, in lower case, and the key it reads
+    each as (``FieldSpec.headers``): a field's aliases as they are (headers are named
+    without regard to case), else its name with ``_`` made ``-`` (as it is unless
+    ``convert_underscores=False``), as FastAPI reads a header model."""
+    keys: dict[str, str] = {}
     for name, info in model.model_fields.items():
-        keys.add(name)
-        aliases: list[object] = [info.alias, info.validation_alias]
-        if isinstance(info.validation_alias, AliasChoices):
-            aliases += info.validation_alias.choices
-        for alias in aliases:
-            if isinstance(alias, AliasPath):
-                alias = alias.path[0]
-            if isinstance(alias, str):
-                keys.add(alias)
-    return frozenset(keys)
+        aliases = _aliases(info)
+        for key in aliases:
+            keys.setdefault(key.lower(), key)
+        if not aliases:
+            keys.setdefault((name.replace("_", "-") if convert_underscores else name).lower(), name)
+    return keys
 
 
 def _fields_apart(
@@ -1924,8 +1959,7 @@ def _keys_read_elsewhere(plan: HandlerPlan, plans: Sequence[HandlerPlan]) -> Han
         for group, specs in current.fields.items():
             keys = read.setdefault(group, set())
             for spec in specs:
-                # A header model's fields are named as headers are with `-` made `_`.
-                keys.update(spec.reads if spec.whole else {_as_key(group, spec.wire)})
+                keys.update(_own_keys(group, spec))
         read.setdefault("form", set()).update(upload.wire for upload in current.uploads)
         for dependency in current.dependencies:  # a security scheme reads its own
             if isinstance(scheme := dependency.provider, SecurityScheme):
@@ -1934,14 +1968,20 @@ def _keys_read_elsewhere(plan: HandlerPlan, plans: Sequence[HandlerPlan]) -> Han
     return _told(plan, {group: frozenset(keys) for group, keys in read.items()})
 
 
-def _as_key(group: str, wire: str) -> str:
-    return header_key(wire) if group == "header" else wire
+def _own_keys(group: str, spec: FieldSpec) -> Iterable[str]:
+    """The keys of its source ``spec`` reads, as a model filled from the whole source sees
+    them: a header's name in lower case, as servers give it."""
+    if group == "header":
+        return spec.headers if spec.whole else (spec.wire.lower(),)
+    return spec.reads if spec.whole else (spec.wire,)
 
 
 def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
     fields = {
         group: tuple(
-            dataclasses.replace(spec, others=read[group] - spec.reads) if spec.forbids else spec
+            dataclasses.replace(spec, others=read[group].difference(_own_keys(group, spec)))
+            if spec.forbids
+            else spec
             for spec in specs
         )
         for group, specs in plan.fields.items()
@@ -2160,9 +2200,8 @@ class _Builder:
             source = "form"  # an unmarked UploadFile is an upload, as FastAPI reads it
         else:
             source = "query"
-        dashes = source == "header" and (
-            not isinstance(marker, Header) or marker.convert_underscores
-        )
+        convert_underscores = not isinstance(marker, Header) or marker.convert_underscores
+        dashes = source == "header" and convert_underscores
         # The marker's alias, else one given with pydantic's Field in the annotation.
         alias = marker.alias if marker is not None else None
         alias = alias or next((m.alias for m in meta if isinstance(m, FieldInfo) and m.alias), None)
@@ -2207,6 +2246,9 @@ class _Builder:
             frozenset() if model is None else _keys_read(model),
             content=source == "form" and _is_bytes(annotation),
             forbids=_forbids(model),
+            headers={}
+            if model is None or source != "header"
+            else _header_keys(model, convert_underscores),
         )
         self.fields.setdefault(source, []).append(spec)
         if model is None:
@@ -2751,9 +2793,10 @@ def _is_file_class(member: object) -> bool:
 
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(
-        (info.alias or name)
+        key
         for name, info in model.model_fields.items()
         if _is_many(info.annotation)
+        for key in (name, *_aliases(info))
     )
 
 

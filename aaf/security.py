@@ -33,7 +33,6 @@ from typing import Generic, Literal, cast, overload
 from pydantic import BaseModel, Field, JsonValue
 from typing_extensions import TypeVar
 
-from aaf._http import header_key
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Security, SecurityScopes
@@ -79,7 +78,7 @@ class SecurityScheme:
     scheme_name: str
     description: str | None
     auto_error: bool
-    # The request value it reads: its source and key (a header's as a header model names it).
+    # The request value it reads: its source and key (a header's name in lower case).
     request_key: tuple[str, str] = ("header", "authorization")
 
     def __init__(
@@ -509,7 +508,7 @@ class _APIKey(SecurityScheme, Generic[_Key]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.name = name
-        self.request_key = (self.where, header_key(name) if self.where == "header" else name)
+        self.request_key = (self.where, name.lower() if self.where == "header" else name)
 
     def _read(self, connection: Connection) -> str | None:
         raise NotImplementedError

@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal, cast
 
+import httpx
 import pytest
 from pydantic import BaseModel, Field, Json
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
@@ -22,10 +23,11 @@ from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from aaf.routing import Router
-from aaf.security import APIKeyQuery
+from aaf.security import APIKeyHeader, APIKeyQuery
 from aaf.testing import TestClient
 from aaf.views import View
 
+from ._helpers import serve
 from .test_openapi import Document, operation_of
 
 
@@ -769,7 +771,7 @@ def test_models_marked_header_or_cookie_are_filled_from_every_header_or_cookie()
     missing = client.get("/who")
     assert missing.status_code == 422
     assert [e["loc"] for e in missing.json()["detail"]] == [
-        ["header", "x_token"],
+        ["header", "x-token"],  # the header, as FastAPI and the document name it
         ["cookie", "session"],
     ]
     parameters = operation_of(aaf([router]).openapi(), "/who", "get")["parameters"]
@@ -780,6 +782,86 @@ def test_models_marked_header_or_cookie_are_filled_from_every_header_or_cookie()
         ("cookie", "session", True),
         ("cookie", "theme", False),
     }
+
+
+class Forwarded(BaseModel):
+    model_config = {"extra": "allow"}
+    x_user: str = ""
+    hops: list[int] = Field(default=[], alias="X-Hop_Count")
+
+
+class Underscored(BaseModel):
+    x_user: str = ""
+
+
+class Strictly(BaseModel):
+    model_config = {"extra": "forbid"}
+    x_user: str = ""
+
+
+def test_a_header_models_fields_read_their_headers_by_name_and_nothing_else() -> None:
+    # A field reads the header named by its alias as written (in any case), else its name
+    # with `-` for `_` (its name itself under convert_underscores=False), as FastAPI reads a
+    # header model; a 422 and the document name that header. Before, each header's name was
+    # made `x_user` and compared with the fields: an aliased field was never filled, and
+    # `X_User` (a header a proxy drops, or passes beside the `X-User` it sets after checking
+    # who is calling) filled x_user, the first of the two winning.
+    router = Router()
+
+    @router.get("/who")
+    async def who(
+        connection: Connection,
+        seen: Annotated[Forwarded, Header()],
+        key: Annotated[str, Depends(APIKeyHeader(name="X-Key"))],
+    ) -> dict[str, object]:
+        return seen.model_dump(by_alias=True)
+
+    @router.get("/strict")
+    async def strictly(
+        connection: Connection,
+        seen: Annotated[Strictly, Header()],
+        key: Annotated[str, Depends(APIKeyHeader(name="X-Key"))],
+    ) -> str:
+        return key
+
+    @router.get("/raw")
+    async def raw(
+        connection: Connection, seen: Annotated[Underscored, Header(convert_underscores=False)]
+    ) -> str:
+        return seen.x_user
+
+    app = aaf([router])
+    with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        sent = [("X_User", "mallory"), ("X-User", "alice"), ("x-hop_count", "1, 2"), ("X-Key", "k")]
+        answer = client.get("/who", headers=sent)
+        assert answer.status_code == 200, answer.text
+        got = answer.json()
+        assert (got["x_user"], got["X-Hop_Count"]) == ("alice", [1, 2])
+        # Headers no field reads go to an extra="allow" model by their names, as FastAPI's;
+        # `X_User` is not one of them.
+        assert got["user-agent"].startswith("python-httpx")
+        assert "mallory" not in got.values()
+        # A model refusing what it does not read is not given the scheme's header (nor
+        # `X_User`, dropped as for any header model).
+        strict = client.get("/strict", headers={"X-Key": "k", "X_User": "m"}).json()["detail"]
+        assert {e["loc"][1] for e in strict} == {
+            "host",
+            "accept",
+            "accept-encoding",
+            "user-agent",
+            "connection",
+        }
+        alone = client.get("/who", headers={"X_User": "mallory", "X-Key": "k"}).json()
+        assert alone["x_user"] == ""
+        wrong = client.get("/who", headers={"X-Hop_Count": "1, x", "X-Key": "k"}).json()
+        assert [(e["loc"], e["input"]) for e in wrong["detail"]] == [
+            (["header", "X-Hop_Count", 1], "x")
+        ]
+        assert client.get("/raw", headers={"X_User": "bob", "X-User": "eve"}).text == "bob"
+    document = app.openapi()
+    names = [p["name"] for p in operation_of(document, "/who", "get")["parameters"]]
+    assert names == ["x-user", "X-Hop_Count"]
+    assert [p["name"] for p in operation_of(document, "/raw", "get")["parameters"]] == ["x_user"]
 
 
 def test_an_unmarked_dict_or_list_of_dicts_is_the_json_body() -> None:
@@ -1145,7 +1227,7 @@ def test_a_model_that_forbids_extra_keys_is_not_given_the_routes_other_values() 
     got = client.get("/hops", headers=allowed)  # httpx adds its own headers: forbidden
     assert got.status_code == 422
     extra = {e["loc"][1] for e in got.json()["detail"]}
-    assert "x_token" not in extra and "x_hops" not in extra and "accept" in extra
+    assert "x-token" not in extra and "x-hops" not in extra and "accept" in extra
 
 
 class Hops(BaseModel):
