@@ -884,6 +884,25 @@ def test_an_extra_trailing_slash_is_404_and_options_is_answered(client: TestClie
     assert (answer.status_code, answer.headers["allow"]) == (204, "GET, HEAD, OPTIONS")
 
 
+def test_an_empty_path_segment_redirects_to_the_path_without_it() -> None:
+    # README, "Differences from FastAPI": werkzeug's merge_slashes, as in Flask (FastAPI: 404).
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    @router.get("/files/<path:name>")
+    async def file(connection: Connection, name: str) -> str:
+        return name
+
+    client = TestClient(aaf([router]))
+    moved = client.get("/items//3?x=1", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (308, "/items/3?x=1")
+    assert client.get("/items//3").json() == 3
+    assert client.get("/files/a//b").text == "a//b"
+
+
 def test_a_status_set_on_the_connection_answers_a_returned_value() -> None:
     # FastAPI's `response.status_code = 201` with a returned value: the value still goes out
     # through the return annotation, with the status the handler chose.
