@@ -27,6 +27,7 @@ from typing import (
     Annotated,
     Any,
     Literal,
+    NewType,
     NoReturn,
     NotRequired,
     Required,
@@ -56,7 +57,7 @@ from pydantic import (
 )
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
-from pydantic_core import CoreSchema, SchemaValidator
+from pydantic_core import CoreSchema, SchemaError, SchemaValidator
 from typing_extensions import TypedDict
 from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import BaseConverter
@@ -2009,7 +2010,7 @@ def _name_of(annotation: object) -> str:
     ``Item | list[str]``, ``Mapping[str, int]``): classes by their names."""
     if annotation is None or annotation is type(None):
         return "None"
-    if isinstance(annotation, type):
+    if isinstance(annotation, type | NewType):
         return annotation.__name__
     origin, arguments = get_origin(annotation), get_args(annotation)
     if origin in (Union, types.UnionType):
@@ -2212,7 +2213,12 @@ class _Builder:
             self.examples[source, wire] = marker.openapi_examples
         if marker is not None and marker.field:
             problem = _constraint_problem(
-                qualname, param.name, type(marker).__name__, annotation, marker.field
+                qualname,
+                param.name,
+                type(marker).__name__,
+                annotation,
+                marker.field,
+                text=source in _TEXT_SOURCES,
             )
             if problem is not None:
                 raise ConfigurationError(problem)
@@ -2282,7 +2288,9 @@ class _Builder:
         if produced is str:
             annotation = text_literals(annotation)
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
-            problem = _constraint_problem(self.qualname, name, "Path", annotation, marker.field)
+            problem = _constraint_problem(
+                self.qualname, name, "Path", annotation, marker.field, text=produced is str
+            )
             if problem is not None:
                 raise ConfigurationError(problem)
             annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
@@ -2801,9 +2809,17 @@ def _list_fields(model: type[BaseModel]) -> frozenset[str]:
 
 
 def _kind_of(member: object) -> _rules.ValueKind | None:
-    """What ``_rules.constraint_problem`` calls a union member's kind; ``None`` for a type
-    left to pydantic."""
+    """What ``_rules.constraint_problem`` calls a union member's kind (a ``NewType`` its
+    base's, a ``Literal`` its values' when they are all text or all numbers); ``None`` for
+    a type left to pydantic."""
+    while hasattr(member, "__supertype__"):  # a NewType
+        member = getattr(member, "__supertype__")  # noqa: B009
     found: object = get_origin(member) or member
+    if found is Literal:
+        values: set[_rules.ValueKind | None] = {
+            _kind_of(type(cast(object, value))) for value in get_args(member)
+        }
+        return values.pop() if len(values) == 1 else None
     if not isinstance(found, type):
         return None
     base: type[object] = found
@@ -2813,17 +2829,29 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
         or typing_extensions.is_typeddict(base)
     ):
         return "a model"
-    if issubclass(base, enum.Enum):
-        return None  # an IntEnum compares as a number, a StrEnum matches as text
+    if issubclass(base, enum.Enum) and not issubclass(base, str | bytes | int | float | Decimal):
+        return "an enum member"  # an IntEnum compares as a number, a StrEnum matches as text
     if issubclass(base, str):
         return "text"
     if issubclass(base, bytes | bytearray):
         return "bytes"
-    if issubclass(base, int | float | Decimal):
+    if issubclass(base, Decimal):
+        return "a decimal"
+    if issubclass(base, int | float):
         return "a number"
     if issubclass(base, list | tuple | set | frozenset | dict):
         return "a collection"
+    if issubclass(base, datetime.date | datetime.time):
+        return "a date or time"
+    if issubclass(base, datetime.timedelta):
+        return "a duration"
+    if issubclass(base, uuid.UUID):
+        return "a UUID"
     return None
+
+
+# The sources whose values come as text (the body's come as JSON).
+_TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
 
 
 def _check_whole_model_marker(
@@ -2848,20 +2876,39 @@ def _check_whole_model_marker(
 
 
 def _constraint_problem(
-    qualname: str, name: str, marker: str, annotation: object, field: Mapping[str, object]
+    qualname: str,
+    name: str,
+    marker: str,
+    annotation: object,
+    field: Mapping[str, object],
+    *,
+    text: bool = False,
 ) -> str | None:
     """Why ``marker``'s constraints (``field``) cannot apply to ``annotation``, if they
-    cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model."""
+    cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model. ``text``: the
+    value comes as text, which is what ``Any`` (or ``object``) is then given."""
     if not _rules.CONSTRAINTS.intersection(field):
         return None
-    for member in union_members(strip_annotated(annotation)[0]):
-        kind = _kind_of(strip_annotated(member)[0])
+    for member in _literals_apart(union_members(strip_annotated(annotation)[0])):
+        found = strip_annotated(member)[0]
+        kind = "text" if text and (found is Any or found is object) else _kind_of(found)
         if kind is None:
             continue
         problem = _rules.constraint_problem(qualname, name, marker, _name_of(member), kind, field)
         if problem is not None:
             return problem
     return None
+
+
+def _literals_apart(members: Iterable[object]) -> Iterator[object]:
+    """``members`` with each ``Literal`` of several values one member per value, as mypy
+    counts a union's members (``Literal['asc', 'desc']`` is two)."""
+    for member in members:
+        if get_origin(member) is Literal:
+            for value in get_args(member):
+                yield Literal[value]
+        else:
+            yield member
 
 
 def _members(annotation: object) -> list[_rules.Member]:
@@ -2932,7 +2979,7 @@ def _build_validator(
         shape = _typed_dict(f"{safe}_params", groups)
         # The shape is built at runtime, so mypy cannot see what it validates into.
         validator = cast("TypeAdapter[dict[str, dict[str, object]]]", type_adapter(shape))
-    except (PydanticSchemaGenerationError, PydanticUserError, TypeError) as exc:
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError, SchemaError) as exc:
         raise ConfigurationError(_unvalidatable(definitions, qualname, exc)) from None
     return validator
 
@@ -2950,6 +2997,11 @@ def _unvalidatable(
                 type_adapter(annotation)
             except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
                 return _no_value_problem(qualname, name, _name_of(annotation), group)
+            except SchemaError as exc:
+                # A constraint of the wrong type (`Query(ge=1)` on a date): pydantic's reason
+                # is its last line.
+                reason = str(exc).splitlines()[-1].strip()
+                return f"{qualname}: parameter {name!r}: pydantic cannot validate it: {reason}"
     return f"{qualname}: a parameter has a type pydantic cannot validate: {error}"
 
 

@@ -475,17 +475,35 @@ def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
 # Which of a marker's constraints a kind of value takes. Given to another, pydantic checks
 # the constraint by comparing the value (`"abc" >= 1`), a TypeError at the first request: a
 # 500 for a mistake registration can name.
-_NUMERIC = frozenset(
-    ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits", "decimal_places")
-)
+# A bound is compared (`value >= 1`), which a date, a time or a duration can be too;
+# only a Decimal has digits to count (`max_digits=` on an int or a float is that TypeError).
+_BOUNDS = frozenset(("gt", "ge", "lt", "le"))
+_COMPARED = _BOUNDS | {"multiple_of", "allow_inf_nan"}
+_NUMERIC = _COMPARED | {"max_digits", "decimal_places"}
 _SIZED = frozenset(("min_length", "max_length"))
-ValueKind = Literal["a model", "text", "bytes", "a number", "a collection"]
+ValueKind = Literal[
+    "a model",
+    "text",
+    "bytes",
+    "a number",
+    "a decimal",
+    "a collection",
+    "a date or time",
+    "a duration",
+    "a UUID",
+    "an enum member",
+]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
     "text": _SIZED | {"pattern"},
     "bytes": _SIZED,
-    "a number": _NUMERIC,
+    "a number": _COMPARED,
+    "a decimal": _NUMERIC,
     "a collection": _SIZED,
+    "a date or time": _BOUNDS,
+    "a duration": _BOUNDS | {"multiple_of"},
+    "a UUID": frozenset(),
+    "an enum member": frozenset(),
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 
@@ -501,11 +519,12 @@ def constraint_problem(
         return None
     named = ", ".join(f"{keyword}=" for keyword in refused)
     takes = sorted(_TAKES[kind])
-    hint = (
-        "constrain the model's fields with Field(...) instead"
-        if kind == "a model"
-        else f"{kind} takes {', '.join(f'{keyword}=' for keyword in takes)}"
-    )
+    if kind == "a model":
+        hint = "constrain the model's fields with Field(...) instead"
+    elif takes:
+        hint = f"{kind} takes {', '.join(f'{keyword}=' for keyword in takes)}"
+    else:
+        hint = f"{kind} takes none"
     return (
         f"{qualname}: parameter {name!r}: {marker}({named}...) cannot constrain {shown}, "
         f"{kind}; {hint}"

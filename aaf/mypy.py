@@ -107,19 +107,32 @@ _MARKER_SOURCES = (
     ("aaf.params.Body", "body"),
 )
 _TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
-# The kinds of value a marker's constraints apply to, by class (registration's _kind_of).
+# The kinds of value a marker's constraints apply to, by class, the first that fits
+# (registration's _kind_of).
 _VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
     ("builtins.str", "text"),
     ("builtins.bytes", "bytes"),
     ("builtins.bytearray", "bytes"),
+    ("decimal.Decimal", "a decimal"),
     ("builtins.int", "a number"),
     ("builtins.float", "a number"),
-    ("decimal.Decimal", "a number"),
     ("builtins.list", "a collection"),
     ("builtins.tuple", "a collection"),
     ("builtins.set", "a collection"),
     ("builtins.frozenset", "a collection"),
     ("builtins.dict", "a collection"),
+    ("datetime.date", "a date or time"),
+    ("datetime.time", "a date or time"),
+    ("datetime.timedelta", "a duration"),
+    ("uuid.UUID", "a UUID"),
+)
+# An enum's values, when its members are also these, take their constraints.
+_ENUM_VALUES = (
+    "builtins.str",
+    "builtins.bytes",
+    "builtins.int",
+    "builtins.float",
+    "decimal.Decimal",
 )
 # The collections of models (or mappings) an unmarked parameter is the JSON body for.
 _BODY_COLLECTIONS = frozenset(
@@ -1373,12 +1386,27 @@ def _constraint_value_problem(report: _Reporter, qualname: str, written: _Writte
     if not _rules.CONSTRAINTS.intersection(marker.keywords):
         return None
     shown = "Path" if marker.is_path else marker.name  # as registration names it
+    # A value that comes as text is text to Any (written so) or object, as registration sees.
+    text = marker.source in _TEXT_SOURCES
     for member in choices:
-        kind = _value_kind(member)
+        written_any = isinstance(member, AnyType) and member.type_of_any == TypeOfAny.explicit
+        anything = written_any or (
+            isinstance(member, Instance) and member.type.fullname == "builtins.object"
+        )
+        kind = "text" if text and anything else _value_kind(member)
         if kind is None:
             continue
+        # A NewType by its name, as registration shows it (mypy's name has the module's).
+        named = (
+            member.type.name if isinstance(member, Instance) and member.type.is_newtype else None
+        )
         problem = _rules.constraint_problem(
-            qualname, written.param.name, shown, report.show(member), kind, marker.keywords
+            qualname,
+            written.param.name,
+            shown,
+            named or report.show(member),
+            kind,
+            marker.keywords,
         )
         if problem is not None:
             return problem
@@ -1387,18 +1415,23 @@ def _constraint_value_problem(report: _Reporter, qualname: str, written: _Writte
 
 def _value_kind(member: ProperType) -> _rules.ValueKind | None:
     """What a marker's constraints would constrain in a union member of a parameter's type,
-    as registration sees it; None for one left to pydantic (an enum, a NewType, a date)."""
+    as registration sees it (a NewType its base's, a Literal its values'); None for one left
+    to pydantic."""
     if isinstance(member, TypedDictType):
         return "a model"
     if isinstance(member, TupleType):
         return "a collection"
-    if not isinstance(member, Instance) or member.type.is_newtype:
+    if isinstance(member, LiteralType):
+        member = member.fallback
+    while isinstance(member, Instance) and member.type.is_newtype and member.type.bases:
+        member = member.type.bases[0]
+    if not isinstance(member, Instance):
         return None
     info = member.type
     if info.has_base(_BASE_MODEL) or "dataclass" in info.metadata or info.typeddict_type:
         return "a model"
-    if info.has_base("enum.Enum"):
-        return None  # an IntEnum compares as a number, a StrEnum matches as text
+    if info.has_base("enum.Enum") and not any(info.has_base(base) for base in _ENUM_VALUES):
+        return "an enum member"  # an IntEnum compares as a number, a StrEnum matches as text
     for base, kind in _VALUE_KINDS:
         if info.has_base(base):
             return kind

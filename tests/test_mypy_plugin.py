@@ -1465,8 +1465,89 @@ CASES: dict[str, Case] = {
         ) -> None: ...
         """,
         "items: parameter 'limit': Header(max_length=...) cannot constrain int, a number; "
-        "a number takes allow_inf_nan=, decimal_places=, ge=, gt=, le=, lt=, max_digits=, "
-        "multiple_of=",
+        "a number takes allow_inf_nan=, ge=, gt=, le=, lt=, multiple_of=",
+    ),
+    # Digits are a Decimal's: pydantic counted an int's with a TypeError, a 500 each time.
+    "digits_of_an_int": Case(
+        """
+        @router.get("/items")  # <-
+        async def items(connection: Connection, n: Annotated[int, Query(max_digits=3)]) -> None: ...
+        """,
+        "items: parameter 'n': Query(max_digits=...) cannot constrain int, a number; "
+        "a number takes allow_inf_nan=, ge=, gt=, le=, lt=, multiple_of=",
+    ),
+    # A NewType is its base; so is a Literal's text or numbers (pydantic left them a 500).
+    "length_of_a_newtype_of_int": Case(
+        """
+        @router.get("/users")  # <-
+        async def users(
+            connection: Connection, user: Annotated[UserId, Query(max_length=3)]
+        ) -> None: ...
+        """,
+        "users: parameter 'user': Query(max_length=...) cannot constrain UserId, a number; "
+        "a number takes allow_inf_nan=, ge=, gt=, le=, lt=, multiple_of=",
+    ),
+    "bound_on_literal_text": Case(
+        """
+        @router.get("/sorted")  # <-
+        async def ordered(
+            connection: Connection, order: Annotated[Literal["asc", "desc"], Query(ge=1)]
+        ) -> None: ...
+        """,
+        "ordered: parameter 'order': Query(ge=...) cannot constrain Literal['asc'], text; "
+        "text takes max_length=, min_length=, pattern=",
+    ),
+    "length_of_a_uuid": Case(
+        """
+        from aaf.params import Header
+
+
+        @router.get("/things")  # <-
+        async def things(
+            connection: Connection, key: Annotated[uuid.UUID, Header(max_length=36)]
+        ) -> None: ...
+        """,
+        "things: parameter 'key': Header(max_length=...) cannot constrain UUID, a UUID; "
+        "a UUID takes none",
+    ),
+    "length_of_a_plain_enum_member": Case(
+        """
+        import enum
+
+
+        class Shape(enum.Enum):
+            ROUND = "round"
+
+
+        @router.get("/shapes")  # <-
+        async def shapes(
+            connection: Connection, shape: Annotated[Shape, Query(max_length=5)]
+        ) -> None: ...
+        """,
+        "shapes: parameter 'shape': Query(max_length=...) cannot constrain Shape, an enum member; "
+        "an enum member takes none",
+    ),
+    "length_of_a_date": Case(
+        """
+        import datetime
+
+
+        @router.get("/days")  # <-
+        async def days(
+            connection: Connection, day: Annotated[datetime.date, Query(min_length=8)]
+        ) -> None: ...
+        """,
+        "days: parameter 'day': Query(min_length=...) cannot constrain date, a date or time; "
+        "a date or time takes ge=, gt=, le=, lt=",
+    ),
+    # A query value is text, so Any is given text: a bound compared "7" with 1.
+    "bound_on_any_from_the_query": Case(
+        """
+        @router.get("/anything")  # <-
+        async def anything(connection: Connection, v: Annotated[Any, Query(gt=0)]) -> None: ...
+        """,
+        "anything: parameter 'v': Query(gt=...) cannot constrain Any, text; "
+        "text takes max_length=, min_length=, pattern=",
     ),
     "body_length_on_a_model": Case(
         """
@@ -1945,10 +2026,11 @@ CASES: dict[str, Case] = {
     ),
     "marker_keywords_that_suit": Case(
         """
+        import datetime
         import enum
         from decimal import Decimal
 
-        from aaf.params import Header, Path
+        from aaf.params import Body, Header, Path
 
         MOST = 100
 
@@ -1969,10 +2051,13 @@ CASES: dict[str, Case] = {
             limit: Annotated[int, Query(ge=1, le=MOST)],
             ids: Annotated[list[int], Query(max_length=3)],
             paging: Annotated[Paging, Query(include_in_schema=False, alias="", description=None)],
-            user: Annotated[UserId, Query(max_length=3)],
+            user: Annotated[UserId, Query(ge=1)],
             color: Annotated[Color, Query(ge=1)],
             price: Annotated[Decimal, Header(max_digits=3, decimal_places=1)],
             tags: Annotated[str | list[str], Query(max_length=2)],
+            level: Annotated[Literal[1, 2], Query(le=2)],
+            since: Annotated[datetime.datetime, Query(ge=0)],
+            body: Annotated[Any, Body(gt=0)],
         ) -> None: ...
         """,
         None,

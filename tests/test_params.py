@@ -7,10 +7,10 @@ import enum
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, NewType, cast
 
 import httpx
 import pytest
@@ -962,6 +962,13 @@ class _Point:
     x: int
 
 
+class _Shape(enum.Enum):
+    ROUND = "round"
+
+
+_Count = NewType("_Count", int)
+
+
 class _Level(enum.IntEnum):
     LOW = 1
     HIGH = 2
@@ -979,6 +986,29 @@ class _Level(enum.IntEnum):
         (_Filters, Body(ge=1), "Body(ge=...) cannot constrain _Filters, a model; constrain"),
         (_Point, Body(max_length=2), "Body(max_length=...) cannot constrain _Point, a model"),
         (_Filters, Query(max_length=3), "Query(max_length=...) cannot constrain _Filters"),
+        # Each below was a TypeError in pydantic at every request, a 500.
+        (int, Query(max_digits=3), "Query(max_digits=...) cannot constrain int, a number; a"),
+        (_Count, Query(max_length=2), "Query(max_length=...) cannot constrain _Count, a number"),
+        (Literal["a", "b"], Query(ge=1), "Query(ge=...) cannot constrain Literal['a'], text"),
+        (
+            uuid.UUID,
+            Header(max_length=36),
+            "Header(max_length=...) cannot constrain UUID, a UUID; a UUID takes none",
+        ),
+        (
+            _Shape,
+            Query(max_length=5),
+            "Query(max_length=...) cannot constrain _Shape, an enum member; an enum",
+        ),
+        (
+            datetime,
+            Query(max_length=5),
+            "Query(max_length=...) cannot constrain datetime, a date or time; a",
+        ),
+        (Any, Query(gt=0), "Query(gt=...) cannot constrain Any, text; text takes"),
+        (object, Form(ge=1), "Form(ge=...) cannot constrain object, text"),
+        # pydantic's own refusal, where the constraint's value is of the wrong type.
+        (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
     ],
 )
 def test_a_constraint_the_type_cannot_take_is_refused_at_registration(
