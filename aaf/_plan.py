@@ -2218,7 +2218,7 @@ class _Builder:
                 type(marker).__name__,
                 annotation,
                 marker.field,
-                text=source in _TEXT_SOURCES,
+                source=source,
             )
             if problem is not None:
                 raise ConfigurationError(problem)
@@ -2289,7 +2289,12 @@ class _Builder:
             annotation = text_literals(annotation)
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
             problem = _constraint_problem(
-                self.qualname, name, "Path", annotation, marker.field, text=produced is str
+                self.qualname,
+                name,
+                "Path",
+                annotation,
+                marker.field,
+                source="path" if produced is str else None,  # a converter's value is its own
             )
             if problem is not None:
                 raise ConfigurationError(problem)
@@ -2850,10 +2855,6 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
     return None
 
 
-# The sources whose values come as text (the body's come as JSON).
-_TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
-
-
 def _check_whole_model_marker(
     qualname: str, name: str, marker: Param, model: type[BaseModel]
 ) -> None:
@@ -2882,16 +2883,17 @@ def _constraint_problem(
     annotation: object,
     field: Mapping[str, object],
     *,
-    text: bool = False,
+    source: str | None = None,
 ) -> str | None:
     """Why ``marker``'s constraints (``field``) cannot apply to ``annotation``, if they
-    cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model. ``text``: the
-    value comes as text, which is what ``Any`` (or ``object``) is then given."""
+    cannot: ``Query(ge=1)`` on a ``str``, ``Body(max_length=3)`` on a model. ``source``:
+    where the value comes from, which says what ``Any`` (or ``object``) is given."""
     if not _rules.CONSTRAINTS.intersection(field):
         return None
     for member in _literals_apart(union_members(strip_annotated(annotation)[0])):
         found = strip_annotated(member)[0]
-        kind = "text" if text and (found is Any or found is object) else _kind_of(found)
+        anything = found is Any or found is object
+        kind = _rules.anything_kind(source) if anything else _kind_of(found)
         if kind is None:
             continue
         problem = _rules.constraint_problem(qualname, name, marker, _name_of(member), kind, field)

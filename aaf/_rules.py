@@ -39,6 +39,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "OpaqueConverter",
+    "anything_kind",
     "constraint_problem",
     "converter_names",
     "converter_type",
@@ -492,6 +493,7 @@ ValueKind = Literal[
     "a duration",
     "a UUID",
     "an enum member",
+    "text or a file",
 ]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
@@ -504,8 +506,18 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "a duration": _BOUNDS | {"multiple_of"},
     "a UUID": frozenset(),
     "an enum member": frozenset(),
+    "text or a file": frozenset(),  # what Any is given from a form
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
+
+
+def anything_kind(source: str | None) -> ValueKind | None:
+    """What a parameter annotated ``Any`` (or ``object``) is given from ``source``: text from
+    a query, header, cookie or path value (a rule's converter gives the path value its own
+    type), text or an uploaded file from a form; ``None`` where it can be anything (JSON)."""
+    if source in ("query", "header", "cookie", "path"):
+        return "text"
+    return "text or a file" if source == "form" else None
 
 
 def constraint_problem(

@@ -986,7 +986,7 @@ def _handler_problem(
                 qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
             if problem is None:  # Path(ge=1): after the converter
-                problem = _constraint_value_problem(report, qualname, written)
+                problem = _constraint_value_problem(report, qualname, written, produced[param.name])
         elif param.connection or param.kind == "var_positional":
             problem = reads.add(param.name, None)  # not read as registration reads others
         else:
@@ -1315,7 +1315,7 @@ def _provider_problem(
                 qualname, param.name, param.shown, typ, produced[param.name], opaque
             )
             if problem is None:  # Path(ge=1): after the converter
-                problem = _constraint_value_problem(report, qualname, written)
+                problem = _constraint_value_problem(report, qualname, written, produced[param.name])
         if problem is not None:
             return problem
     route.add(reads)
@@ -1375,10 +1375,12 @@ def _from_text(member: ProperType, many: bool) -> bool:
     return all(not _textless(item) and _held(get_proper_type(item)) is None for item in held)
 
 
-def _constraint_value_problem(report: _Reporter, qualname: str, written: _Written) -> str | None:
+def _constraint_value_problem(
+    report: _Reporter, qualname: str, written: _Written, produced: type | None = None
+) -> str | None:
     """A marker's constraints against each union member of the parameter's type, as
-    registration checks them. Silent where an alias hides the type or a keyword's value is
-    not a literal."""
+    registration checks them (``produced``: a rule variable's converter's type). Silent
+    where an alias hides the type or a keyword's value is not a literal."""
     marker = written.marker
     choices = _choices(written.typ)
     if choices is None or marker is None or marker.keywords is None:
@@ -1386,14 +1388,14 @@ def _constraint_value_problem(report: _Reporter, qualname: str, written: _Writte
     if not _rules.CONSTRAINTS.intersection(marker.keywords):
         return None
     shown = "Path" if marker.is_path else marker.name  # as registration names it
-    # A value that comes as text is text to Any (written so) or object, as registration sees.
-    text = marker.source in _TEXT_SOURCES
+    # What Any (written so) or object is given, by where it comes from, as registration sees.
+    source = ("path" if produced is str else None) if marker.is_path else marker.source
     for member in choices:
         written_any = isinstance(member, AnyType) and member.type_of_any == TypeOfAny.explicit
         anything = written_any or (
             isinstance(member, Instance) and member.type.fullname == "builtins.object"
         )
-        kind = "text" if text and anything else _value_kind(member)
+        kind = _rules.anything_kind(source) if anything else _value_kind(member)
         if kind is None:
             continue
         # A NewType by its name, as registration shows it (mypy's name has the module's).

@@ -1549,6 +1549,20 @@ CASES: dict[str, Case] = {
         "anything: parameter 'v': Query(gt=...) cannot constrain Any, text; "
         "text takes max_length=, min_length=, pattern=",
     ),
+    # A form gives Any a file where one was sent: no constraint suits both.
+    "length_of_any_from_a_form": Case(
+        """
+        from aaf.params import Form
+
+
+        @router.post("/anything")  # <-
+        async def anything(
+            connection: Connection, v: Annotated[Any, Form(max_length=3)]
+        ) -> None: ...
+        """,
+        "anything: parameter 'v': Form(max_length=...) cannot constrain Any, text or a file; "
+        "text or a file takes none",
+    ),
     "body_length_on_a_model": Case(
         """
         from aaf.params import Body

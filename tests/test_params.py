@@ -1006,7 +1006,8 @@ class _Level(enum.IntEnum):
             "Query(max_length=...) cannot constrain datetime, a date or time; a",
         ),
         (Any, Query(gt=0), "Query(gt=...) cannot constrain Any, text; text takes"),
-        (object, Form(ge=1), "Form(ge=...) cannot constrain object, text"),
+        (object, Form(ge=1), "Form(ge=...) cannot constrain object, text or a file; text or"),
+        (Any, Form(max_length=3), "Form(max_length=...) cannot constrain Any, text or a file"),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
     ],
