@@ -2951,6 +2951,8 @@ def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules
 def _adapter(annotation: object, qualname: str, name: str) -> TypeAdapter[object]:
     try:
         return type_adapter(annotation)
+    except SchemaError as exc:
+        raise ConfigurationError(_schema_problem(qualname, name, exc)) from None
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         if isinstance(exc, PydanticSchemaGenerationError) and isinstance(annotation, type):
             # A class of its own (Starlette's Request, a Mapping, reads as a body): what
@@ -3000,11 +3002,15 @@ def _unvalidatable(
             except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
                 return _no_value_problem(qualname, name, _name_of(annotation), group)
             except SchemaError as exc:
-                # A constraint of the wrong type (`Query(ge=1)` on a date): pydantic's reason
-                # is its last line.
-                reason = str(exc).splitlines()[-1].strip()
-                return f"{qualname}: parameter {name!r}: pydantic cannot validate it: {reason}"
+                return _schema_problem(qualname, name, exc)
     return f"{qualname}: a parameter has a type pydantic cannot validate: {error}"
+
+
+def _schema_problem(qualname: str, name: str, error: SchemaError) -> str:
+    """A constraint of the wrong type (``Query(ge=1)`` on a date), said with pydantic's
+    reason, the last line of its error."""
+    reason = str(error).splitlines()[-1].strip()
+    return f"{qualname}: parameter {name!r}: pydantic cannot validate it: {reason}"
 
 
 def _no_value_problem(qualname: str, name: str, shown: str, source: str) -> str:

@@ -1010,6 +1010,7 @@ class _Level(enum.IntEnum):
         (Any, Form(max_length=3), "Form(max_length=...) cannot constrain Any, text or a file"),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
+        (date, Body(gt=0), "pydantic cannot validate it: ValueError: 'gt' must be coercible"),
     ],
 )
 def test_a_constraint_the_type_cannot_take_is_refused_at_registration(
