@@ -2890,16 +2890,34 @@ def _constraint_problem(
     where the value comes from, which says what ``Any`` (or ``object``) is given."""
     if not _rules.CONSTRAINTS.intersection(field):
         return None
-    for member in _literals_apart(union_members(strip_annotated(annotation)[0])):
-        found = strip_annotated(member)[0]
-        anything = found is Any or found is object
-        kind = _rules.anything_kind(source) if anything else _kind_of(found)
+    base, meta = strip_annotated(annotation)
+    for member in _literals_apart(union_members(base)):
+        found, own = strip_annotated(member)
+        kind = _kind_of(found)
+        if found is Any or found is object:
+            # What Any is given: JSON for Json[Any]; left to pydantic where a validator in
+            # its metadata may make it something else.
+            if any(isinstance(m, _JSON) for m in (*meta, *own)):
+                kind = _rules.anything_kind("json")
+            elif all(isinstance(m, Param | FieldInfo) for m in (*meta, *own)):
+                kind = _rules.anything_kind(source)
         if kind is None:
             continue
         problem = _rules.constraint_problem(qualname, name, marker, _name_of(member), kind, field)
         if problem is not None:
             return problem
     return None
+
+
+def _json_marker() -> type[object]:
+    """The class of pydantic's marker in ``Json[T]``, ``Annotated[T, Json()]`` at runtime
+    (an alias to type checkers)."""
+    json: Any = Json
+    marker: object = get_args(json[Any])[1]
+    return type(marker)
+
+
+_JSON = _json_marker()
 
 
 def _literals_apart(members: Iterable[object]) -> Iterator[object]:

@@ -494,6 +494,7 @@ ValueKind = Literal[
     "a UUID",
     "an enum member",
     "text or a file",
+    "any JSON value",
 ]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
@@ -507,17 +508,21 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "a UUID": frozenset(),
     "an enum member": frozenset(),
     "text or a file": frozenset(),  # what Any is given from a form
+    "any JSON value": frozenset(),  # from the body, or Json[Any]: a number has no length
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 
 
 def anything_kind(source: str | None) -> ValueKind | None:
     """What a parameter annotated ``Any`` (or ``object``) is given from ``source``: text from
-    a query, header, cookie or path value (a rule's converter gives the path value its own
-    type), text or an uploaded file from a form; ``None`` where it can be anything (JSON)."""
+    a query, header, cookie or path value, text or an uploaded file from a form, any JSON
+    value from the body (or ``"json"``, pydantic's ``Json[Any]`` from anywhere); ``None``
+    for a value a rule's converter made (of its own type)."""
     if source in ("query", "header", "cookie", "path"):
         return "text"
-    return "text or a file" if source == "form" else None
+    if source == "form":
+        return "text or a file"
+    return "any JSON value" if source in ("body", "json") else None
 
 
 def constraint_problem(

@@ -1549,6 +1549,18 @@ CASES: dict[str, Case] = {
         "anything: parameter 'v': Query(gt=...) cannot constrain Any, text; "
         "text takes max_length=, min_length=, pattern=",
     ),
+    # The body gives Any whatever JSON value came: no constraint suits them all.
+    "bound_on_any_from_the_body": Case(
+        """
+        from aaf.params import Body
+
+
+        @router.post("/anything")  # <-
+        async def anything(connection: Connection, v: Annotated[Any, Body(gt=0)]) -> None: ...
+        """,
+        "anything: parameter 'v': Body(gt=...) cannot constrain Any, any JSON value; "
+        "any JSON value takes none",
+    ),
     # A form gives Any a file where one was sent: no constraint suits both.
     "length_of_any_from_a_form": Case(
         """
@@ -2071,7 +2083,7 @@ CASES: dict[str, Case] = {
             tags: Annotated[str | list[str], Query(max_length=2)],
             level: Annotated[Literal[1, 2], Query(le=2)],
             since: Annotated[datetime.datetime, Query(ge=0)],
-            body: Annotated[Any, Body(gt=0)],
+            body: Annotated[list[Any], Body(max_length=3)],
         ) -> None: ...
         """,
         None,

@@ -967,6 +967,7 @@ class _Shape(enum.Enum):
 
 
 _Count = NewType("_Count", int)
+_JSON_ANY: object = Json[Any]  # type: ignore[misc]  # Json is generic to pydantic, not to mypy
 
 
 class _Level(enum.IntEnum):
@@ -1008,6 +1009,8 @@ class _Level(enum.IntEnum):
         (Any, Query(gt=0), "Query(gt=...) cannot constrain Any, text; text takes"),
         (object, Form(ge=1), "Form(ge=...) cannot constrain object, text or a file; text or"),
         (Any, Form(max_length=3), "Form(max_length=...) cannot constrain Any, text or a file"),
+        (Any, Body(min_length=1), "Body(min_length=...) cannot constrain Any, any JSON value"),
+        (_JSON_ANY, Query(max_length=3), "Query(max_length=...) cannot constrain Any, any JSON"),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
         (date, Body(gt=0), "pydantic cannot validate it: ValueError: 'gt' must be coercible"),
