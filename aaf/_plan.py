@@ -1918,7 +1918,7 @@ def build_plan(
     )
     if not provider:  # what the route's handler and providers do together
         plans = list(every_plan(plan))
-        problem = _route_body_problem(plan.qualname, plans)
+        problem = _route_body_problem(plan.qualname, plans, websocket)
         if problem is not None:
             raise ConfigurationError(problem)
         plan = _keys_read_elsewhere(plan, plans)
@@ -1994,14 +1994,15 @@ def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
     return dataclasses.replace(plan, fields=fields, dependencies=dependencies)
 
 
-def _route_body_problem(qualname: str, plans: Sequence[HandlerPlan]) -> str | None:
+def _route_body_problem(qualname: str, plans: Sequence[HandlerPlan], websocket: bool) -> str | None:
     """A route's handler and its providers (``plans``, at any depth) read one request body:
     never as JSON by one and as a form by another, which no request could satisfy (each read
-    would answer the other's body 415)."""
+    would answer the other's body 415); never at all on a WebSocket route."""
     return _rules.route_body_problem(
         qualname,
         (p.qualname for p in plans if p.body is not None),
         (p.qualname for p in plans if p.reads_form),
+        websocket,
     )
 
 

@@ -624,12 +624,23 @@ def body_and_form_problem(qualname: str) -> str:
 
 
 def route_body_problem(
-    qualname: str, json_readers: Iterable[str], form_readers: Iterable[str]
+    qualname: str,
+    json_readers: Iterable[str],
+    form_readers: Iterable[str],
+    websocket: bool = False,
 ) -> str | None:
     """A route's handler and its providers (at any depth, by name) that read the one body as
     JSON and as a form: no request could satisfy both (each read would answer the other's
-    body 415). The first name of each, in order, is the one the message gives."""
+    body 415). The first name of each, in order, is the one the message gives. A WebSocket
+    route's providers read no body at all: a session has none (its handler's own parameters
+    are refused one by one, ``websocket_body_problem``)."""
     json_reader, form_reader = min(json_readers, default=None), min(form_readers, default=None)
+    if websocket and (reader := min(filter(None, (json_reader, form_reader)), default=None)):
+        return (
+            f"{qualname}: its provider {reader} reads a request body, which a WebSocket "
+            "session has none of; its providers take path, query, header and cookie "
+            "parameters, as its handler does"
+        )
     if json_reader is None or form_reader is None:
         return None
     return (

@@ -951,7 +951,7 @@ def _handler_problem(
     complete = side.complete
     var_keyword = False
     reads = _Reads(qualname, websocket)
-    route = _RouteReads()
+    route = _RouteReads(websocket)
     for written in params[1:]:
         param, typ, default, opaque, marked, marker, _ = written
         problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
@@ -1533,7 +1533,8 @@ class _RouteReads:
     route-wide check counts them (``_rules.route_body_problem``). Silent once a provider or
     a parameter is not certain: another might be the first reader by name."""
 
-    def __init__(self) -> None:
+    def __init__(self, websocket: bool = False) -> None:
+        self.websocket = websocket
         self.json: set[str] = set()  # providers that read the body as JSON
         self.form: set[str] = set()  # those that read it as a form
         self.certain = True
@@ -1550,7 +1551,7 @@ class _RouteReads:
         self.add(handler)
         if not self.certain:
             return None
-        return _rules.route_body_problem(qualname, self.json, self.form)
+        return _rules.route_body_problem(qualname, self.json, self.form, self.websocket)
 
 
 def _held(typ: ProperType, kinds: frozenset[str] | None = None) -> list[Type] | None:

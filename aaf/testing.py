@@ -485,10 +485,12 @@ class TestClient(httpx.Client):
         path: str,
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Generator[WebSocketSession]:
-        """Open a WebSocket session with the app at ``path``, sending the client's headers
-        and cookies as its requests do."""
-        request = _handshake(self, path, headers, subprotocols)
+        """Open a WebSocket session with the app at ``path`` (``params`` added to its query
+        string, as a request's), sending the client's headers and cookies as its requests
+        do."""
+        request = _handshake(self, path, headers, subprotocols, params)
         with self._use_portal() as portal:
             core = portal.call(_new_core, self.app, request, subprotocols, self.app_state)
             portal.call(core.connect)
@@ -503,6 +505,7 @@ def _handshake(
     path: str,
     headers: Mapping[str, str] | None,
     subprotocols: Sequence[str],
+    params: Mapping[str, str | Sequence[str]] | None = None,
 ) -> httpx.Request:
     """The opening handshake as the client would send it: its base URL, default headers and
     cookies (a session cookie a login set), then the upgrade headers, as Starlette's does."""
@@ -516,7 +519,7 @@ def _handshake(
         upgrade.setdefault(name, value)
     if subprotocols:
         upgrade.setdefault("sec-websocket-protocol", ", ".join(subprotocols))
-    return client.build_request("GET", path, headers=upgrade)
+    return client.build_request("GET", path, headers=upgrade, params=params)
 
 
 async def _new_core(
@@ -635,10 +638,12 @@ class AsyncTestClient(httpx.AsyncClient):
         path: str,
         subprotocols: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
     ) -> AsyncGenerator[AsyncWebSocketSession]:
-        """Open a WebSocket session with the app at ``path``, sending the client's headers
-        and cookies as its requests do."""
-        request = _handshake(self, path, headers, subprotocols)
+        """Open a WebSocket session with the app at ``path`` (``params`` added to its query
+        string, as a request's), sending the client's headers and cookies as its requests
+        do."""
+        request = _handshake(self, path, headers, subprotocols, params)
         core = _WebSocketCore(self.app, request, subprotocols, self.app_state)
         await core.connect()
         try:

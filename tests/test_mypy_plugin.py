@@ -1704,6 +1704,30 @@ CASES: dict[str, Case] = {
         "chat: parameter 'settings' reads a request body; WebSocket handlers take path, query, "
         "header and cookie parameters (mark a model Query())",
     ),
+    # Its providers' too, at any depth, and one the route runs for its side effects: each
+    # closed every session with 1011 (a RuntimeError: no request body).
+    "a_websocket_whose_provider_reads_a_model": Case(
+        """
+        from aaf.params import Form
+
+
+        def settings_of(settings: Item) -> Item:
+            return settings
+
+
+        def signed(settings: Item = Depends(settings_of)) -> bool:
+            return True
+
+
+        def checked(token: Annotated[str, Form()]) -> None: ...
+
+
+        @router.websocket("/chat", dependencies=[Depends(checked)])  # <-
+        async def chat(connection: Connection, ok: bool = Depends(signed)) -> None: ...
+        """,
+        "chat: its provider checked reads a request body, which a WebSocket session has none "
+        "of; its providers take path, query, header and cookie parameters, as its handler does",
+    ),
     "a_generator_handler": Case(
         """
         from collections.abc import AsyncIterator
