@@ -341,6 +341,10 @@ def test_websocket_handshakes_carry_the_clients_cookies_headers_and_host() -> No
             "server": ["testserver", 80],
             "query": "room=1",
         }
+    # params= adds to the query string, as Starlette's websocket_connect passes it on.
+    with client.websocket_connect("/ws?room=1", params={"tag": ["a", "b"]}) as websocket:
+        seen = websocket.receive_json()
+    assert isinstance(seen, dict) and seen["query"] == "room=1&tag=a&tag=b"
     elsewhere = TestClient(handshake_app(), base_url="https://example.org:8443")
     with elsewhere.websocket_connect("/ws") as websocket:
         seen = websocket.receive_json()
@@ -356,9 +360,9 @@ def test_websocket_handshakes_carry_the_clients_cookies_headers_and_host() -> No
 async def test_async_websocket_handshakes_carry_the_clients_cookies() -> None:
     async with AsyncTestClient(handshake_app()) as client:
         await client.post("/login")
-        async with client.websocket_connect("/ws") as websocket:
+        async with client.websocket_connect("/ws", params={"room": "2"}) as websocket:
             seen = await websocket.receive_json()
-    assert isinstance(seen, dict) and seen["session"] == "s3cret"
+    assert isinstance(seen, dict) and (seen["session"], seen["query"]) == ("s3cret", "room=2")
     # Cookies given to the client, as Starlette's TestClient(cookies=...) takes them.
     async with (
         AsyncTestClient(handshake_app(), cookies={"session": "given"}) as client,
