@@ -487,9 +487,9 @@ class TestClient(httpx.Client):
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | Sequence[str]] | None = None,
     ) -> Generator[WebSocketSession]:
-        """Open a WebSocket session with the app at ``path`` (``params`` added to its query
-        string, as a request's), sending the client's headers and cookies as its requests
-        do."""
+        """Open a WebSocket session with the app at ``path`` (``params``, when given, its
+        query string, as a request's), sending the client's headers and cookies as its
+        requests do."""
         request = _handshake(self, path, headers, subprotocols, params)
         with self._use_portal() as portal:
             core = portal.call(_new_core, self.app, request, subprotocols, self.app_state)
@@ -640,9 +640,9 @@ class AsyncTestClient(httpx.AsyncClient):
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str | Sequence[str]] | None = None,
     ) -> AsyncGenerator[AsyncWebSocketSession]:
-        """Open a WebSocket session with the app at ``path`` (``params`` added to its query
-        string, as a request's), sending the client's headers and cookies as its requests
-        do."""
+        """Open a WebSocket session with the app at ``path`` (``params``, when given, its
+        query string, as a request's), sending the client's headers and cookies as its
+        requests do."""
         request = _handshake(self, path, headers, subprotocols, params)
         core = _WebSocketCore(self.app, request, subprotocols, self.app_state)
         await core.connect()
