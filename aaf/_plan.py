@@ -2442,6 +2442,10 @@ def _is_connection(annotation: object) -> bool:
 def _result_encoder(annotation: object, qualname: str, dump: Mapping[str, bool]) -> ResultEncoder:
     try:
         return result_encoder(None if annotation is MISSING else annotation, qualname, **dump)
+    except SchemaError as exc:  # a constraint of the wrong type: Field(ge=1) on a date
+        raise ConfigurationError(
+            f"{qualname}: pydantic cannot validate its return type: {_reason(exc)}"
+        ) from None
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         members = union_members(strip_annotated(annotation)[0])
         if any(is_asgi_class(member) for member in members):
@@ -3027,9 +3031,13 @@ def _unvalidatable(
 
 def _schema_problem(qualname: str, name: str, error: SchemaError) -> str:
     """A constraint of the wrong type (``Query(ge=1)`` on a date), said with pydantic's
-    reason, the last line of its error."""
-    reason = str(error).splitlines()[-1].strip()
-    return f"{qualname}: parameter {name!r}: pydantic cannot validate it: {reason}"
+    reason."""
+    return f"{qualname}: parameter {name!r}: pydantic cannot validate it: {_reason(error)}"
+
+
+def _reason(error: SchemaError) -> str:
+    """pydantic's reason for a validator it cannot build: the last line of its error."""
+    return str(error).splitlines()[-1].strip()
 
 
 def _no_value_problem(qualname: str, name: str, shown: str, source: str) -> str:

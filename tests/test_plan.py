@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import uuid
 from collections import Counter, OrderedDict
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from typing import Annotated
 
 import pytest
-from pydantic import BaseModel, BeforeValidator, Json, RootModel, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, Json, RootModel, model_validator
 from starlette.responses import PlainTextResponse
 from typing_extensions import TypedDict
 from werkzeug.routing.converters import IntegerConverter
@@ -402,6 +403,13 @@ def test_a_return_type_aaf_cannot_send_is_named_at_registration() -> None:
         @router.get("/opaque")
         async def opaque_result(connection: Connection) -> Opaque:
             return Opaque()
+
+    # A constraint of the wrong type, with pydantic's reason (its SchemaError escaped).
+    with pytest.raises(ConfigurationError, match=r"day: pydantic cannot validate its return"):
+
+        @router.get("/day")
+        async def day(connection: Connection) -> Annotated[datetime.date, Field(ge=1)]:
+            return datetime.date.today()
 
     # Unannotated (or `-> object`), the same mistake is found when it is returned: said so in
     # the log, where pydantic's "Unable to serialize unknown type" was all there was.
