@@ -1288,11 +1288,11 @@ def _keys_read(model: type[BaseModel]) -> frozenset[str]:
 
 
 def _aliases(info: FieldInfo) -> list[str]:
-    """The keys a field is read by other than its name: its alias, its validation alias or
-    each of their choices (a path's first key)."""
-    found: list[object] = [info.alias, info.validation_alias]
+    """The keys a field is read by other than its name, as pydantic validates it: its
+    validation alias (each of its choices; a path's first key), else its alias."""
+    found: list[object] = [info.alias if info.validation_alias is None else info.validation_alias]
     if isinstance(info.validation_alias, AliasChoices):
-        found += info.validation_alias.choices
+        found = list(info.validation_alias.choices)
     keys: list[str] = []
     for alias in found:
         if isinstance(alias, AliasPath):
@@ -2249,8 +2249,8 @@ class _Builder:
             wire,
             _is_many(annotation),
             whole,
-            frozenset() if model is None else _list_fields(model),
-            frozenset() if model is None else _keys_read(model),
+            frozenset() if model is None else _keys_filled(model, many=True),
+            frozenset() if model is None else _keys_filled(model),
             content=source == "form" and _is_bytes(annotation),
             forbids=_forbids(model),
             headers={}
@@ -2809,13 +2809,19 @@ def _is_file_class(member: object) -> bool:
     return isinstance(member, type) and issubclass(member, FileStorage)
 
 
-def _list_fields(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(
-        key
-        for name, info in model.model_fields.items()
-        if _is_many(info.annotation)
-        for key in (name, *_aliases(info))
+def _keys_filled(model: type[BaseModel], *, many: bool = False) -> frozenset[str]:
+    """The keys ``model``'s fields (its list fields, with ``many``) are filled from, as
+    pydantic reads them: their aliases, else their names (their names too where the model
+    takes them as well). A key of none is another (a ``extra="allow"`` model's)."""
+    by_name = model.model_config.get("populate_by_name") or model.model_config.get(
+        "validate_by_name"
     )
+    keys: set[str] = set()
+    for name, info in model.model_fields.items():
+        if not many or _is_many(info.annotation):
+            aliases = _aliases(info)
+            keys.update(aliases if aliases and not by_name else (name, *aliases))
+    return frozenset(keys)
 
 
 def _kind_of(member: object) -> _rules.ValueKind | None:

@@ -784,6 +784,29 @@ def test_models_marked_header_or_cookie_are_filled_from_every_header_or_cookie()
     }
 
 
+class AliasedPaging(BaseModel):
+    model_config = {"extra": "allow"}
+    page: list[int] = Field(default=[], alias="p")
+    sort: str = Field(default="", alias="s")
+
+
+def test_a_query_models_aliased_fields_are_read_by_their_aliases_alone() -> None:
+    # A field with an alias reads that key only (pydantic's reading): its name is another
+    # key, given to an extra="allow" model as any other, every value when repeated, as
+    # FastAPI gives it. Before, `page` counted as the list field's key (one value in a
+    # list) and `sort` as a field's (its last value only).
+    router = Router()
+
+    @router.get("/items")
+    async def items(
+        connection: Connection, paging: Annotated[AliasedPaging, Query()]
+    ) -> dict[str, object]:
+        return paging.model_dump(by_alias=True)
+
+    answer = TestClient(aaf([router])).get("/items?page=1&sort=a&sort=b&p=2&s=x")
+    assert answer.json() == {"p": [2], "s": "x", "page": "1", "sort": ["a", "b"]}
+
+
 class Forwarded(BaseModel):
     model_config = {"extra": "allow"}
     x_user: str = ""
