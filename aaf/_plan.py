@@ -1854,12 +1854,15 @@ def build_plan(
         builder.add_dependency(None, dependency)
     for name, dependency in (attributes or {}).items():
         builder.add_dependency(name, dependency, attribute=True)
+    # A parameter a provider gives (or aaf: the connection, SecurityScopes) reads no path
+    # value, whatever its name; its provider's parameters may.
+    provided = {d.name for d in builder.dependencies if d.name is not None}
     used = frozenset(
-        {p.name for p in params if p.name not in builder.connection_params}
+        {p.name for p in params if p.name not in builder.connection_params}.difference(provided)
         | {n for d in builder.dependencies for n in d.plan.used_names}
     )
     if not provider and not var_keyword:
-        problem = _rules.unused_variable_problem(qualname, rule_converters, used)
+        problem = _rules.unused_variable_problem(qualname, rule_converters, used, provided)
         if problem is not None:
             raise ConfigurationError(problem)
     if builder.body is not None and builder.reads_form:

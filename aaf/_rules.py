@@ -446,12 +446,23 @@ def marker_problem(
 
 
 def unused_variable_problem(
-    qualname: str, rule_variables: Iterable[str], used: Collection[str]
+    qualname: str,
+    rule_variables: Iterable[str],
+    used: Collection[str],
+    provided: Collection[str] = (),
 ) -> str | None:
-    """Every rule variable fills a parameter (of the handler or one of its providers)."""
+    """Every rule variable fills a parameter (of the handler or one of its providers); a
+    parameter a provider gives (``provided``) is not filled from the path, whatever its name."""
     for variable in rule_variables:
-        if variable not in used:
-            return f"{qualname}: the rule variable <{variable}> has no parameter of that name"
+        if variable in used:
+            continue
+        if variable in provided:
+            return (
+                f"{qualname}: the rule variable <{variable}> fills no parameter: parameter "
+                f"{variable!r} is given by its provider (Depends), not by the path; rename one "
+                "of them"
+            )
+        return f"{qualname}: the rule variable <{variable}> has no parameter of that name"
     return None
 
 

@@ -948,6 +948,7 @@ def _handler_problem(
     if problem is not None:
         return problem
     used = set(side.names)
+    provided: set[str] = set()  # parameters a provider gives: not path values, by any name
     complete = side.complete
     var_keyword = False
     reads = _Reads(qualname, websocket)
@@ -971,6 +972,7 @@ def _handler_problem(
             names = _dependency_names(report, default, ())
             complete = complete and names is not None
             used |= names or set()
+            provided.add(param.name)
             continue
         if _is_scopes(typ):
             return _rules.scopes_problem(qualname, param.name)
@@ -1001,7 +1003,7 @@ def _handler_problem(
         if problem is not None:
             return problem
     if not var_keyword:
-        problem = _rules.unused_variable_problem(qualname, produced, used)
+        problem = _rules.unused_variable_problem(qualname, produced, used, provided)
         if problem is not None:
             # Unless a rule variable is read where the plugin cannot see.
             return problem if complete else None

@@ -368,6 +368,35 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    # A parameter a provider gives is not the path value of its name (registration took the
+    # name for a reader, and the path value was dropped unseen), in either spelling.
+    "variable_named_by_a_provided_parameter": Case(
+        """
+        def label_of(name: str = "") -> str:
+            return name
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item_id: str = Depends(label_of)) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> fills no parameter: parameter 'item_id' is given "
+        "by its provider (Depends), not by the path; rename one of them",
+    ),
+    "variable_named_by_an_annotated_provided_parameter": Case(
+        """
+        def count_of(n: int = 0) -> int:
+            return n
+
+
+        def total_of(item_id: Annotated[int, Depends(count_of)]) -> int:
+            return item_id
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, total: int = Depends(total_of)) -> None: ...
+        """,
+        "get_item: the rule variable <item_id> has no parameter of that name",
+    ),
     "variable_read_by_an_annotated_dependency": Case(
         """
         @router.get("/items/<int:item_id>")
