@@ -397,6 +397,31 @@ CASES: dict[str, Case] = {
         """,
         "get_item: the rule variable <item_id> has no parameter of that name",
     ),
+    # A marker in Annotated hides nothing else: the plugin reads through it (it was silent).
+    "marked_path_value_no_text_fills": Case(
+        """
+        from aaf.params import Path
+
+
+        @router.get("/spans/<span>")  # <-
+        async def spans(
+            connection: Connection, span: Annotated[tuple[int, int], Path(max_length=2)]
+        ) -> None: ...
+        """,
+        "spans: parameter 'span' is annotated tuple[int, int], which no path value can fill: "
+        "a path value is text. Json[...] (pydantic) reads JSON text into it; a provider "
+        "(Depends) can build it",
+    ),
+    "variable_unread_beside_marked_values": Case(
+        """
+        from aaf.params import Header
+
+
+        @router.get("/items/<item_id>")  # <-
+        async def items(connection: Connection, tag: Annotated[str, Header()] = "") -> None: ...
+        """,
+        "items: the rule variable <item_id> has no parameter of that name",
+    ),
     "variable_read_by_an_annotated_dependency": Case(
         """
         @router.get("/items/<int:item_id>")
