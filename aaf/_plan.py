@@ -2829,16 +2829,12 @@ def _keys_filled(model: type[BaseModel], *, many: bool = False) -> frozenset[str
 
 def _kind_of(member: object) -> _rules.ValueKind | None:
     """What ``_rules.constraint_problem`` calls a union member's kind (a ``NewType`` its
-    base's, a ``Literal`` its values' when they are all text or all numbers); ``None`` for
-    a type left to pydantic."""
-    while hasattr(member, "__supertype__"):  # a NewType
-        member = getattr(member, "__supertype__")  # noqa: B009
+    base's, a ``Literal`` of one value its value's); ``None`` for a type left to pydantic."""
+    member = _newtype_base(member)
     found: object = get_origin(member) or member
-    if found is Literal:
-        values: set[_rules.ValueKind | None] = {
-            _kind_of(type(cast(object, value))) for value in get_args(member)
-        }
-        return values.pop() if len(values) == 1 else None
+    if found is Literal:  # one value (_literals_apart): its class's kind
+        value: object = get_args(member)[0]
+        return _kind_of(type(value))
     if not isinstance(found, type):
         return None
     base: type[object] = found
@@ -2912,7 +2908,7 @@ def _constraint_problem(
             # What Any is given: JSON for Json[Any]; left to pydantic where a validator in
             # its metadata may make it something else.
             if any(isinstance(m, _JSON) for m in (*meta, *own)):
-                kind = _rules.anything_kind("json")
+                kind = _rules.anything_kind("body")  # parsed JSON, as a body's value
             elif all(isinstance(m, Param | FieldInfo) for m in (*meta, *own)):
                 kind = _rules.anything_kind(source)
         if kind is None:
@@ -2945,12 +2941,17 @@ def _literals_apart(members: Iterable[object]) -> Iterator[object]:
             yield member
 
 
+def _newtype_base(member: object) -> object:
+    """``member``, or for a ``NewType`` (of a ``NewType``...) the type it is made from."""
+    while hasattr(member, "__supertype__"):
+        member = getattr(member, "__supertype__")  # noqa: B009
+    return member
+
+
 def _members(annotation: object) -> list[_rules.Member]:
     """An annotation's union members in the rules' terms (``NewType``s as their base)."""
     members: list[_rules.Member] = []
-    for member in union_members(strip_annotated(annotation)[0]):
-        while hasattr(member, "__supertype__"):  # a NewType
-            member = getattr(member, "__supertype__")  # noqa: B009
+    for member in map(_newtype_base, union_members(strip_annotated(annotation)[0])):
         if member is Any or member is object or isinstance(member, TypeVar):
             members.append(_rules.Member(anything=True))
         elif get_origin(member) is Literal:

@@ -527,13 +527,12 @@ CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 def anything_kind(source: str | None) -> ValueKind | None:
     """What a parameter annotated ``Any`` (or ``object``) is given from ``source``: text from
     a query, header, cookie or path value, text or an uploaded file from a form, any JSON
-    value from the body (or ``"json"``, pydantic's ``Json[Any]`` from anywhere); ``None``
-    for a value a rule's converter made (of its own type)."""
+    value from the body; ``None`` for a value a rule's converter made (of its own type)."""
     if source in ("query", "header", "cookie", "path"):
         return "text"
     if source == "form":
         return "text or a file"
-    return "any JSON value" if source in ("body", "json") else None
+    return "any JSON value" if source == "body" else None
 
 
 def constraint_problem(

@@ -982,17 +982,11 @@ def _handler_problem(
             )
             if problem is not None:
                 return problem
-        # Metadata the plugin could not read may hold a provider reading a rule variable;
-        # markers and Field(...) alone hold none.
-        complete = complete and not (opaque and not (marker is not None and marker.plain))
+        # Metadata the plugin could not read may hold a provider reading a rule variable.
+        complete = complete and not opaque
         if param.name in produced:
             problem = _path_value_problem(
-                qualname,
-                param.name,
-                report.show(typ),
-                typ,
-                produced[param.name],
-                opaque and not (marker is not None and marker.plain),
+                qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
             if problem is None:  # Path(ge=1): after the converter
                 problem = _constraint_value_problem(report, qualname, written, produced[param.name])
@@ -1140,6 +1134,8 @@ def _params(
             and (default is None or not _is_depends(default))
         ):
             source = _unmarked_source(typ)
+        # Markers and Field(...) alone hide nothing: what they hold was read.
+        opaque = opaque and not (marker is not None and marker.plain)
         yield _Written(param, typ, default, opaque, marked, marker, source)
 
 
@@ -1321,12 +1317,7 @@ def _provider_problem(
             continue
         else:
             problem = _path_value_problem(
-                qualname,
-                param.name,
-                param.shown,
-                typ,
-                produced[param.name],
-                opaque and not (marker is not None and marker.plain),
+                qualname, param.name, param.shown, typ, produced[param.name], opaque
             )
             if problem is None:  # Path(ge=1): after the converter
                 problem = _constraint_value_problem(report, qualname, written, produced[param.name])
@@ -1341,7 +1332,7 @@ def _path_value_problem(
 ) -> str | None:
     """A rule variable's parameter against its converter, as registration checks it: the
     converter must produce the annotation, and some text must fill it (unless ``opaque``:
-    metadata mypy drops, other than markers and ``Field(...)``, may read text its own way)."""
+    metadata mypy drops may read text its own way)."""
     problem = _rules.path_problem(qualname, name, shown, _members(typ), produced)
     if problem is None and produced is str and not opaque and _takes_no_text(typ):
         problem = _rules.text_problem(qualname, name, shown, "path")
