@@ -298,10 +298,14 @@ class _Document:
 
     def parameters(self, route: _Route) -> list[Schema]:
         found = _Parameters()
+        plans = list(every_plan(route.plan))
+        chosen = {name for plan in plans for name in plan.path_choices}
         for variable, converter in route.plan.rule_converters.items():
+            if variable in chosen:
+                continue  # an any(...) value's readers list the values their types take
             schema = _converter_schema(converter)
             found.add({"name": variable, "in": "path", "required": True, "schema": schema}, True)
-        for plan in every_plan(route.plan):
+        for plan in plans:
             for group, (properties, required) in self.groups(plan).items():
                 if group == "form":
                     continue
@@ -318,6 +322,8 @@ class _Document:
                                 _parameter(name, group, field_schema, field in model_required)
                             )
                         continue
+                    if group == "path" and (choices := plan.path_choices.get(wire)):
+                        schema = {**schema, "enum": list(choices)}
                     parameter = _parameter(wire, group, schema, wire in required)
                     _add_default(parameter, plan, group, wire)
                     examples = plan.examples.get((group, wire))

@@ -60,7 +60,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import CoreSchema, SchemaError, SchemaValidator
 from typing_extensions import TypedDict
 from werkzeug.datastructures import FileStorage
-from werkzeug.routing.converters import BaseConverter
+from werkzeug.routing.converters import AnyConverter, BaseConverter
 
 import aaf._rules as _rules
 from aaf._annotations import annotated, strip_annotated, union_members
@@ -1767,6 +1767,11 @@ class HandlerPlan:
     hidden: frozenset[tuple[Source, str]] = frozenset()  # marked include_in_schema=False
     # (source, wire name) -> the marker's openapi_examples, for the API document.
     examples: Mapping[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]]
+    # rule variable -> the values of its any(...) converter valid as its parameter's type,
+    # validated and as JSON, for the API document (where they are not text handed over).
+    path_choices: Mapping[str, tuple[JsonValue, ...]] = dataclasses.field(
+        default_factory=dict[str, tuple[JsonValue, ...]]
+    )
 
     @property
     def none_status(self) -> int:
@@ -1918,6 +1923,7 @@ def build_plan(
         docstring=inspect.getdoc(target),
         hidden=frozenset(builder.hidden),
         examples=builder.examples,
+        path_choices=builder.path_choices,
     )
     if not provider:  # what the route's handler and providers do together
         plans = list(every_plan(plan))
@@ -2118,6 +2124,7 @@ class _Builder:
         self.reads_form = False
         self.hidden: set[tuple[Source, str]] = set()  # (source, wire name): not in the document
         self.examples: dict[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]] = {}
+        self.path_choices: dict[str, tuple[JsonValue, ...]] = {}
 
     def add_dependency(self, name: str | None, dependency: object, attribute: bool = False) -> None:
         if not isinstance(dependency, Dependency):
@@ -2193,8 +2200,11 @@ class _Builder:
             if problem is not None:
                 raise ConfigurationError(problem)
         if in_rule:
-            produced = converter_type(rule_converters[param.name])
+            converter = rule_converters[param.name]
+            produced = converter_type(converter)
             self._add_path(param.name, written, produced, marker)
+            if isinstance(converter, AnyConverter) and param.name not in self.passthrough:
+                self._choose(param.name, sorted(converter.items), written)
             return
         source: Source
         if marker is not None:
@@ -2241,12 +2251,21 @@ class _Builder:
                 return
         # A model marked Query(), Form(), Header() or Cookie() is filled from all of that.
         whole = isinstance(base, type) and issubclass(base, BaseModel)
-        if not whole and not _from_text(annotation, many=_is_many(annotation)):
+        # A cookie is one text (a repeated one gives its first): a list of them is none.
+        many = source != "cookie" and _is_many(annotation)
+        if not whole and not _from_text(annotation, many=many):
             problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
             raise ConfigurationError(problem)
         model = cast(type[BaseModel], base) if whole else None
         if model is not None and marker is not None:
             _check_whole_model_marker(qualname, param.name, marker, model)
+        if model is not None and (field := _textless_field(model, source)) is not None:
+            shown = _name_of(model.model_fields[field].annotation)
+            raise ConfigurationError(
+                _rules.field_text_problem(
+                    qualname, param.name, model.__name__, field, shown, source
+                )
+            )
         spec = FieldSpec(
             param.name,
             wire,
@@ -2305,6 +2324,29 @@ class _Builder:
             annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
         self.fields.setdefault("path", []).append(FieldSpec(name, name, False))
+
+    def _choose(self, name: str, items: Iterable[str], written: object) -> None:
+        """The values an ``any(...)`` converter matches that the parameter's type (with its
+        constraints) takes, for the document; none is a route every request of which would
+        be a 422.
+
+        Raises:
+            ConfigurationError: no value it matches is valid.
+        """
+        annotation = self.definitions["path"][name][0]
+        adapter = _adapter(annotation, self.qualname, name)
+        valid: dict[str, JsonValue] = {}  # by their JSON, in the rule's order, each once
+        for item in items:
+            try:
+                value = adapter.dump_python(adapter.validate_python(item), mode="json")
+            except (ValidationError, ValueError, TypeError):
+                continue
+            valid.setdefault(json.dumps(value, sort_keys=True), value)
+        if not valid:
+            raise ConfigurationError(
+                _rules.no_choice_problem(self.qualname, name, _name_of(written), items)
+            )
+        self.path_choices[name] = tuple(valid.values())
 
     def _add_body(self, name: str, annotation: object, default: object) -> None:
         if self.body is not None:
@@ -2681,6 +2723,39 @@ def _literal_from_text(
             if type(member) is type(parsed) and member == parsed:
                 return member
     return value
+
+
+def _textless_field(model: type[BaseModel], source: str) -> str | None:
+    """The first field of ``model`` (marked ``Query()``, ``Header()``, ``Cookie()`` or
+    ``Form()``, read field by field) that no value from ``source`` can fill, as a parameter
+    of its type would be refused; None when each can, or when a validator of the model's own
+    reads the values first."""
+    definitions: dict[object, Mapping[str, object]] = {}
+    schema: Mapping[str, object] | None = cast(
+        "Mapping[str, object]", model.__pydantic_core_schema__
+    )
+    while schema is not None and schema["type"] != "model-fields":
+        kind = schema["type"]
+        if kind == "definitions":
+            for definition in cast("list[Mapping[str, object]]", schema["definitions"]):
+                definitions[definition["ref"]] = definition
+            schema = _inner(schema, "schema")
+        elif kind == "definition-ref":
+            schema = definitions.get(schema["schema_ref"])
+        elif kind == "model":
+            schema = _inner(schema, "schema")
+        else:
+            return None  # a model validator before (or around) the fields reads its own way
+    if schema is None:
+        return None
+    many = source != "cookie"  # a cookie is one text: a list of them is none
+    fields = cast("Mapping[str, Mapping[str, object]]", schema["fields"])
+    for name, field in fields.items():
+        if name in model.model_fields and not _schema_from_text(
+            _inner(field, "schema"), dict(definitions), many
+        ):
+            return name
+    return None
 
 
 def _plain_text(member: object, many: bool) -> bool:

@@ -57,6 +57,8 @@ __all__ = [
     "no_provider_problem",
     "not_async_problem",
     "path_problem",
+    "field_text_problem",
+    "no_choice_problem",
     "text_problem",
     "two_bodies_problem",
     "rule_converters",
@@ -212,7 +214,17 @@ def rule_converters(
         names = _VARIABLE.findall(rule)
         twice = sorted({name for name in names if names.count(name) > 1})
         raise ValueError(f"the variable <{'>, <'.join(twice) or '?'}> appears twice") from None
+    except TypeError as exc:  # werkzeug calls the converter with the arguments as written
+        if _ANY_NUMBER.search(rule):  # any(1, 2): werkzeug reads 1 as a number, then fails
+            raise ValueError(
+                "any(...) matches text: quote a value that reads as a number, any('1', '2')"
+            ) from None
+        raise ValueError(f"a converter does not take the arguments given: {exc}") from None
     return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
+
+
+# An any(...) converter given a value werkzeug's argument parser reads as a number.
+_ANY_NUMBER = re.compile(r"<any\((?:[^)]*,)?\s*[-+]?(?:\d|\.\d)[^,)]*(?:,[^)]*)?\):")
 
 
 def converter_type(converter: BaseConverter) -> type:
@@ -466,6 +478,16 @@ def unused_variable_problem(
     return None
 
 
+def no_choice_problem(qualname: str, name: str, shown: str, items: Iterable[str]) -> str:
+    """A rule variable of ``any(...)`` matches its listed values only: where its parameter's
+    type (with its constraints) takes none of them, every request is a 422."""
+    listed = ", ".join(items)
+    return (
+        f"{qualname}: parameter {name!r} is annotated {shown}, which none of the values its "
+        f"rule converter matches (any({listed})) is valid for"
+    )
+
+
 def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
     """A path, query, header, cookie or form value is text (a list of texts for a list): a
     type that only an object or a mapping can fill (a dataclass, a dict, a model that is not
@@ -479,8 +501,23 @@ def text_problem(qualname: str, name: str, shown: str, source: str) -> str:
     body = "; Annotated[..., Body()] reads it from the JSON body" if source == "query" else ""
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, which no {source} value can "
-        f"fill: a {source} value is text. {whole}"
+        f"fill: a {source} value is {'one text' if source == 'cookie' else 'text'}. {whole}"
         f"Json[...] (pydantic) reads JSON text into it; a provider (Depends) can build it{body}"
+    )
+
+
+def field_text_problem(
+    qualname: str, name: str, model: str, field: str, shown: str, source: str
+) -> str:
+    """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is filled field by
+    field from text: a field only an object or a mapping can fill would make every request
+    that sends it a 422, as ``text_problem`` says of a parameter."""
+    return (
+        f"{qualname}: parameter {name!r} is the model {model} marked "
+        f"{source.capitalize()}(), whose field {field!r} is annotated {shown}, which no "
+        f"{source} value can fill: a {source} value is "
+        f"{'one text' if source == 'cookie' else 'text'}. Json[...] (pydantic) reads JSON "
+        f"text into it; a field_validator(mode='before') can parse the text its own way"
     )
 
 

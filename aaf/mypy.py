@@ -1365,7 +1365,8 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     if not marker.plain:
         return None  # a validator in the metadata may read text its own way
     members = [member for member in choices if not isinstance(member, NoneType)]
-    many = any(_held(member) is not None for member in members)
+    # A cookie is one text (a repeated one gives its first): a list of them is none.
+    many = marker.source != "cookie" and any(_held(member) is not None for member in members)
     if not members or any(_from_text(member, many) for member in members):
         return None  # (None alone is no value at all: registration says so otherwise)
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
@@ -1374,10 +1375,12 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
 def _from_text(member: ProperType, many: bool) -> bool:
     """Whether text can fill one union member of a parameter's type: with ``many``, a
     collection's items are each one text."""
-    held = _held(member) if many else None
+    held = _held(member)
     if held is None:
         return not _textless(member)
-    return all(not _textless(item) and _held(get_proper_type(item)) is None for item in held)
+    return many and all(
+        not _textless(item) and _held(get_proper_type(item)) is None for item in held
+    )
 
 
 def _constraint_value_problem(

@@ -81,7 +81,8 @@ def _no_text_from(source: str) -> str:
     """How registration (and the plugin) refuse a ``source`` value no text can fill."""
     body = "; Annotated[..., Body()] reads it from the JSON body" if source == "query" else ""
     return (
-        f"which no {source} value can fill: a {source} value is text. A pydantic model marked "
+        f"which no {source} value can fill: a {source} value is "
+        f"{'one text' if source == 'cookie' else 'text'}. A pydantic model marked "
         f"{source.capitalize()}() (not in a union or a list) reads several {source} values as "
         "its fields; Json[...] (pydantic) reads JSON text into it; a provider (Depends) can "
         f"build it{body}"
@@ -893,6 +894,24 @@ CASES: dict[str, Case] = {
         """,
         "the rule '/items/<int:item_id' is not valid: malformed url rule: '/items/<int:item_id'",
     ),
+    # werkzeug reads an unquoted number in any(...) as a number, then fails on it.
+    "any_converter_given_numbers": Case(
+        """
+        @router.get("/sizes/<any(1, 2):size>")  # <-
+        async def sizes(connection: Connection, size: str) -> None: ...
+        """,
+        "the rule '/sizes/<any(1, 2):size>' is not valid: any(...) matches text: quote a value "
+        "that reads as a number, any('1', '2')",
+    ),
+    "any_converter_whose_values_the_type_refuses": Case(
+        """
+        @router.get("/scale/<any(half, double):factor>")  # <-
+        async def scale(connection: Connection, factor: float) -> None: ...
+        """,
+        "scale: parameter 'factor' is annotated float, which none of the values its rule "
+        "converter matches (any(double, half)) is valid for",
+        runtime_only=True,  # the plugin does not validate the values
+    ),
     "class_not_a_view": Case(
         """
         @router.get("/items/<int:item_id>")  # <-
@@ -1474,6 +1493,52 @@ CASES: dict[str, Case] = {
         ) -> None: ...
         """,
         "me: parameter 'session' is annotated Session | None, " + _no_text_from("cookie"),
+    ),
+    # A cookie is one text (a repeated one gives its first): no list of texts fills it.
+    "cookie_value_a_list": Case(
+        """
+        from aaf.params import Cookie
+
+
+        @router.get("/prefs")  # <-
+        async def prefs(
+            connection: Connection, seen: Annotated[list[str] | None, Cookie()] = None
+        ) -> None: ...
+        """,
+        "prefs: parameter 'seen' is annotated list[str] | None, " + _no_text_from("cookie"),
+    ),
+    "cookie_value_a_fixed_tuple": Case(
+        """
+        from aaf.params import Cookie
+
+
+        @router.get("/spot")  # <-
+        async def spot(
+            connection: Connection, at: Annotated[tuple[int, int], Cookie()]
+        ) -> None: ...
+        """,
+        "spot: parameter 'at' is annotated tuple[int, int], " + _no_text_from("cookie"),
+    ),
+    "cookie_model_with_a_list_field": Case(
+        """
+        from pydantic import BaseModel
+
+        from aaf.params import Cookie
+
+
+        class Prefs(BaseModel):
+            theme: str = "light"
+            seen: list[str] = []
+
+
+        @router.get("/prefs")  # <-
+        async def prefs(connection: Connection, prefs: Annotated[Prefs, Cookie()]) -> None: ...
+        """,
+        "prefs: parameter 'prefs' is the model Prefs marked Cookie(), whose field 'seen' is "
+        "annotated list[str], which no cookie value can fill: a cookie value is one text. "
+        "Json[...] (pydantic) reads JSON text into it; a field_validator(mode='before') can "
+        "parse the text its own way",
+        runtime_only=True,  # the plugin does not read a model's fields
     ),
     "form_value_a_list_of_models": Case(
         """
@@ -2194,7 +2259,8 @@ CASES: dict[str, Case] = {
             either: Annotated[int | list[int], Query(), Field(description="one or more")],
             parsed: Annotated[dict[str, int], BeforeValidator(parse), Query()],
             json: Annotated[Json[dict[str, int]], Header()],
-            flags: Annotated[tuple[bool, ...], Cookie()],
+            flags: Annotated[tuple[bool, ...], Header()],
+            seen: Annotated[int | list[int], Cookie()],
             form: Annotated[Item, Form()],
             upload: Annotated[UploadFile, Form()],
             uploads: Annotated[list[UploadFile], File()],
