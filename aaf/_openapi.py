@@ -262,7 +262,13 @@ class _Document:
         for group, group_schema in top.get("properties", {}).items():
             self._mark_synthetic(group_schema)
             resolved = self.deref(group_schema)
-            found[group] = (resolved.get("properties", {}), set(resolved.get("required", [])))
+            properties: Schema = resolved.get("properties", {})
+            if plan.choices:  # the values a value takes, where pydantic's schema cannot say
+                properties = {
+                    wire: _chosen(schema, plan.choices.get((group, wire)))
+                    for wire, schema in properties.items()
+                }
+            found[group] = (properties, set(resolved.get("required", [])))
         return found
 
     def _mark_synthetic(self, schema: Schema) -> None:
@@ -299,7 +305,7 @@ class _Document:
     def parameters(self, route: _Route) -> list[Schema]:
         found = _Parameters()
         plans = list(every_plan(route.plan))
-        chosen = {name for plan in plans for name in plan.path_choices}
+        chosen = {wire for plan in plans for group, wire in plan.choices if group == "path"}
         for variable, converter in route.plan.rule_converters.items():
             if variable in chosen:
                 continue  # an any(...) value's readers list the values their types take
@@ -322,8 +328,6 @@ class _Document:
                                 _parameter(name, group, field_schema, field in model_required)
                             )
                         continue
-                    if group == "path" and (choices := plan.path_choices.get(wire)):
-                        schema = {**schema, "enum": list(choices)}
                     parameter = _parameter(wire, group, schema, wire in required)
                     _add_default(parameter, plan, group, wire)
                     examples = plan.examples.get((group, wire))
@@ -723,6 +727,45 @@ def _within(typed: Schema, converter: Schema) -> Schema:
         elif merged[key] != value:
             return {"allOf": [converter, typed]}
     return merged
+
+
+# A constraint pydantic writes under its own name where JSON Schema has none for the type
+# (`ge` on an enum or a bool): the values listed instead say what it leaves.
+_UNSAID = frozenset(
+    (
+        "gt",
+        "ge",
+        "lt",
+        "le",
+        "multiple_of",
+        "min_length",
+        "max_length",
+        "max_digits",
+        "decimal_places",
+        "allow_inf_nan",
+    )
+)
+
+
+def _chosen(schema: Schema, choices: tuple[JsonValue, ...] | None) -> Schema:
+    """``schema`` listing ``choices`` (every value it takes) as its ``enum``."""
+    if choices is None:
+        return schema
+    return {**_said(schema), "enum": list(choices)}
+
+
+def _said(schema: Schema) -> Schema:
+    """``schema`` without pydantic's own names of constraints, in its union's branches too."""
+    kept: Schema = {}
+    for key, value in schema.items():
+        if key in ("anyOf", "oneOf") and isinstance(value, list):
+            kept[key] = [
+                _said(cast("Schema", branch)) if isinstance(branch, dict) else branch
+                for branch in cast("list[object]", value)
+            ]
+        elif key not in _UNSAID:
+            kept[key] = value
+    return kept
 
 
 def _converter_schema(converter: BaseConverter) -> Schema:

@@ -1767,10 +1767,11 @@ class HandlerPlan:
     hidden: frozenset[tuple[Source, str]] = frozenset()  # marked include_in_schema=False
     # (source, wire name) -> the marker's openapi_examples, for the API document.
     examples: Mapping[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]]
-    # rule variable -> the values of its any(...) converter valid as its parameter's type,
-    # validated and as JSON, for the API document (where they are not text handed over).
-    path_choices: Mapping[str, tuple[JsonValue, ...]] = dataclasses.field(
-        default_factory=dict[str, tuple[JsonValue, ...]]
+    # (source, wire name) -> every value the parameter takes, as JSON, for the API document
+    # where pydantic's schema cannot say it: an any(...) rule variable's values its type
+    # takes, and a Literal's, an enum's or a bool's values its constraints leave.
+    choices: Mapping[tuple[str, str], tuple[JsonValue, ...]] = dataclasses.field(
+        default_factory=dict[tuple[str, str], tuple[JsonValue, ...]]
     )
 
     @property
@@ -1923,7 +1924,7 @@ def build_plan(
         docstring=inspect.getdoc(target),
         hidden=frozenset(builder.hidden),
         examples=builder.examples,
-        path_choices=builder.path_choices,
+        choices=builder.choices,
     )
     if not provider:  # what the route's handler and providers do together
         plans = list(every_plan(plan))
@@ -2124,7 +2125,7 @@ class _Builder:
         self.reads_form = False
         self.hidden: set[tuple[Source, str]] = set()  # (source, wire name): not in the document
         self.examples: dict[tuple[str, str], Mapping[str, Mapping[str, JsonValue]]] = {}
-        self.path_choices: dict[str, tuple[JsonValue, ...]] = {}
+        self.choices: dict[tuple[str, str], tuple[JsonValue, ...]] = {}
 
     def add_dependency(self, name: str | None, dependency: object, attribute: bool = False) -> None:
         if not isinstance(dependency, Dependency):
@@ -2285,6 +2286,8 @@ class _Builder:
         else:
             annotation = model_text_literals(annotation, model)
         if marker is not None and marker.field:
+            if model is None:
+                self._limit_values(source, param.name, wire, annotation, marker)
             constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             annotation = constrained
         self.definitions.setdefault(source, {})[param.name] = (annotation, wire, default is ...)
@@ -2321,6 +2324,7 @@ class _Builder:
             )
             if problem is not None:
                 raise ConfigurationError(problem)
+            self._limit_values("path", name, name, annotation, marker)
             annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         self.definitions.setdefault("path", {})[name] = (annotation, name, True)
         self.fields.setdefault("path", []).append(FieldSpec(name, name, False))
@@ -2334,19 +2338,35 @@ class _Builder:
             ConfigurationError: no value it matches is valid.
         """
         annotation = self.definitions["path"][name][0]
-        adapter = _adapter(annotation, self.qualname, name)
-        valid: dict[str, JsonValue] = {}  # by their JSON, in the rule's order, each once
-        for item in items:
-            try:
-                value = adapter.dump_python(adapter.validate_python(item), mode="json")
-            except (ValidationError, ValueError, TypeError):
-                continue
-            valid.setdefault(json.dumps(value, sort_keys=True), value)
+        valid = _valid_values(_adapter(annotation, self.qualname, name), items)
         if not valid:
             raise ConfigurationError(
                 _rules.no_choice_problem(self.qualname, name, _name_of(written), items)
             )
-        self.path_choices[name] = tuple(valid.values())
+        self.choices["path", name] = valid
+
+    def _limit_values(
+        self, source: str, name: str, wire: str, annotation: object, marker: Param
+    ) -> None:
+        """The values of a ``Literal``, an enum or a ``bool`` that the marker's constraints
+        leave (``Query(ge=2)`` on an ``IntEnum``), for the document, whose schema pydantic
+        writes without them; none left is a parameter no request can give.
+
+        Raises:
+            ConfigurationError: the constraints leave no value.
+        """
+        candidates = _finite_values(annotation)
+        if candidates is None:
+            return
+        constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
+        valid = _valid_values(_adapter(constrained, self.qualname, name), candidates)
+        if not valid:
+            named = ", ".join(f"{keyword}=" for keyword in marker.field)
+            problem = _rules.no_value_problem(
+                self.qualname, name, type(marker).__name__, named, _name_of(annotation)
+            )
+            raise ConfigurationError(problem)
+        self.choices[source, wire] = valid
 
     def _add_body(self, name: str, annotation: object, default: object) -> None:
         if self.body is not None:
@@ -2756,6 +2776,37 @@ def _textless_field(model: type[BaseModel], source: str) -> str | None:
         ):
             return name
     return None
+
+
+def _finite_values(annotation: object) -> list[object] | None:
+    """Every value ``annotation`` takes, when it is a few (``Literal`` values, enum members'
+    values, ``True`` and ``False``; ``None`` aside, which no text is); else None."""
+    values: list[object] = []
+    for written in union_members(strip_annotated(annotation)[0]):
+        member = _newtype_base(strip_annotated(written)[0])  # a Literal spelt from text too
+        if member is type(None) or member is None:
+            continue
+        if get_origin(member) is Literal:
+            values.extend(get_args(member))
+        elif isinstance(member, type) and issubclass(member, enum.Enum):
+            values.extend(item.value for item in member)
+        elif member is bool:
+            values.extend((True, False))
+        else:
+            return None
+    return values or None
+
+
+def _valid_values(adapter: TypeAdapter[Any], candidates: Iterable[object]) -> tuple[JsonValue, ...]:
+    """The ``candidates`` ``adapter`` takes, validated and as JSON, each once, in order."""
+    valid: dict[str, JsonValue] = {}
+    for candidate in candidates:
+        try:
+            value = adapter.dump_python(adapter.validate_python(candidate), mode="json")
+        except (ValidationError, ValueError, TypeError):
+            continue
+        valid.setdefault(json.dumps(value, sort_keys=True), value)
+    return tuple(valid.values())
 
 
 def _plain_text(member: object, many: bool) -> bool:

@@ -59,6 +59,7 @@ __all__ = [
     "path_problem",
     "field_text_problem",
     "no_choice_problem",
+    "no_value_problem",
     "text_problem",
     "two_bodies_problem",
     "rule_converters",
@@ -485,6 +486,14 @@ def no_choice_problem(qualname: str, name: str, shown: str, items: Iterable[str]
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, which none of the values its "
         f"rule converter matches (any({listed})) is valid for"
+    )
+
+
+def no_value_problem(qualname: str, name: str, marker: str, named: str, shown: str) -> str:
+    """A marker's constraints that no value of a ``Literal``, an enum or a ``bool`` meets:
+    every request that gives the parameter would be a 422."""
+    return (
+        f"{qualname}: parameter {name!r}: {marker}({named}...) leaves none of the values of {shown}"
     )
 
 

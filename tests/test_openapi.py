@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import re
 import sys
@@ -547,6 +548,81 @@ def test_an_any_converter_none_of_whose_values_the_type_takes_is_refused() -> No
     # werkzeug reads an unquoted number in any(...) as a number, then fails on it.
     with pytest.raises(ConfigurationError, match=r"any\(\.\.\.\) matches text: quote a value"):
         Router().add_route("/scale/<any(1, 2):factor>", scale)  # type: ignore[aaf-route]  # what the test is about
+
+
+class _Level(enum.IntEnum):
+    low = 1
+    mid = 2
+    high = 3
+
+
+def test_the_values_constraints_leave_of_a_literal_an_enum_or_a_bool_are_listed() -> None:
+    # pydantic writes these schemas without the constraints (the pattern dropped) or with
+    # its own names, which JSON Schema does not read ("ge": 2 beside an enum's $ref): the
+    # document offered values every request of which was a 422.
+    router = Router()
+
+    @router.post("/levels/<level>")
+    async def levels(
+        connection: Connection,
+        level: Annotated[_Level, PathMarker(ge=2)],
+        sort: Annotated[Literal["asc", "desc", "rank"], Query(pattern="^(asc|desc)$")] = "asc",
+        page: Annotated[Literal[1, 2, 3] | None, Query(le=2)] = None,
+        strict: Annotated[bool, Header(gt=0)] = True,
+        theme: Annotated[Literal["dark", "light"], Form(max_length=4)] = "dark",
+    ) -> list[object]:
+        return [level, sort, page, strict, theme]
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/levels/{level}", "post")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert schemas["level"] == {"$ref": "#/components/schemas/_Level", "enum": [2, 3]}
+    assert schemas["sort"] == {
+        "enum": ["asc", "desc"],
+        "type": "string",
+        "title": "Sort",
+        "default": "asc",
+    }
+    assert schemas["page"]["enum"] == [1, 2] and "le" not in schemas["page"]
+    assert schemas["strict"] == {
+        "title": "Strict",
+        "type": "boolean",
+        "enum": [True],
+        "default": True,
+    }
+    body = cast(dict[str, Any], operation["requestBody"])
+    form = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["theme"]["enum"] == ["dark"]
+    # As served: what is listed is taken, what is not is a 422.
+    client = TestClient(app)
+    assert client.post("/levels/2?sort=desc&page=2").json() == [2, "desc", 2, True, "dark"]
+    assert client.post("/levels/1").status_code == 422
+    assert client.post("/levels/3?sort=rank").status_code == 422
+    assert client.post("/levels/3?page=3").status_code == 422
+    assert client.post("/levels/3", headers={"strict": "false"}).status_code == 422
+    assert client.post("/levels/3", data={"theme": "light"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("annotation", "said"),
+    [
+        (
+            Annotated[Literal["asc", "desc"], Query(pattern="^r")],
+            "Query(pattern=...) leaves none of the values of Literal['asc', 'desc']",
+        ),
+        (Annotated[_Level, Query(gt=3)], "Query(gt=...) leaves none of the values of _Level"),
+        (Annotated[bool, Header(lt=0)], "Header(lt=...) leaves none of the values of bool"),
+    ],
+)
+def test_constraints_that_leave_no_value_are_refused(annotation: object, said: str) -> None:
+    async def handler(connection: Connection, value: object) -> None: ...
+
+    handler.__annotations__ = {"connection": Connection, "value": annotation, "return": None}
+    with pytest.raises(ConfigurationError) as raised:
+        Router().add_route("/", handler)
+    assert str(raised.value).endswith(f".handler: parameter 'value': {said}")
 
 
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
