@@ -2254,8 +2254,13 @@ class _Builder:
         whole = isinstance(base, type) and issubclass(base, BaseModel)
         # A cookie is one text (a repeated one gives its first): a list of them is none.
         many = source != "cookie" and _is_many(annotation)
-        if not whole and not _from_text(annotation, many=many):
-            problem = _rules.text_problem(qualname, param.name, _name_of(annotation), source)
+        if not whole and not _from_text(annotation, many=many, files=source == "form"):
+            shown = _name_of(annotation)
+            problem = (
+                _rules.upload_problem(qualname, param.name, shown, source)
+                if _is_upload(annotation)[0]
+                else _rules.text_problem(qualname, param.name, shown, source)
+            )
             raise ConfigurationError(problem)
         model = cast(type[BaseModel], base) if whole else None
         if model is not None and marker is not None:
@@ -2308,8 +2313,11 @@ class _Builder:
         if problem is not None:
             raise ConfigurationError(problem)
         if produced is str and not _from_text(annotation, many=False):
+            shown = _name_of(annotation)
             raise ConfigurationError(
-                _rules.text_problem(self.qualname, name, _name_of(annotation), "path")
+                _rules.upload_problem(self.qualname, name, shown, "path")
+                if _is_upload(annotation)[0]
+                else _rules.text_problem(self.qualname, name, shown, "path")
             )
         if produced is str:
             annotation = text_literals(annotation)
@@ -2593,11 +2601,12 @@ _TEXT_TYPES: frozenset[object] = frozenset(
 )
 
 
-def _from_text(annotation: object, many: bool) -> bool:
+def _from_text(annotation: object, many: bool, files: bool = False) -> bool:
     """Whether some text (with ``many``, a list of texts) can be valid for ``annotation``, by
     its pydantic schema: not when it takes only an object or a mapping (a dataclass, a dict, a
-    TypedDict, a model), unless a validator of its own or ``Json`` reads text first. True for
-    a type pydantic cannot validate: building the plan says so."""
+    TypedDict, a model), unless a validator of its own or ``Json`` reads text first; an
+    uploaded file only from a form (``files``). True for a type pydantic cannot validate:
+    building the plan says so."""
     if all(_plain_text(member, many) for member in union_members(strip_annotated(annotation)[0])):
         return True  # PERF: the common cases, without a schema built at registration
     try:
@@ -2606,7 +2615,7 @@ def _from_text(annotation: object, many: bool) -> bool:
             schema = type_adapter(annotation).core_schema
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError):
         return True
-    return _schema_from_text(cast("Mapping[str, object]", schema), {}, many)
+    return _schema_from_text(cast("Mapping[str, object]", schema), {}, many, files)
 
 
 def text_literals(annotation: object) -> object:
@@ -2772,7 +2781,7 @@ def _textless_field(model: type[BaseModel], source: str) -> str | None:
     fields = cast("Mapping[str, Mapping[str, object]]", schema["fields"])
     for name, field in fields.items():
         if name in model.model_fields and not _schema_from_text(
-            _inner(field, "schema"), dict(definitions), many
+            _inner(field, "schema"), definitions, many, files=source == "form"
         ):
             return name
     return None
@@ -2822,27 +2831,39 @@ def _plain_text(member: object, many: bool) -> bool:
 
 
 def _schema_from_text(
-    schema: Mapping[str, object], definitions: dict[object, Mapping[str, object]], many: bool
+    schema: Mapping[str, object],
+    definitions: dict[object, Mapping[str, object]],
+    many: bool,
+    files: bool = False,
+    visiting: frozenset[object] = frozenset(),
 ) -> bool:
     # Read as plain mappings: pydantic-core's schema types are a union of sixty TypedDicts.
+    def inner(schema: Mapping[str, object], many: bool = many) -> bool:
+        return _schema_from_text(schema, definitions, many, files, visiting)
+
     kind = schema["type"]
     if kind == "function-wrap" and _collection_validator(schema):
-        return _schema_from_text(_inner(schema, "schema"), definitions, many)
+        return inner(_inner(schema, "schema"))
     if kind in ("function-before", "function-plain", "function-wrap", "json", "any"):
         return True  # reads what it is given its own way
+    if kind == "is-instance" and _is_file_class(schema.get("cls")):
+        return files  # an uploaded file, from a form only
     if kind == "json-or-python":
         # A Sequence: its Python side takes any sequence first, a text among them, then
         # refuses a text; its JSON side says what it holds.
-        return _schema_from_text(_inner(schema, "json_schema"), definitions, many)
+        return inner(_inner(schema, "json_schema"))
     if kind == "lax-or-strict":  # lax, as values are validated
-        return _schema_from_text(_inner(schema, "lax_schema"), definitions, many)
+        return inner(_inner(schema, "lax_schema"))
     if kind == "definitions":
         for definition in cast("list[Mapping[str, object]]", schema["definitions"]):
             definitions[definition["ref"]] = definition
-        return _schema_from_text(_inner(schema, "schema"), definitions, many)
+        return inner(_inner(schema, "schema"))
     if kind == "definition-ref":
-        found = definitions.pop(schema["schema_ref"], None)  # once: a recursive type ends
-        return found is None or _schema_from_text(found, definitions, many)
+        ref = schema["schema_ref"]
+        found = definitions.get(ref)
+        if found is None or ref in visiting:
+            return True  # a recursive type, inside itself: what the rest of it says
+        return _schema_from_text(found, definitions, many, files, visiting | {ref})
     if kind in _MAPPING_SCHEMAS:
         return False
     if kind in ("list", "set", "frozenset", "tuple", "generator", "deque"):
@@ -2851,22 +2872,22 @@ def _schema_from_text(
             "list[Mapping[str, object]]",
             items if isinstance(items, list) else [items] if items else [],
         )
-        return many and all(_schema_from_text(m, definitions, False) for m in members)
+        return many and all(inner(m, False) for m in members)
     if kind == "union":
         return any(
-            _schema_from_text(_inner({"schema": choice}, "schema"), definitions, many)
+            inner(_inner({"schema": choice}, "schema"))
             for choice in cast("list[object]", schema["choices"])
         )
     if kind == "tagged-union":
         choices = cast("dict[object, Mapping[str, object]]", schema["choices"])
-        return any(_schema_from_text(c, definitions, many) for c in choices.values())
+        return any(inner(c) for c in choices.values())
     if kind == "chain":
         steps = cast("list[Mapping[str, object]]", schema["steps"])
-        return _schema_from_text(steps[0], definitions, many)
+        return inner(steps[0])
     # A model or a dataclass by its fields (a RootModel by its root, one with a validator
     # before by that); nullable, default, function-after, custom-error, ...: what they hold.
     if isinstance(schema.get("schema"), dict):
-        return _schema_from_text(_inner(schema, "schema"), definitions, many)
+        return inner(_inner(schema, "schema"))
     return True  # str, int, a date, an enum, a literal, ...
 
 

@@ -62,6 +62,7 @@ __all__ = [
     "no_value_problem",
     "text_problem",
     "two_bodies_problem",
+    "upload_problem",
     "rule_converters",
     "type_names",
     "unused_variable_problem",
@@ -494,6 +495,15 @@ def no_value_problem(qualname: str, name: str, marker: str, named: str, shown: s
     every request that gives the parameter would be a 422."""
     return (
         f"{qualname}: parameter {name!r}: {marker}({named}...) leaves none of the values of {shown}"
+    )
+
+
+def upload_problem(qualname: str, name: str, shown: str, source: str) -> str:
+    """An uploaded file read from the path, the query, a header or a cookie, which carry
+    text only: every request would be a 422."""
+    return (
+        f"{qualname}: parameter {name!r} is annotated {shown}, an uploaded file, which no "
+        f"{source} value can be: files come in a multipart form; mark it File()"
     )
 
 

@@ -1335,7 +1335,11 @@ def _path_value_problem(
     metadata mypy drops may read text its own way)."""
     problem = _rules.path_problem(qualname, name, shown, _members(typ), produced)
     if problem is None and produced is str and not opaque and _takes_no_text(typ):
-        problem = _rules.text_problem(qualname, name, shown, "path")
+        problem = (
+            _rules.upload_problem(qualname, name, shown, "path")
+            if _holds_upload(typ)
+            else _rules.text_problem(qualname, name, shown, "path")
+        )
     return problem
 
 
@@ -1367,19 +1371,34 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     members = [member for member in choices if not isinstance(member, NoneType)]
     # A cookie is one text (a repeated one gives its first): a list of them is none.
     many = marker.source != "cookie" and any(_held(member) is not None for member in members)
-    if not members or any(_from_text(member, many) for member in members):
+    files = marker.source == "form"
+    if not members or any(_from_text(member, many, files) for member in members):
         return None  # (None alone is no value at all: registration says so otherwise)
+    if _holds_upload(typ):
+        return _rules.upload_problem(qualname, name, report.show(typ), marker.source)
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
 
 
-def _from_text(member: ProperType, many: bool) -> bool:
+def _holds_upload(typ: Type) -> bool:
+    """Whether a union member of ``typ`` is an uploaded file or a list of them, as
+    registration's ``_is_upload`` looks."""
+    for member in _choices(typ) or ():
+        if _is_upload(member):
+            return True
+        if isinstance(member, Instance) and member.type.fullname == "builtins.list":
+            if member.args and _is_upload(get_proper_type(member.args[0])):
+                return True
+    return False
+
+
+def _from_text(member: ProperType, many: bool, files: bool = False) -> bool:
     """Whether text can fill one union member of a parameter's type: with ``many``, a
     collection's items are each one text."""
     held = _held(member)
     if held is None:
-        return not _textless(member)
+        return not _textless(member, files)
     return many and all(
-        not _textless(item) and _held(get_proper_type(item)) is None for item in held
+        not _textless(item, files) and _held(get_proper_type(item)) is None for item in held
     )
 
 
@@ -1672,8 +1691,12 @@ def _unaliased(typ: Type) -> ProperType | None:
     return proper
 
 
-def _textless(typ: Type) -> bool:
+def _textless(typ: Type, files: bool = False) -> bool:
+    """Whether no text fills ``typ``; an uploaded file is filled by a form's file
+    (``files``) alone."""
     proper = _unaliased(typ)
+    if isinstance(proper, Instance) and _is_upload(proper):
+        return not files
     if isinstance(proper, TypedDictType):
         return True
     if isinstance(proper, TupleType):  # tuple[str, int]; a NamedTuple is built from text

@@ -1540,6 +1540,54 @@ CASES: dict[str, Case] = {
         "parse the text its own way",
         runtime_only=True,  # the plugin does not read a model's fields
     ),
+    # A model or a list of them: each the same model (pydantic defines it once, referred to
+    # twice; registration counted the second reference as text it could take).
+    "query_value_a_model_or_a_list_of_them": Case(
+        """
+        @router.get("/items")  # <-
+        async def find(
+            connection: Connection, like: Annotated[Item | list[Item], Query()]
+        ) -> None: ...
+        """,
+        "find: parameter 'like' is annotated Item | list[Item], " + _no_text_from("query"),
+    ),
+    # An uploaded file comes in a multipart form, never in the query, a header or the path.
+    "query_value_an_upload": Case(
+        """
+        from aaf.datastructures import UploadFile
+
+
+        @router.post("/avatar")  # <-
+        async def avatar(connection: Connection, image: Annotated[UploadFile, Query()]) -> None: ...
+        """,
+        "avatar: parameter 'image' is annotated UploadFile, an uploaded file, which no query "
+        "value can be: files come in a multipart form; mark it File()",
+    ),
+    "header_value_uploads": Case(
+        """
+        from aaf.datastructures import UploadFile
+        from aaf.params import Header
+
+
+        @router.post("/photos")  # <-
+        async def photos(
+            connection: Connection, images: Annotated[list[UploadFile] | None, Header()] = None
+        ) -> None: ...
+        """,
+        "photos: parameter 'images' is annotated list[UploadFile] | None, an uploaded file, "
+        "which no header value can be: files come in a multipart form; mark it File()",
+    ),
+    "path_value_an_upload": Case(
+        """
+        from aaf.datastructures import UploadFile
+
+
+        @router.post("/files/<name>")  # <-
+        async def store(connection: Connection, name: UploadFile) -> None: ...
+        """,
+        "store: parameter 'name' is annotated UploadFile, an uploaded file, which no path "
+        "value can be: files come in a multipart form; mark it File()",
+    ),
     "form_value_a_list_of_models": Case(
         """
         from aaf.params import Form
