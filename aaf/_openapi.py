@@ -263,12 +263,18 @@ class _Document:
             self._mark_synthetic(group_schema)
             resolved = self.deref(group_schema)
             properties: Schema = resolved.get("properties", {})
+            required = set(resolved.get("required", []))
             if plan.choices:  # the values a value takes, where pydantic's schema cannot say
                 properties = {
                     wire: _chosen(schema, plan.choices.get((group, wire)))
                     for wire, schema in properties.items()
                 }
-            found[group] = (properties, set(resolved.get("required", [])))
+            if group in _REPEATED:
+                properties = {
+                    wire: _at_least_one(schema) if wire in required else schema
+                    for wire, schema in properties.items()
+                }
+            found[group] = (properties, required)
         return found
 
     def _mark_synthetic(self, schema: Schema) -> None:
@@ -324,9 +330,10 @@ class _Document:
                         for field, field_schema in model_schema.get("properties", {}).items():
                             # A header model's x_token is the header x-token.
                             name = whole.header_name(field) if group == "header" else field
-                            found.add(
-                                _parameter(name, group, field_schema, field in model_required)
-                            )
+                            needed = field in model_required
+                            if needed and group in _REPEATED:
+                                field_schema = _at_least_one(field_schema)
+                            found.add(_parameter(name, group, field_schema, needed))
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)
                     _add_default(parameter, plan, group, wire)
@@ -397,7 +404,9 @@ class _Document:
                         and field.get("format") != "binary"
                     ):
                         field = {**field, "minLength": 1}
-                    if name not in required:
+                    if name in required:
+                        field = _at_least_one(field)  # an empty list is no field sent
+                    else:
                         field = _with_default(field, current, "form", name)
                     _add_distinct(form_properties.setdefault(name, []), field)
                 form_required += [n for n in properties if n in required and n not in form_required]
@@ -745,6 +754,29 @@ _UNSAID = frozenset(
         "allow_inf_nan",
     )
 )
+
+
+# The parameters' sources where a list is a key repeated (or a header's comma-separated
+# elements): an empty one is no key at all, which a required value cannot be. (A form's
+# fields are the request body's, below.)
+_REPEATED = frozenset(("query", "header"))
+
+
+def _at_least_one(schema: Schema) -> Schema:
+    """A required list's ``schema`` with ``minItems`` of at least 1 (in a union's
+    branches: ``list[int] | None``, whose ``None`` no text is)."""
+    branches = schema.get("anyOf")
+    if isinstance(branches, list):
+        listed = cast("list[object]", branches)
+        return {
+            **schema,
+            "anyOf": [
+                _at_least_one(cast("Schema", b)) if isinstance(b, dict) else b for b in listed
+            ],
+        }
+    if schema.get("type") != "array" or schema.get("minItems", 0) >= 1:
+        return schema
+    return {**schema, "minItems": 1}
 
 
 def _chosen(schema: Schema, choices: tuple[JsonValue, ...] | None) -> Schema:

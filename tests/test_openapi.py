@@ -625,6 +625,45 @@ def test_constraints_that_leave_no_value_are_refused(annotation: object, said: s
     assert str(raised.value).endswith(f".handler: parameter 'value': {said}")
 
 
+class _Tagged(BaseModel):
+    tags: list[str]
+    colours: list[str] = []
+
+
+def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
+    # An empty list is no key sent, which a required value is missing: the document said
+    # any array, and a client that sent none was answered 422.
+    router = Router()
+
+    @router.post("/find")
+    async def find(
+        connection: Connection,
+        ids: Annotated[list[int], Query()],
+        langs: Annotated[list[str] | None, Header()],
+        tagged: Annotated[_Tagged, Query()],
+        sizes: Annotated[list[int], Form()],
+        pages: Annotated[list[int], Query()] = [],  # noqa: B006  # never changed
+    ) -> None: ...
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/find", "post")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert [name for name in schemas if schemas[name].get("minItems") == 1] == [
+        "ids",
+        "tags",
+        "langs",
+    ]
+    body = cast(dict[str, Any], operation["requestBody"])
+    form = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["sizes"]["minItems"] == 1
+    client = TestClient(app)
+    answer = client.post("/find?tags=a", data={"sizes": ["1"]}, headers={"langs": "en"})
+    assert answer.status_code == 422  # ids: none sent
+    assert answer.json()["detail"][0]["loc"] == ["query", "ids"]
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
