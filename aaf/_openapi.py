@@ -398,12 +398,7 @@ class _Document:
                     field = _without_null(field)
                     # An empty form value counts as absent, so a string field takes at
                     # least one character: say so.
-                    if (
-                        field.get("type") == "string"
-                        and not field.get("minLength")
-                        and field.get("format") != "binary"
-                    ):
-                        field = {**field, "minLength": 1}
+                    field = _not_blank(field)
                     if name in required:
                         field = _at_least_one(field)  # an empty list is no field sent
                     else:
@@ -760,6 +755,25 @@ _UNSAID = frozenset(
 # elements): an empty one is no key at all, which a required value cannot be. (A form's
 # fields are the request body's, below.)
 _REPEATED = frozenset(("query", "header"))
+
+
+def _not_blank(field: Schema) -> Schema:
+    """A form field's schema (a list's items') taking text of one character or more: an
+    empty form value counts as absent."""
+    if field.get("type") == "array" and isinstance(items := field.get("items"), dict):
+        kept = _not_blank(cast("Schema", items))
+        return field if kept is items else {**field, "items": kept}
+    if isinstance(branches := field.get("anyOf"), list):
+        listed = cast("list[object]", branches)
+        made = [_not_blank(cast("Schema", b)) if isinstance(b, dict) else b for b in listed]
+        return {**field, "anyOf": made}
+    if (
+        field.get("type") == "string"
+        and not field.get("minLength")
+        and field.get("format") != "binary"
+    ):
+        return {**field, "minLength": 1}
+    return field
 
 
 def _at_least_one(schema: Schema) -> Schema:
