@@ -685,10 +685,18 @@ def _without_null(field: Schema) -> Schema:
     """A text value's schema (a parameter's, a form field's) without its ``null`` choice
     (``str | None`` is a string, given or not), which no text can be: ``null`` would be
     refused."""
+    items = field.get("items")
+    if field.get("type") == "array" and isinstance(items, dict):  # list[int | None]
+        kept = _without_null(cast("Schema", items))
+        field = field if kept is items else {**field, "items": kept}
     choices = field.get("anyOf")
     if not isinstance(choices, list) or {"type": "null"} not in choices:
+        if isinstance(choices, list):  # list[int | None] | None: the list's own items
+            listed = cast("list[object]", choices)
+            made = [_without_null(cast("Schema", c)) if isinstance(c, dict) else c for c in listed]
+            return {**field, "anyOf": made}
         return field
-    rest = [c for c in cast("list[Schema]", choices) if c != {"type": "null"}]
+    rest = [_without_null(c) for c in cast("list[Schema]", choices) if c != {"type": "null"}]
     # A default of None is what absent gives: no value of the schema left, so not shown.
     others = {
         key: value

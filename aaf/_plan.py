@@ -2240,6 +2240,9 @@ class _Builder:
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(_rules.websocket_body_problem(qualname, param.name))
         if source == "body":
+            if _only_uploads(annotation):  # Body() on a file: JSON has none
+                shown = _name_of(annotation)
+                raise ConfigurationError(_rules.upload_problem(qualname, param.name, shown, "body"))
             if marker is not None and marker.field:  # Body(max_length=...) constrains the body
                 annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             self._add_body(param.name, annotation, default)
@@ -2943,6 +2946,13 @@ def _holds(annotation: object, wanted: Callable[[object], bool]) -> tuple[bool, 
         if get_origin(member) is list and get_args(member) and wanted(get_args(member)[0]):
             return True, True
     return False, False
+
+
+def _only_uploads(annotation: object) -> bool:
+    """Whether each union member of ``annotation`` but ``None`` is an uploaded file or a
+    list of them."""
+    members = [m for m in union_members(strip_annotated(annotation)[0]) if m is not type(None)]
+    return bool(members) and all(_is_upload(member)[0] for member in members)
 
 
 def _is_upload(annotation: object) -> tuple[bool, bool]:

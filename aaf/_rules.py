@@ -499,11 +499,12 @@ def no_value_problem(qualname: str, name: str, marker: str, named: str, shown: s
 
 
 def upload_problem(qualname: str, name: str, shown: str, source: str) -> str:
-    """An uploaded file read from the path, the query, a header or a cookie, which carry
-    text only: every request would be a 422."""
+    """An uploaded file read from the path, the query, a header, a cookie (which carry text
+    only) or the JSON body: every request would be a 422."""
+    where = "JSON body" if source == "body" else source
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, an uploaded file, which no "
-        f"{source} value can be: files come in a multipart form; mark it File()"
+        f"{where} value can be: files come in a multipart form; mark it File()"
     )
 
 

@@ -1354,6 +1354,10 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     problem = None if marker is None else _constraint_value_problem(report, qualname, written)
     if problem is None:
         problem = reads.add(name, written.source)
+    if problem is None and marker is not None and marker.source == "body":
+        members = [m for m in _choices(typ) or () if not isinstance(m, NoneType)]
+        if members and all(_holds_upload(member) for member in members):  # JSON has no file
+            return _rules.upload_problem(qualname, name, report.show(typ), "body")
     if problem is not None or marker is None or marker.source not in _TEXT_SOURCES:
         return problem
     choices = _choices(typ)

@@ -1577,6 +1577,20 @@ CASES: dict[str, Case] = {
         "photos: parameter 'images' is annotated list[UploadFile] | None, an uploaded file, "
         "which no header value can be: files come in a multipart form; mark it File()",
     ),
+    "body_value_uploads": Case(
+        """
+        from aaf.datastructures import UploadFile
+        from aaf.params import Body
+
+
+        @router.post("/photos")  # <-
+        async def photos(
+            connection: Connection, images: Annotated[list[UploadFile] | None, Body()] = None
+        ) -> None: ...
+        """,
+        "photos: parameter 'images' is annotated list[UploadFile] | None, an uploaded file, "
+        "which no JSON body value can be: files come in a multipart form; mark it File()",
+    ),
     "path_value_an_upload": Case(
         """
         from aaf.datastructures import UploadFile
