@@ -578,8 +578,8 @@ def _with_default(schema: Schema, plan: HandlerPlan, group: str, wire: str) -> S
                 break  # what absent gives a text value, which cannot be null: not shown
             try:
                 return {**schema, "default": to_jsonable_python(plan.defaults[spec.name])}
-            except PydanticSerializationError:
-                break  # a default JSON cannot show
+            except (PydanticSerializationError, UnicodeDecodeError):
+                break  # a default JSON cannot show (bytes that are not UTF-8 among them)
     return schema
 
 

@@ -664,6 +664,25 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
     assert answer.json()["detail"][0]["loc"] == ["query", "ids"]
 
 
+def test_a_default_json_cannot_show_is_left_out() -> None:
+    # Bytes that are not UTF-8 made the whole document fail to build (UnicodeDecodeError).
+    router = Router()
+
+    @router.get("/raw")
+    async def raw(
+        connection: Connection,
+        q: bytes = b"\xff",
+        token: Annotated[bytes, Header()] = b"ok",
+    ) -> None: ...
+
+    document = cast(Document, aaf([router]).openapi())
+    validate(document)
+    operation = operation_of(document, "/raw", "get")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert "default" not in schemas["q"]
+    assert schemas["token"]["default"] == "ok"
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
