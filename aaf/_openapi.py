@@ -12,7 +12,7 @@ import inspect
 import re
 from collections.abc import Iterator, Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from pydantic import JsonValue, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
@@ -226,9 +226,13 @@ def _result_adapter(plan: HandlerPlan) -> TypeAdapter[object] | None:
         for m in union_members(annotation)
         if not (isinstance(m, type) and issubclass(m, HttpResponse)) and m is not type(None)
     ]
-    if not members or members == [str] or members == [bytes]:
-        return None
-    target: object = members[0] if len(members) == 1 else annotation
+    if all(m is str or m is bytes for m in members):
+        return None  # none, or text and bytes only: each sent as it is, not as JSON
+    # A str returned is text (documented beside), whatever else the union holds.
+    json_members = [m for m in members if m is not str]
+    target: object = (
+        json_members[0] if len(json_members) == 1 else Union[tuple(json_members)]  # noqa: UP007  # built from a list  # pyright: ignore[reportUnknownArgumentType]
+    )
     return TypeAdapter(target)  # type: ignore[arg-type]  # a runtime annotation
 
 
@@ -436,26 +440,40 @@ class _Document:
         code = options.status_code or plan.status_code
         status = str(status_of_none(code) if returns_none else code)  # what it answers
         responses: Schema = {}
-        result = self.resolved.get(("result", id(plan)))
-        sent = annotation if isinstance(annotation, type) else None
-        if sent is not None and issubclass(sent, HttpResponse):
-            # A response the handler returns goes out as it was made, whatever the route's
-            # status_code (which is for returned values): the class's own status and type.
-            responses.update(_response_class_entry(sent))
-        elif returns_none or status in ("204", "304"):
-            responses[status] = {"description": _phrase(int(status))}
-        elif result is not None:
-            responses[status] = {
-                "description": _phrase(int(status)),
-                "content": {"application/json": {"schema": result}},
-            }
-        elif annotation is str:
-            responses[status] = {
-                "description": _phrase(int(status)),
-                "content": {"text/plain": {"schema": {"type": "string"}}},
-            }
-        else:
-            responses[status] = {"description": _phrase(int(status))}
+        members: list[object] = [] if annotation is MISSING else list(union_members(annotation))
+        for member in members:
+            if isinstance(member, type) and issubclass(member, HttpResponse):
+                # A response the handler returns goes out as it was made, whatever the
+                # route's status_code (which is for returned values): its class's status.
+                for sent_status, sent in _response_class_entry(member).items():
+                    responses[sent_status] = _merged(responses.get(sent_status, {}), sent)
+        data: list[object] = [
+            m
+            for m in members
+            if not (isinstance(m, type) and issubclass(m, HttpResponse))
+            and m is not None
+            and m is not type(None)
+        ]
+        content: Schema = {}
+        if status not in ("204", "304"):
+            result = self.resolved.get(("result", id(plan)))
+            if str in data:  # a str returned is text, whatever else the union holds
+                content["text/plain"] = {"schema": {"type": "string"}}
+            if result is not None:
+                content["application/json"] = {"schema": result}
+            elif bytes in data:  # bytes and text only: each sent as it is
+                binary = {"type": "string", "format": "binary"}
+                content["application/octet-stream"] = {"schema": binary}
+        if returns_none or data or annotation is MISSING or status in ("204", "304"):
+            answered: Schema = {"description": _phrase(int(status))}
+            if content:
+                answered["content"] = content
+            responses[status] = _merged(responses.get(status, {}), answered)
+        if not returns_none and (None in members or type(None) in members):
+            none_status = str(status_of_none(code))  # `-> Item | None` returning None
+            responses[none_status] = _merged(
+                responses.get(none_status, {}), {"description": _phrase(int(none_status))}
+            )
         for extra_status, given in (options.responses or {}).items():
             model = response_model(given)
             # FastAPI's form, {"model": M, "description": ..., "content": ...}, is merged into

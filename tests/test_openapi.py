@@ -683,6 +683,65 @@ def test_a_default_json_cannot_show_is_left_out() -> None:
     assert schemas["token"]["default"] == "ok"
 
 
+class _Note(BaseModel):
+    text: str
+
+
+def test_each_kind_of_value_a_union_returns_is_documented_as_it_goes_out() -> None:
+    # Before, `-> Note | None` left out the 204 its None answers, `-> int | str` called a str
+    # JSON (it goes out as text), `-> bytes` had no content, and a response class in a union
+    # with a model was dropped.
+    router = Router()
+
+    @router.get("/maybe")
+    async def maybe(connection: Connection) -> _Note | None:
+        return None
+
+    @router.get("/either")
+    async def either(connection: Connection) -> int | str:
+        return "text"
+
+    @router.get("/raw")
+    async def raw(connection: Connection) -> bytes:
+        return b"\x00"
+
+    @router.post("/page", status_code=201)
+    async def page(connection: Connection) -> HtmlResponse | _Note:
+        return HtmlResponse("<p>made</p>")
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+
+    def responses(path: str, method: str = "get") -> dict[str, Any]:
+        return cast(dict[str, Any], operation_of(document, path, method)["responses"])
+
+    note = {"$ref": "#/components/schemas/_Note"}
+    assert responses("/maybe") == {
+        "200": {"description": "OK", "content": {"application/json": {"schema": note}}},
+        "204": {"description": "No Content"},
+    }
+    assert responses("/either")["200"]["content"] == {
+        "text/plain": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "integer"}},
+    }
+    assert responses("/raw")["200"]["content"] == {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
+    # The page goes out as made (200, HTML); a returned note with the route's 201.
+    assert responses("/page", "post") == {
+        "200": {"description": "OK", "content": {"text/html": {"schema": {"type": "string"}}}},
+        "201": {"description": "Created", "content": {"application/json": {"schema": note}}},
+    }
+    client = TestClient(app)
+    assert client.get("/maybe").status_code == 204
+    answer = client.get("/either")
+    assert answer.headers["content-type"].startswith("text/plain") and answer.text == "text"
+    assert client.get("/raw").headers["content-type"] == "application/octet-stream"
+    made = client.post("/page")
+    assert made.status_code == 200 and made.headers["content-type"].startswith("text/html")
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
