@@ -2366,6 +2366,8 @@ class _Builder:
         Raises:
             ConfigurationError: the constraints leave no value.
         """
+        if not _rules.CONSTRAINTS.intersection(marker.field):
+            return  # a title, a description: no value left out
         candidates = _finite_values(annotation)
         if candidates is None:
             return

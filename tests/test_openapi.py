@@ -570,6 +570,7 @@ def test_the_values_constraints_leave_of_a_literal_an_enum_or_a_bool_are_listed(
         page: Annotated[Literal[1, 2, 3] | None, Query(le=2)] = None,
         strict: Annotated[bool, Header(gt=0)] = True,
         theme: Annotated[Literal["dark", "light"], Form(max_length=4)] = "dark",
+        shown: Annotated[_Level, Query(title="Shown")] = _Level.low,
     ) -> list[object]:
         return [level, sort, page, strict, theme]
 
@@ -579,6 +580,12 @@ def test_the_values_constraints_leave_of_a_literal_an_enum_or_a_bool_are_listed(
     operation = operation_of(document, "/levels/{level}", "post")
     schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
     assert schemas["level"] == {"$ref": "#/components/schemas/_Level", "enum": [2, 3]}
+    # A title constrains nothing: the enum's own schema says its values.
+    assert schemas["shown"] == {
+        "$ref": "#/components/schemas/_Level",
+        "title": "Shown",
+        "default": 1,
+    }
     assert schemas["sort"] == {
         "enum": ["asc", "desc"],
         "type": "string",
