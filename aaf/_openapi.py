@@ -278,6 +278,8 @@ class _Document:
                     wire: _at_least_one(schema) if wire in required else schema
                     for wire, schema in properties.items()
                 }
+            if group == "header":
+                properties = {wire: _elements(schema) for wire, schema in properties.items()}
             found[group] = (properties, required)
         return found
 
@@ -337,6 +339,8 @@ class _Document:
                             needed = field in model_required
                             if needed and group in _REPEATED:
                                 field_schema = _at_least_one(field_schema)
+                            if group == "header":
+                                field_schema = _elements(field_schema)
                             found.add(_parameter(name, group, field_schema, needed))
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)
@@ -800,6 +804,21 @@ def _not_blank(field: Schema) -> Schema:
     ):
         return {**field, "minLength": 1}
     return field
+
+
+def _elements(schema: Schema) -> Schema:
+    """A header list's ``schema`` whose text items take a character at least: a header's
+    empty comma-separated elements are ignored, as RFC 9110 5.6.1 has them."""
+    if schema.get("type") == "array" and isinstance(items := schema.get("items"), dict):
+        kept = _not_blank(cast("Schema", items))
+        return schema if kept is items else {**schema, "items": kept}
+    if isinstance(branches := schema.get("anyOf"), list):
+        listed = cast("list[object]", branches)
+        return {
+            **schema,
+            "anyOf": [_elements(cast("Schema", b)) if isinstance(b, dict) else b for b in listed],
+        }
+    return schema
 
 
 def _at_least_one(schema: Schema) -> Schema:
