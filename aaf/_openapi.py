@@ -435,6 +435,11 @@ class _Document:
         }
         if form_required:
             schema["required"] = form_required
+        if any(
+            spec.forbids for current in every_plan(plan) for spec in current.fields.get("form", ())
+        ):
+            # A model marked Form() with extra="forbid" refuses a field no reader names.
+            schema["additionalProperties"] = False
         return {"required": bool(form_required), "content": {media: {"schema": schema}}}
 
     def responses(self, route: _Route) -> Schema:

@@ -2268,6 +2268,15 @@ class _Builder:
         model = cast(type[BaseModel], base) if whole else None
         if model is not None and marker is not None:
             _check_whole_model_marker(qualname, param.name, marker, model)
+        if (
+            model is not None
+            and source == "header"
+            and _forbids(model)
+            and "host" not in _header_keys(model, convert_underscores)
+        ):
+            raise ConfigurationError(
+                _rules.forbidding_headers_problem(qualname, param.name, model.__name__)
+            )
         if model is not None and (field := _textless_field(model, source)) is not None:
             shown = _name_of(model.model_fields[field].annotation)
             raise ConfigurationError(

@@ -58,6 +58,7 @@ __all__ = [
     "not_async_problem",
     "path_problem",
     "field_text_problem",
+    "forbidding_headers_problem",
     "no_choice_problem",
     "no_value_problem",
     "text_problem",
@@ -487,6 +488,18 @@ def no_choice_problem(qualname: str, name: str, shown: str, items: Iterable[str]
     return (
         f"{qualname}: parameter {name!r} is annotated {shown}, which none of the values its "
         f"rule converter matches (any({listed})) is valid for"
+    )
+
+
+def forbidding_headers_problem(qualname: str, name: str, model: str) -> str:
+    """A header model with ``extra="forbid"``: every HTTP/1.1 request carries a ``Host``
+    header (and clients add ``User-Agent``, ``Accept``, ...), which it would refuse, so every
+    request would be a 422 (FastAPI's too)."""
+    return (
+        f"{qualname}: parameter {name!r}: the header model {model} forbids extra keys "
+        "(extra='forbid'), but every request carries headers it does not read (Host, and "
+        "what the client adds): every request would be a 422; leave extra at 'ignore' and "
+        "check the headers you refuse in a provider"
     )
 
 

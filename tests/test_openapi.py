@@ -751,6 +751,32 @@ def test_each_kind_of_value_a_union_returns_is_documented_as_it_goes_out() -> No
     assert made.status_code == 200 and made.headers["content-type"].startswith("text/html")
 
 
+class _Login(BaseModel):
+    model_config = {"extra": "forbid"}
+    user: str
+    password: str
+
+
+def test_a_form_model_that_forbids_extra_fields_says_so() -> None:
+    # A client built from the document sent fields of its own, each a 422 extra_forbidden.
+    router = Router()
+
+    @router.post("/login")
+    async def login(connection: Connection, form: Annotated[_Login, Form()]) -> str:
+        return form.user
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    body = cast(dict[str, Any], operation_of(document, "/login", "post")["requestBody"])
+    schema = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert schema["additionalProperties"] is False
+    client = TestClient(app)
+    assert client.post("/login", data={"user": "u", "password": "p"}).text == "u"
+    extra = client.post("/login", data={"user": "u", "password": "p", "remember": "1"})
+    assert extra.json()["detail"][0]["type"] == "extra_forbidden"
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
