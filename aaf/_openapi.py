@@ -280,6 +280,7 @@ class _Document:
                 }
             if group == "header":
                 properties = {wire: _elements(schema) for wire, schema in properties.items()}
+            properties = {wire: _text_if_any(schema) for wire, schema in properties.items()}
             found[group] = (properties, required)
         return found
 
@@ -341,6 +342,7 @@ class _Document:
                                 field_schema = _at_least_one(field_schema)
                             if group == "header":
                                 field_schema = _elements(field_schema)
+                            field_schema = _text_if_any(field_schema)
                             found.add(_parameter(name, group, field_schema, needed))
                         continue
                     parameter = _parameter(wire, group, schema, wire in required)
@@ -406,7 +408,7 @@ class _Document:
                     field = _without_null(field)
                     # An empty form value counts as absent, so a string field takes at
                     # least one character: say so.
-                    field = _not_blank(field)
+                    field = _not_blank(_text_if_any(field))
                     if name in required:
                         field = _at_least_one(field)  # an empty list is no field sent
                     else:
@@ -809,6 +811,25 @@ def _not_blank(field: Schema) -> Schema:
     ):
         return {**field, "minLength": 1}
     return field
+
+
+# What makes a schema say something of its values; without any of them it takes anything.
+_SAYING = frozenset(
+    ("type", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not", "items", "properties")
+)
+
+
+def _text_if_any(schema: Schema) -> Schema:
+    """The schema of a value read from text (a query, header, cookie, form or path value)
+    that pydantic wrote as taking anything (``Any``, ``object``): text is what it is given
+    (as a list's items, for ``list[Any]``)."""
+    if not _SAYING.intersection(schema):
+        return {**schema, "type": "string"}
+    items = schema.get("items")
+    if schema.get("type") == "array" and isinstance(items, dict):
+        made = _text_if_any(cast("Schema", items))
+        return schema if made is items else {**schema, "items": made}
+    return schema
 
 
 def _elements(schema: Schema) -> Schema:

@@ -777,6 +777,38 @@ def test_a_form_model_that_forbids_extra_fields_says_so() -> None:
     assert extra.json()["detail"][0]["type"] == "extra_forbidden"
 
 
+class _Loose(BaseModel):
+    anything: Any = None
+
+
+def test_a_value_of_any_type_read_from_text_is_documented_as_text() -> None:
+    # pydantic writes Any as {}, which offered objects and arrays that a query string, a
+    # header or a form cannot send as one value: a client built from the document sent
+    # none, and a required one was a 422.
+    router = Router()
+
+    @router.post("/loose")
+    async def loose(
+        connection: Connection,
+        q: Any,
+        many: Annotated[list[object], Query()],
+        model: Annotated[_Loose, Header()],
+        note: Annotated[Any, Form()],
+    ) -> None: ...
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/loose", "post")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert schemas["q"] == {"title": "Q", "type": "string"}
+    assert schemas["many"]["items"] == {"type": "string"}
+    assert schemas["anything"]["type"] == "string"
+    body = cast(dict[str, Any], operation["requestBody"])
+    form = body["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["note"]["type"] == "string"
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
