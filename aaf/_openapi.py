@@ -824,7 +824,9 @@ def _text_if_any(schema: Schema) -> Schema:
     that pydantic wrote as taking anything (``Any``, ``object``): text is what it is given
     (as a list's items, for ``list[Any]``)."""
     if not _SAYING.intersection(schema):
-        return {**schema, "type": "string"}
+        # A default of None is what absent gives: no text, so not shown (as _without_null).
+        kept = {k: v for k, v in schema.items() if not (k == "default" and v is None)}
+        return {**kept, "type": "string"}
     items = schema.get("items")
     if schema.get("type") == "array" and isinstance(items, dict):
         made = _text_if_any(cast("Schema", items))
