@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import tempfile
 from collections.abc import AsyncIterator
-from typing import IO
+from typing import IO, cast
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -269,6 +269,12 @@ class _Collector:
         self.count += 1
         if self.count > self.limits.max_fields:
             raise _too_many_fields(self.limits)
+        if cast("str | None", part.name) is None:  # werkzeug types it str; RFC 7578 4.2
+            raise HTTPError(
+                400,
+                "Malformed multipart body: a part without a name (each part's "
+                'Content-Disposition is form-data; name="...")',
+            )
         self.part, self.chunks = part, []
         if isinstance(part, File):
             self.spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)

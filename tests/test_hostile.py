@@ -412,6 +412,21 @@ def test_a_multipart_charset_other_than_the_three_is_400(server: httpx.Client) -
     still_serves(server)
 
 
+def test_a_multipart_part_without_a_name_is_400(server: httpx.Client) -> None:
+    # RFC 7578 4.2: each part names its field. Before, the part's value was kept under the
+    # key None, which `form()` handed to the app as a str key and a model could not take.
+    body = b'--B\r\nContent-Disposition: form-data; filename="a.txt"\r\n\r\nx\r\n--B--\r\n'
+    response = server.post(
+        "/form", content=body, headers={"content-type": "multipart/form-data; boundary=B"}
+    )
+    assert response.status_code == 400
+    assert response.text == (
+        "Malformed multipart body: a part without a name (each part's Content-Disposition "
+        'is form-data; name="...")'
+    )
+    still_serves(server)
+
+
 def test_a_charset_field_naming_another_codec_is_400(server: httpx.Client) -> None:
     # HTML's `_charset_` field names the charset of the parts after it: the same three only.
     def named(charset: bytes, value: bytes) -> bytes:

@@ -762,6 +762,14 @@ def test_a_malformed_multipart_body_is_a_400_saying_what_is_wrong(client: TestCl
         b'--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nx': (
             "it ends inside a part, before its closing line '--B--'"
         ),
+        # RFC 7578 4.2: each part has a name. Before, a form model with extra="allow" was
+        # given the key None (a 422 "Keys should be strings"), and form() held it.
+        b'--B\r\nContent-Disposition: form-data; filename="a.txt"\r\n\r\nx\r\n--B--\r\n': (
+            'a part without a name (each part\'s Content-Disposition is form-data; name="...")'
+        ),
+        b"--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--\r\n": (
+            "Missing Content-Disposition header"
+        ),
     }
     for body, reason in said.items():
         response = client.post("/attach", content=body, headers=multipart)
