@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Union, cast
 
@@ -714,17 +714,10 @@ def _without_null(field: Schema) -> Schema:
     """A text value's schema (a parameter's, a form field's) without its ``null`` choice
     (``str | None`` is a string, given or not), which no text can be: ``null`` would be
     refused."""
-    items = field.get("items")
-    if field.get("type") == "array" and isinstance(items, dict):  # list[int | None]
-        kept = _without_null(cast("Schema", items))
-        field = field if kept is items else {**field, "items": kept}
+    field = _items(field, _without_null)  # list[int | None]
     choices = field.get("anyOf")
     if not isinstance(choices, list) or {"type": "null"} not in choices:
-        if isinstance(choices, list):  # list[int | None] | None: the list's own items
-            listed = cast("list[object]", choices)
-            made = [_without_null(cast("Schema", c)) if isinstance(c, dict) else c for c in listed]
-            return {**field, "anyOf": made}
-        return field
+        return _branches(field, _without_null)  # list[int | None] | str: the list's items
     rest = [_without_null(c) for c in cast("list[Schema]", choices) if c != {"type": "null"}]
     # A default of None is what absent gives: no value of the schema left, so not shown.
     others = {
@@ -794,16 +787,35 @@ _UNSAID = frozenset(
 _REPEATED = frozenset(("query", "header"))
 
 
+def _branches(schema: Schema, change: Callable[[Schema], Schema]) -> Schema:
+    """``schema`` with ``change`` made to each branch of its union (``anyOf``), if any."""
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list):
+        return schema
+    listed = cast("list[object]", branches)
+    return {
+        **schema,
+        "anyOf": [change(cast("Schema", b)) if isinstance(b, dict) else b for b in listed],
+    }
+
+
+def _items(schema: Schema, change: Callable[[Schema], Schema]) -> Schema:
+    """``schema`` with ``change`` made to its items, if it is an array's (the same schema
+    where nothing changed)."""
+    items = schema.get("items")
+    if schema.get("type") != "array" or not isinstance(items, dict):
+        return schema
+    made = change(cast("Schema", items))
+    return schema if made is items else {**schema, "items": made}
+
+
 def _not_blank(field: Schema) -> Schema:
     """A form field's schema (a list's items') taking text of one character or more: an
     empty form value counts as absent."""
-    if field.get("type") == "array" and isinstance(items := field.get("items"), dict):
-        kept = _not_blank(cast("Schema", items))
-        return field if kept is items else {**field, "items": kept}
-    if isinstance(branches := field.get("anyOf"), list):
-        listed = cast("list[object]", branches)
-        made = [_not_blank(cast("Schema", b)) if isinstance(b, dict) else b for b in listed]
-        return {**field, "anyOf": made}
+    if field.get("type") == "array":
+        return _items(field, _not_blank)
+    if "anyOf" in field:
+        return _branches(field, _not_blank)
     if (
         field.get("type") == "string"
         and not field.get("minLength")
@@ -827,40 +839,22 @@ def _text_if_any(schema: Schema) -> Schema:
         # A default of None is what absent gives: no text, so not shown (as _without_null).
         kept = {k: v for k, v in schema.items() if not (k == "default" and v is None)}
         return {**kept, "type": "string"}
-    items = schema.get("items")
-    if schema.get("type") == "array" and isinstance(items, dict):
-        made = _text_if_any(cast("Schema", items))
-        return schema if made is items else {**schema, "items": made}
-    return schema
+    return _items(schema, _text_if_any)
 
 
 def _elements(schema: Schema) -> Schema:
     """A header list's ``schema`` whose text items take a character at least: a header's
     empty comma-separated elements are ignored, as RFC 9110 5.6.1 has them."""
-    if schema.get("type") == "array" and isinstance(items := schema.get("items"), dict):
-        kept = _not_blank(cast("Schema", items))
-        return schema if kept is items else {**schema, "items": kept}
-    if isinstance(branches := schema.get("anyOf"), list):
-        listed = cast("list[object]", branches)
-        return {
-            **schema,
-            "anyOf": [_elements(cast("Schema", b)) if isinstance(b, dict) else b for b in listed],
-        }
-    return schema
+    if "anyOf" in schema:
+        return _branches(schema, _elements)
+    return _items(schema, _not_blank)
 
 
 def _at_least_one(schema: Schema) -> Schema:
     """A required list's ``schema`` with ``minItems`` of at least 1 (in a union's
     branches: ``list[int] | None``, whose ``None`` no text is)."""
-    branches = schema.get("anyOf")
-    if isinstance(branches, list):
-        listed = cast("list[object]", branches)
-        return {
-            **schema,
-            "anyOf": [
-                _at_least_one(cast("Schema", b)) if isinstance(b, dict) else b for b in listed
-            ],
-        }
+    if "anyOf" in schema:
+        return _branches(schema, _at_least_one)
     if schema.get("type") != "array" or schema.get("minItems", 0) >= 1:
         return schema
     return {**schema, "minItems": 1}
