@@ -55,7 +55,11 @@ from pydantic import (
     ValidationError,
     create_model,
 )
-from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
+from pydantic.errors import (
+    PydanticSchemaGenerationError,
+    PydanticUndefinedAnnotation,
+    PydanticUserError,
+)
 from pydantic.fields import FieldInfo
 from pydantic_core import CoreSchema, SchemaError, SchemaValidator
 from typing_extensions import TypedDict
@@ -2194,6 +2198,7 @@ class _Builder:
         base, meta = strip_annotated(annotation)
         marker = next((m for m in meta if isinstance(m, Param)), None)
         in_rule = param.name in rule_converters
+        _check_complete(qualname, param.name, annotation)
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, type(marker).__name__, marker.source == "path", in_rule
@@ -3147,6 +3152,40 @@ def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules
     return _rules.Param(
         param.name, _KINDS[param.kind], _name_of(annotation), _is_connection(annotation)
     )
+
+
+def _check_complete(qualname: str, name: str, annotation: object) -> None:
+    """Each model ``annotation`` names (in a union, a list, ``Annotated``) is one pydantic
+    can build: a name it refers to that is not defined yet (``tree: "Later"``) is said here,
+    as pydantic says it, once the model has been asked to rebuild.
+
+    Raises:
+        ConfigurationError: a model is not fully defined.
+    """
+    for model in _models_in(annotation):
+        if model.__pydantic_complete__ or model.model_rebuild(raise_errors=False):
+            continue
+        try:
+            model.model_rebuild()
+        except (PydanticUserError, PydanticUndefinedAnnotation) as exc:
+            reason = str(exc).splitlines()[0]
+        else:  # pragma: no cover  # rebuilt between the two calls
+            continue
+        raise ConfigurationError(
+            f"{qualname}: parameter {name!r} is annotated {_name_of(annotation)}, whose model "
+            f"{model.__name__} pydantic cannot build yet: {reason}; define it before the "
+            f"route is registered (or call {model.__name__}.model_rebuild() once it is)"
+        )
+
+
+def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    """The pydantic models ``annotation`` names, at any depth of its arguments."""
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            yield annotation
+        return
+    for argument in get_args(annotation):
+        yield from _models_in(argument)
 
 
 def _adapter(annotation: object, qualname: str, name: str) -> TypeAdapter[object]:
