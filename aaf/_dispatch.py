@@ -33,6 +33,7 @@ from aaf._plan import (
     attribute_dependency,
     attribute_value_problem,
     build_plan,
+    check_complete,
     json_param,
     type_adapter,
 )
@@ -647,6 +648,7 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, BodyParam | None]:
         return "text", None
     if annotation is bytes:
         return "bytes", None
+    check_complete(qualname, params[2], annotation)
     try:
         adapter = type_adapter(annotation)
     except Exception as exc:

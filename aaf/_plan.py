@@ -90,6 +90,7 @@ __all__ = [
     "attribute_dependency",
     "attribute_value_problem",
     "build_plan",
+    "check_complete",
     "every_plan",
     "not_a_dependency_problem",
     "provider_plan",
@@ -2198,7 +2199,7 @@ class _Builder:
         base, meta = strip_annotated(annotation)
         marker = next((m for m in meta if isinstance(m, Param)), None)
         in_rule = param.name in rule_converters
-        _check_complete(qualname, param.name, annotation)
+        check_complete(qualname, param.name, annotation)
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, type(marker).__name__, marker.source == "path", in_rule
@@ -3154,7 +3155,7 @@ def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules
     )
 
 
-def _check_complete(qualname: str, name: str, annotation: object) -> None:
+def check_complete(qualname: str, name: str, annotation: object) -> None:
     """Each model ``annotation`` names (in a union, a list, ``Annotated``) is one pydantic
     can build: a name it refers to that is not defined yet (``tree: "Later"``) is said here,
     as pydantic says it, once the model has been asked to rebuild.

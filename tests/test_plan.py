@@ -33,7 +33,7 @@ from aaf.params import Body, Cookie, Form, Header, Path, Query
 from aaf.response import HttpResponse
 from aaf.routing import Router, operation
 from aaf.testing import TestClient
-from aaf.views import View
+from aaf.views import View, WebSocketView
 
 
 class Item(BaseModel):
@@ -395,6 +395,17 @@ def test_a_model_pydantic_cannot_build_yet_is_said_at_registration(annotation: o
         "whose model _Dangling pydantic cannot build yet: name 'Nowhere' is not defined; "
         "define it before the route is registered (or call _Dangling.model_rebuild() once "
         "it is)"
+    )
+
+
+def test_a_websocket_message_model_pydantic_cannot_build_yet_is_said_at_registration() -> None:
+    class Session(WebSocketView):
+        async def on_receive(self, connection: Connection, data: _Dangling) -> None: ...
+
+    with pytest.raises(ConfigurationError) as raised:
+        Router().add_websocket_route("/ws", Session)
+    assert "Session.on_receive: parameter 'data' is annotated _Dangling, whose model" in str(
+        raised.value
     )
 
 
