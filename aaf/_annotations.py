@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Union, cast, get_args, get_origin
 
-__all__ = ["annotated", "strip_annotated", "union_members"]
+from pydantic import BaseModel
+from pydantic.errors import PydanticUndefinedAnnotation, PydanticUserError
+
+__all__ = ["annotated", "strip_annotated", "unbuilt_model", "union_members"]
 
 
 def annotated(base: object, *metadata: object) -> object:
@@ -38,3 +41,26 @@ def strip_annotated(annotation: object) -> tuple[object, list[object]]:
         base, *meta = get_args(annotation)
         return base, meta
     return annotation, []
+
+
+def unbuilt_model(annotation: object) -> tuple[str, str] | None:
+    """The first model ``annotation`` names (at any depth of its arguments) that pydantic
+    cannot build yet, once asked to rebuild it (a name it refers to is defined later, or
+    never): its name and pydantic's reason; ``None`` when each is built."""
+    for model in _models_in(annotation):
+        if model.__pydantic_complete__ or model.model_rebuild(raise_errors=False):
+            continue
+        try:
+            model.model_rebuild()
+        except (PydanticUserError, PydanticUndefinedAnnotation) as exc:
+            return model.__name__, str(exc).splitlines()[0]
+    return None
+
+
+def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            yield annotation
+        return
+    for argument in get_args(annotation):
+        yield from _models_in(argument)

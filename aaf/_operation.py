@@ -9,6 +9,7 @@ from typing import TypedDict, TypeVar, Unpack, cast
 
 from pydantic import JsonValue
 
+from aaf._annotations import unbuilt_model
 from aaf.exceptions import ConfigurationError
 
 __all__ = ["Operation", "Shown", "check_responses", "operation", "response_model"]
@@ -201,6 +202,7 @@ def check_responses(responses: Mapping[int, object]) -> dict[int, object]:
             misspelt ``description`` would otherwise be written into the document as it is).
     """
     for status, entry in responses.items():
+        model = response_model(entry)
         # An int or an IntEnum (http.HTTPStatus.NOT_FOUND); True is no status. Untyped code
         # may give anything.
         key = cast(object, status)
@@ -222,6 +224,13 @@ def check_responses(responses: Mapping[int, object]) -> dict[int, object]:
                     f"responses[{status}]['description'] must be a string, "
                     f"got {type(description).__name__}"
                 )
+        unbuilt = unbuilt_model(model)
+        if unbuilt is not None:  # else found by the first request for the document
+            named, reason = unbuilt
+            raise ConfigurationError(
+                f"responses[{status}]: pydantic cannot build the model {named} yet: {reason}; "
+                f"define it before the route is registered"
+            )
     return {int(status): entry for status, entry in responses.items()}
 
 

@@ -55,11 +55,7 @@ from pydantic import (
     ValidationError,
     create_model,
 )
-from pydantic.errors import (
-    PydanticSchemaGenerationError,
-    PydanticUndefinedAnnotation,
-    PydanticUserError,
-)
+from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
 from pydantic_core import CoreSchema, SchemaError, SchemaValidator
 from typing_extensions import TypedDict
@@ -67,7 +63,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import AnyConverter, BaseConverter
 
 import aaf._rules as _rules
-from aaf._annotations import annotated, strip_annotated, union_members
+from aaf._annotations import annotated, strip_annotated, unbuilt_model, union_members
 from aaf._http import WITH_BODY
 from aaf._rules import converter_type
 from aaf.connection import Connection
@@ -3163,30 +3159,14 @@ def check_complete(qualname: str, name: str, annotation: object) -> None:
     Raises:
         ConfigurationError: a model is not fully defined.
     """
-    for model in _models_in(annotation):
-        if model.__pydantic_complete__ or model.model_rebuild(raise_errors=False):
-            continue
-        try:
-            model.model_rebuild()
-        except (PydanticUserError, PydanticUndefinedAnnotation) as exc:
-            reason = str(exc).splitlines()[0]
-        else:  # pragma: no cover  # rebuilt between the two calls
-            continue
+    unbuilt = unbuilt_model(annotation)
+    if unbuilt is not None:
+        model, reason = unbuilt
         raise ConfigurationError(
             f"{qualname}: parameter {name!r} is annotated {_name_of(annotation)}, whose model "
-            f"{model.__name__} pydantic cannot build yet: {reason}; define it before the "
-            f"route is registered (or call {model.__name__}.model_rebuild() once it is)"
+            f"{model} pydantic cannot build yet: {reason}; define it before the route is "
+            f"registered (or call {model}.model_rebuild() once it is)"
         )
-
-
-def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
-    """The pydantic models ``annotation`` names, at any depth of its arguments."""
-    if isinstance(annotation, type):
-        if issubclass(annotation, BaseModel):
-            yield annotation
-        return
-    for argument in get_args(annotation):
-        yield from _models_in(argument)
 
 
 def _adapter(annotation: object, qualname: str, name: str) -> TypeAdapter[object]:

@@ -809,6 +809,25 @@ def test_a_value_of_any_type_read_from_text_is_documented_as_text() -> None:
     assert form["properties"]["note"]["type"] == "string"
 
 
+class _Unfinished(BaseModel):
+    """A model naming one that never exists."""
+
+    tree: Nowhere | None = None  # type: ignore[name-defined]  # noqa: F821  # the test's point  # pyright: ignore[reportUndefinedVariable]
+
+
+def test_a_response_model_pydantic_cannot_build_is_said_at_registration() -> None:
+    # Before, the route was taken and the document failed at its first request (a 500).
+    async def lookup(connection: Connection) -> None: ...
+
+    for responses in ({404: _Unfinished}, {404: {"model": _Unfinished}}):
+        with pytest.raises(ConfigurationError) as raised:
+            Router().get("/lookup", responses=responses)(lookup)
+        assert str(raised.value) == (
+            "responses[404]: pydantic cannot build the model _Unfinished yet: name 'Nowhere' "
+            "is not defined; define it before the route is registered"
+        )
+
+
 def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     router = Router()
 
