@@ -170,6 +170,13 @@ class Strict(BaseModel):
     page: int = 1
 
 
+class StrictHeaders(Strict):
+    """A header model can refuse what it does not read only if it reads Host (registration
+    refuses it otherwise: every request carries one)."""
+
+    host: str = ""
+
+
 def test_thousands_of_unknown_keys_for_a_strict_model_are_not_thousands_of_errors(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -183,7 +190,7 @@ def test_thousands_of_unknown_keys_for_a_strict_model_are_not_thousands_of_error
         return where.q
 
     @router.get("/headers")
-    async def headers(connection: Connection, given: Annotated[Strict, Header()]) -> str:
+    async def headers(connection: Connection, given: Annotated[StrictHeaders, Header()]) -> str:
         return given.q
 
     reported: list[int] = []
