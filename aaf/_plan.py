@@ -2309,6 +2309,12 @@ class _Builder:
                 self._limit_values(source, param.name, wire, annotation, marker)
             constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             annotation = constrained
+        if model is None:  # one value, two parameters: the document can show one type
+            for other in self.fields.get(source, ()):
+                if other.wire == wire and other.name != param.name and not other.whole:
+                    raise ConfigurationError(
+                        _rules.same_key_problem(qualname, other.name, param.name, source, wire)
+                    )
         self.definitions.setdefault(source, {})[param.name] = (annotation, wire, default is ...)
         if default is not ...:
             self.defaults[param.name] = default

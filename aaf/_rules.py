@@ -65,6 +65,7 @@ __all__ = [
     "two_bodies_problem",
     "upload_problem",
     "rule_converters",
+    "same_key_problem",
     "type_names",
     "unused_variable_problem",
     "websocket_body_problem",
@@ -500,6 +501,16 @@ def forbidding_headers_problem(qualname: str, name: str, model: str) -> str:
         "(extra='forbid'), but every request carries headers it does not read (Host, and "
         "what the client adds): every request would be a 422; leave extra at 'ignore' and "
         "check the headers you refuse in a provider"
+    )
+
+
+def same_key_problem(qualname: str, first: str, second: str, source: str, key: str) -> str:
+    """Two parameters of one handler (or provider) read one value: the API document can
+    show it as one of their types only, and a request valid as that one was refused by the
+    other. (A handler and its provider may: the document shows the value as both.)"""
+    return (
+        f"{qualname}: parameters {first!r} and {second!r} both read the {source} value "
+        f"{key!r}: give one of them another name or alias, or read it once"
     )
 
 

@@ -420,6 +420,23 @@ def test_a_model_naming_one_defined_after_it_is_finished_at_registration() -> No
     assert client.post("/", json={"after": {"size": 3}}).json() == 3
 
 
+def test_two_parameters_reading_one_value_are_refused() -> None:
+    # One form field as a bool and as an int: the document showed one type, and a request
+    # valid as it (x-value=100) was refused by the other. Found by tests/test_document_fuzz.py.
+    async def handler(
+        connection: Connection,
+        flag: Annotated[bool, Form(alias="x-value")],
+        count: Annotated[int | None, Form(alias="x-value")] = None,
+    ) -> None: ...
+
+    with pytest.raises(ConfigurationError) as raised:
+        register("/", handler)
+    assert str(raised.value).endswith(
+        ".handler: parameters 'flag' and 'count' both read the form value 'x-value': give "
+        "one of them another name or alias, or read it once"
+    )
+
+
 def test_a_path_variable_no_text_can_fill_is_refused() -> None:
     async def handler(connection: Connection, v: dict[str, int]) -> None: ...
 
