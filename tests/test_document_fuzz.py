@@ -12,7 +12,6 @@ value as an object."""
 from __future__ import annotations
 
 import enum
-import inspect
 import random
 import uuid
 from typing import Annotated, Any, Literal, NewType
@@ -24,10 +23,11 @@ from schemathesis import Case
 from schemathesis.checks import negative_data_rejection
 
 from aaf import App
-from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError
 from aaf.params import Body, Cookie, Form, Header, Param, Query
+
+from .test_signature_fuzz import handler_with
 
 _UserId = NewType("_UserId", int)
 
@@ -100,25 +100,11 @@ def _routes(seed: int, count: int) -> list[tuple[str, list[tuple[str, object]]]]
     return routes
 
 
-def _handler(parameters: list[tuple[str, object]]) -> Any:
-    async def handler(connection: Connection, **values: object) -> dict[str, str]:
-        return {name: repr(value)[:20] for name, value in values.items()}
-
-    signature = [inspect.Parameter("connection", inspect.Parameter.POSITIONAL_ONLY)]
-    signature += [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
-        for name, annotation in parameters
-    ]
-    handler.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]  # read by inspect
-    handler.__annotations__ = {"connection": Connection, **dict(parameters)}
-    return handler
-
-
 def _app(seed: int) -> App:
     """One route for each random signature registration accepts."""
     app = App([])
     for index, (method, parameters) in enumerate(_routes(seed, 48)):
-        handler = _handler(parameters)
+        handler = handler_with(parameters)
         handler.__name__ = handler.__qualname__ = f"route{index}"
         try:
             app.router.add_route(f"/r{index}", handler, methods=[method])

@@ -122,7 +122,10 @@ def _route(draw: st.DrawFn) -> tuple[str, list[tuple[str, object]], str]:
     return rule, parameters, draw(st.sampled_from(["GET", "POST"]))
 
 
-def _handler(parameters: list[tuple[str, object]]) -> Any:
+def handler_with(parameters: list[tuple[str, object]]) -> Any:
+    """A handler taking the connection and ``parameters`` (name, annotation), keyword-only,
+    that answers what it was given (tests/test_document_fuzz.py builds its routes so too)."""
+
     async def handler(connection: Connection, **values: object) -> dict[str, str]:
         return {name: repr(value)[:20] for name, value in values.items()}
 
@@ -152,7 +155,7 @@ def _served_without_a_500(
     with ``values`` in every source: none may be answered 500 or log an error."""
     app = App([])
     try:
-        app.router.add_route(rule, _handler(parameters), methods=[method])
+        app.router.add_route(rule, handler_with(parameters), methods=[method])
     except ConfigurationError:
         return  # refused, naming the mistake: what registration is for
     validate(app.openapi())
