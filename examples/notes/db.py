@@ -90,16 +90,24 @@ class Database:
         await self.connection.close()
 
     async def _write(
-        self, sql: str, parameters: tuple[object, ...], conflict: str
+        self, sql: str, parameters: tuple[object, ...], conflict: str = "a conflicting write"
     ) -> sqlite3.Row | None:
-        """Run one write that returns a row (``RETURNING``) and commit it; a broken uniqueness
-        rule is a ``Conflict`` saying ``conflict``."""
+        """Run one write and commit it, giving the row it returns (``RETURNING``), if any; a
+        broken uniqueness rule is a ``Conflict`` saying ``conflict``.
+
+        A write that fails is rolled back: sqlite3 began a transaction for it, which would
+        otherwise stay open, holding the file's write lock, until this process wrote again;
+        every other process on the file (``uvicorn --workers``) would wait for it in vain.
+        """
         try:
             async with self.connection.execute(sql, parameters) as cursor:
                 row = await cursor.fetchone()
             await self.connection.commit()
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(conflict) from exc
+        except sqlite3.Error as exc:
+            await self.connection.rollback()
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise Conflict(conflict) from exc
+            raise
         return row
 
     # Users ----------------------------------------------------------------------------------------
@@ -167,8 +175,7 @@ class Database:
 
     @one_at_a_time
     async def delete_note(self, note_id: int) -> None:
-        await self.connection.execute("DELETE FROM notes WHERE id = ?", (note_id,))
-        await self.connection.commit()
+        await self._write("DELETE FROM notes WHERE id = ?", (note_id,))
 
 
 async def _hash_old_tokens(connection: aiosqlite.Connection) -> None:

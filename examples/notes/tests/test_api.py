@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
 
 from aaf.testing import TestClient
 from notes.app import create_app
+from notes.tests.conftest import notes_server
 
 
 def sign_up(client: TestClient, name: str = "ann") -> dict[str, str]:
@@ -194,3 +196,28 @@ def test_concurrent_writers_share_the_database_without_errors(server: str) -> No
     statuses = asyncio.run(scenario())
     assert len(statuses) == 4 * 40 * 3
     assert set(statuses) == {200, 201, 204}, sorted(set(statuses))
+
+
+def test_a_refused_write_leaves_the_file_free_for_other_processes(tmp_path: Path) -> None:
+    # Two uvicorn processes on one SQLite file, as `--workers 2` runs the app. A write
+    # refused with 409 must not leave its transaction open: it held the file's write lock
+    # until that process wrote again, and every other process's write waited out SQLite's
+    # busy timeout and failed ("database is locked", a 500).
+    database = tmp_path / "notes.sqlite3"
+    with notes_server(database) as first, notes_server(database) as second:
+        ann = httpx.post(first + "/api/users", json={"name": "ann"}, timeout=10)
+        assert ann.status_code == 201, ann.text
+        taken = httpx.post(first + "/api/users", json={"name": "ann"}, timeout=10)
+        assert taken.status_code == 409, taken.text
+        started = time.monotonic()
+        bob = httpx.post(second + "/api/users", json={"name": "bob"}, timeout=30)
+        assert bob.status_code == 201, bob.text
+        assert time.monotonic() - started < 2.0  # not after a busy timeout
+        headers = {"Authorization": f"Bearer {bob.json()['token']}"}
+        notes = [
+            httpx.post(second + "/api/notes", json={"title": "same"}, headers=headers, timeout=10)
+            for _ in range(2)
+        ]
+        assert [note.status_code for note in notes] == [201, 409]  # now on the second process
+        cid = httpx.post(first + "/api/users", json={"name": "cid"}, timeout=30)
+        assert cid.status_code == 201, cid.text
