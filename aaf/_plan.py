@@ -2034,6 +2034,12 @@ def _name_of(annotation: object) -> str:
     if arguments and named is not None and origin not in (Literal, Annotated):
         shown = ("..." if a is Ellipsis else _name_of(a) for a in arguments)
         return f"{named}[{', '.join(shown)}]"
+    if origin is Literal:  # an enum's member by its name, as written: Literal[Color.RED]
+        values = (
+            f"{type(a).__name__}.{a.name}" if isinstance(a, enum.Enum) else repr(a)
+            for a in arguments
+        )
+        return f"Literal[{', '.join(values)}]"
     return repr(annotation).replace("typing.", "").replace("uuid.", "")
 
 

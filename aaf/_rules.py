@@ -3,13 +3,15 @@
 Registration (``aaf._plan``) reads a handler with ``inspect``; the mypy plugin (``aaf.mypy``)
 reads it from mypy's types. Both describe it in the neutral terms below (``Param``,
 ``Member``) and ask the same functions, which answer with the message to report or ``None``,
-so the two cannot disagree on a rule or word it differently. Imports werkzeug only: the mypy
-plugin loads this module inside mypy.
+so the two cannot disagree on a rule or word it differently. Imports werkzeug only (and
+pydantic when an ``any(...)`` rule's values are checked): the mypy plugin loads this module
+inside mypy.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import re
 import typing
 import uuid
@@ -60,6 +62,8 @@ __all__ = [
     "field_text_problem",
     "forbidding_headers_problem",
     "no_choice_problem",
+    "rule_choices",
+    "unchosen_problem",
     "no_value_problem",
     "text_problem",
     "two_bodies_problem",
@@ -490,6 +494,62 @@ def no_choice_problem(qualname: str, name: str, shown: str, items: Iterable[str]
         f"{qualname}: parameter {name!r} is annotated {shown}, which none of the values its "
         f"rule converter matches (any({listed})) is valid for"
     )
+
+
+def rule_choices(converters: Mapping[str, BaseConverter]) -> dict[str, tuple[str, ...]]:
+    """The values each ``any(...)`` variable of a rule matches, by variable, in the order
+    registration checks them (sorted)."""
+    return {
+        name: tuple(sorted(converter.items))
+        for name, converter in converters.items()
+        if isinstance(converter, AnyConverter)
+    }
+
+
+# The classes an any(...) value is checked against without the app's code (the plugin knows
+# a member by its class's name): pydantic validates the text as registration has it do.
+_CHECKABLE: Mapping[str, type] = {
+    "builtins.int": int,
+    "builtins.float": float,
+    "builtins.bool": bool,
+    "builtins.bytes": bytes,
+    "builtins.NoneType": type(None),
+    "uuid.UUID": uuid.UUID,
+    "decimal.Decimal": decimal.Decimal,
+}
+
+
+def unchosen_problem(
+    qualname: str, name: str, shown: str, members: Iterable[Member], items: Iterable[str]
+) -> str | None:
+    """``no_choice_problem`` where it can be decided from the annotation's members alone
+    (the mypy plugin's view): each a ``Literal`` of text or a class of ``_CHECKABLE``
+    (``str`` takes every value). Any other member, a class or enum of the app's own, may
+    take a value its own way: left to registration (``None``), which validates each value."""
+    items = tuple(items)
+    classes: list[type] = []
+    for member in members:
+        if member.literals is not None:
+            if not all(type(value) is str for value in member.literals):
+                return None  # Literal[1]: registration reads text into it its own way
+            if any(item in member.literals for item in items):
+                return None
+        elif member.anything or not member.mro or member.mro[0] not in _CHECKABLE:
+            return None  # str, an enum, a class of the app's: not decided here
+        else:
+            classes.append(_CHECKABLE[member.mro[0]])
+    if classes:
+        from pydantic import TypeAdapter  # noqa: PLC0415  # only for any(...) values
+        from pydantic import ValidationError as Invalid  # noqa: PLC0415
+
+        adapter: TypeAdapter[object] = TypeAdapter(typing.Union[tuple(classes)])  # type: ignore[arg-type]  # noqa: UP007  # a union of the classes found
+        for item in items:
+            try:
+                adapter.validate_python(item)
+            except Invalid:
+                continue
+            return None
+    return no_choice_problem(qualname, name, shown, items)
 
 
 def forbidding_headers_problem(qualname: str, name: str, model: str) -> str:

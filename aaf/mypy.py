@@ -286,6 +286,7 @@ class _Side(NamedTuple):
 
 
 _NO_SIDE = _Side()
+_NO_CHOICES: Mapping[str, tuple[str, ...]] = {}  # a rule without any(...) variables
 
 
 def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) -> _Side:
@@ -732,13 +733,14 @@ def _check(
         report.fail(_rules.invalid_rule_problem(rule, exc))
         return
     produced = {name: _rules.converter_type(c) for name, c in converters.items()}
+    choices = _rules.rule_choices(converters)
     handler = get_proper_type(handler)
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
     status = None if websocket else _status_of(where)
     if handler.is_type_obj():
         info = handler.type_object()
-        _check_class(report, info, produced, websocket, side, status)
+        _check_class(report, info, produced, websocket, side, status, choices)
         return
     definition = _written(handler)
     if (
@@ -763,6 +765,7 @@ def _check(
         websocket=websocket,
         side=side,
         definition=definition if isinstance(definition, FuncDef) else None,
+        choices=choices,
     )
     if problem is not None:
         report.fail(problem)
@@ -775,9 +778,10 @@ def _check_class(
     websocket: bool,
     side: _Side = _NO_SIDE,
     status: int | None = None,
+    choices: Mapping[str, tuple[str, ...]] = _NO_CHOICES,
 ) -> None:
     """``side``: the route's and router's ``dependencies=``; ``status`` the route's literal
-    ``status_code``."""
+    ``status_code``; ``choices`` the values of the rule's ``any(...)`` variables."""
     if websocket and info.has_base(_WS_VIEW):
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
@@ -789,6 +793,7 @@ def _check_class(
                 is_method=True,
                 websocket=True,
                 side=side,
+                choices=choices,
             )
             if problem is not None:
                 report.fail(problem)
@@ -826,6 +831,7 @@ def _check_class(
             is_method=True,
             websocket=False,
             side=outside,
+            choices=choices,
         )
         if problem is not None:
             report.fail(problem)
@@ -932,9 +938,11 @@ def _handler_problem(
     websocket: bool,
     side: _Side = _NO_SIDE,
     definition: FuncDef | None = None,
+    choices: Mapping[str, tuple[str, ...]] = _NO_CHOICES,
 ) -> str | None:
     """The first rule the handler breaks, in the order registration checks them
-    (``definition``: the function as written, when ``sig`` does not carry it)."""
+    (``definition``: the function as written, when ``sig`` does not carry it; ``choices``:
+    the values of the rule's ``any(...)`` variables)."""
     if sig.is_ellipsis_args:
         return None  # Callable[..., T] says nothing of the parameters: registration will see
     if websocket and not _is_async(sig):
@@ -990,6 +998,10 @@ def _handler_problem(
             )
             if problem is None:  # Path(ge=1): after the converter
                 problem = _constraint_value_problem(report, qualname, written, produced[param.name])
+            if problem is None and param.name in choices and not opaque:
+                problem = _choice_problem(
+                    qualname, param.name, report.show(typ), typ, choices[param.name]
+                )
         elif param.connection or param.kind == "var_positional":
             problem = reads.add(param.name, None)  # not read as registration reads others
         else:
@@ -1341,6 +1353,22 @@ def _path_value_problem(
             else _rules.text_problem(qualname, name, shown, "path")
         )
     return problem
+
+
+def _choice_problem(
+    qualname: str, name: str, shown: str, typ: Type, items: tuple[str, ...]
+) -> str | None:
+    """An ``any(...)`` variable's parameter must take one of the values it matches, as
+    registration checks it; an enum's ``Literal`` (mypy keeps its member's name, not its
+    value) is left to registration."""
+    proper = get_proper_type(typ)
+    members = proper.items if isinstance(proper, UnionType) else [proper]
+    if any(
+        isinstance(literal := get_proper_type(member), LiteralType) and literal.is_enum_literal()
+        for member in members
+    ):
+        return None
+    return _rules.unchosen_problem(qualname, name, shown, _members(typ), items)
 
 
 def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _Reads) -> str | None:

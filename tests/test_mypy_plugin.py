@@ -910,7 +910,44 @@ CASES: dict[str, Case] = {
         """,
         "scale: parameter 'factor' is annotated float, which none of the values its rule "
         "converter matches (any(double, half)) is valid for",
-        runtime_only=True,  # the plugin does not validate the values
+    ),
+    "any_converter_values_in_a_view_and_a_union": Case(
+        """
+        @router.route("/sizes/<any(small, large):size>")  # <-
+        class Sizes(View):
+            async def get(self, connection: Connection, size: int | None) -> None: ...
+        """,
+        "Sizes.get: parameter 'size' is annotated int | None, which none of the values its "
+        "rule converter matches (any(large, small)) is valid for",
+    ),
+    "any_converter_values_a_literal_refuses": Case(
+        """
+        @router.get("/sort/<any(asc, desc):order>")  # <-
+        async def sort(connection: Connection, order: Literal["up", "down"]) -> None: ...
+        """,
+        "sort: parameter 'order' is annotated Literal['up', 'down'], which none of the values "
+        "its rule converter matches (any(asc, desc)) is valid for",
+    ),
+    "any_converter_one_value_taken": Case(
+        """
+        @router.get("/pages/<any('1', last):page>")
+        async def page(connection: Connection, page: int, size: Literal["a", "b"] = "a") -> None:
+            pass
+
+
+        @router.get("/sort/<any(asc, desc):order>")
+        async def sort(connection: Connection, order: Literal["asc", "up"] | bool) -> None: ...
+        """,
+        None,
+    ),
+    "any_converter_values_an_int_literal_refuses": Case(
+        """
+        @router.get("/sizes/<any('3', '4'):size>")  # <-
+        async def sizes(connection: Connection, size: Literal[1, 2]) -> None: ...
+        """,
+        "sizes: parameter 'size' is annotated Literal[1, 2], which none of the values its "
+        "rule converter matches (any(3, 4)) is valid for",
+        runtime_only=True,  # registration reads text into integer Literals its own way
     ),
     "class_not_a_view": Case(
         """

@@ -540,7 +540,7 @@ def test_an_any_converter_none_of_whose_values_the_type_takes_is_refused() -> No
         return factor
 
     with pytest.raises(ConfigurationError) as raised:
-        Router().add_route("/scale/<any(half, double):factor>", scale)
+        Router().add_route("/scale/<any(half, double):factor>", scale)  # type: ignore[aaf-route]  # what the test is about
     assert str(raised.value).endswith(
         ".scale: parameter 'factor' is annotated float, which none of the values its rule "
         "converter matches (any(double, half)) is valid for"
