@@ -1380,12 +1380,13 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     text, so some text (a list of texts, for a collection) must fill it."""
     name, typ, marker = written.param.name, written.typ, written.marker
     problem = None if marker is None else _constraint_value_problem(report, qualname, written)
-    if problem is None:
-        problem = reads.add(name, written.source)
-    if problem is None and marker is not None and marker.source == "body":
+    if problem is None and marker is not None and marker.source == "body" and not reads.websocket:
+        # Before the body is counted, as registration does: no second body is read.
         members = [m for m in _choices(typ) or () if not isinstance(m, NoneType)]
         if members and all(_holds_upload(member) for member in members):  # JSON has no file
             return _rules.upload_problem(qualname, name, report.show(typ), "body")
+    if problem is None:
+        problem = reads.add(name, written.source)
     if problem is not None or marker is None or marker.source not in _TEXT_SOURCES:
         return problem
     choices = _choices(typ)

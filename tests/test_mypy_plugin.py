@@ -1628,6 +1628,21 @@ CASES: dict[str, Case] = {
         "photos: parameter 'images' is annotated list[UploadFile] | None, an uploaded file, "
         "which no JSON body value can be: files come in a multipart form; mark it File()",
     ),
+    # Registration refuses the upload before it counts bodies: the same words first.
+    "body_value_uploads_after_a_model_body": Case(
+        """
+        from aaf.datastructures import UploadFile
+        from aaf.params import Body
+
+
+        @router.post("/photos")  # <-
+        async def photos(
+            connection: Connection, item: Item, images: Annotated[list[UploadFile], Body()]
+        ) -> None: ...
+        """,
+        "photos: parameter 'images' is annotated list[UploadFile], an uploaded file, "
+        "which no JSON body value can be: files come in a multipart form; mark it File()",
+    ),
     "path_value_an_upload": Case(
         """
         from aaf.datastructures import UploadFile
