@@ -11,6 +11,7 @@ inside mypy.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import decimal
 import re
 import typing
@@ -516,6 +517,10 @@ _CHECKABLE: Mapping[str, type] = {
     "builtins.NoneType": type(None),
     "uuid.UUID": uuid.UUID,
     "decimal.Decimal": decimal.Decimal,
+    "datetime.date": datetime.date,
+    "datetime.datetime": datetime.datetime,
+    "datetime.time": datetime.time,
+    "datetime.timedelta": datetime.timedelta,
 }
 
 
