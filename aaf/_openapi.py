@@ -367,7 +367,9 @@ class _Document:
                 return None
             schemas: list[Schema] = []
             for current in shown:
-                _add_distinct(schemas, self.resolved[("body", id(current))])
+                assert current.body is not None  # a reader
+                chosen = current.choices.get(("body", current.body.name))  # Body(ge=2), an enum
+                _add_distinct(schemas, _chosen(self.resolved[("body", id(current))], chosen))
             json_body: Schema = {"schema": _all_of(schemas)}
             body_examples = next(  # a plan has one body at most; the first's examples
                 (

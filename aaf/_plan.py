@@ -2252,6 +2252,7 @@ class _Builder:
                 shown = _name_of(annotation)
                 raise ConfigurationError(_rules.upload_problem(qualname, param.name, shown, "body"))
             if marker is not None and marker.field:  # Body(max_length=...) constrains the body
+                self._limit_values("body", param.name, param.name, annotation, marker)
                 annotation = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
             self._add_body(param.name, annotation, default)
             return
@@ -2384,7 +2385,8 @@ class _Builder:
     ) -> None:
         """The values of a ``Literal``, an enum or a ``bool`` that the marker's constraints
         leave (``Query(ge=2)`` on an ``IntEnum``), for the document, whose schema pydantic
-        writes without them; none left is a parameter no request can give.
+        writes without them; none left is a parameter no request can give. (A JSON body's
+        ``null`` is one of the values, where the type takes ``None``; no text is.)
 
         Raises:
             ConfigurationError: the constraints leave no value.
@@ -2394,6 +2396,8 @@ class _Builder:
         candidates = _finite_values(annotation)
         if candidates is None:
             return
+        if source == "body" and _takes_none(annotation):
+            candidates.append(None)
         constrained: object = Annotated[annotation, Field(**marker.field)]  # type: ignore[call-overload]  # keywords Field takes
         valid = _valid_values(_adapter(constrained, self.qualname, name), candidates)
         if not valid:
@@ -2832,6 +2836,14 @@ def _finite_values(annotation: object) -> list[object] | None:
         else:
             return None
     return values or None
+
+
+def _takes_none(annotation: object) -> bool:
+    """Whether ``None`` is a member of ``annotation`` (``Color | None``)."""
+    return any(
+        strip_annotated(member)[0] in (None, type(None))
+        for member in union_members(strip_annotated(annotation)[0])
+    )
 
 
 def _valid_values(adapter: TypeAdapter[Any], candidates: Iterable[object]) -> tuple[JsonValue, ...]:

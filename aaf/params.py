@@ -83,7 +83,12 @@ class Param:
             self.field["examples"] = list(cast("Sequence[object]", self.field["examples"]))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(alias={self.alias!r})"
+        # What was given, as it was written: Query(alias='q', ge=1), Body().
+        given = [] if self.alias is None else [f"alias={self.alias!r}"]
+        given += [f"{key}={value!r}" for key, value in self.field.items()]
+        if not self.include_in_schema:
+            given.append("include_in_schema=False")
+        return f"{type(self).__name__}({', '.join(given)})"
 
 
 # FastAPI's keywords aaf has another way to say, and what that is.

@@ -621,6 +621,10 @@ def test_the_values_constraints_leave_of_a_literal_an_enum_or_a_bool_are_listed(
         ),
         (Annotated[_Level, Query(gt=3)], "Query(gt=...) leaves none of the values of _Level"),
         (Annotated[bool, Header(lt=0)], "Header(lt=...) leaves none of the values of bool"),
+        (
+            Annotated[_Level, Body(multiple_of=4)],
+            "Body(multiple_of=...) leaves none of the values of _Level",
+        ),
     ],
 )
 def test_constraints_that_leave_no_value_are_refused(annotation: object, said: str) -> None:
@@ -630,6 +634,40 @@ def test_constraints_that_leave_no_value_are_refused(annotation: object, said: s
     with pytest.raises(ConfigurationError) as raised:
         Router().add_route("/", handler)
     assert str(raised.value).endswith(f".handler: parameter 'value': {said}")
+
+
+def test_the_values_a_json_bodys_constraints_leave_are_listed() -> None:
+    # A body was left out: Body(ge=2) on an enum documented every member, and a constraint
+    # that left none registered a route every request of which was a 422.
+    router = Router()
+
+    @router.post("/levels")
+    async def levels(connection: Connection, level: Annotated[_Level, Body(ge=2)]) -> int:
+        return level
+
+    @router.post("/optional")
+    async def optional(
+        connection: Connection, level: Annotated[_Level | None, Body(gt=3)] = None
+    ) -> None: ...  # a JSON null is still a value it takes
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+
+    def body_of(path: str) -> object:
+        body = cast(dict[str, Any], operation_of(document, path, "post")["requestBody"])
+        return body["content"]["application/json"]["schema"]
+
+    assert body_of("/levels") == {"$ref": "#/components/schemas/_Level", "enum": [2, 3]}
+    assert body_of("/optional") == {
+        "anyOf": [{"$ref": "#/components/schemas/_Level"}, {"type": "null"}],
+        "enum": [None],
+    }
+    client = TestClient(app)
+    assert client.post("/levels", json=3).json() == 3
+    assert client.post("/levels", json=1).status_code == 422
+    assert client.post("/optional", json=None).status_code == 204
+    assert client.post("/optional", json=3).status_code == 422
 
 
 class _Tagged(BaseModel):

@@ -512,6 +512,10 @@ def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
         pattern="x",
     )
     assert len(every.field) == 12
+    # Shown as written (it showed the alias alone: Body(alias='p'), a constraint unseen).
+    assert repr(Query()) == "Query()"
+    assert repr(markers["Body"](alias="p", multiple_of=2)) == "Body(alias='p', multiple_of=2)"
+    assert repr(Header(ge=1, include_in_schema=False)) == "Header(ge=1, include_in_schema=False)"
 
 
 def test_a_bytes_form_field_takes_a_files_content_as_fastapis_file() -> None:
