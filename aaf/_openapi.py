@@ -96,7 +96,24 @@ class _Route:
 
 class _Generator(GenerateJsonSchema):
     """pydantic's generator, with a ``Decimal``'s text described: pydantic's own leaves it any
-    string (``""`` was a valid price by the document, and a 422 by the app)."""
+    string (``""`` was a valid price by the document, and a 422 by the app); and a tuple's
+    length kept where a ``min_length=`` or ``max_length=`` is given it."""
+
+    def tuple_schema(self, schema: core_schema.TupleSchema) -> JsonSchemaValue:
+        written = super().tuple_schema(schema)
+        # pydantic writes the constraint over the tuple's own length (Body(min_length=1) on
+        # a tuple[int, int]: minItems 1, and [0] was valid by the document), though both
+        # hold when it validates: the stricter of each bound.
+        prefix = written.get("prefixItems")
+        if not isinstance(prefix, list):
+            return written
+        length = len(cast("list[JsonSchemaValue]", prefix))
+        least = written.get("minItems")
+        written["minItems"] = length if not isinstance(least, int) else max(least, length)
+        if "items" not in written:  # fixed: exactly its items (a variadic tail has items)
+            most = written.get("maxItems")
+            written["maxItems"] = length if not isinstance(most, int) else min(most, length)
+        return written
 
     def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:
         # pydantic's pattern for its own reading (validation) or writing (serialization),

@@ -670,6 +670,32 @@ def test_the_values_a_json_bodys_constraints_leave_are_listed() -> None:
     assert client.post("/optional", json=3).status_code == 422
 
 
+def test_a_tuples_length_holds_beside_a_length_constraint() -> None:
+    # pydantic wrote Body(min_length=1) over a tuple[int, int]'s own length (minItems 1):
+    # [0] was valid by the document and a 422 by the app. Both bounds hold.
+    router = Router()
+
+    @router.post("/pairs")
+    async def pairs(
+        connection: Connection,
+        pair: Annotated[tuple[int, int], Body(min_length=1)],
+        more: Annotated[tuple[int, int] | None, Query(max_length=5)] = None,
+    ) -> None: ...
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/pairs", "post")
+    body = cast(dict[str, Any], operation["requestBody"])
+    pair = body["content"]["application/json"]["schema"]
+    assert (pair["minItems"], pair["maxItems"]) == (2, 2)
+    [more] = cast(list[dict[str, Any]], operation["parameters"])
+    assert (more["schema"]["minItems"], more["schema"]["maxItems"]) == (2, 2)
+    client = TestClient(app)
+    assert client.post("/pairs", json=[0]).status_code == 422
+    assert client.post("/pairs", json=[0, 1]).status_code == 204
+
+
 class _Tagged(BaseModel):
     tags: list[str]
     colours: list[str] = []
