@@ -828,17 +828,18 @@ def _items(schema: Schema, change: Callable[[Schema], Schema]) -> Schema:
     return schema if made is items else {**schema, "items": made}
 
 
-def _not_blank(field: Schema) -> Schema:
+def _not_blank(field: Schema, files: bool = True) -> Schema:
     """A form field's schema (a list's items') taking text of one character or more: an
-    empty form value counts as absent."""
+    empty form value counts as absent. With ``files``, a binary one is a file, which may
+    be empty; else (a header's ``bytes``) it is text like any other."""
     if field.get("type") == "array":
-        return _items(field, _not_blank)
+        return _items(field, lambda items: _not_blank(items, files))
     if "anyOf" in field:
-        return _branches(field, _not_blank)
+        return _branches(field, lambda branch: _not_blank(branch, files))
     if (
         field.get("type") == "string"
         and not field.get("minLength")
-        and field.get("format") != "binary"
+        and not (files and field.get("format") == "binary")
     ):
         return {**field, "minLength": 1}
     return field
@@ -866,7 +867,7 @@ def _elements(schema: Schema) -> Schema:
     empty comma-separated elements are ignored, as RFC 9110 5.6.1 has them."""
     if "anyOf" in schema:
         return _branches(schema, _elements)
-    return _items(schema, _not_blank)
+    return _items(schema, lambda items: _not_blank(items, files=False))
 
 
 def _at_least_one(schema: Schema) -> Schema:

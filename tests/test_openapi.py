@@ -711,6 +711,7 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
         connection: Connection,
         ids: Annotated[list[int], Query()],
         langs: Annotated[list[str] | None, Header()],
+        keys: Annotated[list[bytes] | None, Header()],
         tagged: Annotated[_Tagged, Query()],
         sizes: Annotated[list[int], Form()],
         pages: Annotated[list[int], Query()] = [],  # noqa: B006  # never changed
@@ -725,9 +726,12 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
         "ids",
         "tags",
         "langs",
+        "keys",
     ]
     # A header's empty elements are ignored (`en, , fr` is two): each has a character.
     assert schemas["langs"]["items"] == {"type": "string", "minLength": 1}
+    # bytes too: a header's are text, not a file that may be empty.
+    assert schemas["keys"]["items"] == {"type": "string", "format": "binary", "minLength": 1}
     body = cast(dict[str, Any], operation["requestBody"])
     form = body["content"]["application/x-www-form-urlencoded"]["schema"]
     assert form["properties"]["sizes"]["minItems"] == 1
