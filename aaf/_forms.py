@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from typing import IO, cast
@@ -269,6 +270,11 @@ class _Collector:
         self.count += 1
         if self.count > self.limits.max_fields:
             raise _too_many_fields(self.limits)
+        disposition = part.headers.get("content-disposition", "")
+        if "\\" in disposition or cast("str | None", part.name) is None:
+            # werkzeug read each backslash as an escape, or found no name (it reads none
+            # from `name = "a"`, spaces around the `=`, which python-multipart takes)
+            part = _as_browsers_send(part, disposition)
         if cast("str | None", part.name) is None:  # werkzeug types it str; RFC 7578 4.2
             raise HTTPError(
                 400,
@@ -336,6 +342,70 @@ def _known_charset(name: str, part: str) -> str:
             "use utf-8, us-ascii or iso-8859-1",
         )
     return codec
+
+
+def _as_browsers_send(part: Field | File, disposition: str) -> Field | File:
+    """``part`` named as its ``Content-Disposition`` holding a backslash means it.
+
+    Browsers (and curl) send a backslash in a name or file name as it is, escaping only
+    ``"`` (as ``%22``); other clients (httpx, urllib3) double it. werkzeug reads every
+    backslash as an escape, so ``a\\b.txt`` became ``ab.txt``, Windows folders were lost before
+    ``_base_name`` could cut them, and ``filename="x\\"`` was no file at all. Read here as
+    python-multipart (Starlette's) reads them: ``\\\\`` and ``\\"`` are escapes, any other
+    backslash is itself. A name given as ``filename*=`` (RFC 5987) is werkzeug's.
+    """
+    params = _quoted_params(disposition)
+    name = params.get("name", part.name)
+    filename = params.get("filename")
+    if isinstance(part, File) and "filename*" in params:
+        filename = part.filename
+    if filename is None:
+        return Field(name=name, headers=part.headers)
+    return File(name=name, filename=filename, headers=part.headers)
+
+
+def _quoted_params(header: str) -> dict[str, str]:
+    """The parameters of a ``Content-Disposition`` value, by lower-case name, the first of
+    each; a quoted value ends at the ``"`` that ends the parameter (before ``;`` or the
+    end), a lone backslash in it kept."""
+    params: dict[str, str] = {}
+    position = header.find(";")
+    while position != -1:
+        found = _PARAM_NAME.match(header, position + 1)
+        if found is None:
+            break
+        key, start = found.group(1).lower(), found.end()
+        if header.startswith('"', start):
+            end = _closing_quote(header, start + 1)
+            value = _ESCAPED.sub(r"\1", header[start + 1 : end]).replace("%22", '"')
+            position = header.find(";", end)
+        else:
+            position = header.find(";", start)
+            value = header[start : None if position == -1 else position].strip()
+        params.setdefault(key, value)
+    return params
+
+
+_PARAM_NAME = re.compile(r"\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*")
+_ESCAPED = re.compile(r'\\(["\\])')
+_PARAM_END = re.compile(r'"\s*(?:;|$)')
+
+
+def _closing_quote(header: str, start: int) -> int:
+    """Where the quoted value begun at ``start`` ends: the first ``"`` not escaped that is
+    followed by ``;`` or the end; failing that (``"x\\"``, a name ending in a backslash),
+    the last ``"`` so followed; failing that, the end."""
+    position = start
+    while position < len(header):
+        char = header[position]
+        if char == "\\" and header[position + 1 : position + 2] in ('"', "\\"):
+            position += 2
+            continue
+        if char == '"' and _PARAM_END.match(header, position):
+            return position
+        position += 1
+    last = [m.start() for m in _PARAM_END.finditer(header, start)]
+    return last[-1] if last else len(header)
 
 
 def _base_name(filename: str | None) -> str | None:
