@@ -24,7 +24,7 @@ from aaf._extract import (
     full_collections_held,
     read_large_json,
 )
-from aaf._http import RawHeaders
+from aaf._http import WITH_BODY, RawHeaders
 from aaf._operation import Operation, Shown, operation_of
 from aaf._plan import (
     BodyParam,
@@ -216,7 +216,7 @@ def _runner(
 
 def _encoder(plan: HandlerPlan) -> Callable[[object], tuple[RawHeaders, bytes]]:
     """How ``plan``'s handler's returned values are encoded: headers and body."""
-    if plan.status_code == 204 or plan.status_code == 304:
+    if plan.status_code not in WITH_BODY:  # 204, 205, 304
         # The status has no body: a returned value is dropped, as FastAPI does (sent, it
         # would be read as the start of the next response on the connection).
         return _no_body

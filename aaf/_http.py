@@ -24,6 +24,7 @@ __all__ = [
     "RawHeaders",
     "SameSite",
     "check_close_code",
+    "empty_framing",
     "cookie_header",
     "cookie_value",
     "encode_header",
@@ -51,9 +52,16 @@ LENGTHS: tuple[tuple[bytes, bytes], ...] = tuple(
 )
 
 
-# The statuses a response can carry a body with (and so a Content-Length): 204 and 304 cannot
-# (RFC 9110 8.6, 15.4.5). PERF: one set lookup, not five comparisons.
-WITH_BODY = frozenset(range(200, 600)) - {204, 304}
+# The statuses a response can carry a body with (and so a Content-Length): 204, 205 and 304
+# cannot (RFC 9110 8.6, 15.3.6, 15.4.5). PERF: one set lookup, not five comparisons.
+WITH_BODY = frozenset(range(200, 600)) - {204, 205, 304}
+
+
+def empty_framing(status: int) -> RawHeaders:
+    """The framing of a response of ``status``, which has no body: none for a 204 (RFC 9110
+    8.6) or a 304 (whose length would be its page's); ``Content-Length: 0`` for a 205, whose
+    empty body is still framed (RFC 9110 15.3.6), or the server would send it chunked."""
+    return [LENGTHS[0]] if status == 205 else []
 
 
 def length_header(size: int) -> tuple[bytes, bytes]:

@@ -485,7 +485,7 @@ class _Document:
             and m is not type(None)
         ]
         content: Schema = {}
-        if status not in ("204", "304"):
+        if status not in ("204", "205", "304"):
             result = self.resolved.get(("result", id(plan)))
             if str in data:  # a str returned is text, whatever else the union holds
                 content["text/plain"] = {"schema": {"type": "string"}}
@@ -494,7 +494,7 @@ class _Document:
             elif bytes in data:  # bytes and text only: each sent as it is
                 binary = {"type": "string", "format": "binary"}
                 content["application/octet-stream"] = {"schema": binary}
-        if returns_none or data or annotation is MISSING or status in ("204", "304"):
+        if returns_none or data or annotation is MISSING or status in ("204", "205", "304"):
             answered: Schema = {"description": _phrase(int(status))}
             if content:
                 answered["content"] = content

@@ -741,7 +741,7 @@ def status_problem(qualname: str, status_code: int) -> str | None:
 
 
 def empty_status_problem(qualname: str, status_code: int, returned: str) -> str:
-    """A route whose status sends no body (204, 304) with a handler annotated to return a
+    """A route whose status sends no body (204, 205, 304) with a handler annotated to return a
     value that would go out as one: the value would be dropped unseen."""
     return (
         f"{qualname}: status_code {status_code} sends no body, but it returns {returned}: "

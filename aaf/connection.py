@@ -20,11 +20,13 @@ from aaf._forms import FormLimits, parse_form
 from aaf._http import (
     FRAMING,
     LENGTHS,
+    WITH_BODY,
     CookieOptions,
     DeleteCookieOptions,
     RawHeaders,
     check_close_code,
     cookie_value,
+    empty_framing,
     encode_header,
     json_bytes,
     length_header,
@@ -691,7 +693,7 @@ class Connection(UrlBuilding):
 
         Raises:
             ValueError: the response is finished, this is a WebSocket connection, or ``data``
-                is a body for a status that has none (204, 304).
+                is a body for a status that has none (204, 205, 304).
             ClientDisconnect: the client left (or the server is shutting down) while the
                 response streamed; for HEAD, any ``send`` after the first.
         """
@@ -700,7 +702,7 @@ class Connection(UrlBuilding):
                 raise ClientDisconnect("A HEAD response ends with its headers")
             raise ValueError("Cannot send: the response is already finished")
         status = self.resp_status_code or 200
-        if data and (status == 204 or status == 304):
+        if data and status not in WITH_BODY and 200 <= status <= 599:
             # A body there would be read as the start of the next response on the connection.
             raise ValueError(f"A {status} response has no body; cannot send {len(data)} bytes")
         headers: RawHeaders = []
@@ -711,8 +713,10 @@ class Connection(UrlBuilding):
             ):
                 headers.append((b"content-type", b"text/plain; charset=utf-8"))
         if not self.started:
-            if finish and status != 204:  # RFC 9110 8.6: never on a 204
-                headers.append(length_header(len(data)))
+            if finish:  # none on a 204 or 304 (RFC 9110 8.6), 0 on a 205
+                headers += (
+                    [length_header(len(data))] if status in WITH_BODY else empty_framing(status)
+                )
             await self.respond_start(status, headers)  # refuses a WebSocket not yet accepted
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
@@ -748,7 +752,9 @@ class Connection(UrlBuilding):
         if not self.started:
             status = self.resp_status_code or 204
             # An empty body: said by its length where the status has one, not by chunks.
-            await self.respond_start(status, [] if status in (204, 304) else [LENGTHS[0]])
+            await self.respond_start(
+                status, [] if status in (204, 304) else [LENGTHS[0]]
+            )  # 205 too
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 from werkzeug.datastructures import Headers
 
 from aaf._errors import answer_error
-from aaf._http import encode_header, status_problem
+from aaf._http import empty_framing, encode_header, status_problem
 from aaf._types import (
     ASGIApp,
     HTTPResponseBodyEvent,
@@ -75,7 +75,7 @@ M = TypeVar("M", bound=HttpMiddleware)
 
 
 # Statuses that carry no body (RFC 9110 15.3.5, 15.4.5).
-_NO_BODY = frozenset({204, 304})
+_NO_BODY = frozenset({204, 205, 304})
 
 
 class FunctionMiddleware:
@@ -114,6 +114,7 @@ class FunctionMiddleware:
                 raise ValueError(status_problem(result.status_code))
             if result.status_code in _NO_BODY:  # a 304 made of a 200, say: its body is dropped
                 headers = [h for h in headers if h[0] != b"content-length"]
+                headers += empty_framing(result.status_code)
         except Exception as exc:
             await flow.stop()
             handlers, debug = self.owner.exception_handlers, self.owner.debug

@@ -50,6 +50,7 @@ from aaf._http import (
     DeleteCookieOptions,
     RawHeaders,
     cookie_header,
+    empty_framing,
     encode_header,
     json_bytes,
     length_header,
@@ -181,7 +182,8 @@ class HttpResponse:
             # headers into what it stored (RFC 9111 4.3.4), so text/plain would retype a
             # cached page.
             default = _encoded_type(self.media_type)
-            return status, [h for h in self.raw_headers if h != default], b""
+            kept = [h for h in self.raw_headers if h != default]
+            return status, kept + empty_framing(status), b""
         size = len(body)
         # PERF: LENGTHS, made once (benchmarks/instructions.py, plaintext)
         return (
@@ -866,7 +868,7 @@ def _type_name(kind: object) -> str:
 def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> Awaitable[None]:
     """Send a returned value, encoded as ``headers`` and ``body``, with the status the handler
     set on the connection instead of its route's (``connection.resp_status_code = 201``, as
-    FastAPI's ``response.status_code``); a 204 or 304 without the body.
+    FastAPI's ``response.status_code``); a 204, 205 or 304 without the body.
 
     Raises:
         ValueError: the status set is not one a response can have.
@@ -879,6 +881,7 @@ def respond_as_set(connection: Connection, headers: RawHeaders, body: bytes) -> 
         # RFC 9110 8.6: no Content-Length on a 204; a 304's would describe a body not sent,
         # and so would its Content-Type, which a cache would take into a stored page.
         headers = [h for h in headers if h[0] != b"content-length" and h[0] != b"content-type"]
+        headers += empty_framing(status)
         body = b""
     return connection.respond_whole(status, headers, body)
 

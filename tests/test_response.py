@@ -3,11 +3,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from pydantic import BaseModel
 
 from aaf import aaf
 from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError
 from aaf.response import (
     HtmlResponse,
     HttpResponse,
@@ -18,7 +20,7 @@ from aaf.response import (
 from aaf.routing import Router
 from aaf.testing import TestClient
 
-from ._helpers import run_with_connection
+from ._helpers import run_with_connection, serve
 
 
 class Model(BaseModel):
@@ -154,6 +156,45 @@ def test_no_body_statuses_carry_no_content_type_of_their_own() -> None:
     for answer in (cached_answer, client.get("/gone"), client.get("/value")):
         assert "content-type" not in answer.headers and "content-length" not in answer.headers
     assert client.get("/typed").headers["content-type"] == "text/x-mine"
+
+
+def test_a_205_sends_no_body_and_says_so_with_a_zero_length() -> None:
+    # RFC 9110 15.3.6: a server must not send content with 205 Reset Content. A body given
+    # went out; and an empty one without a Content-Length went out chunked.
+    bare = Router()
+
+    @bare.post("/response")
+    async def response(connection: Connection) -> HttpResponse:
+        return HttpResponse("dropped", status_code=205)
+
+    @bare.post("/route", status_code=205)
+    async def route(connection: Connection) -> None: ...
+
+    @bare.post("/set")
+    async def set_status(connection: Connection) -> dict[str, int]:
+        connection.resp_status_code = 205
+        return {"dropped": 1}
+
+    @bare.post("/finished")
+    async def finished(connection: Connection) -> None:
+        connection.resp_status_code = 205
+        await connection.finish()
+
+    @bare.post("/sent")
+    async def sent(connection: Connection) -> None:
+        connection.resp_status_code = 205
+        with pytest.raises(ValueError, match="A 205 response has no body"):
+            await connection.send(b"x", finish=True)
+        await connection.send(b"", finish=True)
+
+    with serve(aaf([bare])) as base, httpx.Client(base_url=base) as client:
+        for path in ("/response", "/route", "/set", "/finished", "/sent"):
+            answer = client.post(path)
+            assert answer.status_code == 205, path
+            assert answer.headers.get("content-length") == "0", path
+            assert "transfer-encoding" not in answer.headers and answer.content == b"", path
+    with pytest.raises(ConfigurationError, match="status_code 205 sends no body"):
+        bare.post("/value", status_code=205)(set_status)  # type: ignore[aaf-route]  # what the test is about
 
 
 def test_given_content_type_wins(client: TestClient) -> None:
