@@ -148,6 +148,7 @@ _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
 _ROOT_MODEL = "pydantic.root_model.RootModel"
 _MODEL_VALIDATOR = "pydantic.functional_validators.model_validator"
+_CORE_SCHEMA = "__get_pydantic_core_schema__"
 # What pydantic validates only from an object or a mapping, never from text.
 _TEXTLESS = frozenset(
     ("builtins.dict", "typing.Mapping", "typing.MutableMapping")
@@ -1396,9 +1397,12 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     if isinstance(model, Instance) and model.type.has_base(_BASE_MODEL):
         if marker.keywords is None:
             return None
-        return _rules.whole_model_marker_problem(
+        problem = _rules.whole_model_marker_problem(
             qualname, name, marker.name, marker.keywords, model.type.name
         )
+        if problem is None and marker.plain:
+            problem = _textless_field_problem(report, qualname, name, model.type, marker.source)
+        return problem
     if not marker.plain:
         return None  # a validator in the metadata may read text its own way
     members = [member for member in choices if not isinstance(member, NoneType)]
@@ -1410,6 +1414,65 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     if _holds_upload(typ):
         return _rules.upload_problem(qualname, name, report.show(typ), marker.source)
     return _rules.text_problem(qualname, name, report.show(typ), marker.source)
+
+
+def _textless_field_problem(
+    report: _Reporter, qualname: str, name: str, model: TypeInfo, source: str
+) -> str | None:
+    """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is filled field by
+    field from text, so each field must be one text can fill, as registration checks it.
+    Silent from a field with ``Annotated`` metadata or an alias (``Json[...]``) on, which may
+    read text its own way, and for a model with a validator or a ``model_config`` (checked
+    otherwise), or whose class body mypy did not read (a module from its cache)."""
+    fields: dict[str, Type | None] = {}  # None: a field's own reading, not known here
+    for klass in reversed(model.mro):
+        if klass.fullname.startswith("pydantic.") or klass.fullname == "builtins.object":
+            continue
+        body = klass.defn.defs.body
+        if not body and klass.names:
+            return None
+        for statement in body:
+            if isinstance(statement, Decorator | FuncDef):
+                symbol = klass.names.get(statement.name)
+                if symbol is not None and symbol.plugin_generated:
+                    continue  # mypy's own (pydantic's __init__, as for a dataclass)
+                if isinstance(statement, Decorator) or statement.name == _CORE_SCHEMA:
+                    return None  # a validator, say, which may read text its own way
+            if not isinstance(statement, AssignmentStmt) or len(statement.lvalues) != 1:
+                continue
+            target = statement.lvalues[0]
+            if not isinstance(target, NameExpr):
+                continue
+            if target.name == "model_config":
+                return None  # its config (extra="forbid", aliases): left to registration
+            written = statement.unanalyzed_type
+            if isinstance(written, UnboundType) and written.name.endswith("Annotated"):
+                fields[target.name] = None  # its metadata may hold a validator of this field
+                continue
+            symbol = klass.names.get(target.name)
+            node = symbol.node if symbol is not None else None
+            if (
+                isinstance(node, Var)
+                and not node.is_classvar
+                and not target.name.startswith("_")
+                and node.type is not None
+                and written is not None
+            ):
+                fields[target.name] = node.type
+    many = source != "cookie"  # a cookie is one text: a list of them is none
+    files = source == "form"
+    for field, typ in fields.items():
+        choices = None if typ is None else _choices(typ)
+        if typ is None or choices is None:
+            # An alias (Json[...]) or metadata may read text its own way, or not: which
+            # field registration names first is not known here.
+            return None
+        members = [member for member in choices if not isinstance(member, NoneType)]
+        if members and not any(_from_text(member, many, files) for member in members):
+            return _rules.field_text_problem(
+                qualname, name, model.name, field, report.show(typ), source
+            )
+    return None
 
 
 def _holds_upload(typ: Type) -> bool:

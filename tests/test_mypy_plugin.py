@@ -1575,7 +1575,6 @@ CASES: dict[str, Case] = {
         "annotated list[str], which no cookie value can fill: a cookie value is one text. "
         "Json[...] (pydantic) reads JSON text into it; a field_validator(mode='before') can "
         "parse the text its own way",
-        runtime_only=True,  # the plugin does not read a model's fields
     ),
     # A model or a list of them: each the same model (pydantic defines it once, referred to
     # twice; registration counted the second reference as text it could take).
@@ -1589,6 +1588,71 @@ CASES: dict[str, Case] = {
         "find: parameter 'like' is annotated Item | list[Item], " + _no_text_from("query"),
     ),
     # An uploaded file comes in a multipart form, never in the query, a header or the path.
+    # A model marked Query() is filled field by field: each field must be one text fills.
+    "query_model_field_no_text_fills": Case(
+        """
+        class Base(BaseModel):
+            page: int = 1
+            filters: dict[str, str] = {}
+
+
+        class Search(Base):
+            q: str = ""
+
+
+        @router.get("/search")  # <-
+        async def search(connection: Connection, params: Annotated[Search, Query()]) -> None: ...
+        """,
+        "search: parameter 'params' is the model Search marked Query(), whose field 'filters' "
+        "is annotated dict[str, str], which no query value can fill: a query value is text. "
+        "Json[...] (pydantic) reads JSON text into it; a field_validator(mode='before') can "
+        "parse the text its own way",
+    ),
+    # What reads text its own way, or is no field, is left alone, as registration takes it.
+    "query_model_fields_read_their_own_way": Case(
+        """
+        from typing import ClassVar
+
+        from pydantic import BeforeValidator, ConfigDict, Json, field_validator
+
+
+        class Validated(BaseModel):
+            filters: dict[str, str] = {}
+
+            @field_validator("filters", mode="before")
+            @classmethod
+            def parse(cls, value: object) -> object:
+                return dict(pair.split(":", 1) for pair in str(value).split(","))
+
+
+        class Metadata(BaseModel):
+            filters: Annotated[dict[str, str], BeforeValidator(lambda v: {"k": v})] = {}
+
+
+        class Parsed(BaseModel):
+            filters: Json[dict[str, str]] = {}
+            known: ClassVar[dict[str, str]] = {}
+            _cache: dict[str, str] = {}
+            pair: tuple[int, int] = (0, 0)
+            tags: list[str] = []
+
+
+        class Configured(BaseModel):
+            model_config = ConfigDict(extra="ignore")
+            size: int = 0
+
+
+        @router.get("/search")
+        async def search(
+            connection: Connection,
+            validated: Annotated[Validated, Query()],
+            metadata: Annotated[Metadata, Query()],
+            parsed: Annotated[Parsed, Query()],
+            configured: Annotated[Configured, Query()],
+        ) -> None: ...
+        """,
+        None,
+    ),
     "query_value_an_upload": Case(
         """
         from aaf.datastructures import UploadFile

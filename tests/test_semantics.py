@@ -514,7 +514,7 @@ def test_backslashes_in_part_names_are_read_as_browsers_send_them() -> None:
     assert sent(b"name=token\\; other") == {"token\\": "v"}  # a token: no quotes, no escapes
     # RFC 5987's filename* wins, as werkzeug reads it; a parameter past a broken one is
     # werkzeug's to find (here the name).
-    star = b"name=\"up\"; filename=\"a\\b\"; filename*=UTF-8''%E2%82%AC.txt"
+    star = b'name="up"; filename="a\\b"; filename*=UTF-8\'\'%E2%82%AC.txt'
     assert sent(star) == {"up": "file \u20ac.txt"}
     assert sent(b'name="n\\"; =broken') == {"n\\": "v"}
     assert client.post("/parts", files={"f": ("a\\b.txt", b"x")}).json() == {"f": "file a\\b.txt"}
