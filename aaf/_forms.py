@@ -395,17 +395,17 @@ def _closing_quote(header: str, start: int) -> int:
     """Where the quoted value begun at ``start`` ends: the first ``"`` not escaped that is
     followed by ``;`` or the end; failing that (``"x\\"``, a name ending in a backslash),
     the last ``"`` so followed; failing that, the end."""
-    position = start
-    while position < len(header):
-        char = header[position]
-        if char == "\\" and header[position + 1 : position + 2] in ('"', "\\"):
-            position += 2
-            continue
-        if char == '"' and _PARAM_END.match(header, position):
-            return position
-        position += 1
+    found = _QUOTED.match(header, start)
+    if found is not None:
+        return found.end(1)
     last = [m.start() for m in _PARAM_END.finditer(header, start)]
     return last[-1] if last else len(header)
+
+
+# A quoted value up to its closing quote: escapes, other characters, a lone backslash, a
+# quote that does not end the parameter. PERF: possessive, so never tried again another way
+# (a client's 16 KiB of quotes and backslashes is read in one pass, in C).
+_QUOTED = re.compile(r'((?:\\["\\]|[^"\\]|\\|"(?!\s*(?:;|$)))*+)"\s*(?:;|$)')
 
 
 def _base_name(filename: str | None) -> str | None:

@@ -22,9 +22,11 @@ again with the first 100 past 1,000 errors), the valid list sent where a model i
 ("an array where a model is expected": refused with the error for an empty one), and a model
 body whose model has a validator of mode "after" ("valid batch with a model validator"), and
 a multipart part whose headers hold a 900 KB file name ("long part headers": refused past 16
-KiB, before werkzeug parses them), a list of models with a wrong one last for a body of one or
-many ("one or many with a wrong item last"), an object no model of a union without a tag takes,
-and 10 MB for a field with a validator of mode "before" (each read a slice at a time).
+KiB, before werkzeug parses them), 900 parts whose names are 14 KB of backslashes and quotes
+("backslashed part names", each name read again as browsers send it), a list of models with
+a wrong one last for a body of one or many ("one or many with a wrong item last"), an object
+no model of a union without a tag takes, and 10 MB for a field with a validator of mode
+"before" (each read a slice at a time).
 """
 
 from __future__ import annotations
@@ -82,6 +84,18 @@ def attacks() -> dict[str, Request]:
             b'--B\r\nContent-Disposition: form-data; name="name"; filename="'
             + b"a" * 900_000
             + b'"\r\n\r\nx\r\n--B--\r\n',
+            {"content-type": "multipart/form-data; boundary=B"},
+        ),
+        "backslashed part names": (
+            "POST",
+            "/form",
+            b"".join(
+                b'--B\r\nContent-Disposition: form-data; name="'
+                + b'\\"' * 7_000
+                + b'"\r\n\r\nx\r\n'
+                for _ in range(900)
+            )
+            + b"--B--\r\n",
             {"content-type": "multipart/form-data; boundary=B"},
         ),
         "11 million fields": (
