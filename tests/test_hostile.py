@@ -38,7 +38,7 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import WebSocketView
 
-from ._helpers import free_port, serve
+from ._helpers import count_turns, free_port, serve
 from .apps.hostile import make_app
 
 Events = dict[str, threading.Event]
@@ -502,6 +502,34 @@ def test_a_multipart_part_with_headers_past_16_kib_is_413(
     assert response.text == "A multipart part's headers are larger than 16384 bytes"
     assert errors_logged(caplog) == []
     still_serves(server)
+
+
+def test_many_parts_with_long_headers_give_the_event_loop_turns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """werkzeug reads a part's headers (up to 16 KiB) in 3 to 10 ms: 900 such parts held
+    every other request for seconds (benchmarks/hostile.py, "backslashed part names"). The
+    parser gives the event loop a turn every 2 ms; a form of small parts takes none."""
+    turns = count_turns(monkeypatch, _forms)
+    router = Router()
+
+    @router.post("/names")
+    async def names(connection: Connection) -> int:
+        return len((await connection.form()).fields)
+
+    client = TestClient(aaf([router], max_body_size=16 * 1024 * 1024))
+    multipart = {"content-type": "multipart/form-data; boundary=B"}
+    name = b'\\"' * 7_000  # read again as browsers send names: escapes undone
+    part = b'--B\r\nContent-Disposition: form-data; name="' + name + b'"\r\n\r\nx\r\n'
+    answer = client.post("/names", content=part * 300 + b"--B--\r\n", headers=multipart)
+    assert answer.status_code == 200 and answer.json() == 1  # one name, 300 values
+    assert len(turns) >= 50, len(turns)
+    turns.clear()
+    small = b"".join(
+        b'--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % i for i in range(20)
+    )
+    answer = client.post("/names", content=small + b"--B--\r\n", headers=multipart)
+    assert answer.json() == 20 and len(turns) <= 1
 
 
 def test_multipart_part_headers_just_under_16_kib_are_read(server: httpx.Client) -> None:
