@@ -49,6 +49,7 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     RefExpr,
+    Statement,
     StrExpr,
     SymbolNode,
     TempNode,
@@ -149,6 +150,7 @@ _BASE_MODEL = "pydantic.main.BaseModel"
 _ROOT_MODEL = "pydantic.root_model.RootModel"
 _MODEL_VALIDATOR = "pydantic.functional_validators.model_validator"
 _CORE_SCHEMA = "__get_pydantic_core_schema__"
+_CONFIG_DICTS = frozenset(("pydantic.config.ConfigDict", "builtins.dict"))
 # What pydantic validates only from an object or a mapping, never from text.
 _TEXTLESS = frozenset(
     ("builtins.dict", "typing.Mapping", "typing.MutableMapping")
@@ -1400,6 +1402,15 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
         problem = _rules.whole_model_marker_problem(
             qualname, name, marker.name, marker.keywords, model.type.name
         )
+        if problem is None and marker.plain and marker.source == "header":
+            forbids = _forbids_extra(model.type)
+            if forbids is None:
+                return None  # its config is not known here: registration checks it
+            reads_host = _reads_host(model.type) if forbids else True
+            if reads_host is None:
+                return None  # which it reads is not known here: registration checks it
+            if not reads_host:
+                return _rules.forbidding_headers_problem(qualname, name, model.type.name)
         if problem is None and marker.plain:
             problem = _textless_field_problem(report, qualname, name, model.type, marker.source)
         return problem
@@ -1431,11 +1442,8 @@ def _textless_field_problem(
         body = klass.defn.defs.body
         if not body and klass.names:
             return None
-        for statement in body:
+        for statement in _as_written(klass.defn):
             if isinstance(statement, Decorator | FuncDef):
-                symbol = klass.names.get(statement.name)
-                if symbol is not None and symbol.plugin_generated:
-                    continue  # mypy's own (pydantic's __init__, as for a dataclass)
                 if isinstance(statement, Decorator) or statement.name == _CORE_SCHEMA:
                     return None  # a validator, say, which may read text its own way
             if not isinstance(statement, AssignmentStmt) or len(statement.lvalues) != 1:
@@ -1444,7 +1452,7 @@ def _textless_field_problem(
             if not isinstance(target, NameExpr):
                 continue
             if target.name == "model_config":
-                return None  # its config (extra="forbid", aliases): left to registration
+                continue  # no field (a header model's extra="forbid" is checked before)
             written = statement.unanalyzed_type
             if isinstance(written, UnboundType) and written.name.endswith("Annotated"):
                 fields[target.name] = None  # its metadata may hold a validator of this field
@@ -1473,6 +1481,93 @@ def _textless_field_problem(
                 qualname, name, model.name, field, report.show(typ), source
             )
     return None
+
+
+def _as_written(defn: ClassDef) -> list[Statement]:
+    """A class body's statements as written: without what mypy adds (a pydantic model's
+    ``__init__``, as a dataclass's)."""
+    names = defn.info.names
+    kept: list[Statement] = []
+    for statement in defn.defs.body:
+        if isinstance(statement, Decorator | FuncDef):
+            symbol = names.get(statement.name)
+            if symbol is not None and symbol.plugin_generated:
+                continue
+        kept.append(statement)
+    return kept
+
+
+def _model_bodies(model: TypeInfo) -> list[ClassDef] | None:
+    """The class definitions of ``model`` and its bases below pydantic's, the most derived
+    first; None when one was read from mypy's cache (no statements kept)."""
+    found: list[ClassDef] = []
+    for klass in model.mro:
+        if klass.fullname.startswith("pydantic.") or klass.fullname == "builtins.object":
+            continue
+        if not klass.defn.defs.body and klass.names:
+            return None
+        found.append(klass.defn)
+    return found
+
+
+def _forbids_extra(model: TypeInfo) -> bool | None:
+    """Whether ``model`` refuses keys it does not read (``extra="forbid"``, as registration's
+    ``_forbids``: in its ``model_config`` or class keywords, the most derived class's that
+    says, with no model validator); None where that is not known here (a config that is no
+    literal, a decorator, a body mypy did not read)."""
+    bodies = _model_bodies(model)
+    if bodies is None:
+        return None
+    extra: Expression | None = None
+    for defn in bodies:
+        for statement in _as_written(defn):
+            if isinstance(statement, Decorator):
+                return None  # a model_validator may see the keys its own way
+        if extra is not None:
+            continue
+        extra = defn.keywords.get("extra")
+        for statement in defn.defs.body:
+            if (
+                extra is None
+                and isinstance(statement, AssignmentStmt)
+                and len(statement.lvalues) == 1
+                and isinstance(statement.lvalues[0], NameExpr)
+                and statement.lvalues[0].name == "model_config"
+            ):
+                config = statement.rvalue
+                if (
+                    not isinstance(config, CallExpr)
+                    or not isinstance(config.callee, RefExpr)
+                    or config.callee.fullname not in _CONFIG_DICTS
+                    or any(kind != ARG_NAMED for kind in config.arg_kinds)
+                ):
+                    return None  # a config built some other way
+                given = dict(zip(config.arg_names, config.args, strict=True))
+                extra = given.get("extra")
+    if extra is None:
+        return False
+    if not isinstance(extra, StrExpr):
+        return None
+    return extra.value == "forbid"
+
+
+def _reads_host(model: TypeInfo) -> bool | None:
+    """Whether a header model reads ``Host``: a field of that name, as it is; None where a
+    field's key is not known here (an alias in ``Field(...)`` or ``Annotated`` metadata)."""
+    known = True
+    for defn in _model_bodies(model) or ():
+        for statement in defn.defs.body:
+            if not isinstance(statement, AssignmentStmt) or statement.type is None:
+                continue
+            target = statement.lvalues[0]
+            written = statement.unanalyzed_type
+            if isinstance(statement.rvalue, CallExpr) or (
+                isinstance(written, UnboundType) and written.name.endswith("Annotated")
+            ):
+                known = False  # Field(alias=...), say
+            elif isinstance(target, NameExpr) and target.name.lower() == "host":
+                return True
+    return False if known else None
 
 
 def _holds_upload(typ: Type) -> bool:

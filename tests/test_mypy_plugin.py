@@ -1608,6 +1608,59 @@ CASES: dict[str, Case] = {
         "Json[...] (pydantic) reads JSON text into it; a field_validator(mode='before') can "
         "parse the text its own way",
     ),
+    # Every request carries Host (and what the client adds): a header model that forbids
+    # extra keys refuses them all, unless it reads Host.
+    "header_model_forbidding_extra_keys": Case(
+        """
+        from pydantic import ConfigDict
+
+        from aaf.params import Header
+
+
+        class Common(BaseModel, extra="forbid"):
+            x_trace: str = ""
+
+
+        class Traced(Common):
+            model_config = ConfigDict(str_strip_whitespace=True)
+            user_agent: str = ""
+
+
+        @router.get("/traced")  # <-
+        async def traced(connection: Connection, headers: Annotated[Traced, Header()]) -> None: ...
+        """,
+        "traced: parameter 'headers': the header model Traced forbids extra keys "
+        "(extra='forbid'), but every request carries headers it does not read (Host, and what "
+        "the client adds): every request would be a 422; leave extra at 'ignore' and check the "
+        "headers you refuse in a provider",
+    ),
+    "header_model_forbidding_extra_keys_reading_host": Case(
+        """
+        from pydantic import ConfigDict, Field
+
+        from aaf.params import Header
+
+
+        class Strict(BaseModel):
+            model_config = ConfigDict(extra="forbid")
+            host: str
+            user_agent: str = ""
+
+
+        class Aliased(BaseModel):
+            model_config = dict(extra="forbid")
+            server: str = Field(alias="Host")  # the plugin does not read aliases: left alone
+
+
+        @router.get("/strict")
+        async def strict(
+            connection: Connection,
+            strict: Annotated[Strict, Header()],
+            aliased: Annotated[Aliased, Header()],
+        ) -> None: ...
+        """,
+        None,
+    ),
     # What reads text its own way, or is no field, is left alone, as registration takes it.
     "query_model_fields_read_their_own_way": Case(
         """

@@ -1,6 +1,6 @@
 """The mypy plugin on random models marked ``Query()``, ``Header()``, ``Cookie()`` or
-``Form()``: what it reports, registration refuses in the same words (it may leave more to
-registration, never report what registration takes).
+``Form()`` (their fields, their config): what it reports, registration refuses in the same
+words (it may leave more to registration, never report what registration takes).
 
 Seeded, so that a failure repeats; each seed's models are checked by one mypy run, then
 imported for real.
@@ -76,8 +76,16 @@ def model_module(rng: random.Random, index: int) -> str:
         default = " = None" if "None" in written and rng.random() < 0.5 else ""
         lines.append(f"    f{number}: {written}{default}")
     chance = rng.random()
-    if chance < 0.1:
+    if chance < 0.04:
         lines.append("    model_config = ConfigDict(extra='forbid')")
+    elif chance < 0.06:
+        lines.append("    model_config = dict(extra='forbid', str_strip_whitespace=True)")
+    elif chance < 0.08:
+        lines.append("    model_config = ConfigDict(extra='forbid')\n    host: str = ''")
+    elif chance < 0.1:
+        lines.append(
+            "    model_config = ConfigDict(extra='forbid')\n    h: str = Field(alias='Host')"
+        )
     elif chance < 0.2:
         lines.append(
             "    @field_validator('f0', mode='before')\n    @classmethod\n"
@@ -87,9 +95,10 @@ def model_module(rng: random.Random, index: int) -> str:
         lines.append("    known: ClassVar[dict[str, int]] = {}\n    _cache: dict[str, int] = {}")
     base, before = "BaseModel", ""
     if rng.random() < 0.2:
-        before = f"class Base{index}(BaseModel):\n    b: {rng.choice(types)}\n\n\n"
+        keyword = rng.choice(["", ", extra='forbid'", ", extra='ignore'"])
+        before = f"class Base{index}(BaseModel{keyword}):\n    b: {rng.choice(types)}\n\n\n"
         base = f"Base{index}"
-    marker = rng.choice(["Query", "Header", "Cookie", "Form"])
+    marker = rng.choice(["Query", "Header", "Header", "Cookie", "Form"])
     method = "post" if marker == "Form" else "get"
     return (
         PRELUDE
