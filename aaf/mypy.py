@@ -49,7 +49,6 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     RefExpr,
-    Statement,
     StrExpr,
     SymbolNode,
     TempNode,
@@ -150,7 +149,6 @@ _BASE_MODEL = "pydantic.main.BaseModel"
 _ROOT_MODEL = "pydantic.root_model.RootModel"
 _MODEL_VALIDATOR = "pydantic.functional_validators.model_validator"
 _CORE_SCHEMA = "__get_pydantic_core_schema__"
-_CONFIG_DICTS = frozenset(("pydantic.config.ConfigDict", "builtins.dict"))
 # What pydantic validates only from an object or a mapping, never from text.
 _TEXTLESS = frozenset(
     ("builtins.dict", "typing.Mapping", "typing.MutableMapping")
@@ -1403,10 +1401,10 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
             qualname, name, marker.name, marker.keywords, model.type.name
         )
         if problem is None and marker.plain and marker.source == "header":
-            forbids = _forbids_extra(model.type)
+            forbids = _forbids_extra(report, model.type)
             if forbids is None:
                 return None  # its config is not known here: registration checks it
-            reads_host = _reads_host(model.type) if forbids else True
+            reads_host = _reads_host(report, model.type) if forbids else True
             if reads_host is None:
                 return None  # which it reads is not known here: registration checks it
             if not reads_host:
@@ -1433,43 +1431,21 @@ def _textless_field_problem(
     """A model marked ``Query()`` (``Header()``, ``Cookie()``, ``Form()``) is filled field by
     field from text, so each field must be one text can fill, as registration checks it.
     Silent from a field with ``Annotated`` metadata or an alias (``Json[...]``) on, which may
-    read text its own way, and for a model with a validator or a ``model_config`` (checked
-    otherwise), or whose class body mypy did not read (a module from its cache)."""
+    read text its own way, and for a model with a validator, or whose source is not read."""
+    views = _model_views(report, model)
+    if views is None or any(view.validated for view in views):
+        return None
     fields: dict[str, Type | None] = {}  # None: a field's own reading, not known here
-    for klass in reversed(model.mro):
-        if klass.fullname.startswith("pydantic.") or klass.fullname == "builtins.object":
-            continue
-        body = klass.defn.defs.body
-        if not body and klass.names:
-            return None
-        for statement in _as_written(klass.defn):
-            if isinstance(statement, Decorator | FuncDef):
-                if isinstance(statement, Decorator) or statement.name == _CORE_SCHEMA:
-                    return None  # a validator, say, which may read text its own way
-            if not isinstance(statement, AssignmentStmt) or len(statement.lvalues) != 1:
-                continue
-            target = statement.lvalues[0]
-            if not isinstance(target, NameExpr):
-                continue
-            if target.name == "model_config":
-                continue  # no field (a header model's extra="forbid" is checked before)
-            written = statement.unanalyzed_type
-            if isinstance(written, UnboundType) and written.name.endswith("Annotated"):
-                fields[target.name] = None  # its metadata may hold a validator of this field
-                continue
-            symbol = klass.names.get(target.name)
+    for klass, view in reversed(list(zip(_model_classes(model), views, strict=True))):
+        for field in view.fields:
+            symbol = klass.names.get(field.name)
             node = symbol.node if symbol is not None else None
-            if (
-                isinstance(node, Var)
-                and not node.is_classvar
-                and not target.name.startswith("_")
-                and node.type is not None
-                and written is not None
-            ):
-                fields[target.name] = node.type
+            if not isinstance(node, Var) or node.is_classvar or node.type is None:
+                continue
+            fields[field.name] = None if field.annotated else node.type
     many = source != "cookie"  # a cookie is one text: a list of them is none
     files = source == "form"
-    for field, typ in fields.items():
+    for field_name, typ in fields.items():
         choices = None if typ is None else _choices(typ)
         if typ is None or choices is None:
             # An alias (Json[...]) or metadata may read text its own way, or not: which
@@ -1478,94 +1454,160 @@ def _textless_field_problem(
         members = [member for member in choices if not isinstance(member, NoneType)]
         if members and not any(_from_text(member, many, files) for member in members):
             return _rules.field_text_problem(
-                qualname, name, model.name, field, report.show(typ), source
+                qualname, name, model.name, field_name, report.show(typ), source
             )
     return None
 
 
-def _as_written(defn: ClassDef) -> list[Statement]:
-    """A class body's statements as written: without what mypy adds (a pydantic model's
-    ``__init__``, as a dataclass's)."""
-    names = defn.info.names
-    kept: list[Statement] = []
-    for statement in defn.defs.body:
-        if isinstance(statement, Decorator | FuncDef):
-            symbol = names.get(statement.name)
-            if symbol is not None and symbol.plugin_generated:
-                continue
-        kept.append(statement)
-    return kept
+class _Field(NamedTuple):
+    """A field of a model's class body, as written."""
+
+    name: str
+    annotated: bool  # Annotated[...]: metadata that may read or rename it
+    called: bool  # given a call (Field(alias=...), say)
 
 
-def _model_bodies(model: TypeInfo) -> list[ClassDef] | None:
-    """The class definitions of ``model`` and its bases below pydantic's, the most derived
-    first; None when one was read from mypy's cache (no statements kept)."""
-    found: list[ClassDef] = []
-    for klass in model.mro:
-        if klass.fullname.startswith("pydantic.") or klass.fullname == "builtins.object":
-            continue
-        if not klass.defn.defs.body and klass.names:
-            return None
-        found.append(klass.defn)
+class _ClassView(NamedTuple):
+    """What a model's class body says, read from its source: mypy keeps no body of a class
+    in another module than the one it checks (nor of one read from its cache)."""
+
+    fields: tuple[_Field, ...]
+    validated: bool  # a decorated method (a validator) or __get_pydantic_core_schema__
+    extra: str | None  # its config's `extra=`, as given (None: not said)
+    known: bool  # its config is literal, in ConfigDict(...), dict(...) or class keywords
+
+
+# Each source's top-level classes, by name and line; read again when the file changes.
+_CLASSES: dict[str, tuple[tuple[int, int], dict[str, list[ast.ClassDef]]]] = {}
+
+
+def _classes(path: str) -> Mapping[str, list[ast.ClassDef]]:
+    try:
+        stat = os.stat(path)
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = _CLASSES.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with open(path, "rb") as source:
+            tree = ast.parse(source.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    found: dict[str, list[ast.ClassDef]] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            found.setdefault(statement.name, []).append(statement)
+    _CLASSES[path] = (version, found)
     return found
 
 
-def _forbids_extra(model: TypeInfo) -> bool | None:
-    """Whether ``model`` refuses keys it does not read (``extra="forbid"``, as registration's
-    ``_forbids``: in its ``model_config`` or class keywords, the most derived class's that
-    says, with no model validator); None where that is not known here (a config that is no
-    literal, a decorator, a body mypy did not read)."""
-    bodies = _model_bodies(model)
-    if bodies is None:
-        return None
-    extra: Expression | None = None
-    for defn in bodies:
-        for statement in _as_written(defn):
-            if isinstance(statement, Decorator):
-                return None  # a model_validator may see the keys its own way
-        if extra is not None:
+def _model_classes(model: TypeInfo) -> list[TypeInfo]:
+    """``model`` and its bases below pydantic's, the most derived first."""
+    return [
+        klass
+        for klass in model.mro
+        if not klass.fullname.startswith("pydantic.") and klass.fullname != "builtins.object"
+    ]
+
+
+def _model_views(report: _Reporter, model: TypeInfo) -> list[_ClassView] | None:
+    """The class bodies of ``model`` and its bases (``_model_classes``), read from their
+    source; None where one is not found (a class in a function, a module not read)."""
+    views: list[_ClassView] = []
+    for klass in _model_classes(model):
+        module = _module_of(report.modules, klass.fullname)
+        if module is None or klass.fullname != f"{module.fullname}.{klass.name}":
+            return None  # not a module's top-level class
+        written = _classes(module.path).get(klass.name, [])
+        if len(written) != 1:
+            return None  # none, or defined twice: which one mypy took is not known here
+        views.append(_class_view(written[0]))
+    return views
+
+
+def _class_view(defn: ast.ClassDef) -> _ClassView:
+    fields: list[_Field] = []
+    validated = False
+    extra: str | None = None
+    known = True
+    keyword_extra = any(keyword.arg == "extra" for keyword in defn.keywords)
+    for keyword in defn.keywords:
+        if keyword.arg == "extra":
+            given = keyword.value
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                extra = given.value
+            else:
+                known = False
+    for statement in defn.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            validated = (
+                validated or bool(statement.decorator_list) or statement.name == _CORE_SCHEMA
+            )
+        target = (
+            statement.target
+            if isinstance(statement, ast.AnnAssign)
+            else statement.targets[0]
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            else None
+        )
+        if not isinstance(target, ast.Name):
             continue
-        extra = defn.keywords.get("extra")
-        for statement in defn.defs.body:
-            if (
-                extra is None
-                and isinstance(statement, AssignmentStmt)
-                and len(statement.lvalues) == 1
-                and isinstance(statement.lvalues[0], NameExpr)
-                and statement.lvalues[0].name == "model_config"
-            ):
-                config = statement.rvalue
-                if (
-                    not isinstance(config, CallExpr)
-                    or not isinstance(config.callee, RefExpr)
-                    or config.callee.fullname not in _CONFIG_DICTS
-                    or any(kind != ARG_NAMED for kind in config.arg_kinds)
-                ):
-                    return None  # a config built some other way
-                given = dict(zip(config.arg_names, config.args, strict=True))
-                extra = given.get("extra")
-    if extra is None:
-        return False
-    if not isinstance(extra, StrExpr):
+        value = statement.value if isinstance(statement, ast.AnnAssign | ast.Assign) else None
+        if target.id == "model_config":
+            said, literal = _config_extra(value)
+            known = known and literal
+            # The class's keywords win over its model_config, as pydantic merges them.
+            extra = extra if keyword_extra else said
+        elif isinstance(statement, ast.AnnAssign) and not target.id.startswith("_"):
+            annotation = statement.annotation
+            head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+            named = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
+            fields.append(_Field(target.id, named == "Annotated", isinstance(value, ast.Call)))
+    return _ClassView(tuple(fields), validated, extra, known)
+
+
+def _config_extra(config: ast.expr | None) -> tuple[str | None, bool]:
+    """A ``model_config`` value's ``extra=`` (None when it says none), and whether it could
+    be read: ``ConfigDict(...)`` or ``dict(...)`` of literal keywords."""
+    if not isinstance(config, ast.Call) or config.args:
+        return None, False
+    callee = config.func
+    named = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+    if named not in ("ConfigDict", "dict"):
+        return None, False
+    for keyword in config.keywords:
+        if keyword.arg is None:
+            return None, False  # **options
+        if keyword.arg == "extra":
+            given = keyword.value
+            if isinstance(given, ast.Constant) and isinstance(given.value, str):
+                return given.value, True
+            return None, False
+    return None, True
+
+
+def _forbids_extra(report: _Reporter, model: TypeInfo) -> bool | None:
+    """Whether ``model`` refuses keys it does not read (``extra="forbid"``, as registration's
+    ``_forbids``: the most derived class's config that says, with no model validator);
+    None where that is not known here (a config that is no literal, a decorator, a source
+    not read)."""
+    views = _model_views(report, model)
+    if views is None or any(view.validated or not view.known for view in views):
         return None
-    return extra.value == "forbid"
+    for view in views:
+        if view.extra is not None:
+            return view.extra == "forbid"
+    return False
 
 
-def _reads_host(model: TypeInfo) -> bool | None:
+def _reads_host(report: _Reporter, model: TypeInfo) -> bool | None:
     """Whether a header model reads ``Host``: a field of that name, as it is; None where a
     field's key is not known here (an alias in ``Field(...)`` or ``Annotated`` metadata)."""
     known = True
-    for defn in _model_bodies(model) or ():
-        for statement in defn.defs.body:
-            if not isinstance(statement, AssignmentStmt) or statement.type is None:
-                continue
-            target = statement.lvalues[0]
-            written = statement.unanalyzed_type
-            if isinstance(statement.rvalue, CallExpr) or (
-                isinstance(written, UnboundType) and written.name.endswith("Annotated")
-            ):
+    for view in _model_views(report, model) or ():
+        for field in view.fields:
+            if field.annotated or field.called:
                 known = False  # Field(alias=...), say
-            elif isinstance(target, NameExpr) and target.name.lower() == "host":
+            elif field.name.lower() == "host":
                 return True
     return False if known else None
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import random
 import re
+import sys
 from pathlib import Path
 
+import pytest
 from mypy import api
 
 from aaf.exceptions import ConfigurationError
@@ -67,8 +69,9 @@ TYPES = (
 )
 
 
-def model_module(rng: random.Random, index: int) -> str:
-    """A module with one model of random fields, marked by a random source, on a route."""
+def model_module(rng: random.Random, index: int) -> tuple[str, str]:
+    """A module with one model of random fields, and one with a route that marks it by a
+    random source (the same module for even indexes)."""
     types = TYPES
     lines: list[str] = []
     for number in range(rng.randint(1, 4)):
@@ -100,33 +103,41 @@ def model_module(rng: random.Random, index: int) -> str:
         base = f"Base{index}"
     marker = rng.choice(["Query", "Header", "Header", "Cookie", "Form"])
     method = "post" if marker == "Form" else "get"
-    return (
-        PRELUDE
-        + before
-        + f"class Model{index}({base}):\n"
-        + "\n".join(lines)
-        + f"\n\n\n@router.{method}('/r{index}')\n"
+    model = before + f"class Model{index}({base}):\n" + "\n".join(lines) + "\n\n\n"
+    route = (
+        f"@router.{method}('/r{index}')\n"
         + f"async def h{index}(connection: Connection, m: Annotated[Model{index}, {marker}()]) "
         + "-> None: ...\n"
     )
+    if index % 2 == 0:
+        return "", PRELUDE + model + route
+    # mypy keeps no class body of another module: the plugin reads it from the source.
+    return PRELUDE + model, PRELUDE + f"from models_{index} import Model{index}\n\n\n" + route
 
 
 def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(20261203)
     count = 40
     files: list[Path] = []
+    models: list[Path] = []
     for index in range(count):
+        model, route = model_module(rng, index)
+        if model:
+            models.append(tmp_path / f"models_{index}.py")
+            models[-1].write_text(model)
         path = tmp_path / f"model_{index}.py"
-        path.write_text(model_module(rng, index))
+        path.write_text(route)
         files.append(path)
+    monkeypatch.chdir(tmp_path)  # where mypy finds the models' modules
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])  # and the imports do
     (tmp_path / "mypy.ini").write_text(
         "[mypy]\nstrict = True\nplugins = aaf.mypy\nwarn_unused_ignores = False\n"
     )
     config = ["--config-file", str(tmp_path / "mypy.ini")]
     cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
-    stdout = api.run([*config, *cache, *map(str, files)])[0]
+    stdout = api.run([*config, *cache, *map(str, files + models)])[0]
     reported: dict[str, str] = {}
     for line in stdout.splitlines():
         match = re.match(r"(?:.*/)?(model_\d+)\.py:\d+: error: (.*)  \[aaf-route\]$", line)
@@ -140,6 +151,8 @@ def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
         except ConfigurationError as exc:
             refused = str(exc)
             refused_count += 1
+        finally:
+            sys.modules.pop(f"models_{path.stem.rpartition('_')[2]}", None)
         said = reported.get(path.stem)
         assert said is None or said == refused, (path.read_text(), said, refused)
     # The seed gives both kinds, and the plugin finds most of what registration refuses.
