@@ -29,6 +29,7 @@ from werkzeug.routing.converters import (
 
 from aaf._annotations import union_members
 from aaf._dispatch import Endpoint
+from aaf._http import WITH_BODY
 from aaf._operation import Operation, response_model
 from aaf._plan import (
     MISSING,
@@ -468,7 +469,8 @@ class _Document:
         annotation = plan.result_type
         returns_none = annotation is None or annotation is type(None)
         code = options.status_code or plan.status_code
-        status = str(status_of_none(code) if returns_none else code)  # what it answers
+        status_code = status_of_none(code) if returns_none else code  # what it answers
+        status = str(status_code)
         responses: Schema = {}
         members: list[object] = [] if annotation is MISSING else list(union_members(annotation))
         for member in members:
@@ -485,7 +487,7 @@ class _Document:
             and m is not type(None)
         ]
         content: Schema = {}
-        if status not in ("204", "205", "304"):
+        if status_code in WITH_BODY:
             result = self.resolved.get(("result", id(plan)))
             if str in data:  # a str returned is text, whatever else the union holds
                 content["text/plain"] = {"schema": {"type": "string"}}
@@ -494,8 +496,8 @@ class _Document:
             elif bytes in data:  # bytes and text only: each sent as it is
                 binary = {"type": "string", "format": "binary"}
                 content["application/octet-stream"] = {"schema": binary}
-        if returns_none or data or annotation is MISSING or status in ("204", "205", "304"):
-            answered: Schema = {"description": _phrase(int(status))}
+        if returns_none or data or annotation is MISSING or status_code not in WITH_BODY:
+            answered: Schema = {"description": _phrase(status_code)}
             if content:
                 answered["content"] = content
             responses[status] = _merged(responses.get(status, {}), answered)

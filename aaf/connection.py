@@ -752,9 +752,8 @@ class Connection(UrlBuilding):
         if not self.started:
             status = self.resp_status_code or 204
             # An empty body: said by its length where the status has one, not by chunks.
-            await self.respond_start(
-                status, [] if status in (204, 304) else [LENGTHS[0]]
-            )  # 205 too
+            framing = [LENGTHS[0]] if status in WITH_BODY else empty_framing(status)
+            await self.respond_start(status, framing)
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True

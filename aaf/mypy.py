@@ -604,13 +604,21 @@ def _module_of(modules: Mapping[str, object], fullname: str) -> MypyFile | None:
 
 
 # What each source read defines, at a module's top level or in a top-level class, by name and
-# line: functions, and a class's annotated attributes given no value. Read again when the file
-# changes (the daemon checks the same files over and over).
+# line: functions, and a class's annotated attributes given no value; and its top-level classes
+# by name. Read again when the file changes (the daemon checks the same files over and over).
 _Defined = ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign
-_SOURCES: dict[str, tuple[tuple[int, int], dict[tuple[str, int], _Defined]]] = {}
 
 
-def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
+class _Source(NamedTuple):
+    definitions: Mapping[tuple[str, int], _Defined]
+    classes: Mapping[str, list[ast.ClassDef]]
+
+
+_NO_SOURCE = _Source({}, {})
+_SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
+
+
+def _source(path: str) -> _Source:
     try:
         stat = os.stat(path)
         version = (stat.st_mtime_ns, stat.st_size)
@@ -620,9 +628,12 @@ def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
         with open(path, "rb") as source:
             tree = ast.parse(source.read(), path)
     except (OSError, SyntaxError, ValueError):
-        return {}
+        return _NO_SOURCE
     found: dict[tuple[str, int], _Defined] = {}
+    classes: dict[str, list[ast.ClassDef]] = {}
     for statement in tree.body:
+        if isinstance(statement, ast.ClassDef):
+            classes.setdefault(statement.name, []).append(statement)
         for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
@@ -633,8 +644,13 @@ def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    _SOURCES[path] = (version, found)
-    return found
+    read = _Source(found, classes)
+    _SOURCES[path] = (version, read)
+    return read
+
+
+def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
+    return _source(path).definitions
 
 
 def _provided(depends: CallExpr) -> Type | None:
@@ -1477,29 +1493,6 @@ class _ClassView(NamedTuple):
     known: bool  # its config is literal, in ConfigDict(...), dict(...) or class keywords
 
 
-# Each source's top-level classes, by name and line; read again when the file changes.
-_CLASSES: dict[str, tuple[tuple[int, int], dict[str, list[ast.ClassDef]]]] = {}
-
-
-def _classes(path: str) -> Mapping[str, list[ast.ClassDef]]:
-    try:
-        stat = os.stat(path)
-        version = (stat.st_mtime_ns, stat.st_size)
-        cached = _CLASSES.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        with open(path, "rb") as source:
-            tree = ast.parse(source.read(), path)
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    found: dict[str, list[ast.ClassDef]] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.ClassDef):
-            found.setdefault(statement.name, []).append(statement)
-    _CLASSES[path] = (version, found)
-    return found
-
-
 def _model_classes(model: TypeInfo) -> list[TypeInfo]:
     """``model`` and its bases below pydantic's, the most derived first."""
     return [
@@ -1517,7 +1510,7 @@ def _model_views(report: _Reporter, model: TypeInfo) -> list[_ClassView] | None:
         module = _module_of(report.modules, klass.fullname)
         if module is None or klass.fullname != f"{module.fullname}.{klass.name}":
             return None  # not a module's top-level class
-        written = _classes(module.path).get(klass.name, [])
+        written = _source(module.path).classes.get(klass.name, [])
         if len(written) != 1:
             return None  # none, or defined twice: which one mypy took is not known here
         views.append(_class_view(written[0]))
