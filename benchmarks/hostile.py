@@ -23,10 +23,11 @@ again with the first 100 past 1,000 errors), the valid list sent where a model i
 body whose model has a validator of mode "after" ("valid batch with a model validator"), and
 a multipart part whose headers hold a 900 KB file name ("long part headers": refused past 16
 KiB, before werkzeug parses them), 900 parts whose names are 14 KB of backslashes and quotes
-("backslashed part names", each name read again as browsers send it), a list of models with
-a wrong one last for a body of one or many ("one or many with a wrong item last"), an object
-no model of a union without a tag takes, and 10 MB for a field with a validator of mode
-"before" (each read a slice at a time).
+("backslashed part names", each name read again as browsers send it), a 10 MB file upload
+("large uploads": spooled to a temporary file past 1 MiB, written on the event loop), a
+list of models with a wrong one last for a body of one or many ("one or many with a wrong
+item last"), an object no model of a union without a tag takes, and 10 MB for a field with
+a validator of mode "before" (each read a slice at a time).
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def attacks() -> dict[str, Request]:
                 for _ in range(900)
             )
             + b"--B--\r\n",
+            {"content-type": "multipart/form-data; boundary=B"},
+        ),
+        "large uploads": (
+            "POST",
+            "/upload",
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n"
+            + b"u" * 10_000_000
+            + b"\r\n--B--\r\n",
             {"content-type": "multipart/form-data; boundary=B"},
         ),
         "11 million fields": (

@@ -11,6 +11,7 @@ from typing_extensions import TypedDict
 
 from aaf import aaf
 from aaf.connection import Connection
+from aaf.datastructures import UploadFile
 from aaf.params import Body, Cookie, Form, Query
 from aaf.routing import Router
 
@@ -411,6 +412,11 @@ async def ids(connection: Connection, ids: list[int]) -> int:
 @router.route("/form", methods=["POST"])
 async def form(connection: Connection, name: Annotated[str, Form()]) -> str:
     return name
+
+
+@router.route("/upload", methods=["POST"])
+async def upload(connection: Connection, file: UploadFile) -> int:
+    return file.size
 
 
 @router.route("/session")
