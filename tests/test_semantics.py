@@ -243,6 +243,20 @@ def test_a_returned_dict_goes_out_through_the_annotation_without_extra_keys(
     assert client.get("/user/dict").json() == {"name": "d", "nickName": ""}
 
 
+def test_a_returned_dicts_keys_may_be_the_fields_names_or_their_aliases() -> None:
+    # FastAPI reads the alias only ({"nick": ...} would leave nickName at its default); a
+    # handler builds a dict from Python's names, and the serializer writes the wire's.
+    router = Router()
+
+    @router.get("/by/<key>")
+    async def by(connection: Connection, key: str) -> User:
+        return {"name": "d", key: "n"}  # type: ignore[return-value]  # validated on the way out
+
+    with TestClient(aaf([router])) as client:
+        for key in ("nick", "nickName"):
+            assert client.get(f"/by/{key}").json() == {"name": "d", "nickName": "n"}
+
+
 def test_a_subclass_goes_out_with_the_declared_fields_only(client: TestClient) -> None:
     assert client.get("/user/admin").json() == {"name": "a", "nickName": ""}
 
