@@ -600,6 +600,64 @@ def test_ten_thousand_requests_leave_no_resource_open() -> None:
     assert sum(1 for db in opened if not db.closed) == 0
 
 
+TOKEN_CALLS: list[str] = []
+
+
+async def token() -> str:
+    TOKEN_CALLS.append("token")
+    return "t"
+
+
+async def session(t: Annotated[str, Depends(token, use_cache=False)]) -> str:
+    TOKEN_CALLS.append("session")
+    return "s" + t
+
+
+async def repo(s: Annotated[str, Depends(session)]) -> str:
+    return "r" + s
+
+
+def test_an_uncached_ask_is_a_call_of_its_own_whatever_the_order_of_parameters() -> None:
+    # FastAPI fills the cache with the first value made, an uncached call's too, so how many
+    # calls a request makes depends on the order its parameters are written in; and each ask
+    # for a cached provider calls the uncached providers below it again, then finds it cached.
+    calls = TOKEN_CALLS
+    router = Router()
+
+    @router.get("/fresh-first")
+    async def fresh_first(
+        connection: Connection,
+        fresh: Annotated[str, Depends(token, use_cache=False)],
+        shared: Annotated[str, Depends(token)],
+    ) -> list[str]:
+        return [fresh, shared]
+
+    @router.get("/shared-first")
+    async def shared_first(
+        connection: Connection,
+        shared: Annotated[str, Depends(token)],
+        fresh: Annotated[str, Depends(token, use_cache=False)],
+    ) -> list[str]:
+        return [shared, fresh]
+
+    @router.get("/nested")
+    async def nested(
+        connection: Connection,
+        s: Annotated[str, Depends(session)],
+        r: Annotated[str, Depends(repo)],
+    ) -> list[str]:
+        return [s, r]
+
+    with TestClient(aaf([router])) as client:
+        for path in ("/fresh-first", "/shared-first"):
+            calls.clear()
+            assert client.get(path).json() == ["t", "t"]
+            assert calls == ["token", "token"]  # the cached ask and the uncached one
+        calls.clear()
+        assert client.get("/nested").json() == ["st", "rst"]
+        assert calls == ["token", "session"]  # session is cached: what it asks for runs once
+
+
 # Coroutine providers and no body: the runner's fast path must answer as the general one ----------
 class Conf:
     label = "conf"
