@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aaf._http import parse_query
+from aaf._types import ReceiveEvent, SendEvent
 from aaf.connection import Connection, ConnectionType
 from aaf.exceptions import ClientDisconnect, HTTPError
 
@@ -159,6 +160,32 @@ def test_disconnect_mid_body_raises_client_disconnect() -> None:
             await conn.body()
 
     asyncio.run(body())
+
+
+def test_a_send_the_server_fails_after_the_client_left_is_a_client_disconnect() -> None:
+    # Servers other than uvicorn (hypercorn among them) raise on a send to a client that
+    # left: a streaming handler sees the same ClientDisconnect as under uvicorn.
+    sent: list[SendEvent] = []
+
+    async def send(message: SendEvent) -> None:
+        if message["type"] == "http.response.body" and len(sent) == 2:
+            raise ConnectionResetError("the peer is gone")
+        sent.append(message)
+
+    async def receive() -> ReceiveEvent:
+        await asyncio.Event().wait()  # no disconnect message: the server only raises
+        raise AssertionError("unreachable")
+
+    async def body() -> None:
+        conn = Connection(http_scope(), receive, send)
+        await conn.send("first")  # the start
+        with pytest.raises(ClientDisconnect, match="The client left") as info:
+            await conn.send("second")
+        assert isinstance(info.value.__cause__, ConnectionResetError)
+        conn.release()
+
+    asyncio.run(body())
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
 
 
 def test_finished_single_send_is_one_message_with_content_length() -> None:

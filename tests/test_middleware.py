@@ -443,3 +443,53 @@ def test_a_stream_the_function_replaces_is_stopped_not_left_running() -> None:
     with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
         assert client.get("/stream").text == "replaced 200"
         assert stopped.wait(5)
+
+
+class Faulty:
+    """ASGI middleware inside the function's, failing as the path says: raising before its
+    answer starts or after, or returning without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] == "/":
+            await self.app(scope, receive, send)
+        elif scope["path"] == "/before":
+            raise ValueError("failed before answering")
+        elif scope["path"] == "/after":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"part", "more_body": True})
+            raise ValueError("failed after the start")
+        # "/nothing": returns without an answer
+
+
+def test_what_the_app_below_fails_with_reaches_the_function_or_the_server() -> None:
+    app = root_app()
+    app.add_middleware(Faulty)
+    seen: list[str] = []
+
+    @app.middleware("http")
+    async def watch(connection: Connection, call_next: CallNext) -> Answer:
+        try:
+            answer = await call_next(connection)
+        except Exception as exc:
+            seen.append(f"{type(exc).__name__}: {exc}")
+            raise
+        answer.headers["X-Watched"] = "1"
+        return answer
+
+    lenient = TestClient(app, raise_server_exceptions=False)
+    assert lenient.get("/").headers["x-watched"] == "1"
+    # Before the start, call_next raises it, and the app's policy answers (a 500).
+    for path in ("/before", "/nothing"):
+        assert lenient.get(path).status_code == 500
+    assert seen == [
+        "ValueError: failed before answering",
+        "RuntimeError: The app returned without sending a response",
+    ]
+    with pytest.raises(ValueError, match="failed before answering"):
+        TestClient(app).get("/before")
+    # After the start, the answer has gone out: the server is told, as without the function.
+    with pytest.raises(ValueError, match="failed after the start"):
+        TestClient(app).get("/after")
