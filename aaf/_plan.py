@@ -178,6 +178,7 @@ class BodyParam:
     # A union where one member takes an array and one an object (one or many): how a large
     # one is read, as the member that takes the kind sent.
     kinds: KindReading | None = None
+    annotation: object = None  # as the handler wrote it (for what registration says)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1113,15 +1114,24 @@ def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[byt
 
 
 _JSON_KINDS = frozenset((b"[", b"{"))
+# JSON's other values (strings, numbers, booleans, null) as one kind beside arrays and objects:
+# pydantic's lax mode reads one as another (an int from "3", a bool from 1).
+_SCALAR = b'"'
+_ANY_KIND = _JSON_KINDS | {_SCALAR}
 
 
 def _kinds_taken(annotation: object) -> frozenset[bytes]:
-    """Which of a JSON array and object ``annotation`` may take (both, where it cannot
-    tell)."""
+    """Which of a JSON array, object and other value (``_SCALAR``) ``annotation`` may take
+    (all, where it cannot tell)."""
     try:
         schema = cast("dict[str, object]", type_adapter(annotation).core_schema)
     except (PydanticSchemaGenerationError, PydanticUserError):
-        return _JSON_KINDS
+        return _ANY_KIND
+    return _schema_kinds(schema)
+
+
+def _schema_kinds(schema: Mapping[str, object]) -> frozenset[bytes]:
+    """``_kinds_taken`` of a core schema."""
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
     return _json_kinds(schema, refs, set())
@@ -1143,15 +1153,18 @@ def _collect_refs(node: object, refs: dict[str, Mapping[str, object]]) -> None:
 def _json_kinds(
     schema: Mapping[str, object], refs: Mapping[str, Mapping[str, object]], seen: set[str]
 ) -> frozenset[bytes]:
-    """Which of a JSON array and object ``schema`` may take (both, where it cannot tell)."""
+    """Which of a JSON array, object and other value ``schema`` may take (all, where it
+    cannot tell)."""
     kind = schema.get("type")
     if kind in _TAKES_ARRAYS:
         return frozenset((b"[",))
     if kind in _TAKES_OBJECTS:
         return frozenset((b"{",))
-    if kind in _TAKES_NEITHER:
-        return frozenset()
-    if kind in ("nullable", "default", "function-after", "custom-error", "model", "definitions"):
+    if kind in _TAKES_SCALARS:
+        return frozenset((_SCALAR,))
+    if kind == "nullable":
+        return _json_kinds(_inner(schema, "schema"), refs, seen) | {_SCALAR}
+    if kind in ("default", "function-after", "custom-error", "model", "definitions"):
         return _json_kinds(_inner(schema, "schema"), refs, seen)
     if kind == "json-or-python":
         return _json_kinds(_inner(schema, "json_schema"), refs, seen)
@@ -1176,12 +1189,12 @@ def _json_kinds(
         ref = schema.get("schema_ref")
         if isinstance(ref, str) and ref in refs and ref not in seen:
             return _json_kinds(refs[ref], refs, seen | {ref})
-    return _JSON_KINDS  # anything else: it may take either
+    return _ANY_KIND  # anything else (a validator's function, Any): it may take any
 
 
 _TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator"))
 _TAKES_OBJECTS = frozenset(("dict", "typed-dict", "model-fields"))
-_TAKES_NEITHER = frozenset(
+_TAKES_SCALARS = frozenset(
     (
         "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",
         "timedelta", "uuid", "url", "multi-host-url", "enum", "literal", "json", "complex",
@@ -2007,14 +2020,34 @@ def _told(plan: HandlerPlan, read: Mapping[str, frozenset[str]]) -> HandlerPlan:
 
 def _route_body_problem(qualname: str, plans: Sequence[HandlerPlan], websocket: bool) -> str | None:
     """A route's handler and its providers (``plans``, at any depth) read one request body:
-    never as JSON by one and as a form by another, which no request could satisfy (each read
-    would answer the other's body 415); never at all on a WebSocket route."""
-    return _rules.route_body_problem(
+    never as JSON by one and as a form by another, nor as JSON of kinds no value is of both
+    (an object and a number), which no request could satisfy; never at all on a WebSocket
+    route."""
+    problem = _rules.route_body_problem(
         qualname,
         (p.qualname for p in plans if p.body is not None),
         (p.qualname for p in plans if p.reads_form),
         websocket,
     )
+    readers = sorted(
+        ((p.qualname, p.body) for p in plans if p.body is not None),
+        key=lambda reader: (reader[0] != qualname, reader[0]),  # the handler first
+    )
+    if problem is not None or len(readers) < 2 or not any(b.required for _, b in readers):
+        return problem  # (a body none requires: a request without one satisfies them all)
+    takes = [_schema_kinds(cast("dict[str, object]", b.adapter.core_schema)) for _, b in readers]
+    if takes[0].intersection(*takes[1:]):
+        return None
+    return _rules.body_kinds_problem(
+        qualname,
+        [
+            (reader, _name_of(body.annotation), sorted(kinds, key=_KIND_ORDER.index))
+            for (reader, body), kinds in zip(readers, takes, strict=True)
+        ],
+    )
+
+
+_KIND_ORDER = [b"{", b"[", _SCALAR]  # as a message lists them
 
 
 def _name_of(annotation: object) -> str:
@@ -2447,6 +2480,7 @@ def json_param(
         union,
         first,
         kinds,
+        annotation=annotation,
     )
 
 

@@ -16,7 +16,7 @@ import decimal
 import re
 import typing
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 from urllib.parse import unquote
 
@@ -802,6 +802,25 @@ def route_body_problem(
     return (
         f"{qualname}: a JSON body parameter and Form() fields cannot mix, its providers' "
         f"included ({json_reader} reads the body as JSON, {form_reader} as a form)"
+    )
+
+
+_KIND_WORDS = {b"{": "an object", b"[": "an array", b'"': "a string, number, boolean or null"}
+
+
+def body_kinds_problem(qualname: str, readings: Sequence[tuple[str, str, Sequence[bytes]]]) -> str:
+    """A route's handler and providers read the one JSON body as types that take no JSON
+    value in common (a model, an object, and an int, a number): every request would be a
+    422. ``readings``: who reads it, as what, and the kinds of JSON value that takes
+    (``b"{"``, ``b"["``, ``b'"'`` for the others), the handler first."""
+    said = " and ".join(
+        f"as {shown} by {reader} ({' or '.join(_KIND_WORDS[k] for k in kinds) or 'nothing'})"
+        for reader, shown, kinds in readings
+    )
+    return (
+        f"{qualname}: no request body can be read {said}: each reads the whole JSON body, "
+        "not a field of it under its name as FastAPI's body parameters do; read one model "
+        "with a field for each"
     )
 
 

@@ -20,7 +20,7 @@ from aaf import App, aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError, HTTPError
-from aaf.params import Depends, Form, Header, Query
+from aaf.params import Body, Depends, Form, Header, Query
 from aaf.routing import Router
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
@@ -1047,6 +1047,65 @@ def test_a_body_read_by_the_handler_and_a_provider_as_two_types_must_be_both() -
     refused = client.post("/orders", json={"item": "lamp"})
     assert refused.status_code == 422
     assert [e["loc"] for e in refused.json()["detail"]] == [["body", "signature"]]
+
+
+def quantity_of(quantity: Annotated[int, Body()]) -> int:
+    """A provider reading the whole body as a number (a FastAPI port expecting it embedded)."""
+    return quantity
+
+
+def counts_of(counts: Annotated[list[int], Body()] = []) -> int:  # noqa: B006  # never changed
+    return len(counts)
+
+
+def test_a_body_no_json_value_could_be_read_as_by_all_its_readers_is_refused() -> None:
+    # An object for the handler and a number for a provider: every request was a 422. In
+    # FastAPI each would be a field of the body under its name; aaf reads one body whole.
+    async def handler(
+        connection: Connection, order: Order, quantity: int = Depends(quantity_of)
+    ) -> None: ...
+
+    async def deeper(quantity: int = Depends(quantity_of)) -> int:
+        return quantity
+
+    async def nested(connection: Connection, order: Order, q: int = Depends(deeper)) -> None: ...
+
+    for endpoint, reader in ((handler, "handler"), (nested, "nested")):
+        router = Router()
+        with pytest.raises(ConfigurationError) as raised:
+            router.post("/orders")(endpoint)
+        assert str(raised.value) == (
+            f"{endpoint.__qualname__}: no request body can be read as Order by "
+            f"{endpoint.__qualname__} (an object) and as int by quantity_of (a string, number, "
+            "boolean or null): each reads the whole JSON body, not a field of it under its "
+            "name as FastAPI's body parameters do; read one model with a field for each"
+        ), reader
+
+    # Types that share a value are read as both (an Order is a dict); bodies none requires
+    # can be left out, which each takes.
+    router = Router()
+
+    async def as_dict(raw: Annotated[dict[str, object], Body()]) -> int:
+        return len(raw)
+
+    @router.post("/shared")
+    async def shared(
+        connection: Connection, order: Order, size: int = Depends(as_dict)
+    ) -> list[object]:
+        return [order.item, size]
+
+    @router.post("/optional")
+    async def optional(
+        connection: Connection,
+        order: Annotated[Order, Body()] = Order(item="none"),  # noqa: B008  # a constant
+        count: int = Depends(counts_of),
+    ) -> list[object]:
+        return [order.item, count]
+
+    client = TestClient(aaf([router]))
+    assert client.post("/shared", json={"item": "lamp"}).json() == ["lamp", 1]
+    assert client.post("/optional").json() == ["none", 0]
+    assert client.post("/optional", json=[1, 2]).status_code == 422  # no Order
 
 
 def test_a_body_read_as_one_type_by_the_handler_and_a_provider_is_documented_once() -> None:
