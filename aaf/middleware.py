@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 from werkzeug.datastructures import Headers
 
 from aaf._errors import answer_error
-from aaf._http import empty_framing, encode_header, status_problem
+from aaf._http import WITH_BODY, empty_framing, encode_header, status_problem
 from aaf._types import (
     ASGIApp,
     HTTPResponseBodyEvent,
@@ -74,10 +74,6 @@ HttpMiddleware = Callable[[Connection, CallNext], Awaitable[Answer | HttpRespons
 M = TypeVar("M", bound=HttpMiddleware)
 
 
-# Statuses that carry no body (RFC 9110 15.3.5, 15.4.5).
-_NO_BODY = frozenset({204, 205, 304})
-
-
 class FunctionMiddleware:
     """The ASGI middleware that runs ``dispatch`` for each HTTP request to ``app``; ``owner``
     is the aaf app whose exception handlers answer what ``dispatch`` raises."""
@@ -112,7 +108,7 @@ class FunctionMiddleware:
             headers = [encode_header(name, value) for name, value in result.headers.items()]
             if not 200 <= result.status_code <= 599:  # a response's (status_problem says why)
                 raise ValueError(status_problem(result.status_code))
-            if result.status_code in _NO_BODY:  # a 304 made of a 200, say: its body is dropped
+            if result.status_code not in WITH_BODY:  # a 304 made of a 200: its body is dropped
                 headers = [h for h in headers if h[0] != b"content-length"]
                 headers += empty_framing(result.status_code)
         except Exception as exc:
@@ -200,7 +196,7 @@ class _Flow:
             "status": status,
             "headers": headers,
         }
-        empty = status in _NO_BODY
+        empty = status not in WITH_BODY  # 204, 205, 304 (checked: 200 to 599)
         try:
             await send(start)
             while (message := await self.body.get()) is not None:

@@ -1522,9 +1522,10 @@ def _class_view(defn: ast.ClassDef) -> _ClassView:
     validated = False
     extra: str | None = None
     known = True
-    keyword_extra = any(keyword.arg == "extra" for keyword in defn.keywords)
+    keyword_extra = False  # `class M(BaseModel, extra="forbid")`: wins over model_config
     for keyword in defn.keywords:
         if keyword.arg == "extra":
+            keyword_extra = True
             given = keyword.value
             if isinstance(given, ast.Constant) and isinstance(given.value, str):
                 extra = given.value
