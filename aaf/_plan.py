@@ -1113,11 +1113,9 @@ def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[byt
     return refused
 
 
-_JSON_KINDS = frozenset((b"[", b"{"))
-# JSON's other values (strings, numbers, booleans, null) as one kind beside arrays and objects:
-# pydantic's lax mode reads one as another (an int from "3", a bool from 1).
-_SCALAR = b'"'
-_ANY_KIND = _JSON_KINDS | {_SCALAR}
+_JSON_KINDS = frozenset((_rules.ARRAY, _rules.OBJECT))
+_SCALAR = _rules.SCALAR  # JSON's other values (strings, numbers, booleans, null) as one
+_ANY_KIND = _rules.ANY_KIND
 
 
 def _kinds_taken(annotation: object) -> frozenset[bytes]:
@@ -1157,9 +1155,9 @@ def _json_kinds(
     cannot tell)."""
     kind = schema.get("type")
     if kind in _TAKES_ARRAYS:
-        return frozenset((b"[",))
+        return frozenset((_rules.ARRAY,))
     if kind in _TAKES_OBJECTS:
-        return frozenset((b"{",))
+        return frozenset((_rules.OBJECT,))
     if kind in _TAKES_SCALARS:
         return frozenset((_SCALAR,))
     if kind == "nullable":
@@ -2029,25 +2027,21 @@ def _route_body_problem(qualname: str, plans: Sequence[HandlerPlan], websocket: 
         (p.qualname for p in plans if p.reads_form),
         websocket,
     )
-    readers = sorted(
-        ((p.qualname, p.body) for p in plans if p.body is not None),
-        key=lambda reader: (reader[0] != qualname, reader[0]),  # the handler first
-    )
+    readers = [(p.qualname, p.body) for p in plans if p.body is not None]
     if problem is not None or len(readers) < 2 or not any(b.required for _, b in readers):
-        return problem  # (a body none requires: a request without one satisfies them all)
-    takes = [_schema_kinds(cast("dict[str, object]", b.adapter.core_schema)) for _, b in readers]
-    if takes[0].intersection(*takes[1:]):
-        return None
+        return problem  # (the kinds' walk of each schema only where they may disagree)
     return _rules.body_kinds_problem(
         qualname,
         [
-            (reader, _name_of(body.annotation), sorted(kinds, key=_KIND_ORDER.index))
-            for (reader, body), kinds in zip(readers, takes, strict=True)
+            _rules.BodyReading(
+                reader,
+                _name_of(body.annotation),
+                _schema_kinds(cast("dict[str, object]", body.adapter.core_schema)),
+                body.required,
+            )
+            for reader, body in readers
         ],
     )
-
-
-_KIND_ORDER = [b"{", b"[", _SCALAR]  # as a message lists them
 
 
 def _name_of(annotation: object) -> str:

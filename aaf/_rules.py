@@ -16,7 +16,7 @@ import decimal
 import re
 import typing
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
 from urllib.parse import unquote
 
@@ -805,17 +805,44 @@ def route_body_problem(
     )
 
 
-_KIND_WORDS = {b"{": "an object", b"[": "an array", b'"': "a string, number, boolean or null"}
+# The kinds of JSON value a body may be read as: an object, an array, and the others
+# (strings, numbers, booleans, null) as one, since pydantic's lax mode reads one as another
+# (an int from "3", a bool from 1).
+OBJECT, ARRAY, SCALAR = b"{", b"[", b'"'
+ANY_KIND = frozenset((OBJECT, ARRAY, SCALAR))
+_KIND_WORDS = {OBJECT: "an object", ARRAY: "an array", SCALAR: "a string, number, boolean or null"}
 
 
-def body_kinds_problem(qualname: str, readings: Sequence[tuple[str, str, Sequence[bytes]]]) -> str:
-    """A route's handler and providers read the one JSON body as types that take no JSON
-    value in common (a model, an object, and an int, a number): every request would be a
-    422. ``readings``: who reads it, as what, and the kinds of JSON value that takes
-    (``b"{"``, ``b"["``, ``b'"'`` for the others), the handler first."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class BodyReading:
+    """One function's reading of a route's JSON body: who reads it (its qualname), as what
+    (the type, as messages show it), the kinds of JSON value that takes (all, where that
+    cannot be told), and whether a request must send one."""
+
+    reader: str
+    shown: str
+    kinds: frozenset[bytes]
+    required: bool
+
+
+def body_kinds_problem(qualname: str, readings: Iterable[BodyReading]) -> str | None:
+    """A route's handler (``qualname``) and providers that read the one JSON body as types
+    that take no JSON value in common (a model, an object, and an int, a number): every
+    request would be a 422. None when a value suits them all, or when none requires a body
+    (a request without one satisfies them all). Each reader once, the handler first."""
+    readers = sorted(
+        set(readings),  # a provider met twice, once
+        key=lambda reading: (reading.reader != qualname, reading.reader, reading.shown),
+    )
+    if len(readers) < 2 or not any(reading.required for reading in readers):
+        return None
+    if readers[0].kinds.intersection(*(reading.kinds for reading in readers[1:])):
+        return None
     said = " and ".join(
-        f"as {shown} by {reader} ({' or '.join(_KIND_WORDS[k] for k in kinds) or 'nothing'})"
-        for reader, shown, kinds in readings
+        f"as {reading.shown} by {reading.reader} ("
+        + (" or ".join(_KIND_WORDS[k] for k in _KIND_WORDS if k in reading.kinds) or "nothing")
+        + ")"
+        for reading in readers
     )
     return (
         f"{qualname}: no request body can be read {said}: each reads the whole JSON body, "

@@ -979,7 +979,7 @@ def _handler_problem(
     reads = _Reads(qualname, websocket)
     route = _RouteReads(websocket)
     for written in params[1:]:
-        param, typ, default, opaque, marked, marker, _ = written
+        param, typ, default, opaque, marked, marker, *_ = written
         problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
             qualname, written
         )
@@ -1051,6 +1051,8 @@ class _Written(NamedTuple):
     marker: _Marker | None = None  # a ``Path()``, ``Query()``, ... in its ``Annotated``
     # Where registration reads it from, when that is certain: "body", "form", "query", ...
     source: str | None = None
+    required: bool = False  # written without a default
+    exact: bool = False  # its type, as mypy gives it, is all registration reads of it
 
 
 class _Marker(NamedTuple):
@@ -1165,7 +1167,9 @@ def _params(
             source = _unmarked_source(typ)
         # Markers and Field(...) alone hide nothing: what they hold was read.
         opaque = opaque and not (marker is not None and marker.plain)
-        yield _Written(param, typ, default, opaque, marked, marker, source)
+        required = kind in (ARG_POS, ARG_NAMED)
+        exact = not opaque and param.name in metadata.plain_types
+        yield _Written(param, typ, default, opaque, marked, marker, source, required, exact)
 
 
 def _written(sig: CallableType) -> FuncDef | None:
@@ -1318,7 +1322,7 @@ def _provider_problem(
         return None
     reads = _Reads(qualname, websocket=False)
     for written in list(_params(report, sig, node))[skip:]:
-        param, typ, default, opaque, marked, marker, _ = written
+        param, typ, default, opaque, marked, marker, *_ = written
         problem = _marker_default_problem(qualname, written)
         if problem is not None:
             return problem
@@ -1403,7 +1407,11 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
         if members and all(_holds_upload(member) for member in members):  # JSON has no file
             return _rules.upload_problem(qualname, name, report.show(typ), "body")
     if problem is None:
-        problem = reads.add(name, written.source)
+        reading = None
+        kinds = _body_kinds(report, typ) if written.source == "body" and written.exact else None
+        if kinds is not None:
+            reading = _rules.BodyReading(qualname, report.show(typ), kinds, written.required)
+        problem = reads.add(name, written.source, reading)
     if problem is not None or marker is None or marker.source not in _TEXT_SOURCES:
         return problem
     choices = _choices(typ)
@@ -1491,6 +1499,9 @@ class _ClassView(NamedTuple):
     validated: bool  # a decorated method (a validator) or __get_pydantic_core_schema__
     extra: str | None  # its config's `extra=`, as given (None: not said)
     known: bool  # its config is literal, in ConfigDict(...), dict(...) or class keywords
+    # A method that may change what input the model as a whole takes: decorated otherwise
+    # than as a field's validator or serializer, or __get_pydantic_core_schema__.
+    reshaped: bool
 
 
 def _model_classes(model: TypeInfo) -> list[TypeInfo]:
@@ -1519,7 +1530,7 @@ def _model_views(report: _Reporter, model: TypeInfo) -> list[_ClassView] | None:
 
 def _class_view(defn: ast.ClassDef) -> _ClassView:
     fields: list[_Field] = []
-    validated = False
+    validated = reshaped = False
     extra: str | None = None
     known = True
     keyword_extra = False  # `class M(BaseModel, extra="forbid")`: wins over model_config
@@ -1536,6 +1547,12 @@ def _class_view(defn: ast.ClassDef) -> _ClassView:
             validated = (
                 validated or bool(statement.decorator_list) or statement.name == _CORE_SCHEMA
             )
+            reshaped = reshaped or statement.name == _CORE_SCHEMA
+            for decorator in statement.decorator_list:
+                called = decorator.func if isinstance(decorator, ast.Call) else decorator
+                named = called.attr if isinstance(called, ast.Attribute) else called
+                if getattr(named, "id", named) not in _FIELD_DECORATORS:
+                    reshaped = True
         target = (
             statement.target
             if isinstance(statement, ast.AnnAssign)
@@ -1556,7 +1573,13 @@ def _class_view(defn: ast.ClassDef) -> _ClassView:
             head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
             named = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
             fields.append(_Field(target.id, named == "Annotated", isinstance(value, ast.Call)))
-    return _ClassView(tuple(fields), validated, extra, known)
+    return _ClassView(tuple(fields), validated, extra, known, reshaped)
+
+
+# Decorators of a model's methods that leave what the model as a whole takes as it is.
+_FIELD_DECORATORS = frozenset(
+    ("field_validator", "field_serializer", "model_serializer", "classmethod", "staticmethod")
+)
 
 
 def _config_extra(config: ast.expr | None) -> tuple[str | None, bool]:
@@ -1755,11 +1778,16 @@ class _Reads:
         self.qualname = qualname
         self.websocket = websocket
         self.body: str | None = None  # the JSON body parameter's name
+        self.reading: _rules.BodyReading | None = None  # and what it reads the body as
         self.form = False
         self.certain = True
 
-    def add(self, name: str, source: str | None) -> str | None:
-        """Count a parameter read from ``source`` (None: not certain); the problem, if any."""
+    def add(
+        self, name: str, source: str | None, reading: _rules.BodyReading | None = None
+    ) -> str | None:
+        """Count a parameter read from ``source`` (None: not certain; ``reading``: what a
+        JSON body parameter reads the body as, when the plugin can tell); the problem, if
+        any."""
         if source is None:
             self.certain = False
             return None
@@ -1770,7 +1798,7 @@ class _Reads:
                 if not self.certain:
                     return None  # a parameter before may be the first body: another pair
                 return _rules.two_bodies_problem(self.qualname, self.body, name)
-            self.body = name
+            self.body, self.reading = name, reading
         elif source == "form":
             self.form = True
         return None
@@ -1791,12 +1819,18 @@ class _RouteReads:
         self.websocket = websocket
         self.json: set[str] = set()  # providers that read the body as JSON
         self.form: set[str] = set()  # those that read it as a form
+        self.readings: list[_rules.BodyReading] = []  # what the JSON readers read it as
         self.certain = True
+        self.kinds_known = True  # every JSON reader's reading is in readings
 
     def add(self, reads: _Reads) -> None:
         self.certain = self.certain and reads.certain
         if reads.body is not None:
             self.json.add(reads.qualname)
+            if reads.reading is None:
+                self.kinds_known = False
+            else:
+                self.readings.append(reads.reading)
         if reads.form:
             self.form.add(reads.qualname)
 
@@ -1805,7 +1839,65 @@ class _RouteReads:
         self.add(handler)
         if not self.certain:
             return None
-        return _rules.route_body_problem(qualname, self.json, self.form, self.websocket)
+        problem = _rules.route_body_problem(qualname, self.json, self.form, self.websocket)
+        if problem is not None or not self.kinds_known:
+            return problem
+        return _rules.body_kinds_problem(qualname, self.readings)
+
+
+def _body_kinds(report: _Reporter, typ: Type) -> frozenset[bytes] | None:
+    """Registration's kinds of JSON value (``_rules.OBJECT``, ``ARRAY``, ``SCALAR``) a body
+    read as ``typ`` may take, for the types whose kinds mypy's type tells for certain; None
+    for any other (a dataclass, a TypedDict, a NewType, a model with a validator or a schema
+    of its own, a class of the app's), whose kinds registration finds in its schema."""
+    proper = get_proper_type(typ)
+    if isinstance(proper, UnionType):
+        found: frozenset[bytes] = frozenset()
+        for item in proper.items:
+            kinds = _body_kinds(report, item)
+            if kinds is None:
+                return None
+            found |= kinds
+        return found
+    if isinstance(proper, AnyType) and proper.type_of_any == TypeOfAny.explicit:
+        return _rules.ANY_KIND
+    if isinstance(proper, NoneType | LiteralType):
+        return frozenset((_rules.SCALAR,))
+    if isinstance(proper, TupleType):
+        named = proper.partial_fallback.type.fullname != "builtins.tuple"  # a NamedTuple
+        return None if named else frozenset((_rules.ARRAY,))
+    if not isinstance(proper, Instance) or proper.type.is_newtype:
+        return None
+    info = proper.type
+    if info.fullname == "builtins.object":
+        return _rules.ANY_KIND
+    if info.fullname in _SCALAR_TYPES or (
+        info.has_base("enum.Enum") and info.get(_CORE_SCHEMA) is None
+    ):
+        return frozenset((_rules.SCALAR,))
+    if info.fullname in _ARRAY_TYPES:
+        return frozenset((_rules.ARRAY,))
+    if info.fullname in _OBJECT_TYPES:
+        return frozenset((_rules.OBJECT,))
+    if info.has_base(_BASE_MODEL) and not info.has_base(_ROOT_MODEL):
+        views = _model_views(report, info)
+        if views is not None and not any(view.reshaped for view in views):
+            return frozenset((_rules.OBJECT,))  # its fields' validators see only its fields
+    return None
+
+
+# The classes whose JSON kinds pydantic's schema for them fixes (``_body_kinds``).
+_SCALAR_TYPES = frozenset(
+    (
+        "builtins.int", "builtins.str", "builtins.float", "builtins.bool", "builtins.bytes",
+        "builtins.complex", "decimal.Decimal", "datetime.date", "datetime.datetime",
+        "datetime.time", "datetime.timedelta", "uuid.UUID",
+    )
+)  # fmt: skip
+_ARRAY_TYPES = frozenset(
+    ("builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "typing.Sequence")
+)
+_OBJECT_TYPES = frozenset(("builtins.dict", "typing.Mapping", "typing.MutableMapping"))
 
 
 def _held(typ: ProperType, kinds: frozenset[str] | None = None) -> list[Type] | None:

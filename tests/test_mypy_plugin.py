@@ -2171,6 +2171,119 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    # The one JSON body read whole by a route's functions as types no JSON value is of both
+    # (an object and a number), when one of them requires it: every request would be a 422.
+    "a_body_read_as_a_model_and_as_a_number": Case(
+        """
+        from aaf.params import Body
+
+
+        def quantity_of(quantity: Annotated[int, Body()]) -> int:
+            return quantity
+
+
+        def doubled(quantity: int = Depends(quantity_of)) -> int:
+            return 2 * quantity
+
+
+        @router.post("/items")  # <-
+        async def create(
+            connection: Connection, item: Item, n: int = Depends(doubled)
+        ) -> None: ...
+        """,
+        "create: no request body can be read as Item by create (an object) and as int by "
+        "quantity_of (a string, number, boolean or null): each reads the whole JSON body, not "
+        "a field of it under its name as FastAPI's body parameters do; read one model with a "
+        "field for each",
+    ),
+    "a_view_body_read_as_an_object_and_as_a_list": Case(
+        """
+        from collections.abc import Mapping
+
+        from aaf.params import Body
+
+
+        def sizes_of(sizes: Annotated[list[int] | None, Body()]) -> int:
+            return len(sizes or ())
+
+
+        @router.route("/items")  # <-
+        class Items(View):
+            count: int = Depends(sizes_of)
+
+            async def post(self, connection: Connection, item: Mapping[str, int]) -> None: ...
+        """,
+        "Items.post: no request body can be read as Mapping[str, int] by Items.post (an "
+        "object) and as list[int] | None by sizes_of (an array or a string, number, boolean or "
+        "null): each reads the whole JSON body, not a field of it under its name as FastAPI's "
+        "body parameters do; read one model with a field for each",
+    ),
+    "bodies_read_as_types_a_value_suits": Case(
+        """
+        from pydantic import field_validator, model_validator
+
+        from aaf.params import Body
+
+
+        class Checked(BaseModel):
+            name: str
+
+            @field_validator("name")
+            @classmethod
+            def stripped(cls, value: str) -> str:
+                return value.strip()
+
+
+        class Loose(BaseModel):
+            name: str
+
+            @model_validator(mode="before")
+            @classmethod
+            def named(cls, value: object) -> object:
+                return value if isinstance(value, dict) else {"name": str(value)}
+
+
+        def raw_of(raw: Annotated[dict[str, object], Body()]) -> int:
+            return len(raw)
+
+
+        def maybe(count: Annotated[int | None, Body()]) -> int:
+            return count or 0
+
+
+        def counted(count: Annotated[int, Body()] = 0) -> int:
+            return count
+
+
+        def loose(count: Annotated[int, Body()]) -> int:
+            return count
+
+
+        @router.post("/shared")
+        async def shared(
+            connection: Connection, item: Checked, n: int = Depends(raw_of)
+        ) -> None: ...
+
+
+        @router.post("/null")
+        async def null(
+            connection: Connection, item: Item | None, n: int = Depends(maybe)
+        ) -> None: ...
+
+
+        @router.post("/optional")
+        async def optional(
+            connection: Connection, item: Item = Item(name="none"), n: int = Depends(counted)
+        ) -> None: ...
+
+
+        @router.post("/loose")
+        async def as_loose(
+            connection: Connection, item: Loose, n: int = Depends(loose)
+        ) -> None: ...
+        """,
+        None,
+    ),
     # A status no response can have, given as a literal to the route or a View method.
     "a_status_below_200": Case(
         """
