@@ -115,6 +115,23 @@ def model_module(rng: random.Random, index: int) -> tuple[str, str]:
     return PRELUDE + model, PRELUDE + f"from models_{index} import Model{index}\n\n\n" + route
 
 
+def plugin_reports(directory: Path, files: list[Path], prefix: str) -> tuple[str, dict[str, str]]:
+    """One mypy run over ``files`` with the plugin, strict, in a cold cache: its output, and
+    the first ``aaf-route`` report of each module named ``<prefix>_<number>``."""
+    (directory / "mypy.ini").write_text(
+        "[mypy]\nstrict = True\nplugins = aaf.mypy\nwarn_unused_ignores = False\n"
+    )
+    config = ["--config-file", str(directory / "mypy.ini")]
+    cache = ["--cache-dir", str(directory / ".mypy_cache")]
+    stdout = api.run([*config, *cache, *map(str, files)])[0]
+    reported: dict[str, str] = {}
+    pattern = re.compile(rf"(?:.*/)?({prefix}_\d+)\.py:\d+: error: (.*)  \[aaf-route\]$")
+    for line in stdout.splitlines():
+        if match := pattern.match(line):
+            reported.setdefault(match[1], match[2])
+    return stdout, reported
+
+
 def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,17 +149,7 @@ def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
         files.append(path)
     monkeypatch.chdir(tmp_path)  # where mypy finds the models' modules
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])  # and the imports do
-    (tmp_path / "mypy.ini").write_text(
-        "[mypy]\nstrict = True\nplugins = aaf.mypy\nwarn_unused_ignores = False\n"
-    )
-    config = ["--config-file", str(tmp_path / "mypy.ini")]
-    cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
-    stdout = api.run([*config, *cache, *map(str, files + models)])[0]
-    reported: dict[str, str] = {}
-    for line in stdout.splitlines():
-        match = re.match(r"(?:.*/)?(model_\d+)\.py:\d+: error: (.*)  \[aaf-route\]$", line)
-        if match:
-            reported.setdefault(match[1], match[2])
+    stdout, reported = plugin_reports(tmp_path, files + models, "model")
     refused_count = 0
     for path in files:
         try:
@@ -296,17 +303,7 @@ def test_the_plugin_reports_a_body_no_request_can_give_only_as_registration_does
         path.write_text(body_module(rng, index))
         files.append(path)
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "mypy.ini").write_text(
-        "[mypy]\nstrict = True\nplugins = aaf.mypy\nwarn_unused_ignores = False\n"
-    )
-    config = ["--config-file", str(tmp_path / "mypy.ini")]
-    cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
-    stdout = api.run([*config, *cache, *map(str, files)])[0]
-    reported: dict[str, str] = {}
-    for line in stdout.splitlines():
-        match = re.match(r"(?:.*/)?(body_\d+)\.py:\d+: error: (.*)  \[aaf-route\]$", line)
-        if match:
-            reported.setdefault(match[1], match[2])
+    stdout, reported = plugin_reports(tmp_path, files, "body")
     refused: dict[str, str] = {}
     for path in files:
         try:
