@@ -1191,7 +1191,7 @@ def _json_kinds(
 
 
 _TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator"))
-_TAKES_OBJECTS = frozenset(("dict", "typed-dict", "model-fields"))
+_TAKES_OBJECTS = frozenset(("dict", "typed-dict", "model-fields", "dataclass"))
 _TAKES_SCALARS = frozenset(
     (
         "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",

@@ -1879,10 +1879,26 @@ def _body_kinds(report: _Reporter, typ: Type) -> frozenset[bytes] | None:
         return frozenset((_rules.ARRAY,))
     if info.fullname in _OBJECT_TYPES:
         return frozenset((_rules.OBJECT,))
-    if info.has_base(_BASE_MODEL) and not info.has_base(_ROOT_MODEL):
-        views = _model_views(report, info)
-        if views is not None and not any(view.reshaped for view in views):
-            return frozenset((_rules.OBJECT,))  # its fields' validators see only its fields
+    if not (info.has_base(_BASE_MODEL) or "dataclass" in info.metadata):
+        return None
+    views = _model_views(report, info)
+    if views is None or any(view.reshaped for view in views):
+        return None
+    if info.has_base(_ROOT_MODEL):  # what its root takes
+        root = _root_of(info)
+        return None if root is None else _body_kinds(report, root)
+    return frozenset((_rules.OBJECT,))  # its fields' validators see only its fields
+
+
+def _root_of(info: TypeInfo) -> Type | None:
+    """The type a root model's ``RootModel[T]`` base gives its root, through bases that take
+    no type arguments; None past one that does (a generic root model: left to
+    registration)."""
+    for base in info.bases:
+        if base.type.fullname == _ROOT_MODEL:
+            return base.args[0] if base.args else None
+        if base.type.has_base(_ROOT_MODEL):
+            return None if base.args else _root_of(base.type)
     return None
 
 

@@ -2218,6 +2218,37 @@ CASES: dict[str, Case] = {
         "null): each reads the whole JSON body, not a field of it under its name as FastAPI's "
         "body parameters do; read one model with a field for each",
     ),
+    "a_body_read_as_a_dataclass_and_as_a_root_models_list": Case(
+        """
+        import dataclasses
+
+        from pydantic import RootModel
+
+        from aaf.params import Body
+
+
+        @dataclasses.dataclass
+        class Point:
+            x: int = 0
+
+
+        class Rows(RootModel[list[int]]):
+            pass
+
+
+        def rows_of(rows: Annotated[Rows, Body()]) -> int:
+            return len(rows.root)
+
+
+        @router.post("/points")  # <-
+        async def create(
+            connection: Connection, point: Point, n: int = Depends(rows_of)
+        ) -> None: ...
+        """,
+        "create: no request body can be read as Point by create (an object) and as Rows by "
+        "rows_of (an array): each reads the whole JSON body, not a field of it under its name "
+        "as FastAPI's body parameters do; read one model with a field for each",
+    ),
     "bodies_read_as_types_a_value_suits": Case(
         """
         from pydantic import field_validator, model_validator
