@@ -4,6 +4,7 @@ how errors look (DESIGN.md, "Where values come from, precisely" and "Return valu
 from __future__ import annotations
 
 import threading
+from base64 import b64encode
 from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import (
     AsyncIterator,
@@ -34,6 +35,7 @@ from aaf.exceptions import (
 from aaf.params import Cookie, Depends, File, Form, Header, Query
 from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router, operation
+from aaf.security import HTTPBasic, HTTPBasicCredentials
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
@@ -1420,3 +1422,31 @@ def test_an_optional_union_of_models_told_apart_by_a_tag_is_the_body() -> None:
     assert client.post("/odd", json={"kind": "bird"}).text == "Picky"
     wrong = client.post("/maybe", json={"kind": "dog", "bones": "x"}).json()["detail"]
     assert [e["loc"] for e in wrong] == [["body", "dog", "bones"]]
+
+
+def test_basic_credentials_in_utf8_are_read_as_browsers_send_them() -> None:
+    # FastAPI decodes Basic credentials as ASCII and answers 401 to "josé"; browsers send
+    # UTF-8 (RFC 7617's charset="UTF-8"), so a user whose name has an accent could not sign in.
+    basic = HTTPBasic(realm="shop")
+    router = Router()
+
+    @router.get("/me")
+    async def me(
+        connection: Connection, credentials: HTTPBasicCredentials = Depends(basic)
+    ) -> list[str]:
+        return [credentials.username, credentials.password]
+
+    client = TestClient(aaf([router]))
+
+    def signed_in(raw: bytes) -> httpx.Response:
+        return client.get("/me", headers={"Authorization": "Basic " + b64encode(raw).decode()})
+
+    assert signed_in("josé:pässwörd:2".encode()).json() == ["josé", "pässwörd:2"]
+    # Bytes that are not UTF-8 (Latin-1's "é") are refused, as a value that is not base64 is.
+    for answer in (
+        signed_in(b"jos\xe9:secret"),
+        client.get("/me", headers={"Authorization": "Basic %%"}),
+    ):
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"] == 'Basic realm="shop"'
+        assert answer.text == "Invalid Basic credentials"
