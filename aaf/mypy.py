@@ -1893,13 +1893,11 @@ def _body_kinds(report: _Reporter, typ: Type) -> frozenset[bytes] | None:
 def _root_of(info: TypeInfo) -> Type | None:
     """The type a root model's ``RootModel[T]`` base gives its root, through bases that take
     no type arguments; None past one that does (a generic root model: left to
-    registration)."""
-    for base in info.bases:
-        if base.type.fullname == _ROOT_MODEL:
-            return base.args[0] if base.args else None
-        if base.type.has_base(_ROOT_MODEL):
-            return None if base.args else _root_of(base.type)
-    return None
+    registration). ``info`` is one: a base of it leads to ``RootModel``."""
+    base = next(base for base in info.bases if base.type.has_base(_ROOT_MODEL))
+    if base.type.fullname == _ROOT_MODEL:
+        return base.args[0] if base.args else None
+    return None if base.args else _root_of(base.type)
 
 
 # The classes whose JSON kinds pydantic's schema for them fixes (``_body_kinds``).
