@@ -1766,6 +1766,10 @@ class HandlerPlan:
     trivial: bool = True  # the keyword arguments are exactly the path values
     body_only: bool = False  # nothing to gather or validate but the JSON body
     wholes: frozenset[str] = frozenset()  # wire names of models filled from a whole source
+    # The query string's fields are each one value, its last (none a list or a model): the
+    # query's pairs go to the validator as one dict, which keeps a repeated key's last value
+    # and whose other keys the validator passes over.
+    plain_query: bool = False
     # Providers to resolve first (Depends), in parameter order; route and router ones too.
     dependencies: tuple[DependencyParam, ...] = ()
     connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
@@ -1922,6 +1926,7 @@ def build_plan(
             and not var_keyword
         ),
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
+        plain_query=not any(f.many or f.whole for f in builder.fields.get("query", ())),
         dependencies=tuple(builder.dependencies),
         connection_params=tuple(builder.connection_params),
         security_scopes=(
