@@ -1770,6 +1770,8 @@ class HandlerPlan:
     # query's pairs go to the validator as one dict, which keeps a repeated key's last value
     # and whose other keys the validator passes over.
     plain_query: bool = False
+    # Nothing to gather but such a query string's values (and path values a converter gave).
+    only_plain_query: bool = False
     # Providers to resolve first (Depends), in parameter order; route and router ones too.
     dependencies: tuple[DependencyParam, ...] = ()
     connection_params: tuple[str, ...] = ()  # a provider's parameters annotated Connection
@@ -1927,6 +1929,14 @@ def build_plan(
         ),
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
         plain_query=not any(f.many or f.whole for f in builder.fields.get("query", ())),
+        only_plain_query=(
+            validator is not None
+            and set(builder.fields) == {"query"}
+            and not any(f.many or f.whole for f in builder.fields["query"])
+            and builder.body is None
+            and not builder.reads_form
+            and not builder.uploads
+        ),
         dependencies=tuple(builder.dependencies),
         connection_params=tuple(builder.connection_params),
         security_scopes=(
