@@ -1114,17 +1114,15 @@ def _kinds_refused(model: type[BaseModel]) -> dict[str, tuple[str, frozenset[byt
 
 
 _JSON_KINDS = frozenset((_rules.ARRAY, _rules.OBJECT))
-_SCALAR = _rules.SCALAR  # JSON's other values (strings, numbers, booleans, null) as one
-_ANY_KIND = _rules.ANY_KIND
 
 
 def _kinds_taken(annotation: object) -> frozenset[bytes]:
-    """Which of a JSON array, object and other value (``_SCALAR``) ``annotation`` may take
+    """Which of a JSON array, object and other value (``_rules.SCALAR``) ``annotation`` may take
     (all, where it cannot tell)."""
     try:
         schema = cast("dict[str, object]", type_adapter(annotation).core_schema)
     except (PydanticSchemaGenerationError, PydanticUserError):
-        return _ANY_KIND
+        return _rules.ANY_KIND
     return _schema_kinds(schema)
 
 
@@ -1159,9 +1157,9 @@ def _json_kinds(
     if kind in _TAKES_OBJECTS:
         return frozenset((_rules.OBJECT,))
     if kind in _TAKES_SCALARS:
-        return frozenset((_SCALAR,))
+        return frozenset((_rules.SCALAR,))
     if kind == "nullable":
-        return _json_kinds(_inner(schema, "schema"), refs, seen) | {_SCALAR}
+        return _json_kinds(_inner(schema, "schema"), refs, seen) | {_rules.SCALAR}
     if kind in ("default", "function-after", "custom-error", "model", "definitions"):
         return _json_kinds(_inner(schema, "schema"), refs, seen)
     if kind == "json-or-python":
@@ -1187,7 +1185,7 @@ def _json_kinds(
         ref = schema.get("schema_ref")
         if isinstance(ref, str) and ref in refs and ref not in seen:
             return _json_kinds(refs[ref], refs, seen | {ref})
-    return _ANY_KIND  # anything else (a validator's function, Any): it may take any
+    return _rules.ANY_KIND  # anything else (a validator's function, Any): it may take any
 
 
 _TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator"))
@@ -1892,6 +1890,7 @@ def build_plan(
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(_rules.body_and_form_problem(qualname))
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
+    plain_query = not any(f.many or f.whole for f in builder.fields.get("query", ()))
     plan = HandlerPlan(
         qualname=qualname,
         kind=kind,
@@ -1928,11 +1927,11 @@ def build_plan(
             and not var_keyword
         ),
         wholes=frozenset(f.wire for specs in builder.fields.values() for f in specs if f.whole),
-        plain_query=not any(f.many or f.whole for f in builder.fields.get("query", ())),
+        plain_query=plain_query,
         only_plain_query=(
             validator is not None
             and set(builder.fields) == {"query"}
-            and not any(f.many or f.whole for f in builder.fields["query"])
+            and plain_query
             and builder.body is None
             and not builder.reads_form
             and not builder.uploads

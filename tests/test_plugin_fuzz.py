@@ -20,7 +20,22 @@ from aaf.exceptions import ConfigurationError
 
 from ._helpers import import_file
 
-PRELUDE = """\
+# Classes both fuzz tests' modules hold: a dataclass and a plain enum.
+CLASSES = """
+
+@dataclasses.dataclass
+class Point:
+    x: int = 0
+
+
+class Colour(enum.Enum):
+    red = "red"
+
+"""
+
+
+PRELUDE = (
+    """\
 from __future__ import annotations
 
 import dataclasses
@@ -40,28 +55,11 @@ from aaf.routing import Router
 router = Router()
 
 
-@dataclasses.dataclass
-class Point:
-    x: int = 0
-
-
-@dataclasses.dataclass
-class Sized:
-    x: int = 0
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: object, handler: Any) -> Any:
-        return handler(list[int])
-
-
 class Inner(BaseModel):
     a: int = 0
-
-
-class Colour(enum.Enum):
-    red = "red"
-
 """
+    + CLASSES
+)
 
 # Field types: text fills some, not others, and some read text their own way.
 TYPES = (
@@ -176,7 +174,8 @@ def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
     assert len(reported) >= refused_count // 2, stdout
 
 
-BODY_PRELUDE = """\
+BODY_PRELUDE = (
+    """\
 from __future__ import annotations
 
 import collections
@@ -255,11 +254,6 @@ class Shape(TypedDict):
 
 
 @dataclasses.dataclass
-class Point:
-    x: int = 0
-
-
-@dataclasses.dataclass
 class Sized:
     x: int = 0
 
@@ -268,13 +262,10 @@ class Sized:
         return handler(list[int])
 
 
-class Colour(enum.Enum):
-    red = "red"
-
-
 Count = NewType("Count", int)
-
 """
+    + CLASSES
+)
 
 # What a body may be read as: each kind of JSON value, unions of them, and types whose kinds
 # the plugin cannot tell from mypy's (a validator, a dataclass, an alias, a NewType).
