@@ -43,14 +43,32 @@ from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, respond_as_set, send_result
+from aaf.response import HttpResponse, ResultEncoder, respond_as_set, send_result
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
 # What sends a handler's result: a response as it is, a value encoded (see _responder).
 Responder = Callable[[Connection, object], Awaitable[None]]
-# A handler the app awaits itself, and what sends a value it returns (Endpoint.direct).
-Direct = tuple[Callable[..., Awaitable[object]], Responder]
+# A handler the app awaits itself (Endpoint.direct), by index: 0 the handler; 1 what sends
+# anything it returns; 2 the encoder of a returned value and 3 the route's status, for the
+# usual case the app sends itself; 4 the name of the one path value the handler takes by
+# position after the connection (None: it takes only the connection, or 6); 5 the View
+# class a new instance of which comes first (None: a function); 6 the plan whose
+# arguments are extracted and passed by name (None: there are none to extract), 7 whether
+# that reads the body; 8 the body argument freed gradually after the response, 9 its
+# models' fields freed so (see _freed_gradually).
+Direct = tuple[
+    Callable[..., Awaitable[object]],
+    Responder,
+    ResultEncoder,
+    int,
+    str | None,
+    type[View] | None,
+    HandlerPlan | None,
+    bool,
+    str | None,
+    tuple[str, ...],
+]
 
 
 class Endpoint:
@@ -59,6 +77,7 @@ class Endpoint:
     __slots__ = (
         "allow",
         "direct",
+        "direct_rest",
         "max_body_size",
         "methods",
         "name",
@@ -74,18 +93,26 @@ class Endpoint:
         max_body_size: int | None = None,
         plans: dict[str, HandlerPlan] | None = None,
         operations: dict[str, Operation] | None = None,
-        direct: Direct | None = None,
+        direct: dict[str, Direct] | None = None,
     ) -> None:
         # What the API document reads: each method's plan and options (not HEAD or OPTIONS
         # that aaf adds by itself).
         self.plans = plans or {}
         self.operations = operations or {}
+        direct = dict(direct or {})
         if "GET" in runners and "HEAD" not in runners:
             runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
+            if "GET" in direct:
+                direct["HEAD"] = direct["GET"]
         # PERF: the methods whose handler App.__call__ awaits itself, not through its runner:
-        # an async function that takes only the connection (benchmarks/instructions.py,
-        # plaintext and json). Its runner does the same for a router called on a connection.
-        self.direct = dict.fromkeys(runners, direct) if direct is not None else {}
+        # an async function or View method that takes the connection and at most one path
+        # value, and nothing else to extract or provide (benchmarks/instructions.py,
+        # plaintext, json, item model and the routing rows). Its runner does the same for a
+        # router called on a connection.
+        # Functions that take the connection and at most one path value in one table; View
+        # methods and handlers whose arguments are extracted in another, looked up second.
+        self.direct = {m: d for m, d in direct.items() if d[5] is None and d[6] is None}
+        self.direct_rest = {m: d for m, d in direct.items() if m not in self.direct}
         self.allow = ", ".join(sorted({*runners, "OPTIONS"}))
         if "OPTIONS" not in runners:
             runners["OPTIONS"] = self._options
@@ -102,7 +129,7 @@ class Endpoint:
         responses, ...) show it in the API document; the same runners."""
         runners = {m: r for m, r in self.runners.items() if r != self._options}
         operations = {method: shown.apply(options) for method, options in self.operations.items()}
-        direct = next(iter(self.direct.values()), None)
+        direct = {m: d for m, d in (self.direct | self.direct_rest).items() if m in runners}
         return Endpoint(self.name, runners, self.max_body_size, self.plans, operations, direct)
 
 
@@ -120,40 +147,7 @@ def _runner(
     )
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
-    # A list[T] body may hold hundreds of thousands of items: freed after the response a
-    # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
-    body = plan.body
-    # A model body's reading, or each reading of a union of models told apart by a tag.
-    readings: tuple[ModelReading, ...] = (
-        ()
-        if body is None
-        else (body.members,)
-        if body.members is not None
-        else tuple(body.tagged.readings.values())
-        if body.tagged is not None
-        else tuple(reading for _, reading in body.union.choices)
-        if body.union is not None
-        else tuple(how for _, how in body.kinds.takers.values() if isinstance(how, ModelReading))
-        if body.kinds is not None
-        else ()
-    )
-    large_fields = tuple(
-        dict.fromkeys(
-            name
-            for reading in readings
-            for name in (
-                *(f.name for f in reading.wanted.values()),
-                *(f.name for f in reading.nested.values()),
-                *reading.parsed.values(),
-                *reading.anything.values(),
-            )
-        )
-    )
-    keeps = any(reading.keeps for reading in readings)  # extras, kept by the model: freed too
-    large = body is not None and (
-        body.items or body.any_json or body.kinds or large_fields or keeps
-    )
-    large_list = body.name if body is not None and large else None
+    large_list, large_fields = _freed_gradually(plan)
     # PERF: one path value that the handler takes right after the connection goes by
     # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
     single = _single_positional(handler, plan, view is not None) if trivial else None
@@ -212,6 +206,45 @@ def _runner(
             await free_gradually(args.pop(large_list, None), large_fields)
 
     return run
+
+
+def _freed_gradually(plan: HandlerPlan) -> tuple[str | None, tuple[str, ...]]:
+    """The name of the body argument freed after the response a slice at a time (None: it
+    is small enough to go at once), and the fields of its models to free so."""
+    # A list[T] body may hold hundreds of thousands of items: freed after the response a
+    # slice at a time, not in one pause of every request (~90 ms at 600,000 items).
+    body = plan.body
+    # A model body's reading, or each reading of a union of models told apart by a tag.
+    readings: tuple[ModelReading, ...] = (
+        ()
+        if body is None
+        else (body.members,)
+        if body.members is not None
+        else tuple(body.tagged.readings.values())
+        if body.tagged is not None
+        else tuple(reading for _, reading in body.union.choices)
+        if body.union is not None
+        else tuple(how for _, how in body.kinds.takers.values() if isinstance(how, ModelReading))
+        if body.kinds is not None
+        else ()
+    )
+    large_fields = tuple(
+        dict.fromkeys(
+            name
+            for reading in readings
+            for name in (
+                *(f.name for f in reading.wanted.values()),
+                *(f.name for f in reading.nested.values()),
+                *reading.parsed.values(),
+                *reading.anything.values(),
+            )
+        )
+    )
+    keeps = any(reading.keeps for reading in readings)  # extras, kept by the model: freed too
+    large = body is not None and (
+        body.items or body.any_json or body.kinds or large_fields or keeps
+    )
+    return (body.name if body is not None and large else None), large_fields
 
 
 def _encoder(plan: HandlerPlan) -> Callable[[object], tuple[RawHeaders, bytes]]:
@@ -486,6 +519,7 @@ def http_endpoint(
     runners: dict[str, Runner] = {}
     plans: dict[str, HandlerPlan] = {}
     operations: dict[str, Operation] = {}
+    direct: dict[str, Direct] = {}
     route_options = options or Operation()
     if isinstance(handler, type) and issubclass(handler, View):
         attributes = _class_dependencies(handler)
@@ -512,7 +546,9 @@ def http_endpoint(
             )
             runners[method] = _runner(fn, plan, handler)
             plans[method], operations[method] = plan, method_options
-        return Endpoint(name, runners, max_body_size, plans, operations)
+            if (found := _direct(fn, plan, handler)) is not None:
+                direct[method] = found
+        return Endpoint(name, runners, max_body_size, plans, operations, direct)
     if isinstance(handler, type):
         raise ConfigurationError(_class_problem(handler, websocket=False))
     if not callable(handler):  # pyright: ignore[reportUnknownArgumentType]  # any object
@@ -534,10 +570,30 @@ def http_endpoint(
     for method in methods or ("GET",):
         runners[method.upper()] = runner
         plans[method.upper()], operations[method.upper()] = plan, route_options
-    direct: Direct | None = None
-    if plan.is_async and plan.trivial and not plan.passthrough and not plan.dependencies:
-        direct = (cast("Callable[..., Awaitable[object]]", function), _responder(plan))
+    if (found := _direct(function, plan)) is not None:
+        direct = dict.fromkeys(runners, found)
     return Endpoint(name, runners, max_body_size, plans, operations, direct)
+
+
+def _direct(
+    handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
+) -> Direct | None:
+    """How the app awaits ``plan``'s handler itself (see Direct), when it may: an async
+    function, or an async method of a View without ``before``, with no dependencies."""
+    if not plan.is_async or plan.dependencies:
+        return None
+    if view is not None and view.before is not View.before:
+        return None
+    fn = cast("Callable[..., Awaitable[object]]", handler)
+    responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
+    if not plan.trivial:  # its arguments extracted, passed by name
+        large_list, large_fields = _freed_gradually(plan)
+        extract = (plan, plan.reads_body, large_list, large_fields)
+        return fn, responder, encode, status, None, view, *extract
+    single = _single_positional(handler, plan, view is not None)
+    if plan.passthrough and single is None:
+        return None  # path values by name: its runner's
+    return fn, responder, encode, status, single, view, None, False, None, ()
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

@@ -18,6 +18,7 @@ from aaf._background import run_background
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
+from aaf._extract import arguments, arguments_now
 from aaf._forms import FormLimits
 from aaf._http import LENGTHS, SMALL_BODY, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
@@ -246,49 +247,104 @@ class App(UrlBuilding):
                 endpoint, args = outcome
                 limit = endpoint.max_body_size
                 connection.max_body_size = self.max_body_size if limit is None else limit
-                if args:  # values from the path: a dynamic rule, never awaited directly
-                    connection._path_params = args  # pyright: ignore[reportPrivateUsage]
-                    await endpoint.runners[method](connection, args)
-                elif (direct := endpoint.direct.get(method)) is None:
-                    fresh: dict[str, object] = {}  # the static table's are shared
-                    connection._path_params = fresh  # pyright: ignore[reportPrivateUsage]
-                    await endpoint.runners[method](connection, fresh)
-                else:
-                    # PERF: a handler that takes only the connection (its route has no
-                    # values) is awaited here, not by its runner, and a whole response it
-                    # returns to a connection that holds nothing to merge is sent from here
-                    # as respond_whole would send it: two coroutines and a call less
-                    # (benchmarks/instructions.py, plaintext and json). test_app.py checks
-                    # that the two send the same. PERF: direct's two parts by index, not
-                    # unpacked into names (benchmarks/instructions.py, plaintext).
-                    result = await direct[0](connection)  # the handler
-                    if type(result) is HttpResponse and (status := result.status_code) in WITH_BODY:
-                        # PERF: HttpResponse.as_whole() for the class itself and a status with
-                        # a body, inline: a frame and a tuple less (benchmarks/instructions.py,
-                        # plaintext). test_app.py checks that the two agree.
-                        content = result.body
-                        size = len(content)
-                        length = LENGTHS[size] if size < SMALL_BODY else length_header(size)
-                        headers = [*result.raw_headers, length]
-                    elif isinstance(result, HttpResponse) and (whole := result.as_whole()):
-                        status, headers, content = whole
+                direct = endpoint.direct.get(method)
+                if direct is None:
+                    if (direct := endpoint.direct_rest.get(method)) is None:
+                        # Its runner's: a handler with dependencies, a sync one, ...
+                        if not args:
+                            args = {}  # the static table's are shared
+                        connection._path_params = args  # pyright: ignore[reportPrivateUsage]
+                        await endpoint.runners[method](connection, args)
+                        return
+                    # PERF: a View's method, or a handler whose arguments are extracted,
+                    # awaited here, not by its runner (benchmarks/instructions.py, item model,
+                    # search query and post model).
+                    if args:
+                        connection._path_params = args  # pyright: ignore[reportPrivateUsage]
+                    view = direct[5]
+                    instance = None if view is None else view()  # before, as the runner
+                    if (plan := direct[6]) is None:  # a View's, with one path value or none
+                        if args:
+                            single = direct[4]
+                            assert (
+                                single is not None
+                            )  # a rule with values has a handler that takes them
+                            result = await direct[0](instance, connection, args[single])
+                        else:
+                            result = await direct[0](instance, connection)
                     else:
+                        values = (
+                            await arguments(plan, connection, args)
+                            if direct[7]
+                            else arguments_now(plan, connection, args)
+                        )
+                        result = await (
+                            direct[0](connection, **values)
+                            if instance is None
+                            else direct[0](instance, connection, **values)
+                        )
+                elif args:  # a function that takes one path value after the connection
+                    connection._path_params = args  # pyright: ignore[reportPrivateUsage]
+                    # PERF: direct's parts by index, not unpacked into names
+                    # (benchmarks/instructions.py, the routing rows).
+                    single = direct[4]
+                    assert single is not None  # a rule with values has a handler that takes them
+                    result = await direct[0](connection, args[single])
+                else:  # a function that takes only the connection (plaintext and json)
+                    result = await direct[0](connection)
+                # What the handler returned, sent from this frame as its runner would send it
+                # when it is a whole response or a value to encode and the connection holds
+                # nothing to merge: two coroutines and a call less (benchmarks/instructions.py).
+                # test_app.py checks that the two send the same.
+                if type(result) is HttpResponse and (status := result.status_code) in WITH_BODY:
+                    # PERF: HttpResponse.as_whole() for the class itself and a status with
+                    # a body, inline: a frame and a tuple less (benchmarks/instructions.py,
+                    # plaintext). test_app.py checks that the two agree.
+                    content = result.body
+                    size = len(content)
+                    length = LENGTHS[size] if size < SMALL_BODY else length_header(size)
+                    headers = [*result.raw_headers, length]
+                    background = result.background
+                elif not isinstance(result, HttpResponse):
+                    if (
+                        result is None
+                        or connection.started
+                        or connection.resp_status_code is not None
+                    ):
                         await direct[1](connection, result)  # what sends a returned value
                         return
-                    # What the handler may have set: headers (and cookies), or its answer.
-                    if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
-                        await connection.respond_whole(status, headers, content)
-                    else:
-                        connection.started = connection.finished = True
-                        connection.resp_status_code = status
-                        send = connection.asgi_send  # add_background() may have wrapped it
-                        await send(
-                            {"type": "http.response.start", "status": status, "headers": headers}
-                        )
-                        body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
-                        await send({"type": "http.response.body", "body": body})
-                    if result.background:
-                        await run_background(result.background, connection)
+                    # respond()'s first case, inline (benchmarks/instructions.py, json)
+                    headers, content = direct[2](result)
+                    status = direct[3]
+                    background = None
+                elif (whole := result.as_whole()) is not None:
+                    status, headers, content = whole
+                    background = result.background
+                else:
+                    await direct[1](connection, result)
+                    return
+                # What the handler may have set: headers (and cookies), or its answer.
+                if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
+                    await connection.respond_whole(status, headers, content)
+                else:
+                    connection.started = connection.finished = True
+                    connection.resp_status_code = status
+                    send = connection.asgi_send  # add_background() may have wrapped it
+                    await send(
+                        {"type": "http.response.start", "status": status, "headers": headers}
+                    )
+                    body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
+                    await send({"type": "http.response.body", "body": body})
+                if background:
+                    await run_background(background, connection)
+                if direct[8] is not None:  # a body that may be large: freed gradually
+                    del result  # what is left holding it is ours alone, or someone else's
+                    # Only a handler whose arguments were extracted (values) has one; popped
+                    # straight into the call, no name of ours holding it.
+                    await free_gradually(
+                        values.pop(direct[8], None),  # pyright: ignore[reportPossiblyUnboundVariable]
+                        direct[9],
+                    )
             else:
                 connection.max_body_size = self.max_body_size
                 if outcome is None:

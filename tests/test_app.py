@@ -12,6 +12,7 @@ from typing import cast
 
 import httpx
 import pytest
+from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -24,10 +25,16 @@ from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
+from aaf.views import View
 
 from ._helpers import Recorder, http_scope, run_with_connection, serve
 
 router = Router()
+
+
+class Pair(BaseModel):
+    a: int
+    b: int
 
 
 class AppError(Exception):
@@ -790,6 +797,105 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         connection.resp_status_code = 203
         return "set"
 
+    # With one path value, taken by position after the connection.
+    @own.get("/header/<int:n>")
+    async def header_value(connection: Connection, n: int) -> dict[str, int]:
+        connection.put_resp_header("x-set", "on the connection")
+        return {"n": n}
+
+    @own.get("/status/<int:n>")
+    async def status_value(connection: Connection, n: int) -> int:
+        connection.resp_status_code = 203
+        return n
+
+    @own.get("/nothing/<int:n>")
+    async def nothing_value(connection: Connection, n: int) -> None:
+        return None
+
+    @own.get("/wrong/<int:n>")
+    async def wrong(connection: Connection, n: int) -> dict[str, int]:
+        return cast("dict[str, int]", {"n": "not a number"})  # a 500, logged
+
+    @own.get("/stream/<int:n>")
+    async def stream_value(connection: Connection, n: int) -> StreamingResponse:
+        return StreamingResponse([b"a"] * n)
+
+    @own.get("/later/<int:n>")
+    async def later_value(connection: Connection, n: int) -> HttpResponse:
+        return HttpResponse(str(n), background=lambda: done.append("after"))
+
+    @own.get("/answered/<int:n>")
+    async def answered_value(connection: Connection, n: int) -> int:
+        await connection.send("itself", finish=True)
+        return n
+
+    @own.get("/model/<int:n>", status_code=201)
+    async def model(connection: Connection, n: int) -> Pair:
+        return Pair(a=n, b=n + 1)
+
+    @own.get("/no-content/<int:n>", status_code=204)
+    async def no_content_value(connection: Connection, n: int) -> None:
+        return None
+
+    # Taken otherwise: by the runner, whose answers the app's must match all the same.
+    @own.get("/pair/<int:a>/<int:b>")
+    async def pair(connection: Connection, a: int, b: int) -> Pair:
+        return Pair(a=a, b=b)
+
+    @own.get("/keyword/<int:n>")
+    async def keyword(connection: Connection, *, n: int) -> int:
+        return n
+
+    # Views: a new instance a request.
+    @own.route("/view")
+    class Counted(View):
+        count = 0
+
+        async def get(self, connection: Connection) -> int:
+            self.count += 1
+            return self.count
+
+        async def post(self, connection: Connection) -> HttpResponse:
+            return HttpResponse("posted", status_code=201)
+
+    @own.route("/view/<int:n>")
+    class Numbered(View):
+        async def get(self, connection: Connection, n: int) -> Pair:
+            return Pair(a=n, b=type(self).__name__.count("N"))
+
+        async def delete(self, connection: Connection, n: int) -> None:
+            return None
+
+    @own.route("/before/<int:n>")
+    class Before(View):
+        async def before(self, connection: Connection) -> HttpResponse | None:
+            connection.put_resp_header("x-before", "ran")
+            return None
+
+        async def get(self, connection: Connection, n: int) -> int:
+            return n
+
+    # Arguments extracted: from the query, a body, both; a list body freed gradually.
+    @own.get("/search")
+    async def search(connection: Connection, q: str, limit: int = 20) -> dict[str, object]:
+        return {"q": q, "limit": limit}
+
+    @own.post("/pairs")
+    async def create(connection: Connection, pair: Pair) -> Pair:
+        return pair
+
+    @own.post("/pairs/<int:n>")
+    async def create_many(connection: Connection, n: int, pairs: list[Pair]) -> list[Pair]:
+        return pairs[:n]
+
+    @own.route("/found/<int:n>")
+    class Found(View):
+        async def get(self, connection: Connection, n: int, q: str) -> dict[str, object]:
+            return {"n": n, "q": q}
+
+        async def post(self, connection: Connection, n: int, pair: Pair) -> HttpResponse:
+            return HttpResponse(str(n * (pair.a + pair.b)), status_code=201)
+
     return aaf([own]), own, done
 
 
@@ -818,6 +924,35 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/connection-later"),
         ("GET", "/answered"),
         ("GET", "/status"),
+        ("GET", "/header/3"),
+        ("HEAD", "/header/3"),
+        ("GET", "/status/3"),
+        ("GET", "/nothing/3"),
+        ("GET", "/wrong/3"),
+        ("GET", "/stream/3"),
+        ("GET", "/later/3"),
+        ("GET", "/answered/3"),
+        ("GET", "/model/3"),
+        ("HEAD", "/model/3"),
+        ("GET", "/no-content/3"),
+        ("GET", "/pair/3/4"),
+        ("GET", "/keyword/3"),
+        ("GET", "/view"),
+        ("HEAD", "/view"),
+        ("POST", "/view"),
+        ("OPTIONS", "/view"),
+        ("GET", "/view/3"),
+        ("DELETE", "/view/3"),
+        ("GET", "/before/3"),
+        ("GET", "/search?q=lamp"),
+        ("GET", "/search?q=lamp&limit=3&limit=4"),
+        ("GET", "/search?limit=x"),
+        ("HEAD", "/search?q=lamp"),
+        ("POST", "/pairs"),
+        ("POST", "/pairs/1"),
+        ("GET", "/found/3?q=lamp"),
+        ("GET", "/found/3"),
+        ("POST", "/found/3"),
     ],
 )
 def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str, path: str) -> None:
@@ -834,15 +969,23 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
                 done.append("body sent")
 
         received = False
+        bodies = {
+            "/pairs": b'{"a": 1, "b": 2}',
+            "/pairs/1": b'[{"a": 1, "b": 2}, {"a": 3, "b": 4}]',
+            "/found/3": b'{"a": 1, "b": 2}' if method == "POST" else b"",
+        }
+        sent_body = bodies.get(path, b"")
 
         async def receive() -> ReceiveEvent:  # the body, then nothing until the end
             nonlocal received
             if received:
                 await asyncio.Event().wait()
             received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": sent_body, "more_body": False}
 
-        scope = http_scope(method, path)
+        target, _, query = path.partition("?")
+        typed = [(b"content-type", b"application/json")] if sent_body else []
+        scope = http_scope(method, target, query.encode(), typed)
         if through_the_app:
             asyncio.run(app(scope, receive, send))
         else:
@@ -853,9 +996,38 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
     assert direct == runner
     start = direct[0][0]
     assert start["type"] == "http.response.start"
-    assert start["status"] == 500 if path == "/bad-status" else start["status"] < 500
-    if path.endswith("later"):
+    failing = path in ("/bad-status", "/wrong/3")
+    invalid = path in ("/search?limit=x", "/found/3") and method == "GET"
+    assert start["status"] == (500 if failing else 422 if invalid else start["status"])
+    assert start["status"] < 400 or failing or invalid
+    if "later" in path:
         assert direct[1] == ["body sent", "after"]
+    body = b"".join(e.get("body", b"") for e in direct[0] if e["type"] == "http.response.body")
+    expected = {
+        ("GET", "/view"): b"1",  # a new instance: its count starts again
+        ("GET", "/view/3"): b'{"a":3,"b":1}',
+        ("GET", "/model/3"): b'{"a":3,"b":4}',
+        ("HEAD", "/model/3"): b"",
+        ("GET", "/header/3"): b'{"n":3}',
+        ("GET", "/pair/3/4"): b'{"a":3,"b":4}',
+        ("GET", "/keyword/3"): b"3",
+        ("GET", "/no-content/3"): b"",
+        ("GET", "/search?q=lamp"): b'{"q":"lamp","limit":20}',
+        ("GET", "/search?q=lamp&limit=3&limit=4"): b'{"q":"lamp","limit":4}',
+        ("HEAD", "/search?q=lamp"): b"",
+        ("POST", "/pairs"): b'{"a":1,"b":2}',
+        ("POST", "/pairs/1"): b'[{"a":1,"b":2}]',
+        ("GET", "/found/3?q=lamp"): b'{"n":3,"q":"lamp"}',
+        ("POST", "/found/3"): b"9",
+    }
+    if (method, path) in expected:
+        assert body == expected[method, path]
+    set_on_connection = {
+        "/header/3": (b"x-set", b"on the connection"),
+        "/before/3": (b"x-before", b"ran"),
+    }
+    if path in set_on_connection:
+        assert set_on_connection[path] in start.get("headers", [])
 
 
 def test_an_exception_handler_whose_response_cannot_be_sent_answers_500_logged(
