@@ -83,7 +83,7 @@ _ONE = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
 _PLAIN = {r"[0-9]+": _DIGITS, r"[^/]{1,}": _SEGMENT}
 
 
-_NOTHING = Unknown(frozenset())
+NO_RULE = Unknown(frozenset())
 
 
 class _SlashRequired(Exception):
@@ -269,7 +269,7 @@ class StateMatcher(Generic[P]):
             table = segments.get(parts[1])
             rules = (self._dynamic_first if table is None else table).get(len(parts))
             if rules is None:
-                return _NOTHING  # no rule has this many segments
+                return NO_RULE  # no rule has this many segments
             for checks, redirect, payload, methods, converted in rules:
                 for i, kind, arg in checks:
                     segment = parts[i]
@@ -300,7 +300,7 @@ class StateMatcher(Generic[P]):
                     # looking (and may answer 405), so the walk below decides.
                     break
             else:
-                return _NOTHING  # every rule that could match was tried: 404
+                return NO_RULE  # every rule that could match was tried: 404
         start = self._start
         if start is None or not path or not self._plain:
             return None

@@ -22,6 +22,7 @@ from aaf._extract import arguments, arguments_now
 from aaf._forms import FormLimits
 from aaf._http import LENGTHS, SMALL_BODY, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
+from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
 from aaf._threads import MAX_THREADS, ThreadPool
@@ -152,6 +153,9 @@ class App(UrlBuilding):
         self.converters = Router(converters=converters).converters  # checked here, now
         self.routers = [*map(self._served, routers), *self._docs]
         self._first_static = self._static_of_first()
+        # (A router of none's own, never compiled, when there are none: no matcher to ask.)
+        self._first = self.routers[0] if self.routers else Router()
+        self._rest = self.routers[1:]
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -208,14 +212,27 @@ class App(UrlBuilding):
         outcome: Outcome | Failed = None if methods is None else methods.get(method)
         if outcome is None:
             try:
-                for router in self.routers:
-                    found = router.resolve(path, method)
-                    if found is not None:
-                        if type(found) is tuple or type(found) is Mounted:
-                            outcome = found
-                            break
-                        if outcome is None:
-                            outcome = found
+                # PERF: then the first router's matcher, asked here, not through its
+                # resolve(), when the router is compiled and mounts nothing (benchmarks/
+                # instructions.py, the routing rows); what else it answers is resolve()'s.
+                first, routers = self._first, self._rest
+                if (matcher := first._matcher) is not None and not first._mounts:  # pyright: ignore[reportPrivateUsage]
+                    matched = matcher.match(path, method)
+                    if type(matched) is tuple:
+                        outcome = matched
+                    elif matched is not NO_RULE:
+                        outcome = first.after_match(path, method, matched)
+                else:
+                    routers = self.routers
+                if type(outcome) is not tuple:
+                    for router in routers:
+                        found = router.resolve(path, method)
+                        if found is not None:
+                            if type(found) is tuple or type(found) is Mounted:
+                                outcome = found
+                                break
+                            if outcome is None:
+                                outcome = found
             except Exception as exc:  # a converter of the app's own failed: answered below
                 outcome = Failed(exc)
         if outcome is None and not self.exception_handlers:
@@ -428,6 +445,7 @@ class App(UrlBuilding):
         )
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._first_static = self._static_of_first()
+        self._first, self._rest = self.routers[0], self.routers[1:]
         self._document = None  # built anew, with these routes
 
     def _static_of_first(self) -> dict[str, dict[str, Match]]:

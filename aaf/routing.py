@@ -26,7 +26,7 @@ from werkzeug.routing.converters import BaseConverter
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
 from aaf._http import local_location
-from aaf._matcher import SlashRedirect, StateMatcher, Unknown
+from aaf._matcher import MatchResult, SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, Shown, operation
 from aaf._plan import FieldSpec, HandlerPlan, not_a_dependency_problem
 from aaf._rules import (
@@ -641,6 +641,7 @@ class Router(UrlBuilding):
 
     def _invalidate(self) -> None:
         self._compiled = False
+        self._matcher = None  # until compiled again (App.__call__ asks the first router's)
         self._static.clear()
         self._targets = None
         for parent in self._parents:
@@ -759,6 +760,11 @@ class Router(UrlBuilding):
         found = matcher.match(path, method)
         if type(found) is tuple:
             return found  # the payload is the rule's Endpoint
+        return self.after_match(path, method, found)
+
+    def after_match(self, path: str, method: str, found: MatchResult[Endpoint]) -> Outcome:
+        """What answers ``method path`` when the matcher found no rule to take it:
+        ``found`` is its answer (a match goes werkzeug's way too, to the same rule)."""
         if type(found) is Unknown:
             return NotAllowed(", ".join(sorted(found.allow))) if found.allow else None
         if type(found) is SlashRedirect:

@@ -279,6 +279,14 @@ def test_routes_added_to_an_included_router_later_are_served() -> None:
         return "late"
 
     assert c.get("/api/late").text == "late"
+    # A rule with values too: the matcher the app asks first is made again.
+    assert c.get("/api/items/3").status_code == 404
+
+    @api.route("/items/<int:n>")
+    async def item(connection: Connection, n: int) -> int:
+        return n
+
+    assert c.get("/api/items/3").text == "3"
 
 
 def test_router_prefix_applies_to_its_routes() -> None:
