@@ -212,6 +212,51 @@ def test_flat_hand_picked_paths_answer_as_werkzeug_does() -> None:
             assert_like_werkzeug(path, method, FLAT_REGEX, FLAT_REGEX_MAP)
 
 
+# Tables whose one rule takes one integer segment (the matcher's shortest way), and tables
+# that look like them but hold more.
+ONE_INTEGER_RULES = [
+    ("/items", ["POST"]),
+    ("/items/<int:item_id>", ["GET"]),
+    ("/users/<int(max=99):user_id>", ["GET", "DELETE"]),
+    ("/orders/<int:n>/lines", ["GET"]),
+    ("/tags/<int:n>", ["GET"]),
+    ("/tags/<name>", ["PUT"]),
+    ("/files/<int:n>/", ["GET"]),
+    ("/<int:n>", ["GET"]),  # (a first segment of two that is dynamic is in every table of two)
+]
+ONE_INTEGER, ONE_INTEGER_MAP = build(ONE_INTEGER_RULES)
+ONE_INTEGER_PATHS = [
+    "/items", "/items/", "/items/7", "/items/07", "/items/x", "/items/-1", "/items/1.5",
+    "/items/１", "/items/²", "/items/" + "9" * 4301, "/items/7/", "/users/5", "/users/100",
+    "/users/99", "/orders/3/lines", "/orders/3", "/tags/3", "/tags/x", "/files/3",
+    "/files/3/", "/7", "/x", "/7/8", "/x/8", "/items/7/8", "/users/" + "9" * 4301,
+]  # fmt: skip
+
+
+def test_a_table_s_one_integer_rule_answers_as_werkzeug_does() -> None:
+    segments = ONE_INTEGER._segments  # pyright: ignore[reportPrivateUsage]
+    assert segments is not None
+    # The shortest way is taken where it may, and only there.
+    assert isinstance(segments["items"][3], tuple)
+    assert isinstance(segments["users"][3], tuple)
+    assert isinstance(segments["tags"][3], list)  # two rules
+    assert isinstance(segments["orders"][4], list)  # a literal after the integer
+    assert isinstance(ONE_INTEGER._dynamic_first[2], tuple)  # pyright: ignore[reportPrivateUsage]
+    assert isinstance(segments["items"][2], list)  # "/items" and "/<int:n>"
+    for path in ONE_INTEGER_PATHS:
+        for method in ("GET", "POST", "PUT", "DELETE"):
+            assert_like_werkzeug(path, method, ONE_INTEGER, ONE_INTEGER_MAP)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    path=paths(["items", "users", "orders", "lines", "tags", "files", "x", ""], 4, "ab-.%١１", 3),
+    method=METHODS,
+)
+def test_any_path_of_one_integer_tables_answers_as_werkzeug_does(path: str, method: str) -> None:
+    assert_like_werkzeug(path, method, ONE_INTEGER, ONE_INTEGER_MAP)
+
+
 # Rules aaf's router does not make but the matcher must still answer as werkzeug does, or
 # hand back to werkzeug: trailing slashes optional (which turn the flat path off).
 LOOSE = Map(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,6 +136,58 @@ def test_a_returned_model_goes_out_by_alias_and_as_declared() -> None:
         assert client.get("/exact").json() == {"itemName": "lamp"}
         assert client.get("/subclass").json() == {"itemName": "lamp"}  # no password
         assert client.get("/revalidated").status_code == 500
+
+
+class Row:  # an object with attributes, as a database row
+    def __init__(self, item_name: str) -> None:
+        self.item_name = item_name
+
+
+def test_values_with_no_fields_are_checked_and_an_any_holding_a_model_goes_by_alias() -> None:
+    # The encoder of an annotation with no fields calls pydantic without the options that
+    # read fields (attributes, names, aliases); what goes out must not change for it.
+    router = Router()
+
+    @router.get("/counts")
+    async def counts(connection: Connection) -> dict[str, int]:
+        return cast("dict[str, int]", {"a": "1", "b": 2})  # lax: "1" is 1
+
+    @router.get("/wrong")
+    async def wrong(connection: Connection) -> dict[str, int]:
+        return cast("dict[str, int]", {"a": "one"})
+
+    @router.get("/floats")
+    async def floats(connection: Connection) -> list[float] | None:
+        return [1, 2.5]
+
+    @router.get("/text")
+    async def text(connection: Connection) -> int | str:
+        return "plain"
+
+    @router.get("/any")
+    async def any_value(connection: Connection) -> dict[str, object]:
+        return {"item": Aliased.model_validate({"itemName": "lamp"}), "n": 1}
+
+    @router.get("/models")
+    async def models(connection: Connection) -> list[Aliased]:
+        return cast("list[Aliased]", [{"item_name": "by name"}, Row("from attributes")])
+
+    @router.get("/nested")
+    async def nested(connection: Connection) -> dict[str, list[Aliased]]:
+        return cast("dict[str, list[Aliased]]", {"rows": [Row("lamp")]})
+
+    with TestClient(aaf([router]), raise_server_exceptions=False) as client:
+        assert client.get("/counts").json() == {"a": 1, "b": 2}
+        assert client.get("/wrong").status_code == 500
+        assert client.get("/floats").content == b"[1.0,2.5]"
+        plain = client.get("/text")
+        assert (plain.text, plain.headers["content-type"]) == ("plain", "text/plain; charset=utf-8")
+        assert client.get("/any").json() == {"item": {"itemName": "lamp"}, "n": 1}
+        assert client.get("/models").json() == [
+            {"itemName": "by name"},
+            {"itemName": "from attributes"},
+        ]
+        assert client.get("/nested").json() == {"rows": [{"itemName": "lamp"}]}
 
 
 def test_streams_of_what_is_not_chunks_are_refused_before_the_response_starts() -> None:
