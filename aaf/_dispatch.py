@@ -104,13 +104,11 @@ class Endpoint:
             runners["HEAD"] = runners["GET"]  # the connection drops the body for HEAD
             if "GET" in direct:
                 direct["HEAD"] = direct["GET"]
-        # PERF: the methods whose handler App.__call__ awaits itself, not through its runner:
-        # an async function or View method that takes the connection and at most one path
-        # value, and nothing else to extract or provide (benchmarks/instructions.py,
-        # plaintext, json, item model and the routing rows). Its runner does the same for a
-        # router called on a connection.
-        # Functions that take the connection and at most one path value in one table; View
-        # methods and handlers whose arguments are extracted in another, looked up second.
+        # PERF: the methods whose handler App.__call__ awaits itself, not through its runner
+        # (see _direct; its runner does the same for a router called on a connection): in
+        # one table the functions that take the connection and at most one path value, in
+        # another, looked up second, View methods and handlers whose arguments are extracted
+        # (benchmarks/instructions.py, plaintext, json, and the routing rows first).
         self.direct = {m: d for m, d in direct.items() if d[5] is None and d[6] is None}
         self.direct_rest = {m: d for m, d in direct.items() if m not in self.direct}
         self.allow = ", ".join(sorted({*runners, "OPTIONS"}))

@@ -152,10 +152,7 @@ class App(UrlBuilding):
         # app.url_map.converters); a router given to the app has its own.
         self.converters = Router(converters=converters).converters  # checked here, now
         self.routers = [*map(self._served, routers), *self._docs]
-        self._first_static = self._static_of_first()
-        # (A router of none's own, never compiled, when there are none: no matcher to ask.)
-        self._first = self.routers[0] if self.routers else Router()
-        self._rest = self.routers[1:]
+        self._note_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.lifespan = lifespan
@@ -283,9 +280,7 @@ class App(UrlBuilding):
                     if (plan := direct[6]) is None:  # a View's, with one path value or none
                         if args:
                             single = direct[4]
-                            assert (
-                                single is not None
-                            )  # a rule with values has a handler that takes them
+                            assert single is not None  # a handler takes its rule's values
                             result = await direct[0](instance, connection, args[single])
                         else:
                             result = await direct[0](instance, connection)
@@ -305,7 +300,7 @@ class App(UrlBuilding):
                     # PERF: direct's parts by index, not unpacked into names
                     # (benchmarks/instructions.py, the routing rows).
                     single = direct[4]
-                    assert single is not None  # a rule with values has a handler that takes them
+                    assert single is not None  # a handler takes its rule's values
                     result = await direct[0](connection, args[single])
                 else:  # a function that takes only the connection (plaintext and json)
                     result = await direct[0](connection)
@@ -444,13 +439,16 @@ class App(UrlBuilding):
             router, prefix, dependencies, tags, responses, deprecated, include_in_schema
         )
         self.routers.insert(len(self.routers) - len(self._docs), router)
-        self._first_static = self._static_of_first()
-        self._first, self._rest = self.routers[0], self.routers[1:]
+        self._note_first()
         self._document = None  # built anew, with these routes
 
-    def _static_of_first(self) -> dict[str, dict[str, Match]]:
-        """The first router's table of static paths (see App.__call__)."""
-        return self.routers[0]._static if self.routers else {}  # pyright: ignore[reportPrivateUsage]
+    def _note_first(self) -> None:
+        """Keep what App.__call__ reads of the routers at hand: the first one (a router of
+        none's own, never compiled, when there is none: no matcher to ask), its table of
+        static paths (which it keeps current), and the others."""
+        self._first = self.routers[0] if self.routers else Router()
+        self._first_static: dict[str, dict[str, Match]] = self._first._static  # pyright: ignore[reportPrivateUsage]
+        self._rest = self.routers[1:]
 
     def _served(
         self,

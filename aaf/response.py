@@ -828,24 +828,10 @@ def result_encoder(
 
     # PERF: the core's calls without the options nothing in the annotation reads (0.1 µs
     # each, benchmarks/instructions.py, json and search query): attributes, names and
-    # aliases mean nothing to a value with no fields, and validating into Any reads none.
-    if exact is None and _plain(adapter.core_schema, _PLAIN_SCHEMAS | {"any"}):
-        by_alias = not _plain(adapter.core_schema, _PLAIN_SCHEMAS)  # an Any may hold a model
-
-        def encode_fieldless(value: object) -> tuple[RawHeaders, bytes]:
-            if text_allowed and isinstance(value, str):
-                content_type, body = _TEXT, value.encode()
-            else:
-                try:
-                    checked = validate(value)
-                except ValidationError as exc:
-                    raise ResponseValidationError(qualname, exc) from None
-                content_type = _JSON
-                body = dump(checked, by_alias=True) if by_alias else dump(checked)
-            size = len(body)
-            return [content_type, LENGTHS[size] if size < SMALL_BODY else length_header(size)], body
-
-        return encode_fieldless
+    # aliases mean nothing to a value with no fields, and validating into Any reads none;
+    # an Any may hold a model, written by alias.
+    fields = not _plain(adapter.core_schema, _PLAIN_SCHEMAS | {"any"})  # a model has fields
+    by_alias = fields or not _plain(adapter.core_schema, _PLAIN_SCHEMAS)
 
     def encode(value: object) -> tuple[RawHeaders, bytes]:
         if type(value) is exact:
@@ -854,10 +840,15 @@ def result_encoder(
             content_type, body = _TEXT, value.encode()
         else:
             try:
-                checked = validate(value, from_attributes=True, by_alias=True, by_name=True)
+                checked = (
+                    validate(value, from_attributes=True, by_alias=True, by_name=True)
+                    if fields
+                    else validate(value)
+                )
             except ValidationError as exc:
                 raise ResponseValidationError(qualname, exc) from None
-            content_type, body = _JSON, dump(checked, by_alias=True)
+            content_type = _JSON
+            body = dump(checked, by_alias=True) if by_alias else dump(checked)
         # PERF: length_header inline, a call less per request (benchmarks/instructions.py,
         # item model); LENGTHS says why the table.
         size = len(body)
