@@ -97,23 +97,20 @@ def arguments_now(
     plan: HandlerPlan, connection: Connection, path_args: dict[str, object]
 ) -> dict[str, object]:
     """``arguments`` for a plan that reads no body, without a coroutine."""
-    if plan.only_plain_query:
-        # PERF: the query string's values straight to the validator, none of validated()'s
-        # other sources asked about (benchmarks/instructions.py, search query); a failure
-        # goes the general way, which says what was wrong.
-        assert plan.validator is not None  # the plan said so; not user input
+    if (direct := plan.query_kwargs) is not None:
+        # PERF: the query string's values validated straight into the keyword arguments,
+        # none of validated()'s other sources asked about (benchmarks/instructions.py, search
+        # query); a failure goes the general way, which says what was wrong.
         try:
-            values = plan.validator.validator.validate_python(
-                {"query": query_last_values(connection.scope.get("query_string", b""))}
+            kwargs = direct.validate_python(
+                query_last_values(connection.scope.get("query_string", b""))
             )
         except ValidationError:
             pass
         else:
-            kwargs = plan.defaults.copy()
             for name in plan.passthrough:
                 kwargs[name] = path_args[name]
-            kwargs.update(values["query"])
-            return kwargs
+            return kwargs  # type: ignore[no-any-return]  # a new dict, of str keys
     kwargs, errors = validated(plan, connection, path_args, None)
     if errors:
         raise RequestValidationError(jsonable(errors))

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     Json,
     RootModel,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -526,6 +527,56 @@ def test_plan_sorts_parameters_by_source_without_a_connection() -> None:
     assert [f.name for f in plan.fields["query"]] == ["q"]
     assert [(f.name, f.wire) for f in plan.fields["header"]] == [("x_token", "x-token")]
     assert plan.body is not None and plan.body.name == "item" and plan.body.required
+
+
+def test_a_query_only_plan_validates_straight_into_the_keyword_arguments() -> None:
+    # Its validator gives the handler's keyword arguments, defaults filled as they are (the
+    # object given, as the general way hands it over); what pydantic would copy (an
+    # unhashable default) or another source keeps the plan on the general way.
+    given = Opaque()
+
+    async def short(
+        connection: Connection,
+        item_id: int,
+        q: str,
+        kept: object = given,
+        limit: Annotated[int, Query(alias="max", ge=1)] = 20,
+    ) -> None: ...
+
+    async def unhashable(connection: Connection, item_id: int, q: object = []) -> None: ...  # noqa: B006  # the case
+
+    async def beside_a_header(
+        connection: Connection, item_id: int, q: str, x_token: Annotated[str, Header()] = ""
+    ) -> None: ...
+
+    plan = plan_with_int_variable(short, "item_id")
+    assert plan.query_kwargs is not None and plan.passthrough == ("item_id",)
+    kwargs = plan.query_kwargs.validate_python({"q": "lamp", "limit": "7", "other": "x"})
+    assert kwargs == {"q": "lamp", "kept": given, "limit": 20} and kwargs["kept"] is given
+    assert plan.query_kwargs.validate_python({"q": "a", "max": "7"})["limit"] == 7
+    with pytest.raises(ValidationError):
+        plan.query_kwargs.validate_python({"q": "a", "max": "0"})
+    assert plan_with_int_variable(unhashable, "item_id").query_kwargs is None
+    assert plan_with_int_variable(beside_a_header, "item_id").query_kwargs is None
+
+    router = Router()
+    router.add_route("/<int:item_id>", short)
+    seen: list[dict[str, object]] = []
+
+    @router.get("/seen/<int:item_id>")
+    async def record(
+        connection: Connection, item_id: int, q: str, kept: object = given, limit: int = 20
+    ) -> None:
+        seen.append({"item_id": item_id, "q": q, "kept": kept, "limit": limit})
+
+    client = TestClient(aaf([router]))
+    assert client.get("/seen/4?q=a&limit=9&q=b").status_code == 204
+    assert client.get("/seen/5?q=c").status_code == 204
+    assert seen == [
+        {"item_id": 4, "q": "b", "kept": given, "limit": 9},
+        {"item_id": 5, "q": "c", "kept": given, "limit": 20},
+    ]
+    assert seen[1]["kept"] is given
 
 
 def test_plan_for_untyped_path_handler_is_trivial() -> None:
