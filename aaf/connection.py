@@ -99,6 +99,8 @@ class Connection(UrlBuilding):
     _body: bytes | None = None
     _form: FormData | None = None
     _body_started = False
+    # The request's first Content-Type as it came, noted when its body began to be read.
+    _body_type: bytes | None = None
     _ws_state = WebSocketState.CONNECTING
     _connect_read = False  # the handshake's websocket.connect message was taken
     resp_status_code: int | None = None
@@ -377,8 +379,13 @@ class Connection(UrlBuilding):
             raise RuntimeError("A WebSocket connection has no request body")
         self._body_started = True
         declared = None
+        kind = None
+        # PERF: the first Content-Type noted on the way, for a JSON body's check: one pass
+        # over the headers, not two (benchmarks/instructions.py, post model).
         for key, value in self.scope["headers"]:
             if key == b"content-length":
+                if declared is not None:
+                    continue
                 # Digits only (RFC 9110 8.6): int() would also take "+3", " 3" and "1_0".
                 # ValueError: more digits than int() converts (sys.int_info).
                 try:
@@ -387,7 +394,9 @@ class Connection(UrlBuilding):
                     declared = int(value)
                 except ValueError:
                     raise HTTPError(400, "Invalid Content-Length header") from None
-                break
+            elif key == b"content-type" and kind is None:
+                kind = value
+        self._body_type = kind
         limit = self.max_body_size
         if limit is not None and declared is not None and declared > limit:
             raise _too_large(limit)

@@ -566,6 +566,27 @@ def test_a_utf8_bom_before_json_is_skipped(client: TestClient) -> None:
     assert response.status_code == 201 and response.json() == {"title": "t", "body": "b"}
 
 
+def test_a_json_body_is_judged_by_the_first_content_type_wherever_it_comes(
+    client: TestClient,
+) -> None:
+    # The first Content-Type counts, before or after the Content-Length, as werkzeug's
+    # Headers.get reads it; a BOM is skipped under the plain type too.
+    note = b'{"title": "t", "body": "b"}'
+    length = ("content-length", str(len(note)))
+    json_type, text_type = ("content-type", "application/json"), ("content-type", "text/plain")
+    for headers, status in [
+        ([json_type, text_type, length], 201),
+        ([text_type, json_type, length], 415),
+        ([length, json_type], 201),
+        ([length, text_type, json_type], 415),
+        ([length, ("content-type", "application/problem+json")], 201),
+    ]:
+        response = client.post("/notes", content=note, headers=headers)
+        assert response.status_code == status, headers
+    bom = client.post("/notes", content=b"\xef\xbb\xbf" + note, headers=[json_type])
+    assert bom.status_code == 201 and bom.json() == {"title": "t", "body": "b"}
+
+
 def test_an_empty_body_without_a_content_type_is_422_missing(client: TestClient) -> None:
     response = client.post("/notes")
     assert response.status_code == 422
