@@ -49,13 +49,19 @@ from aaf.views import View, WebSocketView
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
 # What sends a handler's result: a response as it is, a value encoded (see _responder).
 Responder = Callable[[Connection, object], Awaitable[None]]
+# What gives a handler's keyword arguments when that is awaited: arguments(), or a plain
+# resolution's providers (None: their overrides ask for the runner).
+Extract = Callable[
+    [HandlerPlan, Connection, dict[str, object]], Awaitable[dict[str, object] | None]
+]
 # A handler the app awaits itself (Endpoint.direct), by index: 0 the handler; 1 what sends
 # anything it returns; 2 the encoder of a returned value and 3 the route's status, for the
 # usual case the app sends itself; 4 the name of the one path value the handler takes by
 # position after the connection (None: it takes only the connection, or 6); 5 the View
 # class a new instance of which comes first (None: a function); 6 the plan whose
-# arguments are extracted and passed by name (None: there are none to extract), 7 whether
-# that reads the body; 8 the body argument freed gradually after the response, 9 its
+# arguments are extracted and passed by name (None: there are none to extract), 7 what
+# extracts them when that is awaited (reading the body, or the providers'; None:
+# arguments_now); 8 the body argument freed gradually after the response, 9 its
 # models' fields freed so (see _freed_gradually).
 Direct = tuple[
     Callable[..., Awaitable[object]],
@@ -65,7 +71,7 @@ Direct = tuple[
     str | None,
     type[View] | None,
     HandlerPlan | None,
-    bool,
+    Extract | None,
     str | None,
     tuple[str, ...],
 ]
@@ -433,57 +439,67 @@ def _runner_with_dependencies(
         if solving.stack is not None:  # the response is finished: clean up, in reverse order
             await solving.close(None)
 
-    if not resolution.plain:
+    solve_plain = _plain_solver(resolution)
+    if solve_plain is None:
         return run
-    # Per step: the provider, what it is given besides its own values (None: nothing), and
-    # its place in validate_now()'s list.
-    steps = tuple(
-        (
-            cast("Callable[..., Awaitable[object]]", step.fn),
-            (step.wiring, step.connection_params)
-            if step.wiring or step.connection_params
-            else None,
-            position,
-        )
-        for position, step in enumerate(resolution.steps)
-    )
-    wiring = tuple((name, index) for name, index in resolution.wiring if name is not None)
-    copy_args = resolution.copies_path
 
     async def run_plain(connection: Connection, args: dict[str, object]) -> None:
-        # PERF: coroutine providers and no body: no Solving, no coroutine per step, nothing
-        # to clean up (benchmarks/typed_cost.py, "path, 2 providers").
-        try:
-            overridden = bool(connection.app.dependency_overrides)
-        except RuntimeError:  # a connection built by hand, outside an app
-            overridden = False
-        if overridden:
-            return await run(connection, args)
-        values: list[dict[str, object]] | None
-        if copy_args:
-            values, own = None, args.copy()
-        else:
-            values, own = resolution.validate_now(connection, args)
-        results: list[object] = []
-        for provider, given, position in steps:
-            if given is None and values is None:
-                results.append(await provider())
-                continue
-            kwargs = values[position] if values is not None else {}
-            if given is not None:
-                for wired, index in given[0]:
-                    kwargs[wired] = results[index]
-                for param in given[1]:
-                    kwargs[param] = connection
-            results.append(await provider(**kwargs))
-        for name, index in wiring:
-            own[name] = results[index]
-        if view is None:  # PERF: one frame less than answer()
+        own = await solve_plain(plan, connection, args)
+        if own is None:  # overridden
+            await run(connection, args)
+        elif view is None:  # PERF: one frame less than answer()
             await respond(connection, await fn(connection, **own))
         else:
             await answer(connection, own)
 
     return run_plain
+
+
+def _plain_solver(resolution: Resolution) -> Extract | None:
+    """What gives the keyword arguments of a handler whose providers are all coroutine
+    functions and read no body (None when they are not): no Solving, nothing to clean up.
+    It gives None when the app overrides providers: the runner's general way resolves those.
+
+    PERF: written at registration as a function of its own, each provider awaited on a line
+    of it with what it takes by keyword (its validated values, the providers' results it is
+    wired to, the connection): no loop over the steps, no list of results, no dict per call
+    (benchmarks/typed_cost.py, "path, 2 providers").
+    """
+    if not resolution.plain:
+        return None
+    copies = resolution.copies_path
+    namespace: dict[str, object] = {"validate_now": resolution.validate_now}
+    lines = [
+        "async def solve_plain(plan, connection, args):",
+        "    app = connection._app",  # None: a connection built by hand, outside an app
+        "    if app is not None and app.dependency_overrides:",
+        "        return None",
+    ]
+    if not copies:
+        lines.append("    values, own = validate_now(connection, args)")
+    for position, step in enumerate(resolution.steps):
+        namespace[f"provider{position}"] = step.fn
+        given = [] if copies or not step.validates else [f"**values[{position}]"]
+        given += [f"{_name(wired)}=result{index}" for wired, index in step.wiring]
+        given += [f"{_name(param)}=connection" for param in step.connection_params]
+        lines.append(f"    result{position} = await provider{position}({', '.join(given)})")
+    wired = [(name, index) for name, index in resolution.wiring if name is not None]
+    if copies:  # the path values as the converters gave them, then the providers' results
+        own = [f"{name!r}: args[{name!r}]" for name in resolution.plan.rule_converters]
+        own += [f"{name!r}: result{index}" for name, index in wired]
+        lines.append(f"    return {{{', '.join(own)}}}")
+    else:
+        lines += [f"    own[{name!r}] = result{index}" for name, index in wired]
+        lines.append("    return own")
+    exec("\n".join(lines), namespace)  # noqa: S102  # names and numbers of aaf's own
+    return cast("Extract", namespace["solve_plain"])
+
+
+def _name(name: str) -> str:
+    """A parameter's name, written into a call by keyword."""
+    if not name.isidentifier():
+        raise AssertionError(f"not a parameter name: {name!r}")  # a plan's, never a request's
+    return name
 
 
 def _in_thread(fn: Callable[..., object], method: bool) -> Callable[..., Awaitable[object]]:
@@ -577,21 +593,28 @@ def _direct(
     handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
 ) -> Direct | None:
     """How the app awaits ``plan``'s handler itself (see Direct), when it may: an async
-    function, or an async method of a View without ``before``, with no dependencies."""
-    if not plan.is_async or plan.dependencies:
+    function, or an async method of a View without ``before``, with no providers or only
+    plain ones (coroutine functions reading no body: see _plain_solver) none of which fills
+    a View's attribute."""
+    if not plan.is_async:
         return None
     if view is not None and view.before is not View.before:
         return None
+    extract: Extract | None = arguments if plan.reads_body else None
+    if plan.dependencies:
+        if any(d.attribute for d in plan.dependencies):
+            return None  # set on the instance before before(): its runner's
+        if (extract := _plain_solver(Resolution(plan))) is None:
+            return None
     fn = cast("Callable[..., Awaitable[object]]", handler)
     responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
     if not plan.trivial:  # its arguments extracted, passed by name
         large_list, large_fields = _freed_gradually(plan)
-        extract = (plan, plan.reads_body, large_list, large_fields)
-        return fn, responder, encode, status, None, view, *extract
+        return fn, responder, encode, status, None, view, plan, extract, large_list, large_fields
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
-    return fn, responder, encode, status, single, view, None, False, None, ()
+    return fn, responder, encode, status, single, view, None, None, None, ()
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

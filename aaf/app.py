@@ -18,7 +18,7 @@ from aaf._background import run_background
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
-from aaf._extract import arguments, arguments_now
+from aaf._extract import arguments_now
 from aaf._forms import FormLimits
 from aaf._http import LENGTHS, SMALL_BODY, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
@@ -285,11 +285,13 @@ class App(UrlBuilding):
                         else:
                             result = await direct[0](instance, connection)
                     else:
-                        values = (
-                            await arguments(plan, connection, args)
-                            if direct[7]
-                            else arguments_now(plan, connection, args)
-                        )
+                        if (extract := direct[7]) is None:
+                            values = arguments_now(plan, connection, args)
+                        elif (solved := await extract(plan, connection, args)) is not None:
+                            values = solved
+                        else:  # providers overridden: its runner's
+                            await endpoint.runners[method](connection, args)
+                            return
                         result = await (
                             direct[0](connection, **values)
                             if instance is None

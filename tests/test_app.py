@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
+from typing import Annotated, cast
 
 import httpx
 import pytest
@@ -21,6 +21,7 @@ from aaf._types import ASGIApp, Receive, ReceiveEvent, Scope, Send, SendEvent
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError, RequestValidationError
+from aaf.params import Depends, Query
 from aaf.response import HttpResponse, JsonResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
@@ -896,6 +897,54 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         async def post(self, connection: Connection, n: int, pair: Pair) -> HttpResponse:
             return HttpResponse(str(n * (pair.a + pair.b)), status_code=201)
 
+    # Providers, coroutine functions that read no body: the app awaits them too.
+    async def settings() -> dict[str, int]:
+        return {"scale": 10}
+
+    async def scaled(connection: Connection, conf: dict[str, int] = Depends(settings)) -> int:
+        connection.put_resp_header("x-scaled", "yes")
+        return conf["scale"]
+
+    async def page(size: Annotated[int, Query(ge=1)] = 5) -> int:
+        return size
+
+    async def noted() -> None:
+        done.append("noted")
+
+    async def refused(connection: Connection) -> None:
+        raise HTTPError(403, "No entry")
+
+    @own.get("/deps/<int:n>")
+    async def deps(
+        connection: Connection,
+        n: int,
+        conf: dict[str, int] = Depends(settings),
+        factor: int = Depends(scaled),
+    ) -> dict[str, int]:
+        return {"n": n * factor, "scale": conf["scale"]}
+
+    @own.get("/deps-query", dependencies=[Depends(noted)])
+    async def deps_query(
+        connection: Connection, q: str, size: int = Depends(page)
+    ) -> dict[str, object]:
+        return {"q": q, "size": size}
+
+    @own.get("/deps-refused", dependencies=[Depends(refused)])
+    async def deps_refused(connection: Connection) -> str:
+        return "never"
+
+    @own.route("/deps-view/<int:n>")
+    class WithProviders(View):
+        async def get(self, connection: Connection, n: int, factor: int = Depends(scaled)) -> int:
+            return n * factor
+
+    @own.route("/deps-attribute/<int:n>")
+    class WithAttribute(View):
+        factor: int = Depends(scaled)
+
+        async def get(self, connection: Connection, n: int) -> int:
+            return n * self.factor
+
     return aaf([own]), own, done
 
 
@@ -953,6 +1002,14 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/found/3?q=lamp"),
         ("GET", "/found/3"),
         ("POST", "/found/3"),
+        ("GET", "/deps/3"),
+        ("HEAD", "/deps/3"),
+        ("GET", "/deps-query?q=lamp"),
+        ("GET", "/deps-query?q=lamp&size=2"),
+        ("GET", "/deps-query?q=lamp&size=0"),
+        ("GET", "/deps-refused"),
+        ("GET", "/deps-view/3"),
+        ("GET", "/deps-attribute/3"),
     ],
 )
 def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str, path: str) -> None:
@@ -997,9 +1054,12 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
     start = direct[0][0]
     assert start["type"] == "http.response.start"
     failing = path in ("/bad-status", "/wrong/3")
-    invalid = path in ("/search?limit=x", "/found/3") and method == "GET"
+    invalid = path in ("/search?limit=x", "/found/3", "/deps-query?q=lamp&size=0")
+    invalid = invalid and method == "GET"
     assert start["status"] == (500 if failing else 422 if invalid else start["status"])
-    assert start["status"] < 400 or failing or invalid
+    assert start["status"] < 400 or failing or invalid or path == "/deps-refused"
+    if path.startswith("/deps-query"):  # a side effect's provider, unless the input failed
+        assert ("noted" in direct[1]) is (not invalid)
     if "later" in path:
         assert direct[1] == ["body sent", "after"]
     body = b"".join(e.get("body", b"") for e in direct[0] if e["type"] == "http.response.body")
@@ -1019,15 +1079,63 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
         ("POST", "/pairs/1"): b'[{"a":1,"b":2}]',
         ("GET", "/found/3?q=lamp"): b'{"n":3,"q":"lamp"}',
         ("POST", "/found/3"): b"9",
+        ("GET", "/deps/3"): b'{"n":30,"scale":10}',
+        ("HEAD", "/deps/3"): b"",
+        ("GET", "/deps-query?q=lamp"): b'{"q":"lamp","size":5}',
+        ("GET", "/deps-query?q=lamp&size=2"): b'{"q":"lamp","size":2}',
+        ("GET", "/deps-refused"): b"No entry",
+        ("GET", "/deps-view/3"): b"30",
+        ("GET", "/deps-attribute/3"): b"30",
     }
     if (method, path) in expected:
         assert body == expected[method, path]
     set_on_connection = {
         "/header/3": (b"x-set", b"on the connection"),
         "/before/3": (b"x-before", b"ran"),
+        "/deps/3": (b"x-scaled", b"yes"),
+        "/deps-view/3": (b"x-scaled", b"yes"),
     }
     if path in set_on_connection:
         assert set_on_connection[path] in start.get("headers", [])
+
+
+def test_the_app_awaits_handlers_with_plain_providers_itself_unless_overridden() -> None:
+    # Coroutine providers that read no body are awaited from the app's frame (a PERF path
+    # the comparison above checks); a View's attribute provider, and any route while the
+    # app overrides providers, go the runner's way, which resolves overrides.
+    app, own, done = _awaited_directly_or_by_the_runner()
+    awaited = {}
+    for path in ("/deps/3", "/deps-query", "/deps-refused", "/deps-view/3", "/deps-attribute/3"):
+        found = own.resolve(path, "GET")
+        assert type(found) is tuple
+        awaited[path] = "GET" in found[0].direct_rest
+    assert awaited == {
+        "/deps/3": True,
+        "/deps-query": True,
+        "/deps-refused": True,
+        "/deps-view/3": True,
+        "/deps-attribute/3": False,
+    }
+
+    async def fixed() -> dict[str, int]:
+        return {"scale": 2}
+
+    client = TestClient(app)
+    assert client.get("/deps/3").json() == {"n": 30, "scale": 10}
+    app.dependency_overrides[settings_of(own)] = fixed
+    assert client.get("/deps/3").json() == {"n": 6, "scale": 2}
+    assert client.get("/deps-query?q=a").json() == {"q": "a", "size": 5}
+    app.dependency_overrides.clear()
+    assert client.get("/deps/3").json() == {"n": 30, "scale": 10}
+    assert done.count("noted") == 1
+
+
+def settings_of(router: Router) -> Callable[..., object]:
+    """The provider the /deps routes read their settings from."""
+    found = router.resolve("/deps/3", "GET")
+    assert type(found) is tuple
+    (dependency,) = [d for d in found[0].plans["GET"].dependencies if d.name == "conf"]
+    return dependency.provider
 
 
 def test_an_exception_handler_whose_response_cannot_be_sent_answers_500_logged(
