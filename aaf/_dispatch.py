@@ -471,18 +471,12 @@ def _plain_solver(resolution: Resolution) -> Extract | None:
     namespace: dict[str, object] = {"validate_now": resolution.validate_now}
     lines = [
         "async def solve_plain(plan, connection, args):",
-        "    app = connection._app",  # None: a connection built by hand, outside an app
-        "    if app is not None and app.dependency_overrides:",
+        *_UNLESS_OVERRIDDEN,
         "        return None",
     ]
     if not copies:
         lines.append("    values, own = validate_now(connection, args)")
-    for position, step in enumerate(resolution.steps):
-        namespace[f"provider{position}"] = step.fn
-        given = [] if copies or not step.validates else [f"**values[{position}]"]
-        given += [f"{_name(wired)}=result{index}" for wired, index in step.wiring]
-        given += [f"{_name(param)}=connection" for param in step.connection_params]
-        lines.append(f"    result{position} = await provider{position}({', '.join(given)})")
+    lines += _provider_calls(resolution, namespace)
     wired = [(name, index) for name, index in resolution.wiring if name is not None]
     if copies:  # the path values as the converters gave them, then the providers' results
         own = [f"{name!r}: args[{name!r}]" for name in resolution.plan.rule_converters]
@@ -491,8 +485,66 @@ def _plain_solver(resolution: Resolution) -> Extract | None:
     else:
         lines += [f"    own[{name!r}] = result{index}" for name, index in wired]
         lines.append("    return own")
+    return cast("Extract", _written(lines, namespace))
+
+
+def _plain_call(
+    resolution: Resolution, handler: Callable[..., Awaitable[object]], runner: Runner
+) -> Callable[..., Awaitable[object]] | None:
+    """For a function whose providers are plain (see _plain_solver), that validates nothing
+    and whose rule has one variable or none: a function taking the connection and that
+    value, which awaits the providers and then the handler, everything by keyword; it gives
+    what the handler returns. While the app overrides providers, it has the runner answer and
+    gives None (nothing more to send). PERF: the app awaits it as a handler of one path value
+    (benchmarks/typed_cost.py, "path, 2 providers"). None when it does not apply."""
+    variables = list(resolution.plan.rule_converters)
+    if not (resolution.plain and resolution.copies_path and len(variables) <= 1):
+        return None
+    namespace: dict[str, object] = {"handler": handler, "runner": runner}
+    given = [f"{_name(name)}=value" for name in variables]
+    path = f"{{{variables[0]!r}: value}}" if variables else "{}"
+    lines = [
+        f"async def call(connection{', value' if variables else ''}):",
+        *_UNLESS_OVERRIDDEN,
+        f"        await runner(connection, {path})",
+        "        return None",
+        *_provider_calls(resolution, namespace),
+    ]
+    given += [
+        f"{_name(name)}=result{index}" for name, index in resolution.wiring if name is not None
+    ]
+    lines.append(f"    return await handler(connection, {', '.join(given)})")
+    return cast("Callable[..., Awaitable[object]]", _written(lines, namespace))
+
+
+# The first lines of a written resolution: what follows them runs only while the app
+# overrides no provider (a connection built by hand, outside an app, has no overrides).
+_UNLESS_OVERRIDDEN = (
+    "    app = connection._app",
+    "    if app is not None and app.dependency_overrides:",
+)
+
+
+def _provider_calls(resolution: Resolution, namespace: dict[str, object]) -> list[str]:
+    """A line awaiting each provider in order, its result named ``result<step>``; each is
+    given its validated values (``values``, unless the resolution only copies the path
+    values), the results it is wired to and the connection, by keyword."""
+    lines: list[str] = []
+    for position, step in enumerate(resolution.steps):
+        namespace[f"provider{position}"] = step.fn
+        validated = step.validates and not resolution.copies_path
+        given = [f"**values[{position}]"] if validated else []
+        given += [f"{_name(wired)}=result{index}" for wired, index in step.wiring]
+        given += [f"{_name(param)}=connection" for param in step.connection_params]
+        lines.append(f"    result{position} = await provider{position}({', '.join(given)})")
+    return lines
+
+
+def _written(lines: list[str], namespace: dict[str, object]) -> object:
+    """The function ``lines`` define (its name after ``async def``), made with
+    ``namespace`` as its globals."""
     exec("\n".join(lines), namespace)  # noqa: S102  # names and numbers of aaf's own
-    return cast("Extract", namespace["solve_plain"])
+    return namespace[lines[0].removeprefix("async def ").partition("(")[0]]
 
 
 def _name(name: str) -> str:
@@ -584,13 +636,16 @@ def http_endpoint(
     for method in methods or ("GET",):
         runners[method.upper()] = runner
         plans[method.upper()], operations[method.upper()] = plan, route_options
-    if (found := _direct(function, plan)) is not None:
+    if (found := _direct(function, plan, runner=runner)) is not None:
         direct = dict.fromkeys(runners, found)
     return Endpoint(name, runners, max_body_size, plans, operations, direct)
 
 
 def _direct(
-    handler: Callable[..., object], plan: HandlerPlan, view: type[View] | None = None
+    handler: Callable[..., object],
+    plan: HandlerPlan,
+    view: type[View] | None = None,
+    runner: Runner | None = None,
 ) -> Direct | None:
     """How the app awaits ``plan``'s handler itself (see Direct), when it may: an async
     function, or an async method of a View without ``before``, with no providers or only
@@ -600,14 +655,20 @@ def _direct(
         return None
     if view is not None and view.before is not View.before:
         return None
+    fn = cast("Callable[..., Awaitable[object]]", handler)
+    responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
     extract: Extract | None = arguments if plan.reads_body else None
     if plan.dependencies:
         if any(d.attribute for d in plan.dependencies):
             return None  # set on the instance before before(): its runner's
-        if (extract := _plain_solver(Resolution(plan))) is None:
+        resolution = Resolution(plan)
+        if view is None and runner is not None:
+            call = _plain_call(resolution, fn, runner)
+            if call is not None:  # awaited as a function of one path value or none
+                single = next(iter(plan.rule_converters), None)
+                return call, responder, encode, status, single, None, None, None, None, ()
+        if (extract := _plain_solver(resolution)) is None:
             return None
-    fn = cast("Callable[..., Awaitable[object]]", handler)
-    responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
     if not plan.trivial:  # its arguments extracted, passed by name
         large_list, large_fields = _freed_gradually(plan)
         return fn, responder, encode, status, None, view, plan, extract, large_list, large_fields
