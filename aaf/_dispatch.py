@@ -485,7 +485,7 @@ def _plain_solver(resolution: Resolution) -> Extract | None:
     else:
         lines += [f"    own[{name!r}] = result{index}" for name, index in wired]
         lines.append("    return own")
-    return cast("Extract", _written(lines, namespace))
+    return cast("Extract", _written(lines, namespace, resolution.plan.qualname))
 
 
 def _plain_call(
@@ -514,7 +514,9 @@ def _plain_call(
         f"{_name(name)}=result{index}" for name, index in resolution.wiring if name is not None
     ]
     lines.append(f"    return await handler(connection, {', '.join(given)})")
-    return cast("Callable[..., Awaitable[object]]", _written(lines, namespace))
+    return cast(
+        "Callable[..., Awaitable[object]]", _written(lines, namespace, resolution.plan.qualname)
+    )
 
 
 # The first lines of a written resolution: what follows them runs only while the app
@@ -540,10 +542,11 @@ def _provider_calls(resolution: Resolution, namespace: dict[str, object]) -> lis
     return lines
 
 
-def _written(lines: list[str], namespace: dict[str, object]) -> object:
+def _written(lines: list[str], namespace: dict[str, object], qualname: str) -> object:
     """The function ``lines`` define (its name after ``async def``), made with
-    ``namespace`` as its globals."""
-    exec("\n".join(lines), namespace)  # noqa: S102  # names and numbers of aaf's own
+    ``namespace`` as its globals; a traceback through it names the handler."""
+    code = compile("\n".join(lines), f"<aaf: the providers of {qualname}>", "exec")
+    exec(code, namespace)  # noqa: S102  # names and numbers of aaf's own
     return namespace[lines[0].removeprefix("async def ").partition("(")[0]]
 
 
