@@ -553,7 +553,7 @@ def _written(lines: list[str], namespace: dict[str, object], qualname: str) -> o
 def _name(name: str) -> str:
     """A parameter's name, written into a call by keyword."""
     if not name.isidentifier():
-        raise AssertionError(f"not a parameter name: {name!r}")  # a plan's, never a request's
+        raise AssertionError(f"not a parameter name: {name!r}")  # pragma: no cover  # a plan's
     return name
 
 

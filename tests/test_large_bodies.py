@@ -43,7 +43,7 @@ from aaf._annotations import annotated
 from aaf._plan import ItemsReading, ModelReading, fail_fast_validator
 from aaf.app import App
 from aaf.connection import Connection
-from aaf.params import Body
+from aaf.params import Body, Depends
 from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
@@ -102,6 +102,26 @@ def test_a_wrong_item_deep_in_the_list_is_located_from_its_start(client: TestCli
     status, answer = post(client, body(items))
     assert status == 422
     assert [e["loc"] for e in answer["detail"]] == [["body", 15_000, "id"]]
+
+
+def test_a_large_list_read_by_a_provider_is_taken_as_a_handlers_is() -> None:
+    # A provider reading the body goes the general resolution's way (the runner's), which
+    # validates a large list a slice at a time too.
+    router = Router()
+
+    async def counted(items: list[Item]) -> int:
+        return len(items)
+
+    @router.post("/counted")
+    async def handler(connection: Connection, count: int = Depends(counted)) -> int:
+        return count
+
+    client = TestClient(aaf([router]))
+    typed = {"content-type": "application/json"}
+    assert client.post("/counted", content=body(GOOD), headers=typed).json() == 20_000
+    answer = client.post("/counted", content=body(WRONG_ITEM), headers=typed)
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [["body", 15_000, "id"]]
 
 
 @pytest.mark.parametrize(
