@@ -485,7 +485,7 @@ def _plain_solver(resolution: Resolution) -> Extract | None:
     else:
         lines += [f"    own[{name!r}] = result{index}" for name, index in wired]
         lines.append("    return own")
-    return cast("Extract", _written(lines, namespace, resolution.plan.qualname))
+    return cast("Extract", _written("solve_plain", lines, namespace, resolution.plan.qualname))
 
 
 def _plain_call(
@@ -515,7 +515,8 @@ def _plain_call(
     ]
     lines.append(f"    return await handler(connection, {', '.join(given)})")
     return cast(
-        "Callable[..., Awaitable[object]]", _written(lines, namespace, resolution.plan.qualname)
+        "Callable[..., Awaitable[object]]",
+        _written("call", lines, namespace, resolution.plan.qualname),
     )
 
 
@@ -542,12 +543,12 @@ def _provider_calls(resolution: Resolution, namespace: dict[str, object]) -> lis
     return lines
 
 
-def _written(lines: list[str], namespace: dict[str, object], qualname: str) -> object:
-    """The function ``lines`` define (its name after ``async def``), made with
-    ``namespace`` as its globals; a traceback through it names the handler."""
+def _written(name: str, lines: list[str], namespace: dict[str, object], qualname: str) -> object:
+    """The function ``name`` that ``lines`` define, made with ``namespace`` as its globals;
+    a traceback through it names the handler."""
     code = compile("\n".join(lines), f"<aaf: the providers of {qualname}>", "exec")
     exec(code, namespace)  # noqa: S102  # names and numbers of aaf's own
-    return namespace[lines[0].removeprefix("async def ").partition("(")[0]]
+    return namespace[name]
 
 
 def _name(name: str) -> str:
@@ -615,7 +616,7 @@ def http_endpoint(
             )
             runners[method] = _runner(fn, plan, handler)
             plans[method], operations[method] = plan, method_options
-            if (found := _direct(fn, plan, handler)) is not None:
+            if (found := _direct(fn, plan, runners[method], handler)) is not None:
                 direct[method] = found
         return Endpoint(name, runners, max_body_size, plans, operations, direct)
     if isinstance(handler, type):
@@ -639,7 +640,7 @@ def http_endpoint(
     for method in methods or ("GET",):
         runners[method.upper()] = runner
         plans[method.upper()], operations[method.upper()] = plan, route_options
-    if (found := _direct(function, plan, runner=runner)) is not None:
+    if (found := _direct(function, plan, runner)) is not None:
         direct = dict.fromkeys(runners, found)
     return Endpoint(name, runners, max_body_size, plans, operations, direct)
 
@@ -647,8 +648,8 @@ def http_endpoint(
 def _direct(
     handler: Callable[..., object],
     plan: HandlerPlan,
+    runner: Runner,
     view: type[View] | None = None,
-    runner: Runner | None = None,
 ) -> Direct | None:
     """How the app awaits ``plan``'s handler itself (see Direct), when it may: an async
     function, or an async method of a View without ``before``, with no providers or only
@@ -665,7 +666,7 @@ def _direct(
         if any(d.attribute for d in plan.dependencies):
             return None  # set on the instance before before(): its runner's
         resolution = Resolution(plan)
-        if view is None and runner is not None:
+        if view is None:
             call = _plain_call(resolution, fn, runner)
             if call is not None:  # awaited as a function of one path value or none
                 single = next(iter(plan.rule_converters), None)

@@ -3263,15 +3263,11 @@ def _build_validator(
     definitions: Mapping[Group, dict[str, tuple[object, str, bool]]], qualname: str
 ) -> TypeAdapter[dict[str, dict[str, object]]]:
     """One TypedDict per group, keyed by parameter name and read by wire name (the alias)."""
-    safe = qualname.replace(".", "_").replace("<", "_").replace(">", "_")
+    safe = _safe_name(qualname)
     groups: dict[str, object] = {}
     try:
         for group, defs in definitions.items():
-            members: dict[str, object] = {}
-            for name, (annotation, wire, required) in defs.items():
-                member: object = Annotated[annotation, Field(alias=wire)]
-                members[name] = member if required else NotRequired[member]
-            groups[group] = _typed_dict(f"{safe}_{group}", members)
+            groups[group] = _typed_dict(f"{safe}_{group}", _typed_members(defs))
         shape = _typed_dict(f"{safe}_params", groups)
         # The shape is built at runtime, so mypy cannot see what it validates into.
         validator = cast("TypeAdapter[dict[str, dict[str, object]]]", type_adapter(shape))
@@ -3291,17 +3287,33 @@ def _query_kwargs(
     default goes in as it is, as the general way passes it: only hashable ones, which
     pydantic does not copy. What it refuses goes the general way, which says what was
     wrong (its errors are the general validator's)."""
-    safe = qualname.replace(".", "_").replace("<", "_").replace(">", "_")
+    shape = _typed_dict(
+        f"{_safe_name(qualname)}_query_kwargs", _typed_members(definitions, defaults)
+    )
+    return type_adapter(shape).validator  # type: ignore[return-value]  # a SchemaValidator
+
+
+def _safe_name(qualname: str) -> str:
+    """A handler's qualified name as part of a TypedDict's name."""
+    return qualname.replace(".", "_").replace("<", "_").replace(">", "_")
+
+
+def _typed_members(
+    definitions: Mapping[str, tuple[object, str, bool]],
+    defaults: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """A TypedDict's members: each parameter read by its wire name, NotRequired unless it is
+    required, and given its default when ``defaults`` are to be filled by the validator."""
     members: dict[str, object] = {}
     for name, (annotation, wire, required) in definitions.items():
         if required:
             members[name] = Annotated[annotation, Field(alias=wire)]
+        elif defaults is None:
+            members[name] = NotRequired[Annotated[annotation, Field(alias=wire)]]
         else:
-            members[name] = NotRequired[
-                Annotated[annotation, Field(alias=wire, default=defaults[name])]
-            ]
-    shape = _typed_dict(f"{safe}_query_kwargs", members)
-    return type_adapter(shape).validator  # type: ignore[return-value]  # a SchemaValidator
+            filled = Field(alias=wire, default=defaults[name])
+            members[name] = NotRequired[Annotated[annotation, filled]]
+    return members
 
 
 def _hashable(value: object) -> bool:
