@@ -43,7 +43,14 @@ from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
-from aaf.response import HttpResponse, ResultEncoder, respond_as_set, send_result
+from aaf.response import (
+    EncoderParts,
+    HttpResponse,
+    ResultEncoder,
+    encoder_parts,
+    respond_as_set,
+    send_result,
+)
 from aaf.views import View, WebSocketView
 
 Runner = Callable[[Connection, dict[str, object]], Awaitable[None]]
@@ -62,7 +69,8 @@ Extract = Callable[
 # arguments are extracted and passed by name (None: there are none to extract), 7 what
 # extracts them when that is awaited (reading the body, or the providers'; None:
 # arguments_now); 8 the body argument freed gradually after the response, 9 its
-# models' fields freed so (see _freed_gradually).
+# models' fields freed so (see _freed_gradually); 10 to 13 the encoder's parts (see
+# EncoderParts): kind, validate, dump and exact (kind 0 and exact None: 2 alone).
 Direct = tuple[
     Callable[..., Awaitable[object]],
     Responder,
@@ -74,6 +82,10 @@ Direct = tuple[
     Extract | None,
     str | None,
     tuple[str, ...],
+    int,
+    Callable[[object], object],
+    Callable[..., bytes],
+    type | None,
 ]
 
 
@@ -645,6 +657,11 @@ def http_endpoint(
     return Endpoint(name, runners, max_body_size, plans, operations, direct)
 
 
+def _no_parts(value: object) -> bytes:
+    """Stands for the validator and serializer of an encoder that has none (see Direct)."""
+    raise AssertionError("the encoder's own parts are called only when it has them")
+
+
 def _direct(
     handler: Callable[..., object],
     plan: HandlerPlan,
@@ -661,6 +678,8 @@ def _direct(
         return None
     fn = cast("Callable[..., Awaitable[object]]", handler)
     responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
+    parts = encoder_parts(encode) or EncoderParts(0, _no_parts, _no_parts, None)
+    kind, validate, dump, exact = parts.kind, parts.validate, parts.dump, parts.exact
     extract: Extract | None = arguments if plan.reads_body else None
     if plan.dependencies:
         if any(d.attribute for d in plan.dependencies):
@@ -670,16 +689,37 @@ def _direct(
             call = _plain_call(resolution, fn, runner)
             if call is not None:  # awaited as a function of one path value or none
                 single = next(iter(plan.rule_converters), None)
-                return call, responder, encode, status, single, None, None, None, None, ()
+                return (
+                    call, responder, encode, status, single, None, None, None, None, (),
+                    kind, validate, dump, exact,
+                )  # fmt: skip
         if (extract := _plain_solver(resolution)) is None:
             return None
     if not plan.trivial:  # its arguments extracted, passed by name
         large_list, large_fields = _freed_gradually(plan)
-        return fn, responder, encode, status, None, view, plan, extract, large_list, large_fields
+        return (
+            fn, responder, encode, status, None, view, plan, extract, large_list, large_fields,
+            kind, validate, dump, exact,
+        )  # fmt: skip
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
-    return fn, responder, encode, status, single, view, None, None, None, ()
+    return (
+        fn,
+        responder,
+        encode,
+        status,
+        single,
+        view,
+        None,
+        None,
+        None,
+        (),
+        kind,
+        validate,
+        dump,
+        exact,
+    )
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import threading
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -43,6 +44,7 @@ from aaf._files import (
 )
 from aaf._http import (
     FRAMING,
+    JSON_TYPE,
     LENGTHS,
     SMALL_BODY,
     WITH_BODY,
@@ -729,7 +731,7 @@ def error_response(exc: HTTPError) -> HttpResponse:
 
 # Results: what a handler returned, sent as a response -------------------------------------------
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
-_JSON = (b"content-type", b"application/json")
+_JSON = JSON_TYPE
 _OCTETS = (b"content-type", b"application/octet-stream")
 
 
@@ -854,7 +856,41 @@ def result_encoder(
         size = len(body)
         return [content_type, LENGTHS[size] if size < SMALL_BODY else length_header(size)], body
 
+    if exact is not None or (not text_allowed and not fields):
+        # What the app may call itself (see encoder_parts).
+        kind: Literal[1, 2, 3] = 3 if exact is not None else 2 if by_alias else 1
+        _PARTS[encode] = EncoderParts(kind, validate, dump, exact)
     return encode
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EncoderParts:
+    """The parts of an encoder (result_encoder) that the app may call itself, each way
+    giving the body the encoder gives, sent as JSON:
+
+    - ``kind`` 1: every value validated, then dumped: ``dump(validate(value))``; 2: the
+      same, ``by_alias=True`` passed to ``dump``; 3: a model's encoder, ``exact``, whose
+      other values the encoder itself validates; 0: none of these (the encoder is called);
+    - ``exact``: the model whose instances are dumped as they are, ``dump(value,
+      by_alias=True)``, when ``type(value) is exact`` (kind 3).
+
+    A value that does not fit fails ``validate`` with a ``ValidationError``, where the
+    encoder raises its ``ResponseValidationError``."""
+
+    kind: Literal[0, 1, 2, 3]
+    validate: Callable[[object], object]
+    dump: Callable[..., bytes]
+    exact: type | None
+
+
+_PARTS: weakref.WeakKeyDictionary[ResultEncoder, EncoderParts] = weakref.WeakKeyDictionary()
+
+
+def encoder_parts(encode: ResultEncoder) -> EncoderParts | None:
+    """The parts of ``encode`` the app may call itself (see EncoderParts); None when it has
+    none (a value that may go out as text, a value with fields validated from attributes,
+    an encoder not made by result_encoder)."""
+    return _PARTS.get(encode)
 
 
 # Core schema types of values that hold no fields: nothing an alias, a field's name or an
