@@ -679,7 +679,8 @@ def _direct(
     fn = cast("Callable[..., Awaitable[object]]", handler)
     responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
     parts = encoder_parts(encode) or EncoderParts(0, _no_parts, _no_parts, None)
-    kind, validate, dump, exact = parts.kind, parts.validate, parts.dump, parts.exact
+    tail: tuple[int, Callable[[object], object], Callable[..., bytes], type | None]
+    tail = (parts.kind, parts.validate, parts.dump, parts.exact)  # Direct's slots 10 to 13
     extract: Extract | None = arguments if plan.reads_body else None
     if plan.dependencies:
         if any(d.attribute for d in plan.dependencies):
@@ -689,37 +690,17 @@ def _direct(
             call = _plain_call(resolution, fn, runner)
             if call is not None:  # awaited as a function of one path value or none
                 single = next(iter(plan.rule_converters), None)
-                return (
-                    call, responder, encode, status, single, None, None, None, None, (),
-                    kind, validate, dump, exact,
-                )  # fmt: skip
+                return call, responder, encode, status, single, None, None, None, None, (), *tail
         if (extract := _plain_solver(resolution)) is None:
             return None
     if not plan.trivial:  # its arguments extracted, passed by name
         large_list, large_fields = _freed_gradually(plan)
-        return (
-            fn, responder, encode, status, None, view, plan, extract, large_list, large_fields,
-            kind, validate, dump, exact,
-        )  # fmt: skip
+        found = (fn, responder, encode, status, None, view, plan, extract, large_list, large_fields)
+        return *found, *tail
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
-    return (
-        fn,
-        responder,
-        encode,
-        status,
-        single,
-        view,
-        None,
-        None,
-        None,
-        (),
-        kind,
-        validate,
-        dump,
-        exact,
-    )
+    return fn, responder, encode, status, single, view, None, None, None, (), *tail
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

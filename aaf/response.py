@@ -731,7 +731,6 @@ def error_response(exc: HTTPError) -> HttpResponse:
 
 # Results: what a handler returned, sent as a response -------------------------------------------
 _TEXT = (b"content-type", b"text/plain; charset=utf-8")
-_JSON = JSON_TYPE
 _OCTETS = (b"content-type", b"application/octet-stream")
 
 
@@ -742,7 +741,7 @@ def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
         content_type, body = _OCTETS, value
     else:
         try:
-            content_type, body = _JSON, json_bytes(value)
+            content_type, body = JSON_TYPE, json_bytes(value)
         except PydanticSerializationError:
             kind = type(value)
             if is_asgi_class(kind):  # Starlette's JSONResponse, say, from an app being ported
@@ -837,7 +836,7 @@ def result_encoder(
 
     def encode(value: object) -> tuple[RawHeaders, bytes]:
         if type(value) is exact:
-            content_type, body = _JSON, dump(value, by_alias=True)
+            content_type, body = JSON_TYPE, dump(value, by_alias=True)
         elif text_allowed and isinstance(value, str):
             content_type, body = _TEXT, value.encode()
         else:
@@ -849,7 +848,7 @@ def result_encoder(
                 )
             except ValidationError as exc:
                 raise ResponseValidationError(qualname, exc) from None
-            content_type = _JSON
+            content_type = JSON_TYPE
             body = dump(checked, by_alias=True) if by_alias else dump(checked)
         # PERF: length_header inline, a call less per request (benchmarks/instructions.py,
         # item model); LENGTHS says why the table.
