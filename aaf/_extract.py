@@ -48,6 +48,7 @@ __all__ = [
     "Errors",
     "arguments",
     "arguments_now",
+    "body_arguments_now",
     "json_in_slices",
     "jsonable",
     "parse_json",
@@ -77,7 +78,9 @@ async def arguments(
         return path_args
     if plan.body_only:
         # PERF: nothing to gather from other sources (benchmarks/inprocess.py, post model).
-        kwargs: dict[str, object] = {}
+        if (found := body_arguments_now(plan, connection, await connection.body())) is not None:
+            return found
+        kwargs: dict[str, object] = {}  # a large body, read below
         errors: Errors = []
     else:
         form = await connection.form() if plan.reads_form else None
@@ -93,6 +96,33 @@ async def arguments(
     if errors:
         raise RequestValidationError(jsonable(errors[:MAX_ERRORS]), body)
     return kwargs
+
+
+def body_arguments_now(
+    plan: HandlerPlan, connection: Connection, body: bytes
+) -> dict[str, object] | None:
+    """``arguments`` for a plan whose one source is the JSON body (``plan.body_only``), given
+    the body, without a coroutine: the app reads the body and calls this (a coroutine less
+    per request, benchmarks/network_counted.py, post model). None for a body larger than
+    FULL_REPORT_SIZE, which ``arguments`` reads in slices between turns of the event loop."""
+    param = plan.body
+    assert param is not None  # a body_only plan's
+    if len(body) > FULL_REPORT_SIZE:
+        return None
+    if body and connection._body_type == b"application/json" and body[0] != 0xEF:  # pyright: ignore[reportPrivateUsage]
+        # PERF: the usual body, JSON without a BOM, validated straight into the arguments
+        try:
+            return {param.name: param.adapter.validator.validate_json(body)}
+        except ValidationError as exc:
+            errors: Errors = []
+            _body_refused(param, body, exc, errors)
+    else:  # empty, another Content-Type or a BOM: _take_body says what to do
+        kwargs: dict[str, object] = {}
+        errors = []
+        _take_body(param, body, kwargs, errors, connection)
+        if not errors:
+            return kwargs
+    raise RequestValidationError(jsonable(errors[:MAX_ERRORS]), body)
 
 
 def arguments_now(
@@ -294,12 +324,17 @@ def _take_body(
     try:
         kwargs[body.name] = body.adapter.validator.validate_json(data)
     except ValidationError as exc:
-        if exc.error_count() > FAIL_FAST_PAST:
-            # Again, each collection stopping at its first error and a model that refuses
-            # unknown keys given only the first hundred (as for a query string, below).
-            fewer = _fewer_unknown_keys_json(data, body.known) if body.known else None
-            exc = _again(body.fail_fast.validate_json, fewer or data, exc)
-        _report_body(exc, data, errors)
+        _body_refused(body, data, exc, errors)
+
+
+def _body_refused(body: BodyParam, data: bytes, exc: ValidationError, errors: Errors) -> None:
+    """Add to ``errors`` why ``data``, JSON of at most FULL_REPORT_SIZE, was refused (``exc``)."""
+    if exc.error_count() > FAIL_FAST_PAST:
+        # Again, each collection stopping at its first error and a model that refuses
+        # unknown keys given only the first hundred (as for a query string, below).
+        fewer = _fewer_unknown_keys_json(data, body.known) if body.known else None
+        exc = _again(body.fail_fast.validate_json, fewer or data, exc)
+    _report_body(exc, data, errors)
 
 
 def _json_payload(connection: Connection, data: bytes) -> bytes:

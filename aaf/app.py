@@ -18,7 +18,7 @@ from aaf._background import run_background
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
-from aaf._extract import arguments_now
+from aaf._extract import arguments_now, body_arguments_now
 from aaf._forms import FormLimits
 from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
@@ -287,6 +287,19 @@ class App(UrlBuilding):
                     else:
                         if (extract := direct[7]) is None:
                             values = arguments_now(plan, connection, args)
+                        elif (
+                            plan.body_only
+                            and (
+                                # PERF: the body read here and its arguments made without a
+                                # coroutine (benchmarks/network_counted.py, post model); a large
+                                # one is extract()'s.
+                                solved := body_arguments_now(
+                                    plan, connection, await connection.body()
+                                )
+                            )
+                            is not None
+                        ):
+                            values = solved
                         elif (solved := await extract(plan, connection, args)) is not None:
                             values = solved
                         else:  # providers overridden: its runner's
