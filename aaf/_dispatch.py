@@ -64,7 +64,7 @@ Extract = Callable[
 # A handler the app awaits itself (Endpoint.direct), by index: 0 the handler; 1 what sends
 # anything it returns; 2 the encoder of a returned value and 3 the route's status, for the
 # usual case the app sends itself; 4 the name of the one path value the handler takes by
-# position after the connection (None: it takes only the connection, or 6); 5 the View
+# position after the connection ("": it takes only the connection, or 6); 5 the View
 # class a new instance of which comes first (None: a function); 6 the plan whose
 # arguments are extracted and passed by name (None: there are none to extract), 7 what
 # extracts them when that is awaited (reading the body, or the providers'; None:
@@ -76,7 +76,7 @@ Direct = tuple[
     Responder,
     ResultEncoder,
     int,
-    str | None,
+    str,
     type[View] | None,
     HandlerPlan | None,
     Extract | None,
@@ -689,18 +689,19 @@ def _direct(
         if view is None:
             call = _plain_call(resolution, fn, runner)
             if call is not None:  # awaited as a function of one path value or none
-                single = next(iter(plan.rule_converters), None)
-                return call, responder, encode, status, single, None, None, None, None, (), *tail
+                path_value = next(iter(plan.rule_converters), "")
+                head = (call, responder, encode, status, path_value, None, None, None, None, ())
+                return *head, *tail
         if (extract := _plain_solver(resolution)) is None:
             return None
     if not plan.trivial:  # its arguments extracted, passed by name
         large_list, large_fields = _freed_gradually(plan)
-        found = (fn, responder, encode, status, None, view, plan, extract, large_list, large_fields)
+        found = (fn, responder, encode, status, "", view, plan, extract, large_list, large_fields)
         return *found, *tail
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
-    return fn, responder, encode, status, single, view, None, None, None, (), *tail
+    return fn, responder, encode, status, single or "", view, None, None, None, (), *tail
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

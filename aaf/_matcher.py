@@ -289,8 +289,7 @@ class StateMatcher(Generic[P]):
         if segments is not None and path[:1] == "/" and "//" not in path:
             # PERF: the segment fast path, inline (benchmarks/network.py, item model).
             parts = path.split("/")
-            table = segments.get(parts[1])
-            rules = (self._dynamic_first if table is None else table).get(len(parts))
+            rules = segments.get(parts[1], self._dynamic_first).get(len(parts))
             if rules is None:
                 return NO_RULE  # no rule has this many segments
             if isinstance(rules, tuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import inspect
 import logging
@@ -212,24 +213,15 @@ class App(UrlBuilding):
                 # PERF: then the first router's matcher, asked here, not through its
                 # resolve(), when the router is compiled and mounts nothing (benchmarks/
                 # instructions.py, the routing rows); what else it answers is resolve()'s.
-                first, routers = self._first, self._rest
-                if (matcher := first._matcher) is not None and not first._mounts:  # pyright: ignore[reportPrivateUsage]
-                    matched = matcher.match(path, method)
-                    if type(matched) is tuple:
-                        outcome = matched
-                    elif matched is not NO_RULE:
-                        outcome = first.after_match(path, method, matched)
-                else:
-                    routers = self.routers
-                if type(outcome) is not tuple:
-                    for router in routers:
-                        found = router.resolve(path, method)
-                        if found is not None:
-                            if type(found) is tuple or type(found) is Mounted:
-                                outcome = found
-                                break
-                            if outcome is None:
-                                outcome = found
+                if (match := self._first._fast_match) is None:  # pyright: ignore[reportPrivateUsage]
+                    outcome = self._resolve(path, method, self.routers, None)
+                elif type(matched := match(path, method)) is tuple:
+                    outcome = matched
+                elif matched is not NO_RULE:  # a redirect or a 405, say: a later router may match
+                    outcome = self._first.after_match(path, method, matched)
+                    outcome = self._resolve(path, method, self._rest, outcome)
+                else:  # nothing here: the other routers' answer
+                    outcome = self._resolve_rest(path, method)
             except Exception as exc:  # a converter of the app's own failed: answered below
                 outcome = Failed(exc)
         if outcome is None and not self.exception_handlers:
@@ -278,10 +270,8 @@ class App(UrlBuilding):
                     view = direct[5]
                     instance = None if view is None else view()  # before, as the runner
                     if (plan := direct[6]) is None:  # a View's, with one path value or none
-                        if args:
-                            single = direct[4]
-                            assert single is not None  # a handler takes its rule's values
-                            result = await direct[0](instance, connection, args[single])
+                        if args:  # PERF: direct[4] not named (benchmarks/opcodes.py)
+                            result = await direct[0](instance, connection, args[direct[4]])
                         else:
                             result = await direct[0](instance, connection)
                     else:
@@ -314,9 +304,7 @@ class App(UrlBuilding):
                     connection._path_params = args  # pyright: ignore[reportPrivateUsage]
                     # PERF: direct's parts by index, not unpacked into names
                     # (benchmarks/instructions.py, the routing rows).
-                    single = direct[4]
-                    assert single is not None  # a handler takes its rule's values
-                    result = await direct[0](connection, args[single])
+                    result = await direct[0](connection, args[direct[4]])
                 else:  # a function that takes only the connection (plaintext and json)
                     result = await direct[0](connection)
                 # What the handler returned, sent from this frame as its runner would send it
@@ -346,23 +334,26 @@ class App(UrlBuilding):
                     # rows); where validation fails, the encoder says why. No name of their
                     # own: one more local and this coroutine would outgrow the 512 bytes
                     # Python's small-object allocator serves (test_app.py checks it fits).
-                    if not direct[10]:
+                    # The commonest kind first: plain data (benchmarks/instructions.py, json,
+                    # search query and the routing rows).
+                    if (kind := direct[10]) == 1:  # validated into plain data, then dumped
+                        try:
+                            content = direct[12](direct[11](result))
+                        except ValidationError:
+                            direct[2](result)  # raises ResponseValidationError
+                            raise
+                    elif kind == 3 and type(result) is direct[13]:  # the declared model's
+                        content = direct[12](result, by_alias=True)
+                    elif kind == 2:  # validated into data with models, then dumped by alias
+                        try:
+                            content = direct[12](direct[11](result), by_alias=True)
+                        except ValidationError:
+                            direct[2](result)
+                            raise
+                    else:  # the encoder's: what has no schema, or another value for a model
                         headers, content = direct[2](result)
-                    else:
-                        if direct[10] != 3:  # validated into plain data, then dumped
-                            try:
-                                content = (
-                                    direct[12](direct[11](result), by_alias=True)
-                                    if direct[10] == 2
-                                    else direct[12](direct[11](result))
-                                )
-                            except ValidationError:
-                                direct[2](result)  # raises ResponseValidationError
-                                raise
-                        elif type(result) is direct[13]:  # an instance of the declared model
-                            content = direct[12](result, by_alias=True)
-                        else:  # another value, for that model: JSON
-                            content = direct[2](result)[1]
+                        kind = 0
+                    if kind:
                         size = len(content)
                         headers = [
                             JSON_TYPE,
@@ -378,13 +369,13 @@ class App(UrlBuilding):
                     return
                 # What the handler may have set: headers (and cookies), or its answer.
                 if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
-                    await connection.respond_whole(status, headers, content)
+                    await connection.respond_whole(status, headers, content)  # pyright: ignore[reportPossiblyUnboundVariable]  # set with kind 0 or after
                 else:
                     connection.started = connection.finished = True
                     connection.resp_status_code = status
                     send = connection.asgi_send  # add_background() may have wrapped it
                     await send(
-                        {"type": "http.response.start", "status": status, "headers": headers}
+                        {"type": "http.response.start", "status": status, "headers": headers}  # pyright: ignore[reportPossiblyUnboundVariable]
                     )
                     body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
                     await send({"type": "http.response.body", "body": body})
@@ -483,6 +474,22 @@ class App(UrlBuilding):
         self._note_first()
         self._document = None  # built anew, with these routes
 
+    @staticmethod
+    def _resolve(path: str, method: str, routers: Sequence[Router], outcome: Outcome) -> Outcome:
+        """What answers ``method path``: ``outcome`` when it is a match (the first router's,
+        found by App.__call__), else the first of ``routers`` to match or mount it; else
+        ``outcome`` or the first redirect or 405 of theirs; else ``None`` (404)."""
+        if type(outcome) is tuple:
+            return outcome
+        for router in routers:
+            found = router.resolve(path, method)
+            if found is not None:
+                if type(found) is tuple or type(found) is Mounted:
+                    return found
+                if outcome is None:
+                    outcome = found
+        return outcome
+
     def _note_first(self) -> None:
         """Keep what App.__call__ reads of the routers at hand: the first one (a router of
         none's own, never compiled, when there is none: no matcher to ask), its table of
@@ -490,6 +497,13 @@ class App(UrlBuilding):
         self._first = self.routers[0] if self.routers else Router()
         self._first_static: dict[str, dict[str, Match]] = self._first._static  # pyright: ignore[reportPrivateUsage]
         self._rest = self.routers[1:]
+        # PERF: the one other router's resolve() when there is one, called without a loop
+        # (benchmarks/instructions.py, not found: the app's document is a router of its own).
+        self._resolve_rest: Callable[[str, str], Outcome] = (
+            self._rest[0].resolve
+            if len(self._rest) == 1
+            else functools.partial(self._resolve, routers=self._rest, outcome=None)
+        )
 
     def _served(
         self,

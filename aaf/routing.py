@@ -292,6 +292,9 @@ class Router(UrlBuilding):
         self._static: dict[str, dict[str, Match]] = {}
         self._matcher: StateMatcher[Endpoint] | None = None
         self._ws_matcher: StateMatcher[WebSocketEndpoint] | None = None
+        # The matcher's match, when it is all resolve() asks before after_match(): compiled,
+        # and no mounts. App.__call__ calls it for its first router.
+        self._fast_match: Callable[[str, str], MatchResult[Endpoint]] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
         self._named_mounts: dict[str, str] = {}  # a named mount's full prefix
         # url_for's index: each handler (a function, a View or one of its methods) to its
@@ -641,7 +644,7 @@ class Router(UrlBuilding):
 
     def _invalidate(self) -> None:
         self._compiled = False
-        self._matcher = None  # until compiled again (App.__call__ asks the first router's)
+        self._matcher = self._fast_match = None  # until compiled again
         self._static.clear()
         self._targets = None
         for parent in self._parents:
@@ -733,6 +736,7 @@ class Router(UrlBuilding):
             self._ws_matcher = StateMatcher(self._ws_adapter.map, _ws_endpoint_of)
         self._mounts = mounts
         self._named_mounts = named_mounts
+        self._fast_match = None if mounts else self._matcher.match
         self._compiled = True
 
     # Matching ----------------------------------------------------------------------------------
