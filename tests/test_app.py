@@ -848,6 +848,11 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
     async def wrong(connection: Connection, n: int) -> dict[str, int]:
         return cast("dict[str, int]", {"n": "not a number"})  # a 500, logged
 
+    @own.get("/lying/<int:n>")
+    async def lying(connection: Connection, n: int) -> dict[str, int]:
+        # A response where the annotation says data: sent as it is (EncoderParts.usual).
+        return cast("dict[str, int]", HttpResponse(f"{n} as text", status_code=202))
+
     @own.get("/stream/<int:n>")
     async def stream_value(connection: Connection, n: int) -> StreamingResponse:
         return StreamingResponse([b"a"] * n)
@@ -1040,6 +1045,7 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/status/3"),
         ("GET", "/nothing/3"),
         ("GET", "/wrong/3"),
+        ("GET", "/lying/3"),
         ("GET", "/stream/3"),
         ("GET", "/later/3"),
         ("GET", "/answered/3"),
@@ -1160,6 +1166,7 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
         ("GET", "/pair/3/4"): b'{"a":3,"b":4}',
         ("GET", "/keyword/3"): b"3",
         ("GET", "/no-content/3"): b"",
+        ("GET", "/lying/3"): b"3 as text",
         ("GET", "/search?q=lamp"): b'{"q":"lamp","limit":20}',
         ("GET", "/search?q=lamp&limit=3&limit=4"): b'{"q":"lamp","limit":4}',
         ("HEAD", "/search?q=lamp"): b"",
