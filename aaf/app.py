@@ -352,8 +352,8 @@ class App(UrlBuilding):
                             raise
                     else:  # the encoder's: what has no schema, or another value for a model
                         headers, content = direct[2](result)
-                        kind = 0
-                    if kind:
+                        kind = 0  # its headers are made
+                    if kind:  # JSON made above: its headers
                         size = len(content)
                         headers = [
                             JSON_TYPE,
@@ -369,13 +369,13 @@ class App(UrlBuilding):
                     return
                 # What the handler may have set: headers (and cookies), or its answer.
                 if connection.started or connection._resp_headers is not None:  # pyright: ignore[reportPrivateUsage]
-                    await connection.respond_whole(status, headers, content)  # pyright: ignore[reportPossiblyUnboundVariable]  # set with kind 0 or after
+                    await connection.respond_whole(status, headers, content)  # pyright: ignore[reportPossiblyUnboundVariable]  # kind 0's or made after
                 else:
                     connection.started = connection.finished = True
                     connection.resp_status_code = status
                     send = connection.asgi_send  # add_background() may have wrapped it
                     await send(
-                        {"type": "http.response.start", "status": status, "headers": headers}  # pyright: ignore[reportPossiblyUnboundVariable]
+                        {"type": "http.response.start", "status": status, "headers": headers}  # pyright: ignore[reportPossiblyUnboundVariable]  # as above
                     )
                     body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
                     await send({"type": "http.response.body", "body": body})

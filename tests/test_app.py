@@ -850,7 +850,7 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
 
     @own.get("/lying/<int:n>")
     async def lying(connection: Connection, n: int) -> dict[str, int]:
-        # A response where the annotation says data: sent as it is (EncoderParts.usual).
+        # A response where the annotation says data: sent as it is, as its runner sends it.
         return cast("dict[str, int]", HttpResponse(f"{n} as text", status_code=202))
 
     @own.get("/stream/<int:n>")
