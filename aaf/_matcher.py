@@ -82,6 +82,11 @@ _LITERAL, _DIGITS, _SEGMENT, _REGEX = 0, 1, 2, 3
 # index, the variable's name and converter, the payload and methods.
 _OneInteger = tuple[int, str, Callable[[str], object], P, "frozenset[str] | None"]
 _Rules = list[_Segmented[P]] | _OneInteger[P]
+# A rule of literal segments then one variable that takes the last whole segment, an
+# integer or any text (/items/<int:id>, /users/<name>), by the path before its last slash:
+# whether the segment must be digits, the variable's name and converter, the payload and
+# the methods.
+_Tail = tuple[bool, str, Callable[[str], object], P, "frozenset[str] | None"]
 
 
 def _one_integer(rules: list[_Segmented[P]]) -> _Rules[P]:
@@ -103,6 +108,25 @@ def _one_integer(rules: list[_Segmented[P]]) -> _Rules[P]:
 # A dynamic part that is one converter, and the regexes checked without the regex engine.
 _ONE = re.compile(r"\(\?P<__werkzeug_\d+>(.*)\)", re.DOTALL)
 _PLAIN = {r"[0-9]+": _DIGITS, r"[^/]{1,}": _SEGMENT}
+
+
+def _tail(key: str, rule: _Segmented[P]) -> tuple[str, _Tail[P]] | None:
+    """A rule of literal segments then one variable that is the last segment, an integer
+    or any text: the path before its last slash ("/items") and what `StateMatcher.match`
+    checks; None for another rule."""
+    checks, redirect, payload, methods, converted = rule
+    if redirect or not checks or len(converted) != 1:
+        return None
+    *literals, (last, kind, _) = checks
+    # Every segment after the first (the table's key) checked in order, literals then the
+    # variable; a rule under a dynamic first segment checks that one too (index 1).
+    if [i for i, *_ in checks] != list(range(2, last + 1)) or converted[0][2] != last:
+        return None
+    if kind not in (_DIGITS, _SEGMENT) or any(k != _LITERAL for _, k, _ in literals):
+        return None
+    head = "/".join(["", key, *(cast("str", literal) for *_, literal in literals)])
+    name, convert, _ = converted[0]
+    return head, (kind == _DIGITS, name, convert, payload, methods)
 
 
 NO_RULE = Unknown(frozenset())
@@ -130,6 +154,7 @@ class StateMatcher(Generic[P]):
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
         self._segments: dict[str, dict[int, _Rules[P]]] | None = None
+        self._tails: dict[str, _Tail[P]] = {}
         self._dynamic_first: dict[int, _Rules[P]] = {}
         candidates = self._candidates(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if candidates is not None and self._plain:
@@ -214,10 +239,13 @@ class StateMatcher(Generic[P]):
         segments: dict[str, dict[int, _Rules[P]]] = {}
         for key, table in tables.items():
             assert key is not None  # popped
-            segments[key] = {
-                n: _one_integer([*table.get(n, []), *dynamic_first.get(n, [])])
-                for n in {*table, *dynamic_first}
-            }
+            segments[key] = {}
+            for n in {*table, *dynamic_first}:
+                rules = [*table.get(n, []), *dynamic_first.get(n, [])]
+                segments[key][n] = _one_integer(rules)
+                # The only rule of its first segment and length: no other could come first.
+                if len(rules) == 1 and (tail := _tail(key, rules[0])) is not None:
+                    self._tails[tail[0]] = tail[1]
         self._segments = segments
         self._dynamic_first = {n: _one_integer(rules) for n, rules in dynamic_first.items()}
 
@@ -285,6 +313,22 @@ class StateMatcher(Generic[P]):
         A match is ``(payload, values)``: what ``payload`` gave for the rule at construction,
         and the rule variables converted by the rule's converters.
         """
+        if tails := self._tails:
+            # PERF: a rule of literal segments then one variable, the last segment
+            # (/items/<int:id>), found by the path before its last slash, the path not split
+            # (benchmarks/instructions.py, item model and the routing rows). A head found is
+            # literal segments: the path starts with "/" and holds no "//".
+            head, _, tail = path.rpartition("/")
+            if (one := tails.get(head)) is not None:
+                digits, name, convert, payload, methods = one
+                if (tail.isdigit() and tail.isascii() if digits else tail) and (
+                    methods is None or method in methods
+                ):
+                    try:
+                        return payload, {name: convert(tail)}
+                    except (ValidationError, ValueError):
+                        pass
+                # A method the rule does not allow, or a failed conversion: as below.
         segments = self._segments  # when every rule fits, the rules are plain and there is a start
         if segments is not None and path[:1] == "/" and "//" not in path:
             # PERF: the segment fast path, inline (benchmarks/network.py, item model).
@@ -394,6 +438,10 @@ def _to_python(converter: BaseConverter) -> Callable[[str], object]:
     ):
         convert: Callable[[str], object] = converter.num_convert
         return convert
+    if type(converter).to_python is BaseConverter.to_python:
+        # PERF: the value as it is, by str() (which gives a str itself back), not by a
+        # Python-level method that returns it (benchmarks/matching.py).
+        return str
     return converter.to_python
 
 

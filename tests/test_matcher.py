@@ -257,6 +257,58 @@ def test_any_path_of_one_integer_tables_answers_as_werkzeug_does(path: str, meth
     assert_like_werkzeug(path, method, ONE_INTEGER, ONE_INTEGER_MAP)
 
 
+# Rules of literal segments then one variable, the last segment: found by the path
+# before its last slash when the rule is the only one of its first segment and length.
+TAIL_RULES = [
+    *ONE_INTEGER_RULES,
+    ("/users/by-name/<name>", ["GET"]),
+    ("/v1/things/<int:thing_id>", ["GET", "PUT"]),
+    ("/v1/things", ["GET"]),
+    ("/names/<name>", ["GET"]),
+    ("/codes/<string(length=2):code>", ["GET"]),  # its own regex: not by the head
+    ("/deep/a/<int:n>", ["GET"]),
+    ("/deep/b/<int:n>", ["GET"]),  # two rules of "deep" and four segments
+]
+TAILS, TAILS_MAP = build(TAIL_RULES)
+TAIL_PATHS = [
+    *ONE_INTEGER_PATHS, "/users/by-name/bob", "/users/by-name/", "/users/by-name//",
+    "/users/by-name/b%20b", "/users//by-name/bob", "//users/by-name/bob", "/v1/things/3",
+    "/v1/things/3/", "/v1/things/", "/v1/things", "/v1//things/3", "/v1/things//3",
+    "/v1/things/３", "/v1/things/" + "9" * 4301, "/names/x", "/names/", "/names/x/",
+    "/names//x", "/codes/ab", "/codes/abc", "/deep/a/1", "/deep/b/2", "/deep/c/3",
+    "users/by-name/bob", "/items/7?x", "/items/+7", "/items/ 7",
+]  # fmt: skip
+
+
+def test_rules_ending_in_a_variable_are_found_by_the_path_before_it() -> None:
+    tails = TAILS._tails  # pyright: ignore[reportPrivateUsage]
+    # (the segment must be digits, the variable) by head; the payload is the rule's endpoint
+    assert {head: (tail[0], tail[1], tail[3]) for head, tail in tails.items()} == {
+        "/items": (True, "item_id", "r1"),
+        "/users": (True, "user_id", "r2"),
+        "/users/by-name": (False, "name", "r8"),
+        "/v1/things": (True, "thing_id", "r9"),
+        "/names": (False, "name", "r11"),
+    }
+    for path in TAIL_PATHS:
+        for method in ("GET", "POST", "PUT", "DELETE", "HEAD"):
+            assert_like_werkzeug(path, method, TAILS, TAILS_MAP)
+    assert TAILS.match("/users/by-name/bob", "GET") == ("r8", {"name": "bob"})
+    assert TAILS.match("/v1/things/12", "PUT") == ("r9", {"thing_id": 12})
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    path=paths(["items", "users", "by-name", "v1", "things", "names", "codes", "deep", "a",
+                "b", "ab", ""], 4, "ab-.%١１", 4),
+    method=METHODS,
+)  # fmt: skip
+def test_any_path_of_rules_ending_in_a_variable_answers_as_werkzeug_does(
+    path: str, method: str
+) -> None:
+    assert_like_werkzeug(path, method, TAILS, TAILS_MAP)
+
+
 # Rules aaf's router does not make but the matcher must still answer as werkzeug does, or
 # hand back to werkzeug: trailing slashes optional (which turn the flat path off).
 LOOSE = Map(
