@@ -363,8 +363,11 @@ def test_forms_of_escapes_neither_stall_others_nor_pass_max_form_text_size(
     answer, waits = waits_beside(server, attack, tmp_path / "done")
     assert answer.strip() == "174000"
     assert len(waits) >= 10, waits
+    # A stall in each of the 15 requests would slow about as many waits (15 of 21 with the
+    # body unquoted in one piece, URLENCODED_SLICE made larger than it); on the shared
+    # machine, a loaded host has slowed two waits of a run to 40-60 ms with no stall at all.
     slow = [wait for wait in waits if wait > 0.04]
-    assert len(slow) <= 1, sorted(waits)[-5:]
+    assert len(slow) <= 3, sorted(waits)[-5:]
 
 
 def test_an_input_that_grows_when_escaped_is_still_cut_to_1_kib(server: httpx.Client) -> None:
