@@ -532,7 +532,9 @@ def test_many_parts_with_long_headers_give_the_event_loop_turns(
         b'--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % i for i in range(20)
     )
     answer = client.post("/names", content=small + b"--B--\r\n", headers=multipart)
-    assert answer.json() == 20 and len(turns) <= 1
+    # A turn a part would be 20 or more (TURN made 0: 20); the turns are by the clock, and
+    # a loaded host has made this form's parsing pass 2 ms twice in one CI run.
+    assert answer.json() == 20 and len(turns) <= 3, len(turns)
 
 
 def test_multipart_part_headers_just_under_16_kib_are_read(server: httpx.Client) -> None:
