@@ -78,31 +78,11 @@ _Check = tuple[int, int, "str | Callable[[str], object] | None"]
 _Converted = tuple[str, Callable[[str], object], int]
 _Segmented = tuple[tuple[_Check, ...], bool, P, "frozenset[str] | None", tuple[_Converted, ...]]
 _LITERAL, _DIGITS, _SEGMENT, _REGEX = 0, 1, 2, 3
-# A table's one rule when it takes one integer segment (/items/<int:id>): that segment's
-# index, the variable's name and converter, the payload and methods.
-_OneInteger = tuple[int, str, Callable[[str], object], P, "frozenset[str] | None"]
-_Rules = list[_Segmented[P]] | _OneInteger[P]
 # A rule of literal segments then one variable that takes the last whole segment, an
 # integer or any text (/items/<int:id>, /users/<name>), by the path before its last slash:
 # whether the segment must be digits, the variable's name and converter, the payload and
 # the methods.
 _Tail = tuple[bool, str, Callable[[str], object], P, "frozenset[str] | None"]
-
-
-def _one_integer(rules: list[_Segmented[P]]) -> _Rules[P]:
-    """A table's rules, as the one rule that takes one integer segment when they are."""
-    if len(rules) == 1:
-        checks, redirect, payload, methods, converted = rules[0]
-        if (
-            not redirect
-            and len(checks) == 1
-            and checks[0][1] == _DIGITS
-            and len(converted) == 1
-            and converted[0][2] == checks[0][0]
-        ):
-            name, convert, i = converted[0]
-            return i, name, convert, payload, methods
-    return rules
 
 
 # A dynamic part that is one converter, and the regexes checked without the regex engine.
@@ -153,9 +133,9 @@ class StateMatcher(Generic[P]):
         self._start = start.static.get("") if start is not None else None
         self._merge_slashes = url_map.merge_slashes
         self._entries = {id(entry[0]): entry for entry in self._all_entries(root)}
-        self._segments: dict[str, dict[int, _Rules[P]]] | None = None
+        self._segments: dict[str, dict[int, list[_Segmented[P]]]] | None = None
         self._tails: dict[str, _Tail[P]] = {}
-        self._dynamic_first: dict[int, _Rules[P]] = {}
+        self._dynamic_first: dict[int, list[_Segmented[P]]] = {}
         candidates = self._candidates(matcher._root)  # pyright: ignore[reportPrivateUsage]
         if candidates is not None and self._plain:
             self._segment_tables(candidates)
@@ -236,18 +216,18 @@ class StateMatcher(Generic[P]):
         # The rules under a dynamic first segment come after those under a literal one, as
         # werkzeug tries them: each literal's table holds both, in that order.
         dynamic_first = tables.pop(None, {})
-        segments: dict[str, dict[int, _Rules[P]]] = {}
+        segments: dict[str, dict[int, list[_Segmented[P]]]] = {}
         for key, table in tables.items():
             assert key is not None  # popped
             segments[key] = {}
             for n in {*table, *dynamic_first}:
                 rules = [*table.get(n, []), *dynamic_first.get(n, [])]
-                segments[key][n] = _one_integer(rules)
+                segments[key][n] = rules
                 # The only rule of its first segment and length: no other could come first.
                 if len(rules) == 1 and (tail := _tail(key, rules[0])) is not None:
                     self._tails[tail[0]] = tail[1]
         self._segments = segments
-        self._dynamic_first = {n: _one_integer(rules) for n, rules in dynamic_first.items()}
+        self._dynamic_first = dynamic_first
 
     def _collect(
         self,
@@ -336,51 +316,37 @@ class StateMatcher(Generic[P]):
             rules = segments.get(parts[1], self._dynamic_first).get(len(parts))
             if rules is None:
                 return NO_RULE  # no rule has this many segments
-            if isinstance(rules, tuple):
-                # PERF: the loop below for a table's one rule that takes one integer
-                # segment, unrolled (benchmarks/instructions.py, item model, routing rows).
-                i, name, convert, payload, methods = rules
-                segment = parts[i]
-                if not (segment.isdigit() and segment.isascii()):
-                    return NO_RULE
-                if methods is None or method in methods:
-                    try:
-                        return payload, {name: convert(segment)}
-                    except (ValidationError, ValueError):
-                        pass
-                # A method the rule does not allow, or a failed conversion: the walk below.
-            else:
-                for checks, redirect, payload, methods, converted in rules:
-                    for i, kind, arg in checks:
-                        segment = parts[i]
-                        if kind == _DIGITS:
-                            if not (segment.isdigit() and segment.isascii()):
-                                break
-                        elif kind == _LITERAL:
-                            if segment != arg:
-                                break
-                        elif kind == _SEGMENT:
-                            if not segment:
-                                break
-                        elif cast("Callable[[str], object]", arg)(segment) is None:
+            for checks, redirect, payload, methods, converted in rules:
+                for i, kind, arg in checks:
+                    segment = parts[i]
+                    if kind == _DIGITS:
+                        if not (segment.isdigit() and segment.isascii()):
                             break
-                    else:
-                        if methods is None or method in methods:
-                            if redirect:
-                                return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
-                            try:
-                                if len(converted) == 1:
-                                    name, convert, i = converted[0]
-                                    return payload, {name: convert(parts[i])}
-                                return payload, _values(converted, parts)
-                            except (ValidationError, ValueError):
-                                # ValueError: int() refuses more than 4,300 digits (sys.int_info).
-                                pass
-                        # A method the rule does not allow, or a failed conversion: werkzeug keeps
-                        # looking (and may answer 405), so the walk below decides.
+                    elif kind == _LITERAL:
+                        if segment != arg:
+                            break
+                    elif kind == _SEGMENT:
+                        if not segment:
+                            break
+                    elif cast("Callable[[str], object]", arg)(segment) is None:
                         break
                 else:
-                    return NO_RULE  # every rule that could match was tried: 404
+                    if methods is None or method in methods:
+                        if redirect:
+                            return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
+                        try:
+                            if len(converted) == 1:
+                                name, convert, i = converted[0]
+                                return payload, {name: convert(parts[i])}
+                            return payload, _values(converted, parts)
+                        except (ValidationError, ValueError):
+                            # ValueError: int() refuses more than 4,300 digits (sys.int_info).
+                            pass
+                    # A method the rule does not allow, or a failed conversion: werkzeug keeps
+                    # looking (and may answer 405), so the walk below decides.
+                    break
+            else:
+                return NO_RULE  # every rule that could match was tried: 404
         start = self._start
         if start is None or not path or not self._plain:
             return None
