@@ -70,6 +70,15 @@ def test_function_route_answers_get(client: TestClient) -> None:
     assert response.text == "Hello, you"
 
 
+def test_a_rule_ending_in_a_text_variable_takes_one_whole_segment(client: TestClient) -> None:
+    assert client.get("/hello/a%20b").text == "Hello, a b"
+    assert client.get("/hello/%E2%82%AC").text == "Hello, \u20ac"
+    for path in ("/hello/", "/hello/x/", "/hello/x/y"):  # an empty segment, or two
+        assert client.get(path, follow_redirects=False).status_code == 404, path
+    merged = client.get("/hello//x", follow_redirects=False)  # werkzeug merges slashes
+    assert (merged.status_code, merged.headers["location"]) == (308, "/hello/x")
+
+
 def test_route_with_methods_answers_each(client: TestClient) -> None:
     assert client.get("/things").text == "GET"
     assert client.post("/things").text == "POST"
