@@ -2,12 +2,14 @@
 goes, a count that does not move with the machine's load.
 
     benchmarks/.venv/bin/python -m benchmarks.opcodes [--frameworks raw,aaf]
-        [--scenario plaintext]
+        [--scenario plaintext] [--lines]
 
 Each app is driven in-process as in `benchmarks/inprocess.py` (the same scope), warmed up
 with 200 requests so that Python's specializing interpreter has settled, then one more
 request is traced opcode by opcode (`sys.settrace` with `f_trace_opcodes`). Printed per
-framework: the bytecodes run in each function, the most first. Code in C (pydantic-core,
+framework: the bytecodes run in each function, the most first; with ``--lines``, by
+source line in the order of the files, each with the names of the bytecodes it ran (what
+a change to a line would save). Code in C (pydantic-core,
 the dict and list types) runs no bytecodes, so `benchmarks/instructions.py` is the measure
 of a request's whole cost; this says which Python lines it is spent on.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import dis
 import importlib
 import sys
 from types import FrameType
@@ -28,8 +31,9 @@ from benchmarks.scenarios import SCENARIOS
 WARM_UP = 200
 
 
-async def count(framework: str, scenario: str) -> collections.Counter[str]:
-    """Bytecodes run by one request of ``scenario`` on ``framework``'s app, by function."""
+async def count(framework: str, scenario: str, lines: bool = False) -> collections.Counter[str]:
+    """Bytecodes run by one request of ``scenario`` on ``framework``'s app, by function (with
+    ``lines``, by file and line, then the bytecodes' names)."""
     module = importlib.import_module(
         "benchmarks.apps.raw" if framework == "raw" else f"benchmarks.apps.{framework}_app"
     )
@@ -55,7 +59,12 @@ async def count(framework: str, scenario: str) -> collections.Counter[str]:
         frame.f_trace_opcodes = True
         if event == "opcode" and frame.f_code.co_name not in ("receive", "send"):
             code = frame.f_code
-            counts[f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_qualname}"] += 1
+            where = f"{code.co_filename.rsplit('/', 1)[-1]}:"
+            if lines:
+                op = dis.opname[code.co_code[frame.f_lasti]]
+                counts[f"{where}{frame.f_lineno or 0:05d} {op}"] += 1
+            else:
+                counts[f"{where}{code.co_qualname}"] += 1
         return trace
 
     sys.settrace(trace)
@@ -70,12 +79,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frameworks", default="raw,aaf")
     parser.add_argument("--scenario", default="plaintext")
+    parser.add_argument("--lines", action="store_true", help="by source line: see above")
     args = parser.parse_args()
     for framework in args.frameworks.split(","):
-        counts = asyncio.run(count(framework, args.scenario))
+        counts = asyncio.run(count(framework, args.scenario, args.lines))
         print(f"{framework}, {args.scenario}: {sum(counts.values())} bytecodes")
-        for name, n in counts.most_common():
-            print(f"  {n:5d}  {name}")
+        if not args.lines:
+            for name, n in counts.most_common():
+                print(f"  {n:5d}  {name}")
+            continue
+        # Each line's bytecodes by name, in the order each first ran, "xN" when it ran N times.
+        by_line: dict[str, list[tuple[str, int]]] = {}
+        for key, n in counts.items():
+            line, op = key.split(" ")
+            by_line.setdefault(line, []).append((op, n))
+        for line, ops in sorted(by_line.items()):
+            name, number = line.rsplit(":", 1)
+            names = " ".join(op if n == 1 else f"{op}x{n}" for op, n in ops)
+            print(f"  {sum(n for _, n in ops):4d}  {name}:{int(number)}  {names}")
 
 
 if __name__ == "__main__":
