@@ -31,9 +31,12 @@ from benchmarks.scenarios import SCENARIOS
 WARM_UP = 200
 
 
-async def count(framework: str, scenario: str, lines: bool = False) -> collections.Counter[str]:
-    """Bytecodes run by one request of ``scenario`` on ``framework``'s app, by function (with
-    ``lines``, by file and line, then the bytecodes' names)."""
+# Where one bytecode ran: its file, function, line (0: a jump the compiler added) and name.
+Where = tuple[str, str, int, str]
+
+
+async def count(framework: str, scenario: str) -> collections.Counter[Where]:
+    """Bytecodes run by one request of ``scenario`` on ``framework``'s app, by where they ran."""
     module = importlib.import_module(
         "benchmarks.apps.raw" if framework == "raw" else f"benchmarks.apps.{framework}_app"
     )
@@ -53,18 +56,15 @@ async def count(framework: str, scenario: str, lines: bool = False) -> collectio
 
     for _ in range(WARM_UP):
         await app(scope.copy(), receive, send)
-    counts: collections.Counter[str] = collections.Counter()
+    counts: collections.Counter[Where] = collections.Counter()
 
     def trace(frame: FrameType, event: str, arg: object) -> Any:
         frame.f_trace_opcodes = True
         if event == "opcode" and frame.f_code.co_name not in ("receive", "send"):
             code = frame.f_code
-            where = f"{code.co_filename.rsplit('/', 1)[-1]}:"
-            if lines:
-                op = dis.opname[code.co_code[frame.f_lasti]]
-                counts[f"{where}{frame.f_lineno or 0:05d} {op}"] += 1
-            else:
-                counts[f"{where}{code.co_qualname}"] += 1
+            op = dis.opname[code.co_code[frame.f_lasti]]
+            file = code.co_filename.rsplit("/", 1)[-1]
+            counts[file, code.co_qualname, frame.f_lineno or 0, op] += 1
         return trace
 
     sys.settrace(trace)
@@ -82,21 +82,22 @@ def main() -> None:
     parser.add_argument("--lines", action="store_true", help="by source line: see above")
     args = parser.parse_args()
     for framework in args.frameworks.split(","):
-        counts = asyncio.run(count(framework, args.scenario, args.lines))
+        counts = asyncio.run(count(framework, args.scenario))
         print(f"{framework}, {args.scenario}: {sum(counts.values())} bytecodes")
         if not args.lines:
-            for name, n in counts.most_common():
+            by_function: collections.Counter[str] = collections.Counter()
+            for (file, function, _, _), n in counts.items():
+                by_function[f"{file}:{function}"] += n
+            for name, n in by_function.most_common():
                 print(f"  {n:5d}  {name}")
             continue
         # Each line's bytecodes by name, in the order each first ran, "xN" when it ran N times.
-        by_line: dict[str, list[tuple[str, int]]] = {}
-        for key, n in counts.items():
-            line, op = key.split(" ")
-            by_line.setdefault(line, []).append((op, n))
-        for line, ops in sorted(by_line.items()):
-            name, number = line.rsplit(":", 1)
+        by_line: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for (file, _, line, op), n in counts.items():
+            by_line.setdefault((file, line), []).append((op, n))
+        for (file, line), ops in sorted(by_line.items()):
             names = " ".join(op if n == 1 else f"{op}x{n}" for op, n in ops)
-            print(f"  {sum(n for _, n in ops):4d}  {name}:{int(number)}  {names}")
+            print(f"  {sum(n for _, n in ops):4d}  {file}:{line}  {names}")
 
 
 if __name__ == "__main__":
