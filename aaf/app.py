@@ -235,12 +235,12 @@ class App(UrlBuilding):
         # Python 3.11 calls a class's __init__ through C (type_call, slot_tp_init) and a fresh
         # run of the interpreter, 1,100 instructions a request more than these stores
         # (benchmarks/instructions.py, plaintext). test_app.py checks that the two agree.
-        connection = _new_object(Connection)
+        connection = _made_connection()
         connection.scope = scope
         connection._app = self  # pyright: ignore[reportPrivateUsage]
         connection.asgi_send = send
         connection.asgi_receive = receive
-        connection._head = method == "HEAD"  # pyright: ignore[reportPrivateUsage]
+        connection._head = True if method == "HEAD" else False  # pyright: ignore[reportPrivateUsage]
         connection.started = False
         connection.resp_status_code = None
         connection._resp_headers = None  # pyright: ignore[reportPrivateUsage]
@@ -311,7 +311,9 @@ class App(UrlBuilding):
                 # when it is a whole response or a value to encode and the connection holds
                 # nothing to merge: two coroutines and a call less (benchmarks/instructions.py).
                 # test_app.py checks that the two send the same.
-                if type(result) is HttpResponse and (status := result.status_code) in WITH_BODY:
+                if type(result) is HttpResponse and (
+                    (status := result.status_code) == 200 or status in WITH_BODY
+                ):
                     # PERF: HttpResponse.as_whole() for the class itself and a status with
                     # a body, inline: a frame and a tuple less (benchmarks/instructions.py,
                     # plaintext). test_app.py checks that the two agree.
@@ -770,7 +772,19 @@ def _base_of(cls: type[A]) -> type[A]:
     return cast("type[A]", _MADE_FROM.get(cls, cls))
 
 
-_new_object = object.__new__
+# PERF: the class of the connections App.__call__ makes: a Connection whose __init__ is
+# object's, which runs no Python. Made so, the call costs 24 ns less than
+# object.__new__(Connection), which Python 3.11 calls through a tuple of its arguments and
+# checks (benchmarks/inprocess.py, plaintext). isinstance(connection, Connection) holds; its
+# name, module and everything but __init__ are Connection's.
+_made_connection = cast(
+    "Callable[[], Connection]",
+    type(
+        "Connection",
+        (Connection,),
+        {"__init__": object.__init__, "__slots__": (), "__module__": Connection.__module__},
+    ),
+)
 _MIDDLEWARE_FIRST: dict[type[App], type[App]] = {}
 _MADE_FROM: dict[type[App], type[App]] = {}  # the other way round
 

@@ -119,11 +119,20 @@ class HttpResponse:
             self.background = ()
         else:
             self.background = (background,) if callable(background) else tuple(background)
-        self.body = body.encode() if isinstance(body, str) else body
+        # PERF: bytes, the commonest body, told apart by its type alone: isinstance() asks
+        # the type's ancestry in C (benchmarks/instructions.py, plaintext).
+        self.body = (
+            body if type(body) is bytes else body.encode() if isinstance(body, str) else body
+        )
         self.connection = connection
         self.status_code = status_code
         if media_type is None and headers is None:
-            self.raw_headers: RawHeaders = [*_CONTENT_TYPES[type(self)]]  # the class's own
+            # PERF: the class's own headers, shared (a tuple) until one is added: no list
+            # made and freed for each response (benchmarks/instructions.py, plaintext).
+            # Whatever sends them sends a list of its own, one middleware may add to.
+            self.raw_headers: RawHeaders | tuple[tuple[bytes, bytes], ...] = _CONTENT_TYPES[
+                type(self)
+            ]
         else:
             if media_type is not None:
                 self.media_type = media_type
@@ -148,12 +157,20 @@ class HttpResponse:
         aaf frames the body itself, and those are left out)."""
         name, encoded = encode_header(key, value)
         if name not in FRAMING:
-            self.raw_headers.append((name, encoded))
+            self._headers_to_add_to().append((name, encoded))
 
     def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
         """Set a cookie on the client: ``max_age``, ``expires``, ``path``, ``domain``, ``secure``,
         ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it)."""
-        self.raw_headers.append(cookie_header(key, value, **options))
+        self._headers_to_add_to().append(cookie_header(key, value, **options))
+
+    def _headers_to_add_to(self) -> RawHeaders:
+        """This response's headers as a list of its own, made from the class's shared ones
+        the first time a header is added."""
+        headers = self.raw_headers
+        if isinstance(headers, tuple):
+            self.raw_headers = headers = [*headers]
+        return headers
 
     def delete_cookie(self, key: str, **options: Unpack[DeleteCookieOptions]) -> None:
         """Expire a cookie on the client: ``path``, ``domain``, ``secure``, ``httponly``,
@@ -260,7 +277,7 @@ class RedirectResponse(HttpResponse):
         background: Background | None = None,
     ) -> None:
         super().__init__(b"", connection, status_code, headers, background=background)
-        self.raw_headers.append(encode_header("location", iri_to_uri(url)))
+        self._headers_to_add_to().append(encode_header("location", iri_to_uri(url)))
 
 
 class StreamingResponse(HttpResponse):
@@ -293,7 +310,7 @@ class StreamingResponse(HttpResponse):
     async def _send(self, connection: Connection) -> None:
         # Start the response, then send each chunk as it comes.
         await _send_streamed(
-            connection, self.status_code, self.raw_headers, self._chunks(connection)
+            connection, self.status_code, [*self.raw_headers], self._chunks(connection)
         )
 
 

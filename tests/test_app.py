@@ -702,11 +702,13 @@ def test_the_apps_connection_is_made_as_connection_init_makes_one(method: str) -
     # App.__call__ sets Connection.__init__'s attributes itself (a PERF path): the same
     # names, in the same order (the instances' shared key layout), with the same values.
     seen: list[dict[str, object]] = []
+    kinds: list[type[Connection]] = []
     own = Router()
 
     @own.route("/seen", methods=["GET", "HEAD"])
     async def record(connection: Connection) -> None:
         seen.append(dict(vars(connection)))
+        kinds.append(type(connection))
 
     app = aaf([own])
     scope = http_scope(method, "/seen")
@@ -725,6 +727,10 @@ def test_the_apps_connection_is_made_as_connection_init_makes_one(method: str) -
     del got["max_body_size"]
     assert got == made
     assert got["_head"] is (method == "HEAD")
+    # Made without Connection.__init__, yet a Connection by every check a user makes.
+    (kind,) = kinds
+    assert issubclass(kind, Connection)
+    assert repr(kind) == "<class 'aaf.connection.Connection'>"
 
 
 def test_a_connection_reads_its_routes_body_limit_else_its_apps() -> None:

@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from aaf import aaf
+from aaf._types import Receive, Scope, Send, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
 from aaf.response import (
@@ -329,3 +330,75 @@ def test_content_length_is_the_body_length_at_every_size(size: int) -> None:
             answer = sized_client.get(path)
             assert answer.headers["content-length"] == str(size), path
             assert answer.content == b"x" * size, path
+
+
+shared = Router()
+
+
+@shared.route("/own/<kind>")
+async def own_headers(connection: Connection, kind: str) -> HttpResponse:
+    # Each response class starts from headers its instances share until one adds to them.
+    made: dict[str, HttpResponse] = {
+        "plain": HttpResponse("a"),
+        "csv": CsvResponse("a"),
+        "html": HtmlResponse("a"),
+        "redirect": RedirectResponse("/elsewhere"),
+    }
+    response = made[kind]
+    if connection.query.get("add"):
+        response.set_header("X-Added", kind)
+        response.set_cookie("added", kind)
+    return response
+
+
+@shared.route("/streamed")
+async def streamed(connection: Connection) -> StreamingResponse:
+    return StreamingResponse(iter([b"one", b"two"]))
+
+
+def test_a_header_added_to_one_response_is_on_no_other() -> None:
+    with TestClient(aaf([shared])) as client:
+        for kind in ["plain", "csv", "html", "redirect"]:
+            added = client.get(f"/own/{kind}?add=1", follow_redirects=False)
+            assert added.headers["x-added"] == kind
+            assert added.headers["set-cookie"].startswith(f"added={kind};")
+            again = client.get(f"/own/{kind}", follow_redirects=False)
+            assert "x-added" not in again.headers
+            assert "set-cookie" not in again.headers
+        assert client.get("/own/csv").headers["content-type"] == "text/csv; charset=utf-8"
+        redirected = client.get("/own/redirect", follow_redirects=False)
+        assert redirected.headers.get_list("location") == ["/elsewhere"]
+
+
+def test_middleware_may_add_to_the_headers_it_is_sent() -> None:
+    # What aaf sends is a list of its own for each response, as ASGI middleware expects
+    # (Starlette's GZipMiddleware edits it in place): nothing added reaches another response.
+    app = aaf([shared])
+
+    async def stamping(scope: Scope, receive: Receive, send: Send) -> None:
+        async def stamped(event: SendEvent) -> None:
+            if event["type"] == "http.response.start":
+                headers = event.get("headers")
+                assert isinstance(headers, list)
+                headers.append((b"x-stamp", b"1"))
+            await send(event)
+
+        await app(scope, receive, stamped)
+
+    with TestClient(stamping) as client:
+        for _ in range(2):
+            for path in ["/own/plain", "/own/csv", "/streamed"]:
+                response = client.get(path)
+                assert response.status_code == 200
+                assert response.headers.get_list("x-stamp") == ["1"]
+        assert client.get("/streamed").text == "onetwo"
+
+
+def test_a_body_is_kept_as_bytes_or_encoded_from_str() -> None:
+    assert HttpResponse(b"\xff").body == b"\xff"
+    assert HttpResponse("é").body == "é".encode()
+
+    class Text(str):
+        pass
+
+    assert HttpResponse(Text("é")).body == "é".encode()
