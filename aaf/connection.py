@@ -344,7 +344,11 @@ class Connection(UrlBuilding):
         body = self._body
         if body is None:
             declared = self._start_body()
-            message = await self.asgi_receive()
+            # PERF: the callable read, then called: Python 3.11 specializes neither a method
+            # call on an instance's own attribute nor the lookup in its class it makes first
+            # (benchmarks/instructions.py, post model).
+            receive = self.asgi_receive
+            message = await receive()
             if message["type"] == "http.request" and not message.get("more_body", False):
                 # PERF: most bodies come in one message: its checks inline, no generator, no
                 # list (benchmarks/instructions.py, post model). _start_body kept a declared
