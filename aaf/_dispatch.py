@@ -63,9 +63,9 @@ Extract = Callable[
 ]
 # A handler the app awaits itself (Endpoint.direct), by index: 0 the handler; 1 what sends
 # anything it returns; 2 the encoder of a returned value and 3 the route's status, for the
-# usual case the app sends itself; 4 the name of the one path value the handler takes by
-# position after the connection ("": it takes only the connection, or 6); 5 the View
-# class a new instance of which comes first (None: a function); 6 the plan whose
+# usual case the app sends itself; 4 the name of the one path value, or JSON body, the
+# handler takes by position after the connection ("": only the connection, or by name);
+# 5 the View class a new instance of which comes first (None: a function); 6 the plan whose
 # arguments are extracted and passed by name (None: there are none to extract), 7 what
 # extracts them when that is awaited (reading the body, or the providers'; None:
 # arguments_now); 8 the body argument freed gradually after the response, 9 its
@@ -164,9 +164,10 @@ def _runner(
     trivial, reads_body = plan.trivial, plan.reads_body
     has_before = view is not None and view.before is not View.before
     large_list, large_fields = _freed_gradually(plan)
-    # PERF: one path value that the handler takes right after the connection goes by
-    # position, without a keyword dict to unpack (benchmarks/instructions.py, item model).
-    single = _single_positional(handler, plan, view is not None) if trivial else None
+    # PERF: one path value, or a JSON body, that the handler takes right after the
+    # connection goes by position, without a keyword dict to unpack (benchmarks/
+    # instructions.py, item model and post model).
+    single = _single_positional(handler, plan, view is not None)
 
     none_status = plan.none_status
     respond = _responder(plan)
@@ -294,9 +295,14 @@ def _responder(plan: HandlerPlan) -> Responder:
 def _single_positional(
     handler: Callable[..., object], plan: HandlerPlan, method: bool
 ) -> str | None:
-    """The name of the one path value a trivial plan passes, when the handler takes it as its
-    next positional parameter after the connection (and ``self``); else None."""
-    if len(plan.passthrough) != 1:
+    """The name of the one argument a plan passes, when the handler takes it as its next
+    positional parameter after the connection (and ``self``); else None. The one argument:
+    a trivial plan's one path value, or the JSON body of a plan that reads nothing else."""
+    if plan.trivial and len(plan.passthrough) == 1:
+        name = plan.passthrough[0]
+    elif plan.body_only and plan.body is not None:
+        name = plan.body.name
+    else:
         return None
     try:
         # What the function itself takes: a decorator's wrapper may take only keywords.
@@ -308,7 +314,7 @@ def _single_positional(
         return None
     parameter = parameters[index]
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if parameter.name != plan.passthrough[0] or parameter.kind not in positional:
+    if parameter.name != name or parameter.kind not in positional:
         return None
     return parameter.name
 
@@ -694,9 +700,10 @@ def _direct(
                 return *head, *tail
         if (extract := _plain_solver(resolution)) is None:
             return None
-    if not plan.trivial:  # its arguments extracted, passed by name
+    if not plan.trivial:  # its arguments extracted, passed by name (a JSON body by position)
         large_list, large_fields = _freed_gradually(plan)
-        found = (fn, responder, encode, status, "", view, plan, extract, large_list, large_fields)
+        body = _single_positional(handler, plan, view is not None) or ""
+        found = (fn, responder, encode, status, body, view, plan, extract, large_list, large_fields)
         return *found, *tail
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
