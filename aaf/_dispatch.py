@@ -70,7 +70,9 @@ Extract = Callable[
 # extracts them when that is awaited (reading the body, or the providers'; None:
 # arguments_now); 8 the body argument freed gradually after the response, 9 its
 # models' fields freed so (see _freed_gradually); 10 to 13 the encoder's parts (see
-# EncoderParts): kind, validate, dump and exact (kind 0 and exact None: 2 alone).
+# EncoderParts): kind, validate, dump and exact (kind 0 and exact None: 2 alone); 14 what
+# passes the extracted arguments, two or three, by position (see _by_position; None: by
+# name, or 4).
 Direct = tuple[
     Callable[..., Awaitable[object]],
     Responder,
@@ -86,6 +88,7 @@ Direct = tuple[
     Callable[[object], object],
     Callable[..., bytes],
     type | None,
+    Callable[..., Awaitable[object]] | None,
 ]
 
 
@@ -168,6 +171,9 @@ def _runner(
     # connection goes by position, without a keyword dict to unpack (benchmarks/
     # instructions.py, item model and post model).
     single = _single_positional(handler, plan, view is not None)
+    by_position = _by_position(
+        fn, _complete_positional_names(handler, plan, view is not None), view is not None
+    )
 
     none_status = plan.none_status
     respond = _responder(plan)
@@ -192,11 +198,15 @@ def _runner(
         if instance is None:
             if single is not None:
                 result = await fn(connection, args[single])
+            elif by_position is not None:
+                result = await by_position(connection, args)
             else:
                 # PERF: a call without ** when there is nothing to pass (inprocess.py)
                 result = await (fn(connection, **args) if args else fn(connection))
         elif single is not None:
             result = await fn(instance, connection, args[single])
+        elif by_position is not None:
+            result = await by_position(instance, connection, args)
         else:
             result = await fn(instance, connection, **args)
         # PERF: a whole response goes straight out, two frames less than through respond()
@@ -299,24 +309,91 @@ def _single_positional(
     positional parameter after the connection (and ``self``); else None. The one argument:
     a trivial plan's one path value, or the JSON body of a plan that reads nothing else."""
     if plan.trivial and len(plan.passthrough) == 1:
-        name = plan.passthrough[0]
-    elif plan.body_only and plan.body is not None:
-        name = plan.body.name
-    else:
-        return None
+        names = _positional_names(handler, method)
+        return names[0] if names and names[0] == plan.passthrough[0] else None
+    names = _complete_positional_names(handler, plan, method)
+    return names[0] if names is not None and len(names) == 1 else None
+
+
+def _positional_names(handler: Callable[..., object], method: bool) -> tuple[str, ...] | None:
+    """The names of the parameters the handler takes after the connection (and ``self``),
+    in order, as far as each may be passed by position; None without a signature to read."""
     try:
         # What the function itself takes: a decorator's wrapper may take only keywords.
         parameters = list(inspect.signature(handler, follow_wrapped=False).parameters.values())
     except (TypeError, ValueError):  # no signature to read: keep the keyword call
         return None
-    index = 2 if method else 1
-    if len(parameters) <= index:
-        return None
-    parameter = parameters[index]
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    if parameter.name != name or parameter.kind not in positional:
+    names: list[str] = []
+    for parameter in parameters[2 if method else 1 :]:
+        if parameter.kind not in positional:
+            break
+        names.append(parameter.name)
+    return tuple(names)
+
+
+def _complete_positional_names(
+    handler: Callable[..., object], plan: HandlerPlan, method: bool
+) -> tuple[str, ...] | None:
+    """The handler's parameters after the connection (and ``self``) in order, when each may
+    be passed by position and the plan's extracted arguments always hold exactly them: a
+    plan that reads only its JSON body, or only query values (and path values) validated
+    straight into its arguments, their defaults filled; else None."""
+    if plan.body_only and plan.body is not None:
+        expected = {plan.body.name}
+    elif plan.query_kwargs is not None and not plan.dependencies and not plan.connection_params:
+        expected = {f.name for f in plan.fields.get("query", ())} | set(plan.passthrough)
+    else:
         return None
-    return parameter.name
+    names = _positional_names(handler, method)
+    try:
+        everything = list(inspect.signature(handler, follow_wrapped=False).parameters)
+    except (TypeError, ValueError):
+        return None
+    if names is None or set(names) != expected or len(everything) != len(names) + 1 + method:
+        return None  # one taken by name, or one the plan does not fill
+    return names
+
+
+def _by_position(
+    fn: Callable[..., Awaitable[object]], names: tuple[str, ...] | None, method: bool
+) -> Callable[..., Awaitable[object]] | None:
+    """PERF: for two or three arguments that ``_complete_positional_names`` found, a function
+    that takes the connection (after the View instance) and the extracted arguments and
+    calls the handler with them by position: Python 3.11 inlines both calls, where a call
+    with ``**`` copies the dict and matches each keyword (benchmarks/instructions.py,
+    search query). None for any other number."""
+    if names is None or not 2 <= len(names) <= 3:
+        return None
+    if len(names) == 2:
+        first, second = names
+        if method:
+
+            def method_of_two(
+                instance: object, connection: Connection, values: dict[str, object]
+            ) -> Awaitable[object]:
+                return fn(instance, connection, values[first], values[second])
+
+            return method_of_two
+
+        def of_two(connection: Connection, values: dict[str, object]) -> Awaitable[object]:
+            return fn(connection, values[first], values[second])
+
+        return of_two
+    first, second, third = names
+    if method:
+
+        def method_of_three(
+            instance: object, connection: Connection, values: dict[str, object]
+        ) -> Awaitable[object]:
+            return fn(instance, connection, values[first], values[second], values[third])
+
+        return method_of_three
+
+    def of_three(connection: Connection, values: dict[str, object]) -> Awaitable[object]:
+        return fn(connection, values[first], values[second], values[third])
+
+    return of_three
 
 
 def _no_body(value: object) -> tuple[RawHeaders, bytes]:
@@ -697,18 +774,19 @@ def _direct(
             if call is not None:  # awaited as a function of one path value or none
                 path_value = next(iter(plan.rule_converters), "")
                 head = (call, responder, encode, status, path_value, None, None, None, None, ())
-                return *head, *tail
+                return *head, *tail, None
         if (extract := _plain_solver(resolution)) is None:
             return None
     if not plan.trivial:  # its arguments extracted, passed by name (a JSON body by position)
         large_list, large_fields = _freed_gradually(plan)
-        body = _single_positional(handler, plan, view is not None) or ""
-        found = (fn, responder, encode, status, body, view, plan, extract, large_list, large_fields)
-        return *found, *tail
+        names = _complete_positional_names(handler, plan, view is not None)
+        one = names[0] if names is not None and len(names) == 1 else ""
+        found = (fn, responder, encode, status, one, view, plan, extract, large_list, large_fields)
+        return *found, *tail, _by_position(fn, names, view is not None)
     single = _single_positional(handler, plan, view is not None)
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
-    return fn, responder, encode, status, single or "", view, None, None, None, (), *tail
+    return fn, responder, encode, status, single or "", view, None, None, None, (), *tail, None
 
 
 def _class_problem(cls: type, websocket: bool) -> str:

@@ -303,6 +303,12 @@ class App(UrlBuilding):
                                 if instance is None
                                 else direct[0](instance, connection, values[direct[4]])
                             )
+                        elif direct[14] is not None:  # two or three, by position the same way
+                            result = await (
+                                direct[14](connection, values)
+                                if instance is None
+                                else direct[14](instance, connection, values)
+                            )
                         else:
                             result = await (
                                 direct[0](connection, **values)

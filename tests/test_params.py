@@ -1453,3 +1453,48 @@ def test_a_json_body_reaches_the_handler_by_position_or_by_name() -> None:
             ("body", "name"),
             ("body", "price"),
         }
+
+
+def test_query_values_reach_the_handler_by_position_or_by_name() -> None:
+    # A handler that reads only query values (and path values) gets two or three of them by
+    # position when it takes them all so (a PERF path), else by name: every way answers the
+    # same, defaults filled.
+    router = Router()
+
+    @router.get("/two")
+    async def two(connection: Connection, q: str, limit: int = 20) -> str:
+        return f"two {q} {limit}"
+
+    @router.get("/three/<int:shelf>")
+    async def three(connection: Connection, limit: int, shelf: int, q: str = "all") -> str:
+        return f"three {q} {limit} {shelf}"
+
+    @router.get("/keyword")
+    async def keyword(connection: Connection, q: str, *, limit: int = 20) -> str:
+        return f"keyword {q} {limit}"
+
+    @router.get("/four")
+    async def four(connection: Connection, a: int, b: int, c: int, d: int = 4) -> str:
+        return f"four {a + b + c + d}"
+
+    @router.get("/sync")
+    def sync(connection: Connection, q: str, limit: int = 20) -> str:
+        return f"sync {q} {limit}"
+
+    @router.route("/view")
+    class Search(View):
+        async def get(self, connection: Connection, q: str, limit: int = 20) -> str:
+            return f"view {q} {limit}"
+
+    with TestClient(aaf([router])) as client:
+        assert client.get("/two?q=x").text == "two x 20"
+        assert client.get("/two?limit=3&q=x").text == "two x 3"
+        assert client.get("/three/7?limit=2").text == "three all 2 7"
+        assert client.get("/three/7?q=y&limit=2").text == "three y 2 7"
+        assert client.get("/keyword?q=x&limit=5").text == "keyword x 5"
+        assert client.get("/four?a=1&b=2&c=3").text == "four 10"
+        assert client.get("/sync?q=x").text == "sync x 20"
+        assert client.get("/view?q=x&limit=9").text == "view x 9"
+        refused = client.get("/two?limit=many")
+        assert refused.status_code == 422
+        assert [e["loc"] for e in refused.json()["detail"]] == [["query", "q"], ["query", "limit"]]
