@@ -170,10 +170,8 @@ def _runner(
     # PERF: one path value, or a JSON body, that the handler takes right after the
     # connection goes by position, without a keyword dict to unpack (benchmarks/
     # instructions.py, item model and post model).
-    single = _single_positional(handler, plan, view is not None)
-    by_position = _by_position(
-        fn, _complete_positional_names(handler, plan, view is not None), view is not None
-    )
+    names = _positional(handler, plan, view is not None)
+    single, by_position = _only(names), _by_position(fn, names, view is not None)
 
     none_status = plan.none_status
     respond = _responder(plan)
@@ -302,63 +300,51 @@ def _responder(plan: HandlerPlan) -> Responder:
     return respond
 
 
-def _single_positional(
+def _positional(
     handler: Callable[..., object], plan: HandlerPlan, method: bool
-) -> str | None:
-    """The name of the one argument a plan passes, when the handler takes it as its next
-    positional parameter after the connection (and ``self``); else None. The one argument:
-    a trivial plan's one path value, or the JSON body of a plan that reads nothing else."""
-    if plan.trivial and len(plan.passthrough) == 1:
-        names = _positional_names(handler, method)
-        return names[0] if names and names[0] == plan.passthrough[0] else None
-    names = _complete_positional_names(handler, plan, method)
-    return names[0] if names is not None and len(names) == 1 else None
-
-
-def _positional_names(handler: Callable[..., object], method: bool) -> tuple[str, ...] | None:
-    """The names of the parameters the handler takes after the connection (and ``self``),
-    in order, as far as each may be passed by position; None without a signature to read."""
+) -> tuple[str, ...] | None:
+    """The names of the arguments a plan passes that the handler takes by position right
+    after the connection (and ``self``), in order; None: by name. A trivial plan's one path
+    value, when the handler's next parameter takes it; or every argument of a plan whose
+    extracted arguments always hold exactly the handler's parameters, each positional: one
+    that reads only its JSON body, or only query values (and path values) validated
+    straight into its arguments, their defaults filled."""
+    if plan.trivial:
+        if len(plan.passthrough) != 1:
+            return None
+        expected = None
+    elif plan.body_only and plan.body is not None:
+        expected = {plan.body.name}
+    elif plan.query_kwargs is not None and not plan.dependencies and not plan.connection_params:
+        expected = {f.name for f in plan.fields["query"]} | set(plan.passthrough)
+    else:
+        return None
     try:
         # What the function itself takes: a decorator's wrapper may take only keywords.
         parameters = list(inspect.signature(handler, follow_wrapped=False).parameters.values())
     except (TypeError, ValueError):  # no signature to read: keep the keyword call
         return None
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    names: list[str] = []
-    for parameter in parameters[2 if method else 1 :]:
-        if parameter.kind not in positional:
-            break
-        names.append(parameter.name)
-    return tuple(names)
-
-
-def _complete_positional_names(
-    handler: Callable[..., object], plan: HandlerPlan, method: bool
-) -> tuple[str, ...] | None:
-    """The handler's parameters after the connection (and ``self``) in order, when each may
-    be passed by position and the plan's extracted arguments always hold exactly them: a
-    plan that reads only its JSON body, or only query values (and path values) validated
-    straight into its arguments, their defaults filled; else None."""
-    if plan.body_only and plan.body is not None:
-        expected = {plan.body.name}
-    elif plan.query_kwargs is not None and not plan.dependencies and not plan.connection_params:
-        expected = {f.name for f in plan.fields.get("query", ())} | set(plan.passthrough)
-    else:
+    after = parameters[2 if method else 1 :]
+    if expected is None:  # the trivial plan's one path value: the next parameter's
+        if after and after[0].name == plan.passthrough[0] and after[0].kind in positional:
+            return plan.passthrough
         return None
-    names = _positional_names(handler, method)
-    try:
-        everything = list(inspect.signature(handler, follow_wrapped=False).parameters)
-    except (TypeError, ValueError):
-        return None
-    if names is None or set(names) != expected or len(everything) != len(names) + 1 + method:
+    names = tuple(p.name for p in after)
+    if set(names) != expected or any(p.kind not in positional for p in after):
         return None  # one taken by name, or one the plan does not fill
     return names
+
+
+def _only(names: tuple[str, ...] | None) -> str | None:
+    """The one name of ``names``, when there is just one."""
+    return names[0] if names is not None and len(names) == 1 else None
 
 
 def _by_position(
     fn: Callable[..., Awaitable[object]], names: tuple[str, ...] | None, method: bool
 ) -> Callable[..., Awaitable[object]] | None:
-    """PERF: for two or three arguments that ``_complete_positional_names`` found, a function
+    """PERF: for two or three arguments that ``_positional`` found, a function
     that takes the connection (after the View instance) and the extracted arguments and
     calls the handler with them by position: Python 3.11 inlines both calls, where a call
     with ``**`` copies the dict and matches each keyword (benchmarks/instructions.py,
@@ -779,11 +765,11 @@ def _direct(
             return None
     if not plan.trivial:  # its arguments extracted, passed by name (a JSON body by position)
         large_list, large_fields = _freed_gradually(plan)
-        names = _complete_positional_names(handler, plan, view is not None)
-        one = names[0] if names is not None and len(names) == 1 else ""
+        names = _positional(handler, plan, view is not None)
+        one = _only(names) or ""
         found = (fn, responder, encode, status, one, view, plan, extract, large_list, large_fields)
         return *found, *tail, _by_position(fn, names, view is not None)
-    single = _single_positional(handler, plan, view is not None)
+    single = _only(_positional(handler, plan, view is not None))
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
     return fn, responder, encode, status, single or "", view, None, None, None, (), *tail, None

@@ -240,6 +240,8 @@ class App(UrlBuilding):
         connection._app = self  # pyright: ignore[reportPrivateUsage]
         connection.asgi_send = send
         connection.asgi_receive = receive
+        # PERF: a comparison that jumps, which Python 3.11 specializes for str; stored as it
+        # is, `method == "HEAD"` takes the generic one (benchmarks/instructions.py, plaintext).
         connection._head = True if method == "HEAD" else False  # pyright: ignore[reportPrivateUsage]
         connection.started = False
         connection.resp_status_code = None
