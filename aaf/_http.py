@@ -42,8 +42,9 @@ RawHeaders = list[tuple[bytes, bytes]]
 # The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
 # hand beside its own would have the client read the body wrong.
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
-# The Content-Type of what a returned value is encoded to.
+# The Content-Type of what a returned value is encoded to: JSON, or text for a str.
 JSON_TYPE = (b"content-type", b"application/json")
+TEXT_TYPE = (b"content-type", b"text/plain; charset=utf-8")
 # PERF: the Content-Length header of each body length below SMALL_BODY bytes, made once: a
 # response's own would be an int's str, its bytes and a tuple, about 800 instructions of every
 # small response (benchmarks/instructions.py). The two hottest paths (a returned value, a

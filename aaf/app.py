@@ -21,7 +21,7 @@ from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
 from aaf._extract import arguments_now, body_arguments_now
 from aaf._forms import FormLimits
-from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, WITH_BODY, length_header
+from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, TEXT_TYPE, WITH_BODY, length_header
 from aaf._lifecycle import Lifecycle
 from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
@@ -369,6 +369,15 @@ class App(UrlBuilding):
                         except ValidationError:
                             direct[2](result)
                             raise
+                    elif kind == 4 and type(result) is str:  # text, a -> str handler's
+                        content = result.encode()
+                        size = len(content)
+                        # Its own headers: the JSON kinds' below pay no test for this one.
+                        headers = [
+                            TEXT_TYPE,
+                            LENGTHS[size] if size < SMALL_BODY else length_header(size),
+                        ]
+                        kind = 0
                     else:  # the encoder's: what has no schema, or another value for a model
                         headers, content = direct[2](result)
                         kind = 0  # its headers are made

@@ -47,6 +47,7 @@ from aaf._http import (
     JSON_TYPE,
     LENGTHS,
     SMALL_BODY,
+    TEXT_TYPE,
     WITH_BODY,
     CookieOptions,
     DeleteCookieOptions,
@@ -747,13 +748,12 @@ def error_response(exc: HTTPError) -> HttpResponse:
 
 
 # Results: what a handler returned, sent as a response -------------------------------------------
-_TEXT = (b"content-type", b"text/plain; charset=utf-8")
 _OCTETS = (b"content-type", b"application/octet-stream")
 
 
 def _dump_any(value: object) -> tuple[RawHeaders, bytes]:
     if isinstance(value, str):
-        content_type, body = _TEXT, value.encode()
+        content_type, body = TEXT_TYPE, value.encode()
     elif isinstance(value, bytes):
         content_type, body = _OCTETS, value
     else:
@@ -855,7 +855,7 @@ def result_encoder(
         if type(value) is exact:
             content_type, body = JSON_TYPE, dump(value, by_alias=True)
         elif text_allowed and isinstance(value, str):
-            content_type, body = _TEXT, value.encode()
+            content_type, body = TEXT_TYPE, value.encode()
         else:
             try:
                 checked = (
@@ -882,18 +882,21 @@ def result_encoder(
 @dataclasses.dataclass(frozen=True, slots=True)
 class EncoderParts:
     """The parts of an encoder (result_encoder) that the app may call itself, each way
-    giving the body the encoder gives, sent as JSON:
+    giving the body the encoder gives, sent as JSON (kinds 1 to 3) or text (4):
 
     - ``kind`` 1: every value validated, then dumped: ``dump(validate(value))``; 2: the
       same, ``by_alias=True`` passed to ``dump``; 3: a model's encoder, ``exact``, whose
       other values the encoder itself validates; 0: none of these (the encoder is called);
     - ``exact``: the model whose instances are dumped as they are, ``dump(value,
-      by_alias=True)``, when ``type(value) is exact`` (kind 3).
+      by_alias=True)``, when ``type(value) is exact`` (kind 3);
+    - kind 4: text (a ``-> str`` handler): a value whose type is ``exact`` (``str``) goes out
+      as ``dump(value)``, its UTF-8, with ``text/plain; charset=utf-8``; any other value is
+      the encoder's.
 
     A value that does not fit fails ``validate`` with a ``ValidationError``, where the
     encoder raises its ``ResponseValidationError``."""
 
-    kind: Literal[0, 1, 2, 3]
+    kind: Literal[0, 1, 2, 3, 4]
     validate: Callable[[object], object]
     dump: Callable[..., bytes]
     exact: type | None
@@ -947,7 +950,15 @@ def _as_is(kinds: tuple[type, ...], expected: str, qualname: str) -> ResultEncod
         problem = ValidationError.from_exception_data("return value", [line])  # type: ignore[list-item]  # pydantic's InitErrorDetails, as a dict
         raise ResponseValidationError(qualname, problem)
 
+    if kinds == (str,):  # text: what the app may encode itself (see EncoderParts, kind 4)
+        _PARTS[encode] = EncoderParts(4, _text_only, str.encode, str)
     return encode
+
+
+def _text_only(value: object) -> object:
+    """Stands for the validator of text results (EncoderParts kind 4), which has none: the
+    app checks the value's type itself."""
+    raise AssertionError("a text result's encoder is called when its value is not a str")
 
 
 def _type_name(kind: object) -> str:

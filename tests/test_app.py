@@ -46,6 +46,10 @@ class Aliased(BaseModel):
     note: str | None = None
 
 
+class Shouted(str):
+    """A str of another class: a -> str handler's value the encoder sends, not the app."""
+
+
 class LargerPair(Pair):
     c: int
 
@@ -911,6 +915,33 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
     async def text_or_value(connection: Connection, n: int) -> str | dict[str, int]:
         return "text" if n % 2 else {"n": n}
 
+    # Text, a -> str handler's (EncoderParts kind 4): encoded by the app when it is a str,
+    # by the encoder otherwise (a subclass, a value of another type, headers set).
+    @own.get("/text")
+    async def text(connection: Connection) -> str:
+        return "Hello, World!"
+
+    @own.get("/text/<int:n>")
+    async def text_value(connection: Connection, n: int) -> str | None:
+        return None if n == 0 else "é" * n  # past the Content-Length headers made once
+
+    @own.get("/text-subclass")
+    async def text_subclass(connection: Connection) -> str:
+        return Shouted("quiet")
+
+    @own.get("/text-wrong")
+    async def text_wrong(connection: Connection) -> str:
+        return cast("str", b"bytes")  # a 500, logged
+
+    @own.get("/text-header")
+    async def text_header(connection: Connection) -> str:
+        connection.put_resp_header("x-set", "on the connection")
+        return "merged"
+
+    @own.get("/text-created", status_code=201)
+    async def text_created(connection: Connection) -> str:
+        return "made"
+
     # Taken otherwise: by the runner, whose answers the app's must match all the same.
     @own.get("/pair/<int:a>/<int:b>")
     async def pair(connection: Connection, a: int, b: int) -> Pair:
@@ -1067,6 +1098,16 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/person/2"),
         ("GET", "/text-or-value/3"),
         ("GET", "/text-or-value/4"),
+        ("GET", "/text"),
+        ("HEAD", "/text"),
+        ("GET", "/text/3"),
+        ("GET", "/text/5000"),
+        ("HEAD", "/text/5000"),
+        ("GET", "/text/0"),
+        ("GET", "/text-subclass"),
+        ("GET", "/text-wrong"),
+        ("GET", "/text-header"),
+        ("GET", "/text-created"),
         ("GET", "/pair/3/4"),
         ("GET", "/keyword/3"),
         ("GET", "/view"),
@@ -1144,7 +1185,13 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
     assert direct == runner
     start = direct[0][0]
     assert start["type"] == "http.response.start"
-    failing = path in ("/bad-status", "/wrong/3", "/aliased-wrong/3", "/filtered-wrong/3")
+    failing = path in (
+        "/bad-status",
+        "/wrong/3",
+        "/aliased-wrong/3",
+        "/filtered-wrong/3",
+        "/text-wrong",
+    )
     invalid = path in ("/search?limit=x", "/found/3", "/deps-query?q=lamp&size=0")
     invalid = invalid and method == "GET"
     assert start["status"] == (500 if failing else 422 if invalid else start["status"])
@@ -1169,6 +1216,15 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
         ("GET", "/person/2"): b'{"firstName":"AdaAda"}',
         ("GET", "/text-or-value/3"): b"text",
         ("GET", "/text-or-value/4"): b'{"n":4}',
+        ("GET", "/text"): b"Hello, World!",
+        ("HEAD", "/text"): b"",
+        ("GET", "/text/3"): "ééé".encode(),
+        ("GET", "/text/5000"): ("é" * 5000).encode(),
+        ("HEAD", "/text/5000"): b"",
+        ("GET", "/text/0"): b"",
+        ("GET", "/text-subclass"): b"quiet",
+        ("GET", "/text-header"): b"merged",
+        ("GET", "/text-created"): b"made",
         ("GET", "/pair/3/4"): b'{"a":3,"b":4}',
         ("GET", "/keyword/3"): b"3",
         ("GET", "/no-content/3"): b"",
@@ -1191,7 +1247,18 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
     }
     if (method, path) in expected:
         assert body == expected[method, path]
+    texts = {"/text", "/text/3", "/text/5000", "/text-subclass", "/text-header", "/text-created"}
+    if path in texts:
+        status = 201 if path == "/text-created" else 200
+        assert start["status"] == status
+        headers = start.get("headers", [])
+        assert (b"content-type", b"text/plain; charset=utf-8") in headers
+        length = len(expected["GET", path])  # GET's, for HEAD too
+        assert (b"content-length", str(length).encode()) in headers
+    if path == "/text/0":
+        assert start["status"] == 204 and body == b""
     set_on_connection = {
+        "/text-header": (b"x-set", b"on the connection"),
         "/header/3": (b"x-set", b"on the connection"),
         "/before/3": (b"x-before", b"ran"),
         "/deps/3": (b"x-scaled", b"yes"),
