@@ -933,6 +933,10 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
     async def text_wrong(connection: Connection) -> str:
         return cast("str", b"bytes")  # a 500, logged
 
+    @own.get("/text-surrogate")
+    async def text_surrogate(connection: Connection) -> str:
+        return "\ud800"  # no UTF-8 for it: a 500, logged
+
     @own.get("/text-header")
     async def text_header(connection: Connection) -> str:
         connection.put_resp_header("x-set", "on the connection")
@@ -1106,6 +1110,7 @@ def _awaited_directly_or_by_the_runner() -> tuple[App, Router, list[str]]:
         ("GET", "/text/0"),
         ("GET", "/text-subclass"),
         ("GET", "/text-wrong"),
+        ("GET", "/text-surrogate"),
         ("GET", "/text-header"),
         ("GET", "/text-created"),
         ("GET", "/pair/3/4"),
@@ -1191,6 +1196,7 @@ def test_a_handler_the_app_awaits_itself_answers_as_its_runner_does(method: str,
         "/aliased-wrong/3",
         "/filtered-wrong/3",
         "/text-wrong",
+        "/text-surrogate",
     )
     invalid = path in ("/search?limit=x", "/found/3", "/deps-query?q=lamp&size=0")
     invalid = invalid and method == "GET"
