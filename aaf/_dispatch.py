@@ -48,6 +48,7 @@ from aaf.response import (
     HttpResponse,
     ResultEncoder,
     encoder_parts,
+    no_part,
     respond_as_set,
     send_result,
 )
@@ -726,11 +727,6 @@ def http_endpoint(
     return Endpoint(name, runners, max_body_size, plans, operations, direct)
 
 
-def _no_parts(value: object) -> bytes:
-    """Stands for the validator and serializer of an encoder that has none (see Direct)."""
-    raise AssertionError("the encoder's own parts are called only when it has them")
-
-
 def _direct(
     handler: Callable[..., object],
     plan: HandlerPlan,
@@ -747,7 +743,7 @@ def _direct(
         return None
     fn = cast("Callable[..., Awaitable[object]]", handler)
     responder, encode, status = _responder(plan), _encoder(plan), plan.status_code
-    parts = encoder_parts(encode) or EncoderParts(0, _no_parts, _no_parts, None)
+    parts = encoder_parts(encode) or EncoderParts(0, no_part, no_part, None)
     tail: tuple[int, Callable[[object], object], Callable[..., bytes], type | None]
     tail = (parts.kind, parts.validate, parts.dump, parts.exact)  # Direct's slots 10 to 13
     extract: Extract | None = arguments if plan.reads_body else None

@@ -889,9 +889,8 @@ class EncoderParts:
       other values the encoder itself validates; 0: none of these (the encoder is called);
     - ``exact``: the model whose instances are dumped as they are, ``dump(value,
       by_alias=True)``, when ``type(value) is exact`` (kind 3);
-    - kind 4: text (a ``-> str`` handler): a value whose type is ``exact`` (``str``) goes out
-      as ``dump(value)``, its UTF-8, with ``text/plain; charset=utf-8``; any other value is
-      the encoder's.
+    - kind 4: text (a ``-> str`` handler), no parts: a ``str`` itself goes out as its UTF-8
+      with ``text/plain; charset=utf-8``; any other value is the encoder's.
 
     A value that does not fit fails ``validate`` with a ``ValidationError``, where the
     encoder raises its ``ResponseValidationError``."""
@@ -905,10 +904,16 @@ class EncoderParts:
 _PARTS: weakref.WeakKeyDictionary[ResultEncoder, EncoderParts] = weakref.WeakKeyDictionary()
 
 
+def no_part(value: object) -> bytes:
+    """Stands for the validator and serializer of an encoder that has none (EncoderParts
+    kinds 0 and 4)."""
+    raise AssertionError("an encoder's part is called only when it has it")
+
+
 def encoder_parts(encode: ResultEncoder) -> EncoderParts | None:
     """The parts of ``encode`` the app may call itself (see EncoderParts); None when it has
-    none (a value that may go out as text, a value with fields validated from attributes,
-    an encoder not made by result_encoder)."""
+    none (a value that may go out as text or as data, a value with fields validated from
+    attributes, bytes, an encoder not made by result_encoder)."""
     return _PARTS.get(encode)
 
 
@@ -951,14 +956,8 @@ def _as_is(kinds: tuple[type, ...], expected: str, qualname: str) -> ResultEncod
         raise ResponseValidationError(qualname, problem)
 
     if kinds == (str,):  # text: what the app may encode itself (see EncoderParts, kind 4)
-        _PARTS[encode] = EncoderParts(4, _text_only, str.encode, str)
+        _PARTS[encode] = EncoderParts(4, no_part, no_part, None)
     return encode
-
-
-def _text_only(value: object) -> object:
-    """Stands for the validator of text results (EncoderParts kind 4), which has none: the
-    app checks the value's type itself."""
-    raise AssertionError("a text result's encoder is called when its value is not a str")
 
 
 def _type_name(kind: object) -> str:
