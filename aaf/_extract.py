@@ -207,9 +207,22 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
         if (upload.many or not files) and (
             text := [v for v in form.fields.getlist(upload.wire) if v]
         ):
-            # Text where a file was expected (among a list's files too): said as FastAPI says
-            # it, not "Field required" nor dropped.
-            errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
+            # Text where a file was expected: said as FastAPI says it, not "Field required"
+            # nor dropped; among a list's files, each text at its place among the values
+            # that count (neither empty text nor a file input with none chosen).
+            if upload.many:
+                values = [
+                    v
+                    for v in form._in_order(upload.wire)  # pyright: ignore[reportPrivateUsage]
+                    if (v if isinstance(v, str) else _is_chosen(v))
+                ]
+                errors += [
+                    _text_for_a_file(("body", upload.wire, i), v)
+                    for i, v in enumerate(values)
+                    if isinstance(v, str)
+                ]
+            else:
+                errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
         elif files:
             kwargs[upload.name] = files if upload.many else files[0]
         elif upload.default is not ...:
@@ -219,9 +232,14 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
 
 
 def _chosen(files: list[UploadFile]) -> list[UploadFile]:
-    """The files a client chose: a browser sends a file input with none chosen as a part with
-    an empty name and no content, which counts as absent (as FastAPI counts it)."""
-    return [f for f in files if f.filename or f.size]
+    """The files a client chose (see ``_is_chosen``)."""
+    return [f for f in files if _is_chosen(f)]
+
+
+def _is_chosen(file: UploadFile) -> bool:
+    """Whether a client chose ``file``: a browser sends a file input with none chosen as a
+    part with an empty name and no content, which counts as absent (as FastAPI counts it)."""
+    return bool(file.filename or file.size)
 
 
 def _text_for_a_file(loc: tuple[str | int, ...], text: str) -> dict[str, object]:

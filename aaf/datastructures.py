@@ -76,6 +76,9 @@ class FormData(Mapping[str, str | UploadFile]):
 
     fields: MultiDict[str, str]
     files: MultiDict[str, UploadFile]
+    # Each key's parts as a multipart body sent them, True for a file: the order `fields` and
+    # `files` lose, for a 422 to say where among a key's values the wrong one was.
+    _kinds: dict[str, list[bool]] = dataclasses.field(default_factory=dict, repr=False)
 
     def __getitem__(self, key: str) -> str | UploadFile:
         values = self.getlist(key)
@@ -95,6 +98,15 @@ class FormData(Mapping[str, str | UploadFile]):
     def getlist(self, key: str) -> list[str | UploadFile]:
         """Every value of ``key``: its text, then its files."""
         return [*self.fields.getlist(key), *self.files.getlist(key)]
+
+    def _in_order(self, key: str) -> list[str | UploadFile]:
+        """Every value of ``key`` in the order the body sent them (``getlist`` gives text
+        first)."""
+        kinds = self._kinds.get(key)
+        if kinds is None:  # urlencoded, or no part of that name
+            return self.getlist(key)
+        texts, files = iter(self.fields.getlist(key)), iter(self.files.getlist(key))
+        return [next(files) if is_file else next(texts) for is_file in kinds]
 
     def multi_items(self) -> list[tuple[str, str | UploadFile]]:
         """Every ``(key, value)`` pair: the text fields', then the files'."""

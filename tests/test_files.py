@@ -507,6 +507,50 @@ def test_missing_upload_answers_422(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["body", "files"]
 
 
+def test_text_among_a_lists_files_is_said_at_its_place(client: TestClient) -> None:
+    # As FastAPI says it: one entry for each text, at its index among the key's values in
+    # the order they came; empty text and a file input with none chosen count as absent.
+    def part(disposition: str, content: bytes) -> bytes:
+        return (
+            b"--B\r\nContent-Disposition: form-data; "
+            + disposition.encode()
+            + b"\r\n\r\n"
+            + content
+        )
+
+    parts = [
+        part('name="files"; filename="a.txt"', b"a"),
+        part('name="files"', b"first text"),
+        part('name="files"', b""),
+        part('name="files"; filename=""', b""),
+        part('name="files"; filename="b.txt"', b"b"),
+        part('name="files"', b"second text"),
+    ]
+    response = client.post(
+        "/upload",
+        content=b"\r\n".join(parts) + b"\r\n--B--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=B"},
+    )
+    reason = "Expected UploadFile, received: <class 'str'>"
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "type": "value_error",
+            "loc": ["body", "files", index],
+            "msg": f"Value error, {reason}",
+            "input": text,
+            "ctx": {"error": reason},
+        }
+        for index, text in [(1, "first text"), (3, "second text")]
+    ]
+    # An urlencoded form has only text: each value that is not empty, at its place.
+    response = client.post("/upload", data={"files": ["x", "", "y"]})
+    assert [(e["loc"], e["input"]) for e in response.json()["detail"]] == [
+        (["body", "files", 0], "x"),
+        (["body", "files", 1], "y"),
+    ]
+
+
 def test_multipart_over_the_body_limit_answers_413(client: TestClient) -> None:
     response = client.post("/upload", files={"files": ("big", b"x" * 60_000)})
     assert response.status_code == 413

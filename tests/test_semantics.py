@@ -828,7 +828,7 @@ def test_a_list_of_files_and_bytes_read_from_files_take_what_was_sent() -> None:
     with TestClient(aaf([local])) as client:
         body = part("files", "a.txt", b"1") + part("files", None, b"text") + b"--B--\r\n"
         (entry,) = client.post("/files", content=body, headers=multipart).json()["detail"]
-        assert (entry["loc"], entry["input"]) == (["body", "files"], "text")
+        assert (entry["loc"], entry["input"]) == (["body", "files", 1], "text")  # its place
         body = part("files", "a.txt", b"1") + part("data", "empty.bin", b"") + b"--B--\r\n"
         assert client.post("/files", content=body, headers=multipart).json() == {
             "files": ["a.txt"],
