@@ -147,6 +147,17 @@ def run_with_connection(
     return recorder.sent
 
 
+def multipart_part(name: str, filename: str | None, content: bytes, boundary: str = "B") -> bytes:
+    """One part of a multipart body, its delimiter line first (a file's when ``filename`` is
+    not None, "" as a browser sends a file input with none chosen); the body's last line is
+    ``--B--``."""
+    disposition = f'form-data; name="{name}"'
+    if filename is not None:
+        disposition += f'; filename="{filename}"'
+    head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n"
+    return head.encode() + content + b"\r\n"
+
+
 def free_port() -> int:
     """Ask the OS for a free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

@@ -33,7 +33,7 @@ from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
 
-from ._helpers import Recorder, free_port, http_scope, serve
+from ._helpers import Recorder, free_port, http_scope, multipart_part, serve
 from .test_examples import load
 
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes
@@ -510,25 +510,19 @@ def test_missing_upload_answers_422(client: TestClient) -> None:
 def test_text_among_a_lists_files_is_said_at_its_place(client: TestClient) -> None:
     # As FastAPI says it: one entry for each text, at its index among the key's values in
     # the order they came; empty text and a file input with none chosen count as absent.
-    def part(disposition: str, content: bytes) -> bytes:
-        return (
-            b"--B\r\nContent-Disposition: form-data; "
-            + disposition.encode()
-            + b"\r\n\r\n"
-            + content
-        )
-
-    parts = [
-        part('name="files"; filename="a.txt"', b"a"),
-        part('name="files"', b"first text"),
-        part('name="files"', b""),
-        part('name="files"; filename=""', b""),
-        part('name="files"; filename="b.txt"', b"b"),
-        part('name="files"', b"second text"),
-    ]
+    body = b"".join(
+        [
+            multipart_part("files", "a.txt", b"a"),
+            multipart_part("files", None, b"first text"),
+            multipart_part("files", None, b""),
+            multipart_part("files", "", b""),
+            multipart_part("files", "b.txt", b"b"),
+            multipart_part("files", None, b"second text"),
+        ]
+    )
     response = client.post(
         "/upload",
-        content=b"\r\n".join(parts) + b"\r\n--B--\r\n",
+        content=body + b"--B--\r\n",
         headers={"Content-Type": "multipart/form-data; boundary=B"},
     )
     reason = "Expected UploadFile, received: <class 'str'>"

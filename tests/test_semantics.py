@@ -39,7 +39,7 @@ from aaf.security import HTTPBasic, HTTPBasicCredentials
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
-from ._helpers import count_turns, serve
+from ._helpers import count_turns, multipart_part, serve
 
 
 class User(BaseModel):
@@ -818,12 +818,7 @@ def test_a_list_of_files_and_bytes_read_from_files_take_what_was_sent() -> None:
     ) -> dict[str, object]:
         return {"files": [f.filename for f in files], "data": data}
 
-    def part(name: str, filename: str | None, content: bytes) -> bytes:
-        disposition = f'form-data; name="{name}"'
-        if filename is not None:
-            disposition += f'; filename="{filename}"'
-        return f"--B\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + content + b"\r\n"
-
+    part = multipart_part
     multipart = {"content-type": "multipart/form-data; boundary=B"}
     with TestClient(aaf([local])) as client:
         body = part("files", "a.txt", b"1") + part("files", None, b"text") + b"--B--\r\n"
