@@ -208,27 +208,32 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
             text := [v for v in form.fields.getlist(upload.wire) if v]
         ):
             # Text where a file was expected: said as FastAPI says it, not "Field required"
-            # nor dropped; among a list's files, each text at its place among the values
-            # that count (neither empty text nor a file input with none chosen).
-            if upload.many:
-                values = [
-                    v
-                    for v in form._in_order(upload.wire)  # pyright: ignore[reportPrivateUsage]
-                    if (v if isinstance(v, str) else _is_chosen(v))
-                ]
-                errors += [
-                    _text_for_a_file(("body", upload.wire, i), v)
-                    for i, v in enumerate(values)
-                    if isinstance(v, str)
-                ]
-            else:
-                errors.append(_text_for_a_file(("body", upload.wire), text[-1]))
+            # nor dropped; among a list's files, each text at its place.
+            errors += (
+                _texts_in_place(form, upload.wire)
+                if upload.many
+                else [_text_for_a_file(("body", upload.wire), text[-1])]
+            )
         elif files:
             kwargs[upload.name] = files if upload.many else files[0]
         elif upload.default is not ...:
             kwargs[upload.name] = upload.default
         else:
             errors.append(_missing(("body", upload.wire)))
+
+
+def _texts_in_place(form: FormData, wire: str) -> Errors:
+    """An entry for each text among the values of ``wire``, a list of files: its index among
+    those that count (neither empty text nor a file input with none chosen), in the order
+    the body sent them."""
+    values = [
+        v
+        for v in form._in_order(wire)  # pyright: ignore[reportPrivateUsage]
+        if (v if isinstance(v, str) else _is_chosen(v))
+    ]
+    return [
+        _text_for_a_file(("body", wire, i), v) for i, v in enumerate(values) if isinstance(v, str)
+    ]
 
 
 def _chosen(files: list[UploadFile]) -> list[UploadFile]:

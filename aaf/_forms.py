@@ -315,14 +315,12 @@ class _Collector:
             self.spool.seek(0)
             filename = _base_name(part.filename)
             upload = UploadFile(self.spool, filename=filename, name=part.name, headers=part.headers)
-            self.form.files.add(part.name, upload)
-            self.form._kinds.setdefault(part.name, []).append(True)  # pyright: ignore[reportPrivateUsage]
+            self.form._add(part.name, upload)  # pyright: ignore[reportPrivateUsage]
         else:
             text = b"".join(self.chunks).decode(_charset(part, self.charset), errors="replace")
             if part.name == "_charset_":
                 self.charset = _known_charset(text, part.name)
-            self.form.fields.add(part.name, text)
-            self.form._kinds.setdefault(part.name, []).append(False)  # pyright: ignore[reportPrivateUsage]
+            self.form._add(part.name, text)  # pyright: ignore[reportPrivateUsage]
         self.part, self.spool = None, None
 
     def close(self) -> None:

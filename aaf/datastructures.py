@@ -99,6 +99,17 @@ class FormData(Mapping[str, str | UploadFile]):
         """Every value of ``key``: its text, then its files."""
         return [*self.fields.getlist(key), *self.files.getlist(key)]
 
+    def _add(self, key: str, value: str | UploadFile) -> None:
+        """Add a multipart body's part: text to ``fields``, a file to ``files``, its kind
+        noted for ``_in_order``."""
+        if isinstance(value, str):
+            self.fields.add(key, value)
+            is_file = False
+        else:
+            self.files.add(key, value)
+            is_file = True
+        self._kinds.setdefault(key, []).append(is_file)
+
     def _in_order(self, key: str) -> list[str | UploadFile]:
         """Every value of ``key`` in the order the body sent them (``getlist`` gives text
         first)."""
