@@ -775,9 +775,9 @@ def _within(typed: Schema, converter: Schema) -> Schema:
     for key, value in limits.items():
         if key not in merged:
             merged[key] = value
-        elif key == "minimum":
+        elif key in ("minimum", "minLength"):
             merged[key] = max(merged[key], value)
-        elif key == "maximum":
+        elif key in ("maximum", "maxLength"):
             merged[key] = min(merged[key], value)
         elif merged[key] != value:
             return {"allOf": [converter, typed]}
@@ -920,7 +920,20 @@ def _converter_schema(converter: BaseConverter) -> Schema:
         if converter.max is not None:
             schema["maximum"] = converter.max
         return schema
+    if isinstance(converter, UnicodeConverter) and converter.regex != _ANY_SEGMENT:
+        # `<string(length=2):code>`, `minlength=`, `maxlength=`: werkzeug keeps only the
+        # regex it wrote, `[^/]{2}` or `[^/]{2,}` or `[^/]{2,4}`.
+        counted = _SEGMENT_LENGTHS.fullmatch(converter.regex)
+        if counted is not None:
+            least, comma, most = counted.groups()
+            schema = {"type": "string", "minLength": int(least)}
+            if not comma or most:
+                schema["maxLength"] = int(most or least)
+            return schema
     return {"type": "string"}
+
+
+_SEGMENT_LENGTHS = re.compile(r"\[\^/\]\{(\d+)(,)?(\d*)\}")
 
 
 def _docstring(plan: HandlerPlan, options: Operation) -> tuple[str | None, str | None]:

@@ -491,6 +491,41 @@ def test_a_converter_and_a_written_type_that_differ_are_both_said() -> None:
     assert client.get("/c/1/50/c/2").status_code == 404  # the Literal's, not the rule's
 
 
+def test_a_string_converters_lengths_are_said_with_the_parameters_own() -> None:
+    # `<string(length=2):code>` matched two characters while the document let a client send
+    # any: each length bound is now said, the stricter of the rule's and the type's.
+    router = Router()
+
+    @router.get("/d/<string(length=2):code>/<string(minlength=3):word>/<string(maxlength=4):tag>")
+    async def lengths(
+        connection: Connection,
+        code: Annotated[str, PathMarker(pattern="^[A-Z]+$")],
+        word: Annotated[str, PathMarker(min_length=1, max_length=5)],
+        tag: Annotated[str, PathMarker(min_length=2)],
+    ) -> str:
+        return code + word + tag
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/d/{code}/{word}/{tag}", "get")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert schemas["code"] == {
+        "type": "string",
+        "title": "Code",
+        "pattern": "^[A-Z]+$",
+        "minLength": 2,
+        "maxLength": 2,
+    }
+    assert schemas["word"] == {"type": "string", "title": "Word", "minLength": 3, "maxLength": 5}
+    assert schemas["tag"] == {"type": "string", "title": "Tag", "minLength": 2, "maxLength": 4}
+    client = TestClient(app)
+    assert client.get("/d/AB/abc/xy").text == "ABabcxy"
+    assert client.get("/d/ABC/abc/xy").status_code == 404  # the rule's bound, as documented
+    assert client.get("/d/AB/abcdef/xy").status_code == 422  # the type's
+    assert "404" in cast(dict[str, Any], operation["responses"])
+
+
 def test_an_any_converters_values_are_listed_as_the_type_takes_them() -> None:
     # Before, <any(...)> under a number was the allOf of a string's enum and a number, which
     # no value is: a client built from the document could send nothing.
