@@ -101,6 +101,8 @@ async def test_a_message_over_the_size_limit_is_refused_as_redis_groups_refuse_i
 def test_max_queue_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         InMemoryGroups(max_queue=0)
+    assert InMemoryGroups(max_queue=3).max_queue == 3
+    assert InMemoryGroups().max_queue == 1000
 
 
 def test_a_client_gone_mid_backlog_is_dropped_without_writes_to_its_dead_socket(

@@ -240,6 +240,17 @@ def test_a_client_gone_before_accept_is_a_disconnect() -> None:
     assert raised.value.code == 1001
 
 
+def test_reject_with_a_status_http_has_not_is_a_value_error_and_sends_nothing() -> None:
+    peer = Peer({"type": "websocket.connect"})
+    connection = peer.connection(ws_scope(extensions={"websocket.http.response": {}}))
+    for status in (101, 600, 0):
+        with pytest.raises(ValueError, match=str(status)):
+            asyncio.run(connection.reject(status))
+    assert peer.sent == []
+    asyncio.run(connection.reject(404))  # still refusable after the mistake
+    assert peer.sent[0].get("status") == 404
+
+
 def test_reject_without_the_http_response_extension_closes_1008() -> None:
     peer = Peer({"type": "websocket.connect"})
     asyncio.run(peer.connection().reject(403, "no"))

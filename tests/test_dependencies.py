@@ -1219,3 +1219,38 @@ def test_a_form_field_read_by_the_handler_and_a_provider_is_listed_once_as_both_
     assert client.post("/notes", data={"note": "abcd"}).json()["detail"][0]["type"] == (
         "string_too_long"
     )
+
+
+_STEPS: list[str] = []
+
+
+async def alone_session() -> AsyncIterator[str]:
+    _STEPS.append("open")
+    yield "session"
+    _STEPS.append("close")
+
+
+def alone_page(size: int = 10) -> int:
+    return size
+
+
+def test_a_router_called_alone_solves_its_routes_dependencies() -> None:
+    # The seed's `await router(connection)`, with no app around it: providers run (and clean
+    # up) as under an app, with no overrides to look up.
+    router = Router()
+    _STEPS.clear()
+
+    @router.get("/rows")
+    async def rows(
+        connection: Connection,
+        db: Annotated[str, Depends(alone_session)],
+        size: Annotated[int, Depends(alone_page)],
+    ) -> dict[str, object]:
+        return {"db": db, "size": size}
+
+    sent = run_with_connection(router, http_scope(path="/rows", query_string=b"size=3"))
+    assert sent[0].get("status") == 200
+    assert sent[-1].get("body") == b'{"db":"session","size":3}'
+    assert _STEPS == ["open", "close"]
+    refused = run_with_connection(router, http_scope(path="/rows", query_string=b"size=x"))
+    assert refused[0].get("status") == 422

@@ -89,6 +89,16 @@ def _no_text_from(source: str) -> str:
     )
 
 
+def _forbidding(model: str) -> str:
+    """How registration refuses a header model ``model`` that forbids extra keys."""
+    return (
+        f"traced: parameter 'headers': the header model {model} forbids extra keys "
+        "(extra='forbid'), but every request carries headers it does not read (Host, and what "
+        "the client adds): every request would be a 422; leave extra at 'ignore' and check the "
+        "headers you refuse in a provider"
+    )
+
+
 # A converter of the app's own, as Flask's docs write one (indented as a case's body is).
 HEX = """from werkzeug.routing import BaseConverter
 
@@ -1660,6 +1670,115 @@ CASES: dict[str, Case] = {
         ) -> None: ...
         """,
         None,
+    ),
+    # A header model's config the plugin cannot read from the source (a name, a call of the
+    # app's, a constant): it says nothing, and registration refuses the model as it is.
+    "header_model_forbidding_through_a_shared_config": Case(
+        """
+        from typing import Final
+
+        from pydantic import ConfigDict
+
+        from aaf.params import Header
+
+        EXTRA: Final = "forbid"
+        SHARED = ConfigDict(extra="forbid")
+
+
+        def settings() -> ConfigDict:
+            return ConfigDict(extra="forbid")
+
+
+        class Shared(BaseModel):
+            model_config = SHARED
+            x_trace: str = ""
+
+
+        @router.get("/traced")
+        async def traced(connection: Connection, headers: Annotated[Shared, Header()]) -> None: ...
+        """,
+        _forbidding("Shared"),
+        runtime_only=True,
+    ),
+    "header_model_forbidding_through_a_function": Case(
+        """
+        from typing import Final
+
+        from pydantic import ConfigDict
+
+        from aaf.params import Header
+
+        EXTRA: Final = "forbid"
+        SHARED = ConfigDict(extra="forbid")
+
+
+        def settings() -> ConfigDict:
+            return ConfigDict(extra="forbid")
+
+
+        class Made(BaseModel):
+            model_config = settings()
+            x_trace: str = ""
+
+
+        @router.get("/traced")
+        async def traced(connection: Connection, headers: Annotated[Made, Header()]) -> None: ...
+        """,
+        _forbidding("Made"),
+        runtime_only=True,
+    ),
+    "header_model_forbidding_through_a_constant": Case(
+        """
+        from typing import Final
+
+        from pydantic import ConfigDict
+
+        from aaf.params import Header
+
+        EXTRA: Final = "forbid"
+        SHARED = ConfigDict(extra="forbid")
+
+
+        def settings() -> ConfigDict:
+            return ConfigDict(extra="forbid")
+
+
+        class Fixed(BaseModel):
+            model_config = ConfigDict(extra=EXTRA)
+            x_trace: str = ""
+
+
+        @router.get("/traced")
+        async def traced(connection: Connection, headers: Annotated[Fixed, Header()]) -> None: ...
+        """,
+        _forbidding("Fixed"),
+        runtime_only=True,
+    ),
+    "header_model_forbidding_through_a_class_keyword_constant": Case(
+        """
+        from typing import Final
+
+        from pydantic import ConfigDict
+
+        from aaf.params import Header
+
+        EXTRA: Final = "forbid"
+        SHARED = ConfigDict(extra="forbid")
+
+
+        def settings() -> ConfigDict:
+            return ConfigDict(extra="forbid")
+
+
+        class Keyword(BaseModel, extra=EXTRA):
+            x_trace: str = ""
+
+
+        @router.get("/traced")
+        async def traced(connection: Connection, headers: Annotated[Keyword, Header()]) -> None: ...
+        """,
+        _forbidding("Keyword"),
+        runtime_only=True,
     ),
     # What reads text its own way, or is no field, is left alone, as registration takes it.
     "query_model_fields_read_their_own_way": Case(

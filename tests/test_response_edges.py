@@ -94,10 +94,17 @@ def test_background_work_runs_on_a_connection_built_by_hand() -> None:
     async def later() -> None:
         done.append("async")
 
+    async def named(name: str) -> None:
+        done.append(name)
+
     recorder = Recorder()
-    response = HttpResponse("x", background=[later, lambda: done.append("sync")])
+    # A sync callable that gives back a coroutine (a lambda around an async function): it is
+    # awaited too, where Starlette would drop it unawaited.
+    response = HttpResponse(
+        "x", background=[later, lambda: done.append("sync"), lambda: named("lambda")]
+    )
     asyncio.run(response.send_to(recorder.connection()))
-    assert done == ["async", "sync"]
+    assert done == ["async", "sync", "lambda"]
     assert recorder.sent[-1] == {"type": "http.response.body", "body": b"x"}
 
 
@@ -198,3 +205,46 @@ def test_streams_of_what_is_not_chunks_are_refused_before_the_response_starts() 
             made("a whole text")
         with pytest.raises(TypeError, match=r"takes an iterable of chunks .* got int"):
             made(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+def test_what_an_unannotated_handler_returns_that_cannot_be_sent_is_a_500_saying_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # With a return annotation it is refused at registration (tests/test_plan.py); without
+    # one it is found when returned: a 500, and the log says what to return instead.
+    from starlette.responses import JSONResponse  # noqa: PLC0415  # a ported app's import
+
+    router = Router()
+
+    @router.get("/ported")
+    async def ported(connection: Connection):  # type: ignore[no-untyped-def]  # pyright: ignore[reportUnknownParameterType]  # as a ported app's code is
+        return JSONResponse({"ok": True})
+
+    @router.get("/ported-sync")
+    def ported_sync(connection: Connection):  # type: ignore[no-untyped-def]  # pyright: ignore[reportUnknownParameterType]
+        return JSONResponse({"ok": True})
+
+    class Opaque:
+        """Nothing pydantic can dump."""
+
+    @router.get("/opaque")
+    async def opaque(connection: Connection):  # type: ignore[no-untyped-def]  # pyright: ignore[reportUnknownParameterType]
+        return Opaque()
+
+    with (
+        TestClient(aaf([router]), raise_server_exceptions=False) as client,
+        caplog.at_level(logging.ERROR, logger="aaf"),
+    ):
+        caplog.clear()
+        answer = client.get("/opaque")
+        assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+        [record] = [r for r in caplog.records if r.exc_info]
+        assert "Unable to serialize unknown type" in str(record.exc_info and record.exc_info[1])
+        for path in ("/ported", "/ported-sync"):
+            caplog.clear()
+            answer = client.get(path)
+            assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+            [record] = [r for r in caplog.records if r.exc_info]
+            said = str(record.exc_info[1]) if record.exc_info else ""
+            assert said.startswith("The handler returned a starlette.responses.JSONResponse")
+            assert "aaf.response's (HttpResponse, JsonResponse" in said

@@ -1104,3 +1104,75 @@ def test_own_converters_are_named_plainly_and_mean_one_thing_where_served_togeth
     top = Router(converters={"hex": WordsConverter})
     with pytest.raises(ConfigurationError, match="'hex' means WordsConverter in one router"):
         top.include(outer)
+
+
+def test_a_number_longer_than_python_converts_is_404_on_every_matching_path() -> None:
+    # A path with "//" is matched by werkzeug itself, not aaf's walk of its rules; there too an
+    # <int:> of 4,301 digits (more than int() converts) is no match, for HTTP and WebSockets.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    @router.websocket("/rooms/<int:room>")
+    async def room(connection: Connection, room: int) -> None:
+        await connection.accept()
+        await connection.send_text(str(room))
+
+    app = aaf([router])
+    digits = "9" * 4301
+    for path in (f"//items/{digits}", f"/items/{digits}"):
+        recorder = Recorder()
+        asyncio.run(app(http_scope(path=path), recorder.receive, recorder.send))
+        assert recorder.sent[0].get("status") == 404, path
+    recorder = Recorder()
+    asyncio.run(app(http_scope(path="//items/7"), recorder.receive, recorder.send))
+    assert recorder.sent[-1].get("body") == b"7"
+
+    def session(path: str) -> list[SendEvent]:
+        peer: list[ReceiveEvent] = [{"type": "websocket.connect"}]
+        sent: list[SendEvent] = []
+
+        async def receive() -> ReceiveEvent:
+            return peer.pop(0) if peer else {"type": "websocket.disconnect", "code": 1000}
+
+        async def send(message: SendEvent) -> None:
+            sent.append(message)
+
+        asyncio.run(app(ws_scope(path), receive, send))
+        return sent
+
+    assert [m["type"] for m in session(f"//rooms/{digits}")] == ["websocket.close"]
+    assert [m.get("text") for m in session("//rooms/7")] == [None, "7", None]
+
+
+def test_a_converter_given_arguments_it_does_not_take_is_refused_at_registration() -> None:
+    router = Router()
+
+    async def item(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    rule: str = "/items/<int(colour=1):item_id>"  # not a literal: the mypy plugin says it too
+    with pytest.raises(ConfigurationError, match="a converter does not take the arguments given"):
+        router.add_route(rule, item)
+
+
+class UnknownReturn(BaseConverter):
+    """A converter whose return annotation names something its module does not define."""
+
+    regex = "[a-z]+"
+
+    def to_python(self, value: str) -> Undefined:  # type: ignore[name-defined]  # noqa: F821  # pyright: ignore[reportUndefinedVariable]  # on purpose
+        return value.upper()
+
+
+def test_a_converter_whose_return_type_cannot_be_read_is_checked_by_the_parameter() -> None:
+    # Nothing is known of what it gives: the parameter's annotation validates it.
+    router = Router(converters={"shout": UnknownReturn})
+
+    @router.get("/hello/<shout:name>")
+    async def hello(connection: Connection, name: str) -> str:
+        return f"hello {name}"
+
+    assert TestClient(aaf([router])).get("/hello/you").text == "hello YOU"

@@ -557,6 +557,18 @@ def test_a_json_body_in_another_charset_is_415(client: TestClient) -> None:
     assert response.status_code == 415
 
 
+def test_json_content_type_parameters_other_than_charset_are_let_be(client: TestClient) -> None:
+    # A version or profile parameter says nothing of the encoding: UTF-8, as RFC 8259 says.
+    for content_type in ("application/json; version=2", 'application/json;profile="x"; q'):
+        response = client.post(
+            "/notes",
+            content='{"title": "é", "body": "b"}'.encode(),
+            headers={"content-type": content_type},
+        )
+        assert response.status_code == 201, content_type
+        assert response.json() == {"title": "é", "body": "b"}
+
+
 def test_a_utf8_bom_before_json_is_skipped(client: TestClient) -> None:
     response = client.post(
         "/notes",
