@@ -885,10 +885,17 @@ def tagged_reading(
     return _tagged_from(schema, refs, validator)
 
 
-def union_reading(adapter: TypeAdapter[Any], validator: SchemaValidator) -> UnionReading | None:
+def union_reading(
+    adapter: TypeAdapter[Any],
+    validator: SchemaValidator,
+    seen: frozenset[type] = frozenset(),
+    memo: _Memo | None = None,
+) -> UnionReading | None:
     """How a large body for ``adapter``'s type is read when it is a union of models without a
     tag (``Cat | Dog``, or that ``| None``; ``validator`` the body's): ``None`` for another
-    type, a union with a custom error or strict, or one holding a model read whole."""
+    type, a union with a custom error or strict, or one holding a model read whole (a model's
+    field of a union holding that model, ``seen``, is read whole: each member's reading would
+    hold the union again, for ever)."""
     schema = cast("dict[str, object]", adapter.core_schema)
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
@@ -919,7 +926,7 @@ def union_reading(adapter: TypeAdapter[Any], validator: SchemaValidator) -> Unio
         model = inner.get("cls")
         if inner.get("type") != "model" or not isinstance(model, type) or inner.get("strict"):
             return None
-        reading = model_reading(model)
+        reading = model_reading(model, None, seen, memo)
         if reading is None:
             return None  # what pydantic would choose needs that model validated whole
         readings.append(reading)
@@ -954,7 +961,7 @@ def _field_union(
     if all(_is_model_class(member) for member in members):
         try:
             adapter = type_adapter(_bare(annotation))
-            return union_reading(adapter, fail_fast_validator(adapter))
+            return union_reading(adapter, fail_fast_validator(adapter), seen, memo)
         except (PydanticSchemaGenerationError, PydanticUserError):
             return None
     return _kind_field(annotation, seen, memo) if plain_values else None

@@ -4614,3 +4614,42 @@ def test_shapes_the_slicer_does_not_read_are_validated_whole_as_pydantic_does() 
         data = json.dumps(value).encode()
         assert len(data) > 64 * 1024  # past FULL_REPORT_SIZE: what would be read in slices
         assert assert_named_as_pydantic(client, path, data, kinds[path]) is None
+
+
+class _Depth(BaseModel):
+    """A model holding itself every way the slicer reads a field: as a model, a union of
+    models with and without a tag, and a list or a model."""
+
+    level: int
+    items: list[Item] = []
+    child: _Depth | None = None
+    tagged: Annotated[_Cat | _Dog, Field(discriminator="kind")] | None = None
+    untagged: _Leaf | _Depth | None = None
+    kind_of: list[_Depth] | _Depth | None = None
+
+
+def _deep(levels: int, field: str, innermost: dict[str, object]) -> dict[str, object]:
+    value: dict[str, object] = innermost
+    for level in range(levels, 0, -1):
+        value = {"level": level, field: value}
+    return value
+
+
+def test_a_large_body_nested_past_the_slicers_depth_answers_as_pydantic_does() -> None:
+    # Each way of reading a field apart stops 32 models deep and leaves the rest to whole
+    # validation: the answer is pydantic's all the same, right or wrong, at any depth.
+    client = routes_of({"/deep": _Depth})
+    for levels in (3, 31, 40):
+        for field in ("child", "untagged", "kind_of"):
+            for items in (GOOD, WRONG_ITEM):
+                value = _deep(levels, field, {"level": 0, "items": items})
+                data = json.dumps(value).encode()
+                assert assert_named_as_pydantic(client, "/deep", data, _Depth) is None, (
+                    levels,
+                    field,
+                )
+        pet = {"kind": "cat", "lives": 9, "extra": ["x"] * 20_000}
+        for innermost in (pet, {**pet, "lives": "nine"}):
+            value = _deep(levels, "child", {"level": 0, "tagged": innermost})
+            data = json.dumps(value).encode()
+            assert assert_named_as_pydantic(client, "/deep", data, _Depth) is None, levels

@@ -671,3 +671,40 @@ def test_a_spellers_literal_numbers_are_found_wherever_they_sit() -> None:
     assert pair is not None and pair(["5", "1", "9"]) == ["5", 1, "9"] and pair("1") == "1"
     assert text_speller(tuple[int, str]) is None
     assert text_speller(Literal["a", "b"]) is None and text_speller(int) is None
+
+
+class Leaf(BaseModel):
+    name: str
+
+
+class Expression(BaseModel):
+    """A tree whose branches are leaves or trees again, told apart by their fields."""
+
+    left: Leaf | Expression
+    right: Leaf | Expression | None = None
+
+
+def test_a_model_whose_field_is_a_union_holding_that_model_registers() -> None:
+    # Planning how a large body is read followed the union back into the model for ever:
+    # a RecursionError when the route was registered.
+    router = Router()
+
+    @router.post("/evaluate")
+    async def evaluate(connection: Connection, expression: Expression) -> Expression:
+        return expression
+
+    @router.post("/many")
+    async def many(
+        connection: Connection, expressions: Annotated[list[Leaf | Expression], Body()]
+    ) -> int:
+        return len(expressions)
+
+    client = TestClient(aaf([router]))
+    sent = {"left": {"left": {"name": "a"}, "right": {"name": "b"}}, "right": {"name": "c"}}
+    assert client.post("/evaluate", json=sent).json() == {
+        "left": {"left": {"name": "a"}, "right": {"name": "b"}},
+        "right": {"name": "c"},
+    }
+    assert client.post("/many", json=[{"name": "a"}, sent] * 3000).json() == 6000
+    refused = client.post("/evaluate", json={"left": {"left": 5}})
+    assert refused.status_code == 422
