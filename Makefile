@@ -53,9 +53,11 @@ typecheck: $(STAMP)
 	$(BIN)/basedpyright --project .
 
 # The coverage gate: branches on; raise it as tests grow, never lower it. Compared at two
-# decimals (pyproject.toml's precision): the 97 written here before was 96.5 in effect, as
-# pytest-cov rounded the total first (it passed 96.67). Measured 96.77 when it was set.
-COVERAGE_MIN ?= 96.7
+# decimals (pyproject.toml's precision): the 97 written here once was 96.5 in effect, as
+# pytest-cov rounded the total first (it passed 96.67). 97 again, at two decimals, as the
+# structure issue asked: measured 97.3 when it was set (hypothesis's examples move the
+# total by a few hundredths from run to run).
+COVERAGE_MIN ?= 97
 
 pytest: $(STAMP) system
 	$(BIN)/pytest --cov=aaf --cov-branch --cov-report=term-missing:skip-covered \
