@@ -414,7 +414,7 @@ def items_reading(
         items_reading(inner, None, seen, memo)
         or model_reading(inner, None, seen, memo)
         or _stand_in_reading(inner)
-        or _tagged_items(inner)
+        or _tagged_items(inner, seen, memo)
     )
     return ItemsReading(validator, opening, each, inner is str, refuses=refuses)
 
@@ -872,17 +872,21 @@ def _after_validators(model: type[BaseModel]) -> AfterValidators | None:
 
 
 def tagged_reading(
-    adapter: TypeAdapter[Any], validator: SchemaValidator | None = None
+    adapter: TypeAdapter[Any],
+    validator: SchemaValidator | None = None,
+    seen: frozenset[type] = frozenset(),
+    memo: _Memo | None = None,
 ) -> TaggedReading | None:
     """How a large body for ``adapter``'s type is read when it is a union of models told apart
     by a tag under a key (``Annotated[Cat | Dog, Field(discriminator="kind")]``, or that
     ``| None``); ``None`` for another type, a tag found some other way (a callable, a path
     into the object), or no model in it read apart. ``validator``: the union's own, for a
-    field's."""
+    field's. ``seen``: the models around it (a model among ``seen`` is read whole: its
+    reading would hold this union again, for ever)."""
     schema = cast("dict[str, object]", adapter.core_schema)
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
-    return _tagged_from(schema, refs, validator)
+    return _tagged_from(schema, refs, validator, seen, memo)
 
 
 def union_reading(
@@ -1023,16 +1027,20 @@ def _errors_of(validator: SchemaValidator, data: bytes) -> list[Mapping[str, obj
     return []
 
 
-def _tagged_items(annotation: object) -> TaggedReading | None:
+def _tagged_items(
+    annotation: object, seen: frozenset[type], memo: _Memo | None
+) -> TaggedReading | None:
     """``tagged_reading`` for the items of a list or dict, each such a union."""
     try:
         adapter = type_adapter(annotation)
-        return tagged_reading(adapter, fail_fast_validator(adapter))
+        return tagged_reading(adapter, fail_fast_validator(adapter), seen, memo)
     except (PydanticSchemaGenerationError, PydanticUserError):
         return None
 
 
-def _tagged_field(model: type[BaseModel], name: str, info: FieldInfo) -> TaggedReading | None:
+def _tagged_field(
+    model: type[BaseModel], name: str, info: FieldInfo, seen: frozenset[type], memo: _Memo
+) -> TaggedReading | None:
     """``tagged_reading`` for the field ``name`` of ``model``, from the model's schema."""
     schema = cast("dict[str, object]", type_adapter(model).core_schema)
     node = _top_of(schema)
@@ -1049,13 +1057,15 @@ def _tagged_field(model: type[BaseModel], name: str, info: FieldInfo) -> TaggedR
         return None
     refs: dict[str, Mapping[str, object]] = {}
     _collect_refs(schema, refs)
-    return _tagged_from(_inner(fields[name], "schema"), refs, validator)
+    return _tagged_from(_inner(fields[name], "schema"), refs, validator, seen, memo)
 
 
 def _tagged_from(
     node: Mapping[str, object],
     refs: Mapping[str, Mapping[str, object]],
     validator: SchemaValidator | None,
+    seen: frozenset[type],
+    memo: _Memo | None,
 ) -> TaggedReading | None:
     """``tagged_reading`` for the schema ``node``, ``refs`` its references."""
     while node.get("type") in ("definitions", "nullable", "definition-ref", "default"):
@@ -1086,7 +1096,7 @@ def _tagged_from(
                 choice = _inner(choice, "schema")
         model = choice.get("cls")
         if isinstance(tag, str) and choice.get("type") == "model" and isinstance(model, type):
-            if (reading := model_reading(model)) is not None:
+            if (reading := model_reading(model, None, seen, memo)) is not None:
                 readings[tag] = reading
     if not readings:
         return None
@@ -1370,7 +1380,7 @@ def _fields_apart(
             and name not in validated
             and isinstance(info.validation_alias, str | None)
             and (
-                union := _tagged_field(base, name, info)
+                union := _tagged_field(base, name, info, seen, memo)
                 if info.discriminator is not None
                 else _field_union(info.annotation, seen, memo, plain_values)
             )

@@ -4628,6 +4628,16 @@ class _Depth(BaseModel):
     kind_of: list[_Depth] | _Depth | None = None
 
 
+class _TaggedDepth(BaseModel):
+    """A model holding itself in a union told apart by a tag."""
+
+    kind: Literal["depth"] = "depth"
+    level: int
+    items: list[Item] = []
+    child: Annotated[_Cat | _TaggedDepth, Field(discriminator="kind")] | None = None
+    children: list[Annotated[_Cat | _TaggedDepth, Field(discriminator="kind")]] = []
+
+
 def _deep(levels: int, field: str, innermost: dict[str, object]) -> dict[str, object]:
     value: dict[str, object] = innermost
     for level in range(levels, 0, -1):
@@ -4638,8 +4648,17 @@ def _deep(levels: int, field: str, innermost: dict[str, object]) -> dict[str, ob
 def test_a_large_body_nested_past_the_slicers_depth_answers_as_pydantic_does() -> None:
     # Each way of reading a field apart stops 32 models deep and leaves the rest to whole
     # validation: the answer is pydantic's all the same, right or wrong, at any depth.
-    client = routes_of({"/deep": _Depth})
-    for levels in (3, 31, 40):
+    client = routes_of({"/deep": _Depth, "/tagged": _TaggedDepth})
+    for levels in (3, 40):
+        for items in (GOOD, WRONG_ITEM):
+            for field in ("child", "children"):
+                value: dict[str, object] = {"kind": "depth", "level": 0, "items": items}
+                for level in range(levels, 0, -1):  # children: each level a list of one
+                    held = value if field == "child" else [value, {"kind": "cat", "lives": 1}]
+                    value = {"kind": "depth", "level": level, field: held}
+                data = json.dumps(value).encode()
+                assert assert_named_as_pydantic(client, "/tagged", data, _TaggedDepth) is None
+    for levels in (3, 40):
         for field in ("child", "untagged", "kind_of"):
             for items in (GOOD, WRONG_ITEM):
                 value = _deep(levels, field, {"level": 0, "items": items})

@@ -8,7 +8,7 @@ import json
 import uuid
 from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import (
@@ -684,10 +684,34 @@ class Expression(BaseModel):
     right: Leaf | Expression | None = None
 
 
+class Number(BaseModel):
+    kind: Literal["number"]
+    value: float
+
+
+class Sum(BaseModel):
+    """A tree told apart by a tag, as JSON expression trees usually are."""
+
+    kind: Literal["sum"]
+    left: Annotated[Number | Sum, Field(discriminator="kind")]
+    right: Annotated[Number | Sum, Field(discriminator="kind")]
+
+
 def test_a_model_whose_field_is_a_union_holding_that_model_registers() -> None:
     # Planning how a large body is read followed the union back into the model for ever:
-    # a RecursionError when the route was registered.
+    # a RecursionError when the route was registered, with a tag or without.
     router = Router()
+
+    @router.post("/sum")
+    async def add(connection: Connection, tree: Sum) -> Sum:
+        return tree
+
+    @router.post("/sums")
+    async def sums(
+        connection: Connection,
+        trees: Annotated[list[Annotated[Number | Sum, Field(discriminator="kind")]], Body()],
+    ) -> int:
+        return sum(tree.kind == "sum" for tree in trees)
 
     @router.post("/evaluate")
     async def evaluate(connection: Connection, expression: Expression) -> Expression:
@@ -708,3 +732,10 @@ def test_a_model_whose_field_is_a_union_holding_that_model_registers() -> None:
     assert client.post("/many", json=[{"name": "a"}, sent] * 3000).json() == 6000
     refused = client.post("/evaluate", json={"left": {"left": 5}})
     assert refused.status_code == 422
+    one = {"kind": "number", "value": 1}
+    tree = {"kind": "sum", "left": one, "right": {"kind": "sum", "left": one, "right": one}}
+    assert client.post("/sum", json=tree).json() == tree
+    assert client.post("/sums", json=[tree, one] * 2000).json() == 2000
+    wrong = client.post("/sums", json=[tree, one] * 2000 + [{"kind": "sum", "left": one}])
+    assert wrong.status_code == 422
+    assert [e["loc"] for e in wrong.json()["detail"]] == [["body", 4000, "sum", "right"]]
