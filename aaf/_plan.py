@@ -413,7 +413,7 @@ def items_reading(
     each = (
         items_reading(inner, None, seen, memo)
         or model_reading(inner, None, seen, memo)
-        or _stand_in_reading(inner)
+        or _stand_in_reading(inner, seen, memo)
         or _tagged_items(inner, seen, memo)
     )
     return ItemsReading(validator, opening, each, inner is str, refuses=refuses)
@@ -470,16 +470,20 @@ def body_reading(
     return items, model, collection, False
 
 
-def _stand_in_reading(annotation: object) -> ModelReading | None:
+def _stand_in_reading(
+    annotation: object, seen: frozenset[type] = frozenset(), memo: _Memo | None = None
+) -> ModelReading | None:
     """How a large JSON object for a TypedDict or a dataclass (with only aaf's markers) is read:
     as a model of the same fields would be (``model_reading``), the model made the dict or the
     dataclass pydantic would give (a TypedDict's keys that are not required: fields whose
     default, ``_ABSENT``, leaves them out; a dataclass's ``__post_init__`` run on it as the
     model's validator of mode "after"); ``None`` where that model could differ from it: a
     TypedDict with read-only keys or a default of pydantic's, a dataclass with an ``InitVar``
-    or a field not in ``__init__``, pydantic's config or validators on either."""
+    or a field not in ``__init__``, pydantic's config or validators on either. ``seen``: the
+    types around it, so one that holds itself stops (read whole there: a stand-in is a new
+    model each time, which ``model_reading``'s own check would not know again)."""
     base = _bare(annotation)
-    if not isinstance(base, type) or getattr(base, "__pydantic_config__", None):
+    if not isinstance(base, type) or getattr(base, "__pydantic_config__", None) or base in seen:
         return None
     try:
         hints = get_type_hints(base, include_extras=True)
@@ -538,7 +542,7 @@ def _stand_in_reading(annotation: object) -> ModelReading | None:
         if default is _ABSENT
     ):
         return None  # (`_ABSENT` validated as the key's type)
-    reading = model_reading(stand_in)
+    reading = model_reading(stand_in, None, seen | {base}, memo)
     if reading is None:
         return None
     if getattr(base, "__post_init__", None) is not None:
@@ -1419,7 +1423,7 @@ def _fields_apart(
             bounds == (None, None)
             and not taken
             and plain_values  # the model's config reaches into a TypedDict or a dataclass
-            and (stand_in := _stand_in_reading(unwrapped)) is not None
+            and (stand_in := _stand_in_reading(unwrapped, seen, memo)) is not None
         ):
             nested[key] = NestedField(key, name, loc, stand_in)
             continue

@@ -697,6 +697,57 @@ class Sum(BaseModel):
     right: Annotated[Number | Sum, Field(discriminator="kind")]
 
 
+@dataclasses.dataclass
+class Folder:
+    """A dataclass holding itself, plain and in a list."""
+
+    name: str
+    parent: Folder | None = None
+    children: list[Folder] = dataclasses.field(default_factory=list["Folder"])
+
+
+class Comment(TypedDict):
+    """A TypedDict holding itself."""
+
+    text: str
+    replies: list[Comment]
+    quoted: Comment | None
+
+
+def test_a_dataclass_or_typeddict_holding_itself_registers_and_reads_large_bodies() -> None:
+    # A stand-in model is made for each to read a large body: a new one each time, so one
+    # holding itself made stand-ins for ever, a RecursionError at registration.
+    router = Router()
+
+    @router.post("/folders")
+    async def folders(connection: Connection, folder: Folder) -> Folder:
+        return folder
+
+    @router.post("/comments")
+    async def comments(connection: Connection, comment: Comment) -> int:
+        return len(comment["replies"])
+
+    client = TestClient(aaf([router]))
+    children = [{"name": f"f{i}", "parent": {"name": "root"}} for i in range(5000)]
+    sent = {"name": "root", "parent": {"name": "up", "parent": None}, "children": children}
+    answer = client.post("/folders", json=sent)
+    assert answer.status_code == 200
+    assert answer.json()["children"][4999] == {
+        "name": "f4999",
+        "parent": {"name": "root", "parent": None, "children": []},
+        "children": [],
+    }
+    quoted: dict[str, object] = {"text": "q", "replies": [], "quoted": None}
+    reply: dict[str, object] = {"text": "r", "replies": [], "quoted": quoted}
+    replies: list[object] = [reply] * 3000
+    thread = {"text": "t", "replies": replies, "quoted": None}
+    assert client.post("/comments", json=thread).json() == 3000
+    no_text: dict[str, object] = {}
+    broken = client.post("/comments", json={**thread, "replies": [*replies, no_text]})
+    assert broken.status_code == 422
+    assert [e["loc"] for e in broken.json()["detail"]][:1] == [["body", "replies", 3000, "text"]]
+
+
 def test_a_model_whose_field_is_a_union_holding_that_model_registers() -> None:
     # Planning how a large body is read followed the union back into the model for ever:
     # a RecursionError when the route was registered, with a tag or without.
