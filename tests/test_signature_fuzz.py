@@ -5,6 +5,7 @@ through to fail at every request (`Query(max_length=3)` on a `NewType` of `int`)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import enum
 import inspect
@@ -17,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
-from pydantic import BaseModel, Json
+from pydantic import BaseModel, Field, Json
+from typing_extensions import TypedDict
 
 from aaf import App
 from aaf.connection import Connection
@@ -40,6 +42,36 @@ class _Level(enum.IntEnum):
 class _Item(BaseModel):
     name: str = ""
     tags: list[str] = []
+
+
+class _Tree(BaseModel):
+    """A model holding itself: in a list, and in a union without a tag."""
+
+    name: str = ""
+    children: list[_Tree] = []
+    either: _Item | _Tree | None = None
+
+
+class _Leaf(BaseModel):
+    kind: Literal["leaf"] = "leaf"
+
+
+class _Branch(BaseModel):
+    """A model holding itself in a union told apart by a tag."""
+
+    kind: Literal["branch"] = "branch"
+    left: Annotated[_Leaf | _Branch, Field(discriminator="kind")] = _Leaf()
+
+
+@dataclasses.dataclass
+class _Folder:
+    name: str = ""
+    parent: _Folder | None = None
+
+
+class _Thread(TypedDict, total=False):
+    text: str
+    replies: list[_Thread]
 
 
 def _page_of(page: int = 1) -> int:
@@ -80,6 +112,12 @@ TYPES: list[object] = [
     Json[list[int]],
     Json[Any],  # type: ignore[misc]  # Json is generic to pydantic, not to mypy
     int | str,
+    # Types that hold themselves: planning how a large body is read followed each back into
+    # itself for ever (a RecursionError at registration) until it knew the types around it.
+    _Tree,
+    _Branch,
+    _Folder,
+    _Thread,
 ]
 # Weighted to the mixes that registration must judge: a marker with a constraint.
 MARKERS: list[type[Param] | None] = [None, Query, Query, Header, Cookie, Form, File, Body, Path]
