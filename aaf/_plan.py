@@ -17,6 +17,7 @@ import functools
 import inspect
 import itertools
 import json
+import pathlib
 import sys
 import types
 import uuid
@@ -45,11 +46,17 @@ import typing_extensions
 from pydantic import (
     AliasChoices,
     AliasPath,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     Field,
+    FutureDate,
+    FutureDatetime,
     Json,
     JsonValue,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
     RootModel,
     TypeAdapter,
     ValidationError,
@@ -3089,6 +3096,20 @@ def _keys_filled(model: type[BaseModel], *, many: bool = False) -> frozenset[str
     return frozenset(keys)
 
 
+# Collections written by what they do (pydantic validates each as a list, set or dict);
+# str and bytes, Sequences too, are told apart before.
+_ABSTRACT_COLLECTIONS = (
+    collections.abc.Sequence,
+    collections.abc.Set,
+    collections.abc.Mapping,
+)
+# pydantic's dates and times with a condition (AwareDatetime, PastDate, ...): classes of
+# their own at run time, ``datetime``'s aliases to type checkers.
+_PYDANTIC_DATES: frozenset[object] = frozenset(
+    (AwareDatetime, NaiveDatetime, PastDate, FutureDate, PastDatetime, FutureDatetime)
+)
+
+
 def _kind_of(member: object) -> _rules.ValueKind | None:
     """What ``_rules.constraint_problem`` calls a union member's kind (a ``NewType`` its
     base's, a ``Literal`` of one value its value's); ``None`` for a type left to pydantic."""
@@ -3116,10 +3137,16 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
         return "a decimal"
     if issubclass(base, int | float):
         return "a number"
-    if issubclass(base, list | tuple | set | frozenset | dict):
+    if issubclass(base, list | tuple | set | frozenset | dict | collections.deque) or (
+        issubclass(base, _ABSTRACT_COLLECTIONS)  # Sequence[int], Mapping[str, int]
+    ):
         return "a collection"
-    if issubclass(base, datetime.date | datetime.time):
+    if issubclass(base, datetime.date | datetime.time) or base in _PYDANTIC_DATES:
         return "a date or time"
+    if issubclass(base, complex):
+        return "a complex number"
+    if issubclass(base, pathlib.PurePath):
+        return "a file path"
     if issubclass(base, datetime.timedelta):
         return "a duration"
     if issubclass(base, uuid.UUID):

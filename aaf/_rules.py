@@ -652,6 +652,8 @@ ValueKind = Literal[
     "an enum member",
     "text or a file",
     "any JSON value",
+    "a complex number",
+    "a file path",
 ]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
@@ -666,6 +668,8 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "an enum member": frozenset(),
     "text or a file": frozenset(),  # what Any is given from a form
     "any JSON value": frozenset(),  # from the body, or Json[Any]: a number has no length
+    "a complex number": frozenset(),  # no order, no length
+    "a file path": frozenset(),  # pydantic compares no bound, length or pattern to a Path
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 

@@ -125,6 +125,13 @@ _VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
     ("datetime.time", "a date or time"),
     ("datetime.timedelta", "a duration"),
     ("uuid.UUID", "a UUID"),
+    ("collections.deque", "a collection"),
+    # Written by what they do (str and bytes, Sequences too, are told apart above).
+    ("typing.Sequence", "a collection"),
+    ("typing.AbstractSet", "a collection"),
+    ("typing.Mapping", "a collection"),
+    ("builtins.complex", "a complex number"),
+    ("pathlib.PurePath", "a file path"),
 )
 # An enum's values, when its members are also these, take their constraints.
 _ENUM_VALUES = (

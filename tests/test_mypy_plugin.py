@@ -1979,6 +1979,82 @@ CASES: dict[str, Case] = {
         "things: parameter 'key': Header(max_length=...) cannot constrain UUID, a UUID; "
         "a UUID takes none",
     ),
+    # Collections written by what they do, a deque, a path, a complex number: pydantic
+    # compared each to the bound at the first request (a 500); both now name the mistake.
+    "bound_on_a_sequence": Case(
+        """
+        from collections.abc import Sequence
+
+
+        @router.get("/items")  # <-
+        async def items(
+            connection: Connection, ids: Annotated[Sequence[int], Query(ge=1)]
+        ) -> None: ...
+        """,
+        "items: parameter 'ids': Query(ge=...) cannot constrain Sequence[int], a collection; "
+        "a collection takes max_length=, min_length=",
+    ),
+    "bound_on_a_mapping_body": Case(
+        """
+        from collections.abc import Mapping
+
+        from aaf.params import Body
+
+
+        @router.post("/counts")  # <-
+        async def counts(
+            connection: Connection, n: Annotated[Mapping[str, int], Body(ge=1)]
+        ) -> None: ...
+        """,
+        "counts: parameter 'n': Body(ge=...) cannot constrain Mapping[str, int], a collection; "
+        "a collection takes max_length=, min_length=",
+    ),
+    "bound_on_a_deque": Case(
+        """
+        import collections
+
+
+        @router.get("/items")  # <-
+        async def items(
+            connection: Connection, ids: Annotated[collections.deque[int], Query(gt=0)]
+        ) -> None: ...
+        """,
+        "items: parameter 'ids': Query(gt=...) cannot constrain deque[int], a collection; "
+        "a collection takes max_length=, min_length=",
+    ),
+    "length_of_a_path": Case(
+        """
+        import pathlib
+
+
+        @router.get("/files")  # <-
+        async def files(
+            connection: Connection, where: Annotated[pathlib.Path, Query(max_length=99)]
+        ) -> None: ...
+        """,
+        "files: parameter 'where': Query(max_length=...) cannot constrain Path, a file path; "
+        "a file path takes none",
+    ),
+    "bound_on_a_complex_number": Case(
+        """
+        @router.get("/roots")  # <-
+        async def roots(connection: Connection, z: Annotated[complex, Query(ge=0)]) -> None: ...
+        """,
+        "roots: parameter 'z': Query(ge=...) cannot constrain complex, a complex number; "
+        "a complex number takes none",
+    ),
+    "length_of_a_sequence": Case(
+        """
+        from collections.abc import Sequence
+
+
+        @router.get("/items")
+        async def items(
+            connection: Connection, ids: Annotated[Sequence[int], Query(max_length=3)] = ()
+        ) -> None: ...
+        """,
+        None,
+    ),
     "length_of_a_plain_enum_member": Case(
         """
         import enum

@@ -8,15 +8,17 @@ import functools
 import json as json_module
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import PurePath
 from typing import Annotated, Any, Literal, NewType, cast
 
 import httpx
 import pytest
-from pydantic import BaseModel, Field, Json
+from pydantic import AwareDatetime, BaseModel, Field, Json
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from aaf import aaf
@@ -1060,6 +1062,17 @@ class _Level(enum.IntEnum):
         (Any, Form(max_length=3), "Form(max_length=...) cannot constrain Any, text or a file"),
         (Any, Body(min_length=1), "Body(min_length=...) cannot constrain Any, any JSON value"),
         (_JSON_ANY, Query(max_length=3), "Query(max_length=...) cannot constrain Any, any JSON"),
+        # Types pydantic compared at the first request (a 500 each time): a date of its own,
+        # collections written by what they do, a path, a complex number.
+        (
+            AwareDatetime,
+            Query(max_length=5),
+            "Query(max_length=...) cannot constrain AwareDatetime, a date or time; a",
+        ),
+        (Sequence[int], Query(ge=1), "Query(ge=...) cannot constrain Sequence[int], a collection"),
+        (deque[int], Body(gt=0), "Body(gt=...) cannot constrain deque[int], a collection"),
+        (PurePath, Query(pattern="^/"), "Query(pattern=...) cannot constrain PurePath, a file"),
+        (complex, Query(ge=0), "Query(ge=...) cannot constrain complex, a complex number; a"),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
         (date, Body(gt=0), "pydantic cannot validate it: ValueError: 'gt' must be coercible"),
@@ -1113,13 +1126,16 @@ def test_constraints_the_type_takes_still_apply() -> None:
         ids: Annotated[list[int], Query(max_length=2)],
         price: Annotated[Decimal, Query(max_digits=4, decimal_places=2)],
         share: Annotated[Fraction, Query(ge=1)],  # a type aaf leaves to pydantic
+        since: Annotated[AwareDatetime, Query()],
+        few: Annotated[Sequence[int], Query(max_length=2)],
         size: Annotated[Literal["s", "m"], Query(max_length=1)],
         filters: Annotated[_Filters, Query(include_in_schema=False)],
     ) -> list[object]:
-        return [level, flag, word, ids, str(price), str(share), size, filters.limit]
+        return [level, flag, word, ids, str(price), str(share), size, filters.limit, list(few)]
 
     with TestClient(aaf([router])) as client:
         query = "level=2&flag=true&word=abc&ids=1&ids=2&price=12.5&share=3/2&size=m"
+        query += "&since=2024-01-01T00:00:00Z&few=7"
         assert client.get(f"/fine?{query}&limit=3").json() == [
             2,
             True,
@@ -1129,7 +1145,11 @@ def test_constraints_the_type_takes_still_apply() -> None:
             "3/2",
             "m",
             3,
+            [7],
         ]
+        naive = client.get(f"/fine?{query.replace('T00:00:00Z', 'T00:00:00')}")
+        assert naive.status_code == 422
+        assert naive.json()["detail"][0]["loc"] == ["query", "since"]
         too_low = client.get(f"/fine?{query.replace('level=2', 'level=1')}")
         assert too_low.status_code == 422
         assert too_low.json()["detail"][0]["loc"] == ["query", "level"]
