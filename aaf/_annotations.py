@@ -9,7 +9,7 @@ from typing import Annotated, Union, cast, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.errors import PydanticUndefinedAnnotation, PydanticUserError
 
-__all__ = ["annotated", "strip_annotated", "unbuilt_model", "union_members"]
+__all__ = ["annotated", "models_in", "strip_annotated", "unbuilt_model", "union_members"]
 
 
 def annotated(base: object, *metadata: object) -> object:
@@ -47,7 +47,9 @@ def unbuilt_model(annotation: object) -> tuple[str, str] | None:
     """The first model ``annotation`` names (at any depth of its arguments) that pydantic
     cannot build yet, once asked to rebuild it (a name it refers to is defined later, or
     never): its name and pydantic's reason; ``None`` when each is built."""
-    for model in _models_in(annotation):
+    for model in models_in(annotation):
+        if model is BaseModel:  # the base class itself: nothing to build (check_complete)
+            continue
         if model.__pydantic_complete__ or model.model_rebuild(raise_errors=False):
             continue
         try:
@@ -57,10 +59,11 @@ def unbuilt_model(annotation: object) -> tuple[str, str] | None:
     return None
 
 
-def _models_in(annotation: object) -> Iterator[type[BaseModel]]:
+def models_in(annotation: object) -> Iterator[type[BaseModel]]:
+    """The models ``annotation`` names, at any depth of its arguments."""
     if isinstance(annotation, type):
         if issubclass(annotation, BaseModel):
             yield annotation
         return
     for argument in get_args(annotation):
-        yield from _models_in(argument)
+        yield from models_in(argument)

@@ -70,7 +70,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing.converters import AnyConverter, BaseConverter
 
 import aaf._rules as _rules
-from aaf._annotations import annotated, strip_annotated, unbuilt_model, union_members
+from aaf._annotations import (
+    annotated,
+    models_in,
+    strip_annotated,
+    unbuilt_model,
+    union_members,
+)
 from aaf._http import WITH_BODY
 from aaf._rules import converter_type
 from aaf.connection import Connection
@@ -3276,8 +3282,16 @@ def check_complete(qualname: str, name: str, annotation: object) -> None:
     as pydantic says it, once the model has been asked to rebuild.
 
     Raises:
-        ConfigurationError: a model is not fully defined.
+        ConfigurationError: a model is not fully defined, or is pydantic's ``BaseModel``
+            itself (which pydantic fills only from an empty object: any key is an
+            ``AttributeError`` in pydantic, a 500).
     """
+    if BaseModel in models_in(annotation):
+        raise ConfigurationError(
+            f"{qualname}: parameter {name!r} is annotated {_name_of(annotation)}: pydantic's "
+            "BaseModel itself has no fields to fill (pydantic fails on any key given); "
+            "annotate a model of your own, or dict[str, Any] to take any JSON object"
+        )
     unbuilt = unbuilt_model(annotation)
     if unbuilt is not None:
         model, reason = unbuilt

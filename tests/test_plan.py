@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     Json,
     RootModel,
+    SerializeAsAny,
     ValidationError,
     field_validator,
     model_validator,
@@ -790,3 +791,34 @@ def test_a_model_whose_field_is_a_union_holding_that_model_registers() -> None:
     wrong = client.post("/sums", json=[tree, one] * 2000 + [{"kind": "sum", "left": one}])
     assert wrong.status_code == 422
     assert [e["loc"] for e in wrong.json()["detail"]] == [["body", 4000, "sum", "right"]]
+
+
+def test_pydantics_base_model_itself_as_a_parameter_is_refused_at_registration() -> None:
+    # pydantic fills BaseModel itself only from an empty object; any key was an
+    # AttributeError inside pydantic, a 500 (and registration failed the same way for
+    # `SerializeAsAny[BaseModel]`, with an AttributeError instead of a message).
+    router = Router()
+    for annotation in (BaseModel, SerializeAsAny[BaseModel], list[BaseModel]):
+
+        async def take(connection: Connection, body: object) -> int:
+            return 1
+
+        take.__annotations__ = {"connection": Connection, "body": annotation, "return": int}
+        with pytest.raises(ConfigurationError, match="pydantic's BaseModel itself has no fields"):
+            router.post("/take")(take)
+
+    class Anything(WebSocketView):
+        async def on_receive(self, connection: Connection, data: BaseModel) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="parameter 'data' is annotated BaseModel"):
+        router.websocket("/ws")(Anything)
+
+    # As what a handler returns, it is the model with no fields (as FastAPI's
+    # response_model=BaseModel), and a response entry of the document.
+    @router.get("/nothing", responses={404: BaseModel})
+    async def nothing(connection: Connection) -> BaseModel:
+        return Leaf(name="kept out")
+
+    app = aaf([router])
+    assert TestClient(app).get("/nothing").json() == {}
+    assert '"404"' in json.dumps(app.openapi()["paths"])
