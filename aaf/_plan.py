@@ -58,6 +58,9 @@ from pydantic import (
     PastDate,
     PastDatetime,
     RootModel,
+    Secret,
+    SecretBytes,
+    SecretStr,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -3153,6 +3156,10 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
         return "a complex number"
     if issubclass(base, pathlib.PurePath):
         return "a file path"
+    if issubclass(base, SecretStr | SecretBytes):
+        return "secret text"
+    if issubclass(base, Secret):
+        return "a secret value"
     if issubclass(base, datetime.timedelta):
         return "a duration"
     if issubclass(base, uuid.UUID):

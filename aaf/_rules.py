@@ -654,6 +654,8 @@ ValueKind = Literal[
     "any JSON value",
     "a complex number",
     "a file path",
+    "secret text",
+    "a secret value",
 ]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
@@ -670,6 +672,8 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "any JSON value": frozenset(),  # from the body, or Json[Any]: a number has no length
     "a complex number": frozenset(),  # no order, no length
     "a file path": frozenset(),  # pydantic compares no bound, length or pattern to a Path
+    "secret text": _SIZED,  # SecretStr, SecretBytes: their length, not a pattern
+    "a secret value": frozenset(),  # Secret[T]: what it hides is not compared
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 

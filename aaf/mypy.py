@@ -132,6 +132,9 @@ _VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
     ("typing.Mapping", "a collection"),
     ("builtins.complex", "a complex number"),
     ("pathlib.PurePath", "a file path"),
+    ("pydantic.types.SecretStr", "secret text"),
+    ("pydantic.types.SecretBytes", "secret text"),
+    ("pydantic.types.Secret", "a secret value"),
 )
 # An enum's values, when its members are also these, take their constraints.
 _ENUM_VALUES = (

@@ -2043,6 +2043,49 @@ CASES: dict[str, Case] = {
         "roots: parameter 'z': Query(ge=...) cannot constrain complex, a complex number; "
         "a complex number takes none",
     ),
+    "pattern_on_secret_text": Case(
+        """
+        from pydantic import SecretStr
+
+        from aaf.params import Form
+
+
+        @router.post("/login")  # <-
+        async def login(
+            connection: Connection,
+            password: Annotated[SecretStr, Form(min_length=8, pattern="[0-9]")],
+        ) -> None: ...
+        """,
+        "login: parameter 'password': Form(pattern=...) cannot constrain SecretStr, secret "
+        "text; secret text takes max_length=, min_length=",
+    ),
+    "bound_on_a_secret_value": Case(
+        """
+        from pydantic import Secret
+
+
+        @router.get("/pins")  # <-
+        async def pins(
+            connection: Connection, pin: Annotated[Secret[int], Query(ge=0)]
+        ) -> None: ...
+        """,
+        "pins: parameter 'pin': Query(ge=...) cannot constrain Secret[int], a secret value; "
+        "a secret value takes none",
+    ),
+    "length_of_secret_text": Case(
+        """
+        from pydantic import SecretStr
+
+        from aaf.params import Form
+
+
+        @router.post("/login")
+        async def login(
+            connection: Connection, password: Annotated[SecretStr, Form(min_length=8)]
+        ) -> None: ...
+        """,
+        None,
+    ),
     "length_of_a_sequence": Case(
         """
         from collections.abc import Sequence

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, NewType, cast
 
 import httpx
 import pytest
-from pydantic import AwareDatetime, BaseModel, Field, Json
+from pydantic import AwareDatetime, BaseModel, Field, Json, Secret, SecretStr
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from aaf import aaf
@@ -1073,6 +1073,8 @@ class _Level(enum.IntEnum):
         (deque[int], Body(gt=0), "Body(gt=...) cannot constrain deque[int], a collection"),
         (PurePath, Query(pattern="^/"), "Query(pattern=...) cannot constrain PurePath, a file"),
         (complex, Query(ge=0), "Query(ge=...) cannot constrain complex, a complex number; a"),
+        (SecretStr, Form(pattern="[0-9]"), "Form(pattern=...) cannot constrain SecretStr, secret"),
+        (Secret[int], Query(ge=0), "Query(ge=...) cannot constrain Secret[int], a secret value"),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
         (date, Body(gt=0), "pydantic cannot validate it: ValueError: 'gt' must be coercible"),

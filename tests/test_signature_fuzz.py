@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
-from pydantic import AwareDatetime, BaseModel, Field, Json
+from pydantic import AwareDatetime, BaseModel, Field, Json, Secret, SecretStr
 from typing_extensions import TypedDict
 
 from aaf import App
@@ -124,6 +124,8 @@ TYPES: list[object] = [
     pathlib.Path,
     complex,
     AwareDatetime,
+    SecretStr,
+    Secret[int],
     # Types that hold themselves: planning how a large body is read followed each back into
     # itself for ever (a RecursionError at registration) until it knew the types around it.
     _Tree,
