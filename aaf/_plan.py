@@ -2328,6 +2328,8 @@ class _Builder:
             )
             if problem is not None:
                 raise ConfigurationError(problem)
+        if meta and (problem := _metadata_problem(qualname, param.name, annotation, source)):
+            raise ConfigurationError(problem)
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(_rules.websocket_body_problem(qualname, param.name))
         if source == "body":
@@ -2431,6 +2433,9 @@ class _Builder:
             )
         if produced is str:
             annotation = text_literals(annotation)
+        source = "path" if produced is str else None  # a converter's value is its own
+        if problem := _metadata_problem(self.qualname, name, annotation, source):
+            raise ConfigurationError(problem)
         if marker is not None and marker.field:  # Path(ge=1): pydantic's Field constraints
             problem = _constraint_problem(
                 self.qualname,
@@ -2438,7 +2443,7 @@ class _Builder:
                 "Path",
                 annotation,
                 marker.field,
-                source="path" if produced is str else None,  # a converter's value is its own
+                source=source,
             )
             if problem is not None:
                 raise ConfigurationError(problem)
@@ -3186,6 +3191,38 @@ def _check_whole_model_marker(
     )
     if problem is not None:
         raise ConfigurationError(problem)
+
+
+def _metadata_problem(
+    qualname: str, name: str, annotation: object, source: str | None
+) -> str | None:
+    """``_constraint_problem`` for the constraints written in ``annotation``'s own metadata
+    rather than given to a marker: ``Annotated[int, Field(max_length=3)]``, ``MaxLen(3)`` of
+    annotated_types, pydantic's ``StringConstraints``; each named as it was written."""
+    for item in strip_annotated(annotation)[1]:
+        if isinstance(item, FieldInfo):
+            shown, parts = "Field", list(item.metadata)
+        elif type(item).__module__ in _CONSTRAINT_MODULES:
+            shown, parts = type(item).__name__, [item]
+        else:
+            continue
+        given = {
+            keyword: True
+            for part in parts
+            if type(part).__module__ in _CONSTRAINT_MODULES
+            or type(part).__module__.startswith("pydantic.")
+            for keyword in _rules.CONSTRAINTS
+            if getattr(part, keyword, None) is not None
+        }
+        problem = _constraint_problem(qualname, name, shown, annotation, given, source=source)
+        if problem is not None:
+            return problem
+    return None
+
+
+# Where the constraint objects of an annotation's metadata come from (Ge(1), MaxLen(3),
+# StringConstraints(...), and what pydantic's Field puts in its own metadata).
+_CONSTRAINT_MODULES = frozenset(("annotated_types", "pydantic.types"))
 
 
 def _constraint_problem(

@@ -18,7 +18,8 @@ from typing import Annotated, Any, Literal, NewType, cast
 
 import httpx
 import pytest
-from pydantic import AwareDatetime, BaseModel, Field, Json, Secret, SecretStr
+from annotated_types import Ge, MaxLen
+from pydantic import AwareDatetime, BaseModel, Field, Json, Secret, SecretStr, StringConstraints
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from aaf import aaf
@@ -1093,6 +1094,68 @@ def test_a_constraint_the_type_cannot_take_is_refused_at_registration(
     find.__annotations__ = {"connection": Connection, "x": Annotated[annotation, marker]}
     with pytest.raises(ConfigurationError, match=re.escape(f"find: parameter 'x': {message}")):
         Router().add_route("/find", find, methods=["POST"])
+
+
+@pytest.mark.parametrize(
+    ("annotation", "message"),
+    [
+        (
+            Annotated[int, Field(max_length=3)],
+            "Field(max_length=...) cannot constrain int, a number; a number takes",
+        ),
+        (Annotated[str, Field(gt=0), Query()], "Field(gt=...) cannot constrain str, text"),
+        (Annotated[str | None, Ge(1)], "Ge(ge=...) cannot constrain str, text; text takes"),
+        (Annotated[int, MaxLen(2)], "MaxLen(max_length=...) cannot constrain int, a number"),
+        (
+            Annotated[float, StringConstraints(pattern="^1")],
+            "StringConstraints(pattern=...) cannot constrain float, a number",
+        ),
+        (Annotated[_Filters, Field(max_length=3)], "Field(max_length=...) cannot constrain"),
+    ],
+)
+def test_a_constraint_written_in_the_annotation_is_judged_as_a_markers_is(
+    annotation: Any, message: str
+) -> None:
+    # `Annotated[int, Field(max_length=3)]` was left to pydantic: a TypeError, a 500 at
+    # every request, for the mistake a marker's constraint is refused for at registration.
+    async def find(connection: Connection, x: object) -> str:
+        return "found"
+
+    find.__annotations__ = {"connection": Connection, "x": annotation}
+    with pytest.raises(ConfigurationError, match=re.escape(f"find: parameter 'x': {message}")):
+        Router().add_route("/find", find)
+    path = Router()
+
+    async def at(connection: Connection, x: object) -> str:
+        return "found"
+
+    at.__annotations__ = {"connection": Connection, "x": Annotated[int, Field(pattern="^1")]}
+    with pytest.raises(ConfigurationError, match="Field\\(pattern=...\\) cannot constrain int"):
+        path.add_route("/at/<x>", at)
+
+
+def test_constraints_written_in_the_annotation_that_fit_still_apply() -> None:
+    router = Router()
+
+    @router.get("/fine/<int:n>")
+    async def fine(
+        connection: Connection,
+        n: Annotated[int, Field(le=9)],
+        limit: Annotated[int, Field(gt=0, multiple_of=5)] = 10,
+        word: Annotated[str, MaxLen(3), StringConstraints(pattern="^[a-z]+$")] = "abc",
+        ids: Annotated[list[int], Field(max_length=2), Query()] = [],  # noqa: B006  # a default never changed
+    ) -> list[object]:
+        return [n, limit, word, ids]
+
+    with TestClient(aaf([router])) as client:
+        assert client.get("/fine/3?limit=15&word=ab&ids=1").json() == [3, 15, "ab", [1]]
+        refused = client.get("/fine/30?limit=7&word=ABCD&ids=1&ids=2&ids=3")
+        assert [e["loc"] for e in refused.json()["detail"]] == [
+            ["path", "n"],
+            ["query", "limit"],
+            ["query", "word"],
+            ["query", "ids"],
+        ]
 
 
 @pytest.mark.parametrize(
