@@ -18,6 +18,7 @@ import inspect
 import itertools
 import json
 import pathlib
+import re
 import sys
 import types
 import uuid
@@ -3165,6 +3166,8 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
         return "secret text"
     if issubclass(base, Secret):
         return "a secret value"
+    if issubclass(base, re.Pattern):
+        return "a compiled pattern"
     if issubclass(base, datetime.timedelta):
         return "a duration"
     if issubclass(base, uuid.UUID):

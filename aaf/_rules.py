@@ -656,6 +656,7 @@ ValueKind = Literal[
     "a file path",
     "secret text",
     "a secret value",
+    "a compiled pattern",
 ]
 _TAKES: dict[ValueKind, frozenset[str]] = {
     "a model": frozenset(),
@@ -674,6 +675,7 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "a file path": frozenset(),  # pydantic compares no bound, length or pattern to a Path
     "secret text": _SIZED,  # SecretStr, SecretBytes: their length, not a pattern
     "a secret value": frozenset(),  # Secret[T]: what it hides is not compared
+    "a compiled pattern": frozenset(),  # re.Pattern: not its text's length
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
 

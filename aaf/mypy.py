@@ -135,6 +135,7 @@ _VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
     ("pydantic.types.SecretStr", "secret text"),
     ("pydantic.types.SecretBytes", "secret text"),
     ("pydantic.types.Secret", "a secret value"),
+    ("re.Pattern", "a compiled pattern"),
 )
 # An enum's values, when its members are also these, take their constraints.
 _ENUM_VALUES = (

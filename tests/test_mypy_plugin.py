@@ -2086,6 +2086,19 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "length_of_a_compiled_pattern": Case(
+        """
+        import re
+
+
+        @router.get("/grep")  # <-
+        async def grep(
+            connection: Connection, expr: Annotated[re.Pattern[str], Query(max_length=99)]
+        ) -> None: ...
+        """,
+        "grep: parameter 'expr': Query(max_length=...) cannot constrain Pattern[str], a "
+        "compiled pattern; a compiled pattern takes none",
+    ),
     "length_of_a_sequence": Case(
         """
         from collections.abc import Sequence

@@ -1076,6 +1076,11 @@ class _Level(enum.IntEnum):
         (complex, Query(ge=0), "Query(ge=...) cannot constrain complex, a complex number; a"),
         (SecretStr, Form(pattern="[0-9]"), "Form(pattern=...) cannot constrain SecretStr, secret"),
         (Secret[int], Query(ge=0), "Query(ge=...) cannot constrain Secret[int], a secret value"),
+        (
+            re.Pattern[str],
+            Query(max_length=9),
+            "Query(max_length=...) cannot constrain Pattern[str], a compiled pattern",
+        ),
         # pydantic's own refusal, where the constraint's value is of the wrong type.
         (date, Query(ge=1), "pydantic cannot validate it: ValueError: 'ge' must be coercible"),
         (date, Body(gt=0), "pydantic cannot validate it: ValueError: 'gt' must be coercible"),

@@ -12,6 +12,7 @@ import enum
 import inspect
 import logging
 import pathlib
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -126,6 +127,7 @@ TYPES: list[object] = [
     AwareDatetime,
     SecretStr,
     Secret[int],
+    re.Pattern[str],
     # Types that hold themselves: planning how a large body is read followed each back into
     # itself for ever (a RecursionError at registration) until it knew the types around it.
     _Tree,
