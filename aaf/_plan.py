@@ -14,11 +14,10 @@ import dataclasses
 import datetime
 import enum
 import functools
+import importlib
 import inspect
 import itertools
 import json
-import pathlib
-import re
 import sys
 import types
 import uuid
@@ -59,9 +58,6 @@ from pydantic import (
     PastDate,
     PastDatetime,
     RootModel,
-    Secret,
-    SecretBytes,
-    SecretStr,
     TypeAdapter,
     ValidationError,
     create_model,
@@ -2329,7 +2325,7 @@ class _Builder:
             )
             if problem is not None:
                 raise ConfigurationError(problem)
-        if meta and (problem := _metadata_problem(qualname, param.name, annotation, source)):
+        if problem := _metadata_problem(qualname, param.name, annotation, source):
             raise ConfigurationError(problem)
         if self.websocket and source in ("body", "form"):
             raise ConfigurationError(_rules.websocket_body_problem(qualname, param.name))
@@ -3111,15 +3107,22 @@ def _keys_filled(model: type[BaseModel], *, many: bool = False) -> frozenset[str
     return frozenset(keys)
 
 
-# Collections written by what they do (pydantic validates each as a list, set or dict);
-# str and bytes, Sequences too, are told apart before.
-_ABSTRACT_COLLECTIONS = (
-    collections.abc.Sequence,
-    collections.abc.Set,
-    collections.abc.Mapping,
+def _class_named(fullname: str) -> type[object]:
+    """The class ``fullname`` (as ``_rules.VALUE_KINDS`` spells it, mypy's way) names here:
+    ``typing.Sequence`` is the ``collections.abc.Sequence`` it stands for."""
+    module, _, name = fullname.rpartition(".")
+    found: object = getattr(importlib.import_module(module), name)
+    origin = get_origin(found) or found
+    assert isinstance(origin, type), fullname
+    return origin
+
+
+# _rules.VALUE_KINDS with its classes, resolved once.
+_VALUE_CLASSES: tuple[tuple[type[object], _rules.ValueKind], ...] = tuple(
+    (_class_named(name), kind) for name, kind in _rules.VALUE_KINDS
 )
 # pydantic's dates and times with a condition (AwareDatetime, PastDate, ...): classes of
-# their own at run time, ``datetime``'s aliases to type checkers.
+# their own at run time, ``datetime``'s aliases to type checkers (and so to the plugin).
 _PYDANTIC_DATES: frozenset[object] = frozenset(
     (AwareDatetime, NaiveDatetime, PastDate, FutureDate, PastDatetime, FutureDatetime)
 )
@@ -3144,35 +3147,9 @@ def _kind_of(member: object) -> _rules.ValueKind | None:
         return "a model"
     if issubclass(base, enum.Enum) and not issubclass(base, str | bytes | int | float | Decimal):
         return "an enum member"  # an IntEnum compares as a number, a StrEnum matches as text
-    if issubclass(base, str):
-        return "text"
-    if issubclass(base, bytes | bytearray):
-        return "bytes"
-    if issubclass(base, Decimal):
-        return "a decimal"
-    if issubclass(base, int | float):
-        return "a number"
-    if issubclass(base, list | tuple | set | frozenset | dict | collections.deque) or (
-        issubclass(base, _ABSTRACT_COLLECTIONS)  # Sequence[int], Mapping[str, int]
-    ):
-        return "a collection"
-    if issubclass(base, datetime.date | datetime.time) or base in _PYDANTIC_DATES:
+    if base in _PYDANTIC_DATES:
         return "a date or time"
-    if issubclass(base, complex):
-        return "a complex number"
-    if issubclass(base, pathlib.PurePath):
-        return "a file path"
-    if issubclass(base, SecretStr | SecretBytes):
-        return "secret text"
-    if issubclass(base, Secret):
-        return "a secret value"
-    if issubclass(base, re.Pattern):
-        return "a compiled pattern"
-    if issubclass(base, datetime.timedelta):
-        return "a duration"
-    if issubclass(base, uuid.UUID):
-        return "a UUID"
-    return None
+    return next((kind for cls, kind in _VALUE_CLASSES if issubclass(base, cls)), None)
 
 
 def _check_whole_model_marker(
@@ -3204,16 +3181,15 @@ def _metadata_problem(
     annotated_types, pydantic's ``StringConstraints``; each named as it was written."""
     for item in strip_annotated(annotation)[1]:
         if isinstance(item, FieldInfo):
-            shown, parts = "Field", list(item.metadata)
-        elif type(item).__module__ in _CONSTRAINT_MODULES:
+            shown, parts = "Field", item.metadata
+        elif _holds_constraints(item):
             shown, parts = type(item).__name__, [item]
         else:
             continue
         given = {
             keyword: True
             for part in parts
-            if type(part).__module__ in _CONSTRAINT_MODULES
-            or type(part).__module__.startswith("pydantic.")
+            if _holds_constraints(part)
             for keyword in _rules.CONSTRAINTS
             if getattr(part, keyword, None) is not None
         }
@@ -3223,9 +3199,12 @@ def _metadata_problem(
     return None
 
 
-# Where the constraint objects of an annotation's metadata come from (Ge(1), MaxLen(3),
-# StringConstraints(...), and what pydantic's Field puts in its own metadata).
-_CONSTRAINT_MODULES = frozenset(("annotated_types", "pydantic.types"))
+def _holds_constraints(item: object) -> bool:
+    """Whether ``item`` of an annotation's metadata is one whose attributes named as Field's
+    keywords are constraints: annotated-types' (``Ge(1)``, ``MaxLen(3)``) or pydantic's own
+    (``StringConstraints(...)``, what its ``Field`` keeps in its metadata)."""
+    module = type(item).__module__
+    return module == "annotated_types" or module.startswith("pydantic.")
 
 
 def _constraint_problem(

@@ -678,6 +678,39 @@ _TAKES: dict[ValueKind, frozenset[str]] = {
     "a compiled pattern": frozenset(),  # re.Pattern: not its text's length
 }
 CONSTRAINTS = _NUMERIC | _SIZED | {"pattern"}
+# The kind of value a marker's constraints would constrain, by class (its full name as mypy
+# spells it): the first a type has among its bases. Registration resolves the names to the
+# classes (``typing.Sequence`` is ``collections.abc.Sequence`` there) and the mypy plugin
+# looks them up among mypy's bases, so the two read one table. Models, enums, literals and
+# NewTypes are told apart before it.
+VALUE_KINDS: tuple[tuple[str, ValueKind], ...] = (
+    ("builtins.str", "text"),
+    ("builtins.bytes", "bytes"),
+    ("builtins.bytearray", "bytes"),
+    ("decimal.Decimal", "a decimal"),
+    ("builtins.int", "a number"),
+    ("builtins.float", "a number"),
+    ("builtins.list", "a collection"),
+    ("builtins.tuple", "a collection"),
+    ("builtins.set", "a collection"),
+    ("builtins.frozenset", "a collection"),
+    ("builtins.dict", "a collection"),
+    ("collections.deque", "a collection"),
+    # Written by what they do (str and bytes, Sequences too, are told apart above).
+    ("typing.Sequence", "a collection"),
+    ("typing.AbstractSet", "a collection"),
+    ("typing.Mapping", "a collection"),
+    ("datetime.date", "a date or time"),
+    ("datetime.time", "a date or time"),
+    ("datetime.timedelta", "a duration"),
+    ("uuid.UUID", "a UUID"),
+    ("builtins.complex", "a complex number"),
+    ("pathlib.PurePath", "a file path"),
+    ("pydantic.types.SecretStr", "secret text"),
+    ("pydantic.types.SecretBytes", "secret text"),
+    ("pydantic.types.Secret", "a secret value"),
+    ("re.Pattern", "a compiled pattern"),
+)
 
 
 def anything_kind(source: str | None) -> ValueKind | None:

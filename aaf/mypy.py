@@ -107,36 +107,6 @@ _MARKER_SOURCES = (
     ("aaf.params.Body", "body"),
 )
 _TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
-# The kinds of value a marker's constraints apply to, by class, the first that fits
-# (registration's _kind_of).
-_VALUE_KINDS: tuple[tuple[str, _rules.ValueKind], ...] = (
-    ("builtins.str", "text"),
-    ("builtins.bytes", "bytes"),
-    ("builtins.bytearray", "bytes"),
-    ("decimal.Decimal", "a decimal"),
-    ("builtins.int", "a number"),
-    ("builtins.float", "a number"),
-    ("builtins.list", "a collection"),
-    ("builtins.tuple", "a collection"),
-    ("builtins.set", "a collection"),
-    ("builtins.frozenset", "a collection"),
-    ("builtins.dict", "a collection"),
-    ("datetime.date", "a date or time"),
-    ("datetime.time", "a date or time"),
-    ("datetime.timedelta", "a duration"),
-    ("uuid.UUID", "a UUID"),
-    ("collections.deque", "a collection"),
-    # Written by what they do (str and bytes, Sequences too, are told apart above).
-    ("typing.Sequence", "a collection"),
-    ("typing.AbstractSet", "a collection"),
-    ("typing.Mapping", "a collection"),
-    ("builtins.complex", "a complex number"),
-    ("pathlib.PurePath", "a file path"),
-    ("pydantic.types.SecretStr", "secret text"),
-    ("pydantic.types.SecretBytes", "secret text"),
-    ("pydantic.types.Secret", "a secret value"),
-    ("re.Pattern", "a compiled pattern"),
-)
 # An enum's values, when its members are also these, take their constraints.
 _ENUM_VALUES = (
     "builtins.str",
@@ -1722,7 +1692,7 @@ def _value_kind(member: ProperType) -> _rules.ValueKind | None:
         return "a model"
     if info.has_base("enum.Enum") and not any(info.has_base(base) for base in _ENUM_VALUES):
         return "an enum member"  # an IntEnum compares as a number, a StrEnum matches as text
-    for base, kind in _VALUE_KINDS:
+    for base, kind in _rules.VALUE_KINDS:
         if info.has_base(base):
             return kind
     return None
