@@ -83,7 +83,8 @@ async def answer_error(
             _tell_test_client(connection, exc)
     if handler is not None and not connection.started:
         try:
-            call = cast(Callable[[Connection, Exception], Awaitable[HttpResponse]], handler)
+            # Typed, a handler gives a response; untyped code may give anything.
+            call = cast(Callable[[Connection, Exception], Awaitable[object]], handler)
             response = await call(connection, exc)
         except Exception as inner:
             if not isinstance(inner, HTTPError):
@@ -91,8 +92,18 @@ async def answer_error(
                 return await _answer_500(connection, inner, debug)
             exc = inner
         else:
-            if not connection.started:
-                await _send_or_500(connection, response, debug)
+            if isinstance(response, HttpResponse):
+                if not connection.started:
+                    await _send_or_500(connection, response, debug)
+            # Untyped code (a `return` forgotten, say), unless it answered through the
+            # connection itself.
+            elif not connection.started:
+                bad = TypeError(
+                    f"The exception handler for {type(exc).__name__} returned "
+                    f"{type(response).__name__}, not a response"
+                )
+                logger.error("%s; answering 500", bad, exc_info=exc)
+                await _answer_500(connection, bad, debug)
             return
     if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
         # Bad handshake input (a missing token, say) is the client's mistake: refuse it.

@@ -1332,3 +1332,30 @@ def test_an_exception_handler_whose_response_cannot_be_sent_answers_500_logged(
         answer = TestClient(app, raise_server_exceptions=False).get("/boom")
     assert answer.status_code == 500
     assert "Invalid response for GET /boom" in caplog.text and "99" in caplog.text
+
+
+@pytest.mark.parametrize("returned", [None, {"detail": "sorry"}])
+def test_an_exception_handler_that_returns_no_response_answers_500_logged(
+    returned: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Untyped code: a handler that forgot its `return`, or returned a dict as a handler may.
+    # The server must not see the mistake as an exception of its own.
+    own = Router()
+
+    @own.get("/boom")
+    async def fails(connection: Connection) -> str:
+        raise AppError("nope")
+
+    async def no_answer(connection: Connection, exc: AppError) -> HttpResponse:
+        return cast(HttpResponse, returned)
+
+    app = aaf([own], exception_handlers={AppError: no_answer, 405: no_answer})
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        client = TestClient(app, raise_server_exceptions=False)
+        answers = [client.get("/boom"), client.post("/boom")]  # a raised error, and aaf's 405
+    assert [(a.status_code, a.text) for a in answers] == [(500, "Internal Server Error")] * 2
+    kind = type(returned).__name__
+    for name in ("AppError", "HTTPError"):
+        assert f"The exception handler for {name} returned {kind}, not a response" in caplog.text
+    with pytest.raises(TypeError, match=f"returned {kind}, not a response"):
+        TestClient(app).get("/boom")
