@@ -185,7 +185,7 @@ def _runner(
         if view is not None:
             instance = view()  # a new one per request: attributes on self are per-request
             if has_before and (early := await instance.before(connection)) is not None:
-                await respond(connection, early)
+                await respond(connection, _early_answer(view, early))
                 return
         if not trivial:
             # PERF: without a body to read, no coroutine (benchmarks/typed_cost.py).
@@ -485,6 +485,21 @@ def _large_inside(
     return taken
 
 
+def _early_answer(view: type[View], early: object) -> object:
+    """What ``before`` returned to answer instead: a response (typed code can give nothing
+    else), never a value to be read through a method's return annotation.
+
+    Raises:
+        TypeError: untyped code's ``before`` returned something else.
+    """
+    if isinstance(early, HttpResponse):
+        return early
+    raise TypeError(
+        f"{view.__qualname__}.before returned {type(early).__name__}: return a response to "
+        "answer instead of the method, or None to go on"
+    )
+
+
 def _runner_with_dependencies(
     fn: Callable[..., Awaitable[object]],
     plan: HandlerPlan,
@@ -504,7 +519,7 @@ def _runner_with_dependencies(
             for name in attributes:  # class attributes filled before before()
                 setattr(instance, name, kwargs.pop(name))
             if has_before and (early := await instance.before(connection)) is not None:
-                await respond(connection, early)
+                await respond(connection, _early_answer(view, early))
                 return
             result = await fn(instance, connection, **kwargs)
         await respond(connection, result)

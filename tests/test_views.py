@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 
 from aaf import aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
+from aaf.params import Depends
 from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
@@ -106,3 +109,30 @@ def test_a_method_of_three_query_values_gets_each_by_its_name() -> None:
             ["query", "page"],
             ["query", "exact"],
         ]
+
+
+@pytest.mark.parametrize("with_dependency", [False, True])
+def test_a_before_that_returns_no_response_is_a_500_naming_before(
+    with_dependency: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Untyped code: a dict from `before` is no answer, and must not be read through `get`'s
+    # return annotation (which would blame `get`, or send the dict as if `get` gave it).
+    def token() -> str:
+        return "t"
+
+    class Guarded(View):
+        if with_dependency:
+            marker: str = Depends(token)
+
+        async def before(self, connection: Connection) -> HttpResponse | None:
+            return cast(HttpResponse, {"refused": True})
+
+        async def get(self, connection: Connection) -> dict[str, bool]:
+            return {"served": True}
+
+    router = Router()
+    router.route("/guarded")(Guarded)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        answer = TestClient(aaf([router]), raise_server_exceptions=False).get("/guarded")
+    assert (answer.status_code, answer.text) == (500, "Internal Server Error")
+    assert "Guarded.before returned dict: return a response" in caplog.text
