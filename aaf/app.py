@@ -156,6 +156,12 @@ class App(UrlBuilding):
         self._note_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
+        if inspect.isasyncgenfunction(lifespan) or inspect.isgeneratorfunction(lifespan):
+            # Starlette wraps one, deprecated; typed, it is an error: say so before start-up.
+            raise TypeError(
+                f"lifespan={lifespan.__qualname__} is a generator function: decorate it with "
+                "@contextlib.asynccontextmanager"
+            )
         self.lifespan = lifespan
         self.exception_handlers: dict[type[BaseException] | int, ExceptionHandler] = {}
         for key, handler in (exception_handlers or {}).items():

@@ -331,6 +331,16 @@ def test_a_lifespan_yielding_something_else_fails_start_up_saying_so() -> None:
     ]
 
 
+def test_a_lifespan_not_made_a_context_manager_is_refused_when_the_app_is_made() -> None:
+    # Starlette's deprecated spelling: the generator function itself, undecorated. Taken,
+    # start-up failed later with "'async_generator' object has no attribute '__aenter__'".
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        yield
+
+    with pytest.raises(TypeError, match=r"lifespan=.*lifespan is a generator function: deco"):
+        aaf([router], lifespan=lifespan)  # type: ignore[arg-type]  # what is checked here
+
+
 def test_shutdown_failure_is_reported() -> None:
     def fail() -> None:
         raise RuntimeError("flush failed")
