@@ -4,6 +4,8 @@
 
     with TestClient(app) as client:          # runs the lifespan
         assert client.get("/hello/you").text == "Hello, you"
+        with client.stream("GET", "/events") as events:  # read as sent; leave when done
+            first = next(events.iter_lines())
         with client.websocket_connect("/ws") as ws:
             ws.send_text("hi")
 """
@@ -15,12 +17,15 @@ import contextlib
 import json
 from collections.abc import (
     AsyncGenerator,
+    AsyncIterator,
     Callable,
     Generator,
+    Iterator,
     Mapping,
     Sequence,
 )
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import unquote
 
 import anyio.from_thread
@@ -44,7 +49,10 @@ __all__ = [
     "WebSocketSession",
 ]
 
-TIMEOUT = 30.0  # seconds any single wait on the app may take before the test fails
+_T = TypeVar("_T")
+# Seconds an HTTP exchange (all of it), or any one wait of a WebSocket session or the lifespan,
+# may take before the test fails.
+TIMEOUT = 30.0
 
 
 class WebSocketDenied(Exception):
@@ -70,99 +78,251 @@ class _BrokenExchange(RuntimeError):
     """The app sent HTTP messages out of ASGI's order: the test fails, whatever it asked."""
 
 
-async def _run_http(
-    app: ASGIApp,
-    request: httpx.Request,
-    body: bytes,
-    raise_server_exceptions: bool = True,
-    app_state: Mapping[str, object] | None = None,
-) -> httpx.Response:
-    url = request.url
-    raw_path, _, _ = url.raw_path.partition(b"?")
-    scope: HTTPScope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": request.method,
-        "scheme": url.scheme,
-        "path": unquote(raw_path.decode("ascii")),
-        "raw_path": raw_path,
-        "query_string": url.query,
-        "root_path": "",
-        "headers": _headers(request.headers.raw),
-        "client": ("127.0.0.1", 50000),
-        "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-        "extensions": {ERRORS_EXTENSION: {}},
-        # What the lifespan left in its state, a copy per request, as servers give it.
-        "state": dict(app_state or {}),
-    }
-    done = asyncio.Event()
-    body_sent = False
-    status: int | None = None
-    headers: list[tuple[bytes, bytes]] = []
-    chunks: list[bytes] = []
+class _Exchange:
+    """One HTTP request against the app, its response read as the app sends it.
 
-    async def receive() -> ReceiveEvent:
-        nonlocal body_sent
-        if not body_sent:
-            body_sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await done.wait()
+    The response is given once it starts; its body follows a chunk at a time, so a test can
+    read an endless stream (server-sent events) and leave it, which the app sees as the
+    client's disconnect. Read whole (``client.get``), the body ends only when the app has
+    returned, background work included, as a server would have run it. The whole exchange
+    has ``TIMEOUT`` seconds, after which the test fails with ``TimeoutError``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        request: httpx.Request,
+        body: bytes,
+        raise_server_exceptions: bool,
+        app_state: Mapping[str, object] | None,
+    ) -> None:
+        url = request.url
+        raw_path, _, _ = url.raw_path.partition(b"?")
+        self.scope: HTTPScope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": request.method,
+            "scheme": url.scheme,
+            "path": unquote(raw_path.decode("ascii")),
+            "raw_path": raw_path,
+            "query_string": url.query,
+            "root_path": "",
+            "headers": _headers(request.headers.raw),
+            "client": ("127.0.0.1", 50000),
+            "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
+            "extensions": {ERRORS_EXTENSION: {}},
+            # What the lifespan left in its state, a copy per request, as servers give it.
+            "state": dict(app_state or {}),
+        }
+        self.app, self.request, self.body = app, request, body
+        self.raise_server_exceptions = raise_server_exceptions
+        self.body_sent = False
+        self.status: int | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: asyncio.Queue[bytes] = asyncio.Queue()
+        self.started = asyncio.Event()
+        self.ended = asyncio.Event()  # the last body message came
+        self.gone = asyncio.Event()  # the response ended, or the test left it: disconnected
+        self.task: asyncio.Task[None] | None = None
+        self.deadline = 0.0
+
+    async def receive(self) -> ReceiveEvent:
+        if not self.body_sent:
+            self.body_sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        await self.gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: SendEvent) -> None:
-        nonlocal status
+    async def send(self, message: SendEvent) -> None:
         if message["type"] == "http.response.start":
-            if status is not None:
+            if self.status is not None:
                 raise _BrokenExchange("The app sent http.response.start twice")
-            status = message["status"]
-            headers.extend(message.get("headers", []))
+            self.status = message["status"]
+            self.headers.extend(message.get("headers", []))
+            self.started.set()
         elif message["type"] == "http.response.body":
-            if status is None:
+            if self.status is None:
                 raise _BrokenExchange("The app sent a body before http.response.start")
-            if done.is_set():
+            if self.ended.is_set():
                 raise _BrokenExchange("The app sent a body after the response ended")
-            chunks.append(message.get("body", b""))
+            if self.gone.is_set():
+                return  # the test left the stream: dropped, as a server drops it
+            self.chunks.put_nowait(message.get("body", b""))
             if not message.get("more_body", False):
-                done.set()
+                self.ended.set()
+                self.gone.set()
         else:
             raise _BrokenExchange(f"Unexpected ASGI message for HTTP: {message['type']!r}")
 
-    # The app in a task of its own, as a server runs it (its context, its cancellation).
-    task = asyncio.ensure_future(app(scope, receive, send))
-    try:
-        if not (await asyncio.wait({task}, timeout=TIMEOUT))[0]:
+    async def start(self) -> None:
+        """Run the app until its response starts (or it returns): ``status`` and
+        ``headers`` are then known, the body still to come through ``next_chunk``."""
+        # The app in a task of its own, as a server runs it (its context, its cancellation).
+        self.deadline = asyncio.get_running_loop().time() + TIMEOUT
+        self.task = task = asyncio.ensure_future(self.app(self.scope, self.receive, self.send))
+        try:
+            await self._wait_for(self.started)
+        except BaseException:
+            await self.aclose()
+            raise
+        if self.status is None:  # the app returned without starting: what did it raise?
+            self._raise_failure()
+            if task.exception() is None:
+                raise RuntimeError(
+                    f"The app returned without answering {self.request.method} "
+                    f"{self.request.url.path}"
+                )
+            # As a server answers an app that failed before its response: a 500.
+            self.status = 500
+            self.headers[:] = [(b"content-type", b"text/plain; charset=utf-8")]
+            self.chunks.put_nowait(b"Internal Server Error")
+            self.ended.set()
+            self.gone.set()
+
+    def response(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream) -> httpx.Response:
+        """The response, once started, its body read from ``stream``."""
+        assert self.status is not None  # started
+        return httpx.Response(
+            self.status, headers=self.headers, stream=stream, request=self.request
+        )
+
+    async def next_chunk(self) -> bytes | None:
+        """The next chunk of the body, or ``None`` once it has ended and the app returned.
+
+        Raises:
+            Exception: what the app raised (or answered with a 500) when the client raises
+                server exceptions; ``TimeoutError`` past the exchange's time.
+        """
+        while self.chunks.empty() and not self.ended.is_set():
+            assert self.task is not None  # started
+            if self.task.done():
+                break
+            getter = asyncio.ensure_future(self.chunks.get())
+            try:
+                await self._wait_for(getter)
+            finally:
+                getter.cancel()
+            if getter.done() and not getter.cancelled():
+                return getter.result()
+        if not self.chunks.empty():
+            return self.chunks.get_nowait()
+        # The body ended (or the app returned mid-body): wait for the app to return, its
+        # background work done, and say what it raised.
+        assert self.task is not None
+        await self._wait_for(self.task)
+        self.gone.set()
+        self._raise_failure()
+        return None
+
+    async def aclose(self) -> None:
+        """Leave the exchange: the app sees the client's disconnect and has the rest of the
+        time to return; then it is cancelled."""
+        self.gone.set()
+        task = self.task
+        if task is None:
+            return
+        if not task.done():
+            remaining = max(self.deadline - asyncio.get_running_loop().time(), 0.0)
+            await asyncio.wait({task}, timeout=remaining)
+        if not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            raise TimeoutError(f"The app did not answer {request.method} {url.path} in time")
-    finally:
-        done.set()
-        if not task.done():  # the test itself was cancelled: the app goes with it
-            task.cancel()
-    failure = task.exception()
-    if failure is not None:
-        # What reached the server (an error after the response started, which aaf cannot
-        # answer; any error of another ASGI app) is raised again; or, as a server ends the
-        # response, the test gets what was sent before it (a 500 when nothing was), as
-        # Starlette's client gives it. Messages out of ASGI's order fail the test either way.
-        if (
-            raise_server_exceptions
+
+    async def _wait_for(self, what: asyncio.Future[_T] | asyncio.Event) -> None:
+        """Wait for ``what``, or the app's return, within the exchange's time."""
+        assert self.task is not None
+        waited = asyncio.ensure_future(what.wait()) if isinstance(what, asyncio.Event) else what
+        try:
+            remaining = self.deadline - asyncio.get_running_loop().time()
+            await asyncio.wait(
+                {waited, self.task},
+                timeout=max(remaining, 0.0),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            if waited is not what:
+                waited.cancel()
+        if not waited.done() and not self.task.done():
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            raise TimeoutError(
+                f"The app did not answer {self.request.method} {self.request.url.path} "
+                f"within {TIMEOUT} seconds"
+            )
+
+    def _raise_failure(self) -> None:
+        """Raise what the app raised, or answered with a 500, as the client is asked to."""
+        task = self.task
+        failure = (
+            task.exception() if task is not None and task.done() and not task.cancelled() else None
+        )
+        if failure is not None and (
+            # What reached the server (an error after the response started, which aaf
+            # cannot answer; any error of another ASGI app) is raised again; or, as a server
+            # ends the response, the test gets what was sent before it (a 500 when nothing
+            # was), as Starlette's client gives it. Messages out of ASGI's order fail the
+            # test either way.
+            self.raise_server_exceptions
             or isinstance(failure, _BrokenExchange)
             or not isinstance(failure, Exception)
         ):
             raise failure
-        if status is None:
-            status = 500
-            headers[:] = [(b"content-type", b"text/plain; charset=utf-8")]
-            chunks[:] = [b"Internal Server Error"]
-    answered = (scope.get("extensions") or {}).get(ERRORS_EXTENSION, {}).get("exception")
-    if raise_server_exceptions and isinstance(answered, BaseException):
-        raise answered
-    if status is None:
-        raise RuntimeError(f"The app returned without answering {request.method} {url.path}")
-    return httpx.Response(
-        status, headers=headers, stream=httpx.ByteStream(b"".join(chunks)), request=request
-    )
+        extensions = self.scope.get("extensions") or {}
+        answered = extensions.get(ERRORS_EXTENSION, {}).get("exception")
+        if self.raise_server_exceptions and isinstance(answered, BaseException):
+            raise answered
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """A response's body as the app sends it (the async client)."""
+
+    def __init__(self, exchange: _Exchange) -> None:
+        self.exchange = exchange
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (chunk := await self.exchange.next_chunk()) is not None:
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.exchange.aclose()
+
+
+class _SyncBody(httpx.SyncByteStream):
+    """A response's body as the app sends it, read through the portal of the app's loop,
+    which stays open until the body is closed."""
+
+    def __init__(
+        self,
+        exchange: _Exchange,
+        portal: anyio.from_thread.BlockingPortal,
+        leave: Callable[[], object],
+    ) -> None:
+        self.exchange, self.portal, self.leave = exchange, portal, leave
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        while (chunk := self.portal.call(self.exchange.next_chunk)) is not None:
+            yield chunk
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.portal.call(self.exchange.aclose)
+        finally:
+            self.leave()
+
+
+async def _new_exchange(
+    app: ASGIApp,
+    request: httpx.Request,
+    body: bytes,
+    raise_server_exceptions: bool,
+    app_state: Mapping[str, object],
+) -> _Exchange:
+    return _Exchange(app, request, body, raise_server_exceptions, app_state)  # on the app's loop
 
 
 async def _next_message(
@@ -358,8 +518,18 @@ class _SyncTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
         raising, state = self.raise_server_exceptions, self.app_state
-        with self.portal() as portal:
-            return portal.call(_run_http, self.app, request, body, raising, state)
+        # The portal (the app's loop) stays open until the body is read or closed.
+        using = self.portal()
+        portal = using.__enter__()
+        try:
+            exchange = portal.call(_new_exchange, self.app, request, body, raising, state)
+            portal.call(exchange.start)
+        except BaseException:
+            using.__exit__(None, None, None)
+            raise
+        return exchange.response(
+            _SyncBody(exchange, portal, lambda: using.__exit__(None, None, None))
+        )
 
 
 class WebSocketSession:
@@ -542,8 +712,9 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        raising, state = self.raise_server_exceptions, self.app_state
-        return await _run_http(self.app, request, body, raising, state)
+        exchange = _Exchange(self.app, request, body, self.raise_server_exceptions, self.app_state)
+        await exchange.start()
+        return exchange.response(_AsyncBody(exchange))
 
 
 class AsyncWebSocketSession:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncGenerator
+import itertools
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import WebSocketDisconnect
 from aaf.params import Cookie, Header
-from aaf.response import HttpResponse, RedirectResponse
+from aaf.response import EventSourceResponse, HttpResponse, RedirectResponse, ServerSentEvent
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -173,6 +174,77 @@ def test_what_reaches_the_server_gives_what_was_sent_unless_raised() -> None:
         TestClient(raises_before_answering).get("/")
     refused = TestClient(raises_before_answering, raise_server_exceptions=False).get("/")
     assert (refused.status_code, refused.text) == (500, "Internal Server Error")
+
+
+def events_app(left: list[str]) -> App:
+    """An endless event stream that notes when its generator is closed, and a page that
+    sends its body in parts, then fails."""
+    router = Router()
+
+    @router.get("/events")
+    async def events(connection: Connection) -> EventSourceResponse:
+        async def numbers() -> AsyncIterator[ServerSentEvent]:
+            try:
+                for n in itertools.count(1):
+                    yield ServerSentEvent(str(n), id=str(n))
+                    await asyncio.sleep(0.01)
+            finally:
+                left.append("closed")
+
+        return EventSourceResponse(numbers())
+
+    @router.get("/parts")
+    async def parts(connection: Connection) -> None:
+        await connection.send(b"one ")
+        await connection.send(b"two ")
+        raise ValueError("after two parts")
+
+    return aaf([router])
+
+
+def test_a_streamed_response_is_read_as_sent_and_can_be_left() -> None:
+    # An endless stream (server-sent events) is read a part at a time, as over a network,
+    # and leaving it is the client's disconnect: the generator's finally runs. Read whole,
+    # it would never end: the test fails after the client's time instead of hanging.
+    left: list[str] = []
+    app = events_app(left)
+    for client in (TestClient(app), TestClient(app).__enter__()):  # own loop, lifespan's
+        data: list[str] = []
+        with client.stream("GET", "/events") as response:
+            assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    data.append(line.removeprefix("data: "))
+                if len(data) == 3:
+                    break
+        assert data == ["1", "2", "3"]
+        assert left == ["closed"]  # before the stream was left, not when the client closes
+        left.clear()
+        client.__exit__(None, None, None)
+    with TestClient(app) as client, client.stream("GET", "/parts") as parts:
+        chunks = parts.iter_raw()
+        assert [next(chunks), next(chunks)] == [b"one ", b"two "]
+        with pytest.raises(ValueError, match="after two parts"):
+            next(chunks)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_streams_responses_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    left: list[str] = []
+    client = AsyncTestClient(events_app(left))
+    data: list[str] = []
+    async with client.stream("GET", "/events") as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                data.append(line.removeprefix("data: "))
+            if len(data) == 2:
+                break
+    assert (data, left) == (["1", "2"], ["closed"])
+    quiet = AsyncTestClient(events_app(left), raise_server_exceptions=False)
+    assert (await quiet.get("/parts")).content == b"one two "
+    monkeypatch.setattr("aaf.testing.TIMEOUT", 0.3)
+    with pytest.raises(TimeoutError, match="did not answer GET /events within 0.3 seconds"):
+        await client.get("/events")  # read whole: endless
 
 
 _SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="test")
