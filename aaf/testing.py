@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import weakref
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -290,7 +291,9 @@ class _AsyncBody(httpx.AsyncByteStream):
 
 class _SyncBody(httpx.SyncByteStream):
     """A response's body as the app sends it, read through the portal of the app's loop,
-    which stays open until the body is closed."""
+    which stays open until the body is closed: by httpx once it is read, by the test
+    (``with client.stream(...)``), or, for one left open, when it is collected or the
+    interpreter exits (while the portal's thread still runs: later, stopping it would hang)."""
 
     def __init__(
         self,
@@ -298,21 +301,24 @@ class _SyncBody(httpx.SyncByteStream):
         portal: anyio.from_thread.BlockingPortal,
         leave: Callable[[], object],
     ) -> None:
-        self.exchange, self.portal, self.leave = exchange, portal, leave
-        self.closed = False
+        self.exchange, self.portal = exchange, portal
+        self._closing = weakref.finalize(self, _close_body, exchange, portal, leave)
 
     def __iter__(self) -> Iterator[bytes]:
         while (chunk := self.portal.call(self.exchange.next_chunk)) is not None:
             yield chunk
 
     def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        try:
-            self.portal.call(self.exchange.aclose)
-        finally:
-            self.leave()
+        self._closing()  # once: a finalizer runs at most once
+
+
+def _close_body(
+    exchange: _Exchange, portal: anyio.from_thread.BlockingPortal, leave: Callable[[], object]
+) -> None:
+    try:
+        portal.call(exchange.aclose)
+    finally:
+        leave()
 
 
 async def _new_exchange(

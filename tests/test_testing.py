@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import itertools
+import subprocess
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -226,6 +228,43 @@ def test_a_streamed_response_is_read_as_sent_and_can_be_left() -> None:
         assert [next(chunks), next(chunks)] == [b"one ", b"two "]
         with pytest.raises(ValueError, match="after two parts"):
             next(chunks)
+
+
+LEFT_OPEN = """
+import asyncio, itertools
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.response import EventSourceResponse
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+router = Router()
+
+@router.get("/events")
+async def events(connection: Connection) -> EventSourceResponse:
+    async def numbers():
+        try:
+            for n in itertools.count():
+                yield str(n)
+                await asyncio.sleep(0.01)
+        finally:
+            print("generator closed", flush=True)
+    return EventSourceResponse(numbers())
+
+client = TestClient(aaf([router]))  # no `with`: a loop of its own for each request
+response = client.send(client.build_request("GET", "/events"), stream=True)
+print(next(response.iter_lines()), flush=True)
+"""
+
+
+def test_a_stream_left_open_is_closed_when_the_interpreter_exits() -> None:
+    # Never closed, the stream kept its loop's thread, and stopping that thread at exit
+    # hung the interpreter (and a test run with it).
+    done = subprocess.run(
+        [sys.executable, "-c", LEFT_OPEN], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["data: 0", "generator closed"]
 
 
 @pytest.mark.anyio
