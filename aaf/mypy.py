@@ -44,6 +44,7 @@ from mypy.nodes import (
     Expression,
     FuncDef,
     IntExpr,
+    LambdaExpr,
     ListExpr,
     MemberExpr,
     MypyFile,
@@ -177,6 +178,8 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
     if not ctx.args[0]:
         return  # called with no handler: mypy reports it
     handler = ctx.args[0][0]
+    if isinstance(handler, LambdaExpr):
+        return  # `router.get(rule)(lambda ...)`: see _check_added
     context = ctx.context
     calls: list[Expression]
     if isinstance(context, CallExpr):
@@ -205,7 +208,9 @@ def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
     if not ctx.args[0] or not ctx.args[1]:
         return  # a missing argument: mypy reports it
     rule = ctx.args[0][0]
-    if isinstance(rule, StrExpr):
+    # A lambda's parameters are unannotated, but mypy types them from the context (Any):
+    # registration, which sees no annotation, checks it.
+    if isinstance(rule, StrExpr) and not isinstance(ctx.args[1][0], LambdaExpr):
         _check(ctx, ctx.context, rule.value, ctx.arg_types[1][0], websocket)
 
 
@@ -946,6 +951,8 @@ def _handler_problem(
     if websocket and not _is_async(sig):
         return _rules.not_async_problem(qualname)
     function = _written(sig) or definition
+    if function is None and None in sig.arg_names:
+        return None  # a Callable type's anonymous parameters say nothing: registration will see
     if function is not None and function.is_generator:  # `yield` in a handler
         return (_rules.not_async_problem if websocket else _rules.generator_problem)(qualname)
     params = list(_params(report, sig, definition))[1 if is_method else 0 :]

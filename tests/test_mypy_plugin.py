@@ -122,6 +122,36 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "handler_made_by_a_factory_typed_with_callable": Case(
+        # Callable[[Connection, int], ...] names no parameters: the plugin cannot tell the
+        # handler's names, so registration, which has the function, judges it.
+        """
+        from collections.abc import Awaitable
+
+
+        async def get_item(connection: Connection, item_id: int) -> int:
+            return item_id
+
+
+        def made() -> Callable[[Connection, int], Awaitable[int]]:
+            return get_item
+
+
+        router.add_route("/items/<int:item_id>", made(), name="made")
+        """,
+        None,
+    ),
+    "lambda_handler_left_to_registration": Case(
+        # mypy types a lambda's parameters from the context (Any) where registration sees
+        # no annotation: the plugin leaves lambdas to registration.
+        """
+        router.add_route("/ping", lambda connection: "pong", name="ping")
+        router.get("/items/<int:item_id>", name="item")(lambda connection, item_id: item_id)
+        router.add_route("/users/<int:user_id>", lambda connection: None, name="user")  # <-
+        """,
+        "<lambda>: the rule variable <user_id> has no parameter of that name",
+        runtime_only=True,
+    ),
     "misspelt_variable": Case(
         """
         @router.get("/items/<int:item_id>")  # <-
