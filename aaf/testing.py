@@ -587,6 +587,8 @@ class TestClient(httpx.Client):
     an exception after the response started, which only the server sees, what was sent
     before it). Redirects
     are followed, as Starlette's client follows them (``follow_redirects=False`` to see them).
+    ``client.stream(...)`` reads a response as the app sends it; leaving it early is the
+    client's disconnect, as over a network.
     """
 
     __test__ = False  # not a pytest test class
@@ -766,7 +768,8 @@ class AsyncWebSocketSession:
 class AsyncTestClient(httpx.AsyncClient):
     """An async httpx client that calls the app in-process; ``async with`` runs its lifespan.
 
-    Like ``TestClient``, it raises again an exception the app answered with a 500.
+    Like ``TestClient``, it raises again an exception the app answered with a 500, and
+    ``client.stream(...)`` reads a response as the app sends it.
     """
 
     __test__ = False
