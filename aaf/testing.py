@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
+import threading
 import weakref
 from collections.abc import (
     AsyncGenerator,
@@ -579,6 +581,39 @@ class WebSocketSession:
         self._portal.call(self._core.close, code)
 
 
+@contextlib.contextmanager
+def _loop_in_a_thread() -> Generator[anyio.from_thread.BlockingPortal]:
+    """An event loop in a daemon thread, and the portal to call into it, as anyio's
+    ``start_blocking_portal`` gives them; but some of its releases run the loop in a thread
+    the interpreter waits for at exit, before a stream left open could be closed (at exit,
+    by its finalizer), so the exit waited for ever."""
+    started: concurrent.futures.Future[anyio.from_thread.BlockingPortal] = (
+        concurrent.futures.Future()
+    )
+
+    async def serve() -> None:
+        async with anyio.from_thread.BlockingPortal() as portal:
+            started.set_result(portal)
+            await portal.sleep_until_stopped()
+
+    def run() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported to the caller waiting below
+            if not started.done():
+                started.set_exception(exc)
+
+    thread = threading.Thread(target=run, name="aaf TestClient loop", daemon=True)
+    thread.start()
+    portal = started.result()
+    try:
+        yield portal
+    finally:
+        with contextlib.suppress(RuntimeError):  # stopped already
+            portal.call(portal.stop)
+        thread.join()
+
+
 class TestClient(httpx.Client):
     """A sync httpx client that calls the app in-process; ``with`` runs its lifespan.
 
@@ -628,11 +663,11 @@ class TestClient(httpx.Client):
         if self._portal is not None:
             yield self._portal
         else:
-            with anyio.from_thread.start_blocking_portal(backend="asyncio") as portal:
+            with _loop_in_a_thread() as portal:
                 yield portal
 
     def __enter__(self) -> TestClient:
-        self._portal_cm = anyio.from_thread.start_blocking_portal(backend="asyncio")
+        self._portal_cm = _loop_in_a_thread()
         self._portal = portal = self._portal_cm.__enter__()
         self._lifespan = portal.call(self._new_lifespan)
         portal.call(self._lifespan.startup)
