@@ -88,6 +88,7 @@ class _Route:
     def __init__(self, rule: str, method: str, name: str, endpoint: Endpoint, view: bool) -> None:
         self.rule = rule
         self.method = method
+        self.name = name
         self.plan = endpoint.plans[method]
         self.options = endpoint.operations.get(method, Operation())
         self.operation_id = self.options.operation_id or (
@@ -181,11 +182,22 @@ def build_document(app: App) -> dict[str, JsonValue]:
     document = _Document(resolved, {str(name): schema for name, schema in definitions.items()})
     paths: dict[str, dict[str, JsonValue]] = {}
     seen_ids: set[str] = set()
+    placed: dict[tuple[str, str], _Route] = {}
     for route in routes:
         if route.operation_id in seen_ids:
             route.operation_id = f"{route.operation_id}_{route.method.lower()}"
         seen_ids.add(route.operation_id)
         template = _VARIABLE.sub(r"{\1}", route.rule)
+        other = placed.setdefault((template, route.method), route)
+        if other is not route:
+            # A path holds one operation per method: one of the two would be left out
+            # unsaid (FastAPI keeps the last, which may be the one that never answers).
+            raise ConfigurationError(
+                f"{route.method} {template} is two operations in the API document, "
+                f"{other.name} ({other.rule}) and {route.name} ({route.rule}), and a path "
+                "holds one per method: leave one out with include_in_schema=False, or give "
+                "them paths of their own"
+            )
         paths.setdefault(template, {})[route.method.lower()] = document.operation(route)
     components: dict[str, JsonValue] = {"schemas": document.schemas()}
     if document.security:

@@ -340,6 +340,54 @@ def test_two_models_with_one_name_are_an_error_naming_both() -> None:
         aaf([clash]).openapi()
 
 
+def test_two_operations_on_one_path_and_method_are_an_error_naming_both() -> None:
+    # Both answer (an int goes to the first, other text to the second), but a path of the
+    # document holds one operation per method: one of them would be left out unsaid.
+    items = Router()
+
+    @items.get("/items/<int:item_id>")
+    async def by_number(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    @items.get("/items/<item_id>")
+    async def by_name(connection: Connection, item_id: str) -> str:
+        return item_id
+
+    with pytest.raises(ConfigurationError) as raised:
+        aaf([items]).openapi()
+    assert str(raised.value) == (
+        "GET /items/{item_id} is two operations in the API document, by_number "
+        "(/items/<int:item_id>) and by_name (/items/<item_id>), and a path holds one per "
+        "method: leave one out with include_in_schema=False, or give them paths of their own"
+    )
+    # One left out, the document describes the other, and both still answer.
+    quiet = Router()
+
+    @quiet.get("/items/<item_id>", include_in_schema=False)
+    async def hidden(connection: Connection, item_id: str) -> str:
+        return item_id
+
+    @quiet.get("/items/<int:item_id>")
+    async def shown(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    app = aaf([quiet])
+    paths = cast(dict[str, dict[str, JsonValue]], app.openapi()["paths"])
+    assert list(paths) == ["/items/{item_id}"]
+    assert cast(dict[str, str], paths["/items/{item_id}"]["get"])["operationId"] == "shown"
+    client = TestClient(app)
+    assert (client.get("/items/3").json(), client.get("/items/x").text) == (3, "x")
+    # A router behind another serving the same rule never answers: not documented either.
+    shadowed = Router()
+
+    @shadowed.get("/items/<int:item_id>")
+    async def never(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    with pytest.raises(ConfigurationError, match=r"shown \(/items/<int:item_id>\) and never"):
+        aaf([quiet, shadowed]).openapi()
+
+
 @pytest.fixture()
 def client() -> Iterator[TestClient]:
     with TestClient(feature_app()) as started:
