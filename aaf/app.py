@@ -756,7 +756,8 @@ class App(UrlBuilding):
         """The OpenAPI 3.1.0 document of the app's HTTP routes, built once (on first use).
 
         Raises:
-            ConfigurationError: two different models share a name.
+            ConfigurationError: two different models share a name, or two routes are one
+                operation (one method of one path template).
         """
         if self._document is None:
             self._document = build_document(self)
