@@ -250,6 +250,21 @@ class _Include:
     prefix: str
 
 
+def _rule_first(rule: object) -> None:
+    """A decorator written without its call (``@router.get``) is given the function as its
+    rule, and would give back a decorator in the function's place, registering nothing.
+
+    Raises:
+        TypeError: ``rule`` is not text.
+    """
+    if not isinstance(rule, str):
+        shown = getattr(rule, "__qualname__", None) or repr(rule)
+        raise TypeError(
+            f"A route's rule comes first, as text: write @router.get('/path'), with its "
+            f"parentheses and rule (got {shown} as the rule)"
+        )
+
+
 class Router(UrlBuilding):
     """A set of routes, included routers and mounted apps, matched with werkzeug.
 
@@ -338,7 +353,11 @@ class Router(UrlBuilding):
         over the operation's entry (mappings merged key by key). ``exclude_unset``,
         ``exclude_defaults`` and ``exclude_none`` leave those fields out of a returned value,
         as FastAPI's ``response_model_exclude_*`` (the annotation still validates it).
+
+        Raises:
+            TypeError: ``rule`` is not text (``@router.get`` written without its rule).
         """
+        _rule_first(rule)
         options = Operation.of(
             status_code=status_code,
             summary=summary,
@@ -437,6 +456,7 @@ class Router(UrlBuilding):
         """Register an async function or a ``WebSocketView`` for WebSocket sessions at
         ``rule``. ``dependencies`` (and the router's) run before the handler or ``on_connect``;
         one that raises refuses the handshake."""
+        _rule_first(rule)
 
         def decorator(handler: W) -> W:
             self.add_websocket_route(rule, handler, name=name, dependencies=dependencies)

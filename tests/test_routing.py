@@ -6,8 +6,8 @@ import enum
 import json
 import threading
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -1185,3 +1185,24 @@ def test_a_converter_whose_return_type_cannot_be_read_is_checked_by_the_paramete
         return f"hello {name}"
 
     assert TestClient(aaf([router])).get("/hello/you").text == "hello YOU"
+
+
+@pytest.mark.parametrize(
+    "shortcut", ["route", "get", "post", "put", "patch", "delete", "websocket"]
+)
+def test_a_route_decorator_without_its_rule_is_a_type_error(shortcut: str) -> None:
+    # `@router.get` without `("/path")` was given the function as its rule and put a
+    # decorator in the function's place: no route, no error, and a 404 to puzzle over.
+    router = Router()
+
+    async def home(connection: Connection) -> str:
+        return "hi"
+
+    decorate = cast("Callable[[object], object]", getattr(router, shortcut))
+    with pytest.raises(
+        TypeError, match=r"rule comes first, as text: .* \(got .*home as the rule\)"
+    ):
+        decorate(home)
+    app_decorate = cast("Callable[[object], object]", getattr(aaf([]), shortcut))
+    with pytest.raises(TypeError, match="rule comes first"):
+        app_decorate(home)
