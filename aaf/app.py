@@ -659,6 +659,8 @@ class App(UrlBuilding):
             async def conflict(connection: Connection, exc: Conflict) -> JsonResponse: ...
         """
 
+        _handled(key)  # `@app.exception_handler` without its key would register nothing
+
         def decorator(handler: H) -> H:
             self._add_exception_handler(key, handler)
             return handler
@@ -668,6 +670,7 @@ class App(UrlBuilding):
     def _add_exception_handler(
         self, key: type[BaseException] | int, handler: ExceptionHandler
     ) -> None:
+        _handled(key)
         call = type(handler).__call__  # an object with an async __call__ will do
         if not inspect.iscoroutinefunction(handler) and not inspect.iscoroutinefunction(call):
             # A response is awaitable too: a plain def's would be awaited with no
@@ -774,6 +777,25 @@ class App(UrlBuilding):
                 continue
         shown = target if isinstance(target, str) else getattr(target, "__qualname__", target)
         raise LookupError(f"No route for {shown!r} accepts the parameters {sorted(params)}")
+
+
+def _handled(given: object) -> None:
+    """What an exception handler answers: exceptions of a class, or errors of a status.
+
+    Raises:
+        TypeError: ``key`` is neither (a function: ``@app.exception_handler`` written
+            without its key; text such as ``"404"``; an exception instance).
+    """
+    key = given  # narrowed below; `given` stays as it came, to show it
+    if isinstance(key, int) and not isinstance(key, bool):
+        return
+    if isinstance(key, type) and issubclass(key, BaseException):
+        return
+    shown: object = getattr(given, "__qualname__", None) or repr(given)  # a function by name
+    raise TypeError(
+        "An exception handler answers an exception class or an HTTP status code: write "
+        f"@app.exception_handler(ValueError) or (404), got {shown}"
+    )
 
 
 def _wrapped(

@@ -384,7 +384,8 @@ def test_include_router_serves_its_routes_after_the_apps_own() -> None:
 
     shadowed = Router()
 
-    @shadowed.get("/number")
+    # Left out of the document: two routes for one operation would be an error there.
+    @shadowed.get("/number", include_in_schema=False)
     async def shadowed_number(connection: Connection) -> str:
         return "never"
 
@@ -1369,3 +1370,24 @@ def test_an_exception_handler_that_returns_no_response_answers_500_logged(
         assert f"The exception handler for {name} returned {kind}, not a response" in caplog.text
     with pytest.raises(TypeError, match=f"returned {kind}, not a response"):
         TestClient(app).get("/boom")
+
+
+def test_an_exception_handler_keyed_by_neither_a_class_nor_a_status_is_refused() -> None:
+    # `@app.exception_handler` without its key took the function as the key and put a
+    # decorator in its place: nothing answered, no error. Text or an instance never matched.
+    async def answer(connection: Connection, exc: Exception) -> HttpResponse:
+        return HttpResponse("handled", status_code=500)
+
+    app = aaf([])
+    with pytest.raises(
+        TypeError, match=r"write @app.exception_handler\(ValueError\) .*got .*answer"
+    ):
+        app.exception_handler(answer)  # type: ignore[call-overload]  # what is checked here
+    add = cast("Callable[[object, object], None]", app.add_exception_handler)
+    make = cast("Callable[..., App]", aaf)
+    for key in ("404", ValueError(), True):
+        with pytest.raises(TypeError, match="an exception class or an HTTP status code"):
+            add(key, answer)
+        with pytest.raises(TypeError, match="an exception class or an HTTP status code"):
+            make([], exception_handlers={key: answer})
+    assert app.exception_handlers == {}
