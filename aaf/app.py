@@ -152,6 +152,9 @@ class App(UrlBuilding):
         # Converters of the app's own for the rules of @app.get(...) and friends (Flask's
         # app.url_map.converters); a router given to the app has its own.
         self.converters = Router(converters=converters).converters  # checked here, now
+        given: object = routers
+        if isinstance(given, Router):  # aaf(router): it iterates nothing, and said so badly
+            raise TypeError("aaf() takes a list of routers: write aaf([router])")
         self.routers = [*map(self._served, routers), *self._docs]
         self._note_first()
         self.on_startup = list(on_startup)

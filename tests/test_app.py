@@ -1391,3 +1391,11 @@ def test_an_exception_handler_keyed_by_neither_a_class_nor_a_status_is_refused()
         with pytest.raises(TypeError, match="an exception class or an HTTP status code"):
             make([], exception_handlers={key: answer})
     assert app.exception_handlers == {}
+
+
+def test_a_router_given_where_a_list_of_routers_goes_is_named() -> None:
+    make = cast("Callable[..., App]", aaf)
+    with pytest.raises(
+        TypeError, match=r"aaf\(\) takes a list of routers: write aaf\(\[router\]\)"
+    ):
+        make(Router())
