@@ -991,12 +991,29 @@ class Connection(UrlBuilding):
             raise WebSocketDisconnect(1006, "The client left while a message was sent") from exc
 
     async def send_text(self, data: str) -> None:
-        """Send one text frame."""
+        """Send one text frame.
+
+        Raises:
+            TypeError: ``data`` is not text (untyped code; servers differ on what they do
+                with bytes there: a binary frame, or a failed connection).
+        """
+        if not isinstance(data, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(
+                f"send_text takes str, got {type(data).__name__}: send_bytes sends bytes"
+            )
         await self._ws_send(data, None)
 
     async def send_bytes(self, data: bytes) -> None:
-        """Send one binary frame."""
-        await self._ws_send(None, data)
+        """Send one binary frame.
+
+        Raises:
+            TypeError: ``data`` is not bytes (untyped code).
+        """
+        if not isinstance(data, bytes | bytearray | memoryview):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(
+                f"send_bytes takes bytes, got {type(data).__name__}: send_text sends text"
+            )
+        await self._ws_send(None, bytes(data))
 
     async def send_json(self, data: object) -> None:
         """Send a value as JSON in one text frame (pydantic models and dataclasses too)."""

@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import cast
 
 import httpx
 import pytest
@@ -620,3 +621,32 @@ def test_websocket_exception_closes_with_its_code_over_uvicorn(
     assert [r.getMessage() for r in errors] == ["Exception in handler for GET /http"]
     with pytest.raises(ValueError, match="1005 is not a close code an endpoint may send"):
         WebSocketException(1005)
+
+
+def test_sending_the_wrong_kind_of_frame_data_is_a_type_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Untyped code: bytes given to send_text went to the server, which sent them as a binary
+    # frame (websockets) or failed the connection (wsproto); now the app's error, said.
+    wrong = Router()
+    raised: list[str] = []
+
+    @wrong.websocket("/wrong")
+    async def send_wrong(connection: Connection) -> None:
+        await connection.accept()
+        send_text = cast("Callable[[object], Awaitable[None]]", connection.send_text)
+        send_bytes = cast("Callable[[object], Awaitable[None]]", connection.send_bytes)
+        for send, data in ((send_text, b"bytes"), (send_bytes, "text")):
+            try:
+                await send(data)
+            except TypeError as exc:
+                raised.append(str(exc))
+        await connection.send_bytes(b"ok")
+        await connection.close()
+
+    with TestClient(aaf([wrong])) as client, client.websocket_connect("/wrong") as session:
+        assert session.receive_bytes() == b"ok"
+    assert raised == [
+        "send_text takes str, got bytes: send_bytes sends bytes",
+        "send_bytes takes bytes, got str: send_text sends text",
+    ]
