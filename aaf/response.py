@@ -514,7 +514,8 @@ class ServerSentEvent:
     lines that browsers ignore.
 
     Raises:
-        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), or ``retry`` is negative.
+        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), ``retry`` is negative, or
+            ``data`` is bytes that are not UTF-8.
     """
 
     data: object = None
@@ -529,6 +530,11 @@ class ServerSentEvent:
                 raise ValueError(f"A server-sent event's {name} may not hold CR, LF or NUL")
         if self.retry is not None and self.retry < 0:
             raise ValueError("A server-sent event's retry is a number of milliseconds >= 0")
+        if isinstance(self.data, bytes):  # the stream is UTF-8 text: said here, not mid-stream
+            try:
+                self.data.decode()
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"A server-sent event's data bytes must be UTF-8: {exc}") from None
 
     def encode(self) -> bytes:
         """The event as it goes on the wire, ending with its blank line."""

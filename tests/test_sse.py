@@ -56,6 +56,13 @@ def test_line_breaks_in_event_or_id_are_refused(field: str) -> None:
         ServerSentEvent("x", retry=-1)
 
 
+def test_data_bytes_are_utf_8_text_or_refused_where_the_event_is_made() -> None:
+    # The stream is text: bytes that are not UTF-8 failed mid-stream, cutting it.
+    assert ServerSentEvent("é".encode()).encode() == "data: é\n\n".encode()
+    with pytest.raises(ValueError, match="data bytes must be UTF-8"):
+        ServerSentEvent(b"\xff\xfe")
+
+
 # Over uvicorn -----------------------------------------------------------------------------------
 def make_app(events: dict[str, threading.Event], log: list[str]) -> App:
     router = Router()
