@@ -59,10 +59,11 @@ from mypy.nodes import (
     Var,
 )
 from mypy.options import Options
-from mypy.plugin import MethodContext, Plugin
+from mypy.plugin import MethodContext, MethodSigContext, Plugin
 from mypy.types import (
     AnyType,
     CallableType,
+    FunctionLike,
     Instance,
     LiteralType,
     NoneType,
@@ -141,10 +142,26 @@ _TEXTLESS = frozenset(
 )
 _VIEW = "aaf.views.View"
 _WS_VIEW = "aaf.views.WebSocketView"
+_URL_BUILDING = "aaf._urls.UrlBuilding"
+# Where a parameter is read from that a URL cannot carry (url_for raises NotInUrl for it).
+_NOT_IN_URL = frozenset(("header", "cookie", "body", "form"))
 
 
 class AafPlugin(Plugin):
     """Checks the handler of every route registered with a literal rule."""
+
+    def get_method_signature_hook(
+        self, fullname: str
+    ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        # url_for of App, Router, Connection or a subclass: mypy names the object's class.
+        owner, _, name = fullname.rpartition(".")
+        if name != "url_for":
+            return None
+        found = self.lookup_fully_qualified(owner)
+        info = found.node if found is not None else None
+        if isinstance(info, TypeInfo) and info.has_base(_URL_BUILDING):
+            return _url_for_signature
+        return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         hooked = _HOOKS.get(fullname)
@@ -701,10 +718,59 @@ def _provided_problem(
 
 
 # The checks --------------------------------------------------------------------------------------
+def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
+    """``url_for(handler, **params)`` typed by the handler's parameters that a URL carries.
+
+    The ``ParamSpec`` overloads ask for every parameter of the handler, a required header,
+    body or provider too, which ``url_for`` refuses (``NotInUrl``): for a handler that has
+    such parameters, the overload that fits it asks for its path and query ones only, each
+    as the handler types it, required where it has no default. Anything the plugin cannot
+    read (``*args``, a handler mypy does not have the function of) keeps the overload.
+    """
+    signature = ctx.default_signature
+    target = get_proper_type(signature.arg_types[0]) if signature.arg_types else None
+    if not ctx.args or not ctx.args[0] or not isinstance(target, CallableType):
+        return signature
+    if target.param_spec() is None:
+        return signature  # url_for("name", ...): not by handler
+    # This overload's handler: the Connection first, or a View method's `self` before it.
+    skip = sum(1 for kind in target.arg_kinds if kind not in (ARG_STAR, ARG_STAR2))
+    handler = get_proper_type(ctx.api.get_expression_type(ctx.args[0][0]))
+    if not isinstance(handler, CallableType) or handler.is_ellipsis_args:
+        return signature
+    definition = _written(handler)
+    if definition is None:
+        return signature
+    written = list(_params(_Reporter(ctx, ctx.context), handler, definition))
+    if len(written) < skip or not written[skip - 1].param.connection:
+        return signature  # not this overload's shape: it stays as it is
+    kept: list[_Written] = []
+    for parameter in written[skip:]:
+        if parameter.param.kind != "positional" and parameter.param.kind != "keyword":
+            return signature  # *args, **kwargs, positional-only: left to the overload
+        if (
+            parameter.param.connection
+            or (parameter.default is not None and _is_depends(parameter.default))
+            or parameter.source in _NOT_IN_URL
+        ):
+            continue  # not in a URL: url_for neither needs nor takes it
+        kept.append(parameter)
+    if len(kept) == len(written) - skip:
+        return signature  # every parameter goes in the URL: the ParamSpec says it all
+    return CallableType(
+        [handler, *(parameter.typ for parameter in kept)],
+        [ARG_POS, *(ARG_NAMED if parameter.required else ARG_NAMED_OPT for parameter in kept)],
+        [None, *(parameter.param.name for parameter in kept)],
+        signature.ret_type,
+        signature.fallback,
+        name=signature.name,
+    )
+
+
 class _Reporter:
     """Reports a problem at the decorator (or call) that registers the route, code aaf-route."""
 
-    def __init__(self, ctx: MethodContext, where: Context) -> None:
+    def __init__(self, ctx: MethodContext | MethodSigContext, where: Context) -> None:
         self.ctx = ctx
         self.where = where
         self.options: Options = ctx.api.options

@@ -3246,6 +3246,11 @@ def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
     assert version.stdout.startswith(f"mypy {OLDEST}")
     files = write_two(tmp_path)
     assert errors_of(run_mypy(tmp_path, files, env=env)) == EXPECTED_TWO
+    # url_for's signature hook too (the checker's get_expression_type, a ParamSpec's parts).
+    program = tmp_path / "links.py"
+    program.write_text(URL_FOR_PROGRAM)
+    reported = errors_of(run_mypy(tmp_path, [program], env=env))
+    assert {int(line.split(":")[1]) for line in reported} == URL_FOR_ERRORS, reported
 
 
 @pytest.mark.parametrize(
@@ -3264,3 +3269,101 @@ def test_unsupported_mypy_releases_are_refused_plainly(version: str, supported: 
     else:
         with pytest.raises(RuntimeError, match=rf"supports mypy 1\.20 to 2\.4, not {version}"):
             plugin(version)
+
+
+URL_FOR_PROGRAM = """\
+from typing import Annotated
+
+from pydantic import BaseModel
+
+from aaf import App, Depends, Header, Query
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.views import View
+
+router = Router()
+
+
+class Item(BaseModel):
+    name: str
+
+
+def get_db() -> str:
+    return "db"
+
+
+@router.get("/items/<int:item_id>")
+async def item(
+    connection: Connection,
+    item_id: int,
+    db: Annotated[str, Depends(get_db)],
+    token: Annotated[str, Header()],
+    q: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> str:
+    return db
+
+
+@router.post("/items")
+async def create(connection: Connection, item: Item, tag: str) -> str:
+    return tag
+
+
+@router.get("/plain/<int:n>")
+async def plain(connection: Connection, n: int, q: str = "") -> int:
+    return n
+
+
+@router.route("/view/<int:item_id>")
+class ItemView(View):
+    async def get(
+        self, connection: Connection, item_id: int, x_key: Annotated[str, Header()]
+    ) -> int:
+        return item_id
+
+
+app = App([router])
+built = [
+    app.url_for(item, item_id=3),
+    app.url_for(item, item_id=3, q="a", page=2),
+    router.url_for(create, tag="t"),
+    app.url_for(plain, n=1),
+    app.url_for(ItemView.get, item_id=1),
+    app.url_for("item", item_id=3),
+]
+app.url_for(item, itemid=3)  # E
+app.url_for(item, item_id="3")  # E
+app.url_for(item)  # E
+app.url_for(item, item_id=3, token="x")  # E
+app.url_for(plain, n="x")  # E
+app.url_for(ItemView.get, item_id="1")  # E
+app.url_for(create)  # E
+"""
+
+
+URL_FOR_ERRORS = {
+    number for number, line in enumerate(URL_FOR_PROGRAM.splitlines(), 1) if line.endswith("# E")
+}
+
+
+def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> None:
+    # The ParamSpec overloads asked for every parameter, a required header, body or provider
+    # too, which url_for refuses (NotInUrl): such a handler could be named only by its route
+    # name. The plugin types the call by the path and query parameters, the others left out.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "links.py"
+    program.write_text(URL_FOR_PROGRAM)
+    reported = errors_of(run_mypy(tmp_path, [program]))
+    assert {int(line.split(":")[1]) for line in reported} == URL_FOR_ERRORS, reported
+    assert all("[call-overload]" in line for line in reported), reported
+    # Run, each builds its path; the lines the plugin refuses are the ones that fail.
+    namespace: dict[str, object] = {}
+    exec(compile(URL_FOR_PROGRAM.split("app.url_for(item, itemid")[0], "links", "exec"), namespace)
+    assert namespace["built"] == [
+        "/items/3",
+        "/items/3?q=a&page=2",
+        "/items?tag=t",
+        "/plain/1",
+        "/view/1",
+        "/items/3",
+    ]

@@ -665,11 +665,14 @@ def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
         "filters": {"colour": "blue", "sizes": [3, 4], "since": None},
     }
     assert app.url_for(search, page=1, day=None) == "/search/1"  # None: left out
-    # The types allow them (they are the handler's parameters); a URL cannot carry them.
+    # A URL cannot carry them. The ParamSpec allows them (they are the handler's
+    # parameters); the mypy plugin leaves out those it reads (a provider's default; the
+    # metadata of a handler defined in a function it does not read): untyped here.
+    loose = cast("Callable[..., str]", app.url_for)
     with pytest.raises(NotInUrl, match="search: 'x_token' is not a path or query parameter"):
-        app.url_for(search, page=1, x_token="t")
+        loose(search, page=1, x_token="t")
     with pytest.raises(NotInUrl, match="search: 'user' is not a path or query parameter"):
-        app.url_for(search, page=1, user="bob")
+        loose(search, page=1, user="bob")
     assert app.url_for(NoteView.get, note_id=5, full=True) == "/notes/5?full=True"
     assert TestClient(app).get(app.url_for(NoteView.get, note_id=5, full=True)).text == "5 True"
     with pytest.raises(NotInUrl, match="NoteView.post: 'draft' is not a path or query"):
