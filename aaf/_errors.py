@@ -92,18 +92,7 @@ async def answer_error(
                 return await _answer_500(connection, inner, debug)
             exc = inner
         else:
-            if isinstance(response, HttpResponse):
-                if not connection.started:
-                    await _send_or_500(connection, response, debug)
-            # Untyped code (a `return` forgotten, say), unless it answered through the
-            # connection itself.
-            elif not connection.started:
-                bad = TypeError(
-                    f"The exception handler for {type(exc).__name__} returned "
-                    f"{type(response).__name__}, not a response"
-                )
-                logger.error("%s; answering 500", bad, exc_info=exc)
-                await _answer_500(connection, bad, debug)
+            await _send_handled(connection, exc, response, debug)
             return
     if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
         # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
@@ -188,6 +177,25 @@ def _response_for(exc: HTTPError, connection: Connection) -> HttpResponse:
             "HTTPError(%d) for %s cannot be sent: %s", exc.status_code, _request(connection), bad
         )
         return HttpResponse("Internal Server Error", status_code=500)
+
+
+async def _send_handled(
+    connection: Connection, exc: Exception, response: object, debug: bool
+) -> None:
+    """Send what the exception handler for ``exc`` gave: a response, unless it answered
+    through the connection itself; anything else (untyped code: a ``return`` forgotten, a
+    dict) is a 500, logged."""
+    if connection.started:
+        return
+    if isinstance(response, HttpResponse):
+        await _send_or_500(connection, response, debug)
+        return
+    bad = TypeError(
+        f"The exception handler for {type(exc).__name__} returned {type(response).__name__}, "
+        "not a response"
+    )
+    logger.error("%s; answering 500", bad, exc_info=exc)
+    await _answer_500(connection, bad, debug)
 
 
 async def _send_or_500(connection: Connection, response: HttpResponse, debug: bool) -> None:

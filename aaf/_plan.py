@@ -2169,9 +2169,9 @@ def provider_plan(
 ) -> HandlerPlan:
     """Build the plan of a ``Depends`` provider, refusing a cycle of providers; ``scopes``
     are those required down to it."""
-    name = getattr(provider, "__qualname__", repr(provider))
+    name = _rules.named(provider)
     if provider in chain:
-        names = [getattr(f, "__qualname__", repr(f)) for f in chain[chain.index(provider) :]]
+        names = [_rules.named(f) for f in chain[chain.index(provider) :]]
         raise ConfigurationError(_rules.cycle_problem([*names, name]))
     return build_plan(
         provider,

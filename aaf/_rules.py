@@ -34,6 +34,7 @@ from werkzeug.routing.converters import (
 )
 
 __all__ = [
+    "named",
     "CONSTRAINTS",
     "CONVERTERS",
     "OWN_KEYWORDS",
@@ -79,6 +80,12 @@ __all__ = [
 
 
 _PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def named(value: object) -> str:
+    """A function or class as a message names it (its qualified name), anything else by its
+    repr (text given where a function goes, an instance)."""
+    return getattr(value, "__qualname__", None) or repr(value)
 
 
 def _leads_back(converter: BaseConverter, text: str, bounded: bool = False) -> None:

@@ -26,6 +26,7 @@ from aaf._lifecycle import Lifecycle
 from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
+from aaf._rules import named
 from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf._urls import UrlBuilding
@@ -782,23 +783,25 @@ class App(UrlBuilding):
         raise LookupError(f"No route for {shown!r} accepts the parameters {sorted(params)}")
 
 
-def _handled(given: object) -> None:
+def _handled(key: object) -> None:
     """What an exception handler answers: exceptions of a class, or errors of a status.
 
     Raises:
         TypeError: ``key`` is neither (a function: ``@app.exception_handler`` written
             without its key; text such as ``"404"``; an exception instance).
     """
-    key = given  # narrowed below; `given` stays as it came, to show it
-    if isinstance(key, int) and not isinstance(key, bool):
-        return
-    if isinstance(key, type) and issubclass(key, BaseException):
-        return
-    shown: object = getattr(given, "__qualname__", None) or repr(given)  # a function by name
-    raise TypeError(
-        "An exception handler answers an exception class or an HTTP status code: write "
-        f"@app.exception_handler(ValueError) or (404), got {shown}"
-    )
+    if not _handler_key(key):
+        raise TypeError(
+            "An exception handler answers an exception class or an HTTP status code: write "
+            f"@app.exception_handler(ValueError) or (404), got {named(key)}"
+        )
+
+
+def _handler_key(key: object) -> bool:
+    """A status code (not a bool), or an exception class."""
+    if isinstance(key, int):
+        return not isinstance(key, bool)
+    return isinstance(key, type) and issubclass(key, BaseException)
 
 
 def _wrapped(

@@ -33,6 +33,7 @@ from werkzeug.datastructures import Headers
 
 from aaf._errors import answer_error
 from aaf._http import WITH_BODY, empty_framing, encode_header, status_problem
+from aaf._rules import named
 from aaf._types import (
     ASGIApp,
     HTTPResponseBodyEvent,
@@ -101,7 +102,7 @@ class FunctionMiddleware:
                 return
             if getattr(result, "_flow", None) is not flow:  # untyped code may return anything
                 raise TypeError(
-                    f"http middleware {_name(self.dispatch)} returned {result!r}: return "
+                    f"http middleware {named(self.dispatch)} returned {result!r}: return "
                     "what call_next gave, or a response"
                 )
             # Checked here, while a 500 can still be answered: what the function set.
@@ -239,7 +240,3 @@ async def _answer_by_returning(message: SendEvent) -> None:
         "An http middleware answers by returning a response (or what call_next gave), not "
         "through its connection"
     )
-
-
-def _name(fn: object) -> str:
-    return getattr(fn, "__qualname__", repr(fn))

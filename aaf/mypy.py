@@ -746,7 +746,7 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         return signature  # not this overload's shape: it stays as it is
     kept: list[_Written] = []
     for parameter in written[skip:]:
-        if parameter.param.kind != "positional" and parameter.param.kind != "keyword":
+        if parameter.param.kind not in ("positional", "keyword"):
             return signature  # *args, **kwargs, positional-only: left to the overload
         if (
             parameter.param.connection

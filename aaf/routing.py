@@ -34,6 +34,7 @@ from aaf._rules import (
     custom_converter_problem,
     invalid_rule_problem,
     leading_back,
+    named,
     rule_converters,
 )
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
@@ -258,10 +259,9 @@ def _rule_first(rule: object) -> None:
         TypeError: ``rule`` is not text.
     """
     if not isinstance(rule, str):
-        shown = getattr(rule, "__qualname__", None) or repr(rule)
         raise TypeError(
             f"A route's rule comes first, as text: write @router.get('/path'), with its "
-            f"parentheses and rule (got {shown} as the rule)"
+            f"parentheses and rule (got {named(rule)} as the rule)"
         )
 
 

@@ -323,16 +323,6 @@ def _close_body(
         leave()
 
 
-async def _new_exchange(
-    app: ASGIApp,
-    request: httpx.Request,
-    body: bytes,
-    raise_server_exceptions: bool,
-    app_state: Mapping[str, object],
-) -> _Exchange:
-    return _Exchange(app, request, body, raise_server_exceptions, app_state)  # on the app's loop
-
-
 async def _next_message(
     outbox: asyncio.Queue[SendEvent], task: asyncio.Task[None]
 ) -> SendEvent | None:
@@ -530,7 +520,7 @@ class _SyncTransport(httpx.BaseTransport):
         using = self.portal()
         portal = using.__enter__()
         try:
-            exchange = portal.call(_new_exchange, self.app, request, body, raising, state)
+            exchange = _Exchange(self.app, request, body, raising, state)  # bound on first use
             portal.call(exchange.start)
         except BaseException:
             using.__exit__(None, None, None)
