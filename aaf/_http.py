@@ -89,7 +89,10 @@ def json_bytes(value: object) -> bytes:
 
 SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A cookie's Domain attribute: anything but what would end it or start another attribute
+# (non-ASCII names are werkzeug's to encode as IDNA).
+_DOMAIN = re.compile(r"[^\x00-\x20\x7f;,]*")
 # Control characters other than HTAB end or corrupt a header line (RFC 9110 section 5.5).
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -102,7 +105,7 @@ def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
             than HTAB (CR, LF and NUL among them), or either has characters latin-1 cannot
             encode (RFC 9110 section 5.5).
     """
-    if not _TOKEN.match(name):
+    if not _TOKEN.fullmatch(name):
         raise ValueError(f"Invalid response header name {name!r}: expected an HTTP token")
     if _CONTROL.search(value):
         raise ValueError(
@@ -215,6 +218,16 @@ def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) ->
     """The value of one ``Set-Cookie`` header, by werkzeug's ``dump_cookie``. ``SameSite``
     is ``Lax`` unless ``samesite`` says otherwise (``None`` leaves the attribute out), as
     Starlette sets it: a cookie that rides on other sites' requests must be asked for."""
+    # werkzeug quotes the value and percent-encodes the path, but writes the name and the
+    # domain as given: a ";" there would add attributes of the caller's choosing.
+    if not _TOKEN.fullmatch(key):
+        raise ValueError(f"Invalid cookie name {key!r}: expected an HTTP token (RFC 6265 4.1.1)")
+    domain = options.get("domain")
+    if domain is not None and not _DOMAIN.fullmatch(domain):
+        raise ValueError(
+            f"Invalid cookie domain {domain!r}: expected a host name, without spaces, "
+            "semicolons, commas or control characters"
+        )
     if "samesite" not in options:
         options["samesite"] = "lax"
     return dump_cookie(key, value, **options)

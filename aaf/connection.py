@@ -614,7 +614,12 @@ class Connection(UrlBuilding):
 
     def put_resp_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
         """Set a cookie on the response: ``max_age``, ``expires``, ``path``, ``domain``,
-        ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``)."""
+        ``secure``, ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie``).
+
+        Raises:
+            ValueError: the response already started, the name is not an HTTP token, or the
+                domain holds a semicolon, a comma, a space or a control character.
+        """
         if self.started:
             raise ValueError(f"Cannot set cookie {key!r}: the response has already started")
         # Among the headers set here, as Starlette's response.headers holds its cookies: one

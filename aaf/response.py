@@ -162,7 +162,12 @@ class HttpResponse:
 
     def set_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
         """Set a cookie on the client: ``max_age``, ``expires``, ``path``, ``domain``, ``secure``,
-        ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it)."""
+        ``httponly`` and ``samesite`` as keywords (werkzeug's ``dump_cookie`` formats it).
+
+        Raises:
+            ValueError: the name is not an HTTP token, or the domain holds a semicolon, a
+                comma, a space or a control character.
+        """
         self._headers_to_add_to().append(cookie_header(key, value, **options))
 
     def _headers_to_add_to(self) -> RawHeaders:

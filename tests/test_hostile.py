@@ -560,6 +560,30 @@ def test_control_characters_in_response_headers_are_a_logged_500(
     still_serves(server)
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "message"),
+    [
+        # A trailing newline passed a check written as ^token$ with re.match.
+        ("/header/named", "X-Bad\n", "Invalid response header name"),
+        ("/cookie/named", "sid=x; Domain=evil.example", "Invalid cookie name"),
+        ("/cookie/named", "a b", "Invalid cookie name"),
+        ("/cookie/named", "sid\n", "Invalid cookie name"),
+        ("/cookie/named", "", "Invalid cookie name"),
+        ("/cookie/domain", "example.com; Domain=evil.example", "Invalid cookie domain"),
+        ("/cookie/domain", "example.com,x", "Invalid cookie domain"),
+    ],
+)
+def test_header_and_cookie_names_cannot_add_attributes_or_lines(
+    server: httpx.Client, path: str, name: str, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "domain" if path == "/cookie/domain" else "name"
+    response = server.get(path, params={key: name})
+    assert response.status_code == 500 and response.text == "Internal Server Error"
+    assert "set-cookie" not in response.headers and "x-bad" not in response.headers
+    assert any(message in logged for logged in errors_logged(caplog))
+    still_serves(server)
+
+
 def test_any_file_name_gets_a_safe_content_disposition(server: httpx.Client) -> None:
     response = server.get("/file")
     assert response.status_code == 200 and response.text == "report"

@@ -91,6 +91,22 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     async def error_header(connection: Connection) -> None:
         raise HTTPError(400, "bad", headers={"X-Bad": "a\nInjected: yes"})
 
+    # Names chosen by the client, as a careless app would let it.
+    @router.route("/header/named")
+    async def named_header(connection: Connection, name: str) -> HttpResponse:
+        return HttpResponse("never", headers={name: "v"})
+
+    @router.route("/cookie/named")
+    async def named_cookie(connection: Connection, name: str) -> str:
+        connection.put_resp_cookie(name, "v")
+        return "never"
+
+    @router.route("/cookie/domain")
+    async def cookie_domain(connection: Connection, domain: str) -> HttpResponse:
+        response = HttpResponse("never")
+        response.set_cookie("theme", "dark", domain=domain)
+        return response
+
     @router.route("/file")
     async def file(connection: Connection) -> FileResponse:
         return FileResponse(tmp / "report.txt", filename='r\x01\r\nép\x7f"ort.txt')
