@@ -235,8 +235,13 @@ def _type_headers(media_type: str) -> tuple[tuple[bytes, bytes], ...]:
 def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
     """The Content-Type header of a ``media_type``: a text type without a charset says
     ``charset=utf-8``, the encoding of a ``str`` body, as Starlette's responses do (a browser
-    would guess one otherwise). A ``Content-Type`` given in ``headers`` goes out as given."""
-    return (b"content-type", utf8_text(media_type).encode("latin-1")) if media_type else None
+    would guess one otherwise). A ``Content-Type`` given in ``headers`` goes out as given.
+
+    Raises:
+        ValueError: the media type holds a control character (CR, LF among them) or a
+            character latin-1 cannot encode, as any header value (``encode_header``).
+    """
+    return encode_header("content-type", utf8_text(media_type)) if media_type else None
 
 
 # The Content-Type header of each response class, by class (none for an empty media_type).

@@ -549,7 +549,9 @@ def test_multipart_part_headers_just_under_16_kib_are_read(server: httpx.Client)
 
 
 # 3, 4: response headers --------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/header/put", "/header/response", "/header/error"])
+@pytest.mark.parametrize(
+    "path", ["/header/put", "/header/response", "/header/error", "/header/media-type"]
+)
 def test_control_characters_in_response_headers_are_a_logged_500(
     server: httpx.Client, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:

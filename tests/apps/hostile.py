@@ -91,6 +91,10 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     async def error_header(connection: Connection) -> None:
         raise HTTPError(400, "bad", headers={"X-Bad": "a\nInjected: yes"})
 
+    @router.route("/header/media-type")
+    async def media_type_header(connection: Connection) -> HttpResponse:
+        return HttpResponse("never", media_type="text/plain\r\nX-Bad: yes")
+
     # Names chosen by the client, as a careless app would let it.
     @router.route("/header/named")
     async def named_header(connection: Connection, name: str) -> HttpResponse:
