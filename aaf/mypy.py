@@ -741,22 +741,29 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
     definition = _written(handler)
     if definition is None:
         return signature
-    written = list(_params(_Reporter(ctx, ctx.context), handler, definition))
+    report = _Reporter(ctx, ctx.context)
+    written = list(_params(report, handler, definition))
     if len(written) < skip or not written[skip - 1].param.connection:
         return signature  # not this overload's shape: it stays as it is
     kept: list[_Written] = []
+    provided: list[_Written] = []  # the providers' own, which url_for takes too
     for parameter in written[skip:]:
         if parameter.param.kind not in ("positional", "keyword"):
             return signature  # *args, **kwargs, positional-only: left to the overload
-        if (
-            parameter.param.connection
-            or (parameter.default is not None and _is_depends(parameter.default))
-            or parameter.source in _NOT_IN_URL
-        ):
-            continue  # not in a URL: url_for neither needs nor takes it
-        kept.append(parameter)
+        if parameter.default is not None and _is_depends(parameter.default):
+            provided.extend(_provider_url_params(report, parameter.default, ()))
+        elif not parameter.param.connection and parameter.source not in _NOT_IN_URL:
+            kept.append(parameter)
+        # else not in a URL: url_for neither needs nor takes it
     if len(kept) == len(written) - skip:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
+    names = {parameter.param.name for parameter in kept}
+    for parameter in provided:
+        if parameter.param.name not in names:
+            names.add(parameter.param.name)
+            # Optional: whether it is a rule variable (then required) the rule says, and
+            # the rule is not at hand here.
+            kept.append(parameter._replace(required=False))
     return CallableType(
         [handler, *(parameter.typ for parameter in kept)],
         [ARG_POS, *(ARG_NAMED if parameter.required else ARG_NAMED_OPT for parameter in kept)],
@@ -765,6 +772,31 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         signature.fallback,
         name=signature.name,
     )
+
+
+def _provider_url_params(
+    report: _Reporter, depends: Expression, chain: Sequence[str]
+) -> Iterator[_Written]:
+    """The parameters of ``Depends(provider)`` and its sub-dependencies that a URL carries
+    (a rule variable it reads, a paging provider's ``page``), which ``url_for`` takes by
+    name; none when the provider cannot be read."""
+    found = _provider_of(depends, chain)
+    if found is None:
+        return
+    node, _, skip = found
+    sig = get_proper_type(node.type)
+    if not isinstance(sig, CallableType):
+        return
+    for parameter in list(_params(report, sig, node))[skip:]:
+        if parameter.default is not None and _is_depends(parameter.default):
+            yield from _provider_url_params(report, parameter.default, (*chain, node.fullname))
+        elif (
+            parameter.param.kind in ("positional", "keyword")
+            and not parameter.param.connection
+            and not _is_scopes(parameter.typ)
+            and parameter.source not in _NOT_IN_URL
+        ):
+            yield parameter
 
 
 class _Reporter:

@@ -918,14 +918,24 @@ class _Target(NamedTuple):
     def of(cls, name: str, plan: HandlerPlan | None) -> _Target:
         if plan is None:
             return cls(name, None)
-        return cls(name, plan, {spec.name: spec for spec in plan.fields.get("query", ())})
+        return cls(name, plan, _query_fields(plan, {}))
+
+
+def _query_fields(plan: HandlerPlan, found: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """The query parameters ``plan`` reads, by parameter name: its own, then its providers'
+    (a paging provider's ``page``), to any depth; the first of a name wins."""
+    for spec in plan.fields.get("query", ()):
+        found.setdefault(spec.name, spec)
+    for dependency in plan.dependencies:
+        _query_fields(dependency.plan, found)
+    return found
 
 
 def _url_values(target: _Target, params: dict[str, object]) -> dict[str, object]:
-    """``params``, given by the parameter names of ``target``'s handler, as the URL carries
-    them: rule variables as they are, query values under their names on the wire (an alias),
-    a ``Query()`` model as its fields, each as the query string writes it (an enum by its
-    value, a date in ISO form; ``None`` left out).
+    """``params``, given by the parameter names of ``target``'s handler or its providers, as
+    the URL carries them: rule variables as they are, query values under their names on the
+    wire (an alias), a ``Query()`` model as its fields, each as the query string writes it (an
+    enum by its value, a date in ISO form; ``None`` left out).
 
     Raises:
         NotInUrl: a parameter the handler reads from elsewhere (a header, a cookie, the body,

@@ -3322,6 +3322,20 @@ class ItemView(View):
         return item_id
 
 
+def paging(page: int = 1, size: int = 20) -> tuple[int, int]:
+    return page, size
+
+
+def shop_of(shop_id: int, paged: Annotated[tuple[int, int], Depends(paging)]) -> str:
+    return f"shop {shop_id}"
+
+
+# The rule variable is read by a provider only (the "object or 404" provider).
+@router.get("/shops/<int:shop_id>/items")
+async def shop_items(connection: Connection, shop: str = Depends(shop_of), q: str = "") -> str:
+    return shop
+
+
 app = App([router])
 built = [
     app.url_for(item, item_id=3),
@@ -3330,6 +3344,7 @@ built = [
     app.url_for(plain, n=1),
     app.url_for(ItemView.get, item_id=1),
     app.url_for("item", item_id=3),
+    app.url_for(shop_items, shop_id=7, page=2, q="lamp"),
 ]
 app.url_for(item, itemid=3)  # E
 app.url_for(item, item_id="3")  # E
@@ -3338,6 +3353,9 @@ app.url_for(item, item_id=3, token="x")  # E
 app.url_for(plain, n="x")  # E
 app.url_for(ItemView.get, item_id="1")  # E
 app.url_for(create)  # E
+app.url_for(shop_items, shop_id="7")  # E
+app.url_for(shop_items, shop_id=7, pages=2)  # E
+app.url_for(shop_items, shop_id=7, shop="s")  # E
 """
 
 
@@ -3366,4 +3384,5 @@ def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> 
         "/plain/1",
         "/view/1",
         "/items/3",
+        "/shops/7/items?page=2&q=lamp",
     ]

@@ -608,6 +608,36 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
             app.url_for(name, **values)
 
 
+def paging(
+    page: Annotated[int, Query(ge=1)] = 1, per: Annotated[int, Query(alias="n")] = 20
+) -> str:
+    return f"page {page} of {per}"
+
+
+def shop_of(shop_id: int, paged: Annotated[str, Depends(paging)]) -> str:
+    return f"shop {shop_id}, {paged}"
+
+
+def test_url_for_by_handler_takes_what_its_providers_read_from_the_url() -> None:
+    # A rule variable read only by a provider (the "object or 404" provider) built; a paging
+    # provider's query parameter was NotInUrl, though the handler reads it through it.
+    router = Router()
+
+    @router.get("/shops/<int:shop_id>/items")
+    async def shop_items(connection: Connection, shop: str = Depends(shop_of), q: str = "") -> str:
+        return f"{shop}, {q}"
+
+    app = aaf([router])
+    # The ParamSpec asks for `shop` and knows nothing of the providers' parameters; the mypy
+    # plugin types the call as written here (tests/test_mypy_plugin.py), basedpyright cannot.
+    loose = cast("Callable[..., str]", app.url_for)
+    url = loose(shop_items, shop_id=7, page=2, per=50, q="lamp")
+    assert url == "/shops/7/items?page=2&n=50&q=lamp"
+    assert TestClient(app).get(url).text == "shop 7, page 2 of 50, lamp"
+    with pytest.raises(NotInUrl, match="shop_items: 'shop' is not a path or query parameter"):
+        loose(shop_items, shop_id=7, shop="s")
+
+
 def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
     # A link to a handler is followed back to it with the values it was built from. An alias
     # was ignored (?text= where the handler reads ?q=), a Query() model was written as its
