@@ -2571,13 +2571,26 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
     ``Depends`` (``Depends()`` calls ``Db``), else None. A string annotation (``from
     __future__ import annotations``) is evaluated in the class's module and namespace, as
     ``typing.get_type_hints`` does, one at a time: one that cannot be (a name only a type
-    checker sees) is no dependency, and does not hide the others."""
+    checker sees) is no dependency, and does not hide the others, unless it is written with
+    ``Depends(...)`` or ``Security(...)``: one the app means, which would be missing.
+
+    Raises:
+        ConfigurationError: an annotation written with ``Depends`` cannot be evaluated (its
+            provider defined in a function, which a string annotation cannot see).
+    """
     if isinstance(annotation, str):
+        text = annotation
         module = sys.modules.get(cls.__module__)
         try:
-            annotation = eval(annotation, dict(vars(module)) if module else {}, dict(vars(cls)))  # noqa: S307  # what get_type_hints does
-        except Exception:
-            return None
+            annotation = eval(text, dict(vars(module)) if module else {}, dict(vars(cls)))  # noqa: S307  # what get_type_hints does
+        except Exception as exc:
+            if "Depends(" not in text and "Security(" not in text:
+                return None
+            raise ConfigurationError(
+                f"{cls.__qualname__}.{name}: cannot resolve its annotation {text!r}: "
+                f"{exc} (under `from __future__ import annotations` it is evaluated in the "
+                "module: define the provider there, not in a function)"
+            ) from exc
     marker = next((m for m in strip_annotated(annotation)[1] if isinstance(m, Param)), None)
     if marker is not None:  # `page: Annotated[int, Query()]`: nothing would set it
         problem = _view_marker_problem(cls, name, type(marker).__name__, annotated=True)

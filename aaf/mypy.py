@@ -755,7 +755,11 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         elif not parameter.param.connection and parameter.source not in _NOT_IN_URL:
             kept.append(parameter)
         # else not in a URL: url_for neither needs nor takes it
-    if len(kept) == len(written) - skip:
+    info = definition.info if skip == 2 else None  # a View method: its attributes' providers
+    if isinstance(info, TypeInfo) and info.has_base(_VIEW):
+        for provider in _class_dependencies(_Silent(ctx, ctx.context), info).providers:
+            provided.extend(_provider_url_params(report, provider, ()))
+    if len(kept) == len(written) - skip and not provided:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
     names = {parameter.param.name for parameter in kept}
     for parameter in provided:
@@ -816,6 +820,14 @@ class _Reporter:
 
     def show(self, typ: Type) -> str:
         return format_type_bare(typ, self.options)
+
+
+class _Silent(_Reporter):
+    """Reports nothing: for reading what the checks read where they have already reported
+    (a View's attributes, read again for a ``url_for`` of one of its methods)."""
+
+    def fail(self, message: str) -> None:
+        pass
 
 
 def _check(

@@ -913,6 +913,39 @@ def test_an_annotated_attribute_depends_with_no_class_is_refused() -> None:
         router.add_route("/bad", Bad)
 
 
+def test_a_view_attribute_whose_depends_cannot_be_resolved_is_refused() -> None:
+    # This module has `from __future__ import annotations`: the annotation is a string,
+    # evaluated in the module, which cannot see a provider defined in this function. It
+    # was no dependency without a word: self.flag was an AttributeError, a 500 per request.
+    def verbose(full: bool = False) -> bool:
+        return full
+
+    class Local(View):
+        flag: Annotated[bool, Depends(verbose)]
+        later: Unseen  # type: ignore[name-defined]  # noqa: F821  # pyright: ignore[reportUndefinedVariable]
+
+        async def get(self, connection: Connection) -> bool:
+            return self.flag
+
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Local.flag: cannot resolve its annotation 'Annotated\[bool, Depends\(verbose\)\]': "
+        r"name 'verbose' is not defined \(under `from __future__ import annotations`",
+    ):
+        Router().add_route("/local", Local)
+
+    # One no type names at run time, without Depends, is no dependency, as before.
+    class Unresolved(View):
+        later: Unseen  # type: ignore[name-defined]  # noqa: F821  # pyright: ignore[reportUndefinedVariable]
+
+        async def get(self, connection: Connection) -> str:
+            return "ok"
+
+    router = Router()
+    router.add_route("/unresolved", Unresolved)
+    assert TestClient(aaf([router])).get("/unresolved").text == "ok"
+
+
 def test_a_marker_as_a_view_attribute_is_refused() -> None:
     # It stayed the marker: self.page was Query(alias=None), whatever the query string held.
     class Listing(View):

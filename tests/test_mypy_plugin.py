@@ -3336,6 +3336,19 @@ async def shop_items(connection: Connection, shop: str = Depends(shop_of), q: st
     return shop
 
 
+def item_or_404(item_id: int) -> str:
+    return f"item {item_id}"
+
+
+@router.route("/things/<int:item_id>")
+class ThingView(View):
+    thing: str = Depends(item_or_404)  # the View's attribute alone reads the rule variable
+    paged: Annotated[tuple[int, int], Depends(paging)]
+
+    async def get(self, connection: Connection) -> str:
+        return self.thing
+
+
 app = App([router])
 built = [
     app.url_for(item, item_id=3),
@@ -3345,6 +3358,7 @@ built = [
     app.url_for(ItemView.get, item_id=1),
     app.url_for("item", item_id=3),
     app.url_for(shop_items, shop_id=7, page=2, q="lamp"),
+    app.url_for(ThingView.get, item_id=8, size=5),
 ]
 app.url_for(item, itemid=3)  # E
 app.url_for(item, item_id="3")  # E
@@ -3356,6 +3370,7 @@ app.url_for(create)  # E
 app.url_for(shop_items, shop_id="7")  # E
 app.url_for(shop_items, shop_id=7, pages=2)  # E
 app.url_for(shop_items, shop_id=7, shop="s")  # E
+app.url_for(ThingView.get, item_id=8, thing="t")  # E
 """
 
 
@@ -3376,7 +3391,9 @@ def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> 
     assert all("[call-overload]" in line for line in reported), reported
     # Run, each builds its path; the lines the plugin refuses are the ones that fail.
     namespace: dict[str, object] = {}
-    exec(compile(URL_FOR_PROGRAM.split("app.url_for(item, itemid")[0], "links", "exec"), namespace)
+    # As the file runs: without this module's `from __future__ import annotations`.
+    source = URL_FOR_PROGRAM.split("app.url_for(item, itemid")[0]
+    exec(compile(source, "links", "exec", dont_inherit=True), namespace)
     assert namespace["built"] == [
         "/items/3",
         "/items/3?q=a&page=2",
@@ -3385,4 +3402,5 @@ def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> 
         "/view/1",
         "/items/3",
         "/shops/7/items?page=2&q=lamp",
+        "/things/8?size=5",
     ]
