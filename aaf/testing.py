@@ -28,7 +28,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import unquote
 
 import anyio.from_thread
@@ -88,7 +88,9 @@ class _Exchange:
     read an endless stream (server-sent events) and leave it, which the app sees as the
     client's disconnect. Read whole (``client.get``), the body ends only when the app has
     returned, background work included, as a server would have run it. The whole exchange
-    has ``TIMEOUT`` seconds, after which the test fails with ``TimeoutError``.
+    has the request's read timeout (``TIMEOUT`` seconds unless the test gives one, ``None``
+    for no bound), after which the test fails with ``TimeoutError``: the whole, not each
+    read as over a network, so that a test reading an endless stream whole fails, not hangs.
     """
 
     def __init__(
@@ -128,7 +130,8 @@ class _Exchange:
         self.ended = asyncio.Event()  # the last body message came
         self.gone = asyncio.Event()  # the response ended, or the test left it: disconnected
         self.task: asyncio.Task[None] | None = None
-        self.deadline = 0.0
+        self.limit = _read_timeout(request)
+        self.deadline: float | None = None  # when the wait in progress fails; None: never
 
     async def receive(self) -> ReceiveEvent:
         if not self.body_sent:
@@ -162,7 +165,8 @@ class _Exchange:
         """Run the app until its response starts (or it returns): ``status`` and
         ``headers`` are then known, the body still to come through ``next_chunk``."""
         # The app in a task of its own, as a server runs it (its context, its cancellation).
-        self.deadline = asyncio.get_running_loop().time() + TIMEOUT
+        if self.limit is not None:
+            self.deadline = asyncio.get_running_loop().time() + self.limit
         self.task = task = asyncio.ensure_future(self.app(self.scope, self.receive, self.send))
         try:
             await self._wait_for(self.started)
@@ -226,7 +230,9 @@ class _Exchange:
         if task is None:
             return
         if not task.done():
-            remaining = max(self.deadline - asyncio.get_running_loop().time(), 0.0)
+            # With no limit, the app still gets TIMEOUT to see the disconnect and return.
+            deadline = self.deadline or asyncio.get_running_loop().time() + TIMEOUT
+            remaining = max(deadline - asyncio.get_running_loop().time(), 0.0)
             await asyncio.wait({task}, timeout=remaining)
         if not task.done():
             task.cancel()
@@ -237,10 +243,11 @@ class _Exchange:
         assert self.task is not None
         waited = asyncio.ensure_future(what.wait()) if isinstance(what, asyncio.Event) else what
         try:
-            remaining = self.deadline - asyncio.get_running_loop().time()
+            deadline = self.deadline
+            remaining = None if deadline is None else deadline - asyncio.get_running_loop().time()
             await asyncio.wait(
                 {waited, self.task},
-                timeout=max(remaining, 0.0),
+                timeout=None if remaining is None else max(remaining, 0.0),
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
@@ -251,7 +258,7 @@ class _Exchange:
             await asyncio.gather(self.task, return_exceptions=True)
             raise TimeoutError(
                 f"The app did not answer {self.request.method} {self.request.url.path} "
-                f"within {TIMEOUT} seconds"
+                f"within {self.limit} seconds"
             )
 
     def _raise_failure(self) -> None:
@@ -275,6 +282,15 @@ class _Exchange:
         answered = extensions.get(ERRORS_EXTENSION, {}).get("exception")
         if self.raise_server_exceptions and isinstance(answered, BaseException):
             raise answered
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    """The read timeout httpx gives ``request`` (the client's, or the call's ``timeout=``)."""
+    timeout: object = request.extensions.get("timeout")
+    if not isinstance(timeout, dict):
+        return TIMEOUT
+    read: object = cast("dict[str, object]", timeout).get("read", TIMEOUT)
+    return float(read) if isinstance(read, int | float) else None
 
 
 class _AsyncBody(httpx.AsyncByteStream):
@@ -613,7 +629,8 @@ class TestClient(httpx.Client):
     before it). Redirects
     are followed, as Starlette's client follows them (``follow_redirects=False`` to see them).
     ``client.stream(...)`` reads a response as the app sends it; leaving it early is the
-    client's disconnect, as over a network.
+    client's disconnect, as over a network. ``timeout`` seconds (or a call's ``timeout=``)
+    bound each exchange: past them the test fails with ``TimeoutError`` rather than hanging.
     """
 
     __test__ = False  # not a pytest test class
@@ -626,6 +643,7 @@ class TestClient(httpx.Client):
         raise_server_exceptions: bool = True,
         follow_redirects: bool = True,
         cookies: Mapping[str, str] | None = None,
+        timeout: float | None = TIMEOUT,
     ) -> None:
         self.app = app
         self._portal_cm: (
@@ -644,6 +662,7 @@ class TestClient(httpx.Client):
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
             follow_redirects=follow_redirects,
+            timeout=timeout,
         )
 
     @contextlib.contextmanager
@@ -807,6 +826,7 @@ class AsyncTestClient(httpx.AsyncClient):
         raise_server_exceptions: bool = True,
         follow_redirects: bool = True,
         cookies: Mapping[str, str] | None = None,
+        timeout: float | None = TIMEOUT,
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
@@ -817,6 +837,7 @@ class AsyncTestClient(httpx.AsyncClient):
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
             follow_redirects=follow_redirects,
+            timeout=timeout,
         )
 
     async def __aenter__(self) -> AsyncTestClient:

@@ -7,6 +7,7 @@ import contextvars
 import itertools
 import subprocess
 import sys
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -268,7 +269,7 @@ def test_a_stream_left_open_is_closed_when_the_interpreter_exits() -> None:
 
 
 @pytest.mark.anyio
-async def test_the_async_client_streams_responses_too(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_async_client_streams_responses_too() -> None:
     left: list[str] = []
     client = AsyncTestClient(events_app(left))
     data: list[str] = []
@@ -281,9 +282,29 @@ async def test_the_async_client_streams_responses_too(monkeypatch: pytest.Monkey
     assert (data, left) == (["1", "2"], ["closed"])
     quiet = AsyncTestClient(events_app(left), raise_server_exceptions=False)
     assert (await quiet.get("/parts")).content == b"one two "
-    monkeypatch.setattr("aaf.testing.TIMEOUT", 0.3)
     with pytest.raises(TimeoutError, match="did not answer GET /events within 0.3 seconds"):
-        await client.get("/events")  # read whole: endless
+        await client.get("/events", timeout=0.3)  # read whole: endless
+
+
+def test_a_requests_timeout_bounds_its_exchange() -> None:
+    # httpx's timeout= was taken and ignored: every exchange had 30 seconds, so a test
+    # asking for a quick answer from a slow app waited for it.
+    router = Router()
+
+    @router.get("/slow")
+    async def slow(connection: Connection, seconds: float) -> str:
+        await asyncio.sleep(seconds)
+        return "done"
+
+    app = aaf([router])
+    client = TestClient(app)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="did not answer GET /slow within 0.3 seconds"):
+        client.get("/slow", params={"seconds": 20}, timeout=0.3)
+    assert time.monotonic() - started < 15
+    assert client.get("/slow", params={"seconds": 0.1}, timeout=10).text == "done"
+    with pytest.raises(TimeoutError, match="within 0.2 seconds"):
+        TestClient(app, timeout=0.2).get("/slow", params={"seconds": 20})
 
 
 _SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="test")
@@ -305,14 +326,11 @@ async def test_the_app_runs_in_a_task_of_its_own_as_under_a_server() -> None:
 
 
 @pytest.mark.anyio
-async def test_a_hang_fails_the_test_whatever_the_client_is_asked(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr("aaf.testing.TIMEOUT", 0.05)
+async def test_a_hang_fails_the_test_whatever_the_client_is_asked() -> None:
     for raising in (True, False):
-        client = AsyncTestClient(hangs, raise_server_exceptions=raising)  # no lifespan
+        client = AsyncTestClient(hangs, raise_server_exceptions=raising, timeout=0.05)
         with pytest.raises(TimeoutError):
-            await client.get("/")
+            await client.get("/")  # no lifespan
 
 
 def test_a_lifespan_that_fails_or_stops_answering_is_reported() -> None:
