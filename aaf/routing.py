@@ -868,7 +868,13 @@ class Router(UrlBuilding):
             if adapter is None:
                 continue
             try:
-                return adapter.build(name, params)
+                built = adapter.build(name, params)
+                if adapter is self._ws_adapter:
+                    # werkzeug builds a WebSocket rule's URL whole, with the host the map
+                    # was bound to ("ws://localhost/..."): the path, as for every route.
+                    parts = urlsplit(built)
+                    built = parts.path + (f"?{parts.query}" if parts.query else "")
+                return built
             except BuildError:
                 continue
             except ValueError as exc:  # a value the rule would not match (aaf._rules)

@@ -608,6 +608,26 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
             app.url_for(name, **values)
 
 
+def test_url_for_a_websocket_route_gives_its_path() -> None:
+    # werkzeug builds a WebSocket rule's URL whole: "ws://localhost/rooms/tea?token=t", the
+    # host the map was bound to, and connection.url_for put the root path before it.
+    router = Router()
+
+    @router.websocket("/rooms/<room>")
+    async def room(connection: Connection, room: str, token: str = "") -> None:
+        await connection.accept()
+        # Where a page served below /chat would tell the browser to connect.
+        await connection.send_text(connection.url_for("room", room=room, token=token))
+
+    app = aaf([router])
+    assert app.url_for(room, room="tea", token="t") == "/rooms/tea?token=t"
+    assert router.url_for("room", room="tea") == "/rooms/tea"
+    outer = Router()
+    outer.mount("/chat", app)
+    with TestClient(aaf([outer])).websocket_connect("/chat/rooms/tea?token=t") as session:
+        assert session.receive_text() == "/chat/rooms/tea?token=t"
+
+
 def paging(
     page: Annotated[int, Query(ge=1)] = 1, per: Annotated[int, Query(alias="n")] = 20
 ) -> str:
