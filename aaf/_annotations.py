@@ -3,13 +3,75 @@
 from __future__ import annotations
 
 import types
+import typing
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Union, cast, get_args, get_origin
 
+import typing_extensions
 from pydantic import BaseModel
 from pydantic.errors import PydanticUndefinedAnnotation, PydanticUserError
 
-__all__ = ["annotated", "models_in", "strip_annotated", "unbuilt_model", "union_members"]
+__all__ = [
+    "annotated",
+    "models_in",
+    "strip_annotated",
+    "unaliased",
+    "unbuilt_model",
+    "union_members",
+]
+
+# `type X = ...` (Python 3.12's statement) and typing_extensions' TypeAliasType (a class of
+# its own before 3.14).
+_ALIASES: tuple[type, ...] = tuple(
+    {
+        typing_extensions.TypeAliasType,
+        getattr(typing, "TypeAliasType", typing_extensions.TypeAliasType),
+    }
+)
+
+
+def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
+    """``annotation`` with its type aliases (``type ItemId = int``, generic ones such as
+    ``Pair[int]`` too) replaced by what they name: at the top, inside ``Annotated``, unions and
+    the arguments of generic classes (``list[Tag]``), so that reading where a value comes from
+    and how it is validated sees through them, as pydantic does. A recursive alias (``type
+    Tree = list[Tree] | int``) is kept where it recurs, and one whose value is text, as
+    pydantic takes both; anything else is as it was.
+    """
+    if isinstance(annotation, _ALIASES):
+        alias = cast("typing_extensions.TypeAliasType", annotation)
+        value: object = alias.__value__
+        if id(alias) in seen or isinstance(value, str):
+            return annotation
+        return unaliased(value, seen | {id(alias)})
+    origin = get_origin(annotation)
+    args: tuple[object, ...] = get_args(annotation)
+    if not args:
+        return annotation
+    if isinstance(origin, _ALIASES):  # Pair[int]: the alias's value, its parameters given
+        alias = cast("typing_extensions.TypeAliasType", origin)
+        if id(alias) in seen:
+            return annotation
+        try:
+            generic = cast("Mapping[object, object]", alias.__value__)
+            given = generic[args[0] if len(args) == 1 else args]
+        except TypeError:
+            return annotation
+        return unaliased(given, seen | {id(alias)})
+    if origin is Annotated:
+        base = unaliased(args[0], seen)
+        return annotation if base is args[0] else annotated(base, *args[1:])
+    if not (origin is Union or origin is types.UnionType or isinstance(origin, type)):
+        return annotation  # Literal["a"], ClassVar[...]: arguments that are not types
+    new = tuple(unaliased(argument, seen) for argument in args)
+    if all(a is b for a, b in zip(new, args, strict=True)):
+        return annotation
+    if origin is Union or origin is types.UnionType:
+        return Union[new]  # noqa: UP007  # built from a tuple at run time
+    try:
+        return cast("Mapping[object, object]", annotation).copy_with(new)  # type: ignore[attr-defined]
+    except AttributeError:  # list[Tag], a builtin's alias
+        return types.GenericAlias(cast("type", origin), new)
 
 
 def annotated(base: object, *metadata: object) -> object:
@@ -29,6 +91,7 @@ def union_members(annotation: object) -> tuple[object, ...]:
     >>> union_members(int | None)
     (<class 'int'>, <class 'NoneType'>)
     """
+    annotation = unaliased(annotation)
     origin = get_origin(annotation)
     if origin is Union or origin is types.UnionType:
         return get_args(annotation)
@@ -36,7 +99,8 @@ def union_members(annotation: object) -> tuple[object, ...]:
 
 
 def strip_annotated(annotation: object) -> tuple[object, list[object]]:
-    """Split ``Annotated[T, *meta]`` into ``T`` and its metadata."""
+    """Split ``Annotated[T, *meta]`` into ``T`` and its metadata (type aliases seen through)."""
+    annotation = unaliased(annotation)
     if get_origin(annotation) is Annotated:
         base, *meta = get_args(annotation)
         return base, meta

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 from werkzeug.routing.converters import BaseConverter
 
+from aaf._annotations import unaliased
 from aaf._background import run_background
 from aaf._extract import (
     FULL_REPORT_SIZE,
@@ -889,7 +890,7 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, BodyParam | None]:
     params = list(inspect.signature(receive).parameters)
     if len(params) != 3:
         raise ConfigurationError(f"{qualname} must take (self, connection, data)")
-    annotation = hints.get(params[2], str)
+    annotation = unaliased(hints.get(params[2], str))  # `type Text = str` is text
     if annotation is str:
         return "text", None
     if annotation is bytes:

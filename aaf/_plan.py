@@ -74,6 +74,7 @@ from aaf._annotations import (
     annotated,
     models_in,
     strip_annotated,
+    unaliased,
     unbuilt_model,
     union_members,
 )
@@ -2124,11 +2125,13 @@ def _name_of(annotation: object) -> str:
 
 
 def _hints(target: Callable[..., object]) -> dict[str, object]:
-    """The annotations of what ``inspect.signature(target)`` lists: a class provider
+    """The annotations of what ``inspect.signature(target)`` lists, type aliases seen through
+    (``item_id: ItemId`` of ``type ItemId = int`` is an ``int``): a class provider
     (``Depends(Paging)``) is called with its ``__init__``'s parameters, which the class's own
     annotations do not hold unless it is a dataclass or a model (whose fields they are)."""
     if isinstance(target, functools.partial):  # its signature is the function's, less the bound
         return _hints(cast("functools.partial[object]", target).func)
+    read: object = target
     if isinstance(target, type):
         cls: type = target
         init: object = getattr(cls, "__init__", None)
@@ -2137,8 +2140,9 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
             and not issubclass(cls, BaseModel)
             and inspect.isfunction(init)
         ):
-            return get_type_hints(init, include_extras=True)
-    return get_type_hints(target, include_extras=True)
+            read = init
+    hints = get_type_hints(read, include_extras=True)
+    return {name: unaliased(hint) for name, hint in hints.items()}
 
 
 def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
@@ -2591,6 +2595,7 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
                 f"{exc} (under `from __future__ import annotations` it is evaluated in the "
                 "module: define the provider there, not in a function)"
             ) from exc
+    annotation = unaliased(annotation)
     marker = next((m for m in strip_annotated(annotation)[1] if isinstance(m, Param)), None)
     if marker is not None:  # `page: Annotated[int, Query()]`: nothing would set it
         problem = _view_marker_problem(cls, name, type(marker).__name__, annotated=True)

@@ -1,0 +1,197 @@
+"""Type aliases (``type ItemId = int``, and typing_extensions' ``TypeAliasType`` before 3.12)
+are seen through wherever aaf reads an annotation, as pydantic sees through them.
+
+They were opaque: ``item_id: ItemId`` on ``<int:item_id>`` was refused ("annotated ItemId,
+but its rule converter gives int"), a list alias read one query value, a body model's alias
+was read from the query string, and a ``str`` alias returned went out as JSON.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from typing import Annotated, cast
+
+from pydantic import BaseModel, Field
+from typing_extensions import TypeAliasType, TypeVar
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.params import Depends, Query
+from aaf.routing import Router
+from aaf.testing import TestClient
+from aaf.views import View, WebSocketView
+
+from .test_openapi import Document, operation_of
+
+T = TypeVar("T")
+ItemId = TypeAliasType("ItemId", int)
+Positive = TypeAliasType("Positive", Annotated[int, Field(gt=0)])
+Tags = TypeAliasType("Tags", list[str])
+Many = TypeAliasType("Many", list[T], type_params=(T,))
+Text = TypeAliasType("Text", str)
+MaybeName = TypeAliasType("MaybeName", str | None)
+
+
+class Item(BaseModel):
+    name: str
+
+
+ItemBody = TypeAliasType("ItemBody", Item)
+
+
+class Filters(BaseModel):
+    tags: Tags = []
+    ids: Many[int] = []
+
+
+def paging(page: Positive = 1) -> int:
+    return page
+
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>")
+async def get_item(
+    connection: Connection,
+    item_id: ItemId,
+    n: Positive = 1,
+    tags: Tags | None = None,
+    ids: Many[int] | None = None,
+    name: MaybeName = None,
+    page: int = Depends(paging),
+) -> dict[str, object]:
+    return {"id": item_id, "n": n, "tags": tags, "ids": ids, "name": name, "page": page}
+
+
+@router.post("/items")
+async def post_item(connection: Connection, item: ItemBody | None = None) -> Item | None:
+    return item
+
+
+@router.get("/filters")
+async def filters(connection: Connection, found: Annotated[Filters, Query()]) -> Filters:
+    return found
+
+
+@router.get("/text")
+async def text(connection: Connection) -> Text:
+    return "plain"
+
+
+@router.route("/views/<int:item_id>")
+class ItemView(View):
+    page: Annotated[int, Depends(paging)]
+
+    async def get(self, connection: Connection, item_id: ItemId) -> int:
+        return item_id * 100 + self.page
+
+
+@router.websocket("/shout")
+class Shout(WebSocketView):
+    async def on_receive(self, connection: Connection, data: Text) -> None:
+        await connection.send_text(data.upper())
+
+
+def test_type_aliases_are_seen_through_wherever_a_value_is_read() -> None:
+    client = TestClient(aaf([router]))
+    answer = client.get(
+        "/items/3", params={"n": 2, "tags": ["a", "b"], "ids": [1, 2], "name": "x", "page": 4}
+    )
+    assert answer.json() == {
+        "id": 3,
+        "n": 2,
+        "tags": ["a", "b"],
+        "ids": [1, 2],
+        "name": "x",
+        "page": 4,
+    }
+    refused = client.get("/items/3", params={"n": 0, "page": 0})
+    assert sorted((e["loc"][1], e["type"]) for e in refused.json()["detail"]) == [
+        ("n", "greater_than"),
+        ("page", "greater_than"),
+    ]
+    assert client.post("/items", json={"name": "lamp"}).json() == {"name": "lamp"}
+    assert client.post("/items").status_code == 204
+    assert client.get("/filters", params={"tags": ["a", "b"], "ids": [1, 2]}).json() == {
+        "tags": ["a", "b"],
+        "ids": [1, 2],
+    }
+    plain = client.get("/text")
+    assert (plain.headers["content-type"], plain.text) == ("text/plain; charset=utf-8", "plain")
+    assert client.get("/views/3", params={"page": 2}).json() == 302
+    with client.websocket_connect("/shout") as session:
+        session.send_text("hi")
+        assert session.receive_text() == "HI"
+    document = cast(Document, aaf([router]).openapi())
+    parameters = operation_of(document, "/items/{item_id}", "get")["parameters"]
+    assert {p["name"]: p["in"] for p in parameters} == {
+        "item_id": "path",
+        "n": "query",
+        "tags": "query",
+        "ids": "query",
+        "name": "query",
+        "page": "query",
+    }
+    assert {p["name"]: p["schema"] for p in parameters}["n"] == {
+        "exclusiveMinimum": 0,
+        "title": "N",
+        "type": "integer",
+        "default": 1,
+    }
+
+
+STATEMENTS = """
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from aaf.connection import Connection
+from aaf.params import Body
+from aaf.routing import Router
+
+
+class Item(BaseModel):
+    name: str
+
+
+type ItemId = int
+type Positive = Annotated[int, Field(gt=0)]
+type Pair[T] = list[T]
+type Tree = list[Tree] | int
+type NewItem = Item
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>")
+async def get_item(
+    connection: Connection, item_id: ItemId, n: Positive = 1, ids: Pair[int] = []
+) -> list[int]:
+    return [item_id, n, *ids]
+
+
+@router.post("/items")
+async def post_item(connection: Connection, item: NewItem) -> Item:
+    return item
+
+
+@router.post("/trees")
+async def post_tree(connection: Connection, tree: Annotated[Tree, Body()]) -> Tree:
+    return tree
+"""
+
+
+def test_the_type_statement_of_python_3_12_is_seen_through_too() -> None:
+    if tuple(sys.version_info) < (3, 12):  # the statement does not parse: the aliases above do
+        return
+    namespace: dict[str, object] = {"__name__": "aliases_312"}
+    exec(compile(textwrap.dedent(STATEMENTS), "aliases_312", "exec", dont_inherit=True), namespace)
+    routed = namespace["router"]
+    assert isinstance(routed, Router)
+    client = TestClient(aaf([routed]))
+    assert client.get("/items/3", params={"n": 2, "ids": [4, 5]}).json() == [3, 2, 4, 5]
+    assert client.get("/items/3", params={"n": 0}).status_code == 422
+    assert client.post("/items", json={"name": "lamp"}).json() == {"name": "lamp"}
+    assert client.post("/trees", json=[1, [2, [3]]]).json() == [1, [2, [3]]]
