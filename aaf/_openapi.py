@@ -52,6 +52,7 @@ __all__ = ["build_document"]
 Schema = dict[str, Any]  # JSON Schema as pydantic writes it
 REF = "#/components/schemas/{model}"
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_BRACED = re.compile(r"\{([^{}]*)\}")  # a path template's variables
 _LOCATIONS = ("path", "query", "header", "cookie")
 VALIDATION_ERROR: Schema = {
     "title": "ValidationError",
@@ -183,11 +184,15 @@ def build_document(app: App) -> dict[str, JsonValue]:
     paths: dict[str, dict[str, JsonValue]] = {}
     seen_ids: set[str] = set()
     placed: dict[tuple[str, str], _Route] = {}
+    # Templates that differ only in their variables' names are one path to OpenAPI (3.1,
+    # "Path Templating Matching"): a document may hold only one, the first written.
+    templates: dict[str, str] = {}
     for route in routes:
         if route.operation_id in seen_ids:
             route.operation_id = f"{route.operation_id}_{route.method.lower()}"
         seen_ids.add(route.operation_id)
-        template = _VARIABLE.sub(r"{\1}", route.rule)
+        written = _VARIABLE.sub(r"{\1}", route.rule)
+        template = templates.setdefault(_VARIABLE.sub("{}", route.rule), written)
         other = placed.setdefault((template, route.method), route)
         if other is not route:
             # A path holds one operation per method: one of the two would be left out
@@ -198,7 +203,10 @@ def build_document(app: App) -> dict[str, JsonValue]:
                 "holds one per method: leave one out with include_in_schema=False, or give "
                 "them paths of their own"
             )
-        paths.setdefault(template, {})[route.method.lower()] = document.operation(route)
+        operation = document.operation(route)
+        if template != written:  # its path values named as the path names them
+            _rename_path_parameters(operation, written, template)
+        paths.setdefault(template, {})[route.method.lower()] = operation
     components: dict[str, JsonValue] = {"schemas": document.schemas()}
     if document.security:
         components["securitySchemes"] = dict(document.security)
@@ -213,6 +221,16 @@ def build_document(app: App) -> dict[str, JsonValue]:
     if app.servers:
         built["servers"] = [dict(server) for server in app.servers]
     return built
+
+
+def _rename_path_parameters(operation: dict[str, JsonValue], written: str, template: str) -> None:
+    """Name ``operation``'s path parameters, written for ``written``, as the variables in the
+    same places of ``template``: a path value is known by its place, not its name."""
+    renamed = dict(zip(_BRACED.findall(written), _BRACED.findall(template), strict=True))
+    for parameter in cast("list[JsonValue]", operation.get("parameters", [])):
+        if isinstance(parameter, dict) and parameter.get("in") == "path":
+            name = parameter.get("name")
+            parameter["name"] = renamed.get(name, name) if isinstance(name, str) else name
 
 
 def _info(app: App) -> dict[str, JsonValue]:

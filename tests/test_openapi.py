@@ -340,6 +340,48 @@ def test_two_models_with_one_name_are_an_error_naming_both() -> None:
         aaf([clash]).openapi()
 
 
+def test_paths_that_differ_only_in_variable_names_are_one_path() -> None:
+    # OpenAPI takes /items/{item_id} and /items/{id} for one path, and a document holding
+    # both is invalid ("Path Templating Matching"): both were written.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def read(connection: Connection, item_id: int) -> int:
+        return item_id
+
+    @router.delete("/items/<int:id>")
+    async def remove(connection: Connection, id: int) -> None:  # noqa: A002  # the rule's name
+        return None
+
+    @router.get("/shops/<shop>/items/<int:n>")
+    async def shop_item(connection: Connection, shop: str, n: int) -> int:
+        return n
+
+    @router.put("/shops/<name>/items/<int:item>")
+    async def put_shop_item(connection: Connection, name: str, item: int) -> int:
+        return item
+
+    document = cast(Document, aaf([router]).openapi())
+    validate(document)
+    assert list(document["paths"]) == ["/items/{item_id}", "/shops/{shop}/items/{n}"]
+    path_names = {
+        (path, method): [(p["name"], p["in"]) for p in operation["parameters"]]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert path_names == {
+        ("/items/{item_id}", "get"): [("item_id", "path")],
+        ("/items/{item_id}", "delete"): [("item_id", "path")],  # by its place in the path
+        ("/shops/{shop}/items/{n}", "get"): [("shop", "path"), ("n", "path")],
+        ("/shops/{shop}/items/{n}", "put"): [("shop", "path"), ("n", "path")],
+    }
+    # The same method on both is two operations of one path: an error, as for one template.
+    other = Router()
+    other.get("/items/<int:id>")(remove)
+    with pytest.raises(ConfigurationError, match=r"GET /items/\{item_id\} is two operations"):
+        aaf([router, other]).openapi()
+
+
 def test_two_operations_on_one_path_and_method_are_an_error_naming_both() -> None:
     # Both answer (an int goes to the first, other text to the second), but a path of the
     # document holds one operation per method: one of them would be left out unsaid.
