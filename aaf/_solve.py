@@ -18,6 +18,7 @@ from typing import cast
 
 from aaf._extract import Errors, jsonable, take_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan, told_of_route
+from aaf._rules import named
 from aaf._threads import ThreadPool, pool_of
 from aaf.connection import Connection
 from aaf.exceptions import RequestValidationError
@@ -251,16 +252,73 @@ async def _call(
     if kind == "sync":
         return await pool_of(solving.connection).run(fn, **kwargs)
     if kind == "agen":
-        return await _stack(solving).enter_async_context(
-            contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))(
-                **kwargs
-            )
-        )
+        entered = contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))
+        async_manager = entered(**kwargs)
+        try:
+            value = await async_manager.__aenter__()
+        except RuntimeError as exc:
+            raise _yield_problem(exc, fn) from None
+        _stack(solving).push_async_exit(_named_exit(async_manager.__aexit__, fn))
+        return value
     manager = contextlib.contextmanager(cast("Callable[..., Generator[object]]", fn))(**kwargs)
     pool = pool_of(solving.connection)
-    value = await pool.run(manager.__enter__)
-    _stack(solving).push_async_exit(_in_thread_exit(manager, pool))
+    try:
+        value = await pool.run(manager.__enter__)
+    except RuntimeError as exc:
+        raise _yield_problem(exc, fn) from None
+    _stack(solving).push_async_exit(_named_exit(_in_thread_exit(manager, pool), fn))
     return value
+
+
+# What contextlib says of a generator that does not yield exactly once.
+_NO_YIELD = "generator didn't yield"
+_TWO_YIELDS = frozenset(
+    (
+        "generator didn't stop",
+        "generator didn't stop after throw()",
+        "generator didn't stop after athrow()",
+    )
+)
+
+
+def _yield_problem(exc: RuntimeError, provider: Callable[..., object]) -> RuntimeError:
+    """contextlib's complaint about a generator provider, said of the provider; any other
+    ``RuntimeError`` as it is."""
+    said = str(exc)
+    if said == _NO_YIELD:
+        problem = "it returned without yielding one"
+    elif said in _TWO_YIELDS:
+        problem = "it yielded a second"
+    else:
+        return exc
+    return RuntimeError(
+        f"{named(provider)}: a generator provider yields one value, its result; {problem}"
+    )
+
+
+def _named_exit(
+    leave: Callable[
+        [type[BaseException] | None, BaseException | None, TracebackType | None],
+        Awaitable[bool | None],
+    ],
+    provider: Callable[..., object],
+) -> Callable[
+    [type[BaseException] | None, BaseException | None, TracebackType | None],
+    Awaitable[bool | None],
+]:
+    """``leave`` (a generator provider's cleanup), its complaint said of the provider."""
+
+    async def exit_named(
+        kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        try:
+            return await leave(kind, exc, tb)
+        except RuntimeError as error:
+            if error is exc:
+                raise
+            raise _yield_problem(error, provider) from None
+
+    return exit_named
 
 
 async def solve(plan: HandlerPlan, solving: Solving) -> dict[str, object]:

@@ -215,6 +215,63 @@ def test_the_handlers_exception_is_thrown_in_at_the_yield(app: App) -> None:
     assert events_of(app) == ["db open", "db rollback: handler failed", "db close"]
 
 
+def yields_twice() -> Iterator[int]:
+    yield 1
+    yield 2
+
+
+async def yields_twice_async() -> AsyncIterator[int]:
+    yield 1
+    yield 2
+
+
+def never_yields() -> Iterator[int]:
+    yield from ()
+
+
+async def yields_again_on_error() -> AsyncIterator[int]:
+    try:
+        yield 1
+    except ValueError:
+        yield 2  # swallows the handler's error with a second value
+
+
+@pytest.mark.parametrize(
+    ("provider", "status", "problem"),
+    [
+        (yields_twice, 200, "it yielded a second"),
+        (yields_twice_async, 200, "it yielded a second"),
+        (never_yields, 500, "it returned without yielding one"),
+        (yields_again_on_error, 500, "it yielded a second"),
+    ],
+)
+def test_a_generator_provider_that_does_not_yield_once_is_named(
+    provider: Callable[[], Iterator[int] | AsyncIterator[int]],
+    status: int,
+    problem: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # contextlib's "generator didn't stop" (or "didn't yield") was logged, naming nothing.
+    router = Router()
+    # (Typed as one kind: Depends types each kind's result on its own.)
+    given = cast("Callable[[], Iterator[int]]", provider)
+
+    @router.get("/")
+    async def home(connection: Connection, value: int = Depends(given)) -> int:
+        if provider is yields_again_on_error:
+            raise ValueError("the handler failed")
+        return value
+
+    client = TestClient(aaf([router]), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        assert client.get("/").status_code == status
+    said = [str(r.exc_info[1]) for r in caplog.records if r.exc_info and r.exc_info[1]]
+    assert (
+        f"{provider.__qualname__}: a generator provider yields one value, its result; {problem}"
+        in said
+    )
+
+
 def test_sync_generators_clean_up_after_the_response(client: TestClient, app: App) -> None:
     assert client.get("/both?q=1").text == "resource"
     assert [e for e in events_of(app) if e.startswith("sync")] == ["sync open", "sync close"]
