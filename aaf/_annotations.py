@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Union, cast, get_args, get_origin
 
 import typing_extensions
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 from pydantic.errors import PydanticUndefinedAnnotation, PydanticUserError
 
 __all__ = [
@@ -36,8 +36,10 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
     the arguments of generic classes (``list[Tag]``), so that reading where a value comes from
     and how it is validated sees through them, as pydantic does. A recursive alias (``type
     Tree = list[Tree] | int``) is kept where it recurs, and one whose value is text, as
-    pydantic takes both; anything else is as it was.
+    pydantic takes both; so is pydantic's ``JsonValue``; anything else is as it was.
     """
+    if annotation is JsonValue:  # pydantic's own alias, which aaf reads as "any JSON"
+        return annotation
     if isinstance(annotation, _ALIASES):
         alias = cast("typing_extensions.TypeAliasType", annotation)
         value: object = alias.__value__
