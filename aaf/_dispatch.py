@@ -38,7 +38,7 @@ from aaf._plan import (
     json_param,
     type_adapter,
 )
-from aaf._rules import class_problem, no_methods_problem
+from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection
@@ -700,6 +700,7 @@ def http_endpoint(
         if not inspect.iscoroutinefunction(handler.before):  # awaited before every method
             raise TypeError(f"{handler.__qualname__}.before must be an async function (async def)")
         for method in sorted(handler.allowed_methods):
+            _refuse_bound(handler, method.lower())
             fn = getattr(handler, method.lower())
             method_options = operation_of(fn).over(route_options)
             plan = build_plan(
@@ -785,6 +786,18 @@ def _direct(
     if plan.passthrough and single is None:
         return None  # path values by name: its runner's
     return fn, responder, encode, status, single or "", view, None, None, None, (), *tail, None
+
+
+def _refuse_bound(cls: type, name: str) -> None:
+    """Refuse a view's handler written as a ``staticmethod`` or ``classmethod``.
+
+    Raises:
+        ConfigurationError: it is one (named in the message).
+    """
+    written = inspect.getattr_static(cls, name, None)
+    if isinstance(written, staticmethod | classmethod):
+        kind = type(cast("object", written)).__name__
+        raise ConfigurationError(not_a_plain_method_problem(f"{cls.__qualname__}.{name}", kind))
 
 
 def _class_problem(cls: type, websocket: bool) -> str:
@@ -942,6 +955,8 @@ def _websocket_view_runner(
     converters: Mapping[str, BaseConverter],
     dependencies: Sequence[Dependency],
 ) -> Runner:
+    for hook in ("on_connect", "on_receive", "on_disconnect", "on_invalid"):
+        _refuse_bound(cls, hook)
     on_connect = getattr(cls, "on_connect", None)
     if on_connect is None and dependencies:
         on_connect = _accept  # the router's providers run before the default accept

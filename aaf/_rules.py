@@ -58,6 +58,7 @@ __all__ = [
     "marker_problem",
     "nameable_problem",
     "no_methods_problem",
+    "not_a_plain_method_problem",
     "no_provider_problem",
     "not_async_problem",
     "path_problem",
@@ -915,6 +916,15 @@ def class_problem(qualname: str, is_view: bool, is_websocket_view: bool, websock
     if is_websocket_view:
         return f"{qualname} is a WebSocketView: register it with router.websocket"
     return f"{qualname} is a class but not a View: subclass aaf.views.View"
+
+
+def not_a_plain_method_problem(qualname: str, kind: str) -> str:
+    """A view's handler written as a ``staticmethod`` or ``classmethod``: it would be given
+    the connection where ``self`` goes, or no instance at all."""
+    return (
+        f"{qualname} is a {kind}: a view's handlers are plain methods, taking self and then "
+        "the connection (a new instance serves each request)"
+    )
 
 
 def no_methods_problem(qualname: str) -> str:

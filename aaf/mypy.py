@@ -896,6 +896,10 @@ def _check_class(
     """``side``: the route's and router's ``dependencies=``; ``status`` the route's literal
     ``status_code``; ``choices`` the values of the rule's ``any(...)`` variables."""
     if websocket and info.has_base(_WS_VIEW):
+        for hook in ("on_connect", "on_receive", "on_disconnect", "on_invalid"):
+            if (kind := _bound_kind(info, hook, _WS_VIEW)) is not None:
+                report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{hook}", kind))
+                return
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
             problem = _handler_problem(
@@ -918,6 +922,10 @@ def _check_class(
     outside = side | _class_dependencies(
         report, info
     )  # built after the route's, as registration does
+    for name in _rules.HTTP_METHODS:
+        if (kind := _bound_kind(info, name, _VIEW)) is not None:
+            report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{name}", kind))
+            return
     methods = [
         (name, method)
         for name in _rules.HTTP_METHODS
@@ -980,6 +988,23 @@ def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:
         node = node.func
     typ = get_proper_type(node.type) if isinstance(node, (FuncDef, Var)) else None
     return typ if isinstance(typ, CallableType) else None
+
+
+def _bound_kind(info: TypeInfo, name: str, base: str) -> str | None:
+    """``"staticmethod"`` or ``"classmethod"`` when the class (or a base below ``base``)
+    defines ``name`` as one, decorated or assigned (``get = staticmethod(f)``)."""
+    node = _defined(info, name, base)
+    function = node.func if isinstance(node, Decorator) else node
+    if isinstance(function, FuncDef) and (function.is_static or function.is_class):
+        return "staticmethod" if function.is_static else "classmethod"
+    if isinstance(node, Var):
+        typ = get_proper_type(node.type)
+        if isinstance(typ, Instance) and typ.type.fullname in _BOUND:
+            return typ.type.name
+    return None
+
+
+_BOUND = frozenset(("builtins.staticmethod", "builtins.classmethod"))
 
 
 def _defined(info: TypeInfo, name: str, base: str) -> SymbolNode | None:

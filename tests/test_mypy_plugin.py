@@ -768,6 +768,48 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "view_static_method": Case(
+        """
+        @router.route("/things/<int:item_id>")  # <-
+        class Things(View):
+            @staticmethod
+            async def get(connection: Connection, item_id: int) -> None: ...
+        """,
+        "Things.get is a staticmethod: a view's handlers are plain methods, taking self and "
+        "then the connection (a new instance serves each request)",
+    ),
+    "view_class_method": Case(
+        """
+        @router.route("/things/<int:item_id>")  # <-
+        class Things(View):
+            @classmethod
+            async def get(cls, connection: Connection, item_id: int) -> None: ...
+        """,
+        "Things.get is a classmethod: a view's handlers are plain methods, taking self and "
+        "then the connection (a new instance serves each request)",
+    ),
+    "view_method_assigned_static": Case(
+        """
+        async def get_thing(connection: Connection, item_id: int) -> None: ...
+
+
+        @router.route("/things/<int:item_id>")  # <-
+        class Things(View):
+            get = staticmethod(get_thing)
+        """,
+        "Things.get is a staticmethod: a view's handlers are plain methods, taking self and "
+        "then the connection (a new instance serves each request)",
+    ),
+    "websocket_view_static_receive": Case(
+        """
+        @router.websocket("/rooms/<room>")  # <-
+        class Room(WebSocketView):
+            @staticmethod
+            async def on_receive(connection: Connection, data: str) -> None: ...
+        """,
+        "Room.on_receive is a staticmethod: a view's handlers are plain methods, taking self "
+        "and then the connection (a new instance serves each request)",
+    ),
     "view_without_methods": Case(
         """
         @router.route("/things")  # <-
