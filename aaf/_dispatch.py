@@ -726,19 +726,21 @@ def http_endpoint(
         )
     function: Callable[..., object] = handler
     qualname = getattr(function, "__qualname__", name)
+    # @operation(...) on a function is its options too, over the route's, as on a method.
+    function_options = operation_of(function).over(route_options)
     plan = build_plan(
         function,
         qualname=qualname,
         rule_converters=converters,
         is_method=False,
-        status_code=status_code,
+        status_code=status_code if (own := function_options.status_code) is None else own,
         dependencies=dependencies,
-        dump=route_options.dump_options(),
+        dump=function_options.dump_options(),
     )
     runner = _runner(function, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner
-        plans[method.upper()], operations[method.upper()] = plan, route_options
+        plans[method.upper()], operations[method.upper()] = plan, function_options
     if (found := _direct(function, plan, runner)) is not None:
         direct = dict.fromkeys(runners, found)
     return Endpoint(name, runners, max_body_size, plans, operations, direct)

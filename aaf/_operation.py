@@ -169,7 +169,8 @@ class OperationOptions(TypedDict, total=False):
 
 
 def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:
-    """Give one View method its own options: ``@operation(status_code=201, tags=["items"])``.
+    """Give one View method its own options: ``@operation(status_code=201, tags=["items"])``;
+    under a function's route decorator, the function's.
 
     The route's options are the default for every method; these win where given.
     """

@@ -1271,6 +1271,23 @@ def test_a_view_methods_responses_add_to_the_routes_and_its_routers() -> None:
     assert set(operation_of(document, path, "put")["responses"]) == {"200", "401", "404", "409"}
 
 
+def test_operation_under_a_functions_route_decorator_is_its_options() -> None:
+    # It was read on View methods only: on a function, silently nothing (a 200, no summary).
+    router = Router()
+
+    @router.post("/items", tags=["items"])
+    @operation(status_code=201, summary="Make an item", tags=["writes"], responses={409: None})
+    async def make(connection: Connection) -> dict[str, int]:
+        return {"id": 1}
+
+    app = aaf([router])
+    answer = TestClient(app).post("/items")
+    assert (answer.status_code, answer.json()) == (201, {"id": 1})
+    found = operation_of(cast(Document, app.openapi()), "/items", "post")
+    assert (found["summary"], found["tags"]) == ("Make an item", ["items", "writes"])
+    assert sorted(found["responses"]) == ["201", "409"]  # nothing it reads can fail: no 422
+
+
 def test_openapi_extra_is_written_over_the_operation_as_fastapi_does() -> None:
     # FastAPI's "advanced configuration": a body the handler reads by hand, declared in the
     # document, and an extension; mappings are merged, not replaced.
