@@ -209,6 +209,8 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
     # handler has the function's parameters but not the function: its defaults are read
     # from the function as written, when the parameters are the same.
     written = context.func if isinstance(context, Decorator) else None
+    # An @operation(status_code=...) under it is the function's status (a non-literal: None).
+    own = _decorated_status(context.decorators) if isinstance(context, Decorator) else None
     for call in calls:
         if (
             isinstance(call, CallExpr)
@@ -217,7 +219,7 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
         ):
             rule = _rule_of(call)
             if rule is not None:
-                _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written)
+                _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written, own)
 
 
 def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
@@ -837,7 +839,10 @@ def _check(
     handler: Type,
     websocket: bool,
     written: FuncDef | None = None,
+    own_status: object = None,
 ) -> None:
+    """``own_status``: what an ``@operation(...)`` under the route's decorator says of the
+    status (``_NOT_GIVEN`` when it says nothing; ``None`` when there is none)."""
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, report, where)
     try:
@@ -851,6 +856,10 @@ def _check(
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
     status = None if websocket else _status_of(where)
+    if own_status is _NOT_LITERAL:
+        status = None  # registration checks it
+    elif isinstance(own_status, int):
+        status = own_status
     if handler.is_type_obj():
         info = handler.type_object()
         _check_class(report, info, produced, websocket, side, status, choices)
@@ -965,7 +974,17 @@ def _operation_status(info: TypeInfo, name: str) -> object:
     """The literal ``status_code`` a View method's ``@operation(...)`` gives; ``None`` when
     it gives one that is not a literal; ``_NOT_GIVEN`` when it gives none."""
     node = _defined(info, name, _VIEW)
-    for decorator in node.decorators if isinstance(node, Decorator) else ():
+    found = _decorated_status(node.decorators) if isinstance(node, Decorator) else None
+    if found is _NOT_LITERAL:
+        return None  # registration checks it
+    return _NOT_GIVEN if found is None else found
+
+
+def _decorated_status(decorators: Sequence[Expression]) -> object:
+    """The literal ``status_code`` of an ``@operation(...)`` among ``decorators``; ``None``
+    when there is no ``@operation``; ``_NOT_GIVEN`` when it gives no status; ``_NOT_LITERAL``
+    when the status it gives is not a literal."""
+    for decorator in decorators:
         if (
             isinstance(decorator, CallExpr)
             and isinstance(decorator.callee, RefExpr)
@@ -974,8 +993,12 @@ def _operation_status(info: TypeInfo, name: str) -> object:
             given = _argument(decorator, "status_code", None)
             if given is None:
                 return _NOT_GIVEN
-            return _literal_status(given)
-    return _NOT_GIVEN
+            status = _literal_status(given)
+            return _NOT_LITERAL if status is None else status
+    return None
+
+
+_NOT_LITERAL = object()
 
 
 _OPERATION = frozenset(("aaf._operation.operation", "aaf.routing.operation"))

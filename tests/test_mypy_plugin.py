@@ -768,6 +768,25 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "function_operation_status": Case(
+        """
+        @router.get("/things")  # <-
+        @operation(status_code=204)
+        async def things(connection: Connection) -> dict[str, int]:
+            return {"n": 1}
+        """,
+        "things: status_code 204 sends no body, but it returns dict[str, int]: annotate it "
+        "-> None (a response object it returns keeps its own status)",
+    ),
+    "function_operation_over_route_status": Case(
+        """
+        @router.get("/things", status_code=204)
+        @operation(status_code=200)
+        async def things(connection: Connection) -> dict[str, int]:
+            return {"n": 1}
+        """,
+        None,
+    ),
     "view_static_method": Case(
         """
         @router.route("/things/<int:item_id>")  # <-
