@@ -2268,6 +2268,14 @@ class _Builder:
                 given = "Field" if isinstance(default, FieldInfo) else type(default).__name__
                 problem = _rules.marker_default_problem(qualname, param.name, given, shown)
             raise ConfigurationError(problem)
+        meta = strip_annotated(annotation)[1] if annotation is not MISSING else []
+        marks = [m for m in meta if isinstance(m, Param | Dependency)]
+        if isinstance(default, Dependency) and not any(_same(default, m) for m in marks):
+            marks.append(default)  # (the same Depends in both places says it once)
+        if len(marks) > 1:  # the first would win without a word (FastAPI refuses them too)
+            raise ConfigurationError(
+                _rules.two_markers_problem(qualname, param.name, [_marker_name(m) for m in marks])
+            )
         dependency = _dependency_of(param, annotation, qualname)
         if dependency is not None:
             self.add_dependency(param.name, dependency)
@@ -2568,6 +2576,21 @@ def _dependency_of(
     found = param.default if isinstance(param.default, Dependency) else None
     where = f"{qualname}: parameter {param.name!r}"
     return _provided_by(found, annotation, where, "parameter")
+
+
+def _same(dependency: Dependency, marker: Param | Dependency) -> bool:
+    return (
+        isinstance(marker, Dependency)
+        and marker.provider == dependency.provider
+        and marker.use_cache == dependency.use_cache
+        and marker.scopes == dependency.scopes
+    )
+
+
+def _marker_name(marker: Param | Dependency) -> str:
+    if isinstance(marker, Dependency):
+        return "Security" if marker.scopes else "Depends"
+    return type(marker).__name__
 
 
 def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency | None:

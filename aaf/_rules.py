@@ -16,7 +16,7 @@ import decimal
 import re
 import typing
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Literal
 from urllib.parse import unquote
 
@@ -70,6 +70,7 @@ __all__ = [
     "no_value_problem",
     "text_problem",
     "two_bodies_problem",
+    "two_markers_problem",
     "upload_problem",
     "rule_converters",
     "same_key_problem",
@@ -916,6 +917,15 @@ def class_problem(qualname: str, is_view: bool, is_websocket_view: bool, websock
     if is_websocket_view:
         return f"{qualname} is a WebSocketView: register it with router.websocket"
     return f"{qualname} is a class but not a View: subclass aaf.views.View"
+
+
+def two_markers_problem(qualname: str, name: str, markers: Sequence[str]) -> str:
+    """A parameter given two markers (``Annotated[int, Query(), Header()]``, or a marker
+    and a ``Depends``): one says where its value comes from."""
+    return (
+        f"{qualname}: parameter {name!r} is marked {' and '.join(f'{m}()' for m in markers)}: "
+        "give it one, which says where its value comes from"
+    )
 
 
 def not_a_plain_method_problem(qualname: str, kind: str) -> str:

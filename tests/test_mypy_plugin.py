@@ -39,7 +39,7 @@ from typing import Annotated, Any, Literal, NewType, ParamSpec, TypeVar
 from pydantic import BaseModel
 
 from aaf.connection import Connection
-from aaf.params import Depends, Query, Security, SecurityScopes
+from aaf.params import Depends, Header, Query, Security, SecurityScopes
 from aaf.routing import Router, operation
 from aaf.views import View, WebSocketView
 
@@ -767,6 +767,18 @@ CASES: dict[str, Case] = {
             async def get(self, connection: Connection) -> None: ...
         """,
         None,
+    ),
+    "two_markers": Case(
+        """
+        @router.get("/things")  # <-
+        async def things(
+            connection: Connection, x: Annotated[int, Query(), Header()] = 1
+        ) -> int:
+            return x
+        """,
+        "things: parameter 'x' is marked Query() and Header(): give it one, which says where "
+        "its value comes from",
+        runtime_only=True,
     ),
     "function_operation_status": Case(
         """

@@ -471,6 +471,50 @@ def test_a_marker_given_as_the_default_is_refused_not_passed_as_the_value() -> N
             await connection.close()
 
 
+def two_marker_source() -> int:
+    return 7
+
+
+def test_a_parameter_given_two_markers_is_refused_naming_both() -> None:
+    # The first was read and the other passed over without a word (FastAPI refuses them).
+    router = Router()
+
+    async def two(connection: Connection, x: Annotated[int, Query(), Header()] = 1) -> int:
+        return x
+
+    async def provided(
+        connection: Connection, x: Annotated[int, Query(), Depends(two_marker_source)] = 1
+    ) -> int:
+        return x
+
+    async def annotated_and_default(
+        connection: Connection,
+        x: Annotated[int, Depends(two_marker_source)] = Depends(lambda: 8),  # noqa: B008
+    ) -> int:
+        return x
+
+    async def said_twice(
+        connection: Connection,
+        x: Annotated[int, Depends(two_marker_source)] = Depends(two_marker_source),  # noqa: B008
+    ) -> int:
+        return x
+
+    for handler, marks in [
+        (two, "Query() and Header()"),
+        (provided, "Query() and Depends()"),
+        (annotated_and_default, "Depends() and Depends()"),
+    ]:
+        with pytest.raises(ConfigurationError) as raised:
+            router.add_route("/x", handler)
+        assert str(raised.value) == (
+            f"{handler.__qualname__}: parameter 'x' is marked {marks}: give it one, which says "
+            "where its value comes from"
+        )
+    # The same provider in both places says one thing: served.
+    router.add_route("/same", said_twice)
+    assert TestClient(aaf([router])).get("/same").json() == 7
+
+
 def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
     # Before, pydantic's Field() kept unknown keywords as schema extras: Query(gte=1) checked
     # nothing and let -4 through. Type checkers refuse these calls; so does the marker now.
