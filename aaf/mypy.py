@@ -517,6 +517,25 @@ class _Metadata:
             return None
         return symbol.node if symbol is not None else None
 
+    def marks(self, name: str) -> list[tuple[str, str | None]]:
+        """Each marker and ``Depends(...)`` in the parameter's metadata, in order, as
+        ``(its name, the full name of the provider it is given)``."""
+        found: list[tuple[str, str | None]] = []
+        for item in self.annotations.get(name, ()):
+            node = self.resolve(item.func if isinstance(item, ast.Call) else item)
+            if node is not None and node.fullname in _DEPENDS and isinstance(item, ast.Call):
+                provider = self.resolve(item.args[0]) if item.args else None
+                found.append((_depends_name(item, node.fullname), _full_name(provider)))
+                continue
+            if isinstance(node, Var) and isinstance(item, ast.Name):
+                instance = get_proper_type(node.type)
+                node = instance.type if isinstance(instance, Instance) else None
+            elif not isinstance(item, ast.Call):
+                node = None
+            if isinstance(node, TypeInfo) and node.has_base(_MARKER):
+                found.append((node.name, None))
+        return found
+
     def depends(self, name: str, typ: Type) -> CallExpr | None:
         """The parameter's ``Depends(...)`` (or ``Security(...)``) marker as mypy would have
         it written as a default, its names bound; ``Depends()`` names the parameter's class."""
@@ -575,6 +594,18 @@ class _Metadata:
         cannot be resolved (a lambda, a call) is a stand-in no check reads."""
         node = self.resolve(expression)
         return _bound(node) if node is not None else TempNode(AnyType(TypeOfAny.special_form))
+
+
+def _depends_name(call: ast.Call, fullname: str) -> str:
+    """``Security`` for a ``Security(...)`` given scopes, else ``Depends``, as registration
+    names them."""
+    if fullname.endswith(".Security") and any(k.arg == "scopes" for k in call.keywords):
+        return "Security"
+    return "Depends"
+
+
+def _full_name(node: SymbolNode | None) -> str | None:
+    return node.fullname if node is not None else None
 
 
 _NO_METADATA = _Metadata()
@@ -1199,6 +1230,7 @@ class _Written(NamedTuple):
     source: str | None = None
     required: bool = False  # written without a default
     exact: bool = False  # its type, as mypy gives it, is all registration reads of it
+    marks: tuple[str, ...] = ()  # its markers and Depends, in the annotation and the default
 
 
 class _Marker(NamedTuple):
@@ -1301,6 +1333,16 @@ def _params(
             if depends is not None:
                 default, marked = depends, True
         marker = metadata.marker(param.name) if opaque and written is not None else None
+        marks = metadata.marks(param.name) if opaque and written is not None else []
+        initializer = argument.initializer if argument is not None else None
+        if isinstance(initializer, CallExpr) and _is_depends(initializer):
+            given = _argument(initializer, "provider", 0)
+            callee = initializer.callee
+            scoped = isinstance(callee, RefExpr) and callee.fullname.endswith(".Security")
+            kind_name = "Security" if scoped and "scopes" in initializer.arg_names else "Depends"
+            mark = (kind_name, given.fullname if isinstance(given, RefExpr) else None)
+            if mark not in marks:  # (the same Depends in both places says it once)
+                marks.append(mark)
         opaque = opaque or arguments is None
         source: str | None = None
         if marker is not None:
@@ -1315,7 +1357,18 @@ def _params(
         opaque = opaque and not (marker is not None and marker.plain)
         required = kind in (ARG_POS, ARG_NAMED)
         exact = not opaque and param.name in metadata.plain_types
-        yield _Written(param, typ, default, opaque, marked, marker, source, required, exact)
+        yield _Written(
+            param,
+            typ,
+            default,
+            opaque,
+            marked,
+            marker,
+            source,
+            required,
+            exact,
+            tuple(name for name, _ in marks),
+        )
 
 
 def _written(sig: CallableType) -> FuncDef | None:
@@ -1336,11 +1389,11 @@ def _no_provider(depends: Expression) -> bool:
 
 
 def _marker_default_problem(qualname: str, written: _Written) -> str | None:
-    """A marker written as the parameter's default (``q: str = Query()``), which
-    registration refuses."""
+    """A marker written as the parameter's default (``q: str = Query()``), or two markers
+    (``Annotated[int, Query(), Header()]``), which registration refuses."""
     default = written.default
     if written.marked or not isinstance(default, CallExpr):
-        return None
+        return _two_markers_problem(qualname, written)
     callee = default.callee
     node = callee.node if isinstance(callee, RefExpr) else None
     if isinstance(callee, RefExpr) and callee.fullname == _FIELD:
@@ -1348,9 +1401,15 @@ def _marker_default_problem(qualname: str, written: _Written) -> str | None:
     elif isinstance(node, TypeInfo) and node.has_base(_MARKER):
         marker = node.name
     else:
-        return None
+        return _two_markers_problem(qualname, written)
     shown = written.param.shown or "str"
     return _rules.marker_default_problem(qualname, written.param.name, marker, shown)
+
+
+def _two_markers_problem(qualname: str, written: _Written) -> str | None:
+    if len(written.marks) < 2:
+        return None
+    return _rules.two_markers_problem(qualname, written.param.name, written.marks)
 
 
 def _is_depends(expression: Expression) -> bool:

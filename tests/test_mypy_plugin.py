@@ -778,7 +778,39 @@ CASES: dict[str, Case] = {
         """,
         "things: parameter 'x' is marked Query() and Header(): give it one, which says where "
         "its value comes from",
-        runtime_only=True,
+    ),
+    "marker_and_depends": Case(
+        """
+        def int_of() -> int:
+            return 1
+
+
+        def other_int() -> int:
+            return 2
+
+
+        @router.get("/things")  # <-
+        async def things(
+            connection: Connection, x: Annotated[int, Depends(int_of)] = Depends(other_int)
+        ) -> int:
+            return x
+        """,
+        "things: parameter 'x' is marked Depends() and Depends(): give it one, which says "
+        "where its value comes from",
+    ),
+    "same_depends_twice": Case(
+        """
+        def int_of() -> int:
+            return 1
+
+
+        @router.get("/things")
+        async def things(
+            connection: Connection, x: Annotated[int, Depends(int_of)] = Depends(int_of)
+        ) -> int:
+            return x
+        """,
+        None,
     ),
     "function_operation_status": Case(
         """
