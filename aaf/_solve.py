@@ -10,16 +10,15 @@ worker thread. ``app.dependency_overrides`` swaps providers (their plans are bui
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
-from typing import cast
+from typing import NoReturn, cast
 
 from aaf._extract import Errors, jsonable, take_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan, told_of_route
 from aaf._rules import named
-from aaf._threads import ThreadPool, pool_of
+from aaf._threads import pool_of
 from aaf.connection import Connection
 from aaf.exceptions import RequestValidationError
 
@@ -257,7 +256,7 @@ async def _call(
         try:
             value = await async_manager.__aenter__()
         except RuntimeError as exc:
-            raise _yield_problem(exc, fn) from None
+            _raise_named(exc, fn)
         _stack(solving).push_async_exit(_named_exit(async_manager.__aexit__, fn))
         return value
     manager = contextlib.contextmanager(cast("Callable[..., Generator[object]]", fn))(**kwargs)
@@ -265,8 +264,10 @@ async def _call(
     try:
         value = await pool.run(manager.__enter__)
     except RuntimeError as exc:
-        raise _yield_problem(exc, fn) from None
-    _stack(solving).push_async_exit(_named_exit(_in_thread_exit(manager, pool), fn))
+        _raise_named(exc, fn)
+    # Its cleanup in a worker thread too, as its start.
+    leave: _Exit = lambda kind, exc, tb: pool.run(manager.__exit__, kind, exc, tb)  # noqa: E731
+    _stack(solving).push_async_exit(_named_exit(leave, fn))
     return value
 
 
@@ -281,32 +282,30 @@ _TWO_YIELDS = frozenset(
 )
 
 
-def _yield_problem(exc: RuntimeError, provider: Callable[..., object]) -> RuntimeError:
-    """contextlib's complaint about a generator provider, said of the provider; any other
-    ``RuntimeError`` as it is."""
+def _raise_named(exc: RuntimeError, provider: Callable[..., object]) -> NoReturn:
+    """Raise contextlib's complaint about a generator provider said of the provider; any
+    other ``RuntimeError`` (the provider's own) as it was raised."""
     said = str(exc)
     if said == _NO_YIELD:
         problem = "it returned without yielding one"
     elif said in _TWO_YIELDS:
         problem = "it yielded a second"
     else:
-        return exc
-    return RuntimeError(
+        raise exc
+    raise RuntimeError(
         f"{named(provider)}: a generator provider yields one value, its result; {problem}"
-    )
+    ) from None
 
 
-def _named_exit(
-    leave: Callable[
-        [type[BaseException] | None, BaseException | None, TracebackType | None],
-        Awaitable[bool | None],
-    ],
-    provider: Callable[..., object],
-) -> Callable[
+_Exit = Callable[
     [type[BaseException] | None, BaseException | None, TracebackType | None],
     Awaitable[bool | None],
-]:
-    """``leave`` (a generator provider's cleanup), its complaint said of the provider."""
+]
+
+
+def _named_exit(leave: _Exit, provider: Callable[..., object]) -> _Exit:
+    """``leave`` (a generator provider's cleanup), contextlib's complaint said of the
+    provider."""
 
     async def exit_named(
         kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -316,7 +315,7 @@ def _named_exit(
         except RuntimeError as error:
             if error is exc:
                 raise
-            raise _yield_problem(error, provider) from None
+            _raise_named(error, provider)
 
     return exit_named
 
@@ -375,17 +374,3 @@ def _stack(solving: Solving) -> contextlib.AsyncExitStack:
     if solving.stack is None:
         solving.stack = contextlib.AsyncExitStack()
     return solving.stack
-
-
-def _in_thread_exit(
-    manager: contextlib.AbstractContextManager[object], pool: ThreadPool
-) -> Callable[
-    [type[BaseException] | None, BaseException | None, TracebackType | None],
-    asyncio.Future[bool | None],
-]:
-    def exit_in_thread(
-        kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> asyncio.Future[bool | None]:
-        return pool.run(manager.__exit__, kind, exc, tb)
-
-    return exit_in_thread

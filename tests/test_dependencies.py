@@ -272,6 +272,30 @@ def test_a_generator_provider_that_does_not_yield_once_is_named(
     )
 
 
+def no_database() -> Iterator[int]:
+    settings: dict[str, str] = {}
+    try:
+        settings["dsn"]
+    except KeyError:
+        raise RuntimeError("no database configured")  # noqa: B904  # its context is the point
+    yield 1
+
+
+def test_a_generator_providers_own_runtime_error_is_raised_as_it_was() -> None:
+    # Only contextlib's complaints are said of the provider; its own RuntimeError keeps its
+    # message and the exception it was raised in.
+    router = Router()
+
+    @router.get("/")
+    async def home(connection: Connection, value: int = Depends(no_database)) -> int:
+        return value
+
+    with pytest.raises(RuntimeError, match="^no database configured$") as raised:
+        TestClient(aaf([router])).get("/")
+    assert isinstance(raised.value.__context__, KeyError)
+    assert not raised.value.__suppress_context__
+
+
 def test_sync_generators_clean_up_after_the_response(client: TestClient, app: App) -> None:
     assert client.get("/both?q=1").text == "resource"
     assert [e for e in events_of(app) if e.startswith("sync")] == ["sync open", "sync close"]
