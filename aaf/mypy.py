@@ -145,6 +145,7 @@ _WS_VIEW = "aaf.views.WebSocketView"
 _URL_BUILDING = "aaf._urls.UrlBuilding"
 # Where a parameter is read from that a URL cannot carry (url_for raises NotInUrl for it).
 _NOT_IN_URL = frozenset(("header", "cookie", "body", "form"))
+_NOT_GIVEN = object()  # an @operation(...) that gives no status_code, or none there
 
 
 class AafPlugin(Plugin):
@@ -210,7 +211,7 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
     # from the function as written, when the parameters are the same.
     written = context.func if isinstance(context, Decorator) else None
     # An @operation(status_code=...) under it is the function's status (a non-literal: None).
-    own = _decorated_status(context.decorators) if isinstance(context, Decorator) else None
+    own = _decorated_status(context.decorators) if isinstance(context, Decorator) else _NOT_GIVEN
     for call in calls:
         if (
             isinstance(call, CallExpr)
@@ -525,7 +526,13 @@ class _Metadata:
             node = self.resolve(item.func if isinstance(item, ast.Call) else item)
             if node is not None and node.fullname in _DEPENDS and isinstance(item, ast.Call):
                 provider = self.resolve(item.args[0]) if item.args else None
-                found.append((_depends_name(item, node.fullname), _full_name(provider)))
+                keywords = [k.arg for k in item.keywords]
+                found.append(
+                    (
+                        _depends_name(node.fullname, keywords),
+                        provider.fullname if provider is not None else None,
+                    )
+                )
                 continue
             if isinstance(node, Var) and isinstance(item, ast.Name):
                 instance = get_proper_type(node.type)
@@ -596,16 +603,10 @@ class _Metadata:
         return _bound(node) if node is not None else TempNode(AnyType(TypeOfAny.special_form))
 
 
-def _depends_name(call: ast.Call, fullname: str) -> str:
+def _depends_name(fullname: str, keywords: Sequence[str | None]) -> str:
     """``Security`` for a ``Security(...)`` given scopes, else ``Depends``, as registration
     names them."""
-    if fullname.endswith(".Security") and any(k.arg == "scopes" for k in call.keywords):
-        return "Security"
-    return "Depends"
-
-
-def _full_name(node: SymbolNode | None) -> str | None:
-    return node.fullname if node is not None else None
+    return "Security" if fullname.endswith(".Security") and "scopes" in keywords else "Depends"
 
 
 _NO_METADATA = _Metadata()
@@ -870,10 +871,10 @@ def _check(
     handler: Type,
     websocket: bool,
     written: FuncDef | None = None,
-    own_status: object = None,
+    own_status: object = _NOT_GIVEN,
 ) -> None:
-    """``own_status``: what an ``@operation(...)`` under the route's decorator says of the
-    status (``_NOT_GIVEN`` when it says nothing; ``None`` when there is none)."""
+    """``own_status``: the literal status an ``@operation(...)`` under the route's decorator
+    gives (``None`` when not a literal; ``_NOT_GIVEN`` when it gives none)."""
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, report, where)
     try:
@@ -887,10 +888,8 @@ def _check(
     if not isinstance(handler, CallableType):
         return  # an overloaded or unknown handler: registration will say
     status = None if websocket else _status_of(where)
-    if own_status is _NOT_LITERAL:
-        status = None  # registration checks it
-    elif isinstance(own_status, int):
-        status = own_status
+    if own_status is not _NOT_GIVEN:
+        status = cast("int | None", own_status)
     if handler.is_type_obj():
         info = handler.type_object()
         _check_class(report, info, produced, websocket, side, status, choices)
@@ -998,23 +997,16 @@ def _check_class(
             report.fail(problem)
 
 
-_NOT_GIVEN = object()
-
-
 def _operation_status(info: TypeInfo, name: str) -> object:
     """The literal ``status_code`` a View method's ``@operation(...)`` gives; ``None`` when
     it gives one that is not a literal; ``_NOT_GIVEN`` when it gives none."""
     node = _defined(info, name, _VIEW)
-    found = _decorated_status(node.decorators) if isinstance(node, Decorator) else None
-    if found is _NOT_LITERAL:
-        return None  # registration checks it
-    return _NOT_GIVEN if found is None else found
+    return _decorated_status(node.decorators) if isinstance(node, Decorator) else _NOT_GIVEN
 
 
 def _decorated_status(decorators: Sequence[Expression]) -> object:
     """The literal ``status_code`` of an ``@operation(...)`` among ``decorators``; ``None``
-    when there is no ``@operation``; ``_NOT_GIVEN`` when it gives no status; ``_NOT_LITERAL``
-    when the status it gives is not a literal."""
+    when it is not a literal (registration checks it); ``_NOT_GIVEN`` when none gives one."""
     for decorator in decorators:
         if (
             isinstance(decorator, CallExpr)
@@ -1022,14 +1014,8 @@ def _decorated_status(decorators: Sequence[Expression]) -> object:
             and decorator.callee.fullname in _OPERATION
         ):
             given = _argument(decorator, "status_code", None)
-            if given is None:
-                return _NOT_GIVEN
-            status = _literal_status(given)
-            return _NOT_LITERAL if status is None else status
-    return None
-
-
-_NOT_LITERAL = object()
+            return _NOT_GIVEN if given is None else _literal_status(given)
+    return _NOT_GIVEN
 
 
 _OPERATION = frozenset(("aaf._operation.operation", "aaf.routing.operation"))
@@ -1337,10 +1323,11 @@ def _params(
         initializer = argument.initializer if argument is not None else None
         if isinstance(initializer, CallExpr) and _is_depends(initializer):
             given = _argument(initializer, "provider", 0)
-            callee = initializer.callee
-            scoped = isinstance(callee, RefExpr) and callee.fullname.endswith(".Security")
-            kind_name = "Security" if scoped and "scopes" in initializer.arg_names else "Depends"
-            mark = (kind_name, given.fullname if isinstance(given, RefExpr) else None)
+            callee = cast(RefExpr, initializer.callee)  # a Depends or Security (_is_depends)
+            mark = (
+                _depends_name(callee.fullname, initializer.arg_names),
+                given.fullname if isinstance(given, RefExpr) else None,
+            )
             if mark not in marks:  # (the same Depends in both places says it once)
                 marks.append(mark)
         opaque = opaque or arguments is None
@@ -1390,26 +1377,22 @@ def _no_provider(depends: Expression) -> bool:
 
 def _marker_default_problem(qualname: str, written: _Written) -> str | None:
     """A marker written as the parameter's default (``q: str = Query()``), or two markers
-    (``Annotated[int, Query(), Header()]``), which registration refuses."""
+    (``Annotated[int, Query(), Header()]``), which registration refuses, in its order."""
     default = written.default
-    if written.marked or not isinstance(default, CallExpr):
-        return _two_markers_problem(qualname, written)
-    callee = default.callee
-    node = callee.node if isinstance(callee, RefExpr) else None
-    if isinstance(callee, RefExpr) and callee.fullname == _FIELD:
-        marker = "Field"  # pydantic's, typed as returning Any: mypy takes it as any default
-    elif isinstance(node, TypeInfo) and node.has_base(_MARKER):
-        marker = node.name
-    else:
-        return _two_markers_problem(qualname, written)
-    shown = written.param.shown or "str"
-    return _rules.marker_default_problem(qualname, written.param.name, marker, shown)
-
-
-def _two_markers_problem(qualname: str, written: _Written) -> str | None:
-    if len(written.marks) < 2:
-        return None
-    return _rules.two_markers_problem(qualname, written.param.name, written.marks)
+    marker = None
+    if not written.marked and isinstance(default, CallExpr):
+        callee = default.callee
+        node = callee.node if isinstance(callee, RefExpr) else None
+        if isinstance(callee, RefExpr) and callee.fullname == _FIELD:
+            marker = "Field"  # pydantic's, typed as returning Any: mypy takes it as any default
+        elif isinstance(node, TypeInfo) and node.has_base(_MARKER):
+            marker = node.name
+    if marker is not None:
+        shown = written.param.shown or "str"
+        return _rules.marker_default_problem(qualname, written.param.name, marker, shown)
+    if len(written.marks) > 1:
+        return _rules.two_markers_problem(qualname, written.param.name, written.marks)
+    return None
 
 
 def _is_depends(expression: Expression) -> bool:
