@@ -2618,7 +2618,6 @@ def attribute_dependency(cls: type, name: str, annotation: object) -> Dependency
                 f"{exc} (under `from __future__ import annotations` it is evaluated in the "
                 "module: define the provider there, not in a function)"
             ) from exc
-    annotation = unaliased(annotation)
     marker = next((m for m in strip_annotated(annotation)[1] if isinstance(m, Param)), None)
     if marker is not None:  # `page: Annotated[int, Query()]`: nothing would set it
         problem = _view_marker_problem(cls, name, type(marker).__name__, annotated=True)

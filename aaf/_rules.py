@@ -34,7 +34,6 @@ from werkzeug.routing.converters import (
 )
 
 __all__ = [
-    "named",
     "CONSTRAINTS",
     "CONVERTERS",
     "OWN_KEYWORDS",
@@ -57,6 +56,7 @@ __all__ = [
     "leading_back",
     "marker_problem",
     "nameable_problem",
+    "named",
     "no_methods_problem",
     "not_a_plain_method_problem",
     "no_provider_problem",

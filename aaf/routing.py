@@ -28,7 +28,7 @@ from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import MatchResult, SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, Shown, operation
-from aaf._plan import FieldSpec, HandlerPlan, not_a_dependency_problem
+from aaf._plan import FieldSpec, HandlerPlan, every_plan, not_a_dependency_problem
 from aaf._rules import (
     CONVERTERS,
     custom_converter_problem,
@@ -924,17 +924,13 @@ class _Target(NamedTuple):
     def of(cls, name: str, plan: HandlerPlan | None) -> _Target:
         if plan is None:
             return cls(name, None)
-        return cls(name, plan, _query_fields(plan, {}))
-
-
-def _query_fields(plan: HandlerPlan, found: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
-    """The query parameters ``plan`` reads, by parameter name: its own, then its providers'
-    (a paging provider's ``page``), to any depth; the first of a name wins."""
-    for spec in plan.fields.get("query", ()):
-        found.setdefault(spec.name, spec)
-    for dependency in plan.dependencies:
-        _query_fields(dependency.plan, found)
-    return found
+        # Its own query parameters first, then its providers' (a paging provider's
+        # `page`), to any depth: the first of a name wins.
+        query: dict[str, FieldSpec] = {}
+        for each in every_plan(plan):
+            for spec in each.fields.get("query", ()):
+                query.setdefault(spec.name, spec)
+        return cls(name, plan, query)
 
 
 def _url_values(target: _Target, params: dict[str, object]) -> dict[str, object]:

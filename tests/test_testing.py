@@ -305,6 +305,11 @@ def test_a_requests_timeout_bounds_its_exchange() -> None:
     assert client.get("/slow", params={"seconds": 0.1}, timeout=10).text == "done"
     with pytest.raises(TimeoutError, match="within 0.2 seconds"):
         TestClient(app, timeout=0.2).get("/slow", params={"seconds": 20})
+    # A call's None is no bound, over the client's.
+    assert (
+        TestClient(app, timeout=0.1).get("/slow", params={"seconds": 0.5}, timeout=None).text
+        == "done"
+    )
 
 
 _SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="test")
