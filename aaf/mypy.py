@@ -22,6 +22,7 @@ from mypy's cache), it stays silent about what it cannot see rather than guess.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
@@ -59,7 +60,7 @@ from mypy.nodes import (
     Var,
 )
 from mypy.options import Options
-from mypy.plugin import MethodContext, MethodSigContext, Plugin
+from mypy.plugin import MethodContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.types import (
     AnyType,
     CallableType,
@@ -80,6 +81,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+import aaf._http as _http
 import aaf._rules as _rules
 from aaf._http import WITH_BODY
 
@@ -148,8 +150,30 @@ _NOT_IN_URL = frozenset(("header", "cookie", "body", "form"))
 _NOT_GIVEN = object()  # an @operation(...) that gives no status_code, or none there
 
 
+def _rules_digest() -> str:
+    """A digest of the source of every aaf module the plugin reads its rules from.
+
+    mypy's own snapshot of a plugin hashes the plugin's module alone, so an aaf release that
+    changed only ``aaf._rules`` would leave results cached under the old rules (a message,
+    or a check that is new); reported as configuration data, the digest makes mypy check
+    each module again when any of them changed.
+    """
+    digest = hashlib.sha256()
+    for module in (_rules, _http):
+        with open(cast(str, module.__file__), "rb") as source:
+            digest.update(source.read())
+    return digest.hexdigest()
+
+
 class AafPlugin(Plugin):
     """Checks the handler of every route registered with a literal rule."""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self._digest = _rules_digest()  # read once per run, not once per module
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        return self._digest
 
     def get_method_signature_hook(
         self, fullname: str

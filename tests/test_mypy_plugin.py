@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from typing import NamedTuple
 import pytest
 from mypy import api
 
+import aaf
 from aaf.exceptions import ConfigurationError
 from aaf.mypy import AafPlugin, plugin
 
@@ -3513,3 +3515,43 @@ def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> 
         "/shops/7/items?page=2&q=lamp",
         "/things/8?size=5",
     ]
+
+
+def test_a_change_of_the_rules_alone_is_checked_again(tmp_path: Path) -> None:
+    # mypy's snapshot of a plugin hashes the plugin's own module: an aaf whose rules changed
+    # (a new release, aaf._rules alone edited) gave the results cached under the old rules.
+    # The plugin reports a digest of the modules its rules live in, so mypy checks again.
+    library = tmp_path / "lib"
+    shutil.copytree(
+        Path(aaf.__file__).parent,
+        library / "aaf",
+        ignore=shutil.ignore_patterns("__pycache__", "static"),
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "mypy.ini").write_text(CONFIG)
+    routes = project / "routes.py"
+    routes.write_text(
+        textwrap.dedent(
+            """\
+            from aaf.connection import Connection
+            from aaf.routing import Router
+
+            router = Router()
+
+
+            @router.get("/items/<int:item_id>")
+            async def get_item(connection: Connection) -> str:
+                return ""
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(library)}
+    said = "has no parameter of that name"
+    first = errors_of(run_mypy(project, [routes], env=env))
+    assert len(first) == 1 and said in first[0], first
+    rules = library / "aaf" / "_rules.py"
+    assert said in rules.read_text()
+    rules.write_text(rules.read_text().replace(said, "names no parameter (reworded)"))
+    again = errors_of(run_mypy(project, [routes], env=env))
+    assert len(again) == 1 and "names no parameter (reworded)" in again[0], again
