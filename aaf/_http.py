@@ -121,6 +121,23 @@ def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
         ) from None
 
 
+def quoted_string(text: str) -> str:
+    """``text`` as an HTTP quoted-string (RFC 9110 section 5.6.4): in double quotes, its
+    backslashes and double quotes escaped, so that it ends where it should.
+
+    Raises:
+        ValueError: ``text`` holds a control character other than HTAB, or a character
+            latin-1 cannot encode: a header could not carry it.
+    """
+    if _CONTROL.search(text):
+        raise ValueError(f"{text!r} holds a control character: no header value can carry it")
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"{text!r} holds characters latin-1 cannot encode") from None
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 _PERCENT, _PLUS = ord("%"), ord("+")  # looked for in bytes as ints: see parse_query
 
 

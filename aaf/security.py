@@ -33,6 +33,7 @@ from typing import Generic, Literal, cast, overload
 from pydantic import BaseModel, Field, JsonValue
 from typing_extensions import TypeVar
 
+from aaf._http import quoted_string
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Security, SecurityScopes
@@ -116,6 +117,18 @@ class SecurityScheme:
                 self._refuse(challenge or scheme)
             return None
         return found
+
+
+def _quoted(what: str, text: str) -> str:
+    """``text`` as a quoted-string of a ``WWW-Authenticate`` challenge.
+
+    Raises:
+        ValueError: no header can carry ``text``, said with ``what`` it is.
+    """
+    try:
+        return quoted_string(text)
+    except ValueError as exc:
+        raise ValueError(f"A security scheme's {what} goes into WWW-Authenticate: {exc}") from None
 
 
 def _authorization(connection: Connection) -> tuple[str, str] | None:
@@ -433,7 +446,13 @@ _Basic = TypeVar("_Basic", default=HTTPBasicCredentials)
 
 
 class HTTPBasic(SecurityScheme, Generic[_Basic]):
-    """``Authorization: Basic <base64 of user:password>``."""
+    """``Authorization: Basic <base64 of user:password>``; a ``realm`` is sent in the 401's
+    challenge, quoted.
+
+    Raises:
+        ValueError: the realm holds a control character or one latin-1 cannot encode (no
+            header can carry it).
+    """
 
     @overload
     def __init__(
@@ -463,10 +482,12 @@ class HTTPBasic(SecurityScheme, Generic[_Basic]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.realm = realm
+        # Quoted once here: a realm no header can carry is the app's mistake, said at start-up.
+        self._challenge = f"Basic realm={_quoted('realm', realm)}" if realm else "Basic"
 
     async def __call__(self, connection: Connection) -> _Basic:
         """Give the user name and password, or refuse with 401."""
-        challenge = f'Basic realm="{self.realm}"' if self.realm else "Basic"
+        challenge = self._challenge
         found = self._credentials(connection, "Basic", challenge)
         if found is None:
             return cast(_Basic, None)
@@ -509,6 +530,7 @@ class _APIKey(SecurityScheme, Generic[_Key]):
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.name = name
         self.request_key = (self.where, name.lower() if self.where == "header" else name)
+        self._challenge = f'APIKey in="{self.where}", name={_quoted("name", name)}'
 
     def _read(self, connection: Connection) -> str | None:
         raise NotImplementedError
@@ -518,7 +540,7 @@ class _APIKey(SecurityScheme, Generic[_Key]):
         key = self._read(connection)
         if not key:
             if self.auto_error:
-                self._refuse(f'APIKey in="{self.where}", name="{self.name}"')
+                self._refuse(self._challenge)
             return cast(_Key, None)
         return cast(_Key, key)
 

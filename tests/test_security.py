@@ -11,6 +11,7 @@ from typing import Annotated, Any, cast
 import httpx
 import pytest
 from pydantic import JsonValue
+from werkzeug.datastructures import WWWAuthenticate
 
 from aaf import Depends, aaf
 from aaf.app import App
@@ -406,3 +407,41 @@ def test_digest_gives_the_credentials_as_sent() -> None:
         )
     schemes = cast(dict[str, Any], app.openapi())["components"]["securitySchemes"]
     assert schemes == {"HTTPDigest": {"type": "http", "scheme": "digest"}}
+
+
+def test_a_realm_or_key_name_is_quoted_in_the_challenge_and_one_no_header_carries_is_refused() -> (
+    None
+):
+    # They were written between quotes as they were: a realm holding a quote ended the
+    # quoted-string early (a challenge no client reads right), and one latin-1 cannot encode,
+    # or holding a line break, was a 500 on every unauthenticated request.
+    realm_scheme = HTTPBasic(realm='Team "A" \\ staff')
+    key_scheme = APIKeyQuery(name='api "key"')
+    router = Router()
+
+    @router.get("/basic")
+    async def by_basic(
+        connection: Connection, credentials: HTTPBasicCredentials = Depends(realm_scheme)
+    ) -> str:
+        return credentials.username
+
+    @router.get("/key")
+    async def by_key(connection: Connection, key: str = Depends(key_scheme)) -> str:
+        return key
+
+    with TestClient(aaf([router])) as client:
+        challenge = client.get("/basic").headers["www-authenticate"]
+        assert challenge == 'Basic realm="Team \\"A\\" \\\\ staff"'
+        parsed = WWWAuthenticate.from_header(challenge)
+        assert parsed is not None and parsed.parameters == {"realm": 'Team "A" \\ staff'}
+        refused = client.get("/key")
+        assert refused.status_code == 401
+        parsed = WWWAuthenticate.from_header(refused.headers["www-authenticate"])
+        assert parsed is not None and parsed.parameters == {"in": "query", "name": 'api "key"'}
+        assert client.get("/key", params={'api "key"': "k1"}).text == "k1"
+
+    for realm in ("商店", "shop\r\nSet-Cookie: a=b"):
+        with pytest.raises(ValueError, match="realm goes into WWW-Authenticate"):
+            HTTPBasic(realm=realm)
+    with pytest.raises(ValueError, match="name goes into WWW-Authenticate"):
+        APIKeyQuery(name="key\n")
