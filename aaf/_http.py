@@ -6,6 +6,7 @@ parsing can all share it without import cycles.
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict, Unpack
@@ -312,6 +313,34 @@ def json_charset_ok(content_type: str) -> bool:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower() in ("utf-8", "utf8")
     return True
+
+
+_CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)
+
+
+def text_codec(content_type: str | bytes | None) -> str:
+    """The codec a ``str`` body is encoded with under ``content_type``: the charset it
+    declares (``text/csv; charset=windows-1252``), UTF-8 when it declares none, as Django
+    encodes its responses. A body in bytes other than the declared charset's is one the
+    client reads wrong.
+
+    Raises:
+        ValueError: the declared charset is none Python can encode in (send bytes then).
+    """
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    found = _CHARSET.search(content_type) if content_type else None
+    if found is None:
+        return "utf-8"
+    try:
+        name = codecs.lookup(found[1]).name
+        "".encode(name)  # a codec of bytes (hex, base64) is not one of text: LookupError
+    except LookupError:
+        raise ValueError(
+            f"Content-Type {content_type!r} declares a charset Python cannot encode text in: "
+            "encode the body yourself and send bytes"
+        ) from None
+    return name
 
 
 def utf8_text(media_type: str) -> str:

@@ -33,6 +33,7 @@ from aaf._http import (
     parse_cookies,
     parse_query,
     status_problem,
+    text_codec,
 )
 from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, SendEvent, WebSocketScope
 from aaf._urls import UrlBuilding
@@ -120,6 +121,8 @@ class Connection(UrlBuilding):
     _large_json = False  # json() parsed a large body: the app frees it a slice at a time
     _leftovers: object = None  # what a large body's reading left, for the app to free in slices
     _background: list[Callable[[], object]] | None = None  # add_background's, to run
+    _text_codec: str | None = None  # of a str body sent in parts (see _find_text_codec)
+    _sent_headers: Sequence[tuple[bytes, bytes]] = ()  # a started response's, as they went out
 
     def __init__(
         self,
@@ -697,6 +700,7 @@ class Connection(UrlBuilding):
             headers = self._pending_headers(framed, own=headers)
         self.started = True
         self.resp_status_code = status
+        self._sent_headers = headers  # read by a str sent later, for its charset
         await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
 
     async def respond_path(self, status: int, headers: RawHeaders, path: str) -> None:
@@ -728,11 +732,13 @@ class Connection(UrlBuilding):
             raise ValueError(f"A {status} response has no body; cannot send {len(data)} bytes")
         headers: RawHeaders = []
         if isinstance(data, str):
-            data = data.encode()
             if not self.started and (
                 self._resp_headers is None or "content-type" not in self._resp_headers
             ):
                 headers.append((b"content-type", b"text/plain; charset=utf-8"))
+                self._text_codec = "utf-8"
+            # In the charset the response's Content-Type declares, found at the first str.
+            data = data.encode(self._text_codec or self._find_text_codec())
         if not self.started:
             if finish:  # none on a 204 or 304 (RFC 9110 8.6), 0 on a 205
                 headers += (
@@ -763,6 +769,21 @@ class Connection(UrlBuilding):
             )
         except OSError as exc:  # servers that raise on a send after the client left
             raise ClientDisconnect("The client left; nothing more can reach it") from exc
+
+    def _find_text_codec(self) -> str:
+        """The codec of the ``str`` parts of the body: the charset of the Content-Type that
+        went out (or, before the start, that was set on the connection), else UTF-8.
+
+        Raises:
+            ValueError: that charset is none Python can encode text in.
+        """
+        declared: str | bytes | None
+        if self.started:
+            declared = next((v for k, v in self._sent_headers if k == b"content-type"), None)
+        else:  # set with put_resp_header, as send found
+            declared = self._resp_headers.get("content-type") if self._resp_headers else None
+        codec = self._text_codec = text_codec(declared)
+        return codec
 
     async def finish(self) -> None:
         """End the response; with nothing sent yet, answer 204 No Content."""
@@ -863,8 +884,12 @@ class Connection(UrlBuilding):
         if "websocket.http.response" not in (scope.get("extensions") or {}):
             await self.close(1008)
             return
-        data = body.encode() if isinstance(body, str) else body
         encoded = [encode_header(k, v) for k, v in headers.items()] if headers else []
+        if isinstance(body, str):  # in the charset its Content-Type declares, if one does
+            declared = next((v for k, v in encoded if k == b"content-type"), None)
+            data = body.encode(text_codec(declared))
+        else:
+            data = body
         await self._read_connect()
         raw = [(k, v) for k, v in encoded if k not in FRAMING]  # aaf frames the body
         if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):

@@ -58,6 +58,7 @@ from aaf._http import (
     json_bytes,
     length_header,
     status_problem,
+    text_codec,
     utf8_text,
 )
 from aaf._threads import ThreadPool, pool_of
@@ -87,7 +88,8 @@ class HttpResponse:
     """A complete response: status, headers and a body sent in one message.
 
     A ``str`` body goes out as ``text/plain; charset=utf-8`` unless ``headers`` name a
-    content type. Return it from a handler, or bind it and await it::
+    content type, encoded in the charset that content type declares (UTF-8 when it declares
+    none). Return it from a handler, or bind it and await it::
 
         await HttpResponse("hi", connection)
     """
@@ -122,9 +124,14 @@ class HttpResponse:
             self.background = (background,) if callable(background) else tuple(background)
         # PERF: bytes, the commonest body, told apart by its type alone: isinstance() asks
         # the type's ancestry in C (benchmarks/instructions.py, plaintext).
-        self.body = (
-            body if type(body) is bytes else body.encode() if isinstance(body, str) else body
-        )
+        if type(body) is bytes:
+            self.body = body
+        elif isinstance(body, str):
+            # In the charset its Content-Type declares (UTF-8 unless one says otherwise).
+            codec = _CODECS.get(type(self)) if media_type is None and headers is None else None
+            self.body = body.encode(codec or _codec(type(self), headers, media_type))
+        else:
+            self.body = body
         self.connection = connection
         self.status_code = status_code
         if media_type is None and headers is None:
@@ -248,6 +255,27 @@ def _encoded_type(media_type: str) -> tuple[bytes, bytes] | None:
 _CONTENT_TYPES: dict[type[HttpResponse], tuple[tuple[bytes, bytes], ...]] = {
     HttpResponse: _type_headers(HttpResponse.media_type)
 }
+# The codec of a str body under each response class's own media_type, found at its first one.
+_CODECS: dict[type[HttpResponse], str] = {HttpResponse: "utf-8"}
+
+
+def _codec(
+    cls: type[HttpResponse], headers: Mapping[str, str] | None, media_type: str | None
+) -> str:
+    """The codec of a ``str`` body: the charset of the Content-Type in ``headers``, else of
+    ``media_type``, else of the class's own media type.
+
+    Raises:
+        ValueError: that charset is none Python can encode text in.
+    """
+    if headers:
+        for key, value in headers.items():
+            if key.lower() == "content-type":
+                return text_codec(value)
+    if media_type is not None:
+        return text_codec(media_type)
+    codec = _CODECS[cls] = text_codec(cls.media_type)
+    return codec
 
 
 class JsonResponse(HttpResponse):

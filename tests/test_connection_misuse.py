@@ -344,3 +344,11 @@ def test_reading_the_body_after_is_disconnected_says_why_it_cannot() -> None:
 
     with pytest.raises(RuntimeError, match=r"is_disconnected\(\).*read the body before"):
         TestClient(aaf([router])).post("/late", content=b"data")
+
+
+def test_a_refused_handshake_s_str_body_is_in_its_declared_charset() -> None:
+    peer = Peer({"type": "websocket.connect"})
+    connection = peer.connection(ws_scope(extensions={"websocket.http.response": {}}))
+    headers = {"content-type": "text/plain; charset=latin-1"}
+    asyncio.run(connection.reject(403, "refusé", headers=headers))
+    assert peer.sent[1] == {"type": "websocket.http.response.body", "body": b"refus\xe9"}

@@ -402,3 +402,70 @@ def test_a_body_is_kept_as_bytes_or_encoded_from_str() -> None:
         pass
 
     assert HttpResponse(Text("é")).body == "é".encode()
+
+
+class Latin1Text(HttpResponse):
+    media_type = "text/plain; charset=iso-8859-1"
+
+
+def test_a_str_body_is_encoded_in_the_charset_its_content_type_declares() -> None:
+    # A str body went out as UTF-8 whatever charset the response declared: a client read
+    # "cafÃ©" for "café". It is encoded as declared now (as Django does), UTF-8 by default.
+    router = Router()
+    csv_type = "text/csv; charset=windows-1252"
+
+    @router.get("/headers")
+    async def by_headers(connection: Connection) -> HttpResponse:
+        return HttpResponse("café;€", headers={"Content-Type": csv_type})
+
+    @router.get("/media-type")
+    async def by_media_type(connection: Connection) -> HtmlResponse:
+        return HtmlResponse("<p>café</p>", media_type='text/html; charset="ISO-8859-1"')
+
+    @router.get("/class")
+    async def by_class(connection: Connection) -> Latin1Text:
+        return Latin1Text("café")
+
+    @router.get("/parts")
+    async def in_parts(connection: Connection) -> None:
+        connection.put_resp_header("content-type", csv_type)
+        await connection.send("café;")
+        await connection.send("€", finish=True)
+
+    parts: list[bytes | str] = ["café", b";", "€"]
+
+    @router.get("/stream")
+    async def streamed(connection: Connection) -> StreamingResponse:
+        return StreamingResponse(iter(parts), media_type=csv_type)
+
+    @router.get("/default")
+    async def default(connection: Connection) -> None:
+        await connection.send("café")
+        await connection.send("!", finish=True)
+
+    @router.get("/unknown")
+    async def unknown(connection: Connection) -> HttpResponse:
+        return HttpResponse("café", media_type="text/plain; charset=x-no-such")
+
+    @router.get("/unknown-bytes")
+    async def unknown_bytes(connection: Connection) -> HttpResponse:
+        return HttpResponse(b"caf\xe9", media_type="text/plain; charset=x-no-such")
+
+    with TestClient(aaf([router]), raise_server_exceptions=False) as client:
+        for path in ("/headers", "/parts", "/stream"):
+            answer = client.get(path)
+            assert answer.headers["content-type"] == csv_type
+            assert answer.content == "café;€".encode("cp1252")
+            assert answer.text == "café;€"
+        assert client.get("/media-type").content == "<p>café</p>".encode("latin-1")
+        answer = client.get("/class")
+        assert answer.content == b"caf\xe9" and answer.text == "café"
+        answer = client.get("/default")
+        assert answer.headers["content-type"] == "text/plain; charset=utf-8"
+        assert answer.content == "café!".encode()
+        assert client.get("/unknown").status_code == 500
+        assert client.get("/unknown-bytes").content == b"caf\xe9"
+    with pytest.raises(ValueError, match="charset Python cannot encode text in"):
+        HttpResponse("café", media_type="text/plain; charset=hex")
+    with pytest.raises(UnicodeEncodeError):  # said where the body is made, not sent wrong
+        HttpResponse("€", media_type="text/plain; charset=latin-1")
