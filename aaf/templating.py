@@ -106,10 +106,14 @@ class Jinja2Templates:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         background: Background | None = None,
+        media_type: str | None = None,
     ) -> HtmlResponse:
         """A page of the template ``name`` rendered with ``context``, beside which the
         template sees the ``connection`` and ``url_for`` (the connection's: a route's path by
         its name, ``url_for("item", item_id=3)``), as Starlette's templates see ``request``.
+        It is ``text/html`` unless ``media_type`` says otherwise (``application/xml`` for a
+        sitemap, as Starlette's ``TemplateResponse`` takes one), encoded in the charset the
+        type declares (UTF-8 when it declares none).
 
         Raises:
             jinja2.TemplateNotFound: no template has that name.
@@ -120,4 +124,10 @@ class Jinja2Templates:
         if context:
             values.update(context)
         body = self.render(name, values)
-        return HtmlResponse(body, status_code=status_code, headers=headers, background=background)
+        return HtmlResponse(
+            body,
+            status_code=status_code,
+            headers=headers,
+            media_type=media_type,
+            background=background,
+        )

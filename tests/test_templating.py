@@ -169,3 +169,22 @@ def test_without_jinja2_the_import_says_which_extra_to_install(
     monkeypatch.delitem(sys.modules, "aaf.templating")
     with pytest.raises(ImportError, match=re.escape("pip install 'aaf[templates]'")):
         importlib.import_module("aaf.templating")
+
+
+def test_a_template_may_be_another_media_type_in_its_charset(tmp_path: Path) -> None:
+    # response() made text/html, whatever the template was: a sitemap or a feed went out as
+    # a page. Its media_type is given as Starlette's TemplateResponse takes it.
+    (tmp_path / "sitemap.xml").write_text("<urlset><loc>{{ where }}</loc></urlset>")
+    templates = Jinja2Templates(tmp_path)
+    router = Router()
+
+    @router.get("/sitemap.xml")
+    async def sitemap(connection: Connection) -> HtmlResponse:
+        context = {"where": "/café?a=1&b=2"}
+        kind = "application/xml; charset=iso-8859-1"
+        return templates.response(connection, "sitemap.xml", context, media_type=kind)
+
+    with TestClient(App([router])) as client:
+        answer = client.get("/sitemap.xml")
+    assert answer.headers["content-type"] == "application/xml; charset=iso-8859-1"
+    assert answer.content == "<urlset><loc>/café?a=1&amp;b=2</loc></urlset>".encode("latin-1")
