@@ -813,7 +813,7 @@ def _class_dependencies(cls: type) -> dict[str, Dependency]:
     wins, as attribute lookup would)."""
     found: dict[str, Dependency] = {}
     for klass in reversed(cls.__mro__):
-        if klass in (object, View):
+        if klass in (object, View, WebSocketView):
             continue
         names = vars(klass)
         for name, value in names.items():
@@ -960,8 +960,12 @@ def _websocket_view_runner(
     for hook in ("on_connect", "on_receive", "on_disconnect", "on_invalid"):
         _refuse_bound(cls, hook)
     on_connect = getattr(cls, "on_connect", None)
-    if on_connect is None and dependencies:
-        on_connect = _accept  # the router's providers run before the default accept
+    # Class attributes given by providers, as a View's: set on the session's instance before
+    # on_connect, their generators left open for the whole session.
+    attributes = _class_dependencies(cls)
+    names = tuple(attributes)
+    if on_connect is None and (dependencies or attributes):
+        on_connect = _accept  # the providers run before the default accept
     connect_plan = (
         build_plan(
             on_connect,
@@ -970,6 +974,7 @@ def _websocket_view_runner(
             is_method=True,
             websocket=True,
             dependencies=dependencies,
+            attributes=attributes,
         )
         if on_connect is not None
         else None
@@ -1005,6 +1010,8 @@ def _websocket_view_runner(
                     if solving is not None
                     else await arguments(connect_plan, connection, args)
                 )
+                for name in names:
+                    setattr(view, name, kwargs.pop(name))
                 await on_connect(view, connection, **kwargs)
             else:
                 await connection.accept()

@@ -965,6 +965,8 @@ def _check_class(
                 return
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
+            # Its attributes' providers are filled before on_connect, as a View's.
+            side = side | _class_dependencies(report, info)
             problem = _handler_problem(
                 report,
                 f"{info.name}.on_connect",
@@ -1083,15 +1085,16 @@ def _defined(info: TypeInfo, name: str, base: str) -> SymbolNode | None:
 
 
 def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
-    """The providers of a View's ``db: Db = Depends(provider)`` attributes and of its
-    ``db: Annotated[Db, Depends(provider)]`` annotations given no value (incomplete when a
-    class body was not there to read: a class read from mypy's cache has no statements).
+    """The providers of a View's (or WebSocketView's) ``db: Db = Depends(provider)``
+    attributes and of its ``db: Annotated[Db, Depends(provider)]`` annotations given no
+    value (incomplete when a class body was not there to read: a class read from mypy's
+    cache has no statements).
     An annotation's provider whose result is not the attribute's type is reported here."""
     used: set[str] = set()
     providers: list[Expression] = []
     complete = True
     for klass in info.mro:
-        if klass.fullname in (_VIEW, "builtins.object"):
+        if klass.fullname in (_VIEW, _WS_VIEW, "builtins.object"):
             continue
         body = klass.defn.defs.body
         if not body and any(isinstance(s.node, Var) for s in klass.names.values()):

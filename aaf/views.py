@@ -49,7 +49,9 @@ class WebSocketView:
     message that fails validation goes to ``on_invalid``, which closes with code 1007.
     Without ``on_receive``, frames are ignored and the session lasts until the client leaves
     (a feed that only sends).
-    A new instance serves each connection.
+    A new instance serves each connection. Class attributes ``db: Db = Depends(get_db)`` (or
+    ``db: Annotated[Db, Depends(get_db)]`` given no value) are set on it before
+    ``on_connect``, as a ``View``'s; a generator provider's cleanup runs when the session ends.
     """
 
     async def on_disconnect(self, connection: Connection, code: int) -> None:

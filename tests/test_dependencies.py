@@ -1368,3 +1368,68 @@ def test_a_router_called_alone_solves_its_routes_dependencies() -> None:
     assert _STEPS == ["open", "close"]
     refused = run_with_connection(router, http_scope(path="/rows", query_string=b"size=x"))
     assert refused[0].get("status") == 422
+
+
+_SESSION_EVENTS: list[str] = []
+
+
+async def _session_db(room: str) -> AsyncIterator[str]:
+    _SESSION_EVENTS.append(f"open {room}")
+    try:
+        yield f"db of {room}"
+    finally:
+        _SESSION_EVENTS.append("close")
+
+
+def _member(token: Annotated[str, Query()] = "") -> str:
+    if token != "t":
+        raise HTTPError(403, "no token")
+    return "ada"
+
+
+def test_a_websocket_views_attributes_are_filled_before_on_connect_for_the_session() -> None:
+    # A WebSocketView's `db: Db = Depends(get_db)` was never filled: the session's instance
+    # kept the Depends object itself (and its rule variables counted as unused). Filled as a
+    # View's now, before on_connect; a generator's cleanup waits for the session's end.
+    events = _SESSION_EVENTS
+    events.clear()
+    router = Router()
+
+    @router.websocket("/rooms/<room>")
+    class Room(WebSocketView):
+        db: str = Depends(_session_db)
+        user: Annotated[str, Depends(_member)]
+
+        async def on_connect(
+            self, connection: Connection, again: str = Depends(_session_db)
+        ) -> None:
+            events.append(f"connect {self.user} {self.db is again}")
+            await connection.accept()
+
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            await connection.send_text(f"{data} via {self.db}")
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            events.append(f"disconnect {code}")
+
+    @router.websocket("/feeds/<room>")
+    class Feed(WebSocketView):  # no on_connect of its own: accepted once they are filled
+        db: str = Depends(_session_db)
+
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            await connection.send_text(f"{data} via {self.db}")
+
+    with TestClient(aaf([router])) as client:
+        with client.websocket_connect("/rooms/lobby?token=t") as session:
+            session.send_text("hi")
+            assert session.receive_text() == "hi via db of lobby"
+            assert events == ["open lobby", "connect ada True"]
+        with client.websocket_connect("/feeds/news") as session:
+            session.send_text("hi")
+            assert session.receive_text() == "hi via db of news"
+        with pytest.raises(WebSocketDenied), client.websocket_connect("/rooms/lobby"):
+            pass
+    assert events == ["open lobby", "connect ada True", "disconnect 1000", "close"] + [
+        "open news",
+        "close",
+    ] + ["open lobby", "close"]  # refused: what was opened before the refusal is closed

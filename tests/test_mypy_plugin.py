@@ -891,6 +891,30 @@ CASES: dict[str, Case] = {
         """,
         "Room.on_connect: the rule variable <room> has no parameter of that name",
     ),
+    "websocket_view_attribute_reads_the_rule_variable": Case(
+        # A WebSocketView's attributes are filled by their providers before on_connect, as a
+        # View's: one reading <item_id> uses it. Registration left them unset (the instance
+        # kept the Depends object) and refused the rule variable as unused.
+        """
+        @router.websocket("/items/<int:item_id>")
+        class Feed(WebSocketView):
+            item_id: int = Depends(item_id_of)
+
+            async def on_connect(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
+    "websocket_view_attribute_of_another_type": Case(
+        """
+        @router.websocket("/items/<int:item_id>")  # <-
+        class Feed(WebSocketView):
+            item_id: Annotated[str, Depends(item_id_of)]
+
+            async def on_connect(self, connection: Connection) -> None: ...
+        """,
+        "Feed: attribute 'item_id' is annotated str, but Depends(item_id_of) gives int",
+        plugin_only=True,
+    ),
     "websocket_function": Case(
         """
         @router.websocket("/rooms/<room>")  # <-
