@@ -42,7 +42,7 @@ from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_pro
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection
-from aaf.exceptions import ConfigurationError, WebSocketDisconnect
+from aaf.exceptions import ConfigurationError, HTTPError, WebSocketDisconnect, WebSocketException
 from aaf.params import Dependency
 from aaf.response import (
     EncoderParts,
@@ -1043,13 +1043,26 @@ def _websocket_view_runner(
                 await on_receive(view, connection, message)
         except WebSocketDisconnect as exc:
             code = exc.code
+        except Exception as exc:
+            code = _error_close_code(exc)  # what the app closes the session with for it
+            raise
         finally:
             if connection.accepted:  # a refused handshake has nothing to clean up
-                await view.on_disconnect(connection, code)
+                # The code it closed with (by on_invalid, a 1003, the handler's own close,
+                # the client), else the one the error will close it with.
+                await view.on_disconnect(connection, connection.close_code or code)
         if not connection.finished:
             await connection.close()
 
     return run
+
+
+def _error_close_code(exc: Exception) -> int:
+    """The code an accepted session closes with for ``exc`` (see aaf._errors): a
+    ``WebSocketException``'s own, 1008 for an ``HTTPError``, 1011 for any other."""
+    if isinstance(exc, WebSocketException):
+        return exc.code
+    return 1008 if isinstance(exc, HTTPError) else 1011
 
 
 def _short_error(exc: ValidationError) -> str:

@@ -121,6 +121,7 @@ class Connection(UrlBuilding):
     _large_json = False  # json() parsed a large body: the app frees it a slice at a time
     _leftovers: object = None  # what a large body's reading left, for the app to free in slices
     _background: list[Callable[[], object]] | None = None  # add_background's, to run
+    _close_code: int | None = None  # a WebSocket's: see close_code
     _text_codec: str | None = None  # of a str body sent in parts (see _find_text_codec)
     _sent_headers: Sequence[tuple[bytes, bytes]] = ()  # a started response's, as they went out
 
@@ -803,6 +804,12 @@ class Connection(UrlBuilding):
 
     # WebSocket ---------------------------------------------------------------------------------
     @property
+    def close_code(self) -> int | None:
+        """How this WebSocket closed: the code of the side that closed first (this one's
+        ``close``, or the client's when it left); ``None`` while it is open."""
+        return self._close_code
+
+    @property
     def accepted(self) -> bool:
         """Whether this WebSocket was accepted (it may have closed since)."""
         return self._accepted
@@ -918,7 +925,10 @@ class Connection(UrlBuilding):
         if message["type"] == "websocket.disconnect":
             self._ws_state = WebSocketState.CLOSED
             self.finished = True
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+            code = message.get("code", 1000)
+            if self._close_code is None:
+                self._close_code = code
+            raise WebSocketDisconnect(code, message.get("reason") or "")
         if message["type"] != "websocket.receive":
             raise RuntimeError(
                 f"Expected ASGI message 'websocket.receive', got {message['type']!r}"
@@ -1067,6 +1077,8 @@ class Connection(UrlBuilding):
             await self._read_connect()
         self._ws_state = WebSocketState.CLOSED
         self.finished = True
+        if self._close_code is None:
+            self._close_code = code
         await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
 
     def iter_text(self) -> AsyncIterator[str]:

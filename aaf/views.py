@@ -55,7 +55,10 @@ class WebSocketView:
     """
 
     async def on_disconnect(self, connection: Connection, code: int) -> None:
-        """Clean up after the client left or the connection closed."""
+        """Clean up after the client left or the connection closed. ``code`` is the code it
+        closed with: the client's, or this side's (``on_invalid``'s 1007, a 1003 for the
+        wrong kind of frame, a handler's own ``close``), or for an error the code the session
+        is closed with next (1011; 1008 for an ``HTTPError``; a ``WebSocketException``'s)."""
 
     async def on_invalid(self, connection: Connection, error: str) -> None:
         """Answer a message that failed validation: close with 1007 and the error as reason."""

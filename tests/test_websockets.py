@@ -650,3 +650,68 @@ def test_sending_the_wrong_kind_of_frame_data_is_a_type_error(
         "send_text takes str, got bytes: send_bytes sends bytes",
         "send_bytes takes bytes, got str: send_text sends text",
     ]
+
+
+class _Model(BaseModel):
+    n: int
+
+
+def test_on_disconnect_is_told_the_code_the_session_closed_with_over_uvicorn() -> None:
+    # on_disconnect was told 1000 whenever the client had not closed first: after on_invalid's
+    # 1007, a 1003 for the wrong kind of frame, the handler's own close(4000), and an error
+    # (which closes 1011, 1008 for an HTTPError, a WebSocketException's own code).
+    told: list[int] = []
+    router = Router()
+
+    @router.websocket("/json")
+    class Json(WebSocketView):
+        async def on_receive(self, connection: Connection, data: _Model) -> None:
+            if data.n == 1:
+                await connection.close(4000, "done")
+            elif data.n == 2:
+                raise HTTPError(403, "not yours")
+            elif data.n == 3:
+                raise WebSocketException(4002, "custom")
+            elif data.n == 4:
+                raise RuntimeError("a bug")
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            told.append(code)
+
+    @router.websocket("/text")
+    class Text(WebSocketView):
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            await connection.send_text(data)
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            told.append(code)
+
+    async def session(path: str, frame: str | bytes) -> int | None:
+        async with connect(base.replace("http", "ws") + path, open_timeout=5) as ws:
+            await ws.send(frame)
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    async def client_closes() -> None:
+        async with connect(base.replace("http", "ws") + "/text", open_timeout=5) as ws:
+            await ws.send("hi")
+            assert await asyncio.wait_for(ws.recv(), 5) == "hi"
+            await ws.close(4100)
+
+    sent: list[tuple[str, str | bytes]] = [
+        ("/json", '{"n": "x"}'),
+        ("/json", '{"n": 1}'),
+        ("/json", '{"n": 2}'),
+        ("/json", '{"n": 3}'),
+        ("/json", '{"n": 4}'),
+        ("/text", b"binary"),
+    ]
+    with serve(aaf([router])) as base:
+        closed = [asyncio.run(session(path, frame)) for path, frame in sent]
+        asyncio.run(client_closes())
+        deadline = time.monotonic() + 5
+        while len(told) < 7 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert closed == [1007, 4000, 1008, 4002, 1011, 1003]
+    assert told == [1007, 4000, 1008, 4002, 1011, 1003, 4100]
