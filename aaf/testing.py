@@ -28,7 +28,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, cast
 from urllib.parse import unquote
 
 import anyio.from_thread
@@ -487,11 +487,11 @@ class _WebSocketCore:
         else:
             await self.to_app.put({"type": "websocket.receive", "bytes": data})
 
-    async def close(self, code: int = 1000) -> None:
+    async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.task is None:
             return
         if not self.task.done():
-            await self.to_app.put({"type": "websocket.disconnect", "code": code})
+            await self.to_app.put({"type": "websocket.disconnect", "code": code, "reason": reason})
             await asyncio.wait({self.task}, timeout=TIMEOUT)
         self.closed = True
         if self.task.done() and not self.task.cancelled():
@@ -510,8 +510,17 @@ def _bytes(text: str | None, data: bytes | None) -> bytes:
     return data
 
 
-def _json(text: str | None, data: bytes | None) -> JsonValue:
-    value: JsonValue = json.loads(text if text is not None else (data or b""))
+# Which kind of frame a session's JSON goes in, as Starlette's test client's `mode` says.
+FrameMode = Literal["text", "binary"]
+
+
+def _json_frame(data: object, mode: FrameMode) -> tuple[str | None, bytes | None]:
+    text = json.dumps(data)
+    return (None, text.encode()) if mode == "binary" else (text, None)
+
+
+def _json(mode: FrameMode, text: str | None, data: bytes | None) -> JsonValue:
+    value: JsonValue = json.loads(_bytes(text, data) if mode == "binary" else _text(text, data))
     return value
 
 
@@ -566,9 +575,9 @@ class WebSocketSession:
         """Send a binary frame."""
         self._portal.call(self._core.send, None, data)
 
-    def send_json(self, data: object) -> None:
-        """Send a value as JSON in a text frame."""
-        self.send_text(json.dumps(data))
+    def send_json(self, data: object, mode: FrameMode = "text") -> None:
+        """Send a value as JSON in a text frame (a binary one with ``mode="binary"``)."""
+        self._portal.call(self._core.send, *_json_frame(data, mode))
 
     def receive_text(self) -> str:
         """Receive a text frame; a close from the app raises ``WebSocketDisconnect``."""
@@ -578,13 +587,13 @@ class WebSocketSession:
         """Receive a binary frame."""
         return _bytes(*self._portal.call(self._core.receive))
 
-    def receive_json(self) -> JsonValue:
-        """Receive a frame and parse it as JSON."""
-        return _json(*self._portal.call(self._core.receive))
+    def receive_json(self, mode: FrameMode = "text") -> JsonValue:
+        """Receive a text frame (a binary one with ``mode="binary"``) and parse it as JSON."""
+        return _json(mode, *self._portal.call(self._core.receive))
 
-    def close(self, code: int = 1000) -> None:
-        """Leave, telling the app with ``code``."""
-        self._portal.call(self._core.close, code)
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Leave, telling the app with ``code`` (and ``reason``)."""
+        self._portal.call(self._core.close, code, reason)
 
 
 @contextlib.contextmanager
@@ -788,9 +797,9 @@ class AsyncWebSocketSession:
         """Send a binary frame."""
         await self._core.send(None, data)
 
-    async def send_json(self, data: object) -> None:
-        """Send a value as JSON in a text frame."""
-        await self.send_text(json.dumps(data))
+    async def send_json(self, data: object, mode: FrameMode = "text") -> None:
+        """Send a value as JSON in a text frame (a binary one with ``mode="binary"``)."""
+        await self._core.send(*_json_frame(data, mode))
 
     async def receive_text(self) -> str:
         """Receive a text frame; a close from the app raises ``WebSocketDisconnect``."""
@@ -800,13 +809,13 @@ class AsyncWebSocketSession:
         """Receive a binary frame."""
         return _bytes(*await self._core.receive())
 
-    async def receive_json(self) -> JsonValue:
-        """Receive a frame and parse it as JSON."""
-        return _json(*await self._core.receive())
+    async def receive_json(self, mode: FrameMode = "text") -> JsonValue:
+        """Receive a text frame (a binary one with ``mode="binary"``) and parse it as JSON."""
+        return _json(mode, *await self._core.receive())
 
-    async def close(self, code: int = 1000) -> None:
-        """Leave, telling the app with ``code``."""
-        await self._core.close(code)
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Leave, telling the app with ``code`` (and ``reason``)."""
+        await self._core.close(code, reason)
 
 
 class AsyncTestClient(httpx.AsyncClient):

@@ -536,3 +536,55 @@ def test_redirects_are_followed_unless_asked_not_to() -> None:
             return (await a.get("/old")).status_code, (await b.get("/old")).status_code
 
     assert asyncio.run(both()) == (200, 307)
+
+
+def _json_frames_app(left: list[tuple[int, str]]) -> App:
+    router = Router()
+
+    @router.websocket("/echo")
+    async def echo(connection: Connection) -> None:
+        await connection.accept()
+        try:
+            while True:
+                text, data = await connection.receive_frame()
+                if text is not None:
+                    await connection.send_text(text)
+                else:
+                    await connection.send_bytes(data or b"")
+        except WebSocketDisconnect as exc:
+            left.append((exc.code, exc.reason))
+
+    return aaf([router])
+
+
+def test_a_sessions_json_goes_in_the_frame_its_mode_says_and_close_takes_a_reason() -> None:
+    # Starlette's test client's names take mode= ("text" or "binary") and close(code, reason):
+    # a test ported from it was a TypeError. receive_json reads the kind of frame it is told.
+    left: list[tuple[int, str]] = []
+    with TestClient(_json_frames_app(left)) as client:
+        with client.websocket_connect("/echo") as session:
+            session.send_json({"a": 1}, mode="binary")
+            assert session.receive_bytes() == b'{"a": 1}'
+            session.send_json([1, "é"])
+            assert session.receive_json() == [1, "é"]
+            session.send_json({"b": 2}, mode="binary")
+            assert session.receive_json(mode="binary") == {"b": 2}
+            session.send_json({"c": 3}, mode="binary")
+            with pytest.raises(TypeError, match="Expected a text frame, got a binary frame"):
+                session.receive_json()
+            session.close(4000, "done here")
+    assert left == [(4000, "done here")]
+
+
+@pytest.mark.anyio
+async def test_the_async_sessions_json_modes_and_close_reason_alike() -> None:
+    left: list[tuple[int, str]] = []
+    async with AsyncTestClient(_json_frames_app(left)) as client:
+        async with client.websocket_connect("/echo") as session:
+            await session.send_json({"a": 1}, mode="binary")
+            assert await session.receive_json(mode="binary") == {"a": 1}
+            await session.send_json({"b": 2})
+            with pytest.raises(TypeError, match="Expected a binary frame, got a text frame"):
+                await session.receive_json(mode="binary")
+            await session.close(4001, "bye")
+    assert left == [(4001, "bye")]
