@@ -21,6 +21,8 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Never, TypeVar, cast
 
+from pydantic import JsonValue
+
 from aaf.connection import Connection, WebSocketState
 from aaf.exceptions import (
     ClientDisconnect,
@@ -94,11 +96,15 @@ async def answer_error(
         else:
             await _send_handled(connection, exc, response, debug)
             return
-    if isinstance(exc, RequestValidationError) and connection.scope["type"] == "websocket":
+    if (
+        isinstance(exc, RequestValidationError)
+        and connection.scope["type"] == "websocket"
+        and connection.ws_state is WebSocketState.CONNECTING
+    ):
         # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
+        # Raised after accept, it closes the session as any HTTPError does (below).
         logger.debug("Refusing WebSocket %s: %s", connection.path, exc.errors)
-        if connection.ws_state is WebSocketState.CONNECTING:
-            await connection.reject(403, "Invalid handshake parameters")
+        await connection.reject(403, "Invalid handshake parameters")
         return
     if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
         logger.debug("Closing WebSocket %s: %r", connection.path, exc)
@@ -254,4 +260,17 @@ async def _close_websocket(connection: Connection, exc: HTTPError) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else ""
         await connection.reject(exc.status_code, detail, exc.headers)
     elif connection.ws_state is WebSocketState.CONNECTED:
-        await connection.close(1008, str(exc.detail))  # cut to what a close frame holds
+        said = exc.errors if isinstance(exc, RequestValidationError) else None
+        reason = _entries_said(said) if said is not None else str(exc.detail)
+        await connection.close(1008, reason)  # cut to what a close frame holds
+
+
+def _entries_said(errors: list[JsonValue]) -> str:
+    """A validation error's entries in a close reason's words: ``query.token: Field required``."""
+    said: list[str] = []
+    for entry in errors:
+        if isinstance(entry, dict):
+            loc = entry.get("loc")
+            where = ".".join(str(part) for part in loc) if isinstance(loc, list) else ""
+            said.append(f"{where}: {entry.get('msg')}")
+    return "; ".join(said)

@@ -11,7 +11,7 @@ from typing import cast
 
 import httpx
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, JsonValue
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -19,7 +19,12 @@ from aaf import _extract, aaf
 from aaf.app import App
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
-from aaf.exceptions import HTTPError, WebSocketDisconnect, WebSocketException
+from aaf.exceptions import (
+    HTTPError,
+    RequestValidationError,
+    WebSocketDisconnect,
+    WebSocketException,
+)
 from aaf.params import Depends
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient, WebSocketDenied
@@ -715,3 +720,31 @@ def test_on_disconnect_is_told_the_code_the_session_closed_with_over_uvicorn() -
             time.sleep(0.01)
     assert closed == [1007, 4000, 1008, 4002, 1011, 1003]
     assert told == [1007, 4000, 1008, 4002, 1011, 1003, 4100]
+
+
+def test_a_validation_error_after_accept_closes_the_session_1008_saying_what_failed() -> None:
+    # Before accept it refuses the handshake (403); after, it was dropped without a close: the
+    # session stayed open with nothing serving it, until the server cut it (1006).
+    router = Router()
+    told: list[int] = []
+
+    @router.websocket("/checked")
+    class Checked(WebSocketView):
+        async def on_receive(self, connection: Connection, data: str) -> None:
+            entry: dict[str, JsonValue] = {"type": "missing", "loc": ["query", "n"]}
+            raise RequestValidationError([{**entry, "msg": "Field required", "input": None}])
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            told.append(code)
+
+    async def session() -> tuple[int, str]:
+        async with connect(base.replace("http", "ws") + "/checked", open_timeout=5) as ws:
+            await ws.send("x")
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            assert closed.value.rcvd is not None
+            return closed.value.rcvd.code, closed.value.rcvd.reason
+
+    with serve(aaf([router])) as base:
+        assert asyncio.run(session()) == (1008, "query.n: Field required")
+    assert told == [1008]
