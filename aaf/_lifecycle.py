@@ -14,14 +14,16 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from types import FrameType
 from typing import TYPE_CHECKING
+
+from aaf._types import ASGIApp, ASGIVersions, LifespanScope, ReceiveEvent, SendEvent
 
 if TYPE_CHECKING:
     from aaf.connection import Connection
 
-__all__ = ["Lifecycle", "hook_server_signals"]
+__all__ = ["Lifecycle", "MountedLifespan", "hook_server_signals"]
 
 logger = logging.getLogger("aaf")
 GOING_AWAY = 1001
@@ -123,3 +125,89 @@ def _wrapped(handler: Callable[[int, FrameType | None], object]) -> _SignalHandl
 
     handle._aaf_hooked = True  # type: ignore[attr-defined]  # a marker: wrap only once
     return handle
+
+
+class MountedLifespan:
+    """The lifespan of an ASGI app mounted on another's routers, driven from the parent's as a
+    server drives an app's: started once the parent has started, shut down before it stops.
+    Its startup hooks run, what its lifespan yields reaches its requests, and its streams and
+    WebSockets end on shutdown. An app that does not speak the protocol (it returns or raises
+    at once, as ``StaticFiles`` returns, or asks for a message before it answers) is left
+    alone, as the ASGI spec has a server leave it.
+    """
+
+    def __init__(self, app: ASGIApp, where: str) -> None:
+        self.app = app
+        self.where = where  # the prefix it is mounted at, for messages
+        self._inbox: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
+        self._outbox: asyncio.Queue[SendEvent] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._answered = False  # its startup answered: it may wait for the next message
+
+    async def startup(self, asgi: ASGIVersions, state: MutableMapping[str, object]) -> bool:
+        """Start it; give whether it speaks the lifespan protocol.
+
+        Raises:
+            RuntimeError: its startup failed (with its message).
+        """
+        scope: LifespanScope = {"type": "lifespan", "asgi": asgi, "state": state}
+
+        async def run() -> None:
+            await self.app(scope, self._receive, self._send)
+
+        self._task = asyncio.create_task(run())
+        await self._inbox.put({"type": "lifespan.startup"})
+        message = await self._next()
+        if message is None:
+            return False
+        if message["type"] == "lifespan.startup.failed":
+            raise RuntimeError(
+                f"The app mounted at {self.where} failed to start: {message['message']}"
+            )
+        if message["type"] != "lifespan.startup.complete":
+            self._task.cancel()  # not the lifespan protocol: an app of requests alone
+            return False
+        return True
+
+    async def shutdown(self) -> None:
+        """Shut it down.
+
+        Raises:
+            RuntimeError: its shutdown failed (with its message).
+        """
+        await self._inbox.put({"type": "lifespan.shutdown"})
+        message = await self._next()
+        if self._task is not None and not self._task.done():
+            await asyncio.wait({self._task}, timeout=1.0)  # it returns once it has answered
+            self._task.cancel()
+        if message is not None and message["type"] == "lifespan.shutdown.failed":
+            raise RuntimeError(
+                f"The app mounted at {self.where} failed to shut down: {message['message']}"
+            )
+
+    async def _send(self, message: SendEvent) -> None:
+        if message["type"].startswith("lifespan.startup."):
+            self._answered = True  # it may ask for the shutdown message at once
+        await self._outbox.put(message)
+
+    async def _receive(self) -> ReceiveEvent:
+        if self._inbox.empty() and not self._answered:
+            # A second message asked for before startup was answered: an app of requests
+            # waiting for a request's body. It would wait for ever; it is told no instead.
+            raise RuntimeError("Not an app of the lifespan protocol")
+        return await self._inbox.get()
+
+    async def _next(self) -> SendEvent | None:
+        """Its next message, or ``None`` when it ended without one (it raised, or returned)."""
+        task = self._task
+        assert task is not None  # set in startup
+        getter = asyncio.ensure_future(self._outbox.get())
+        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            if self._outbox.empty():
+                if not task.cancelled() and (error := task.exception()) is not None:
+                    logger.debug("The app mounted at %s has no lifespan: %r", self.where, error)
+                return None
+            return self._outbox.get_nowait()
+        return getter.result()

@@ -22,7 +22,7 @@ from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers,
 from aaf._extract import arguments_now, body_arguments_now
 from aaf._forms import FormLimits
 from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, TEXT_TYPE, WITH_BODY, length_header
-from aaf._lifecycle import Lifecycle
+from aaf._lifecycle import Lifecycle, MountedLifespan
 from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
 from aaf._plan import HandlerPlan
@@ -709,6 +709,16 @@ class App(UrlBuilding):
         await receive()  # lifespan.startup
         self._started = True
         context: AbstractAsyncContextManager[Mapping[str, object] | None] | None = None
+        entered = False
+        # Apps mounted on the routers start after the app and stop before it, as a server
+        # would start them on their own (their lifespan state shared, as the server's is).
+        mounted = [
+            MountedLifespan(app, where)
+            for router in self.routers
+            for where, app in router._mounted_apps()  # pyright: ignore[reportPrivateUsage]
+            if app is not self
+        ]
+        started: list[MountedLifespan] = []
         try:
             for hook in self.on_startup:
                 await _call_hook(hook)
@@ -718,6 +728,7 @@ class App(UrlBuilding):
                 # the server copies into every request's (connection.state), as Starlette's
                 # lifespan state does.
                 state: object = await context.__aenter__()
+                entered = True
                 if isinstance(state, Mapping):
                     self.state.update(state)
                     shared = scope.get("state")
@@ -728,8 +739,21 @@ class App(UrlBuilding):
                         f"The lifespan yielded {state!r}: yield nothing, or a mapping of names "
                         f"to objects for app.state"
                     )
+            shared_state = scope.get("state")
+            for child in mounted:
+                own: dict[str, object] = {}  # a server without lifespan state: its own
+                child_state = shared_state if shared_state is not None else own
+                if await child.startup(scope["asgi"], child_state):
+                    started.append(child)
         except BaseException as exc:
             logger.error("Application startup failed", exc_info=exc)
+            # What started is stopped again, in reverse: a failed start leaves nothing open.
+            for child in reversed(started):
+                with contextlib.suppress(Exception):
+                    await child.shutdown()
+            if context is not None and entered:
+                with contextlib.suppress(Exception):
+                    await context.__aexit__(type(exc), exc, exc.__traceback__)
             await send(
                 {"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"}
             )
@@ -744,6 +768,12 @@ class App(UrlBuilding):
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         self.lifecycle.stopped()
+        failed: BaseException | None = None
+        for child in reversed(started):  # each is shut down, whatever another said
+            try:
+                await child.shutdown()
+            except Exception as exc:
+                failed = failed or exc
         await self.lifecycle.wait_background()
         self.threads.shutdown()  # nothing is left to run there: responses and work are done
         try:
@@ -752,9 +782,14 @@ class App(UrlBuilding):
             for hook in self.on_shutdown:
                 await _call_hook(hook)
         except BaseException as exc:
-            logger.error("Application shutdown failed", exc_info=exc)
+            failed = failed or exc
+        if failed is not None:
+            logger.error("Application shutdown failed", exc_info=failed)
             await send(
-                {"type": "lifespan.shutdown.failed", "message": f"{type(exc).__name__}: {exc}"}
+                {
+                    "type": "lifespan.shutdown.failed",
+                    "message": f"{type(failed).__name__}: {failed}",
+                }
             )
             return
         await send({"type": "lifespan.shutdown.complete"})

@@ -696,6 +696,15 @@ class Router(UrlBuilding):
             else:
                 yield prefix + self.prefix + entry.prefix, entry, outer
 
+    def _mounted_apps(self) -> list[tuple[str, ASGIApp]]:
+        """Each app mounted here or on a router included here, once, with the full prefix it
+        is (first) mounted at: the apps whose lifespan the app drives from its own."""
+        found: dict[int, tuple[str, ASGIApp]] = {}
+        for path, entry, _ in self._flatten(""):
+            if isinstance(entry, _Mount):
+                found.setdefault(id(entry.app), (path, entry.app))
+        return list(found.values())
+
     def _tops(self) -> Iterator[Router]:
         """Each router above this one that no other includes (this one when none does)."""
         if not self._parents:

@@ -1006,6 +1006,51 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within
     assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
 
 
+def test_sigterm_ends_a_mounted_apps_websockets_and_streams_too() -> None:
+    # A mounted app's lifespan never ran, so it never heard the signal: its WebSocket stayed
+    # open and uvicorn waited for it for ever.
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.apps.endless:mounted", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--log-level", "warning"],
+        cwd=Path(__file__).parent.parent,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}/inner"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(base + "/ready", timeout=1).text == "ready":
+                    break
+            assert time.monotonic() < deadline and process.poll() is None, "no server"
+            time.sleep(0.05)
+        lines: list[str] = []
+
+        def read() -> None:
+            with httpx.Client(timeout=10) as client, client.stream("GET", base + "/events") as r:
+                lines.extend(r.iter_lines())
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        with connect(f"ws://127.0.0.1:{port}/inner/ws", open_timeout=5) as ws:
+            ws.send("hi")
+            assert ws.recv(timeout=5) == "hi"
+            time.sleep(0.3)
+            process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as info:
+                ws.recv(timeout=5)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1001
+        reader.join(5)
+        assert not reader.is_alive() and set(lines) == {"data: tick", ""}
+        assert process.wait(5) in (0, -signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        stderr = process.communicate(timeout=5)[1].decode()
+    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
+
+
 _FORM_BYTES = st.sampled_from(
     [b"a", b"%41", b"%C3", b"%A9", b"%", b"%z", b"+", b"=", b"&", b"\xc3"]
 )

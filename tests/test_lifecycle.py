@@ -7,12 +7,25 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from types import FrameType
+from typing import cast
 
+import httpx
 import pytest
 
-from aaf import _lifecycle
+from aaf import _lifecycle, aaf
 from aaf._lifecycle import Lifecycle, hook_server_signals
+from aaf._types import ASGIApp, Receive, Scope, Send
+from aaf.app import App
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.staticfiles import StaticFiles
+from aaf.testing import TestClient
+
+from ._helpers import serve
 
 
 def test_the_signal_handlers_are_wrapped_once_and_still_called() -> None:
@@ -71,3 +84,98 @@ async def test_background_work_is_cancelled_a_grace_period_after_the_signal() ->
     await asyncio.sleep(0.3)
     assert quick.done() and not quick.cancelled()
     assert endless.cancelled()
+
+
+# Mounted apps' lifespans -------------------------------------------------------------------------
+def _starlette_app(events: list[str]) -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    @asynccontextmanager
+    async def lifespan(app: object) -> AsyncGenerator[dict[str, str]]:
+        events.append("starlette up")
+        yield {"client": "starlette's client"}
+        events.append("starlette down")
+
+    async def home(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(str(request.state.client))
+
+    return cast(ASGIApp, Starlette(routes=[Route("/", home)], lifespan=lifespan))
+
+
+async def _requests_only(scope: Scope, receive: Receive, send: Send) -> None:
+    assert scope["type"] == "http", "an app of requests alone"
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"plain"})
+
+
+async def _waits_for_a_body(scope: Scope, receive: Receive, send: Send) -> None:
+    await receive()  # a request's body, it thinks; then the next part of it, for ever
+    await receive()
+
+
+def _mounting_app(events: list[str], tmp_path: Path, fail: bool = False) -> App:
+    inner_router = Router()
+
+    @inner_router.get("/hi")
+    async def hi(connection: Connection) -> dict[str, object]:
+        return {"db": connection.app.state["db"], "state": connection.state.get("pool")}
+
+    @asynccontextmanager
+    async def inner_lifespan(app: App) -> AsyncGenerator[dict[str, object]]:
+        events.append("inner up")
+        if fail:
+            raise ConnectionError("no database")
+        app.state["db"] = "inner db"
+        yield {"pool": "inner pool"}
+        events.append("inner down")
+
+    @asynccontextmanager
+    async def outer_lifespan(app: App) -> AsyncGenerator[None]:
+        events.append("outer up")
+        try:
+            yield
+        finally:  # a failed start is thrown in here
+            events.append("outer down")
+
+    inner = aaf([inner_router], lifespan=inner_lifespan)
+    api = Router()
+    api.mount("/inner", inner)
+    outer_router = Router()
+    outer_router.include(api, prefix="/api")
+    outer_router.mount("/again", inner)  # one app, one lifespan, however often it is mounted
+    outer_router.mount("/starlette", _starlette_app(events))
+    (tmp_path / "a.txt").write_text("a file")
+    outer_router.mount("/static", StaticFiles(tmp_path))
+    outer_router.mount("/plain", _requests_only)
+    outer_router.mount("/waiting", _waits_for_a_body)
+    return aaf([outer_router], lifespan=outer_lifespan)
+
+
+def test_a_mounted_apps_lifespan_runs_inside_its_parents_over_uvicorn(tmp_path: Path) -> None:
+    # A mounted app's lifespan never ran (as in Starlette): its startup's state was missing
+    # (a 500 for every request), and its streams and WebSockets were never ended on shutdown.
+    events: list[str] = []
+    with serve(_mounting_app(events, tmp_path)) as base:
+        assert events == ["outer up", "inner up", "starlette up"]
+        answer = httpx.get(base + "/api/inner/hi", timeout=5)
+        assert answer.json() == {"db": "inner db", "state": "inner pool"}
+        assert httpx.get(base + "/again/hi", timeout=5).json()["db"] == "inner db"
+        assert httpx.get(base + "/starlette/", timeout=5).text == "starlette's client"
+        assert httpx.get(base + "/static/a.txt", timeout=5).text == "a file"
+        assert httpx.get(base + "/plain", timeout=5).text == "plain"
+    assert events[3:] == ["starlette down", "inner down", "outer down"]
+
+
+def test_a_mounted_apps_failed_startup_fails_its_parents_undoing_what_started(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    events: list[str] = []
+    app = _mounting_app(events, tmp_path, fail=True)
+    with pytest.raises(RuntimeError, match=r"mounted at /api/inner failed to start: .*no database"):
+        with TestClient(app):
+            pass
+    assert events == ["outer up", "inner up", "outer down"]
+    assert "Application startup failed" in caplog.text

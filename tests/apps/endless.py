@@ -62,3 +62,8 @@ async def websocket(connection: Connection) -> None:
 
 
 app = aaf([router])
+
+# The same app mounted on another: its streams and WebSockets end on shutdown too.
+outer = Router()
+outer.mount("/inner", app)
+mounted = aaf([outer])
