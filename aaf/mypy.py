@@ -963,10 +963,11 @@ def _check_class(
             if (kind := _bound_kind(info, hook, _WS_VIEW)) is not None:
                 report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{hook}", kind))
                 return
+        # Its attributes' providers are filled before on_connect, as a View's (their types
+        # checked here, whether or not it defines one).
+        side = side | _class_dependencies(report, info)
         method = _method(info, "on_connect", _WS_VIEW)
         if method is not None:
-            # Its attributes' providers are filled before on_connect, as a View's.
-            side = side | _class_dependencies(report, info)
             problem = _handler_problem(
                 report,
                 f"{info.name}.on_connect",

@@ -915,6 +915,15 @@ CASES: dict[str, Case] = {
         "Feed: attribute 'item_id' is annotated str, but Depends(item_id_of) gives int",
         plugin_only=True,
     ),
+    "websocket_view_attribute_of_another_type_without_on_connect": Case(
+        """
+        @router.websocket("/items/<int:item_id>")  # <-
+        class Feed(WebSocketView):
+            item_id: Annotated[str, Depends(item_id_of)]
+        """,
+        "Feed: attribute 'item_id' is annotated str, but Depends(item_id_of) gives int",
+        plugin_only=True,
+    ),
     "websocket_function": Case(
         """
         @router.websocket("/rooms/<room>")  # <-
