@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from pydantic.errors import PydanticUndefinedAnnotation, PydanticUserError
 
 __all__ = [
     "annotated",
+    "is_alias",
     "models_in",
     "strip_annotated",
     "unaliased",
@@ -65,7 +67,15 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
         return annotation if base is args[0] else annotated(base, *args[1:])
     if not (origin is Union or origin is types.UnionType or isinstance(origin, type)):
         return annotation  # Literal["a"], ClassVar[...]: arguments that are not types
-    new = tuple(unaliased(argument, seen) for argument in args)
+    if origin is Union or origin is types.UnionType:
+        new = tuple(unaliased(argument, seen) for argument in args)
+    else:
+        # A recursive alias stays as it is in a class's arguments (list[Tree]): read again,
+        # the result is the same (unions are read level by level, each once), where each
+        # reading would otherwise open it one level deeper, without end.
+        new = tuple(
+            argument if _recursive(argument) else unaliased(argument, seen) for argument in args
+        )
     if all(a is b for a, b in zip(new, args, strict=True)):
         return annotation
     if origin is Union or origin is types.UnionType:
@@ -74,6 +84,39 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
         return cast("Mapping[object, object]", annotation).copy_with(new)  # type: ignore[attr-defined]
     except AttributeError:  # list[Tag], a builtin's alias
         return types.GenericAlias(cast("type", origin), new)
+
+
+@functools.cache
+def _recursive_alias(alias: object) -> bool:
+    def refers(value: object, seen: set[int]) -> bool:
+        if value is alias:
+            return True
+        if isinstance(value, _ALIASES):
+            if id(value) in seen:
+                return False
+            seen.add(id(value))
+            inner: object = cast("typing_extensions.TypeAliasType", value).__value__
+            return not isinstance(inner, str) and refers(inner, seen)
+        origin = get_origin(value)
+        if origin is not None and refers(origin, seen):
+            return True
+        return any(refers(argument, seen) for argument in get_args(value))
+
+    try:
+        value: object = cast("typing_extensions.TypeAliasType", alias).__value__
+        return not isinstance(value, str) and refers(value, set())
+    except Exception:  # a name its value refers to is not defined: pydantic will say so
+        return False
+
+
+def _recursive(annotation: object) -> bool:
+    """Whether ``annotation`` is a type alias whose value refers to itself, at any depth."""
+    return isinstance(annotation, _ALIASES) and _recursive_alias(annotation)
+
+
+def is_alias(annotation: object) -> bool:
+    """Whether ``annotation`` is a type alias (``type Tree = ...``, a ``TypeAliasType``)."""
+    return isinstance(annotation, _ALIASES)
 
 
 def annotated(base: object, *metadata: object) -> object:

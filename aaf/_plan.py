@@ -72,6 +72,7 @@ from werkzeug.routing.converters import AnyConverter, BaseConverter
 import aaf._rules as _rules
 from aaf._annotations import (
     annotated,
+    is_alias,
     models_in,
     strip_annotated,
     unaliased,
@@ -2716,18 +2717,24 @@ def _gives_a_body(annotation: object) -> bool:
     return False
 
 
-def is_body_type(annotation: object) -> bool:
-    """Whether an unmarked parameter of this type is the JSON body (models and their lists)."""
+def is_body_type(annotation: object, seen: frozenset[int] = frozenset()) -> bool:
+    """Whether an unmarked parameter of this type is the JSON body (models and their lists).
+    ``seen``: the type aliases already read, each once (a recursive one, ``type Tree =
+    list[Tree] | int``, recurs without end, and the level read already decides)."""
+    if is_alias(annotation):
+        if id(annotation) in seen:
+            return False
+        seen = seen | {id(annotation)}
     for member in union_members(strip_annotated(annotation)[0]):
         if member is type(None):
             continue
-        if strip_annotated(member)[0] is not member:  # `Annotated[A | B, ...] | None`
-            if is_body_type(member):
+        if get_origin(member) is Annotated or is_alias(member):  # `Annotated[A | B, ...] | None`
+            if is_body_type(member, seen):
                 return True
             continue
         if get_origin(member) in _BODY_COLLECTIONS or member is list:
             args: tuple[object, ...] = get_args(member)
-            return bool(args) and is_body_type(args[0])
+            return bool(args) and is_body_type(args[0], seen)
         kind = get_origin(member) or member
         if isinstance(kind, type) and issubclass(kind, Mapping):
             # No query value is a mapping (a dict, a Counter, an OrderedDict, ...): FastAPI

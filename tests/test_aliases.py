@@ -161,6 +161,7 @@ type ItemId = int
 type Positive = Annotated[int, Field(gt=0)]
 type Pair[T] = list[T]
 type Tree = list[Tree] | int
+type Branches = dict[str, Branches] | int
 type NewItem = Item
 
 router = Router()
@@ -181,6 +182,18 @@ async def post_item(connection: Connection, item: NewItem) -> Item:
 @router.post("/trees")
 async def post_tree(connection: Connection, tree: Annotated[Tree, Body()]) -> Tree:
     return tree
+
+
+# Unmarked: a recursive alias read whether it is the body opened it a level deeper at each
+# reading, without end (a RecursionError at registration).
+@router.post("/branches")
+async def post_branches(connection: Connection, branches: Branches) -> Branches:
+    return branches
+
+
+@router.get("/depth")
+async def depth(connection: Connection, tree: Tree | None = None) -> Tree | None:
+    return tree
 """
 
 
@@ -198,3 +211,7 @@ def test_the_type_statement_of_python_3_12_is_seen_through_too() -> None:
     assert client.get("/items/3", params={"n": 0}).status_code == 422
     assert client.post("/items", json={"name": "lamp"}).json() == {"name": "lamp"}
     assert client.post("/trees", json=[1, [2, [3]]]).json() == [1, [2, [3]]]
+    branches = {"a": {"b": 1}, "c": 2}
+    assert client.post("/branches", json=branches).json() == branches
+    assert client.post("/branches", json={"a": "x"}).status_code == 422
+    assert client.get("/depth", params={"tree": [1, 2]}).json() == [1, 2]
