@@ -37,8 +37,10 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
     ``Pair[int]`` too) replaced by what they name: at the top, inside ``Annotated``, unions and
     the arguments of generic classes (``list[Tag]``), so that reading where a value comes from
     and how it is validated sees through them, as pydantic does. A recursive alias (``type
-    Tree = list[Tree] | int``) is kept where it recurs, and one whose value is text, as
-    pydantic takes both; so is pydantic's ``JsonValue``; anything else is as it was.
+    Tree = list[Tree] | int``) is opened at the top and in unions only, kept where it recurs
+    and in a class's arguments (so that reading a result again gives the same), and one whose
+    value is text is kept, as pydantic takes both; so is pydantic's ``JsonValue``; anything
+    else is as it was.
     """
     if annotation is JsonValue:  # pydantic's own alias, which aaf reads as "any JSON"
         return annotation

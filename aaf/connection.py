@@ -7,7 +7,7 @@ import enum
 import functools
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Never, ParamSpec, TypeVar, Unpack, cast
+from typing import TYPE_CHECKING, Literal, Never, ParamSpec, TypeVar, Unpack, cast
 from urllib.parse import quote
 
 from pydantic import JsonValue
@@ -970,14 +970,19 @@ class Connection(UrlBuilding):
             await self._refuse(1003, "Expected a binary frame, got a text frame")
         return data
 
-    async def receive_json(self) -> JsonValue:
-        """Receive one frame (text or binary) and parse it as JSON.
+    async def receive_json(self, mode: Literal["text", "binary"] | None = None) -> JsonValue:
+        """Receive one frame (text or binary; only that kind with ``mode``, as Starlette's
+        ``receive_json(mode=...)`` reads) and parse it as JSON.
 
         Raises:
-            WebSocketDisconnect: the client left, or the frame was not JSON (the connection
-                is then closed with 1007 and the parser's message as reason).
+            WebSocketDisconnect: the client left, the frame was not JSON (the connection is
+                then closed with 1007 and the parser's message as reason), or not of the
+                ``mode`` given (closed with 1003).
         """
         text, data = await self.receive_frame()
+        if mode is not None and (text is None) != (mode == "binary"):
+            got = "binary" if text is None else "text"
+            await self._refuse(1003, f"Expected a {mode} frame of JSON, got a {got} frame")
         raw = text if text is not None else (data or b"")
         # Imported here: _extract carries out plans on connections.
         from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
@@ -1055,9 +1060,14 @@ class Connection(UrlBuilding):
             )
         await self._ws_send(None, bytes(data))
 
-    async def send_json(self, data: object) -> None:
-        """Send a value as JSON in one text frame (pydantic models and dataclasses too)."""
-        await self._ws_send(json_bytes(data).decode(), None)
+    async def send_json(self, data: object, mode: Literal["text", "binary"] = "text") -> None:
+        """Send a value as JSON in one text frame, or a binary one with ``mode="binary"`` (as
+        Starlette's ``send_json`` takes it); pydantic models and dataclasses too."""
+        encoded = json_bytes(data)
+        if mode == "binary":
+            await self._ws_send(None, encoded)
+        else:
+            await self._ws_send(encoded.decode(), None)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the WebSocket; before ``accept`` this rejects the handshake. A ``reason`` is

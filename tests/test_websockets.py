@@ -748,3 +748,34 @@ def test_a_validation_error_after_accept_closes_the_session_1008_saying_what_fai
     with serve(aaf([router])) as base:
         assert asyncio.run(session()) == (1008, "query.n: Field required")
     assert told == [1008]
+
+
+def test_json_frames_take_starlettes_mode_over_uvicorn() -> None:
+    # Connection.send_json and receive_json take Starlette's mode= ("text" or "binary"): a
+    # handler ported from Starlette was a TypeError. Without it, receive_json takes either.
+    router = Router()
+
+    @router.websocket("/json")
+    async def json_frames(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_json({"in": "binary"}, mode="binary")
+        await connection.send_json({"in": "text"})
+        assert await connection.receive_json(mode="binary") == {"a": 1}
+        assert await connection.receive_json() == {"b": 2}  # a text frame: either kind
+        await connection.receive_json(mode="binary")  # a text frame: closed 1003
+
+    async def session() -> tuple[list[str | bytes], int | None, str | None]:
+        async with connect(base.replace("http", "ws") + "/json", open_timeout=5) as ws:
+            frames = [await asyncio.wait_for(ws.recv(), 5) for _ in range(2)]
+            await ws.send(b'{"a": 1}')
+            await ws.send('{"b": 2}')
+            await ws.send('{"c": 3}')
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 5)
+            rcvd = closed.value.rcvd
+            return frames, rcvd and rcvd.code, rcvd and rcvd.reason
+
+    with serve(aaf([router])) as base:
+        frames, code, reason = asyncio.run(session())
+    assert frames == [b'{"in":"binary"}', '{"in":"text"}']
+    assert (code, reason) == (1003, "Expected a binary frame of JSON, got a text frame")
