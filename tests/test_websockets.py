@@ -764,7 +764,7 @@ def test_json_frames_take_starlettes_mode_over_uvicorn() -> None:
         assert await connection.receive_json() == {"b": 2}  # a text frame: either kind
         await connection.receive_json(mode="binary")  # a text frame: closed 1003
 
-    async def session() -> tuple[list[str | bytes], int | None, str | None]:
+    async def session() -> tuple[list[str | bytes], int, str]:
         async with connect(base.replace("http", "ws") + "/json", open_timeout=5) as ws:
             frames = [await asyncio.wait_for(ws.recv(), 5) for _ in range(2)]
             await ws.send(b'{"a": 1}')
@@ -773,7 +773,8 @@ def test_json_frames_take_starlettes_mode_over_uvicorn() -> None:
             with pytest.raises(ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), 5)
             rcvd = closed.value.rcvd
-            return frames, rcvd and rcvd.code, rcvd and rcvd.reason
+            assert rcvd is not None
+            return frames, rcvd.code, rcvd.reason
 
     with serve(aaf([router])) as base:
         frames, code, reason = asyncio.run(session())
