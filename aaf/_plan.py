@@ -2253,10 +2253,9 @@ class _Builder:
         provider: bool = False,
     ) -> None:
         qualname = self.qualname
-        if not provider:
-            problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
-            if problem is not None:
-                raise ConfigurationError(problem)
+        problem = _rules.nameable_problem(qualname, _rule_param(param, {}))
+        if problem is not None:  # a provider's too: it is called by name as a handler is
+            raise ConfigurationError(problem)
         default = param.default
         if (foreign := _foreign_marker(default, annotation)) or isinstance(
             default, Param | FieldInfo

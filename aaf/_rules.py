@@ -407,7 +407,10 @@ def scopes_problem(qualname: str, name: str) -> str:
 def nameable_problem(qualname: str, param: Param) -> str | None:
     """Values are passed by name: ``*args`` and positional-only parameters have no source."""
     if param.kind in ("var_positional", "positional_only"):
-        return f"{qualname}: parameter {param.name!r} must be nameable"
+        return (
+            f"{qualname}: parameter {param.name!r} must be nameable: aaf passes each value by "
+            "its name, so *args and parameters before / are given none"
+        )
     return None
 
 

@@ -1210,7 +1210,7 @@ def _handler_problem(
                 problem = _choice_problem(
                     qualname, param.name, report.show(typ), typ, choices[param.name]
                 )
-        elif param.connection or param.kind == "var_positional":
+        elif param.connection:
             problem = reads.add(param.name, None)  # not read as registration reads others
         else:
             problem = _read_problem(report, qualname, written, reads)
@@ -1539,7 +1539,9 @@ def _provider_problem(
     reads = _Reads(qualname, websocket=False)
     for written in list(_params(report, sig, node))[skip:]:
         param, typ, default, opaque, marked, marker, *_ = written
-        problem = _marker_default_problem(qualname, written)
+        problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
+            qualname, written
+        )
         if problem is not None:
             return problem
         if default is not None and _is_depends(default):
@@ -1558,11 +1560,8 @@ def _provider_problem(
             if problem is not None:
                 return problem
         if param.name not in produced:
-            if param.kind == "var_positional":
-                problem = reads.add(param.name, None)
-            else:
-                problem = _read_problem(report, qualname, written, reads)
-        elif param.shown is None or param.kind == "var_positional":
+            problem = _read_problem(report, qualname, written, reads)
+        elif param.shown is None:
             continue
         else:
             problem = _path_value_problem(

@@ -115,6 +115,10 @@ HEX = """from werkzeug.routing import BaseConverter
                 return format(value, "x")"""
 
 
+# How registration (and the plugin) refuse *args and positional-only parameters.
+_UNNAMED = ": aaf passes each value by its name, so *args and parameters before / are given none"
+
+
 CASES: dict[str, Case] = {
     "correct_function": Case(
         """
@@ -390,6 +394,32 @@ CASES: dict[str, Case] = {
         "get_item must take the connection as its first parameter, got item_id: int; "
         "add `connection: Connection` before it",
     ),
+    "provider_with_args": Case(
+        # A provider's *args was read as a query value named "args"; one before / was given
+        # by name, a TypeError on every request. Both are refused as a handler's are.
+        """
+        def count(*values: str) -> int:
+            return len(values)
+
+
+        @router.get("/")  # <-
+        async def counted(connection: Connection, n: int = Depends(count)) -> int:
+            return n
+        """,
+        "count: parameter 'values' must be nameable" + _UNNAMED,
+    ),
+    "provider_with_a_positional_only_parameter": Case(
+        """
+        def page(number: int, /) -> int:
+            return number
+
+
+        @router.get("/")  # <-
+        async def paged(connection: Connection, n: int = Depends(page)) -> int:
+            return n
+        """,
+        "page: parameter 'number' must be nameable" + _UNNAMED,
+    ),
     "no_parameters_at_all": Case(
         """
         @router.post("/ping")  # <-
@@ -402,7 +432,7 @@ CASES: dict[str, Case] = {
         @router.get("/")  # <-
         async def star(connection: Connection, *values: str) -> None: ...
         """,
-        "star: parameter 'values' must be nameable",
+        "star: parameter 'values' must be nameable" + _UNNAMED,
     ),
     "variable_read_by_a_dependency": Case(
         """
@@ -1065,7 +1095,7 @@ CASES: dict[str, Case] = {
         @router.get("/items")  # <-
         async def get_items(connection: Connection, q: str, /) -> None: ...
         """,
-        "get_items: parameter 'q' must be nameable",
+        "get_items: parameter 'q' must be nameable" + _UNNAMED,
     ),
     "malformed_rule": Case(
         """
