@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Callable
 from typing import Annotated, cast
 
 import pytest
@@ -195,6 +196,44 @@ async def post_branches(connection: Connection, branches: Branches) -> Branches:
 async def depth(connection: Connection, tree: Tree | None = None) -> Tree | None:
     return tree
 """
+
+
+def _recursive(alias: TypeAliasType, value: Callable[[TypeAliasType], object]) -> TypeAliasType:
+    """``alias`` made recursive, what ``type Tree = list[Tree] | int`` makes on 3.12 (on any
+    Python: its value names the alias itself, set after it is made; the attribute is
+    read-only but for object's own setattr)."""
+    object.__setattr__(alias, "__value__", value(alias))
+    return alias
+
+
+Branches = _recursive(TypeAliasType("Branches", int), lambda it: dict[str, it] | int)  # type: ignore[valid-type]  # pyright: ignore[reportInvalidTypeForm]
+Nested = _recursive(TypeAliasType("Nested", int), lambda it: list[it] | int)  # type: ignore[valid-type]  # pyright: ignore[reportInvalidTypeForm]
+
+
+async def _post_branches(connection: Connection, branches: object) -> object:
+    return branches
+
+
+async def _get_nested(connection: Connection, nested: object = None) -> object:
+    return nested
+
+
+# Annotated with the aliases, which type checkers cannot read (made at run time).
+_post_branches.__annotations__.update(branches="Branches", **{"return": "Branches"})
+_get_nested.__annotations__.update(nested="Nested | None")
+
+
+def test_a_recursive_alias_unmarked_is_read_once_per_level_not_without_end() -> None:
+    # Reading whether an unmarked recursive alias is the body opened it one level deeper at
+    # each reading, without end: a RecursionError at registration.
+    routes = Router()
+    routes.post("/branches")(_post_branches)
+    routes.get("/nested")(_get_nested)
+    client = TestClient(aaf([routes]))
+    value = {"a": {"b": 1}, "c": 2}
+    assert client.post("/branches", json=value).json() == value
+    assert client.post("/branches", json={"a": "x"}).status_code == 422
+    assert client.get("/nested", params={"nested": [1, 2]}).json() == [1, 2]
 
 
 @pytest.mark.skipif(

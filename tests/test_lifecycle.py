@@ -179,3 +179,49 @@ def test_a_mounted_apps_failed_startup_fails_its_parents_undoing_what_started(
             pass
     assert events == ["outer up", "inner up", "outer down"]
     assert "Application startup failed" in caplog.text
+
+
+async def _answers_lifespan_with_a_response(scope: Scope, receive: Receive, send: Send) -> None:
+    # Not the lifespan protocol: it answers whatever comes with an HTTP response.
+    await receive()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+
+
+def _recording(events: list[str], name: str, *, fail_up: bool = False) -> App:
+    def up() -> None:
+        events.append(f"{name} up")
+        if fail_up:
+            raise ConnectionError(f"{name} cannot start")
+
+    def down() -> None:
+        events.append(f"{name} down")
+        raise RuntimeError(f"{name} cannot stop")
+
+    return aaf([Router()], on_startup=[up], on_shutdown=[down])
+
+
+def test_each_mounted_app_is_stopped_whatever_another_says_and_a_failed_start_undoes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    events: list[str] = []
+    router = Router()
+    router.mount("/first", _recording(events, "first"))
+    router.mount("/second", _recording(events, "second"))
+    router.mount("/odd", _answers_lifespan_with_a_response)
+    app = aaf([router], on_shutdown=[lambda: events.append("parent down")])
+    with pytest.raises(
+        RuntimeError, match=r"mounted at /second failed to shut down: .*second cannot stop"
+    ):
+        with TestClient(app):
+            assert events == ["first up", "second up"]
+    # Both stopped, in reverse, though each failed; and the parent's own shutdown ran.
+    assert events == ["first up", "second up", "second down", "first down", "parent down"]
+
+    events.clear()
+    router = Router()
+    router.mount("/first", _recording(events, "first"))
+    router.mount("/second", _recording(events, "second", fail_up=True))
+    with pytest.raises(RuntimeError, match=r"mounted at /second failed to start"):
+        with TestClient(aaf([router])):
+            pass
+    assert events == ["first up", "second up", "first down"]  # what started is stopped
