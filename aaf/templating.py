@@ -60,7 +60,8 @@ class Jinja2Templates:
 
     Raises:
         TypeError: neither ``directory`` nor ``env`` was given, or both were.
-        ValueError: a directory does not exist (found here, not at the first request).
+        ValueError: a directory does not exist (found here, not at the first request), or
+            ``env`` was made with ``enable_async=True`` (pages render without ``await``).
     """
 
     def __init__(
@@ -85,6 +86,13 @@ class Jinja2Templates:
             env = jinja2.Environment(
                 loader=jinja2.FileSystemLoader(directory),
                 autoescape=_escapes,
+            )
+        if env.is_async:
+            # Its render() runs asyncio.run(), which raises inside the app's running loop.
+            raise ValueError(
+                "Jinja2Templates renders with render(), not await: an env made with "
+                "enable_async=True fails on every page (asyncio.run() inside the running "
+                "loop); make it without enable_async"
             )
         self.env = env
         self.context_processors = tuple(context_processors)

@@ -188,3 +188,11 @@ def test_a_template_may_be_another_media_type_in_its_charset(tmp_path: Path) -> 
         answer = client.get("/sitemap.xml")
     assert answer.headers["content-type"] == "application/xml; charset=iso-8859-1"
     assert answer.content == "<urlset><loc>/café?a=1&amp;b=2</loc></urlset>".encode("latin-1")
+
+
+def test_an_async_env_is_refused_where_the_templates_are_made(tmp_path: Path) -> None:
+    # Its render() calls asyncio.run(), which raises in the app's running loop: every page
+    # was a 500 ("asyncio.run() cannot be called from a running event loop").
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(tmp_path), enable_async=True)
+    with pytest.raises(ValueError, match="enable_async"):
+        Jinja2Templates(env=env)
