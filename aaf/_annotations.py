@@ -67,9 +67,10 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
     if origin is Annotated:
         base = unaliased(args[0], seen)
         return annotation if base is args[0] else annotated(base, *args[1:])
-    if not (origin is Union or origin is types.UnionType or isinstance(origin, type)):
+    union = origin is Union or origin is types.UnionType
+    if not (union or isinstance(origin, type)):
         return annotation  # Literal["a"], ClassVar[...]: arguments that are not types
-    if origin is Union or origin is types.UnionType:
+    if union:
         new = tuple(unaliased(argument, seen) for argument in args)
     else:
         # A recursive alias stays as it is in a class's arguments (list[Tree]): read again,
@@ -80,7 +81,7 @@ def unaliased(annotation: object, seen: frozenset[int] = frozenset()) -> object:
         )
     if all(a is b for a, b in zip(new, args, strict=True)):
         return annotation
-    if origin is Union or origin is types.UnionType:
+    if union:
         return Union[new]  # noqa: UP007  # built from a tuple at run time
     try:
         return cast("Mapping[object, object]", annotation).copy_with(new)  # type: ignore[attr-defined]

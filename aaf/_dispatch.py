@@ -15,6 +15,7 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._annotations import unaliased
 from aaf._background import run_background
+from aaf._errors import websocket_close_code
 from aaf._extract import (
     FULL_REPORT_SIZE,
     REFUSED,
@@ -42,7 +43,7 @@ from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_pro
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection
-from aaf.exceptions import ConfigurationError, HTTPError, WebSocketDisconnect, WebSocketException
+from aaf.exceptions import ConfigurationError, WebSocketDisconnect
 from aaf.params import Dependency
 from aaf.response import (
     EncoderParts,
@@ -1044,7 +1045,7 @@ def _websocket_view_runner(
         except WebSocketDisconnect as exc:
             code = exc.code
         except Exception as exc:
-            code = _error_close_code(exc)  # what the app closes the session with for it
+            code = websocket_close_code(exc)  # what the app closes the session with for it
             raise
         finally:
             if connection.accepted:  # a refused handshake has nothing to clean up
@@ -1055,14 +1056,6 @@ def _websocket_view_runner(
             await connection.close()
 
     return run
-
-
-def _error_close_code(exc: Exception) -> int:
-    """The code an accepted session closes with for ``exc`` (see aaf._errors): a
-    ``WebSocketException``'s own, 1008 for an ``HTTPError``, 1011 for any other."""
-    if isinstance(exc, WebSocketException):
-        return exc.code
-    return 1008 if isinstance(exc, HTTPError) else 1011
 
 
 def _short_error(exc: ValidationError) -> str:

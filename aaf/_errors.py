@@ -109,7 +109,7 @@ async def answer_error(
     if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
         logger.debug("Closing WebSocket %s: %r", connection.path, exc)
         if connection.ws_state is not WebSocketState.CLOSED:
-            await connection.close(exc.code, exc.reason)
+            await connection.close(websocket_close_code(exc), exc.reason)
         return
     if isinstance(exc, HTTPError):
         if connection.scope["type"] == "websocket":
@@ -227,7 +227,7 @@ async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -
     _tell_test_client(connection, exc)
     if connection.scope["type"] == "websocket":
         if not connection.finished:
-            await connection.close(1011)
+            await connection.close(websocket_close_code(exc))
         return
     if connection.finished:
         _log_ended(connection, exc)
@@ -262,7 +262,17 @@ async def _close_websocket(connection: Connection, exc: HTTPError) -> None:
     elif connection.ws_state is WebSocketState.CONNECTED:
         said = exc.errors if isinstance(exc, RequestValidationError) else None
         reason = _entries_said(said) if said is not None else str(exc.detail)
-        await connection.close(1008, reason)  # cut to what a close frame holds
+        await connection.close(websocket_close_code(exc), reason)  # cut to a frame's size
+
+
+def websocket_close_code(exc: BaseException) -> int:
+    """The code an accepted WebSocket session is closed with for ``exc``: a
+    ``WebSocketException``'s own, 1008 (policy violation) for an ``HTTPError``, 1011
+    (internal error) for any other. One policy, which ``WebSocketView.on_disconnect`` is
+    told before the close it names."""
+    if isinstance(exc, WebSocketException):
+        return exc.code
+    return 1008 if isinstance(exc, HTTPError) else 1011
 
 
 def _entries_said(errors: list[JsonValue]) -> str:

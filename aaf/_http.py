@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict, Unpack
 from urllib.parse import unquote_to_bytes
@@ -313,6 +314,11 @@ def json_charset_ok(content_type: str) -> bool:
         if key.strip().lower() == "charset":
             return value.strip().strip('"').lower() in ("utf-8", "utf8")
     return True
+
+
+def content_type_of(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
+    """The Content-Type among encoded response ``headers`` (lower-case names), if any."""
+    return next((value for name, value in headers if name == b"content-type"), None)
 
 
 _CHARSET = re.compile(r';\s*charset\s*=\s*"?([^";\s]+)', re.IGNORECASE)

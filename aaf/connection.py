@@ -25,6 +25,7 @@ from aaf._http import (
     DeleteCookieOptions,
     RawHeaders,
     check_close_code,
+    content_type_of,
     cookie_value,
     empty_framing,
     encode_header,
@@ -780,7 +781,7 @@ class Connection(UrlBuilding):
         """
         declared: str | bytes | None
         if self.started:
-            declared = next((v for k, v in self._sent_headers if k == b"content-type"), None)
+            declared = content_type_of(self._sent_headers)
         else:  # set with put_resp_header, as send found
             declared = self._resp_headers.get("content-type") if self._resp_headers else None
         codec = self._text_codec = text_codec(declared)
@@ -892,14 +893,12 @@ class Connection(UrlBuilding):
             await self.close(1008)
             return
         encoded = [encode_header(k, v) for k, v in headers.items()] if headers else []
-        if isinstance(body, str):  # in the charset its Content-Type declares, if one does
-            declared = next((v for k, v in encoded if k == b"content-type"), None)
-            data = body.encode(text_codec(declared))
-        else:
-            data = body
+        declared = content_type_of(encoded)
+        # Text in the charset its Content-Type declares, if one does.
+        data = body.encode(text_codec(declared)) if isinstance(body, str) else body
         await self._read_connect()
         raw = [(k, v) for k, v in encoded if k not in FRAMING]  # aaf frames the body
-        if isinstance(body, str) and not any(k == b"content-type" for k, _ in raw):
+        if isinstance(body, str) and declared is None:
             raw.append((b"content-type", b"text/plain; charset=utf-8"))
         raw.append(length_header(len(data)))
         self._ws_state = WebSocketState.CLOSED

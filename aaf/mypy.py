@@ -1171,9 +1171,7 @@ def _handler_problem(
     route = _RouteReads(websocket)
     for written in params[1:]:
         param, typ, default, opaque, marked, marker, *_ = written
-        problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
-            qualname, written
-        )
+        problem = _written_problem(qualname, written)
         if problem is not None:
             return problem
         if param.kind == "var_keyword":
@@ -1403,9 +1401,13 @@ def _no_provider(depends: Expression) -> bool:
     )
 
 
-def _marker_default_problem(qualname: str, written: _Written) -> str | None:
-    """A marker written as the parameter's default (``q: str = Query()``), or two markers
-    (``Annotated[int, Query(), Header()]``), which registration refuses, in its order."""
+def _written_problem(qualname: str, written: _Written) -> str | None:
+    """What registration refuses in a handler's or provider's parameter as written, in its
+    order: ``*args`` or a parameter before ``/``, a marker written as the default (``q: str =
+    Query()``), two markers (``Annotated[int, Query(), Header()]``)."""
+    nameable = _rules.nameable_problem(qualname, written.param)
+    if nameable is not None:
+        return nameable
     default = written.default
     marker = None
     if not written.marked and isinstance(default, CallExpr):
@@ -1539,9 +1541,7 @@ def _provider_problem(
     reads = _Reads(qualname, websocket=False)
     for written in list(_params(report, sig, node))[skip:]:
         param, typ, default, opaque, marked, marker, *_ = written
-        problem = _rules.nameable_problem(qualname, param) or _marker_default_problem(
-            qualname, written
-        )
+        problem = _written_problem(qualname, written)
         if problem is not None:
             return problem
         if default is not None and _is_depends(default):

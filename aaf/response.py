@@ -52,6 +52,7 @@ from aaf._http import (
     CookieOptions,
     DeleteCookieOptions,
     RawHeaders,
+    content_type_of,
     cookie_header,
     empty_framing,
     encode_header,
@@ -503,7 +504,9 @@ class FileResponse(HttpResponse):
         """Answer several ranges as one ``multipart/byteranges`` body (RFC 9110 section
         14.6): each part its own type and ``Content-Range``, the whole length known."""
         boundary = secrets.token_hex(16)
-        kind = next((v for k, v in headers if k == b"content-type"), b"application/octet-stream")
+        kind = content_type_of(headers)
+        if kind is None:
+            kind = b"application/octet-stream"
         heads = [
             b"--%s\r\ncontent-type: %s\r\ncontent-range: bytes %d-%d/%d\r\n\r\n"
             % (boundary.encode(), kind, start, stop - 1, size)

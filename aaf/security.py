@@ -487,7 +487,7 @@ class HTTPBasic(SecurityScheme, Generic[_Basic]):
 
     async def __call__(self, connection: Connection) -> _Basic:
         """Give the user name and password, or refuse with 401."""
-        challenge = self._challenge
+        challenge = self._challenge  # said again for credentials that do not decode
         found = self._credentials(connection, "Basic", challenge)
         if found is None:
             return cast(_Basic, None)

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -950,10 +950,14 @@ def test_a_path_number_too_long_for_int_is_a_404_not_a_500(
 
 
 # Shutdown ----------------------------------------------------------------------------------------
-def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within_a_second() -> None:
+@contextlib.contextmanager
+def _signalled_server(app: str, ready: str) -> Generator[tuple[subprocess.Popen[bytes], str]]:
+    """uvicorn serving ``app`` in a process of its own, so that it gets a real SIGTERM: the
+    process and its base URL, once ``ready`` answers "ready". Killed if still running at the
+    end, and what it wrote to stderr must hold no error."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.apps.endless:app", "--host", "127.0.0.1"]
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
         + ["--port", str(port), "--log-level", "warning"],
         cwd=Path(__file__).parent.parent,
         stderr=subprocess.PIPE,
@@ -963,10 +967,20 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within
         deadline = time.monotonic() + 15
         while True:
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(base + "/ready", timeout=1).text == "ready":
+                if httpx.get(base + ready, timeout=1).text == "ready":
                     break
             assert time.monotonic() < deadline and process.poll() is None, "no server"
             time.sleep(0.05)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        stderr = process.communicate(timeout=5)[1].decode()
+    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
+
+
+def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within_a_second() -> None:
+    with _signalled_server("tests.apps.endless:app", "/ready") as (process, base):
         ended: dict[str, float] = {}
         lines: dict[str, list[str]] = {"stream": [], "imperative": [], "events": [], "poll": []}
 
@@ -979,7 +993,7 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within
         readers = [threading.Thread(target=read, args=(p,)) for p in lines]
         for reader in readers:
             reader.start()
-        with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=5) as ws:
+        with connect(base.replace("http", "ws") + "/ws", open_timeout=5) as ws:
             ws.send("hi")
             assert ws.recv(timeout=5) == "hi"
             time.sleep(0.3)  # the streams are flowing
@@ -999,41 +1013,22 @@ def test_sigterm_closes_websockets_1001_and_ends_streams_events_and_polls_within
         assert lines["poll"] == ["stopped"]  # is_disconnected() is true once it must stop
         # uvicorn restores the default handler and raises the signal again once it is done.
         assert process.wait(5) in (0, -signal.SIGTERM)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        stderr = process.communicate(timeout=5)[1].decode()
-    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
 
 
 def test_sigterm_ends_a_mounted_apps_websockets_and_streams_too() -> None:
     # A mounted app's lifespan never ran, so it never heard the signal: its WebSocket stayed
     # open and uvicorn waited for it for ever.
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.apps.endless:mounted", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
-        cwd=Path(__file__).parent.parent,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}/inner"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(base + "/ready", timeout=1).text == "ready":
-                    break
-            assert time.monotonic() < deadline and process.poll() is None, "no server"
-            time.sleep(0.05)
+    with _signalled_server("tests.apps.endless:mounted", "/inner/ready") as (process, base):
         lines: list[str] = []
 
         def read() -> None:
-            with httpx.Client(timeout=10) as client, client.stream("GET", base + "/events") as r:
-                lines.extend(r.iter_lines())
+            with httpx.Client(timeout=10) as client:
+                with client.stream("GET", base + "/inner/events") as r:
+                    lines.extend(r.iter_lines())
 
         reader = threading.Thread(target=read)
         reader.start()
-        with connect(f"ws://127.0.0.1:{port}/inner/ws", open_timeout=5) as ws:
+        with connect(base.replace("http", "ws") + "/inner/ws", open_timeout=5) as ws:
             ws.send("hi")
             assert ws.recv(timeout=5) == "hi"
             time.sleep(0.3)
@@ -1044,11 +1039,6 @@ def test_sigterm_ends_a_mounted_apps_websockets_and_streams_too() -> None:
         reader.join(5)
         assert not reader.is_alive() and set(lines) == {"data: tick", ""}
         assert process.wait(5) in (0, -signal.SIGTERM)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        stderr = process.communicate(timeout=5)[1].decode()
-    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
 
 
 _FORM_BYTES = st.sampled_from(
