@@ -683,6 +683,8 @@ def test_on_disconnect_is_told_the_code_the_session_closed_with_over_uvicorn() -
         async def on_disconnect(self, connection: Connection, code: int) -> None:
             told.append(code)
 
+    closed_with: list[int | None] = []  # connection.close_code, read where a user reads it
+
     @router.websocket("/text")
     class Text(WebSocketView):
         async def on_receive(self, connection: Connection, data: str) -> None:
@@ -690,6 +692,7 @@ def test_on_disconnect_is_told_the_code_the_session_closed_with_over_uvicorn() -
 
         async def on_disconnect(self, connection: Connection, code: int) -> None:
             told.append(code)
+            closed_with.append(connection.close_code)
 
     async def session(path: str, frame: str | bytes) -> int | None:
         async with connect(base.replace("http", "ws") + path, open_timeout=5) as ws:
@@ -720,6 +723,7 @@ def test_on_disconnect_is_told_the_code_the_session_closed_with_over_uvicorn() -
             time.sleep(0.01)
     assert closed == [1007, 4000, 1008, 4002, 1011, 1003]
     assert told == [1007, 4000, 1008, 4002, 1011, 1003, 4100]
+    assert closed_with == [1003, 4100]  # this side's 1003, then the client's own close
 
 
 def test_a_validation_error_after_accept_closes_the_session_1008_saying_what_failed() -> None:
