@@ -2727,7 +2727,7 @@ def is_body_type(annotation: object, seen: frozenset[int] = frozenset()) -> bool
     for member in union_members(strip_annotated(annotation)[0]):
         if member is type(None):
             continue
-        if get_origin(member) is Annotated or is_alias(member):  # `Annotated[A | B, ...] | None`
+        if get_origin(member) is Annotated:  # `Annotated[A | B, ...] | None`
             if is_body_type(member, seen):
                 return True
             continue
