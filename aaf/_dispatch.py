@@ -31,14 +31,13 @@ from aaf._operation import Operation, Shown, operation_of
 from aaf._plan import (
     BodyParam,
     HandlerPlan,
-    ModelReading,
     attribute_dependency,
     attribute_value_problem,
     build_plan,
     check_complete,
     json_param,
-    type_adapter,
 )
+from aaf._readings import ModelReading, type_adapter
 from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_problem
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of

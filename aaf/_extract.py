@@ -26,13 +26,10 @@ from pydantic_core import InitErrorDetails, SchemaValidator, core_schema, from_j
 from werkzeug.datastructures import Headers, MultiDict
 
 from aaf._http import is_json, json_charset_ok, query_last_values
-from aaf._plan import (
+from aaf._plan import BodyParam, FieldSpec, Group, HandlerPlan
+from aaf._readings import (
     GIVEN_FIELDS,
-    BodyParam,
     Collection,
-    FieldSpec,
-    Group,
-    HandlerPlan,
     ItemsReading,
     KindReading,
     ModelReading,
