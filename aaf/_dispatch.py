@@ -15,17 +15,9 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._annotations import unaliased
 from aaf._background import run_background
+from aaf._entries import FULL_REPORT_SIZE, Errors
 from aaf._errors import websocket_close_code
-from aaf._extract import (
-    FULL_REPORT_SIZE,
-    REFUSED,
-    Errors,
-    arguments,
-    arguments_now,
-    attributes_of,
-    full_collections_held,
-    read_large_json,
-)
+from aaf._extract import REFUSED, arguments, arguments_now, read_large_json
 from aaf._http import WITH_BODY, RawHeaders
 from aaf._operation import Operation, Shown, operation_of
 from aaf._plan import (
@@ -39,6 +31,7 @@ from aaf._plan import (
 )
 from aaf._readings import ModelReading, type_adapter
 from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_problem
+from aaf._slices import attributes_of, full_collections_held
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
 from aaf.connection import Connection

@@ -15,7 +15,8 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import NoReturn, cast
 
-from aaf._extract import Errors, jsonable, take_body, validated
+from aaf._entries import Errors, jsonable
+from aaf._extract import take_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan, told_of_route
 from aaf._rules import named
 from aaf._threads import pool_of

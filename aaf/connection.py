@@ -16,6 +16,7 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.sansio.utils import get_current_url, get_host
 
 from aaf._background import run_background
+from aaf._entries import FULL_REPORT_SIZE
 from aaf._forms import FormLimits, parse_form
 from aaf._http import (
     FRAMING,
@@ -449,7 +450,7 @@ class Connection(UrlBuilding):
         # Imported here: _extract carries out plans on connections. Past 64 KiB, a list or
         # an object is parsed a slice of items at a time, as a typed body is validated, and
         # freed a slice at a time once the request is done (``_take_large_json``).
-        from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
+        from aaf._extract import json_in_slices, parse_json  # noqa: PLC0415
 
         if len(body) > FULL_REPORT_SIZE:
             value = await json_in_slices(body)
@@ -984,7 +985,7 @@ class Connection(UrlBuilding):
             await self._refuse(1003, f"Expected a {mode} frame of JSON, got a {got} frame")
         raw = text if text is not None else (data or b"")
         # Imported here: _extract carries out plans on connections.
-        from aaf._extract import FULL_REPORT_SIZE, json_in_slices, parse_json  # noqa: PLC0415
+        from aaf._extract import json_in_slices, parse_json  # noqa: PLC0415
 
         if len(raw) > FULL_REPORT_SIZE:
             # PERF: a list or an object a slice of items at a time, as connection.json()

@@ -19,6 +19,7 @@ from types import ModuleType, SimpleNamespace
 import pytest
 import uvicorn
 
+from aaf import _entries, _extract, _slices
 from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent, WebSocketScope
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
@@ -215,8 +216,8 @@ def group_member(
     return member
 
 
-def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
-    """The turns of the event loop ``module`` takes (its ``asyncio.sleep`` calls), recorded."""
+def count_turns(monkeypatch: pytest.MonkeyPatch, *modules: ModuleType) -> list[float]:
+    """The turns of the event loop ``modules`` take (their ``asyncio.sleep`` calls), recorded."""
     turns: list[float] = []
     real_sleep = asyncio.sleep
 
@@ -224,5 +225,21 @@ def count_turns(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[flo
         turns.append(delay)
         await real_sleep(delay)
 
-    monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=counted))
+    taking = [module for module in modules if hasattr(module, "asyncio")]
+    assert taking, "none of the modules imports asyncio"
+    for module in taking:
+        monkeypatch.setattr(module, "asyncio", SimpleNamespace(sleep=counted))
     return turns
+
+
+# The modules that read a JSON body (split from one): a name patched for a test is patched in
+# each of them that has it, where it is defined and where it is imported.
+BODY_MODULES = (_extract, _slices, _entries)
+
+
+def patch_body_modules(monkeypatch: pytest.MonkeyPatch, name: str, value: object) -> None:
+    """Patch ``name`` in each module reading a JSON body that has it."""
+    found = [module for module in BODY_MODULES if hasattr(module, name)]
+    assert found, f"no body module has {name}"
+    for module in found:
+        monkeypatch.setattr(module, name, value)

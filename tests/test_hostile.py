@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from aaf import _dispatch, _extract, _forms, _plan, aaf
+from aaf import _dispatch, _entries, _extract, _forms, _plan, aaf
 from aaf._http import parse_query
 from aaf.connection import Connection
 from aaf.exceptions import WebSocketDisconnect
@@ -38,7 +38,7 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import WebSocketView
 
-from ._helpers import count_turns, free_port, serve
+from ._helpers import count_turns, free_port, patch_body_modules, serve
 from .apps.hostile import make_app
 
 Events = dict[str, threading.Event]
@@ -196,11 +196,11 @@ def test_thousands_of_unknown_keys_for_a_strict_model_are_not_thousands_of_error
     reported: list[int] = []
     real_errors = _extract._errors  # pyright: ignore[reportPrivateUsage]
 
-    def errors(plan: _plan.HandlerPlan, exc: ValidationError) -> _extract.Errors:
+    def errors(plan: _plan.HandlerPlan, exc: ValidationError) -> _entries.Errors:
         reported.append(exc.error_count())
         return real_errors(plan, exc)
 
-    monkeypatch.setattr(_extract, "_errors", errors)
+    patch_body_modules(monkeypatch, "_errors", errors)
     client = TestClient(aaf([router]))
     unknown: list[tuple[str, str | int | float | bool | None]] = [
         (f"k{i}", "v") for i in range(8000)
@@ -241,7 +241,7 @@ def test_thousands_of_unknown_keys_in_a_body_or_a_message_are_not_thousands_of_e
             await connection.send_text(message.data.q)
 
     reported: list[int] = []
-    real_report = _extract._report_body  # pyright: ignore[reportPrivateUsage]
+    real_report = _entries.report_body
 
     def report(exc: ValidationError, *args: Any, **kwargs: Any) -> None:
         reported.append(exc.error_count())
@@ -254,7 +254,7 @@ def test_thousands_of_unknown_keys_in_a_body_or_a_message_are_not_thousands_of_e
         read.append(len(data))
         return real_from_json(data, allow_partial=allow_partial)
 
-    monkeypatch.setattr(_extract, "_report_body", report)
+    patch_body_modules(monkeypatch, "report_body", report)
     monkeypatch.setattr(_dispatch, "from_json", from_json)
     client = TestClient(aaf([router]))
     value = {"page": "x", **{f"k{i}": i for i in range(4000)}}
@@ -597,11 +597,11 @@ def test_any_file_name_gets_a_safe_content_disposition(server: httpx.Client) -> 
 def reference_truncated(value: object) -> object:
     """What an echoed input is, from its whole JSON: itself up to 1 KiB, else its start."""
     encoded = pydantic_core.to_json(value, fallback=repr, inf_nan_mode="strings")
-    if len(encoded) <= _extract.MAX_INPUT:
+    if len(encoded) <= _entries.MAX_INPUT:
         return value
     text = value if isinstance(value, str) else encoded.decode("utf-8", errors="replace")
-    keep = _extract.MAX_INPUT - 20
-    while len(pydantic_core.to_json(text[:keep] + "...(truncated)")) > _extract.MAX_INPUT:
+    keep = _entries.MAX_INPUT - 20
+    while len(pydantic_core.to_json(text[:keep] + "...(truncated)")) > _entries.MAX_INPUT:
         keep //= 2
     return text[:keep] + "...(truncated)"
 
@@ -619,7 +619,7 @@ def test_an_echoed_input_is_the_start_of_its_json_however_large(value: object, r
     """The echo is written from the start of a long list or dict only (the JSON of a 10 MB
     input, written whole, held the event loop 40 ms); it reads as the start of the whole."""
     value = [value] * repeat if repeat % 2 else value
-    assert _extract._truncated(value) == reference_truncated(value)  # pyright: ignore[reportPrivateUsage]
+    assert _entries._truncated(value) == reference_truncated(value)  # pyright: ignore[reportPrivateUsage]
 
 
 # 5: non-finite numbers ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_core import SchemaValidator, from_json
 from typing_extensions import ReadOnly, TypedDict
 
-from aaf import _dispatch, _extract, _plan, _readings, aaf
+from aaf import _dispatch, _entries, _extract, _plan, _readings, _slices, aaf
 from aaf._annotations import annotated
 from aaf._readings import ItemsReading, ModelReading, fail_fast_validator
 from aaf.app import App
@@ -51,7 +51,7 @@ from aaf.response import HttpResponse
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
-from ._helpers import count_turns
+from ._helpers import BODY_MODULES, count_turns, patch_body_modules
 
 
 class Item(BaseModel):
@@ -261,7 +261,7 @@ def bounded_app() -> App:
 def test_a_list_bounded_in_length_is_sliced_and_refused_in_pydantics_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     client = TestClient(bounded_app())
     headers = {"content-type": "application/json"}
     numbers = list(range(30_000))
@@ -340,7 +340,7 @@ class Nonempty(BaseModel):
 
 
 def test_fields_bounded_below_are_sliced_however_spelt(monkeypatch: pytest.MonkeyPatch) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/nonempty")
@@ -439,7 +439,7 @@ def test_a_large_body_validated_in_one_piece_holds_full_collections_too() -> Non
 def test_holds_that_overlap_for_too_long_let_one_full_collection_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_extract, "MAX_HOLD_SECONDS", 0.0)
+    patch_body_modules(monkeypatch, "MAX_HOLD_SECONDS", 0.0)
     full: list[int] = []
 
     def note(phase: str, info: dict[str, int]) -> None:
@@ -448,9 +448,9 @@ def test_holds_that_overlap_for_too_long_let_one_full_collection_through(
 
     gc.callbacks.append(note)
     try:
-        with _extract.full_collections_held():
+        with _slices.full_collections_held():
             assert full == []
-            with _extract.full_collections_held():  # held "too long" already: one goes through
+            with _slices.full_collections_held():  # held "too long" already: one goes through
                 assert len(full) == 1
     finally:
         gc.callbacks.remove(note)
@@ -634,8 +634,8 @@ def test_a_large_body_read_whole_is_not_parsed_again_to_say_where_it_breaks(
         parsed.append(len(data))
         return real_loads(data)
 
-    monkeypatch.setattr(
-        _extract, "json", SimpleNamespace(loads=loads, JSONDecodeError=json.JSONDecodeError)
+    patch_body_modules(
+        monkeypatch, "json", SimpleNamespace(loads=loads, JSONDecodeError=json.JSONDecodeError)
     )
     numbers = "[" + ",".join(str(i) for i in range(20_000))
     # Where pydantic stops, in characters (Python 3.11 and 3.12 say the same place; 3.13
@@ -750,7 +750,7 @@ def test_a_large_body_of_the_other_kind_is_refused_without_building_it(
     # whole: pydantic built the whole input its error echoes, 355-363 ms of one call. It is
     # checked for being JSON a slice at a time, then refused with pydantic's error for an
     # empty one of its kind, echoing the start of what was sent.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/batch")
@@ -816,7 +816,7 @@ def test_a_long_value_of_a_kind_its_field_refuses_is_refused_without_building_it
     # array for a field holding a model) had the body validated whole: pydantic built the
     # input its error echoes, 400-570 ms of one call. It is checked for being JSON a slice at
     # a time and the one call given an empty one in its place; the same for a list's item.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/kinds")
@@ -911,7 +911,7 @@ def test_a_union_of_models_told_apart_by_a_tag_is_read_as_the_model_it_names(
     # other clients 360 ms, and a missing or unknown tag as long (pydantic built the input
     # its error echoes). The tag is found among the members (a long member before it read
     # past a slice at a time), then the object read as the model it names.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/pets")
@@ -984,7 +984,7 @@ def test_a_field_holding_a_union_told_apart_by_a_tag_is_read_as_the_model_it_nam
     # {"pet": {"kind": "cat", "items": [...]}} had the rest of the body from the field on
     # validated in one piece. A long object for it is read as the model its tag names,
     # null standing in for it in the one call, errors under the field and the tag.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/events")
@@ -1103,7 +1103,7 @@ def test_a_union_of_models_without_a_tag_is_read_as_each_and_chosen_as_pydantic_
     # time; the choice is pydantic's: the first that takes it, left to right; in smart mode
     # the one with the most fields set (a tie is validated whole: pydantic decides it by how
     # exactly each matched). None taking it, each model's errors under its label.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kinds: dict[str, object] = {
         "/boxed-barks": Boxed | Barks,
         "/barks-boxed": Barks | Boxed,
@@ -1153,15 +1153,15 @@ def kept_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The keys of long members that the reading keeps for the one call (validated there in
     one piece), or that have it validate the whole object in one piece, as requests come."""
     kept: list[str] = []
-    original = _extract._long_member  # pyright: ignore[reportPrivateUsage]
+    original = _slices._long_member  # pyright: ignore[reportPrivateUsage]
 
     async def spy(reading: ModelReading, key: str, *args: Any) -> tuple[int, bytes | None]:
         end, stand_in = await original(reading, key, *args)
-        if end in (_extract._FAR, -1):  # pyright: ignore[reportPrivateUsage]  # (-1: all of it)
+        if end in (_slices._FAR, -1):  # pyright: ignore[reportPrivateUsage]  # (-1: all of it)
             kept.append(key)
         return end, stand_in
 
-    monkeypatch.setattr(_extract, "_long_member", spy)
+    patch_body_modules(monkeypatch, "_long_member", spy)
     return kept
 
 
@@ -1177,7 +1177,7 @@ def test_a_models_field_holding_a_union_without_a_tag_is_read_as_each_model(
     # A long object for the field was validated with the rest of the body in one piece:
     # 10 MB no model took held other clients 0.74-0.89 s. It is read as each model in turn,
     # chosen as pydantic chooses, null standing in for it in the one call.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kept = kept_whole(monkeypatch)
     router = Router()
 
@@ -1229,7 +1229,7 @@ def test_a_models_field_of_a_list_or_a_model_reads_an_array_as_the_list_an_objec
 ) -> None:
     # Validated with the rest of the body in one piece, 10 MB of objects the model did not
     # take held other clients 0.74-0.89 s (pydantic gave each member the input to echo).
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kept = kept_whole(monkeypatch)
     router = Router()
 
@@ -1263,7 +1263,7 @@ def test_a_body_of_a_list_or_a_model_reads_an_array_as_the_list_an_object_as_the
 ) -> None:
     # One or many, as APIs take a batch: validated whole, 10 MB of models held other clients
     # 565 ms, and 632 ms with a wrong one last.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kinds: dict[str, object] = {
         "/one-or-many": list[Item] | Item,
         "/maybe": Item | list[Item] | None,
@@ -1389,7 +1389,7 @@ def test_a_type_validated_from_the_object_as_sent_is_given_it_parsed_a_slice_at_
     # piece: 282 ms of other clients' wait for a body of keys it ignores, 348 ms for one
     # refused. Parsed a slice at a time, the value is given in its place, and the rest of
     # the validation is pydantic's own.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kinds: dict[str, object] = {
         "/unwrapped": Unwrapped,
         "/optional": Unwrapped | None,
@@ -1450,7 +1450,7 @@ def test_a_long_value_of_a_field_validated_as_sent_is_parsed_apart_and_given(
     # value as Python values, which pydantic made of a long one in one piece: 10 MB sent for
     # such a field held other clients 200 ms. It is parsed a slice at a time and given to
     # the one call in place of null.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kept = kept_whole(monkeypatch)
     router = Router()
 
@@ -1497,7 +1497,7 @@ def test_a_long_value_of_a_field_of_any_json_is_parsed_apart_and_given_as_it_is(
 ) -> None:
     # pydantic makes Python values of a long one in one piece: 10 MB for an `Any` field held
     # other clients 107-265 ms. Parsed a slice at a time, it is the field's value as it is.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     kept = kept_whole(monkeypatch)
     router = Router()
 
@@ -1540,7 +1540,7 @@ def test_a_models_sets_of_plain_values_are_read_as_lists_then_hashed_a_slice_at_
     # A model's set[str] of 800,000 was made in one call: 215 ms of other clients' wait.
     reading = _readings.model_reading(PlainSets)
     assert reading is not None and reading.wanted.keys() == {"tags", "ids", "maybe"}
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/tagged")
@@ -1577,7 +1577,7 @@ def test_items_each_a_union_told_apart_by_a_tag_are_read_as_the_model_they_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A list of such unions had an item too long for a slice validated with the whole body.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/pets")
@@ -1725,7 +1725,7 @@ def test_typeddicts_and_dataclasses_are_read_as_models_of_their_fields(
     # A TypedDict or dataclass body was validated whole: 10 MB held other clients 350-365 ms.
     # It is read as a model of the same fields is, then made the dict or the dataclass
     # pydantic would give.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
     kinds: dict[str, object] = {
         "/dict": BatchDict,
@@ -1804,7 +1804,7 @@ def test_something_after_a_large_model_object_is_not_json_where_python_says(
     # Read in slices, the object was then validated whole to say the body is not JSON: 10 MB
     # held other clients 56-84 ms. Python's place and words, as for a list; nothing of the
     # model's own is run.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/totalled")
@@ -1829,7 +1829,7 @@ def test_something_after_a_large_model_object_is_not_json_where_python_says(
 def test_a_large_model_body_equals_whole_validation_its_lists_sliced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     for order in (
@@ -1891,7 +1891,7 @@ def test_optional_bulk_fields_are_sliced_when_they_hold_a_list_or_a_dict(
 ) -> None:
     # `list[Item] | None` and `dict[str, int] | None` fields were validated with the model in
     # one piece: 600,000 counts held other clients 0.42-0.45 s.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/maybe")
@@ -1923,7 +1923,7 @@ def test_sequence_and_mapping_fields_are_sliced_as_lists_and_dicts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Validated with the model in one piece before (pydantic gives a list and a dict).
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/abstract")
@@ -1957,7 +1957,7 @@ def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
     # Bodies and fields of these were validated in one piece (in-process, 420,000 models as a
     # deque held other clients 0.44 s; 600,000 counts as a Counter 0.31 s, as an OrderedDict
     # 0.67 s); each is now read as the list or dict it is made of, then made it.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/queue")
@@ -2077,7 +2077,7 @@ def test_a_model_held_by_a_model_is_read_as_its_own_reading_says(
     # piece: 420,000 items in {"data": {"items": [...]}} held others 340-445 ms. It is read
     # as the inner model's reading says (its lists a slice at a time), null standing in for
     # it in the one call (whose validator takes anything there), and put in after.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/envelope")
@@ -2151,7 +2151,7 @@ class Numbered(BaseModel):
 def test_dicts_of_number_keys_are_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
     # Validated in one piece before: 600,000 such keys held other clients 0.1 s; 600,000
     # pairs of a list of tuples 0.17-0.25 s.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/numbered")
@@ -2186,7 +2186,7 @@ SKUS = {f"sku-{i}": item for i, item in enumerate(GOOD)}
 
 
 def test_dicts_of_models_and_lists_of_lists_are_sliced_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     app = order_app()
     client = TestClient(app)
     # What the model's own validator is given: with the fields sliced, the rest of the body
@@ -2406,7 +2406,7 @@ class Limited(BaseModel):
 def test_a_validator_taking_info_sees_the_fields_before_it_and_the_field_read_in_slices(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/limited")
@@ -2435,7 +2435,7 @@ def test_a_fields_after_validators_see_the_field_read_in_slices(
     # other clients 300-400 ms); one of mode "after" taking no info now has the field read in
     # slices and is given what was read, as pydantic gives it the value it validated; those
     # taking info are run by the one call, given the field as read.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/sorted")
@@ -2478,7 +2478,7 @@ def test_a_models_after_validators_see_the_model_read_in_slices(
     # A model with a validator of mode "after" was validated whole: 420,000 items held other
     # clients 340 ms. It is read in slices, its validators run on the model once its lists
     # are in it (the one call's validator without them), as pydantic runs them.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/checked")
@@ -2650,7 +2650,7 @@ class LowerHoldsDicts(BaseModel):
 def test_typeddicts_and_dataclasses_inside_are_read_as_models_of_their_fields(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/holds")
@@ -2750,7 +2750,7 @@ def test_values_skipped_over_keep_their_brackets_in_strings() -> None:
 
 
 def test_a_large_dict_body_is_sliced_like_a_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/skus")
@@ -2784,7 +2784,7 @@ def test_optional_set_and_tuple_bodies_are_sliced_and_answer_as_whole_validation
     # Each was validated in one piece: 10 MB of `list[Item] | None` held other clients about
     # 0.4 s, a million numbers as `set[int]` 80 ms (benchmarks/large_bodies.py); and a
     # `frozenset` still was.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     freeing = count_turns(monkeypatch, _dispatch)
     router = Router()
 
@@ -2878,7 +2878,7 @@ class Loose(BaseModel):
 def test_bodies_and_fields_of_any_json_are_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
     # `Annotated[Any, Body()]` and `JsonValue` bodies were validated in one piece (400,000
     # objects held other clients 0.2 s), and so was a model's `list[dict[str, Any]]` field.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     freeing = count_turns(monkeypatch, _dispatch)
     router = Router()
 
@@ -2947,16 +2947,16 @@ def test_values_skipped_over_cost_time_in_step_with_their_length() -> None:
 def test_large_dicts_and_lists_of_plain_values_are_sliced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     decoded: list[int] = []  # items read one by one: none, in runs of plain values
-    real = _extract._DECODER  # pyright: ignore[reportPrivateUsage]
+    real = _slices._DECODER  # pyright: ignore[reportPrivateUsage]
 
     class Counted(json.JSONDecoder):
         def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
             decoded.append(idx)
             return real.raw_decode(s, idx)
 
-    monkeypatch.setattr(_extract, "_DECODER", Counted())
+    patch_body_modules(monkeypatch, "_DECODER", Counted())
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     counts = {f"k-{i}": i for i in range(50_000)}  # 900 KB
@@ -2987,7 +2987,7 @@ def test_a_models_dicts_of_dicts_and_lists_of_dicts_are_sliced(
 ) -> None:
     # A model's dict[str, dict[str, int]] field of 600,000 keys was validated with the body
     # in one piece: 0.4 s that no other client was served.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     nested = {f"k-{i}": {"a": i, "b": -i} for i in range(20_000)}  # 600 KB
@@ -3040,7 +3040,7 @@ def test_a_long_string_item_is_found_by_scans_not_a_pattern(
             return found
 
     for name in ("_PLAIN_VALUES", "_STRING_REST"):
-        monkeypatch.setattr(_extract, name, Recorded(getattr(_extract, name)))
+        patch_body_modules(monkeypatch, name, Recorded(getattr(_slices, name)))
     client = TestClient(aaf([router]))
     headers = {"content-type": "application/json"}
     long = "a" * 3_000_000
@@ -3063,14 +3063,14 @@ def test_many_short_strings_with_escaped_quotes_are_read_by_the_pattern(
     # short one (a draft of this change did), a model body whose unknown member held 100,000
     # strings of escaped quotes took 9.8 s, 0.84 s in one stall.
     windows: list[int] = []
-    real = _extract._in_escapes  # pyright: ignore[reportPrivateUsage]
+    real = _slices._in_escapes  # pyright: ignore[reportPrivateUsage]
 
     def recorded(data: bytes, pos: int) -> tuple[int, int]:
         found = real(data, pos)
         windows.append(pos)
         return found
 
-    monkeypatch.setattr(_extract, "_in_escapes", recorded)
+    patch_body_modules(monkeypatch, "_in_escapes", recorded)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     quoted = '"' * 40
@@ -3102,21 +3102,21 @@ def test_where_a_string_ends_is_what_the_json_grammar_says(
     # in place; the grammar's own pattern, over the whole string, is the reference.
     data = b"".join(parts)
     pos = min(pos, len(data))
-    reference = _extract._STRING_REST.match(data, pos)  # pyright: ignore[reportPrivateUsage]
+    reference = _slices._STRING_REST.match(data, pos)  # pyright: ignore[reportPrivateUsage]
     saved = (
-        _extract._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
-        _extract._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
-        _extract._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
+        _slices._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
+        _slices._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
+        _slices._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
     )
-    _extract._SHORT_STRING = _extract._ESCAPES_WINDOW = window  # pyright: ignore[reportPrivateUsage]
-    _extract._ESCAPES_STEP = step  # pyright: ignore[reportPrivateUsage]
+    _slices._SHORT_STRING = _slices._ESCAPES_WINDOW = window  # pyright: ignore[reportPrivateUsage]
+    _slices._ESCAPES_STEP = step  # pyright: ignore[reportPrivateUsage]
     try:
-        found = asyncio.run(_extract._after_string(data, pos))  # pyright: ignore[reportPrivateUsage]
+        found = asyncio.run(_slices._after_string(data, pos))  # pyright: ignore[reportPrivateUsage]
     finally:
         (
-            _extract._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
-            _extract._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
-            _extract._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
+            _slices._SHORT_STRING,  # pyright: ignore[reportPrivateUsage]
+            _slices._ESCAPES_WINDOW,  # pyright: ignore[reportPrivateUsage]
+            _slices._ESCAPES_STEP,  # pyright: ignore[reportPrivateUsage]
         ) = saved
     assert found == (-1 if reference is None else reference.end())
 
@@ -3124,7 +3124,7 @@ def test_where_a_string_ends_is_what_the_json_grammar_says(
 def test_lists_of_lists_of_plain_values_are_sliced_item_by_item(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     series = {f"k-{i}": [i, i + 1] for i in range(30_000)}  # 500 KB
@@ -3146,7 +3146,7 @@ def test_lists_of_lists_of_plain_values_are_sliced_item_by_item(
 def test_plain_values_under_a_config_that_changes_them_are_validated_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     client = TestClient(order_app())
     headers = {"content-type": "application/json"}
     data = json.dumps({"numbers": [float(i) for i in range(100_000)]})  # 1.0 is no strict int
@@ -3276,7 +3276,7 @@ def in_slices(
     """What validating ``data`` in slices gives, and the errors it found."""
     errors: list[dict[str, object]] = []
     reading = ItemsReading(validator, opening.encode(), None, False)
-    sliced = asyncio.run(_extract._validate_in_slices(reading, data, errors))  # pyright: ignore[reportPrivateUsage]
+    sliced = asyncio.run(_slices.validate_in_slices(reading, data, errors))
     return sliced, errors
 
 
@@ -3313,7 +3313,7 @@ def test_slices_of_any_plain_values_agree_with_whole_validation(
 ) -> None:
     # Slices of a few characters, so that every way a cut can fall (in a string, on an escape,
     # on a trailing comma, before junk) is tried on small inputs.
-    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    patch_body_modules(monkeypatch, "_SLICE", slice_size)
     data = with_junk(values, where, junk)
     opening = "{" if isinstance(values, dict) else "["
     adapter: TypeAdapter[Any] = (
@@ -3323,7 +3323,7 @@ def test_slices_of_any_plain_values_agree_with_whole_validation(
     )
     validator = fail_fast_validator(adapter)
     sliced, errors = in_slices(validator, data, opening)
-    if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
+    if sliced is _slices.NOT_A_LIST:
         return  # not an array (an object) at all: the caller validates it whole
     try:
         whole = validator.validate_json(data)
@@ -3416,7 +3416,7 @@ def test_a_large_body_refused_leaves_no_cycle_holding_it(route: str, data: bytes
 
     client = TestClient(aaf([router]))
     headers = {"content-type": "application/json"}
-    assert len(data) > _extract.FULL_REPORT_SIZE
+    assert len(data) > _entries.FULL_REPORT_SIZE
     gc.collect()
     gc.disable()
     gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds unreachable stays in gc.garbage
@@ -3477,7 +3477,7 @@ def test_slices_of_nested_items_cut_between_them_agree_with_whole_validation(
     # Runs of nested items are cut at a comma that looks like one between items and validated
     # as cut; wherever that comma really is (in a string, in an item), the answer must be what
     # validating the whole gives: the same items, or the same first error.
-    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    patch_body_modules(monkeypatch, "_SLICE", slice_size)
     data = with_junk(items, where, junk)
     opening = "{" if isinstance(items, dict) else "["
     adapter: TypeAdapter[Any]
@@ -3491,7 +3491,7 @@ def test_slices_of_nested_items_cut_between_them_agree_with_whole_validation(
         adapter = TypeAdapter(dict[str, JsonValue] if opening == "{" else list[JsonValue])
     validator = fail_fast_validator(adapter)
     sliced, errors = in_slices(validator, data, opening)
-    if sliced is _extract._NOT_A_LIST:  # pyright: ignore[reportPrivateUsage]
+    if sliced is _slices.NOT_A_LIST:
         return  # not that kind of JSON at all: the caller validates it whole
     try:
         whole = validator.validate_json(data)
@@ -3514,7 +3514,7 @@ def test_a_sliced_body_gives_other_requests_a_turn_before_it_is_decoded(
     # on fresh memory): a turn of the event loop comes between them.
     events: list[str] = []
     real_sleep = asyncio.sleep
-    real_validate = _extract._validate_in_slices  # pyright: ignore[reportPrivateUsage]
+    real_validate = _slices.validate_in_slices
 
     async def counted(delay: float) -> None:
         events.append("turn")
@@ -3524,8 +3524,8 @@ def test_a_sliced_body_gives_other_requests_a_turn_before_it_is_decoded(
         events.append("decode")
         return await real_validate(*args)
 
-    monkeypatch.setattr(_extract, "asyncio", SimpleNamespace(sleep=counted))
-    monkeypatch.setattr(_extract, "_validate_in_slices", validate)
+    patch_body_modules(monkeypatch, "asyncio", SimpleNamespace(sleep=counted))
+    patch_body_modules(monkeypatch, "validate_in_slices", validate)
     client = TestClient(make_app())
     answer = client.post("/items", content=body(GOOD), headers={"content-type": "application/json"})
     assert answer.json() == {"count": 20_000, "last": 19_999}
@@ -3596,9 +3596,9 @@ def test_connection_json_in_slices_agrees_with_parsing_whole(
     # Every body counts as large here, in slices of a few characters, and an item longer
     # than a few slices is read a slice at a time in its turn (a list or an object), or the
     # body whole.
-    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
-    monkeypatch.setattr(_extract, "_SLICE", slice_size)
-    monkeypatch.setattr(_extract, "_WIDEST_WINDOW", 4 * slice_size)
+    patch_body_modules(monkeypatch, "FULL_REPORT_SIZE", 0)
+    patch_body_modules(monkeypatch, "_SLICE", slice_size)
+    patch_body_modules(monkeypatch, "_WIDEST_WINDOW", 4 * slice_size)
     data = with_junk(value, where, junk)
     answer = JSON_CLIENT.post("/any", content=data, headers={"content-type": "application/json"})
     try:
@@ -3614,7 +3614,7 @@ def test_connection_json_in_slices_agrees_with_parsing_whole(
 def test_connection_json_reads_a_large_list_a_slice_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     data = json.dumps(GOOD).encode()  # 600 KB
     answer = TestClient(json_app()).post(
         "/any", content=data, headers={"content-type": "application/json"}
@@ -3657,7 +3657,7 @@ def test_a_long_list_inside_an_object_is_read_and_freed_a_slice_at_a_time(
     # {"label": ..., "items": [...]}: the list is read a slice at a time in its turn (it was
     # one item of the object, read from ever wider windows: 0.5 s in one stall for 10 MB),
     # and freed so after the response, inside the object and a list around it.
-    parse_turns = count_turns(monkeypatch, _extract)
+    parse_turns = count_turns(monkeypatch, *BODY_MODULES)
     free_turns = count_turns(monkeypatch, _dispatch)
     wrapped = {"label": "x", "items": GOOD}
     for value in (wrapped, [1, wrapped], {"a": {"b": wrapped}}):
@@ -3721,7 +3721,7 @@ def watched(
 ) -> tuple[TestClient, list[float], list[bytes]]:
     """A client of ``long_items_app``, the turns the reading takes, and what the model's own
     validator is given when ``path``'s body (or an item of it) is read a member at a time."""
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     app = long_items_app()
     given: list[bytes] = []
     watch_model(app, path, given)
@@ -3755,13 +3755,13 @@ def test_a_long_item_holding_a_value_its_model_ignores_is_read_a_member_at_a_tim
     # request 80 ms (benchmarks/hostile.py, "one long item"); its model is given the rest.
     client, turns, given = watched(monkeypatch, "/items")
     windows: list[int] = []
-    real_window = _extract._window  # pyright: ignore[reportPrivateUsage]
+    real_window = _slices._window  # pyright: ignore[reportPrivateUsage]
 
     def window(data: bytes, start: int, stop: int) -> str:
         windows.append(stop - start)
         return real_window(data, start, stop)
 
-    monkeypatch.setattr(_extract, "_window", window)
+    patch_body_modules(monkeypatch, "_window", window)
     headers = {"content-type": "application/json"}
     big = {"id": 1, "extra": IGNORED, "name": "n"}
     data = json.dumps([{"id": 0, "name": "a"}, big, {"id": 2, "name": "c"}])
@@ -3825,7 +3825,7 @@ def test_a_model_refusing_unknown_keys_is_read_in_slices_its_first_hundred_repor
     # 700,000 unknown keys in 10 MB made 700,000 errors, each a dict: 2 s of the event loop
     # for a 422 that lists 100. Read a slice of members at a time, the one call is given the
     # first hundred unknown keys (pydantic reports them after its fields', in order).
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/refusing")
@@ -3883,7 +3883,7 @@ def test_a_model_keeping_unknown_keys_is_read_in_slices_its_extras_in_order(
     # 700,000 unknown keys a model keeps (extra="allow") were validated in one call: 530-550
     # ms of the event loop. Read a slice of members at a time, they are parsed as any JSON
     # and become the model's extras after, in pydantic's order; the one call gets the rest.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     def seen(body: BaseModel) -> dict[str, object]:
@@ -3969,8 +3969,8 @@ def test_slices_of_a_model_keeping_unknown_keys_agree_with_whole_validation(
     # Keys given twice, the field's name beside its alias, any JSON under unknown keys,
     # slices cut anywhere: the model (its fields, its extras in order, its fields set) or
     # the errors are what pydantic's validation of the whole gives.
-    monkeypatch.setattr(_extract, "_SLICE", slice_size)
-    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    patch_body_modules(monkeypatch, "_SLICE", slice_size)
+    patch_body_modules(monkeypatch, "FULL_REPORT_SIZE", 0)
     router = Router()
 
     @router.post("/keeping")
@@ -4047,9 +4047,9 @@ def test_every_failing_field_of_a_model_read_apart_is_listed_as_pydantic_lists_i
     # Whatever the order of the members, whichever fields are missing or wrong, read apart
     # or not: the 422 (or the model) is what pydantic's fail-fast validation of the whole
     # gives, every failing field in the model's order.
-    monkeypatch.setattr(_extract, "_SLICE", 4096)
-    monkeypatch.setattr(_extract, "_WIDEST_WINDOW", 8192)  # the lists (11 KB) read apart
-    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    patch_body_modules(monkeypatch, "_SLICE", 4096)
+    patch_body_modules(monkeypatch, "_WIDEST_WINDOW", 8192)  # the lists (11 KB) read apart
+    patch_body_modules(monkeypatch, "FULL_REPORT_SIZE", 0)
     router = Router()
 
     @router.post("/shipment")
@@ -4075,9 +4075,9 @@ def test_a_wrong_field_whose_rest_cannot_be_read_in_slices_gives_its_first_error
     # window stopped the reading with an exception, the errors found so far left in place
     # for the whole validation to add its own: one error twice, and a 422 for a body
     # pydantic takes (its key given twice, the last value valid).
-    monkeypatch.setattr(_extract, "_SLICE", 1)
-    monkeypatch.setattr(_extract, "_WIDEST_WINDOW", 2)
-    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0)
+    patch_body_modules(monkeypatch, "_SLICE", 1)
+    patch_body_modules(monkeypatch, "_WIDEST_WINDOW", 2)
+    patch_body_modules(monkeypatch, "FULL_REPORT_SIZE", 0)
     router = Router()
 
     @router.post("/keeping")
@@ -4156,7 +4156,7 @@ def record_pieces(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         pieces.append(len(data))
         return from_json(data, **options)
 
-    monkeypatch.setattr(_extract, "from_json", recorded)
+    patch_body_modules(monkeypatch, "from_json", recorded)
     return pieces
 
 
@@ -4220,16 +4220,16 @@ def test_a_string_read_in_pieces_is_the_string_read_whole(parts: list[bytes], pi
     # gives the same text, or refuses it too.
     text = b"".join(parts)
     data = b'["' + text + b'"]'
-    saved = _extract._STRING_PIECE  # pyright: ignore[reportPrivateUsage]
-    _extract._STRING_PIECE = piece  # pyright: ignore[reportPrivateUsage]
+    saved = _slices._STRING_PIECE  # pyright: ignore[reportPrivateUsage]
+    _slices._STRING_PIECE = piece  # pyright: ignore[reportPrivateUsage]
     try:
         read = asyncio.run(
-            _extract._string_in_pieces(data, 1, len(data) - 1)  # pyright: ignore[reportPrivateUsage]
+            _slices._string_in_pieces(data, 1, len(data) - 1)  # pyright: ignore[reportPrivateUsage]
         )
     except ValueError:
         read = None
     finally:
-        _extract._STRING_PIECE = saved  # pyright: ignore[reportPrivateUsage]
+        _slices._STRING_PIECE = saved  # pyright: ignore[reportPrivateUsage]
     try:
         whole = from_json(b'"' + text + b'"')
     except ValueError:
@@ -4304,7 +4304,7 @@ def test_each_model_is_read_once_for_the_plan(monkeypatch: pytest.MonkeyPatch) -
 def test_one_long_inner_list_is_read_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     # A list of lists (or a dict of them) with one long list, as a body or a model's field,
     # had the body validated in one piece: 10 MB of one series held others 77 ms.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     pairs = TestClient(plain_app())
     orders = TestClient(order_app())
     headers = {"content-type": "application/json"}
@@ -4348,7 +4348,7 @@ def test_members_read_among_many_ignored_are_picked_out(monkeypatch: pytest.Monk
 def test_one_long_inner_dict_of_a_body_is_read_a_slice_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.post("/tables")
@@ -4459,7 +4459,7 @@ _VALUES = st.recursive(
 
 
 def _answer(data: bytes, route: str, sliced: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr(_extract, "FULL_REPORT_SIZE", 0 if sliced else 10**9)
+    patch_body_modules(monkeypatch, "FULL_REPORT_SIZE", 0 if sliced else 10**9)
     with TestClient(_SHAPES, raise_server_exceptions=False) as client:
         answer = client.post(route, content=data, headers={"content-type": "application/json"})
     return answer.status_code, answer.json() if answer.content else None
@@ -4492,7 +4492,7 @@ def test_any_body_read_in_slices_answers_as_whole_validation(  # noqa: PLR0913  
     # Every body shape at once, end to end: a body read a few bytes at a time, as a large
     # one is, is what the same body read whole gives, or refused as it is (both 422; the
     # errors may differ, each collection stopping at its first).
-    monkeypatch.setattr(_extract, "_SLICE", slice_size)
+    patch_body_modules(monkeypatch, "_SLICE", slice_size)
     text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
     at = where % (len(text) + 1)
     data = (text[:at] + junk + text[at:]).encode("utf-8", "surrogatepass")
@@ -4520,7 +4520,7 @@ def test_a_trailing_comma_in_a_large_body_is_placed_as_this_pythons_parser_place
     ]
     named = {b"]": "the comma ends an array", b"}": "the comma ends an object"}
     for said in (None, named):
-        monkeypatch.setattr(_extract, "_trailing_commas", lambda said=said: said)
+        patch_body_modules(monkeypatch, "_trailing_commas", lambda said=said: said)
         for route, data, bracket in cases:
             with TestClient(plain_app()) as client:
                 answer = client.post(

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from aaf import _extract, aaf
+from aaf import aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import (
@@ -39,7 +39,7 @@ from aaf.security import HTTPBasic, HTTPBasicCredentials
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
-from ._helpers import count_turns, multipart_part, serve
+from ._helpers import BODY_MODULES, count_turns, multipart_part, serve
 
 
 class User(BaseModel):
@@ -1349,7 +1349,7 @@ def test_sequences_are_read_as_fastapi_reads_them(monkeypatch: pytest.MonkeyPatc
     )
     assert answer.json() == [[1, 2], ["a", "b"], ["x", "y"]]
     # A large one is read a slice at a time, as a list body is.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     many = [{"id": i} for i in range(30_000)]
     assert client.post("/parts", json=many).json() == list(range(30_000))
     assert len(turns) >= 5

@@ -15,7 +15,7 @@ from pydantic import BaseModel, JsonValue
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from aaf import _extract, aaf
+from aaf import aaf
 from aaf.app import App
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
@@ -30,7 +30,7 @@ from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient, WebSocketDenied
 from aaf.views import WebSocketView
 
-from ._helpers import count_turns, serve
+from ._helpers import BODY_MODULES, count_turns, serve
 from .test_examples import load
 
 
@@ -502,7 +502,7 @@ def test_a_large_typed_message_is_read_a_slice_at_a_time(monkeypatch: pytest.Mon
     # A typed message up to max_message_size (1 MiB) was validated in one call: 45,000 models
     # held other clients 35-100 ms. Past 64 KiB it is read as a large body is, and refused
     # in the same words as a small one.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.websocket("/lines")
@@ -543,7 +543,7 @@ def test_a_large_json_message_is_parsed_a_slice_at_a_time(
     # receive_json() parsed a message of up to 1 MiB in one call (16-25 ms for 45,000
     # objects); past 64 KiB a list or an object is parsed as connection.json() parses a
     # large body.
-    turns = count_turns(monkeypatch, _extract)
+    turns = count_turns(monkeypatch, *BODY_MODULES)
     router = Router()
 
     @router.websocket("/echo")
