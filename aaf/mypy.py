@@ -571,27 +571,33 @@ class _Metadata:
         """The parameter's ``Depends(...)`` (or ``Security(...)``) marker as mypy would have
         it written as a default, its names bound; ``Depends()`` names the parameter's class."""
         for item in self.annotations.get(name, ()):
-            if not isinstance(item, ast.Call):
-                continue
-            callee = self.resolve(item.func)
-            if callee is None or callee.fullname not in _DEPENDS:
-                continue
-            args = [self.bound(a) for a in item.args]
-            kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
-            names: list[str | None] = [None] * len(item.args)
-            for keyword in item.keywords:
-                args.append(self.bound(keyword.value))
-                kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
-                names.append(keyword.arg)
-            proper = get_proper_type(typ)
-            if not item.args and "provider" not in names and isinstance(proper, Instance):
-                args.insert(0, _bound(proper.type))  # Depends(): the class, called
-                kinds.insert(0, ARG_POS)
-                names.insert(0, None)
-            call = CallExpr(_bound(callee), args, kinds, names)
-            call.set_line(item.lineno, item.col_offset)
-            return call
+            call = self.depends_call(item, get_proper_type(typ))
+            if call is not None:
+                return call
         return None
+
+    def depends_call(self, item: ast.expr, typ: ProperType | None = None) -> CallExpr | None:
+        """``item`` as mypy would have it, when it is a ``Depends(...)`` (or ``Security``)
+        call: its names bound; ``Depends()`` names ``typ``'s class."""
+        if not isinstance(item, ast.Call):
+            return None
+        callee = self.resolve(item.func)
+        if callee is None or callee.fullname not in _DEPENDS:
+            return None
+        args = [self.bound(a) for a in item.args]
+        kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
+        names: list[str | None] = [None] * len(item.args)
+        for keyword in item.keywords:
+            args.append(self.bound(keyword.value))
+            kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
+            names.append(keyword.arg)
+        if not item.args and "provider" not in names and isinstance(typ, Instance):
+            args.insert(0, _bound(typ.type))  # Depends(): the class, called
+            kinds.insert(0, ARG_POS)
+            names.insert(0, None)
+        call = CallExpr(_bound(callee), args, kinds, names)
+        call.set_line(item.lineno, item.col_offset)
+        return call
 
     def marker(self, name: str) -> _Marker | None:
         """The parameter's first ``Path()``-style marker (registration reads the first too),
@@ -673,9 +679,11 @@ _Defined = ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign
 class _Source(NamedTuple):
     definitions: Mapping[tuple[str, int], _Defined]
     classes: Mapping[str, list[ast.ClassDef]]
+    functions: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]  # top-level ones
+    assignments: Mapping[str, list[ast.Assign]]  # top-level `name = ...`, by name
 
 
-_NO_SOURCE = _Source({}, {})
+_NO_SOURCE = _Source({}, {}, {}, {})
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
 
 
@@ -692,9 +700,17 @@ def _source(path: str) -> _Source:
         return _NO_SOURCE
     found: dict[tuple[str, int], _Defined] = {}
     classes: dict[str, list[ast.ClassDef]] = {}
+    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+    assignments: dict[str, list[ast.Assign]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             classes.setdefault(statement.name, []).append(statement)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions.setdefault(statement.name, []).append(statement)
+        elif isinstance(statement, ast.Assign):
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    assignments.setdefault(target.id, []).append(statement)
         for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
@@ -705,7 +721,7 @@ def _source(path: str) -> _Source:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    read = _Source(found, classes)
+    read = _Source(found, classes, functions, assignments)
     _SOURCES[path] = (version, read)
     return read
 
@@ -814,10 +830,16 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
             kept.append(parameter)
         # else not in a URL: url_for neither needs nor takes it
     info = definition.info if skip == 2 else None  # a View method: its attributes' providers
-    if isinstance(info, TypeInfo) and info.has_base(_VIEW):
-        for provider in _class_dependencies(_Silent(ctx, ctx.context), info).providers:
+    view = info if isinstance(info, TypeInfo) and info.has_base(_VIEW) else None
+    if view is not None:
+        for provider in _class_dependencies(_Silent(ctx, ctx.context), view).providers:
             provided.extend(_provider_url_params(report, provider, ()))
-    if len(kept) == len(written) - skip and not provided:
+    # The route's and its router's `dependencies=`: their providers' URL parameters too; when
+    # they cannot be read, any other keyword is taken (the plugin does not guess).
+    side = _registered_side(report, definition, view)
+    for provider in side.providers:
+        provided.extend(_provider_url_params(report, provider, ()))
+    if len(kept) == len(written) - skip and not provided and side.complete:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
     names = {parameter.param.name for parameter in kept}
     for parameter in provided:
@@ -826,13 +848,90 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
             # Optional: whether it is a rule variable (then required) the rule says, and
             # the rule is not at hand here.
             kept.append(parameter._replace(required=False))
+    others: list[Type] = (
+        [] if side.complete else [ctx.api.named_generic_type("builtins.object", [])]
+    )
     return CallableType(
-        [handler, *(parameter.typ for parameter in kept)],
-        [ARG_POS, *(ARG_NAMED if parameter.required else ARG_NAMED_OPT for parameter in kept)],
-        [None, *(parameter.param.name for parameter in kept)],
+        [handler, *(parameter.typ for parameter in kept), *others],
+        [ARG_POS, *(ARG_NAMED if parameter.required else ARG_NAMED_OPT for parameter in kept)]
+        + [ARG_STAR2] * len(others),
+        [None, *(parameter.param.name for parameter in kept), *(["params"] * len(others))],
         signature.ret_type,
         signature.fallback,
         name=signature.name,
+    )
+
+
+def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -> _Side:
+    """The providers in ``dependencies=`` of the route decorators over ``definition`` (a
+    View method's: over its class) and of their routers, whose URL parameters ``url_for``
+    takes too. Read from the source, as for a module from mypy's cache, which keeps no
+    decorators; incomplete where they cannot be read (no source, a list in a variable, a
+    router made elsewhere than by a module's ``Router(...)``)."""
+    owner = view if view is not None else definition
+    module = _module_of(report.modules, owner.fullname)
+    if module is None or owner.fullname != f"{module.fullname}.{owner.name}":
+        return _Side(complete=False)  # not a module's top-level function or class
+    source = _source(module.path)
+    written: Sequence[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]
+    if view is not None:
+        written = source.classes.get(view.name, [])
+    else:  # by its line, which a function from mypy's cache does not keep (-1)
+        written = source.functions.get(definition.name, [])
+        written = [f for f in written if definition.line in (f.lineno, -1)]
+    if len(written) != 1:
+        return _Side(complete=False)  # not found, or defined twice
+    reader = _Metadata(module)
+    side = _NO_SIDE
+    for decorator in written[0].decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and isinstance(decorator.func, ast.Attribute)
+            and decorator.func.attr in _ROUTE_METHODS
+        ):
+            router = reader.resolve(decorator.func.value)
+            position = _DEPENDENCIES_AT.get(decorator.func.attr)
+            side = side | _router_side(report, router) | _listed(reader, decorator, position)
+    return side
+
+
+def _router_side(report: _Reporter, router: SymbolNode | None) -> _Side:
+    """The providers in ``dependencies=`` of the module-level ``Router(...)`` that made
+    ``router``, read from its module's source; none for an ``App``."""
+    if not isinstance(router, Var):
+        return _Side(complete=False)
+    typ = get_proper_type(router.type)
+    if isinstance(typ, Instance) and typ.type.has_base(_APP):
+        return _NO_SIDE
+    module = report.modules.get(router.fullname.rpartition(".")[0])
+    if not isinstance(module, MypyFile):
+        return _Side(complete=False)
+    reader = _Metadata(module)
+    made = [
+        statement.value
+        for statement in _source(module.path).assignments.get(router.name, [])
+        if isinstance(statement.value, ast.Call)
+        and getattr(reader.resolve(statement.value.func), "fullname", None) == _ROUTER
+    ]
+    if len(made) != 1:
+        return _Side(complete=False)
+    return _listed(reader, made[0], None)
+
+
+def _listed(reader: _Metadata, call: ast.Call, position: int | None) -> _Side:
+    """The ``Depends(...)`` items of a call's ``dependencies=`` (by name, or at
+    ``position``); incomplete unless it is a list or tuple of them written out."""
+    given = next((k.value for k in call.keywords if k.arg == "dependencies"), None)
+    if given is None and position is not None and len(call.args) > position:
+        given = call.args[position]
+    if given is None:
+        return _NO_SIDE
+    if not isinstance(given, (ast.List, ast.Tuple)):
+        return _Side(complete=False)
+    providers = [reader.depends_call(item) for item in given.elts]
+    return _Side(
+        complete=all(provider is not None for provider in providers),
+        providers=tuple(provider for provider in providers if provider is not None),
     )
 
 

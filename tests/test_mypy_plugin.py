@@ -3618,3 +3618,100 @@ def test_a_change_of_the_rules_alone_is_checked_again(tmp_path: Path) -> None:
     rules.write_text(rules.read_text().replace(said, "names no parameter (reworded)"))
     again = errors_of(run_mypy(project, [routes], env=env))
     assert len(again) == 1 and "names no parameter (reworded)" in again[0], again
+
+
+SIDE_ROUTES = """\
+from aaf import Depends
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.views import View
+
+
+def region(area: str = "eu") -> str:
+    return area
+
+
+def signed(api_key: str) -> None:
+    return None
+
+
+def paging(page: int = 1) -> int:
+    return page
+
+
+router = Router(dependencies=[Depends(region)])
+loose = Router()
+CHECKS = [Depends(signed)]
+
+
+@router.get("/reports/<int:year>", dependencies=[Depends(signed)])
+async def report(connection: Connection, year: int) -> int:
+    return year
+
+
+@router.route("/books/<int:book_id>", None, None, 200, None, [Depends(paging)])
+class BookView(View):
+    async def get(self, connection: Connection, book_id: int) -> int:
+        return book_id
+
+
+@loose.get("/held/<int:n>", dependencies=CHECKS)
+async def held(connection: Connection, n: int) -> int:
+    return n
+"""
+
+SIDE_LINKS = """\
+from aaf import App
+from routes import BookView, held, loose, report, router
+
+app = App([router, loose])
+built = [
+    app.url_for(report, year=2026),
+    app.url_for(report, year=2026, api_key="k", area="us"),
+    app.url_for(BookView.get, book_id=1, page=2, area="us"),
+    app.url_for(held, n=1, api_key="k"),
+]
+app.url_for(report, year=2026, apikey="k")  # E
+app.url_for(report, year="2026", api_key="k")  # E
+app.url_for(BookView.get, book_id=1, pages=2)  # E
+app.url_for(held, n="1")  # E
+"""
+
+
+def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: Path) -> None:
+    # A provider in a route's or a router's `dependencies=` that reads the query string
+    # (an API key, a region) fills from url_for's keywords at run time, but the plugin typed
+    # url_for by the handler's own parameters: `url_for(report, year=2026, api_key="k")` was
+    # a type error. Those providers' parameters are taken now (read from the source, so from
+    # a module in mypy's cache too); a list the plugin cannot read (a variable) lets any other
+    # keyword through rather than refuse what may be right.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "routes.py").write_text(SIDE_ROUTES)
+    links = tmp_path / "links.py"
+    links.write_text(SIDE_LINKS)
+    expected = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
+    files = [tmp_path / "routes.py", links]
+    for edit in ("", "\n# edited: routes.py comes from the cache\n"):
+        links.write_text(SIDE_LINKS + edit)
+        reported = errors_of(run_mypy(tmp_path, files))
+        assert [int(line.split(":")[1]) for line in reported] == expected, (edit, reported)
+        assert all("[call-overload]" in line for line in reported), reported
+    namespace: dict[str, object] = {}
+    sys.path.insert(0, str(tmp_path))
+    try:
+        exec(
+            compile(SIDE_LINKS.split("app.url_for(report, year=2026, apikey")[0], "links", "exec"),
+            namespace,
+        )
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("routes", None)
+    assert namespace["built"] == [
+        "/reports/2026",
+        "/reports/2026?api_key=k&area=us",
+        "/books/1?page=2&area=us",
+        "/held/1?api_key=k",
+    ]
+    # The variable's list: any keyword goes (the plugin cannot read what it holds).
+    links.write_text(SIDE_LINKS + 'app.url_for(held, n=1, anything="x")\n')
+    assert len(errors_of(run_mypy(tmp_path, files))) == len(expected)
