@@ -3421,6 +3421,13 @@ def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
     program.write_text(URL_FOR_PROGRAM)
     reported = errors_of(run_mypy(tmp_path, [program], env=env))
     assert {int(line.split(":")[1]) for line in reported} == URL_FOR_ERRORS, reported
+    # And the providers of the routes' and routers' `dependencies=`.
+    (tmp_path / "routes.py").write_text(SIDE_ROUTES)
+    (tmp_path / "links.py").write_text(SIDE_LINKS)
+    reported = errors_of(
+        run_mypy(tmp_path, [tmp_path / "routes.py", tmp_path / "links.py"], env=env)
+    )
+    assert [int(line.split(":")[1]) for line in reported] == SIDE_ERRORS, reported
 
 
 @pytest.mark.parametrize(
@@ -3677,6 +3684,8 @@ app.url_for(BookView.get, book_id=1, pages=2)  # E
 app.url_for(held, n="1")  # E
 """
 
+SIDE_ERRORS = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
+
 
 def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: Path) -> None:
     # A provider in a route's or a router's `dependencies=` that reads the query string
@@ -3689,7 +3698,7 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
     (tmp_path / "routes.py").write_text(SIDE_ROUTES)
     links = tmp_path / "links.py"
     links.write_text(SIDE_LINKS)
-    expected = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
+    expected = SIDE_ERRORS
     files = [tmp_path / "routes.py", links]
     for edit in ("", "\n# edited: routes.py comes from the cache\n"):
         links.write_text(SIDE_LINKS + edit)
