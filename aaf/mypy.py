@@ -399,6 +399,10 @@ def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr |
 
 
 # Annotated metadata -----------------------------------------------------------------------------
+# A parameter's default as written (None: it has none) and whether it is annotated Annotated.
+_Default = tuple[Expression | None, bool]
+
+
 class _Metadata:
     """The ``Annotated[T, ...]`` metadata of one function's parameters, read from its source:
     mypy keeps ``T`` and drops the rest. Names in it are resolved through the module's symbol
@@ -408,6 +412,7 @@ class _Metadata:
 
     def __init__(self, module: MypyFile | None = None) -> None:
         self.module = module
+        self.function: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # as written
         self.annotations: Mapping[str, list[ast.expr]] = {}
         # The parameters whose type, below a top-level ``Annotated``, holds no other: what
         # mypy typed them is what registration reads (no marker hides in a union member).
@@ -417,14 +422,11 @@ class _Metadata:
     def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
         """A function's parameters'."""
         module = _module_of(report.modules, definition.fullname)
-        function = (
-            None
-            if module is None
-            else _definitions(module.path).get((definition.name, definition.line))
-        )
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        function = None if module is None else _function_written(module, definition)
+        if function is None:
             return _NO_METADATA
         reader = cls(module)
+        reader.function = function
         arguments = function.args
         every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
         every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
@@ -437,6 +439,39 @@ class _Metadata:
             argument.arg for argument in every if reader.plain_type(argument.annotation)
         )
         return reader
+
+    def written_defaults(
+        self, types: Sequence[Type]
+    ) -> list[tuple[Expression | None, bool]] | None:
+        """For a function from mypy's cache, which keeps no arguments: each parameter's
+        default as written (a ``Depends(...)`` as mypy would have it, any other a stand-in)
+        and whether its annotation is an ``Annotated[...]``, in ``types``' order; None when
+        the source does not match them."""
+        if self.function is None:
+            return None
+        arguments = self.function.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+        defaults += arguments.defaults
+        ordered: list[tuple[ast.arg, ast.expr | None]] = list(
+            zip(positional, defaults, strict=True)
+        )
+        if arguments.vararg is not None:
+            ordered.append((arguments.vararg, None))
+        ordered += zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+        if arguments.kwarg is not None:
+            ordered.append((arguments.kwarg, None))
+        if len(ordered) != len(types):
+            return None
+        found: list[_Default] = []
+        for (argument, default), typ in zip(ordered, types, strict=True):
+            expression: Expression | None = None
+            if default is not None:
+                expression = self.depends_call(default, get_proper_type(typ)) or TempNode(
+                    AnyType(TypeOfAny.special_form)
+                )
+            found.append((expression, argument.arg in self.annotations))
+        return found
 
     def plain_type(self, annotation: ast.expr | None) -> bool:
         """Whether no ``Annotated`` (nor a name that cannot be resolved, which may be one)
@@ -728,6 +763,29 @@ def _source(path: str) -> _Source:
 
 def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
     return _source(path).definitions
+
+
+def _function_written(
+    module: MypyFile, definition: FuncDef
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """``definition`` as its module's source writes it: by its name and line, or, for one
+    from mypy's cache, which keeps no line (-1), by its name alone, at the top level or in
+    a top-level class, when only one function there has it."""
+    source = _source(module.path)
+    if definition.line >= 0:
+        found = source.definitions.get((definition.name, definition.line))
+        return found if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    path = definition.fullname.removeprefix(module.fullname + ".").split(".")
+    candidates: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    if len(path) == 1:
+        candidates = list(source.functions.get(path[0], []))
+    elif len(path) == 2 and len(classes := source.classes.get(path[0], [])) == 1:
+        candidates = [
+            node
+            for node in classes[0].body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == path[1]
+        ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _provided(depends: CallExpr) -> Type | None:
@@ -1404,6 +1462,9 @@ def _params(
         if isinstance(unanalyzed, CallableType) and len(unanalyzed.arg_types) == len(sig.arg_types)
         else None
     )
+    # A function from mypy's cache keeps neither its arguments nor its annotations as written:
+    # its source says them (its defaults, which parameters are Annotated).
+    cached = metadata.written_defaults(sig.arg_types) if arguments is None else None
     for index, (name, kind, typ) in enumerate(
         zip(sig.arg_names, sig.arg_kinds, sig.arg_types, strict=True)
     ):
@@ -1433,19 +1494,30 @@ def _params(
         )
         # `Annotated[T, Depends(p)]`: mypy keeps T and drops the metadata, so what fills the
         # parameter (and which rule variables its provider reads) is read from the source.
-        opaque = written is None or (
-            isinstance(written[index], UnboundType)
-            and str(getattr(written[index], "name", "")).endswith("Annotated")
+        read = written is not None or cached is not None  # which annotations are Annotated
+        if cached is not None:
+            opaque = cached[index][1]
+        elif written is not None:
+            opaque = isinstance(written[index], UnboundType) and str(
+                getattr(written[index], "name", "")
+            ).endswith("Annotated")
+        else:
+            opaque = True
+        initializer = (
+            argument.initializer
+            if argument is not None
+            else cached[index][0]
+            if cached is not None
+            else None
         )
-        default = argument.initializer if argument is not None else None
+        default = initializer
         marked = False
-        if opaque and written is not None and (default is None or not _is_depends(default)):
+        if opaque and read and (default is None or not _is_depends(default)):
             depends = metadata.depends(param.name, typ)
             if depends is not None:
                 default, marked = depends, True
-        marker = metadata.marker(param.name) if opaque and written is not None else None
-        marks = metadata.marks(param.name) if opaque and written is not None else []
-        initializer = argument.initializer if argument is not None else None
+        marker = metadata.marker(param.name) if opaque and read else None
+        marks = metadata.marks(param.name) if opaque and read else []
         if isinstance(initializer, CallExpr) and _is_depends(initializer):
             given = _argument(initializer, "provider", 0)
             callee = cast(RefExpr, initializer.callee)  # a Depends or Security (_is_depends)
@@ -1455,7 +1527,7 @@ def _params(
             )
             if mark not in marks:  # (the same Depends in both places says it once)
                 marks.append(mark)
-        opaque = opaque or arguments is None
+        opaque = opaque or (arguments is None and cached is None)
         source: str | None = None
         if marker is not None:
             source = marker.source

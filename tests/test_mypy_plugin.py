@@ -3628,7 +3628,9 @@ def test_a_change_of_the_rules_alone_is_checked_again(tmp_path: Path) -> None:
 
 
 SIDE_ROUTES = """\
-from aaf import Depends
+from typing import Annotated
+
+from aaf import Depends, Header, Query
 from aaf.connection import Connection
 from aaf.routing import Router
 from aaf.views import View
@@ -3665,11 +3667,27 @@ class BookView(View):
 @loose.get("/held/<int:n>", dependencies=CHECKS)
 async def held(connection: Connection, n: int) -> int:
     return n
+
+
+def get_db() -> str:
+    return "db"
+
+
+@loose.get("/notes/<int:note_id>")
+async def note(
+    connection: Connection,
+    note_id: int,
+    db: Annotated[str, Depends(get_db)],
+    token: Annotated[str, Header()],
+    page: Annotated[int, Query(ge=1)] = 1,
+    other: str = Depends(get_db),
+) -> str:
+    return db
 """
 
 SIDE_LINKS = """\
 from aaf import App
-from routes import BookView, held, loose, report, router
+from routes import BookView, held, loose, note, report, router
 
 app = App([router, loose])
 built = [
@@ -3677,11 +3695,14 @@ built = [
     app.url_for(report, year=2026, api_key="k", area="us"),
     app.url_for(BookView.get, book_id=1, page=2, area="us"),
     app.url_for(held, n=1, api_key="k"),
+    app.url_for(note, note_id=1, page=2),
 ]
 app.url_for(report, year=2026, apikey="k")  # E
 app.url_for(report, year="2026", api_key="k")  # E
 app.url_for(BookView.get, book_id=1, pages=2)  # E
 app.url_for(held, n="1")  # E
+app.url_for(note, note_id=1, token="t")  # E
+app.url_for(note, note_id=1, other="o")  # E
 """
 
 SIDE_ERRORS = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
@@ -3693,7 +3714,10 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
     # url_for by the handler's own parameters: `url_for(report, year=2026, api_key="k")` was
     # a type error. Those providers' parameters are taken now (read from the source, so from
     # a module in mypy's cache too); a list the plugin cannot read (a variable) lets any other
-    # keyword through rather than refuse what may be right.
+    # keyword through rather than refuse what may be right. And a handler from mypy's cache,
+    # which keeps neither its arguments nor its line, is read from its source: the plugin
+    # asked for its Annotated provider and header (`url_for(note, note_id=1, page=2)` was a
+    # type error on the second run only).
     (tmp_path / "mypy.ini").write_text(CONFIG)
     (tmp_path / "routes.py").write_text(SIDE_ROUTES)
     links = tmp_path / "links.py"
@@ -3720,6 +3744,7 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
         "/reports/2026?api_key=k&area=us",
         "/books/1?page=2&area=us",
         "/held/1?api_key=k",
+        "/notes/1?page=2",
     ]
     # The variable's list: any keyword goes (the plugin cannot read what it holds).
     links.write_text(SIDE_LINKS + 'app.url_for(held, n=1, anything="x")\n')
