@@ -1256,7 +1256,21 @@ def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
             continue
         body = klass.defn.defs.body
         if not body and any(isinstance(s.node, Var) for s in klass.names.values()):
-            complete = False
+            # Read from mypy's cache, or a module mypy checked before, which keeps no class
+            # bodies once checked: the attributes' providers are read from the source.
+            attributes = _written_attributes(report, klass)
+            if attributes is None:
+                complete = False
+                continue
+            for name, call, typ in attributes:
+                problem = _provided_problem(report, klass.name, name, typ, call, "attribute")
+                if problem is not None:
+                    report.fail(problem)
+                names = _dependency_names(report, call, ())  # None from mypy's cache
+                complete = complete and names is not None
+                used |= names or set()
+                providers.append(call)
+            continue
         for statement in body:
             if not isinstance(statement, AssignmentStmt):
                 continue
@@ -1289,6 +1303,42 @@ def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
                 used |= names
                 providers.append(rvalue)
     return _Side(frozenset(used), complete, tuple(providers))
+
+
+def _written_attributes(
+    report: _Reporter, klass: TypeInfo
+) -> list[tuple[str, CallExpr, Type]] | None:
+    """A top-level class's ``db: Db = Depends(p)`` and ``db: Annotated[Db, Depends(p)]``
+    attributes as its source writes them, each with its provider's call and its type; None
+    when the source cannot be read (not a module's top-level class, or defined twice)."""
+    module = _module_of(report.modules, klass.fullname)
+    if module is None or klass.fullname != f"{module.fullname}.{klass.name}":
+        return None
+    classes = _source(module.path).classes.get(klass.name, [])
+    if len(classes) != 1:
+        return None
+    reader = _Metadata(module)
+    found: list[tuple[str, CallExpr, Type]] = []
+    for statement in classes[0].body:
+        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+            continue
+        name = statement.target.id
+        symbol = klass.names.get(name)
+        typ = symbol.node.type if symbol is not None and isinstance(symbol.node, Var) else None
+        if typ is None:
+            continue
+        proper = get_proper_type(typ)
+        depends: CallExpr | None
+        if statement.value is not None:
+            depends = reader.depends_call(statement.value, proper)
+        else:
+            metadata = reader.metadata_of(statement.annotation) or []
+            depends = next(
+                (call for item in metadata if (call := reader.depends_call(item, proper))), None
+            )
+        if depends is not None:
+            found.append((name, depends, typ))
+    return found
 
 
 def _handler_problem(

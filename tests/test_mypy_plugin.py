@@ -3749,3 +3749,31 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
     # The variable's list: any keyword goes (the plugin cannot read what it holds).
     links.write_text(SIDE_LINKS + 'app.url_for(held, n=1, anything="x")\n')
     assert len(errors_of(run_mypy(tmp_path, files))) == len(expected)
+
+
+def test_url_for_of_handlers_in_another_module_on_full_and_incremental_runs(
+    tmp_path: Path,
+) -> None:
+    # mypy keeps no class body of a module once it has checked it, and a module from its
+    # cache keeps neither its functions' arguments nor their lines: `url_for(ThingView.get,
+    # item_id=8, size=5)` (the View's attributes read the rule variable and the paging) was
+    # refused on every run from another module, and `url_for(item, item_id=3)` (a required
+    # Annotated provider and header) on every run after the first. Both are read from the
+    # source now: the same lines are refused as when everything is in one module.
+    head, tail = URL_FOR_PROGRAM.split("app = App([router])\n")
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "handlers.py").write_text(head)
+    links_source = (
+        "from aaf import App\n"
+        "from handlers import ItemView, ThingView, create, item, plain, router, shop_items\n"
+        "\n"
+        "app = App([router])\n" + tail
+    )
+    expected = [n for n, line in enumerate(links_source.splitlines(), 1) if line.endswith("# E")]
+    assert len(expected) == len(URL_FOR_ERRORS)
+    links = tmp_path / "links.py"
+    files = [tmp_path / "handlers.py", links]
+    for edit in ("", "\n# edited: handlers.py comes from the cache\n"):
+        links.write_text(links_source + edit)
+        reported = errors_of(run_mypy(tmp_path, files))
+        assert [int(line.split(":")[1]) for line in reported] == expected, (edit, reported)
