@@ -14,9 +14,12 @@ the router cannot disagree. ``Annotated[...]`` metadata, which mypy drops, is re
 function's source (its names looked up in the module's symbol table): a ``Depends(...)``
 there is checked as a default is, and its provider's result against the parameter's type, as
 mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
-plugin cannot see something (a non-literal rule, a handler read from mypy's cache without its
-defaults or defined inside another function, ``dependencies=`` held in a variable or a router
-from mypy's cache), it stays silent about what it cannot see rather than guess.
+plugin cannot see something (a non-literal rule, a handler defined inside another function,
+``dependencies=`` held in a variable, a router not made by a module-level ``Router(...)``), it
+stays silent about what it cannot see rather than guess. mypy keeps no statements of a module
+it has checked, nor arguments of one read from its cache: what the checks need of such a
+module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
+from its source, so an incremental run reports what a full run does.
 """
 
 from __future__ import annotations
@@ -321,30 +324,29 @@ _NO_CHOICES: Mapping[str, tuple[str, ...]] = {}  # a rule without any(...) varia
 
 
 def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) -> _Side:
-    """The providers in ``dependencies=``, the registering call's and its router's (when the
-    router is a module's ``Router(...)`` mypy has the body of): the router's run first."""
+    """The providers in ``dependencies=``, the registering call's and its router's (read
+    from the source of the module-level ``Router(...)`` that made it): the router's run
+    first."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
         return _NO_SIDE
     callee = where.callee
-    used: set[str] = set()
-    providers: list[Expression] = []
-    found = [_argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))]
-    router, complete = _router_call(ctx, callee.expr)
-    if router is not None:
-        found.insert(0, _argument(router, "dependencies", None))
-    for given in found:
-        if given is None:
-            continue
-        if not isinstance(given, (ListExpr, TupleExpr)):
-            complete = False  # a variable: what it holds cannot be seen
-            continue
-        for item in given.items:
-            names = _dependency_names(report, item, ())
-            complete = complete and names is not None
-            used |= names or set()
-            if _is_depends(item):
-                providers.append(item)
-    return _Side(frozenset(used), complete, tuple(providers))
+    receiver = callee.expr.node if isinstance(callee.expr, RefExpr) else None
+    side = _router_side(report, receiver)
+    given = _argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))
+    if given is None:
+        return side
+    if not isinstance(given, (ListExpr, TupleExpr)):
+        return side | _Side(complete=False)  # a variable: what it holds cannot be seen
+    for item in given.items:
+        side = side | _provider_side(report, item)
+    return side
+
+
+def _provider_side(report: _Reporter, item: Expression) -> _Side:
+    """One item of ``dependencies=``: a ``Depends(...)`` and the request names it reads."""
+    names = _dependency_names(report, item, ())
+    providers = (item,) if _is_depends(item) else ()
+    return _Side(frozenset(names or ()), names is not None, providers)
 
 
 def _unseen_converters(
@@ -360,42 +362,11 @@ def _unseen_converters(
     if isinstance(receiver, Instance) and receiver.type.has_base(_APP):
         return {}
     if isinstance(where, CallExpr) and isinstance(where.callee, MemberExpr):
-        router, _ = _router_call(ctx, where.callee.expr)
-        if router is not None and _argument(router, "converters", None) is None:
+        router = where.callee.expr.node if isinstance(where.callee.expr, RefExpr) else None
+        made = _router_made(_Silent(ctx, where), router)
+        if made is not None and not any(k.arg == "converters" for k in made[0].keywords):
             return {}
     return dict.fromkeys(names, _rules.OpaqueConverter)
-
-
-def _router_call(ctx: MethodContext, expression: Expression) -> tuple[CallExpr | None, bool]:
-    """The ``Router(...)`` call that made ``expression``'s router, when it is a module-level
-    name assigned once; and False when its module came from mypy's cache, without its
-    statements (then the router's providers cannot be seen)."""
-    if not isinstance(expression, NameExpr) or not isinstance(expression.node, Var):
-        return None, True
-    fullname = expression.node.fullname
-    module_name, _, _ = fullname.rpartition(".")
-    modules: object = getattr(ctx.api, "modules", None)  # mypy's TypeChecker has them
-    tree = (
-        cast("dict[str, object]", modules).get(module_name) if isinstance(modules, dict) else None
-    )
-    if not isinstance(tree, MypyFile):
-        return None, True
-    if tree.is_cache_skeleton:
-        return None, False
-    calls = [
-        statement.rvalue
-        for statement in tree.defs
-        if isinstance(statement, AssignmentStmt)
-        and any(
-            isinstance(target, NameExpr) and target.fullname == fullname
-            for target in statement.lvalues
-        )
-    ]
-    if len(calls) != 1 or not isinstance(calls[0], CallExpr):
-        return None, True
-    call = calls[0]
-    callee = call.callee
-    return (call if isinstance(callee, RefExpr) and callee.fullname == _ROUTER else None), True
 
 
 # Annotated metadata -----------------------------------------------------------------------------
@@ -949,34 +920,41 @@ def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | No
         ):
             router = reader.resolve(decorator.func.value)
             position = _DEPENDENCIES_AT.get(decorator.func.attr)
-            side = side | _router_side(report, router) | _listed(reader, decorator, position)
+            side = (
+                side | _router_side(report, router) | _listed(report, reader, decorator, position)
+            )
     return side
 
 
 def _router_side(report: _Reporter, router: SymbolNode | None) -> _Side:
-    """The providers in ``dependencies=`` of the module-level ``Router(...)`` that made
-    ``router``, read from its module's source; none for an ``App``."""
-    if not isinstance(router, Var):
-        return _Side(complete=False)
-    typ = get_proper_type(router.type)
+    """The providers in ``dependencies=`` of the ``Router(...)`` that made ``router``; none
+    for an ``App``."""
+    typ = get_proper_type(router.type) if isinstance(router, Var) else None
     if isinstance(typ, Instance) and typ.type.has_base(_APP):
         return _NO_SIDE
+    made = _router_made(report, router)
+    return _Side(complete=False) if made is None else _listed(report, made[1], made[0], None)
+
+
+def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, _Metadata] | None:
+    """The ``Router(...)`` call that made ``router``, a module-level name assigned once, read
+    from its module's source (mypy keeps no statements of a module it has checked, nor of
+    one from its cache), with a reader of that module's names."""
+    if not isinstance(router, Var):
+        return None
     module = report.modules.get(router.fullname.rpartition(".")[0])
     if not isinstance(module, MypyFile):
-        return _Side(complete=False)
+        return None
+    assignments = _source(module.path).assignments.get(router.name, [])
+    if len(assignments) != 1 or not isinstance(made := assignments[0].value, ast.Call):
+        return None
     reader = _Metadata(module)
-    made = [
-        statement.value
-        for statement in _source(module.path).assignments.get(router.name, [])
-        if isinstance(statement.value, ast.Call)
-        and getattr(reader.resolve(statement.value.func), "fullname", None) == _ROUTER
-    ]
-    if len(made) != 1:
-        return _Side(complete=False)
-    return _listed(reader, made[0], None)
+    if getattr(reader.resolve(made.func), "fullname", None) != _ROUTER:
+        return None
+    return made, reader
 
 
-def _listed(reader: _Metadata, call: ast.Call, position: int | None) -> _Side:
+def _listed(report: _Reporter, reader: _Metadata, call: ast.Call, position: int | None) -> _Side:
     """The ``Depends(...)`` items of a call's ``dependencies=`` (by name, or at
     ``position``); incomplete unless it is a list or tuple of them written out."""
     given = next((k.value for k in call.keywords if k.arg == "dependencies"), None)
@@ -986,11 +964,13 @@ def _listed(reader: _Metadata, call: ast.Call, position: int | None) -> _Side:
         return _NO_SIDE
     if not isinstance(given, (ast.List, ast.Tuple)):
         return _Side(complete=False)
-    providers = [reader.depends_call(item) for item in given.elts]
-    return _Side(
-        complete=all(provider is not None for provider in providers),
-        providers=tuple(provider for provider in providers if provider is not None),
-    )
+    side = _NO_SIDE
+    for item in given.elts:
+        depends = reader.depends_call(item)
+        side = side | (
+            _Side(complete=False) if depends is None else _provider_side(report, depends)
+        )
+    return side
 
 
 def _provider_url_params(
@@ -1666,28 +1646,23 @@ def _dependency_names(
         return None
     node, _, skip = found
     sig = get_proper_type(node.type)
-    arguments = _arguments(node)
-    if not isinstance(sig, CallableType) or arguments is None:
+    if not isinstance(sig, CallableType):
         return None
-    if len(arguments) != len(sig.arg_types):
-        return None
+    if _arguments(node) is None and _Metadata.of(report, node).function is None:
+        return None  # from mypy's cache, and no source to read it from
     names: set[str] = set()
-    metadata = _Metadata.of(report, node)
-    for argument, typ in list(zip(arguments, sig.arg_types, strict=True))[skip:]:
-        if argument.kind == ARG_STAR:
+    for parameter in list(_params(report, sig, node))[skip:]:
+        if parameter.param.kind == "var_positional":
             return None  # what reaches *args cannot be seen
-        if argument.kind == ARG_STAR2:
+        if parameter.param.kind == "var_keyword":
             continue
-        depends = argument.initializer
-        if depends is None or not _is_depends(depends):
-            depends = metadata.depends(argument.variable.name, typ)
-        if depends is not None:
-            inner = _dependency_names(report, depends, (*chain, node.fullname))
+        if parameter.default is not None and _is_depends(parameter.default):
+            inner = _dependency_names(report, parameter.default, (*chain, node.fullname))
             if inner is None:
                 return None
             names |= inner
-        elif not _is_connection(typ) and not _is_scopes(typ):
-            names.add(argument.variable.name)
+        elif not parameter.param.connection and not _is_scopes(parameter.typ):
+            names.add(parameter.param.name)
     return names
 
 

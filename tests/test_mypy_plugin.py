@@ -3777,3 +3777,55 @@ def test_url_for_of_handlers_in_another_module_on_full_and_incremental_runs(
         links.write_text(links_source + edit)
         reported = errors_of(run_mypy(tmp_path, files))
         assert [int(line.split(":")[1]) for line in reported] == expected, (edit, reported)
+
+
+ROUTER_BASE = """\
+from aaf import Depends
+from aaf.routing import Router
+
+
+def tenant(tenant_id: int) -> int:
+    return tenant_id
+
+
+router = Router(dependencies=[Depends(tenant)])
+"""
+
+ROUTER_ROUTES = """\
+from aaf.connection import Connection
+from base import router
+
+
+@router.get("/t/<int:tenant_id>/items")
+async def items(connection: Connection) -> int:
+    return 1
+
+
+@router.get("/u/<int:user_id>/items")  # <-
+async def bad(connection: Connection) -> int:
+    return 1
+"""
+
+
+def test_a_routers_dependencies_in_another_module_are_read_on_every_run(tmp_path: Path) -> None:
+    # The router's provider reads the rule variable, so registration takes `items`; but the
+    # plugin read the router's `Router(...)` from mypy's tree of its module, which holds no
+    # statements once mypy has checked it (or read it from its cache): `items` was reported
+    # on a full run, and nothing at all (not even `bad`) on the next. Read from the source,
+    # each run reports `bad` alone, as registration does.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "base.py").write_text(ROUTER_BASE)
+    routes = tmp_path / "routes.py"
+    files = [tmp_path / "base.py", routes]
+    for edit in ("", "\n# edited: base.py comes from the cache\n"):
+        routes.write_text(ROUTER_ROUTES + edit)
+        reported = aaf_route_errors(run_mypy(tmp_path, files), routes)
+        assert [r.line for r in reported] == [marked_line(ROUTER_ROUTES)], (edit, reported)
+        assert "<user_id> has no parameter" in reported[0].message
+    namespace: dict[str, object] = {}
+    exec(compile(ROUTER_BASE, "base", "exec"), namespace)
+    exec("from aaf.connection import Connection", namespace)
+    first_route = ROUTER_ROUTES.split("\n\n\n")[1]
+    exec(compile(first_route, "routes", "exec"), namespace)  # registers: no error
+    with pytest.raises(ConfigurationError, match="<user_id> has no parameter"):
+        exec(compile(ROUTER_ROUTES.split("\n\n\n")[2], "routes", "exec"), namespace)
