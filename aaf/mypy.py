@@ -15,8 +15,9 @@ function's source (its names looked up in the module's symbol table): a ``Depend
 there is checked as a default is, and its provider's result against the parameter's type, as
 mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
 plugin cannot see something (a non-literal rule, a handler defined inside another function,
-``dependencies=`` held in a variable, a router not made by a module-level ``Router(...)``), it
-stays silent about what it cannot see rather than guess. mypy keeps no statements of a module
+``dependencies=`` held in a variable), it stays silent about what it cannot see rather than
+guess; a router not made by a module-level ``Router(...)`` is taken to have no
+``dependencies=``. mypy keeps no statements of a module
 it has checked, nor arguments of one read from its cache: what the checks need of such a
 module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
 from its source, so an incremental run reports what a full run does.
@@ -927,13 +928,11 @@ def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | No
 
 
 def _router_side(report: _Reporter, router: SymbolNode | None) -> _Side:
-    """The providers in ``dependencies=`` of the ``Router(...)`` that made ``router``; none
-    for an ``App``."""
-    typ = get_proper_type(router.type) if isinstance(router, Var) else None
-    if isinstance(typ, Instance) and typ.type.has_base(_APP):
-        return _NO_SIDE
+    """The providers in ``dependencies=`` of the module-level ``Router(...)`` that made
+    ``router``; none for an ``App``, and none taken for a router made otherwise (in a
+    function, by a factory), as most are."""
     made = _router_made(report, router)
-    return _Side(complete=False) if made is None else _listed(report, made[1], made[0], None)
+    return _NO_SIDE if made is None else _listed(report, made[1], made[0], None)
 
 
 def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, _Metadata] | None:
