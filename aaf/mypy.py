@@ -1138,7 +1138,7 @@ def _check_class(
         return
     for name, method in methods:
         # A method's @operation(status_code=...) is its status instead of the route's.
-        own = _operation_status(info, name)
+        own = _operation_status(report, info, name)
         given = status if own is _NOT_GIVEN else own
         if isinstance(given, int) and (
             (problem := _rules.status_problem(f"{info.name}.{name}", given))
@@ -1160,11 +1160,38 @@ def _check_class(
             report.fail(problem)
 
 
-def _operation_status(info: TypeInfo, name: str) -> object:
+def _operation_status(report: _Reporter, info: TypeInfo, name: str) -> object:
     """The literal ``status_code`` a View method's ``@operation(...)`` gives; ``None`` when
-    it gives one that is not a literal; ``_NOT_GIVEN`` when it gives none."""
+    it gives one that is not a literal (or cannot be read); ``_NOT_GIVEN`` when it gives
+    none."""
     node = _defined(info, name, _VIEW)
-    return _decorated_status(node.decorators) if isinstance(node, Decorator) else _NOT_GIVEN
+    if not isinstance(node, Decorator):
+        return _NOT_GIVEN
+    if node.decorators:
+        return _decorated_status(node.decorators)
+    # From mypy's cache, which keeps no decorators: they are read from the source.
+    module = _module_of(report.modules, node.func.fullname)
+    written = None if module is None else _function_written(module, node.func)
+    if module is None or written is None:
+        return None  # a status that cannot be read: the route's is not taken instead
+    reader = _Metadata(module)
+    for decorator in written.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and getattr(reader.resolve(decorator.func), "fullname", None) in _OPERATION
+        ):
+            given = next((k.value for k in decorator.keywords if k.arg == "status_code"), None)
+            if given is None:
+                return _NOT_GIVEN
+            if (
+                isinstance(given, ast.Attribute)
+                and getattr(reader.resolve(given.value), "fullname", None) == "http.HTTPStatus"
+                and given.attr in HTTPStatus.__members__
+            ):
+                return HTTPStatus[given.attr].value
+            literal = given.value if isinstance(given, ast.Constant) else None
+            return literal if isinstance(literal, int) and not isinstance(literal, bool) else None
+    return _NOT_GIVEN
 
 
 def _decorated_status(decorators: Sequence[Expression]) -> object:

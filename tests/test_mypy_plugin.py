@@ -3895,3 +3895,59 @@ def test_a_base_views_providers_in_another_module_are_checked_on_every_run(
                 "Base: attribute 'count' is annotated int, but Depends(get_name) gives str",
             )
         ], (edit, reported)
+
+
+OPERATION_BASE = """\
+from http import HTTPStatus
+
+from aaf.connection import Connection
+from aaf.routing import operation
+from aaf.views import View
+
+
+class Base(View):
+    @operation(status_code=201)
+    async def post(self, connection: Connection) -> int:
+        return 1
+
+    @operation(status_code=HTTPStatus.NO_CONTENT)
+    async def delete(self, connection: Connection) -> int:
+        return 1
+"""
+
+OPERATION_ROUTES = """\
+from aaf.routing import Router
+from base import Base
+
+router = Router()
+
+
+@router.route("/things", status_code=204)  # <-
+class Things(Base):
+    pass
+"""
+
+
+def test_a_base_views_operation_status_in_another_module_is_read_on_every_run(
+    tmp_path: Path,
+) -> None:
+    # A base View's `@operation(status_code=201)` is its method's status instead of the
+    # route's 204. mypy's cache keeps no decorators: on the run after the first, the plugin
+    # took the route's 204 and refused `post -> int`, which registration takes. Read from the
+    # source, each run reports `delete` alone (its own 204, HTTPStatus spelt), as
+    # registration does.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "base.py").write_text(OPERATION_BASE)
+    routes = tmp_path / "routes.py"
+    files = [tmp_path / "base.py", routes]
+    said = "Things.delete: status_code 204 sends no body, but it returns int"
+    for edit in ("", "\n# edited: base.py comes from the cache\n"):
+        routes.write_text(OPERATION_ROUTES + edit)
+        reported = aaf_route_errors(mypy_here(tmp_path, files), routes)
+        assert [r.line for r in reported] == [marked_line(OPERATION_ROUTES)], (edit, reported)
+        assert reported[0].message.startswith(said), reported
+    namespace: dict[str, object] = {}
+    exec(compile(OPERATION_BASE, "base", "exec"), namespace)
+    exec("from aaf.routing import Router\nrouter = Router()", namespace)
+    with pytest.raises(ConfigurationError, match=said):
+        exec(compile(OPERATION_ROUTES.split("\n\n\n")[1], "routes", "exec"), namespace)
