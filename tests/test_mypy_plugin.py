@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -3308,6 +3309,16 @@ def mypy_here(directory: Path, files: list[Path]) -> str:
     return stdout
 
 
+def full_then_cached(
+    directory: Path, files: list[Path], edited: Path, source: str
+) -> Iterator[str]:
+    """mypy's output (in this process) on a full run, then on the next one, with ``edited``
+    (written as ``source``) changed so that the other modules come from mypy's cache."""
+    for edit in ("", "\n# edited: the other modules come from mypy's cache\n"):
+        edited.write_text(source + edit)
+        yield mypy_here(directory, files)
+
+
 def test_incremental_runs_report_the_same_and_follow_edits(tmp_path: Path) -> None:
     files = write_two(tmp_path)
     first = run_mypy(tmp_path, files)
@@ -3734,10 +3745,9 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
     links.write_text(SIDE_LINKS)
     expected = SIDE_ERRORS
     files = [tmp_path / "routes.py", links]
-    for edit in ("", "\n# edited: routes.py comes from the cache\n"):
-        links.write_text(SIDE_LINKS + edit)
-        reported = errors_of(mypy_here(tmp_path, files))
-        assert [int(line.split(":")[1]) for line in reported] == expected, (edit, reported)
+    for output in full_then_cached(tmp_path, files, links, SIDE_LINKS):
+        reported = errors_of(output)
+        assert [int(line.split(":")[1]) for line in reported] == expected, reported
         assert all("[call-overload]" in line for line in reported), reported
     namespace: dict[str, object] = {}
     sys.path.insert(0, str(tmp_path))
@@ -3783,10 +3793,9 @@ def test_url_for_of_handlers_in_another_module_on_full_and_incremental_runs(
     assert len(expected) == len(URL_FOR_ERRORS)
     links = tmp_path / "links.py"
     files = [tmp_path / "handlers.py", links]
-    for edit in ("", "\n# edited: handlers.py comes from the cache\n"):
-        links.write_text(links_source + edit)
-        reported = errors_of(mypy_here(tmp_path, files))
-        assert [int(line.split(":")[1]) for line in reported] == expected, (edit, reported)
+    for output in full_then_cached(tmp_path, files, links, links_source):
+        reported = errors_of(output)
+        assert [int(line.split(":")[1]) for line in reported] == expected, reported
 
 
 ROUTER_BASE = """\
@@ -3827,10 +3836,9 @@ def test_a_routers_dependencies_in_another_module_are_read_on_every_run(tmp_path
     (tmp_path / "base.py").write_text(ROUTER_BASE)
     routes = tmp_path / "routes.py"
     files = [tmp_path / "base.py", routes]
-    for edit in ("", "\n# edited: base.py comes from the cache\n"):
-        routes.write_text(ROUTER_ROUTES + edit)
-        reported = aaf_route_errors(mypy_here(tmp_path, files), routes)
-        assert [r.line for r in reported] == [marked_line(ROUTER_ROUTES)], (edit, reported)
+    for output in full_then_cached(tmp_path, files, routes, ROUTER_ROUTES):
+        reported = aaf_route_errors(output, routes)
+        assert [r.line for r in reported] == [marked_line(ROUTER_ROUTES)], reported
         assert "<user_id> has no parameter" in reported[0].message
     namespace: dict[str, object] = {}
     exec(compile(ROUTER_BASE, "base", "exec"), namespace)
@@ -3886,15 +3894,14 @@ def test_a_base_views_providers_in_another_module_are_checked_on_every_run(
     (tmp_path / "base.py").write_text(VIEW_BASE)
     routes = tmp_path / "routes.py"
     files = [tmp_path / "base.py", routes]
-    for edit in ("", "\n# edited: base.py comes from the cache\n"):
-        routes.write_text(VIEW_ROUTES + edit)
-        reported = aaf_route_errors(mypy_here(tmp_path, files), routes)
+    for output in full_then_cached(tmp_path, files, routes, VIEW_ROUTES):
+        reported = aaf_route_errors(output, routes)
         assert reported == [
             Reported(
                 marked_line(VIEW_ROUTES),
                 "Base: attribute 'count' is annotated int, but Depends(get_name) gives str",
             )
-        ], (edit, reported)
+        ], reported
 
 
 OPERATION_BASE = """\
@@ -3941,10 +3948,9 @@ def test_a_base_views_operation_status_in_another_module_is_read_on_every_run(
     routes = tmp_path / "routes.py"
     files = [tmp_path / "base.py", routes]
     said = "Things.delete: status_code 204 sends no body, but it returns int"
-    for edit in ("", "\n# edited: base.py comes from the cache\n"):
-        routes.write_text(OPERATION_ROUTES + edit)
-        reported = aaf_route_errors(mypy_here(tmp_path, files), routes)
-        assert [r.line for r in reported] == [marked_line(OPERATION_ROUTES)], (edit, reported)
+    for output in full_then_cached(tmp_path, files, routes, OPERATION_ROUTES):
+        reported = aaf_route_errors(output, routes)
+        assert [r.line for r in reported] == [marked_line(OPERATION_ROUTES)], reported
         assert reported[0].message.startswith(said), reported
     namespace: dict[str, object] = {}
     exec(compile(OPERATION_BASE, "base", "exec"), namespace)
