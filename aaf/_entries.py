@@ -34,18 +34,10 @@ __all__ = [
 
 
 Errors = list[dict[str, object]]
-
-
 Loc = tuple[str | int, ...]  # where in the request a value is
-
-
 # A 422 lists at most this many errors, each echoing at most MAX_INPUT bytes of JSON input.
 MAX_ERRORS = 100
-
-
 MAX_INPUT = 1024
-
-
 # Bodies up to this size get every error listed; larger ones stop at each collection's first.
 FULL_REPORT_SIZE = 64 * 1024
 
@@ -66,8 +58,6 @@ def report_body(
 
 
 AT_PLACE = re.compile(r" at line \d+ column \d+$")
-
-
 _NUMBERS = re.compile(r"\d+")
 
 
@@ -184,8 +174,6 @@ def _truncated(value: object) -> object:
 
 
 _CONTAINERS = (list, tuple, dict, set, frozenset)
-
-
 _BOUNDED_DEPTH = 200  # deeper than JSON a parser takes
 
 

@@ -75,8 +75,6 @@ _ANY_OBJECT = SchemaValidator(
 # Any JSON's arrays and objects: a long item in them that is an array or an object is read
 # as one of these in its turn (``_long_item``), a long string in pieces.
 ANY_ITEMS = ItemsReading(_ANY_LIST, b"[", None, True)
-
-
 ANY_MEMBERS = ItemsReading(_ANY_OBJECT, b"{", None, True)
 
 
@@ -106,8 +104,6 @@ async def made_a_set(items: list[object], collection: Collection) -> object:
 
 
 _SET_SLICE = 65_536
-
-
 _ORDERED_SLICE = 16_384
 
 
@@ -133,30 +129,16 @@ async def remade(made: Callable[[Any], object], items: object) -> object:
 # made of is ASCII, and no byte of a UTF-8 sequence for another character is (10 MB decoded at
 # once was a stall of its own, and its page faults most of a refused body's cost).
 _WHITESPACE = re.compile(rb"[ \t\n\r]*")
-
-
 _WHITESPACE_TEXT = re.compile(r"[ \t\n\r]*")
-
-
 _DECODER = json.JSONDecoder()
-
-
 _SLICE = 32 * 1024  # bytes of items validated between two turns of the event loop
-
-
 NOT_A_LIST = object()
-
-
 # An item longer than this is not read on its own: Python's decoder, from ever wider windows,
 # took 0.5 s (in one stall) for one item holding 10 MB of objects, where validating the body
 # whole takes 0.1 s. Such an item of any JSON is read a slice at a time in its turn (lists in
 # lists, this deep at most); a typed one has the body validated whole.
 _WIDEST_WINDOW = 128 * 1024
-
-
 _MAX_NESTED_SLICING = 32
-
-
 # A JSON string after its opening quote, by the grammar (what _after_string finds faster).
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"')
 
@@ -711,8 +693,6 @@ async def _plain_run(
 # Where one item (or member) of nested values ends and the next begins: a closing bracket, a
 # comma, an opening bracket (a member's key, in an object). Inside items too, now and then.
 _BETWEEN_ITEMS = re.compile(rb"[}\]][ \t\n\r]*,[ \t\n\r]*[{\[]")
-
-
 _BETWEEN_MEMBERS = re.compile(rb'[}\]][ \t\n\r]*,[ \t\n\r]*"')
 
 
@@ -1113,8 +1093,6 @@ async def _value_end(data: bytes, pos: int) -> int:
 
 
 _SCALAR = re.compile(rb"-?[0-9][0-9.eE+-]*|true|false|null")
-
-
 _CUT = "...(truncated)"
 
 
@@ -1881,8 +1859,6 @@ def _escapes_from(data: bytes, start: int, slash: int) -> bool:
 
 
 _STRING_PIECE = 512 * 1024
-
-
 _HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
@@ -1971,18 +1947,8 @@ def _in_escapes(data: bytes, pos: int) -> tuple[int, int]:
 
 
 _SHORT_STRING = 4 * 1024
-
-
 _ESCAPES_WINDOW = 64 * 1024
-
-
 _ESCAPES_STEP = 512 * 1024  # at least 2
-
-
 _BACKSLASH = ord("\\")
-
-
 _FAR = -2  # what _long_member gives for a value kept for the one call
-
-
 _WRONG = -3  # what _long_member gives after adding errors

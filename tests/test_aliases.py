@@ -254,3 +254,40 @@ def test_the_type_statement_of_python_3_12_is_seen_through_too() -> None:
     assert client.post("/branches", json=branches).json() == branches
     assert client.post("/branches", json={"a": "x"}).status_code == 422
     assert client.get("/depth", params={"tree": [1, 2]}).json() == [1, 2]
+
+
+# Two aliases that refer to each other (what `type Forest = list[Grove] | int` and `type
+# Grove = dict[str, Forest] | list[Grove]` make on 3.12).
+Forest = TypeAliasType("Forest", int)
+Grove = TypeAliasType("Grove", int)
+object.__setattr__(Forest, "__value__", list[Grove] | int)  # pyright: ignore[reportInvalidTypeForm]
+object.__setattr__(Grove, "__value__", dict[str, Forest] | list[Grove])  # pyright: ignore[reportInvalidTypeForm]
+
+
+async def _post_forest(connection: Connection, forest: object) -> object:
+    return forest
+
+
+async def _get_ids(connection: Connection, ids: object = None) -> object:
+    return ids
+
+
+_post_forest.__annotations__.update(forest="Forest", **{"return": "Forest"})
+_get_ids.__annotations__.update(ids="list[ItemId] | None")
+
+
+def test_aliases_that_refer_to_each_other_and_aliases_inside_a_list() -> None:
+    # Mutual recursion is found through the other alias (each read once), and an alias in
+    # a list's arguments (`list[ItemId]`) is read as what it names: a query list of ints.
+    routes = Router()
+    routes.post("/forest")(_post_forest)
+    routes.get("/ids")(_get_ids)
+    client = TestClient(aaf([routes]))
+    value = [{"a": 1, "b": [{"c": 2}]}, [{"d": 3}]]
+    assert client.post("/forest", json=value).json() == value
+    assert client.post("/forest", json=4).json() == 4
+    assert client.post("/forest", json=[3]).status_code == 422  # an item is a Grove
+    assert client.get("/ids", params={"ids": ["1", "2"]}).json() == [1, 2]
+    refused = client.get("/ids", params={"ids": ["x"]})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["query", "ids", 0]
