@@ -412,9 +412,7 @@ class _Metadata:
         )
         return reader
 
-    def written_defaults(
-        self, types: Sequence[Type]
-    ) -> list[tuple[Expression | None, bool]] | None:
+    def written_defaults(self, types: Sequence[Type]) -> list[_Default] | None:
         """For a function from mypy's cache, which keeps no arguments: each parameter's
         default as written (a ``Depends(...)`` as mypy would have it, any other a stand-in)
         and whether its annotation is an ``Annotated[...]``, in ``types``' order; None when
@@ -896,8 +894,8 @@ def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | No
     """The providers in ``dependencies=`` of the route decorators over ``definition`` (a
     View method's: over its class) and of their routers, whose URL parameters ``url_for``
     takes too. Read from the source, as for a module from mypy's cache, which keeps no
-    decorators; incomplete where they cannot be read (no source, a list in a variable, a
-    router made elsewhere than by a module's ``Router(...)``)."""
+    decorators; incomplete where they cannot be read (no source, not a module's top-level
+    function or class, a list in a variable)."""
     owner = view if view is not None else definition
     module = _module_of(report.modules, owner.fullname)
     if module is None or owner.fullname != f"{module.fullname}.{owner.name}":
@@ -1326,22 +1324,31 @@ def _written_attributes(
     reader = _Metadata(module)
     found: list[tuple[str, CallExpr, Type]] = []
     for statement in classes[0].body:
-        if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.target, ast.Name):
+        target: ast.expr
+        if isinstance(statement, ast.AnnAssign):
+            target, value = statement.target, statement.value
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value  # `db = Depends(get_db)`
+        else:
             continue
-        name = statement.target.id
+        if not isinstance(target, ast.Name):
+            continue
+        name = target.id
         symbol = klass.names.get(name)
         typ = symbol.node.type if symbol is not None and isinstance(symbol.node, Var) else None
         if typ is None:
             continue
         proper = get_proper_type(typ)
         depends: CallExpr | None
-        if statement.value is not None:
-            depends = reader.depends_call(statement.value, proper)
-        else:
+        if value is not None:
+            depends = reader.depends_call(value, proper)
+        elif isinstance(statement, ast.AnnAssign):
             metadata = reader.metadata_of(statement.annotation) or []
             depends = next(
                 (call for item in metadata if (call := reader.depends_call(item, proper))), None
             )
+        else:
+            continue
         if depends is not None:
             found.append((name, depends, typ))
     return found

@@ -3864,9 +3864,14 @@ def get_page(page: int = 1) -> int:
     return page
 
 
+def item_or_404(item_id: int) -> str:
+    return f"item {item_id}"
+
+
 class Base(View):
     count: Annotated[int, Depends(get_name)]
     page: int = Depends(get_page)
+    found = Depends(item_or_404)  # reads the rule variable
 """
 
 VIEW_ROUTES = """\
@@ -3877,7 +3882,7 @@ from base import Base
 router = Router()
 
 
-@router.route("/things")  # <-
+@router.route("/things/<int:item_id>")  # <-
 class Things(Base):
     async def get(self, connection: Connection) -> int:
         return self.count
