@@ -314,6 +314,11 @@ def leading_back(converter: type[BaseConverter]) -> type[BaseConverter]:
 _LEADING_BACK: dict[type[BaseConverter], type[BaseConverter]] = {}
 
 
+def rule_variables(rule: str) -> frozenset[str]:
+    """The variables ``rule`` has (``<int:item_id>`` is ``item_id``)."""
+    return frozenset(_VARIABLE.findall(rule))
+
+
 def converter_names(rule: str) -> list[str]:
     """The converters ``rule`` names (``<hex:n>`` names ``hex``), in order."""
     return _CONVERTER_NAME.findall(rule)

@@ -864,18 +864,20 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
             provided.extend(_provider_url_params(report, provider, ()))
     # The route's and its router's `dependencies=`: their providers' URL parameters too; when
     # they cannot be read, any other keyword is taken (the plugin does not guess).
-    side = _registered_side(report, definition, view)
+    registered = _registered(report, definition, view)
+    side = registered.side
     for provider in side.providers:
         provided.extend(_provider_url_params(report, provider, ()))
     if len(kept) == len(written) - skip and not provided and side.complete:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
     names = {parameter.param.name for parameter in kept}
+    variables = registered.variables or frozenset()
     for parameter in provided:
         if parameter.param.name not in names:
             names.add(parameter.param.name)
-            # Optional: whether it is a rule variable (then required) the rule says, and
-            # the rule is not at hand here.
-            kept.append(parameter._replace(required=False))
+            # Required when it is a variable of every rule the handler is routed by (the
+            # rule reads it from the path); otherwise (or when a rule cannot be read) not.
+            kept.append(parameter._replace(required=parameter.param.name in variables))
     others: list[Type] = (
         [] if side.complete else [ctx.api.named_generic_type("builtins.object", [])]
     )
@@ -890,16 +892,24 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
     )
 
 
-def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -> _Side:
-    """The providers in ``dependencies=`` of the route decorators over ``definition`` (a
-    View method's: over its class) and of their routers, whose URL parameters ``url_for``
-    takes too. Read from the source, as for a module from mypy's cache, which keeps no
-    decorators; incomplete where they cannot be read (no source, not a module's top-level
-    function or class, a list in a variable)."""
+class _Registered(NamedTuple):
+    """What the route decorators over a handler say that its signature does not: their
+    ``dependencies=`` (and their routers'), and the rule variables every one of their
+    routes has (``None`` when a rule or a router's prefix cannot be read)."""
+
+    side: _Side
+    variables: frozenset[str] | None
+
+
+def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -> _Registered:
+    """The route decorators over ``definition`` (a View method's: over its class), read from
+    the source, as for a module from mypy's cache, which keeps no decorators. The side is
+    incomplete where they cannot be read (no source, not a module's top-level function or
+    class, a list in a variable)."""
     owner = view if view is not None else definition
     module = _module_of(report.modules, owner.fullname)
     if module is None or owner.fullname != f"{module.fullname}.{owner.name}":
-        return _Side(complete=False)  # not a module's top-level function or class
+        return _Registered(_Side(complete=False), None)  # not top-level in its module
     source = _source(module.path)
     written: Sequence[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]
     if view is not None:
@@ -908,9 +918,11 @@ def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | No
         written = source.functions.get(definition.name, [])
         written = [f for f in written if definition.line in (f.lineno, -1)]
     if len(written) != 1:
-        return _Side(complete=False)  # not found, or defined twice
+        return _Registered(_Side(complete=False), None)  # not found, or defined twice
     reader = _Metadata(module)
     side = _NO_SIDE
+    variables: frozenset[str] | None = None
+    found = False
     for decorator in written[0].decorator_list:
         if (
             isinstance(decorator, ast.Call)
@@ -918,11 +930,46 @@ def _registered_side(report: _Reporter, definition: FuncDef, view: TypeInfo | No
             and decorator.func.attr in _ROUTE_METHODS
         ):
             router = reader.resolve(decorator.func.value)
-            position = _DEPENDENCIES_AT.get(decorator.func.attr)
+            made = _router_made(report, router)
+            listed = _listed(report, reader, decorator, _DEPENDENCIES_AT.get(decorator.func.attr))
             side = (
-                side | _router_side(report, router) | _listed(report, reader, decorator, position)
+                side
+                | listed
+                | (_NO_SIDE if made is None else _listed(report, made[1], made[0], None))
             )
-    return side
+            these = _route_variables(decorator, _prefix_of(router, made))
+            if not found:
+                variables = these
+            elif variables is not None:
+                variables = None if these is None else variables & these
+            found = True
+    return _Registered(side, variables)
+
+
+def _route_variables(decorator: ast.Call, prefix: str | None) -> frozenset[str] | None:
+    """The variables of a route decorator's literal rule under its router's ``prefix``;
+    ``None`` when either cannot be read."""
+    rule = decorator.args[0] if decorator.args else None
+    if prefix is None or not isinstance(rule, ast.Constant) or not isinstance(rule.value, str):
+        return None
+    return _rules.rule_variables(prefix + rule.value)
+
+
+def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, _Metadata] | None) -> str | None:
+    """The literal prefix of the router a route is registered on: ``""`` for an ``App``;
+    ``None`` when it cannot be read."""
+    typ = get_proper_type(router.type) if isinstance(router, Var) else None
+    if isinstance(typ, Instance) and typ.type.has_base(_APP):
+        return ""
+    if made is None:
+        return None
+    call = made[0]
+    given = next((k.value for k in call.keywords if k.arg == "prefix"), None)
+    if given is None and call.args:
+        given = call.args[0]
+    if given is None:
+        return ""
+    return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
 
 
 def _router_side(report: _Reporter, router: SymbolNode | None) -> _Side:

@@ -3569,6 +3569,8 @@ app.url_for(shop_items, shop_id="7")  # E
 app.url_for(shop_items, shop_id=7, pages=2)  # E
 app.url_for(shop_items, shop_id=7, shop="s")  # E
 app.url_for(ThingView.get, item_id=8, thing="t")  # E
+app.url_for(shop_items, page=2)  # E
+app.url_for(ThingView.get, size=5)  # E
 """
 
 
@@ -3694,6 +3696,18 @@ def get_db() -> str:
     return "db"
 
 
+def tenant_of(tenant_id: int) -> int:
+    return tenant_id
+
+
+tenants = Router("/t/<int:tenant_id>")
+
+
+@tenants.get("/stock")  # the prefix's variable, read by a provider
+async def stock(connection: Connection, tenant: int = Depends(tenant_of)) -> int:
+    return tenant
+
+
 @loose.get("/notes/<int:note_id>")
 async def note(
     connection: Connection,
@@ -3708,15 +3722,16 @@ async def note(
 
 SIDE_LINKS = """\
 from aaf import App
-from routes import BookView, held, loose, note, report, router
+from routes import BookView, held, loose, note, report, router, stock, tenants
 
-app = App([router, loose])
+app = App([router, loose, tenants])
 built = [
     app.url_for(report, year=2026),
     app.url_for(report, year=2026, api_key="k", area="us"),
     app.url_for(BookView.get, book_id=1, page=2, area="us"),
     app.url_for(held, n=1, api_key="k"),
     app.url_for(note, note_id=1, page=2),
+    app.url_for(stock, tenant_id=4),
 ]
 app.url_for(report, year=2026, apikey="k")  # E
 app.url_for(report, year="2026", api_key="k")  # E
@@ -3724,6 +3739,7 @@ app.url_for(BookView.get, book_id=1, pages=2)  # E
 app.url_for(held, n="1")  # E
 app.url_for(note, note_id=1, token="t")  # E
 app.url_for(note, note_id=1, other="o")  # E
+app.url_for(stock)  # E
 """
 
 SIDE_ERRORS = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
@@ -3765,6 +3781,7 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
         "/books/1?page=2&area=us",
         "/held/1?api_key=k",
         "/notes/1?page=2",
+        "/t/4/stock",
     ]
     # The variable's list: any keyword goes (the plugin cannot read what it holds).
     links.write_text(SIDE_LINKS + 'app.url_for(held, n=1, anything="x")\n')
