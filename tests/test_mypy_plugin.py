@@ -3701,6 +3701,23 @@ def tenant_of(tenant_id: int) -> int:
 
 
 tenants = Router("/t/<int:tenant_id>")
+PREFIX = "/d"
+dynamic = Router(PREFIX)  # a prefix the plugin cannot read: its variables are not known
+
+
+def year_of(year: int) -> int:
+    return year
+
+
+@loose.get("/archive/<int:year>")
+@loose.get("/old/<int:year>/all")  # two routes, both with <year>
+async def archive(connection: Connection, year_value: int = Depends(year_of)) -> int:
+    return year_value
+
+
+@dynamic.get("/items/<int:year>")
+async def dynamic_items(connection: Connection, year_value: int = Depends(year_of)) -> int:
+    return year_value
 
 
 @tenants.get("/stock")  # the prefix's variable, read by a provider
@@ -3721,10 +3738,31 @@ async def note(
 """
 
 SIDE_LINKS = """\
-from aaf import App
-from routes import BookView, held, loose, note, report, router, stock, tenants
+from aaf import App, Depends
+from aaf.connection import Connection
+from routes import (
+    BookView,
+    archive,
+    dynamic,
+    dynamic_items,
+    held,
+    loose,
+    note,
+    report,
+    router,
+    stock,
+    tenants,
+    year_of,
+)
 
-app = App([router, loose, tenants])
+app = App([router, loose, tenants, dynamic])
+
+
+@app.get("/direct/<int:year>")
+async def direct(connection: Connection, year_value: int = Depends(year_of)) -> int:
+    return year_value
+
+
 built = [
     app.url_for(report, year=2026),
     app.url_for(report, year=2026, api_key="k", area="us"),
@@ -3732,6 +3770,9 @@ built = [
     app.url_for(held, n=1, api_key="k"),
     app.url_for(note, note_id=1, page=2),
     app.url_for(stock, tenant_id=4),
+    app.url_for(archive, year=2020),
+    app.url_for(direct, year=2021),
+    app.url_for(dynamic_items, year=2022),
 ]
 app.url_for(report, year=2026, apikey="k")  # E
 app.url_for(report, year="2026", api_key="k")  # E
@@ -3740,6 +3781,8 @@ app.url_for(held, n="1")  # E
 app.url_for(note, note_id=1, token="t")  # E
 app.url_for(note, note_id=1, other="o")  # E
 app.url_for(stock)  # E
+app.url_for(archive)  # E
+app.url_for(direct)  # E
 """
 
 SIDE_ERRORS = [n for n, line in enumerate(SIDE_LINKS.splitlines(), 1) if line.endswith("# E")]
@@ -3782,6 +3825,9 @@ def test_url_for_takes_what_the_routes_and_routers_dependencies_read(tmp_path: P
         "/held/1?api_key=k",
         "/notes/1?page=2",
         "/t/4/stock",
+        "/old/2020/all",
+        "/direct/2021",
+        "/d/items/2022",
     ]
     # The variable's list: any keyword goes (the plugin cannot read what it holds).
     links.write_text(SIDE_LINKS + 'app.url_for(held, n=1, anything="x")\n')
