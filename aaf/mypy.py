@@ -332,7 +332,7 @@ def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) ->
         return _NO_SIDE
     callee = where.callee
     receiver = callee.expr.node if isinstance(callee.expr, RefExpr) else None
-    side = _router_side(report, receiver)
+    side = _router_side(report, _router_made(report, receiver))
     given = _argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))
     if given is None:
         return side
@@ -921,8 +921,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
         return _Registered(_Side(complete=False), None)  # not found, or defined twice
     reader = _Metadata(module)
     side = _NO_SIDE
-    variables: frozenset[str] | None = None
-    found = False
+    routes: list[frozenset[str] | None] = []  # each route's variables
     for decorator in written[0].decorator_list:
         if (
             isinstance(decorator, ast.Call)
@@ -932,18 +931,11 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
             router = reader.resolve(decorator.func.value)
             made = _router_made(report, router)
             listed = _listed(report, reader, decorator, _DEPENDENCIES_AT.get(decorator.func.attr))
-            side = (
-                side
-                | listed
-                | (_NO_SIDE if made is None else _listed(report, made[1], made[0], None))
-            )
-            these = _route_variables(decorator, _prefix_of(router, made))
-            if not found:
-                variables = these
-            elif variables is not None:
-                variables = None if these is None else variables & these
-            found = True
-    return _Registered(side, variables)
+            side = side | listed | _router_side(report, made)
+            routes.append(_route_variables(decorator, _prefix_of(router, made)))
+    known = [variables for variables in routes if variables is not None]
+    every = known[0].intersection(*known[1:]) if routes and len(known) == len(routes) else None
+    return _Registered(side, every)
 
 
 def _route_variables(decorator: ast.Call, prefix: str | None) -> frozenset[str] | None:
@@ -972,11 +964,10 @@ def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, _Metadata] | Non
     return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
 
 
-def _router_side(report: _Reporter, router: SymbolNode | None) -> _Side:
-    """The providers in ``dependencies=`` of the module-level ``Router(...)`` that made
-    ``router``; none for an ``App``, and none taken for a router made otherwise (in a
-    function, by a factory), as most are."""
-    made = _router_made(report, router)
+def _router_side(report: _Reporter, made: tuple[ast.Call, _Metadata] | None) -> _Side:
+    """The providers in ``dependencies=`` of the module-level ``Router(...)`` call ``made``
+    (``_router_made``); none for an ``App``, and none taken for a router made otherwise (in
+    a function, by a factory), as most are."""
     return _NO_SIDE if made is None else _listed(report, made[1], made[0], None)
 
 

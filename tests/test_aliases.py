@@ -258,10 +258,10 @@ def test_the_type_statement_of_python_3_12_is_seen_through_too() -> None:
 
 # Two aliases that refer to each other (what `type Forest = list[Grove] | int` and `type
 # Grove = dict[str, Forest] | list[Grove]` make on 3.12).
-Forest = TypeAliasType("Forest", int)
 Grove = TypeAliasType("Grove", int)
-object.__setattr__(Forest, "__value__", list[Grove] | int)  # pyright: ignore[reportInvalidTypeForm]
-object.__setattr__(Grove, "__value__", dict[str, Forest] | list[Grove])  # pyright: ignore[reportInvalidTypeForm]
+Forest = TypeAliasType("Forest", int)
+_recursive(Forest, lambda it: list[Grove] | int)  # pyright: ignore[reportInvalidTypeForm]
+_recursive(Grove, lambda it: dict[str, Forest] | list[it])  # type: ignore[valid-type]  # pyright: ignore[reportInvalidTypeForm]
 
 
 async def _post_forest(connection: Connection, forest: object) -> object:

@@ -3861,6 +3861,16 @@ def test_url_for_of_handlers_in_another_module_on_full_and_incremental_runs(
         assert [int(line.split(":")[1]) for line in reported] == expected, reported
 
 
+def route_errors_on_each_run(directory: Path, base: str, routes: str) -> Iterator[list[Reported]]:
+    """The aaf-route errors reported in ``routes.py`` (which imports ``base.py``) on a full
+    run, then on the next one, with ``base.py`` from mypy's cache."""
+    (directory / "mypy.ini").write_text(CONFIG)
+    (directory / "base.py").write_text(base)
+    path = directory / "routes.py"
+    for output in full_then_cached(directory, [directory / "base.py", path], path, routes):
+        yield aaf_route_errors(output, path)
+
+
 ROUTER_BASE = """\
 from aaf import Depends
 from aaf.routing import Router
@@ -3895,12 +3905,7 @@ def test_a_routers_dependencies_in_another_module_are_read_on_every_run(tmp_path
     # statements once mypy has checked it (or read it from its cache): `items` was reported
     # on a full run, and nothing at all (not even `bad`) on the next. Read from the source,
     # each run reports `bad` alone, as registration does.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "base.py").write_text(ROUTER_BASE)
-    routes = tmp_path / "routes.py"
-    files = [tmp_path / "base.py", routes]
-    for output in full_then_cached(tmp_path, files, routes, ROUTER_ROUTES):
-        reported = aaf_route_errors(output, routes)
+    for reported in route_errors_on_each_run(tmp_path, ROUTER_BASE, ROUTER_ROUTES):
         assert [r.line for r in reported] == [marked_line(ROUTER_ROUTES)], reported
         assert "<user_id> has no parameter" in reported[0].message
     namespace: dict[str, object] = {}
@@ -3958,12 +3963,7 @@ def test_a_base_views_providers_in_another_module_are_checked_on_every_run(
     # A View's base class from another module has no body in mypy's tree once mypy checked
     # that module (nor from its cache): its `count: Annotated[int, Depends(get_name)]`, a
     # provider of str, went unreported. Read from the source, it is reported at the route.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "base.py").write_text(VIEW_BASE)
-    routes = tmp_path / "routes.py"
-    files = [tmp_path / "base.py", routes]
-    for output in full_then_cached(tmp_path, files, routes, VIEW_ROUTES):
-        reported = aaf_route_errors(output, routes)
+    for reported in route_errors_on_each_run(tmp_path, VIEW_BASE, VIEW_ROUTES):
         assert reported == [
             Reported(
                 marked_line(VIEW_ROUTES),
@@ -4011,13 +4011,8 @@ def test_a_base_views_operation_status_in_another_module_is_read_on_every_run(
     # took the route's 204 and refused `post -> int`, which registration takes. Read from the
     # source, each run reports `delete` alone (its own 204, HTTPStatus spelt), as
     # registration does.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "base.py").write_text(OPERATION_BASE)
-    routes = tmp_path / "routes.py"
-    files = [tmp_path / "base.py", routes]
     said = "Things.delete: status_code 204 sends no body, but it returns int"
-    for output in full_then_cached(tmp_path, files, routes, OPERATION_ROUTES):
-        reported = aaf_route_errors(output, routes)
+    for reported in route_errors_on_each_run(tmp_path, OPERATION_BASE, OPERATION_ROUTES):
         assert [r.line for r in reported] == [marked_line(OPERATION_ROUTES)], reported
         assert reported[0].message.startswith(said), reported
     namespace: dict[str, object] = {}
