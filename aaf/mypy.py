@@ -375,17 +375,34 @@ def _unseen_converters(
 _Default = tuple[Expression | None, bool]
 
 
+class _Item(NamedTuple):
+    """One item of a parameter's ``Annotated`` metadata, with a reader of the module it is
+    written in: the function's, or a type alias's (``DbDep = Annotated[Db, Depends(get_db)]``
+    imported from another module), whose names are that module's."""
+
+    expression: ast.expr
+    reader: _Metadata
+
+
+# How many aliases of aliases are followed (`A = B`, `B = Annotated[...]`).
+_ALIAS_DEPTH = 8
+
+
 class _Metadata:
     """The ``Annotated[T, ...]`` metadata of one function's parameters, read from its source:
     mypy keeps ``T`` and drops the rest. Names in it are resolved through the module's symbol
     table, so only for a function at a module's top level or in a top-level class (one inside
     another function may see local names); for others, and for a module whose source cannot be
-    read, there is none."""
+    read, there is none. A type alias (``DbDep = Annotated[Db, Depends(get_db)]``, which mypy
+    expands, metadata dropped) is read from its own module's source, as Python expands it."""
 
-    def __init__(self, module: MypyFile | None = None) -> None:
+    def __init__(
+        self, module: MypyFile | None = None, modules: Mapping[str, object] | None = None
+    ) -> None:
         self.module = module
+        self.modules: Mapping[str, object] = modules or {}  # to find an alias's module
         self.function: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # as written
-        self.annotations: Mapping[str, list[ast.expr]] = {}
+        self.annotations: Mapping[str, list[_Item]] = {}
         # The parameters whose type, below a top-level ``Annotated``, holds no other: what
         # mypy typed them is what registration reads (no marker hides in a union member).
         self.plain_types: frozenset[str] = frozenset()
@@ -397,7 +414,7 @@ class _Metadata:
         function = None if module is None else _function_written(module, definition)
         if function is None:
             return _NO_METADATA
-        reader = cls(module)
+        reader = cls(module, report.modules)
         reader.function = function
         arguments = function.args
         every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
@@ -448,10 +465,11 @@ class _Metadata:
         appears in ``annotation`` below its top level."""
         if annotation is None:
             return True
-        if self.metadata_of(annotation) is not None:
-            assert isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple)
-            annotation = annotation.slice.elts[0]
-        return self._no_annotated(annotation)
+        reader, written = self.aliased(annotation)
+        while reader.is_annotated(written):
+            assert isinstance(written, ast.Subscript) and isinstance(written.slice, ast.Tuple)
+            reader, written = reader.aliased(written.slice.elts[0])  # Annotated[Alias, ...]
+        return reader._no_annotated(written)
 
     def _no_annotated(self, node: ast.expr) -> bool:
         if isinstance(node, ast.Subscript):
@@ -501,8 +519,8 @@ class _Metadata:
         """What each item of the parameter's metadata is: a marker's call, pydantic's
         ``Field(...)``, another class's call, or None (a name, a function's call: what it
         holds is not written here)."""
-        for item in self.annotations.get(name, ()):
-            node = self.resolve(item.func) if isinstance(item, ast.Call) else None
+        for item, reader in self.annotations.get(name, ()):
+            node = reader.resolve(item.func) if isinstance(item, ast.Call) else None
             if node is not None and node.fullname == _FIELD:
                 yield "field"
             elif isinstance(node, TypeInfo):
@@ -517,20 +535,53 @@ class _Metadata:
         written = None if module is None else _definitions(module.path).get((name, line))
         if not isinstance(written, ast.AnnAssign):
             return _NO_METADATA
-        reader = cls(module)
+        reader = cls(module, report.modules)
         found = reader.metadata_of(written.annotation)
         reader.annotations = {} if found is None else {name: found}
         return reader
 
-    def metadata_of(self, annotation: ast.expr | None) -> list[ast.expr] | None:
-        """The metadata of ``Annotated[T, *metadata]``; None for another annotation."""
-        if (
+    def metadata_of(self, annotation: ast.expr | None) -> list[_Item] | None:
+        """The metadata of ``Annotated[T, *metadata]``, written out or through type aliases,
+        flattened as Python flattens ``Annotated[Annotated[T, a], b]``; None for another
+        annotation."""
+        if annotation is None:
+            return None
+        reader, written = self.aliased(annotation)
+        if not reader.is_annotated(written):
+            return None
+        assert isinstance(written, ast.Subscript) and isinstance(written.slice, ast.Tuple)
+        inner = reader.metadata_of(written.slice.elts[0]) or []
+        return [*inner, *(_Item(item, reader) for item in written.slice.elts[1:])]
+
+    def is_annotated(self, annotation: ast.expr) -> bool:
+        """Whether ``annotation`` is written ``Annotated[T, ...]``."""
+        return (
             isinstance(annotation, ast.Subscript)
             and isinstance(annotation.slice, ast.Tuple)
             and getattr(self.resolve(annotation.value), "fullname", None) in _ANNOTATED
-        ):
-            return annotation.slice.elts[1:]
-        return None
+        )
+
+    def aliased(self, annotation: ast.expr) -> tuple[_Metadata, ast.expr]:
+        """What a name of a type alias (``DbDep``, ``deps.DbDep``) stands for, as its module
+        writes it (``DbDep = Annotated[...]`` or ``DbDep: TypeAlias = ...``, once, at the top
+        level), with a reader of that module; ``annotation`` itself when it names none, or
+        one whose source cannot be read."""
+        reader, written = self, annotation
+        for _ in range(_ALIAS_DEPTH):
+            if not isinstance(written, (ast.Name, ast.Attribute)):
+                break
+            alias = reader.resolve(written)
+            if not isinstance(alias, TypeAlias):
+                break
+            module = _module_of(reader.modules, alias.fullname)
+            if module is None or alias.fullname != f"{module.fullname}.{alias.name}":
+                break
+            assignments = _source(module.path).assignments.get(alias.name, [])
+            value = assignments[0].value if len(assignments) == 1 else None
+            if value is None:
+                break
+            reader, written = _Metadata(module, reader.modules), value
+        return reader, written
 
     def resolve(self, expression: ast.expr) -> SymbolNode | None:
         """What a name (``Depends``, ``params.Depends``) in the module's scope refers to."""
@@ -551,10 +602,10 @@ class _Metadata:
         """Each marker and ``Depends(...)`` in the parameter's metadata, in order, as
         ``(its name, the full name of the provider it is given)``."""
         found: list[tuple[str, str | None]] = []
-        for item in self.annotations.get(name, ()):
-            node = self.resolve(item.func if isinstance(item, ast.Call) else item)
+        for item, reader in self.annotations.get(name, ()):
+            node = reader.resolve(item.func if isinstance(item, ast.Call) else item)
             if node is not None and node.fullname in _DEPENDS and isinstance(item, ast.Call):
-                provider = self.resolve(item.args[0]) if item.args else None
+                provider = reader.resolve(item.args[0]) if item.args else None
                 keywords = [k.arg for k in item.keywords]
                 found.append(
                     (
@@ -575,8 +626,8 @@ class _Metadata:
     def depends(self, name: str, typ: Type) -> CallExpr | None:
         """The parameter's ``Depends(...)`` (or ``Security(...)``) marker as mypy would have
         it written as a default, its names bound; ``Depends()`` names the parameter's class."""
-        for item in self.annotations.get(name, ()):
-            call = self.depends_call(item, get_proper_type(typ))
+        for item, reader in self.annotations.get(name, ()):
+            call = reader.depends_call(item, get_proper_type(typ))
             if call is not None:
                 return call
         return None
@@ -607,8 +658,8 @@ class _Metadata:
     def marker(self, name: str) -> _Marker | None:
         """The parameter's first ``Path()``-style marker (registration reads the first too),
         written as a call or a name the module gives one."""
-        for item in self.annotations.get(name, ()):
-            node = self.resolve(item.func if isinstance(item, ast.Call) else item)
+        for item, reader in self.annotations.get(name, ()):
+            node = reader.resolve(item.func if isinstance(item, ast.Call) else item)
             if isinstance(node, TypeInfo) and isinstance(item, ast.Call):
                 info = node
             elif isinstance(node, Var) and isinstance(item, ast.Name):
@@ -685,7 +736,8 @@ class _Source(NamedTuple):
     definitions: Mapping[tuple[str, int], _Defined]
     classes: Mapping[str, list[ast.ClassDef]]
     functions: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]  # top-level ones
-    assignments: Mapping[str, list[ast.Assign]]  # top-level `name = ...`, by name
+    # Top-level `name = ...` (and `name: T = ...`), by name.
+    assignments: Mapping[str, list[ast.Assign | ast.AnnAssign]]
 
 
 _NO_SOURCE = _Source({}, {}, {}, {})
@@ -706,7 +758,7 @@ def _source(path: str) -> _Source:
     found: dict[tuple[str, int], _Defined] = {}
     classes: dict[str, list[ast.ClassDef]] = {}
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-    assignments: dict[str, list[ast.Assign]] = {}
+    assignments: dict[str, list[ast.Assign | ast.AnnAssign]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             classes.setdefault(statement.name, []).append(statement)
@@ -716,6 +768,12 @@ def _source(path: str) -> _Source:
             for target in statement.targets:
                 if isinstance(target, ast.Name):
                     assignments.setdefault(target.id, []).append(statement)
+        elif (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.value is not None
+        ):
+            assignments.setdefault(statement.target.id, []).append(statement)
         for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
@@ -919,7 +977,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
         written = [f for f in written if definition.line in (f.lineno, -1)]
     if len(written) != 1:
         return _Registered(_Side(complete=False), None)  # not found, or defined twice
-    reader = _Metadata(module)
+    reader = _Metadata(module, report.modules)
     side = _NO_SIDE
     routes: list[frozenset[str] | None] = []  # each route's variables
     for decorator in written[0].decorator_list:
@@ -983,7 +1041,7 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
     assignments = _source(module.path).assignments.get(router.name, [])
     if len(assignments) != 1 or not isinstance(made := assignments[0].value, ast.Call):
         return None
-    reader = _Metadata(module)
+    reader = _Metadata(module, report.modules)
     if getattr(reader.resolve(made.func), "fullname", None) != _ROUTER:
         return None
     return made, reader
@@ -1210,7 +1268,7 @@ def _operation_status(report: _Reporter, info: TypeInfo, name: str) -> object:
     written = None if module is None else _function_written(module, node.func)
     if module is None or written is None:
         return None  # a status that cannot be read: the route's is not taken instead
-    reader = _Metadata(module)
+    reader = _Metadata(module, report.modules)
     for decorator in written.decorator_list:
         if (
             isinstance(decorator, ast.Call)
@@ -1359,7 +1417,7 @@ def _written_attributes(
     classes = _source(module.path).classes.get(klass.name, [])
     if len(classes) != 1:
         return None
-    reader = _Metadata(module)
+    reader = _Metadata(module, report.modules)
     found: list[tuple[str, CallExpr, Type]] = []
     for statement in classes[0].body:
         target: ast.expr
@@ -1383,7 +1441,12 @@ def _written_attributes(
         elif isinstance(statement, ast.AnnAssign):
             metadata = reader.metadata_of(statement.annotation) or []
             depends = next(
-                (call for item in metadata if (call := reader.depends_call(item, proper))), None
+                (
+                    call
+                    for item, written in metadata
+                    if (call := written.depends_call(item, proper))
+                ),
+                None,
             )
         else:
             continue
@@ -1599,9 +1662,11 @@ def _params(
         if cached is not None:
             opaque = cached[index][1]
         elif written is not None:
-            opaque = isinstance(written[index], UnboundType) and str(
-                getattr(written[index], "name", "")
-            ).endswith("Annotated")
+            # Annotated written out, or through an alias whose source holds it.
+            opaque = (
+                isinstance(written[index], UnboundType)
+                and str(getattr(written[index], "name", "")).endswith("Annotated")
+            ) or param.name in metadata.annotations
         else:
             opaque = True
         initializer = (

@@ -2833,6 +2833,85 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    # FastAPI's docs name a parameter's metadata once, in a type alias (`SessionDep =
+    # Annotated[Session, Depends(get_session)]`): mypy expands the alias and drops the
+    # metadata; the plugin reads it from the alias's source, as Python expands it.
+    "alias_marker_on_a_rule_variable": Case(
+        """
+        from aaf.params import Header
+
+        Token = Annotated[str, Header()]
+
+
+        @router.get("/items/<item_id>")  # <-
+        async def get_item(connection: Connection, item_id: Token) -> None: ...
+        """,
+        "get_item: parameter 'item_id' is the rule variable <item_id>, which comes from the "
+        "path: mark it Path(), not Header()",
+    ),
+    "alias_path_marker_without_its_variable": Case(
+        """
+        from typing import TypeAlias
+
+        from aaf.params import Path
+
+        ItemId: TypeAlias = Annotated[int, Path(gt=0)]
+        Named = ItemId
+
+
+        @router.get("/items")  # <-
+        async def get_item(connection: Connection, item_id: Named) -> None: ...
+        """,
+        "get_item: parameter 'item_id' is marked Path(), but the rule has no <item_id>",
+    ),
+    "alias_flattened_into_annotated": Case(
+        """
+        ItemDep = Annotated[int, Depends(item_id_of)]
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(
+            connection: Connection, item: Annotated[ItemDep, Depends(item_id_of)]
+        ) -> None: ...
+        """,
+        "get_item: parameter 'item' is marked Depends() and Depends(): give it one, which says "
+        "where its value comes from",
+    ),
+    "alias_provider_of_another_type": Case(
+        """
+        NameDep = Annotated[str, Depends(item_id_of)]
+
+
+        @router.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, name: NameDep) -> None: ...
+        """,
+        "get_item: parameter 'name' is annotated str, but Depends(item_id_of) gives int",
+        plugin_only=True,
+    ),
+    "aliases_used_as_registration_reads_them": Case(
+        """
+        from aaf.params import Path
+
+        ItemDep = Annotated[int, Depends(item_id_of)]
+        ItemId = Annotated[int, Path(gt=0)]
+        Ids = list[int]
+        Limit = Annotated[int, Query(le=100)]
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(
+            connection: Connection, item_id: ItemId, item: ItemDep, ids: Ids, limit: Limit = 10
+        ) -> None: ...
+
+
+        @router.route("/things/<int:item_id>")
+        class Things(View):
+            item: ItemDep
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
     "one_body_beside_other_sources": Case(
         """
         from aaf.datastructures import UploadFile
@@ -4020,3 +4099,85 @@ def test_a_base_views_operation_status_in_another_module_is_read_on_every_run(
     exec("from aaf.routing import Router\nrouter = Router()", namespace)
     with pytest.raises(ConfigurationError, match=said):
         exec(compile(OPERATION_ROUTES.split("\n\n\n")[1], "routes", "exec"), namespace)
+
+
+ALIAS_BASE = """\
+from typing import Annotated
+
+from aaf.params import Depends, Header, Path
+
+
+class Db:
+    pass
+
+
+async def get_db() -> Db:
+    return Db()
+
+
+def item_of(item_id: int, size: int = 10) -> int:
+    return item_id * size
+
+
+DbDep = Annotated[Db, Depends(get_db)]
+ItemDep = Annotated[int, Depends(item_of)]
+Token = Annotated[str, Header()]
+ItemId = Annotated[int, Path(gt=0)]
+"""
+
+ALIAS_ROUTES = """\
+import base
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.views import View
+from base import DbDep, ItemDep, Token
+
+router = Router()
+
+
+@router.get("/notes/<int:item_id>")
+async def note(
+    connection: Connection, item_id: base.ItemId, db: DbDep, x_token: Token, q: str = ""
+) -> str:
+    return q
+
+
+@router.route("/things/<int:item_id>")
+class Thing(View):
+    item: ItemDep
+
+    async def get(self, connection: Connection, db: DbDep) -> str:
+        return ""
+
+
+@router.get("/other")  # <-
+async def other(connection: Connection, item_id: base.ItemId) -> str:
+    return ""
+
+
+router.url_for(note, item_id=3, q="x")
+router.url_for(note, item_id=3, x_token="t")  # E
+router.url_for(Thing.get, item_id=3, size=2)
+router.url_for(Thing.get, size=2)  # E
+"""
+
+
+def test_type_aliases_of_another_module_are_read_on_every_run(tmp_path: Path) -> None:
+    # `DbDep = Annotated[Db, Depends(get_db)]`, as FastAPI's docs write a dependency once:
+    # mypy expands the alias and drops its metadata, so the plugin took `db: DbDep` and
+    # `x_token: Token` for query parameters (`url_for(note, item_id=3)` asked for both), the
+    # View's `item: ItemDep` for no provider (its rule variable reported as read by nothing)
+    # and the Path() of `base.ItemId` for nothing. Read from the alias's module's source.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "base.py").write_text(ALIAS_BASE)
+    routes = tmp_path / "routes.py"
+    expected = [n for n, line in enumerate(ALIAS_ROUTES.splitlines(), 1) if line.endswith("# E")]
+    route_error = Reported(
+        marked_line(ALIAS_ROUTES),
+        "other: parameter 'item_id' is marked Path(), but the rule has no <item_id>",
+    )
+    files = [tmp_path / "base.py", routes]
+    for output in full_then_cached(tmp_path, files, routes, ALIAS_ROUTES):
+        assert aaf_route_errors(output, routes) == [route_error], output
+        calls = [line for line in errors_of(output) if "[aaf-route]" not in line]
+        assert [int(line.split(":")[1]) for line in calls] == expected, output
