@@ -1507,6 +1507,20 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "annotated_router_dependency_reads_the_variable": Case(
+        # `rooms: Router = Router(...)`: an annotated assignment makes the router too.
+        """
+        async def member_of(room: str) -> None: ...
+
+
+        rooms: Router = Router(dependencies=[Depends(member_of)])
+
+
+        @rooms.get("/rooms/<room>/feed")
+        async def feed(connection: Connection) -> None: ...
+        """,
+        None,
+    ),
     "router_dependency_reading_something_else": Case(
         """
         async def signed_in(user: str = "") -> None: ...
