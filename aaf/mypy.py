@@ -386,6 +386,8 @@ class _Item(NamedTuple):
 
 # How many aliases of aliases are followed (`A = B`, `B = Annotated[...]`).
 _ALIAS_DEPTH = 8
+# What makes an alias by a call (the `type` statement's, before Python 3.12).
+_ALIAS_TYPES = frozenset(("typing.TypeAliasType", "typing_extensions.TypeAliasType"))
 
 
 class _Metadata:
@@ -576,11 +578,18 @@ class _Metadata:
             module = _module_of(reader.modules, alias.fullname)
             if module is None or alias.fullname != f"{module.fullname}.{alias.name}":
                 break
-            assignments = _source(module.path).assignments.get(alias.name, [])
-            value = assignments[0].value if len(assignments) == 1 else None
-            if value is None:
+            assigned = _source(module.path).assignments.get(alias.name, [])
+            if len(assigned) != 1:
                 break
-            reader, written = _Metadata(module, reader.modules), value
+            reader, written = _Metadata(module, reader.modules), assigned[0]
+            if isinstance(written, ast.Call) and (  # TypeAliasType("DbDep", Annotated[...])
+                getattr(reader.resolve(written.func), "fullname", None) in _ALIAS_TYPES
+            ):
+                value = written.args[1] if len(written.args) > 1 else None
+                value = next((k.value for k in written.keywords if k.arg == "value"), value)
+                if value is None:
+                    break
+                written = value
         return reader, written
 
     def resolve(self, expression: ast.expr) -> SymbolNode | None:
@@ -736,11 +745,13 @@ class _Source(NamedTuple):
     definitions: Mapping[tuple[str, int], _Defined]
     classes: Mapping[str, list[ast.ClassDef]]
     functions: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]  # top-level ones
-    # Top-level `name = ...` (and `name: T = ...`), by name.
-    assignments: Mapping[str, list[ast.Assign | ast.AnnAssign]]
+    # What each top-level `name = ...` (`name: T = ...`, `type name = ...`) assigns, by name.
+    assignments: Mapping[str, list[ast.expr]]
 
 
 _NO_SOURCE = _Source({}, {}, {}, {})
+# Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
+_TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
 
 
@@ -758,7 +769,7 @@ def _source(path: str) -> _Source:
     found: dict[tuple[str, int], _Defined] = {}
     classes: dict[str, list[ast.ClassDef]] = {}
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-    assignments: dict[str, list[ast.Assign | ast.AnnAssign]] = {}
+    assignments: dict[str, list[ast.expr]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             classes.setdefault(statement.name, []).append(statement)
@@ -767,13 +778,17 @@ def _source(path: str) -> _Source:
         elif isinstance(statement, ast.Assign):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
-                    assignments.setdefault(target.id, []).append(statement)
+                    assignments.setdefault(target.id, []).append(statement.value)
         elif (
             isinstance(statement, ast.AnnAssign)
             and isinstance(statement.target, ast.Name)
             and statement.value is not None
         ):
-            assignments.setdefault(statement.target.id, []).append(statement)
+            assignments.setdefault(statement.target.id, []).append(statement.value)
+        elif _TYPE_STATEMENT is not None and isinstance(statement, _TYPE_STATEMENT):
+            named, value = getattr(statement, "name", None), getattr(statement, "value", None)
+            if isinstance(named, ast.Name) and isinstance(value, ast.expr):
+                assignments.setdefault(named.id, []).append(value)
         for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 found[node.name, node.lineno] = node
@@ -1039,7 +1054,7 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
     if not isinstance(module, MypyFile):
         return None
     assignments = _source(module.path).assignments.get(router.name, [])
-    if len(assignments) != 1 or not isinstance(made := assignments[0].value, ast.Call):
+    if len(assignments) != 1 or not isinstance(made := assignments[0], ast.Call):
         return None
     reader = _Metadata(module, report.modules)
     if getattr(reader.resolve(made.func), "fullname", None) != _ROUTER:

@@ -2891,6 +2891,27 @@ CASES: dict[str, Case] = {
         "get_item: parameter 'item' is marked Depends() and Depends(): give it one, which says "
         "where its value comes from",
     ),
+    "alias_made_by_type_alias_type": Case(
+        # typing_extensions' TypeAliasType, the `type` statement's before Python 3.12.
+        """
+        from typing_extensions import TypeAliasType
+
+        from aaf.params import Header
+
+        Token = TypeAliasType("Token", value=Annotated[str, Header()])
+        ItemDep = TypeAliasType("ItemDep", Annotated[int, Depends(item_id_of)])
+
+
+        @router.get("/items/<int:item_id>")
+        async def get_item(connection: Connection, item: ItemDep, token: Token) -> None: ...
+
+
+        @router.get("/users/<token>")  # <-
+        async def get_user(connection: Connection, token: Token) -> None: ...
+        """,
+        "get_user: parameter 'token' is the rule variable <token>, which comes from the "
+        "path: mark it Path(), not Header()",
+    ),
     "alias_provider_of_another_type": Case(
         """
         NameDep = Annotated[str, Depends(item_id_of)]
@@ -4195,3 +4216,56 @@ def test_type_aliases_of_another_module_are_read_on_every_run(tmp_path: Path) ->
         assert aaf_route_errors(output, routes) == [route_error], output
         calls = [line for line in errors_of(output) if "[aaf-route]" not in line]
         assert [int(line.split(":")[1]) for line in calls] == expected, output
+
+
+TYPE_STATEMENT = """\
+from typing import Annotated
+
+from aaf.connection import Connection
+from aaf.params import Depends, Header
+from aaf.routing import Router
+
+router = Router()
+
+
+def item_of(item_id: int) -> int:
+    return item_id
+
+
+type ItemDep = Annotated[int, Depends(item_of)]
+type Token = Annotated[str, Header()]
+
+
+@router.get("/items/<int:item_id>")
+async def get_item(connection: Connection, item: ItemDep, token: Token) -> int:
+    return item
+
+
+@router.get("/users/<token>")  # <-
+async def get_user(connection: Connection, token: Token) -> None: ...
+
+
+router.url_for(get_item, item_id=1)
+router.url_for(get_item, item_id=1, token="t")  # E
+"""
+
+
+@pytest.mark.skipif(
+    sys.version_info < (3, 12),
+    reason="the type statement does not parse before Python 3.12 (make test-pythons runs it)",
+)
+def test_the_type_statement_of_python_3_12_is_read_too(tmp_path: Path) -> None:
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    path = tmp_path / "statement.py"
+    path.write_text(TYPE_STATEMENT)
+    output = mypy_here(tmp_path, [path])
+    assert aaf_route_errors(output, path) == [
+        Reported(
+            marked_line(TYPE_STATEMENT),
+            "get_user: parameter 'token' is the rule variable <token>, which comes from the "
+            "path: mark it Path(), not Header()",
+        )
+    ], output
+    calls = [line for line in errors_of(output) if "[aaf-route]" not in line]
+    expected = [n for n, line in enumerate(TYPE_STATEMENT.splitlines(), 1) if line.endswith("# E")]
+    assert [int(line.split(":")[1]) for line in calls] == expected, output
