@@ -1665,6 +1665,8 @@ def _params(
         )
         if name is None and argument is not None:
             name = argument.variable.name  # positional-only: mypy's type drops the name
+        if isinstance(typ, TypeAliasType) and name in metadata.plain_types:
+            typ = proper  # an alias read from its source, which hides no metadata below it
         param = _rules.Param(
             name or f"#{index}",
             rule_kind,

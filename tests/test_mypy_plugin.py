@@ -2912,6 +2912,21 @@ CASES: dict[str, Case] = {
         "get_user: parameter 'token' is the rule variable <token>, which comes from the "
         "path: mark it Path(), not Header()",
     ),
+    "alias_type_checked_as_written_out": Case(
+        """
+        from aaf.params import Cookie
+
+        Ids = Annotated[list[int], Cookie()]
+
+
+        @router.get("/items")  # <-
+        async def get_items(connection: Connection, ids: Ids) -> None: ...
+        """,
+        "get_items: parameter 'ids' is annotated list[int], which no cookie value can fill: a "
+        "cookie value is one text. A pydantic model marked Cookie() (not in a union or a list) "
+        "reads several cookie values as its fields; Json[...] (pydantic) reads JSON text into "
+        "it; a provider (Depends) can build it",
+    ),
     "alias_provider_of_another_type": Case(
         """
         NameDep = Annotated[str, Depends(item_id_of)]

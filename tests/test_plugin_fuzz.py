@@ -351,3 +351,138 @@ def test_the_plugin_reports_a_body_no_request_can_give_only_as_registration_does
     # schema tells: a TypedDict, a generic root model, a validator in metadata or a class).
     assert 0 < len(refused) < count
     assert len(kinds) >= 5 and len(found) >= len(kinds) // 3, (kinds, found, stdout)
+
+
+ALIAS_PRELUDE = """\
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, TypeAlias
+
+from pydantic import BaseModel, Field
+
+from aaf.connection import Connection
+from aaf.params import Cookie, Depends, Header, Path, Query
+from aaf.routing import Router
+
+router = Router()
+
+
+class Item(BaseModel):
+    name: str = ""
+
+
+def give_int(p0: int = 0) -> int:
+    return p0
+
+
+def give_str() -> str:
+    return ""
+"""
+ALIAS_TYPES = ("int", "str", "uuid.UUID", "list[int]", "Item")
+ALIAS_METADATA = (
+    *("Query()", "Header()", "Cookie()", "Path()", "Path(gt=0)", "Query(max_length=2)"),
+    *("Depends(give_int)", "Depends(give_str)", "Query(), Header()", "Depends(), Query()"),
+)
+
+
+def alias_pair(rng: random.Random, index: int) -> tuple[str, str, str]:
+    """One random handler written twice: its ``Annotated`` metadata written out, and the
+    same metadata through type aliases (some in a module of their own, some an alias of an
+    alias); with the module the aliases live in."""
+    variables = [f"p{n}" for n in range(3) if rng.random() < 0.4]
+    rule = f"/r{index}" + "".join(
+        f"/<{rng.choice(['', 'int:', 'uuid:'])}{name}>" for name in variables
+    )
+    direct: list[str] = []
+    aliased: list[str] = []
+    own: list[str] = []  # aliases in the route's module
+    shared: list[str] = []  # aliases in the module of aliases
+    for n in range(3):
+        if rng.random() < 0.3:
+            continue
+        typ = rng.choice(ALIAS_TYPES)
+        if rng.random() < 0.25:
+            direct.append(f"p{n}: {typ}")
+            aliased.append(f"p{n}: {typ}")
+            continue
+        metadata = rng.choice(ALIAS_METADATA)
+        direct.append(f"p{n}: Annotated[{typ}, {metadata}]")
+        name = f"A{index}_{n}"
+        home = rng.choice([own, shared])
+        first, _, rest = metadata.partition(", ")
+        if rest and rng.random() < 0.5:  # Annotated[Inner, rest], Inner = Annotated[T, first]
+            home.append(f"I{index}_{n} = Annotated[{typ}, {first}]")
+            home.append(f"{name} = Annotated[I{index}_{n}, {rest}]")
+        elif rng.random() < 0.3:
+            home.append(f"{name}: TypeAlias = Annotated[{typ}, {metadata}]")
+        else:
+            home.append(f"{name} = Annotated[{typ}, {metadata}]")
+        if home is shared and rng.random() < 0.5:
+            aliased.append(f"p{n}: aliases_{index}.{name}")
+        else:
+            if home is shared:
+                own.insert(0, f"from aliases_{index} import {name}")
+            aliased.append(f"p{n}: {name}")
+
+    def module(parameters: list[str], head: str) -> str:
+        signature = ", ".join(["connection: Connection", *parameters])
+        return (
+            ALIAS_PRELUDE
+            + head
+            + f"\n\n@router.get('{rule}')\nasync def h(\n    {signature}\n) -> None: ...\n"
+        )
+
+    aliases = ALIAS_PRELUDE + "\n".join(shared) + "\n"
+    head = f"import aliases_{index}\n" + "\n".join(own) + "\n"
+    return module(direct, ""), module(aliased, head), aliases
+
+
+def test_metadata_through_type_aliases_is_read_as_written_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A handler's verdict is the same whether its Annotated metadata is written out or given
+    # through type aliases (`DbDep = Annotated[Db, Depends(get_db)]`), for the plugin as for
+    # registration, which sees the aliases expanded.
+    rng = random.Random(20261205)
+    count = 40
+    files: list[Path] = []
+    for index in range(count):
+        direct, aliased, aliases = alias_pair(rng, index)
+        for name, source in (
+            (f"direct_{index}", direct),
+            (f"aliased_{index}", aliased),
+            (f"aliases_{index}", aliases),
+        ):
+            (tmp_path / f"{name}.py").write_text(source)
+            files.append(tmp_path / f"{name}.py")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
+    stdout, direct_reports = plugin_reports(tmp_path, files, "direct")
+    aliased_reports = plugin_reports(tmp_path, files, "aliased")[1]
+    refusals = 0
+    for index in range(count):
+        said = direct_reports.get(f"direct_{index}")
+        assert aliased_reports.get(f"aliased_{index}") == said, (
+            (tmp_path / f"aliased_{index}.py").read_text(),
+            said,
+            stdout,
+        )
+        refused: list[str | None] = []
+        for name in (f"direct_{index}", f"aliased_{index}"):
+            try:
+                import_file(tmp_path / f"{name}.py", name, keep=False)
+                refused.append(None)
+            except (ConfigurationError, TypeError) as exc:
+                refused.append(str(exc))
+            finally:
+                sys.modules.pop(f"aliases_{index}", None)
+        assert refused[0] == refused[1], (tmp_path / f"aliased_{index}.py").read_text()
+        # A provider's result against the parameter's type is the plugin's own check.
+        own = said is not None and re.search(r"annotated .*, but Depends\(\w+\) gives", said)
+        source = (tmp_path / f"direct_{index}.py").read_text()
+        assert said is None or own or said == refused[0], source
+        refusals += refused[0] is not None or bool(own)
+    # The seed gives both verdicts, and the plugin finds most refusals.
+    assert 0 < len(direct_reports) <= refusals < count
+    assert len(direct_reports) >= refusals // 2, stdout
