@@ -686,6 +686,16 @@ class _Metadata:
                 )
         return None
 
+    def fields(self, name: str) -> tuple[tuple[str, ...] | None, ...]:
+        """The keywords each pydantic ``Field(...)`` in the parameter's metadata is given, in
+        order (None for one whose values are not all literals)."""
+        return tuple(
+            _given(item)
+            for item, reader in self.annotations.get(name, ())
+            if isinstance(item, ast.Call)
+            and getattr(reader.resolve(item.func), "fullname", None) == _FIELD
+        )
+
     def plain(self, name: str) -> bool:
         """Whether the parameter's metadata holds only markers and pydantic ``Field(...)``
         calls: nothing (a validator, ``Json``) that may read a value its own way."""
@@ -1579,6 +1589,8 @@ class _Written(NamedTuple):
     required: bool = False  # written without a default
     exact: bool = False  # its type, as mypy gives it, is all registration reads of it
     marks: tuple[str, ...] = ()  # its markers and Depends, in the annotation and the default
+    # The keywords of each pydantic Field(...) in its Annotated metadata (None: not literal).
+    fields: tuple[tuple[str, ...] | None, ...] = ()
 
 
 class _Marker(NamedTuple):
@@ -1701,6 +1713,7 @@ def _params(
                 default, marked = depends, True
         marker = metadata.marker(param.name) if opaque and read else None
         marks = metadata.marks(param.name) if opaque and read else []
+        fields = metadata.fields(param.name) if opaque and read else ()
         if isinstance(initializer, CallExpr) and _is_depends(initializer):
             given = _argument(initializer, "provider", 0)
             callee = cast(RefExpr, initializer.callee)  # a Depends or Security (_is_depends)
@@ -1721,7 +1734,9 @@ def _params(
         ):
             source = _unmarked_source(typ)
         # Markers and Field(...) alone hide nothing: what they hold was read.
-        opaque = opaque and not (marker is not None and marker.plain)
+        opaque = opaque and not (
+            read and param.name in metadata.annotations and metadata.plain(param.name)
+        )
         required = kind in (ARG_POS, ARG_NAMED)
         exact = not opaque and param.name in metadata.plain_types
         yield _Written(
@@ -1735,6 +1750,7 @@ def _params(
             required,
             exact,
             tuple(name for name, _ in marks),
+            fields,
         )
 
 
@@ -1964,7 +1980,7 @@ def _read_problem(report: _Reporter, qualname: str, written: _Written, reads: _R
     read field by field, so the marker may give it nothing else; any other such value is
     text, so some text (a list of texts, for a collection) must fill it."""
     name, typ, marker = written.param.name, written.typ, written.marker
-    problem = None if marker is None else _constraint_value_problem(report, qualname, written)
+    problem = _constraint_value_problem(report, qualname, written)
     if problem is None and marker is not None and marker.source == "body" and not reads.websocket:
         # Before the body is counted, as registration does: no second body is read.
         members = [m for m in _choices(typ) or () if not isinstance(m, NoneType)]
@@ -2219,18 +2235,51 @@ def _from_text(member: ProperType, many: bool, files: bool = False) -> bool:
 def _constraint_value_problem(
     report: _Reporter, qualname: str, written: _Written, produced: type | None = None
 ) -> str | None:
-    """A marker's constraints against each union member of the parameter's type, as
-    registration checks them (``produced``: a rule variable's converter's type). Silent
-    where an alias hides the type or a keyword's value is not a literal."""
+    """The constraints of a marker (``Query(ge=1)``) and of pydantic ``Field(...)`` calls in
+    the parameter's metadata against each union member of its type, in the order
+    registration checks them: a rule variable's (``produced``: its converter's type) the
+    Field's first, another's its marker's first. Silent where an alias hides the type or a
+    keyword's value is not a literal."""
     marker = written.marker
     choices = _choices(written.typ)
-    if choices is None or marker is None or marker.keywords is None:
+    if choices is None:
         return None
-    if not _rules.CONSTRAINTS.intersection(marker.keywords):
+    given: list[tuple[str, tuple[str, ...] | None, str | None]] = []  # (shown, keywords, source)
+    if marker is not None:
+        shown = "Path" if marker.is_path else marker.name  # as registration names it
+        # What Any (written so) or object is given, by where it comes from, as registration sees.
+        source = ("path" if produced is str else None) if marker.is_path else marker.source
+        given.append((shown, marker.keywords, source))
+    if produced is None:
+        source = marker.source if marker is not None else written.source
+    else:
+        source = "path" if produced is str else None
+    fields = [("Field", keywords, source) for keywords in written.fields]
+    given = [*fields, *given] if produced is not None else [*given, *fields]
+    for shown, keywords, source in given:
+        if keywords is None:
+            return None  # a value not written here: registration checks it
+        problem = _members_constraint_problem(
+            report, qualname, written.param.name, choices, shown, keywords, source
+        )
+        if problem is not None:
+            return problem
+    return None
+
+
+def _members_constraint_problem(
+    report: _Reporter,
+    qualname: str,
+    name: str,
+    choices: Sequence[ProperType],
+    shown: str,
+    keywords: tuple[str, ...],
+    source: str | None,
+) -> str | None:
+    """``shown(**keywords)``'s constraints against each union member (``choices``), as
+    registration checks them; ``source`` says what ``Any`` (or ``object``) is given."""
+    if not _rules.CONSTRAINTS.intersection(keywords):
         return None
-    shown = "Path" if marker.is_path else marker.name  # as registration names it
-    # What Any (written so) or object is given, by where it comes from, as registration sees.
-    source = ("path" if produced is str else None) if marker.is_path else marker.source
     for member in choices:
         written_any = isinstance(member, AnyType) and member.type_of_any == TypeOfAny.explicit
         anything = written_any or (
@@ -2244,12 +2293,7 @@ def _constraint_value_problem(
             member.type.name if isinstance(member, Instance) and member.type.is_newtype else None
         )
         problem = _rules.constraint_problem(
-            qualname,
-            written.param.name,
-            shown,
-            named or report.show(member),
-            kind,
-            marker.keywords,
+            qualname, name, shown, named or report.show(member), kind, keywords
         )
         if problem is not None:
             return problem

@@ -2850,6 +2850,63 @@ CASES: dict[str, Case] = {
     # FastAPI's docs name a parameter's metadata once, in a type alias (`SessionDep =
     # Annotated[Session, Depends(get_session)]`): mypy expands the alias and drops the
     # metadata; the plugin reads it from the alias's source, as Python expands it.
+    "field_constraint_the_type_takes_not": Case(
+        """
+        from pydantic import Field
+
+
+        @router.get("/items")  # <-
+        async def get_items(
+            connection: Connection, ids: Annotated[list[int], Field(ge=1)]
+        ) -> None: ...
+        """,
+        "get_items: parameter 'ids': Field(ge=...) cannot constrain list[int], a collection; a "
+        "collection takes max_length=, min_length=",
+    ),
+    "field_constraint_after_the_markers": Case(
+        # A value read from the request: its marker's constraints are checked first.
+        """
+        from pydantic import Field
+
+
+        @router.get("/items")  # <-
+        async def get_items(
+            connection: Connection, q: Annotated[str, Field(gt=0), Query(ge=1)]
+        ) -> None: ...
+        """,
+        "get_items: parameter 'q': Query(ge=...) cannot constrain str, text; text takes "
+        "max_length=, min_length=, pattern=",
+    ),
+    "field_constraint_on_a_rule_variable_first": Case(
+        # A rule variable's: the Field's first, after the converter.
+        """
+        from pydantic import Field
+
+        from aaf.params import Path
+
+
+        @router.get("/items/<item_id>")  # <-
+        async def get_item(
+            connection: Connection, item_id: Annotated[str, Path(ge=1), Field(gt=0)]
+        ) -> None: ...
+        """,
+        "get_item: parameter 'item_id': Field(gt=...) cannot constrain str, text; text takes "
+        "max_length=, min_length=, pattern=",
+    ),
+    "field_alone_hides_no_text_reading": Case(
+        """
+        from pydantic import Field
+
+
+        @router.get("/items/<item>")  # <-
+        async def get_item(
+            connection: Connection, item: Annotated[Item, Field(title="x")]
+        ) -> None: ...
+        """,
+        "get_item: parameter 'item' is annotated Item, which no path value can fill: a path "
+        "value is text. Json[...] (pydantic) reads JSON text into it; a provider (Depends) can "
+        "build it",
+    ),
     "alias_marker_on_a_rule_variable": Case(
         """
         from aaf.params import Header

@@ -382,6 +382,7 @@ def give_str() -> str:
 ALIAS_TYPES = ("int", "str", "uuid.UUID", "list[int]", "Item")
 ALIAS_METADATA = (
     *("Query()", "Header()", "Cookie()", "Path()", "Path(gt=0)", "Query(max_length=2)"),
+    *("Field(ge=0)", "Field(max_length=2), Query()"),
     *("Depends(give_int)", "Depends(give_str)", "Query(), Header()", "Depends(), Query()"),
 )
 
