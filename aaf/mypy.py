@@ -102,6 +102,7 @@ _APP = "aaf.app.App"
 _DECORATOR = "aaf.routing.RouteDecorator.__call__"
 _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
+_ADDING = frozenset({"add_route", "add_websocket_route"})
 _DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
 _MARKER = "aaf.params.Param"
 _PATH_MARKER = "aaf.params.Path"
@@ -757,9 +758,11 @@ class _Source(NamedTuple):
     functions: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]  # top-level ones
     # What each top-level `name = ...` (`name: T = ...`, `type name = ...`) assigns, by name.
     assignments: Mapping[str, list[ast.expr]]
+    # Top-level `router.add_route(rule, handler, ...)` calls, by the handler's name.
+    added: Mapping[str, list[ast.Call]]
 
 
-_NO_SOURCE = _Source({}, {}, {}, {})
+_NO_SOURCE = _Source({}, {}, {}, {}, {})
 # Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
 _TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
@@ -780,6 +783,7 @@ def _source(path: str) -> _Source:
     classes: dict[str, list[ast.ClassDef]] = {}
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
     assignments: dict[str, list[ast.expr]] = {}
+    added: dict[str, list[ast.Call]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             classes.setdefault(statement.name, []).append(statement)
@@ -795,6 +799,16 @@ def _source(path: str) -> _Source:
             and statement.value is not None
         ):
             assignments.setdefault(statement.target.id, []).append(statement.value)
+        elif (
+            isinstance(statement, ast.Expr)
+            and isinstance(call := statement.value, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in _ADDING
+        ):
+            handler = call.args[1] if len(call.args) > 1 else None
+            handler = next((k.value for k in call.keywords if k.arg == "handler"), handler)
+            if isinstance(handler, ast.Name):
+                added.setdefault(handler.id, []).append(call)
         elif _TYPE_STATEMENT is not None and isinstance(statement, _TYPE_STATEMENT):
             named, value = getattr(statement, "name", None), getattr(statement, "value", None)
             if isinstance(named, ast.Name) and isinstance(value, ast.expr):
@@ -809,7 +823,7 @@ def _source(path: str) -> _Source:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    read = _Source(found, classes, functions, assignments)
+    read = _Source(found, classes, functions, assignments, added)
     _SOURCES[path] = (version, read)
     return read
 
@@ -1005,17 +1019,20 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
     reader = _Metadata(module, report.modules)
     side = _NO_SIDE
     routes: list[frozenset[str] | None] = []  # each route's variables
-    for decorator in written[0].decorator_list:
+    # Its route decorators, and the module's `add_route(rule, handler, ...)` calls naming it.
+    for decorator in [*written[0].decorator_list, *source.added.get(owner.name, [])]:
         if (
             isinstance(decorator, ast.Call)
             and isinstance(decorator.func, ast.Attribute)
-            and decorator.func.attr in _ROUTE_METHODS
+            and decorator.func.attr in _ROUTE_METHODS | _ADDING
         ):
             router = reader.resolve(decorator.func.value)
             made = _router_made(report, router)
             listed = _listed(report, reader, decorator, _DEPENDENCIES_AT.get(decorator.func.attr))
             side = side | listed | _router_side(report, made)
             routes.append(_route_variables(decorator, _prefix_of(router, made)))
+    if not routes:  # registered elsewhere (another module's add_route), as the plugin cannot see
+        return _Registered(_Side(complete=False), None)
     known = [variables for variables in routes if variables is not None]
     every = known[0].intersection(*known[1:]) if routes and len(known) == len(routes) else None
     return _Registered(side, every)
@@ -1025,6 +1042,7 @@ def _route_variables(decorator: ast.Call, prefix: str | None) -> frozenset[str] 
     """The variables of a route decorator's literal rule under its router's ``prefix``;
     ``None`` when either cannot be read."""
     rule = decorator.args[0] if decorator.args else None
+    rule = next((k.value for k in decorator.keywords if k.arg == "rule"), rule)
     if prefix is None or not isinstance(rule, ast.Constant) or not isinstance(rule.value, str):
         return None
     return _rules.rule_variables(prefix + rule.value)

@@ -4341,3 +4341,88 @@ def test_the_type_statement_of_python_3_12_is_read_too(tmp_path: Path) -> None:
     calls = [line for line in errors_of(output) if "[aaf-route]" not in line]
     expected = [n for n, line in enumerate(TYPE_STATEMENT.splitlines(), 1) if line.endswith("# E")]
     assert [int(line.split(":")[1]) for line in calls] == expected, output
+
+
+ADDED_ROUTES = """\
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router
+
+from handlers import elsewhere
+
+
+def check_key(api_key: str = "") -> None: ...
+
+
+def shop(shop_id: int) -> int:
+    return shop_id
+
+
+router = Router()
+
+
+async def report(connection: Connection, year: int) -> int:
+    return year
+
+
+async def items(connection: Connection, s: int = Depends(shop)) -> int:
+    return s
+
+
+router.add_route("/reports/<int:year>", report, dependencies=[Depends(check_key)])
+router.add_route(rule="/shops/<int:shop_id>/items", handler=items)
+router.add_route("/elsewhere", elsewhere, dependencies=[Depends(check_key)])
+
+router.url_for(report, year=2026, api_key="k")
+router.url_for(report, year=2026, apikey="k")  # E
+router.url_for(items, shop_id=3)
+router.url_for(items)  # E
+router.url_for(elsewhere, tenant_id=1, api_key="k")
+"""
+
+ADDED_HANDLERS = """\
+from aaf.connection import Connection
+from aaf.params import Depends
+
+
+def tenant(tenant_id: int = 0) -> int:
+    return tenant_id
+
+
+async def elsewhere(connection: Connection, t: int = Depends(tenant)) -> int:
+    return t
+"""
+
+
+def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Path) -> None:
+    # A handler registered by `router.add_route(rule, handler, dependencies=[...])` in its
+    # module: the providers there read URL parameters too (`url_for(report, year=2026,
+    # api_key="k")` was a type error), and the rule's variables are required. A handler
+    # registered in a module other than its own (`elsewhere`) takes any other keyword, as the
+    # plugin does not look for its routes there (and at run time every line without `# E`
+    # builds its URL): `api_key=` was refused.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "handlers.py").write_text(ADDED_HANDLERS)
+    routes = tmp_path / "routes.py"
+    expected = [n for n, line in enumerate(ADDED_ROUTES.splitlines(), 1) if line.endswith("# E")]
+    files = [tmp_path / "handlers.py", routes]
+    for output in full_then_cached(tmp_path, files, routes, ADDED_ROUTES):
+        reported = errors_of(output)
+        assert [int(line.split(":")[1]) for line in reported] == expected, output
+    # At run time, the same calls: those refused fail, the others build their URLs.
+    lines = ADDED_ROUTES.splitlines()
+    calls = [line for line in lines if line.startswith("router.url_for")]
+    routes.write_text("\n".join(line for line in lines if line not in calls))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = import_file(routes, "routes", keep=False)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("handlers", None)
+    for call in calls:
+        try:
+            eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
+            failed = False
+        except LookupError:  # NotInUrl, or no route takes the parameters given
+            failed = True
+        assert failed == call.endswith("# E"), call
