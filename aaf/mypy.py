@@ -20,17 +20,16 @@ guess; a router not made by a module-level ``Router(...)`` is taken to have no
 ``dependencies=``. mypy keeps no statements of a module
 it has checked, nor arguments of one read from its cache: what the checks need of such a
 module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
-from its source, so an incremental run reports what a full run does.
+from its source (``aaf._mypy_source``), so an incremental run reports what a full run does.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
-from typing import Literal, NamedTuple, Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -59,7 +58,6 @@ from mypy.nodes import (
     SymbolNode,
     TempNode,
     TupleExpr,
-    TypeAlias,
     TypeInfo,
     Var,
 )
@@ -86,8 +84,22 @@ from mypy.types import (
 )
 
 import aaf._http as _http
+import aaf._mypy_source as _mypy_source
 import aaf._rules as _rules
 from aaf._http import WITH_BODY
+from aaf._mypy_source import (
+    ADDING,
+    DEPENDS,
+    FIELD,
+    MARKER,
+    NO_METADATA,
+    Marker,
+    Metadata,
+    depends_name,
+    function_written,
+    module_of,
+    read_source,
+)
 
 __all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
 
@@ -102,19 +114,6 @@ _APP = "aaf.app.App"
 _DECORATOR = "aaf.routing.RouteDecorator.__call__"
 _WS_DECORATOR = "aaf.routing.WebSocketRouteDecorator.__call__"
 _ROUTE_METHODS = frozenset({"route", "get", "post", "put", "patch", "delete", "websocket"})
-_ADDING = frozenset({"add_route", "add_websocket_route"})
-_DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
-_MARKER = "aaf.params.Param"
-_PATH_MARKER = "aaf.params.Path"
-# Each marker class's source, the most derived first (File is a Form).
-_MARKER_SOURCES = (
-    ("aaf.params.Path", "path"),
-    ("aaf.params.Query", "query"),
-    ("aaf.params.Header", "header"),
-    ("aaf.params.Cookie", "cookie"),
-    ("aaf.params.Form", "form"),
-    ("aaf.params.Body", "body"),
-)
 _TEXT_SOURCES = frozenset(("query", "header", "cookie", "form"))
 # An enum's values, when its members are also these, take their constraints.
 _ENUM_VALUES = (
@@ -132,7 +131,6 @@ _BODY_COLLECTIONS = frozenset(
 _FILE_STORAGE = "werkzeug.datastructures.file_storage.FileStorage"
 # The collections a query, header, cookie or form parameter reads several values into.
 _MANY = _BODY_COLLECTIONS | {"typing.AbstractSet", "typing.MutableSet"}
-_FIELD = "pydantic.fields.Field"
 _SCOPES = "aaf.params.SecurityScopes"
 _CONNECTION = "aaf.connection.Connection"
 _BASE_MODEL = "pydantic.main.BaseModel"
@@ -156,7 +154,8 @@ _NOT_GIVEN = object()  # an @operation(...) that gives no status_code, or none t
 
 
 def _rules_digest() -> str:
-    """A digest of the source of every aaf module the plugin reads its rules from.
+    """A digest of the source of every aaf module the plugin reads its rules from, and of
+    the one it reads sources with.
 
     mypy's own snapshot of a plugin hashes the plugin's module alone, so an aaf release that
     changed only ``aaf._rules`` would leave results cached under the old rules (a message,
@@ -164,7 +163,7 @@ def _rules_digest() -> str:
     each module again when any of them changed.
     """
     digest = hashlib.sha256()
-    for module in (_rules, _http):
+    for module in (_rules, _http, _mypy_source):
         with open(cast(str, module.__file__), "rb") as source:
             digest.update(source.read())
     return digest.hexdigest()
@@ -371,490 +370,6 @@ def _unseen_converters(
     return dict.fromkeys(names, _rules.OpaqueConverter)
 
 
-# Annotated metadata -----------------------------------------------------------------------------
-# A parameter's default as written (None: it has none) and whether it is annotated Annotated.
-_Default = tuple[Expression | None, bool]
-
-
-class _Item(NamedTuple):
-    """One item of a parameter's ``Annotated`` metadata, with a reader of the module it is
-    written in: the function's, or a type alias's (``DbDep = Annotated[Db, Depends(get_db)]``
-    imported from another module), whose names are that module's."""
-
-    expression: ast.expr
-    reader: _Metadata
-
-
-# How many aliases of aliases are followed (`A = B`, `B = Annotated[...]`).
-_ALIAS_DEPTH = 8
-# What makes an alias by a call (the `type` statement's, before Python 3.12).
-_ALIAS_TYPES = frozenset(("typing.TypeAliasType", "typing_extensions.TypeAliasType"))
-
-
-class _Metadata:
-    """The ``Annotated[T, ...]`` metadata of one function's parameters, read from its source:
-    mypy keeps ``T`` and drops the rest. Names in it are resolved through the module's symbol
-    table, so only for a function at a module's top level or in a top-level class (one inside
-    another function may see local names); for others, and for a module whose source cannot be
-    read, there is none. A type alias (``DbDep = Annotated[Db, Depends(get_db)]``, which mypy
-    expands, metadata dropped) is read from its own module's source, as Python expands it."""
-
-    def __init__(
-        self, module: MypyFile | None = None, modules: Mapping[str, object] | None = None
-    ) -> None:
-        self.module = module
-        self.modules: Mapping[str, object] = modules or {}  # to find an alias's module
-        self.function: ast.FunctionDef | ast.AsyncFunctionDef | None = None  # as written
-        self.annotations: Mapping[str, list[_Item]] = {}
-        # The parameters whose type, below a top-level ``Annotated``, holds no other: what
-        # mypy typed them is what registration reads (no marker hides in a union member).
-        self.plain_types: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, report: _Reporter, definition: FuncDef) -> _Metadata:
-        """A function's parameters'."""
-        module = _module_of(report.modules, definition.fullname)
-        function = None if module is None else _function_written(module, definition)
-        if function is None:
-            return _NO_METADATA
-        reader = cls(module, report.modules)
-        reader.function = function
-        arguments = function.args
-        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-        reader.annotations = {
-            argument.arg: found
-            for argument in every
-            if (found := reader.metadata_of(argument.annotation)) is not None
-        }
-        reader.plain_types = frozenset(
-            argument.arg for argument in every if reader.plain_type(argument.annotation)
-        )
-        return reader
-
-    def written_defaults(self, types: Sequence[Type]) -> list[_Default] | None:
-        """For a function from mypy's cache, which keeps no arguments: each parameter's
-        default as written (a ``Depends(...)`` as mypy would have it, any other a stand-in)
-        and whether its annotation is an ``Annotated[...]``, in ``types``' order; None when
-        the source does not match them."""
-        if self.function is None:
-            return None
-        arguments = self.function.args
-        positional = [*arguments.posonlyargs, *arguments.args]
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
-        defaults += arguments.defaults
-        ordered: list[tuple[ast.arg, ast.expr | None]] = list(
-            zip(positional, defaults, strict=True)
-        )
-        if arguments.vararg is not None:
-            ordered.append((arguments.vararg, None))
-        ordered += zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
-        if arguments.kwarg is not None:
-            ordered.append((arguments.kwarg, None))
-        if len(ordered) != len(types):
-            return None
-        found: list[_Default] = []
-        for (argument, default), typ in zip(ordered, types, strict=True):
-            expression: Expression | None = None
-            if default is not None:
-                expression = self.depends_call(default, get_proper_type(typ)) or TempNode(
-                    AnyType(TypeOfAny.special_form)
-                )
-            found.append((expression, argument.arg in self.annotations))
-        return found
-
-    def plain_type(self, annotation: ast.expr | None) -> bool:
-        """Whether no ``Annotated`` (nor a name that cannot be resolved, which may be one)
-        appears in ``annotation`` below its top level."""
-        if annotation is None:
-            return True
-        reader, written = self.aliased(annotation)
-        while reader.is_annotated(written):
-            assert isinstance(written, ast.Subscript) and isinstance(written.slice, ast.Tuple)
-            reader, written = reader.aliased(written.slice.elts[0])  # Annotated[Alias, ...]
-        return reader._no_annotated(written)
-
-    def _no_annotated(self, node: ast.expr) -> bool:
-        if isinstance(node, ast.Subscript):
-            value = node.value
-            found = self.resolve(value)
-            fullname = getattr(found, "fullname", None)
-            if fullname in _ANNOTATED:
-                return False
-            if fullname in _LITERALS:
-                return True  # its values are not types
-            if fullname in _SPECIAL_FORMS:
-                pass  # Optional[...], List[...]: typing's own, no metadata
-            elif found is None:
-                builtin = (
-                    isinstance(value, ast.Name)
-                    and value.id in _BUILTIN_GENERICS
-                    and self.module is not None
-                    and value.id not in self.module.names
-                )
-                if not builtin:
-                    return False
-            elif isinstance(found, (TypeAlias, Var)):
-                return False  # an alias, which may hide metadata
-            return self._no_annotated(node.slice)
-        if isinstance(node, ast.Constant):
-            return not isinstance(node.value, str)  # a quoted type is not read here
-        if isinstance(node, (ast.Tuple, ast.List)):
-            return all(self._no_annotated(item) for item in node.elts)
-        if isinstance(node, ast.BinOp):
-            return self._no_annotated(node.left) and self._no_annotated(node.right)
-        # A name: a class, or a builtin the module does not hold; an alias may hide metadata
-        # (`QueryItem = Annotated[Item, Query()]`), which mypy expands away.
-        return isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(
-            self.resolve(node), (TypeAlias, Var)
-        )
-
-    def unmarked(self, name: str) -> bool:
-        """Whether the parameter's ``Annotated`` metadata holds no marker and no
-        ``Depends``: each item a call of a class that is neither (``Field(...)`` too)."""
-        return all(
-            called == "field"
-            or (isinstance(called, TypeInfo) and not called.has_base("aaf.params.Dependency"))
-            for called in self.called(name)
-        )
-
-    def called(self, name: str) -> Iterator[TypeInfo | Literal["field", "marker"] | None]:
-        """What each item of the parameter's metadata is: a marker's call, pydantic's
-        ``Field(...)``, another class's call, or None (a name, a function's call: what it
-        holds is not written here)."""
-        for item, reader in self.annotations.get(name, ()):
-            node = reader.resolve(item.func) if isinstance(item, ast.Call) else None
-            if node is not None and node.fullname == _FIELD:
-                yield "field"
-            elif isinstance(node, TypeInfo):
-                yield "marker" if node.has_base(_MARKER) else node
-            else:
-                yield None
-
-    @classmethod
-    def of_attribute(cls, report: _Reporter, info: TypeInfo, name: str, line: int) -> _Metadata:
-        """A class attribute's, annotated and given no value (``db: Annotated[Db, ...]``)."""
-        module = _module_of(report.modules, info.fullname)
-        written = None if module is None else _definitions(module.path).get((name, line))
-        if not isinstance(written, ast.AnnAssign):
-            return _NO_METADATA
-        reader = cls(module, report.modules)
-        found = reader.metadata_of(written.annotation)
-        reader.annotations = {} if found is None else {name: found}
-        return reader
-
-    def metadata_of(self, annotation: ast.expr | None) -> list[_Item] | None:
-        """The metadata of ``Annotated[T, *metadata]``, written out or through type aliases,
-        flattened as Python flattens ``Annotated[Annotated[T, a], b]``; None for another
-        annotation."""
-        if annotation is None:
-            return None
-        reader, written = self.aliased(annotation)
-        if not reader.is_annotated(written):
-            return None
-        assert isinstance(written, ast.Subscript) and isinstance(written.slice, ast.Tuple)
-        inner = reader.metadata_of(written.slice.elts[0]) or []
-        return [*inner, *(_Item(item, reader) for item in written.slice.elts[1:])]
-
-    def is_annotated(self, annotation: ast.expr) -> bool:
-        """Whether ``annotation`` is written ``Annotated[T, ...]``."""
-        return (
-            isinstance(annotation, ast.Subscript)
-            and isinstance(annotation.slice, ast.Tuple)
-            and getattr(self.resolve(annotation.value), "fullname", None) in _ANNOTATED
-        )
-
-    def aliased(self, annotation: ast.expr) -> tuple[_Metadata, ast.expr]:
-        """What a name of a type alias (``DbDep``, ``deps.DbDep``) stands for, as its module
-        writes it (``DbDep = Annotated[...]`` or ``DbDep: TypeAlias = ...``, once, at the top
-        level), with a reader of that module; ``annotation`` itself when it names none, or
-        one whose source cannot be read."""
-        reader, written = self, annotation
-        for _ in range(_ALIAS_DEPTH):
-            if not isinstance(written, (ast.Name, ast.Attribute)):
-                break
-            alias = reader.resolve(written)
-            if not isinstance(alias, TypeAlias):
-                break
-            module = _module_of(reader.modules, alias.fullname)
-            if module is None or alias.fullname != f"{module.fullname}.{alias.name}":
-                break
-            assigned = _source(module.path).assignments.get(alias.name, [])
-            if len(assigned) != 1:
-                break
-            reader, written = _Metadata(module, reader.modules), assigned[0]
-            if isinstance(written, ast.Call) and (  # TypeAliasType("DbDep", Annotated[...])
-                getattr(reader.resolve(written.func), "fullname", None) in _ALIAS_TYPES
-            ):
-                value = written.args[1] if len(written.args) > 1 else None
-                value = next((k.value for k in written.keywords if k.arg == "value"), value)
-                if value is None:
-                    break
-                written = value
-        return reader, written
-
-    def resolve(self, expression: ast.expr) -> SymbolNode | None:
-        """What a name (``Depends``, ``params.Depends``) in the module's scope refers to."""
-        if self.module is None:
-            return None
-        if isinstance(expression, ast.Name):
-            symbol = self.module.names.get(expression.id)
-        elif isinstance(expression, ast.Attribute):
-            owner = self.resolve(expression.value)
-            if not isinstance(owner, (MypyFile, TypeInfo)):
-                return None
-            symbol = owner.names.get(expression.attr)
-        else:
-            return None
-        return symbol.node if symbol is not None else None
-
-    def marks(self, name: str) -> list[tuple[str, str | None]]:
-        """Each marker and ``Depends(...)`` in the parameter's metadata, in order, as
-        ``(its name, the full name of the provider it is given)``."""
-        found: list[tuple[str, str | None]] = []
-        for item, reader in self.annotations.get(name, ()):
-            node = reader.resolve(item.func if isinstance(item, ast.Call) else item)
-            if node is not None and node.fullname in _DEPENDS and isinstance(item, ast.Call):
-                provider = reader.resolve(item.args[0]) if item.args else None
-                keywords = [k.arg for k in item.keywords]
-                found.append(
-                    (
-                        _depends_name(node.fullname, keywords),
-                        provider.fullname if provider is not None else None,
-                    )
-                )
-                continue
-            if isinstance(node, Var) and isinstance(item, ast.Name):
-                instance = get_proper_type(node.type)
-                node = instance.type if isinstance(instance, Instance) else None
-            elif not isinstance(item, ast.Call):
-                node = None
-            if isinstance(node, TypeInfo) and node.has_base(_MARKER):
-                found.append((node.name, None))
-        return found
-
-    def depends(self, name: str, typ: Type) -> CallExpr | None:
-        """The parameter's ``Depends(...)`` (or ``Security(...)``) marker as mypy would have
-        it written as a default, its names bound; ``Depends()`` names the parameter's class."""
-        for item, reader in self.annotations.get(name, ()):
-            call = reader.depends_call(item, get_proper_type(typ))
-            if call is not None:
-                return call
-        return None
-
-    def depends_call(self, item: ast.expr, typ: ProperType | None = None) -> CallExpr | None:
-        """``item`` as mypy would have it, when it is a ``Depends(...)`` (or ``Security``)
-        call: its names bound; ``Depends()`` names ``typ``'s class."""
-        if not isinstance(item, ast.Call):
-            return None
-        callee = self.resolve(item.func)
-        if callee is None or callee.fullname not in _DEPENDS:
-            return None
-        args = [self.bound(a) for a in item.args]
-        kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
-        names: list[str | None] = [None] * len(item.args)
-        for keyword in item.keywords:
-            args.append(self.bound(keyword.value))
-            kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
-            names.append(keyword.arg)
-        if not item.args and "provider" not in names and isinstance(typ, Instance):
-            args.insert(0, _bound(typ.type))  # Depends(): the class, called
-            kinds.insert(0, ARG_POS)
-            names.insert(0, None)
-        call = CallExpr(_bound(callee), args, kinds, names)
-        call.set_line(item.lineno, item.col_offset)
-        return call
-
-    def marker(self, name: str) -> _Marker | None:
-        """The parameter's first ``Path()``-style marker (registration reads the first too),
-        written as a call or a name the module gives one."""
-        for item, reader in self.annotations.get(name, ()):
-            node = reader.resolve(item.func if isinstance(item, ast.Call) else item)
-            if isinstance(node, TypeInfo) and isinstance(item, ast.Call):
-                info = node
-            elif isinstance(node, Var) and isinstance(item, ast.Name):
-                instance = get_proper_type(node.type)
-                if not isinstance(instance, Instance):
-                    continue
-                info = instance.type
-            else:
-                continue
-            if info.has_base(_MARKER):
-                source = next((s for base, s in _MARKER_SOURCES if info.has_base(base)), None)
-                keywords = _given(item) if isinstance(item, ast.Call) else None
-                return _Marker(
-                    info.name, info.has_base(_PATH_MARKER), source, self.plain(name), keywords
-                )
-        return None
-
-    def fields(self, name: str) -> tuple[tuple[str, ...] | None, ...]:
-        """The keywords each pydantic ``Field(...)`` in the parameter's metadata is given, in
-        order (None for one whose values are not all literals)."""
-        return tuple(
-            _given(item)
-            for item, reader in self.annotations.get(name, ())
-            if isinstance(item, ast.Call)
-            and getattr(reader.resolve(item.func), "fullname", None) == _FIELD
-        )
-
-    def plain(self, name: str) -> bool:
-        """Whether the parameter's metadata holds only markers and pydantic ``Field(...)``
-        calls: nothing (a validator, ``Json``) that may read a value its own way."""
-        return all(called in ("field", "marker") for called in self.called(name))
-
-    def bound(self, expression: ast.expr) -> Expression:
-        """A provider written in the metadata, as a name bound to what it refers to; what
-        cannot be resolved (a lambda, a call) is a stand-in no check reads."""
-        node = self.resolve(expression)
-        return _bound(node) if node is not None else TempNode(AnyType(TypeOfAny.special_form))
-
-
-def _depends_name(fullname: str, keywords: Sequence[str | None]) -> str:
-    """``Security`` for a ``Security(...)`` given scopes, else ``Depends``, as registration
-    names them."""
-    return "Security" if fullname.endswith(".Security") and "scopes" in keywords else "Depends"
-
-
-_NO_METADATA = _Metadata()
-_ANNOTATED = frozenset(("typing.Annotated", "typing_extensions.Annotated"))
-_LITERALS = frozenset(("typing.Literal", "typing_extensions.Literal"))
-# typing's generic forms, which hold no metadata of their own.
-_SPECIAL_FORMS = frozenset(
-    f"{module}.{name}"
-    for module in ("typing", "typing_extensions")
-    for name in ("Optional", "Union", "List", "Dict", "Tuple", "Set", "FrozenSet", "Deque")
-)
-# Generic builtins, which a module's own names do not hold.
-_BUILTIN_GENERICS = frozenset(("list", "dict", "tuple", "set", "frozenset", "type"))
-
-
-def _bound(node: SymbolNode) -> NameExpr:
-    name = NameExpr(node.name)
-    name.node = node
-    name.fullname = node.fullname
-    return name
-
-
-def _module_of(modules: Mapping[str, object], fullname: str) -> MypyFile | None:
-    """The module a function's full name (``pkg.mod.Class.method``) lies in."""
-    name = fullname
-    while "." in name:
-        name = name.rpartition(".")[0]
-        module = modules.get(name)
-        if isinstance(module, MypyFile):
-            return module
-    return None
-
-
-# What each source read defines, at a module's top level or in a top-level class, by name and
-# line: functions, and a class's annotated attributes given no value; and its top-level classes
-# by name. Read again when the file changes (the daemon checks the same files over and over).
-_Defined = ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign
-
-
-class _Source(NamedTuple):
-    definitions: Mapping[tuple[str, int], _Defined]
-    classes: Mapping[str, list[ast.ClassDef]]
-    functions: Mapping[str, list[ast.FunctionDef | ast.AsyncFunctionDef]]  # top-level ones
-    # What each top-level `name = ...` (`name: T = ...`, `type name = ...`) assigns, by name.
-    assignments: Mapping[str, list[ast.expr]]
-    # Top-level `router.add_route(rule, handler, ...)` calls, by the handler's name.
-    added: Mapping[str, list[ast.Call]]
-
-
-_NO_SOURCE = _Source({}, {}, {}, {}, {})
-# Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
-_TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
-_SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
-
-
-def _source(path: str) -> _Source:
-    try:
-        stat = os.stat(path)
-        version = (stat.st_mtime_ns, stat.st_size)
-        cached = _SOURCES.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        with open(path, "rb") as source:
-            tree = ast.parse(source.read(), path)
-    except (OSError, SyntaxError, ValueError):
-        return _NO_SOURCE
-    found: dict[tuple[str, int], _Defined] = {}
-    classes: dict[str, list[ast.ClassDef]] = {}
-    functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
-    assignments: dict[str, list[ast.expr]] = {}
-    added: dict[str, list[ast.Call]] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.ClassDef):
-            classes.setdefault(statement.name, []).append(statement)
-        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.setdefault(statement.name, []).append(statement)
-        elif isinstance(statement, ast.Assign):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    assignments.setdefault(target.id, []).append(statement.value)
-        elif (
-            isinstance(statement, ast.AnnAssign)
-            and isinstance(statement.target, ast.Name)
-            and statement.value is not None
-        ):
-            assignments.setdefault(statement.target.id, []).append(statement.value)
-        elif (
-            isinstance(statement, ast.Expr)
-            and isinstance(call := statement.value, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and call.func.attr in _ADDING
-        ):
-            handler = call.args[1] if len(call.args) > 1 else None
-            handler = next((k.value for k in call.keywords if k.arg == "handler"), handler)
-            if isinstance(handler, ast.Name):
-                added.setdefault(handler.id, []).append(call)
-        elif _TYPE_STATEMENT is not None and isinstance(statement, _TYPE_STATEMENT):
-            named, value = getattr(statement, "name", None), getattr(statement, "value", None)
-            if isinstance(named, ast.Name) and isinstance(value, ast.expr):
-                assignments.setdefault(named.id, []).append(value)
-        for node in statement.body if isinstance(statement, ast.ClassDef) else [statement]:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[node.name, node.lineno] = node
-            elif (
-                node is not statement  # in a class
-                and isinstance(node, ast.AnnAssign)
-                and node.value is None
-                and isinstance(node.target, ast.Name)
-            ):
-                found[node.target.id, node.lineno] = node
-    read = _Source(found, classes, functions, assignments, added)
-    _SOURCES[path] = (version, read)
-    return read
-
-
-def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:
-    return _source(path).definitions
-
-
-def _function_written(
-    module: MypyFile, definition: FuncDef
-) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """``definition`` as its module's source writes it: by its name and line, or, for one
-    from mypy's cache, which keeps no line (-1), by its name alone, at the top level or in
-    a top-level class, when only one function there has it."""
-    source = _source(module.path)
-    if definition.line >= 0:
-        found = source.definitions.get((definition.name, definition.line))
-        return found if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
-    path = definition.fullname.removeprefix(module.fullname + ".").split(".")
-    candidates: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
-    if len(path) == 1:
-        candidates = list(source.functions.get(path[0], []))
-    elif len(path) == 2 and len(classes := source.classes.get(path[0], [])) == 1:
-        candidates = [
-            node
-            for node in classes[0].body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == path[1]
-        ]
-    return candidates[0] if len(candidates) == 1 else None
-
-
 def _provided(depends: CallExpr) -> Type | None:
     """What ``Depends(provider)`` gives a parameter, as its overloads type it: an async
     generator's or a generator's items, a coroutine function's result, a function's or a
@@ -1004,10 +519,10 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
     incomplete where they cannot be read (no source, not a module's top-level function or
     class, a list in a variable)."""
     owner = view if view is not None else definition
-    module = _module_of(report.modules, owner.fullname)
+    module = module_of(report.modules, owner.fullname)
     if module is None or owner.fullname != f"{module.fullname}.{owner.name}":
         return _Registered(_Side(complete=False), None)  # not top-level in its module
-    source = _source(module.path)
+    source = read_source(module.path)
     written: Sequence[ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef]
     if view is not None:
         written = source.classes.get(view.name, [])
@@ -1016,7 +531,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
         written = [f for f in written if definition.line in (f.lineno, -1)]
     if len(written) != 1:
         return _Registered(_Side(complete=False), None)  # not found, or defined twice
-    reader = _Metadata(module, report.modules)
+    reader = Metadata(module, report.modules)
     side = _NO_SIDE
     routes: list[frozenset[str] | None] = []  # each route's variables
     # Its route decorators, and the module's `add_route(rule, handler, ...)` calls naming it.
@@ -1024,7 +539,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
         if (
             isinstance(decorator, ast.Call)
             and isinstance(decorator.func, ast.Attribute)
-            and decorator.func.attr in _ROUTE_METHODS | _ADDING
+            and decorator.func.attr in _ROUTE_METHODS | ADDING
         ):
             router = reader.resolve(decorator.func.value)
             made = _router_made(report, router)
@@ -1048,7 +563,7 @@ def _route_variables(decorator: ast.Call, prefix: str | None) -> frozenset[str] 
     return _rules.rule_variables(prefix + rule.value)
 
 
-def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, _Metadata] | None) -> str | None:
+def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None) -> str | None:
     """The literal prefix of the router a route is registered on: ``""`` for an ``App``;
     ``None`` when it cannot be read."""
     typ = get_proper_type(router.type) if isinstance(router, Var) else None
@@ -1065,14 +580,14 @@ def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, _Metadata] | Non
     return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
 
 
-def _router_side(report: _Reporter, made: tuple[ast.Call, _Metadata] | None) -> _Side:
+def _router_side(report: _Reporter, made: tuple[ast.Call, Metadata] | None) -> _Side:
     """The providers in ``dependencies=`` of the module-level ``Router(...)`` call ``made``
     (``_router_made``); none for an ``App``, and none taken for a router made otherwise (in
     a function, by a factory), as most are."""
     return _NO_SIDE if made is None else _listed(report, made[1], made[0], None)
 
 
-def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, _Metadata] | None:
+def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, Metadata] | None:
     """The ``Router(...)`` call that made ``router``, a module-level name assigned once, read
     from its module's source (mypy keeps no statements of a module it has checked, nor of
     one from its cache), with a reader of that module's names."""
@@ -1081,16 +596,16 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
     module = report.modules.get(router.fullname.rpartition(".")[0])
     if not isinstance(module, MypyFile):
         return None
-    assignments = _source(module.path).assignments.get(router.name, [])
+    assignments = read_source(module.path).assignments.get(router.name, [])
     if len(assignments) != 1 or not isinstance(made := assignments[0], ast.Call):
         return None
-    reader = _Metadata(module, report.modules)
+    reader = Metadata(module, report.modules)
     if getattr(reader.resolve(made.func), "fullname", None) != _ROUTER:
         return None
     return made, reader
 
 
-def _listed(report: _Reporter, reader: _Metadata, call: ast.Call, position: int | None) -> _Side:
+def _listed(report: _Reporter, reader: Metadata, call: ast.Call, position: int | None) -> _Side:
     """The ``Depends(...)`` items of a call's ``dependencies=`` (by name, or at
     ``position``); incomplete unless it is a list or tuple of them written out."""
     given = next((k.value for k in call.keywords if k.arg == "dependencies"), None)
@@ -1307,11 +822,11 @@ def _operation_status(report: _Reporter, info: TypeInfo, name: str) -> object:
     if node.decorators:
         return _decorated_status(node.decorators)
     # From mypy's cache, which keeps no decorators: they are read from the source.
-    module = _module_of(report.modules, node.func.fullname)
-    written = None if module is None else _function_written(module, node.func)
+    module = module_of(report.modules, node.func.fullname)
+    written = None if module is None else function_written(module, node.func)
     if module is None or written is None:
         return None  # a status that cannot be read: the route's is not taken instead
-    reader = _Metadata(module, report.modules)
+    reader = Metadata(module, report.modules)
     for decorator in written.decorator_list:
         if (
             isinstance(decorator, ast.Call)
@@ -1426,12 +941,12 @@ def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
                 and statement.type is not None
             ):
                 # `db: Annotated[Db, Depends(provider)]`, its metadata read from the source.
-                metadata = _Metadata.of_attribute(report, klass, target.name, statement.line)
+                metadata = Metadata.of_attribute(report, klass, target.name, statement.line)
                 depends = metadata.depends(target.name, statement.type)
                 if depends is None:
                     written = statement.unanalyzed_type
                     if isinstance(written, UnboundType) and written.name.endswith("Annotated"):
-                        complete = complete and metadata is not _NO_METADATA
+                        complete = complete and metadata is not NO_METADATA
                     continue
                 problem = _provided_problem(
                     report, klass.name, target.name, statement.type, depends, "attribute"
@@ -1454,13 +969,13 @@ def _written_attributes(
     """A top-level class's ``db: Db = Depends(p)`` and ``db: Annotated[Db, Depends(p)]``
     attributes as its source writes them, each with its provider's call and its type; None
     when the source cannot be read (not a module's top-level class, or defined twice)."""
-    module = _module_of(report.modules, klass.fullname)
+    module = module_of(report.modules, klass.fullname)
     if module is None or klass.fullname != f"{module.fullname}.{klass.name}":
         return None
-    classes = _source(module.path).classes.get(klass.name, [])
+    classes = read_source(module.path).classes.get(klass.name, [])
     if len(classes) != 1:
         return None
-    reader = _Metadata(module, report.modules)
+    reader = Metadata(module, report.modules)
     found: list[tuple[str, CallExpr, Type]] = []
     for statement in classes[0].body:
         target: ast.expr
@@ -1601,7 +1116,7 @@ class _Written(NamedTuple):
     default: Expression | None  # as written (when mypy has the body), or its Annotated Depends
     opaque: bool  # its annotation hides metadata the plugin could not read
     marked: bool  # ``default`` is the ``Depends(...)`` of ``Annotated[T, Depends(...)]``
-    marker: _Marker | None = None  # a ``Path()``, ``Query()``, ... in its ``Annotated``
+    marker: Marker | None = None  # a ``Path()``, ``Query()``, ... in its ``Annotated``
     # Where registration reads it from, when that is certain: "body", "form", "query", ...
     source: str | None = None
     required: bool = False  # written without a default
@@ -1611,45 +1126,6 @@ class _Written(NamedTuple):
     fields: tuple[tuple[str, ...] | None, ...] = ()
 
 
-class _Marker(NamedTuple):
-    """A ``Path()``-style marker read from ``Annotated`` metadata."""
-
-    name: str  # its class's, for messages
-    is_path: bool  # ``Path`` or a subclass: a rule variable's
-    source: str | None = None  # where it reads from: "query", "header", ...
-    plain: bool = False  # nothing else in the metadata may read the value its own way
-    # The keywords it is given (a value, not None; alias= and openapi_examples= not empty),
-    # in the order written; None when a value is not a literal.
-    keywords: tuple[str, ...] | None = None
-
-
-def _given(call: ast.Call) -> tuple[str, ...] | None:
-    """The keywords a marker's call gives, as registration sees them (``_Marker.keywords``)."""
-    if call.args:
-        return None
-    given: list[str] = []
-    for keyword in call.keywords:
-        if keyword.arg is None:
-            return None  # **options
-        value = keyword.value
-        if isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant):
-            value = value.operand  # -1
-        if isinstance(value, ast.Constant):
-            written: object = value.value
-        elif isinstance(value, ast.Dict):
-            written = value.keys
-        elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            written = value.elts
-        else:
-            return None  # a name, a call: what it holds is not written here
-        if keyword.arg in _rules.OWN_KEYWORDS:  # kept only when not empty
-            if written:
-                given.append(keyword.arg)
-        elif written is not None:
-            given.append(keyword.arg)
-    return tuple(given)
-
-
 def _params(
     report: _Reporter, sig: CallableType, function: FuncDef | None = None
 ) -> Iterator[_Written]:
@@ -1657,7 +1133,7 @@ def _params(
     has the function's body), whether its annotation hides metadata mypy drops, and whether
     that default is a ``Depends(...)`` read from ``Annotated`` metadata instead."""
     definition = _written(sig) or function
-    metadata = _Metadata.of(report, definition) if isinstance(definition, FuncDef) else _NO_METADATA
+    metadata = Metadata.of(report, definition) if isinstance(definition, FuncDef) else NO_METADATA
     arguments = (
         written_arguments
         if isinstance(definition, FuncDef)
@@ -1736,7 +1212,7 @@ def _params(
             given = _argument(initializer, "provider", 0)
             callee = cast(RefExpr, initializer.callee)  # a Depends or Security (_is_depends)
             mark = (
-                _depends_name(callee.fullname, initializer.arg_names),
+                depends_name(callee.fullname, initializer.arg_names),
                 given.fullname if isinstance(given, RefExpr) else None,
             )
             if mark not in marks:  # (the same Depends in both places says it once)
@@ -1801,9 +1277,9 @@ def _written_problem(qualname: str, written: _Written) -> str | None:
     if not written.marked and isinstance(default, CallExpr):
         callee = default.callee
         node = callee.node if isinstance(callee, RefExpr) else None
-        if isinstance(callee, RefExpr) and callee.fullname == _FIELD:
+        if isinstance(callee, RefExpr) and callee.fullname == FIELD:
             marker = "Field"  # pydantic's, typed as returning Any: mypy takes it as any default
-        elif isinstance(node, TypeInfo) and node.has_base(_MARKER):
+        elif isinstance(node, TypeInfo) and node.has_base(MARKER):
             marker = node.name
     if marker is not None:
         shown = written.param.shown or "str"
@@ -1817,7 +1293,7 @@ def _is_depends(expression: Expression) -> bool:
     return (
         isinstance(expression, CallExpr)
         and isinstance(expression.callee, RefExpr)
-        and expression.callee.fullname in _DEPENDS
+        and expression.callee.fullname in DEPENDS
     )
 
 
@@ -1835,7 +1311,7 @@ def _dependency_names(
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType):
         return None
-    if _arguments(node) is None and _Metadata.of(report, node).function is None:
+    if _arguments(node) is None and Metadata.of(report, node).function is None:
         return None  # from mypy's cache, and no source to read it from
     names: set[str] = set()
     for parameter in list(_params(report, sig, node))[skip:]:
@@ -2116,10 +1592,10 @@ def _model_views(report: _Reporter, model: TypeInfo) -> list[_ClassView] | None:
     source; None where one is not found (a class in a function, a module not read)."""
     views: list[_ClassView] = []
     for klass in _model_classes(model):
-        module = _module_of(report.modules, klass.fullname)
+        module = module_of(report.modules, klass.fullname)
         if module is None or klass.fullname != f"{module.fullname}.{klass.name}":
             return None  # not a module's top-level class
-        written = _source(module.path).classes.get(klass.name, [])
+        written = read_source(module.path).classes.get(klass.name, [])
         if len(written) != 1:
             return None  # none, or defined twice: which one mypy took is not known here
         views.append(_class_view(written[0]))
