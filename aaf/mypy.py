@@ -461,9 +461,13 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         return signature  # not this overload's shape: it stays as it is
     kept: list[_Written] = []
     provided: list[_Written] = []  # the providers' own, which url_for takes too
+    open_ended = False  # `**rest`, given the rule variables no parameter names
     for parameter in written[skip:]:
+        if parameter.param.kind == "var_keyword":
+            open_ended = True
+            continue
         if parameter.param.kind not in ("positional", "keyword"):
-            return signature  # *args, **kwargs, positional-only: left to the overload
+            return signature  # *args, positional-only: left to the overload
         if parameter.default is not None and _is_depends(parameter.default):
             provided.extend(_provider_url_params(report, parameter.default, ()))
         elif not parameter.param.connection and parameter.source not in _NOT_IN_URL:
@@ -490,8 +494,12 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
             # Required when it is a variable of every rule the handler is routed by (the
             # rule reads it from the path); otherwise (or when a rule cannot be read) not.
             kept.append(parameter._replace(required=parameter.param.name in variables))
+    # Any other keyword, where the plugin cannot tell which: mypy's ParamSpec refuses every
+    # call of a handler with `**rest` (given the rule variables it does not name).
     others: list[Type] = (
-        [] if side.complete else [ctx.api.named_generic_type("builtins.object", [])]
+        []
+        if side.complete and not open_ended
+        else [ctx.api.named_generic_type("builtins.object", [])]
     )
     return CallableType(
         [handler, *(parameter.typ for parameter in kept), *others],

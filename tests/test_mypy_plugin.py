@@ -2984,6 +2984,24 @@ CASES: dict[str, Case] = {
         "reads several cookie values as its fields; Json[...] (pydantic) reads JSON text into "
         "it; a provider (Depends) can build it",
     ),
+    "alias_in_a_class_left_to_registration": Case(
+        # An alias that is a class's attribute is not read (the plugin reads a module's
+        # top-level names): registration refuses the marker on the rule variable.
+        """
+        from aaf.params import Header
+
+
+        class Kinds:
+            Token = Annotated[str, Header()]
+
+
+        @router.get("/users/<token>")  # <-
+        async def get_user(connection: Connection, token: Kinds.Token) -> None: ...
+        """,
+        "get_user: parameter 'token' is the rule variable <token>, which comes from the "
+        "path: mark it Path(), not Header()",
+        runtime_only=True,
+    ),
     "alias_provider_of_another_type": Case(
         """
         NameDep = Annotated[str, Depends(item_id_of)]
@@ -4426,3 +4444,42 @@ def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Pat
         except LookupError:  # NotInUrl, or no route takes the parameters given
             failed = True
         assert failed == call.endswith("# E"), call
+
+
+KEYWORDS_BASE = """\
+from aaf.connection import Connection
+from aaf.routing import Router
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>/<name>")
+async def item(connection: Connection, item_id: int, *, q: str = "", **rest: str) -> int:
+    return item_id
+"""
+
+KEYWORDS_LINKS = """\
+from base import item, router
+
+router.url_for(item, item_id=1, name="lamp", q="x")
+router.url_for(item, item_id=1, name="lamp")
+router.url_for(item, itemid=1, name="lamp")  # E
+"""
+
+
+def test_a_handler_taking_other_keywords_is_typed_by_its_named_parameters(
+    tmp_path: Path,
+) -> None:
+    # `**rest` is given the rule variables no parameter names (`name` here): mypy's ParamSpec
+    # refused every url_for of such a handler, the correct one too. Its named parameters are
+    # typed, any other keyword taken; from mypy's cache too (where the function keeps no
+    # arguments, read from the source in the signature's order).
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "base.py").write_text(KEYWORDS_BASE)
+    links = tmp_path / "links.py"
+    expected = [n for n, line in enumerate(KEYWORDS_LINKS.splitlines(), 1) if line.endswith("# E")]
+    files = [tmp_path / "base.py", links]
+    for output in full_then_cached(tmp_path, files, links, KEYWORDS_LINKS):
+        assert [int(line.split(":")[1]) for line in errors_of(output)] == expected, output
+    module = import_file(tmp_path / "base.py", "base", keep=False)
+    assert module.router.url_for(module.item, item_id=1, name="lamp", q="x") == "/items/1/lamp?q=x"
