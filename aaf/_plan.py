@@ -368,11 +368,19 @@ def build_plan(
         if problem is not None:
             raise ConfigurationError(problem)
         params = params[1:]
-    var_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+    rest = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)  # `**rest`
+    var_keyword = rest is not None
     builder = _Builder(qualname, websocket, rule_converters, (*chain, fn), scopes)
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
+    caught: list[str] = []  # the rule variables a handler's `**rest` is given (Flask's way)
+    if rest is not None and not provider:
+        named = {p.name for p in params}
+        caught = [variable for variable in rule_converters if variable not in named]
+        for variable in caught:  # each a path value as **rest's annotation says
+            keyword = inspect.Parameter(variable, inspect.Parameter.KEYWORD_ONLY)
+            builder.add(keyword, hints.get(rest, MISSING), rule_converters, provider)
     for dependency in dependencies:
         builder.add_dependency(None, dependency)
     for name, dependency in (attributes or {}).items():

@@ -26,6 +26,7 @@ from its source (``aaf._mypy_source``), so an incremental run reports what a ful
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
@@ -461,10 +462,10 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         return signature  # not this overload's shape: it stays as it is
     kept: list[_Written] = []
     provided: list[_Written] = []  # the providers' own, which url_for takes too
-    open_ended = False  # `**rest`, given the rule variables no parameter names
+    rest: _Written | None = None  # `**rest`, given the rule variables no parameter names
     for parameter in written[skip:]:
         if parameter.param.kind == "var_keyword":
-            open_ended = True
+            rest = parameter
             continue
         if parameter.param.kind not in ("positional", "keyword"):
             return signature  # *args, positional-only: left to the overload
@@ -488,14 +489,21 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
     names = {parameter.param.name for parameter in kept}
     variables = registered.variables or frozenset()
+    open_ended = False  # any other keyword: the rule variables `**rest` is given are unknown
+    if rest is not None:
+        named = {parameter.param.name for parameter in written[skip:]}
+        open_ended = registered.variables is None
+        for variable in sorted(variables - named):  # required, typed as `**rest` says
+            kept.append(
+                rest._replace(param=dataclasses.replace(rest.param, name=variable), required=True)
+            )
+            names.add(variable)
     for parameter in provided:
         if parameter.param.name not in names:
             names.add(parameter.param.name)
             # Required when it is a variable of every rule the handler is routed by (the
             # rule reads it from the path); otherwise (or when a rule cannot be read) not.
             kept.append(parameter._replace(required=parameter.param.name in variables))
-    # Any other keyword, where the plugin cannot tell which: mypy's ParamSpec refuses every
-    # call of a handler with `**rest` (given the rule variables it does not name).
     others: list[Type] = (
         []
         if side.complete and not open_ended
@@ -1053,7 +1061,7 @@ def _handler_problem(
     used = set(side.names)
     provided: set[str] = set()  # parameters a provider gives: not path values, by any name
     complete = side.complete
-    var_keyword = False
+    rest: _Written | None = None  # `**rest`, given the rule variables no parameter names
     reads = _Reads(qualname, websocket)
     route = _RouteReads(websocket)
     for written in params[1:]:
@@ -1062,7 +1070,7 @@ def _handler_problem(
         if problem is not None:
             return problem
         if param.kind == "var_keyword":
-            var_keyword = True
+            rest = written
             continue
         if default is not None and _is_depends(default):
             problem = _provider_problem(report, default, produced, (), route)
@@ -1102,13 +1110,15 @@ def _handler_problem(
         if problem is not None:
             return problem
         used.add(param.name)
+    if rest is not None and (problem := _caught_problem(report, qualname, rest, params, produced)):
+        return problem
     for provider in side.providers:  # built after the handler's parameters
         if _no_provider(provider):
             return _rules.no_provider_problem(qualname)
         problem = _provider_problem(report, provider, produced, (), route)
         if problem is not None:
             return problem
-    if not var_keyword:
+    if rest is None:
         problem = _rules.unused_variable_problem(qualname, produced, used, provided)
         if problem is not None:
             # Unless a rule variable is read where the plugin cannot see.
@@ -1440,6 +1450,29 @@ def _provider_problem(
             return problem
     route.add(reads)
     return reads.mixed()
+
+
+def _caught_problem(
+    report: _Reporter,
+    qualname: str,
+    rest: _Written,
+    params: Sequence[_Written],
+    produced: Mapping[str, type],
+) -> str | None:
+    """Each rule variable no parameter names is given to ``**rest``, as registration gives
+    it (Flask's way): a path value its annotation must take, as a named parameter's."""
+    if rest.param.shown is None:
+        return None  # unannotated: each keeps what its converter gives
+    named = {written.param.name for written in params}
+    for variable, made in produced.items():
+        if variable in named:
+            continue
+        problem = _path_value_problem(
+            qualname, variable, rest.param.shown, rest.typ, made, rest.opaque
+        )
+        if problem is not None:
+            return problem
+    return None
 
 
 def _path_value_problem(

@@ -2907,6 +2907,19 @@ CASES: dict[str, Case] = {
         "value is text. Json[...] (pydantic) reads JSON text into it; a provider (Depends) can "
         "build it",
     ),
+    "rest_takes_the_variables_as_its_annotation_says": Case(
+        # `**rest` is given the rule variables no parameter names (Flask's way), each a path
+        # value its annotation must take.
+        """
+        @router.get("/items/<name>/<int:item_id>")
+        async def get_item(connection: Connection, name: str, **rest: int) -> None: ...
+
+
+        @router.get("/users/<int:user_id>")  # <-
+        async def get_user(connection: Connection, **rest: str) -> None: ...
+        """,
+        "get_user: parameter 'user_id' is annotated str, but its rule converter gives int",
+    ),
     "alias_marker_on_a_rule_variable": Case(
         """
         from aaf.params import Header
@@ -4462,18 +4475,20 @@ KEYWORDS_LINKS = """\
 from base import item, router
 
 router.url_for(item, item_id=1, name="lamp", q="x")
-router.url_for(item, item_id=1, name="lamp")
+router.url_for(item, item_id=1)  # E
 router.url_for(item, itemid=1, name="lamp")  # E
+router.url_for(item, item_id=1, name="lamp", size=2)  # E
 """
 
 
-def test_a_handler_taking_other_keywords_is_typed_by_its_named_parameters(
+def test_url_for_a_handler_taking_other_keywords_asks_for_the_variables_they_take(
     tmp_path: Path,
 ) -> None:
-    # `**rest` is given the rule variables no parameter names (`name` here): mypy's ParamSpec
-    # refused every url_for of such a handler, the correct one too. Its named parameters are
-    # typed, any other keyword taken; from mypy's cache too (where the function keeps no
-    # arguments, read from the source in the signature's order).
+    # `**rest` is given the rule variables no parameter names (`name` here): mypy's
+    # ParamSpec refused every url_for of such a handler, the correct one too. Its named
+    # parameters are typed, and the rule variables `**rest` takes are required, as its
+    # annotation says; from mypy's cache too (where the function keeps no arguments: read
+    # from the source in the signature's order).
     (tmp_path / "mypy.ini").write_text(CONFIG)
     (tmp_path / "base.py").write_text(KEYWORDS_BASE)
     links = tmp_path / "links.py"
@@ -4482,4 +4497,8 @@ def test_a_handler_taking_other_keywords_is_typed_by_its_named_parameters(
     for output in full_then_cached(tmp_path, files, links, KEYWORDS_LINKS):
         assert [int(line.split(":")[1]) for line in errors_of(output)] == expected, output
     module = import_file(tmp_path / "base.py", "base", keep=False)
-    assert module.router.url_for(module.item, item_id=1, name="lamp", q="x") == "/items/1/lamp?q=x"
+    url = module.router.url_for(module.item, item_id=1, name="lamp", q="x")
+    assert url == "/items/1/lamp?q=x"
+    for given in ({"item_id": 1}, {"item_id": 1, "name": "lamp", "size": 2}):
+        with pytest.raises(LookupError):
+            module.router.url_for(module.item, **given)

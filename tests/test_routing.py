@@ -1259,3 +1259,47 @@ def test_a_route_decorator_without_its_rule_is_a_type_error(shortcut: str) -> No
     app_decorate = cast("Callable[[object], object]", getattr(aaf([]), shortcut))
     with pytest.raises(TypeError, match="rule comes first"):
         app_decorate(home)
+
+
+def test_a_handlers_rest_keywords_take_the_rule_variables_no_parameter_names() -> None:
+    # Flask's way: `**rest` is given the rule variables the handler does not name, each
+    # validated as its annotation says (none: what the converter gives). They were dropped:
+    # registration took the handler and every request called it with `rest` empty.
+    from aaf.views import WebSocketView
+
+    router = Router()
+
+    @router.get("/shops/<int:shop_id>/items/<name>")
+    async def item(connection: Connection, shop_id: int, q: str = "", **rest: str) -> str:
+        return json.dumps([shop_id, q, rest])
+
+    @router.get("/pages/<int:number>/<size>")
+    async def page(connection: Connection, **rest: int) -> str:
+        return json.dumps(rest)
+
+    @router.route("/things/<int:thing_id>/<kind>")
+    class Things(View):
+        async def get(self, connection: Connection, **rest: object) -> str:
+            return json.dumps(rest)
+
+    @router.websocket("/rooms/<room>")
+    class Room(WebSocketView):
+        async def on_connect(self, connection: Connection, **params: str) -> None:
+            await connection.accept()
+            await connection.send_json(params)
+
+    with pytest.raises(ConfigurationError, match="'user_id' is annotated str, but its rule"):
+
+        @router.get("/users/<int:user_id>")  # type: ignore[aaf-route]  # what the test is about
+        async def user(connection: Connection, **rest: str) -> None: ...
+
+    with TestClient(aaf([router])) as client:
+        assert client.get("/shops/3/items/lamp?q=x").json() == [3, "x", {"name": "lamp"}]
+        assert client.get("/pages/2/50").json() == {"number": 2, "size": 50}
+        refused = client.get("/pages/2/big")
+        assert refused.status_code == 422
+        assert [e["loc"] for e in refused.json()["detail"]] == [["path", "size"]]
+        assert client.get("/things/7/lamp").json() == {"thing_id": 7, "kind": "lamp"}
+        with client.websocket_connect("/rooms/lobby") as session:
+            assert session.receive_json() == {"room": "lobby"}
+    assert router.url_for(item, shop_id=3, name="lamp") == "/shops/3/items/lamp"
