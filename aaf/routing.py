@@ -432,7 +432,7 @@ class Router(UrlBuilding):
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
         converters = _converters(full, custom=self.converters)
-        methods = tuple(methods) if methods is not None else None
+        methods = _methods_of(route_name, methods)
         own = (*self.dependencies, *_dependencies(dependencies))
         route_options = self._shown.apply(options or Operation(status_code))
 
@@ -976,6 +976,34 @@ class NotInUrl(LookupError):
     """``url_for`` was given parameters its target cannot put in a URL (one the handler does
     not read from the URL; for a named mount, anything but ``path``): the other routers are
     not asked."""
+
+
+# An HTTP method is a token (RFC 9110): no space, no separator.
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _methods_of(name: str, methods: Iterable[str] | None) -> tuple[str, ...] | None:
+    """A route's ``methods=`` as given, checked: a list of method names, not one string
+    (``"POST"`` is ``P``, ``O``, ``S``, ``T`` to a loop, as Flask refuses it too), none of
+    them empty or holding a space; an empty list answers nothing.
+
+    Raises:
+        TypeError: ``methods`` is a string.
+        ConfigurationError: it is empty, or holds what is not a method name.
+    """
+    if methods is None:
+        return None
+    if isinstance(methods, str):
+        raise TypeError(
+            f"{name}: methods={methods!r} is one string; give a list: methods=[{methods!r}]"
+        )
+    given = tuple(methods)
+    if not given:
+        raise ConfigurationError(f"{name}: methods=[] answers no method; leave it out for GET")
+    for method in given:
+        if not _METHOD.fullmatch(method):
+            raise ConfigurationError(f"{name}: {method!r} in methods= is not an HTTP method name")
+    return given
 
 
 def _dependencies(values: Sequence[object]) -> list[Dependency]:

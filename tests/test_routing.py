@@ -1303,3 +1303,27 @@ def test_a_handlers_rest_keywords_take_the_rule_variables_no_parameter_names() -
         with client.websocket_connect("/rooms/lobby") as session:
             assert session.receive_json() == {"room": "lobby"}
     assert router.url_for(item, shop_id=3, name="lamp") == "/shops/3/items/lamp"
+
+
+def test_methods_must_be_a_list_of_method_names() -> None:
+    # `methods="POST"` type-checks (a string is an Iterable[str]) and registered a route for
+    # P, O, S and T: POST was a 405. It is a TypeError naming the fix, as in Flask; an
+    # empty list (which answered GET) and a name that is no method are refused too.
+    router = Router()
+
+    async def handler(connection: Connection) -> str:
+        return connection.method
+
+    with pytest.raises(TypeError, match=r"methods='POST' is one string; give a list"):
+        router.add_route("/a", handler, methods="POST")
+    with pytest.raises(ConfigurationError, match=r"methods=\[\] answers no method"):
+        router.add_route("/b", handler, methods=[])
+    for wrong in ("GET POST", ""):
+        with pytest.raises(ConfigurationError, match="is not an HTTP method name"):
+            router.add_route("/c", handler, methods=[wrong])
+    router.add_route("/d", handler, methods=("post", "PURGE"))
+    with TestClient(aaf([router])) as client:
+        assert client.post("/d").text == "POST"
+        assert client.request("PURGE", "/d").text == "PURGE"
+        assert client.get("/d").status_code == 405
+        assert client.get("/a").status_code == 404  # nothing was registered
