@@ -60,7 +60,7 @@ class Operation:
             status_code,
             summary,
             description,
-            tuple(tags) if tags is not None else None,
+            check_tags(tags) if tags is not None else None,
             check_responses(responses) if responses is not None else None,
             deprecated,
             include_in_schema,
@@ -117,7 +117,7 @@ class Shown:
         include_in_schema: bool = True,
     ) -> Shown:
         given = check_responses(responses or {})
-        return cls(tuple(tags), tuple(given.items()), deprecated, include_in_schema)
+        return cls(check_tags(tags), tuple(given.items()), deprecated, include_in_schema)
 
     def __hash__(self) -> int:
         statuses = tuple(status for status, _ in self.responses)
@@ -192,6 +192,18 @@ def operation_of(fn: object) -> Operation:
 # What a response entry written as FastAPI's mapping may hold: OpenAPI's Response Object's
 # fields, and the model its JSON content is.
 _RESPONSE_KEYS = ("model", "description", "content", "headers", "links")
+
+
+def check_tags(tags: Sequence[str]) -> tuple[str, ...]:
+    """``tags=`` as given: a list of tags, not one string, which a type checker passes as a
+    sequence of letters (``tags="users"`` would be the tags u, s, e, r).
+
+    Raises:
+        TypeError: ``tags`` is a string.
+    """
+    if isinstance(tags, str):
+        raise TypeError(f"tags={tags!r} is one string; give a list: tags=[{tags!r}]")
+    return tuple(tags)
 
 
 def check_responses(responses: Mapping[int, object]) -> dict[int, object]:

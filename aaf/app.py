@@ -44,6 +44,7 @@ from aaf.routing import (
     RouteOptions,
     Router,
     WebSocketRouteDecorator,
+    dependency_list,
     dispatch_websocket,
     enter,
 )
@@ -149,7 +150,7 @@ class App(UrlBuilding):
         self._docs = docs_routers(self)  # after every other router, include_router's too
         # Run before every route's own (FastAPI's app-wide dependencies), routes the app
         # serves later included; not before the API document's own pages.
-        self.dependencies = tuple(dependencies)
+        self.dependencies = tuple(dependency_list(dependencies))
         # Converters of the app's own for the rules of @app.get(...) and friends (Flask's
         # app.url_map.converters); a router given to the app has its own.
         self.converters = Router(converters=converters).converters  # checked here, now

@@ -295,7 +295,7 @@ class Router(UrlBuilding):
         # options): tags before the routes' own, responses beside theirs, deprecated, left out.
         self._shown = Shown.of(tags, responses, deprecated, include_in_schema)
         # Depends(provider) values run before every route registered here (auth checks).
-        self.dependencies = tuple(_dependencies(dependencies))
+        self.dependencies = tuple(dependency_list(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
         # Which route answers each (rule, method) here: a second route for one would never
         # be reached (the first registered wins), so registering it is an error.
@@ -433,7 +433,7 @@ class Router(UrlBuilding):
         self._check_name(route_name, handler)
         converters = _converters(full, custom=self.converters)
         methods = _methods_of(route_name, methods)
-        own = (*self.dependencies, *_dependencies(dependencies))
+        own = (*self.dependencies, *dependency_list(dependencies))
         route_options = self._shown.apply(options or Operation(status_code))
 
         def build(outer: tuple[Dependency, ...] = ()) -> Endpoint:
@@ -476,7 +476,7 @@ class Router(UrlBuilding):
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
         converters = _converters(full, websocket=True, custom=self.converters)
-        own = (*self.dependencies, *_dependencies(dependencies))
+        own = (*self.dependencies, *dependency_list(dependencies))
 
         def build(outer: tuple[Dependency, ...] = ()) -> WebSocketEndpoint:
             return websocket_endpoint(handler, route_name, converters, (*outer, *own))
@@ -1006,8 +1006,10 @@ def _methods_of(name: str, methods: Iterable[str] | None) -> tuple[str, ...] | N
     return given
 
 
-def _dependencies(values: Sequence[object]) -> list[Dependency]:
+def dependency_list(values: Sequence[object]) -> list[Dependency]:
     # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
+    if isinstance(values, Dependency):
+        raise TypeError(f"dependencies= takes a list: dependencies=[{values!r}]")
     for value in values:
         if not isinstance(value, Dependency):
             raise ConfigurationError(not_a_dependency_problem(value))

@@ -1433,3 +1433,18 @@ def test_a_websocket_views_attributes_are_filled_before_on_connect_for_the_sessi
         "open news",
         "close",
     ] + ["open lobby", "close"]  # refused: what was opened before the refusal is closed
+
+
+def test_dependencies_are_a_list_not_one_depends() -> None:
+    # `dependencies=Depends(check)` failed with "'Dependency' object is not iterable" (the
+    # app's, only once it was used); it names the list to write instead.
+    def check() -> None: ...
+
+    with pytest.raises(TypeError, match=r"dependencies= takes a list: dependencies=\[Depends"):
+        aaf([], dependencies=Depends(check))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"dependencies= takes a list"):
+        Router(dependencies=Depends(check))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"dependencies= takes a list"):
+
+        @Router().get("/a", dependencies=Depends(check))  # type: ignore[arg-type]
+        async def handler(connection: Connection) -> None: ...

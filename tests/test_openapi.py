@@ -1716,3 +1716,18 @@ def test_text_values_are_documented_as_the_text_the_app_reads() -> None:
         assert sent.json() == {"price": "1.5"}
         files = [("files", ("a.txt", b"1"))]
         assert client.post("/prices?price=1&cents=123", files=files).status_code == 422
+
+
+def test_tags_are_a_list_not_one_string() -> None:
+    # `tags="users"` type-checks (a string is a Sequence[str]) and made the tags u, s, e, r.
+    from aaf.routing import operation
+
+    router = Router()
+    with pytest.raises(TypeError, match=r"tags='users' is one string; give a list"):
+        router.get("/a", tags="users")
+    with pytest.raises(TypeError, match=r"tags='admin' is one string"):
+        Router(tags="admin")
+    with pytest.raises(TypeError, match=r"tags='v1' is one string"):
+        Router().include(Router(), tags="v1")
+    with pytest.raises(TypeError, match=r"tags='items' is one string"):
+        operation(tags="items")
