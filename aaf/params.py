@@ -80,7 +80,13 @@ class Param:
         # What goes into pydantic's Field() for this parameter (only what was given).
         self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
         if "examples" in self.field:  # a list, as pydantic keeps them; any sequence here
-            self.field["examples"] = list(cast("Sequence[object]", self.field["examples"]))
+            examples = cast("Sequence[object]", self.field["examples"])
+            if isinstance(examples, (str, bytes)):  # a sequence of letters to a type checker
+                raise TypeError(
+                    f"{type(self).__name__}(examples={examples!r}) takes a list of examples: "
+                    f"examples=[{examples!r}]"
+                )
+            self.field["examples"] = list(examples)
 
     def __repr__(self) -> str:
         # What was given, as it was written: Query(alias='q', ge=1), Body().

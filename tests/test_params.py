@@ -1632,3 +1632,13 @@ def test_query_values_reach_the_handler_by_position_or_by_name() -> None:
         refused = client.get("/two?limit=many")
         assert refused.status_code == 422
         assert [e["loc"] for e in refused.json()["detail"]] == [["query", "q"], ["query", "limit"]]
+
+
+def test_a_markers_examples_are_a_list_not_one_string() -> None:
+    # `examples="abc"` type-checks (a string is a Sequence[object]) and the document showed
+    # the examples "a", "b" and "c".
+    with pytest.raises(TypeError, match=r"Query\(examples='abc'\) takes a list of examples"):
+        Query(examples="abc")
+    with pytest.raises(TypeError, match=r"Header\(examples=b'x'\) takes a list"):
+        Header(examples=b"x")
+    assert Query(examples=("a", "b")).field["examples"] == ["a", "b"]
