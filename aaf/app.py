@@ -157,6 +157,13 @@ class App(UrlBuilding):
         given: object = routers
         if isinstance(given, Router):  # aaf(router): it iterates nothing, and said so badly
             raise TypeError("aaf() takes a list of routers: write aaf([router])")
+        for keyword, value in (
+            ("middleware", middleware),
+            ("on_startup", on_startup),
+            ("on_shutdown", on_shutdown),
+        ):
+            if callable(value):  # one, not in a list: "'type' object is not reversible"
+                raise TypeError(f"aaf({keyword}=...) takes a list: {keyword}=[{value!r}]")
         self.routers = [*map(self._served, routers), *self._docs]
         self._note_first()
         self.on_startup = list(on_startup)

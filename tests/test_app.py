@@ -1399,3 +1399,7 @@ def test_a_router_given_where_a_list_of_routers_goes_is_named() -> None:
         TypeError, match=r"aaf\(\) takes a list of routers: write aaf\(\[router\]\)"
     ):
         make(Router())
+    # One middleware or hook, not in a list: "'type' object is not reversible" before.
+    for keyword, value in (("middleware", GZipMiddleware), ("on_startup", print)):
+        with pytest.raises(TypeError, match=rf"aaf\({keyword}=\.\.\.\) takes a list"):
+            make([Router()], **{keyword: value})
