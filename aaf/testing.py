@@ -740,6 +740,11 @@ def _handshake(
 ) -> httpx.Request:
     """The opening handshake as the client would send it: its base URL, default headers and
     cookies (a session cookie a login set), then the upgrade headers, as Starlette's does."""
+    if isinstance(subprotocols, str):  # a sequence of letters to a type checker
+        raise TypeError(
+            f"subprotocols={subprotocols!r} is one string; give a list: "
+            f"subprotocols=[{subprotocols!r}]"
+        )
     upgrade = httpx.Headers(headers)
     for name, value in (
         ("connection", "upgrade"),

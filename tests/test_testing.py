@@ -406,6 +406,10 @@ def test_sync_websocket_sessions_check_frames_and_messages() -> None:
     with pytest.raises(RuntimeError, match="Expected websocket.accept or websocket.close"):
         with client.websocket_connect("/refuse-oddly"):
             pass
+    # One string is a sequence of letters to a type checker: "c, h, a, t" was offered.
+    with pytest.raises(TypeError, match=r"subprotocols='chat' is one string; give a list"):
+        with client.websocket_connect("/", subprotocols="chat"):
+            pass
 
 
 @pytest.mark.anyio
