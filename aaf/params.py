@@ -292,6 +292,8 @@ class SecurityScopes:
     __slots__ = ("scope_str", "scopes")
 
     def __init__(self, scopes: Sequence[str] | None = None) -> None:
+        if isinstance(scopes, str):  # a sequence of letters to a type checker
+            raise TypeError(f"SecurityScopes takes a list of scope names: [{scopes!r}]")
         self.scopes: list[str] = list(scopes or ())
         self.scope_str = " ".join(self.scopes)
 

@@ -244,6 +244,8 @@ def test_scopes_must_be_a_list_of_names() -> None:
     )
     assert repr(SecurityScopes(["me", "items"])) == "SecurityScopes(['me', 'items'])"
     assert SecurityScopes(["me", "items"]).scope_str == "me items"
+    with pytest.raises(TypeError, match=r"SecurityScopes takes a list of scope names: \['me'\]"):
+        SecurityScopes("me")  # was the scopes m and e
 
 
 async def anyone() -> User:
