@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal, TypedDict, Unpack
 from urllib.parse import unquote_to_bytes
 
@@ -211,7 +211,7 @@ class CookieOptions(TypedDict, total=False):
     """The attributes of a ``Set-Cookie`` header, as keywords (werkzeug's names and defaults)."""
 
     max_age: timedelta | int | None
-    expires: str | datetime | int | float | None
+    expires: str | datetime | int | float | None  # a number: seconds from now, as Starlette's
     path: str | None  # "/" when not given
     domain: str | None
     secure: bool
@@ -249,6 +249,11 @@ def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) ->
         )
     if "samesite" not in options:
         options["samesite"] = "lax"
+    expires = options.get("expires")
+    if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+        # Seconds from now, as Starlette (and so FastAPI) reads a number; werkzeug would read
+        # a Unix time, so that `expires=3600` gave 1970 and the cookie was gone at once.
+        options["expires"] = datetime.now(UTC) + timedelta(seconds=expires)
     return dump_cookie(key, value, **options)
 
 

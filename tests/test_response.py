@@ -469,3 +469,28 @@ def test_a_str_body_is_encoded_in_the_charset_its_content_type_declares() -> Non
         HttpResponse("café", media_type="text/plain; charset=hex")
     with pytest.raises(UnicodeEncodeError):  # said where the body is made, not sent wrong
         HttpResponse("€", media_type="text/plain; charset=latin-1")
+
+
+def test_a_cookies_expires_given_as_a_number_is_seconds_from_now() -> None:
+    # As Starlette reads it (and so FastAPI's users): werkzeug reads a Unix time, so
+    # `expires=3600` wrote a date in 1970 and the browser dropped the cookie at once.
+    import email.utils
+    import time
+
+    router = Router()
+
+    @router.get("/set")
+    async def set_cookies(connection: Connection) -> HttpResponse:
+        connection.put_resp_cookie("on_connection", "1", expires=3600)
+        response = HttpResponse("set")
+        response.set_cookie("on_response", "2", expires=90.5)
+        return response
+
+    with TestClient(aaf([router])) as client:
+        before = time.time()
+        headers = client.get("/set").headers.get_list("set-cookie")
+    assert len(headers) == 2
+    for header, seconds in zip(sorted(headers), (3600, 90.5), strict=True):
+        written = header.split("Expires=")[1].split(";")[0]
+        expires = email.utils.parsedate_to_datetime(written).timestamp()
+        assert before + seconds - 5 <= expires <= before + seconds + 5, header
