@@ -374,11 +374,11 @@ def build_plan(
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
-    caught: list[str] = []  # the rule variables a handler's `**rest` is given (Flask's way)
     if rest is not None and not provider:
+        # The rule variables no parameter names go to the handler's `**rest` (Flask's way),
+        # each a path value as its annotation says.
         named = {p.name for p in params}
-        caught = [variable for variable in rule_converters if variable not in named]
-        for variable in caught:  # each a path value as **rest's annotation says
+        for variable in (v for v in rule_converters if v not in named):
             keyword = inspect.Parameter(variable, inspect.Parameter.KEYWORD_ONLY)
             builder.add(keyword, hints.get(rest, MISSING), rule_converters, provider)
     for dependency in dependencies:
