@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import ClassVar, Literal, TypedDict, TypeVar, Unpack, cast, overload
+from typing import ClassVar, Literal, Never, TypedDict, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue
 
@@ -61,12 +61,14 @@ class Param:
 
     def __init__(
         self,
-        *,
+        *default: Never,
         alias: str | None = None,
         include_in_schema: bool = True,
         openapi_examples: Mapping[str, Mapping[str, JsonValue]] | None = None,
         **constraints: Unpack[Constraints],
     ) -> None:
+        if default:  # FastAPI's old `q: str = Query(None)`: a type error, and said at run time
+            raise TypeError(_positional_default(type(self).__name__, cast(object, default[0])))
         unknown = constraints.keys() - Constraints.__annotations__.keys()
         if unknown:
             # Type checkers refuse them; at run time pydantic's Field() would keep them as
@@ -135,6 +137,20 @@ def _unknown_keyword(marker: str, keyword: str, refused: Mapping[str, str] | Non
     )
 
 
+def _positional_default(marker: str, default: object) -> str:
+    """What to write instead of a marker given a default by position, FastAPI's old spelling
+    (``q: str = Query(None)``, ``item_id: int = Path(...)``)."""
+    if default is Ellipsis:
+        shown, how = (
+            "...",
+            f"a parameter with no default is required: `q: Annotated[int, {marker}()]`",
+        )
+    else:
+        shown = repr(default)
+        how = f"give it as the parameter's: `q: Annotated[str | None, {marker}()] = {shown}`"
+    return f"{marker}({shown}) takes no default by position (FastAPI's old spelling); {how}"
+
+
 def _refuse_own(marker: str, refused: Mapping[str, str], given: Mapping[str, object]) -> None:
     """A marker whose signature leaves out some of Param's keywords (``refused``) gets them in
     ``**constraints``, where Param would take them: refuse them first, saying why."""
@@ -171,9 +187,9 @@ class Path(Param):
 
     source = "path"
 
-    def __init__(self, **constraints: Unpack[Constraints]) -> None:
+    def __init__(self, *default: Never, **constraints: Unpack[Constraints]) -> None:
         _refuse_own("Path", _REFUSED["Path"], constraints)
-        super().__init__(**constraints)
+        super().__init__(*default, **constraints)
 
 
 class Query(Param):
@@ -190,7 +206,7 @@ class Header(Param):
 
     def __init__(
         self,
-        *,
+        *default: Never,
         alias: str | None = None,
         convert_underscores: bool = True,
         include_in_schema: bool = True,
@@ -198,6 +214,7 @@ class Header(Param):
         **constraints: Unpack[Constraints],
     ) -> None:
         super().__init__(
+            *default,
             alias=alias,
             include_in_schema=include_in_schema,
             openapi_examples=openapi_examples,
@@ -225,13 +242,13 @@ class Form(Param):
 
     def __init__(
         self,
-        *,
+        *default: Never,
         alias: str | None = None,
         include_in_schema: bool = True,
         **constraints: Unpack[Constraints],
     ) -> None:
         _refuse_own(type(self).__name__, _FORM_REFUSES, constraints)
-        super().__init__(alias=alias, include_in_schema=include_in_schema, **constraints)
+        super().__init__(*default, alias=alias, include_in_schema=include_in_schema, **constraints)
 
 
 class File(Form):

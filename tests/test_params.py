@@ -1642,3 +1642,27 @@ def test_a_markers_examples_are_a_list_not_one_string() -> None:
     with pytest.raises(TypeError, match=r"Header\(examples=b'x'\) takes a list"):
         Header(examples=b"x")
     assert Query(examples=("a", "b")).field["examples"] == ["a", "b"]
+
+
+def test_a_default_given_to_the_marker_by_position_says_what_to_write() -> None:
+    # FastAPI's old spelling, `q: str = Query(None)` or `item_id: int = Path(...)`, was a bare
+    # "Param.__init__() takes 1 positional argument but 2 were given". Type checkers refuse it
+    # too (the position takes Never).
+    markers: dict[str, Callable[..., object]] = {
+        "Query": Query,
+        "Header": Header,
+        "Cookie": Cookie,
+        "Form": Form,
+        "File": File,
+        "Body": Body,
+        "Path": Path,
+    }
+    for name, marker in markers.items():
+        with pytest.raises(
+            TypeError,
+            match=rf"^{name}\(None\) takes no default by position \(FastAPI's old spelling\); "
+            rf"give it as the parameter's: `q: Annotated\[str \| None, {name}\(\)\] = None`",
+        ):
+            marker(None, max_length=3)
+        with pytest.raises(TypeError, match=rf"^{name}\(\.\.\.\) takes no default.*required"):
+            marker(...)
