@@ -391,23 +391,23 @@ class Router(UrlBuilding):
     def get(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``GET`` (and ``HEAD``) at ``rule``: ``route(rule,
         methods=["GET"], ...)``, as Flask 2 and FastAPI spell it."""
-        return self.route(rule, ["GET"], **options)
+        return self.route(rule, ["GET"], **_known(options))
 
     def post(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``POST`` at ``rule``."""
-        return self.route(rule, ["POST"], **options)
+        return self.route(rule, ["POST"], **_known(options))
 
     def put(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``PUT`` at ``rule``."""
-        return self.route(rule, ["PUT"], **options)
+        return self.route(rule, ["PUT"], **_known(options))
 
     def patch(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``PATCH`` at ``rule``."""
-        return self.route(rule, ["PATCH"], **options)
+        return self.route(rule, ["PATCH"], **_known(options))
 
     def delete(self, rule: str, **options: Unpack[RouteOptions]) -> RouteDecorator:
         """Register a function for ``DELETE`` at ``rule``."""
-        return self.route(rule, ["DELETE"], **options)
+        return self.route(rule, ["DELETE"], **_known(options))
 
     def add_route(
         self,
@@ -976,6 +976,30 @@ class NotInUrl(LookupError):
     """``url_for`` was given parameters its target cannot put in a URL (one the handler does
     not read from the URL; for a named mount, anything but ``path``): the other routers are
     not asked."""
+
+
+# FastAPI's route keywords that aaf spells otherwise, and how.
+_FASTAPI_KEYWORDS = {
+    "response_model": (
+        "the return annotation is the response model: write `-> Item` (the value returned is "
+        "validated and serialized through it, by alias)"
+    ),
+    "response_model_exclude_none": "write exclude_none=True",
+    "response_model_exclude_unset": "write exclude_unset=True",
+    "response_model_exclude_defaults": "write exclude_defaults=True",
+    "response_class": "return that response (an HtmlResponse, ...) from the handler",
+    "response_description": "give responses={200: {'description': ...}}",
+}
+
+
+def _known(options: RouteOptions) -> RouteOptions:
+    """A method shortcut's keywords, checked: FastAPI's ``response_model=`` (which type
+    checkers refuse) says what to write instead of Python's bare "unexpected keyword"."""
+    for keyword in options.keys() - RouteOptions.__annotations__.keys():
+        how = _FASTAPI_KEYWORDS.get(keyword)
+        if how is not None:
+            raise TypeError(f"route() got an unexpected keyword argument {keyword!r}: {how}")
+    return options
 
 
 # An HTTP method is a token (RFC 9110): no space, no separator.

@@ -1327,3 +1327,21 @@ def test_methods_must_be_a_list_of_method_names() -> None:
         assert client.request("PURGE", "/d").text == "PURGE"
         assert client.get("/d").status_code == 405
         assert client.get("/a").status_code == 404  # nothing was registered
+
+
+def test_fastapis_route_keywords_say_what_to_write_instead() -> None:
+    # `@router.get("/items", response_model=Item)` was Python's bare "unexpected keyword
+    # argument"; type checkers refuse it, and at run time it names aaf's way.
+    router = Router()
+    get = cast("Callable[..., object]", router.get)
+    said = {
+        "response_model": "the return annotation is the response model: write `-> Item`",
+        "response_model_exclude_none": "write exclude_none=True",
+        "response_class": "return that response",
+        "response_description": r"give responses=\{200: \{'description': ...\}\}",
+    }
+    for keyword, how in said.items():
+        with pytest.raises(TypeError, match=rf"keyword argument '{keyword}': {how}"):
+            get("/items", **{keyword: None})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'callbacks'$"):
+        get("/items", callbacks=[])
