@@ -13,6 +13,17 @@ if TYPE_CHECKING:
 __all__ = ["UrlBuilding"]
 
 P = ParamSpec("P")
+
+# Flask's url_for keywords, which a route name's other values would put in the query string.
+_FLASK_KEYWORDS = {
+    "_external": (
+        "url_for gives the path; connection.base_url + app.url_for(...).lstrip('/') is the "
+        "whole URL"
+    ),
+    "_scheme": "connection.base_url has the scheme the client used",
+    "_anchor": "add the fragment to the path: url_for(...) + '#top'",
+    "_method": "a URL names a route, whatever its methods",
+}
 V = TypeVar("V", bound="View")
 
 
@@ -57,6 +68,10 @@ class UrlBuilding:
         """
         if args:
             raise TypeError("url_for() takes the handler's parameters as keywords")
+        if isinstance(target, str):  # by handler, no such parameter is taken anyway
+            for keyword, how in _FLASK_KEYWORDS.items():
+                if keyword in params:  # it would go to the query string as given
+                    raise TypeError(f"url_for() takes no {keyword}= (Flask's): {how}")
         return self._build_url(target, params)
 
     def _build_url(self, target: object, params: dict[str, object]) -> str:

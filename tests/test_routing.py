@@ -1345,3 +1345,27 @@ def test_fastapis_route_keywords_say_what_to_write_instead() -> None:
             get("/items", **{keyword: None})
     with pytest.raises(TypeError, match="unexpected keyword argument 'callbacks'$"):
         get("/items", callbacks=[])
+
+
+def test_flasks_url_for_keywords_are_refused_not_put_in_the_query_string() -> None:
+    # `url_for("item", item_id=1, _external=True)` built "/items/1?_external=True": a route
+    # name's other values go to the query string as given, Flask's keywords too.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> str:
+        return ""
+
+    app = aaf([router])
+    for keyword, how in (
+        ("_external", r"url_for gives the path; connection.base_url \+ app.url_for"),
+        ("_scheme", "connection.base_url has the scheme"),
+        ("_anchor", "add the fragment to the path"),
+        ("_method", "a URL names a route"),
+    ):
+        for builder in (router, app):
+            with pytest.raises(
+                TypeError, match=rf"url_for\(\) takes no {keyword}= \(Flask's\): {how}"
+            ):
+                builder.url_for("item", item_id=1, **{keyword: True})
+    assert app.url_for("item", item_id=1, q="x") == "/items/1?q=x"
