@@ -328,7 +328,10 @@ class _Document:
                 }
             if group == "header":
                 properties = {wire: _elements(schema) for wire, schema in properties.items()}
-            properties = {wire: _text_if_any(schema) for wire, schema in properties.items()}
+            properties = {
+                wire: schema if _converted(plan, group, wire) else _text_if_any(schema)
+                for wire, schema in properties.items()
+            }
             found[group] = (properties, required)
         return found
 
@@ -792,10 +795,20 @@ def _refuses(converter: BaseConverter) -> bool:
 _ANY_SEGMENT = UnicodeConverter(Map()).regex  # what the default `<name>` matches
 
 
+def _converted(plan: HandlerPlan, group: str, wire: str) -> bool:
+    """Whether ``wire`` is a rule variable whose converter gives a value of its own type (an
+    ``int`` for ``<int:x>``), not text: ``x: Any`` (or ``object``) takes that."""
+    converter = plan.rule_converters.get(wire) if group == "path" else None
+    return converter is not None and converter_type(converter) is not str
+
+
 def _within(typed: Schema, converter: Schema) -> Schema:
     """A rule variable's schema as its parameter's type gives it, narrowed by what the rule's
     converter matches (``<int:x>`` takes no sign: ``minimum`` 0, whatever ``x: int`` says):
-    the two merged where they describe the same type, else both (``allOf``)."""
+    the two merged where they describe the same type, else both (``allOf``); a type that
+    says nothing of its values (``Any``, ``object``) takes the converter's."""
+    if not _SAYING.intersection(typed):
+        return {**typed, **converter}
     limits = {key: value for key, value in converter.items() if key != "type"}
     if not limits:
         return typed

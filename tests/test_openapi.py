@@ -1731,3 +1731,32 @@ def test_tags_are_a_list_not_one_string() -> None:
         Router().include(Router(), tags="v1")
     with pytest.raises(TypeError, match=r"tags='items' is one string"):
         operation(tags="items")
+
+
+def test_a_rule_variable_typed_any_takes_its_converters_schema() -> None:
+    # `number: object` on `<int:number>` is given the converter's int; the document said
+    # `allOf: [integer, string]`, which no value is (Any read as text, as from a query).
+
+    router = Router()
+
+    @router.get("/raw/<int:number>/<uuid:key>/<name>")
+    async def raw(connection: Connection, number: object, key: Any, name: Any) -> str:
+        return ""
+
+    @router.get("/rest/<float:x>")
+    async def rest(connection: Connection, **others: object) -> str:
+        return ""
+
+    document = aaf([router]).openapi()
+    validate(document)
+    schemas = {
+        parameter["name"]: parameter["schema"]
+        for path in ("/raw/{number}/{key}/{name}", "/rest/{x}")
+        for parameter in document["paths"][path]["get"]["parameters"]
+    }
+    assert schemas == {
+        "number": {"title": "Number", "type": "integer", "minimum": 0},
+        "key": {"title": "Key", "type": "string", "format": "uuid"},
+        "name": {"title": "Name", "type": "string"},
+        "x": {"title": "X", "type": "number", "minimum": 0},
+    }
