@@ -1749,10 +1749,11 @@ def test_a_rule_variable_typed_any_takes_its_converters_schema() -> None:
 
     document = aaf([router]).openapi()
     validate(document)
+    paths = cast(dict[str, Any], document["paths"])
     schemas = {
         parameter["name"]: parameter["schema"]
         for path in ("/raw/{number}/{key}/{name}", "/rest/{x}")
-        for parameter in document["paths"][path]["get"]["parameters"]
+        for parameter in paths[path]["get"]["parameters"]
     }
     assert schemas == {
         "number": {"title": "Number", "type": "integer", "minimum": 0},
