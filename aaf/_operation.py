@@ -10,6 +10,7 @@ from typing import TypedDict, TypeVar, Unpack, cast
 from pydantic import JsonValue
 
 from aaf._annotations import unbuilt_model
+from aaf._rules import one_string_problem
 from aaf.exceptions import ConfigurationError
 
 __all__ = ["Operation", "Shown", "check_responses", "operation", "response_model"]
@@ -202,7 +203,7 @@ def check_tags(tags: Sequence[str]) -> tuple[str, ...]:
         TypeError: ``tags`` is a string.
     """
     if isinstance(tags, str):
-        raise TypeError(f"tags={tags!r} is one string; give a list: tags=[{tags!r}]")
+        raise TypeError(one_string_problem("tags", tags))
     return tuple(tags)
 
 

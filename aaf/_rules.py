@@ -34,6 +34,7 @@ from werkzeug.routing.converters import (
 )
 
 __all__ = [
+    "one_string_problem",
     "CONSTRAINTS",
     "CONVERTERS",
     "OWN_KEYWORDS",
@@ -943,6 +944,12 @@ def not_a_plain_method_problem(qualname: str, kind: str) -> str:
         f"{qualname} is a {kind}: a view's handlers are plain methods, taking self and then "
         "the connection (a new instance serves each request)"
     )
+
+
+def one_string_problem(keyword: str, value: str) -> str:
+    """A keyword that takes a list given one string, which a type checker passes as a
+    sequence of its letters (``methods="POST"`` would be P, O, S, T)."""
+    return f"{keyword}={value!r} is one string; give a list: {keyword}=[{value!r}]"
 
 
 def no_methods_problem(qualname: str) -> str:

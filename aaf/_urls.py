@@ -68,10 +68,10 @@ class UrlBuilding:
         """
         if args:
             raise TypeError("url_for() takes the handler's parameters as keywords")
-        if isinstance(target, str):  # by handler, no such parameter is taken anyway
-            for keyword, how in _FLASK_KEYWORDS.items():
-                if keyword in params:  # it would go to the query string as given
-                    raise TypeError(f"url_for() takes no {keyword}= (Flask's): {how}")
+        # By name, they would go to the query string as given (by handler, none is taken).
+        if isinstance(target, str) and (flask := _FLASK_KEYWORDS.keys() & params.keys()):
+            keyword = min(flask)
+            raise TypeError(f"url_for() takes no {keyword}= (Flask's): {_FLASK_KEYWORDS[keyword]}")
         return self._build_url(target, params)
 
     def _build_url(self, target: object, params: dict[str, object]) -> str:

@@ -35,6 +35,7 @@ from aaf._rules import (
     invalid_rule_problem,
     leading_back,
     named,
+    one_string_problem,
     rule_converters,
 )
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
@@ -1018,9 +1019,7 @@ def _methods_of(name: str, methods: Iterable[str] | None) -> tuple[str, ...] | N
     if methods is None:
         return None
     if isinstance(methods, str):
-        raise TypeError(
-            f"{name}: methods={methods!r} is one string; give a list: methods=[{methods!r}]"
-        )
+        raise TypeError(f"{name}: {one_string_problem('methods', methods)}")
     given = tuple(methods)
     if not given:
         raise ConfigurationError(f"{name}: methods=[] answers no method; leave it out for GET")

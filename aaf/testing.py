@@ -35,6 +35,7 @@ import anyio.from_thread
 import httpx
 from pydantic import JsonValue
 
+from aaf._rules import one_string_problem
 from aaf._types import (
     ASGIApp,
     HTTPScope,
@@ -741,10 +742,7 @@ def _handshake(
     """The opening handshake as the client would send it: its base URL, default headers and
     cookies (a session cookie a login set), then the upgrade headers, as Starlette's does."""
     if isinstance(subprotocols, str):  # a sequence of letters to a type checker
-        raise TypeError(
-            f"subprotocols={subprotocols!r} is one string; give a list: "
-            f"subprotocols=[{subprotocols!r}]"
-        )
+        raise TypeError(one_string_problem("subprotocols", subprotocols))
     upgrade = httpx.Headers(headers)
     for name, value in (
         ("connection", "upgrade"),

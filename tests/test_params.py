@@ -515,19 +515,22 @@ def test_a_parameter_given_two_markers_is_refused_naming_both() -> None:
     assert TestClient(aaf([router])).get("/same").json() == 7
 
 
+# Every source marker by name, called as users call them (with what type checkers refuse too).
+MARKERS: dict[str, Callable[..., object]] = {
+    "Query": Query,
+    "Header": Header,
+    "Cookie": Cookie,
+    "Form": Form,
+    "File": File,
+    "Body": Body,
+    "Path": Path,
+}
+
+
 def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
     # Before, pydantic's Field() kept unknown keywords as schema extras: Query(gte=1) checked
     # nothing and let -4 through. Type checkers refuse these calls; so does the marker now.
-    markers: dict[str, Callable[..., object]] = {
-        "Query": Query,
-        "Header": Header,
-        "Cookie": Cookie,
-        "Form": Form,
-        "File": File,
-        "Body": Body,
-        "Path": Path,
-    }
-    for name, marker in markers.items():
+    for name, marker in MARKERS.items():
         with pytest.raises(
             TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'gte' \("
         ):
@@ -539,11 +542,11 @@ def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
     }
     for keyword, how in said.items():
         with pytest.raises(TypeError, match=f"'{keyword}': {how}"):
-            markers["Body"](**{keyword: True})
+            MARKERS["Body"](**{keyword: True})
     with pytest.raises(TypeError, match="'alias': the rule names a path value"):
-        markers["Path"](alias="other")
+        MARKERS["Path"](alias="other")
     with pytest.raises(TypeError, match="'include_in_schema': a path value is always"):
-        markers["Path"](include_in_schema=False)
+        MARKERS["Path"](include_in_schema=False)
     every = Query(
         alias="q",
         include_in_schema=False,
@@ -563,7 +566,7 @@ def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
     assert len(every.field) == 12
     # Shown as written (it showed the alias alone: Body(alias='p'), a constraint unseen).
     assert repr(Query()) == "Query()"
-    assert repr(markers["Body"](alias="p", multiple_of=2)) == "Body(alias='p', multiple_of=2)"
+    assert repr(MARKERS["Body"](alias="p", multiple_of=2)) == "Body(alias='p', multiple_of=2)"
     assert repr(Header(ge=1, include_in_schema=False)) == "Header(ge=1, include_in_schema=False)"
 
 
@@ -1648,16 +1651,7 @@ def test_a_default_given_to_the_marker_by_position_says_what_to_write() -> None:
     # FastAPI's old spelling, `q: str = Query(None)` or `item_id: int = Path(...)`, was a bare
     # "Param.__init__() takes 1 positional argument but 2 were given". Type checkers refuse it
     # too (the position takes Never).
-    markers: dict[str, Callable[..., object]] = {
-        "Query": Query,
-        "Header": Header,
-        "Cookie": Cookie,
-        "Form": Form,
-        "File": File,
-        "Body": Body,
-        "Path": Path,
-    }
-    for name, marker in markers.items():
+    for name, marker in MARKERS.items():
         with pytest.raises(
             TypeError,
             match=rf"^{name}\(None\) takes no default by position \(FastAPI's old spelling\); "
