@@ -1779,18 +1779,19 @@ def _constraint_value_problem(
     choices = _choices(written.typ)
     if choices is None:
         return None
-    given: list[tuple[str, tuple[str, ...] | None, str | None]] = []  # (shown, keywords, source)
+    # Where the value comes from, which says what Any (or object) is given, as registration
+    # sees it: a converter's own value (not text) for a rule variable of a typed converter.
+    path_source = "path" if produced is str else None
+    source = marker.source if marker is not None else written.source
+    # (shown as registration names it, keywords, source)
+    marked: list[tuple[str, tuple[str, ...] | None, str | None]] = []
     if marker is not None:
-        shown = "Path" if marker.is_path else marker.name  # as registration names it
-        # What Any (written so) or object is given, by where it comes from, as registration sees.
-        source = ("path" if produced is str else None) if marker.is_path else marker.source
-        given.append((shown, marker.keywords, source))
-    if produced is None:
-        source = marker.source if marker is not None else written.source
-    else:
-        source = "path" if produced is str else None
+        shown = "Path" if marker.is_path else marker.name
+        marked.append((shown, marker.keywords, path_source if marker.is_path else source))
+    if produced is not None:
+        source = path_source
     fields = [("Field", keywords, source) for keywords in written.fields]
-    given = [*fields, *given] if produced is not None else [*given, *fields]
+    given = [*fields, *marked] if produced is not None else [*marked, *fields]
     for shown, keywords, source in given:
         if keywords is None:
             return None  # a value not written here: registration checks it
