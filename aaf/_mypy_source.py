@@ -128,11 +128,12 @@ class Metadata:
         )
         return reader
 
-    def written_defaults(self, types: Sequence[Type]) -> list[_Default] | None:
+    def written_defaults(self, types: Sequence[Type], bound: int = 0) -> list[_Default] | None:
         """For a function from mypy's cache, which keeps no arguments: each parameter's
         default as written (a ``Depends(...)`` as mypy would have it, any other a stand-in)
-        and whether its annotation is an ``Annotated[...]``, in ``types``' order; None when
-        the source does not match them."""
+        and whether its annotation is an ``Annotated[...]``, in ``types``' order, past the
+        first ``bound`` (a bound method's ``self``); None when the source does not match
+        them."""
         if self.function is None:
             return None
         arguments = self.function.args
@@ -147,6 +148,7 @@ class Metadata:
         ordered += zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
         if arguments.kwarg is not None:
             ordered.append((arguments.kwarg, None))
+        ordered = ordered[bound:]
         if len(ordered) != len(types):
             return None
         found: list[_Default] = []

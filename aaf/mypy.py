@@ -40,6 +40,7 @@ from mypy.nodes import (
     ARG_POS,
     ARG_STAR,
     ARG_STAR2,
+    FUNC_NO_INFO,
     Argument,
     AssignmentStmt,
     CallExpr,
@@ -731,6 +732,8 @@ def _check(
     ):
         definition = written
     name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
+    if isinstance(definition, FuncDef) and _bound(handler, definition):
+        name = f"{definition.info.name}.{name}"  # as its __qualname__ says it
     if status is not None and (problem := _rules.status_problem(name, status)) is not None:
         report.fail(problem)
     elif status is not None and (problem := _empty_status_problem(report, name, status, handler)):
@@ -1152,22 +1155,24 @@ def _params(
     that default is a ``Depends(...)`` read from ``Annotated`` metadata instead."""
     definition = _written(sig) or function
     metadata = Metadata.of(report, definition) if isinstance(definition, FuncDef) else NO_METADATA
+    bound = _bound(sig, definition)  # `self` (or `cls`), written but not in `sig`
     arguments = (
-        written_arguments
+        written_arguments[bound:]
         if isinstance(definition, FuncDef)
         and (written_arguments := _arguments(definition)) is not None
-        and len(written_arguments) == len(sig.arg_types)
+        and len(written_arguments) == len(sig.arg_types) + bound
         else None
     )
     unanalyzed = definition.unanalyzed_type if isinstance(definition, FuncDef) else None
     written = (
-        unanalyzed.arg_types
-        if isinstance(unanalyzed, CallableType) and len(unanalyzed.arg_types) == len(sig.arg_types)
+        unanalyzed.arg_types[bound:]
+        if isinstance(unanalyzed, CallableType)
+        and len(unanalyzed.arg_types) == len(sig.arg_types) + bound
         else None
     )
     # A function from mypy's cache keeps neither its arguments nor its annotations as written:
     # its source says them (its defaults, which parameters are Annotated).
-    cached = metadata.written_defaults(sig.arg_types) if arguments is None else None
+    cached = metadata.written_defaults(sig.arg_types, bound) if arguments is None else None
     for index, (name, kind, typ) in enumerate(
         zip(sig.arg_names, sig.arg_kinds, sig.arg_types, strict=True)
     ):
@@ -1274,6 +1279,20 @@ def _written(sig: CallableType) -> FuncDef | None:
     if isinstance(definition, Decorator):
         return definition.func
     return definition if isinstance(definition, FuncDef) else None
+
+
+def _bound(sig: CallableType, definition: FuncDef | None) -> int:
+    """1 when ``sig`` is a method of ``definition``'s bound to its object or class (a handler
+    passed as ``handlers.get_item``): its first parameter as written is not called for;
+    else 0."""
+    if (
+        definition is None
+        or definition.is_static
+        or definition.info is FUNC_NO_INFO
+        or len(definition.arg_names) != len(sig.arg_names) + 1
+    ):
+        return 0
+    return 1 if definition.arg_names[1:] == sig.arg_names else 0
 
 
 def _no_provider(depends: Expression) -> bool:
@@ -1403,16 +1422,20 @@ def _provider_problem(
     """The first rule a ``Depends(provider)`` breaks, its own providers' included, in the order
     registration checks them: a rule variable it takes whose converter cannot produce its
     annotation, or that no path text can fill. Silent about a provider it cannot read in full
-    (an object's ``__call__``, a model, a function from mypy's cache)."""
+    (an object's ``__call__``, a model, a function from mypy's cache whose source is gone)."""
     found = _provider_of(expression, chain)
     if found is None:
         route.certain = False
         return _cycle_problem(expression, chain)
     node, qualname, skip = found
     sig = get_proper_type(node.type)
-    if qualname is None or not isinstance(sig, CallableType) or _arguments(node) is None:
+    if (
+        qualname is None
+        or not isinstance(sig, CallableType)
+        or (_arguments(node) is None and Metadata.of(report, node).function is None)
+    ):
         # An object's __call__ (registration names it otherwise), or a function from mypy's
-        # cache (which parameters are Depends cannot be seen).
+        # cache whose source cannot be read (which parameters are Depends cannot be seen).
         route.certain = False
         return None
     reads = _Reads(qualname, websocket=False)
