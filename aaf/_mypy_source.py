@@ -87,6 +87,14 @@ _ALIAS_DEPTH = 8
 _ALIAS_TYPES = frozenset(("typing.TypeAliasType", "typing_extensions.TypeAliasType"))
 
 
+def final_text(node: SymbolNode | None) -> str | None:
+    """The string a ``Final`` name is bound to (``PREFIX: Final = "/items"``), which mypy
+    keeps, in its cache too; None for any other node."""
+    if isinstance(node, Var) and node.is_final and isinstance(node.final_value, str):
+        return node.final_value
+    return None
+
+
 class Metadata:
     """The ``Annotated[T, ...]`` metadata of one function's parameters, read from its source:
     mypy keeps ``T`` and drops the rest. Names in it are resolved through the module's symbol
@@ -305,6 +313,16 @@ class Metadata:
         else:
             return None
         return symbol.node if symbol is not None else None
+
+    def text(self, expression: ast.expr) -> str | None:
+        """The string ``expression`` always is: a literal, a ``Final`` name bound to one
+        (``PREFIX``, ``routes.PREFIX``), or a ``+`` of those; None for anything else."""
+        if isinstance(expression, ast.Constant):
+            return expression.value if isinstance(expression.value, str) else None
+        if isinstance(expression, ast.BinOp) and isinstance(expression.op, ast.Add):
+            left, right = self.text(expression.left), self.text(expression.right)
+            return None if left is None or right is None else left + right
+        return final_text(self.resolve(expression))
 
     def marks(self, name: str) -> list[tuple[str, str | None]]:
         """Each marker and ``Depends(...)`` in the parameter's metadata, in order, as

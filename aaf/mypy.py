@@ -55,6 +55,7 @@ from mypy.nodes import (
     MemberExpr,
     MypyFile,
     NameExpr,
+    OpExpr,
     RefExpr,
     StrExpr,
     SymbolNode,
@@ -98,6 +99,7 @@ from aaf._mypy_source import (
     Marker,
     Metadata,
     depends_name,
+    final_text,
     function_written,
     module_of,
     read_source,
@@ -257,16 +259,27 @@ def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
     """``router.add_route("/items/<int:item_id>", get_item)``."""
     if not ctx.args[0] or not ctx.args[1]:
         return  # a missing argument: mypy reports it
-    rule = ctx.args[0][0]
+    rule = _text_of(ctx.args[0][0])
     # A lambda's parameters are unannotated, but mypy types them from the context (Any):
     # registration, which sees no annotation, checks it.
-    if isinstance(rule, StrExpr) and not isinstance(ctx.args[1][0], LambdaExpr):
-        _check(ctx, ctx.context, rule.value, ctx.arg_types[1][0], websocket)
+    if rule is not None and not isinstance(ctx.args[1][0], LambdaExpr):
+        _check(ctx, ctx.context, rule, ctx.arg_types[1][0], websocket)
 
 
 def _rule_of(call: CallExpr) -> str | None:
     rule = _argument(call, "rule", 0)
-    return rule.value if isinstance(rule, StrExpr) else None
+    return None if rule is None else _text_of(rule)
+
+
+def _text_of(expression: Expression) -> str | None:
+    """The string ``expression`` always is: a literal, a ``Final`` name bound to one
+    (``PREFIX + "/<int:item_id>"``), or a ``+`` of those; None for anything else."""
+    if isinstance(expression, StrExpr):
+        return expression.value
+    if isinstance(expression, OpExpr) and expression.op == "+":
+        left, right = _text_of(expression.left), _text_of(expression.right)
+        return None if left is None or right is None else left + right
+    return final_text(expression.node) if isinstance(expression, RefExpr) else None
 
 
 def _argument(call: CallExpr, name: str, position: int | None) -> Expression | None:
@@ -350,6 +363,17 @@ def _provider_side(report: _Reporter, item: Expression) -> _Side:
     names = _dependency_names(report, item, ())
     providers = (item,) if _is_depends(item) else ()
     return _Side(frozenset(names or ()), names is not None, providers)
+
+
+def _router_prefix(report: _Reporter, where: Context) -> str:
+    """The prefix of the router a route call registers on (``Router("/users/<int:user_id>")``,
+    whose variables its handlers take too), read from the module-level ``Router(...)`` that
+    made it; ``""`` where it cannot be read."""
+    if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
+        return ""
+    router = where.callee.expr.node if isinstance(where.callee.expr, RefExpr) else None
+    prefix = _prefix_of(router, _router_made(report, router))
+    return "" if prefix is None else prefix.rstrip("/")
 
 
 def _unseen_converters(
@@ -562,7 +586,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
             made = _router_made(report, router)
             listed = _listed(report, reader, decorator, _DEPENDENCIES_AT.get(decorator.func.attr))
             side = side | listed | _router_side(report, made)
-            routes.append(_route_variables(decorator, _prefix_of(router, made)))
+            routes.append(_route_variables(reader, decorator, _prefix_of(router, made)))
     if not routes:  # registered elsewhere (another module's add_route), as the plugin cannot see
         return _Registered(_Side(complete=False), None)
     known = [variables for variables in routes if variables is not None]
@@ -570,14 +594,17 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
     return _Registered(side, every)
 
 
-def _route_variables(decorator: ast.Call, prefix: str | None) -> frozenset[str] | None:
+def _route_variables(
+    reader: Metadata, decorator: ast.Call, prefix: str | None
+) -> frozenset[str] | None:
     """The variables of a route decorator's literal rule under its router's ``prefix``;
     ``None`` when either cannot be read."""
     rule = decorator.args[0] if decorator.args else None
     rule = next((k.value for k in decorator.keywords if k.arg == "rule"), rule)
-    if prefix is None or not isinstance(rule, ast.Constant) or not isinstance(rule.value, str):
+    text = None if rule is None else reader.text(rule)
+    if prefix is None or text is None:
         return None
-    return _rules.rule_variables(prefix + rule.value)
+    return _rules.rule_variables(prefix + text)
 
 
 def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None) -> str | None:
@@ -592,9 +619,7 @@ def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None
     given = next((k.value for k in call.keywords if k.arg == "prefix"), None)
     if given is None and call.args:
         given = call.args[0]
-    if given is None:
-        return ""
-    return given.value if isinstance(given, ast.Constant) and isinstance(given.value, str) else None
+    return "" if given is None else made[1].text(given)
 
 
 def _router_side(report: _Reporter, made: tuple[ast.Call, Metadata] | None) -> _Side:
@@ -706,6 +731,7 @@ def _check(
     gives (``None`` when not a literal; ``_NOT_GIVEN`` when it gives none)."""
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, report, where)
+    rule = _router_prefix(report, where) + rule  # as the router registers it
     try:
         converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
     except (ValueError, LookupError) as exc:

@@ -215,6 +215,59 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "variable_of_the_routers_prefix_without_parameter": Case(
+        # Router(prefix=...) with a variable: each of its handlers takes it (the plugin
+        # checked the route's own rule alone, and said nothing).
+        """
+        users = Router(prefix="/users/<int:user_id>/")
+
+
+        @users.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item_id: int) -> int:
+            return item_id
+        """,
+        "get_item: the rule variable <user_id> has no parameter of that name",
+    ),
+    "variable_of_the_routers_prefix_marked_path": Case(
+        # A Path() marker on the prefix's variable: the plugin said the rule had no such
+        # variable, where registration serves it.
+        """
+        from aaf.params import Path
+
+
+        users = Router("/users/<int:user_id>")
+
+
+        @users.get("/items")
+        async def list_items(
+            connection: Connection, user_id: Annotated[int, Path(ge=1)]
+        ) -> int:
+            return user_id
+
+
+        @users.route("/profile")
+        class Profile(View):
+            async def get(self, connection: Connection, user_id: int) -> int:
+                return user_id
+        """,
+        None,
+    ),
+    "rule_of_final_names_checked": Case(
+        # A rule built of Final names (and +) is a literal to the plugin, as a prefix is.
+        """
+        from typing import Final
+
+        ITEMS: Final = "/items"
+        ONE: Final[str] = ITEMS + "/<int:item_id>"
+        shops = Router(prefix=ITEMS + "/<int:shop_id>")
+
+
+        @shops.get(ONE + "/reviews")  # <-
+        async def reviews(connection: Connection, shop_id: int, itemid: int) -> int:
+            return shop_id
+        """,
+        "reviews: the rule variable <item_id> has no parameter of that name",
+    ),
     "misspelt_variable": Case(
         """
         @router.get("/items/<int:item_id>")  # <-
@@ -4623,3 +4676,48 @@ def test_a_bound_method_in_another_module_is_checked_on_every_run(tmp_path: Path
     ]
     for stdout in full_then_cached(tmp_path, [routes, handlers], routes, source):
         assert [line.replace(f"{tmp_path}/", "") for line in errors_of(stdout)] == expected
+
+
+def test_url_for_reads_rules_and_prefixes_made_of_final_names(tmp_path: Path) -> None:
+    # url_for by handler asks for the rule variables a provider reads when the rule (or its
+    # router's prefix) is built of Final names, as for a literal; it made them optional.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "links.py"
+    source = textwrap.dedent(
+        """\
+        from typing import Final
+
+        from aaf import aaf
+        from aaf.connection import Connection
+        from aaf.params import Depends
+        from aaf.routing import Router
+
+        SHOPS: Final = "/shops/<int:shop_id>"
+        ITEM: Final = "/items/<int:item_id>"
+        shops = Router(prefix=SHOPS)
+
+
+        def shop_of(shop_id: int) -> int:
+            return shop_id
+
+
+        @shops.get(ITEM + "/reviews")
+        async def reviews(
+            connection: Connection, item_id: int, shop: int = Depends(shop_of)
+        ) -> int:
+            return item_id
+
+
+        app = aaf([shops])
+        built = [app.url_for(reviews, shop_id=1, item_id=2)]
+        app.url_for(reviews, shop_id=1)
+        app.url_for(reviews, item_id=2)
+        """
+    )
+    program.write_text(source)
+    reported = errors_of(mypy_here(tmp_path, [program]))
+    assert [int(line.split(":")[1]) for line in reported] == [26, 27], reported
+    assert all("[call-overload]" in line for line in reported), reported
+    namespace: dict[str, object] = {}
+    exec(compile(source.split("app.url_for(reviews, shop_id=1)\n")[0], "links", "exec"), namespace)
+    assert namespace["built"] == ["/shops/1/items/2/reviews"]
