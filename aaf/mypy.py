@@ -49,6 +49,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    IndexExpr,
     IntExpr,
     LambdaExpr,
     ListExpr,
@@ -108,6 +109,9 @@ from aaf._mypy_source import (
 __all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
 
 AAF_ROUTE = ErrorCode("aaf-route", "A route's handler does not fit its rule", "aaf")
+AAF_OVERRIDE = ErrorCode(
+    "aaf-override", "A dependency override gives another type than its provider", "aaf"
+)
 
 # The mypy releases this plugin is tested with (tests/test_mypy_plugin.py runs the oldest and
 # the newest): the plugin API is not stable across releases, so others are refused plainly.
@@ -197,6 +201,8 @@ class AafPlugin(Plugin):
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname == "builtins.dict.__setitem__":
+            return _check_override
         hooked = _HOOKS.get(fullname)
         if hooked is None:
             return None
@@ -400,10 +406,6 @@ def _provided(depends: CallExpr) -> Type | None:
     """What ``Depends(provider)`` gives a parameter, as its overloads type it: an async
     generator's or a generator's items, a coroutine function's result, a function's or a
     class's. None when that cannot be read (a generic provider, one not resolved)."""
-    # Imported here: at the top, before mypy.types, they would start an import cycle of mypy's.
-    from mypy.maptype import map_instance_to_supertype
-    from mypy.subtypes import find_member
-
     provider = _argument(depends, "provider", 0)
     if not isinstance(provider, RefExpr):
         return None
@@ -416,12 +418,25 @@ def _provided(depends: CallExpr) -> Type | None:
     elif isinstance(node, FuncDef):
         function = node.type
     elif isinstance(node, Var):  # an object: its __call__
-        instance = get_proper_type(node.type)
-        if isinstance(instance, Instance):
-            function = find_member("__call__", instance, instance, is_operator=True)
-    function = get_proper_type(function)
+        function = node.type
+    return _gives(function)
+
+
+def _gives(provider: Type | None) -> Type | None:
+    """What a provider of the type ``provider`` gives, as ``Depends``' overloads type it (see
+    ``_provided``): a function's, a class's or an object's (through its ``__call__``). None
+    when that cannot be read (a generic or overloaded provider)."""
+    # Imported here: at the top, before mypy.types, they would start an import cycle of mypy's.
+    from mypy.maptype import map_instance_to_supertype
+    from mypy.subtypes import find_member
+
+    function = get_proper_type(provider)
+    if isinstance(function, Instance):  # an object: its __call__
+        function = get_proper_type(find_member("__call__", function, function, is_operator=True))
     if not isinstance(function, CallableType) or function.variables:
         return None
+    if function.is_type_obj():
+        return function.ret_type  # a class: its instance
     returned = get_proper_type(function.ret_type)
     if isinstance(returned, Instance):
         for base in ("typing.AsyncIterator", "typing.Iterator", "typing.Awaitable"):
@@ -430,6 +445,40 @@ def _provided(depends: CallExpr) -> Type | None:
                 mapped = map_instance_to_supertype(returned, info)
                 return mapped.args[0] if mapped.args else None
     return function.ret_type
+
+
+def _check_override(ctx: MethodContext) -> Type:
+    """``app.dependency_overrides[get_db] = fake_db``: the override must give what the
+    provider gives (a subtype of it), in whatever form (a function, a coroutine function, a
+    generator, a class), as the parameters it fills are annotated with the provider's."""
+    from mypy.subtypes import is_subtype  # see _gives
+
+    target = ctx.context
+    if not (
+        isinstance(target, IndexExpr)
+        and isinstance(target.base, MemberExpr)
+        and target.base.name == "dependency_overrides"
+        and len(ctx.arg_types) == 2
+        and len(ctx.arg_types[0]) == 1
+        and len(ctx.arg_types[1]) == 1
+    ):
+        return ctx.default_return_type  # any other dict's item
+    owner = get_proper_type(ctx.api.get_expression_type(target.base.expr))
+    if not isinstance(owner, Instance) or not owner.type.has_base(_APP):
+        return ctx.default_return_type
+    given, instead = _gives(ctx.arg_types[0][0]), _gives(ctx.arg_types[1][0])
+    if given is None or instead is None or is_subtype(instead, given):
+        return ctx.default_return_type
+    provider = target.index
+    name = provider.name if isinstance(provider, (NameExpr, MemberExpr)) else "the provider"
+    report = _Reporter(ctx, target)
+    ctx.api.fail(
+        f"the override of {name} gives {report.show(instead)}, not the "
+        f"{report.show(given)} that {name} gives (and the parameters it fills take)",
+        target,
+        code=AAF_OVERRIDE,
+    )
+    return ctx.default_return_type
 
 
 def _provided_problem(
@@ -442,7 +491,7 @@ def _provided_problem(
 ) -> str | None:
     """``Annotated[T, Depends(provider)]`` whose provider does not give a ``T``: what mypy
     reports for ``x: T = Depends(provider)``, which it cannot see in metadata."""
-    from mypy.subtypes import is_subtype  # see _provided
+    from mypy.subtypes import is_subtype  # see _gives
 
     provided = _provided(depends) if isinstance(depends, CallExpr) else None
     if provided is None or is_subtype(provided, typ):

@@ -4721,3 +4721,98 @@ def test_url_for_reads_rules_and_prefixes_made_of_final_names(tmp_path: Path) ->
     namespace: dict[str, object] = {}
     exec(compile(source.split("app.url_for(reviews, shop_id=1)\n")[0], "links", "exec"), namespace)
     assert namespace["built"] == ["/shops/1/items/2/reviews"]
+
+
+OVERRIDES_PROGRAM = """\
+from collections.abc import AsyncIterator, Iterator
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router
+from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
+from aaf.testing import TestClient
+
+
+class Db:
+    name = "real"
+
+
+class FakeDb(Db):
+    name = "fake"
+
+
+def get_db() -> Iterator[Db]:
+    yield Db()
+
+
+async def get_user(db: Db = Depends(get_db)) -> str:
+    return "ann"
+
+
+async def fake_db() -> AsyncIterator[FakeDb]:
+    yield FakeDb()
+
+
+def lucky() -> int:
+    return 7
+
+
+router = Router()
+bearer = HTTPBearer()
+
+
+@router.get("/")
+async def home(
+    connection: Connection,
+    db: Db = Depends(get_db),
+    user: str = Depends(get_user),
+    token: HTTPAuthorizationCredentials = Depends(bearer),
+) -> str:
+    return f"{db.name} {user} {token.credentials}"
+
+
+app = aaf([router])
+untouched: dict[object, object] = {}
+untouched[get_db] = lucky  # another dict: not checked
+app.dependency_overrides[get_db] = fake_db
+app.dependency_overrides[get_user] = lambda: "bob"
+app.dependency_overrides[bearer] = lambda: HTTPAuthorizationCredentials(
+    scheme="Bearer", credentials="t"
+)
+served = TestClient(app).get("/").text
+app.dependency_overrides[get_db] = lucky
+app.dependency_overrides[get_user] = lambda: 3
+app.dependency_overrides[bearer] = lambda: "t"
+"""
+
+
+def test_a_dependency_override_must_give_what_its_provider_gives(tmp_path: Path) -> None:
+    # FastAPI types dependency_overrides as a dict of any callables: an override giving
+    # another type (an int for a Db) type-checks and fails in the handler. The plugin holds
+    # an override to its provider's type, whatever the form of either (a generator, a
+    # coroutine function, a lambda, a security scheme object); other dicts are left alone.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "overrides.py"
+    program.write_text(OVERRIDES_PROGRAM)
+    reported = [
+        line.replace(f"{tmp_path}/", "") for line in errors_of(mypy_here(tmp_path, [program]))
+    ]
+    assert reported == [
+        "overrides.py:58: error: the override of get_db gives int, not the Db that get_db"
+        " gives (and the parameters it fills take)  [aaf-override]",
+        "overrides.py:59: error: the override of get_user gives int, not the str that"
+        " get_user gives (and the parameters it fills take)  [aaf-override]",
+        "overrides.py:60: error: the override of bearer gives str, not the"
+        " HTTPAuthorizationCredentials that bearer gives (and the parameters it fills take)"
+        "  [aaf-override]",
+    ]
+    # The overrides it accepts serve the app as written.
+    namespace: dict[str, object] = {}
+    exec(
+        compile(
+            OVERRIDES_PROGRAM.split("app.dependency_overrides[get_db] = lucky")[0], "o", "exec"
+        ),
+        namespace,
+    )
+    assert namespace["served"] == "fake bob t"
