@@ -535,7 +535,8 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
     if len(written) < skip or not written[skip - 1].param.connection:
         return signature  # not this overload's shape: it stays as it is
     kept: list[_Written] = []
-    provided: list[_Written] = []  # the providers' own, which url_for takes too
+    # The providers' own, which url_for takes too (None: a provider that cannot be read).
+    provided: list[_Written | None] = []
     rest: _Written | None = None  # `**rest`, given the rule variables no parameter names
     for parameter in written[skip:]:
         if parameter.param.kind == "var_keyword":
@@ -563,21 +564,23 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
         return signature  # every parameter goes in the URL: the ParamSpec says it all
     names = {parameter.param.name for parameter in kept}
     variables = registered.variables or frozenset()
-    open_ended = False  # any other keyword: the rule variables `**rest` is given are unknown
+    # Any other keyword: what a provider that cannot be read takes is unknown, and so are the
+    # rule variables `**rest` is given where a rule cannot be read.
+    open_ended = None in provided
     if rest is not None:
         named = {parameter.param.name for parameter in written[skip:]}
-        open_ended = registered.variables is None
+        open_ended = open_ended or registered.variables is None
         for variable in sorted(variables - named):  # required, typed as `**rest` says
             kept.append(
                 rest._replace(param=dataclasses.replace(rest.param, name=variable), required=True)
             )
             names.add(variable)
-    for parameter in provided:
-        if parameter.param.name not in names:
-            names.add(parameter.param.name)
+    for given in provided:
+        if given is not None and given.param.name not in names:
+            names.add(given.param.name)
             # Required when it is a variable of every rule the handler is routed by (the
             # rule reads it from the path); otherwise (or when a rule cannot be read) not.
-            kept.append(parameter._replace(required=parameter.param.name in variables))
+            kept.append(given._replace(required=given.param.name in variables))
     others: list[Type] = (
         []
         if side.complete and not open_ended
@@ -717,16 +720,19 @@ def _listed(report: _Reporter, reader: Metadata, call: ast.Call, position: int |
 
 def _provider_url_params(
     report: _Reporter, depends: Expression, chain: Sequence[str]
-) -> Iterator[_Written]:
+) -> Iterator[_Written | None]:
     """The parameters of ``Depends(provider)`` and its sub-dependencies that a URL carries
     (a rule variable it reads, a paging provider's ``page``), which ``url_for`` takes by
-    name; none when the provider cannot be read."""
+    name; ``None`` for a provider that cannot be read (a bound method, one a factory made,
+    a model), whose parameters are unknown."""
     found = _provider_of(depends, chain)
     if found is None:
+        yield None
         return
     node, _, skip = found
     sig = get_proper_type(node.type)
     if not isinstance(sig, CallableType):
+        yield None
         return
     for parameter in list(_params(report, sig, node))[skip:]:
         if parameter.default is not None and _is_depends(parameter.default):

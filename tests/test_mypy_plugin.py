@@ -4816,3 +4816,55 @@ def test_a_dependency_override_must_give_what_its_provider_gives(tmp_path: Path)
         namespace,
     )
     assert namespace["served"] == "fake bob t"
+
+
+def test_url_for_takes_any_keyword_for_a_provider_it_cannot_read(tmp_path: Path) -> None:
+    # A provider the plugin cannot read (a bound method, one a factory made) may take query
+    # values: url_for by handler refused them (`page=2`), where it builds `/a?page=2`.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "links.py"
+    source = textwrap.dedent(
+        """\
+        from collections.abc import Callable
+
+        from aaf import aaf
+        from aaf.connection import Connection
+        from aaf.params import Depends
+        from aaf.routing import Router
+
+
+        class Pager:
+            def page_of(self, page: int = 1) -> int:
+                return page
+
+
+        def paginator(most: int) -> Callable[[int], int]:
+            def size_of(size: int = 10) -> int:
+                return min(size, most)
+
+            return size_of
+
+
+        pager = Pager()
+        router = Router()
+
+
+        @router.get("/a")
+        async def a(connection: Connection, page: int = Depends(pager.page_of)) -> int:
+            return page
+
+
+        @router.get("/b")
+        async def b(connection: Connection, size: int = Depends(paginator(50))) -> int:
+            return size
+
+
+        app = aaf([router])
+        built = [app.url_for(a, page=2), app.url_for(b, size=3)]
+        """
+    )
+    program.write_text(source)
+    assert errors_of(mypy_here(tmp_path, [program])) == []
+    namespace: dict[str, object] = {}
+    exec(compile(source, "links", "exec"), namespace)
+    assert namespace["built"] == ["/a?page=2", "/b?size=3"]
