@@ -1460,7 +1460,8 @@ def _provider_of(
     assert isinstance(expression, CallExpr)
     if not expression.args or not isinstance(expression.args[0], (NameExpr, MemberExpr)):
         return None
-    node: SymbolNode | None = expression.args[0].node
+    given = expression.args[0]
+    node: SymbolNode | None = given.node
     qualname = node.name if isinstance(node, (TypeInfo, Decorator, FuncDef)) else None
     skip = 0  # `self`, for a method
     if isinstance(node, TypeInfo):  # a class: built from what its __init__ takes
@@ -1472,8 +1473,17 @@ def _provider_of(
         skip = 1
     elif isinstance(node, Decorator):
         node = node.func
+        skip = 1 if node.is_class else 0  # a classmethod, bound to its class
+    elif node is None and isinstance(given, MemberExpr):  # `pager.page_of`: a bound method
+        owner = given.expr.node if isinstance(given.expr, RefExpr) else None
+        instance = get_proper_type(owner.type) if isinstance(owner, Var) else None
+        node = _method_def(instance.type, given.name) if isinstance(instance, Instance) else None
+        skip = 0 if node is None or node.is_static else 1
+        qualname = given.name
     if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
         return None
+    if qualname == node.name and node.info is not FUNC_NO_INFO:
+        qualname = f"{node.info.name}.{node.name}"  # a method, as its __qualname__ says
     return node, qualname, skip
 
 

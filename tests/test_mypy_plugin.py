@@ -268,6 +268,50 @@ CASES: dict[str, Case] = {
         """,
         "reviews: the rule variable <item_id> has no parameter of that name",
     ),
+    "bound_method_provider_checked_as_called": Case(
+        # `Depends(shops.shop_of)`: the method is read without its `self` (the plugin could
+        # not read it at all, and said nothing).
+        """
+        class Shops:
+            def shop_of(self, shop_id: uuid.UUID) -> str:
+                return str(shop_id)
+
+
+        shops = Shops()
+
+
+        @router.get("/shops/<int:shop_id>")  # <-
+        async def get_shop(connection: Connection, shop: str = Depends(shops.shop_of)) -> str:
+            return shop
+        """,
+        "Shops.shop_of: parameter 'shop_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "classmethod_provider_read_without_cls": Case(
+        """
+        class Shops:
+            @classmethod
+            def shop_of(cls, shop_id: int) -> str:
+                return cls.__name__ + str(shop_id)
+
+            @staticmethod
+            def size_of(size: int = 10) -> int:
+                return size
+
+
+        shops = Shops()
+
+
+        @router.get("/shops/<int:shop_id>")
+        async def get_shop(
+            connection: Connection,
+            shop: str = Depends(Shops.shop_of),
+            also: str = Depends(shops.shop_of),
+            size: int = Depends(shops.size_of),
+        ) -> str:
+            return shop
+        """,
+        None,
+    ),
     "misspelt_variable": Case(
         """
         @router.get("/items/<int:item_id>")  # <-
@@ -4819,8 +4863,9 @@ def test_a_dependency_override_must_give_what_its_provider_gives(tmp_path: Path)
 
 
 def test_url_for_takes_any_keyword_for_a_provider_it_cannot_read(tmp_path: Path) -> None:
-    # A provider the plugin cannot read (a bound method, one a factory made) may take query
-    # values: url_for by handler refused them (`page=2`), where it builds `/a?page=2`.
+    # A provider the plugin cannot read (one a factory made) may take query values: url_for
+    # by handler refused them (`size=3`), where it builds `/b?size=3`. A bound method is read
+    # (its `page` taken as the provider's).
     (tmp_path / "mypy.ini").write_text(CONFIG)
     program = tmp_path / "links.py"
     source = textwrap.dedent(
