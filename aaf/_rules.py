@@ -139,6 +139,9 @@ class AsciiIntegerConverter(IntegerConverter):
 
     def to_url(self, value: object) -> str:
         text = super().to_url(value)
+        if not isinstance(value, int | str) and int(text) != value:
+            # werkzeug builds /items/3 for 3.7 (int() truncates): a link to another item.
+            raise ValueError(f"{value!r} is not a whole number, which {text!r} would stand for")
         _leads_back(self, text, _bounded(self))
         return text
 

@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Annotated, cast
 from urllib.parse import urlsplit
 
@@ -552,7 +553,8 @@ NO_FILTERS = Filters()
 
 def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
     # werkzeug built /files/a/b for <name> given "a/b" (404, or another route), /n/0 for
-    # <int(min=1):n>, /kind/c for <any(a, b):kind>: links that a click does not follow back.
+    # <int(min=1):n>, /n/3 for 3.7, /kind/c for <any(a, b):kind>: links that a click does
+    # not follow back (or follows to another item).
     router = Router()
 
     @router.get("/files/<name>")
@@ -582,17 +584,21 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
         app.url_for(file, name="a b?#%"),
         app.url_for(file, name="..."),
         app.url_for(number, n=1),
+        app.url_for("number", n=4.0),  # a whole number, however written
         app.url_for(real, x=2),
         app.url_for(kind, kind="b"),
         app.url_for(code, code="en", key=key, rest="x/y"),
     ]
     answers = [client.get(url).text for url in good]
-    assert answers == ["a b?#%", "...", "1", "2.0", "b", f"en {key} x/y"]
+    assert answers == ["a b?#%", "...", "1", "4", "2.0", "b", f"en {key} x/y"]
     bad: list[tuple[str, dict[str, object], str]] = [
         ("file", {"name": "a/b"}, "'a/b' .*: a <name> variable takes one path segment"),
         ("file", {"name": ""}, "'' is not a value"),
         ("number", {"n": 0}, "'0' is not a value"),
         ("number", {"n": -3}, "'-3' is not a value"),
+        # int() truncates: 3.7 was /n/3, another item's link
+        ("number", {"n": 3.7}, "3.7 is not a whole number, which '3' would stand for"),
+        ("number", {"n": Decimal("2.5")}, "Decimal\\('2.5'\\) is not a whole number"),
         ("real", {"x": 1e20}, "'1e[+]20' is not a value"),
         ("kind", {"kind": "c"}, "'c' is not a value"),
         ("code", {"code": "eng", "key": key, "rest": "x"}, "'eng' is not a value"),
