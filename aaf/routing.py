@@ -899,13 +899,15 @@ class Router(UrlBuilding):
         """
         if self._targets is None:
             targets: dict[object, _Target] = {}
-            for _, entry, _ in self._flatten(""):
+            for _, entry, outer in self._flatten(""):
                 if (
                     not isinstance(entry, _Route)
                     or getattr(entry.handler, "__hash__", None) is None
                 ):
                     continue  # (an object that cannot be a dict key is not looked up either)
-                endpoint, registered = entry.endpoint, entry.handler
+                # As served here: the including routers' (and the app's) providers' query
+                # parameters are the route's too.
+                endpoint, registered = entry.endpoint_under(outer), entry.handler
                 plans = endpoint.plans if isinstance(endpoint, Endpoint) else {}
                 if isinstance(registered, type):  # a View: each method, with its own plan
                     targets.setdefault(registered, _Target(entry.name, None))

@@ -664,6 +664,39 @@ def test_url_for_by_handler_takes_what_its_providers_read_from_the_url() -> None
         loose(shop_items, shop_id=7, shop="s")
 
 
+def test_url_for_by_handler_takes_what_the_apps_and_including_routers_providers_read() -> None:
+    # Providers of the app's and an including router's `dependencies=` run for the route
+    # too: url_for by handler refused their query parameters ("'lang' is not a path or query
+    # parameter"), which url_for by name put in the query string.
+    def language(lang: Annotated[str, Query()] = "en") -> None:
+        return None
+
+    def keyed(api_key: Annotated[str, Query()] = "") -> None:
+        return None
+
+    def region(country: Annotated[str, Query(alias="c")] = "") -> None:
+        return None
+
+    inner = Router(dependencies=[Depends(keyed)])
+
+    @inner.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int) -> dict[str, object]:
+        return {"item": item_id, "query": dict(connection.query)}
+
+    outer = Router()
+    outer.include(inner, prefix="/shop", dependencies=[Depends(region)])
+    app = aaf([outer], dependencies=[Depends(language)])
+    loose = cast("Callable[..., str]", app.url_for)  # (the plugin cannot see app-wide ones)
+    url = loose(item, item_id=3, lang="fr", api_key="k", country="be")
+    assert url == "/shop/items/3?lang=fr&api_key=k&c=be"
+    assert TestClient(app).get(url).json() == {
+        "item": 3,
+        "query": {"lang": "fr", "api_key": "k", "c": "be"},
+    }
+    with pytest.raises(NotInUrl, match="item: 'other' is not a path or query parameter"):
+        loose(item, item_id=3, other=1)
+
+
 def test_url_for_by_handler_writes_the_query_as_the_handler_reads_it() -> None:
     # A link to a handler is followed back to it with the values it was built from. An alias
     # was ignored (?text= where the handler reads ?q=), a Query() model was written as its
