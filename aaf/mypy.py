@@ -682,8 +682,8 @@ def _router_side(report: _Reporter, made: tuple[ast.Call, Metadata] | None) -> _
 
 
 def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, Metadata] | None:
-    """The ``Router(...)`` call that made ``router``, a module-level name assigned once, read
-    from its module's source (mypy keeps no statements of a module it has checked, nor of
+    """The ``Router(...)`` call (or a subclass's that keeps its ``__init__``) that made
+    ``router``, a module-level name assigned once, read from its module's source (mypy keeps no statements of a module it has checked, nor of
     one from its cache), with a reader of that module's names."""
     if not isinstance(router, Var):
         return None
@@ -694,8 +694,12 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
     if len(assignments) != 1 or not isinstance(made := assignments[0], ast.Call):
         return None
     reader = Metadata(module, report.modules)
-    if getattr(reader.resolve(made.func), "fullname", None) != _ROUTER:
+    made_by = reader.resolve(made.func)
+    if not isinstance(made_by, TypeInfo) or not made_by.has_base(_ROUTER):
         return None
+    init = _method_def(made_by, "__init__")
+    if init is None or init.info.fullname != _ROUTER:
+        return None  # a subclass that takes its own arguments
     return made, reader
 
 

@@ -252,6 +252,22 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "variable_of_a_router_subclass_prefix_without_parameter": Case(
+        # A subclass of Router that keeps its __init__ is read as a Router(...) call.
+        """
+        class VersionedRouter(Router):
+            pass
+
+
+        versioned = VersionedRouter(prefix="/v<int:version>")
+
+
+        @versioned.get("/items/<int:item_id>")  # <-
+        async def get_item(connection: Connection, item_id: int) -> int:
+            return item_id
+        """,
+        "get_item: the rule variable <version> has no parameter of that name",
+    ),
     "rule_of_final_names_checked": Case(
         # A rule built of Final names (and +) is a literal to the plugin, as a prefix is.
         """
