@@ -683,8 +683,9 @@ def _router_side(report: _Reporter, made: tuple[ast.Call, Metadata] | None) -> _
 
 def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, Metadata] | None:
     """The ``Router(...)`` call (or a subclass's that keeps its ``__init__``) that made
-    ``router``, a module-level name assigned once, read from its module's source (mypy keeps no statements of a module it has checked, nor of
-    one from its cache), with a reader of that module's names."""
+    ``router``, a module-level name assigned once, read from its module's source (mypy keeps
+    no statements of a module it has checked, nor of one from its cache), with a reader of
+    that module's names."""
     if not isinstance(router, Var):
         return None
     module = report.modules.get(router.fullname.rpartition(".")[0])
