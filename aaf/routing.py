@@ -632,13 +632,20 @@ class Router(UrlBuilding):
         (``/static/css/app.css``), as Starlette's named mounts do.
 
         Raises:
-            ConfigurationError: the prefix is empty or not literal, or the name is a route's.
+            ConfigurationError: the prefix is empty or not literal (or this router's is not),
+                or the name is a route's.
         """
         prefix = _clean_prefix(prefix)
         if not prefix:
             raise ConfigurationError("mount() needs a prefix such as '/static'")
         if "<" in prefix:
             raise ConfigurationError(f"mount() takes a literal prefix, got {prefix!r}")
+        if "<" in self.prefix:
+            # Mounts match literal prefixes: it would be served at the text "<int:...>" itself.
+            raise ConfigurationError(
+                f"A router with variables in its prefix ({self.prefix!r}) cannot mount an app: "
+                f"a mount's prefix is literal; mount it on a router without them"
+            )
         if name is not None:
             self._check_name(name, app)
         self._entries.append(_Mount(prefix, app, name))

@@ -333,9 +333,12 @@ def test_include_and_mount_take_literal_prefixes_only() -> None:
     top.include(nested, prefix="/api")
     assert TestClient(aaf([top])).get("/api/1/2").json() == [1, 2]
     with pytest.raises(ConfigurationError, match="the variable <group> appears twice"):
-        # The plugin refuses it too (it sees the rule, not the router's prefix: <group> is
-        # not leaf's parameter).
+        # The plugin refuses it too: it reads the rule under the router's prefix.
         nested.add_route("/<int:group>", leaf)  # type: ignore[aaf-route]
+    # A mount matches its prefix as text: under a prefix with variables it was served at
+    # "/<int:group>/files" itself, and the paths the prefix stands for were 404.
+    with pytest.raises(ConfigurationError, match=r"variables in its prefix \('/<int:group>'\)"):
+        nested.mount("/files", echo_scope)
 
 
 async def echo_scope(scope: Scope, receive: Receive, send: Send) -> None:
