@@ -104,6 +104,9 @@ _SAID_OTHERWISE = {
     "default": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
     "default_factory": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
     "regex": "pydantic's name for it is pattern=",
+    "example": "write examples=[...], a list (FastAPI's example= is deprecated)",
+    "min_items": "pydantic's name for it is min_length=",
+    "max_items": "pydantic's name for it is max_length=",
     "embed": "a body is one model: write the model with a field of that name",
     "media_type": "aaf reads JSON bodies and urlencoded or multipart forms by their Content-Type",
     "strict": (

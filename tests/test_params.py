@@ -539,6 +539,10 @@ def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
         "default": "give the default as the parameter's",
         "regex": "pydantic's name for it is pattern=",
         "embed": "a body is one model",
+        # pydantic 1's and FastAPI's old names
+        "example": "write examples=\\[...\\], a list",
+        "min_items": "pydantic's name for it is min_length=",
+        "max_items": "pydantic's name for it is max_length=",
     }
     for keyword, how in said.items():
         with pytest.raises(TypeError, match=f"'{keyword}': {how}"):
