@@ -728,8 +728,8 @@ def _provider_url_params(
 ) -> Iterator[_Written | None]:
     """The parameters of ``Depends(provider)`` and its sub-dependencies that a URL carries
     (a rule variable it reads, a paging provider's ``page``), which ``url_for`` takes by
-    name; ``None`` for a provider that cannot be read (a bound method, one a factory made,
-    a model), whose parameters are unknown."""
+    name; ``None`` for a provider that cannot be read (one a factory made, a pydantic
+    model, ``Depends()`` of the annotation's class), whose parameters are unknown."""
     found = _provider_of(depends, chain)
     if found is None:
         yield None
