@@ -259,7 +259,18 @@ CASES: dict[str, Case] = {
             pass
 
 
+        class TaggedRouter(Router):  # its own __init__: its arguments are not Router's
+            def __init__(self, tag: str) -> None:
+                super().__init__(prefix="/" + tag)
+
+
         versioned = VersionedRouter(prefix="/v<int:version>")
+        tagged = TaggedRouter("<int:item_id>")
+
+
+        @tagged.get("/")
+        async def by_tag(connection: Connection, item_id: int) -> int:
+            return item_id
 
 
         @versioned.get("/items/<int:item_id>")  # <-
@@ -4832,9 +4843,23 @@ async def home(
     return f"{db.name} {user} {token.credentials}"
 
 
+class Settings:
+    debug = False
+
+
+class Loud(Settings):
+    debug = True
+
+
+class Registry:
+    dependency_overrides: dict[object, object] = {}
+
+
 app = aaf([router])
 untouched: dict[object, object] = {}
 untouched[get_db] = lucky  # another dict: not checked
+Registry().dependency_overrides[get_db] = lucky  # not an app's: not checked
+app.dependency_overrides[Settings] = Loud  # a class for a class
 app.dependency_overrides[get_db] = fake_db
 app.dependency_overrides[get_user] = lambda: "bob"
 app.dependency_overrides[bearer] = lambda: HTTPAuthorizationCredentials(
@@ -4844,6 +4869,7 @@ served = TestClient(app).get("/").text
 app.dependency_overrides[get_db] = lucky
 app.dependency_overrides[get_user] = lambda: 3
 app.dependency_overrides[bearer] = lambda: "t"
+app.dependency_overrides[Settings] = Db
 """
 
 
@@ -4859,13 +4885,15 @@ def test_a_dependency_override_must_give_what_its_provider_gives(tmp_path: Path)
         line.replace(f"{tmp_path}/", "") for line in errors_of(mypy_here(tmp_path, [program]))
     ]
     assert reported == [
-        "overrides.py:58: error: the override of get_db gives int, not the Db that get_db"
+        "overrides.py:72: error: the override of get_db gives int, not the Db that get_db"
         " gives (and the parameters it fills take)  [aaf-override]",
-        "overrides.py:59: error: the override of get_user gives int, not the str that"
+        "overrides.py:73: error: the override of get_user gives int, not the str that"
         " get_user gives (and the parameters it fills take)  [aaf-override]",
-        "overrides.py:60: error: the override of bearer gives str, not the"
+        "overrides.py:74: error: the override of bearer gives str, not the"
         " HTTPAuthorizationCredentials that bearer gives (and the parameters it fills take)"
         "  [aaf-override]",
+        "overrides.py:75: error: the override of Settings gives Db, not the Settings that"
+        " Settings gives (and the parameters it fills take)  [aaf-override]",
     ]
     # The overrides it accepts serve the app as written.
     namespace: dict[str, object] = {}
