@@ -482,9 +482,15 @@ _NO_SOURCE = _Source({}, {}, {}, {}, {})
 # Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
 _TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
+# Where the plugin notes the sources read while it checks a module (see AafPlugin): mypy checks
+# a module again when what it imports changes its types, not when only a source the plugin
+# reads there does (a router's prefix, a provider's default).
+noted: set[str] | None = None
 
 
 def read_source(path: str) -> _Source:
+    if noted is not None:
+        noted.add(path)
     try:
         stat = os.stat(path)
         version = (stat.st_mtime_ns, stat.st_size)

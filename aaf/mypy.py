@@ -20,7 +20,9 @@ guess; a router not made by a module-level ``Router(...)`` is taken to have no
 ``dependencies=``. mypy keeps no statements of a module
 it has checked, nor arguments of one read from its cache: what the checks need of such a
 module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
-from its source (``aaf._mypy_source``), so an incremental run reports what a full run does.
+from its source (``aaf._mypy_source``), so an incremental run reports what a full run does;
+and the sources read checking a module are reported with its cache
+(``AafPlugin.report_config_data``), so that an edit of them checks it again.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
-from typing import NamedTuple, Protocol, cast
+from typing import NamedTuple, Protocol, TypeVar, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -183,9 +187,21 @@ class AafPlugin(Plugin):
     def __init__(self, options: Options) -> None:
         super().__init__(options)
         self._digest = _rules_digest()  # read once per run, not once per module
+        self._noted: dict[str, set[str]] = {}  # the other sources read checking a module
 
-    def report_config_data(self, ctx: ReportConfigContext) -> str:
-        return self._digest
+    def report_config_data(self, ctx: ReportConfigContext) -> list[object]:
+        """The rules' digest, and the digest of each other module's source the plugin read
+        when it last checked this one: mypy checks a module again when its imports' types
+        change, and an edit of a router's prefix or a provider's default alone changes none,
+        so the plugin says it changed. Which sources those are is kept beside mypy's cache
+        (``aaf-reads/`` in the cache directory)."""
+        path = os.path.abspath(ctx.path) if ctx.path else ""
+        if ctx.is_check:  # is this module's cache still good?
+            read = _reads_kept(self.options.cache_dir, path)
+        else:  # its cache being written, the module just checked
+            read = sorted(self._noted.pop(path, set()) - {path})
+            _keep_reads(self.options.cache_dir, path, read)
+        return [self._digest, {each: _file_digest(each) for each in read}]
 
     def get_method_signature_hook(
         self, fullname: str
@@ -197,7 +213,7 @@ class AafPlugin(Plugin):
         found = self.lookup_fully_qualified(owner)
         info = found.node if found is not None else None
         if isinstance(info, TypeInfo) and info.has_base(_URL_BUILDING):
-            return _url_for_signature
+            return self._noting(_url_for_signature)
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -212,7 +228,67 @@ class AafPlugin(Plugin):
             check(ctx, websocket=websocket)
             return ctx.default_return_type  # the plugin reports; it changes no type
 
-        return hook
+        return self._noting(hook)
+
+    def _noting(self, hook: Callable[[_Ctx], _R]) -> Callable[[_Ctx], _R]:
+        """``hook``, noting the sources it reads for the module being checked."""
+
+        def noting(ctx: _Ctx) -> _R:
+            outer = _mypy_source.noted  # (a hook that asks mypy for a type may run another)
+            _mypy_source.noted = self._noted.setdefault(os.path.abspath(ctx.api.path), set())
+            try:
+                return hook(ctx)
+            finally:
+                _mypy_source.noted = outer
+
+        return noting
+
+
+_Ctx = TypeVar("_Ctx", MethodContext, MethodSigContext)
+_R = TypeVar("_R")
+_READS = "aaf-reads"  # the folder, in mypy's cache directory, of what each module's check read
+
+
+def _reads_file(cache_dir: str, path: str) -> str:
+    return os.path.join(cache_dir, _READS, hashlib.sha256(path.encode()).hexdigest() + ".json")
+
+
+def _reads_kept(cache_dir: str, path: str) -> list[str]:
+    """The other sources read when the module at ``path`` was last checked (none known: no
+    file, or one that cannot be read, which leaves the module to be checked again)."""
+    try:
+        with open(_reads_file(cache_dir, path), encoding="utf-8") as kept:
+            read: object = json.load(kept)
+    except (OSError, ValueError):
+        return []
+    if not isinstance(read, list):
+        return []
+    items = cast("list[object]", read)
+    return [each for each in items if isinstance(each, str)]
+
+
+def _keep_reads(cache_dir: str, path: str, read: list[str]) -> None:
+    """Keep ``read`` for the module at ``path`` (best effort: a cache directory that cannot
+    be written, ``/dev/null`` say, keeps nothing, as mypy's own cache does)."""
+    file = _reads_file(cache_dir, path)
+    try:
+        if read:
+            os.makedirs(os.path.dirname(file), exist_ok=True)
+            with open(file, "w", encoding="utf-8") as kept:
+                json.dump(read, kept)
+        elif os.path.exists(file):
+            os.remove(file)
+    except OSError:
+        pass
+
+
+def _file_digest(path: str) -> str:
+    """A digest of the file at ``path`` (``""`` when there is none)."""
+    try:
+        with open(path, "rb") as source:
+            return hashlib.sha256(source.read()).hexdigest()
+    except OSError:
+        return ""
 
 
 def plugin(version: str) -> type[Plugin]:

@@ -4957,3 +4957,68 @@ def test_url_for_takes_any_keyword_for_a_provider_it_cannot_read(tmp_path: Path)
     namespace: dict[str, object] = {}
     exec(compile(source, "links", "exec"), namespace)
     assert namespace["built"] == ["/a?page=2", "/b?size=3"]
+
+
+def test_an_edit_the_plugin_reads_in_another_module_checks_its_users_again(
+    tmp_path: Path,
+) -> None:
+    # mypy checks a module again when what it imports changes its types: a router's prefix
+    # gaining a variable, or a provider's Annotated metadata, changes none, and the module
+    # registering routes on it kept the last run's verdict. The plugin reports the sources it
+    # read there with the module's cache, so an edit of them checks the module again.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    base = tmp_path / "base.py"
+    routes = tmp_path / "routes.py"
+    routes.write_text(
+        textwrap.dedent(
+            """\
+            from aaf.connection import Connection
+            from aaf.params import Depends
+
+            from base import owner, router
+
+
+            @router.get("/items")
+            async def items(connection: Connection, who: int = Depends(owner)) -> int:
+                return who
+            """
+        )
+    )
+    base_source = textwrap.dedent(
+        """\
+        from typing import Annotated
+
+        from aaf.params import Query
+        from aaf.routing import Router
+
+        router = Router(prefix="/users")
+
+
+        def owner(user: Annotated[int, Query()] = 0) -> int:
+            return 7
+        """
+    )
+    missing = (
+        "routes.py:7: error: items: the rule variable <user_id> has no parameter of that name"
+        "  [aaf-route]"
+    )
+    marked = (
+        "routes.py:7: error: owner: parameter 'user_id' is the rule variable <user_id>, which"
+        " comes from the path: mark it Path(), not Query()  [aaf-route]"
+    )
+    edits: list[tuple[str, list[str]]] = [
+        (base_source, []),
+        (base_source.replace('"/users"', '"/users/<int:user_id>"'), [missing]),
+        (  # the provider takes the variable, in metadata that mypy does not keep
+            base_source.replace('"/users"', '"/users/<int:user_id>"').replace(
+                "user: Annotated", "user_id: Annotated"
+            ),
+            [marked],
+        ),
+        (base_source, []),
+    ]
+    for source, expected in edits:
+        base.write_text(source)
+        for _ in range(2):  # the edit, then a run with nothing changed
+            reported = errors_of(mypy_here(tmp_path, [routes, base]))
+            assert [line.replace(f"{tmp_path}/", "") for line in reported] == expected, source
