@@ -282,13 +282,24 @@ def _keep_reads(cache_dir: str, path: str, read: list[str]) -> None:
         pass
 
 
+_DIGESTS: dict[str, tuple[tuple[int, int], str]] = {}
+
+
 def _file_digest(path: str) -> str:
-    """A digest of the file at ``path`` (``""`` when there is none)."""
+    """A digest of the file at ``path`` (``""`` when there is none), read again only when
+    its size or time changed (a router's module is listed by every module using it)."""
     try:
+        stat = os.stat(path)
+        version = (stat.st_mtime_ns, stat.st_size)
+        known = _DIGESTS.get(path)
+        if known is not None and known[0] == version:
+            return known[1]
         with open(path, "rb") as source:
-            return hashlib.sha256(source.read()).hexdigest()
+            digest = hashlib.sha256(source.read()).hexdigest()
     except OSError:
         return ""
+    _DIGESTS[path] = (version, digest)
+    return digest
 
 
 def plugin(version: str) -> type[Plugin]:
