@@ -555,8 +555,8 @@ class ServerSentEvent:
     lines that browsers ignore.
 
     Raises:
-        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), ``retry`` is negative, or
-            ``data`` is bytes that are not UTF-8.
+        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), ``retry`` is negative,
+            ``data`` is bytes that are not UTF-8, or text holds a lone surrogate.
     """
 
     data: object = None
@@ -576,6 +576,11 @@ class ServerSentEvent:
                 self.data.decode()
             except UnicodeDecodeError as exc:
                 raise ValueError(f"A server-sent event's data bytes must be UTF-8: {exc}") from None
+        for name, text in (("data", self.data), ("event", self.event), ("id", self.id)):
+            if isinstance(text, str) and not text.isascii():
+                _utf_8(name, text)
+        if self.comment is not None and not self.comment.isascii():
+            _utf_8("comment", self.comment)
 
     def encode(self) -> bytes:
         """The event as it goes on the wire, ending with its blank line."""
@@ -598,6 +603,15 @@ class ServerSentEvent:
             )
             lines += [f"data: {line}" for line in _LINE_BREAKS.split(text)]
         return ("\n".join(lines) + "\n\n").encode()
+
+
+def _utf_8(name: str, text: str) -> None:
+    """Refuse text the event stream cannot carry: a lone surrogate (from bytes decoded with
+    ``surrogateescape``, say) has no UTF-8, and failed mid-stream, cutting it."""
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"A server-sent event's {name} must be UTF-8 text: {exc}") from None
 
 
 class EventSourceResponse(StreamingResponse):

@@ -61,6 +61,10 @@ def test_data_bytes_are_utf_8_text_or_refused_where_the_event_is_made() -> None:
     assert ServerSentEvent("é".encode()).encode() == "data: é\n\n".encode()
     with pytest.raises(ValueError, match="data bytes must be UTF-8"):
         ServerSentEvent(b"\xff\xfe")
+    # A lone surrogate has no UTF-8 either: the stream was cut where the event went out.
+    for field in ("data", "event", "id", "comment"):
+        with pytest.raises(ValueError, match=f"event's {field} must be UTF-8 text"):
+            ServerSentEvent(**{field: "a \udcff b"})  # type: ignore[arg-type]
 
 
 # Over uvicorn -----------------------------------------------------------------------------------
