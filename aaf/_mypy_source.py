@@ -12,6 +12,7 @@ does. Loaded by mypy only, with the plugin.
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple, Protocol
@@ -488,12 +489,36 @@ _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
 noted: set[str] | None = None
 
 
+def _version(path: str) -> tuple[int, int]:
+    """What tells one state of a file from another without reading it: its time and size."""
+    stat = os.stat(path)
+    return stat.st_mtime_ns, stat.st_size
+
+
+_DIGESTS: dict[str, tuple[tuple[int, int], str]] = {}
+
+
+def source_digest(path: str) -> str:
+    """A digest of the file at ``path`` (``""`` when there is none), read again only when
+    its size or time changed (a router's module is listed by every module using it)."""
+    try:
+        version = _version(path)
+        known = _DIGESTS.get(path)
+        if known is not None and known[0] == version:
+            return known[1]
+        with open(path, "rb") as source:
+            digest = hashlib.sha256(source.read()).hexdigest()
+    except OSError:
+        return ""
+    _DIGESTS[path] = (version, digest)
+    return digest
+
+
 def read_source(path: str) -> _Source:
     if noted is not None:
         noted.add(path)
     try:
-        stat = os.stat(path)
-        version = (stat.st_mtime_ns, stat.st_size)
+        version = _version(path)
         cached = _SOURCES.get(path)
         if cached is not None and cached[0] == version:
             return cached[1]

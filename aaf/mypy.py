@@ -3,8 +3,8 @@
 Enable it in ``mypy.ini`` (``plugins = aaf.mypy``) or ``pyproject.toml``
 (``[tool.mypy] plugins = ["aaf.mypy"]``). For every ``router.route``, method shortcut,
 ``router.websocket``, ``add_route`` and ``add_websocket_route`` whose rule is a string
-literal, it reports with the error code ``aaf-route``, at the decorator (or call), what
-registration would refuse::
+literal (or ``Final`` names joined by ``+``), under its router's prefix, it reports with
+the error code ``aaf-route``, at the decorator (or call), what registration would refuse::
 
     app.py:12: error: get_item: the rule variable <item_id> has no parameter of that
     name  [aaf-route]
@@ -16,7 +16,7 @@ there is checked as a default is, and its provider's result against the paramete
 mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
 plugin cannot see something (a non-literal rule, a handler defined inside another function,
 ``dependencies=`` held in a variable), it stays silent about what it cannot see rather than
-guess; a router not made by a module-level ``Router(...)`` is taken to have no
+guess; a router not made by a module-level ``Router(...)`` is taken to have no prefix and no
 ``dependencies=``. mypy keeps no statements of a module
 it has checked, nor arguments of one read from its cache: what the checks need of such a
 module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
@@ -108,6 +108,7 @@ from aaf._mypy_source import (
     function_written,
     module_of,
     read_source,
+    source_digest,
 )
 
 __all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
@@ -201,7 +202,7 @@ class AafPlugin(Plugin):
         else:  # its cache being written, the module just checked
             read = sorted(self._noted.pop(path, set()) - {path})
             _keep_reads(self.options.cache_dir, path, read)
-        return [self._digest, {each: _file_digest(each) for each in read}]
+        return [self._digest, {each: source_digest(each) for each in read}]
 
     def get_method_signature_hook(
         self, fullname: str
@@ -280,26 +281,6 @@ def _keep_reads(cache_dir: str, path: str, read: list[str]) -> None:
             os.remove(file)
     except OSError:
         pass
-
-
-_DIGESTS: dict[str, tuple[tuple[int, int], str]] = {}
-
-
-def _file_digest(path: str) -> str:
-    """A digest of the file at ``path`` (``""`` when there is none), read again only when
-    its size or time changed (a router's module is listed by every module using it)."""
-    try:
-        stat = os.stat(path)
-        version = (stat.st_mtime_ns, stat.st_size)
-        known = _DIGESTS.get(path)
-        if known is not None and known[0] == version:
-            return known[1]
-        with open(path, "rb") as source:
-            digest = hashlib.sha256(source.read()).hexdigest()
-    except OSError:
-        return ""
-    _DIGESTS[path] = (version, digest)
-    return digest
 
 
 def plugin(version: str) -> type[Plugin]:
@@ -905,7 +886,7 @@ def _check(
     ):
         definition = written
     name = definition.name if isinstance(definition, FuncDef) else (handler.name or "handler")
-    if isinstance(definition, FuncDef) and _bound(handler, definition):
+    if isinstance(definition, FuncDef) and _bound_self(handler, definition):
         name = f"{definition.info.name}.{name}"  # as its __qualname__ says it
     if status is not None and (problem := _rules.status_problem(name, status)) is not None:
         report.fail(problem)
@@ -1328,7 +1309,7 @@ def _params(
     that default is a ``Depends(...)`` read from ``Annotated`` metadata instead."""
     definition = _written(sig) or function
     metadata = Metadata.of(report, definition) if isinstance(definition, FuncDef) else NO_METADATA
-    bound = _bound(sig, definition)  # `self` (or `cls`), written but not in `sig`
+    bound = _bound_self(sig, definition)  # `self` (or `cls`), written but not in `sig`
     arguments = (
         written_arguments[bound:]
         if isinstance(definition, FuncDef)
@@ -1454,7 +1435,7 @@ def _written(sig: CallableType) -> FuncDef | None:
     return definition if isinstance(definition, FuncDef) else None
 
 
-def _bound(sig: CallableType, definition: FuncDef | None) -> int:
+def _bound_self(sig: CallableType, definition: FuncDef | None) -> int:
     """1 when ``sig`` is a method of ``definition``'s bound to its object or class (a handler
     passed as ``handlers.get_item``): its first parameter as written is not called for;
     else 0."""

@@ -576,11 +576,10 @@ class ServerSentEvent:
                 self.data.decode()
             except UnicodeDecodeError as exc:
                 raise ValueError(f"A server-sent event's data bytes must be UTF-8: {exc}") from None
-        for name, text in (("data", self.data), ("event", self.event), ("id", self.id)):
+        texts = ("data", self.data), ("event", self.event), ("id", self.id)
+        for name, text in (*texts, ("comment", self.comment)):
             if isinstance(text, str) and not text.isascii():
                 _utf_8(name, text)
-        if self.comment is not None and not self.comment.isascii():
-            _utf_8("comment", self.comment)
 
     def encode(self) -> bytes:
         """The event as it goes on the wire, ending with its blank line."""
