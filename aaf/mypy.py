@@ -1547,11 +1547,16 @@ def _provider_of(
     elif isinstance(node, Decorator):
         node = node.func
         skip = 1 if node.is_class else 0  # a classmethod, bound to its class
-    elif node is None and isinstance(given, MemberExpr):  # `pager.page_of`: a bound method
+    elif node is None and isinstance(given, MemberExpr):  # `pager.page_of`, `Pager.of`
         owner = given.expr.node if isinstance(given.expr, RefExpr) else None
-        instance = get_proper_type(owner.type) if isinstance(owner, Var) else None
-        node = _method_def(instance.type, given.name) if isinstance(instance, Instance) else None
-        skip = 0 if node is None or node.is_static else 1
+        if isinstance(owner, TypeInfo):  # through the class: only a classmethod is bound
+            node = _method_def(owner, given.name)
+            skip = 1 if node is not None and node.is_class else 0
+        else:  # through an object: any method but a staticmethod
+            instance = get_proper_type(owner.type) if isinstance(owner, Var) else None
+            info = instance.type if isinstance(instance, Instance) else None
+            node = _method_def(info, given.name) if info is not None else None
+            skip = 0 if node is None or node.is_static else 1
         qualname = given.name
     if not isinstance(node, FuncDef) or node.fullname in chain or len(chain) > 20:
         return None

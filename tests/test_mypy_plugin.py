@@ -313,6 +313,39 @@ CASES: dict[str, Case] = {
         """,
         "Shops.shop_of: parameter 'shop_id' is annotated UUID, but its rule converter gives int",
     ),
+    "staticmethod_provider_read_whole": Case(
+        # A staticmethod, even through an object, takes no `self`: its first parameter is
+        # the rule variable, checked against the converter.
+        """
+        class Shops:
+            @staticmethod
+            def shop_of(shop_id: uuid.UUID) -> str:
+                return str(shop_id)
+
+
+        shops = Shops()
+
+
+        @router.get("/shops/<int:shop_id>")  # <-
+        async def get_shop(connection: Connection, shop: str = Depends(shops.shop_of)) -> str:
+            return shop
+        """,
+        "Shops.shop_of: parameter 'shop_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "classmethod_provider_named_by_its_class": Case(
+        """
+        class Shops:
+            @classmethod
+            def shop_of(cls, shop_id: uuid.UUID) -> str:
+                return cls.__name__ + str(shop_id)
+
+
+        @router.get("/shops/<int:shop_id>")  # <-
+        async def get_shop(connection: Connection, shop: str = Depends(Shops.shop_of)) -> str:
+            return shop
+        """,
+        "Shops.shop_of: parameter 'shop_id' is annotated UUID, but its rule converter gives int",
+    ),
     "classmethod_provider_read_without_cls": Case(
         """
         class Shops:
