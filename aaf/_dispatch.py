@@ -674,8 +674,8 @@ def http_endpoint(
     """Compile a function or ``View`` handler into an endpoint, checking its signature.
 
     ``dependencies`` run for their side effects before the handler (the route's and its
-    router's); ``options`` are what the API document says, a View method's ``@operation``
-    winning over them.
+    router's), and after them an ``@operation``'s own; ``options`` are what the API document
+    says, a View method's ``@operation`` winning over them.
     """
     runners: dict[str, Runner] = {}
     plans: dict[str, HandlerPlan] = {}
@@ -702,7 +702,7 @@ def http_endpoint(
                 rule_converters=converters,
                 is_method=True,
                 status_code=status_code if (own := method_options.status_code) is None else own,
-                dependencies=dependencies,
+                dependencies=(*dependencies, *(method_options.dependencies or ())),
                 attributes=attributes,
                 dump=method_options.dump_options(),
             )
@@ -727,7 +727,7 @@ def http_endpoint(
         rule_converters=converters,
         is_method=False,
         status_code=status_code if (own := function_options.status_code) is None else own,
-        dependencies=dependencies,
+        dependencies=(*dependencies, *(function_options.dependencies or ())),
         dump=function_options.dump_options(),
     )
     runner = _runner(function, plan)

@@ -10,10 +10,19 @@ from typing import TypedDict, TypeVar, Unpack, cast
 from pydantic import JsonValue
 
 from aaf._annotations import unbuilt_model
+from aaf._plan import not_a_dependency_problem
 from aaf._rules import one_string_problem
 from aaf.exceptions import ConfigurationError
+from aaf.params import Dependency
 
-__all__ = ["Operation", "Shown", "check_responses", "operation", "response_model"]
+__all__ = [
+    "Operation",
+    "Shown",
+    "check_responses",
+    "dependency_list",
+    "operation",
+    "response_model",
+]
 
 F = TypeVar("F", bound=Callable[..., object])
 _ATTRIBUTE = "__aaf_operation__"
@@ -38,6 +47,9 @@ class Operation:
     # Written over the operation's entry in the document, mappings merged key by key, as
     # FastAPI's openapi_extra (a body read by hand, an extension such as x-code-samples).
     openapi_extra: Mapping[str, JsonValue] | None = None
+    # Run after the route's (and its routers'), before the handler's own: one method's
+    # checks (a View's delete for admins only). Not a route's: it passes its own apart.
+    dependencies: tuple[Dependency, ...] | None = None
 
     @classmethod
     def of(
@@ -55,6 +67,7 @@ class Operation:
         exclude_defaults: bool | None = None,
         exclude_none: bool | None = None,
         openapi_extra: Mapping[str, JsonValue] | None = None,
+        dependencies: Sequence[object] | None = None,
     ) -> Operation:
         """Build the options from keywords as users give them (any sequence of tags)."""
         return cls(
@@ -70,6 +83,7 @@ class Operation:
             exclude_defaults,
             exclude_none,
             dict(openapi_extra) if openapi_extra is not None else None,
+            tuple(dependency_list(dependencies)) if dependencies is not None else None,
         )
 
     def dump_options(self) -> dict[str, bool]:
@@ -167,6 +181,7 @@ class OperationOptions(TypedDict, total=False):
     exclude_defaults: bool | None
     exclude_none: bool | None
     openapi_extra: Mapping[str, JsonValue] | None
+    dependencies: Sequence[object] | None
 
 
 def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:
@@ -182,6 +197,22 @@ def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:
         return fn
 
     return decorator
+
+
+def dependency_list(values: Sequence[object]) -> list[Dependency]:
+    """``dependencies=`` as given: a list of ``Depends(provider)`` values.
+
+    Raises:
+        TypeError: one ``Depends(...)`` given alone, not in a list.
+        ConfigurationError: an item that is not aaf's ``Depends(...)``.
+    """
+    # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
+    if isinstance(values, Dependency):
+        raise TypeError(f"dependencies= takes a list: dependencies=[{values!r}]")
+    for value in values:
+        if not isinstance(value, Dependency):
+            raise ConfigurationError(not_a_dependency_problem(value))
+    return [value for value in values if isinstance(value, Dependency)]
 
 
 def operation_of(fn: object) -> Operation:

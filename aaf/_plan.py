@@ -371,6 +371,10 @@ def build_plan(
     rest = next((p.name for p in params if p.kind is p.VAR_KEYWORD), None)  # `**rest`
     var_keyword = rest is not None
     builder = _Builder(qualname, websocket, rule_converters, (*chain, fn), scopes)
+    # The route's (and its routers') run first, as in FastAPI: an auth check there refuses a
+    # request before the handler's own providers open a session or do any work.
+    for dependency in dependencies:
+        builder.add_dependency(None, dependency)
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
@@ -381,8 +385,6 @@ def build_plan(
         for variable in (v for v in rule_converters if v not in named):
             keyword = inspect.Parameter(variable, inspect.Parameter.KEYWORD_ONLY)
             builder.add(keyword, hints.get(rest, MISSING), rule_converters, provider)
-    for dependency in dependencies:
-        builder.add_dependency(None, dependency)
     for name, dependency in (attributes or {}).items():
         builder.add_dependency(name, dependency, attribute=True)
     # A parameter a provider gives (or aaf: the connection, SecurityScopes) reads no path

@@ -25,6 +25,7 @@ from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, TEXT_TYPE, WITH_BODY, leng
 from aaf._lifecycle import Lifecycle, MountedLifespan
 from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
+from aaf._operation import dependency_list
 from aaf._plan import HandlerPlan
 from aaf._rules import named
 from aaf._threads import MAX_THREADS, ThreadPool
@@ -44,7 +45,6 @@ from aaf.routing import (
     RouteOptions,
     Router,
     WebSocketRouteDecorator,
-    dependency_list,
     dispatch_websocket,
     enter,
 )

@@ -316,8 +316,14 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
     # handler has the function's parameters but not the function: its defaults are read
     # from the function as written, when the parameters are the same.
     written = context.func if isinstance(context, Decorator) else None
-    # An @operation(status_code=...) under it is the function's status (a non-literal: None).
+    # An @operation(status_code=...) under it is the function's status (a non-literal: None),
+    # and its dependencies=[...] run after the route's.
     own = _decorated_status(context.decorators) if isinstance(context, Decorator) else _NOT_GIVEN
+    own_side = (
+        _decorated_side(_Reporter(ctx, context), context.decorators)
+        if isinstance(context, Decorator)
+        else _NO_SIDE
+    )
     for call in calls:
         if (
             isinstance(call, CallExpr)
@@ -326,7 +332,7 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
         ):
             rule = _rule_of(call)
             if rule is not None:
-                _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written, own)
+                _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written, own, own_side)
 
 
 def _check_added(ctx: MethodContext, *, websocket: bool) -> None:
@@ -423,10 +429,17 @@ def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) ->
     receiver = callee.expr.node if isinstance(callee.expr, RefExpr) else None
     side = _router_side(report, _router_made(report, receiver))
     given = _argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))
+    return side | _given_side(report, given)
+
+
+def _given_side(report: _Reporter, given: Expression | None) -> _Side:
+    """The providers of a ``dependencies=`` argument as mypy holds it (none when not given;
+    incomplete when it is not a list or tuple written out)."""
     if given is None:
-        return side
+        return _NO_SIDE
     if not isinstance(given, (ListExpr, TupleExpr)):
-        return side | _Side(complete=False)  # a variable: what it holds cannot be seen
+        return _Side(complete=False)  # a variable: what it holds cannot be seen
+    side = _NO_SIDE
     for item in given.items:
         side = side | _provider_side(report, item)
     return side
@@ -709,6 +722,21 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
             routes.append(_route_variables(reader, decorator, _prefix_of(router, made)))
     if not routes:  # registered elsewhere (another module's add_route), as the plugin cannot see
         return _Registered(_Side(complete=False), None)
+    # Its @operation(dependencies=[...]) (a View method's, over the method in the class).
+    function: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None = written[0]
+    if isinstance(function, ast.ClassDef):
+        methods = [
+            node
+            for node in function.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.name == definition.name
+        ]
+        function = methods[0] if len(methods) == 1 else None  # defined twice: not read
+    side = side | (
+        _Side(complete=False)
+        if function is None
+        else _written_side(report, reader, function.decorator_list)
+    )
     known = [variables for variables in routes if variables is not None]
     every = known[0].intersection(*known[1:]) if routes and len(known) == len(routes) else None
     return _Registered(side, every)
@@ -854,11 +882,13 @@ def _check(
     websocket: bool,
     written: FuncDef | None = None,
     own_status: object = _NOT_GIVEN,
+    own_side: _Side = _NO_SIDE,
 ) -> None:
     """``own_status``: the literal status an ``@operation(...)`` under the route's decorator
-    gives (``None`` when not a literal; ``_NOT_GIVEN`` when it gives none)."""
+    gives (``None`` when not a literal; ``_NOT_GIVEN`` when it gives none); ``own_side`` its
+    ``dependencies=``."""
     report = _Reporter(ctx, where)
-    side = _side_dependencies(ctx, report, where)
+    side = _side_dependencies(ctx, report, where) | own_side
     rule = _router_prefix(report, where) + rule  # as the router registers it
     try:
         converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
@@ -946,9 +976,7 @@ def _check_class(
         is_view, is_websocket_view = info.has_base(_VIEW), info.has_base(_WS_VIEW)
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
-    outside = side | _class_dependencies(
-        report, info
-    )  # built after the route's, as registration does
+    attributes = _class_dependencies(report, info)  # built after the route's, as registration does
     for name in _rules.HTTP_METHODS:
         if (kind := _bound_kind(info, name, _VIEW)) is not None:
             report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{name}", kind))
@@ -962,8 +990,10 @@ def _check_class(
         report.fail(_rules.no_methods_problem(info.name))
         return
     for name, method in methods:
-        # A method's @operation(status_code=...) is its status instead of the route's.
+        # A method's @operation(status_code=...) is its status instead of the route's; its
+        # dependencies=[...] run after the route's, before the attributes' providers.
         own = _operation_status(report, info, name)
+        outside = side | _operation_side(report, info, name) | attributes
         given = status if own is _NOT_GIVEN else own
         if isinstance(given, int) and (
             (problem := _rules.status_problem(f"{info.name}.{name}", given))
@@ -1017,6 +1047,47 @@ def _operation_status(report: _Reporter, info: TypeInfo, name: str) -> object:
             literal = given.value if isinstance(given, ast.Constant) else None
             return literal if isinstance(literal, int) and not isinstance(literal, bool) else None
     return _NOT_GIVEN
+
+
+def _operation_side(report: _Reporter, info: TypeInfo, name: str) -> _Side:
+    """The providers in ``dependencies=`` of a View method's ``@operation(...)``, read from
+    the source for a class from mypy's cache (incomplete when it cannot be read)."""
+    node = _defined(info, name, _VIEW)
+    if not isinstance(node, Decorator):
+        return _NO_SIDE
+    if node.decorators:
+        return _decorated_side(report, node.decorators)
+    module = module_of(report.modules, node.func.fullname)
+    written = None if module is None else function_written(module, node.func)
+    if module is None or written is None:
+        return _Side(complete=False)
+    return _written_side(report, Metadata(module, report.modules), written.decorator_list)
+
+
+def _written_side(report: _Reporter, reader: Metadata, decorators: Sequence[ast.expr]) -> _Side:
+    """The providers in ``dependencies=`` of an ``@operation(...)`` among ``decorators`` as
+    written in the source."""
+    side = _NO_SIDE
+    for decorator in decorators:
+        if (
+            isinstance(decorator, ast.Call)
+            and getattr(reader.resolve(decorator.func), "fullname", None) in _OPERATION
+        ):
+            side = side | _listed(report, reader, decorator, None)
+    return side
+
+
+def _decorated_side(report: _Reporter, decorators: Sequence[Expression]) -> _Side:
+    """The providers in ``dependencies=`` of an ``@operation(...)`` among ``decorators``."""
+    side = _NO_SIDE
+    for decorator in decorators:
+        if (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, RefExpr)
+            and decorator.callee.fullname in _OPERATION
+        ):
+            side = side | _given_side(report, _argument(decorator, "dependencies", None))
+    return side
 
 
 def _decorated_status(decorators: Sequence[Expression]) -> object:

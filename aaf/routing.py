@@ -27,8 +27,8 @@ from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_
 from aaf._errors import answer_error
 from aaf._http import local_location
 from aaf._matcher import MatchResult, SlashRedirect, StateMatcher, Unknown
-from aaf._operation import Operation, Shown, operation
-from aaf._plan import FieldSpec, HandlerPlan, every_plan, not_a_dependency_problem
+from aaf._operation import Operation, Shown, dependency_list, operation
+from aaf._plan import FieldSpec, HandlerPlan, every_plan
 from aaf._rules import (
     CONVERTERS,
     custom_converter_problem,
@@ -1036,16 +1036,6 @@ def _methods_of(name: str, methods: Iterable[str] | None) -> tuple[str, ...] | N
         if not _METHOD.fullmatch(method):
             raise ConfigurationError(f"{name}: {method!r} in methods= is not an HTTP method name")
     return given
-
-
-def dependency_list(values: Sequence[object]) -> list[Dependency]:
-    # Typed `object` for callers: Depends(p) is typed as p's result so that parameters check.
-    if isinstance(values, Dependency):
-        raise TypeError(f"dependencies= takes a list: dependencies=[{values!r}]")
-    for value in values:
-        if not isinstance(value, Dependency):
-            raise ConfigurationError(not_a_dependency_problem(value))
-    return [value for value in values if isinstance(value, Dependency)]
 
 
 def _endpoint_of(rule: Rule) -> Endpoint:

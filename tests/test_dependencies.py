@@ -21,7 +21,7 @@ from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.params import Body, Depends, Form, Header, Query
-from aaf.routing import Router
+from aaf.routing import Router, operation
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
@@ -1448,3 +1448,139 @@ def test_dependencies_are_a_list_not_one_depends() -> None:
 
         @Router().get("/a", dependencies=Depends(check))  # type: ignore[arg-type]
         async def handler(connection: Connection) -> None: ...
+
+
+async def note_method(connection: Connection) -> None:
+    log(connection, "method")
+
+
+async def open_method_resource(connection: Connection) -> AsyncIterator[None]:
+    log(connection, "method open")
+    yield
+    log(connection, "method close")
+
+
+def test_a_view_methods_operation_takes_dependencies_of_its_own() -> None:
+    # `@operation(dependencies=[...])` on one method (a View's delete for admins only) was a
+    # TypeError. They run after the route's and its router's, before the method's own
+    # providers; the other methods do not run them, and the API document shows each
+    # method's own (its security scheme on that method alone).
+    guarded = Router("/in", dependencies=[Depends(note_inner)])
+
+    @guarded.route("/items/<int:item_id>", dependencies=[Depends(note_route)])
+    class Item(View):
+        async def get(self, connection: Connection, item_id: int) -> str:
+            log(connection, "get")
+            return "item"
+
+        @operation(status_code=204, dependencies=[Depends(require_admin), Depends(note_method)])
+        async def delete(self, connection: Connection, item_id: int) -> None:
+            log(connection, "delete")
+
+    @guarded.get("/plain")
+    @operation(dependencies=[Depends(open_method_resource)])
+    async def plain(connection: Connection, settings: dict[str, str] = Depends(settings)) -> str:
+        log(connection, "plain")
+        return "plain"
+
+    app = aaf([guarded])
+    with TestClient(app) as c:
+        app.state["events"] = []
+        assert c.get("/in/items/1").text == "item"
+        assert events_of(app) == ["inner", "route", "get"]
+        app.state["events"] = []
+        assert c.delete("/in/items/1").status_code == 403
+        assert events_of(app) == ["inner", "route"]
+        app.state["events"] = []
+        assert c.delete("/in/items/1", headers={"x-role": "admin"}).status_code == 204
+        assert events_of(app) == ["inner", "route", "method", "delete"]
+        app.state["events"] = []
+        assert c.get("/in/plain").text == "plain"
+        assert events_of(app) == [
+            "inner", "method open", "settings", "plain", "method close"
+        ]  # fmt: skip
+        url = app.url_for(Item.delete, item_id=3)
+        assert url == "/in/items/3"
+    paths = cast("dict[str, dict[str, object]]", app.openapi()["paths"])
+    parameters = paths["/in/items/{item_id}"]
+    read = {
+        method: [p["name"] for p in cast("list[dict[str, str]]", operation["parameters"])]
+        for method, operation in cast("dict[str, dict[str, object]]", parameters).items()
+    }
+    assert read == {"get": ["item_id"], "delete": ["item_id", "x-role"]}
+
+
+def test_an_operations_dependencies_are_checked_where_they_are_given() -> None:
+    def check() -> None: ...
+
+    with pytest.raises(TypeError, match=r"dependencies= takes a list: dependencies=\[Depends"):
+        operation(dependencies=Depends(check))  # typed as check's result, None
+    with pytest.raises(ConfigurationError, match="dependencies= takes Depends"):
+        operation(dependencies=[check])
+
+    async def owner_of(shop_id: str) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="owner_of: parameter 'shop_id' is annotated str"):
+
+        @Router().route("/shops/<int:shop_id>")  # type: ignore[aaf-route]  # the plugin too
+        class Shop(View):
+            @operation(dependencies=[Depends(owner_of)])
+            async def delete(self, connection: Connection) -> None: ...
+
+
+async def refuse(connection: Connection) -> None:
+    log(connection, "refused")
+    raise HTTPError(403, "Admins only")
+
+
+async def opened_first(connection: Connection) -> AsyncIterator[int]:
+    log(connection, "opened")
+    yield 1
+
+
+def worked(connection: Connection, q: int = 0) -> int:
+    log(connection, "worked")
+    return q
+
+
+def test_the_routes_dependencies_run_before_the_handlers_own_providers() -> None:
+    # As in FastAPI, `dependencies=[Depends(check)]` (the app's, a router's, the route's)
+    # run before the providers of the handler's parameters: the handler's providers ran
+    # first, so a database session was opened (and any work done) for a request the check
+    # then refused. Each kind of provider, on each path the app awaits them by.
+    guarded = Router(dependencies=[Depends(refuse)])
+
+    @guarded.get("/plain")
+    async def plain(connection: Connection, one: int = Depends(settings_value)) -> int:
+        return one
+
+    @guarded.get("/generator/<int:n>")
+    async def generator(connection: Connection, n: int, one: int = Depends(opened_first)) -> int:
+        return n
+
+    @guarded.get("/sync")
+    async def sync(connection: Connection, q: int = Depends(worked)) -> int:
+        return q
+
+    @guarded.route("/view")
+    class Guarded(View):
+        async def get(self, connection: Connection, one: int = Depends(opened_first)) -> int:
+            return one
+
+    open_router = Router()
+
+    @open_router.get("/route", dependencies=[Depends(refuse)])
+    async def route(connection: Connection, q: int = Depends(worked)) -> int:
+        return q
+
+    app = aaf([guarded, open_router])
+    with TestClient(app) as c:
+        for path in ("/plain", "/generator/1", "/sync?q=2", "/view", "/route"):
+            app.state["events"] = []
+            assert c.get(path).status_code == 403, path
+            assert events_of(app) == ["refused"], path
+
+
+async def settings_value(connection: Connection) -> int:
+    log(connection, "settings value")
+    return 1

@@ -1702,6 +1702,68 @@ CASES: dict[str, Case] = {
         """,
         "feed: the rule variable <room> has no parameter of that name",
     ),
+    # A View method's (or a function's) @operation(dependencies=[...]) run for it: what they
+    # read counts as read, and they are checked against the rule (the plugin did not read
+    # them: `delete` was reported, `bad_owner` was not).
+    "operation_dependency_reads_the_variable": Case(
+        """
+        async def owner_of(shop_id: int) -> None: ...
+
+
+        @router.route("/shops/<int:shop_id>")
+        class Shop(View):
+            async def get(self, connection: Connection, shop_id: int) -> None: ...
+
+            @operation(status_code=204, dependencies=[Depends(owner_of)])
+            async def delete(self, connection: Connection) -> None: ...
+
+
+        @router.get("/shops/<int:shop_id>/plain")
+        @operation(dependencies=[Depends(owner_of)])
+        async def plain(connection: Connection) -> None: ...
+        """,
+        None,
+    ),
+    "operation_dependency_reading_something_else": Case(
+        """
+        async def signed_in(user: str = "") -> None: ...
+
+
+        @router.route("/shops/<int:shop_id>")  # <-
+        class Shop(View):
+            async def get(self, connection: Connection, shop_id: int) -> None: ...
+
+            @operation(dependencies=[Depends(signed_in)])
+            async def delete(self, connection: Connection) -> None: ...
+        """,
+        "Shop.delete: the rule variable <shop_id> has no parameter of that name",
+    ),
+    "operation_dependency_of_the_wrong_type": Case(
+        """
+        async def bad_owner(shop_id: str) -> None: ...
+
+
+        @router.get("/shops/<int:shop_id>")  # <-
+        @operation(dependencies=[Depends(bad_owner)])
+        async def shop(connection: Connection, shop_id: int) -> None: ...
+        """,
+        "bad_owner: parameter 'shop_id' is annotated str, but its rule converter gives int",
+    ),
+    "operation_dependencies_held_in_a_variable_are_not_seen": Case(
+        """
+        async def owner_of(shop_id: int) -> None: ...
+
+
+        checks = [Depends(owner_of)]
+
+
+        @router.route("/shops/<int:shop_id>")
+        class Shop(View):
+            @operation(dependencies=checks)
+            async def delete(self, connection: Connection) -> None: ...
+        """,
+        None,
+    ),
     "router_dependency_reads_the_variable": Case(
         """
         async def member_of(room: str) -> None: ...
@@ -4453,6 +4515,59 @@ def test_a_base_views_operation_status_in_another_module_is_read_on_every_run(
         exec(compile(OPERATION_ROUTES.split("\n\n\n")[1], "routes", "exec"), namespace)
 
 
+OPERATION_DEPENDENCIES_BASE = """\
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import operation
+from aaf.views import View
+
+
+async def owner_of(shop_id: int) -> None: ...
+
+
+async def signed_in(user: str = "") -> None: ...
+
+
+class Base(View):
+    @operation(dependencies=[Depends(owner_of)])
+    async def delete(self, connection: Connection) -> None: ...
+
+    @operation(dependencies=[Depends(signed_in)])
+    async def put(self, connection: Connection) -> None: ...
+"""
+
+OPERATION_DEPENDENCIES_ROUTES = """\
+from aaf.routing import Router
+from base import Base
+
+router = Router()
+
+
+@router.route("/shops/<int:shop_id>")  # <-
+class Shop(Base):
+    pass
+"""
+
+
+def test_a_base_views_operation_dependencies_in_another_module_are_read_on_every_run(
+    tmp_path: Path,
+) -> None:
+    # A base View's `@operation(dependencies=[...])`, from mypy's cache on the second run
+    # (which keeps no decorators), read from the source: `delete`'s provider reads the rule
+    # variable, `put`'s does not, on each run as at registration.
+    said = "Shop.put: the rule variable <shop_id> has no parameter of that name"
+    for reported in route_errors_on_each_run(
+        tmp_path, OPERATION_DEPENDENCIES_BASE, OPERATION_DEPENDENCIES_ROUTES
+    ):
+        assert [r.line for r in reported] == [marked_line(OPERATION_DEPENDENCIES_ROUTES)]
+        assert reported[0].message == said, reported
+    namespace: dict[str, object] = {}
+    exec(compile(OPERATION_DEPENDENCIES_BASE, "base", "exec"), namespace)
+    exec("from aaf.routing import Router\nrouter = Router()", namespace)
+    with pytest.raises(ConfigurationError, match=said):
+        exec(compile(OPERATION_DEPENDENCIES_ROUTES.split("\n\n\n")[1], "routes", "exec"), namespace)
+
+
 ALIAS_BASE = """\
 from typing import Annotated
 
@@ -4665,6 +4780,71 @@ def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Pat
         sys.path.remove(str(tmp_path))
         sys.modules.pop("handlers", None)
     for call in calls:
+        try:
+            eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
+            failed = False
+        except LookupError:  # NotInUrl, or no route takes the parameters given
+            failed = True
+        assert failed == call.endswith("# E"), call
+
+
+OPERATION_VIEWS = """\
+from aaf.connection import Connection
+from aaf.params import Depends
+from aaf.routing import Router, operation
+from aaf.views import View
+
+router = Router()
+
+
+async def owner_of(shop_id: int, api_key: str = "") -> None: ...
+
+
+@router.route("/shops/<int:shop_id>")
+class Shop(View):
+    async def get(self, connection: Connection, shop_id: int) -> None: ...
+
+    @operation(dependencies=[Depends(owner_of)])
+    async def delete(self, connection: Connection) -> None: ...
+
+
+@router.get("/plain/<int:shop_id>")
+@operation(dependencies=[Depends(owner_of)])
+async def plain(connection: Connection) -> None: ...
+"""
+
+OPERATION_LINKS = """\
+from views import Shop, plain, router
+
+router.url_for(Shop.delete, shop_id=1, api_key="k")
+router.url_for(Shop.delete, shop_id=1)
+router.url_for(Shop.delete)  # E
+router.url_for(Shop.delete, shop_id=1, apikey="k")  # E
+router.url_for(Shop.get, shop_id=1, api_key="k")  # E
+router.url_for(plain, shop_id=2, api_key="k")
+router.url_for(plain)  # E
+"""
+
+
+def test_url_for_takes_what_an_operations_dependencies_read(tmp_path: Path) -> None:
+    # `url_for(Shop.delete, shop_id=1)` was a type error: the method takes no `shop_id`,
+    # its `@operation(dependencies=[...])` provider reads it (required: a rule variable) and
+    # `api_key` from the query string; `Shop.get` runs no such provider. On a full run and
+    # with the views from mypy's cache, and at run time the same calls build or fail.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "views.py").write_text(OPERATION_VIEWS)
+    links = tmp_path / "links.py"
+    expected = [n for n, line in enumerate(OPERATION_LINKS.splitlines(), 1) if line.endswith("# E")]
+    files = [tmp_path / "views.py", links]
+    for output in full_then_cached(tmp_path, files, links, OPERATION_LINKS):
+        reported = errors_of(output)
+        assert [int(line.split(":")[1]) for line in reported] == expected, output
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = import_file(tmp_path / "views.py", "views", keep=False)
+    finally:
+        sys.path.remove(str(tmp_path))
+    for call in OPERATION_LINKS.splitlines()[2:]:
         try:
             eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
             failed = False
