@@ -372,9 +372,13 @@ def build_plan(
     var_keyword = rest is not None
     builder = _Builder(qualname, websocket, rule_converters, (*chain, fn), scopes)
     # The route's (and its routers') run first, as in FastAPI: an auth check there refuses a
-    # request before the handler's own providers open a session or do any work.
+    # request before the handler's own providers open a session or do any work. A View's
+    # attributes then, its instance's (as a class-based view's `self` is FastAPI's first
+    # dependency), before the method's own parameters.
     for dependency in dependencies:
         builder.add_dependency(None, dependency)
+    for name, dependency in (attributes or {}).items():
+        builder.add_dependency(name, dependency, attribute=True)
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
@@ -385,8 +389,6 @@ def build_plan(
         for variable in (v for v in rule_converters if v not in named):
             keyword = inspect.Parameter(variable, inspect.Parameter.KEYWORD_ONLY)
             builder.add(keyword, hints.get(rest, MISSING), rule_converters, provider)
-    for name, dependency in (attributes or {}).items():
-        builder.add_dependency(name, dependency, attribute=True)
     # A parameter a provider gives (or aaf: the connection, SecurityScopes) reads no path
     # value, whatever its name; its provider's parameters may.
     provided = {d.name for d in builder.dependencies if d.name is not None}

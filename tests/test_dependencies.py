@@ -1584,3 +1584,29 @@ def test_the_routes_dependencies_run_before_the_handlers_own_providers() -> None
 async def settings_value(connection: Connection) -> int:
     log(connection, "settings value")
     return 1
+
+
+async def attribute_value(connection: Connection) -> int:
+    log(connection, "attribute")
+    return 1
+
+
+def test_a_views_attributes_are_provided_before_the_methods_own_parameters() -> None:
+    # The instance's attributes come before the method's parameters (a class-based view's
+    # `self` is FastAPI's first dependency), after the route's checks: the method's own
+    # providers ran first.
+    router = Router(dependencies=[Depends(note_route)])
+
+    @router.route("/ordered")
+    class Ordered(View):
+        value: int = Depends(attribute_value)
+
+        async def get(self, connection: Connection, one: int = Depends(settings_value)) -> int:
+            log(connection, "get")
+            return self.value + one
+
+    app = aaf([router])
+    with TestClient(app) as c:
+        app.state["events"] = []
+        assert c.get("/ordered").json() == 2
+        assert events_of(app) == ["route", "attribute", "settings value", "get"]
