@@ -53,6 +53,8 @@ class Reporting(Protocol):
 
 
 ADDING = frozenset({"add_route", "add_websocket_route"})
+# The calls that serve one router's routes on another (or on an app).
+INCLUDING = frozenset({"include", "include_router"})
 FIELD = "pydantic.fields.Field"
 DEPENDS = frozenset(("aaf.params.Depends", "aaf.params.Security"))
 MARKER = "aaf.params.Param"
@@ -477,9 +479,12 @@ class _Source(NamedTuple):
     assignments: Mapping[str, list[ast.expr]]
     # Top-level `router.add_route(rule, handler, ...)` calls, by the handler's name.
     added: Mapping[str, list[ast.Call]]
+    # Top-level `app.include_router(router, ...)` (`router.include(...)`) calls, by the name
+    # of the app or router they include into.
+    included: Mapping[str, list[ast.Call]]
 
 
-_NO_SOURCE = _Source({}, {}, {}, {}, {})
+_NO_SOURCE = _Source({}, {}, {}, {}, {}, {})
 # Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
 _TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
@@ -531,6 +536,7 @@ def read_source(path: str) -> _Source:
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
     assignments: dict[str, list[ast.expr]] = {}
     added: dict[str, list[ast.Call]] = {}
+    included: dict[str, list[ast.Call]] = {}
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef):
             classes.setdefault(statement.name, []).append(statement)
@@ -556,6 +562,14 @@ def read_source(path: str) -> _Source:
             handler = next((k.value for k in call.keywords if k.arg == "handler"), handler)
             if isinstance(handler, ast.Name):
                 added.setdefault(handler.id, []).append(call)
+        elif (
+            isinstance(statement, ast.Expr)
+            and isinstance(call := statement.value, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr in INCLUDING
+            and isinstance(call.func.value, ast.Name)
+        ):
+            included.setdefault(call.func.value.id, []).append(call)
         elif _TYPE_STATEMENT is not None and isinstance(statement, _TYPE_STATEMENT):
             named, value = getattr(statement, "name", None), getattr(statement, "value", None)
             if isinstance(named, ast.Name) and isinstance(value, ast.expr):
@@ -570,7 +584,7 @@ def read_source(path: str) -> _Source:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    read = _Source(found, classes, functions, assignments, added)
+    read = _Source(found, classes, functions, assignments, added, included)
     _SOURCES[path] = (version, read)
     return read
 

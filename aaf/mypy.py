@@ -66,6 +66,7 @@ from mypy.nodes import (
     SymbolNode,
     TempNode,
     TupleExpr,
+    TypeAlias,
     TypeInfo,
     Var,
 )
@@ -638,7 +639,7 @@ def _url_for_signature(ctx: MethodSigContext) -> FunctionLike:
     # The route's and its router's `dependencies=`: their providers' URL parameters too; when
     # they cannot be read, any other keyword is taken (the plugin does not guess).
     registered = _registered(report, definition, view)
-    side = registered.side
+    side = registered.side | _served_side(report, ctx.context)
     for provider in side.providers:
         provided.extend(_provider_url_params(report, provider, ()))
     if len(kept) == len(written) - skip and not provided and side.complete:
@@ -782,6 +783,14 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
     ``router``, a module-level name assigned once, read from its module's source (mypy keeps
     no statements of a module it has checked, nor of one from its cache), with a reader of
     that module's names."""
+    return _made(report, router, _ROUTER)
+
+
+def _made(
+    report: _Reporter, router: SymbolNode | None, base: str
+) -> tuple[ast.Call, Metadata] | None:
+    """The call of ``base`` (``Router`` or ``App``, or a subclass's that keeps its
+    ``__init__``) that made ``router``: see _router_made."""
     if not isinstance(router, Var):
         return None
     module = report.modules.get(router.fullname.rpartition(".")[0])
@@ -792,12 +801,58 @@ def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call
         return None
     reader = Metadata(module, report.modules)
     made_by = reader.resolve(made.func)
-    if not isinstance(made_by, TypeInfo) or not made_by.has_base(_ROUTER):
+    if isinstance(made_by, TypeAlias):  # `aaf = App`, the seed's spelling
+        target = get_proper_type(made_by.target)
+        made_by = target.type if isinstance(target, Instance) else None
+    if not isinstance(made_by, TypeInfo) or not made_by.has_base(base):
         return None
     init = _method_def(made_by, "__init__")
-    if init is None or init.info.fullname != _ROUTER:
+    if init is None or init.info.fullname != base:
         return None  # a subclass that takes its own arguments
     return made, reader
+
+
+def _served_side(report: _Reporter, where: Context) -> _Side:
+    """What the app or router ``url_for`` is called on runs before the routes it serves,
+    beyond a route's own router's (which _registered reads): an app's ``dependencies=``, and
+    down the routers it serves (those given to ``App([...])``, and those its module's
+    top-level ``include_router(...)`` or ``include(...)`` calls include, and so on below
+    them) each router's ``dependencies=`` and each inclusion's. Read from the module-level
+    calls that made them; none taken for one made otherwise, or for a ``connection.url_for``
+    (whichever app serves the request)."""
+    if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
+        return _NO_SIDE
+    receiver = where.callee.expr.node if isinstance(where.callee.expr, RefExpr) else None
+    return _served_below(report, receiver, set())
+
+
+def _served_below(report: _Reporter, node: SymbolNode | None, seen: set[str]) -> _Side:
+    if not isinstance(node, Var) or node.fullname in seen:
+        return _NO_SIDE
+    seen.add(node.fullname)
+    module = report.modules.get(node.fullname.rpartition(".")[0])
+    if not isinstance(module, MypyFile):
+        return _NO_SIDE
+    side = _router_side(report, _router_made(report, node))
+    served: list[tuple[ast.expr, Metadata]] = []
+    app = _made(report, node, _APP)
+    if app is not None:
+        call, reader = app
+        side = side | _listed(report, reader, call, None)
+        given = next((k.value for k in call.keywords if k.arg == "routers"), None)
+        routers = call.args[0] if call.args else given
+        if isinstance(routers, (ast.List, ast.Tuple)):
+            served.extend((router, reader) for router in routers.elts)
+    reader = Metadata(module, report.modules)
+    for call in read_source(module.path).included.get(node.name, []):
+        side = side | _listed(report, reader, call, None)
+        given = next((k.value for k in call.keywords if k.arg == "router"), None)
+        router = call.args[0] if call.args else given
+        if router is not None:
+            served.append((router, reader))
+    for router, reader in served:
+        side = side | _served_below(report, reader.resolve(router), seen)
+    return side
 
 
 def _listed(report: _Reporter, reader: Metadata, call: ast.Call, position: int | None) -> _Side:

@@ -4853,6 +4853,80 @@ def test_url_for_takes_what_an_operations_dependencies_read(tmp_path: Path) -> N
         assert failed == call.endswith("# E"), call
 
 
+SERVED_VIEWS = """\
+from aaf.connection import Connection
+from aaf.routing import Router
+
+router = Router()
+
+
+@router.get("/items/<int:item_id>")
+async def item(connection: Connection, item_id: int) -> int:
+    return item_id
+"""
+
+SERVED_MAIN = """\
+from aaf import Depends, aaf
+from aaf.routing import Router
+
+import served_views
+
+
+def token_of(token: str = "") -> None: ...
+
+
+def region_of(region: str = "eu") -> None: ...
+
+
+api = Router("/api")
+api.include(served_views.router, dependencies=[Depends(region_of)])
+app = aaf([api], dependencies=[Depends(token_of)])
+plain = Router()
+plain.include(served_views.router)
+
+app.url_for(served_views.item, item_id=1, token="t", region="us")
+app.url_for(served_views.item, item_id=1, tokn="t")  # E
+api.url_for(served_views.item, item_id=1, region="us")
+api.url_for(served_views.item, item_id=1, token="t")  # E
+plain.url_for(served_views.item, item_id=1, region="us")  # E
+served_views.router.url_for(served_views.item, item_id=1)
+"""
+
+
+def test_url_for_takes_what_the_app_and_the_inclusions_it_is_called_on_run(
+    tmp_path: Path,
+) -> None:
+    # `app.url_for(item, item_id=1, token="t")` was a type error where the app's
+    # `dependencies=[...]` read `token` (FastAPI's bigger-applications layout), and so was a
+    # value an inclusion's provider reads: the plugin reads the app or router url_for is
+    # called on, its `dependencies=` and its module's include calls, down the routers they
+    # include; another router does not run them. At run time, the same calls.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    (tmp_path / "served_views.py").write_text(SERVED_VIEWS)
+    main = tmp_path / "served_main.py"
+    expected = [n for n, line in enumerate(SERVED_MAIN.splitlines(), 1) if line.endswith("# E")]
+    files = [tmp_path / "served_views.py", main]
+    for output in full_then_cached(tmp_path, files, main, SERVED_MAIN):
+        reported = errors_of(output)
+        assert [int(line.split(":")[1]) for line in reported] == expected, output
+    lines = SERVED_MAIN.splitlines()
+    calls = [line for line in lines if ".url_for(" in line]
+    main.write_text("\n".join(line for line in lines if line not in calls))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = import_file(main, "served_main", keep=False)
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("served_views", None)
+    for call in calls:
+        try:
+            eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
+            failed = False
+        except LookupError:  # NotInUrl, or no route takes the parameters given
+            failed = True
+        assert failed == call.endswith("# E"), call
+
+
 KEYWORDS_BASE = """\
 from aaf.connection import Connection
 from aaf.routing import Router
