@@ -4754,31 +4754,31 @@ async def elsewhere(connection: Connection, t: int = Depends(tenant)) -> int:
 """
 
 
-def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Path) -> None:
-    # A handler registered by `router.add_route(rule, handler, dependencies=[...])` in its
-    # module: the providers there read URL parameters too (`url_for(report, year=2026,
-    # api_key="k")` was a type error), and the rule's variables are required. A handler
-    # registered in a module other than its own (`elsewhere`) takes any other keyword, as the
-    # plugin does not look for its routes there (and at run time every line without `# E`
-    # builds its URL): `api_key=` was refused.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "handlers.py").write_text(ADDED_HANDLERS)
-    routes = tmp_path / "routes.py"
-    expected = [n for n, line in enumerate(ADDED_ROUTES.splitlines(), 1) if line.endswith("# E")]
-    files = [tmp_path / "handlers.py", routes]
-    for output in full_then_cached(tmp_path, files, routes, ADDED_ROUTES):
+def url_for_calls_agree(
+    directory: Path, imported: tuple[str, str], calling: tuple[str, str]
+) -> None:
+    """The module ``calling`` (name, source) holds ``url_for`` calls, one a line, those mypy
+    must refuse marked ``# E``; it imports the module ``imported``. mypy reports exactly
+    those on a full run and on the next, with ``imported`` from its cache; then, imported
+    without them, each call fails at run time exactly when it is marked."""
+    (directory / "mypy.ini").write_text(CONFIG)
+    (directory / f"{imported[0]}.py").write_text(imported[1])
+    path = directory / f"{calling[0]}.py"
+    lines = calling[1].splitlines()
+    expected = [n for n, line in enumerate(lines, 1) if line.endswith("# E")]
+    files = [directory / f"{imported[0]}.py", path]
+    for output in full_then_cached(directory, files, path, calling[1]):
         reported = errors_of(output)
         assert [int(line.split(":")[1]) for line in reported] == expected, output
     # At run time, the same calls: those refused fail, the others build their URLs.
-    lines = ADDED_ROUTES.splitlines()
-    calls = [line for line in lines if line.startswith("router.url_for")]
-    routes.write_text("\n".join(line for line in lines if line not in calls))
-    sys.path.insert(0, str(tmp_path))
+    calls = [line for line in lines if ".url_for(" in line]
+    path.write_text("\n".join(line for line in lines if line not in calls))
+    sys.path.insert(0, str(directory))
     try:
-        module = import_file(routes, "routes", keep=False)
+        module = import_file(path, calling[0], keep=False)
     finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("handlers", None)
+        sys.path.remove(str(directory))
+        sys.modules.pop(imported[0], None)
     for call in calls:
         try:
             eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
@@ -4786,6 +4786,16 @@ def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Pat
         except LookupError:  # NotInUrl, or no route takes the parameters given
             failed = True
         assert failed == call.endswith("# E"), call
+
+
+def test_url_for_reads_the_add_route_calls_that_register_a_handler(tmp_path: Path) -> None:
+    # A handler registered by `router.add_route(rule, handler, dependencies=[...])` in its
+    # module: the providers there read URL parameters too (`url_for(report, year=2026,
+    # api_key="k")` was a type error), and the rule's variables are required. A handler
+    # registered in a module other than its own (`elsewhere`) takes any other keyword, as the
+    # plugin does not look for its routes there (and at run time every line without `# E`
+    # builds its URL): `api_key=` was refused.
+    url_for_calls_agree(tmp_path, ("handlers", ADDED_HANDLERS), ("routes", ADDED_ROUTES))
 
 
 OPERATION_VIEWS = """\
@@ -4814,7 +4824,7 @@ async def plain(connection: Connection) -> None: ...
 """
 
 OPERATION_LINKS = """\
-from views import Shop, plain, router
+from operation_views import Shop, plain, router
 
 router.url_for(Shop.delete, shop_id=1, api_key="k")
 router.url_for(Shop.delete, shop_id=1)
@@ -4831,26 +4841,9 @@ def test_url_for_takes_what_an_operations_dependencies_read(tmp_path: Path) -> N
     # its `@operation(dependencies=[...])` provider reads it (required: a rule variable) and
     # `api_key` from the query string; `Shop.get` runs no such provider. On a full run and
     # with the views from mypy's cache, and at run time the same calls build or fail.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "views.py").write_text(OPERATION_VIEWS)
-    links = tmp_path / "links.py"
-    expected = [n for n, line in enumerate(OPERATION_LINKS.splitlines(), 1) if line.endswith("# E")]
-    files = [tmp_path / "views.py", links]
-    for output in full_then_cached(tmp_path, files, links, OPERATION_LINKS):
-        reported = errors_of(output)
-        assert [int(line.split(":")[1]) for line in reported] == expected, output
-    sys.path.insert(0, str(tmp_path))
-    try:
-        module = import_file(tmp_path / "views.py", "views", keep=False)
-    finally:
-        sys.path.remove(str(tmp_path))
-    for call in OPERATION_LINKS.splitlines()[2:]:
-        try:
-            eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
-            failed = False
-        except LookupError:  # NotInUrl, or no route takes the parameters given
-            failed = True
-        assert failed == call.endswith("# E"), call
+    url_for_calls_agree(
+        tmp_path, ("operation_views", OPERATION_VIEWS), ("operation_links", OPERATION_LINKS)
+    )
 
 
 SERVED_VIEWS = """\
@@ -4901,30 +4894,7 @@ def test_url_for_takes_what_the_app_and_the_inclusions_it_is_called_on_run(
     # value an inclusion's provider reads: the plugin reads the app or router url_for is
     # called on, its `dependencies=` and its module's include calls, down the routers they
     # include; another router does not run them. At run time, the same calls.
-    (tmp_path / "mypy.ini").write_text(CONFIG)
-    (tmp_path / "served_views.py").write_text(SERVED_VIEWS)
-    main = tmp_path / "served_main.py"
-    expected = [n for n, line in enumerate(SERVED_MAIN.splitlines(), 1) if line.endswith("# E")]
-    files = [tmp_path / "served_views.py", main]
-    for output in full_then_cached(tmp_path, files, main, SERVED_MAIN):
-        reported = errors_of(output)
-        assert [int(line.split(":")[1]) for line in reported] == expected, output
-    lines = SERVED_MAIN.splitlines()
-    calls = [line for line in lines if ".url_for(" in line]
-    main.write_text("\n".join(line for line in lines if line not in calls))
-    sys.path.insert(0, str(tmp_path))
-    try:
-        module = import_file(main, "served_main", keep=False)
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("served_views", None)
-    for call in calls:
-        try:
-            eval(call.partition("  #")[0], vars(module))  # noqa: S307 - the test's own lines
-            failed = False
-        except LookupError:  # NotInUrl, or no route takes the parameters given
-            failed = True
-        assert failed == call.endswith("# E"), call
+    url_for_calls_agree(tmp_path, ("served_views", SERVED_VIEWS), ("served_main", SERVED_MAIN))
 
 
 KEYWORDS_BASE = """\
