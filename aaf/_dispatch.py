@@ -19,7 +19,7 @@ from aaf._entries import FULL_REPORT_SIZE, Errors
 from aaf._errors import websocket_close_code
 from aaf._extract import REFUSED, arguments, arguments_now, read_large_json
 from aaf._http import WITH_BODY, RawHeaders
-from aaf._operation import Operation, Shown, operation_of
+from aaf._operation import Operation, Shown, note_routed, operation_of
 from aaf._plan import (
     BodyParam,
     HandlerPlan,
@@ -730,6 +730,7 @@ def http_endpoint(
         dependencies=(*dependencies, *(function_options.dependencies or ())),
         dump=function_options.dump_options(),
     )
+    note_routed(function)
     runner = _runner(function, plan)
     for method in methods or ("GET",):
         runners[method.upper()] = runner

@@ -4,6 +4,7 @@ is dumped: given on a route or a View method."""
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypedDict, TypeVar, Unpack, cast
 
@@ -11,7 +12,7 @@ from pydantic import JsonValue
 
 from aaf._annotations import unbuilt_model
 from aaf._plan import not_a_dependency_problem
-from aaf._rules import one_string_problem
+from aaf._rules import one_string_problem, operation_above_route_problem
 from aaf.exceptions import ConfigurationError
 from aaf.params import Dependency
 
@@ -193,10 +194,26 @@ def operation(**options: Unpack[OperationOptions]) -> Callable[[F], F]:
     recorded = Operation.of(**options)
 
     def decorator(fn: F) -> F:
+        if fn in _ROUTED:
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise ConfigurationError(operation_above_route_problem(name))
         setattr(fn, _ATTRIBUTE, recorded)
         return fn
 
     return decorator
+
+
+# The functions a route serves, registered already: an @operation over them would come too
+# late (written above the route decorator), and is refused rather than ignored.
+_ROUTED: weakref.WeakSet[Callable[..., object]] = weakref.WeakSet()
+
+
+def note_routed(fn: Callable[..., object]) -> None:
+    """Note that a route serves the function ``fn`` (see _ROUTED)."""
+    try:
+        _ROUTED.add(fn)
+    except TypeError:  # an object that takes no weak reference: it takes no @operation either
+        pass
 
 
 def dependency_list(values: Sequence[object]) -> list[Dependency]:

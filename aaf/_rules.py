@@ -813,6 +813,15 @@ def empty_status_problem(qualname: str, status_code: int, returned: str) -> str:
     )
 
 
+def operation_above_route_problem(qualname: str) -> str:
+    """``@operation(...)`` written above a function's route decorator: decorators run from
+    the bottom up, so the route was registered before it, and it would change nothing."""
+    return (
+        f"{qualname}: @operation(...) is above the route decorator, which registered the "
+        "route before it ran, so it would change nothing: put it below the route decorator"
+    )
+
+
 def generator_problem(qualname: str) -> str:
     """A handler returns its response; a generator function would give a generator."""
     return (

@@ -332,7 +332,10 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
             and call.callee.name in _ROUTE_METHODS
         ):
             rule = _rule_of(call)
-            if rule is not None:
+            if isinstance(context, Decorator) and _operation_above(context.decorators, call):
+                problem = _rules.operation_above_route_problem(context.func.name)
+                _Reporter(ctx, call).fail(problem)
+            elif rule is not None:
                 _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written, own, own_side)
 
 
@@ -1143,6 +1146,21 @@ def _decorated_side(report: _Reporter, decorators: Sequence[Expression]) -> _Sid
         ):
             side = side | _given_side(report, _argument(decorator, "dependencies", None))
     return side
+
+
+def _operation_above(decorators: Sequence[Expression], route: Expression) -> bool:
+    """Whether an ``@operation(...)`` is written above the route decorator ``route``: it
+    runs after the route is registered (registration refuses it)."""
+    for decorator in decorators:
+        if decorator is route:
+            return False
+        if (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, RefExpr)
+            and decorator.callee.fullname in _OPERATION
+        ):
+            return True
+    return False
 
 
 def _decorated_status(decorators: Sequence[Expression]) -> object:

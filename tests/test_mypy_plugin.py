@@ -1068,6 +1068,20 @@ CASES: dict[str, Case] = {
         "things: status_code 204 sends no body, but it returns dict[str, int]: annotate it "
         "-> None (a response object it returns keeps its own status)",
     ),
+    # Decorators run from the bottom up: an @operation above the route decorator came after
+    # the registration and changed nothing (its status, its checks) without a word.
+    "operation_above_the_route_decorator": Case(
+        """
+        async def deny() -> None: ...
+
+
+        @operation(status_code=201, dependencies=[Depends(deny)])
+        @router.post("/things")  # <-
+        async def things(connection: Connection) -> None: ...
+        """,
+        "things: @operation(...) is above the route decorator, which registered the route "
+        "before it ran, so it would change nothing: put it below the route decorator",
+    ),
     "function_operation_over_route_status": Case(
         """
         @router.get("/things", status_code=204)
