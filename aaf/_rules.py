@@ -54,6 +54,7 @@ __all__ = [
     "fits",
     "generator_problem",
     "invalid_rule_problem",
+    "unslashed_rule_problem",
     "leading_back",
     "marker_problem",
     "nameable_problem",
@@ -967,6 +968,17 @@ def one_string_problem(keyword: str, value: str) -> str:
 def no_methods_problem(qualname: str) -> str:
     """A View answers the HTTP methods it defines, so it must define one."""
     return f"{qualname} defines none of {', '.join(HTTP_METHODS)}"
+
+
+def unslashed_rule_problem(prefix: str, rule: str) -> str | None:
+    """A rule that does not start with ``/`` under a router's ``prefix``: joined as written,
+    ``/api`` and ``items`` are ``/apiitems`` (werkzeug refuses such a rule alone)."""
+    if not prefix or not rule or rule.startswith("/"):
+        return None
+    return (
+        f"the rule {rule!r} does not start with '/': under the prefix {prefix!r} it would be "
+        f"{prefix + rule!r}; write {'/' + rule!r}"
+    )
 
 
 def invalid_rule_problem(rule: str, error: Exception) -> str:

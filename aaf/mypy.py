@@ -947,7 +947,11 @@ def _check(
     ``dependencies=``."""
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, report, where) | own_side
-    rule = _router_prefix(report, where) + rule  # as the router registers it
+    prefix = _router_prefix(report, where)
+    if (problem := _rules.unslashed_rule_problem(prefix, rule)) is not None:
+        report.fail(problem)
+        return
+    rule = prefix + rule  # as the router registers it
     try:
         converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
     except (ValueError, LookupError) as exc:

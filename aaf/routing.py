@@ -37,6 +37,7 @@ from aaf._rules import (
     named,
     one_string_problem,
     rule_converters,
+    unslashed_rule_problem,
 )
 from aaf._types import ASGIApp, HTTPScope, Send, SendEvent
 from aaf._urls import UrlBuilding
@@ -429,7 +430,7 @@ class Router(UrlBuilding):
                 not fit the rule.
             TypeError: the handler is not async.
         """
-        full = self.prefix + rule
+        full = _under(self.prefix, rule)
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
         converters = _converters(full, custom=self.converters)
@@ -473,7 +474,7 @@ class Router(UrlBuilding):
         dependencies: Sequence[object] = (),
     ) -> None:
         """Register a WebSocket handler at ``rule`` without a decorator."""
-        full = self.prefix + rule
+        full = _under(self.prefix, rule)
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)
         converters = _converters(full, websocket=True, custom=self.converters)
@@ -1057,6 +1058,18 @@ def _clean_prefix(prefix: str) -> str:
     if prefix and not prefix.startswith("/"):
         raise ConfigurationError(f"A prefix must start with '/', got {prefix!r}")
     return prefix
+
+
+def _under(prefix: str, rule: str) -> str:
+    """``rule`` as a router with ``prefix`` registers it.
+
+    Raises:
+        ConfigurationError: the rule does not start with ``/`` (see unslashed_rule_problem).
+    """
+    problem = unslashed_rule_problem(prefix, rule)
+    if problem is not None:
+        raise ConfigurationError(problem)
+    return prefix + rule
 
 
 def _converters(

@@ -1070,6 +1070,22 @@ CASES: dict[str, Case] = {
     ),
     # Decorators run from the bottom up: an @operation above the route decorator came after
     # the registration and changed nothing (its status, its checks) without a word.
+    # Joined as written, `/api` and `items` were the route `/apiitems`, without a word.
+    "rule_without_its_slash_under_a_prefix": Case(
+        """
+        api = Router("/api/")
+
+
+        @api.get("")
+        async def listed(connection: Connection) -> None: ...
+
+
+        @api.websocket("feed")  # <-
+        async def feed(connection: Connection) -> None: ...
+        """,
+        "the rule 'feed' does not start with '/': under the prefix '/api' it would be "
+        "'/apifeed'; write '/feed'",
+    ),
     "operation_above_the_route_decorator": Case(
         """
         async def deny() -> None: ...
