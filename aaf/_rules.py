@@ -823,6 +823,18 @@ def operation_above_route_problem(qualname: str) -> str:
     )
 
 
+def wrapped_after_route_problem(qualname: str, decorator: str) -> str:
+    """A decorator that wraps the function (``@login_required``) written above its route
+    decorator: it wraps what the route already registered, so requests never pass through it
+    (Flask's rule too: the route decorator goes on top). The mypy plugin's alone:
+    registration never sees the wrapper."""
+    return (
+        f"{qualname}: @{decorator} is above the route decorator, so it wraps the function "
+        "after the route registered it and requests never pass through it: put the route "
+        "decorator on top"
+    )
+
+
 def generator_problem(qualname: str) -> str:
     """A handler returns its response; a generator function would give a generator."""
     return (

@@ -332,8 +332,13 @@ def _check_decorated(ctx: MethodContext, *, websocket: bool) -> None:
             and call.callee.name in _ROUTE_METHODS
         ):
             rule = _rule_of(call)
-            if isinstance(context, Decorator) and _operation_above(context.decorators, call):
+            above = context.decorators if isinstance(context, Decorator) else []
+            wrapper = _wrapper_above(above, call)
+            if isinstance(context, Decorator) and _operation_above(above, call):
                 problem = _rules.operation_above_route_problem(context.func.name)
+                _Reporter(ctx, call).fail(problem)
+            elif written is not None and wrapper is not None:
+                problem = _rules.wrapped_after_route_problem(written.name, wrapper)
                 _Reporter(ctx, call).fail(problem)
             elif rule is not None:
                 _check(ctx, call, rule, ctx.arg_types[0][0], websocket, written, own, own_side)
@@ -1150,6 +1155,38 @@ def _decorated_side(report: _Reporter, decorators: Sequence[Expression]) -> _Sid
         ):
             side = side | _given_side(report, _argument(decorator, "dependencies", None))
     return side
+
+
+def _wrapper_above(decorators: Sequence[Expression], route: Expression) -> str | None:
+    """The name of a decorator written above the route decorator ``route`` that wraps the
+    function in another (typed to return a callable of its own, as a ``ParamSpec`` wrapper
+    is, not the function it was given as a ``TypeVar`` says); None when there is none."""
+    for decorator in decorators:
+        if decorator is route:
+            return None
+        is_route = (
+            isinstance(decorator, CallExpr)
+            and isinstance(decorator.callee, MemberExpr)
+            and decorator.callee.name in _ROUTE_METHODS
+        )
+        callee = decorator.callee if isinstance(decorator, CallExpr) else decorator
+        if is_route or not isinstance(callee, RefExpr):
+            continue
+        node = callee.node
+        typ = get_proper_type(
+            node.var.type
+            if isinstance(node, Decorator)
+            else node.type
+            if isinstance(node, (FuncDef, Var))
+            else None
+        )
+        if isinstance(decorator, CallExpr):  # a factory: what it returns is the decorator
+            typ = get_proper_type(typ.ret_type) if isinstance(typ, CallableType) else None
+        if isinstance(typ, CallableType) and isinstance(
+            get_proper_type(typ.ret_type), CallableType
+        ):
+            return callee.fullname.rpartition(".")[2]
+    return None
 
 
 def _operation_above(decorators: Sequence[Expression], route: Expression) -> bool:

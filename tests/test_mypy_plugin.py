@@ -1086,6 +1086,36 @@ CASES: dict[str, Case] = {
         "the rule 'feed' does not start with '/': under the prefix '/api' it would be "
         "'/apifeed'; write '/feed'",
     ),
+    # Flask's rule: a wrapping decorator above the route decorator wraps what the route had
+    # registered already, so no request passed through it (an auth check left out), which
+    # registration cannot see. One returning the function it is given (typed with a TypeVar,
+    # as @operation is) or another route decorator is no wrapper.
+    "wrapper_above_the_route_decorator": Case(
+        """
+        def login_required(fn: Callable[P, R]) -> Callable[P, R]:
+            return fn
+
+
+        def tagged(fn: R) -> R:
+            return fn
+
+
+        @tagged
+        @router.get("/open")
+        @router.get("/opened")
+        @login_required
+        async def opened(connection: Connection) -> None: ...
+
+
+        @login_required
+        @router.get("/things")  # <-
+        async def things(connection: Connection) -> None: ...
+        """,
+        "things: @login_required is above the route decorator, so it wraps the function "
+        "after the route registered it and requests never pass through it: put the route "
+        "decorator on top",
+        plugin_only=True,
+    ),
     "operation_above_the_route_decorator": Case(
         """
         async def deny() -> None: ...
