@@ -1044,19 +1044,22 @@ def _check_class(
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
     attributes = _class_dependencies(report, info)  # built after the route's, as registration does
-    for name in _rules.HTTP_METHODS:
+    # In registration's order: by name, each method's checks before the next one's.
+    names = [
+        name
+        for name in sorted(_rules.HTTP_METHODS)
+        if _bound_kind(info, name, _VIEW) is not None or _method(info, name, _VIEW) is not None
+    ]
+    if not names:
+        report.fail(_rules.no_methods_problem(info.name))
+        return
+    for name in names:
         if (kind := _bound_kind(info, name, _VIEW)) is not None:
             report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{name}", kind))
             return
-    methods = [
-        (name, method)
-        for name in _rules.HTTP_METHODS
-        if (method := _method(info, name, _VIEW)) is not None
-    ]
-    if not methods:
-        report.fail(_rules.no_methods_problem(info.name))
-        return
-    for name, method in methods:
+        method = _method(info, name, _VIEW)
+        if method is None:
+            continue
         # A method's @operation(status_code=...) is its status instead of the route's; its
         # dependencies=[...] run after the route's, before the attributes' providers.
         own = _operation_status(report, info, name)
@@ -1406,6 +1409,14 @@ def _handler_problem(
     rest: _Written | None = None  # `**rest`, given the rule variables no parameter names
     reads = _Reads(qualname, websocket)
     route = _RouteReads(websocket)
+    # The route's, its router's and an @operation's dependencies=, then a View's attributes:
+    # built before the handler's parameters, as registration builds them.
+    for provider in side.providers:
+        if _no_provider(provider):
+            return _rules.no_provider_problem(qualname)
+        problem = _provider_problem(report, provider, produced, (), route)
+        if problem is not None:
+            return problem
     for written in params[1:]:
         param, typ, default, opaque, marked, marker, *_ = written
         problem = _written_problem(qualname, written)
@@ -1454,12 +1465,6 @@ def _handler_problem(
         used.add(param.name)
     if rest is not None and (problem := _caught_problem(report, qualname, rest, params, produced)):
         return problem
-    for provider in side.providers:  # built after the handler's parameters
-        if _no_provider(provider):
-            return _rules.no_provider_problem(qualname)
-        problem = _provider_problem(report, provider, produced, (), route)
-        if problem is not None:
-            return problem
     if rest is None:
         problem = _rules.unused_variable_problem(qualname, produced, used, provided)
         if problem is not None:
