@@ -677,3 +677,129 @@ def test_the_plugin_reads_providers_wherever_a_route_runs_them_as_registration_d
     assert len(missed) <= len(refused) // 4, [
         ((tmp_path / f"{stem}.py").read_text(), refused[stem]) for stem in missed
     ]
+
+
+LINKS_PRELUDE = """\
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from aaf.connection import Connection
+from aaf.params import Depends, Header, Query
+from aaf.routing import Router, operation
+from aaf.views import View
+"""
+VALUES = {"": "'a'", "int:": "1", "uuid:": "uuid.UUID(int=1)"}
+_BOGUS = ("bogus", "a_{index}")  # names no handler takes (the second a query alias's kin)
+
+
+def links_module(rng: random.Random, index: int) -> str:
+    """A module with one valid route (a function or a View's methods) whose handler and
+    providers (wherever the route runs them) read rule variables, query values (one under an
+    alias) and a header; then `url_for` calls of it, each giving a random choice of those
+    names and one no URL carries."""
+    variables = {f"v{n}": rng.choice(list(VALUES)) for n in range(rng.randint(0, 2))}
+    names = list(variables)
+    rule = f"/r{index}" + "".join(f"/<{variables[n]}{n}>" for n in names)
+    sources: list[str] = []
+    counter = iter(range(100))
+
+    def optional() -> list[str]:
+        """A few optional values of the query and headers."""
+        found: list[str] = []
+        if rng.random() < 0.4:
+            found.append(f"q{next(counter)}: str = ''")
+        if rng.random() < 0.2:
+            found.append(f"a{next(counter)}: Annotated[int, Query(alias='a-{index}')] = 0")
+        if rng.random() < 0.2:
+            found.append("x_token: Annotated[str, Header()] = ''")
+        return found
+
+    def provider() -> str:
+        name = f"d{index}_{next(counter)}"
+        taken = [f"{n}: {CONVERTERS[variables[n]]}" for n in names if rng.random() < 0.3]
+        sources.append(f"async def {name}({', '.join(taken + optional())}) -> int:\n")
+        sources.append("    return 0\n\n\n")
+        return f"Depends({name})"
+
+    def parameters() -> str:
+        own = [f"{n}: {CONVERTERS[variables[n]]}" for n in names] + optional()
+        if rng.random() < 0.4:
+            own.append(f"p: int = {provider()}")
+        return "".join(f", {p}" for p in own)
+
+    listed = f", dependencies=[{provider()}]" if rng.random() < 0.3 else ""
+    if rng.random() < 0.4:
+        own = f"    @operation(dependencies=[{provider()}])\n" if rng.random() < 0.4 else ""
+        route = (
+            f"@router.route({rule!r}{listed})\nclass H{index}(View):\n{own}"
+            f"    async def get(self, connection: Connection{parameters()}) -> None: ...\n"
+        )
+        target = f"H{index}.get"
+    else:
+        own = f"@operation(dependencies=[{provider()}])\n" if rng.random() < 0.3 else ""
+        route = (
+            f"@router.get({rule!r}{listed})\n{own}"
+            f"async def h{index}(connection: Connection{parameters()}) -> None: ...\n"
+        )
+        target = f"h{index}"
+    module = LINKS_PRELUDE + "".join(sources) + "router = Router()\n\n\n" + route
+    # Every name a parameter has, wherever it is (the header's too, which no URL carries).
+    taken = sorted(set(re.findall(r"\b([a-z]\w*): (?:str|int|uuid|Annotated)", module)))
+    keywords = {n: VALUES[variables[n]] for n in names}
+    keywords |= {n: "'a'" if n[0] in "qx" else "1" for n in taken if n not in variables}
+    keywords |= {"bogus": "1", "a_{index}": "1"}
+    calls: list[str] = []
+    for _ in range(4):
+        given = [
+            n
+            for n in keywords
+            if rng.random() < (0.9 if n in variables else 0.1 if n in _BOGUS else 0.3)
+        ]
+        calls.append(
+            f"router.url_for({target}"
+            + "".join(f", {n.replace('{index}', str(index))}={keywords[n]}" for n in given)
+            + ")\n"
+        )
+    return module + "\n\n" + "".join(calls)
+
+
+def test_url_for_takes_what_a_url_carries_as_it_builds_at_run_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Random routes whose handler and providers read rule variables, query values and a
+    # header, and random url_for calls of them by handler: mypy (with the plugin) refuses a
+    # call exactly when url_for raises at run time (a rule variable left out, a name no URL
+    # carries: a header, a provider's result, one nothing reads).
+    rng = random.Random(int(os.environ.get("LINKS_SEED", "20261205")))
+    count = 40
+    files = [tmp_path / f"links_{index}.py" for index in range(count)]
+    for index, path in enumerate(files):
+        path.write_text(links_module(rng, index))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mypy.ini").write_text(
+        "[mypy]\nstrict = True\nplugins = aaf.mypy\nwarn_unused_ignores = False\n"
+    )
+    config = ["--config-file", str(tmp_path / "mypy.ini")]
+    cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
+    stdout = api.run([*config, *cache, *map(str, files)])[0]
+    flagged = {
+        (match[1], int(match[2])) for match in re.finditer(r"(links_\d+)\.py:(\d+): error:", stdout)
+    }
+    agreed = refused = 0
+    for path in files:
+        lines = path.read_text().splitlines()
+        calls = [(n, line) for n, line in enumerate(lines, 1) if line.startswith("router.url_for")]
+        path.write_text("\n".join(line for line in lines if not line.startswith("router.url_for")))
+        module = import_file(path, path.stem, keep=False)
+        for number, call in calls:
+            try:
+                eval(call, vars(module))  # noqa: S307 - the test's own lines
+                failed = False
+            except LookupError:  # NotInUrl, or no route takes the parameters given
+                failed = True
+            assert failed == ((path.stem, number) in flagged), (path.read_text(), call, stdout)
+            agreed += 1
+            refused += failed
+    assert 0 < refused < agreed, stdout
