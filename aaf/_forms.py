@@ -78,11 +78,22 @@ async def parse_form(
 
     Raises:
         HTTPError: 415 for another content type (no content type and no body is an empty
-            form), 400 for a broken multipart body or a charset
-            other than UTF-8, US-ASCII or ISO-8859-1, 413 past the limits.
+            form) or an urlencoded one naming a charset other than UTF-8, US-ASCII or
+            ISO-8859-1, 400 for a broken multipart body or such a charset in it (or in
+            `_charset_`), 413 past the limits.
     """
     mimetype, options = parse_options_header(content_type)
     if mimetype == "application/x-www-form-urlencoded":
+        # A charset the Content-Type names (as clients other than browsers send, and Django
+        # reads) is the form's, unless `_charset_` says otherwise; refused before the body.
+        declared = options.get("charset")
+        default = "utf-8" if declared is None else CHARSETS.get(declared.strip().lower())
+        if default is None:
+            raise HTTPError(
+                415,
+                "Expected a form in utf-8, us-ascii or iso-8859-1, got "
+                f"{content_type[:200] if content_type else ''!r}",
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in stream:
@@ -94,13 +105,13 @@ async def parse_form(
         # Count before parsing: a million keys must not cost a million tuples.
         if body.count(b"&") >= limits.max_fields:
             raise _too_many_fields(limits)
-        pairs = await _parse_urlencoded(body)
+        pairs = await _parse_urlencoded(body, default)
         if _CHARSET_FIELD in body:
             # HTML's hidden `_charset_` input: the charset the browser sent the whole form
             # in (a page not in UTF-8), as a multipart form's names its parts'.
             named = next((value for key, value in pairs if key == "_charset_"), None)
-            codec = "utf-8" if named is None else _known_charset(named, "_charset_")
-            if codec != "utf-8":
+            codec = default if named is None else _known_charset(named, "_charset_")
+            if codec != default:
                 pairs = await _parse_urlencoded(body, codec)
         return FormData(MultiDict(pairs), MultiDict())
     if mimetype == "multipart/form-data":

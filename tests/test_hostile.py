@@ -478,6 +478,30 @@ def test_an_urlencoded_forms_charset_field_names_its_charset(server: httpx.Clien
     still_serves(server)
 
 
+def test_an_urlencoded_forms_content_type_charset_names_its_charset(
+    server: httpx.Client,
+) -> None:
+    # `Content-Type: application/x-www-form-urlencoded; charset=ISO-8859-1`, as clients other
+    # than browsers send it (and Django reads it): its "é" (%E9) was U+FFFD, read as UTF-8.
+    # A `_charset_` field still wins. Another charset is a 415 before the body is read,
+    # where UTF-16 was read as UTF-8 into keys no handler reads (a 422 saying the field was
+    # missing).
+    def form(charset: str, body: bytes) -> httpx.Response:
+        headers = {"content-type": f"application/x-www-form-urlencoded; charset={charset}"}
+        return server.post("/form", content=body, headers=headers)
+
+    assert form("ISO-8859-1", b"name=caf%E9").text == "café"
+    assert form("utf-8", b"name=caf%C3%A9").text == "café"
+    assert form("latin-1", b"_charset_=UTF-8&name=caf%C3%A9").text == "café"
+    refused = form("utf-16", "name=café".encode("utf-16"))
+    assert refused.status_code == 415
+    assert refused.text == (
+        "Expected a form in utf-8, us-ascii or iso-8859-1, got "
+        "'application/x-www-form-urlencoded; charset=utf-16'"
+    )
+    still_serves(server)
+
+
 def part_with_headers(headers: bytes) -> bytes:
     return b"--B\r\n" + headers + b"\r\n\r\nx\r\n--B--\r\n"
 
