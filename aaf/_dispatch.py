@@ -30,7 +30,13 @@ from aaf._plan import (
     json_param,
 )
 from aaf._readings import ModelReading, type_adapter
-from aaf._rules import class_problem, no_methods_problem, not_a_plain_method_problem
+from aaf._rules import (
+    FOREIGN_VIEW_HOOKS,
+    class_problem,
+    foreign_hook_problem,
+    no_methods_problem,
+    not_a_plain_method_problem,
+)
 from aaf._slices import attributes_of, full_collections_held
 from aaf._solve import Resolution, Solving, solve
 from aaf._threads import pool_of
@@ -683,6 +689,11 @@ def http_endpoint(
     direct: dict[str, Direct] = {}
     route_options = options or Operation()
     if isinstance(handler, type) and issubclass(handler, View):
+        below = handler.__mro__[: handler.__mro__.index(View)]  # the classes below aaf's
+        for hook in FOREIGN_VIEW_HOOKS:
+            defined = any(hook in vars(klass) for klass in below)
+            if defined and (problem := foreign_hook_problem(handler.__qualname__, hook)):
+                raise ConfigurationError(problem)
         attributes = _class_dependencies(handler)
         if methods is not None:
             raise ConfigurationError(

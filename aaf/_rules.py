@@ -52,6 +52,8 @@ __all__ = [
     "first_param_problem",
     "body_and_form_problem",
     "fits",
+    "FOREIGN_VIEW_HOOKS",
+    "foreign_hook_problem",
     "generator_problem",
     "invalid_rule_problem",
     "operation_above_route_problem",
@@ -834,6 +836,27 @@ def wrapped_after_route_problem(qualname: str, decorator: str) -> str:
         f"{qualname}: @{decorator} is above the route decorator, so it wraps the function "
         "after the route registered it and requests never pass through it: put the route "
         "decorator on top"
+    )
+
+
+# What other frameworks' class-based views run around every method, which aaf's View does not
+# call: each would be left out without a word (a login check among Flask's decorators).
+FOREIGN_VIEW_HOOKS = {
+    "decorators": "Flask's MethodView wraps its view in",
+    "dispatch": "Django's View (and Flask's) calls around every method",
+    "dispatch_request": "Flask's MethodView calls around every method",
+}
+
+
+def foreign_hook_problem(qualname: str, name: str) -> str | None:
+    """A View defining another framework's hook around its methods (``decorators``,
+    ``dispatch``): aaf never reads it."""
+    said = FOREIGN_VIEW_HOOKS.get(name)
+    if said is None:
+        return None
+    return (
+        f"{qualname}.{name} is what {said}; aaf's View never reads it: run checks as "
+        "dependencies=[Depends(...)] (the route's, or a method's @operation's) or in before()"
     )
 
 

@@ -1043,6 +1043,11 @@ def _check_class(
         is_view, is_websocket_view = info.has_base(_VIEW), info.has_base(_WS_VIEW)
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
+    for hook in _rules.FOREIGN_VIEW_HOOKS:
+        problem = _rules.foreign_hook_problem(info.name, hook)
+        if _defined(info, hook, _VIEW) is not None and problem is not None:
+            report.fail(problem)
+            return
     attributes = _class_dependencies(report, info)  # built after the route's, as registration does
     # In registration's order: by name, each method's checks before the next one's.
     names = [

@@ -1090,6 +1090,38 @@ CASES: dict[str, Case] = {
     # registered already, so no request passed through it (an auth check left out), which
     # registration cannot see. One returning the function it is given (typed with a TypeVar,
     # as @operation is) or another route decorator is no wrapper.
+    # Another framework's hook around a class-based view's methods, which aaf never calls:
+    # Flask's `decorators = [login_required]` left the login check out without a word.
+    "flask_decorators_on_a_view": Case(
+        """
+        def login_required(fn: Callable[P, R]) -> Callable[P, R]:
+            return fn
+
+
+        class Guarded(View):
+            decorators = [login_required]
+
+
+        @router.route("/things")  # <-
+        class Things(Guarded):
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Things.decorators is what Flask's MethodView wraps its view in; aaf's View never "
+        "reads it: run checks as dependencies=[Depends(...)] (the route's, or a method's "
+        "@operation's) or in before()",
+    ),
+    "django_dispatch_on_a_view": Case(
+        """
+        @router.route("/things")  # <-
+        class Things(View):
+            async def dispatch(self, connection: Connection) -> None: ...
+
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "Things.dispatch is what Django's View (and Flask's) calls around every method; aaf's "
+        "View never reads it: run checks as dependencies=[Depends(...)] (the route's, or a "
+        "method's @operation's) or in before()",
+    ),
     "wrapper_above_the_route_decorator": Case(
         """
         def login_required(fn: Callable[P, R]) -> Callable[P, R]:
