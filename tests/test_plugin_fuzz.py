@@ -8,10 +8,12 @@ imported for real.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,24 @@ def model_module(rng: random.Random, index: int) -> tuple[str, str]:
     return PRELUDE + model, PRELUDE + f"from models_{index} import Model{index}\n\n\n" + route
 
 
+def write_modules(
+    directory: Path, count: int, make: Callable[[int], tuple[str, str]], helper: str, main: str
+) -> tuple[list[Path], list[Path]]:
+    """Write the ``count`` pairs of sources ``make(index)`` gives: a module of its own,
+    ``<helper>_<index>`` (unless empty), and the route's, ``<main>_<index>``; give the paths
+    of each kind."""
+    helpers: list[Path] = []
+    mains: list[Path] = []
+    for index in range(count):
+        own, route = make(index)
+        if own:
+            helpers.append(directory / f"{helper}_{index}.py")
+            helpers[-1].write_text(own)
+        mains.append(directory / f"{main}_{index}.py")
+        mains[-1].write_text(route)
+    return helpers, mains
+
+
 def plugin_reports(directory: Path, files: list[Path], prefix: str) -> tuple[str, dict[str, str]]:
     """One mypy run over ``files`` with the plugin, strict, in a cold cache: its output, and
     the first ``aaf-route`` report of each module named ``<prefix>_<number>``."""
@@ -145,16 +165,9 @@ def test_the_plugin_reports_only_what_registration_refuses_on_random_models(
 ) -> None:
     rng = random.Random(20261203)
     count = 40
-    files: list[Path] = []
-    models: list[Path] = []
-    for index in range(count):
-        model, route = model_module(rng, index)
-        if model:
-            models.append(tmp_path / f"models_{index}.py")
-            models[-1].write_text(model)
-        path = tmp_path / f"model_{index}.py"
-        path.write_text(route)
-        files.append(path)
+    models, files = write_modules(
+        tmp_path, count, lambda i: model_module(rng, i), "models", "model"
+    )
     monkeypatch.chdir(tmp_path)  # where mypy finds the models' modules
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])  # and the imports do
     stdout, reported = plugin_reports(tmp_path, files + models, "model")
@@ -646,14 +659,8 @@ def test_the_plugin_reads_providers_wherever_a_route_runs_them_as_registration_d
     # providers' modules from mypy's cache; and it finds most of what registration does.
     rng = random.Random(int(os.environ.get("WIRING_SEED", "20261205")))
     count = 60
-    files: list[Path] = []
-    for index in range(count):
-        providers, route = wiring_module(rng, index)
-        if providers:
-            files.append(tmp_path / f"wiring_providers_{index}.py")
-            files[-1].write_text(providers)
-        (tmp_path / f"wiring_{index}.py").write_text(route)
-    routes = [tmp_path / f"wiring_{index}.py" for index in range(count)]
+    make = functools.partial(wiring_module, rng)
+    files, routes = write_modules(tmp_path, count, make, "wiring_providers", "wiring")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", [str(tmp_path), *sys.path])
     stdout, reported = plugin_reports(tmp_path, files + routes, "wiring")
