@@ -143,6 +143,26 @@ def write_modules(
     return helpers, mains
 
 
+def refusals_agree(
+    paths: list[Path], reported: dict[str, str], helper: str | None = None
+) -> dict[str, str]:
+    """What registration refuses in each module at ``paths``, imported for real (each
+    ``<helper>_<index>`` it imports forgotten after it), by module name; each report of the
+    plugin's (``reported``, by module name) must be that refusal, word for word."""
+    refused: dict[str, str] = {}
+    for path in paths:
+        try:
+            import_file(path, path.stem, keep=False)
+        except ConfigurationError as exc:
+            refused[path.stem] = str(exc)
+        finally:
+            if helper is not None:
+                sys.modules.pop(f"{helper}_{path.stem.rpartition('_')[2]}", None)
+    for stem, said in reported.items():
+        assert said == refused.get(stem), (paths[0].with_name(f"{stem}.py").read_text(), said)
+    return refused
+
+
 def plugin_reports(directory: Path, files: list[Path], prefix: str) -> tuple[str, dict[str, str]]:
     """One mypy run over ``files`` with the plugin, strict, in a cold cache: its output, and
     the first ``aaf-route`` report of each module named ``<prefix>_<number>``."""
@@ -349,14 +369,7 @@ def test_the_plugin_reports_a_body_no_request_can_give_only_as_registration_does
         files.append(path)
     monkeypatch.chdir(tmp_path)
     stdout, reported = plugin_reports(tmp_path, files, "body")
-    refused: dict[str, str] = {}
-    for path in files:
-        try:
-            import_file(path, path.stem, keep=False)
-        except ConfigurationError as exc:
-            refused[path.stem] = str(exc)
-    for stem, said in reported.items():
-        assert said == refused.get(stem), ((tmp_path / f"{stem}.py").read_text(), said)
+    refused = refusals_agree(files, reported)
     kinds = [stem for stem, said in refused.items() if "no request body can be read" in said]
     found = [stem for stem in kinds if stem in reported]
     # The seed gives routes of each kind, and the plugin finds a good part of what
@@ -667,16 +680,7 @@ def test_the_plugin_reads_providers_wherever_a_route_runs_them_as_registration_d
     for path in routes:  # edited: the providers' modules come from mypy's cache
         path.write_text(path.read_text() + "\n# edited\n")
     assert plugin_reports(tmp_path, files + routes, "wiring")[1] == reported, stdout
-    refused: dict[str, str] = {}
-    for path in routes:
-        try:
-            import_file(path, path.stem, keep=False)
-        except ConfigurationError as exc:
-            refused[path.stem] = str(exc)
-        finally:
-            sys.modules.pop(f"wiring_providers_{path.stem.rpartition('_')[2]}", None)
-    for stem, said in reported.items():
-        assert said == refused.get(stem), ((tmp_path / f"{stem}.py").read_text(), said)
+    refused = refusals_agree(routes, reported, "wiring_providers")
     missed = [stem for stem in refused if stem not in reported]
     # The seed gives both verdicts; the plugin finds 29 of 29 refusals (and 16 to 32 of as
     # many for 32 other seeds: WIRING_SEED=<n> runs another).
