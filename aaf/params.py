@@ -108,6 +108,8 @@ _SAID_OTHERWISE = {
     "min_items": "pydantic's name for it is min_length=",
     "max_items": "pydantic's name for it is max_length=",
     "embed": "a body is one model: write the model with a field of that name",
+    "validation_alias": "the value's name on the wire is alias= (a path value's, the rule's)",
+    "serialization_alias": "the value's name on the wire is alias= (a path value's, the rule's)",
     "media_type": "aaf reads JSON bodies and urlencoded or multipart forms by their Content-Type",
     "strict": (
         "a query, header, cookie, form or path value is text, which a strict int never "

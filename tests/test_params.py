@@ -543,6 +543,9 @@ def test_a_keyword_a_marker_does_not_take_is_a_type_error_not_ignored() -> None:
         "example": "write examples=\\[...\\], a list",
         "min_items": "pydantic's name for it is min_length=",
         "max_items": "pydantic's name for it is max_length=",
+        # pydantic's (and FastAPI's) two aliases: aaf's markers have one, the wire's name
+        "validation_alias": "the value's name on the wire is alias=",
+        "serialization_alias": "the value's name on the wire is alias=",
     }
     for keyword, how in said.items():
         with pytest.raises(TypeError, match=f"'{keyword}': {how}"):
