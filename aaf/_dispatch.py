@@ -691,9 +691,8 @@ def http_endpoint(
     if isinstance(handler, type) and issubclass(handler, View):
         below = handler.__mro__[: handler.__mro__.index(View)]  # the classes below aaf's
         for hook in FOREIGN_VIEW_HOOKS:
-            defined = any(hook in vars(klass) for klass in below)
-            if defined and (problem := foreign_hook_problem(handler.__qualname__, hook)):
-                raise ConfigurationError(problem)
+            if any(hook in vars(klass) for klass in below):
+                raise ConfigurationError(foreign_hook_problem(handler.__qualname__, hook))
         attributes = _class_dependencies(handler)
         if methods is not None:
             raise ConfigurationError(

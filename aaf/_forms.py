@@ -87,7 +87,7 @@ async def parse_form(
         # A charset the Content-Type names (as clients other than browsers send, and Django
         # reads) is the form's, unless `_charset_` says otherwise; refused before the body.
         declared = options.get("charset")
-        default = "utf-8" if declared is None else CHARSETS.get(declared.strip().lower())
+        default = "utf-8" if declared is None else _codec(declared)
         if default is None:
             raise HTTPError(
                 415,
@@ -355,13 +355,17 @@ def _charset(part: Field | File, default: str) -> str:
     return _known_charset(options.get("charset", default), part.name)
 
 
+def _codec(name: str) -> str | None:
+    """The codec of a charset a form may ask for; None for any other."""
+    return CHARSETS.get(name.strip().lower())
+
+
 def _known_charset(name: str, part: str) -> str:
-    name = name.strip().lower()
-    codec = CHARSETS.get(name)
+    codec = _codec(name)
     if codec is None:
         raise HTTPError(
             400,
-            f"Unsupported charset {name[:100]!r} in form part {part!r}: "
+            f"Unsupported charset {name.strip().lower()[:100]!r} in form part {part!r}: "
             "use utf-8, us-ascii or iso-8859-1",
         )
     return codec

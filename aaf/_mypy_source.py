@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Literal, NamedTuple, Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from mypy.nodes import (
     ARG_NAMED,
@@ -503,34 +503,48 @@ def _version(path: str) -> tuple[int, int]:
 _DIGESTS: dict[str, tuple[tuple[int, int], str]] = {}
 
 
+_Made = TypeVar("_Made")
+
+
+def _made_once(
+    path: str, cache: dict[str, tuple[tuple[int, int], _Made]], make: Callable[[bytes], _Made]
+) -> _Made:
+    """What ``make`` makes of the file at ``path``, made again only when its size or time
+    changed (the daemon reads the same files over and over).
+
+    Raises:
+        OSError: the file cannot be read; and what ``make`` raises.
+    """
+    version = _version(path)
+    known = cache.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
+    with open(path, "rb") as source:
+        made = make(source.read())
+    cache[path] = (version, made)
+    return made
+
+
 def source_digest(path: str) -> str:
     """A digest of the file at ``path`` (``""`` when there is none), read again only when
     its size or time changed (a router's module is listed by every module using it)."""
     try:
-        version = _version(path)
-        known = _DIGESTS.get(path)
-        if known is not None and known[0] == version:
-            return known[1]
-        with open(path, "rb") as source:
-            digest = hashlib.sha256(source.read()).hexdigest()
+        return _made_once(path, _DIGESTS, lambda data: hashlib.sha256(data).hexdigest())
     except OSError:
         return ""
-    _DIGESTS[path] = (version, digest)
-    return digest
 
 
 def read_source(path: str) -> _Source:
     if noted is not None:
         noted.add(path)
     try:
-        version = _version(path)
-        cached = _SOURCES.get(path)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        with open(path, "rb") as source:
-            tree = ast.parse(source.read(), path)
+        return _made_once(path, _SOURCES, lambda data: _source_of(ast.parse(data, path)))
     except (OSError, SyntaxError, ValueError):
         return _NO_SOURCE
+
+
+def _source_of(tree: ast.Module) -> _Source:
+    """What a module's syntax tree defines at its top level (see _Source)."""
     found: dict[tuple[str, int], _Defined] = {}
     classes: dict[str, list[ast.ClassDef]] = {}
     functions: dict[str, list[ast.FunctionDef | ast.AsyncFunctionDef]] = {}
@@ -584,9 +598,7 @@ def read_source(path: str) -> _Source:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    read = _Source(found, classes, functions, assignments, added, included)
-    _SOURCES[path] = (version, read)
-    return read
+    return _Source(found, classes, functions, assignments, added, included)
 
 
 def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:

@@ -1,5 +1,5 @@
-"""What the API document says about an operation, its status code and how its returned value
-is dumped: given on a route or a View method."""
+"""What the API document says about an operation, its status code, how its returned value is
+dumped and the providers run for it alone: given on a route or a View method."""
 
 from __future__ import annotations
 

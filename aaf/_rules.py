@@ -848,15 +848,13 @@ FOREIGN_VIEW_HOOKS = {
 }
 
 
-def foreign_hook_problem(qualname: str, name: str) -> str | None:
-    """A View defining another framework's hook around its methods (``decorators``,
-    ``dispatch``): aaf never reads it."""
-    said = FOREIGN_VIEW_HOOKS.get(name)
-    if said is None:
-        return None
+def foreign_hook_problem(qualname: str, name: str) -> str:
+    """A View defining another framework's hook around its methods, ``name`` one of
+    FOREIGN_VIEW_HOOKS (``decorators``, ``dispatch``): aaf never reads it."""
     return (
-        f"{qualname}.{name} is what {said}; aaf's View never reads it: run checks as "
-        "dependencies=[Depends(...)] (the route's, or a method's @operation's) or in before()"
+        f"{qualname}.{name} is what {FOREIGN_VIEW_HOOKS[name]}; aaf's View never reads it: "
+        "run checks as dependencies=[Depends(...)] (the route's, or a method's @operation's) "
+        "or in before()"
     )
 
 

@@ -34,7 +34,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
-from typing import NamedTuple, Protocol, TypeVar, cast
+from typing import NamedTuple, Protocol, TypeGuard, TypeVar, cast
 
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
@@ -1044,9 +1044,8 @@ def _check_class(
         report.fail(_rules.class_problem(info.name, is_view, is_websocket_view, websocket))
         return
     for hook in _rules.FOREIGN_VIEW_HOOKS:
-        problem = _rules.foreign_hook_problem(info.name, hook)
-        if _defined(info, hook, _VIEW) is not None and problem is not None:
-            report.fail(problem)
+        if _defined(info, hook, _VIEW) is not None:
+            report.fail(_rules.foreign_hook_problem(info.name, hook))
             return
     attributes = _class_dependencies(report, info)  # built after the route's, as registration does
     # In registration's order: by name, each method's checks before the next one's.
@@ -1106,10 +1105,7 @@ def _operation_status(report: _Reporter, info: TypeInfo, name: str) -> object:
         return None  # a status that cannot be read: the route's is not taken instead
     reader = Metadata(module, report.modules)
     for decorator in written.decorator_list:
-        if (
-            isinstance(decorator, ast.Call)
-            and getattr(reader.resolve(decorator.func), "fullname", None) in _OPERATION
-        ):
+        if isinstance(decorator, ast.Call) and _is_written_operation(reader, decorator):
             given = next((k.value for k in decorator.keywords if k.arg == "status_code"), None)
             if given is None:
                 return _NOT_GIVEN
@@ -1144,10 +1140,7 @@ def _written_side(report: _Reporter, reader: Metadata, decorators: Sequence[ast.
     written in the source."""
     side = _NO_SIDE
     for decorator in decorators:
-        if (
-            isinstance(decorator, ast.Call)
-            and getattr(reader.resolve(decorator.func), "fullname", None) in _OPERATION
-        ):
+        if isinstance(decorator, ast.Call) and _is_written_operation(reader, decorator):
             side = side | _listed(report, reader, decorator, None)
     return side
 
@@ -1156,11 +1149,7 @@ def _decorated_side(report: _Reporter, decorators: Sequence[Expression]) -> _Sid
     """The providers in ``dependencies=`` of an ``@operation(...)`` among ``decorators``."""
     side = _NO_SIDE
     for decorator in decorators:
-        if (
-            isinstance(decorator, CallExpr)
-            and isinstance(decorator.callee, RefExpr)
-            and decorator.callee.fullname in _OPERATION
-        ):
+        if _is_operation(decorator):
             side = side | _given_side(report, _argument(decorator, "dependencies", None))
     return side
 
@@ -1203,11 +1192,7 @@ def _operation_above(decorators: Sequence[Expression], route: Expression) -> boo
     for decorator in decorators:
         if decorator is route:
             return False
-        if (
-            isinstance(decorator, CallExpr)
-            and isinstance(decorator.callee, RefExpr)
-            and decorator.callee.fullname in _OPERATION
-        ):
+        if _is_operation(decorator):
             return True
     return False
 
@@ -1216,17 +1201,27 @@ def _decorated_status(decorators: Sequence[Expression]) -> object:
     """The literal ``status_code`` of an ``@operation(...)`` among ``decorators``; ``None``
     when it is not a literal (registration checks it); ``_NOT_GIVEN`` when none gives one."""
     for decorator in decorators:
-        if (
-            isinstance(decorator, CallExpr)
-            and isinstance(decorator.callee, RefExpr)
-            and decorator.callee.fullname in _OPERATION
-        ):
+        if _is_operation(decorator):
             given = _argument(decorator, "status_code", None)
             return _NOT_GIVEN if given is None else _literal_status(given)
     return _NOT_GIVEN
 
 
 _OPERATION = frozenset(("aaf._operation.operation", "aaf.routing.operation"))
+
+
+def _is_operation(decorator: Expression) -> TypeGuard[CallExpr]:
+    """Whether ``decorator`` is an ``@operation(...)`` call, as mypy holds it."""
+    return (
+        isinstance(decorator, CallExpr)
+        and isinstance(decorator.callee, RefExpr)
+        and decorator.callee.fullname in _OPERATION
+    )
+
+
+def _is_written_operation(reader: Metadata, decorator: ast.Call) -> bool:
+    """Whether ``decorator``, as written in the source, is an ``@operation(...)`` call."""
+    return getattr(reader.resolve(decorator.func), "fullname", None) in _OPERATION
 
 
 def _method(info: TypeInfo, name: str, base: str) -> CallableType | None:

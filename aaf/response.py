@@ -576,8 +576,13 @@ class ServerSentEvent:
                 self.data.decode()
             except UnicodeDecodeError as exc:
                 raise ValueError(f"A server-sent event's data bytes must be UTF-8: {exc}") from None
-        texts = ("data", self.data), ("event", self.event), ("id", self.id)
-        for name, text in (*texts, ("comment", self.comment)):
+        texts = (
+            ("data", self.data),
+            ("event", self.event),
+            ("id", self.id),
+            ("comment", self.comment),
+        )
+        for name, text in texts:
             if isinstance(text, str) and not text.isascii():
                 _utf_8(name, text)
 
