@@ -8,6 +8,7 @@ call; the JSON body is validated straight from bytes. All failures come back tog
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Never, TypeVar, cast
@@ -200,6 +201,9 @@ def validated(
         else:
             for values in validated.values():
                 kwargs.update(values)
+    for name in plan.fresh_defaults:  # left out: this request's own copy of the default
+        if kwargs[name] is plan.defaults[name]:
+            kwargs[name] = copy.deepcopy(kwargs[name])
     return kwargs, errors
 
 
@@ -219,7 +223,7 @@ def _uploads(plan: HandlerPlan, form: FormData, kwargs: dict[str, object], error
         elif files:
             kwargs[upload.name] = files if upload.many else files[0]
         elif upload.default is not ...:
-            kwargs[upload.name] = upload.default
+            kwargs[upload.name] = copy.deepcopy(upload.default) if upload.fresh else upload.default
         else:
             errors.append(missing_entry(("body", upload.wire)))
 
@@ -332,7 +336,7 @@ def _take_body(
         if body.required:
             errors.append(missing_entry(("body",)))
         else:
-            kwargs[body.name] = body.default
+            kwargs[body.name] = copy.deepcopy(body.default) if body.fresh_default else body.default
         return
     if connection._body_type != b"application/json" or data[0] == 0xEF:  # pyright: ignore[reportPrivateUsage]
         # PERF: the usual body, JSON without a BOM, needs no call (benchmarks/

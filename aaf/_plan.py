@@ -136,6 +136,7 @@ class FieldSpec:
     list_fields: frozenset[str] = frozenset()  # for `whole`, the model's list-typed fields
     reads: frozenset[str] = frozenset()  # for `whole`, its fields' names and aliases
     default: object = ...  # for uploads, which bypass pydantic: `...` means required
+    fresh: bool = False  # for uploads, that default is copied for each request (see fresh)
     content: bool = False  # a bytes form field: a file part's content when no value came
     # For `whole`, a model that refuses keys it does not read (`reads`): any other is an
     # error, and a 422 lists the first hundred, so the rest need no validating.
@@ -193,6 +194,7 @@ class BodyParam:
     # one is read, as the member that takes the kind sent.
     kinds: KindReading | None = None
     annotation: object = None  # as the handler wrote it (for what registration says)
+    fresh_default: bool = False  # the default is copied for each request (see fresh)
 
 
 def _header_keys(model: type[BaseModel], convert_underscores: bool) -> dict[str, str]:
@@ -258,6 +260,10 @@ class HandlerPlan:
     # pass found more errors than a 422 lists, so that thousands are never turned into dicts.
     fail_fast: SchemaValidator | None = None
     defaults: dict[str, object]
+    # Those defaults a request gets its own deep copy of, as FastAPI gives them: the
+    # unhashable ones (a list, a dict, a model), which a handler appending to one would
+    # otherwise change for every later request (see fresh).
+    fresh_defaults: tuple[str, ...] = ()
     body: BodyParam | None = None
     uploads: tuple[FieldSpec, ...] = ()
     reads_form: bool = False
@@ -418,6 +424,7 @@ def build_plan(
         validator=validator,
         fail_fast=fail_fast_validator(validator) if validator is not None else None,
         defaults=builder.defaults,
+        fresh_defaults=tuple(name for name, value in builder.defaults.items() if fresh(value)),
         body=builder.body,
         uploads=tuple(builder.uploads),
         reads_form=builder.reads_form,
@@ -830,7 +837,8 @@ class _Builder:
             self.reads_form = True
             is_upload, many = _is_upload(annotation)
             if is_upload:
-                self.uploads.append(FieldSpec(param.name, wire, many, default=default))
+                spec = FieldSpec(param.name, wire, many, default=default, fresh=fresh(default))
+                self.uploads.append(spec)
                 return
         # A model marked Query(), Form(), Header() or Cookie() is filled from all of that.
         whole = isinstance(base, type) and issubclass(base, BaseModel)
@@ -1021,6 +1029,7 @@ def json_param(
         first,
         kinds,
         annotation=annotation,
+        fresh_default=fresh(default),
     )
 
 
@@ -1895,6 +1904,13 @@ def _hashable(value: object) -> bool:
     except TypeError:
         return False
     return True
+
+
+def fresh(default: object) -> bool:
+    """Whether a parameter's default is deep-copied for each request that leaves it out:
+    an unhashable one (``[]``, ``{}``, a model), which is mutable, as pydantic copies a
+    field's. Shared, ``x: list[int] = []`` kept what one request appended for the next."""
+    return not _hashable(default)
 
 
 def _unvalidatable(

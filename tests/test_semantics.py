@@ -1482,3 +1482,70 @@ def test_basic_credentials_in_utf8_are_read_as_browsers_send_them() -> None:
         assert answer.status_code == 401
         assert answer.headers["www-authenticate"] == 'Basic realm="shop"'
         assert answer.text == "Invalid Basic credentials"
+
+
+class Tag(BaseModel):
+    name: str
+
+
+def seen_tags(tags: Annotated[list[str], Query()] = []) -> list[str]:  # noqa: B006  # the case
+    tags.append("seen")
+    return tags
+
+
+def test_a_left_out_parameter_gets_its_own_copy_of_a_list_or_dict_default() -> None:
+    """FastAPI deep-copies a default for each request: a handler that appends to its
+    ``[]`` must not hand what it appended to the next request (another client's)."""
+    router = Router()
+
+    @router.get("/query")
+    async def query(
+        connection: Connection,
+        ids: Annotated[list[int], Query()] = [],  # noqa: B006  # the case
+        header: Annotated[list[str], Header()] = [],  # noqa: B006  # the case
+        given: Annotated[list[str], Depends(seen_tags)] = [],  # noqa: B006  # the case
+        limit: int = 10,
+    ) -> dict[str, object]:
+        ids.append(1)
+        header.append("h")
+        return {"ids": ids, "header": header, "given": given, "limit": limit}
+
+    @router.post("/form")
+    async def form(
+        connection: Connection,
+        names: Annotated[list[str], Form()] = [],  # noqa: B006  # the case
+        files: Annotated[list[UploadFile], File()] = [],  # noqa: B006  # the case
+    ) -> dict[str, int]:
+        names.append("n")
+        files.append(UploadFile(filename="x.txt"))
+        return {"names": len(names), "files": len(files)}
+
+    @router.post("/tags")
+    async def tags(connection: Connection, tags: list[Tag] = []) -> int:  # noqa: B006  # the case
+        tags.append(Tag(name="t"))
+        return len(tags)
+
+    @router.post("/counts")
+    async def counts(connection: Connection, counts: dict[str, int] = {}) -> int:  # noqa: B006  # the case
+        counts[str(len(counts))] = 1
+        return len(counts)
+
+    client = TestClient(aaf(routers=[router]))
+    for _ in range(2):
+        assert client.get("/query").json() == {
+            "ids": [1],
+            "header": ["h"],
+            "given": ["seen"],
+            "limit": 10,
+        }
+        assert client.post("/form", data={"other": "1"}).json() == {"names": 1, "files": 1}
+        assert client.post("/tags").json() == 1
+        assert client.post("/counts").json() == 1
+    # A value given is the request's own, as before.
+    assert client.get("/query?ids=5&tags=a").json() == {
+        "ids": [5, 1],
+        "header": ["h"],
+        "given": ["a", "seen"],
+        "limit": 10,
+    }
+    assert client.post("/tags", json=[{"name": "a"}]).json() == 2
