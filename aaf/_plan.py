@@ -8,6 +8,7 @@ can be built and tested alone.
 from __future__ import annotations
 
 import collections.abc
+import copy
 import dataclasses
 import enum
 import functools
@@ -790,6 +791,8 @@ class _Builder:
             if isinstance(converter, AnyConverter) and param.name not in self.passthrough:
                 self._choose(param.name, sorted(converter.items), written)
             return
+        if default is not ... and fresh(default):
+            _check_copies(qualname, param.name, default)
         source: Source
         if marker is not None:
             source = marker.source
@@ -1904,6 +1907,20 @@ def _hashable(value: object) -> bool:
     except TypeError:
         return False
     return True
+
+
+def _check_copies(qualname: str, name: str, default: object) -> None:
+    """Refuse a default that ``fresh`` says is copied for each request but cannot be: each
+    request leaving the parameter out would be a 500."""
+    try:
+        copy.deepcopy(default)
+    except Exception as exc:
+        raise ConfigurationError(
+            f"{qualname}: parameter {name!r} has a default that cannot be copied "
+            f"({type(exc).__name__}: {exc}); a request that leaves the parameter out gets its "
+            "own copy of an unhashable default (a list, a dict, a model): give one "
+            "copy.deepcopy() takes"
+        ) from exc
 
 
 def fresh(default: object) -> bool:

@@ -27,6 +27,7 @@ from aaf import aaf
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import (
+    ConfigurationError,
     HTTPError,
     RequestValidationError,
     ResponseValidationError,
@@ -1549,3 +1550,20 @@ def test_a_left_out_parameter_gets_its_own_copy_of_a_list_or_dict_default() -> N
         "limit": 10,
     }
     assert client.post("/tags", json=[{"name": "a"}]).json() == 2
+
+
+def test_a_default_that_cannot_be_copied_for_each_request_is_refused_at_registration() -> None:
+    router = Router()
+    uncopyable = {"rows": (row for row in range(3))}  # a generator: deepcopy() refuses it
+
+    with pytest.raises(ConfigurationError) as refused:
+
+        @router.post("/rows")
+        async def rows(connection: Connection, rows: dict[str, Any] = uncopyable) -> int:
+            return len(rows)
+
+    assert str(refused.value).startswith(
+        "test_a_default_that_cannot_be_copied_for_each_request_is_refused_at_registration."
+        "<locals>.rows: parameter 'rows' has a default that cannot be copied (TypeError: "
+    )
+    assert "give one copy.deepcopy() takes" in str(refused.value)
