@@ -69,6 +69,9 @@ class Param:
     ) -> None:
         if default:  # FastAPI's old `q: str = Query(None)`: a type error, and said at run time
             raise TypeError(_positional_default(type(self).__name__, cast(object, default[0])))
+        given = cast("Mapping[str, object]", constraints)
+        if "default" in given:  # FastAPI's `Query(default=3)`: the value is there to show
+            raise TypeError(_keyword_default(type(self).__name__, given["default"]))
         unknown = constraints.keys() - Constraints.__annotations__.keys()
         if unknown:
             # Type checkers refuse them; at run time pydantic's Field() would keep them as
@@ -101,8 +104,10 @@ class Param:
 
 # FastAPI's keywords aaf has another way to say, and what that is.
 _SAID_OTHERWISE = {
-    "default": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
-    "default_factory": "give the default as the parameter's: `q: Annotated[int, Query()] = 10`",
+    "default_factory": (
+        "give the default as the parameter's, which a request leaving the parameter out gets "
+        "a copy of: `q: Annotated[list[int], Query()] = []`"
+    ),
     "regex": "pydantic's name for it is pattern=",
     "example": "write examples=[...], a list (FastAPI's example= is deprecated)",
     "min_items": "pydantic's name for it is min_length=",
@@ -152,8 +157,27 @@ def _positional_default(marker: str, default: object) -> str:
         )
     else:
         shown = repr(default)
-        how = f"give it as the parameter's: `q: Annotated[str | None, {marker}()] = {shown}`"
+        how = f"give it as the parameter's: {_with_default(marker, default)}"
     return f"{marker}({shown}) takes no default by position (FastAPI's old spelling); {how}"
+
+
+def _keyword_default(marker: str, default: object) -> str:
+    """What to write instead of a marker given ``default=`` (FastAPI's keyword)."""
+    return (
+        f"{marker}() got an unexpected keyword argument 'default': give the default as the "
+        f"parameter's: {_with_default(marker, default)}"
+    )
+
+
+def _with_default(marker: str, default: object) -> str:
+    """A parameter written with ``default``, its type guessed from it: ``q: Annotated[int,
+    Query()] = 3``, ``str | None`` for ``None``."""
+    shown = "str | None" if default is None else type(default).__name__
+    if isinstance(default, list | set | tuple | frozenset):
+        items = cast("list[object] | set[object] | tuple[object, ...]", default)
+        item = next((type(item).__name__ for item in items), "str")
+        shown += f"[{item}, ...]" if isinstance(default, tuple) else f"[{item}]"
+    return f"`q: Annotated[{shown}, {marker}()] = {default!r}`"
 
 
 def _refuse_own(marker: str, refused: Mapping[str, str], given: Mapping[str, object]) -> None:

@@ -1667,3 +1667,27 @@ def test_a_default_given_to_the_marker_by_position_says_what_to_write() -> None:
             marker(None, max_length=3)
         with pytest.raises(TypeError, match=rf"^{name}\(\.\.\.\) takes no default.*required"):
             marker(...)
+
+
+def test_a_default_given_to_the_marker_says_what_to_write_with_that_default() -> None:
+    # FastAPI's `Query(default=3)` and `Query([1])`: the advice shows the default given, of
+    # its type, not an example of another.
+    for name, marker in MARKERS.items():
+        with pytest.raises(TypeError) as keyword:
+            marker(default=3)
+        assert str(keyword.value) == (
+            f"{name}() got an unexpected keyword argument 'default': give the default as the "
+            f"parameter's: `q: Annotated[int, {name}()] = 3`"
+        )
+        with pytest.raises(
+            TypeError, match=re.escape(f"`q: Annotated[list[int], {name}()] = [1]`")
+        ):
+            marker([1])
+    with pytest.raises(
+        TypeError, match=re.escape("`q: Annotated[tuple[str, ...], Query()] = ('a',)`")
+    ):
+        Query(default=("a",))  # type: ignore[call-arg]
+    with pytest.raises(
+        TypeError, match=re.escape("a copy of: `q: Annotated[list[int], Query()] = []`")
+    ):
+        Query(default_factory=list)  # type: ignore[call-arg]
