@@ -62,6 +62,25 @@ P = ParamSpec("P")
 E = TypeVar("E", bound=BaseException)
 H = TypeVar("H", bound=ExceptionHandler)
 M = TypeVar("M", bound=HttpMiddleware)
+# Whether an app of this process has frozen the garbage collector's objects (see _freeze_gc).
+_gc_frozen = False
+
+
+def _freeze_gc() -> None:
+    """Move every object alive into the collector's permanent generation, once a process.
+
+    PERF: what start-up built (routes, plans, validators: tens of thousands of objects) lives
+    as long as the app; frozen, full collections skip it instead of pausing requests for
+    ~10 ms each (benchmarks/network.py, varied ids, p99). Once: a server starts one app a
+    process, and a test suite starting one for each test would pay a full collection each
+    time and keep, frozen for good, whatever the tests before held then.
+    """
+    global _gc_frozen
+    gc.collect()
+    gc.freeze()
+    _gc_frozen = True
+
+
 _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"9"))
 
 
@@ -84,10 +103,11 @@ class App(UrlBuilding):
     sets it); ``None`` lifts either cap;
     ``max_form_fields`` and ``max_form_parts`` cap forms, and ``max_form_text_size`` the bytes
     of their text fields (an urlencoded body is all text; a multipart body's files count
-    against ``max_body_size`` only). ``freeze_gc`` moves everything alive
-    once start-up is done into the garbage collector's permanent generation (``gc.freeze()``),
-    so that full collections skip it. Plain ``def`` handlers, providers and background work
-    run in the app's own pool of up to ``max_threads`` worker threads (40, as in FastAPI),
+    against ``max_body_size`` only). ``freeze_gc`` moves everything alive once start-up is
+    done into the garbage collector's permanent generation (``gc.freeze()``), so that full
+    collections skip it: the first app of a process to start does it. Plain ``def``
+    handlers, providers and background work run in the app's own pool of up to
+    ``max_threads`` worker threads (40, as in FastAPI),
     never in the threads that read files.
     """
 
@@ -767,12 +787,8 @@ class App(UrlBuilding):
             )
             return
         self.lifecycle.started()
-        if self.freeze_gc:
-            # PERF: what start-up built (routes, plans, validators: tens of thousands of
-            # objects) lives as long as the app; frozen, full collections skip it instead of
-            # pausing requests for ~10 ms each (benchmarks/network.py, varied ids, p99).
-            gc.collect()
-            gc.freeze()
+        if self.freeze_gc and not _gc_frozen:
+            _freeze_gc()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         self.lifecycle.stopped()

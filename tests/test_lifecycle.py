@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -225,3 +227,55 @@ def test_each_mounted_app_is_stopped_whatever_another_says_and_a_failed_start_un
         with TestClient(aaf([router])):
             pass
     assert events == ["first up", "second up", "first down"]  # what started is stopped
+
+
+FREEZING = """
+import gc
+import sys
+
+from aaf import aaf
+from aaf.connection import Connection
+from aaf.routing import Router
+from aaf.testing import TestClient
+
+router = Router()
+
+
+@router.get("/")
+async def home(connection: Connection) -> str:
+    return "home"
+
+
+def start(freeze_gc: bool) -> tuple[int, int]:
+    '''Start and stop an app; give the frozen objects after, and the full collections run.'''
+    gc.disable()  # only the app's own collections count
+    before = gc.get_stats()[2]["collections"]
+    with TestClient(aaf(routers=[router], freeze_gc=freeze_gc)) as client:
+        assert client.get("/").text == "home"
+    return gc.get_freeze_count(), gc.get_stats()[2]["collections"] - before
+
+
+print(*start(sys.argv[1] == "on"), *start(True))
+"""
+
+
+@pytest.mark.parametrize(("first", "said"), [("on", "frozen"), ("off", "not frozen")])
+def test_the_first_app_of_a_process_to_start_freezes_the_collectors_objects(
+    tmp_path: Path, first: str, said: str
+) -> None:
+    # A server starts one app a process. A test suite starts one for each test: each start
+    # ran a full collection (18 s after the mypy plugin's tests) and froze for good whatever
+    # the tests before held then.
+    script = tmp_path / "freezing.py"
+    script.write_text(FREEZING)
+    ran = subprocess.run(
+        [sys.executable, str(script), first], capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    frozen, collections, frozen_later, collections_later = map(int, ran.stdout.split())
+    if said == "frozen":
+        assert frozen > 10_000 and collections == 1  # the app's routes, plans, modules
+        assert (frozen_later, collections_later) == (frozen, 0)  # the next app: nothing
+    else:  # freeze_gc=False: nothing; the next app, the first to freeze, does it
+        assert (frozen, collections) == (0, 0)
+        assert frozen_later > 10_000 and collections_later == 1

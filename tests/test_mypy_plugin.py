@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from mypy import api
 
 import aaf
 from aaf.exceptions import ConfigurationError
 from aaf.mypy import AafPlugin, plugin
 
 from ._helpers import import_file
+from ._typecheck import mypy_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -3790,7 +3790,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     files = [directory / f"case_{name}.py" for name in CASES]
     config = ["--config-file", str(directory / "mypy.ini")]
     cache = ["--cache-dir", str(directory / ".mypy_cache")]  # a cold cache: every hook runs
-    return directory, api.run([*config, *cache, *map(str, files)])[0]
+    return directory, mypy_in_process([*config, *cache, *map(str, files)])[0]
 
 
 def registration_error(path: Path) -> str | None:
@@ -3888,7 +3888,7 @@ def mypy_here(directory: Path, files: list[Path]) -> str:
     config and a cache in ``directory``: a second call reads unchanged modules from it."""
     config = ["--config-file", str(directory / "mypy.ini")]
     cache = ["--cache-dir", str(directory / ".mypy_cache")]
-    stdout, stderr, status = api.run([*config, *cache, *map(str, files)])
+    stdout, stderr, status = mypy_in_process([*config, *cache, *map(str, files)])
     assert status in (0, 1), stdout + stderr
     return stdout
 
@@ -4175,7 +4175,7 @@ def test_url_for_by_handler_asks_only_for_what_a_url_carries(tmp_path: Path) -> 
     # below is a process of its own).
     config = ["--config-file", str(tmp_path / "mypy.ini")]
     cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
-    reported = errors_of(api.run([*config, *cache, str(program)])[0])
+    reported = errors_of(mypy_in_process([*config, *cache, str(program)])[0])
     assert {int(line.split(":")[1]) for line in reported} == URL_FOR_ERRORS, reported
     assert all("[call-overload]" in line for line in reported), reported
     # Run, each builds its path; the lines the plugin refuses are the ones that fail.

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mypy import api
 
 from aaf.exceptions import ConfigurationError
 
 from ._helpers import import_file
+from ._typecheck import mypy_in_process
 
 # Classes both fuzz tests' modules hold: a dataclass and a plain enum.
 CLASSES = """
@@ -171,7 +171,7 @@ def plugin_reports(directory: Path, files: list[Path], prefix: str) -> tuple[str
     )
     config = ["--config-file", str(directory / "mypy.ini")]
     cache = ["--cache-dir", str(directory / ".mypy_cache")]
-    stdout = api.run([*config, *cache, *map(str, files)])[0]
+    stdout = mypy_in_process([*config, *cache, *map(str, files)])[0]
     reported: dict[str, str] = {}
     pattern = re.compile(rf"(?:.*/)?({prefix}_\d+)\.py:\d+: error: (.*)  \[aaf-route\]$")
     for line in stdout.splitlines():
@@ -794,7 +794,7 @@ def test_url_for_takes_what_a_url_carries_as_it_builds_at_run_time(
     )
     config = ["--config-file", str(tmp_path / "mypy.ini")]
     cache = ["--cache-dir", str(tmp_path / ".mypy_cache")]
-    stdout = api.run([*config, *cache, *map(str, files)])[0]
+    stdout = mypy_in_process([*config, *cache, *map(str, files)])[0]
     flagged = {
         (match[1], int(match[2])) for match in re.finditer(r"(links_\d+)\.py:(\d+): error:", stdout)
     }
