@@ -217,7 +217,9 @@ class Connection(UrlBuilding):
     def base_url(self) -> str:
         """The app's own URL as the client reaches it, ending in ``/``: the scheme, the Host
         header and the root path, as Starlette's ``request.base_url`` (for whole links, an
-        e-mail's: ``connection.base_url + app.url_for(...).lstrip("/")``)."""
+        e-mail's: ``connection.base_url + app.url_for(...).lstrip("/")``). The Host header is
+        the client's to choose: allow the app's hosts (Starlette's ``TrustedHostMiddleware``)
+        where a client reaches it with any."""
         return get_current_url(self.scheme, self._host(), self.root_path)
 
     def _host(self) -> str:

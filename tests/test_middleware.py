@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import re
 import threading
@@ -16,6 +17,7 @@ import pytest
 from pydantic import JsonValue
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response as StarletteResponse
 
@@ -493,3 +495,27 @@ def test_what_the_app_below_fails_with_reaches_the_function_or_the_server() -> N
     # After the start, the answer has gone out: the server is told, as without the function.
     with pytest.raises(ValueError, match="failed after the start"):
         TestClient(app).get("/after")
+
+
+def test_starlettes_trusted_host_middleware_keeps_links_to_the_hosts_it_allows() -> None:
+    # connection.base_url is the Host header the client sent, as Starlette's and Flask's are:
+    # a password-reset link built from it points wherever a client says. The deployment
+    # notes send users to Starlette's TrustedHostMiddleware; over uvicorn, as they run it.
+    router = Router()
+
+    @router.get("/reset")
+    async def reset(connection: Connection) -> str:
+        return connection.base_url + connection.url_for("reset").lstrip("/")
+
+    app = App(
+        [router],
+        middleware=[
+            functools.partial(TrustedHostMiddleware, allowed_hosts=["notes.example", "127.0.0.1"])
+        ],
+    )
+    with serve(app) as base, httpx.Client(base_url=base, timeout=5) as client:
+        assert client.get("/reset").text == f"{base}/reset"
+        asked = client.get("/reset", headers={"Host": "notes.example"})
+        assert asked.text == "http://notes.example/reset"
+        poisoned = client.get("/reset", headers={"Host": "attacker.example"})
+        assert (poisoned.status_code, poisoned.text) == (400, "Invalid host header")
