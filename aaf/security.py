@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Awaitable, Mapping
-from typing import Generic, Literal, cast, overload
+from typing import Generic, Literal, Never, cast, overload
 
 from pydantic import BaseModel, Field, JsonValue
 from typing_extensions import TypeVar
@@ -117,6 +117,36 @@ class SecurityScheme:
                 self._refuse(challenge or scheme)
             return None
         return found
+
+
+# FastAPI's names of the OAuth2 and OpenID Connect schemes' URLs, and aaf's.
+_FASTAPI_URLS = {
+    "tokenUrl": "token_url",
+    "authorizationUrl": "authorization_url",
+    "refreshUrl": "refresh_url",
+    "openIdConnectUrl": "openid_connect_url",
+}
+
+
+def _urls_given(scheme: object, fastapi: Mapping[str, object], **urls: str) -> None:
+    """Refuse FastAPI's camelCase keywords (``tokenUrl="token"``, its tutorial's), saying
+    aaf's name, and a scheme given none of the URLs it needs.
+
+    Raises:
+        TypeError: either.
+    """
+    name = type(scheme).__name__
+    for keyword in fastapi:
+        ours = _FASTAPI_URLS.get(keyword)
+        if ours is None:
+            raise TypeError(f"{name}() got an unexpected keyword argument {keyword!r}")
+        raise TypeError(
+            f"{name}() got an unexpected keyword argument {keyword!r}: aaf spells it "
+            f"{ours}, {name}({ours}=...)"
+        )
+    missing = [keyword for keyword, url in urls.items() if not url]
+    if missing:
+        raise TypeError(f"{name}() needs {' and '.join(missing)}, a URL")
 
 
 def _quoted(what: str, text: str) -> str:
@@ -289,13 +319,15 @@ class OAuth2PasswordBearer(_OAuth2[_Token]):
     ) -> None: ...
     def __init__(
         self,
-        token_url: str,
+        token_url: str = "",
         *,
         scopes: Mapping[str, str] | None = None,
         scheme_name: str | None = None,
         description: str | None = None,
         auto_error: bool = True,
+        **fastapi: Never,  # FastAPI's tokenUrl=, said at run time (type checkers refuse it)
     ) -> None:
+        _urls_given(self, fastapi, token_url=token_url)
         super().__init__(
             scopes=scopes, scheme_name=scheme_name, description=description, auto_error=auto_error
         )
@@ -342,15 +374,17 @@ class OAuth2AuthorizationCodeBearer(_OAuth2[_Token]):
     ) -> None: ...
     def __init__(
         self,
-        authorization_url: str,
-        token_url: str,
+        authorization_url: str = "",
+        token_url: str = "",
         *,
         refresh_url: str | None = None,
         scopes: Mapping[str, str] | None = None,
         scheme_name: str | None = None,
         description: str | None = None,
         auto_error: bool = True,
+        **fastapi: Never,  # FastAPI's authorizationUrl=, ..., said at run time
     ) -> None:
+        _urls_given(self, fastapi, authorization_url=authorization_url, token_url=token_url)
         super().__init__(
             scopes=scopes, scheme_name=scheme_name, description=description, auto_error=auto_error
         )
@@ -397,12 +431,14 @@ class OpenIdConnect(SecurityScheme, Generic[_Header]):
     ) -> None: ...
     def __init__(
         self,
-        openid_connect_url: str,
+        openid_connect_url: str = "",
         *,
         scheme_name: str | None = None,
         description: str | None = None,
         auto_error: bool = True,
+        **fastapi: Never,  # FastAPI's openIdConnectUrl=, said at run time
     ) -> None:
+        _urls_given(self, fastapi, openid_connect_url=openid_connect_url)
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.openid_connect_url = openid_connect_url
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import urllib.parse
 from collections.abc import Iterator
 from typing import Annotated, Any, cast
@@ -445,3 +446,32 @@ def test_a_realm_or_key_name_is_quoted_in_the_challenge_and_one_no_header_carrie
             HTTPBasic(realm=realm)
     with pytest.raises(ValueError, match="name goes into WWW-Authenticate"):
         APIKeyQuery(name="key\n")
+
+
+def test_fastapis_camel_case_urls_say_aafs_names() -> None:
+    # `OAuth2PasswordBearer(tokenUrl="token")`, the line FastAPI's tutorial has everyone
+    # write, was Python's bare "unexpected keyword argument 'tokenUrl'" (type checkers refuse
+    # it too: the keyword takes Never).
+    def refused(said: str) -> pytest.RaisesExc[TypeError]:
+        return pytest.raises(TypeError, match="^" + re.escape(said) + "$")
+
+    with refused(
+        "OAuth2PasswordBearer() got an unexpected keyword argument 'tokenUrl': aaf spells it "
+        "token_url, OAuth2PasswordBearer(token_url=...)"
+    ):
+        OAuth2PasswordBearer(tokenUrl="token")  # type: ignore[call-overload]
+    with refused(
+        "OAuth2AuthorizationCodeBearer() got an unexpected keyword argument 'refreshUrl': aaf "
+        "spells it refresh_url, OAuth2AuthorizationCodeBearer(refresh_url=...)"
+    ):
+        OAuth2AuthorizationCodeBearer("/authorize", "/token", refreshUrl="/r")  # type: ignore[call-overload]
+    with refused(
+        "OpenIdConnect() got an unexpected keyword argument 'openIdConnectUrl': aaf spells it "
+        "openid_connect_url, OpenIdConnect(openid_connect_url=...)"
+    ):
+        OpenIdConnect(openIdConnectUrl="/.well-known")  # type: ignore[call-overload]
+    with refused("OAuth2PasswordBearer() got an unexpected keyword argument 'tokenurl'"):
+        OAuth2PasswordBearer("/token", tokenurl="x")  # type: ignore[call-overload]
+    with refused("OAuth2AuthorizationCodeBearer() needs token_url, a URL"):
+        OAuth2AuthorizationCodeBearer("/authorize")  # type: ignore[call-overload]
+    assert OAuth2PasswordBearer("/token").token_url == "/token"
