@@ -76,6 +76,8 @@ def _freeze_gc() -> None:
     time and keep, frozen for good, whatever the tests before held then.
     """
     global _gc_frozen
+    if _gc_frozen:
+        return
     gc.collect()
     gc.freeze()
     _gc_frozen = True
@@ -787,7 +789,7 @@ class App(UrlBuilding):
             )
             return
         self.lifecycle.started()
-        if self.freeze_gc and not _gc_frozen:
+        if self.freeze_gc:
             _freeze_gc()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown

@@ -136,14 +136,11 @@ def _urls_given(scheme: object, fastapi: Mapping[str, object], **urls: str) -> N
         TypeError: either.
     """
     name = type(scheme).__name__
-    for keyword in fastapi:
+    keyword = next(iter(fastapi), None)
+    if keyword is not None:
         ours = _FASTAPI_URLS.get(keyword)
-        if ours is None:
-            raise TypeError(f"{name}() got an unexpected keyword argument {keyword!r}")
-        raise TypeError(
-            f"{name}() got an unexpected keyword argument {keyword!r}: aaf spells it "
-            f"{ours}, {name}({ours}=...)"
-        )
+        how = "" if ours is None else f": aaf spells it {ours}, {name}({ours}=...)"
+        raise TypeError(f"{name}() got an unexpected keyword argument {keyword!r}{how}")
     missing = [keyword for keyword, url in urls.items() if not url]
     if missing:
         raise TypeError(f"{name}() needs {' and '.join(missing)}, a URL")
