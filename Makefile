@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system run test test-lowest test-pythons lint typecheck pytest bench load load-hostile vendor clean
+.PHONY: install system run test test-h11 test-lowest test-pythons lint typecheck pytest bench load load-hostile vendor clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -90,7 +90,17 @@ test-lowest: $(LOWEST_STAMP) system
 	$(LOWEST)/bin/pytest -p no:cacheprovider -o addopts="" -W ignore::DeprecationWarning \
 		$(LOWEST_TESTS)
 
-test: lint typecheck pytest test-lowest
+# The tests that run a real uvicorn, again on its h11 implementation: `pip install aaf` gives
+# uvicorn without httptools, which the main run's servers use (the test extras install it).
+H11_TESTS := tests/test_server.py tests/test_hostile.py tests/test_sse.py \
+	tests/test_lifecycle.py tests/test_websockets.py tests/test_response.py \
+	tests/test_middleware.py tests/test_files.py tests/test_error_policy.py \
+	tests/test_threads.py tests/test_redis_groups.py
+
+test-h11: $(STAMP) system
+	AAF_TEST_HTTP=h11 $(BIN)/pytest -p no:cacheprovider -o addopts="" $(H11_TESTS)
+
+test: lint typecheck pytest test-h11 test-lowest
 
 # The whole suite on the newer Pythons pyproject.toml allows, each in a venv of its own
 # (.venv-python3.12, ...); not part of `make test`, since a fresh machine has 3.11 alone.

@@ -167,6 +167,18 @@ def free_port() -> int:
         return port
 
 
+# uvicorn's HTTP implementation for the tests' servers: "auto" is httptools, which the test
+# extras install (`uvicorn[standard]` does too); `pip install aaf` alone gives h11, which
+# `make test` runs the server tests on again (AAF_TEST_HTTP=h11, the Makefile's test-h11).
+UVICORN_HTTP = os.environ.get("AAF_TEST_HTTP", "auto")
+_HTTP_MODULES = {"h11": "h11_impl", "httptools": "httptools_impl"}
+
+
+def uvicorn_command(*args: str) -> list[str]:
+    """``python -m uvicorn`` with ``args``, on the tests' HTTP implementation."""
+    return [sys.executable, "-m", "uvicorn", "--http", UVICORN_HTTP, *args]
+
+
 @contextlib.contextmanager
 def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generator[str]:
     """Run ``app`` under a real uvicorn on 127.0.0.1 in a thread; yield its base URL."""
@@ -178,7 +190,7 @@ def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generato
         log_level="warning",
         access_log=False,
         lifespan="on",
-        **options,  # type: ignore[arg-type]  # uvicorn.Config's keywords
+        **{"http": UVICORN_HTTP, **options},  # type: ignore[arg-type]  # uvicorn.Config's keywords
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -189,6 +201,10 @@ def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generato
             server.should_exit = True
             raise RuntimeError("uvicorn did not start in time")
         time.sleep(0.02)
+    wanted = _HTTP_MODULES.get(str(options.get("http", UVICORN_HTTP)))
+    if wanted is not None and not config.http_protocol_class.__module__.endswith(wanted):
+        server.should_exit = True
+        raise RuntimeError(f"uvicorn runs {config.http_protocol_class}, not {wanted}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

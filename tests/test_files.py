@@ -10,7 +10,6 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.testing import TestClient
 
-from ._helpers import Recorder, free_port, http_scope, multipart_part, serve
+from ._helpers import Recorder, free_port, http_scope, multipart_part, serve, uvicorn_command
 from .test_examples import load
 
 CONTENT = bytes(range(256)) * 40  # 10,240 bytes
@@ -644,7 +643,7 @@ def big_file_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
         "app = aaf([router])\n"
     )
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(tmp_path), "bigapp:app"]
+    command = uvicorn_command("--app-dir", str(tmp_path), "bigapp:app")
     server = subprocess.Popen(
         [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     )

@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -20,7 +19,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from aaf.channels import RedisGroups
 
-from ._helpers import free_port, stop_process
+from ._helpers import free_port, stop_process, uvicorn_command
 from ._redis import RedisServer, redis_server
 
 __all__ = ["redis_server"]  # the fixture, used by name
@@ -244,7 +243,7 @@ def uvicorn(
     """An app under uvicorn in its own process (or workers), on Redis; stopped by PID."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+        uvicorn_command(app, "--host", "127.0.0.1", "--port", str(port))
         + ["--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT,
         env={**os.environ, "AAF_REDIS_URL": redis_url},
