@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "aaf" / "static"
 PACKAGES = {
     # npm package, version: {file in the package: file in aaf/static/<dir>}
-    ("swagger-ui-dist", "5.35.0", "swagger-ui"): {
+    ("swagger-ui-dist", "5.36.0", "swagger-ui"): {
         "package/swagger-ui-bundle.js": "swagger-ui-bundle.js",
         "package/swagger-ui-bundle.js.LICENSE.txt": "swagger-ui-bundle.js.LICENSE.txt",
         "package/swagger-ui.css": "swagger-ui.css",
