@@ -656,28 +656,71 @@ class EventSourceResponse(StreamingResponse):
 
 
 async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIterator[bytes]:
+    if ping is None:  # nothing to send between events: the stream's task steps the app's
+        try:
+            async for item in content:
+                yield _encoded(item)
+        finally:
+            if isinstance(content, AsyncGenerator):
+                await content.aclose()
+        return
     iterator = aiter(content)
-    pending: asyncio.Future[object] | None = None
+    # One task steps the app's iterator for its whole life, a step each time an event is
+    # asked for, so that a timeout, a cancel scope or a context variable in a generator spans
+    # its steps as it does when a generator is iterated in one task (a task for each step
+    # broke all three: an `asyncio.timeout()` around the events never fired).
+    asks: asyncio.Queue[asyncio.Future[object] | None] = asyncio.Queue()
+    stepper = asyncio.ensure_future(_step(iterator, asks))
+    loop = asyncio.get_running_loop()
     try:
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(iterator))
-            if not (await asyncio.wait((pending,), timeout=ping))[0]:  # (no set kept: below)
+            asked: asyncio.Future[object] = loop.create_future()
+            asks.put_nowait(asked)
+            waiting = (asked, stepper)
+            while not (await asyncio.wait(waiting, timeout=ping, return_when=_FIRST))[0]:
                 yield b": ping\n\n"
-                continue
-            task, pending = pending, None
-            try:
-                item = task.result()
-            except StopAsyncIteration:
+            try:  # raised here, an error's traceback holds this frame: not the future too
+                item = asked.result() if asked.done() else stepper.result()
+            finally:
+                del asked, waiting
+            if item is _ENDED:
                 return  # the events are done
-            finally:  # raised here, an error's traceback holds this frame: not its task too
-                del task
-            event = item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)
-            yield event.encode()
+            yield _encoded(item)
     finally:
-        if pending is not None:
-            pending.cancel()
-            await asyncio.gather(pending, return_exceptions=True)
+        asks.put_nowait(None)  # a generator that swallowed the cancel still ends
+        stepper.cancel()
+        [closed] = await asyncio.gather(stepper, return_exceptions=True)
+        if isinstance(closed, Exception):  # the app's generator failed in its finally
+            raise closed
+
+
+_FIRST = asyncio.FIRST_COMPLETED
+_ENDED = object()  # what a step gives once the app's iterator is done
+
+
+def _encoded(item: object) -> bytes:
+    return (item if isinstance(item, ServerSentEvent) else ServerSentEvent(item)).encode()
+
+
+async def _step(
+    iterator: AsyncIterator[object], asks: asyncio.Queue[asyncio.Future[object] | None]
+) -> None:
+    """Step ``iterator`` once for each future asked for, answering it with the item (or
+    ``_ENDED``, or the app's error), until it ends or ``None`` is asked for; then close it,
+    in this task, where it ran."""
+    try:
+        while (asked := await asks.get()) is not None:
+            try:
+                asked.set_result(await anext(iterator))
+            except StopAsyncIteration:
+                asked.set_result(_ENDED)
+                return
+            except Exception as exc:
+                asked.set_exception(exc)
+                return
+            finally:  # an error's traceback holds this frame: not the future holding it
+                del asked
+    finally:
         if isinstance(iterator, AsyncGenerator):
             await iterator.aclose()  # the app's generator gets its finally run
 

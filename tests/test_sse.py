@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import itertools
 import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 import httpx
 import pytest
 from pydantic import BaseModel
@@ -65,6 +68,70 @@ def test_data_bytes_are_utf_8_text_or_refused_where_the_event_is_made() -> None:
     for field in ("data", "event", "id", "comment"):
         with pytest.raises(ValueError, match=f"event's {field} must be UTF-8 text"):
             ServerSentEvent(**{field: "a \udcff b"})  # type: ignore[arg-type]
+
+
+# Generators as apps write them -------------------------------------------------------------------
+_STEP = contextvars.ContextVar[str]("_STEP", default="unset")
+
+
+def bounded_app(ping: float | None) -> App:
+    """Event streams that bound themselves with a timeout or a cancel scope, and one that sets
+    a context variable, each generator iterated as the app wrote it."""
+    router = Router()
+
+    @router.get("/timeout")
+    async def timed(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[dict[str, int | bool]]:
+            try:
+                async with asyncio.timeout(0.3):
+                    for n in itertools.count():
+                        yield {"n": n}
+                        await asyncio.sleep(0.1)
+            except TimeoutError:
+                yield {"done": True}
+
+        return EventSourceResponse(events(), ping=ping)
+
+    @router.get("/scope")
+    async def scoped(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[dict[str, int | bool]]:
+            with anyio.move_on_after(0.3):
+                for n in itertools.count():
+                    yield {"n": n}
+                    await anyio.sleep(0.1)
+            yield {"done": True}
+
+        return EventSourceResponse(events(), ping=ping)
+
+    @router.get("/context")
+    async def context(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[str]:
+            _STEP.set("set in the generator")
+            yield _STEP.get()
+            await asyncio.sleep(0.05)
+            yield _STEP.get()
+
+        return EventSourceResponse(events(), ping=ping)
+
+    return aaf([router])
+
+
+@pytest.mark.parametrize("ping", [None, 0.02])
+def test_a_timeout_a_cancel_scope_and_a_context_variable_span_a_generators_events(
+    ping: float | None,
+) -> None:
+    # Each step of the generator was taken in a task of its own: the timeout and the cancel
+    # scope never fired, so those streams never ended, and the variable was gone at the next
+    # event. Now one task steps it from start to end, as a StreamingResponse's.
+    with TestClient(bounded_app(ping)) as client:
+        for path in ("/timeout", "/scope"):
+            text = client.get(path, timeout=5).text
+            data = [line for line in text.splitlines() if line.startswith("data: ")]
+            assert data[0] == 'data: {"n":0}' and data[-1] == 'data: {"done":true}', path
+            assert 2 <= len(data) <= 6, text
+            assert (": ping" in text) == (ping is not None), text
+        text = client.get("/context", timeout=5).text
+        assert text.count("data: set in the generator\n\n") == 2, text
 
 
 # Over uvicorn -----------------------------------------------------------------------------------
