@@ -134,6 +134,25 @@ def test_a_timeout_a_cancel_scope_and_a_context_variable_span_a_generators_event
         assert text.count("data: set in the generator\n\n") == 2, text
 
 
+def test_a_generator_that_raises_cancelled_error_itself_ends_its_stream() -> None:
+    # Its step never answers as an event or an error does: the stream must still end, as a
+    # cancelled one does, not ping for ever.
+    router = Router()
+
+    @router.get("/gives-up")
+    async def gives_up(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[str]:
+            yield "a"
+            await asyncio.sleep(0.05)
+            raise asyncio.CancelledError
+
+        return EventSourceResponse(events(), ping=0.01)
+
+    with TestClient(aaf([router])) as client:
+        text = client.get("/gives-up", timeout=5).text
+    assert text.startswith("data: a\n\n") and text.count("data:") == 1, text
+
+
 # Over uvicorn -----------------------------------------------------------------------------------
 def make_app(events: dict[str, threading.Event], log: list[str]) -> App:
     router = Router()
