@@ -682,8 +682,10 @@ async def _events(content: AsyncIterable[object], ping: float | None) -> AsyncIt
                 waker: asyncio.Future[None] = loop.create_future()
                 timer = loop.call_later(ping, _wake, waker, None)
                 asked.add_done_callback(functools.partial(_wake, waker))
-                await waker
-                timer.cancel()
+                try:
+                    await waker
+                finally:  # cancelled too (the client left): the timer holds nothing after
+                    timer.cancel()
                 if not asked.done():
                     yield b": ping\n\n"
             try:  # raised here, an error's traceback holds this frame: not the future too
