@@ -15,6 +15,8 @@ from typing import Annotated
 import anyio
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -23,7 +25,13 @@ from aaf import App, aaf
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Depends, Header
-from aaf.response import EventSourceResponse, HtmlResponse, HttpResponse, ServerSentEvent
+from aaf.response import (
+    EventSourceResponse,
+    HtmlResponse,
+    HttpResponse,
+    ServerSentEvent,
+    _event_bytes,  # pyright: ignore[reportPrivateUsage]
+)
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
@@ -68,6 +76,35 @@ def test_data_bytes_are_utf_8_text_or_refused_where_the_event_is_made() -> None:
     for field in ("data", "event", "id", "comment"):
         with pytest.raises(ValueError, match=f"event's {field} must be UTF-8 text"):
             ServerSentEvent(**{field: "a \udcff b"})  # type: ignore[arg-type]
+
+
+_ANY_DATA = st.one_of(
+    st.text(alphabet=st.characters(categories=["Cs", "Ll", "Lu", "Zs", "Cc"]), max_size=20),
+    st.text(alphabet=st.sampled_from(list("ab\r\n\u2028é")), max_size=20),
+    st.binary(max_size=10),
+    st.none(),
+    st.integers(),
+    st.floats(),  # NaN and the infinities: null, as pydantic writes them
+    st.lists(st.text(max_size=5), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    st.builds(Tick, n=st.integers()),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_ANY_DATA)
+def test_plain_data_goes_out_as_the_event_made_of_it_would(data: object) -> None:
+    # The stream encodes plain items without making their ServerSentEvent: the same bytes,
+    # or the same error.
+    try:
+        expected: bytes | str = ServerSentEvent(data).encode()
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        given: bytes | str = _event_bytes(data)
+    except ValueError as exc:
+        given = str(exc)
+    assert given == expected
 
 
 # Generators as apps write them -------------------------------------------------------------------
