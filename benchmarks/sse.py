@@ -22,6 +22,8 @@ from aaf import aaf
 from aaf.connection import Connection
 from aaf.response import EventSourceResponse, StreamingResponse
 from aaf.routing import Router
+from benchmarks.inprocess import scope_for
+from benchmarks.scenarios import Scenario
 
 EVENTS = 20_000
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -85,20 +87,7 @@ APPS: dict[str, tuple[App, str]] = {
 
 
 async def per_event(app: App, path: str) -> float:
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = scope_for(Scenario("events", "GET", path))
     sent = 0
 
     async def receive() -> dict[str, Any]:
