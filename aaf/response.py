@@ -646,6 +646,11 @@ class EventSourceResponse(StreamingResponse):
         background: Background | None = None,
     ) -> None:
         _check_iterable(content, "EventSourceResponse")
+        if ping is not None and not ping > 0:  # 0 (or NaN) sent pings as fast as it could
+            raise ValueError(
+                f"EventSourceResponse(ping={ping!r}): ping is how many seconds without an "
+                "event before a ping comment goes out, more than 0 (or None: never)"
+            )
         merged = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})}
         super().__init__((), connection, status_code, merged, background=background)
         self.source = content

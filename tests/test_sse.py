@@ -107,6 +107,14 @@ def test_plain_data_goes_out_as_the_event_made_of_it_would(data: object) -> None
     assert given == expected
 
 
+@pytest.mark.parametrize("ping", [0, -1, float("nan")])
+def test_a_ping_interval_of_no_time_is_refused_where_the_response_is_made(ping: float) -> None:
+    # It sent ping comments as fast as the loop turned, for as long as the stream was idle.
+    with pytest.raises(ValueError, match=r"ping is how many seconds .* more than 0"):
+        EventSourceResponse(iter(()), ping=ping)
+    assert EventSourceResponse(iter(()), ping=0.001).ping == 0.001
+
+
 # Generators as apps write them -------------------------------------------------------------------
 _STEP = contextvars.ContextVar[str]("_STEP", default="unset")
 
