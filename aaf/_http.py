@@ -26,6 +26,7 @@ __all__ = [
     "RawHeaders",
     "SameSite",
     "check_close_code",
+    "check_limit",
     "empty_framing",
     "cookie_header",
     "cookie_value",
@@ -41,6 +42,23 @@ __all__ = [
 ]
 
 RawHeaders = list[tuple[bytes, bytes]]
+
+
+def check_limit(
+    where: str, name: str, value: object, *, above: bool = False, none: str = ""
+) -> None:
+    """Refuse a size limit, count or time of ``where``'s that no request could meet: not a
+    number, below 0 (or 0 with ``above``), or NaN. ``None`` passes where ``none`` says what it
+    means ("no limit")."""
+    if value is None and none:
+        return
+    bound = ("more than 0" if above else "0 or more") + (f" (None: {none})" if none else "")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{where}({name}={value!r}): {name} must be a number {bound}")
+    if not (value > 0 if above else value >= 0):  # NaN too
+        raise ValueError(f"{where}({name}={value!r}): {name} must be {bound}")
+
+
 # The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
 # hand beside its own would have the client read the body wrong.
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})

@@ -21,7 +21,15 @@ from aaf._docs import docs_routers
 from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
 from aaf._extract import arguments_now, body_arguments_now
 from aaf._forms import FormLimits
-from aaf._http import JSON_TYPE, LENGTHS, SMALL_BODY, TEXT_TYPE, WITH_BODY, length_header
+from aaf._http import (
+    JSON_TYPE,
+    LENGTHS,
+    SMALL_BODY,
+    TEXT_TYPE,
+    WITH_BODY,
+    check_limit,
+    length_header,
+)
 from aaf._lifecycle import Lifecycle, MountedLifespan
 from aaf._matcher import NO_RULE
 from aaf._openapi import build_document
@@ -200,6 +208,14 @@ class App(UrlBuilding):
         self.exception_handlers: dict[type[BaseException] | int, ExceptionHandler] = {}
         for key, handler in (exception_handlers or {}).items():
             self._add_exception_handler(key, handler)
+        # A negative size answered every request with a body 413; a negative grace waited
+        # for no background work.
+        check_limit("aaf", "max_body_size", max_body_size, none="no limit")
+        check_limit("aaf", "max_message_size", max_message_size, none="no limit")
+        check_limit("aaf", "max_form_fields", max_form_fields)
+        check_limit("aaf", "max_form_parts", max_form_parts)
+        check_limit("aaf", "max_form_text_size", max_form_text_size)
+        check_limit("aaf", "shutdown_grace", shutdown_grace)
         self.max_body_size = max_body_size
         self.max_message_size = max_message_size
         self.form_limits = FormLimits(max_form_fields, max_form_parts, max_form_text_size)

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from aaf._http import json_bytes
+from aaf._http import check_limit, json_bytes
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as _Redis
@@ -182,6 +182,7 @@ class InMemoryGroups:
     """
 
     def __init__(self, *, max_queue: int = 1000, max_message_size: int = 1024 * 1024) -> None:
+        check_limit("InMemoryGroups", "max_message_size", max_message_size)
         self.max_message_size = max_message_size
         self._local = _LocalMembers(max_queue)
 
@@ -260,6 +261,8 @@ class RedisGroups:
         prefix: str = "aaf:group:",
         timeout: float = 2.0,
     ) -> None:
+        check_limit("RedisGroups", "max_message_size", max_message_size)
+        check_limit("RedisGroups", "timeout", timeout, above=True)  # 0: sockets never wait
         self.url = url
         self.max_message_size = max_message_size
         self.prefix = prefix

@@ -25,7 +25,7 @@ from werkzeug.routing.converters import BaseConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
-from aaf._http import local_location
+from aaf._http import check_limit, local_location
 from aaf._matcher import MatchResult, SlashRedirect, StateMatcher, Unknown
 from aaf._operation import Operation, Shown, dependency_list, operation
 from aaf._plan import FieldSpec, HandlerPlan, every_plan
@@ -430,6 +430,7 @@ class Router(UrlBuilding):
                 not fit the rule.
             TypeError: the handler is not async.
         """
+        check_limit("route", "max_body_size", max_body_size, none="the app's")
         full = _under(self.prefix, rule)
         route_name: str = name or getattr(handler, "__name__", None) or repr(handler)
         self._check_name(route_name, handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -12,6 +13,7 @@ import pytest
 
 from aaf import aaf
 from aaf._rules import converter_type, rule_converters
+from aaf.channels import InMemoryGroups, RedisGroups
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
 from aaf.exceptions import HTTPError
@@ -96,3 +98,40 @@ def test_an_optional_upload_left_out_takes_its_default() -> None:
         assert client.post("/upload", data={"name": "ann"}).text == "ann: no file"
         sent = client.post("/upload", data={"name": "ann"}, files={"file": ("a.txt", b"x")})
         assert sent.text == "ann: a.txt"
+
+
+async def answer(connection: Connection) -> int:
+    return 1
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            lambda: aaf([], max_body_size=-1),
+            r"aaf\(max_body_size=-1\): max_body_size must be 0 or more \(None: no limit\)",
+        ),
+        (lambda: aaf([], max_form_fields=-5), r"max_form_fields must be 0 or more"),
+        (lambda: aaf([], max_form_parts=-1), r"max_form_parts must be 0 or more"),
+        (lambda: aaf([], max_form_text_size=-1), r"max_form_text_size must be 0 or more"),
+        (lambda: aaf([], max_message_size=-1), r"max_message_size must be 0 or more"),
+        (lambda: aaf([], shutdown_grace=float("nan")), r"shutdown_grace must be 0 or more"),
+        (
+            lambda: Router().route("/x", max_body_size=-1)(answer),
+            r"route\(max_body_size=-1\): max_body_size must be 0 or more \(None: the app's\)",
+        ),
+        (lambda: InMemoryGroups(max_message_size=-1), r"max_message_size must be 0 or more"),
+        (lambda: RedisGroups("redis://127.0.0.1", timeout=0), r"timeout must be more than 0"),
+    ],
+)
+def test_limits_no_request_could_meet_are_refused_where_they_are_given(
+    make: Callable[[], object], said: str
+) -> None:
+    # A negative body limit answered every request with a body 413, a grace of NaN waited
+    # for nothing, a Redis timeout of 0 made its sockets never wait: each said nothing.
+    with pytest.raises(ValueError, match=said):
+        make()
+    with pytest.raises(TypeError, match=r"aaf\(max_body_size='10MB'\): max_body_size must be"):
+        aaf([], max_body_size="10MB")  # type: ignore[arg-type]  # untyped code's mistake
+    # The bounds themselves are limits a request can meet.
+    aaf([], max_body_size=0, max_form_fields=0, shutdown_grace=0, max_message_size=None)
