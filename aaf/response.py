@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import weakref
 from collections.abc import (
     AsyncGenerator,
@@ -821,6 +822,9 @@ async def _stream(connection: Connection, content: AsyncIterable[bytes | str]) -
             await content.aclose()
 
 
+_CLOCK_RESOLUTION = time.get_clock_info("monotonic").resolution
+
+
 class _Idle:
     """When a pinged stream last sent something, and the turn to send (its lock)."""
 
@@ -856,7 +860,8 @@ async def _ping(connection: Connection, idle: _Idle, ping: float) -> None:
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(max(idle.since + ping - loop.time(), 0.0))
-        if loop.time() - idle.since < ping:
+        # A timer may run up to the clock's resolution early (asyncio's own rule): due then.
+        if idle.since + ping - loop.time() > _CLOCK_RESOLUTION:
             continue  # something went out meanwhile
         async with idle.turn:
             if connection.finished:
