@@ -522,8 +522,14 @@ class Connection(UrlBuilding):
     async def _read_until_disconnect(self, stop: asyncio.Event) -> None:
         while (await self.asgi_receive())["type"] != "http.disconnect":
             pass
+        self._gone()
+
+    def _gone(self) -> None:
+        """The client left (the server said so, or a send to it failed): what streams to it
+        ends, as when the server shuts down."""
         self._client_left = True
-        stop.set()
+        if self._stop is not None:
+            self._stop.set()
 
     @property
     def client_gone(self) -> bool:
@@ -773,6 +779,9 @@ class Connection(UrlBuilding):
                 }
             )
         except OSError as exc:  # servers that raise on a send after the client left
+            # Said to the stream's watcher too: a send from another task (an event stream's
+            # ping) may be the one that finds out, while the stream waits for its next chunk.
+            self._gone()
             raise ClientDisconnect("The client left; nothing more can reach it") from exc
 
     def _find_text_codec(self) -> str:

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+from typing import Annotated, cast
 
 import anyio
 import httpx
@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import App, aaf
+from aaf._types import ReceiveEvent, SendEvent
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
 from aaf.params import Depends, Header
@@ -36,7 +37,7 @@ from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
 from ._browser import browser
-from ._helpers import serve
+from ._helpers import http_scope, serve
 
 __all__ = ["browser"]  # the fixture, used by name
 
@@ -113,6 +114,46 @@ def test_a_ping_interval_of_no_time_is_refused_where_the_response_is_made(ping: 
     with pytest.raises(ValueError, match=r"ping is how many seconds .* more than 0"):
         EventSourceResponse(iter(()), ping=ping)
     assert EventSourceResponse(iter(()), ping=0.001).ping == 0.001
+
+
+def test_a_ping_that_finds_the_client_gone_ends_the_stream_waiting_for_an_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A server that raises on a send to a client that left, and says nothing on receive:
+    # the stream, waiting for the generator's next event, hears of it from the pinger's
+    # failed send (a task of its own), and ends as when the client's leaving is said.
+    closed = threading.Event()
+    router = Router()
+
+    @router.get("/idle")
+    async def idle(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[str]:
+            try:
+                yield "first"
+                await asyncio.sleep(3600)
+            finally:
+                closed.set()
+
+        return EventSourceResponse(events(), ping=0.02)
+
+    sent: list[SendEvent] = []
+
+    async def receive() -> ReceiveEvent:
+        await asyncio.sleep(3600)  # no http.disconnect, ever
+        raise AssertionError("unreachable")
+
+    async def send(message: SendEvent) -> None:
+        if any(b"first" in cast("bytes", m.get("body", b"")) for m in sent):
+            raise OSError("Broken pipe")
+        sent.append(message)
+
+    async def serve_one() -> None:
+        await asyncio.wait_for(aaf([router])(http_scope(path="/idle"), receive, send), 5)
+
+    with caplog.at_level(logging.DEBUG, logger="aaf"):
+        asyncio.run(serve_one())
+    assert closed.is_set()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 # Generators as apps write them -------------------------------------------------------------------
