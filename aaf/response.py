@@ -870,6 +870,9 @@ async def _ping(connection: Connection, idle: _Idle, ping: float) -> None:
                 await connection.send(b": ping\n\n")
             except ClientDisconnect:
                 return  # the stream hears of it too, and stops
+            except Exception:  # the server's: said, then the stream's next send meets it
+                logger.exception("Sending a ping to an event stream failed; no more pings")
+                return
         idle.since = loop.time()
 
 

@@ -156,6 +156,42 @@ def test_a_ping_that_finds_the_client_gone_ends_the_stream_waiting_for_an_event(
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
+def test_a_ping_the_server_refuses_otherwise_is_logged_not_lost(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An error of the server's own on a ping's send went nowhere (the pinger's task held it):
+    # now it is logged, and the stream meets it at its next send, as a StreamingResponse's.
+    router = Router()
+
+    @router.get("/slow")
+    async def slow(connection: Connection) -> EventSourceResponse:
+        async def events() -> AsyncIterator[str]:
+            yield "first"
+            await asyncio.sleep(0.1)
+            yield "second"
+
+        return EventSourceResponse(events(), ping=0.02)
+
+    sent: list[SendEvent] = []
+
+    async def receive() -> ReceiveEvent:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def send(message: SendEvent) -> None:
+        if any(b"first" in cast("bytes", m.get("body", b"")) for m in sent):
+            raise RuntimeError("the server's own trouble")
+        sent.append(message)
+
+    async def serve_one() -> None:
+        await asyncio.wait_for(aaf([router])(http_scope(path="/slow"), receive, send), 5)
+
+    with caplog.at_level(logging.DEBUG, logger="aaf"), pytest.raises(RuntimeError):
+        asyncio.run(serve_one())  # started, so re-raised for the server to cut the response
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert said[0] == "Sending a ping to an event stream failed; no more pings", said
+
+
 # Generators as apps write them -------------------------------------------------------------------
 _STEP = contextvars.ContextVar[str]("_STEP", default="unset")
 
