@@ -116,6 +116,26 @@ def test_a_ping_interval_of_no_time_is_refused_where_the_response_is_made(ping: 
     assert EventSourceResponse(iter(()), ping=0.001).ping == 0.001
 
 
+def failing_after_first(app: App, path: str, error: Exception) -> None:
+    """Serve one GET of ``path`` as a server that says nothing on receive (no
+    http.disconnect, ever) and raises ``error`` on each send once the event "first" went."""
+    sent: list[SendEvent] = []
+
+    async def receive() -> ReceiveEvent:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    async def send(message: SendEvent) -> None:
+        if any(b"first" in cast("bytes", m.get("body", b"")) for m in sent):
+            raise error
+        sent.append(message)
+
+    async def serve_one() -> None:
+        await asyncio.wait_for(app(http_scope(path=path), receive, send), 5)
+
+    asyncio.run(serve_one())
+
+
 def test_a_ping_that_finds_the_client_gone_ends_the_stream_waiting_for_an_event(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -136,22 +156,8 @@ def test_a_ping_that_finds_the_client_gone_ends_the_stream_waiting_for_an_event(
 
         return EventSourceResponse(events(), ping=0.02)
 
-    sent: list[SendEvent] = []
-
-    async def receive() -> ReceiveEvent:
-        await asyncio.sleep(3600)  # no http.disconnect, ever
-        raise AssertionError("unreachable")
-
-    async def send(message: SendEvent) -> None:
-        if any(b"first" in cast("bytes", m.get("body", b"")) for m in sent):
-            raise OSError("Broken pipe")
-        sent.append(message)
-
-    async def serve_one() -> None:
-        await asyncio.wait_for(aaf([router])(http_scope(path="/idle"), receive, send), 5)
-
     with caplog.at_level(logging.DEBUG, logger="aaf"):
-        asyncio.run(serve_one())
+        failing_after_first(aaf([router]), "/idle", OSError("Broken pipe"))
     assert closed.is_set()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
@@ -172,22 +178,9 @@ def test_a_ping_the_server_refuses_otherwise_is_logged_not_lost(
 
         return EventSourceResponse(events(), ping=0.02)
 
-    sent: list[SendEvent] = []
-
-    async def receive() -> ReceiveEvent:
-        await asyncio.sleep(3600)
-        raise AssertionError("unreachable")
-
-    async def send(message: SendEvent) -> None:
-        if any(b"first" in cast("bytes", m.get("body", b"")) for m in sent):
-            raise RuntimeError("the server's own trouble")
-        sent.append(message)
-
-    async def serve_one() -> None:
-        await asyncio.wait_for(aaf([router])(http_scope(path="/slow"), receive, send), 5)
-
     with caplog.at_level(logging.DEBUG, logger="aaf"), pytest.raises(RuntimeError):
-        asyncio.run(serve_one())  # started, so re-raised for the server to cut the response
+        # Started, so re-raised for the server to cut the response.
+        failing_after_first(aaf([router]), "/slow", RuntimeError("the server's own trouble"))
     said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert said[0] == "Sending a ping to an event stream failed; no more pings", said
 
