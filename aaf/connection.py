@@ -514,12 +514,12 @@ class Connection(UrlBuilding):
             return  # a body being read sees the disconnect itself
         self._body_started = True  # what arrives from now on is the watcher's
         self._holding = True
-        self._stop = stop = asyncio.Event()
-        self._watcher = asyncio.ensure_future(self._read_until_disconnect(stop))
+        self._stop = asyncio.Event()
+        self._watcher = asyncio.ensure_future(self._read_until_disconnect())
         if self._app is not None:
             self._app.lifecycle.add(self)
 
-    async def _read_until_disconnect(self, stop: asyncio.Event) -> None:
+    async def _read_until_disconnect(self) -> None:
         while (await self.asgi_receive())["type"] != "http.disconnect":
             pass
         self._gone()

@@ -250,8 +250,9 @@ def test_a_timeout_a_cancel_scope_and_a_context_variable_span_a_generators_event
 
 
 def test_a_generator_that_raises_cancelled_error_itself_ends_its_stream() -> None:
-    # Its step never answers as an event or an error does: the stream must still end, as a
-    # cancelled one does, not ping for ever.
+    # The CancelledError leaves the stream's task as a cancellation does: the stream ends
+    # as a cancelled one (the server shutting down), and its pinger with it, not pinging
+    # for ever.
     router = Router()
 
     @router.get("/gives-up")
