@@ -7,7 +7,8 @@ RSS. Run with `make load-hostile` (or `.venv/bin/python benchmarks/hostile.py --
 a 10 MB JSON list of valid items (validated in slices, full collections held), 2 MB of
 cookies (uvicorn with httptools takes headers of any size; aaf reads 64 KiB), and query
 strings of 10,000 wrong list items (validated again failing fast past 1,000 errors), a form
-field of 1 MiB of %XX escapes (unquoted a slice at a time), and a
+field of 1 MiB of %XX escapes (unquoted a slice at a time), one of 1 MiB of "%" with no
+hex digits after them ("stray percent signs": no dearer than the escapes), and a
 10 MB model body holding a list of valid items (`{"label": ..., "items": [...]}`), and a 10
 MB model body holding a `dict[str, int]` of 600,000 keys, and the valid list read by a handler
 with `await connection.json()` (parsed a slice of items at a time), and the same list wrapped
@@ -71,6 +72,7 @@ def attacks() -> dict[str, Request]:
     wrong_query = "/ids?" + "&".join(["ids=x"] * 10_000)
     unknown_keys = "/strict?" + "&".join(f"k{i}=v" for i in range(8_000))  # about 63 KB
     escaped = b"name=" + b"%C3%A9" * 174_000  # just under max_form_text_size (1 MiB)
+    stray = b"name=" + b"%" * 1_040_000  # as long, of "%" that no two hex digits follow
     return {
         "1 wrong list": ("POST", "/items", wrong, {"content-type": "application/json"}),
         "2 punycode": (
@@ -215,6 +217,12 @@ def attacks() -> dict[str, Request]:
             "POST",
             "/form",
             escaped,
+            {"content-type": "application/x-www-form-urlencoded"},
+        ),
+        "stray percent signs": (
+            "POST",
+            "/form",
+            stray,
             {"content-type": "application/x-www-form-urlencoded"},
         ),
     }
