@@ -135,12 +135,49 @@ def _bounded(converter: NumberConverter) -> bool:
     return bool(converter.fixed_digits) or converter.min is not None or converter.max is not None
 
 
+def _number(kind: str, name: str, value: object) -> None:
+    if value is not None and (type(value) is bool or not isinstance(value, int | float)):
+        raise ValueError(f"{kind}({name}=...) takes a number, not {value!r}")
+
+
+def _whole(kind: str, name: str, value: object, least: int) -> None:
+    if type(value) is not int or value < least:
+        raise ValueError(f"{kind}({name}=...) takes a whole number from {least}, not {value!r}")
+
+
+def _number_arguments(
+    kind: str, minimum: object, maximum: object, signed: object, fixed_digits: object = 0
+) -> None:
+    """Refuse a number converter's arguments that werkzeug would keep and fail on at each
+    request (``max=x``, read as the text 'x', made every match a 500 comparing an int with
+    it) or that no value could meet (``fixed_digits=x``, ``min`` above ``max``)."""
+    _number(kind, "min", minimum)
+    _number(kind, "max", maximum)
+    _whole(kind, "fixed_digits", fixed_digits, 0)
+    if type(signed) is not bool:
+        raise ValueError(f"{kind}(signed=...) takes True or False, not {signed!r}")
+    if isinstance(minimum, int | float) and isinstance(maximum, int | float) and minimum > maximum:
+        raise ValueError(f"{kind}(min={minimum!r}, max={maximum!r}) matches no number")
+
+
 class AsciiIntegerConverter(IntegerConverter):
     """werkzeug's ``int`` converter on ASCII digits only: its ``\\d`` also takes full-width
     and other Unicode digits, so ``/items/１２`` would reach a handler as 12. Like each
-    converter here, it builds only URLs it matches (``_leads_back``)."""
+    converter here, it builds only URLs it matches (``_leads_back``), and refuses arguments
+    it could not use (``_number_arguments``)."""
 
     regex = r"[0-9]+"
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002  # werkzeug's name, which it passes by keyword
+        fixed_digits: int = 0,
+        min: int | None = None,  # noqa: A002
+        max: int | None = None,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        _number_arguments("int", min, max, signed, fixed_digits)
+        super().__init__(map, fixed_digits, min, max, signed)
 
     def to_url(self, value: object) -> str:
         text = super().to_url(value)
@@ -155,6 +192,16 @@ class AsciiFloatConverter(FloatConverter):
     """werkzeug's ``float`` converter on ASCII digits only."""
 
     regex = r"[0-9]+\.[0-9]+"
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002
+        min: float | None = None,  # noqa: A002
+        max: float | None = None,  # noqa: A002
+        signed: bool = False,
+    ) -> None:
+        _number_arguments("float", min, max, signed)
+        super().__init__(map, min, max, signed)
 
     def to_url(self, value: object) -> str:
         text = super().to_url(value)
@@ -171,19 +218,56 @@ class _Exact(BaseConverter):
 
 
 class SegmentConverter(_Exact, UnicodeConverter):
-    """werkzeug's default (``<name>``, ``<string(length=2):code>``)."""
+    """werkzeug's default (``<name>``, ``<string(length=2):code>``), refusing lengths that
+    werkzeug would cut to whole numbers (``maxlength=2.5``) or that match nothing (``minlength``
+    above ``maxlength``, which made the app's whole matcher fail at its first request)."""
+
+    def __init__(
+        self,
+        map: Map,  # noqa: A002
+        minlength: int = 1,
+        maxlength: int | None = None,
+        length: int | None = None,
+    ) -> None:
+        _whole("string", "minlength", minlength, 0)
+        if maxlength is not None:
+            _whole("string", "maxlength", maxlength, 1)
+            if maxlength < minlength:
+                raise ValueError(
+                    f"string(minlength={minlength}, maxlength={maxlength}) matches no text"
+                )
+        if length is not None:
+            _whole("string", "length", length, 1)
+        super().__init__(map, minlength, maxlength, length)
 
 
-class ExactPathConverter(_Exact, PathConverter):
+class _NoArguments(BaseConverter):
+    """A converter that takes no arguments: werkzeug's ``path`` and ``uuid`` took any and
+    ignored them (``<path(maxlength=3):p>`` matched paths of any length)."""
+
+    written = ""  # the converter's name in a rule
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:  # noqa: A002
+        if args or kwargs:
+            given = [repr(arg) for arg in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+            raise ValueError(f"{self.written}(...) takes no arguments, given {', '.join(given)}")
+        super().__init__(map)
+
+
+class ExactPathConverter(_Exact, _NoArguments, PathConverter):
     """werkzeug's ``path``."""
+
+    written = "path"
 
 
 class ExactAnyConverter(_Exact, AnyConverter):
     """werkzeug's ``any(a, b)``."""
 
 
-class ExactUUIDConverter(_Exact, UUIDConverter):
+class ExactUUIDConverter(_Exact, _NoArguments, UUIDConverter):
     """werkzeug's ``uuid``."""
+
+    written = "uuid"
 
 
 CONVERTERS: Mapping[str, type[BaseConverter]] = {
@@ -247,7 +331,18 @@ def rule_converters(
                 "any(...) matches text: quote a value that reads as a number, any('1', '2')"
             ) from None
         raise ValueError(f"a converter does not take the arguments given: {exc}") from None
-    return dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's own
+    converters = dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's
+    for name, converter in converters.items():
+        # werkzeug compiles the app's rules together at its first match: a converter's regex
+        # that does not compile failed every request to the app, each route's with it.
+        try:
+            re.compile(converter.regex)
+        except re.error as exc:
+            raise ValueError(
+                f"the converter of <{name}>, {type(converter).__name__}, has a regex that "
+                f"does not compile ({converter.regex!r}: {exc})"
+            ) from None
+    return converters
 
 
 # An any(...) converter given a value werkzeug's argument parser reads as a number.

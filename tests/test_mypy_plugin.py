@@ -1419,6 +1419,15 @@ CASES: dict[str, Case] = {
         "the rule '/sizes/<any(1, 2):size>' is not valid: any(...) matches text: quote a value "
         "that reads as a number, any('1', '2')",
     ),
+    # werkzeug reads the bare word as text, kept it and compared each request's int with it.
+    "converter_argument_of_the_wrong_kind": Case(
+        """
+        @router.get("/items/<int(min=1, max=top):item_id>")  # <-
+        async def item(connection: Connection, item_id: int) -> None: ...
+        """,
+        "the rule '/items/<int(min=1, max=top):item_id>' is not valid: int(max=...) takes a "
+        "number, not 'top'",
+    ),
     "any_converter_whose_values_the_type_refuses": Case(
         """
         @router.get("/scale/<any(half, double):factor>")  # <-

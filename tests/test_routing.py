@@ -1262,6 +1262,100 @@ def test_a_converter_given_arguments_it_does_not_take_is_refused_at_registration
         router.add_route(rule, item)
 
 
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        # werkzeug kept the text 'x' as the maximum: every match compared an int with it, a 500
+        ("/items/<int(max=x):item_id>", r"int\(max=\.\.\.\) takes a number, not 'x'"),
+        ("/items/<int(min='5'):item_id>", r"int\(min=\.\.\.\) takes a number, not '5'"),
+        ("/items/<int(max=True):item_id>", r"takes a number, not True"),
+        ("/items/<float(min=low):item_id>", r"float\(min=\.\.\.\) takes a number"),
+        # matched nothing at all: every request a 404
+        ("/items/<int(fixed_digits=x):item_id>", r"fixed_digits=\.\.\.\) takes a whole number"),
+        ("/items/<int(fixed_digits=2.5):item_id>", r"takes a whole number from 0, not 2.5"),
+        ("/items/<int(min=5, max=1):item_id>", r"int\(min=5, max=1\) matches no number"),
+        ("/items/<int(signed=yes):item_id>", r"int\(signed=\.\.\.\) takes True or False"),
+        # cut to 2 by werkzeug
+        ("/items/<string(maxlength=2.5):item_id>", r"maxlength=\.\.\.\) takes a whole number"),
+        ("/items/<string(length=x):item_id>", r"length=\.\.\.\) takes a whole number"),
+        # a regex werkzeug could not compile: every request to the app a 500
+        ("/items/<string(minlength=3, maxlength=1):item_id>", r"matches no text"),
+        # ignored by werkzeug: paths of any length matched
+        (
+            "/items/<path(maxlength=3):item_id>",
+            r"path\(\.\.\.\) takes no arguments, given maxlength=3",
+        ),
+        ("/items/<uuid(4):item_id>", r"uuid\(\.\.\.\) takes no arguments, given 4"),
+    ],
+)
+def test_converter_arguments_no_request_could_use_are_refused_at_registration(
+    rule: str, message: str
+) -> None:
+    router = Router()
+
+    async def item(connection: Connection, item_id: str) -> str:
+        return item_id
+
+    with pytest.raises(ConfigurationError, match=message):
+        router.add_route(rule, item)
+
+
+def test_converter_arguments_of_the_right_kind_still_work() -> None:
+    router = Router()
+
+    @router.get("/n/<int(min=1, max=10):n>")
+    async def number(connection: Connection, n: int) -> int:
+        return n
+
+    @router.get("/d/<int(fixed_digits=4):year>")
+    async def year(connection: Connection, year: int) -> int:
+        return year
+
+    @router.get("/s/<int(signed=True):delta>")
+    async def delta(connection: Connection, delta: int) -> int:
+        return delta
+
+    @router.get("/f/<float(min=0.5, max=2):scale>")
+    async def scale(connection: Connection, scale: float) -> float:
+        return scale
+
+    @router.get("/c/<string(length=2):code>")
+    async def code(connection: Connection, code: str) -> str:
+        return code
+
+    @router.get("/w/<string(minlength=2, maxlength=3):word>")
+    async def word(connection: Connection, word: str) -> str:
+        return word
+
+    client = TestClient(aaf([router]))
+    assert [client.get(f"/n/{n}").status_code for n in (0, 1, 10, 11)] == [404, 200, 200, 404]
+    assert client.get("/d/2024").json() == 2024 and client.get("/d/24").status_code == 404
+    assert client.get("/s/-3").json() == -3
+    assert client.get("/f/1.5").json() == 1.5 and client.get("/f/2.5").status_code == 404
+    assert client.get("/c/fr").text == "fr" and client.get("/c/fra").status_code == 404
+    assert [client.get(f"/w/{w}").status_code for w in ("a", "ab", "abc", "abcd")] == [
+        404,
+        200,
+        200,
+        404,
+    ]
+
+
+class Unbalanced(BaseConverter):
+    regex = "[a-z"  # no closing bracket
+
+
+def test_a_converter_whose_regex_does_not_compile_is_refused_at_registration() -> None:
+    # werkzeug compiles the rules at the first request: every request to the app was a 500.
+    router = Router(converters={"word": Unbalanced})
+
+    async def word(connection: Connection, text: str) -> str:
+        return text
+
+    with pytest.raises(ConfigurationError, match=r"Unbalanced, has a regex that does not compile"):
+        router.add_route("/words/<word:text>", word)
+
+
 class UnknownReturn(BaseConverter):
     """A converter whose return annotation names something its module does not define."""
 
