@@ -16,8 +16,9 @@ there is checked as a default is, and its provider's result against the paramete
 mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
 plugin cannot see something (a non-literal rule, a handler defined inside another function,
 ``dependencies=`` held in a variable), it stays silent about what it cannot see rather than
-guess; a router not made by a module-level ``Router(...)`` is taken to have no prefix and no
-``dependencies=``. mypy keeps no statements of a module
+guess; a router not made by a module-level ``Router(...)`` is taken to have no
+``dependencies=`` and a prefix it cannot read (a ``Path()`` marker the rule does not name
+is left to registration). mypy keeps no statements of a module
 it has checked, nor arguments of one read from its cache: what the checks need of such a
 module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
 from its source (``aaf._mypy_source``), so an incremental run reports what a full run does;
@@ -461,15 +462,26 @@ def _provider_side(report: _Reporter, item: Expression) -> _Side:
     return _Side(frozenset(names or ()), names is not None, providers)
 
 
-def _router_prefix(report: _Reporter, where: Context) -> str:
+def _router_prefix(report: _Reporter, where: Context) -> str | None:
     """The prefix of the router a route call registers on (``Router("/users/<int:user_id>")``,
     whose variables its handlers take too), read from the module-level ``Router(...)`` that
-    made it; ``""`` where it cannot be read."""
+    made it; ``None`` where it cannot be read (a router made by a factory)."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
-        return ""
+        return None
     router = where.callee.expr.node if isinstance(where.callee.expr, RefExpr) else None
     prefix = _prefix_of(router, _router_made(report, router))
-    return "" if prefix is None else prefix.rstrip("/")
+    return None if prefix is None else prefix.rstrip("/")
+
+
+class _UnreadPrefix(dict[str, type]):
+    """The types a route's rule variables give (``produced``) where its router's prefix could
+    not be read: the prefix may hold more variables, which a ``Path()`` marker may name."""
+
+
+def _in_unread_prefix(produced: Mapping[str, type], name: str, is_path: bool) -> bool:
+    """Whether a parameter marked ``Path()`` (``is_path``) may name a variable of a prefix
+    the plugin could not read: not reported, since registration may well find it there."""
+    return is_path and name not in produced and isinstance(produced, _UnreadPrefix)
 
 
 def _unseen_converters(
@@ -953,16 +965,18 @@ def _check(
     report = _Reporter(ctx, where)
     side = _side_dependencies(ctx, report, where) | own_side
     prefix = _router_prefix(report, where)
-    if (problem := _rules.unslashed_rule_problem(prefix, rule)) is not None:
+    if prefix is not None and (problem := _rules.unslashed_rule_problem(prefix, rule)):
         report.fail(problem)
         return
-    rule = prefix + rule  # as the router registers it
+    rule = (prefix or "") + rule  # as the router registers it
     try:
         converters = _rules.rule_converters(rule, websocket, _unseen_converters(ctx, where, rule))
     except (ValueError, LookupError) as exc:
         report.fail(_rules.invalid_rule_problem(rule, exc))
         return
     produced = {name: _rules.converter_type(c) for name, c in converters.items()}
+    if prefix is None:  # a router made where the plugin cannot see its prefix
+        produced = _UnreadPrefix(produced)
     choices = _rules.rule_choices(converters)
     handler = get_proper_type(handler)
     if not isinstance(handler, CallableType):
@@ -1438,6 +1452,9 @@ def _handler_problem(
             continue
         if _is_scopes(typ):
             return _rules.scopes_problem(qualname, param.name)
+        if marker is not None and _in_unread_prefix(produced, param.name, marker.is_path):
+            used.add(param.name)
+            continue
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced
@@ -1812,6 +1829,8 @@ def _provider_problem(
             continue
         if param.connection or _is_scopes(typ) or param.kind == "var_keyword":
             continue  # given by aaf, or not read at all
+        if marker is not None and _in_unread_prefix(produced, param.name, marker.is_path):
+            continue
         if marker is not None:
             problem = _rules.marker_problem(
                 qualname, param.name, marker.name, marker.is_path, param.name in produced

@@ -252,6 +252,38 @@ CASES: dict[str, Case] = {
         """,
         None,
     ),
+    "variable_of_a_prefix_the_plugin_cannot_read_marked_path": Case(
+        # A router made by a factory: its prefix is not known to the plugin, which took it
+        # for "" and reported a Path() marker on the prefix's variable that registration
+        # serves. The rule's own variables are still checked.
+        """
+        from aaf.params import Path
+
+
+        def org_router() -> Router:
+            return Router("/orgs/<int:org>", tags=["orgs"])
+
+
+        orgs = org_router()
+
+
+        @orgs.get("/items")
+        async def items(connection: Connection, org: Annotated[int, Path(ge=1)]) -> int:
+            return org
+
+
+        @orgs.route("/teams")
+        class Teams(View):
+            async def get(self, connection: Connection, org: Annotated[int, Path()]) -> int:
+                return org
+
+
+        @orgs.get("/items/<int:item_id>")  # <-
+        async def item(connection: Connection, org: Annotated[int, Path()]) -> int:
+            return org
+        """,
+        "item: the rule variable <item_id> has no parameter of that name",
+    ),
     "variable_of_a_router_subclass_prefix_without_parameter": Case(
         # A subclass of Router that keeps its __init__ is read as a Router(...) call.
         """
