@@ -278,6 +278,15 @@ CASES: dict[str, Case] = {
                 return org
 
 
+        def org_of(org: Annotated[int, Path()]) -> int:
+            return org
+
+
+        @orgs.get("/count")
+        async def count(connection: Connection, org: int = Depends(org_of)) -> int:
+            return org
+
+
         @orgs.get("/items/<int:item_id>")  # <-
         async def item(connection: Connection, org: Annotated[int, Path()]) -> int:
             return org
