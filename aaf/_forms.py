@@ -63,9 +63,9 @@ class FormLimits:
     max_fields_size: int = 1024 * 1024  # bytes of text fields (files count against the body)
 
 
-# Bytes of an urlencoded body decoded between two turns of the event loop: unquoting costs
-# about 0.4 µs an escape, and 1 MiB of them held every other request ~70 ms in one piece
-# (benchmarks/hostile.py, "escaped form field").
+# Bytes of an urlencoded body decoded between two turns of the event loop: unquoting costs up
+# to about 60 ns a byte (escapes), and 1 MiB of them held every other request ~70 ms in one
+# piece (benchmarks/hostile.py, "escaped form field").
 URLENCODED_SLICE = 32 * 1024
 # Seconds of multipart parsing between two turns of the event loop.
 TURN = 0.002

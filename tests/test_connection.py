@@ -327,6 +327,6 @@ def test_parse_query_agrees_with_urllib(pairs: list[tuple[str, str]]) -> None:
 )
 def test_unquoting_agrees_with_urllib(pieces: list[bytes]) -> None:
     # aaf's own unquoting (a stray "%" costs it nothing, where urllib raises and catches an
-    # exception for each; runs of escapes decoded in one go) gives what urllib gives.
+    # exception for each) gives what urllib gives.
     raw = b"".join(pieces)
     assert unquote_bytes(raw) == unquote_to_bytes(raw.replace(b"+", b" "))
