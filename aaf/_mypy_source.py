@@ -482,9 +482,12 @@ class _Source(NamedTuple):
     # Top-level `app.include_router(router, ...)` (`router.include(...)`) calls, by the name
     # of the app or router they include into.
     included: Mapping[str, list[ast.Call]]
+    # What a function's local `name = ...` assigns, by the name and the line (where mypy's
+    # variable says it is defined), for a name the function binds there alone.
+    local_assignments: Mapping[tuple[str, int], ast.expr]
 
 
-_NO_SOURCE = _Source({}, {}, {}, {}, {}, {})
+_NO_SOURCE = _Source({}, {}, {}, {}, {}, {}, {})
 # Python 3.12's `type Name = ...` statement; a source holding one does not parse before 3.12.
 _TYPE_STATEMENT: type[ast.stmt] | None = getattr(ast, "TypeAlias", None)
 _SOURCES: dict[str, tuple[tuple[int, int], _Source]] = {}
@@ -598,7 +601,58 @@ def _source_of(tree: ast.Module) -> _Source:
                 and isinstance(node.target, ast.Name)
             ):
                 found[node.target.id, node.lineno] = node
-    return _Source(found, classes, functions, assignments, added, included)
+    return _Source(found, classes, functions, assignments, added, included, _locals_of(tree))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _locals_of(tree: ast.Module) -> dict[tuple[str, int], ast.expr]:
+    """Each function's local names bound once, by a plain assignment (``router =
+    Router(...)`` in an app factory), with what they are given: see _Source."""
+    # A name a nested function declares nonlocal (or global) may be bound there too.
+    shared = {
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Nonlocal, ast.Global))
+        for name in node.names
+    }
+    found: dict[tuple[str, int], ast.expr] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        bound: dict[str, int] = {}  # how many times each name is bound in this scope
+        given: dict[str, tuple[int, ast.expr]] = {}
+        pending: list[ast.AST] = list(function.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, _SCOPES):  # a scope of its own: only its name is bound here
+                if not isinstance(node, ast.Lambda):
+                    bound[node.name] = bound.get(node.name, 0) + 1
+                continue
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                bound[node.id] = bound.get(node.id, 0) + 1
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    name = alias.asname or alias.name.partition(".")[0]
+                    bound[name] = bound.get(name, 0) + 1
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(target := node.targets[0], ast.Name)
+            ):
+                given[target.id] = (node.lineno, node.value)
+            elif (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and node.value is not None
+            ):
+                given[node.target.id] = (node.lineno, node.value)
+            pending.extend(ast.iter_child_nodes(node))
+        for name, (line, value) in given.items():
+            if bound.get(name) == 1 and name not in shared:
+                found[name, line] = value
+    return found
 
 
 def _definitions(path: str) -> Mapping[tuple[str, int], _Defined]:

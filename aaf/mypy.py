@@ -16,14 +16,15 @@ there is checked as a default is, and its provider's result against the paramete
 mypy checks a ``Depends(...)`` default; a ``Path()``-style marker against the rule. Where the
 plugin cannot see something (a non-literal rule, a handler defined inside another function,
 ``dependencies=`` held in a variable), it stays silent about what it cannot see rather than
-guess; a router not made by a module-level ``Router(...)`` is taken to have no
-``dependencies=`` and a prefix it cannot read (a ``Path()`` marker the rule does not name
-is left to registration). mypy keeps no statements of a module
-it has checked, nor arguments of one read from its cache: what the checks need of such a
-module (a router's ``dependencies=``, a View's attributes, a function's defaults) is read
-from its source (``aaf._mypy_source``), so an incremental run reports what a full run does;
-and the sources read checking a module are reported with its cache
-(``AafPlugin.report_config_data``), so that an edit of them checks it again.
+guess; a router not made by a ``Router(...)`` bound once to a name (a module's, or a
+function's local, as in an app factory) has a prefix and ``dependencies=`` it cannot read (a
+variable no parameter takes, a ``Path()`` marker the rule does not name, are left to
+registration). mypy keeps no statements of a module it has checked, nor arguments of one
+read from its cache: what the checks need of such a module (a router's ``dependencies=``, a
+View's attributes, a function's defaults) is read from its source (``aaf._mypy_source``), so
+an incremental run reports what a full run does; and the sources read checking a module are
+reported with its cache (``AafPlugin.report_config_data``), so that an edit of them checks
+it again.
 """
 
 from __future__ import annotations
@@ -437,7 +438,7 @@ def _side_dependencies(ctx: MethodContext, report: _Reporter, where: Context) ->
         return _NO_SIDE
     callee = where.callee
     receiver = callee.expr.node if isinstance(callee.expr, RefExpr) else None
-    side = _router_side(report, _router_made(report, receiver))
+    side = _router_side(report, receiver, _router_made(report, receiver))
     given = _argument(where, "dependencies", _DEPENDENCIES_AT.get(callee.name))
     return side | _given_side(report, given)
 
@@ -739,7 +740,7 @@ def _registered(report: _Reporter, definition: FuncDef, view: TypeInfo | None) -
             router = reader.resolve(decorator.func.value)
             made = _router_made(report, router)
             listed = _listed(report, reader, decorator, _DEPENDENCIES_AT.get(decorator.func.attr))
-            side = side | listed | _router_side(report, made)
+            side = side | listed | _router_side(report, router, made)
             routes.append(_route_variables(reader, decorator, _prefix_of(router, made)))
     if not routes:  # registered elsewhere (another module's add_route), as the plugin cannot see
         return _Registered(_Side(complete=False), None)
@@ -779,8 +780,7 @@ def _route_variables(
 def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None) -> str | None:
     """The literal prefix of the router a route is registered on: ``""`` for an ``App``;
     ``None`` when it cannot be read."""
-    typ = get_proper_type(router.type) if isinstance(router, Var) else None
-    if isinstance(typ, Instance) and typ.type.has_base(_APP):
+    if _is_app(router):
         return ""
     if made is None:
         return None
@@ -791,18 +791,29 @@ def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None
     return "" if given is None else made[1].text(given)
 
 
-def _router_side(report: _Reporter, made: tuple[ast.Call, Metadata] | None) -> _Side:
+def _router_side(
+    report: _Reporter, router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None
+) -> _Side:
     """The providers in ``dependencies=`` of the module-level ``Router(...)`` call ``made``
-    (``_router_made``); none for an ``App``, and none taken for a router made otherwise (in
-    a function, by a factory), as most are."""
-    return _NO_SIDE if made is None else _listed(report, made[1], made[0], None)
+    (``_router_made``) that made ``router``; none for an ``App`` (its own are read where it
+    serves routes), and incomplete for a router made otherwise (in a function, by a
+    factory): its ``dependencies=`` may read any rule variable."""
+    if made is not None:
+        return _listed(report, made[1], made[0], None)
+    return _NO_SIDE if _is_app(router) else _Side(complete=False)
+
+
+def _is_app(node: SymbolNode | None) -> bool:
+    """Whether ``node`` is a name of an ``App`` (``aaf(...)``)."""
+    typ = get_proper_type(node.type) if isinstance(node, Var) else None
+    return isinstance(typ, Instance) and typ.type.has_base(_APP)
 
 
 def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, Metadata] | None:
     """The ``Router(...)`` call (or a subclass's that keeps its ``__init__``) that made
-    ``router``, a module-level name assigned once, read from its module's source (mypy keeps
-    no statements of a module it has checked, nor of one from its cache), with a reader of
-    that module's names."""
+    ``router``, a module-level name assigned once (or a local one its function binds once),
+    read from its module's source (mypy keeps no statements of a module it has checked, nor
+    of one from its cache), with a reader of that module's names."""
     return _made(report, router, _ROUTER)
 
 
@@ -814,10 +825,16 @@ def _made(
     if not isinstance(router, Var):
         return None
     module = report.modules.get(router.fullname.rpartition(".")[0])
-    if not isinstance(module, MypyFile):
-        return None
-    assignments = read_source(module.path).assignments.get(router.name, [])
-    if len(assignments) != 1 or not isinstance(made := assignments[0], ast.Call):
+    made: ast.expr | None
+    if isinstance(module, MypyFile):
+        assignments = read_source(module.path).assignments.get(router.name, [])
+        made = assignments[0] if len(assignments) == 1 else None
+    else:  # a function's local variable (an app factory's router): in the module checked
+        module = getattr(report.ctx.api, "tree", None)
+        if not isinstance(module, MypyFile) or router.fullname != router.name:
+            return None
+        made = read_source(module.path).local_assignments.get((router.name, router.line))
+    if not isinstance(made, ast.Call):
         return None
     reader = Metadata(module, report.modules)
     made_by = reader.resolve(made.func)
@@ -853,7 +870,7 @@ def _served_below(report: _Reporter, node: SymbolNode | None, seen: set[str]) ->
     module = report.modules.get(node.fullname.rpartition(".")[0])
     if not isinstance(module, MypyFile):
         return _NO_SIDE
-    side = _router_side(report, _router_made(report, node))
+    side = _router_side(report, node, _router_made(report, node))
     served: list[tuple[ast.expr, Metadata]] = []
     app = _made(report, node, _APP)
     if app is not None:
@@ -1864,6 +1881,10 @@ def _caught_problem(
     it (Flask's way): a path value its annotation must take, as a named parameter's."""
     if rest.param.shown is None:
         return None  # unannotated: each keeps what its converter gives
+    if isinstance(produced, _UnreadPrefix):
+        # The prefix's variables, which the plugin cannot see, come first: registration
+        # may refuse one of them before any of these.
+        return None
     named = {written.param.name for written in params}
     for variable, made in produced.items():
         if variable in named:

@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import pytest
 
@@ -255,7 +255,7 @@ CASES: dict[str, Case] = {
     "variable_of_a_prefix_the_plugin_cannot_read_marked_path": Case(
         # A router made by a factory: its prefix is not known to the plugin, which took it
         # for "" and reported a Path() marker on the prefix's variable that registration
-        # serves. The rule's own variables are still checked.
+        # serves. What the rule's own variables are given is still checked.
         """
         from aaf.params import Path
 
@@ -288,10 +288,41 @@ CASES: dict[str, Case] = {
 
 
         @orgs.get("/items/<int:item_id>")  # <-
-        async def item(connection: Connection, org: Annotated[int, Path()]) -> int:
+        async def item(
+            connection: Connection, org: Annotated[int, Path()], item_id: uuid.UUID
+        ) -> int:
             return org
         """,
-        "item: the rule variable <item_id> has no parameter of that name",
+        "item: parameter 'item_id' is annotated UUID, but its rule converter gives int",
+    ),
+    "variable_read_by_dependencies_of_a_router_the_plugin_cannot_read": Case(
+        # A router made by a factory: its dependencies= may read any rule variable. The
+        # plugin took it to have none, and reported <tenant_id> as read by nothing (and
+        # refused url_for's tenant_id=) on code registration serves.
+        """
+        from aaf import App
+
+
+        def check_tenant(tenant_id: int) -> None:
+            pass
+
+
+        def tenant_router() -> Router:
+            return Router(dependencies=[Depends(check_tenant)])
+
+
+        tenants = tenant_router()
+
+
+        @tenants.get("/t/<int:tenant_id>/items")
+        async def items(connection: Connection) -> list[int]:
+            return []
+
+
+        app = App([tenants])
+        link: str = app.url_for(items, tenant_id=3)
+        """,
+        None,
     ),
     "variable_of_a_router_subclass_prefix_without_parameter": Case(
         # A subclass of Router that keeps its __init__ is read as a Router(...) call.
@@ -5146,6 +5177,69 @@ def test_a_bound_method_in_another_module_is_checked_on_every_run(tmp_path: Path
     ]
     for stdout in full_then_cached(tmp_path, [routes, handlers], routes, source):
         assert [line.replace(f"{tmp_path}/", "") for line in errors_of(stdout)] == expected
+
+
+def test_routers_an_app_factory_makes_are_read_as_a_modules_are(tmp_path: Path) -> None:
+    # A router a function makes (a local name it binds once) is read as a module's is: its
+    # prefix and dependencies=. One bound twice is not read: nothing is said of what its
+    # prefix or providers may hold (the plugin took either for empty, and reported a Path()
+    # marker on a prefix's variable, or a variable a router's provider reads, on code that
+    # registration serves).
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "factories.py"
+    source = textwrap.dedent(
+        """\
+        from typing import Annotated
+
+        from aaf.connection import Connection
+        from aaf.params import Depends, Path
+        from aaf.routing import Router
+
+
+        def tenant_of(tenant: int) -> int:
+            return tenant
+
+
+        def create_orgs() -> Router:
+            orgs = Router("/orgs/<int:org>")
+
+            @orgs.get("/items")
+            async def items(connection: Connection, org: Annotated[int, Path()]) -> int:
+                return org
+
+            @orgs.get("/teams")
+            async def teams(connection: Connection) -> int:
+                return 0
+
+            return orgs
+
+
+        def create_rebound(flag: bool) -> Router:
+            rebound = Router()
+            if flag:
+                rebound = Router("/t/<int:tenant>", dependencies=[Depends(tenant_of)])
+
+            @rebound.get("/stock/<int:item_id>")
+            async def stock(
+                connection: Connection, item_id: int, tenant: Annotated[int, Path()]
+            ) -> int:
+                return tenant
+
+            return rebound
+        """
+    )
+    program.write_text(source)
+    reported = errors_of(mypy_here(tmp_path, [program]))
+    assert reported == [
+        f"{program}:19: error: teams: the rule variable <org> has no parameter of that name"
+        "  [aaf-route]"
+    ], reported
+    namespace: dict[str, object] = {}
+    exec(compile(source, "factories", "exec"), namespace)
+    with pytest.raises(ConfigurationError, match=r"\.teams: the rule variable <org> has no"):
+        cast("Callable[[], object]", namespace["create_orgs"])()
+    # The branch taken reads every variable: registration serves both routes.
+    cast("Callable[[bool], object]", namespace["create_rebound"])(True)
 
 
 def test_url_for_reads_rules_and_prefixes_made_of_final_names(tmp_path: Path) -> None:

@@ -528,7 +528,7 @@ import uuid
 from typing import Annotated
 
 from aaf.connection import Connection
-from aaf.params import Depends
+from aaf.params import Depends, Path
 from aaf.routing import Router, operation
 from aaf.views import View, WebSocketView
 """
@@ -542,7 +542,8 @@ def wiring_module(rng: random.Random, index: int) -> tuple[str, str]:
     or not, by the handler, by providers at any depth (functions or classes) given as its
     parameters' defaults or in their ``Annotated`` metadata, in the route's, the router's or
     an ``@operation``'s ``dependencies=`` or as a View's attributes, each reading them as
-    one random type; a WebSocket route at times, a ``**rest`` at times. The providers are
+    one random type (marked ``Path()`` at times); a WebSocket route at times, a ``**rest`` at
+    times; the router made by a factory at times (its prefix unread). The providers are
     in a module of their own for odd indexes: (that module, the route's)."""
     variables = {f"v{n}": rng.choice(list(CONVERTERS)) for n in range(rng.randint(1, 3))}
     names = list(variables)
@@ -553,12 +554,17 @@ def wiring_module(rng: random.Random, index: int) -> tuple[str, str]:
     def reads() -> list[str]:
         """A few of the variables (or a query value), each as a random type."""
         chosen = [n for n in names if rng.random() < 0.3] + (["q"] if rng.random() < 0.2 else [])
-        return [
-            f"{n}: {CONVERTERS[variables[n]] if rng.random() < 0.75 else rng.choice(READ_AS)}"
-            if n != "q"
-            else "q: str = ''"
-            for n in chosen
-        ]
+        read: list[str] = []
+        for n in chosen:
+            if n == "q":
+                read.append("q: str = ''")
+                continue
+            typ = CONVERTERS[variables[n]] if rng.random() < 0.75 else rng.choice(READ_AS)
+            if rng.random() < 0.2:  # marked, as a path value
+                read.append(f"{n}: Annotated[{typ}, Path()]")
+            else:
+                read.append(f"{n}: {typ}")
+        return read
 
     providers: list[str] = []
     sources: list[str] = []
@@ -612,6 +618,14 @@ def wiring_module(rng: random.Random, index: int) -> tuple[str, str]:
         return "".join(f", {p}" for p in own)
 
     made = f"router = Router({prefix!r}{router_dependencies})\n\n\n"
+    if rng.random() < 0.25 and not router_dependencies:
+        # Made by a factory: the plugin cannot read its prefix. (Nor would it read its
+        # dependencies=, whose refusals registration may then make before the plugin's:
+        # test_mypy_plugin.py has that case.)
+        made = (
+            f"def make_router() -> Router:\n    return Router({prefix!r})"
+            "\n\n\nrouter = make_router()\n\n\n"
+        )
     kind = rng.random()
     if kind < 0.15:
         route = (
@@ -681,11 +695,16 @@ def test_the_plugin_reads_providers_wherever_a_route_runs_them_as_registration_d
         path.write_text(path.read_text() + "\n# edited\n")
     assert plugin_reports(tmp_path, files + routes, "wiring")[1] == reported, stdout
     refused = refusals_agree(routes, reported, "wiring_providers")
-    missed = [stem for stem in refused if stem not in reported]
-    # The seed gives both verdicts; the plugin finds 29 of 29 refusals (and 16 to 32 of as
-    # many for 32 other seeds: WIRING_SEED=<n> runs another).
+    # A router made by a factory hides its prefix and dependencies=: what they may change is
+    # left to registration, so those modules' refusals are not counted as missed.
+    seen = {
+        stem for stem in refused if "make_router()" not in (tmp_path / f"{stem}.py").read_text()
+    }
+    missed = [stem for stem in seen if stem not in reported]
+    # The seed gives both verdicts; the plugin finds the 18 refusals it can see, of 22 (and
+    # 11 to 28 of 11 to 28, of 16 to 32, for 30 other seeds: WIRING_SEED=<n> runs another).
     assert 0 < len(refused) < count, refused
-    assert len(missed) <= len(refused) // 4, [
+    assert len(missed) <= len(seen) // 4, [
         ((tmp_path / f"{stem}.py").read_text(), refused[stem]) for stem in missed
     ]
 
