@@ -636,6 +636,8 @@ def _locals_of(tree: ast.Module) -> dict[tuple[str, int], ast.expr]:
                 for alias in node.names:
                     name = alias.asname or alias.name.partition(".")[0]
                     bound[name] = bound.get(name, 0) + 1
+            elif isinstance(node, ast.ExceptHandler) and node.name:  # `except E as name`
+                bound[node.name] = bound.get(node.name, 0) + 1
             if (
                 isinstance(node, ast.Assign)
                 and len(node.targets) == 1

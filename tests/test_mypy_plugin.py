@@ -5242,6 +5242,46 @@ def test_routers_an_app_factory_makes_are_read_as_a_modules_are(tmp_path: Path) 
     cast("Callable[[bool], object]", namespace["create_rebound"])(True)
 
 
+def test_a_local_router_is_read_only_where_its_function_binds_its_name_once() -> None:
+    # What the plugin reads a function's local router from: a name bound by one plain
+    # assignment in its scope, and by nothing else there (a loop, an `except ... as`, a
+    # nested function's `nonlocal`); a nested function's own names are its own.
+    import ast
+
+    from aaf._mypy_source import _locals_of  # pyright: ignore[reportPrivateUsage]
+
+    source = textwrap.dedent(
+        """\
+        def create():
+            a = Router("/a")
+            b = Router()
+            b = Router("/b")
+            c = Router()
+            try:
+                pass
+            except ValueError as c:
+                pass
+            d = Router()
+            for d in []:
+                pass
+            e = Router()
+
+            def change():
+                nonlocal e
+                e = Router("/e")
+
+            f: Router = Router("/f")
+            g = h = Router()
+            [i := Router() for _ in ()]
+            j = Router()
+
+            def inner():
+                j = Router("/j")
+        """
+    )
+    assert sorted(_locals_of(ast.parse(source))) == [("a", 2), ("f", 19), ("j", 22), ("j", 25)]
+
+
 def test_url_for_reads_rules_and_prefixes_made_of_final_names(tmp_path: Path) -> None:
     # url_for by handler asks for the rule variables a provider reads when the rule (or its
     # router's prefix) is built of Final names, as for a literal; it made them optional.
