@@ -465,8 +465,8 @@ def _provider_side(report: _Reporter, item: Expression) -> _Side:
 
 def _router_prefix(report: _Reporter, where: Context) -> str | None:
     """The prefix of the router a route call registers on (``Router("/users/<int:user_id>")``,
-    whose variables its handlers take too), read from the module-level ``Router(...)`` that
-    made it; ``None`` where it cannot be read (a router made by a factory)."""
+    whose variables its handlers take too), read from the ``Router(...)`` call that made it
+    (``_router_made``); ``None`` where it cannot be read (a router a factory returns)."""
     if not isinstance(where, CallExpr) or not isinstance(where.callee, MemberExpr):
         return None
     router = where.callee.expr.node if isinstance(where.callee.expr, RefExpr) else None
@@ -794,7 +794,7 @@ def _prefix_of(router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None
 def _router_side(
     report: _Reporter, router: SymbolNode | None, made: tuple[ast.Call, Metadata] | None
 ) -> _Side:
-    """The providers in ``dependencies=`` of the module-level ``Router(...)`` call ``made``
+    """The providers in ``dependencies=`` of the ``Router(...)`` call ``made``
     (``_router_made``) that made ``router``; none for an ``App`` (its own are read where it
     serves routes), and incomplete for a router made otherwise (in a function, by a
     factory): its ``dependencies=`` may read any rule variable."""

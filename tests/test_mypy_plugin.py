@@ -5226,6 +5226,15 @@ def test_routers_an_app_factory_makes_are_read_as_a_modules_are(tmp_path: Path) 
                 return tenant
 
             return rebound
+
+
+        class Holder:  # a class's router: not read
+            router = Router("/h/<int:org>")
+
+
+        @Holder.router.get("/items")
+        async def held(connection: Connection, org: Annotated[int, Path()]) -> int:
+            return org
         """
     )
     program.write_text(source)
@@ -5277,9 +5286,21 @@ def test_a_local_router_is_read_only_where_its_function_binds_its_name_once() ->
 
             def inner():
                 j = Router("/j")
+
+            k = Router()
+            import k
+            m = Router()
+            n = lambda m: m
         """
     )
-    assert sorted(_locals_of(ast.parse(source))) == [("a", 2), ("f", 19), ("j", 22), ("j", 25)]
+    assert sorted(_locals_of(ast.parse(source))) == [
+        ("a", 2),
+        ("f", 19),
+        ("j", 22),
+        ("j", 25),
+        ("m", 29),
+        ("n", 30),
+    ]
 
 
 def test_url_for_reads_rules_and_prefixes_made_of_final_names(tmp_path: Path) -> None:
