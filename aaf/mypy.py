@@ -836,6 +836,10 @@ def _made(
         made = read_source(module.path).local_assignments.get((router.name, router.line))
     if not isinstance(made, ast.Call):
         return None
+    if any(isinstance(arg, ast.Starred) for arg in made.args) or any(
+        keyword.arg is None for keyword in made.keywords
+    ):
+        return None  # Router(**options): its prefix and dependencies= cannot be read
     reader = Metadata(module, report.modules)
     made_by = reader.resolve(made.func)
     if isinstance(made_by, TypeAlias):  # `aaf = App`, the seed's spelling
@@ -873,6 +877,8 @@ def _served_below(report: _Reporter, node: SymbolNode | None, seen: set[str]) ->
     side = _router_side(report, node, _router_made(report, node))
     served: list[tuple[ast.expr, Metadata]] = []
     app = _made(report, node, _APP)
+    if app is None and _is_app(node):  # made by a factory, or with **options
+        return _Side(complete=False)
     if app is not None:
         call, reader = app
         side = side | _listed(report, reader, call, None)

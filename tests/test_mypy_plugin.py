@@ -5251,6 +5251,68 @@ def test_routers_an_app_factory_makes_are_read_as_a_modules_are(tmp_path: Path) 
     cast("Callable[[bool], object]", namespace["create_rebound"])(True)
 
 
+def test_routers_and_apps_the_plugin_cannot_read_leave_their_variables_to_registration(
+    tmp_path: Path,
+) -> None:
+    # A router made with **options (or *args) hides its prefix and dependencies=, and an
+    # app made so, or by a factory, its dependencies=: the plugin took them for empty, and
+    # reported a Path() marker on the prefix's variable, a variable the router's provider
+    # reads, and a url_for given what the app's provider reads, on code that runs.
+    (tmp_path / "mypy.ini").write_text(CONFIG)
+    program = tmp_path / "splats.py"
+    source = textwrap.dedent(
+        """\
+        from typing import Annotated, Any
+
+        from aaf import App
+        from aaf.connection import Connection
+        from aaf.params import Depends, Path
+        from aaf.routing import Router
+
+
+        def check_tenant(tenant: int) -> None:
+            pass
+
+
+        def lang_of(lang: str = "en") -> str:
+            return lang
+
+
+        PREFIX: dict[str, Any] = {"prefix": "/t/<int:tenant>"}
+        DEPENDENCIES: dict[str, Any] = {"dependencies": [Depends(check_tenant)]}
+        splat = Router(**PREFIX)
+        guarded = Router("/g/<int:tenant>", **DEPENDENCIES)
+
+
+        @splat.get("/items")
+        async def items(connection: Connection, tenant: Annotated[int, Path()]) -> int:
+            return tenant
+
+
+        @guarded.get("/stock")
+        async def stock(connection: Connection) -> int:
+            return 0
+
+
+        OPTIONS: dict[str, Any] = {"dependencies": [Depends(lang_of)]}
+        app = App([splat, guarded], **OPTIONS)
+
+
+        def create_app() -> App:
+            return App([splat, guarded], dependencies=[Depends(lang_of)])
+
+
+        made = create_app()
+        links = [app.url_for(items, tenant=1, lang="fr"), made.url_for(stock, tenant=2, lang="de")]
+        """
+    )
+    program.write_text(source)
+    assert errors_of(mypy_here(tmp_path, [program])) == []
+    namespace: dict[str, object] = {}
+    exec(compile(source, "splats", "exec"), namespace)
+    assert namespace["links"] == ["/t/1/items?lang=fr", "/g/2/stock?lang=de"]
+
+
 def test_a_local_router_is_read_only_where_its_function_binds_its_name_once() -> None:
     # What the plugin reads a function's local router from: a name bound by one plain
     # assignment in its scope, and by nothing else there (a loop, an `except ... as`, a
