@@ -24,6 +24,7 @@ __all__ = [
     "DeleteCookieOptions",
     "RawHeaders",
     "SameSite",
+    "TOKEN",
     "check_close_code",
     "check_limit",
     "empty_framing",
@@ -108,7 +109,8 @@ def json_bytes(value: object) -> bytes:
 
 SameSite = Literal["strict", "lax", "none", "Strict", "Lax", "None"]
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# An HTTP token (RFC 9110 section 5.6.2): what a header's or a cookie's name must be.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # A cookie's Domain attribute: anything but what would end it or start another attribute
 # (non-ASCII names are werkzeug's to encode as IDNA).
 _DOMAIN = re.compile(r"[^\x00-\x20\x7f;,]*")
@@ -124,7 +126,7 @@ def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
             than HTAB (CR, LF and NUL among them), or either has characters latin-1 cannot
             encode (RFC 9110 section 5.5).
     """
-    if not _TOKEN.fullmatch(name):
+    if not TOKEN.fullmatch(name):
         raise ValueError(f"Invalid response header name {name!r}: expected an HTTP token")
     if _CONTROL.search(value):
         raise ValueError(
@@ -278,7 +280,7 @@ def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) ->
     Starlette sets it: a cookie that rides on other sites' requests must be asked for."""
     # werkzeug quotes the value and percent-encodes the path, but writes the name and the
     # domain as given: a ";" there would add attributes of the caller's choosing.
-    if not _TOKEN.fullmatch(key):
+    if not TOKEN.fullmatch(key):
         raise ValueError(f"Invalid cookie name {key!r}: expected an HTTP token (RFC 6265 4.1.1)")
     domain = options.get("domain")
     if domain is not None and not _DOMAIN.fullmatch(domain):

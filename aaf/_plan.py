@@ -808,6 +808,8 @@ class _Builder:
         alias = marker.alias if marker is not None else None
         alias = alias or next((m.alias for m in meta if isinstance(m, FieldInfo) and m.alias), None)
         wire = alias or (param.name.replace("_", "-") if dashes else param.name)
+        if alias and (problem := _rules.wire_name_problem(qualname, param.name, source, alias)):
+            raise ConfigurationError(problem)
         if marker is not None and not marker.include_in_schema:
             self.hidden.add((source, wire))
         if marker is not None and marker.openapi_examples:

@@ -33,6 +33,8 @@ from werkzeug.routing.converters import (
     ValidationError,
 )
 
+from aaf._http import TOKEN
+
 __all__ = [
     "one_string_problem",
     "CONSTRAINTS",
@@ -77,6 +79,7 @@ __all__ = [
     "text_problem",
     "two_bodies_problem",
     "two_markers_problem",
+    "wire_name_problem",
     "upload_problem",
     "rule_converters",
     "same_key_problem",
@@ -1069,6 +1072,24 @@ def class_problem(qualname: str, is_view: bool, is_websocket_view: bool, websock
     if is_websocket_view:
         return f"{qualname} is a WebSocketView: register it with router.websocket"
     return f"{qualname} is a class but not a View: subclass aaf.views.View"
+
+
+def wire_name_problem(qualname: str, name: str, source: str, wire: str) -> str | None:
+    """A header or cookie no request can send under ``wire`` (a marker's alias): the
+    parameter would never be given a value. A header's name is a token; a cookie's holds no
+    ``;`` or ``=``, and starts and ends with no space (what a ``Cookie`` header is split at and
+    trimmed of)."""
+    if source == "header" and not TOKEN.fullmatch(wire):
+        return (
+            f"{qualname}: parameter {name!r} reads the header {wire!r}, a name no request can "
+            "send: a header's name is letters, digits and !#$%&'*+-.^_`|~ alone"
+        )
+    if source == "cookie" and (not wire or wire != wire.strip() or any(c in wire for c in ";=")):
+        return (
+            f"{qualname}: parameter {name!r} reads the cookie {wire!r}, a name no request can "
+            "send: a cookie's name holds no ';' or '=' and starts and ends with no space"
+        )
+    return None
 
 
 def two_markers_problem(qualname: str, name: str, markers: Sequence[str]) -> str:

@@ -1691,3 +1691,47 @@ def test_a_default_given_to_the_marker_says_what_to_write_with_that_default() ->
         TypeError, match=re.escape("a copy of: `q: Annotated[list[int], Query()] = []`")
     ):
         Query(default_factory=list)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("marker", "alias", "says"),
+    [
+        (Header, "x token", "reads the header 'x token', a name no request can send"),
+        (Header, "x-tok:en", "a header's name is letters, digits"),
+        (Header, "x-jeton-é", "reads the header 'x-jeton-é'"),
+        (Cookie, "a;b", "reads the cookie 'a;b', a name no request can send"),
+        (Cookie, "session=1", "holds no ';' or '='"),
+        (Cookie, " session", "starts and ends with no space"),
+    ],
+)
+def test_an_alias_no_request_can_send_is_refused_at_registration(
+    marker: type[Header] | type[Cookie], alias: str, says: str
+) -> None:
+    # The parameter was never given a value: servers refuse a header name that is not a
+    # token, and a Cookie header is split at ';' and '=' and trimmed. Now registration says so.
+    router = Router()
+
+    async def read(connection: Connection, value: str = "") -> str:
+        return value
+
+    # Given as objects: the module's annotations are text, and these names are local.
+    read.__annotations__["value"] = Annotated[str, marker(alias=alias)]
+    with pytest.raises(ConfigurationError, match=re.escape(says)):
+        router.add_route("/read", read)
+
+
+def test_aliases_requests_can_send_are_read() -> None:
+    router = Router()
+
+    @router.get("/read")
+    async def read(
+        connection: Connection,
+        token: Annotated[str, Header(alias="X-Api_Token")] = "",
+        cart: Annotated[str, Cookie(alias="cart[items]")] = "",
+        via_field: Annotated[str, Header(), Field(alias="X-Via")] = "",
+    ) -> list[str]:
+        return [token, cart, via_field]
+
+    client = TestClient(aaf([router]))
+    sent = {"x-api_token": "t", "cookie": "cart[items]=3", "x-via": "v"}
+    assert client.get("/read", headers=sent).json() == ["t", "3", "v"]
