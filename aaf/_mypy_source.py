@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Literal, NamedTuple, Protocol, TypeVar
 
@@ -621,23 +622,21 @@ def _locals_of(tree: ast.Module) -> dict[tuple[str, int], ast.expr]:
     for function in ast.walk(tree):
         if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        bound: dict[str, int] = {}  # how many times each name is bound in this scope
+        bound: Counter[str] = Counter()  # how many times each name is bound in this scope
         given: dict[str, tuple[int, ast.expr]] = {}
         pending: list[ast.AST] = list(function.body)
         while pending:
             node = pending.pop()
             if isinstance(node, _SCOPES):  # a scope of its own: only its name is bound here
                 if not isinstance(node, ast.Lambda):
-                    bound[node.name] = bound.get(node.name, 0) + 1
+                    bound[node.name] += 1
                 continue
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                bound[node.id] = bound.get(node.id, 0) + 1
+                bound[node.id] += 1
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    name = alias.asname or alias.name.partition(".")[0]
-                    bound[name] = bound.get(name, 0) + 1
+                bound.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
             elif isinstance(node, ast.ExceptHandler) and node.name:  # `except E as name`
-                bound[node.name] = bound.get(node.name, 0) + 1
+                bound[node.name] += 1
             if (
                 isinstance(node, ast.Assign)
                 and len(node.targets) == 1
@@ -652,7 +651,7 @@ def _locals_of(tree: ast.Module) -> dict[tuple[str, int], ast.expr]:
                 given[node.target.id] = (node.lineno, node.value)
             pending.extend(ast.iter_child_nodes(node))
         for name, (line, value) in given.items():
-            if bound.get(name) == 1 and name not in shared:
+            if bound[name] == 1 and name not in shared:
                 found[name, line] = value
     return found
 
