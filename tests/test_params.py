@@ -1735,3 +1735,23 @@ def test_aliases_requests_can_send_are_read() -> None:
     client = TestClient(aaf([router]))
     sent = {"x-api_token": "t", "cookie": "cart[items]=3", "x-via": "v"}
     assert client.get("/read", headers=sent).json() == ["t", "3", "v"]
+
+
+def test_a_percent_sign_without_two_hex_digits_after_it_is_read_as_written() -> None:
+    # aaf unquotes query strings and form bodies itself (urllib raised and caught an
+    # exception for each such "%"): what reaches the handler is what urllib would give.
+    router = Router()
+
+    @router.get("/search")
+    async def search(connection: Connection, q: str, r: str = "") -> list[str]:
+        return [q, r]
+
+    @router.post("/note")
+    async def note(connection: Connection, text: Annotated[str, Form()]) -> str:
+        return text
+
+    client = TestClient(aaf([router]))
+    query = "/search?q=100%25+off%&r=%zz%4%C3%A9"
+    assert client.get(query).json() == ["100% off%", "%zz%4é"]
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    assert client.post("/note", content=b"text=50%+%%41%e9", headers=form).text == "50% %A\ufffd"
