@@ -805,8 +805,13 @@ def _router_side(
 
 def _is_app(node: SymbolNode | None) -> bool:
     """Whether ``node`` is a name of an ``App`` (``aaf(...)``)."""
+    return _names_a(node, _APP)
+
+
+def _names_a(node: SymbolNode | None, base: str) -> bool:
+    """Whether ``node`` is a name of an instance of ``base`` (or a subclass)."""
     typ = get_proper_type(node.type) if isinstance(node, Var) else None
-    return isinstance(typ, Instance) and typ.type.has_base(_APP)
+    return isinstance(typ, Instance) and typ.type.has_base(base)
 
 
 def _router_made(report: _Reporter, router: SymbolNode | None) -> tuple[ast.Call, Metadata] | None:
@@ -873,7 +878,9 @@ def _served_below(report: _Reporter, node: SymbolNode | None, seen: set[str]) ->
     seen.add(node.fullname)
     module = report.modules.get(node.fullname.rpartition(".")[0])
     if not isinstance(module, MypyFile):
-        return _NO_SIDE
+        # A function's own app or router: what that function includes in it is not read.
+        # (A connection's url_for takes none: whichever app serves the request.)
+        return _Side(complete=False) if _names_a(node, _ROUTER) or _is_app(node) else _NO_SIDE
     side = _router_side(report, node, _router_made(report, node))
     served: list[tuple[ast.expr, Metadata]] = []
     app = _made(report, node, _APP)

@@ -5255,9 +5255,10 @@ def test_routers_and_apps_the_plugin_cannot_read_leave_their_variables_to_regist
     tmp_path: Path,
 ) -> None:
     # A router made with **options (or *args) hides its prefix and dependencies=, and an
-    # app made so, or by a factory, its dependencies=: the plugin took them for empty, and
-    # reported a Path() marker on the prefix's variable, a variable the router's provider
-    # reads, and a url_for given what the app's provider reads, on code that runs.
+    # app made so, by a factory or in a function (what it includes there), its
+    # dependencies=: the plugin took them for empty, and reported a Path() marker on the
+    # prefix's variable, a variable the router's provider reads, and a url_for given what
+    # the app's provider reads, on code that runs.
     (tmp_path / "mypy.ini").write_text(CONFIG)
     program = tmp_path / "splats.py"
     source = textwrap.dedent(
@@ -5304,6 +5305,19 @@ def test_routers_and_apps_the_plugin_cannot_read_leave_their_variables_to_regist
 
         made = create_app()
         links = [app.url_for(items, tenant=1, lang="fr"), made.url_for(stock, tenant=2, lang="de")]
+
+
+        plain = Router()
+
+
+        @plain.get("/pages/<int:number>")
+        async def page(connection: Connection, number: int) -> int:
+            return number
+
+
+        def local_links() -> list[str]:
+            local = App([plain], dependencies=[Depends(lang_of)])
+            return [local.url_for(page, number=3, lang="it")]
         """
     )
     program.write_text(source)
@@ -5311,6 +5325,7 @@ def test_routers_and_apps_the_plugin_cannot_read_leave_their_variables_to_regist
     namespace: dict[str, object] = {}
     exec(compile(source, "splats", "exec"), namespace)
     assert namespace["links"] == ["/t/1/items?lang=fr", "/g/2/stock?lang=de"]
+    assert cast("Callable[[], list[str]]", namespace["local_links"])() == ["/pages/3?lang=it"]
 
 
 def test_a_local_router_is_read_only_where_its_function_binds_its_name_once() -> None:
