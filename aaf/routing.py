@@ -314,9 +314,9 @@ class Router(UrlBuilding):
         self._fast_match: Callable[[str, str], MatchResult[Endpoint]] | None = None
         self._mounts: list[tuple[str, ASGIApp]] = []
         self._named_mounts: dict[str, str] = {}  # a named mount's full prefix
-        # url_for's index: each handler (a function, a View or one of its methods) to its
-        # route's name and plan (None for a WebSocket route); made on first use.
-        self._targets: dict[object, _Target] | None = None
+        # url_for's index: each handler (a function, a View or one of its methods) to the
+        # name and plan (None for a WebSocket route) of each route it serves; made on first use.
+        self._targets: dict[object, list[_Target]] | None = None
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -872,12 +872,23 @@ class Router(UrlBuilding):
     # URL building ------------------------------------------------------------------------------
     def _build_url(self, target: object, params: dict[str, object]) -> str:
         if isinstance(target, str):
-            name = target  # by name, as Flask's: what no rule variable takes is the query
-        else:
-            found = self._target(target)
-            name = found.name
-            if found.plan is not None:
-                params = _url_values(found, params)
+            # By name, as Flask's: what no rule variable takes is the query.
+            return self._build_named(target, params)
+        # By handler: each route it serves, in the order they were registered, until one
+        # takes the parameters (werkzeug's way with the rules of one endpoint, as in Flask).
+        targets = self._target(target)
+        for found in targets:
+            values = params if found.plan is None else _url_values(found, params)
+            try:
+                return self._build_named(found.name, values)
+            except NotInUrl:
+                raise
+            except LookupError:
+                if found is targets[-1]:
+                    raise
+        raise AssertionError("a handler's routes are never none")  # pragma: no cover
+
+    def _build_named(self, name: str, params: dict[str, object]) -> str:
         if not self._compiled:
             self._compile()
         prefix = self._named_mounts.get(name)
@@ -900,14 +911,15 @@ class Router(UrlBuilding):
                 raise ValueError(f"url_for({name!r}): {exc}") from None
         raise LookupError(f"No route named {name!r} accepts the parameters {sorted(params)}")
 
-    def _target(self, handler: object) -> _Target:
-        """The route ``handler`` serves (``url_for``'s lookup).
+    def _target(self, handler: object) -> list[_Target]:
+        """The routes ``handler`` serves, in the order they were registered (``url_for``'s
+        lookup).
 
         Raises:
             LookupError: no route here serves it.
         """
         if self._targets is None:
-            targets: dict[object, _Target] = {}
+            targets: dict[object, list[_Target]] = {}
             for _, entry, outer in self._flatten(""):
                 if (
                     not isinstance(entry, _Route)
@@ -919,13 +931,13 @@ class Router(UrlBuilding):
                 endpoint, registered = entry.endpoint_under(outer), entry.handler
                 plans = endpoint.plans if isinstance(endpoint, Endpoint) else {}
                 if isinstance(registered, type):  # a View: each method, with its own plan
-                    targets.setdefault(registered, _Target(entry.name, None))
+                    targets.setdefault(registered, []).append(_Target(entry.name, None))
                     for method, plan in plans.items():
                         function = getattr(registered, method.lower())
-                        targets.setdefault(function, _Target.of(entry.name, plan))
-                else:  # the first route a function serves names it, as in werkzeug
+                        targets.setdefault(function, []).append(_Target.of(entry.name, plan))
+                else:  # each method's plan reads the same parameters: the first one's
                     first = next(iter(plans.values()), None)
-                    targets.setdefault(registered, _Target.of(entry.name, first))
+                    targets.setdefault(registered, []).append(_Target.of(entry.name, first))
             self._targets = targets
         try:
             return self._targets[handler]

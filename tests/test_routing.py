@@ -540,6 +540,33 @@ def test_url_for_by_handler_puts_rule_variables_in_the_path_and_the_rest_in_the_
         app.url_for(unrouted)
 
 
+def test_url_for_by_handler_tries_each_route_the_handler_serves_in_order() -> None:
+    # As werkzeug (and Flask) build an endpoint served by several rules: the first, in the
+    # order they were registered, that takes the parameters. Each route has a name of its
+    # own here, so werkzeug's own search by name would stop at the first.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    @router.get("/items/<int:item_id>/parts/<int:part>", name="part")
+    async def item(connection: Connection, item_id: int, part: int = 0) -> str:
+        return ""
+
+    @router.route("/users/<name>", name="user")
+    @router.route("/teams/<team>/users/<name>", name="member")
+    class UserView(View):
+        async def get(self, connection: Connection, name: str, team: str = "") -> str:
+            return name
+
+    app = aaf([router])
+    assert app.url_for(item, item_id=3, part=2) == "/items/3/parts/2"
+    assert app.url_for(item, item_id=3) == "/items/3"  # the second route: part is its query
+    assert router.url_for(item, item_id=3) == "/items/3"
+    assert app.url_for(UserView.get, name="ann", team="b") == "/teams/b/users/ann"
+    assert app.url_for(UserView.get, name="ann") == "/users/ann"
+    with pytest.raises(LookupError, match="accepts the parameters"):
+        app.url_for(item, part=2)  # type: ignore[call-overload]  # neither route takes it
+
+
 class Colour(enum.Enum):
     RED = "red"
     BLUE = "blue"
