@@ -77,9 +77,7 @@ async def answer_error(
     http = connection.scope["type"] == "http"
     handler = _handler_for(handlers, exc) if handlers and http else None
     if handler is None and handlers and http and not isinstance(exc, HTTPError):
-        # The server error's own answer: by its status (Starlette's spelling) or by the
-        # catch-all classes, as Starlette's ServerErrorMiddleware takes them.
-        handler = handlers.get(500) or handlers.get(Exception) or handlers.get(BaseException)
+        handler = _server_error_handler(handlers)
         if handler is not None and not connection.started:
             _log_failed(connection, exc)  # still an error: logged, and raised in a test
             _tell_test_client(connection, exc)
@@ -91,7 +89,20 @@ async def answer_error(
         except Exception as inner:
             if not isinstance(inner, HTTPError):
                 logger.exception("Exception handler for %s failed", type(exc).__name__)
-                return await _answer_500(connection, inner, debug)
+                # A server error now: the app's own answer to one, unless that answer is
+                # what failed (as Starlette's ServerErrorMiddleware catches what its
+                # ExceptionMiddleware's handlers raise).
+                server_error = _server_error_handler(handlers)
+                if server_error is None or server_error is handler:
+                    return await _answer_500(connection, inner, debug)
+                _tell_test_client(connection, inner)
+                call = cast(Callable[[Connection, Exception], Awaitable[object]], server_error)
+                try:
+                    response = await call(connection, inner)
+                except Exception as last:
+                    logger.exception("Exception handler for %s failed", type(inner).__name__)
+                    return await _answer_500(connection, last, debug)
+                return await _send_handled(connection, inner, response, debug)
             exc = inner
         else:
             await _send_handled(connection, exc, response, debug)
@@ -155,6 +166,12 @@ def _other_frameworks_http_error(kind: type[BaseException]) -> bool:
         and cls.__module__.partition(".")[0] in ("starlette", "fastapi", "werkzeug")
         for cls in kind.__mro__
     )
+
+
+def _server_error_handler(handlers: ExceptionHandlers) -> ExceptionHandler | None:
+    """The server error's own answer: by its status (Starlette's spelling) or by the
+    catch-all classes, as Starlette's ServerErrorMiddleware takes them."""
+    return handlers.get(500) or handlers.get(Exception) or handlers.get(BaseException)
 
 
 def _handler_for(handlers: ExceptionHandlers, exc: BaseException) -> ExceptionHandler | None:

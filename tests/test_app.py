@@ -674,6 +674,50 @@ def test_failing_exception_handler_is_logged_and_answered_500(
     assert any("Exception handler for Broken failed" in r.getMessage() for r in caplog.records)
 
 
+def test_what_a_failing_exception_handler_raises_is_the_apps_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As Starlette's ServerErrorMiddleware answers what its exception handlers raise: an app
+    # that makes every error JSON keeps doing so when one of its handlers fails.
+    failing = Router()
+
+    @failing.route("/broken")
+    async def broken(connection: Connection) -> None:
+        raise Broken
+
+    @failing.route("/missing")
+    async def missing(connection: Connection) -> None:
+        raise HTTPError(404, "No such thing")
+
+    async def bad_handler(connection: Connection, exc: Exception) -> HttpResponse:
+        raise KeyError("handler bug")
+
+    async def server_error(connection: Connection, exc: Exception) -> HttpResponse:
+        return JsonResponse({"error": type(exc).__name__}, status_code=500)
+
+    async def failing_server_error(connection: Connection, exc: Exception) -> HttpResponse:
+        raise ValueError("the 500 handler's own bug")
+
+    app = aaf(
+        [failing], exception_handlers={Broken: bad_handler, 404: bad_handler, 500: server_error}
+    )
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        client = TestClient(app, raise_server_exceptions=False)
+        for path in ("/broken", "/missing", "/nowhere"):
+            response = client.get(path)
+            assert (response.status_code, response.json()) == (500, {"error": "KeyError"})
+    assert any("Exception handler for Broken failed" in r.getMessage() for r in caplog.records)
+    with pytest.raises(KeyError, match="handler bug"):  # and raised in a test, as ever
+        TestClient(app).get("/broken")
+    # The server error's own handler failing: the plain 500, logged.
+    app = aaf([failing], exception_handlers={Broken: bad_handler, Exception: failing_server_error})
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    assert any("Exception handler for KeyError failed" in r.getMessage() for r in caplog.records)
+
+
 def test_router_called_on_its_own_answers_http_errors() -> None:
     standalone = Router()
 
