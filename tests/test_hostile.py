@@ -918,7 +918,9 @@ def test_an_early_413_closes_the_connection(server: httpx.Client) -> None:
         sock.sendall(b"POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
         answer = b""
         while b"\r\n\r\n" not in answer:
-            answer += sock.recv(65536)
+            chunk = sock.recv(65536)
+            assert chunk, f"the server closed the connection after {answer!r}"
+            answer += chunk
     assert answer.startswith(b"HTTP/1.1 413")
     assert b"connection: close" in answer.lower()
 

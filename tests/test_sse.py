@@ -544,8 +544,9 @@ async def test_shutdown_cancels_background_work_after_the_grace_period(
     with caplog.at_level(logging.INFO, logger="aaf"):
         async with AsyncTestClient(app) as client:
             request = asyncio.ensure_future(client.get("/slow"))
-            while not events:
-                await asyncio.sleep(0.01)
+            async with asyncio.timeout(5):  # the background work started
+                while not events:
+                    await asyncio.sleep(0.01)
         answer = await asyncio.wait_for(request, 5)
     assert answer.text == "sent"
     assert events == ["started", "cancelled"]
