@@ -89,14 +89,32 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
             return json_invalid_at(exc.pos, exc.msg)
         except (ValueError, RecursionError):  # Python's limits, not the client's JSON
             pass
-    place = AT_PLACE.search(refused) if of_data else None
-    if place is not None:
-        line, column = (int(number) for number in _NUMBERS.findall(place.group()))
-        # Where that line starts: past its newlines, found by one pattern (a loop in C).
-        lines = re.match(rb"(?:[^\n]*\n){%d}" % (line - 1), data) if line > 1 else None
-        at = (lines.end() if lines is not None else 0) + column - 1  # pydantic counts bytes
-        return json_invalid_at(chars_before(data, min(at, len(data))), refused[: place.start()])
+    placed = pydantic_place(data, refused, 0) if of_data else None
+    if placed is not None:
+        at, reason = placed
+        return json_invalid_at(chars_before(data, at), reason)
     return json_invalid_at(0, refused)
+
+
+def pydantic_place(
+    data: bytes, refused: str, start: int, wrapped: bool = False
+) -> tuple[int, str] | None:
+    """Where pydantic's message ``refused`` ("... at line 3 column 7"), of text that holds
+    ``data`` from ``start`` on (after one byte of its own when ``wrapped``: the bracket a
+    slice is read in), places its error: a byte of ``data``, and the message without its
+    place; ``None`` when it names no place."""
+    place = AT_PLACE.search(refused)
+    if place is None:
+        return None
+    line, column = (int(number) for number in _NUMBERS.findall(place.group()))
+    if line > 1:
+        # Where that line starts: past its newlines, found by one pattern (a loop in C).
+        lines = re.compile(rb"(?:[^\n]*\n){%d}" % (line - 1)).match(data, start)
+        begins = lines.end() if lines is not None else len(data)
+    else:
+        begins = start - 1 if wrapped else start
+    at = begins + column - 1  # pydantic counts bytes
+    return max(start, min(at, len(data))), refused[: place.start()]
 
 
 def json_invalid_at(position: int, message: str) -> dict[str, object]:

@@ -23,7 +23,6 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from pydantic_core import InitErrorDetails, SchemaValidator, core_schema, from_json
 
 from aaf._entries import (
-    AT_PLACE,
     MAX_ERRORS,
     MAX_INPUT,
     Errors,
@@ -31,6 +30,7 @@ from aaf._entries import (
     body_entry,
     chars_before,
     json_invalid_at,
+    pydantic_place,
     report_body,
     sent_from,
 )
@@ -750,10 +750,11 @@ def _report_slice(
     before it, to ``errors``, located below ``loc`` (list indexes from the list's start)."""
     first_index = len(found) if isinstance(found, list) else 0
     for error in exc.errors(include_url=False):
-        if error["type"] == "json_invalid":  # NaN and the like, which Python takes
-            # pydantic's reason, without its place in this slice
-            reason = AT_PLACE.sub("", error["msg"].removeprefix("Invalid JSON: "))
-            errors.append(json_invalid_at(chars_before(data, start), reason))
+        if error["type"] == "json_invalid":  # a lone surrogate and the like, which Python takes
+            # pydantic's reason, at its place in the slice (the slice's start if it says none)
+            refused = error["msg"].removeprefix("Invalid JSON: ")
+            at, reason = pydantic_place(data, refused, start, wrapped=True) or (start, refused)
+            errors.append(json_invalid_at(chars_before(data, at), reason))
             break
         index, *rest = error["loc"] or (0,)
         if isinstance(index, int):

@@ -155,6 +155,41 @@ def test_broken_json_is_reported_where_python_finds_it(
     assert entry["type"] == "json_invalid" and message in entry["ctx"]["error"]
 
 
+LONE = '"\\ud800"'  # a lone surrogate escaped: JSON to Python's parser, not to pydantic's
+
+
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/items", '[{"id": 1, "name": %s}, LONG]'),  # in the list's first slice
+        ("/items", '[LONG, {"id": 1, "name": %s}]'),  # in a later one
+        ("/items", '[LONG,\n{"id": 1,\n"name": %s}]'),  # lines: pydantic places by line
+        ("/orders", '{"label": %s, "orderLines": [LONG]}'),  # a member before a long one
+        ("/orders", '{"label": "x", "orderLines": [LONG], "notes": [%s]}'),  # one after it
+        ("/orders", '{"label": "x", "orderLines": [LONG, {"id": 1, "name": %s}]}'),
+    ],
+)
+def test_json_only_python_takes_is_refused_where_pydantic_places_it_whole_or_sliced(
+    path: str, template: str
+) -> None:
+    # Where Python's parser takes the body, pydantic's place says where it breaks, as for a
+    # body validated whole: a large body read a slice at a time placed it at the slice's
+    # start (the item's, or the first member's of a slice of an object).
+    client = TestClient(order_app() if path == "/orders" else make_app())
+    headers = {"content-type": "application/json"}
+    long = body(GOOD).decode()[1:-1].replace("}, {", "},\n{")
+    places: list[int] = []
+    for items in ('{"id": 0, "name": "n"}', long):  # a small body (whole), a large one
+        text = template.replace("LONG", items) % LONE
+        answer = client.post(path, content=text.encode(), headers=headers)
+        assert answer.status_code == 422
+        [entry] = answer.json()["detail"]
+        assert entry["type"] == "json_invalid", entry
+        assert entry["ctx"]["error"] == "unexpected end of hex escape"
+        places.append(entry["loc"][1] - text.index(LONE))
+    assert len(text) > 500_000 and places[0] == places[1] > 0
+
+
 def test_what_is_not_a_list_is_refused_as_whole_validation_does(client: TestClient) -> None:
     status, answer = post(client, json.dumps({"items": GOOD}).encode())
     assert status == 422
