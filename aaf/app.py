@@ -97,9 +97,11 @@ _NOT_FOUND = ((b"content-type", b"text/plain; charset=utf-8"), (b"content-length
 class App(UrlBuilding):
     """An ASGI 3 application for ``http``, ``websocket`` and ``lifespan`` scopes.
 
-    Build it as ``aaf(routers, ...)``. Routers are tried in order, and nothing matched answers
-    404 ``Not found``. ``dependencies`` run before those of every route the app serves, as
-    FastAPI's app-wide ones (``aaf(routers, dependencies=[Depends(check_key)])``).
+    Build it as ``aaf(routers, ...)``, or ``aaf()`` for an app whose routes are added to it
+    (``@app.get(...)``, ``include_router``), as ``FastAPI()`` is. Routers are tried in order,
+    and nothing matched answers 404 ``Not found``. ``dependencies`` run before those of every
+    route the app serves, as FastAPI's app-wide ones (``aaf(routers,
+    dependencies=[Depends(check_key)])``).
     ``middleware`` wraps the app, outermost first (each takes the app alone: a class, or
     ``functools.partial(Cls, **options)``; ``add_middleware`` adds more before the app
     starts); an app built with middleware is an instance of a subclass of its class whose
@@ -123,7 +125,7 @@ class App(UrlBuilding):
 
     def __init__(
         self,
-        routers: Sequence[Router],
+        routers: Sequence[Router] = (),
         *,
         dependencies: Sequence[object] = (),
         converters: Mapping[str, type[BaseConverter]] | None = None,

@@ -1437,6 +1437,29 @@ def test_an_exception_handler_keyed_by_neither_a_class_nor_a_status_is_refused()
     assert app.exception_handlers == {}
 
 
+def test_an_app_made_with_no_routers_takes_its_routes_after_as_fastapis_does() -> None:
+    # `FastAPI()`, then `app.include_router(...)` and `@app.get(...)`: `App()` did not run.
+    users = Router("/users")
+
+    @users.get("/<name>")
+    async def user(connection: Connection, name: str) -> dict[str, str]:
+        return {"name": name}
+
+    app = App()
+    app.include_router(users, prefix="/v1")
+
+    @app.get("/")
+    async def root(connection: Connection) -> str:
+        return "root"
+
+    client = TestClient(app)
+    assert client.get("/v1/users/ann").json() == {"name": "ann"}
+    assert client.get("/").text == "root"
+    assert client.get("/nowhere").status_code == 404
+    assert app.url_for(user, name="bo") == "/v1/users/bo"
+    assert set(app.openapi()["paths"]) == {"/", "/v1/users/{name}"}  # type: ignore[arg-type]
+
+
 def test_a_router_given_where_a_list_of_routers_goes_is_named() -> None:
     make = cast("Callable[..., App]", aaf)
     with pytest.raises(
