@@ -213,7 +213,9 @@ def _header_keys(model: type[BaseModel], convert_underscores: bool) -> dict[str,
     return keys
 
 
-Kind = Literal["async", "sync", "agen", "gen"]  # coroutine, plain, async/sync generator
+# Coroutine, plain, async or sync generator; "model": a pydantic model class (Depends() on a
+# model, FastAPI's classes as dependencies), made on the event loop (_solve.made).
+Kind = Literal["async", "sync", "agen", "gen", "model"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -616,6 +618,16 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
     annotations do not hold unless it is a dataclass or a model (whose fields they are)."""
     if isinstance(target, functools.partial):  # its signature is the function's, less the bound
         return _hints(cast("functools.partial[object]", target).func)
+    if _is_model_class(target):
+        # A model is called by its signature, which pydantic writes from its fields: named by
+        # alias where the model takes one (`userName` for `user_name`), each annotated with
+        # its field's constraints (`Field(pattern=...)`, `Field(gt=0)`), which the class's
+        # own annotations leave out (they are the fields' defaults).
+        return {
+            name: unaliased(param.annotation)
+            for name, param in inspect.signature(target).parameters.items()
+            if param.annotation is not param.empty and param.kind is not param.VAR_KEYWORD
+        }
     read: object = target
     if isinstance(target, type):
         cls: type = target
@@ -640,7 +652,14 @@ def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
     return cast("Callable[..., object]", getattr(fn, "__call__"))  # noqa: B004, B009
 
 
+def _is_model_class(fn: object) -> bool:
+    """Whether ``fn`` is a pydantic model class (a plain bool: no narrowing of ``fn``)."""
+    return isinstance(fn, type) and issubclass(fn, BaseModel)
+
+
 def _kind(fn: Callable[..., object]) -> Kind:
+    if _is_model_class(fn):
+        return "model"
     if inspect.isasyncgenfunction(fn):
         return "agen"
     if inspect.isgeneratorfunction(fn):

@@ -11,11 +11,15 @@ worker thread. ``app.dependency_overrides`` swaps providers (their plans are bui
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import NoReturn, cast
 
-from aaf._entries import Errors, jsonable
+from pydantic import BaseModel, ValidationError
+
+from aaf._entries import Errors, error_entry, jsonable
 from aaf._extract import take_body, validated
 from aaf._plan import DependencyParam, HandlerPlan, cache_key, provider_plan, told_of_route
 from aaf._rules import named
@@ -215,7 +219,7 @@ class Resolution:
             if step.kind == "async":  # PERF: the common kind without a frame of its own
                 results.append(await step.fn(**kwargs))  # type: ignore[misc]  # a coroutine fn
             else:
-                results.append(await _call(step.fn, step.kind, kwargs, solving))
+                results.append(await _call(step.fn, step.plan, kwargs, solving))
         for name, index in self.wiring:
             if name is not None:
                 own[name] = results[index]
@@ -244,13 +248,16 @@ async def _values(plan: HandlerPlan, solving: Solving, errors: Errors) -> dict[s
 
 
 async def _call(
-    fn: Callable[..., object], kind: str, kwargs: dict[str, object], solving: Solving
+    fn: Callable[..., object], plan: HandlerPlan, kwargs: dict[str, object], solving: Solving
 ) -> object:
+    kind = plan.kind
     if kind == "async":
         # PERF: the cast's type as a string: a subscripted Callable is built on every call.
         return await cast("Callable[..., Awaitable[object]]", fn)(**kwargs)
     if kind == "sync":
         return await pool_of(solving.connection).run(fn, **kwargs)
+    if kind == "model":
+        return made(cast("type[BaseModel]", fn), kwargs, plan)
     if kind == "agen":
         entered = contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))
         async_manager = entered(**kwargs)
@@ -270,6 +277,59 @@ async def _call(
     leave: _Exit = lambda kind, exc, tb: pool.run(manager.__exit__, kind, exc, tb)  # noqa: E731
     _stack(solving).push_async_exit(_named_exit(leave, fn))
     return value
+
+
+def made(model: type[BaseModel], kwargs: dict[str, object], plan: HandlerPlan) -> BaseModel:
+    """A model class given to ``Depends()`` made of the values read for its fields (FastAPI's
+    classes as dependencies). A field the request left out is left to the model, whose
+    ``default_factory`` makes its default; what the model's validators refuse is the
+    request's, a 422 located where each field was read from (where FastAPI answers 500).
+
+    Raises:
+        RequestValidationError: the model refused the values.
+    """
+    factories = _factory_defaults(model)
+    if factories:
+        kwargs = {k: v for k, v in kwargs.items() if factories.get(k, _NOTHING) is not v}
+    try:
+        return model(**kwargs)
+    except ValidationError as exc:
+        raise RequestValidationError(jsonable(_located(exc, plan))) from None
+
+
+_NOTHING = object()
+
+
+@functools.cache
+def _factory_defaults(model: type[BaseModel]) -> dict[str, object]:
+    """What the model's signature gives as the default of a field that has a
+    ``default_factory`` (a stand-in, not a value), by parameter name."""
+    made_by_factory = {
+        field.alias or name for name, field in model.model_fields.items() if field.default_factory
+    } | {name for name, field in model.model_fields.items() if field.default_factory}
+    return {
+        name: param.default
+        for name, param in inspect.signature(model).parameters.items()
+        if name in made_by_factory
+    }
+
+
+def _located(exc: ValidationError, plan: HandlerPlan) -> Errors:
+    """A model provider's errors, each under where its field was read from: ``["query",
+    "page"]``; the model's own (a model validator's) under the place its fields come from."""
+    places = {
+        spec.name: ("body" if group == "form" else group, spec.wire)
+        for group, specs in plan.fields.items()
+        for spec in specs
+    }
+    heads = list(dict.fromkeys(place[0] for place in places.values())) or ["query"]
+    errors: Errors = []
+    for error in exc.errors(include_url=False)[:100]:
+        loc = error["loc"]
+        place = places.get(loc[0]) if loc and isinstance(loc[0], str) else None
+        where = (*place, *loc[1:]) if place is not None else (heads[0], *loc)
+        errors.append(error_entry(where, error))
+    return errors
 
 
 # What contextlib says of a generator that does not yield exactly once.
@@ -365,7 +425,7 @@ async def _provide(dependency: DependencyParam, solving: Solving) -> object:
         return solving.results[key]
     fn = solving.overrides.get(provider, provider) if solving.overrides else provider
     kwargs = await _arguments(plan, solving)
-    value = await _call(fn, plan.kind, kwargs, solving)
+    value = await _call(fn, plan, kwargs, solving)
     if dependency.use_cache:
         solving.results[key] = value
     return value

@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 from collections.abc import Awaitable, Mapping
-from typing import Generic, Literal, Never, cast, overload
+from typing import Annotated, Generic, Literal, Never, cast, overload
 
 from pydantic import BaseModel, Field, JsonValue
 from typing_extensions import TypeVar
@@ -36,7 +36,7 @@ from typing_extensions import TypeVar
 from aaf._http import quoted_string
 from aaf.connection import Connection
 from aaf.exceptions import HTTPError
-from aaf.params import Security, SecurityScopes
+from aaf.params import Form, Security, SecurityScopes
 
 __all__ = [
     "APIKeyCookie",
@@ -457,17 +457,20 @@ class OpenIdConnect(SecurityScheme, Generic[_Header]):
 
 class OAuth2PasswordRequestForm(BaseModel):
     """The form of OAuth2's password grant (RFC 6749 4.3.2), read whole from the body:
-    ``form: Annotated[OAuth2PasswordRequestForm, Form()]``.
+    ``form: Annotated[OAuth2PasswordRequestForm, Form()]``, or as FastAPI's docs write it,
+    ``Annotated[OAuth2PasswordRequestForm, Depends()]`` (each field says it is a form field,
+    as the parameters of FastAPI's class do: not the query string, where a password would
+    be written to every access log).
 
     ``grant_type`` may be left out (FastAPI's lenient form); given, it must be ``password``.
     """
 
-    grant_type: str | None = Field(default=None, pattern="^password$")
-    username: str
-    password: str
-    scope: str = ""
-    client_id: str | None = None
-    client_secret: str | None = None
+    grant_type: Annotated[str | None, Form()] = Field(default=None, pattern="^password$")
+    username: Annotated[str, Form()]
+    password: Annotated[str, Form()]
+    scope: Annotated[str, Form()] = ""
+    client_id: Annotated[str | None, Form()] = None
+    client_secret: Annotated[str | None, Form()] = None
 
     @property
     def scopes(self) -> list[str]:

@@ -218,6 +218,36 @@ def test_oauth2_password_flow_over_uvicorn() -> None:
         assert scopes == ["notes", "admin"]
 
 
+def test_the_password_form_given_to_depends_is_read_from_the_body_as_in_fastapis_docs() -> None:
+    # FastAPI's tutorial writes `Annotated[OAuth2PasswordRequestForm, Depends()]`: read as a
+    # class provider's parameters, its fields came from the query string (a login form's
+    # POST answered 422 "query.username missing", and a password in the URL was taken).
+    router = Router()
+
+    @router.post("/token")
+    async def token(
+        connection: Connection, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    ) -> dict[str, object]:
+        return {"user": form.username, "scopes": form.scopes}
+
+    client = TestClient(aaf([router]))
+    form = {"grant_type": "password", "username": "ada", "password": "secret", "scope": "a b"}
+    assert client.post("/token", data=form).json() == {"user": "ada", "scopes": ["a", "b"]}
+    in_url = client.post("/token", params={"username": "ada", "password": "secret"})
+    assert in_url.status_code == 422
+    assert [e["loc"] for e in in_url.json()["detail"]] == [
+        ["body", "username"],
+        ["body", "password"],
+    ]
+    wrong_grant = client.post("/token", data={**form, "grant_type": "client_credentials"})
+    assert wrong_grant.status_code == 422
+    assert [e["loc"] for e in wrong_grant.json()["detail"]] == [["body", "grant_type"]]
+    document = cast(dict[str, Any], aaf([router]).openapi())
+    assert "parameters" not in document["paths"]["/token"]["post"]
+    content = document["paths"]["/token"]["post"]["requestBody"]["content"]
+    assert list(content) == ["application/x-www-form-urlencoded"]
+
+
 def test_oauth2_password_flow_is_described_for_swagger_ui() -> None:
     document = cast(dict[str, Any], aaf([password_app()]).openapi())
     assert document["components"]["securitySchemes"] == {
