@@ -391,6 +391,11 @@ def build_plan(
     for param in params:
         if param.kind is not param.VAR_KEYWORD:
             builder.add(param, hints.get(param.name, MISSING), rule_converters, provider)
+    if kind == "model":
+        # A field its default_factory fills has a stand-in for a default in the signature,
+        # not a value: left out of the call when not sent, for the model to make its own.
+        for name in _made_by_factory(cast("type[BaseModel]", target)):
+            builder.defaults.pop(name, None)
     if rest is not None and not provider:
         # The rule variables no parameter names go to the handler's `**rest` (Flask's way),
         # each a path value as its annotation says.
@@ -650,6 +655,16 @@ def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
         return fn  # a builtin: read as it is
     # The bound method: its signature leaves out self.
     return cast("Callable[..., object]", getattr(fn, "__call__"))  # noqa: B004, B009
+
+
+def _made_by_factory(model: type[BaseModel]) -> set[str]:
+    """The parameters of ``model``'s signature (by alias, or by name) for the fields a
+    ``default_factory`` fills."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            names.update((name, field.alias or name))
+    return names & inspect.signature(model).parameters.keys()
 
 
 def _is_model_class(fn: object) -> bool:

@@ -11,8 +11,6 @@ worker thread. ``app.dependency_overrides`` swaps providers (their plans are bui
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import NoReturn, cast
@@ -281,37 +279,16 @@ async def _call(
 
 def made(model: type[BaseModel], kwargs: dict[str, object], plan: HandlerPlan) -> BaseModel:
     """A model class given to ``Depends()`` made of the values read for its fields (FastAPI's
-    classes as dependencies). A field the request left out is left to the model, whose
-    ``default_factory`` makes its default; what the model's validators refuse is the
-    request's, a 422 located where each field was read from (where FastAPI answers 500).
+    classes as dependencies); what its validators refuse is the request's, a 422 located
+    where each field was read from (where FastAPI answers 500).
 
     Raises:
         RequestValidationError: the model refused the values.
     """
-    factories = _factory_defaults(model)
-    if factories:
-        kwargs = {k: v for k, v in kwargs.items() if factories.get(k, _NOTHING) is not v}
     try:
         return model(**kwargs)
     except ValidationError as exc:
         raise RequestValidationError(jsonable(_located(exc, plan))) from None
-
-
-_NOTHING = object()
-
-
-@functools.cache
-def _factory_defaults(model: type[BaseModel]) -> dict[str, object]:
-    """What the model's signature gives as the default of a field that has a
-    ``default_factory`` (a stand-in, not a value), by parameter name."""
-    made_by_factory = {
-        field.alias or name for name, field in model.model_fields.items() if field.default_factory
-    } | {name for name, field in model.model_fields.items() if field.default_factory}
-    return {
-        name: param.default
-        for name, param in inspect.signature(model).parameters.items()
-        if name in made_by_factory
-    }
 
 
 def _located(exc: ValidationError, plan: HandlerPlan) -> Errors:

@@ -646,9 +646,8 @@ class Refused(Exception):
     pass
 
 
-def test_failing_exception_handler_is_logged_and_answered_500(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def failing_routes() -> Router:
+    """Routes raising what the tests' exception handlers take."""
     failing = Router()
 
     @failing.route("/broken")
@@ -659,8 +658,21 @@ def test_failing_exception_handler_is_logged_and_answered_500(
     async def refused(connection: Connection) -> None:
         raise Refused
 
-    async def bad_handler(connection: Connection, exc: Broken) -> HttpResponse:
-        raise KeyError("handler bug")
+    @failing.route("/missing")
+    async def missing(connection: Connection) -> None:
+        raise HTTPError(404, "No such thing")
+
+    return failing
+
+
+async def bad_handler(connection: Connection, exc: Exception) -> HttpResponse:
+    raise KeyError("handler bug")
+
+
+def test_failing_exception_handler_is_logged_and_answered_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failing = failing_routes()
 
     async def refusing_handler(connection: Connection, exc: Refused) -> HttpResponse:
         raise HTTPError(451, "Unavailable here")
@@ -679,18 +691,7 @@ def test_what_a_failing_exception_handler_raises_is_the_apps_server_error(
 ) -> None:
     # As Starlette's ServerErrorMiddleware answers what its exception handlers raise: an app
     # that makes every error JSON keeps doing so when one of its handlers fails.
-    failing = Router()
-
-    @failing.route("/broken")
-    async def broken(connection: Connection) -> None:
-        raise Broken
-
-    @failing.route("/missing")
-    async def missing(connection: Connection) -> None:
-        raise HTTPError(404, "No such thing")
-
-    async def bad_handler(connection: Connection, exc: Exception) -> HttpResponse:
-        raise KeyError("handler bug")
+    failing = failing_routes()
 
     async def server_error(connection: Connection, exc: Exception) -> HttpResponse:
         return JsonResponse({"error": type(exc).__name__}, status_code=500)
