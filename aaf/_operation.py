@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from collections.abc import Callable, Mapping, Sequence
+from enum import Enum
 from typing import TypedDict, TypeVar, Unpack, cast
 
 from pydantic import JsonValue
@@ -59,7 +60,7 @@ class Operation:
         status_code: int | None = None,
         summary: str | None = None,
         description: str | None = None,
-        tags: Sequence[str] | None = None,
+        tags: Sequence[str | Enum] | None = None,
         responses: Mapping[int, object] | None = None,
         deprecated: bool | None = None,
         include_in_schema: bool | None = None,
@@ -127,7 +128,7 @@ class Shown:
     @classmethod
     def of(
         cls,
-        tags: Sequence[str] = (),
+        tags: Sequence[str | Enum] = (),
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
@@ -173,7 +174,7 @@ class OperationOptions(TypedDict, total=False):
     status_code: int | None
     summary: str | None
     description: str | None
-    tags: Sequence[str] | None
+    tags: Sequence[str | Enum] | None
     responses: Mapping[int, object] | None
     deprecated: bool | None
     include_in_schema: bool | None
@@ -243,16 +244,17 @@ def operation_of(fn: object) -> Operation:
 _RESPONSE_KEYS = ("model", "description", "content", "headers", "links")
 
 
-def check_tags(tags: Sequence[str]) -> tuple[str, ...]:
+def check_tags(tags: Sequence[str | Enum]) -> tuple[str, ...]:
     """``tags=`` as given: a list of tags, not one string, which a type checker passes as a
-    sequence of letters (``tags="users"`` would be the tags u, s, e, r).
+    sequence of letters (``tags="users"`` would be the tags u, s, e, r); an enum's member
+    is its value, as FastAPI writes one (``tags=[Tags.items]``).
 
     Raises:
         TypeError: ``tags`` is a string.
     """
     if isinstance(tags, str):
         raise TypeError(one_string_problem("tags", tags))
-    return tuple(tags)
+    return tuple(str(tag.value) if isinstance(tag, Enum) else tag for tag in tags)
 
 
 def check_responses(responses: Mapping[int, object]) -> dict[int, object]:

@@ -10,6 +10,7 @@ import logging
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from enum import Enum
 from typing import Concatenate, Literal, Never, ParamSpec, TypeVar, Unpack, cast, overload
 
 from pydantic import JsonValue, ValidationError
@@ -545,7 +546,7 @@ class App(UrlBuilding):
         prefix: str = "",
         *,
         dependencies: Sequence[object] = (),
-        tags: Sequence[str] = (),
+        tags: Sequence[str | Enum] = (),
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
@@ -604,7 +605,7 @@ class App(UrlBuilding):
         router: Router,
         prefix: str = "",
         dependencies: Sequence[object] = (),
-        tags: Sequence[str] = (),
+        tags: Sequence[str | Enum] = (),
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from enum import Enum
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
@@ -146,7 +147,7 @@ class RouteOptions(TypedDict, total=False):
     dependencies: Sequence[object]
     summary: str | None
     description: str | None
-    tags: Sequence[str] | None
+    tags: Sequence[str | Enum] | None
     responses: Mapping[int, object] | None
     deprecated: bool
     include_in_schema: bool
@@ -284,7 +285,7 @@ class Router(UrlBuilding):
         prefix: str = "",
         *,
         dependencies: Sequence[object] = (),
-        tags: Sequence[str] = (),
+        tags: Sequence[str | Enum] = (),
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
@@ -335,7 +336,7 @@ class Router(UrlBuilding):
         *,
         summary: str | None = None,
         description: str | None = None,
-        tags: Sequence[str] | None = None,
+        tags: Sequence[str | Enum] | None = None,
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,
@@ -564,7 +565,7 @@ class Router(UrlBuilding):
         prefix: str = "",
         *,
         dependencies: Sequence[object] = (),
-        tags: Sequence[str] = (),
+        tags: Sequence[str | Enum] = (),
         responses: Mapping[int, object] | None = None,
         deprecated: bool = False,
         include_in_schema: bool = True,

@@ -1733,6 +1733,41 @@ def test_tags_are_a_list_not_one_string() -> None:
         operation(tags="items")
 
 
+class Tags(enum.Enum):
+    items = "items"
+    users = "users"
+
+
+class Areas(enum.StrEnum):
+    admin = "admin"
+
+
+def test_tags_may_be_enum_members_written_as_their_values() -> None:
+    # FastAPI's "tags with enums": `tags=[Tags.items]` was refused by the type checkers, and
+    # a StrEnum's member (a str to them) stayed an enum member in app.openapi().
+    from aaf.routing import operation
+
+    router = Router(tags=[Areas.admin])
+
+    @router.get("/items", tags=[Tags.items])
+    async def items(connection: Connection) -> str:
+        return ""
+
+    @router.route("/users")
+    class Users(View):
+        @operation(tags=[Tags.users, "people"])
+        async def get(self, connection: Connection) -> str:
+            return ""
+
+    app = aaf([])
+    app.include_router(router, tags=[Tags.users])
+    paths = cast(dict[str, Any], app.openapi())["paths"]
+    assert paths["/items"]["get"]["tags"] == ["users", "admin", "items"]
+    assert paths["/users"]["get"]["tags"] == ["users", "admin", "people"]
+    for tags in (paths["/items"]["get"]["tags"], paths["/users"]["get"]["tags"]):
+        assert all(type(tag) is str for tag in tags)
+
+
 def test_a_rule_variable_typed_any_takes_its_converters_schema() -> None:
     # `number: object` on `<int:number>` is given the converter's int; the document said
     # `allOf: [integer, string]`, which no value is (Any read as text, as from a query).
