@@ -385,6 +385,12 @@ class Connection(UrlBuilding):
         ``max_body_size``: past it, 413). PERF: one value, not a tuple (benchmarks/
         instructions.py, post model)."""
         if self._body_started:
+            if self._form is not None:
+                raise RuntimeError(
+                    "The request body was read as a form (connection.form(), or Form() "
+                    "parameters), which keeps its fields and files, not its bytes: read "
+                    "connection.body() before the form, or read the form"
+                )
             raise RuntimeError(
                 "The request body is already being read by another consumer, or a streamed "
                 "response or is_disconnected() began watching for the client first (read the "

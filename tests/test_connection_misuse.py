@@ -12,7 +12,7 @@ from aaf import aaf
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
-from aaf.params import Body
+from aaf.params import Body, Form
 from aaf.routing import Router
 from aaf.testing import TestClient
 
@@ -153,6 +153,22 @@ def test_the_body_has_one_reader_and_http_only() -> None:
     asyncio.run(two_readers())
     with pytest.raises(RuntimeError, match="A WebSocket connection has no request body"):
         asyncio.run(Peer().connection().body())
+
+
+def test_the_body_read_as_a_form_is_said_so_when_its_bytes_are_asked_for() -> None:
+    # A form keeps its fields and files, not the bytes: the message said "another consumer"
+    # or a streamed response was reading the body.
+    router = Router()
+
+    @router.post("/login")
+    async def login(connection: Connection, name: Annotated[str, Form()]) -> str:
+        await connection.body()
+        return name
+
+    with pytest.raises(
+        RuntimeError, match=r"was read as a form .* read connection\.body\(\) before"
+    ):
+        TestClient(aaf([router])).post("/login", data={"name": "ada"})
 
 
 def test_a_server_message_that_is_not_the_body_is_named() -> None:
