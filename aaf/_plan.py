@@ -51,6 +51,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic.dataclasses import is_pydantic_dataclass
 from pydantic.errors import PydanticSchemaGenerationError, PydanticUserError
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaError, SchemaValidator
@@ -394,7 +395,7 @@ def build_plan(
     if kind == "model":
         # A field its default_factory fills has a stand-in for a default in the signature,
         # not a value: left out of the call when not sent, for the model to make its own.
-        for name in _made_by_factory(cast("type[BaseModel]", target)):
+        for name in _made_by_factory(target):
             builder.defaults.pop(name, None)
     if rest is not None and not provider:
         # The rule variables no parameter names go to the handler's `**rest` (Flask's way),
@@ -623,16 +624,13 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
     annotations do not hold unless it is a dataclass or a model (whose fields they are)."""
     if isinstance(target, functools.partial):  # its signature is the function's, less the bound
         return _hints(cast("functools.partial[object]", target).func)
-    if _is_model_class(target):
-        # A model is called by its signature, which pydantic writes from its fields: named by
-        # alias where the model takes one (`userName` for `user_name`), each annotated with
-        # its field's constraints (`Field(pattern=...)`, `Field(gt=0)`), which the class's
-        # own annotations leave out (they are the fields' defaults).
-        return {
-            name: unaliased(param.annotation)
-            for name, param in inspect.signature(target).parameters.items()
-            if param.annotation is not param.empty and param.kind is not param.VAR_KEYWORD
-        }
+    fields = _field_params(target)
+    if fields is not None:
+        # A model (or a pydantic dataclass) is called by its signature, which pydantic writes
+        # from its fields: named by alias where it takes one (`userName` for `user_name`),
+        # each field annotated with its constraints (`Field(pattern=...)`, `Field(gt=0)`),
+        # which the class's own annotations leave out (they are the fields' defaults).
+        return {name: unaliased(field.rebuild_annotation()) for name, field in fields.items()}
     read: object = target
     if isinstance(target, type):
         cls: type = target
@@ -657,23 +655,33 @@ def _call_method(fn: Callable[..., object]) -> Callable[..., object]:
     return cast("Callable[..., object]", getattr(fn, "__call__"))  # noqa: B004, B009
 
 
-def _made_by_factory(model: type[BaseModel]) -> set[str]:
-    """The parameters of ``model``'s signature (by alias, or by name) for the fields a
-    ``default_factory`` fills."""
-    names: set[str] = set()
-    for name, field in model.model_fields.items():
-        if field.default_factory is not None:
-            names.update((name, field.alias or name))
-    return names & inspect.signature(model).parameters.keys()
+def _field_params(cls: object) -> dict[str, FieldInfo] | None:
+    """Each parameter of a pydantic model's (or pydantic dataclass's) signature, its field's
+    alias where pydantic names it so, else its name, to the field; ``None`` for anything
+    else."""
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        fields = cls.model_fields
+    elif isinstance(cls, type) and is_pydantic_dataclass(cls):
+        fields = cast("dict[str, FieldInfo]", getattr(cls, "__pydantic_fields__"))  # noqa: B009
+    else:
+        return None
+    params = inspect.signature(cast("Callable[..., object]", cls)).parameters
+    found: dict[str, FieldInfo] = {}
+    for name, field in fields.items():
+        key = field.alias if field.alias is not None and field.alias in params else name
+        if key in params:
+            found[key] = field
+    return found
 
 
-def _is_model_class(fn: object) -> bool:
-    """Whether ``fn`` is a pydantic model class (a plain bool: no narrowing of ``fn``)."""
-    return isinstance(fn, type) and issubclass(fn, BaseModel)
+def _made_by_factory(cls: Callable[..., object]) -> list[str]:
+    """The parameters of a model's signature for the fields a ``default_factory`` fills."""
+    fields = _field_params(cls) or {}
+    return [name for name, field in fields.items() if field.default_factory is not None]
 
 
 def _kind(fn: Callable[..., object]) -> Kind:
-    if _is_model_class(fn):
+    if _field_params(fn) is not None:
         return "model"
     if inspect.isasyncgenfunction(fn):
         return "agen"

@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from types import TracebackType
 from typing import NoReturn, cast
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from aaf._entries import Errors, error_entry, jsonable
 from aaf._extract import take_body, validated
@@ -255,7 +255,7 @@ async def _call(
     if kind == "sync":
         return await pool_of(solving.connection).run(fn, **kwargs)
     if kind == "model":
-        return made(cast("type[BaseModel]", fn), kwargs, plan)
+        return made(fn, kwargs, plan)
     if kind == "agen":
         entered = contextlib.asynccontextmanager(cast("Callable[..., AsyncGenerator[object]]", fn))
         async_manager = entered(**kwargs)
@@ -277,10 +277,10 @@ async def _call(
     return value
 
 
-def made(model: type[BaseModel], kwargs: dict[str, object], plan: HandlerPlan) -> BaseModel:
-    """A model class given to ``Depends()`` made of the values read for its fields (FastAPI's
-    classes as dependencies); what its validators refuse is the request's, a 422 located
-    where each field was read from (where FastAPI answers 500).
+def made(model: Callable[..., object], kwargs: dict[str, object], plan: HandlerPlan) -> object:
+    """A model class (or a pydantic dataclass) given to ``Depends()`` made of the values read
+    for its fields (FastAPI's classes as dependencies); what its validators refuse is the
+    request's, a 422 located where each field was read from (where FastAPI answers 500).
 
     Raises:
         RequestValidationError: the model refused the values.

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, cast
 
 import httpx
+import pydantic.dataclasses
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -1666,3 +1667,39 @@ def test_a_model_given_to_depends_is_made_of_the_query_with_its_fields_rules() -
     ]
     assert refused("/search?q=lamp&tags=a&tags=b&tags=c") == [("value_error", ["query", "tags"])]
     assert refused("/search?q=lamp&since=5&until=1") == [("value_error", ["query"])]
+
+
+@pydantic.dataclasses.dataclass
+class PageOptions:
+    page: int = Field(1, ge=1)
+    sort: list[str] = Field(default_factory=list)
+
+    @field_validator("page")
+    @classmethod
+    def near(cls, page: int) -> int:
+        if page > 50:
+            raise ValueError("past the last page")
+        return page
+
+
+def test_a_pydantic_dataclass_given_to_depends_is_made_as_a_model_is() -> None:
+    router = Router()
+
+    @router.get("/pages")
+    async def pages(
+        connection: Connection, paging: Annotated[PageOptions, Depends()]
+    ) -> PageOptions:
+        return paging
+
+    client = TestClient(aaf([router]))
+    assert client.get("/pages").json() == {"page": 1, "sort": []}
+    assert client.get("/pages?sort=a&page=3").json() == {"page": 3, "sort": ["a"]}
+    for url, wanted in (
+        ("/pages?page=0", "greater_than_equal"),
+        ("/pages?page=60", "value_error"),
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 422
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+            (wanted, ["query", "page"])
+        ]
