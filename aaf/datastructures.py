@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator, Mapping
+from typing import IO, TYPE_CHECKING
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -20,13 +21,30 @@ class UploadFile(FileStorage):
 
     The upload is in a spooled temporary file (in memory up to 1 MiB, then on disk) by the time
     a handler runs, so reading it is a plain call: ``data = file.read()``, not FastAPI's
-    ``await file.read()`` (which mypy refuses: ``bytes`` is not awaitable).
+    ``await file.read()`` (which mypy refuses: ``bytes`` is not awaitable); ``file.file`` is
+    that spooled file, as Starlette's is (``shutil.copyfileobj(upload.file, out)``).
     """
+
+    if TYPE_CHECKING:
+        # FileStorage hands any other attribute to its stream, which type checkers read as
+        # Any: a misspelt one, or `upload.file` before it was defined here, type-checked and
+        # failed at run time. To them, an upload has the attributes written out.
+        __getattr__: None  # type: ignore[misc, assignment]
+
+    @property
+    def file(self) -> IO[bytes]:
+        """The spooled temporary file the upload is in (Starlette's ``UploadFile.file``)."""
+        return self.stream
 
     def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (all that is left by default)."""
         data: bytes = self.stream.read(size)
         return data
+
+    def readline(self, size: int = -1) -> bytes:
+        """Read one line, up to ``size`` bytes."""
+        line: bytes = self.stream.readline(size)
+        return line
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         """Move to ``offset`` (from ``whence``); give the new position."""

@@ -172,6 +172,18 @@ BAD = {
         """,
         "misc",
     ),
+    "an_uploads_misspelt_attribute": (  # werkzeug's FileStorage hands it on, typed Any
+        """
+        from typing import Annotated
+        from aaf.connection import Connection
+        from aaf.datastructures import UploadFile
+        from aaf.params import File
+
+        async def handler(connection: Connection, upload: Annotated[UploadFile, File()]) -> None:
+            upload.fiel.read()
+        """,
+        "attr-defined",
+    ),
     "background_arguments_are_checked": (  # FastAPI's add_task takes anything
         """
         from aaf.connection import Connection
@@ -599,7 +611,26 @@ async def handler(connection: Connection, value: {_given} = Depends({_scheme})) 
     )
 
 
+UPLOAD_GOOD = """
+import shutil
+from typing import IO, Annotated, assert_type
+
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.params import File
+
+
+async def handler(connection: Connection, upload: Annotated[UploadFile, File()]) -> int:
+    assert_type(upload.file, IO[bytes])  # Starlette's spelling
+    with open("/dev/null", "wb") as out:
+        shutil.copyfileobj(upload.file, out)
+    first: bytes = upload.readline()
+    return len(first) + upload.size + upload.seek(0) + len(upload.read())
+"""
+
+
 GOOD_PROGRAMS = {
+    "upload_good": UPLOAD_GOOD,
     "good": GOOD,
     "depends_good": DEPENDS_GOOD,
     "security_good": SECURITY_GOOD,
@@ -629,6 +660,10 @@ def test_a_correct_program_passes_strict(results: dict[str, list[str]]) -> None:
 
 def test_what_a_scheme_gives_follows_auto_error(results: dict[str, list[str]]) -> None:
     assert results["schemes_good"] == []
+
+
+def test_an_upload_is_typed_attribute_by_attribute(results: dict[str, list[str]]) -> None:
+    assert results["upload_good"] == []
 
 
 def test_url_for_by_handler_type_checks(results: dict[str, list[str]]) -> None:
