@@ -290,12 +290,36 @@ def cookie_value(key: str, value: str = "", **options: Unpack[CookieOptions]) ->
         )
     if "samesite" not in options:
         options["samesite"] = "lax"
+    if (problem := _refused_cookie(key, options)) is not None:
+        raise ValueError(f"Cookie {key!r} {problem}: browsers drop such a cookie unread")
     expires = options.get("expires")
     if isinstance(expires, (int, float)) and not isinstance(expires, bool):
         # Seconds from now, as Starlette (and so FastAPI) reads a number; werkzeug would read
         # a Unix time, so that `expires=3600` gave 1970 and the cookie was gone at once.
         options["expires"] = datetime.now(UTC) + timedelta(seconds=expires)
     return dump_cookie(key, value, **options)
+
+
+def _refused_cookie(key: str, options: CookieOptions) -> str | None:
+    """What makes browsers refuse a cookie set with ``options`` (RFC 6265bis 5.7): SameSite=None
+    without Secure (Chrome and Firefox since 2020), a ``__Secure-`` name without Secure, a
+    ``__Host-`` name without Secure, with a Domain or with a Path other than ``/`` (the
+    prefixes matched whatever their case); ``None`` when none of these."""
+    secure = options.get("secure", False) or options.get("partitioned", False)
+    samesite = options.get("samesite")
+    if samesite is not None and samesite.lower() == "none" and not secure:
+        return "is set with samesite='none' but not secure=True"
+    prefix = key[:9].lower()
+    if prefix == "__secure-" and not secure:
+        return "has the __Secure- prefix but is not set with secure=True"
+    if prefix.startswith("__host-"):
+        if not secure:
+            return "has the __Host- prefix but is not set with secure=True"
+        if options.get("domain") is not None:
+            return "has the __Host- prefix but is set with a domain"
+        if options.get("path") not in (None, "/"):
+            return "has the __Host- prefix but is set with a path other than '/'"
+    return None
 
 
 def cookie_header(

@@ -214,8 +214,9 @@ def _header_keys(model: type[BaseModel], convert_underscores: bool) -> dict[str,
     return keys
 
 
-# Coroutine, plain, async or sync generator; "model": a pydantic model class (Depends() on a
-# model, FastAPI's classes as dependencies), made on the event loop (_solve.made).
+# Coroutine, plain, async or sync generator; "model": a pydantic model class or pydantic
+# dataclass (Depends() on one, FastAPI's classes as dependencies), made on the event loop
+# (_solve.made), its validation errors the request's.
 Kind = Literal["async", "sync", "agen", "gen", "model"]
 
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -469,6 +471,58 @@ def test_a_str_body_is_encoded_in_the_charset_its_content_type_declares() -> Non
         HttpResponse("café", media_type="text/plain; charset=hex")
     with pytest.raises(UnicodeEncodeError):  # said where the body is made, not sent wrong
         HttpResponse("€", media_type="text/plain; charset=latin-1")
+
+
+@pytest.mark.parametrize(
+    ("key", "options", "said"),
+    [
+        ("sid", {"samesite": "none"}, "samesite='none' but not secure=True"),
+        ("__Secure-sid", {}, "the __Secure- prefix but is not set with secure=True"),
+        ("__Host-sid", {"samesite": "strict"}, "the __Host- prefix but is not set with secure"),
+        (
+            "__host-sid",
+            {"secure": True, "domain": "a.test"},
+            "__Host- prefix but is set with a domain",
+        ),
+        ("__Host-sid", {"secure": True, "path": "/app"}, "a path other than '/'"),
+    ],
+)
+def test_a_cookie_browsers_would_drop_is_refused_where_it_is_set(
+    key: str, options: dict[str, Any], said: str
+) -> None:
+    # The browser stores none of these and says nothing (a sign-in that works on one machine
+    # and not behind HTTPS, a logout whose expiring header is dropped): refused in the handler.
+    router = Router()
+
+    @router.get("/on-connection")
+    async def on_connection(connection: Connection) -> str:
+        connection.put_resp_cookie(key, "1", **options)
+        return "set"
+
+    @router.get("/on-response")
+    async def on_response(connection: Connection) -> HttpResponse:
+        response = HttpResponse("set")
+        response.set_cookie(key, "1", **options)
+        return response
+
+    @router.get("/expired")
+    async def expired(connection: Connection) -> str:
+        connection.delete_resp_cookie(key, **options)
+        return "expired"
+
+    secured: dict[str, Any] = {**options, "secure": True, "domain": None, "path": None}
+
+    @router.get("/secured")
+    async def made_secure(connection: Connection) -> str:  # Secure and host-only: set
+        connection.put_resp_cookie(key, "1", **secured)
+        return "set"
+
+    client = TestClient(aaf([router]))
+    for path in ("/on-connection", "/on-response", "/expired"):
+        with pytest.raises(ValueError, match=f"Cookie {key!r} .*{re.escape(said)}"):
+            client.get(path)
+    [cookie] = client.get("/secured").headers.get_list("set-cookie")
+    assert cookie.startswith(f"{key}=1;") and "; Secure" in cookie
 
 
 def test_a_cookies_expires_given_as_a_number_is_seconds_from_now() -> None:
