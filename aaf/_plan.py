@@ -631,7 +631,7 @@ def _hints(target: Callable[..., object]) -> dict[str, object]:
         # from its fields: named by alias where it takes one (`userName` for `user_name`),
         # each field annotated with its constraints (`Field(pattern=...)`, `Field(gt=0)`),
         # which the class's own annotations leave out (they are the fields' defaults).
-        return {name: unaliased(field.rebuild_annotation()) for name, field in fields.items()}
+        return {name: unaliased(_as_parameter(field)) for name, field in fields.items()}
     read: object = target
     if isinstance(target, type):
         cls: type = target
@@ -673,6 +673,26 @@ def _field_params(cls: object) -> dict[str, FieldInfo] | None:
         if key in params:
             found[key] = field
     return found
+
+
+def _as_parameter(field: FieldInfo) -> object:
+    """A model's field as a parameter's annotation: its type and constraints, and what the
+    API document says of it (``description``, ``title``, ``examples``, ``deprecated``), as
+    for the fields of a model marked ``Query()``."""
+    annotation = field.rebuild_annotation()
+    said = {
+        key: value
+        for key, value in (
+            ("description", field.description),
+            ("title", field.title),
+            ("examples", field.examples),
+            ("deprecated", field.deprecated),
+        )
+        if value is not None
+    }
+    if not said:
+        return annotation
+    return Annotated[annotation, Field(**said)]  # type: ignore[call-overload]  # keywords Field takes
 
 
 def _made_by_factory(cls: Callable[..., object]) -> list[str]:

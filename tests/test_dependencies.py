@@ -1617,7 +1617,7 @@ class Search(BaseModel):
     """FastAPI's classes as dependencies, a model: its fields are the query's values."""
 
     text: str = Field(alias="q", pattern="^[a-z ]+$")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, description="From 1")
     tags: list[str] = Field(default_factory=list)
     since: int = 0
     until: int = 100
@@ -1667,6 +1667,13 @@ def test_a_model_given_to_depends_is_made_of_the_query_with_its_fields_rules() -
     ]
     assert refused("/search?q=lamp&tags=a&tags=b&tags=c") == [("value_error", ["query", "tags"])]
     assert refused("/search?q=lamp&since=5&until=1") == [("value_error", ["query"])]
+    # Documented as a model marked Query() is: by alias, with its constraints and words.
+    document = cast(dict[str, Any], aaf([router]).openapi())
+    parameters = {p["name"]: p for p in document["paths"]["/search"]["get"]["parameters"]}
+    assert list(parameters) == ["q", "page", "tags", "since", "until"]
+    assert parameters["q"]["schema"]["pattern"] == "^[a-z ]+$"
+    assert parameters["page"]["description"] == "From 1"
+    assert parameters["page"]["schema"]["minimum"] == 1
 
 
 @pydantic.dataclasses.dataclass
