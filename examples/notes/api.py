@@ -47,12 +47,14 @@ async def conflict(connection: Connection, exc: Conflict) -> JsonResponse:
 
 
 # Dependencies: what handlers ask for by type ------------------------------------------------
-def get_db(connection: Connection) -> Database:
-    """The database the lifespan opened (tests swap this out with dependency_overrides)."""
+async def get_db(connection: Connection) -> Database:
+    """The database the lifespan opened (tests swap this out with dependency_overrides).
+    A coroutine function: it only looks the database up, and a plain `def` would run in a
+    worker thread."""
     return cast(Database, connection.app.state["db"])
 
 
-def get_groups(connection: Connection) -> Groups:
+async def get_groups(connection: Connection) -> Groups:
     """Where live updates go: Redis when AAF_REDIS_URL is set, else this process."""
     return cast(Groups, connection.app.state["groups"])
 
