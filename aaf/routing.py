@@ -877,6 +877,9 @@ class Router(UrlBuilding):
             return self._build_named(target, params)
         # By handler: each route it serves, in the order they were registered, until one
         # takes the parameters (werkzeug's way with the rules of one endpoint, as in Flask).
+        # A value one route's converter refuses (`0` for `<int(min=1):n>`) leaves it to the
+        # next; when none builds, that refusal says why, before a missing parameter would.
+        refused: ValueError | None = None
         targets = self._target(target)
         for found in targets:
             values = params if found.plan is None else _url_values(found, params)
@@ -884,10 +887,13 @@ class Router(UrlBuilding):
                 return self._build_named(found.name, values)
             except NotInUrl:
                 raise
+            except ValueError as exc:
+                refused = refused or exc
             except LookupError:
-                if found is targets[-1]:
+                if found is targets[-1] and refused is None:
                     raise
-        raise AssertionError("a handler's routes are never none")  # pragma: no cover
+        assert refused is not None  # the last route raised one, or an earlier one did
+        raise refused
 
     def _build_named(self, name: str, params: dict[str, object]) -> str:
         if not self._compiled:

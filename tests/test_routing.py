@@ -566,6 +566,17 @@ def test_url_for_by_handler_tries_each_route_the_handler_serves_in_order() -> No
     with pytest.raises(LookupError, match="accepts the parameters"):
         app.url_for(item, part=2)  # type: ignore[call-overload]  # neither route takes it
 
+    # A value one route's converter refuses goes to the next; refused by all, the first says.
+    @router.get("/pages/<int(min=1):n>")
+    @router.get("/top/<int(min=1, max=9):n>", name="top")
+    async def page(connection: Connection, n: int) -> str:
+        return ""
+
+    assert app.url_for(page, n=3) == "/top/3"
+    assert app.url_for(page, n=30) == "/pages/30"
+    with pytest.raises(ValueError, match=r"url_for\('top'\): '0' is not a value"):
+        app.url_for(page, n=0)
+
 
 class Colour(enum.Enum):
     RED = "red"
