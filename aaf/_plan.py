@@ -815,7 +815,11 @@ class _Builder:
                 given = "Field" if isinstance(default, FieldInfo) else type(default).__name__
                 problem = _rules.marker_default_problem(qualname, param.name, given, shown)
             raise ConfigurationError(problem)
-        meta = strip_annotated(annotation)[1] if annotation is not MISSING else []
+        bare, meta = strip_annotated(annotation) if annotation is not MISSING else (None, [])
+        if isinstance(bare, type) and (
+            problem := _rules.ported_type_problem(qualname, param.name, bare)
+        ):
+            raise ConfigurationError(problem)
         marks = [m for m in meta if isinstance(m, Param | Dependency)]
         if isinstance(default, Dependency) and not any(_same(default, m) for m in marks):
             marks.append(default)  # (the same Depends in both places says it once)

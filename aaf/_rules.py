@@ -562,6 +562,35 @@ def foreign_marker_problem(qualname: str, name: str, marker: str, annotation: st
     )
 
 
+# What a handler of an app being ported takes from Starlette or FastAPI by its type, and how
+# aaf gives it.
+_PORTED_TYPES = {
+    "Request": "the request is the Connection, a handler's first parameter (a provider's by "
+    "its annotation): `connection: Connection` (from aaf.connection import Connection), its "
+    "req_headers, query, req_cookies and `await connection.body()`",
+    "Response": "set the answer's headers, cookies and status on the Connection "
+    "(connection.put_resp_header, connection.put_resp_cookie, connection.resp_status_code = "
+    "201), or return a response (from aaf.response import HttpResponse)",
+    "BackgroundTasks": "give the work to connection.add_background(fn, *args), which runs "
+    "it once the response is sent (its arguments type-checked)",
+}
+_PORTED_TYPES["HTTPConnection"] = _PORTED_TYPES["WebSocket"] = _PORTED_TYPES["Request"]
+
+
+def ported_type_problem(qualname: str, name: str, kind: type) -> str | None:
+    """A parameter annotated with Starlette's or FastAPI's ``Request``, ``WebSocket``,
+    ``Response`` or ``BackgroundTasks`` (an app being ported): what to write instead."""
+    if kind.__module__.partition(".")[0] not in ("starlette", "fastapi"):
+        return None
+    how = _PORTED_TYPES.get(kind.__name__)
+    if how is None:
+        return None
+    return (
+        f"{qualname}: parameter {name!r} is annotated {kind.__name__} (Starlette's, as FastAPI "
+        f"takes it), which aaf does not give: {how}"
+    )
+
+
 def marker_default_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
     """A marker given as the parameter's default, FastAPI's spelling (``q: str = Query()``),
     or pydantic's ``Field(10, ge=1)``: aaf reads them from the annotation only, and a default

@@ -3,20 +3,23 @@
 FastAPI types ``Query()``, ``Depends()`` and the others as ``Any``, so no type checker says a
 word; aaf read none of them (``Depends`` and ``Query`` defaults reached the handler as its
 values, a ``Header()`` in ``Annotated`` read the query string). Registration refuses them,
-saying which of aaf's to import.
+saying which of aaf's to import; and a ``Request``, ``Response`` or ``BackgroundTasks``
+parameter, saying what aaf gives instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import fastapi
 import pytest
+import starlette.websockets
 
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
+from aaf.params import Depends
 from aaf.routing import Router
 from aaf.views import View
 
@@ -81,3 +84,34 @@ def test_fastapis_depends_in_dependencies_is_named_as_fastapis() -> None:
         ),
     ):
         Router().add_route("/notes", listing, dependencies=[fastapi.Depends(get_db)])
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        (fastapi.Request, "the request is the Connection, a handler's first parameter"),
+        (starlette.websockets.WebSocket, "the request is the Connection"),
+        (fastapi.Response, "connection.resp_status_code = 201"),
+        (fastapi.BackgroundTasks, "connection.add_background(fn, *args)"),
+    ],
+)
+def test_fastapis_request_response_and_background_parameters_say_what_aaf_gives(
+    kind: type, said: str
+) -> None:
+    # They read as a query or body value no text fills, and the message said to write a
+    # provider for them.
+    async def handler(connection: Connection, extra: Any) -> None: ...
+
+    handler.__annotations__["extra"] = kind
+    with pytest.raises(ConfigurationError, match=re.escape(said)) as refused:
+        Router().add_route("/ported", handler)
+    assert f"parameter 'extra' is annotated {kind.__name__} (Starlette's" in str(refused.value)
+
+    async def provider(request: Any) -> None: ...
+
+    provider.__annotations__["request"] = kind
+
+    async def served(connection: Connection, value: None = Depends(provider)) -> None: ...
+
+    with pytest.raises(ConfigurationError, match=re.escape(said)):
+        Router().add_route("/provided", served)
