@@ -817,7 +817,9 @@ class _Builder:
             raise ConfigurationError(problem)
         bare, meta = strip_annotated(annotation) if annotation is not MISSING else (None, [])
         if isinstance(bare, type) and (
-            problem := _rules.ported_type_problem(qualname, param.name, bare)
+            problem := _rules.ported_type_problem(
+                qualname, param.name, bare.__module__, bare.__name__
+            )
         ):
             raise ConfigurationError(problem)
         marks = [m for m in meta if isinstance(m, Param | Dependency)]

@@ -577,16 +577,17 @@ _PORTED_TYPES = {
 _PORTED_TYPES["HTTPConnection"] = _PORTED_TYPES["WebSocket"] = _PORTED_TYPES["Request"]
 
 
-def ported_type_problem(qualname: str, name: str, kind: type) -> str | None:
+def ported_type_problem(qualname: str, name: str, module: str, kind: str) -> str | None:
     """A parameter annotated with Starlette's or FastAPI's ``Request``, ``WebSocket``,
-    ``Response`` or ``BackgroundTasks`` (an app being ported): what to write instead."""
-    if kind.__module__.partition(".")[0] not in ("starlette", "fastapi"):
+    ``Response`` or ``BackgroundTasks`` (the class ``kind`` of ``module``; an app being
+    ported): what to write instead."""
+    if module.partition(".")[0] not in ("starlette", "fastapi"):
         return None
-    how = _PORTED_TYPES.get(kind.__name__)
+    how = _PORTED_TYPES.get(kind)
     if how is None:
         return None
     return (
-        f"{qualname}: parameter {name!r} is annotated {kind.__name__} (Starlette's, as FastAPI "
+        f"{qualname}: parameter {name!r} is annotated {kind} (Starlette's, as FastAPI "
         f"takes it), which aaf does not give: {how}"
     )
 

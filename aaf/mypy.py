@@ -1712,6 +1712,13 @@ def _written_problem(qualname: str, written: _Written) -> str | None:
     if marker is not None:
         shown = written.param.shown or "str"
         return _rules.marker_default_problem(qualname, written.param.name, marker, shown)
+    typ = get_proper_type(written.typ)
+    if isinstance(typ, Instance) and (
+        problem := _rules.ported_type_problem(
+            qualname, written.param.name, typ.type.module_name, typ.type.name
+        )
+    ):
+        return problem
     if len(written.marks) > 1:
         return _rules.two_markers_problem(qualname, written.param.name, written.marks)
     return None

@@ -1603,6 +1603,33 @@ CASES: dict[str, Case] = {
         "the rule '/items/{item_id}' is not valid: {item_id} would match only the text "
         "{item_id}: aaf writes rule variables in werkzeug's syntax, <item_id> or <int:item_id>",
     ),
+    "starlettes_request_as_a_parameter": Case(
+        """
+        from fastapi import Request
+
+        @router.get("/items")  # <-
+        async def get_items(connection: Connection, request: Request) -> None: ...
+        """,
+        "get_items: parameter 'request' is annotated Request (Starlette's, as FastAPI takes "
+        "it), which aaf does not give: the request is the Connection, a handler's first "
+        "parameter (a provider's by its annotation): `connection: Connection` (from "
+        "aaf.connection import Connection), its req_headers, query, req_cookies and `await "
+        "connection.body()`",
+    ),
+    "fastapis_background_tasks_in_a_provider": Case(
+        """
+        from fastapi import BackgroundTasks
+
+        def later(tasks: BackgroundTasks) -> int:
+            return 1
+
+        @router.post("/items")  # <-
+        async def add_item(connection: Connection, n: int = Depends(later)) -> None: ...
+        """,
+        "later: parameter 'tasks' is annotated BackgroundTasks (Starlette's, as FastAPI takes "
+        "it), which aaf does not give: give the work to connection.add_background(fn, *args), "
+        "which runs it once the response is sent (its arguments type-checked)",
+    ),
     "rule_as_a_keyword": Case(
         """
         @router.route(rule="/items/<int:item_id>", methods=["GET"])  # <-
