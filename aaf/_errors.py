@@ -83,9 +83,7 @@ async def answer_error(
             _tell_test_client(connection, exc)
     if handler is not None and not connection.started:
         try:
-            # Typed, a handler gives a response; untyped code may give anything.
-            call = cast(Callable[[Connection, Exception], Awaitable[object]], handler)
-            response = await call(connection, exc)
+            response = await _run(handler, connection, exc)
         except Exception as inner:
             if not isinstance(inner, HTTPError):
                 logger.exception("Exception handler for %s failed", type(exc).__name__)
@@ -96,9 +94,8 @@ async def answer_error(
                 if server_error is None or server_error is handler:
                     return await _answer_500(connection, inner, debug)
                 _tell_test_client(connection, inner)
-                call = cast(Callable[[Connection, Exception], Awaitable[object]], server_error)
                 try:
-                    response = await call(connection, inner)
+                    response = await _run(server_error, connection, inner)
                 except Exception as last:
                     logger.exception("Exception handler for %s failed", type(inner).__name__)
                     return await _answer_500(connection, last, debug)
@@ -166,6 +163,11 @@ def _other_frameworks_http_error(kind: type[BaseException]) -> bool:
         and cls.__module__.partition(".")[0] in ("starlette", "fastapi", "werkzeug")
         for cls in kind.__mro__
     )
+
+
+def _run(handler: ExceptionHandler, connection: Connection, exc: Exception) -> Awaitable[object]:
+    """Call an exception handler: typed, it gives a response; untyped code may give anything."""
+    return cast(Callable[[Connection, Exception], Awaitable[object]], handler)(connection, exc)
 
 
 def _server_error_handler(handlers: ExceptionHandlers) -> ExceptionHandler | None:

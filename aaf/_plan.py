@@ -396,8 +396,9 @@ def build_plan(
     if kind == "model":
         # A field its default_factory fills has a stand-in for a default in the signature,
         # not a value: left out of the call when not sent, for the model to make its own.
-        for name in _made_by_factory(target):
-            builder.defaults.pop(name, None)
+        for name, field in (_field_params(target) or {}).items():
+            if field.default_factory is not None:
+                builder.defaults.pop(name, None)
     if rest is not None and not provider:
         # The rule variables no parameter names go to the handler's `**rest` (Flask's way),
         # each a path value as its annotation says.
@@ -693,12 +694,6 @@ def _as_parameter(field: FieldInfo) -> object:
     if not said:
         return annotation
     return Annotated[annotation, Field(**said)]  # type: ignore[call-overload]  # keywords Field takes
-
-
-def _made_by_factory(cls: Callable[..., object]) -> list[str]:
-    """The parameters of a model's signature for the fields a ``default_factory`` fills."""
-    fields = _field_params(cls) or {}
-    return [name for name, field in fields.items() if field.default_factory is not None]
 
 
 def _kind(fn: Callable[..., object]) -> Kind:

@@ -293,18 +293,18 @@ def made(model: Callable[..., object], kwargs: dict[str, object], plan: HandlerP
 
 def _located(exc: ValidationError, plan: HandlerPlan) -> Errors:
     """A model provider's errors, each under where its field was read from: ``["query",
-    "page"]``; the model's own (a model validator's) under the place its fields come from."""
+    "page"]``; the model's own (a model validator's) under its first field's place."""
     places = {
         spec.name: ("body" if group == "form" else group, spec.wire)
         for group, specs in plan.fields.items()
         for spec in specs
     }
-    heads = list(dict.fromkeys(place[0] for place in places.values())) or ["query"]
+    head = next(iter(places.values()), ("query",))[0]  # the first field's place
     errors: Errors = []
     for error in exc.errors(include_url=False)[:100]:
         loc = error["loc"]
         place = places.get(loc[0]) if loc and isinstance(loc[0], str) else None
-        where = (*place, *loc[1:]) if place is not None else (heads[0], *loc)
+        where = (*place, *loc[1:]) if place is not None else (head, *loc)
         errors.append(error_entry(where, error))
     return errors
 
