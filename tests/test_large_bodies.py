@@ -2059,6 +2059,41 @@ def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
     assert turns_of["/ordered"] - turns_of["/defaults"] == 2  # 30,000 keys
 
 
+def test_deques_and_dict_classes_inside_what_is_validated_whole_stop_at_their_first_error() -> None:
+    # A list's items are validated each in one call: a deque (or Counter, OrderedDict) in one
+    # did not stop at its first wrong item where pydantic gives it a schema of its own (2.14;
+    # 2.11 wraps a list or a dict): a million wrong items held every other client 4.5 s.
+    router = Router()
+
+    @router.post("/queues")
+    async def queues(connection: Connection, body: Annotated[list[deque[int]], Body()]) -> int:
+        return len(body)
+
+    @router.post("/counts")
+    async def counts(connection: Connection, body: Annotated[list[Counter[str]], Body()]) -> int:
+        return len(body)
+
+    @router.post("/ordered")
+    async def ordered(
+        connection: Connection, body: Annotated[list[OrderedDict[str, int]], Body()]
+    ) -> int:
+        return len(body)
+
+    client = TestClient(aaf([router]))
+    wrong_keys = {f"k{i}": "x" for i in range(100_000)}
+    for path, value in (
+        ("/queues", [[1], ["x"] * 200_000]),
+        ("/counts", [{"a": 1}, wrong_keys]),
+        ("/ordered", [{"a": 1}, wrong_keys]),
+    ):
+        data = json.dumps(value).encode()
+        answer = client.post(path, content=data, headers={"content-type": "application/json"})
+        assert answer.status_code == 422
+        first = ["body", 1, 0] if path == "/queues" else ["body", 1, "k0"]
+        assert [e["loc"] for e in answer.json()["detail"]] == [first]
+        assert client.post(path, json=value[:1]).json() == 1
+
+
 def test_large_deques_and_counters_are_freed_a_slice_at_a_time(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
