@@ -125,6 +125,7 @@ MISSING = inspect.Parameter.empty
 # Where a validated group of fields comes from: the markers' sources, with form fields apart
 # from the JSON body, and rule variables that need validation.
 Group = Literal["path", "query", "header", "cookie", "form"]
+_GROUPS: tuple[Group, ...] = get_args(Group)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1913,12 +1914,15 @@ _typed_dict: Callable[[str, dict[str, object]], object] = TypedDict  # type: ign
 def _build_validator(
     definitions: Mapping[Group, dict[str, tuple[object, str, bool]]], qualname: str
 ) -> TypeAdapter[dict[str, dict[str, object]]]:
-    """One TypedDict per group, keyed by parameter name and read by wire name (the alias)."""
+    """One TypedDict per group, keyed by parameter name and read by wire name (the alias).
+    The groups go in FastAPI's order, path, query, header, cookie, then the form, whatever
+    the order of the parameters: pydantic lists a 422's errors in its fields' order."""
     safe = _safe_name(qualname)
     groups: dict[str, object] = {}
     try:
-        for group, defs in definitions.items():
-            groups[group] = _typed_dict(f"{safe}_{group}", _typed_members(defs))
+        for group in _GROUPS:
+            if (defs := definitions.get(group)) is not None:
+                groups[group] = _typed_dict(f"{safe}_{group}", _typed_members(defs))
         shape = _typed_dict(f"{safe}_params", groups)
         # The shape is built at runtime, so mypy cannot see what it validates into.
         validator = cast("TypeAdapter[dict[str, dict[str, object]]]", type_adapter(shape))

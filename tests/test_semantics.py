@@ -670,6 +670,61 @@ def test_missing_query_and_header_values_echo_null(client: TestClient) -> None:
     ]
 
 
+async def scoped_token(
+    connection: Connection, t: Annotated[int, Header()], scope: Annotated[int, Query()]
+) -> int:
+    return t
+
+
+def test_errors_are_listed_by_where_they_come_from_as_fastapi_lists_them() -> None:
+    # FastAPI's order: a provider's errors first, then the path, query, header and cookie
+    # values, then the body, each in the order of the parameters. They were listed in the
+    # order their sources first appear among the parameters (a cookie before the path).
+    local = Router()
+
+    @local.post("/mixed/<p>")
+    async def mixed(
+        connection: Connection,
+        c: Annotated[int, Cookie()],
+        user: User,
+        h: Annotated[int, Header()],
+        p: int,
+        q: int,
+        checked: Annotated[int, Depends(scoped_token)],
+    ) -> None: ...
+
+    @local.post("/form/<p>")
+    async def form(
+        connection: Connection,
+        c: Annotated[int, Cookie()],
+        f: Annotated[int, Form()],
+        h: Annotated[int, Header()],
+        p: int,
+        q: int,
+    ) -> None: ...
+
+    with TestClient(aaf([local])) as client:
+        headers = {"h": "x", "t": "x", "cookie": "c=x"}
+        answer = client.post("/mixed/x?q=x&scope=x", json={"name": 1}, headers=headers)
+        assert [tuple(e["loc"]) for e in answer.json()["detail"]] == [
+            ("query", "scope"),
+            ("header", "t"),
+            ("path", "p"),
+            ("query", "q"),
+            ("header", "h"),
+            ("cookie", "c"),
+            ("body", "name"),
+        ]
+        answer = client.post("/form/x?q=x", data={"f": "y"}, headers=headers)
+        assert [tuple(e["loc"]) for e in answer.json()["detail"]] == [
+            ("path", "p"),
+            ("query", "q"),
+            ("header", "h"),
+            ("cookie", "c"),
+            ("body", "f"),
+        ]
+
+
 def test_a_missing_part_of_a_value_echoes_the_value_as_sent() -> None:
     # FastAPI: a parameter missing is input null; a tuple's second member missing echoes
     # what was sent for the tuple (as a body field missing echoes the enclosing object).
