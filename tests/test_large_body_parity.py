@@ -35,7 +35,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from typing_extensions import TypedDict
 
-from aaf import _extract, _plan, _readings
+from aaf import _entries, _extract, _plan, _readings
 from aaf._readings import fail_fast_validator
 
 SCALARS: list[object] = [
@@ -270,7 +270,7 @@ def _differs(kind: object, data: bytes) -> str | None:
     except ValidationError as exc:
         wanted = [(e["type"], ["body", *e["loc"]]) for e in exc.errors()]
         got = [(e["type"], e["loc"]) for e in errors]
-        wanted = wanted[: _extract.MAX_ERRORS]  # a 422 lists no more
+        wanted = wanted[: _entries.MAX_ERRORS]  # a 422 lists no more
         if read is _extract.REFUSED and got == wanted:
             return None
         if read is _extract.REFUSED and any(t == "too_long" for t, _ in wanted):
