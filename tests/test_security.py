@@ -208,6 +208,9 @@ def test_oauth2_password_flow_over_uvicorn() -> None:
         me = client.get("/me", headers={"Authorization": "Bearer token-of-ada"})
         assert me.text == "ada"
         assert client.get("/me", headers={"Authorization": "Bearer forged"}).status_code == 401
+        # No token after the scheme is no token (FastAPI gives "" to the provider; README).
+        answer = client.get("/me", headers={"Authorization": "Bearer"})
+        assert (answer.status_code, answer.text) == (401, "Not authenticated")
         assert client.post("/token", data={**form, "password": "guess"}).status_code == 400
         wrong_grant = client.post("/token", data={**form, "grant_type": "client_credentials"})
         assert wrong_grant.status_code == 422
