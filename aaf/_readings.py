@@ -1132,8 +1132,11 @@ def _json_kinds(
     return _rules.ANY_KIND  # anything else (a validator's function, Any): it may take any
 
 
-_TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator"))
-_TAKES_OBJECTS = frozenset(("dict", "typed-dict", "model-fields", "dataclass"))
+# (a deque, a Counter and an OrderedDict have schemas of their own in pydantic 2.14)
+_TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator", "deque"))
+_TAKES_OBJECTS = frozenset(
+    ("dict", "typed-dict", "model-fields", "dataclass", "counter", "ordered-dict")
+)
 _TAKES_SCALARS = frozenset(
     (
         "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",
