@@ -80,6 +80,7 @@ from aaf._readings import (
     TaggedReading,
     UnionReading,
     body_reading,
+    collection_validator,
     fail_fast_validator,
     field_aliases,
     forbids_others,
@@ -1540,7 +1541,7 @@ def _schema_from_text(
         return _schema_from_text(schema, definitions, many, files, visiting)
 
     kind = schema["type"]
-    if kind == "function-wrap" and _collection_validator(schema):
+    if kind == "function-wrap" and collection_validator(schema):
         return inner(schema_under(schema, "schema"))
     if kind in ("function-before", "function-plain", "function-wrap", "json", "any"):
         return True  # reads what it is given its own way
@@ -1592,22 +1593,6 @@ def _schema_from_text(
 _MAPPING_SCHEMAS = frozenset(
     ("typed-dict", "dict", "model-fields", "dataclass-args", "arguments", "counter", "ordered-dict")
 )
-
-# pydantic's own wrappers of a collection's schema (a Sequence's, a deque's, a defaultdict's):
-# what they take is what the collection inside takes.
-_COLLECTION_VALIDATORS = frozenset(
-    ("sequence_validator", "deque_validator", "defaultdict_validator")
-)
-
-
-def _collection_validator(schema: Mapping[str, object]) -> bool:
-    function = cast("Mapping[str, object]", schema["function"]).get("function")
-    function = getattr(function, "func", function)  # a functools.partial of it
-    return (
-        getattr(function, "__module__", None) == "pydantic._internal._validators"
-        and getattr(function, "__name__", None) in _COLLECTION_VALIDATORS
-    )
-
 
 # What pydantic's Json[T] puts in the annotation's metadata (type checkers see an alias).
 _JSON_MARKER: type[object] = type(cast("object", get_args(Json[int])[1]))

@@ -70,6 +70,7 @@ __all__ = [
     "TaggedReading",
     "UnionReading",
     "body_reading",
+    "collection_validator",
     "fail_fast_validator",
     "field_aliases",
     "forbids_others",
@@ -1090,6 +1091,23 @@ def _collect_refs(node: object, refs: dict[str, Mapping[str, object]]) -> None:
             _collect_refs(value, refs)
 
 
+# pydantic's own wrappers of a collection's schema (a Sequence's, a deque's, a defaultdict's):
+# what they take is what the collection inside takes.
+_COLLECTION_VALIDATORS = frozenset(
+    ("sequence_validator", "deque_validator", "defaultdict_validator")
+)
+
+
+def collection_validator(schema: Mapping[str, object]) -> bool:
+    """Whether ``schema``, a function-wrap, is pydantic's own around a collection's."""
+    function = cast("Mapping[str, object]", schema["function"]).get("function")
+    function = getattr(function, "func", function)  # a functools.partial of it
+    return (
+        getattr(function, "__module__", None) == "pydantic._internal._validators"
+        and getattr(function, "__name__", None) in _COLLECTION_VALIDATORS
+    )
+
+
 def _json_kinds(
     schema: Mapping[str, object], refs: Mapping[str, Mapping[str, object]], seen: set[str]
 ) -> frozenset[bytes]:
@@ -1104,8 +1122,13 @@ def _json_kinds(
         return frozenset((_rules.SCALAR,))
     if kind == "nullable":
         return _json_kinds(schema_under(schema, "schema"), refs, seen) | {_rules.SCALAR}
-    if kind in ("default", "function-after", "custom-error", "model", "definitions"):
+    if kind in ("default", "function-after", "custom-error", "model", "definitions") or (
+        kind == "function-wrap" and collection_validator(schema)
+    ):
         return _json_kinds(schema_under(schema, "schema"), refs, seen)
+    if kind == "chain":  # its first step takes the input (a deque's strict way before 2.14)
+        steps = cast("list[Mapping[str, object]]", schema["steps"])
+        return _json_kinds(steps[0], refs, seen) if steps else _rules.ANY_KIND
     if kind == "json-or-python":
         return _json_kinds(schema_under(schema, "json_schema"), refs, seen)
     if kind == "lax-or-strict":

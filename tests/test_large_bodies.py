@@ -2089,6 +2089,19 @@ def test_deques_and_dict_classes_are_sliced_then_made_what_they_are(
     assert turns_of["/ordered"] - turns_of["/defaults"] == 2  # 30,000 keys
 
 
+def _dicts_stop_early() -> bool:
+    """Whether this pydantic-core stops a dict at its first error when told: 2.14's does; the
+    2.11 of the lowest pins (`make test-lowest`) does not, for any dict validated in one call."""
+    validator = SchemaValidator(
+        {"type": "dict", "values_schema": {"type": "int"}, "fail_fast": True}
+    )
+    try:
+        validator.validate_python({"a": "x", "b": "x"})
+    except ValidationError as exc:
+        return exc.error_count() == 1
+    return False
+
+
 def test_deques_and_dict_classes_inside_what_is_validated_whole_stop_at_their_first_error() -> None:
     # A list's items are validated each in one call: a deque (or Counter, OrderedDict) in one
     # did not stop at its first wrong item where pydantic gives it a schema of its own (2.14;
@@ -2116,6 +2129,8 @@ def test_deques_and_dict_classes_inside_what_is_validated_whole_stop_at_their_fi
         ("/counts", [{"a": 1}, wrong_keys]),
         ("/ordered", [{"a": 1}, wrong_keys]),
     ):
+        if path != "/queues" and not _dicts_stop_early():
+            continue  # the lowest pins' pydantic-core: no dict stops, a dict's own either
         data = json.dumps(value).encode()
         answer = client.post(path, content=data, headers={"content-type": "application/json"})
         assert answer.status_code == 422
