@@ -697,6 +697,10 @@ def test_errors_are_listed_by_where_they_come_from_as_fastapi_lists_them() -> No
         checked: Annotated[int, Depends(scoped_token)],
     ) -> None: ...
 
+    @local.get("/twice", dependencies=[Depends(scoped_token)])
+    async def twice(connection: Connection, t: Annotated[int, Depends(scoped_token)]) -> int:
+        return t
+
     @local.post("/form/<p>")
     async def form(
         connection: Connection,
@@ -726,6 +730,13 @@ def test_errors_are_listed_by_where_they_come_from_as_fastapi_lists_them() -> No
             ("header", "h"),
             ("cookie", "c"),
             ("body", "f"),
+        ]
+        # A provider asked for twice (the route's and a parameter's) is validated once: its
+        # errors are listed once (README; FastAPI lists them for each ask).
+        answer = client.get("/twice?scope=x", headers={"t": "x"})
+        assert [tuple(e["loc"]) for e in answer.json()["detail"]] == [
+            ("query", "scope"),
+            ("header", "t"),
         ]
 
 
