@@ -70,8 +70,10 @@ from aaf._annotations import (
 )
 from aaf._http import WITH_BODY
 from aaf._readings import (
+    ARRAY_SCHEMAS,
     BODY_COLLECTIONS,
     COLLECTION_TYPES,
+    DICT_SCHEMAS,
     Collection,
     ItemsReading,
     KindReading,
@@ -1565,7 +1567,7 @@ def _schema_from_text(
         return _schema_from_text(found, definitions, many, files, visiting | {ref})
     if kind in _MAPPING_SCHEMAS:
         return False
-    if kind in ("list", "set", "frozenset", "tuple", "generator", "deque"):
+    if kind in ARRAY_SCHEMAS:
         items = schema.get("items_schema")
         members = cast(
             "list[Mapping[str, object]]",
@@ -1590,9 +1592,7 @@ def _schema_from_text(
     return True  # str, int, a date, an enum, a literal, ...
 
 
-_MAPPING_SCHEMAS = frozenset(
-    ("typed-dict", "dict", "model-fields", "dataclass-args", "arguments", "counter", "ordered-dict")
-)
+_MAPPING_SCHEMAS = DICT_SCHEMAS | {"typed-dict", "model-fields", "dataclass-args", "arguments"}
 
 # What pydantic's Json[T] puts in the annotation's metadata (type checkers see an alias).
 _JSON_MARKER: type[object] = type(cast("object", get_args(Json[int])[1]))

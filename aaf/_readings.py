@@ -58,8 +58,10 @@ from aaf._annotations import (
 from aaf.params import Param
 
 __all__ = [
+    "ARRAY_SCHEMAS",
     "BODY_COLLECTIONS",
     "COLLECTION_TYPES",
+    "DICT_SCHEMAS",
     "GIVEN_FIELDS",
     "Collection",
     "ItemsReading",
@@ -1114,7 +1116,7 @@ def _json_kinds(
     """Which of a JSON array, object and other value ``schema`` may take (all, where it
     cannot tell)."""
     kind = schema.get("type")
-    if kind in _TAKES_ARRAYS:
+    if kind in ARRAY_SCHEMAS:
         return frozenset((_rules.ARRAY,))
     if kind in _TAKES_OBJECTS:
         return frozenset((_rules.OBJECT,))
@@ -1155,11 +1157,13 @@ def _json_kinds(
     return _rules.ANY_KIND  # anything else (a validator's function, Any): it may take any
 
 
-# (a deque, a Counter and an OrderedDict have schemas of their own in pydantic 2.14)
-_TAKES_ARRAYS = frozenset(("list", "tuple", "set", "frozenset", "generator", "deque"))
-_TAKES_OBJECTS = frozenset(
-    ("dict", "typed-dict", "model-fields", "dataclass", "counter", "ordered-dict")
-)
+# The core schema types of collections, read from a JSON array or from an object; each takes
+# fail_fast. Later pydantic versions (2.14, not 2.11) give a deque, a Counter and an
+# OrderedDict schemas of their own, not a list or a dict inside a wrapper: left out of these,
+# a list of deques of a million wrong items held the event loop 4.5 s.
+ARRAY_SCHEMAS = frozenset(("list", "tuple", "set", "frozenset", "generator", "deque"))
+DICT_SCHEMAS = frozenset(("dict", "counter", "ordered-dict"))
+_TAKES_OBJECTS = DICT_SCHEMAS | {"typed-dict", "model-fields", "dataclass"}
 _TAKES_SCALARS = frozenset(
     (
         "none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",
@@ -1651,7 +1655,7 @@ def _stop_early(node: object, classes: set[type]) -> None:
     if isinstance(node, dict):
         schema = cast("dict[str, object]", node)  # a core schema is JSON-like
         kind = schema.get("type")
-        if kind in _COLLECTIONS:
+        if kind in ARRAY_SCHEMAS or kind in DICT_SCHEMAS:
             schema["fail_fast"] = True
         elif (kind == "model" or kind == "dataclass") and isinstance(schema.get("cls"), type):
             classes.add(cast(type, schema["cls"]))
@@ -1664,22 +1668,6 @@ def _stop_early(node: object, classes: set[type]) -> None:
 
 # Collections a repeated query, header or form key fills: those, and the abc's sets.
 COLLECTION_TYPES = (*BODY_COLLECTIONS, collections.abc.Set, collections.abc.MutableSet)
-# The core schema types that take fail_fast. Later pydantic versions (2.14, not 2.11) give a
-# deque, a Counter and an OrderedDict schemas of their own, not a list or a dict inside a
-# wrapper: left out, a list of deques of a million wrong items held the event loop 4.5 s.
-_COLLECTIONS = frozenset(
-    (
-        "list",
-        "tuple",
-        "set",
-        "frozenset",
-        "dict",
-        "generator",
-        "deque",
-        "counter",
-        "ordered-dict",
-    )
-)
 
 
 TEXT_TYPES: frozenset[object] = frozenset(
