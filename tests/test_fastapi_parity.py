@@ -160,14 +160,21 @@ def _described(value: object) -> object:
 
 
 def _function(
-    parameters: list[inspect.Parameter], answer: Callable[[dict[str, object]], object]
+    parameters: list[inspect.Parameter],
+    answer: Callable[[dict[str, object]], object],
+    returns: object = inspect.Signature.empty,
 ) -> Handler:
+    """A handler (or provider) of ``parameters``, returning ``returns``, that answers what
+    ``answer`` makes of its values."""
+
     async def handler(*connection: object, **values: object) -> object:
         values.pop("connection", None)  # aaf's, given by position or by name
         return answer(values)
 
-    setattr(handler, "__signature__", inspect.Signature(parameters))  # noqa: B010
+    setattr(handler, "__signature__", inspect.Signature(parameters, return_annotation=returns))  # noqa: B010
     handler.__annotations__ = {p.name: p.annotation for p in parameters}
+    if returns is not inspect.Signature.empty:
+        handler.__annotations__["return"] = returns
     return handler
 
 
@@ -407,12 +414,6 @@ def test_random_return_values_go_out_as_fastapis_response_model_sends_them(first
 
 
 def _returning(kind: object, box: list[object], for_aaf: bool) -> Handler:
+    """A handler annotated ``-> kind`` returning what ``box`` holds."""
     parameters = [inspect.Parameter("connection", _POSITIONAL, annotation=Connection)]
-    parameters = parameters if for_aaf else []
-
-    async def handler(*connection: object, **values: object) -> object:
-        return box[0]
-
-    setattr(handler, "__signature__", inspect.Signature(parameters, return_annotation=kind))  # noqa: B010
-    handler.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": kind}
-    return handler
+    return _function(parameters if for_aaf else [], lambda values: box[0], returns=kind)
