@@ -30,6 +30,7 @@ from aaf._entries import (
     body_entry,
     chars_before,
     json_invalid_at,
+    json_invalid_entry,
     pydantic_place,
     report_body,
     sent_from,
@@ -53,6 +54,7 @@ __all__ = [
     "NOT_A_LIST",
     "attributes_of",
     "full_collections_held",
+    "json_error",
     "made_a_set",
     "past_value",
     "remade",
@@ -1759,6 +1761,30 @@ async def _held(
             return _WRONG, None
         failed.add(key)
     return end, b"null"
+
+
+async def json_error(data: bytes) -> dict[str, object] | None:
+    """Why ``data``, a large JSON body found wrong, is not JSON (Python's reason and place,
+    as FastAPI gives them), ``None`` where it is: read a slice at a time, kept nowhere. A
+    body neither an array nor an object was validated whole, which said first if it was not
+    JSON."""
+    reading = ANY_ITEMS if data.startswith(b"[", skip_space(data, 0)) else ANY_MEMBERS
+    errors: Errors = []
+    pos = skip_space(data, 0)
+    if not data.startswith(reading.opening, pos):
+        return None
+    try:
+        end = (await _in_slices(reading, data, pos, ("body",), errors, keep=False))[1]
+    except (UnicodeDecodeError, _ItemTooLarge):
+        # Not UTF-8, or an item past the widest window: parsed whole, as it was validated.
+        try:
+            from_json(data)
+        except ValueError as exc:
+            return json_invalid_entry(data, str(exc))
+        return None
+    if end >= 0 and (after := skip_space(data, end)) < len(data):
+        return json_invalid_at(chars_before(data, after), "Extra data")
+    return _not_json_entry(errors)
 
 
 async def past_value(data: bytes, pos: int, loc: Loc, depth: int) -> int:

@@ -522,6 +522,8 @@ def test_a_large_typed_message_is_read_a_slice_at_a_time(monkeypatch: pytest.Mon
         ([*lines[:20_000], {"id": "x", "name": "n"}], "20000.id: Input should be a valid integer"),
         ({"lines": lines}, "message: Input should be a valid array"),
         (lines, "message: Invalid JSON: "),  # cut below
+        # Not JSON is what is wrong, though an item before the cut is wrong too.
+        ([{"id": "x", "name": "n"}, *lines], "message: Invalid JSON: Expecting"),
     ]
     for value, reason in refusals:
         text = json.dumps(value)
