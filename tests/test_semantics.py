@@ -789,6 +789,29 @@ def test_a_body_that_is_not_json_is_reported_as_fastapi_does(client: TestClient)
     ]
 
 
+def test_a_body_that_is_not_json_is_listed_after_the_other_wrong_values() -> None:
+    # README, "Differences from FastAPI": FastAPI parses the body before it reads anything
+    # else and answers its error alone; bytes that are not UTF-8 are its 400 "There was an
+    # error parsing the body".
+    router = Router()
+
+    @router.post("/notes")
+    async def add(connection: Connection, note: Note, limit: Annotated[int, Query()]) -> int:
+        return limit
+
+    client = TestClient(aaf([router]))
+    typed = {"content-type": "application/json"}
+    for data, place in ((b'{"title": "t",, }', 14), (b'{"title": "\xff"}', 11)):
+        answer = client.post("/notes?limit=x", content=data, headers=typed)
+        assert answer.status_code == 422
+        assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [
+            ("int_parsing", ["query", "limit"]),
+            ("json_invalid", ["body", place]),
+        ]
+        answer = client.post("/notes?limit=1", content=data, headers=typed)
+        assert [e["type"] for e in answer.json()["detail"]] == ["json_invalid"]
+
+
 def test_each_entry_carries_its_context_as_fastapi_writes_it(client: TestClient) -> None:
     # The limit that was broken, for a client to phrase its own message: query and body alike.
     assert client.get("/limits?n=1&ids=4").json()["detail"] == [
