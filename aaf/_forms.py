@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import (
     BLANK_LINE_RE,
+    HEADER_CONTINUATION_RE,
     Data,
     Epilogue,
     Field,
@@ -220,14 +221,26 @@ async def _parse_multipart(
     decoder = MultipartDecoder(boundary, max_form_memory_size=buffered, max_parts=limits.max_parts)
     collector = _Collector(limits)
     received = False
+    delimiter = b"--" + boundary
+    held = b""  # the end of what came, which may be the start of a delimiter line
     try:
         async for chunk in stream:
             received = received or bool(chunk)
+            data = held + chunk if held else chunk
             # The decoder refuses to buffer more than max_form_memory_size at once, files
             # included, so feed it in slices and take its events out between them.
-            for offset in range(0, len(chunk), SLICE):
-                decoder.receive_data(chunk[offset : offset + SLICE])
+            start = 0
+            while start < len(data):
+                end = _cut(data, min(start + SLICE, len(data)), delimiter)
+                if end <= start:
+                    break  # all that is left may start a delimiter line: with what comes next
+                decoder.receive_data(data[start:end])
                 await collector.drain(decoder)
+                start = end
+            held = data[start:]
+        if held:
+            decoder.receive_data(held)
+            await collector.drain(decoder)
         decoder.receive_data(None)
         await collector.drain(decoder)
     except ValueError as exc:
@@ -251,6 +264,35 @@ async def _parse_multipart(
     return collector.form
 
 
+# Transport padding (RFC 2046's spaces after a delimiter) up to this long is held back with
+# the delimiter it follows (see ``_cut``).
+_PADDING = 64
+_PADDED = re.compile(rb"-{0,2}[^\S\r\n]*")
+
+
+def _cut(data: bytes, end: int, delimiter: bytes) -> int:
+    """Where to end a piece of ``data`` given to werkzeug's decoder, at or before ``end``:
+    not after a line break, nor inside a line that may be a delimiter (``\r\n--B-``). The
+    decoder reads such a line, cut short, as longer than the delimiter it knows, and gave
+    the line break before it as the part's last byte (werkzeug issue 3285), or the whole
+    line as data where spaces follow the delimiter: a field or a file gained a ``\r``, or
+    the parts after it were lost, where the network (or a slice) happened to end there.
+    What is held back (a few dozen bytes at most) goes with the data after it."""
+    floor = max(0, end - len(delimiter) - _PADDING - 8)
+    while end > floor:
+        line_break = max(data.rfind(b"\r", floor, end), data.rfind(b"\n", floor, end))
+        if line_break < 0:
+            return end
+        rest = data[line_break + 1 : end]
+        if data[line_break] == 0x0A and line_break > 0 and data[line_break - 1] == 0x0D:
+            line_break -= 1  # \r\n
+        if rest and not delimiter.startswith(rest):
+            if not rest.startswith(delimiter) or _PADDED.fullmatch(rest, len(delimiter)) is None:
+                return end  # a line of its own: no delimiter
+        end = line_break  # the line break too: what follows it may start a delimiter
+    return end
+
+
 class _Collector:
     """Turns the decoder's events into fields and spooled files."""
 
@@ -263,6 +305,7 @@ class _Collector:
         self.field_bytes = 0
         self.spool: IO[bytes] | None = None
         self.done = False
+        self.searched = 0  # how much of a part's headers holds no blank line, so far
         self.turn = time.perf_counter()  # when the event loop last had a turn
         # A `_charset_` field (HTML's hidden input) names the charset of the text parts
         # after it that name none of their own, as browsers fill it and Starlette reads it.
@@ -275,8 +318,8 @@ class _Collector:
         (benchmarks/hostile.py, "backslashed part names"). A form of small parts never
         waits."""
         while not self.done:
-            if decoder.state is State.PART and len(decoder.buffer) > MAX_PART_HEADERS:
-                _check_part_headers(decoder.buffer)
+            if decoder.state is State.PART:
+                self.searched = _check_part_headers(decoder.buffer, self.searched)
             if isinstance(event := decoder.next_event(), NeedData):
                 break
             if isinstance(event, Field | File):
@@ -340,14 +383,32 @@ class _Collector:
             self.spool.close()
 
 
-def _check_part_headers(buffer: bytearray) -> None:
+def _check_part_headers(buffer: bytearray, searched: int) -> int:
     """Refuse a part whose headers, at the start of ``buffer``, run past ``MAX_PART_HEADERS``
-    (the blank line that ends them is where werkzeug's decoder looks for it)."""
-    if BLANK_LINE_RE.search(buffer, 0, MAX_PART_HEADERS) is None:
+    (the blank line that ends them is where werkzeug's decoder looks for it), or hold a line
+    that is no header (no colon): werkzeug takes it as a header's name, so a part whose
+    blank line is missing took the next parts as its headers (their boundary lines, their
+    values) and they were lost without a word. The first ``searched`` bytes are known to
+    hold no blank line (headers sent a byte at a time are not searched again each time);
+    gives how many are now, 0 once the headers are all here."""
+    end = BLANK_LINE_RE.search(buffer, max(searched - 3, 0), MAX_PART_HEADERS)
+    if end is None:
+        if len(buffer) > MAX_PART_HEADERS:
+            raise HTTPError(
+                413,
+                f"A multipart part's headers are larger than {MAX_PART_HEADERS} bytes",
+            )
+        return len(buffer)  # not all here yet
+    lines = HEADER_CONTINUATION_RE.sub(b" ", buffer[: end.start()]).splitlines()
+    stray = next((line for line in lines if line.strip(b" \t") and b":" not in line), None)
+    if stray is not None:
+        shown = stray[:60].decode("utf-8", "replace")
         raise HTTPError(
-            413,
-            f"A multipart part's headers are larger than {MAX_PART_HEADERS} bytes",
+            400,
+            f"Malformed multipart body: a part's headers hold {shown!r}, which is no header "
+            "(a blank line must end a part's headers)",
         )
+    return 0
 
 
 def _charset(part: Field | File, default: str) -> str:
