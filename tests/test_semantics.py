@@ -7,6 +7,8 @@ import asyncio
 import hashlib
 import json
 import pathlib
+import random
+import re
 import shutil
 import socket
 import threading
@@ -1060,6 +1062,39 @@ def test_a_multipart_body_reads_the_same_wherever_the_network_cuts_it() -> None:
         assert asyncio.run(_multipart_answer(app, pieces, boundary)) == whole, cut
     bytewise = [body[i : i + 1] for i in range(len(body))]
     assert asyncio.run(_multipart_answer(app, bytewise, boundary)) == whole
+
+
+def test_random_multipart_bodies_read_the_same_however_they_are_cut() -> None:
+    router = Router()
+
+    @router.post("/parts")
+    async def parts(connection: Connection) -> list[list[str]]:
+        form = await connection.form()
+        texts = [[key, value] for key, value in form.fields.items(multi=True)]
+        files = [[key, upload.read().hex()] for key, upload in form.files.items(multi=True)]
+        return texts + files
+
+    app = aaf([router])
+    rng = random.Random(3285)
+    for _ in range(150):
+        boundary = rng.choice(["B", "xyz123", "----WebKitFormBoundary7MA4YWxkTrZu0gW"])
+        line = b"--" + boundary.encode()
+        bits = [b"\r", b"\n", b"\r\n", b"-", b"--", line, line + b"-", b"a", b" ", b"\t"]
+        body = b""
+        for index in range(rng.randrange(1, 4)):
+            content = b"".join(rng.choice(bits) for _ in range(rng.randrange(8)))
+            if re.search(rb"[\r\n]" + re.escape(line), b"\r\n" + content + b"\r\n"):
+                content = b"plain"  # a delimiter of its own: another body
+            filename = b'; filename="a.bin"' if rng.random() < 0.5 else b""
+            body += line + rng.choice([b"", b" ", b" \t "]) + b"\r\n"
+            body += b'Content-Disposition: form-data; name="f%d"%s\r\n\r\n' % (index, filename)
+            body += content + b"\r\n"
+        body += line + b"--" + rng.choice([b"", b"\r\n", b"  \r\n"])
+        whole = asyncio.run(_multipart_answer(app, [body], boundary))
+        for _ in range(6):
+            cuts = sorted(rng.randrange(len(body) + 1) for _ in range(rng.randrange(1, 6)))
+            pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+            assert asyncio.run(_multipart_answer(app, pieces, boundary)) == whole, (body, cuts)
 
 
 def test_an_upload_cut_by_the_network_inside_its_closing_line_arrives_whole() -> None:
