@@ -26,6 +26,7 @@ from werkzeug.sansio.multipart import (
     File,
     MultipartDecoder,
     NeedData,
+    Preamble,
     State,
 )
 
@@ -329,6 +330,14 @@ class _Collector:
                     self.turn = time.perf_counter()
             elif isinstance(event, Data):
                 self._data(event)
+            elif isinstance(event, Preamble) and event.data.strip():
+                # RFC 2046 lets mail carry text there; no HTTP client sends any, and a first
+                # delimiter line mangled (`--B` sent as `-B`) left its part there, lost.
+                shown = event.data[:60].decode("utf-8", "replace")
+                raise HTTPError(
+                    400,
+                    f"Malformed multipart body: {shown!r} comes before its first delimiter line",
+                )
             elif isinstance(event, Epilogue):
                 self.done = True
 
@@ -337,6 +346,11 @@ class _Collector:
         if self.count > self.limits.max_fields:
             raise _too_many_fields(self.limits)
         disposition = part.headers.get("content-disposition", "")
+        if len(part.headers.getlist("content-disposition")) > 1:
+            # werkzeug reads the first, a parser the last: which part is it?
+            raise HTTPError(
+                400, "Malformed multipart body: a part with two Content-Disposition headers"
+            )
         if "\\" in disposition or cast("str | None", part.name) is None:
             # werkzeug read each backslash as an escape, or found no name (it reads none
             # from `name = "a"`, spaces around the `=`, which python-multipart takes)

@@ -994,7 +994,20 @@ def test_a_malformed_multipart_body_is_a_400_saying_what_is_wrong(client: TestCl
             "a part's headers hold 'hi', which is no header (a blank line must end a part's"
             " headers)"
         ),
+        # A first delimiter line mangled left its part in the preamble, lost without a word.
+        b'-B\r\nContent-Disposition: form-data; name="file"\r\n\r\nx\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n--B--\r\n': (
+            repr('-B\r\nContent-Disposition: form-data; name="file"\r\n\r\nx')
+            + " comes before its first delimiter line"
+        ),
+        b'--B\r\nContent-Disposition: form-data; name="note"\r\n'
+        b'Content-Disposition: form-data; name="file"; filename="a"\r\n\r\nx\r\n--B--\r\n': (
+            "a part with two Content-Disposition headers"
+        ),
     }
+    # Blank lines before the first delimiter line are no text (a client may send some).
+    blank = b"\r\n \r\n" + multipart_part("file", "a.txt", b"x") + b"--B--\r\n"
+    assert client.post("/attach", content=blank, headers=multipart).status_code == 200
     for body, reason in said.items():
         response = client.post("/attach", content=body, headers=multipart)
         assert (response.status_code, response.text) == (400, f"Malformed multipart body: {reason}")
