@@ -380,6 +380,14 @@ def test_a_repeated_header_or_cookie_gives_the_first(client: TestClient) -> None
     assert response.json() == {"x_tag": "one", "session": "s1", "unnamed": "x"}
 
 
+def test_a_cookie_is_read_as_utf8_and_a_header_as_iso_8859_1(client: TestClient) -> None:
+    # README, "Differences from FastAPI": browsers send a cookie a page set to "é" as its
+    # UTF-8 bytes, which Starlette reads as ISO-8859-1 ("Ã©"); headers are read so by both.
+    sent = [(b"x-tag", "é".encode()), (b"cookie", "session=é".encode())]
+    response = client.get("/headers", headers=sent)
+    assert response.json() == {"x_tag": "Ã©", "session": "é", "unnamed": ""}
+
+
 def test_a_repeated_form_key_gives_the_last(client: TestClient) -> None:
     response = client.post("/form", content=b"title=a&title=b", headers=FORM)
     assert response.json() == {"title": "b", "colour": "blue"}
