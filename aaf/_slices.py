@@ -1768,11 +1768,11 @@ async def json_error(data: bytes) -> dict[str, object] | None:
     as FastAPI gives them), ``None`` where it is: read a slice at a time, kept nowhere. A
     body neither an array nor an object was validated whole, which said first if it was not
     JSON."""
-    reading = ANY_ITEMS if data.startswith(b"[", skip_space(data, 0)) else ANY_MEMBERS
-    errors: Errors = []
     pos = skip_space(data, 0)
+    reading = ANY_ITEMS if data.startswith(b"[", pos) else ANY_MEMBERS
     if not data.startswith(reading.opening, pos):
         return None
+    errors: Errors = []
     try:
         end = (await _in_slices(reading, data, pos, ("body",), errors, keep=False))[1]
     except (UnicodeDecodeError, _ItemTooLarge):
@@ -1789,8 +1789,8 @@ async def json_error(data: bytes) -> dict[str, object] | None:
 
 async def past_value(data: bytes, pos: int, loc: Loc, depth: int) -> int:
     """Where the list or object at ``data[pos]``, found wrong, ends: read as any JSON a
-    slice at a time, kept nowhere; -1 where it is not JSON (whose error is then left out:
-    the one found wrong comes first)."""
+    slice at a time, kept nowhere; -1 where it is not JSON (whose error is left out here:
+    ``read_large_json`` finds it, checking the whole once something was wrong)."""
     skipped = ANY_ITEMS if data.startswith(b"[", pos) else ANY_MEMBERS
     try:
         return (await _in_slices(skipped, data, pos, loc, [], depth + 1, keep=False))[1]
