@@ -415,22 +415,30 @@ async def read_large_json(
     let go at once after the 422 held the event loop 55 ms.
 
     A body that is not JSON is refused as that alone, as pydantic's validation of the whole
-    and FastAPI refuse it, even where a wrong value comes before the place it breaks (which
-    the reading stopped at): the rest is then checked a slice at a time.
+    and FastAPI refuse it, in Python's words and at Python's place, as FastAPI says them:
+    where a wrong value comes before the place it breaks (which the reading stopped at), or
+    where pydantic, given all of it in one call, said it in its own words, the body is then
+    read a slice at a time to find where Python's parser breaks (never in one piece: 10 MB
+    held the event loop 0.1 s).
     """
     already = len(errors)
     value = await _validated_large(body, data, errors, leftovers)
-    if value is _REFUSED_PARSED:  # all of it was parsed: it is JSON
-        return REFUSED
-    if value is REFUSED and len(errors) > already and not _says_not_json(errors, already):
+    if value is not REFUSED and value is not _REFUSED_PARSED:
+        return value
+    said_not_json = _says_not_json(errors, already)
+    if value is REFUSED:  # what is not JSON is said in Python's words, where the reading is
+        check = len(errors) > already and not said_not_json
+    else:  # all of it parsed by pydantic: only what it said is not JSON
+        check = said_not_json
+    if check:
         with full_collections_held():  # what was read is held: a full collection walks it
             broken = await json_error(data)
-        if broken is not None:
+        if broken is not None:  # (None: Python takes what pydantic does not, a lone surrogate)
             errors[already:] = [broken]
-    return value
+    return REFUSED
 
 
-_REFUSED_PARSED = object()  # refused after all of the body was parsed
+_REFUSED_PARSED = object()  # refused after pydantic parsed all of the body
 
 
 def _says_not_json(errors: Errors, first: int) -> bool:
