@@ -378,11 +378,12 @@ def is_json(content_type: str) -> bool:
 
 
 def json_charset_ok(content_type: str) -> bool:
-    """Whether a JSON ``Content-Type`` names no charset, or UTF-8 (RFC 8259 section 8.1)."""
+    """Whether a JSON ``Content-Type`` names no charset, or UTF-8 (RFC 8259 section 8.1), or
+    US-ASCII, whose text is the same bytes in UTF-8 (a client that escapes all else names it)."""
     for param in content_type.split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower() in ("utf-8", "utf8")
+            return value.strip().strip('"').lower() in ("utf-8", "utf8", "us-ascii", "ascii")
     return True
 
 
