@@ -422,7 +422,8 @@ async def read_large_json(
     held the event loop 0.1 s).
     """
     already = len(errors)
-    value = await _validated_large(body, data, errors, leftovers)
+    stopped: list[int] = []  # where a list body's wrong item stopped its reading
+    value = await _validated_large(body, data, errors, leftovers, stopped)
     if value is not REFUSED and value is not _REFUSED_PARSED:
         return value
     said_not_json = _says_not_json(errors, already)
@@ -432,7 +433,7 @@ async def read_large_json(
         check = said_not_json
     if check:
         with full_collections_held():  # what was read is held: a full collection walks it
-            broken = await json_error(data)
+            broken = await json_error(data, stopped[0] if stopped else None)
         if broken is not None:  # (None: Python takes what pydantic does not, a lone surrogate)
             errors[already:] = [broken]
     return REFUSED
@@ -446,10 +447,10 @@ def _says_not_json(errors: Errors, first: int) -> bool:
 
 
 async def _validated_large(
-    body: BodyParam, data: bytes, errors: Errors, leftovers: list[object]
+    body: BodyParam, data: bytes, errors: Errors, leftovers: list[object], stopped: list[int]
 ) -> object:
-    """``read_large_json``'s reading, which stops at the first wrong value; refused after
-    parsing all the JSON, ``_REFUSED_PARSED``."""
+    """``read_large_json``'s reading, which stops at the first wrong value (of a list body,
+    where: ``stopped``); refused after parsing all the JSON, ``_REFUSED_PARSED``."""
     items, members = body.items, body.members
     if body.any_json:  # a list or an object of any JSON, as connection.json() reads it
         items = _any_reading(data)
@@ -465,7 +466,7 @@ async def _validated_large(
         await asyncio.sleep(0)
         with full_collections_held():
             if items is not None:
-                sliced = await validate_in_slices(items, data, errors)
+                sliced = await validate_in_slices(items, data, errors, stopped=stopped)
             elif members is not None:
                 sliced = await validate_members_in_slices(members, data, errors, leftovers)
             elif body.union is not None:
