@@ -42,6 +42,7 @@ from aaf._slices import (
     full_collections_held,
     json_error,
     made_a_set,
+    not_json_entry,
     past_value,
     remade,
     skip_space,
@@ -426,24 +427,22 @@ async def read_large_json(
     value = await _validated_large(body, data, errors, leftovers, stopped)
     if value is not REFUSED and value is not _REFUSED_PARSED:
         return value
-    said_not_json = _says_not_json(errors, already)
+    said_not_json = not_json_entry(errors[already:]) is not None
     if value is REFUSED:  # what is not JSON is said in Python's words, where the reading is
         check = len(errors) > already and not said_not_json
     else:  # all of it parsed by pydantic: only what it said is not JSON
         check = said_not_json
-    if check:
+    # Neither an array nor an object: validated whole, which said first if it was not JSON.
+    reading = _any_reading(data) if check else None
+    if reading is not None:
         with full_collections_held():  # what was read is held: a full collection walks it
-            broken = await json_error(data, stopped[0] if stopped else None)
+            broken = await json_error(reading, data, stopped[0] if stopped else None)
         if broken is not None:  # (None: Python takes what pydantic does not, a lone surrogate)
             errors[already:] = [broken]
     return REFUSED
 
 
 _REFUSED_PARSED = object()  # refused after pydantic parsed all of the body
-
-
-def _says_not_json(errors: Errors, first: int) -> bool:
-    return any(entry["type"] == "json_invalid" for entry in errors[first:])
 
 
 async def _validated_large(

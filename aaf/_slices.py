@@ -56,6 +56,7 @@ __all__ = [
     "full_collections_held",
     "json_error",
     "made_a_set",
+    "not_json_entry",
     "past_value",
     "remade",
     "skip_space",
@@ -205,6 +206,9 @@ async def validate_in_slices(
     data: bytes,
     errors: Errors,
     loc: Loc = ("body",),
+    *,
+    keep: bool = True,
+    first: int | None = None,
     stopped: list[int] | None = None,
 ) -> object:
     """Validate a large JSON list (or dict) a slice of items at a time, as ``reading`` says,
@@ -215,13 +219,16 @@ async def validate_in_slices(
     item ends the work at its slice, and error locations count from the start of the whole
     list. Gives the validated items, or ``NOT_A_LIST`` when the body is not a UTF-8 JSON
     list (the caller validates it whole, which reports why). Where a wrong item stopped the
-    reading, the item its slice starts at goes to ``stopped``: all before it is JSON.
+    reading, the item its slice starts at goes to ``stopped``: all before it is JSON. With
+    ``first`` and without ``keep``, as ``_in_slices`` reads.
     """
     pos = skip_space(data, 0)
     if not data.startswith(reading.opening, pos):
         return NOT_A_LIST
     try:
-        items, end = await _in_slices(reading, data, pos, loc, errors, stopped=stopped)
+        items, end = await _in_slices(
+            reading, data, pos, loc, errors, keep=keep, first=first, stopped=stopped
+        )
     except (UnicodeDecodeError, _ItemTooLarge):
         return NOT_A_LIST
     if end >= 0 and _out_of_bounds(reading, items, data, pos, loc, errors):
@@ -873,7 +880,7 @@ async def _union_at(
         if model is NOT_A_LIST:
             break  # the whole validation says why
         if model is None:
-            if (invalid := _not_json_entry(own)) is not None:
+            if (invalid := not_json_entry(own)) is not None:
                 # Not JSON: pydantic says so once, before any model sees it.
                 errors.append(invalid)
                 return _let_go(taken, None, leftovers), -1
@@ -1600,7 +1607,7 @@ async def _long_member(
             if value is NOT_A_LIST:
                 return _FAR, None  # kept for the one call, which reads it
         if wrong:
-            if (invalid := _not_json_entry(wrong)) is not None:
+            if (invalid := not_json_entry(wrong)) is not None:
                 errors.append(invalid)
                 return _WRONG, None
             errors += _kind_errors(kinds, opening, wrong, at, data, pos)[: MAX_ERRORS - len(errors)]
@@ -1740,7 +1747,7 @@ async def validate_kinds_in_slices(
         return value
     if type(value) is list or type(value) is dict:
         leftovers.append(cast("object", value))
-    invalid = _not_json_entry(wrong)
+    invalid = not_json_entry(wrong)
     if invalid is not None:  # not JSON: pydantic says so once, before any member sees it
         errors.append(invalid)
     else:
@@ -1750,7 +1757,7 @@ async def validate_kinds_in_slices(
     return None
 
 
-def _not_json_entry(errors: Errors) -> dict[str, object] | None:
+def not_json_entry(errors: Errors) -> dict[str, object] | None:
     """The entry of ``errors`` saying the JSON read is not JSON, if any."""
     return next((entry for entry in errors if entry["type"] == "json_invalid"), None)
 
@@ -1783,28 +1790,23 @@ async def _held(
     return end, b"null"
 
 
-async def json_error(data: bytes, first: int | None = None) -> dict[str, object] | None:
-    """Why ``data``, a large JSON body found wrong, is not JSON (Python's reason and place,
-    as FastAPI gives them), ``None`` where it is: read a slice at a time, kept nowhere; from
-    the item at ``first`` on, where all before it is known to be JSON. A body neither an
-    array nor an object was validated whole, which said first if it was not JSON."""
-    pos = skip_space(data, 0)
-    reading = ANY_ITEMS if data.startswith(b"[", pos) else ANY_MEMBERS
-    if not data.startswith(reading.opening, pos):
-        return None
+async def json_error(
+    reading: ItemsReading, data: bytes, first: int | None = None
+) -> dict[str, object] | None:
+    """Why ``data``, a large JSON array or object found wrong, is not JSON (Python's reason
+    and place, as FastAPI gives them), ``None`` where it is: read as any JSON (``reading``,
+    ``ANY_ITEMS`` or ``ANY_MEMBERS``) a slice at a time, kept nowhere; from the item at
+    ``first`` on, where all before it is known to be JSON."""
     errors: Errors = []
-    try:
-        end = (await _in_slices(reading, data, pos, ("body",), errors, keep=False, first=first))[1]
-    except (UnicodeDecodeError, _ItemTooLarge):
+    checked = await validate_in_slices(reading, data, errors, keep=False, first=first)
+    if checked is NOT_A_LIST:
         # Not UTF-8, or an item past the widest window: parsed whole, as it was validated.
         try:
             from_json(data)
         except ValueError as exc:
             return json_invalid_entry(data, str(exc))
         return None
-    if end >= 0 and (after := skip_space(data, end)) < len(data):
-        return json_invalid_at(chars_before(data, after), "Extra data")
-    return _not_json_entry(errors)
+    return not_json_entry(errors)
 
 
 async def past_value(data: bytes, pos: int, loc: Loc, depth: int) -> int:
