@@ -50,7 +50,14 @@ from aaf.security import HTTPBasic, HTTPBasicCredentials
 from aaf.testing import TestClient, WebSocketDenied
 from aaf.views import View, WebSocketView
 
-from ._helpers import BODY_MODULES, count_turns, multipart_part, serve
+from ._helpers import (
+    BODY_MODULES,
+    Recorder,
+    count_turns,
+    http_scope,
+    multipart_part,
+    serve,
+)
 
 
 class User(BaseModel):
@@ -1036,37 +1043,21 @@ def test_a_malformed_multipart_body_is_a_400_saying_what_is_wrong(client: TestCl
 async def _asgi_answer(
     app: ASGIApp,
     path: str,
-    chunks: list[bytes] = [],  # noqa: B006  # read only
+    chunks: Sequence[bytes] = (),
     *,
     query: bytes = b"",
-    headers: list[tuple[bytes, bytes]] = [],  # noqa: B006  # read only
+    headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> bytes:
     """What ``app`` answers a request a server hands it as it came: a POST of a body in
     ``chunks``, or a GET without any, its query string's bytes as sent."""
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST" if chunks else "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": headers,
-    }
-    messages = [{"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks]
-    messages.append({"type": "http.request", "body": b"", "more_body": False})
-    sent: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message.get("body", b""))
-
-    await app(scope, receive, send)  # type: ignore[arg-type]  # plain dicts
-    return b"".join(sent)
+    recorder = Recorder([*chunks, b""])
+    scope = http_scope("POST" if chunks else "GET", path, query, headers)
+    await app(scope, recorder.receive, recorder.send)
+    return b"".join(
+        message.get("body", b"")
+        for message in recorder.sent
+        if message["type"] == "http.response.body"
+    )
 
 
 async def _multipart_answer(app: ASGIApp, chunks: list[bytes], boundary: str) -> bytes:
