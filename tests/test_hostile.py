@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -877,6 +878,73 @@ def test_an_imperative_stream_ends_when_the_client_leaves(
         assert next(lines) == "tick"
     assert events["stream-ended"].wait(5), "the handler kept sending to nobody"
     still_serves(server)
+
+
+HOT_STREAMS = ["imperative", "stream", "events", "ws"]
+
+
+def _hot_request(path: str) -> bytes:
+    """The request for a stream of tests/apps/hot.py, ``ws`` a WebSocket handshake."""
+    upgrade = (
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+    )
+    return f"GET /{path} HTTP/1.1\r\nHost: x\r\n{upgrade if path == 'ws' else ''}\r\n".encode()
+
+
+@pytest.mark.parametrize("path", HOT_STREAMS)
+def test_a_client_leaving_a_stream_that_awaits_nothing_else_does_not_hold_the_server(
+    path: str,
+) -> None:
+    # Once the client is gone, no send waits: the server learns it left only on a turn of
+    # the event loop, which such a stream never gave. It sent to nobody for ever, and
+    # every other client waited for ever.
+    with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
+        host, port = base.removeprefix("http://").split(":")
+        for _ in range(3):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(_hot_request(path))
+                assert sock.recv(4096).startswith((b"HTTP/1.1 200", b"HTTP/1.1 101"))
+                # Left with a reset, as a client that crashed: every later write fails.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with httpx.Client(base_url=base, timeout=5) as client:
+            deadline = time.monotonic() + 5
+            while client.get("/stopped").json().get(path, 0) < 3:
+                assert time.monotonic() < deadline, "a stream kept sending to nobody"
+                time.sleep(0.05)
+            assert client.get("/ready").text == "ready"
+
+
+@pytest.mark.parametrize("path", HOT_STREAMS)
+def test_a_client_reading_a_stream_as_fast_as_it_comes_does_not_hold_up_the_others(
+    path: str,
+) -> None:
+    # The server's sends to a client that keeps up never wait either: every other request
+    # waited until the stream was over (never, for this one).
+    with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
+        host, port = base.removeprefix("http://").split(":")
+        reading = threading.Event()
+        done = threading.Event()
+        got = [0]
+
+        def read() -> None:
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(_hot_request(path))
+                while not done.is_set() and (chunk := sock.recv(1 << 20)):
+                    got[0] += len(chunk)
+                    reading.set()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        try:
+            assert reading.wait(5)
+            with httpx.Client(base_url=base, timeout=5) as client:
+                for _ in range(3):
+                    assert client.get("/ready").text == "ready"
+            assert reader.is_alive(), "the stream ended"  # it was flowing all along
+        finally:
+            done.set()
+            reader.join(10)
 
 
 # 10: an error after the response started ---------------------------------------------------------
