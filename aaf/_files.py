@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from werkzeug.http import http_date, parse_if_range_header
+from werkzeug.http import http_date, parse_date, parse_etags, parse_if_range_header
 from werkzeug.sansio.http import is_resource_modified
 
 from aaf._http import utf8_text
@@ -40,6 +40,22 @@ def guess_media_type(name: str) -> str:
     if media_type in ("application/javascript", "image/svg+xml"):  # text, by other names
         return f"{media_type}; charset=utf-8"
     return utf8_text(media_type)
+
+
+def precondition_failed(
+    found: Validators, if_match: str | None, if_unmodified_since: str | None
+) -> bool:
+    """Whether a request made on a version of the file it no longer is must be refused, 412
+    (RFC 9110 section 13.2.2, its first two steps): an ``If-Match`` that names no current
+    ``ETag`` (compared strongly; ``*`` names any), else an ``If-Unmodified-Since`` before the
+    file's last change (a date that does not parse is ignored, as the RFC says)."""
+    if if_match is not None:
+        etags = parse_etags(if_match)
+        return not (etags.star_tag or etags.contains(found.etag[1:-1]))
+    if if_unmodified_since is not None:
+        since = parse_date(if_unmodified_since)
+        return since is not None and found.modified > since
+    return False
 
 
 def not_modified(

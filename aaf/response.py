@@ -41,6 +41,7 @@ from aaf._files import (
     content_disposition,
     guess_media_type,
     not_modified,
+    precondition_failed,
     validators,
 )
 from aaf._http import (
@@ -408,10 +409,12 @@ _EXHAUSTED = object()
 class FileResponse(HttpResponse):
     """A file from disk, streamed in chunks, with validators and byte ranges.
 
-    Sends ``ETag`` and ``Last-Modified``; answers 304 to a matching ``If-None-Match`` or
-    ``If-Modified-Since`` and 206 to a satisfiable ``Range`` (416 otherwise), several ranges
-    as one ``multipart/byteranges`` body, as Starlette's does (a GET or HEAD answered 200
-    only: a POST, or a file sent as an error page, ignores them). With
+    Sends ``ETag`` and ``Last-Modified``; answers 412 to an ``If-Match`` or
+    ``If-Unmodified-Since`` the file no longer meets (a download resumed from a changed file),
+    304 to a matching ``If-None-Match`` or ``If-Modified-Since`` and 206 to a satisfiable
+    ``Range`` (416 otherwise), several ranges as one ``multipart/byteranges`` body, as
+    Starlette's does (a GET or HEAD answered 200 only: a POST, or a file sent as an error
+    page, ignores them). With
     ``filename`` the client is told to download it under that name (to show it under that
     name, ``content_disposition_type="inline"``, as in Starlette). Servers that offer the
     ``http.response.pathsend`` extension send the file themselves.
@@ -464,6 +467,11 @@ class FileResponse(HttpResponse):
         # answered 200 (RFC 9110 sections 13.1 and 14.2). A POST that answers with a file, or
         # a custom error page served with its own status, ignores them.
         plain_read = connection.method in ("GET", "HEAD") and self.status_code == 200
+        if plain_read and precondition_failed(
+            found, request.get("if-match"), request.get("if-unmodified-since")
+        ):
+            await connection.respond_whole(412, [LENGTHS[0]], b"")
+            return
         if plain_read and not_modified(
             found, request.get("if-none-match"), request.get("if-modified-since")
         ):

@@ -124,6 +124,46 @@ def test_if_modified_since_answers_304_until_the_file_changes(
     assert client.get("/file", headers={"If-Modified-Since": last_modified}).status_code == 200
 
 
+def test_if_match_and_if_unmodified_since_the_file_no_longer_meets_answer_412(
+    client: TestClient, site: Path
+) -> None:
+    # RFC 9110 13.2.2: a download resumed with the validators of a version that has since
+    # changed must not be given parts of the new one.
+    first = client.get("/file").headers
+    etag, last_modified = first["etag"], first["last-modified"]
+    hour_before = "Thu, 01 Jan 1970 00:00:00 GMT"
+    for met in (
+        {"If-Match": etag},
+        {"If-Match": '"other", ' + etag},
+        {"If-Match": "*"},
+        {"If-Unmodified-Since": last_modified},
+        {"If-Unmodified-Since": "not a date"},  # ignored, as the RFC says
+        {"If-Match": etag, "If-Unmodified-Since": hour_before},  # If-Match decides
+    ):
+        response = client.get("/file", headers=met)
+        assert (response.status_code, response.content) == (200, CONTENT), met
+    ranged = client.get("/file", headers={"If-Match": etag, "Range": "bytes=0-9"})
+    assert (ranged.status_code, ranged.content) == (206, CONTENT[:10])
+    for failed in (
+        {"If-Match": '"other"'},
+        {"If-Match": "W/" + etag},  # compared strongly
+        {"If-Unmodified-Since": hour_before},
+        {"If-Match": '"other"', "Range": "bytes=0-9", "If-None-Match": etag},
+    ):
+        response = client.get("/file", headers=failed)
+        assert (response.status_code, response.content) == (412, b""), failed
+        assert response.headers["content-length"] == "0"
+    assert client.head("/file", headers={"If-Match": '"other"'}).status_code == 412
+    # A file answered to a POST, or with its own status, ignores them as it does the others.
+    assert client.post("/either", headers={"If-Match": '"other"'}).status_code == 200
+    static = client.get("/static/hello.txt", headers={"If-Match": '"other"'})
+    assert static.status_code == 412
+    later = time.time() + 10
+    os.utime(site / "data.bin", (later, later))
+    assert client.get("/file", headers={"If-Match": etag}).status_code == 412
+    assert client.get("/file", headers={"If-Unmodified-Since": last_modified}).status_code == 412
+
+
 @pytest.mark.parametrize(
     ("header", "start", "stop"),
     [
