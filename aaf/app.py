@@ -463,11 +463,14 @@ class App(UrlBuilding):
                 connection.started = connection.finished = True
                 connection.resp_status_code = status
                 send = connection.asgi_send  # add_background() may have wrapped it
-                await send(
-                    {"type": "http.response.start", "status": status, "headers": headers}  # pyright: ignore[reportPossiblyUnboundVariable]  # as above
-                )
                 body = b"" if connection._head else content  # pyright: ignore[reportPrivateUsage]
-                await send({"type": "http.response.body", "body": body})
+                try:
+                    await send(
+                        {"type": "http.response.start", "status": status, "headers": headers}  # pyright: ignore[reportPossiblyUnboundVariable]  # as above
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                except OSError as exc:  # the server says the client left
+                    raise connection._left(exc) from exc  # pyright: ignore[reportPrivateUsage]
             if background:
                 await run_background(background, connection)
             if direct[8] is not None:  # a body that may be large: freed gradually

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import functools
 import weakref
@@ -709,8 +710,11 @@ class Connection(UrlBuilding):
         self.finished = True
         self.resp_status_code = status
         send = self.asgi_send
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if self._head else body})
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": b"" if self._head else body})
+        except OSError as exc:  # a server that raises on a send after the client left
+            raise self._left(exc) from exc
 
     async def respond_start(self, status: int, headers: RawHeaders) -> None:
         """Start a response whose body follows through ``send``, ``finish`` or ``respond_path``."""
@@ -723,14 +727,22 @@ class Connection(UrlBuilding):
         self.started = True
         self.resp_status_code = status
         self._sent_headers = headers  # read by a str sent later, for its charset
-        await self.asgi_send({"type": "http.response.start", "status": status, "headers": headers})
+        try:
+            await self.asgi_send(
+                {"type": "http.response.start", "status": status, "headers": headers}
+            )
+        except OSError as exc:
+            raise self._left(exc) from exc
 
     async def respond_path(self, status: int, headers: RawHeaders, path: str) -> None:
         """Let the server send the file at ``path`` as the whole body (``http.response.pathsend``,
         which the caller checked the server offers)."""
         await self.respond_start(status, headers)
         self.finished = True
-        await self.asgi_send({"type": "http.response.pathsend", "path": path})
+        try:
+            await self.asgi_send({"type": "http.response.pathsend", "path": path})
+        except OSError as exc:
+            raise self._left(exc) from exc
 
     async def send(self, data: bytes | str = b"", finish: bool = False) -> None:
         """Send part of the response body, starting the response first if needed.
@@ -790,12 +802,18 @@ class Connection(UrlBuilding):
                 }
             )
         except OSError as exc:  # servers that raise on a send after the client left
-            # Said to the stream's watcher too: a send from another task (an event stream's
-            # ping) may be the one that finds out, while the stream waits for its next chunk.
-            self._gone()
-            raise ClientDisconnect("The client left; nothing more can reach it") from exc
+            raise self._left(exc) from exc
         if not finish and self._turn_due():
             await asyncio.sleep(0)
+
+    def _left(self, exc: OSError) -> ClientDisconnect:
+        """What a send the server refused (``exc``, an ``OSError``: the client left, as ASGI
+        2.4 has servers say) raises instead: a ``ClientDisconnect``, the normal end of a
+        request, logged at debug, never a server error. Said to the stream's watcher too: a
+        send from another task (an event stream's ping) may be the one that finds out, while
+        the stream waits for its next chunk."""
+        self._gone()
+        return ClientDisconnect("The client left; nothing more can reach it")
 
     def _turn_due(self) -> bool:
         """Whether a send (of a streamed body, or a WebSocket message) should give the event
@@ -843,7 +861,10 @@ class Connection(UrlBuilding):
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True
-        await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
+        try:
+            await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError as exc:
+            raise self._left(exc) from exc
 
     # WebSocket ---------------------------------------------------------------------------------
     @property
@@ -896,9 +917,13 @@ class Connection(UrlBuilding):
         if message is not None and message["type"] == "websocket.disconnect":
             self._ws_state = WebSocketState.CLOSED
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
-        await self.asgi_send(
-            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
-        )
+        try:
+            await self.asgi_send(
+                {"type": "websocket.accept", "subprotocol": subprotocol, "headers": raw}
+            )
+        except OSError as exc:  # the client left during the handshake (ASGI 2.4's OSError)
+            self._ws_state = WebSocketState.CLOSED
+            raise WebSocketDisconnect(1006, "The client left during the handshake") from exc
         self._ws_state = WebSocketState.CONNECTED
         self.started = True
         self._accepted = True
@@ -945,10 +970,11 @@ class Connection(UrlBuilding):
         raw.append(length_header(len(data)))
         self._ws_state = WebSocketState.CLOSED
         self.started = self.finished = True
-        await self.asgi_send(
-            {"type": "websocket.http.response.start", "status": status_code, "headers": raw}
-        )
-        await self.asgi_send({"type": "websocket.http.response.body", "body": data})
+        with contextlib.suppress(OSError):  # a client that left first needs no refusal
+            await self.asgi_send(
+                {"type": "websocket.http.response.start", "status": status_code, "headers": raw}
+            )
+            await self.asgi_send({"type": "websocket.http.response.body", "body": data})
 
     async def receive_frame(self) -> tuple[str | None, bytes | None]:
         """Receive one frame as ``(text, None)`` or ``(None, bytes)``.
@@ -1132,7 +1158,10 @@ class Connection(UrlBuilding):
         self.finished = True
         if self._close_code is None:
             self._close_code = code
-        await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
+        # A client that left first has nothing to be closed: the session is over all the
+        # same (uvicorn raises ClientDisconnected, an OSError, until it has said so).
+        with contextlib.suppress(OSError):
+            await self.asgi_send({"type": "websocket.close", "code": code, "reason": reason})
 
     def iter_text(self) -> AsyncIterator[str]:
         """Yield text frames until the client leaves."""

@@ -4,15 +4,18 @@ clear error naming the mistake, never a hang or a silent wrong answer."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import pytest
+from pydantic import BaseModel
 
 from aaf import aaf
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
 from aaf.params import Body, Form
+from aaf.response import FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
 from aaf.testing import TestClient
 
@@ -368,3 +371,125 @@ def test_a_refused_handshake_s_str_body_is_in_its_declared_charset() -> None:
     headers = {"content-type": "text/plain; charset=latin-1"}
     asyncio.run(connection.reject(403, "refusé", headers=headers))
     assert peer.sent[1] == {"type": "websocket.http.response.body", "body": b"refus\xe9"}
+
+
+# A server that says the client left by raising from send (ASGI 2.4: an OSError) -------------------
+class _Left(OSError):
+    """What uvicorn raises, ClientDisconnected, stands for: an OSError of the server's."""
+
+
+def _server_refusing(app_router: Router, scope: Any, refused: str) -> list[str]:
+    """Run the app on ``scope`` with a server whose send raises ``_Left`` for messages of
+    type ``refused`` (and any after them); give the types of the messages the app sent (the
+    app itself raises nothing)."""
+    app = aaf([app_router])
+    sent: list[str] = []
+    incoming: list[ReceiveEvent] = (
+        [{"type": "websocket.connect"}]
+        if scope["type"] == "websocket"
+        else [{"type": "http.request", "body": b"", "more_body": False}]
+    )
+
+    async def receive() -> ReceiveEvent:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: SendEvent) -> None:
+        if message["type"] == refused or refused in sent:
+            sent.append(message["type"])
+            raise _Left("the client left")
+        sent.append(message["type"])
+
+    async def run() -> None:
+        await asyncio.wait_for(app(scope, receive, send), 5)
+
+    asyncio.run(run())
+    return sent
+
+
+class _Item(BaseModel):
+    name: str
+
+
+def _leaving_apps(tmp_file: str) -> Router:
+    router = Router()
+
+    @router.route("/model")
+    async def model(connection: Connection) -> _Item:
+        return _Item(name="lamp")
+
+    @router.route("/cookie")
+    async def cookie(connection: Connection) -> HttpResponse:
+        connection.put_resp_cookie("seen", "1")  # whole, merged with the connection's cookies
+        return HttpResponse("hi")
+
+    @router.route("/stream")
+    async def stream(connection: Connection) -> StreamingResponse:
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"a"
+            yield b"b"
+
+        return StreamingResponse(parts())
+
+    @router.route("/imperative")
+    async def imperative(connection: Connection) -> None:
+        await connection.send(b"a")
+        await connection.finish()
+
+    @router.route("/file")
+    async def file(connection: Connection) -> FileResponse:
+        return FileResponse(tmp_file)
+
+    @router.websocket("/closed")
+    async def closed(connection: Connection) -> None:
+        await connection.accept()
+        await connection.close(1000)
+
+    @router.websocket("/refused")
+    async def refused(connection: Connection) -> None:
+        await connection.reject(403, "no")
+
+    return router
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("/model", "http.response.start"),
+        ("/model", "http.response.body"),
+        ("/cookie", "http.response.body"),
+        ("/stream", "http.response.start"),
+        ("/stream", "http.response.body"),
+        ("/imperative", "http.response.start"),
+        ("/imperative", "http.response.body"),
+        ("/file", "http.response.start"),
+        ("/file", "http.response.pathsend"),
+        ("/closed", "websocket.accept"),
+        ("/closed", "websocket.close"),
+        ("/refused", "websocket.http.response.start"),
+    ],
+)
+def test_a_server_saying_the_client_left_by_raising_from_send_is_no_error(
+    path: str, refused: str, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # uvicorn raises ClientDisconnected (an OSError) when a WebSocket's client left before
+    # the app heard of it, and ASGI 2.4 has any server do so for HTTP: the normal end of a
+    # request, said at debug, as a ClientDisconnect is. It was an error with a traceback
+    # ("Exception in handler", "Exception after the response ended").
+    (tmp_path / "f.txt").write_text("file")
+    router = _leaving_apps(str(tmp_path / "f.txt"))
+    if path in ("/closed", "/refused"):
+        scope: Any = ws_scope(path, extensions={"websocket.http.response": {}})
+    else:
+        scope = http_scope("GET", path)
+        scope["extensions"] = {"http.response.pathsend": {}}
+    with caplog.at_level("DEBUG", logger="aaf"):
+        sent = _server_refusing(router, scope, refused)
+    assert refused in sent
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+    assert any(r.getMessage().startswith("Client left") for r in caplog.records) or path in (
+        "/closed",
+        "/refused",
+    )
