@@ -59,6 +59,15 @@ async def answer_error(
         Exception: ``exc`` (or what its handler raised) when the HTTP response had already
             started and could not be ended cleanly.
     """
+    try:
+        await _answer_error(connection, exc, handlers, debug)
+    except ClientDisconnect as gone:  # the client left before the answer reached it
+        logger.debug("Client left %s before its error's answer: %r", _request(connection), gone)
+
+
+async def _answer_error(
+    connection: Connection, exc: Exception, handlers: ExceptionHandlers, debug: bool
+) -> None:
     # A failed request runs no background work (add_background's), as FastAPI's does not, and
     # its answer carries none of the headers and cookies set for the answer that failed (a
     # session cookie set before a check refused the request would be set all the same);

@@ -287,9 +287,14 @@ class App(UrlBuilding):
             if found is None and not self.exception_handlers:
                 # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
                 # list: middleware may add to the headers it sees.
-                await send({"type": "http.response.start", "status": 404, "headers": [*_NOT_FOUND]})
                 body = b"" if method == "HEAD" else b"Not found"
-                await send({"type": "http.response.body", "body": body})
+                try:
+                    await send(
+                        {"type": "http.response.start", "status": 404, "headers": [*_NOT_FOUND]}
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                except OSError as exc:  # the server says the client left
+                    logger.debug("Client left %s %s before its 404: %r", method, path, exc)
                 return
             if not isinstance(found, tuple):  # a 404 to handle, a redirect, a 405, a mount, ...
                 await self._unmatched(scope, receive, send, found)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from aaf.app import App
 
 __all__ = ["Answer", "CallNext", "FunctionMiddleware", "HttpMiddleware"]
+
+logger = logging.getLogger("aaf")
 
 
 class Answer:
@@ -199,17 +202,21 @@ class _Flow:
         }
         empty = status not in WITH_BODY  # 204, 205, 304 (checked: 200 to 599)
         try:
-            await send(start)
-            while (message := await self.body.get()) is not None:
-                if empty and message["type"] == "http.response.body":
-                    more = bool(message.get("more_body", False))
-                    emptied: HTTPResponseBodyEvent = {
-                        "type": "http.response.body",
-                        "body": b"",
-                        "more_body": more,
-                    }
-                    message = emptied
-                await send(message)
+            try:
+                await send(start)
+                while (message := await self.body.get()) is not None:
+                    if empty and message["type"] == "http.response.body":
+                        more = bool(message.get("more_body", False))
+                        emptied: HTTPResponseBodyEvent = {
+                            "type": "http.response.body",
+                            "body": b"",
+                            "more_body": more,
+                        }
+                        message = emptied
+                    await send(message)
+            except OSError as exc:  # the server says the client left: the app is stopped
+                logger.debug("Client left while a middleware passed its response on: %r", exc)
+                return
             await self.task
         finally:
             await self.stop()

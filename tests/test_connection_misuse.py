@@ -12,8 +12,10 @@ from pydantic import BaseModel
 
 from aaf import aaf
 from aaf._types import ReceiveEvent, SendEvent, WebSocketScope
+from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import ClientDisconnect, HTTPError, WebSocketDisconnect
+from aaf.middleware import Answer, CallNext
 from aaf.params import Body, Form
 from aaf.response import FileResponse, HttpResponse, StreamingResponse
 from aaf.routing import Router
@@ -378,11 +380,10 @@ class _Left(OSError):
     """What uvicorn raises, ClientDisconnected, stands for: an OSError of the server's."""
 
 
-def _server_refusing(app_router: Router, scope: Any, refused: str) -> list[str]:
+def _server_refusing(app: App, scope: Any, refused: str) -> list[str]:
     """Run the app on ``scope`` with a server whose send raises ``_Left`` for messages of
     type ``refused`` (and any after them); give the types of the messages the app sent (the
     app itself raises nothing)."""
-    app = aaf([app_router])
     sent: list[str] = []
     incoming: list[ReceiveEvent] = (
         [{"type": "websocket.connect"}]
@@ -442,6 +443,14 @@ def _leaving_apps(tmp_file: str) -> Router:
     async def file(connection: Connection) -> FileResponse:
         return FileResponse(tmp_file)
 
+    @router.route("/needs")
+    async def needs(connection: Connection, n: int) -> int:  # asked without n: a 422
+        return n
+
+    @router.route("/teapot")
+    async def teapot(connection: Connection) -> None:
+        raise HTTPError(418, "short and stout")
+
     @router.websocket("/closed")
     async def closed(connection: Connection) -> None:
         await connection.accept()
@@ -466,6 +475,9 @@ def _leaving_apps(tmp_file: str) -> Router:
         ("/imperative", "http.response.body"),
         ("/file", "http.response.start"),
         ("/file", "http.response.pathsend"),
+        ("/needs", "http.response.start"),
+        ("/teapot", "http.response.body"),
+        ("/nowhere", "http.response.start"),
         ("/closed", "websocket.accept"),
         ("/closed", "websocket.close"),
         ("/refused", "websocket.http.response.start"),
@@ -477,7 +489,8 @@ def test_a_server_saying_the_client_left_by_raising_from_send_is_no_error(
     # uvicorn raises ClientDisconnected (an OSError) when a WebSocket's client left before
     # the app heard of it, and ASGI 2.4 has any server do so for HTTP: the normal end of a
     # request, said at debug, as a ClientDisconnect is. It was an error with a traceback
-    # ("Exception in handler", "Exception after the response ended").
+    # ("Exception in handler", "Exception after the response ended"), and one refusing an
+    # error's answer (a 422, a 404) raised it to the server.
     (tmp_path / "f.txt").write_text("file")
     router = _leaving_apps(str(tmp_path / "f.txt"))
     if path in ("/closed", "/refused"):
@@ -486,10 +499,34 @@ def test_a_server_saying_the_client_left_by_raising_from_send_is_no_error(
         scope = http_scope("GET", path)
         scope["extensions"] = {"http.response.pathsend": {}}
     with caplog.at_level("DEBUG", logger="aaf"):
-        sent = _server_refusing(router, scope, refused)
+        sent = _server_refusing(aaf([router]), scope, refused)
     assert refused in sent
     assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
     assert any(r.getMessage().startswith("Client left") for r in caplog.records) or path in (
         "/closed",
         "/refused",
     )
+
+
+@pytest.mark.parametrize("refused", ["http.response.start", "http.response.body"])
+def test_a_middleware_passing_a_response_on_to_a_client_that_left_is_no_error(
+    refused: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    router = Router()
+
+    @router.route("/")
+    async def home(connection: Connection) -> str:
+        return "home"
+
+    app = aaf([router])
+
+    @app.middleware("http")
+    async def timed(connection: Connection, call_next: CallNext) -> Answer:
+        answer = await call_next(connection)
+        answer.headers["X-Seen"] = "1"
+        return answer
+
+    with caplog.at_level("DEBUG", logger="aaf"):
+        assert refused in _server_refusing(app, http_scope("GET", "/"), refused)
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+    assert any("Client left" in r.getMessage() for r in caplog.records)
