@@ -883,13 +883,19 @@ def test_an_imperative_stream_ends_when_the_client_leaves(
 HOT_STREAMS = ["imperative", "stream", "events", "ws"]
 
 
-def _hot_request(path: str) -> bytes:
-    """The request for a stream of tests/apps/hot.py, ``ws`` a WebSocket handshake."""
+@contextlib.contextmanager
+def _hot_stream(base: str, path: str) -> Iterator[socket.socket]:
+    """A socket to the server of tests/apps/hot.py, the request for the stream at ``path``
+    sent (``ws``: a WebSocket handshake)."""
     upgrade = (
         "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
         f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
     )
-    return f"GET /{path} HTTP/1.1\r\nHost: x\r\n{upgrade if path == 'ws' else ''}\r\n".encode()
+    request = f"GET /{path} HTTP/1.1\r\nHost: x\r\n{upgrade if path == 'ws' else ''}\r\n"
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request.encode())
+        yield sock
 
 
 @pytest.mark.parametrize("path", HOT_STREAMS)
@@ -900,10 +906,8 @@ def test_a_client_leaving_a_stream_that_awaits_nothing_else_does_not_hold_the_se
     # the event loop, which such a stream never gave. It sent to nobody for ever, and
     # every other client waited for ever.
     with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
-        host, port = base.removeprefix("http://").split(":")
         for _ in range(3):
-            with socket.create_connection((host, int(port)), timeout=5) as sock:
-                sock.sendall(_hot_request(path))
+            with _hot_stream(base, path) as sock:
                 assert sock.recv(4096).startswith((b"HTTP/1.1 200", b"HTTP/1.1 101"))
                 # Left with a reset, as a client that crashed: every later write fails.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -922,16 +926,11 @@ def test_a_client_reading_a_stream_as_fast_as_it_comes_does_not_hold_up_the_othe
     # The server's sends to a client that keeps up never wait either: every other request
     # waited until the stream was over (never, for this one).
     with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
-        host, port = base.removeprefix("http://").split(":")
-        reading = threading.Event()
-        done = threading.Event()
-        got = [0]
+        reading, done = threading.Event(), threading.Event()
 
         def read() -> None:
-            with socket.create_connection((host, int(port)), timeout=5) as sock:
-                sock.sendall(_hot_request(path))
-                while not done.is_set() and (chunk := sock.recv(1 << 20)):
-                    got[0] += len(chunk)
+            with _hot_stream(base, path) as sock:
+                while not done.is_set() and sock.recv(1 << 20):
                     reading.set()
 
         reader = threading.Thread(target=read)
