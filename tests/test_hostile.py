@@ -884,7 +884,7 @@ HOT_STREAMS = ["imperative", "stream", "events", "ws"]
 
 
 @contextlib.contextmanager
-def _hot_stream(base: str, path: str) -> Iterator[socket.socket]:
+def _hot_stream(base: str, path: str) -> Generator[socket.socket]:
     """A socket to the server of tests/apps/hot.py, the request for the stream at ``path``
     sent (``ws``: a WebSocket handshake)."""
     upgrade = (
@@ -905,7 +905,7 @@ def test_a_client_leaving_a_stream_that_awaits_nothing_else_does_not_hold_the_se
     # Once the client is gone, no send waits: the server learns it left only on a turn of
     # the event loop, which such a stream never gave. It sent to nobody for ever, and
     # every other client waited for ever.
-    with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
+    with _signalled_server("tests.apps.hot:app", "/ready") as (_, base):
         for _ in range(3):
             with _hot_stream(base, path) as sock:
                 assert sock.recv(4096).startswith((b"HTTP/1.1 200", b"HTTP/1.1 101"))
@@ -925,7 +925,7 @@ def test_a_client_reading_a_stream_as_fast_as_it_comes_does_not_hold_up_the_othe
 ) -> None:
     # The server's sends to a client that keeps up never wait either: every other request
     # waited until the stream was over (never, for this one).
-    with _signalled_server("tests.apps.hot:app", "/ready") as (process, base):
+    with _signalled_server("tests.apps.hot:app", "/ready") as (_, base):
         reading, done = threading.Event(), threading.Event()
 
         def read() -> None:
