@@ -59,8 +59,12 @@ async def answer_error(
         Exception: ``exc`` (or what its handler raised) when the HTTP response had already
             started and could not be ended cleanly.
     """
+    answering = _answer_error(connection, exc, handlers, debug)
+    # This frame is in the traceback of the error re-raised once the response started: it
+    # must not hold the error (a cycle that only the garbage collector would free).
+    del exc
     try:
-        await _answer_error(connection, exc, handlers, debug)
+        await answering
     except ClientDisconnect as gone:  # the client left before the answer reached it
         logger.debug("Client left %s before its error's answer: %r", _request(connection), gone)
 
