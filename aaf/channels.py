@@ -113,6 +113,8 @@ class _LocalMembers:
         if max_queue < 1:
             raise ValueError("max_queue must be at least 1")
         self.max_queue = max_queue
+        self._half = max_queue // 2
+        self._crowded = False  # a member's queue passed half its size: see hand_over
         self._groups: dict[str, dict[Member, _Outbox]] = {}
         self._closing: set[asyncio.Future[None]] = set()  # kept until done, so never collected
 
@@ -153,6 +155,8 @@ class _LocalMembers:
         for member, outbox in list(members.items()):
             if outbox.offer(message):
                 queued += 1
+                if outbox.queue.qsize() > self._half:
+                    self._crowded = True
             else:
                 logger.info(
                     "Closing a member of group %r that fell %d messages behind",
@@ -163,6 +167,22 @@ class _LocalMembers:
                 closing = asyncio.ensure_future(_close_quietly(member))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
+        return queued
+
+    async def hand_over(self, group: str, message: str) -> int:
+        """``deliver``, then a turn of the event loop if a member's queue is more than half
+        full, so that the members' senders run.
+
+        A publisher that awaits nothing else (a loop of ``publish`` calls, or a burst of
+        messages the Redis subscriber reads from its buffer) gave them no turn: the queues
+        of members that kept up filled before their senders sent once, and they were closed
+        1013 as too slow, the messages lost. A sender sends at least one message a turn; a
+        member whose queue fills all the same is one whose sends wait: slow, and dropped.
+        """
+        queued = self.deliver(group, message)
+        if self._crowded:
+            self._crowded = False
+            await asyncio.sleep(0)
         return queued
 
     def close(self) -> None:
@@ -211,7 +231,7 @@ class InMemoryGroups:
             ValueError: the message is larger than ``max_message_size`` bytes.
         """
         _check_size(message, self.max_message_size)
-        return self._local.deliver(group, message)
+        return await self._local.hand_over(group, message)
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
@@ -422,7 +442,7 @@ class RedisGroups:
                 if message is not None and message.get("type") == "message":
                     channel = str(message["channel"])
                     group = channel[len(self.prefix) :]
-                    self._local.deliver(group, str(message["data"]))
+                    await self._local.hand_over(group, str(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -869,6 +869,29 @@ def test_a_stalled_member_is_dropped_without_delaying_the_others(server: httpx.C
     still_serves(server)
 
 
+def test_members_that_keep_up_get_every_message_of_a_publisher_that_awaits_nothing_else(
+    server: httpx.Client,
+) -> None:
+    # max_queue is 8 here: the members' queues filled before their senders ran once, and
+    # both were closed 1013 as too slow, every message lost.
+    count = 3000
+    with (
+        connect(ws_url(server, "/room"), open_timeout=5) as first,
+        connect(ws_url(server, "/room"), open_timeout=5) as second,
+    ):
+        deadline = time.monotonic() + 5
+        while server.get("/room/members").json() != 2:
+            assert time.monotonic() < deadline, "the members never joined"
+            time.sleep(0.02)
+        assert server.post("/room/publish-all", params={"count": count}).json() == 2 * count
+        for member in (first, second):
+            assert [member.recv(timeout=5) for _ in range(count)] == [
+                f"{i:08d}" for i in range(count)
+            ]
+        assert server.get("/room/members").json() == 2
+    still_serves(server)
+
+
 # 9: sending to a client that left ----------------------------------------------------------------
 def test_an_imperative_stream_ends_when_the_client_leaves(
     server: httpx.Client, events: Events

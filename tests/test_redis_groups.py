@@ -236,6 +236,36 @@ async def test_a_slow_member_is_dropped_without_delaying_the_others(
         assert groups.members("room") == 1
 
 
+@pytest.mark.anyio
+async def test_a_member_that_keeps_up_gets_every_message_of_a_burst(
+    redis_server: RedisServer,
+) -> None:
+    # A burst that reaches the subscriber in one read was handed to the members' queues a
+    # message at a time with no turn of the event loop between: a member that kept up was
+    # closed 1013 as too slow once its queue held 5, the rest of the burst lost.
+    async with RedisGroups(redis_server.url, max_queue=5) as groups:
+        member = Inbox()
+        await groups.join("room", member)
+        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        # 500 PUBLISH commands written at once, as a pipeline sends them (RESP, by hand).
+        channel = (groups.prefix + "room").encode()
+        burst = b"".join(
+            b"*3\r\n$7\r\nPUBLISH\r\n$%d\r\n%s\r\n$3\r\n%03d\r\n" % (len(channel), channel, i)
+            for i in range(500)
+        )
+        reader, writer = await asyncio.open_connection("127.0.0.1", redis_server.port)
+        try:
+            writer.write(burst)
+            replies = b""
+            while replies.count(b"\r\n") < 500:  # ":1" for each
+                replies += await asyncio.wait_for(reader.read(65536), 5)
+        finally:
+            writer.close()
+        await wait_for(lambda: len(member.got) == 500 or member.closed is not None)
+        assert member.closed is None
+        assert member.got == [f"{i:03d}" for i in range(500)]
+
+
 @contextlib.contextmanager
 def uvicorn(
     redis_url: str, workers: int = 1, app: str = "tests.apps.rooms:app", probe: str = "/rooms/x"

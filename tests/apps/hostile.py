@@ -202,6 +202,15 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
             await asyncio.sleep(0)  # let the members' senders run between messages
         return queued
 
+    @router.route("/room/publish-all", methods=["POST"])
+    async def publish_all(connection: Connection, count: int) -> int:
+        # Awaiting nothing but the publish calls: the members' senders run only when
+        # publish lets them.
+        queued = 0
+        for i in range(count):
+            queued += await groups.publish("room", f"{i:08d}")
+        return queued
+
     @router.route("/room/members")
     async def members(connection: Connection) -> int:
         return groups.members("room")
