@@ -906,6 +906,14 @@ def test_an_imperative_stream_ends_when_the_client_leaves(
 HOT_STREAMS = ["imperative", "stream", "events", "ws"]
 
 
+@pytest.fixture(scope="module")
+def hot_server() -> Iterator[str]:
+    """tests/apps/hot.py under uvicorn in a process of its own (a server such a stream held
+    for ever is then killed, not the test run), shared by the tests of this section."""
+    with _signalled_server("tests.apps.hot:app", "/ready") as (_, base):
+        yield base
+
+
 @contextlib.contextmanager
 def _hot_stream(base: str, path: str) -> Generator[socket.socket]:
     """A socket to the server of tests/apps/hot.py, the request for the stream at ``path``
@@ -923,50 +931,49 @@ def _hot_stream(base: str, path: str) -> Generator[socket.socket]:
 
 @pytest.mark.parametrize("path", HOT_STREAMS)
 def test_a_client_leaving_a_stream_that_awaits_nothing_else_does_not_hold_the_server(
-    path: str,
+    path: str, hot_server: str
 ) -> None:
     # Once the client is gone, no send waits: the server learns it left only on a turn of
     # the event loop, which such a stream never gave. It sent to nobody for ever, and
     # every other client waited for ever.
-    with _signalled_server("tests.apps.hot:app", "/ready") as (_, base):
+    with httpx.Client(base_url=hot_server, timeout=5) as client:
+        before = client.get("/stopped").json().get(path, 0)
         for _ in range(3):
-            with _hot_stream(base, path) as sock:
+            with _hot_stream(hot_server, path) as sock:
                 assert sock.recv(4096).startswith((b"HTTP/1.1 200", b"HTTP/1.1 101"))
                 # Left with a reset, as a client that crashed: every later write fails.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        with httpx.Client(base_url=base, timeout=5) as client:
-            deadline = time.monotonic() + 5
-            while client.get("/stopped").json().get(path, 0) < 3:
-                assert time.monotonic() < deadline, "a stream kept sending to nobody"
-                time.sleep(0.05)
-            assert client.get("/ready").text == "ready"
+        deadline = time.monotonic() + 5
+        while client.get("/stopped").json().get(path, 0) < before + 3:
+            assert time.monotonic() < deadline, "a stream kept sending to nobody"
+            time.sleep(0.05)
+        assert client.get("/ready").text == "ready"
 
 
 @pytest.mark.parametrize("path", HOT_STREAMS)
 def test_a_client_reading_a_stream_as_fast_as_it_comes_does_not_hold_up_the_others(
-    path: str,
+    path: str, hot_server: str
 ) -> None:
     # The server's sends to a client that keeps up never wait either: every other request
     # waited until the stream was over (never, for this one).
-    with _signalled_server("tests.apps.hot:app", "/ready") as (_, base):
-        reading, done = threading.Event(), threading.Event()
+    reading, done = threading.Event(), threading.Event()
 
-        def read() -> None:
-            with _hot_stream(base, path) as sock:
-                while not done.is_set() and sock.recv(1 << 20):
-                    reading.set()
+    def read() -> None:
+        with _hot_stream(hot_server, path) as sock:
+            while not done.is_set() and sock.recv(1 << 20):
+                reading.set()
 
-        reader = threading.Thread(target=read)
-        reader.start()
-        try:
-            assert reading.wait(5)
-            with httpx.Client(base_url=base, timeout=5) as client:
-                for _ in range(3):
-                    assert client.get("/ready").text == "ready"
-            assert reader.is_alive(), "the stream ended"  # it was flowing all along
-        finally:
-            done.set()
-            reader.join(10)
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        assert reading.wait(5)
+        with httpx.Client(base_url=hot_server, timeout=5) as client:
+            for _ in range(3):
+                assert client.get("/ready").text == "ready"
+        assert reader.is_alive(), "the stream ended"  # it was flowing all along
+    finally:
+        done.set()
+        reader.join(10)
 
 
 # 10: an error after the response started ---------------------------------------------------------
