@@ -122,7 +122,13 @@ def test_basic_reads_user_and_password(client: TestClient) -> None:
     missing = client.get("/basic")
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == 'Basic realm="shop"'
-    for bad in ({"Authorization": "Basic !!!"}, basic_header(b"no-colon"), basic_header(b"\xff")):
+    mangled = {"Authorization": "Basic YW5uOnB3= !!"}  # base64 of ann:pw, then more: not base64
+    for bad in (
+        {"Authorization": "Basic !!!"},
+        basic_header(b"no-colon"),
+        basic_header(b"\xff"),
+        mangled,
+    ):
         response = client.get("/basic", headers=bad)
         assert response.status_code == 401 and response.text == "Invalid Basic credentials"
 
