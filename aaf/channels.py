@@ -114,7 +114,6 @@ class _LocalMembers:
             raise ValueError("max_queue must be at least 1")
         self.max_queue = max_queue
         self._half = max_queue // 2
-        self._crowded = False  # a member's queue passed half its size: see hand_over
         self._groups: dict[str, dict[Member, _Outbox]] = {}
         self._closing: set[asyncio.Future[None]] = set()  # kept until done, so never collected
 
@@ -145,18 +144,27 @@ class _LocalMembers:
     def groups(self) -> list[str]:
         return list(self._groups)
 
-    def deliver(self, group: str, message: str) -> int:
-        """Queue ``message`` for the local members of ``group`` without waiting; close and drop
-        a member whose queue is full. Give how many got it queued."""
+    async def deliver(self, group: str, message: str) -> int:
+        """Queue ``message`` for the local members of ``group`` without waiting on them; close
+        and drop a member whose queue is full. Give how many got it queued.
+
+        When a member's queue is more than half full, the event loop gets a turn after, so
+        that the members' senders run: a publisher that awaits nothing else (a loop of
+        ``publish`` calls, or a burst of messages the Redis subscriber reads from its buffer)
+        gave them none, and the queues of members that kept up filled before their senders
+        sent once; they were closed 1013 as too slow, the messages lost. A sender sends at
+        least one message a turn; a member whose queue fills all the same is one whose sends
+        wait: slow, and dropped.
+        """
         members = self._groups.get(group)
         if not members:
             return 0
         queued = 0
+        crowded = False
         for member, outbox in list(members.items()):
             if outbox.offer(message):
                 queued += 1
-                if outbox.queue.qsize() > self._half:
-                    self._crowded = True
+                crowded = crowded or outbox.queue.qsize() > self._half
             else:
                 logger.info(
                     "Closing a member of group %r that fell %d messages behind",
@@ -167,21 +175,7 @@ class _LocalMembers:
                 closing = asyncio.ensure_future(_close_quietly(member))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
-        return queued
-
-    async def hand_over(self, group: str, message: str) -> int:
-        """``deliver``, then a turn of the event loop if a member's queue is more than half
-        full, so that the members' senders run.
-
-        A publisher that awaits nothing else (a loop of ``publish`` calls, or a burst of
-        messages the Redis subscriber reads from its buffer) gave them no turn: the queues
-        of members that kept up filled before their senders sent once, and they were closed
-        1013 as too slow, the messages lost. A sender sends at least one message a turn; a
-        member whose queue fills all the same is one whose sends wait: slow, and dropped.
-        """
-        queued = self.deliver(group, message)
-        if self._crowded:
-            self._crowded = False
+        if crowded:
             await asyncio.sleep(0)
         return queued
 
@@ -231,7 +225,7 @@ class InMemoryGroups:
             ValueError: the message is larger than ``max_message_size`` bytes.
         """
         _check_size(message, self.max_message_size)
-        return await self._local.hand_over(group, message)
+        return await self._local.deliver(group, message)
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
@@ -442,7 +436,7 @@ class RedisGroups:
                 if message is not None and message.get("type") == "message":
                     channel = str(message["channel"])
                     group = channel[len(self.prefix) :]
-                    await self._local.hand_over(group, str(message["data"]))
+                    await self._local.deliver(group, str(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

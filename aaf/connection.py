@@ -727,22 +727,14 @@ class Connection(UrlBuilding):
         self.started = True
         self.resp_status_code = status
         self._sent_headers = headers  # read by a str sent later, for its charset
-        try:
-            await self.asgi_send(
-                {"type": "http.response.start", "status": status, "headers": headers}
-            )
-        except OSError as exc:
-            raise self._left(exc) from exc
+        await self._to_server({"type": "http.response.start", "status": status, "headers": headers})
 
     async def respond_path(self, status: int, headers: RawHeaders, path: str) -> None:
         """Let the server send the file at ``path`` as the whole body (``http.response.pathsend``,
         which the caller checked the server offers)."""
         await self.respond_start(status, headers)
         self.finished = True
-        try:
-            await self.asgi_send({"type": "http.response.pathsend", "path": path})
-        except OSError as exc:
-            raise self._left(exc) from exc
+        await self._to_server({"type": "http.response.pathsend", "path": path})
 
     async def send(self, data: bytes | str = b"", finish: bool = False) -> None:
         """Send part of the response body, starting the response first if needed.
@@ -806,6 +798,14 @@ class Connection(UrlBuilding):
         if not finish and self._turn_due():
             await asyncio.sleep(0)
 
+    async def _to_server(self, message: SendEvent) -> None:
+        """Send ``message`` to the server, a send it refuses being the client's leaving
+        (``_left``). The fast paths (``respond_whole``, a streamed ``send``) say it inline."""
+        try:
+            await self.asgi_send(message)
+        except OSError as exc:
+            raise self._left(exc) from exc
+
     def _left(self, exc: OSError) -> ClientDisconnect:
         """What a send the server refused (``exc``, an ``OSError``: the client left, as ASGI
         2.4 has servers say) raises instead: a ``ClientDisconnect``, the normal end of a
@@ -861,10 +861,7 @@ class Connection(UrlBuilding):
         elif self._accepted:
             self._check_http_start()  # an accepted WebSocket: raises, naming the right calls
         self.finished = True
-        try:
-            await self.asgi_send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError as exc:
-            raise self._left(exc) from exc
+        await self._to_server({"type": "http.response.body", "body": b"", "more_body": False})
 
     # WebSocket ---------------------------------------------------------------------------------
     @property
