@@ -6,6 +6,8 @@ import os
 import signal
 import socket
 import subprocess
+import time
+from urllib.request import urlopen
 
 
 def free_port() -> int:
@@ -24,3 +26,18 @@ def stop(server: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.kill(server.pid, signal.SIGKILL)
         server.wait(5)
+
+
+def wait_up(server: subprocess.Popen[bytes], url: str, name: str, seconds: float = 30) -> None:
+    """Wait up to ``seconds`` for ``url`` to answer; a server that exits or stays silent is
+    stopped and reported as ``name`` did not start."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urlopen(url, timeout=max(1, seconds / 30)):
+                return
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                stop(server)
+                raise RuntimeError(f"{name} did not start") from None
+            time.sleep(0.05)

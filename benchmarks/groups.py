@@ -96,7 +96,7 @@ async def over_redis(url: str) -> tuple[float, list[float]]:
 
 
 def line(name: str, rate: float, latencies: list[float]) -> str:
-    q = statistics.quantiles(latencies, n=100)
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
     return (
         f"| {name} | {rate:,.0f} msg/s ({rate * MEMBERS:,.0f} deliveries/s) "
         f"| {q[49] * 1000:.1f} ms | {q[98] * 1000:.1f} ms |"

@@ -44,7 +44,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._procs import free_port, stop  # noqa: E402  # run as a script
+from benchmarks._procs import free_port, stop, wait_up  # noqa: E402  # run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -300,16 +300,7 @@ def main() -> None:
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(base + "/ok", timeout=1).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.05)
+        wait_up(server, base + "/ok", "the hostile app", 15)
         requests = attacks()
         names = [*requests, "12 long paths"]
         if args.rows:
@@ -318,7 +309,7 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for group in [[], *([n] for n in names), names]:
             latencies, answers = measure(base, group, requests, args.seconds)
-            q = statistics.quantiles(latencies, n=100)
+            q = statistics.quantiles(latencies, n=100, method="inclusive")
             label = ", ".join(group) if group else "none"
             print(
                 f"| {label} | {q[49]:.1f} ms | {q[98]:.1f} ms | {max(latencies):.1f} ms "

@@ -32,7 +32,7 @@ from aaf import aaf
 from aaf.connection import Connection
 from aaf.response import StreamingResponse
 from aaf.routing import Router
-from benchmarks._procs import free_port, stop
+from benchmarks._procs import free_port, stop, wait_up
 
 CHUNKS = 200_000
 CHUNK = b"data: tick\n"
@@ -106,16 +106,8 @@ def start(app: str, loop: str) -> tuple[subprocess.Popen[bytes], int]:
         "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(command)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/ping", timeout=1):
-                return server, port
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                stop(server)
-                raise RuntimeError(f"{app} did not start") from None
-            time.sleep(0.1)
+    wait_up(server, f"http://127.0.0.1:{port}/ping", app)
+    return server, port
 
 
 def one_round(port: int, path: str) -> tuple[float, float]:

@@ -19,10 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._procs import free_port, stop  # noqa: E402  # run as a script
+from benchmarks._procs import free_port, stop, wait_up  # noqa: E402  # run as a script
 
 HERE = Path(__file__).resolve().parent
 # (method, path, json body, expected status): the last five fail on purpose.
@@ -148,15 +146,7 @@ def main() -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(base + "/plaintext", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.1)
+        wait_up(server, base + "/plaintext", "uvicorn", 20)
         start_rss = rss_kib(server.pid)
         asyncio.run(drive(port, args.warmup, args.concurrency))
         warm_rss = rss_kib(server.pid)

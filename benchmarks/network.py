@@ -19,11 +19,9 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
-from urllib.request import urlopen
 
-from benchmarks._procs import free_port, stop
+from benchmarks._procs import free_port, stop, wait_up
 from benchmarks.scenarios import FRAMEWORKS, SCENARIOS, Scenario
 
 HERE = Path(__file__).resolve().parent
@@ -46,16 +44,8 @@ def start_server(
         "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(wrapper + command, cwd=ROOT)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/plaintext", timeout=max(1, wait / 30)):
-                return server, port
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                stop(server)
-                raise RuntimeError(f"{framework} did not start") from None
-            time.sleep(0.1)
+    wait_up(server, f"http://127.0.0.1:{port}/plaintext", framework, wait)
+    return server, port
 
 
 def wrk(port: int, s: Scenario, seconds: float) -> tuple[float, float]:
