@@ -92,8 +92,66 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
     placed = pydantic_place(data, refused, 0) if of_data else None
     if placed is not None:
         at, reason = placed
+        if reason in _IN_A_STRING and (said := _python_on_string(data, at)) is not None:
+            return said
         return json_invalid_at(chars_before(data, at), reason)
     return json_invalid_at(0, refused)
+
+
+# pydantic's reasons for JSON that breaks inside a string (a body cut short in a long one).
+_IN_A_STRING = frozenset(
+    {
+        "EOF while parsing a string",
+        "invalid escape",
+        "control character (\\u0000-\\u001F) found while parsing a string",
+        "invalid unicode code point",
+        "lone leading surrogate in hex escape",
+        "unexpected end of hex escape",
+    }
+)
+_DECODER = json.JSONDecoder()
+_PAST_ERROR = 64  # bytes read past pydantic's place, for Python's error to lie well inside
+# Bounds on finding where a string opens: the escaped quotes passed on the way back, the
+# backslashes before a quote (more is a body made to be slow: pydantic's words then).
+_MAX_QUOTES = 1024
+_MAX_RUN = 1024
+
+
+def _python_on_string(data: bytes, at: int) -> dict[str, object] | None:
+    """FastAPI's entry for a large body that pydantic found broken in a string, at byte
+    ``at``: what Python's parser says of that string, read from its opening quote (Python
+    places an unterminated string at its start, pydantic at the body's end). ``None`` where
+    that cannot be told, which leaves pydantic's words: the quote not found within the
+    bounds, or Python taking the string (a lone surrogate)."""
+    quote = at
+    for _ in range(_MAX_QUOTES):
+        quote = data.rfind(b'"', 0, quote)  # memrchr: 10 MB in a millisecond
+        if quote < 0:
+            return None
+        run = quote
+        while run > 0 and data[run - 1] == 0x5C and quote - run < _MAX_RUN:
+            run -= 1
+        if quote - run == _MAX_RUN:
+            return None
+        if (quote - run) % 2 == 0:
+            break  # no backslash escapes it: the string's opening quote
+    else:
+        return None
+    end = min(len(data), at + _PAST_ERROR)
+    piece = data[quote:end]
+    try:
+        text = piece.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(piece) or end == len(data):
+            return None  # not UTF-8: pydantic's words, as for any such body
+        text = piece[: exc.start].decode("utf-8")  # less a character the cut split
+    try:
+        _DECODER.raw_decode(text)  # the string (Python's scanner, at its opening quote)
+    except json.JSONDecodeError as exc:
+        if end < len(data) and (exc.msg.startswith("Unterminated") or exc.pos > len(text) - 8):
+            return None  # the cut's own (the string, or an escape, goes on past it)
+        return json_invalid_at(chars_before(data, quote) + exc.pos, exc.msg)
+    return None
 
 
 def pydantic_place(
