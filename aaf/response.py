@@ -564,8 +564,8 @@ class ServerSentEvent:
     lines that browsers ignore.
 
     Raises:
-        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), ``retry`` is negative,
-            ``data`` is bytes that are not UTF-8, or text holds a lone surrogate.
+        ValueError: ``event`` or ``id`` holds CR, LF (or NUL), ``retry`` is not a whole
+            number >= 0, ``data`` is bytes that are not UTF-8, or text holds a lone surrogate.
     """
 
     data: object = None
@@ -578,8 +578,12 @@ class ServerSentEvent:
         for name, value in (("event", self.event), ("id", self.id)):
             if value is not None and ("\r" in value or "\n" in value or "\0" in value):
                 raise ValueError(f"A server-sent event's {name} may not hold CR, LF or NUL")
-        if self.retry is not None and self.retry < 0:
-            raise ValueError("A server-sent event's retry is a number of milliseconds >= 0")
+        retry = cast("object", self.retry)  # the type says int; untyped callers pass anything
+        if retry is not None and (type(retry) is bool or not isinstance(retry, int) or retry < 0):
+            # (what browsers take: digits alone; "retry: 1.5" or "retry: True" is ignored)
+            raise ValueError(
+                f"A server-sent event's retry is a whole number of milliseconds >= 0, not {retry!r}"
+            )
         if isinstance(self.data, bytes):  # the stream is UTF-8 text: said here, not mid-stream
             try:
                 self.data.decode()
@@ -605,7 +609,7 @@ class ServerSentEvent:
         if self.id is not None:
             lines.append(f"id: {self.id}")
         if self.retry is not None:
-            lines.append(f"retry: {self.retry}")
+            lines.append(f"retry: {int(self.retry)}")  # an IntEnum's digits too
         if self.data is not None:
             text = (
                 self.data

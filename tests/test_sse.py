@@ -68,6 +68,13 @@ def test_line_breaks_in_event_or_id_are_refused(field: str) -> None:
         ServerSentEvent("x", retry=-1)
 
 
+@pytest.mark.parametrize("retry", [1.5, True, "3000"])
+def test_a_retry_browsers_would_ignore_is_refused(retry: object) -> None:
+    # Browsers take a retry field of digits alone: "retry: 1.5" went out and did nothing.
+    with pytest.raises(ValueError, match=f"not {retry!r}"):
+        ServerSentEvent("x", retry=retry)  # type: ignore[arg-type]  # what the types refuse
+
+
 def test_data_bytes_are_utf_8_text_or_refused_where_the_event_is_made() -> None:
     # The stream is text: bytes that are not UTF-8 failed mid-stream, cutting it.
     assert ServerSentEvent("é".encode()).encode() == "data: é\n\n".encode()
