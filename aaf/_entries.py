@@ -92,7 +92,7 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
     placed = pydantic_place(data, refused, 0) if of_data else None
     if placed is not None:
         at, reason = placed
-        if reason in _IN_A_STRING and (said := _python_on_string(data, at)) is not None:
+        if reason in _IN_A_STRING and (said := _python_on_string(data, at, reason)) is not None:
             return said
         return json_invalid_at(chars_before(data, at), reason)
     return json_invalid_at(0, refused)
@@ -117,13 +117,15 @@ _MAX_QUOTES = 1024
 _MAX_RUN = 1024
 
 
-def _python_on_string(data: bytes, at: int) -> dict[str, object] | None:
+def _python_on_string(data: bytes, at: int, reason: str) -> dict[str, object] | None:
     """FastAPI's entry for a large body that pydantic found broken in a string, at byte
-    ``at``: what Python's parser says of that string, read from its opening quote (Python
-    places an unterminated string at its start, pydantic at the body's end). ``None`` where
-    that cannot be told, which leaves pydantic's words: the quote not found within the
-    bounds, or Python taking the string (a lone surrogate)."""
-    quote = at
+    ``at``, for ``reason``: what Python's parser says of that string, read from its opening
+    quote (Python places an unterminated string at its start, pydantic at the body's end).
+    ``None`` where that cannot be told, which leaves pydantic's words: the quote not found
+    within the bounds, or Python taking the string (a lone surrogate)."""
+    # A body that ends in a string's opening quote is placed at it; other errors after it (a
+    # lone surrogate's at the string's closing quote).
+    quote = at + 1 if reason == "EOF while parsing a string" else at
     for _ in range(_MAX_QUOTES):
         quote = data.rfind(b'"', 0, quote)  # memrchr: 10 MB in a millisecond
         if quote < 0:

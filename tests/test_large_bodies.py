@@ -186,6 +186,25 @@ def test_a_string_made_to_hide_where_it_opens_is_answered_in_pydantics_words(
     assert answer["detail"][0]["loc"] == ["body", 19]  # Python's place: the opening quote
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" + b"1, " * 30_000 + b'"',  # pydantic places it at the quote itself
+        b"[" + b'"a", ' * 30_000 + b'"',
+        b"[" + b'"a", ' * 30_000 + b'"\\',
+        b'["' + "é".encode() * 50_000 + b"\\u12",
+    ],
+)
+def test_pydantics_words_for_a_string_broken_are_made_pythons(data: bytes) -> None:
+    # What a large body validated whole says, where pydantic says the body is not JSON.
+    with pytest.raises(ValueError) as refused:
+        from_json(data)
+    entry = _entries.json_invalid_entry(data, str(refused.value))
+    with pytest.raises(json.JSONDecodeError) as python:
+        json.loads(data)
+    assert (entry["loc"], entry["ctx"]) == (["body", python.value.pos], {"error": python.value.msg})
+
+
 WRONG_FIRST = [{"id": "x", "name": "n"}, *GOOD]
 
 
