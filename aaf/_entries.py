@@ -30,6 +30,7 @@ __all__ = [
     "missing_entry",
     "report_body",
     "sent_from",
+    "decoded_window",
 ]
 
 
@@ -140,13 +141,10 @@ def _python_on_string(data: bytes, at: int, reason: str) -> dict[str, object] | 
     else:
         return None
     end = min(len(data), at + _PAST_ERROR)
-    piece = data[quote:end]
     try:
-        text = piece.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.end < len(piece) or end == len(data):
-            return None  # not UTF-8: pydantic's words, as for any such body
-        text = piece[: exc.start].decode("utf-8")  # less a character the cut split
+        text = decoded_window(data, quote, end)
+    except UnicodeDecodeError:
+        return None  # not UTF-8: pydantic's words, as for any such body
     try:
         _DECODER.raw_decode(text)  # the string (Python's scanner, at its opening quote)
     except json.JSONDecodeError as exc:
@@ -154,6 +152,20 @@ def _python_on_string(data: bytes, at: int, reason: str) -> dict[str, object] | 
             return None  # the cut's own (the string, or an escape, goes on past it)
         return json_invalid_at(chars_before(data, quote) + exc.pos, exc.msg)
     return None
+
+
+def decoded_window(data: bytes, start: int, stop: int) -> str:
+    """``data[start:stop]`` decoded, less a character its end cuts in two.
+
+    Raises:
+        UnicodeDecodeError: it is not UTF-8 (but for the cut).
+    """
+    try:
+        return data[start:stop].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if stop < len(data) and exc.reason == "unexpected end of data":
+            return data[start : start + exc.start].decode("utf-8")
+        raise
 
 
 def pydantic_place(

@@ -29,6 +29,7 @@ from aaf._entries import (
     Loc,
     body_entry,
     chars_before,
+    decoded_window,
     json_invalid_at,
     json_invalid_entry,
     pydantic_place,
@@ -539,7 +540,7 @@ def _items_end(
     window = 2 * _SLICE
     while True:
         stop = min(len(data), pos + window)
-        text = _window(data, pos, stop)
+        text = decoded_window(data, pos, stop)
         whole = stop == len(data)
         found = _items_in(text, closing.decode(), members, whole)
         if found is None:  # an item runs past the window: a wider one
@@ -587,16 +588,6 @@ def _as_python_says(
         return char, message
     comma = _COMMA_BEFORE.search(data, 0, byte)  # (ASCII from there: bytes are characters)
     return (char, message) if comma is None else (char - (byte - comma.start()), said[closing])
-
-
-def _window(data: bytes, start: int, stop: int) -> str:
-    """``data[start:stop]`` decoded, less a character its end cuts in two."""
-    try:
-        return data[start:stop].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if stop < len(data) and exc.reason == "unexpected end of data":
-            return data[start : start + exc.start].decode("utf-8")
-        raise
 
 
 def _items_in(text: str, closing: str, members: bool, whole: bool) -> tuple[int, bool | str] | None:

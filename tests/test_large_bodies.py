@@ -3969,13 +3969,13 @@ def test_a_long_item_holding_a_value_its_model_ignores_is_read_a_member_at_a_tim
     # request 80 ms (benchmarks/hostile.py, "one long item"); its model is given the rest.
     client, turns, given = watched(monkeypatch, "/items")
     windows: list[int] = []
-    real_window = _slices._window  # pyright: ignore[reportPrivateUsage]
+    real_window = _entries.decoded_window
 
     def window(data: bytes, start: int, stop: int) -> str:
         windows.append(stop - start)
         return real_window(data, start, stop)
 
-    patch_body_modules(monkeypatch, "_window", window)
+    patch_body_modules(monkeypatch, "decoded_window", window)
     headers = {"content-type": "application/json"}
     big = {"id": 1, "extra": IGNORED, "name": "n"}
     data = json.dumps([{"id": 0, "name": "a"}, big, {"id": 2, "name": "c"}])
