@@ -83,9 +83,9 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
     column, counted in characters) when ``of_data`` (pydantic read ``data`` itself), else at
     offset 0. Past ``FULL_REPORT_SIZE``, pydantic's message and place without asking Python:
     parsed again by Python, 10 MB held the event loop 0.1 s."""
-    if not of_data or len(data) <= FULL_REPORT_SIZE:
+    if not of_data or len(data) <= FULL_REPORT_SIZE or _opens_no_collection(data):
         try:
-            json.loads(data)
+            json.loads(data)  # (past a first scalar, Python reads no further: "Extra data")
         except json.JSONDecodeError as exc:
             return json_invalid_at(exc.pos, exc.msg)
         except (ValueError, RecursionError):  # Python's limits, not the client's JSON
@@ -97,6 +97,17 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
             return said
         return json_invalid_at(chars_before(data, at), reason)
     return json_invalid_at(0, refused)
+
+
+# JSON's whitespace, then what opens an array or an object, if anything.
+_OPENING = re.compile(rb"[ \t\n\r]*+([\[{]?)")
+
+
+def _opens_no_collection(data: bytes) -> bool:
+    """Whether ``data`` starts with a scalar (a string, a number, a word): Python's parser
+    reads that one value whatever follows, as fast as pydantic's (a 10 MB string 10 ms)."""
+    opening = _OPENING.match(data)
+    return opening is not None and not opening.group(1)
 
 
 # pydantic's reasons for JSON that breaks inside a string (a body cut short in a long one).

@@ -149,6 +149,10 @@ def test_a_large_list_read_by_a_provider_is_taken_as_a_handlers_is() -> None:
         (('[{"id": 1, "name": "' + "€" * 50_000 + "\x01" + "€" * 99 + '"}]').encode(), "control"),
         (('[{"id": 1, "name": "' + "a" * 200_000 + "\\u12").encode(), "uXXXX escape"),
         (('[{"id": 1, "name": "' + "a" * 200_000 + '\\"\\\\').encode(), "Unterminated"),
+        # A scalar, then more (validated whole): Python's parser reads the one value.
+        (b'"b"' + b"z" * 70_000, "Extra data"),
+        (b"tru" + b" " * 70_000, "Expecting value"),
+        (b'  "' + b"a" * 70_000 + b'" [1, 2]', "Extra data"),
     ],
 )
 def test_broken_json_is_reported_where_python_finds_it(
