@@ -23,6 +23,7 @@ __all__ = [
     "MAX_INPUT",
     "body_entry",
     "chars_before",
+    "decoded_window",
     "error_entry",
     "json_invalid_at",
     "json_invalid_entry",
@@ -30,7 +31,6 @@ __all__ = [
     "missing_entry",
     "report_body",
     "sent_from",
-    "decoded_window",
 ]
 
 
@@ -81,8 +81,10 @@ def json_invalid_entry(data: bytes, refused: str, of_data: bool = True) -> dict[
     its own limits (nesting deeper than its stack, an integer of more digits than ``int()``
     converts), pydantic's own message ``refused`` says why, at pydantic's place (its line and
     column, counted in characters) when ``of_data`` (pydantic read ``data`` itself), else at
-    offset 0. Past ``FULL_REPORT_SIZE``, pydantic's message and place without asking Python:
-    parsed again by Python, 10 MB held the event loop 0.1 s."""
+    offset 0. Past ``FULL_REPORT_SIZE``, pydantic's message and place without asking Python
+    (parsed again by Python, 10 MB held the event loop 0.1 s), but for what Python reads
+    cheaply: a body that starts with a scalar (one value read), and a string where pydantic
+    found the body broken (read from its opening quote)."""
     if not of_data or len(data) <= FULL_REPORT_SIZE or _opens_no_collection(data):
         try:
             json.loads(data)  # (past a first scalar, Python reads no further: "Extra data")
