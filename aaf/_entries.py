@@ -153,6 +153,11 @@ def _python_on_string(data: bytes, at: int, reason: str) -> dict[str, object] | 
             break  # no backslash escapes it: the string's opening quote
     else:
         return None
+    if reason == "EOF while parsing a string" and data.find(b"\\", max(quote, len(data) - 12)) < 0:
+        # No escape cut short at the end, and pydantic found nothing wrong before it: Python
+        # says the string is unterminated, at its quote (not read again: a 10 MB one held
+        # the event loop another 12-16 ms, benchmarks/large_bodies.py, "text cut short").
+        return json_invalid_at(chars_before(data, quote), "Unterminated string starting at")
     end = min(len(data), at + _PAST_ERROR)
     try:
         text = decoded_window(data, quote, end)

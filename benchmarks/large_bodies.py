@@ -163,6 +163,11 @@ def bodies() -> dict[str, tuple[str, bytes]]:
             "/batch",
             b'{"label":"x","items":' + valid + b"}}",
         ),
+        "a model's text cut short 10 MB in (not JSON)": (
+            "/batch",
+            b'{"label":"' + b"x" * 10_000_000,
+        ),
+        "a text, then a valid list (not JSON)": ("/items", b'"x" ' + valid),
         "a model's dict of 400,000 numbers": (
             "/tally",
             b'{"label":"x","counts":{'
