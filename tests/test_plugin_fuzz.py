@@ -168,21 +168,26 @@ def refusals_agree(
 
 
 _METHOD_OF = re.compile(r"^(\w+)\.(\w+): ")
+_PROVIDER_OF = re.compile(r"^(\w+): ")
 
 
 def _once_methods_before_go(path: Path, said: str, refusal: str, helper: str | None) -> str | None:
-    """What registration refuses of the module at ``path`` once each method of a View that it
-    refused (``refusal``) before the one the plugin reported on (``said``, of that method or
-    of a provider it runs) is taken out: the plugin leaves a method to registration where a
-    rule variable may be read out of its sight (by a router a function made, say), and
+    """What registration refuses of the module at ``path`` once each method of a View, or
+    provider of its attribute, that it refused (``refusal``) before what the plugin reported
+    (``said``) is taken out: the plugin leaves a method to registration where a rule variable
+    may be read out of its sight (a router a function made may have it in its prefix), and
     reports the next method's mistake, which must be registration's word for word then."""
     text = path.read_text()
     now: str | None = refusal
     while now is not None and now != said:
         refused = _METHOD_OF.match(now)
-        if refused is None or said.startswith(f"{refused[1]}.{refused[2]}: "):
+        if refused is not None and not said.startswith(f"{refused[1]}.{refused[2]}: "):
+            pattern = rf"(?m)^(?:    @operation\(.*\)\n)?    async def {refused[2]}\(.*\n"
+        elif (provider := _PROVIDER_OF.match(now)) is not None:
+            # A provider a View's attribute runs, before its methods.
+            pattern = rf"(?m)^    a: .*Depends\({provider[1]}\b.*\n\n"
+        else:
             return now
-        pattern = rf"(?m)^(?:    @operation\(.*\)\n)?    async def {refused[2]}\(.*\n"
         text, count = re.subn(pattern, "", text)
         if count != 1:
             return now
