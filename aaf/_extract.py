@@ -23,11 +23,13 @@ from aaf._entries import (
     Errors,
     body_entry,
     error_entry,
+    first_byte,
     json_invalid_entry,
     jsonable,
     missing_entry,
     report_body,
     sent_from,
+    skip_space,
 )
 from aaf._http import is_json, json_charset_ok, query_last_values
 from aaf._plan import BodyParam, FieldSpec, Group, HandlerPlan
@@ -45,7 +47,6 @@ from aaf._slices import (
     not_json_entry,
     past_value,
     remade,
-    skip_space,
     validate_in_slices,
     validate_kinds_in_slices,
     validate_members_in_slices,
@@ -57,6 +58,7 @@ from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import HTTPError, RequestValidationError
 
 __all__ = [
+    "BOM",
     "REFUSED",
     "arguments",
     "arguments_now",
@@ -71,7 +73,7 @@ __all__ = [
 # Past this many errors, the input is validated again with each collection stopping at its
 # first error: pydantic makes a dict of every error (2 µs each), a 422 lists MAX_ERRORS.
 FAIL_FAST_PAST = 1000
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark, skipped before JSON
 _D = TypeVar("_D")  # what a validator takes: bytes of JSON, or Python values
 
 
@@ -373,8 +375,8 @@ def _json_payload(connection: Connection, data: bytes) -> bytes:
         content_type = value.decode("latin-1")
         if not is_json(content_type) or (";" in content_type and not json_charset_ok(content_type)):
             _refuse_json_type(content_type)
-    if data[0] == 0xEF and data.startswith(_BOM):
-        return data[len(_BOM) :]
+    if data[0] == 0xEF and data.startswith(BOM):
+        return data[len(BOM) :]
     return data
 
 
@@ -500,7 +502,7 @@ async def _validated_large(
         if body.kinds is not None:
             # A kind no member takes, whatever it holds, is refused as any other kind is;
             # else the whole validation says.
-            sent = _opening(data)
+            sent = first_byte(data)
             opening = b"" if sent in body.kinds.refused else sent
         if await _other_kind(body.fail_fast, data, opening, errors):
             return REFUSED
@@ -541,16 +543,10 @@ async def _parsed_in_slices(data: bytes, errors: Errors) -> object:
         return await validate_in_slices(reading, data, errors)
 
 
-def _opening(data: bytes) -> bytes:
-    """The first byte of the JSON in ``data`` past any space (``b""`` where there is none)."""
-    first = skip_space(data, 0)
-    return data[first : first + 1]
-
-
 def _any_reading(data: bytes) -> ItemsReading | None:
     """How the JSON in ``data`` is parsed a slice at a time as any JSON: an array's items or
     an object's members; ``None`` for anything else."""
-    start = _opening(data)
+    start = first_byte(data)
     return ANY_ITEMS if start == b"[" else ANY_MEMBERS if start == b"{" else None
 
 

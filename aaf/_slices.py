@@ -35,6 +35,7 @@ from aaf._entries import (
     pydantic_place,
     report_body,
     sent_from,
+    skip_space,
 )
 from aaf._readings import (
     GIVEN_FIELDS,
@@ -60,7 +61,6 @@ __all__ = [
     "not_json_entry",
     "past_value",
     "remade",
-    "skip_space",
     "validate_in_slices",
     "validate_kinds_in_slices",
     "validate_members_in_slices",
@@ -132,7 +132,6 @@ async def remade(made: Callable[[Any], object], items: object) -> object:
 # A large body is sliced as bytes, never decoded whole: every character JSON's structure is
 # made of is ASCII, and no byte of a UTF-8 sequence for another character is (10 MB decoded at
 # once was a stall of its own, and its page faults most of a refused body's cost).
-_WHITESPACE = re.compile(rb"[ \t\n\r]*")
 _WHITESPACE_TEXT = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _SLICE = 32 * 1024  # bytes of items validated between two turns of the event loop
@@ -190,11 +189,6 @@ def full_collections_held() -> Generator[None]:
 
 class _ItemTooLarge(Exception):
     """An item of a large list runs past the widest window."""
-
-
-def skip_space(data: bytes, pos: int) -> int:
-    """The position of the first byte at or after ``pos`` that is not JSON whitespace."""
-    return _WHITESPACE.match(data, pos).end()  # type: ignore[union-attr]  # * always matches
 
 
 def _skip_space_in(text: str, pos: int) -> int:

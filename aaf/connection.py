@@ -461,13 +461,13 @@ class Connection(UrlBuilding):
         if self._json is not _UNREAD:
             return cast("JsonValue", self._json)
         body = await self.body()
-        if body[:3] == b"\xef\xbb\xbf":  # a UTF-8 BOM, skipped as a typed body's is
-            body = body[3:]  # (and Starlette's request.json(), Python's json.loads of bytes)
         # Imported here: _extract carries out plans on connections. Past 64 KiB, a list or
         # an object is parsed a slice of items at a time, as a typed body is validated, and
         # freed a slice at a time once the request is done (``_take_large_json``).
-        from aaf._extract import json_in_slices, parse_json  # noqa: PLC0415
+        from aaf._extract import BOM, json_in_slices, parse_json  # noqa: PLC0415
 
+        if body.startswith(BOM):  # skipped as a typed body's is (and Starlette's json.loads)
+            body = body[len(BOM) :]
         if len(body) > FULL_REPORT_SIZE:
             value = await json_in_slices(body)
             self._holding = self._large_json = True
