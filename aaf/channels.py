@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from aaf._http import check_limit, json_bytes
+from aaf.connection import Connection
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis as _Redis
@@ -73,6 +74,7 @@ class _Outbox:
 
     def __init__(self, member: Member, max_queue: int, on_fail: Callable[[], object]) -> None:
         self.queue: asyncio.Queue[str] = asyncio.Queue(max_queue)
+        self.on_fail = on_fail  # drops the member from its group
         # A function of its own, not a method: the task's frame must not hold the outbox that
         # holds the task (once cancelled, its error's traceback would keep them in a cycle).
         self.task = asyncio.ensure_future(_send_all(self.queue, member.send_text, on_fail))
@@ -122,7 +124,13 @@ class _LocalMembers:
         members = self._groups.setdefault(group, {})
         first = not members
         if member not in members:
-            members[member] = _Outbox(member, self.max_queue, lambda: self.drop(group, member))
+            outbox = _Outbox(member, self.max_queue, lambda: self.drop(group, member))
+            members[member] = outbox
+            if isinstance(member, Connection) and member.scope["type"] == "websocket":
+                # A session that ends without leave() (no on_disconnect, or a handler that
+                # raised before it) would stay a member, its connection and sender held,
+                # until a publish to it failed: for ever, in a group nobody publishes to.
+                member.at_session_end(outbox.on_fail)
         return first
 
     def drop(self, group: str, member: Member) -> bool:
@@ -133,6 +141,8 @@ class _LocalMembers:
         outbox = members.pop(member, None)
         if outbox is not None:
             outbox.task.cancel()
+            if isinstance(member, Connection):
+                member.forget_session_end(outbox.on_fail)
         if not members:
             del self._groups[group]
             return True

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import enum
 import functools
+import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Literal, Never, ParamSpec, TypeVar, Unpack, cast
@@ -66,6 +67,7 @@ def _check_header_size(size: int) -> None:
         )
 
 
+logger = logging.getLogger("aaf")
 _UNREAD = object()  # json() not called yet (JSON's null is None)
 # Sends between two turns of the event loop that a streamed body or a WebSocket gives (see
 # Connection._turn_due): so many writes at most reach a socket the client has left before the
@@ -132,6 +134,7 @@ class Connection(UrlBuilding):
     _text_codec: str | None = None  # of a str body sent in parts (see _find_text_codec)
     _sent_headers: Sequence[tuple[bytes, bytes]] = ()  # a started response's, as they went out
     _sends = 0  # sends since the last that gave the event loop a turn (see _turn_due)
+    _at_end: dict[Callable[[], object], None] | None = None  # see at_session_end
 
     def __init__(
         self,
@@ -517,6 +520,13 @@ class Connection(UrlBuilding):
             self._watcher = None
         if self._app is not None and (self._stop is not None or self._accepted):
             self._app.lifecycle.discard(self)
+        if self._at_end is not None:
+            callbacks, self._at_end = self._at_end, None
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    logger.exception("A callback at the end of a WebSocket session failed")
 
     # Ending streams ----------------------------------------------------------------------------
     # Servers drop what is sent after the client left without telling the app, so a streaming
@@ -876,6 +886,26 @@ class Connection(UrlBuilding):
     def accepted(self) -> bool:
         """Whether this WebSocket was accepted (it may have closed since)."""
         return self._accepted
+
+    def at_session_end(self, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` once this WebSocket session is over: the handler (and a view's
+        ``on_disconnect``) returned or raised, however the session ended. Callbacks run in
+        the order given, each once; an error in one is logged. The groups of
+        ``aaf.channels`` drop a member this way when its session ends without ``leave()``.
+
+        Raises:
+            ValueError: this is an HTTP request, not a WebSocket session.
+        """
+        if self.scope["type"] != "websocket":
+            raise ValueError("at_session_end is for WebSocket sessions")
+        if self._at_end is None:
+            self._at_end = {}
+        self._at_end[callback] = None
+
+    def forget_session_end(self, callback: Callable[[], object]) -> None:
+        """Take back a callback given to ``at_session_end`` (nothing when it was not given)."""
+        if self._at_end is not None:
+            self._at_end.pop(callback, None)
 
     @property
     def ws_state(self) -> WebSocketState:

@@ -17,6 +17,8 @@ from aaf import aaf
 from aaf.channels import InMemoryGroups
 from aaf.connection import Connection
 from aaf.routing import Router
+from aaf.testing import TestClient
+from aaf.views import WebSocketView
 
 from ._helpers import group_member, serve
 
@@ -146,3 +148,110 @@ def test_a_client_gone_mid_backlog_is_dropped_without_writes_to_its_dead_socket(
         assert received[-1] == "message 299"
     warned = [r for r in caplog.records if "socket.send() raised exception" in r.getMessage()]
     assert warned == []
+
+
+def test_a_member_whose_session_ended_without_leave_is_dropped_at_once() -> None:
+    # A member that never called leave() (no on_disconnect, or a handler that raised before
+    # its leave) stayed in its group, its connection and sender task held, until a publish
+    # to it failed: for a group nobody publishes to, for ever, one more per session.
+    groups = InMemoryGroups()
+    router = Router()
+
+    @router.websocket("/feed")
+    class Feed(WebSocketView):
+        async def on_connect(self, connection: Connection) -> None:
+            await connection.accept()
+            await groups.join("feed", connection)
+            await groups.join("other", connection)
+
+    @router.websocket("/reads")
+    async def reads(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join("feed", connection)
+        while True:  # the client leaving raises WebSocketDisconnect here: no leave() runs
+            await connection.receive_text()
+
+    @router.websocket("/switches")
+    async def switches(connection: Connection) -> None:
+        await connection.accept()
+        async for room in connection.iter_text():
+            await groups.join(room, connection)
+            await groups.leave(room, connection)  # left: nothing is held for the session
+
+    @router.get("/members")
+    async def members(connection: Connection) -> dict[str, int]:
+        return {"feed": groups.members("feed"), "other": groups.members("other")}
+
+    @router.post("/publish")
+    async def publish(connection: Connection) -> int:
+        return await groups.publish("feed", "still here")
+
+    with serve(aaf([router])) as base:
+        url = base.replace("http://", "ws://")
+        for _ in range(20):
+            with connect(url + "/feed") as feed, connect(url + "/reads") as reading:
+                feed.send("hello")
+                reading.send("hello")
+                with connect(url + "/switches") as switching:
+                    for room in ("a", "b", "a"):
+                        switching.send(room)
+        deadline = time.monotonic() + 5
+        counts = httpx.get(base + "/members").json()
+        while counts != {"feed": 0, "other": 0} and time.monotonic() < deadline:
+            time.sleep(0.05)
+            counts = httpx.get(base + "/members").json()
+        assert counts == {"feed": 0, "other": 0}
+        # A member that is still connected stays, through the others' comings and goings.
+        with connect(url + "/feed") as staying:
+            with connect(url + "/feed"):
+                pass
+            deadline = time.monotonic() + 5
+            while httpx.get(base + "/members").json()["feed"] != 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert httpx.post(base + "/publish").json() == 1
+            assert staying.recv(timeout=5) == "still here"
+
+
+def test_at_session_end_calls_back_once_in_order_after_on_disconnect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[str] = []
+    app = aaf()
+
+    def first() -> None:
+        calls.append("first")
+
+    def broken() -> None:
+        raise RuntimeError("a broken callback")
+
+    @app.websocket("/ws")
+    class Session(WebSocketView):
+        async def on_connect(self, connection: Connection) -> None:
+            await connection.accept()
+            connection.at_session_end(first)
+            connection.at_session_end(broken)
+            connection.at_session_end(lambda: calls.append("last"))
+            connection.at_session_end(first)  # given twice: called once, where it was first
+            forgotten = lambda: calls.append("forgotten")  # noqa: E731
+            connection.at_session_end(forgotten)
+            connection.forget_session_end(forgotten)
+            connection.forget_session_end(lambda: None)  # never given: nothing happens
+
+        async def on_disconnect(self, connection: Connection, code: int) -> None:
+            calls.append("on_disconnect")
+
+    @app.get("/http")
+    async def http(connection: Connection) -> str:
+        with pytest.raises(ValueError, match="for WebSocket sessions"):
+            connection.at_session_end(first)
+        return "refused"
+
+    with caplog.at_level(logging.ERROR), TestClient(app) as client:
+        with client.websocket_connect("/ws"):
+            assert calls == []
+        assert calls == ["on_disconnect", "first", "last"]
+        assert client.get("/http").text == "refused"
+    assert [r.getMessage() for r in caplog.records] == [
+        "A callback at the end of a WebSocket session failed"
+    ]

@@ -10,16 +10,19 @@ import logging
 import os
 import subprocess
 import time
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from aaf import App
 from aaf.channels import RedisGroups
+from aaf.connection import Connection
 
-from ._helpers import free_port, stop_process, uvicorn_command
+from ._helpers import free_port, serve, stop_process, uvicorn_command
 from ._redis import RedisServer, redis_server
 
 __all__ = ["redis_server"]  # the fixture, used by name
@@ -348,3 +351,40 @@ def test_the_chat_example_spans_processes_with_aaf_redis_url(redis_server: Redis
             "text": "hi from the other process",
             "room": "lobby",
         }
+
+
+@pytest.mark.anyio
+async def test_a_session_ended_without_leave_unsubscribes_its_process(
+    redis_server: RedisServer,
+) -> None:
+    # Its member stayed, and the process stayed subscribed to the group, until a publish to
+    # it failed.
+    groups = RedisGroups(redis_server.url)
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[None]:
+        async with groups:
+            yield
+
+    app = App(lifespan=lifespan)
+
+    @app.websocket("/feed")
+    async def feed(connection: Connection) -> None:
+        await connection.accept()
+        await groups.join("feed", connection)
+        await connection.send_text("joined")
+        while True:  # the client leaving raises WebSocketDisconnect here: no leave() runs
+            await connection.receive_text()
+
+    async with RedisGroups(redis_server.url) as there:
+        with serve(app) as base, connect(base.replace("http://", "ws://") + "/feed") as page:
+            assert page.recv(timeout=5) == "joined"
+            await wait_for(lambda: groups.members("feed") == 1)
+            assert await there.publish("feed", "hello") == 1
+            assert page.recv(timeout=5) == "hello"
+            page.close()
+            await wait_for(lambda: groups.members("feed") == 0)
+            deadline = time.monotonic() + 5
+            while await there.publish("feed", "anyone?") != 0:
+                assert time.monotonic() < deadline, "still subscribed"
+                await asyncio.sleep(0.1)
