@@ -1,8 +1,9 @@
 """aaf answers as FastAPI does, but where README's "Differences from FastAPI" says otherwise:
 random handlers, written once for each framework (path, query, header, cookie and form values,
-lists, parameter models, a provider's values, a JSON body model; return annotations of models,
-aliases and containers), given the same random requests, must give the same status and the
-same JSON: a 422's entries by type, place and echoed input, in the same order.
+lists, aliases, the markers' constraints, defaults, parameter models, a provider's values, a
+JSON body model; return annotations of models, aliases and containers), given the same random
+requests, must give the same status and the same JSON: a 422's entries by type, place and
+echoed input, in the same order.
 
 This found 422 entries listed by where each source first appeared among the parameters (a
 cookie parameter's error before the path's), where FastAPI lists path, query, header, cookie,
@@ -78,6 +79,9 @@ class Param:
     many: bool = False  # list[T]
     provided: bool = False  # a provider's parameter, not the handler's
     model: type[BaseModel] | None = None  # a parameter model marked with the source
+    alias: str | None = None  # the marker's alias=
+    default: object = inspect.Parameter.empty  # a default other than optional's None
+    constraints: dict[str, int] = field(default_factory=dict[str, int])  # the marker's
 
     def annotation(self, markers: Any) -> object:
         kind: Any = self.model or (GenericAlias(list, (self.kind,)) if self.many else self.kind)
@@ -86,7 +90,17 @@ class Param:
         if self.source == "path":
             return kind
         marker = getattr(markers, self.source.capitalize())
-        return Annotated[kind, marker()]
+        given: dict[str, object] = {**self.constraints}
+        if self.alias is not None:
+            given["alias"] = self.alias
+        return Annotated[kind, marker(**given)]
+
+    @property
+    def wire(self) -> str:
+        """The value's name in the request."""
+        if self.alias is not None:
+            return self.alias
+        return self.name.replace("_", "-") if self.source == "header" else self.name
 
 
 @dataclass
@@ -129,20 +143,54 @@ def random_route(seed: int) -> Route:
         if source == "path":
             params.append(Param(f"p{i}", kind, source))
             continue
-        params.append(
-            Param(
-                f"p{i}",
-                kind,
-                source,
-                optional=rng.random() < 0.3,
-                many=source in ("query", "header", "form") and rng.random() < 0.35,
-                provided=rng.random() < 0.25,
-            )
+        param = Param(
+            f"p{i}",
+            kind,
+            source,
+            optional=rng.random() < 0.3,
+            many=source in ("query", "header", "form") and rng.random() < 0.35,
+            provided=rng.random() < 0.25,
         )
+        _vary(param, rng, i)
+        params.append(param)
     if rng.random() < 0.3:
         source = rng.choice(["query", "header", "cookie"] + (["form"] if form else []))
         params.append(Param("qm", None, source, model=_model(rng, f"Values{seed}")))
     return Route(params, body, rng)
+
+
+# A default for a parameter of each type, where one is given.
+DEFAULTS: dict[object, object] = {
+    int: 5,
+    str: "d",
+    float: 0.5,
+    bool: True,
+    uuid.UUID: uuid.UUID(int=1),
+    datetime.date: datetime.date(2020, 1, 1),
+    datetime.datetime: datetime.datetime(2020, 1, 1),
+    Colour: Colour.RED,
+    Decimal: Decimal(1),
+}
+
+
+def _vary(param: Param, rng: random.Random, i: int) -> None:
+    """Give ``param`` at random an alias, its marker's constraints and a default."""
+    if rng.random() < 0.4:
+        alias = rng.choice([f"P-{i}x", f"P{i}Cap", f"p.{i}", f"p {i}"])
+        if param.source == "header":
+            alias = alias.replace(".", "-").replace(" ", "-")
+        elif param.source == "cookie":
+            alias = alias.replace(" ", "_")
+        param.alias = alias
+    if param.many:
+        if rng.random() < 0.3:
+            param.constraints[rng.choice(["min_length", "max_length"])] = rng.choice([1, 2])
+    elif any(param.kind is kind for kind in (int, float, Decimal)) and rng.random() < 0.4:
+        param.constraints[rng.choice(["ge", "gt", "le", "lt"])] = rng.choice([0, 1, 10])
+    elif param.kind is str and rng.random() < 0.4:
+        param.constraints[rng.choice(["min_length", "max_length"])] = rng.choice([1, 2])
+    if not param.optional and rng.random() < 0.25:
+        param.default = [] if param.many else DEFAULTS.get(param.kind, param.default)
 
 
 def _described(value: object) -> object:
@@ -186,7 +234,7 @@ def handler_for(route: Route, markers: Any, for_aaf: bool) -> Handler:
     first = connection if for_aaf else []
 
     def parameter(param: Param) -> inspect.Parameter:
-        default = None if param.optional else inspect.Parameter.empty
+        default = None if param.optional else param.default
         return inspect.Parameter(
             param.name, keyword, annotation=param.annotation(markers), default=default
         )
@@ -254,7 +302,7 @@ def random_request(route: Route) -> tuple[str, dict[str, Any]]:
                     put(param.source, name, rng.choice(TEXTS[id(kind)]))
             continue
         for _ in range(rng.choice([1, 2, 3]) if param.many else 1):
-            put(param.source, param.name, rng.choice(TEXTS[id(param.kind)]), param.many)
+            put(param.source, param.wire, rng.choice(TEXTS[id(param.kind)]), param.many)
     arguments: dict[str, Any] = {"params": query, "headers": headers}
     if cookies:
         headers.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
