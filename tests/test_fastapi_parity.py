@@ -1,7 +1,8 @@
 """aaf answers as FastAPI does, but where README's "Differences from FastAPI" says otherwise:
 random handlers, written once for each framework (path, query, header, cookie and form values,
 lists, aliases, the markers' constraints, defaults, parameter models, a provider's values, a
-JSON body model; return annotations of models, aliases and containers), given the same random
+JSON body of a model or any type marked `Body()`; return annotations of models, aliases and
+containers), given the same random
 requests, must give the same status and the same JSON: a 422's entries by type, place and
 echoed input, in the same order.
 
@@ -28,6 +29,7 @@ import fastapi
 import httpx
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from typing_extensions import TypeIs
 
 import aaf.params
 from aaf import App
@@ -106,7 +108,7 @@ class Param:
 @dataclass
 class Route:
     params: list[Param]
-    body: type[BaseModel] | None
+    body: object  # a model (unmarked), another type (marked Body()), or None
     rng: random.Random = field(repr=False)
 
     def path(self) -> tuple[str, str]:
@@ -132,9 +134,47 @@ def _model(rng: random.Random, name: str) -> type[BaseModel]:
     return create_model(name, **fields)
 
 
+def _body(rng: random.Random, name: str, depth: int = 2) -> object:
+    """A body's type: mostly a model, else a list, dict or optional of one, or a plain type."""
+    if depth == 2 and rng.random() < 0.6:
+        return _model(rng, name)
+    choice = rng.randrange(5) if depth else 4
+    if choice == 0:
+        return GenericAlias(list, (_body(rng, name, depth - 1),))
+    if choice == 1:
+        return GenericAlias(dict, (str, _body(rng, name, depth - 1)))
+    if choice == 2:
+        return _optional(_body(rng, name, depth - 1))
+    if choice == 3:
+        return _model(rng, f"{name}_{depth}")
+    return rng.choice(SENT)[0]
+
+
+def _is_model(kind: object) -> TypeIs[type[BaseModel]]:
+    return isinstance(kind, type) and issubclass(cast("type[object]", kind), BaseModel)
+
+
+def _json(rng: random.Random, kind: object) -> object:
+    """A JSON value for ``kind``: mostly of its shape, a value of another now and then."""
+    if rng.random() < 0.08:
+        return rng.choice(JSON_VALUES)
+    origin, arguments = get_origin(kind), get_args(kind)
+    if origin is list:
+        return [_json(rng, arguments[0]) for _ in range(rng.randrange(4))]
+    if origin is dict:
+        return {f"k{i}": _json(rng, arguments[1]) for i in range(rng.randrange(3))}
+    if origin in (Union, type(int | None)):
+        return None if rng.random() < 0.3 else _json(rng, arguments[0])
+    if _is_model(kind):
+        names = [n for n in kind.model_fields if rng.random() < 0.85]
+        return {n: rng.choice(JSON_VALUES) for n in names}
+    texts = TEXTS.get(id(kind))
+    return rng.choice(texts) if texts and rng.random() < 0.5 else rng.choice(JSON_VALUES)
+
+
 def random_route(seed: int) -> Route:
     rng = random.Random(seed)
-    body = _model(rng, f"Body{seed}") if rng.random() < 0.3 else None
+    body = _body(rng, f"Body{seed}") if rng.random() < 0.3 else None
     form = body is None and rng.random() < 0.3
     params: list[Param] = []
     for i in range(rng.randrange(1, 5)):
@@ -247,8 +287,12 @@ def handler_for(route: Route, markers: Any, for_aaf: bool) -> Handler:
         own.append(
             inspect.Parameter("given", keyword, annotation=Annotated[object, depends(provider)])
         )
-    if route.body is not None:
+    if _is_model(route.body):
         own.append(inspect.Parameter("body", keyword, annotation=route.body))
+    elif route.body is not None:
+        body: Any = route.body  # a type made at run time
+        marked = Annotated[body, markers.Body()]
+        own.append(inspect.Parameter("body", keyword, annotation=marked))
     return _function(first + own, _described_all)
 
 
@@ -307,8 +351,7 @@ def random_request(route: Route) -> tuple[str, dict[str, Any]]:
     if cookies:
         headers.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
     if route.body is not None:
-        names = [n for n in route.body.model_fields if rng.random() < 0.85]
-        arguments["json"] = {n: rng.choice(JSON_VALUES) for n in names}
+        arguments["json"] = _json(rng, route.body)
     elif form:
         arguments["data"] = form
     return path, arguments
@@ -317,12 +360,13 @@ def random_request(route: Route) -> tuple[str, dict[str, Any]]:
 def compared(answer: httpx.Response) -> object:
     """What is compared of an answer: its status and JSON, a 422's entries by type, place and
     echoed input (their messages may differ, README says where). A header or cookie model's
-    missing field echoes null in aaf (README)."""
+    missing field echoes null in aaf (README), and a model given anything but an object is
+    `model_type` where FastAPI says `model_attributes_type` (README)."""
     content = answer.json()
     if answer.status_code == 422:
         return [
             (
-                e["type"],
+                "model_type" if e["type"] == "model_attributes_type" else e["type"],
                 e["loc"],
                 None
                 if e["type"] == "missing" and e["loc"][0] in ("header", "cookie")
