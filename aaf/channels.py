@@ -324,6 +324,10 @@ class RedisGroups:
         client = Redis.from_url(
             self.url,
             decode_responses=True,
+            # Bytes that are not UTF-8 on a group's channel (another program publishing
+            # there) read as U+FFFD, as aaf reads all text: strict, the subscriber's reading
+            # failed, was taken for an outage, and what came while it reconnected was lost.
+            encoding_errors="replace",
             socket_timeout=self.timeout,
             socket_connect_timeout=self.timeout,
         )

@@ -388,3 +388,31 @@ async def test_a_session_ended_without_leave_unsubscribes_its_process(
             while await there.publish("feed", "anyone?") != 0:
                 assert time.monotonic() < deadline, "still subscribed"
                 await asyncio.sleep(0.1)
+
+
+@pytest.mark.anyio
+async def test_bytes_that_are_not_utf_8_on_a_groups_channel_are_no_outage(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Another program publishing on the channel (msgpack, a Latin-1 text): the subscriber's
+    # decoding failed, it was taken for Redis going away, and what came while it reconnected
+    # was lost for every member of every group of the process.
+    from redis.asyncio import Redis
+
+    async with RedisGroups(redis_server.url) as groups:
+        member = Inbox()
+        await groups.join("room", member)
+        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        other = Redis.from_url(redis_server.url)
+        try:
+            with caplog.at_level(logging.WARNING, logger="aaf"):
+                await other.publish("aaf:group:room", b"before")
+                await other.publish("aaf:group:room", b"caf\xe9 \xff")
+                for i in range(5):
+                    await other.publish("aaf:group:room", f"after {i}".encode())
+                await wait_for(lambda: len(member.got) == 7)
+        finally:
+            await other.aclose()
+    # As aaf reads every other text: each byte that is not UTF-8 is U+FFFD.
+    assert member.got == ["before", "caf\ufffd \ufffd"] + [f"after {i}" for i in range(5)]
+    assert [r.getMessage() for r in caplog.records] == []
