@@ -243,10 +243,18 @@ class InMemoryGroups:
 
 
 def _check_size(message: str, limit: int) -> None:
+    size = _size_over(message, limit)
+    if size is not None:
+        raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
+
+
+def _size_over(message: str, limit: int) -> int | None:
+    """``message``'s size in bytes when it is over ``limit``, else ``None``."""
     # PERF: a str holds at most 4 bytes a character; most messages are far under the limit
     # and need no encoding to know it.
     if len(message) * 4 > limit and (size := len(message.encode())) > limit:
-        raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
+        return size
+    return None
 
 
 async def _close_quietly(member: Member) -> None:
@@ -450,7 +458,19 @@ class RedisGroups:
                 if message is not None and message.get("type") == "message":
                     channel = str(message["channel"])
                     group = channel[len(self.prefix) :]
-                    await self._local.deliver(group, str(message["data"]))
+                    data = str(message["data"])
+                    # Another program may publish on the channel what publish() refuses: a
+                    # stalled member would hold max_queue of them, of any size.
+                    size = _size_over(data, self.max_message_size)
+                    if size is None:
+                        await self._local.deliver(group, data)
+                    else:
+                        logger.warning(
+                            "Dropping a message of %d bytes on group %r: over the limit of %d",
+                            size,
+                            group,
+                            self.max_message_size,
+                        )
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

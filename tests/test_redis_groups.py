@@ -416,3 +416,30 @@ async def test_bytes_that_are_not_utf_8_on_a_groups_channel_are_no_outage(
     # As aaf reads every other text: each byte that is not UTF-8 is U+FFFD.
     assert member.got == ["before", "caf\ufffd \ufffd"] + [f"after {i}" for i in range(5)]
     assert [r.getMessage() for r in caplog.records] == []
+
+
+@pytest.mark.anyio
+async def test_a_message_over_the_size_limit_from_another_publisher_is_dropped(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # publish() refuses it, but another program can put it on the channel: a stalled member
+    # held max_queue of them, whatever their size.
+    from redis.asyncio import Redis
+
+    async with RedisGroups(redis_server.url, max_message_size=1024) as groups:
+        member = Inbox()
+        await groups.join("room", member)
+        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        other = Redis.from_url(redis_server.url)
+        try:
+            with caplog.at_level(logging.WARNING, logger="aaf"):
+                await other.publish("aaf:group:room", "é" * 512)  # 1,024 bytes: the limit
+                await other.publish("aaf:group:room", "é" * 513)
+                await other.publish("aaf:group:room", "next")
+                await wait_for(lambda: len(member.got) == 2)
+        finally:
+            await other.aclose()
+    assert member.got == ["é" * 512, "next"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Dropping a message of 1026 bytes on group 'room': over the limit of 1024"
+    ]
