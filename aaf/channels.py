@@ -232,9 +232,10 @@ class InMemoryGroups:
         queued. A member whose queue is full is closed with 1013 and dropped.
 
         Raises:
-            ValueError: the message is larger than ``max_message_size`` bytes.
+            ValueError: the message is larger than ``max_message_size`` bytes, or is not
+                UTF-8 text (it holds a lone surrogate).
         """
-        _check_size(message, self.max_message_size)
+        _check_message(message, self.max_message_size)
         return await self._local.deliver(group, message)
 
     async def publish_json(self, group: str, data: object) -> int:
@@ -242,9 +243,19 @@ class InMemoryGroups:
         return await self.publish(group, json_bytes(data).decode())
 
 
-def _check_size(message: str, limit: int) -> None:
-    size = _size_over(message, limit)
-    if size is not None:
+def _check_message(message: str, limit: int) -> None:
+    """Refuse a message no member could be sent: over ``limit`` bytes, or text with no UTF-8
+    (a lone surrogate, from bytes decoded with ``surrogateescape``, say). Queued, the latter
+    failed every member's send, and each was dropped from the group, its WebSocket open and
+    told nothing: the whole group lost for one message."""
+    if message.isascii():  # PERF: the usual; a flag of the str, and a byte a character
+        size = len(message)
+    else:
+        try:
+            size = len(message.encode())
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"A group message must be UTF-8 text: {exc}") from None
+    if size > limit:
         raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
 
 
@@ -391,10 +402,11 @@ class RedisGroups:
         late if Redis only stopped answering for a while; never twice).
 
         Raises:
-            ValueError: the message is larger than ``max_message_size`` bytes.
+            ValueError: the message is larger than ``max_message_size`` bytes, or is not
+                UTF-8 text (it holds a lone surrogate).
             RuntimeError: the groups were not started.
         """
-        _check_size(message, self.max_message_size)
+        _check_message(message, self.max_message_size)
         if self._client is None:
             raise RuntimeError("RedisGroups.start() (or `async with groups`) comes first")
         probe = self._outage

@@ -255,3 +255,30 @@ def test_at_session_end_calls_back_once_in_order_after_on_disconnect(
     assert [r.getMessage() for r in caplog.records] == [
         "A callback at the end of a WebSocket session failed"
     ]
+
+
+def test_a_message_with_no_utf_8_is_refused_and_the_group_keeps_its_members() -> None:
+    # A lone surrogate (a file name decoded with surrogateescape, say) was queued: every
+    # member's send failed on it, and each was dropped from the group, its WebSocket open
+    # and never told: the whole group lost for one message.
+    groups = InMemoryGroups()
+    router = Router()
+    router.add_websocket_route("/room", group_member(groups, "room"))
+
+    @router.post("/publish")
+    async def publish(connection: Connection, text: str, surrogate: bool = False) -> str:
+        try:
+            return str(await groups.publish("room", text + ("\udcff" if surrogate else "")))
+        except ValueError as exc:
+            return str(exc)
+
+    with serve(aaf([router])) as base:
+        url = base.replace("http://", "ws://") + "/room"
+        with connect(url) as first, connect(url) as second:
+            first.send("joined?")  # each handler is past join() once its first frame is read
+            second.send("joined?")
+            time.sleep(0.2)
+            refused = httpx.post(base + "/publish", params={"text": "é", "surrogate": True})
+            assert refused.text.startswith("A group message must be UTF-8 text: ")
+            assert httpx.post(base + "/publish", params={"text": "still here"}).text == "2"
+            assert first.recv(timeout=5) == second.recv(timeout=5) == "still here"

@@ -443,3 +443,20 @@ async def test_a_message_over_the_size_limit_from_another_publisher_is_dropped(
     assert [r.getMessage() for r in caplog.records] == [
         "Dropping a message of 1026 bytes on group 'room': over the limit of 1024"
     ]
+
+
+@pytest.mark.anyio
+async def test_a_message_with_no_utf_8_is_refused_not_an_outage(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # redis-py's encoding failed inside publish(), which took it for Redis going away.
+    async with RedisGroups(redis_server.url) as groups:
+        member = Inbox()
+        await groups.join("room", member)
+        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        with caplog.at_level(logging.WARNING, logger="aaf"):
+            with pytest.raises(ValueError, match="must be UTF-8 text"):
+                await groups.publish("room", "caf\udce9")
+            assert await groups.publish("room", "café") == 1
+            await wait_for(lambda: member.got == ["café"])
+    assert [r.getMessage() for r in caplog.records] == []
