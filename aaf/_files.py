@@ -165,4 +165,17 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
     if fallback == filename:
         return f'{kind}; filename="{filename}"'
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(_utf_8(filename), safe='')}"
+
+
+def _utf_8(name: str) -> str:
+    """``name`` as UTF-8 can say it. A name read from the disk that is not UTF-8 holds lone
+    surrogates (``os.listdir`` decodes with ``surrogateescape``), which UTF-8 cannot encode:
+    its bytes are read again, each that is not UTF-8 as U+FFFD, as aaf reads all text."""
+    if name.isascii():
+        return name
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate no decoding made: "?"
+        raw = name.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")

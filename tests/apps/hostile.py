@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -53,6 +54,9 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     router = Router()
     groups = InMemoryGroups(max_queue=8)
     (tmp / "report.txt").write_text("report")
+    (tmp / "downloads").mkdir(exist_ok=True)
+    with open(os.path.join(os.fsencode(tmp / "downloads"), b"caf\xe9 \xff.txt"), "wb") as saved:
+        saved.write(b"latin-1 name")  # a name in Latin-1, saved by another program
 
     @router.route("/ok")
     async def ok(connection: Connection) -> str:
@@ -114,6 +118,13 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     @router.route("/file")
     async def file(connection: Connection) -> FileResponse:
         return FileResponse(tmp / "report.txt", filename='r\x01\r\nép\x7f"ort.txt')
+
+    @router.route("/disk-files")
+    async def disk_files(connection: Connection) -> FileResponse:
+        # A name on the disk that is not UTF-8, as os.listdir gives it (surrogateescape).
+        downloads = tmp / "downloads"
+        (name,) = os.listdir(downloads)
+        return FileResponse(downloads / name, filename=name)
 
     @router.route("/forever")
     async def forever(connection: Connection) -> None:
