@@ -1240,6 +1240,10 @@ def route_path(scope: HTTPScope | WebSocketScope) -> str:
 
 def _close_reason(reason: str) -> str:
     """``reason`` cut to the 123 bytes of UTF-8 a close frame holds (RFC 6455 section 5.5),
-    never inside a character."""
-    encoded = reason.encode()
-    return reason if len(encoded) <= 123 else encoded[:123].decode(errors="ignore")
+    never inside a character. What UTF-8 cannot encode (a lone surrogate, from a file name
+    decoded with ``surrogateescape``) is ``?``: a close never fails for its reason (from a
+    ``WebSocketException``, the error reached the server)."""
+    if reason.isascii():  # PERF: the usual; a byte a character
+        return reason if len(reason) <= 123 else reason[:123]
+    encoded = reason.encode(errors="replace")
+    return encoded[:123].decode(errors="ignore")

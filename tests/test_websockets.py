@@ -429,7 +429,9 @@ def test_accepting_a_subprotocol_the_client_did_not_offer_is_refused(
     ]
 
 
-def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None:
+def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # A close frame holds 123 bytes of reason: 120 characters of "é" are 240 bytes.
     router = Router()
     long_reason = "é" * 120
@@ -447,9 +449,21 @@ def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None
             await connection.close(1005)  # reserved: never sent on the wire
         await connection.close(4000, long_reason)
 
+    # A lone surrogate (a file name decoded with surrogateescape, in the reason): UTF-8
+    # cannot encode it, and the close raised; from a WebSocketException, into the server.
+    @router.websocket("/refused")
+    async def refused(connection: Connection) -> None:
+        await connection.accept()
+        raise WebSocketException(4000, "no \udcff.txt")
+
+    @router.websocket("/surrogate")
+    async def surrogate(connection: Connection) -> None:
+        await connection.accept()
+        await connection.close(4001, "no \udcff.txt")
+
     async def scenario(url: str) -> list[tuple[int, str]]:
         seen: list[tuple[int, str]] = []
-        for path in ("/error", "/close"):
+        for path in ("/error", "/close", "/refused", "/surrogate"):
             async with connect(url + path) as ws:
                 if path == "/error":
                     await ws.send("hi")
@@ -459,10 +473,16 @@ def test_close_reasons_are_cut_to_what_a_frame_holds_and_codes_checked() -> None
                 seen.append((closed.value.rcvd.code, closed.value.rcvd.reason))
         return seen
 
-    with serve(aaf([router])) as base:
+    with serve(aaf([router]), log_config=None) as base:
         url = base.replace("http://", "ws://")
         seen = asyncio.run(asyncio.wait_for(scenario(url), 30))
-    assert seen == [(1008, "é" * 61), (4000, "é" * 61)]  # 122 bytes: no character cut in two
+    assert seen == [
+        (1008, "é" * 61),  # 122 bytes: no character cut in two
+        (4000, "é" * 61),
+        (4000, "no ?.txt"),  # as UTF-8 writes what it cannot encode
+        (4001, "no ?.txt"),
+    ]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 @pytest.mark.parametrize(("limit", "refused"), [(8, True), (9, False), (None, False)])
