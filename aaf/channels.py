@@ -316,6 +316,10 @@ class RedisGroups:
         self._reader: asyncio.Task[None] | None = None
         self._outage = False
         self._probing = False  # a publish is finding out whether Redis answers again
+        # One subscribe or unsubscribe at a time: redis-py before 5.1 gives a pub/sub whose
+        # first two commands overlap (a join as the subscriber starts) a connection each, and
+        # the one it forgets stays subscribed, unread, its messages piling up in Redis.
+        self._subscribing = asyncio.Lock()
 
     @property
     def max_queue(self) -> int:
@@ -378,19 +382,30 @@ class RedisGroups:
 
     async def join(self, group: str, member: Member) -> None:
         """Add ``member`` to ``group``, subscribing this process to it when it is the first."""
-        if self._local.add(group, member) and self._pubsub is not None:
-            try:
-                await self._pubsub.subscribe(self._channel(group))
-            except Exception as exc:  # Redis is away: the reader subscribes on reconnect
-                logger.debug("Subscribing to %r failed: %r", group, exc)
+        if self._local.add(group, member):
+            await self._subscription(group, True)
 
     async def leave(self, group: str, member: Member) -> None:
         """Remove ``member``; unsubscribe when the group has no member left here."""
-        if self._local.drop(group, member) and self._pubsub is not None:
+        if self._local.drop(group, member):
+            await self._subscription(group, False)
+
+    async def _subscription(self, group: str, wanted: bool) -> None:
+        """Subscribe to ``group``'s channel, or unsubscribe. During an outage nothing is
+        asked of Redis: the subscriber makes the subscriptions its groups' once it is back
+        (``_sync``), and a join does not wait for a Redis that does not answer; one that
+        fails begins an outage, so that the joins queued behind it do not wait in turn."""
+        async with self._subscribing:
+            pubsub = self._pubsub
+            if pubsub is None or self._outage:
+                return
             try:
-                await self._pubsub.unsubscribe(self._channel(group))
+                if wanted:
+                    await pubsub.subscribe(self._channel(group))
+                else:
+                    await pubsub.unsubscribe(self._channel(group))
             except Exception as exc:
-                logger.debug("Unsubscribing from %r failed: %r", group, exc)
+                self._report_outage(exc)
 
     def members(self, group: str) -> int:
         """Count the members of ``group`` in this process."""
@@ -453,12 +468,14 @@ class RedisGroups:
                 if not pubsub.subscribed:
                     groups = self._local.groups()
                     if groups:
-                        await pubsub.subscribe(*(self._channel(g) for g in groups))
+                        async with self._subscribing:
+                            await pubsub.subscribe(*(self._channel(g) for g in groups))
                     else:
                         await asyncio.sleep(0.05)
                         continue
                 elif loop.time() - synced > _SYNC_EVERY:
-                    await self._sync(pubsub)
+                    async with self._subscribing:
+                        await self._sync(pubsub)
                     synced = loop.time()
                 message = await pubsub.get_message(timeout=_SYNC_EVERY)
                 if self._outage and message is None and self._client is not None:

@@ -286,8 +286,12 @@ def uvicorn(
         while True:
             with (
                 contextlib.suppress(OSError),
-                connect(f"ws://127.0.0.1:{port}{probe}", open_timeout=1),
+                connect(f"ws://127.0.0.1:{port}{probe}", open_timeout=1) as probing,
             ):
+                # Read, the app's greeting: websockets' sync client before 14 holds one
+                # message, and one left unread kept it from reading the server's close
+                # frame, so that closing waited out its 10 s close timeout.
+                probing.recv(timeout=5)
                 break
             assert time.monotonic() < deadline and process.poll() is None, "no server"
             time.sleep(0.1)
@@ -318,6 +322,11 @@ def test_two_uvicorn_processes_share_a_room(redis_server: RedisServer) -> None:
         httpx.post(f"http://{second}/rooms/lobby/burst", params={"count": 100}, timeout=10)
         got = [listener.recv(timeout=5) for _ in range(100)]
         assert got == [f"{i:05d}" for i in range(100)]  # in publish order
+        # The talker is a member too. Left unread, its messages filled the client's queue,
+        # which then read no more: not the server's close frame either, and closing waited
+        # out the client's 10 s close timeout.
+        echoed = [talker.recv(timeout=5) for _ in range(101)]
+        assert echoed == ["hello from the other process"] + got
 
 
 def test_uvicorn_workers_share_rooms(redis_server: RedisServer) -> None:
@@ -346,11 +355,9 @@ def test_the_chat_example_spans_processes_with_aaf_redis_url(redis_server: Redis
         assert "welcome" in str(reader.recv(timeout=5)) and "welcome" in str(writer.recv(timeout=5))
         time.sleep(0.2)
         writer.send('{"author": "ann", "text": "hi from the other process"}')
-        assert json.loads(reader.recv(timeout=5)) == {
-            "author": "ann",
-            "text": "hi from the other process",
-            "room": "lobby",
-        }
+        said = {"author": "ann", "text": "hi from the other process", "room": "lobby"}
+        assert json.loads(reader.recv(timeout=5)) == said
+        assert json.loads(writer.recv(timeout=5)) == said  # a member too: read, as above
 
 
 @pytest.mark.anyio
@@ -460,3 +467,27 @@ async def test_a_message_with_no_utf_8_is_refused_not_an_outage(
             assert await groups.publish("room", "café") == 1
             await wait_for(lambda: member.got == ["café"])
     assert [r.getMessage() for r in caplog.records] == []
+
+
+@pytest.mark.anyio
+async def test_a_join_as_the_subscriber_starts_subscribes_one_connection(
+    redis_server: RedisServer,
+) -> None:
+    # redis-py before 5.1 (the oldest aaf allows is 5.0.1) gave a pub/sub whose first two
+    # commands overlapped a connection each: the subscriber's and a join's. The one it
+    # forgot stayed subscribed, never read, its messages piling up in Redis, and publish
+    # counted it as a second process.
+    from redis.asyncio import Redis
+
+    async with RedisGroups(redis_server.url) as groups:
+        member = Inbox()
+        await groups.join("first", member)  # at once: the subscriber starts meanwhile
+        await groups.join("second", member)
+        await asyncio.sleep(0.3)
+        other = Redis.from_url(redis_server.url)
+        try:
+            assert await other.publish("aaf:group:first", "hello") == 1
+            assert await other.publish("aaf:group:second", "again") == 1
+        finally:
+            await other.aclose()
+        await wait_for(lambda: member.got == ["hello", "again"])
