@@ -78,6 +78,14 @@ async def missing_key(connection: Connection, exc: KeyError) -> JsonResponse:
 
 assert_type(missing_key.__name__, str)
 path: str = app.url_for("hello", name="x")
+
+
+@router.websocket("/feed")
+async def feed(connection: Connection) -> None:
+    await connection.accept()
+    seen: list[str] = []
+    connection.at_session_end(lambda: seen.append("over"))  # any result, taken and dropped
+    connection.forget_session_end(seen.clear)
 """
 
 BAD = {
@@ -236,6 +244,17 @@ BAD = {
         """
         from aaf.response import JsonResponse
         JsonResponse({}, status_code="200")
+        """,
+        "arg-type",
+    ),
+    "a_session_end_callback_takes_nothing": (
+        """
+        from aaf.connection import Connection
+
+        def left(code: int) -> None: ...
+
+        async def handler(connection: Connection) -> None:
+            connection.at_session_end(left)
         """,
         "arg-type",
     ),
