@@ -42,7 +42,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 run: $(STAMP)
-	$(BIN)/uvicorn --app-dir examples notes.app:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn --app-dir examples notes.app:app --host $(HOST) --port $(PORT) \
+		--timeout-graceful-shutdown 35
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
