@@ -397,6 +397,26 @@ async def test_a_session_ended_without_leave_unsubscribes_its_process(
                 await asyncio.sleep(0.1)
 
 
+async def member_of(groups: RedisGroups, group: str) -> Inbox:
+    """A new member of ``group``, once its subscription has reached Redis."""
+    member = Inbox()
+    await groups.join(group, member)
+    await asyncio.sleep(0.1)
+    return member
+
+
+async def publish_elsewhere(redis: RedisServer, group: str, *messages: str | bytes) -> None:
+    """Publish on ``group``'s channel as another program would, with redis-py alone."""
+    from redis.asyncio import Redis
+
+    other = Redis.from_url(redis.url)
+    try:
+        for message in messages:
+            await other.publish(f"aaf:group:{group}", message)
+    finally:
+        await other.aclose()
+
+
 @pytest.mark.anyio
 async def test_bytes_that_are_not_utf_8_on_a_groups_channel_are_no_outage(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
@@ -404,22 +424,12 @@ async def test_bytes_that_are_not_utf_8_on_a_groups_channel_are_no_outage(
     # Another program publishing on the channel (msgpack, a Latin-1 text): the subscriber's
     # decoding failed, it was taken for Redis going away, and what came while it reconnected
     # was lost for every member of every group of the process.
-    from redis.asyncio import Redis
-
     async with RedisGroups(redis_server.url) as groups:
-        member = Inbox()
-        await groups.join("room", member)
-        await asyncio.sleep(0.1)  # the subscription reaches Redis
-        other = Redis.from_url(redis_server.url)
-        try:
-            with caplog.at_level(logging.WARNING, logger="aaf"):
-                await other.publish("aaf:group:room", b"before")
-                await other.publish("aaf:group:room", b"caf\xe9 \xff")
-                for i in range(5):
-                    await other.publish("aaf:group:room", f"after {i}".encode())
-                await wait_for(lambda: len(member.got) == 7)
-        finally:
-            await other.aclose()
+        member = await member_of(groups, "room")
+        after = [f"after {i}".encode() for i in range(5)]
+        with caplog.at_level(logging.WARNING, logger="aaf"):
+            await publish_elsewhere(redis_server, "room", b"before", b"caf\xe9 \xff", *after)
+            await wait_for(lambda: len(member.got) == 7)
     # As aaf reads every other text: each byte that is not UTF-8 is U+FFFD.
     assert member.got == ["before", "caf\ufffd \ufffd"] + [f"after {i}" for i in range(5)]
     assert [r.getMessage() for r in caplog.records] == []
@@ -431,21 +441,12 @@ async def test_a_message_over_the_size_limit_from_another_publisher_is_dropped(
 ) -> None:
     # publish() refuses it, but another program can put it on the channel: a stalled member
     # held max_queue of them, whatever their size.
-    from redis.asyncio import Redis
-
     async with RedisGroups(redis_server.url, max_message_size=1024) as groups:
-        member = Inbox()
-        await groups.join("room", member)
-        await asyncio.sleep(0.1)  # the subscription reaches Redis
-        other = Redis.from_url(redis_server.url)
-        try:
-            with caplog.at_level(logging.WARNING, logger="aaf"):
-                await other.publish("aaf:group:room", "é" * 512)  # 1,024 bytes: the limit
-                await other.publish("aaf:group:room", "é" * 513)
-                await other.publish("aaf:group:room", "next")
-                await wait_for(lambda: len(member.got) == 2)
-        finally:
-            await other.aclose()
+        member = await member_of(groups, "room")
+        with caplog.at_level(logging.WARNING, logger="aaf"):
+            # 1,024 bytes (the limit), then 1,026
+            await publish_elsewhere(redis_server, "room", "é" * 512, "é" * 513, "next")
+            await wait_for(lambda: len(member.got) == 2)
     assert member.got == ["é" * 512, "next"]
     assert [r.getMessage() for r in caplog.records] == [
         "Dropping a message of 1026 bytes on group 'room': over the limit of 1024"
@@ -458,9 +459,7 @@ async def test_a_message_with_no_utf_8_is_refused_not_an_outage(
 ) -> None:
     # redis-py's encoding failed inside publish(), which took it for Redis going away.
     async with RedisGroups(redis_server.url) as groups:
-        member = Inbox()
-        await groups.join("room", member)
-        await asyncio.sleep(0.1)  # the subscription reaches Redis
+        member = await member_of(groups, "room")
         with caplog.at_level(logging.WARNING, logger="aaf"):
             with pytest.raises(ValueError, match="must be UTF-8 text"):
                 await groups.publish("room", "caf\udce9")
