@@ -393,8 +393,10 @@ class RedisGroups:
     async def _subscription(self, group: str, wanted: bool) -> None:
         """Subscribe to ``group``'s channel, or unsubscribe. During an outage nothing is
         asked of Redis: the subscriber makes the subscriptions its groups' once it is back
-        (``_sync``), and a join does not wait for a Redis that does not answer; one that
-        fails begins an outage, so that the joins queued behind it do not wait in turn."""
+        (``_sync``). A failure begins an outage. (A subscribe waits for no answer; only a
+        pub/sub's first command, which connects, can wait up to ``timeout``.)"""
+        if self._outage:
+            return  # at once: not behind the subscriber's own try to connect
         async with self._subscribing:
             pubsub = self._pubsub
             if pubsub is None or self._outage:

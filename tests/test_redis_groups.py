@@ -141,6 +141,16 @@ async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
 
             assert await asyncio.gather(*(publish() for _ in range(50))) == [0] * 50
             assert len([t for t in done if t > 0.2]) <= 1, sorted(done)[-3:]
+            # Joins do not wait on it either (they ask it nothing during an outage).
+            joined: list[float] = []
+
+            async def join(group: str) -> None:
+                started = time.monotonic()
+                await there.join(group, Inbox())
+                joined.append(time.monotonic() - started)
+
+            await asyncio.gather(*(join(f"new{n}") for n in range(20)))
+            assert len([t for t in joined if t > 0.2]) <= 1, sorted(joined)[-3:]
             await asyncio.sleep(1.5)  # the subscriber tries Redis too, and must not say "back"
             logged = [r.getMessage() for r in caplog.records]
             assert [m for m in logged if "is back" in m] == [], logged
