@@ -248,24 +248,22 @@ def _check_message(message: str, limit: int) -> None:
     (a lone surrogate, from bytes decoded with ``surrogateescape``, say). Queued, the latter
     failed every member's send, and each was dropped from the group, its WebSocket open and
     told nothing: the whole group lost for one message."""
-    if message.isascii():  # PERF: the usual; a flag of the str, and a byte a character
-        size = len(message)
-    else:
-        try:
-            size = len(message.encode())
-        except UnicodeEncodeError as exc:
-            raise ValueError(f"A group message must be UTF-8 text: {exc}") from None
+    try:
+        size = _size(message)
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"A group message must be UTF-8 text: {exc}") from None
     if size > limit:
         raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
 
 
-def _size_over(message: str, limit: int) -> int | None:
-    """``message``'s size in bytes when it is over ``limit``, else ``None``."""
-    # PERF: a str holds at most 4 bytes a character; most messages are far under the limit
-    # and need no encoding to know it.
-    if len(message) * 4 > limit and (size := len(message.encode())) > limit:
-        return size
-    return None
+def _size(message: str) -> int:
+    """``message``'s size in bytes of UTF-8.
+
+    Raises:
+        UnicodeEncodeError: it holds a lone surrogate.
+    """
+    # PERF: the usual message is ASCII (a flag of the str), a byte a character.
+    return len(message) if message.isascii() else len(message.encode())
 
 
 async def _close_quietly(member: Member) -> None:
@@ -492,8 +490,8 @@ class RedisGroups:
                     data = str(message["data"])
                     # Another program may publish on the channel what publish() refuses: a
                     # stalled member would hold max_queue of them, of any size.
-                    size = _size_over(data, self.max_message_size)
-                    if size is None:
+                    size = _size(data)  # decoded by redis-py: UTF-8 (U+FFFD for the rest)
+                    if size <= self.max_message_size:
                         await self._local.deliver(group, data)
                     else:
                         logger.warning(
