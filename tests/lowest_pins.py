@@ -51,9 +51,10 @@ def _name(requirement: str) -> str:
 def main() -> None:
     project = tomllib.loads(PYPROJECT.read_text())["project"]
     extras: dict[str, list[str]] = project["optional-dependencies"]
-    # What aaf, aaf[testing] and aaf[redis] need, at their oldest; the test tools as the test
-    # extra pins them, except what those name.
-    pins = lowest_pins([*project["dependencies"], *extras["testing"], *extras["redis"]])
+    # What aaf and its extras (testing, redis, templates, the example's notes) need, at their
+    # oldest; the test tools as the test extra pins them, except what those name.
+    wanted = [*extras["testing"], *extras["redis"], *extras["templates"], *extras["notes"]]
+    pins = lowest_pins([*project["dependencies"], *wanted])
     named = {_name(pin) for pin in pins} | {"aaf"}
     pins += [tool for tool in extras["test"] if _name(tool) in TOOLS and _name(tool) not in named]
     print(" ".join(pins))
