@@ -158,8 +158,8 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     non-ASCII become ``_``); where it differs from the real name, RFC 5987's ``filename*``
     carries the name percent-encoded as UTF-8 (RFC 6266 section 4.3).
 
-    >>> content_disposition("résumé.pdf")
-    'attachment; filename="r_sum_.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf'
+    >>> print(content_disposition("résumé.pdf"))
+    attachment; filename="r_sum_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf
     """
     kind = "inline" if inline else "attachment"
     fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
