@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
@@ -266,6 +267,20 @@ def _size(message: str) -> int:
     return len(message) if message.isascii() else len(message.encode())
 
 
+# A URL's password: after the user name's colon, up to the last "@" of the part before the
+# path; or a query string's password= (redis-py takes either).
+_PASSWORD = re.compile(r"^([a-z0-9+.-]+://[^/?#]*?:)[^/?#]*(?=@)|(?<=[?&]password=)[^&#]*", re.I)
+
+
+def _shown(url: str) -> str:
+    """``url`` as logs and errors show it: its password, if it has one, as ``***``.
+
+    >>> _shown("redis://app:secret@cache:6379/0")
+    'redis://app:***@cache:6379/0'
+    """
+    return _PASSWORD.sub(lambda found: (found.group(1) or "") + "***", url)
+
+
 async def _close_quietly(member: Member) -> None:
     try:
         await member.close(TRY_AGAIN_LATER, "Too slow: messages were piling up")
@@ -356,7 +371,7 @@ class RedisGroups:
             await client.ping()
         except (RedisError, OSError) as exc:
             await client.aclose()
-            raise ConnectionError(f"Redis is unreachable at {self.url}: {exc}") from exc
+            raise ConnectionError(f"Redis is unreachable at {_shown(self.url)}: {exc}") from exc
         self._client = client
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
         self._reader = asyncio.create_task(self._read(), name="aaf RedisGroups subscriber")
@@ -450,12 +465,12 @@ class RedisGroups:
     def _report_outage(self, exc: BaseException) -> None:
         if not self._outage:
             self._outage = True
-            logger.warning("Redis at %s is unreachable: %r; retrying", self.url, exc)
+            logger.warning("Redis at %s is unreachable: %r; retrying", _shown(self.url), exc)
 
     def _back(self) -> None:
         if self._outage:
             self._outage = False
-            logger.warning("Redis at %s is back", self.url)
+            logger.warning("Redis at %s is back", _shown(self.url))
 
     async def _read(self) -> None:
         delay = 0.05

@@ -18,15 +18,18 @@ from ._helpers import free_port, stop_process
 class RedisServer:
     """One redis-server process this test started."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, password: str | None = None) -> None:
         self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
+        self.password = password
+        secret = f":{password}@" if password else ""
+        self.url = f"redis://{secret}127.0.0.1:{port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port)]
-            + ["--save", "", "--appendonly", "no"],
+            + ["--save", "", "--appendonly", "no"]
+            + (["--requirepass", self.password] if self.password else []),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -35,7 +38,8 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
                     sock.sendall(b"PING\r\n")
-                    if sock.recv(64).startswith(b"+PONG"):
+                    # +PONG, or -NOAUTH from a server that takes a password: it answers
+                    if sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
                         return
             except OSError:
                 pass
@@ -59,16 +63,27 @@ class RedisServer:
         self.process = None
 
 
-@pytest.fixture()
-def redis_server() -> Iterator[RedisServer]:
+def _running(password: str | None = None) -> Iterator[RedisServer]:
     """A fresh redis-server; in CI a missing one fails the run instead of skipping."""
     if shutil.which("redis-server") is None:
         if os.environ.get("CI") == "true":
             pytest.fail("redis-server is missing: `make test` installs it")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    server = RedisServer(free_port())
+    server = RedisServer(free_port(), password)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture()
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh redis-server, open to all."""
+    yield from _running()
+
+
+@pytest.fixture()
+def redis_with_password() -> Iterator[RedisServer]:
+    """A fresh redis-server that takes the password ``hunter2`` (in its ``url``)."""
+    yield from _running("hunter2")

@@ -23,9 +23,9 @@ from aaf.channels import RedisGroups
 from aaf.connection import Connection
 
 from ._helpers import free_port, serve, stop_process, uvicorn_command
-from ._redis import RedisServer, redis_server
+from ._redis import RedisServer, redis_server, redis_with_password
 
-__all__ = ["redis_server"]  # the fixture, used by name
+__all__ = ["redis_server", "redis_with_password"]  # the fixtures, used by name
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -97,6 +97,49 @@ async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) 
             await there.publish("room", "after")
             await asyncio.sleep(0.2)
         assert "lost" not in member.got
+
+
+@pytest.mark.anyio
+async def test_the_password_of_the_redis_url_is_in_no_log_line_or_error(
+    redis_with_password: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every outage's warnings, and the error of a start that failed, wrote the URL as given:
+    # "Redis at redis://:hunter2@127.0.0.1:6379/0 is unreachable", the password in the logs.
+    caplog.set_level(logging.WARNING, logger="aaf")
+    server = redis_with_password
+    async with RedisGroups(server.url) as here, RedisGroups(server.url) as there:
+        member = Inbox()
+        await here.join("room", member)
+        await asyncio.sleep(0.1)
+        assert await there.publish("room", "before") == 1  # the password was taken
+        await wait_for(lambda: member.got == ["before"])
+        server.stop()
+        assert await there.publish("room", "lost") == 0
+        server.start()
+        deadline = time.monotonic() + 10
+        while "after" not in member.got:
+            assert time.monotonic() < deadline, "delivery did not resume"
+            await there.publish("room", "after")
+            await asyncio.sleep(0.2)
+    logged = [r.getMessage() for r in caplog.records]
+    shown = f"redis://:***@127.0.0.1:{server.port}/0"
+    assert [m for m in logged if m.startswith(f"Redis at {shown} is unreachable: ")], logged
+    assert f"Redis at {shown} is back" in logged, logged
+    port = free_port()
+    for url, said in (
+        (f"redis://:hunter2@127.0.0.1:{port}/0", f"redis://:***@127.0.0.1:{port}/0"),
+        (f"redis://app:hunter2@127.0.0.1:{port}", f"redis://app:***@127.0.0.1:{port}"),
+        (
+            f"redis://127.0.0.1:{port}/0?password=hunter2&db=1",
+            f"redis://127.0.0.1:{port}/0?password=***&db=1",
+        ),
+        (f"redis://:nope@127.0.0.1:{server.port}/0", f"redis://:***@127.0.0.1:{server.port}/0"),
+    ):
+        with pytest.raises(ConnectionError) as refused:
+            await RedisGroups(url).start()
+        assert str(refused.value).startswith(f"Redis is unreachable at {said}: "), refused.value
+        logged.append(str(refused.value))
+    assert not [m for m in logged if "hunter2" in m or "nope" in m], logged
 
 
 @pytest.mark.anyio
