@@ -124,7 +124,7 @@ async def _answer_error(
     ):
         # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
         # Raised after accept, it closes the session as any HTTPError does (below).
-        logger.debug("Refusing WebSocket %s: %s", connection.path, exc.errors)
+        logger.debug("Refusing WebSocket %s: %s", printable(connection.path), exc.errors)
         await connection.reject(403, "Invalid handshake parameters")
         return
     if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
@@ -158,7 +158,20 @@ def _request(connection: Connection) -> str:
     """What a log line names: ``GET /items``, or ``WebSocket /chat`` for a session (its
     handshake's GET would read as an HTTP request)."""
     kind = "WebSocket" if connection.scope["type"] == "websocket" else connection.method
-    return f"{kind} {connection.path}"
+    return f"{kind} {printable(connection.path)}"
+
+
+def printable(text: str) -> str:
+    r"""``text`` for a log line: each character that is not printable (a line break, a
+    terminal's escape) written as Python escapes it, so that what a client sent cannot
+    forge lines of its own; the rest (``é``) as it is.
+
+    >>> printable("/x\nERROR forged\x1b[2J")
+    '/x\\nERROR forged\\x1b[2J'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _log_failed(connection: Connection, exc: BaseException) -> None:

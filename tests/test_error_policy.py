@@ -7,9 +7,10 @@ import asyncio
 import logging
 from typing import cast
 
+import httpx
 import pytest
 from pydantic import JsonValue
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from aaf import aaf
@@ -254,4 +255,35 @@ def test_another_frameworks_http_exception_is_a_500_whose_log_says_what_to_raise
         "Exception in handler for GET /flask (NotFound is not aaf's: raise aaf.HTTPError for "
         "that answer)",
         "Exception in handler for GET /other",
+    ]
+
+
+def test_a_path_in_a_log_line_cannot_forge_lines_of_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The decoded path went into the log as it came: `/x%0A...` wrote a second line, one a
+    # client chose ("CRITICAL ... admin logged in"), and `%1B[` a terminal's escapes. Such
+    # characters are written as Python escapes them; the rest of a path (`é`) as it is.
+    router = Router()
+
+    @router.get("/items/<name>")
+    async def item(connection: Connection, name: str) -> str:
+        raise LookupError(name)
+
+    @router.websocket("/ws/<name>")
+    async def session(connection: Connection, name: str) -> None:
+        await connection.accept()
+        raise LookupError(name)
+
+    forged = "%0A2026-12-06%20CRITICAL%20admin%20logged%20in%1B[2J%E2%80%A8%C3%A9"
+    with caplog.at_level(logging.ERROR, logger="aaf"), serve(aaf([router])) as base:
+        with httpx.Client(base_url=base, timeout=5) as client:
+            assert client.get(f"/items/x{forged}").status_code == 500
+        with connect(base.replace("http", "ws") + f"/ws/x{forged}", open_timeout=5) as ws:
+            with pytest.raises(ConnectionClosed):
+                ws.recv(timeout=5)
+    shown = "x\\n2026-12-06 CRITICAL admin logged in\\x1b[2J\\u2028é"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Exception in handler for GET /items/{shown}",
+        f"Exception in handler for WebSocket /ws/{shown}",
     ]
