@@ -128,7 +128,7 @@ async def _answer_error(
         await connection.reject(403, "Invalid handshake parameters")
         return
     if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
-        logger.debug("Closing WebSocket %s: %r", connection.path, exc)
+        logger.debug("Closing WebSocket %s: %r", printable(connection.path), exc)
         if connection.ws_state is not WebSocketState.CLOSED:
             await connection.close(websocket_close_code(exc), exc.reason)
         return
