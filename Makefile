@@ -78,7 +78,7 @@ LOWEST_TESTS := tests/test_params.py tests/test_semantics.py tests/test_response
 	tests/test_dispatch_edges.py tests/test_connection_misuse.py tests/test_small_contracts.py \
 	tests/test_fuzz.py tests/test_redis_groups.py tests/test_middleware.py \
 	tests/test_security_scopes.py tests/test_signature_fuzz.py tests/test_aliases.py \
-	tests/test_channels.py tests/test_templating.py tests/test_examples.py \
+	tests/test_channels.py tests/test_templating.py tests/test_examples.py tests/test_sse.py \
 	examples/notes/tests/test_api.py
 
 $(LOWEST_STAMP): pyproject.toml tests/lowest_pins.py

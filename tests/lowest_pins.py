@@ -24,6 +24,7 @@ TOOLS = frozenset(
         "starlette",
         "itsdangerous",
         "hypercorn",
+        "selenium",
     }
 )
 
