@@ -59,18 +59,21 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class HTTPAuthorizationCredentials:
-    """An ``Authorization`` header: its scheme (``Bearer``) and credentials (the token)."""
+    """An ``Authorization`` header: its scheme (``Bearer``) and credentials (the token),
+    which its ``repr`` leaves out (a log line or an error tracker's record of a handler's
+    variables would hold it)."""
 
     scheme: str
-    credentials: str
+    credentials: str = dataclasses.field(repr=False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class HTTPBasicCredentials:
-    """The user name and password of HTTP Basic authentication."""
+    """The user name and password of HTTP Basic authentication; its ``repr`` leaves the
+    password out."""
 
     username: str
-    password: str
+    password: str = dataclasses.field(repr=False)
 
 
 class SecurityScheme:

@@ -24,7 +24,6 @@ TOOLS = frozenset(
         "starlette",
         "itsdangerous",
         "hypercorn",
-        "selenium",
     }
 )
 

@@ -133,6 +133,29 @@ def test_basic_reads_user_and_password(client: TestClient) -> None:
         assert response.status_code == 401 and response.text == "Invalid Basic credentials"
 
 
+def test_the_credentials_repr_leaves_the_password_and_token_out() -> None:
+    # A handler's log line of what it was given (`logger.info("signed in: %r", user)`), or an
+    # error tracker's record of its variables, wrote the password or the token.
+    shown = Router()
+
+    @shown.get("/basic")
+    async def by_basic(connection: Connection, user: HTTPBasicCredentials = Depends(basic)) -> str:
+        return repr(user)
+
+    @shown.get("/bearer")
+    async def by_bearer(
+        connection: Connection, token: HTTPAuthorizationCredentials = Depends(bearer)
+    ) -> str:
+        return repr(token)
+
+    client = TestClient(aaf([shown]))
+    said = client.get("/basic", headers=basic_header(b"ann:s3cret")).text
+    assert said == "HTTPBasicCredentials(username='ann')"
+    said = client.get("/bearer", headers={"Authorization": "Bearer t0ken"}).text
+    assert said == "HTTPAuthorizationCredentials(scheme='Bearer')"
+    assert HTTPBasicCredentials("ann", "s3cret").password == "s3cret"  # read as before
+
+
 def test_basic_credentials_that_are_not_ascii_are_a_401_over_uvicorn() -> None:
     # The header arrives as latin-1 text; base64 refuses non-ASCII with a plain ValueError
     # (not binascii.Error), which was a 500.

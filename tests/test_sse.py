@@ -18,8 +18,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from selenium import webdriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import App, aaf
 from aaf._types import ReceiveEvent, SendEvent
@@ -36,10 +34,7 @@ from aaf.response import (
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
 
-from ._browser import browser
 from ._helpers import http_scope, serve
-
-__all__ = ["browser"]  # the fixture, used by name
 
 
 class Tick(BaseModel):
@@ -507,25 +502,6 @@ def test_background_work_is_for_http_responses() -> None:
     with TestClient(aaf([router])) as client, client.websocket_connect("/ws"):
         pass
     assert refused and refused[0].startswith("add_background runs work after an HTTP response")
-
-
-def test_a_browser_eventsource_receives_three_events(
-    server: str, browser: webdriver.Chrome
-) -> None:
-    browser.get(server + "/page")
-    WebDriverWait(browser, 15).until(
-        lambda d: script(d, "return document.querySelectorAll('#got li').length") == 3
-    )
-    got = script(
-        browser, "return [...document.querySelectorAll('#got li')].map(li => li.textContent)"
-    )
-    assert got == ["1:1", "2:2", "3:3"]
-
-
-def script(driver: webdriver.Chrome, code: str) -> object:
-    """Run JavaScript in the page and give its result (JSON-like)."""
-    result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
-    return result
 
 
 @pytest.mark.anyio

@@ -1,0 +1,31 @@
+"""Server-sent events in a real headless Chromium: its EventSource reads the stream (apart
+from tests/test_sse.py, which `make test-lowest` runs without selenium)."""
+
+from __future__ import annotations
+
+from selenium import webdriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ._browser import browser
+from .test_sse import events, log, server
+
+__all__ = ["browser", "events", "log", "server"]  # the fixtures, used by name
+
+
+def test_a_browser_eventsource_receives_three_events(
+    server: str, browser: webdriver.Chrome
+) -> None:
+    browser.get(server + "/page")
+    WebDriverWait(browser, 15).until(
+        lambda d: script(d, "return document.querySelectorAll('#got li').length") == 3
+    )
+    got = script(
+        browser, "return [...document.querySelectorAll('#got li')].map(li => li.textContent)"
+    )
+    assert got == ["1:1", "2:2", "3:3"]
+
+
+def script(driver: webdriver.Chrome, code: str) -> object:
+    """Run JavaScript in the page and give its result (JSON-like)."""
+    result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
+    return result
