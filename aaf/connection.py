@@ -68,6 +68,15 @@ def _check_header_size(size: int) -> None:
 
 
 logger = logging.getLogger("aaf")
+
+
+def _call_at_end(callback: Callable[[], object]) -> None:
+    try:
+        callback()
+    except Exception:
+        logger.exception("A callback at the end of a WebSocket session failed")
+
+
 _UNREAD = object()  # json() not called yet (JSON's null is None)
 # Sends between two turns of the event loop that a streamed body or a WebSocket gives (see
 # Connection._turn_due): so many writes at most reach a socket the client has left before the
@@ -135,6 +144,7 @@ class Connection(UrlBuilding):
     _sent_headers: Sequence[tuple[bytes, bytes]] = ()  # a started response's, as they went out
     _sends = 0  # sends since the last that gave the event loop a turn (see _turn_due)
     _at_end: dict[Callable[[], object], None] | None = None  # see at_session_end
+    _released = False  # release() ran: a WebSocket session's end was called back
 
     def __init__(
         self,
@@ -520,13 +530,11 @@ class Connection(UrlBuilding):
             self._watcher = None
         if self._app is not None and (self._stop is not None or self._accepted):
             self._app.lifecycle.discard(self)
+        self._released = True
         if self._at_end is not None:
             callbacks, self._at_end = self._at_end, None
             for callback in callbacks:
-                try:
-                    callback()
-                except Exception:
-                    logger.exception("A callback at the end of a WebSocket session failed")
+                _call_at_end(callback)
 
     # Ending streams ----------------------------------------------------------------------------
     # Servers drop what is sent after the client left without telling the app, so a streaming
@@ -890,7 +898,8 @@ class Connection(UrlBuilding):
     def at_session_end(self, callback: Callable[[], object]) -> None:
         """Call ``callback()`` once this WebSocket session is over: the handler (and a view's
         ``on_disconnect``) returned or raised, however the session ended. Callbacks run in
-        the order given, each once; an error in one is logged. The groups of
+        the order given, each once; an error in one is logged. Given when the session is
+        over already (by a task that outlived it), it is called at once. The groups of
         ``aaf.channels`` drop a member this way when its session ends without ``leave()``.
 
         Raises:
@@ -898,6 +907,9 @@ class Connection(UrlBuilding):
         """
         if self.scope["type"] != "websocket":
             raise ValueError("at_session_end is for WebSocket sessions")
+        if self._released:
+            _call_at_end(callback)  # over already (given by a task that outlived it): now
+            return
         if self._at_end is None:
             self._at_end = {}
         self._at_end[callback] = None

@@ -213,6 +213,39 @@ def test_a_member_whose_session_ended_without_leave_is_dropped_at_once() -> None
             assert staying.recv(timeout=5) == "still here"
 
 
+def test_a_member_joined_by_a_task_after_its_session_ended_is_dropped_at_once() -> None:
+    # A task that outlived its session (given the connection, it joined a group once some
+    # wait was over) added a member whose end had been called back already: it stayed, its
+    # sender held, until a publish to it failed; in a group nobody publishes to, for ever.
+    groups = InMemoryGroups()
+    router = Router()
+    late: list[asyncio.Task[None]] = []
+    told: list[str] = []
+
+    async def join_when_over(connection: Connection, over: asyncio.Event) -> None:
+        await over.wait()
+        await groups.join("late", connection)
+        connection.at_session_end(lambda: told.append("over"))  # over: called at once
+
+    @router.websocket("/ws")
+    async def session(connection: Connection) -> None:
+        await connection.accept()
+        over = asyncio.Event()
+        connection.at_session_end(over.set)
+        late.append(asyncio.ensure_future(join_when_over(connection, over)))
+
+    @router.get("/members")
+    async def members(connection: Connection) -> int:
+        await asyncio.gather(*late)
+        return groups.members("late")
+
+    with TestClient(aaf([router])) as client:
+        with client.websocket_connect("/ws"):
+            pass
+        assert client.get("/members").json() == 0
+    assert told == ["over"]
+
+
 def test_at_session_end_calls_back_once_in_order_after_on_disconnect(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
