@@ -50,6 +50,15 @@ async def wait_for(condition: object, seconds: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def delivered_again(there: RedisGroups, member: Inbox) -> None:
+    """Publish "after" to the room until ``member`` gets it: delivery resumed (in 10 s)."""
+    deadline = time.monotonic() + 10
+    while "after" not in member.got:
+        assert time.monotonic() < deadline, "delivery did not resume"
+        await there.publish("room", "after")
+        await asyncio.sleep(0.2)
+
+
 @pytest.mark.anyio
 async def test_a_member_of_one_instance_gets_what_another_publishes(
     redis_server: RedisServer,
@@ -91,11 +100,7 @@ async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) 
         redis_server.stop()
         assert await there.publish("room", "lost") == 0  # at most once: Redis is away
         redis_server.start()
-        deadline = time.monotonic() + 10
-        while "after" not in member.got:  # resubscribed within the bound
-            assert time.monotonic() < deadline, "delivery did not resume"
-            await there.publish("room", "after")
-            await asyncio.sleep(0.2)
+        await delivered_again(there, member)  # resubscribed within the bound
         assert "lost" not in member.got
 
 
@@ -116,11 +121,7 @@ async def test_the_password_of_the_redis_url_is_in_no_log_line_or_error(
         server.stop()
         assert await there.publish("room", "lost") == 0
         server.start()
-        deadline = time.monotonic() + 10
-        while "after" not in member.got:
-            assert time.monotonic() < deadline, "delivery did not resume"
-            await there.publish("room", "after")
-            await asyncio.sleep(0.2)
+        await delivered_again(there, member)  # resubscribed within the bound
     logged = [r.getMessage() for r in caplog.records]
     shown = f"redis://:***@127.0.0.1:{server.port}/0"
     assert [m for m in logged if m.startswith(f"Redis at {shown} is unreachable: ")], logged
@@ -201,11 +202,7 @@ async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
                 await asyncio.wait_for(closing.close(), 5)
         finally:
             redis_server.thaw()
-        deadline = time.monotonic() + 10
-        while "after" not in member.got:
-            assert time.monotonic() < deadline, "delivery did not resume"
-            await there.publish("room", "after")
-            await asyncio.sleep(0.2)
+        await delivered_again(there, member)  # resubscribed within the bound
         logged = [r.getMessage() for r in caplog.records]
         for who in ("unreachable", "is back"):  # once per outage and instance, at most
             assert 1 <= len([m for m in logged if who in m]) <= 2, logged
