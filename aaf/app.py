@@ -54,6 +54,7 @@ from aaf.routing import (
     RouteOptions,
     Router,
     WebSocketRouteDecorator,
+    check_names,
     dispatch_websocket,
     enter,
 )
@@ -198,6 +199,7 @@ class App(UrlBuilding):
             if callable(value):  # one, not in a list: "'type' object is not reversible"
                 raise TypeError(f"aaf({keyword}=...) takes a list: {keyword}=[{value!r}]")
         self.routers = [*map(self._served, routers), *self._docs]
+        check_names(self.routers)
         self._note_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
@@ -573,6 +575,7 @@ class App(UrlBuilding):
         router = self._served(
             router, prefix, dependencies, tags, responses, deprecated, include_in_schema
         )
+        check_names([*self.routers, router])
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._note_first()
         self._document = None  # built anew, with these routes
@@ -777,6 +780,8 @@ class App(UrlBuilding):
         ]
         started: list[MountedLifespan] = []
         try:
+            # Routes added since the app was made (`@app.get` beside its routers') too.
+            check_names(self.routers)
             for hook in self.on_startup:
                 await _call_hook(hook)
             if self.lifespan is not None:

@@ -239,6 +239,53 @@ def test_two_handlers_under_one_name_raise() -> None:
         router.add_route("/b", b, name="same")
 
 
+def test_a_name_is_refused_wherever_the_route_is_served_beside_another_of_that_name() -> None:
+    # Within one router (and at include()) a second handler under a name was refused; but a
+    # route added to a router once another included it, routers given together to aaf() or
+    # include_router(), and @app.get beside them were not: url_for built the first one's
+    # path for both, and the document's operation ids became `index`, `index_get`.
+    async def first(connection: Connection) -> str:
+        return "first"
+
+    async def second(connection: Connection) -> str:
+        return "second"
+
+    outer, inner = Router(), Router()
+    outer.add_route("/x", first, name="index")
+    outer.include(inner, prefix="/inner")
+    with pytest.raises(ConfigurationError, match="Route name 'index' is already used by"):
+        inner.add_route("/y", second, name="index")
+    inner.add_route("/y", second, name="inner_index")  # named apart: served
+    deeper = Router()
+    inner.include(deeper, prefix="/deeper")
+    with pytest.raises(ConfigurationError, match="'index'"):  # two routers up
+        deeper.add_route("/z", second, name="index")
+
+    users, items = Router(), Router()
+    users.add_route("/users", first, name="index")
+    items.add_route("/items", second, name="index")
+    with pytest.raises(ConfigurationError, match="'index'"):
+        aaf([users, items])
+    app = aaf([users])
+    served = list(app.routers)
+    with pytest.raises(ConfigurationError, match="'index'"):
+        app.include_router(items, prefix="/v1")
+    assert app.routers == served  # refused: not served either
+    assert app.url_for("index") == "/users"
+    shared = Router()
+    shared.add_route("/again", first, name="index")  # the same handler under its name: one
+    both = aaf([users, shared])
+    assert both.url_for("index") == "/users"
+
+    # Added on the app once made, beside its routers': refused at start-up.
+    @app.get("/late", name="index")
+    async def late(connection: Connection) -> str:
+        return "late"
+
+    with pytest.raises(RuntimeError, match="'index'"), TestClient(app):
+        pass
+
+
 def test_one_handler_may_serve_two_rules() -> None:
     router = Router()
 
