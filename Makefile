@@ -95,7 +95,7 @@ test-lowest: $(LOWEST_STAMP) system
 
 # The tests that run a real uvicorn, again on its h11 implementation: `pip install aaf` gives
 # uvicorn without httptools, which the main run's servers use (the test extras install it).
-H11_TESTS := tests/test_server.py tests/test_hostile.py tests/test_sse.py \
+H11_TESTS := tests/test_server.py tests/test_hostile.py tests/test_sse.py tests/test_sse_browser.py \
 	tests/test_lifecycle.py tests/test_websockets.py tests/test_response.py \
 	tests/test_middleware.py tests/test_files.py tests/test_error_policy.py \
 	tests/test_threads.py tests/test_redis_groups.py
