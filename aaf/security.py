@@ -466,14 +466,15 @@ class OAuth2PasswordRequestForm(BaseModel):
     be written to every access log).
 
     ``grant_type`` may be left out (FastAPI's lenient form); given, it must be ``password``.
+    Its ``repr`` leaves the password and the client secret out.
     """
 
     grant_type: Annotated[str | None, Form()] = Field(default=None, pattern="^password$")
     username: Annotated[str, Form()]
-    password: Annotated[str, Form()]
+    password: Annotated[str, Form()] = Field(repr=False)  # out of log lines, as below
     scope: Annotated[str, Form()] = ""
     client_id: Annotated[str | None, Form()] = None
-    client_secret: Annotated[str | None, Form()] = None
+    client_secret: Annotated[str | None, Form()] = Field(default=None, repr=False)
 
     @property
     def scopes(self) -> list[str]:

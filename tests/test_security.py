@@ -134,8 +134,9 @@ def test_basic_reads_user_and_password(client: TestClient) -> None:
 
 
 def test_the_credentials_repr_leaves_the_password_and_token_out() -> None:
-    # A handler's log line of what it was given (`logger.info("signed in: %r", user)`), or an
-    # error tracker's record of its variables, wrote the password or the token.
+    # A handler's log line of what it was given (`logger.info("signed in: %r", user)`, the
+    # password form too), or an error tracker's record of its variables, wrote the password
+    # or the token.
     shown = Router()
 
     @shown.get("/basic")
@@ -148,7 +149,16 @@ def test_the_credentials_repr_leaves_the_password_and_token_out() -> None:
     ) -> str:
         return repr(token)
 
+    @shown.post("/token")
+    async def by_form(
+        connection: Connection, form: Annotated[OAuth2PasswordRequestForm, Form()]
+    ) -> str:
+        return repr(form)
+
     client = TestClient(aaf([shown]))
+    login = {"username": "ann", "password": "s3cret", "client_id": "app", "client_secret": "k3y"}
+    said = client.post("/token", data=login).text
+    assert "s3cret" not in said and "k3y" not in said and "username='ann'" in said, said
     said = client.get("/basic", headers=basic_header(b"ann:s3cret")).text
     assert said == "HTTPBasicCredentials(username='ann')"
     said = client.get("/bearer", headers={"Authorization": "Bearer t0ken"}).text
