@@ -572,10 +572,10 @@ class App(UrlBuilding):
         """
         if self._started:
             raise RuntimeError("Cannot include a router after the app has started")
+        check_names([*self.routers, router])  # before it is wrapped: refused, it is left as it was
         router = self._served(
             router, prefix, dependencies, tags, responses, deprecated, include_in_schema
         )
-        check_names([*self.routers, router])
         self.routers.insert(len(self.routers) - len(self._docs), router)
         self._note_first()
         self._document = None  # built anew, with these routes

@@ -270,7 +270,8 @@ def test_a_name_is_refused_wherever_the_route_is_served_beside_another_of_that_n
     served = list(app.routers)
     with pytest.raises(ConfigurationError, match="'index'"):
         app.include_router(items, prefix="/v1")
-    assert app.routers == served  # refused: not served either
+    assert app.routers == served  # refused: not served either, nor included by a wrapper
+    assert items._parents == []  # pyright: ignore[reportPrivateUsage]
     assert app.url_for("index") == "/users"
     shared = Router()
     shared.add_route("/again", first, name="index")  # the same handler under its name: one
