@@ -198,8 +198,9 @@ class App(UrlBuilding):
         ):
             if callable(value):  # one, not in a list: "'type' object is not reversible"
                 raise TypeError(f"aaf({keyword}=...) takes a list: {keyword}=[{value!r}]")
+        routers = list(routers)  # read twice below (untyped code may pass an iterator)
+        check_names([*routers, *self._docs])  # before any is wrapped (see include_router)
         self.routers = [*map(self._served, routers), *self._docs]
-        check_names(self.routers)
         self._note_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)

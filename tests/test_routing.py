@@ -264,8 +264,14 @@ def test_a_name_is_refused_wherever_the_route_is_served_beside_another_of_that_n
     users, items = Router(), Router()
     users.add_route("/users", first, name="index")
     items.add_route("/items", second, name="index")
+
+    async def check() -> None: ...
+
     with pytest.raises(ConfigurationError, match="'index'"):
-        aaf([users, items])
+        aaf([users, items], dependencies=[Depends(check)])
+    assert items._parents == users._parents == []  # pyright: ignore[reportPrivateUsage]
+    unchecked = cast("list[Router]", iter([users]))  # what untyped code may pass
+    assert aaf(unchecked).url_for("index") == "/users"  # an iterator, read once
     app = aaf([users])
     served = list(app.routers)
     with pytest.raises(ConfigurationError, match="'index'"):
