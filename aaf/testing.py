@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 import threading
 import weakref
@@ -78,6 +79,30 @@ def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes
 ERRORS_EXTENSION = "aaf.testing.errors"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Setting:
+    """What a client puts in each scope it makes, besides the request: its own choices."""
+
+    app_state: dict[str, object]  # what the lifespan left: each scope gets a copy
+    raise_server_exceptions: bool = True
+    root_path: str = ""
+    client: tuple[str, int] | None = ("127.0.0.1", 50000)
+
+
+def _setting(
+    app_state: dict[str, object],
+    raise_server_exceptions: bool,
+    root_path: str,
+    client: tuple[str, int] | None,
+) -> _Setting:
+    if root_path and (not root_path.startswith("/") or root_path.endswith("/")):
+        raise ValueError(
+            f"root_path is the path the app is mounted at, such as '/api': it starts with '/'"
+            f" and does not end with one, not {root_path!r}"
+        )
+    return _Setting(app_state, raise_server_exceptions, root_path, client)
+
+
 class _BrokenExchange(RuntimeError):
     """The app sent HTTP messages out of ASGI's order: the test fails, whatever it asked."""
 
@@ -99,8 +124,7 @@ class _Exchange:
         app: ASGIApp,
         request: httpx.Request,
         body: bytes,
-        raise_server_exceptions: bool,
-        app_state: Mapping[str, object] | None,
+        setting: _Setting,
     ) -> None:
         url = request.url
         raw_path, _, _ = url.raw_path.partition(b"?")
@@ -113,16 +137,16 @@ class _Exchange:
             "path": unquote(raw_path.decode("ascii")),
             "raw_path": raw_path,
             "query_string": url.query,
-            "root_path": "",
+            "root_path": setting.root_path,
             "headers": _headers(request.headers.raw),
-            "client": ("127.0.0.1", 50000),
+            "client": setting.client,
             "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
             "extensions": {ERRORS_EXTENSION: {}},
             # What the lifespan left in its state, a copy per request, as servers give it.
-            "state": dict(app_state or {}),
+            "state": dict(setting.app_state),
         }
         self.app, self.request, self.body = app, request, body
-        self.raise_server_exceptions = raise_server_exceptions
+        self.raise_server_exceptions = setting.raise_server_exceptions
         self.body_sent = False
         self.status: int | None = None
         self.headers: list[tuple[bytes, bytes]] = []
@@ -407,7 +431,7 @@ class _WebSocketCore:
         app: ASGIApp,
         request: httpx.Request,
         subprotocols: Sequence[str],
-        app_state: Mapping[str, object],
+        setting: _Setting,
     ) -> None:
         url = request.url
         raw_path, _, _ = url.raw_path.partition(b"?")
@@ -420,13 +444,13 @@ class _WebSocketCore:
             "path": unquote(raw_path.decode("ascii")),
             "raw_path": raw_path,
             "query_string": url.query,
-            "root_path": "",
+            "root_path": setting.root_path,
             "headers": _headers(request.headers.raw),
-            "client": ("127.0.0.1", 50000),
+            "client": setting.client,
             "server": (url.host, url.port or (443 if secure else 80)),
             "subprotocols": list(subprotocols),
             "extensions": {"websocket.http.response": {}},
-            "state": dict(app_state),
+            "state": dict(setting.app_state),
         }
         self.app = app
         self.to_app: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
@@ -531,22 +555,19 @@ class _SyncTransport(httpx.BaseTransport):
         self,
         app: ASGIApp,
         portal: Callable[[], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]],
-        raise_server_exceptions: bool,
-        app_state: dict[str, object],
+        setting: _Setting,
     ) -> None:
         self.app = app
         self.portal = portal
-        self.raise_server_exceptions = raise_server_exceptions
-        self.app_state = app_state
+        self.setting = setting
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        raising, state = self.raise_server_exceptions, self.app_state
         # The portal (the app's loop) stays open until the body is read or closed.
         using = self.portal()
         portal = using.__enter__()
         try:
-            exchange = _Exchange(self.app, request, body, raising, state)  # bound on first use
+            exchange = _Exchange(self.app, request, body, self.setting)  # bound on first use
             portal.call(exchange.start)
         except BaseException:
             using.__exit__(None, None, None)
@@ -641,6 +662,9 @@ class TestClient(httpx.Client):
     ``client.stream(...)`` reads a response as the app sends it; leaving it early is the
     client's disconnect, as over a network. ``timeout`` seconds (or a call's ``timeout=``)
     bound each exchange: past them the test fails with ``TimeoutError`` rather than hanging.
+    ``root_path`` is the scope's, as ``uvicorn --root-path`` gives it: the app served under a
+    prefix (``client.get("/api/items")`` reaches the route ``/items``); ``client`` is the
+    address the app sees (``connection.client``), ``None`` for none.
     """
 
     __test__ = False  # not a pytest test class
@@ -654,6 +678,8 @@ class TestClient(httpx.Client):
         follow_redirects: bool = True,
         cookies: Mapping[str, str] | None = None,
         timeout: float | None = TIMEOUT,
+        root_path: str = "",
+        client: tuple[str, int] | None = ("127.0.0.1", 50000),
     ) -> None:
         self.app = app
         self._portal_cm: (
@@ -664,10 +690,9 @@ class TestClient(httpx.Client):
         # What the app's lifespan keeps in its scope's "state" (ASGI's lifespan state): each
         # request's scope gets a copy, as uvicorn gives it.
         self.app_state: dict[str, object] = {}
+        self._setting = _setting(self.app_state, raise_server_exceptions, root_path, client)
         super().__init__(
-            transport=_SyncTransport(
-                app, self._use_portal, raise_server_exceptions, self.app_state
-            ),
+            transport=_SyncTransport(app, self._use_portal, self._setting),
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -724,7 +749,7 @@ class TestClient(httpx.Client):
         requests do."""
         request = _handshake(self, path, headers, subprotocols, params)
         with self._use_portal() as portal:
-            core = portal.call(_new_core, self.app, request, subprotocols, self.app_state)
+            core = portal.call(_new_core, self.app, request, subprotocols, self._setting)
             portal.call(core.connect)
             try:
                 yield WebSocketSession(core, portal)
@@ -760,23 +785,20 @@ async def _new_core(
     app: ASGIApp,
     request: httpx.Request,
     subprotocols: Sequence[str],
-    app_state: Mapping[str, object],
+    setting: _Setting,
 ) -> _WebSocketCore:
-    return _WebSocketCore(app, request, subprotocols, app_state)
+    return _WebSocketCore(app, request, subprotocols, setting)
 
 
 # The async client --------------------------------------------------------------------------------
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(
-        self, app: ASGIApp, raise_server_exceptions: bool, app_state: dict[str, object]
-    ) -> None:
+    def __init__(self, app: ASGIApp, setting: _Setting) -> None:
         self.app = app
-        self.raise_server_exceptions = raise_server_exceptions
-        self.app_state = app_state
+        self.setting = setting
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
-        exchange = _Exchange(self.app, request, body, self.raise_server_exceptions, self.app_state)
+        exchange = _Exchange(self.app, request, body, self.setting)
         await exchange.start()
         return exchange.response(_AsyncBody(exchange))
 
@@ -824,8 +846,9 @@ class AsyncWebSocketSession:
 class AsyncTestClient(httpx.AsyncClient):
     """An async httpx client that calls the app in-process; ``async with`` runs its lifespan.
 
-    Like ``TestClient``, it raises again an exception the app answered with a 500, and
-    ``client.stream(...)`` reads a response as the app sends it.
+    Like ``TestClient``, it raises again an exception the app answered with a 500,
+    ``client.stream(...)`` reads a response as the app sends it, and ``root_path`` and
+    ``client`` are the scope's.
     """
 
     __test__ = False
@@ -839,12 +862,15 @@ class AsyncTestClient(httpx.AsyncClient):
         follow_redirects: bool = True,
         cookies: Mapping[str, str] | None = None,
         timeout: float | None = TIMEOUT,
+        root_path: str = "",
+        client: tuple[str, int] | None = ("127.0.0.1", 50000),
     ) -> None:
         self.app = app
         self._lifespan: _Lifespan | None = None
         self.app_state: dict[str, object] = {}  # as TestClient's
+        self._setting = _setting(self.app_state, raise_server_exceptions, root_path, client)
         super().__init__(
-            transport=_AsyncTransport(app, raise_server_exceptions, self.app_state),
+            transport=_AsyncTransport(app, self._setting),
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -882,7 +908,7 @@ class AsyncTestClient(httpx.AsyncClient):
         query string, as a request's), sending the client's headers and cookies as its
         requests do."""
         request = _handshake(self, path, headers, subprotocols, params)
-        core = _WebSocketCore(self.app, request, subprotocols, self.app_state)
+        core = _WebSocketCore(self.app, request, subprotocols, self._setting)
         await core.connect()
         try:
             yield AsyncWebSocketSession(core)

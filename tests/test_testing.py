@@ -592,3 +592,65 @@ async def test_the_async_sessions_json_modes_and_close_reason_alike() -> None:
                 await session.receive_json(mode="binary")
             await session.close(4001, "bye")
     assert left == [(4001, "bye")]
+
+
+def _mounted_app() -> App:
+    router = Router()
+
+    @router.get("/items/<int:item_id>", name="item")
+    async def item(connection: Connection, item_id: int) -> dict[str, object]:
+        return {
+            "root": connection.root_path,
+            "below": connection.route_path,
+            "client": connection.client,
+            "next": connection.url_for("item", item_id=item_id + 1),
+        }
+
+    @router.get("/dir/")
+    async def folder(connection: Connection) -> str:
+        return "dir"
+
+    @router.websocket("/ws")
+    async def ws(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_json([connection.root_path, connection.route_path, connection.client])
+        await connection.close()
+
+    return aaf([router])
+
+
+def test_the_client_serves_the_app_under_a_root_path_and_a_chosen_address() -> None:
+    # Starlette's TestClient(app, root_path=..., client=...): an app behind a proxy that
+    # strips a prefix (uvicorn --root-path) is tested as it is served.
+    with TestClient(_mounted_app(), root_path="/api", client=("10.1.2.3", 4321)) as client:
+        got = client.get("/api/items/1")
+        assert got.json() == {
+            "root": "/api",
+            "below": "/items/1",
+            "client": ["10.1.2.3", 4321],
+            "next": "/api/items/2",
+        }
+        # As Starlette's routing: a path that does not start with the root path is matched as is.
+        assert client.get("/items/1").json()["next"] == "/api/items/2"
+        moved = client.get("/api/dir", follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"] == "/api/dir/"
+        assert client.get("/api/dir").text == "dir"
+        with client.websocket_connect("/api/ws") as session:
+            assert session.receive_json() == ["/api", "/ws", ["10.1.2.3", 4321]]
+    # The default address is 127.0.0.1; None is a scope without a client, which ASGI allows.
+    assert TestClient(_mounted_app()).get("/items/1").json()["client"] == ["127.0.0.1", 50000]
+    assert TestClient(_mounted_app(), client=None).get("/items/1").json()["client"] is None
+    for wrong in ("api", "/api/", "/"):
+        with pytest.raises(ValueError, match="root_path is the path the app is mounted at"):
+            TestClient(_mounted_app(), root_path=wrong)
+
+
+@pytest.mark.anyio
+async def test_the_async_client_takes_a_root_path_and_an_address_too() -> None:
+    async with AsyncTestClient(_mounted_app(), root_path="/v1", client=None) as client:
+        got = (await client.get("/v1/items/5")).json()
+        assert got == {"root": "/v1", "below": "/items/5", "client": None, "next": "/v1/items/6"}
+        async with client.websocket_connect("/v1/ws") as session:
+            assert await session.receive_json() == ["/v1", "/ws", None]
+    with pytest.raises(ValueError, match="not 'v1'"):
+        AsyncTestClient(_mounted_app(), root_path="v1")
