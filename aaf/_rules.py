@@ -16,7 +16,7 @@ import decimal
 import re
 import typing
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Literal
 from urllib.parse import unquote
 
@@ -296,6 +296,15 @@ _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
 }
 
 
+class _ParsedRule(Rule):
+    """A rule bound to a scratch map only to be parsed: its URL builders, which werkzeug
+    compiles from source each time a rule is bound (two a rule, a quarter of registering a
+    route), are left to the router's map."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        return lambda *args, **kwargs: ("", "")  # never called: the scratch map builds no URL
+
+
 def rule_converters(
     rule: str,
     websocket: bool = False,
@@ -321,19 +330,21 @@ def rule_converters(
             f"werkzeug's syntax, {written}"
         )
     # A scratch map binds the rule, which parses it and builds its converters.
-    scratch = Rule(rule, websocket=websocket)
+    scratch = _ParsedRule(rule, websocket=websocket)
     try:
         Map([scratch], converters={**CONVERTERS, **custom} if custom else CONVERTERS)
-    except SyntaxError:  # werkzeug compiles a URL builder taking one parameter per variable
-        names = _VARIABLE.findall(rule)
-        twice = sorted({name for name in names if names.count(name) > 1})
-        raise ValueError(f"the variable <{'>, <'.join(twice) or '?'}> appears twice") from None
     except TypeError as exc:  # werkzeug calls the converter with the arguments as written
         if _ANY_NUMBER.search(rule):  # any(1, 2): werkzeug reads 1 as a number, then fails
             raise ValueError(
                 "any(...) matches text: quote a value that reads as a number, any('1', '2')"
             ) from None
         raise ValueError(f"a converter does not take the arguments given: {exc}") from None
+    # werkzeug's URL builder, compiled with the router's map, takes one parameter per
+    # variable: a name given twice is a SyntaxError there, said here.
+    names = [name for dynamic, name in scratch._trace if dynamic]  # pyright: ignore[reportPrivateUsage]  # werkzeug's
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"the variable <{'>, <'.join(twice)}> appears twice")
     converters = dict(scratch._converters)  # pyright: ignore[reportPrivateUsage]  # werkzeug's
     for name, converter in converters.items():
         # werkzeug compiles the app's rules together at its first match: a converter's regex
