@@ -131,7 +131,10 @@ class _LocalMembers:
                 # A session that ends without leave() (no on_disconnect, or a handler that
                 # raised before it) would stay a member, its connection and sender held,
                 # until a publish to it failed: for ever, in a group nobody publishes to.
+                # Over already (joined by a task that outlived it), it is dropped here, at
+                # once: the group is not new then, and no process subscribes to it for none.
                 member.at_session_end(outbox.on_fail)
+                return first and group in self._groups
         return first
 
     def drop(self, group: str, member: Member) -> bool:

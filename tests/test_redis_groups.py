@@ -21,6 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from aaf import App
 from aaf.channels import RedisGroups
 from aaf.connection import Connection
+from aaf.testing import AsyncTestClient
 
 from ._helpers import free_port, serve, stop_process, uvicorn_command
 from ._redis import RedisServer, redis_server, redis_with_password
@@ -540,3 +541,44 @@ async def test_a_join_as_the_subscriber_starts_subscribes_one_connection(
         finally:
             await other.aclose()
         await wait_for(lambda: member.got == ["hello", "again"])
+
+
+@pytest.mark.anyio
+async def test_a_session_joined_after_it_ended_subscribes_no_process(
+    redis_server: RedisServer,
+) -> None:
+    # A task that outlived its session joined it to a group: the member was dropped at once,
+    # but join() had taken it for the group's first and subscribed, and the process stayed
+    # subscribed to a group with no member until its subscriber's next check (a second).
+    groups = RedisGroups(redis_server.url)
+    late: list[asyncio.Task[None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[None]:
+        async with groups:
+            yield
+
+    app = App(lifespan=lifespan)
+
+    async def join_when_over(connection: Connection, over: asyncio.Event) -> None:
+        await over.wait()
+        await groups.join("late", connection)
+
+    @app.websocket("/ws")
+    async def session(connection: Connection) -> None:
+        await connection.accept()
+        over = asyncio.Event()
+        connection.at_session_end(over.set)
+        late.append(asyncio.ensure_future(join_when_over(connection, over)))
+
+    @app.get("/members")
+    async def members(connection: Connection) -> int:
+        await asyncio.gather(*late)
+        return groups.members("late")
+
+    async with AsyncTestClient(app) as client, RedisGroups(redis_server.url) as there:
+        async with client.websocket_connect("/ws"):
+            pass
+        assert (await client.get("/members")).json() == 0
+        await asyncio.sleep(0.2)  # a subscribe would have reached Redis by now
+        assert await there.publish("late", "anyone?") == 0
