@@ -167,6 +167,20 @@ class _AafRule(Rule):
         super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
         self.aaf_endpoint = aaf_endpoint
 
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        # PERF: werkzeug compiles a rule's two URL builders from source as the map is made,
+        # nine tenths of making it (benchmarks/registration.py: 0.5 ms a route at the first
+        # request), and most routes never build a URL. Each is compiled when first used.
+        compile_now = super()._compile_builder
+        attribute = "_build_unknown" if append_unknown else "_build"
+
+        def build_lazily(rule: Rule, *args: object, **kwargs: object) -> tuple[str, str]:
+            builder: Callable[..., tuple[str, str]] = compile_now(append_unknown).__get__(rule)
+            setattr(rule, attribute, builder)
+            return builder(*args, **kwargs)
+
+        return build_lazily
+
 
 # What the routers that include a router add to its routes: their dependencies, outermost
 # first (they run before the router's own, as in FastAPI's include_router), and what they
