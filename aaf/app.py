@@ -19,7 +19,13 @@ from werkzeug.routing.converters import BaseConverter
 from aaf._background import run_background
 from aaf._dispatch import free_gradually
 from aaf._docs import docs_routers
-from aaf._errors import ExceptionHandler, ExceptionHandlerOf, ExceptionHandlers, answer_error
+from aaf._errors import (
+    ExceptionHandler,
+    ExceptionHandlerOf,
+    ExceptionHandlers,
+    answer_error,
+    printable,
+)
 from aaf._extract import arguments_now, body_arguments_now
 from aaf._forms import FormLimits
 from aaf._http import (
@@ -297,7 +303,9 @@ class App(UrlBuilding):
                     )
                     await send({"type": "http.response.body", "body": body})
                 except OSError as exc:  # the server says the client left
-                    logger.debug("Client left %s %s before its 404: %r", method, path, exc)
+                    logger.debug(
+                        "Client left %s %s before its 404: %r", method, printable(path), exc
+                    )
                 return
             if not isinstance(found, tuple):  # a 404 to handle, a redirect, a 405, a mount, ...
                 await self._unmatched(scope, receive, send, found)

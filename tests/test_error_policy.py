@@ -287,3 +287,22 @@ def test_a_path_in_a_log_line_cannot_forge_lines_of_its_own(
         f"Exception in handler for GET /items/{shown}",
         f"Exception in handler for WebSocket /ws/{shown}",
     ]
+
+
+def test_the_404_of_a_client_that_left_logs_its_path_escaped_too(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # aaf's own 404 (no Connection made) wrote the path as it came in its debug line.
+    async def gone(message: object) -> None:
+        raise OSError("the client left")
+
+    async def nothing() -> object:
+        return {"type": "http.disconnect"}
+
+    scope = http_scope(path="/x\n2026-12-06 CRITICAL admin logged in\x1b[2J")
+    with caplog.at_level(logging.DEBUG, logger="aaf"):
+        asyncio.run(aaf([Router()])(scope, nothing, gone))  # type: ignore[arg-type]
+    assert [r.getMessage() for r in caplog.records] == [
+        "Client left GET /x\\n2026-12-06 CRITICAL admin logged in\\x1b[2J before its 404: "
+        "OSError('the client left')"
+    ]
