@@ -93,6 +93,11 @@ test-lowest: $(LOWEST_STAMP) system
 	$(LOWEST)/bin/pytest -p no:cacheprovider -o addopts="" -W ignore::DeprecationWarning \
 		$(LOWEST_TESTS)
 
+# The WebSocket tests that run a real uvicorn, again on its wsproto implementation (`uvicorn
+# --ws wsproto`; aaf depends on the websockets library, which uvicorn picks by default).
+WSPROTO_TESTS := tests/test_websockets.py tests/test_lifecycle.py tests/test_channels.py \
+	tests/test_error_policy.py tests/test_redis_groups.py tests/test_middleware.py
+
 # The tests that run a real uvicorn, again on its h11 implementation: `pip install aaf` gives
 # uvicorn without httptools, which the main run's servers use (the test extras install it).
 H11_TESTS := tests/test_server.py tests/test_hostile.py tests/test_sse.py tests/test_sse_browser.py \
@@ -102,6 +107,7 @@ H11_TESTS := tests/test_server.py tests/test_hostile.py tests/test_sse.py tests/
 
 test-h11: $(STAMP) system
 	AAF_TEST_HTTP=h11 $(BIN)/pytest -p no:cacheprovider -o addopts="" $(H11_TESTS)
+	AAF_TEST_WS=wsproto $(BIN)/pytest -p no:cacheprovider -o addopts="" $(WSPROTO_TESTS)
 
 # The three pytest runs side by side: they wait on sockets, servers and subprocesses more
 # than they compute (one after another they used about 0.8 of one core of the two), and one

@@ -172,11 +172,15 @@ def free_port() -> int:
 # `make test` runs the server tests on again (AAF_TEST_HTTP=h11, the Makefile's test-h11).
 UVICORN_HTTP = os.environ.get("AAF_TEST_HTTP", "auto")
 _HTTP_MODULES = {"h11": "h11_impl", "httptools": "httptools_impl"}
+# And its WebSocket implementation: "auto" is the websockets library, which aaf depends on;
+# `make test-h11` runs the WebSocket tests again on wsproto (AAF_TEST_WS=wsproto).
+UVICORN_WS = os.environ.get("AAF_TEST_WS", "auto")
+_WS_MODULES = {"websockets": "websockets_impl", "wsproto": "wsproto_impl"}
 
 
 def uvicorn_command(*args: str) -> list[str]:
-    """``python -m uvicorn`` with ``args``, on the tests' HTTP implementation."""
-    return [sys.executable, "-m", "uvicorn", "--http", UVICORN_HTTP, *args]
+    """``python -m uvicorn`` with ``args``, on the tests' HTTP and WebSocket implementations."""
+    return [sys.executable, "-m", "uvicorn", "--http", UVICORN_HTTP, "--ws", UVICORN_WS, *args]
 
 
 @contextlib.contextmanager
@@ -190,7 +194,7 @@ def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generato
         log_level="warning",
         access_log=False,
         lifespan="on",
-        **{"http": UVICORN_HTTP, **options},  # type: ignore[arg-type]  # uvicorn.Config's keywords
+        **{"http": UVICORN_HTTP, "ws": UVICORN_WS, **options},  # type: ignore[arg-type]  # uvicorn.Config's keywords
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -205,6 +209,10 @@ def serve(app: ASGIApp, *, timeout: float = 10.0, **options: object) -> Generato
     if wanted is not None and not config.http_protocol_class.__module__.endswith(wanted):
         server.should_exit = True
         raise RuntimeError(f"uvicorn runs {config.http_protocol_class}, not {wanted}")
+    wanted = _WS_MODULES.get(str(options.get("ws", UVICORN_WS)))
+    if wanted is not None and not config.ws_protocol_class.__module__.endswith(wanted):  # pyright: ignore[reportOptionalMemberAccess]  # set by load(), as the server started
+        server.should_exit = True
+        raise RuntimeError(f"uvicorn runs {config.ws_protocol_class}, not {wanted}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
