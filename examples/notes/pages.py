@@ -4,11 +4,12 @@ a WebSocket for notes anyone writes."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from aaf.channels import Groups
 from aaf.connection import Connection
 from aaf.params import Depends
-from aaf.response import FileResponse
+from aaf.response import FileResponse, HttpResponse, RedirectResponse
 from aaf.routing import Router
 from aaf.staticfiles import StaticFiles
 from aaf.views import WebSocketView
@@ -32,8 +33,14 @@ PAGE_HEADERS = {
 
 
 @router.get("/", include_in_schema=False)
-async def index(connection: Connection) -> FileResponse:
-    """The notes page (static HTML; static/notes.js does the rest)."""
+async def index(connection: Connection) -> HttpResponse:
+    """The notes page (static HTML; static/notes.js does the rest). Its links are relative to
+    its own URL: under a prefix, asked for without the final slash (``/notes``), it answers
+    with a redirect to the URL that has it (``/notes/``), from which they resolve."""
+    if not connection.path.endswith("/"):
+        query = connection.scope.get("query_string", b"").decode("latin-1")
+        target = quote(connection.path) + "/" + (f"?{query}" if query else "")
+        return RedirectResponse(target, status_code=308)
     return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
 

@@ -1,5 +1,7 @@
 // The notes page: lists notes from the API, adds them with the user's token, and shows the
 // ones anyone adds as they arrive on the WebSocket feed. Text goes in with textContent only.
+// Every URL is relative to the page's, so that the app works served under a path prefix
+// (uvicorn --root-path /notes behind a proxy, or mounted on another app) as at the root.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -46,14 +48,15 @@ function forget(note) {
 }
 
 async function load() {
-  const response = await fetch("/api/notes?limit=100");
+  const response = await fetch("api/notes?limit=100");
   const page = await response.json();
   for (const note of page.items.slice().reverse()) render(note);
 }
 
 function listen() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}/ws/notes`);
+  const feed = new URL("ws/notes", document.baseURI);
+  feed.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  const socket = new WebSocket(feed);
   socket.onopen = () => { $("status").textContent = "live"; };
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data);
@@ -76,7 +79,7 @@ function showUser() {
 $("signup").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("signup-error").textContent = "";
-  const response = await fetch("/api/users", {
+  const response = await fetch("api/users", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name: $("name").value }),
@@ -94,7 +97,7 @@ $("signup").addEventListener("submit", async (event) => {
 $("new-note").addEventListener("submit", async (event) => {
   event.preventDefault();
   $("note-error").textContent = "";
-  const response = await fetch("/api/notes", {
+  const response = await fetch("api/notes", {
     method: "POST",
     headers: { "Content-Type": "application/json", ...tokenHeader() },
     body: JSON.stringify({ title: $("title").value, body: $("body").value }),

@@ -48,15 +48,19 @@ def client(app: App) -> Iterator[TestClient]:
 
 
 @contextlib.contextmanager
-def notes_server(database: Path, redis_url: str | None = None) -> Generator[str]:
-    """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID."""
+def notes_server(database: Path, redis_url: str | None = None, prefix: str = "") -> Generator[str]:
+    """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID. With ``prefix``
+    ("/notes"), the app served under it (``notes.tests.under_prefix``)."""
     port = free_port()
+    if prefix not in ("", "/notes"):
+        raise ValueError("notes.tests.under_prefix serves the app under /notes")
+    module = "notes.tests.under_prefix:app" if prefix else "notes.app:app"
     env = {**os.environ, "AAF_NOTES_DB": str(database)}
     env.pop("AAF_REDIS_URL", None)
     if redis_url:
         env["AAF_REDIS_URL"] = redis_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), "notes.app:app"]
+        [sys.executable, "-m", "uvicorn", "--app-dir", str(EXAMPLES), module]
         + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env,
     )
@@ -65,7 +69,7 @@ def notes_server(database: Path, redis_url: str | None = None) -> Generator[str]
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/api/notes", timeout=1).status_code == 200:
+                if httpx.get(base + prefix + "/api/notes", timeout=1).status_code == 200:
                     break
             assert process.poll() is None, "uvicorn exited"
             assert time.monotonic() < deadline, "uvicorn did not answer within 20 s"

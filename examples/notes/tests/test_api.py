@@ -127,11 +127,27 @@ def test_the_page_and_its_assets_are_served(client: TestClient) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["content-security-policy"].startswith("default-src 'self'; ")
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert '<script src="/static/notes.js">' in page.text
+    assert '<script src="static/notes.js">' in page.text
     assert client.get("/static/notes.js").status_code == 200
     assert client.get("/static/../app.py").status_code == 404
     missing = client.get("/static/nope.js")  # the app's handler answers the mount's errors too
     assert missing.status_code == 404 and missing.json() == {"detail": "Not found"}
+
+
+def test_the_page_is_served_under_a_path_prefix(tmp_path: Path) -> None:
+    # Behind a proxy that strips /notes (uvicorn --root-path /notes), as TestClient's
+    # root_path gives it: the page's links are relative, so the page is asked for with its
+    # final slash, and without it is sent there.
+    with TestClient(create_app(database=tmp_path / "notes.sqlite3"), root_path="/notes") as client:
+        moved = client.get("/notes?from=mail", follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"] == "/notes/?from=mail"
+        page = client.get("/notes/")
+        assert page.status_code == 200 and '<script src="static/notes.js">' in page.text
+        assert 'href="/' not in page.text and 'src="/' not in page.text
+        script = client.get("/notes/static/notes.js").text
+        assert 'fetch("api/notes' in script and 'fetch("/' not in script
+        assert client.get("/notes/api/notes").json()["total"] == 0
+        assert "/notes/openapi.json" in client.get("/notes/docs").text
 
 
 def test_notes_are_kept_in_the_sqlite_file_across_restarts(tmp_path: Path) -> None:

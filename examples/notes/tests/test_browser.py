@@ -95,6 +95,32 @@ def test_docs_render_the_notes_operations(browser: webdriver.Chrome, server: str
     save_screenshot(browser, "notes-docs")
 
 
+def test_the_page_works_under_a_path_prefix(tmp_path: Path) -> None:
+    # Served under /notes (a proxy stripping it, uvicorn --root-path): the page's stylesheet,
+    # script, API calls and feed were asked for at the root, and the page was dead.
+    with (
+        notes_server(tmp_path / "notes.sqlite3", prefix="/notes") as base,
+        chromium() as writer,
+        chromium() as reader,
+    ):
+        writer.get(base + "/notes")  # without the final slash: sent to the page's own URL
+        assert writer.current_url == base + "/notes/"
+        open_page(writer, base + "/notes")
+        open_page(reader, base + "/notes")
+        font: object = writer.execute_script(  # pyright: ignore[reportUnknownMemberType]
+            "return getComputedStyle(document.body).fontFamily"
+        )
+        assert "sans-serif" in str(font)  # the stylesheet, under the prefix
+        sign_up(writer, "ann")
+        add_note(writer, "Under a prefix")
+        assert wait_for_title(reader, "Under a prefix", 2.0) < 2.0
+        writer.find_element(By.LINK_TEXT, "/docs").click()
+        WebDriverWait(writer, 20).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6
+        )
+        assert writer.current_url == base + "/notes/docs"
+
+
 def test_two_uvicorn_processes_on_one_redis_share_the_feed(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
