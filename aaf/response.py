@@ -718,7 +718,13 @@ async def _file_chunks(
         while remaining > 0:
             data = await file.read(min(chunk_size, remaining))
             if not data:
-                break
+                # Shorter than its response said (it changed as it was sent): ended here, the
+                # body would look whole to a server that does not count it, and to one that
+                # does the cause would be its own error about lengths.
+                raise RuntimeError(
+                    f"{path!r} ended {remaining} bytes short of the {stop - start} its response "
+                    "declared: the file changed while it was sent"
+                )
             remaining -= len(data)
             yield data
     finally:

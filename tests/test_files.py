@@ -7,6 +7,7 @@ import email.parser
 import email.policy
 import gc
 import hashlib
+import logging
 import os
 import signal
 import subprocess
@@ -931,3 +932,41 @@ def test_any_ranges_give_exactly_the_bytes_asked_for(
         assert [(r, data) for _, r, data in parts_of(answer)] == expected
     else:
         assert [(answer.headers["content-range"], answer.content)] == expected
+
+
+def test_a_file_that_shrinks_while_it_is_sent_cuts_the_response_saying_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Its stream ended at the file's new end and the response was finished, its body
+    # shorter than its Content-Length: whole to a server that does not count (the client
+    # waiting for the rest), and to uvicorn its own error about lengths, the cause unsaid.
+    path = tmp_path / "growing.log"
+    path.write_bytes(b"x" * (1024 * 1024))
+    router = Router()
+
+    @router.get("/log")
+    async def log(connection: Connection) -> FileResponse:
+        return FileResponse(path)
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and len(sent) == 2:
+            os.truncate(path, 100_000)  # rotated, say, once the first chunk went out
+
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    with caplog.at_level(logging.ERROR, logger="aaf"), pytest.raises(RuntimeError) as raised:
+        asyncio.run(aaf([router])(http_scope(path="/log"), receive, send))  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        f"{str(path)!r} ended {1024 * 1024 - 100_000} bytes short of the {1024 * 1024} its "
+        "response declared: the file changed while it was sent"
+    )
+    assert sent[0]["headers"] and (b"content-length", b"1048576") in sent[0]["headers"]  # type: ignore[operator]
+    assert all(m.get("more_body") for m in sent[1:])  # never finished: the server aborts
+    assert [r.getMessage() for r in caplog.records] == [
+        "Exception after the response to GET /log started; aborting the connection"
+    ]
