@@ -63,6 +63,7 @@ from aaf.routing import (
     check_names,
     dispatch_websocket,
     enter,
+    serve_names_together,
 )
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
@@ -207,6 +208,7 @@ class App(UrlBuilding):
         routers = list(routers)  # read twice below (untyped code may pass an iterator)
         check_names([*routers, *self._docs])  # before any is wrapped (see include_router)
         self.routers = [*map(self._served, routers), *self._docs]
+        serve_names_together(self)  # a name added to one later is checked against the others
         self._note_first()
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
@@ -586,6 +588,7 @@ class App(UrlBuilding):
             router, prefix, dependencies, tags, responses, deprecated, include_in_schema
         )
         self.routers.insert(len(self.routers) - len(self._docs), router)
+        serve_names_together(self)
         self._note_first()
         self._document = None  # built anew, with these routes
 

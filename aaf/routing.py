@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
@@ -321,6 +322,9 @@ class Router(UrlBuilding):
         # Every route name served here, included routers' too, and what it names: made at
         # the first check, then kept up to date as routes come (see _names).
         self._named: dict[str, object] | None = None
+        # The apps that serve this router among others (aaf([...]), include_router): a name
+        # registered here later is checked against those others' too (see _check_name).
+        self._apps: weakref.WeakSet[_NameScope] = weakref.WeakSet()
         self._compiled = False
         self._http_adapter: MapAdapter | None = None
         self._ws_adapter: MapAdapter | None = None
@@ -700,11 +704,13 @@ class Router(UrlBuilding):
 
     def _check_name(self, name: str, handler: object) -> None:
         """Refuse ``name`` for ``handler`` when it names something else where the route is
-        served: here, or in any router that includes this one."""
+        served: here, in any router that includes this one, or in the other routers of an
+        app that serves it (a route added after ``aaf([...])``, ``@app.get`` among them)."""
         for top in self._tops():
-            existing = top._names().get(name)
-            if existing is not None and existing is not handler:
-                raise _name_taken(name, existing)
+            for router in (top, *(r for app in top._apps for r in app.routers if r is not top)):
+                existing = router._names().get(name)
+                if existing is not None and existing is not handler:
+                    raise _name_taken(name, existing)
 
     def _invalidate(self) -> None:
         self._compiled = False
@@ -1123,6 +1129,20 @@ def _under(prefix: str, rule: str) -> str:
     if problem is not None:
         raise ConfigurationError(problem)
     return prefix + rule
+
+
+class _NameScope(Protocol):
+    """What serves several routers, whose route names must name one thing each: an app."""
+
+    @property
+    def routers(self) -> list[Router]: ...
+
+
+def serve_names_together(scope: _NameScope) -> None:
+    """From now on, refuse a name registered on any of ``scope``'s routers (an app's) that
+    another of them uses for something else, as ``check_names`` refuses it now."""
+    for router in scope.routers:
+        router._apps.add(scope)  # pyright: ignore[reportPrivateUsage]  # this module's
 
 
 def check_names(routers: Iterable[Router]) -> None:

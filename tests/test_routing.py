@@ -284,13 +284,33 @@ def test_a_name_is_refused_wherever_the_route_is_served_beside_another_of_that_n
     both = aaf([users, shared])
     assert both.url_for("index") == "/users"
 
-    # Added on the app once made, beside its routers': refused at start-up.
-    @app.get("/late", name="index")
-    async def late(connection: Connection) -> str:
-        return "late"
+    # Added on the app once made, beside its routers': refused as it is added. It was
+    # refused at start-up only, so a test's TestClient without `with` served it.
+    with pytest.raises(ConfigurationError, match="Route name 'index' is already used by"):
 
-    with pytest.raises(RuntimeError, match="'index'"), TestClient(app):
-        pass
+        @app.get("/late", name="index")
+        async def late(connection: Connection) -> str:
+            return "late"
+
+    assert TestClient(app).get("/late").status_code == 404  # refused: not served
+    # So is one added later to another of the app's routers (or to a router it includes).
+    others = Router()
+    separate = aaf([users, others])
+    below = Router()
+    others.include(below, prefix="/below")
+    with pytest.raises(ConfigurationError, match="'index'"):
+        others.add_route("/other", second, name="index")
+    with pytest.raises(ConfigurationError, match="'index'"):
+        below.add_route("/other", second, name="index")
+    with pytest.raises(ConfigurationError, match="'index'"):
+        separate.include_router(items)
+    others.add_route("/other", second, name="other_index")  # named apart: served
+    assert TestClient(separate).get("/other").text == "second"
+    # A router served by two apps is checked against each one's others.
+    third = aaf([Router(), others])
+    assert third.url_for("other_index") == "/other"
+    with TestClient(separate), TestClient(third):
+        pass  # and both start: nothing was let through that start-up would refuse
 
 
 def test_one_handler_may_serve_two_rules() -> None:
