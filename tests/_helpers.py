@@ -21,8 +21,9 @@ import uvicorn
 
 from aaf import _entries, _extract, _slices
 from aaf._types import ASGIApp, HTTPScope, ReceiveEvent, SendEvent, WebSocketScope
-from aaf.channels import InMemoryGroups
+from aaf.channels import InMemoryGroups, RedisGroups
 from aaf.connection import Connection
+from aaf.routing import Router
 
 
 def http_scope(
@@ -267,3 +268,31 @@ def patch_body_modules(monkeypatch: pytest.MonkeyPatch, name: str, value: object
     assert found, f"no body module has {name}"
     for module in found:
         monkeypatch.setattr(module, name, value)
+
+
+def add_late_joiner(
+    router: Router,
+    groups: InMemoryGroups | RedisGroups,
+    then: Callable[[Connection], object] = lambda connection: None,
+) -> None:
+    """Routes of a session that a task outliving it joins to the group "late": ``/ws`` opens
+    the session, whose task joins it once the session is over (then calls ``then`` with the
+    connection); ``/members`` waits for those tasks and counts the group's members here."""
+    late: list[asyncio.Task[None]] = []
+
+    async def join_when_over(connection: Connection, over: asyncio.Event) -> None:
+        await over.wait()
+        await groups.join("late", connection)
+        then(connection)
+
+    @router.websocket("/ws")
+    async def session(connection: Connection) -> None:
+        await connection.accept()
+        over = asyncio.Event()
+        connection.at_session_end(over.set)
+        late.append(asyncio.ensure_future(join_when_over(connection, over)))
+
+    @router.get("/members")
+    async def members(connection: Connection) -> int:
+        await asyncio.gather(*late)
+        return groups.members("late")

@@ -20,7 +20,7 @@ from aaf.routing import Router
 from aaf.testing import TestClient
 from aaf.views import WebSocketView
 
-from ._helpers import group_member, serve
+from ._helpers import add_late_joiner, group_member, serve
 
 
 class Sink:
@@ -219,26 +219,12 @@ def test_a_member_joined_by_a_task_after_its_session_ended_is_dropped_at_once() 
     # sender held, until a publish to it failed; in a group nobody publishes to, for ever.
     groups = InMemoryGroups()
     router = Router()
-    late: list[asyncio.Task[None]] = []
     told: list[str] = []
 
-    async def join_when_over(connection: Connection, over: asyncio.Event) -> None:
-        await over.wait()
-        await groups.join("late", connection)
+    def ask_for_the_end(connection: Connection) -> None:
         connection.at_session_end(lambda: told.append("over"))  # over: called at once
 
-    @router.websocket("/ws")
-    async def session(connection: Connection) -> None:
-        await connection.accept()
-        over = asyncio.Event()
-        connection.at_session_end(over.set)
-        late.append(asyncio.ensure_future(join_when_over(connection, over)))
-
-    @router.get("/members")
-    async def members(connection: Connection) -> int:
-        await asyncio.gather(*late)
-        return groups.members("late")
-
+    add_late_joiner(router, groups, ask_for_the_end)
     with TestClient(aaf([router])) as client:
         with client.websocket_connect("/ws"):
             pass

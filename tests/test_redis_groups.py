@@ -23,7 +23,7 @@ from aaf.channels import RedisGroups
 from aaf.connection import Connection
 from aaf.testing import AsyncTestClient
 
-from ._helpers import free_port, serve, stop_process, uvicorn_command
+from ._helpers import add_late_joiner, free_port, serve, stop_process, uvicorn_command
 from ._redis import RedisServer, redis_server, redis_with_password
 
 __all__ = ["redis_server", "redis_with_password"]  # the fixtures, used by name
@@ -411,6 +411,17 @@ def test_the_chat_example_spans_processes_with_aaf_redis_url(redis_server: Redis
         assert json.loads(writer.recv(timeout=5)) == said  # a member too: read, as above
 
 
+def started_with(groups: RedisGroups) -> App:
+    """An app whose lifespan starts ``groups`` and closes them."""
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncGenerator[None]:
+        async with groups:
+            yield
+
+    return App(lifespan=lifespan)
+
+
 @pytest.mark.anyio
 async def test_a_session_ended_without_leave_unsubscribes_its_process(
     redis_server: RedisServer,
@@ -418,13 +429,7 @@ async def test_a_session_ended_without_leave_unsubscribes_its_process(
     # Its member stayed, and the process stayed subscribed to the group, until a publish to
     # it failed.
     groups = RedisGroups(redis_server.url)
-
-    @asynccontextmanager
-    async def lifespan(app: App) -> AsyncGenerator[None]:
-        async with groups:
-            yield
-
-    app = App(lifespan=lifespan)
+    app = started_with(groups)
 
     @app.websocket("/feed")
     async def feed(connection: Connection) -> None:
@@ -551,31 +556,8 @@ async def test_a_session_joined_after_it_ended_subscribes_no_process(
     # but join() had taken it for the group's first and subscribed, and the process stayed
     # subscribed to a group with no member until its subscriber's next check (a second).
     groups = RedisGroups(redis_server.url)
-    late: list[asyncio.Task[None]] = []
-
-    @asynccontextmanager
-    async def lifespan(app: App) -> AsyncGenerator[None]:
-        async with groups:
-            yield
-
-    app = App(lifespan=lifespan)
-
-    async def join_when_over(connection: Connection, over: asyncio.Event) -> None:
-        await over.wait()
-        await groups.join("late", connection)
-
-    @app.websocket("/ws")
-    async def session(connection: Connection) -> None:
-        await connection.accept()
-        over = asyncio.Event()
-        connection.at_session_end(over.set)
-        late.append(asyncio.ensure_future(join_when_over(connection, over)))
-
-    @app.get("/members")
-    async def members(connection: Connection) -> int:
-        await asyncio.gather(*late)
-        return groups.members("late")
-
+    app = started_with(groups)
+    add_late_joiner(app.router, groups)
     async with AsyncTestClient(app) as client, RedisGroups(redis_server.url) as there:
         async with client.websocket_connect("/ws"):
             pass
