@@ -41,6 +41,7 @@ __all__ = [
     "CONVERTERS",
     "OWN_KEYWORDS",
     "HTTP_METHODS",
+    "LazyBuilderRule",
     "Member",
     "Param",
     "ParamKind",
@@ -296,13 +297,25 @@ _CONVERTER_TYPES: dict[type[BaseConverter], type] = {
 }
 
 
-class _ParsedRule(Rule):
-    """A rule bound to a scratch map only to be parsed: its URL builders, which werkzeug
-    compiles from source each time a rule is bound (two a rule, a quarter of registering a
-    route), are left to the router's map."""
+class LazyBuilderRule(Rule):
+    """A werkzeug rule that compiles each of its two URL builders when it first builds a URL.
+
+    PERF: werkzeug compiles them from source whenever a rule is bound to a map, a quarter of
+    registering a route and nine tenths of compiling a router's map at the first request
+    (benchmarks/registration.py); a rule parsed for its converters never builds a URL, nor
+    do most routes.
+    """
 
     def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        return lambda *args, **kwargs: ("", "")  # never called: the scratch map builds no URL
+        compile_now = super()._compile_builder
+        attribute = "_build_unknown" if append_unknown else "_build"
+
+        def build_lazily(rule: Rule, *args: object, **kwargs: object) -> tuple[str, str]:
+            builder: Callable[..., tuple[str, str]] = compile_now(append_unknown).__get__(rule)
+            setattr(rule, attribute, builder)
+            return builder(*args, **kwargs)
+
+        return build_lazily
 
 
 def rule_converters(
@@ -330,7 +343,7 @@ def rule_converters(
             f"werkzeug's syntax, {written}"
         )
     # A scratch map binds the rule, which parses it and builds its converters.
-    scratch = _ParsedRule(rule, websocket=websocket)
+    scratch = LazyBuilderRule(rule, websocket=websocket)
     try:
         Map([scratch], converters={**CONVERTERS, **custom} if custom else CONVERTERS)
     except TypeError as exc:  # werkzeug calls the converter with the arguments as written
@@ -339,8 +352,8 @@ def rule_converters(
                 "any(...) matches text: quote a value that reads as a number, any('1', '2')"
             ) from None
         raise ValueError(f"a converter does not take the arguments given: {exc}") from None
-    # werkzeug's URL builder, compiled with the router's map, takes one parameter per
-    # variable: a name given twice is a SyntaxError there, said here.
+    # werkzeug's URL builder takes one parameter per variable: a name given twice is a
+    # SyntaxError when it is compiled (at the first url_for), said here.
     names = [name for dynamic, name in scratch._trace if dynamic]  # pyright: ignore[reportPrivateUsage]  # werkzeug's
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:

@@ -792,7 +792,8 @@ class App(UrlBuilding):
         ]
         started: list[MountedLifespan] = []
         try:
-            # Routes added since the app was made (`@app.get` beside its routers') too.
+            # Names are checked as routes come (serve_names_together); once more here for
+            # routers put in app.routers by hand, which that does not see.
             check_names(self.routers)
             for hook in self.on_startup:
                 await _call_hook(hook)

@@ -33,6 +33,7 @@ from aaf._operation import Operation, Shown, dependency_list, operation
 from aaf._plan import FieldSpec, HandlerPlan, every_plan
 from aaf._rules import (
     CONVERTERS,
+    LazyBuilderRule,
     custom_converter_problem,
     invalid_rule_problem,
     leading_back,
@@ -159,7 +160,7 @@ class RouteOptions(TypedDict, total=False):
     openapi_extra: Mapping[str, JsonValue] | None
 
 
-class _AafRule(Rule):
+class _AafRule(LazyBuilderRule):
     """A werkzeug rule that carries aaf's compiled endpoint."""
 
     def __init__(
@@ -167,20 +168,6 @@ class _AafRule(Rule):
     ) -> None:
         super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
         self.aaf_endpoint = aaf_endpoint
-
-    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
-        # PERF: werkzeug compiles a rule's two URL builders from source as the map is made,
-        # nine tenths of making it (benchmarks/registration.py: 0.5 ms a route at the first
-        # request), and most routes never build a URL. Each is compiled when first used.
-        compile_now = super()._compile_builder
-        attribute = "_build_unknown" if append_unknown else "_build"
-
-        def build_lazily(rule: Rule, *args: object, **kwargs: object) -> tuple[str, str]:
-            builder: Callable[..., tuple[str, str]] = compile_now(append_unknown).__get__(rule)
-            setattr(rule, attribute, builder)
-            return builder(*args, **kwargs)
-
-        return build_lazily
 
 
 # What the routers that include a router add to its routes: their dependencies, outermost
@@ -706,11 +693,17 @@ class Router(UrlBuilding):
         """Refuse ``name`` for ``handler`` when it names something else where the route is
         served: here, in any router that includes this one, or in the other routers of an
         app that serves it (a route added after ``aaf([...])``, ``@app.get`` among them)."""
+        for router in self._served_beside():
+            existing = router._names().get(name)
+            if existing is not None and existing is not handler:
+                raise _name_taken(name, existing)
+
+    def _served_beside(self) -> Iterator[Router]:
+        """The routers whose names this one's routes share: each router above it that none
+        includes (itself when none does), or, for one an app serves, that app's routers."""
         for top in self._tops():
-            for router in (top, *(r for app in top._apps for r in app.routers if r is not top)):
-                existing = router._names().get(name)
-                if existing is not None and existing is not handler:
-                    raise _name_taken(name, existing)
+            apps = list(top._apps)
+            yield from (router for app in apps for router in app.routers) if apps else (top,)
 
     def _invalidate(self) -> None:
         self._compiled = False

@@ -84,23 +84,17 @@ class _Setting:
     """What a client puts in each scope it makes, besides the request: its own choices."""
 
     app_state: dict[str, object]  # what the lifespan left: each scope gets a copy
-    raise_server_exceptions: bool = True
-    root_path: str = ""
-    client: tuple[str, int] | None = ("127.0.0.1", 50000)
+    raise_server_exceptions: bool
+    root_path: str
+    client: tuple[str, int] | None
 
-
-def _setting(
-    app_state: dict[str, object],
-    raise_server_exceptions: bool,
-    root_path: str,
-    client: tuple[str, int] | None,
-) -> _Setting:
-    if root_path and (not root_path.startswith("/") or root_path.endswith("/")):
-        raise ValueError(
-            f"root_path is the path the app is mounted at, such as '/api': it starts with '/'"
-            f" and does not end with one, not {root_path!r}"
-        )
-    return _Setting(app_state, raise_server_exceptions, root_path, client)
+    def __post_init__(self) -> None:
+        root = self.root_path
+        if root and (not root.startswith("/") or root.endswith("/")):
+            raise ValueError(
+                f"root_path is the path the app is mounted at, such as '/api': it starts with "
+                f"'/' and does not end with one, not {root!r}"
+            )
 
 
 class _BrokenExchange(RuntimeError):
@@ -690,7 +684,7 @@ class TestClient(httpx.Client):
         # What the app's lifespan keeps in its scope's "state" (ASGI's lifespan state): each
         # request's scope gets a copy, as uvicorn gives it.
         self.app_state: dict[str, object] = {}
-        self._setting = _setting(self.app_state, raise_server_exceptions, root_path, client)
+        self._setting = _Setting(self.app_state, raise_server_exceptions, root_path, client)
         super().__init__(
             transport=_SyncTransport(app, self._use_portal, self._setting),
             base_url=base_url,
@@ -868,7 +862,7 @@ class AsyncTestClient(httpx.AsyncClient):
         self.app = app
         self._lifespan: _Lifespan | None = None
         self.app_state: dict[str, object] = {}  # as TestClient's
-        self._setting = _setting(self.app_state, raise_server_exceptions, root_path, client)
+        self._setting = _Setting(self.app_state, raise_server_exceptions, root_path, client)
         super().__init__(
             transport=_AsyncTransport(app, self._setting),
             base_url=base_url,
