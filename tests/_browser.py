@@ -75,3 +75,9 @@ def save_screenshot(driver: webdriver.Chrome, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))  # pyright: ignore[reportUnknownMemberType]
     return path
+
+
+def script(driver: webdriver.Chrome, code: str) -> object:
+    """Run JavaScript in the page and give its result (JSON-like; selenium types it Any)."""
+    result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
+    return result

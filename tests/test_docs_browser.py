@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import aaf
 
-from ._browser import browser, save_screenshot
+from ._browser import browser, save_screenshot, script
 from ._helpers import serve
 from .test_openapi import feature_app
 from .test_security import code_flow_app, password_app
@@ -20,9 +20,7 @@ __all__ = ["browser"]  # the fixture, used by name
 
 
 def requests_made(driver: webdriver.Chrome) -> list[str]:
-    entries: object = driver.execute_script(  # pyright: ignore[reportUnknownMemberType]
-        "return performance.getEntriesByType('resource').map(e => e.name)"
-    )
+    entries = script(driver, "return performance.getEntriesByType('resource').map(e => e.name)")
     assert isinstance(entries, list)
     return [str(entry) for entry in cast("list[object]", entries)]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from selenium import webdriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ._browser import browser
+from ._browser import browser, script
 from .test_sse import events, log, server
 
 __all__ = ["browser", "events", "log", "server"]  # the fixtures, used by name
@@ -23,9 +23,3 @@ def test_a_browser_eventsource_receives_three_events(
         browser, "return [...document.querySelectorAll('#got li')].map(li => li.textContent)"
     )
     assert got == ["1:1", "2:2", "3:3"]
-
-
-def script(driver: webdriver.Chrome, code: str) -> object:
-    """Run JavaScript in the page and give its result (JSON-like)."""
-    result: object = driver.execute_script(code)  # pyright: ignore[reportUnknownMemberType]
-    return result

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from notes.tests.conftest import notes_server
-from tests._browser import browser, chromium, save_screenshot
+from tests._browser import browser, chromium, save_screenshot, script
 from tests._redis import RedisServer, redis_server
 
 __all__ = ["browser", "redis_server"]  # fixtures, used by name
@@ -64,11 +64,12 @@ def test_a_note_added_in_one_page_appears_in_the_other(server: str) -> None:
         assert titles(reader) == ["Buy milk"]
         # The page's policy is in force: a script put into it as markup does not run (the
         # test's own script runs outside the policy; what it adds to the page does not).
-        ran: object = reader.execute_script(  # pyright: ignore[reportUnknownMemberType]
+        ran = script(
+            reader,
             "const s = document.createElement('script');"
             "s.textContent = 'window.injected = true';"
             "document.body.appendChild(s);"
-            "return window.injected === true;"
+            "return window.injected === true;",
         )
         assert ran is False
 
@@ -107,9 +108,7 @@ def test_the_page_works_under_a_path_prefix(tmp_path: Path) -> None:
         assert writer.current_url == base + "/notes/"
         open_page(writer, base + "/notes")
         open_page(reader, base + "/notes")
-        font: object = writer.execute_script(  # pyright: ignore[reportUnknownMemberType]
-            "return getComputedStyle(document.body).fontFamily"
-        )
+        font = script(writer, "return getComputedStyle(document.body).fontFamily")
         assert "sans-serif" in str(font)  # the stylesheet, under the prefix
         sign_up(writer, "ann")
         add_note(writer, "Under a prefix")
