@@ -18,18 +18,10 @@ import time
 from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import BaseModel, Field
-
 from aaf._types import ASGIApp
 from aaf.testing import TestClient
 
-from .openapi_build import build
-
-
-class Item(BaseModel):
-    id: int
-    name: str = Field(min_length=1)
-    price: float = Field(gt=0)
+from .openapi_build import Item, build
 
 
 def build_fastapi(routes: int) -> ASGIApp:
