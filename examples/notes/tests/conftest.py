@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
@@ -48,12 +49,12 @@ def client(app: App) -> Iterator[TestClient]:
 
 
 @contextlib.contextmanager
-def notes_server(database: Path, redis_url: str | None = None, prefix: str = "") -> Generator[str]:
+def notes_server(
+    database: Path, redis_url: str | None = None, prefix: Literal["", "/notes"] = ""
+) -> Generator[str]:
     """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID. With ``prefix``
     ("/notes"), the app served under it (``notes.tests.under_prefix``)."""
     port = free_port()
-    if prefix not in ("", "/notes"):
-        raise ValueError("notes.tests.under_prefix serves the app under /notes")
     module = "notes.tests.under_prefix:app" if prefix else "notes.app:app"
     env = {**os.environ, "AAF_NOTES_DB": str(database)}
     env.pop("AAF_REDIS_URL", None)
