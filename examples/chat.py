@@ -76,7 +76,9 @@ document.getElementById("join").onclick = () => {
   if (socket) socket.close();
   const room = encodeURIComponent(document.getElementById("room").value);
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws/${room}`);
+  // Below the page's own path: served under a prefix (/chat/ or /chat), the rooms are too.
+  const here = location.pathname.endsWith("/") ? location.pathname : `${location.pathname}/`;
+  socket = new WebSocket(`${scheme}://${location.host}${here}ws/${room}`);
   socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     log(`[${message.room}] ${message.author}: ${message.text}`);

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import os
 import tempfile
 from pathlib import Path
@@ -46,11 +47,11 @@ PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>aaf uploads</title></head>
 <body class="{theme}">
 <h1>Upload a file</h1>
-<form method="post" action="/upload" enctype="multipart/form-data">
+<form method="post" action="{upload}" enctype="multipart/form-data">
   <input type="file" name="file"> <input name="description" placeholder="description">
   <button>Upload</button>
 </form>
-<form method="post" action="/theme"><select name="theme"><option>light</option>
+<form method="post" action="{set_theme}"><select name="theme"><option>light</option>
 <option>dark</option></select> <button>Set theme</button></form>
 </body></html>
 """
@@ -58,7 +59,13 @@ PAGE = """<!doctype html>
 
 @router.route("/")
 async def page(connection: Connection, theme: Annotated[str, Cookie()] = "light") -> HtmlResponse:
-    return HtmlResponse(PAGE.replace("{theme}", theme if theme in ("light", "dark") else "light"))
+    # The forms post to the routes' URLs as this client reaches them: under a prefix too.
+    # By route name: url_for(upload) would be typed to ask for the form's fields too.
+    return HtmlResponse(
+        PAGE.replace("{theme}", theme if theme in ("light", "dark") else "light")
+        .replace("{upload}", html.escape(connection.url_for("upload")))
+        .replace("{set_theme}", html.escape(connection.url_for("set_theme")))
+    )
 
 
 def stored_name(filename: str | None) -> str:
@@ -116,10 +123,10 @@ async def download(connection: Connection, name: str) -> FileResponse:
 
 
 @router.route("/theme", methods=["POST"], status_code=303)  # what the document shows
-async def theme(
+async def set_theme(
     connection: Connection, theme: Annotated[Literal["light", "dark"], Form()]
 ) -> RedirectResponse:
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(connection.url_for(page), status_code=303)
     response.set_cookie("theme", theme, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
     return response
 
