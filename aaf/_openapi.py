@@ -118,6 +118,21 @@ class _Generator(GenerateJsonSchema):
             written["maxItems"] = length if not isinstance(most, int) else min(most, length)
         return written
 
+    def chain_schema(self, schema: core_schema.ChainSchema) -> JsonSchemaValue:
+        written = super().chain_schema(schema)
+        # pydantic checks a pattern on a value of any type (Query(pattern="^a") on `x: Any`,
+        # which takes the text) in a step after the first, over a str schema, and writes the
+        # first step alone: the pattern went unsaid, and "x" was valid by the document.
+        if self.mode != "validation" or "type" in written or "pattern" in written:
+            return written
+        for step in schema["steps"][1:]:
+            checked = step.get("schema")
+            if step["type"] == "function-wrap" and isinstance(checked, dict):
+                text = cast("dict[str, object]", checked)
+                if text.get("type") == "str" and isinstance(text.get("pattern"), str):
+                    return {**written, "pattern": text["pattern"]}
+        return written
+
     def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:
         # pydantic's pattern for its own reading (validation) or writing (serialization),
         # with max_digits and decimal_places; from pydantic 2.12, where the hook came.
