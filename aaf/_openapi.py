@@ -12,7 +12,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, Union, cast
 
 from pydantic import JsonValue, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
@@ -97,6 +97,17 @@ class _Route:
         )
 
 
+# What pydantic's generator walks: a core schema, or a field of a model, dataclass or
+# TypedDict (pydantic names the union in a private module).
+_SchemaOrField = Union[  # noqa: UP007  # an alias at run time: `|` of TypedDicts is not one
+    core_schema.CoreSchema,
+    core_schema.ModelField,
+    core_schema.DataclassField,
+    core_schema.TypedDictField,
+    core_schema.ComputedField,
+]
+
+
 class _Generator(GenerateJsonSchema):
     """pydantic's generator, with a ``Decimal``'s text described: pydantic's own leaves it any
     string (``""`` was a valid price by the document, and a 422 by the app); and a tuple's
@@ -117,6 +128,27 @@ class _Generator(GenerateJsonSchema):
             most = written.get("maxItems")
             written["maxItems"] = length if not isinstance(most, int) else min(most, length)
         return written
+
+    def generate_inner(self, schema: _SchemaOrField) -> JsonSchemaValue:
+        written = super().generate_inner(schema)
+        # A bound pydantic checks in a validator of its own (on `int | float`, whose union
+        # takes no bound itself) is written under pydantic's name for it, `gt`, which JSON
+        # Schema does not know: `Query(gt=0)` on `int | float` left 0 valid by the document.
+        # Its JSON Schema name; where the schema has a bound of that name already, the
+        # stricter of the two (both hold when it validates).
+        metadata = cast("dict[str, object]", schema.get("metadata") or {})
+        updates = metadata.get("pydantic_js_updates")
+        if not isinstance(updates, dict) or not _JSON_BOUNDS.keys() & updates.keys():
+            return written
+        named: JsonSchemaValue = {}
+        for key, value in written.items():
+            if key not in _JSON_BOUNDS or key not in updates or not _number(value):
+                named.setdefault(key, value)  # a date's bound stays unsaid by JSON Schema
+                continue
+            name, stricter = _JSON_BOUNDS[key]
+            other = written.get(name, named.get(name))
+            named[name] = stricter(value, other) if _number(other) else value
+        return named
 
     def chain_schema(self, schema: core_schema.ChainSchema) -> JsonSchemaValue:
         written = super().chain_schema(schema)
@@ -161,6 +193,21 @@ class _Generator(GenerateJsonSchema):
         # places): the text, whose pattern counts them, is the document's one form. A number
         # is still read.
         return {**{k: v for k, v in written.items() if k != "anyOf"}, **text}
+
+
+# pydantic's names of bounds it checks in validators of its own, and JSON Schema's, with the
+# stricter of two (a multiple of both numbers, where one divides the other: the larger).
+_JSON_BOUNDS: dict[str, tuple[str, Callable[[float, float], float]]] = {
+    "gt": ("exclusiveMinimum", max),
+    "ge": ("minimum", max),
+    "lt": ("exclusiveMaximum", min),
+    "le": ("maximum", min),
+    "multiple_of": ("multipleOf", max),
+}
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # pydantic's decimal pattern's pieces (as of 2.12): the exponent, and the form with one.
@@ -843,9 +890,11 @@ def _within(typed: Schema, converter: Schema) -> Schema:
 
 
 # A constraint pydantic writes under its own name where JSON Schema has none for the type
-# (`ge` on an enum or a bool): the values listed instead say what it leaves.
+# (`ge` on an enum or a bool), or that _Generator named as JSON Schema does: the values
+# listed instead say what it leaves.
 _UNSAID = frozenset(
     (
+        *(name for name, _ in _JSON_BOUNDS.values()),
         "gt",
         "ge",
         "lt",

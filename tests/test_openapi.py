@@ -1049,6 +1049,52 @@ def patterned_status(client: TestClient, given: dict[str, str]) -> tuple[int, ob
     return answer.status_code, answer.json()["detail"][0]["type"] if answer.content else None
 
 
+class _Measured(BaseModel):
+    size: Annotated[int | float, Field(le=5, multiple_of=0.5)]
+
+
+def test_bounds_on_a_union_of_numbers_are_written_as_json_schema_names_them() -> None:
+    # pydantic checks them in validators of its own and wrote them as `gt`, `lt`, `le`,
+    # `multiple_of`, which JSON Schema does not know: 0 was valid by the document.
+    router = Router()
+
+    @router.post("/measure")
+    async def measure(
+        connection: Connection,
+        body: _Measured,
+        weight: Annotated[int | float, Query(gt=0, lt=10)],
+        scale: Annotated[float | int | None, Header(ge=1)] = None,
+    ) -> None: ...
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/measure", "post")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    assert schemas["weight"] == {
+        "title": "Weight",
+        "anyOf": [{"type": "integer"}, {"type": "number"}],
+        "exclusiveMinimum": 0,
+        "exclusiveMaximum": 10,
+    }
+    assert schemas["scale"]["minimum"] == 1 and "ge" not in schemas["scale"]
+    components = cast(dict[str, Any], document["components"])
+    size = components["schemas"]["_Measured"]["properties"]["size"]
+    assert (size["maximum"], size["multipleOf"]) == (5, 0.5)
+    assert {"le", "multiple_of"}.isdisjoint(size)
+    # What the document says is what the app does.
+    with TestClient(app) as client:
+        for weight, size_sent, status in (
+            ("5", 2.5, 204),
+            ("0", 2.5, 422),
+            ("10", 2.5, 422),
+            ("5", 5.5, 422),
+            ("5", 1.2, 422),
+        ):
+            answer = client.post(f"/measure?weight={weight}", json={"size": size_sent})
+            assert answer.status_code == status, (weight, size_sent, answer.text)
+
+
 class _Unfinished(BaseModel):
     """A model naming one that never exists."""
 
