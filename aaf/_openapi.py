@@ -973,10 +973,28 @@ def _text_if_any(schema: Schema) -> Schema:
 
 def _elements(schema: Schema) -> Schema:
     """A header list's ``schema`` whose text items take a character at least: a header's
-    empty comma-separated elements are ignored, as RFC 9110 5.6.1 has them."""
+    empty comma-separated elements are ignored, as RFC 9110 5.6.1 has them. Nor does an item
+    hold a comma or a quote, or begin or end with a space: the client joins the items with
+    commas (OpenAPI's ``simple`` style), and the app reads the line back as RFC 9110 says,
+    at each comma outside a quoted string, each element's spaces trimmed (``"a,b"`` sent as
+    one item of two was two, and ``a"`` one with all the items after it)."""
     if "anyOf" in schema:
         return _branches(schema, _elements)
-    return _items(schema, lambda items: _not_blank(items, files=False))
+    return _items(schema, _element)
+
+
+def _element(items: Schema) -> Schema:
+    items = _not_blank(items, files=False)
+    if items.get("type") != "string" or "enum" in items or "const" in items:
+        return items  # values that are not text of the client's choice
+    if "pattern" in items:  # the item's own pattern, and this one
+        return {**items, "allOf": [*items.get("allOf", []), {"pattern": _ELEMENT}]}
+    return {**items, "pattern": _ELEMENT}
+
+
+# An item a header list gives back as it was sent: no comma, no quote, no space at either
+# end (what Python's str.strip() trims, which JavaScript's \s does not all match).
+_ELEMENT = r'^[^\s,"\x1c-\x1f\x85](?:[^,"]*[^\s,"\x1c-\x1f\x85])?$'
 
 
 def _at_least_one(schema: Schema) -> Schema:

@@ -853,10 +853,16 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
         "langs",
         "keys",
     ]
-    # A header's empty elements are ignored (`en, , fr` is two): each has a character.
-    assert schemas["langs"]["items"] == {"type": "string", "minLength": 1}
+    # A header's empty elements are ignored (`en, , fr` is two): each has a character (and
+    # no comma, test_a_header_lists_items_are_documented_as_what_comes_back_whole).
+    assert schemas["langs"]["items"] == {"type": "string", "minLength": 1, "pattern": ELEMENT}
     # bytes too: a header's are text, not a file that may be empty.
-    assert schemas["keys"]["items"] == {"type": "string", "format": "binary", "minLength": 1}
+    assert schemas["keys"]["items"] == {
+        "type": "string",
+        "format": "binary",
+        "minLength": 1,
+        "pattern": ELEMENT,
+    }
     body = cast(dict[str, Any], operation["requestBody"])
     form = body["content"]["application/x-www-form-urlencoded"]["schema"]
     assert form["properties"]["sizes"]["minItems"] == 1
@@ -864,6 +870,43 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
     answer = client.post("/find?tags=a", data={"sizes": ["1"]}, headers={"langs": "en"})
     assert answer.status_code == 422  # ids: none sent
     assert answer.json()["detail"][0]["loc"] == ["query", "ids"]
+
+
+# What a header list's text items match: no comma, no quote, no space at either end.
+ELEMENT = r'^[^\s,"\x1c-\x1f\x85](?:[^,"]*[^\s,"\x1c-\x1f\x85])?$'
+
+
+def test_a_header_lists_items_are_documented_as_what_comes_back_whole() -> None:
+    # A client joins a header list's items with commas (OpenAPI's `simple` style) and the
+    # app reads the line back at each comma outside a quoted string, each element trimmed:
+    # an item holding a comma came back as two, one holding a quote took the ones after
+    # it, and schemathesis's lists of max_length=2 were refused as lists of three.
+    router = Router()
+
+    @router.get("/tags")
+    async def tags(
+        connection: Connection,
+        tag: Annotated[list[str], Header(max_length=2)],
+        codes: Annotated[list[Annotated[str, Field(pattern="^[a-z]")]] | None, Header()] = None,
+    ) -> list[str]:
+        return tag
+
+    app = aaf([router])
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, "/tags", "get")
+    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    items = schemas["tag"]["items"]
+    assert items == {"type": "string", "minLength": 1, "pattern": ELEMENT}
+    # An item's own pattern is kept beside it.
+    coded = schemas["codes"]["items"]
+    assert (coded["pattern"], coded["allOf"]) == ("^[a-z]", [{"pattern": ELEMENT}])
+    with TestClient(app) as client:
+        for sent in (["a"], ["a b", "c"], ["é", "x-y=z;q"], ["a,b", "c"], ["a", ' "b']):
+            answer = client.get("/tags", headers={b"tag": ",".join(sent).encode("latin-1")})
+            whole = all(re.fullmatch(ELEMENT, item) for item in sent)
+            # As documented, it comes back as sent; else it does not.
+            assert (answer.status_code == 200 and answer.json() == sent) == whole, sent
 
 
 def test_a_default_json_cannot_show_is_left_out() -> None:
