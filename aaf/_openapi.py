@@ -928,13 +928,22 @@ def _branches(schema: Schema, change: Callable[[Schema], Schema]) -> Schema:
 
 
 def _items(schema: Schema, change: Callable[[Schema], Schema]) -> Schema:
-    """``schema`` with ``change`` made to its items, if it is an array's (the same schema
-    where nothing changed)."""
-    items = schema.get("items")
-    if schema.get("type") != "array" or not isinstance(items, dict):
+    """``schema`` with ``change`` made to its items, if it is an array's, a tuple's each
+    (``prefixItems``) too: read from text, as a list's (the same schema where nothing
+    changed)."""
+    if schema.get("type") != "array":
         return schema
-    made = change(cast("Schema", items))
-    return schema if made is items else {**schema, "items": made}
+    changed = dict(schema)
+    items = schema.get("items")
+    if isinstance(items, dict):
+        changed["items"] = change(cast("Schema", items))
+    prefix = schema.get("prefixItems")
+    if isinstance(prefix, list):
+        changed["prefixItems"] = [
+            change(cast("Schema", item)) if isinstance(item, dict) else item
+            for item in cast("list[object]", prefix)
+        ]
+    return schema if changed == schema else changed
 
 
 def _not_blank(field: Schema, files: bool = True) -> Schema:
