@@ -167,6 +167,16 @@ def operation_of(document: Document, path: str, method: str) -> Document:
     return found
 
 
+def documented(app: App, path: str, method: str) -> tuple[Document, Document, dict[str, Any]]:
+    """``app``'s document, checked to be valid OpenAPI 3.1; its operation at ``path`` and
+    ``method``; and that operation's parameters' schemas by name."""
+    document = cast(Document, app.openapi())
+    validate(document)
+    operation = operation_of(document, path, method)
+    parameters = cast(list[dict[str, Any]], operation.get("parameters", []))
+    return document, operation, {p["name"]: p["schema"] for p in parameters}
+
+
 def test_the_document_of_every_feature_is_valid_openapi_3_1(document: Document) -> None:
     validate(document)
     assert document["openapi"] == "3.1.0"
@@ -558,10 +568,7 @@ def test_a_converter_and_a_written_type_that_differ_are_both_said() -> None:
         return choice
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/c/{whole}/{bounded}/{choice}/{at}", "get")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, _, schemas = documented(app, "/c/{whole}/{bounded}/{choice}/{at}", "get")
     # A number written for an <int:>: both (only whole numbers from 0 reach it).
     assert schemas["whole"] == {
         "allOf": [{"type": "integer", "minimum": 0}, {"type": "number", "title": "Whole"}]
@@ -596,10 +603,7 @@ def test_a_string_converters_lengths_are_said_with_the_parameters_own() -> None:
         return code + word + tag
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/d/{code}/{word}/{tag}", "get")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, operation, schemas = documented(app, "/d/{code}/{word}/{tag}", "get")
     assert schemas["code"] == {
         "type": "string",
         "title": "Code",
@@ -700,10 +704,7 @@ def test_the_values_constraints_leave_of_a_literal_an_enum_or_a_bool_are_listed(
         return [level, sort, page, strict, theme]
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/levels/{level}", "post")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, operation, schemas = documented(app, "/levels/{level}", "post")
     assert schemas["level"] == {"$ref": "#/components/schemas/_Level", "enum": [2, 3]}
     # A title constrains nothing: the enum's own schema says its values.
     assert schemas["shown"] == {
@@ -843,10 +844,7 @@ def test_a_required_list_from_repeated_keys_takes_at_least_one() -> None:
     ) -> None: ...
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/find", "post")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, operation, schemas = documented(app, "/find", "post")
     assert [name for name in schemas if schemas[name].get("minItems") == 1] == [
         "ids",
         "tags",
@@ -892,10 +890,7 @@ def test_a_header_lists_items_are_documented_as_what_comes_back_whole() -> None:
         return tag
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/tags", "get")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, _, schemas = documented(app, "/tags", "get")
     items = schemas["tag"]["items"]
     assert items == {"type": "string", "minLength": 1, "pattern": ELEMENT}
     # An item's own pattern is kept beside it.
@@ -925,10 +920,7 @@ def test_a_tuples_items_read_from_text_are_documented_as_a_lists_are() -> None:
     ) -> None: ...
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/pair", "post")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, operation, schemas = documented(app, "/pair", "post")
     text = {"type": "string", "minLength": 1}
     assert schemas["head"]["prefixItems"] == [{"type": "integer"}, {**text, "pattern": ELEMENT}]
     assert schemas["query"]["prefixItems"] == [{"type": "string"}, {"type": "integer"}]
@@ -964,10 +956,7 @@ def test_a_default_json_cannot_show_is_left_out() -> None:
         token: Annotated[bytes, Header()] = b"ok",
     ) -> None: ...
 
-    document = cast(Document, aaf([router]).openapi())
-    validate(document)
-    operation = operation_of(document, "/raw", "get")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, _, schemas = documented(aaf([router]), "/raw", "get")
     assert "default" not in schemas["q"]
     assert schemas["token"]["default"] == "ok"
 
@@ -1077,10 +1066,7 @@ def test_a_value_of_any_type_read_from_text_is_documented_as_text() -> None:
     ) -> None: ...
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/loose", "post")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, operation, schemas = documented(app, "/loose", "post")
     assert schemas["q"] == {"title": "Q", "type": "string"}
     assert schemas["many"]["items"] == {"type": "string"}
     assert schemas["anything"]["type"] == "string"
@@ -1104,10 +1090,7 @@ def test_a_pattern_on_a_value_of_any_type_is_documented() -> None:
     ) -> None: ...
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/patterned", "get")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    _, _, schemas = documented(app, "/patterned", "get")
     assert schemas["code"] == {"title": "Code", "type": "string", "pattern": "^a"}
     assert schemas["token"] == {"title": "Token", "type": "string", "pattern": "^t", "maxLength": 8}
     assert schemas["session"] == {
@@ -1154,10 +1137,7 @@ def test_bounds_on_a_union_of_numbers_are_written_as_json_schema_names_them() ->
     ) -> None: ...
 
     app = aaf([router])
-    document = cast(Document, app.openapi())
-    validate(document)
-    operation = operation_of(document, "/measure", "post")
-    schemas = {p["name"]: p["schema"] for p in cast(list[dict[str, Any]], operation["parameters"])}
+    document, _, schemas = documented(app, "/measure", "post")
     assert schemas["weight"] == {
         "title": "Weight",
         "anyOf": [{"type": "integer"}, {"type": "number"}],
