@@ -424,6 +424,10 @@ def build_plan(
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(_rules.body_and_form_problem(qualname))
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
+    if validator is not None:
+        problem = incomparable_problem(qualname, "", validator.core_schema, text=True)
+        if problem is not None:
+            raise ConfigurationError(problem)
     plain_query = not any(f.many or f.whole for f in builder.fields.get("query", ()))
     plan = HandlerPlan(
         qualname=qualname,
@@ -1066,6 +1070,9 @@ class _Builder:
         if self.body is not None:
             raise ConfigurationError(_rules.two_bodies_problem(self.qualname, self.body.name, name))
         adapter = _adapter(annotation, self.qualname, name)
+        problem = incomparable_problem(self.qualname, name, adapter.core_schema, text=False)
+        if problem is not None:
+            raise ConfigurationError(problem)
         self.body = json_param(name, annotation, adapter, default)
 
 
@@ -1849,6 +1856,185 @@ def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules
     return _rules.Param(
         param.name, _KINDS[param.kind], _name_of(annotation), _is_connection(annotation)
     )
+
+
+def incomparable_problem(qualname: str, name: str, schema: object, *, text: bool) -> str | None:
+    """Why ``schema`` (the core schema a value a client sends is validated by: a body's, a
+    model's fields read from the query) could answer 500: a constraint pydantic checks in a
+    validator of its own over a value it cannot compare with it, such as a model's field
+    ``Field(gt=0)`` on ``int | str``, which makes pydantic raise ``TypeError`` (not a
+    validation error) for a string. ``name``: the parameter, or ``""`` for the params
+    validator, whose fields are ``group.parameter``; ``text``: the values are read from text
+    (``Any`` is a string there). A kind aaf does not know is let be."""
+    found = _incomparable(schema, (), text)
+    if found is None:
+        return None
+    where, constraint, kind = found
+    if not name:  # the params validator: its source, then the parameter
+        name, where = (where[1], where[2:]) if len(where) > 1 else ("?", ())
+    field = f", field {'.'.join(where)}" if where else ""
+    values = "values of any type" if kind == "any" else "null" if kind == "none" else kind
+    return (
+        f"{qualname}: parameter {name!r}{field}: {constraint}= applies to {values} there, "
+        "which pydantic cannot compare with it: it would raise TypeError for such a value, "
+        "a 500 for what a client sends; constrain the types that take it apart "
+        "(Annotated[int, Field(gt=0)] | str)"
+    )
+
+
+# pydantic's validators of constraints that a type's own schema does not take, by what they
+# compare: a number, or a length.
+_NUMBER_CHECKS = frozenset(
+    (
+        "greater_than_validator",
+        "greater_than_or_equal_validator",
+        "less_than_validator",
+        "less_than_or_equal_validator",
+        "multiple_of_validator",
+    )
+)
+_LENGTH_CHECKS = frozenset(("min_length_validator", "max_length_validator"))
+_NUMBER_KINDS = frozenset(("int", "float", "bool", "decimal"))
+_SIZED_KINDS = frozenset(("str", "bytes", "list", "tuple", "set", "frozenset", "dict"))
+# The kinds of value told apart: any other kind of schema is not judged.
+_KNOWN_KINDS = (
+    _NUMBER_KINDS
+    | _SIZED_KINDS
+    | frozenset(
+        ("none", "any", "date", "datetime", "time", "timedelta", "uuid", "model", "typed-dict")
+    )
+)
+# Keys of a core schema that hold no schema to look into.
+_NOT_SCHEMAS = frozenset(("metadata", "serialization", "default", "cls", "config", "function"))
+
+
+def _incomparable(
+    node: object, where: tuple[str, ...], text: bool
+) -> tuple[tuple[str, ...], str, str] | None:
+    """Where in ``node``, which constraint, on which kind of value (``incomparable_problem``)."""
+    if isinstance(node, list):
+        for item in cast("list[object]", node):
+            if (found := _incomparable(item, where, text)) is not None:
+                return found
+        return None
+    if not isinstance(node, dict):
+        return None
+    schema = cast("dict[str, object]", node)
+    check = _constraint_check(schema)
+    if check is not None:
+        constraint, kinds = check
+        for kind in _kinds_of(schema.get("schema"), text):
+            if kind in _KNOWN_KINDS and kind not in kinds:
+                return where, constraint, kind
+    if schema.get("type") == "chain":  # a pattern on a value that is not a str: Any
+        steps = cast("list[object]", schema.get("steps") or [])
+        for step in steps[1:]:
+            pattern = _pattern_check(step)
+            if pattern is not None:
+                for kind in _kinds_of(steps[0], text):
+                    if kind in _KNOWN_KINDS and kind != "str":
+                        return where, pattern, kind
+    for key, value in schema.items():
+        if key in _NOT_SCHEMAS:
+            continue
+        if key == "fields" and isinstance(value, dict):
+            for field, inner in cast("dict[str, object]", value).items():
+                if (found := _incomparable(inner, (*where, field), text)) is not None:
+                    return found
+            continue
+        inside = where
+        if schema.get("type") == "dataclass-field" and key == "schema":
+            inside = (*where, str(schema.get("name")))
+        if (found := _incomparable(value, inside, text)) is not None:
+            return found
+    return None
+
+
+def _constraint_check(schema: Mapping[str, object]) -> tuple[str, frozenset[str]] | None:
+    """The constraint (``gt``) and the kinds it compares, of pydantic's validator of it."""
+    function = schema.get("function")
+    if schema.get("type") != "function-after" or not isinstance(function, dict):
+        return None
+    call = cast("dict[str, object]", function).get("function")
+    if not isinstance(call, functools.partial) or len(call.keywords) != 1:
+        return None
+    target = cast("functools.partial[object]", call).func
+    named = getattr(target, "__name__", "")
+    ((constraint, bound),) = call.keywords.items()
+    if getattr(target, "__module__", "") != "pydantic._internal._validators":
+        return None
+    if named in _NUMBER_CHECKS:
+        numeric = isinstance(bound, int | float | Decimal) and not isinstance(bound, bool)
+        return (constraint, _NUMBER_KINDS) if numeric else None  # a date's bound: not judged
+    if named in _LENGTH_CHECKS:
+        return constraint, _SIZED_KINDS
+    return None
+
+
+def _pattern_check(step: object) -> str | None:
+    """The constraint of a chain's step that checks it over a str schema (pydantic's way of
+    putting a ``pattern`` on a type that is not a str), if that is what the step is."""
+    if not isinstance(step, dict):
+        return None
+    schema = cast("dict[str, object]", step)
+    checked = schema.get("schema")
+    if schema.get("type") != "function-wrap" or not isinstance(checked, dict):
+        return None
+    text = cast("dict[str, object]", checked)
+    if text.get("type") != "str":
+        return None
+    keys = sorted(key for key in text if key not in ("type", "metadata"))
+    return keys[0] if len(keys) == 1 else None
+
+
+def _kinds_of(schema: object, text: bool) -> list[str]:
+    """The kinds of value a core schema gives (``int``, ``str``, ``none``, ...): each of a
+    union's, the type of each of a Literal's values; ``unknown`` where it cannot say."""
+    while isinstance(schema, dict):
+        node = cast("dict[str, object]", schema)
+        kind = node.get("type")
+        if kind in ("function-after", "function-before", "function-wrap", "default"):
+            schema = node.get("schema")
+        elif kind == "nullable":
+            return ["none", *_kinds_of(node.get("schema"), text)]
+        elif kind == "union":
+            kinds: list[str] = []
+            for choice in cast("list[object]", node.get("choices") or []):
+                # A choice, or (choice, label) where the union names its choices.
+                chosen: object = (
+                    cast("tuple[object, str]", choice)[0] if isinstance(choice, tuple) else choice
+                )
+                kinds += _kinds_of(chosen, text)
+            return kinds
+        elif kind == "literal":
+            return [
+                _value_kind(value) for value in cast("list[object]", node.get("expected") or [])
+            ]
+        elif kind == "enum":
+            sub_type = node.get("sub_type")
+            return [sub_type] if isinstance(sub_type, str) else ["unknown"]
+        elif kind == "any":
+            return ["str" if text else "any"]
+        elif isinstance(kind, str):
+            return [kind]
+        else:
+            break
+    return ["unknown"]
+
+
+def _value_kind(value: object) -> str:
+    if value is None:
+        return "none"
+    for kind, made in (
+        ("bool", bool),
+        ("int", int),
+        ("float", float),
+        ("str", str),
+        ("bytes", bytes),
+    ):
+        if isinstance(value, made):
+            return kind
+    return "unknown"
 
 
 def check_complete(qualname: str, name: str, annotation: object) -> None:

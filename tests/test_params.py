@@ -30,7 +30,7 @@ from aaf.params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from aaf.routing import Router
 from aaf.security import APIKeyHeader, APIKeyQuery
 from aaf.testing import TestClient
-from aaf.views import View
+from aaf.views import View, WebSocketView
 
 from ._helpers import serve
 from .test_openapi import Document, operation_of
@@ -1191,6 +1191,110 @@ def test_a_constraint_written_in_the_annotation_is_judged_as_a_markers_is(
     at.__annotations__ = {"connection": Connection, "x": Annotated[int, Field(pattern="^1")]}
     with pytest.raises(ConfigurationError, match="Field\\(pattern=...\\) cannot constrain int"):
         path.add_route("/at/<x>", at)
+
+
+class _Scored(BaseModel):
+    score: Annotated[int | str, Field(gt=0)] = 1
+
+
+class _Noted(BaseModel):
+    note: Annotated[Any, Field(max_length=20)] = ""
+
+
+class _Tagged(BaseModel):
+    tags: list[Annotated[str | int, Field(max_length=3)]] = []
+
+
+class _Dated(BaseModel):
+    when: Annotated[date | int, Field(ge=0)] = 0
+
+
+class _Coded(BaseModel):
+    code: Annotated[Any, Field(pattern="^[a-z]+$")] = "a"
+
+
+@dataclasses.dataclass
+class _Counted:
+    count: Annotated[int | str, Field(lt=10)] = 0
+
+
+class _Fine(BaseModel):
+    # What pydantic compares safely: numbers of two kinds, an IntEnum's and a Literal's
+    # numbers, a str enum's or a list's length, `None` apart from its bound.
+    ratio: Annotated[int | float, Field(gt=0)] = 1
+    level: Annotated[Literal[1, 2, 3], Field(ge=2)] = 2
+    size: Annotated[str | list[int], Field(max_length=3)] = ""
+    limit: Annotated[int | None, Field(ge=1)] = None
+    note: Annotated[str, Field(pattern="^[a-z]*$")] = ""
+
+
+@pytest.mark.parametrize(
+    ("model", "marker", "refused", "field", "said"),
+    [
+        (_Scored, None, {"score": "abc"}, "score", "gt= applies to str there"),
+        (_Scored, Query(), {"score": "abc"}, "score", "gt= applies to str there"),
+        (_Noted, None, {"note": 5}, "note", "max_length= applies to values of any type there"),
+        (_Tagged, None, {"tags": [1234]}, "tags", "max_length= applies to int there"),
+        (_Dated, None, {"when": "2020-01-01"}, "when", "ge= applies to date there"),
+        (_Coded, None, {"code": 5}, "code", "pattern= applies to values of any type there"),
+    ],
+)
+def test_a_models_constraint_pydantic_cannot_compare_a_value_with_is_refused(
+    model: type[BaseModel], marker: Any, refused: dict[str, object], field: str, said: str
+) -> None:
+    # pydantic checks such a constraint by comparing each value ("abc" > 0), and raises
+    # TypeError where it cannot: not a 422, a 500 for what a client sent. Registration says
+    # so, as it does for a parameter's own constraint.
+    with pytest.raises(TypeError, match="Unable to apply constraint"):
+        model.model_validate(refused)
+
+    async def save(connection: Connection, x: object) -> str:
+        return "saved"
+
+    save.__annotations__ = {
+        "connection": Connection,
+        "x": Annotated[model, marker] if marker else model,
+    }
+    with pytest.raises(ConfigurationError) as raised:
+        Router().add_route("/save", save, methods=["POST"])
+    message = str(raised.value)
+    assert f".save: parameter 'x', field {field}: {said}" in message, message
+    assert "Annotated[int, Field(gt=0)] | str" in message
+
+
+def test_a_dataclass_bodys_constraint_pydantic_cannot_compare_is_refused() -> None:
+    async def count(connection: Connection, counted: _Counted) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="'counted', field count: lt= applies to str"):
+        Router().add_route("/count", count, methods=["POST"])
+
+
+def test_a_websocket_messages_constraint_pydantic_cannot_compare_is_refused() -> None:
+    class Room(WebSocketView):
+        async def on_receive(self, connection: Connection, data: _Scored) -> None: ...
+
+    with pytest.raises(ConfigurationError, match="parameter 'data', field score: gt= applies"):
+        Router().websocket("/room")(Room)
+
+
+def test_a_models_constraints_pydantic_compares_safely_are_served() -> None:
+    router = Router()
+
+    @router.post("/fine")
+    async def fine(connection: Connection, body: _Fine) -> _Fine:
+        return body
+
+    @router.get("/fine")
+    async def fine_query(connection: Connection, query: Annotated[_Fine, Query()]) -> _Fine:
+        return query
+
+    client = TestClient(aaf([router]))
+    sent = {"ratio": 0.5, "level": 3, "size": [1, 2], "limit": None, "note": "ab"}
+    assert client.post("/fine", json=sent).json() == sent
+    assert client.post("/fine", json={"ratio": 0}).status_code == 422
+    assert client.post("/fine", json={"size": "abcd"}).status_code == 422
+    assert client.get("/fine?ratio=2&level=2&limit=3").json()["limit"] == 3
+    assert client.get("/fine?ratio=-1").status_code == 422
 
 
 def test_constraints_written_in_the_annotation_that_fit_still_apply() -> None:
