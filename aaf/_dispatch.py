@@ -26,8 +26,8 @@ from aaf._plan import (
     attribute_dependency,
     attribute_value_problem,
     build_plan,
+    check_comparable,
     check_complete,
-    incomparable_problem,
     json_param,
 )
 from aaf._readings import ModelReading, type_adapter
@@ -922,9 +922,7 @@ def _message_reader(cls: type[WebSocketView]) -> tuple[str, BodyParam | None]:
         raise ConfigurationError(
             f"{qualname}: pydantic cannot validate {annotation!r}: {exc}"
         ) from None
-    problem = incomparable_problem(qualname, params[2], adapter.core_schema, text=False)
-    if problem is not None:
-        raise ConfigurationError(problem)
+    check_comparable(qualname, adapter.core_schema, parameter=params[2], text=False)
     # The close reason holds 123 bytes: collections stop at their first error, so that a
     # message of a million wrong items is refused in one short pass; a large one is read a
     # slice at a time as a body is.

@@ -140,13 +140,14 @@ class _Generator(GenerateJsonSchema):
         updates = metadata.get("pydantic_js_updates")
         if not isinstance(updates, dict) or not _JSON_BOUNDS.keys() & updates.keys():
             return written
-        named: JsonSchemaValue = {}
-        for key, value in written.items():
-            if key not in _JSON_BOUNDS or key not in updates or not _number(value):
-                named.setdefault(key, value)  # a date's bound stays unsaid by JSON Schema
-                continue
+        named = dict(written)
+        for key in _JSON_BOUNDS.keys() & updates.keys():
+            value = named.get(key)
+            if not _number(value):
+                continue  # a date's bound: JSON Schema has no name for it
+            del named[key]
             name, stricter = _JSON_BOUNDS[key]
-            other = written.get(name, named.get(name))
+            other = named.get(name)
             named[name] = stricter(value, other) if _number(other) else value
         return named
 

@@ -424,10 +424,6 @@ def build_plan(
     if builder.body is not None and builder.reads_form:
         raise ConfigurationError(_rules.body_and_form_problem(qualname))
     validator = _build_validator(builder.definitions, qualname) if builder.definitions else None
-    if validator is not None:
-        problem = incomparable_problem(qualname, "", validator.core_schema, text=True)
-        if problem is not None:
-            raise ConfigurationError(problem)
     plain_query = not any(f.many or f.whole for f in builder.fields.get("query", ()))
     plan = HandlerPlan(
         qualname=qualname,
@@ -1070,9 +1066,7 @@ class _Builder:
         if self.body is not None:
             raise ConfigurationError(_rules.two_bodies_problem(self.qualname, self.body.name, name))
         adapter = _adapter(annotation, self.qualname, name)
-        problem = incomparable_problem(self.qualname, name, adapter.core_schema, text=False)
-        if problem is not None:
-            raise ConfigurationError(problem)
+        check_comparable(self.qualname, adapter.core_schema, parameter=name, text=False)
         self.body = json_param(name, annotation, adapter, default)
 
 
@@ -1858,24 +1852,29 @@ def _rule_param(param: inspect.Parameter, hints: Mapping[str, object]) -> _rules
     )
 
 
-def incomparable_problem(qualname: str, name: str, schema: object, *, text: bool) -> str | None:
-    """Why ``schema`` (the core schema a value a client sends is validated by: a body's, a
-    model's fields read from the query) could answer 500: a constraint pydantic checks in a
-    validator of its own over a value it cannot compare with it, such as a model's field
-    ``Field(gt=0)`` on ``int | str``, which makes pydantic raise ``TypeError`` (not a
-    validation error) for a string. ``name``: the parameter, or ``""`` for the params
-    validator, whose fields are ``group.parameter``; ``text``: the values are read from text
-    (``Any`` is a string there). A kind aaf does not know is let be."""
+def check_comparable(qualname: str, schema: object, *, parameter: str | None, text: bool) -> None:
+    """Refuse ``schema`` (the core schema what a client sends is validated by: a body's, the
+    parameters' with the models read from the query) where it could answer 500: a constraint
+    pydantic checks in a validator of its own over a value it cannot compare with it, such as
+    a model's field ``Field(gt=0)`` on ``int | str``, which makes pydantic raise ``TypeError``
+    (not a validation error) for a string. ``parameter``: the one ``schema`` validates, or
+    ``None`` for the parameters' validator, whose fields are each source's parameters;
+    ``text``: the values are read from text (``Any`` is a string there). A kind of value
+    aaf does not know is let be.
+
+    Raises:
+        ConfigurationError: naming the parameter, the field, the constraint and the kind.
+    """
     found = _incomparable(schema, (), text)
     if found is None:
-        return None
+        return
     where, constraint, kind = found
-    if not name:  # the params validator: its source, then the parameter
-        name, where = (where[1], where[2:]) if len(where) > 1 else ("?", ())
+    if parameter is None:  # the parameters' validator: the source, then the parameter
+        parameter, where = (where[1], where[2:]) if len(where) > 1 else ("?", ())
     field = f", field {'.'.join(where)}" if where else ""
     values = "values of any type" if kind == "any" else "null" if kind == "none" else kind
-    return (
-        f"{qualname}: parameter {name!r}{field}: {constraint}= applies to {values} there, "
+    raise ConfigurationError(
+        f"{qualname}: parameter {parameter!r}{field}: {constraint}= applies to {values} there, "
         "which pydantic cannot compare with it: it would raise TypeError for such a value, "
         "a 500 for what a client sends; constrain the types that take it apart "
         "(Annotated[int, Field(gt=0)] | str)"
@@ -1911,7 +1910,7 @@ _NOT_SCHEMAS = frozenset(("metadata", "serialization", "default", "cls", "config
 def _incomparable(
     node: object, where: tuple[str, ...], text: bool
 ) -> tuple[tuple[str, ...], str, str] | None:
-    """Where in ``node``, which constraint, on which kind of value (``incomparable_problem``)."""
+    """Where in ``node``, which constraint, on which kind of value (``check_comparable``)."""
     if isinstance(node, list):
         for item in cast("list[object]", node):
             if (found := _incomparable(item, where, text)) is not None:
@@ -2000,11 +1999,9 @@ def _kinds_of(schema: object, text: bool) -> list[str]:
         elif kind == "union":
             kinds: list[str] = []
             for choice in cast("list[object]", node.get("choices") or []):
-                # A choice, or (choice, label) where the union names its choices.
-                chosen: object = (
-                    cast("tuple[object, str]", choice)[0] if isinstance(choice, tuple) else choice
-                )
-                kinds += _kinds_of(chosen, text)
+                if isinstance(choice, tuple):  # (schema, label)
+                    choice = cast("tuple[object, ...]", choice)[0]
+                kinds += _kinds_of(choice, text)
             return kinds
         elif kind == "literal":
             return [
@@ -2099,6 +2096,7 @@ def _build_validator(
         validator = cast("TypeAdapter[dict[str, dict[str, object]]]", type_adapter(shape))
     except (PydanticSchemaGenerationError, PydanticUserError, TypeError, SchemaError) as exc:
         raise ConfigurationError(_unvalidatable(definitions, qualname, exc)) from None
+    check_comparable(qualname, validator.core_schema, parameter=None, text=True)
     return validator
 
 
