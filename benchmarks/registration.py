@@ -2,6 +2,7 @@
 
 .venv/bin/python -m benchmarks.registration            # aaf
 .venv/bin/python -m benchmarks.registration --fastapi  # and FastAPI, the same routes
+.venv/bin/python -m benchmarks.registration --shapes   # each shape of route apart
 
 Each route's name was checked against a list of every name made again for each route, so that
 n routes took time growing as n squared: 4,000 routes spent 3 s of 9 there. The first request
@@ -15,10 +16,13 @@ import argparse
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from aaf._types import ASGIApp
+from aaf.connection import Connection
+from aaf.params import Header as AafHeader  # FastAPI's Header is used below by name
+from aaf.routing import Router
 from aaf.testing import TestClient
 
 from .openapi_build import Item, build
@@ -70,10 +74,58 @@ def measure(name: str, make: Callable[[int], ASGIApp]) -> None:
         )
 
 
+async def _bare(connection: Connection) -> None: ...
+
+
+async def _path(connection: Connection, item_id: int) -> None: ...
+
+
+async def _query(connection: Connection, q: str | None = None) -> None: ...
+
+
+async def _read(
+    connection: Connection,
+    item_id: int,
+    q: str | None = None,
+    x_trace: Annotated[str | None, AafHeader()] = None,
+) -> None: ...
+
+
+async def _write(connection: Connection, item: Item) -> None: ...
+
+
+# One handler of each shape, and its rule: what registering it costs, apart.
+SHAPES: dict[str, tuple[str, Callable[..., Awaitable[None]], list[str]]] = {
+    "no parameter": ("/b{i}", _bare, ["GET"]),
+    "a path value": ("/p{i}/<int:item_id>", _path, ["GET"]),
+    "a JSON body (a model)": ("/w{i}", _write, ["POST"]),
+    "one optional query value": ("/q{i}", _query, ["GET"]),
+    "path, query and header": ("/r{i}/<int:item_id>", _read, ["GET"]),
+}
+
+
+def measure_shapes(routes: int = 500) -> None:
+    """Each shape's ``add_route`` alone, ``routes`` of it, the best of three."""
+    for shape, (rule, handler, methods) in SHAPES.items():
+        timings = []
+        for _ in range(3):
+            router = Router()
+            gc.collect()
+            began = time.perf_counter()
+            for i in range(routes):
+                router.add_route(rule.format(i=i), handler, methods=methods, name=f"r{i}")
+            timings.append(time.perf_counter() - began)
+        print(f"aaf: {shape}: {min(timings) / routes * 1e3:.2f} ms a route")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fastapi", action="store_true", help="FastAPI too, after aaf")
+    parser.add_argument("--shapes", action="store_true", help="each shape of route apart")
     options = parser.parse_args()
+    if options.shapes:
+        measure_shapes()
+        return
     measure("aaf", build)
     if options.fastapi:
         measure("FastAPI", build_fastapi)
