@@ -456,6 +456,8 @@ class _WebSocketCore:
 
     async def connect(self) -> None:
         async def send(message: SendEvent) -> None:
+            if message["type"] == "websocket.send":
+                _utf_8(message.get("text"))  # raised at the app's send, as uvicorn does
             await self.from_app.put(message)
 
         self.task = asyncio.ensure_future(self.app(self.scope, self.to_app.get, send))
@@ -502,6 +504,7 @@ class _WebSocketCore:
 
     async def send(self, text: str | None, data: bytes | None) -> None:
         if text is not None:
+            _utf_8(text)  # raised in the test, as a WebSocket client library does
             await self.to_app.put({"type": "websocket.receive", "text": text})
         else:
             await self.to_app.put({"type": "websocket.receive", "bytes": data})
@@ -515,6 +518,13 @@ class _WebSocketCore:
         self.closed = True
         if self.task.done() and not self.task.cancelled():
             self.task.result()
+
+
+def _utf_8(text: str | None) -> None:
+    """Raise ``UnicodeEncodeError`` for text UTF-8 cannot encode (a lone surrogate), which
+    no text frame can carry: on the wire a frame's text is UTF-8."""
+    if text is not None and not text.isascii():
+        text.encode()
 
 
 def _text(text: str | None, data: bytes | None) -> str:
@@ -584,7 +594,8 @@ class WebSocketSession:
         return self._core.accepted_subprotocol
 
     def send_text(self, data: str) -> None:
-        """Send a text frame."""
+        """Send a text frame; text UTF-8 cannot encode (a lone surrogate) raises
+        ``UnicodeEncodeError``, as a WebSocket client library does."""
         self._portal.call(self._core.send, data, None)
 
     def send_bytes(self, data: bytes) -> None:
@@ -809,7 +820,8 @@ class AsyncWebSocketSession:
         return self._core.accepted_subprotocol
 
     async def send_text(self, data: str) -> None:
-        """Send a text frame."""
+        """Send a text frame; text UTF-8 cannot encode (a lone surrogate) raises
+        ``UnicodeEncodeError``, as a WebSocket client library does."""
         await self._core.send(data, None)
 
     async def send_bytes(self, data: bytes) -> None:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import pytest
+from websockets.sync.client import connect
 
 from aaf import aaf
 from aaf._types import ASGIApp, Receive, Scope, Send
@@ -23,6 +24,8 @@ from aaf.params import Cookie, Header
 from aaf.response import EventSourceResponse, HttpResponse, RedirectResponse, ServerSentEvent
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient
+
+from ._helpers import serve
 
 
 def make_app(events: list[str]) -> App:
@@ -424,6 +427,36 @@ async def test_async_websocket_sessions_send_and_receive_every_kind() -> None:
             await websocket.send_bytes(b'{"a": 1}')
             assert await websocket.receive_json() == {"a": 1}
             await websocket.close(1001)
+
+
+def test_text_utf_8_cannot_encode_fails_where_it_would_over_a_real_websocket() -> None:
+    # A frame's text is UTF-8 on the wire: a lone surrogate (a file name decoded with
+    # surrogateescape, say) is refused at the app's send, as uvicorn refuses it, and at the
+    # test's, as a client library refuses it (websockets' then drops the connection too);
+    # it never reaches the other side.
+    router = Router()
+
+    @router.websocket("/echo")
+    async def echo(connection: Connection) -> None:
+        await connection.accept()
+        try:
+            await connection.send_text("a\ud800b")
+        except UnicodeEncodeError as exc:
+            await connection.send_text(f"refused at {exc.start}")
+        async for text in connection.iter_text():
+            await connection.send_text(f"got {text}")
+
+    app = aaf([router])
+    with serve(app) as base, connect(base.replace("http", "ws") + "/echo") as real:
+        assert real.recv(timeout=5) == "refused at 1"
+        real.send("ok")
+        assert real.recv(timeout=5) == "got ok"
+    with TestClient(app) as client, client.websocket_connect("/echo") as websocket:
+        assert websocket.receive_text() == "refused at 1"
+        with pytest.raises(UnicodeEncodeError):
+            websocket.send_text("x\udfff")
+        websocket.send_text("ok")
+        assert websocket.receive_text() == "got ok"
 
 
 def handshake_app() -> App:
