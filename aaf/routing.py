@@ -169,6 +169,27 @@ class _AafRule(LazyBuilderRule):
         super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
         self.aaf_endpoint = aaf_endpoint
 
+    def build(
+        self, values: Mapping[str, object], append_unknown: bool = True
+    ) -> tuple[str, str] | None:
+        """werkzeug's URL for ``values``, refused where it would not lead back: a value
+        ending in ``/`` before the rule's closing slash (``docs/`` for
+        ``/files/<path:name>/``) makes a path ending in ``//``, which werkzeug's
+        ``merge_slashes`` redirects to the path without it, a value one slash short.
+
+        Raises:
+            ValueError: saying why, for ``url_for`` to name the route.
+        """
+        built = super().build(values, append_unknown)
+        if built is not None and self.merge_slashes and self.rule.endswith("/"):
+            path = built[1].partition("?")[0]
+            if path.endswith("//"):
+                raise ValueError(
+                    f"{path!r} ends in '//', which the rule's closing slash and a value "
+                    "ending in '/' make: the client is redirected to the path without one"
+                )
+        return built
+
 
 # What the routers that include a router add to its routes: their dependencies, outermost
 # first (they run before the router's own, as in FastAPI's include_router), and what they

@@ -729,6 +729,40 @@ def test_url_for_builds_only_urls_that_lead_back_to_the_route() -> None:
             app.url_for(name, **values)
 
 
+def test_url_for_refuses_a_path_value_ending_in_a_slash_before_the_rules_own() -> None:
+    # /folders/docs// is redirected (werkzeug's merge_slashes) to /folders/docs/, whose
+    # value is "docs": a link to another folder, one slash short.
+    router = Router()
+
+    @router.get("/folders/<path:name>/")
+    async def folder(connection: Connection, name: str) -> str:
+        return name
+
+    @router.websocket("/feeds/<path:name>/")
+    async def feed(connection: Connection, name: str) -> None:
+        await connection.accept()
+        await connection.send_text(name)
+        await connection.close()
+
+    @router.get("/files/<path:name>")
+    async def file(connection: Connection, name: str) -> str:
+        return name
+
+    app = aaf([router])
+    client = TestClient(app, follow_redirects=False)
+    assert client.get("/folders/docs//").status_code == 308
+    for handler in (folder, feed):
+        with pytest.raises(ValueError, match="/docs//' ends in '//', which the rule's closing"):
+            app.url_for(handler, name="docs/")
+    # Slashes elsewhere in the value lead back, as a value ending in one where the rule
+    # ends without one.
+    assert client.get(app.url_for(folder, name="a//b")).text == "a//b"
+    with client.websocket_connect(app.url_for(feed, name="a/b")) as websocket:
+        assert websocket.receive_text() == "a/b"
+    assert client.get(app.url_for(file, name="docs/")).text == "docs/"
+    assert client.get(app.url_for(file, name="docs//")).text == "docs//"
+
+
 def test_url_for_a_websocket_route_gives_its_path() -> None:
     # werkzeug builds a WebSocket rule's URL whole: "ws://localhost/rooms/tea?token=t", the
     # host the map was bound to, and connection.url_for put the root path before it.
