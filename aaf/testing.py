@@ -71,7 +71,10 @@ class WebSocketDenied(Exception):
 
 # The in-process protocol: coroutines shared by the sync and async clients ------------------------
 def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    return [(k.lower(), v) for k, v in request_headers]
+    """The request's headers as a server puts them in the scope: names in lower case,
+    values without the spaces and tabs around them (RFC 9110 section 5.5), which uvicorn's
+    parsers (h11 and httptools) strip and httpx sends."""
+    return [(k.lower(), v.strip(b" \t")) for k, v in request_headers]
 
 
 # The scope extension through which the app hands the test client an exception it answered

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import http.client
 import itertools
+import json
 import subprocess
 import sys
 import time
@@ -20,9 +22,10 @@ from aaf._types import ASGIApp, Receive, Scope, Send
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import WebSocketDisconnect
-from aaf.params import Cookie, Header
+from aaf.params import Cookie, Depends, Header
 from aaf.response import EventSourceResponse, HttpResponse, RedirectResponse, ServerSentEvent
 from aaf.routing import Router
+from aaf.security import APIKeyHeader
 from aaf.testing import AsyncTestClient, TestClient
 
 from ._helpers import serve
@@ -85,6 +88,44 @@ def test_sync_client_sends_body_query_and_headers() -> None:
         "query": {"a": "1"},
         "header": "yes",
     }
+
+
+keys = APIKeyHeader(name="X-Key")
+
+
+def test_header_values_reach_the_app_as_over_a_server_without_spaces_around_them() -> None:
+    # uvicorn's parsers strip them (RFC 9110 section 5.5), and httpx sends them: an API key
+    # of " " was a key in a test and none over uvicorn.
+    router = Router()
+
+    @router.get("/")
+    async def seen(
+        connection: Connection,
+        key: Annotated[str, Depends(keys)],
+        x_tag: Annotated[list[str], Header()],
+    ) -> dict[str, object]:
+        return {"key": key, "tags": x_tag, "raw": connection.req_headers.get("x-key")}
+
+    app = aaf([router])
+    sent = [("X-Key", " \tk 1\t "), ("X-Tag", " a "), ("X-Tag", "b\t")]
+    blank = [("X-Key", "  "), ("X-Tag", "a")]
+    seen_by_app = {"key": "k 1", "tags": ["a", "b"], "raw": "k 1"}
+    with TestClient(app) as client:
+        assert client.get("/", headers=sent).json() == seen_by_app
+        assert client.get("/", headers=blank).status_code == 401
+    # httpx refuses to send such values over a network; http.client (as curl) sends them.
+    with serve(app) as base:
+        for headers, status, body in ((sent, 200, seen_by_app), (blank, 401, None)):
+            real = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+            real.putrequest("GET", "/")
+            for name, value in headers:
+                real.putheader(name, value)
+            real.endheaders()
+            answer = real.getresponse()
+            assert answer.status == status
+            if body is not None:
+                assert json.loads(answer.read()) == body
+            real.close()
 
 
 def test_failed_startup_raises_from_the_client() -> None:
