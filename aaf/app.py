@@ -46,7 +46,7 @@ from aaf._rules import named
 from aaf._threads import MAX_THREADS, ThreadPool
 from aaf._types import ASGIApp, HTTPScope, LifespanScope, Receive, Scope, Send, WebSocketScope
 from aaf._urls import UrlBuilding
-from aaf.connection import Connection, WebSocketState, route_path
+from aaf.connection import Connection, WebSocketState, origin_form, route_path
 from aaf.exceptions import HTTPError
 from aaf.middleware import FunctionMiddleware, HttpMiddleware
 from aaf.response import HttpResponse
@@ -295,6 +295,13 @@ class App(UrlBuilding):
                     found = self._resolve_rest(path, method)
             except Exception as exc:  # a converter of the app's own failed: answered below
                 found = Failed(exc)
+            if not isinstance(found, tuple) and "://" in path:
+                # An absolute-form target (`GET http://host/p`), whole in the path on
+                # uvicorn's h11: served as its path, as httptools gives it.
+                origin = origin_form(scope)
+                if origin is not None:
+                    await App.__call__(self, origin, receive, send)
+                    return
             if found is None and not self.exception_handlers:
                 # PERF: a 404 needs no Connection (benchmarks/inprocess.py, not found). A new
                 # list: middleware may add to the headers it sees.
@@ -759,6 +766,8 @@ class App(UrlBuilding):
 
     # WebSocket ---------------------------------------------------------------------------------
     async def _websocket(self, scope: WebSocketScope, receive: Receive, send: Send) -> None:
+        if "://" in scope["path"]:  # an absolute-form target, as for HTTP
+            scope = origin_form(scope) or scope
         connection = Connection(scope, receive, send, self)
         connection.max_message_size = self.max_message_size
         try:
@@ -945,6 +954,13 @@ def _middleware_first(cls: type[A]) -> type[A]:
     if made is None:
 
         async def __call__(self: App, scope: Scope, receive: Receive, send: Send) -> None:
+            # An absolute-form target (as App.__call__ says) made a path before the
+            # middleware, which may judge a request by its path.
+            if scope["type"] == "http":
+                if "://" in scope["path"]:
+                    scope = origin_form(scope) or scope
+            elif scope["type"] == "websocket" and "://" in scope["path"]:
+                scope = origin_form(scope) or scope
             await self._asgi(scope, receive, send)  # pyright: ignore[reportPrivateUsage]  # App's own
 
         namespace = {"__call__": __call__, "__module__": cls.__module__}

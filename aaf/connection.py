@@ -7,6 +7,7 @@ import contextlib
 import enum
 import functools
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Literal, Never, ParamSpec, TypeVar, Unpack, cast
@@ -1248,6 +1249,43 @@ def route_path(scope: HTTPScope | WebSocketScope) -> str:
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root) :] or "/"
     return path
+
+
+# An absolute-form request target's scheme and authority (`http://notes.example`), before
+# its path; the scheme in any case, as RFC 3986 section 3.1 reads it.
+_ABSOLUTE = re.compile(r"(?i:https?|wss?)://[^/?#]*")
+_ABSOLUTE_BYTES = re.compile(_ABSOLUTE.pattern.encode())
+
+_Scope = TypeVar("_Scope", HTTPScope, WebSocketScope)
+
+
+def origin_form(scope: _Scope) -> _Scope | None:
+    """``scope`` again with the path of its absolute-form request target, or ``None`` when
+    its path is no such target.
+
+    A server must accept ``GET http://notes.example/notes HTTP/1.1`` (RFC 9112 section
+    3.2.2), and the ASGI spec lets it pass the target on whole: uvicorn on h11 puts
+    ``http://notes.example/notes`` in ``path`` (after the ``root_path``) and ``raw_path``,
+    which no route matches, where on httptools it gives ``/notes``. The authority is left
+    to the ``Host`` header, which such a client sends too."""
+    root = scope.get("root_path", "")
+    path = scope["path"]
+    target = path[len(root) :] if root and path.startswith(root) else path
+    found = _ABSOLUTE.match(target)
+    if found is None:
+        return None
+    origin = scope.copy()
+    origin["path"] = path[: len(path) - len(target)] + (target[found.end() :] or "/")
+    raw = scope.get("raw_path")
+    raw_root = root.encode("utf-8", "surrogateescape")
+    if raw is not None:
+        raw_target = raw[len(raw_root) :] if raw.startswith(raw_root) else raw
+        raw_found = _ABSOLUTE_BYTES.match(raw_target)
+        if raw_found is not None:
+            origin["raw_path"] = raw[: len(raw) - len(raw_target)] + (
+                raw_target[raw_found.end() :] or b"/"
+            )
+    return origin
 
 
 def _close_reason(reason: str) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import itertools
+import json
 import logging
 import socket
 import threading
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from starlette.middleware.gzip import GZipMiddleware
 
 from aaf import aaf
-from aaf._types import ASGIApp
+from aaf._types import ASGIApp, Receive, Scope, Send
 from aaf.app import App
 from aaf.connection import Connection
 from aaf.exceptions import ConfigurationError
@@ -95,8 +96,11 @@ def make_app(ended: Ended | None = None) -> App:
     return aaf([router], max_body_size=1000)
 
 
-def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> bytes:
-    """Send raw bytes to the server and read what comes back (bounded by a timeout)."""
+def raw_request(
+    base: str, data: bytes, *, close_after_send: bool = False, whole: bool = False
+) -> bytes:
+    """Send raw bytes to the server and read what comes back (bounded by a timeout): the
+    head, or with ``whole`` all until the server closes."""
     host, port = base.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(data)
@@ -106,7 +110,7 @@ def raw_request(base: str, data: bytes, *, close_after_send: bool = False) -> by
         with contextlib.suppress(TimeoutError, ConnectionResetError):
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
-                if b"\r\n\r\n" in b"".join(chunks):
+                if not whole and b"\r\n\r\n" in b"".join(chunks):
                     break
         return b"".join(chunks)
 
@@ -203,6 +207,66 @@ def test_server_root_path_is_honoured() -> None:
             "url": base + "/api/where",
             "base": base + "/api/",  # Starlette's request.base_url
         }
+
+
+def test_an_absolute_form_target_is_served_as_its_path_on_both_parsers() -> None:
+    # A server must accept `GET http://host/path` (RFC 9112 section 3.2.2). uvicorn on h11
+    # put the whole target in the path (after the root path), which no route matched: a
+    # 404 where httptools gives the path. Middleware judging by the path sees the path too.
+    router = Router()
+
+    @router.get("/items/<int:item_id>")
+    async def item(connection: Connection, item_id: int, q: str = "") -> dict[str, object]:
+        raw = connection.scope.get("raw_path") or b""
+        return {"id": item_id, "q": q, "path": connection.path, "raw": raw.decode()}
+
+    @router.get("/admin")
+    async def admin(connection: Connection) -> str:
+        return "secret"
+
+    @router.websocket("/feed")
+    async def feed(connection: Connection) -> None:
+        await connection.accept()
+        await connection.send_text(connection.route_path)
+        await connection.close()
+
+    async def no_admin(scope: Scope, receive: Receive, send: Send, app: ASGIApp) -> None:
+        if scope["type"] == "http" and scope["path"].removeprefix(
+            scope.get("root_path", "")
+        ).startswith("/admin"):
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b"refused"})
+            return
+        await app(scope, receive, send)
+
+    def guarded(app: ASGIApp) -> ASGIApp:
+        return functools.partial(no_admin, app=app)
+
+    handshake = (
+        b"\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    for http, root, middleware in itertools.product(("h11", "httptools"), ("", "/api"), (0, 1)):
+        app = aaf([router], middleware=[guarded] * middleware)
+        where = (http, root, middleware)
+        with serve(app, http=http, root_path=root) as base:
+            for target in (b"http://notes.example/items/3?q=a%20b", b"HTTPS://x:1/items/3?q=a%20b"):
+                request = b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close"
+                answer = raw_request(base, request + b"\r\n\r\n", whole=True)
+                head, _, body = answer.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 200"), (where, answer)
+                assert json.loads(body.split(b"\r\n")[1] if b"chunked" in head else body) == {
+                    "id": 3,
+                    "q": "a b",
+                    "path": root + "/items/3",
+                    "raw": root + "/items/3",
+                }, where
+            guarded_answer = raw_request(base, b"GET http://x/admin HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert guarded_answer.startswith(b"HTTP/1.1 403" if middleware else b"HTTP/1.1 200"), (
+                where
+            )
+            opened = raw_request(base, b"GET ws://x/feed HTTP/1.1" + handshake)
+            assert opened.startswith(b"HTTP/1.1 101"), (where, opened)
 
 
 def test_links_built_on_the_connection_carry_the_root_path() -> None:
