@@ -17,13 +17,13 @@ from typing import (
     Unpack,
     cast,
 )
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, JsonValue
 from pydantic_core import to_jsonable_python
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from werkzeug.routing.converters import BaseConverter
+from werkzeug.routing.converters import BaseConverter, PathConverter
 
 from aaf._dispatch import Endpoint, WebSocketEndpoint, http_endpoint, websocket_endpoint
 from aaf._errors import answer_error
@@ -168,27 +168,62 @@ class _AafRule(LazyBuilderRule):
     ) -> None:
         super().__init__(string, **kwargs)  # type: ignore[arg-type]  # werkzeug's own keywords
         self.aaf_endpoint = aaf_endpoint
+        self._paths: tuple[str, ...] | None = None  # see build
 
     def build(
         self, values: Mapping[str, object], append_unknown: bool = True
     ) -> tuple[str, str] | None:
-        """werkzeug's URL for ``values``, refused where it would not lead back: a value
-        ending in ``/`` before the rule's closing slash (``docs/`` for
-        ``/files/<path:name>/``) makes a path ending in ``//``, which werkzeug's
-        ``merge_slashes`` redirects to the path without it, a value one slash short.
+        """werkzeug's URL for ``values``, refused where it would not lead back:
+
+        - a value ending in ``/`` before the rule's closing slash (``docs/`` for
+          ``/files/<path:name>/``) makes a path ending in ``//``, which werkzeug's
+          ``merge_slashes`` redirects to the path without it, a value one slash short;
+        - in a rule of several ``<path:...>`` variables, values that match back split
+          otherwise (``/<path:a>/<path:b>`` given ``a/b`` and ``c`` builds ``/a/b/c``, where
+          ``a`` takes the shortest text that leaves the rest a match: ``a`` and ``b/c``).
+          Those rules alone are matched back, each URL they build.
 
         Raises:
             ValueError: saying why, for ``url_for`` to name the route.
         """
         built = super().build(values, append_unknown)
-        if built is not None and self.merge_slashes and self.rule.endswith("/"):
-            path = built[1].partition("?")[0]
-            if path.endswith("//"):
-                raise ValueError(
-                    f"{path!r} ends in '//', which the rule's closing slash and a value "
-                    "ending in '/' make: the client is redirected to the path without one"
-                )
+        if built is None:
+            return None
+        path = built[1].partition("?")[0]
+        if self.merge_slashes and self.rule.endswith("/") and path.endswith("//"):
+            raise ValueError(
+                f"{path!r} ends in '//', which the rule's closing slash and a value "
+                "ending in '/' make: the client is redirected to the path without one"
+            )
+        paths = self._paths
+        if paths is None:
+            converters = self._converters.items()  # pyright: ignore[reportPrivateUsage]  # werkzeug's
+            paths = tuple(name for name, made in converters if isinstance(made, PathConverter))
+            paths = self._paths = paths if len(paths) > 1 else ()
+        if paths:
+            self._matches_back(path, values, paths)
         return built
+
+    def _matches_back(
+        self, path: str, values: Mapping[str, object], paths: tuple[str, ...]
+    ) -> None:
+        assert self.map is not None  # bound, as it built
+        method = "GET" if not self.methods or "GET" in self.methods else min(self.methods)
+        found: Mapping[str, object] = {}
+        try:
+            rule, found = self.map.bind("localhost").match(
+                unquote(path), method, return_rule=True, websocket=self.websocket
+            )
+        except (HTTPException, RequestRedirect, ValueError):
+            rule = None
+        given = {name: str(values[name]) for name in paths}
+        read = {name: found.get(name) for name in paths}
+        if rule is not self or read != given:
+            raise ValueError(
+                f"{path!r} is matched as {read if rule is self else 'another route'}, not "
+                f"{given}: a <path:...> variable takes the shortest text that leaves the "
+                "rest of the rule a match"
+            )
 
 
 # What the routers that include a router add to its routes: their dependencies, outermost

@@ -763,6 +763,44 @@ def test_url_for_refuses_a_path_value_ending_in_a_slash_before_the_rules_own() -
     assert client.get(app.url_for(file, name="docs//")).text == "docs//"
 
 
+def test_url_for_refuses_path_values_that_a_rule_of_several_would_split_otherwise() -> None:
+    # The first <path:> variable takes the shortest text that leaves the rest a match:
+    # /pairs/a/b/c, built of "a/b" and "c", reached the handler as "a" and "b/c".
+    router = Router()
+
+    @router.get("/pairs/<path:first>/<path:second>")
+    async def pair(connection: Connection, first: str, second: str) -> list[str]:
+        return [first, second]
+
+    @router.get("/pairs/x/y")
+    async def fixed(connection: Connection) -> list[str]:
+        return ["fixed"]
+
+    @router.post("/joined/<path:first>/and/<path:second>")
+    async def joined(connection: Connection, first: str, second: str) -> list[str]:
+        return [first, second]
+
+    @router.websocket("/feeds/<path:first>/<path:second>")
+    async def feed(connection: Connection, first: str, second: str) -> None:
+        await connection.accept()
+        await connection.send_json([first, second])
+        await connection.close()
+
+    app = aaf([router])
+    client = TestClient(app)
+    assert client.get("/pairs/a/b/c").json() == ["a", "b/c"]
+    for handler in (pair, feed):
+        with pytest.raises(ValueError, match=r"/a/b/c' is matched as \{'first': 'a', 'second'"):
+            app.url_for(handler, first="a/b", second="c")
+    with pytest.raises(ValueError, match="'/pairs/x/y' is matched as another route"):
+        app.url_for(pair, first="x", second="y")
+    # What splits back as it was built is built.
+    assert client.get(app.url_for(pair, first="a", second="b/c%2F")).json() == ["a", "b/c%2F"]
+    assert client.post(app.url_for(joined, first="a/b", second="c/d")).json() == ["a/b", "c/d"]
+    with client.websocket_connect(app.url_for(feed, first="é", second="f/g")) as websocket:
+        assert websocket.receive_json() == ["é", "f/g"]
+
+
 def test_url_for_a_websocket_route_gives_its_path() -> None:
     # werkzeug builds a WebSocket rule's URL whole: "ws://localhost/rooms/tea?token=t", the
     # host the map was bound to, and connection.url_for put the root path before it.
