@@ -1,6 +1,6 @@
 """Work that runs after a response is sent: a response's ``background=`` and the tasks of
-``Connection.add_background``. An error is logged, never sent; the app's lifecycle waits for
-running work at shutdown, up to its grace period."""
+``Connection.add_background``. An error is logged, never sent (``aaf.testing`` raises it in
+the test); the app's lifecycle waits for running work at shutdown, up to its grace period."""
 
 from __future__ import annotations
 
@@ -51,5 +51,10 @@ async def _run_one(task: Callable[[], object], connection: Connection) -> None:
             result = await pool_of(connection).run(task)
             if inspect.isawaitable(result):
                 await result
-    except Exception:
+    except Exception as exc:
         logger.exception("Background work %r failed", task)
+        # Raised in a test, as any error the app did not handle (Starlette's client raises
+        # a background task's too).
+        from aaf._errors import tell_test_client  # noqa: PLC0415  # it imports this module
+
+        tell_test_client(connection, exc)

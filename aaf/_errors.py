@@ -93,7 +93,7 @@ async def _answer_error(
         handler = _server_error_handler(handlers)
         if handler is not None and not connection.started:
             _log_failed(connection, exc)  # still an error: logged, and raised in a test
-            _tell_test_client(connection, exc)
+            tell_test_client(connection, exc)
     if handler is not None and not connection.started:
         try:
             response = await _run(handler, connection, exc)
@@ -106,7 +106,7 @@ async def _answer_error(
                 server_error = _server_error_handler(handlers)
                 if server_error is None or server_error is handler:
                     return await _answer_500(connection, inner, debug)
-                _tell_test_client(connection, inner)
+                tell_test_client(connection, inner)
                 try:
                     response = await _run(server_error, connection, inner)
                 except Exception as last:
@@ -259,9 +259,10 @@ async def _send_or_500(connection: Connection, response: HttpResponse, debug: bo
         await _answer_500(connection, bad, debug)
 
 
-def _tell_test_client(connection: Connection, exc: BaseException) -> None:
-    # aaf.testing's clients ask for the exception through this extension, to raise it in the
-    # test; a real server offers no such extension.
+def tell_test_client(connection: Connection, exc: BaseException) -> None:
+    """Hand ``exc`` to aaf.testing's client, which asks for the exception that failed a
+    request through this extension, to raise it in the test (the first one); a real server
+    offers no such extension."""
     extensions = connection.scope.get("extensions") or {}
     sink = extensions.get(TEST_ERRORS)
     if sink is not None:
@@ -269,7 +270,7 @@ def _tell_test_client(connection: Connection, exc: BaseException) -> None:
 
 
 async def _answer_500(connection: Connection, exc: BaseException, debug: bool) -> None:
-    _tell_test_client(connection, exc)
+    tell_test_client(connection, exc)
     if connection.scope["type"] == "websocket":
         if not connection.finished:
             await connection.close(websocket_close_code(exc))

@@ -7,6 +7,7 @@ import contextvars
 import http.client
 import itertools
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -126,6 +127,46 @@ def test_header_values_reach_the_app_as_over_a_server_without_spaces_around_them
             if body is not None:
                 assert json.loads(answer.read()) == body
             real.close()
+
+
+def test_background_work_that_fails_is_raised_in_the_test(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As Starlette's client raises a failed background task's error: a test of a handler
+    # whose e-mail could not be sent passed, the error only logged.
+    router = Router()
+
+    def send_mail(to: str) -> None:
+        raise ConnectionError(f"no mail server for {to}")
+
+    @router.post("/users")
+    async def sign_up(connection: Connection) -> str:
+        connection.add_background(send_mail, "ann@example.com")
+        return "welcome"
+
+    app = aaf([router])
+    with TestClient(app) as client, pytest.raises(ConnectionError, match="ann@example.com"):
+        client.post("/users")
+    quiet = TestClient(app, raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="aaf"):
+        assert quiet.post("/users").text == "welcome"  # sent before the work began
+    assert "Background work" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_async_client_raises_failed_background_work() -> None:
+    async def fail() -> None:
+        raise KeyError("cache")
+
+    router = Router()
+
+    @router.get("/")
+    async def home(connection: Connection) -> HttpResponse:
+        return HttpResponse("hi", background=fail)
+
+    async with AsyncTestClient(aaf([router])) as client:
+        with pytest.raises(KeyError, match="cache"):
+            await client.get("/")
 
 
 def test_failed_startup_raises_from_the_client() -> None:
