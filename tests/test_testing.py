@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import http.client
 import itertools
@@ -108,25 +109,29 @@ def test_header_values_reach_the_app_as_over_a_server_without_spaces_around_them
         return {"key": key, "tags": x_tag, "raw": connection.req_headers.get("x-key")}
 
     app = aaf([router])
-    sent = [("X-Key", " \tk 1\t "), ("X-Tag", " a "), ("X-Tag", "b\t")]
+    leading = [("X-Key", " \tk 1"), ("X-Tag", " a"), ("X-Tag", "\tb")]
+    around = [("X-Key", " \tk 1\t "), ("X-Tag", " a "), ("X-Tag", "b\t")]
     blank = [("X-Key", "  "), ("X-Tag", "a")]
     seen_by_app = {"key": "k 1", "tags": ["a", "b"], "raw": "k 1"}
     with TestClient(app) as client:
-        assert client.get("/", headers=sent).json() == seen_by_app
+        for sent in (leading, around):
+            assert client.get("/", headers=sent).json() == seen_by_app
         assert client.get("/", headers=blank).status_code == 401
     # httpx refuses to send such values over a network; http.client (as curl) sends them.
+    # Spaces after a value are left to the current uvicorn: on httptools, uvicorn 0.30 (the
+    # oldest aaf takes, which make test-lowest runs) kept them, where h11 strips them.
     with serve(app) as base:
-        for headers, status, body in ((sent, 200, seen_by_app), (blank, 401, None)):
-            real = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
-            real.putrequest("GET", "/")
-            for name, value in headers:
-                real.putheader(name, value)
-            real.endheaders()
-            answer = real.getresponse()
-            assert answer.status == status
-            if body is not None:
-                assert json.loads(answer.read()) == body
-            real.close()
+        for headers, status, body in ((leading, 200, seen_by_app), (blank, 401, None)):
+            address = base.removeprefix("http://")
+            with contextlib.closing(http.client.HTTPConnection(address, timeout=10)) as real:
+                real.putrequest("GET", "/")
+                for name, value in headers:
+                    real.putheader(name, value)
+                real.endheaders()
+                answer = real.getresponse()
+                assert answer.status == status
+                if body is not None:
+                    assert json.loads(answer.read()) == body
 
 
 def test_background_work_that_fails_is_raised_in_the_test(
