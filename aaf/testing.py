@@ -72,8 +72,9 @@ class WebSocketDenied(Exception):
 # The in-process protocol: coroutines shared by the sync and async clients ------------------------
 def _headers(request_headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The request's headers as a server puts them in the scope: names in lower case,
-    values without the spaces and tabs around them (RFC 9110 section 5.5), which uvicorn's
-    parsers (h11 and httptools) strip and httpx sends."""
+    values without the spaces and tabs around them (RFC 9110 section 5.5), which httpx
+    sends and uvicorn's parsers strip (on httptools, uvicorn 0.30 kept those after a
+    value)."""
     return [(k.lower(), v.strip(b" \t")) for k, v in request_headers]
 
 
