@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -75,6 +77,19 @@ def save_screenshot(driver: webdriver.Chrome, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))  # pyright: ignore[reportUnknownMemberType]
     return path
+
+
+def waiting(
+    driver: webdriver.Chrome, seconds: float, poll: float = 0.5, *, navigating: bool = False
+) -> WebDriverWait[webdriver.Chrome]:
+    """A wait on ``driver`` that asks again when an element it read was replaced meanwhile
+    (a script drawing a list again): selenium raises ``StaleElementReferenceException``
+    there, which failed a wait that would have passed a moment later. ``navigating``: the
+    page is being left for another (a form's submit), whose document may not be there yet
+    when asked (Chromium's "Node with given id does not belong to the document"), so any
+    error of the driver is asked again; both failed the uploads page's theme form."""
+    ignored = WebDriverException if navigating else StaleElementReferenceException
+    return WebDriverWait(driver, seconds, poll_frequency=poll, ignored_exceptions=(ignored,))
 
 
 def script(driver: webdriver.Chrome, code: str) -> object:

@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import aaf
 
-from ._browser import browser, save_screenshot, script
+from ._browser import browser, save_screenshot, script, waiting
 from ._helpers import serve
 from .test_openapi import feature_app
 from .test_security import code_flow_app, password_app
@@ -28,9 +28,7 @@ def requests_made(driver: webdriver.Chrome) -> list[str]:
 def test_swagger_ui_renders_the_operations(browser: webdriver.Chrome) -> None:
     with serve(feature_app()) as base:
         browser.get(base + "/docs")
-        WebDriverWait(browser, 20).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6
-        )
+        waiting(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6)
         paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
         assert {"/items/{item_id}", "/search", "/upload"} <= paths
         assert browser.find_elements(By.CSS_SELECTOR, ".btn.authorize")  # security schemes
@@ -42,15 +40,15 @@ def try_get_me(browser: webdriver.Chrome, wait: WebDriverWait[webdriver.Chrome],
     """Close the signed-in "Authorize" dialog, "Try it out" on GET /me, wait for ``text`` in
     its answer; give the answer's table as shown."""
     browser.find_element(By.CSS_SELECTOR, ".modal-ux .btn-done").click()
-    me = browser.find_element(By.ID, "operations-default-me")
-    me.find_element(By.CSS_SELECTOR, ".opblock-summary").click()
-    wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".try-out__btn"))
-    me.find_element(By.CSS_SELECTOR, ".try-out__btn").click()
-    me.find_element(By.CSS_SELECTOR, ".btn.execute").click()
-    wait.until(lambda d: me.find_elements(By.CSS_SELECTOR, ".live-responses-table"))
-    response = me.find_element(By.CSS_SELECTOR, ".live-responses-table")
-    wait.until(lambda d: text in response.text)
-    return str(response.text)
+    # Found again at each step: Swagger UI draws the operation anew as it opens.
+    me = "#operations-default-me "
+    browser.find_element(By.CSS_SELECTOR, me + ".opblock-summary").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, me + ".try-out__btn"))
+    browser.find_element(By.CSS_SELECTOR, me + ".try-out__btn").click()
+    browser.find_element(By.CSS_SELECTOR, me + ".btn.execute").click()
+    table = me + ".live-responses-table"
+    wait.until(lambda d: text in d.find_element(By.CSS_SELECTOR, table).text)
+    return str(browser.find_element(By.CSS_SELECTOR, table).text)
 
 
 def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chrome) -> None:
@@ -58,7 +56,7 @@ def test_swagger_ui_signs_in_by_the_oauth2_password_flow(browser: webdriver.Chro
     # "Try it out" on GET /me sends the token it got as a bearer.
     with serve(aaf([password_app()])) as base:
         browser.get(base + "/docs")
-        wait = WebDriverWait(browser, 20)
+        wait = waiting(browser, 20)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".btn.authorize"))
         browser.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
         wait.until(lambda d: d.find_elements(By.ID, "oauth_username"))
@@ -76,7 +74,7 @@ def test_swagger_ui_signs_in_by_the_authorization_code_flow(browser: webdriver.C
     # (with its PKCE verifier) at tokenUrl; then "Try it out" sends the token it got.
     with serve(code_flow_app()) as base:
         browser.get(base + "/docs")
-        wait = WebDriverWait(browser, 20)
+        wait = waiting(browser, 20)
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".btn.authorize"))
         docs_window = browser.current_window_handle
         browser.find_element(By.CSS_SELECTOR, ".btn.authorize").click()
@@ -95,7 +93,7 @@ def test_swagger_ui_signs_in_by_the_authorization_code_flow(browser: webdriver.C
 def test_redoc_renders_the_operations(browser: webdriver.Chrome) -> None:
     with serve(feature_app()) as base:
         browser.get(base + "/redoc")
-        WebDriverWait(browser, 20).until(lambda d: "Read one item." in d.page_source)
+        waiting(browser, 20).until(lambda d: "Read one item." in d.page_source)
         assert "Find items" in browser.page_source
         save_screenshot(browser, "redoc")
         assert all(url.startswith(base) for url in requests_made(browser))

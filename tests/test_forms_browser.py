@@ -9,7 +9,6 @@ from typing import Annotated
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from aaf import App, aaf
 from aaf.connection import Connection
@@ -18,7 +17,7 @@ from aaf.params import Form
 from aaf.response import HtmlResponse
 from aaf.routing import Router
 
-from ._browser import browser
+from ._browser import browser, script, waiting
 from ._helpers import serve
 
 __all__ = ["browser"]  # the fixture, used by name
@@ -61,7 +60,11 @@ def submit(driver: webdriver.Chrome, base: str, title: str, file: Path | None = 
     if file is not None:
         driver.find_element(By.ID, "attachment").send_keys(str(file))
     driver.find_element(By.ID, "send").click()
-    WebDriverWait(driver, 10).until(lambda d: "/report" in d.current_url)
+    waiting(driver, 10, navigating=True).until(
+        lambda d: (
+            "/report" in d.current_url and script(d, "return document.readyState") == "complete"
+        )
+    )
     return driver.find_element(By.TAG_NAME, "body").text
 
 

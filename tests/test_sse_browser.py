@@ -4,9 +4,8 @@ from tests/test_sse.py, which `make test-lowest` runs without selenium)."""
 from __future__ import annotations
 
 from selenium import webdriver
-from selenium.webdriver.support.ui import WebDriverWait
 
-from ._browser import browser, script
+from ._browser import browser, script, waiting
 from .test_sse import events, log, server
 
 __all__ = ["browser", "events", "log", "server"]  # the fixtures, used by name
@@ -16,7 +15,7 @@ def test_a_browser_eventsource_receives_three_events(
     server: str, browser: webdriver.Chrome
 ) -> None:
     browser.get(server + "/page")
-    WebDriverWait(browser, 15).until(
+    waiting(browser, 15).until(
         lambda d: script(d, "return document.querySelectorAll('#got li').length") == 3
     )
     got = script(

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from notes.tests.conftest import notes_server
-from tests._browser import browser, chromium, save_screenshot, script
+from tests._browser import browser, chromium, save_screenshot, script, waiting
 from tests._redis import RedisServer, redis_server
 
 __all__ = ["browser", "redis_server"]  # fixtures, used by name
@@ -20,13 +19,13 @@ __all__ = ["browser", "redis_server"]  # fixtures, used by name
 def open_page(driver: webdriver.Chrome, base: str) -> None:
     """Open the page and wait until its feed is connected."""
     driver.get(base + "/")
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "status").text == "live")
+    waiting(driver, 10).until(lambda d: d.find_element(By.ID, "status").text == "live")
 
 
 def sign_up(driver: webdriver.Chrome, name: str) -> None:
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.CSS_SELECTOR, "#signup button").click()
-    WebDriverWait(driver, 5).until(
+    waiting(driver, 5).until(
         lambda d: d.find_element(By.ID, "signed-in").text == f"signed in as {name}"
     )
 
@@ -44,7 +43,7 @@ def titles(driver: webdriver.Chrome) -> list[str]:
 def wait_for_title(driver: webdriver.Chrome, title: str, seconds: float) -> float:
     """Wait until a note titled ``title`` shows; give how long it took."""
     started = time.monotonic()
-    WebDriverWait(driver, seconds, poll_frequency=0.05).until(lambda d: title in titles(d))
+    waiting(driver, seconds, poll=0.05).until(lambda d: title in titles(d))
     return time.monotonic() - started
 
 
@@ -78,7 +77,7 @@ def test_an_empty_title_shows_the_validation_error(browser: webdriver.Chrome, se
     open_page(browser, server)
     sign_up(browser, "ann")
     add_note(browser, "")
-    WebDriverWait(browser, 5).until(lambda d: d.find_element(By.ID, "note-error").text)
+    waiting(browser, 5).until(lambda d: d.find_element(By.ID, "note-error").text)
     assert browser.find_element(By.ID, "note-error").text == (
         "title: String should have at least 1 character"
     )
@@ -87,9 +86,7 @@ def test_an_empty_title_shows_the_validation_error(browser: webdriver.Chrome, se
 
 def test_docs_render_the_notes_operations(browser: webdriver.Chrome, server: str) -> None:
     browser.get(server + "/docs")
-    WebDriverWait(browser, 20).until(
-        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6
-    )
+    waiting(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6)
     paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
     assert paths == {"/api/users", "/api/notes", "/api/notes/{note_id}"}
     assert browser.find_elements(By.CSS_SELECTOR, ".btn.authorize")
@@ -114,9 +111,7 @@ def test_the_page_works_under_a_path_prefix(tmp_path: Path) -> None:
         add_note(writer, "Under a prefix")
         assert wait_for_title(reader, "Under a prefix", 2.0) < 2.0
         writer.find_element(By.LINK_TEXT, "/docs").click()
-        WebDriverWait(writer, 20).until(
-            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6
-        )
+        waiting(writer, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".opblock")) >= 6)
         assert writer.current_url == base + "/notes/docs"
 
 
