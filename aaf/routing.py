@@ -265,12 +265,19 @@ def _below_mount(name: str, prefix: str, params: Mapping[str, object]) -> str:
 
     Raises:
         NotInUrl: anything but one ``path`` string was given.
+        ValueError: the path holds a ``.`` or ``..`` segment, which clients resolve away
+            (``../secret.txt`` leaves the mount), as a rule variable's value may not.
     """
     path = params.get("path")
     if set(params) != {"path"} or not isinstance(path, str):
         raise NotInUrl(
             f"url_for({name!r}) names a mount: give the path below it, "
             f"url_for({name!r}, path='css/app.css'), got {sorted(params)}"
+        )
+    if "." in path and {".", ".."} & set(path.split("/")):
+        raise ValueError(
+            f"url_for({name!r}): {path!r} holds a '.' or '..' path segment, which clients "
+            "resolve away: the link would name another file, or leave the mount"
         )
     return f"{prefix}/{quote(path.lstrip('/'))}"
 

@@ -840,6 +840,11 @@ def test_url_for_builds_a_path_below_a_named_mount_over_uvicorn(site: Path) -> N
         assert client.get(link).text == "body {}"
     with pytest.raises(LookupError, match=r"url_for\('static'\) names a mount: give the path"):
         app.url_for("static", filename="site.css")
+    # A browser resolves /static/../app.py to /app.py, and /static/a/../b to /static/b.
+    for dotted in ("../app.py", "css/../site.css", "./site.css", "css/.."):
+        with pytest.raises(ValueError, match=r"url_for\('static'\): .* '\.' or '\.\.' path"):
+            app.url_for("static", path=dotted)
+    assert app.url_for("static", path=".well-known/a..b") == "/static/.well-known/a..b"
     with pytest.raises(ConfigurationError, match="Route name 'page' is already used"):
         api.mount("/other", StaticFiles(site), name="page")
 
