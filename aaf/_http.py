@@ -38,6 +38,7 @@ __all__ = [
     "local_location",
     "parse_cookies",
     "parse_query",
+    "utf8_size",
     "utf8_text",
 ]
 
@@ -99,6 +100,17 @@ def status_problem(status: int) -> str:
     # Servers send a status line from a table of 100-599: uvicorn fails on 600 and past it
     # with the response half made, and the client gets an empty reply.
     return f"{status} is not an HTTP status: a response's is 200 to 599"
+
+
+def utf8_size(text: str) -> int:
+    """``text``'s size in bytes of UTF-8, what a WebSocket text frame carries.
+
+    Raises:
+        UnicodeEncodeError: it holds a lone surrogate (from bytes decoded with
+            ``surrogateescape``, say), which no text frame can carry.
+    """
+    # PERF: the usual text is ASCII (a flag of the str), a byte a character.
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def json_bytes(value: object) -> bytes:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
-from aaf._http import check_limit, json_bytes
+from aaf._http import check_limit, json_bytes, utf8_size
 from aaf.connection import Connection
 
 if TYPE_CHECKING:
@@ -253,21 +253,11 @@ def _check_message(message: str, limit: int) -> None:
     failed every member's send, and each was dropped from the group, its WebSocket open and
     told nothing: the whole group lost for one message."""
     try:
-        size = _size(message)
+        size = utf8_size(message)
     except UnicodeEncodeError as exc:
         raise ValueError(f"A group message must be UTF-8 text: {exc}") from None
     if size > limit:
         raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
-
-
-def _size(message: str) -> int:
-    """``message``'s size in bytes of UTF-8.
-
-    Raises:
-        UnicodeEncodeError: it holds a lone surrogate.
-    """
-    # PERF: the usual message is ASCII (a flag of the str), a byte a character.
-    return len(message) if message.isascii() else len(message.encode())
 
 
 # A URL's password: after the user name's colon, up to the last "@" of the part before the
@@ -508,7 +498,7 @@ class RedisGroups:
                     data = str(message["data"])
                     # Another program may publish on the channel what publish() refuses: a
                     # stalled member would hold max_queue of them, of any size.
-                    size = _size(data)  # decoded by redis-py: UTF-8 (U+FFFD for the rest)
+                    size = utf8_size(data)  # decoded by redis-py: UTF-8 (U+FFFD for the rest)
                     if size <= self.max_message_size:
                         await self._local.deliver(group, data)
                     else:

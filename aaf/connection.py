@@ -39,6 +39,7 @@ from aaf._http import (
     parse_query,
     status_problem,
     text_codec,
+    utf8_size,
 )
 from aaf._types import HTTPScope, Receive, ReceiveEvent, Send, SendEvent, WebSocketScope
 from aaf._urls import UrlBuilding
@@ -1045,11 +1046,7 @@ class Connection(UrlBuilding):
         text, data = message.get("text"), message.get("bytes")
         limit = self.max_message_size
         if limit is not None:
-            # UTF-8 bytes of a text message; a str knows whether it is ASCII without a scan.
-            if text is not None:
-                size = len(text) if text.isascii() else len(text.encode())
-            else:
-                size = len(data or b"")
+            size = utf8_size(text) if text is not None else len(data or b"")  # as sent
             if size > limit:
                 # Parsed, a message of megabytes holds the event loop for every client.
                 await self._refuse(1009, f"Message too big: the limit is {limit} bytes")

@@ -36,6 +36,7 @@ import anyio.from_thread
 import httpx
 from pydantic import JsonValue
 
+from aaf._http import utf8_size
 from aaf._rules import one_string_problem
 from aaf._types import (
     ASGIApp,
@@ -460,8 +461,10 @@ class _WebSocketCore:
 
     async def connect(self) -> None:
         async def send(message: SendEvent) -> None:
-            if message["type"] == "websocket.send":
-                _utf_8(message.get("text"))  # raised at the app's send, as uvicorn does
+            if message["type"] == "websocket.send" and (text := message.get("text")):
+                # Text no frame can carry (a lone surrogate) raises at the app's send, as
+                # on uvicorn.
+                utf8_size(text)
             await self.from_app.put(message)
 
         self.task = asyncio.ensure_future(self.app(self.scope, self.to_app.get, send))
@@ -508,7 +511,7 @@ class _WebSocketCore:
 
     async def send(self, text: str | None, data: bytes | None) -> None:
         if text is not None:
-            _utf_8(text)  # raised in the test, as a WebSocket client library does
+            utf8_size(text)  # no frame carries a lone surrogate: raised here, as by a client
             await self.to_app.put({"type": "websocket.receive", "text": text})
         else:
             await self.to_app.put({"type": "websocket.receive", "bytes": data})
@@ -522,13 +525,6 @@ class _WebSocketCore:
         self.closed = True
         if self.task.done() and not self.task.cancelled():
             self.task.result()
-
-
-def _utf_8(text: str | None) -> None:
-    """Raise ``UnicodeEncodeError`` for text UTF-8 cannot encode (a lone surrogate), which
-    no text frame can carry: on the wire a frame's text is UTF-8."""
-    if text is not None and not text.isascii():
-        text.encode()
 
 
 def _text(text: str | None, data: bytes | None) -> str:
