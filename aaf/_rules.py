@@ -63,6 +63,7 @@ __all__ = [
     "unslashed_rule_problem",
     "wrapped_after_route_problem",
     "leading_back",
+    "resolved_away",
     "marker_problem",
     "nameable_problem",
     "named",
@@ -100,6 +101,13 @@ def named(value: object) -> str:
     return getattr(value, "__qualname__", None) or repr(value)
 
 
+def resolved_away(path: str) -> bool:
+    """Whether ``path`` holds a ``.`` or ``..`` segment, which every client resolves away
+    (RFC 3986 section 5.2.4; ``%2E%2E`` too, in WHATWG URLs): a link built with one names
+    another place."""
+    return "." in path and not {".", ".."}.isdisjoint(path.split("/"))
+
+
 def _leads_back(converter: BaseConverter, text: str, bounded: bool = False) -> None:
     """Refuse to build a path segment the converter would not match, or (``bounded``: a
     number converter's ``min``, ``max`` or ``fixed_digits``) would not convert back:
@@ -109,9 +117,8 @@ def _leads_back(converter: BaseConverter, text: str, bounded: bool = False) -> N
     Raises:
         ValueError: saying why, for ``url_for`` to name the route.
     """
-    if "." in text and ({".", ".."} & set(text.split("/"))):
-        # werkzeug builds /s/.. for <name> given "..": every client resolves such a segment
-        # away (RFC 3986 section 5.2.4; "%2E%2E" too, in WHATWG URLs), leaving the route.
+    if resolved_away(text):
+        # werkzeug builds /s/.. for <name> given "..", which leaves the route.
         raise ValueError(
             f"{text!r} is not a value its rule variable matches: a '.' or '..' path segment"
             " is resolved away by clients"

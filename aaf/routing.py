@@ -39,6 +39,7 @@ from aaf._rules import (
     leading_back,
     named,
     one_string_problem,
+    resolved_away,
     rule_converters,
     unslashed_rule_problem,
 )
@@ -274,7 +275,7 @@ def _below_mount(name: str, prefix: str, params: Mapping[str, object]) -> str:
             f"url_for({name!r}) names a mount: give the path below it, "
             f"url_for({name!r}, path='css/app.css'), got {sorted(params)}"
         )
-    if "." in path and {".", ".."} & set(path.split("/")):
+    if resolved_away(path):
         raise ValueError(
             f"url_for({name!r}): {path!r} holds a '.' or '..' path segment, which clients "
             "resolve away: the link would name another file, or leave the mount"
