@@ -38,6 +38,7 @@ from aaf._plan import (
     HandlerPlan,
     every_plan,
     status_of_none,
+    text_step,
 )
 from aaf._rules import converter_type
 from aaf.exceptions import ConfigurationError
@@ -159,11 +160,9 @@ class _Generator(GenerateJsonSchema):
         if self.mode != "validation" or "type" in written or "pattern" in written:
             return written
         for step in schema["steps"][1:]:
-            checked = step.get("schema")
-            if step["type"] == "function-wrap" and isinstance(checked, dict):
-                text = cast("dict[str, object]", checked)
-                if text.get("type") == "str" and isinstance(text.get("pattern"), str):
-                    return {**written, "pattern": text["pattern"]}
+            text = text_step(step)
+            if text is not None and isinstance(pattern := text.get("pattern"), str):
+                return {**written, "pattern": pattern}
         return written
 
     def get_decimal_pattern(self, schema: core_schema.DecimalSchema) -> str | None:

@@ -1970,9 +1970,10 @@ def _constraint_check(schema: Mapping[str, object]) -> tuple[str, frozenset[str]
     return None
 
 
-def _pattern_check(step: object) -> str | None:
-    """The constraint of a chain's step that checks it over a str schema (pydantic's way of
-    putting a ``pattern`` on a type that is not a str), if that is what the step is."""
+def text_step(step: object) -> Mapping[str, object] | None:
+    """The str schema a chain's step checks its value against, if that is what the step is:
+    pydantic's way of putting a ``pattern`` (a str's constraint) on a type that is not a
+    str, in a step after the first."""
     if not isinstance(step, dict):
         return None
     schema = cast("dict[str, object]", step)
@@ -1980,7 +1981,13 @@ def _pattern_check(step: object) -> str | None:
     if schema.get("type") != "function-wrap" or not isinstance(checked, dict):
         return None
     text = cast("dict[str, object]", checked)
-    if text.get("type") != "str":
+    return text if text.get("type") == "str" else None
+
+
+def _pattern_check(step: object) -> str | None:
+    """The constraint a chain's step checks over a str schema (``text_step``)."""
+    text = text_step(step)
+    if text is None:
         return None
     keys = sorted(key for key in text if key not in ("type", "metadata"))
     return keys[0] if len(keys) == 1 else None
