@@ -570,6 +570,12 @@ class Connection(UrlBuilding):
         """Whether the client left while a streamed response was open."""
         return self._client_left
 
+    @property
+    def should_stop(self) -> bool:
+        """Whether a streamed response must end: its client left, or the server is shutting
+        down (what ``wait_stopped`` waits for; ``is_disconnected`` starts watching too)."""
+        return self._client_left or self._stopped
+
     async def is_disconnected(self) -> bool:
         """Whether this request should stop: the client left, or the server is shutting down
         (Starlette's ``request.is_disconnected()``, for a handler that works in a loop before
@@ -577,7 +583,7 @@ class Connection(UrlBuilding):
         body before it, since what arrives after is the watcher's."""
         self._watch_disconnect()
         await asyncio.sleep(0)  # the watcher's turn: a disconnect the server already has
-        return self._client_left or self._stopped
+        return self.should_stop
 
     async def wait_stopped(self) -> None:
         """Wait until a streamed response must end: the client left, or the server is

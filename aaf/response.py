@@ -1152,9 +1152,12 @@ async def send_result(
         await result.send_to(connection)
     elif result is None:
         if connection.started and not connection.finished:
-            logger.warning(
-                "%s returned with its response started but not finished; aaf ended it", qualname
-            )
+            # A stream whose client left (or that the shutdown ended) has been left rightly.
+            if not connection.should_stop:
+                logger.warning(
+                    "%s returned with its response started but not finished; aaf ended it",
+                    qualname,
+                )
         elif connection.resp_status_code is None:
             connection.resp_status_code = none_status  # what finish() answers
         if not connection.finished:

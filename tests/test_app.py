@@ -638,6 +638,31 @@ def test_handler_that_leaves_its_response_unfinished_is_ended_with_a_warning(
     )
 
 
+def test_a_stream_ended_because_its_client_left_is_finished_without_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Starlette's loop, `while not await request.is_disconnected()`, returns once the client
+    # has gone: nothing is left to finish, and nothing was forgotten.
+    streaming = Router()
+    stopped: list[bool] = []
+
+    @streaming.route("/ticks")
+    async def ticks(connection: Connection) -> None:
+        await connection.start_resp()
+        stopped.append(connection.should_stop)
+        while not await connection.is_disconnected():
+            await connection.send("tick ")
+            await asyncio.sleep(0.01)
+        stopped.append(connection.should_stop)
+
+    with caplog.at_level(logging.DEBUG, logger="aaf"):
+        with TestClient(aaf([streaming])).stream("GET", "/ticks") as response:
+            assert next(response.iter_text()).startswith("tick")
+        # Leaving the stream waited for the handler's return.
+    assert stopped == [False, True]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 class Broken(Exception):
     pass
 
