@@ -291,7 +291,9 @@ class RedisGroups:
     per outage); what is published meanwhile is lost. A command Redis does not answer within
     ``timeout`` seconds counts as an outage; during one, a single publish at a time tries
     Redis again and the others give 0 at once, so a Redis that stopped answering holds at most
-    one request at a time, for ``timeout``. Start and close it with the app's lifespan::
+    one request at a time, for ``timeout``. At most ``max_connections`` publishes go to Redis
+    at once, a connection each (the subscriber has its own); the others wait their turn.
+    Start and close it with the app's lifespan::
 
         groups = RedisGroups("redis://127.0.0.1:6379/0")
 
@@ -309,10 +311,13 @@ class RedisGroups:
         max_message_size: int = 1024 * 1024,
         prefix: str = "aaf:group:",
         timeout: float = 2.0,
+        max_connections: int = 32,
     ) -> None:
         check_limit("RedisGroups", "max_message_size", max_message_size)
         check_limit("RedisGroups", "timeout", timeout, above=True)  # 0: sockets never wait
+        check_limit("RedisGroups", "max_connections", max_connections, above=True)
         self.url = url
+        self.max_connections = max_connections
         self.max_message_size = max_message_size
         self.prefix = prefix
         self.timeout = timeout
@@ -326,6 +331,13 @@ class RedisGroups:
         # first two commands overlap (a join as the subscriber starts) a connection each, and
         # the one it forgets stays subscribed, unread, its messages piling up in Redis.
         self._subscribing = asyncio.Lock()
+        # The commands sent at once on the client's connections (publishes, the subscriber's
+        # pings), one connection each: redis-py's pool opens one for every command that
+        # overlaps another and keeps it, with no bound before redis-py 8 (a burst of 500
+        # publishes was 500 connections, and file descriptors) and, from 8, a bound of 100
+        # past which a command fails (lost messages, and an outage that was none). Its own
+        # BlockingConnectionPool before 5.1 hangs for good on a connection that fails.
+        self._sending = asyncio.Semaphore(max_connections)
 
     @property
     def max_queue(self) -> int:
@@ -359,6 +371,9 @@ class RedisGroups:
             encoding_errors="replace",
             socket_timeout=self.timeout,
             socket_connect_timeout=self.timeout,
+            # Never reached: `_sending` holds it to max_connections, and the subscriber has
+            # one of its own.
+            max_connections=self.max_connections + 1,
         )
         try:
             await client.ping()
@@ -440,7 +455,10 @@ class RedisGroups:
                 return 0
             self._probing = True
         try:
-            receivers: int = await self._client.publish(self._channel(group), message)
+            async with self._sending:
+                if self._outage and not probe:
+                    return 0  # Redis went away while this one waited for a connection
+                receivers: int = await self._client.publish(self._channel(group), message)
         except Exception as exc:
             self._report_outage(exc)
             return 0
@@ -458,7 +476,14 @@ class RedisGroups:
     def _report_outage(self, exc: BaseException) -> None:
         if not self._outage:
             self._outage = True
-            logger.warning("Redis at %s is unreachable: %r; retrying", _shown(self.url), exc)
+            # Its class and message: redis-py 8's repr of its errors is their kind alone
+            # ("network:TimeoutError", without "Timeout reading from 127.0.0.1:6379").
+            logger.warning(
+                "Redis at %s is unreachable: %s: %s; retrying",
+                _shown(self.url),
+                type(exc).__name__,
+                exc,
+            )
 
     def _back(self) -> None:
         if self._outage:
@@ -489,7 +514,8 @@ class RedisGroups:
                 if self._outage and message is None and self._client is not None:
                     # No message proves nothing (a frozen Redis sends none either): a round
                     # trip does.
-                    await self._client.ping()
+                    async with self._sending:
+                        await self._client.ping()
                 self._back()
                 delay = 0.05
                 if message is not None and message.get("type") == "message":

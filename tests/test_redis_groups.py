@@ -125,7 +125,10 @@ async def test_the_password_of_the_redis_url_is_in_no_log_line_or_error(
         await delivered_again(there, member)  # resubscribed within the bound
     logged = [r.getMessage() for r in caplog.records]
     shown = f"redis://:***@127.0.0.1:{server.port}/0"
-    assert [m for m in logged if m.startswith(f"Redis at {shown} is unreachable: ")], logged
+    unreachable = [m for m in logged if m.startswith(f"Redis at {shown} is unreachable: ")]
+    assert unreachable, logged
+    # What went wrong, in redis-py's words (its repr is "network:ConnectionError" from 8).
+    assert all("Error" in m and "network:" not in m for m in unreachable), unreachable
     assert f"Redis at {shown} is back" in logged, logged
     port = free_port()
     for url, said in (
@@ -546,6 +549,46 @@ async def test_a_join_as_the_subscriber_starts_subscribes_one_connection(
         finally:
             await other.aclose()
         await wait_for(lambda: member.got == ["hello", "again"])
+
+
+async def connections_to(redis: RedisServer) -> int:
+    """How many clients ``redis`` has, besides the one asking."""
+    from redis.asyncio import Redis
+
+    asking = Redis.from_url(redis.url)
+    try:
+        return len(await asking.client_list()) - 1
+    finally:
+        await asking.aclose()
+
+
+@pytest.mark.anyio
+async def test_a_burst_of_publishes_holds_a_bounded_number_of_connections(
+    redis_server: RedisServer,
+) -> None:
+    # Every publish that overlapped another took a connection of its own, kept open after:
+    # a room of 500 members all saying something at once was 500 connections to Redis from
+    # one process, file descriptors it may not have (often 1,024 in all) and Redis clients
+    # counted against its maxclients, for every process.
+    async with RedisGroups(redis_server.url) as groups:
+        assert groups.max_connections == 32
+        member = Inbox()
+        await groups.join("room", member)
+        await wait_for(lambda: groups.members("room") == 1)
+        await asyncio.sleep(0.1)  # subscribed
+        said = [f"m{n}" for n in range(500)]
+        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 500
+        await wait_for(lambda: sorted(member.got) == sorted(said))
+        assert await connections_to(redis_server) <= 32 + 1  # and the subscriber's
+    async with RedisGroups(redis_server.url, max_connections=3) as groups:
+        member = Inbox()
+        await groups.join("room", member)
+        await asyncio.sleep(0.1)
+        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 500
+        await wait_for(lambda: sorted(member.got) == sorted(said))
+        assert await connections_to(redis_server) <= 3 + 1
+    with pytest.raises(ValueError, match="max_connections"):
+        RedisGroups(redis_server.url, max_connections=0)
 
 
 @pytest.mark.anyio
