@@ -382,6 +382,10 @@ class RedisGroups:
             raise ConnectionError(f"Redis is unreachable at {_shown(self.url)}: {exc}") from exc
         self._client = client
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        # Made again for this event loop: one that waited in another (a test's earlier
+        # client, a server started again) belongs to that loop, and asyncio refuses it here.
+        self._subscribing = asyncio.Lock()
+        self._sending = asyncio.Semaphore(self.max_connections)
         self._reader = asyncio.create_task(self._read(), name="aaf RedisGroups subscriber")
 
     async def close(self) -> None:

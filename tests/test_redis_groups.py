@@ -592,6 +592,27 @@ async def test_a_burst_of_publishes_holds_a_bounded_number_of_connections(
         RedisGroups(redis_server.url, max_connections=0)
 
 
+def test_one_instance_serves_event_loops_one_after_another(redis_server: RedisServer) -> None:
+    # A module's groups, started by each test's client in a loop of its own (or by a server
+    # started again): its lock and semaphore, made once, belonged to the first loop that
+    # waited on them, and asyncio refused them in the next ("bound to a different event
+    # loop"), a 500 for every publish that had to wait its turn.
+    groups = RedisGroups(redis_server.url, timeout=10, max_connections=2)
+
+    async def burst(round: int) -> list[int]:
+        async with groups:
+            member = Inbox()
+            await asyncio.gather(groups.join("a", member), groups.join("b", member))
+            await asyncio.sleep(0.1)
+            said = [f"{round}-{n}" for n in range(20)]
+            counts = await asyncio.gather(*(groups.publish("a", m) for m in said))
+            await wait_for(lambda: sorted(member.got) == sorted(said))
+            return counts
+
+    assert asyncio.run(burst(1)) == [1] * 20
+    assert asyncio.run(burst(2)) == [1] * 20
+
+
 @pytest.mark.anyio
 async def test_a_session_joined_after_it_ended_subscribes_no_process(
     redis_server: RedisServer,
