@@ -570,22 +570,23 @@ async def test_a_burst_of_publishes_holds_a_bounded_number_of_connections(
     # a room of 500 members all saying something at once was 500 connections to Redis from
     # one process, file descriptors it may not have (often 1,024 in all) and Redis clients
     # counted against its maxclients, for every process.
-    # A long timeout: a connection that a loaded machine is slow to open is no outage here.
-    async with RedisGroups(redis_server.url, timeout=10) as groups:
+    # A long timeout: a connection that a loaded machine is slow to open (a full run of the
+    # suite under coverage, beside two others, once timed 10 s out) is no outage here.
+    async with RedisGroups(redis_server.url, timeout=60) as groups:
         assert groups.max_connections == 32
         member = Inbox()
         await groups.join("room", member)
         await wait_for(lambda: groups.members("room") == 1)
         await asyncio.sleep(0.1)  # subscribed
-        said = [f"m{n}" for n in range(500)]
-        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 500
+        said = [f"m{n}" for n in range(200)]  # past redis-py 8's 100
+        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 200
         await wait_for(lambda: sorted(member.got) == sorted(said))
         assert await connections_to(redis_server) <= 32 + 1  # and the subscriber's
-    async with RedisGroups(redis_server.url, timeout=10, max_connections=3) as groups:
+    async with RedisGroups(redis_server.url, timeout=60, max_connections=3) as groups:
         member = Inbox()
         await groups.join("room", member)
         await asyncio.sleep(0.1)
-        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 500
+        assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 200
         await wait_for(lambda: sorted(member.got) == sorted(said))
         assert await connections_to(redis_server) <= 3 + 1
     with pytest.raises(ValueError, match="max_connections"):
