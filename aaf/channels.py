@@ -358,6 +358,9 @@ class RedisGroups:
             ConnectionError: Redis is unreachable at ``url``.
         """
         from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import RedisError
 
         # Bounded waits of our own: redis-py's defaults differ by release (none before 8),
@@ -374,6 +377,13 @@ class RedisGroups:
             # Never reached: `_sending` holds it to max_connections, and the subscriber has
             # one of its own.
             max_connections=self.max_connections + 1,
+            # A command on a connection Redis closed (a restart closes every one the pool
+            # keeps) is sent again, at once, on a new one: redis-py before 8 sent it once,
+            # and the error read as a new outage once Redis was back. Once, and never on a
+            # timeout (a Redis that does not answer is away), nor with redis-py 8's backoff
+            # of seconds between tries, which would hold the request.
+            retry=Retry(NoBackoff(), 1, (RedisConnectionError,)),
+            retry_on_error=[RedisConnectionError],
         )
         try:
             await client.ping()

@@ -1,5 +1,7 @@
 from typing import Self
 
+from redis.asyncio.retry import Retry
+
 class PubSub:
     @property
     def subscribed(self) -> bool: ...
@@ -21,6 +23,8 @@ class Redis:
         socket_timeout: float | None = None,
         socket_connect_timeout: float | None = None,
         max_connections: int | None = None,
+        retry: Retry | None = None,
+        retry_on_error: list[type[Exception]] | None = None,
     ) -> Self: ...
     async def ping(self) -> bool: ...
     async def client_list(self) -> list[dict[str, str]]: ...
