@@ -327,6 +327,12 @@ class RedisGroups:
         self._reader: asyncio.Task[None] | None = None
         self._outage = False
         self._probing = False  # a publish is finding out whether Redis answers again
+        self._new_turns()
+
+    def _new_turns(self) -> None:
+        """Make the lock and semaphore that take turns with Redis; ``start`` makes them again
+        for its event loop: one that waited in another (a test's earlier client, a server
+        started again) belongs to that loop, and asyncio refuses it in the next."""
         # One subscribe or unsubscribe at a time: redis-py before 5.1 gives a pub/sub whose
         # first two commands overlap (a join as the subscriber starts) a connection each, and
         # the one it forgets stays subscribed, unread, its messages piling up in Redis.
@@ -337,7 +343,7 @@ class RedisGroups:
         # publishes was 500 connections, and file descriptors) and, from 8, a bound of 100
         # past which a command fails (lost messages, and an outage that was none). Its own
         # BlockingConnectionPool before 5.1 hangs for good on a connection that fails.
-        self._sending = asyncio.Semaphore(max_connections)
+        self._sending = asyncio.Semaphore(self.max_connections)
 
     @property
     def max_queue(self) -> int:
@@ -392,10 +398,7 @@ class RedisGroups:
             raise ConnectionError(f"Redis is unreachable at {_shown(self.url)}: {exc}") from exc
         self._client = client
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
-        # Made again for this event loop: one that waited in another (a test's earlier
-        # client, a server started again) belongs to that loop, and asyncio refuses it here.
-        self._subscribing = asyncio.Lock()
-        self._sending = asyncio.Semaphore(self.max_connections)
+        self._new_turns()  # for this event loop
         self._reader = asyncio.create_task(self._read(), name="aaf RedisGroups subscriber")
 
     async def close(self) -> None:
