@@ -24,12 +24,18 @@ from mypy.nodes import (
     ARG_STAR,
     ARG_STAR2,
     CallExpr,
+    Decorator,
+    DictExpr,
     Expression,
     FuncDef,
+    ListExpr,
     MypyFile,
     NameExpr,
+    OverloadedFuncDef,
+    SetExpr,
     SymbolNode,
     TempNode,
+    TupleExpr,
     TypeAlias,
     TypeInfo,
     Var,
@@ -37,6 +43,8 @@ from mypy.nodes import (
 from mypy.types import (
     AnyType,
     Instance,
+    LiteralType,
+    NoneType,
     ProperType,
     Type,
     TypeOfAny,
@@ -385,6 +393,87 @@ class Metadata:
         call.set_line(item.lineno, item.col_offset)
         return call
 
+    def checked_calls(self, named: Callable[[str], Instance]) -> Iterator[CallExpr]:
+        """The calls of markers, pydantic's ``Field`` and ``Depends`` (or ``Security``) in
+        the metadata, as mypy would have them written as code it checks: callee bound, each
+        argument a literal's type (``named`` gives a builtin's), a name's, or ``Any``.
+        Those of this reader's module only: an error is reported in the file being checked,
+        at the call's line."""
+        for items in self.annotations.values():
+            for item, reader in items:
+                if reader.module is not self.module or not isinstance(item, ast.Call):
+                    continue
+                callee = reader.resolve(item.func)
+                checked = callee is not None and (
+                    callee.fullname == FIELD
+                    or callee.fullname in DEPENDS
+                    or (isinstance(callee, TypeInfo) and callee.has_base(MARKER))
+                )
+                if not checked or callee is None:
+                    continue
+                args = [reader.typed(a, named) for a in item.args]
+                kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
+                names: list[str | None] = [None] * len(item.args)
+                for keyword in item.keywords:
+                    args.append(reader.typed(keyword.value, named))
+                    kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
+                    names.append(keyword.arg)
+                call = CallExpr(_bound(callee), args, kinds, names)
+                _placed(call, item)
+                yield call
+
+    def typed(self, expression: ast.expr, named: Callable[[str], Instance]) -> Expression:
+        """``expression`` for mypy to check as an argument: a literal as its literal type
+        (a list, tuple, set or dict of them as one), a name as what it is bound to, anything
+        else (a call, an operation, a starred value) as ``Any``, which any parameter takes."""
+        found: Expression | None = None
+        value = expression
+        sign = 1
+        if (
+            isinstance(value, ast.UnaryOp)
+            and isinstance(value.op, (ast.USub, ast.UAdd))
+            and isinstance(value.operand, ast.Constant)
+        ):
+            sign = -1 if isinstance(value.op, ast.USub) else 1
+            value = value.operand
+        if isinstance(value, ast.Constant):
+            constant: object = value.value
+            if isinstance(constant, bool):
+                found = TempNode(LiteralType(constant, named("builtins.bool")))
+            elif isinstance(constant, int):
+                found = TempNode(LiteralType(sign * constant, named("builtins.int")))
+            elif isinstance(constant, float):
+                found = TempNode(named("builtins.float"))
+            elif value is expression and isinstance(constant, str):
+                found = TempNode(LiteralType(constant, named("builtins.str")))
+            elif value is expression and isinstance(constant, bytes):
+                found = TempNode(named("builtins.bytes"))
+            elif value is expression and constant is None:
+                found = TempNode(NoneType())
+        elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            items = [self.typed(item, named) for item in value.elts]
+            made = {ast.List: ListExpr, ast.Tuple: TupleExpr, ast.Set: SetExpr}[type(value)]
+            found = made(items)
+        elif isinstance(value, ast.Dict):
+            pairs = [
+                (None if key is None else self.typed(key, named), self.typed(item, named))
+                for key, item in zip(value.keys, value.values, strict=True)
+            ]
+            found = DictExpr(pairs)
+        elif isinstance(value, (ast.Name, ast.Attribute)):
+            node = self.resolve(value)
+            if isinstance(node, Var):
+                # Its type, not the name: one assigned below, not yet inferred, would be
+                # "cannot determine type" here.
+                if node.type is not None:
+                    found = TempNode(node.type)
+            elif isinstance(node, (FuncDef, Decorator, OverloadedFuncDef, TypeInfo)):
+                found = _bound(node)
+        if found is None:
+            found = TempNode(AnyType(TypeOfAny.special_form))
+        _placed(found, expression)
+        return found
+
     def marker(self, name: str) -> Marker | None:
         """The parameter's first ``Path()``-style marker (registration reads the first too),
         written as a call or a name the module gives one."""
@@ -446,6 +535,11 @@ _SPECIAL_FORMS = frozenset(
 )
 # Generic builtins, which a module's own names do not hold.
 _BUILTIN_GENERICS = frozenset(("list", "dict", "tuple", "set", "frozenset", "type"))
+
+
+def _placed(node: Expression, written: ast.expr) -> None:
+    """Give ``node`` the place of what it stands for in the source, for mypy's messages."""
+    node.set_line(written.lineno, written.col_offset, written.end_lineno, written.end_col_offset)
 
 
 def _bound(node: SymbolNode) -> NameExpr:

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import NamedTuple, Protocol, TypeGuard, TypeVar, cast
 
+from mypy.checkexpr import ExpressionChecker
 from mypy.errorcodes import ErrorCode
 from mypy.messages import format_type_bare
 from mypy.nodes import (
@@ -1347,6 +1348,7 @@ def _class_dependencies(report: _Reporter, info: TypeInfo) -> _Side:
             ):
                 # `db: Annotated[Db, Depends(provider)]`, its metadata read from the source.
                 metadata = Metadata.of_attribute(report, klass, target.name, statement.line)
+                _check_calls(report, metadata)
                 depends = metadata.depends(target.name, statement.type)
                 if depends is None:
                     written = statement.unanalyzed_type
@@ -1546,6 +1548,7 @@ def _params(
     that default is a ``Depends(...)`` read from ``Annotated`` metadata instead."""
     definition = _written(sig) or function
     metadata = Metadata.of(report, definition) if isinstance(definition, FuncDef) else NO_METADATA
+    _check_calls(report, metadata)
     bound = _bound_self(sig, definition)  # `self` (or `cls`), written but not in `sig`
     arguments = (
         written_arguments[bound:]
@@ -1660,6 +1663,26 @@ def _params(
             tuple(name for name, _ in marks),
             fields,
         )
+
+
+def _check_calls(report: _Reporter, metadata: Metadata) -> None:
+    """Type-check the calls in ``Annotated`` metadata as mypy checks any call: it drops the
+    metadata unread, so ``Annotated[int, Query(gte=1)]`` (a misspelt ``ge``, which pyright
+    reports and which fails at import) passed. Reported with mypy's own codes (``call-arg``,
+    ``arg-type``) at the call, in the module being checked only (a handler or provider of
+    another module is checked with it, an alias's metadata where it is written)."""
+    checker = report.ctx.api
+    expressions: object = getattr(checker, "expr_checker", None)
+    module = metadata.module
+    if (
+        type(report) is not _Reporter  # _Silent: read again where it has reported
+        or not isinstance(expressions, ExpressionChecker)
+        or module is None
+        or module.path != getattr(checker, "path", None)
+    ):
+        return
+    for call in metadata.checked_calls(lambda name: checker.named_generic_type(name, [])):
+        expressions.accept(call)
 
 
 def _written(sig: CallableType) -> FuncDef | None:

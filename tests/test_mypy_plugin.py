@@ -25,7 +25,7 @@ from aaf.exceptions import ConfigurationError
 from aaf.mypy import AafPlugin, plugin
 
 from ._helpers import import_file
-from ._typecheck import mypy_in_process
+from ._typecheck import basedpyright_errors, mypy_errors, mypy_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -5680,3 +5680,147 @@ def test_an_edit_the_plugin_reads_in_another_module_checks_its_users_again(
         for _ in range(2):  # the edit, then a run with nothing changed
             reported = errors_of(mypy_here(tmp_path, [routes, base]))
             assert [line.replace(f"{tmp_path}/", "") for line in reported] == expected, source
+
+
+# mypy drops Annotated metadata unread, so a misspelt keyword in a marker's call passed it,
+# where pyright reports it and the module fails at import. The plugin checks those calls as
+# mypy checks any, at the call's line: `# <- code` marks each line and the code expected.
+METADATA_CALLS_WRONG = """\
+from typing import Annotated
+
+from pydantic import Field
+
+from aaf.connection import Connection
+from aaf.params import Body, Depends, Header, Path, Query
+from aaf.routing import Router
+from aaf.views import View
+
+router = Router()
+Page = Annotated[int, Query(gte=1)]  # <- call-arg
+
+
+class Db: ...
+
+
+def get_db(trace: Annotated[str, Header(min_lenght=3)] = "") -> Db:  # <- call-arg
+    return Db()
+
+
+@router.put("/items/<int:item_id>")
+async def update(
+    connection: Connection,
+    item_id: Annotated[int, Path(ge="1")],  # <- arg-type
+    body: Annotated[dict[str, int], Body(embed=True)],  # <- call-arg
+    q: Annotated[str | None, Query(regex="^a")] = None,  # <- call-arg
+    page: Page = 1,
+    old: Annotated[int, Query(3)] = 3,  # <- arg-type
+    size: Annotated[int, Field(gte=1)] = 10,  # <- call-overload
+    db: Annotated[Db, Depends(get_db, use_cach=False)] = Db(),  # <- call-overload
+) -> None: ...
+
+
+@router.get("/again")
+async def again(connection: Connection, page: Page = 1) -> None:  # the alias: said once
+    pass
+
+
+@router.route("/view")
+class Items(View):
+    db: Annotated[Db, Depends(get_db, cache=False)]  # <- call-overload
+
+    async def get(self, c: Connection, n: Annotated[int, Query(lte=4)] = 0) -> None:  # <- call-arg
+        pass
+
+
+@router.websocket("/ws")
+async def ws(c: Connection, token: Annotated[str, Query(min_len=3)]) -> None:  # <- call-arg
+    pass
+"""
+
+# Every form those calls take, which must stay accepted.
+METADATA_CALLS_RIGHT = """\
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from aaf.connection import Connection
+from aaf.datastructures import UploadFile
+from aaf.params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
+from aaf.routing import Router
+from aaf.security import HTTPAuthorizationCredentials, HTTPBearer
+
+router = Router()
+bearer = HTTPBearer()
+LIMIT = 10
+PATTERN: str = "^[a-z]+$"
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1)
+
+
+class Common:
+    def __init__(self, q: str | None = None) -> None:
+        self.q = q
+
+
+def get_limit(limit: Annotated[int, Query(ge=1, le=LIMIT, description="Page size")] = 5) -> int:
+    return limit
+
+
+@router.post("/items/<int:item_id>")
+async def create(
+    connection: Connection,
+    item_id: Annotated[int, Path(ge=-1, le=+1000, title="Id", examples=[1, 2])],
+    item: Annotated[
+        Item,
+        Body(
+            examples=[{"name": "x"}],
+            json_schema_extra={"x-a": [1, None, "x", 1.5, True]},
+            openapi_examples={"one": {"summary": "One", "value": {"name": "x"}}},
+        ),
+    ],
+    credentials: Annotated[HTTPAuthorizationCredentials, Security(bearer, scopes=["items"])],
+    common: Annotated[Common, Depends()],
+    limit: Annotated[int, Depends(get_limit, use_cache=False)],
+    q: Annotated[str | None, Query(alias="item-query", pattern=PATTERN, deprecated=True)] = None,
+    ratio: Annotated[float, Field(..., gt=-1.5, allow_inf_nan=False)] = 0.5,
+    trace: Annotated[str | None, Header(convert_underscores=False, include_in_schema=False)] = None,
+    session: Annotated[str | None, Cookie(max_length=64)] = None,
+    tags: Annotated[list[str], Field(default_factory=list, max_length=LIMIT)] = [],
+) -> None: ...
+
+
+@router.post("/upload")
+async def upload(
+    connection: Connection,
+    file: Annotated[UploadFile, File(description="A file")],
+    note: Annotated[str, Form(min_length=1)],
+) -> None: ...
+"""
+
+
+def test_calls_in_annotated_metadata_are_type_checked_as_pyright_checks_them(
+    tmp_path: Path,
+) -> None:
+    files = {"wrong": METADATA_CALLS_WRONG, "right": METADATA_CALLS_RIGHT}
+    found = mypy_errors(tmp_path, files)
+    assert found["right"] == []
+    expected = [
+        (number, line.rpartition("# <- ")[2])
+        for number, line in enumerate(METADATA_CALLS_WRONG.splitlines(), 1)
+        if "# <- " in line
+    ]
+    reported = sorted(
+        {(int(line.split(":")[1]), line.rpartition("[")[2].rstrip("]")) for line in found["wrong"]}
+    )
+    assert reported == expected, found["wrong"]
+    assert any('Unexpected keyword argument "gte" for "Query"' in e for e in found["wrong"])
+    # The alias used twice is one error; pyright reports each wrong call too, on those lines.
+    assert sum(":11: " in e for e in found["wrong"]) == 1
+    pyright = basedpyright_errors(tmp_path, files)
+    assert pyright["right"] == []
+    assert {int(e.split(":")[0]) for e in pyright["wrong"]} == {n for n, _ in expected}
+    # And the module fails at import, at the first of them, as it would for the user.
+    with pytest.raises(TypeError, match="unexpected keyword argument 'gte'"):
+        import_file(tmp_path / "wrong.py", "metadata_calls_wrong", keep=False)
