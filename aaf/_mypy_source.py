@@ -463,10 +463,9 @@ class Metadata:
         elif isinstance(value, (ast.Name, ast.Attribute)):
             node = self.resolve(value)
             if isinstance(node, Var):
-                # Its type, not the name: one assigned below, not yet inferred, would be
-                # "cannot determine type" here.
-                if node.type is not None:
-                    found = TempNode(node.type)
+                # Its type, not the name: one not inferred yet (assigned below, which fails
+                # at import) would be "cannot determine type" here.
+                found = None if node.type is None else TempNode(node.type)
             elif isinstance(node, (FuncDef, Decorator, OverloadedFuncDef, TypeInfo)):
                 found = _bound(node)
         if found is None:

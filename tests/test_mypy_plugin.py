@@ -4142,6 +4142,13 @@ def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
         run_mypy(tmp_path, [tmp_path / "routes.py", tmp_path / "links.py"], env=env)
     )
     assert [int(line.split(":")[1]) for line in reported] == SIDE_ERRORS, reported
+    # And the calls in Annotated metadata, checked by the checker's own expression checker.
+    (tmp_path / "wrong.py").write_text(METADATA_CALLS_WRONG)
+    (tmp_path / "right.py").write_text(METADATA_CALLS_RIGHT)
+    reported = errors_of(
+        run_mypy(tmp_path, [tmp_path / "wrong.py", tmp_path / "right.py"], env=env)
+    )
+    assert sorted({int(line.split(":")[1]) for line in reported}) == METADATA_CALLS_LINES
 
 
 @pytest.mark.parametrize(
@@ -5735,13 +5742,23 @@ class Items(View):
 @router.websocket("/ws")
 async def ws(c: Connection, token: Annotated[str, Query(min_len=3)]) -> None:  # <- call-arg
     pass
+
+
+@router.get("/examples")
+async def eg(c: Connection, n: Annotated[int, Query(examples={1, 2})] = 0) -> None:  # <- arg-type
+    pass
 """
+
+METADATA_CALLS_LINES = [
+    number for number, line in enumerate(METADATA_CALLS_WRONG.splitlines(), 1) if "# <- " in line
+]
 
 # Every form those calls take, which must stay accepted.
 METADATA_CALLS_RIGHT = """\
-from typing import Annotated
+import functools
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
@@ -5764,8 +5781,17 @@ class Common:
         self.q = q
 
 
+OPTIONS: dict[str, Any] = {"description": "Any options"}
+NAMED = Query(alias="named")
+
+
 def get_limit(limit: Annotated[int, Query(ge=1, le=LIMIT, description="Page size")] = 5) -> int:
     return limit
+
+
+@functools.cache
+def get_settings() -> dict[str, str]:
+    return {}
 
 
 @router.post("/items/<int:item_id>")
@@ -5783,6 +5809,10 @@ async def create(
     credentials: Annotated[HTTPAuthorizationCredentials, Security(bearer, scopes=["items"])],
     common: Annotated[Common, Depends()],
     limit: Annotated[int, Depends(get_limit, use_cache=False)],
+    settings: Annotated[dict[str, str], Depends(get_settings)],
+    explicit: Annotated[Common, Depends(Common)],
+    options: Annotated[int, Query(le=LIMIT, examples=[b"1", len, str(1)], **OPTIONS)],
+    named: Annotated[int, AfterValidator(abs), NAMED],
     q: Annotated[str | None, Query(alias="item-query", pattern=PATTERN, deprecated=True)] = None,
     ratio: Annotated[float, Field(..., gt=-1.5, allow_inf_nan=False)] = 0.5,
     trace: Annotated[str | None, Header(convert_underscores=False, include_in_schema=False)] = None,
@@ -5806,11 +5836,8 @@ def test_calls_in_annotated_metadata_are_type_checked_as_pyright_checks_them(
     files = {"wrong": METADATA_CALLS_WRONG, "right": METADATA_CALLS_RIGHT}
     found = mypy_errors(tmp_path, files)
     assert found["right"] == []
-    expected = [
-        (number, line.rpartition("# <- ")[2])
-        for number, line in enumerate(METADATA_CALLS_WRONG.splitlines(), 1)
-        if "# <- " in line
-    ]
+    lines = METADATA_CALLS_WRONG.splitlines()
+    expected = [(n, lines[n - 1].rpartition("# <- ")[2]) for n in METADATA_CALLS_LINES]
     reported = sorted(
         {(int(line.split(":")[1]), line.rpartition("[")[2].rstrip("]")) for line in found["wrong"]}
     )
