@@ -78,6 +78,8 @@ A = TypeVar("A", bound="App")
 P = ParamSpec("P")
 E = TypeVar("E", bound=BaseException)
 H = TypeVar("H", bound=ExceptionHandler)
+HH = TypeVar("HH", bound=ExceptionHandlerOf[HTTPError])  # a status's handler
+HS = TypeVar("HS", bound=ExceptionHandlerOf[Exception])  # the server error's (500)
 M = TypeVar("M", bound=HttpMiddleware)
 # Whether an app of this process has frozen the garbage collector's objects (see _freeze_gc).
 _gc_frozen = False
@@ -715,13 +717,18 @@ class App(UrlBuilding):
     @overload
     def add_exception_handler(self, key: type[E], handler: ExceptionHandlerOf[E]) -> None: ...
     @overload
-    def add_exception_handler(self, key: int, handler: ExceptionHandler) -> None: ...
+    def add_exception_handler(
+        self, key: Literal[500], handler: ExceptionHandlerOf[Exception]
+    ) -> None: ...
+    @overload
+    def add_exception_handler(self, key: int, handler: ExceptionHandlerOf[HTTPError]) -> None: ...
     def add_exception_handler(
         self, key: type[BaseException] | int, handler: ExceptionHandler
     ) -> None:
         """Answer exceptions of class ``key`` (or of status ``key``) with ``handler``, as an
         entry of ``exception_handlers=`` does (Starlette's spelling). Type checkers check that
-        the handler takes that class of exception.
+        the handler takes that class of exception; for a status, the ``HTTPError`` of that
+        status (aaf's own 404 is one), and for 500 any exception nothing else answers.
 
         Raises:
             TypeError: ``handler`` is not an async function.
@@ -733,7 +740,11 @@ class App(UrlBuilding):
         self, key: type[E]
     ) -> Callable[[ExceptionHandlerOf[E]], ExceptionHandlerOf[E]]: ...
     @overload
-    def exception_handler(self, key: int) -> Callable[[H], H]: ...
+    def exception_handler(  # type: ignore[overload-overlap]  # 500 is an int: the first wins
+        self, key: Literal[500]
+    ) -> Callable[[HS], HS]: ...
+    @overload
+    def exception_handler(self, key: int) -> Callable[[HH], HH]: ...
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[H], H]:
         """``add_exception_handler`` as a decorator, as FastAPI writes it; it gives the
         function back::

@@ -44,6 +44,7 @@ from mypy.messages import format_type_bare
 from mypy.nodes import (
     ARG_NAMED,
     ARG_NAMED_OPT,
+    ARG_OPT,
     ARG_POS,
     ARG_STAR,
     ARG_STAR2,
@@ -54,6 +55,7 @@ from mypy.nodes import (
     ClassDef,
     Context,
     Decorator,
+    DictExpr,
     Expression,
     FuncDef,
     IndexExpr,
@@ -74,7 +76,13 @@ from mypy.nodes import (
     Var,
 )
 from mypy.options import Options
-from mypy.plugin import MethodContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    FunctionContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.types import (
     AnyType,
     CallableType,
@@ -88,6 +96,7 @@ from mypy.types import (
     TypeAliasType,
     TypedDictType,
     TypeOfAny,
+    TypeType,
     TypeVarLikeType,
     UnboundType,
     UninhabitedType,
@@ -120,6 +129,10 @@ __all__ = ["AAF_ROUTE", "SUPPORTED_MYPY", "AafPlugin", "plugin"]
 AAF_ROUTE = ErrorCode("aaf-route", "A route's handler does not fit its rule", "aaf")
 AAF_OVERRIDE = ErrorCode(
     "aaf-override", "A dependency override gives another type than its provider", "aaf"
+)
+
+AAF_HANDLER = ErrorCode(
+    "aaf-handler", "An exception handler takes another exception than it is given", "aaf"
 )
 
 # The mypy releases this plugin is tested with (tests/test_mypy_plugin.py runs the oldest and
@@ -221,9 +234,19 @@ class AafPlugin(Plugin):
             return self._noting(_url_for_signature)
         return None
 
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        # An app's construction, aaf(...), App(...) or a subclass's: its exception_handlers=.
+        found = self.lookup_fully_qualified(fullname)
+        info = found.node if found is not None else None
+        if isinstance(info, TypeInfo) and info.has_base(_APP):
+            return _check_handlers
+        return None
+
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname == "builtins.dict.__setitem__":
             return _check_override
+        if fullname == f"{_APP}.add_exception_handler":
+            return _check_added_handler
         hooked = _HOOKS.get(fullname)
         if hooked is None:
             return None
@@ -583,6 +606,93 @@ def _check_override(ctx: MethodContext) -> Type:
         code=AAF_OVERRIDE,
     )
     return ctx.default_return_type
+
+
+def _check_handlers(ctx: FunctionContext) -> Type:
+    """``aaf(..., exception_handlers={KeyError: on_key, 404: not_found})``: each handler must
+    take what its key sends it, which the mapping's type cannot say entry by entry (it takes
+    any handler for any key)."""
+    if "exception_handlers" in ctx.callee_arg_names:
+        for given in ctx.args[ctx.callee_arg_names.index("exception_handlers")]:
+            if isinstance(given, DictExpr):
+                for key, handler in given.items:
+                    if key is not None:  # (not a **mapping)
+                        _check_handler(ctx, key, handler)
+    return ctx.default_return_type
+
+
+def _check_added_handler(ctx: MethodContext) -> Type:
+    """``app.add_exception_handler(500, handler)``, which its overloads pass whatever the
+    handler takes (the one for any status takes it); its other keys they check."""
+    if len(ctx.args) == 2 and len(ctx.args[0]) == 1 and len(ctx.args[1]) == 1:
+        key = get_proper_type(ctx.api.get_expression_type(ctx.args[0][0]))
+        if isinstance(key, Instance) and _literal(key) == 500:
+            _check_handler(ctx, ctx.args[0][0], ctx.args[1][0])
+    return ctx.default_return_type
+
+
+def _literal(typ: Instance) -> object:
+    """The literal value an ``int``'s type knows it holds (``500``), or None."""
+    known = typ.last_known_value
+    return known.value if known is not None else None
+
+
+def _check_handler(
+    ctx: FunctionContext | MethodContext, key: Expression, handler: Expression
+) -> None:
+    """Report ``handler`` when it does not take what the app gives it for ``key``: an
+    exception of the key's class; for a status, the ``HTTPError`` of that status; for 500
+    (or the class ``Exception`` or ``BaseException``), any exception nothing else answers."""
+    from mypy.subtypes import find_member, is_subtype  # see _gives
+
+    api = ctx.api
+    given = get_proper_type(api.get_expression_type(key))
+    if isinstance(given, CallableType) and given.is_type_obj():
+        given = get_proper_type(given.ret_type)  # a class, named: its instances
+    elif isinstance(given, TypeType):
+        given = get_proper_type(given.item)
+    if not isinstance(given, Instance):
+        return  # not a class nor a status: the mapping's type says so
+    catch_all = ("builtins.Exception", "builtins.BaseException")
+    if given.type.fullname == "builtins.int":
+        status = _literal(given)
+        if status == 500:
+            what = "status 500"
+        else:
+            found = _Reporter(ctx, key).modules.get("aaf.exceptions")
+            symbol = found.names.get("HTTPError") if isinstance(found, MypyFile) else None
+            if symbol is None or not isinstance(symbol.node, TypeInfo):
+                return
+            given = Instance(symbol.node, [])
+            what = f"{'a status' if status is None else f'status {status}'}, an HTTPError"
+    elif given.type.fullname in catch_all:
+        what = given.type.name
+    else:
+        what = given.type.name
+    if given.type.fullname in (*catch_all, "builtins.int"):
+        # Every exception nothing else answers (an HTTPError has its own answer below them).
+        given = api.named_generic_type("builtins.Exception", [])
+        what += ": every exception nothing else answers, an Exception"
+    function: ProperType | None = get_proper_type(api.get_expression_type(handler))
+    if isinstance(function, Instance):  # an object with an async __call__
+        function = get_proper_type(find_member("__call__", function, function, is_operator=True))
+    if (
+        not isinstance(function, CallableType)
+        or function.variables
+        or len(function.arg_types) < 2
+        or function.arg_kinds[1] not in (ARG_POS, ARG_OPT)
+    ):
+        return  # generic, or not taking (connection, exc): the mapping's type says so
+    taken = function.arg_types[1]
+    if is_subtype(given, taken):
+        return
+    name = f" {handler.name}" if isinstance(handler, (NameExpr, MemberExpr)) else ""
+    report = _Reporter(ctx, handler)
+    api.fail(
+        f"the exception handler{name} takes {report.show(taken)}, but answers {what}",
+        handler,
+        code=AAF_HANDLER,
+    )
 
 
 def _provided_problem(
@@ -956,7 +1066,9 @@ def _provider_url_params(
 class _Reporter:
     """Reports a problem at the decorator (or call) that registers the route, code aaf-route."""
 
-    def __init__(self, ctx: MethodContext | MethodSigContext, where: Context) -> None:
+    def __init__(
+        self, ctx: MethodContext | MethodSigContext | FunctionContext, where: Context
+    ) -> None:
         self.ctx = ctx
         self.where = where
         self.options: Options = ctx.api.options

@@ -1427,7 +1427,7 @@ def test_an_exception_handler_that_returns_no_response_answers_500_logged(
     async def fails(connection: Connection) -> str:
         raise AppError("nope")
 
-    async def no_answer(connection: Connection, exc: AppError) -> HttpResponse:
+    async def no_answer(connection: Connection, exc: Exception) -> HttpResponse:
         return cast(HttpResponse, returned)
 
     app = aaf([own], exception_handlers={AppError: no_answer, 405: no_answer})

@@ -21,8 +21,12 @@ from typing import NamedTuple, cast
 import pytest
 
 import aaf
-from aaf.exceptions import ConfigurationError
+from aaf import App
+from aaf.connection import Connection
+from aaf.exceptions import ConfigurationError, HTTPError
 from aaf.mypy import AafPlugin, plugin
+from aaf.response import HttpResponse
+from aaf.testing import TestClient
 
 from ._helpers import import_file
 from ._typecheck import basedpyright_errors, mypy_errors, mypy_in_process
@@ -5851,3 +5855,101 @@ def test_calls_in_annotated_metadata_are_type_checked_as_pyright_checks_them(
     # And the module fails at import, at the first of them, as it would for the user.
     with pytest.raises(TypeError, match="unexpected keyword argument 'gte'"):
         import_file(tmp_path / "wrong.py", "metadata_calls_wrong", keep=False)
+
+
+# exception_handlers= maps each key to any handler (a mapping's type cannot tie a value to its
+# key), so a handler taking another exception than its key sends passed; the plugin checks each
+# entry of a literal mapping, and add_exception_handler(500, ...), which its overloads pass.
+HANDLERS_PROGRAM = """\
+from aaf import App, HTTPError
+from aaf.connection import Connection
+from aaf.response import HttpResponse
+
+
+class Conflict(Exception): ...
+
+
+async def on_http(connection: Connection, exc: HTTPError) -> HttpResponse:
+    return HttpResponse(str(exc.detail), status_code=exc.status_code)
+
+
+async def on_any(connection: Connection, exc: Exception) -> HttpResponse:
+    return HttpResponse("oops", status_code=500)
+
+
+async def on_key(connection: Connection, exc: KeyError) -> HttpResponse:
+    return HttpResponse("key", status_code=400)
+
+
+async def on_lookup(connection: Connection, exc: LookupError) -> HttpResponse:
+    return HttpResponse("lookup", status_code=400)
+
+
+class OnConflict:
+    async def __call__(self, connection: Connection, exc: Conflict) -> HttpResponse:
+        return HttpResponse("conflict", status_code=409)
+
+
+app = App(
+    exception_handlers={
+        HTTPError: on_http,
+        KeyError: on_lookup,
+        404: on_http,
+        500: on_any,
+        BaseException: on_any,
+        Conflict: OnConflict(),
+        422: on_any,
+        LookupError: on_key,  # <- takes KeyError, but answers LookupError
+        405: on_key,  # <- takes KeyError, but answers status 405, an HTTPError
+        Exception: on_http,  # <- takes HTTPError, but answers Exception: every exception
+        ValueError: OnConflict(),  # <- handler takes Conflict, but answers ValueError
+    }
+)
+app.add_exception_handler(500, on_any)
+app.add_exception_handler(500, on_http)  # <- takes HTTPError, but answers status 500: every
+
+
+@app.exception_handler(409)
+async def conflicted(connection: Connection, exc: HTTPError) -> HttpResponse:
+    return HttpResponse("409", status_code=409)
+"""
+
+
+def test_an_exception_handler_must_take_what_its_key_sends_it(tmp_path: Path) -> None:
+    found = mypy_errors(tmp_path, {"handlers": HANDLERS_PROGRAM})["handlers"]
+    lines = HANDLERS_PROGRAM.splitlines()
+    expected = [
+        (number, line.rpartition("# <- ")[2])
+        for number, line in enumerate(lines, 1)
+        if "# <- " in line
+    ]
+    reported = [(int(e.split(":")[1]), e.split(": error: ")[1]) for e in found]
+    assert [n for n, _ in reported] == [n for n, _ in expected], found
+    for (_, message), (_, words) in zip(reported, expected, strict=True):
+        assert words in message and message.endswith("[aaf-handler]"), message
+    # What the plugin says each key sends is what the app sends: a status's handler gets the
+    # HTTPError (aaf's own 405 too), 500's and Exception's any other exception.
+    module = import_file(tmp_path / "handlers.py", "handlers_program", keep=False)
+    app = cast(App, module.app)
+    seen: list[type[BaseException]] = []
+
+    async def record(connection: Connection, exc: Exception) -> HttpResponse:
+        seen.append(type(exc))
+        return HttpResponse("seen")
+
+    for key in (405, 500):
+        app.add_exception_handler(key, record)
+
+    @app.get("/only-get")
+    async def only_get(connection: Connection) -> None:
+        raise KeyError("x")  # a LookupError: goes to KeyError's handler (on_lookup)
+
+    @app.get("/fails")
+    async def fails(connection: Connection) -> None:
+        raise RuntimeError("x")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.post("/only-get").text == "seen"
+    assert client.get("/only-get").text == "lookup"
+    assert client.get("/fails").text == "seen"
+    assert seen == [HTTPError, RuntimeError]

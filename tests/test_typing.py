@@ -247,6 +247,33 @@ BAD = {
         """,
         "arg-type",
     ),
+    "a_status_handler_is_given_the_http_error": (
+        """
+        from aaf import App
+        from aaf.connection import Connection
+        from aaf.response import HttpResponse
+
+        async def on_key(connection: Connection, exc: KeyError) -> HttpResponse:
+            return HttpResponse("key")
+
+        App().add_exception_handler(404, on_key)
+        """,
+        "arg-type",
+    ),
+    "the_server_error_handler_is_given_any_exception": (
+        """
+        from aaf import App, HTTPError
+        from aaf.connection import Connection
+        from aaf.response import HttpResponse
+
+        app = App()
+
+        @app.exception_handler(500)
+        async def failed(connection: Connection, exc: HTTPError) -> HttpResponse:
+            return HttpResponse(str(exc.detail))
+        """,
+        "type-var",
+    ),
     "a_session_end_callback_takes_nothing": (
         """
         from aaf.connection import Connection
