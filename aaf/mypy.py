@@ -78,6 +78,7 @@ from mypy.nodes import (
 from mypy.options import Options
 from mypy.plugin import (
     FunctionContext,
+    FunctionSigContext,
     MethodContext,
     MethodSigContext,
     Plugin,
@@ -232,6 +233,15 @@ class AafPlugin(Plugin):
         info = found.node if found is not None else None
         if isinstance(info, TypeInfo) and info.has_base(_URL_BUILDING):
             return self._noting(_url_for_signature)
+        return None
+
+    def get_function_signature_hook(
+        self, fullname: str
+    ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        found = self.lookup_fully_qualified(fullname)
+        info = found.node if found is not None else None
+        if isinstance(info, TypeInfo) and info.has_base(_APP):
+            return _loose_handlers
         return None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -608,16 +618,46 @@ def _check_override(ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
+def _loose_handlers(ctx: FunctionSigContext) -> FunctionLike:
+    """An app's construction given a literal ``exception_handlers={...}``: the mapping's
+    values typed ``object``, each entry checked instead against its key (``_check_handler``).
+    Typed as handlers of ``Never``, a mapping of handlers of two exception classes was an
+    error on mypy before 2 (the join of two such functions is ``builtins.function``)."""
+    signature = ctx.default_signature
+    if "exception_handlers" not in signature.arg_names:
+        return signature
+    index = signature.arg_names.index("exception_handlers")
+    given = ctx.args[index] if index < len(ctx.args) else []
+    if len(given) != 1 or not isinstance(given[0], DictExpr):
+        return signature
+    if any(key is None for key, _ in given[0].items):
+        return signature  # a **mapping in it: its values are checked by the mapping's type
+    declared = get_proper_type(signature.arg_types[index])
+    members = declared.items if isinstance(declared, UnionType) else [declared]
+    loose: list[Type] = []
+    for member in members:
+        member = get_proper_type(member)
+        if isinstance(member, Instance) and len(member.args) == 2:
+            member = Instance(
+                member.type, [member.args[0], ctx.api.named_generic_type("builtins.object", [])]
+            )
+        loose.append(member)
+    types = list(signature.arg_types)
+    types[index] = UnionType.make_union(loose)
+    # (mypy's copy_modified: its keywords' defaults are untyped sentinels.)
+    return signature.copy_modified(arg_types=types)  # pyright: ignore[reportUnknownMemberType]
+
+
 def _check_handlers(ctx: FunctionContext) -> Type:
     """``aaf(..., exception_handlers={KeyError: on_key, 404: not_found})``: each handler must
-    take what its key sends it, which the mapping's type cannot say entry by entry (it takes
-    any handler for any key)."""
+    be one for what its key sends it, which the mapping's type cannot say entry by entry (it
+    takes any handler for any key; ``_loose_handlers`` leaves it to this)."""
     if "exception_handlers" in ctx.callee_arg_names:
         for given in ctx.args[ctx.callee_arg_names.index("exception_handlers")]:
-            if isinstance(given, DictExpr):
+            if isinstance(given, DictExpr) and all(key is not None for key, _ in given.items):
                 for key, handler in given.items:
-                    if key is not None:  # (not a **mapping)
-                        _check_handler(ctx, key, handler)
+                    assert key is not None
+                    _check_handler(ctx, key, handler, whole=True)
     return ctx.default_return_type
 
 
@@ -627,7 +667,7 @@ def _check_added_handler(ctx: MethodContext) -> Type:
     if len(ctx.args) == 2 and len(ctx.args[0]) == 1 and len(ctx.args[1]) == 1:
         key = get_proper_type(ctx.api.get_expression_type(ctx.args[0][0]))
         if isinstance(key, Instance) and _literal(key) == 500:
-            _check_handler(ctx, ctx.args[0][0], ctx.args[1][0])
+            _check_handler(ctx, ctx.args[0][0], ctx.args[1][0], whole=False)
     return ctx.default_return_type
 
 
@@ -637,62 +677,87 @@ def _literal(typ: Instance) -> object:
     return known.value if known is not None else None
 
 
+def _instance(report: _Reporter, module: str, name: str) -> Instance | None:
+    """An instance of aaf's class ``module.name`` (``aaf.exceptions``, ``HTTPError``), as mypy
+    has it; None when mypy has not read the module."""
+    found = report.modules.get(module)
+    symbol = found.names.get(name) if isinstance(found, MypyFile) else None
+    node = symbol.node if symbol is not None else None
+    return Instance(node, []) if isinstance(node, TypeInfo) else None
+
+
 def _check_handler(
-    ctx: FunctionContext | MethodContext, key: Expression, handler: Expression
+    ctx: FunctionContext | MethodContext, key: Expression, handler: Expression, whole: bool
 ) -> None:
     """Report ``handler`` when it does not take what the app gives it for ``key``: an
     exception of the key's class; for a status, the ``HTTPError`` of that status; for 500
-    (or the class ``Exception`` or ``BaseException``), any exception nothing else answers."""
+    (or the class ``Exception`` or ``BaseException``), any exception nothing else answers.
+    ``whole``: when nothing else checked the handler, also when it is no exception handler
+    at all (an async function of the connection and the exception, giving a response)."""
     from mypy.subtypes import find_member, is_subtype  # see _gives
 
     api = ctx.api
+    report = _Reporter(ctx, handler)
     given = get_proper_type(api.get_expression_type(key))
     if isinstance(given, CallableType) and given.is_type_obj():
         given = get_proper_type(given.ret_type)  # a class, named: its instances
     elif isinstance(given, TypeType):
         given = get_proper_type(given.item)
-    if not isinstance(given, Instance):
-        return  # not a class nor a status: the mapping's type says so
-    catch_all = ("builtins.Exception", "builtins.BaseException")
+    if not isinstance(given, Instance) or not (
+        given.type.fullname == "builtins.int" or given.type.has_base("builtins.BaseException")
+    ):
+        return  # not a class of exceptions nor a status: the mapping's key type says so
+    catch_all = ("builtins.Exception", "builtins.BaseException", "builtins.int")
+    what = given.type.name
     if given.type.fullname == "builtins.int":
         status = _literal(given)
-        if status == 500:
-            what = "status 500"
-        else:
-            found = _Reporter(ctx, key).modules.get("aaf.exceptions")
-            symbol = found.names.get("HTTPError") if isinstance(found, MypyFile) else None
-            if symbol is None or not isinstance(symbol.node, TypeInfo):
+        what = "a status" if status is None else f"status {status}"
+        if status != 500:
+            http_error = _instance(report, "aaf.exceptions", "HTTPError")
+            if http_error is None:
                 return
-            given = Instance(symbol.node, [])
-            what = f"{'a status' if status is None else f'status {status}'}, an HTTPError"
-    elif given.type.fullname in catch_all:
-        what = given.type.name
-    else:
-        what = given.type.name
-    if given.type.fullname in (*catch_all, "builtins.int"):
+            given, what = http_error, f"{what} (an HTTPError)"
+    if given.type.fullname in catch_all:
         # Every exception nothing else answers (an HTTPError has its own answer below them).
         given = api.named_generic_type("builtins.Exception", [])
-        what += ": every exception nothing else answers, an Exception"
-    function: ProperType | None = get_proper_type(api.get_expression_type(handler))
+        what += " (every exception nothing else answers)"
+    written = get_proper_type(api.get_expression_type(handler))
+    connection = _instance(report, "aaf.connection", "Connection")
+    response = _instance(report, "aaf.response", "HttpResponse")
+    if connection is None or response is None:
+        return
+    wanted = CallableType(
+        [connection, given],
+        [ARG_POS, ARG_POS],
+        [None, None],
+        api.named_generic_type("typing.Awaitable", [response]),
+        api.named_generic_type("builtins.function", []),
+    )
+    if is_subtype(written, wanted):
+        return
+    name = f" {handler.name}" if isinstance(handler, (NameExpr, MemberExpr)) else ""
+    function: ProperType | None = written
     if isinstance(function, Instance):  # an object with an async __call__
         function = get_proper_type(find_member("__call__", function, function, is_operator=True))
     if (
-        not isinstance(function, CallableType)
-        or function.variables
-        or len(function.arg_types) < 2
-        or function.arg_kinds[1] not in (ARG_POS, ARG_OPT)
+        isinstance(function, CallableType)
+        and not function.variables
+        and len(function.arg_types) >= 2
+        and function.arg_kinds[1] in (ARG_POS, ARG_OPT)
+        and not is_subtype(given, function.arg_types[1])
     ):
-        return  # generic, or not taking (connection, exc): the mapping's type says so
-    taken = function.arg_types[1]
-    if is_subtype(given, taken):
-        return
-    name = f" {handler.name}" if isinstance(handler, (NameExpr, MemberExpr)) else ""
-    report = _Reporter(ctx, handler)
-    api.fail(
-        f"the exception handler{name} takes {report.show(taken)}, but answers {what}",
-        handler,
-        code=AAF_HANDLER,
-    )
+        message = (
+            f"the exception handler{name} takes {report.show(function.arg_types[1])}, but "
+            f"answers {what}"
+        )
+    elif whole:
+        message = (
+            f"the exception handler{name} for {what} is {report.show(written)}, not an async "
+            f"function of the Connection and the {report.show(given)} that gives a response"
+        )
+    else:
+        return  # the method's own type says what is wrong
+    api.fail(message, handler, code=AAF_HANDLER)
 
 
 def _provided_problem(

@@ -220,7 +220,7 @@ def test_a_plain_def_exception_handler_is_refused_when_the_app_is_made() -> None
         return HttpResponse(str(exc.detail), status_code=exc.status_code)
 
     with pytest.raises(TypeError, match=r"exception handler for 404 must be an async function"):
-        aaf([Router()], exception_handlers={404: as_text})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]
+        aaf([Router()], exception_handlers={404: as_text})  # type: ignore[aaf-handler]  # pyright: ignore[reportArgumentType]
 
 
 def test_another_frameworks_http_exception_is_a_500_whose_log_says_what_to_raise(

@@ -4153,6 +4153,10 @@ def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
         run_mypy(tmp_path, [tmp_path / "wrong.py", tmp_path / "right.py"], env=env)
     )
     assert sorted({int(line.split(":")[1]) for line in reported}) == METADATA_CALLS_LINES
+    # And each exception handler against its key (a constructor's hook: the app's).
+    (tmp_path / "handlers.py").write_text(HANDLERS_PROGRAM)
+    reported = errors_of(run_mypy(tmp_path, [tmp_path / "handlers.py"], env=env))
+    assert [int(line.split(":")[1]) for line in reported] == HANDLERS_LINES, reported
 
 
 @pytest.mark.parametrize(
@@ -5897,22 +5901,43 @@ app = App(
         404: on_http,
         500: on_any,
         BaseException: on_any,
-        Conflict: OnConflict(),
         422: on_any,
         LookupError: on_key,  # <- takes KeyError, but answers LookupError
-        405: on_key,  # <- takes KeyError, but answers status 405, an HTTPError
-        Exception: on_http,  # <- takes HTTPError, but answers Exception: every exception
+        405: on_key,  # <- takes KeyError, but answers status 405 (an HTTPError)
+        Exception: on_http,  # <- takes HTTPError, but answers Exception (every exception
+    }
+)
+# (Objects apart: mypy 1.20 joins them and functions in one dict to `object`.)
+objects = App(
+    exception_handlers={
+        Conflict: OnConflict(),
         ValueError: OnConflict(),  # <- handler takes Conflict, but answers ValueError
     }
 )
 app.add_exception_handler(500, on_any)
-app.add_exception_handler(500, on_http)  # <- takes HTTPError, but answers status 500: every
+app.add_exception_handler(500, on_http)  # <- takes HTTPError, but answers status 500 (every
 
 
 @app.exception_handler(409)
 async def conflicted(connection: Connection, exc: HTTPError) -> HttpResponse:
     return HttpResponse("409", status_code=409)
+
+
+async def no_exception(connection: Connection) -> HttpResponse:
+    return HttpResponse("none")
+
+
+def not_handlers() -> App:  # (not called: the app refuses them when made)
+    return App(
+        exception_handlers={
+            KeyError: no_exception,  # <- no_exception for KeyError is
+            404: "not found",  # <- handler for status 404 (an HTTPError) is str, not an async
+        }
+    )
 """
+
+
+HANDLERS_LINES = [n for n, line in enumerate(HANDLERS_PROGRAM.splitlines(), 1) if "# <- " in line]
 
 
 def test_an_exception_handler_must_take_what_its_key_sends_it(tmp_path: Path) -> None:
