@@ -39,7 +39,7 @@ from http import HTTPStatus
 from typing import NamedTuple, Protocol, TypeGuard, TypeVar, cast
 
 from mypy.checkexpr import ExpressionChecker
-from mypy.errorcodes import ErrorCode
+from mypy.errorcodes import LIST_ITEM, ErrorCode
 from mypy.messages import format_type_bare
 from mypy.nodes import (
     ARG_NAMED,
@@ -67,6 +67,7 @@ from mypy.nodes import (
     NameExpr,
     OpExpr,
     RefExpr,
+    StarExpr,
     StrExpr,
     SymbolNode,
     TempNode,
@@ -241,7 +242,7 @@ class AafPlugin(Plugin):
         found = self.lookup_fully_qualified(fullname)
         info = found.node if found is not None else None
         if isinstance(info, TypeInfo) and info.has_base(_APP):
-            return _loose_handlers
+            return _loose_app
         return None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
@@ -249,7 +250,7 @@ class AafPlugin(Plugin):
         found = self.lookup_fully_qualified(fullname)
         info = found.node if found is not None else None
         if isinstance(info, TypeInfo) and info.has_base(_APP):
-            return _check_handlers
+            return _check_app
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -618,47 +619,88 @@ def _check_override(ctx: MethodContext) -> Type:
     return ctx.default_return_type
 
 
-def _loose_handlers(ctx: FunctionSigContext) -> FunctionLike:
-    """An app's construction given a literal ``exception_handlers={...}``: the mapping's
-    values typed ``object``, each entry checked instead against its key (``_check_handler``).
-    Typed as handlers of ``Never``, a mapping of handlers of two exception classes was an
-    error on mypy before 2 (the join of two such functions is ``builtins.function``)."""
+def _loose_app(ctx: FunctionSigContext) -> FunctionLike:
+    """An app's construction given a literal ``exception_handlers={...}`` or ``middleware=[...]``:
+    the mapping's values, or the list's items, typed ``object``, each checked instead by
+    ``_check_app`` (a handler against its key, a middleware as the list's type would). Typed as
+    one type for all, a mapping of handlers of two exception classes, or a list of Starlette's
+    ``CORSMiddleware`` and ``GZipMiddleware`` each in a ``functools.partial``, was an
+    ``arg-type`` error on mypy before 2, which joined them (to ``builtins.function``, to
+    ``object``) before it read the parameter's type."""
     signature = ctx.default_signature
-    if "exception_handlers" not in signature.arg_names:
-        return signature
-    index = signature.arg_names.index("exception_handlers")
-    given = ctx.args[index] if index < len(ctx.args) else []
-    if len(given) != 1 or not isinstance(given[0], DictExpr):
-        return signature
-    if any(key is None for key, _ in given[0].items):
-        return signature  # a **mapping in it: its values are checked by the mapping's type
-    declared = get_proper_type(signature.arg_types[index])
-    members = declared.items if isinstance(declared, UnionType) else [declared]
-    loose: list[Type] = []
-    for member in members:
-        member = get_proper_type(member)
-        if isinstance(member, Instance) and len(member.args) == 2:
-            member = Instance(
-                member.type, [member.args[0], ctx.api.named_generic_type("builtins.object", [])]
-            )
-        loose.append(member)
     types = list(signature.arg_types)
-    types[index] = UnionType.make_union(loose)
+    for index, name in enumerate(signature.arg_names):
+        given = ctx.args[index] if index < len(ctx.args) else []
+        if len(given) != 1 or _written_items(name, given[0]) is None:
+            continue
+        declared = get_proper_type(types[index])
+        members = declared.items if isinstance(declared, UnionType) else [declared]
+        loose: list[Type] = []
+        for member in members:
+            member = get_proper_type(member)
+            if isinstance(member, Instance) and member.args:
+                # The values (a mapping's last argument, a sequence's only one) as `object`.
+                anything = ctx.api.named_generic_type("builtins.object", [])
+                member = Instance(member.type, [*member.args[:-1], anything])
+            loose.append(member)
+        types[index] = UnionType.make_union(loose)
     # (mypy's copy_modified: its keywords' defaults are untyped sentinels.)
     return signature.copy_modified(arg_types=types)  # pyright: ignore[reportUnknownMemberType]
 
 
-def _check_handlers(ctx: FunctionContext) -> Type:
-    """``aaf(..., exception_handlers={KeyError: on_key, 404: not_found})``: each handler must
-    be one for what its key sends it, which the mapping's type cannot say entry by entry (it
-    takes any handler for any key; ``_loose_handlers`` leaves it to this)."""
-    if "exception_handlers" in ctx.callee_arg_names:
-        for given in ctx.args[ctx.callee_arg_names.index("exception_handlers")]:
-            if isinstance(given, DictExpr) and all(key is not None for key, _ in given.items):
-                for key, handler in given.items:
-                    assert key is not None
-                    _check_handler(ctx, key, handler, whole=True)
+def _written_items(
+    name: str | None, given: Expression
+) -> list[tuple[Expression, Expression]] | None:
+    """The entries of a literal ``exception_handlers={...}`` (key, handler) or
+    ``middleware=[...]`` (the list's index, the item) as written; None for anything else (a
+    name, a ``**mapping`` or ``*items`` in it: the parameter's type checks it whole)."""
+    if name == "exception_handlers" and isinstance(given, DictExpr):
+        if all(key is not None for key, _ in given.items):
+            return [(key, value) for key, value in given.items if key is not None]
+    elif name == "middleware" and isinstance(given, ListExpr):
+        if not any(isinstance(item, StarExpr) for item in given.items):
+            return [(IntExpr(index), item) for index, item in enumerate(given.items)]
+    return None
+
+
+def _check_app(ctx: FunctionContext) -> Type:
+    """An app's construction: each handler of a literal ``exception_handlers={KeyError:
+    on_key, 404: not_found}`` must be one for what its key sends it, which the mapping's type
+    cannot say entry by entry (it takes any handler for any key); each item of a literal
+    ``middleware=[...]`` must take an app (``_loose_app`` left both to this)."""
+    for name, given in zip(ctx.callee_arg_names, ctx.args, strict=True):
+        if len(given) != 1 or (entries := _written_items(name, given[0])) is None:
+            continue
+        for key, value in entries:
+            if name == "exception_handlers":
+                _check_handler(ctx, key, value, whole=True)
+            else:
+                _check_middleware(ctx, key, value)
     return ctx.default_return_type
+
+
+def _check_middleware(ctx: FunctionContext, index: Expression, item: Expression) -> None:
+    """An item of ``middleware=[...]`` as mypy checks a list's items against the list's
+    type, ``Callable[[Never], object]`` (anything called with the app alone)."""
+    from mypy.subtypes import is_subtype  # see _gives
+
+    wanted = CallableType(
+        [UninhabitedType()],
+        [ARG_POS],
+        [None],
+        ctx.api.named_generic_type("builtins.object", []),
+        ctx.api.named_generic_type("builtins.function", []),
+    )
+    written = ctx.api.get_expression_type(item)
+    if not is_subtype(written, wanted):
+        report = _Reporter(ctx, item)
+        position = index.value if isinstance(index, IntExpr) else 0
+        ctx.api.fail(
+            f'List item {position} has incompatible type "{report.show(written)}"; expected '
+            f'"{report.show(wanted)}"',
+            item,
+            code=LIST_ITEM,
+        )
 
 
 def _check_added_handler(ctx: MethodContext) -> Type:

@@ -4153,10 +4153,16 @@ def test_the_oldest_supported_mypy_reports_the_same(tmp_path: Path) -> None:
         run_mypy(tmp_path, [tmp_path / "wrong.py", tmp_path / "right.py"], env=env)
     )
     assert sorted({int(line.split(":")[1]) for line in reported}) == METADATA_CALLS_LINES
-    # And each exception handler against its key (a constructor's hook: the app's).
+    # And each exception handler against its key, each middleware (a constructor's hooks).
     (tmp_path / "handlers.py").write_text(HANDLERS_PROGRAM)
-    reported = errors_of(run_mypy(tmp_path, [tmp_path / "handlers.py"], env=env))
-    assert [int(line.split(":")[1]) for line in reported] == HANDLERS_LINES, reported
+    (tmp_path / "middleware.py").write_text(MIDDLEWARE_PROGRAM)
+    apps = [tmp_path / "handlers.py", tmp_path / "middleware.py"]
+    reported = errors_of(run_mypy(tmp_path, apps, env=env))
+    assert reported == errors_of(run_mypy(tmp_path, apps))  # the newest mypy's, word for word
+    assert [int(line.split(":")[1]) for line in reported] == [
+        *HANDLERS_LINES,
+        MIDDLEWARE_PROGRAM.splitlines().index("        5,  # <- list-item") + 1,
+    ], reported
 
 
 @pytest.mark.parametrize(
@@ -5936,6 +5942,30 @@ def not_handlers() -> App:  # (not called: the app refuses them when made)
     )
 """
 
+
+# Starlette's middleware, each in a functools.partial, in one list: mypy 1.20 joined the
+# two partials to `object` and refused the list (mypy 2 reads the parameter's type first).
+MIDDLEWARE_PROGRAM = """\
+import functools
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from aaf import App
+
+app = App(
+    middleware=[
+        functools.partial(CORSMiddleware, allow_origins=["https://a.example"]),
+        functools.partial(GZipMiddleware, minimum_size=100),
+    ]
+)
+wrong = App(
+    middleware=[
+        functools.partial(CORSMiddleware, allow_origins=["https://a.example"]),
+        5,  # <- list-item
+    ]
+)
+"""
 
 HANDLERS_LINES = [n for n, line in enumerate(HANDLERS_PROGRAM.splitlines(), 1) if "# <- " in line]
 
