@@ -1714,7 +1714,9 @@ def _handler_problem(
                 return problem
         # Metadata the plugin could not read may hold a provider reading a rule variable.
         complete = complete and not opaque
-        if param.name in produced:
+        if param.name in produced and route.unseen:
+            problem = None  # registration may refuse an earlier one, of the prefix, first
+        elif param.name in produced:
             problem = _path_value_problem(
                 qualname, param.name, report.show(typ), typ, produced[param.name], opaque
             )
@@ -1727,7 +1729,7 @@ def _handler_problem(
         elif param.connection:
             problem = reads.add(param.name, None)  # not read as registration reads others
         else:
-            problem = _read_problem(report, qualname, written, reads)
+            problem = _unseen_read_problem(report, qualname, written, reads, produced, route)
         if problem is not None:
             return problem
         used.add(param.name)
@@ -2117,8 +2119,8 @@ def _provider_problem(
             if problem is not None:
                 return problem
         if param.name not in produced:
-            problem = _read_problem(report, qualname, written, reads)
-        elif param.shown is None:
+            problem = _unseen_read_problem(report, qualname, written, reads, produced, route)
+        elif param.shown is None or route.unseen:
             continue
         else:
             problem = _path_value_problem(
@@ -2130,6 +2132,29 @@ def _provider_problem(
             return problem
     route.add(reads)
     return reads.mixed()
+
+
+def _unseen_read_problem(
+    report: _Reporter,
+    qualname: str,
+    written: _Written,
+    reads: _Reads,
+    produced: Mapping[str, type],
+    route: _RouteReads,
+) -> str | None:
+    """``_read_problem`` for a parameter no rule variable the plugin sees names. Under a
+    prefix it could not read (a router a factory made), an unmarked one may be a variable of
+    that prefix, which registration checks as a path value, in its words, before any later
+    one: its own problem and theirs are left to registration. (One marked ``Path()`` is
+    taken to be one, of the type its converter gives, as the marker says.)
+    """
+    problem = _read_problem(report, qualname, written, reads)
+    if isinstance(produced, _UnreadPrefix) and written.marker is None:
+        route.unseen = True
+        if problem is not None:
+            route.certain = False
+            return None
+    return problem
 
 
 def _caught_problem(
@@ -2650,6 +2675,9 @@ class _RouteReads:
         self.readings: list[_rules.BodyReading] = []  # what the JSON readers read it as
         self.certain = True
         self.kinds_known = True  # every JSON reader's reading is in readings
+        # An unmarked parameter read so far may be a variable of a prefix the plugin could not
+        # read: registration, which checks it as one, may refuse it before a later path value.
+        self.unseen = False
 
     def add(self, reads: _Reads) -> None:
         self.certain = self.certain and reads.certain

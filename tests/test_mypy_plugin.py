@@ -299,6 +299,31 @@ CASES: dict[str, Case] = {
         """,
         "item: parameter 'item_id' is annotated UUID, but its rule converter gives int",
     ),
+    "variable_of_a_prefix_the_plugin_cannot_read_is_checked_first": Case(
+        # The prefix a factory gives holds <org>, whose converter the unmarked `org: str` of
+        # the route's provider does not fit: registration, which reads the prefix, refuses
+        # that first. The plugin reported the route's own <item_id> (also wrong) instead:
+        # another verdict than registration's (found by tests/test_plugin_fuzz.py's seed
+        # 9475). After an unmarked parameter that may be the prefix's, it leaves the rest.
+        """
+        def org_router() -> Router:
+            return Router("/orgs/<uuid:org>")
+
+
+        orgs = org_router()
+
+
+        def member(org: str, item_id: uuid.UUID) -> int:
+            return 0
+
+
+        @orgs.get("/items/<int:item_id>", dependencies=[Depends(member)])  # <-
+        async def item(connection: Connection, item_id: int, org: uuid.UUID) -> int:
+            return item_id
+        """,
+        "member: parameter 'org' is annotated str, but its rule converter gives UUID",
+        runtime_only=True,
+    ),
     "variable_read_by_dependencies_of_a_router_the_plugin_cannot_read": Case(
         # A router made by a factory: its dependencies= may read any rule variable. The
         # plugin took it to have none, and reported <tenant_id> as read by nothing (and
