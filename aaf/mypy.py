@@ -228,35 +228,30 @@ class AafPlugin(Plugin):
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
         # url_for of App, Router, Connection or a subclass: mypy names the object's class.
         owner, _, name = fullname.rpartition(".")
-        if name != "url_for":
-            return None
-        found = self.lookup_fully_qualified(owner)
-        info = found.node if found is not None else None
-        if isinstance(info, TypeInfo) and info.has_base(_URL_BUILDING):
+        if name == "url_for" and self._derives(owner, _URL_BUILDING):
             return self._noting(_url_for_signature)
         return None
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        found = self.lookup_fully_qualified(fullname)
-        info = found.node if found is not None else None
-        if isinstance(info, TypeInfo) and info.has_base(_APP):
-            return _loose_app
-        return None
+        # An app's construction, aaf(...), App(...) or a subclass's.
+        return _loose_app if self._derives(fullname, _APP) else None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        # An app's construction, aaf(...), App(...) or a subclass's: its exception_handlers=.
+        return _check_app if self._derives(fullname, _APP) else None
+
+    def _derives(self, fullname: str, base: str) -> bool:
+        """Whether ``fullname`` names a class that is ``base`` or a subclass of it."""
         found = self.lookup_fully_qualified(fullname)
         info = found.node if found is not None else None
-        if isinstance(info, TypeInfo) and info.has_base(_APP):
-            return _check_app
-        return None
+        return isinstance(info, TypeInfo) and info.has_base(base)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
         if fullname == "builtins.dict.__setitem__":
             return _check_override
-        if fullname == f"{_APP}.add_exception_handler":
+        owner, _, name = fullname.rpartition(".")
+        if name == "add_exception_handler" and self._derives(owner, _APP):
             return _check_added_handler
         hooked = _HOOKS.get(fullname)
         if hooked is None:

@@ -5949,6 +5949,12 @@ app.add_exception_handler(500, on_any)
 app.add_exception_handler(500, on_http)  # <- takes HTTPError, but answers status 500 (every
 
 
+class Sub(App): ...
+
+
+Sub().add_exception_handler(500, on_http)  # <- on_http takes HTTPError, but answers status 500
+
+
 @app.exception_handler(409)
 async def conflicted(connection: Connection, exc: HTTPError) -> HttpResponse:
     return HttpResponse("409", status_code=409)
