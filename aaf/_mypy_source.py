@@ -12,6 +12,7 @@ does. Loaded by mypy only, with the plugin.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import os
 from collections import Counter
@@ -378,19 +379,11 @@ class Metadata:
         callee = self.resolve(item.func)
         if callee is None or callee.fullname not in DEPENDS:
             return None
-        args = [self.bound(a) for a in item.args]
-        kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
-        names: list[str | None] = [None] * len(item.args)
-        for keyword in item.keywords:
-            args.append(self.bound(keyword.value))
-            kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
-            names.append(keyword.arg)
-        if not item.args and "provider" not in names and isinstance(typ, Instance):
-            args.insert(0, _bound(typ.type))  # Depends(): the class, called
-            kinds.insert(0, ARG_POS)
-            names.insert(0, None)
-        call = CallExpr(_bound(callee), args, kinds, names)
-        call.set_line(item.lineno, item.col_offset)
+        call = _call(callee, item, self.bound)
+        if not item.args and "provider" not in call.arg_names and isinstance(typ, Instance):
+            call.args.insert(0, _bound(typ.type))  # Depends(): the class, called
+            call.arg_kinds.insert(0, ARG_POS)
+            call.arg_names.insert(0, None)
         return call
 
     def checked_calls(self, named: Callable[[str], Instance]) -> Iterator[CallExpr]:
@@ -409,18 +402,8 @@ class Metadata:
                     or callee.fullname in DEPENDS
                     or (isinstance(callee, TypeInfo) and callee.has_base(MARKER))
                 )
-                if not checked or callee is None:
-                    continue
-                args = [reader.typed(a, named) for a in item.args]
-                kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in item.args]
-                names: list[str | None] = [None] * len(item.args)
-                for keyword in item.keywords:
-                    args.append(reader.typed(keyword.value, named))
-                    kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
-                    names.append(keyword.arg)
-                call = CallExpr(_bound(callee), args, kinds, names)
-                _placed(call, item)
-                yield call
+                if checked and callee is not None:
+                    yield _call(callee, item, functools.partial(reader.typed, named=named))
 
     def typed(self, expression: ast.expr, named: Callable[[str], Instance]) -> Expression:
         """``expression`` for mypy to check as an argument: a literal as its literal type
@@ -534,6 +517,23 @@ _SPECIAL_FORMS = frozenset(
 )
 # Generic builtins, which a module's own names do not hold.
 _BUILTIN_GENERICS = frozenset(("list", "dict", "tuple", "set", "frozenset", "type"))
+
+
+def _call(
+    callee: SymbolNode, call: ast.Call, argument: Callable[[ast.expr], Expression]
+) -> CallExpr:
+    """``call`` as mypy would have it: ``callee`` bound, each argument made by ``argument``,
+    at the call's place."""
+    args = [argument(a) for a in call.args]
+    kinds = [ARG_STAR if isinstance(a, ast.Starred) else ARG_POS for a in call.args]
+    names: list[str | None] = [None] * len(call.args)
+    for keyword in call.keywords:
+        args.append(argument(keyword.value))
+        kinds.append(ARG_NAMED if keyword.arg else ARG_STAR2)
+        names.append(keyword.arg)
+    made = CallExpr(_bound(callee), args, kinds, names)
+    _placed(made, call)
+    return made
 
 
 def _placed(node: Expression, written: ast.expr) -> None:
