@@ -1115,6 +1115,9 @@ def not_a_dependency_problem(value: object) -> str:
             f"dependencies= takes Depends(provider) values, got FastAPI's {foreign}(), which "
             "aaf does not read (from aaf.params import Depends)"
         )
+    qualname = getattr(value, "__qualname__", None)  # a function's, a class's, a wrapper's
+    if callable(value) and isinstance(qualname, str):
+        return _rules.bare_provider_problem(qualname)
     return f"dependencies= takes Depends(provider) values, got {value!r}"
 
 

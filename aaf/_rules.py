@@ -579,6 +579,15 @@ def no_provider_problem(qualname: str) -> str:
     )
 
 
+def bare_provider_problem(provider: str) -> str:
+    """A provider itself in ``dependencies=[...]``, not given to ``Depends``, FastAPI's
+    spelling's too: ``dependencies=[check_key]``."""
+    return (
+        f"dependencies= takes Depends(provider) values, got the provider {provider} itself: "
+        f"write Depends({provider})"
+    )
+
+
 def foreign_marker_problem(qualname: str, name: str, marker: str, annotation: str) -> str:
     """FastAPI's ``Query()``, ``Depends()``, ... (an app being ported, its imports kept):
     aaf reads none of them, and mypy takes them (FastAPI types them ``Any``)."""

@@ -66,6 +66,7 @@ from mypy.nodes import (
     MypyFile,
     NameExpr,
     OpExpr,
+    OverloadedFuncDef,
     RefExpr,
     StarExpr,
     StrExpr,
@@ -239,7 +240,11 @@ class AafPlugin(Plugin):
         return _loose_app if self._derives(fullname, _APP) else None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
-        return _check_app if self._derives(fullname, _APP) else None
+        if self._derives(fullname, _APP):
+            return _check_app
+        if fullname in _OPERATION or self._derives(fullname, _ROUTER):
+            return _check_dependencies
+        return None
 
     def _derives(self, fullname: str, base: str) -> bool:
         """Whether ``fullname`` names a class that is ``base`` or a subclass of it."""
@@ -255,12 +260,15 @@ class AafPlugin(Plugin):
             return _check_added_handler
         hooked = _HOOKS.get(fullname)
         if hooked is None:
+            # A router's or an app's other methods: route(), get(), include(), ...
+            if self._derives(owner, _ROUTER) or self._derives(owner, _APP):
+                return _check_dependencies
             return None
         check, websocket = hooked
 
         def hook(ctx: MethodContext) -> Type:
             check(ctx, websocket=websocket)
-            return ctx.default_return_type  # the plugin reports; it changes no type
+            return _check_dependencies(ctx)  # the plugin reports; it changes no type
 
         return self._noting(hook)
 
@@ -658,6 +666,27 @@ def _written_items(
     return None
 
 
+def _check_dependencies(ctx: FunctionContext | MethodContext) -> Type:
+    """``dependencies=[check_key]``: a provider itself where ``Depends(check_key)`` goes,
+    which the parameter's type takes (``Sequence[object]``: ``Depends(p)`` is typed as what
+    ``p`` gives, for parameters), and registration refuses, in the same words."""
+    if "dependencies" in ctx.callee_arg_names:
+        report = _Reporter(ctx, ctx.context)
+        for given in ctx.args[ctx.callee_arg_names.index("dependencies")]:
+            items = given.items if isinstance(given, (ListExpr, TupleExpr)) else []
+            for item in items:
+                node = item.node if isinstance(item, RefExpr) else None
+                if isinstance(node, Decorator):
+                    node = node.func  # functools.cache's wrapper keeps its name
+                if not isinstance(node, (FuncDef, OverloadedFuncDef, TypeInfo)):
+                    continue
+                module = module_of(report.modules, node.fullname)
+                if module is not None:
+                    qualname = node.fullname.removeprefix(module.fullname + ".")
+                    ctx.api.fail(_rules.bare_provider_problem(qualname), item, code=AAF_ROUTE)
+    return ctx.default_return_type
+
+
 def _check_app(ctx: FunctionContext) -> Type:
     """An app's construction: each handler of a literal ``exception_handlers={KeyError:
     on_key, 404: not_found}`` must be one for what its key sends it, which the mapping's type
@@ -671,7 +700,7 @@ def _check_app(ctx: FunctionContext) -> Type:
                 _check_handler(ctx, key, value, whole=True)
             else:
                 _check_middleware(ctx, key, value)
-    return ctx.default_return_type
+    return _check_dependencies(ctx)
 
 
 def _check_middleware(ctx: FunctionContext, index: Expression, item: Expression) -> None:

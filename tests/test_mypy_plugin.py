@@ -299,6 +299,49 @@ CASES: dict[str, Case] = {
         """,
         "item: parameter 'item_id' is annotated UUID, but its rule converter gives int",
     ),
+    "a_provider_itself_in_a_routes_dependencies": Case(
+        # FastAPI's and aaf's dependencies= take Depends(...) values: `Sequence[object]` to a
+        # type checker (Depends(p) is typed as what p gives), so the provider itself passed.
+        """
+        def check_key() -> None: ...
+
+
+        @router.get("/items", dependencies=[Depends(item_id_of), check_key])  # <-
+        async def items(connection: Connection) -> None: ...
+        """,
+        "dependencies= takes Depends(provider) values, got the provider check_key itself: "
+        "write Depends(check_key)",
+    ),
+    "a_provider_class_itself_in_a_routers_dependencies": Case(
+        """
+        class CheckKey:
+            def __init__(self, x_key: Annotated[str, Header()]) -> None:
+                self.key = x_key
+
+
+        keyed = Router(dependencies=[CheckKey])  # <-
+        """,
+        "dependencies= takes Depends(provider) values, got the provider CheckKey itself: "
+        "write Depends(CheckKey)",
+    ),
+    "a_provider_itself_in_an_operations_dependencies": Case(
+        """
+        import functools
+
+
+        @functools.cache
+        def settings() -> dict[str, str]:
+            return {}
+
+
+        @router.route("/items")
+        class Items(View):
+            @operation(dependencies=(settings,))  # <-
+            async def get(self, connection: Connection) -> None: ...
+        """,
+        "dependencies= takes Depends(provider) values, got the provider settings itself: "
+        "write Depends(settings)",
+    ),
     "variable_of_a_prefix_the_plugin_cannot_read_is_checked_first": Case(
         # The prefix a factory gives holds <org>, whose converter the unmarked `org: str` of
         # the route's provider does not fit: registration, which reads the prefix, refuses
