@@ -18,7 +18,7 @@ import enum
 import inspect
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import GenericAlias
@@ -32,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from typing_extensions import TypeIs
 
 import aaf.params
-from aaf import App
+from aaf import App, HTTPError
 from aaf._types import ASGIApp
 from aaf.connection import Connection
+from aaf.response import HttpResponse
 from aaf.testing import TestClient
 
 Handler = Callable[..., Awaitable[object]]
@@ -521,3 +522,57 @@ def _returning(kind: object, box: list[object], for_aaf: bool) -> Handler:
     """A handler annotated ``-> kind`` returning what ``box`` holds."""
     parameters = [inspect.Parameter("connection", _POSITIONAL, annotation=Connection)]
     return _function(parameters if for_aaf else [], lambda values: box[0], returns=kind)
+
+
+def test_the_500_handler_answers_before_exceptions_and_for_a_raised_500() -> None:
+    # Pins a row of the README's differences, against FastAPI's own behaviour: found by a
+    # differential run of random exception handlers against Starlette's. FastAPI keeps the
+    # later of a 500 handler and an Exception handler, and its 500 handler never sees an
+    # HTTPException(500), which its default handler answers.
+    from fastapi.responses import PlainTextResponse
+
+    def theirs_tagged(
+        tag: str,
+    ) -> Callable[[fastapi.Request, Exception], Coroutine[Any, Any, PlainTextResponse]]:
+        async def handler(request: fastapi.Request, exc: Exception) -> PlainTextResponse:
+            return PlainTextResponse(tag, status_code=299)
+
+        return handler
+
+    def ours_tagged(tag: str) -> Callable[[Connection, Exception], Awaitable[HttpResponse]]:
+        async def handler(connection: Connection, exc: Exception) -> HttpResponse:
+            return HttpResponse(tag, status_code=299)
+
+        return handler
+
+    theirs = fastapi.FastAPI(
+        exception_handlers={500: theirs_tagged("500"), Exception: theirs_tagged("Exception")}
+    )
+    ours = App(
+        [], exception_handlers={500: ours_tagged("500"), Exception: ours_tagged("Exception")}
+    )
+
+    @theirs.get("/fails")
+    async def their_fails() -> None:
+        raise RuntimeError("x")
+
+    @theirs.get("/500")
+    async def their_500() -> None:
+        raise fastapi.HTTPException(500, "raised")
+
+    @ours.get("/fails")
+    async def fails(connection: Connection) -> None:
+        raise RuntimeError("x")
+
+    @ours.get("/500")
+    async def raised_500(connection: Connection) -> None:
+        raise HTTPError(500, "raised")
+
+    their_client = TestClient(cast(ASGIApp, theirs), raise_server_exceptions=False)
+    our_client = TestClient(ours, raise_server_exceptions=False)
+    assert their_client.get("/fails").text == "Exception"  # the later of the two
+    assert our_client.get("/fails").text == "500"  # the status's, wherever it stands
+    answered = their_client.get("/500")
+    assert (answered.status_code, answered.json()) == (500, {"detail": "raised"})
+    answered = our_client.get("/500")
+    assert (answered.status_code, answered.text) == (299, "500")

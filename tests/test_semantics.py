@@ -17,9 +17,6 @@ from base64 import b64encode
 from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import (
     AsyncIterator,
-    Awaitable,
-    Callable,
-    Coroutine,
     Iterator,
     MutableMapping,
     MutableSequence,
@@ -29,7 +26,7 @@ from collections.abc import (
 from collections.abc import Set as AbstractSet
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal
 
 import httpx
 import pytest
@@ -1890,58 +1887,3 @@ def test_a_default_that_cannot_be_copied_for_each_request_is_refused_at_registra
         "<locals>.rows: parameter 'rows' has a default that cannot be copied (TypeError: "
     )
     assert "give one copy.deepcopy() takes" in str(refused.value)
-
-
-def test_the_500_handler_answers_before_exceptions_and_for_a_raised_500() -> None:
-    # Pins a row of the README's differences, against FastAPI's own behaviour: found by a
-    # differential run of random exception handlers against Starlette's. FastAPI keeps the
-    # later of a 500 handler and an Exception handler, and its 500 handler never sees an
-    # HTTPException(500), which its default handler answers.
-    import fastapi
-    from fastapi.responses import PlainTextResponse
-
-    def theirs_tagged(
-        tag: str,
-    ) -> Callable[[fastapi.Request, Exception], Coroutine[Any, Any, PlainTextResponse]]:
-        async def handler(request: fastapi.Request, exc: Exception) -> PlainTextResponse:
-            return PlainTextResponse(tag, status_code=299)
-
-        return handler
-
-    def ours_tagged(tag: str) -> Callable[[Connection, Exception], Awaitable[HttpResponse]]:
-        async def handler(connection: Connection, exc: Exception) -> HttpResponse:
-            return HttpResponse(tag, status_code=299)
-
-        return handler
-
-    theirs = fastapi.FastAPI(
-        exception_handlers={500: theirs_tagged("500"), Exception: theirs_tagged("Exception")}
-    )
-    ours = aaf(
-        [], exception_handlers={500: ours_tagged("500"), Exception: ours_tagged("Exception")}
-    )
-
-    @theirs.get("/fails")
-    async def their_fails() -> None:
-        raise RuntimeError("x")
-
-    @theirs.get("/500")
-    async def their_500() -> None:
-        raise fastapi.HTTPException(500, "raised")
-
-    @ours.get("/fails")
-    async def fails(connection: Connection) -> None:
-        raise RuntimeError("x")
-
-    @ours.get("/500")
-    async def raised_500(connection: Connection) -> None:
-        raise HTTPError(500, "raised")
-
-    their_client = TestClient(cast(ASGIApp, theirs), raise_server_exceptions=False)
-    our_client = TestClient(ours, raise_server_exceptions=False)
-    assert their_client.get("/fails").text == "Exception"  # the later of the two
-    assert our_client.get("/fails").text == "500"  # the status's, wherever it stands
-    answered = their_client.get("/500")
-    assert (answered.status_code, answered.json()) == (500, {"detail": "raised"})
-    answered = our_client.get("/500")
-    assert (answered.status_code, answered.text) == (299, "500")
