@@ -397,12 +397,10 @@ class Metadata:
                 if reader.module is not self.module or not isinstance(item, ast.Call):
                     continue
                 callee = reader.resolve(item.func)
-                checked = callee is not None and (
-                    callee.fullname == FIELD
-                    or callee.fullname in DEPENDS
+                if callee is not None and (
+                    callee.fullname in (FIELD, *DEPENDS)
                     or (isinstance(callee, TypeInfo) and callee.has_base(MARKER))
-                )
-                if checked and callee is not None:
+                ):
                     yield _call(callee, item, functools.partial(reader.typed, named=named))
 
     def typed(self, expression: ast.expr, named: Callable[[str], Instance]) -> Expression:

@@ -773,18 +773,20 @@ def _check_handler(
         given.type.fullname == "builtins.int" or given.type.has_base("builtins.BaseException")
     ):
         return  # not a class of exceptions nor a status: the mapping's key type says so
-    catch_all = ("builtins.Exception", "builtins.BaseException", "builtins.int")
     what = given.type.name
+    # 500, Exception and BaseException: every exception nothing else answers (an HTTPError
+    # has its own answer below them).
+    server_error = given.type.fullname in ("builtins.Exception", "builtins.BaseException")
     if given.type.fullname == "builtins.int":
         status = _literal(given)
         what = "a status" if status is None else f"status {status}"
-        if status != 500:
+        server_error = status == 500
+        if not server_error:
             http_error = _instance(report, "aaf.exceptions", "HTTPError")
             if http_error is None:
                 return
             given, what = http_error, f"{what} (an HTTPError)"
-    if given.type.fullname in catch_all:
-        # Every exception nothing else answers (an HTTPError has its own answer below them).
+    if server_error:
         given = api.named_generic_type("builtins.Exception", [])
         what += " (every exception nothing else answers)"
     written = get_proper_type(api.get_expression_type(handler))
