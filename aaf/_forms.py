@@ -351,9 +351,10 @@ class _Collector:
             raise HTTPError(
                 400, "Malformed multipart body: a part with two Content-Disposition headers"
             )
-        if "\\" in disposition or cast("str | None", part.name) is None:
-            # werkzeug read each backslash as an escape, or found no name (it reads none
-            # from `name = "a"`, spaces around the `=`, which python-multipart takes)
+        if "\\" in disposition or cast("str | None", part.name) is None or "*=" in disposition:
+            # werkzeug read each backslash as an escape, found no name (it reads none from
+            # `name = "a"`, spaces around the `=`, which python-multipart takes), or took an
+            # RFC 8187 `filename*` that holds no name for the name (`UTF-8''`, `bogus`)
             part = _as_browsers_send(part, disposition)
         if cast("str | None", part.name) is None:  # werkzeug types it str; RFC 7578 4.2
             raise HTTPError(
@@ -454,16 +455,30 @@ def _as_browsers_send(part: Field | File, disposition: str) -> Field | File:
     backslash as an escape, so ``a\\b.txt`` became ``ab.txt``, Windows folders were lost before
     ``_base_name`` could cut them, and ``filename="x\\"`` was no file at all. Read here as
     python-multipart (Starlette's) reads them: ``\\\\`` and ``\\"`` are escapes, any other
-    backslash is itself. A name given as ``filename*=`` (RFC 5987) is werkzeug's.
+    backslash is itself. A name given as ``filename*=`` (RFC 8187) wins over ``filename``
+    when it holds one: one in a charset other than UTF-8 or ISO-8859-1, or empty, is left
+    out, as a recipient of the RFC does, and ``filename`` (if any) counts.
     """
     params = _quoted_params(disposition)
     name = params.get("name", part.name)
-    filename = params.get("filename")
-    if isinstance(part, File) and "filename*" in params:
-        filename = part.filename
+    extended = params.get("filename*")
+    filename = (extended and _extended_value(extended)) or params.get("filename")
     if filename is None:
         return Field(name=name, headers=part.headers)
     return File(name=name, filename=filename, headers=part.headers)
+
+
+def _extended_value(value: str) -> str | None:
+    """The text of an RFC 8187 ``ext-value`` (``UTF-8'en'%E2%82%AC.txt``), or None for one
+    in a charset a form may not use, malformed, or empty."""
+    charset, quote, rest = value.partition("'")
+    codec = _codec(charset)
+    _language, quote, encoded = rest.partition("'")
+    if codec is None or not quote or not encoded:
+        return None
+    return unquote_bytes(encoded.replace("+", "%2B").encode("latin-1", "replace")).decode(
+        codec, "replace"
+    )
 
 
 def _quoted_params(header: str) -> dict[str, str]:

@@ -566,6 +566,43 @@ def test_backslashes_in_part_names_are_read_as_browsers_send_them() -> None:
     assert client.post("/parts", files={"f": ("a\\b.txt", b"x")}).json() == {"f": "file a\\b.txt"}
 
 
+def test_a_filename_star_that_holds_no_name_is_left_out() -> None:
+    # RFC 8187's filename* wins over filename when it holds a name; werkzeug took one that
+    # holds none (empty, no charset, a charset no form may use) for the name itself: a
+    # file named "UTF-8''" where the client sent filename="x.txt".
+    router = Router()
+
+    @router.post("/parts")
+    async def parts(connection: Connection) -> dict[str, str]:
+        form = await connection.form()
+        return {k: v if isinstance(v, str) else f"file {v.filename}" for k, v in form.items()}
+
+    client = TestClient(aaf([router]))
+
+    def sent(disposition: str) -> object:
+        body = f"--B\r\nContent-Disposition: form-data; {disposition}\r\n\r\nv\r\n--B--\r\n"
+        response = client.post(
+            "/parts",
+            content=body.encode("latin-1"),
+            headers={"content-type": "multipart/form-data; boundary=B"},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    assert sent('name="f"; filename="x.txt"; filename*=UTF-8\'\'') == {"f": "file x.txt"}
+    assert sent('name="f"; filename="x.txt"; filename*=utf-7\'\'%2B') == {"f": "file x.txt"}
+    assert sent('name="f"; filename="x.txt"; FILENAME*=bogus') == {"f": "file x.txt"}
+    # With no filename to fall back on, it is a field, as python-multipart (Starlette's) has it.
+    assert sent("name=\"f\"; filename*=UTF-8''") == {"f": "v"}
+    assert sent('name="f"; filename*=bogus') == {"f": "v"}
+    # A name it does hold wins, in either charset an RFC 8187 recipient reads, "+" kept.
+    assert sent('name="f"; filename="e.txt"; filename*=UTF-8\'en\'%E2%82%AC+1.txt') == {
+        "f": "file \u20ac+1.txt"
+    }
+    assert sent('name="f"; filename*="ISO-8859-1\'\'%E9.txt"') == {"f": "file \u00e9.txt"}
+    assert sent("name=\"f\"; filename*=UTF-8''%FF.txt") == {"f": "file \ufffd.txt"}
+
+
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
     response = client.post("/form")
     assert response.status_code == 422
