@@ -43,7 +43,11 @@ from aaf._types import (
     HTTPScope,
     ReceiveEvent,
     SendEvent,
+    WebSocketCloseEvent,
+    WebSocketDisconnectEvent,
+    WebSocketReceiveEvent,
     WebSocketScope,
+    WebSocketSendEvent,
 )
 from aaf.exceptions import WebSocketDisconnect
 
@@ -498,16 +502,37 @@ class _WebSocketCore:
             raise WebSocketDisconnect(1006, "The app returned without closing the WebSocket")
         return message
 
-    async def receive(self) -> tuple[str | None, bytes | None]:
+    async def message(self) -> WebSocketSendEvent | WebSocketCloseEvent:
+        """The app's next message: a frame, or its close."""
         if self.closed:
             raise WebSocketDisconnect(1006, "The WebSocket is closed")
         message = await self._next()
         if message["type"] == "websocket.close":
             self.closed = True
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
+            return message
         if message["type"] != "websocket.send":
             raise RuntimeError(f"Expected websocket.send, got {message['type']!r}")
+        return message
+
+    async def receive(self) -> tuple[str | None, bytes | None]:
+        message = await self.message()
+        if message["type"] == "websocket.close":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
         return message.get("text"), message.get("bytes")
+
+    async def send_message(self, message: WebSocketReceiveEvent | WebSocketDisconnectEvent) -> None:
+        """Send the app an ASGI message, as Starlette's session's ``send`` does."""
+        if message["type"] == "websocket.disconnect":
+            await self.close(message.get("code", 1000), message.get("reason") or "")
+            return
+        if message["type"] != "websocket.receive":
+            raise ValueError(
+                f"Expected websocket.receive or websocket.disconnect, got {message['type']!r}"
+            )
+        text, data = message.get("text"), message.get("bytes")
+        if (text is None) == (data is None):
+            raise ValueError("A websocket.receive message holds either text or bytes")
+        await self.send(text, data)
 
     async def send(self, text: str | None, data: bytes | None) -> None:
         if text is not None:
@@ -592,6 +617,22 @@ class WebSocketSession:
     def accepted_subprotocol(self) -> str | None:
         """The subprotocol the app chose in ``accept``."""
         return self._core.accepted_subprotocol
+
+    @property
+    def extra_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers the app gave in ``accept`` (Starlette's session's name)."""
+        return self._core.accepted_headers
+
+    def send(self, message: WebSocketReceiveEvent | WebSocketDisconnectEvent) -> None:
+        """Send the app an ASGI message: ``{"type": "websocket.receive", "text": ...}`` (or
+        ``"bytes"``), or ``{"type": "websocket.disconnect", "code": ...}``, which leaves."""
+        self._portal.call(self._core.send_message, message)
+
+    def receive(self) -> WebSocketSendEvent | WebSocketCloseEvent:
+        """The app's next ASGI message, a close included (``{"type": "websocket.close",
+        "code": 1000, "reason": ""}``), as Starlette's session gives it; ``receive_text``
+        and the others raise ``WebSocketDisconnect`` for a close instead."""
+        return self._portal.call(self._core.message)
 
     def send_text(self, data: str) -> None:
         """Send a text frame; text UTF-8 cannot encode (a lone surrogate) raises
@@ -818,6 +859,19 @@ class AsyncWebSocketSession:
     def accepted_subprotocol(self) -> str | None:
         """The subprotocol the app chose in ``accept``."""
         return self._core.accepted_subprotocol
+
+    @property
+    def extra_headers(self) -> list[tuple[bytes, bytes]]:
+        """The headers the app gave in ``accept`` (Starlette's session's name)."""
+        return self._core.accepted_headers
+
+    async def send(self, message: WebSocketReceiveEvent | WebSocketDisconnectEvent) -> None:
+        """Send the app an ASGI message, as ``WebSocketSession.send`` does."""
+        await self._core.send_message(message)
+
+    async def receive(self) -> WebSocketSendEvent | WebSocketCloseEvent:
+        """The app's next ASGI message, a close included, as ``WebSocketSession.receive``."""
+        return await self._core.message()
 
     async def send_text(self, data: str) -> None:
         """Send a text frame; text UTF-8 cannot encode (a lone surrogate) raises

@@ -576,3 +576,29 @@ def test_the_500_handler_answers_before_exceptions_and_for_a_raised_500() -> Non
     assert (answered.status_code, answered.json()) == (500, {"detail": "raised"})
     answered = our_client.get("/500")
     assert (answered.status_code, answered.text) == (299, "500")
+
+
+# Starlette 1.10 (pinned) asks for httpx2 beside its client; the httpx it takes is the same.
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
+def test_a_websocket_session_gives_and_takes_the_messages_starlettes_does() -> None:
+    # One script, through Starlette's test client (FastAPI's) and aaf's, on one aaf app:
+    # what a test ported from FastAPI reads from `receive()` and `extra_headers` is the same.
+    from starlette.testclient import TestClient as StarletteClient
+
+    from .test_testing import closing_app
+
+    def script(websocket: Any) -> list[object]:  # noqa: ANN401  # either client's session
+        seen: list[object] = [websocket.extra_headers]
+        websocket.send({"type": "websocket.receive", "text": "hi"})
+        seen.append(websocket.receive())
+        websocket.send({"type": "websocket.receive", "bytes": b"ab"})
+        seen.append(websocket.receive())
+        websocket.send_text("close")
+        seen.append(websocket.receive())
+        return seen
+
+    with StarletteClient(cast(Any, closing_app())).websocket_connect("/") as theirs:
+        their_script = script(theirs)
+    with TestClient(closing_app()).websocket_connect("/") as ours:
+        assert script(ours) == their_script
+    assert their_script[-1] == {"type": "websocket.close", "code": 4000, "reason": "asked to"}

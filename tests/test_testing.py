@@ -502,6 +502,70 @@ def test_sync_websocket_sessions_check_frames_and_messages() -> None:
             pass
 
 
+def closing_app() -> App:
+    """Accepts with a header, echoes text in upper case and bytes reversed, and closes with
+    4000 on "close"."""
+    router = Router()
+
+    @router.websocket("/")
+    async def echo(connection: Connection) -> None:
+        await connection.accept(headers={"x-room": "lobby"})
+        while True:
+            text, data = await connection.receive_frame()
+            if text == "close":
+                await connection.close(4000, "asked to")
+                return
+            if text is not None:
+                await connection.send_text(text.upper())
+            else:
+                await connection.send_bytes((data or b"")[::-1])
+
+    return aaf([router])
+
+
+def test_sync_websocket_sessions_give_and_take_asgi_messages_as_starlettes_do() -> None:
+    # Starlette's session's receive() gives the app's message, a close as well, and
+    # send(message) takes a raw one; a test ported from it used them.
+    with TestClient(closing_app()).websocket_connect("/") as websocket:
+        assert websocket.extra_headers == [(b"x-room", b"lobby")]
+        websocket.send({"type": "websocket.receive", "text": "hi"})
+        assert websocket.receive() == {"type": "websocket.send", "text": "HI"}
+        websocket.send({"type": "websocket.receive", "bytes": b"ab"})
+        assert websocket.receive() == {"type": "websocket.send", "bytes": b"ba"}
+        with pytest.raises(ValueError, match="either text or bytes"):
+            websocket.send({"type": "websocket.receive"})
+        with pytest.raises(ValueError, match="Expected websocket.receive or websocket.disconn"):
+            websocket.send({"type": "websocket.connect"})  # type: ignore[misc, arg-type]  # pyright: ignore[reportArgumentType]
+        websocket.send_text("close")
+        closed = {"type": "websocket.close", "code": 4000, "reason": "asked to"}
+        assert websocket.receive() == closed
+        with pytest.raises(WebSocketDisconnect, match="The WebSocket is closed"):
+            websocket.receive()
+    left: list[int] = []
+    router = Router()
+
+    @router.websocket("/")
+    async def until_left(connection: Connection) -> None:
+        await connection.accept()
+        async for _ in connection.iter_text():
+            pass
+        left.append(connection.close_code or 0)
+
+    with TestClient(aaf([router])).websocket_connect("/") as websocket:
+        websocket.send({"type": "websocket.disconnect", "code": 4001})
+    assert left == [4001]
+
+
+@pytest.mark.anyio
+async def test_async_websocket_sessions_give_and_take_asgi_messages() -> None:
+    async with AsyncTestClient(closing_app()) as client:
+        async with client.websocket_connect("/") as websocket:
+            assert websocket.extra_headers == [(b"x-room", b"lobby")]
+            await websocket.send({"type": "websocket.receive", "text": "hi"})
+            assert await websocket.receive() == {"type": "websocket.send", "text": "HI"}
+            await websocket.send({"type": "websocket.disconnect", "code": 1001})
+
+
 @pytest.mark.anyio
 async def test_async_websocket_sessions_send_and_receive_every_kind() -> None:
     async with AsyncTestClient(websocket_app) as client:
