@@ -66,12 +66,35 @@ TIMEOUT = 30.0
 
 
 class WebSocketDenied(Exception):
-    """The app refused the WebSocket handshake with an HTTP response."""
+    """The app refused the WebSocket handshake with an HTTP response: its ``status_code``,
+    ``headers`` and ``body``, read as Starlette's ``WebSocketDenialResponse`` reads them
+    (``content``, ``text``, ``json()``)."""
 
-    def __init__(self, status_code: int, body: bytes) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        body: bytes,
+        headers: Sequence[tuple[bytes, bytes]] = (),
+    ) -> None:
         super().__init__(f"WebSocket handshake denied with HTTP {status_code}")
         self.status_code = status_code
         self.body = body
+        self.headers = httpx.Headers(list(headers))
+
+    @property
+    def content(self) -> bytes:
+        """The response's body (``body``), as httpx names it."""
+        return self.body
+
+    @property
+    def text(self) -> str:
+        """The body decoded as its ``Content-Type`` says (UTF-8 unless it names another)."""
+        return httpx.Response(self.status_code, headers=self.headers, content=self.body).text
+
+    def json(self) -> JsonValue:
+        """The body parsed as JSON."""
+        value: JsonValue = json.loads(self.body)
+        return value
 
 
 # The in-process protocol: coroutines shared by the sync and async clients ------------------------
@@ -483,6 +506,7 @@ class _WebSocketCore:
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason") or "")
         if message["type"] == "websocket.http.response.start":
             status = message["status"]
+            headers = list(message.get("headers", []))
             body = b""
             while True:
                 part = await self._next()
@@ -491,7 +515,7 @@ class _WebSocketCore:
                 body += part.get("body", b"")
                 if not part.get("more_body", False):
                     break
-            raise WebSocketDenied(status, body)
+            raise WebSocketDenied(status, body, headers)
         raise RuntimeError(f"Expected websocket.accept or websocket.close, got {message['type']!r}")
 
     async def _next(self) -> SendEvent:

@@ -580,7 +580,7 @@ def test_the_500_handler_answers_before_exceptions_and_for_a_raised_500() -> Non
 
 # Starlette 1.10 (pinned) asks for httpx2 beside its client; the httpx it takes is the same.
 @pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient` is deprecated")
-def test_a_websocket_session_gives_and_takes_the_messages_starlettes_does() -> None:
+def test_websocket_sessions_and_denials_read_as_starlettes_do() -> None:
     # One script, through Starlette's test client (FastAPI's) and aaf's, on one aaf app:
     # what a test ported from FastAPI reads from `receive()` and `extra_headers` is the same.
     from starlette.testclient import TestClient as StarletteClient
@@ -602,3 +602,30 @@ def test_a_websocket_session_gives_and_takes_the_messages_starlettes_does() -> N
     with TestClient(closing_app()).websocket_connect("/") as ours:
         assert script(ours) == their_script
     assert their_script[-1] == {"type": "websocket.close", "code": 4000, "reason": "asked to"}
+    # A refused handshake: Starlette's client raises an httpx response, aaf's WebSocketDenied;
+    # both read the same.
+    from starlette.testclient import WebSocketDenialResponse
+
+    from aaf.routing import Router
+    from aaf.testing import WebSocketDenied
+
+    router = Router()
+
+    @router.websocket("/ws")
+    async def refused(connection: Connection) -> None:
+        await connection.reject(401, '{"detail": "no"}', {"content-type": "application/json"})
+
+    def denial(error: Any) -> tuple[object, ...]:  # noqa: ANN401  # either client's
+        return (error.status_code, error.headers.multi_items(), error.content, error.json())
+
+    with (
+        pytest.raises(WebSocketDenialResponse) as their_denial,
+        StarletteClient(cast(Any, App([router]))).websocket_connect("/ws"),
+    ):
+        pass
+    with (
+        pytest.raises(WebSocketDenied) as our_denial,
+        TestClient(App([router])).websocket_connect("/ws"),
+    ):
+        pass
+    assert denial(our_denial.value) == denial(their_denial.value)

@@ -186,7 +186,28 @@ def test_http_error_before_accept_denies_the_handshake(client: TestClient) -> No
     with pytest.raises(WebSocketDenied) as info, client.websocket_connect("/game/13"):
         pass
     assert info.value.status_code == 403
-    assert info.value.body == b"Unlucky table"
+    assert info.value.body == info.value.content == b"Unlucky table"
+    assert info.value.text == "Unlucky table"
+    assert info.value.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_a_denial_reads_as_starlettes_websocket_denial_response() -> None:
+    # Its headers and body, read as httpx reads a response (Starlette's test client raises
+    # an httpx response): a test ported from FastAPI reads `.json()` and `.headers`.
+    router = Router()
+
+    @router.websocket("/ws")
+    async def refused(connection: Connection) -> None:
+        await connection.reject(
+            401, '{"detail": "sign in"}', {"content-type": "application/json", "x-why": "token"}
+        )
+
+    with pytest.raises(WebSocketDenied) as info, TestClient(aaf([router])).websocket_connect("/ws"):
+        pass
+    assert info.value.status_code == 401
+    assert info.value.json() == {"detail": "sign in"}
+    assert info.value.headers["x-why"] == "token"
+    assert info.value.headers["content-length"] == "21"
 
 
 def test_unknown_path_is_refused_before_accept(client: TestClient) -> None:
