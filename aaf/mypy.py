@@ -1347,6 +1347,10 @@ def _check_class(
     if not names:
         report.fail(_rules.no_methods_problem(info.name))
         return
+    # Registration stops at the first method it refuses: what follows a parameter that may
+    # be a variable of a prefix the plugin cannot read (which registration may refuse first)
+    # is left to it, in the methods after that one's too.
+    unseen = False
     for name in names:
         if (kind := _bound_kind(info, name, _VIEW)) is not None:
             report.fail(_rules.not_a_plain_method_problem(f"{info.name}.{name}", kind))
@@ -1365,6 +1369,8 @@ def _check_class(
         ):
             report.fail(problem)
             continue
+        route = _RouteReads(websocket=False)
+        route.unseen = unseen
         problem = _handler_problem(
             report,
             f"{info.name}.{name}",
@@ -1374,7 +1380,9 @@ def _check_class(
             websocket=False,
             side=outside,
             choices=choices,
+            route=route,
         )
+        unseen = route.unseen
         if problem is not None:
             report.fail(problem)
 
@@ -1676,10 +1684,12 @@ def _handler_problem(
     side: _Side = _NO_SIDE,
     definition: FuncDef | None = None,
     choices: Mapping[str, tuple[str, ...]] = _NO_CHOICES,
+    route: _RouteReads | None = None,
 ) -> str | None:
     """The first rule the handler breaks, in the order registration checks them
     (``definition``: the function as written, when ``sig`` does not carry it; ``choices``:
-    the values of the rule's ``any(...)`` variables)."""
+    the values of the rule's ``any(...)`` variables; ``route``: what is read of the route
+    so far, a View's methods before this one's)."""
     if sig.is_ellipsis_args:
         return None  # Callable[..., T] says nothing of the parameters: registration will see
     if websocket and not _is_async(sig):
@@ -1699,7 +1709,7 @@ def _handler_problem(
     complete = side.complete
     rest: _Written | None = None  # `**rest`, given the rule variables no parameter names
     reads = _Reads(qualname, websocket)
-    route = _RouteReads(websocket)
+    route = _RouteReads(websocket) if route is None else route
     # The route's, its router's and an @operation's dependencies=, then a View's attributes:
     # built before the handler's parameters, as registration builds them.
     for provider in side.providers:
