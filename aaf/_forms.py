@@ -351,9 +351,15 @@ class _Collector:
             raise HTTPError(
                 400, "Malformed multipart body: a part with two Content-Disposition headers"
             )
-        if "\\" in disposition or cast("str | None", part.name) is None or "*=" in disposition:
-            # werkzeug read each backslash as an escape, found no name (it reads none from
-            # `name = "a"`, spaces around the `=`, which python-multipart takes), or took an
+        if (
+            "\\" in disposition
+            or cast("str | None", part.name) is None
+            or "*=" in disposition
+            or (isinstance(part, Field) and "filename" in disposition.lower())
+        ):
+            # werkzeug read each backslash as an escape, found no name or file name (it
+            # reads none from `name = "a"` or `filename= "a.txt"`, spaces around the `=`,
+            # which python-multipart takes: an upload arrived as a text field), or took an
             # RFC 8187 `filename*` that holds no name for the name (`UTF-8''`, `bogus`)
             part = _as_browsers_send(part, disposition)
         if cast("str | None", part.name) is None:  # werkzeug types it str; RFC 7578 4.2

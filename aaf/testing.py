@@ -645,7 +645,7 @@ class WebSocketSession:
     @property
     def extra_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers the app gave in ``accept`` (Starlette's session's name)."""
-        return self._core.accepted_headers
+        return list(self._core.accepted_headers)
 
     def send(self, message: WebSocketReceiveEvent | WebSocketDisconnectEvent) -> None:
         """Send the app an ASGI message: ``{"type": "websocket.receive", "text": ...}`` (or
@@ -887,7 +887,7 @@ class AsyncWebSocketSession:
     @property
     def extra_headers(self) -> list[tuple[bytes, bytes]]:
         """The headers the app gave in ``accept`` (Starlette's session's name)."""
-        return self._core.accepted_headers
+        return list(self._core.accepted_headers)
 
     async def send(self, message: WebSocketReceiveEvent | WebSocketDisconnectEvent) -> None:
         """Send the app an ASGI message, as ``WebSocketSession.send`` does."""

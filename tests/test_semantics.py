@@ -566,7 +566,7 @@ def test_backslashes_in_part_names_are_read_as_browsers_send_them() -> None:
     assert client.post("/parts", files={"f": ("a\\b.txt", b"x")}).json() == {"f": "file a\\b.txt"}
 
 
-def test_a_filename_star_that_holds_no_name_is_left_out() -> None:
+def test_file_names_werkzeug_misread_are_read_as_the_client_meant_them() -> None:
     # RFC 8187's filename* wins over filename when it holds a name; werkzeug took one that
     # holds none (empty, no charset, a charset no form may use) for the name itself: a
     # file named "UTF-8''" where the client sent filename="x.txt".
@@ -601,6 +601,13 @@ def test_a_filename_star_that_holds_no_name_is_left_out() -> None:
     }
     assert sent('name="f"; filename*="ISO-8859-1\'\'%E9.txt"') == {"f": "file \u00e9.txt"}
     assert sent("name=\"f\"; filename*=UTF-8''%FF.txt") == {"f": "file \ufffd.txt"}
+    # Spaces around the "=" of a filename (RFC 2616's implied whitespace, which
+    # python-multipart takes): werkzeug read no file name, and the upload arrived as a text
+    # field holding the file's bytes.
+    assert sent('name="f"; filename= "a.txt"') == {"f": "file a.txt"}
+    assert sent('name="f"; filename = b.txt') == {"f": "file b.txt"}
+    assert sent('name="f";filename ="c.txt"') == {"f": "file c.txt"}
+    assert sent('name="filename"') == {"filename": "v"}  # the word alone names no file
 
 
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
