@@ -17,6 +17,7 @@ from werkzeug.http import dump_cookie
 
 __all__ = [
     "FRAMING",
+    "SINGLE",
     "LENGTHS",
     "SMALL_BODY",
     "WITH_BODY",
@@ -63,6 +64,26 @@ def check_limit(
 # The headers that say where a body ends. aaf sets them for the bodies it frames, so any set by
 # hand beside its own would have the client read the body wrong.
 FRAMING = frozenset({b"content-length", b"transfer-encoding"})
+# Headers a response carries once (RFC 9110 5.3: no list syntax), whose second copy a client
+# reads as it likes, or not at all: Chrome fails a response with two Location or
+# Content-Disposition headers, a cache keeps either ETag, CORS refuses two origins. One set on
+# the connection replaces the response's own.
+SINGLE = frozenset(
+    {
+        b"content-type",
+        b"location",
+        b"content-disposition",
+        b"content-location",
+        b"content-range",
+        b"etag",
+        b"last-modified",
+        b"expires",
+        b"retry-after",
+        b"access-control-allow-origin",
+        b"access-control-allow-credentials",
+        b"strict-transport-security",
+    }
+)
 # The Content-Type of what a returned value is encoded to: JSON, or text for a str.
 JSON_TYPE = (b"content-type", b"application/json")
 TEXT_TYPE = (b"content-type", b"text/plain; charset=utf-8")

@@ -24,6 +24,7 @@ from aaf._forms import FormLimits, parse_form
 from aaf._http import (
     FRAMING,
     LENGTHS,
+    SINGLE,
     WITH_BODY,
     CookieOptions,
     DeleteCookieOptions,
@@ -692,19 +693,21 @@ class Connection(UrlBuilding):
         """The headers and cookies set on the connection, encoded, then ``own``, the
         response's. ``framed``: the response carries aaf's own ``Content-Length``, so any set
         by hand (or a ``Transfer-Encoding``) is left out: two framings would have the client
-        read the body wrong. A ``Content-Type`` set on the connection is the handler's word on
-        the body, so the response's own (a returned value's default) is left out: with two, a
-        client may take either."""
+        read the body wrong. A header sent once (``Content-Type``, ``Location``, ``ETag``:
+        ``SINGLE``) set on the connection is the handler's word, so the response's own (a
+        returned value's default type, a redirect's target) is left out: with two, a client
+        may take either, or fail the response."""
         headers: RawHeaders = []
-        typed = False
+        replaced: set[bytes] = set()
         if self._resp_headers is not None:
             for key, value in self._resp_headers.items():
                 name, encoded = encode_header(key, value)
                 if not (framed and name in FRAMING):
                     headers.append((name, encoded))
-                    typed = typed or name == b"content-type"
-        if typed:
-            own = [header for header in own if header[0] != b"content-type"]
+                    if name in SINGLE:
+                        replaced.add(name)
+        if replaced:
+            own = [header for header in own if header[0] not in replaced]
         headers.extend(own)
         return headers
 

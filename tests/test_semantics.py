@@ -44,7 +44,7 @@ from aaf.exceptions import (
     WebSocketDisconnect,
 )
 from aaf.params import Cookie, Depends, File, Form, Header, Query
-from aaf.response import HttpResponse, JsonResponse, StreamingResponse
+from aaf.response import HttpResponse, JsonResponse, RedirectResponse, StreamingResponse
 from aaf.routing import Router, operation
 from aaf.security import HTTPBasic, HTTPBasicCredentials
 from aaf.testing import TestClient, WebSocketDenied
@@ -1536,6 +1536,46 @@ def test_a_content_type_set_on_the_connection_is_the_only_one_sent() -> None:
         assert answer.text.startswith("a,b")
     headers = client.get("/response").headers
     assert (headers["cache-control"], headers["x-kind"]) == ("no-store", "table")
+
+
+def test_a_header_sent_once_set_on_the_connection_replaces_the_responses_own() -> None:
+    # Two Location (or Content-Disposition) headers fail the response in Chrome, two ETags
+    # leave a cache to take either, two Access-Control-Allow-Origin fail CORS: the one set on
+    # the connection goes out, as its Content-Type does. A list header (Vary, Cache-Control)
+    # keeps both, which read as one list; so do cookies.
+    router = Router()
+
+    @router.get("/moved")
+    async def moved(connection: Connection) -> RedirectResponse:
+        connection.put_resp_header("Location", "/chosen")
+        connection.put_resp_header("Vary", "Cookie")
+        connection.put_resp_cookie("seen", "1")
+        response = RedirectResponse("/default", headers={"Vary": "Accept"})
+        response.set_cookie("theme", "dark")
+        return response
+
+    @router.get("/download")
+    async def download(connection: Connection) -> HttpResponse:
+        connection.put_resp_header("ETag", '"v2"')
+        connection.put_resp_header("Access-Control-Allow-Origin", "https://app.example")
+        return HttpResponse(
+            "a,b",
+            headers={
+                "ETag": '"v1"',
+                "Content-Disposition": "attachment",
+                "Access-Control-Allow-Origin": "*",
+            },
+        )
+
+    client = TestClient(aaf([router]), follow_redirects=False)
+    sent = client.get("/moved").headers
+    assert sent.get_list("location") == ["/chosen"]
+    assert sent.get_list("vary") == ["Cookie", "Accept"]
+    assert [c.split("=")[0] for c in sent.get_list("set-cookie")] == ["seen", "theme"]
+    sent = client.get("/download").headers
+    assert sent.get_list("etag") == ['"v2"']
+    assert sent.get_list("access-control-allow-origin") == ["https://app.example"]
+    assert sent.get_list("content-disposition") == ["attachment"]
 
 
 class Report(BaseModel):
