@@ -59,9 +59,10 @@ class _Node(Generic[P]):
     """One werkzeug ``State``, with its dynamic transitions' regexes compiled."""
 
     static: dict[str, _Node[P]]
-    # (regex match, consumes the rest, has a slash suffix, converter group numbers, next node)
+    # (regex match, consumes the rest, has a slash suffix, converter group numbers, next
+    # node, the most segments the rest may have for the regex to be tried: 0 for any)
     dynamic: list[
-        tuple[Callable[[str], re.Match[str] | None], bool, bool, tuple[int, ...], _Node[P]]
+        tuple[Callable[[str], re.Match[str] | None], bool, bool, tuple[int, ...], _Node[P], int]
     ]
     rules: list[_Entry[P]]
 
@@ -116,13 +117,33 @@ class _SlashRequired(Exception):
     pass
 
 
+# A rule with k variables that take slashes (`<path:a>/<path:b>/end`) is matched by a regex that
+# tries every way of splitting the path among them when it fails: time growing as the k-th
+# power of the path's segments, in C, the event loop held (16,000 segments, a 32 KB path,
+# took 3.7 s with two, and 6.7 s in werkzeug's own MapAdapter.match, every other client
+# waiting). Such a rule is tried only on paths of at most DEEPEST ** (1 / k) segments (316
+# for two): any more is a path it does not match, 404, at once.
+DEEPEST = 100_000
+# An unescaped `.*` or `.+`: a variable that can take slashes (werkzeug's path: `[^/].*?`).
+_SPANNING = re.compile(r"(?<!\\)\.[*+]")
+
+
+def _deepest(content: str) -> int:
+    """The most segments a rest-consuming part's regex is tried on; 0 for any."""
+    spanning = len(_SPANNING.findall(content))
+    return int(DEEPEST ** (1 / spanning)) if spanning > 1 else 0
+
+
 class StateMatcher(Generic[P]):
-    """Match paths against a bound werkzeug ``Map`` exactly as ``MapAdapter.match`` does."""
+    """Match paths against a bound werkzeug ``Map`` exactly as ``MapAdapter.match`` does,
+    except on paths deeper than a rule whose variables take slashes can be tried on
+    (``DEEPEST``), which no such rule matches."""
 
     def __init__(self, url_map: Map, payload: Callable[[Rule], P]) -> None:
         url_map.update()
         self._payload = payload
         self._plain = True  # no rule has defaults, an alias or a redirect
+        self._deepest = 0  # the least of the parts' bounds (0: no part has one)
         nodes: dict[int, _Node[P]] = {}
         # werkzeug's state machine is what aaf walks: its private tree, read once.
         matcher = url_map._matcher  # pyright: ignore[reportPrivateUsage]
@@ -144,7 +165,7 @@ class StateMatcher(Generic[P]):
         found = list(node.rules)
         for child in node.static.values():
             found += self._all_entries(child)
-        for *_, child in node.dynamic:
+        for *_, child, _deepest in node.dynamic:
             found += self._all_entries(child)
         return found
 
@@ -282,8 +303,11 @@ class StateMatcher(Generic[P]):
                 key=lambda n: int(n[11:]),
             )
             numbers = tuple(regex.groupindex[n] for n in names)
+            deepest = _deepest(part.content) if part.final else 0
+            if deepest and (not self._deepest or deepest < self._deepest):
+                self._deepest = deepest
             node.dynamic.append(
-                (regex.match, part.final, part.suffixed, numbers, self._node(child, nodes))
+                (regex.match, part.final, part.suffixed, numbers, self._node(child, nodes), deepest)
             )
         return node
 
@@ -349,7 +373,7 @@ class StateMatcher(Generic[P]):
                 return NO_RULE  # every rule that could match was tried: 404
         start = self._start
         if start is None or not path or not self._plain:
-            return None
+            return self._for_werkzeug(path)
         if path[:1] != "/" or path[1:2] == "/":
             path = "/" + path.lstrip("/")  # as MapAdapter.match does: "*" is "/*"
         allow: list[str] = []
@@ -359,7 +383,8 @@ class StateMatcher(Generic[P]):
             return SlashRedirect(quote(path + "/", safe="!$&'()*+,/:;=@"))
         if found is None:
             if self._merge_slashes and "//" in path:
-                return None  # werkzeug merges the slashes and redirects
+                # werkzeug merges the slashes and redirects
+                return self._for_werkzeug(path)
             return Unknown(frozenset(allow))
         entry, raw = found
         converters = entry[2]
@@ -372,6 +397,13 @@ class StateMatcher(Generic[P]):
             }
         except (ValidationError, ValueError):  # ValueError: too many digits for int()
             return Unknown(frozenset(allow))
+
+    def _for_werkzeug(self, path: str) -> Unknown | None:
+        """``None``, for werkzeug to decide; ``NO_RULE`` for a path deeper than a rule with
+        variables that take slashes may be tried on, which werkzeug would try (for seconds)."""
+        if self._deepest and path.count("/") > self._deepest:
+            return NO_RULE
+        return None
 
 
 def _values(converted: tuple[_Converted, ...], parts: list[str]) -> dict[str, object]:
@@ -439,8 +471,10 @@ def _walk(
         found = _walk(child, parts, i + 1, values, method, allow)
         if found is not None:
             return found
-    for match, final, suffixed, numbers, child in node.dynamic:
+    for match, final, suffixed, numbers, child, deepest in node.dynamic:
         if final:
+            if deepest and len(parts) - i > deepest:
+                continue  # tried on a path this deep, its regex would hold the loop for seconds
             matched = match("/".join(parts[i:]))
             rest, j = parts, len(parts)
         else:

@@ -225,6 +225,10 @@ def attacks() -> dict[str, Request]:
             stray,
             {"content-type": "application/x-www-form-urlencoded"},
         ),
+        # A path of 30,000 segments (60 KB) that /mirror/<path:a>/<path:b>/end does not match:
+        # its regex tries every split of it between the two (15 s each, before aaf bounded
+        # the depth such a rule is tried at).
+        "deep path of two path variables": ("GET", "/mirror/" + "a/" * 30_000 + "x", b"", {}),
     }
 
 

@@ -429,4 +429,9 @@ async def files(connection: Connection, rest: str) -> int:
     return len(rest)
 
 
+@router.route("/mirror/<path:source>/<path:target>/end")
+async def mirror(connection: Connection, source: str, target: str) -> int:
+    return len(source) + len(target)
+
+
 app = aaf([router], max_body_size=16 * 1024 * 1024)
