@@ -477,7 +477,7 @@ def _as_browsers_send(part: Field | File, disposition: str) -> Field | File:
 def _extended_value(value: str) -> str | None:
     """The text of an RFC 8187 ``ext-value`` (``UTF-8'en'%E2%82%AC.txt``), or None for one
     in a charset a form may not use, malformed, or empty."""
-    charset, quote, rest = value.partition("'")
+    charset, _, rest = value.partition("'")
     codec = _codec(charset)
     _language, quote, encoded = rest.partition("'")
     if codec is None or not quote or not encoded:

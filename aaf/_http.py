@@ -17,8 +17,8 @@ from werkzeug.http import dump_cookie
 
 __all__ = [
     "FRAMING",
-    "SINGLE",
     "LENGTHS",
+    "SINGLE",
     "SMALL_BODY",
     "WITH_BODY",
     "CookieOptions",

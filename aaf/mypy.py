@@ -696,14 +696,14 @@ def _check_app(ctx: FunctionContext) -> Type:
         if len(given) != 1 or (entries := _written_items(name, given[0])) is None:
             continue
         for key, value in entries:
-            if name == "exception_handlers":
-                _check_handler(ctx, key, value, whole=True)
+            if name == "middleware" and isinstance(key, IntExpr):  # the item's position
+                _check_middleware(ctx, key.value, value)
             else:
-                _check_middleware(ctx, key, value)
+                _check_handler(ctx, key, value, whole=True)
     return _check_dependencies(ctx)
 
 
-def _check_middleware(ctx: FunctionContext, index: Expression, item: Expression) -> None:
+def _check_middleware(ctx: FunctionContext, position: int, item: Expression) -> None:
     """An item of ``middleware=[...]`` as mypy checks a list's items against the list's
     type, ``Callable[[Never], object]`` (anything called with the app alone)."""
     from mypy.subtypes import is_subtype  # see _gives
@@ -718,7 +718,6 @@ def _check_middleware(ctx: FunctionContext, index: Expression, item: Expression)
     written = ctx.api.get_expression_type(item)
     if not is_subtype(written, wanted):
         report = _Reporter(ctx, item)
-        position = index.value if isinstance(index, IntExpr) else 0
         ctx.api.fail(
             f'List item {position} has incompatible type "{report.show(written)}"; expected '
             f'"{report.show(wanted)}"',
@@ -1369,8 +1368,7 @@ def _check_class(
         ):
             report.fail(problem)
             continue
-        route = _RouteReads(websocket=False)
-        route.unseen = unseen
+        route = _RouteReads(websocket=False, unseen=unseen)
         problem = _handler_problem(
             report,
             f"{info.name}.{name}",
@@ -2704,7 +2702,7 @@ class _RouteReads:
     route-wide check counts them (``_rules.route_body_problem``). Silent once a provider or
     a parameter is not certain: another might be the first reader by name."""
 
-    def __init__(self, websocket: bool = False) -> None:
+    def __init__(self, websocket: bool = False, unseen: bool = False) -> None:
         self.websocket = websocket
         self.json: set[str] = set()  # providers that read the body as JSON
         self.form: set[str] = set()  # those that read it as a form
@@ -2712,8 +2710,9 @@ class _RouteReads:
         self.certain = True
         self.kinds_known = True  # every JSON reader's reading is in readings
         # An unmarked parameter read so far may be a variable of a prefix the plugin could not
-        # read: registration, which checks it as one, may refuse it before a later path value.
-        self.unseen = False
+        # read: registration, which checks it as one, may refuse it before a later path value
+        # (given: one read so in a View's method before this one's).
+        self.unseen = unseen
 
     def add(self, reads: _Reads) -> None:
         self.certain = self.certain and reads.certain
