@@ -24,7 +24,7 @@ from collections.abc import (
     Sequence,
 )
 from collections.abc import Set as AbstractSet
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -1656,6 +1656,33 @@ def test_a_json_bodys_type_errors_are_worded_by_pydantics_json_mode() -> None:
         "Input should be an object",
         {"class_name": "Note"},
     )
+
+
+class TimedOrder(BaseModel):
+    wait: timedelta = timedelta(0)
+    price: Decimal = Decimal(0)
+
+
+def test_a_json_body_takes_what_pydantics_json_mode_takes() -> None:
+    # README, "Differences from FastAPI": validated from its bytes, a body is read as pydantic's
+    # JSON mode reads it. `true` is not a timedelta there (FastAPI, validating the parsed
+    # object, takes it as one second), and a Decimal from a JSON number is the number's
+    # shortest form (`10.0` gives Decimal("10"), where FastAPI's float gives Decimal("10.0")).
+    router = Router()
+
+    @router.post("/orders")
+    async def order(connection: Connection, order: TimedOrder) -> dict[str, str]:
+        return {"wait": str(order.wait), "price": str(order.price)}
+
+    client = TestClient(aaf([router]))
+    refused = client.post("/orders", json={"wait": True})
+    assert refused.status_code == 422
+    assert [(e["type"], e["loc"]) for e in refused.json()["detail"]] == [
+        ("time_delta_type", ["body", "wait"])
+    ]
+    taken = client.post("/orders", json={"wait": 90, "price": 10.0})
+    assert taken.json() == {"wait": "0:01:30", "price": "10"}
+    assert client.post("/orders", json={"price": "10.0"}).json()["price"] == "10.0"  # as text
 
 
 def test_a_failed_request_answers_without_the_headers_and_cookies_set_for_its_answer() -> None:
