@@ -8,7 +8,7 @@ import gc
 import inspect
 import logging
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from enum import Enum
 from typing import Concatenate, Literal, Never, ParamSpec, TypeVar, Unpack, cast, overload
@@ -80,6 +80,7 @@ E = TypeVar("E", bound=BaseException)
 H = TypeVar("H", bound=ExceptionHandler)
 HH = TypeVar("HH", bound=ExceptionHandlerOf[HTTPError])  # a status's handler
 HS = TypeVar("HS", bound=ExceptionHandlerOf[Exception])  # the server error's (500)
+C = TypeVar("C", bound=Awaitable[HttpResponse])  # what a handler of a class gives
 M = TypeVar("M", bound=HttpMiddleware)
 # Whether an app of this process has frozen the garbage collector's objects (see _freeze_gc).
 _gc_frozen = False
@@ -738,7 +739,7 @@ class App(UrlBuilding):
     @overload
     def exception_handler(
         self, key: type[E]
-    ) -> Callable[[ExceptionHandlerOf[E]], ExceptionHandlerOf[E]]: ...
+    ) -> Callable[[Callable[[Connection, E], C]], Callable[[Connection, E], C]]: ...
     @overload
     def exception_handler(  # type: ignore[overload-overlap]  # 500 is an int: the first wins
         self, key: Literal[500]

@@ -77,6 +77,11 @@ async def missing_key(connection: Connection, exc: KeyError) -> JsonResponse:
 
 
 assert_type(missing_key.__name__, str)
+
+
+async def answer_missing_key(connection: Connection) -> None:
+    # The decorator gives back what it was given: the handler's own response class.
+    assert_type(await missing_key(connection, KeyError("k")), JsonResponse)
 path: str = app.url_for("hello", name="x")
 
 
@@ -225,6 +230,33 @@ BAD = {
         aaf([]).add_exception_handler(ValueError, on_key)
         """,
         "arg-type",
+    ),
+    "exception_handler_decorating_another_class": (  # a KeyError handler for ValueErrors
+        """
+        from aaf import aaf
+        from aaf.connection import Connection
+        from aaf.response import HttpResponse
+
+        app = aaf([])
+
+        @app.exception_handler(ValueError)
+        async def on_key(connection: Connection, exc: KeyError) -> HttpResponse:
+            return HttpResponse(str(exc.args))
+        """,
+        "arg-type",
+    ),
+    "exception_handler_answering_no_response": (
+        """
+        from aaf import aaf
+        from aaf.connection import Connection
+
+        app = aaf([])
+
+        @app.exception_handler(ValueError)
+        async def on_value(connection: Connection, exc: ValueError) -> str:
+            return str(exc)
+        """,
+        "type-var",
     ),
     "path_takes_no_alias": (  # the rule names the value
         """
