@@ -61,6 +61,7 @@ from aaf.routing import (
     Router,
     WebSocketRouteDecorator,
     check_names,
+    compile_routers,
     dispatch_websocket,
     enter,
     serve_names_together,
@@ -841,6 +842,9 @@ class App(UrlBuilding):
                 child_state = shared_state if shared_state is not None else own
                 if await child.startup(scope["asgi"], child_state):
                     started.append(child)
+            # Now, not at the first request (routes added at start-up included), and
+            # before the collector freezes what start-up made.
+            compile_routers(self.routers)
         except BaseException as exc:
             logger.error("Application startup failed", exc_info=exc)
             # What started is stopped again, in reverse: a failed start leaves nothing open.

@@ -7,7 +7,8 @@
 Each route's name was checked against a list of every name made again for each route, so that
 n routes took time growing as n squared: 4,000 routes spent 3 s of 9 there. The first request
 compiles the routers; werkzeug compiled every rule's URL builders there, now each at its first
-use.
+use. Start-up (the lifespan) compiles them now: the first request after it waited 0.4 s for
+2,000 routes, 1.8 s for 8,000.
 """
 
 from __future__ import annotations
@@ -54,23 +55,29 @@ def build_fastapi(routes: int) -> ASGIApp:
 
 
 def measure(name: str, make: Callable[[int], ASGIApp]) -> None:
-    TestClient(make(10)).get("/")  # imports and first-call caches out of the way
+    with TestClient(make(10)) as client:  # imports, first-call caches, aaf's gc.freeze()
+        client.get("/")
     for routes in (1000, 2000, 4000, 8000):
-        timings, firsts = [], []
+        timings, starts, firsts = [], [], []
         for _ in range(3):
             gc.collect()  # the garbage of the runs before is not this one's to collect
             began = time.perf_counter()
             app = make(routes)
             timings.append(time.perf_counter() - began)
-            # The first request compiles the routers (werkzeug's map, aaf's matcher).
+            # Start-up (the lifespan, as a server runs it) compiles the routers (werkzeug's
+            # map, aaf's matcher); the first request after it, as a server's first.
             gc.collect()
             began = time.perf_counter()
-            TestClient(app).get("/")
-            firsts.append(time.perf_counter() - began)
-        took, first = statistics.median(timings), statistics.median(firsts)
+            with TestClient(app) as client:
+                starts.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                client.get("/")
+                firsts.append(time.perf_counter() - began)
+        took = statistics.median(timings)
+        start, first = statistics.median(starts), statistics.median(firsts)
         print(
             f"{name}: {routes:>5,} routes: {took:.2f} s, {took / routes * 1e6:.0f} µs a route; "
-            f"the first request {first:.2f} s"
+            f"start-up {start:.2f} s, then the first request {first * 1e3:.1f} ms"
         )
 
 
