@@ -71,31 +71,47 @@ _TURN_EVERY = 4  # messages of a backlog sent between two turns of the event loo
 
 
 class _Outbox:
-    """One member's bounded queue of outgoing messages and the task that sends them."""
+    """One member's bounded queue of outgoing messages (``max_queue`` of them, ``max_bytes``
+    of UTF-8 in all) and the task that sends them."""
 
-    def __init__(self, member: Member, max_queue: int, on_fail: Callable[[], object]) -> None:
-        self.queue: asyncio.Queue[str] = asyncio.Queue(max_queue)
+    def __init__(
+        self, member: Member, max_queue: int, max_bytes: int, on_fail: Callable[[], object]
+    ) -> None:
+        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue(max_queue)
+        self.max_bytes = max_bytes
+        self.held = [0]  # the queued messages' bytes, which the sender takes off as it sends
         self.on_fail = on_fail  # drops the member from its group
         # A function of its own, not a method: the task's frame must not hold the outbox that
         # holds the task (once cancelled, its error's traceback would keep them in a cycle).
-        self.task = asyncio.ensure_future(_send_all(self.queue, member.send_text, on_fail))
+        self.task = asyncio.ensure_future(
+            _send_all(self.queue, self.held, member.send_text, on_fail)
+        )
 
-    def offer(self, message: str) -> bool:
-        """Queue ``message`` without waiting; ``False`` when the queue is full."""
+    def offer(self, message: str, size: int) -> bool:
+        """Queue ``message`` of ``size`` bytes without waiting; ``False`` when the queue is
+        full, by count or by bytes."""
+        if self.held[0] + size > self.max_bytes:
+            return False
         try:
-            self.queue.put_nowait(message)
+            self.queue.put_nowait((message, size))
         except asyncio.QueueFull:
             return False
+        self.held[0] += size
         return True
 
 
 async def _send_all(
-    queue: asyncio.Queue[str], send: Callable[[str], Awaitable[None]], on_fail: Callable[[], object]
+    queue: asyncio.Queue[tuple[str, int]],
+    held: list[int],
+    send: Callable[[str], Awaitable[None]],
+    on_fail: Callable[[], object],
 ) -> None:
     """Send a member's queued messages as they come, until cancelled or the member fails."""
     try:
         while True:
-            await send(await queue.get())
+            message, size = await queue.get()
+            held[0] -= size
+            await send(message)
             # A backlog is sent without waiting (neither get nor a server's send has to),
             # so the loop would not run until it is gone: not the other members, and not
             # the server learning that this client left (asyncio then warns on every
@@ -112,10 +128,11 @@ async def _send_all(
 class _LocalMembers:
     """The members this process holds, each with its bounded outbox (shared by backends)."""
 
-    def __init__(self, max_queue: int) -> None:
+    def __init__(self, max_queue: int, max_bytes: int) -> None:
         if max_queue < 1:
             raise ValueError("max_queue must be at least 1")
         self.max_queue = max_queue
+        self.max_bytes = max_bytes
         self._half = max_queue // 2
         self._groups: dict[str, dict[Member, _Outbox]] = {}
         self._closing: set[asyncio.Future[None]] = set()  # kept until done, so never collected
@@ -125,7 +142,9 @@ class _LocalMembers:
         members = self._groups.setdefault(group, {})
         first = not members
         if member not in members:
-            outbox = _Outbox(member, self.max_queue, lambda: self.drop(group, member))
+            outbox = _Outbox(
+                member, self.max_queue, self.max_bytes, lambda: self.drop(group, member)
+            )
             members[member] = outbox
             if isinstance(member, Connection) and member.scope["type"] == "websocket":
                 # A session that ends without leave() (no on_disconnect, or a handler that
@@ -158,9 +177,10 @@ class _LocalMembers:
     def groups(self) -> list[str]:
         return list(self._groups)
 
-    async def deliver(self, group: str, message: str) -> int:
-        """Queue ``message`` for the local members of ``group`` without waiting on them; close
-        and drop a member whose queue is full. Give how many got it queued.
+    async def deliver(self, group: str, message: str, size: int) -> int:
+        """Queue ``message`` (``size`` bytes of UTF-8) for the local members of ``group``
+        without waiting on them; close and drop a member whose queue is full, by count or by
+        bytes. Give how many got it queued.
 
         When a member's queue is more than half full, the event loop gets a turn after, so
         that the members' senders run: a publisher that awaits nothing else (a loop of
@@ -176,14 +196,15 @@ class _LocalMembers:
         queued = 0
         crowded = False
         for member, outbox in list(members.items()):
-            if outbox.offer(message):
+            if outbox.offer(message, size):
                 queued += 1
                 crowded = crowded or outbox.queue.qsize() > self._half
             else:
                 logger.info(
-                    "Closing a member of group %r that fell %d messages behind",
+                    "Closing a member of group %r that fell %d messages (%d bytes) behind",
                     group,
-                    self.max_queue,
+                    outbox.queue.qsize(),
+                    outbox.held[0],
                 )
                 self.drop(group, member)
                 closing = asyncio.ensure_future(_close_quietly(member))
@@ -203,16 +224,25 @@ class InMemoryGroups:
     """Groups within one process.
 
     ``publish`` never waits on a member: each has a queue of at most ``max_queue`` messages
-    drained by its own task, and a member whose queue is full is closed with 1013 ("try again
-    later") and dropped, so one stalled client never delays the others. A message over
-    ``max_message_size`` bytes is refused, as ``RedisGroups`` refuses it: a stalled member
-    holds at most ``max_queue`` of them.
+    and ``max_queue_bytes`` bytes (by default 16 messages of ``max_message_size``) drained by
+    its own task, and a member whose queue is full is closed with 1013 ("try again later")
+    and dropped, so one stalled client never delays the others, nor holds more than that of
+    the server's memory. A message over ``max_message_size`` bytes is refused, as
+    ``RedisGroups`` refuses it.
     """
 
-    def __init__(self, *, max_queue: int = 1000, max_message_size: int = 1024 * 1024) -> None:
+    def __init__(
+        self,
+        *,
+        max_queue: int = 1000,
+        max_message_size: int = 1024 * 1024,
+        max_queue_bytes: int | None = None,
+    ) -> None:
         check_limit("InMemoryGroups", "max_message_size", max_message_size)
         self.max_message_size = max_message_size
-        self._local = _LocalMembers(max_queue)
+        self._local = _LocalMembers(
+            max_queue, _queue_bytes("InMemoryGroups", max_queue_bytes, max_message_size)
+        )
 
     @property
     def max_queue(self) -> int:
@@ -239,25 +269,46 @@ class InMemoryGroups:
             ValueError: the message is larger than ``max_message_size`` bytes, or is not
                 UTF-8 text (it holds a lone surrogate).
         """
-        _check_message(message, self.max_message_size)
-        return await self._local.deliver(group, message)
+        size = _check_message(message, self.max_message_size)
+        return await self._local.deliver(group, message, size)
 
     async def publish_json(self, group: str, data: object) -> int:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
         return await self.publish(group, json_bytes(data).decode())
 
 
-def _check_message(message: str, limit: int) -> None:
+def _check_message(message: str, limit: int) -> int:
     """Refuse a message no member could be sent: over ``limit`` bytes, or text with no UTF-8
     (a lone surrogate, from bytes decoded with ``surrogateescape``, say). Queued, the latter
     failed every member's send, and each was dropped from the group, its WebSocket open and
-    told nothing: the whole group lost for one message."""
+    told nothing: the whole group lost for one message. Give its size in bytes."""
     try:
         size = utf8_size(message)
     except UnicodeEncodeError as exc:
         raise ValueError(f"A group message must be UTF-8 text: {exc}") from None
     if size > limit:
         raise ValueError(f"Message of {size} bytes is over the limit of {limit}")
+    return size
+
+
+def _queue_bytes(owner: str, given: int | None, max_message_size: int) -> int:
+    """A member's queue's bound in bytes: ``given``, else 16 messages of the largest size.
+    Without one, a stalled member held ``max_queue`` messages of any size: 1,000 of 1 MiB,
+    a gigabyte, for one client that stopped reading.
+
+    Raises:
+        ValueError: ``given`` is less than ``max_message_size``: a message of that size
+            could never be queued, and would close every member.
+    """
+    if given is None:
+        return 16 * max_message_size
+    check_limit(owner, "max_queue_bytes", given)
+    if given < max_message_size:
+        raise ValueError(
+            f"{owner}: max_queue_bytes ({given}) must be at least max_message_size "
+            f"({max_message_size}), or a message of that size would close every member"
+        )
+    return given
 
 
 # A URL's password: after the user name's colon, up to the last "@" of the part before the
@@ -309,6 +360,7 @@ class RedisGroups:
         *,
         max_queue: int = 1000,
         max_message_size: int = 1024 * 1024,
+        max_queue_bytes: int | None = None,
         prefix: str = "aaf:group:",
         timeout: float = 2.0,
         max_connections: int = 32,
@@ -321,7 +373,9 @@ class RedisGroups:
         self.max_message_size = max_message_size
         self.prefix = prefix
         self.timeout = timeout
-        self._local = _LocalMembers(max_queue)
+        self._local = _LocalMembers(
+            max_queue, _queue_bytes("RedisGroups", max_queue_bytes, max_message_size)
+        )
         self._client: _Redis | None = None
         self._pubsub: _PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -543,7 +597,7 @@ class RedisGroups:
                     # stalled member would hold max_queue of them, of any size.
                     size = utf8_size(data)  # decoded by redis-py: UTF-8 (U+FFFD for the rest)
                     if size <= self.max_message_size:
-                        await self._local.deliver(group, data)
+                        await self._local.deliver(group, data, size)
                     else:
                         logger.warning(
                             "Dropping a message of %d bytes on group %r: over the limit of %d",

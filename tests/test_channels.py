@@ -100,6 +100,53 @@ async def test_a_message_over_the_size_limit_is_refused_as_redis_groups_refuse_i
     assert InMemoryGroups().max_message_size == 1024 * 1024
 
 
+@pytest.mark.anyio
+async def test_a_stalled_member_holds_at_most_max_queue_bytes_of_messages() -> None:
+    # max_queue alone let one client that stopped reading hold 1,000 messages of 1 MiB, a
+    # gigabyte of the server's memory; by default a member falls 16 of the largest behind.
+    groups = InMemoryGroups(max_message_size=1000)
+    fast, stalled = Sink(), Sink(stall=True)
+    await groups.join("room", fast)
+    await groups.join("room", stalled)
+    big = "x" * 1000
+    for i in range(18):
+        await groups.publish("room", f"{i:03}" + big[3:])
+        await settle()
+    # The first went to its send (which stalls); the next 16 fill its 16,000 bytes; the
+    # 18th is over them: closed 1013, as a member over max_queue is.
+    assert stalled.closed is not None and stalled.closed[0] == 1013
+    assert groups.members("room") == 1 and len(fast.got) == 18
+    # Small messages still queue by the hundred: the bound is the bytes they hold.
+    slow = Sink(stall=True)
+    await groups.join("room", slow)
+    for _ in range(900):
+        await groups.publish("room", "small")
+    assert slow.closed is None and groups.members("room") == 2
+    slow.released.set()
+    await settle()
+
+
+@pytest.mark.anyio
+async def test_max_queue_bytes_bounds_each_members_queue_and_takes_the_largest_message() -> None:
+    groups = InMemoryGroups(max_message_size=10, max_queue_bytes=25)
+    stalled = Sink(stall=True)
+    await groups.join("room", stalled)
+    for _ in range(3):  # one in its send, two queued: 20 bytes
+        await groups.publish("room", "0123456789")
+        await settle()
+    assert groups.members("room") == 1
+    await groups.publish("room", "0123456")  # 27 bytes: over
+    await settle()
+    assert groups.members("room") == 0
+    assert stalled.closed is not None and stalled.closed[0] == 1013
+    with pytest.raises(ValueError, match=r"max_queue_bytes \(5\) must be at least max_message"):
+        InMemoryGroups(max_message_size=10, max_queue_bytes=5)
+    with pytest.raises(ValueError, match="max_queue_bytes"):
+        InMemoryGroups(max_queue_bytes=-1)
+    with pytest.raises(TypeError, match="max_queue_bytes"):
+        InMemoryGroups(max_queue_bytes="1")  # type: ignore[arg-type]  # what mypy refuses
+
+
 def test_max_queue_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_queue"):
         InMemoryGroups(max_queue=0)

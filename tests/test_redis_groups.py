@@ -294,6 +294,30 @@ async def test_a_slow_member_is_dropped_without_delaying_the_others(
 
 
 @pytest.mark.anyio
+async def test_a_stuck_member_holds_at_most_max_queue_bytes_of_what_redis_brings(
+    redis_server: RedisServer,
+) -> None:
+    # As InMemoryGroups: messages of the largest size fill a stuck member's queue by bytes
+    # long before max_queue; it is closed 1013, the others get every message.
+    class Stuck(Inbox):
+        async def send_text(self, data: str) -> None:
+            await asyncio.sleep(3600)
+
+    async with RedisGroups(redis_server.url, max_message_size=1000) as groups:
+        fast, stuck = Inbox(), Stuck()
+        await groups.join("room", fast)
+        await groups.join("room", stuck)
+        await asyncio.sleep(0.1)
+        for i in range(20):
+            await groups.publish("room", f"{i:03}" + "x" * 997)
+        await wait_for(lambda: len(fast.got) == 20)
+        assert stuck.closed is not None and stuck.closed[0] == 1013
+        assert groups.members("room") == 1
+    with pytest.raises(ValueError, match="max_queue_bytes"):
+        RedisGroups(redis_server.url, max_message_size=10, max_queue_bytes=9)
+
+
+@pytest.mark.anyio
 async def test_a_member_that_keeps_up_gets_every_message_of_a_burst(
     redis_server: RedisServer,
 ) -> None:
