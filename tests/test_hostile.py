@@ -855,14 +855,25 @@ def stalled_websocket(client: httpx.Client, path: str) -> socket.socket:
     return sock
 
 
-def test_a_stalled_member_is_dropped_without_delaying_the_others(server: httpx.Client) -> None:
-    count, size = 300, 64 * 1024  # 19 MB: far more than the stalled socket's buffers take
+@pytest.mark.parametrize(
+    ("room", "count", "size"),
+    [
+        # 19 MB: far more than the stalled socket's buffers take; max_queue is 8 there
+        ("room", 300, 64 * 1024),
+        # 12 MB of 200 messages, where max_queue is 1,000: its queue fills by bytes (1 MiB,
+        # 16 messages of its largest); by count alone it held all the buffers did not take
+        ("bigroom", 200, 60_000),
+    ],
+)
+def test_a_stalled_member_is_dropped_without_delaying_the_others(
+    server: httpx.Client, room: str, count: int, size: int
+) -> None:
     with (
-        contextlib.closing(stalled_websocket(server, "/room")),
-        connect(ws_url(server, "/room"), open_timeout=5, max_size=None) as reader,
+        contextlib.closing(stalled_websocket(server, f"/{room}")),
+        connect(ws_url(server, f"/{room}"), open_timeout=5, max_size=None) as reader,
     ):
         deadline = time.monotonic() + 5
-        while server.get("/room/members").json() != 2:
+        while server.get(f"/{room}/members").json() != 2:
             assert time.monotonic() < deadline, "the members never joined"
             time.sleep(0.02)
         received: list[str] = []
@@ -875,10 +886,10 @@ def test_a_stalled_member_is_dropped_without_delaying_the_others(server: httpx.C
 
         thread = threading.Thread(target=read_all)
         thread.start()
-        server.post("/room/publish", params={"count": count, "size": size})
+        server.post(f"/{room}/publish", params={"count": count, "size": size})
         thread.join(20)
         assert received == [f"{i:08d}" for i in range(count)]  # all of them, in order
-        assert server.get("/room/members").json() == 1  # the stalled one was dropped
+        assert server.get(f"/{room}/members").json() == 1  # the stalled one was dropped
     still_serves(server)
 
 

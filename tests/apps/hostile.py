@@ -53,6 +53,9 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
     """The app; ``events`` gets "stream-ended" set when an endless imperative stream ends."""
     router = Router()
     groups = InMemoryGroups(max_queue=8)
+    # A member falls behind by bytes here (1 MiB: 16 of its largest messages) long before
+    # its 1,000 messages.
+    rooms = {"room": groups, "bigroom": InMemoryGroups(max_message_size=64 * 1024)}
     (tmp / "report.txt").write_text("report")
     (tmp / "downloads").mkdir(exist_ok=True)
     with open(os.path.join(os.fsencode(tmp / "downloads"), b"caf\xe9 \xff.txt"), "wb") as saved:
@@ -194,7 +197,8 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
         async for message in connection.iter_text():
             await connection.send_text(message)
 
-    router.add_websocket_route("/room", group_member(groups, "room"))
+    for room, its_groups in rooms.items():
+        router.add_websocket_route(f"/{room}", group_member(its_groups, room), name=room)
 
     @router.websocket("/typed")
     class Typed(WebSocketView):
@@ -205,11 +209,11 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
             # How many errors the message was refused with, besides the first one's place.
             await connection.close(1007, f"{error.count('; ') + 1} errors, {error[:40]}")
 
-    @router.route("/room/publish", methods=["POST"])
-    async def publish(connection: Connection, count: int, size: int) -> int:
+    @router.route("/<any(room, bigroom):room>/publish", methods=["POST"])
+    async def publish(connection: Connection, room: str, count: int, size: int) -> int:
         queued = 0
         for i in range(count):
-            queued += await groups.publish("room", f"{i:08d}" + "x" * size)
+            queued += await rooms[room].publish(room, f"{i:08d}" + "x" * size)
             await asyncio.sleep(0)  # let the members' senders run between messages
         return queued
 
@@ -222,8 +226,8 @@ def make_app(tmp: Path, events: dict[str, threading.Event]) -> App:
             queued += await groups.publish("room", f"{i:08d}")
         return queued
 
-    @router.route("/room/members")
-    async def members(connection: Connection) -> int:
-        return groups.members("room")
+    @router.route("/<any(room, bigroom):room>/members")
+    async def members(connection: Connection, room: str) -> int:
+        return rooms[room].members(room)
 
     return aaf([router], max_body_size=16 * 1024 * 1024, max_form_fields=1000)
