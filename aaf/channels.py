@@ -249,6 +249,11 @@ class InMemoryGroups:
         """How many messages a member may fall behind before it is closed with 1013."""
         return self._local.max_queue
 
+    @property
+    def max_queue_bytes(self) -> int:
+        """How many bytes of messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_bytes
+
     async def join(self, group: str, member: Member) -> None:
         """Add ``member`` to ``group``."""
         self._local.add(group, member)
@@ -403,6 +408,11 @@ class RedisGroups:
     def max_queue(self) -> int:
         """How many messages a member may fall behind before it is closed with 1013."""
         return self._local.max_queue
+
+    @property
+    def max_queue_bytes(self) -> int:
+        """How many bytes of messages a member may fall behind before it is closed with 1013."""
+        return self._local.max_bytes
 
     async def __aenter__(self) -> RedisGroups:
         await self.start()

@@ -152,6 +152,9 @@ def test_max_queue_must_be_positive() -> None:
         InMemoryGroups(max_queue=0)
     assert InMemoryGroups(max_queue=3).max_queue == 3
     assert InMemoryGroups().max_queue == 1000
+    assert InMemoryGroups().max_queue_bytes == 16 * 1024 * 1024
+    assert InMemoryGroups(max_message_size=10).max_queue_bytes == 160
+    assert InMemoryGroups(max_queue_bytes=20, max_message_size=10).max_queue_bytes == 20
 
 
 def test_a_client_gone_mid_backlog_is_dropped_without_writes_to_its_dead_socket(

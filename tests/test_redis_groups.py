@@ -310,6 +310,7 @@ async def test_a_slow_member_is_dropped_without_delaying_the_others(
 def test_max_queue_bytes_takes_the_largest_message() -> None:
     with pytest.raises(ValueError, match="max_queue_bytes"):
         RedisGroups("redis://127.0.0.1:1/0", max_message_size=10, max_queue_bytes=9)
+    assert RedisGroups("redis://127.0.0.1:1/0").max_queue_bytes == 16 * 1024 * 1024
 
 
 @pytest.mark.anyio
