@@ -78,8 +78,10 @@ async def existing_note(note_id: int, db: Database = Depends(get_db)) -> Note:
     return note
 
 
-async def own_note(note: Note = Depends(existing_note), user: User = Depends(current_user)) -> Note:
-    """The path's note when the caller wrote it, or 403."""
+async def own_note(user: User = Depends(current_user), note: Note = Depends(existing_note)) -> Note:
+    """The path's note when the caller wrote it, or 403. The caller first: without a valid
+    token a write is 401, whether the note exists or not (providers run in the order of
+    their parameters)."""
     if note.author != user.name:
         raise HTTPError(403, f"note {note.id} is {note.author}'s")
     return note

@@ -41,6 +41,14 @@ def test_writing_needs_a_valid_bearer_token(client: TestClient) -> None:
     wrong = client.post("/api/notes", json=note, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     assert wrong.json() == {"detail": "unknown or missing token"}
+    # Who asks is checked before what they ask for: a rewrite or delete without a token is
+    # 401 whether the note exists or not (schemathesis's "ST401" check found a 404 first).
+    created = client.post("/api/notes", json=note, headers=sign_up(client)).json()
+    for note_id in (created["id"], 9999):
+        assert client.delete(f"/api/notes/{note_id}").status_code == 401
+        assert client.put(f"/api/notes/{note_id}", json=note).status_code == 401
+        bad_token = {"Authorization": "Bearer nope"}
+        assert client.delete(f"/api/notes/{note_id}", headers=bad_token).status_code == 401
 
 
 def test_create_read_rewrite_delete(client: TestClient) -> None:
