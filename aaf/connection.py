@@ -657,15 +657,22 @@ class Connection(UrlBuilding):
         return self._resp_headers
 
     def put_resp_header(self, key: str, value: str) -> None:
-        """Add a response header.
+        """Add a response header; one a response carries once (``Content-Type``,
+        ``Location``, ``ETag``: ``SINGLE``) replaces what was put before under its name,
+        as a list header (``Vary``, ``Set-Cookie``) does not.
 
         Raises:
             ValueError: the response already started, or the header is not valid.
         """
         if self.started:
             raise ValueError(f"Cannot add header {key!r}: the response has already started")
-        encode_header(key, value)
-        self.resp_headers.add(key, value)
+        name, _ = encode_header(key, value)
+        if name in SINGLE:
+            # Two went out: Chrome fails a response with two Location headers, and a cache
+            # keeps either ETag.
+            self.resp_headers.set(key, value)
+        else:
+            self.resp_headers.add(key, value)
 
     def put_resp_cookie(self, key: str, value: str = "", **options: Unpack[CookieOptions]) -> None:
         """Set a cookie on the response: ``max_age``, ``expires``, ``path``, ``domain``,

@@ -1578,6 +1578,32 @@ def test_a_header_sent_once_set_on_the_connection_replaces_the_responses_own() -
     assert sent.get_list("content-disposition") == ["attachment"]
 
 
+def test_a_header_sent_once_put_twice_on_the_connection_goes_out_once() -> None:
+    # put_resp_header added a second Content-Type or Location beside the first, and both
+    # went out, as werkzeug's Headers.add keeps both: the later one replaces it now, as
+    # `response.headers[name] = value` does in Starlette and Flask. A list header, and a
+    # cookie, still add up.
+    router = Router()
+
+    @router.get("/report")
+    async def report(connection: Connection) -> None:
+        connection.put_resp_header("Content-Type", "text/plain")
+        connection.put_resp_header("content-type", "text/csv; charset=utf-8")
+        connection.put_resp_header("Location", "/first")
+        connection.put_resp_header("LOCATION", "/second")
+        connection.put_resp_header("Vary", "Accept")
+        connection.put_resp_header("Vary", "Cookie")
+        connection.put_resp_cookie("a", "1")
+        connection.put_resp_cookie("b", "2")
+        await connection.send("a,b", finish=True)
+
+    sent = TestClient(aaf([router])).get("/report").headers
+    assert sent.get_list("content-type") == ["text/csv; charset=utf-8"]
+    assert sent.get_list("location") == ["/second"]
+    assert sent.get_list("vary") == ["Accept", "Cookie"]
+    assert [c.split("=")[0] for c in sent.get_list("set-cookie")] == ["a", "b"]
+
+
 class Report(BaseModel):
     title: str
     file: UploadFile
