@@ -165,8 +165,8 @@ class StateMatcher(Generic[P]):
         found = list(node.rules)
         for child in node.static.values():
             found += self._all_entries(child)
-        for transition in node.dynamic:
-            found += self._all_entries(transition[4])  # its next node
+        for _match, _final, _suffixed, _numbers, child, _bound in node.dynamic:
+            found += self._all_entries(child)
         return found
 
     # The segment fast path -------------------------------------------------------------------

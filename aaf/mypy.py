@@ -653,16 +653,16 @@ def _loose_app(ctx: FunctionSigContext) -> FunctionLike:
 
 def _written_items(
     name: str | None, given: Expression
-) -> list[tuple[Expression, Expression]] | None:
+) -> list[tuple[Expression | int, Expression]] | None:
     """The entries of a literal ``exception_handlers={...}`` (key, handler) or
-    ``middleware=[...]`` (the list's index, the item) as written; None for anything else (a
-    name, a ``**mapping`` or ``*items`` in it: the parameter's type checks it whole)."""
+    ``middleware=[...]`` (the item's position, the item) as written; None for anything else
+    (a name, a ``**mapping`` or ``*items`` in it: the parameter's type checks it whole)."""
     if name == "exception_handlers" and isinstance(given, DictExpr):
         if all(key is not None for key, _ in given.items):
             return [(key, value) for key, value in given.items if key is not None]
     elif name == "middleware" and isinstance(given, ListExpr):
         if not any(isinstance(item, StarExpr) for item in given.items):
-            return [(IntExpr(index), item) for index, item in enumerate(given.items)]
+            return list(enumerate(given.items))
     return None
 
 
@@ -696,8 +696,8 @@ def _check_app(ctx: FunctionContext) -> Type:
         if len(given) != 1 or (entries := _written_items(name, given[0])) is None:
             continue
         for key, value in entries:
-            if name == "middleware" and isinstance(key, IntExpr):  # the item's position
-                _check_middleware(ctx, key.value, value)
+            if isinstance(key, int):  # a middleware item's position
+                _check_middleware(ctx, key, value)
             else:
                 _check_handler(ctx, key, value, whole=True)
     return _check_dependencies(ctx)

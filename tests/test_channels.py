@@ -108,9 +108,8 @@ async def test_a_stalled_member_holds_at_most_max_queue_bytes_of_messages() -> N
     fast, stalled = Sink(), Sink(stall=True)
     await groups.join("room", fast)
     await groups.join("room", stalled)
-    big = "x" * 1000
     for i in range(18):
-        await groups.publish("room", f"{i:03}" + big[3:])
+        await groups.publish("room", f"{i:03}" + "x" * 997)  # 1,000 bytes each
         await settle()
     # The first went to its send (which stalls); the next 16 fill its 16,000 bytes; the
     # 18th is over them: closed 1013, as a member over max_queue is.

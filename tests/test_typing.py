@@ -82,6 +82,8 @@ assert_type(missing_key.__name__, str)
 async def answer_missing_key(connection: Connection) -> None:
     # The decorator gives back what it was given: the handler's own response class.
     assert_type(await missing_key(connection, KeyError("k")), JsonResponse)
+
+
 path: str = app.url_for("hello", name="x")
 
 
