@@ -47,20 +47,45 @@ function forget(note) {
   shown.delete(note.id);
 }
 
+function apply(event) {
+  if (event.kind === "deleted") forget(event.note); else render(event.note);
+}
+
+// The list as the API has it now, in place of what the page showed (after a reconnect, the
+// notes written or deleted while the feed was away).
 async function load() {
   const response = await fetch("api/notes?limit=100");
+  if (!response.ok) throw new Error(`GET api/notes: ${response.status}`);
   const page = await response.json();
+  for (const item of shown.values()) item.remove();
+  shown.clear();
   for (const note of page.items.slice().reverse()) render(note);
 }
 
+// The feed first, then the list: a note written in between is in one or the other. What
+// the feed brings while the list loads waits, and is applied after it, in order (an event
+// the list already shows changes nothing). Each time the feed comes back, the same again.
 function listen() {
   const feed = new URL("ws/notes", document.baseURI);
   feed.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(feed);
-  socket.onopen = () => { $("status").textContent = "live"; };
+  let waiting = null; // events that came while the list loaded; null once it is shown
+  socket.onopen = async () => {
+    waiting = [];
+    try {
+      await load();
+    } catch {
+      socket.close(); // and try again, as when the feed goes away
+      return;
+    }
+    if (socket.readyState !== WebSocket.OPEN) return; // gone meanwhile: onclose tries again
+    for (const event of waiting) apply(event);
+    waiting = null;
+    $("status").textContent = "live";
+  };
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data);
-    if (event.kind === "deleted") forget(event.note); else render(event.note);
+    if (waiting) waiting.push(event); else apply(event);
   };
   socket.onclose = () => {
     $("status").textContent = "reconnecting";
@@ -114,4 +139,4 @@ $("new-note").addEventListener("submit", async (event) => {
 });
 
 showUser();
-load().then(listen);
+listen();

@@ -50,11 +50,15 @@ def client(app: App) -> Iterator[TestClient]:
 
 @contextlib.contextmanager
 def notes_server(
-    database: Path, redis_url: str | None = None, prefix: Literal["", "/notes"] = ""
+    database: Path,
+    redis_url: str | None = None,
+    prefix: Literal["", "/notes"] = "",
+    port: int | None = None,
 ) -> Generator[str]:
-    """``uvicorn notes.app:app`` on a free port of 127.0.0.1; stopped by PID. With ``prefix``
-    ("/notes"), the app served under it (``notes.tests.under_prefix``)."""
-    port = free_port()
+    """``uvicorn notes.app:app`` on a free port of 127.0.0.1 (or ``port``: a server started
+    again where it was); stopped by PID. With ``prefix`` ("/notes"), the app served under it
+    (``notes.tests.under_prefix``)."""
+    port = port or free_port()
     module = "notes.tests.under_prefix:app" if prefix else "notes.app:app"
     env = {**os.environ, "AAF_NOTES_DB": str(database)}
     env.pop("AAF_REDIS_URL", None)

@@ -3,14 +3,19 @@ other's notes live, validation errors are shown, /docs renders the API. In CI th
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
+import httpx
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
+from notes.db import Database
+from notes.models import NewNote
 from notes.tests.conftest import notes_server
 from tests._browser import browser, chromium, save_screenshot, script, waiting
+from tests._helpers import free_port
 from tests._redis import RedisServer, redis_server
 
 __all__ = ["browser", "redis_server"]  # fixtures, used by name
@@ -130,3 +135,35 @@ def test_two_uvicorn_processes_on_one_redis_share_the_feed(
         sign_up(writer, "ann")
         add_note(writer, "Across processes")
         assert wait_for_title(reader, "Across processes", 2.0) < 2.0
+
+
+def test_a_page_whose_feed_came_back_shows_what_changed_meanwhile(tmp_path: Path) -> None:
+    # The page listed the notes once, at load: after the server went away and came back, the
+    # feed reconnected, and a note written meanwhile never showed, nor did one deleted go.
+    database, port = tmp_path / "notes.sqlite3", free_port()
+    with chromium() as page:
+        with notes_server(database, port=port) as base:
+            token = httpx.post(base + "/api/users", json={"name": "ann"}).json()["token"]
+            ann = {"Authorization": f"Bearer {token}"}
+            for title in ("Kept", "Gone"):
+                httpx.post(base + "/api/notes", json={"title": title}, headers=ann)
+            open_page(page, base)
+            assert titles(page) == ["Gone", "Kept"]
+        waiting(page, 10).until(lambda d: d.find_element(By.ID, "status").text == "reconnecting")
+
+        async def meanwhile() -> None:  # what another server on the same database did
+            db = await Database.open(database)
+            try:
+                await db.add_note("ann", NewNote(title="Written while away"))
+                items, _ = await db.notes(10, 0)
+                await db.delete_note(next(n.id for n in items if n.title == "Gone"))
+            finally:
+                await db.close()
+
+        asyncio.run(meanwhile())
+        with notes_server(database, port=port) as base:
+            waiting(page, 10).until(lambda d: d.find_element(By.ID, "status").text == "live")
+            assert titles(page) == ["Written while away", "Kept"]
+            # And live again: a note written now shows without a reload.
+            httpx.post(base + "/api/notes", json={"title": "After"}, headers=ann)
+            wait_for_title(page, "After", 5.0)
