@@ -464,6 +464,7 @@ class _Document:
                     if examples:
                         parameter["examples"] = _examples(examples)
                     found.add(parameter)
+        found.title_untyped_path()
         return found.ordered()
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
@@ -759,6 +760,15 @@ class _Parameters:
         _add_distinct(schemas, parameter["schema"])
         merged["schema"] = _all_of(schemas)
         self.found[key] = merged
+
+    def title_untyped_path(self) -> None:
+        """Title the rule variables that only their converter's schema describes (``id:
+        int`` on ``<int:id>``, which pydantic reads no part of), as pydantic titles every
+        other parameter: ``item_id`` is "Item Id", as in FastAPI's document."""
+        for (location, name), parameter in self.found.items():
+            if location == "path" and (location, name) not in self.schemas:
+                title = name.title().replace("_", " ")  # pydantic's default
+                parameter["schema"] = {**parameter["schema"], "title": title}
 
     def ordered(self) -> list[Schema]:
         """The parameters, path first, then query, header and cookie."""

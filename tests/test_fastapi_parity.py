@@ -661,3 +661,27 @@ def test_what_a_json_body_takes_differs_from_fastapi_where_the_readme_says() -> 
         assert client.post("/orders", json=sent).json() == (
             fastapi_client.post("/orders", json=sent).json()
         )
+
+
+def test_a_path_parameters_schema_is_titled_as_fastapi_titles_it() -> None:
+    # `item_id: int` on `<int:item_id>` is a value the converter alone reads: its schema had
+    # no title, where FastAPI's (and aaf's for every value pydantic reads) has "Item Id".
+    async def item(item_id: int, part_no: str, key: uuid.UUID) -> dict[str, str]:
+        return {}
+
+    async def ours(
+        connection: Connection, item_id: int, part_no: str, key: uuid.UUID
+    ) -> dict[str, str]:
+        return {}
+
+    theirs, app = fastapi.FastAPI(), App()
+    theirs.get("/items/{item_id}/{part_no}/{key}")(item)
+    app.get("/items/<int:item_id>/<part_no>/<uuid:key>")(ours)
+
+    def titles(document: dict[str, Any]) -> dict[str, object]:
+        (operation,) = document["paths"].values()
+        return {p["name"]: p["schema"].get("title") for p in operation["get"]["parameters"]}
+
+    expected = {"item_id": "Item Id", "part_no": "Part No", "key": "Key"}
+    assert titles(theirs.openapi()) == expected
+    assert titles(cast(dict[str, Any], app.openapi())) == expected

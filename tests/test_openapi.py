@@ -209,7 +209,7 @@ def test_a_path_operation_in_full(document: Document) -> None:
                 "in": "path",
                 "required": True,
                 # <int:> takes no sign, so no value below 0 reaches the handler (-1 is a 404).
-                "schema": {"type": "integer", "minimum": 0},
+                "schema": {"type": "integer", "minimum": 0, "title": "Item Id"},
             },
             {
                 "name": "verbose",
@@ -324,6 +324,7 @@ def test_view_methods_options_security_and_what_is_left_out(
     assert operation_of(document, "/things/{thing}", "get")["parameters"][0]["schema"] == {
         "type": "string",
         "format": "uuid",
+        "title": "Thing",
     }
     assert operation_of(document, "/items", "post")["security"] == [{"HTTPBearer": []}]
     schemes = document["components"]["securitySchemes"]
@@ -529,11 +530,12 @@ def test_a_path_values_schema_says_what_its_converter_matches() -> None:
     )
     schemas = {p["name"]: p["schema"] for p in parameters}
     assert schemas == {
-        "n": {"type": "integer", "minimum": 0},
-        "x": {"type": "number", "minimum": 0},
-        "offset": {"type": "integer"},
+        # Titled as pydantic titles the others, though it reads none of these.
+        "n": {"type": "integer", "minimum": 0, "title": "N"},
+        "x": {"type": "number", "minimum": 0, "title": "X"},
+        "offset": {"type": "integer", "title": "Offset"},
         "capped": {"type": "integer", "maximum": 100, "title": "Capped", "minimum": 0},
-        "key": {"type": "string", "format": "uuid"},
+        "key": {"type": "string", "format": "uuid", "title": "Key"},
     }
     client = TestClient(app)
     assert client.get(f"/a/1/1.5/-3/100/{uuid.UUID(int=1)}").status_code == 200
@@ -581,7 +583,7 @@ def test_a_converter_and_a_written_type_that_differ_are_both_said() -> None:
     }
     # Only "a" is both a choice of the rule and of the Literal: the one value listed.
     assert schemas["choice"] == {"enum": ["a"], "title": "Choice", "type": "string"}
-    assert schemas["at"] == {"type": "integer", "minimum": 2}
+    assert schemas["at"] == {"type": "integer", "minimum": 2, "title": "At"}
     client = TestClient(app)
     assert client.get("/c/1/50/a/2").text == "a"
     assert client.get("/c/1/50/b/2").status_code == 422  # the rule's, not the Literal's
@@ -653,7 +655,11 @@ def test_an_any_converters_values_are_listed_as_the_type_takes_them() -> None:
         "title": "Size",
         "type": "string",
     }
-    assert schema_of("/any/{size}") == {"type": "string", "enum": ["m", "s"]}  # handed over
+    assert schema_of("/any/{size}") == {  # handed over
+        "type": "string",
+        "enum": ["m", "s"],
+        "title": "Size",
+    }
     client = TestClient(app)
     assert [client.get(f"/scale/{v}").status_code for v in ("1", "01", "2.5", "x")] == [
         200,
@@ -1218,11 +1224,23 @@ def test_converters_repeated_ids_odd_statuses_and_defaults() -> None:
     limit = [p for p in fetch["parameters"] if p["name"] == "limit"]
     assert len(limit) == 1 and limit[0]["schema"]["default"] == 10  # one provider, read once
     by_name = {p["name"]: p for p in paths["/kind/{kind}/{page}"]["get"]["parameters"]}
-    assert by_name["kind"]["schema"] == {"type": "string", "enum": ["cats", "dogs"]}
-    assert by_name["page"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 9}
+    assert by_name["kind"]["schema"] == {
+        "type": "string",
+        "enum": ["cats", "dogs"],
+        "title": "Kind",
+    }
+    assert by_name["page"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 9,
+        "title": "Page",
+    }
     assert by_name["old"]["deprecated"] is True
     assert by_name["seen"]["schema"]["default"] == [3]
-    assert paths["/files/{rest}"]["get"]["parameters"][0]["schema"] == {"type": "string"}
+    assert paths["/files/{rest}"]["get"]["parameters"][0]["schema"] == {
+        "type": "string",
+        "title": "Rest",
+    }
     form = paths["/upload"]["post"]["requestBody"]
     assert form["required"] is False
 
