@@ -403,6 +403,9 @@ class RedisGroups:
         # past which a command fails (lost messages, and an outage that was none). Its own
         # BlockingConnectionPool before 5.1 hangs for good on a connection that fails.
         self._sending = asyncio.Semaphore(self.max_connections)
+        # A group's channel -> the subscription Redis has not confirmed yet, which its joins
+        # wait for (set by the subscriber as it reads the confirmation).
+        self._confirming: dict[str, asyncio.Future[None]] = {}
 
     @property
     def max_queue(self) -> int:
@@ -461,7 +464,7 @@ class RedisGroups:
             await client.aclose()
             raise ConnectionError(f"Redis is unreachable at {_shown(self.url)}: {exc}") from exc
         self._client = client
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = client.pubsub()
         self._new_turns()  # for this event loop
         self._reader = asyncio.create_task(self._read(), name="aaf RedisGroups subscriber")
 
@@ -477,15 +480,29 @@ class RedisGroups:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        self._confirm_all()  # no join waits on a closed subscriber
         self._local.close()
 
     def _channel(self, group: str) -> str:
         return self.prefix + group
 
     async def join(self, group: str, member: Member) -> None:
-        """Add ``member`` to ``group``, subscribing this process to it when it is the first."""
+        """Add ``member`` to ``group``, subscribing this process to it when it is the first.
+        Returns once Redis has confirmed the subscription (at most ``timeout`` seconds, else
+        an outage; at once during one), so that what any process publishes to ``group`` from
+        then on reaches ``member``."""
         if self._local.add(group, member):
             await self._subscription(group, True)
+        confirming = self._confirming.get(self._channel(group))
+        if confirming is None or self._outage:
+            return
+        try:
+            # Shielded: a join cancelled while it waits leaves the others theirs.
+            await asyncio.wait_for(asyncio.shield(confirming), self.timeout)
+        except TimeoutError:
+            self._report_outage(
+                TimeoutError(f"no confirmation of the subscription to {group!r} in time")
+            )
 
     async def leave(self, group: str, member: Member) -> None:
         """Remove ``member``; unsubscribe when the group has no member left here."""
@@ -499,13 +516,19 @@ class RedisGroups:
         pub/sub's first command, which connects, can wait up to ``timeout``.)"""
         if self._outage:
             return  # at once: not behind the subscriber's own try to connect
+        channel = self._channel(group)
+        if wanted and channel not in self._confirming:
+            # Before the lock: a second member joining meanwhile waits for it too.
+            self._confirming[channel] = asyncio.get_running_loop().create_future()
         async with self._subscribing:
             pubsub = self._pubsub
             if pubsub is None or self._outage:
+                if pubsub is None:  # not started, or closed: nothing will confirm it
+                    self._confirmed(channel)
                 return
             try:
                 if wanted:
-                    await pubsub.subscribe(self._channel(group))
+                    await pubsub.subscribe(channel)
                 else:
                     await pubsub.unsubscribe(self._channel(group))
             except Exception as exc:
@@ -554,9 +577,22 @@ class RedisGroups:
         """Publish ``data`` as JSON (pydantic models and dataclasses too)."""
         return await self.publish(group, json_bytes(data).decode())
 
+    def _confirmed(self, channel: str) -> None:
+        """Let the joins waiting for ``channel``'s subscription return."""
+        confirming = self._confirming.pop(channel, None)
+        if confirming is not None and not confirming.done():
+            confirming.set_result(None)
+
+    def _confirm_all(self) -> None:
+        for channel in list(self._confirming):
+            self._confirmed(channel)
+
     def _report_outage(self, exc: BaseException) -> None:
         if not self._outage:
             self._outage = True
+            # Nothing will be confirmed before the subscriber is back: the joins waiting
+            # return now (what is published meanwhile is lost, as for every member).
+            self._confirm_all()
             # Its class and message: redis-py 8's repr of its errors is their kind alone
             # ("network:TimeoutError", without "Timeout reading from 127.0.0.1:6379").
             logger.warning(
@@ -599,7 +635,9 @@ class RedisGroups:
                         await self._client.ping()
                 self._back()
                 delay = 0.05
-                if message is not None and message.get("type") == "message":
+                if message is not None and message.get("type") == "subscribe":
+                    self._confirmed(str(message["channel"]))
+                elif message is not None and message.get("type") == "message":
                     channel = str(message["channel"])
                     group = channel[len(self.prefix) :]
                     data = str(message["data"])
@@ -648,4 +686,4 @@ class RedisGroups:
                 await old.aclose()
             except Exception as exc:
                 logger.debug("Closing the old subscriber failed: %r", exc)
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = client.pubsub()

@@ -67,7 +67,6 @@ async def test_a_member_of_one_instance_gets_what_another_publishes(
     async with RedisGroups(redis_server.url) as here, RedisGroups(redis_server.url) as there:
         member = Inbox()
         await here.join("room", member)
-        await asyncio.sleep(0.1)  # the subscription reaches Redis
         assert await there.publish("room", "hello") == 1
         for i in range(100):  # a burst keeps its order
             await there.publish("room", f"{i:03d}")
@@ -76,6 +75,93 @@ async def test_a_member_of_one_instance_gets_what_another_publishes(
         await here.leave("room", member)
         await asyncio.sleep(0.1)
         assert await there.publish("room", "nobody") == 0  # unsubscribed with the last member
+
+
+@asynccontextmanager
+async def far_from(port: int, delay: float) -> AsyncGenerator[str]:
+    """A Redis URL through a TCP proxy on 127.0.0.1 that holds what a client sends for
+    ``delay`` seconds on its way to the Redis at ``port`` (a process far from Redis, or on a
+    congested link); the answers come back at once."""
+    tasks: set[asyncio.Future[None]] = set()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hold: float) -> None:
+        try:
+            while data := await reader.read(65536):
+                await asyncio.sleep(hold)  # in order: one piece at a time
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def serve(client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        redis, to_redis = await asyncio.open_connection("127.0.0.1", port)
+        for piping in (pipe(client, to_redis, delay), pipe(redis, to_client, 0)):
+            task = asyncio.ensure_future(piping)
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    try:
+        yield f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    finally:
+        server.close()
+        for task in list(tasks):
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await server.wait_closed()
+
+
+@pytest.mark.anyio
+async def test_what_is_published_once_join_returns_reaches_the_member(
+    redis_server: RedisServer,
+) -> None:
+    # join() returned once SUBSCRIBE was written, before Redis had read it: a process whose
+    # commands reach Redis later than another's (0.3 s here) missed what that one published
+    # right after the join, and the tests slept 0.1 s after their joins. Now join() waits
+    # for Redis to confirm the subscription, and no test sleeps.
+    async with (
+        far_from(redis_server.port, 0.3) as url,
+        RedisGroups(url) as here,
+        RedisGroups(redis_server.url) as there,
+    ):
+        await here.join("warm", Inbox())  # its subscriber connected
+        member = Inbox()
+        await here.join("room", member)
+        assert await there.publish("room", "hello") == 1
+        await wait_for(lambda: member.got == ["hello"])
+        # A second member of a room whose subscription is on its way waits for it too.
+        first, second = Inbox(), Inbox()
+        await asyncio.gather(here.join("shared", first), here.join("shared", second))
+        assert await there.publish("shared", "both") == 1
+        await wait_for(lambda: first.got == second.got == ["both"])
+
+
+@pytest.mark.anyio
+async def test_a_join_that_redis_does_not_confirm_waits_the_timeout_then_is_an_outage(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="aaf")
+    async with RedisGroups(redis_server.url, timeout=0.5) as here:
+        await here.join("warm", Inbox())  # the subscriber is connected and reading
+        redis_server.freeze()
+        try:
+            started = time.monotonic()
+            waiting = [asyncio.create_task(here.join("room", Inbox())) for _ in range(3)]
+            await asyncio.wait_for(asyncio.gather(*waiting), 5)
+            assert 0.4 < time.monotonic() - started < 2.0  # the timeout, for all three at once
+            logged = [r.getMessage() for r in caplog.records]
+            assert any("unreachable" in m and "'room'" in m for m in logged), logged
+            started = time.monotonic()
+            await here.join("later", Inbox())  # known to be away: at once
+            assert time.monotonic() - started < 0.2
+        finally:
+            redis_server.thaw()
+        member = Inbox()
+        await here.join("room", member)
+        async with RedisGroups(redis_server.url) as there:
+            await delivered_again(there, member)
 
 
 @pytest.mark.anyio
@@ -95,7 +181,6 @@ async def test_delivery_resumes_after_redis_restarts(redis_server: RedisServer) 
     async with RedisGroups(redis_server.url) as here, RedisGroups(redis_server.url) as there:
         member = Inbox()
         await here.join("room", member)
-        await asyncio.sleep(0.1)
         await there.publish("room", "before")
         await wait_for(lambda: member.got == ["before"])
         redis_server.stop()
@@ -116,7 +201,6 @@ async def test_the_password_of_the_redis_url_is_in_no_log_line_or_error(
     async with RedisGroups(server.url) as here, RedisGroups(server.url) as there:
         member = Inbox()
         await here.join("room", member)
-        await asyncio.sleep(0.1)
         assert await there.publish("room", "before") == 1  # the password was taken
         await wait_for(lambda: member.got == ["before"])
         server.stop()
@@ -163,7 +247,6 @@ async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
         member = Inbox()
         await here.join("room", member)
         await there.join("elsewhere", Inbox())  # its subscriber is reading too
-        await asyncio.sleep(0.1)
         assert await there.publish("room", "before") == 1
         await wait_for(lambda: member.got == ["before"])
         redis_server.freeze()
@@ -299,7 +382,6 @@ async def test_a_slow_member_is_dropped_without_delaying_the_others(
         fast, stuck = Inbox(), Stuck()
         await groups.join("room", fast)
         await groups.join("room", stuck)
-        await asyncio.sleep(0.1)
         for i in range(20):
             await groups.publish("room", f"{i:03}" + "x" * (max_message_size - 3))
         await wait_for(lambda: len(fast.got) == 20)
@@ -323,7 +405,6 @@ async def test_a_member_that_keeps_up_gets_every_message_of_a_burst(
     async with RedisGroups(redis_server.url, max_queue=5) as groups:
         member = Inbox()
         await groups.join("room", member)
-        await asyncio.sleep(0.1)  # the subscription reaches Redis
         # 500 PUBLISH commands written at once, as a pipeline sends them (RESP, by hand).
         channel = (groups.prefix + "room").encode()
         burst = b"".join(
@@ -597,7 +678,6 @@ async def test_a_burst_of_publishes_holds_a_bounded_number_of_connections(
         member = Inbox()
         await groups.join("room", member)
         await wait_for(lambda: groups.members("room") == 1)
-        await asyncio.sleep(0.1)  # subscribed
         said = [f"m{n}" for n in range(200)]  # past redis-py 8's 100
         assert await asyncio.gather(*(groups.publish("room", m) for m in said)) == [1] * 200
         await wait_for(lambda: sorted(member.got) == sorted(said))
@@ -625,7 +705,6 @@ async def test_connections_a_restart_closed_are_opened_again_not_an_outage(
     async with RedisGroups(redis_server.url, timeout=60, max_connections=8) as groups:
         member = Inbox()
         await groups.join("room", member)
-        await asyncio.sleep(0.1)
         before = [f"before {n}" for n in range(40)]
         assert await asyncio.gather(*(groups.publish("room", m) for m in before)) == [1] * 40
         redis_server.stop()
@@ -649,7 +728,6 @@ def test_one_instance_serves_event_loops_one_after_another(redis_server: RedisSe
         async with groups:
             member = Inbox()
             await asyncio.gather(groups.join("a", member), groups.join("b", member))
-            await asyncio.sleep(0.1)
             said = [f"{round}-{n}" for n in range(20)]
             counts = await asyncio.gather(*(groups.publish("a", m) for m in said))
             await wait_for(lambda: sorted(member.got) == sorted(said))
