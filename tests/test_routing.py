@@ -1296,7 +1296,8 @@ def test_a_routers_own_converters_serve_its_rules() -> None:
     # The API document shows the path value as the text it is.
     document = json.loads(json.dumps(app.openapi()))
     assert document["paths"]["/colours/{rgb}"]["get"]["parameters"][0]["schema"] == {
-        "type": "string"
+        "type": "string",
+        "title": "Rgb",
     }
 
 
