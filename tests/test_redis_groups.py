@@ -356,6 +356,16 @@ async def test_publishing_before_start_says_what_comes_first() -> None:
     await groups.close()  # closing what never started is fine
 
 
+@pytest.mark.anyio
+async def test_a_member_who_joined_before_start_is_subscribed_by_it(
+    redis_server: RedisServer,
+) -> None:
+    groups, member = RedisGroups(redis_server.url), Inbox()
+    await asyncio.wait_for(groups.join("room", member), 1)  # nothing to confirm it: at once
+    async with groups, RedisGroups(redis_server.url) as there:
+        await delivered_again(there, member)
+
+
 class Stuck(Inbox):
     """A member whose every send waits for ever."""
 
