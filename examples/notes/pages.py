@@ -46,7 +46,8 @@ async def index(connection: Connection) -> HttpResponse:
 
 @router.websocket("/ws/notes")
 class NoteFeed(WebSocketView):
-    """One open page: it gets every NoteEvent as a JSON text frame, and sends nothing."""
+    """One open page: its first frame is ``{"kind": "subscribed"}``, then it gets every
+    NoteEvent as a JSON text frame; it sends nothing."""
 
     groups: Groups
 
@@ -56,6 +57,9 @@ class NoteFeed(WebSocketView):
         await connection.accept()
         self.groups = groups
         await groups.join(FEED, connection)
+        # Subscribed (RedisGroups.join returns once Redis says so): a note written from now
+        # on comes on the feed, so the list the page loads after this frame misses nothing.
+        await connection.send_json({"kind": "subscribed"})
 
     async def on_disconnect(self, connection: Connection, code: int) -> None:
         await self.groups.leave(FEED, connection)

@@ -62,16 +62,17 @@ async function load() {
   for (const note of page.items.slice().reverse()) render(note);
 }
 
-// The feed first, then the list: a note written in between is in one or the other. What
-// the feed brings while the list loads waits, and is applied after it, in order (an event
-// the list already shows changes nothing). Each time the feed comes back, the same again.
+// The feed first, then the list: the server says "subscribed" once a note written from then
+// on is sure to come on the feed, and the page loads the list after that, so a note written
+// in between is in one or the other. What the feed brings while the list loads waits, and is
+// applied after it, in order (an event the list already shows changes nothing). Each time
+// the feed comes back, the same again.
 function listen() {
   const feed = new URL("ws/notes", document.baseURI);
   feed.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(feed);
-  let waiting = null; // events that came while the list loaded; null once it is shown
-  socket.onopen = async () => {
-    waiting = [];
+  let waiting = []; // events that came before the list was shown; null once it is
+  async function catchUp() {
     try {
       await load();
     } catch {
@@ -82,10 +83,12 @@ function listen() {
     for (const event of waiting) apply(event);
     waiting = null;
     $("status").textContent = "live";
-  };
+  }
   socket.onmessage = (message) => {
     const event = JSON.parse(message.data);
-    if (waiting) waiting.push(event); else apply(event);
+    if (event.kind === "subscribed") catchUp();
+    else if (waiting) waiting.push(event);
+    else apply(event);
   };
   socket.onclose = () => {
     $("status").textContent = "reconnecting";
