@@ -404,8 +404,11 @@ class RedisGroups:
         # BlockingConnectionPool before 5.1 hangs for good on a connection that fails.
         self._sending = asyncio.Semaphore(self.max_connections)
         # A group's channel -> the subscription Redis has not confirmed yet, which its joins
-        # wait for (set by the subscriber as it reads the confirmation).
+        # wait for (set by the subscriber as it reads the confirmation), and how many of the
+        # SUBSCRIBEs sent for it are unanswered: a join after a leave whose UNSUBSCRIBE went
+        # after the first one's SUBSCRIBE is subscribed by its own, the last.
         self._confirming: dict[str, asyncio.Future[None]] = {}
+        self._unanswered: dict[str, int] = {}
 
     @property
     def max_queue(self) -> int:
@@ -528,6 +531,7 @@ class RedisGroups:
                 return
             try:
                 if wanted:
+                    self._asked(channel)
                     await pubsub.subscribe(channel)
                 else:
                     await pubsub.unsubscribe(self._channel(group))
@@ -586,6 +590,21 @@ class RedisGroups:
     def _confirm_all(self) -> None:
         for channel in list(self._confirming):
             self._confirmed(channel)
+        self._unanswered.clear()  # a new subscriber will not answer the old one's
+
+    def _asked(self, *channels: str) -> None:
+        """Count SUBSCRIBEs about to be sent."""
+        for channel in channels:
+            self._unanswered[channel] = self._unanswered.get(channel, 0) + 1
+
+    def _answered(self, channel: str) -> None:
+        """Redis confirmed a SUBSCRIBE to ``channel``: with the last one sent, the joins
+        waiting for it return."""
+        left = self._unanswered.pop(channel, 1) - 1
+        if left > 0:
+            self._unanswered[channel] = left
+        else:
+            self._confirmed(channel)
 
     def _report_outage(self, exc: BaseException) -> None:
         if not self._outage:
@@ -619,7 +638,9 @@ class RedisGroups:
                     groups = self._local.groups()
                     if groups:
                         async with self._subscribing:
-                            await pubsub.subscribe(*(self._channel(g) for g in groups))
+                            channels = [self._channel(g) for g in groups]
+                            self._asked(*channels)
+                            await pubsub.subscribe(*channels)
                     else:
                         await asyncio.sleep(0.05)
                         continue
@@ -636,7 +657,7 @@ class RedisGroups:
                 self._back()
                 delay = 0.05
                 if message is not None and message.get("type") == "subscribe":
-                    self._confirmed(str(message["channel"]))
+                    self._answered(str(message["channel"]))
                 elif message is not None and message.get("type") == "message":
                     channel = str(message["channel"])
                     group = channel[len(self.prefix) :]
@@ -672,6 +693,7 @@ class RedisGroups:
         have = {str(c) for c in known} - {str(c) for c in leaving}
         wanted = {self._channel(group) for group in self._local.groups()}
         if wanted - have:
+            self._asked(*(wanted - have))
             await pubsub.subscribe(*(wanted - have))
         if have - wanted:
             await pubsub.unsubscribe(*(have - wanted))

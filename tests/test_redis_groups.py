@@ -85,14 +85,30 @@ async def far_from(port: int, delay: float) -> AsyncGenerator[str]:
     tasks: set[asyncio.Future[None]] = set()
 
     async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hold: float) -> None:
-        try:
-            while data := await reader.read(65536):
-                await asyncio.sleep(hold)  # in order: one piece at a time
+        """Each piece read is written ``hold`` seconds after it came, in order (a line with
+        that latency, not a queue that holds each piece after the one before)."""
+        line: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        async def deliver() -> None:
+            while True:
+                came, data = await line.get()
+                await asyncio.sleep(max(0.0, came + hold - loop.time()))
+                if not data:
+                    break
                 writer.write(data)
                 await writer.drain()
+
+        delivering = asyncio.ensure_future(deliver())
+        try:
+            while data := await reader.read(65536):
+                line.put_nowait((loop.time(), data))
+            line.put_nowait((loop.time(), b""))
+            await delivering
         except ConnectionError:
             pass
         finally:
+            delivering.cancel()
             writer.close()
 
     async def serve(client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
@@ -136,6 +152,19 @@ async def test_what_is_published_once_join_returns_reaches_the_member(
         await asyncio.gather(here.join("shared", first), here.join("shared", second))
         assert await there.publish("shared", "both") == 1
         await wait_for(lambda: first.got == second.got == ["both"])
+        # A member who leaves before Redis confirmed its subscription, and one who joins
+        # before then too: the join waits for its own SUBSCRIBE's answer, not the first
+        # one's, which came before the UNSUBSCRIBE (at 0.3 s, 0.35 s and 0.55 s at Redis).
+        leaving, staying = Inbox(), Inbox()
+        joining = asyncio.ensure_future(here.join("again", leaving))
+        await asyncio.sleep(0.05)
+        await here.leave("again", leaving)
+        await asyncio.sleep(0.2)
+        await here.join("again", staying)
+        await joining
+        await asyncio.sleep(0.15)  # past the UNSUBSCRIBE, had the join returned at 0.3 s
+        assert await there.publish("again", "still here") == 1
+        await wait_for(lambda: staying.got == ["still here"])
 
 
 @pytest.mark.anyio
