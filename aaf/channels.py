@@ -342,13 +342,15 @@ class RedisGroups:
 
     One pub/sub connection per process, subscribed to a group's channel while this process has
     members in it; what arrives is fanned out to the local members through the same bounded
-    queues as ``InMemoryGroups``. Delivery is at most once, in publish order per group. When
-    Redis goes away the subscriber reconnects with backoff and subscribes again (logging once
-    per outage); what is published meanwhile is lost. A command Redis does not answer within
-    ``timeout`` seconds counts as an outage; during one, a single publish at a time tries
-    Redis again and the others give 0 at once, so a Redis that stopped answering holds at most
-    one request at a time, for ``timeout``. At most ``max_connections`` publishes go to Redis
-    at once, a connection each (the subscriber has its own); the others wait their turn.
+    queues as ``InMemoryGroups``; ``join`` returns once Redis has confirmed the subscription,
+    so a member gets what any process publishes after it. Delivery is at most once, in
+    publish order per group. When Redis goes away the subscriber reconnects with backoff and
+    subscribes again (logging once per outage); what is published meanwhile is lost. A
+    command Redis does not answer within ``timeout`` seconds counts as an outage; during one,
+    a single publish at a time tries Redis again and the others give 0 at once, so a Redis
+    that stopped answering holds at most one request at a time, for ``timeout``. At most
+    ``max_connections`` publishes go to Redis at once, a connection each (the subscriber has
+    its own); the others wait their turn.
     Start and close it with the app's lifespan::
 
         groups = RedisGroups("redis://127.0.0.1:6379/0")
