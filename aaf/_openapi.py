@@ -242,7 +242,11 @@ def build_document(app: App) -> dict[str, JsonValue]:
                 inputs.append((("extra", id(model) ^ status), "serialization", extra.core_schema))
     mapping, definitions = generator.generate_definitions(inputs=inputs)
     resolved = {key[0]: value for key, value in mapping.items()}
-    document = _Document(resolved, {str(name): schema for name, schema in definitions.items()})
+    document = _Document(
+        resolved,
+        {str(name): schema for name, schema in definitions.items()},
+        generator.get_title_from_name,
+    )
     paths: dict[str, dict[str, JsonValue]] = {}
     seen_ids: set[str] = set()
     placed: dict[tuple[str, str], _Route] = {}
@@ -350,10 +354,14 @@ class _Document:
     """The operations' parts, with the schemas of one generator pass."""
 
     def __init__(
-        self, resolved: dict[tuple[str, int], Schema], definitions: dict[str, Schema]
+        self,
+        resolved: dict[tuple[str, int], Schema],
+        definitions: dict[str, Schema],
+        title: Callable[[str], str],
     ) -> None:
         self.resolved = resolved
         self.definitions = definitions
+        self.title = title  # the generator's, as pydantic titles a field from its name
         self.synthetic: set[str] = set()  # the plans' own TypedDicts, inlined, not components
         self.security: dict[str, JsonValue] = {}
         self.uses_validation_error = False
@@ -464,7 +472,7 @@ class _Document:
                     if examples:
                         parameter["examples"] = _examples(examples)
                     found.add(parameter)
-        found.title_untyped_path()
+        found.title_untyped_path(self.title)
         return found.ordered()
 
     def request_body(self, plan: HandlerPlan) -> Schema | None:
@@ -761,14 +769,13 @@ class _Parameters:
         merged["schema"] = _all_of(schemas)
         self.found[key] = merged
 
-    def title_untyped_path(self) -> None:
+    def title_untyped_path(self, title: Callable[[str], str]) -> None:
         """Title the rule variables that only their converter's schema describes (``id:
         int`` on ``<int:id>``, which pydantic reads no part of), as pydantic titles every
         other parameter: ``item_id`` is "Item Id", as in FastAPI's document."""
         for (location, name), parameter in self.found.items():
             if location == "path" and (location, name) not in self.schemas:
-                title = name.title().replace("_", " ")  # pydantic's default
-                parameter["schema"] = {**parameter["schema"], "title": title}
+                parameter["schema"] = {**parameter["schema"], "title": title(name)}
 
     def ordered(self) -> list[Schema]:
         """The parameters, path first, then query, header and cookie."""

@@ -536,7 +536,7 @@ class RedisGroups:
                     self._asked(channel)
                     await pubsub.subscribe(channel)
                 else:
-                    await pubsub.unsubscribe(self._channel(group))
+                    await pubsub.unsubscribe(channel)
             except Exception as exc:
                 self._report_outage(exc)
 
