@@ -608,6 +608,15 @@ def test_file_names_werkzeug_misread_are_read_as_the_client_meant_them() -> None
     assert sent('name="f"; filename = b.txt') == {"f": "file b.txt"}
     assert sent('name="f";filename ="c.txt"') == {"f": "file c.txt"}
     assert sent('name="filename"') == {"filename": "v"}  # the word alone names no file
+    # Unquoted values outside RFC 7230's token (curl and browsers quote; hand-made clients do
+    # not): read up to the ";" as python-multipart does; werkzeug stopped at the first such
+    # character, a file named ".." or a field named "a".
+    assert sent("name=f; filename=../x.txt") == {"f": "file ../x.txt"}
+    assert sent("name=f; filename=my notes.txt ") == {"f": "file my notes.txt"}
+    assert sent("name=a b") == {"a b": "v"}
+    assert sent("name=a/b; filename=c") == {"a/b": "file c"}
+    assert sent('name=f; filename="a=b c.txt"') == {"f": "file a=b c.txt"}
+    assert sent("name=plain-token.1") == {"plain-token.1": "v"}
 
 
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
