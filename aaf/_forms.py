@@ -85,6 +85,7 @@ async def parse_form(
             `_charset_`), 413 past the limits.
     """
     mimetype, options = parse_options_header(content_type)
+    mimetype = mimetype.lower()  # RFC 9110 8.3.1: a media type is named in any case
     if mimetype == "application/x-www-form-urlencoded":
         # A charset the Content-Type names (as clients other than browsers send, and Django
         # reads) is the form's, unless `_charset_` says otherwise; refused before the body.

@@ -619,6 +619,27 @@ def test_file_names_werkzeug_misread_are_read_as_the_client_meant_them() -> None
     assert sent("name=plain-token.1") == {"plain-token.1": "v"}
 
 
+def test_a_form_content_type_is_read_in_any_case(client: TestClient) -> None:
+    # RFC 9110 8.3.1: type and subtype are case-insensitive, as aaf reads a JSON body's;
+    # an upper-case form type answered 415 (Starlette reads it).
+    for content_type in (
+        "APPLICATION/X-WWW-FORM-URLENCODED",
+        "Application/X-Www-Form-Urlencoded; Charset=UTF-8",
+    ):
+        response = client.post("/form", content=b"title=t", headers={"content-type": content_type})
+        assert response.status_code == 200, (content_type, response.text)
+    files = {"title": (None, b"t")}
+    request = client.build_request("POST", "/form", files=files)
+    body = request.read()
+    boundary = request.headers["content-type"].partition("boundary=")[2]
+    response = client.post(
+        "/form",
+        content=body,
+        headers={"content-type": f"MULTIPART/FORM-DATA; BOUNDARY={boundary}"},
+    )
+    assert response.status_code == 200, response.text
+
+
 def test_a_form_route_given_no_body_answers_422_missing(client: TestClient) -> None:
     response = client.post("/form")
     assert response.status_code == 422
