@@ -841,8 +841,8 @@ class WebSocketEndpoint:
     __slots__ = ("name", "run")
 
     def __init__(self, name: str, run: Runner) -> None:
-        self.name = name
-        self.run = run
+        self.name: str = name
+        self.run: Runner = run
 
 
 def websocket_endpoint(

@@ -35,7 +35,7 @@ class Lifecycle:
     """The open streams and WebSockets of one app, ended together on shutdown."""
 
     def __init__(self, grace: float = 30.0) -> None:
-        self.stopping = False
+        self.stopping: bool = False
         self.grace = grace  # seconds running background work may take once shutdown began
         self._background: set[asyncio.Future[None]] = set()
         self._open: set[Connection] = set()

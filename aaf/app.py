@@ -49,6 +49,7 @@ from aaf._urls import UrlBuilding
 from aaf.connection import Connection, WebSocketState, origin_form, route_path
 from aaf.exceptions import HTTPError
 from aaf.middleware import FunctionMiddleware, HttpMiddleware
+from aaf.params import Dependency
 from aaf.response import HttpResponse
 from aaf.routing import (
     Failed,
@@ -69,7 +70,7 @@ from aaf.routing import (
 
 __all__ = ["App", "ExceptionHandler", "aaf"]
 
-logger = logging.getLogger("aaf")
+logger: logging.Logger = logging.getLogger("aaf")
 # Any callable that takes the app and gives an ASGI app: a middleware class, or
 # functools.partial(Cls, **options). `Never` as the parameter lets middleware typed against
 # another library's (looser) ASGI types fit, without `Any`; aaf checks what it gets back.
@@ -173,20 +174,27 @@ class App(UrlBuilding):
         max_threads: int = MAX_THREADS,
         debug: bool = False,
     ) -> None:
-        self.title, self.version, self.description = title, version, description
+        self.title: str = title
+        self.version: str = version
+        self.description: str | None = description
         # The rest of the document's "info", as FastAPI names them: contact {"name", "url",
         # "email"}, license_info {"name", "identifier" or "url"}.
-        self.summary, self.terms_of_service = summary, terms_of_service
-        self.contact = dict(contact) if contact else None
-        self.license_info = dict(license_info) if license_info else None
-        self.openapi_url, self.docs_url, self.redoc_url = openapi_url, docs_url, redoc_url
+        self.summary: str | None = summary
+        self.terms_of_service: str | None = terms_of_service
+        self.contact: dict[str, str] | None = dict(contact) if contact else None
+        self.license_info: dict[str, str] | None = dict(license_info) if license_info else None
+        self.openapi_url: str | None = openapi_url
+        self.docs_url: str | None = docs_url
+        self.redoc_url: str | None = redoc_url
         # Where an OAuth2 sign-in started from Swagger UI comes back to, and what Swagger
         # UI's initOAuth() is given (clientId, usePkceWithAuthorizationCodeGrant, ...).
         self.swagger_ui_oauth2_redirect_url = swagger_ui_oauth2_redirect_url
-        self.swagger_ui_init_oauth = dict(swagger_ui_init_oauth) if swagger_ui_init_oauth else None
+        self.swagger_ui_init_oauth: dict[str, JsonValue] | None = (
+            dict(swagger_ui_init_oauth) if swagger_ui_init_oauth else None
+        )
         # The document's top-level "tags" (descriptions, order) and "servers", as given.
-        self.openapi_tags = list(openapi_tags or [])
-        self.servers = list(servers or [])
+        self.openapi_tags: list[Mapping[str, JsonValue]] = list(openapi_tags or [])
+        self.servers: list[Mapping[str, JsonValue]] = list(servers or [])
         # Behind a proxy that serves the app under a prefix (uvicorn --root-path), the
         # document served lists that prefix first among its servers, as FastAPI's does: else
         # Swagger UI's "Try it out" would ask for the paths without it.
@@ -195,10 +203,13 @@ class App(UrlBuilding):
         self._docs = docs_routers(self)  # after every other router, include_router's too
         # Run before every route's own (FastAPI's app-wide dependencies), routes the app
         # serves later included; not before the API document's own pages.
-        self.dependencies = tuple(dependency_list(dependencies))
+        self.dependencies: tuple[Dependency, ...] = tuple(dependency_list(dependencies))
         # Converters of the app's own for the rules of @app.get(...) and friends (Flask's
         # app.url_map.converters); a router given to the app has its own.
-        self.converters = Router(converters=converters).converters  # checked here, now
+        # Checked here, now.
+        self.converters: Mapping[str, type[BaseConverter]] = Router(
+            converters=converters
+        ).converters
         given: object = routers
         if isinstance(given, Router):  # aaf(router): it iterates nothing, and said so badly
             raise TypeError("aaf() takes a list of routers: write aaf([router])")
@@ -211,11 +222,11 @@ class App(UrlBuilding):
                 raise TypeError(f"aaf({keyword}=...) takes a list: {keyword}=[{value!r}]")
         routers = list(routers)  # read twice below (untyped code may pass an iterator)
         check_names([*routers, *self._docs])  # before any is wrapped (see include_router)
-        self.routers = [*map(self._served, routers), *self._docs]
+        self.routers: list[Router] = [*map(self._served, routers), *self._docs]
         serve_names_together(self)  # a name added to one later is checked against the others
         self._note_first()
-        self.on_startup = list(on_startup)
-        self.on_shutdown = list(on_shutdown)
+        self.on_startup: list[Hook] = list(on_startup)
+        self.on_shutdown: list[Hook] = list(on_shutdown)
         if inspect.isasyncgenfunction(lifespan) or inspect.isgeneratorfunction(lifespan):
             # Starlette wraps one, deprecated; typed, it is an error: say so before start-up.
             raise TypeError(
@@ -236,10 +247,12 @@ class App(UrlBuilding):
         check_limit("aaf", "shutdown_grace", shutdown_grace)
         self.max_body_size = max_body_size
         self.max_message_size = max_message_size
-        self.form_limits = FormLimits(max_form_fields, max_form_parts, max_form_text_size)
-        self.lifecycle = Lifecycle(shutdown_grace)
+        self.form_limits: FormLimits = FormLimits(
+            max_form_fields, max_form_parts, max_form_text_size
+        )
+        self.lifecycle: Lifecycle = Lifecycle(shutdown_grace)
         # Where plain `def` handlers, providers and background work run (aaf/_threads.py).
-        self.threads = ThreadPool(max_threads)
+        self.threads: ThreadPool = ThreadPool(max_threads)
         # Swap a Depends provider for another, in tests: app.dependency_overrides[get_db] = fake
         self.dependency_overrides: dict[Callable[..., object], Callable[..., object]] = {}
         # An override's plan for each set of scopes it is asked with, in each route (by the

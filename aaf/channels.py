@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Groups", "InMemoryGroups", "Member", "RedisGroups"]
 
-logger = logging.getLogger("aaf")
+logger: logging.Logger = logging.getLogger("aaf")
 TRY_AGAIN_LATER = 1013  # RFC 6455 close code for a member that cannot keep up
 _SYNC_EVERY = 1.0  # seconds between two checks that RedisGroups' subscriptions are its groups
 

@@ -70,7 +70,7 @@ def _check_header_size(size: int) -> None:
         )
 
 
-logger = logging.getLogger("aaf")
+logger: logging.Logger = logging.getLogger("aaf")
 
 
 def _call_at_end(callback: Callable[[], object]) -> None:
@@ -126,8 +126,8 @@ class Connection(UrlBuilding):
     _ws_state = WebSocketState.CONNECTING
     _connect_read = False  # the handshake's websocket.connect message was taken
     resp_status_code: int | None = None
-    started = False
-    finished = False
+    started: bool = False
+    finished: bool = False
     max_body_size: int | None = None
     max_message_size: int | None = None  # of a WebSocket message received; the app sets it
     _watcher: asyncio.Future[None] | None = None
@@ -162,8 +162,8 @@ class Connection(UrlBuilding):
         # (test_app.py checks them).
         self.scope = scope
         self._app = app
-        self.asgi_send = send
-        self.asgi_receive = receive
+        self.asgi_send: Send = send
+        self.asgi_receive: Receive = receive
         self._head = scope["type"] == "http" and scope["method"] == "HEAD"
         # PERF: what every response reads, set here: Python 3.11 reads an instance's own
         # attributes through a specialized instruction, and a class-level default through the

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 
 from pydantic import JsonValue, ValidationError
+from pydantic_core import ErrorDetails
 
 from aaf._http import check_close_code
 
@@ -31,7 +32,7 @@ class HTTPError(Exception):
         super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
-        self.headers = dict(headers) if headers else {}
+        self.headers: dict[str, str] = dict(headers) if headers else {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.status_code!r}, {self.detail!r})"
@@ -57,7 +58,7 @@ class ResponseValidationError(ValueError):
 
     def __init__(self, qualname: str, error: ValidationError) -> None:
         # Once, without inputs: a returned list of a million wrong items is as many errors.
-        self.errors = error.errors(include_url=False, include_input=False)
+        self.errors: list[ErrorDetails] = error.errors(include_url=False, include_input=False)
         lines = [
             f"  {'.'.join(str(p) for p in e['loc']) or '(the value)'}: {e['msg']}"
             for e in self.errors[:20]

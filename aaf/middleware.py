@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Answer", "CallNext", "FunctionMiddleware", "HttpMiddleware"]
 
-logger = logging.getLogger("aaf")
+logger: logging.Logger = logging.getLogger("aaf")
 
 
 class Answer:
@@ -64,8 +64,8 @@ class Answer:
     __slots__ = ("_flow", "headers", "status_code")
 
     def __init__(self, status_code: int, headers: Headers, flow: _Flow) -> None:
-        self.status_code = status_code
-        self.headers = headers
+        self.status_code: int = status_code
+        self.headers: Headers = headers
         self._flow = flow
 
     def __repr__(self) -> str:
@@ -150,13 +150,15 @@ class _Flow:
     response's body and its end pass without a turn of the event loop each)."""
 
     def __init__(self, app: ASGIApp, scope: Scope, receive: Receive) -> None:
-        self.app, self.scope, self.receive = app, scope, receive
+        self.app: ASGIApp = app
+        self.scope: Scope = scope
+        self.receive: Receive = receive
         self.task: asyncio.Task[None] | None = None  # made by call_next
         self.start: asyncio.Future[HTTPResponseStartEvent] = (
             asyncio.get_running_loop().create_future()
         )
         self.body: asyncio.Queue[SendEvent | None] = asyncio.Queue(maxsize=2)
-        self.stopped = False  # stop() ran: nobody reads the body on
+        self.stopped: bool = False  # stop() ran: nobody reads the body on
 
     async def call_next(self, connection: Connection) -> Answer:
         if self.task is not None:

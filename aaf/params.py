@@ -81,7 +81,9 @@ class Param:
         self.include_in_schema = include_in_schema
         # Named examples for the API document (OpenAPI Example Objects: summary, description,
         # value), which Swagger UI offers in a list, as FastAPI's openapi_examples.
-        self.openapi_examples = _examples(type(self).__name__, openapi_examples)
+        self.openapi_examples: dict[str, dict[str, JsonValue]] = _examples(
+            type(self).__name__, openapi_examples
+        )
         # What goes into pydantic's Field() for this parameter (only what was given).
         self.field: dict[str, object] = {k: v for k, v in constraints.items() if v is not None}
         if "examples" in self.field:  # a list, as pydantic keeps them; any sequence here
@@ -214,7 +216,7 @@ class Path(Param):
     one of the rule's variables (registration refuses it otherwise).
     """
 
-    source = "path"
+    source: ClassVar[Source] = "path"
 
     def __init__(self, *default: Never, **constraints: Unpack[Constraints]) -> None:
         _refuse_own("Path", _REFUSED["Path"], constraints)
@@ -224,14 +226,14 @@ class Path(Param):
 class Query(Param):
     """Read from the query string; a model marked ``Query()`` takes the whole query string."""
 
-    source = "query"
+    source: ClassVar[Source] = "query"
 
 
 class Header(Param):
     """Read from a request header; ``x_token`` reads ``x-token`` unless aliased (or unless
     ``convert_underscores=False``: then the header ``x_token``, which proxies often drop)."""
 
-    source = "header"
+    source: ClassVar[Source] = "header"
 
     def __init__(
         self,
@@ -255,19 +257,19 @@ class Header(Param):
 class Cookie(Param):
     """Read from a request cookie."""
 
-    source = "cookie"
+    source: ClassVar[Source] = "cookie"
 
 
 class Body(Param):
     """Read the whole JSON request body."""
 
-    source = "body"
+    source: ClassVar[Source] = "body"
 
 
 class Form(Param):
     """Read a field of an urlencoded or multipart form body."""
 
-    source = "form"
+    source: ClassVar[Source] = "form"
 
     def __init__(
         self,
@@ -315,9 +317,9 @@ class Dependency:
             raise TypeError(f"Security() takes scopes=[...], a list of scope names, got {scopes!r}")
         # None: the parameter's class, called with its __init__'s parameters (read where
         # the parameter is, at registration).
-        self.provider = provider
-        self.use_cache = use_cache
-        self.scopes = tuple(scopes)
+        self.provider: Callable[..., object] | None = provider
+        self.use_cache: bool = use_cache
+        self.scopes: tuple[str, ...] = tuple(scopes)
 
     def __repr__(self) -> str:
         provider = self.provider
@@ -341,7 +343,7 @@ class SecurityScopes:
         if isinstance(scopes, str):  # a sequence of letters to a type checker
             raise TypeError(f"SecurityScopes takes a list of scope names: [{scopes!r}]")
         self.scopes: list[str] = list(scopes or ())
-        self.scope_str = " ".join(self.scopes)
+        self.scope_str: str = " ".join(self.scopes)
 
     def __repr__(self) -> str:
         return f"SecurityScopes({self.scopes!r})"

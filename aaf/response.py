@@ -79,7 +79,7 @@ __all__ = [
     "StreamingResponse",
 ]
 
-logger = logging.getLogger("aaf")
+logger: logging.Logger = logging.getLogger("aaf")
 _T = TypeVar("_T")
 # Turns a handler's return value into (headers, body): its content type and length.
 ResultEncoder = Callable[[object], tuple[RawHeaders, bytes]]
@@ -97,7 +97,7 @@ class HttpResponse:
         await HttpResponse("hi", connection)
     """
 
-    media_type = "text/plain; charset=utf-8"
+    media_type: str = "text/plain; charset=utf-8"
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -128,7 +128,7 @@ class HttpResponse:
         # PERF: bytes, the commonest body, told apart by its type alone: isinstance() asks
         # the type's ancestry in C (benchmarks/instructions.py, plaintext).
         if type(body) is bytes:
-            self.body = body
+            self.body: bytes = body
         elif isinstance(body, str):
             # In the charset its Content-Type declares (UTF-8 unless one says otherwise).
             codec = _CODECS.get(type(self)) if media_type is None and headers is None else None
@@ -434,7 +434,7 @@ class FileResponse(HttpResponse):
         background: Background | None = None,
         content_disposition_type: Literal["attachment", "inline"] = "attachment",
     ) -> None:
-        self.path = os.fspath(path)
+        self.path: str = os.fspath(path)
         self.filename = filename
         media_type = media_type or guess_media_type(filename or self.path)
         super().__init__(

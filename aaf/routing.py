@@ -357,14 +357,14 @@ class Router(UrlBuilding):
         include_in_schema: bool = True,
         converters: Mapping[str, type[BaseConverter]] | None = None,
     ) -> None:
-        self.prefix = _clean_prefix(prefix)
+        self.prefix: str = _clean_prefix(prefix)
         # werkzeug converters of the app's own (`<hex:n>`), for this router's rules.
         self.converters: Mapping[str, type[BaseConverter]] = _custom(converters or {})
         # What the API document says of every route registered here (FastAPI's APIRouter
         # options): tags before the routes' own, responses beside theirs, deprecated, left out.
         self._shown = Shown.of(tags, responses, deprecated, include_in_schema)
         # Depends(provider) values run before every route registered here (auth checks).
-        self.dependencies = tuple(dependency_list(dependencies))
+        self.dependencies: tuple[Dependency, ...] = tuple(dependency_list(dependencies))
         self._entries: list[_Route | _Mount | _Include] = []
         # Which route answers each (rule, method) here: a second route for one would never
         # be reached (the first registered wins), so registering it is an error.

@@ -275,7 +275,7 @@ class _OAuth2(SecurityScheme, Generic[_Token]):
         auto_error: bool,
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
-        self.scopes = dict(scopes or {})
+        self.scopes: dict[str, str] = dict(scopes or {})
 
     async def __call__(self, connection: Connection) -> _Token:
         """Give the bearer token, or refuse with 401."""
@@ -569,7 +569,10 @@ class _APIKey(SecurityScheme, Generic[_Key]):
     ) -> None:
         super().__init__(scheme_name=scheme_name, description=description, auto_error=auto_error)
         self.name = name
-        self.request_key = (self.where, name.lower() if self.where == "header" else name)
+        self.request_key: tuple[str, str] = (
+            self.where,
+            name.lower() if self.where == "header" else name,
+        )
         self._challenge = f'APIKey in="{self.where}", name={_quoted("name", name)}'
 
     def _read(self, connection: Connection) -> str | None:

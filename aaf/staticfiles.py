@@ -34,7 +34,7 @@ class StaticFiles:
     """
 
     def __init__(self, directory: str | os.PathLike[str], *, html: bool = False) -> None:
-        self.directory = os.path.realpath(directory)
+        self.directory: str = os.path.realpath(directory)
         if not os.path.isdir(self.directory):
             raise ValueError(f"StaticFiles directory {self.directory!r} does not exist")
         self.html = html

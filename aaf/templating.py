@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 try:
     import jinja2
-except ImportError as missing:  # the templates extra is not installed
-    raise ImportError("aaf.templating needs Jinja2: pip install 'aaf[templates]'") from missing
+except ImportError as _missing:  # the templates extra is not installed
+    raise ImportError("aaf.templating needs Jinja2: pip install 'aaf[templates]'") from _missing
 
 from aaf.connection import Connection
 from aaf.response import Background, HtmlResponse
@@ -95,7 +95,9 @@ class Jinja2Templates:
                 "loop); make it without enable_async"
             )
         self.env = env
-        self.context_processors = tuple(context_processors)
+        self.context_processors: tuple[Callable[[Connection], Mapping[str, object]], ...] = tuple(
+            context_processors
+        )
 
     def render(self, name: str, context: Mapping[str, object] | None = None) -> str:
         """The template ``name`` rendered with ``context`` (an e-mail's body, a fragment).

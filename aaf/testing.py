@@ -79,7 +79,7 @@ class WebSocketDenied(Exception):
         super().__init__(f"WebSocket handshake denied with HTTP {status_code}")
         self.status_code = status_code
         self.body = body
-        self.headers = httpx.Headers(list(headers))
+        self.headers: httpx.Headers = httpx.Headers(list(headers))
 
     @property
     def content(self) -> bytes:
@@ -482,7 +482,7 @@ class _WebSocketCore:
         self.to_app: asyncio.Queue[ReceiveEvent] = asyncio.Queue()
         self.from_app: asyncio.Queue[SendEvent] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
-        self.closed = False
+        self.closed: bool = False
         self.accepted_subprotocol: str | None = None
         self.accepted_headers: list[tuple[bytes, bytes]] = []
 
