@@ -46,9 +46,13 @@ _SYNC_EVERY = 1.0  # seconds between two checks that RedisGroups' subscriptions 
 class Member(Protocol):
     """Anything that can take a text frame and be closed: a WebSocket ``Connection`` is one."""
 
-    async def send_text(self, data: str) -> None: ...
+    async def send_text(self, data: str) -> None:
+        """Send ``data`` as one text frame."""
+        ...
 
-    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close with ``code`` and ``reason``: 1013 for a member whose queue is full."""
+        ...
 
 
 class Groups(Protocol):

@@ -227,6 +227,7 @@ class AafPlugin(Plugin):
     def get_method_signature_hook(
         self, fullname: str
     ) -> Callable[[MethodSigContext], FunctionLike] | None:
+        """The signature of ``url_for(handler, ...)``: the handler's URL parameters."""
         # url_for of App, Router, Connection or a subclass: mypy names the object's class.
         owner, _, name = fullname.rpartition(".")
         if name == "url_for" and self._derives(owner, _URL_BUILDING):
@@ -236,10 +237,13 @@ class AafPlugin(Plugin):
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        """A signature for an app's construction that lets its check read every argument."""
         # An app's construction, aaf(...), App(...) or a subclass's.
         return _loose_app if self._derives(fullname, _APP) else None
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        """The check of an app's construction, an ``@operation`` or a router's: providers
+        against their parameters, exception handlers against their keys."""
         if self._derives(fullname, _APP):
             return _check_app
         if fullname in _OPERATION or self._derives(fullname, _ROUTER):
@@ -253,6 +257,8 @@ class AafPlugin(Plugin):
         return isinstance(info, TypeInfo) and info.has_base(base)
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        """The check of a route's registration (its handler against its rule), an override
+        (``app.dependency_overrides[provider] = ...``) and an added exception handler."""
         if fullname == "builtins.dict.__setitem__":
             return _check_override
         owner, _, name = fullname.rpartition(".")

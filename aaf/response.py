@@ -344,6 +344,7 @@ class StreamingResponse(HttpResponse):
         self.content = content
 
     def as_whole(self) -> None:
+        """``None``: a stream never goes out in one piece."""
         return None
 
     def _chunks(self, connection: Connection) -> AsyncIterable[bytes | str]:
@@ -445,6 +446,7 @@ class FileResponse(HttpResponse):
             self.set_header("Content-Disposition", content_disposition(filename, inline))
 
     def as_whole(self) -> None:
+        """``None``: a file is read as it is sent (and may be a part of it, or a 304)."""
         return None
 
     async def _send(self, connection: Connection) -> None:
