@@ -205,8 +205,8 @@ class App(UrlBuilding):
         # serves later included; not before the API document's own pages.
         self.dependencies: tuple[Dependency, ...] = tuple(dependency_list(dependencies))
         # Converters of the app's own for the rules of @app.get(...) and friends (Flask's
-        # app.url_map.converters); a router given to the app has its own.
-        # Checked here, now.
+        # app.url_map.converters); a router given to the app has its own. Router() checks
+        # them here, now.
         self.converters: Mapping[str, type[BaseConverter]] = Router(
             converters=converters
         ).converters
