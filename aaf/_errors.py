@@ -125,7 +125,10 @@ async def _answer_error(
         # Bad handshake input (a missing token, say) is the client's mistake: refuse it.
         # Raised after accept, it closes the session as any HTTPError does (below).
         logger.debug("Refusing WebSocket %s: %s", printable(connection.path), exc.errors)
-        await connection.reject(403, "Invalid handshake parameters")
+        # Where and what, for a client that reads the refusal (a script, a test; a browser
+        # shows none of it): the first few entries, as a close reason says them.
+        said = _entries_said(exc.errors[:5]) + (" ..." if len(exc.errors) > 5 else "")
+        await connection.reject(403, f"Invalid handshake parameters: {said}")
         return
     if isinstance(exc, WebSocketException) and connection.scope["type"] == "websocket":
         logger.debug("Closing WebSocket %s: %r", printable(connection.path), exc)
