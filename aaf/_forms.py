@@ -352,20 +352,12 @@ class _Collector:
             raise HTTPError(
                 400, "Malformed multipart body: a part with two Content-Disposition headers"
             )
-        if (
-            "\\" in disposition
-            or cast("str | None", part.name) is None
-            or "*=" in disposition
-            or (isinstance(part, Field) and "filename" in disposition.lower())
-            or _UNQUOTED_NON_TOKEN.search(disposition) is not None
-        ):
-            # werkzeug read each backslash as an escape, found no name or file name (it
-            # reads none from `name = "a"` or `filename= "a.txt"`, spaces around the `=`,
-            # which python-multipart takes: an upload arrived as a text field), or took an
-            # RFC 8187 `filename*` that holds no name for the name (`UTF-8''`, `bogus`), or
-            # cut an unquoted value at its first character outside a token (`filename=../x`
-            # was a file named "..", `name=a b` a field named "a")
-            part = _as_browsers_send(part, disposition)
+        # Named by aaf's own reading of the header, never werkzeug's: werkzeug reads each
+        # backslash as an escape, finds no name or file name with spaces around a `=`
+        # (`filename= "a.txt"`: an upload arrived as a text field), takes an RFC 8187
+        # `filename*` that holds no name for the name (`UTF-8''`), and cuts an unquoted value
+        # at its first character outside a token (`filename=../x` was a file named "..").
+        part = _as_browsers_send(part, disposition)
         if cast("str | None", part.name) is None:  # werkzeug types it str; RFC 7578 4.2
             raise HTTPError(
                 400,
@@ -508,7 +500,9 @@ def _quoted_params(header: str) -> dict[str, str]:
             position = header.find(";", end)
         else:
             position = header.find(";", start)
+            # %22 read as a quote here too, as werkzeug read it (`filename=a%22.txt`).
             value = header[start : None if position == -1 else position].strip()
+            value = value.replace("%22", '"')
         params.setdefault(key, value)
     return params
 
@@ -524,9 +518,6 @@ def _unescaped(quoted: str) -> str:
     return quoted.replace("\\\\", "\x00").replace('\\"', '"').replace("\x00", "\\")
 
 
-# An unquoted parameter value holding a character werkzeug's reading stops at (not a token's,
-# not the `;` that ends it); a match that is not one (`="a=b c"`) only costs the reading here.
-_UNQUOTED_NON_TOKEN = re.compile(r"=[ \t]*[^\"; \t][^;]*?[^!#$%&'*+.^_`|~0-9A-Za-z;-]")
 _PARAM_NAME = re.compile(r"\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*")
 _ESCAPED = re.compile(r'\\(["\\])')
 _PARAM_END = re.compile(r'"\s*(?:;|$)')
