@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import subprocess
 import sys
@@ -32,13 +33,12 @@ def mypy_in_process(args: list[str]) -> tuple[str, str, int]:
         return api.run(args)
     finally:
         gc.set_threshold(*kept)
-        _runs.append(None)
-        if len(_runs) % _COLLECT_EVERY == 0:
+        if next(_runs) % _COLLECT_EVERY == 0:
             gc.collect()
 
 
 _COLLECT_EVERY = 10
-_runs: list[None] = []
+_runs = itertools.count(1)
 
 
 def write(directory: Path, files: dict[str, str]) -> list[Path]:
