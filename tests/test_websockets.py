@@ -7,7 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import cast
+from typing import Annotated, cast
 
 import httpx
 import pytest
@@ -25,7 +25,7 @@ from aaf.exceptions import (
     WebSocketDisconnect,
     WebSocketException,
 )
-from aaf.params import Depends
+from aaf.params import Depends, Query
 from aaf.routing import Router
 from aaf.testing import AsyncTestClient, TestClient, WebSocketDenied
 from aaf.views import WebSocketView
@@ -331,6 +331,26 @@ def test_handshake_denial_over_uvicorn() -> None:
         assert missing.value.response.status_code == 403
 
     with serve(aaf([router])) as base:
+        asyncio.run(asyncio.wait_for(scenario(base), 30))
+
+
+def test_a_refused_handshake_says_which_value_over_uvicorn() -> None:
+    typed = Router()
+
+    @typed.websocket("/typed")
+    async def handler(connection: Connection, n: Annotated[int, Query(ge=1)]) -> None:
+        await connection.accept()
+
+    async def scenario(base: str) -> None:
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(base.replace("http://", "ws://") + "/typed?n=0"):
+                pass
+        assert info.value.response.status_code == 403
+        assert info.value.response.body == (
+            b"Invalid handshake parameters: query.n: Input should be greater than or equal to 1"
+        )
+
+    with serve(aaf([typed])) as base:
         asyncio.run(asyncio.wait_for(scenario(base), 30))
 
 
