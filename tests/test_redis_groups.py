@@ -184,7 +184,7 @@ async def test_a_join_that_redis_does_not_confirm_waits_the_timeout_then_is_an_o
             assert any("unreachable" in m and "'room'" in m for m in logged), logged
             started = time.monotonic()
             await here.join("later", Inbox())  # known to be away: at once
-            assert time.monotonic() - started < 0.2
+            assert time.monotonic() - started < 0.3  # at once: well under the 0.5 s timeout
         finally:
             redis_server.thaw()
         member = Inbox()
@@ -300,7 +300,7 @@ async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
                     done.append(time.monotonic() - started)
 
             assert await asyncio.gather(*(publish() for _ in range(50))) == [0] * 50
-            assert len([t for t in done if t > 0.2]) <= 1, sorted(done)[-3:]
+            assert len([t for t in done if t > 0.3]) <= 1, sorted(done)[-3:]
             # Joins do not wait on it either (they ask it nothing during an outage).
             joined: list[float] = []
 
@@ -310,7 +310,7 @@ async def test_a_redis_that_stops_answering_holds_one_publish_at_a_time(
                 joined.append(time.monotonic() - started)
 
             await asyncio.gather(*(join(f"new{n}") for n in range(20)))
-            assert len([t for t in joined if t > 0.2]) <= 1, sorted(joined)[-3:]
+            assert len([t for t in joined if t > 0.3]) <= 1, sorted(joined)[-3:]
             await asyncio.sleep(1.5)  # the subscriber tries Redis too, and must not say "back"
             logged = [r.getMessage() for r in caplog.records]
             assert [m for m in logged if "is back" in m] == [], logged
