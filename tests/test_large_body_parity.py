@@ -2,11 +2,13 @@
 is what pydantic's validation of the whole gives, each collection stopping at its first error
 (README, "Differences from FastAPI"): the same value, or the same errors in the same order.
 
-Types are made of models (aliases, defaults, extra keys forbidden or not, validators), stdlib
-and pydantic dataclasses, TypedDicts, lists, tuples, sets, dicts (text or number keys), deques,
-the abc's sequences and mappings, optional values, unions told apart by a tag or not, and
-constrained values. This found deques, Counters and OrderedDicts validated in one call that
-did not stop at their first error (pydantic 2.14 gives them schemas of their own).
+Types are made of models (aliases, alias choices and generators, defaults, extra keys
+forbidden or not, field and model validators, root models), stdlib and pydantic dataclasses,
+TypedDicts, lists, tuples, sets, dicts (text or number keys), deques, the abc's sequences and
+mappings, optional values, unions told apart by a tag, by a function or not at all, and
+constrained values, dates, UUIDs, decimals and enums. This found deques, Counters and
+OrderedDicts validated in one call that did not stop at their first error (pydantic 2.14
+gives them schemas of their own).
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ import asyncio
 import collections
 import collections.abc
 import dataclasses
+import datetime
+import decimal
+import enum
 import json
 import random
+import uuid
 from collections.abc import Callable
 from types import GenericAlias
 from typing import Annotated, Any, Literal, NotRequired, Union, cast, get_args, get_origin
@@ -24,19 +30,38 @@ from typing import Annotated, Any, Literal, NotRequired, Union, cast, get_args, 
 import pytest
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    RootModel,
+    StrictInt,
+    Tag,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    alias_generators,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from typing_extensions import TypedDict
 
 from aaf import _entries, _extract, _plan, _readings
 from aaf._readings import fail_fast_validator
+
+
+class Colour(enum.Enum):
+    RED = "r"
+    BLUE = "b"
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+    HIGH = 2
+
 
 SCALARS: list[object] = [
     int,
@@ -52,8 +77,24 @@ SCALARS: list[object] = [
     Literal["a", "b"],
     int | None,
     int | str,
+    datetime.date,
+    uuid.UUID,
+    decimal.Decimal,
+    Colour,
+    Level,
+    StrictInt,
+    Annotated[str, Field(pattern="^a")],
 ]
-ODD_VALUES: list[object] = [None, "x", 1, 1.5, [], {}, True, "1", -1, "2024-01-01", "boom"]
+ODD_VALUES: list[object] = [None, "x", 1, 1.5, [], {}, True, "1", -1, "2024-01-01", "boom", "r"]
+# What each scalar type above is sent as, besides ODD_VALUES (a wrong one now and then).
+SENT_AS: dict[object, list[object]] = {
+    datetime.date: ["2024-01-01", "2024-13-01", 0],
+    uuid.UUID: ["00000000-0000-0000-0000-000000000000", "x"],
+    decimal.Decimal: ["1.5", 2, "nan", "x"],
+    Colour: ["r", "b", "g"],
+    Level: [1, 2, 3],
+    StrictInt: [1, "1"],
+}
 
 
 _NOT_REQUIRED: object = NotRequired
@@ -65,6 +106,34 @@ def _kept(value: object) -> object:
 
 def _swapped(value: object) -> object:
     return "a" if value == "swap" else value
+
+
+def _no_boom(model: BaseModel) -> BaseModel:
+    if "boom" in model.__dict__.values():
+        raise ValueError("boom model")
+    return model
+
+
+def _without_extra(cls: type[BaseModel], data: object) -> object:
+    if isinstance(data, dict):
+        return {k: v for k, v in cast("dict[str, object]", data).items() if k != "extra"}
+    return data
+
+
+def _around(cls: type[BaseModel], data: object, handler: ValidatorFunctionWrapHandler) -> object:
+    return handler(data)
+
+
+def _boom_around(
+    cls: type[BaseModel], value: object, handler: ValidatorFunctionWrapHandler
+) -> object:
+    if value == "boom":
+        raise ValueError("boom around")
+    return handler(value)
+
+
+def _tag_of(value: object) -> object:
+    return cast("dict[str, object]", value).get("kind") if isinstance(value, dict) else None
 
 
 def _optional(kind: object) -> object:
@@ -114,8 +183,12 @@ class Types:
 
     def union(self, depth: int) -> object:
         first, second = self.model(depth, tag="a"), self.model(depth, tag="b")
+        how = self.rng.random()
+        if how < 0.2:  # told apart by a function
+            tagged: Any = Union[Annotated[first, Tag("a")], Annotated[second, Tag("b")]]  # noqa: UP007  # made at run time
+            return Annotated[tagged, Discriminator(_tag_of)]
         either: Any = Union[first, second]  # noqa: UP007  # made at run time
-        if self.rng.random() < 0.5:
+        if how < 0.6:
             return Annotated[either, Field(discriminator="kind")]
         return either
 
@@ -137,6 +210,24 @@ class Types:
         fields: dict[str, Any] = {}
         if tag is not None:
             fields["kind"] = (Literal[tag], ...)
+        how = rng.random()
+        if tag is None and how < 0.08:
+            root: Any = RootModel[self.kind(depth)]  # type: ignore[misc]  # made at run time
+            made: type[BaseModel] = create_model(self.name(), __base__=root)
+            return made
+        if how < 0.2:  # each field under either of two names
+            for i in range(rng.randrange(1, 4)):
+                choices = AliasChoices(f"f{i}", f"g{i}")
+                fields[f"f{i}"] = (self.kind(depth), Field(..., validation_alias=choices))
+            config = ConfigDict(extra=rng.choice(["ignore", "forbid", "allow"]))
+            return create_model(self.name(), __config__=config, **fields)
+        if how < 0.25:  # names made by a function: camelCase
+            for i in range(rng.randrange(1, 4)):
+                fields[f"f_{i}_x"] = (self.kind(depth), ...)
+            config = ConfigDict(
+                alias_generator=alias_generators.to_camel, populate_by_name=rng.random() < 0.5
+            )
+            return create_model(self.name(), __config__=config, **fields)
         for i in range(rng.randrange(1, 5)):
             kind = self.kind(depth)
             alias = f"F{i}x" if rng.random() < 0.2 else None
@@ -167,6 +258,22 @@ class Types:
                 check = field_validator(checked, mode="before")(checks)
             validators: dict[str, Any] = {"check": check}
             model = create_model(self.name(), __base__=model, __validators__=validators)
+        elif tag is None and rng.random() < 0.15:
+            mode = rng.choice(["after", "before", "wrap", "field wrap"])
+            validator: Any
+            before: Any = classmethod(_without_extra)
+            around: Any = classmethod(_around)
+            if mode == "after":
+                validator = model_validator(mode="after")(_no_boom)
+            elif mode == "before":
+                validator = model_validator(mode="before")(before)
+            elif mode == "wrap":
+                validator = model_validator(mode="wrap")(around)
+            else:
+                checked = rng.choice(list(model.model_fields))
+                boom_around: Any = classmethod(_boom_around)
+                validator = field_validator(checked, mode="wrap")(boom_around)
+            model = create_model(self.name(), __base__=model, __validators__={"whole": validator})
         return model
 
     def value(self, kind: object, depth: int = 0) -> object:
@@ -184,6 +291,8 @@ class Types:
             return "bb"
         if kind is None or kind is type(None) or kind is Any:
             return rng.choice([None, 1, "x", [1, 2], {"a": 1}])
+        if kind in SENT_AS:
+            return rng.choice(SENT_AS[kind])
         if origin is Annotated:
             return self.value(arguments[0], depth)
         if origin is Literal:
@@ -204,10 +313,16 @@ class Types:
             }
         if dataclasses.is_dataclass(kind):
             return {f.name: self.value(f.type, depth + 1) for f in dataclasses.fields(kind)}
+        if isinstance(kind, type) and issubclass(kind, RootModel):
+            return self.value(kind.model_fields["root"].annotation, depth)
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             sent: dict[str, object] = {}
             for name, info in kind.model_fields.items():
                 if rng.random() < 0.05:
+                    continue
+                if isinstance(info.validation_alias, AliasChoices):
+                    either = info.validation_alias.choices
+                    sent[str(rng.choice(either))] = self.value(info.annotation, depth + 1)
                     continue
                 if get_origin(info.annotation) is Literal:
                     sent[info.alias or name] = (
