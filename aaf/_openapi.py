@@ -52,6 +52,7 @@ __all__ = ["build_document"]
 
 Schema = dict[str, Any]  # JSON Schema as pydantic writes it
 REF = "#/components/schemas/{model}"
+_SCHEMAS = "#/components/schemas/"
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _BRACED = re.compile(r"\{([^{}]*)\}")  # a path template's variables
 _LOCATIONS = ("path", "query", "header", "cookie")
@@ -273,7 +274,7 @@ def build_document(app: App) -> dict[str, JsonValue]:
         if template != written:  # its path values named as the path names them
             _rename_path_parameters(operation, written, template)
         paths.setdefault(template, {})[route.method.lower()] = operation
-    components: dict[str, JsonValue] = {"schemas": document.schemas()}
+    components: dict[str, JsonValue] = {"schemas": document.schemas(paths)}
     if document.security:
         components["securitySchemes"] = dict(document.security)
     built: dict[str, JsonValue] = {
@@ -368,7 +369,7 @@ class _Document:
 
     def deref(self, schema: Schema) -> Schema:
         ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        if isinstance(ref, str) and ref.startswith(_SCHEMAS):
             name = ref.rsplit("/", 1)[1]
             return self.definitions.get(name, schema)
         return schema
@@ -678,17 +679,42 @@ class _Document:
         # OpenAPI says with an empty requirement.
         return [*requirements, {}] if requirements and optional else requirements
 
-    def schemas(self) -> dict[str, JsonValue]:
+    def schemas(self, paths: Mapping[str, object]) -> dict[str, JsonValue]:
+        """The components of the models that ``paths`` refer to, and those they refer to:
+        a model read whole from the query string, headers or cookies is documented as a
+        parameter a field, and nothing refers to it (as FastAPI has no component for it)."""
         schemas = {
             name: schema
             for name, schema in sorted(self.definitions.items())
             if name not in self.synthetic
         }
         _refuse_duplicate_names(schemas)
+        referred = _referred(paths, schemas)
+        schemas = {name: schema for name, schema in schemas.items() if name in referred}
         if self.uses_validation_error:
             schemas["ValidationError"] = VALIDATION_ERROR
             schemas["HTTPValidationError"] = HTTP_VALIDATION_ERROR
         return cast(dict[str, JsonValue], schemas)
+
+
+def _referred(root: object, schemas: Mapping[str, Schema]) -> set[str]:
+    """The names of the components in ``schemas`` that ``root`` refers to (``$ref``), and
+    those they refer to in turn."""
+    found: set[str] = set()
+    pending: list[object] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = cast("dict[str, object]", node).get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMAS):
+                name = ref[len(_SCHEMAS) :]
+                if name not in found and name in schemas:
+                    found.add(name)
+                    pending.append(schemas[name])
+            pending.extend(cast("dict[str, object]", node).values())
+        elif isinstance(node, list):
+            pending.extend(cast("list[object]", node))
+    return found
 
 
 def _refuse_duplicate_names(schemas: Mapping[str, Schema]) -> None:

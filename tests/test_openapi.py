@@ -1972,3 +1972,58 @@ def test_a_rule_variable_typed_any_takes_its_converters_schema() -> None:
         "name": {"title": "Name", "type": "string"},
         "x": {"title": "X", "type": "number", "minimum": 0},
     }
+
+
+class Shade(enum.Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Finish(BaseModel):
+    gloss: bool = False
+
+
+class PaintFilters(BaseModel):
+    shade: Shade | None = None
+    limit: int = 10
+
+
+class PaintHeaders(BaseModel):
+    x_tenant: str = "main"
+
+
+class PaintCookies(BaseModel):
+    session: str | None = None
+
+
+def test_a_model_read_whole_from_the_query_headers_or_cookies_is_no_component() -> None:
+    # A Query(), Header() or Cookie() model is documented as one parameter a field, as
+    # FastAPI's is: it was a component too, which nothing referred to (Swagger UI listed it
+    # beside the request and response models). What its fields refer to is kept.
+    app = App()
+
+    @app.get("/paint")
+    async def paint(
+        connection: Connection,
+        filters: Annotated[PaintFilters, Query()],
+        headers: Annotated[PaintHeaders, Header()],
+        cookies: Annotated[PaintCookies, Cookie()],
+    ) -> str:
+        return "ok"
+
+    @app.post("/finish")
+    async def finish(connection: Connection, given: Finish) -> str:
+        return "ok"
+
+    document = app.openapi()
+    validate(cast("dict[str, Any]", document))
+    schemas = cast("dict[str, Any]", document["components"])["schemas"]
+    assert set(schemas) == {"Shade", "Finish", "HTTPValidationError", "ValidationError"}
+    parameters = operation_of(cast(Document, document), "/paint", "get")["parameters"]
+    assert [(p["in"], p["name"]) for p in parameters] == [
+        ("query", "shade"),
+        ("query", "limit"),
+        ("header", "x-tenant"),
+        ("cookie", "session"),
+    ]
+    assert parameters[0]["schema"] == {"$ref": "#/components/schemas/Shade"}
