@@ -366,9 +366,10 @@ def parse_cookies(raw: str) -> list[tuple[str, str]]:
     r"""Split a ``Cookie`` header into ``(name, value)`` pairs, as browsers read it.
 
     A chunk without ``=`` is a value with an empty name (RFC 6265bis 5.6), never a cookie named
-    by the chunk; surrounding double quotes are removed, and the backslash escapes inside them
-    undone (``\054`` is a comma: what ``put_resp_cookie``, werkzeug's ``dump_cookie``, writes
-    for a value with a comma, a semicolon, a quote or non-ASCII text); nothing here raises.
+    by the chunk, and a bare ``=`` is none; surrounding double quotes are removed, and the
+    backslash escapes inside them undone (``\054`` is a comma: what ``put_resp_cookie``,
+    werkzeug's ``dump_cookie``, writes for a value with a comma, a semicolon, a quote or
+    non-ASCII text); nothing here raises.
 
     >>> parse_cookies('a=1; lonely; b="two"; c="x\\054 \\"y\\" \\303\\274"')
     [('a', '1'), ('', 'lonely'), ('b', 'two'), ('c', 'x, "y" ü')]
@@ -381,12 +382,14 @@ def parse_cookies(raw: str) -> list[tuple[str, str]]:
         name, sep, value = chunk.partition("=")
         if not sep:
             name, value = "", chunk
-        value = value.strip()
+        name, value = name.strip(), value.strip()
+        if not name and not value:
+            continue  # a bare "=": no cookie (Starlette's parser skips it too)
         if len(value) >= 2 and value[0] == value[-1] == '"':
             value = value[1:-1]
             if "\\" in value:
                 value = _SLASHED.sub(_unslash, value)
-        pairs.append((name.strip(), value))
+        pairs.append((name, value))
     return pairs
 
 

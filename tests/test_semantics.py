@@ -32,7 +32,7 @@ import httpx
 import pytest
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from aaf import _forms, aaf
+from aaf import App, _forms, aaf
 from aaf._types import ASGIApp
 from aaf.connection import Connection
 from aaf.datastructures import UploadFile
@@ -385,6 +385,29 @@ def test_a_repeated_header_or_cookie_gives_the_first(client: TestClient) -> None
         headers=[("x-tag", "one"), ("x-tag", "two"), ("cookie", "session=s1; session=s2; x")],
     )
     assert response.json() == {"x_tag": "one", "session": "s1", "unnamed": "x"}
+
+
+class OnlySession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session: str
+
+
+def test_a_cookie_chunk_with_neither_name_nor_value_is_no_cookie() -> None:
+    # A bare "=" between semicolons was a cookie named "" holding "": a Cookie() model that
+    # forbids other keys answered 422 where Starlette's parser (FastAPI's) skips the chunk.
+    # A value with no name is still a cookie named "" (what `document.cookie = "x"` sends).
+    app = App()
+
+    @app.get("/strict")
+    async def strict(connection: Connection, cookies: Annotated[OnlySession, Cookie()]) -> str:
+        return repr(sorted(connection.req_cookies.items()))
+
+    client = TestClient(app)
+    response = client.get("/strict", headers={"cookie": "=; session=s1; = ;;"})
+    assert response.status_code == 200 and response.text == "[('session', 's1')]"
+    response = client.get("/strict", headers={"cookie": 'session=s1; x; ""'})
+    assert response.status_code == 422
+    assert [entry["loc"] for entry in response.json()["detail"]] == [["cookie", ""]]
 
 
 def test_a_cookie_is_read_as_utf8_and_a_header_as_iso_8859_1(client: TestClient) -> None:
