@@ -116,7 +116,7 @@ async def parse_form(
             codec = default if named is None else _known_charset(named, "_charset_")
             if codec != default:
                 pairs = await _parse_urlencoded(body, codec)
-        return FormData(MultiDict(pairs), MultiDict())
+        return FormData(MultiDict(pairs), MultiDict(), _keys=[key for key, _ in pairs])
     if mimetype == "multipart/form-data":
         boundary = options.get("boundary")
         if not boundary:

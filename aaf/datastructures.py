@@ -97,6 +97,8 @@ class FormData(Mapping[str, str | UploadFile]):
     # Each key's parts as a multipart body sent them, True for a file: the order `fields` and
     # `files` lose, for a 422 to say where among a key's values the wrong one was.
     _kinds: dict[str, list[bool]] = dataclasses.field(default_factory=dict, repr=False)
+    # Every value's key in the order the body sent them, for `multi_items`.
+    _keys: list[str] = dataclasses.field(default_factory=list, repr=False)
 
     def __getitem__(self, key: str) -> str | UploadFile:
         values = self.getlist(key)
@@ -127,6 +129,7 @@ class FormData(Mapping[str, str | UploadFile]):
             self.files.add(key, value)
             is_file = True
         self._kinds.setdefault(key, []).append(is_file)
+        self._keys.append(key)
 
     def _in_order(self, key: str) -> list[str | UploadFile]:
         """Every value of ``key`` in the order the body sent them (``getlist`` gives text
@@ -138,8 +141,20 @@ class FormData(Mapping[str, str | UploadFile]):
         return [next(files) if is_file else next(texts) for is_file in kinds]
 
     def multi_items(self) -> list[tuple[str, str | UploadFile]]:
-        """Every ``(key, value)`` pair: the text fields', then the files'."""
-        return [*self.fields.items(multi=True), *self.files.items(multi=True)]
+        """Every ``(key, value)`` pair in the order the body sent them, as Starlette's
+        ``FormData`` gives them (``item=a&qty=1&item=b`` is ``item``, ``qty``, ``item``); for
+        a form built or changed by hand, the text fields' pairs, then the files'."""
+        grouped: list[tuple[str, str | UploadFile]] = [
+            *self.fields.items(multi=True),
+            *self.files.items(multi=True),
+        ]
+        if len(self._keys) != len(grouped):
+            return grouped
+        values = {key: iter(self._in_order(key)) for key in dict.fromkeys(self._keys)}
+        try:
+            return [(key, next(values[key])) for key in self._keys]
+        except (KeyError, StopIteration):  # changed by hand since it was read
+            return grouped
 
     def close(self) -> None:
         """Close every uploaded file (their spooled temporary files go away)."""

@@ -31,11 +31,12 @@ from typing import Annotated, Any, Literal
 import httpx
 import pytest
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from werkzeug.datastructures import MultiDict
 
 from aaf import App, _forms, aaf
 from aaf._types import ASGIApp
 from aaf.connection import Connection
-from aaf.datastructures import UploadFile
+from aaf.datastructures import FormData, UploadFile
 from aaf.exceptions import (
     ConfigurationError,
     HTTPError,
@@ -416,6 +417,69 @@ def test_a_cookie_is_read_as_utf8_and_a_header_as_iso_8859_1(client: TestClient)
     sent = [(b"x-tag", "é".encode()), (b"cookie", "session=é".encode())]
     response = client.get("/headers", headers=sent)
     assert response.json() == {"x_tag": "Ã©", "session": "é", "unnamed": ""}
+
+
+def test_a_forms_pairs_come_in_the_order_the_body_sent_them() -> None:
+    # As Starlette's FormData gives them: the pairs of a repeated key were grouped (werkzeug's
+    # multidict order), so a form of rows (item, qty, item, qty) lost which went with which.
+    app = App()
+
+    @app.post("/pairs")
+    async def pairs(connection: Connection) -> list[list[str]]:
+        form = await connection.form()
+        return [
+            [key, value if isinstance(value, str) else f"file {value.filename}"]
+            for key, value in form.multi_items()
+        ]
+
+    client = TestClient(app)
+    sent = client.post("/pairs", content=b"item=a&qty=1&item=b&qty=2", headers=FORM)
+    assert sent.json() == [["item", "a"], ["qty", "1"], ["item", "b"], ["qty", "2"]]
+    sent = client.post(
+        "/pairs",
+        data={"item": ["a", "b"], "qty": "1"},
+        files=[("item", ("x.txt", b"x")), ("note", ("n.txt", b"n"))],
+    )
+    # httpx sends the data fields first, in its own order, then the files.
+    assert sent.json() == [
+        ["item", "a"],
+        ["item", "b"],
+        ["qty", "1"],
+        ["item", "file x.txt"],
+        ["note", "file n.txt"],
+    ]
+    raw = (
+        b"--b\r\nContent-Disposition: form-data; name=item\r\n\r\na\r\n"
+        b'--b\r\nContent-Disposition: form-data; name=item; filename="x.txt"\r\n\r\nx\r\n'
+        b"--b\r\nContent-Disposition: form-data; name=qty\r\n\r\n1\r\n"
+        b"--b\r\nContent-Disposition: form-data; name=item\r\n\r\nb\r\n--b--\r\n"
+    )
+    sent = client.post(
+        "/pairs", content=raw, headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert sent.json() == [["item", "a"], ["item", "file x.txt"], ["qty", "1"], ["item", "b"]]
+
+
+def test_a_form_built_or_changed_by_hand_gives_its_text_pairs_then_its_files() -> None:
+    upload = UploadFile(filename="x.txt")
+    made = FormData(MultiDict([("a", "1"), ("b", "2"), ("a", "3")]), MultiDict([("f", upload)]))
+    assert made.multi_items() == [("a", "1"), ("a", "3"), ("b", "2"), ("f", upload)]
+    read = asyncio.run(
+        _forms.parse_form(
+            "application/x-www-form-urlencoded", _one_chunk(b"a=1&b=2&a=3"), _forms.FormLimits()
+        )
+    )
+    assert read.multi_items() == [("a", "1"), ("b", "2"), ("a", "3")]
+    read.fields.setlist("c", ["4"])  # one more pair than the body sent
+    assert read.multi_items() == [("a", "1"), ("a", "3"), ("b", "2"), ("c", "4")]
+    read.fields.pop("c")
+    read.fields.setlist("b", [])
+    read.fields.add("d", "5")  # as many pairs, but not the body's
+    assert read.multi_items() == [("a", "1"), ("a", "3"), ("d", "5")]
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
 
 
 def test_a_repeated_form_key_gives_the_last(client: TestClient) -> None:
