@@ -89,7 +89,7 @@ class FormData(Mapping[str, str | UploadFile]):
     ``FormData`` does, both kinds together: ``form["name"]`` and ``form.get("name")`` give a
     key's last value (a repeated key's, as a typed ``Form()`` parameter takes it), text
     before files for a key that has both; ``form.getlist("tag")`` every value;
-    ``form.multi_items()`` every pair.
+    ``form.multi_items()`` every pair, in the order the body sent them.
     """
 
     fields: MultiDict[str, str]
