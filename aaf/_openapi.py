@@ -52,7 +52,7 @@ __all__ = ["build_document"]
 
 Schema = dict[str, Any]  # JSON Schema as pydantic writes it
 REF = "#/components/schemas/{model}"
-_SCHEMAS = "#/components/schemas/"
+_SCHEMAS = REF.removesuffix("{model}")  # what every component's $ref starts with
 _VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _BRACED = re.compile(r"\{([^{}]*)\}")  # a path template's variables
 _LOCATIONS = ("path", "query", "header", "cookie")

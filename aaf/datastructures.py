@@ -153,7 +153,7 @@ class FormData(Mapping[str, str | UploadFile]):
         values = {key: iter(self._in_order(key)) for key in dict.fromkeys(self._keys)}
         try:
             return [(key, next(values[key])) for key in self._keys]
-        except (KeyError, StopIteration):  # changed by hand since it was read
+        except StopIteration:  # changed by hand since it was read: a key has fewer values
             return grouped
 
     def close(self) -> None:
